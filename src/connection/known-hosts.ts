@@ -1,0 +1,92 @@
+// OpenSSH known_hosts: parsing, matching (plain, [host]:port, hashed |1|salt|hash, * and ? globs,
+// negation) and appending. Pure functions except the file helpers at the end.
+import { createHmac } from 'node:crypto'
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs'
+import { dirname } from 'node:path'
+
+export interface KnownHostEntry {
+  marker?: '@cert-authority' | '@revoked'
+  hosts: string
+  keyType: string
+  key: Buffer
+}
+
+export function parseKnownHosts(text: string): KnownHostEntry[] {
+  const out: KnownHostEntry[] = []
+  for (const raw of text.split('\n')) {
+    const line = raw.trim()
+    if (!line || line.startsWith('#')) continue
+    const f = line.split(/\s+/)
+    let marker: KnownHostEntry['marker']
+    if (f[0] === '@cert-authority' || f[0] === '@revoked') marker = f.shift() as KnownHostEntry['marker']
+    if (f.length < 3) continue
+    out.push({ marker, hosts: f[0]!, keyType: f[1]!, key: Buffer.from(f[2]!, 'base64') })
+  }
+  return out
+}
+
+/** The name ssh looks up: `host`, or `[host]:port` when the port is not 22. */
+export function lookupName(host: string, port: number): string {
+  return port === 22 ? host : `[${host}]:${port}`
+}
+
+function globToRegExp(glob: string): RegExp {
+  const esc = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')
+  return new RegExp(`^${esc}$`, 'i')
+}
+
+function patternMatches(pattern: string, name: string): boolean {
+  if (pattern.startsWith('|1|')) {
+    const [, , salt, hash] = pattern.split('|')
+    if (!salt || !hash) return false
+    const h = createHmac('sha1', Buffer.from(salt, 'base64')).update(name).digest('base64')
+    return h === hash
+  }
+  return globToRegExp(pattern).test(name)
+}
+
+export function hostMatches(hostsField: string, name: string): boolean {
+  let matched = false
+  for (const p of hostsField.split(',')) {
+    if (p.startsWith('!')) {
+      if (patternMatches(p.slice(1), name)) return false
+    } else if (patternMatches(p, name)) matched = true
+  }
+  return matched
+}
+
+export type HostKeyVerdict = 'match' | 'mismatch' | 'unknown' | 'revoked'
+
+/** Compares the key a server offered with what known_hosts says about `name`. */
+export function verifyHostKey(entries: KnownHostEntry[], name: string, offered: Buffer): HostKeyVerdict {
+  let sawHost = false
+  for (const e of entries) {
+    if (e.marker === '@revoked' && e.key.equals(offered)) return 'revoked'
+  }
+  for (const e of entries) {
+    if (e.marker || !hostMatches(e.hosts, name)) continue
+    sawHost = true
+    if (e.key.equals(offered)) return 'match'
+  }
+  return sawHost ? 'mismatch' : 'unknown'
+}
+
+/** The key type written inside an SSH public key blob (its first length-prefixed string). */
+export function keyTypeOf(blob: Buffer): string {
+  if (blob.length < 4) return 'unknown'
+  const n = blob.readUInt32BE(0)
+  return blob.subarray(4, 4 + n).toString()
+}
+
+export function readKnownHosts(file: string): KnownHostEntry[] {
+  try {
+    return parseKnownHosts(readFileSync(file, 'utf8'))
+  } catch {
+    return []
+  }
+}
+
+export function appendKnownHost(file: string, name: string, blob: Buffer): void {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 })
+  appendFileSync(file, `${name} ${keyTypeOf(blob)} ${blob.toString('base64')}\n`, { mode: 0o600 })
+}

@@ -1,0 +1,154 @@
+// The module contract: a module describes; the engine executes. Facts in (probes), changes out
+// (plan). Check mode and apply share the same plan: --check reports the changes, apply runs their
+// steps. Modules import neither connection/ nor report/.
+import type { Schema } from './schema.js'
+
+/** What a probe's script printed. stderr is discarded: probes speak on stdout. */
+export interface ProbeOutput {
+  stdout: string
+  code: number
+}
+
+/**
+ * A read of current state: a POSIX sh snippet and a pure parser. Probes with the same id are run
+ * once per batch, so the id must capture everything the script depends on.
+ */
+export interface Probe<T = unknown> {
+  id: string
+  script: string
+  parse(out: ProbeOutput): T
+}
+
+/** Parsed probe results by probe id. */
+export type ProbeState = Readonly<Record<string, unknown>>
+
+/** Runs a shell script on the host. */
+export interface ExecStep {
+  kind: 'exec'
+  script: string
+  stdin?: string | Buffer
+  env?: Record<string, string>
+  cwd?: string
+  /** Exit codes that mean success (default [0]). */
+  okCodes?: number[]
+  /** The script or its input holds a secret: never show it. */
+  secret?: boolean
+  timeoutMs?: number
+}
+
+/**
+ * Writes a file atomically: a temp file in the destination's directory, owner and mode set on it,
+ * optional validation (`%s` = the temp file), optional backup, then rename.
+ */
+export interface PutStep {
+  kind: 'put'
+  path: string
+  content: string | Buffer
+  mode?: string
+  owner?: string
+  group?: string
+  validate?: string
+  backup?: boolean
+  secret?: boolean
+}
+
+export type Step = ExecStep | PutStep
+
+export interface FileDiff {
+  path?: string
+  before: string
+  after: string
+}
+
+export interface Change {
+  /** One line: "install nginx", "write /etc/redis/redis.conf". */
+  summary: string
+  steps: Step[]
+  diff?: FileDiff
+  /** The module cannot know in advance whether this changes anything (a command without `creates`). */
+  uncertain?: boolean
+}
+
+/** Controller-side services for prepare(): nothing here touches a host. */
+export interface PrepareContext {
+  /** Finds a file in the role's templates/ or files/ (then the playbook's), or throws. */
+  findFile(kind: 'templates' | 'files', name: string): string
+  /** Renders an EJS template file with the task's variables. */
+  renderTemplate(path: string): string
+  readFile(path: string): Buffer
+  /** Evaluates an expression in the task's scope (for modules whose arguments are conditions). */
+  evaluate(expr: string): unknown
+  vars: Readonly<Record<string, unknown>>
+}
+
+/** What a module sees when planning: the host's facts and the run mode. */
+export interface PlanContext {
+  host: string
+  facts: Readonly<Record<string, unknown>>
+  check: boolean
+  diff: boolean
+}
+
+export interface StepOutput {
+  step: Step
+  code: number
+  stdout: string
+  stderr: string
+}
+
+/** A module that changes (or reads) a host. */
+export interface HostModule<A = Record<string, unknown>, P = A> {
+  kind: 'host'
+  name: string
+  /** User documentation: the first line is the summary; shown by `rm-play doc`. */
+  doc: string
+  args: Schema
+  /** Values the module returns besides changed/failed (documented in `rm-play doc`). */
+  returns?: Record<string, string>
+  /** Cross-argument checks beyond the schema; run at load time on literal arguments. */
+  validate?(a: A): string[]
+  /** Turns arguments into what the plan needs, on the controller (render templates, read files). */
+  prepare?(a: A, ctx: PrepareContext): P | Promise<P>
+  probes(p: P, ctx: PlanContext): Probe[]
+  plan(p: P, state: ProbeState, ctx: PlanContext): Change[]
+  /** What `register` holds, from the state and the outputs of the steps that ran. */
+  result?(p: P, state: ProbeState, outputs: StepOutput[], ctx: PlanContext): Record<string, unknown>
+  /** Ansible's check_mode default: some modules (stat, wait_for) only read, so they run in check mode too. */
+  readOnly?: boolean
+}
+
+/** What a controller-side action produced. */
+export interface ActionResult {
+  changed?: boolean
+  failed?: boolean
+  skipped?: boolean
+  msg?: string
+  /** Variables to set on the host (set_fact). */
+  facts?: Record<string, unknown>
+  /** meta: flush_handlers, end_play, end_host, ... */
+  meta?: 'flush_handlers' | 'end_play' | 'end_host' | 'clear_host_errors' | 'refresh_inventory' | 'noop' | 'reset_connection' | 'end_batch' | 'clear_facts'
+  data?: Record<string, unknown>
+}
+
+/** A module that runs on the controller only (debug, set_fact, assert, fail, meta). */
+export interface ActionModule<A = Record<string, unknown>> {
+  kind: 'action'
+  name: string
+  doc: string
+  args: Schema
+  returns?: Record<string, string>
+  validate?(a: A): string[]
+  /** Names of arguments that hold expressions, not templated values (assert's `that`). */
+  rawArgs?: readonly string[]
+  act(a: A, ctx: PrepareContext & PlanContext): ActionResult | Promise<ActionResult>
+}
+
+export type Module = HostModule<unknown, unknown> | ActionModule<unknown>
+
+/** Thrown by a module's prepare, plan or result: the task fails with this message (no stack). */
+export class ModuleFailure extends Error {
+  constructor(message: string, readonly data: Record<string, unknown> = {}) {
+    super(message)
+    this.name = 'ModuleFailure'
+  }
+}

@@ -1,0 +1,170 @@
+// Evaluating expressions: `{{ expr }}` inside YAML strings, bare expressions in `when`,
+// `changed_when`, `failed_when`, `until` and `assert`. The language is JavaScript plus the Jinja
+// forms in expression-translate.ts. A name that is not defined is an error, except under
+// `default`, `is defined`, `??` or `typeof`.
+import { ExpressionSyntaxError, translate } from './expression-translate.js'
+import { FILTER_NAMES, inOperator, makeFilters, makeTests, OMIT, TEST_NAMES, type Guard } from './filters.js'
+
+export { OMIT }
+
+export interface ScopeSource {
+  /** The value of a variable, or `notFound` when it is not defined. */
+  lookup(name: string): unknown
+}
+
+export const notFound: unique symbol = Symbol('notFound')
+
+export class UndefinedVariableError extends Error {
+  constructor(readonly variable: string) {
+    super(`undefined variable '${variable}'`)
+    this.name = 'UndefinedVariableError'
+  }
+}
+
+export class ExpressionError extends Error {
+  constructor(message: string, readonly expression: string) {
+    super(message)
+    this.name = 'ExpressionError'
+  }
+}
+
+// Names that resolve to JavaScript's own globals unless a variable of that name exists.
+const GLOBALS = new Set(['Math', 'JSON', 'Object', 'Array', 'String', 'Number', 'Boolean', 'Date', 'RegExp', 'Set', 'Map', 'parseInt', 'parseFloat', 'isNaN', 'isFinite', 'encodeURIComponent', 'decodeURIComponent', 'undefined', 'NaN', 'Infinity', 'true', 'false', 'null'])
+
+type Compiled = (scope: object) => unknown
+const cache = new Map<string, Compiled>()
+
+/** Translates and compiles an expression; throws ExpressionError on bad syntax. */
+export function compile(expr: string): Compiled {
+  let fn = cache.get(expr)
+  if (fn) return fn
+  let js: string
+  try {
+    js = translate(expr, FILTER_NAMES, TEST_NAMES)
+  } catch (e) {
+    throw new ExpressionError(e instanceof ExpressionSyntaxError ? e.message : String(e), expr)
+  }
+  if (!js) throw new ExpressionError('empty expression', expr)
+  try {
+    // Sloppy-mode function on purpose: `with` puts the variables in scope without parsing JS ourselves.
+    fn = new Function('__scope', `with (__scope) { return (${js}\n) }`) as Compiled
+  } catch (e) {
+    throw new ExpressionError(`invalid expression: ${(e as Error).message}`, expr)
+  }
+  cache.set(expr, fn)
+  return fn
+}
+
+/**
+ * The object that `with` puts in scope: variables from `source`, the helpers the translator emits
+ * (__f filters, __t tests, __g guard), JavaScript's globals, and `passthrough` names left to the
+ * enclosing function (EJS's own locals).
+ */
+export function scopeProxy(source: ScopeSource, passthrough: ReadonlySet<string> = new Set()): object {
+  let guarded = 0
+  const guard: Guard = (thunk) => {
+    guarded++
+    try {
+      return thunk()
+    } catch (e) {
+      if (e instanceof UndefinedVariableError || e instanceof TypeError) return undefined
+      throw e
+    } finally {
+      guarded--
+    }
+  }
+  const tests = makeTests(guard)
+  const builtins: Record<string, unknown> = { __f: makeFilters(guard, tests), __t: { ...tests, in_: inOperator }, __g: guard }
+  return new Proxy(Object.create(null) as object, {
+    has(_, key) {
+      if (typeof key !== 'string') return false
+      if (key in builtins) return true
+      if (key.startsWith('__') || passthrough.has(key)) return false
+      if (GLOBALS.has(key)) return source.lookup(key) !== notFound
+      return true
+    },
+    get(_, key) {
+      if (typeof key !== 'string') return undefined
+      if (key in builtins) return builtins[key]
+      const v = source.lookup(key)
+      if (v !== notFound) return v
+      if (guarded > 0) return undefined
+      throw new UndefinedVariableError(key)
+    },
+    set(_, key) {
+      throw new ExpressionError(`expressions cannot assign variables (use set_fact): ${String(key)}`, String(key))
+    },
+  })
+}
+
+/** Evaluates one expression against a scope. */
+export function evaluate(expr: string, source: ScopeSource): unknown {
+  const fn = compile(expr)
+  try {
+    return fn(scopeProxy(source))
+  } catch (e) {
+    if (e instanceof UndefinedVariableError || e instanceof ExpressionError) throw e
+    throw new ExpressionError(`${(e as Error).message}`, expr)
+  }
+}
+
+const TEMPLATE = /\{\{([\s\S]*?)\}\}/g
+const WHOLE = /^\s*\{\{([\s\S]*?)\}\}\s*$/
+
+export function isTemplated(s: string): boolean {
+  return s.includes('{{') || s.includes('{%')
+}
+
+/** The expressions inside a templated string. */
+export function expressionsIn(s: string): string[] {
+  return [...s.matchAll(TEMPLATE)].map((m) => m[1]!.trim())
+}
+
+function stringify(v: unknown): string {
+  if (v === null || v === undefined) return ''
+  if (typeof v === 'object') return JSON.stringify(v)
+  return String(v)
+}
+
+/**
+ * Renders a string: a string that is one `{{ expr }}` yields the value itself (a list stays a
+ * list); otherwise each `{{ expr }}` is replaced by its text.
+ */
+export function renderString(s: string, source: ScopeSource): unknown {
+  if (s.includes('{%')) throw new ExpressionError('Jinja statements ({% %}) are not supported in YAML values; use a template file (EJS) or an expression', s)
+  const whole = WHOLE.exec(s)
+  if (whole && !whole[1]!.includes('{{')) return checked(evaluate(whole[1]!.trim(), source), whole[1]!.trim())
+  return s.replace(TEMPLATE, (_, e: string) => stringify(checked(evaluate(e.trim(), source), e.trim())))
+}
+
+function checked(v: unknown, expr: string): unknown {
+  if (v === undefined) throw new ExpressionError(`'${expr}' is undefined`, expr)
+  return v
+}
+
+/** Renders every string inside a value (lists and mappings are walked); `omit` removes a key. */
+export function renderValue(v: unknown, source: ScopeSource): unknown {
+  if (typeof v === 'string') return isTemplated(v) ? renderString(v, source) : v
+  if (Array.isArray(v)) return v.map((x) => renderValue(x, source)).filter((x) => x !== OMIT)
+  if (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
+    const out: Record<string, unknown> = {}
+    for (const [k, x] of Object.entries(v)) {
+      const r = renderValue(x, source)
+      if (r !== OMIT) out[isTemplated(k) ? String(renderString(k, source)) : k] = r
+    }
+    return out
+  }
+  return v
+}
+
+/** A condition (`when`, `changed_when` ...): a bare expression, or a `{{ }}` one as Ansible tolerates. */
+export function evaluateCondition(cond: unknown, source: ScopeSource): boolean {
+  if (typeof cond === 'boolean') return cond
+  if (typeof cond === 'number') return cond !== 0
+  if (cond === null || cond === undefined) return false
+  const s = String(cond).trim()
+  const v = WHOLE.test(s) ? renderString(s, source) : evaluate(s, source)
+  if (typeof v === 'string') return !['', 'false', 'no', 'off', '0', 'False'].includes(v.trim())
+  if (Array.isArray(v)) return v.length > 0
+  return Boolean(v)
+}

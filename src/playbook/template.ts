@@ -1,0 +1,67 @@
+// Template files are EJS: `<%= expr %>` prints a value (not HTML-escaped: these are config
+// files), `<% code %>` runs JavaScript, `<%# %>` is a comment, `-%>` trims the newline.
+// Expressions inside `<%= %>` get the same Jinja forms as YAML values (filters, `is defined`).
+import ejs from 'ejs'
+import { readFileSync } from 'node:fs'
+import { RmError } from './errors.js'
+import { scopeProxy, UndefinedVariableError, type ScopeSource } from './expression.js'
+import { translate } from './expression-translate.js'
+import { FILTER_NAMES, TEST_NAMES } from './filters.js'
+
+// Names that EJS's compiled function uses inside its `with` block.
+const EJS_LOCALS = new Set(['locals', 'escapeFn', 'include', 'rethrow', 'escape'])
+
+const TAG = /<%([=-]?)([\s\S]*?)([-_]?)%>/g
+
+/** Applies the expression translation to output tags, and undefined-guards to code tags. */
+export function translateTemplate(text: string): string {
+  return text.replace(TAG, (whole, kind: string, body: string, trim: string) => {
+    if (body.startsWith('#') || body.startsWith('%') || kind === '' && body.trim() === '') return whole
+    if (kind === '=' || kind === '-') return `<%-${translate(body, FILTER_NAMES, TEST_NAMES)} ${trim}%>`
+    // code: translate only what keeps statements valid (?? and typeof guards)
+    return `<%${body.replace(/typeof\s+([A-Za-z_$][\w$.]*)/g, 'typeof __g(() => $1)').replace(/([A-Za-z_$][\w$.]*)\s*\?\?/g, '__g(() => $1) ??')}${trim}%>`
+  })
+}
+
+const compiled = new Map<string, ejs.TemplateFunction>()
+
+export function compileTemplate(text: string, file: string): ejs.TemplateFunction {
+  const key = `${file}\0${text}`
+  let fn = compiled.get(key)
+  if (fn) return fn
+  try {
+    fn = ejs.compile(translateTemplate(text), { filename: file, _with: true, strict: false, escape: (s: unknown) => (s === undefined || s === null ? '' : String(s)), compileDebug: true })
+  } catch (e) {
+    throw new RmError(`template ${file}: ${(e as Error).message.split('\n')[0]}`, { file, line: lineOf(e) ?? 1, col: 1 })
+  }
+  compiled.set(key, fn)
+  return fn
+}
+
+function lineOf(e: unknown): number | undefined {
+  const m = /:(\d+)\n/.exec(String((e as Error).message))
+  return m ? Number(m[1]) : undefined
+}
+
+/** Renders a template file with a variable scope; errors name the variable and the template line. */
+export function renderTemplateFile(file: string, source: ScopeSource): string {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch {
+    throw new RmError(`template not found: ${file}`)
+  }
+  return renderTemplateText(text, file, source)
+}
+
+export function renderTemplateText(text: string, file: string, source: ScopeSource): string {
+  const fn = compileTemplate(text, file)
+  try {
+    return fn(scopeProxy(source, EJS_LOCALS) as ejs.Data)
+  } catch (e) {
+    const line = lineOf(e)
+    const msg = String((e as Error).message).split('\n').filter((l) => l && !/^\s*(>>)?\s*\d+\|/.test(l) && !l.startsWith(file))
+    const cause = e instanceof UndefinedVariableError ? `undefined variable '${e.variable}'` : msg.at(-1) ?? String(e)
+    throw new RmError(`template ${file}: ${cause}`, { file, line: line ?? 1, col: 1 })
+  }
+}

@@ -1,0 +1,109 @@
+// YAML → plain JS values that remember where each mapping, sequence and key came from.
+// Ansible reads YAML 1.1 (so `mode: 0644` is octal and `yes` is true); we do the same.
+import { readFileSync } from 'node:fs'
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml'
+import { RmError, RmErrors, type SourcePos } from './errors.js'
+
+const POS = Symbol('rm-play.pos')
+
+interface NodePos {
+  at: SourcePos
+  keys: Record<string, SourcePos>
+  values: Record<string, SourcePos>
+}
+
+type WithPos = { [POS]?: NodePos }
+
+/** Where a mapping or sequence that came from YAML starts. */
+export function posOf(value: unknown): SourcePos | undefined {
+  return value !== null && typeof value === 'object' ? (value as WithPos)[POS]?.at : undefined
+}
+
+/** Where `key` is written in a mapping that came from YAML (falls back to the mapping). */
+export function keyPosOf(obj: unknown, key: string): SourcePos | undefined {
+  if (obj === null || typeof obj !== 'object') return undefined
+  const p = (obj as WithPos)[POS]
+  return p?.keys[key] ?? p?.at
+}
+
+/** Where the value of `key` is written (a scalar's own position), falls back to the key. */
+export function valuePosOf(obj: unknown, key: string): SourcePos | undefined {
+  if (obj === null || typeof obj !== 'object') return undefined
+  const p = (obj as WithPos)[POS]
+  return p?.values[key] ?? p?.keys[key] ?? p?.at
+}
+
+/** Copies the position record of `from` onto `to` (for objects built from YAML ones). */
+export function copyPos<T extends object>(from: unknown, to: T): T {
+  if (from !== null && typeof from === 'object' && (from as WithPos)[POS]) {
+    Object.defineProperty(to, POS, { value: (from as WithPos)[POS], enumerable: false })
+  }
+  return to
+}
+
+export function setPos<T extends object>(to: T, at: SourcePos): T {
+  Object.defineProperty(to, POS, { value: { at, keys: {}, values: {} }, enumerable: false, configurable: true })
+  return to
+}
+
+function attach(node: Node | null | undefined, value: unknown, doc: Document, file: string, lc: LineCounter): void {
+  if (!node || value === null || typeof value !== 'object') return
+  if (isAlias(node)) {
+    attach(node.resolve(doc) as Node | undefined, value, doc, file, lc)
+    return
+  }
+  const where = (offset: number | undefined): SourcePos => {
+    const lp = lc.linePos(offset ?? 0)
+    return { file, line: lp.line, col: lp.col }
+  }
+  if ((value as WithPos)[POS]) return // shared via an alias: first position wins
+  const rec: NodePos = { at: where(node.range?.[0]), keys: {}, values: {} }
+  Object.defineProperty(value, POS, { value: rec, enumerable: false })
+  if (isMap(node)) {
+    for (const pair of node.items) {
+      const k = isScalar(pair.key) ? String(pair.key.value) : String(pair.key)
+      if (k === '<<') continue
+      const keyNode = pair.key as Node | null
+      rec.keys[k] = where(keyNode?.range?.[0])
+      const valNode = pair.value as Node | null
+      if (valNode?.range) rec.values[k] = where(valNode.range[0])
+      attach(valNode, (value as Record<string, unknown>)[k], doc, file, lc)
+    }
+  } else if (isSeq(node) && Array.isArray(value)) {
+    node.items.forEach((item, i) => {
+      const n = item as Node | null
+      if (n?.range) rec.values[String(i)] = where(n.range[0])
+      attach(n, value[i], doc, file, lc)
+    })
+  }
+}
+
+/** Parses YAML text; syntax errors become RmErrors with file:line:col. */
+export function parseYaml(text: string, file: string): unknown {
+  const lc = new LineCounter()
+  const docs = parseAllDocuments(text, { lineCounter: lc, version: '1.1', merge: true, prettyErrors: false, uniqueKeys: true })
+  const list = Array.isArray(docs) ? docs : [docs]
+  const errors: RmError[] = []
+  for (const doc of list) {
+    for (const e of doc.errors) {
+      const lp = e.linePos?.[0]
+      errors.push(new RmError(`YAML syntax error: ${e.message.split('\n')[0]}`, lp ? { file, line: lp.line, col: lp.col } : { file, line: 1, col: 1 }))
+    }
+  }
+  if (errors.length) throw new RmErrors(errors)
+  const doc = list[0] as Document | undefined
+  if (!doc) return null
+  const value = doc.toJS({ maxAliasCount: 1000 })
+  attach(doc.contents as Node | null, value, doc, file, lc)
+  return value
+}
+
+export function loadYamlFile(file: string, from?: SourcePos): unknown {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (e) {
+    throw new RmError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, from)
+  }
+  return parseYaml(text, file)
+}
