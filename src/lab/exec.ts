@@ -1,0 +1,50 @@
+// Local commands (ip, mount, debootstrap, apt-get, git) through zx, with argv arrays so nothing is
+// ever re-parsed by a shell, and failures turned into one-line errors with the stderr tail.
+import { $ } from 'zx'
+import { labError } from './errors.js'
+
+export interface RunOptions {
+  input?: string
+  env?: Record<string, string | undefined>
+  cwd?: string
+  /** Default true: a non-zero exit throws. */
+  check?: boolean
+}
+
+export interface RunResult {
+  stdout: string
+  stderr: string
+  code: number
+}
+
+function tail(text: string, lines = 5): string {
+  return text.trim().split('\n').slice(-lines).join('\n')
+}
+
+export async function run(argv: string[], opts: RunOptions = {}): Promise<RunResult> {
+  const env = opts.env ? { ...process.env, ...opts.env } : process.env
+  const out = await $({ quiet: true, nothrow: true, input: opts.input, env, cwd: opts.cwd })`${argv}`
+  const res = { stdout: out.stdout, stderr: out.stderr, code: out.exitCode ?? 1 }
+  if (res.code !== 0 && opts.check !== false) {
+    throw labError(`'${argv.join(' ')}' failed (exit ${res.code}): ${tail(res.stderr || res.stdout) || 'no output'}`)
+  }
+  return res
+}
+
+/** Runs a command and hands each line of its combined output to `onLine` as it comes. */
+export async function runStreaming(argv: string[], onLine: (line: string) => void, opts: RunOptions = {}): Promise<RunResult> {
+  const env = opts.env ? { ...process.env, ...opts.env } : process.env
+  const p = $({ quiet: true, nothrow: true, env, cwd: opts.cwd })`${argv} 2>&1`
+  const seen: string[] = []
+  for await (const line of p) {
+    seen.push(line)
+    if (seen.length > 50) seen.shift()
+    onLine(line)
+  }
+  const out = await p
+  const res = { stdout: out.stdout, stderr: '', code: out.exitCode ?? 1 }
+  if (res.code !== 0 && opts.check !== false) {
+    throw labError(`'${argv.join(' ')}' failed (exit ${res.code}): ${tail(seen.join('\n')) || 'no output'}`)
+  }
+  return res
+}

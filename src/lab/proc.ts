@@ -1,0 +1,92 @@
+// Processes by pid, never by name: a recorded pid counts only while its start time matches, so a
+// pid reused by the kernel for an unrelated process is never signalled.
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs'
+
+export interface ProcRef {
+  pid: number
+  /** Field 22 of /proc/PID/stat: clock ticks since boot. */
+  startTime: string
+}
+
+interface Stat {
+  state: string
+  ppid: number
+  startTime: string
+}
+
+function stat(pid: number): Stat | undefined {
+  let text: string
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  } catch {
+    return undefined
+  }
+  // The command name (field 2) may contain spaces and parentheses: split after the last ')'.
+  const rest = text.slice(text.lastIndexOf(')') + 2).split(' ')
+  return { state: rest[0]!, ppid: Number(rest[1]), startTime: rest[19]! }
+}
+
+export function procRef(pid: number): ProcRef | undefined {
+  const s = stat(pid)
+  return s && { pid, startTime: s.startTime }
+}
+
+/** Alive and still the same process; a zombie is dead (it only waits for its parent to reap it). */
+export function isRunning(ref: ProcRef | undefined): boolean {
+  if (!ref) return false
+  const s = stat(ref.pid)
+  return !!s && s.startTime === ref.startTime && s.state !== 'Z' && s.state !== 'X'
+}
+
+export function allPids(): number[] {
+  return readdirSync('/proc')
+    .filter((n) => /^\d+$/.test(n))
+    .map(Number)
+}
+
+export function childrenOf(pid: number): number[] {
+  return allPids().filter((p) => stat(p)?.ppid === pid)
+}
+
+/** Live processes whose root directory (chroot) is `dir` or below it. */
+export function pidsRootedUnder(dir: string): number[] {
+  const out: number[] = []
+  for (const pid of allPids()) {
+    let root: string
+    try {
+      root = readlinkSync(`/proc/${pid}/root`)
+    } catch {
+      continue
+    }
+    if (root === dir || root.startsWith(`${dir}/`)) {
+      const s = stat(pid)
+      if (s && s.state !== 'Z') out.push(pid)
+    }
+  }
+  return out
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig)
+  } catch {
+    // already gone
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/** Sends SIGKILL to each ref still running and waits until all are gone; returns those that are not. */
+export async function killAndWait(refs: ProcRef[], timeoutMs = 5000): Promise<ProcRef[]> {
+  for (const r of refs) if (isRunning(r)) signal(r.pid, 'SIGKILL')
+  const until = Date.now() + timeoutMs
+  for (;;) {
+    const left = refs.filter(isRunning)
+    if (left.length === 0 || Date.now() > until) return left
+    await sleep(20)
+  }
+}
+
+export function terminate(ref: ProcRef): void {
+  if (isRunning(ref)) signal(ref.pid, 'SIGTERM')
+}

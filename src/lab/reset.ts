@@ -1,0 +1,62 @@
+// `lab reset HOST`: the host's root back to the base image, same name, address and host key (so
+// known_hosts stays valid), and a new network namespace (no firewall rules left from before).
+import { ensureAptProxy } from './apt-proxy.js'
+import { controllerMirrors, ensureBaseImage } from './base-image.js'
+import { firstError, mapLimit } from './concurrency.js'
+import { labError } from './errors.js'
+import { haltHost, startHost, type HostContext } from './host.js'
+import { waitForSsh } from './host-process.js'
+import { ensureKeyPair } from './keys.js'
+import { ensureBridge } from './network.js'
+import { hostPaths, labPaths } from './paths.js'
+import { checkPlatform } from './preflight.js'
+import { withLabLock } from './lock.js'
+import { listLabNames, readState, writeState, type LabState } from './state.js'
+
+/** The lab holding host `host`: the named one, or the only lab that has a host of that name. */
+export function findLabOfHost(host: string, lab?: string): LabState {
+  const names = lab ? [lab] : listLabNames()
+  const found = names.map((n) => readState(n)).filter((s): s is LabState => !!s && s.hosts.some((h) => h.name === host))
+  if (found.length === 0) {
+    throw labError(lab ? `lab '${lab}' has no host '${host}'` : `no lab has a host '${host}'`, "see 'rm-play lab status' for the host names")
+  }
+  return found[0]!
+}
+
+export interface LabResetOptions {
+  name?: string
+  say?: (msg: string) => void
+}
+
+export async function labReset(hostNames: string[], opts: LabResetOptions = {}): Promise<void> {
+  const say = opts.say ?? (() => undefined)
+  checkPlatform()
+  if (hostNames.length === 0) return
+  const lab = findLabOfHost(hostNames[0]!, opts.name).name
+  for (const h of hostNames) findLabOfHost(h, lab)
+  await withLabLock(say, async () => {
+    const state = readState(lab)!
+    const mirrors = controllerMirrors()
+    const base = await ensureBaseImage(say)
+    const publicKey = await ensureKeyPair(labPaths(lab).key, `rm-play-lab-${lab}`)
+    await ensureBridge(state.bridge, state.bridgeAddress)
+    await ensureAptProxy(lab, state.bridgeAddress, mirrors, say)
+    const ctx: HostContext = { lab, base, bridge: state.bridge, bridgeAddress: state.bridgeAddress, authorizedKey: publicKey, aptLines: mirrors.hostLines }
+    const targets = state.hosts.filter((h) => hostNames.includes(h.name))
+    say(`resetting ${targets.map((h) => h.name).join(', ')}`)
+    const results = await mapLimit(targets, 8, async (h) => {
+      const fresh = await startHost(ctx, await haltHost(lab, h, true), true)
+      state.hosts[state.hosts.findIndex((x) => x.name === h.name)] = fresh
+      return fresh
+    })
+    writeState(state)
+    const err = firstError(results)
+    if (err) throw err
+    const waits = await mapLimit(targets, 64, async (t) => {
+      const h = state.hosts.find((x) => x.name === t.name)!
+      await waitForSsh(h.address, h.init!, hostPaths(lab, h.name).log)
+    })
+    const waitErr = firstError(waits)
+    if (waitErr) throw waitErr
+  })
+}

@@ -1,0 +1,48 @@
+// state.json of a lab: what `up` created, so that `status`, `reset` and `down` act on exactly that.
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { writeFileAtomic } from './fs-util.js'
+import { labPaths, STATE_ROOT } from './paths.js'
+import type { ProcRef } from './proc.js'
+
+export interface HostState {
+  name: string
+  index: number
+  address: string
+  netns: string
+  veth: string
+  /** The `ip netns exec … unshare` process on the controller. */
+  launcher?: ProcRef
+  /** pid 1 of the host's pid namespace (sshd): killing it ends every process of the host. */
+  init?: ProcRef
+}
+
+export interface LabState {
+  version: 1
+  name: string
+  subnet: string
+  bridge: string
+  bridgeAddress: string
+  hosts: HostState[]
+  /** Inventory files this lab wrote; `down` removes them. */
+  inventories: string[]
+  gitDaemon?: ProcRef
+  createdAt: string
+}
+
+export function readState(lab: string): LabState | undefined {
+  const p = labPaths(lab).state
+  if (!existsSync(p)) return undefined
+  return JSON.parse(readFileSync(p, 'utf8')) as LabState
+}
+
+export function writeState(state: LabState): void {
+  writeFileAtomic(labPaths(state.name).state, `${JSON.stringify(state, null, 2)}\n`)
+}
+
+export function listLabNames(): string[] {
+  if (!existsSync(STATE_ROOT)) return []
+  return readdirSync(STATE_ROOT)
+    .filter((n) => existsSync(join(STATE_ROOT, n, 'state.json')))
+    .sort()
+}

@@ -1,0 +1,67 @@
+// `lab status` and `lab list`: what the state says, checked against the kernel and the network.
+import { readAptProxyState } from './apt-proxy.js'
+import { hostRunning } from './host.js'
+import { sshAnswers } from './host-process.js'
+import { labPaths } from './paths.js'
+import { isRunning } from './proc.js'
+import { listLabNames, readState } from './state.js'
+
+export type HostRunState = 'up' | 'starting' | 'stopped'
+
+export interface HostStatus {
+  name: string
+  address: string
+  /** up: pid 1 alive and sshd answering; starting: alive, sshd not (yet) answering; stopped: not running. */
+  state: HostRunState
+  initPid?: number
+  launcherPid?: number
+}
+
+export interface LabStatus {
+  name: string
+  subnet: string
+  bridge: string
+  bridgeAddress: string
+  keyPath: string
+  knownHostsPath: string
+  inventories: string[]
+  gitDaemon: { pid?: number; running: boolean; url: string }
+  aptProxy: { pid?: number; running: boolean; startedByLab: boolean; url: string }
+  hosts: HostStatus[]
+}
+
+export async function labStatus(name: string): Promise<LabStatus | undefined> {
+  const s = readState(name)
+  if (!s) return undefined
+  const proxy = readAptProxyState()
+  const external = proxy.external.includes(name)
+  const hosts = await Promise.all(
+    s.hosts.map(async (h): Promise<HostStatus> => {
+      const alive = hostRunning(h)
+      const state: HostRunState = !alive ? 'stopped' : (await sshAnswers(h.address)) ? 'up' : 'starting'
+      return { name: h.name, address: h.address, state, initPid: alive ? h.init?.pid : undefined, launcherPid: alive ? h.launcher?.pid : undefined }
+    }),
+  )
+  const p = labPaths(name)
+  return {
+    name,
+    subnet: s.subnet,
+    bridge: s.bridge,
+    bridgeAddress: s.bridgeAddress,
+    keyPath: p.key,
+    knownHostsPath: p.knownHosts,
+    inventories: s.inventories,
+    gitDaemon: { pid: s.gitDaemon?.pid, running: isRunning(s.gitDaemon), url: `git://${s.bridgeAddress}/` },
+    aptProxy: {
+      pid: external ? undefined : proxy.process?.pid,
+      running: external || isRunning(proxy.process),
+      startedByLab: !external,
+      url: `http://${s.bridgeAddress}:3142`,
+    },
+    hosts,
+  }
+}
+
+export function listLabs(): string[] {
+  return listLabNames()
+}

@@ -1,0 +1,189 @@
+// `lab up`: everything a lab needs, created or checked in order, idempotently. Hosts that run stay
+// as they are; stopped ones (after a reboot, say) start again with their roots as they were.
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { bridgeAddress, cidrOverlaps, hostAddress, parseCidr, pickSubnet, subnetProblem, type Cidr } from './address.js'
+import { ensureAptProxy } from './apt-proxy.js'
+import { controllerMirrors, ensureBaseImage } from './base-image.js'
+import { firstError, mapLimit } from './concurrency.js'
+import { labError } from './errors.js'
+import { writeFileAtomic } from './fs-util.js'
+import { ensureGitDaemon, publishApps } from './git-server.js'
+import { hostKeyPath, hostRunning, startHost, type HostContext } from './host.js'
+import { waitForSsh } from './host-process.js'
+import { writeInventory } from './inventory.js'
+import { ensureKeyPair, renderKnownHosts } from './keys.js'
+import { ensureBridge, controllerNetworks, linkExists } from './network.js'
+import { bridgeName, DEFAULT_LAB, hostNames, hostPaths, labNameProblem, labPaths, MAX_HOSTS, STATE_ROOT } from './paths.js'
+import { checkDiskSpace, checkKernel, checkPlatform, ensureControllerTools } from './preflight.js'
+import { defaultInventoryPath, findProjectRoot } from './project-root.js'
+import { withLabLock } from './lock.js'
+import { listLabNames, readState, writeState, type HostState, type LabState } from './state.js'
+
+export interface LabUpOptions {
+  name?: string
+  hosts?: number
+  /** Inventory file to write; default `inventory/lab/hosts.yml` of the project; null for none. */
+  inventoryPath?: string | null
+  /** Where `apps/` and the default inventory are; default: found upwards from the cwd. */
+  projectRoot?: string
+  /** Use this /24 instead of the one derived from the name (new labs only). */
+  subnet?: string
+  say?: (msg: string) => void
+}
+
+export interface LabHostInfo {
+  name: string
+  address: string
+}
+
+export interface LabInfo {
+  name: string
+  subnet: string
+  bridge: string
+  bridgeAddress: string
+  keyPath: string
+  knownHostsPath: string
+  inventoryPath?: string
+  gitUrl: string
+  hosts: LabHostInfo[]
+}
+
+export function labInfo(state: LabState, inventoryPath?: string): LabInfo {
+  const p = labPaths(state.name)
+  return {
+    name: state.name,
+    subnet: state.subnet,
+    bridge: state.bridge,
+    bridgeAddress: state.bridgeAddress,
+    keyPath: p.key,
+    knownHostsPath: p.knownHosts,
+    inventoryPath,
+    gitUrl: `git://${state.bridgeAddress}/`,
+    hosts: state.hosts.map((h) => ({ name: h.name, address: h.address })),
+  }
+}
+
+const quiet = () => undefined
+
+function checkOptions(name: string, hosts: number, subnet: string | undefined): void {
+  const bad = labNameProblem(name)
+  if (bad) throw labError(bad, "e.g. --name lab, --name test, --name ci")
+  if (!Number.isInteger(hosts) || hosts < 1 || hosts > MAX_HOSTS) {
+    throw labError(`invalid number of hosts '${hosts}': 1 to ${MAX_HOSTS}`)
+  }
+  const badNet = subnet && subnetProblem(subnet)
+  if (badNet) throw labError(badNet)
+}
+
+/** A new lab's name must not collide with links or namespaces that some other tool left. */
+function checkNameFree(name: string): void {
+  const bridge = bridgeName(name)
+  const netnsRe = new RegExp(`^rmp-${name}-h\\d+$`)
+  const strays = [
+    ...(linkExists(bridge) ? [`link ${bridge}`] : []),
+    ...(existsSync('/run/netns') ? readdirSync('/run/netns').filter((n) => netnsRe.test(n)).map((n) => `namespace ${n}`) : []),
+  ]
+  if (strays.length) {
+    throw labError(`lab name '${name}' is in use: ${strays.join(', ')} exist but no lab state does`, `pick another --name, or remove them ('ip link del ${bridge}', 'ip netns del …')`)
+  }
+}
+
+async function newState(name: string, subnet: string | undefined): Promise<LabState> {
+  checkNameFree(name)
+  const others: Cidr[] = listLabNames()
+    .map((l) => readState(l)?.subnet)
+    .filter((s): s is string => !!s)
+    .map((s) => parseCidr(s)!)
+  const taken = [...others, ...(await controllerNetworks())]
+  let chosen = subnet
+  if (chosen) {
+    const c = parseCidr(chosen)!
+    if (taken.some((t) => cidrOverlaps(t, c))) {
+      throw labError(`address range ${chosen} is in use (by another lab or a route of this machine)`, 'pick another with --subnet 10.231.N.0/24')
+    }
+  } else {
+    chosen = pickSubnet(name, taken)
+    if (!chosen) throw labError('no free /24 left in 10.231.0.0/16 for a new lab', 'bring a lab down, or give --subnet')
+  }
+  return {
+    version: 1,
+    name,
+    subnet: chosen,
+    bridge: bridgeName(name),
+    bridgeAddress: bridgeAddress(chosen),
+    hosts: [],
+    inventories: [],
+    createdAt: new Date().toISOString(),
+  }
+}
+
+function hostEntry(state: LabState, index: number): HostState {
+  const n = hostNames(state.name, index)
+  return { name: n.name, index, address: hostAddress(state.subnet, index), netns: n.netns, veth: n.veth }
+}
+
+export async function labUp(opts: LabUpOptions = {}): Promise<LabInfo> {
+  const say = opts.say ?? quiet
+  const name = opts.name ?? DEFAULT_LAB
+  const wanted = opts.hosts ?? 3
+  checkOptions(name, wanted, opts.subnet)
+  checkPlatform()
+  return withLabLock(say, async () => {
+    await ensureControllerTools(say)
+    await checkKernel()
+    checkDiskSpace(STATE_ROOT, 50e6, 'the lab state')
+    const mirrors = controllerMirrors()
+    const base = await ensureBaseImage(say)
+    const existing = readState(name)
+    if (existing && opts.subnet && existing.subnet !== opts.subnet) {
+      throw labError(`lab '${name}' already uses ${existing.subnet}`, `'rm-play lab down --name ${name}' first to move it to ${opts.subnet}`)
+    }
+    const state = existing ?? (await newState(name, opts.subnet))
+    const paths = labPaths(name)
+    writeState(state) // from here on, `down` can clean up whatever this run leaves half done
+    const publicKey = await ensureKeyPair(paths.key, `rm-play-lab-${name}`)
+
+    await ensureBridge(state.bridge, state.bridgeAddress)
+    await ensureAptProxy(name, state.bridgeAddress, mirrors, say)
+    state.gitDaemon = await ensureGitDaemon(state.gitDaemon, state.bridgeAddress, paths.git, paths.gitLog)
+    writeState(state)
+    const projectRoot = opts.projectRoot ?? findProjectRoot(process.cwd())
+    if (projectRoot) {
+      for (const p of await publishApps(join(projectRoot, 'apps'), paths.git, state.bridgeAddress)) {
+        if (p.changed) say(`git: published apps/${p.app} as ${p.url} (${p.commit.slice(0, 8)})`)
+      }
+    }
+
+    if (wanted < state.hosts.length) {
+      say(`lab '${name}' has ${state.hosts.length} hosts; keeping them all (asked for ${wanted}; 'lab down' then 'lab up --hosts ${wanted}' to shrink)`)
+    }
+    for (let i = state.hosts.length + 1; i <= wanted; i++) state.hosts.push(hostEntry(state, i))
+    const ctx: HostContext = { lab: name, base, bridge: state.bridge, bridgeAddress: state.bridgeAddress, authorizedKey: publicKey, aptLines: mirrors.hostLines }
+    const toStart = state.hosts.filter((h) => !hostRunning(h))
+    const running = state.hosts.length - toStart.length
+    if (toStart.length) say(`starting ${toStart.length} host${toStart.length > 1 ? 's' : ''}${running ? ` (${running} already up)` : ''}`)
+    else say(`all ${running} hosts already up`)
+    const started = await mapLimit(toStart, 8, (h) => startHost(ctx, h, false))
+    started.forEach((r, i) => {
+      if (r.status === 'fulfilled') state.hosts[state.hosts.indexOf(toStart[i]!)] = r.value
+    })
+    writeState(state)
+    const startErr = firstError(started)
+    if (startErr) throw startErr
+
+    const known = state.hosts.map((h) => ({ name: h.name, address: h.address, publicKey: readFileSync(`${hostKeyPath(name, h.name)}.pub`, 'utf8').trim() }))
+    writeFileAtomic(paths.knownHosts, renderKnownHosts(known))
+    const waits = await mapLimit(state.hosts, 64, (h) => waitForSsh(h.address, h.init!, hostPaths(name, h.name).log))
+    const waitErr = firstError(waits)
+    if (waitErr) throw waitErr
+
+    const inventoryPath = opts.inventoryPath === null ? undefined : (opts.inventoryPath ?? defaultInventoryPath(projectRoot ?? process.cwd()))
+    if (inventoryPath) {
+      writeInventory(inventoryPath, { lab: name, bridgeAddress: state.bridgeAddress, keyPath: paths.key, knownHostsPath: paths.knownHosts, hosts: state.hosts })
+      if (!state.inventories.includes(inventoryPath)) state.inventories.push(inventoryPath)
+    }
+    writeState(state)
+    return labInfo(state, inventoryPath)
+  })
+}
