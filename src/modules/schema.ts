@@ -27,6 +27,8 @@ export interface Schema {
   requiredTogether?: readonly (readonly string[])[]
   /** The option that takes a free-form string (`command: ls -l` → { cmd: 'ls -l' }). */
   freeForm?: string
+  /** Any other keys are accepted as they are (set_fact). */
+  additional?: boolean
 }
 
 export interface ArgProblem {
@@ -120,6 +122,10 @@ export function checkArgs(schema: Schema, input: Record<string, unknown>, loadTi
   for (const [name, spec] of Object.entries(schema.options)) for (const a of spec.aliases ?? []) alias.set(a, name)
   for (const [k, v] of Object.entries(input)) {
     const name = schema.options[k] ? k : alias.get(k)
+    if (!name && schema.additional) {
+      args[k] = v
+      continue
+    }
     if (!name) {
       const known = Object.keys(schema.options).sort()
       const close = known.filter((o) => o.startsWith(k.slice(0, 3)))
@@ -133,6 +139,7 @@ export function checkArgs(schema: Schema, input: Record<string, unknown>, loadTi
     args[name] = v
   }
   for (const [name, spec] of Object.entries(schema.options)) {
+    if (schema.additional && !(name in args) && spec.default === undefined && !spec.required) continue
     const v = args[name]
     if (v === undefined || v === null) {
       if (spec.default !== undefined) args[name] = spec.default

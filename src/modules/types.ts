@@ -78,6 +78,8 @@ export interface PrepareContext {
   readFile(path: string): Buffer
   /** Evaluates an expression in the task's scope (for modules whose arguments are conditions). */
   evaluate(expr: string): unknown
+  /** Evaluates a condition as `when` does. */
+  condition(expr: unknown): boolean
   vars: Readonly<Record<string, unknown>>
 }
 
@@ -107,14 +109,16 @@ export interface HostModule<A = Record<string, unknown>, P = A> {
   returns?: Record<string, string>
   /** Cross-argument checks beyond the schema; run at load time on literal arguments. */
   validate?(a: A): string[]
+  /** Controller-side files the arguments name (a template's src): checked to exist at load time. */
+  localFiles?(a: A): { kind: 'templates' | 'files'; name: string; arg: string }[]
   /** Turns arguments into what the plan needs, on the controller (render templates, read files). */
   prepare?(a: A, ctx: PrepareContext): P | Promise<P>
   probes(p: P, ctx: PlanContext): Probe[]
   plan(p: P, state: ProbeState, ctx: PlanContext): Change[]
   /** What `register` holds, from the state and the outputs of the steps that ran. */
   result?(p: P, state: ProbeState, outputs: StepOutput[], ctx: PlanContext): Record<string, unknown>
-  /** Ansible's check_mode default: some modules (stat, wait_for) only read, so they run in check mode too. */
-  readOnly?: boolean
+  /** The module only reads (stat, a GET request): its steps run in check mode too. */
+  readOnly?: boolean | ((p: P) => boolean)
 }
 
 /** What a controller-side action produced. */

@@ -35,6 +35,18 @@ function templated(v: unknown): boolean {
   return false
 }
 
+/** Marks a value that check mode could not produce (the registered result of a command that did not run). */
+export const UNKNOWN: unique symbol = Symbol('unknown-in-check-mode')
+
+export function markUnknown<T extends object>(v: T): T {
+  Object.defineProperty(v, UNKNOWN, { value: true, enumerable: false })
+  return v
+}
+
+export function isUnknown(v: unknown): boolean {
+  return v !== null && typeof v === 'object' && (v as { [UNKNOWN]?: boolean })[UNKNOWN] === true
+}
+
 export class VarScope implements ScopeSource {
   private readonly rendered = new Map<string, unknown>()
   private readonly rendering = new Set<string>()
@@ -42,11 +54,13 @@ export class VarScope implements ScopeSource {
   constructor(
     readonly layers: readonly VarLayer[],
     private readonly fallback?: ScopeSource,
+    /** Names of check-mode-unknown values read through this scope (shared with derived scopes). */
+    readonly touchedUnknown: Set<string> = new Set(),
   ) {}
 
   /** A scope with one more layer on top (loop items, task vars). */
   with(layer: VarLayer): VarScope {
-    return new VarScope([...this.layers, layer], this.fallback)
+    return new VarScope([...this.layers, layer], this.fallback, this.touchedUnknown)
   }
 
   /** The raw (unrendered) value and whether it is data. */
@@ -62,6 +76,7 @@ export class VarScope implements ScopeSource {
     if (this.rendered.has(name)) return this.rendered.get(name)
     const hit = this.find(name)
     if (!hit) return this.fallback ? this.fallback.lookup(name) : notFound
+    if (isUnknown(hit.value)) this.touchedUnknown.add(name)
     if (hit.data || !templated(hit.value)) return hit.value
     if (this.rendering.has(name)) throw new ExpressionError(`variable '${name}' refers to itself (${[...this.rendering, name].join(' → ')})`, name)
     this.rendering.add(name)

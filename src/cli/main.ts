@@ -1,0 +1,141 @@
+// `rm-play`: the stages in order: parse flags → load inventory and playbooks (every error, with
+// file:line:col, before any connection) → list or check → run with a reporter → exit code.
+import { existsSync, readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { RunEvent } from '../engine/events.js'
+import type { RunOptions } from '../engine/options.js'
+import { runPlaybook } from '../engine/run.js'
+import { errorList, formatError, RmError, RmErrors } from '../playbook/errors.js'
+import { loadInventory } from '../playbook/inventory.js'
+import { loadPlaybook } from '../playbook/load.js'
+import type { Playbook } from '../playbook/model.js'
+import { readPasswordFile, setVaultPassword } from '../playbook/vault.js'
+import { jsonReporter } from '../report/json.js'
+import { colours, noColours } from '../report/paint.js'
+import { PrettyReporter } from '../report/pretty.js'
+import { helpText, parseArgs, UsageError } from './args.js'
+import { parseExtraVars } from './extra-vars.js'
+import { listing } from './listing.js'
+import { readSecret } from './prompt.js'
+
+export function version(): string {
+  const pkg = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'package.json')
+  try {
+    return (JSON.parse(readFileSync(pkg, 'utf8')) as { version: string }).version
+  } catch {
+    return 'unknown'
+  }
+}
+
+export async function main(argv: string[], io: { out(s: string): void; err(s: string): void; tty: boolean } = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s), tty: !!process.stdout.isTTY }): Promise<number> {
+  const sub = argv[0]
+  if (sub === 'lab') return (await import('./lab.js')).labCommand(argv.slice(1))
+  if (sub === 'doc') return (await import('./doc.js')).docCommand(argv.slice(1), io)
+  if (sub === 'vault') return (await import('./vault.js')).vaultCommand(argv.slice(1), io)
+
+  let args
+  try {
+    args = parseArgs(argv)
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`rm-play: ${e.message}\nTry rm-play --help.\n`)
+      return 1
+    }
+    throw e
+  }
+  if (args.help) {
+    io.out(helpText(version()) + '\n')
+    return 0
+  }
+  if (args.version) {
+    io.out(`rm-play ${version()}\n`)
+    return 0
+  }
+  if (args.playbooks.length === 0) {
+    io.err('rm-play: no playbook given\nUsage: rm-play PLAYBOOK.yml -i INVENTORY [options] (rm-play --help)\n')
+    return 1
+  }
+
+  const paint = args.color ?? (io.tty && !process.env.NO_COLOR) ? colours : noColours
+  const fail = (e: unknown): number => {
+    const errs = errorList(e)
+    io.err(errs.map((x) => paint.red('ERROR: ') + formatError(x)).join('\n\n') + '\n')
+    if (errs.length > 1) io.err(`\n${errs.length} problems found; no host was touched.\n`)
+    else io.err('\nNo host was touched.\n')
+    return 1
+  }
+
+  let playbooks: Playbook[]
+  let opts: RunOptions
+  try {
+    const vaultFile = args.vaultPasswordFile ?? process.env.ANSIBLE_VAULT_PASSWORD_FILE ?? process.env.RM_PLAY_VAULT_PASSWORD_FILE
+    if (vaultFile) setVaultPassword(readPasswordFile(vaultFile))
+    const sources = args.inventory.length ? args.inventory : process.env.ANSIBLE_INVENTORY ? process.env.ANSIBLE_INVENTORY.split(',') : existsSync('inventory') ? ['inventory'] : []
+    const errors: unknown[] = []
+    let inventory
+    try {
+      inventory = loadInventory(sources)
+    } catch (e) {
+      errors.push(e)
+    }
+    let extraVars: Record<string, unknown> = {}
+    try {
+      extraVars = parseExtraVars(args.extraVars)
+    } catch (e) {
+      errors.push(e)
+    }
+    playbooks = []
+    for (const p of args.playbooks) {
+      try {
+        playbooks.push(loadPlaybook(p, { rolesPath: args.rolesPath }))
+      } catch (e) {
+        errors.push(e)
+      }
+    }
+    if (errors.length) return fail(new RmErrors(errors.flatMap(errorList)))
+    const becomePassword = args.askBecomePass ? await readSecret('BECOME password: ') : undefined
+    const emit = args.json
+      ? jsonReporter(io.out)
+      : ((r: PrettyReporter) => (e: RunEvent) => r.handle(e))(new PrettyReporter({ paint, write: io.out, verbosity: args.verbosity, timings: true, live: io.tty }))
+    opts = {
+      check: args.check,
+      diff: args.diff,
+      forks: args.forks,
+      tags: args.tags,
+      skipTags: args.skipTags,
+      limit: args.limit,
+      extraVars,
+      verbosity: args.verbosity,
+      startAtTask: args.startAtTask,
+      hostKeyChecking: args.hostKeyChecking ?? 'yes',
+      privateKey: args.privateKey,
+      remoteUser: args.user,
+      connectTimeoutMs: (args.timeout ?? 10) * 1000,
+      become: args.become,
+      becomeUser: args.becomeUser,
+      becomePassword,
+      inventory: inventory!,
+      emit,
+    }
+  } catch (e) {
+    if (e instanceof RmError || e instanceof RmErrors) return fail(e)
+    throw e
+  }
+
+  if (args.listHosts || args.listTasks || args.listTags || args.syntaxCheck) {
+    for (const pb of playbooks) {
+      if (args.syntaxCheck) io.out(`\nplaybook: ${pb.file}\n`)
+      else io.out(listing(pb, opts, { hosts: args.listHosts, tasks: args.listTasks, tags: args.listTags }, opts.inventory) + '\n')
+    }
+    return 0
+  }
+
+  let code = 0
+  for (const pb of playbooks) {
+    const r = await runPlaybook(pb, opts)
+    code = Math.max(code, r.exitCode)
+    if (r.exitCode !== 0) break
+  }
+  return code
+}

@@ -1,0 +1,26 @@
+// What the engine knows about one host during a play: its connection, facts, variables set by
+// set_fact and register, the handlers it notified, and whether it is still in the play.
+import type { Connection } from '../connection/connection.js'
+import type { Facts } from '../probes/facts.js'
+import { emptyStats, type HostStats } from './events.js'
+
+export class HostState {
+  conn?: Connection
+  facts?: Facts
+  /** set_fact and register results: data, never templated again. */
+  readonly vars: Record<string, unknown> = {}
+  /** vars_files loaded for this host (templated names are resolved per host). */
+  varsFiles: Record<string, unknown> = {}
+  failed = false
+  unreachable = false
+  /** meta: end_host, or the play stopped for it. */
+  ended = false
+  readonly notified = new Set<string>()
+  readonly stats: HostStats = emptyStats()
+
+  constructor(readonly name: string) {}
+
+  get active(): boolean {
+    return !this.failed && !this.unreachable && !this.ended
+  }
+}

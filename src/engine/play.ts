@@ -1,0 +1,191 @@
+// Runs one play: hosts from its pattern and --limit, in serial batches; facts; vars_files; then
+// pre_tasks, roles and tasks, post_tasks, each followed by a handler flush.
+import PQueue from 'p-queue'
+import { isTemplated, renderValue } from '../playbook/expression.js'
+import type { Play, Task } from '../playbook/model.js'
+import { matchHosts, unmatchedTerms } from '../playbook/patterns.js'
+import { loadVarsFile } from '../playbook/vars-files.js'
+import { factsProbe } from '../probes/facts.js'
+import { UnreachableError } from '../connection/connection.js'
+import type { ConnectionPool } from './connect.js'
+import { HostState } from './host-state.js'
+import { Lockstep, openGate } from './lockstep.js'
+import type { RunOptions } from './options.js'
+import { runProbes } from './probe-batch.js'
+import type { PlayRuntime } from './runtime.js'
+import { scopeFor, type ScopeInputs } from './scope.js'
+import { flushHandlers, maxIndex, walk, type WalkContext } from './walk.js'
+import { VarScope } from '../playbook/vars.js'
+import { notFound } from '../playbook/expression.js'
+
+/** Ansible's serial: numbers and percentages, the last one repeating. */
+export function batches(hosts: string[], serial: (number | string)[]): string[][] {
+  if (!serial.length) return [hosts]
+  const out: string[][] = []
+  let i = 0
+  let k = 0
+  while (i < hosts.length) {
+    const s = serial[Math.min(k, serial.length - 1)]!
+    const n = typeof s === 'string' && s.endsWith('%') ? Math.max(1, Math.floor((hosts.length * parseFloat(s)) / 100)) : Math.max(1, Number(s) || hosts.length)
+    out.push(hosts.slice(i, i + n))
+    i += n
+    k++
+  }
+  return out
+}
+
+export function playHosts(play: Play, opts: RunOptions): string[] {
+  const pattern = isTemplated(play.hosts) ? String(renderValue(play.hosts, new VarScope([{ name: 'extra vars', values: opts.extraVars }], { lookup: () => notFound }))) : play.hosts
+  let hosts = matchHosts(opts.inventory, pattern)
+  for (const t of unmatchedTerms(opts.inventory, pattern)) opts.emit({ type: 'warning', msg: `hosts pattern '${t}' matches no host or group`, pos: play.pos })
+  if (opts.limit) {
+    const limited = new Set(matchHosts(opts.inventory, opts.limit))
+    hosts = hosts.filter((h) => limited.has(h))
+  }
+  return hosts
+}
+
+function startIndexFor(play: Play, name: string | undefined): number {
+  if (!name) return 0
+  const re = new RegExp(`^${name.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`)
+  let found = Infinity
+  const visit = (ns: Play['tasks']) => {
+    for (const n of ns) {
+      if (n.kind === 'task' && (re.test(n.title) || (n.role && re.test(`${n.role.name} : ${n.title}`)))) found = Math.min(found, n.index)
+      if (n.kind === 'block') visit([...n.block, ...n.rescue, ...n.always])
+      if (n.kind === 'include') visit(n.nodes ?? [])
+    }
+  }
+  visit([...play.preTasks, ...play.tasks, ...play.postTasks])
+  return found
+}
+
+export interface PlayDeps {
+  opts: RunOptions
+  playbookDir: string
+  hosts: Map<string, HostState>
+  pool: ConnectionPool
+  secrets: Set<string>
+  startFound: { done: boolean }
+}
+
+async function gatherFacts(rt: PlayRuntime, batch: HostState[]): Promise<void> {
+  const t0 = Date.now()
+  rt.options.emit({ type: 'task-start', task: 'Gathering Facts', taskIndex: 0, handler: false, hosts: batch.map((h) => h.name) })
+  await Promise.all(
+    batch.map((hs) =>
+      rt.queue.add(async () => {
+        const h0 = Date.now()
+        const scope = scopeFor(rt.scope, hs.name, { vars: [] })
+        try {
+          const conn = rt.pool.get(hs.name, scope.toObject())
+          const st = await runProbes(conn, [factsProbe], {})
+          hs.facts = st.facts as Record<string, unknown>
+          hs.stats.ok++
+          rt.options.emit({ type: 'host-result', task: 'Gathering Facts', taskIndex: 0, handler: false, host: hs.name, status: 'ok', check: rt.options.check, changes: [], diffs: [], durationMs: Date.now() - h0 })
+        } catch (e) {
+          const unreachable = e instanceof UnreachableError
+          if (unreachable) {
+            hs.unreachable = true
+            hs.stats.unreachable++
+          } else {
+            hs.failed = true
+            hs.stats.failed++
+          }
+          rt.options.emit({ type: 'host-result', task: 'Gathering Facts', taskIndex: 0, handler: false, host: hs.name, status: unreachable ? 'unreachable' : 'failed', check: rt.options.check, msg: (e as Error).message, changes: [], diffs: [], durationMs: Date.now() - h0 })
+        }
+      }),
+    ),
+  )
+  rt.options.emit({ type: 'task-end', task: 'Gathering Facts', taskIndex: 0, durationMs: Date.now() - t0 })
+}
+
+function loadVarsFiles(rt: PlayRuntime, hs: HostState): void {
+  const out: Record<string, unknown> = {}
+  for (const vf of rt.play.varsFiles) {
+    const file = isTemplated(vf.file) ? String(renderValue(vf.file, scopeFor(rt.scope, hs.name, { vars: [] }))) : vf.file
+    Object.assign(out, loadVarsFile(file.startsWith('/') ? file : `${rt.playbookDir}/${file}`))
+  }
+  hs.varsFiles = out
+}
+
+export async function runPlay(play: Play, deps: PlayDeps): Promise<void> {
+  const { opts } = deps
+  const t0 = Date.now()
+  // Hosts that failed or were unreachable in an earlier play stay out, as in Ansible.
+  const all = playHosts(play, opts).filter((h) => {
+    const s = deps.hosts.get(h)
+    return !s || (!s.failed && !s.unreachable)
+  })
+  opts.emit({ type: 'play-start', name: play.name, hosts: all, pos: play.pos, check: opts.check })
+  for (const h of all) if (!deps.hosts.has(h)) deps.hosts.set(h, new HostState(h))
+  const list = batches(all, play.serial.map((s) => (typeof s === 'string' && isTemplated(s) ? String(renderValue(s, new VarScope([{ name: 'extra vars', values: opts.extraVars }]))) : s)))
+  const stop: { reason?: string } = {}
+  for (const [bi, batch] of list.entries()) {
+    if (stop.reason) break
+    if (list.length > 1) opts.emit({ type: 'batch-start', hosts: batch, batch: bi + 1, batches: list.length })
+    const scope: ScopeInputs = { inventory: opts.inventory, playbookDir: deps.playbookDir, play, extraVars: opts.extraVars, hosts: deps.hosts, playHosts: all, batchHosts: batch, check: opts.check, diff: opts.diff }
+    const rt: PlayRuntime = { options: opts, play, playbookDir: deps.playbookDir, scope, hosts: deps.hosts, pool: deps.pool, queue: new PQueue({ concurrency: opts.forks }), secrets: deps.secrets, runOnce: new Map() }
+    const states = batch.map((h) => deps.hosts.get(h)!)
+    for (const hs of states) hs.notified.clear()
+    if (play.gatherFacts) await gatherFacts(rt, states.filter((s) => s.active))
+    for (const hs of states) {
+      try {
+        loadVarsFiles(rt, hs)
+      } catch (e) {
+        hs.failed = true
+        hs.stats.failed++
+        opts.emit({ type: 'host-result', task: 'vars_files', taskIndex: 0, handler: false, host: hs.name, status: 'failed', check: opts.check, msg: (e as Error).message, changes: [], diffs: [], durationMs: 0 })
+      }
+    }
+    const live = states.filter((s) => s.active)
+    const gate = play.strategy === 'linear' ? new Lockstep(live.map((s) => s.name)) : openGate
+    const announced = new Set<string>()
+    const failedInBatch = new Set<string>()
+    const ctx: WalkContext = {
+      rt,
+      gate,
+      startIndex: deps.startFound.done ? 0 : startIndexFor(play, opts.startAtTask),
+      batchHosts: batch,
+      stop,
+      onFailure(host) {
+        failedInBatch.add(host)
+        if (play.anyErrorsFatal) stop.reason = `any_errors_fatal: ${host} failed`
+        if (play.maxFailPercentage !== undefined && (failedInBatch.size / batch.length) * 100 > play.maxFailPercentage) stop.reason = `max_fail_percentage ${play.maxFailPercentage}% exceeded (${failedInBatch.size} of ${batch.length} hosts failed)`
+      },
+      announce(task: Task, handler: boolean) {
+        const key = `${handler ? 'h' : 't'}${task.index}`
+        if (announced.has(key)) return
+        announced.add(key)
+        opts.emit({ type: 'task-start', task: task.role ? `${task.role.name} : ${task.title}` : task.title, taskIndex: task.index, handler, pos: task.pos, hosts: batch })
+      },
+    }
+    if (opts.startAtTask && ctx.startIndex !== Infinity) deps.startFound.done = true
+    const sections = [play.preTasks, play.tasks, play.postTasks]
+    await Promise.all(
+      live.map(async (hs) => {
+        let base = 0
+        for (const section of sections) {
+          base = Math.max(base, maxIndex(section)) + 0.5
+          const r = await walk(ctx, hs, section)
+          if (r === 'failed') {
+            hs.failed = true
+            ctx.onFailure(hs.name)
+            // force_handlers: notified handlers still run on a failed host.
+            if (play.forceHandlers) await flushHandlers(ctx, hs, base)
+            break
+          }
+          if (r === 'stopped') break
+          const f = await flushHandlers(ctx, hs, base)
+          if (f === 'failed') {
+            hs.failed = true
+            ctx.onFailure(hs.name)
+            break
+          }
+        }
+        gate.leave(hs.name)
+      }),
+    )
+  }
+  opts.emit({ type: 'play-end', name: play.name, durationMs: Date.now() - t0, stopped: stop.reason })
+}

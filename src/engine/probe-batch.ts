@@ -1,0 +1,53 @@
+// All the probes a task needs on a host go out as ONE script over the host's shell, each in its
+// own subshell between markers; the output is split back by marker and parsed per probe.
+import { randomBytes } from 'node:crypto'
+import type { Connection, ExecOptions } from '../connection/connection.js'
+import type { Probe, ProbeState } from '../modules/types.js'
+
+export function batchScript(probes: Probe[], token: string): string {
+  return probes
+    .map((p, i) => `printf '%s\\n' '@@${token} ${i}'\n( ${p.script}\n) 2>/dev/null </dev/null\nprintf '\\n@@${token}.%d %d\\n' ${i} $?`)
+    .join('\n')
+}
+
+/** Splits a batch's stdout into each probe's { stdout, code }. */
+export function splitBatchOutput(out: string, count: number, token: string): { stdout: string; code: number }[] {
+  const res: { stdout: string; code: number }[] = []
+  for (let i = 0; i < count; i++) {
+    const start = out.indexOf(`@@${token} ${i}\n`)
+    const endRe = new RegExp(`\\n@@${token}\\.${i} (\\d+)\\n`)
+    const m = endRe.exec(out)
+    if (start < 0 || !m) {
+      res.push({ stdout: '', code: -1 })
+      continue
+    }
+    res.push({ stdout: out.slice(start + `@@${token} ${i}\n`.length, m.index), code: Number(m[1]) })
+  }
+  return res
+}
+
+export function uniqueProbes(probes: Probe[]): Probe[] {
+  const seen = new Map<string, Probe>()
+  for (const p of probes) if (!seen.has(p.id)) seen.set(p.id, p)
+  return [...seen.values()]
+}
+
+/** Runs probes in one round trip and parses each; a parser that throws fails the batch with its id. */
+export async function runProbes(conn: Connection, probes: Probe[], opts: ExecOptions): Promise<ProbeState> {
+  const list = uniqueProbes(probes)
+  if (list.length === 0) return {}
+  const token = randomBytes(6).toString('hex')
+  const r = await conn.exec(batchScript(list, token), opts)
+  const parts = splitBatchOutput(r.stdout, list.length, token)
+  const state: Record<string, unknown> = {}
+  list.forEach((p, i) => {
+    const part = parts[i]!
+    if (part.code === -1) throw new Error(`probe ${p.id} produced no output (shell exit ${r.code}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`)
+    try {
+      state[p.id] = p.parse(part)
+    } catch (e) {
+      throw new Error(`cannot read state (${p.id}): ${(e as Error).message}`)
+    }
+  })
+  return state
+}

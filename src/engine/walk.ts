@@ -1,0 +1,190 @@
+// One host's walk through a task tree: blocks with rescue/always, includes, handlers at flush
+// points, and what each task's outcome means for the host (register, set_fact, notify, meta,
+// failure). The gate keeps hosts in step under the linear strategy.
+import { dirname } from 'node:path'
+import { renderValue, evaluateCondition } from '../playbook/expression.js'
+import { LoadState, inherit } from '../playbook/load-context.js'
+import type { Include, Node, Task } from '../playbook/model.js'
+import { loadRoleInto } from '../playbook/roles.js'
+import { loadTaskFile } from '../playbook/tasks.js'
+import { RmError } from '../playbook/errors.js'
+import type { HostState } from './host-state.js'
+import type { Gate } from './lockstep.js'
+import type { PlayRuntime } from './runtime.js'
+import { scopeFor } from './scope.js'
+import { tagSelected } from './tags.js'
+import { runTask } from './task-runner.js'
+
+export interface WalkContext {
+  rt: PlayRuntime
+  gate: Gate
+  /** Task indices before --start-at-task's match are skipped. */
+  startIndex: number
+  batchHosts: string[]
+  /** Set when the play must stop for every host (any_errors_fatal, max_fail_percentage, end_play). */
+  stop: { reason?: string }
+  onFailure(host: string): void
+  /** Announces a task the first time any host starts it. */
+  announce(task: Task, handler: boolean): void
+}
+
+type WalkResult = 'ok' | 'failed' | 'stopped'
+
+function selected(ctx: WalkContext, task: Task): boolean {
+  if (task.index < ctx.startIndex) return false
+  return tagSelected(task.tags, ctx.rt.options.tags, ctx.rt.options.skipTags)
+}
+
+/** Runs the handlers a host notified, in the order the play defines them. */
+export async function flushHandlers(ctx: WalkContext, hs: HostState, base: number): Promise<WalkResult> {
+  const handlers = ctx.rt.play.handlers
+  for (const [k, h] of handlers.entries()) {
+    const names = [h.name, h.role && h.name ? `${h.role.name} : ${h.name}` : undefined, ...h.listen].filter((n): n is string => !!n)
+    if (!names.some((n) => hs.notified.has(n))) continue
+    for (const n of names) hs.notified.delete(n)
+    await ctx.gate.arrive(hs.name, base + (k + 1) / (handlers.length + 2))
+    if (ctx.stop.reason || !hs.active) return 'stopped'
+    const r = await runOne(ctx, hs, h, true)
+    if (r !== 'ok') return r
+  }
+  return 'ok'
+}
+
+async function runOne(ctx: WalkContext, hs: HostState, task: Task, handler: boolean, extra: Record<string, unknown>[] = []): Promise<WalkResult> {
+  const rt = ctx.rt
+  const t = extra.length ? { ...task, vars: [...task.vars, ...extra] } : task
+  ctx.announce(task, handler)
+  let run
+  if (task.runOnce) {
+    const key = task.index
+    let shared = rt.runOnce.get(key) as Promise<Awaited<ReturnType<typeof runTask>>> | undefined
+    if (!shared) {
+      shared = rt.queue.add(() => runTask(rt, hs, t, handler), { throwOnTimeout: true })
+      rt.runOnce.set(key, shared)
+      run = await shared
+    } else {
+      run = await shared
+      if (task.register && run.registered) hs.vars[task.register] = run.registered
+      if (run.outcome.facts) Object.assign(hs.vars, run.outcome.facts)
+      return 'ok'
+    }
+  } else {
+    run = await rt.queue.add(() => runTask(rt, hs, t, handler), { throwOnTimeout: true })
+  }
+  const o = run.outcome
+  if (task.register && run.registered) hs.vars[task.register] = run.registered
+  if (o.facts && !o.failed) Object.assign(hs.vars, o.facts)
+  const s = hs.stats
+  if (o.status === 'unreachable') {
+    s.unreachable++
+    if (!task.ignoreUnreachable) {
+      hs.unreachable = true
+      ctx.onFailure(hs.name)
+      return 'failed'
+    }
+    return 'ok'
+  }
+  if (o.status === 'skipped') s.skipped++
+  else if (o.status === 'failed') {
+    if (o.ignored) {
+      s.ignored++
+      return 'ok'
+    }
+    s.failed++
+    return 'failed'
+  } else {
+    s.ok++
+    if (o.changed) s.changed++
+  }
+  if (o.changed && o.status !== 'skipped') for (const n of task.notify) hs.notified.add(String(renderValue(n, scopeFor(rt.scope, hs.name, { role: task.role, vars: task.vars }))))
+  switch (o.meta) {
+    case 'flush_handlers':
+      return flushHandlers(ctx, hs, task.index)
+    case 'end_host':
+      hs.ended = true
+      return 'stopped'
+    case 'end_play':
+      ctx.stop.reason = 'meta: end_play'
+      return 'stopped'
+    case 'clear_host_errors':
+      hs.failed = false
+      return 'ok'
+    case 'refresh_inventory':
+    case 'reset_connection':
+    case 'noop':
+    default:
+      return 'ok'
+  }
+}
+
+async function runInclude(ctx: WalkContext, hs: HostState, inc: Include, extra: Record<string, unknown>[]): Promise<WalkResult> {
+  const rt = ctx.rt
+  const scope = scopeFor(rt.scope, hs.name, { role: inc.role, vars: [...inc.vars, ...extra] })
+  for (const c of inc.when) if (!evaluateCondition(c.expr, scope)) return 'ok'
+  const items = inc.loop === undefined ? [undefined] : renderValue(inc.loop, scope)
+  if (!Array.isArray(items)) throw new RmError(`loop needs a list`, inc.pos)
+  for (const [i, item] of items.entries()) {
+    const loopVars: Record<string, unknown> = inc.loop === undefined ? {} : { [inc.loopControl?.loopVar ?? 'item']: item, ...(inc.loopControl?.indexVar ? { [inc.loopControl.indexVar]: i } : {}) }
+    let nodes = inc.nodes
+    if (!nodes) {
+      // A templated file or role name: loaded now, for this host.
+      const target = String(renderValue(inc.target, scope.with({ name: 'loop', values: loopVars, data: true })))
+      const state = new LoadState(rt.playbookDir, { rolesPath: [] })
+      const inh = inherit(inc, { when: [] })
+      if (inc.what === 'role') nodes = loadRoleInto(state, target, inc.params, inh, inc.pos, { tasksFrom: inc.tasksFrom }, true)?.tasks ?? []
+      else nodes = loadTaskFile(state, target.startsWith('/') ? target : `${inc.baseDir}/${target}`, { file: inc.pos.file, baseDir: dirname(inc.pos.file), inherited: inh }, inc.pos)
+      if (state.errors.length) throw state.errors[0]
+    }
+    const r = await walk(ctx, hs, nodes, [...extra, loopVars])
+    if (r !== 'ok') return r
+  }
+  return 'ok'
+}
+
+/** Walks nodes for one host; returns 'failed' when a task failed (and was not rescued). */
+export async function walk(ctx: WalkContext, hs: HostState, nodes: readonly Node[], extra: Record<string, unknown>[] = []): Promise<WalkResult> {
+  for (const node of nodes) {
+    if (ctx.stop.reason || hs.unreachable || hs.ended) return 'stopped'
+    if (node.kind === 'task') {
+      if (!selected(ctx, node)) continue
+      await ctx.gate.arrive(hs.name, node.index)
+      if (ctx.stop.reason || hs.unreachable || hs.ended) return 'stopped'
+      const r = await runOne(ctx, hs, node, false, extra)
+      if (r !== 'ok') return r
+    } else if (node.kind === 'block') {
+      let r = await walk(ctx, hs, node.block, extra)
+      if (r === 'failed' && node.rescue.length && !hs.unreachable) {
+        hs.stats.failed--
+        hs.stats.rescued++
+        r = await walk(ctx, hs, node.rescue, extra)
+      }
+      if (node.always.length && !hs.unreachable) {
+        const a = await walk(ctx, hs, node.always, extra)
+        if (r === 'ok') r = a
+      }
+      if (r !== 'ok') return r
+    } else {
+      let r: WalkResult
+      try {
+        r = await runInclude(ctx, hs, node, extra)
+      } catch (e) {
+        ctx.rt.options.emit({ type: 'host-result', task: node.title, taskIndex: node.index, handler: false, host: hs.name, status: 'failed', check: ctx.rt.options.check, msg: (e as Error).message, changes: [], diffs: [], durationMs: 0 })
+        hs.stats.failed++
+        r = 'failed'
+      }
+      if (r !== 'ok') return r
+    }
+  }
+  return 'ok'
+}
+
+/** The largest task index in a tree (for the virtual index of an end-of-section handler flush). */
+export function maxIndex(nodes: readonly Node[]): number {
+  let m = 0
+  for (const n of nodes) {
+    m = Math.max(m, n.index)
+    if (n.kind === 'block') m = Math.max(m, maxIndex(n.block), maxIndex(n.rescue), maxIndex(n.always))
+    if (n.kind === 'include') m = Math.max(m, maxIndex(n.nodes ?? []))
+  }
+  return m
+}

@@ -1,0 +1,111 @@
+/**
+ * command — run a program on the host, without a shell (no pipes, redirections or $VARS).
+ *
+ * The command always counts as a change unless `creates` names a path that exists or `removes`
+ * names one that does not; in check mode it is reported as "would run". Use `changed_when` to
+ * say when it really changes something, and `check_mode: false` for read-only commands that
+ * should run in check mode too.
+ *
+ *   - command: /opt/app/venv/bin/alembic upgrade head
+ *     args: { chdir: /opt/app, creates: /opt/app/.migrated }
+ *   - command: { argv: [nginx, -t] }
+ *     changed_when: false
+ */
+import { argv as quoteArgv, quote } from '../connection/shell.js'
+import type { Schema } from './schema.js'
+import { shlexSplit } from './shlex.js'
+import type { Change, HostModule, Probe, ProbeState, StepOutput } from './types.js'
+
+export interface CommandArgs {
+  cmd?: string
+  argv?: string[]
+  chdir?: string
+  creates?: string
+  removes?: string
+  stdin?: string
+  stdin_add_newline: boolean
+  strip_empty_ends: boolean
+  executable?: string
+}
+
+export const commandSchema: Schema = {
+  freeForm: 'cmd',
+  options: {
+    cmd: { type: 'str', doc: 'The command line (split like a shell would, but run without one).', aliases: ['_raw_params'] },
+    argv: { type: 'list', elements: 'str', doc: 'The command as a list of words, no splitting at all.' },
+    chdir: { type: 'path', doc: 'Run in this directory.' },
+    creates: { type: 'path', doc: 'Do not run if this path (a glob is allowed) exists.' },
+    removes: { type: 'path', doc: 'Run only if this path (a glob is allowed) exists.' },
+    stdin: { type: 'str', doc: 'Text fed to the command.' },
+    stdin_add_newline: { type: 'bool', default: true, doc: 'Add a newline after stdin.' },
+    strip_empty_ends: { type: 'bool', default: true, doc: 'Strip trailing newlines from stdout and stderr in the result.' },
+    executable: { type: 'path', doc: 'shell only: the shell to use (default /bin/sh).' },
+  },
+  mutuallyExclusive: [['cmd', 'argv']],
+  requiredOneOf: [['cmd', 'argv']],
+}
+
+export const commandReturns = {
+  rc: 'exit code',
+  stdout: 'standard output',
+  stderr: 'standard error',
+  stdout_lines: 'stdout split into lines',
+  stderr_lines: 'stderr split into lines',
+  cmd: 'the command that ran',
+  delta: 'how long it ran',
+}
+
+/** Exists-probe for creates/removes: the path may be a glob. */
+function existsProbe(path: string): Probe<boolean> {
+  return {
+    id: `exists:${path}`,
+    script: `p=${quote(path)}; IFS=''; for f in $p; do [ -e "$f" ] && exit 0; done; exit 1`,
+    parse: (o) => o.code === 0,
+  }
+}
+
+export function commandProbes(a: CommandArgs): Probe[] {
+  return [a.creates, a.removes].filter((p): p is string => !!p).map(existsProbe)
+}
+
+export function commandPlan(a: CommandArgs, state: ProbeState, script: string, shown: string): Change[] {
+  if (a.creates && state[`exists:${a.creates}`] === true) return []
+  if (a.removes && state[`exists:${a.removes}`] === false) return []
+  const stdin = a.stdin === undefined ? undefined : a.stdin + (a.stdin_add_newline ? '\n' : '')
+  return [{ summary: `run: ${shown}`, uncertain: true, steps: [{ kind: 'exec', script, stdin, cwd: a.chdir }] }]
+}
+
+export function commandResult(a: CommandArgs, state: ProbeState, outputs: StepOutput[], shown: string): Record<string, unknown> {
+  if (a.creates && state[`exists:${a.creates}`] === true) return { cmd: shown, rc: 0, stdout: `skipped, since ${a.creates} exists`, stdout_lines: [`skipped, since ${a.creates} exists`], stderr: '', stderr_lines: [] }
+  if (a.removes && state[`exists:${a.removes}`] === false) return { cmd: shown, rc: 0, stdout: `skipped, since ${a.removes} does not exist`, stdout_lines: [`skipped, since ${a.removes} does not exist`], stderr: '', stderr_lines: [] }
+  const o = outputs[outputs.length - 1]
+  if (!o) return { cmd: shown }
+  const strip = (s: string) => (a.strip_empty_ends ? s.replace(/\n+$/, '') : s)
+  const lines = (s: string) => (strip(s) === '' ? [] : strip(s).split('\n'))
+  return { cmd: shown, rc: o.code, stdout: strip(o.stdout), stderr: strip(o.stderr), stdout_lines: lines(o.stdout), stderr_lines: lines(o.stderr) }
+}
+
+function words(a: CommandArgs): string[] {
+  return a.argv ?? shlexSplit(a.cmd ?? '')
+}
+
+export const command: HostModule<CommandArgs> = {
+  kind: 'host',
+  name: 'command',
+  doc: 'Run a program on the host, without a shell.',
+  args: commandSchema,
+  returns: commandReturns,
+  validate(a) {
+    if (a.cmd !== undefined) {
+      try {
+        if (shlexSplit(a.cmd).length === 0) return ['the command is empty']
+      } catch (e) {
+        return [`cannot split the command: ${(e as Error).message}`]
+      }
+    }
+    return []
+  },
+  probes: commandProbes,
+  plan: (a, state) => commandPlan(a, state, `exec ${quoteArgv(words(a))}`, words(a).join(' ')),
+  result: (a, state, outputs) => commandResult(a, state, outputs, words(a).join(' ')),
+}

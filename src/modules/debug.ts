@@ -1,0 +1,42 @@
+/**
+ * debug — print a message or a variable's value.
+ *
+ *   - debug: { msg: "API on {{ inventory_hostname }} answers {{ health.status }}" }
+ *   - debug: { var: health.json }
+ */
+import type { ActionModule } from './types.js'
+
+interface DebugArgs {
+  msg?: unknown
+  var?: string
+  verbosity: number
+}
+
+export const debug: ActionModule<DebugArgs> = {
+  kind: 'action',
+  name: 'debug',
+  doc: 'Print a message or a variable.',
+  args: {
+    freeForm: 'msg',
+    options: {
+      msg: { type: 'raw', doc: 'The message (templated). Default: "Hello world!".' },
+      var: { type: 'str', doc: 'An expression whose value is printed (not templated: write `var: result.stdout`).' },
+      verbosity: { type: 'int', default: 0, doc: 'Print only at this -v level or above.' },
+    },
+    mutuallyExclusive: [['msg', 'var']],
+  },
+  rawArgs: ['var'],
+  act(a, ctx) {
+    if (a.var !== undefined) {
+      const name = a.var.replace(/^\s*\{\{|\}\}\s*$/g, '').trim()
+      let value: unknown
+      try {
+        value = ctx.evaluate(name)
+      } catch (e) {
+        value = `VARIABLE IS NOT DEFINED! (${(e as Error).message})`
+      }
+      return { data: { [a.var]: value, verbosity: a.verbosity } }
+    }
+    return { msg: a.msg === undefined ? 'Hello world!' : typeof a.msg === 'string' ? a.msg : JSON.stringify(a.msg, null, 2), data: { verbosity: a.verbosity } }
+  },
+}

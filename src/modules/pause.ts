@@ -1,0 +1,23 @@
+/**
+ * pause — wait a number of seconds (prompts are not supported: runs are unattended).
+ *
+ *   - pause: { seconds: 5 }
+ */
+import type { ActionModule } from './types.js'
+
+export const pause: ActionModule<{ seconds: number; minutes: number }> = {
+  kind: 'action',
+  name: 'pause',
+  doc: 'Wait some seconds.',
+  args: {
+    options: {
+      seconds: { type: 'float', default: 0, doc: 'Seconds to wait.' },
+      minutes: { type: 'float', default: 0, doc: 'Minutes to wait.' },
+    },
+  },
+  async act(a) {
+    const ms = (a.seconds + a.minutes * 60) * 1000
+    await new Promise((r) => setTimeout(r, ms))
+    return { data: { delta: ms / 1000 } }
+  },
+}

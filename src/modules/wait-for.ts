@@ -1,0 +1,95 @@
+/**
+ * wait_for — wait until a TCP port answers (or stops answering), or a file appears (or goes),
+ * optionally until a file contains a pattern. Fails after `timeout` seconds.
+ *
+ * In check mode it looks once and does not wait: a service that the run would start is not
+ * running yet.
+ *
+ *   - wait_for: { port: 8000, host: 127.0.0.1, timeout: 60 }
+ *   - wait_for: { path: /run/app.pid }
+ */
+import { quote } from '../connection/shell.js'
+import { ModuleFailure, type HostModule, type PlanContext, type Probe } from './types.js'
+
+interface WaitArgs {
+  host: string
+  port?: number
+  path?: string
+  state: 'started' | 'stopped' | 'present' | 'absent'
+  timeout: number
+  delay: number
+  sleep: number
+  connect_timeout: number
+  search_regex?: string
+  msg?: string
+}
+
+function probe(a: WaitArgs, ctx: PlanContext): Probe<{ met: boolean; elapsed: number }> {
+  const timeout = ctx.check ? 0 : a.timeout
+  const delay = ctx.check ? 0 : a.delay
+  const want = a.state === 'started' || a.state === 'present'
+  const test =
+    a.port !== undefined
+      ? `if command -v bash >/dev/null 2>&1; then timeout ${a.connect_timeout} bash -c 'exec 3<>/dev/tcp/'"$1"'/'"$2" 2>/dev/null; else python3 -c 'import socket,sys; socket.create_connection((sys.argv[1], int(sys.argv[2])), ${a.connect_timeout})' "$1" "$2" 2>/dev/null; fi`
+      : a.search_regex !== undefined
+        ? `[ -e "$3" ] && grep -Eq -- "$4" "$3"`
+        : `[ -e "$3" ]`
+  const script = [
+    `set -- ${quote(a.host)} ${quote(String(a.port ?? 0))} ${quote(a.path ?? '')} ${quote(a.search_regex ?? '')}`,
+    `check() { ${test}; }`,
+    `start=$(date +%s); sleep ${delay}; end=$((start + ${timeout}))`,
+    'while :; do',
+    `  if check; then r=1; else r=0; fi`,
+    `  if [ $r = ${want ? 1 : 0} ]; then echo "met $(( $(date +%s) - start ))"; exit 0; fi`,
+    `  [ "$(date +%s)" -ge "$end" ] && { echo "timeout $(( $(date +%s) - start ))"; exit 0; }`,
+    `  sleep ${a.sleep}`,
+    'done',
+  ].join('\n')
+  return {
+    id: `wait_for:${JSON.stringify(a)}:${timeout}`,
+    script,
+    parse: (o) => {
+      const [word, secs] = o.stdout.trim().split(' ')
+      if (word !== 'met' && word !== 'timeout') throw new Error(`unexpected output: ${o.stdout.trim()}`)
+      return { met: word === 'met', elapsed: Number(secs) }
+    },
+  }
+}
+
+function what(a: WaitArgs): string {
+  return a.port !== undefined ? `${a.host}:${a.port}` : `${a.path}${a.search_regex ? ` to contain /${a.search_regex}/` : ''}`
+}
+
+export const waitFor: HostModule<WaitArgs> = {
+  kind: 'host',
+  name: 'wait_for',
+  doc: 'Wait for a port or a file.',
+  readOnly: true,
+  args: {
+    options: {
+      host: { type: 'str', default: '127.0.0.1', doc: 'Host to connect to, seen from the managed host.' },
+      port: { type: 'int', doc: 'TCP port.' },
+      path: { type: 'path', doc: 'File to wait for.' },
+      state: { type: 'str', default: 'started', choices: ['started', 'stopped', 'present', 'absent'], doc: 'started/present: wait until it is there; stopped/absent: until it is gone.' },
+      timeout: { type: 'int', default: 300, doc: 'Seconds before failing.' },
+      delay: { type: 'int', default: 0, doc: 'Seconds to wait before the first check.' },
+      sleep: { type: 'int', default: 1, doc: 'Seconds between checks.' },
+      connect_timeout: { type: 'int', default: 5, doc: 'Seconds for each connection attempt.' },
+      search_regex: { type: 'str', doc: 'With path: wait until the file matches this extended regex.' },
+      msg: { type: 'str', doc: 'Message on timeout.' },
+    },
+    requiredOneOf: [['port', 'path']],
+    mutuallyExclusive: [['port', 'path']],
+  },
+  returns: { elapsed: 'seconds waited' },
+  probes: (a, ctx) => [probe(a, ctx)],
+  plan(a, state, ctx) {
+    const r = state[probe(a, ctx).id] as { met: boolean; elapsed: number }
+    if (!r.met && !ctx.check) throw new ModuleFailure(a.msg ?? `Timeout when waiting for ${what(a)} (${a.state}) after ${a.timeout}s`, { elapsed: r.elapsed })
+    return []
+  },
+  result(a, state, _o, ctx) {
+    const r = state[probe(a, ctx).id] as { met: boolean; elapsed: number }
+    return { elapsed: r.elapsed, ...(ctx.check && !r.met ? { msg: `${what(a)} is not ${a.state} now; check mode does not wait` } : {}) }
+  },
+}

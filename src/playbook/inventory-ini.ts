@@ -1,0 +1,116 @@
+// Ansible's INI inventory: [group], [group:vars], [group:children], hosts with inline k=v vars,
+// and ranges like web[01:10] or db-[a:c].
+import { RmError, RmErrors, type SourcePos } from './errors.js'
+
+export interface RawGroup {
+  hosts: Map<string, Record<string, unknown>>
+  vars: Record<string, unknown>
+  children: Set<string>
+  pos?: SourcePos
+}
+
+export type RawInventory = Map<string, RawGroup>
+
+export function rawGroup(inv: RawInventory, name: string, pos?: SourcePos): RawGroup {
+  let g = inv.get(name)
+  if (!g) {
+    g = { hosts: new Map(), vars: {}, children: new Set(), pos }
+    inv.set(name, g)
+  }
+  return g
+}
+
+/** Expands `web[01:03]` → web01 web02 web03, `x[a:c]`, and `[1:10:2]` steps; several ranges multiply. */
+export function expandHostRange(pattern: string): string[] {
+  const m = /^(.*?)\[([0-9a-zA-Z]+):([0-9a-zA-Z]+)(?::(\d+))?\](.*)$/.exec(pattern)
+  if (!m) return [pattern]
+  const [, head, from, to, stepText, tail] = m as unknown as [string, string, string, string, string | undefined, string]
+  const step = stepText ? parseInt(stepText, 10) : 1
+  const out: string[] = []
+  if (/^\d+$/.test(from) && /^\d+$/.test(to)) {
+    const width = from.length > 1 && from.startsWith('0') ? from.length : 0
+    for (let i = parseInt(from, 10); i <= parseInt(to, 10); i += step) out.push(String(i).padStart(width, '0'))
+  } else if (/^[a-zA-Z]$/.test(from) && /^[a-zA-Z]$/.test(to)) {
+    for (let c = from.charCodeAt(0); c <= to.charCodeAt(0); c += step) out.push(String.fromCharCode(c))
+  } else {
+    throw new Error(`invalid host range [${from}:${to}]`)
+  }
+  return out.flatMap((x) => expandHostRange(`${head}${x}${tail}`))
+}
+
+/** Splits `a=1 b="two words" c='x'` respecting quotes. */
+export function splitKeyValues(text: string): { key: string; value: string; quoted: boolean }[] {
+  const out: { key: string; value: string; quoted: boolean }[] = []
+  const re = /\s*([^=\s]+)=("((?:[^"\\]|\\.)*)"|'([^']*)'|(\S*))/g
+  let m: RegExpExecArray | null
+  let last = 0
+  while ((m = re.exec(text))) {
+    if (text.slice(last, m.index).trim()) throw new Error(`expected key=value, got '${text.slice(last, m.index).trim()}'`)
+    const quoted = m[3] !== undefined || m[4] !== undefined
+    out.push({ key: m[1]!, value: m[3] !== undefined ? m[3].replace(/\\(.)/g, '$1') : (m[4] ?? m[5] ?? ''), quoted })
+    last = re.lastIndex
+  }
+  if (text.slice(last).trim()) throw new Error(`expected key=value, got '${text.slice(last).trim()}'`)
+  return out
+}
+
+/** Values on host lines are literals (numbers, booleans, lists); in [g:vars] they stay strings, as in Ansible. */
+function literal(value: string, quoted: boolean): unknown {
+  if (quoted) return value
+  if (/^-?\d+$/.test(value)) return parseInt(value, 10)
+  if (/^-?\d+\.\d+$/.test(value)) return parseFloat(value)
+  if (value === 'True' || value === 'true') return true
+  if (value === 'False' || value === 'false') return false
+  if (/^[[{]/.test(value)) {
+    try {
+      return JSON.parse(value.replace(/'/g, '"'))
+    } catch {
+      return value
+    }
+  }
+  return value
+}
+
+export function parseIniInventory(text: string, file: string, inv: RawInventory = new Map()): RawInventory {
+  let section = 'ungrouped'
+  let kind: 'hosts' | 'vars' | 'children' = 'hosts'
+  const errors: RmError[] = []
+  text.split('\n').forEach((raw, idx) => {
+    const pos = { file, line: idx + 1, col: 1 + (raw.length - raw.trimStart().length) }
+    const line = raw.trim()
+    if (!line || line.startsWith('#') || line.startsWith(';')) return
+    const header = /^\[([^\]:]+)(?::(vars|children))?\]$/.exec(line)
+    if (header) {
+      section = header[1]!
+      kind = (header[2] as 'vars' | 'children' | undefined) ?? 'hosts'
+      rawGroup(inv, section, pos)
+      return
+    }
+    if (line.startsWith('[')) {
+      errors.push(new RmError(`invalid section header '${line}'`, pos, 'use [group], [group:vars] or [group:children]'))
+      return
+    }
+    const g = rawGroup(inv, section, pos)
+    try {
+      if (kind === 'children') {
+        g.children.add(line.split(/\s+/)[0]!)
+        rawGroup(inv, line.split(/\s+/)[0]!, pos)
+      } else if (kind === 'vars') {
+        const eq = line.indexOf('=')
+        if (eq < 0) throw new Error(`expected key=value in [${section}:vars]`)
+        let v = line.slice(eq + 1).trim()
+        if (/^(["']).*\1$/.test(v)) v = v.slice(1, -1)
+        g.vars[line.slice(0, eq).trim()] = v
+      } else {
+        const [name, ...rest] = line.split(/\s+/)
+        const vars: Record<string, unknown> = {}
+        for (const kv of splitKeyValues(rest.join(' '))) vars[kv.key] = literal(kv.value, kv.quoted)
+        for (const h of expandHostRange(name!)) g.hosts.set(h, { ...(g.hosts.get(h) ?? {}), ...vars })
+      }
+    } catch (e) {
+      errors.push(new RmError(`inventory: ${(e as Error).message}`, pos))
+    }
+  })
+  if (errors.length) throw new RmErrors(errors)
+  return inv
+}

@@ -1,0 +1,234 @@
+// Inventories: INI or YAML files, or directories of them (-i may repeat), with group_vars/ and
+// host_vars/ beside them. Builds hosts, groups and each host's inventory variable layers.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { basename, dirname, extname, join, resolve } from 'node:path'
+import { RmError, RmErrors } from './errors.js'
+import { expandHostRange, parseIniInventory, rawGroup, type RawInventory } from './inventory-ini.js'
+import type { VarLayer } from './vars.js'
+import { loadVarsFile } from './vars-files.js'
+import { parseYaml, posOf } from './yaml.js'
+
+export interface Host {
+  name: string
+  /** Inline inventory vars (host lines / YAML host entries). */
+  vars: Record<string, unknown>
+  /** Groups the host is directly in. */
+  groups: Set<string>
+}
+
+export interface Group {
+  name: string
+  vars: Record<string, unknown>
+  children: Set<string>
+  hosts: Set<string>
+}
+
+const IGNORED = /(\.orig|\.retry|\.md|\.txt|\.cfg|~|\.swp|\.bak)$/
+
+export class Inventory {
+  readonly hosts = new Map<string, Host>()
+  readonly groups = new Map<string, Group>()
+  /** Directories whose group_vars/ and host_vars/ apply (inventory sources). */
+  readonly varDirs: string[] = []
+
+  group(name: string): Group {
+    let g = this.groups.get(name)
+    if (!g) {
+      g = { name, vars: {}, children: new Set(), hosts: new Set() }
+      this.groups.set(name, g)
+    }
+    return g
+  }
+
+  /** Every group a host belongs to, directly or through children, ordered: `all` first, then by depth, then by name (Ansible's merge order). */
+  groupsOf(host: string): string[] {
+    const h = this.hosts.get(host)
+    if (!h) return []
+    const depth = new Map<string, number>()
+    const parents = new Map<string, string[]>()
+    for (const g of this.groups.values()) for (const c of g.children) parents.set(c, [...(parents.get(c) ?? []), g.name])
+    const visit = (g: string, d: number, seen: Set<string>) => {
+      if (seen.has(g)) return
+      seen.add(g)
+      depth.set(g, Math.max(depth.get(g) ?? 0, d))
+      for (const p of parents.get(g) ?? []) visit(p, d - 1, new Set(seen))
+    }
+    for (const g of h.groups) visit(g, 0, new Set())
+    depth.set('all', -Infinity)
+    return [...depth.keys()].sort((a, b) => depth.get(a)! - depth.get(b)! || a.localeCompare(b))
+  }
+
+  /** Group names of a host as Ansible's `group_names` (without all/ungrouped... but keeps ungrouped out). */
+  groupNames(host: string): string[] {
+    return this.groupsOf(host).filter((g) => g !== 'all' && g !== 'ungrouped').sort()
+  }
+
+  /** Hosts of a group, including its children's, in inventory order. */
+  hostsOf(group: string, seen = new Set<string>()): string[] {
+    if (group === 'all') return [...this.hosts.keys()].filter((h) => h !== 'localhost' || this.hosts.get(h)!.groups.size > 0)
+    const g = this.groups.get(group)
+    if (!g || seen.has(group)) return []
+    seen.add(group)
+    const set = new Set([...g.hosts, ...[...g.children].flatMap((c) => this.hostsOf(c, seen))])
+    return [...this.hosts.keys()].filter((h) => set.has(h))
+  }
+
+  /** `groups` as Ansible exposes it: every group name → its host names. */
+  groupsMap(): Record<string, string[]> {
+    const out: Record<string, string[]> = { all: this.hostsOf('all') }
+    for (const g of this.groups.keys()) out[g] = this.hostsOf(g)
+    return out
+  }
+
+  /**
+   * The host's inventory variable layers, lowest first: inventory-file group vars (by group order)
+   * and host vars, then group_vars/ and host_vars/ from the inventory dirs and the playbook dir.
+   */
+  varLayers(host: string, playbookDir?: string): VarLayer[] {
+    const h = this.hosts.get(host)
+    if (!h) return []
+    const groups = this.groupsOf(host)
+    const layers: VarLayer[] = []
+    for (const g of groups) {
+      const vars = this.groups.get(g)?.vars
+      if (vars && Object.keys(vars).length) layers.push({ name: `inventory group ${g}`, values: vars })
+    }
+    const dirs = [...this.varDirs, ...(playbookDir ? [playbookDir] : [])]
+    const groupFile = (dir: string, g: string) => loadVarsDir(join(dir, 'group_vars'), g)
+    // Ansible: group_vars/all from inventory then playbook, then the other groups likewise.
+    for (const d of dirs) {
+      const v = groupFile(d, 'all')
+      if (v) layers.push({ name: `${d}/group_vars/all`, values: v })
+    }
+    for (const g of groups.filter((x) => x !== 'all')) {
+      for (const d of dirs) {
+        const v = groupFile(d, g)
+        if (v) layers.push({ name: `${d}/group_vars/${g}`, values: v })
+      }
+    }
+    if (Object.keys(h.vars).length) layers.push({ name: `inventory host ${host}`, values: h.vars })
+    for (const d of dirs) {
+      const v = loadVarsDir(join(d, 'host_vars'), host)
+      if (v) layers.push({ name: `${d}/host_vars/${host}`, values: v })
+    }
+    return layers
+  }
+}
+
+const varsDirCache = new Map<string, Record<string, unknown> | undefined>()
+
+/** group_vars/NAME(.yml|.yaml|.json|) or group_vars/NAME/ (every file in it, sorted). */
+export function loadVarsDir(dir: string, name: string): Record<string, unknown> | undefined {
+  const key = `${dir}\0${name}`
+  if (varsDirCache.has(key)) return varsDirCache.get(key)
+  let out: Record<string, unknown> | undefined
+  for (const ext of ['', '.yml', '.yaml', '.json']) {
+    const p = join(dir, name + ext)
+    if (!existsSync(p)) continue
+    if (statSync(p).isDirectory()) {
+      for (const f of readdirSync(p).sort()) {
+        if (IGNORED.test(f) || f.startsWith('.')) continue
+        out = { ...(out ?? {}), ...loadVarsFile(join(p, f)) }
+      }
+    } else {
+      out = { ...(out ?? {}), ...loadVarsFile(p) }
+    }
+  }
+  varsDirCache.set(key, out)
+  return out
+}
+
+function addYamlGroup(inv: RawInventory, name: string, node: unknown, file: string): void {
+  const g = rawGroup(inv, name, posOf(node))
+  if (node === null || node === undefined) return
+  if (typeof node !== 'object' || Array.isArray(node)) throw new RmError(`inventory group '${name}' must be a mapping with hosts, vars and children`, posOf(node) ?? { file, line: 1, col: 1 })
+  const n = node as Record<string, unknown>
+  for (const k of Object.keys(n)) {
+    if (!['hosts', 'vars', 'children'].includes(k)) throw new RmError(`unknown key '${k}' in inventory group '${name}'`, posOf(node), 'a group has hosts, vars and children')
+  }
+  const hosts = n.hosts as Record<string, unknown> | null | undefined
+  for (const [h, hv] of Object.entries(hosts ?? {})) {
+    for (const x of expandHostRange(h)) g.hosts.set(x, { ...(g.hosts.get(x) ?? {}), ...((hv as Record<string, unknown> | null) ?? {}) })
+  }
+  Object.assign(g.vars, (n.vars as Record<string, unknown> | null) ?? {})
+  for (const [c, cn] of Object.entries((n.children as Record<string, unknown> | null) ?? {})) {
+    g.children.add(c)
+    addYamlGroup(inv, c, cn, file)
+  }
+}
+
+function parseInventoryFile(file: string, inv: RawInventory): void {
+  const text = readFileSync(file, 'utf8')
+  const ext = extname(file)
+  if (ext === '.yml' || ext === '.yaml' || ext === '.json' || /^\s*(all|[\w-]+)\s*:\s*$/m.test(text.split('\n').find((l) => l.trim() && !l.trim().startsWith('#')) ?? '')) {
+    const doc = parseYaml(text, file)
+    if (doc === null || doc === undefined) return
+    if (typeof doc !== 'object' || Array.isArray(doc)) throw new RmError('a YAML inventory is a mapping of groups (usually `all:`)', { file, line: 1, col: 1 })
+    for (const [name, node] of Object.entries(doc as Record<string, unknown>)) addYamlGroup(inv, name, node, file)
+  } else {
+    parseIniInventory(text, file, inv)
+  }
+}
+
+/** Reads -i sources (files, directories or a comma list of hosts like `web1,web2,`). */
+export function loadInventory(sources: string[]): Inventory {
+  const raw: RawInventory = new Map()
+  const inv = new Inventory()
+  const errors: RmError[] = []
+  for (const src of sources) {
+    if (!existsSync(src) && src.includes(',')) {
+      for (const h of src.split(',').map((s) => s.trim()).filter(Boolean)) rawGroup(raw, 'ungrouped').hosts.set(h, {})
+      continue
+    }
+    if (!existsSync(src)) {
+      errors.push(new RmError(`inventory not found: ${src}`, undefined, 'give -i a file, a directory, or a comma-separated host list ending with a comma'))
+      continue
+    }
+    const full = resolve(src)
+    const files = statSync(full).isDirectory()
+      ? readdirSync(full).sort().filter((f) => !f.startsWith('.') && !IGNORED.test(f) && !['group_vars', 'host_vars'].includes(f) && statSync(join(full, f)).isFile()).map((f) => join(full, f))
+      : [full]
+    inv.varDirs.push(statSync(full).isDirectory() ? full : dirname(full))
+    for (const f of files) {
+      try {
+        parseInventoryFile(f, raw)
+      } catch (e) {
+        if (e instanceof RmErrors) errors.push(...e.errors)
+        else if (e instanceof RmError) errors.push(e)
+        else errors.push(new RmError(`inventory ${basename(f)}: ${(e as Error).message}`, { file: f, line: 1, col: 1 }))
+      }
+    }
+  }
+  if (errors.length) throw new RmErrors(errors)
+  // Groups, then hosts in the order first seen; hosts in no group other than all are "ungrouped".
+  inv.group('all')
+  inv.group('ungrouped')
+  for (const [name, g] of raw) {
+    const group = inv.group(name)
+    Object.assign(group.vars, g.vars)
+    for (const c of g.children) group.children.add(c)
+    for (const [h, vars] of g.hosts) {
+      let host = inv.hosts.get(h)
+      if (!host) {
+        host = { name: h, vars: {}, groups: new Set() }
+        inv.hosts.set(h, host)
+      }
+      Object.assign(host.vars, vars)
+      if (name !== 'all') {
+        host.groups.add(name)
+        group.hosts.add(h)
+      }
+    }
+  }
+  for (const g of inv.groups.values()) if (g.name !== 'all' && g.name !== 'ungrouped') inv.group('all').children.add(g.name)
+  inv.group('all').children.add('ungrouped')
+  for (const h of inv.hosts.values()) {
+    if (h.groups.size === 0) {
+      h.groups.add('ungrouped')
+      inv.group('ungrouped').hosts.add(h.name)
+    }
+  }
+  // The implicit localhost: usable by name, not part of `all`.
+  if (!inv.hosts.has('localhost')) inv.hosts.set('localhost', { name: 'localhost', vars: { ansible_connection: 'local' }, groups: new Set() })
+  return inv
+}

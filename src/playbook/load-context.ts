@@ -1,0 +1,77 @@
+// What the loader carries while it walks files: where it is, what the enclosing blocks and roles
+// pass down, and the errors found so far (loading reports all of them at once).
+import { RmError, RmErrors, type SourcePos } from './errors.js'
+import type { Inherited, RoleInstance, Task } from './model.js'
+
+export interface LoadOptions {
+  /** Extra directories searched for roles, after the playbook's. */
+  rolesPath: string[]
+}
+
+export class LoadState {
+  readonly errors: RmError[] = []
+  private n = 0
+  /** Handlers of roles loaded so far, in the order met. */
+  readonly roleHandlers: Task[] = []
+  /** Roles already expanded in this play (name + params), for Ansible's run-once-per-play rule. */
+  readonly seenRoles = new Set<string>()
+  readonly rolesInPlay: RoleInstance[] = []
+
+  constructor(
+    readonly playbookDir: string,
+    readonly options: LoadOptions,
+  ) {}
+
+  nextIndex(): number {
+    return ++this.n
+  }
+
+  error(message: string, pos: SourcePos | undefined, hint?: string): void {
+    this.errors.push(new RmError(message, pos, hint))
+  }
+
+  /** Runs `fn`, collecting its errors instead of stopping. */
+  collect<T>(fn: () => T): T | undefined {
+    try {
+      return fn()
+    } catch (e) {
+      if (e instanceof RmErrors) this.errors.push(...e.errors)
+      else if (e instanceof RmError) this.errors.push(e)
+      else throw e
+      return undefined
+    }
+  }
+}
+
+/** Where the loader is: the file, the directory relative names resolve from, the inherited keywords. */
+export interface Where {
+  file: string
+  baseDir: string
+  inherited: Inherited
+}
+
+export function emptyInherited(): Inherited {
+  return { when: [], tags: [], environment: [], vars: [] }
+}
+
+/** Merges what a block, role or import passes down with what it inherits. */
+export function inherit(outer: Inherited, inner: Partial<Inherited>): Inherited {
+  return {
+    when: [...outer.when, ...(inner.when ?? [])],
+    tags: [...new Set([...outer.tags, ...(inner.tags ?? [])])],
+    become: inner.become ?? outer.become,
+    becomeUser: inner.becomeUser ?? outer.becomeUser,
+    becomeMethod: inner.becomeMethod ?? outer.becomeMethod,
+    environment: [...outer.environment, ...(inner.environment ?? [])],
+    ignoreErrors: inner.ignoreErrors ?? outer.ignoreErrors,
+    ignoreUnreachable: inner.ignoreUnreachable ?? outer.ignoreUnreachable,
+    checkMode: inner.checkMode ?? outer.checkMode,
+    diff: inner.diff ?? outer.diff,
+    noLog: inner.noLog ?? outer.noLog,
+    delegateTo: inner.delegateTo ?? outer.delegateTo,
+    runOnce: inner.runOnce ?? outer.runOnce,
+    anyErrorsFatal: inner.anyErrorsFatal ?? outer.anyErrorsFatal,
+    vars: [...outer.vars, ...(inner.vars ?? [])],
+    role: inner.role ?? outer.role,
+  }
+}

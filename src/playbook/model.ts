@@ -1,0 +1,136 @@
+// The loaded playbook: plain, frozen data with source positions. Nothing after loading reads YAML.
+import type { SourcePos } from './errors.js'
+
+/** A condition as written (bare expression, boolean, or `{{ }}`), with where it was written. */
+export interface Cond {
+  expr: unknown
+  pos: SourcePos
+}
+
+/** Keywords that blocks, roles and imports pass down to the tasks inside them. */
+export interface Inherited {
+  when: Cond[]
+  tags: string[]
+  become?: boolean
+  becomeUser?: string
+  becomeMethod?: string
+  environment: Record<string, unknown>[]
+  ignoreErrors?: unknown
+  ignoreUnreachable?: boolean
+  checkMode?: unknown
+  diff?: unknown
+  noLog?: unknown
+  delegateTo?: string
+  runOnce?: boolean
+  anyErrorsFatal?: boolean
+  /** Vars layers from blocks and include/import parameters, outermost first. */
+  vars: Record<string, unknown>[]
+  role?: RoleInstance
+}
+
+export interface TaskBase extends Inherited {
+  /** Depth-first order within the play: the linear strategy keeps hosts in step on it. */
+  index: number
+  name?: string
+  pos: SourcePos
+}
+
+export interface LoopControl {
+  loopVar: string
+  indexVar?: string
+  label?: unknown
+  pause?: number
+  extended?: boolean
+}
+
+export interface Task extends TaskBase {
+  kind: 'task'
+  module: string
+  args: Record<string, unknown>
+  argsPos: SourcePos
+  /** Where each argument was written, for errors found at run time. */
+  argPos: Record<string, SourcePos>
+  loop?: unknown
+  loopControl?: LoopControl
+  register?: string
+  notify: string[]
+  listen: string[]
+  changedWhen?: Cond[]
+  failedWhen?: Cond[]
+  until?: Cond[]
+  retries?: unknown
+  delay?: unknown
+  /** The `name` shown, before templating. */
+  title: string
+}
+
+export interface Block extends TaskBase {
+  kind: 'block'
+  block: Node[]
+  rescue: Node[]
+  always: Node[]
+}
+
+/** include_tasks / include_role: decided per host when reached (file names may be templated). */
+export interface Include extends TaskBase {
+  kind: 'include'
+  what: 'tasks' | 'role'
+  /** The file (or role name) as written, maybe templated. */
+  target: string
+  tasksFrom?: string
+  /** Loaded at load time when the target has no template (so errors surface early). */
+  nodes?: Node[]
+  handlers?: Task[]
+  loop?: unknown
+  loopControl?: LoopControl
+  params: Record<string, unknown>
+  baseDir: string
+  title: string
+}
+
+export type Node = Task | Block | Include
+
+export interface RoleInstance {
+  name: string
+  path: string
+  defaults: Record<string, unknown>
+  vars: Record<string, unknown>
+  params: Record<string, unknown>
+}
+
+export interface Play {
+  name: string
+  hosts: string
+  pos: SourcePos
+  file: string
+  vars: Record<string, unknown>
+  varsFiles: { file: string; pos: SourcePos }[]
+  /** Role defaults/vars of every role in the play: visible play-wide, as in Ansible. */
+  roles: RoleInstance[]
+  preTasks: Node[]
+  tasks: Node[] // roles' tasks first, then the play's tasks
+  postTasks: Node[]
+  handlers: Task[]
+  serial: (number | string)[]
+  maxFailPercentage?: number
+  anyErrorsFatal: boolean
+  gatherFacts: boolean
+  strategy: 'linear' | 'free'
+  forceHandlers: boolean
+  become?: boolean
+  becomeUser?: string
+  remoteUser?: string
+  connection?: string
+  checkMode?: unknown
+  diff?: unknown
+  noLog?: unknown
+  ignoreUnreachable?: boolean
+  environment: Record<string, unknown>[]
+  tags: string[]
+}
+
+export interface Playbook {
+  file: string
+  dir: string
+  plays: Play[]
+}

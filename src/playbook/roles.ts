@@ -1,0 +1,131 @@
+// Roles: found on the roles path, loaded with defaults/, vars/, tasks/, handlers/ and meta/
+// dependencies (which run first). A role with the same parameters runs once per play.
+import { existsSync, statSync } from 'node:fs'
+import { isAbsolute, join, resolve } from 'node:path'
+import type { SourcePos } from './errors.js'
+import { inherit, type LoadState } from './load-context.js'
+import type { Inherited, Node, RoleInstance, Task } from './model.js'
+import { loadTaskFile, isDict, checkExpressions } from './tasks.js'
+import { loadVarsDir } from './inventory.js'
+import { keyPosOf, loadYamlFile, posOf, valuePosOf } from './yaml.js'
+
+export interface RoleFiles {
+  tasksFrom?: string
+  varsFrom?: string
+  defaultsFrom?: string
+  handlersFrom?: string
+}
+
+/** Where roles are looked for, in order. */
+export function rolesSearchPath(state: LoadState): string[] {
+  const env = (process.env.RM_PLAY_ROLES_PATH ?? process.env.ANSIBLE_ROLES_PATH ?? '').split(':').filter(Boolean)
+  return [join(state.playbookDir, 'roles'), join(state.playbookDir, '..', 'roles'), join(process.cwd(), 'roles'), ...state.options.rolesPath, ...env].map((p) => resolve(p))
+}
+
+export function findRole(state: LoadState, name: string): string | undefined {
+  if (isAbsolute(name) || name.includes('/')) {
+    const p = resolve(state.playbookDir, name)
+    return existsSync(p) ? p : undefined
+  }
+  const short = name.includes('.') ? name.split('.').pop()! : name
+  return rolesSearchPath(state).map((d) => join(d, short)).find((p) => existsSync(p) && statSync(p).isDirectory())
+}
+
+function mainFile(dir: string, base = 'main'): string | undefined {
+  return [join(dir, base), join(dir, `${base}.yml`), join(dir, `${base}.yaml`)].find((p) => existsSync(p) && statSync(p).isFile())
+}
+
+/**
+ * Loads a role (and, first, its dependencies) into the play being loaded. Returns its tasks and
+ * handlers, or undefined if it was already loaded with the same parameters.
+ */
+export function loadRoleInto(
+  state: LoadState,
+  name: string,
+  params: Record<string, unknown>,
+  outer: Inherited,
+  pos: SourcePos,
+  files: RoleFiles = {},
+  forceNew = false,
+): { tasks: Node[]; handlers: Task[]; role: RoleInstance } | undefined {
+  const path = findRole(state, name)
+  if (!path) {
+    state.error(`role '${name}' not found`, pos, `looked in ${rolesSearchPath(state).join(', ')}`)
+    return undefined
+  }
+  const key = `${path}\0${JSON.stringify(params)}\0${JSON.stringify(files)}`
+  if (state.seenRoles.has(key) && !forceNew) return { tasks: [], handlers: [], role: state.rolesInPlay.find((r) => r.path === path)! }
+  state.seenRoles.add(key)
+  const roleName = name.split('/').pop()!.split('.').pop()!
+  const defaults = state.collect(() => loadVarsDir(join(path, 'defaults'), files.defaultsFrom ?? 'main')) ?? {}
+  const vars = state.collect(() => loadVarsDir(join(path, 'vars'), files.varsFrom ?? 'main')) ?? {}
+  const role: RoleInstance = { name: roleName, path, defaults, vars, params }
+  state.rolesInPlay.push(role)
+  const tasks: Node[] = []
+  const handlers: Task[] = []
+  // meta/main.yml dependencies run before the role.
+  const meta = mainFile(join(path, 'meta'))
+  if (meta) {
+    const m = state.collect(() => loadYamlFile(meta))
+    if (isDict(m) && Array.isArray(m.dependencies)) {
+      m.dependencies.forEach((dep, i) => {
+        const dpos = valuePosOf(m.dependencies, String(i)) ?? posOf(m) ?? { file: meta, line: 1, col: 1 }
+        const spec = parseRoleRef(state, dep, dpos)
+        if (!spec) return
+        const loaded = loadRoleInto(state, spec.name, spec.params, inherit(outer, spec.inherited), dpos)
+        if (loaded) {
+          tasks.push(...loaded.tasks)
+          handlers.push(...loaded.handlers)
+        }
+      })
+    }
+  }
+  const inh = inherit(outer, { role })
+  const tasksFile = mainFile(join(path, 'tasks'), files.tasksFrom ?? 'main')
+  if (files.tasksFrom && !tasksFile) state.error(`role '${roleName}' has no tasks/${files.tasksFrom}`, pos)
+  if (tasksFile) tasks.push(...loadTaskFile(state, tasksFile, { file: tasksFile, baseDir: join(path, 'tasks'), inherited: inh }, pos))
+  const handlersFile = mainFile(join(path, 'handlers'), files.handlersFrom ?? 'main')
+  if (handlersFile) {
+    // Handlers take the role's context, not the tags or conditions of where the role was listed.
+    const hs = loadTaskFile(state, handlersFile, { file: handlersFile, baseDir: join(path, 'handlers'), inherited: inherit({ when: [], tags: [], environment: [], vars: outer.vars, become: outer.become, becomeUser: outer.becomeUser }, { role }) }, pos, true)
+    for (const h of hs) if (h.kind === 'task') handlers.push(h)
+  }
+  if (!tasksFile && !handlersFile && !meta && !existsSync(join(path, 'defaults')) && !existsSync(join(path, 'vars'))) {
+    state.error(`role '${roleName}' at ${path} is empty (no tasks/main.yml)`, pos)
+  }
+  return { tasks, handlers, role }
+}
+
+/** A role reference as written in `roles:` or meta dependencies: a name, or a mapping with role/name, vars, tags, when and parameters. */
+export function parseRoleRef(state: LoadState, ref: unknown, pos: SourcePos): { name: string; params: Record<string, unknown>; inherited: Partial<Inherited> } | undefined {
+  if (typeof ref === 'string') return { name: ref, params: {}, inherited: {} }
+  if (!isDict(ref)) {
+    state.error('a role is a name or a mapping with role: NAME', pos)
+    return undefined
+  }
+  const name = ref.role ?? ref.name
+  if (typeof name !== 'string') {
+    state.error('role entry needs role: NAME', pos)
+    return undefined
+  }
+  const params: Record<string, unknown> = {}
+  const inherited: Partial<Inherited> = {}
+  for (const [k, v] of Object.entries(ref)) {
+    if (k === 'role' || k === 'name') continue
+    if (k === 'vars') {
+      if (isDict(v)) Object.assign(params, v)
+      else state.error('role vars must be a mapping', valuePosOf(ref, k))
+    } else if (k === 'tags') inherited.tags = (Array.isArray(v) ? v : [v]).flatMap((t) => String(t).split(',')).map((t) => t.trim())
+    else if (k === 'when') inherited.when = (Array.isArray(v) ? v : [v]).map((expr) => ({ expr, pos: valuePosOf(ref, k) ?? pos }))
+    else if (k === 'become') inherited.become = Boolean(v)
+    else if (k === 'become_user') inherited.becomeUser = String(v)
+    else if (k === 'environment' && isDict(v)) inherited.environment = [v]
+    else if (k === 'delegate_to') inherited.delegateTo = String(v)
+    else if (['allow_duplicates', 'public'].includes(k)) continue
+    else if (/^[A-Za-z_]\w*$/.test(k)) params[k] = v // Ansible's role parameters
+    else state.error(`unknown key '${k}' on a role`, keyPosOf(ref, k))
+  }
+  checkExpressions(state, params, pos)
+  if (Object.keys(params).length) inherited.vars = [params]
+  return { name, params, inherited }
+}

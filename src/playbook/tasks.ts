@@ -1,0 +1,374 @@
+// Task lists → Nodes: tasks, blocks, imports and includes, with inherited keywords and positions.
+import { existsSync } from 'node:fs'
+import { dirname, isAbsolute, join, resolve } from 'node:path'
+import { canonicalModuleName, getModule, moduleNames } from '../modules/index.js'
+import { checkArgs } from '../modules/schema.js'
+import type { SourcePos } from './errors.js'
+import { compile, ExpressionError, expressionsIn, isTemplated } from './expression.js'
+import { splitKeyValues } from './inventory-ini.js'
+import { inherit, type LoadState, type Where } from './load-context.js'
+import type { Cond, Inherited, LoopControl, Node, Task } from './model.js'
+import { loadRoleInto } from './roles.js'
+import { keyPosOf, loadYamlFile, posOf, valuePosOf } from './yaml.js'
+
+type Dict = Record<string, unknown>
+
+const KEYWORDS = new Set([
+  'name', 'when', 'loop', 'with_items', 'with_list', 'with_dict', 'with_indexed_items', 'loop_control', 'register', 'notify', 'tags',
+  'become', 'become_user', 'become_method', 'changed_when', 'failed_when', 'ignore_errors', 'ignore_unreachable', 'check_mode', 'diff',
+  'no_log', 'retries', 'until', 'delay', 'delegate_to', 'run_once', 'environment', 'vars', 'args', 'listen', 'any_errors_fatal',
+  'collections', 'throttle', 'timeout', 'delegate_facts', 'remote_user', 'connection', 'debugger',
+])
+const BLOCK_KEYS = new Set(['block', 'rescue', 'always'])
+const INCLUDES = new Set(['include_tasks', 'import_tasks', 'include_role', 'import_role', 'ansible.builtin.include_tasks', 'ansible.builtin.import_tasks', 'ansible.builtin.include_role', 'ansible.builtin.import_role'])
+
+export const isDict = (v: unknown): v is Dict => v !== null && typeof v === 'object' && !Array.isArray(v)
+
+function str(v: unknown): string | undefined {
+  return v === undefined || v === null ? undefined : String(v)
+}
+
+function list(v: unknown): unknown[] {
+  return v === undefined || v === null ? [] : Array.isArray(v) ? v : [v]
+}
+
+function tagsOf(v: unknown): string[] {
+  return list(v).flatMap((t) => String(t).split(',')).map((t) => t.trim()).filter(Boolean)
+}
+
+/** Checks that every expression in a value compiles; reports at the value's position. */
+export function checkExpressions(state: LoadState, value: unknown, pos: SourcePos | undefined, bare = false): void {
+  const visit = (v: unknown, p: SourcePos | undefined) => {
+    if (typeof v === 'string') {
+      const exprs = bare && !v.trim().startsWith('{{') ? [v] : isTemplated(v) ? expressionsIn(v) : []
+      for (const e of exprs) {
+        try {
+          compile(e)
+        } catch (err) {
+          if (err instanceof ExpressionError) state.error(`bad expression '${e}': ${err.message}`, p, 'expressions are JavaScript with Jinja filters (x | default(1)), tests (x is defined) and and/or/not')
+          else throw err
+        }
+      }
+    } else if (Array.isArray(v)) v.forEach((x, i) => visit(x, valuePosOf(v, String(i)) ?? p))
+    else if (isDict(v)) for (const [k, x] of Object.entries(v)) visit(x, valuePosOf(v, k) ?? p)
+  }
+  visit(value, pos)
+}
+
+function conds(state: LoadState, task: Dict, key: string): Cond[] | undefined {
+  if (!(key in task)) return undefined
+  const pos = valuePosOf(task, key)!
+  const raw = task[key]
+  const items = Array.isArray(raw) ? raw : [raw]
+  return items.map((expr, i) => {
+    const p = Array.isArray(raw) ? (valuePosOf(raw, String(i)) ?? pos) : pos
+    if (typeof expr === 'string') checkExpressions(state, expr, p, true)
+    return { expr, pos: p }
+  })
+}
+
+/** Keywords a task, block, or include passes to what it contains. */
+function inheritable(state: LoadState, d: Dict): Partial<Inherited> {
+  const out: Partial<Inherited> = {}
+  const w = conds(state, d, 'when')
+  if (w) out.when = w
+  if ('tags' in d) out.tags = tagsOf(d.tags)
+  if ('become' in d) out.become = d.become === true || ['yes', 'true'].includes(String(d.become).toLowerCase())
+  if ('become_user' in d) out.becomeUser = str(d.become_user)
+  if ('become_method' in d) {
+    out.becomeMethod = str(d.become_method)
+    if (!['sudo', 'su'].includes(String(d.become_method))) state.error(`become_method '${String(d.become_method)}' is not supported (use sudo or su)`, valuePosOf(d, 'become_method'))
+  }
+  if ('environment' in d) {
+    if (!isDict(d.environment) && !(typeof d.environment === 'string' && isTemplated(d.environment))) state.error('environment must be a mapping of names to values', valuePosOf(d, 'environment'))
+    else out.environment = [d.environment as Dict]
+    checkExpressions(state, d.environment, valuePosOf(d, 'environment'))
+  }
+  if ('ignore_errors' in d) out.ignoreErrors = d.ignore_errors
+  if ('ignore_unreachable' in d) out.ignoreUnreachable = Boolean(d.ignore_unreachable)
+  if ('check_mode' in d) out.checkMode = d.check_mode
+  if ('diff' in d) out.diff = d.diff
+  if ('no_log' in d) out.noLog = d.no_log
+  if ('delegate_to' in d) out.delegateTo = str(d.delegate_to)
+  if ('run_once' in d) out.runOnce = Boolean(d.run_once)
+  if ('any_errors_fatal' in d) out.anyErrorsFatal = Boolean(d.any_errors_fatal)
+  if ('vars' in d) {
+    if (!isDict(d.vars)) state.error('vars must be a mapping', valuePosOf(d, 'vars'))
+    else {
+      out.vars = [d.vars]
+      checkExpressions(state, d.vars, valuePosOf(d, 'vars'))
+    }
+  }
+  return out
+}
+
+/** Splits Ansible's `k=v k2=v2` module argument string (and a free-form command's options). */
+export function parseArgString(s: string, freeForm: string | undefined, knownKeys: string[]): Dict {
+  if (!freeForm) {
+    const out: Dict = {}
+    for (const kv of splitKeyValues(s)) out[kv.key] = kv.value
+    return out
+  }
+  // `debug: msg="hi"`: the whole string is known k=v pairs
+  try {
+    const kvs = splitKeyValues(s)
+    if (kvs.length && kvs.every((kv) => knownKeys.includes(kv.key))) return Object.fromEntries(kvs.map((kv) => [kv.key, kv.value]))
+  } catch {
+    // not k=v words: a free-form string
+  }
+  // A free-form command may carry known options as k=v words: `cmd creates=/x chdir=/y`
+  const out: Dict = {}
+  const words: string[] = []
+  const re = /(\S+?)=("(?:[^"\\]|\\.)*"|'[^']*'|\S*)|("(?:[^"\\]|\\.)*"|'[^']*'|\S+)/g
+  let m: RegExpExecArray | null
+  let rest = s
+  const opts: string[] = []
+  while ((m = re.exec(s))) {
+    if (m[1] && knownKeys.includes(m[1]) && m[1] !== freeForm) {
+      out[m[1]] = m[2]!.replace(/^(["'])(.*)\1$/, '$2')
+      opts.push(m[0])
+    } else words.push(m[0])
+  }
+  for (const o of opts) rest = rest.replace(o, '')
+  rest = rest.trim()
+  if (rest) out[freeForm] = rest
+  return out
+}
+
+function loopControl(state: LoadState, d: Dict): LoopControl | undefined {
+  if (!('loop_control' in d)) return undefined
+  const lc = d.loop_control
+  if (!isDict(lc)) {
+    state.error('loop_control must be a mapping', valuePosOf(d, 'loop_control'))
+    return undefined
+  }
+  for (const k of Object.keys(lc)) if (!['loop_var', 'index_var', 'label', 'pause', 'extended', 'extended_allitems'].includes(k)) state.error(`unknown loop_control key '${k}'`, keyPosOf(lc, k), 'known: loop_var, index_var, label, pause, extended')
+  return { loopVar: str(lc.loop_var) ?? 'item', indexVar: str(lc.index_var), label: lc.label, pause: lc.pause === undefined ? undefined : Number(lc.pause), extended: lc.extended === undefined ? undefined : Boolean(lc.extended) }
+}
+
+function loopOf(state: LoadState, d: Dict): unknown {
+  const forms = ['loop', 'with_items', 'with_list', 'with_dict', 'with_indexed_items'].filter((k) => k in d)
+  if (forms.length > 1) state.error(`use one of ${forms.join(', ')}, not several`, keyPosOf(d, forms[1]!))
+  const k = forms[0]
+  if (!k) return undefined
+  checkExpressions(state, d[k], valuePosOf(d, k))
+  const v = d[k]
+  // The with_* forms become loop expressions with Ansible's meaning.
+  if (k === 'with_items') return typeof v === 'string' ? `{{ (${v.replace(/^\s*\{\{|\}\}\s*$/g, '')}) | flatten(1) }}` : list(v).flat(1)
+  if (k === 'with_dict') return `{{ (${String(v).replace(/^\s*\{\{|\}\}\s*$/g, '')}) | dict2items }}`
+  if (k === 'with_indexed_items') return `{{ (${String(v).replace(/^\s*\{\{|\}\}\s*$/g, '')}) | list | map('items') }}`
+  return v
+}
+
+/** Resolves a file an import or include names: the role's tasks/, the current dir, the playbook dir. */
+function resolveTaskFile(state: LoadState, where: Where, name: string): string | undefined {
+  if (isAbsolute(name)) return existsSync(name) ? name : undefined
+  const role = where.inherited.role
+  const candidates = [
+    ...(role ? [join(role.path, 'tasks', name), join(role.path, 'tasks', `${name}.yml`)] : []),
+    join(where.baseDir, name),
+    join(state.playbookDir, name),
+  ]
+  return candidates.find((c) => existsSync(c))
+}
+
+export function loadTaskFile(state: LoadState, file: string, where: Where, from?: SourcePos, handlers = false): Node[] {
+  const doc = state.collect(() => loadYamlFile(file, from))
+  if (doc === undefined || doc === null) return []
+  if (!Array.isArray(doc)) {
+    state.error('a task file must be a list of tasks', posOf(doc) ?? { file, line: 1, col: 1 })
+    return []
+  }
+  return parseTaskList(state, doc, { ...where, file, baseDir: dirname(file) }, handlers)
+}
+
+export function parseTaskList(state: LoadState, items: unknown, where: Where, handlers = false): Node[] {
+  if (items === undefined || items === null) return []
+  if (!Array.isArray(items)) {
+    state.error('expected a list of tasks', posOf(items) ?? { file: where.file, line: 1, col: 1 })
+    return []
+  }
+  const out: Node[] = []
+  items.forEach((item, i) => {
+    const pos = posOf(item) ?? valuePosOf(items, String(i)) ?? { file: where.file, line: 1, col: 1 }
+    if (!isDict(item)) {
+      state.error('a task must be a mapping (name, module, keywords)', pos)
+      return
+    }
+    out.push(...parseTask(state, item, pos, where, handlers))
+  })
+  return out
+}
+
+function parseTask(state: LoadState, d: Dict, pos: SourcePos, where: Where, handler: boolean): Node[] {
+  const keys = Object.keys(d)
+  if (keys.some((k) => BLOCK_KEYS.has(k))) return [parseBlock(state, d, pos, where)]
+  const actionKeys = keys.filter((k) => !KEYWORDS.has(k))
+  const include = actionKeys.find((k) => INCLUDES.has(k))
+  if (include) return parseInclude(state, d, include.replace('ansible.builtin.', ''), pos, where)
+  if (actionKeys.includes('import_playbook')) {
+    state.error('import_playbook belongs at the top level of a playbook, not in a task list', keyPosOf(d, 'import_playbook'))
+    return []
+  }
+  if (actionKeys.length === 0) {
+    state.error(`task has no module${d.name ? ` ('${String(d.name)}')` : ''}`, pos, `add one of: ${moduleNames().join(', ')}`)
+    return []
+  }
+  if (actionKeys.length > 1) {
+    const unknown = actionKeys.filter((k) => !canonicalModuleName(k))
+    const k = unknown[0] ?? actionKeys[1]!
+    state.error(
+      unknown.length ? `unknown module or keyword '${k}'` : `a task takes one module, this one has ${actionKeys.join(' and ')}`,
+      keyPosOf(d, k),
+      unknown.length ? suggest(k) : undefined,
+    )
+    return []
+  }
+  const written = actionKeys[0]!
+  const module = canonicalModuleName(written)
+  if (!module) {
+    state.error(`unknown module '${written}'`, keyPosOf(d, written), suggest(written))
+    return []
+  }
+  const inh = inherit(where.inherited, inheritable(state, d))
+  const mod = getModule(module)!
+  const rawArgs = d[written]
+  let args: Dict = {}
+  const argsPos = valuePosOf(d, written) ?? pos
+  const argsHolder: unknown = isDict(rawArgs) ? rawArgs : isDict(d.args) ? d.args : d
+  if (typeof rawArgs === 'string') args = parseArgString(rawArgs, mod.args.freeForm, Object.keys(mod.args.options))
+  else if (isDict(rawArgs)) args = { ...rawArgs }
+  else if (rawArgs !== null && rawArgs !== undefined) state.error(`arguments of '${written}' must be a mapping${mod.args.freeForm ? ' or a command string' : ' or k=v words'}`, argsPos)
+  if ('args' in d) {
+    if (!isDict(d.args)) state.error('args must be a mapping', valuePosOf(d, 'args'))
+    else args = { ...d.args, ...args }
+  }
+  const argPos: Record<string, SourcePos> = {}
+  for (const k of Object.keys(args)) argPos[k] = (isDict(rawArgs) && k in rawArgs ? valuePosOf(rawArgs, k) : isDict(d.args) && k in d.args ? valuePosOf(d.args, k) : argsPos) ?? argsPos
+  // Arguments: schema on literal values now; templated values again at run time.
+  const raw = mod.kind === 'action' ? new Set(mod.rawArgs ?? []) : new Set<string>()
+  const { args: normal, problems } = checkArgs(mod.args, args, true)
+  for (const p of problems) state.error(`${module}: ${p.message}`, p.key && argPos[p.key] ? (isDict(argsHolder) ? keyPosOf(argsHolder, p.key) : argPos[p.key]) : argsPos)
+  if (!problems.length && mod.validate) {
+    const literal = Object.fromEntries(Object.entries(normal).filter(([, v]) => !(typeof v === 'string' && isTemplated(v))))
+    for (const msg of mod.validate(literal as never)) state.error(`${module}: ${msg}`, argsPos)
+  }
+  for (const [k, v] of Object.entries(args)) checkExpressions(state, v, argPos[k], raw.has(k))
+  if ('name' in d) checkExpressions(state, d.name, valuePosOf(d, 'name'))
+  const register = str(d.register)
+  if (register !== undefined && !/^[A-Za-z_][\w]*$/.test(register)) state.error(`register needs a variable name, got '${register}'`, valuePosOf(d, 'register'))
+  const notify = list(d.notify).map(String)
+  const task: Task = {
+    kind: 'task',
+    index: state.nextIndex(),
+    name: str(d.name),
+    title: str(d.name) ?? `${module}${typeof rawArgs === 'string' ? ` ${rawArgs}` : ''}`,
+    pos,
+    module,
+    args: normal,
+    argsPos,
+    argPos,
+    loop: loopOf(state, d),
+    loopControl: loopControl(state, d),
+    register,
+    notify,
+    listen: handler ? list(d.listen).map(String) : [],
+    changedWhen: conds(state, d, 'changed_when'),
+    failedWhen: conds(state, d, 'failed_when'),
+    until: conds(state, d, 'until'),
+    retries: d.retries,
+    delay: d.delay,
+    ...inh,
+  }
+  if ('listen' in d && !handler) state.error('listen belongs on handlers', keyPosOf(d, 'listen'))
+  return [task]
+}
+
+function suggest(k: string): string {
+  const names = moduleNames()
+  const near = names.filter((n) => n.includes(k) || k.includes(n) || n.slice(0, 3) === k.slice(0, 3))
+  return near.length ? `did you mean ${near.slice(0, 3).join(', ')}? (rm-play doc lists every module)` : 'rm-play doc lists every module'
+}
+
+function parseBlock(state: LoadState, d: Dict, pos: SourcePos, where: Where): Node {
+  for (const k of Object.keys(d)) {
+    if (!KEYWORDS.has(k) && !BLOCK_KEYS.has(k)) state.error(`unknown keyword '${k}' on a block`, keyPosOf(d, k), 'a block takes block, rescue, always and task keywords (when, become, tags ...)')
+  }
+  const inh = inherit(where.inherited, inheritable(state, d))
+  const inner = { ...where, inherited: inh }
+  const index = state.nextIndex()
+  return {
+    kind: 'block',
+    index,
+    name: str(d.name),
+    pos,
+    block: parseTaskList(state, d.block ?? [], inner),
+    rescue: parseTaskList(state, d.rescue ?? [], inner),
+    always: parseTaskList(state, d.always ?? [], inner),
+    ...inh,
+  }
+}
+
+function parseInclude(state: LoadState, d: Dict, kind: string, pos: SourcePos, where: Where): Node[] {
+  const v = d[kind] ?? d[`ansible.builtin.${kind}`]
+  const spec: Dict = isDict(v) ? v : { [kind.endsWith('role') ? 'name' : 'file']: v }
+  const isRole = kind.endsWith('role')
+  const target = str(isRole ? spec.name : (spec.file ?? spec._raw_params))
+  const vpos = valuePosOf(d, kind) ?? pos
+  if (!target) {
+    state.error(`${kind} needs ${isRole ? 'a role name' : 'a file'}`, vpos)
+    return []
+  }
+  for (const k of Object.keys(spec)) {
+    const allowed = isRole ? ['name', 'tasks_from', 'vars_from', 'defaults_from', 'handlers_from', 'apply', 'public', 'allow_duplicates', 'rolespec_validate'] : ['file', 'apply', '_raw_params']
+    if (!allowed.includes(k)) state.error(`unknown ${kind} option '${k}'`, keyPosOf(spec, k), `known: ${allowed.join(', ')}`)
+  }
+  const params: Dict = isDict(d.vars) ? d.vars : {}
+  const own = inheritable(state, { ...d, vars: undefined })
+  const applied = isDict(spec.apply) ? inheritable(state, spec.apply) : {}
+  // rm-play passes tags and keywords of includes and imports alike to every task inside.
+  const inh = inherit(where.inherited, { ...own, ...applied, tags: [...(own.tags ?? []), ...(applied.tags ?? [])], vars: Object.keys(params).length ? [params] : [] })
+  const isImport = kind.startsWith('import')
+  const dynamic = isTemplated(target)
+  if (isImport && dynamic) {
+    state.error(`${kind} cannot take a templated name; use include_${isRole ? 'role' : 'tasks'}`, vpos)
+    return []
+  }
+  if (isImport && ('loop' in d || 'with_items' in d)) state.error(`${kind} cannot loop; use include_${isRole ? 'role' : 'tasks'}`, keyPosOf(d, 'loop'))
+  let nodes: Node[] | undefined
+  let handlers: Task[] | undefined
+  if (!dynamic) {
+    if (isRole) {
+      const loaded = loadRoleInto(state, target, params, inh, vpos, { tasksFrom: str(spec.tasks_from), varsFrom: str(spec.vars_from), defaultsFrom: str(spec.defaults_from), handlersFrom: str(spec.handlers_from) }, true)
+      nodes = loaded?.tasks
+      handlers = loaded?.handlers
+    } else {
+      const file = resolveTaskFile(state, where, target)
+      if (!file) state.error(`task file not found: ${target}`, vpos, `looked in ${where.inherited.role ? 'the role tasks/, ' : ''}${where.baseDir} and ${state.playbookDir}`)
+      else nodes = loadTaskFile(state, file, { ...where, inherited: isImport ? inh : { ...inh, when: [] } }, vpos)
+    }
+  }
+  if (isImport) return nodes ?? []
+  const inc: Node = {
+    kind: 'include',
+    what: isRole ? 'role' : 'tasks',
+    index: state.nextIndex(),
+    name: str(d.name),
+    title: str(d.name) ?? `${kind} ${target}`,
+    pos,
+    target,
+    tasksFrom: str(spec.tasks_from),
+    nodes,
+    handlers,
+    loop: loopOf(state, d),
+    loopControl: loopControl(state, d),
+    params,
+    baseDir: where.baseDir,
+    ...inh,
+  }
+  return [inc]
+}
+
+export function resolveFrom(base: string, p: string): string {
+  return isAbsolute(p) ? p : resolve(base, p)
+}

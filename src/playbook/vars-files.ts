@@ -1,0 +1,32 @@
+// Variable files (group_vars, host_vars, vars_files, include_vars, -e @file): YAML or JSON
+// mappings, optionally encrypted with the vault.
+import { readFileSync } from 'node:fs'
+import { RmError } from './errors.js'
+import { isVaultText, decryptVaultFile } from './vault.js'
+import { parseYaml, posOf } from './yaml.js'
+
+export function loadVarsFile(file: string): Record<string, unknown> {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch {
+    throw new RmError(`vars file not found: ${file}`)
+  }
+  const secret = isVaultText(text)
+  if (secret) text = decryptVaultFile(text, file)
+  const v = parseYaml(text, file)
+  if (v === null || v === undefined) return {}
+  if (typeof v !== 'object' || Array.isArray(v)) throw new RmError('a vars file must be a mapping of names to values', posOf(v) ?? { file, line: 1, col: 1 })
+  if (secret) markSecret(v as Record<string, unknown>)
+  return v as Record<string, unknown>
+}
+
+/** Values that came from the vault: the reporter masks these wherever they appear. */
+export const secretValues = new Set<string>()
+
+function markSecret(v: unknown): void {
+  if (typeof v === 'string' || typeof v === 'number') {
+    if (String(v).length >= 3) secretValues.add(String(v))
+  } else if (Array.isArray(v)) v.forEach(markSecret)
+  else if (v !== null && typeof v === 'object') Object.values(v).forEach(markSecret)
+}

@@ -1,0 +1,86 @@
+// Ansible Vault 1.1 (AES256), read and written compatibly, so files made with `ansible-vault`
+// open here and the other way round: PBKDF2-SHA256 (10000 rounds) → AES-256-CTR key, HMAC-SHA256
+// key and counter; PKCS#7 padding; everything hex-encoded under a `$ANSIBLE_VAULT;1.1;AES256` header.
+import { execFileSync } from 'node:child_process'
+import { createCipheriv, createDecipheriv, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto'
+import { accessSync, constants, readFileSync } from 'node:fs'
+import { RmError } from './errors.js'
+
+const HEADER = '$ANSIBLE_VAULT;1.1;AES256'
+
+let password: string | undefined
+let passwordHint = 'give the vault password with --vault-password-file FILE (or ANSIBLE_VAULT_PASSWORD_FILE)'
+
+/** Set once by the CLI before anything is loaded. */
+export function setVaultPassword(pw: string | undefined): void {
+  password = pw
+}
+
+/** Reads a password file; an executable file is run and its output used (as Ansible does). */
+export function readPasswordFile(file: string): string {
+  let exe = false
+  try {
+    accessSync(file, constants.X_OK)
+    exe = !file.endsWith('.txt')
+  } catch {
+    exe = false
+  }
+  try {
+    const out = exe ? execFileSync(file, { encoding: 'utf8' }) : readFileSync(file, 'utf8')
+    passwordHint = `the password from ${file} does not open it`
+    return out.replace(/\r?\n$/, '')
+  } catch (e) {
+    throw new RmError(`cannot read vault password file ${file}: ${(e as Error).message}`)
+  }
+}
+
+export function isVaultText(text: string): boolean {
+  return text.trimStart().startsWith('$ANSIBLE_VAULT;')
+}
+
+function keys(pw: string, salt: Buffer): { cipherKey: Buffer; hmacKey: Buffer; iv: Buffer } {
+  const k = pbkdf2Sync(pw, salt, 10000, 80, 'sha256')
+  return { cipherKey: k.subarray(0, 32), hmacKey: k.subarray(32, 64), iv: k.subarray(64, 80) }
+}
+
+export function encryptVault(plaintext: string, pw: string): string {
+  const salt = randomBytes(32)
+  const { cipherKey, hmacKey, iv } = keys(pw, salt)
+  const data = Buffer.from(plaintext, 'utf8')
+  const pad = 16 - (data.length % 16)
+  const padded = Buffer.concat([data, Buffer.alloc(pad, pad)])
+  const c = createCipheriv('aes-256-ctr', cipherKey, iv)
+  const ct = Buffer.concat([c.update(padded), c.final()])
+  const mac = createHmac('sha256', hmacKey).update(ct).digest()
+  const body = Buffer.from(`${salt.toString('hex')}\n${mac.toString('hex')}\n${ct.toString('hex')}`).toString('hex')
+  return `${HEADER}\n${body.replace(/.{1,80}/g, '$&\n')}`
+}
+
+export function decryptVault(text: string, pw: string): string {
+  const lines = text.trim().split(/\r?\n/)
+  const header = lines[0]!.split(';')
+  if (header[0] !== '$ANSIBLE_VAULT' || header[2]?.trim() !== 'AES256') throw new Error('not an AES256 vault')
+  const inner = Buffer.from(lines.slice(1).join('').trim(), 'hex').toString()
+  const [saltHex, macHex, ctHex] = inner.split('\n')
+  if (!saltHex || !macHex || !ctHex) throw new Error('malformed vault data')
+  const salt = Buffer.from(saltHex, 'hex')
+  const ct = Buffer.from(ctHex, 'hex')
+  const { cipherKey, hmacKey, iv } = keys(pw, salt)
+  const mac = createHmac('sha256', hmacKey).update(ct).digest()
+  const want = Buffer.from(macHex, 'hex')
+  if (want.length !== mac.length || !timingSafeEqual(mac, want)) throw new Error('wrong vault password (HMAC mismatch)')
+  const d = createDecipheriv('aes-256-ctr', cipherKey, iv)
+  const padded = Buffer.concat([d.update(ct), d.final()])
+  const pad = padded[padded.length - 1] ?? 0
+  return padded.subarray(0, padded.length - (pad > 0 && pad <= 16 ? pad : 0)).toString('utf8')
+}
+
+/** Decrypts a vault file's text with the password the CLI was given. */
+export function decryptVaultFile(text: string, file: string): string {
+  if (password === undefined) throw new RmError(`${file} is encrypted with the vault but no vault password was given`, { file, line: 1, col: 1 }, passwordHint)
+  try {
+    return decryptVault(text, password)
+  } catch (e) {
+    throw new RmError(`cannot decrypt ${file}: ${(e as Error).message}`, { file, line: 1, col: 1 }, passwordHint)
+  }
+}

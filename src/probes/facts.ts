@@ -1,0 +1,85 @@
+// Facts: a small set read in one round trip, named as Ansible names them (ansible_hostname,
+// ansible_distribution, ansible_processor_vcpus, ansible_service_mgr ...).
+import type { Probe } from '../modules/types.js'
+
+const SCRIPT = `
+echo "hostname=$(hostname 2>/dev/null || cat /etc/hostname)"
+echo "fqdn=$(hostname -f 2>/dev/null || hostname)"
+if [ -r /etc/os-release ]; then . /etc/os-release; fi
+echo "os_id=\${ID:-}"; echo "os_like=\${ID_LIKE:-}"; echo "os_name=\${NAME:-}"; echo "os_version_id=\${VERSION_ID:-}"; echo "os_codename=\${VERSION_CODENAME:-}"
+[ -r /etc/debian_version ] && echo "debian_version=$(cat /etc/debian_version)"
+echo "vcpus=$(nproc 2>/dev/null || grep -c ^processor /proc/cpuinfo)"
+awk '/^MemTotal:/{print "memtotal_kb="$2} /^MemAvailable:/{print "memfree_kb="$2} /^SwapTotal:/{print "swaptotal_kb="$2}' /proc/meminfo 2>/dev/null
+if [ -d /run/systemd/system ]; then echo "service_mgr=systemd"; elif [ -x /sbin/openrc-run ]; then echo "service_mgr=openrc"; else echo "service_mgr=sysvinit"; fi
+echo "python3=$(command -v python3 || true)"
+echo "arch=$(uname -m)"; echo "kernel=$(uname -r)"; echo "system=$(uname -s)"
+echo "user_id=$(id -un)"; echo "user_uid=$(id -u)"; echo "home=$HOME"
+for m in apt-get dnf yum apk zypper pacman; do if command -v $m >/dev/null 2>&1; then echo "pkg_mgr=\${m%-get}"; break; fi; done
+ip -4 route get 1.1.1.1 2>/dev/null | awk '{for(i=1;i<=NF;i++){if($i=="src")print "ipv4="$(i+1); if($i=="dev")print "ipv4_dev="$(i+1)}}' | head -2
+ip -4 -o addr show scope global 2>/dev/null | awk '{split($4,a,"/"); print "ipv4_all="a[1]}'
+echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"; echo "epoch=$(date +%s)"
+`
+
+const FAMILY: Record<string, string> = { debian: 'Debian', ubuntu: 'Debian', linuxmint: 'Debian', raspbian: 'Debian', rhel: 'RedHat', centos: 'RedHat', fedora: 'RedHat', rocky: 'RedHat', almalinux: 'RedHat', alpine: 'Alpine', arch: 'Archlinux', opensuse: 'Suse', sles: 'Suse' }
+const DISTRO: Record<string, string> = { debian: 'Debian', ubuntu: 'Ubuntu', centos: 'CentOS', rhel: 'RedHat', fedora: 'Fedora', alpine: 'Alpine', rocky: 'Rocky', almalinux: 'AlmaLinux', arch: 'Archlinux' }
+
+export type Facts = Record<string, unknown>
+
+export function parseFacts(stdout: string): Facts {
+  const kv: Record<string, string> = {}
+  const all: string[] = []
+  for (const line of stdout.split('\n')) {
+    const eq = line.indexOf('=')
+    if (eq < 0) continue
+    const k = line.slice(0, eq)
+    const v = line.slice(eq + 1)
+    if (k === 'ipv4_all') all.push(v)
+    else kv[k] = v
+  }
+  const id = kv.os_id ?? ''
+  const version = id === 'debian' && kv.debian_version && /^\d/.test(kv.debian_version) ? kv.debian_version : (kv.os_version_id ?? '')
+  const vcpus = Number(kv.vcpus ?? 1) || 1
+  const facts: Facts = {
+    hostname: (kv.hostname ?? '').split('.')[0],
+    nodename: kv.hostname ?? '',
+    fqdn: kv.fqdn ?? kv.hostname ?? '',
+    os_family: FAMILY[id] ?? FAMILY[(kv.os_like ?? '').split(' ')[0] ?? ''] ?? (id ? id.charAt(0).toUpperCase() + id.slice(1) : 'Unknown'),
+    distribution: DISTRO[id] ?? kv.os_name ?? 'Unknown',
+    distribution_version: version,
+    distribution_major_version: version.split('.')[0] ?? '',
+    distribution_release: kv.os_codename ?? '',
+    processor_vcpus: vcpus,
+    processor_count: vcpus,
+    processor_cores: vcpus,
+    memtotal_mb: Math.floor(Number(kv.memtotal_kb ?? 0) / 1024),
+    memfree_mb: Math.floor(Number(kv.memfree_kb ?? 0) / 1024),
+    swaptotal_mb: Math.floor(Number(kv.swaptotal_kb ?? 0) / 1024),
+    service_mgr: kv.service_mgr ?? 'sysvinit',
+    python: { executable: kv.python3 ?? '' },
+    python3: kv.python3 ?? '',
+    architecture: kv.arch ?? '',
+    kernel: kv.kernel ?? '',
+    system: kv.system ?? 'Linux',
+    user_id: kv.user_id ?? '',
+    user_uid: Number(kv.user_uid ?? -1),
+    user_dir: kv.home ?? '',
+    pkg_mgr: kv.pkg_mgr ?? 'unknown',
+    default_ipv4: { address: kv.ipv4 ?? '', interface: kv.ipv4_dev ?? '' },
+    all_ipv4_addresses: all,
+    date_time: { iso8601: kv.date ?? '', epoch: kv.epoch ?? '' },
+  }
+  return facts
+}
+
+export const factsProbe: Probe<Facts> = {
+  id: 'facts',
+  script: SCRIPT,
+  parse: (o) => parseFacts(o.stdout),
+}
+
+/** Facts as variables: `ansible_facts` (a mapping) and each fact again as `ansible_<name>`. */
+export function factVariables(facts: Facts): Record<string, unknown> {
+  const out: Record<string, unknown> = { ansible_facts: facts }
+  for (const [k, v] of Object.entries(facts)) out[`ansible_${k}`] = v
+  return out
+}
