@@ -7,11 +7,11 @@ import { firstError, mapLimit } from './concurrency.js'
 import { labError } from './errors.js'
 import { removeHost } from './host.js'
 import { removeInventory } from './inventory.js'
-import { describeLeftovers, findLeftovers, labLinkNames, labNetnsNames } from './leftovers.js'
+import { describeLeftovers, findLeftovers, labLinkNames, labNetnsNames, labProcessPattern } from './leftovers.js'
 import { withLabLock } from './lock.js'
 import { DEFAULT_LAB, labDir, labNameProblem } from './paths.js'
 import { checkPlatform } from './preflight.js'
-import { killAndWait, pidsRootedUnder, procRef, type ProcRef } from './proc.js'
+import { killAndWait, pidsMentioning, pidsRootedUnder, procRef, type ProcRef } from './proc.js'
 import { readState } from './state.js'
 import { run } from './exec.js'
 
@@ -50,7 +50,7 @@ export async function labDown(opts: LabDownOptions = {}): Promise<boolean> {
 /** Whatever the state does not know of: hosts created halfway by a killed run. */
 async function sweep(name: string): Promise<void> {
   const pids = (ps: number[]) => ps.map(procRef).filter((r): r is ProcRef => !!r)
-  await killAndWait(pids(pidsRootedUnder(labDir(name))))
+  await killAndWait(pids([...pidsRootedUnder(labDir(name)), ...pidsMentioning(labProcessPattern(name))]))
   for (const ns of labNetnsNames(name)) {
     const inside = (await run(['ip', 'netns', 'pids', ns], { check: false })).stdout.split(/\s+/).filter(Boolean).map(Number)
     await killAndWait(pids(inside))

@@ -26,7 +26,10 @@ function git(args: string[], env: Record<string, string> = {}, cwd?: string) {
 export async function ensureGitDaemon(current: ProcRef | undefined, address: string, baseDir: string, logPath: string): Promise<ProcRef> {
   mkdirSync(baseDir, { recursive: true })
   if (current && isRunning(current)) return current
-  const ref = spawnDaemon('git', ['daemon', '--reuseaddr', `--base-path=${baseDir}`, '--export-all', `--listen=${address}`, `--port=${GIT_PORT}`, baseDir], logPath)
+  // git-daemon itself, not `git daemon`: the git wrapper forks it and killing the wrapper's pid
+  // would leave the daemon running.
+  const execPath = (await run(['git', '--exec-path'])).stdout.trim()
+  const ref = spawnDaemon(join(execPath, 'git-daemon'), ['--reuseaddr', `--base-path=${baseDir}`, '--export-all', `--listen=${address}`, `--port=${GIT_PORT}`, baseDir], logPath)
   const ok = await waitUntil(() => probe(address, GIT_PORT, 300), 10000, () => !isRunning(ref))
   if (!ok) {
     await killAndWait([ref])

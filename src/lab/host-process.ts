@@ -17,7 +17,8 @@ export interface Launched {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 export async function launchHost(netns: string, initScript: string, logPath: string): Promise<Launched> {
-  const log = openSync(logPath, 'a')
+  // A new log per start: readiness is read from it (see waitForSsh).
+  const log = openSync(logPath, 'w')
   let child
   try {
     child = spawn('ip', ['netns', 'exec', netns, 'unshare', '--mount', '--uts', '--ipc', '--pid', '--fork', '--propagation', 'private', '/bin/sh', initScript], {
@@ -52,9 +53,21 @@ export function logTail(path: string, lines = 3): string {
   }
 }
 
-/** Waits until sshd at `address` sends its banner; fails early if the host's init died. */
-export async function waitForSsh(address: string, init: ProcRef, logPath: string, timeoutMs = 30000): Promise<void> {
-  const ok = await waitUntil(() => probe(address, 22, 300, 'SSH-'), timeoutMs, () => !isRunning(init))
+/**
+ * Waits until the host's sshd listens, then checks its banner once. Readiness comes from sshd's own
+ * "Server listening" line in its log: every probe connection makes sshd fork and re-exec itself, and
+ * probing 50 starting hosts every few ms kept them too busy to start.
+ */
+export async function waitForSsh(address: string, init: ProcRef, logPath: string, timeoutMs = 60000): Promise<void> {
+  const listening = () => {
+    try {
+      return Promise.resolve(readFileSync(logPath, 'utf8').includes('Server listening on'))
+    } catch {
+      return Promise.resolve(false)
+    }
+  }
+  const dead = () => !isRunning(init)
+  const ok = (await waitUntil(listening, timeoutMs, dead)) && (await waitUntil(() => probe(address, 22, 2000, 'SSH-'), 10000, dead))
   if (ok) return
   const why = isRunning(init) ? `sshd did not answer on ${address}:22 within ${timeoutMs / 1000}s` : 'the host stopped'
   throw labError(`${why}: ${logTail(logPath)}`, `see ${logPath}`)

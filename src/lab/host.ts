@@ -34,7 +34,7 @@ export async function startHost(ctx: HostContext, h: HostState, fresh: boolean):
   const p = hostPaths(ctx.lab, h.name)
   const prepared = join(p.dir, 'prepared')
   // Whatever is left of an earlier run of this host (its init gone, a stray shell) goes first.
-  await stopHost(h, p.dir, h.netns)
+  if (h.init || h.launcher || netnsExists(h.netns)) await stopHost(h, p.dir, h.netns)
   if (fresh) {
     rmSync(p.upper, { recursive: true, force: true })
     rmSync(p.work, { recursive: true, force: true })

@@ -2,7 +2,7 @@
 // the lab's state: `down` checks it is all gone, and so do the tests.
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { bridgeName, labDir } from './paths.js'
-import { pidsRootedUnder } from './proc.js'
+import { pidsMentioning, pidsRootedUnder } from './proc.js'
 
 export interface Leftovers {
   namespaces: string[]
@@ -24,6 +24,14 @@ export function labLinkNames(lab: string): string[] {
   return readdirSync('/sys/class/net').filter((n) => re.test(n))
 }
 
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+
+/** Command lines of the lab's own controller processes: its git daemon and its hosts' launchers. */
+export function labProcessPattern(lab: string): RegExp {
+  const dir = escape(labDir(lab))
+  return new RegExp(`--base-path=${dir}/git\\b|${dir}/hosts/[^/\\0]+/init\\.sh`)
+}
+
 export function findLeftovers(lab: string): Leftovers {
   const dir = labDir(lab)
   const mounts = readFileSync('/proc/mounts', 'utf8')
@@ -35,7 +43,7 @@ export function findLeftovers(lab: string): Leftovers {
     namespaces: labNetnsNames(lab),
     links: labLinkNames(lab),
     mounts,
-    processes: pidsRootedUnder(dir),
+    processes: [...new Set([...pidsRootedUnder(dir), ...pidsMentioning(labProcessPattern(lab))])],
     stateDir: existsSync(dir),
   }
 }

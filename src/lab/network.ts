@@ -22,9 +22,18 @@ function disableIPv6(link: string): void {
   }
 }
 
+/**
+ * A fixed, locally administered MAC per address. A reset host comes back with the same MAC, so the
+ * controller's ARP entry stays right (a new random one left it unreachable for up to 30 s); a
+ * bridge would otherwise take the lowest MAC of its ports and change it as hosts come and go.
+ */
+export function macFor(address: string): string {
+  return ['02', '52', ...address.split('.').map((o) => Number(o).toString(16).padStart(2, '0'))].join(':')
+}
+
 export async function ensureBridge(bridge: string, address: string): Promise<void> {
   if (!linkExists(bridge)) {
-    await run(['ip', 'link', 'add', bridge, 'type', 'bridge', 'forward_delay', '0'])
+    await run(['ip', 'link', 'add', bridge, 'address', macFor(address), 'type', 'bridge', 'forward_delay', '0'])
   }
   disableIPv6(bridge)
   const addrs = await run(['ip', '-4', '-o', 'addr', 'show', 'dev', bridge])
@@ -44,17 +53,20 @@ export interface HostLink {
 
 export async function createHostNetwork(h: HostLink, bridge: string, gateway: string): Promise<void> {
   await run(['ip', 'netns', 'add', h.netns])
-  await run(['ip', 'link', 'add', h.veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', h.netns])
+  await run(['ip', 'link', 'add', h.veth, 'type', 'veth', 'peer', 'name', 'eth0', 'address', macFor(h.address), 'netns', h.netns])
   disableIPv6(h.veth)
   await run(['ip', 'link', 'set', h.veth, 'master', bridge, 'up'])
   const inside = [`link set lo up`, `addr add ${h.address}/24 dev eth0`, `link set eth0 up`, `route add default via ${gateway}`]
   await run(['ip', '-n', h.netns, '-batch', '-'], { input: `${inside.join('\n')}\n` })
+  // An entry from before a reset may still point at a MAC of an older kind of this host.
+  await run(['ip', 'neigh', 'del', h.address, 'dev', bridge], { check: false })
 }
 
 export async function removeHostNetwork(h: HostLink): Promise<void> {
-  if (netnsExists(h.netns)) await run(['ip', 'netns', 'del', h.netns])
-  // Deleting the namespace deletes eth0 and with it the pair; this covers a half-created host.
+  // The pair first: deleting a namespace frees its links later, in a kernel worker, so a
+  // `link del` after `netns del` races with that and the link may still be there when we check.
   if (linkExists(h.veth)) await run(['ip', 'link', 'del', h.veth])
+  if (netnsExists(h.netns)) await run(['ip', 'netns', 'del', h.netns])
 }
 
 interface IpAddrJson {

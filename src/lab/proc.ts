@@ -66,6 +66,22 @@ export function pidsRootedUnder(dir: string): number[] {
   return out
 }
 
+/** Live processes whose command line matches (the lab's daemons and host launchers). */
+export function pidsMentioning(re: RegExp): number[] {
+  const out: number[] = []
+  for (const pid of allPids()) {
+    if (pid === process.pid) continue
+    let cmd: string
+    try {
+      cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+    } catch {
+      continue
+    }
+    if (re.test(cmd) && stat(pid)?.state !== 'Z') out.push(pid)
+  }
+  return out
+}
+
 function signal(pid: number, sig: NodeJS.Signals): void {
   try {
     process.kill(pid, sig)
