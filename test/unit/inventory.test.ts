@@ -1,0 +1,125 @@
+import { expect } from 'chai'
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { RmErrors } from '../../src/playbook/errors.js'
+import { loadInventory } from '../../src/playbook/inventory.js'
+import { expandHostRange, splitKeyValues } from '../../src/playbook/inventory-ini.js'
+import { VarScope } from '../../src/playbook/vars.js'
+
+function dir(files: Record<string, string>): string {
+  const d = mkdtempSync(join(tmpdir(), 'rmp-inv-'))
+  for (const [p, c] of Object.entries(files)) {
+    mkdirSync(join(d, p, '..'), { recursive: true })
+    writeFileSync(join(d, p), c)
+  }
+  return d
+}
+
+const vars = (inv: ReturnType<typeof loadInventory>, h: string) => new VarScope(inv.varLayers(h)).toObject()
+
+describe('inventory: INI', () => {
+  const d = dir({
+    hosts: `
+# comment
+lone ansible_host=10.0.0.9
+[web]
+web[01:03] ansible_user=deploy
+[db]
+db1 ansible_host=10.0.0.5 ansible_port=2222 note="two words"
+[app:children]
+web
+db
+[app:vars]
+ntp=pool.example
+port=8080
+`,
+  })
+  const inv = loadInventory([join(d, 'hosts')])
+  it('expands ranges keeping zero padding', () => {
+    expect(inv.hostsOf('web')).to.deep.equal(['web01', 'web02', 'web03'])
+  })
+  it('groups children, all and ungrouped', () => {
+    expect(inv.hostsOf('app')).to.deep.equal(['web01', 'web02', 'web03', 'db1'])
+    expect(inv.hostsOf('ungrouped')).to.deep.equal(['lone'])
+    expect(inv.hostsOf('all')).to.include.members(['lone', 'db1', 'web02'])
+  })
+  it('host-line values are literals, [g:vars] values are strings (as in Ansible)', () => {
+    const v = vars(inv, 'db1')
+    expect(v.ansible_port).to.equal(2222)
+    expect(v.note).to.equal('two words')
+    expect(v.port).to.equal('8080')
+    expect(v.ntp).to.equal('pool.example')
+  })
+  it('group_names and implicit localhost (not in all)', () => {
+    expect(inv.groupNames('db1')).to.deep.equal(['app', 'db'])
+    expect(inv.hosts.has('localhost')).to.equal(true)
+    expect(inv.hostsOf('all')).to.not.include('localhost')
+  })
+})
+
+describe('inventory: YAML, directories, group_vars and host_vars', () => {
+  const d = dir({
+    'inv/hosts.yml': `
+all:
+  vars: { level: all }
+  children:
+    web:
+      hosts:
+        w[1:2]: { ansible_host: 10.1.0.1 }
+      vars: { level: web-inline, only_inline: yes }
+    db:
+      hosts: { d1: }
+`,
+    'inv/extra.ini': '[db]\nd2\n',
+    'inv/group_vars/all.yml': 'level: gv-all\nfrom_all: 1\n',
+    'inv/group_vars/web/main.yml': 'level: gv-web\n',
+    'inv/group_vars/web/more.yml': 'more: 2\n',
+    'inv/host_vars/w1.yml': 'level: hv-w1\n',
+    'pb/group_vars/web.yml': 'level: pb-web\npb_only: 3\n',
+  })
+  const inv = loadInventory([join(d, 'inv')])
+  it('reads every inventory file in a directory', () => {
+    // files are read in name order: extra.ini before hosts.yml
+    expect(inv.hostsOf('db')).to.deep.equal(['d2', 'd1'])
+    expect(inv.hostsOf('web')).to.deep.equal(['w1', 'w2'])
+  })
+  it('applies Ansible precedence: inline group < group_vars all < group_vars group < host_vars', () => {
+    expect(vars(inv, 'w1').level).to.equal('hv-w1')
+    expect(vars(inv, 'w2').level).to.equal('gv-web')
+    expect(vars(inv, 'd1').level).to.equal('gv-all')
+    expect(vars(inv, 'w2').more).to.equal(2)
+    expect(vars(inv, 'w2').only_inline).to.equal(true)
+  })
+  it('group_vars beside the playbook come after the inventory ones', () => {
+    const v = new VarScope(inv.varLayers('w2', join(d, 'pb'))).toObject()
+    expect(v.level).to.equal('pb-web')
+    expect(v.pb_only).to.equal(3)
+  })
+  it('comma host lists work like Ansible', () => {
+    const i2 = loadInventory(['a1,a2,'])
+    expect(i2.hostsOf('all')).to.deep.equal(['a1', 'a2'])
+  })
+  it('reports errors with file:line', () => {
+    const bad = dir({ hosts: '[web\nx\n' })
+    try {
+      loadInventory([join(bad, 'hosts')])
+      expect.fail('should throw')
+    } catch (e) {
+      expect(e).to.be.instanceOf(RmErrors)
+      expect((e as RmErrors).errors[0]!.pos?.line).to.equal(1)
+    }
+    expect(() => loadInventory(['/nonexistent/inv'])).to.throw(/inventory not found/)
+  })
+})
+
+describe('inventory helpers', () => {
+  it('expandHostRange: letters, steps, several ranges', () => {
+    expect(expandHostRange('db-[a:c]')).to.deep.equal(['db-a', 'db-b', 'db-c'])
+    expect(expandHostRange('n[1:5:2]')).to.deep.equal(['n1', 'n3', 'n5'])
+    expect(expandHostRange('r[1:2]c[1:2]')).to.deep.equal(['r1c1', 'r1c2', 'r2c1', 'r2c2'])
+  })
+  it('splitKeyValues respects quotes', () => {
+    expect(splitKeyValues(`a=1 b="x y" c='z w'`).map((k) => [k.key, k.value])).to.deep.equal([['a', '1'], ['b', 'x y'], ['c', 'z w']])
+  })
+})
