@@ -95,6 +95,21 @@ export function coerce(value: unknown, type: ArgType, elements?: ArgType): { val
   }
 }
 
+/** Levenshtein distance, for "did you mean" on misspelled argument names. */
+export function editDistance(a: string, b: string): number {
+  const d: number[] = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    let prev = d[0]!
+    d[0] = i
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = d[j]!
+      d[j] = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1))
+      prev = tmp
+    }
+  }
+  return d[b.length]!
+}
+
 function describe(v: unknown): string {
   if (v === null || v === undefined) return 'nothing'
   if (Array.isArray(v)) return 'a list'
@@ -128,7 +143,7 @@ export function checkArgs(schema: Schema, input: Record<string, unknown>, loadTi
     }
     if (!name) {
       const known = Object.keys(schema.options).sort()
-      const close = known.filter((o) => o.startsWith(k.slice(0, 3)))
+      const close = known.filter((o) => o.startsWith(k.slice(0, 3)) || editDistance(o, k) <= 2)
       problems.push({ key: k, message: `unknown argument '${k}'${close.length ? `; did you mean ${close.map((c) => `'${c}'`).join(' or ')}?` : ''} (known: ${known.join(', ')})` })
       continue
     }
@@ -157,6 +172,8 @@ export function checkArgs(schema: Schema, input: Record<string, unknown>, loadTi
       problems.push({ key: name, message: `argument '${name}' must be one of ${spec.choices.map((x) => JSON.stringify(x)).join(', ')}, got ${JSON.stringify(c.value)}` })
     }
   }
+  // A misspelled argument often is the missing required one: don't report both.
+  if (problems.some((p) => p.message.startsWith('unknown argument'))) return { args, problems: problems.filter((p) => !p.message.startsWith('missing required')) }
   const given = (k: string) => hasValue(input, k) || (schema.options[k]?.aliases ?? []).some((a) => hasValue(input, a))
   for (const group of schema.mutuallyExclusive ?? []) {
     const set = group.filter(given)

@@ -38,20 +38,44 @@ export function expandHostRange(pattern: string): string[] {
   return out.flatMap((x) => expandHostRange(`${head}${x}${tail}`))
 }
 
-/** Splits `a=1 b="two words" c='x'` respecting quotes. */
+/** Splits `a=1 b="two words" c='x' d={{ x | default(1) }}` respecting quotes and {{ }}. */
 export function splitKeyValues(text: string): { key: string; value: string; quoted: boolean }[] {
-  const out: { key: string; value: string; quoted: boolean }[] = []
-  const re = /\s*([^=\s]+)=("((?:[^"\\]|\\.)*)"|'([^']*)'|(\S*))/g
-  let m: RegExpExecArray | null
-  let last = 0
-  while ((m = re.exec(text))) {
-    if (text.slice(last, m.index).trim()) throw new Error(`expected key=value, got '${text.slice(last, m.index).trim()}'`)
-    const quoted = m[3] !== undefined || m[4] !== undefined
-    out.push({ key: m[1]!, value: m[3] !== undefined ? m[3].replace(/\\(.)/g, '$1') : (m[4] ?? m[5] ?? ''), quoted })
-    last = re.lastIndex
+  const words: string[] = []
+  let cur = ''
+  let quote = ''
+  let depth = 0
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!
+    if (quote) {
+      cur += c
+      if (c === '\\' && i + 1 < text.length) cur += text[++i]
+      else if (c === quote) quote = ''
+      continue
+    }
+    if (c === '"' || c === "'") quote = c
+    else if (text.startsWith('{{', i) || text.startsWith('{%', i)) depth++
+    else if ((text.startsWith('}}', i) || text.startsWith('%}', i)) && depth > 0) {
+      depth--
+      cur += text.slice(i, i + 2)
+      i++
+      continue
+    }
+    if (/\s/.test(c) && depth === 0) {
+      if (cur) words.push(cur)
+      cur = ''
+      continue
+    }
+    cur += c
   }
-  if (text.slice(last).trim()) throw new Error(`expected key=value, got '${text.slice(last).trim()}'`)
-  return out
+  if (quote) throw new Error(`unterminated quote in '${text}'`)
+  if (cur) words.push(cur)
+  return words.map((w) => {
+    const eq = w.indexOf('=')
+    if (eq <= 0) throw new Error(`expected key=value, got '${w}'`)
+    const raw = w.slice(eq + 1)
+    const m = /^(["'])([\s\S]*)\1$/.exec(raw)
+    return { key: w.slice(0, eq), value: m ? (m[1] === '"' ? m[2]!.replace(/\\(.)/g, '$1') : m[2]!) : raw, quoted: !!m }
+  })
 }
 
 /** Values on host lines are literals (numbers, booleans, lists); in [g:vars] they stay strings, as in Ansible. */

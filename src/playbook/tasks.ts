@@ -262,7 +262,8 @@ function parseTask(state: LoadState, d: Dict, pos: SourcePos, where: Where, hand
     kind: 'task',
     index: state.nextIndex(),
     name: str(d.name),
-    title: str(d.name) ?? `${module}${typeof rawArgs === 'string' ? ` ${rawArgs}` : ''}`,
+    // An unnamed task shows its module and short string arguments, unless they may hold secrets.
+    title: str(d.name) ?? (typeof rawArgs === 'string' && !('no_log' in d) && rawArgs.length <= 60 ? `${module} ${rawArgs}` : module),
     pos,
     module,
     args: normal,
@@ -324,7 +325,8 @@ function parseInclude(state: LoadState, d: Dict, kind: string, pos: SourcePos, w
     if (!allowed.includes(k)) state.error(`unknown ${kind} option '${k}'`, keyPosOf(spec, k), `known: ${allowed.join(', ')}`)
   }
   const params: Dict = isDict(d.vars) ? d.vars : {}
-  const own = inheritable(state, { ...d, vars: undefined })
+  const { vars: _params, ...rest } = d
+  const own = inheritable(state, rest)
   const applied = isDict(spec.apply) ? inheritable(state, spec.apply) : {}
   // rm-play passes tags and keywords of includes and imports alike to every task inside.
   const inh = inherit(where.inherited, { ...own, ...applied, tags: [...(own.tags ?? []), ...(applied.tags ?? [])], vars: Object.keys(params).length ? [params] : [] })

@@ -86,7 +86,7 @@ export function parseYaml(text: string, file: string): unknown {
   const errors: RmError[] = []
   for (const doc of list) {
     for (const e of doc.errors) {
-      const lp = e.linePos?.[0]
+      const lp = e.linePos?.[0] ?? lc.linePos(e.pos[0])
       errors.push(new RmError(`YAML syntax error: ${e.message.split('\n')[0]}`, lp ? { file, line: lp.line, col: lp.col } : { file, line: 1, col: 1 }))
     }
   }
