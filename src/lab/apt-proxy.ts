@@ -1,26 +1,41 @@
 // The apt proxy the hosts install packages through: one apt-cacher-ng on the controller for all labs,
-// listening on each lab's bridge address, with a cache that outlives the labs. Its backend is the
-// controller's own mirror (the package's default backend list does not resolve here).
+// with a cache that outlives the labs. Its backend is the controller's own mirror (the package's
+// default backend list does not resolve here).
+//
+// It listens on 10.231.0.1, an address of its own on a link of its own, not on each lab's bridge address:
+// apt-cacher-ng binds its addresses when it starts, so a new lab would have to restart it and break
+// the downloads of hosts in other labs. Hosts reach 10.231.0.1 through their bridge like any other
+// address of the controller (local delivery; nothing is forwarded).
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { DebianMirrors } from './apt-sources.js'
 import { spawnDaemon } from './daemon.js'
 import { labError } from './errors.js'
+import { run } from './exec.js'
 import { writeFileAtomic } from './fs-util.js'
-import { APT_CACHE_DIR, APT_PROXY_DIR, labPaths } from './paths.js'
-import { isRunning, killAndWait, type ProcRef } from './proc.js'
 import { logTail } from './host-process.js'
+import { linkExists } from './network.js'
+import { APT_CACHE_DIR, APT_PROXY_DIR } from './paths.js'
+import { listLabNames, readState, type LabState } from './state.js'
+import { isRunning, killAndWait, type ProcRef } from './proc.js'
 import { probe, waitUntil } from './tcp-probe.js'
 
+export const APT_PROXY_ADDRESS = '10.231.0.1'
 export const APT_PROXY_PORT = 3142
+export const APT_PROXY_URL = `http://${APT_PROXY_ADDRESS}:${APT_PROXY_PORT}`
+/**
+ * A bridge without ports, only to hold the address (some kernels have no dummy links). Its name ends
+ * in a digit, so no lab's bridge (`rmp-NAME`, names end in a letter) can be called this.
+ */
+export const APT_PROXY_LINK = 'rmp-apt0'
 
 export interface AptProxyState {
-  /** Set when rm-play started it; absent when something else already served port 3142. */
+  /** Set when rm-play started it; absent when something else already served the port. */
   process?: ProcRef
-  /** lab name → its bridge address */
-  users: Record<string, string>
-  /** lab names that found a proxy they did not start on their address */
-  external: string[]
+  /** The configuration it was started with. */
+  conf?: string
+  /** True when the proxy answering there was not started by rm-play (left alone on down). */
+  external?: boolean
 }
 
 const statePath = join(APT_PROXY_DIR, 'state.json')
@@ -28,8 +43,9 @@ const confDir = join(APT_PROXY_DIR, 'conf')
 const logPath = join(APT_PROXY_DIR, 'apt-cacher-ng.log')
 
 export function readAptProxyState(): AptProxyState {
-  if (!existsSync(statePath)) return { users: {}, external: [] }
-  return JSON.parse(readFileSync(statePath, 'utf8')) as AptProxyState
+  if (!existsSync(statePath)) return {}
+  const s = JSON.parse(readFileSync(statePath, 'utf8')) as AptProxyState
+  return { process: s.process, conf: s.conf, external: s.external }
 }
 
 function writeAptProxyState(s: AptProxyState): void {
@@ -38,7 +54,11 @@ function writeAptProxyState(s: AptProxyState): void {
 
 const hostPath = (uri: string) => uri.replace(/^[a-z]+:\/\//, '').replace(/\/$/, '')
 
-export function renderAcngConf(addresses: string[], mirrors: DebianMirrors): string {
+/**
+ * `also`: bridge addresses to listen on as well, for hosts made by an older rm-play whose 01proxy
+ * still names their bridge.
+ */
+export function renderAcngConf(mirrors: DebianMirrors, also: string[] = []): string {
   const security = mirrors.security ? hostPath(mirrors.security) : 'deb.debian.org/debian-security'
   return [
     '# written by rm-play lab; the apt proxy of the lab hosts',
@@ -46,7 +66,7 @@ export function renderAcngConf(addresses: string[], mirrors: DebianMirrors): str
     `LogDir: ${join(APT_PROXY_DIR, 'log')}`,
     'SupportDir: /usr/lib/apt-cacher-ng',
     `Port: ${APT_PROXY_PORT}`,
-    `BindAddress: ${addresses.join(' ')}`,
+    `BindAddress: ${[APT_PROXY_ADDRESS, ...also].join(' ')}`,
     `Remap-debrep: file:deb_mirror*.gz /debian ${hostPath(mirrors.main)} ; file:backends_debian`,
     `Remap-secdeb: security.debian.org security.debian.org/debian-security deb.debian.org/debian-security /debian-security ${security} ; ${mirrors.security ?? 'http://deb.debian.org/debian-security/'}`,
     'ReportPage: acng-report.html',
@@ -55,65 +75,72 @@ export function renderAcngConf(addresses: string[], mirrors: DebianMirrors): str
   ].join('\n')
 }
 
-async function start(addresses: string[], mirrors: DebianMirrors): Promise<ProcRef> {
+async function ensureLink(): Promise<void> {
+  if (!linkExists(APT_PROXY_LINK)) await run(['ip', 'link', 'add', APT_PROXY_LINK, 'type', 'bridge'])
+  const addrs = await run(['ip', '-4', '-o', 'addr', 'show', 'dev', APT_PROXY_LINK])
+  if (!addrs.stdout.includes(` ${APT_PROXY_ADDRESS}/32 `)) await run(['ip', 'addr', 'add', `${APT_PROXY_ADDRESS}/32`, 'dev', APT_PROXY_LINK])
+  await run(['ip', 'link', 'set', APT_PROXY_LINK, 'up'])
+}
+
+/** The bridge addresses of the labs whose bridges exist now. */
+function labBridgeAddresses(): string[] {
+  return listLabNames()
+    .map(readState)
+    .filter((s): s is LabState => !!s && linkExists(s.bridge))
+    .map((s) => s.bridgeAddress)
+}
+
+async function start(mirrors: DebianMirrors): Promise<{ ref: ProcRef; conf: string }> {
   mkdirSync(APT_CACHE_DIR, { recursive: true })
   mkdirSync(join(APT_PROXY_DIR, 'log'), { recursive: true })
-  writeFileAtomic(join(confDir, 'acng.conf'), renderAcngConf(addresses, mirrors))
+  const conf = renderAcngConf(mirrors, labBridgeAddresses())
+  writeFileAtomic(join(confDir, 'acng.conf'), conf)
   writeFileAtomic(join(confDir, 'backends_debian'), `${mirrors.main}\n`)
   const ref = spawnDaemon('apt-cacher-ng', ['-c', confDir, 'ForeGround=1'], logPath)
-  const ok = await waitUntil(async () => {
-    for (const a of addresses) if (!(await probe(a, APT_PROXY_PORT, 300))) return false
-    return true
-  }, 10000, () => !isRunning(ref))
+  const ok = await waitUntil(() => probe(APT_PROXY_ADDRESS, APT_PROXY_PORT, 300), 10000, () => !isRunning(ref))
   if (!ok) {
     await killAndWait([ref])
-    throw labError(`the apt proxy (apt-cacher-ng) did not start on ${addresses.join(', ')}:${APT_PROXY_PORT}: ${logTail(logPath)}`, `see ${logPath}; is port ${APT_PROXY_PORT} taken?`)
+    throw labError(`the apt proxy (apt-cacher-ng) did not start on ${APT_PROXY_ADDRESS}:${APT_PROXY_PORT}: ${logTail(logPath)}`, `see ${logPath}; is port ${APT_PROXY_PORT} taken?`)
   }
-  return ref
+  return { ref, conf }
 }
 
-/**
- * Makes the proxy listen on `address` for `lab`. A proxy already running for other labs is
- * restarted with the extra address (apt-cacher-ng binds its addresses at start).
- */
-export async function ensureAptProxy(lab: string, address: string, mirrors: DebianMirrors, say: (msg: string) => void): Promise<void> {
+/** Same mirrors and address as `want`; extra bridge addresses do not matter. */
+function sameSetup(conf: string | undefined, want: string): boolean {
+  const strip = (c: string) => c.replace(/^BindAddress: (\S+).*$/m, 'BindAddress: $1')
+  return conf !== undefined && strip(conf) === strip(want)
+}
+
+/** Makes sure the proxy runs (for `lab`, which is about to exist or exists). */
+export async function ensureAptProxy(lab: string, mirrors: DebianMirrors, say: (msg: string) => void): Promise<void> {
   const s = readAptProxyState()
-  // Labs removed by hand (state dir deleted) no longer count.
-  for (const l of Object.keys(s.users)) if (l !== lab && !existsSync(labPaths(l).state)) delete s.users[l]
-  s.users[lab] = address
-  s.external = s.external.filter((l) => l !== lab && s.users[l] !== undefined)
-  const addresses = [...new Set(Object.entries(s.users).filter(([l]) => !s.external.includes(l)).map(([, a]) => a))].sort()
+  await ensureLink()
   if (s.process && isRunning(s.process)) {
-    if (readFileSync(join(confDir, 'acng.conf'), 'utf8') === renderAcngConf(addresses, mirrors)) {
-      writeAptProxyState(s)
-      return
-    }
-    say(`apt proxy: restarting it to listen on ${addresses.join(', ')}`)
+    if (sameSetup(s.conf, renderAcngConf(mirrors))) return
+    // The mirror changed (or an older rm-play set it up otherwise): the backend is read at start.
+    say('apt proxy: restarting it with a new configuration')
     await killAndWait([s.process])
-  } else if (await probe(address, APT_PROXY_PORT, 300)) {
+    s.process = undefined
+  } else if (await probe(APT_PROXY_ADDRESS, APT_PROXY_PORT, 300)) {
     // Something else (a system apt-cacher-ng on all addresses, say) answers there already: use it.
-    say(`apt proxy: using the one already listening on ${address}:${APT_PROXY_PORT} (not started by rm-play)`)
-    s.external.push(lab)
-    writeAptProxyState(s)
+    if (!s.external) say(`apt proxy: using the one already listening on port ${APT_PROXY_PORT} (not started by rm-play)`)
+    writeAptProxyState({ external: true })
     return
   }
-  s.process = await start(addresses, mirrors)
-  say(`apt proxy: apt-cacher-ng (pid ${s.process.pid}) on ${addresses.map((a) => `${a}:${APT_PROXY_PORT}`).join(', ')}, cache ${APT_CACHE_DIR}`)
-  writeAptProxyState(s)
+  const { ref, conf } = await start(mirrors)
+  say(`apt proxy: apt-cacher-ng (pid ${ref.pid}) on ${APT_PROXY_URL}, cache ${APT_CACHE_DIR} (for lab ${lab} and any other)`)
+  writeAptProxyState({ process: ref, conf })
 }
 
-/** Forgets `lab`; stops the proxy when rm-play started it and no lab is left. */
+/** When no lab but `lab` is left: stops the proxy (if rm-play started it) and removes its link. */
 export async function releaseAptProxy(lab: string, say: (msg: string) => void): Promise<void> {
+  if (listLabNames().some((l) => l !== lab)) return
   const s = readAptProxyState()
-  delete s.users[lab]
-  s.external = s.external.filter((l) => l !== lab)
-  if (Object.keys(s.users).length === 0 && s.process) {
-    if (isRunning(s.process)) {
-      const left = await killAndWait([s.process])
-      if (left.length) throw labError(`the apt proxy (pid ${s.process.pid}) did not stop`)
-      say(`apt proxy stopped (its cache stays in ${APT_CACHE_DIR})`)
-    }
-    s.process = undefined
+  if (s.process && isRunning(s.process)) {
+    const left = await killAndWait([s.process])
+    if (left.length) throw labError(`the apt proxy (pid ${s.process.pid}) did not stop`)
+    say(`apt proxy stopped (its cache stays in ${APT_CACHE_DIR})`)
   }
-  writeAptProxyState(s)
+  if (linkExists(APT_PROXY_LINK)) await run(['ip', 'link', 'del', APT_PROXY_LINK])
+  writeAptProxyState({})
 }

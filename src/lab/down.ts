@@ -3,9 +3,8 @@
 // nothing is left. The base image and the apt cache stay.
 import { rmSync } from 'node:fs'
 import { releaseAptProxy } from './apt-proxy.js'
-import { firstError, mapLimit } from './concurrency.js'
 import { labError } from './errors.js'
-import { removeHost } from './host.js'
+import { removeHosts } from './host.js'
 import { removeInventory } from './inventory.js'
 import { describeLeftovers, findLeftovers, labLinkNames, labNetnsNames, labProcessPattern } from './leftovers.js'
 import { withLabLock } from './lock.js'
@@ -32,9 +31,7 @@ export async function labDown(opts: LabDownOptions = {}): Promise<boolean> {
     const before = findLeftovers(name)
     if (!state && describeLeftovers(before).length === 0) return false
     if (state) {
-      const results = await mapLimit(state.hosts, 8, (h) => removeHost(name, h))
-      const err = firstError(results)
-      if (err) throw err
+      await removeHosts(name, state.hosts)
       if (state.gitDaemon) await killAndWait([state.gitDaemon])
       for (const inv of state.inventories) if (removeInventory(inv, name)) say(`removed ${inv}`)
     }

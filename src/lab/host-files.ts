@@ -9,7 +9,7 @@ export interface HostFilesInput {
   base: string
   upper: string
   hostname: string
-  bridgeAddress: string
+  aptProxyUrl: string
   aptLines: string[]
   authorizedKey: string
   hostKeyPath: string
@@ -57,12 +57,17 @@ export function hostsFile(hostname: string): string {
   return `127.0.0.1\tlocalhost\n127.0.1.1\t${hostname}\n::1\t\tlocalhost ip6-localhost ip6-loopback\n`
 }
 
+/** Files the lab owns on a host, rewritten on every start (an older lab may have set other values). */
+export function writeLabOwnedFiles(input: HostFilesInput): void {
+  put(input, 'etc/apt/apt.conf.d/01proxy', `Acquire::http::Proxy "${input.aptProxyUrl}";\n`)
+}
+
+/** The host's first files; after this, the host (and the playbooks run on it) owns them. */
 export function writeHostFiles(input: HostFilesInput): void {
   put(input, 'etc/hostname', `${input.hostname}\n`)
   put(input, 'etc/hosts', hostsFile(input.hostname))
   // No DNS in the namespace: an empty resolver list fails fast instead of timing out.
   put(input, 'etc/resolv.conf', '# rm-play lab host: no DNS; names are in /etc/hosts\n')
-  put(input, 'etc/apt/apt.conf.d/01proxy', `Acquire::http::Proxy "http://${input.bridgeAddress}:3142";\n`)
   put(input, 'etc/apt/sources.list', `# through the lab's apt proxy (see 01proxy)\n${input.aptLines.join('\n')}\n`)
   // minbase has no /sbin/init, so invoke-rc.d would block every service start from package scripts.
   put(input, 'usr/sbin/policy-rc.d', '#!/bin/sh\n# rm-play lab: allow service starts (no init system here to ask)\nexit 0\n', 0o755)

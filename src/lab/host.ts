@@ -1,13 +1,14 @@
-// One host's life: prepare its root (first start or after reset), its network, start it; halt it;
-// remove it. The upper directory keeps the host's changes across restarts until a reset.
+// Hosts' lives, in batches: prepare their roots (first start or after reset), their keys and
+// network, start them; halt them; remove them. The upper directory keeps a host's changes across
+// restarts until a reset.
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { writeHostFiles } from './host-files.js'
+import { writeHostFiles, writeLabOwnedFiles } from './host-files.js'
 import { renderInitScript } from './host-init.js'
-import { launchHost, stopHost } from './host-process.js'
-import { ensureKeyPair } from './keys.js'
-import { createHostNetwork, linkExists, netnsExists, removeHostNetwork } from './network.js'
+import { launchHosts, stopHosts } from './host-process.js'
+import { hostNetworkScript, linkExists, netnsExists, removeHostNetworks, sq } from './network.js'
 import { hostPaths } from './paths.js'
+import { run } from './exec.js'
 import { isRunning } from './proc.js'
 import type { HostState } from './state.js'
 
@@ -16,6 +17,7 @@ export interface HostContext {
   base: string
   bridge: string
   bridgeAddress: string
+  aptProxyUrl: string
   authorizedKey: string
   aptLines: string[]
 }
@@ -24,54 +26,84 @@ export function hostKeyPath(lab: string, host: string): string {
   return join(hostPaths(lab, host).keys, 'ssh_host_ed25519_key')
 }
 
-/** Running = its pid 1 is alive and its namespace exists (a reboot removes both). */
+/** Running = its pid 1 is alive and its namespace and link exist (a reboot removes all three). */
 export function hostRunning(h: HostState): boolean {
   return isRunning(h.init) && netnsExists(h.netns) && linkExists(h.veth)
 }
 
-/** Starts a stopped host; `fresh` wipes its root first. Returns the host with its new pids. */
-export async function startHost(ctx: HostContext, h: HostState, fresh: boolean): Promise<HostState> {
-  const p = hostPaths(ctx.lab, h.name)
-  const prepared = join(p.dir, 'prepared')
-  // Whatever is left of an earlier run of this host (its init gone, a stray shell) goes first.
-  if (h.init || h.launcher || netnsExists(h.netns)) await stopHost(h, p.dir, h.netns)
-  if (fresh) {
-    rmSync(p.upper, { recursive: true, force: true })
-    rmSync(p.work, { recursive: true, force: true })
-    rmSync(prepared, { force: true })
+const stoppable = (lab: string) => (h: HostState) => ({ ...h, dir: hostPaths(lab, h.name).dir })
+
+/**
+ * Starts stopped hosts; `fresh` wipes their roots first. Returns them with their new pids; a host
+ * without `init` did not start (its log says why).
+ */
+export async function startHosts(ctx: HostContext, hosts: HostState[], fresh: boolean): Promise<HostState[]> {
+  // Whatever is left of an earlier run of these hosts (init gone, a stray shell) goes first.
+  await stopHosts(hosts.filter((h) => h.init || h.launcher || netnsExists(h.netns)).map(stoppable(ctx.lab)))
+  const setup: string[] = ['set -e']
+  for (const h of hosts) {
+    const p = hostPaths(ctx.lab, h.name)
+    if (fresh) {
+      rmSync(p.upper, { recursive: true, force: true })
+      rmSync(p.work, { recursive: true, force: true })
+      rmSync(join(p.dir, 'prepared'), { force: true })
+    }
+    for (const d of [p.upper, p.work, p.root]) mkdirSync(d, { recursive: true })
+    mkdirSync(p.keys, { recursive: true, mode: 0o700 })
+    const key = hostKeyPath(ctx.lab, h.name)
+    if (!existsSync(key) || !existsSync(`${key}.pub`)) {
+      setup.push(`rm -f ${sq(key)} ${sq(`${key}.pub`)}`, `ssh-keygen -q -t ed25519 -N '' -C ${sq(`root@${h.name}`)} -f ${sq(key)}`)
+    }
   }
-  for (const d of [p.upper, p.work, p.root]) mkdirSync(d, { recursive: true })
-  const keyPath = hostKeyPath(ctx.lab, h.name)
-  await ensureKeyPair(keyPath, `root@${h.name}`)
-  if (!existsSync(prepared)) {
-    writeHostFiles({
+  setup.push(hostNetworkScript(hosts.filter((h) => !netnsExists(h.netns) || !linkExists(h.veth)), ctx.bridge, ctx.bridgeAddress))
+  await run(['bash', '-c', setup.join('\n')])
+
+  for (const h of hosts) {
+    const p = hostPaths(ctx.lab, h.name)
+    const prepared = join(p.dir, 'prepared')
+    const files = {
       base: ctx.base,
       upper: p.upper,
       hostname: h.name,
-      bridgeAddress: ctx.bridgeAddress,
+      aptProxyUrl: ctx.aptProxyUrl,
       aptLines: ctx.aptLines,
       authorizedKey: ctx.authorizedKey,
-      hostKeyPath: keyPath,
-    })
-    writeFileSync(prepared, `${new Date().toISOString()}\n`)
+      hostKeyPath: hostKeyPath(ctx.lab, h.name),
+    }
+    if (!existsSync(prepared)) {
+      writeHostFiles(files)
+      writeFileSync(prepared, `${new Date().toISOString()}\n`)
+    }
+    writeLabOwnedFiles(files)
+    writeFileSync(p.init, renderInitScript({ hostname: h.name, base: ctx.base, upper: p.upper, work: p.work, root: p.root }), { mode: 0o755 })
   }
-  if (!netnsExists(h.netns) || !linkExists(h.veth)) {
-    await removeHostNetwork(h)
-    await createHostNetwork(h, ctx.bridge, ctx.bridgeAddress)
-  }
-  writeFileSync(p.init, renderInitScript({ hostname: h.name, base: ctx.base, upper: p.upper, work: p.work, root: p.root }), { mode: 0o755 })
-  const { launcher, init } = await launchHost(h.netns, p.init, p.log)
-  return { ...h, launcher, init }
+  const launched = await launchHosts(hosts.map((h) => ({ name: h.name, netns: h.netns, initScript: hostPaths(ctx.lab, h.name).init, log: hostPaths(ctx.lab, h.name).log })))
+  return hosts.map((h) => ({ ...h, launcher: launched.get(h.name)?.launcher, init: launched.get(h.name)?.init, aptProxyUrl: ctx.aptProxyUrl }))
 }
 
-/** Stops every process of the host; its network stays unless `withNetwork`. */
-export async function haltHost(lab: string, h: HostState, withNetwork: boolean): Promise<HostState> {
-  await stopHost(h, hostPaths(lab, h.name).dir, h.netns)
-  if (withNetwork) await removeHostNetwork(h)
-  return { ...h, launcher: undefined, init: undefined }
+/**
+ * Points running hosts made by an older rm-play at the current apt proxy, through their own mount
+ * namespace (writing into a mounted overlay's upper directory from outside is not safe).
+ */
+export async function refreshRunningHosts(ctx: HostContext, hosts: HostState[]): Promise<HostState[]> {
+  const stale = hosts.filter((h) => h.init && h.aptProxyUrl !== ctx.aptProxyUrl)
+  if (stale.length === 0) return hosts
+  const lines = stale.map((h) => {
+    const file = join(hostPaths(ctx.lab, h.name).root, 'etc/apt/apt.conf.d/01proxy')
+    return `printf '%s\\n' ${sq(`Acquire::http::Proxy "${ctx.aptProxyUrl}";`)} | nsenter -t ${h.init!.pid} -m sh -c ${sq(`cat > ${sq(file)}`)}`
+  })
+  await run(['bash', '-c', ['set -e', ...lines].join('\n')])
+  return hosts.map((h) => (stale.includes(h) ? { ...h, aptProxyUrl: ctx.aptProxyUrl } : h))
 }
 
-export async function removeHost(lab: string, h: HostState): Promise<void> {
-  await haltHost(lab, h, true)
-  rmSync(hostPaths(lab, h.name).dir, { recursive: true, force: true })
+/** Stops every process of the hosts; their network goes too with `withNetwork`. */
+export async function haltHosts(lab: string, hosts: HostState[], withNetwork: boolean): Promise<HostState[]> {
+  await stopHosts(hosts.map(stoppable(lab)))
+  if (withNetwork) await removeHostNetworks(hosts)
+  return hosts.map((h) => ({ ...h, launcher: undefined, init: undefined }))
+}
+
+export async function removeHosts(lab: string, hosts: HostState[]): Promise<void> {
+  await haltHosts(lab, hosts, true)
+  for (const h of hosts) rmSync(hostPaths(lab, h.name).dir, { recursive: true, force: true })
 }

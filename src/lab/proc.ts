@@ -44,12 +44,21 @@ export function allPids(): number[] {
     .map(Number)
 }
 
-export function childrenOf(pid: number): number[] {
-  return allPids().filter((p) => stat(p)?.ppid === pid)
+/** Children of each of `parents` (one scan of /proc for all). */
+export function childrenOf(parents: number[]): Map<number, number[]> {
+  const want = new Set(parents)
+  const out = new Map<number, number[]>()
+  for (const p of allPids()) {
+    const ppid = stat(p)?.ppid
+    if (ppid !== undefined && want.has(ppid)) out.set(ppid, [...(out.get(ppid) ?? []), p])
+  }
+  return out
 }
 
-/** Live processes whose root directory (chroot) is `dir` or below it. */
-export function pidsRootedUnder(dir: string): number[] {
+/** Live processes whose root directory (chroot) is one of `dirs` or below one. */
+export function pidsRootedUnder(dirs: string | string[]): number[] {
+  const list = typeof dirs === 'string' ? [dirs] : dirs
+  if (list.length === 0) return []
   const out: number[] = []
   for (const pid of allPids()) {
     let root: string
@@ -58,10 +67,27 @@ export function pidsRootedUnder(dir: string): number[] {
     } catch {
       continue
     }
-    if (root === dir || root.startsWith(`${dir}/`)) {
+    if (list.some((dir) => root === dir || root.startsWith(`${dir}/`))) {
       const s = stat(pid)
       if (s && s.state !== 'Z') out.push(pid)
     }
+  }
+  return out
+}
+
+/** Live processes in any of the network namespaces (by the inode of /run/netns/NAME). */
+export function pidsInNetns(inodes: Set<number>): number[] {
+  if (inodes.size === 0) return []
+  const out: number[] = []
+  for (const pid of allPids()) {
+    let link: string
+    try {
+      link = readlinkSync(`/proc/${pid}/ns/net`)
+    } catch {
+      continue
+    }
+    const ino = Number(/\[(\d+)\]/.exec(link)?.[1])
+    if (inodes.has(ino) && stat(pid)?.state !== 'Z') out.push(pid)
   }
   return out
 }

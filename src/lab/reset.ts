@@ -1,11 +1,11 @@
 // `lab reset HOST`: the host's root back to the base image, same name, address and host key (so
 // known_hosts stays valid), and a new network namespace (no firewall rules left from before).
-import { ensureAptProxy } from './apt-proxy.js'
+import { APT_PROXY_URL, ensureAptProxy } from './apt-proxy.js'
 import { controllerMirrors, ensureBaseImage } from './base-image.js'
 import { firstError, mapLimit } from './concurrency.js'
 import { labError } from './errors.js'
-import { haltHost, startHost, type HostContext } from './host.js'
-import { waitForSsh } from './host-process.js'
+import { haltHosts, startHosts, type HostContext } from './host.js'
+import { logTail, waitForSsh } from './host-process.js'
 import { ensureKeyPair } from './keys.js'
 import { ensureBridge } from './network.js'
 import { hostPaths, labPaths } from './paths.js'
@@ -40,18 +40,18 @@ export async function labReset(hostNames: string[], opts: LabResetOptions = {}):
     const base = await ensureBaseImage(say)
     const publicKey = await ensureKeyPair(labPaths(lab).key, `rm-play-lab-${lab}`)
     await ensureBridge(state.bridge, state.bridgeAddress)
-    await ensureAptProxy(lab, state.bridgeAddress, mirrors, say)
-    const ctx: HostContext = { lab, base, bridge: state.bridge, bridgeAddress: state.bridgeAddress, authorizedKey: publicKey, aptLines: mirrors.hostLines }
+    await ensureAptProxy(lab, mirrors, say)
+    const ctx: HostContext = { lab, base, bridge: state.bridge, bridgeAddress: state.bridgeAddress, aptProxyUrl: APT_PROXY_URL, authorizedKey: publicKey, aptLines: mirrors.hostLines }
     const targets = state.hosts.filter((h) => hostNames.includes(h.name))
     say(`resetting ${targets.map((h) => h.name).join(', ')}`)
-    const results = await mapLimit(targets, 8, async (h) => {
-      const fresh = await startHost(ctx, await haltHost(lab, h, true), true)
-      state.hosts[state.hosts.findIndex((x) => x.name === h.name)] = fresh
-      return fresh
-    })
+    const fresh = await startHosts(ctx, await haltHosts(lab, targets, true), true)
+    for (const h of fresh) state.hosts[state.hosts.findIndex((x) => x.name === h.name)] = h
     writeState(state)
-    const err = firstError(results)
-    if (err) throw err
+    const failed = fresh.find((h) => !h.init)
+    if (failed) {
+      const log = hostPaths(lab, failed.name).log
+      throw labError(`host ${failed.name} did not start: ${logTail(log)}`, `see ${log}`)
+    }
     const waits = await mapLimit(targets, 64, async (t) => {
       const h = state.hosts.find((x) => x.name === t.name)!
       await waitForSsh(h.address, h.init!, hostPaths(lab, h.name).log)

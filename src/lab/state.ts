@@ -15,6 +15,8 @@ export interface HostState {
   launcher?: ProcRef
   /** pid 1 of the host's pid namespace (sshd): killing it ends every process of the host. */
   init?: ProcRef
+  /** The apt proxy the host's 01proxy names (older labs used the bridge address). */
+  aptProxyUrl?: string
 }
 
 export interface LabState {

@@ -1,5 +1,5 @@
 // `lab status` and `lab list`: what the state says, checked against the kernel and the network.
-import { readAptProxyState } from './apt-proxy.js'
+import { APT_PROXY_URL, readAptProxyState } from './apt-proxy.js'
 import { hostRunning } from './host.js'
 import { sshAnswers } from './host-process.js'
 import { labPaths } from './paths.js'
@@ -34,7 +34,7 @@ export async function labStatus(name: string): Promise<LabStatus | undefined> {
   const s = readState(name)
   if (!s) return undefined
   const proxy = readAptProxyState()
-  const external = proxy.external.includes(name)
+  const external = !!proxy.external
   const hosts = await Promise.all(
     s.hosts.map(async (h): Promise<HostStatus> => {
       const alive = hostRunning(h)
@@ -56,7 +56,7 @@ export async function labStatus(name: string): Promise<LabStatus | undefined> {
       pid: external ? undefined : proxy.process?.pid,
       running: external || isRunning(proxy.process),
       startedByLab: !external,
-      url: `http://${s.bridgeAddress}:3142`,
+      url: APT_PROXY_URL,
     },
     hosts,
   }

@@ -3,14 +3,14 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { bridgeAddress, cidrOverlaps, hostAddress, parseCidr, pickSubnet, subnetProblem, type Cidr } from './address.js'
-import { ensureAptProxy } from './apt-proxy.js'
+import { APT_PROXY_ADDRESS, APT_PROXY_URL, ensureAptProxy } from './apt-proxy.js'
 import { controllerMirrors, ensureBaseImage } from './base-image.js'
 import { firstError, mapLimit } from './concurrency.js'
 import { labError } from './errors.js'
 import { writeFileAtomic } from './fs-util.js'
 import { ensureGitDaemon, publishApps } from './git-server.js'
-import { hostKeyPath, hostRunning, startHost, type HostContext } from './host.js'
-import { waitForSsh } from './host-process.js'
+import { hostKeyPath, hostRunning, refreshRunningHosts, startHosts, type HostContext } from './host.js'
+import { logTail, waitForSsh } from './host-process.js'
 import { writeInventory } from './inventory.js'
 import { ensureKeyPair, renderKnownHosts } from './keys.js'
 import { ensureBridge, controllerNetworks, linkExists } from './network.js'
@@ -95,7 +95,7 @@ async function newState(name: string, subnet: string | undefined): Promise<LabSt
     .map((l) => readState(l)?.subnet)
     .filter((s): s is string => !!s)
     .map((s) => parseCidr(s)!)
-  const taken = [...others, ...(await controllerNetworks())]
+  const taken = [...others, parseCidr(`${APT_PROXY_ADDRESS}/32`)!, ...(await controllerNetworks())]
   let chosen = subnet
   if (chosen) {
     const c = parseCidr(chosen)!
@@ -145,7 +145,7 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabInfo> {
     const publicKey = await ensureKeyPair(paths.key, `rm-play-lab-${name}`)
 
     await ensureBridge(state.bridge, state.bridgeAddress)
-    await ensureAptProxy(name, state.bridgeAddress, mirrors, say)
+    await ensureAptProxy(name, mirrors, say)
     state.gitDaemon = await ensureGitDaemon(state.gitDaemon, state.bridgeAddress, paths.git, paths.gitLog)
     writeState(state)
     const projectRoot = opts.projectRoot ?? findProjectRoot(process.cwd())
@@ -159,18 +159,22 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabInfo> {
       say(`lab '${name}' has ${state.hosts.length} hosts; keeping them all (asked for ${wanted}; 'lab down' then 'lab up --hosts ${wanted}' to shrink)`)
     }
     for (let i = state.hosts.length + 1; i <= wanted; i++) state.hosts.push(hostEntry(state, i))
-    const ctx: HostContext = { lab: name, base, bridge: state.bridge, bridgeAddress: state.bridgeAddress, authorizedKey: publicKey, aptLines: mirrors.hostLines }
+    const ctx: HostContext = { lab: name, base, bridge: state.bridge, bridgeAddress: state.bridgeAddress, aptProxyUrl: APT_PROXY_URL, authorizedKey: publicKey, aptLines: mirrors.hostLines }
     const toStart = state.hosts.filter((h) => !hostRunning(h))
     const running = state.hosts.length - toStart.length
     if (toStart.length) say(`starting ${toStart.length} host${toStart.length > 1 ? 's' : ''}${running ? ` (${running} already up)` : ''}`)
     else say(`all ${running} hosts already up`)
-    const started = await mapLimit(toStart, 8, (h) => startHost(ctx, h, false))
-    started.forEach((r, i) => {
-      if (r.status === 'fulfilled') state.hosts[state.hosts.indexOf(toStart[i]!)] = r.value
-    })
+    for (const h of await refreshRunningHosts(ctx, state.hosts.filter((h) => !toStart.includes(h)))) {
+      state.hosts[state.hosts.findIndex((x) => x.name === h.name)] = h
+    }
+    const started = await startHosts(ctx, toStart, false)
+    for (const h of started) state.hosts[state.hosts.findIndex((x) => x.name === h.name)] = h
     writeState(state)
-    const startErr = firstError(started)
-    if (startErr) throw startErr
+    const failed = started.find((h) => !h.init)
+    if (failed) {
+      const log = hostPaths(name, failed.name).log
+      throw labError(`host ${failed.name} did not start: ${logTail(log)}`, `see ${log}`)
+    }
 
     const known = state.hosts.map((h) => ({ name: h.name, address: h.address, publicKey: readFileSync(`${hostKeyPath(name, h.name)}.pub`, 'utf8').trim() }))
     writeFileAtomic(paths.knownHosts, renderKnownHosts(known))

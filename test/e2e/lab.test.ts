@@ -1,0 +1,158 @@
+// One full cycle of a small lab of its own: up, real ssh with strict host key checking, packages
+// through the apt proxy, the git server, a reset, an idempotent up, and a down that leaves nothing.
+import { expect } from 'chai'
+import { execFile } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { findLeftovers, labDown, labPaths, labReset, labStatus, labUp, readState, sshArgs, type LabInfo, type LabState } from '../../src/lab/index.js'
+
+const LAB = 'rmdown'
+
+function exec(cmd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { maxBuffer: 1 << 24 }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0
+      resolve({ code, stdout, stderr })
+    })
+  })
+}
+
+/** The system ssh client, non-interactive, refusing unknown or changed host keys. */
+async function ssh(state: LabState, host: string, script: string): Promise<string> {
+  const r = await exec('ssh', ['-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', ...sshArgs(state, host, [script])])
+  if (r.code !== 0) throw new Error(`ssh ${host} '${script}' exited ${r.code}: ${r.stderr}`)
+  return r.stdout
+}
+
+function rootedUnder(dir: string): number[] {
+  return readdirSync('/proc')
+    .filter((n) => /^\d+$/.test(n))
+    .filter((n) => {
+      try {
+        const root = readlinkSync(`/proc/${n}/root`)
+        return root === dir || root.startsWith(`${dir}/`)
+      } catch {
+        return false
+      }
+    })
+    .map(Number)
+}
+
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z'
+  } catch {
+    return false
+  }
+}
+
+describe('rm-play lab (e2e, real hosts)', function () {
+  this.timeout(15 * 60 * 1000)
+  let info: LabInfo
+  let state: LabState
+  const project = mkdtempSync(join(tmpdir(), 'rmp-labproj-'))
+  const inventoryPath = join(project, 'inventory', 'hosts.yml')
+  const recordedPids: number[] = []
+
+  before(async () => {
+    await labDown({ name: LAB }) // a run killed halfway may have left one
+    mkdirSync(join(project, 'apps', 'hello'), { recursive: true })
+    writeFileSync(join(project, 'apps', 'hello', 'README'), 'hello from the project\n')
+    info = await labUp({ name: LAB, hosts: 2, inventoryPath, projectRoot: project })
+    state = readState(LAB)!
+    for (const h of state.hosts) recordedPids.push(h.init!.pid, h.launcher!.pid)
+    recordedPids.push(state.gitDaemon!.pid)
+  })
+
+  after(async () => {
+    // Only if a test failed before the down test ran: leave nothing behind either way.
+    if (readState(LAB)) await labDown({ name: LAB })
+  })
+
+  it('brings up hosts with their own name, address and route via the bridge, over strict ssh', async () => {
+    expect(info.hosts.map((h) => h.name)).to.deep.equal(['rmdown1', 'rmdown2'])
+    for (const h of info.hosts) {
+      const out = await ssh(state, h.name, 'hostname; ip -4 -o addr show eth0; ip route show default; id -u; grep -c . /etc/hosts')
+      const [name, addr, route, uid] = out.trim().split('\n')
+      expect(name).to.equal(h.name)
+      expect(addr).to.include(`${h.address}/24`)
+      expect(route).to.include(`default via ${info.bridgeAddress}`)
+      expect(uid).to.equal('0')
+    }
+    const status = (await labStatus(LAB))!
+    expect(status.hosts.map((h) => h.state)).to.deep.equal(['up', 'up'])
+  })
+
+  it('refuses a host whose key is not the recorded one (host key checking is on)', async () => {
+    const other = join(project, 'other_known_hosts')
+    const lines = readFileSync(info.knownHostsPath, 'utf8').trim().split('\n')
+    // Swap the two hosts' keys: each address now lists the other's key.
+    const swapped = [lines[0]!.replace(/ .*/, lines[1]!.slice(lines[1]!.indexOf(' '))), lines[1]!.replace(/ .*/, lines[0]!.slice(lines[0]!.indexOf(' ')))]
+    writeFileSync(other, `${swapped.join('\n')}\n`)
+    const args = sshArgs(state, 'rmdown1', ['true']).map((a) => (a === `UserKnownHostsFile=${info.knownHostsPath}` ? `UserKnownHostsFile=${other}` : a))
+    const r = await exec('ssh', ['-o', 'BatchMode=yes', ...args])
+    expect(r.code).to.equal(255)
+    expect(r.stderr).to.match(/HOST IDENTIFICATION HAS CHANGED|Host key verification failed/)
+  })
+
+  it('writes an inventory with the hosts in group runmaster', () => {
+    const text = readFileSync(inventoryPath, 'utf8')
+    expect(text).to.include('runmaster:')
+    expect(text).to.include(`ansible_host: ${info.hosts[1]!.address}`)
+    expect(text).to.include(`ansible_ssh_private_key_file: ${info.keyPath}`)
+  })
+
+  it('installs packages through the apt proxy', async () => {
+    const out = await ssh(state, 'rmdown1', 'apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends less >/dev/null && command -v less')
+    expect(out.trim()).to.equal('/usr/bin/less')
+  })
+
+  it('serves the project apps over git:// on the bridge', async () => {
+    const r = await exec('git', ['ls-remote', `${info.gitUrl}hello.git`])
+    expect(r.code, r.stderr).to.equal(0)
+    expect(r.stdout).to.match(/\trefs\/heads\/main$/m)
+    await ssh(state, 'rmdown2', `timeout 5 bash -c 'echo > /dev/tcp/${info.bridgeAddress}/9418'`)
+  })
+
+  it('keeps running hosts as they are on a second up', async () => {
+    await ssh(state, 'rmdown2', 'echo kept > /root/marker')
+    await labUp({ name: LAB, hosts: 2, inventoryPath, projectRoot: project })
+    const again = readState(LAB)!
+    expect(again.hosts.map((h) => h.init!.pid)).to.deep.equal(state.hosts.map((h) => h.init!.pid))
+    expect((await ssh(again, 'rmdown2', 'cat /root/marker')).trim()).to.equal('kept')
+  })
+
+  it('resets a host: fresh root, its processes gone, same address and host key', async () => {
+    await ssh(state, 'rmdown1', 'echo old > /root/marker; (setsid sleep 1000 >/dev/null 2>&1 &)')
+    const before = readState(LAB)!.hosts[0]!
+    const sleepers = rootedUnder(join(labPaths(LAB).dir, 'hosts', 'rmdown1'))
+    expect(sleepers.length).to.be.greaterThan(1)
+    await labReset(['rmdown1'], { name: LAB })
+    const after = readState(LAB)!
+    recordedPids.push(after.hosts[0]!.init!.pid, after.hosts[0]!.launcher!.pid)
+    expect(after.hosts[0]!.address).to.equal(before.address)
+    for (const pid of sleepers) expect(alive(pid), `old host process ${pid}`).to.equal(false)
+    const out = await ssh(after, 'rmdown1', 'test -e /root/marker && echo still || echo fresh; command -v less || echo no-less')
+    expect(out.trim().split('\n')).to.deep.equal(['fresh', 'no-less'])
+    expect((await ssh(after, 'rmdown2', 'cat /root/marker')).trim()).to.equal('kept')
+    state = after
+  })
+
+  it('comes down leaving no namespace, link, mount, process, state or inventory', async () => {
+    const dir = labPaths(LAB).dir
+    expect(await labDown({ name: LAB })).to.equal(true)
+    const netns = await exec('ip', ['netns', 'list'])
+    expect(netns.stdout).to.not.match(/rmp-rmdown-/)
+    const links = await exec('ip', ['-o', 'link', 'show'])
+    expect(links.stdout).to.not.match(/rmp-rmdown/)
+    expect(readFileSync('/proc/mounts', 'utf8')).to.not.include(dir)
+    for (const pid of recordedPids) expect(alive(pid), `recorded pid ${pid}`).to.equal(false)
+    expect(rootedUnder(dir)).to.deep.equal([])
+    expect(existsSync(dir)).to.equal(false)
+    expect(existsSync(inventoryPath)).to.equal(false)
+    const left = findLeftovers(LAB)
+    expect(left).to.deep.equal({ namespaces: [], links: [], mounts: [], processes: [], stateDir: false })
+  })
+})
