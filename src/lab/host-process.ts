@@ -94,7 +94,7 @@ export async function waitForSsh(address: string, init: ProcRef, logPath: string
 }
 
 export async function sshAnswers(address: string): Promise<boolean> {
-  return probe(address, 22, 1000, 'SSH-')
+  return probe(address, 22, 3000, 'SSH-')
 }
 
 export interface Stoppable {

@@ -55,7 +55,9 @@ export async function startHosts(ctx: HostContext, hosts: HostState[], fresh: bo
       setup.push(`rm -f ${sq(key)} ${sq(`${key}.pub`)}`, `ssh-keygen -q -t ed25519 -N '' -C ${sq(`root@${h.name}`)} -f ${sq(key)}`)
     }
   }
-  setup.push(hostNetworkScript(hosts.filter((h) => !netnsExists(h.netns) || !linkExists(h.veth)), ctx.bridge, ctx.bridgeAddress))
+  const unwired = hosts.filter((h) => !netnsExists(h.netns) || !linkExists(h.veth))
+  await removeHostNetworks(unwired) // what a half-created host left
+  setup.push(hostNetworkScript(unwired, ctx.bridge, ctx.bridgeAddress))
   await run(['bash', '-c', setup.join('\n')])
 
   for (const h of hosts) {

@@ -59,15 +59,11 @@ export interface HostLink {
 
 export const sq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
 
-/** Shell lines that (re)create the hosts' namespaces and links; `set -e` stops at the first failure. */
+/** Shell lines that create the hosts' namespaces and links; `set -e` stops at the first failure. */
 export function hostNetworkScript(hosts: HostLink[], bridge: string, gateway: string): string {
   if (hosts.length === 0) return ''
-  const lines: string[] = []
-  // Leftovers of a half-created host first; then all root-namespace work in one `ip -batch`.
-  for (const h of hosts) {
-    lines.push(`ip link del ${sq(h.veth)} 2>/dev/null || true`, `ip netns del ${sq(h.netns)} 2>/dev/null || true`)
-  }
-  lines.push('ip -batch - <<"EOF"')
+  // All root-namespace work in one `ip -batch`, then one inside each namespace.
+  const lines = ['ip -batch - <<"EOF"']
   for (const h of hosts) {
     lines.push(`netns add ${h.netns}`, `link add ${h.veth} type veth peer name eth0 address ${macFor(h.address)} netns ${h.netns}`, `link set ${h.veth} master ${bridge} up`)
   }

@@ -1,5 +1,6 @@
 // `lab status` and `lab list`: what the state says, checked against the kernel and the network.
 import { APT_PROXY_URL, readAptProxyState } from './apt-proxy.js'
+import { mapLimit } from './concurrency.js'
 import { hostRunning } from './host.js'
 import { sshAnswers } from './host-process.js'
 import { labPaths } from './paths.js'
@@ -35,13 +36,14 @@ export async function labStatus(name: string): Promise<LabStatus | undefined> {
   if (!s) return undefined
   const proxy = readAptProxyState()
   const external = !!proxy.external
-  const hosts = await Promise.all(
-    s.hosts.map(async (h): Promise<HostStatus> => {
-      const alive = hostRunning(h)
-      const state: HostRunState = !alive ? 'stopped' : (await sshAnswers(h.address)) ? 'up' : 'starting'
-      return { name: h.name, address: h.address, state, initPid: alive ? h.init?.pid : undefined, launcherPid: alive ? h.launcher?.pid : undefined }
-    }),
-  )
+  // A few probes at a time: each makes the host's sshd fork and re-exec, and 50 at once on 2 cores
+  // answer slower than a probe waits.
+  const results = await mapLimit(s.hosts, 8, async (h): Promise<HostStatus> => {
+    const alive = hostRunning(h)
+    const state: HostRunState = !alive ? 'stopped' : (await sshAnswers(h.address)) ? 'up' : 'starting'
+    return { name: h.name, address: h.address, state, initPid: alive ? h.init?.pid : undefined, launcherPid: alive ? h.launcher?.pid : undefined }
+  })
+  const hosts = results.map((r, i) => (r.status === 'fulfilled' ? r.value : { name: s.hosts[i]!.name, address: s.hosts[i]!.address, state: 'stopped' as const }))
   const p = labPaths(name)
   return {
     name,

@@ -52,6 +52,7 @@ describe('lab renderings', () => {
     expect(s).to.include(`-o 'lowerdir=/b,upperdir=/s/it'\\''s/upper,workdir=/s/w' "$R"`)
     expect(s).to.include('mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs "$R/dev/shm"')
     expect(s).to.include('newinstance')
+    expect(s).to.include('mount --bind "$R/dev/pts/ptmx" "$R/dev/ptmx"')
     expect(s.trim().split('\n').pop()).to.equal('exec chroot "$R" /usr/sbin/sshd -D -e')
   })
 
