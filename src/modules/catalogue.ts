@@ -1,5 +1,12 @@
 // Every module rm-play ships, one import per file. Add a module here to make it usable.
 import { assert } from './assert.js'
+import { apt } from './apt.js'
+import { cron } from './cron.js'
+import { group } from './group.js'
+import { service } from './service.js'
+import { supervisor } from './supervisor.js'
+import { systemd } from './systemd.js'
+import { user } from './user.js'
 import { command } from './command.js'
 import { debug } from './debug.js'
 import { fail } from './fail.js'
@@ -15,4 +22,4 @@ import type { Module } from './types.js'
 import { uri } from './uri.js'
 import { waitFor } from './wait-for.js'
 
-export const catalogue = [assert, command, debug, fail, git, includeVars, meta, pause, ping, pip, setFact, shell, uri, waitFor] as Module[]
+export const catalogue = [assert, apt, cron, group, service, supervisor, systemd, user, command, debug, fail, git, includeVars, meta, pause, ping, pip, setFact, shell, uri, waitFor] as Module[]

@@ -1,0 +1,132 @@
+// The commands that change a service, for systemd and for sysv-init (Debian's update-rc.d and
+// init scripts), and the plan shared by the service and systemd modules: state + wanted state →
+// changes. Pure: the probe (probes/services.ts) says which init system the host runs.
+import { quote } from '../connection/shell.js'
+import type { ServiceState } from '../probes/services.js'
+import { ModuleFailure, type Change, type ExecStep, type PlanContext } from './types.js'
+
+export type ServiceAction = 'start' | 'stop' | 'restart' | 'reload'
+
+export interface ServiceWanted {
+  name: string
+  state?: 'started' | 'stopped' | 'restarted' | 'reloaded'
+  enabled?: boolean
+  masked?: boolean
+  /** Extra words for the init script / service command (sysv). */
+  arguments?: string
+  /** Seconds between stop and start when restarting (sysv). */
+  sleep?: number
+  /** systemd: --user / --global. */
+  scope?: 'system' | 'user' | 'global'
+  noBlock?: boolean
+  force?: boolean
+  /** Run systemctl daemon-reload first: 'always' (no unit named), 'needed' (only if the unit asks). */
+  daemonReload?: 'always' | 'needed'
+  daemonReexec?: boolean
+}
+
+function systemctl(w: ServiceWanted): string {
+  return `systemctl${w.scope === 'user' ? ' --user' : w.scope === 'global' ? ' --global' : ''}`
+}
+
+export function actionScript(s: ServiceState, w: ServiceWanted, action: ServiceAction): string {
+  if (s.init === 'systemd') return `${systemctl(w)}${w.noBlock ? ' --no-block' : ''} ${action} -- ${quote(w.name)}`
+  const extra = w.arguments ? ` ${w.arguments.split(/\s+/).filter(Boolean).map(quote).join(' ')}` : ''
+  // `service` gives the script a clean environment (as at boot); the script itself when it is missing.
+  const run = (a: string) => `if command -v service >/dev/null 2>&1; then service ${quote(w.name)} ${a}${extra}; else /etc/init.d/${quote(w.name)} ${a}${extra}; fi`
+  if (action === 'restart' && w.sleep) return `${run('stop')}\nsleep ${w.sleep}\n${run('start')}`
+  return run(action)
+}
+
+export function enableScript(s: ServiceState, w: ServiceWanted, enable: boolean): string {
+  if (s.init === 'systemd') return `${systemctl(w)}${w.force ? ' --force' : ''} ${enable ? 'enable' : 'disable'} -- ${quote(w.name)}`
+  const n = quote(w.name)
+  // update-rc.d enable/disable only flip existing links; a script never registered gets its defaults first.
+  return enable
+    ? `if ! ls /etc/rc[0-6S].d/[SK][0-9][0-9]${n} >/dev/null 2>&1; then update-rc.d ${n} defaults; fi\nupdate-rc.d ${n} enable`
+    : `update-rc.d ${n} disable`
+}
+
+function exec(script: string): ExecStep {
+  return { kind: 'exec', script }
+}
+
+function describeState(s: ServiceState): string {
+  if (!s.exists) return `${s.name}: (not installed)`
+  const running = s.running === undefined ? 'state unknown' : s.running ? 'running' : 'stopped'
+  const parts = [running, s.enabled ? 'enabled' : 'disabled']
+  if (s.masked) parts.push('masked')
+  return `${s.name}: ${parts.join(', ')}`
+}
+
+/** The changes that take a service from `s` to `w`. */
+export function servicePlan(s: ServiceState, w: ServiceWanted, ctx: Pick<PlanContext, 'check'>, module: string): Change[] {
+  const out: Change[] = []
+  if (w.daemonReexec) out.push({ summary: 'reexecute the systemd manager', uncertain: true, steps: [exec(`${systemctl(w)} daemon-reexec`)] })
+  if (w.daemonReload === 'always' || (w.daemonReload === 'needed' && s.needDaemonReload)) {
+    out.push({ summary: 'reload the systemd manager configuration (daemon-reload)', uncertain: w.daemonReload === 'always' || undefined, steps: [exec(`${systemctl(w)} daemon-reload`)] })
+  }
+  if (!s.exists && !(w.masked === true && s.init === 'systemd')) {
+    if (w.state === undefined && w.enabled === undefined && w.masked === undefined) return out
+    const what = [w.state ? verb(w.state, false) : undefined, w.enabled !== undefined ? (w.enabled ? 'enable' : 'disable') : undefined].filter(Boolean).join(' and ')
+    if (!ctx.check) {
+      const where = s.init === 'systemd' ? 'no such unit' : `no /etc/init.d/${w.name}`
+      throw new ModuleFailure(`${module}: could not find the requested service ${w.name} (${where} on this ${s.init} host; is its package installed?)`)
+    }
+    // In check mode an earlier task (installing the package) may create the service.
+    out.push({ summary: `${what || 'manage'} ${w.name} (not installed yet)`, uncertain: true, steps: [] })
+    return out
+  }
+  const changes: { summary: string; steps: ExecStep[]; always?: boolean }[] = []
+  let masked = !!s.masked
+  if (w.masked !== undefined && w.masked !== masked) {
+    changes.push({ summary: `${w.masked ? 'mask' : 'unmask'} ${w.name}`, steps: [exec(`${systemctl(w)} ${w.masked ? 'mask' : 'unmask'} -- ${quote(w.name)}`)] })
+    masked = w.masked
+  }
+  let enabled = s.enabled
+  // static/indirect/generated units start when something else pulls them in: nothing to enable.
+  const fixed = s.init === 'systemd' && ['static', 'indirect', 'generated', 'alias'].includes(s.unitFileState ?? '')
+  if (w.enabled !== undefined && w.enabled !== enabled && !fixed) {
+    changes.push({ summary: `${w.enabled ? 'enable' : 'disable'} ${w.name}`, steps: [exec(enableScript(s, w, w.enabled))] })
+    enabled = w.enabled
+  }
+  let running = s.running
+  if (w.state === 'started' && running !== true) {
+    changes.push({ summary: `start ${w.name}`, steps: [exec(actionScript(s, w, 'start'))] })
+    running = true
+  } else if (w.state === 'stopped' && running !== false) {
+    changes.push({ summary: `stop ${w.name}`, steps: [exec(actionScript(s, w, 'stop'))] })
+    running = false
+  } else if (w.state === 'restarted') {
+    changes.push({ summary: `restart ${w.name}`, steps: [exec(actionScript(s, w, running === false ? 'start' : 'restart'))], always: true })
+    running = true
+  } else if (w.state === 'reloaded') {
+    // A reload of a stopped service starts it, as Ansible does.
+    changes.push({ summary: `${running === false ? 'start' : 'reload'} ${w.name}`, steps: [exec(actionScript(s, w, running === false ? 'start' : 'reload'))], always: true })
+    running = true
+  }
+  if (!changes.length) return out
+  const after = describeState({ ...s, running, enabled, masked })
+  out.push({
+    summary: changes.map((c) => c.summary).join(', '),
+    steps: changes.flatMap((c) => c.steps),
+    diff: { before: `${describeState(s)}\n`, after: `${after}${changes.some((c) => c.always) ? ` (${w.state === 'restarted' ? 'restarted' : 'reloaded'})` : ''}\n` },
+  })
+  return out
+}
+
+function verb(state: NonNullable<ServiceWanted['state']>, past: boolean): string {
+  const m = { started: ['start', 'started'], stopped: ['stop', 'stopped'], restarted: ['restart', 'restarted'], reloaded: ['reload', 'reloaded'] }[state]
+  return m[past ? 1 : 0]!
+}
+
+/** What the service looks like after the plan ran (for `result`). */
+export function serviceAfter(s: ServiceState, w: ServiceWanted): { state: string; enabled: boolean; masked?: boolean } {
+  const running = w.state === 'stopped' ? false : w.state ? true : s.running
+  const fixed = s.init === 'systemd' && ['static', 'indirect', 'generated', 'alias'].includes(s.unitFileState ?? '')
+  return {
+    state: running === undefined ? 'unknown' : running ? 'started' : 'stopped',
+    enabled: w.enabled !== undefined && !fixed ? w.enabled : s.enabled,
+    ...(s.init === 'systemd' ? { masked: w.masked ?? s.masked } : {}),
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * systemd — control a systemd unit: state, enabled, masked, and daemon-reload. systemd hosts only:
+ * on any other host it fails with a clear message (the `service` module works everywhere).
+ *
+ * `name` (aliases `service`, `unit`) is the unit (`nginx` or `nginx.service`, `backup.timer`).
+ * `state`: `started`/`stopped` change only what differs, `restarted`/`reloaded` always act.
+ * `enabled` and `masked` (true/false) set the unit file state with `systemctl enable|disable` and
+ * `mask|unmask`; static, indirect and generated units have no enabled state of their own and are
+ * left alone. `daemon_reload: true` runs `systemctl daemon-reload` first — with a `name`, only when
+ * systemd reports that unit's files changed on disk (NeedDaemonReload), so a second run stays
+ * quiet; without a name it always runs. `daemon_reexec` re-executes the manager (always a change).
+ * `scope`: `system` (default), `user` or `global`; `no_block` does not wait for the job; `force`
+ * overrides conflicting symlinks when enabling.
+ *
+ * In check mode a unit that does not exist yet is reported as an uncertain change; in a real run
+ * it is an error (masking a unit that does not exist is allowed). Returns `status`, the unit's
+ * properties (ActiveState, SubState, UnitFileState, LoadState, MainPID, ...).
+ *
+ *   - systemd: { name: runmaster-api, state: restarted, daemon_reload: true }
+ *   - systemd: { name: apt-daily.timer, enabled: false, masked: true }
+ */
+import { serviceProbe, serviceProbeId, type ServiceState } from '../probes/services.js'
+import { servicePlan, serviceAfter, type ServiceWanted } from './init-system.js'
+import { ModuleFailure, type HostModule, type Probe, type ProbeState } from './types.js'
+
+interface SystemdArgs {
+  name?: string
+  state?: 'started' | 'stopped' | 'restarted' | 'reloaded'
+  enabled?: boolean
+  masked?: boolean
+  daemon_reload: boolean
+  daemon_reexec: boolean
+  scope: 'system' | 'user' | 'global'
+  no_block: boolean
+  force?: boolean
+}
+
+export const SYSTEMD_ONLY = 'systemd module needs systemd; this host uses sysvinit — use service'
+
+function wanted(a: SystemdArgs): ServiceWanted {
+  return {
+    name: a.name ?? '',
+    state: a.state,
+    enabled: a.enabled,
+    masked: a.masked,
+    scope: a.scope,
+    noBlock: a.no_block,
+    force: a.force,
+    daemonReload: a.daemon_reload ? (a.name ? 'needed' : 'always') : undefined,
+    daemonReexec: a.daemon_reexec,
+  }
+}
+
+/** Without a unit the probe still has to say which init system runs. */
+const initProbe: Probe<ServiceState> = {
+  id: 'systemd:init',
+  script: 'if [ -d /run/systemd/system ]; then echo init=systemd; else echo init=sysvinit; fi',
+  parse: (o) => ({ init: o.stdout.includes('init=systemd') ? 'systemd' : 'sysvinit', name: '', exists: false, enabled: false }),
+}
+
+function read(a: SystemdArgs, state: ProbeState): ServiceState {
+  const s = (a.name ? state[serviceProbeId(a.name, undefined, a.scope)] : state[initProbe.id]) as ServiceState
+  if (s.init !== 'systemd') throw new ModuleFailure(SYSTEMD_ONLY)
+  return s
+}
+
+export const systemd: HostModule<SystemdArgs> = {
+  kind: 'host',
+  name: 'systemd',
+  doc: 'Control a systemd unit: state, enabled, masked, daemon-reload (systemd hosts only).',
+  args: {
+    options: {
+      name: { type: 'str', aliases: ['service', 'unit'], doc: 'The unit (a .service suffix is optional).' },
+      state: { type: 'str', choices: ['started', 'stopped', 'restarted', 'reloaded'], doc: 'started/stopped: only if needed; restarted/reloaded: always.' },
+      enabled: { type: 'bool', doc: 'Start at boot.' },
+      masked: { type: 'bool', doc: 'Mask (true) or unmask (false) the unit.' },
+      daemon_reload: { type: 'bool', default: false, aliases: ['daemon-reload'], doc: 'systemctl daemon-reload first (with a name: only when the unit needs it).' },
+      daemon_reexec: { type: 'bool', default: false, aliases: ['daemon-reexec'], doc: 'systemctl daemon-reexec first.' },
+      scope: { type: 'str', default: 'system', choices: ['system', 'user', 'global'], doc: 'The systemd manager to talk to.' },
+      no_block: { type: 'bool', default: false, doc: 'Do not wait for the start/stop job to finish.' },
+      force: { type: 'bool', doc: 'Override existing symlinks when enabling.' },
+    },
+  },
+  returns: {
+    name: 'the unit',
+    state: 'started or stopped, after the task',
+    enabled: 'whether it starts at boot, after the task',
+    masked: 'whether it is masked, after the task',
+    status: 'the unit properties read with systemctl show',
+  },
+  validate(a) {
+    const errs: string[] = []
+    if ((a.state !== undefined || a.enabled !== undefined || a.masked !== undefined) && !a.name) errs.push('state, enabled and masked need a unit name')
+    if (a.name === undefined && !a.daemon_reload && !a.daemon_reexec) errs.push('one of name, daemon_reload or daemon_reexec is required')
+    if (typeof a.name === 'string' && !/^[A-Za-z0-9@_.:\\-]+$/.test(a.name)) errs.push(`'${a.name}' is not a unit name`)
+    return errs
+  },
+  probes: (a) => [a.name ? serviceProbe(a.name, undefined, a.scope) : initProbe],
+  plan(a, state, ctx) {
+    const s = read(a, state)
+    const w = wanted(a)
+    if (!a.name) return servicePlan({ ...s, exists: true }, w, ctx, 'systemd')
+    return servicePlan(s, w, ctx, 'systemd')
+  },
+  result(a, state) {
+    const s = read(a, state)
+    if (!a.name) return {}
+    const after = serviceAfter(s, wanted(a))
+    return { name: a.name, ...after, status: s.properties ?? {} }
+  },
+}

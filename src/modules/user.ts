@@ -1,0 +1,307 @@
+/**
+ * user — a local user account, made with useradd / usermod / userdel (no python on the host).
+ *
+ * `name` is the login. With `state: present` (the default) the account exists with what the
+ * arguments say, and only that is compared: `uid` (`non_unique` allows a taken one), `group` (the
+ * primary group, by name or gid; it must exist — without it useradd makes a group named like the
+ * user, or uses an existing group of that name), `groups` (supplementary groups: exactly these, or
+ * with `append: true` at least these; `groups: []` without append removes all), `shell`, `home`
+ * (with `move_home: true` the old home's contents move along), `comment` (the GECOS field),
+ * `password` (an already-hashed password, e.g. `{{ 'secret' | password_hash('sha512') }}`; set
+ * with chpasswd -e so the hash never shows in a process list; with `update_password: on_create` it
+ * is only set for a new account) and `password_lock` (lock or unlock the password). `system: true`
+ * makes a system account (a uid below 1000) — it only matters when the account is created, as do
+ * `create_home` (default true: make the home directory, from `skeleton` if given).
+ *
+ * `state: absent` removes the account (`remove: true` also deletes its home and mail spool,
+ * `force: true` even while it is logged in).
+ *
+ * Diff mode shows the account's attributes before and after; the password is never shown, only
+ * whether it changes. In check mode a primary group that does not exist yet (an earlier task would
+ * create it) gives an uncertain change instead of an error. Not supported: `expires`, SSH key
+ * generation, `login_class`, SELinux users and non-Linux systems.
+ *
+ *   - user:
+ *       name: runmaster
+ *       system: true
+ *       group: runmaster
+ *       shell: /usr/sbin/nologin
+ *       home: /opt/runmaster
+ *       create_home: false
+ *   - user: { name: deploy, groups: [sudo, www-data], append: true }
+ */
+import { quote } from '../connection/shell.js'
+import { parsePasswdLine, userProbe, userProbeId, type GroupEntry, type UserState } from '../probes/accounts.js'
+import type { Schema } from './schema.js'
+import { ModuleFailure, type Change, type ExecStep, type HostModule, type PlanContext, type ProbeState } from './types.js'
+
+export interface UserArgs {
+  name: string
+  state: 'present' | 'absent'
+  uid?: number
+  non_unique: boolean
+  group?: string
+  groups?: string[]
+  append: boolean
+  shell?: string
+  home?: string
+  move_home: boolean
+  create_home: boolean
+  skeleton?: string
+  system: boolean
+  comment?: string
+  password?: string
+  update_password: 'always' | 'on_create'
+  password_lock?: boolean
+  remove: boolean
+  force: boolean
+}
+
+export const userSchema: Schema = {
+  options: {
+    name: { type: 'str', required: true, aliases: ['user'], doc: 'The login name.' },
+    state: { type: 'str', default: 'present', choices: ['present', 'absent'], doc: 'Whether the account exists.' },
+    uid: { type: 'int', doc: 'User id.' },
+    non_unique: { type: 'bool', default: false, doc: 'Allow a uid another account has (-o).' },
+    group: { type: 'str', doc: 'Primary group (name or gid); it must exist.' },
+    groups: { type: 'list', elements: 'str', doc: 'Supplementary groups.' },
+    append: { type: 'bool', default: false, doc: 'Add to `groups` without leaving the others.' },
+    shell: { type: 'str', doc: 'Login shell.' },
+    home: { type: 'path', doc: 'Home directory.' },
+    move_home: { type: 'bool', default: false, doc: 'When `home` changes, move the contents (usermod -m).' },
+    create_home: { type: 'bool', default: true, aliases: ['createhome'], doc: 'Make the home directory when creating the account.' },
+    skeleton: { type: 'path', doc: 'Skeleton directory for a new home (useradd -k).' },
+    system: { type: 'bool', default: false, doc: 'Create a system account (only when creating).' },
+    comment: { type: 'str', doc: 'The GECOS field (full name).' },
+    password: { type: 'str', noLog: true, doc: 'An already-hashed password (crypt format, e.g. $6$...).' },
+    update_password: { type: 'str', default: 'always', choices: ['always', 'on_create'], doc: 'always: set the password when it differs; on_create: only for new accounts.' },
+    password_lock: { type: 'bool', doc: 'Lock (true) or unlock (false) the password.' },
+    remove: { type: 'bool', default: false, doc: 'With state=absent: delete the home directory and mail spool too.' },
+    force: { type: 'bool', default: false, doc: 'With state=absent: remove even while logged in.' },
+  },
+}
+
+const NAME_RE = /^[a-z_][a-z0-9_.-]*\$?$/i
+
+export function validateUser(a: Partial<UserArgs>): string[] {
+  const errs: string[] = []
+  if (typeof a.name === 'string' && (!NAME_RE.test(a.name) || a.name.length > 32)) errs.push(`'${a.name}' is not a valid user name`)
+  if (typeof a.password === 'string' && a.password !== '' && !/^(\$[^$]+\$|[!*]|[./0-9A-Za-z]{13}$)/.test(a.password)) errs.push('password must be an already-hashed password (like $6$salt$hash, e.g. from the password_hash filter), not clear text')
+  if (typeof a.password === 'string' && a.password.includes(':')) errs.push('password cannot contain ":"')
+  for (const k of ['comment', 'shell', 'home'] as const) {
+    const v = a[k]
+    if (typeof v === 'string' && /[:\n]/.test(v)) errs.push(`${k} cannot contain ':' or a newline`)
+  }
+  if (a.uid !== undefined && typeof a.uid === 'number' && a.uid < 0) errs.push('uid must not be negative')
+  return errs
+}
+
+function groupQueries(a: UserArgs): string[] {
+  return [...new Set([...(a.group !== undefined ? [a.group] : []), ...(a.groups ?? []), a.name])]
+}
+
+function probeArgs(a: UserArgs): [string, string[], boolean] {
+  return [a.name, groupQueries(a), a.password !== undefined || a.password_lock !== undefined]
+}
+
+interface Shown {
+  uid?: number | string
+  group?: string
+  groups?: string
+  shell?: string
+  home?: string
+  comment?: string
+  password?: string
+}
+
+function describe(name: string, v: Shown | undefined): string {
+  if (!v) return `user ${name}: (absent)\n`
+  const lines = [`user ${name}: present`]
+  for (const [k, x] of Object.entries(v)) if (x !== undefined) lines.push(`  ${k}: ${x}`)
+  return lines.join('\n') + '\n'
+}
+
+function isLocked(hash: string | undefined): boolean {
+  return !!hash && hash.startsWith('!')
+}
+
+export function userPlan(a: UserArgs, s: UserState, ctx: Pick<PlanContext, 'check'>): Change[] {
+  const u = s.user
+  const n = quote(a.name)
+  if (a.state === 'absent') {
+    if (!u) return []
+    const flags = `${a.remove ? ' -r' : ''}${a.force ? ' -f' : ''}`
+    return [{ summary: `remove user ${a.name}${a.remove ? ' and its home' : ''}`, steps: [{ kind: 'exec', script: `userdel${flags} ${n}` }], diff: { before: describe(a.name, { uid: u.uid, home: u.home }), after: describe(a.name, undefined) } }]
+  }
+  const missing = groupQueries(a).filter((g) => g !== a.name && s.groups[g] === null)
+  if (missing.length) {
+    const msg = `group${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'do' : 'does'} not exist`
+    if (!ctx.check) throw new ModuleFailure(`user ${a.name}: ${msg}`)
+    return [{ summary: `${u ? 'update' : 'create'} user ${a.name} (${msg} yet)`, uncertain: true, steps: [] }]
+  }
+  const primary: GroupEntry | undefined = a.group !== undefined ? s.groups[a.group]! : undefined
+  const supplementary = (a.groups ?? []).map((g) => s.groups[g]!.name)
+  const passwordSteps = (creating: boolean): ExecStep[] => {
+    const steps: ExecStep[] = []
+    if (a.password !== undefined && (creating || (a.update_password === 'always' && s.hash !== a.password && !(isLocked(s.hash) && s.hash === `!${a.password}`)))) {
+      steps.push({ kind: 'exec', script: 'chpasswd -e', stdin: `${a.name}:${a.password}\n`, secret: true })
+    }
+    const lockedAfter = a.password !== undefined && steps.length ? false : isLocked(s.hash)
+    if (a.password_lock === true && (creating || !lockedAfter)) steps.push({ kind: 'exec', script: `usermod -L ${n}` })
+    if (a.password_lock === false && !creating && lockedAfter) steps.push({ kind: 'exec', script: `usermod -U ${n}` })
+    return steps
+  }
+  if (!u) {
+    const w = ['useradd']
+    if (a.uid !== undefined) w.push('-u', String(a.uid), ...(a.non_unique ? ['-o'] : []))
+    if (primary) w.push('-g', String(primary.gid))
+    // useradd refuses to make a user-private group whose name is taken; join that group instead.
+    else if (s.groups[a.name]) w.push('-g', String(s.groups[a.name]!.gid))
+    if (supplementary.length) w.push('-G', supplementary.join(','))
+    if (a.shell !== undefined) w.push('-s', a.shell)
+    if (a.home !== undefined) w.push('-d', a.home)
+    if (a.comment !== undefined) w.push('-c', a.comment)
+    if (a.system) w.push('-r')
+    if (a.create_home) w.push('-m', ...(a.skeleton ? ['-k', a.skeleton] : []))
+    else w.push('-M')
+    w.push('--', a.name)
+    // The new account's line, for result(): its uid and home are only known now.
+    const steps: ExecStep[] = [{ kind: 'exec', script: `${w.map(quote).join(' ')} && getent passwd ${n}` }, ...passwordSteps(true)]
+    const after: Shown = {
+      uid: a.uid ?? '(next free)',
+      group: primary?.name ?? a.name,
+      groups: supplementary.length ? supplementary.join(',') : undefined,
+      shell: a.shell,
+      home: a.home ?? '(default)',
+      comment: a.comment,
+      password: a.password !== undefined ? '(set)' : undefined,
+    }
+    return [{ summary: `create ${a.system ? 'system ' : ''}user ${a.name}${a.uid !== undefined ? ` (uid ${a.uid})` : ''}`, steps, diff: { before: describe(a.name, undefined), after: describe(a.name, after) } }]
+  }
+  const w: string[] = []
+  const before: Shown = {}
+  const after: Shown = {}
+  const what: string[] = []
+  if (a.uid !== undefined && a.uid !== u.uid) {
+    w.push('-u', String(a.uid), ...(a.non_unique ? ['-o'] : []))
+    before.uid = u.uid
+    after.uid = a.uid
+    what.push('uid')
+  }
+  if (primary && primary.gid !== u.gid) {
+    w.push('-g', String(primary.gid))
+    before.group = s.primary?.name ?? String(u.gid)
+    after.group = primary.name
+    what.push('group')
+  }
+  if (a.groups !== undefined) {
+    const cur = [...new Set(s.memberOf)].sort()
+    if (a.append) {
+      const add = supplementary.filter((g) => !cur.includes(g))
+      if (add.length) {
+        w.push('-a', '-G', [...new Set(add)].join(','))
+        before.groups = cur.join(',') || '(none)'
+        after.groups = [...new Set([...cur, ...add])].sort().join(',')
+        what.push('groups')
+      }
+    } else {
+      const want = [...new Set(supplementary)].sort()
+      if (want.join(',') !== cur.join(',')) {
+        w.push('-G', want.join(','))
+        before.groups = cur.join(',') || '(none)'
+        after.groups = want.join(',') || '(none)'
+        what.push('groups')
+      }
+    }
+  }
+  if (a.shell !== undefined && a.shell !== u.shell) {
+    w.push('-s', a.shell)
+    before.shell = u.shell
+    after.shell = a.shell
+    what.push('shell')
+  }
+  if (a.home !== undefined && a.home.replace(/\/+$/, '') !== u.home.replace(/\/+$/, '')) {
+    w.push('-d', a.home, ...(a.move_home ? ['-m'] : []))
+    before.home = u.home
+    after.home = a.home
+    what.push(a.move_home ? 'home (moved)' : 'home')
+  }
+  if (a.comment !== undefined && a.comment !== u.comment) {
+    w.push('-c', a.comment)
+    before.comment = u.comment
+    after.comment = a.comment
+    what.push('comment')
+  }
+  const steps: ExecStep[] = []
+  if (w.length) steps.push({ kind: 'exec', script: ['usermod', ...w, '--', a.name].map(quote).join(' ') })
+  const pw = passwordSteps(false)
+  if (pw.some((st) => st.script === 'chpasswd -e')) {
+    before.password = '(set)'
+    after.password = '(changed)'
+    what.push('password')
+  }
+  if (pw.some((st) => st.script.startsWith('usermod -L'))) {
+    after.password = `${after.password ?? '(set)'}, locked`
+    before.password ??= '(unlocked)'
+    what.push('lock password')
+  }
+  if (pw.some((st) => st.script.startsWith('usermod -U'))) {
+    before.password ??= '(locked)'
+    after.password = `${after.password ?? '(set)'}, unlocked`
+    what.push('unlock password')
+  }
+  steps.push(...pw)
+  if (!steps.length) return []
+  return [{ summary: `update user ${a.name}: ${what.join(', ')}`, steps, diff: { before: describe(a.name, before), after: describe(a.name, after) } }]
+}
+
+export const user: HostModule<UserArgs> = {
+  kind: 'host',
+  name: 'user',
+  doc: 'Manage a local user account (useradd/usermod/userdel).',
+  args: userSchema,
+  returns: {
+    name: 'the login',
+    state: 'present or absent',
+    uid: 'user id (after the task; unknown in check mode for a new account)',
+    group: 'primary group id',
+    groups: 'supplementary groups, comma-separated',
+    home: 'home directory',
+    shell: 'login shell',
+    comment: 'GECOS field',
+    system: 'whether a system account was asked for',
+    create_home: 'whether a home directory was to be made',
+    password: "always 'NOT_LOGGING_PASSWORD' when a password was given",
+  },
+  validate: validateUser,
+  probes: (a) => [userProbe(...probeArgs(a))],
+  plan(a, state: ProbeState, ctx) {
+    const problems = validateUser(a)
+    if (problems.length) throw new ModuleFailure(problems.join('; '))
+    return userPlan(a, state[userProbeId(...probeArgs(a))] as UserState, ctx)
+  },
+  result(a, state: ProbeState, outputs) {
+    const s = state[userProbeId(...probeArgs(a))] as UserState
+    const base = { name: a.name, state: a.state, ...(a.password !== undefined ? { password: 'NOT_LOGGING_PASSWORD' } : {}) }
+    if (a.state === 'absent') return { ...base, ...(a.remove ? { remove: true } : {}), ...(a.force ? { force: true } : {}) }
+    const created = outputs.find((o) => o.step.kind === 'exec' && o.step.script.startsWith('useradd '))
+    const fresh = created ? parsePasswdLine(created.stdout.trim().split('\n').pop() ?? '') : undefined
+    const u = s.user
+    const primary = a.group !== undefined ? s.groups[a.group] : undefined
+    const supplementary = (a.groups ?? []).map((g) => s.groups[g]?.name ?? g)
+    const groups = a.groups === undefined ? s.memberOf : a.append ? [...new Set([...s.memberOf, ...supplementary])] : supplementary
+    return {
+      ...base,
+      uid: fresh?.uid ?? a.uid ?? u?.uid,
+      group: fresh?.gid ?? primary?.gid ?? u?.gid,
+      groups: groups.join(','),
+      home: fresh?.home ?? a.home ?? u?.home,
+      shell: fresh?.shell ?? a.shell ?? u?.shell,
+      comment: a.comment ?? fresh?.comment ?? u?.comment,
+      system: a.system,
+      create_home: a.create_home,
+      append: a.append,
+      move_home: a.move_home,
+    }
+  },
+}

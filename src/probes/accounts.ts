@@ -1,0 +1,121 @@
+// Users and groups as the host's name service sees them (getent: /etc/passwd, /etc/group and
+// anything nsswitch adds), the password hash from the shadow database, and group membership.
+import { quote } from '../connection/shell.js'
+import type { Probe } from '../modules/types.js'
+
+export interface PasswdEntry {
+  name: string
+  uid: number
+  gid: number
+  comment: string
+  home: string
+  shell: string
+}
+
+export interface GroupEntry {
+  name: string
+  gid: number
+  members: string[]
+}
+
+export interface UserState {
+  user?: PasswdEntry
+  /** Shadow hash, when asked for and readable. */
+  hash?: string
+  /** Groups that list the user as a member (supplementary groups). */
+  memberOf: string[]
+  /** Each group asked about (by name or gid, as written) → the group, or null when missing. */
+  groups: Record<string, GroupEntry | null>
+  /** The user's primary group, resolved from its gid. */
+  primary?: GroupEntry
+  homeExists: boolean
+}
+
+export function parsePasswdLine(line: string): PasswdEntry | undefined {
+  const f = line.split(':')
+  if (f.length < 7) return undefined
+  return { name: f[0]!, uid: Number(f[2]), gid: Number(f[3]), comment: f[4]!, home: f[5]!, shell: f.slice(6).join(':') }
+}
+
+export function parseGroupLine(line: string): GroupEntry | undefined {
+  const f = line.split(':')
+  if (f.length < 4 || f[2] === '' || isNaN(Number(f[2]))) return undefined
+  return { name: f[0]!, gid: Number(f[2]), members: f[3] ? f[3].split(',').filter(Boolean) : [] }
+}
+
+function sections(text: string): Map<string, string[]> {
+  const out = new Map<string, string[]>()
+  let cur: string[] | undefined
+  for (const line of text.split('\n')) {
+    const m = /^@@(\w+)$/.exec(line)
+    if (m) {
+      cur = []
+      out.set(m[1]!, cur)
+    } else if (cur && line !== '') cur.push(line)
+  }
+  return out
+}
+
+export function parseUserState(text: string, groupQueries: string[]): UserState {
+  const s = sections(text)
+  const user = (s.get('passwd') ?? []).map(parsePasswdLine).find(Boolean)
+  const hashLine = s.get('shadow')?.[0]
+  const groups: Record<string, GroupEntry | null> = {}
+  const lines = s.get('groups') ?? []
+  groupQueries.forEach((q, i) => {
+    const l = lines[i]
+    groups[q] = l === undefined || l.startsWith('-missing-') ? null : (parseGroupLine(l) ?? null)
+  })
+  const primaryLine = s.get('primary')?.[0]
+  return {
+    user,
+    ...(hashLine !== undefined && user ? { hash: hashLine } : {}),
+    memberOf: s.get('member') ?? [],
+    groups,
+    ...(primaryLine ? { primary: parseGroupLine(primaryLine) } : {}),
+    homeExists: (s.get('home')?.[0] ?? '') === 'yes',
+  }
+}
+
+export function userProbeId(name: string, groupQueries: string[], shadow: boolean): string {
+  return `user:${JSON.stringify([name, groupQueries, shadow])}`
+}
+
+/** One user, its memberships, and the groups the arguments name (missing ones print -missing-). */
+export function userProbe(name: string, groupQueries: string[], shadow: boolean): Probe<UserState> {
+  const n = quote(name)
+  const lines = [
+    'echo @@passwd',
+    `getent passwd ${n}`,
+    shadow ? `echo @@shadow\ngetent shadow ${n} | cut -d: -f2` : '',
+    'echo @@member',
+    `getent group | awk -F: -v u=${n} '{n=split($4,m,","); for(i=1;i<=n;i++) if(m[i]==u){print $1; break}}'`,
+    'echo @@groups',
+    ...groupQueries.map((g) => `getent group ${quote(g)} | head -1 | grep . || echo -missing-`),
+    'echo @@primary',
+    `gid=$(getent passwd ${n} | cut -d: -f4); [ -n "$gid" ] && getent group "$gid" | head -1`,
+    'echo @@home',
+    `h=$(getent passwd ${n} | cut -d: -f6); if [ -n "$h" ] && [ -d "$h" ]; then echo yes; else echo no; fi`,
+    'echo @@end',
+    'exit 0',
+  ]
+  return { id: userProbeId(name, groupQueries, shadow), script: lines.filter(Boolean).join('\n'), parse: (o) => parseUserState(o.stdout, groupQueries) }
+}
+
+export function groupProbeId(name: string): string {
+  return `group:${name}`
+}
+
+export function groupProbe(name: string): Probe<GroupEntry | null> {
+  return {
+    id: groupProbeId(name),
+    script: `getent group ${quote(name)} | head -1; exit 0`,
+    parse: (o) => {
+      const line = o.stdout.split('\n').find((l) => l.trim() !== '')
+      if (!line) return null
+      const g = parseGroupLine(line)
+      if (!g) throw new Error(`unexpected getent output: ${line}`)
+      return g
+    },
+  }
+}

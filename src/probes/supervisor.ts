@@ -1,0 +1,96 @@
+// supervisord state: is supervisorctl there, is supervisord answering, every process's status
+// (`supervisorctl status`), and the current program definition file — one script.
+import { quote } from '../connection/shell.js'
+import type { Probe } from '../modules/types.js'
+
+export type ProcessState = 'STOPPED' | 'STARTING' | 'RUNNING' | 'BACKOFF' | 'STOPPING' | 'EXITED' | 'FATAL' | 'UNKNOWN'
+
+export interface SupervisorProcess {
+  /** As status prints it: `prog` or `group:prog_00`. */
+  name: string
+  state: ProcessState
+  description: string
+}
+
+export interface SupervisorState {
+  installed: boolean
+  /** supervisord answers on its socket / server URL. */
+  running: boolean
+  /** What supervisorctl said when supervisord did not answer. */
+  error?: string
+  processes: SupervisorProcess[]
+  /** The definition file, when one was asked for. */
+  file?: { exists: boolean; content?: string }
+  /** Whether the config directory exists. */
+  configDir?: boolean
+}
+
+export interface SupervisorProbeOptions {
+  /** supervisorctl with its connection options (already quoted words). */
+  ctl: string
+  file?: string
+  configDir?: string
+}
+
+const STATES = ['STOPPED', 'STARTING', 'RUNNING', 'BACKOFF', 'STOPPING', 'EXITED', 'FATAL', 'UNKNOWN']
+
+/** `supervisorctl status` lines: "name   STATE   description". Error lines are skipped. */
+export function parseSupervisorStatus(text: string): SupervisorProcess[] {
+  const out: SupervisorProcess[] = []
+  for (const line of text.split('\n')) {
+    const m = /^(\S+)\s+([A-Z]+)(?:\s+(.*))?$/.exec(line.trimEnd())
+    if (m && STATES.includes(m[2]!)) out.push({ name: m[1]!, state: m[2] as ProcessState, description: (m[3] ?? '').trim() })
+  }
+  return out
+}
+
+function section(text: string, name: string): string | undefined {
+  const start = text.indexOf(`@@${name}\n`)
+  if (start < 0) return undefined
+  const body = text.slice(start + name.length + 3)
+  const end = body.search(/^@@[a-z]+$/m)
+  return end < 0 ? body : body.slice(0, end)
+}
+
+export function parseSupervisorState(text: string): SupervisorState {
+  const head = section(text, 'head') ?? ''
+  const kv = Object.fromEntries(head.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]))
+  const installed = kv.installed === '1'
+  const statusText = section(text, 'status') ?? ''
+  const processes = installed ? parseSupervisorStatus(statusText) : []
+  const rc = Number(kv.status_rc ?? -1)
+  // 0: all running, 3: some not running; with processes listed supervisord answered in any case.
+  const running = installed && (rc === 0 || rc === 3 || processes.length > 0)
+  const state: SupervisorState = { installed, running, processes }
+  if (installed && !running) state.error = statusText.trim().split('\n').slice(-1)[0] ?? ''
+  const f = section(text, 'file')
+  if (f !== undefined) {
+    const [first = '', b64 = ''] = f.split('\n')
+    state.file = first === 'present' ? { exists: true, content: Buffer.from(b64.trim(), 'base64').toString('utf8') } : { exists: false }
+  }
+  if (kv.config_dir !== undefined) state.configDir = kv.config_dir === '1'
+  return state
+}
+
+export function supervisorProbeId(o: SupervisorProbeOptions): string {
+  return `supervisor:${JSON.stringify([o.ctl, o.file ?? '', o.configDir ?? ''])}`
+}
+
+export function supervisorProbe(o: SupervisorProbeOptions): Probe<SupervisorState> {
+  const lines = ['echo @@head']
+  if (o.configDir) lines.push(`if [ -d ${quote(o.configDir)} ]; then echo config_dir=1; else echo config_dir=0; fi`)
+  lines.push(
+    `if command -v ${o.ctl.split(' ')[0]} >/dev/null 2>&1; then`,
+    '  echo installed=1',
+    `  out=$(${o.ctl} status 2>&1); echo "status_rc=$?"`,
+    '  echo @@status',
+    `  printf '%s\\n' "$out"`,
+    'else echo installed=0; fi',
+  )
+  if (o.file) {
+    const f = quote(o.file)
+    lines.push('echo @@file', `if [ -f ${f} ]; then echo present; base64 -w0 ${f}; echo; else echo absent; fi`)
+  }
+  lines.push('echo @@end', 'exit 0')
+  return { id: supervisorProbeId(o), script: lines.join('\n'), parse: (out) => parseSupervisorState(out.stdout) }
+}
