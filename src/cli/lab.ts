@@ -88,6 +88,7 @@ async function dispatch(p: Parsed): Promise<number> {
   switch (p.command) {
     case 'up': {
       const hostsText = str(p, '--hosts')
+      if (hostsText !== undefined && !/^\d+$/.test(hostsText)) throw labError(`--hosts needs a number, not '${hostsText}'`, 'e.g. --hosts 3')
       const hosts = hostsText === undefined ? undefined : Number(hostsText)
       const dir = str(p, '--inventory')
       const started = Date.now()

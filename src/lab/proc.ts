@@ -128,7 +128,3 @@ export async function killAndWait(refs: ProcRef[], timeoutMs = 5000): Promise<Pr
     await sleep(20)
   }
 }
-
-export function terminate(ref: ProcRef): void {
-  if (isRunning(ref)) signal(ref.pid, 'SIGTERM')
-}

@@ -85,7 +85,7 @@ function checkNameFree(name: string): void {
     ...(existsSync('/run/netns') ? readdirSync('/run/netns').filter((n) => netnsRe.test(n)).map((n) => `namespace ${n}`) : []),
   ]
   if (strays.length) {
-    throw labError(`lab name '${name}' is in use: ${strays.join(', ')} exist but no lab state does`, `pick another --name, or remove them ('ip link del ${bridge}', 'ip netns del …')`)
+    throw labError(`lab name '${name}' is in use by something that is not a lab: ${strays.join(', ')}`, `pick another --name, or remove them ('ip link del ${bridge}', 'ip netns del …')`)
   }
 }
 
