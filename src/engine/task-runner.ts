@@ -121,6 +121,8 @@ async function runOnce(rt: PlayRuntime, hs: HostState, task: Task, scope: VarSco
     const pos = p.key ? task.argPos[p.key] : task.argsPos
     throw new RmError(`${task.module}: ${problems.map((x) => x.message).join('; ')}`, pos)
   }
+  const invalid = mod.validate ? mod.validate(args as never) : []
+  if (invalid.length) throw new RmError(`${task.module}: ${invalid.join('; ')}`, task.argsPos)
   const check = task.checkMode === undefined ? rt.options.check : truthy(renderValue(task.checkMode, scope))
   const diff = task.diff === undefined ? rt.options.diff : truthy(renderValue(task.diff, scope))
   const planCtx: PlanContext = { host: hs.name, facts: hs.facts ?? {}, check, diff }

@@ -249,9 +249,11 @@ function parseTask(state: LoadState, d: Dict, pos: SourcePos, where: Where, hand
   const raw = mod.kind === 'action' ? new Set(mod.rawArgs ?? []) : new Set<string>()
   const { args: normal, problems } = checkArgs(mod.args, args, true)
   for (const p of problems) state.error(`${module}: ${p.message}`, p.key && argPos[p.key] ? (isDict(argsHolder) ? keyPosOf(argsHolder, p.key) : argPos[p.key]) : argsPos)
-  if (!problems.length && mod.validate) {
-    const literal = Object.fromEntries(Object.entries(normal).filter(([, v]) => !(typeof v === 'string' && isTemplated(v))))
-    for (const msg of mod.validate(literal as never)) state.error(`${module}: ${msg}`, argsPos)
+  // Cross-argument checks need every value: with a templated one they run at run time instead
+  // (task-runner), or `line: "{{ x }}"` would read as a missing line.
+  const templated = Object.values(normal).some((v) => typeof v === 'string' && isTemplated(v))
+  if (!problems.length && mod.validate && !templated) {
+    for (const msg of mod.validate(normal as never)) state.error(`${module}: ${msg}`, argsPos)
   }
   for (const [k, v] of Object.entries(args)) checkExpressions(state, v, argPos[k], raw.has(k))
   if ('name' in d) checkExpressions(state, d.name, valuePosOf(d, 'name'))
