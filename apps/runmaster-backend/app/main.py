@@ -91,8 +91,9 @@ def system_stats():
 
 
 @app.get("/api/ai/predict-demo")
-def predict_demo(user_id: int = 1, distance_km: float = 10.0, base_km: float = 5.0, base_seconds: float = 1500.0):
-    """Riegel's formula, T2 = T1 * (D2/D1)^1.06: a stand-in for a model. Cached in Redis, stored in the DB."""
+def predict_demo(user_id: int = 1, distance_km: float = 10.0, base_km: float = 5.0, base_seconds: float = 1500.0, store: bool = True):
+    """Riegel's formula, T2 = T1 * (D2/D1)^1.06: a stand-in for a model. Cached in Redis, stored in the DB
+    unless store=false (the health check asks without leaving rows behind)."""
     if not settings.ai_features_enabled:
         log.info("ai: predict-demo refused: AI_FEATURES_ENABLED=false")
         raise HTTPException(status_code=404, detail="AI features are disabled")
@@ -105,7 +106,7 @@ def predict_demo(user_id: int = 1, distance_km: float = 10.0, base_km: float = 5
     except Exception as e:  # noqa: BLE001
         log.warning("ai: cache: %s", e)
     seconds = float(cached) if cached else base_seconds * (distance_km / base_km) ** 1.06
-    if not cached:
+    if not cached and store:
         try:
             _redis().setex(key, settings.prediction_cache_ttl, seconds)
         except Exception:  # noqa: BLE001
