@@ -2,7 +2,7 @@
 // through the apt proxy, the git server, a reset, an idempotent up, and a down that leaves nothing.
 import { expect } from 'chai'
 import { execFile } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { findLeftovers, labDown, labPaths, labReset, labStatus, labUp, readState, sshArgs, type LabInfo, type LabState } from '../../src/lab/index.js'
@@ -69,6 +69,7 @@ describe('rm-play lab (e2e, real hosts)', function () {
   after(async () => {
     // Only if a test failed before the down test ran: leave nothing behind either way.
     if (readState(LAB)) await labDown({ name: LAB })
+    rmSync(project, { recursive: true, force: true })
   })
 
   it('brings up hosts with their own name, address and route via the bridge, over strict ssh', async () => {

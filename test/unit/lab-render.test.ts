@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { renderInitScript } from '../../src/lab/host-init.js'
@@ -37,6 +37,7 @@ describe('lab renderings', () => {
     expect(v.ansible_ssh_common_args).to.equal(`-o UserKnownHostsFile=${INV.knownHostsPath} -o StrictHostKeyChecking=yes`)
     expect(v.lab_git_url).to.equal('git://10.231.7.1/')
     expect(v.rm_play_lab).to.equal('lab')
+    rmSync(dir, { recursive: true, force: true })
   })
 
   it('lists each host in known_hosts under its name and its address', () => {
