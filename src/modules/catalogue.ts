@@ -21,5 +21,10 @@ import { shell } from './shell.js'
 import type { Module } from './types.js'
 import { uri } from './uri.js'
 import { waitFor } from './wait-for.js'
+import { postgresDb } from './postgres-db.js'
+import { postgresPrivs } from './postgres-privs.js'
+import { postgresQuery } from './postgres-query.js'
+import { postgresUser } from './postgres-user.js'
+import { ufw } from './ufw.js'
 
-export const catalogue = [assert, apt, cron, group, service, supervisor, systemd, user, command, debug, fail, git, includeVars, meta, pause, ping, pip, setFact, shell, uri, waitFor] as Module[]
+export const catalogue = [assert, apt, cron, group, service, supervisor, systemd, user, command, debug, fail, git, includeVars, meta, pause, ping, pip, setFact, shell, uri, waitFor, postgresDb, postgresPrivs, postgresQuery, postgresUser, ufw] as Module[]

@@ -1,0 +1,196 @@
+// What the postgres_* modules share: the connection arguments, SQL quoting, and the one way psql
+// is run on a host. SQL always reaches psql on its standard input (a step's stdin, or a here-doc
+// inside a probe), never on its command line; passwords never on a command line of a step.
+import { createHash } from 'node:crypto'
+import { quote } from '../connection/shell.js'
+import type { ArgSpec } from './schema.js'
+import type { ExecStep } from './types.js'
+
+export interface PgConnArgs {
+  login_user: string
+  login_password?: string
+  login_host?: string
+  login_port: number
+  login_unix_socket?: string
+  ssl_mode: string
+  session_role?: string
+}
+
+/** Spellings of the connection options that differ between modules (Ansible's aliases). */
+export interface ConnAliases {
+  login_user?: string[]
+  login_password?: string[]
+  login_host?: string[]
+  login_port?: string[]
+  login_unix_socket?: string[]
+}
+
+export function connOptions(aliases: ConnAliases = {}): Record<string, ArgSpec> {
+  const a = (k: keyof ConnAliases) => (aliases[k]?.length ? { aliases: aliases[k] } : {})
+  return {
+    login_user: { type: 'str', default: 'postgres', ...a('login_user'), doc: 'The role to connect as. Without login_host and login_password the connection uses peer authentication over the local socket, as the OS user of this name: run by root, psql is started with `runuser -u USER`; with `become_user: postgres` it runs directly.' },
+    login_password: { type: 'str', noLog: true, ...a('login_password'), doc: 'Password of login_user (then password authentication instead of peer).' },
+    login_host: { type: 'str', ...a('login_host'), doc: 'Host of the server (TCP). Default: the local Unix socket.' },
+    login_port: { type: 'int', default: 5432, ...a('login_port'), doc: 'Port of the server (also names the socket file).' },
+    login_unix_socket: { type: 'path', ...a('login_unix_socket'), doc: 'Directory of the server\'s Unix socket (default: the client\'s, /var/run/postgresql on Debian).' },
+    ssl_mode: { type: 'str', default: 'prefer', choices: ['allow', 'disable', 'prefer', 'require', 'verify-ca', 'verify-full'], doc: 'libpq sslmode for TCP connections.' },
+    session_role: { type: 'str', doc: 'Switch to this role (SET ROLE) after connecting; the work is done with its privileges.' },
+  }
+}
+
+export function connProblems(c: Partial<PgConnArgs>): string[] {
+  const out: string[] = []
+  if (typeof c.login_password === 'string' && /[\n\r\0]/.test(c.login_password)) out.push('login_password must not contain line breaks or NUL')
+  if (c.login_port !== undefined && (c.login_port < 1 || c.login_port > 65535)) out.push(`login_port must be 1..65535, got ${c.login_port}`)
+  return out
+}
+
+/** A quoted SQL identifier: double quotes, inner double quotes doubled. */
+export function quoteIdent(name: string): string {
+  if (name.includes('\0')) throw new Error('an SQL identifier cannot contain NUL')
+  return `"${name.replace(/"/g, '""')}"`
+}
+
+/**
+ * A quoted SQL string literal, in the E'' form: backslashes and quotes escaped, and line breaks
+ * written as \n so that generated SQL has line breaks only where rm-play puts them.
+ */
+export function quoteLiteral(value: string): string {
+  if (value.includes('\0')) throw new Error('an SQL string cannot contain NUL')
+  return `E'${value.replace(/\\/g, '\\\\').replace(/'/g, "''").replace(/\n/g, '\\n').replace(/\r/g, '\\r')}'`
+}
+
+/** A qualified name "schema"."name" (schema omitted when empty). */
+export function qualified(schema: string | undefined, name: string): string {
+  return schema ? `${quoteIdent(schema)}.${quoteIdent(name)}` : quoteIdent(name)
+}
+
+/** Peer authentication (no password, local socket): psql runs as the OS user named login_user. */
+export function usesPeer(c: PgConnArgs): boolean {
+  return c.login_host === undefined && c.login_password === undefined
+}
+
+/** A short, stable text for probe ids that does not show the password. */
+export function connKey(c: PgConnArgs, db: string): string {
+  const pw = c.login_password === undefined ? '' : createHash('sha256').update(c.login_password).digest('hex').slice(0, 12)
+  return JSON.stringify([c.login_user, pw, c.login_host ?? '', c.login_port, c.login_unix_socket ?? '', c.ssl_mode, c.session_role ?? '', db])
+}
+
+export interface PsqlOptions {
+  /** csv: header + rows, command tags shown (postgres_query); default: tuples only, unaligned, quiet. */
+  csv?: boolean
+  /** Run the whole input in one transaction (psql -1). */
+  singleTransaction?: boolean
+  /**
+   * Where login_password comes from: 'stdin' (the first line of the step's stdin; probes have no
+   * stdin), 'exported' (the script already exported PGPASSWORD), or inline (probes).
+   */
+  password?: 'stdin' | 'exported'
+  /** Extra environment for the client (PGCLIENTENCODING ...). */
+  env?: Record<string, string>
+  /** How psql shows NULL (so that it differs from an empty string in csv output). */
+  nullString?: string
+  /** The client program (psql, pg_dump, pg_restore) and its arguments after the connection ones. */
+  program?: string[]
+}
+
+/**
+ * A shell snippet that runs psql (or pg_dump/pg_restore) against `db` with the connection
+ * arguments. Connection values go in the environment (PGHOST ...), so that a database name is
+ * never parsed as a connection string. With peer authentication and root, the client runs as the
+ * login user through runuser (psql as root would log in as "root").
+ */
+export function clientCommand(c: PgConnArgs, db: string, o: PsqlOptions = {}): string {
+  const env: string[] = [`PGDATABASE=${db}`, `PGUSER=${c.login_user}`, `PGPORT=${c.login_port}`, `PGSSLMODE=${c.ssl_mode}`, 'PGAPPNAME=rm-play', 'PGCONNECT_TIMEOUT=10']
+  const host = c.login_host ?? c.login_unix_socket
+  if (host !== undefined) env.push(`PGHOST=${host}`)
+  for (const [k, v] of Object.entries(o.env ?? {})) env.push(`${k}=${v}`)
+  const program = o.program ?? ['psql', '-X', '-v', 'ON_ERROR_STOP=1', ...(o.csv ? ['--csv'] : ['-q', '-A', '-t']), ...(o.singleTransaction ? ['-1'] : []), ...(o.nullString !== undefined ? ['-P', `null=${o.nullString}`] : [])]
+  const [prog, ...progArgs] = program
+  const cmd = `env ${env.map(quote).join(' ')} "$rmp_bin" ${progArgs.map(quote).join(' ')}`
+  // Debian's psql is a Perl wrapper (pg_wrapper) that costs more than the query: run the newest
+  // installed client binary directly; PGPORT and the socket directory are given anyway.
+  const lines = [
+    'cd / || exit 1',
+    `rmp_bin=${quote(prog!)}; rmp_v=0`,
+    `for rmp_d in /usr/lib/postgresql/*/bin/${quote(prog!)}; do [ -x "$rmp_d" ] || continue; v=\${rmp_d#/usr/lib/postgresql/}; v=\${v%%/*}; v=\${v%%.*}; if [ "$v" -gt "$rmp_v" ] 2>/dev/null; then rmp_v=$v; rmp_bin=$rmp_d; fi; done`,
+  ]
+  if (usesPeer(c)) {
+    lines.push(`rmp_u=${quote(c.login_user)}`)
+    lines.push('if [ "$(id -un)" != "$rmp_u" ] && [ "$(id -u)" = 0 ] && id -u "$rmp_u" >/dev/null 2>&1; then set -- runuser -u "$rmp_u" --; else set --; fi')
+    lines.push(`"$@" ${cmd}`)
+  } else if (c.login_password !== undefined) {
+    if (o.password === 'stdin') lines.push(READ_PASSWORD)
+    else if (o.password === undefined) lines.push(`PGPASSWORD=${quote(c.login_password)}`, 'export PGPASSWORD')
+    lines.push(cmd)
+  } else {
+    lines.push(cmd)
+  }
+  return lines.join('\n')
+}
+
+/** Reads the password from the first line of stdin (a shell builtin: it never shows in `ps`). */
+export const READ_PASSWORD = 'IFS= read -r PGPASSWORD || exit 1\nexport PGPASSWORD'
+
+/** Whether login_password is used (and so must be sent on stdin by a step). */
+export function sendsPassword(c: PgConnArgs): boolean {
+  return c.login_password !== undefined && !usesPeer(c)
+}
+
+/** SQL run first in every session: the session role. */
+export function sessionPrefix(c: PgConnArgs): string {
+  return c.session_role ? `SET ROLE ${quoteIdent(c.session_role)};\n` : ''
+}
+
+/** An exec step that feeds `sql` to psql on stdin (the password, if any, first). */
+export function psqlStep(c: PgConnArgs, db: string, sql: string, o: PsqlOptions & { secret?: boolean; okCodes?: number[] } = {}): ExecStep {
+  const pw = sendsPassword(c)
+  const stdin = `${pw ? `${c.login_password}\n` : ''}${sessionPrefix(c)}${sql}`
+  return { kind: 'exec', script: clientCommand(c, db, { ...o, password: pw ? 'stdin' : undefined }), stdin, secret: o.secret || pw || undefined, okCodes: o.okCodes }
+}
+
+/** A here-document delimiter that is no line of `text`. */
+export function heredocTag(text: string): string {
+  const lines = new Set(text.split('\n'))
+  let tag = 'RMP_SQL'
+  for (let i = 0; lines.has(tag); i++) tag = `RMP_SQL_${i}`
+  return tag
+}
+
+/**
+ * A probe script: runs `sql` with psql (tuples only, unaligned) and prints its output; when psql
+ * fails, prints a marker and psql's error, and exits with psql's code (the parser turns that into
+ * a readable failure instead of an empty state).
+ */
+export function psqlProbeScript(c: PgConnArgs, db: string, sql: string): string {
+  const full = sessionPrefix(c) + sql
+  const tag = heredocTag(full)
+  return [
+    'rmp_err=$(mktemp) || exit 1',
+    `{\n${clientCommand(c, db)}\n} 2>"$rmp_err" <<'${tag}'\n${full}\n${tag}`,
+    'rmp_rc=$?',
+    `if [ "$rmp_rc" != 0 ]; then printf '\\n${PROBE_ERROR}\\n'; cat "$rmp_err"; fi`,
+    'rm -f "$rmp_err"',
+    'exit "$rmp_rc"',
+  ].join('\n')
+}
+
+export const PROBE_ERROR = '@@RMP_PSQL_ERROR@@'
+
+/** psql's error lines, without the noise, and with a hint for the usual causes. */
+export function explainPsqlError(text: string, c?: PgConnArgs): string {
+  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l && !/could not change directory/.test(l))
+  let msg = lines.slice(-4).join('\n') || 'psql failed without a message'
+  if (/psql: (command )?not found|pg_dump: (command )?not found|pg_restore: (command )?not found|No such file or directory.*(psql|pg_dump|pg_restore)/.test(msg)) msg += '\nhint: is the postgresql client installed on the host?'
+  else if (/No such file or directory\s*\n?.*Is the server running|connection to server on socket .* failed: No such file/.test(msg) || /Connection refused/.test(msg)) msg += '\nhint: is the PostgreSQL server running (service postgresql start)?'
+  else if (/Peer authentication failed/.test(msg) && c) msg += `\nhint: peer authentication needs the task to run as root or as the OS user '${c.login_user}' (become: true, or become_user: ${c.login_user})`
+  return msg
+}
+
+/** Splits a probe's output into the data and psql's error (when it failed). */
+export function splitProbeOutput(stdout: string, code: number): { data: string; error?: string } {
+  const i = stdout.indexOf(`\n${PROBE_ERROR}\n`)
+  if (i >= 0) return { data: stdout.slice(0, i), error: stdout.slice(i + PROBE_ERROR.length + 2) }
+  if (code !== 0) return { data: stdout, error: stdout.trim() || `exit ${code}` }
+  return { data: stdout }
+}
