@@ -138,7 +138,7 @@ function loadPlay(state: LoadState, d: Record<string, unknown>, pos: SourcePos, 
   // Handlers of roles pulled in by import_role / include_role
   const collectIncluded = (nodes: Node[]): Task[] =>
     nodes.flatMap((n) => (n.kind === 'include' ? [...(n.handlers ?? []), ...collectIncluded(n.nodes ?? [])] : n.kind === 'block' ? collectIncluded([...n.block, ...n.rescue, ...n.always]) : []))
-  const handlers = [...roleHandlers, ...collectIncluded([...preTasks, ...tasks, ...postTasks]), ...playHandlers]
+  const handlers = [...roleHandlers, ...state.roleHandlers, ...collectIncluded([...preTasks, ...tasks, ...postTasks]), ...playHandlers]
 
   checkNotify(state, [...preTasks, ...tasks, ...postTasks, ...handlers], handlers)
   checkFileReferences(state, [...preTasks, ...tasks, ...postTasks, ...handlers])

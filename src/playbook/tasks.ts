@@ -352,7 +352,11 @@ function parseInclude(state: LoadState, d: Dict, kind: string, pos: SourcePos, w
       else nodes = loadTaskFile(state, file, { ...where, inherited: isImport ? inh : { ...inh, when: [] } }, vpos)
     }
   }
-  if (isImport) return nodes ?? []
+  if (isImport) {
+    // An imported role's handlers belong to the play, like those of a role listed in roles:.
+    if (handlers) state.roleHandlers.push(...handlers)
+    return nodes ?? []
+  }
   const inc: Node = {
     kind: 'include',
     what: isRole ? 'role' : 'tasks',
