@@ -2,6 +2,7 @@
 // init scripts), and the plan shared by the service and systemd modules: state + wanted state →
 // changes. Pure: the probe (probes/services.ts) says which init system the host runs.
 import { quote } from '../connection/shell.js'
+import { shlexSplit } from './shlex.js'
 import type { ServiceState } from '../probes/services.js'
 import { ModuleFailure, type Change, type ExecStep, type PlanContext } from './types.js'
 
@@ -31,7 +32,7 @@ function systemctl(w: ServiceWanted): string {
 
 export function actionScript(s: ServiceState, w: ServiceWanted, action: ServiceAction): string {
   if (s.init === 'systemd') return `${systemctl(w)}${w.noBlock ? ' --no-block' : ''} ${action} -- ${quote(w.name)}`
-  const extra = w.arguments ? ` ${w.arguments.split(/\s+/).filter(Boolean).map(quote).join(' ')}` : ''
+  const extra = w.arguments ? ` ${shlexSplit(w.arguments).map(quote).join(' ')}` : ''
   // `service` gives the script a clean environment (as at boot); the script itself when it is missing.
   const run = (a: string) => `if command -v service >/dev/null 2>&1; then service ${quote(w.name)} ${a}${extra}; else /etc/init.d/${quote(w.name)} ${a}${extra}; fi`
   if (action === 'restart' && w.sleep) return `${run('stop')}\nsleep ${w.sleep}\n${run('start')}`

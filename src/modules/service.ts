@@ -25,6 +25,7 @@
  */
 import { serviceProbe, serviceProbeId, type ServiceState } from '../probes/services.js'
 import { servicePlan, serviceAfter, type ServiceWanted } from './init-system.js'
+import { shlexSplit } from './shlex.js'
 import { ModuleFailure, type HostModule, type ProbeState } from './types.js'
 
 interface ServiceArgs {
@@ -71,11 +72,23 @@ export const service: HostModule<ServiceArgs> = {
     status: 'systemd: the unit properties read (ActiveState, SubState, UnitFileState, ...); sysv: the status exit code and rc links',
   },
   validate(a) {
-    if (typeof a.name === 'string' && !/^[A-Za-z0-9@_.:\\-]+$/.test(a.name)) return [`'${a.name}' is not a service name`]
-    return []
+    const errs: string[] = []
+    if (typeof a.name === 'string' && !/^[A-Za-z0-9@_.:\\-]+$/.test(a.name)) errs.push(`'${a.name}' is not a service name`)
+    if (typeof a.arguments === 'string') {
+      try {
+        shlexSplit(a.arguments)
+      } catch (e) {
+        errs.push(`arguments: ${(e as Error).message}`)
+      }
+    }
+    return errs
   },
   probes: (a) => [serviceProbe(a.name, a.pattern)],
-  plan: (a, state, ctx) => servicePlan(read(a, state), wanted(a), ctx, 'service'),
+  plan(a, state, ctx) {
+    const errs = service.validate!(a)
+    if (errs.length) throw new ModuleFailure(errs.join('; '))
+    return servicePlan(read(a, state), wanted(a), ctx, 'service')
+  },
   result(a, state) {
     const s = read(a, state)
     const after = serviceAfter(s, wanted(a))

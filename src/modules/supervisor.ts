@@ -413,7 +413,7 @@ export function supervisorPlan(a: SupervisorArgs, s: SupervisorState, ctx: Pick<
         diff: { path: file, ...maskDefinitions(have ?? '', want) },
       })
       updated = true
-    } else if (!known) {
+    } else if (!known && s.running) {
       out.push({ summary: `load ${name} into supervisord (reread, update)`, steps: [exec(`${c} reread\n${c} update ${quote(name)}`, secret)], diff: { before: `${name}: (not loaded)\n`, after: `${name}: loaded\n` } })
       updated = true
     }

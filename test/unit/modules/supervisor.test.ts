@@ -1,0 +1,148 @@
+// supervisor's plan on state recorded on a lab host: the definition file, reread/update only when
+// it changed, process state through supervisorctl, supervisord itself; then the state after → [].
+import { expect } from 'chai'
+import { checkArgs } from '../../../src/modules/schema.js'
+import { maskDefinitions, parseEnvironmentLine, programConfig, supervisor, type SupervisorArgs } from '../../../src/modules/supervisor.js'
+import { ModuleFailure, type Change, type ExecStep, type PlanContext, type PutStep } from '../../../src/modules/types.js'
+import { parseSupervisorState, type SupervisorState } from '../../../src/probes/supervisor.js'
+import { SUPERVISOR, WORKER_CONF } from '../probes/system-recorded.js'
+
+const real: PlanContext = { host: 'h', facts: {}, check: false, diff: true }
+const check: PlanContext = { ...real, check: true }
+
+function args(input: Record<string, unknown>): SupervisorArgs {
+  const { args, problems } = checkArgs(supervisor.args, input, false)
+  expect(problems).to.deep.equal([])
+  return args as unknown as SupervisorArgs
+}
+
+function run(input: Record<string, unknown>, st: SupervisorState, ctx = real): Change[] {
+  const a = args(input)
+  const probes = supervisor.probes(a, ctx)
+  expect(probes).to.have.length(1)
+  return supervisor.plan(a, { [probes[0]!.id]: st }, ctx)
+}
+
+const state = (k: keyof typeof SUPERVISOR) => parseSupervisorState(SUPERVISOR[k].stdout)
+const scripts = (c: Change) => c.steps.map((s) => (s.kind === 'exec' ? s.script : `put ${s.path}`))
+// The recorded worker (rmp-worker, numprocs 2, running).
+const WORKER = { name: 'rmp-worker', command: '/bin/sleep 1000', numprocs: 2, startsecs: 0, autorestart: true, environment: { APP_ENV: 'pro%d', DB_PASSWORD: 's3cr,et', DATABASE_URL: 'postgresql://u:pw@localhost/db' } }
+
+/** The state after the plan ran: this file content, these processes. */
+function after(s: SupervisorState, content: string | undefined, procs: [string, string][]): SupervisorState {
+  const others = s.processes.filter((p) => !procs.some(([n]) => n.split(':')[0] === p.name.split(':')[0]))
+  return { ...s, running: true, file: content === undefined ? { exists: false } : { exists: true, content }, processes: [...others, ...procs.map(([name, st]) => ({ name, state: st as 'RUNNING', description: '' }))] }
+}
+
+describe('modules/supervisor: the definition', () => {
+  it('renders the recorded file exactly: process_name for numprocs 2, environment quoted with % escaped', () => {
+    expect(programConfig(args(WORKER))).to.equal(WORKER_CONF)
+    expect(WORKER_CONF).to.include('environment=APP_ENV="pro%%d",DB_PASSWORD="s3cr,et",DATABASE_URL="postgresql://u:pw@localhost/db"\n')
+  })
+  it('only given keys, in a fixed order; values with a double quote use single quotes', () => {
+    const c = programConfig(args({ name: 'api', command: 'gunicorn -c g.py app:app', directory: '/opt/a', user: 'runmaster', autostart: true, autorestart: 'unexpected', killasgroup: true, stopwaitsecs: 600, priority: 10, stdout_logfile: '/var/log/a.log', environment: { A: 'say "hi" now' }, extra: { stopasgroup: true } }))
+    expect(c).to.equal('; written by rm-play (supervisor module): changes made here are overwritten\n[program:api]\ncommand=gunicorn -c g.py app:app\ndirectory=/opt/a\nuser=runmaster\npriority=10\nautostart=true\nautorestart=unexpected\nstopwaitsecs=600\nkillasgroup=true\nstdout_logfile=/var/log/a.log\nenvironment=A=\'say "hi" now\'\nstopasgroup=true\n')
+  })
+  it('reads environment lines back as supervisor does, and masks secret-looking values', () => {
+    expect(parseEnvironmentLine(`A="x,y",B='q"t',C=plain`)).to.deep.equal([['A', 'x,y'], ['B', 'q"t'], ['C', 'plain']])
+    const m = maskDefinitions('environment=DB_PASSWORD="old",X="1"\n', 'environment=DB_PASSWORD="new",X="2",URL="http://a:b@h/"\n')
+    expect(m.before).to.equal('environment=DB_PASSWORD="********",X="1"\n')
+    expect(m.after).to.equal('environment=DB_PASSWORD="******** (changed)",X="2",URL="http://a:********@h/"\n')
+  })
+})
+
+describe('modules/supervisor: plan', () => {
+  it('a new program: put the file (0600 with environment, secret) then reread + update, then start; after that nothing', () => {
+    const input = { ...WORKER, name: 'rmp-new', state: 'started' }
+    const ch = run(input, state('noFile'))
+    expect(ch).to.have.length(1)
+    expect(ch[0]!.summary).to.equal('write /etc/supervisor/conf.d/rmp-new.conf (mode 0600); reread and update rmp-new; start rmp-new')
+    expect(scripts(ch[0]!)).to.deep.equal(['put /etc/supervisor/conf.d/rmp-new.conf', 'supervisorctl reread\nsupervisorctl update rmp-new', "supervisorctl start 'rmp-new:*'"])
+    const put = ch[0]!.steps[0] as PutStep
+    expect([put.mode, put.owner, put.secret]).to.deep.equal(['0600', 'root', true])
+    expect(ch[0]!.diff!.path).to.equal('/etc/supervisor/conf.d/rmp-new.conf')
+    expect(ch[0]!.diff!.after).to.include('DB_PASSWORD="********"')
+    expect(ch[0]!.diff!.after).to.not.include('s3cr')
+    expect(ch[0]!.diff!.after).to.include('postgresql://u:********@localhost/db')
+    const done = after(state('noFile'), put.content as string, [['rmp-new:rmp-new_00', 'RUNNING'], ['rmp-new:rmp-new_01', 'RUNNING']])
+    expect(run(input, done)).to.deep.equal([])
+  })
+  it('the recorded, running worker with the same definition: nothing (no reread, no update)', () => {
+    expect(run({ ...WORKER, state: 'started' }, state('running'))).to.deep.equal([])
+    expect(run({ ...WORKER, state: 'present' }, state('running'))).to.deep.equal([])
+  })
+  it('a changed definition: update (which restarts it) — the diff shows the line', () => {
+    const ch = run({ ...WORKER, stopwaitsecs: 30 }, state('running'))
+    expect(ch[0]!.summary).to.equal('update /etc/supervisor/conf.d/rmp-worker.conf (mode 0600); reread and update rmp-worker')
+    expect(ch[0]!.diff!.after).to.include('stopwaitsecs=30')
+    expect(ch[0]!.diff!.before).to.not.include('stopwaitsecs')
+  })
+  it('stopped, restarted, signalled use the group name; restarted/signalled always act', () => {
+    const st = state('running')
+    const stop = run({ ...WORKER, state: 'stopped' }, st)
+    expect(scripts(stop[0]!)).to.deep.equal(["supervisorctl stop 'rmp-worker:*'"])
+    expect(stop[0]!.diff).to.deep.equal({ before: 'rmp-worker: 2/2 running\n', after: 'rmp-worker: 0/2 running\n' })
+    expect(run({ ...WORKER, state: 'stopped' }, after(st, WORKER_CONF, [['rmp-worker:rmp-worker_00', 'STOPPED'], ['rmp-worker:rmp-worker_01', 'STOPPED']]))).to.deep.equal([])
+    expect(scripts(run({ ...WORKER, state: 'restarted' }, st)[0]!)).to.deep.equal(["supervisorctl restart 'rmp-worker:*'"])
+    expect(scripts(run({ name: 'rmp-worker', state: 'signalled', signal: 'HUP' }, st)[0]!)).to.deep.equal(["supervisorctl signal HUP 'rmp-worker:*'"])
+  })
+  it('supervisorctl compatibility: name + state without a definition', () => {
+    const st = state('running')
+    expect(scripts(run({ name: 'rmp-single', state: 'started' }, st)[0]!)).to.deep.equal(["supervisorctl start 'rmp-single:*'"])
+    expect(run({ name: 'rmp-single', state: 'stopped' }, st)).to.deep.equal([])
+    expect(run({ name: 'rmp-worker:', state: 'started' }, st)).to.deep.equal([])
+    expect(scripts(run({ name: 'rmp-worker:rmp-worker_01', state: 'stopped' }, st)[0]!)).to.deep.equal(['supervisorctl stop rmp-worker:rmp-worker_01'])
+    expect(() => run({ name: 'nope', state: 'started' }, st)).to.throw(ModuleFailure, 'nope: ERROR (no such process)')
+    expect(run({ name: 'nope', state: 'started' }, st, check)[0]).to.deep.include({ summary: 'start nope (not known to supervisord yet)', uncertain: true })
+    expect(scripts(run({ name: 'nope', state: 'present' }, st)[0]!)).to.deep.equal(['supervisorctl reread\nsupervisorctl add nope'])
+  })
+  it('absent: delete the file, reread, stop and remove; then nothing', () => {
+    const ch = run({ name: 'rmp-worker', state: 'absent' }, state('running'))
+    expect(ch[0]!.summary).to.equal('remove rmp-worker and /etc/supervisor/conf.d/rmp-worker.conf')
+    expect(scripts(ch[0]!)[0]).to.equal('rm -f -- /etc/supervisor/conf.d/rmp-worker.conf')
+    expect(scripts(ch[0]!)[1]).to.match(/^supervisorctl reread >\/dev\/null\nsupervisorctl stop 'rmp-worker:\*' .*\nout=\$\(supervisorctl remove rmp-worker 2>&1\)/)
+    expect(ch[0]!.diff!.after).to.equal('')
+    const gone = { ...state('noFile'), processes: state('noFile').processes.filter((p) => !p.name.startsWith('rmp-worker')) }
+    expect(run({ name: 'rmp-worker', state: 'absent' }, gone)).to.deep.equal([])
+  })
+  it('supervisord down: start it first, then make sure of the program state', () => {
+    const ch = run({ ...WORKER, state: 'started' }, state('down'))
+    expect(ch).to.have.length(1)
+    expect(ch[0]!.summary).to.equal('start supervisord; start rmp-worker')
+    expect(scripts(ch[0]!)[0]).to.match(/^if command -v service >\/dev\/null 2>&1; then service supervisor start;/)
+    expect(scripts(ch[0]!)[0]).to.include('while ! supervisorctl pid >/dev/null 2>&1; do')
+    expect(ch[0]!.diff).to.deep.equal({ before: 'supervisord: not running (unix:///var/run/supervisor.sock no such file)\n', after: 'supervisord: running\n' })
+  })
+  it('supervisor not installed: an error; in check mode an uncertain change', () => {
+    expect(() => run({ ...WORKER, state: 'started' }, state('notInstalled'))).to.throw(ModuleFailure, 'supervisorctl not found on this host: install the supervisor package first')
+    expect(run({ ...WORKER, state: 'started' }, state('notInstalled'), check)).to.deep.equal([{ summary: 'start rmp-worker (supervisor is not installed yet)', uncertain: true, steps: [] }])
+    expect(run({ name: 'x', state: 'absent' }, state('notInstalled'))).to.deep.equal([])
+  })
+  it('connection options reach supervisorctl, the password marks the steps secret', () => {
+    const ch = run({ name: 'rmp-single', state: 'started', server_url: 'http://localhost:9001', username: 'u', password: 'p w' }, state('running'))
+    const step = ch[0]!.steps[0] as ExecStep
+    expect(step.script).to.equal("supervisorctl -s http://localhost:9001 -u u -p 'p w' start 'rmp-single:*'")
+    expect(step.secret).to.equal(true)
+  })
+})
+
+describe('modules/supervisor: arguments', () => {
+  const errors = (input: Record<string, unknown>) => {
+    const { args, problems } = checkArgs(supervisor.args, input, true)
+    return [...problems.map((p) => p.message), ...(problems.length ? [] : supervisor.validate!(args as never))]
+  }
+  it('rejects what supervisor would misread', () => {
+    expect(errors({ name: 'a', command: 'x ; y' })).to.deep.equal(["command: supervisor reads a space followed by ';' or '#' as the start of a comment; remove the space"])
+    expect(errors({ name: 'a', command: 'x', environment: { K: `a'b"c` } })).to.deep.equal([`environment: the value of K cannot contain both ' and " (supervisor has no escapes)`])
+    expect(errors({ name: 'a', command: 'x', environment: { 'BAD-KEY': 'v' } })).to.deep.equal(["environment: 'BAD-KEY' is not a variable name"])
+    expect(errors({ name: 'a', command: 'x', environment: { K: '"q"' } })[0]).to.match(/cannot start or end with a quote/)
+    expect(errors({ name: 'a', command: 'x', numprocs: 2, process_name: 'p' })).to.deep.equal(['with numprocs > 1, process_name must contain %(process_num)s (or %(process_num)02d)'])
+    expect(errors({ name: 'a', numprocs: 2 })).to.deep.equal(["numprocs needs 'command' (a program definition)"])
+    expect(errors({ name: 'a/b', command: 'x' })[0]).to.match(/needs a plain name/)
+    expect(errors({ name: 'a', command: 'x', autorestart: 'sometimes' })).to.deep.equal(["autorestart must be true, false or unexpected, got 'sometimes'"])
+    expect(errors({ name: 'a', state: 'signalled' })).to.deep.equal(["state=signalled requires 'signal'"])
+  })
+  it('accepts templated environment values at load time', () => {
+    expect(errors({ name: 'a', command: 'x', environment: { DATABASE_URL: '{{ db_url }}' } })).to.deep.equal([])
+  })
+})
