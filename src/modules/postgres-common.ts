@@ -181,7 +181,7 @@ export const PROBE_ERROR = '@@RMP_PSQL_ERROR@@'
 export function explainPsqlError(text: string, c?: PgConnArgs): string {
   const lines = text.split('\n').map((l) => l.trim()).filter((l) => l && !/could not change directory/.test(l))
   let msg = lines.slice(-4).join('\n') || 'psql failed without a message'
-  if (/psql: (command )?not found|pg_dump: (command )?not found|pg_restore: (command )?not found|No such file or directory.*(psql|pg_dump|pg_restore)/.test(msg)) msg += '\nhint: is the postgresql client installed on the host?'
+  if (/\b(psql|pg_dump|pg_restore): (command )?not found|['‘](psql|pg_dump|pg_restore)['’]: No such file/.test(msg)) msg += '\nhint: is the postgresql client installed on the host?'
   else if (/No such file or directory\s*\n?.*Is the server running|connection to server on socket .* failed: No such file/.test(msg) || /Connection refused/.test(msg)) msg += '\nhint: is the PostgreSQL server running (service postgresql start)?'
   else if (/Peer authentication failed/.test(msg) && c) msg += `\nhint: peer authentication needs the task to run as root or as the OS user '${c.login_user}' (become: true, or become_user: ${c.login_user})`
   return msg
