@@ -64,7 +64,8 @@ function becomeFor(rt: PlayRuntime, task: Task, scope: VarScope): Become | undef
   const v = (k: string) => (scope.has(k) ? scope.lookup(k) : undefined)
   const on = task.become ?? (rt.options.become || truthy(v('ansible_become')))
   if (!on) return undefined
-  const user = String(task.becomeUser ?? rt.options.becomeUser ?? v('ansible_become_user') ?? 'root')
+  // become_user is often a variable (become_user: "{{ app_user }}"): render it like any value.
+  const user = String(renderValue(task.becomeUser ?? rt.options.becomeUser ?? v('ansible_become_user') ?? 'root', scope))
   const pw = v('ansible_become_password') ?? v('ansible_become_pass') ?? rt.options.becomePassword
   return { user, password: pw === undefined ? undefined : String(pw) }
 }
