@@ -157,7 +157,16 @@ export async function runPlay(play: Play, deps: PlayDeps): Promise<void> {
         const key = `${handler ? 'h' : 't'}${task.index}`
         if (announced.has(key)) return
         announced.add(key)
-        opts.emit({ type: 'task-start', task: task.role ? `${task.role.name} : ${task.title}` : task.title, taskIndex: task.index, handler, pos: task.pos, hosts: batch })
+        // A templated name is shown rendered with the first host's variables, as Ansible does.
+        let title = task.title
+        if (isTemplated(title) && live[0]) {
+          try {
+            title = String(renderValue(title, scopeFor(rt.scope, live[0].name, { role: task.role, vars: task.vars })))
+          } catch {
+            title = task.title
+          }
+        }
+        opts.emit({ type: 'task-start', task: task.role ? `${task.role.name} : ${title}` : title, taskIndex: task.index, handler, pos: task.pos, hosts: batch })
       },
     }
     if (opts.startAtTask && ctx.startIndex !== Infinity) deps.startFound.done = true
