@@ -1,0 +1,161 @@
+// The engine over real SSH on lab hosts: one connection per host, parallel hosts, handlers,
+// serial batches, failure isolation, unreachable hosts, become, host key checking, check mode
+// that changes nothing, and a second run that changes nothing.
+import { expect } from 'chai'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parse, stringify } from 'yaml'
+import { play } from '../helpers/run-playbook.js'
+import { sh, snapshot, snapshotDiff } from '../helpers/host-shell.js'
+import { testLab, type TestLab } from '../helpers/lab.js'
+
+describe('engine over SSH on lab hosts', function () {
+  let lab: TestLab
+  let inv: string[]
+  let hosts: string[]
+  const dir = `/root/rmp-engine-test`
+
+  before(async function () {
+    lab = await testLab(4)
+    inv = [lab.inventory]
+    hosts = lab.names.slice(0, 3)
+    for (const h of lab.names) await sh(lab.inventory, h, `rm -rf ${dir}; mkdir -p ${dir}`)
+  })
+
+  const limit = () => hosts.join(',')
+
+  it('converges three hosts in parallel, then a second run changes nothing', async () => {
+    const pb = `- hosts: runmaster
+  tasks:
+    - shell: echo "{{ inventory_hostname }} {{ ansible_distribution }}" > ${dir}/a
+      args: { creates: ${dir}/a }
+      notify: note
+    - command: sleep 1
+      args: { creates: ${dir}/slept }
+    - shell: touch ${dir}/slept
+      args: { creates: ${dir}/slept }
+  handlers:
+    - name: note
+      shell: echo handled >> ${dir}/handled
+`
+    const t0 = Date.now()
+    const first = await play(pb, { inventory: inv, limit: limit() })
+    expect(first.exitCode, first.text).to.equal(0)
+    expect(Date.now() - t0).to.be.lessThan(2900) // the three 1 s sleeps overlap
+    for (const h of hosts) {
+      expect(first.changed(h)).to.equal(4)
+      expect((await sh(lab.inventory, h, `cat ${dir}/a`)).stdout.trim()).to.equal(`${h} Debian`)
+      expect((await sh(lab.inventory, h, `cat ${dir}/handled`)).stdout.trim()).to.equal('handled')
+    }
+    const second = await play(pb, { inventory: inv, limit: limit() })
+    expect(second.exitCode).to.equal(0)
+    expect(second.totalChanged(), second.text).to.equal(0)
+    expect(second.results('note')).to.have.length(0)
+  })
+
+  it('check mode predicts the real run and changes nothing on the hosts', async () => {
+    const pb = `- hosts: runmaster
+  tasks:
+    - shell: echo one > ${dir}/check-a
+      args: { creates: ${dir}/check-a }
+    - command: rm -f ${dir}/never
+      args: { removes: ${dir}/never }
+`
+    const before = await Promise.all(hosts.map((h) => snapshot(lab.inventory, h)))
+    const check = await play(pb, { inventory: inv, limit: limit(), check: true })
+    const after = await Promise.all(hosts.map((h) => snapshot(lab.inventory, h)))
+    hosts.forEach((h, i) => expect(snapshotDiff(before[i]!, after[i]!), h).to.deep.equal([]))
+    const real = await play(pb, { inventory: inv, limit: limit() })
+    const changed = (r: typeof check) => r.results().filter((e) => e.status === 'changed').map((e) => `${e.host}:${e.task}`).sort()
+    expect(changed(check)).to.deep.equal(changed(real))
+    expect(changed(real)).to.have.length(3)
+  })
+
+  it('serial batches run one after another, and a failing host does not stop the others', async () => {
+    const r = await play(
+      `- hosts: runmaster
+  gather_facts: false
+  serial: 2
+  tasks:
+    - shell: date +%s%N > ${dir}/serial-start; sleep 0.3
+    - command: /bin/false
+      when: inventory_hostname == '${hosts[0]}'
+    - shell: echo done > ${dir}/serial-done
+`,
+      { inventory: inv, limit: limit() },
+    )
+    expect(r.exitCode).to.equal(2)
+    const batches = r.events.filter((e) => e.type === 'batch-start').map((e) => (e as { hosts: string[] }).hosts)
+    expect(batches).to.deep.equal([hosts.slice(0, 2), hosts.slice(2)])
+    const starts = await Promise.all(hosts.map(async (h) => Number((await sh(lab.inventory, h, `cat ${dir}/serial-start`)).stdout)))
+    expect(starts[2]).to.be.greaterThan(starts[1]! + 0.3e9)
+    expect((await sh(lab.inventory, hosts[0]!, `test -e ${dir}/serial-done`, true)).code).to.not.equal(0)
+    for (const h of hosts.slice(1)) expect((await sh(lab.inventory, h, `cat ${dir}/serial-done`)).stdout.trim()).to.equal('done')
+  })
+
+  it('an unreachable host is reported as such (exit 4) and the others carry on', async () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'rmp-unreach-'))
+    const doc = parse(readFileSync(lab.inventory, 'utf8')) as { all: { children: { runmaster: { hosts: Record<string, unknown> } } } }
+    doc.all.children.runmaster.hosts['ghost'] = { ansible_host: lab.bridgeAddress.replace(/\.1$/, '.250') }
+    writeFileSync(join(scratch, 'hosts.yml'), stringify(doc))
+    const r = await play(`- hosts: runmaster\n  gather_facts: false\n  tasks:\n    - command: hostname\n      changed_when: false\n`, { inventory: [join(scratch, 'hosts.yml')], limit: `${hosts[0]},ghost` })
+    expect(r.exitCode).to.equal(4)
+    expect(r.stats.ghost!.unreachable).to.equal(1)
+    expect(r.stats[hosts[0]!]!.ok).to.equal(1)
+    expect(r.text).to.match(/fatal: \[ghost\]: UNREACHABLE!/)
+  })
+
+  it('refuses a host whose key is not known, and names the fix', async () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'rmp-hostkey-'))
+    const empty = join(scratch, 'known_hosts')
+    writeFileSync(empty, '')
+    const doc = parse(readFileSync(lab.inventory, 'utf8')) as { all: { vars: Record<string, string> } }
+    doc.all.vars.ansible_ssh_common_args = `-o UserKnownHostsFile=${empty}`
+    writeFileSync(join(scratch, 'hosts.yml'), stringify(doc))
+    const r = await play(`- hosts: runmaster\n  gather_facts: false\n  tasks:\n    - ping:\n`, { inventory: [join(scratch, 'hosts.yml')], limit: hosts[0] })
+    expect(r.exitCode).to.equal(4)
+    expect(r.text).to.match(/not in .*known_hosts.*accept-new/)
+    // a forged entry for the address: refused as a mismatch
+    writeFileSync(empty, `${lab.hosts[0]!.address} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n`)
+    const r2 = await play(`- hosts: runmaster\n  gather_facts: false\n  tasks:\n    - ping:\n`, { inventory: [join(scratch, 'hosts.yml')], limit: hosts[0] })
+    expect(r2.text).to.match(/HOST KEY MISMATCH/)
+  })
+
+  it('become switches user with sudo, per task', async () => {
+    const r = await play(
+      `- hosts: runmaster
+  gather_facts: false
+  tasks:
+    - command: id -un
+      become: true
+      become_user: nobody
+      register: who
+      changed_when: false
+    - assert: { that: ["who.stdout == 'nobody'"] }
+`,
+      { inventory: inv, limit: hosts[0] },
+    )
+    expect(r.exitCode, r.text).to.equal(0)
+  })
+
+  it('uses one SSH connection per host for the whole run', async () => {
+    // sshd logs one "Accepted publickey" per connection; count the connections of a 6-task run.
+    const r = await play(
+      `- hosts: runmaster
+  tasks:
+    - command: "true"
+    - command: "true"
+    - command: "true"
+    - command: "true"
+    - command: "true"
+    - shell: ls /proc | grep -c '^[0-9]' > ${dir}/procs
+`,
+      { inventory: inv, limit: hosts[0] },
+    )
+    expect(r.exitCode).to.equal(0)
+    const sessions = await sh(lab.inventory, hosts[0]!, `ps -eo args | grep -c '^sshd: root' || true`)
+    // our own check connection plus at most the run's one (already closed) — never one per task
+    expect(Number(sessions.stdout.trim())).to.be.lessThan(3)
+  })
+})
