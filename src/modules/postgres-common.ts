@@ -146,7 +146,10 @@ export function sessionPrefix(c: PgConnArgs): string {
 export function psqlStep(c: PgConnArgs, db: string, sql: string, o: PsqlOptions & { secret?: boolean; okCodes?: number[] } = {}): ExecStep {
   const pw = sendsPassword(c)
   const stdin = `${pw ? `${c.login_password}\n` : ''}${sessionPrefix(c)}${sql}`
-  return { kind: 'exec', script: clientCommand(c, db, { ...o, password: pw ? 'stdin' : undefined }), stdin, secret: o.secret || pw || undefined, okCodes: o.okCodes }
+  const step: ExecStep = { kind: 'exec', script: clientCommand(c, db, { ...o, password: pw ? 'stdin' : undefined }), stdin }
+  if (o.secret || pw) step.secret = true
+  if (o.okCodes) step.okCodes = o.okCodes
+  return step
 }
 
 /** A here-document delimiter that is no line of `text`. */

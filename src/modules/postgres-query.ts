@@ -355,7 +355,7 @@ export function parseQueryOutput(stdout: string, tok: string, statements: string
 
 // ---------- the module ----------
 
-interface PreparedQuery extends PostgresQueryArgs {
+export interface PreparedQuery extends PostgresQueryArgs {
   sql: string
   statements: string[]
 }
