@@ -2,4 +2,18 @@
 // The installed command: runs the compiled CLI (npm's `prepare` builds dist/).
 import { main } from '../dist/src/cli/main.js'
 
-main(process.argv.slice(2)).then((code) => { process.exitCode = code })
+// `rm-play ... | head` closes the pipe early: that is not an error.
+process.stdout.on('error', (e) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0)
+  throw e
+})
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code
+  },
+  (e) => {
+    console.error(`rm-play: internal error: ${e?.stack ?? e}`)
+    process.exitCode = 1
+  },
+)
