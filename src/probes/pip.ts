@@ -84,7 +84,8 @@ export function pipProbe(o: PipProbeOptions): Probe<PipState> {
       `todo=${quote(o.requirements)}; seen=; n=0`,
       'while [ -n "$todo" ] && [ $n -lt 50 ]; do',
       '  f=$(printf \'%s\\n\' "$todo" | head -n 1); todo=$(printf \'%s\\n\' "$todo" | sed 1d); n=$((n + 1))',
-      '  case "$seen" in *"|$f|"*) continue ;; esac; seen="$seen|$f|"',
+      '  c=$(readlink -f -- "$f" 2>/dev/null) || c=$f',
+      '  case "$seen" in *"|$c|"*) continue ;; esac; seen="$seen|$c|"',
       '  if [ ! -r "$f" ] || [ -d "$f" ]; then printf \'reqmissing=%s\\n\' "$f"; continue; fi',
       '  printf \'reqfile=%s\\n\' "$f"; sed \'s/^/reqline=/\' "$f"; echo',
       '  d=$(dirname -- "$f")',
@@ -272,7 +273,7 @@ export interface Specifier {
   version: string
 }
 
-const SPEC_RE = /^\s*(~=|===|==|!=|<=|>=|<|>)\s*([^\s,;]+)\s*$/
+const SPEC_RE = /^\s*(~=|===|==|!=|<=|>=|<|>)\s*([A-Za-z0-9][^\s,;()]*)\s*$/
 
 export function parseSpecifiers(text: string): Specifier[] | undefined {
   if (text.trim() === '') return []
@@ -351,7 +352,7 @@ export interface Requirement {
   marker?: string
 }
 
-const REQ_RE = /^\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[([^\]]*)\])?\s*(\(?\s*(?:(?:~=|===|==|!=|<=|>=|<|>)\s*[^\s,;()]+\s*,?\s*)*\)?)\s*(?:;\s*(.*))?$/
+const REQ_RE = /^\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[([^\]]*)\])?\s*(\(?\s*(?:(?:~=|===|==|!=|<=|>=|<|>)\s*[A-Za-z0-9][^\s,;()]*\s*,?\s*)*\)?)\s*(?:;\s*(.*))?$/
 
 /** Parses a name with optional extras, specifiers and marker; undefined for URLs, paths and other forms. */
 export function parseRequirement(text: string): Requirement | undefined {
