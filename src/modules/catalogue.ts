@@ -7,6 +7,12 @@ import { service } from './service.js'
 import { supervisor } from './supervisor.js'
 import { systemd } from './systemd.js'
 import { user } from './user.js'
+import { blockinfile } from './blockinfile.js'
+import { copy } from './copy.js'
+import { file } from './file.js'
+import { lineinfile } from './lineinfile.js'
+import { stat } from './stat.js'
+import { template } from './template.js'
 import { command } from './command.js'
 import { debug } from './debug.js'
 import { fail } from './fail.js'
@@ -27,4 +33,4 @@ import { postgresQuery } from './postgres-query.js'
 import { postgresUser } from './postgres-user.js'
 import { ufw } from './ufw.js'
 
-export const catalogue = [assert, apt, cron, group, service, supervisor, systemd, user, command, debug, fail, git, includeVars, meta, pause, ping, pip, setFact, shell, uri, waitFor, postgresDb, postgresPrivs, postgresQuery, postgresUser, ufw] as Module[]
+export const catalogue = [assert, apt, cron, group, service, supervisor, systemd, user, blockinfile, copy, file, lineinfile, stat, template, command, debug, fail, git, includeVars, meta, pause, ping, pip, setFact, shell, uri, waitFor, postgresDb, postgresPrivs, postgresQuery, postgresUser, ufw] as Module[]

@@ -1,0 +1,160 @@
+/**
+ * blockinfile — keep a block of lines between two marker lines in a file: insert it, update it
+ * when it differs, or remove it (`state: absent`, or an empty `block`).
+ *
+ * The markers are `marker` with `{mark}` replaced by `marker_begin` / `marker_end`
+ * (default `# BEGIN ANSIBLE MANAGED BLOCK` / `# END ANSIBLE MANAGED BLOCK`); give each block in a
+ * file its own marker. A new block goes after the last line matching `insertafter` (or before
+ * the last one matching `insertbefore`), `EOF` (default) / `BOF` meaning the end / start; an
+ * existing block is updated in place. `prepend_newline` / `append_newline` keep a blank line
+ * before / after an inserted block. The new content is computed on the controller and written
+ * atomically (temp file, owner and mode set, `validate`, rename), through symlinks to the real
+ * file. `create: true` creates a missing file (and its directories); otherwise a missing file is
+ * an error — except with `state: absent`, where there is nothing to remove.
+ *
+ *   - blockinfile:
+ *       path: /etc/redis/redis.conf
+ *       marker: "# {mark} RUNMASTER"
+ *       block: |
+ *         maxmemory 2gb
+ *         maxmemory-policy allkeys-lru
+ */
+import { pathProbe, pathState } from '../probes/files.js'
+import { destProbeOptions, planWrite, writeOptions, writeResult, type WriteSpec } from './copy.js'
+import { modeProblems, type AttrArgs } from './file-attrs.js'
+import { attrsDiffer, decodeFile, editMessage, pyRegex, readForEdit, splitLines } from './lineinfile.js'
+import type { HostModule, PlanContext, ProbeState, StepOutput, Change } from './types.js'
+
+export interface BlockArgs extends AttrArgs {
+  path: string
+  block: string
+  marker: string
+  marker_begin: string
+  marker_end: string
+  state: 'present' | 'absent'
+  insertafter?: string
+  insertbefore?: string
+  create: boolean
+  append_newline: boolean
+  prepend_newline: boolean
+  backup: boolean
+  validate?: string
+}
+
+export interface BlockEdit {
+  text: string
+  msg: string
+  changed: boolean
+}
+
+const strip = (l: string) => l.replace(/[\r\n]+$/, '')
+
+/** blockinfile's edit, on text: pure. `exists`: whether the file exists (for 'File created'). */
+export function editBlock(text: string, exists: boolean, a: Pick<BlockArgs, 'block' | 'marker' | 'marker_begin' | 'marker_end' | 'state' | 'insertafter' | 'insertbefore' | 'append_newline' | 'prepend_newline'>): BlockEdit {
+  const lines = splitLines(text)
+  const begin = a.marker.split('{mark}').join(a.marker_begin)
+  const end = a.marker.split('{mark}').join(a.marker_end)
+  const present = a.state === 'present' && a.block !== ''
+  const body = a.block.endsWith('\n') ? a.block : `${a.block}\n`
+  const blockLines = present ? [`${begin}\n`, ...splitLines(body), `${end}\n`] : []
+  let n0: number | undefined
+  let n1: number | undefined
+  for (const [i, l] of lines.entries()) {
+    if (strip(l) === begin) n0 = i
+    if (strip(l) === end) n1 = i
+  }
+  if (n0 === undefined || n1 === undefined) {
+    n0 = undefined
+    const insAfter = a.insertafter !== undefined && a.insertafter !== 'EOF' ? a.insertafter : undefined
+    const insBefore = a.insertbefore !== undefined && a.insertbefore !== 'BOF' ? a.insertbefore : undefined
+    const re = insAfter !== undefined ? pyRegex(insAfter) : insBefore !== undefined ? pyRegex(insBefore) : undefined
+    if (re) {
+      for (const [i, l] of lines.entries()) if (re.test(strip(l))) n0 = i
+      if (n0 === undefined) n0 = lines.length
+      else if (insAfter !== undefined) n0 += 1
+    } else if (a.insertbefore === 'BOF') n0 = 0
+    else n0 = lines.length
+  } else if (n0 < n1) {
+    lines.splice(n0, n1 - n0 + 1)
+  } else {
+    lines.splice(n1, n0 - n1 + 1)
+    n0 = n1
+  }
+  if (blockLines.length) {
+    if (n0 > 0 && !lines[n0 - 1]!.endsWith('\n')) lines[n0 - 1] += '\n'
+    if (a.prepend_newline && n0 !== 0 && lines[n0 - 1] !== '\n') {
+      lines.splice(n0, 0, '\n')
+      n0 += 1
+    }
+  }
+  lines.splice(n0, 0, ...blockLines)
+  if (blockLines.length && a.append_newline) {
+    const after = n0 + blockLines.length
+    if (after < lines.length && lines[after] !== '\n') lines.splice(after, 0, '\n')
+  }
+  const result = lines.join('')
+  if (result === text && exists) return { text, msg: '', changed: false }
+  if (!exists) return { text: result, msg: present ? 'File created' : '', changed: present }
+  return { text: result, msg: blockLines.length ? 'Block inserted' : 'Block removed', changed: true }
+}
+
+function spec(a: BlockArgs, content: Buffer, note: string): WriteSpec {
+  return { dest: a.path, content, owner: a.owner, group: a.group, mode: a.mode, backup: a.backup, validate: a.validate, follow: true, makeParents: a.create, verb: 'edit', note }
+}
+
+function compute(a: BlockArgs, state: ProbeState, ctx: PlanContext): { changes: Change[]; msg: string; spec?: WriteSpec } {
+  const s = pathState(state, a.path, destProbeOptions(ctx, true))
+  const absent = a.state === 'absent' || a.block === ''
+  const r = readForEdit(s, a.path, a.create, ctx, `edit ${a.path}`, absent)
+  if (Array.isArray(r)) return { changes: r, msg: r.length ? '' : 'file not present' }
+  // Creating a file only to hold no block would be a change with nothing in it.
+  if (!r.exists && absent) return { changes: [], msg: '' }
+  const dec = decodeFile(r.buf)
+  const e = editBlock(dec.text, r.exists, { ...a, block: dec.arg(a.block), marker: dec.arg(a.marker), marker_begin: dec.arg(a.marker_begin), marker_end: dec.arg(a.marker_end), insertafter: a.insertafter === undefined ? undefined : dec.arg(a.insertafter), insertbefore: a.insertbefore === undefined ? undefined : dec.arg(a.insertbefore) })
+  const w = spec(a, dec.encode(e.text), e.msg)
+  return { changes: planWrite(w, s, ctx), msg: editMessage(e.msg, attrsDiffer(w, s)), spec: w }
+}
+
+export const blockinfile: HostModule<BlockArgs> = {
+  kind: 'host',
+  name: 'blockinfile',
+  doc: 'Insert, update or remove a block of lines between marker lines in a file.',
+  args: {
+    options: {
+      path: { type: 'path', required: true, aliases: ['dest', 'destfile', 'name'], doc: 'The file to edit.' },
+      block: { type: 'str', default: '', aliases: ['content'], doc: 'The lines to have between the markers; empty means remove the block.' },
+      marker: { type: 'str', default: '# {mark} ANSIBLE MANAGED BLOCK', doc: 'The marker line template; {mark} becomes marker_begin / marker_end.' },
+      marker_begin: { type: 'str', default: 'BEGIN', doc: '{mark} of the first marker.' },
+      marker_end: { type: 'str', default: 'END', doc: '{mark} of the last marker.' },
+      state: { type: 'str', default: 'present', choices: ['present', 'absent'], doc: 'present: the block is there as given; absent: no block.' },
+      insertafter: { type: 'str', doc: "Where a new block goes: after the last line matching this regexp, or 'EOF' (default)." },
+      insertbefore: { type: 'str', doc: "Where a new block goes: before the last line matching this regexp, or 'BOF'." },
+      create: { type: 'bool', default: false, doc: 'Create the file (and its directories) if it does not exist.' },
+      append_newline: { type: 'bool', default: false, doc: 'Keep a blank line after an inserted block (unless at the end of the file).' },
+      prepend_newline: { type: 'bool', default: false, doc: 'Keep a blank line before an inserted block (unless at the start of the file).' },
+      ...writeOptions,
+    },
+    mutuallyExclusive: [['insertbefore', 'insertafter']],
+  },
+  returns: { msg: "'Block inserted', 'Block removed', 'File created' or ''", backup_file: 'the backup (backup: true, when the file changed)' },
+  validate(a) {
+    const problems = modeProblems(a.mode)
+    for (const [k, v] of [['insertafter', a.insertafter], ['insertbefore', a.insertbefore]] as const) {
+      if (v === undefined || v === 'EOF' || v === 'BOF') continue
+      try {
+        pyRegex(v)
+      } catch (e) {
+        problems.push(`${k} is not a valid regular expression: ${(e as Error).message}`)
+      }
+    }
+    if (a.marker !== undefined && a.marker_begin !== undefined && a.marker_end !== undefined && a.marker.split('{mark}').join(a.marker_begin) === a.marker.split('{mark}').join(a.marker_end)) problems.push('the begin and end markers are the same line: put {mark} in marker, or make marker_begin and marker_end differ')
+    return problems
+  },
+  probes: (a, ctx) => [pathProbe(a.path, destProbeOptions(ctx, true))],
+  plan: (a, state, ctx) => compute(a, state, ctx).changes,
+  result(a, state, outputs: StepOutput[], ctx) {
+    const p = compute(a, state, ctx)
+    const r = p.spec ? writeResult(p.spec, pathState(state, a.path, destProbeOptions(ctx, true)), outputs) : {}
+    return { msg: p.msg, ...(r.backup_file !== undefined ? { backup_file: r.backup_file } : {}) }
+  },
+}

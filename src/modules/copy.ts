@@ -1,0 +1,399 @@
+/**
+ * copy — put a file on the host: from the controller (`src`, looked up in the role's files/, then
+ * the playbook's), from text (`content`), or from another path on the host (`remote_src: true`).
+ *
+ * The file is written to a temp file beside `dest`, owner and mode are set on it, `validate` runs
+ * on it (`%s` is the temp file), and only then is it renamed over `dest`: a file that fails
+ * validation is never put in place, and no file is ever visible with a wider mode than asked.
+ * Content is compared by SHA-1, so an unchanged file is not rewritten (owner/group/mode alone are
+ * fixed in place). A `dest` that is a directory, or ends with `/`, receives `basename(src)`; a
+ * `dest` ending with `/` has its missing directories created. A `src` that is a directory is copied
+ * recursively (with a trailing `/`: its contents; without: the directory itself), new directories
+ * getting `directory_mode`. `force: false` leaves an existing `dest` alone. `mode: preserve` takes
+ * the source file's mode. Vault-encrypted sources are decrypted (`decrypt`, default true).
+ * `backup: true` keeps the old file as `dest.<timestamp>~` (returned as `backup_file`).
+ * Not supported: `remote_src` of a directory, `local_follow: false`, `unsafe_writes`, `attributes`,
+ * SELinux options.
+ *
+ *   - copy: { src: gunicorn.conf.py, dest: /opt/runmaster/gunicorn.conf.py, owner: runmaster, mode: '0644' }
+ *   - copy:
+ *       dest: /etc/sudoers.d/runmaster
+ *       content: "runmaster ALL=(root) NOPASSWD: /usr/bin/supervisorctl\n"
+ *       mode: '0440'
+ *       validate: visudo -cf %s
+ */
+import { createHash } from 'node:crypto'
+import { readdirSync, statSync } from 'node:fs'
+import { basename, join } from 'node:path'
+import { putScript } from '../connection/put-file.js'
+import { quote } from '../connection/shell.js'
+import { isVaultText, decryptVaultFile } from '../playbook/vault.js'
+import { DIFF_LIMIT, isText, pathProbe, pathState, type PathState } from '../probes/files.js'
+import { attrOptions, modeProblems, newAttrsText, octal, planAttrs, wantedMode, type AttrArgs } from './file-attrs.js'
+import type { ArgSpec } from './schema.js'
+import { ModuleFailure, type Change, type FileDiff, type HostModule, type PlanContext, type PrepareContext, type Probe, type ProbeState, type Step, type StepOutput } from './types.js'
+
+// ---- shared by copy, template, lineinfile, blockinfile: writing one file's content ----
+
+export function sha1(b: Buffer | string): string {
+  return createHash('sha1').update(b).digest('hex')
+}
+
+export function parentDir(p: string): string {
+  const t = p.length > 1 ? p.replace(/\/+$/, '') : p
+  const i = t.lastIndexOf('/')
+  return i < 0 ? '.' : i === 0 ? '/' : t.slice(0, i)
+}
+
+export function childPath(dir: string, name: string): string {
+  return dir.endsWith('/') ? `${dir}${name}` : `${dir}/${name}`
+}
+
+/** Options for the content probe of a destination: checksum always, content only for diffs. */
+export function destProbeOptions(ctx: PlanContext, needContent = false): { checksum: 'sha1'; contentLimit: number } {
+  return { checksum: 'sha1', contentLimit: needContent ? 64 * DIFF_LIMIT : ctx.diff ? DIFF_LIMIT : 0 }
+}
+
+export const writeOptions: Record<string, ArgSpec> = {
+  backup: { type: 'bool', default: false, doc: 'Keep the old file as DEST.<timestamp>~ (returned as backup_file).' },
+  validate: { type: 'str', doc: "Command that checks the new file before it is put in place; %s is the temp file (e.g. 'nginx -t -c %s', 'visudo -cf %s')." },
+  ...attrOptions,
+}
+
+/** Content that is already on the host (copy's remote_src): streamed there, never through the controller. */
+export interface HostSource {
+  path: string
+  sha1: string
+  size: number
+  /** Read for diffs only. */
+  content?: Buffer
+}
+
+export interface WriteSpec extends AttrArgs {
+  dest: string
+  content: Buffer | HostSource
+  backup?: boolean
+  validate?: string
+  /** Write through a symlink at dest (true), or replace the link with a file (false). */
+  follow: boolean
+  /** false: an existing file is left as it is. */
+  force?: boolean
+  /** Create missing parent directories (with this mode, if given) instead of failing. */
+  makeParents?: boolean
+  parentMode?: string
+  /** The module's word for a new file ("create") or a rewrite ("write"). */
+  verb?: string
+  /** Extra words for the summary ("line added"). */
+  note?: string
+}
+
+function describeContent(b: Buffer | undefined, size: number | undefined, sum: string | undefined, why?: string): string {
+  if (b === undefined) return `(${why ?? 'content not read'}${size !== undefined ? `, ${size} bytes` : ''}${sum ? `, sha1 ${sum}` : ''})\n`
+  if (!isText(b)) return `(binary file, ${b.length} bytes, sha1 ${sha1(b)})\n`
+  return b.toString('utf8')
+}
+
+const isHostSource = (c: Buffer | HostSource): c is HostSource => !Buffer.isBuffer(c)
+
+export function contentSum(c: Buffer | HostSource): string {
+  return isHostSource(c) ? c.sha1 : sha1(c)
+}
+
+export function contentSize(c: Buffer | HostSource): number {
+  return isHostSource(c) ? c.size : c.length
+}
+
+/** The unified-diff input for a content change (binary and unread content described, not shown). */
+export function contentDiff(path: string, s: PathState | undefined, exists: boolean, c: Buffer | HostSource): FileDiff {
+  const cur = s?.stat?.type === 'link' ? s.target : s?.stat
+  const before = !exists ? '' : describeContent(s?.content, cur?.size, s?.checksum, s?.tooLarge ? 'larger than the diff limit' : s?.unreadable ? 'unreadable' : undefined)
+  const content = isHostSource(c) ? c.content : c
+  const after = content === undefined || content.length > DIFF_LIMIT ? describeContent(undefined, contentSize(c), contentSum(c), 'larger than the diff limit') : describeContent(content, content.length, undefined)
+  if (before.startsWith('(binary') && after.startsWith('(binary')) return { path, before, after: after.replace('(binary file,', '(binary file differs,') }
+  return { path, before, after }
+}
+
+/** Where a write through dest lands, and what is there now. */
+export function writeTarget(w: Pick<WriteSpec, 'dest' | 'follow'>, s: PathState): { path: string; cur: PathState['stat']; replaceLink: boolean } {
+  if (s.stat?.type === 'link') {
+    if (w.follow) return { path: s.real ?? w.dest, cur: s.target, replaceLink: false }
+    return { path: w.dest, cur: undefined, replaceLink: true }
+  }
+  return { path: w.dest, cur: s.stat, replaceLink: false }
+}
+
+/** A thing the module acts on is missing: in check mode an earlier task may create it. */
+export function missingInCheck(ctx: PlanContext, msg: string, summary: string, path: string): Change[] {
+  if (ctx.check) return [{ summary: `${summary} (${msg}; an earlier task may create it)`, steps: [], uncertain: true }]
+  throw new ModuleFailure(msg, { path })
+}
+
+/** The changes that give dest this content, owner, group and mode (atomically, via a put step). */
+export function planWrite(w: WriteSpec, s: PathState, ctx: PlanContext): Change[] {
+  const { path, cur, replaceLink } = writeTarget(w, s)
+  if (cur && cur.type === 'directory') throw new ModuleFailure(`${w.dest} is a directory`, { path: w.dest })
+  if (cur && cur.type !== 'file') throw new ModuleFailure(`${w.dest} is a ${cur.type}, not a regular file`, { path: w.dest })
+  const steps: Step[] = []
+  let made = ''
+  if (!cur && !replaceLink && s.parent !== 'directory') {
+    const dir = parentDir(path)
+    if (s.parent === 'other' || !s.ancestorIsDir) throw new ModuleFailure(`cannot create ${w.dest}: ${s.parent === 'other' ? dir : s.ancestor} is not a directory`, { path: w.dest })
+    if (!w.makeParents) return missingInCheck(ctx, `Destination directory ${dir} does not exist`, `${w.verb ?? 'create'} ${w.dest}`, w.dest)
+    const mode = wantedMode(w.parentMode, undefined, true, s.umask)
+    steps.push({ kind: 'exec', script: `mkdir -p ${mode !== undefined ? `-m 0${mode} ` : ''}-- ${quote(dir)}` })
+    made = ` (and directory ${dir})`
+  }
+  if (cur && w.force === false) return []
+  const sum = contentSum(w.content)
+  if (cur && !replaceLink && s.checksum === sum) {
+    const p = planAttrs(path, cur, w, { umask: s.umask })
+    if (!p.cmds.length) return []
+    return [{ summary: `set ${p.parts.join(', ')} on ${path}`, steps: [{ kind: 'exec', script: ['set -e', ...p.cmds].join('\n') }], diff: { path, before: p.before, after: p.after } }]
+  }
+  const mode = wantedMode(w.mode, cur?.mode, false, s.umask)
+  const parts = cur ? planAttrs(path, cur, w, { umask: s.umask }).parts : []
+  const put = { kind: 'put' as const, path, content: isHostSource(w.content) ? '' : w.content, mode, owner: w.owner, group: w.group, validate: w.validate, backup: !!w.backup && !!cur }
+  // A file already on the host goes through the same atomic put script, read from its path.
+  steps.push(isHostSource(w.content) ? { kind: 'exec', script: `exec < ${quote(w.content.path)}\n${putScript(put)}` } : put)
+  const what = replaceLink ? `replace symlink ${w.dest} with a file` : cur ? `${w.verb ?? 'write'} ${path}` : `create ${path}`
+  const extra = cur ? parts.join(', ') : [mode !== undefined ? `mode ${mode}` : '', w.owner !== undefined ? `owner ${w.owner}` : '', w.group !== undefined ? `group ${w.group}` : ''].filter(Boolean).join(', ')
+  const note = [w.note, extra].filter(Boolean).join('; ')
+  const diff = contentDiff(path, s, !!cur, w.content)
+  return [{ summary: `${what}${made}${note ? ` (${note})` : ''}`, steps, diff }]
+}
+
+/** Ansible's return values of a file write, from what was planned and what the steps printed. */
+export function writeResult(w: WriteSpec, s: PathState, outputs: StepOutput[]): Record<string, unknown> {
+  const { path, cur } = writeTarget(w, s)
+  const out: Record<string, unknown> = { dest: path, checksum: contentSum(w.content), size: contentSize(w.content), state: 'file' }
+  const mode = wantedMode(w.mode, cur?.mode, false, s.umask) ?? cur?.mode ?? (outputs.length ? octal(0o644) : undefined)
+  if (mode !== undefined) out.mode = mode
+  const owner = w.owner ?? cur?.owner
+  const group = w.group ?? cur?.group
+  if (owner !== undefined) out.owner = owner
+  if (group !== undefined) out.group = group
+  if (cur && w.owner === undefined) out.uid = cur.uid
+  if (cur && w.group === undefined) out.gid = cur.gid
+  for (const o of outputs) {
+    const m = /^backup_file=(.*)$/m.exec(o.stdout)
+    if (m) out.backup_file = m[1]
+  }
+  return out
+}
+
+// ---- copy ----
+
+interface CopyArgs extends AttrArgs {
+  src?: string
+  content?: unknown
+  dest: string
+  backup: boolean
+  validate?: string
+  remote_src: boolean
+  directory_mode?: string
+  force: boolean
+  follow: boolean
+  decrypt: boolean
+  checksum?: string
+}
+
+interface LocalFile {
+  /** Relative to the copy's destination root ('' for a single file). */
+  rel: string
+  content: Buffer
+  mode: number
+}
+
+interface CopyPrepared extends CopyArgs {
+  /** Content of a single file (src file or content). */
+  data?: Buffer
+  /** The source file's mode (for mode: preserve). */
+  srcMode?: string
+  /** A local directory tree: its files and directories, relative to the copy's root. */
+  tree?: { name: string; dirs: string[]; files: LocalFile[] }
+}
+
+function readLocal(ctx: PrepareContext, path: string, decrypt: boolean): Buffer {
+  const b = ctx.readFile(path)
+  if (decrypt && isVaultText(b.subarray(0, 32).toString('latin1'))) return Buffer.from(decryptVaultFile(b.toString('utf8'), path), 'utf8')
+  return b
+}
+
+function walk(ctx: PrepareContext, root: string, decrypt: boolean): { dirs: string[]; files: LocalFile[] } {
+  const dirs: string[] = []
+  const files: LocalFile[] = []
+  const visit = (abs: string, rel: string) => {
+    for (const name of readdirSync(abs).sort()) {
+      const a = join(abs, name)
+      const r = rel ? `${rel}/${name}` : name
+      const st = statSync(a)
+      if (st.isDirectory()) {
+        dirs.push(r)
+        visit(a, r)
+      } else if (st.isFile()) files.push({ rel: r, content: readLocal(ctx, a, decrypt), mode: st.mode & 0o7777 })
+    }
+  }
+  visit(root, '')
+  return { dirs, files }
+}
+
+/** Where a single file lands: dest itself, or dest/basename(src) when dest is (or ends like) a directory. */
+function singleDest(a: CopyPrepared, state: ProbeState, ctx: PlanContext): string {
+  if (a.src === undefined) return a.dest
+  const name = basename(a.src.replace(/\/+$/, ''))
+  if (a.dest.endsWith('/')) return childPath(a.dest, name)
+  const d = pathState(state, a.dest, destProbeOptions(ctx))
+  const isDir = d.stat?.type === 'directory' || (d.stat?.type === 'link' && d.target?.type === 'directory')
+  return isDir ? childPath(a.dest, name) : a.dest
+}
+
+function remoteSrcOptions(ctx: PlanContext): { checksum: 'sha1'; contentLimit: number } {
+  return { checksum: 'sha1', contentLimit: ctx.diff ? DIFF_LIMIT : 0 }
+}
+
+function dataOf(a: CopyPrepared, state: ProbeState, ctx: PlanContext): { data: Buffer | HostSource; srcMode?: string } | undefined {
+  if (!a.remote_src) return { data: a.data!, srcMode: a.srcMode }
+  const s = pathState(state, a.src!, remoteSrcOptions(ctx))
+  const st = s.stat?.type === 'link' ? s.target : s.stat
+  if (!st) return undefined
+  if (st.type !== 'file') throw new ModuleFailure(`remote_src ${a.src} is a ${st.type}; only files are supported`, { src: a.src })
+  if (!s.checksum) throw new ModuleFailure(`remote_src ${a.src} is not readable`, { src: a.src })
+  return { data: { path: a.src!, sha1: s.checksum, size: st.size, content: s.content }, srcMode: st.mode }
+}
+
+function spec(a: CopyPrepared, dest: string, data: Buffer | HostSource, srcMode: string | undefined, makeParents: boolean): WriteSpec {
+  return { dest, content: data, owner: a.owner, group: a.group, mode: a.mode === 'preserve' ? srcMode : a.mode, backup: a.backup, validate: a.validate, follow: a.follow, force: a.force, makeParents, parentMode: a.directory_mode }
+}
+
+function treeRoot(a: CopyPrepared): string {
+  // `src: dir/` copies the contents into dest; `src: dir` copies the directory itself.
+  return a.src!.endsWith('/') ? a.dest : childPath(a.dest, a.tree!.name)
+}
+
+function copyProbes(a: CopyPrepared, ctx: PlanContext): Probe[] {
+  const o = destProbeOptions(ctx)
+  if (a.tree) {
+    const root = treeRoot(a)
+    return [pathProbe(root), ...a.tree.dirs.map((d) => pathProbe(childPath(root, d))), ...a.tree.files.map((f) => pathProbe(childPath(root, f.rel), o))]
+  }
+  const list: Probe[] = [pathProbe(a.dest, o)]
+  // dest may turn out to be a directory: what would be dest/basename(src) is read in the same batch.
+  if (a.src !== undefined) list.push(pathProbe(childPath(a.dest, basename(a.src.replace(/\/+$/, ''))), o))
+  if (a.remote_src) list.push(pathProbe(a.src!, remoteSrcOptions(ctx)))
+  return list
+}
+
+function planTree(a: CopyPrepared, state: ProbeState, ctx: PlanContext): Change[] {
+  const root = treeRoot(a)
+  const changes: Change[] = []
+  const dirMode = a.directory_mode
+  const rootState = pathState(state, root)
+  const newDirs: string[] = []
+  for (const d of ['', ...a.tree!.dirs]) {
+    const p = d ? childPath(root, d) : root
+    const s = d ? pathState(state, p) : rootState
+    const st = s.stat?.type === 'link' && a.follow ? s.target : s.stat
+    if (!st) {
+      newDirs.push(p)
+      continue
+    }
+    if (st.type !== 'directory') throw new ModuleFailure(`${p} exists and is a ${st.type}, not a directory`, { path: p })
+    // Existing directories get owner/group (and directory_mode) as Ansible applies them.
+    const pl = planAttrs(p, st, { owner: a.owner, group: a.group, mode: dirMode }, { umask: s.umask })
+    if (pl.cmds.length) changes.push({ summary: `set ${pl.parts.join(', ')} on ${p}`, steps: [{ kind: 'exec', script: ['set -e', ...pl.cmds].join('\n') }], diff: { path: p, before: pl.before, after: pl.after } })
+  }
+  if (newDirs.length) {
+    if (!rootState.ancestorIsDir) throw new ModuleFailure(`cannot create ${root}: ${rootState.ancestor} is not a directory`, { path: root })
+    const mode = wantedMode(dirMode, undefined, true, rootState.umask)
+    const cmds = ['set -e']
+    for (const p of newDirs) {
+      cmds.push(`mkdir -p -- ${quote(p)}`)
+      if (a.owner !== undefined || a.group !== undefined) cmds.push(`chown -- ${quote(`${a.owner ?? ''}${a.group !== undefined ? `:${a.group}` : ''}`)} ${quote(p)}`)
+      if (mode !== undefined) cmds.push(`chmod -- 0${mode} ${quote(p)}`)
+    }
+    changes.push({ summary: `create director${newDirs.length === 1 ? 'y' : 'ies'} ${newDirs.join(', ')}`, steps: [{ kind: 'exec', script: cmds.join('\n') }], diff: { path: root, before: '', after: newDirs.map((d) => `directory ${d}\n`).join('') } })
+  }
+  for (const f of a.tree!.files) {
+    const p = childPath(root, f.rel)
+    const s = pathState(state, p, destProbeOptions(ctx))
+    // A missing parent is created by the step above, which runs first.
+    const w = spec(a, p, f.content, octal(f.mode), false)
+    changes.push(...planWrite(w, s.exists ? s : { ...s, parent: 'directory', ancestorIsDir: true }, ctx))
+  }
+  return changes
+}
+
+function copyPlan(a: CopyPrepared, state: ProbeState, ctx: PlanContext): Change[] {
+  if (a.tree) return planTree(a, state, ctx)
+  const got = dataOf(a, state, ctx)
+  if (!got) return missingInCheck(ctx, `Source ${a.src} not found`, `copy ${a.src} to ${a.dest}`, a.src!)
+  if (a.checksum !== undefined && contentSum(got.data) !== a.checksum.toLowerCase()) throw new ModuleFailure(`Copied file does not match the expected checksum. Transfer failed. (expected ${a.checksum}, got ${contentSum(got.data)})`)
+  const dest = singleDest(a, state, ctx)
+  if (a.content !== undefined && dest === a.dest) {
+    const d = pathState(state, a.dest, destProbeOptions(ctx))
+    if (d.stat?.type === 'directory') throw new ModuleFailure(`can not use content with a dir as dest: ${a.dest}`)
+  }
+  return planWrite(spec(a, dest, got.data, got.srcMode, a.dest.endsWith('/')), pathState(state, dest, destProbeOptions(ctx)), ctx)
+}
+
+function copyResult(a: CopyPrepared, state: ProbeState, outputs: StepOutput[], ctx: PlanContext): Record<string, unknown> {
+  if (a.tree) return { dest: treeRoot(a), src: a.src, state: 'directory' }
+  const got = dataOf(a, state, ctx)
+  if (!got) return { dest: a.dest, src: a.src }
+  const dest = singleDest(a, state, ctx)
+  const s = pathState(state, dest, destProbeOptions(ctx))
+  const r = writeResult(spec(a, dest, got.data, got.srcMode, false), s, outputs)
+  if (a.src !== undefined) r.src = a.src
+  if (!a.force && s.exists) r.msg = 'file already exists'
+  return r
+}
+
+export const copy: HostModule<CopyArgs, CopyPrepared> = {
+  kind: 'host',
+  name: 'copy',
+  doc: 'Put a file on the host (from the controller, from text, or from another path on the host).',
+  args: {
+    options: {
+      src: { type: 'path', doc: "File (or directory) on the controller, looked up in the role's files/ then the playbook's; with remote_src, a path on the host." },
+      content: { type: 'raw', doc: 'The file content, as text (instead of src). Mappings and lists are written as JSON.' },
+      dest: { type: 'path', required: true, doc: 'Where to put it; a directory (or a path ending in /) receives basename(src).' },
+      remote_src: { type: 'bool', default: false, doc: 'src is a file on the host, not on the controller.' },
+      directory_mode: { type: 'mode', doc: 'Mode of directories created by a recursive copy or for a dest ending in /.' },
+      force: { type: 'bool', default: true, doc: 'Replace a dest whose content differs; false: only create a missing dest.' },
+      follow: { type: 'bool', default: false, doc: 'If dest is a symlink, write its target (true) or replace the link with a file (false).' },
+      decrypt: { type: 'bool', default: true, doc: 'Decrypt a vault-encrypted source file.' },
+      checksum: { type: 'str', doc: 'The SHA-1 the source must have; the task fails if it does not.' },
+      ...writeOptions,
+    },
+    mutuallyExclusive: [['src', 'content']],
+    requiredOneOf: [['src', 'content']],
+  },
+  returns: { dest: 'the file written', src: 'the source', checksum: 'SHA-1 of the content', size: 'bytes', mode: 'the mode', owner: 'owner', group: 'group', backup_file: 'the backup (backup: true, when the file changed)', state: 'file (directory for a recursive copy)' },
+  validate(a) {
+    const problems = [...modeProblems(a.mode), ...modeProblems(a.directory_mode)]
+    if (a.remote_src && a.src === undefined && a.content === undefined) problems.push('remote_src needs src')
+    if (a.remote_src && a.mode === 'preserve') { /* the remote source's mode: read by the probe */ }
+    if (a.content !== undefined && a.dest !== undefined && a.dest.endsWith('/')) problems.push('can not use content with a dir as dest')
+    return problems
+  },
+  localFiles(a) {
+    return a.src !== undefined && !a.remote_src ? [{ kind: 'files', name: a.src.replace(/\/+$/, '') || a.src, arg: 'src' }] : []
+  },
+  prepare(a, ctx) {
+    if (a.content !== undefined) {
+      const text = typeof a.content === 'string' ? a.content : typeof a.content === 'object' && a.content !== null ? JSON.stringify(a.content) : String(a.content)
+      return { ...a, data: Buffer.from(text, 'utf8') }
+    }
+    if (a.remote_src) return a
+    const path = ctx.findFile('files', a.src!.replace(/\/+$/, '') || a.src!)
+    const st = statSync(path)
+    if (st.isDirectory()) {
+      if (a.validate) throw new ModuleFailure('validate is not supported when src is a directory')
+      return { ...a, tree: { name: basename(path), ...walk(ctx, path, a.decrypt) } }
+    }
+    return { ...a, data: readLocal(ctx, path, a.decrypt), srcMode: octal(st.mode & 0o7777) }
+  },
+  probes: copyProbes,
+  plan: copyPlan,
+  result: copyResult,
+}

@@ -1,0 +1,171 @@
+// Owner, group and mode, shared by the file modules: the wanted mode is always computed on the
+// controller (symbolic modes included, as Ansible computes them) and applied as a number, so that
+// check mode can predict it, a put step can set it on the temp file before the rename, and a second
+// run compares numbers with numbers.
+import { quote } from '../connection/shell.js'
+import type { FileStat } from '../probes/files.js'
+import type { ArgSpec } from './schema.js'
+import type { FileDiff } from './types.js'
+
+export interface AttrArgs {
+  owner?: string
+  group?: string
+  mode?: string
+}
+
+export const attrOptions: Record<string, ArgSpec> = {
+  owner: { type: 'str', doc: 'User that should own the file (name or uid). Unset: left as it is (new files: the connecting user).' },
+  group: { type: 'str', doc: 'Group that should own the file (name or gid).' },
+  mode: { type: 'mode', doc: "Permissions: octal ('0644'; quote it, or YAML may read it as a decimal) or symbolic ('u=rw,g=r,o=', 'u+x')." },
+}
+
+const PERM = 0o7777
+const CLAUSE = /^([ugoa]*)([-+=])([rwxXst]*|[ugo])$/
+
+/** Is this a symbolic mode ('u+x', 'u=rw,g=r') rather than an octal one? */
+export function isSymbolic(mode: string): boolean {
+  return !/^[0-7]+$/.test(mode)
+}
+
+function permBits(who: 'u' | 'g' | 'o', perms: string, prev: number, isDir: boolean, umask: number): number {
+  const shift = { u: 6, g: 3, o: 0 }[who]
+  const keep = ~umask & PERM
+  // Copying another class's bits: `g=u`.
+  if (perms === 'u' || perms === 'g' || perms === 'o') {
+    const from = { u: 6, g: 3, o: 0 }[perms]
+    return (((prev >> from) & 7) << shift) & keep
+  }
+  let bits = 0
+  for (const p of perms) {
+    if (p === 'r') bits |= (4 << shift) & keep
+    else if (p === 'w') bits |= (2 << shift) & keep
+    else if (p === 'x') bits |= (1 << shift) & keep
+    else if (p === 'X') {
+      if (isDir || (prev & 0o111) !== 0) bits |= (1 << shift) & keep
+    } else if (p === 's') bits |= who === 'u' ? 0o4000 : who === 'g' ? 0o2000 : 0
+    else if (p === 't') bits |= who === 'o' ? 0o1000 : 0
+  }
+  return bits
+}
+
+/**
+ * Applies a symbolic mode to a current mode, clause by clause, as chmod and Ansible do: no "who"
+ * means all, minus the bits set in the umask; X adds execute for directories and for files that
+ * already have an execute bit.
+ */
+export function applySymbolic(spec: string, current: number, isDir: boolean, umask = 0o022): number {
+  let mode = current & PERM
+  for (const clause of spec.split(',')) {
+    const m = CLAUSE.exec(clause)
+    if (!m) throw new Error(`bad symbolic mode '${clause}' in '${spec}'`)
+    const whoText = m[1]!
+    const op = m[2]!
+    const perms = m[3]!
+    const useUmask = whoText === ''
+    const who = (whoText === '' || whoText.includes('a') ? 'ugo' : whoText).split('').filter((c, i, a) => a.indexOf(c) === i) as ('u' | 'g' | 'o')[]
+    for (const w of who) {
+      const bits = permBits(w, perms, mode, isDir, useUmask ? umask : 0)
+      if (op === '+') mode |= bits
+      else if (op === '-') mode &= ~bits & PERM
+      else {
+        const mask = { u: 0o4700, g: 0o2070, o: 0o1007 }[w]
+        mode = (mode & ~mask & PERM) | bits
+      }
+    }
+  }
+  return mode
+}
+
+export function octal(mode: number): string {
+  return (mode & PERM).toString(8).padStart(4, '0')
+}
+
+/** The mode a new file or directory gets without an explicit mode (0666/0777 minus the umask). */
+export function defaultMode(isDir: boolean, umask: number): number {
+  return (isDir ? 0o777 : 0o666) & ~umask
+}
+
+/**
+ * The wanted mode as four octal digits, or undefined when no mode is asked for.
+ * `current` is the existing mode (or undefined for a thing that will be created).
+ */
+export function wantedMode(mode: string | undefined, current: string | undefined, isDir: boolean, umask: number): string | undefined {
+  if (mode === undefined || mode === 'preserve') return undefined
+  if (!isSymbolic(mode)) return octal(parseInt(mode, 8))
+  const base = current !== undefined ? parseInt(current, 8) : defaultMode(isDir, umask)
+  return octal(applySymbolic(mode, base, isDir, umask))
+}
+
+/** Does a user or group given as a name or number designate this owner? */
+export function sameId(want: string, name: string, id: number): boolean {
+  return want === name || want === String(id)
+}
+
+export interface AttrPlan {
+  /** Shell commands that set what differs (empty: nothing to do). */
+  cmds: string[]
+  /** "owner root → app", "mode 0644 → 0600", for summaries. */
+  parts: string[]
+  before: string
+  after: string
+}
+
+/**
+ * What it takes to give an existing path the wanted owner, group and mode. `link`: change the
+ * symlink itself (chown -h; Linux has no mode on links, so mode is not touched).
+ */
+export function planAttrs(path: string, st: FileStat, a: AttrArgs, o: { umask: number; link?: boolean }): AttrPlan {
+  const plan: AttrPlan = { cmds: [], parts: [], before: '', after: '' }
+  const isDir = st.type === 'directory'
+  const owner = a.owner !== undefined && !sameId(a.owner, st.owner, st.uid) ? a.owner : undefined
+  const group = a.group !== undefined && !sameId(a.group, st.group, st.gid) ? a.group : undefined
+  if (owner !== undefined || group !== undefined) {
+    plan.cmds.push(`chown${o.link ? ' -h' : ''} -- ${quote(`${owner ?? ''}${group !== undefined ? `:${group}` : ''}`)} ${quote(path)}`)
+  }
+  if (owner !== undefined) {
+    plan.parts.push(`owner ${st.owner} → ${owner}`)
+    plan.before += `owner: ${st.owner}\n`
+    plan.after += `owner: ${owner}\n`
+  }
+  if (group !== undefined) {
+    plan.parts.push(`group ${st.group} → ${group}`)
+    plan.before += `group: ${st.group}\n`
+    plan.after += `group: ${group}\n`
+  }
+  if (!o.link) {
+    const mode = wantedMode(a.mode, st.mode, isDir, o.umask)
+    if (mode !== undefined && mode !== st.mode) {
+      // Five digits: GNU chmod keeps a directory's setgid bit on a four-digit mode.
+      plan.cmds.push(`chmod -- 0${mode} ${quote(path)}`)
+      plan.parts.push(`mode ${st.mode} → ${mode}`)
+      plan.before += `mode: ${st.mode}\n`
+      plan.after += `mode: ${mode}\n`
+    }
+  }
+  return plan
+}
+
+export function attrDiff(path: string, p: AttrPlan): FileDiff {
+  return { path, before: p.before, after: p.after }
+}
+
+/** "owner root → app, mode 0644 → 0600" or "". */
+export function partsText(p: AttrPlan): string {
+  return p.parts.join(', ')
+}
+
+/** Attribute text of a thing about to be created, for a diff's "after" side. */
+export function newAttrsText(a: AttrArgs, mode: string | undefined): string {
+  return `${a.owner !== undefined ? `owner: ${a.owner}\n` : ''}${a.group !== undefined ? `group: ${a.group}\n` : ''}${mode !== undefined ? `mode: ${mode}\n` : ''}`
+}
+
+/** Load-time check of a symbolic mode (the schema only checks its shape). */
+export function modeProblems(mode: unknown): string[] {
+  if (typeof mode !== 'string' || mode === 'preserve' || !isSymbolic(mode)) return []
+  try {
+    applySymbolic(mode, 0o644, false)
+    return []
+  } catch (e) {
+    return [(e as Error).message]
+  }
+}

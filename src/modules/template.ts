@@ -1,0 +1,82 @@
+/**
+ * template — render an EJS template from the role's templates/ (then the playbook's) with the
+ * task's variables, and put the result on the host like copy does.
+ *
+ * `<%= expr %>` prints a value (expressions take Jinja-style filters: `<%= workers | default(3) %>`),
+ * `<% code %>` runs JavaScript (loops, conditions), `-%>` trims the following newline.
+ * The file goes to a temp file beside `dest` with owner and mode already set, `validate` checks
+ * it there (`%s` is the temp file; `nginx -t -c %s`), and only then is it renamed over `dest`: a
+ * file that fails validation is never put in place. An unchanged result is not rewritten; with
+ * `--diff` the change is shown as a unified diff (hidden for `no_log` tasks).
+ * `newline_sequence` ('\n', '\r\n' or '\r') sets the line endings; `mode: preserve` takes the
+ * template file's mode; `force: false` leaves an existing dest alone; `follow: true` writes
+ * through a symlink at dest instead of replacing it; `backup: true` keeps the old file.
+ * Not supported: Jinja options (`trim_blocks`, `*_string`), `output_encoding`, `unsafe_writes`.
+ *
+ *   - template: { src: nginx.conf.ejs, dest: /etc/nginx/nginx.conf, validate: nginx -t -c %s }
+ *     notify: reload nginx
+ *   - template: { src: env.production.ejs, dest: /opt/runmaster/.env.production, owner: runmaster, mode: '0600' }
+ *     no_log: true
+ */
+import { statSync } from 'node:fs'
+import { pathProbe, pathState } from '../probes/files.js'
+import { destProbeOptions, planWrite, writeOptions, writeResult, type WriteSpec } from './copy.js'
+import { modeProblems, octal, type AttrArgs } from './file-attrs.js'
+import type { HostModule, PlanContext, ProbeState } from './types.js'
+
+interface TemplateArgs extends AttrArgs {
+  src: string
+  dest: string
+  backup: boolean
+  validate?: string
+  force: boolean
+  follow: boolean
+  newline_sequence: '\n' | '\r' | '\r\n'
+}
+
+interface TemplatePrepared extends TemplateArgs {
+  data: Buffer
+  srcMode: string
+}
+
+/** Line endings as asked (templates are written with \n; Windows-edited ones may carry \r\n). */
+export function withNewlines(text: string, seq: string): string {
+  return seq === '\n' ? text.replace(/\r\n?/g, '\n') : text.replace(/\r\n?|\n/g, seq)
+}
+
+function spec(a: TemplatePrepared): WriteSpec {
+  return { dest: a.dest, content: a.data, owner: a.owner, group: a.group, mode: a.mode === 'preserve' ? a.srcMode : a.mode, backup: a.backup, validate: a.validate, follow: a.follow, force: a.force }
+}
+
+function dest(a: TemplatePrepared, state: ProbeState, ctx: PlanContext) {
+  return pathState(state, a.dest, destProbeOptions(ctx))
+}
+
+export const template: HostModule<TemplateArgs, TemplatePrepared> = {
+  kind: 'host',
+  name: 'template',
+  doc: 'Render an EJS template to a file on the host.',
+  args: {
+    options: {
+      src: { type: 'path', required: true, doc: "The template, looked up in the role's templates/ then the playbook's." },
+      dest: { type: 'path', required: true, doc: 'The file to write on the host.' },
+      force: { type: 'bool', default: true, doc: 'Replace a dest whose content differs; false: only create a missing dest.' },
+      follow: { type: 'bool', default: false, doc: 'If dest is a symlink, write its target (true) or replace the link with a file (false).' },
+      newline_sequence: { type: 'str', default: '\n', choices: ['\n', '\r', '\r\n'], doc: 'Line endings of the written file.' },
+      ...writeOptions,
+    },
+  },
+  returns: { dest: 'the file written', checksum: 'SHA-1 of the content', size: 'bytes', mode: 'the mode', owner: 'owner', group: 'group', backup_file: 'the backup (backup: true, when the file changed)', state: 'file' },
+  validate: (a) => modeProblems(a.mode),
+  localFiles: (a) => (a.src !== undefined ? [{ kind: 'templates', name: a.src, arg: 'src' }] : []),
+  prepare(a, ctx) {
+    const path = ctx.findFile('templates', a.src)
+    const text = withNewlines(ctx.renderTemplate(path), a.newline_sequence)
+    return { ...a, data: Buffer.from(text, 'utf8'), srcMode: octal(statSync(path).mode & 0o7777) }
+  },
+  probes: (a, ctx) => [pathProbe(a.dest, destProbeOptions(ctx))],
+  plan: (a, state, ctx) => planWrite(spec(a), dest(a, state, ctx), ctx),
+  result(a, state, outputs, ctx) {
+    return { ...writeResult(spec(a), dest(a, state, ctx), outputs), src: a.src }
+  },
+}

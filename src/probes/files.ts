@@ -1,0 +1,304 @@
+// Files: one probe reads everything the file modules need about a path in one go — type, mode,
+// owner, times and link target (lstat, and stat through a link), the checksum, the content
+// (base64, for diffs and for lineinfile/blockinfile edits computed on the controller), the parent
+// directory and the deepest existing ancestor (for mkdir -p planning), and the umask (symbolic
+// modes without a "who" honour it, as chmod does).
+import { quote } from '../connection/shell.js'
+import type { Probe, ProbeOutput } from '../modules/types.js'
+
+export type FileType = 'file' | 'directory' | 'link' | 'fifo' | 'socket' | 'char' | 'block' | 'unknown'
+
+export interface FileStat {
+  type: FileType
+  /** Four octal digits, special bits included: '0644', '4755'. */
+  mode: string
+  uid: number
+  gid: number
+  /** User and group names; the number when the id has no name on the host. */
+  owner: string
+  group: string
+  size: number
+  /** Seconds since the epoch, with fractions. */
+  mtime: number
+  atime: number
+  ctime: number
+  inode: number
+  dev: number
+  nlink: number
+}
+
+export interface PathState {
+  path: string
+  /** The path exists (a dangling symlink exists too). */
+  exists: boolean
+  /** lstat: the path itself. */
+  stat?: FileStat
+  /** What a symlink points to, as written. */
+  linkTarget?: string
+  /** stat through a symlink whose target exists. */
+  target?: FileStat
+  /** The canonical path (readlink -f): where writes through the path land. */
+  real?: string
+  /** Checksum of the regular file the path resolves to. */
+  checksum?: string
+  /** Content of the regular file the path resolves to, when asked and not larger than the limit. */
+  content?: Buffer
+  /** The regular file is larger than the content limit (content not read). */
+  tooLarge?: boolean
+  /** The file exists but could not be read (permissions). */
+  unreadable?: boolean
+  parent: 'directory' | 'missing' | 'other'
+  /** The deepest ancestor of the path that exists (the path itself when it exists). */
+  ancestor: string
+  /** That ancestor is a directory (or a link to one). */
+  ancestorIsDir: boolean
+  /** The shell's umask, as a number. */
+  umask: number
+  /** Access checks as the probing user (test -r/-w/-x). */
+  access?: { readable: boolean; writeable: boolean; executable: boolean }
+  /** `file --mime` output, when the file command exists: 'text/plain; charset=us-ascii'. */
+  mime?: string
+  /** lsattr flags ('e', 'ie'), when the filesystem has them. */
+  attrFlags?: string
+}
+
+export type ChecksumAlgorithm = 'sha1' | 'sha224' | 'sha256' | 'sha384' | 'sha512' | 'md5'
+
+export interface PathProbeOptions {
+  /** Read the content of a regular file up to this many bytes (0: never). */
+  contentLimit?: number
+  /** Compute this checksum of a regular file. */
+  checksum?: ChecksumAlgorithm
+  /** Report readable/writeable/executable for the probing user. */
+  access?: boolean
+  /** Report the mime type (and chattr flags) of the path itself (P) or of what it resolves to (L). */
+  mime?: 'L' | 'P'
+}
+
+/** The default size up to which file content is read for diffs (1 MiB). */
+export const DIFF_LIMIT = 1024 * 1024
+
+const STAT_FORMAT = '%f %a %u %g %s %.9Y %.9X %.9Z %i %d %h %U %G'
+
+function typeOf(rawMode: number): FileType {
+  switch (rawMode & 0o170000) {
+    case 0o100000:
+      return 'file'
+    case 0o040000:
+      return 'directory'
+    case 0o120000:
+      return 'link'
+    case 0o010000:
+      return 'fifo'
+    case 0o140000:
+      return 'socket'
+    case 0o020000:
+      return 'char'
+    case 0o060000:
+      return 'block'
+    default:
+      return 'unknown'
+  }
+}
+
+/** Parses one line of `stat -c STAT_FORMAT`. */
+export function parseStatLine(line: string): FileStat {
+  const f = line.trim().split(' ')
+  if (f.length < 13) throw new Error(`unexpected stat output: ${line}`)
+  const raw = parseInt(f[0]!, 16)
+  if (isNaN(raw)) throw new Error(`unexpected stat output: ${line}`)
+  const uid = Number(f[2])
+  const gid = Number(f[3])
+  const name = (s: string, id: number) => (s === 'UNKNOWN' ? String(id) : s)
+  return {
+    type: typeOf(raw),
+    mode: (raw & 0o7777).toString(8).padStart(4, '0'),
+    uid,
+    gid,
+    owner: name(f[11]!, uid),
+    group: name(f.slice(12).join(' '), gid),
+    size: Number(f[4]),
+    mtime: Number(f[5]),
+    atime: Number(f[6]),
+    ctime: Number(f[7]),
+    inode: Number(f[8]),
+    dev: Number(f[9]),
+    nlink: Number(f[10]),
+  }
+}
+
+const b64 = (s: string) => Buffer.from(s, 'base64')
+
+/** Parses the output of pathProbe's script. */
+export function parsePathState(path: string, out: ProbeOutput): PathState {
+  const st: PathState = { path, exists: false, parent: 'missing', ancestor: '/', ancestorIsDir: true, umask: 0o022 }
+  let seen = false
+  for (const line of out.stdout.split('\n')) {
+    const sp = line.indexOf(' ')
+    const key = sp < 0 ? line : line.slice(0, sp)
+    const val = sp < 0 ? '' : line.slice(sp + 1)
+    switch (key) {
+      case 'umask':
+        st.umask = parseInt(val, 8) || 0
+        seen = true
+        break
+      case 'lstat':
+        st.exists = true
+        st.stat = parseStatLine(val)
+        break
+      case 'target':
+        st.target = parseStatLine(val)
+        break
+      case 'link':
+        st.linkTarget = b64(val).toString('utf8')
+        break
+      case 'real':
+        if (val) st.real = b64(val).toString('utf8')
+        break
+      case 'sum':
+        if (val) st.checksum = val
+        else st.unreadable = true
+        break
+      case 'content':
+        st.content = b64(val)
+        break
+      case 'toolarge':
+        st.tooLarge = true
+        break
+      case 'unreadable':
+        st.unreadable = true
+        break
+      case 'parent':
+        if (val === 'directory' || val === 'missing' || val === 'other') st.parent = val
+        break
+      case 'ancestor':
+        st.ancestor = b64(val).toString('utf8') || '/'
+        break
+      case 'ancestordir':
+        st.ancestorIsDir = val === '1'
+        break
+      case 'mime':
+        if (val) st.mime = val
+        break
+      case 'attrs': {
+        const flags = val.split(' ')[0] ?? ''
+        st.attrFlags = flags.replace(/-/g, '')
+        break
+      }
+      case 'access': {
+        const [r, w, x] = val.split(' ')
+        st.access = { readable: r === '1', writeable: w === '1', executable: x === '1' }
+        break
+      }
+    }
+  }
+  if (!seen) throw new Error(`no output for ${path}`)
+  return st
+}
+
+/** The probe id for a path with options: everything the script depends on. */
+export function pathProbeId(path: string, o: PathProbeOptions = {}): string {
+  return `path:${path}:${o.contentLimit ?? 0}:${o.checksum ?? ''}:${o.access ? 'a' : ''}${o.mime ?? ''}`
+}
+
+/** Reads a path's state in one go (see PathState). */
+export function pathProbe(path: string, o: PathProbeOptions = {}): Probe<PathState> {
+  const limit = o.contentLimit ?? 0
+  const sumCmd = o.checksum ? `${o.checksum}sum` : ''
+  const lines = [
+    `p=${quote(path)}`,
+    'echo "umask $(umask)"',
+    'if [ -e "$p" ] || [ -L "$p" ]; then',
+    `  echo "lstat $(stat -c ${quote(STAT_FORMAT)} -- "$p")"`,
+    '  if [ -L "$p" ]; then',
+    '    echo "link $(printf %s "$(readlink -- "$p")" | base64 -w0)"',
+    `    if [ -e "$p" ]; then echo "target $(stat -L -c ${quote(STAT_FORMAT)} -- "$p")"; fi`,
+    '  fi',
+    '  echo "real $(printf %s "$(readlink -f -- "$p")" | base64 -w0)"',
+    '  if [ -f "$p" ]; then',
+    '    if [ ! -r "$p" ]; then echo unreadable; else :',
+  ]
+  if (sumCmd) lines.push(`    echo "sum $(${sumCmd} < "$p" | cut -d' ' -f1)"`)
+  if (limit > 0) lines.push(`    if [ "$(stat -L -c %s -- "$p")" -le ${limit} ]; then echo "content $(base64 -w0 < "$p")"; else echo toolarge; fi`)
+  lines.push('    fi', '  fi')
+  if (o.access) lines.push('  r=0; w=0; x=0; [ -r "$p" ] && r=1; [ -w "$p" ] && w=1; [ -x "$p" ] && x=1; echo "access $r $w $x"')
+  if (o.mime) {
+    lines.push(`  if command -v file >/dev/null 2>&1; then echo "mime $(file -b --mime ${o.mime === 'L' ? '-L ' : ''}-- "$p" 2>/dev/null)"; fi`)
+    lines.push(`  if [ ${o.mime === 'L' ? '-e' : '! -L'} "$p" ] && command -v lsattr >/dev/null 2>&1; then a=$(lsattr -d -- "$p" 2>/dev/null) && echo "attrs $a"; fi`)
+  }
+  lines.push(
+    'else',
+    // The canonical path of a path that does not exist yet: where it would be created.
+    '  echo "real $(printf %s "$(readlink -m -- "$p")" | base64 -w0)"',
+    'fi',
+    'd=$(dirname -- "$p")',
+    'if [ -d "$d" ]; then echo "parent directory"; elif [ -e "$d" ]; then echo "parent other"; else echo "parent missing"; fi',
+    'a=$p; while [ ! -e "$a" ] && [ ! -L "$a" ] && [ "$a" != / ] && [ "$a" != . ]; do a=$(dirname -- "$a"); done',
+    'echo "ancestor $(printf %s "$a" | base64 -w0)"',
+    'if [ -d "$a" ]; then echo "ancestordir 1"; else echo "ancestordir 0"; fi',
+  )
+  return { id: pathProbeId(path, o), script: lines.join('\n'), parse: (out) => parsePathState(path, out) }
+}
+
+/** The state a module reads for `path`, from the probe results. */
+export function pathState(state: Readonly<Record<string, unknown>>, path: string, o: PathProbeOptions = {}): PathState {
+  const s = state[pathProbeId(path, o)] as PathState | undefined
+  if (!s) throw new Error(`no probe result for ${path}`)
+  return s
+}
+
+/** The object the path designates for reading and attribute changes: the target of a link when following. */
+export function effectiveStat(s: PathState, follow: boolean): FileStat | undefined {
+  if (!s.stat) return undefined
+  if (s.stat.type === 'link' && follow) return s.target
+  return s.stat
+}
+
+export interface TreeEntry {
+  type: FileType
+  mode: string
+  owner: string
+  group: string
+  uid: number
+  gid: number
+  count: number
+}
+
+/**
+ * What a directory tree holds, grouped by (type, mode, owner, group) with counts: enough to decide
+ * whether a recursive owner/group/mode change would change anything, without listing every file.
+ */
+export function treeProbeId(path: string): string {
+  return `tree:${path}`
+}
+
+export function parseTree(out: ProbeOutput): TreeEntry[] {
+  const entries: TreeEntry[] = []
+  for (const line of out.stdout.split('\n')) {
+    const m = /^\s*(\d+) (\S) (\d+) (\d+) (\d+) (\S+) (\S+)$/.exec(line)
+    if (!m) continue
+    const t: Record<string, FileType> = { f: 'file', d: 'directory', l: 'link', p: 'fifo', s: 'socket', c: 'char', b: 'block' }
+    const uid = Number(m[4])
+    const gid = Number(m[5])
+    entries.push({ count: Number(m[1]), type: t[m[2]!] ?? 'unknown', mode: m[3]!.padStart(4, '0'), uid, gid, owner: m[6] === 'UNKNOWN' ? String(uid) : m[6]!, group: m[7] === 'UNKNOWN' ? String(gid) : m[7]! })
+  }
+  return entries
+}
+
+/** Everything below a directory (not the directory itself, not following links), grouped. */
+export function treeProbe(path: string): Probe<TreeEntry[]> {
+  // find's %u/%g print the number when there is no name; the names are mapped to UNKNOWN-free values.
+  const script = `p=${quote(path)}; [ -d "$p" ] || exit 0; find "$p" -mindepth 1 -printf '%y %m %U %G %u %g\\n' 2>/dev/null | sort | uniq -c`
+  return { id: treeProbeId(path), script, parse: parseTree }
+}
+
+/** Is this content text we can diff (valid UTF-8, no NUL bytes)? */
+export function isText(b: Buffer): boolean {
+  if (b.includes(0)) return false
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(b)
+    return true
+  } catch {
+    return false
+  }
+}

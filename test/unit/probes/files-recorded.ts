@@ -1,0 +1,31 @@
+// Probe outputs recorded on a lab host (Debian, dash, coreutils 9) by running pathProbe/treeProbe
+// scripts over SSH; the setup was:
+//   mkdir -p /srv/rec/d/sub; printf "a=1\\nb=2\\n" > /srv/rec/f.conf (0640 root:daemon, mtime 2024-01-02 03:04:05);
+//   ln -s f.conf /srv/rec/l; ln -s /nope /srv/rec/dangling; printf "\\000\\001bin" > /srv/rec/bin;
+//   touch d/x (0600) d/sub/y (owned by 1234:4321, no names); ln -s ../f.conf d/lnk
+import type { ProbeOutput } from '../../../src/modules/types.js'
+import { parsePathState, type PathState } from '../../../src/probes/files.js'
+
+export interface Recorded {
+  path: string
+  out: ProbeOutput
+}
+
+export const recorded: Record<string, Recorded> = {
+  "file": { path: "/srv/rec/f.conf", out: { code: 0, stdout: "umask 0022\nlstat 81a0 640 0 1 8 1704164645.000000000 1704164645.000000000 1795955128.907878301 1774523 166 1 root daemon\nreal L3Nydi9yZWMvZi5jb25m\nsum 5c913f3105032302017e444852688ef5b95c4a0f\ncontent YT0xCmI9Mgo=\nparent directory\nancestor L3Nydi9yZWMvZi5jb25m\nancestordir 0\n" } },
+  "link": { path: "/srv/rec/l", out: { code: 0, stdout: "umask 0022\nlstat a1ff 777 0 0 6 1795955128.859878301 1795955129.035878301 1795955128.859878301 1774534 166 1 root root\nlink Zi5jb25m\ntarget 81a0 640 0 1 8 1704164645.000000000 1795955128.975878301 1795955128.907878301 1774523 166 1 root daemon\nreal L3Nydi9yZWMvZi5jb25m\nsum 5c913f3105032302017e444852688ef5b95c4a0f\ncontent YT0xCmI9Mgo=\nparent directory\nancestor L3Nydi9yZWMvbA==\nancestordir 0\n" } },
+  "dangling": { path: "/srv/rec/dangling", out: { code: 0, stdout: "umask 0022\nlstat a1ff 777 0 0 5 1795955128.887878301 1795955129.187878301 1795955128.887878301 1774565 166 1 root root\nlink L25vcGU=\nreal L25vcGU=\nparent directory\nancestor L3Nydi9yZWMvZGFuZ2xpbmc=\nancestordir 0\n" } },
+  "dir": { path: "/srv/rec/d", out: { code: 0, stdout: "umask 0022\nlstat 41ed 755 0 0 4096 1795955128.903878301 1795955128.839878301 1795955128.903878301 1774518 166 3 root root\nreal L3Nydi9yZWMvZA==\nparent directory\nancestor L3Nydi9yZWMvZA==\nancestordir 1\n" } },
+  "missing": { path: "/srv/rec/no/such/file", out: { code: 0, stdout: "umask 0022\nreal L3Nydi9yZWMvbm8vc3VjaC9maWxl\nparent missing\nancestor L3Nydi9yZWM=\nancestordir 1\n" } },
+  "binary": { path: "/srv/rec/bin", out: { code: 0, stdout: "umask 0022\nlstat 81a4 644 0 0 5 1795955128.887878301 1795955128.887878301 1795955128.887878301 1774568 166 1 root root\nreal L3Nydi9yZWMvYmlu\nsum 981ec0c3de7de1b4bd41dbecb498e4ad1b77079b\ncontent AAFiaW4=\nparent directory\nancestor L3Nydi9yZWMvYmlu\nancestordir 0\n" } },
+  "small-limit": { path: "/srv/rec/f.conf", out: { code: 0, stdout: "umask 0022\nlstat 81a0 640 0 1 8 1704164645.000000000 1795955128.975878301 1795955128.907878301 1774523 166 1 root daemon\nreal L3Nydi9yZWMvZi5jb25m\nsum 5c913f3105032302017e444852688ef5b95c4a0f\ntoolarge\nparent directory\nancestor L3Nydi9yZWMvZi5jb25m\nancestordir 0\n" } },
+  "stat-options": { path: "/srv/rec/f.conf", out: { code: 0, stdout: "umask 0022\nlstat 81a0 640 0 1 8 1704164645.000000000 1795955128.975878301 1795955128.907878301 1774523 166 1 root daemon\nreal L3Nydi9yZWMvZi5jb25m\nsum 4a73850fde34aad40ff8649b93a66523a5fe744357a3931caea0f10609d0d930\naccess 1 1 0\nattrs --------------e------- /srv/rec/f.conf\nparent directory\nancestor L3Nydi9yZWMvZi5jb25m\nancestordir 0\n" } },
+  "under-file": { path: "/srv/rec/f.conf/x", out: { code: 0, stdout: "umask 0022\nreal L3Nydi9yZWMvZi5jb25mL3g=\nparent other\nancestor L3Nydi9yZWMvZi5jb25m\nancestordir 0\n" } },
+  "tree": { path: "/srv/rec/d", out: { code: 0, stdout: "      1 d 755 0 0 root root\n      1 f 600 0 0 root root\n      1 f 644 1234 4321 1234 4321\n      1 l 777 0 0 root root\n" } },
+}
+
+/** The parsed state of a recorded probe output. */
+export function recordedState(name: string): PathState {
+  const r = recorded[name]!
+  return parsePathState(r.path, r.out)
+}
