@@ -140,7 +140,16 @@ export function planWrite(w: WriteSpec, s: PathState, ctx: PlanContext): Change[
     if (s.parent === 'other' || !s.ancestorIsDir) throw new ModuleFailure(`cannot create ${w.dest}: ${s.parent === 'other' ? dir : s.ancestor} is not a directory`, { path: w.dest })
     if (!w.makeParents) return missingInCheck(ctx, `Destination directory ${dir} does not exist`, `${w.verb ?? 'create'} ${w.dest}`, w.dest)
     const mode = wantedMode(w.parentMode, undefined, true, s.umask)
-    steps.push({ kind: 'exec', script: `mkdir -p ${mode !== undefined ? `-m 0${mode} ` : ''}-- ${quote(dir)}` })
+    // Each missing directory is made (and given the mode) in turn, as Ansible does for new parents.
+    const cmds = ['set -e']
+    const rest = dir.slice(s.ancestor === '/' ? 1 : s.ancestor.length + 1).split('/').filter(Boolean)
+    let cur = s.ancestor
+    for (const r of rest) {
+      cur = childPath(cur, r)
+      cmds.push(`mkdir -- ${quote(cur)}`)
+      if (mode !== undefined) cmds.push(`chmod -- 0${mode} ${quote(cur)}`)
+    }
+    steps.push({ kind: 'exec', script: cmds.join('\n') })
     made = ` (and directory ${dir})`
   }
   if (cur && w.force === false) return []

@@ -3,8 +3,9 @@
 //   mkdir -p /srv/rec/d/sub; printf "a=1\\nb=2\\n" > /srv/rec/f.conf (0640 root:daemon, mtime 2024-01-02 03:04:05);
 //   ln -s f.conf /srv/rec/l; ln -s /nope /srv/rec/dangling; printf "\\000\\001bin" > /srv/rec/bin;
 //   touch d/x (0600) d/sub/y (owned by 1234:4321, no names); ln -s ../f.conf d/lnk
+import { createHash } from 'node:crypto'
 import type { ProbeOutput } from '../../../src/modules/types.js'
-import { parsePathState, type PathState } from '../../../src/probes/files.js'
+import { parsePathState, type FileStat, type PathState } from '../../../src/probes/files.js'
 
 export interface Recorded {
   path: string
@@ -28,4 +29,53 @@ export const recorded: Record<string, Recorded> = {
 export function recordedState(name: string): PathState {
   const r = recorded[name]!
   return parsePathState(r.path, r.out)
+}
+
+/** A regular file's, directory's or link's state for plan tests (defaults: a root-owned 0644 file). */
+export interface FakeOptions {
+  type?: FileStat['type']
+  mode?: string
+  owner?: string
+  group?: string
+  uid?: number
+  gid?: number
+  content?: string | Buffer
+  linkTarget?: string
+  target?: Partial<FileStat>
+  real?: string
+  nlink?: number
+  inode?: number
+  dev?: number
+  mtime?: number
+  atime?: number
+  umask?: number
+}
+
+export function fakeStat(o: Partial<FileStat> = {}): FileStat {
+  return { type: 'file', mode: '0644', uid: 0, gid: 0, owner: 'root', group: 'root', size: 0, mtime: 1700000000, atime: 1700000000, ctime: 1700000000, inode: 100, dev: 1, nlink: 1, ...o }
+}
+
+export function fakePath(path: string, o: FakeOptions = {}): PathState {
+  const content = o.content === undefined ? undefined : Buffer.from(o.content)
+  const stat = fakeStat({ type: o.type ?? 'file', mode: o.mode ?? (o.type === 'directory' ? '0755' : o.type === 'link' ? '0777' : '0644'), owner: o.owner ?? 'root', group: o.group ?? 'root', uid: o.uid ?? 0, gid: o.gid ?? 0, size: content?.length ?? 0, nlink: o.nlink ?? 1, inode: o.inode ?? 100, dev: o.dev ?? 1, mtime: o.mtime ?? 1700000000, atime: o.atime ?? 1700000000 })
+  const s: PathState = { path, exists: true, stat, parent: 'directory', ancestor: path, ancestorIsDir: o.type === 'directory', umask: o.umask ?? 0o022, real: o.real ?? path }
+  if (o.type === 'link') {
+    s.linkTarget = o.linkTarget
+    if (o.target) s.target = fakeStat(o.target)
+  }
+  const file = o.type === 'link' ? s.target?.type === 'file' : stat.type === 'file'
+  if (file && content) {
+    s.content = content
+    s.checksum = createHash('sha1').update(content).digest('hex')
+  } else if (file) {
+    s.content = Buffer.alloc(0)
+    s.checksum = createHash('sha1').update('').digest('hex')
+  }
+  return s
+}
+
+/** A path that does not exist; by default its directory does. */
+export function missingPath(path: string, o: { parent?: PathState['parent']; ancestor?: string; ancestorIsDir?: boolean; umask?: number } = {}): PathState {
+  const dir = path.replace(/\/[^/]+\/?$/, '') || '/'
+  return { path, exists: false, parent: o.parent ?? 'directory', ancestor: o.ancestor ?? dir, ancestorIsDir: o.ancestorIsDir ?? true, umask: o.umask ?? 0o022, real: path }
 }
