@@ -7,7 +7,6 @@ import type { Change, Step, StepOutput } from '../modules/types.js'
 const MEANING: Record<number, string> = {
   1: 'general error',
   2: 'misuse of a shell builtin or bad arguments',
-  3: 'validation failed',
   100: 'apt/dpkg error',
   124: 'timed out',
   126: 'command found but not executable (permissions?)',

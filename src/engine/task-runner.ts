@@ -193,7 +193,11 @@ async function runWithChecks(rt: PlayRuntime, hs: HostState, task: Task, scope: 
     const before = new Set(s.touchedUnknown)
     try {
       if (task.changedWhen) out.changed = condsHold(task.changedWhen, s)
-      if (task.failedWhen) out.failed = out.failed && !task.failedWhen ? true : condsHold(task.failedWhen, s)
+      if (task.failedWhen) {
+        // failed_when decides alone; a step's failure message no longer applies when it says ok
+        out.failed = condsHold(task.failedWhen, s)
+        if (!out.failed) out.msg = undefined
+      }
     } catch (e) {
       if (!isUnknown(out.data)) {
         out.failed = true

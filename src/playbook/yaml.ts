@@ -1,7 +1,7 @@
 // YAML → plain JS values that remember where each mapping, sequence and key came from.
 // Ansible reads YAML 1.1 (so `mode: 0644` is octal and `yes` is true); we do the same.
 import { readFileSync } from 'node:fs'
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml'
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node, type Tags } from 'yaml'
 import { RmError, RmErrors, type SourcePos } from './errors.js'
 
 const POS = Symbol('rm-play.pos')
@@ -78,10 +78,25 @@ function attach(node: Node | null | undefined, value: unknown, doc: Document, fi
   }
 }
 
+/**
+ * YAML 1.1 as Ansible's PyYAML reads it: yes/no/on/off are booleans but y/n are strings (a loop
+ * variable named `n` stays `n`); times like 12:30 and dates stay strings.
+ */
+const BOOL = 'tag:yaml.org,2002:bool'
+function ansibleTags(tags: Tags): Tags {
+  return tags
+    .filter((t) => !(typeof t === 'object' && 'test' in t && t.test && (t.tag === 'tag:yaml.org,2002:timestamp' || t.test.source.includes('(?::[0-5]?[0-9])+'))))
+    .map((t) => {
+      if (typeof t !== 'object' || t.tag !== BOOL || !('test' in t) || !t.test) return t
+      const truthy = t.test.test('true')
+      return { ...t, test: truthy ? /^(?:[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$/ : /^(?:[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/ }
+    })
+}
+
 /** Parses YAML text; syntax errors become RmErrors with file:line:col. */
 export function parseYaml(text: string, file: string): unknown {
   const lc = new LineCounter()
-  const docs = parseAllDocuments(text, { lineCounter: lc, version: '1.1', merge: true, prettyErrors: false, uniqueKeys: true })
+  const docs = parseAllDocuments(text, { lineCounter: lc, version: '1.1', merge: true, prettyErrors: false, uniqueKeys: true, customTags: ansibleTags })
   const list = Array.isArray(docs) ? docs : [docs]
   const errors: RmError[] = []
   for (const doc of list) {
