@@ -168,11 +168,11 @@ function timeCmds(path: string, st: FileStat | undefined, mt: TimeWish, at: Time
 /** Entries of a tree whose owner/group/mode differ from the wish, as commands that fix them. */
 export function planTree(path: string, tree: TreeEntry[], a: AttrArgs, umask: number): { cmds: string[]; count: number } {
   const cmds: string[] = []
-  let count = 0
   const p = quote(path)
+  const differs = new Set<TreeEntry>()
   const wrongOwner = tree.filter((e) => (a.owner !== undefined && !sameId(a.owner, e.owner, e.uid)) || (a.group !== undefined && !sameId(a.group, e.group, e.gid)))
   if (wrongOwner.length) {
-    count += wrongOwner.reduce((n, e) => n + e.count, 0)
+    wrongOwner.forEach((e) => differs.add(e))
     const tests = [a.owner !== undefined ? `! -user ${quote(a.owner)}` : '', a.group !== undefined ? `! -group ${quote(a.group)}` : ''].filter(Boolean)
     // chown clears setuid/setgid bits, so ownership goes first and modes after.
     cmds.push(`find -H ${p} -mindepth 1 \\( ${tests.join(' -o ')} \\) -exec chown -h -- ${quote(`${a.owner ?? ''}${a.group !== undefined ? `:${a.group}` : ''}`)} {} +`)
@@ -182,14 +182,15 @@ export function planTree(path: string, tree: TreeEntry[], a: AttrArgs, umask: nu
     for (const e of tree) {
       if (e.type === 'link') continue
       const want = wantedMode(a.mode, e.mode, e.type === 'directory', umask)!
+      if (want === e.mode) continue
+      differs.add(e)
       const key = `${e.type === 'directory' ? 'd' : '!d'}:${e.mode}`
-      if (want === e.mode || seen.has(key)) continue
+      if (seen.has(key)) continue
       seen.add(key)
-      count += tree.filter((x) => x.type !== 'link' && (x.type === 'directory') === (e.type === 'directory') && x.mode === e.mode).reduce((n, x) => n + x.count, 0)
       cmds.push(`find -H ${p} -mindepth 1 ${e.type === 'directory' ? '-type d' : '! -type d ! -type l'} -perm ${e.mode} -exec chmod -- 0${want} {} +`)
     }
   }
-  return { cmds, count }
+  return { cmds, count: [...differs].reduce((n, e) => n + e.count, 0) }
 }
 
 function fail(msg: string, path: string): never {
@@ -299,7 +300,7 @@ function planLink(a: FileArgs, s: PathState, state: ProbeState, ctx: PlanContext
   if (!srcState.exists || (hard && srcState.stat?.type === 'directory')) {
     if (hard && srcState.stat?.type === 'directory') fail(`cannot hard link a directory: ${src}`, a.path)
     if (hard || !a.force) {
-      if (!(st?.type === 'link' && !hard && s.linkTarget === src)) return missing(ctx, `src file does not exist, use "force: true" if you really want to create the link: ${srcPath}`, a.path, summaryNew)
+      if (!(st?.type === 'link' && !hard && s.linkTarget === src)) return missing(ctx, hard ? `src file does not exist: ${srcPath}` : `src file does not exist, use "force: true" if you really want to create the link: ${srcPath}`, a.path, summaryNew)
     }
   }
   let same = false

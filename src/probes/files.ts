@@ -37,7 +37,7 @@ export interface PathState {
   linkTarget?: string
   /** stat through a symlink whose target exists. */
   target?: FileStat
-  /** The canonical path (readlink -f): where writes through the path land. */
+  /** For a symlink, the canonical path (readlink -f): where writes through it land. */
   real?: string
   /** Checksum of the regular file the path resolves to. */
   checksum?: string
@@ -150,15 +150,18 @@ export function parsePathState(path: string, out: ProbeOutput): PathState {
         st.target = parseStatLine(val)
         break
       case 'link':
-        st.linkTarget = b64(val).toString('utf8')
+        st.linkTarget = b64(val).toString('utf8').replace(/\n$/, '')
         break
       case 'real':
-        if (val) st.real = b64(val).toString('utf8')
+        if (val) st.real = b64(val).toString('utf8').replace(/\n$/, '')
         break
-      case 'sum':
-        if (val) st.checksum = val
+      case 'sum': {
+        // "<hex>  -" from sha1sum reading stdin
+        const sum = val.split(' ')[0]
+        if (sum) st.checksum = sum
         else st.unreadable = true
         break
+      }
       case 'content':
         st.content = b64(val)
         break
@@ -172,7 +175,7 @@ export function parsePathState(path: string, out: ProbeOutput): PathState {
         if (val === 'directory' || val === 'missing' || val === 'other') st.parent = val
         break
       case 'ancestor':
-        st.ancestor = b64(val).toString('utf8') || '/'
+        st.ancestor = val || '/'
         break
       case 'ancestordir':
         st.ancestorIsDir = val === '1'
@@ -201,25 +204,30 @@ export function pathProbeId(path: string, o: PathProbeOptions = {}): string {
   return `path:${path}:${o.contentLimit ?? 0}:${o.checksum ?? ''}:${o.access ? 'a' : ''}${o.mime ?? ''}`
 }
 
-/** Reads a path's state in one go (see PathState). */
+/**
+ * Reads a path's state in one go (see PathState). Forks are what a probe costs on a busy host, so
+ * only stat, the checksum and base64 run as programs; parent and ancestors are found with shell
+ * builtins, and the size test uses the stat line already read.
+ */
 export function pathProbe(path: string, o: PathProbeOptions = {}): Probe<PathState> {
   const limit = o.contentLimit ?? 0
-  const sumCmd = o.checksum ? `${o.checksum}sum` : ''
+  const fmt = quote(STAT_FORMAT)
   const lines = [
     `p=${quote(path)}`,
-    'echo "umask $(umask)"',
+    "printf 'umask '; umask",
     'if [ -e "$p" ] || [ -L "$p" ]; then',
-    `  echo "lstat $(stat -c ${quote(STAT_FORMAT)} -- "$p")"`,
+    `  l=$(stat -c ${fmt} -- "$p") && echo "lstat $l"`,
     '  if [ -L "$p" ]; then',
-    '    echo "link $(printf %s "$(readlink -- "$p")" | base64 -w0)"',
-    `    if [ -e "$p" ]; then echo "target $(stat -L -c ${quote(STAT_FORMAT)} -- "$p")"; fi`,
+    '    echo "link $(readlink -- "$p" | base64 -w0)"',
+    '    echo "real $(readlink -f -- "$p" | base64 -w0)"',
+    `    if [ -e "$p" ]; then l=$(stat -L -c ${fmt} -- "$p") && echo "target $l"; fi`,
     '  fi',
-    '  echo "real $(printf %s "$(readlink -f -- "$p")" | base64 -w0)"',
     '  if [ -f "$p" ]; then',
     '    if [ ! -r "$p" ]; then echo unreadable; else :',
   ]
-  if (sumCmd) lines.push(`    echo "sum $(${sumCmd} < "$p" | cut -d' ' -f1)"`)
-  if (limit > 0) lines.push(`    if [ "$(stat -L -c %s -- "$p")" -le ${limit} ]; then echo "content $(base64 -w0 < "$p")"; else echo toolarge; fi`)
+  if (o.checksum) lines.push(`    echo "sum $(${o.checksum}sum < "$p")"`)
+  // The fifth field of the stat line (of the target, for a link) is the size.
+  if (limit > 0) lines.push(`    set -f; set -- $l; set +f; if [ "$5" -le ${limit} ]; then echo "content $(base64 -w0 < "$p")"; else echo toolarge; fi`)
   lines.push('    fi', '  fi')
   if (o.access) lines.push('  r=0; w=0; x=0; [ -r "$p" ] && r=1; [ -w "$p" ] && w=1; [ -x "$p" ] && x=1; echo "access $r $w $x"')
   if (o.mime) {
@@ -227,14 +235,14 @@ export function pathProbe(path: string, o: PathProbeOptions = {}): Probe<PathSta
     lines.push(`  if [ ${o.mime === 'L' ? '-e' : '! -L'} "$p" ] && command -v lsattr >/dev/null 2>&1; then a=$(lsattr -d -- "$p" 2>/dev/null) && echo "attrs $a"; fi`)
   }
   lines.push(
-    'else',
-    // The canonical path of a path that does not exist yet: where it would be created.
-    '  echo "real $(printf %s "$(readlink -m -- "$p")" | base64 -w0)"',
     'fi',
-    'd=$(dirname -- "$p")',
+    // dirname and the deepest existing ancestor, without forking.
+    'q=$p; while [ "$q" != / ] && [ "${q%/}" != "$q" ]; do q=${q%/}; done',
+    'up() { case "$1" in */*) u=${1%/*}; [ -n "$u" ] || u=/ ;; *) u=. ;; esac; }',
+    'up "$q"; d=$u',
     'if [ -d "$d" ]; then echo "parent directory"; elif [ -e "$d" ]; then echo "parent other"; else echo "parent missing"; fi',
-    'a=$p; while [ ! -e "$a" ] && [ ! -L "$a" ] && [ "$a" != / ] && [ "$a" != . ]; do a=$(dirname -- "$a"); done',
-    'echo "ancestor $(printf %s "$a" | base64 -w0)"',
+    'a=$q; while [ ! -e "$a" ] && [ ! -L "$a" ] && [ "$a" != / ] && [ "$a" != . ]; do up "$a"; a=$u; done',
+    "printf 'ancestor %s\\n' \"$a\"",
     'if [ -d "$a" ]; then echo "ancestordir 1"; else echo "ancestordir 0"; fi',
   )
   return { id: pathProbeId(path, o), script: lines.join('\n'), parse: (out) => parsePathState(path, out) }
