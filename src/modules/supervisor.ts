@@ -312,6 +312,37 @@ export function maskDefinitions(before: string, after: string): { before: string
   return { before: mask(before, undefined), after: mask(after, old) }
 }
 
+// supervisor's own parser reads the new definition before it replaces the old one: an unknown
+// user, a bad number or a broken environment fails the task and leaves the file as it was.
+const CHECK_PY = `import sys
+try:
+    from supervisor.options import ServerOptions, UnhosedConfigParser
+except ImportError:
+    sys.exit(0)
+p = UnhosedConfigParser()
+p.read(sys.argv[1])
+o = ServerOptions()
+o.here = sys.argv[2]
+for s in p.sections():
+    if s.startswith('program:'):
+        try:
+            o.processes_from_section(p, s, s.split(':', 1)[1])
+        except ValueError as e:
+            sys.stderr.write('supervisor rejects the definition: %s\\n' % str(e).replace(sys.argv[1], sys.argv[3]))
+            sys.exit(1)
+`
+
+function checkStep(a: SupervisorArgs, content: string, secret: boolean): ExecStep {
+  const script = [
+    'command -v python3 >/dev/null 2>&1 || exit 0',
+    't=$(mktemp)',
+    'cat > "$t"',
+    `python3 -c ${quote(CHECK_PY)} "$t" ${quote(a.config_dir)} ${quote(configFile(a))}`,
+    'rc=$?; rm -f "$t"; exit $rc',
+  ].join('\n')
+  return { kind: 'exec', script, stdin: content, ...(secret ? { secret: true } : {}) }
+}
+
 function ctl(a: SupervisorArgs): string {
   const w = [a.supervisorctl_path ?? 'supervisorctl']
   if (a.config) w.push('-c', a.config)
@@ -336,7 +367,8 @@ function groupName(name: string): string {
 }
 
 export function matches(name: string, p: SupervisorProcess): boolean {
-  if (name.endsWith(':')) return p.name.startsWith(name)
+  // A group of one process that has the program's name is listed without the group prefix.
+  if (name.endsWith(':')) return p.name.startsWith(name) || p.name === name.slice(0, -1)
   if (name.includes(':')) return p.name === name
   return p.name === name || p.name.startsWith(`${name}:`)
 }
@@ -407,6 +439,7 @@ export function supervisorPlan(a: SupervisorArgs, s: SupervisorState, ctx: Pick<
       out.push({
         summary: `${have === undefined ? 'write' : 'update'} ${file}${sensitive ? ' (mode 0600)' : ''}; reread and update ${name}`,
         steps: [
+          checkStep(a, want, sensitive),
           { kind: 'put', path: file, content: want, mode: sensitive ? '0600' : '0644', owner: 'root', group: 'root', ...(sensitive ? { secret: true } : {}) },
           exec(`${c} reread\n${c} update ${quote(name)}`, secret),
         ],

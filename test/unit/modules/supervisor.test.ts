@@ -57,8 +57,14 @@ describe('modules/supervisor: plan', () => {
     const ch = run(input, state('noFile'))
     expect(ch).to.have.length(1)
     expect(ch[0]!.summary).to.equal('write /etc/supervisor/conf.d/rmp-new.conf (mode 0600); reread and update rmp-new; start rmp-new')
-    expect(scripts(ch[0]!)).to.deep.equal(['put /etc/supervisor/conf.d/rmp-new.conf', 'supervisorctl reread\nsupervisorctl update rmp-new', "supervisorctl start 'rmp-new:*'"])
-    const put = ch[0]!.steps[0] as PutStep
+    expect(scripts(ch[0]!).slice(1)).to.deep.equal(['put /etc/supervisor/conf.d/rmp-new.conf', 'supervisorctl reread\nsupervisorctl update rmp-new', "supervisorctl start 'rmp-new:*'"])
+    // supervisor's parser reads the definition first (from stdin: it holds secrets), so a bad one never lands.
+    const checkStep = ch[0]!.steps[0] as ExecStep
+    expect(checkStep.script).to.match(/^command -v python3 >\/dev\/null 2>&1 \|\| exit 0\nt=\$\(mktemp\)\ncat > "\$t"\npython3 -c 'import sys\n/)
+    expect(checkStep.script).to.include('o.processes_from_section(p, s, ')
+    expect(checkStep.script).to.match(/ "\$t" \/etc\/supervisor\/conf\.d \/etc\/supervisor\/conf\.d\/rmp-new\.conf\nrc=\$\?; rm -f "\$t"; exit \$rc$/)
+    expect([checkStep.secret, checkStep.stdin]).to.deep.equal([true, (ch[0]!.steps[1] as PutStep).content])
+    const put = ch[0]!.steps[1] as PutStep
     expect([put.mode, put.owner, put.secret]).to.deep.equal(['0600', 'root', true])
     expect(ch[0]!.diff!.path).to.equal('/etc/supervisor/conf.d/rmp-new.conf')
     expect(ch[0]!.diff!.after).to.include('DB_PASSWORD="********"')
@@ -91,6 +97,7 @@ describe('modules/supervisor: plan', () => {
     expect(scripts(run({ name: 'rmp-single', state: 'started' }, st)[0]!)).to.deep.equal(["supervisorctl start 'rmp-single:*'"])
     expect(run({ name: 'rmp-single', state: 'stopped' }, st)).to.deep.equal([])
     expect(run({ name: 'rmp-worker:', state: 'started' }, st)).to.deep.equal([])
+    expect(scripts(run({ name: 'rmp-single:', state: 'started' }, st)[0]!)).to.deep.equal(["supervisorctl start 'rmp-single:*'"])
     expect(scripts(run({ name: 'rmp-worker:rmp-worker_01', state: 'stopped' }, st)[0]!)).to.deep.equal(['supervisorctl stop rmp-worker:rmp-worker_01'])
     expect(() => run({ name: 'nope', state: 'started' }, st)).to.throw(ModuleFailure, 'nope: ERROR (no such process)')
     expect(run({ name: 'nope', state: 'started' }, st, check)[0]).to.deep.include({ summary: 'start nope (not known to supervisord yet)', uncertain: true })
