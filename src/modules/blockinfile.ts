@@ -20,8 +20,8 @@
  *         maxmemory-policy allkeys-lru
  */
 import { pathProbe, pathState } from '../probes/files.js'
-import { destProbeOptions, planWrite, writeOptions, writeResult, type WriteSpec } from './copy.js'
-import { modeProblems, type AttrArgs } from './file-attrs.js'
+import { destProbeOptions, planWrite, writeOptions, writeProblems, writeResult, type WriteSpec } from './copy.js'
+import { type AttrArgs } from './file-attrs.js'
 import { attrsDiffer, decodeFile, editMessage, pyRegex, readForEdit, splitLines } from './lineinfile.js'
 import type { HostModule, PlanContext, ProbeState, StepOutput, Change } from './types.js'
 
@@ -138,7 +138,7 @@ export const blockinfile: HostModule<BlockArgs> = {
   },
   returns: { msg: "'Block inserted', 'Block removed', 'File created' or ''", backup_file: 'the backup (backup: true, when the file changed)' },
   validate(a) {
-    const problems = modeProblems(a.mode)
+    const problems = writeProblems(a)
     for (const [k, v] of [['insertafter', a.insertafter], ['insertbefore', a.insertbefore]] as const) {
       if (v === undefined || v === 'EOF' || v === 'BOF') continue
       try {

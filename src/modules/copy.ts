@@ -55,7 +55,7 @@ export function destProbeOptions(ctx: PlanContext, needContent = false): { check
 }
 
 export const writeOptions: Record<string, ArgSpec> = {
-  backup: { type: 'bool', default: false, doc: 'Keep the old file as DEST.<timestamp>~ (returned as backup_file).' },
+  backup: { type: 'bool', default: false, doc: 'Keep the old file as DEST.<timestamp>~ when it changes.' },
   validate: { type: 'str', doc: "Command that checks the new file before it is put in place; %s is the temp file (e.g. 'nginx -t -c %s', 'visudo -cf %s')." },
   ...attrOptions,
 }
@@ -67,6 +67,14 @@ export interface HostSource {
   size: number
   /** Read for diffs only. */
   content?: Buffer
+}
+
+/** Load-time checks of the write options (mode, validate). */
+export function writeProblems(a: { mode?: string; validate?: string }): string[] {
+  const problems = modeProblems(a.mode)
+  // Without %s the check would look at some other file and prove nothing about the new one.
+  if (typeof a.validate === 'string' && !a.validate.includes('%s')) problems.push(`validate must contain %s (the new file): ${a.validate}`)
+  return problems
 }
 
 export interface WriteSpec extends AttrArgs {
@@ -132,6 +140,8 @@ export function missingInCheck(ctx: PlanContext, msg: string, summary: string, p
 export function planWrite(w: WriteSpec, s: PathState, ctx: PlanContext): Change[] {
   const { path, cur, replaceLink } = writeTarget(w, s)
   if (cur && cur.type === 'directory') throw new ModuleFailure(`${w.dest} is a directory`, { path: w.dest })
+  // Renaming a file onto a symlink to a directory would move it into the directory instead.
+  if (replaceLink && s.target?.type === 'directory') throw new ModuleFailure(`${w.dest} is a symlink to a directory; remove it first, or set follow`, { path: w.dest })
   if (cur && cur.type !== 'file') throw new ModuleFailure(`${w.dest} is a ${cur.type}, not a regular file`, { path: w.dest })
   const steps: Step[] = []
   let made = ''
@@ -142,7 +152,7 @@ export function planWrite(w: WriteSpec, s: PathState, ctx: PlanContext): Change[
     const mode = wantedMode(w.parentMode, undefined, true, s.umask)
     // Each missing directory is made (and given the mode) in turn, as Ansible does for new parents.
     const cmds = ['set -e']
-    const rest = dir.slice(s.ancestor === '/' ? 1 : s.ancestor.length + 1).split('/').filter(Boolean)
+    const rest = (s.ancestor === '.' ? dir : dir.slice(s.ancestor === '/' ? 1 : s.ancestor.length + 1)).split('/').filter(Boolean)
     let cur = s.ancestor
     for (const r of rest) {
       cur = childPath(cur, r)
@@ -379,7 +389,7 @@ export const copy: HostModule<CopyArgs, CopyPrepared> = {
   },
   returns: { dest: 'the file written', src: 'the source', checksum: 'SHA-1 of the content', size: 'bytes', mode: 'the mode', owner: 'owner', group: 'group', backup_file: 'the backup (backup: true, when the file changed)', state: 'file (directory for a recursive copy)' },
   validate(a) {
-    const problems = [...modeProblems(a.mode), ...modeProblems(a.directory_mode)]
+    const problems = [...writeProblems(a), ...modeProblems(a.directory_mode)]
     if (a.remote_src && a.src === undefined && a.content === undefined) problems.push('remote_src needs src')
     if (a.remote_src && a.mode === 'preserve') { /* the remote source's mode: read by the probe */ }
     if (a.content !== undefined && a.dest !== undefined && a.dest.endsWith('/')) problems.push('can not use content with a dir as dest')

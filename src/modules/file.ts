@@ -53,7 +53,7 @@ function dirname(p: string): string {
 }
 
 function joinPath(dir: string, name: string): string {
-  return dir === '/' ? `/${name}` : `${dir}/${name}`
+  return dir === '/' ? `/${name}` : dir === '.' ? name : `${dir}/${name}`
 }
 
 /** Where a symlink's src is looked for: relative to the link's directory. */
@@ -231,7 +231,7 @@ function planDirectory(a: FileArgs, s: PathState, state: ProbeState, ctx: PlanCo
     // Create every missing component, each with the wanted owner, group and mode.
     const anc = s.ancestor
     if (!s.ancestorIsDir) fail(`cannot create ${a.path}: ${anc} is not a directory`, a.path)
-    const rest = a.path.slice(anc === '/' ? 1 : anc.length + 1).split('/').filter(Boolean)
+    const rest = (anc === '.' ? a.path : a.path.slice(anc === '/' ? 1 : anc.length + 1)).split('/').filter(Boolean)
     const comps: string[] = []
     let cur = anc
     for (const r of rest) comps.push((cur = joinPath(cur, r)))

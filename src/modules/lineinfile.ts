@@ -19,8 +19,8 @@
  *   - lineinfile: { path: /etc/ssh/sshd_config, regexp: '^(PermitRootLogin)\s', line: '\1 no', backrefs: true }
  */
 import { pathProbe, pathState, type PathState } from '../probes/files.js'
-import { destProbeOptions, missingInCheck, planWrite, writeOptions, writeResult, writeTarget, type WriteSpec } from './copy.js'
-import { modeProblems, planAttrs, type AttrArgs } from './file-attrs.js'
+import { destProbeOptions, missingInCheck, planWrite, writeOptions, writeProblems, writeResult, writeTarget, type WriteSpec } from './copy.js'
+import { planAttrs, type AttrArgs } from './file-attrs.js'
 import { ModuleFailure, type Change, type HostModule, type PlanContext, type ProbeState, type StepOutput } from './types.js'
 
 export interface LineArgs extends AttrArgs {
@@ -221,9 +221,9 @@ export const lineinfile: HostModule<LineArgs> = {
     },
     mutuallyExclusive: [['insertbefore', 'insertafter'], ['regexp', 'search_string'], ['backrefs', 'search_string']],
   },
-  returns: { msg: "'line added', 'line replaced', 'N line(s) removed', or ''", backup: 'the backup file (backup: true, when the file changed)' },
+  returns: { msg: "'line added', 'line replaced', 'N line(s) removed', or ''", backup: "the backup file (backup: true, when the file changed), else ''" },
   validate(a) {
-    const problems = modeProblems(a.mode)
+    const problems = writeProblems(a)
     if (a.state === 'present' && a.line === undefined) problems.push('line is required with state=present')
     if (a.state === 'present' && a.backrefs && a.regexp === undefined) problems.push('regexp is required with backrefs=true')
     if (a.state === 'absent' && a.line === undefined && a.regexp === undefined && a.search_string === undefined) problems.push('one of line, search_string, or regexp is required with state=absent')

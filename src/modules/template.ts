@@ -20,8 +20,8 @@
  */
 import { statSync } from 'node:fs'
 import { pathProbe, pathState } from '../probes/files.js'
-import { destProbeOptions, planWrite, writeOptions, writeResult, type WriteSpec } from './copy.js'
-import { modeProblems, octal, type AttrArgs } from './file-attrs.js'
+import { destProbeOptions, planWrite, writeOptions, writeProblems, writeResult, type WriteSpec } from './copy.js'
+import { octal, type AttrArgs } from './file-attrs.js'
 import type { HostModule, PlanContext, ProbeState } from './types.js'
 
 interface TemplateArgs extends AttrArgs {
@@ -67,7 +67,7 @@ export const template: HostModule<TemplateArgs, TemplatePrepared> = {
     },
   },
   returns: { dest: 'the file written', checksum: 'SHA-1 of the content', size: 'bytes', mode: 'the mode', owner: 'owner', group: 'group', backup_file: 'the backup (backup: true, when the file changed)', state: 'file' },
-  validate: (a) => modeProblems(a.mode),
+  validate: (a) => writeProblems(a),
   localFiles: (a) => (a.src !== undefined ? [{ kind: 'templates', name: a.src, arg: 'src' }] : []),
   prepare(a, ctx) {
     const path = ctx.findFile('templates', a.src)

@@ -118,6 +118,17 @@ describe('copy module', () => {
     expect(put(await plan({ content: 'other', dest: '/l', follow: true }, [link]))!.path).to.equal('/real')
   })
 
+  it('refuses to replace a symlink to a directory with a file (the rename would land inside it)', async () => {
+    const link = fakePath('/l', { type: 'link', linkTarget: '/d', real: '/d', target: { type: 'directory' } })
+    let err: unknown
+    try {
+      await plan({ content: 'x', dest: '/l' }, [link])
+    } catch (e) {
+      err = e
+    }
+    expect((err as Error).message).to.match(/symlink to a directory/)
+  })
+
   it('remote_src: compares checksums and streams the host file into the same atomic put script', async () => {
     const src = fakePath('/tmp/src.conf', { content: 'v=2\n', mode: '0600' })
     const srcState = state([src], { checksum: 'sha1', contentLimit: DIFF_LIMIT })
@@ -166,6 +177,7 @@ describe('copy module', () => {
     expect(checkArgs(copy.args, { dest: '/x' }, true).problems[0]!.message).to.match(/one of 'src', 'content' is required/)
     expect(checkArgs(copy.args, { dest: '/x', src: 'a', content: 'b' }, true).problems[0]!.message).to.match(/mutually exclusive/)
     expect(copy.validate!(checkArgs(copy.args, { dest: '/x/', content: 'b' }, true).args as never)).to.deep.equal(['can not use content with a dir as dest'])
+    expect(copy.validate!(checkArgs(copy.args, { dest: '/x', content: 'b', validate: 'visudo -c' }, true).args as never)).to.deep.equal(['validate must contain %s (the new file): visudo -c'])
     expect(copy.localFiles!(checkArgs(copy.args, { dest: '/x', src: 'a.conf' }, true).args as never)).to.deep.equal([{ kind: 'files', name: 'a.conf', arg: 'src' }])
     expect(copy.localFiles!(checkArgs(copy.args, { dest: '/x', src: '/tmp/a', remote_src: true }, true).args as never)).to.deep.equal([])
   })

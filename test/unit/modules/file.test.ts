@@ -43,6 +43,11 @@ describe('file module', () => {
       expect(plan({ path: '/srv/a/b/c', state: 'directory', owner: 'app', mode: '0750' }, [fakePath('/srv/a/b/c', { type: 'directory', owner: 'app', mode: '0750' })])).to.deep.equal([])
     })
 
+    it('creates a relative path under the current directory', () => {
+      const ch = plan({ path: 'data/cache', state: 'directory' }, [missingPath('data/cache', { parent: 'missing', ancestor: '.' })])
+      expect(scripts(ch)).to.contain('mkdir -- data\nmkdir -- data/cache')
+    })
+
     it('fixes the mode of an existing directory (symbolic, from its current mode)', () => {
       const ch = plan({ path: '/d', state: 'directory', mode: 'g+w' }, [fakePath('/d', { type: 'directory', mode: '0755' })])
       expect(ch.map((c) => c.summary)).to.deep.equal(['set mode 0755 → 0775 on /d'])
