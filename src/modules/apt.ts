@@ -277,7 +277,8 @@ function describe(list: PackageChange[]): string {
   const by = new Map<string, string[]>()
   for (const c of list) {
     const word = c.afterUpdate && c.after === '(not on the host yet)' ? 'install' : c.action
-    by.set(word, [...(by.get(word) ?? []), c.after !== '(absent)' && !c.afterUpdate ? `${c.name} (${c.after})` : c.name])
+    const versions = c.action === 'upgrade' || c.action === 'downgrade' ? `${c.before} → ${c.after}` : c.after
+    by.set(word, [...(by.get(word) ?? []), c.after !== '(absent)' && !c.afterUpdate ? `${c.name} (${versions})` : c.name])
   }
   return [...by.entries()].map(([w, names]) => `${w} ${names.join(' ')}`).join(', ')
 }

@@ -85,6 +85,7 @@ export interface SupervisorArgs {
   password?: string
   supervisorctl_path?: string
   signal?: string
+  stop_before_removing: boolean
 }
 
 const DEFINITION_KEYS = [
@@ -128,6 +129,7 @@ export const supervisorSchema: Schema = {
     password: { type: 'str', noLog: true, doc: 'supervisorctl password (-p).' },
     supervisorctl_path: { type: 'path', doc: 'Path of supervisorctl.' },
     signal: { type: 'str', doc: 'With state=signalled: the signal (HUP, USR1, ...).' },
+    stop_before_removing: { type: 'bool', default: true, doc: "Accepted for Ansible's supervisorctl: a program is always stopped before it is removed." },
   },
   requiredIf: [['state', 'signalled', ['signal']]],
 }

@@ -155,7 +155,7 @@ describe('modules on lab hosts: apt, service, systemd, supervisor, user, group, 
       apt: { name: tree, state: absent, purge: true }
 `)
       const { check } = await h.converge(yaml)
-      expect(said(check, 'newest jq')).to.deep.equal(['upgrade jq (1.6-2.1+deb12u3) libjq1 (1.6-2.1+deb12u3)'])
+      expect(said(check, 'newest jq')).to.deep.equal(['upgrade jq (1.6-2.1+deb12u2 → 1.6-2.1+deb12u3) libjq1 (1.6-2.1+deb12u2 → 1.6-2.1+deb12u3)'])
       expect(check.text).to.include('-jq: 1.6-2.1+deb12u2\n-libjq1: 1.6-2.1+deb12u2\n+jq: 1.6-2.1+deb12u3\n+libjq1: 1.6-2.1+deb12u3')
       expect(check.text).to.include('-tree: 2.1.0-1\n+tree: (absent)')
       expect(await h.out(`dpkg-query -W -f '\${Version}\\n' jq`)).to.equal('1.6-2.1+deb12u3')

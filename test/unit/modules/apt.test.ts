@@ -59,7 +59,7 @@ describe('modules/apt: plan', () => {
   it('a pinned version: downgrade with allow_downgrade, then nothing', () => {
     const input = { name: ['jq=1.6-2.1+deb12u2', 'libjq1=1.6-2.1+deb12u2'], allow_downgrade: true }
     const ch = planOf(input, installed())
-    expect(ch[0]!.summary).to.equal('downgrade jq (1.6-2.1+deb12u2) libjq1 (1.6-2.1+deb12u2)')
+    expect(ch[0]!.summary).to.equal('downgrade jq (1.6-2.1+deb12u3 → 1.6-2.1+deb12u2) libjq1 (1.6-2.1+deb12u3 → 1.6-2.1+deb12u2)')
     expect(script(ch[0]!)).to.match(/--allow-downgrades install jq=1\.6-2\.1\+deb12u2 libjq1=1\.6-2\.1\+deb12u2$/)
     expect(ch[0]!.diff).to.deep.equal({ before: 'jq: 1.6-2.1+deb12u3\nlibjq1: 1.6-2.1+deb12u3\n', after: 'jq: 1.6-2.1+deb12u2\nlibjq1: 1.6-2.1+deb12u2\n' })
     expect(planOf(input, withPackages(installed(), { jq: '1.6-2.1+deb12u2', libjq1: '1.6-2.1+deb12u2' }))).to.deep.equal([])
@@ -80,7 +80,7 @@ describe('modules/apt: plan', () => {
     const old = withPackages(installed(), { jq: '1.6-2.1+deb12u2' })
     old.policy = { ...old.policy, jq: { installed: '1.6-2.1+deb12u2', candidate: '1.6-2.1+deb12u3', versions: ['1.6-2.1+deb12u3', '1.6-2.1+deb12u2'] } }
     const ch = planOf({ name: ['jq', 'cron'], state: 'latest' }, old)
-    expect(ch[0]!.summary).to.equal('upgrade jq (1.6-2.1+deb12u3)')
+    expect(ch[0]!.summary).to.equal('upgrade jq (1.6-2.1+deb12u2 → 1.6-2.1+deb12u3)')
     expect(script(ch[0]!)).to.match(/ install jq$/)
     expect(planOf({ name: ['jq', 'cron'], state: 'latest' }, installed())).to.deep.equal([])
   })

@@ -149,6 +149,10 @@ describe('modules/supervisor: arguments', () => {
     expect(errors({ name: 'a', command: 'x', autorestart: 'sometimes' })).to.deep.equal(["autorestart must be true, false or unexpected, got 'sometimes'"])
     expect(errors({ name: 'a', state: 'signalled' })).to.deep.equal(["state=signalled requires 'signal'"])
   })
+  it("accepts Ansible's supervisorctl arguments", () => {
+    expect(errors({ name: 'celery:', state: 'restarted', config: '/etc/supervisor/supervisord.conf', server_url: 'unix:///var/run/supervisor.sock', username: 'u', password: 'p', supervisorctl_path: '/usr/bin/supervisorctl', stop_before_removing: true })).to.deep.equal([])
+    expect(errors({ name: 'x', state: 'signalled', signal: 'USR1' })).to.deep.equal([])
+  })
   it('accepts templated environment values at load time', () => {
     expect(errors({ name: 'a', command: 'x', environment: { DATABASE_URL: '{{ db_url }}' } })).to.deep.equal([])
   })
