@@ -275,6 +275,28 @@ describe('file modules on a lab host', function () {
     expect(await onHost(`[ -e ${ROOT}/should-not-exist ] && echo exists || echo absent`)).to.equal('absent\n')
   })
 
+  it("a role's files/ and templates/ are found; a missing one is a load-time error in the role's task file", async () => {
+    const files = {
+      'roles/web/tasks/main.yml': `- copy: { src: robots.txt, dest: ${ROOT}/role/ }\n- template: { src: motd.ejs, dest: ${ROOT}/role/motd, mode: '0644' }\n`,
+      'roles/web/files/robots.txt': 'User-agent: *\n',
+      'roles/web/templates/motd.ejs': 'welcome to <%= inventory_hostname %>\n',
+    }
+    const yaml = `- hosts: ${host}\n  gather_facts: false\n  roles: [web]\n`
+    const r = await play(yaml, { inventory: [inv], limit: host, files })
+    expect(r.exitCode, r.text).to.equal(0)
+    expect(await onHost(`cat ${ROOT}/role/robots.txt ${ROOT}/role/motd`)).to.equal(`User-agent: *\nwelcome to ${host}\n`)
+    expect((await play(yaml, { inventory: [inv], limit: host, files })).totalChanged()).to.equal(0)
+    let err: unknown
+    try {
+      await play(yaml, { inventory: [inv], limit: host, files: { ...files, 'roles/web/tasks/main.yml': `- debug: { msg: hi }\n- template: { src: nope.ejs, dest: /x }\n` } })
+    } catch (e) {
+      err = e
+    }
+    const e0 = (err as RmErrors).errors[0]!
+    expect(e0.message).to.equal('template: template not found: nope.ejs')
+    expect(`${e0.pos!.file.split('/').slice(-3).join('/')}:${e0.pos!.line}`).to.equal('web/tasks/main.yml:2')
+  })
+
   it('stat runs in check mode too, and reports links, checksums and missing paths', async () => {
     const r = await run(
       `- hosts: ${host}
