@@ -24,7 +24,7 @@
  *   - file: { path: /opt/runmaster/shared, state: directory, recurse: true, owner: runmaster, mode: 'u=rwX,g=rX,o=' }
  */
 import { quote } from '../connection/shell.js'
-import { effectiveStat, parseStatLine, pathProbe, pathState, treeProbe, treeProbeId, type FileStat, type PathState, type TreeEntry } from '../probes/files.js'
+import { effectiveStat, emptyDirProbe, parseStatLine, pathProbe, pathState, treeProbe, treeProbeId, type FileStat, type PathState, type TreeEntry } from '../probes/files.js'
 import { attrOptions, modeProblems, newAttrsText, planAttrs, sameId, wantedMode, type AttrArgs, type AttrPlan } from './file-attrs.js'
 import { ModuleFailure, type Change, type HostModule, type PlanContext, type Probe, type ProbeState, type StepOutput } from './types.js'
 
@@ -316,8 +316,7 @@ function planLink(a: FileArgs, s: PathState, state: ProbeState, ctx: PlanContext
   if (st) {
     if (st.type === 'directory') {
       if (!a.force) fail(`refusing to convert from directory to ${hard ? 'hard link' : 'symlink'} for ${a.path}`, a.path)
-      const tree = (state[treeProbeId(a.path)] as TreeEntry[] | undefined) ?? []
-      if (tree.length) fail(`the directory ${a.path} is not empty, refusing to convert it`, a.path)
+      if (state[`emptydir:${a.path}`] !== true) fail(`the directory ${a.path} is not empty, refusing to convert it`, a.path)
       cmds.push(`rmdir -- ${quote(a.path)}`)
     } else if (st.type !== 'link' && !a.force) {
       fail(hard ? `Cannot link, ${cur === 'hard' ? 'different hard link' : cur} exists at destination: ${a.path}` : `refusing to convert from ${cur} to symlink for ${a.path}`, a.path)
@@ -337,8 +336,9 @@ function planLink(a: FileArgs, s: PathState, state: ProbeState, ctx: PlanContext
 function probes(a: FileArgs): Probe[] {
   const list: Probe[] = [pathProbe(a.path)]
   if (a.src !== undefined && a.state !== 'absent') list.push(pathProbe(a.state === 'hard' ? a.src : linkSource(a)!))
-  // What is inside: recursion, and whether a directory in the way of a link is empty.
-  if (a.recurse || a.state === 'link' || a.state === 'hard') list.push(treeProbe(a.path))
+  if (a.recurse) list.push(treeProbe(a.path))
+  // A directory in the way of a link may be replaced only when empty.
+  if (a.state === 'link' || a.state === 'hard') list.push(emptyDirProbe(a.path))
   for (const [v, f] of [[a.modification_time, a.modification_time_format], [a.access_time, a.access_time_format]] as const) {
     if (v !== undefined && v !== 'now' && v !== 'preserve') {
       const stamp = parseStamp(v, f)

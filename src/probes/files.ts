@@ -296,8 +296,15 @@ export function parseTree(out: ProbeOutput): TreeEntry[] {
 /** Everything below a directory (not the directory itself, not following links), grouped. */
 export function treeProbe(path: string): Probe<TreeEntry[]> {
   // find's %u/%g print the number when there is no name; the names are mapped to UNKNOWN-free values.
-  const script = `p=${quote(path)}; [ -d "$p" ] || exit 0; find "$p" -mindepth 1 -printf '%y %m %U %G %u %g\\n' 2>/dev/null | sort | uniq -c`
+  // -H: a symlinked top directory is followed, as the recursive changes (find -H) follow it.
+  const script = `p=${quote(path)}; [ -d "$p" ] || exit 0; find -H "$p" -mindepth 1 -printf '%y %m %U %G %u %g\\n' 2>/dev/null | sort | uniq -c`
   return { id: treeProbeId(path), script, parse: parseTree }
+}
+
+/** Whether a real directory (not a link to one) at path has anything in it: reads one entry at most. */
+export function emptyDirProbe(path: string): Probe<boolean | undefined> {
+  const script = `p=${quote(path)}; if [ -d "$p" ] && [ ! -L "$p" ]; then if [ -z "$(find "$p" -mindepth 1 -maxdepth 1 -print -quit 2>/dev/null)" ]; then echo empty; else echo full; fi; fi`
+  return { id: `emptydir:${path}`, script, parse: (o) => (o.stdout.trim() === 'empty' ? true : o.stdout.trim() === 'full' ? false : undefined) }
 }
 
 /** Is this content text we can diff (valid UTF-8, no NUL bytes)? */

@@ -275,6 +275,27 @@ describe('file modules on a lab host', function () {
     expect(await onHost(`[ -e ${ROOT}/should-not-exist ] && echo exists || echo absent`)).to.equal('absent\n')
   })
 
+  it('links replace an empty directory only with force; recursion goes through a symlinked top directory', async () => {
+    await sh(inv, host, `mkdir -p ${ROOT}/lk/empty ${ROOT}/lk/full/x ${ROOT}/lk/real/sub && touch ${ROOT}/lk/real/sub/f && chmod 0755 ${ROOT}/lk/real/sub && chmod 0644 ${ROOT}/lk/real/sub/f && ln -sfn real ${ROOT}/lk/via`)
+    const yaml = `- hosts: ${host}
+  gather_facts: false
+  tasks:
+    - name: empty dir to link
+      file: { path: ${ROOT}/lk/empty, src: /etc, state: link, force: true }
+    - name: private tree
+      file: { path: ${ROOT}/lk/via, state: directory, recurse: true, mode: 'u=rwX,g=,o=' }
+    - name: full dir to link
+      file: { path: ${ROOT}/lk/full, src: /etc, state: link, force: true }
+      ignore_errors: true
+`
+    const r = await run(yaml)
+    expect(r.results('full dir to link')[0]!.msg).to.match(/not empty, refusing to convert it/)
+    expect(await onHost(`cd ${ROOT}/lk && readlink empty; stat -c '%n %a' real real/sub real/sub/f; [ -d full/x ] && echo full-kept`)).to.equal('/etc\nreal 700\nreal/sub 700\nreal/sub/f 600\nfull-kept\n')
+    const again = await run(yaml)
+    expect(again.results('empty dir to link')[0]!.status).to.equal('ok')
+    expect(again.results('private tree')[0]!.status).to.equal('ok')
+  })
+
   it("a role's files/ and templates/ are found; a missing one is a load-time error in the role's task file", async () => {
     const files = {
       'roles/web/tasks/main.yml': `- copy: { src: robots.txt, dest: ${ROOT}/role/ }\n- template: { src: motd.ejs, dest: ${ROOT}/role/motd, mode: '0644' }\n`,

@@ -174,6 +174,12 @@ describe('file module', () => {
       expect(ch[0]!.diff).to.deep.equal({ path: '/srv/current', before: 'state: link\nsrc: /srv/releases/41\n', after: 'state: link\nsrc: /srv/releases/42\n' })
     })
 
+    it('reads only whether a directory in the way is empty, never a whole tree behind the link', () => {
+      const ids = file.probes(args({ path: '/srv/current', src: '/srv/releases/42', state: 'link' }), ctx).map((p) => p.id)
+      expect(ids).to.include('emptydir:/srv/current')
+      expect(ids.some((i) => i.startsWith('tree:'))).to.equal(false)
+    })
+
     it('a relative src is looked for beside the link', () => {
       const a = args({ path: '/etc/nginx/sites-enabled/app', src: '../sites-available/app', state: 'link' })
       const ids = file.probes(a, ctx).map((p) => p.id)
@@ -190,8 +196,8 @@ describe('file module', () => {
 
     it('replaces an empty directory with force, refuses a non-empty one', () => {
       const d = fakePath('/srv/current', { type: 'directory' })
-      expect(scripts(plan({ path: '/srv/current', src: '/srv/releases/42', state: 'link', force: true }, [d, src], ctx, { 'tree:/srv/current': [] }))).to.contain('rmdir -- /srv/current')
-      expect(() => plan({ path: '/srv/current', src: '/srv/releases/42', state: 'link', force: true }, [d, src], ctx, { 'tree:/srv/current': [{ count: 1, type: 'file', mode: '0644', owner: 'root', group: 'root', uid: 0, gid: 0 }] })).to.throw(/not empty/)
+      expect(scripts(plan({ path: '/srv/current', src: '/srv/releases/42', state: 'link', force: true }, [d, src], ctx, { 'emptydir:/srv/current': true }))).to.contain('rmdir -- /srv/current')
+      expect(() => plan({ path: '/srv/current', src: '/srv/releases/42', state: 'link', force: true }, [d, src], ctx, { 'emptydir:/srv/current': false })).to.throw(/not empty/)
     })
   })
 

@@ -1,6 +1,6 @@
 // The files probe's parsers on outputs recorded on a real lab host.
 import { expect } from 'chai'
-import { isText, parsePathState, parseStatLine, parseTree, pathProbe, pathProbeId, treeProbe } from '../../../src/probes/files.js'
+import { emptyDirProbe, isText, parsePathState, parseStatLine, parseTree, pathProbe, pathProbeId, treeProbe } from '../../../src/probes/files.js'
 import { recorded, recordedState } from './files-recorded.js'
 
 describe('probes/files', () => {
@@ -108,6 +108,11 @@ describe('probes/files', () => {
     expect(pathProbeId('/a', { mime: 'L' })).to.not.equal(pathProbeId('/a', { mime: 'P' }))
     expect(pathProbe("/tmp/it's; rm -rf /").script).to.contain(`p='/tmp/it'\\''s; rm -rf /'`)
     expect(treeProbe('/a b').script).to.contain(`p='/a b'`)
+    expect(treeProbe('/a').script).to.contain('find -H')
+    const e = emptyDirProbe('/d')
+    expect(e.parse({ stdout: 'empty\n', code: 0 })).to.equal(true)
+    expect(e.parse({ stdout: 'full\n', code: 0 })).to.equal(false)
+    expect(e.parse({ stdout: '', code: 0 })).to.equal(undefined)
     expect(pathProbe('/a', { contentLimit: 5 }).script).to.contain('-le 5')
     expect(pathProbe('/a').script).to.not.contain('base64 -w0 < "$p"')
     // Parent and ancestors come from shell builtins: no dirname fork per level.
