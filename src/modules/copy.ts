@@ -171,7 +171,10 @@ export function planWrite(w: WriteSpec, s: PathState, ctx: PlanContext): Change[
   }
   const mode = wantedMode(w.mode, cur?.mode, false, s.umask)
   const parts = cur ? planAttrs(path, cur, w, { umask: s.umask }).parts : []
-  const put = { kind: 'put' as const, path, content: isHostSource(w.content) ? '' : w.content, mode, owner: w.owner, group: w.group, validate: w.validate, backup: !!w.backup && !!cur }
+  // put keeps an existing file's owner and group only when neither is given: the other half is passed on.
+  const owner = w.owner ?? (cur && w.group !== undefined ? cur.owner : undefined)
+  const group = w.group ?? (cur && w.owner !== undefined ? cur.group : undefined)
+  const put = { kind: 'put' as const, path, content: isHostSource(w.content) ? '' : w.content, mode, owner, group, validate: w.validate, backup: !!w.backup && !!cur }
   // A file already on the host goes through the same atomic put script, read from its path.
   steps.push(isHostSource(w.content) ? { kind: 'exec', script: `exec < ${quote(w.content.path)}\n${putScript(put)}` } : put)
   const what = replaceLink ? `replace symlink ${w.dest} with a file` : cur ? `${w.verb ?? 'write'} ${path}` : `create ${path}`

@@ -105,10 +105,6 @@ function stateOf(st: FileStat | undefined): string {
   return st.type
 }
 
-function attrsText(st: FileStat): string {
-  return `owner: ${st.owner}\ngroup: ${st.group}\nmode: ${st.mode}\n`
-}
-
 /** The wanted state when none is given: what the path is now (or `file`), `directory` with recurse. */
 function effectiveState(a: FileArgs, s: PathState): FileState {
   if (a.state) return a.state

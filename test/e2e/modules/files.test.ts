@@ -223,6 +223,13 @@ describe('file modules on a lab host', function () {
     expect(await onHost(`cat ${ROOT}/half/app.conf; ls -A ${ROOT}/half`)).to.equal('v1\napp.conf\n')
   })
 
+  it('rewriting a file with only owner given keeps its group (and its mode)', async () => {
+    await sh(inv, host, `mkdir -p ${ROOT}/own && printf 'a\\n' > ${ROOT}/own/f && chown www-data:daemon ${ROOT}/own/f && chmod 0640 ${ROOT}/own/f`)
+    const r = await run(`- hosts: ${host}\n  gather_facts: false\n  tasks:\n    - copy: { content: "b\\n", dest: ${ROOT}/own/f, owner: root }\n`)
+    expect(r.exitCode, r.text).to.equal(0)
+    expect(await onHost(`stat -c '%U %G %a' ${ROOT}/own/f; cat ${ROOT}/own/f`)).to.equal('root daemon 640\nb\n')
+  })
+
   it('a 0600 file is never visible with a wider mode: the temp file is already 0600 and owned when validated, before the rename', async () => {
     await sh(inv, host, `mkdir -p ${ROOT}/sec && chmod 0755 ${ROOT}/sec`)
     // The validate command runs on the temp file just before the rename and records what it saw.

@@ -75,6 +75,13 @@ describe('copy module', () => {
     expect(ch[0]!.diff).to.deep.equal({ path: '/f', before: 'a\n', after: 'b\n' })
   })
 
+  it('a rewrite with only owner (or only group) keeps the other one of the existing file', async () => {
+    const s = fakePath('/f', { content: 'a\n', owner: 'app', group: 'www-data', uid: 1000, gid: 33 })
+    expect(put(await plan({ content: 'b\n', dest: '/f', owner: 'root' }, [s]))).to.deep.include({ owner: 'root', group: 'www-data' })
+    expect(put(await plan({ content: 'b\n', dest: '/f', group: 'adm' }, [s]))).to.deep.include({ owner: 'app', group: 'adm' })
+    expect(put(await plan({ content: 'b\n', dest: '/f' }, [s]))).to.deep.include({ owner: undefined, group: undefined })
+  })
+
   it('binary files: the diff says so instead of showing bytes', async () => {
     const s = fakePath('/bin', { content: Buffer.from([0, 1, 2]) })
     const ch = await plan({ content: 'text\n', dest: '/bin' }, [s])
