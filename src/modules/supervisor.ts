@@ -375,6 +375,8 @@ export function matches(name: string, p: SupervisorProcess): boolean {
   return p.name === name || p.name.startsWith(`${name}:`)
 }
 
+const VERB: Record<SupervisorArgs['state'], string> = { present: 'define', started: 'start', stopped: 'stop', restarted: 'restart', signalled: 'signal', absent: 'remove' }
+
 // supervisor's own RUNNING_STATES: start says "already started" for these.
 const UP = new Set(['RUNNING', 'STARTING', 'BACKOFF'])
 
@@ -396,7 +398,7 @@ export function supervisorPlan(a: SupervisorArgs, s: SupervisorState, ctx: Pick<
   const name = a.name
   if (!s.installed) {
     if (a.state === 'absent') return []
-    if (ctx.check) return [{ summary: `${a.state === 'present' ? 'define' : a.state.replace(/ed$/, '')} ${name} (supervisor is not installed yet)`, uncertain: true, steps: [] }]
+    if (ctx.check) return [{ summary: `${VERB[a.state]} ${name} (supervisor is not installed yet)`, uncertain: true, steps: [] }]
     throw new ModuleFailure(`supervisorctl not found on this host: install the supervisor package first${a.supervisorctl_path ? ` (looked for ${a.supervisorctl_path})` : ''}`)
   }
   const out: Change[] = []
@@ -458,8 +460,7 @@ export function supervisorPlan(a: SupervisorArgs, s: SupervisorState, ctx: Pick<
       return [{ summary: `add ${name} to supervisord (reread, add)`, steps: [exec(`${c} reread\n${c} add ${quote(groupName(name))}`, secret)], diff: { before: `${name}: (not loaded)\n`, after: `${name}: loaded\n` } }]
     }
     if (!ctx.check) throw new ModuleFailure(`${name}: ERROR (no such process) — supervisord does not know this program; give 'command' to define it`)
-    const verb = { started: 'start', stopped: 'stop', restarted: 'restart', signalled: 'signal' }[a.state]
-    return [{ summary: `${verb} ${name} (not known to supervisord yet)`, uncertain: true, steps: [] }]
+    return [{ summary: `${VERB[a.state]} ${name} (not known to supervisord yet)`, uncertain: true, steps: [] }]
   }
   // After an update (or starting supervisord) the processes' state is not known in advance: the
   // step is added to that change, and supervisorctl's start/stop are harmless when already there.

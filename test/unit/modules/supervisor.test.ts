@@ -123,6 +123,7 @@ describe('modules/supervisor: plan', () => {
   it('supervisor not installed: an error; in check mode an uncertain change', () => {
     expect(() => run({ ...WORKER, state: 'started' }, state('notInstalled'))).to.throw(ModuleFailure, 'supervisorctl not found on this host: install the supervisor package first')
     expect(run({ ...WORKER, state: 'started' }, state('notInstalled'), check)).to.deep.equal([{ summary: 'start rmp-worker (supervisor is not installed yet)', uncertain: true, steps: [] }])
+    expect(run({ name: 'rmp-single', state: 'stopped' }, state('notInstalled'), check)[0]!.summary).to.equal('stop rmp-single (supervisor is not installed yet)')
     expect(run({ name: 'x', state: 'absent' }, state('notInstalled'))).to.deep.equal([])
   })
   it('connection options reach supervisorctl, the password marks the steps secret', () => {
