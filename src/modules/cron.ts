@@ -120,7 +120,7 @@ export function cronEdit(a: CronArgs, lines: string[]): string[] {
   const out = [...lines]
   if (a.name === undefined) return a.state === 'absent' ? [] : out
   if (a.env) {
-    const re = (n: string) => new RegExp(`^\\s*${n}=`)
+    const re = (n: string) => new RegExp(`^\\s*${n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}=`)
     const at = out.findIndex((l) => re(a.name!).test(l))
     const line = `${a.name}=${a.job ?? ''}`
     if (a.state === 'absent') {
