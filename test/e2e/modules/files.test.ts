@@ -7,7 +7,7 @@
 import { expect } from 'chai'
 import { RmErrors } from '../../../src/playbook/errors.js'
 import { closeHostConnections, sh, snapshot, snapshotDiff } from '../../helpers/host-shell.js'
-import { testLab, type TestLab } from '../../helpers/lab.js'
+import { resetHosts, testLab, type TestLab } from '../../helpers/lab.js'
 import { play, type PlayOutcome } from '../../helpers/run-playbook.js'
 
 const ROOT = '/srv/rmp-e2e-files'
@@ -110,7 +110,9 @@ describe('file modules on a lab host', function () {
   before(async () => {
     lab = await testLab()
     inv = lab.inventory
-    host = lab.names[0]!
+    host = lab.names[lab.names.length - 1]!
+    // A fresh root: services other groups started would write files while check mode is snapshotted.
+    await resetHosts(lab, [host])
     await sh(inv, host, SETUP)
   })
 
