@@ -139,6 +139,34 @@ describe('engine over SSH on lab hosts', function () {
     expect(r.exitCode, r.text).to.equal(0)
   })
 
+  it('logs in as another user and becomes root with a sudo password (ansible_become_password)', async () => {
+    const h = hosts[1]!
+    // a user with our key, allowed sudo only with its password
+    await sh(
+      lab.inventory,
+      h,
+      `id rmpdeploy >/dev/null 2>&1 || useradd -m -s /bin/sh rmpdeploy
+       echo 'rmpdeploy:s3cret-pw' | chpasswd
+       mkdir -p ~rmpdeploy/.ssh && cp /root/.ssh/authorized_keys ~rmpdeploy/.ssh/ && chown -R rmpdeploy: ~rmpdeploy/.ssh
+       echo 'rmpdeploy ALL=(ALL) ALL' > /etc/sudoers.d/rmpdeploy && chmod 440 /etc/sudoers.d/rmpdeploy`,
+    )
+    const pb = `- hosts: runmaster
+  gather_facts: false
+  vars: { ansible_user: rmpdeploy }
+  tasks:
+    - command: id -un
+      become: true
+      register: who
+      changed_when: false
+    - assert: { that: ["who.stdout == 'root'"] }
+`
+    const ok = await play(pb, { inventory: inv, limit: h, extraVars: { ansible_become_password: 's3cret-pw' } })
+    expect(ok.exitCode, ok.text).to.equal(0)
+    expect(ok.text).to.not.include('s3cret-pw')
+    const bad = await play(pb, { inventory: inv, limit: h, extraVars: { ansible_become_password: 'wrong' } })
+    expect(bad.exitCode).to.equal(2)
+  })
+
   it('uses one SSH connection per host for the whole run', async () => {
     // sshd logs one "Accepted publickey" per connection; count the connections of a 6-task run.
     const r = await play(
