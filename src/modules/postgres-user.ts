@@ -224,7 +224,7 @@ export function planUser(p: PreparedUser, state: ProbeState, ctx: Pick<PlanConte
   return [
     {
       summary: summary(p, w) + (w.unknown ? ' — the stored password cannot be read by a non-superuser' : ''),
-      uncertain: w.unknown || undefined,
+      ...(w.unknown ? { uncertain: true } : {}),
       steps: [psqlStep(p, p.login_db, w.sql.join('\n') + '\n', { singleTransaction: true, secret: true, okCodes: w.kind === 'drop' && !p.fail_on_user ? [0, 3] : undefined })],
       diff: { before: w.before, after: w.after },
     },
