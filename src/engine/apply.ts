@@ -40,7 +40,7 @@ function tail(s: string, lines = 8): string {
 export async function runStep(conn: Connection, step: Step, base: ExecOptions): Promise<StepOutput> {
   const opts: ExecOptions =
     step.kind === 'put'
-      ? { ...base, stdin: step.content }
+      ? { ...base, stdin: step.from !== undefined ? undefined : step.content }
       : { ...base, stdin: step.stdin, env: { ...(base.env ?? {}), ...(step.env ?? {}) }, cwd: step.cwd ?? base.cwd, timeoutMs: step.timeoutMs ?? base.timeoutMs }
   const script = step.kind === 'put' ? putScript(step) : step.script
   const r = await conn.exec(script, opts)

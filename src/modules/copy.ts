@@ -25,7 +25,6 @@
 import { createHash } from 'node:crypto'
 import { readdirSync, statSync } from 'node:fs'
 import { basename, join } from 'node:path'
-import { putScript } from '../connection/put-file.js'
 import { quote } from '../connection/shell.js'
 import { isVaultText, decryptVaultFile } from '../playbook/vault.js'
 import { DIFF_LIMIT, isText, pathProbe, pathState, type PathState } from '../probes/files.js'
@@ -174,9 +173,8 @@ export function planWrite(w: WriteSpec, s: PathState, ctx: PlanContext): Change[
   // put keeps an existing file's owner and group only when neither is given: the other half is passed on.
   const owner = w.owner ?? (cur && w.group !== undefined ? cur.owner : undefined)
   const group = w.group ?? (cur && w.owner !== undefined ? cur.group : undefined)
-  const put = { kind: 'put' as const, path, content: isHostSource(w.content) ? '' : w.content, mode, owner, group, validate: w.validate, backup: !!w.backup && !!cur }
-  // A file already on the host goes through the same atomic put script, read from its path.
-  steps.push(isHostSource(w.content) ? { kind: 'exec', script: `exec < ${quote(w.content.path)}\n${putScript(put)}` } : put)
+  // A file already on the host (remote_src) goes through the same atomic put, read from its path.
+  steps.push({ kind: 'put', path, content: isHostSource(w.content) ? '' : w.content, from: isHostSource(w.content) ? w.content.path : undefined, mode, owner, group, validate: w.validate, backup: !!w.backup && !!cur })
   const what = replaceLink ? `replace symlink ${w.dest} with a file` : cur ? `${w.verb ?? 'write'} ${path}` : `create ${path}`
   const extra = cur ? parts.join(', ') : [mode !== undefined ? `mode ${mode}` : '', w.owner !== undefined ? `owner ${w.owner}` : '', w.group !== undefined ? `group ${w.group}` : ''].filter(Boolean).join(', ')
   const note = [w.note, extra].filter(Boolean).join('; ')

@@ -44,6 +44,8 @@ export interface PutStep {
   kind: 'put'
   path: string
   content: string | Buffer
+  /** Take the content from this path on the host instead (copy's remote_src); `content` is ignored. */
+  from?: string
   mode?: string
   owner?: string
   group?: string

@@ -1,0 +1,121 @@
+// Pure pieces of the connection layer: quoting, framing, known_hosts, ssh argument parsing,
+// the probe batch format; and the framed shell itself over a local process.
+import { expect } from 'chai'
+import { createHmac, randomBytes } from 'node:crypto'
+import { LocalConnection } from '../../src/connection/local.js'
+import { hostMatches, lookupName, parseKnownHosts, verifyHostKey } from '../../src/connection/known-hosts.js'
+import { quote } from '../../src/connection/shell.js'
+import { parseSshArgs } from '../../src/engine/connect.js'
+import { batchScript, splitBatchOutput } from '../../src/engine/probe-batch.js'
+
+describe('quoting', () => {
+  const nasty = [`it's`, '$(rm -rf /)', '`id`', 'a b', '', '"x"', '\\n', 'ünï', "'; echo pwned; '"]
+  it('survives a real shell unchanged', async () => {
+    const c = new LocalConnection('local')
+    try {
+      for (const s of nasty) expect((await c.exec(`printf %s ${quote(s)}`)).stdout).to.equal(s)
+    } finally {
+      await c.close()
+    }
+  })
+})
+
+describe('the framed shell', () => {
+  it('separates stdout, stderr and exit codes of consecutive commands, binary-safe stdin', async () => {
+    const c = new LocalConnection('local')
+    try {
+      expect(await c.exec('printf abc; echo err >&2; exit 3')).to.deep.equal({ code: 3, stdout: 'abc', stderr: 'err\n' })
+      const bin = randomBytes(3000)
+      const r = await c.exec('od -An -tx1 | tr -d " \\n"', { stdin: bin })
+      expect(r.stdout).to.equal(bin.toString('hex'))
+      expect((await c.exec('echo $A; pwd', { env: { A: "x'y" }, cwd: '/usr' })).stdout).to.equal("x'y\n/usr\n")
+      const both = await Promise.all([c.exec('sleep 0.1; echo a'), c.exec('echo b')])
+      expect(both.map((x) => x.stdout)).to.deep.equal(['a\n', 'b\n'])
+      // a command that exits the shell it runs in does not kill the session
+      await c.exec('exit 7')
+      expect((await c.exec('echo still here')).stdout).to.equal('still here\n')
+    } finally {
+      await c.close()
+    }
+  })
+})
+
+describe('known_hosts', () => {
+  const key = Buffer.from('AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl', 'base64')
+  const other = Buffer.from('AAAAC3NzaC1lZDI1NTE5AAAAIBBBqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl', 'base64')
+  const salt = randomBytes(20)
+  const hashed = `|1|${salt.toString('base64')}|${createHmac('sha1', salt).update('10.0.0.7').digest('base64')}`
+  const entries = parseKnownHosts(`# comment\n10.0.0.5,web1 ssh-ed25519 ${key.toString('base64')}\n[10.0.0.6]:2222 ssh-ed25519 ${key.toString('base64')}\n${hashed} ssh-ed25519 ${key.toString('base64')}\n@revoked * ssh-ed25519 ${other.toString('base64')}\n`)
+  it('matches plain, port and hashed names', () => {
+    expect(verifyHostKey(entries, '10.0.0.5', key)).to.equal('match')
+    expect(verifyHostKey(entries, lookupName('10.0.0.6', 2222), key)).to.equal('match')
+    expect(verifyHostKey(entries, '10.0.0.7', key)).to.equal('match')
+  })
+  it('tells unknown hosts from mismatched and revoked keys', () => {
+    expect(verifyHostKey(entries, '10.9.9.9', key)).to.equal('unknown')
+    expect(verifyHostKey(entries, '10.0.0.5', Buffer.from('AAAA', 'base64'))).to.equal('mismatch')
+    expect(verifyHostKey(entries, '10.0.0.5', other)).to.equal('revoked')
+  })
+  it('globs and negation', () => {
+    expect(hostMatches('*.example.com,!bad.example.com', 'a.example.com')).to.equal(true)
+    expect(hostMatches('*.example.com,!bad.example.com', 'bad.example.com')).to.equal(false)
+  })
+})
+
+describe('ssh arguments from the inventory', () => {
+  it('reads -o options, -i and -p', () => {
+    expect(parseSshArgs('-o UserKnownHostsFile=/x/kh -o StrictHostKeyChecking=accept-new -i ~/.ssh/k -p 2200 -oConnectTimeout=5')).to.deep.equal({
+      options: { userknownhostsfile: '/x/kh', stricthostkeychecking: 'accept-new', connecttimeout: '5' },
+      identity: '~/.ssh/k',
+      port: 2200,
+    })
+  })
+})
+
+describe('probe batches', () => {
+  it('splits each probe output and exit code back out', async () => {
+    const probes = [
+      { id: 'a', script: 'echo one; echo two', parse: () => 0 },
+      { id: 'b', script: 'printf no-newline; exit 4', parse: () => 0 },
+      { id: 'c', script: 'exit 0', parse: () => 0 },
+    ]
+    const c = new LocalConnection('local')
+    try {
+      const r = await c.exec(batchScript(probes, 'tok'))
+      expect(splitBatchOutput(r.stdout, 3, 'tok')).to.deep.equal([
+        { stdout: 'one\ntwo\n', code: 0 },
+        { stdout: 'no-newline', code: 4 },
+        { stdout: '', code: 0 },
+      ])
+    } finally {
+      await c.close()
+    }
+  })
+})
+
+describe('the put step (atomic file writes)', () => {
+  it('never writes into a directory a symlink points to, keeps the other half of owner:group, honours the umask for new files', async () => {
+    const { putScript } = await import('../../src/connection/put-file.js')
+    const { mkdtempSync, mkdirSync, symlinkSync, lstatSync, readFileSync, statSync } = await import('node:fs')
+    const { join } = await import('node:path')
+    const d = mkdtempSync('/tmp/rmp-put-')
+    mkdirSync(join(d, 'realdir'))
+    symlinkSync(join(d, 'realdir'), join(d, 'link'))
+    const c = new LocalConnection('local')
+    try {
+      let r = await c.exec(putScript({ kind: 'put', path: join(d, 'link'), content: '' }), { stdin: 'hello' })
+      expect(r.code, r.stderr).to.equal(0)
+      expect(lstatSync(join(d, 'link')).isFile()).to.equal(true)
+      expect(readFileSync(join(d, 'link'), 'utf8')).to.equal('hello')
+      r = await c.exec(`umask 027; ${putScript({ kind: 'put', path: join(d, 'new'), content: '' })}`, { stdin: 'x' })
+      expect((statSync(join(d, 'new')).mode & 0o777).toString(8)).to.equal('640')
+      await c.exec(`chgrp nogroup ${join(d, 'new')}`)
+      r = await c.exec(putScript({ kind: 'put', path: join(d, 'new'), content: '', owner: 'root' }), { stdin: 'y' })
+      expect((await c.exec(`stat -c '%U:%G %a' ${join(d, 'new')}`)).stdout.trim()).to.equal('root:nogroup 640')
+      r = await c.exec(putScript({ kind: 'put', path: join(d, 'copy'), content: '', from: join(d, 'new') }))
+      expect(readFileSync(join(d, 'copy'), 'utf8')).to.equal('y')
+    } finally {
+      await c.close()
+    }
+  })
+})
