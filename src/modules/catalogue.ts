@@ -2,10 +2,12 @@
 import { assert } from './assert.js'
 import { apt } from './apt.js'
 import { cron } from './cron.js'
+import { getUrl } from './get-url.js'
 import { group } from './group.js'
 import { service } from './service.js'
 import { supervisor } from './supervisor.js'
 import { systemd } from './systemd.js'
+import { unarchive } from './unarchive.js'
 import { user } from './user.js'
 import { blockinfile } from './blockinfile.js'
 import { copy } from './copy.js'
@@ -33,4 +35,4 @@ import { postgresQuery } from './postgres-query.js'
 import { postgresUser } from './postgres-user.js'
 import { ufw } from './ufw.js'
 
-export const catalogue = [assert, apt, cron, group, service, supervisor, systemd, user, blockinfile, copy, file, lineinfile, stat, template, command, debug, fail, git, includeVars, meta, pause, ping, pip, setFact, shell, uri, waitFor, postgresDb, postgresPrivs, postgresQuery, postgresUser, ufw] as Module[]
+export const catalogue = [apt, assert, blockinfile, command, copy, cron, debug, fail, file, getUrl, git, group, includeVars, lineinfile, meta, pause, ping, pip, postgresDb, postgresPrivs, postgresQuery, postgresUser, service, setFact, shell, stat, supervisor, systemd, template, ufw, unarchive, uri, user, waitFor] as Module[]

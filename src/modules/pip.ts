@@ -122,12 +122,15 @@ function stateOf(a: PipArgs, state: ProbeState): PipState {
 
 const isVenvModule = (cmd: string) => /(^|\s|\/)(-m\s+venv|pyvenv)(\s|$)/.test(cmd)
 
-function venvStep(a: PipArgs): ExecStep {
+function venvStep(a: PipArgs, fresh: boolean): ExecStep {
   const words = shlexSplit(a.virtualenv_command)
   if (a.virtualenv_site_packages) words.push('--system-site-packages')
   if (a.virtualenv_python !== undefined) words.push('-p', a.virtualenv_python)
   words.push(a.virtualenv!)
-  return { kind: 'exec', script: words.map(quote).join(' '), ...(a.chdir !== undefined ? { cwd: a.chdir } : {}) }
+  // A half-made virtualenv (venv without ensurepip leaves bin/python and no pip) would make
+  // every later run fail on "no pip": one this step created goes again when creation fails.
+  const script = fresh ? `${words.map(quote).join(' ')} || { rc=$?; rm -rf -- ${quote(a.virtualenv!)}; exit $rc; }` : words.map(quote).join(' ')
+  return { kind: 'exec', script, ...(a.chdir !== undefined ? { cwd: a.chdir } : {}) }
 }
 
 /** pip words after the command: install/uninstall, options, then what. */
@@ -197,7 +200,7 @@ function plan(a: PipArgs, state: ProbeState, ctx: PlanContext): Change[] {
     return [
       {
         summary: `create virtualenv ${a.virtualenv} and install ${target}`,
-        steps: [venvStep(a), pipStep(a, what)],
+        steps: [venvStep(a, !st.venvDir), pipStep(a, what)],
         diff: { before: `virtualenv ${a.virtualenv}: (absent)\n`, after: `virtualenv ${a.virtualenv}: ${create}\n${target}\n` },
       },
     ]

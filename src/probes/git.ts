@@ -59,6 +59,8 @@ export function gitProbe(o: GitProbeOptions): Probe<GitState> {
   const env = Object.entries(o.env).map(([k, v]) => `${k}=${quote(v)} `).join('')
   const v = o.version
   const patterns = v === 'HEAD' ? 'HEAD' : `HEAD ${quote(`refs/heads/${v}`)} ${quote(`refs/tags/${v}`)} ${quote(`refs/tags/${v}^{}`)}`
+  // --no-optional-locks: a plain `git status` refreshes and rewrites the index, and a probe must
+  // leave the checkout exactly as it found it.
   const script = [
     `g=${quote(o.executable)}; dest=${quote(o.dest)}; repo=${quote(o.repo)}; remote=${quote(o.remote)}`,
     `command -v "$g" >/dev/null 2>&1 || { echo git=missing; exit 0; }`,
@@ -69,7 +71,7 @@ export function gitProbe(o: GitProbeOptions): Probe<GitState> {
     '  printf \'head=%s\\n\' "$("$g" -C "$dest" rev-parse -q --verify HEAD 2>/dev/null)"',
     '  printf \'branch=%s\\n\' "$("$g" -C "$dest" symbolic-ref -q --short HEAD 2>/dev/null)"',
     '  printf \'url=%s\\n\' "$("$g" -C "$dest" config --get "remote.$remote.url" 2>/dev/null)"',
-    '  if st=$("$g" -C "$dest" status --porcelain --untracked-files=no 2>&1); then printf \'%s\\n\' "$st" | sed -n \'/./s/^/mod=/p\'; else printf \'%s\\n\' "$st" | sed \'s/^/staterr=/\'; fi',
+    '  if st=$("$g" --no-optional-locks -C "$dest" status --porcelain --untracked-files=no 2>&1); then printf \'%s\\n\' "$st" | sed -n \'/./s/^/mod=/p\'; else printf \'%s\\n\' "$st" | sed \'s/^/staterr=/\'; fi',
     ...(looksLikeCommit(v) ? [`  printf 'local=%s\\n' "$("$g" -C "$dest" rev-parse -q --verify ${quote(`${v}^{commit}`)} 2>/dev/null)"`] : []),
     `  ask=${o.askWhenRepo ? 'yes' : 'no'}`,
     'elif [ -d "$dest" ]; then',

@@ -23,6 +23,8 @@ export interface PipState {
   chdir: boolean
   /** The virtualenv: 'none' when the task names none. */
   venv: 'present' | 'absent' | 'none'
+  /** The virtualenv has no bin/python but its directory exists (so a failed creation must not remove it). */
+  venvDir?: boolean
   /** pip answered `pip list`; otherwise why not. */
   pip: boolean
   pipError?: string
@@ -68,7 +70,7 @@ export function pipProbe(o: PipProbeOptions): Probe<PipState> {
   const lines: string[] = ['export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1']
   if (o.chdir !== undefined) lines.push(`cd ${quote(o.chdir)} 2>/dev/null || { echo chdir=missing; exit 0; }`)
   lines.push('echo chdir=ok')
-  if (o.virtualenv !== undefined) lines.push(`if [ -x ${quote(o.virtualenv)}/bin/python ]; then echo venv=present; py=${quote(o.virtualenv)}/bin/python; else echo venv=absent; py=; fi`)
+  if (o.virtualenv !== undefined) lines.push(`if [ -x ${quote(o.virtualenv)}/bin/python ]; then echo venv=present; py=${quote(o.virtualenv)}/bin/python; else echo venv=absent; py=; [ -e ${quote(o.virtualenv)} ] && echo venvdir=exists; fi`)
   else lines.push('echo venv=none; py=python3')
   lines.push(...pipCommandLines(o))
   lines.push(
@@ -132,6 +134,9 @@ export function parsePipState(out: ProbeOutput): PipState {
       case 'venv':
         if (v !== 'present' && v !== 'absent' && v !== 'none') throw new Error(`unexpected venv state '${v}'`)
         st.venv = v
+        break
+      case 'venvdir':
+        st.venvDir = true
         break
       case 'env':
         if (v.trim()) {

@@ -34,7 +34,9 @@ describe('modules/pip: plan', () => {
     const ch = planOf(a, { chdir: true, venv: 'absent', pip: false, installed: [], markerEnv: {}, files: [], missingFiles: [] })
     expect(ch).to.have.length(1)
     expect(ch[0]!.summary).to.equal('create virtualenv /srv/venv and install six')
-    expect(scripts(ch[0]!)[0]).to.equal('python3 -m venv --system-site-packages /srv/venv')
+    expect(scripts(ch[0]!)[0]).to.equal('python3 -m venv --system-site-packages /srv/venv || { rc=$?; rm -rf -- /srv/venv; exit $rc; }')
+    // A directory that was there before is not removed when creation fails.
+    expect(scripts(planOf(a, { chdir: true, venv: 'absent', venvDir: true, pip: false, installed: [], markerEnv: {}, files: [], missingFiles: [] })[0]!)[0]).to.equal('python3 -m venv --system-site-packages /srv/venv')
     expect(scripts(ch[0]!)[1]).to.include("set -- /srv/venv/bin/python -m pip\n\"$@\" install six")
     expect(planOf(a, venv())).to.deep.equal([])
   })

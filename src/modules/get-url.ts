@@ -1,0 +1,249 @@
+/**
+ * get_url — download a file over HTTP, HTTPS, FTP or file:// onto the host, with curl, wget or
+ * python3 (the first the host has; no other dependency).
+ *
+ * `dest` is the file to write, or a directory: then the file is named after the last segment of
+ * the URL's path (Content-Disposition is not used). The download goes into a temp file beside
+ * the destination; the `checksum` ('sha256:<hex>'; md5, sha1, sha224, sha384 and sha512 too) is
+ * verified on it, `owner`/`group`/`mode` are set on it, and only then is it renamed over `dest`:
+ * a failed or corrupt download never replaces the file, and the file is never seen with the
+ * wrong mode.
+ *
+ * When `dest` exists the task is ok without downloading (only owner/group/mode are corrected),
+ * unless its checksum differs from `checksum`. With `force: true` the URL is fetched every run
+ * and the file is replaced when the content differs: the check fetches the URL into a temp file
+ * that is removed again, so check mode reports the truth — except with `url_password`, whose
+ * request is made only in a step (never on a command line): then a forced download always counts
+ * as a change ("would run").
+ *
+ * `headers` are sent with the request; `url_username`/`url_password` as basic auth (the password
+ * is never shown); `validate_certs: false` accepts self-signed certificates; `timeout` (seconds)
+ * bounds the connection and any stall; `backup` keeps the old file as `dest.<time>~`.
+ *
+ * Returns `dest` (the file), `url`, `status_code`, `size`, `checksum_dest` (sha1 of the new file),
+ * `msg`.
+ *
+ *   - get_url:
+ *       url: https://releases.example.org/node_exporter-1.7.0.linux-amd64.tar.gz
+ *       dest: /opt/downloads/
+ *       checksum: sha256:a550cd5c05f760b7934a2d0afad66d2e92e681482f5f57a917465b1fba3b02a6
+ *       mode: "0644"
+ *
+ *   - get_url: { url: "http://{{ lab_bridge_address }}:8080/backup.sql.gz", dest: /srv/restore/backup.sql.gz, force: true }
+ */
+import { quote } from '../connection/shell.js'
+import { DOWNLOADERS, downloadCommand, remoteChecksumProbe, remoteChecksumProbeId, toolsProbe, toolsProbeId, urlFileName, type DownloadOptions, type Downloader, type RemoteChecksum } from '../probes/archive.js'
+import { effectiveStat, pathProbe, pathState, type ChecksumAlgorithm, type PathState } from '../probes/files.js'
+import { attrOptions, defaultMode, modeProblems, newAttrsText, partsText, planAttrs, wantedMode } from './file-attrs.js'
+import type { Schema } from './schema.js'
+import { ModuleFailure, type Change, type HostModule, type PlanContext, type ProbeState, type StepOutput } from './types.js'
+
+export interface GetUrlArgs {
+  url: string
+  dest: string
+  checksum?: string
+  force: boolean
+  backup: boolean
+  timeout: number
+  headers: Record<string, unknown>
+  url_username?: string
+  url_password?: string
+  validate_certs: boolean
+  owner?: string
+  group?: string
+  mode?: string
+}
+
+const ALGORITHMS: Record<ChecksumAlgorithm, number> = { md5: 32, sha1: 40, sha224: 56, sha256: 64, sha384: 96, sha512: 128 }
+
+const schema: Schema = {
+  options: {
+    url: { type: 'str', required: true, doc: 'http://, https://, ftp:// or file:// URL to download.' },
+    dest: { type: 'path', required: true, doc: 'File to write, or a directory (the file is then named after the URL).' },
+    checksum: { type: 'str', doc: "'<algorithm>:<hex>' (sha256, sha512, sha1, md5 ...): the download must match it, and a dest that matches it is not downloaded again." },
+    force: { type: 'bool', default: false, aliases: ['thirsty'], doc: 'Fetch the URL every run and replace dest when the content differs. false: an existing dest is left as it is.' },
+    backup: { type: 'bool', default: false, doc: 'Keep the replaced file as dest.<time>~.' },
+    timeout: { type: 'int', default: 10, doc: 'Seconds to connect, and the longest a transfer may stall.' },
+    headers: { type: 'dict', default: {}, doc: 'HTTP headers to send.' },
+    url_username: { type: 'str', aliases: ['username'], doc: 'User for HTTP basic auth.' },
+    url_password: { type: 'str', aliases: ['password'], noLog: true, doc: 'Password for HTTP basic auth.' },
+    validate_certs: { type: 'bool', default: true, doc: 'Check TLS certificates (false: accept self-signed ones).' },
+    ...attrOptions,
+  },
+  requiredTogether: [['url_password', 'url_username']],
+}
+
+function parseChecksum(c: string | undefined): { algorithm: ChecksumAlgorithm; hex: string } | undefined {
+  if (c === undefined) return undefined
+  const i = c.indexOf(':')
+  return { algorithm: c.slice(0, i).toLowerCase() as ChecksumAlgorithm, hex: c.slice(i + 1).toLowerCase() }
+}
+
+function downloadOptions(a: GetUrlArgs): DownloadOptions {
+  return {
+    url: a.url,
+    headers: Object.fromEntries(Object.entries(a.headers).map(([k, v]) => [k, String(v)])),
+    timeout: a.timeout,
+    validateCerts: a.validate_certs,
+    ...(a.url_username !== undefined ? { username: a.url_username } : {}),
+    ...(a.url_password !== undefined ? { password: a.url_password } : {}),
+  }
+}
+
+/** force checks what the URL serves now, unless that request carries a password. */
+const remoteCheck = (a: GetUrlArgs) => a.force && a.url_password === undefined
+const sumAlgorithm = (a: GetUrlArgs): ChecksumAlgorithm | undefined => parseChecksum(a.checksum)?.algorithm ?? (a.force ? 'sha256' : undefined)
+const childOf = (dir: string, name: string) => `${dir.replace(/\/+$/, '')}/${name}`
+
+function probes(a: GetUrlArgs) {
+  const algo = sumAlgorithm(a)
+  const o = algo ? { checksum: algo } : {}
+  const name = urlFileName(a.url)
+  return [
+    pathProbe(a.dest, o),
+    ...(name !== undefined ? [pathProbe(childOf(a.dest, name), o)] : []),
+    toolsProbe(DOWNLOADERS),
+    ...(remoteCheck(a) ? [remoteChecksumProbe(downloadOptions(a), algo!)] : []),
+  ]
+}
+
+/** The file the download lands in: dest, or dest/<name from the URL> when dest is a directory. */
+function target(a: GetUrlArgs, state: ProbeState): { file: string; st: PathState; dir: PathState } {
+  const algo = sumAlgorithm(a)
+  const o = algo ? { checksum: algo } : {}
+  const d = pathState(state, a.dest, o)
+  const isDir = a.dest.endsWith('/') || effectiveStat(d, true)?.type === 'directory'
+  if (!isDir) return { file: a.dest, st: d, dir: d }
+  const name = urlFileName(a.url)
+  if (name === undefined) throw new ModuleFailure(`dest ${a.dest} is a directory and the URL ${a.url} names no file: give dest as a file path`)
+  const file = childOf(a.dest, name)
+  return { file, st: pathState(state, file, o), dir: d }
+}
+
+function downloadStep(a: GetUrlArgs, file: string, tool: Downloader, st: PathState): { script: string; stdin: string } {
+  const d = downloadCommand(tool, downloadOptions(a))
+  const sum = parseChecksum(a.checksum)
+  const exists = st.exists && st.stat?.type !== 'link'
+  const mode = wantedMode(a.mode, exists ? st.stat?.mode : undefined, false, st.umask) ?? (exists ? undefined : defaultModeText(st.umask))
+  const lines = [
+    'set -e',
+    `dest=${quote(file)}`,
+    'dir=$(dirname -- "$dest")',
+    '[ -d "$dir" ] || { echo "destination directory $dir does not exist" >&2; exit 1; }',
+    'tmp=$(mktemp "$dir/.rmp-get.XXXXXXXX")',
+    'trap \'rm -f -- "$tmp" "$tmp.err"\' EXIT',
+    d.cmd,
+  ]
+  if (sum) {
+    lines.push(
+      `got=$(${sum.algorithm}sum < "$tmp" | cut -d' ' -f1)`,
+      `if [ "$got" != ${quote(sum.hex)} ]; then printf 'The checksum for %s did not match %s; it was %s.\\n' "$dest" ${quote(sum.hex)} "$got" >&2; exit 1; fi`,
+    )
+  }
+  // Owner, group and mode on the temp file, before the rename: the file never exists with others.
+  if (a.owner === undefined && a.group === undefined) lines.push('if [ -e "$dest" ]; then chown --reference="$dest" "$tmp" 2>/dev/null || true; fi')
+  else lines.push(`chown -- ${quote(`${a.owner ?? ''}${a.group !== undefined ? `:${a.group}` : ''}`)} "$tmp"`)
+  lines.push(mode !== undefined ? `chmod -- 0${mode} "$tmp"` : 'chmod --reference="$dest" "$tmp"')
+  if (a.backup) lines.push('if [ -e "$dest" ]; then b="$dest.$(date +%Y-%m-%d@%H:%M:%S)~"; cp -p -- "$dest" "$b"; printf \'backup_file=%s\\n\' "$b"; fi')
+  lines.push('mv -f -- "$tmp" "$dest"', 'trap - EXIT', 'printf \'size=%s\\nsha1=%s\\n\' "$(stat -c %s -- "$dest")" "$(sha1sum < "$dest" | cut -d\' \' -f1)"')
+  return { script: lines.join('\n'), stdin: d.stdin }
+}
+
+const defaultModeText = (umask: number) => defaultMode(false, umask).toString(8).padStart(4, '0')
+
+function plan(a: GetUrlArgs, state: ProbeState, ctx: PlanContext): Change[] {
+  const { file, st, dir } = target(a, state)
+  const sum = parseChecksum(a.checksum)
+  const algo = sumAlgorithm(a)
+  const tools = state[toolsProbeId(DOWNLOADERS)] as string[]
+  const tool = DOWNLOADERS.find((t) => tools.includes(t))
+  const kind = effectiveStat(st, true)?.type
+  if (st.exists && kind !== undefined && kind !== 'file') throw new ModuleFailure(`${file} exists and is not a regular file (${kind})`)
+  const parentOk = file === a.dest ? dir.parent === 'directory' : true
+  let reason: string | undefined
+  let uncertain = false
+  if (!st.exists) reason = undefined
+  else if (sum && st.checksum !== sum.hex) reason = `${sum.algorithm} ${st.checksum?.slice(0, 12) ?? '?'}… differs from the checksum`
+  else if (a.force && !sum) {
+    if (remoteCheck(a)) {
+      const r = state[remoteChecksumProbeId(downloadOptions(a), algo!)] as RemoteChecksum
+      if (r.error !== undefined) throw new ModuleFailure(`Request failed for ${a.url}: ${r.error}`, { status_code: r.status ?? -1, url: a.url, dest: file })
+      if (r.sum !== st.checksum) reason = 'the URL serves other content'
+    } else {
+      reason = 'force: cannot compare without downloading'
+      uncertain = true
+    }
+  }
+  const download = !st.exists || reason !== undefined
+  if (download) {
+    if (!parentOk) {
+      if (ctx.check) return [{ summary: `download ${a.url} to ${file} (its directory does not exist yet)`, uncertain: true, steps: [] }]
+      throw new ModuleFailure(`Destination directory of ${file} does not exist`)
+    }
+    if (!tool) {
+      if (ctx.check) return [{ summary: `download ${a.url} to ${file} (no curl, wget or python3 on the host yet)`, uncertain: true, steps: [] }]
+      throw new ModuleFailure('no curl, wget or python3 on the host to download with')
+    }
+    const step = downloadStep(a, file, tool, st)
+    const exists = st.exists && st.stat?.type !== 'link'
+    const mode = wantedMode(a.mode, exists ? st.stat?.mode : undefined, false, st.umask)
+    const before = st.exists ? `${algo && st.checksum ? `${algo}: ${st.checksum}\n` : `(present, ${st.stat?.size ?? '?'} bytes)\n`}` : '(absent)\n'
+    const afterSum = sum ? `${sum.algorithm}: ${sum.hex}\n` : remoteCheck(a) && st.exists ? `${algo}: ${(state[remoteChecksumProbeId(downloadOptions(a), algo!)] as RemoteChecksum).sum}\n` : ''
+    return [
+      {
+        summary: `download ${a.url} to ${file}${reason ? ` (${reason})` : ''}`,
+        ...(uncertain ? { uncertain: true } : {}),
+        steps: [{ kind: 'exec', script: step.script, stdin: step.stdin, ...(a.url_password !== undefined ? { secret: true } : {}) }],
+        diff: { path: file, before, after: `${afterSum || `(downloaded from ${a.url})\n`}${newAttrsText(a, mode)}` },
+      },
+    ]
+  }
+  const p = planAttrs(file, effectiveStat(st, true)!, a, { umask: st.umask })
+  if (!p.cmds.length) return []
+  return [{ summary: `set ${partsText(p)} of ${file}`, steps: [{ kind: 'exec', script: p.cmds.join('\n') }], diff: { path: file, before: p.before, after: p.after } }]
+}
+
+export const getUrl: HostModule<GetUrlArgs> = {
+  kind: 'host',
+  name: 'get_url',
+  doc: 'Download a file onto the host (curl, wget or python3), verified and atomically renamed into place.',
+  args: schema,
+  returns: {
+    dest: 'the file written (dest, or dest/<name> for a directory)',
+    url: 'the URL',
+    status_code: 'HTTP status of the download (absent when nothing was downloaded)',
+    size: 'size of the file in bytes',
+    checksum_dest: 'sha1 of the file after the download',
+    backup_file: 'the backup of the replaced file (backup)',
+    msg: 'what happened',
+  },
+  validate(a) {
+    const errs: string[] = []
+    if (typeof a.url === 'string' && !/^(https?|ftp|file):\/\//i.test(a.url)) errs.push(`url must be http://, https://, ftp:// or file://, got '${a.url}'`)
+    if (typeof a.checksum === 'string') {
+      const m = /^([A-Za-z0-9]+):(.+)$/.exec(a.checksum)
+      const len = m ? ALGORITHMS[m[1]!.toLowerCase() as ChecksumAlgorithm] : undefined
+      if (!m || len === undefined) errs.push(`checksum must be '<algorithm>:<hex>' with one of ${Object.keys(ALGORITHMS).join(', ')}, got '${a.checksum}'`)
+      else if (/^[a-z]+:\/\//i.test(m[2]!)) errs.push('checksum as the URL of a checksum file is not supported: give the hex digest')
+      else if (!new RegExp(`^[0-9a-fA-F]{${len}}$`).test(m[2]!)) errs.push(`a ${m[1]} checksum has ${len} hex digits, got '${m[2]}'`)
+    }
+    if (typeof a.timeout === 'number' && a.timeout < 1) errs.push('timeout must be at least 1 second')
+    for (const [k, v] of Object.entries(a.headers ?? {})) if (/[\r\n]/.test(`${k}${String(v)}`) || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(k)) errs.push(`header '${k}' is not a valid header name or has a line break`)
+    if (/[\r\n]/.test(`${a.url_username ?? ''}${a.url_password ?? ''}${a.url ?? ''}`)) errs.push('url, url_username and url_password must not contain line breaks')
+    errs.push(...modeProblems(a.mode))
+    return errs
+  },
+  probes: (a) => probes(a),
+  plan,
+  result(a, state, outputs: StepOutput[]) {
+    const { file, st } = target(a, state)
+    const out = outputs.map((o) => o.stdout).join('\n')
+    const val = (k: string) => new RegExp(`^${k}=(.*)$`, 'm').exec(out)?.[1]
+    const size = val('size')
+    if (size !== undefined) {
+      const status = val('status_code')
+      return { dest: file, url: a.url, status_code: status !== undefined ? Number(status) : null, size: Number(size), checksum_dest: val('sha1'), checksum_src: val('sha1'), ...(val('backup_file') ? { backup_file: val('backup_file') } : {}), msg: `OK (${size} bytes)` }
+    }
+    return { dest: file, url: a.url, size: st.stat?.size ?? null, msg: 'file already exists' }
+  },
+}
