@@ -247,6 +247,15 @@ export function planDb(p: PostgresDbArgs, state: ProbeState, ctx: Pick<PlanConte
     return changes.map((c) => ({ ...c, uncertain: true }))
   }
   const db = st.db
+  if (p.owner !== undefined && !st.roles.includes(p.owner) && (p.state === 'present' || p.state === 'restore')) {
+    const needed = !db || (p.state === 'present' && db.owner !== p.owner)
+    if (needed) {
+      // An earlier task of this run may create the role: check mode cannot know, a real run can.
+      if (!ctx.check) throw new ModuleFailure(`postgres_db ${p.name}: the owner role ${p.owner} does not exist`)
+      const changes = p.state === 'present' ? presentChanges(p, db) : [...(db ? [] : [createChange(p)]), restoreChange(p)]
+      return changes.map((c) => ({ ...c, summary: `${c.summary} — role ${p.owner} does not exist yet`, uncertain: true }))
+    }
+  }
   if ((p.state === 'dump' || p.state === 'restore') && !p.target!.startsWith('/')) throw new ModuleFailure(`target must be an absolute path for state=${p.state}, got '${p.target}'`)
   switch (p.state) {
     case 'present':

@@ -33,13 +33,22 @@ const sqlOf = (c: Change) => String((c.steps[0] as ExecStep).stdin)
 describe('modules/postgres_db: plan', () => {
   it('creates a missing database with its options, then nothing', () => {
     const a = args({ name: 'rmpg_new', owner: 'rmpg_app', encoding: 'UTF8', template: 'template0', lc_collate: 'C.UTF-8', lc_ctype: 'C.UTF-8', conn_limit: 20 })
-    const ch = plan(a, absent())
+    const ch = plan(a, { ...absent(), roles: ['rmpg_app'] })
     expect(ch.map((c) => c.summary)).to.deep.equal(['create database rmpg_new (owner rmpg_app)'])
     expect(sqlOf(ch[0]!)).to.equal(`CREATE DATABASE "rmpg_new" WITH OWNER "rmpg_app" TEMPLATE "template0" ENCODING E'UTF8' LC_COLLATE E'C.UTF-8' LC_CTYPE E'C.UTF-8' CONNECTION LIMIT 20;\n`)
     expect((ch[0]!.steps[0] as ExecStep).script).to.not.match(/ -1$/) // CREATE DATABASE cannot run in a transaction
     expect(ch[0]!.diff).to.deep.equal({ before: 'database rmpg_new: absent\n', after: 'database rmpg_new\n  owner: rmpg_app\n  encoding: UTF8\n  lc_collate: C.UTF-8\n  lc_ctype: C.UTF-8\n  conn_limit: 20\n' })
     const st = present()
     expect(plan({ ...a, name: 'rmpg_pdb', owner: 'postgres', conn_limit: -1 }, st)).to.deep.equal([])
+  })
+
+  it('an owner that does not exist: a real run fails before any SQL; check mode says it may change', () => {
+    const a = args({ name: 'rmpg_new', owner: 'rmpg_nobody' })
+    expect(() => plan(a, absent())).to.throw(ModuleFailure, 'postgres_db rmpg_new: the owner role rmpg_nobody does not exist')
+    const ch = plan(a, absent(), check)
+    expect(ch.map((c) => [c.summary, c.uncertain])).to.deep.equal([['create database rmpg_new (owner rmpg_nobody) — role rmpg_nobody does not exist yet', true]])
+    // An existing database already owned by it needs nothing, whatever the role list says.
+    expect(plan(args({ name: 'rmpg_pdb', owner: 'postgres' }), { ...present(), roles: [] })).to.deep.equal([])
   })
 
   it('spellings of the same encoding and locale are the same', () => {
@@ -52,7 +61,7 @@ describe('modules/postgres_db: plan', () => {
 
   it('changes the owner and the limit of an existing database; the diff shows them', () => {
     const a = args({ name: 'rmpg_pdb', owner: 'rmpg_app', conn_limit: 3 })
-    const st = present()
+    const st = present() // recorded asking about rmpg_app, which exists
     const ch = plan(a, st)
     expect(ch.map((c) => c.summary)).to.deep.equal(['alter database rmpg_pdb: owner postgres → rmpg_app, conn_limit -1 → 3'])
     expect(sqlOf(ch[0]!)).to.equal('ALTER DATABASE "rmpg_pdb" OWNER TO "rmpg_app";\nALTER DATABASE "rmpg_pdb" CONNECTION LIMIT 3;\n')
