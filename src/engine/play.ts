@@ -117,7 +117,16 @@ export async function runPlay(play: Play, deps: PlayDeps): Promise<void> {
     const s = deps.hosts.get(h)
     return !s || (!s.failed && !s.unreachable)
   })
-  opts.emit({ type: 'play-start', name: play.name, hosts: all, pos: play.pos, check: opts.check })
+  // A templated play name is shown rendered with the play's vars and -e, as Ansible does.
+  let name = play.name
+  if (isTemplated(name)) {
+    try {
+      name = String(renderValue(name, new VarScope([{ name: 'play vars', values: play.vars }, { name: 'extra vars', values: opts.extraVars }])))
+    } catch {
+      name = play.name
+    }
+  }
+  opts.emit({ type: 'play-start', name, hosts: all, pos: play.pos, check: opts.check })
   for (const h of all) if (!deps.hosts.has(h)) deps.hosts.set(h, new HostState(h))
   const list = batches(all, play.serial.map((s) => (typeof s === 'string' && isTemplated(s) ? String(renderValue(s, new VarScope([{ name: 'extra vars', values: opts.extraVars }]))) : s)))
   const stop: { reason?: string } = {}
