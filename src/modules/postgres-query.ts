@@ -58,6 +58,10 @@ export function splitStatements(sql: string): string[] {
   const out: string[] = []
   let start = 0
   let depth = 0
+  // SQL-standard function bodies (CREATE FUNCTION ... BEGIN ATOMIC ...; ...; END) hold semicolons:
+  // as psql does, inside CREATE FUNCTION/PROCEDURE, BEGIN and CASE open a block that END closes.
+  let words: string[] = []
+  let blocks = 0
   let i = 0
   const n = sql.length
   const identChar = (c: string | undefined) => c !== undefined && /[A-Za-z0-9_$\u0080-\uffff]/.test(c)
@@ -65,11 +69,24 @@ export function splitStatements(sql: string): string[] {
     const stmt = sql.slice(start, end)
     if (stripComments(stmt).trim() !== '') out.push(stmt.trim())
     start = end + 1
+    words = []
+    blocks = 0
   }
+  const routine = () => words[0] === 'CREATE' && (words[1] === 'FUNCTION' || words[1] === 'PROCEDURE' || (words[1] === 'OR' && words[2] === 'REPLACE' && (words[3] === 'FUNCTION' || words[3] === 'PROCEDURE')))
   while (i < n) {
     const c = sql[i]!
     const next = sql[i + 1]
-    if (c === '-' && next === '-') {
+    if (/[A-Za-z_]/.test(c) && !identChar(sql[i - 1]) && !(/[EeUuBbXx]/.test(c) && next === "'") && !(/[Uu]/.test(c) && next === '&')) {
+      let j = i
+      while (j < n && identChar(sql[j])) j++
+      const w = sql.slice(i, j).toUpperCase()
+      words.push(w)
+      if (routine()) {
+        if (w === 'BEGIN' || w === 'CASE') blocks++
+        else if (w === 'END' && blocks > 0) blocks--
+      }
+      i = j
+    } else if (c === '-' && next === '-') {
       const e = sql.indexOf('\n', i)
       i = e < 0 ? n : e + 1
     } else if (c === '/' && next === '*') {
@@ -124,7 +141,7 @@ export function splitStatements(sql: string): string[] {
     } else if (c === ')') {
       depth = Math.max(0, depth - 1)
       i++
-    } else if (c === ';' && depth === 0) {
+    } else if (c === ';' && depth === 0 && blocks === 0) {
       push(i)
       i++
     } else i++

@@ -31,6 +31,9 @@ describe('modules/postgres_query: splitting statements', () => {
     ['-- only a comment;\n;  ;', []],
     ['CREATE RULE r AS ON INSERT TO t DO ALSO (NOTIFY a; NOTIFY b); SELECT 1', ['CREATE RULE r AS ON INSERT TO t DO ALSO (NOTIFY a; NOTIFY b)', 'SELECT 1']],
     ['SELECT $1, a$b$c FROM t; SELECT 2', ['SELECT $1, a$b$c FROM t', 'SELECT 2']],
+    ["CREATE FUNCTION f(x int) RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT CASE WHEN x > 0 THEN 1 ELSE 0 END; SELECT x; END; SELECT f(1)", ["CREATE FUNCTION f(x int) RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT CASE WHEN x > 0 THEN 1 ELSE 0 END; SELECT x; END", 'SELECT f(1)']],
+    ['BEGIN; SELECT CASE WHEN true THEN 1 END; COMMIT', ['BEGIN', 'SELECT CASE WHEN true THEN 1 END', 'COMMIT']],
+    ["SELECT E'a;b', U&'c;d', x'0f'; SELECT 2", ["SELECT E'a;b', U&'c;d', x'0f'", 'SELECT 2']],
   ]
   for (const [sql, want] of cases) it(JSON.stringify(sql), () => expect(splitStatements(sql)).to.deep.equal(want))
   it('refuses psql meta-commands and unterminated quotes', () => {
