@@ -17,7 +17,9 @@
  * true` grants WITH GRANT OPTION (ADMIN OPTION for groups), `false` revokes the option, unset
  * leaves it. The current ACL (the object's default ACL when it has none, so an owner already
  * holds everything) is compared with what is asked: nothing is run when nothing is missing.
- * A role that does not exist fails the task unless `fail_on_role: false` (then it is skipped).
+ * A role that does not exist fails the task unless `fail_on_role: false` (then it is skipped);
+ * granting on an object that does not exist fails, revoking on it does nothing. In check mode a
+ * missing role or object (an earlier task may create it) makes a grant "may change".
  * The diff lists each object's privileges for the roles, `*` marking the grant option.
  *
  * `database` (aliases `db`, `login_db`) is the database to connect to; the other connection
@@ -241,11 +243,12 @@ export function planPrivs(a: PostgresPrivsArgs, state: ProbeState, ctx: Pick<Pla
   const absentRoles = a.roles.filter((r) => !isPublic(r) && !st.roles.includes(r))
   const problems: string[] = []
   if (absentRoles.length && a.fail_on_role) problems.push(`role${absentRoles.length > 1 ? 's' : ''} ${absentRoles.join(', ')} do${absentRoles.length > 1 ? '' : 'es'} not exist`)
-  if (st.missing.length) problems.push(`${a.type} ${st.missing.join(', ')} not found${a.type === 'table' || a.type === 'sequence' || a.type === 'function' ? ` in schema ${schemaOf(a)}` : ''} in database ${a.database}`)
+  // Revoking from an object that is not there has nothing to do; granting on it cannot be done.
+  if (st.missing.length && a.state === 'present') problems.push(`${a.type} ${st.missing.join(', ')} not found${a.type === 'table' || a.type === 'sequence' || a.type === 'function' ? ` in schema ${schemaOf(a)}` : ''} in database ${a.database}`)
   if (problems.length) {
     // An earlier task of this run may create them; only a real run can tell.
     if (ctx.check && a.state === 'present') return uncertain(problems.join('; '))
-    if (a.state === 'present' || st.missing.length === 0 || a.type !== 'database') throw new ModuleFailure(`postgres_privs: ${problems.join('; ')}`)
+    throw new ModuleFailure(`postgres_privs: ${problems.join('; ')}`)
   }
   const w = privWork(a, st)
   if (!w.sql.length) return []

@@ -134,6 +134,8 @@ describe('modules/postgres_privs: plan', () => {
     expect(plan(args({ database: 'rmpg_pdb', type: 'database', privs: 'CONNECT', roles: 'rmpg_nobody,rmpg_app', fail_on_role: false }), st)).to.deep.equal([])
     const some = rec('privsTablesSome', ['t1', 'nosuch'])
     expect(() => plan(args({ database: 'rmpg_pdb', objs: 't1,nosuch', privs: 'SELECT', roles: 'rmpg_reader' }), some)).to.throw(ModuleFailure, /table nosuch not found in schema public in database rmpg_pdb/)
+    expect(plan(args({ database: 'rmpg_pdb', objs: 't1,nosuch', privs: 'SELECT', roles: 'rmpg_reader', state: 'absent' }), some).map((c) => c.summary)).to.deep.equal(['revoke SELECT on table public.t1 from rmpg_reader'])
+    expect(() => plan(args({ database: 'rmpg_pdb', objs: 't1', privs: 'SELECT', roles: 'rmpg_nobody', state: 'absent' }), some, check)).to.throw(ModuleFailure, /role rmpg_nobody does not exist/)
     const noDb = parsePrivState(PG.roleNoDatabase!, ['rmpg_nodb'])
     expect(() => plan(args({ database: 'rmpg_nodb', type: 'database', privs: 'ALL', roles: 'x' }), noDb)).to.throw(/database "rmpg_nodb" does not exist/)
     expect(plan(args({ database: 'rmpg_nodb', type: 'database', privs: 'ALL', roles: 'x' }), noDb, check)[0]!.summary).to.match(/^grant ALL on database rmpg_nodb to x — cannot read the server now/)
