@@ -27,7 +27,19 @@ export async function runPlaybook(pb: Playbook, opts: RunOptions): Promise<RunSu
   const secrets = new Set<string>(secretValues)
   // Every event passes through the mask: no reporter can show a vault value or a no_log argument.
   const outer = opts.emit
-  opts = { ...opts, emit: (e) => outer(maskDeep(e, secrets)) }
+  // group_vars/host_vars (and so their vault values) are read lazily, after this point: pick up
+  // the values the vault has given since, before each event.
+  let seen = secretValues.size
+  opts = {
+    ...opts,
+    emit: (e) => {
+      if (secretValues.size !== seen) {
+        for (const v of secretValues) secrets.add(v)
+        seen = secretValues.size
+      }
+      outer(maskDeep(e, secrets))
+    },
+  }
   opts.emit({ type: 'run-start', playbook: pb.file, check: opts.check, diff: opts.diff, forks: opts.forks })
   const hosts = new Map<string, HostState>()
   const pool = new ConnectionPool(opts)
