@@ -36,7 +36,7 @@ function tokenize(src: string): Tok[] {
         let j = i + 1
         while (j < src.length && src[j] !== c) j += src[j] === '\\' ? 2 : 1
         if (j >= src.length) throw new ExpressionSyntaxError(`unterminated string starting at column ${i + 1}`)
-        out.push({ t: 'str', text: src.slice(i, j + 1) })
+        out.push({ t: 'str', text: c === '`' ? src.slice(i, j + 1) : jinjaEscapes(src.slice(i, j + 1)) })
         i = j + 1
         continue
       }
@@ -55,6 +55,14 @@ function tokenize(src: string): Tok[] {
     return out
   }
   return parse()
+}
+
+/**
+ * Jinja (Python) keeps a backslash it does not know as it is: '\s+' is backslash-s-plus, as
+ * regex_replace and search expect; JavaScript would drop it ('\s' === 's').
+ */
+function jinjaEscapes(lit: string): string {
+  return lit.replace(/\\([\s\S])/g, (whole, ch: string) => (/^[nrtbfv0xu'"\\\n]$/.test(ch) ? whole : `\\\\${ch}`))
 }
 
 function emit(toks: Tok[]): string {
