@@ -248,7 +248,8 @@ function inlineIf(items: Tok[]): Tok[] {
     if (i < 0) return p
     const a = emit(p.slice(0, i)).trim()
     const c = emit(p.slice(i + 1, j < 0 ? p.length : j)).trim()
-    const b = j < 0 ? 'undefined' : emit(p.slice(j + 1)).trim()
+    // `a if x else b if y else c`: the else part may hold the next conditional
+    const b = j < 0 ? 'undefined' : emit(inlineIf(p.slice(j + 1))).trim()
     return [raw(`((${c}) ? (${a}) : (${b}))`)]
   })
 }
