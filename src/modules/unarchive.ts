@@ -197,7 +197,9 @@ function archiveState(p: UnarchivePrepared, state: ProbeState): ArchiveState {
     const e = state[destEntriesProbeId(p.dest, localTops(p, p.local))] as ArchiveState
     return { ...e, format: p.local.format, ...(p.local.compression ? { compression: p.local.compression } : {}), members: p.local.members }
   }
-  return state[remoteArchiveProbeId(p.src, p.dest, strip(p))] as ArchiveState
+  const st = state[remoteArchiveProbeId(p.src, p.dest, strip(p))] as ArchiveState | undefined
+  if (!st) throw new Error(`no state of ${p.src}`)
+  return st
 }
 
 /** tar's --strip-components=N among the extra options (0 without). */

@@ -403,7 +403,7 @@ export function remoteArchiveProbe(src: string, dest: string, strip = 0): Probe<
     'echo "@dest"',
     `cd "$dest" 2>/dev/null && names | sed 's#^\\(\\./\\)*##'${stripSed} | sed 's#^#./#' | tr '\\n' '\\0' | xargs -0 -r sh -c 'exec find "$@" -maxdepth 0 -printf "${FIND_FMT}"' sh 2>/dev/null; :`,
   ].join('\n')
-  return { id: remoteArchiveProbeId(src, dest), script, parse: parseRemoteArchive }
+  return { id: remoteArchiveProbeId(src, dest, strip), script, parse: parseRemoteArchive }
 }
 
 export function parseRemoteArchive(out: ProbeOutput): ArchiveState {
