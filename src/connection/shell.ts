@@ -35,31 +35,30 @@ export function prelude(opts: Pick<ExecOptions, 'env' | 'cwd'>): string {
   return lines.length ? lines.join('\n') + '\n' : ''
 }
 
-/** The command line that runs `script` as the become user (or as the login user). */
-export function wrapCommand(script: string, become: Become | undefined, loginUser: string | undefined): string {
-  const sh = `/bin/sh -c ${quote(script)}`
-  if (!become) return sh
-  if (loginUser && become.user === loginUser) return sh
-  // -H: HOME of the target user; -n unless a password is given (then read from stdin, see frame()).
-  const flags = become.password !== undefined ? "-k -S -p ''" : '-n'
-  return `sudo -H ${flags} -u ${quote(become.user)} -- ${sh}`
-}
-
 /**
  * One framed command for a persistent `sh` reading commands from its stdin: the command runs with
  * its own stdin (never the command stream), then a marker with the exit code is printed on stdout
  * and a marker on stderr, so the reader knows where this command's output ends.
+ *
+ * The script never becomes an argument of a process (so `ps` on the host shows no script, no SQL,
+ * no secret): as the login user it is `eval`ed in a subshell of the session shell; under sudo it
+ * travels on the new shell's stdin, base64 on one line, ahead of any data for the script.
  */
 export function frame(token: string, script: string, opts: ExecOptions, loginUser: string | undefined): string {
-  const cmd = wrapCommand(prelude(opts) + script, opts.become, loginUser)
-  const password = opts.become?.password !== undefined && cmd.startsWith('sudo ') ? opts.become.password : undefined
-  const sendPassword = password !== undefined ? `printf '%s\\n' ${quote(password)}` : ''
+  const body = prelude(opts) + script
+  const become: Become | undefined = opts.become && !(loginUser && opts.become.user === loginUser) ? opts.become : undefined
+  const data = opts.stdin !== undefined ? heredocBytes(opts.stdin, `RMP_IN_${token}`) : undefined
   let line: string
-  if (opts.stdin === undefined) {
-    line = password !== undefined ? `${sendPassword} | ${cmd}\n` : `${cmd} </dev/null\n`
+  if (!become) {
+    const run = `( eval ${quote(body)} )`
+    line = data ? `${data.pipe} | ${run}\n${data.doc}` : `${run} </dev/null\n`
   } else {
-    const h = heredocBytes(opts.stdin, `RMP_IN_${token}`)
-    line = password !== undefined ? `{ ${sendPassword}; ${h.pipe}\n${h.doc}} | ${cmd}\n` : `${h.pipe} | ${cmd}\n${h.doc}`
+    // -H: HOME of the target user; -n unless a password is given (then sudo reads it first, -S).
+    const flags = become.password !== undefined ? "-k -S -p ''" : '-n'
+    const reader = quote('IFS= read -r s; eval "$(printf %s "$s" | base64 -d)"')
+    const sudo = `sudo -H ${flags} -u ${quote(become.user)} -- /bin/sh -c ${reader}`
+    const head = [...(become.password !== undefined ? [`printf '%s\\n' ${quote(become.password)}`] : []), `printf '%s\\n' ${quote(Buffer.from(body).toString('base64'))}`].join('; ')
+    line = data ? `{ ${head}; ${data.pipe}\n${data.doc}} | ${sudo}\n` : `{ ${head}; } | ${sudo}\n`
   }
   return `${line}printf '%s:%d:\\n' ${marker(token)} "$?"; printf '%s\\n' ${marker(token)} >&2\n`
 }

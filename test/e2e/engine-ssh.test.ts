@@ -167,6 +167,29 @@ describe('engine over SSH on lab hosts', function () {
     expect(bad.exitCode).to.equal(2)
   })
 
+  it('scripts never show in the host process list, as root or under sudo', async () => {
+    const h = hosts[0]!
+    const run = play(
+      `- hosts: runmaster
+  gather_facts: false
+  tasks:
+    - shell: "sleep 1.5 # MARK-ROOT-x9"
+    - shell: "sleep 1.5 # MARK-SUDO-x9"
+      become: true
+      become_user: nobody
+`,
+      { inventory: inv, limit: h },
+    )
+    const seen: string[] = []
+    for (let i = 0; i < 12; i++) {
+      await new Promise((r) => setTimeout(r, 250))
+      seen.push((await sh(lab.inventory, h, 'ps -eo args')).stdout)
+    }
+    const r = await run
+    expect(r.exitCode, r.text).to.equal(0)
+    expect(seen.join('\n')).to.include('sleep 1.5').and.not.include('MARK-')
+  })
+
   it('uses one SSH connection per host for the whole run', async () => {
     // sshd logs one "Accepted publickey" per connection; count the connections of a 6-task run.
     const r = await play(
