@@ -98,6 +98,9 @@ function prepareContext(rt: PlayRuntime, task: Task, scope: VarScope): PrepareCo
   }
 }
 
+/** Check mode cannot plan this task (it needs what an earlier task would have done). */
+class CheckModeUnknown extends Error {}
+
 const empty = (): Outcome => ({ status: 'ok', changed: false, failed: false, skipped: false, unreachable: false, ignored: false, mayChange: false, changes: [], diffs: [], data: {} })
 
 /** Default registered values of a host module: the last command's rc/stdout/stderr. */
@@ -146,9 +149,16 @@ async function runOnce(rt: PlayRuntime, hs: HostState, task: Task, scope: VarSco
   const conn = rt.pool.get(target, lazyVars(connVars))
   const execOpts: ExecOptions = { become: becomeFor(rt, task, scope), env: environmentFor(task, scope) }
   const prepared = hm.prepare ? await hm.prepare(args, prepareContext(rt, task, scope)) : args
-  const state = await runProbes(conn, hm.probes(prepared, planCtx), execOpts)
+  let state
+  try {
+    state = await runProbes(conn, hm.probes(prepared, planCtx), execOpts)
+  } catch (e) {
+    // In check mode the become user may be one that an earlier task would create.
+    if (check && execOpts.become && /unknown user/i.test((e as Error).message)) throw new CheckModeUnknown(`runs as ${execOpts.become.user}, a user that does not exist yet`)
+    throw e
+  }
   const changes: Change[] = hm.plan(prepared, state, planCtx)
-  out.changes = changes.map((c) => ({ summary: c.summary, uncertain: c.uncertain }))
+  out.changes = changes.map((c) => (c.uncertain ? { summary: c.summary, uncertain: true } : { summary: c.summary }))
   out.diffs = diff ? changes.filter((c) => c.diff).map((c) => c.diff!) : []
   out.changed = changes.length > 0
   let outputs: StepOutput[] = []
@@ -185,6 +195,15 @@ async function runWithChecks(rt: PlayRuntime, hs: HostState, task: Task, scope: 
       out = await runOnce(rt, hs, task, scope, whenUnknown)
     } catch (e) {
       if (e instanceof UnreachableError) throw e
+      const unknown = [...scope.touchedUnknown]
+      if (e instanceof CheckModeUnknown) return { ...empty(), mayChange: true, changed: true, changes: [{ summary: e.message, uncertain: true }], data: markUnknown({}) }
+      if (rt.options.check && unknown.length && (e instanceof UndefinedVariableError || e instanceof ExpressionError)) {
+        // The arguments need a result that only a real run produces: say so, don't fail.
+        const why = `depends on ${unknown.join(', ')}, which check mode cannot know`
+        const action = getModule(task.module)?.kind === 'action'
+        out = { ...empty(), mayChange: !action, changed: !action, msg: action ? `(${why})` : undefined, changes: action ? [] : [{ summary: why, uncertain: true }], data: markUnknown({}) }
+        return out
+      }
       out = { ...empty(), failed: true, msg: e instanceof ModuleFailure ? e.message : taskError(task, e), data: e instanceof ModuleFailure ? e.data : {} }
     }
     const registered = { ...out.data, changed: out.changed, failed: out.failed, ...(out.msg !== undefined ? { msg: out.msg } : {}) }

@@ -8,7 +8,7 @@
 import type { ActionModule } from './types.js'
 
 interface AssertArgs {
-  that: unknown[]
+  that: unknown
   fail_msg?: string
   success_msg?: string
   quiet: boolean
@@ -20,7 +20,7 @@ export const assert: ActionModule<AssertArgs> = {
   doc: 'Fail unless every condition holds.',
   args: {
     options: {
-      that: { type: 'list', required: true, doc: 'Conditions (bare expressions, like `when`).' },
+      that: { type: 'raw', required: true, doc: 'A condition or a list of conditions (bare expressions, like `when`).' },
       fail_msg: { type: 'str', aliases: ['msg'], doc: 'Message when a condition fails.' },
       success_msg: { type: 'str', doc: 'Message when all hold.' },
       quiet: { type: 'bool', default: false, doc: 'Say less.' },
@@ -28,7 +28,8 @@ export const assert: ActionModule<AssertArgs> = {
   },
   rawArgs: ['that'],
   act(a, ctx) {
-    for (const c of a.that) {
+    // A single string is one condition: commas inside it belong to the expression.
+    for (const c of Array.isArray(a.that) ? a.that : [a.that]) {
       const ok = ctx.condition(c)
       if (!ok) return { failed: true, msg: a.fail_msg ?? `Assertion failed: ${String(c)}`, data: { assertion: c, evaluated_to: false } }
     }

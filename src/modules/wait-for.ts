@@ -28,14 +28,15 @@ function probe(a: WaitArgs, ctx: PlanContext): Probe<{ met: boolean; elapsed: nu
   const timeout = ctx.check ? 0 : a.timeout
   const delay = ctx.check ? 0 : a.delay
   const want = a.state === 'started' || a.state === 'present'
+  // Named variables, not $1..$4: inside check() those would be the function's own (empty) arguments.
   const test =
     a.port !== undefined
-      ? `if command -v bash >/dev/null 2>&1; then timeout ${a.connect_timeout} bash -c 'exec 3<>/dev/tcp/'"$1"'/'"$2" 2>/dev/null; else python3 -c 'import socket,sys; socket.create_connection((sys.argv[1], int(sys.argv[2])), ${a.connect_timeout})' "$1" "$2" 2>/dev/null; fi`
+      ? `if command -v bash >/dev/null 2>&1; then timeout ${a.connect_timeout} bash -c 'exec 3<>/dev/tcp/'"$wf_host"'/'"$wf_port" 2>/dev/null; else python3 -c 'import socket,sys; socket.create_connection((sys.argv[1], int(sys.argv[2])), ${a.connect_timeout})' "$wf_host" "$wf_port" 2>/dev/null; fi`
       : a.search_regex !== undefined
-        ? `[ -e "$3" ] && grep -Eq -- "$4" "$3"`
-        : `[ -e "$3" ]`
+        ? `[ -e "$wf_path" ] && grep -Eq -- "$wf_regex" "$wf_path"`
+        : `[ -e "$wf_path" ]`
   const script = [
-    `set -- ${quote(a.host)} ${quote(String(a.port ?? 0))} ${quote(a.path ?? '')} ${quote(a.search_regex ?? '')}`,
+    `wf_host=${quote(a.host)}; wf_port=${quote(String(a.port ?? 0))}; wf_path=${quote(a.path ?? '')}; wf_regex=${quote(a.search_regex ?? '')}`,
     `check() { ${test}; }`,
     `start=$(date +%s); sleep ${delay}; end=$((start + ${timeout}))`,
     'while :; do',

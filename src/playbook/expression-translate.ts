@@ -146,8 +146,9 @@ function callArgs(group: (Tok & { t: 'group' }) | undefined): string {
   for (const p of parts) {
     const i = nextNonWs(p, 0)
     const j = nextNonWs(p, i + 1)
-    if (p[i]?.t === 'id' && p[j]?.t === 'op' && (p[j] as { text: string }).text === '=') kws.push(`${(p[i] as { text: string }).text}: ${emit(p.slice(j + 1)).trim()}`)
-    else if (emit(p).trim()) pos.push(emit(p).trim())
+    // `a if c else b` inside an argument is translated here: the argument leaves as text
+    if (p[i]?.t === 'id' && p[j]?.t === 'op' && (p[j] as { text: string }).text === '=') kws.push(`${(p[i] as { text: string }).text}: ${emit(withInlineIf(p.slice(j + 1))).trim()}`)
+    else if (emit(p).trim()) pos.push(emit(withInlineIf(p)).trim())
   }
   if (kws.length) pos.push(`{ __kw__: true, ${kws.join(', ')} }`)
   return pos.length ? `, ${pos.join(', ')}` : ''
@@ -227,6 +228,8 @@ function rewrite(items: Tok[], filters: ReadonlySet<string>, tests: ReadonlySet<
     }
   }
   return out.map((t, i) => {
+    // Jinja's `a ~ b` joins as strings; JS's unary ~ (no operand before it) is left alone.
+    if (t.t === 'op' && t.text === '~' && operandStart(out, i) < i) return raw(`+ '' +`)
     if (t.t !== 'id' || !WORDS[t.text] || isDot(out[i - 1])) return t
     // `{ none: 1 }`: a key inside an object literal stays a name
     if (inBrace && (out[nextNonWs(out, i + 1)] as { text?: string } | undefined)?.text === ':') return t

@@ -167,6 +167,22 @@ describe('engine over SSH on lab hosts', function () {
     expect(bad.exitCode).to.equal(2)
   })
 
+  it('check mode: a task that runs as a user an earlier task would create is "may change", not a failure', async () => {
+    const r = await play(
+      `- hosts: runmaster
+  gather_facts: false
+  tasks:
+    - user: { name: rmp-not-yet }
+    - file: { path: /tmp/rmp-not-yet, state: directory }
+      become: true
+      become_user: rmp-not-yet
+`,
+      { inventory: inv, limit: hosts[2], check: true },
+    )
+    expect(r.exitCode, r.text).to.equal(0)
+    expect(r.text).to.match(/may change: \[\S+\] runs as rmp-not-yet, a user that does not exist yet/)
+  })
+
   it('scripts never show in the host process list, as root or under sudo', async () => {
     const h = hosts[0]!
     const run = play(

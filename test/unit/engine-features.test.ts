@@ -120,6 +120,36 @@ describe('task keywords', () => {
   })
 })
 
+describe('core modules on the local host', () => {
+  it('wait_for: a port that opens, a file that appears (with a pattern), a timeout that fails', async () => {
+    const { createServer } = await import('node:net')
+    const server = createServer((c) => c.end()).listen(0, '127.0.0.1')
+    await new Promise((r) => server.once('listening', r))
+    const port = (server.address() as { port: number }).port
+    const f = join(scratch, 'appears')
+    setTimeout(() => writeFileSync(f, 'ready now\n'), 700)
+    try {
+      const r = await play(
+        `- hosts: h1
+  gather_facts: false
+  tasks:
+    - wait_for: { port: ${port}, timeout: 5 }
+    - wait_for: { path: ${f}, search_regex: "^ready", timeout: 5 }
+      register: w
+    - wait_for: { path: ${scratch}/never, timeout: 1 }
+      ignore_errors: true
+    - assert: { that: "w.elapsed >= 0 and 'b' in ['a', 'b']" }
+`,
+        base,
+      )
+      expect(r.results().map((e) => e.status)).to.deep.equal(['ok', 'ok', 'failed', 'ok'])
+      expect(r.results()[2]!.msg).to.match(/Timeout when waiting for .*never/)
+    } finally {
+      server.close()
+    }
+  })
+})
+
 describe('output', () => {
   it('the reporter prints Ansible-like lines, deterministic without timings', async () => {
     const r = await play('- hosts: h1\n  gather_facts: false\n  tasks:\n    - name: hello\n      debug: msg=hi\n    - command: /bin/false\n      ignore_errors: yes\n', base)

@@ -227,6 +227,23 @@ describe('engine on local hosts', () => {
     expect(r.exitCode).to.equal(0)
   })
 
+  it('check mode: a value that needs a result only a real run produces is "may change", not a failure', async () => {
+    const r = await play(
+      `- hosts: h1
+  gather_facts: false
+  tasks:
+    - command: hostname
+      register: out
+    - debug: msg="host is {{ out.stdout }}"
+    - command: echo {{ out.stdout_lines[0] }}
+`,
+      { ...base, check: true },
+    )
+    expect(r.exitCode, r.text).to.equal(0)
+    expect(r.results()[1]!.msg).to.match(/depends on out, which check mode cannot know/)
+    expect(r.text).to.match(/may change: \[h1\] depends on out/)
+  })
+
   it('check_mode: false runs a read-only command even under --check', async () => {
     const r = await play(
       `- hosts: h1

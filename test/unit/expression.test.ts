@@ -43,6 +43,10 @@ describe('expressions: JavaScript with the Jinja forms', () => {
     ["'x' | regex_replace('x', 'y')", 'y'],
     ['list | sum', 6],
     ['Math.max(...list)', 3],
+    ["'v' ~ a ~ 'x'", 'v1x'],
+    ['~a', -2],
+    ["missing | default('yes' if a == 1 else 'no')", 'yes'],
+    ["'a' if a == 2 else 'b' if a == 1 else 'c'", 'b'],
   ]
   for (const [e, want] of cases) it(`${e} → ${JSON.stringify(want)}`, () => expect(ev(e)).to.deep.equal(want))
 
