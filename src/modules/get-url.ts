@@ -29,7 +29,12 @@
  *       checksum: sha256:a550cd5c05f760b7934a2d0afad66d2e92e681482f5f57a917465b1fba3b02a6
  *       mode: "0644"
  *
- *   - get_url: { url: "http://{{ lab_bridge_address }}:8080/backup.sql.gz", dest: /srv/restore/backup.sql.gz, force: true }
+ *   - get_url:
+ *       url: "https://backups.internal/runmaster/{{ restore_date }}.sql.gz"
+ *       dest: /srv/restore/backup.sql.gz
+ *       url_username: restore
+ *       url_password: "{{ vault_backup_password }}"
+ *       mode: "0600"
  */
 import { quote } from '../connection/shell.js'
 import { DOWNLOADERS, downloadCommand, remoteChecksumProbe, remoteChecksumProbeId, toolsProbe, toolsProbeId, urlFileName, type DownloadOptions, type Downloader, type RemoteChecksum } from '../probes/archive.js'
@@ -131,7 +136,7 @@ function downloadStep(a: GetUrlArgs, file: string, tool: Downloader, st: PathSta
     'dir=$(dirname -- "$dest")',
     '[ -d "$dir" ] || { echo "destination directory $dir does not exist" >&2; exit 1; }',
     'tmp=$(mktemp "$dir/.rmp-get.XXXXXXXX")',
-    'trap \'rm -f -- "$tmp" "$tmp.err"\' EXIT',
+    'trap \'rm -f -- "$tmp" "$tmp.err" "$tmp.rc"\' EXIT',
     d.cmd,
   ]
   if (sum) {
@@ -242,7 +247,8 @@ export const getUrl: HostModule<GetUrlArgs> = {
     const size = val('size')
     if (size !== undefined) {
       const status = val('status_code')
-      return { dest: file, url: a.url, status_code: status !== undefined ? Number(status) : null, size: Number(size), checksum_dest: val('sha1'), checksum_src: val('sha1'), ...(val('backup_file') ? { backup_file: val('backup_file') } : {}), msg: `OK (${size} bytes)` }
+      // curl reports 000 for file:// URLs: no HTTP status then.
+      return { dest: file, url: a.url, status_code: status !== undefined && Number(status) > 0 ? Number(status) : null, size: Number(size), checksum_dest: val('sha1'), checksum_src: val('sha1'), ...(val('backup_file') ? { backup_file: val('backup_file') } : {}), msg: `OK (${size} bytes)` }
     }
     return { dest: file, url: a.url, size: st.stat?.size ?? null, msg: 'file already exists' }
   },

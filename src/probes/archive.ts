@@ -94,8 +94,11 @@ export function downloadCommand(tool: Downloader, o: DownloadOptions): { cmd: st
         ...(o.username !== undefined ? [`user = ${o.username}`, `password = ${o.password ?? ''}`, 'auth_no_challenge = on'] : []),
         ...Object.entries(o.headers).map(([k, v]) => `header = ${k}: ${v}`),
       ]
+      // wget reads no config from a pipe: a 0600 file beside the download, removed at once.
       const cmd = [
-        `if wget -q --config=/dev/stdin -O "$tmp" ${quote(o.url)} 2>"$tmp.err"; then rc=0; else rc=$?; fi`,
+        '(umask 077; cat > "$tmp.rc")',
+        `if wget -nv --config="$tmp.rc" -O "$tmp" ${quote(o.url)} 2>"$tmp.err"; then rc=0; else rc=$?; fi`,
+        'rm -f -- "$tmp.rc"',
         `sed -n 's/^ *HTTP\\/[0-9.]* \\([0-9][0-9]*\\).*/status_code=\\1/p' "$tmp.err" | tail -n 1`,
         `if [ $rc != 0 ]; then grep -v '^  ' "$tmp.err" >&2; rm -f -- "$tmp.err"; exit $rc; fi`,
         'rm -f -- "$tmp.err"',
@@ -131,7 +134,7 @@ export function remoteChecksumProbe(o: DownloadOptions, algorithm: string): Prob
   }
   const script = [
     'tmp=$(mktemp) || exit 0',
-    'trap \'rm -f -- "$tmp" "$tmp.err" "$tmp.msg"\' EXIT',
+    'trap \'rm -f -- "$tmp" "$tmp.err" "$tmp.rc" "$tmp.msg"\' EXIT',
     'if command -v curl >/dev/null 2>&1; then',
     branch('curl'),
     'elif command -v wget >/dev/null 2>&1; then',

@@ -4,14 +4,19 @@
 // and leaves the host in the wanted state, and a second run that changes nothing.
 import { expect } from 'chai'
 import { execFileSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { labPaths } from '../../../src/lab/index.js'
 import { errorList, formatError } from '../../../src/playbook/errors.js'
 import { sh, snapshot, snapshotDiff } from '../../helpers/host-shell.js'
 import { resetHosts, testLab, type TestLab } from '../../helpers/lab.js'
-import { play, type PlayOptions, type PlayOutcome } from '../../helpers/run-playbook.js'
+import { play, playFile, type PlayOptions, type PlayOutcome } from '../../helpers/run-playbook.js'
+
+const sha256 = (b: string | Buffer) => createHash('sha256').update(b).digest('hex')
 
 describe('modules on a lab host: git, pip, get_url, unarchive', function () {
   let lab: TestLab
@@ -57,6 +62,8 @@ describe('modules on a lab host: git, pip, get_url, unarchive', function () {
       'p="git python3-venv python3-six xz-utils"; dpkg -s $p >/dev/null 2>&1 && exit 0; export DEBIAN_FRONTEND=noninteractive; ' +
         'apt-get update -q >/tmp/rmapp-apt.log 2>&1 && apt-get -o Dpkg::Options::=--force-unsafe-io install -y -q --no-install-recommends $p >>/tmp/rmapp-apt.log 2>&1 || { tail -20 /tmp/rmapp-apt.log >&2; exit 1; }',
     )
+    // The python3 download path and the missing-unzip failure need a host without curl, wget, unzip.
+    await run('p=$(dpkg-query -W -f \'${Package} ${db:Status-Abbrev}\\n\' curl wget unzip 2>/dev/null | awk \'$2 == "ii" {print $1}\'); [ -z "$p" ] || DEBIAN_FRONTEND=noninteractive apt-get remove -y -q $p >/dev/null')
   })
 
   // Packages and files of these tests would change what later tests see on this host.
@@ -110,7 +117,7 @@ describe('modules on a lab host: git, pip, get_url, unarchive', function () {
 
     it('clones over git://, check mode predicts it, a second run is ok', async () => {
       const { check, real } = await converge(pb(task()))
-      expect(check.results('checkout')[0]!.changes).to.deep.equal([{ summary: `clone ${url} (HEAD) into ${D}: commit ${commits[0]!.slice(0, 7)}`, uncertain: undefined }])
+      expect(check.results('checkout')[0]!.changes.map((c) => `${c.summary}${c.uncertain ? ' (uncertain)' : ''}`)).to.deep.equal([`clone ${url} (HEAD) into ${D}: commit ${commits[0]!.slice(0, 7)}`])
       expect(check.text).to.include(`-commit (none)\n+commit ${commits[0]}`)
       expect(real.text).to.include(`"before": null`)
       expect(real.text).to.include(`"after": "${commits[0]}"`)
@@ -223,6 +230,227 @@ describe('modules on a lab host: git, pip, get_url, unarchive', function () {
       expect(check.results('latest')[0]!.status).to.equal('ok')
       expect(await out(`${V}/bin/python -m pip list --format=freeze 2>/dev/null | grep -ci setuptools || true`)).to.equal('0')
       expect(await out(`dpkg-query -W -f '\${db:Status-Abbrev}' python3-six`)).to.equal('ii')
+    })
+  })
+
+  describe('get_url', () => {
+    const D = '/srv/rmapp/dl'
+    const PASSWORD = 'Pa55-word-for-rmapp'
+    let server: Server
+    let base: string
+    const served: Record<string, string> = { '/files/app.conf': 'listen = 8000\nworkers = 2\n', '/files/big.bin': 'x'.repeat(300000) }
+    const seen: { path: string; headers: IncomingHttpHeaders }[] = []
+
+    before(async () => {
+      await run(`mkdir -p ${D}`)
+      // A tiny HTTP server on the lab bridge, the one address both the controller and the hosts have.
+      server = createServer((req, res) => {
+        const path = (req.url ?? '/').split('?')[0]!
+        seen.push({ path, headers: req.headers })
+        if (path.startsWith('/private/') && req.headers.authorization !== `Basic ${Buffer.from(`deploy:${PASSWORD}`).toString('base64')}`) {
+          res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="rmapp"' }).end('no')
+          return
+        }
+        if (path === '/needs-token' && req.headers['x-token'] !== 'abc123') {
+          res.writeHead(403).end('no token')
+          return
+        }
+        const body = served[path] ?? (path.startsWith('/private/') || path === '/needs-token' ? 'secret data\n' : undefined)
+        if (body === undefined) res.writeHead(404).end('not found')
+        else res.writeHead(200, { 'Content-Type': 'application/octet-stream' }).end(body)
+      })
+      await new Promise<void>((resolve) => server.listen(0, lab.bridgeAddress, resolve))
+      base = `http://${lab.bridgeAddress}:${(server.address() as AddressInfo).port}`
+    })
+
+    after(async () => {
+      if (server) await new Promise((r) => server.close(r))
+    })
+
+    it('downloads into a directory with python3 (no curl or wget here), checksum and mode; check predicts it; again is ok', async () => {
+      expect(await out('command -v curl wget || echo none')).to.equal('none')
+      const sum = sha256(served['/files/app.conf']!)
+      const { check, real } = await converge(pb(`    - name: conf
+      get_url: { url: "${base}/files/app.conf", dest: ${D}/, checksum: "sha256:${sum}", mode: "0640" }
+      register: conf
+    - name: big
+      get_url: { url: "${base}/files/big.bin", dest: ${D}/big.bin }
+    - debug: { var: conf }
+`))
+      expect(check.results('conf')[0]!.changes.map((c) => c.summary)).to.deep.equal([`download ${base}/files/app.conf to ${D}/app.conf`])
+      expect(check.text).to.include(`--- ${D}/app.conf (before)\n+++ ${D}/app.conf (after)\n@@ -1,1 +1,2 @@\n-(absent)\n+sha256: ${sum}\n+mode: 0640`)
+      expect(real.text).to.include('"status_code": 200')
+      expect(real.text).to.include(`"checksum_dest": "${createHash('sha1').update(served['/files/app.conf']!).digest('hex')}"`)
+      expect(await out(`stat -c '%a %s' ${D}/app.conf ${D}/big.bin; sha256sum < ${D}/app.conf; ls -A ${D}`)).to.equal(`640 ${served['/files/app.conf']!.length}\n644 300000\n${sum}  -\napp.conf\nbig.bin`)
+    })
+
+    it('force: check fetches and compares without touching dest; the run replaces only what the URL changed', async () => {
+      served['/files/app.conf'] = 'listen = 8000\nworkers = 4\n'
+      const yaml = pb(`    - name: conf
+      get_url: { url: "${base}/files/app.conf", dest: ${D}/app.conf, force: true, mode: "0640", backup: true }
+    - name: big
+      get_url: { url: "${base}/files/big.bin", dest: ${D}/big.bin, force: true }
+`)
+      const { check } = await converge(yaml)
+      expect(check.results('conf')[0]!.changes.map((c) => c.summary)).to.deep.equal([`download ${base}/files/app.conf to ${D}/app.conf (the URL serves other content)`])
+      expect(check.results('big')[0]!.status).to.equal('ok')
+      expect(check.text).to.include(`+sha256: ${sha256(served['/files/app.conf']!)}`)
+      expect(await out(`cat ${D}/app.conf; stat -c %a ${D}/app.conf; ls ${D} | grep -c '^app.conf\\..*~$'`)).to.equal('listen = 8000\nworkers = 4\n640\n1')
+    })
+
+    it('a checksum that does not match fails and leaves dest and no temp file; a 404 fails the same way', async () => {
+      const r = await playOn(pb(`    - get_url: { url: "${base}/files/app.conf", dest: ${D}/other.conf, checksum: "sha256:${'0'.repeat(64)}" }
+`))
+      expect(r.exitCode).to.equal(2)
+      expect(r.text).to.include(`The checksum for ${D}/other.conf did not match ${'0'.repeat(64)}; it was ${sha256(served['/files/app.conf']!)}.`)
+      const r404 = await playOn(pb(`    - get_url: { url: "${base}/files/nope.tgz", dest: ${D}/nope.tgz }
+`))
+      expect(r404.exitCode).to.equal(2)
+      expect(r404.text).to.include('HTTP Error 404: Not Found')
+      expect(await out(`ls -A ${D} | grep -c -e rmp -e other.conf -e nope.tgz || true`)).to.equal('0')
+    })
+
+    it('basic auth: the password never shows; a wrong one fails with 401', async () => {
+      const yaml = (pw: string) => pb(`    - name: private
+      get_url: { url: "${base}/private/db.key", dest: ${D}/db.key, url_username: deploy, url_password: "${pw}", mode: "0600" }
+`)
+      const { check, real } = await converge(yaml(PASSWORD))
+      for (const t of [check.text, real.text]) expect(t).to.not.include(PASSWORD)
+      expect(await out(`cat ${D}/db.key; stat -c %a ${D}/db.key`)).to.equal('secret data\n600')
+      await run(`rm ${D}/db.key`)
+      const bad = await playOn(yaml('wrong-password'))
+      expect(bad.exitCode).to.equal(2)
+      expect(bad.text).to.include('HTTP Error 401')
+      expect(bad.text).to.not.include('wrong-password')
+    })
+
+    it('with curl on the host, curl downloads; headers are sent', async () => {
+      await run('DEBIAN_FRONTEND=noninteractive apt-get -o Dpkg::Options::=--force-unsafe-io install -y -q --no-install-recommends curl >/tmp/rmapp-apt.log 2>&1 || { tail /tmp/rmapp-apt.log >&2; exit 1; }')
+      seen.length = 0
+      const { real } = await converge(pb(`    - name: token
+      get_url: { url: "${base}/needs-token", dest: ${D}/token.txt, headers: { X-Token: abc123 } }
+      register: tok
+    - debug: { var: tok }
+`))
+      expect(real.text).to.include('"status_code": 200')
+      expect(seen.map((s) => `${s.path} ${String(s.headers['user-agent']).split('/')[0]}`)).to.deep.equal(['/needs-token curl'])
+      expect(await out(`cat ${D}/token.txt`)).to.equal('secret data')
+    })
+
+    it('bad arguments are refused at load time, with file:line:col', async () => {
+      const errs = await loadErrors(pb(`    - get_url: { url: "${base}/x", dest: /tmp/x, checksum: "sha256:abc" }
+    - get_url: { url: "ftp.example.org/x", dest: /tmp/x }
+    - get_url: { url: "${base}/x", dest: /tmp/x, url_password: pw }
+`))
+      expect(errs.join('\n')).to.match(/site\.yml:4:\d+: get_url: a sha256 checksum has 64 hex digits, got 'abc'/)
+      expect(errs.join('\n')).to.match(/site\.yml:5:\d+: get_url: url must be http:\/\/, https:\/\/, ftp:\/\/ or file:\/\//)
+      expect(errs.join('\n')).to.match(/site\.yml:6:\d+: get_url: arguments 'url_password', 'url_username' must be given together/)
+    })
+  })
+
+  describe('unarchive', () => {
+    const D = '/srv/rmapp/unpacked'
+    let proj: string
+
+    /** A playbook in a project directory whose files/ holds archives made on the controller. */
+    async function projectPlay(tasks: string, o: PlayOptions = {}): Promise<PlayOutcome> {
+      writeFileSync(join(proj, 'site.yml'), pb(tasks))
+      return playFile(join(proj, 'site.yml'), { inventory: [lab.inventory], limit: host, ...o })
+    }
+
+    async function convergeProject(tasks: string): Promise<{ check: PlayOutcome; real: PlayOutcome }> {
+      const before = await snapshot(lab.inventory, host)
+      const check = await projectPlay(tasks, { check: true, diff: true })
+      expect(check.exitCode, check.text).to.equal(0)
+      expect(snapshotDiff(before, await snapshot(lab.inventory, host)), 'check mode changed the host').to.deep.equal([])
+      const real = await projectPlay(tasks, { diff: true })
+      expect(real.exitCode, real.text).to.equal(0)
+      expect(changedTasks(real), real.text).to.deep.equal(changedTasks(check))
+      const again = await projectPlay(tasks, { diff: true })
+      expect(again.totalChanged(), again.text).to.equal(0)
+      return { check, real }
+    }
+
+    before(() => {
+      proj = mkdtempSync(join(tmpdir(), 'rmapp-unarchive-'))
+      const src = join(proj, 'src')
+      mkdirSync(join(src, 'app', 'static'), { recursive: true })
+      writeFileSync(join(src, 'app', 'main.py'), 'print("hello")\n')
+      writeFileSync(join(src, 'app', 'static', 'site.css'), 'body { margin: 0 }\n')
+      writeFileSync(join(src, 'app', 'it has spaces.txt'), 'yes\n')
+      mkdirSync(join(proj, 'files'))
+      // Fixed times: the listing's modification times are compared with the host's.
+      execFileSync('tar', ['czf', join(proj, 'files', 'app.tgz'), '--mtime=2024-05-01 12:00:00', '--owner=0', '--group=0', '-C', src, 'app'])
+      execFileSync('zip', ['-qr', join(proj, 'files', 'app.zip'), 'app'], { cwd: src })
+    })
+
+    after(() => {
+      if (proj) rmSync(proj, { recursive: true, force: true })
+    })
+
+    it('a tar.gz from files/ on the controller: check predicts, the run extracts with owner and mode, again is ok', async () => {
+      await run(`mkdir -p ${D}`)
+      const { check } = await convergeProject(`    - name: unpack
+      unarchive: { src: app.tgz, dest: ${D}, owner: nobody, mode: "u=rwX,g=rX,o=", list_files: true }
+      register: up
+    - debug: { var: up.files }
+`)
+      expect(check.results('unpack')[0]!.changes.map((c) => c.summary)).to.deep.equal([`unarchive app.tgz into ${D} (5 members of 5 missing or different)`])
+      expect(check.text).to.include('-app/main.py: missing')
+      expect(await out(`cd ${D} && find . -printf '%p %y %m %u\\n' | sort`)).to.equal(
+        ['. d 755 root', './app d 750 nobody', './app/it has spaces.txt f 640 nobody', './app/main.py f 640 nobody', './app/static d 750 nobody', './app/static/site.css f 640 nobody'].join('\n'),
+      )
+    })
+
+    it('a changed file on the host is noticed (size, time) and restored', async () => {
+      await run(`echo 'print("changed")' > ${D}/app/main.py`)
+      const { check } = await convergeProject(`    - name: unpack
+      unarchive: { src: app.tgz, dest: ${D}, owner: nobody, mode: "u=rwX,g=rX,o=" }
+`)
+      expect(check.text).to.match(/-app\/main\.py: size 17 ≠ 15/)
+      expect(await out(`cat ${D}/app/main.py`)).to.equal('print("hello")')
+    })
+
+    it('remote_src tar.xz with --strip-components and exclude; creates skips', async () => {
+      await run(`mkdir -p /srv/rmapp/stripped && tar -cJf /srv/rmapp/app.tar.xz -C ${D} app`)
+      const { check } = await converge(pb(`    - name: unpack
+      unarchive: { src: /srv/rmapp/app.tar.xz, dest: /srv/rmapp/stripped, remote_src: true, extra_opts: [--strip-components=1], exclude: ["*.css"] }
+    - name: skipped
+      unarchive: { src: /srv/rmapp/app.tar.xz, dest: /nonexistent, remote_src: true, creates: /srv/rmapp/app.tar.xz }
+`))
+      expect(check.results('unpack')[0]!.changes.map((c) => c.summary)).to.deep.equal(['unarchive /srv/rmapp/app.tar.xz into /srv/rmapp/stripped (3 members of 3 missing or different)'])
+      expect(await out('cd /srv/rmapp/stripped && find . | sort')).to.equal(['.', './it has spaces.txt', './main.py', './static'].join('\n'))
+    })
+
+    it('zip without unzip on the host: a clear failure; with unzip it unpacks', async () => {
+      await run('mkdir -p /srv/rmapp/zipped')
+      const tasks = `    - name: unzip
+      unarchive: { src: app.zip, dest: /srv/rmapp/zipped }
+`
+      const r = await projectPlay(tasks)
+      expect(r.exitCode).to.equal(2)
+      expect(r.text).to.include('unzip is not installed on the host: install unzip to unpack app.zip')
+      await run('DEBIAN_FRONTEND=noninteractive apt-get -o Dpkg::Options::=--force-unsafe-io install -y -q --no-install-recommends unzip >/tmp/rmapp-apt.log 2>&1 || { tail /tmp/rmapp-apt.log >&2; exit 1; }')
+      await convergeProject(tasks)
+      expect(await out('cat /srv/rmapp/zipped/app/main.py')).to.equal('print("hello")')
+    })
+
+    it('a missing dest fails; a missing archive and a URL src are refused at load time', async () => {
+      const r = await projectPlay(`    - unarchive: { src: app.tgz, dest: /srv/rmapp/nowhere }
+`)
+      expect(r.exitCode).to.equal(2)
+      expect(r.text).to.include("dest '/srv/rmapp/nowhere' must be an existing dir")
+      writeFileSync(join(proj, 'site.yml'), pb(`    - unarchive: { src: nope.tgz, dest: /tmp }
+    - unarchive: { src: "https://example.org/a.tgz", dest: /tmp, remote_src: true }
+`))
+      let errs: string[] = []
+      try {
+        await playFile(join(proj, 'site.yml'), { inventory: [lab.inventory], limit: host })
+      } catch (e) {
+        errs = errorList(e).map(formatError)
+      }
+      expect(errs.join('\n')).to.match(/site\.yml:4:\d+: unarchive: file not found: nope\.tgz/)
+      expect(errs.join('\n')).to.match(/site\.yml:5:\d+: unarchive: src as a URL is not supported/)
     })
   })
 })

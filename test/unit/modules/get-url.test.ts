@@ -45,7 +45,7 @@ describe('modules/get_url: plan', () => {
     expect(ch[0]!.summary).to.equal('download http://10.0.0.1:8080/files/app.conf to /srv/dl/app.conf')
     const s = step(ch[0]!).script
     expect(s).to.include('tmp=$(mktemp "$dir/.rmp-get.XXXXXXXX")')
-    expect(s).to.include('wget -q --config=/dev/stdin')
+    expect(s).to.include('wget -nv --config="$tmp.rc"')
     expect(s).to.include(`got=$(sha256sum < "$tmp" | cut -d' ' -f1)`)
     expect(s.indexOf('chmod -- 00640 "$tmp"')).to.be.lessThan(s.indexOf('mv -f -- "$tmp" "$dest"'))
     expect(ch[0]!.diff).to.deep.equal({ path: '/srv/dl/app.conf', before: '(absent)\n', after: `sha256: ${SUM}\nmode: 0640\n` })

@@ -115,7 +115,7 @@ describe('probes/archive: downloads', () => {
   })
   it('wget reads a wgetrc from stdin; python3 a JSON document', () => {
     const w = downloadCommand('wget', o)
-    expect(w.cmd).to.include(`wget -q --config=/dev/stdin -O "$tmp" 'https://h.example/a b.tgz'`)
+    expect(w.cmd).to.include(`(umask 077; cat > "$tmp.rc")\nif wget -nv --config="$tmp.rc" -O "$tmp" 'https://h.example/a b.tgz'`)
     expect(w.stdin).to.include("password = pa'ss\n")
     expect(w.cmd).to.not.include('pa')
     const p = downloadCommand('python3', o)
