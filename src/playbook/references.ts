@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs'
 import { isAbsolute, join } from 'node:path'
 import { getModule } from '../modules/index.js'
+import { checkArgs } from '../modules/schema.js'
 import { isTemplated } from './expression.js'
 import type { LoadState } from './load-context.js'
 import type { Node, RoleInstance } from './model.js'
@@ -26,7 +27,7 @@ export function checkFileReferences(state: LoadState, nodes: Node[]): void {
     if (n.kind === 'include') return (n.nodes ?? []).forEach(visit)
     const mod = getModule(n.module)
     if (!mod || mod.kind !== 'host' || !mod.localFiles) return
-    for (const ref of mod.localFiles(n.args as never)) {
+    for (const ref of mod.localFiles(checkArgs(mod.args, n.args, true).args as never)) {
       if (isTemplated(ref.name) || n.loop !== undefined && ref.name.includes('item')) continue
       if (!findLocalFile(ref.kind, ref.name, n.role, state.playbookDir)) {
         state.error(`${n.module}: ${ref.kind === 'templates' ? 'template' : 'file'} not found: ${ref.name}`, n.argPos[ref.arg] ?? n.argsPos, `looked in ${fileCandidates(ref.kind, ref.name, n.role, state.playbookDir).join(', ')}`)

@@ -268,7 +268,8 @@ function parseTask(state: LoadState, d: Dict, pos: SourcePos, where: Where, hand
     title: str(d.name) ?? (typeof rawArgs === 'string' && !('no_log' in d) && rawArgs.length <= 60 ? `${module} ${rawArgs}` : module),
     pos,
     module,
-    args: normal,
+    // As written: defaults are applied when the task runs, so they never count as given.
+    args,
     argsPos,
     argPos,
     loop: loopOf(state, d),

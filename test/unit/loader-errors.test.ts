@@ -93,6 +93,12 @@ describe('loading: errors with positions', () => {
     expect(errs.map((e) => e.message)).to.deep.equal(["unknown play keyword 'taks'", "unknown play keyword 'command'"])
     expect(errs[1]!.hint).to.match(/task list/)
   })
+  it('keeps arguments as written: defaults are applied at run time and never count as given', () => {
+    const d = project({ 'site.yml': '- hosts: all\n  tasks:\n    - wait_for: { path: /x }\n' })
+    const t = loadPlaybook(join(d, 'site.yml')).plays[0]!.tasks[0]!
+    expect(t.kind === 'task' && t.args).to.deep.equal({ path: '/x' })
+  })
+
   it('a valid playbook with roles, handlers, blocks and imports loads', () => {
     const d = project({
       'site.yml': `- hosts: all
