@@ -142,7 +142,8 @@ export function cacheIsStale(a: AptArgs, s: AptState): boolean {
 }
 
 function probeOptions(a: AptArgs) {
-  return { names: a.name ?? [], defaultRelease: a.default_release, deb: a.deb, autoremove: a.autoremove, upgrade: upgradeCommand(a) }
+  const pinned = (a.name ?? []).some((n) => n.includes('='))
+  return { names: a.name ?? [], defaultRelease: a.default_release, deb: a.deb, autoremove: a.autoremove, upgrade: upgradeCommand(a), candidatesOfInstalled: state(a) === 'latest' || pinned || !!a.only_upgrade }
 }
 
 function upgradeCommand(a: AptArgs): 'upgrade' | 'dist-upgrade' | undefined {

@@ -54,6 +54,12 @@ export interface AptProbeOptions {
   autoremove?: boolean
   /** Simulate a system upgrade: `upgrade --with-new-pkgs` or `dist-upgrade`. */
   upgrade?: 'upgrade' | 'dist-upgrade'
+  /**
+   * Candidate versions are needed even for installed packages (state latest, pinned versions).
+   * Otherwise apt-cache policy, the costly part (it reads every package list), runs only when a
+   * package is not installed.
+   */
+  candidatesOfInstalled?: boolean
 }
 
 /** Compares two Debian versions as dpkg does: <0, 0, >0. */
@@ -197,7 +203,7 @@ export function baseName(spec: string): string {
 }
 
 export function aptProbeId(o: AptProbeOptions): string {
-  return `apt:${JSON.stringify([[...o.names].sort(), o.defaultRelease ?? '', o.deb ?? '', !!o.autoremove, o.upgrade ?? ''])}`
+  return `apt:${JSON.stringify([[...o.names].sort(), o.defaultRelease ?? '', o.deb ?? '', !!o.autoremove, o.upgrade ?? '', !!o.candidatesOfInstalled])}`
 }
 
 export function aptProbe(o: AptProbeOptions): Probe<AptState> {
@@ -209,15 +215,20 @@ export function aptProbe(o: AptProbeOptions): Probe<AptState> {
     'echo "now=$(date +%s)"',
     // The stamp is touched after every update we run; without it the newest index file tells.
     't=0',
-    'if [ -e /var/lib/apt/periodic/update-success-stamp ]; then t=$(stat -c %Y /var/lib/apt/periodic/update-success-stamp); fi',
-    'for f in /var/lib/apt/lists/*_Packages /var/lib/apt/lists/*_Packages.* /var/lib/apt/lists/*InRelease /var/lib/apt/lists/*_Release; do [ -f "$f" ] || continue; m=$(stat -c %Y "$f"); [ "$m" -gt "$t" ] && t=$m; done',
+    // One stat for all the files (a process per file costs more than the rest of the probe).
+    'set -- /var/lib/apt/periodic/update-success-stamp /var/lib/apt/lists/*_Packages /var/lib/apt/lists/*_Packages.* /var/lib/apt/lists/*InRelease /var/lib/apt/lists/*_Release',
+    'for m in $(stat -c %Y -- "$@" 2>/dev/null); do [ "$m" -gt "$t" ] && t=$m; done',
     'echo "cache_time=$t"',
     'n=0; for f in /var/lib/apt/lists/*_Packages /var/lib/apt/lists/*_Packages.*; do [ -f "$f" ] && n=$((n+1)); done; echo "lists=$n"',
     'echo @@dpkg',
   ]
   if (names.length) {
-    lines.push(`dpkg-query -W -f='\${Package}\\t\${Architecture}\\t\${db:Status-Abbrev}\\t\${Version}\\n' ${words} 2>/dev/null`)
-    lines.push('echo @@policy', `apt-cache${rel} policy ${words} 2>/dev/null`)
+    lines.push(`d=$(dpkg-query -W -f='\${Package}\\t\${Architecture}\\t\${db:Status-Abbrev}\\t\${Version}\\n' ${words} 2>/dev/null)`, 'printf \'%s\\n\' "$d"')
+    lines.push('echo @@policy')
+    const policy = `apt-cache${rel} policy ${words} 2>/dev/null`
+    if (o.candidatesOfInstalled) lines.push(policy)
+    // Every name installed ("ii"): no candidate is needed, skip the costly policy read.
+    else lines.push(`i=0; IFS='\n'; for l in $d; do case "$l" in *'\tii '*) i=$((i+1)) ;; esac; done; unset IFS; [ "$i" -ge ${names.length} ] || ${policy}`)
   } else lines.push('echo @@policy')
   if (o.deb) {
     const d = quote(o.deb)

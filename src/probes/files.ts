@@ -3,6 +3,7 @@
 // (base64, for diffs and for lineinfile/blockinfile edits computed on the controller), the parent
 // directory and the deepest existing ancestor (for mkdir -p planning), and the umask (symbolic
 // modes without a "who" honour it, as chmod does).
+import { createHash } from 'node:crypto'
 import { quote } from '../connection/shell.js'
 import type { Probe, ProbeOutput } from '../modules/types.js'
 
@@ -130,7 +131,7 @@ export function parseStatLine(line: string): FileStat {
 const b64 = (s: string) => Buffer.from(s, 'base64')
 
 /** Parses the output of pathProbe's script. */
-export function parsePathState(path: string, out: ProbeOutput): PathState {
+export function parsePathState(path: string, out: ProbeOutput, algorithm?: ChecksumAlgorithm): PathState {
   const st: PathState = { path, exists: false, parent: 'missing', ancestor: '/', ancestorIsDir: true, umask: 0o022 }
   let seen = false
   for (const line of out.stdout.split('\n')) {
@@ -196,6 +197,7 @@ export function parsePathState(path: string, out: ProbeOutput): PathState {
     }
   }
   if (!seen) throw new Error(`no output for ${path}`)
+  if (algorithm && st.content && st.checksum === undefined) st.checksum = createHash(algorithm).update(st.content).digest('hex')
   return st
 }
 
@@ -225,9 +227,11 @@ export function pathProbe(path: string, o: PathProbeOptions = {}): Probe<PathSta
     '  if [ -f "$p" ]; then',
     '    if [ ! -r "$p" ]; then echo unreadable; else :',
   ]
-  if (o.checksum) lines.push(`    echo "sum $(${o.checksum}sum < "$p")"`)
+  // The checksum of content that comes back whole is computed on the controller: one process less.
+  const sum = o.checksum ? `printf 'sum '; ${o.checksum}sum < "$p"` : ':'
   // The fifth field of the stat line (of the target, for a link) is the size.
-  if (limit > 0) lines.push(`    set -f; set -- $l; set +f; if [ "$5" -le ${limit} ]; then echo "content $(base64 -w0 < "$p")"; else echo toolarge; fi`)
+  if (limit > 0) lines.push(`    set -f; set -- $l; set +f; if [ "$5" -le ${limit} ]; then printf 'content '; base64 -w0 < "$p"; echo; else echo toolarge; ${sum}; fi`)
+  else lines.push(`    ${sum}`)
   lines.push('    fi', '  fi')
   if (o.access) lines.push('  r=0; w=0; x=0; [ -r "$p" ] && r=1; [ -w "$p" ] && w=1; [ -x "$p" ] && x=1; echo "access $r $w $x"')
   if (o.mime) {
@@ -245,7 +249,7 @@ export function pathProbe(path: string, o: PathProbeOptions = {}): Probe<PathSta
     "printf 'ancestor %s\\n' \"$a\"",
     'if [ -d "$a" ]; then echo "ancestordir 1"; else echo "ancestordir 0"; fi',
   )
-  return { id: pathProbeId(path, o), script: lines.join('\n'), parse: (out) => parsePathState(path, out) }
+  return { id: pathProbeId(path, o), script: lines.join('\n'), parse: (out) => parsePathState(path, out, o.checksum) }
 }
 
 /** The state a module reads for `path`, from the probe results. */
