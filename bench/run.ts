@@ -2,7 +2,7 @@
 // and ansible-core + Mitogen. For each tool: fresh hosts, a first run (converge), a second run
 // (nothing to change: the everyday case) and a --check run; the median of --runs rounds.
 // Writes bench/RESULTS.md. Needs root (the lab) and `apt-get install ansible-core ansible-mitogen`.
-import { writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -30,7 +30,8 @@ interface Timing {
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b)
-  return s[Math.floor(s.length / 2)]!
+  const m = Math.floor(s.length / 2)
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
 }
 
 async function timed(cmd: () => Promise<unknown>): Promise<number> {
@@ -83,24 +84,32 @@ async function main(): Promise<void> {
     }
     if (rounds.length) results[tool] = { converge: median(rounds.map((x) => x.converge)), noop: median(rounds.map((x) => x.noop)), check: median(rounds.map((x) => x.check)) }
   }
-  const base = results['rm-play']
+  // Results accumulate in results.json, so one tool can be measured again without the others.
+  const store = join(here, 'results.json')
+  const saved = (existsSync(store) ? JSON.parse(readFileSync(store, 'utf8')) : {}) as Partial<Record<Tool, Timing & { date: string; hosts: number; runs: number }>>
+  const date = new Date().toISOString().slice(0, 10)
+  for (const [t, x] of Object.entries(results) as [Tool, Timing][]) saved[t] = { ...x, date, hosts: HOSTS, runs: RUNS }
+  writeFileSync(store, JSON.stringify(saved, null, 2) + '\n')
+  const base = saved['rm-play']
   const row = (t: Tool) => {
-    const x = results[t]
-    if (!x) return `| ${t} | not run | | |`
+    const x = saved[t]
+    if (!x) return `| ${t} | not run | | | |`
     const f = (k: keyof Timing) => `${x[k].toFixed(2)} s${base && t !== 'rm-play' ? ` (${(x[k] / base[k]).toFixed(1)}×)` : ''}`
-    return `| ${t} | ${f('converge')} | ${f('noop')} | ${f('check')} |`
+    return `| ${t} | ${f('converge')} | ${f('noop')} | ${f('check')} | ${x.date}, ${x.hosts} hosts, median of ${x.runs} |`
   }
   const ansibleVersion = (await $`ansible --version`.nothrow()).stdout.split('\n')[0] ?? ''
   const md = [
     '# Benchmark results',
     '',
-    `\`npm run bench -- --hosts ${HOSTS} --runs ${RUNS}\` on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} CPU cores, ${HOSTS} lab hosts (network namespaces on this machine, real sshd), the playbook in bench/playbook.yml (30 tasks plus fact gathering), forks 50 for every tool, host key checking on. Median of ${RUNS} rounds; each round starts from fresh hosts. ${ansibleVersion}.`,
+    `\`npm run bench -- --hosts N --runs R\`: ${cpus().length} CPU cores; lab hosts (network namespaces on this same machine, each with a real sshd); the playbook in bench/playbook.yml (30 tasks of the kinds a role has, plus fact gathering); forks 50 for every tool; host key checking on. Each round starts from fresh hosts (not timed: \`bench/prepare.yml\` gives them apt lists and python3-apt, which Ansible's apt module needs); a round times a first run (converge), a second run (nothing to change) and a --check run. ${ansibleVersion}.`,
     '',
-    '| tool | first run (converge) | second run (no changes) | --check run |',
-    '|---|---|---|---|',
+    'The hosts share the controller\'s two cores, so the numbers include the hosts\' own work (every process a task starts on a host competes with the controller): real hosts with their own CPUs are faster for every tool.',
+    '',
+    '| tool | first run (converge) | second run (no changes) | --check run | measured |',
+    '|---|---|---|---|---|',
     ...(['rm-play', 'ansible', 'mitogen'] as Tool[]).map(row),
     '',
-    'The factor in brackets is how many times longer than rm-play.',
+    'The factor in brackets is how many times longer than rm-play took.',
     '',
   ].join('\n')
   writeFileSync(join(here, 'RESULTS.md'), md)
