@@ -322,6 +322,14 @@ describe('engine on local hosts', () => {
     expect(r.results().find((e) => e.task.startsWith('debug'))!.msg).to.match(/^Debian true \w+/)
   })
 
+  it('ansible_python_interpreter from an Ansible inventory is accepted and ignored: no Python is needed', async () => {
+    const pyInv = join(scratch, 'py-hosts')
+    writeFileSync(pyInv, '[web]\np1 ansible_connection=local ansible_python_interpreter=/nonexistent/python9\n[all:vars]\nansible_python_interpreter=auto_silent\n')
+    const r = await play('- hosts: p1\n  tasks:\n    - command: echo ran\n      register: out\n    - debug: msg="{{ out.stdout }} {{ ansible_python_interpreter }}"\n', { inventory: [pyInv] })
+    expect(r.exitCode).to.equal(0)
+    expect(r.results().find((e) => e.task.startsWith('debug'))!.msg).to.equal('ran /nonexistent/python9')
+  })
+
   it('no_log hides output, and -e secrets given to no_log arguments are masked', async () => {
     const r = await play('- hosts: h1\n  gather_facts: false\n  tasks:\n    - command: echo s3cr3t-value\n      no_log: true\n', { ...base, verbosity: 2 })
     expect(r.text).to.not.include('s3cr3t-value')
