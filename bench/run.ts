@@ -41,7 +41,7 @@ async function timed(cmd: () => Promise<unknown>): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const inventory = join(STATE_ROOT, 'rmbench', 'inventory.yml')
+  const inventory = join(STATE_ROOT, 'rmbench', 'hosts.yml')
   const lab = await labUp({ name: 'rmbench', hosts: HOSTS, inventoryPath: inventory })
   const names = lab.hosts.slice(0, HOSTS).map((h) => h.name)
   const limit = names.join(',')

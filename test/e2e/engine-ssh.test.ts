@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parse, stringify } from 'yaml'
 import { play } from '../helpers/run-playbook.js'
-import { sh, snapshot, snapshotDiff } from '../helpers/host-shell.js'
+import { closeHostConnections, sh, snapshot, snapshotDiff } from '../helpers/host-shell.js'
 import { testLab, type TestLab } from '../helpers/lab.js'
 import { hostPaths } from '../../src/lab/paths.js'
 
@@ -23,6 +23,9 @@ describe('engine over SSH on lab hosts', function () {
     hosts = lab.names.slice(0, 3)
     for (const h of lab.names) await sh(lab.inventory, h, `rm -rf ${dir}; mkdir -p ${dir}`)
   })
+
+  // the assertion connections would keep mocha alive when this file runs alone
+  after(closeHostConnections)
 
   const limit = () => hosts.join(',')
 

@@ -24,7 +24,7 @@ export function testLab(hosts = 4): Promise<TestLab> {
   if (current && hosts <= size) return current
   size = Math.max(size, hosts)
   const name = testLabName()
-  const inventory = join(STATE_ROOT, name, 'inventory.yml')
+  const inventory = join(STATE_ROOT, name, 'hosts.yml')
   current = labUp({ name, hosts: size, inventoryPath: inventory, say: process.env.RMP_TEST_VERBOSE ? (m) => console.log(`    [lab] ${m}`) : undefined }).then((info) => ({ ...info, inventory, names: info.hosts.map((h) => h.name) }))
   return current
 }
