@@ -3,9 +3,10 @@
 // kills a pid namespace with its init) and with them the host's mount namespace and its mounts.
 // Hosts start in batches from one shell script: Node's own spawns cost ~50 ms each on this VM.
 import { readFileSync } from 'node:fs'
+import { quote } from '../connection/shell.js'
 import { labError } from './errors.js'
 import { run } from './exec.js'
-import { netnsInode, sq } from './network.js'
+import { netnsInode } from './network.js'
 import { childrenOf, isRunning, killAndWait, pidsInNetns, pidsRootedUnder, procRef, type ProcRef } from './proc.js'
 import { probe, waitUntil } from './tcp-probe.js'
 
@@ -30,8 +31,8 @@ const HOST_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/
 export function launchScript(specs: LaunchSpec[]): string {
   return specs
     .map((s) => {
-      const cmd = `env -i ${HOST_ENV} setsid ip netns exec ${sq(s.netns)} unshare --mount --uts --ipc --pid --fork --propagation private /bin/sh ${sq(s.initScript)}`
-      return `${cmd} >${sq(s.log)} 2>&1 </dev/null & echo ${sq(s.name)} $!`
+      const cmd = `env -i ${HOST_ENV} setsid ip netns exec ${quote(s.netns)} unshare --mount --uts --ipc --pid --fork --propagation private /bin/sh ${quote(s.initScript)}`
+      return `${cmd} >${quote(s.log)} 2>&1 </dev/null & echo ${quote(s.name)} $!`
     })
     .join('\n')
 }

@@ -70,6 +70,14 @@ describe('ssh arguments from the inventory', () => {
       port: 2200,
     })
   })
+  it('splits words as a shell does: quotes inside a word, escapes, and an unterminated quote is an error', () => {
+    expect(parseSshArgs(`-o ProxyCommand="ssh -W %h:%p bastion" -o 'UserKnownHostsFile=/a b/kh' -i /k\\ 1`)).to.deep.equal({
+      options: { proxycommand: 'ssh -W %h:%p bastion', userknownhostsfile: '/a b/kh' },
+      identity: '/k 1',
+      port: undefined,
+    })
+    expect(() => parseSshArgs(`-o "ProxyCommand=x`)).to.throw(/ansible_ssh_common_args.*unterminated double quote/)
+  })
 })
 
 describe('probe batches', () => {
