@@ -3,6 +3,7 @@
 // kills a pid namespace with its init) and with them the host's mount namespace and its mounts.
 // Hosts start in batches from one shell script: Node's own spawns cost ~50 ms each on this VM.
 import { readFileSync } from 'node:fs'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { quote } from '../connection/shell.js'
 import { labError } from './errors.js'
 import { run } from './exec.js'
@@ -36,8 +37,6 @@ export function launchScript(specs: LaunchSpec[]): string {
     })
     .join('\n')
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** Starts the hosts; a host missing from the result did not start (see its log). */
 export async function launchHosts(specs: LaunchSpec[]): Promise<Map<string, Launched>> {
