@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { quote } from '../connection/shell.js'
+import { tail } from '../report/tail.js'
 import { labError } from './errors.js'
 import { run } from './exec.js'
 import { netnsInode } from './network.js'
@@ -67,7 +68,7 @@ export async function launchHosts(specs: LaunchSpec[]): Promise<Map<string, Laun
 
 export function logTail(path: string, lines = 3): string {
   try {
-    return readFileSync(path, 'utf8').trim().split('\n').slice(-lines).join(' / ')
+    return tail(readFileSync(path, 'utf8'), lines).replaceAll('\n', ' / ')
   } catch {
     return 'no log'
   }
