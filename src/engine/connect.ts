@@ -84,7 +84,6 @@ export class ConnectionPool {
     return c
   }
 
-  /** The login user a connection uses (to skip sudo when becoming that same user). */
   async closeAll(): Promise<void> {
     await Promise.all([...this.pool.values()].map((c) => c.close()))
     this.pool.clear()
