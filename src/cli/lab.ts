@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process'
 import { errorList, formatError } from '../playbook/errors.js'
 import { DEFAULT_LAB, findLabOfHost, labDown, labReset, labStatus, labUp, listLabs, readState, sshArgs, type LabStatus } from '../lab/index.js'
 import { labError } from '../lab/errors.js'
+import { secs } from '../report/pretty.js'
 
 const USAGE = `usage: rm-play lab <command> [options]
 
@@ -93,7 +94,7 @@ async function dispatch(p: Parsed): Promise<number> {
       const dir = str(p, '--inventory')
       const started = Date.now()
       const info = await labUp({ name, hosts, subnet: str(p, '--subnet'), inventoryPath: dir ? `${dir.replace(/\/$/, '')}/hosts.yml` : undefined, say })
-      console.log(`lab ${info.name} up in ${((Date.now() - started) / 1000).toFixed(1)}s: ${info.hosts.length} hosts on ${info.subnet}`)
+      console.log(`lab ${info.name} up in ${secs(Date.now() - started)}: ${info.hosts.length} hosts on ${info.subnet}`)
       for (const h of info.hosts) console.log(`  ${h.name}  ${h.address}`)
       if (info.inventoryPath) console.log(`inventory: ${info.inventoryPath}`)
       console.log(`ssh: rm-play lab ssh ${info.hosts[0]?.name ?? ''}`)
@@ -121,14 +122,14 @@ async function dispatch(p: Parsed): Promise<number> {
       if (p.positional.length === 0) throw labError('lab reset needs a HOST', 'rm-play lab reset lab1 [lab2 ...]')
       const started = Date.now()
       await labReset(p.positional, { name, say })
-      console.log(`reset ${p.positional.join(', ')} in ${((Date.now() - started) / 1000).toFixed(1)}s`)
+      console.log(`reset ${p.positional.join(', ')} in ${secs(Date.now() - started)}`)
       return 0
     }
     case 'down': {
       const lab = name ?? DEFAULT_LAB
       const started = Date.now()
       const had = await labDown({ name: lab, say })
-      console.log(had ? `lab ${lab} down in ${((Date.now() - started) / 1000).toFixed(1)}s` : `no lab '${lab}': nothing to do`)
+      console.log(had ? `lab ${lab} down in ${secs(Date.now() - started)}` : `no lab '${lab}': nothing to do`)
       return 0
     }
     case 'list': {

@@ -3,6 +3,7 @@
 import type { Connection, ExecOptions } from '../connection/connection.js'
 import { putScript } from '../connection/put-file.js'
 import type { Change, Step, StepOutput } from '../modules/types.js'
+import { tail } from '../report/tail.js'
 
 const MEANING: Record<number, string> = {
   1: 'general error',
@@ -32,11 +33,6 @@ export class StepFailure extends Error {
   }
 }
 
-function tail(s: string, lines = 8): string {
-  const l = s.trimEnd().split('\n')
-  return l.slice(-lines).join('\n')
-}
-
 export async function runStep(conn: Connection, step: Step, base: ExecOptions): Promise<StepOutput> {
   const opts: ExecOptions =
     step.kind === 'put'
@@ -56,7 +52,7 @@ export async function applyChanges(conn: Connection, changes: Change[], base: Ex
       outputs.push(out)
       const ok = step.kind === 'exec' ? (step.okCodes ?? [0]).includes(out.code) : out.code === 0
       if (!ok) {
-        const err = tail(out.stderr) || tail(out.stdout)
+        const err = tail(out.stderr, 8) || tail(out.stdout, 8)
         throw new StepFailure(`${change.summary}: exit ${out.code} (${exitMeaning(out.code)})${err ? `\n${err}` : ''}`, out)
       }
     }

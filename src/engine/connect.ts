@@ -5,11 +5,17 @@ import { join } from 'node:path'
 import type { Connection } from '../connection/connection.js'
 import { LocalConnection } from '../connection/local.js'
 import { SshConnection, type HostKeyChecking, type SshTarget } from '../connection/ssh.js'
+import { shlexSplit } from '../modules/shlex.js'
 import type { RunOptions } from './options.js'
 
 /** Reads `-o Key=Value`, `-i file` and `-p port` out of ansible_ssh_common_args / extra_args. */
 export function parseSshArgs(text: string): { options: Record<string, string>; identity?: string; port?: number } {
-  const words = text.match(/"[^"]*"|'[^']*'|\S+/g)?.map((w) => w.replace(/^(["'])(.*)\1$/, '$2')) ?? []
+  let words: string[]
+  try {
+    words = shlexSplit(text)
+  } catch (e) {
+    throw new Error(`ansible_ssh_common_args / ansible_ssh_extra_args: ${(e as Error).message}`)
+  }
   const options: Record<string, string> = {}
   let identity: string | undefined
   let port: number | undefined
@@ -78,7 +84,6 @@ export class ConnectionPool {
     return c
   }
 
-  /** The login user a connection uses (to skip sudo when becoming that same user). */
   async closeAll(): Promise<void> {
     await Promise.all([...this.pool.values()].map((c) => c.close()))
     this.pool.clear()

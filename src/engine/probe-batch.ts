@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto'
 import type { Connection, ExecOptions } from '../connection/connection.js'
 import type { Probe, ProbeState } from '../modules/types.js'
+import { tail } from '../report/tail.js'
 
 export function batchScript(probes: Probe[], token: string): string {
   return probes
@@ -42,7 +43,7 @@ export async function runProbes(conn: Connection, probes: Probe[], opts: ExecOpt
   const state: Record<string, unknown> = {}
   list.forEach((p, i) => {
     const part = parts[i]!
-    if (part.code === -1) throw new Error(`probe ${p.id} produced no output (shell exit ${r.code}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`)
+    if (part.code === -1) throw new Error(`probe ${p.id} produced no output (shell exit ${r.code}): ${tail(r.stderr, 3).replaceAll('\n', ' | ')}`)
     try {
       state[p.id] = p.parse(part)
     } catch (e) {

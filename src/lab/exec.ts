@@ -1,6 +1,7 @@
 // Local commands (ip, mount, debootstrap, apt-get, git) through zx, with argv arrays so nothing is
 // ever re-parsed by a shell, and failures turned into one-line errors with the stderr tail.
 import { $ } from 'zx'
+import { tail } from '../report/tail.js'
 import { labError } from './errors.js'
 
 export interface RunOptions {
@@ -17,16 +18,12 @@ export interface RunResult {
   code: number
 }
 
-function tail(text: string, lines = 5): string {
-  return text.trim().split('\n').slice(-lines).join('\n')
-}
-
 export async function run(argv: string[], opts: RunOptions = {}): Promise<RunResult> {
   const env = opts.env ? { ...process.env, ...opts.env } : process.env
   const out = await $({ quiet: true, nothrow: true, input: opts.input, env, cwd: opts.cwd })`${argv}`
   const res = { stdout: out.stdout, stderr: out.stderr, code: out.exitCode ?? 1 }
   if (res.code !== 0 && opts.check !== false) {
-    throw labError(`'${argv.join(' ')}' failed (exit ${res.code}): ${tail(res.stderr || res.stdout) || 'no output'}`)
+    throw labError(`'${argv.join(' ')}' failed (exit ${res.code}): ${tail(res.stderr || res.stdout, 5) || 'no output'}`)
   }
   return res
 }
@@ -44,7 +41,7 @@ export async function runStreaming(argv: string[], onLine: (line: string) => voi
   const out = await p
   const res = { stdout: out.stdout, stderr: '', code: out.exitCode ?? 1 }
   if (res.code !== 0 && opts.check !== false) {
-    throw labError(`'${argv.join(' ')}' failed (exit ${res.code}): ${tail(seen.join('\n')) || 'no output'}`)
+    throw labError(`'${argv.join(' ')}' failed (exit ${res.code}): ${tail(seen.join('\n'), 5) || 'no output'}`)
   }
   return res
 }

@@ -3,9 +3,12 @@
 // kills a pid namespace with its init) and with them the host's mount namespace and its mounts.
 // Hosts start in batches from one shell script: Node's own spawns cost ~50 ms each on this VM.
 import { readFileSync } from 'node:fs'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { quote } from '../connection/shell.js'
+import { tail } from '../report/tail.js'
 import { labError } from './errors.js'
 import { run } from './exec.js'
-import { netnsInode, sq } from './network.js'
+import { netnsInode } from './network.js'
 import { childrenOf, isRunning, killAndWait, pidsInNetns, pidsRootedUnder, procRef, type ProcRef } from './proc.js'
 import { probe, waitUntil } from './tcp-probe.js'
 
@@ -30,13 +33,11 @@ const HOST_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/
 export function launchScript(specs: LaunchSpec[]): string {
   return specs
     .map((s) => {
-      const cmd = `env -i ${HOST_ENV} setsid ip netns exec ${sq(s.netns)} unshare --mount --uts --ipc --pid --fork --propagation private /bin/sh ${sq(s.initScript)}`
-      return `${cmd} >${sq(s.log)} 2>&1 </dev/null & echo ${sq(s.name)} $!`
+      const cmd = `env -i ${HOST_ENV} setsid ip netns exec ${quote(s.netns)} unshare --mount --uts --ipc --pid --fork --propagation private /bin/sh ${quote(s.initScript)}`
+      return `${cmd} >${quote(s.log)} 2>&1 </dev/null & echo ${quote(s.name)} $!`
     })
     .join('\n')
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** Starts the hosts; a host missing from the result did not start (see its log). */
 export async function launchHosts(specs: LaunchSpec[]): Promise<Map<string, Launched>> {
@@ -67,7 +68,7 @@ export async function launchHosts(specs: LaunchSpec[]): Promise<Map<string, Laun
 
 export function logTail(path: string, lines = 3): string {
   try {
-    return readFileSync(path, 'utf8').trim().split('\n').slice(-lines).join(' / ')
+    return tail(readFileSync(path, 'utf8'), lines).replaceAll('\n', ' / ')
   } catch {
     return 'no log'
   }

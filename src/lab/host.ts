@@ -3,10 +3,11 @@
 // restarts until a reset.
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { quote } from '../connection/shell.js'
 import { writeHostFiles, writeLabOwnedFiles } from './host-files.js'
 import { renderInitScript } from './host-init.js'
 import { launchHosts, stopHosts } from './host-process.js'
-import { hostNetworkScript, linkExists, netnsExists, removeHostNetworks, sq } from './network.js'
+import { hostNetworkScript, linkExists, netnsExists, removeHostNetworks } from './network.js'
 import { hostPaths } from './paths.js'
 import { run } from './exec.js'
 import { isRunning } from './proc.js'
@@ -52,7 +53,7 @@ export async function startHosts(ctx: HostContext, hosts: HostState[], fresh: bo
     mkdirSync(p.keys, { recursive: true, mode: 0o700 })
     const key = hostKeyPath(ctx.lab, h.name)
     if (!existsSync(key) || !existsSync(`${key}.pub`)) {
-      setup.push(`rm -f ${sq(key)} ${sq(`${key}.pub`)}`, `ssh-keygen -q -t ed25519 -N '' -C ${sq(`root@${h.name}`)} -f ${sq(key)}`)
+      setup.push(`rm -f ${quote(key)} ${quote(`${key}.pub`)}`, `ssh-keygen -q -t ed25519 -N '' -C ${quote(`root@${h.name}`)} -f ${quote(key)}`)
     }
   }
   const unwired = hosts.filter((h) => !netnsExists(h.netns) || !linkExists(h.veth))
@@ -92,7 +93,7 @@ export async function refreshRunningHosts(ctx: HostContext, hosts: HostState[]):
   if (stale.length === 0) return hosts
   const lines = stale.map((h) => {
     const file = join(hostPaths(ctx.lab, h.name).root, 'etc/apt/apt.conf.d/01proxy')
-    return `printf '%s\\n' ${sq(`Acquire::http::Proxy "${ctx.aptProxyUrl}";`)} | nsenter -t ${h.init!.pid} -m sh -c ${sq(`cat > ${sq(file)}`)}`
+    return `printf '%s\\n' ${quote(`Acquire::http::Proxy "${ctx.aptProxyUrl}";`)} | nsenter -t ${h.init!.pid} -m sh -c ${quote(`cat > ${quote(file)}`)}`
   })
   await run(['bash', '-c', ['set -e', ...lines].join('\n')])
   return hosts.map((h) => (stale.includes(h) ? { ...h, aptProxyUrl: ctx.aptProxyUrl } : h))

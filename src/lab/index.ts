@@ -1,10 +1,9 @@
 // rm-play lab: throwaway Debian hosts on this machine (network namespace + overlay root + sshd).
-export { labUp, labInfo, type LabUpOptions, type LabInfo, type LabHostInfo } from './up.js'
+export { labUp, type LabUpOptions, type LabInfo, type LabHostInfo } from './up.js'
 export { labDown, type LabDownOptions } from './down.js'
 export { labReset, findLabOfHost, type LabResetOptions } from './reset.js'
 export { labStatus, listLabs, type LabStatus, type HostStatus, type HostRunState } from './status.js'
 export { sshArgs } from './ssh.js'
-export { findLeftovers, describeLeftovers, type Leftovers } from './leftovers.js'
+export { findLeftovers, type Leftovers } from './leftovers.js'
 export { readState, type LabState, type HostState } from './state.js'
-export { renderInventory, INVENTORY_GROUP, type InventoryInput } from './inventory.js'
-export { BASE_IMAGE_DIR, APT_CACHE_DIR, STATE_ROOT, DEFAULT_LAB, labPaths, hostPaths } from './paths.js'
+export { STATE_ROOT, DEFAULT_LAB, labPaths } from './paths.js'

@@ -4,7 +4,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { stringify } from 'yaml'
 import { writeFileAtomic } from './fs-util.js'
 
-export const INVENTORY_GROUP = 'runmaster'
+const INVENTORY_GROUP = 'runmaster'
 
 export interface InventoryInput {
   lab: string

@@ -2,6 +2,7 @@
 // apt proxy and the base image). A lock file holding the owner's pid; a dead owner's lock is stale.
 import { mkdirSync, openSync, closeSync, readFileSync, rmSync, writeSync } from 'node:fs'
 import { dirname } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { LOCK_PATH } from './paths.js'
 import { isRunning, procRef, type ProcRef } from './proc.js'
 
@@ -30,8 +31,6 @@ function tryAcquire(): ProcRef | 'acquired' {
   }
   return owner
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 async function acquire(say: (msg: string) => void): Promise<void> {
   let told = false

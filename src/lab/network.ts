@@ -4,6 +4,7 @@
 // Hosts are wired in batches by one shell script: on this kind of VM each process Node spawns
 // costs ~50 ms, while a shell forks `ip` for a fraction of that.
 import { existsSync, statSync, writeFileSync } from 'node:fs'
+import { quote } from '../connection/shell.js'
 import { parseCidr, type Cidr } from './address.js'
 import { run } from './exec.js'
 
@@ -57,8 +58,6 @@ export interface HostLink {
   address: string
 }
 
-export const sq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
-
 /** Shell lines that create the hosts' namespaces and links; `set -e` stops at the first failure. */
 export function hostNetworkScript(hosts: HostLink[], bridge: string, gateway: string): string {
   if (hosts.length === 0) return ''
@@ -70,7 +69,7 @@ export function hostNetworkScript(hosts: HostLink[], bridge: string, gateway: st
   lines.push('EOF')
   for (const h of hosts) {
     lines.push(`echo 1 > /proc/sys/net/ipv6/conf/${h.veth}/disable_ipv6 2>/dev/null || true`)
-    lines.push(`ip -n ${sq(h.netns)} -batch - <<"EOF"`, 'link set lo up', `addr add ${h.address}/24 dev eth0`, 'link set eth0 up', `route add default via ${gateway}`, 'EOF')
+    lines.push(`ip -n ${quote(h.netns)} -batch - <<"EOF"`, 'link set lo up', `addr add ${h.address}/24 dev eth0`, 'link set eth0 up', `route add default via ${gateway}`, 'EOF')
   }
   return lines.join('\n')
 }

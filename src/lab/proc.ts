@@ -1,6 +1,7 @@
 // Processes by pid, never by name: a recorded pid counts only while its start time matches, so a
 // pid reused by the kernel for an unrelated process is never signalled.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs'
+import { setTimeout as sleep } from 'node:timers/promises'
 
 export interface ProcRef {
   pid: number
@@ -115,8 +116,6 @@ function signal(pid: number, sig: NodeJS.Signals): void {
     // already gone
   }
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** Sends SIGKILL to each ref still running and waits until all are gone; returns those that are not. */
 export async function killAndWait(refs: ProcRef[], timeoutMs = 5000): Promise<ProcRef[]> {

@@ -1,5 +1,6 @@
 // Readiness by connecting, never by sleeping: sshd is ready once it sends its banner.
 import { connect } from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
 
 /** True when `host:port` accepts a connection (and, with `banner`, sends a line starting with it). */
 export function probe(host: string, port: number, timeoutMs = 500, banner?: string): Promise<boolean> {
@@ -25,8 +26,6 @@ export function probe(host: string, port: number, timeoutMs = 500, banner?: stri
     })
   })
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** Polls `check` until it is true or `timeoutMs` passes; `giveUp` ends the wait early (process died). */
 export async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, giveUp?: () => boolean): Promise<boolean> {

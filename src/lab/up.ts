@@ -49,7 +49,7 @@ export interface LabInfo {
   hosts: LabHostInfo[]
 }
 
-export function labInfo(state: LabState, inventoryPath?: string): LabInfo {
+function labInfo(state: LabState, inventoryPath?: string): LabInfo {
   const p = labPaths(state.name)
   return {
     name: state.name,

@@ -3,6 +3,7 @@
  *
  *   - pause: { seconds: 5 }
  */
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { ActionModule } from './types.js'
 
 export const pause: ActionModule<{ seconds: number; minutes: number }> = {
@@ -17,7 +18,7 @@ export const pause: ActionModule<{ seconds: number; minutes: number }> = {
   },
   async act(a) {
     const ms = (a.seconds + a.minutes * 60) * 1000
-    await new Promise((r) => setTimeout(r, ms))
+    await sleep(ms)
     return { data: { delta: ms / 1000 } }
   },
 }

@@ -21,7 +21,8 @@ function header(kind: string, title: string, width = 79): string {
   return text + '*'.repeat(Math.max(3, width - text.length))
 }
 
-function secs(ms: number): string {
+/** A duration for people: 2 decimals under 10 s, 1 above. */
+export function secs(ms: number): string {
   return ms < 10000 ? `${(ms / 1000).toFixed(2)}s` : `${(ms / 1000).toFixed(1)}s`
 }
 

@@ -7,6 +7,7 @@ import { hostMatches, lookupName, parseKnownHosts, verifyHostKey } from '../../s
 import { quote } from '../../src/connection/shell.js'
 import { parseSshArgs } from '../../src/engine/connect.js'
 import { batchScript, splitBatchOutput } from '../../src/engine/probe-batch.js'
+import { tail } from '../../src/report/tail.js'
 
 describe('quoting', () => {
   const nasty = [`it's`, '$(rm -rf /)', '`id`', 'a b', '', '"x"', '\\n', 'ünï', "'; echo pwned; '"]
@@ -69,6 +70,22 @@ describe('ssh arguments from the inventory', () => {
       identity: '~/.ssh/k',
       port: 2200,
     })
+  })
+  it('splits words as a shell does: quotes inside a word, escapes, and an unterminated quote is an error', () => {
+    expect(parseSshArgs(`-o ProxyCommand="ssh -W %h:%p bastion" -o 'UserKnownHostsFile=/a b/kh' -i /k\\ 1`)).to.deep.equal({
+      options: { proxycommand: 'ssh -W %h:%p bastion', userknownhostsfile: '/a b/kh' },
+      identity: '/k 1',
+      port: undefined,
+    })
+    expect(() => parseSshArgs(`-o "ProxyCommand=x`)).to.throw(/ansible_ssh_common_args.*unterminated double quote/)
+  })
+})
+
+describe('the tail of an output, for error messages', () => {
+  it('keeps the last lines, drops leading blank lines and trailing whitespace, keeps indentation', () => {
+    expect(tail('a\nb\nc\nd\n\n', 2)).to.equal('c\nd')
+    expect(tail('\n\n  E: no such package\n', 5)).to.equal('  E: no such package')
+    expect(tail(' \n\t\n', 3)).to.equal('')
   })
 })
 

@@ -67,6 +67,6 @@ describe('lab renderings', () => {
 
   it('launches each host detached, with a clean environment, and echoes its pid', () => {
     const s = launchScript([{ name: 'lab1', netns: 'rmp-lab-h1', initScript: '/s/init.sh', log: '/s/sshd.log' }])
-    expect(s).to.match(/^env -i PATH=\S+ LANG=C\.UTF-8 setsid ip netns exec 'rmp-lab-h1' unshare --mount --uts --ipc --pid --fork --propagation private \/bin\/sh '\/s\/init\.sh' >'\/s\/sshd\.log' 2>&1 <\/dev\/null & echo 'lab1' \$!$/)
+    expect(s).to.match(/^env -i PATH=\S+ LANG=C\.UTF-8 setsid ip netns exec rmp-lab-h1 unshare --mount --uts --ipc --pid --fork --propagation private \/bin\/sh \/s\/init\.sh >\/s\/sshd\.log 2>&1 <\/dev\/null & echo lab1 \$!$/)
   })
 })
