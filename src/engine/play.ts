@@ -13,7 +13,7 @@ import { Lockstep, openGate } from './lockstep.js'
 import type { RunOptions } from './options.js'
 import { runProbes } from './probe-batch.js'
 import type { PlayRuntime } from './runtime.js'
-import { scopeFor, type ScopeInputs } from './scope.js'
+import { lazyVars, scopeFor, type ScopeInputs } from './scope.js'
 import { flushHandlers, maxIndex, walk, type WalkContext } from './walk.js'
 import { VarScope } from '../playbook/vars.js'
 import { notFound } from '../playbook/expression.js'
@@ -78,7 +78,8 @@ async function gatherFacts(rt: PlayRuntime, batch: HostState[]): Promise<void> {
         const h0 = Date.now()
         const scope = scopeFor(rt.scope, hs.name, { vars: [] })
         try {
-          const conn = rt.pool.get(hs.name, scope.toObject())
+          // The connection reads a few variables: render those, not all of them.
+          const conn = rt.pool.get(hs.name, lazyVars(scope, 'omit'))
           const st = await runProbes(conn, [factsProbe], {})
           hs.facts = st.facts as Record<string, unknown>
           hs.stats.ok++
@@ -151,10 +152,11 @@ export async function runPlay(play: Play, deps: PlayDeps): Promise<void> {
   const list = batches(all, play.serial.map((s) => (typeof s === 'string' && isTemplated(s) ? String(renderValue(s, new VarScope([{ name: 'extra vars', values: opts.extraVars }]))) : s)))
   const stop: { reason?: string } = {}
   const varsFileCache: VarsFileCache = new Map()
+  const groups = opts.inventory.groupsMap()
   for (const [bi, batch] of list.entries()) {
     if (stop.reason) break
     if (list.length > 1) opts.emit({ type: 'batch-start', hosts: batch, batch: bi + 1, batches: list.length })
-    const scope: ScopeInputs = { inventory: opts.inventory, playbookDir: deps.playbookDir, play, extraVars: opts.extraVars, hosts: deps.hosts, playHosts: all, batchHosts: batch, check: opts.check, diff: opts.diff }
+    const scope: ScopeInputs = { inventory: opts.inventory, playbookDir: deps.playbookDir, play, extraVars: opts.extraVars, hosts: deps.hosts, playHosts: all, batchHosts: batch, check: opts.check, diff: opts.diff, groups }
     const rt: PlayRuntime = { options: opts, play, playbookDir: deps.playbookDir, scope, hosts: deps.hosts, pool: deps.pool, queue: new PQueue({ concurrency: opts.forks }), secrets: deps.secrets, runOnce: new Map() }
     const states = batch.map((h) => deps.hosts.get(h)!)
     for (const hs of states) hs.notified.clear()
