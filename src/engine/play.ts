@@ -13,7 +13,7 @@ import { Lockstep, openGate } from './lockstep.js'
 import type { RunOptions } from './options.js'
 import { runProbes } from './probe-batch.js'
 import type { PlayRuntime } from './runtime.js'
-import { scopeFor, type ScopeInputs } from './scope.js'
+import { lazyVars, scopeFor, type ScopeInputs } from './scope.js'
 import { flushHandlers, maxIndex, walk, type WalkContext } from './walk.js'
 import { VarScope } from '../playbook/vars.js'
 import { notFound } from '../playbook/expression.js'
@@ -78,7 +78,8 @@ async function gatherFacts(rt: PlayRuntime, batch: HostState[]): Promise<void> {
         const h0 = Date.now()
         const scope = scopeFor(rt.scope, hs.name, { vars: [] })
         try {
-          const conn = rt.pool.get(hs.name, scope.toObject())
+          // The connection reads a few variables: render those, not all of them.
+          const conn = rt.pool.get(hs.name, lazyVars(scope, 'omit'))
           const st = await runProbes(conn, [factsProbe], {})
           hs.facts = st.facts as Record<string, unknown>
           hs.stats.ok++
@@ -100,11 +101,31 @@ async function gatherFacts(rt: PlayRuntime, batch: HostState[]): Promise<void> {
   rt.options.emit({ type: 'task-end', task: 'Gathering Facts', taskIndex: 0, durationMs: Date.now() - t0 })
 }
 
-function loadVarsFiles(rt: PlayRuntime, hs: HostState): void {
+/** vars_files read in this play, by path: the outcome of reading each one (values or the error). */
+type VarsFileCache = Map<string, { values: Record<string, unknown> } | { error: unknown }>
+
+function loadVarsFiles(rt: PlayRuntime, hs: HostState, cache: VarsFileCache): void {
   const out: Record<string, unknown> = {}
   for (const vf of rt.play.varsFiles) {
-    const file = isTemplated(vf.file) ? String(renderValue(vf.file, scopeFor(rt.scope, hs.name, { vars: [] }))) : vf.file
-    Object.assign(out, loadVarsFile(file.startsWith('/') ? file : `${rt.playbookDir}/${file}`))
+    const templated = isTemplated(vf.file)
+    const file = templated ? String(renderValue(vf.file, scopeFor(rt.scope, hs.name, { vars: [] }))) : vf.file
+    const path = file.startsWith('/') ? file : `${rt.playbookDir}/${file}`
+    if (templated) {
+      Object.assign(out, loadVarsFile(path))
+      continue
+    }
+    // A fixed path names the same file for every host: read (and decrypt) it once per play.
+    let hit = cache.get(path)
+    if (!hit) {
+      try {
+        hit = { values: loadVarsFile(path) }
+      } catch (error) {
+        hit = { error }
+      }
+      cache.set(path, hit)
+    }
+    if ('error' in hit) throw hit.error
+    Object.assign(out, hit.values)
   }
   hs.varsFiles = out
 }
@@ -130,17 +151,19 @@ export async function runPlay(play: Play, deps: PlayDeps): Promise<void> {
   for (const h of all) if (!deps.hosts.has(h)) deps.hosts.set(h, new HostState(h))
   const list = batches(all, play.serial.map((s) => (typeof s === 'string' && isTemplated(s) ? String(renderValue(s, new VarScope([{ name: 'extra vars', values: opts.extraVars }]))) : s)))
   const stop: { reason?: string } = {}
+  const varsFileCache: VarsFileCache = new Map()
+  const groups = opts.inventory.groupsMap()
   for (const [bi, batch] of list.entries()) {
     if (stop.reason) break
     if (list.length > 1) opts.emit({ type: 'batch-start', hosts: batch, batch: bi + 1, batches: list.length })
-    const scope: ScopeInputs = { inventory: opts.inventory, playbookDir: deps.playbookDir, play, extraVars: opts.extraVars, hosts: deps.hosts, playHosts: all, batchHosts: batch, check: opts.check, diff: opts.diff }
+    const scope: ScopeInputs = { inventory: opts.inventory, playbookDir: deps.playbookDir, play, extraVars: opts.extraVars, hosts: deps.hosts, playHosts: all, batchHosts: batch, check: opts.check, diff: opts.diff, groups }
     const rt: PlayRuntime = { options: opts, play, playbookDir: deps.playbookDir, scope, hosts: deps.hosts, pool: deps.pool, queue: new PQueue({ concurrency: opts.forks }), secrets: deps.secrets, runOnce: new Map() }
     const states = batch.map((h) => deps.hosts.get(h)!)
     for (const hs of states) hs.notified.clear()
     if (play.gatherFacts) await gatherFacts(rt, states.filter((s) => s.active))
     for (const hs of states) {
       try {
-        loadVarsFiles(rt, hs)
+        loadVarsFiles(rt, hs, varsFileCache)
       } catch (e) {
         hs.failed = true
         hs.stats.failed++

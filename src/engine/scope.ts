@@ -1,9 +1,9 @@
 // The variables a task sees on a host, layered in the documented precedence (playbook/vars.ts).
-import { notFound, OMIT, type ScopeSource } from '../playbook/expression.js'
+import { handOutView, notFound, OMIT, SETTLE, type ScopeSource } from '../playbook/expression.js'
 import type { Inventory } from '../playbook/inventory.js'
 import type { Play, RoleInstance } from '../playbook/model.js'
 import { VarScope, type VarLayer } from '../playbook/vars.js'
-import { factVariables } from '../probes/facts.js'
+import { factVariables, type Facts } from '../probes/facts.js'
 import type { HostState } from './host-state.js'
 
 export interface ScopeInputs {
@@ -17,6 +17,8 @@ export interface ScopeInputs {
   batchHosts: string[]
   check: boolean
   diff: boolean
+  /** `groups`, computed once per play (the inventory does not change during a run). */
+  groups: Readonly<Record<string, readonly string[]>>
 }
 
 export interface TaskPlace {
@@ -31,12 +33,68 @@ function roleLayers(play: Play, role: RoleInstance | undefined, kind: 'defaults'
   return all
 }
 
-/** `hostvars[h]`: another host's variables, built when read. */
-function hostvarsProxy(inputs: ScopeInputs, place: TaskPlace): Record<string, unknown> {
+type Read = (k: string | symbol) => { found: boolean; value?: unknown }
+
+/** Reads one of the scope's own variables as `toObject()` shows it: absent if it fails to render. */
+function ownReader(scope: VarScope): Read {
+  let names: Set<string> | undefined
+  return (k) => {
+    if (typeof k !== 'string' || !(names ??= new Set(scope.names())).has(k)) return { found: false }
+    try {
+      return { found: true, value: scope.lookup(k) }
+    } catch {
+      return { found: false }
+    }
+  }
+}
+
+/**
+ * Variables read one at a time when asked (a connection needs a handful, not every rendered value).
+ * `omit`: only the scope's own variables, and one that fails to render reads as absent, as in
+ * `toObject()`; `throw`: any name the scope knows, and a render error is thrown.
+ */
+export function lazyVars(scope: VarScope, onError: 'throw' | 'omit' = 'throw'): Readonly<Record<string, unknown>> {
+  if (onError === 'throw') return new Proxy({} as Record<string, unknown>, { get: (_, k) => (typeof k === 'string' && scope.has(k) ? scope.lookup(k) : undefined), has: (_, k) => typeof k === 'string' && scope.has(k) })
+  const read = ownReader(scope)
+  return new Proxy({} as Record<string, unknown>, { get: (_, k) => read(k).value, has: (_, k) => read(k).found })
+}
+
+/**
+ * `hostvars[h]`: another host's variables, each rendered when read, as a plain object of them
+ * would show it (a variable that fails to render is absent). Only listing its keys renders them all.
+ */
+function hostView(inputs: ScopeInputs, host: string): Record<string, unknown> {
+  const scope = scopeFor(inputs, host, { vars: [] })
+  const read = ownReader(scope)
+  let all: Record<string, unknown> | undefined
+  const snapshot = () => (all ??= scope.toObject())
   return new Proxy({} as Record<string, unknown>, {
+    get(target, key, receiver) {
+      if (key === SETTLE) return snapshot
+      const r = read(key)
+      return r.found ? r.value : Reflect.get(target, key, receiver)
+    },
+    has(target, key) {
+      return read(key).found || Reflect.has(target, key)
+    },
+    ownKeys() {
+      return Object.keys(snapshot())
+    },
+    getOwnPropertyDescriptor(_, key) {
+      const r = read(key)
+      return r.found ? { value: r.value, writable: true, enumerable: true, configurable: true } : undefined
+    },
+  })
+}
+
+/** `hostvars`: every inventory host, each one's view made when read. */
+function hostvarsProxy(inputs: ScopeInputs): Record<string, unknown> {
+  const proxy: Record<string, unknown> = new Proxy({} as Record<string, unknown>, {
     get(_, key) {
+      // An expression returning `hostvars` itself keeps it as it is: lazy.
+      if (key === SETTLE) return () => proxy
       if (typeof key !== 'string' || !inputs.inventory.hosts.has(key)) return undefined
-      return scopeFor(inputs, key, { vars: [] }).toObject()
+      return handOutView(hostView(inputs, key))
     },
     has(_, key) {
       return typeof key === 'string' && inputs.inventory.hosts.has(key)
@@ -48,6 +106,16 @@ function hostvarsProxy(inputs: ScopeInputs, place: TaskPlace): Record<string, un
       return typeof key === 'string' && inputs.inventory.hosts.has(key) ? { enumerable: true, configurable: true } : undefined
     },
   })
+  return proxy
+}
+
+// Facts do not change once gathered (a new gathering is a new object): their variables are made once.
+const factVarsOf = new WeakMap<Facts, Record<string, unknown>>()
+
+function factVars(facts: Facts): Record<string, unknown> {
+  let v = factVarsOf.get(facts)
+  if (!v) factVarsOf.set(facts, (v = factVariables(facts)))
+  return v
 }
 
 export function scopeFor(inputs: ScopeInputs, host: string, place: TaskPlace): VarScope {
@@ -59,36 +127,38 @@ export function scopeFor(inputs: ScopeInputs, host: string, place: TaskPlace): V
     { name: 'play vars_files', values: hs?.varsFiles ?? {} },
     ...roleLayers(inputs.play, place.role, 'vars'),
     ...place.vars.map((v, i) => ({ name: `block/task vars ${i}`, values: v })),
-    { name: 'facts', values: hs?.facts ? factVariables(hs.facts) : {}, data: true },
+    { name: 'facts', values: hs?.facts ? factVars(hs.facts) : {}, data: true },
     { name: 'set_fact and register', values: hs?.vars ?? {}, data: true },
     { name: 'extra vars', values: inputs.extraVars },
   ]
   const inv = inputs.inventory
-  const magic: Record<string, unknown> = {
-    inventory_hostname: host,
-    inventory_hostname_short: host.split('.')[0],
-    group_names: inv.groupNames(host),
-    groups: inv.groupsMap(),
-    play_hosts: inputs.batchHosts,
-    ansible_play_hosts: inputs.playHosts.filter((h) => inputs.hosts.get(h)?.active ?? true),
-    ansible_play_hosts_all: inputs.playHosts,
-    ansible_play_batch: inputs.batchHosts,
-    ansible_play_name: inputs.play.name,
-    ansible_check_mode: inputs.check,
-    ansible_diff_mode: inputs.diff,
-    playbook_dir: inputs.playbookDir,
-    inventory_dir: inv.varDirs[0] ?? '',
-    omit: OMIT,
-    role_name: place.role?.name,
-    role_path: place.role?.path,
+  // Made when read: most tasks use none of these.
+  const magic: Record<string, () => unknown> = {
+    inventory_hostname: () => host,
+    inventory_hostname_short: () => host.split('.')[0],
+    group_names: () => inv.groupNames(host),
+    // A copy, as a fresh map was before: an expression that sorts a list in place changes only its own.
+    groups: () => Object.fromEntries(Object.entries(inputs.groups).map(([g, members]) => [g, [...members]])),
+    play_hosts: () => inputs.batchHosts,
+    ansible_play_hosts: () => inputs.playHosts.filter((h) => inputs.hosts.get(h)?.active ?? true),
+    ansible_play_hosts_all: () => inputs.playHosts,
+    ansible_play_batch: () => inputs.batchHosts,
+    ansible_play_name: () => inputs.play.name,
+    ansible_check_mode: () => inputs.check,
+    ansible_diff_mode: () => inputs.diff,
+    playbook_dir: () => inputs.playbookDir,
+    inventory_dir: () => inv.varDirs[0] ?? '',
+    omit: () => OMIT,
+    role_name: () => place.role?.name,
+    role_path: () => place.role?.path,
   }
   let hv: Record<string, unknown> | undefined
   const fallback: ScopeSource = {
     lookup(name) {
-      if (name === 'hostvars') return (hv ??= hostvarsProxy(inputs, place))
+      if (name === 'hostvars') return (hv ??= hostvarsProxy(inputs))
       if (name === 'vars') return scope.toObject()
-      if (Object.prototype.hasOwnProperty.call(magic, name) && magic[name] !== undefined) return magic[name]
-      return notFound
+      const v = Object.prototype.hasOwnProperty.call(magic, name) ? magic[name]!() : undefined
+      return v !== undefined ? v : notFound
     },
   }
   const scope = new VarScope(layers, fallback)

@@ -97,11 +97,45 @@ export function scopeProxy(source: ScopeSource, passthrough: ReadonlySet<string>
   })
 }
 
+/**
+ * A lazy view (`hostvars[h]`) answers this symbol with a function that returns the value to keep
+ * when an expression's result holds the view: results are settled into plain data, so a value
+ * stored by set_fact or register is a snapshot and never reads another host's state later.
+ */
+export const SETTLE: unique symbol = Symbol('settle')
+
+let viewsHandedOut = 0
+
+/** Lazy views call this when they hand themselves out, so evaluate knows to settle its result. */
+export function handOutView<T>(view: T): T {
+  viewsHandedOut++
+  return view
+}
+
+function settle(v: unknown, seen: Set<object>): unknown {
+  if (v === null || typeof v !== 'object' || seen.has(v)) return v
+  const own = (v as { [SETTLE]?: unknown })[SETTLE]
+  if (typeof own === 'function') return (own as () => unknown)()
+  const proto = Object.getPrototypeOf(v)
+  if (!Array.isArray(v) && proto !== Object.prototype && proto !== null) return v
+  seen.add(v)
+  // Copy only what holds a view: most results are returned as they are.
+  let out: Record<string, unknown> | unknown[] | undefined
+  for (const [k, x] of Object.entries(v)) {
+    const s = settle(x, seen)
+    if (s !== x) (out ??= Array.isArray(v) ? [...v] : { ...v } as Record<string, unknown>)[k as never] = s as never
+  }
+  seen.delete(v)
+  return out ?? v
+}
+
 /** Evaluates one expression against a scope. */
 export function evaluate(expr: string, source: ScopeSource): unknown {
   const fn = compile(expr)
+  const views = viewsHandedOut
   try {
-    return fn(scopeProxy(source))
+    const v = fn(scopeProxy(source))
+    return viewsHandedOut === views ? v : settle(v, new Set())
   } catch (e) {
     if (e instanceof UndefinedVariableError || e instanceof ExpressionError) throw e
     throw new ExpressionError(`${(e as Error).message}`, expr)

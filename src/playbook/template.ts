@@ -2,7 +2,8 @@
 // files), `<% code %>` runs JavaScript, `<%# %>` is a comment, `-%>` trims the newline.
 // Expressions inside `<%= %>` get the same Jinja forms as YAML values (filters, `is defined`).
 import ejs from 'ejs'
-import { readFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { readFileSync, statSync } from 'node:fs'
 import { RmError } from './errors.js'
 import { scopeProxy, UndefinedVariableError, type ScopeSource } from './expression.js'
 import { translate } from './expression-translate.js'
@@ -23,10 +24,11 @@ export function translateTemplate(text: string): string {
   })
 }
 
+// Compiled templates by file and a hash of their text (not the text itself, which may be large).
 const compiled = new Map<string, ejs.TemplateFunction>()
 
 export function compileTemplate(text: string, file: string): ejs.TemplateFunction {
-  const key = `${file}\0${text}`
+  const key = `${file}\0${createHash('sha256').update(text).digest('hex')}`
   let fn = compiled.get(key)
   if (fn) return fn
   try {
@@ -38,6 +40,34 @@ export function compileTemplate(text: string, file: string): ejs.TemplateFunctio
   return fn
 }
 
+/** How many times a template file was read: tests use it to prove one read per file version. */
+export const templateCounters = { reads: 0 }
+
+// A template is rendered once per host: it is read again only when its file changes on disk.
+const byFile = new Map<string, { stamp: string; fn: ejs.TemplateFunction }>()
+
+function compiledFile(file: string): ejs.TemplateFunction {
+  let stamp: string
+  try {
+    const st = statSync(file)
+    stamp = `${st.ino}:${st.size}:${st.mtimeMs}`
+  } catch {
+    throw new RmError(`template not found: ${file}`)
+  }
+  const hit = byFile.get(file)
+  if (hit && hit.stamp === stamp) return hit.fn
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+    templateCounters.reads++
+  } catch {
+    throw new RmError(`template not found: ${file}`)
+  }
+  const fn = compileTemplate(text, file)
+  byFile.set(file, { stamp, fn })
+  return fn
+}
+
 function lineOf(e: unknown): number | undefined {
   const m = /:(\d+)\n/.exec(String((e as Error).message))
   return m ? Number(m[1]) : undefined
@@ -45,17 +75,14 @@ function lineOf(e: unknown): number | undefined {
 
 /** Renders a template file with a variable scope; errors name the variable and the template line. */
 export function renderTemplateFile(file: string, source: ScopeSource): string {
-  let text: string
-  try {
-    text = readFileSync(file, 'utf8')
-  } catch {
-    throw new RmError(`template not found: ${file}`)
-  }
-  return renderTemplateText(text, file, source)
+  return run(compiledFile(file), file, source)
 }
 
 export function renderTemplateText(text: string, file: string, source: ScopeSource): string {
-  const fn = compileTemplate(text, file)
+  return run(compileTemplate(text, file), file, source)
+}
+
+function run(fn: ejs.TemplateFunction, file: string, source: ScopeSource): string {
   try {
     return fn(scopeProxy(source, EJS_LOCALS) as ejs.Data)
   } catch (e) {

@@ -5,10 +5,14 @@ import { RmError } from './errors.js'
 import { isVaultText, decryptVaultFile } from './vault.js'
 import { parseYaml, posOf } from './yaml.js'
 
+/** How many vars files were read: tests use it to prove a play reads a fixed vars_file once. */
+export const varsFileCounters = { reads: 0 }
+
 export function loadVarsFile(file: string): Record<string, unknown> {
   let text: string
   try {
     text = readFileSync(file, 'utf8')
+    varsFileCounters.reads++
   } catch {
     throw new RmError(`vars file not found: ${file}`)
   }

@@ -2,7 +2,7 @@
 // open here and the other way round: PBKDF2-SHA256 (10000 rounds) → AES-256-CTR key, HMAC-SHA256
 // key and counter; PKCS#7 padding; everything hex-encoded under a `$ANSIBLE_VAULT;1.1;AES256` header.
 import { execFileSync } from 'node:child_process'
-import { createCipheriv, createDecipheriv, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto'
+import { createCipheriv, createDecipheriv, createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto'
 import { accessSync, constants, readFileSync } from 'node:fs'
 import { RmError } from './errors.js'
 
@@ -38,7 +38,11 @@ export function isVaultText(text: string): boolean {
   return text.trimStart().startsWith('$ANSIBLE_VAULT;')
 }
 
+/** How many keys were derived (PBKDF2 runs): tests use it to prove a file is decrypted once. */
+export const vaultCounters = { keyDerivations: 0 }
+
 function keys(pw: string, salt: Buffer): { cipherKey: Buffer; hmacKey: Buffer; iv: Buffer } {
+  vaultCounters.keyDerivations++
   const k = pbkdf2Sync(pw, salt, 10000, 80, 'sha256')
   return { cipherKey: k.subarray(0, 32), hmacKey: k.subarray(32, 64), iv: k.subarray(64, 80) }
 }
@@ -56,7 +60,21 @@ export function encryptVault(plaintext: string, pw: string): string {
   return `${HEADER}\n${body.replace(/.{1,80}/g, '$&\n')}`
 }
 
+// The same file is read for every host (group_vars, vars_files): each PBKDF2 costs ~10 ms, so a
+// successful decryption is remembered by a hash of (password, encrypted text).
+const decrypted = new Map<string, string>()
+
 export function decryptVault(text: string, pw: string): string {
+  const key = createHash('sha256').update(`${pw.length}:${pw}\0${text}`).digest('hex')
+  let plain = decrypted.get(key)
+  if (plain === undefined) {
+    plain = decryptVaultUncached(text, pw)
+    decrypted.set(key, plain)
+  }
+  return plain
+}
+
+function decryptVaultUncached(text: string, pw: string): string {
   const lines = text.trim().split(/\r?\n/)
   const header = lines[0]!.split(';')
   if (header[0] !== '$ANSIBLE_VAULT' || header[2]?.trim() !== 'AES256') throw new Error('not an AES256 vault')
