@@ -17,7 +17,7 @@ import { applyChanges, StepFailure } from './apply.js'
 import type { ChangeSummary, HostResultEvent, HostStatus } from './events.js'
 import type { HostState } from './host-state.js'
 import { runProbes } from './probe-batch.js'
-import type { PlayRuntime } from './runtime.js'
+import { connectionFor, type ConnectionKeywords, type PlayRuntime } from './runtime.js'
 import { scopeFor } from './scope.js'
 
 export interface Outcome {
@@ -68,6 +68,13 @@ function becomeFor(rt: PlayRuntime, task: Task, scope: VarScope): Become | undef
   const user = String(renderValue(task.becomeUser ?? rt.options.becomeUser ?? v('ansible_become_user') ?? 'root', scope))
   const pw = v('ansible_become_password') ?? v('ansible_become_pass') ?? rt.options.becomePassword
   return { user, password: pw === undefined ? undefined : String(pw) }
+}
+
+function keywordsFor(rt: PlayRuntime, task: Task, scope: VarScope): ConnectionKeywords {
+  const render = (v: string | undefined) => (v === undefined ? undefined : String(renderValue(v, scope)))
+  const kw = { remoteUser: render(task.remoteUser ?? rt.play.remoteUser), connection: render(task.connection ?? rt.play.connection) }
+  if (kw.connection !== undefined && !['ssh', 'local', 'smart', 'paramiko'].includes(kw.connection)) throw new RmError(`connection '${kw.connection}' is not supported (use ssh or local)`, task.pos)
+  return kw
 }
 
 function environmentFor(task: Task, scope: VarScope): Record<string, string> {
@@ -146,7 +153,7 @@ async function runOnce(rt: PlayRuntime, hs: HostState, task: Task, scope: VarSco
   const hm = mod as HostModule<unknown, unknown>
   const target = task.delegateTo ? String(renderValue(task.delegateTo, scope)) : hs.name
   const connVars = target === hs.name ? scope : scopeFor(rt.scope, target, { vars: [] })
-  const conn = rt.pool.get(target, lazyVars(connVars))
+  const conn = connectionFor(rt, target, lazyVars(connVars), keywordsFor(rt, task, scope))
   const execOpts: ExecOptions = { become: becomeFor(rt, task, scope), env: environmentFor(task, scope) }
   const prepared = hm.prepare ? await hm.prepare(args, prepareContext(rt, task, scope)) : args
   let state

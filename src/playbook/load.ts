@@ -8,14 +8,14 @@ import { isTemplated } from './expression.js'
 import { emptyInherited, inherit, LoadState, type LoadOptions } from './load-context.js'
 import type { Inherited, Node, Play, Playbook, Task } from './model.js'
 import { loadRoleInto, parseRoleRef } from './roles.js'
-import { checkExpressions, isDict, parseTaskList } from './tasks.js'
+import { checkConnection, checkExpressions, isDict, parseTaskList, UNSUPPORTED_KEYWORDS, unsupportedKeyword } from './tasks.js'
 import { keyPosOf, loadYamlFile, posOf, valuePosOf } from './yaml.js'
 import { checkFileReferences } from './references.js'
 
 const PLAY_KEYS = new Set([
   'name', 'hosts', 'vars', 'vars_files', 'roles', 'pre_tasks', 'tasks', 'post_tasks', 'handlers', 'serial', 'max_fail_percentage',
   'any_errors_fatal', 'become', 'become_user', 'become_method', 'gather_facts', 'strategy', 'tags', 'environment', 'check_mode', 'diff',
-  'no_log', 'remote_user', 'connection', 'force_handlers', 'ignore_unreachable', 'collections', 'order', 'ignore_errors', 'port', 'run_once', 'throttle', 'timeout',
+  'no_log', 'remote_user', 'connection', 'force_handlers', 'ignore_unreachable', 'collections', 'ignore_errors', 'run_once',
 ])
 
 export function loadPlaybook(file: string, options: LoadOptions = { rolesPath: [] }): Playbook {
@@ -80,7 +80,8 @@ function bool(v: unknown, dflt: boolean): boolean {
 
 function loadPlay(state: LoadState, d: Record<string, unknown>, pos: SourcePos, file: string): Play | undefined {
   for (const k of Object.keys(d)) {
-    if (!PLAY_KEYS.has(k)) {
+    if (UNSUPPORTED_KEYWORDS.has(k)) unsupportedKeyword(state, d, k, 'a play')
+    else if (!PLAY_KEYS.has(k)) {
       const hint = getModule(k) ? 'modules go in a task list (tasks:), not on the play' : `a play takes: ${[...PLAY_KEYS].filter((x) => x !== 'collections').join(', ')}`
       state.error(`unknown play keyword '${k}'`, keyPosOf(d, k), hint)
     }
@@ -92,6 +93,9 @@ function loadPlay(state: LoadState, d: Record<string, unknown>, pos: SourcePos, 
   checkExpressions(state, vars, valuePosOf(d, 'vars'))
   const playTags = (Array.isArray(d.tags) ? d.tags : d.tags === undefined ? [] : [d.tags]).flatMap((t) => String(t).split(',')).map((t) => t.trim())
   const environment = isDict(d.environment) ? [d.environment] : []
+  const remoteUser = d.remote_user === undefined ? undefined : String(d.remote_user)
+  const connection = d.connection === undefined ? undefined : String(d.connection)
+  checkConnection(state, connection, valuePosOf(d, 'connection'))
   const base: Inherited = inherit(emptyInherited(), {
     tags: playTags,
     become: d.become === undefined ? undefined : bool(d.become, false),
@@ -103,6 +107,9 @@ function loadPlay(state: LoadState, d: Record<string, unknown>, pos: SourcePos, 
     ignoreErrors: d.ignore_errors,
     anyErrorsFatal: d.any_errors_fatal === undefined ? undefined : bool(d.any_errors_fatal, false),
     runOnce: d.run_once === undefined ? undefined : bool(d.run_once, false),
+    ignoreUnreachable: d.ignore_unreachable === undefined ? undefined : bool(d.ignore_unreachable, false),
+    remoteUser,
+    connection,
   })
   const where = { file, baseDir: state.playbookDir, inherited: base }
 
@@ -171,15 +178,9 @@ function loadPlay(state: LoadState, d: Record<string, unknown>, pos: SourcePos, 
     gatherFacts: bool(d.gather_facts, true),
     strategy: strategy === 'free' ? 'free' : 'linear',
     forceHandlers: bool(d.force_handlers, false),
-    become: d.become === undefined ? undefined : bool(d.become, false),
-    becomeUser: d.become_user === undefined ? undefined : String(d.become_user),
-    remoteUser: d.remote_user === undefined ? undefined : String(d.remote_user),
-    connection: d.connection === undefined ? undefined : String(d.connection),
-    checkMode: d.check_mode,
-    diff: d.diff,
-    noLog: d.no_log,
-    ignoreUnreachable: d.ignore_unreachable === undefined ? undefined : bool(d.ignore_unreachable, false),
-    environment,
+    remoteUser,
+    connection,
+    rolesPath: state.options.rolesPath,
     tags: playTags,
   }
 }

@@ -23,6 +23,9 @@ export interface Inherited {
   delegateTo?: string
   runOnce?: boolean
   anyErrorsFatal?: boolean
+  /** remote_user / connection keywords: defaults for ansible_user / ansible_connection (vars win). */
+  remoteUser?: string
+  connection?: string
   /** Vars layers from blocks and include/import parameters, outermost first. */
   vars: Record<string, unknown>[]
   role?: RoleInstance
@@ -117,15 +120,11 @@ export interface Play {
   gatherFacts: boolean
   strategy: 'linear' | 'free'
   forceHandlers: boolean
-  become?: boolean
-  becomeUser?: string
+  /** The play's remote_user / connection: also what facts are gathered with (its tasks inherit them). */
   remoteUser?: string
   connection?: string
-  checkMode?: unknown
-  diff?: unknown
-  noLog?: unknown
-  ignoreUnreachable?: boolean
-  environment: Record<string, unknown>[]
+  /** --roles-path: searched (after the playbook's roles/) by include_role at run time too. */
+  rolesPath: string[]
   tags: string[]
 }
 

@@ -17,8 +17,10 @@ const KEYWORDS = new Set([
   'name', 'when', 'loop', 'with_items', 'with_list', 'with_dict', 'with_indexed_items', 'loop_control', 'register', 'notify', 'tags',
   'become', 'become_user', 'become_method', 'changed_when', 'failed_when', 'ignore_errors', 'ignore_unreachable', 'check_mode', 'diff',
   'no_log', 'retries', 'until', 'delay', 'delegate_to', 'run_once', 'environment', 'vars', 'args', 'listen', 'any_errors_fatal',
-  'collections', 'throttle', 'timeout', 'delegate_facts', 'remote_user', 'connection', 'debugger',
+  'collections', 'remote_user', 'connection',
 ])
+/** Ansible keywords rm-play does not implement: an error, never a silent no-op. */
+export const UNSUPPORTED_KEYWORDS = new Set(['throttle', 'timeout', 'delegate_facts', 'debugger', 'port', 'order'])
 const BLOCK_KEYS = new Set(['block', 'rescue', 'always'])
 const INCLUDES = new Set(['include_tasks', 'import_tasks', 'include_role', 'import_role', 'ansible.builtin.include_tasks', 'ansible.builtin.import_tasks', 'ansible.builtin.include_role', 'ansible.builtin.import_role'])
 
@@ -92,6 +94,14 @@ function inheritable(state: LoadState, d: Dict): Partial<Inherited> {
   if ('delegate_to' in d) out.delegateTo = str(d.delegate_to)
   if ('run_once' in d) out.runOnce = Boolean(d.run_once)
   if ('any_errors_fatal' in d) out.anyErrorsFatal = Boolean(d.any_errors_fatal)
+  if ('remote_user' in d) {
+    out.remoteUser = str(d.remote_user)
+    checkExpressions(state, d.remote_user, valuePosOf(d, 'remote_user'))
+  }
+  if ('connection' in d) {
+    out.connection = str(d.connection)
+    checkConnection(state, out.connection, valuePosOf(d, 'connection'))
+  }
   if ('vars' in d) {
     if (!isDict(d.vars)) state.error('vars must be a mapping', valuePosOf(d, 'vars'))
     else {
@@ -100,6 +110,12 @@ function inheritable(state: LoadState, d: Dict): Partial<Inherited> {
     }
   }
   return out
+}
+
+/** The connection keyword takes the plugins rm-play has (a templated value is checked when it runs). */
+export function checkConnection(state: LoadState, connection: string | undefined, pos: SourcePos | undefined): void {
+  if (connection === undefined || isTemplated(connection)) return
+  if (!['ssh', 'local', 'smart', 'paramiko'].includes(connection)) state.error(`connection '${connection}' is not supported`, pos, 'use ssh or local')
 }
 
 /** Splits Ansible's `k=v k2=v2` module argument string (and a free-form command's options). */
@@ -200,10 +216,15 @@ export function parseTaskList(state: LoadState, items: unknown, where: Where, ha
   return out
 }
 
+export function unsupportedKeyword(state: LoadState, d: Dict, k: string, on: string): void {
+  state.error(`the Ansible keyword '${k}' is not supported on ${on}`, keyPosOf(d, k), 'rm-play would ignore it: remove it')
+}
+
 function parseTask(state: LoadState, d: Dict, pos: SourcePos, where: Where, handler: boolean): Node[] {
   const keys = Object.keys(d)
+  for (const k of keys) if (UNSUPPORTED_KEYWORDS.has(k)) unsupportedKeyword(state, d, k, 'a task or block')
   if (keys.some((k) => BLOCK_KEYS.has(k))) return [parseBlock(state, d, pos, where)]
-  const actionKeys = keys.filter((k) => !KEYWORDS.has(k))
+  const actionKeys = keys.filter((k) => !KEYWORDS.has(k) && !UNSUPPORTED_KEYWORDS.has(k))
   const include = actionKeys.find((k) => INCLUDES.has(k))
   if (include) return parseInclude(state, d, include.replace('ansible.builtin.', ''), pos, where)
   if (actionKeys.includes('import_playbook')) {
@@ -296,7 +317,7 @@ function suggest(k: string): string {
 
 function parseBlock(state: LoadState, d: Dict, pos: SourcePos, where: Where): Node {
   for (const k of Object.keys(d)) {
-    if (!KEYWORDS.has(k) && !BLOCK_KEYS.has(k)) state.error(`unknown keyword '${k}' on a block`, keyPosOf(d, k), 'a block takes block, rescue, always and task keywords (when, become, tags ...)')
+    if (!KEYWORDS.has(k) && !BLOCK_KEYS.has(k) && !UNSUPPORTED_KEYWORDS.has(k)) state.error(`unknown keyword '${k}' on a block`, keyPosOf(d, k), 'a block takes block, rescue, always and task keywords (when, become, tags ...)')
   }
   const inh = inherit(where.inherited, inheritable(state, d))
   const inner = { ...where, inherited: inh }
