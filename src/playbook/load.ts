@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { getModule } from '../modules/index.js'
+import { fixedBool, keywordBool } from './bool.js'
 import { RmError, RmErrors, type SourcePos } from './errors.js'
 import { isTemplated } from './expression.js'
 import { emptyInherited, inherit, LoadState, type LoadOptions } from './load-context.js'
@@ -72,12 +73,6 @@ function loadPlaybookFile(file: string, options: LoadOptions, errors: RmError[],
   return plays
 }
 
-function bool(v: unknown, dflt: boolean): boolean {
-  if (v === undefined || v === null) return dflt
-  if (typeof v === 'boolean') return v
-  return ['yes', 'true', 'on', '1'].includes(String(v).toLowerCase())
-}
-
 function loadPlay(state: LoadState, d: Record<string, unknown>, pos: SourcePos, file: string): Play | undefined {
   for (const k of Object.keys(d)) {
     if (UNSUPPORTED_KEYWORDS.has(k)) unsupportedKeyword(state, d, k, 'a play')
@@ -96,18 +91,21 @@ function loadPlay(state: LoadState, d: Record<string, unknown>, pos: SourcePos, 
   const remoteUser = d.remote_user === undefined ? undefined : String(d.remote_user)
   const connection = d.connection === undefined ? undefined : String(d.connection)
   checkConnection(state, connection, valuePosOf(d, 'connection'))
+  // Keywords the play's tasks render when they run may be templated; the rest decide the play's shape.
+  const flag = (key: string) => keywordBool(key, d[key], true, (m, h) => state.error(m, valuePosOf(d, key), h))
+  const fixed = (key: string) => fixedBool(key, d[key], (m, h) => state.error(m, valuePosOf(d, key), h))
   const base: Inherited = inherit(emptyInherited(), {
     tags: playTags,
-    become: d.become === undefined ? undefined : bool(d.become, false),
+    become: flag('become'),
     becomeUser: d.become_user === undefined ? undefined : String(d.become_user),
     environment,
-    checkMode: d.check_mode,
-    diff: d.diff,
-    noLog: d.no_log,
-    ignoreErrors: d.ignore_errors,
-    anyErrorsFatal: d.any_errors_fatal === undefined ? undefined : bool(d.any_errors_fatal, false),
-    runOnce: d.run_once === undefined ? undefined : bool(d.run_once, false),
-    ignoreUnreachable: d.ignore_unreachable === undefined ? undefined : bool(d.ignore_unreachable, false),
+    checkMode: flag('check_mode'),
+    diff: flag('diff'),
+    noLog: flag('no_log'),
+    ignoreErrors: flag('ignore_errors'),
+    anyErrorsFatal: fixed('any_errors_fatal'),
+    runOnce: fixed('run_once'),
+    ignoreUnreachable: fixed('ignore_unreachable'),
     remoteUser,
     connection,
   })
@@ -174,10 +172,10 @@ function loadPlay(state: LoadState, d: Record<string, unknown>, pos: SourcePos, 
     handlers,
     serial,
     maxFailPercentage: typeof mfp === 'number' ? mfp : undefined,
-    anyErrorsFatal: bool(d.any_errors_fatal, false),
-    gatherFacts: bool(d.gather_facts, true),
+    anyErrorsFatal: base.anyErrorsFatal ?? false,
+    gatherFacts: fixed('gather_facts') ?? true,
     strategy: strategy === 'free' ? 'free' : 'linear',
-    forceHandlers: bool(d.force_handlers, false),
+    forceHandlers: fixed('force_handlers') ?? false,
     remoteUser,
     connection,
     rolesPath: state.options.rolesPath,

@@ -11,15 +11,17 @@ export interface Cond {
 export interface Inherited {
   when: Cond[]
   tags: string[]
-  become?: boolean
+  /** Yes/no keywords that may be a `{{ }}` template (a string), rendered when the task runs. */
+  become?: boolean | string
   becomeUser?: string
   becomeMethod?: string
   environment: Record<string, unknown>[]
-  ignoreErrors?: unknown
+  ignoreErrors?: boolean | string
+  /** Yes/no keywords decided at load time (a template there is a load error). */
   ignoreUnreachable?: boolean
-  checkMode?: unknown
-  diff?: unknown
-  noLog?: unknown
+  checkMode?: boolean | string
+  diff?: boolean | string
+  noLog?: boolean | string
   delegateTo?: string
   runOnce?: boolean
   anyErrorsFatal?: boolean

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs'
 import { dirname, isAbsolute, join, resolve } from 'node:path'
 import { canonicalModuleName, getModule, moduleNames } from '../modules/index.js'
 import { checkArgs } from '../modules/schema.js'
+import { fixedBool, keywordBool } from './bool.js'
 import type { SourcePos } from './errors.js'
 import { compile, ExpressionError, expressionsIn, isTemplated } from './expression.js'
 import { splitKeyValues } from './inventory-ini.js'
@@ -75,7 +76,9 @@ function inheritable(state: LoadState, d: Dict): Partial<Inherited> {
   const w = conds(state, d, 'when')
   if (w) out.when = w
   if ('tags' in d) out.tags = tagsOf(d.tags)
-  if ('become' in d) out.become = d.become === true || ['yes', 'true'].includes(String(d.become).toLowerCase())
+  const flag = (key: string, templated: boolean) => keywordBool(key, d[key], templated, (m, h) => state.error(m, valuePosOf(d, key), h))
+  const fixed = (key: string) => fixedBool(key, d[key], (m, h) => state.error(m, valuePosOf(d, key), h))
+  if ('become' in d) out.become = flag('become', true)
   if ('become_user' in d) out.becomeUser = str(d.become_user)
   if ('become_method' in d) {
     out.becomeMethod = str(d.become_method)
@@ -86,14 +89,14 @@ function inheritable(state: LoadState, d: Dict): Partial<Inherited> {
     else out.environment = [d.environment as Dict]
     checkExpressions(state, d.environment, valuePosOf(d, 'environment'))
   }
-  if ('ignore_errors' in d) out.ignoreErrors = d.ignore_errors
-  if ('ignore_unreachable' in d) out.ignoreUnreachable = Boolean(d.ignore_unreachable)
-  if ('check_mode' in d) out.checkMode = d.check_mode
-  if ('diff' in d) out.diff = d.diff
-  if ('no_log' in d) out.noLog = d.no_log
+  if ('ignore_errors' in d) out.ignoreErrors = flag('ignore_errors', true)
+  if ('ignore_unreachable' in d) out.ignoreUnreachable = fixed('ignore_unreachable')
+  if ('check_mode' in d) out.checkMode = flag('check_mode', true)
+  if ('diff' in d) out.diff = flag('diff', true)
+  if ('no_log' in d) out.noLog = flag('no_log', true)
   if ('delegate_to' in d) out.delegateTo = str(d.delegate_to)
-  if ('run_once' in d) out.runOnce = Boolean(d.run_once)
-  if ('any_errors_fatal' in d) out.anyErrorsFatal = Boolean(d.any_errors_fatal)
+  if ('run_once' in d) out.runOnce = fixed('run_once')
+  if ('any_errors_fatal' in d) out.anyErrorsFatal = fixed('any_errors_fatal')
   if ('remote_user' in d) {
     out.remoteUser = str(d.remote_user)
     checkExpressions(state, d.remote_user, valuePosOf(d, 'remote_user'))
@@ -159,7 +162,7 @@ function loopControl(state: LoadState, d: Dict): LoopControl | undefined {
     return undefined
   }
   for (const k of Object.keys(lc)) if (!['loop_var', 'index_var', 'label', 'pause', 'extended', 'extended_allitems'].includes(k)) state.error(`unknown loop_control key '${k}'`, keyPosOf(lc, k), 'known: loop_var, index_var, label, pause, extended')
-  return { loopVar: str(lc.loop_var) ?? 'item', indexVar: str(lc.index_var), label: lc.label, pause: lc.pause === undefined ? undefined : Number(lc.pause), extended: lc.extended === undefined ? undefined : Boolean(lc.extended) }
+  return { loopVar: str(lc.loop_var) ?? 'item', indexVar: str(lc.index_var), label: lc.label, pause: lc.pause === undefined ? undefined : Number(lc.pause), extended: fixedBool('loop_control.extended', lc.extended, (m, h) => state.error(m, valuePosOf(lc, 'extended'), h)) }
 }
 
 function loopOf(state: LoadState, d: Dict): unknown {
