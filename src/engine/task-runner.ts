@@ -6,7 +6,8 @@ import { UnreachableError } from '../connection/connection.js'
 import { getModule } from '../modules/index.js'
 import { checkArgs, secretOptions } from '../modules/schema.js'
 import { ModuleFailure, type ActionModule, type ActionResult, type Change, type FileDiff, type HostModule, type PlanContext, type PrepareContext, type StepOutput } from '../modules/types.js'
-import { formatPos, RmError } from '../playbook/errors.js'
+import { BOOL_HINT, notBool, parseBool } from '../playbook/bool.js'
+import { formatPos, RmError, type SourcePos } from '../playbook/errors.js'
 import { evaluate, evaluateCondition, ExpressionError, renderValue, UndefinedVariableError } from '../playbook/expression.js'
 import type { Cond, Task } from '../playbook/model.js'
 import { findLocalFile, fileCandidates } from '../playbook/references.js'
@@ -17,7 +18,7 @@ import { applyChanges, StepFailure } from './apply.js'
 import type { ChangeSummary, HostResultEvent, HostStatus } from './events.js'
 import type { HostState } from './host-state.js'
 import { runProbes } from './probe-batch.js'
-import type { PlayRuntime } from './runtime.js'
+import { connectionFor, type ConnectionKeywords, type PlayRuntime } from './runtime.js'
 import { scopeFor } from './scope.js'
 
 export interface Outcome {
@@ -45,9 +46,12 @@ function taskError(task: Task, e: unknown): string {
   return (e as Error).message
 }
 
-function truthy(v: unknown): boolean {
-  if (typeof v === 'string') return ['yes', 'true', 'on', '1'].includes(v.toLowerCase())
-  return Boolean(v)
+/** A yes/no keyword (or variable) as the task sees it: rendered, then read by the one parseBool. */
+function boolAt(keyword: string, v: unknown, scope: VarScope, pos?: SourcePos): boolean {
+  const r = renderValue(v, scope)
+  const b = parseBool(r)
+  if (b === undefined) throw new RmError(notBool(keyword, r), pos, BOOL_HINT)
+  return b
 }
 
 function condsHold(conds: Cond[] | undefined, scope: VarScope): boolean {
@@ -62,12 +66,19 @@ function label(task: Task, item: unknown, scope: VarScope): string {
 
 function becomeFor(rt: PlayRuntime, task: Task, scope: VarScope): Become | undefined {
   const v = (k: string) => (scope.has(k) ? scope.lookup(k) : undefined)
-  const on = task.become ?? (rt.options.become || truthy(v('ansible_become')))
+  const on = task.become !== undefined ? boolAt('become', task.become, scope, task.pos) : rt.options.become || (v('ansible_become') !== undefined && boolAt('ansible_become', v('ansible_become'), scope, task.pos))
   if (!on) return undefined
   // become_user is often a variable (become_user: "{{ app_user }}"): render it like any value.
   const user = String(renderValue(task.becomeUser ?? rt.options.becomeUser ?? v('ansible_become_user') ?? 'root', scope))
   const pw = v('ansible_become_password') ?? v('ansible_become_pass') ?? rt.options.becomePassword
   return { user, password: pw === undefined ? undefined : String(pw) }
+}
+
+function keywordsFor(rt: PlayRuntime, task: Task, scope: VarScope): ConnectionKeywords {
+  const render = (v: string | undefined) => (v === undefined ? undefined : String(renderValue(v, scope)))
+  const kw = { remoteUser: render(task.remoteUser ?? rt.play.remoteUser), connection: render(task.connection ?? rt.play.connection) }
+  if (kw.connection !== undefined && !['ssh', 'local', 'smart', 'paramiko'].includes(kw.connection)) throw new RmError(`connection '${kw.connection}' is not supported (use ssh or local)`, task.pos)
+  return kw
 }
 
 function environmentFor(task: Task, scope: VarScope): Record<string, string> {
@@ -127,8 +138,8 @@ async function runOnce(rt: PlayRuntime, hs: HostState, task: Task, scope: VarSco
   }
   const invalid = mod.validate ? mod.validate(args as never) : []
   if (invalid.length) throw new RmError(`${task.module}: ${invalid.join('; ')}`, task.argsPos)
-  const check = task.checkMode === undefined ? rt.options.check : truthy(renderValue(task.checkMode, scope))
-  const diff = task.diff === undefined ? rt.options.diff : truthy(renderValue(task.diff, scope))
+  const check = task.checkMode === undefined ? rt.options.check : boolAt('check_mode', task.checkMode, scope, task.pos)
+  const diff = task.diff === undefined ? rt.options.diff : boolAt('diff', task.diff, scope, task.pos)
   const planCtx: PlanContext = { host: hs.name, facts: hs.facts ?? {}, check, diff }
 
   if (mod.kind === 'action') {
@@ -146,7 +157,7 @@ async function runOnce(rt: PlayRuntime, hs: HostState, task: Task, scope: VarSco
   const hm = mod as HostModule<unknown, unknown>
   const target = task.delegateTo ? String(renderValue(task.delegateTo, scope)) : hs.name
   const connVars = target === hs.name ? scope : scopeFor(rt.scope, target, { vars: [] })
-  const conn = rt.pool.get(target, lazyVars(connVars))
+  const conn = connectionFor(rt, target, lazyVars(connVars), keywordsFor(rt, task, scope))
   const execOpts: ExecOptions = { become: becomeFor(rt, task, scope), env: environmentFor(task, scope) }
   const prepared = hm.prepare ? await hm.prepare(args, prepareContext(rt, task, scope)) : args
   let state
@@ -257,7 +268,15 @@ export interface TaskRun {
 export async function runTask(rt: PlayRuntime, hs: HostState, task: Task, handler: boolean): Promise<TaskRun> {
   const t0 = Date.now()
   const scope = scopeFor(rt.scope, hs.name, { role: task.role, vars: task.vars })
-  const hidden = task.noLog !== undefined && truthy(renderValue(task.noLog, scope))
+  // An unreadable no_log hides the output (the safe side) and fails the task below.
+  let noLogError: unknown
+  let hidden = false
+  try {
+    hidden = task.noLog !== undefined && boolAt('no_log', task.noLog, scope, task.pos)
+  } catch (e) {
+    hidden = true
+    noLogError = e
+  }
   const emit = (o: Outcome, item?: string) => {
     const ev: HostResultEvent = {
       type: 'host-result',
@@ -282,7 +301,13 @@ export async function runTask(rt: PlayRuntime, hs: HostState, task: Task, handle
   }
   const finish = (o: Outcome): Outcome => {
     o.status = o.unreachable ? 'unreachable' : o.failed ? 'failed' : o.skipped ? 'skipped' : o.changed ? 'changed' : 'ok'
-    if (o.failed && task.ignoreErrors !== undefined && truthy(renderValue(task.ignoreErrors, scope))) o.ignored = true
+    if (o.failed && task.ignoreErrors !== undefined) {
+      try {
+        o.ignored = boolAt('ignore_errors', task.ignoreErrors, scope, task.pos)
+      } catch (e) {
+        o.msg = `${o.msg ? `${o.msg}; ` : ''}${taskError(task, e)}`
+      }
+    }
     return o
   }
   const whenHolds = (s: VarScope): { holds: boolean; unknown: boolean } => {
@@ -292,6 +317,7 @@ export async function runTask(rt: PlayRuntime, hs: HostState, task: Task, handle
   }
 
   try {
+    if (noLogError) throw noLogError
     if (task.loop === undefined) {
       const w = whenHolds(scope)
       if (!w.holds && !w.unknown) {

@@ -36,8 +36,8 @@ export interface ArgProblem {
   message: string
 }
 
-const TRUE = new Set(['yes', 'on', '1', 'true', 'y', 't'])
-const FALSE = new Set(['no', 'off', '0', 'false', 'n', 'f'])
+export const TRUE = new Set(['yes', 'on', '1', 'true', 'y', 't'])
+export const FALSE = new Set(['no', 'off', '0', 'false', 'n', 'f'])
 
 /** Coerces one value to its spec type; returns an error string when it cannot. */
 export function coerce(value: unknown, type: ArgType, elements?: ArgType): { value?: unknown; error?: string } {

@@ -1,5 +1,6 @@
 // The Jinja filters and tests Ansible users reach for most, as plain functions. `x | f(a)` is
 // translated to `__f.f(x, a)`; `x is t(a)` to `__t.t(() => x, a)`.
+import { parseBool } from './bool.js'
 import { createHash } from 'node:crypto'
 import { basename, dirname } from 'node:path'
 import { parse as parseYamlText, stringify as toYamlText } from 'yaml'
@@ -120,7 +121,8 @@ export function makeFilters(guard: Guard, tests: ReturnType<typeof makeTests>): 
       const n = parseFloat(String(v))
       return isNaN(n) ? d : n
     },
-    bool: (v: unknown) => (typeof v === 'boolean' ? v : ['yes', 'on', '1', 'true', 'y'].includes(String(v).toLowerCase())),
+    // Lenient like Ansible's filter: anything that is not a yes spelling is false.
+    bool: (v: unknown) => parseBool(v) ?? false,
     abs: (v: unknown) => Math.abs(Number(v)),
     round: (v: unknown, p = 0) => Math.round(Number(v) * 10 ** Number(p)) / 10 ** Number(p),
     length: (v: unknown) => (isDict(v) ? Object.keys(v).length : list(v).length),

@@ -71,6 +71,8 @@ export function inherit(outer: Inherited, inner: Partial<Inherited>): Inherited 
     delegateTo: inner.delegateTo ?? outer.delegateTo,
     runOnce: inner.runOnce ?? outer.runOnce,
     anyErrorsFatal: inner.anyErrorsFatal ?? outer.anyErrorsFatal,
+    remoteUser: inner.remoteUser ?? outer.remoteUser,
+    connection: inner.connection ?? outer.connection,
     vars: [...outer.vars, ...(inner.vars ?? [])],
     role: inner.role ?? outer.role,
   }

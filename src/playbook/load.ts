@@ -3,19 +3,20 @@
 import { existsSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { getModule } from '../modules/index.js'
+import { fixedBool, keywordBool } from './bool.js'
 import { RmError, RmErrors, type SourcePos } from './errors.js'
 import { isTemplated } from './expression.js'
 import { emptyInherited, inherit, LoadState, type LoadOptions } from './load-context.js'
 import type { Inherited, Node, Play, Playbook, Task } from './model.js'
 import { loadRoleInto, parseRoleRef } from './roles.js'
-import { checkExpressions, isDict, parseTaskList } from './tasks.js'
+import { checkConnection, checkExpressions, isDict, parseTaskList, UNSUPPORTED_KEYWORDS, unsupportedKeyword } from './tasks.js'
 import { keyPosOf, loadYamlFile, posOf, valuePosOf } from './yaml.js'
 import { checkFileReferences } from './references.js'
 
 const PLAY_KEYS = new Set([
   'name', 'hosts', 'vars', 'vars_files', 'roles', 'pre_tasks', 'tasks', 'post_tasks', 'handlers', 'serial', 'max_fail_percentage',
   'any_errors_fatal', 'become', 'become_user', 'become_method', 'gather_facts', 'strategy', 'tags', 'environment', 'check_mode', 'diff',
-  'no_log', 'remote_user', 'connection', 'force_handlers', 'ignore_unreachable', 'collections', 'order', 'ignore_errors', 'port', 'run_once', 'throttle', 'timeout',
+  'no_log', 'remote_user', 'connection', 'force_handlers', 'ignore_unreachable', 'collections', 'ignore_errors', 'run_once',
 ])
 
 export function loadPlaybook(file: string, options: LoadOptions = { rolesPath: [] }): Playbook {
@@ -72,15 +73,10 @@ function loadPlaybookFile(file: string, options: LoadOptions, errors: RmError[],
   return plays
 }
 
-function bool(v: unknown, dflt: boolean): boolean {
-  if (v === undefined || v === null) return dflt
-  if (typeof v === 'boolean') return v
-  return ['yes', 'true', 'on', '1'].includes(String(v).toLowerCase())
-}
-
 function loadPlay(state: LoadState, d: Record<string, unknown>, pos: SourcePos, file: string): Play | undefined {
   for (const k of Object.keys(d)) {
-    if (!PLAY_KEYS.has(k)) {
+    if (UNSUPPORTED_KEYWORDS.has(k)) unsupportedKeyword(state, d, k, 'a play')
+    else if (!PLAY_KEYS.has(k)) {
       const hint = getModule(k) ? 'modules go in a task list (tasks:), not on the play' : `a play takes: ${[...PLAY_KEYS].filter((x) => x !== 'collections').join(', ')}`
       state.error(`unknown play keyword '${k}'`, keyPosOf(d, k), hint)
     }
@@ -92,17 +88,26 @@ function loadPlay(state: LoadState, d: Record<string, unknown>, pos: SourcePos, 
   checkExpressions(state, vars, valuePosOf(d, 'vars'))
   const playTags = (Array.isArray(d.tags) ? d.tags : d.tags === undefined ? [] : [d.tags]).flatMap((t) => String(t).split(',')).map((t) => t.trim())
   const environment = isDict(d.environment) ? [d.environment] : []
+  const remoteUser = d.remote_user === undefined ? undefined : String(d.remote_user)
+  const connection = d.connection === undefined ? undefined : String(d.connection)
+  checkConnection(state, connection, valuePosOf(d, 'connection'))
+  // Keywords the play's tasks render when they run may be templated; the rest decide the play's shape.
+  const flag = (key: string) => keywordBool(key, d[key], true, (m, h) => state.error(m, valuePosOf(d, key), h))
+  const fixed = (key: string) => fixedBool(key, d[key], (m, h) => state.error(m, valuePosOf(d, key), h))
   const base: Inherited = inherit(emptyInherited(), {
     tags: playTags,
-    become: d.become === undefined ? undefined : bool(d.become, false),
+    become: flag('become'),
     becomeUser: d.become_user === undefined ? undefined : String(d.become_user),
     environment,
-    checkMode: d.check_mode,
-    diff: d.diff,
-    noLog: d.no_log,
-    ignoreErrors: d.ignore_errors,
-    anyErrorsFatal: d.any_errors_fatal === undefined ? undefined : bool(d.any_errors_fatal, false),
-    runOnce: d.run_once === undefined ? undefined : bool(d.run_once, false),
+    checkMode: flag('check_mode'),
+    diff: flag('diff'),
+    noLog: flag('no_log'),
+    ignoreErrors: flag('ignore_errors'),
+    anyErrorsFatal: fixed('any_errors_fatal'),
+    runOnce: fixed('run_once'),
+    ignoreUnreachable: fixed('ignore_unreachable'),
+    remoteUser,
+    connection,
   })
   const where = { file, baseDir: state.playbookDir, inherited: base }
 
@@ -167,19 +172,13 @@ function loadPlay(state: LoadState, d: Record<string, unknown>, pos: SourcePos, 
     handlers,
     serial,
     maxFailPercentage: typeof mfp === 'number' ? mfp : undefined,
-    anyErrorsFatal: bool(d.any_errors_fatal, false),
-    gatherFacts: bool(d.gather_facts, true),
+    anyErrorsFatal: base.anyErrorsFatal ?? false,
+    gatherFacts: fixed('gather_facts') ?? true,
     strategy: strategy === 'free' ? 'free' : 'linear',
-    forceHandlers: bool(d.force_handlers, false),
-    become: d.become === undefined ? undefined : bool(d.become, false),
-    becomeUser: d.become_user === undefined ? undefined : String(d.become_user),
-    remoteUser: d.remote_user === undefined ? undefined : String(d.remote_user),
-    connection: d.connection === undefined ? undefined : String(d.connection),
-    checkMode: d.check_mode,
-    diff: d.diff,
-    noLog: d.no_log,
-    ignoreUnreachable: d.ignore_unreachable === undefined ? undefined : bool(d.ignore_unreachable, false),
-    environment,
+    forceHandlers: fixed('force_handlers') ?? false,
+    remoteUser,
+    connection,
+    rolesPath: state.options.rolesPath,
     tags: playTags,
   }
 }

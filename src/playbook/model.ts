@@ -11,18 +11,23 @@ export interface Cond {
 export interface Inherited {
   when: Cond[]
   tags: string[]
-  become?: boolean
+  /** Yes/no keywords that may be a `{{ }}` template (a string), rendered when the task runs. */
+  become?: boolean | string
   becomeUser?: string
   becomeMethod?: string
   environment: Record<string, unknown>[]
-  ignoreErrors?: unknown
+  ignoreErrors?: boolean | string
+  /** Yes/no keywords decided at load time (a template there is a load error). */
   ignoreUnreachable?: boolean
-  checkMode?: unknown
-  diff?: unknown
-  noLog?: unknown
+  checkMode?: boolean | string
+  diff?: boolean | string
+  noLog?: boolean | string
   delegateTo?: string
   runOnce?: boolean
   anyErrorsFatal?: boolean
+  /** remote_user / connection keywords: defaults for ansible_user / ansible_connection (vars win). */
+  remoteUser?: string
+  connection?: string
   /** Vars layers from blocks and include/import parameters, outermost first. */
   vars: Record<string, unknown>[]
   role?: RoleInstance
@@ -117,15 +122,11 @@ export interface Play {
   gatherFacts: boolean
   strategy: 'linear' | 'free'
   forceHandlers: boolean
-  become?: boolean
-  becomeUser?: string
+  /** The play's remote_user / connection: also what facts are gathered with (its tasks inherit them). */
   remoteUser?: string
   connection?: string
-  checkMode?: unknown
-  diff?: unknown
-  noLog?: unknown
-  ignoreUnreachable?: boolean
-  environment: Record<string, unknown>[]
+  /** --roles-path: searched (after the playbook's roles/) by include_role at run time too. */
+  rolesPath: string[]
   tags: string[]
 }
 

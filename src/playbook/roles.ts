@@ -2,6 +2,7 @@
 // dependencies (which run first). A role with the same parameters runs once per play.
 import { existsSync, statSync } from 'node:fs'
 import { isAbsolute, join, resolve } from 'node:path'
+import { keywordBool } from './bool.js'
 import type { SourcePos } from './errors.js'
 import { inherit, type LoadState } from './load-context.js'
 import type { Inherited, Node, RoleInstance, Task } from './model.js'
@@ -117,7 +118,7 @@ export function parseRoleRef(state: LoadState, ref: unknown, pos: SourcePos): { 
       else state.error('role vars must be a mapping', valuePosOf(ref, k))
     } else if (k === 'tags') inherited.tags = (Array.isArray(v) ? v : [v]).flatMap((t) => String(t).split(',')).map((t) => t.trim())
     else if (k === 'when') inherited.when = (Array.isArray(v) ? v : [v]).map((expr) => ({ expr, pos: valuePosOf(ref, k) ?? pos }))
-    else if (k === 'become') inherited.become = Boolean(v)
+    else if (k === 'become') inherited.become = keywordBool('become', v, true, (m, h) => state.error(m, valuePosOf(ref, k), h))
     else if (k === 'become_user') inherited.becomeUser = String(v)
     else if (k === 'environment' && isDict(v)) inherited.environment = [v]
     else if (k === 'delegate_to') inherited.delegateTo = String(v)

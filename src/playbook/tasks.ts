@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs'
 import { dirname, isAbsolute, join, resolve } from 'node:path'
 import { canonicalModuleName, getModule, moduleNames } from '../modules/index.js'
 import { checkArgs } from '../modules/schema.js'
+import { fixedBool, keywordBool } from './bool.js'
 import type { SourcePos } from './errors.js'
 import { compile, ExpressionError, expressionsIn, isTemplated } from './expression.js'
 import { splitKeyValues } from './inventory-ini.js'
@@ -17,8 +18,10 @@ const KEYWORDS = new Set([
   'name', 'when', 'loop', 'with_items', 'with_list', 'with_dict', 'with_indexed_items', 'loop_control', 'register', 'notify', 'tags',
   'become', 'become_user', 'become_method', 'changed_when', 'failed_when', 'ignore_errors', 'ignore_unreachable', 'check_mode', 'diff',
   'no_log', 'retries', 'until', 'delay', 'delegate_to', 'run_once', 'environment', 'vars', 'args', 'listen', 'any_errors_fatal',
-  'collections', 'throttle', 'timeout', 'delegate_facts', 'remote_user', 'connection', 'debugger',
+  'collections', 'remote_user', 'connection',
 ])
+/** Ansible keywords rm-play does not implement: an error, never a silent no-op. */
+export const UNSUPPORTED_KEYWORDS = new Set(['throttle', 'timeout', 'delegate_facts', 'debugger', 'port', 'order'])
 const BLOCK_KEYS = new Set(['block', 'rescue', 'always'])
 const INCLUDES = new Set(['include_tasks', 'import_tasks', 'include_role', 'import_role', 'ansible.builtin.include_tasks', 'ansible.builtin.import_tasks', 'ansible.builtin.include_role', 'ansible.builtin.import_role'])
 
@@ -73,7 +76,9 @@ function inheritable(state: LoadState, d: Dict): Partial<Inherited> {
   const w = conds(state, d, 'when')
   if (w) out.when = w
   if ('tags' in d) out.tags = tagsOf(d.tags)
-  if ('become' in d) out.become = d.become === true || ['yes', 'true'].includes(String(d.become).toLowerCase())
+  const flag = (key: string, templated: boolean) => keywordBool(key, d[key], templated, (m, h) => state.error(m, valuePosOf(d, key), h))
+  const fixed = (key: string) => fixedBool(key, d[key], (m, h) => state.error(m, valuePosOf(d, key), h))
+  if ('become' in d) out.become = flag('become', true)
   if ('become_user' in d) out.becomeUser = str(d.become_user)
   if ('become_method' in d) {
     out.becomeMethod = str(d.become_method)
@@ -84,14 +89,22 @@ function inheritable(state: LoadState, d: Dict): Partial<Inherited> {
     else out.environment = [d.environment as Dict]
     checkExpressions(state, d.environment, valuePosOf(d, 'environment'))
   }
-  if ('ignore_errors' in d) out.ignoreErrors = d.ignore_errors
-  if ('ignore_unreachable' in d) out.ignoreUnreachable = Boolean(d.ignore_unreachable)
-  if ('check_mode' in d) out.checkMode = d.check_mode
-  if ('diff' in d) out.diff = d.diff
-  if ('no_log' in d) out.noLog = d.no_log
+  if ('ignore_errors' in d) out.ignoreErrors = flag('ignore_errors', true)
+  if ('ignore_unreachable' in d) out.ignoreUnreachable = fixed('ignore_unreachable')
+  if ('check_mode' in d) out.checkMode = flag('check_mode', true)
+  if ('diff' in d) out.diff = flag('diff', true)
+  if ('no_log' in d) out.noLog = flag('no_log', true)
   if ('delegate_to' in d) out.delegateTo = str(d.delegate_to)
-  if ('run_once' in d) out.runOnce = Boolean(d.run_once)
-  if ('any_errors_fatal' in d) out.anyErrorsFatal = Boolean(d.any_errors_fatal)
+  if ('run_once' in d) out.runOnce = fixed('run_once')
+  if ('any_errors_fatal' in d) out.anyErrorsFatal = fixed('any_errors_fatal')
+  if ('remote_user' in d) {
+    out.remoteUser = str(d.remote_user)
+    checkExpressions(state, d.remote_user, valuePosOf(d, 'remote_user'))
+  }
+  if ('connection' in d) {
+    out.connection = str(d.connection)
+    checkConnection(state, out.connection, valuePosOf(d, 'connection'))
+  }
   if ('vars' in d) {
     if (!isDict(d.vars)) state.error('vars must be a mapping', valuePosOf(d, 'vars'))
     else {
@@ -100,6 +113,12 @@ function inheritable(state: LoadState, d: Dict): Partial<Inherited> {
     }
   }
   return out
+}
+
+/** The connection keyword takes the plugins rm-play has (a templated value is checked when it runs). */
+export function checkConnection(state: LoadState, connection: string | undefined, pos: SourcePos | undefined): void {
+  if (connection === undefined || isTemplated(connection)) return
+  if (!['ssh', 'local', 'smart', 'paramiko'].includes(connection)) state.error(`connection '${connection}' is not supported`, pos, 'use ssh or local')
 }
 
 /** Splits Ansible's `k=v k2=v2` module argument string (and a free-form command's options). */
@@ -143,7 +162,7 @@ function loopControl(state: LoadState, d: Dict): LoopControl | undefined {
     return undefined
   }
   for (const k of Object.keys(lc)) if (!['loop_var', 'index_var', 'label', 'pause', 'extended', 'extended_allitems'].includes(k)) state.error(`unknown loop_control key '${k}'`, keyPosOf(lc, k), 'known: loop_var, index_var, label, pause, extended')
-  return { loopVar: str(lc.loop_var) ?? 'item', indexVar: str(lc.index_var), label: lc.label, pause: lc.pause === undefined ? undefined : Number(lc.pause), extended: lc.extended === undefined ? undefined : Boolean(lc.extended) }
+  return { loopVar: str(lc.loop_var) ?? 'item', indexVar: str(lc.index_var), label: lc.label, pause: lc.pause === undefined ? undefined : Number(lc.pause), extended: fixedBool('loop_control.extended', lc.extended, (m, h) => state.error(m, valuePosOf(lc, 'extended'), h)) }
 }
 
 function loopOf(state: LoadState, d: Dict): unknown {
@@ -200,10 +219,15 @@ export function parseTaskList(state: LoadState, items: unknown, where: Where, ha
   return out
 }
 
+export function unsupportedKeyword(state: LoadState, d: Dict, k: string, on: string): void {
+  state.error(`the Ansible keyword '${k}' is not supported on ${on}`, keyPosOf(d, k), 'rm-play would ignore it: remove it')
+}
+
 function parseTask(state: LoadState, d: Dict, pos: SourcePos, where: Where, handler: boolean): Node[] {
   const keys = Object.keys(d)
+  for (const k of keys) if (UNSUPPORTED_KEYWORDS.has(k)) unsupportedKeyword(state, d, k, 'a task or block')
   if (keys.some((k) => BLOCK_KEYS.has(k))) return [parseBlock(state, d, pos, where)]
-  const actionKeys = keys.filter((k) => !KEYWORDS.has(k))
+  const actionKeys = keys.filter((k) => !KEYWORDS.has(k) && !UNSUPPORTED_KEYWORDS.has(k))
   const include = actionKeys.find((k) => INCLUDES.has(k))
   if (include) return parseInclude(state, d, include.replace('ansible.builtin.', ''), pos, where)
   if (actionKeys.includes('import_playbook')) {
@@ -296,7 +320,7 @@ function suggest(k: string): string {
 
 function parseBlock(state: LoadState, d: Dict, pos: SourcePos, where: Where): Node {
   for (const k of Object.keys(d)) {
-    if (!KEYWORDS.has(k) && !BLOCK_KEYS.has(k)) state.error(`unknown keyword '${k}' on a block`, keyPosOf(d, k), 'a block takes block, rescue, always and task keywords (when, become, tags ...)')
+    if (!KEYWORDS.has(k) && !BLOCK_KEYS.has(k) && !UNSUPPORTED_KEYWORDS.has(k)) state.error(`unknown keyword '${k}' on a block`, keyPosOf(d, k), 'a block takes block, rescue, always and task keywords (when, become, tags ...)')
   }
   const inh = inherit(where.inherited, inheritable(state, d))
   const inner = { ...where, inherited: inh }

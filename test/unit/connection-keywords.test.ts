@@ -1,0 +1,97 @@
+// The play and task keywords remote_user, connection and ignore_unreachable take effect (variables
+// win over them, as in Ansible); Ansible keywords rm-play does not implement are load errors.
+import { expect } from 'chai'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { SshConnection } from '../../src/connection/ssh.js'
+import { ConnectionPool } from '../../src/engine/connect.js'
+import type { RunOptions } from '../../src/engine/options.js'
+import { connectionFor, type PlayRuntime } from '../../src/engine/runtime.js'
+import { loadInventory } from '../../src/playbook/inventory.js'
+import { RmErrors, type RmError } from '../../src/playbook/errors.js'
+import { loadPlaybook } from '../../src/playbook/load.js'
+import { play } from '../helpers/run-playbook.js'
+
+const scratch = mkdtempSync(join(tmpdir(), 'rmp-kw-'))
+// An ssh host that refuses at once: reachable only if a keyword makes the connection local.
+const inv = join(scratch, 'hosts')
+writeFileSync(inv, '[refused]\nfar ansible_host=127.0.0.1 ansible_port=1\n[locals]\nnear ansible_connection=local\n')
+const base = { inventory: [inv] }
+
+function errorsOf(yaml: string): RmError[] {
+  const d = mkdtempSync(join(tmpdir(), 'rmp-kw-load-'))
+  writeFileSync(join(d, 'site.yml'), yaml)
+  try {
+    loadPlaybook(join(d, 'site.yml'))
+  } catch (e) {
+    if (e instanceof RmErrors) return e.errors
+    throw e
+  }
+  return []
+}
+const at = (e: RmError) => `${e.pos?.line}:${e.pos?.col}`
+
+function runtimeWith(play: { remoteUser?: string }, remoteUser?: string): PlayRuntime {
+  const opts = { hostKeyChecking: 'yes', connectTimeoutMs: 1000, remoteUser, inventory: loadInventory([]) } as unknown as RunOptions
+  return { options: opts, pool: new ConnectionPool(opts), play } as unknown as PlayRuntime
+}
+const userOf = (c: unknown) => (c as SshConnection).target.user
+
+describe('remote_user and connection keywords', () => {
+  it('remote_user is the login user unless a variable names one; it beats -u', () => {
+    const rt = runtimeWith({}, 'cli-user')
+    expect(userOf(connectionFor(rt, 'web1', {}, { remoteUser: 'deploy' }))).to.equal('deploy')
+    expect(userOf(connectionFor(rt, 'web2', { ansible_user: 'inv' }, { remoteUser: 'deploy' }))).to.equal('inv')
+    expect(userOf(connectionFor(rt, 'web3', {}, {}))).to.equal('cli-user')
+  })
+  it('a remote_user in effect gets its own connection, to the same address', () => {
+    const rt = runtimeWith({})
+    const plain = connectionFor(rt, 'web1', { ansible_user: undefined, ansible_host: '10.0.0.5' }, {})
+    const deploy = connectionFor(rt, 'web1', { ansible_host: '10.0.0.5' }, { remoteUser: 'deploy' })
+    expect(deploy).to.not.equal(plain)
+    expect((deploy as SshConnection).target.address).to.equal('10.0.0.5')
+    expect(connectionFor(rt, 'web1', { ansible_host: '10.0.0.5' }, { remoteUser: 'deploy' })).to.equal(deploy)
+  })
+  it('play connection: local runs an ssh host locally', async () => {
+    const r = await play('- hosts: refused\n  gather_facts: false\n  connection: local\n  tasks:\n    - command: "true"\n', base)
+    expect(r.exitCode).to.equal(0)
+    expect(r.stats.far!.ok).to.equal(1)
+  })
+  it('task connection: local, templated, on one task only', async () => {
+    const r = await play('- hosts: refused\n  gather_facts: false\n  vars: { how: local }\n  tasks:\n    - command: "true"\n      connection: "{{ how }}"\n    - command: "true"\n', base)
+    expect(r.stats.far).to.include({ ok: 1, unreachable: 1 })
+  })
+  it('the inventory ansible_connection wins over the play keyword', async () => {
+    const r = await play('- hosts: locals\n  gather_facts: false\n  connection: ssh\n  tasks:\n    - command: "true"\n', base)
+    expect(r.exitCode).to.equal(0)
+  })
+  it('play ignore_unreachable is inherited by its tasks', async () => {
+    const r = await play('- hosts: refused\n  gather_facts: false\n  ignore_unreachable: true\n  tasks:\n    - command: "true"\n    - debug: msg=after\n', base)
+    expect(r.results('debug msg=after').map((e) => e.host)).to.deep.equal(['far'])
+  })
+  it('an unknown connection plugin is a load error', () => {
+    const errs = errorsOf('- hosts: all\n  connection: winrm\n  tasks:\n    - ping:\n      connection: docker\n')
+    expect(errs.map((e) => `${at(e)} ${e.message}`)).to.deep.equal(["2:15 connection 'winrm' is not supported", "5:19 connection 'docker' is not supported"])
+  })
+})
+
+describe('Ansible keywords rm-play does not implement', () => {
+  it('are errors at file:line:col on plays, tasks and blocks', () => {
+    const errs = errorsOf(
+      '- hosts: all\n  port: 2222\n  order: sorted\n  throttle: 2\n  timeout: 5\n  tasks:\n    - ping:\n      throttle: 1\n      delegate_facts: true\n    - block:\n        - ping:\n      debugger: on_failed\n      timeout: 3\n',
+    )
+    expect(errs.map((e) => `${at(e)} ${e.message}`)).to.deep.equal([
+      "2:3 the Ansible keyword 'port' is not supported on a play",
+      "3:3 the Ansible keyword 'order' is not supported on a play",
+      "4:3 the Ansible keyword 'throttle' is not supported on a play",
+      "5:3 the Ansible keyword 'timeout' is not supported on a play",
+      "8:7 the Ansible keyword 'throttle' is not supported on a task or block",
+      "9:7 the Ansible keyword 'delegate_facts' is not supported on a task or block",
+      "12:7 the Ansible keyword 'debugger' is not supported on a task or block",
+      "13:7 the Ansible keyword 'timeout' is not supported on a task or block",
+    ])
+    expect(errs[0]!.pos?.file).to.match(/site\.yml$/)
+    expect(errs[0]!.hint).to.match(/remove it/)
+  })
+})
