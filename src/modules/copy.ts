@@ -28,7 +28,7 @@ import { basename, join } from 'node:path'
 import { quote } from '../connection/shell.js'
 import { isVaultText, decryptVaultFile } from '../playbook/vault.js'
 import { DIFF_LIMIT, isText, pathProbe, pathState, type PathState } from '../probes/files.js'
-import { attrOptions, modeProblems, newAttrsText, octal, planAttrs, wantedMode, type AttrArgs } from './file-attrs.js'
+import { attrChange, attrOptions, missingInCheck, modeProblems, octal, planAttrs, wantedMode, type AttrArgs } from './file-attrs.js'
 import type { ArgSpec } from './schema.js'
 import { ModuleFailure, type Change, type FileDiff, type HostModule, type PlanContext, type PrepareContext, type Probe, type ProbeState, type Step, type StepOutput } from './types.js'
 
@@ -129,12 +129,6 @@ export function writeTarget(w: Pick<WriteSpec, 'dest' | 'follow'>, s: PathState)
   return { path: w.dest, cur: s.stat, replaceLink: false }
 }
 
-/** A thing the module acts on is missing: in check mode an earlier task may create it. */
-export function missingInCheck(ctx: PlanContext, msg: string, summary: string, path: string): Change[] {
-  if (ctx.check) return [{ summary: `${summary} (${msg}; an earlier task may create it)`, steps: [], uncertain: true }]
-  throw new ModuleFailure(msg, { path })
-}
-
 /** The changes that give dest this content, owner, group and mode (atomically, via a put step). */
 export function planWrite(w: WriteSpec, s: PathState, ctx: PlanContext): Change[] {
   const { path, cur, replaceLink } = writeTarget(w, s)
@@ -164,9 +158,8 @@ export function planWrite(w: WriteSpec, s: PathState, ctx: PlanContext): Change[
   if (cur && w.force === false) return []
   const sum = contentSum(w.content)
   if (cur && !replaceLink && s.checksum === sum) {
-    const p = planAttrs(path, cur, w, { umask: s.umask })
-    if (!p.cmds.length) return []
-    return [{ summary: `set ${p.parts.join(', ')} on ${path}`, steps: [{ kind: 'exec', script: ['set -e', ...p.cmds].join('\n') }], diff: { path, before: p.before, after: p.after } }]
+    const fix = attrChange(path, planAttrs(path, cur, w, { umask: s.umask }))
+    return fix ? [fix] : []
   }
   const mode = wantedMode(w.mode, cur?.mode, false, s.umask)
   const parts = cur ? planAttrs(path, cur, w, { umask: s.umask }).parts : []
@@ -319,8 +312,8 @@ function planTree(a: CopyPrepared, state: ProbeState, ctx: PlanContext): Change[
     }
     if (st.type !== 'directory') throw new ModuleFailure(`${p} exists and is a ${st.type}, not a directory`, { path: p })
     // Existing directories get owner/group (and directory_mode) as Ansible applies them.
-    const pl = planAttrs(p, st, { owner: a.owner, group: a.group, mode: dirMode }, { umask: s.umask })
-    if (pl.cmds.length) changes.push({ summary: `set ${pl.parts.join(', ')} on ${p}`, steps: [{ kind: 'exec', script: ['set -e', ...pl.cmds].join('\n') }], diff: { path: p, before: pl.before, after: pl.after } })
+    const fix = attrChange(p, planAttrs(p, st, { owner: a.owner, group: a.group, mode: dirMode }, { umask: s.umask }))
+    if (fix) changes.push(fix)
   }
   if (newDirs.length) {
     if (!rootState.ancestorIsDir) throw new ModuleFailure(`cannot create ${root}: ${rootState.ancestor} is not a directory`, { path: root })

@@ -19,8 +19,8 @@
  *   - lineinfile: { path: /etc/ssh/sshd_config, regexp: '^(PermitRootLogin)\s', line: '\1 no', backrefs: true }
  */
 import { pathProbe, pathState, type PathState } from '../probes/files.js'
-import { destProbeOptions, missingInCheck, planWrite, writeOptions, writeProblems, writeResult, writeTarget, type WriteSpec } from './copy.js'
-import { planAttrs, type AttrArgs } from './file-attrs.js'
+import { destProbeOptions, planWrite, writeOptions, writeProblems, writeResult, writeTarget, type WriteSpec } from './copy.js'
+import { missingInCheck, planAttrs, type AttrArgs } from './file-attrs.js'
 import { ModuleFailure, type Change, type HostModule, type PlanContext, type ProbeState, type StepOutput } from './types.js'
 
 export interface LineArgs extends AttrArgs {
