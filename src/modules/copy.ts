@@ -27,7 +27,7 @@ import { readdirSync, statSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { quote } from '../connection/shell.js'
 import { isVaultText, decryptVaultFile } from '../playbook/vault.js'
-import { DIFF_LIMIT, isText, pathProbe, pathState, type PathState } from '../probes/files.js'
+import { DIFF_LIMIT, effectiveStat, isText, pathProbe, pathState, type PathState } from '../probes/files.js'
 import { attrChange, attrOptions, missingInCheck, modeProblems, octal, planAttrs, wantedMode, type AttrArgs } from './file-attrs.js'
 import type { ArgSpec } from './schema.js'
 import { ModuleFailure, type Change, type FileDiff, type HostModule, type PlanContext, type PrepareContext, type Probe, type ProbeState, type Step, type StepOutput } from './types.js'
@@ -112,7 +112,7 @@ export function contentSize(c: Buffer | HostSource): number {
 
 /** The unified-diff input for a content change (binary and unread content described, not shown). */
 export function contentDiff(path: string, s: PathState | undefined, exists: boolean, c: Buffer | HostSource): FileDiff {
-  const cur = s?.stat?.type === 'link' ? s.target : s?.stat
+  const cur = s && effectiveStat(s, true)
   const before = !exists ? '' : describeContent(s?.content, cur?.size, s?.checksum, s?.tooLarge ? 'larger than the diff limit' : s?.unreadable ? 'unreadable' : undefined)
   const content = isHostSource(c) ? c.content : c
   const after = content === undefined || content.length > DIFF_LIMIT ? describeContent(undefined, contentSize(c), contentSum(c), 'larger than the diff limit') : describeContent(content, content.length, undefined)
@@ -267,7 +267,7 @@ function remoteSrcOptions(ctx: PlanContext): { checksum: 'sha1'; contentLimit: n
 function dataOf(a: CopyPrepared, state: ProbeState, ctx: PlanContext): { data: Buffer | HostSource; srcMode?: string } | undefined {
   if (!a.remote_src) return { data: a.data!, srcMode: a.srcMode }
   const s = pathState(state, a.src!, remoteSrcOptions(ctx))
-  const st = s.stat?.type === 'link' ? s.target : s.stat
+  const st = effectiveStat(s, true)
   if (!st) return undefined
   if (st.type !== 'file') throw new ModuleFailure(`remote_src ${a.src} is a ${st.type}; only files are supported`, { src: a.src })
   if (!s.checksum) throw new ModuleFailure(`remote_src ${a.src} is not readable`, { src: a.src })
@@ -305,7 +305,7 @@ function planTree(a: CopyPrepared, state: ProbeState, ctx: PlanContext): Change[
   for (const d of ['', ...a.tree!.dirs]) {
     const p = d ? childPath(root, d) : root
     const s = d ? pathState(state, p) : rootState
-    const st = s.stat?.type === 'link' && a.follow ? s.target : s.stat
+    const st = effectiveStat(s, a.follow)
     if (!st) {
       newDirs.push(p)
       continue
