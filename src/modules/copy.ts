@@ -27,8 +27,8 @@ import { readdirSync, statSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { quote } from '../connection/shell.js'
 import { isVaultText, decryptVaultFile } from '../playbook/vault.js'
-import { DIFF_LIMIT, isText, pathProbe, pathState, type PathState } from '../probes/files.js'
-import { attrOptions, modeProblems, newAttrsText, octal, planAttrs, wantedMode, type AttrArgs } from './file-attrs.js'
+import { DIFF_LIMIT, effectiveStat, isText, pathProbe, pathState, type PathState } from '../probes/files.js'
+import { attrChange, attrOptions, missingInCheck, modeProblems, octal, planAttrs, wantedMode, type AttrArgs } from './file-attrs.js'
 import type { ArgSpec } from './schema.js'
 import { ModuleFailure, type Change, type FileDiff, type HostModule, type PlanContext, type PrepareContext, type Probe, type ProbeState, type Step, type StepOutput } from './types.js'
 
@@ -112,7 +112,7 @@ export function contentSize(c: Buffer | HostSource): number {
 
 /** The unified-diff input for a content change (binary and unread content described, not shown). */
 export function contentDiff(path: string, s: PathState | undefined, exists: boolean, c: Buffer | HostSource): FileDiff {
-  const cur = s?.stat?.type === 'link' ? s.target : s?.stat
+  const cur = s && effectiveStat(s, true)
   const before = !exists ? '' : describeContent(s?.content, cur?.size, s?.checksum, s?.tooLarge ? 'larger than the diff limit' : s?.unreadable ? 'unreadable' : undefined)
   const content = isHostSource(c) ? c.content : c
   const after = content === undefined || content.length > DIFF_LIMIT ? describeContent(undefined, contentSize(c), contentSum(c), 'larger than the diff limit') : describeContent(content, content.length, undefined)
@@ -127,12 +127,6 @@ export function writeTarget(w: Pick<WriteSpec, 'dest' | 'follow'>, s: PathState)
     return { path: w.dest, cur: undefined, replaceLink: true }
   }
   return { path: w.dest, cur: s.stat, replaceLink: false }
-}
-
-/** A thing the module acts on is missing: in check mode an earlier task may create it. */
-export function missingInCheck(ctx: PlanContext, msg: string, summary: string, path: string): Change[] {
-  if (ctx.check) return [{ summary: `${summary} (${msg}; an earlier task may create it)`, steps: [], uncertain: true }]
-  throw new ModuleFailure(msg, { path })
 }
 
 /** The changes that give dest this content, owner, group and mode (atomically, via a put step). */
@@ -164,9 +158,8 @@ export function planWrite(w: WriteSpec, s: PathState, ctx: PlanContext): Change[
   if (cur && w.force === false) return []
   const sum = contentSum(w.content)
   if (cur && !replaceLink && s.checksum === sum) {
-    const p = planAttrs(path, cur, w, { umask: s.umask })
-    if (!p.cmds.length) return []
-    return [{ summary: `set ${p.parts.join(', ')} on ${path}`, steps: [{ kind: 'exec', script: ['set -e', ...p.cmds].join('\n') }], diff: { path, before: p.before, after: p.after } }]
+    const fix = attrChange(path, planAttrs(path, cur, w, { umask: s.umask }))
+    return fix ? [fix] : []
   }
   const mode = wantedMode(w.mode, cur?.mode, false, s.umask)
   const parts = cur ? planAttrs(path, cur, w, { umask: s.umask }).parts : []
@@ -274,7 +267,7 @@ function remoteSrcOptions(ctx: PlanContext): { checksum: 'sha1'; contentLimit: n
 function dataOf(a: CopyPrepared, state: ProbeState, ctx: PlanContext): { data: Buffer | HostSource; srcMode?: string } | undefined {
   if (!a.remote_src) return { data: a.data!, srcMode: a.srcMode }
   const s = pathState(state, a.src!, remoteSrcOptions(ctx))
-  const st = s.stat?.type === 'link' ? s.target : s.stat
+  const st = effectiveStat(s, true)
   if (!st) return undefined
   if (st.type !== 'file') throw new ModuleFailure(`remote_src ${a.src} is a ${st.type}; only files are supported`, { src: a.src })
   if (!s.checksum) throw new ModuleFailure(`remote_src ${a.src} is not readable`, { src: a.src })
@@ -312,15 +305,15 @@ function planTree(a: CopyPrepared, state: ProbeState, ctx: PlanContext): Change[
   for (const d of ['', ...a.tree!.dirs]) {
     const p = d ? childPath(root, d) : root
     const s = d ? pathState(state, p) : rootState
-    const st = s.stat?.type === 'link' && a.follow ? s.target : s.stat
+    const st = effectiveStat(s, a.follow)
     if (!st) {
       newDirs.push(p)
       continue
     }
     if (st.type !== 'directory') throw new ModuleFailure(`${p} exists and is a ${st.type}, not a directory`, { path: p })
     // Existing directories get owner/group (and directory_mode) as Ansible applies them.
-    const pl = planAttrs(p, st, { owner: a.owner, group: a.group, mode: dirMode }, { umask: s.umask })
-    if (pl.cmds.length) changes.push({ summary: `set ${pl.parts.join(', ')} on ${p}`, steps: [{ kind: 'exec', script: ['set -e', ...pl.cmds].join('\n') }], diff: { path: p, before: pl.before, after: pl.after } })
+    const fix = attrChange(p, planAttrs(p, st, { owner: a.owner, group: a.group, mode: dirMode }, { umask: s.umask }))
+    if (fix) changes.push(fix)
   }
   if (newDirs.length) {
     if (!rootState.ancestorIsDir) throw new ModuleFailure(`cannot create ${root}: ${rootState.ancestor} is not a directory`, { path: root })

@@ -5,7 +5,7 @@
 import { quote } from '../connection/shell.js'
 import type { FileStat } from '../probes/files.js'
 import type { ArgSpec } from './schema.js'
-import type { FileDiff } from './types.js'
+import { ModuleFailure, type Change, type PlanContext } from './types.js'
 
 export interface AttrArgs {
   owner?: string
@@ -145,13 +145,19 @@ export function planAttrs(path: string, st: FileStat, a: AttrArgs, o: { umask: n
   return plan
 }
 
-export function attrDiff(path: string, p: AttrPlan): FileDiff {
-  return { path, before: p.before, after: p.after }
+/**
+ * The change that gives an existing path what the plan says (the plan may carry other settings of
+ * the same path, such as file's times); `tail` runs after, once all of them succeeded.
+ */
+export function attrChange(path: string, plan: AttrPlan, tail: string[] = []): Change | undefined {
+  if (!plan.cmds.length) return undefined
+  return { summary: `set ${plan.parts.join(', ')} on ${path}`, steps: [{ kind: 'exec', script: ['set -e', ...plan.cmds, ...tail].join('\n') }], diff: { path, before: plan.before, after: plan.after } }
 }
 
-/** "owner root → app, mode 0644 → 0600" or "". */
-export function partsText(p: AttrPlan): string {
-  return p.parts.join(', ')
+/** A thing the module acts on is missing: in check mode an earlier task may create it. */
+export function missingInCheck(ctx: PlanContext, msg: string, summary: string, path: string): Change[] {
+  if (ctx.check) return [{ summary: `${summary} (${msg}; an earlier task may create it)`, steps: [], uncertain: true }]
+  throw new ModuleFailure(msg, { path })
 }
 
 /** Attribute text of a thing about to be created, for a diff's "after" side. */

@@ -25,7 +25,7 @@
  */
 import { quote } from '../connection/shell.js'
 import { effectiveStat, emptyDirProbe, parseStatLine, pathProbe, pathState, treeProbe, treeProbeId, type FileStat, type PathState, type TreeEntry } from '../probes/files.js'
-import { attrOptions, modeProblems, newAttrsText, planAttrs, sameId, wantedMode, type AttrArgs, type AttrPlan } from './file-attrs.js'
+import { attrChange, attrOptions, missingInCheck, modeProblems, newAttrsText, planAttrs, sameId, wantedMode, type AttrArgs, type AttrPlan } from './file-attrs.js'
 import { ModuleFailure, type Change, type HostModule, type PlanContext, type Probe, type ProbeState, type StepOutput } from './types.js'
 
 export type FileState = 'absent' | 'directory' | 'file' | 'hard' | 'link' | 'touch'
@@ -125,18 +125,11 @@ function exec(cmds: string[], statOf?: { path: string; follow: boolean }): { kin
   return { kind: 'exec', script: lines.join('\n') }
 }
 
-interface TimePlan {
-  cmds: string[]
-  parts: string[]
-  before: string
-  after: string
-}
-
 function isoTime(t: number | undefined): string {
   return t === undefined ? '-' : new Date(Math.floor(t) * 1000).toISOString().replace('.000Z', 'Z')
 }
 
-function timeCmds(path: string, st: FileStat | undefined, mt: TimeWish, at: TimeWish, epochs: ProbeState, noDeref: boolean): TimePlan {
+function timeCmds(path: string, st: FileStat | undefined, mt: TimeWish, at: TimeWish, epochs: ProbeState, noDeref: boolean): AttrPlan {
   const cmds: string[] = []
   const parts: string[] = []
   let before = ''
@@ -193,24 +186,17 @@ function fail(msg: string, path: string): never {
   throw new ModuleFailure(msg, { path })
 }
 
-/** A thing the module acts on is missing: in check mode an earlier task may create it. */
-function missing(ctx: PlanContext, msg: string, path: string, summary: string): Change[] {
-  if (ctx.check) return [{ summary: `${summary} (${msg}; an earlier task may create it)`, steps: [], uncertain: true }]
-  fail(msg, path)
-}
-
 function planAbsent(a: FileArgs, s: PathState): Change[] {
   if (!s.exists) return []
   const what = stateOf(s.stat)
   return [{ summary: `remove ${a.path}${what === 'directory' ? ' (directory, recursively)' : ''}`, steps: [exec([`rm -rf -- ${quote(a.path)}`])], diff: { path: a.path, before: `state: ${what}\n`, after: 'state: absent\n' } }]
 }
 
-function withAttrs(a: FileArgs, path: string, st: FileStat, umask: number, link: boolean, times: TimePlan, statFollow: boolean): Change[] {
-  const p: AttrPlan = planAttrs(path, st, a, { umask, link })
-  const cmds = [...p.cmds, ...times.cmds]
-  if (!cmds.length) return []
-  const parts = [...p.parts, ...times.parts]
-  return [{ summary: `set ${parts.join(', ')} on ${path}`, steps: [exec(cmds, { path, follow: statFollow })], diff: { path, before: p.before + times.before, after: p.after + times.after } }]
+function withAttrs(a: FileArgs, path: string, st: FileStat, umask: number, link: boolean, times: AttrPlan, statFollow: boolean): Change[] {
+  const p = planAttrs(path, st, a, { umask, link })
+  const both: AttrPlan = { cmds: [...p.cmds, ...times.cmds], parts: [...p.parts, ...times.parts], before: p.before + times.before, after: p.after + times.after }
+  const fix = attrChange(path, both, [statScript(path, statFollow)])
+  return fix ? [fix] : []
 }
 
 function planDirectory(a: FileArgs, s: PathState, state: ProbeState, ctx: PlanContext, mt: TimeWish, at: TimeWish): Change[] {
@@ -256,9 +242,9 @@ function planDirectory(a: FileArgs, s: PathState, state: ProbeState, ctx: PlanCo
 function planFile(a: FileArgs, s: PathState, state: ProbeState, ctx: PlanContext, mt: TimeWish, at: TimeWish): Change[] {
   let path = a.path
   let st = s.stat
-  if (!st) return missing(ctx, `file (${a.path}) is absent, cannot continue`, a.path, `set attributes of ${a.path}`)
+  if (!st) return missingInCheck(ctx, `file (${a.path}) is absent, cannot continue`, `set attributes of ${a.path}`, a.path)
   if (st.type === 'link' && a.follow) {
-    if (!s.target) return missing(ctx, `file (${a.path}) is a dangling link, cannot continue`, a.path, `set attributes of ${a.path}`)
+    if (!s.target) return missingInCheck(ctx, `file (${a.path}) is a dangling link, cannot continue`, `set attributes of ${a.path}`, a.path)
     path = s.real ?? a.path
     st = s.target
   }
@@ -270,7 +256,7 @@ function planTouch(a: FileArgs, s: PathState, state: ProbeState, ctx: PlanContex
   const st = a.follow ? effectiveStat(s, true) : s.stat
   if (!s.exists || (s.stat?.type === 'link' && a.follow && !s.target)) {
     const path = s.stat?.type === 'link' ? (s.real ?? a.path) : a.path
-    if (s.parent !== 'directory' && s.stat?.type !== 'link') return missing(ctx, `cannot touch ${a.path}: directory ${dirname(a.path)} does not exist`, a.path, `create ${a.path}`)
+    if (s.parent !== 'directory' && s.stat?.type !== 'link') return missingInCheck(ctx, `cannot touch ${a.path}: directory ${dirname(a.path)} does not exist`, `create ${a.path}`, a.path)
     const mode = wantedMode(a.mode, undefined, false, s.umask) ?? (a.mode === undefined ? (0o666 & ~s.umask).toString(8).padStart(4, '0') : undefined)
     // Created 0600 so it is never readable by others before owner and mode are set.
     const cmds = [`(umask 077 && touch -- ${quote(path)})`]
@@ -296,7 +282,7 @@ function planLink(a: FileArgs, s: PathState, state: ProbeState, ctx: PlanContext
   if (!srcState.exists || (hard && srcState.stat?.type === 'directory')) {
     if (hard && srcState.stat?.type === 'directory') fail(`cannot hard link a directory: ${src}`, a.path)
     if (hard || !a.force) {
-      if (!(st?.type === 'link' && !hard && s.linkTarget === src)) return missing(ctx, hard ? `src file does not exist: ${srcPath}` : `src file does not exist, use "force: true" if you really want to create the link: ${srcPath}`, a.path, summaryNew)
+      if (!(st?.type === 'link' && !hard && s.linkTarget === src)) return missingInCheck(ctx, hard ? `src file does not exist: ${srcPath}` : `src file does not exist, use "force: true" if you really want to create the link: ${srcPath}`, summaryNew, a.path)
     }
   }
   let same = false
@@ -318,7 +304,7 @@ function planLink(a: FileArgs, s: PathState, state: ProbeState, ctx: PlanContext
       fail(hard ? `Cannot link, ${cur === 'hard' ? 'different hard link' : cur} exists at destination: ${a.path}` : `refusing to convert from ${cur} to symlink for ${a.path}`, a.path)
     }
   } else if (s.parent !== 'directory') {
-    return missing(ctx, `directory ${dirname(a.path)} does not exist`, a.path, summaryNew)
+    return missingInCheck(ctx, `directory ${dirname(a.path)} does not exist`, summaryNew, a.path)
   }
   // Made beside the destination and renamed over it, so the path always exists.
   cmds.push(`tmp=${quote(dirname(a.path))}/.rmp-link.$$`, `trap 'rm -f -- "$tmp"' EXIT`, `ln${hard ? '' : ' -s'} -- ${quote(src)} "$tmp"`, `mv -Tf -- "$tmp" ${quote(a.path)}`)

@@ -39,7 +39,7 @@
 import { quote } from '../connection/shell.js'
 import { DOWNLOADERS, downloadCommand, remoteChecksumProbe, remoteChecksumProbeId, toolsProbe, toolsProbeId, urlFileName, type DownloadOptions, type Downloader, type RemoteChecksum } from '../probes/archive.js'
 import { effectiveStat, pathProbe, pathState, type ChecksumAlgorithm, type PathState } from '../probes/files.js'
-import { attrOptions, defaultMode, modeProblems, newAttrsText, partsText, planAttrs, wantedMode } from './file-attrs.js'
+import { attrChange, attrOptions, defaultMode, missingInCheck, modeProblems, newAttrsText, planAttrs, wantedMode } from './file-attrs.js'
 import type { Schema } from './schema.js'
 import { ModuleFailure, type Change, type HostModule, type PlanContext, type ProbeState, type StepOutput } from './types.js'
 
@@ -181,14 +181,8 @@ function plan(a: GetUrlArgs, state: ProbeState, ctx: PlanContext): Change[] {
   }
   const download = !st.exists || reason !== undefined
   if (download) {
-    if (!parentOk) {
-      if (ctx.check) return [{ summary: `download ${a.url} to ${file} (its directory does not exist yet)`, uncertain: true, steps: [] }]
-      throw new ModuleFailure(`Destination directory of ${file} does not exist`)
-    }
-    if (!tool) {
-      if (ctx.check) return [{ summary: `download ${a.url} to ${file} (no curl, wget or python3 on the host yet)`, uncertain: true, steps: [] }]
-      throw new ModuleFailure('no curl, wget or python3 on the host to download with')
-    }
+    if (!parentOk) return missingInCheck(ctx, `Destination directory of ${file} does not exist`, `download ${a.url} to ${file}`, file)
+    if (!tool) return missingInCheck(ctx, 'no curl, wget or python3 on the host to download with', `download ${a.url} to ${file}`, file)
     const step = downloadStep(a, file, tool, st)
     const exists = st.exists && st.stat?.type !== 'link'
     const mode = wantedMode(a.mode, exists ? st.stat?.mode : undefined, false, st.umask)
@@ -203,9 +197,9 @@ function plan(a: GetUrlArgs, state: ProbeState, ctx: PlanContext): Change[] {
       },
     ]
   }
-  const p = planAttrs(file, effectiveStat(st, true)!, a, { umask: st.umask })
-  if (!p.cmds.length) return []
-  return [{ summary: `set ${partsText(p)} of ${file}`, steps: [{ kind: 'exec', script: p.cmds.join('\n') }], diff: { path: file, before: p.before, after: p.after } }]
+  // set -e: a failing chown must fail the task, not be hidden by a chmod that succeeds.
+  const fix = attrChange(file, planAttrs(file, effectiveStat(st, true)!, a, { umask: st.umask }))
+  return fix ? [fix] : []
 }
 
 export const getUrl: HostModule<GetUrlArgs> = {

@@ -18,9 +18,9 @@
  *   - lineinfile: { path: /etc/hosts, line: '127.0.1.1 runmaster', insertafter: '^127\.0\.0\.1' }
  *   - lineinfile: { path: /etc/ssh/sshd_config, regexp: '^(PermitRootLogin)\s', line: '\1 no', backrefs: true }
  */
-import { pathProbe, pathState, type PathState } from '../probes/files.js'
-import { destProbeOptions, missingInCheck, planWrite, writeOptions, writeProblems, writeResult, writeTarget, type WriteSpec } from './copy.js'
-import { planAttrs, type AttrArgs } from './file-attrs.js'
+import { effectiveStat, pathProbe, pathState, type PathState } from '../probes/files.js'
+import { destProbeOptions, planWrite, writeOptions, writeProblems, writeResult, writeTarget, type WriteSpec } from './copy.js'
+import { missingInCheck, planAttrs, type AttrArgs } from './file-attrs.js'
 import { ModuleFailure, type Change, type HostModule, type PlanContext, type ProbeState, type StepOutput } from './types.js'
 
 export interface LineArgs extends AttrArgs {
@@ -155,7 +155,7 @@ export function decodeFile(b: Buffer | undefined): { text: string; encode(s: str
 
 /** The current text of a file to edit (through symlinks), or a failure/uncertain change when it cannot be read. */
 export function readForEdit(s: PathState, path: string, create: boolean, ctx: PlanContext, summary: string, absentOk: boolean): { buf?: Buffer; exists: boolean } | Change[] {
-  const cur = s.stat?.type === 'link' ? s.target : s.stat
+  const cur = effectiveStat(s, true)
   if (!cur) {
     if (absentOk) return []
     if (!create) return missingInCheck(ctx, `Destination ${path} does not exist !`, summary, path)

@@ -17,7 +17,7 @@
  *   - assert:
  *       that: [env_file.stat.exists, "env_file.stat.mode == '0600'"]
  */
-import { pathProbe, pathState, type ChecksumAlgorithm, type FileStat, type PathProbeOptions, type PathState } from '../probes/files.js'
+import { effectiveStat, pathProbe, pathState, type ChecksumAlgorithm, type PathProbeOptions, type PathState } from '../probes/files.js'
 import type { HostModule, ProbeState } from './types.js'
 
 interface StatArgs {
@@ -37,7 +37,7 @@ function options(a: StatArgs): PathProbeOptions {
 
 /** Ansible's stat dictionary from a probed path state. */
 export function statResult(a: Pick<StatArgs, 'path' | 'follow' | 'get_checksum' | 'get_mime' | 'get_attributes'>, s: PathState): Record<string, unknown> {
-  const st: FileStat | undefined = a.follow && s.stat?.type === 'link' ? s.target : s.stat
+  const st = effectiveStat(s, a.follow)
   if (!st) return { exists: false }
   const m = parseInt(st.mode, 8)
   const bit = (b: number) => (m & b) !== 0

@@ -65,8 +65,9 @@ describe('modules/get_url: plan', () => {
   it('an existing file without force is left alone; only its mode is corrected', () => {
     const a = args({ dest: '/srv/dl/app.conf', mode: '0600' })
     const ch = planOf(a, stateFor(a, { '/srv/dl/app.conf': FILE }, ['python3']))
-    expect(ch[0]!.summary).to.equal('set mode 0644 → 0600 of /srv/dl/app.conf')
-    expect(step(ch[0]!).script).to.equal('chmod -- 00600 /srv/dl/app.conf')
+    expect(ch[0]!.summary).to.equal('set mode 0644 → 0600 on /srv/dl/app.conf')
+    // set -e: with owner and mode both to fix, a failing chown fails the step.
+    expect(step(ch[0]!).script).to.equal('set -e\nchmod -- 00600 /srv/dl/app.conf')
   })
 
   it('a checksum that differs means downloading again', () => {
