@@ -97,6 +97,7 @@ describe('task keywords', () => {
       base,
     )
     const order = r.results().map((e) => `${e.host}:${e.task.split(' ')[1]}`)
+    expect([...order].sort()).to.deep.equal(['h1:sleep', 'h1:true', 'h2:sleep', 'h2:true'])
     expect(order.indexOf('h2:true')).to.be.lessThan(order.indexOf('h1:sleep'))
   })
   it('failed_when, changed_when and ignore_errors', async () => {

@@ -13,6 +13,15 @@ describe('serial batches', () => {
   })
 })
 
+/** Resolves with p, or rejects after ms: a gate that never opens fails fast instead of hanging. */
+function within<T>(p: Promise<T>, ms = 1000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`still waiting after ${ms} ms`)), ms)
+  })
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer))
+}
+
 describe('the linear gate', () => {
   it('releases the lowest waiting index only when every host waits', async () => {
     const g = new Lockstep(['a', 'b'])
@@ -21,16 +30,16 @@ describe('the linear gate', () => {
     await new Promise((r) => setTimeout(r, 10))
     expect(order).to.deep.equal([]) // b has not arrived anywhere yet
     const pb = g.arrive('b', 1).then(() => order.push('b1'))
-    await pb
+    await within(pb)
     expect(order).to.deep.equal(['b1'])
     const pb2 = g.arrive('b', 2).then(() => order.push('b2'))
-    await Promise.all([pa, pb2])
+    await within(Promise.all([pa, pb2]))
     expect(order.slice(1).sort()).to.deep.equal(['a2', 'b2'])
   })
   it('a host that leaves no longer holds the others', async () => {
     const g = new Lockstep(['a', 'b'])
     const pa = g.arrive('a', 5)
     g.leave('b')
-    await pa
+    await within(pa)
   })
 })
