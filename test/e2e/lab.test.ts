@@ -11,7 +11,7 @@ const LAB = 'rmdown'
 
 function exec(cmd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(cmd, args, { maxBuffer: 1 << 24 }, (err, stdout, stderr) => {
+    execFile(cmd, args, { maxBuffer: 1 << 24, timeout: 60_000 }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0
       resolve({ code, stdout, stderr })
     })
