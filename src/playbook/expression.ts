@@ -55,27 +55,34 @@ export function compile(expr: string): Compiled {
   return fn
 }
 
-/**
- * The object that `with` puts in scope: variables from `source`, the helpers the translator emits
- * (__f filters, __t tests, __g guard), JavaScript's globals, and `passthrough` names left to the
- * enclosing function (EJS's own locals).
- */
-export function scopeProxy(source: ScopeSource, passthrough: ReadonlySet<string> = new Set()): object {
-  let guarded = 0
+/** How many scope proxies were built: tests use it to prove one per scope, not one per expression. */
+export const expressionCounters = { scopeProxies: 0 }
+
+const NO_PASSTHROUGH: ReadonlySet<string> = new Set()
+
+interface BuiltProxy {
+  proxy: object
+  /** Depth of guards (default, is defined, ??) being evaluated: inside one, undefined reads as undefined. */
+  state: { guarded: number }
+}
+
+function buildScopeProxy(source: ScopeSource, passthrough: ReadonlySet<string>): BuiltProxy {
+  expressionCounters.scopeProxies++
+  const state = { guarded: 0 }
   const guard: Guard = (thunk) => {
-    guarded++
+    state.guarded++
     try {
       return thunk()
     } catch (e) {
       if (e instanceof UndefinedVariableError || e instanceof TypeError) return undefined
       throw e
     } finally {
-      guarded--
+      state.guarded--
     }
   }
   const tests = makeTests(guard)
   const builtins: Record<string, unknown> = { __f: makeFilters(guard, tests), __t: { ...tests, in_: inOperator }, __g: guard }
-  return new Proxy(Object.create(null) as object, {
+  const proxy = new Proxy(Object.create(null) as object, {
     has(_, key) {
       if (typeof key !== 'string') return false
       if (key in builtins) return true
@@ -88,13 +95,43 @@ export function scopeProxy(source: ScopeSource, passthrough: ReadonlySet<string>
       if (key in builtins) return builtins[key]
       const v = source.lookup(key)
       if (v !== notFound) return v
-      if (guarded > 0) return undefined
+      if (state.guarded > 0) return undefined
       throw new UndefinedVariableError(key)
     },
     set(_, key) {
       throw new ExpressionError(`expressions cannot assign variables (use set_fact): ${String(key)}`, String(key))
     },
   })
+  return { proxy, state }
+}
+
+/**
+ * The object that `with` puts in scope: variables from `source`, the helpers the translator emits
+ * (__f filters, __t tests, __g guard), JavaScript's globals, and `passthrough` names left to the
+ * enclosing function (EJS's own locals).
+ */
+export function scopeProxy(source: ScopeSource, passthrough: ReadonlySet<string> = NO_PASSTHROUGH): object {
+  return buildScopeProxy(source, passthrough).proxy
+}
+
+// One proxy (and its ~80 filter and test closures) per scope, shared by every expression on it.
+const proxies = new WeakMap<ScopeSource, BuiltProxy>()
+
+/**
+ * Runs `fn` with the scope's shared proxy. Rendering a variable evaluates its own expressions on
+ * the same scope, inside this one: each evaluation starts unguarded, as with a fresh proxy, so
+ * `x | default(1)` with `x: "{{ nowhere }}"` still fails inside and defaults outside.
+ */
+function withProxy<T>(source: ScopeSource, fn: (proxy: object) => T): T {
+  let built = proxies.get(source)
+  if (!built) proxies.set(source, (built = buildScopeProxy(source, NO_PASSTHROUGH)))
+  const outer = built.state.guarded
+  built.state.guarded = 0
+  try {
+    return fn(built.proxy)
+  } finally {
+    built.state.guarded = outer
+  }
 }
 
 /**
@@ -134,7 +171,7 @@ export function evaluate(expr: string, source: ScopeSource): unknown {
   const fn = compile(expr)
   const views = viewsHandedOut
   try {
-    const v = fn(scopeProxy(source))
+    const v = withProxy(source, fn)
     return viewsHandedOut === views ? v : settle(v, new Set())
   } catch (e) {
     if (e instanceof UndefinedVariableError || e instanceof ExpressionError) throw e

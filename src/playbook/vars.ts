@@ -111,9 +111,3 @@ export class VarScope implements ScopeSource {
     return out
   }
 }
-
-/** Deep merge for `hash_behaviour=merge`-like needs (extra vars files, group_vars directories). */
-export function mergeVars(target: Record<string, unknown>, src: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  for (const [k, v] of Object.entries(src)) target[k] = v
-  return target
-}

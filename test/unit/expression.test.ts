@@ -1,5 +1,6 @@
 import { expect } from 'chai'
-import { evaluate, evaluateCondition, notFound, renderString, renderValue, UndefinedVariableError, ExpressionError, OMIT } from '../../src/playbook/expression.js'
+import { evaluate, evaluateCondition, expressionCounters, notFound, renderString, renderValue, UndefinedVariableError, ExpressionError, OMIT } from '../../src/playbook/expression.js'
+import { VarScope } from '../../src/playbook/vars.js'
 
 const vars: Record<string, unknown> = { a: 1, name: 'Web', list: [1, 2, 3], r: { changed: true, rc: 0, failed: false }, users: [{ name: 'x', on: true }, { name: 'y', on: false }], d: { k: 'v' }, empty: '' }
 const src = { lookup: (k: string) => (k in vars ? vars[k] : notFound) }
@@ -90,5 +91,25 @@ describe('conditions', () => {
     expect(evaluateCondition(true, src)).to.equal(true)
     expect(evaluateCondition('list', src)).to.equal(true)
     expect(evaluateCondition('empty', src)).to.equal(false)
+  })
+})
+
+describe('one scope proxy per scope', () => {
+  it('expressions on the same scope share one proxy', () => {
+    const scope = new VarScope([{ name: 'v', values: { a: 1, b: '{{ a + 1 }}' } }])
+    const before = expressionCounters.scopeProxies
+    expect(evaluate('a', scope)).to.equal(1)
+    expect(evaluate('b * 10', scope)).to.equal(20)
+    expect(evaluate("missing | default('d')", scope)).to.equal('d')
+    expect(expressionCounters.scopeProxies - before).to.equal(1)
+  })
+  it('a variable rendered inside a guard still fails on its own undefined names', () => {
+    const scope = new VarScope([{ name: 'v', values: { x: '{{ nowhere }}', y: '{{ nowhere | default(7) }}' } }])
+    expect(evaluate("x | default('d')", scope)).to.equal('d')
+    expect(evaluate('x is defined', scope)).to.equal(false)
+    expect(evaluate("(x ?? 'q')", scope)).to.equal('q')
+    expect(evaluate("y | default('d')", scope)).to.equal(7)
+    expect(() => evaluate('x', scope)).to.throw(UndefinedVariableError, "'nowhere'")
+    expect(evaluate('missing.deep | default(5)', scope)).to.equal(5)
   })
 })
