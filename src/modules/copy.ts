@@ -28,7 +28,8 @@ import { basename, join } from 'node:path'
 import { quote } from '../connection/shell.js'
 import { isVaultText, decryptVaultFile } from '../playbook/vault.js'
 import { DIFF_LIMIT, effectiveStat, isText, pathProbe, pathState, type PathState } from '../probes/files.js'
-import { attrChange, attrOptions, missingInCheck, modeProblems, octal, planAttrs, wantedMode, type AttrArgs } from './file-attrs.js'
+import { attrChange, attrOptions, chownArg, missingInCheck, modeProblems, octal, planAttrs, wantedMode, type AttrArgs } from './file-attrs.js'
+import { childPath, dirsBetween, parentDir } from './remote-path.js'
 import type { ArgSpec } from './schema.js'
 import { ModuleFailure, type Change, type FileDiff, type HostModule, type PlanContext, type PrepareContext, type Probe, type ProbeState, type Step, type StepOutput } from './types.js'
 
@@ -36,16 +37,6 @@ import { ModuleFailure, type Change, type FileDiff, type HostModule, type PlanCo
 
 export function sha1(b: Buffer | string): string {
   return createHash('sha1').update(b).digest('hex')
-}
-
-export function parentDir(p: string): string {
-  const t = p.length > 1 ? p.replace(/\/+$/, '') : p
-  const i = t.lastIndexOf('/')
-  return i < 0 ? '.' : i === 0 ? '/' : t.slice(0, i)
-}
-
-export function childPath(dir: string, name: string): string {
-  return dir.endsWith('/') ? `${dir}${name}` : `${dir}/${name}`
 }
 
 /** Options for the content probe of a destination: checksum always, content only for diffs. */
@@ -145,12 +136,9 @@ export function planWrite(w: WriteSpec, s: PathState, ctx: PlanContext): Change[
     const mode = wantedMode(w.parentMode, undefined, true, s.umask)
     // Each missing directory is made (and given the mode) in turn, as Ansible does for new parents.
     const cmds = ['set -e']
-    const rest = (s.ancestor === '.' ? dir : dir.slice(s.ancestor === '/' ? 1 : s.ancestor.length + 1)).split('/').filter(Boolean)
-    let cur = s.ancestor
-    for (const r of rest) {
-      cur = childPath(cur, r)
-      cmds.push(`mkdir -- ${quote(cur)}`)
-      if (mode !== undefined) cmds.push(`chmod -- 0${mode} ${quote(cur)}`)
+    for (const d of dirsBetween(s.ancestor, dir)) {
+      cmds.push(`mkdir -- ${quote(d)}`)
+      if (mode !== undefined) cmds.push(`chmod -- 0${mode} ${quote(d)}`)
     }
     steps.push({ kind: 'exec', script: cmds.join('\n') })
     made = ` (and directory ${dir})`
@@ -321,7 +309,7 @@ function planTree(a: CopyPrepared, state: ProbeState, ctx: PlanContext): Change[
     const cmds = ['set -e']
     for (const p of newDirs) {
       cmds.push(`mkdir -p -- ${quote(p)}`)
-      if (a.owner !== undefined || a.group !== undefined) cmds.push(`chown -- ${quote(`${a.owner ?? ''}${a.group !== undefined ? `:${a.group}` : ''}`)} ${quote(p)}`)
+      if (a.owner !== undefined || a.group !== undefined) cmds.push(`chown -- ${quote(chownArg(a.owner, a.group))} ${quote(p)}`)
       if (mode !== undefined) cmds.push(`chmod -- 0${mode} ${quote(p)}`)
     }
     changes.push({ summary: `create director${newDirs.length === 1 ? 'y' : 'ies'} ${newDirs.join(', ')}`, steps: [{ kind: 'exec', script: cmds.join('\n') }], diff: { path: root, before: '', after: newDirs.map((d) => `directory ${d}\n`).join('') } })

@@ -101,6 +101,11 @@ export function sameId(want: string, name: string, id: number): boolean {
   return want === name || want === String(id)
 }
 
+/** chown's argument: 'owner', ':group' or 'owner:group'. */
+export function chownArg(owner: string | undefined, group: string | undefined): string {
+  return `${owner ?? ''}${group !== undefined ? `:${group}` : ''}`
+}
+
 export interface AttrPlan {
   /** Shell commands that set what differs (empty: nothing to do). */
   cmds: string[]
@@ -120,7 +125,7 @@ export function planAttrs(path: string, st: FileStat, a: AttrArgs, o: { umask: n
   const owner = a.owner !== undefined && !sameId(a.owner, st.owner, st.uid) ? a.owner : undefined
   const group = a.group !== undefined && !sameId(a.group, st.group, st.gid) ? a.group : undefined
   if (owner !== undefined || group !== undefined) {
-    plan.cmds.push(`chown${o.link ? ' -h' : ''} -- ${quote(`${owner ?? ''}${group !== undefined ? `:${group}` : ''}`)} ${quote(path)}`)
+    plan.cmds.push(`chown${o.link ? ' -h' : ''} -- ${quote(chownArg(owner, group))} ${quote(path)}`)
   }
   if (owner !== undefined) {
     plan.parts.push(`owner ${st.owner} → ${owner}`)
