@@ -3,7 +3,7 @@
 // check mode can predict it, a put step can set it on the temp file before the rename, and a second
 // run compares numbers with numbers.
 import { quote } from '../connection/shell.js'
-import type { FileStat } from '../probes/files.js'
+import { octal, type FileStat } from '../probes/files.js'
 import type { ArgSpec } from './schema.js'
 import { ModuleFailure, type Change, type PlanContext } from './types.js'
 
@@ -76,9 +76,7 @@ export function applySymbolic(spec: string, current: number, isDir: boolean, uma
   return mode
 }
 
-export function octal(mode: number): string {
-  return (mode & PERM).toString(8).padStart(4, '0')
-}
+export { octal }
 
 /** The mode a new file or directory gets without an explicit mode (0666/0777 minus the umask). */
 export function defaultMode(isDir: boolean, umask: number): number {

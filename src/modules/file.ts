@@ -24,8 +24,8 @@
  *   - file: { path: /opt/runmaster/shared, state: directory, recurse: true, owner: runmaster, mode: 'u=rwX,g=rX,o=' }
  */
 import { quote } from '../connection/shell.js'
-import { effectiveStat, emptyDirProbe, parseStatLine, pathProbe, pathState, treeProbe, treeProbeId, type FileStat, type PathState, type TreeEntry } from '../probes/files.js'
-import { attrChange, attrOptions, chownArg, missingInCheck, modeProblems, newAttrsText, planAttrs, sameId, wantedMode, type AttrArgs, type AttrPlan } from './file-attrs.js'
+import { STAT_FORMAT, effectiveStat, emptyDirProbe, parseStatLine, pathProbe, pathState, treeProbe, treeProbeId, type FileStat, type PathState, type TreeEntry } from '../probes/files.js'
+import { attrChange, attrOptions, chownArg, defaultMode, missingInCheck, modeProblems, octal, newAttrsText, planAttrs, sameId, wantedMode, type AttrArgs, type AttrPlan } from './file-attrs.js'
 import { childPath, dirsBetween, parentDir } from './remote-path.js'
 import { ModuleFailure, type Change, type HostModule, type PlanContext, type Probe, type ProbeState, type StepOutput } from './types.js'
 
@@ -45,7 +45,6 @@ export interface FileArgs extends AttrArgs {
 }
 
 const STAT_MARK = '@@rmp-stat '
-const STAT_FORMAT = '%f %a %u %g %s %.9Y %.9X %.9Z %i %d %h %U %G'
 
 /** Where a symlink's src is looked for: relative to the link's directory. */
 export function linkSource(a: Pick<FileArgs, 'path' | 'src'>): string | undefined {
@@ -245,7 +244,7 @@ function planTouch(a: FileArgs, s: PathState, state: ProbeState, ctx: PlanContex
   if (!s.exists || (s.stat?.type === 'link' && a.follow && !s.target)) {
     const path = s.stat?.type === 'link' ? (s.real ?? a.path) : a.path
     if (s.parent !== 'directory' && s.stat?.type !== 'link') return missingInCheck(ctx, `cannot touch ${a.path}: directory ${parentDir(a.path)} does not exist`, `create ${a.path}`, a.path)
-    const mode = wantedMode(a.mode, undefined, false, s.umask) ?? (a.mode === undefined ? (0o666 & ~s.umask).toString(8).padStart(4, '0') : undefined)
+    const mode = wantedMode(a.mode, undefined, false, s.umask) ?? (a.mode === undefined ? octal(defaultMode(false, s.umask)) : undefined)
     // Created 0600 so it is never readable by others before owner and mode are set.
     const cmds = [`(umask 077 && touch -- ${quote(path)})`]
     if (a.owner !== undefined || a.group !== undefined) cmds.push(`chown -- ${quote(chownArg(a.owner, a.group))} ${quote(path)}`)

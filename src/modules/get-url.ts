@@ -39,7 +39,7 @@
 import { quote } from '../connection/shell.js'
 import { DOWNLOADERS, downloadCommand, remoteChecksumProbe, remoteChecksumProbeId, toolsProbe, toolsProbeId, urlFileName, type DownloadOptions, type Downloader, type RemoteChecksum } from '../probes/archive.js'
 import { effectiveStat, pathProbe, pathState, type ChecksumAlgorithm, type PathState } from '../probes/files.js'
-import { attrChange, attrOptions, chownArg, defaultMode, missingInCheck, modeProblems, newAttrsText, planAttrs, wantedMode } from './file-attrs.js'
+import { attrChange, attrOptions, chownArg, defaultMode, missingInCheck, modeProblems, newAttrsText, octal, planAttrs, wantedMode } from './file-attrs.js'
 import { childPath } from './remote-path.js'
 import type { Schema } from './schema.js'
 import { ModuleFailure, type Change, type HostModule, type PlanContext, type ProbeState, type StepOutput } from './types.js'
@@ -129,7 +129,7 @@ function downloadStep(a: GetUrlArgs, file: string, tool: Downloader, st: PathSta
   const d = downloadCommand(tool, downloadOptions(a))
   const sum = parseChecksum(a.checksum)
   const exists = st.exists && st.stat?.type !== 'link'
-  const mode = wantedMode(a.mode, exists ? st.stat?.mode : undefined, false, st.umask) ?? (exists ? undefined : defaultModeText(st.umask))
+  const mode = wantedMode(a.mode, exists ? st.stat?.mode : undefined, false, st.umask) ?? (exists ? undefined : octal(defaultMode(false, st.umask)))
   const lines = [
     'set -e',
     `dest=${quote(file)}`,
@@ -153,8 +153,6 @@ function downloadStep(a: GetUrlArgs, file: string, tool: Downloader, st: PathSta
   lines.push('mv -f -- "$tmp" "$dest"', 'trap - EXIT', 'printf \'size=%s\\nsha1=%s\\n\' "$(stat -c %s -- "$dest")" "$(sha1sum < "$dest" | cut -d\' \' -f1)"')
   return { script: lines.join('\n'), stdin: d.stdin }
 }
-
-const defaultModeText = (umask: number) => defaultMode(false, umask).toString(8).padStart(4, '0')
 
 function plan(a: GetUrlArgs, state: ProbeState, ctx: PlanContext): Change[] {
   const { file, st, dir } = target(a, state)
