@@ -93,16 +93,16 @@ function describeContent(b: Buffer | undefined, size: number | undefined, sum: s
 
 const isHostSource = (c: Buffer | HostSource): c is HostSource => !Buffer.isBuffer(c)
 
-export function contentSum(c: Buffer | HostSource): string {
+function contentSum(c: Buffer | HostSource): string {
   return isHostSource(c) ? c.sha1 : sha1(c)
 }
 
-export function contentSize(c: Buffer | HostSource): number {
+function contentSize(c: Buffer | HostSource): number {
   return isHostSource(c) ? c.size : c.length
 }
 
 /** The unified-diff input for a content change (binary and unread content described, not shown). */
-export function contentDiff(path: string, s: PathState | undefined, exists: boolean, c: Buffer | HostSource): FileDiff {
+function contentDiff(path: string, s: PathState | undefined, exists: boolean, c: Buffer | HostSource): FileDiff {
   const cur = s && effectiveStat(s, true)
   const before = !exists ? '' : describeContent(s?.content, cur?.size, s?.checksum, s?.tooLarge ? 'larger than the diff limit' : s?.unreadable ? 'unreadable' : undefined)
   const content = isHostSource(c) ? c.content : c

@@ -47,7 +47,7 @@ export interface FileArgs extends AttrArgs {
 const STAT_MARK = '@@rmp-stat '
 
 /** Where a symlink's src is looked for: relative to the link's directory. */
-export function linkSource(a: Pick<FileArgs, 'path' | 'src'>): string | undefined {
+function linkSource(a: Pick<FileArgs, 'path' | 'src'>): string | undefined {
   if (a.src === undefined) return undefined
   return a.src.startsWith('/') ? a.src : childPath(parentDir(a.path), a.src)
 }
@@ -189,7 +189,7 @@ function withAttrs(a: FileArgs, path: string, st: FileStat, umask: number, link:
   return fix ? [fix] : []
 }
 
-function planDirectory(a: FileArgs, s: PathState, state: ProbeState, ctx: PlanContext, mt: TimeWish, at: TimeWish): Change[] {
+function planDirectory(a: FileArgs, s: PathState, state: ProbeState, mt: TimeWish, at: TimeWish): Change[] {
   let path = a.path
   let st = s.stat
   if (st?.type === 'link') {
@@ -326,7 +326,7 @@ function plan(a: FileArgs, state: ProbeState, ctx: PlanContext): Change[] {
     case 'absent':
       return planAbsent(a, s)
     case 'directory':
-      return planDirectory(a, s, state, ctx, mt, at)
+      return planDirectory(a, s, state, mt, at)
     case 'file':
       return planFile(a, s, state, ctx, mt, at)
     case 'touch':
