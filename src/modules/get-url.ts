@@ -150,7 +150,8 @@ function downloadStep(a: GetUrlArgs, file: string, tool: Downloader, st: PathSta
   else lines.push(`chown -- ${quote(chownArg(a.owner, a.group))} "$tmp"`)
   lines.push(mode !== undefined ? `chmod -- 0${mode} "$tmp"` : 'chmod --reference="$dest" "$tmp"')
   if (a.backup) lines.push('if [ -e "$dest" ]; then b="$dest.$(date +%Y-%m-%d@%H:%M:%S)~"; cp -p -- "$dest" "$b"; printf \'backup_file=%s\\n\' "$b"; fi')
-  lines.push('mv -f -- "$tmp" "$dest"', 'trap - EXIT', 'printf \'size=%s\\nsha1=%s\\n\' "$(stat -c %s -- "$dest")" "$(sha1sum < "$dest" | cut -d\' \' -f1)"')
+  // -T: a directory that appeared at dest since the probe fails the rename instead of receiving the file.
+  lines.push('mv -fT -- "$tmp" "$dest"', 'trap - EXIT', 'printf \'size=%s\\nsha1=%s\\n\' "$(stat -c %s -- "$dest")" "$(sha1sum < "$dest" | cut -d\' \' -f1)"')
   return { script: lines.join('\n'), stdin: d.stdin }
 }
 
