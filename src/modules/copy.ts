@@ -25,10 +25,9 @@
 import { createHash } from 'node:crypto'
 import { readdirSync, statSync } from 'node:fs'
 import { basename, join } from 'node:path'
-import { quote } from '../connection/shell.js'
 import { isVaultText, decryptVaultFile } from '../playbook/vault.js'
 import { DIFF_LIMIT, effectiveStat, isText, pathProbe, pathState, type PathState } from '../probes/files.js'
-import { attrChange, attrOptions, chownArg, missingInCheck, modeProblems, octal, planAttrs, wantedMode, type AttrArgs } from './file-attrs.js'
+import { attrChange, attrOptions, missingInCheck, modeProblems, newDirCmds, octal, planAttrs, wantedMode, type AttrArgs } from './file-attrs.js'
 import { childPath, dirsBetween, parentDir } from './remote-path.js'
 import type { ArgSpec } from './schema.js'
 import { ModuleFailure, type Change, type FileDiff, type HostModule, type PlanContext, type PrepareContext, type Probe, type ProbeState, type Step, type StepOutput } from './types.js'
@@ -134,13 +133,8 @@ export function planWrite(w: WriteSpec, s: PathState, ctx: PlanContext): Change[
     if (s.parent === 'other' || !s.ancestorIsDir) throw new ModuleFailure(`cannot create ${w.dest}: ${s.parent === 'other' ? dir : s.ancestor} is not a directory`, { path: w.dest })
     if (!w.makeParents) return missingInCheck(ctx, `Destination directory ${dir} does not exist`, `${w.verb ?? 'create'} ${w.dest}`, w.dest)
     const mode = wantedMode(w.parentMode, undefined, true, s.umask)
-    // Each missing directory is made (and given the mode) in turn, as Ansible does for new parents.
-    const cmds = ['set -e']
-    for (const d of dirsBetween(s.ancestor, dir)) {
-      cmds.push(`mkdir -- ${quote(d)}`)
-      if (mode !== undefined) cmds.push(`chmod -- 0${mode} ${quote(d)}`)
-    }
-    steps.push({ kind: 'exec', script: cmds.join('\n') })
+    // New parents get the mode, not the file's owner and group.
+    steps.push({ kind: 'exec', script: ['set -e', ...newDirCmds(dirsBetween(s.ancestor, dir), {}, mode)].join('\n') })
     made = ` (and directory ${dir})`
   }
   if (cur && w.force === false) return []
@@ -306,12 +300,7 @@ function planTree(a: CopyPrepared, state: ProbeState, ctx: PlanContext): Change[
   if (newDirs.length) {
     if (!rootState.ancestorIsDir) throw new ModuleFailure(`cannot create ${root}: ${rootState.ancestor} is not a directory`, { path: root })
     const mode = wantedMode(dirMode, undefined, true, rootState.umask)
-    const cmds = ['set -e']
-    for (const p of newDirs) {
-      cmds.push(`mkdir -p -- ${quote(p)}`)
-      if (a.owner !== undefined || a.group !== undefined) cmds.push(`chown -- ${quote(chownArg(a.owner, a.group))} ${quote(p)}`)
-      if (mode !== undefined) cmds.push(`chmod -- 0${mode} ${quote(p)}`)
-    }
+    const cmds = ['set -e', ...newDirCmds(newDirs, a, mode, 'mkdir -p')]
     changes.push({ summary: `create director${newDirs.length === 1 ? 'y' : 'ies'} ${newDirs.join(', ')}`, steps: [{ kind: 'exec', script: cmds.join('\n') }], diff: { path: root, before: '', after: newDirs.map((d) => `directory ${d}\n`).join('') } })
   }
   for (const f of a.tree!.files) {

@@ -104,6 +104,17 @@ export function chownArg(owner: string | undefined, group: string | undefined): 
   return `${owner ?? ''}${group !== undefined ? `:${group}` : ''}`
 }
 
+/** Commands that make each directory in turn and give it the wanted owner, group and mode (each new one, as Ansible does). */
+export function newDirCmds(dirs: string[], a: AttrArgs, mode: string | undefined, mkdir = 'mkdir'): string[] {
+  const cmds: string[] = []
+  for (const d of dirs) {
+    cmds.push(`${mkdir} -- ${quote(d)}`)
+    if (a.owner !== undefined || a.group !== undefined) cmds.push(`chown -- ${quote(chownArg(a.owner, a.group))} ${quote(d)}`)
+    if (mode !== undefined) cmds.push(`chmod -- 0${mode} ${quote(d)}`)
+  }
+  return cmds
+}
+
 export interface AttrPlan {
   /** Shell commands that set what differs (empty: nothing to do). */
   cmds: string[]

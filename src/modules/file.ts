@@ -25,7 +25,7 @@
  */
 import { quote } from '../connection/shell.js'
 import { STAT_FORMAT, effectiveStat, emptyDirProbe, parseStatLine, pathProbe, pathState, treeProbe, treeProbeId, type FileStat, type PathState, type TreeEntry } from '../probes/files.js'
-import { attrChange, attrOptions, chownArg, defaultMode, missingInCheck, modeProblems, octal, newAttrsText, planAttrs, sameId, wantedMode, type AttrArgs, type AttrPlan } from './file-attrs.js'
+import { attrChange, attrOptions, chownArg, defaultMode, missingInCheck, modeProblems, newAttrsText, newDirCmds, octal, planAttrs, sameId, wantedMode, type AttrArgs, type AttrPlan } from './file-attrs.js'
 import { childPath, dirsBetween, parentDir } from './remote-path.js'
 import { ModuleFailure, type Change, type HostModule, type PlanContext, type Probe, type ProbeState, type StepOutput } from './types.js'
 
@@ -205,12 +205,7 @@ function planDirectory(a: FileArgs, s: PathState, state: ProbeState, mt: TimeWis
     if (!s.ancestorIsDir) fail(`cannot create ${a.path}: ${anc} is not a directory`, a.path)
     const comps = dirsBetween(anc, a.path)
     const mode = wantedMode(a.mode, undefined, true, s.umask)
-    const cmds: string[] = []
-    for (const c of comps) {
-      cmds.push(`mkdir -- ${quote(c)}`)
-      if (a.owner !== undefined || a.group !== undefined) cmds.push(`chown -- ${quote(chownArg(a.owner, a.group))} ${quote(c)}`)
-      if (mode !== undefined) cmds.push(`chmod -- 0${mode} ${quote(c)}`)
-    }
+    const cmds = newDirCmds(comps, a, mode)
     const times = timeCmds(a.path, undefined, mt, at, state, false)
     cmds.push(...times.cmds)
     const extra = [mode !== undefined ? `mode ${mode}` : '', a.owner !== undefined ? `owner ${a.owner}` : '', a.group !== undefined ? `group ${a.group}` : ''].filter(Boolean).join(', ')
