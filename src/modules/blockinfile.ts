@@ -19,14 +19,12 @@
  *         maxmemory 2gb
  *         maxmemory-policy allkeys-lru
  */
-import { pathProbe, pathState } from '../probes/files.js'
-import { destProbeOptions, planWrite, writeOptions, writeProblems, writeResult, type WriteSpec } from './copy.js'
-import { type AttrArgs } from './file-attrs.js'
-import { attrsDiffer, decodeFile, editMessage, pyRegex, readForEdit, splitLines } from './lineinfile.js'
-import type { HostModule, PlanContext, ProbeState, StepOutput, Change } from './types.js'
+import { pathProbe } from '../probes/files.js'
+import { destProbeOptions, writeOptions, writeProblems } from './copy.js'
+import { editBackup, planEdit, pyRegex, regexProblems, splitLines, stripEol, type EditArgs, type EditResult, type PlannedEdit } from './text-edit.js'
+import type { HostModule, PlanContext, ProbeState, StepOutput } from './types.js'
 
-export interface BlockArgs extends AttrArgs {
-  path: string
+export interface BlockArgs extends EditArgs {
   block: string
   marker: string
   marker_begin: string
@@ -34,20 +32,11 @@ export interface BlockArgs extends AttrArgs {
   state: 'present' | 'absent'
   insertafter?: string
   insertbefore?: string
-  create: boolean
   append_newline: boolean
   prepend_newline: boolean
-  backup: boolean
-  validate?: string
 }
 
-export interface BlockEdit {
-  text: string
-  msg: string
-  changed: boolean
-}
-
-const strip = (l: string) => l.replace(/[\r\n]+$/, '')
+export type BlockEdit = EditResult
 
 /** blockinfile's edit, on text: pure. `exists`: whether the file exists (for 'File created'). */
 export function editBlock(text: string, exists: boolean, a: Pick<BlockArgs, 'block' | 'marker' | 'marker_begin' | 'marker_end' | 'state' | 'insertafter' | 'insertbefore' | 'append_newline' | 'prepend_newline'>): BlockEdit {
@@ -60,8 +49,8 @@ export function editBlock(text: string, exists: boolean, a: Pick<BlockArgs, 'blo
   let n0: number | undefined
   let n1: number | undefined
   for (const [i, l] of lines.entries()) {
-    if (strip(l) === begin) n0 = i
-    if (strip(l) === end) n1 = i
+    if (stripEol(l) === begin) n0 = i
+    if (stripEol(l) === end) n1 = i
   }
   if (n0 === undefined || n1 === undefined) {
     n0 = undefined
@@ -69,7 +58,7 @@ export function editBlock(text: string, exists: boolean, a: Pick<BlockArgs, 'blo
     const insBefore = a.insertbefore !== undefined && a.insertbefore !== 'BOF' ? a.insertbefore : undefined
     const re = insAfter !== undefined ? pyRegex(insAfter) : insBefore !== undefined ? pyRegex(insBefore) : undefined
     if (re) {
-      for (const [i, l] of lines.entries()) if (re.test(strip(l))) n0 = i
+      for (const [i, l] of lines.entries()) if (re.test(stripEol(l))) n0 = i
       if (n0 === undefined) n0 = lines.length
       else if (insAfter !== undefined) n0 += 1
     } else if (a.insertbefore === 'BOF') n0 = 0
@@ -98,21 +87,10 @@ export function editBlock(text: string, exists: boolean, a: Pick<BlockArgs, 'blo
   return { text: result, msg: blockLines.length ? 'Block inserted' : 'Block removed', changed: true }
 }
 
-function spec(a: BlockArgs, content: Buffer, note: string): WriteSpec {
-  return { dest: a.path, content, owner: a.owner, group: a.group, mode: a.mode, backup: a.backup, validate: a.validate, follow: true, makeParents: a.create, verb: 'edit', note }
-}
-
-function compute(a: BlockArgs, state: ProbeState, ctx: PlanContext): { changes: Change[]; msg: string; spec?: WriteSpec } {
-  const s = pathState(state, a.path, destProbeOptions(ctx, true))
-  const absent = a.state === 'absent' || a.block === ''
-  const r = readForEdit(s, a.path, a.create, ctx, `edit ${a.path}`, absent)
-  if (Array.isArray(r)) return { changes: r, msg: r.length ? '' : 'file not present' }
-  // Creating a file only to hold no block would be a change with nothing in it.
-  if (!r.exists && absent) return { changes: [], msg: '' }
-  const dec = decodeFile(r.buf)
-  const e = editBlock(dec.text, r.exists, { ...a, block: dec.arg(a.block), marker: dec.arg(a.marker), marker_begin: dec.arg(a.marker_begin), marker_end: dec.arg(a.marker_end), insertafter: a.insertafter === undefined ? undefined : dec.arg(a.insertafter), insertbefore: a.insertbefore === undefined ? undefined : dec.arg(a.insertbefore) })
-  const w = spec(a, dec.encode(e.text), e.msg)
-  return { changes: planWrite(w, s, ctx), msg: editMessage(e.msg, attrsDiffer(w, s)), spec: w }
+function compute(a: BlockArgs, state: ProbeState, ctx: PlanContext): PlannedEdit {
+  return planEdit(a, state, ctx, a.state === 'absent' || a.block === '', (text, exists, arg) =>
+    editBlock(text, exists, { ...a, block: arg(a.block), marker: arg(a.marker), marker_begin: arg(a.marker_begin), marker_end: arg(a.marker_end), insertafter: a.insertafter === undefined ? undefined : arg(a.insertafter), insertbefore: a.insertbefore === undefined ? undefined : arg(a.insertbefore) }),
+  )
 }
 
 export const blockinfile: HostModule<BlockArgs> = {
@@ -139,14 +117,7 @@ export const blockinfile: HostModule<BlockArgs> = {
   returns: { msg: "'Block inserted', 'Block removed', 'File created' or ''", backup_file: 'the backup (backup: true, when the file changed)' },
   validate(a) {
     const problems = writeProblems(a)
-    for (const [k, v] of [['insertafter', a.insertafter], ['insertbefore', a.insertbefore]] as const) {
-      if (v === undefined || v === 'EOF' || v === 'BOF') continue
-      try {
-        pyRegex(v)
-      } catch (e) {
-        problems.push(`${k} is not a valid regular expression: ${(e as Error).message}`)
-      }
-    }
+    problems.push(...regexProblems([['insertafter', a.insertafter], ['insertbefore', a.insertbefore]]))
     if (a.marker !== undefined && a.marker_begin !== undefined && a.marker_end !== undefined && a.marker.split('{mark}').join(a.marker_begin) === a.marker.split('{mark}').join(a.marker_end)) problems.push('the begin and end markers are the same line: put {mark} in marker, or make marker_begin and marker_end differ')
     return problems
   },
@@ -154,7 +125,7 @@ export const blockinfile: HostModule<BlockArgs> = {
   plan: (a, state, ctx) => compute(a, state, ctx).changes,
   result(a, state, outputs: StepOutput[], ctx) {
     const p = compute(a, state, ctx)
-    const r = p.spec ? writeResult(p.spec, pathState(state, a.path, destProbeOptions(ctx, true)), outputs) : {}
-    return { msg: p.msg, ...(r.backup_file !== undefined ? { backup_file: r.backup_file } : {}) }
+    const backup = editBackup(a, state, ctx, p, outputs)
+    return { msg: p.msg, ...(backup !== undefined ? { backup_file: backup } : {}) }
   },
 }

@@ -25,10 +25,10 @@
 import { createHash } from 'node:crypto'
 import { readdirSync, statSync } from 'node:fs'
 import { basename, join } from 'node:path'
-import { quote } from '../connection/shell.js'
 import { isVaultText, decryptVaultFile } from '../playbook/vault.js'
 import { DIFF_LIMIT, effectiveStat, isText, pathProbe, pathState, type PathState } from '../probes/files.js'
-import { attrChange, attrOptions, missingInCheck, modeProblems, octal, planAttrs, wantedMode, type AttrArgs } from './file-attrs.js'
+import { attrChange, attrOptions, missingInCheck, modeProblems, newDirCmds, octal, planAttrs, wantedMode, type AttrArgs } from './file-attrs.js'
+import { childPath, dirsBetween, parentDir } from './remote-path.js'
 import type { ArgSpec } from './schema.js'
 import { ModuleFailure, type Change, type FileDiff, type HostModule, type PlanContext, type PrepareContext, type Probe, type ProbeState, type Step, type StepOutput } from './types.js'
 
@@ -36,16 +36,6 @@ import { ModuleFailure, type Change, type FileDiff, type HostModule, type PlanCo
 
 export function sha1(b: Buffer | string): string {
   return createHash('sha1').update(b).digest('hex')
-}
-
-export function parentDir(p: string): string {
-  const t = p.length > 1 ? p.replace(/\/+$/, '') : p
-  const i = t.lastIndexOf('/')
-  return i < 0 ? '.' : i === 0 ? '/' : t.slice(0, i)
-}
-
-export function childPath(dir: string, name: string): string {
-  return dir.endsWith('/') ? `${dir}${name}` : `${dir}/${name}`
 }
 
 /** Options for the content probe of a destination: checksum always, content only for diffs. */
@@ -102,16 +92,16 @@ function describeContent(b: Buffer | undefined, size: number | undefined, sum: s
 
 const isHostSource = (c: Buffer | HostSource): c is HostSource => !Buffer.isBuffer(c)
 
-export function contentSum(c: Buffer | HostSource): string {
+function contentSum(c: Buffer | HostSource): string {
   return isHostSource(c) ? c.sha1 : sha1(c)
 }
 
-export function contentSize(c: Buffer | HostSource): number {
+function contentSize(c: Buffer | HostSource): number {
   return isHostSource(c) ? c.size : c.length
 }
 
 /** The unified-diff input for a content change (binary and unread content described, not shown). */
-export function contentDiff(path: string, s: PathState | undefined, exists: boolean, c: Buffer | HostSource): FileDiff {
+function contentDiff(path: string, s: PathState | undefined, exists: boolean, c: Buffer | HostSource): FileDiff {
   const cur = s && effectiveStat(s, true)
   const before = !exists ? '' : describeContent(s?.content, cur?.size, s?.checksum, s?.tooLarge ? 'larger than the diff limit' : s?.unreadable ? 'unreadable' : undefined)
   const content = isHostSource(c) ? c.content : c
@@ -143,16 +133,8 @@ export function planWrite(w: WriteSpec, s: PathState, ctx: PlanContext): Change[
     if (s.parent === 'other' || !s.ancestorIsDir) throw new ModuleFailure(`cannot create ${w.dest}: ${s.parent === 'other' ? dir : s.ancestor} is not a directory`, { path: w.dest })
     if (!w.makeParents) return missingInCheck(ctx, `Destination directory ${dir} does not exist`, `${w.verb ?? 'create'} ${w.dest}`, w.dest)
     const mode = wantedMode(w.parentMode, undefined, true, s.umask)
-    // Each missing directory is made (and given the mode) in turn, as Ansible does for new parents.
-    const cmds = ['set -e']
-    const rest = (s.ancestor === '.' ? dir : dir.slice(s.ancestor === '/' ? 1 : s.ancestor.length + 1)).split('/').filter(Boolean)
-    let cur = s.ancestor
-    for (const r of rest) {
-      cur = childPath(cur, r)
-      cmds.push(`mkdir -- ${quote(cur)}`)
-      if (mode !== undefined) cmds.push(`chmod -- 0${mode} ${quote(cur)}`)
-    }
-    steps.push({ kind: 'exec', script: cmds.join('\n') })
+    // New parents get the mode, not the file's owner and group.
+    steps.push({ kind: 'exec', script: ['set -e', ...newDirCmds(dirsBetween(s.ancestor, dir), {}, mode)].join('\n') })
     made = ` (and directory ${dir})`
   }
   if (cur && w.force === false) return []
@@ -318,12 +300,7 @@ function planTree(a: CopyPrepared, state: ProbeState, ctx: PlanContext): Change[
   if (newDirs.length) {
     if (!rootState.ancestorIsDir) throw new ModuleFailure(`cannot create ${root}: ${rootState.ancestor} is not a directory`, { path: root })
     const mode = wantedMode(dirMode, undefined, true, rootState.umask)
-    const cmds = ['set -e']
-    for (const p of newDirs) {
-      cmds.push(`mkdir -p -- ${quote(p)}`)
-      if (a.owner !== undefined || a.group !== undefined) cmds.push(`chown -- ${quote(`${a.owner ?? ''}${a.group !== undefined ? `:${a.group}` : ''}`)} ${quote(p)}`)
-      if (mode !== undefined) cmds.push(`chmod -- 0${mode} ${quote(p)}`)
-    }
+    const cmds = ['set -e', ...newDirCmds(newDirs, a, mode, 'mkdir -p')]
     changes.push({ summary: `create director${newDirs.length === 1 ? 'y' : 'ies'} ${newDirs.join(', ')}`, steps: [{ kind: 'exec', script: cmds.join('\n') }], diff: { path: root, before: '', after: newDirs.map((d) => `directory ${d}\n`).join('') } })
   }
   for (const f of a.tree!.files) {

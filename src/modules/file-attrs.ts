@@ -3,7 +3,7 @@
 // check mode can predict it, a put step can set it on the temp file before the rename, and a second
 // run compares numbers with numbers.
 import { quote } from '../connection/shell.js'
-import type { FileStat } from '../probes/files.js'
+import { octal, type FileStat } from '../probes/files.js'
 import type { ArgSpec } from './schema.js'
 import { ModuleFailure, type Change, type PlanContext } from './types.js'
 
@@ -76,9 +76,7 @@ export function applySymbolic(spec: string, current: number, isDir: boolean, uma
   return mode
 }
 
-export function octal(mode: number): string {
-  return (mode & PERM).toString(8).padStart(4, '0')
-}
+export { octal }
 
 /** The mode a new file or directory gets without an explicit mode (0666/0777 minus the umask). */
 export function defaultMode(isDir: boolean, umask: number): number {
@@ -101,6 +99,22 @@ export function sameId(want: string, name: string, id: number): boolean {
   return want === name || want === String(id)
 }
 
+/** chown's argument: 'owner', ':group' or 'owner:group'. */
+export function chownArg(owner: string | undefined, group: string | undefined): string {
+  return `${owner ?? ''}${group !== undefined ? `:${group}` : ''}`
+}
+
+/** Commands that make each directory in turn and give it the wanted owner, group and mode (each new one, as Ansible does). */
+export function newDirCmds(dirs: string[], a: AttrArgs, mode: string | undefined, mkdir = 'mkdir'): string[] {
+  const cmds: string[] = []
+  for (const d of dirs) {
+    cmds.push(`${mkdir} -- ${quote(d)}`)
+    if (a.owner !== undefined || a.group !== undefined) cmds.push(`chown -- ${quote(chownArg(a.owner, a.group))} ${quote(d)}`)
+    if (mode !== undefined) cmds.push(`chmod -- 0${mode} ${quote(d)}`)
+  }
+  return cmds
+}
+
 export interface AttrPlan {
   /** Shell commands that set what differs (empty: nothing to do). */
   cmds: string[]
@@ -120,7 +134,7 @@ export function planAttrs(path: string, st: FileStat, a: AttrArgs, o: { umask: n
   const owner = a.owner !== undefined && !sameId(a.owner, st.owner, st.uid) ? a.owner : undefined
   const group = a.group !== undefined && !sameId(a.group, st.group, st.gid) ? a.group : undefined
   if (owner !== undefined || group !== undefined) {
-    plan.cmds.push(`chown${o.link ? ' -h' : ''} -- ${quote(`${owner ?? ''}${group !== undefined ? `:${group}` : ''}`)} ${quote(path)}`)
+    plan.cmds.push(`chown${o.link ? ' -h' : ''} -- ${quote(chownArg(owner, group))} ${quote(path)}`)
   }
   if (owner !== undefined) {
     plan.parts.push(`owner ${st.owner} → ${owner}`)

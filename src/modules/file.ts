@@ -24,8 +24,9 @@
  *   - file: { path: /opt/runmaster/shared, state: directory, recurse: true, owner: runmaster, mode: 'u=rwX,g=rX,o=' }
  */
 import { quote } from '../connection/shell.js'
-import { effectiveStat, emptyDirProbe, parseStatLine, pathProbe, pathState, treeProbe, treeProbeId, type FileStat, type PathState, type TreeEntry } from '../probes/files.js'
-import { attrChange, attrOptions, missingInCheck, modeProblems, newAttrsText, planAttrs, sameId, wantedMode, type AttrArgs, type AttrPlan } from './file-attrs.js'
+import { STAT_FORMAT, effectiveStat, emptyDirProbe, parseStatLine, pathProbe, pathState, treeProbe, treeProbeId, type FileStat, type PathState, type TreeEntry } from '../probes/files.js'
+import { attrChange, attrOptions, chownArg, defaultMode, missingInCheck, modeProblems, newAttrsText, newDirCmds, octal, planAttrs, sameId, wantedMode, type AttrArgs, type AttrPlan } from './file-attrs.js'
+import { childPath, dirsBetween, parentDir } from './remote-path.js'
 import { ModuleFailure, type Change, type HostModule, type PlanContext, type Probe, type ProbeState, type StepOutput } from './types.js'
 
 export type FileState = 'absent' | 'directory' | 'file' | 'hard' | 'link' | 'touch'
@@ -44,22 +45,11 @@ export interface FileArgs extends AttrArgs {
 }
 
 const STAT_MARK = '@@rmp-stat '
-const STAT_FORMAT = '%f %a %u %g %s %.9Y %.9X %.9Z %i %d %h %U %G'
-
-function dirname(p: string): string {
-  const t = p.replace(/\/+$/, '')
-  const i = t.lastIndexOf('/')
-  return i < 0 ? '.' : i === 0 ? '/' : t.slice(0, i)
-}
-
-function joinPath(dir: string, name: string): string {
-  return dir === '/' ? `/${name}` : dir === '.' ? name : `${dir}/${name}`
-}
 
 /** Where a symlink's src is looked for: relative to the link's directory. */
-export function linkSource(a: Pick<FileArgs, 'path' | 'src'>): string | undefined {
+function linkSource(a: Pick<FileArgs, 'path' | 'src'>): string | undefined {
   if (a.src === undefined) return undefined
-  return a.src.startsWith('/') ? a.src : joinPath(dirname(a.path), a.src)
+  return a.src.startsWith('/') ? a.src : childPath(parentDir(a.path), a.src)
 }
 
 /** Converts a time in a strftime-like format (%Y %m %d %H %M %S) to 'YYYY-MM-DD HH:MM:SS'. */
@@ -164,7 +154,7 @@ export function planTree(path: string, tree: TreeEntry[], a: AttrArgs, umask: nu
     wrongOwner.forEach((e) => differs.add(e))
     const tests = [a.owner !== undefined ? `! -user ${quote(a.owner)}` : '', a.group !== undefined ? `! -group ${quote(a.group)}` : ''].filter(Boolean)
     // chown clears setuid/setgid bits, so ownership goes first and modes after.
-    cmds.push(`find -H ${p} -mindepth 1 \\( ${tests.join(' -o ')} \\) -exec chown -h -- ${quote(`${a.owner ?? ''}${a.group !== undefined ? `:${a.group}` : ''}`)} {} +`)
+    cmds.push(`find -H ${p} -mindepth 1 \\( ${tests.join(' -o ')} \\) -exec chown -h -- ${quote(chownArg(a.owner, a.group))} {} +`)
   }
   if (a.mode !== undefined) {
     const seen = new Set<string>()
@@ -199,7 +189,7 @@ function withAttrs(a: FileArgs, path: string, st: FileStat, umask: number, link:
   return fix ? [fix] : []
 }
 
-function planDirectory(a: FileArgs, s: PathState, state: ProbeState, ctx: PlanContext, mt: TimeWish, at: TimeWish): Change[] {
+function planDirectory(a: FileArgs, s: PathState, state: ProbeState, mt: TimeWish, at: TimeWish): Change[] {
   let path = a.path
   let st = s.stat
   if (st?.type === 'link') {
@@ -213,17 +203,9 @@ function planDirectory(a: FileArgs, s: PathState, state: ProbeState, ctx: PlanCo
     // Create every missing component, each with the wanted owner, group and mode.
     const anc = s.ancestor
     if (!s.ancestorIsDir) fail(`cannot create ${a.path}: ${anc} is not a directory`, a.path)
-    const rest = (anc === '.' ? a.path : a.path.slice(anc === '/' ? 1 : anc.length + 1)).split('/').filter(Boolean)
-    const comps: string[] = []
-    let cur = anc
-    for (const r of rest) comps.push((cur = joinPath(cur, r)))
+    const comps = dirsBetween(anc, a.path)
     const mode = wantedMode(a.mode, undefined, true, s.umask)
-    const cmds: string[] = []
-    for (const c of comps) {
-      cmds.push(`mkdir -- ${quote(c)}`)
-      if (a.owner !== undefined || a.group !== undefined) cmds.push(`chown -- ${quote(`${a.owner ?? ''}${a.group !== undefined ? `:${a.group}` : ''}`)} ${quote(c)}`)
-      if (mode !== undefined) cmds.push(`chmod -- 0${mode} ${quote(c)}`)
-    }
+    const cmds = newDirCmds(comps, a, mode)
     const times = timeCmds(a.path, undefined, mt, at, state, false)
     cmds.push(...times.cmds)
     const extra = [mode !== undefined ? `mode ${mode}` : '', a.owner !== undefined ? `owner ${a.owner}` : '', a.group !== undefined ? `group ${a.group}` : ''].filter(Boolean).join(', ')
@@ -256,11 +238,11 @@ function planTouch(a: FileArgs, s: PathState, state: ProbeState, ctx: PlanContex
   const st = a.follow ? effectiveStat(s, true) : s.stat
   if (!s.exists || (s.stat?.type === 'link' && a.follow && !s.target)) {
     const path = s.stat?.type === 'link' ? (s.real ?? a.path) : a.path
-    if (s.parent !== 'directory' && s.stat?.type !== 'link') return missingInCheck(ctx, `cannot touch ${a.path}: directory ${dirname(a.path)} does not exist`, `create ${a.path}`, a.path)
-    const mode = wantedMode(a.mode, undefined, false, s.umask) ?? (a.mode === undefined ? (0o666 & ~s.umask).toString(8).padStart(4, '0') : undefined)
+    if (s.parent !== 'directory' && s.stat?.type !== 'link') return missingInCheck(ctx, `cannot touch ${a.path}: directory ${parentDir(a.path)} does not exist`, `create ${a.path}`, a.path)
+    const mode = wantedMode(a.mode, undefined, false, s.umask) ?? (a.mode === undefined ? octal(defaultMode(false, s.umask)) : undefined)
     // Created 0600 so it is never readable by others before owner and mode are set.
     const cmds = [`(umask 077 && touch -- ${quote(path)})`]
-    if (a.owner !== undefined || a.group !== undefined) cmds.push(`chown -- ${quote(`${a.owner ?? ''}${a.group !== undefined ? `:${a.group}` : ''}`)} ${quote(path)}`)
+    if (a.owner !== undefined || a.group !== undefined) cmds.push(`chown -- ${quote(chownArg(a.owner, a.group))} ${quote(path)}`)
     if (mode !== undefined) cmds.push(`chmod -- 0${mode} ${quote(path)}`)
     const times = timeCmds(path, undefined, mt.kind === 'now' ? { kind: 'preserve' } : mt, at.kind === 'now' ? { kind: 'preserve' } : at, state, false)
     cmds.push(...times.cmds)
@@ -304,11 +286,11 @@ function planLink(a: FileArgs, s: PathState, state: ProbeState, ctx: PlanContext
       fail(hard ? `Cannot link, ${cur === 'hard' ? 'different hard link' : cur} exists at destination: ${a.path}` : `refusing to convert from ${cur} to symlink for ${a.path}`, a.path)
     }
   } else if (s.parent !== 'directory') {
-    return missingInCheck(ctx, `directory ${dirname(a.path)} does not exist`, summaryNew, a.path)
+    return missingInCheck(ctx, `directory ${parentDir(a.path)} does not exist`, summaryNew, a.path)
   }
   // Made beside the destination and renamed over it, so the path always exists.
-  cmds.push(`tmp=${quote(dirname(a.path))}/.rmp-link.$$`, `trap 'rm -f -- "$tmp"' EXIT`, `ln${hard ? '' : ' -s'} -- ${quote(src)} "$tmp"`, `mv -Tf -- "$tmp" ${quote(a.path)}`)
-  if (a.owner !== undefined || a.group !== undefined) cmds.push(`chown${hard ? '' : ' -h'} -- ${quote(`${a.owner ?? ''}${a.group !== undefined ? `:${a.group}` : ''}`)} ${quote(a.path)}`)
+  cmds.push(`tmp=${quote(parentDir(a.path))}/.rmp-link.$$`, `trap 'rm -f -- "$tmp"' EXIT`, `ln${hard ? '' : ' -s'} -- ${quote(src)} "$tmp"`, `mv -Tf -- "$tmp" ${quote(a.path)}`)
+  if (a.owner !== undefined || a.group !== undefined) cmds.push(`chown${hard ? '' : ' -h'} -- ${quote(chownArg(a.owner, a.group))} ${quote(a.path)}`)
   const mode = hard ? wantedMode(a.mode, srcState.stat?.mode, false, s.umask) : undefined
   if (mode !== undefined) cmds.push(`chmod -- 0${mode} ${quote(a.path)}`)
   const before = st ? (st.type === 'link' ? `state: link\nsrc: ${s.linkTarget}\n` : `state: ${cur}\n`) : 'state: absent\n'
@@ -339,7 +321,7 @@ function plan(a: FileArgs, state: ProbeState, ctx: PlanContext): Change[] {
     case 'absent':
       return planAbsent(a, s)
     case 'directory':
-      return planDirectory(a, s, state, ctx, mt, at)
+      return planDirectory(a, s, state, mt, at)
     case 'file':
       return planFile(a, s, state, ctx, mt, at)
     case 'touch':

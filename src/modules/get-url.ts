@@ -39,7 +39,8 @@
 import { quote } from '../connection/shell.js'
 import { DOWNLOADERS, downloadCommand, remoteChecksumProbe, remoteChecksumProbeId, toolsProbe, toolsProbeId, urlFileName, type DownloadOptions, type Downloader, type RemoteChecksum } from '../probes/archive.js'
 import { effectiveStat, pathProbe, pathState, type ChecksumAlgorithm, type PathState } from '../probes/files.js'
-import { attrChange, attrOptions, defaultMode, missingInCheck, modeProblems, newAttrsText, planAttrs, wantedMode } from './file-attrs.js'
+import { attrChange, attrOptions, chownArg, defaultMode, missingInCheck, modeProblems, newAttrsText, octal, planAttrs, wantedMode } from './file-attrs.js'
+import { childPath } from './remote-path.js'
 import type { Schema } from './schema.js'
 import { ModuleFailure, type Change, type HostModule, type PlanContext, type ProbeState, type StepOutput } from './types.js'
 
@@ -98,7 +99,6 @@ function downloadOptions(a: GetUrlArgs): DownloadOptions {
 /** force checks what the URL serves now, unless that request carries a password. */
 const remoteCheck = (a: GetUrlArgs) => a.force && a.url_password === undefined
 const sumAlgorithm = (a: GetUrlArgs): ChecksumAlgorithm | undefined => parseChecksum(a.checksum)?.algorithm ?? (a.force ? 'sha256' : undefined)
-const childOf = (dir: string, name: string) => `${dir.replace(/\/+$/, '')}/${name}`
 
 function probes(a: GetUrlArgs) {
   const algo = sumAlgorithm(a)
@@ -106,7 +106,7 @@ function probes(a: GetUrlArgs) {
   const name = urlFileName(a.url)
   return [
     pathProbe(a.dest, o),
-    ...(name !== undefined ? [pathProbe(childOf(a.dest, name), o)] : []),
+    ...(name !== undefined ? [pathProbe(childPath(a.dest, name), o)] : []),
     toolsProbe(DOWNLOADERS),
     ...(remoteCheck(a) ? [remoteChecksumProbe(downloadOptions(a), algo!)] : []),
   ]
@@ -121,7 +121,7 @@ function target(a: GetUrlArgs, state: ProbeState): { file: string; st: PathState
   if (!isDir) return { file: a.dest, st: d, dir: d }
   const name = urlFileName(a.url)
   if (name === undefined) throw new ModuleFailure(`dest ${a.dest} is a directory and the URL ${a.url} names no file: give dest as a file path`)
-  const file = childOf(a.dest, name)
+  const file = childPath(a.dest, name)
   return { file, st: pathState(state, file, o), dir: d }
 }
 
@@ -129,7 +129,7 @@ function downloadStep(a: GetUrlArgs, file: string, tool: Downloader, st: PathSta
   const d = downloadCommand(tool, downloadOptions(a))
   const sum = parseChecksum(a.checksum)
   const exists = st.exists && st.stat?.type !== 'link'
-  const mode = wantedMode(a.mode, exists ? st.stat?.mode : undefined, false, st.umask) ?? (exists ? undefined : defaultModeText(st.umask))
+  const mode = wantedMode(a.mode, exists ? st.stat?.mode : undefined, false, st.umask) ?? (exists ? undefined : octal(defaultMode(false, st.umask)))
   const lines = [
     'set -e',
     `dest=${quote(file)}`,
@@ -147,14 +147,13 @@ function downloadStep(a: GetUrlArgs, file: string, tool: Downloader, st: PathSta
   }
   // Owner, group and mode on the temp file, before the rename: the file never exists with others.
   if (a.owner === undefined && a.group === undefined) lines.push('if [ -e "$dest" ]; then chown --reference="$dest" "$tmp" 2>/dev/null || true; fi')
-  else lines.push(`chown -- ${quote(`${a.owner ?? ''}${a.group !== undefined ? `:${a.group}` : ''}`)} "$tmp"`)
+  else lines.push(`chown -- ${quote(chownArg(a.owner, a.group))} "$tmp"`)
   lines.push(mode !== undefined ? `chmod -- 0${mode} "$tmp"` : 'chmod --reference="$dest" "$tmp"')
   if (a.backup) lines.push('if [ -e "$dest" ]; then b="$dest.$(date +%Y-%m-%d@%H:%M:%S)~"; cp -p -- "$dest" "$b"; printf \'backup_file=%s\\n\' "$b"; fi')
-  lines.push('mv -f -- "$tmp" "$dest"', 'trap - EXIT', 'printf \'size=%s\\nsha1=%s\\n\' "$(stat -c %s -- "$dest")" "$(sha1sum < "$dest" | cut -d\' \' -f1)"')
+  // -T: a directory that appeared at dest since the probe fails the rename instead of receiving the file.
+  lines.push('mv -fT -- "$tmp" "$dest"', 'trap - EXIT', 'printf \'size=%s\\nsha1=%s\\n\' "$(stat -c %s -- "$dest")" "$(sha1sum < "$dest" | cut -d\' \' -f1)"')
   return { script: lines.join('\n'), stdin: d.stdin }
 }
-
-const defaultModeText = (umask: number) => defaultMode(false, umask).toString(8).padStart(4, '0')
 
 function plan(a: GetUrlArgs, state: ProbeState, ctx: PlanContext): Change[] {
   const { file, st, dir } = target(a, state)

@@ -46,7 +46,7 @@ import {
   type DestEntry,
 } from '../probes/archive.js'
 import { effectiveStat, pathProbe, pathState } from '../probes/files.js'
-import { attrOptions, modeProblems, sameId, wantedMode } from './file-attrs.js'
+import { attrOptions, chownArg, modeProblems, sameId, wantedMode } from './file-attrs.js'
 import type { Schema } from './schema.js'
 import { ModuleFailure, type Change, type HostModule, type PlanContext, type PrepareContext, type ProbeState, type StepOutput } from './types.js'
 
@@ -267,7 +267,7 @@ function extractLines(p: UnarchivePrepared, format: ArchiveFormat): string[] {
     lines.push(`members() { tar --quoting-style=literal -t -f "$arc" ${sel}; }`.replace(/ {2,}/g, ' '))
   }
   if (p.owner !== undefined || p.group !== undefined) {
-    lines.push(`(cd "$dest" && members | sed 's#^#./#' | tr '\\n' '\\0' | xargs -0 -r chown -h -- ${quote(`${p.owner ?? ''}${p.group !== undefined ? `:${p.group}` : ''}`)})`)
+    lines.push(`(cd "$dest" && members | sed 's#^#./#' | tr '\\n' '\\0' | xargs -0 -r chown -h -- ${quote(chownArg(p.owner, p.group))})`)
   }
   if (p.mode !== undefined) {
     // Symlinks have no mode of their own (chmod would follow them): only what is not a link.

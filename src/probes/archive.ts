@@ -4,6 +4,7 @@
 // the controller) with the state of each member under the destination.
 import { quote } from '../connection/shell.js'
 import type { Probe, ProbeOutput } from '../modules/types.js'
+import { octal } from './files.js'
 
 // ---- programs ----
 
@@ -213,7 +214,7 @@ function permOctal(perm: string): string {
   if ('sS'.includes(p[2]!)) bits |= 0o4000
   if ('sS'.includes(p[5]!)) bits |= 0o2000
   if ('tT'.includes(p[8]!)) bits |= 0o1000
-  return bits.toString(8).padStart(4, '0')
+  return octal(bits)
 }
 
 const TAR_LINE = /^([-dlhcbpsC])([-rwxsStT]{9})\s+(\S+)\s+(\d+|\d+,\s*\d+)\s+(\d{4}-\d\d-\d\d \d\d:\d\d(?::\d\d)?)\s(.*)$/
@@ -283,7 +284,7 @@ export function readZipMembers(buf: Buffer): ArchiveMember[] {
     const fmt = unixMode & 0o170000
     const type: MemberType = raw.endsWith('/') || fmt === 0o040000 ? 'directory' : fmt === 0o120000 ? 'link' : 'file'
     const member: ArchiveMember = { name: memberName(raw), type }
-    if (unixMode) member.mode = (unixMode & 0o7777).toString(8).padStart(4, '0')
+    if (unixMode) member.mode = octal(unixMode)
     // 0xffffffff: the real size is in a zip64 extra field; not compared then.
     if (type === 'file' && size !== 0xffffffff) member.size = size
     out.push(member)

@@ -79,7 +79,13 @@ export interface PathProbeOptions {
 /** The default size up to which file content is read for diffs (1 MiB). */
 export const DIFF_LIMIT = 1024 * 1024
 
-const STAT_FORMAT = '%f %a %u %g %s %.9Y %.9X %.9Z %i %d %h %U %G'
+/** What `stat -c` prints for parseStatLine. */
+export const STAT_FORMAT = '%f %a %u %g %s %.9Y %.9X %.9Z %i %d %h %U %G'
+
+/** Permission bits as four octal digits ('0644'). */
+export function octal(mode: number): string {
+  return (mode & 0o7777).toString(8).padStart(4, '0')
+}
 
 function typeOf(rawMode: number): FileType {
   switch (rawMode & 0o170000) {
@@ -113,7 +119,7 @@ export function parseStatLine(line: string): FileStat {
   const name = (s: string, id: number) => (s === 'UNKNOWN' ? String(id) : s)
   return {
     type: typeOf(raw),
-    mode: (raw & 0o7777).toString(8).padStart(4, '0'),
+    mode: octal(raw),
     uid,
     gid,
     owner: name(f[11]!, uid),

@@ -47,7 +47,7 @@ describe('modules/get_url: plan', () => {
     expect(s).to.include('tmp=$(mktemp "$dir/.rmp-get.XXXXXXXX")')
     expect(s).to.include('wget -nv --config="$tmp.rc"')
     expect(s).to.include(`got=$(sha256sum < "$tmp" | cut -d' ' -f1)`)
-    expect(s.indexOf('chmod -- 00640 "$tmp"')).to.be.lessThan(s.indexOf('mv -f -- "$tmp" "$dest"'))
+    expect(s.indexOf('chmod -- 00640 "$tmp"')).to.be.lessThan(s.indexOf('mv -fT -- "$tmp" "$dest"'))
     expect(ch[0]!.diff).to.deep.equal({ path: '/srv/dl/app.conf', before: '(absent)\n', after: `sha256: ${SUM}\nmode: 0640\n` })
     // Once there with the right checksum and mode: nothing to do.
     expect(planOf(a, stateFor(a, { '/srv/dl/app.conf': FILE.replace('81a4 644', '81a0 640') }, ['wget']))).to.deep.equal([])
