@@ -117,6 +117,27 @@ async function runOne(ctx: WalkContext, hs: HostState, task: Task, handler: bool
   }
 }
 
+/**
+ * A templated file or role name, rendered for a host: parsed the first time a target is met, then
+ * shared by every host and loop item that renders the same one. Roles are searched in the
+ * playbook's roles/ and --roles-path, as at load time.
+ */
+function loadDynamic(rt: PlayRuntime, inc: Include, target: string): Node[] {
+  const cache = (rt.includes ??= new Map())
+  const key = `${inc.index}\0${target}`
+  const hit = cache.get(key)
+  if (hit) return hit
+  const state = new LoadState(rt.playbookDir, { rolesPath: rt.play.rolesPath })
+  const inh = inherit(inc, { when: [] })
+  const nodes =
+    inc.what === 'role'
+      ? (loadRoleInto(state, target, inc.params, inh, inc.pos, { tasksFrom: inc.tasksFrom }, true)?.tasks ?? [])
+      : loadTaskFile(state, target.startsWith('/') ? target : `${inc.baseDir}/${target}`, { file: inc.pos.file, baseDir: dirname(inc.pos.file), inherited: inh }, inc.pos)
+  if (state.errors.length) throw state.errors[0]
+  cache.set(key, nodes)
+  return nodes
+}
+
 async function runInclude(ctx: WalkContext, hs: HostState, inc: Include, extra: Record<string, unknown>[]): Promise<WalkResult> {
   const rt = ctx.rt
   const scope = scopeFor(rt.scope, hs.name, { role: inc.role, vars: [...inc.vars, ...extra] })
@@ -125,16 +146,7 @@ async function runInclude(ctx: WalkContext, hs: HostState, inc: Include, extra: 
   if (!Array.isArray(items)) throw new RmError(`loop needs a list`, inc.pos)
   for (const [i, item] of items.entries()) {
     const loopVars: Record<string, unknown> = inc.loop === undefined ? {} : { [inc.loopControl?.loopVar ?? 'item']: item, ...(inc.loopControl?.indexVar ? { [inc.loopControl.indexVar]: i } : {}) }
-    let nodes = inc.nodes
-    if (!nodes) {
-      // A templated file or role name: loaded now, for this host.
-      const target = String(renderValue(inc.target, scope.with({ name: 'loop', values: loopVars, data: true })))
-      const state = new LoadState(rt.playbookDir, { rolesPath: [] })
-      const inh = inherit(inc, { when: [] })
-      if (inc.what === 'role') nodes = loadRoleInto(state, target, inc.params, inh, inc.pos, { tasksFrom: inc.tasksFrom }, true)?.tasks ?? []
-      else nodes = loadTaskFile(state, target.startsWith('/') ? target : `${inc.baseDir}/${target}`, { file: inc.pos.file, baseDir: dirname(inc.pos.file), inherited: inh }, inc.pos)
-      if (state.errors.length) throw state.errors[0]
-    }
+    const nodes = inc.nodes ?? loadDynamic(rt, inc, String(renderValue(inc.target, scope.with({ name: 'loop', values: loopVars, data: true }))))
     const r = await walk(ctx, hs, nodes, [...extra, loopVars])
     if (r !== 'ok') return r
   }
