@@ -1,6 +1,6 @@
 // Task lists → Nodes: tasks, blocks, imports and includes, with inherited keywords and positions.
 import { existsSync } from 'node:fs'
-import { dirname, isAbsolute, join, resolve } from 'node:path'
+import { dirname, isAbsolute, join } from 'node:path'
 import { canonicalModuleName, getModule, moduleNames } from '../modules/index.js'
 import { checkArgs } from '../modules/schema.js'
 import { fixedBool, keywordBool } from './bool.js'
@@ -400,8 +400,4 @@ function parseInclude(state: LoadState, d: Dict, kind: string, pos: SourcePos, w
     ...inh,
   }
   return [inc]
-}
-
-export function resolveFrom(base: string, p: string): string {
-  return isAbsolute(p) ? p : resolve(base, p)
 }
