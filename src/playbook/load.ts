@@ -9,7 +9,7 @@ import { isTemplated } from './expression.js'
 import { emptyInherited, inherit, LoadState, type LoadOptions } from './load-context.js'
 import type { Inherited, Node, Play, Playbook, Task } from './model.js'
 import { loadRoleInto, parseRoleRef } from './roles.js'
-import { checkConnection, checkExpressions, isDict, parseTaskList, UNSUPPORTED_KEYWORDS, unsupportedKeyword } from './tasks.js'
+import { checkBecomeMethod, checkConnection, checkExpressions, isDict, parseTaskList, UNSUPPORTED_KEYWORDS, unsupportedKeyword } from './tasks.js'
 import { keyPosOf, loadYamlFile, posOf, valuePosOf } from './yaml.js'
 import { checkFileReferences } from './references.js'
 
@@ -91,6 +91,7 @@ function loadPlay(state: LoadState, d: Record<string, unknown>, pos: SourcePos, 
   const remoteUser = d.remote_user === undefined ? undefined : String(d.remote_user)
   const connection = d.connection === undefined ? undefined : String(d.connection)
   checkConnection(state, connection, valuePosOf(d, 'connection'))
+  checkBecomeMethod(state, d)
   // Keywords the play's tasks render when they run may be templated; the rest decide the play's shape.
   const flag = (key: string) => keywordBool(key, d[key], true, (m, h) => state.error(m, valuePosOf(d, key), h))
   const fixed = (key: string) => fixedBool(key, d[key], (m, h) => state.error(m, valuePosOf(d, key), h))

@@ -80,10 +80,7 @@ function inheritable(state: LoadState, d: Dict): Partial<Inherited> {
   const fixed = (key: string) => fixedBool(key, d[key], (m, h) => state.error(m, valuePosOf(d, key), h))
   if ('become' in d) out.become = flag('become', true)
   if ('become_user' in d) out.becomeUser = str(d.become_user)
-  if ('become_method' in d) {
-    out.becomeMethod = str(d.become_method)
-    if (!['sudo', 'su'].includes(String(d.become_method))) state.error(`become_method '${String(d.become_method)}' is not supported (use sudo or su)`, valuePosOf(d, 'become_method'))
-  }
+  checkBecomeMethod(state, d)
   if ('environment' in d) {
     if (!isDict(d.environment) && !(typeof d.environment === 'string' && isTemplated(d.environment))) state.error('environment must be a mapping of names to values', valuePosOf(d, 'environment'))
     else out.environment = [d.environment as Dict]
@@ -113,6 +110,11 @@ function inheritable(state: LoadState, d: Dict): Partial<Inherited> {
     }
   }
   return out
+}
+
+/** rm-play becomes with sudo only: any other method would silently be sudo, so it is an error. */
+export function checkBecomeMethod(state: LoadState, d: Dict): void {
+  if ('become_method' in d && d.become_method !== 'sudo') state.error(`become_method '${String(d.become_method)}' is not supported`, valuePosOf(d, 'become_method'), 'rm-play becomes with sudo: use become_method: sudo or leave it out')
 }
 
 /** The connection keyword takes the plugins rm-play has (a templated value is checked when it runs). */

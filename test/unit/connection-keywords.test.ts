@@ -94,4 +94,8 @@ describe('Ansible keywords rm-play does not implement', () => {
     expect(errs[0]!.pos?.file).to.match(/site\.yml$/)
     expect(errs[0]!.hint).to.match(/remove it/)
   })
+  it('become_method other than sudo is an error (it would silently be sudo)', () => {
+    const errs = errorsOf('- hosts: all\n  become_method: su\n  tasks:\n    - ping:\n      become_method: sudo\n    - ping:\n      become_method: doas\n')
+    expect(errs.map((e) => `${at(e)} ${e.message}`)).to.deep.equal(["2:18 become_method 'su' is not supported", "7:22 become_method 'doas' is not supported"])
+  })
 })
