@@ -30,6 +30,15 @@ export interface WalkContext {
 
 type WalkResult = 'ok' | 'failed' | 'stopped'
 
+/** Hosts whose pending failure is in an any_errors_fatal task or block (cleared when rescued). */
+const fatal = new WeakSet<HostState>()
+
+/** A failure that leaves the tree unrescued ends the play for every host when its task said so. */
+function endIfFatal(ctx: WalkContext, hs: HostState, r: WalkResult): WalkResult {
+  if (r === 'failed' && fatal.has(hs)) ctx.stop.reason ??= `any_errors_fatal: ${hs.name} failed`
+  return r
+}
+
 function selected(ctx: WalkContext, task: Task): boolean {
   if (task.index < ctx.startIndex) return false
   return tagSelected(task.tags, ctx.rt.options.tags, ctx.rt.options.skipTags)
@@ -44,7 +53,7 @@ export async function flushHandlers(ctx: WalkContext, hs: HostState, base: numbe
     for (const n of names) hs.notified.delete(n)
     await ctx.gate.arrive(hs.name, base + (k + 1) / (handlers.length + 2))
     if (ctx.stop.reason || !hs.active) return 'stopped'
-    const r = await runOne(ctx, hs, h, true)
+    const r = endIfFatal(ctx, hs, await runOne(ctx, hs, h, true))
     if (r !== 'ok') return r
   }
   return 'ok'
@@ -78,6 +87,7 @@ async function runOne(ctx: WalkContext, hs: HostState, task: Task, handler: bool
   if (o.status === 'unreachable') {
     s.unreachable++
     if (!task.ignoreUnreachable) {
+      if (task.anyErrorsFatal) fatal.add(hs)
       hs.unreachable = true
       ctx.onFailure(hs.name)
       return 'failed'
@@ -91,6 +101,8 @@ async function runOne(ctx: WalkContext, hs: HostState, task: Task, handler: bool
       return 'ok'
     }
     s.failed++
+    if (task.anyErrorsFatal) fatal.add(hs)
+    else fatal.delete(hs)
     return 'failed'
   } else {
     s.ok++
@@ -147,14 +159,18 @@ async function runInclude(ctx: WalkContext, hs: HostState, inc: Include, extra: 
   for (const [i, item] of items.entries()) {
     const loopVars: Record<string, unknown> = inc.loop === undefined ? {} : { [inc.loopControl?.loopVar ?? 'item']: item, ...(inc.loopControl?.indexVar ? { [inc.loopControl.indexVar]: i } : {}) }
     const nodes = inc.nodes ?? loadDynamic(rt, inc, String(renderValue(inc.target, scope.with({ name: 'loop', values: loopVars, data: true }))))
-    const r = await walk(ctx, hs, nodes, [...extra, loopVars])
+    const r = await walkNodes(ctx, hs, nodes, [...extra, loopVars])
     if (r !== 'ok') return r
   }
   return 'ok'
 }
 
 /** Walks nodes for one host; returns 'failed' when a task failed (and was not rescued). */
-export async function walk(ctx: WalkContext, hs: HostState, nodes: readonly Node[], extra: Record<string, unknown>[] = []): Promise<WalkResult> {
+export async function walk(ctx: WalkContext, hs: HostState, nodes: readonly Node[]): Promise<WalkResult> {
+  return endIfFatal(ctx, hs, await walkNodes(ctx, hs, nodes, []))
+}
+
+async function walkNodes(ctx: WalkContext, hs: HostState, nodes: readonly Node[], extra: Record<string, unknown>[]): Promise<WalkResult> {
   for (const node of nodes) {
     if (ctx.stop.reason || hs.unreachable || hs.ended) return 'stopped'
     if (node.kind === 'task') {
@@ -164,14 +180,15 @@ export async function walk(ctx: WalkContext, hs: HostState, nodes: readonly Node
       const r = await runOne(ctx, hs, node, false, extra)
       if (r !== 'ok') return r
     } else if (node.kind === 'block') {
-      let r = await walk(ctx, hs, node.block, extra)
+      let r = await walkNodes(ctx, hs, node.block, extra)
       if (r === 'failed' && node.rescue.length && !hs.unreachable) {
         hs.stats.failed--
         hs.stats.rescued++
-        r = await walk(ctx, hs, node.rescue, extra)
+        fatal.delete(hs)
+        r = await walkNodes(ctx, hs, node.rescue, extra)
       }
       if (node.always.length && !hs.unreachable) {
-        const a = await walk(ctx, hs, node.always, extra)
+        const a = await walkNodes(ctx, hs, node.always, extra)
         if (r === 'ok') r = a
       }
       if (r !== 'ok') return r
