@@ -87,7 +87,11 @@ function loadPlay(state: LoadState, d: Record<string, unknown>, pos: SourcePos, 
   const vars = isDict(d.vars) ? d.vars : {}
   checkExpressions(state, vars, valuePosOf(d, 'vars'))
   const playTags = (Array.isArray(d.tags) ? d.tags : d.tags === undefined ? [] : [d.tags]).flatMap((t) => String(t).split(',')).map((t) => t.trim())
-  const environment = isDict(d.environment) ? [d.environment] : []
+  // As on tasks: a mapping, or a template that renders to one when each task runs.
+  const envOk = isDict(d.environment) || (typeof d.environment === 'string' && isTemplated(d.environment))
+  if (d.environment !== undefined && !envOk) state.error('environment must be a mapping of names to values', valuePosOf(d, 'environment'))
+  checkExpressions(state, d.environment, valuePosOf(d, 'environment'))
+  const environment = envOk ? [d.environment as Record<string, unknown>] : []
   const remoteUser = d.remote_user === undefined ? undefined : String(d.remote_user)
   const connection = d.connection === undefined ? undefined : String(d.connection)
   checkConnection(state, connection, valuePosOf(d, 'connection'))

@@ -70,6 +70,11 @@ describe('remote_user and connection keywords', () => {
     const r = await play('- hosts: refused\n  gather_facts: false\n  ignore_unreachable: true\n  tasks:\n    - command: "true"\n    - debug: msg=after\n', base)
     expect(r.results('debug msg=after').map((e) => e.host)).to.deep.equal(['far'])
   })
+  it('play environment may be a template (it was dropped unless a literal mapping) or is an error', async () => {
+    const r = await play('- hosts: locals\n  gather_facts: false\n  vars: { envs: { GREETING: hi } }\n  environment: "{{ envs }}"\n  tasks:\n    - shell: echo "$GREETING"\n      register: out\n    - debug: msg={{ out.stdout }}\n', base)
+    expect(r.results('debug msg={{ out.stdout }}')[0]!.msg).to.equal('hi')
+    expect(errorsOf('- hosts: all\n  environment: [A=1]\n  tasks: []\n').map((e) => `${at(e)} ${e.message}`)).to.deep.equal(['2:16 environment must be a mapping of names to values'])
+  })
   it('an unknown connection plugin is a load error', () => {
     const errs = errorsOf('- hosts: all\n  connection: winrm\n  tasks:\n    - ping:\n      connection: docker\n')
     expect(errs.map((e) => `${at(e)} ${e.message}`)).to.deep.equal(["2:15 connection 'winrm' is not supported", "5:19 connection 'docker' is not supported"])
