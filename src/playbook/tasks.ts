@@ -70,8 +70,14 @@ function conds(state: LoadState, task: Dict, key: string): Cond[] | undefined {
   })
 }
 
-/** Keywords a task, block, or include passes to what it contains. */
-function inheritable(state: LoadState, d: Dict): Partial<Inherited> {
+/** The keywords `inheritable` reads (besides vars): also what a role entry in roles: may carry. */
+export const INHERITABLE_KEYS = new Set([
+  'when', 'tags', 'become', 'become_user', 'become_method', 'environment', 'ignore_errors', 'ignore_unreachable', 'check_mode', 'diff', 'no_log',
+  'delegate_to', 'run_once', 'any_errors_fatal', 'remote_user', 'connection',
+])
+
+/** Keywords a task, block, include or role entry passes to what it contains. */
+export function inheritable(state: LoadState, d: Dict): Partial<Inherited> {
   const out: Partial<Inherited> = {}
   const w = conds(state, d, 'when')
   if (w) out.when = w

@@ -75,6 +75,12 @@ describe('remote_user and connection keywords', () => {
     expect(r.results('debug msg={{ out.stdout }}')[0]!.msg).to.equal('hi')
     expect(errorsOf('- hosts: all\n  environment: [A=1]\n  tasks: []\n').map((e) => `${at(e)} ${e.message}`)).to.deep.equal(['2:16 environment must be a mapping of names to values'])
   })
+  it('task keywords on a role entry apply to its tasks instead of becoming role variables', async () => {
+    const r = await play('- hosts: locals\n  gather_facts: false\n  roles:\n    - { role: r, ignore_errors: true, who: param }\n  tasks:\n    - debug: msg=after\n', { ...base, files: { 'roles/r/tasks/main.yml': '- command: /bin/false\n- debug: msg="{{ who }} {{ ignore_errors | default(\'unset\') }}"\n' } })
+    expect(r.exitCode).to.equal(0)
+    expect(r.results().filter((e) => e.task.startsWith('debug msg="')).map((e) => e.msg)).to.deep.equal(['param unset'])
+    expect(r.results('debug msg=after')).to.have.length(1)
+  })
   it('an unknown connection plugin is a load error', () => {
     const errs = errorsOf('- hosts: all\n  connection: winrm\n  tasks:\n    - ping:\n      connection: docker\n')
     expect(errs.map((e) => `${at(e)} ${e.message}`)).to.deep.equal(["2:15 connection 'winrm' is not supported", "5:19 connection 'docker' is not supported"])
@@ -98,6 +104,10 @@ describe('Ansible keywords rm-play does not implement', () => {
     ])
     expect(errs[0]!.pos?.file).to.match(/site\.yml$/)
     expect(errs[0]!.hint).to.match(/remove it/)
+  })
+  it('on a role entry too', () => {
+    const errs = errorsOf('- hosts: all\n  roles:\n    - { role: r, throttle: 2, run_once: maybe }\n')
+    expect(errs.map((e) => `${at(e)} ${e.message}`).filter((m) => !m.includes('not found'))).to.deep.equal(["3:41 run_once must be a boolean, got 'maybe'", "3:18 the Ansible keyword 'throttle' is not supported on a role"])
   })
   it('become_method other than sudo is an error (it would silently be sudo)', () => {
     const errs = errorsOf('- hosts: all\n  become_method: su\n  tasks:\n    - ping:\n      become_method: sudo\n    - ping:\n      become_method: doas\n')
