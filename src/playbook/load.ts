@@ -95,6 +95,7 @@ function loadPlay(state: LoadState, d: Record<string, unknown>, pos: SourcePos, 
   const remoteUser = d.remote_user === undefined ? undefined : String(d.remote_user)
   const connection = d.connection === undefined ? undefined : String(d.connection)
   checkConnection(state, connection, valuePosOf(d, 'connection'))
+  checkExpressions(state, d.remote_user, valuePosOf(d, 'remote_user'))
   checkBecomeMethod(state, d)
   // Keywords the play's tasks render when they run may be templated; the rest decide the play's shape.
   const flag = (key: string) => keywordBool(key, d[key], true, (m, h) => state.error(m, valuePosOf(d, key), h))

@@ -53,6 +53,11 @@ describe('remote_user and connection keywords', () => {
     expect((deploy as SshConnection).target.address).to.equal('10.0.0.5')
     expect(connectionFor(rt, 'web1', { ansible_host: '10.0.0.5' }, { remoteUser: 'deploy' })).to.equal(deploy)
   })
+  it('a templated task remote_user is rendered and used to log in', async () => {
+    const r = await play('- hosts: refused\n  gather_facts: false\n  vars: { u: deploy }\n  tasks:\n    - command: "true"\n      remote_user: "{{ u }}"\n', base)
+    expect(r.results('command true')[0]).to.include({ status: 'unreachable' })
+    expect(r.results('command true')[0]!.msg).to.match(/^ssh deploy@127\.0\.0\.1:1: /)
+  })
   it('play connection: local runs an ssh host locally', async () => {
     const r = await play('- hosts: refused\n  gather_facts: false\n  connection: local\n  tasks:\n    - command: "true"\n', base)
     expect(r.exitCode).to.equal(0)
@@ -84,6 +89,11 @@ describe('remote_user and connection keywords', () => {
   it('an unknown connection plugin is a load error', () => {
     const errs = errorsOf('- hosts: all\n  connection: winrm\n  tasks:\n    - ping:\n      connection: docker\n')
     expect(errs.map((e) => `${at(e)} ${e.message}`)).to.deep.equal(["2:15 connection 'winrm' is not supported", "5:19 connection 'docker' is not supported"])
+  })
+  it('a templated play remote_user is rendered per task and checked at load time', () => {
+    const errs = errorsOf('- hosts: all\n  remote_user: "{{ who | }}"\n  tasks: []\n')
+    expect(errs.map(at)).to.deep.equal(['2:16'])
+    expect(errs[0]!.message).to.match(/^bad expression/)
   })
 })
 
