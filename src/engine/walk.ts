@@ -135,18 +135,21 @@ async function runOne(ctx: WalkContext, hs: HostState, task: Task, handler: bool
  * playbook's roles/ and --roles-path, as at load time.
  */
 function loadDynamic(rt: PlayRuntime, inc: Include, target: string): Node[] {
-  const cache = (rt.includes ??= new Map())
+  const cache = (rt.includes ??= { nodes: new Map(), loadedTasks: 0 })
   const key = `${inc.index}\0${target}`
-  const hit = cache.get(key)
+  const hit = cache.nodes.get(key)
   if (hit) return hit
-  const state = new LoadState(rt.playbookDir, { rolesPath: rt.play.rolesPath })
+  // Indices unique in the play (task headers, run_once and the linear gate key on them), between
+  // the include's and the next static task's, so --start-at-task and lockstep order still hold.
+  const base = Math.floor(inc.index)
+  const state = new LoadState(rt.playbookDir, { rolesPath: rt.play.rolesPath }, () => base + ++cache.loadedTasks * 1e-6)
   const inh = inherit(inc, { when: [] })
   const nodes =
     inc.what === 'role'
       ? (loadRoleInto(state, target, inc.params, inh, inc.pos, { tasksFrom: inc.tasksFrom }, true)?.tasks ?? [])
       : loadTaskFile(state, target.startsWith('/') ? target : `${inc.baseDir}/${target}`, { file: inc.pos.file, baseDir: dirname(inc.pos.file), inherited: inh }, inc.pos)
   if (state.errors.length) throw state.errors[0]
-  cache.set(key, nodes)
+  cache.nodes.set(key, nodes)
   return nodes
 }
 

@@ -20,10 +20,12 @@ export class LoadState {
   constructor(
     readonly playbookDir: string,
     readonly options: LoadOptions,
+    /** Where indices come from when loading at run time (they must not repeat the play's). */
+    private readonly indices?: () => number,
   ) {}
 
   nextIndex(): number {
-    return ++this.n
+    return this.indices ? this.indices() : ++this.n
   }
 
   error(message: string, pos: SourcePos | undefined, hint?: string): void {

@@ -56,6 +56,15 @@ describe('includes, imports and roles at run time', () => {
     const said = out.trim().split('\n').map((l) => JSON.parse(l) as { type: string; host?: string; msg?: string }).filter((e) => e.type === 'host-result').map((e) => `${e.host}:${e.msg}`)
     expect(said.sort()).to.deep.equal(['h1:hi 1', 'h1:hi 2', 'h2:hi 1', 'h2:hi 2'])
   })
+  it('tasks of a templated include get their own task headers (their indices once repeated the play\'s)', async () => {
+    const r = await play(
+      '- hosts: web\n  gather_facts: false\n  vars: { f: inc.yml }\n  tasks:\n    - debug: msg=a\n    - debug: msg=b\n    - include_tasks: "{{ f }}"\n    - command: "true"\n      run_once: true\n',
+      { ...base, files: { 'inc.yml': '- debug: msg=c\n- command: echo d\n  run_once: true\n' } },
+    )
+    expect(r.text.match(/^TASK \[[^\]]+\]/gm)).to.deep.equal(['TASK [debug msg=a]', 'TASK [debug msg=b]', 'TASK [debug msg=c]', 'TASK [command echo d]', 'TASK [command true]'])
+    expect(r.results('command echo d')).to.have.length(1)
+    expect(r.results('command true')).to.have.length(1)
+  })
   it('import_playbook pulls in plays', async () => {
     const r = await play('- import_playbook: other.yml\n- hosts: h1\n  gather_facts: false\n  tasks:\n    - debug: msg=second\n', { ...base, files: { 'other.yml': '- hosts: h1\n  gather_facts: false\n  tasks:\n    - debug: msg=first\n' } })
     expect(msgs(r)).to.deep.equal(['h1:first', 'h1:second'])
