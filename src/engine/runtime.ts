@@ -20,7 +20,7 @@ export interface PlayRuntime {
   /** run_once: the first host's result, shared with the rest of the batch. */
   runOnce: Map<number, Promise<unknown>>
   /** Task trees of templated include_tasks / include_role, by include index and rendered target: parsed once. */
-  includes?: Map<string, Node[]>
+  includes?: { nodes: Map<string, Node[]>; loadedTasks: number }
 }
 
 /** The remote_user / connection keywords in effect (rendered): a task's, else its play's. */

@@ -30,6 +30,15 @@ export interface WalkContext {
 
 type WalkResult = 'ok' | 'failed' | 'stopped'
 
+/** Hosts whose pending failure is in an any_errors_fatal task or block (cleared when rescued). */
+const fatal = new WeakSet<HostState>()
+
+/** A failure that leaves the tree unrescued ends the play for every host when its task said so. */
+function endIfFatal(ctx: WalkContext, hs: HostState, r: WalkResult): WalkResult {
+  if (r === 'failed' && fatal.has(hs)) ctx.stop.reason ??= `any_errors_fatal: ${hs.name} failed`
+  return r
+}
+
 function selected(ctx: WalkContext, task: Task): boolean {
   if (task.index < ctx.startIndex) return false
   return tagSelected(task.tags, ctx.rt.options.tags, ctx.rt.options.skipTags)
@@ -44,7 +53,7 @@ export async function flushHandlers(ctx: WalkContext, hs: HostState, base: numbe
     for (const n of names) hs.notified.delete(n)
     await ctx.gate.arrive(hs.name, base + (k + 1) / (handlers.length + 2))
     if (ctx.stop.reason || !hs.active) return 'stopped'
-    const r = await runOne(ctx, hs, h, true)
+    const r = endIfFatal(ctx, hs, await runOne(ctx, hs, h, true))
     if (r !== 'ok') return r
   }
   return 'ok'
@@ -78,6 +87,7 @@ async function runOne(ctx: WalkContext, hs: HostState, task: Task, handler: bool
   if (o.status === 'unreachable') {
     s.unreachable++
     if (!task.ignoreUnreachable) {
+      if (task.anyErrorsFatal) fatal.add(hs)
       hs.unreachable = true
       ctx.onFailure(hs.name)
       return 'failed'
@@ -91,6 +101,8 @@ async function runOne(ctx: WalkContext, hs: HostState, task: Task, handler: bool
       return 'ok'
     }
     s.failed++
+    if (task.anyErrorsFatal) fatal.add(hs)
+    else fatal.delete(hs)
     return 'failed'
   } else {
     s.ok++
@@ -117,6 +129,30 @@ async function runOne(ctx: WalkContext, hs: HostState, task: Task, handler: bool
   }
 }
 
+/**
+ * A templated file or role name, rendered for a host: parsed the first time a target is met, then
+ * shared by every host and loop item that renders the same one. Roles are searched in the
+ * playbook's roles/ and --roles-path, as at load time.
+ */
+function loadDynamic(rt: PlayRuntime, inc: Include, target: string): Node[] {
+  const cache = (rt.includes ??= { nodes: new Map(), loadedTasks: 0 })
+  const key = `${inc.index}\0${target}`
+  const hit = cache.nodes.get(key)
+  if (hit) return hit
+  // Indices unique in the play (task headers, run_once and the linear gate key on them), between
+  // the include's and the next static task's, so --start-at-task and lockstep order still hold.
+  const base = Math.floor(inc.index)
+  const state = new LoadState(rt.playbookDir, { rolesPath: rt.play.rolesPath }, () => base + ++cache.loadedTasks * 1e-6)
+  const inh = inherit(inc, { when: [] })
+  const nodes =
+    inc.what === 'role'
+      ? (loadRoleInto(state, target, inc.params, inh, inc.pos, { tasksFrom: inc.tasksFrom }, true)?.tasks ?? [])
+      : loadTaskFile(state, target.startsWith('/') ? target : `${inc.baseDir}/${target}`, { file: inc.pos.file, baseDir: dirname(inc.pos.file), inherited: inh }, inc.pos)
+  if (state.errors.length) throw state.errors[0]
+  cache.nodes.set(key, nodes)
+  return nodes
+}
+
 async function runInclude(ctx: WalkContext, hs: HostState, inc: Include, extra: Record<string, unknown>[]): Promise<WalkResult> {
   const rt = ctx.rt
   const scope = scopeFor(rt.scope, hs.name, { role: inc.role, vars: [...inc.vars, ...extra] })
@@ -125,24 +161,19 @@ async function runInclude(ctx: WalkContext, hs: HostState, inc: Include, extra: 
   if (!Array.isArray(items)) throw new RmError(`loop needs a list`, inc.pos)
   for (const [i, item] of items.entries()) {
     const loopVars: Record<string, unknown> = inc.loop === undefined ? {} : { [inc.loopControl?.loopVar ?? 'item']: item, ...(inc.loopControl?.indexVar ? { [inc.loopControl.indexVar]: i } : {}) }
-    let nodes = inc.nodes
-    if (!nodes) {
-      // A templated file or role name: loaded now, for this host.
-      const target = String(renderValue(inc.target, scope.with({ name: 'loop', values: loopVars, data: true })))
-      const state = new LoadState(rt.playbookDir, { rolesPath: [] })
-      const inh = inherit(inc, { when: [] })
-      if (inc.what === 'role') nodes = loadRoleInto(state, target, inc.params, inh, inc.pos, { tasksFrom: inc.tasksFrom }, true)?.tasks ?? []
-      else nodes = loadTaskFile(state, target.startsWith('/') ? target : `${inc.baseDir}/${target}`, { file: inc.pos.file, baseDir: dirname(inc.pos.file), inherited: inh }, inc.pos)
-      if (state.errors.length) throw state.errors[0]
-    }
-    const r = await walk(ctx, hs, nodes, [...extra, loopVars])
+    const nodes = inc.nodes ?? loadDynamic(rt, inc, String(renderValue(inc.target, scope.with({ name: 'loop', values: loopVars, data: true }))))
+    const r = await walkNodes(ctx, hs, nodes, [...extra, loopVars])
     if (r !== 'ok') return r
   }
   return 'ok'
 }
 
 /** Walks nodes for one host; returns 'failed' when a task failed (and was not rescued). */
-export async function walk(ctx: WalkContext, hs: HostState, nodes: readonly Node[], extra: Record<string, unknown>[] = []): Promise<WalkResult> {
+export async function walk(ctx: WalkContext, hs: HostState, nodes: readonly Node[]): Promise<WalkResult> {
+  return endIfFatal(ctx, hs, await walkNodes(ctx, hs, nodes, []))
+}
+
+async function walkNodes(ctx: WalkContext, hs: HostState, nodes: readonly Node[], extra: Record<string, unknown>[]): Promise<WalkResult> {
   for (const node of nodes) {
     if (ctx.stop.reason || hs.unreachable || hs.ended) return 'stopped'
     if (node.kind === 'task') {
@@ -152,14 +183,15 @@ export async function walk(ctx: WalkContext, hs: HostState, nodes: readonly Node
       const r = await runOne(ctx, hs, node, false, extra)
       if (r !== 'ok') return r
     } else if (node.kind === 'block') {
-      let r = await walk(ctx, hs, node.block, extra)
+      let r = await walkNodes(ctx, hs, node.block, extra)
       if (r === 'failed' && node.rescue.length && !hs.unreachable) {
         hs.stats.failed--
         hs.stats.rescued++
-        r = await walk(ctx, hs, node.rescue, extra)
+        fatal.delete(hs)
+        r = await walkNodes(ctx, hs, node.rescue, extra)
       }
       if (node.always.length && !hs.unreachable) {
-        const a = await walk(ctx, hs, node.always, extra)
+        const a = await walkNodes(ctx, hs, node.always, extra)
         if (r === 'ok') r = a
       }
       if (r !== 'ok') return r

@@ -20,10 +20,12 @@ export class LoadState {
   constructor(
     readonly playbookDir: string,
     readonly options: LoadOptions,
+    /** Where indices come from when loading at run time (they must not repeat the play's). */
+    private readonly indices?: () => number,
   ) {}
 
   nextIndex(): number {
-    return ++this.n
+    return this.indices ? this.indices() : ++this.n
   }
 
   error(message: string, pos: SourcePos | undefined, hint?: string): void {
@@ -61,7 +63,6 @@ export function inherit(outer: Inherited, inner: Partial<Inherited>): Inherited 
     tags: [...new Set([...outer.tags, ...(inner.tags ?? [])])],
     become: inner.become ?? outer.become,
     becomeUser: inner.becomeUser ?? outer.becomeUser,
-    becomeMethod: inner.becomeMethod ?? outer.becomeMethod,
     environment: [...outer.environment, ...(inner.environment ?? [])],
     ignoreErrors: inner.ignoreErrors ?? outer.ignoreErrors,
     ignoreUnreachable: inner.ignoreUnreachable ?? outer.ignoreUnreachable,

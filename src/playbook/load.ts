@@ -9,7 +9,7 @@ import { isTemplated } from './expression.js'
 import { emptyInherited, inherit, LoadState, type LoadOptions } from './load-context.js'
 import type { Inherited, Node, Play, Playbook, Task } from './model.js'
 import { loadRoleInto, parseRoleRef } from './roles.js'
-import { checkConnection, checkExpressions, isDict, parseTaskList, UNSUPPORTED_KEYWORDS, unsupportedKeyword } from './tasks.js'
+import { checkBecomeMethod, checkConnection, checkExpressions, isDict, parseTaskList, UNSUPPORTED_KEYWORDS, unsupportedKeyword } from './tasks.js'
 import { keyPosOf, loadYamlFile, posOf, valuePosOf } from './yaml.js'
 import { checkFileReferences } from './references.js'
 
@@ -87,10 +87,16 @@ function loadPlay(state: LoadState, d: Record<string, unknown>, pos: SourcePos, 
   const vars = isDict(d.vars) ? d.vars : {}
   checkExpressions(state, vars, valuePosOf(d, 'vars'))
   const playTags = (Array.isArray(d.tags) ? d.tags : d.tags === undefined ? [] : [d.tags]).flatMap((t) => String(t).split(',')).map((t) => t.trim())
-  const environment = isDict(d.environment) ? [d.environment] : []
+  // As on tasks: a mapping, or a template that renders to one when each task runs.
+  const envOk = isDict(d.environment) || (typeof d.environment === 'string' && isTemplated(d.environment))
+  if (d.environment !== undefined && !envOk) state.error('environment must be a mapping of names to values', valuePosOf(d, 'environment'))
+  checkExpressions(state, d.environment, valuePosOf(d, 'environment'))
+  const environment = envOk ? [d.environment as Record<string, unknown>] : []
   const remoteUser = d.remote_user === undefined ? undefined : String(d.remote_user)
   const connection = d.connection === undefined ? undefined : String(d.connection)
   checkConnection(state, connection, valuePosOf(d, 'connection'))
+  checkExpressions(state, d.remote_user, valuePosOf(d, 'remote_user'))
+  checkBecomeMethod(state, d)
   // Keywords the play's tasks render when they run may be templated; the rest decide the play's shape.
   const flag = (key: string) => keywordBool(key, d[key], true, (m, h) => state.error(m, valuePosOf(d, key), h))
   const fixed = (key: string) => fixedBool(key, d[key], (m, h) => state.error(m, valuePosOf(d, key), h))

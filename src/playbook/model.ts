@@ -14,7 +14,6 @@ export interface Inherited {
   /** Yes/no keywords that may be a `{{ }}` template (a string), rendered when the task runs. */
   become?: boolean | string
   becomeUser?: string
-  becomeMethod?: string
   environment: Record<string, unknown>[]
   ignoreErrors?: boolean | string
   /** Yes/no keywords decided at load time (a template there is a load error). */

@@ -2,11 +2,10 @@
 // dependencies (which run first). A role with the same parameters runs once per play.
 import { existsSync, statSync } from 'node:fs'
 import { isAbsolute, join, resolve } from 'node:path'
-import { keywordBool } from './bool.js'
 import type { SourcePos } from './errors.js'
 import { inherit, type LoadState } from './load-context.js'
 import type { Inherited, Node, RoleInstance, Task } from './model.js'
-import { loadTaskFile, isDict, checkExpressions } from './tasks.js'
+import { loadTaskFile, isDict, checkExpressions, inheritable, INHERITABLE_KEYS, UNSUPPORTED_KEYWORDS, unsupportedKeyword } from './tasks.js'
 import { loadVarsDir } from './inventory.js'
 import { keyPosOf, loadYamlFile, posOf, valuePosOf } from './yaml.js'
 
@@ -110,23 +109,21 @@ export function parseRoleRef(state: LoadState, ref: unknown, pos: SourcePos): { 
     return undefined
   }
   const params: Record<string, unknown> = {}
-  const inherited: Partial<Inherited> = {}
+  // Task keywords on a role entry apply to its tasks, read as on a task (they are not role parameters).
+  const { vars: _checked, ...own } = inheritable(state, ref)
+  const inherited: Partial<Inherited> = own
+  const loose: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(ref)) {
-    if (k === 'role' || k === 'name') continue
+    if (k === 'role' || k === 'name' || INHERITABLE_KEYS.has(k)) continue
     if (k === 'vars') {
       if (isDict(v)) Object.assign(params, v)
-      else state.error('role vars must be a mapping', valuePosOf(ref, k))
-    } else if (k === 'tags') inherited.tags = (Array.isArray(v) ? v : [v]).flatMap((t) => String(t).split(',')).map((t) => t.trim())
-    else if (k === 'when') inherited.when = (Array.isArray(v) ? v : [v]).map((expr) => ({ expr, pos: valuePosOf(ref, k) ?? pos }))
-    else if (k === 'become') inherited.become = keywordBool('become', v, true, (m, h) => state.error(m, valuePosOf(ref, k), h))
-    else if (k === 'become_user') inherited.becomeUser = String(v)
-    else if (k === 'environment' && isDict(v)) inherited.environment = [v]
-    else if (k === 'delegate_to') inherited.delegateTo = String(v)
+      // (inheritable reported a vars that is not a mapping)
+    } else if (UNSUPPORTED_KEYWORDS.has(k)) unsupportedKeyword(state, ref, k, 'a role')
     else if (['allow_duplicates', 'public'].includes(k)) continue
-    else if (/^[A-Za-z_]\w*$/.test(k)) params[k] = v // Ansible's role parameters
+    else if (/^[A-Za-z_]\w*$/.test(k)) params[k] = loose[k] = v // Ansible's role parameters
     else state.error(`unknown key '${k}' on a role`, keyPosOf(ref, k))
   }
-  checkExpressions(state, params, pos)
+  checkExpressions(state, loose, pos)
   if (Object.keys(params).length) inherited.vars = [params]
   return { name, params, inherited }
 }

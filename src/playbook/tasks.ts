@@ -1,6 +1,6 @@
 // Task lists → Nodes: tasks, blocks, imports and includes, with inherited keywords and positions.
 import { existsSync } from 'node:fs'
-import { dirname, isAbsolute, join, resolve } from 'node:path'
+import { dirname, isAbsolute, join } from 'node:path'
 import { canonicalModuleName, getModule, moduleNames } from '../modules/index.js'
 import { checkArgs } from '../modules/schema.js'
 import { fixedBool, keywordBool } from './bool.js'
@@ -70,8 +70,14 @@ function conds(state: LoadState, task: Dict, key: string): Cond[] | undefined {
   })
 }
 
-/** Keywords a task, block, or include passes to what it contains. */
-function inheritable(state: LoadState, d: Dict): Partial<Inherited> {
+/** The keywords `inheritable` reads (besides vars): also what a role entry in roles: may carry. */
+export const INHERITABLE_KEYS = new Set([
+  'when', 'tags', 'become', 'become_user', 'become_method', 'environment', 'ignore_errors', 'ignore_unreachable', 'check_mode', 'diff', 'no_log',
+  'delegate_to', 'run_once', 'any_errors_fatal', 'remote_user', 'connection',
+])
+
+/** Keywords a task, block, include or role entry passes to what it contains. */
+export function inheritable(state: LoadState, d: Dict): Partial<Inherited> {
   const out: Partial<Inherited> = {}
   const w = conds(state, d, 'when')
   if (w) out.when = w
@@ -80,10 +86,7 @@ function inheritable(state: LoadState, d: Dict): Partial<Inherited> {
   const fixed = (key: string) => fixedBool(key, d[key], (m, h) => state.error(m, valuePosOf(d, key), h))
   if ('become' in d) out.become = flag('become', true)
   if ('become_user' in d) out.becomeUser = str(d.become_user)
-  if ('become_method' in d) {
-    out.becomeMethod = str(d.become_method)
-    if (!['sudo', 'su'].includes(String(d.become_method))) state.error(`become_method '${String(d.become_method)}' is not supported (use sudo or su)`, valuePosOf(d, 'become_method'))
-  }
+  checkBecomeMethod(state, d)
   if ('environment' in d) {
     if (!isDict(d.environment) && !(typeof d.environment === 'string' && isTemplated(d.environment))) state.error('environment must be a mapping of names to values', valuePosOf(d, 'environment'))
     else out.environment = [d.environment as Dict]
@@ -113,6 +116,11 @@ function inheritable(state: LoadState, d: Dict): Partial<Inherited> {
     }
   }
   return out
+}
+
+/** rm-play becomes with sudo only: any other method would silently be sudo, so it is an error. */
+export function checkBecomeMethod(state: LoadState, d: Dict): void {
+  if ('become_method' in d && d.become_method !== 'sudo') state.error(`become_method '${String(d.become_method)}' is not supported`, valuePosOf(d, 'become_method'), 'rm-play becomes with sudo: use become_method: sudo or leave it out')
 }
 
 /** The connection keyword takes the plugins rm-play has (a templated value is checked when it runs). */
@@ -400,8 +408,4 @@ function parseInclude(state: LoadState, d: Dict, kind: string, pos: SourcePos, w
     ...inh,
   }
   return [inc]
-}
-
-export function resolveFrom(base: string, p: string): string {
-  return isAbsolute(p) ? p : resolve(base, p)
 }

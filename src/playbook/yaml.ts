@@ -33,19 +33,6 @@ export function valuePosOf(obj: unknown, key: string): SourcePos | undefined {
   return p?.values[key] ?? p?.keys[key] ?? p?.at
 }
 
-/** Copies the position record of `from` onto `to` (for objects built from YAML ones). */
-export function copyPos<T extends object>(from: unknown, to: T): T {
-  if (from !== null && typeof from === 'object' && (from as WithPos)[POS]) {
-    Object.defineProperty(to, POS, { value: (from as WithPos)[POS], enumerable: false })
-  }
-  return to
-}
-
-export function setPos<T extends object>(to: T, at: SourcePos): T {
-  Object.defineProperty(to, POS, { value: { at, keys: {}, values: {} }, enumerable: false, configurable: true })
-  return to
-}
-
 function attach(node: Node | null | undefined, value: unknown, doc: Document, file: string, lc: LineCounter): void {
   if (!node || value === null || typeof value !== 'object') return
   if (isAlias(node)) {

@@ -53,6 +53,11 @@ describe('remote_user and connection keywords', () => {
     expect((deploy as SshConnection).target.address).to.equal('10.0.0.5')
     expect(connectionFor(rt, 'web1', { ansible_host: '10.0.0.5' }, { remoteUser: 'deploy' })).to.equal(deploy)
   })
+  it('a templated task remote_user is rendered and used to log in', async () => {
+    const r = await play('- hosts: refused\n  gather_facts: false\n  vars: { u: deploy }\n  tasks:\n    - command: "true"\n      remote_user: "{{ u }}"\n', base)
+    expect(r.results('command true')[0]).to.include({ status: 'unreachable' })
+    expect(r.results('command true')[0]!.msg).to.match(/^ssh deploy@127\.0\.0\.1:1: /)
+  })
   it('play connection: local runs an ssh host locally', async () => {
     const r = await play('- hosts: refused\n  gather_facts: false\n  connection: local\n  tasks:\n    - command: "true"\n', base)
     expect(r.exitCode).to.equal(0)
@@ -70,9 +75,25 @@ describe('remote_user and connection keywords', () => {
     const r = await play('- hosts: refused\n  gather_facts: false\n  ignore_unreachable: true\n  tasks:\n    - command: "true"\n    - debug: msg=after\n', base)
     expect(r.results('debug msg=after').map((e) => e.host)).to.deep.equal(['far'])
   })
+  it('play environment may be a template (it was dropped unless a literal mapping) or is an error', async () => {
+    const r = await play('- hosts: locals\n  gather_facts: false\n  vars: { envs: { GREETING: hi } }\n  environment: "{{ envs }}"\n  tasks:\n    - shell: echo "$GREETING"\n      register: out\n    - debug: msg={{ out.stdout }}\n', base)
+    expect(r.results('debug msg={{ out.stdout }}')[0]!.msg).to.equal('hi')
+    expect(errorsOf('- hosts: all\n  environment: [A=1]\n  tasks: []\n').map((e) => `${at(e)} ${e.message}`)).to.deep.equal(['2:16 environment must be a mapping of names to values'])
+  })
+  it('task keywords on a role entry apply to its tasks instead of becoming role variables', async () => {
+    const r = await play('- hosts: locals\n  gather_facts: false\n  roles:\n    - { role: r, ignore_errors: true, who: param }\n  tasks:\n    - debug: msg=after\n', { ...base, files: { 'roles/r/tasks/main.yml': '- command: /bin/false\n- debug: msg="{{ who }} {{ ignore_errors | default(\'unset\') }}"\n' } })
+    expect(r.exitCode).to.equal(0)
+    expect(r.results().filter((e) => e.task.startsWith('debug msg="')).map((e) => e.msg)).to.deep.equal(['param unset'])
+    expect(r.results('debug msg=after')).to.have.length(1)
+  })
   it('an unknown connection plugin is a load error', () => {
     const errs = errorsOf('- hosts: all\n  connection: winrm\n  tasks:\n    - ping:\n      connection: docker\n')
     expect(errs.map((e) => `${at(e)} ${e.message}`)).to.deep.equal(["2:15 connection 'winrm' is not supported", "5:19 connection 'docker' is not supported"])
+  })
+  it('a templated play remote_user is rendered per task and checked at load time', () => {
+    const errs = errorsOf('- hosts: all\n  remote_user: "{{ who | }}"\n  tasks: []\n')
+    expect(errs.map(at)).to.deep.equal(['2:16'])
+    expect(errs[0]!.message).to.match(/^bad expression/)
   })
 })
 
@@ -93,5 +114,13 @@ describe('Ansible keywords rm-play does not implement', () => {
     ])
     expect(errs[0]!.pos?.file).to.match(/site\.yml$/)
     expect(errs[0]!.hint).to.match(/remove it/)
+  })
+  it('on a role entry too', () => {
+    const errs = errorsOf('- hosts: all\n  roles:\n    - { role: r, throttle: 2, run_once: maybe }\n')
+    expect(errs.map((e) => `${at(e)} ${e.message}`).filter((m) => !m.includes('not found'))).to.deep.equal(["3:41 run_once must be a boolean, got 'maybe'", "3:18 the Ansible keyword 'throttle' is not supported on a role"])
+  })
+  it('become_method other than sudo is an error (it would silently be sudo)', () => {
+    const errs = errorsOf('- hosts: all\n  become_method: su\n  tasks:\n    - ping:\n      become_method: sudo\n    - ping:\n      become_method: doas\n')
+    expect(errs.map((e) => `${at(e)} ${e.message}`)).to.deep.equal(["2:18 become_method 'su' is not supported", "7:22 become_method 'doas' is not supported"])
   })
 })

@@ -1,7 +1,7 @@
 // More of the playbook language through the real engine on local hosts: includes and imports,
 // start-at-task, delegate_to, environment, the free strategy, diff output and the JSON events.
 import { expect } from 'chai'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { main } from '../../src/cli/main.js'
@@ -41,6 +41,29 @@ describe('includes, imports and roles at run time', () => {
       { ...base, files: { 'roles/greet/tasks/main.yml': '- debug: msg="main {{ who }}"\n', 'roles/greet/tasks/other.yml': '- debug: msg="other {{ who }}"\n', 'roles/greet/defaults/main.yml': 'who: nobody\n' } },
     )
     expect(msgs(r)).to.deep.equal(['h1:main imported', 'h1:other included'])
+  })
+  it('include_role with a templated name finds a role given only with --roles-path', async () => {
+    const dir = mkdtempSync(join(scratch, 'rp-'))
+    mkdirSync(join(dir, 'elsewhere/greet/tasks'), { recursive: true })
+    writeFileSync(join(dir, 'elsewhere/greet/tasks/main.yml'), '- debug: msg="hi {{ n }}"\n')
+    mkdirSync(join(dir, 'book'))
+    const pb = join(dir, 'book/site.yml')
+    writeFileSync(pb, '- hosts: web\n  gather_facts: false\n  vars: { which: greet }\n  tasks:\n    - include_role: { name: "{{ which }}" }\n      loop: [1, 2]\n      loop_control: { loop_var: n }\n')
+    let out = ''
+    let err = ''
+    const io = { out: (s: string) => (out += s), err: (s: string) => (err += s), tty: false }
+    expect(await main([pb, '-i', inv, '--json', '--roles-path', join(dir, 'elsewhere')], io), err).to.equal(0)
+    const said = out.trim().split('\n').map((l) => JSON.parse(l) as { type: string; host?: string; msg?: string }).filter((e) => e.type === 'host-result').map((e) => `${e.host}:${e.msg}`)
+    expect(said.sort()).to.deep.equal(['h1:hi 1', 'h1:hi 2', 'h2:hi 1', 'h2:hi 2'])
+  })
+  it('tasks of a templated include get their own task headers (their indices once repeated the play\'s)', async () => {
+    const r = await play(
+      '- hosts: web\n  gather_facts: false\n  vars: { f: inc.yml }\n  tasks:\n    - debug: msg=a\n    - debug: msg=b\n    - include_tasks: "{{ f }}"\n    - command: "true"\n      run_once: true\n',
+      { ...base, files: { 'inc.yml': '- debug: msg=c\n- command: echo d\n  run_once: true\n' } },
+    )
+    expect(r.text.match(/^TASK \[[^\]]+\]/gm)).to.deep.equal(['TASK [debug msg=a]', 'TASK [debug msg=b]', 'TASK [debug msg=c]', 'TASK [command echo d]', 'TASK [command true]'])
+    expect(r.results('command echo d')).to.have.length(1)
+    expect(r.results('command true')).to.have.length(1)
   })
   it('import_playbook pulls in plays', async () => {
     const r = await play('- import_playbook: other.yml\n- hosts: h1\n  gather_facts: false\n  tasks:\n    - debug: msg=second\n', { ...base, files: { 'other.yml': '- hosts: h1\n  gather_facts: false\n  tasks:\n    - debug: msg=first\n' } })

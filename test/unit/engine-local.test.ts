@@ -80,6 +80,28 @@ describe('engine on local hosts', () => {
     expect(r.text).to.match(/any_errors_fatal/)
   })
 
+  it('any_errors_fatal on a task or block stops every host; a rescued failure does not', async () => {
+    const yaml = (rescue: string) => `- hosts: web
+  gather_facts: false
+  tasks:
+    - debug: msg=before
+    - block:
+        - command: /bin/false
+          when: inventory_hostname == 'h2'
+${rescue}      any_errors_fatal: true
+    - command: "true"
+      any_errors_fatal: true
+    - debug: msg=after
+`
+    const r = await play(yaml(''), base)
+    expect(r.results('debug msg=after')).to.have.length(0)
+    expect(r.text).to.match(/any_errors_fatal: h2 failed/)
+    const rescued = await play(yaml('      rescue:\n        - debug: msg=rescued\n'), base)
+    expect(rescued.results('debug msg=after').map((e) => e.host).sort()).to.deep.equal(['h1', 'h2', 'h3'])
+    const task = await play('- hosts: web\n  gather_facts: false\n  tasks:\n    - command: /bin/false\n      when: inventory_hostname == \'h3\'\n      any_errors_fatal: true\n    - debug: msg=after\n', base)
+    expect(task.results('debug msg=after')).to.have.length(0)
+  })
+
   it('serial runs batches one after the other; max_fail_percentage stops the play', async () => {
     const r = await play(
       `- hosts: web
