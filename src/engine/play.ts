@@ -12,7 +12,7 @@ import { HostState } from './host-state.js'
 import { Lockstep, openGate } from './lockstep.js'
 import type { RunOptions } from './options.js'
 import { runProbes } from './probe-batch.js'
-import type { PlayRuntime } from './runtime.js'
+import { connectionFor, connectionKeywords, type PlayRuntime } from './runtime.js'
 import { lazyVars, scopeFor, type ScopeInputs } from './scope.js'
 import { flushHandlers, maxIndex, walk, type WalkContext } from './walk.js'
 import { VarScope } from '../playbook/vars.js'
@@ -78,8 +78,10 @@ async function gatherFacts(rt: PlayRuntime, batch: HostState[]): Promise<void> {
         const h0 = Date.now()
         const scope = scopeFor(rt.scope, hs.name, { vars: [] })
         try {
-          // The connection reads a few variables: render those, not all of them.
-          const conn = rt.pool.get(hs.name, lazyVars(scope, 'omit'))
+          // The connection reads a few variables: render those, not all of them. The play's
+          // remote_user / connection apply here too, so facts and tasks share one connection.
+          const keywords = connectionKeywords(rt.play.remoteUser, rt.play.connection, scope, rt.play.pos)
+          const conn = connectionFor(rt, hs.name, lazyVars(scope, 'omit'), keywords)
           const st = await runProbes(conn, [factsProbe], {})
           hs.facts = st.facts as Record<string, unknown>
           hs.stats.ok++

@@ -1,7 +1,10 @@
 // The state of one run shared by the strategy and the task runner.
 import type PQueue from 'p-queue'
 import type { Connection } from '../connection/connection.js'
+import { RmError, type SourcePos } from '../playbook/errors.js'
+import { renderValue } from '../playbook/expression.js'
 import type { Node, Play } from '../playbook/model.js'
+import type { VarScope } from '../playbook/vars.js'
 import type { ConnectionPool } from './connect.js'
 import type { HostState } from './host-state.js'
 import type { RunOptions } from './options.js'
@@ -27,6 +30,14 @@ export interface PlayRuntime {
 export interface ConnectionKeywords {
   remoteUser?: string
   connection?: string
+}
+
+/** Renders the remote_user / connection keywords (a task's, else its play's) for one host. */
+export function connectionKeywords(remoteUser: string | undefined, connection: string | undefined, scope: VarScope, pos: SourcePos): ConnectionKeywords {
+  const render = (v: string | undefined) => (v === undefined ? undefined : String(renderValue(v, scope)))
+  const kw = { remoteUser: render(remoteUser), connection: render(connection) }
+  if (kw.connection !== undefined && !['ssh', 'local', 'smart', 'paramiko'].includes(kw.connection)) throw new RmError(`connection '${kw.connection}' is not supported (use ssh or local)`, pos)
+  return kw
 }
 
 const defined = (v: unknown): v is NonNullable<unknown> => v !== undefined && v !== null

@@ -18,8 +18,8 @@ import { applyChanges, StepFailure } from './apply.js'
 import type { ChangeSummary, HostResultEvent, HostStatus } from './events.js'
 import type { HostState } from './host-state.js'
 import { runProbes } from './probe-batch.js'
-import { connectionFor, type ConnectionKeywords, type PlayRuntime } from './runtime.js'
-import { scopeFor } from './scope.js'
+import { connectionFor, connectionKeywords, type PlayRuntime } from './runtime.js'
+import { lazyVars, scopeFor } from './scope.js'
 
 export interface Outcome {
   status: HostStatus
@@ -74,13 +74,6 @@ function becomeFor(rt: PlayRuntime, task: Task, scope: VarScope): Become | undef
   return { user, password: pw === undefined ? undefined : String(pw) }
 }
 
-function keywordsFor(rt: PlayRuntime, task: Task, scope: VarScope): ConnectionKeywords {
-  const render = (v: string | undefined) => (v === undefined ? undefined : String(renderValue(v, scope)))
-  const kw = { remoteUser: render(task.remoteUser ?? rt.play.remoteUser), connection: render(task.connection ?? rt.play.connection) }
-  if (kw.connection !== undefined && !['ssh', 'local', 'smart', 'paramiko'].includes(kw.connection)) throw new RmError(`connection '${kw.connection}' is not supported (use ssh or local)`, task.pos)
-  return kw
-}
-
 function environmentFor(task: Task, scope: VarScope): Record<string, string> {
   const env: Record<string, string> = {}
   for (const layer of task.environment) {
@@ -88,10 +81,6 @@ function environmentFor(task: Task, scope: VarScope): Record<string, string> {
     if (r && typeof r === 'object') for (const [k, v] of Object.entries(r)) env[k] = String(v)
   }
   return env
-}
-
-function lazyVars(scope: VarScope): Readonly<Record<string, unknown>> {
-  return new Proxy({} as Record<string, unknown>, { get: (_, k) => (typeof k === 'string' && scope.has(k) ? scope.lookup(k) : undefined), has: (_, k) => typeof k === 'string' && scope.has(k) })
 }
 
 function prepareContext(rt: PlayRuntime, task: Task, scope: VarScope): PrepareContext {
@@ -157,7 +146,7 @@ async function runOnce(rt: PlayRuntime, hs: HostState, task: Task, scope: VarSco
   const hm = mod as HostModule<unknown, unknown>
   const target = task.delegateTo ? String(renderValue(task.delegateTo, scope)) : hs.name
   const connVars = target === hs.name ? scope : scopeFor(rt.scope, target, { vars: [] })
-  const conn = connectionFor(rt, target, lazyVars(connVars), keywordsFor(rt, task, scope))
+  const conn = connectionFor(rt, target, lazyVars(connVars), connectionKeywords(task.remoteUser ?? rt.play.remoteUser, task.connection ?? rt.play.connection, scope, task.pos))
   const execOpts: ExecOptions = { become: becomeFor(rt, task, scope), env: environmentFor(task, scope) }
   const prepared = hm.prepare ? await hm.prepare(args, prepareContext(rt, task, scope)) : args
   let state

@@ -58,6 +58,13 @@ describe('remote_user and connection keywords', () => {
     expect(r.results('command true')[0]).to.include({ status: 'unreachable' })
     expect(r.results('command true')[0]!.msg).to.match(/^ssh deploy@127\.0\.0\.1:1: /)
   })
+  it('facts gathering logs in as the play remote_user, and runs locally under play connection: local', async () => {
+    const r = await play('- hosts: refused\n  remote_user: deploy\n  tasks:\n    - command: "true"\n', base)
+    expect(r.results('Gathering Facts')[0]!.msg).to.match(/^ssh deploy@127\.0\.0\.1:1: /)
+    const local = await play('- hosts: refused\n  connection: local\n  tasks:\n    - command: "true"\n', base)
+    expect(local.exitCode, local.text).to.equal(0)
+    expect(local.stats.far!.ok).to.equal(2)
+  })
   it('play connection: local runs an ssh host locally', async () => {
     const r = await play('- hosts: refused\n  gather_facts: false\n  connection: local\n  tasks:\n    - command: "true"\n', base)
     expect(r.exitCode).to.equal(0)
