@@ -2,7 +2,7 @@
 // whole run; every command goes through that shell (see framed-shell.ts). The only file that
 // imports ssh2.
 import { readFileSync } from 'node:fs'
-import { Client, type ConnectConfig } from 'ssh2'
+import ssh2, { Client, type AnyAuthMethod, type ParsedKey } from 'ssh2'
 import { type Connection, type ExecOptions, type ExecResult, UnreachableError } from './connection.js'
 import { FramedShell } from './framed-shell.js'
 import { appendKnownHost, lookupName, readKnownHosts, verifyHostKey } from './known-hosts.js'
@@ -22,16 +22,36 @@ export interface SshTarget {
   connectTimeoutMs: number
 }
 
-function readKeys(files: string[]): Buffer[] {
-  const keys: Buffer[] = []
+/** The private keys in `files`, and why any other file was left out (a missing file goes unsaid). */
+function readKeys(files: string[]): { keys: ParsedKey[]; skipped: string[] } {
+  const keys: ParsedKey[] = []
+  const skipped: string[] = []
   for (const f of files) {
+    let data: Buffer
     try {
-      keys.push(readFileSync(f))
+      data = readFileSync(f)
     } catch {
-      // not every default key exists
+      continue // not every default key exists
     }
+    const parsed = ssh2.utils.parseKey(data)
+    const key = Array.isArray(parsed) ? (parsed[0] as ParsedKey | undefined) : parsed
+    if (key && !(key instanceof Error) && key.isPrivateKey()) keys.push(key)
+    else skipped.push(`${f}: ${key instanceof Error ? key.message : 'not a private key'}`)
   }
-  return keys
+  return { keys, skipped }
+}
+
+/**
+ * What to try, in ssh2's own order (none, password, public key, agent) but with every key in turn,
+ * all on one connection: a handshake per key cost a round trip and a key exchange each.
+ */
+export function authMethods(t: Pick<SshTarget, 'user' | 'password' | 'agent'>, keys: ParsedKey[]): AnyAuthMethod[] {
+  const username = t.user
+  const methods: AnyAuthMethod[] = [{ type: 'none', username }]
+  if (t.password !== undefined) methods.push({ type: 'password', username, password: t.password })
+  for (const key of keys) methods.push({ type: 'publickey', username, key })
+  if (t.agent) methods.push({ type: 'agent', username, agent: t.agent })
+  return methods
 }
 
 export class SshConnection implements Connection {
@@ -64,42 +84,26 @@ export class SshConnection implements Connection {
     return false
   }
 
-  private connectOnce(privateKey: Buffer | undefined): Promise<Client> {
+  private connect(): Promise<Client> {
     const t = this.target
+    const { keys, skipped } = readKeys(t.privateKeyFiles)
     return new Promise((resolve, reject) => {
       const c = new Client()
-      const cfg: ConnectConfig = {
+      c.once('ready', () => resolve(c))
+      c.once('error', (e: Error) => {
+        const why = this.hostKeyProblem ?? (skipped.length ? `${e.message} (keys left out: ${skipped.join('; ')})` : e.message)
+        reject(new UnreachableError(`ssh ${t.user}@${t.address}:${t.port}: ${why}`))
+      })
+      c.connect({
         host: t.address,
         port: t.port,
         username: t.user,
+        authHandler: authMethods(t, keys),
         readyTimeout: t.connectTimeoutMs,
         keepaliveInterval: 15000,
         hostVerifier: (key: Buffer) => this.verify(key),
-      }
-      if (privateKey) cfg.privateKey = privateKey
-      if (t.password !== undefined) cfg.password = t.password
-      if (t.agent) cfg.agent = t.agent
-      c.once('ready', () => resolve(c))
-      c.once('error', (e: Error) => reject(e))
-      c.connect(cfg)
+      })
     })
-  }
-
-  private async connect(): Promise<Client> {
-    const keys = readKeys(this.target.privateKeyFiles)
-    const attempts: (Buffer | undefined)[] = keys.length ? keys : [undefined]
-    let last: Error | undefined
-    for (const key of attempts) {
-      try {
-        return await this.connectOnce(key)
-      } catch (e) {
-        last = e as Error
-        if (this.hostKeyProblem) break
-        if (!/authentication/i.test(last.message)) break
-      }
-    }
-    const why = this.hostKeyProblem ?? last?.message ?? 'unknown error'
-    throw new UnreachableError(`ssh ${this.target.user}@${this.target.address}:${this.target.port}: ${why}`)
   }
 
   private async open(): Promise<FramedShell> {
