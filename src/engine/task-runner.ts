@@ -14,6 +14,7 @@ import { findLocalFile, fileCandidates } from '../playbook/references.js'
 import { renderTemplateFile } from '../playbook/template.js'
 import { isUnknown, markUnknown, type VarScope } from '../playbook/vars.js'
 import { readFileSync } from 'node:fs'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { applyChanges, StepFailure } from './apply.js'
 import type { ChangeSummary, HostResultEvent, HostStatus } from './events.js'
 import type { HostState } from './host-state.js'
@@ -244,7 +245,7 @@ async function runWithChecks(rt: PlayRuntime, hs: HostState, task: Task, scope: 
       out.data = { ...out.data, attempts: attempt + 1 }
       return out
     }
-    await new Promise((r) => setTimeout(r, delay * 1000))
+    await sleep(delay * 1000)
   }
 }
 
@@ -350,7 +351,7 @@ export async function runTask(rt: PlayRuntime, hs: HostState, task: Task, handle
       if (o.failed) total.msg = 'One or more items failed'
       if (o.meta) total.meta = o.meta
       if (o.facts) total.facts = { ...(total.facts ?? {}), ...o.facts }
-      if (lc?.pause) await new Promise((r) => setTimeout(r, lc.pause! * 1000))
+      if (lc?.pause) await sleep(lc.pause! * 1000)
     }
     if (items.length === 0) {
       const o = finish({ ...empty(), skipped: true, msg: 'No items in the list' })
