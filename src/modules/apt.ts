@@ -367,8 +367,6 @@ export const apt: HostModule<AptArgs> = {
   validate: validateApt,
   probes: (a) => [probe(a)],
   plan(a, state: ProbeState, ctx) {
-    const problems = validateApt(a)
-    if (problems.length) throw new ModuleFailure(problems.join('; '))
     if (!a.name?.length && !a.deb && !wantsUpdate(a) && a.upgrade === 'no' && !a.autoremove) return []
     return aptPlan(a, state[aptProbeId(probeOptions(a))] as AptState, ctx)
   },

@@ -196,8 +196,6 @@ export const cron: HostModule<CronArgs> = {
   validate: validateCron,
   probes: (a) => [crontabProbe(a.user, a.cron_file)],
   plan(a, state: ProbeState, ctx) {
-    const errs = validateCron(a)
-    if (errs.length) throw new ModuleFailure(errs.join('; '))
     return cronPlan(a, state[crontabProbeId(a.user, a.cron_file)] as CrontabState, ctx)
   },
   result(a, state: ProbeState, outputs: StepOutput[]) {

@@ -12,7 +12,7 @@
  */
 import { quote } from '../connection/shell.js'
 import { groupProbe, groupProbeId, type GroupEntry } from '../probes/accounts.js'
-import { ModuleFailure, type Change, type HostModule, type ProbeState } from './types.js'
+import { type Change, type HostModule, type ProbeState } from './types.js'
 
 export interface GroupArgs {
   name: string
@@ -70,8 +70,6 @@ export const group: HostModule<GroupArgs> = {
   },
   probes: (a) => [groupProbe(a.name)],
   plan(a, state: ProbeState) {
-    const errs = group.validate!(a)
-    if (errs.length) throw new ModuleFailure(errs.join('; '))
     return groupPlan(a, state[groupProbeId(a.name)] as GroupEntry | null)
   },
   result(a, state: ProbeState, outputs) {

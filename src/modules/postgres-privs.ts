@@ -292,12 +292,6 @@ export const postgresPrivs: HostModule<PostgresPrivsArgs> = {
     if (a.type === 'group' && Array.isArray(a.roles) && a.roles.some((r) => isPublic(String(r)))) out.push('PUBLIC cannot be a member of a group')
     return out
   },
-  prepare(a) {
-    // validate() saw only literal arguments at load time; templated ones are checked here.
-    const problems = postgresPrivs.validate!(a)
-    if (problems.length) throw new ModuleFailure(`postgres_privs: ${problems.join('; ')}`)
-    return a
-  },
   probes: (a) => [probe(a)],
   plan: planPrivs,
   result(a, state, outputs) {

@@ -511,8 +511,6 @@ export const supervisor: HostModule<SupervisorArgs> = {
   validate: validateSupervisor,
   probes: (a) => [supervisorProbe(probeOptions(a))],
   plan(a, state: ProbeState, ctx) {
-    const problems = validateSupervisor(a)
-    if (problems.length) throw new ModuleFailure(problems.join('; '))
     return supervisorPlan(a, state[supervisorProbeId(probeOptions(a))] as SupervisorState, ctx)
   },
   result(a, state: ProbeState) {

@@ -97,8 +97,6 @@ export const systemd: HostModule<SystemdArgs> = {
   },
   probes: (a) => [a.name ? serviceProbe(a.name, undefined, a.scope) : initProbe],
   plan(a, state, ctx) {
-    const errs = systemd.validate!(a)
-    if (errs.length) throw new ModuleFailure(errs.join('; '))
     const s = read(a, state)
     const w = wanted(a)
     if (!a.name) return servicePlan({ ...s, exists: true }, w, ctx, 'systemd')

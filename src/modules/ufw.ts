@@ -447,12 +447,6 @@ export const ufw: HostModule<UfwArgs> = {
     if (typeof a.comment === 'string' && /[\n\r]/.test(a.comment)) out.push('comment must be one line')
     return out
   },
-  prepare(a) {
-    // validate() saw only literal arguments at load time; templated ones are checked here.
-    const problems = ufw.validate!(a)
-    if (problems.length) throw new ModuleFailure(`ufw: ${problems.join('; ')}`)
-    return a
-  },
   probes: () => [ufwProbe],
   plan: planUfw,
 }

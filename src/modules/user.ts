@@ -276,8 +276,6 @@ export const user: HostModule<UserArgs> = {
   validate: validateUser,
   probes: (a) => [userProbe(...probeArgs(a))],
   plan(a, state: ProbeState, ctx) {
-    const problems = validateUser(a)
-    if (problems.length) throw new ModuleFailure(problems.join('; '))
     return userPlan(a, state[userProbeId(...probeArgs(a))] as UserState, ctx)
   },
   result(a, state: ProbeState, outputs) {
