@@ -1,6 +1,7 @@
 // Facts: a small set read in one round trip, named as Ansible names them (ansible_hostname,
 // ansible_distribution, ansible_processor_vcpus, ansible_service_mgr ...).
 import type { Probe } from '../modules/types.js'
+import { keyValues, pairs } from './output.js'
 
 const SCRIPT = `
 echo "hostname=$(hostname 2>/dev/null || cat /etc/hostname)"
@@ -26,16 +27,8 @@ const DISTRO: Record<string, string> = { debian: 'Debian', ubuntu: 'Ubuntu', cen
 export type Facts = Record<string, unknown>
 
 export function parseFacts(stdout: string): Facts {
-  const kv: Record<string, string> = {}
-  const all: string[] = []
-  for (const line of stdout.split('\n')) {
-    const eq = line.indexOf('=')
-    if (eq < 0) continue
-    const k = line.slice(0, eq)
-    const v = line.slice(eq + 1)
-    if (k === 'ipv4_all') all.push(v)
-    else kv[k] = v
-  }
+  const kv = keyValues(stdout)
+  const all = pairs(stdout).filter(([k]) => k === 'ipv4_all').map(([, v]) => v)
   const id = kv.os_id ?? ''
   const version = id === 'debian' && kv.debian_version && /^\d/.test(kv.debian_version) ? kv.debian_version : (kv.os_version_id ?? '')
   const vcpus = Number(kv.vcpus ?? 1) || 1

@@ -3,6 +3,7 @@
 // masked and whether systemd wants a daemon-reload.
 import { quote } from '../connection/shell.js'
 import type { Probe } from '../modules/types.js'
+import { pairs } from './output.js'
 
 export type InitSystem = 'systemd' | 'sysvinit'
 
@@ -66,11 +67,7 @@ export function serviceProbeScript(name: string, pattern?: string, scope = 'syst
 export function parseServiceState(name: string, stdout: string): ServiceState {
   const kv: Record<string, string> = {}
   const links: string[] = []
-  for (const line of stdout.split('\n')) {
-    const eq = line.indexOf('=')
-    if (eq < 0) continue
-    const k = line.slice(0, eq)
-    const v = line.slice(eq + 1)
+  for (const [k, v] of pairs(stdout)) {
     if (k === 'link') links.push(v)
     else if (!(k in kv)) kv[k] = v
   }

@@ -2,6 +2,7 @@
 // (`supervisorctl status`), and the current program definition file — one script.
 import { quote } from '../connection/shell.js'
 import type { Probe } from '../modules/types.js'
+import { keyValues, sections } from './output.js'
 
 export type ProcessState = 'STOPPED' | 'STARTING' | 'RUNNING' | 'BACKOFF' | 'STOPPING' | 'EXITED' | 'FATAL' | 'UNKNOWN'
 
@@ -44,26 +45,18 @@ export function parseSupervisorStatus(text: string): SupervisorProcess[] {
   return out
 }
 
-function section(text: string, name: string): string | undefined {
-  const start = text.indexOf(`@@${name}\n`)
-  if (start < 0) return undefined
-  const body = text.slice(start + name.length + 3)
-  const end = body.search(/^@@[a-z]+$/m)
-  return end < 0 ? body : body.slice(0, end)
-}
-
 export function parseSupervisorState(text: string): SupervisorState {
-  const head = section(text, 'head') ?? ''
-  const kv = Object.fromEntries(head.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]))
+  const s = sections(text)
+  const kv = keyValues(s.get('head') ?? '')
   const installed = kv.installed === '1'
-  const statusText = section(text, 'status') ?? ''
+  const statusText = s.get('status') ?? ''
   const processes = installed ? parseSupervisorStatus(statusText) : []
   const rc = Number(kv.status_rc ?? -1)
   // 0: all running, 3: some not running; with processes listed supervisord answered in any case.
   const running = installed && (rc === 0 || rc === 3 || processes.length > 0)
   const state: SupervisorState = { installed, running, processes }
   if (installed && !running) state.error = statusText.trim().split('\n').slice(-1)[0] ?? ''
-  const f = section(text, 'file')
+  const f = s.get('file')
   if (f !== undefined) {
     const [first = '', b64 = ''] = f.split('\n')
     state.file = first === 'present' ? { exists: true, content: Buffer.from(b64.trim(), 'base64').toString('utf8') } : { exists: false }
