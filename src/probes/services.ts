@@ -26,6 +26,9 @@ export interface ServiceState {
   links?: string[]
 }
 
+/** A shell test that is true when the host booted with systemd (the check sd_booted(3) makes). */
+export const SYSTEMD_BOOTED = '[ -d /run/systemd/system ]'
+
 const SHOW = ['Id', 'LoadState', 'ActiveState', 'SubState', 'UnitFileState', 'NeedDaemonReload', 'MainPID', 'Description', 'FragmentPath']
 
 /** systemd's is-enabled words that mean "starts at boot" (its exit code 0). */
@@ -43,7 +46,7 @@ export function serviceProbeScript(name: string, pattern?: string, scope = 'syst
     ? `procs=$(ps -eo args=); if printf '%s\\n' "$procs" | grep -v RMP_SVC_PROBE | grep -qF -- ${quote(pattern)}; then echo pattern=1; else echo pattern=0; fi`
     : ''
   return [
-    'if [ -d /run/systemd/system ]; then',
+    `if ${SYSTEMD_BOOTED}; then`,
     '  echo init=systemd',
     `  ${ctl} show ${SHOW.map((p) => `-p ${p}`).join(' ')} -- ${n} 2>/dev/null`,
     `  echo "is_enabled=$(${ctl} is-enabled -- ${n} 2>/dev/null | head -1)"`,
