@@ -1,5 +1,6 @@
 // supervisord state: is supervisorctl there, is supervisord answering, every process's status
 // (`supervisorctl status`), and the current program definition file — one script.
+import { createHash } from 'node:crypto'
 import { quote } from '../connection/shell.js'
 import type { Probe } from '../modules/types.js'
 import { keyValues, sections } from './output.js'
@@ -26,9 +27,14 @@ export interface SupervisorState {
   configDir?: boolean
 }
 
-export interface SupervisorProbeOptions {
-  /** supervisorctl with its connection options (already quoted words). */
-  ctl: string
+/** How to run supervisorctl: its path, its connection options (-c, -s, -u) and the password. */
+export interface SupervisorctlOptions {
+  path: string
+  args: string[]
+  password?: string
+}
+
+export interface SupervisorProbeOptions extends SupervisorctlOptions {
   file?: string
   configDir?: string
 }
@@ -65,17 +71,37 @@ export function parseSupervisorState(text: string): SupervisorState {
   return state
 }
 
+// supervisorctl takes a password only as -p or from its configuration file. -p would show it in
+// the host's process list, so supervisorctl's own code is run by its interpreter (the path's #!
+// line) and given the password from the environment, in the same process.
+const WITH_PASSWORD_PY = `import os, sys
+from supervisor import supervisorctl
+supervisorctl.main(['-p', os.environ.pop('RMP_SUPERVISOR_PASSWORD')] + sys.argv[1:])`
+
+/**
+ * supervisorctl as a shell command, before its subcommand. The password is a variable assignment
+ * in the script (which never travels on a command line), never an argument of a process.
+ */
+export function supervisorctlCommand(o: SupervisorctlOptions): string {
+  const args = o.args.map(quote).join(' ')
+  if (o.password === undefined) return [quote(o.path), args].filter(Boolean).join(' ')
+  const interpreter = `$(sed -n '1s/^#! *//p' "$(command -v ${quote(o.path)})")`
+  return [`RMP_SUPERVISOR_PASSWORD=${quote(o.password)}`, interpreter, '-c', quote(WITH_PASSWORD_PY), args].filter(Boolean).join(' ')
+}
+
 export function supervisorProbeId(o: SupervisorProbeOptions): string {
-  return `supervisor:${JSON.stringify([o.ctl, o.file ?? '', o.configDir ?? ''])}`
+  // The id may be printed: it holds a digest of the password, enough to tell passwords apart.
+  const pw = o.password === undefined ? '' : createHash('sha256').update(o.password).digest('hex').slice(0, 12)
+  return `supervisor:${JSON.stringify([o.path, ...o.args, pw, o.file ?? '', o.configDir ?? ''])}`
 }
 
 export function supervisorProbe(o: SupervisorProbeOptions): Probe<SupervisorState> {
   const lines = ['echo @@head']
   if (o.configDir) lines.push(`if [ -d ${quote(o.configDir)} ]; then echo config_dir=1; else echo config_dir=0; fi`)
   lines.push(
-    `if command -v ${o.ctl.split(' ')[0]} >/dev/null 2>&1; then`,
+    `if command -v ${quote(o.path)} >/dev/null 2>&1; then`,
     '  echo installed=1',
-    `  out=$(${o.ctl} status 2>&1); echo "status_rc=$?"`,
+    `  out=$(${supervisorctlCommand(o)} status 2>&1); echo "status_rc=$?"`,
     '  echo @@status',
     `  printf '%s\\n' "$out"`,
     'else echo installed=0; fi',
