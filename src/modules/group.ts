@@ -27,7 +27,7 @@ function describe(name: string, g: { gid?: number | string } | undefined): strin
   return g ? `group ${name}: present (gid ${g.gid ?? 'to be assigned'})\n` : `group ${name}: (absent)\n`
 }
 
-export function groupPlan(a: GroupArgs, g: GroupEntry | null): Change[] {
+function groupPlan(a: GroupArgs, g: GroupEntry | null): Change[] {
   const n = quote(a.name)
   if (a.state === 'absent') {
     if (!g) return []

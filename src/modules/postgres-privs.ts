@@ -153,7 +153,7 @@ export interface PrivWork {
 }
 
 /** The statements that bring the objects' ACLs to what is asked, and the before/after text. */
-export function privWork(a: PostgresPrivsArgs, st: PrivState): PrivWork {
+function privWork(a: PostgresPrivsArgs, st: PrivState): PrivWork {
   const { privs: wanted } = parsePrivs(a.type, a.privs, st.serverVersion)
   const order = a.type === 'group' ? ['MEMBER'] : parsePrivs(a.type, 'ALL', st.serverVersion).privs
   const roles = a.roles.filter((r) => isPublic(r) || st.roles.includes(r))

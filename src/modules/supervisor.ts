@@ -94,7 +94,7 @@ const DEFINITION_KEYS = [
   'stderr_logfile_backups', 'environment', 'extra',
 ] as const
 
-export const supervisorSchema: Schema = {
+const supervisorSchema: Schema = {
   options: {
     name: { type: 'str', required: true, doc: 'Program name (`group:` or `group:process` without a definition).' },
     state: { type: 'str', default: 'present', choices: ['present', 'started', 'stopped', 'restarted', 'absent', 'signalled'], doc: 'What to make of the program.' },
@@ -169,7 +169,7 @@ function envValue(k: string, raw: unknown): { text?: string; error?: string } {
   return { text: `${k}=${q}${v.replace(/%/g, '%%')}${q}` }
 }
 
-export function validateSupervisor(a: Partial<SupervisorArgs>): string[] {
+function validateSupervisor(a: Partial<SupervisorArgs>): string[] {
   const errs: string[] = []
   const name = typeof a.name === 'string' ? a.name : undefined
   if (hasDefinition(a)) {
@@ -391,7 +391,7 @@ function running(procs: SupervisorProcess[]): string {
   return `${procs.filter((p) => UP.has(p.state)).length}/${procs.length} running`
 }
 
-export function supervisorPlan(a: SupervisorArgs, s: SupervisorState, ctx: Pick<PlanContext, 'check'>): Change[] {
+function supervisorPlan(a: SupervisorArgs, s: SupervisorState, ctx: Pick<PlanContext, 'check'>): Change[] {
   const c = supervisorctlCommand(ctlOptions(a))
   const secret = a.password !== undefined
   const name = a.name

@@ -278,7 +278,7 @@ export interface Specifier {
 
 const SPEC_RE = /^\s*(~=|===|==|!=|<=|>=|<|>)\s*([A-Za-z0-9][^\s,;()]*)\s*$/
 
-export function parseSpecifiers(text: string): Specifier[] | undefined {
+function parseSpecifiers(text: string): Specifier[] | undefined {
   if (text.trim() === '') return []
   const out: Specifier[] = []
   for (const part of text.split(',')) {

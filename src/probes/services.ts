@@ -38,7 +38,7 @@ export function serviceProbeId(name: string, pattern?: string, scope = 'system')
   return `service:${JSON.stringify([name, pattern ?? '', scope])}`
 }
 
-export function serviceProbeScript(name: string, pattern?: string, scope = 'system'): string {
+function serviceProbeScript(name: string, pattern?: string, scope = 'system'): string {
   const n = quote(name)
   const ctl = scope === 'user' ? 'systemctl --user' : scope === 'global' ? 'systemctl --global' : 'systemctl'
   // RMP_SVC_PROBE: our own shell's command line holds the pattern; the marker keeps it out of the match.
