@@ -63,7 +63,7 @@ export interface AptArgs {
   lock_timeout: number
 }
 
-export const aptSchema: Schema = {
+const aptSchema: Schema = {
   options: {
     name: { type: 'list', elements: 'str', aliases: ['package', 'pkg'], doc: 'Package name(s), each optionally `name=version` (a trailing `*` matches a version prefix).' },
     state: { type: 'str', default: 'present', choices: ['present', 'latest', 'absent', 'installed', 'removed'], doc: 'present (installed), latest (newest candidate) or absent; installed/removed are old spellings of present/absent.' },
@@ -88,7 +88,7 @@ export const aptSchema: Schema = {
 
 const NAME_RE = /^[a-z0-9][a-z0-9+.-]*(:[a-z0-9-]+)?(=[A-Za-z0-9.+~:*-]+)?$/
 
-export function validateApt(a: Partial<AptArgs>): string[] {
+function validateApt(a: Partial<AptArgs>): string[] {
   const errs: string[] = []
   for (const n of a.name ?? []) {
     if (typeof n !== 'string') continue
@@ -135,7 +135,7 @@ function wantsUpdate(a: AptArgs): boolean {
 }
 
 /** Would the cache update run now? */
-export function cacheIsStale(a: AptArgs, s: AptState): boolean {
+function cacheIsStale(a: AptArgs, s: AptState): boolean {
   if (!wantsUpdate(a)) return false
   if (s.lists === 0 || s.cacheTime === 0) return true
   return s.now - s.cacheTime >= (a.cache_valid_time ?? 0)
@@ -174,7 +174,7 @@ function versionMatches(pin: string, v: string): boolean {
 }
 
 /** The package-level decisions, from state and arguments only. */
-export function aptDecide(a: AptArgs, s: AptState, ctx: Pick<PlanContext, 'check'>): AptPlan {
+function aptDecide(a: AptArgs, s: AptState, ctx: Pick<PlanContext, 'check'>): AptPlan {
   const updateCache = cacheIsStale(a, s)
   const st = state(a)
   const changes: PackageChange[] = []
@@ -288,7 +288,7 @@ function diffText(list: PackageChange[], side: 'before' | 'after'): string {
   return list.map((c) => `${c.name}: ${c[side]}\n`).join('')
 }
 
-export function aptPlan(a: AptArgs, s: AptState, ctx: Pick<PlanContext, 'check'>): Change[] {
+function aptPlan(a: AptArgs, s: AptState, ctx: Pick<PlanContext, 'check'>): Change[] {
   const p = aptDecide(a, s, ctx)
   const out: Change[] = []
   const opts = aptOptions(a).join(' ')
@@ -367,8 +367,6 @@ export const apt: HostModule<AptArgs> = {
   validate: validateApt,
   probes: (a) => [probe(a)],
   plan(a, state: ProbeState, ctx) {
-    const problems = validateApt(a)
-    if (problems.length) throw new ModuleFailure(problems.join('; '))
     if (!a.name?.length && !a.deb && !wantsUpdate(a) && a.upgrade === 'no' && !a.autoremove) return []
     return aptPlan(a, state[aptProbeId(probeOptions(a))] as AptState, ctx)
   },

@@ -56,7 +56,7 @@ export interface CronArgs {
 const SPECIAL = ['reboot', 'yearly', 'annually', 'monthly', 'weekly', 'daily', 'hourly'] as const
 const TIME_FIELDS = ['minute', 'hour', 'day', 'month', 'weekday'] as const
 
-export const cronSchema: Schema = {
+const cronSchema: Schema = {
   options: {
     name: { type: 'str', doc: 'The entry\'s name (the "#Ansible: NAME" line), or the variable name with env.' },
     job: { type: 'str', aliases: ['value'], doc: 'The command (or the variable\'s value with env).' },
@@ -78,7 +78,7 @@ export const cronSchema: Schema = {
   mutuallyExclusive: [['insertafter', 'insertbefore']],
 }
 
-export function validateCron(a: Partial<CronArgs>): string[] {
+function validateCron(a: Partial<CronArgs>): string[] {
   const errs: string[] = []
   const state = a.state ?? 'present'
   if (a.name === undefined && !(state === 'absent' && a.cron_file !== undefined)) errs.push(`'name' is required${state === 'absent' ? ' (or cron_file, to remove the whole file)' : ''}`)
@@ -158,7 +158,7 @@ function where(a: CronArgs): string {
   return a.cron_file ? cronPath(a.cron_file) : `crontab of ${a.user ?? 'the login user'}`
 }
 
-export function cronPlan(a: CronArgs, s: CrontabState, ctx: Pick<PlanContext, 'check'>): Change[] {
+function cronPlan(a: CronArgs, s: CrontabState, ctx: Pick<PlanContext, 'check'>): Change[] {
   const after = cronEdit(a, s.lines)
   const same = after.length === s.lines.length && after.every((l, i) => l === s.lines[i])
   if (same && !(a.cron_file && a.name === undefined && a.state === 'absent' && s.exists)) return []
@@ -196,8 +196,6 @@ export const cron: HostModule<CronArgs> = {
   validate: validateCron,
   probes: (a) => [crontabProbe(a.user, a.cron_file)],
   plan(a, state: ProbeState, ctx) {
-    const errs = validateCron(a)
-    if (errs.length) throw new ModuleFailure(errs.join('; '))
     return cronPlan(a, state[crontabProbeId(a.user, a.cron_file)] as CrontabState, ctx)
   },
   result(a, state: ProbeState, outputs: StepOutput[]) {

@@ -12,7 +12,7 @@
  */
 import { quote } from '../connection/shell.js'
 import { groupProbe, groupProbeId, type GroupEntry } from '../probes/accounts.js'
-import { ModuleFailure, type Change, type HostModule, type ProbeState } from './types.js'
+import { type Change, type HostModule, type ProbeState } from './types.js'
 
 export interface GroupArgs {
   name: string
@@ -27,7 +27,7 @@ function describe(name: string, g: { gid?: number | string } | undefined): strin
   return g ? `group ${name}: present (gid ${g.gid ?? 'to be assigned'})\n` : `group ${name}: (absent)\n`
 }
 
-export function groupPlan(a: GroupArgs, g: GroupEntry | null): Change[] {
+function groupPlan(a: GroupArgs, g: GroupEntry | null): Change[] {
   const n = quote(a.name)
   if (a.state === 'absent') {
     if (!g) return []
@@ -70,8 +70,6 @@ export const group: HostModule<GroupArgs> = {
   },
   probes: (a) => [groupProbe(a.name)],
   plan(a, state: ProbeState) {
-    const errs = group.validate!(a)
-    if (errs.length) throw new ModuleFailure(errs.join('; '))
     return groupPlan(a, state[groupProbeId(a.name)] as GroupEntry | null)
   },
   result(a, state: ProbeState, outputs) {

@@ -6,7 +6,7 @@ import { catalogue } from './catalogue.js'
 const registry = new Map<string, Module>()
 const aliases = new Map<string, string>()
 
-export function registerModules(mods: readonly Module[]): void {
+function registerModules(mods: readonly Module[]): void {
   for (const m of mods) registry.set(m.name, m)
 }
 

@@ -30,7 +30,7 @@ function systemctl(w: ServiceWanted): string {
   return `systemctl${w.scope === 'user' ? ' --user' : w.scope === 'global' ? ' --global' : ''}`
 }
 
-export function actionScript(s: ServiceState, w: ServiceWanted, action: ServiceAction): string {
+function actionScript(s: ServiceState, w: ServiceWanted, action: ServiceAction): string {
   if (s.init === 'systemd') return `${systemctl(w)}${w.noBlock ? ' --no-block' : ''} ${action} -- ${quote(w.name)}`
   const extra = w.arguments ? ` ${shlexSplit(w.arguments).map(quote).join(' ')}` : ''
   // `service` gives the script a clean environment (as at boot); the script itself when it is missing.
@@ -39,7 +39,7 @@ export function actionScript(s: ServiceState, w: ServiceWanted, action: ServiceA
   return run(action)
 }
 
-export function enableScript(s: ServiceState, w: ServiceWanted, enable: boolean): string {
+function enableScript(s: ServiceState, w: ServiceWanted, enable: boolean): string {
   if (s.init === 'systemd') return `${systemctl(w)}${w.force ? ' --force' : ''} ${enable ? 'enable' : 'disable'} -- ${quote(w.name)}`
   const n = quote(w.name)
   // update-rc.d enable/disable only flip existing links; a script never registered gets its defaults first.

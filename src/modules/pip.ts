@@ -152,8 +152,6 @@ function shownCommand(a: PipArgs, what: string[]): string {
   return `${pip} ${pipWords(a, what).join(' ')}`
 }
 
-const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`
-
 interface Wanted {
   fromNames: Requirement[]
   unverifiable: string[]

@@ -66,7 +66,7 @@ export function qualified(schema: string | undefined, name: string): string {
 }
 
 /** Peer authentication (no password, local socket): psql runs as the OS user named login_user. */
-export function usesPeer(c: PgConnArgs): boolean {
+function usesPeer(c: PgConnArgs): boolean {
   return c.login_host === undefined && c.login_password === undefined
 }
 
@@ -138,7 +138,7 @@ export function sendsPassword(c: PgConnArgs): boolean {
 }
 
 /** SQL run first in every session: the session role. */
-export function sessionPrefix(c: PgConnArgs): string {
+function sessionPrefix(c: PgConnArgs): string {
   return c.session_role ? `SET ROLE ${quoteIdent(c.session_role)};\n` : ''
 }
 
@@ -178,7 +178,7 @@ export function psqlProbeScript(c: PgConnArgs, db: string, sql: string): string 
   ].join('\n')
 }
 
-export const PROBE_ERROR = '@@RMP_PSQL_ERROR@@'
+const PROBE_ERROR = '@@RMP_PSQL_ERROR@@'
 
 /** psql's error lines, without the noise, and with a hint for the usual causes. */
 export function explainPsqlError(text: string, c?: PgConnArgs): string {

@@ -325,12 +325,6 @@ export const postgresDb: HostModule<PostgresDbArgs> = {
     }
     return out
   },
-  prepare(a) {
-    // validate() saw only literal arguments at load time; templated ones are checked here.
-    const problems = postgresDb.validate!(a)
-    if (problems.length) throw new ModuleFailure(`postgres_db: ${problems.join('; ')}`)
-    return a
-  },
   probes: (p) => [probe(p)],
   plan: planDb,
   result(p, state, outputs) {

@@ -153,7 +153,7 @@ export interface PrivWork {
 }
 
 /** The statements that bring the objects' ACLs to what is asked, and the before/after text. */
-export function privWork(a: PostgresPrivsArgs, st: PrivState): PrivWork {
+function privWork(a: PostgresPrivsArgs, st: PrivState): PrivWork {
   const { privs: wanted } = parsePrivs(a.type, a.privs, st.serverVersion)
   const order = a.type === 'group' ? ['MEMBER'] : parsePrivs(a.type, 'ALL', st.serverVersion).privs
   const roles = a.roles.filter((r) => isPublic(r) || st.roles.includes(r))
@@ -291,12 +291,6 @@ export const postgresPrivs: HostModule<PostgresPrivsArgs> = {
     if (a.schema !== undefined && !['table', 'sequence', 'function'].includes(a.type)) out.push(`schema only applies to type table, sequence or function (for type=schema name the schema in objs)`)
     if (a.type === 'group' && Array.isArray(a.roles) && a.roles.some((r) => isPublic(String(r)))) out.push('PUBLIC cannot be a member of a group')
     return out
-  },
-  prepare(a) {
-    // validate() saw only literal arguments at load time; templated ones are checked here.
-    const problems = postgresPrivs.validate!(a)
-    if (problems.length) throw new ModuleFailure(`postgres_privs: ${problems.join('; ')}`)
-    return a
   },
   probes: (a) => [probe(a)],
   plan: planPrivs,

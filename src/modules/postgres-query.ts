@@ -197,7 +197,7 @@ export function token(sql: string): string {
  * The psql input: each statement is described (\gdesc: column names and types, without running
  * it), then run (\g), between markers that carry the row count.
  */
-export function queryScript(statements: string[], tok: string, a: Pick<PostgresQueryArgs, 'search_path'>): string {
+function queryScript(statements: string[], tok: string, a: Pick<PostgresQueryArgs, 'search_path'>): string {
   const lines: string[] = []
   if (a.search_path?.length) lines.push(`SET search_path TO ${a.search_path.map(quoteIdent).join(', ')};`)
   statements.forEach((s, i) => {
@@ -206,7 +206,7 @@ export function queryScript(statements: string[], tok: string, a: Pick<PostgresQ
   return lines.join('\n') + '\n'
 }
 
-export const nullToken = (tok: string) => `@@NULL${tok}`
+const nullToken = (tok: string) => `@@NULL${tok}`
 
 /** Reads `count` CSV records from `text` at `pos`; returns them and the position after. */
 export function readCsv(text: string, pos: number, count: number): { records: string[][]; pos: number } {

@@ -127,7 +127,7 @@ function describe(name: string, lines: [string, string][]): string {
   return [`role ${name}`, ...lines.map(([k, v]) => `  ${k}: ${v}`)].join('\n') + '\n'
 }
 
-export function userWork(p: PreparedUser, role: RoleInfo | null): UserWork | undefined {
+function userWork(p: PreparedUser, role: RoleInfo | null): UserWork | undefined {
   const ident = quoteIdent(p.name)
   if (p.state === 'absent') {
     if (!role) return undefined

@@ -40,7 +40,7 @@ export const TRUE = new Set(['yes', 'on', '1', 'true', 'y', 't'])
 export const FALSE = new Set(['no', 'off', '0', 'false', 'n', 'f'])
 
 /** Coerces one value to its spec type; returns an error string when it cannot. */
-export function coerce(value: unknown, type: ArgType, elements?: ArgType): { value?: unknown; error?: string } {
+function coerce(value: unknown, type: ArgType, elements?: ArgType): { value?: unknown; error?: string } {
   switch (type) {
     case 'raw':
       return { value }
@@ -96,7 +96,7 @@ export function coerce(value: unknown, type: ArgType, elements?: ArgType): { val
 }
 
 /** Levenshtein distance, for "did you mean" on misspelled argument names. */
-export function editDistance(a: string, b: string): number {
+function editDistance(a: string, b: string): number {
   const d: number[] = Array.from({ length: b.length + 1 }, (_, j) => j)
   for (let i = 1; i <= a.length; i++) {
     let prev = d[0]!

@@ -4,7 +4,7 @@
 import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto'
 
 /** PostgreSQL's default (and, before 16, fixed) iteration count. */
-export const SCRAM_ITERATIONS = 4096
+const SCRAM_ITERATIONS = 4096
 
 export interface ScramVerifier {
   iterations: number

@@ -85,8 +85,6 @@ export const service: HostModule<ServiceArgs> = {
   },
   probes: (a) => [serviceProbe(a.name, a.pattern)],
   plan(a, state, ctx) {
-    const errs = service.validate!(a)
-    if (errs.length) throw new ModuleFailure(errs.join('; '))
     return servicePlan(read(a, state), wanted(a), ctx, 'service')
   },
   result(a, state) {

@@ -47,7 +47,7 @@
  *   - supervisorctl: { name: celery-beat, state: restarted }
  */
 import { quote } from '../connection/shell.js'
-import { supervisorProbe, supervisorProbeId, type SupervisorProcess, type SupervisorState } from '../probes/supervisor.js'
+import { supervisorctlCommand, supervisorProbe, supervisorProbeId, type SupervisorctlOptions, type SupervisorProcess, type SupervisorState } from '../probes/supervisor.js'
 import type { Schema } from './schema.js'
 import { ModuleFailure, type Change, type ExecStep, type HostModule, type PlanContext, type ProbeState, type Step } from './types.js'
 
@@ -94,7 +94,7 @@ const DEFINITION_KEYS = [
   'stderr_logfile_backups', 'environment', 'extra',
 ] as const
 
-export const supervisorSchema: Schema = {
+const supervisorSchema: Schema = {
   options: {
     name: { type: 'str', required: true, doc: 'Program name (`group:` or `group:process` without a definition).' },
     state: { type: 'str', default: 'present', choices: ['present', 'started', 'stopped', 'restarted', 'absent', 'signalled'], doc: 'What to make of the program.' },
@@ -169,7 +169,7 @@ function envValue(k: string, raw: unknown): { text?: string; error?: string } {
   return { text: `${k}=${q}${v.replace(/%/g, '%%')}${q}` }
 }
 
-export function validateSupervisor(a: Partial<SupervisorArgs>): string[] {
+function validateSupervisor(a: Partial<SupervisorArgs>): string[] {
   const errs: string[] = []
   const name = typeof a.name === 'string' ? a.name : undefined
   if (hasDefinition(a)) {
@@ -345,13 +345,12 @@ function checkStep(a: SupervisorArgs, content: string, secret: boolean): ExecSte
   return { kind: 'exec', script, stdin: content, ...(secret ? { secret: true } : {}) }
 }
 
-function ctl(a: SupervisorArgs): string {
-  const w = [a.supervisorctl_path ?? 'supervisorctl']
-  if (a.config) w.push('-c', a.config)
-  if (a.server_url) w.push('-s', a.server_url)
-  if (a.username) w.push('-u', a.username)
-  if (a.password) w.push('-p', a.password)
-  return w.map(quote).join(' ')
+function ctlOptions(a: SupervisorArgs): SupervisorctlOptions {
+  const args: string[] = []
+  if (a.config) args.push('-c', a.config)
+  if (a.server_url) args.push('-s', a.server_url)
+  if (a.username) args.push('-u', a.username)
+  return { path: a.supervisorctl_path ?? 'supervisorctl', args, ...(a.password ? { password: a.password } : {}) }
 }
 
 function configFile(a: SupervisorArgs): string {
@@ -381,7 +380,7 @@ const VERB: Record<SupervisorArgs['state'], string> = { present: 'define', start
 const UP = new Set(['RUNNING', 'STARTING', 'BACKOFF'])
 
 function probeOptions(a: SupervisorArgs) {
-  return { ctl: ctl(a), file: hasDefinition(a) || a.state === 'absent' ? configFile(a) : undefined, configDir: hasDefinition(a) ? a.config_dir : undefined }
+  return { ...ctlOptions(a), file: hasDefinition(a) || a.state === 'absent' ? configFile(a) : undefined, configDir: hasDefinition(a) ? a.config_dir : undefined }
 }
 
 function exec(script: string, secret: boolean): ExecStep {
@@ -392,8 +391,8 @@ function running(procs: SupervisorProcess[]): string {
   return `${procs.filter((p) => UP.has(p.state)).length}/${procs.length} running`
 }
 
-export function supervisorPlan(a: SupervisorArgs, s: SupervisorState, ctx: Pick<PlanContext, 'check'>): Change[] {
-  const c = ctl(a)
+function supervisorPlan(a: SupervisorArgs, s: SupervisorState, ctx: Pick<PlanContext, 'check'>): Change[] {
+  const c = supervisorctlCommand(ctlOptions(a))
   const secret = a.password !== undefined
   const name = a.name
   if (!s.installed) {
@@ -511,8 +510,6 @@ export const supervisor: HostModule<SupervisorArgs> = {
   validate: validateSupervisor,
   probes: (a) => [supervisorProbe(probeOptions(a))],
   plan(a, state: ProbeState, ctx) {
-    const problems = validateSupervisor(a)
-    if (problems.length) throw new ModuleFailure(problems.join('; '))
     return supervisorPlan(a, state[supervisorProbeId(probeOptions(a))] as SupervisorState, ctx)
   },
   result(a, state: ProbeState) {

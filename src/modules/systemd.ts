@@ -19,7 +19,7 @@
  *   - systemd: { name: runmaster-api, state: restarted, daemon_reload: true }
  *   - systemd: { name: apt-daily.timer, enabled: false, masked: true }
  */
-import { serviceProbe, serviceProbeId, type ServiceState } from '../probes/services.js'
+import { SYSTEMD_BOOTED, serviceProbe, serviceProbeId, type ServiceState } from '../probes/services.js'
 import { servicePlan, serviceAfter, type ServiceWanted } from './init-system.js'
 import { ModuleFailure, type HostModule, type Probe, type ProbeState } from './types.js'
 
@@ -54,7 +54,7 @@ function wanted(a: SystemdArgs): ServiceWanted {
 /** Without a unit the probe still has to say which init system runs. */
 const initProbe: Probe<ServiceState> = {
   id: 'systemd:init',
-  script: 'if [ -d /run/systemd/system ]; then echo init=systemd; else echo init=sysvinit; fi',
+  script: `if ${SYSTEMD_BOOTED}; then echo init=systemd; else echo init=sysvinit; fi`,
   parse: (o) => ({ init: o.stdout.includes('init=systemd') ? 'systemd' : 'sysvinit', name: '', exists: false, enabled: false }),
 }
 
@@ -97,8 +97,6 @@ export const systemd: HostModule<SystemdArgs> = {
   },
   probes: (a) => [a.name ? serviceProbe(a.name, undefined, a.scope) : initProbe],
   plan(a, state, ctx) {
-    const errs = systemd.validate!(a)
-    if (errs.length) throw new ModuleFailure(errs.join('; '))
     const s = read(a, state)
     const w = wanted(a)
     if (!a.name) return servicePlan({ ...s, exists: true }, w, ctx, 'systemd')

@@ -183,7 +183,7 @@ function directionOf(a: UfwArgs): 'in' | 'out' {
   return a.direction === 'out' || a.direction === 'outgoing' ? 'out' : 'in'
 }
 
-export function wantedRule(a: UfwArgs, ipv6: boolean): WantedRule {
+function wantedRule(a: UfwArgs, ipv6: boolean): WantedRule {
   const src = normalizeAddress(a.from_ip)
   const dst = normalizeAddress(a.to_ip)
   if (!src) throw new ModuleFailure(`from_ip '${a.from_ip}' is not an IPv4/IPv6 address or network`)
@@ -250,7 +250,7 @@ function concrete(addr: string, v6: boolean): string {
 }
 
 /** Whether an existing rule is the wanted one (comment aside; with an app, the app's proto/port are ufw's business). */
-export function sameRule(r: UfwRule, w: WantedRule['rule'], v6: boolean): boolean {
+function sameRule(r: UfwRule, w: WantedRule['rule'], v6: boolean): boolean {
   if (r.v6 !== v6) return false
   if (r.action !== w.action || r.log !== w.log || r.route !== w.route || r.direction !== w.direction) return false
   if (r.dst !== concrete(w.dst, v6) || r.src !== concrete(w.src, v6) || r.sport !== w.sport || r.dapp !== w.dapp || r.sapp !== w.sapp) return false
@@ -289,7 +289,7 @@ export function insertPosition(a: Pick<UfwArgs, 'insert' | 'insert_relative_to'>
 
 // ---------- describing state for diffs ----------
 
-export function ruleText(r: UfwRule): string {
+function ruleText(r: UfwRule): string {
   const parts = [`${r.route ? 'route ' : ''}${r.action}${r.log ? ` ${r.log}` : ''}`, r.direction.replace(/_/g, ' on ').replace('!', ' ')]
   if (r.proto !== 'any') parts.push(r.proto)
   const addr = (a: string) => (a === '0.0.0.0/0' || a === '::/0' ? 'any' : a)
@@ -446,12 +446,6 @@ export const ufw: HostModule<UfwArgs> = {
     if (typeof a.insert === 'number' && a.insert < 0) out.push('insert must be 0 or more')
     if (typeof a.comment === 'string' && /[\n\r]/.test(a.comment)) out.push('comment must be one line')
     return out
-  },
-  prepare(a) {
-    // validate() saw only literal arguments at load time; templated ones are checked here.
-    const problems = ufw.validate!(a)
-    if (problems.length) throw new ModuleFailure(`ufw: ${problems.join('; ')}`)
-    return a
   },
   probes: () => [ufwProbe],
   plan: planUfw,

@@ -57,7 +57,7 @@ export interface UserArgs {
   force: boolean
 }
 
-export const userSchema: Schema = {
+const userSchema: Schema = {
   options: {
     name: { type: 'str', required: true, aliases: ['user'], doc: 'The login name.' },
     state: { type: 'str', default: 'present', choices: ['present', 'absent'], doc: 'Whether the account exists.' },
@@ -83,7 +83,7 @@ export const userSchema: Schema = {
 
 const NAME_RE = /^[a-z_][a-z0-9_.-]*\$?$/i
 
-export function validateUser(a: Partial<UserArgs>): string[] {
+function validateUser(a: Partial<UserArgs>): string[] {
   const errs: string[] = []
   if (typeof a.name === 'string' && (!NAME_RE.test(a.name) || a.name.length > 32)) errs.push(`'${a.name}' is not a valid user name`)
   if (typeof a.password === 'string' && a.password !== '' && !/^(\$[^$]+\$|[!*]|[./0-9A-Za-z]{13}$)/.test(a.password)) errs.push('password must be an already-hashed password (like $6$salt$hash, e.g. from the password_hash filter), not clear text')
@@ -125,7 +125,7 @@ function isLocked(hash: string | undefined): boolean {
   return !!hash && hash.startsWith('!')
 }
 
-export function userPlan(a: UserArgs, s: UserState, ctx: Pick<PlanContext, 'check'>): Change[] {
+function userPlan(a: UserArgs, s: UserState, ctx: Pick<PlanContext, 'check'>): Change[] {
   const u = s.user
   const n = quote(a.name)
   if (a.state === 'absent') {
@@ -276,8 +276,6 @@ export const user: HostModule<UserArgs> = {
   validate: validateUser,
   probes: (a) => [userProbe(...probeArgs(a))],
   plan(a, state: ProbeState, ctx) {
-    const problems = validateUser(a)
-    if (problems.length) throw new ModuleFailure(problems.join('; '))
     return userPlan(a, state[userProbeId(...probeArgs(a))] as UserState, ctx)
   },
   result(a, state: ProbeState, outputs) {

@@ -2,6 +2,7 @@
 // anything nsswitch adds), the password hash from the shadow database, and group membership.
 import { quote } from '../connection/shell.js'
 import type { Probe } from '../modules/types.js'
+import { sections } from './output.js'
 
 export interface PasswdEntry {
   name: string
@@ -43,21 +44,13 @@ export function parseGroupLine(line: string): GroupEntry | undefined {
   return { name: f[0]!, gid: Number(f[2]), members: f[3] ? f[3].split(',').filter(Boolean) : [] }
 }
 
-function sections(text: string): Map<string, string[]> {
-  const out = new Map<string, string[]>()
-  let cur: string[] | undefined
-  for (const line of text.split('\n')) {
-    const m = /^@@(\w+)$/.exec(line)
-    if (m) {
-      cur = []
-      out.set(m[1]!, cur)
-    } else if (cur && line !== '') cur.push(line)
-  }
-  return out
+/** The non-empty lines of each section. */
+function sectionLines(text: string): Map<string, string[]> {
+  return new Map([...sections(text)].map(([name, body]) => [name, body.split('\n').filter((l) => l !== '')]))
 }
 
 export function parseUserState(text: string, groupQueries: string[]): UserState {
-  const s = sections(text)
+  const s = sectionLines(text)
   const user = (s.get('passwd') ?? []).map(parsePasswdLine).find(Boolean)
   const hashLine = s.get('shadow')?.[0]
   const groups: Record<string, GroupEntry | null> = {}

@@ -2,6 +2,7 @@
 // old the package lists are, and what a .deb file holds. All in one script, no python.
 import { quote } from '../connection/shell.js'
 import type { Probe } from '../modules/types.js'
+import { keyValues, sections } from './output.js'
 
 /** dpkg's view of one package. `status` is the second letter of db:Status-Abbrev (i, c, n, U, ...). */
 export interface DpkgEntry {
@@ -168,31 +169,25 @@ export function parseSimulatedInstalls(text: string): Upgrade[] {
   return out
 }
 
-function section(text: string, name: string): string {
-  const start = text.indexOf(`@@${name}\n`)
-  if (start < 0) return ''
-  const body = text.slice(start + name.length + 3)
-  const end = body.search(/^@@[a-z]+$/m)
-  return end < 0 ? body : body.slice(0, end)
-}
-
 export function parseAptState(text: string): AptState {
-  const head = section(text, 'head')
-  const kv = Object.fromEntries(head.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]))
+  const s = sections(text)
+  const kv = keyValues(s.get('head') ?? '')
   const state: AptState = {
     now: Number(kv.now ?? 0),
     cacheTime: Number(kv.cache_time ?? 0),
     lists: Number(kv.lists ?? 0),
-    dpkg: parseDpkgQuery(section(text, 'dpkg')),
-    policy: parseAptPolicy(section(text, 'policy')),
+    dpkg: parseDpkgQuery(s.get('dpkg') ?? ''),
+    policy: parseAptPolicy(s.get('policy') ?? ''),
   }
-  if (text.includes('@@deb\n')) {
-    const d = section(text, 'deb')
+  const d = s.get('deb')
+  if (d !== undefined) {
     const f = Object.fromEntries(d.split('\n').filter((l) => /^[A-Za-z]+: /.test(l)).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2).trim()]))
     state.deb = d.startsWith('missing') ? { exists: false } : { exists: true, name: f.Package, version: f.Version, arch: f.Architecture }
   }
-  if (text.includes('@@autoremove\n')) state.autoremovable = parseAutoremove(section(text, 'autoremove'))
-  if (text.includes('@@upgrade\n')) state.upgradable = parseSimulatedInstalls(section(text, 'upgrade'))
+  const autoremove = s.get('autoremove')
+  if (autoremove !== undefined) state.autoremovable = parseAutoremove(autoremove)
+  const upgrade = s.get('upgrade')
+  if (upgrade !== undefined) state.upgradable = parseSimulatedInstalls(upgrade)
   return state
 }
 

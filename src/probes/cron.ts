@@ -2,6 +2,7 @@
 // crontab command and the user exist.
 import { quote } from '../connection/shell.js'
 import type { Probe } from '../modules/types.js'
+import { keyValues, sections } from './output.js'
 
 export interface CrontabState {
   /** The crontab command exists (the cron package is installed). */
@@ -28,9 +29,9 @@ export function crontabLines(text: string): string[] {
 }
 
 export function parseCrontabState(text: string): CrontabState {
-  const head = text.slice(0, text.indexOf('@@content\n') < 0 ? text.length : text.indexOf('@@content\n'))
-  const kv = Object.fromEntries(head.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]))
-  const b64 = text.includes('@@content\n') ? text.slice(text.indexOf('@@content\n') + 10).trim() : ''
+  const s = sections(text)
+  const kv = keyValues(s.get('') ?? '')
+  const b64 = (s.get('content') ?? '').trim()
   const exists = kv.exists === '1'
   return {
     crontabCommand: kv.crontab === '1',

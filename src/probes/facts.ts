@@ -1,6 +1,8 @@
 // Facts: a small set read in one round trip, named as Ansible names them (ansible_hostname,
 // ansible_distribution, ansible_processor_vcpus, ansible_service_mgr ...).
 import type { Probe } from '../modules/types.js'
+import { keyValues, pairs } from './output.js'
+import { SYSTEMD_BOOTED } from './services.js'
 
 const SCRIPT = `
 echo "hostname=$(hostname 2>/dev/null || cat /etc/hostname)"
@@ -10,7 +12,7 @@ echo "os_id=\${ID:-}"; echo "os_like=\${ID_LIKE:-}"; echo "os_name=\${NAME:-}"; 
 [ -r /etc/debian_version ] && echo "debian_version=$(cat /etc/debian_version)"
 echo "vcpus=$(nproc 2>/dev/null || grep -c ^processor /proc/cpuinfo)"
 awk '/^MemTotal:/{print "memtotal_kb="$2} /^MemAvailable:/{print "memfree_kb="$2} /^SwapTotal:/{print "swaptotal_kb="$2}' /proc/meminfo 2>/dev/null
-if [ -d /run/systemd/system ]; then echo "service_mgr=systemd"; elif [ -x /sbin/openrc-run ]; then echo "service_mgr=openrc"; else echo "service_mgr=sysvinit"; fi
+if ${SYSTEMD_BOOTED}; then echo "service_mgr=systemd"; elif [ -x /sbin/openrc-run ]; then echo "service_mgr=openrc"; else echo "service_mgr=sysvinit"; fi
 echo "python3=$(command -v python3 || true)"
 echo "arch=$(uname -m)"; echo "kernel=$(uname -r)"; echo "system=$(uname -s)"
 echo "user_id=$(id -un)"; echo "user_uid=$(id -u)"; echo "home=$HOME"
@@ -26,16 +28,8 @@ const DISTRO: Record<string, string> = { debian: 'Debian', ubuntu: 'Ubuntu', cen
 export type Facts = Record<string, unknown>
 
 export function parseFacts(stdout: string): Facts {
-  const kv: Record<string, string> = {}
-  const all: string[] = []
-  for (const line of stdout.split('\n')) {
-    const eq = line.indexOf('=')
-    if (eq < 0) continue
-    const k = line.slice(0, eq)
-    const v = line.slice(eq + 1)
-    if (k === 'ipv4_all') all.push(v)
-    else kv[k] = v
-  }
+  const kv = keyValues(stdout)
+  const all = pairs(stdout).filter(([k]) => k === 'ipv4_all').map(([, v]) => v)
   const id = kv.os_id ?? ''
   const version = id === 'debian' && kv.debian_version && /^\d/.test(kv.debian_version) ? kv.debian_version : (kv.os_version_id ?? '')
   const vcpus = Number(kv.vcpus ?? 1) || 1

@@ -3,6 +3,7 @@
 // without fetching anything into the repository (check mode must leave it as it is).
 import { quote } from '../connection/shell.js'
 import type { Probe, ProbeOutput } from '../modules/types.js'
+import { pairs } from './output.js'
 
 export type DestKind = 'absent' | 'empty' | 'repo' | 'nonempty' | 'file'
 
@@ -90,19 +91,11 @@ export function parseGitState(out: ProbeOutput): GitState {
   const st: GitState = { git: false, dest: 'absent', modified: [] }
   const refs: Record<string, string> = {}
   let headBranch: string | undefined
-  let lsOk = false
+  const lsOk = out.stdout.split('\n').includes('ls-ok')
   const lsErr: string[] = []
   const statusErr: string[] = []
   let seen = false
-  for (const line of out.stdout.split('\n')) {
-    if (line === 'ls-ok') {
-      lsOk = true
-      continue
-    }
-    const eq = line.indexOf('=')
-    if (eq < 0) continue
-    const k = line.slice(0, eq)
-    const v = line.slice(eq + 1)
+  for (const [k, v] of pairs(out.stdout)) {
     switch (k) {
       case 'git':
         st.git = v === 'present'

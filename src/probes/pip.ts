@@ -5,6 +5,7 @@
 // packages are all there is ok without running pip at all.
 import { quote } from '../connection/shell.js'
 import type { Probe, ProbeOutput } from '../modules/types.js'
+import { pairs } from './output.js'
 
 export interface InstalledPackage {
   name: string
@@ -122,10 +123,7 @@ export function parsePipState(out: ProbeOutput): PipState {
   let outdated: Record<string, string> | undefined
   let file: RequirementsFile | undefined
   let seen = false
-  for (const line of out.stdout.split('\n')) {
-    const eq = line.indexOf('=')
-    const k = eq < 0 ? line : line.slice(0, eq)
-    const v = eq < 0 ? '' : line.slice(eq + 1)
+  for (const [k, v] of pairs(out.stdout)) {
     switch (k) {
       case 'chdir':
         st.chdir = v === 'ok'
@@ -280,7 +278,7 @@ export interface Specifier {
 
 const SPEC_RE = /^\s*(~=|===|==|!=|<=|>=|<|>)\s*([A-Za-z0-9][^\s,;()]*)\s*$/
 
-export function parseSpecifiers(text: string): Specifier[] | undefined {
+function parseSpecifiers(text: string): Specifier[] | undefined {
   if (text.trim() === '') return []
   const out: Specifier[] = []
   for (const part of text.split(',')) {

@@ -8,7 +8,7 @@ import type { Probe, ProbeOutput } from '../modules/types.js'
 export type PgRead<T> = ({ ok: true } & T) | { ok: false; error: string }
 
 /** Parses a probe's single JSON line (or its psql error). */
-export function parseJsonProbe<T>(out: ProbeOutput, c?: PgConnArgs): PgRead<{ data: T }> {
+function parseJsonProbe<T>(out: ProbeOutput, c?: PgConnArgs): PgRead<{ data: T }> {
   const { data, error } = splitProbeOutput(out.stdout, out.code)
   if (error !== undefined) return { ok: false, error: explainPsqlError(error, c) }
   const line = data.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('{')).pop()

@@ -3,6 +3,7 @@
 // masked and whether systemd wants a daemon-reload.
 import { quote } from '../connection/shell.js'
 import type { Probe } from '../modules/types.js'
+import { pairs } from './output.js'
 
 export type InitSystem = 'systemd' | 'sysvinit'
 
@@ -25,6 +26,9 @@ export interface ServiceState {
   links?: string[]
 }
 
+/** A shell test that is true when the host booted with systemd (the check sd_booted(3) makes). */
+export const SYSTEMD_BOOTED = '[ -d /run/systemd/system ]'
+
 const SHOW = ['Id', 'LoadState', 'ActiveState', 'SubState', 'UnitFileState', 'NeedDaemonReload', 'MainPID', 'Description', 'FragmentPath']
 
 /** systemd's is-enabled words that mean "starts at boot" (its exit code 0). */
@@ -34,7 +38,7 @@ export function serviceProbeId(name: string, pattern?: string, scope = 'system')
   return `service:${JSON.stringify([name, pattern ?? '', scope])}`
 }
 
-export function serviceProbeScript(name: string, pattern?: string, scope = 'system'): string {
+function serviceProbeScript(name: string, pattern?: string, scope = 'system'): string {
   const n = quote(name)
   const ctl = scope === 'user' ? 'systemctl --user' : scope === 'global' ? 'systemctl --global' : 'systemctl'
   // RMP_SVC_PROBE: our own shell's command line holds the pattern; the marker keeps it out of the match.
@@ -42,7 +46,7 @@ export function serviceProbeScript(name: string, pattern?: string, scope = 'syst
     ? `procs=$(ps -eo args=); if printf '%s\\n' "$procs" | grep -v RMP_SVC_PROBE | grep -qF -- ${quote(pattern)}; then echo pattern=1; else echo pattern=0; fi`
     : ''
   return [
-    'if [ -d /run/systemd/system ]; then',
+    `if ${SYSTEMD_BOOTED}; then`,
     '  echo init=systemd',
     `  ${ctl} show ${SHOW.map((p) => `-p ${p}`).join(' ')} -- ${n} 2>/dev/null`,
     `  echo "is_enabled=$(${ctl} is-enabled -- ${n} 2>/dev/null | head -1)"`,
@@ -66,11 +70,7 @@ export function serviceProbeScript(name: string, pattern?: string, scope = 'syst
 export function parseServiceState(name: string, stdout: string): ServiceState {
   const kv: Record<string, string> = {}
   const links: string[] = []
-  for (const line of stdout.split('\n')) {
-    const eq = line.indexOf('=')
-    if (eq < 0) continue
-    const k = line.slice(0, eq)
-    const v = line.slice(eq + 1)
+  for (const [k, v] of pairs(stdout)) {
     if (k === 'link') links.push(v)
     else if (!(k in kv)) kv[k] = v
   }

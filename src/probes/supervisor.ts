@@ -1,7 +1,9 @@
 // supervisord state: is supervisorctl there, is supervisord answering, every process's status
 // (`supervisorctl status`), and the current program definition file — one script.
+import { createHash } from 'node:crypto'
 import { quote } from '../connection/shell.js'
 import type { Probe } from '../modules/types.js'
+import { keyValues, sections } from './output.js'
 
 export type ProcessState = 'STOPPED' | 'STARTING' | 'RUNNING' | 'BACKOFF' | 'STOPPING' | 'EXITED' | 'FATAL' | 'UNKNOWN'
 
@@ -25,9 +27,14 @@ export interface SupervisorState {
   configDir?: boolean
 }
 
-export interface SupervisorProbeOptions {
-  /** supervisorctl with its connection options (already quoted words). */
-  ctl: string
+/** How to run supervisorctl: its path, its connection options (-c, -s, -u) and the password. */
+export interface SupervisorctlOptions {
+  path: string
+  args: string[]
+  password?: string
+}
+
+export interface SupervisorProbeOptions extends SupervisorctlOptions {
   file?: string
   configDir?: string
 }
@@ -44,26 +51,18 @@ export function parseSupervisorStatus(text: string): SupervisorProcess[] {
   return out
 }
 
-function section(text: string, name: string): string | undefined {
-  const start = text.indexOf(`@@${name}\n`)
-  if (start < 0) return undefined
-  const body = text.slice(start + name.length + 3)
-  const end = body.search(/^@@[a-z]+$/m)
-  return end < 0 ? body : body.slice(0, end)
-}
-
 export function parseSupervisorState(text: string): SupervisorState {
-  const head = section(text, 'head') ?? ''
-  const kv = Object.fromEntries(head.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]))
+  const s = sections(text)
+  const kv = keyValues(s.get('head') ?? '')
   const installed = kv.installed === '1'
-  const statusText = section(text, 'status') ?? ''
+  const statusText = s.get('status') ?? ''
   const processes = installed ? parseSupervisorStatus(statusText) : []
   const rc = Number(kv.status_rc ?? -1)
   // 0: all running, 3: some not running; with processes listed supervisord answered in any case.
   const running = installed && (rc === 0 || rc === 3 || processes.length > 0)
   const state: SupervisorState = { installed, running, processes }
   if (installed && !running) state.error = statusText.trim().split('\n').slice(-1)[0] ?? ''
-  const f = section(text, 'file')
+  const f = s.get('file')
   if (f !== undefined) {
     const [first = '', b64 = ''] = f.split('\n')
     state.file = first === 'present' ? { exists: true, content: Buffer.from(b64.trim(), 'base64').toString('utf8') } : { exists: false }
@@ -72,17 +71,37 @@ export function parseSupervisorState(text: string): SupervisorState {
   return state
 }
 
+// supervisorctl takes a password only as -p or from its configuration file. -p would show it in
+// the host's process list, so supervisorctl's own code is run by its interpreter (the path's #!
+// line) and given the password from the environment, in the same process.
+const WITH_PASSWORD_PY = `import os, sys
+from supervisor import supervisorctl
+supervisorctl.main(['-p', os.environ.pop('RMP_SUPERVISOR_PASSWORD')] + sys.argv[1:])`
+
+/**
+ * supervisorctl as a shell command, before its subcommand. The password is a variable assignment
+ * in the script (which never travels on a command line), never an argument of a process.
+ */
+export function supervisorctlCommand(o: SupervisorctlOptions): string {
+  const args = o.args.map(quote).join(' ')
+  if (o.password === undefined) return [quote(o.path), args].filter(Boolean).join(' ')
+  const interpreter = `$(sed -n '1s/^#! *//p' "$(command -v ${quote(o.path)})")`
+  return [`RMP_SUPERVISOR_PASSWORD=${quote(o.password)}`, interpreter, '-c', quote(WITH_PASSWORD_PY), args].filter(Boolean).join(' ')
+}
+
 export function supervisorProbeId(o: SupervisorProbeOptions): string {
-  return `supervisor:${JSON.stringify([o.ctl, o.file ?? '', o.configDir ?? ''])}`
+  // The id may be printed: it holds a digest of the password, enough to tell passwords apart.
+  const pw = o.password === undefined ? '' : createHash('sha256').update(o.password).digest('hex').slice(0, 12)
+  return `supervisor:${JSON.stringify([o.path, ...o.args, pw, o.file ?? '', o.configDir ?? ''])}`
 }
 
 export function supervisorProbe(o: SupervisorProbeOptions): Probe<SupervisorState> {
   const lines = ['echo @@head']
   if (o.configDir) lines.push(`if [ -d ${quote(o.configDir)} ]; then echo config_dir=1; else echo config_dir=0; fi`)
   lines.push(
-    `if command -v ${o.ctl.split(' ')[0]} >/dev/null 2>&1; then`,
+    `if command -v ${quote(o.path)} >/dev/null 2>&1; then`,
     '  echo installed=1',
-    `  out=$(${o.ctl} status 2>&1); echo "status_rc=$?"`,
+    `  out=$(${supervisorctlCommand(o)} status 2>&1); echo "status_rc=$?"`,
     '  echo @@status',
     `  printf '%s\\n' "$out"`,
     'else echo installed=0; fi',

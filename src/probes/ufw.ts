@@ -2,6 +2,7 @@
 // rules ufw itself keeps as `### tuple ###` lines in user.rules/user6.rules (exact, unlike the
 // status text), and whether ufw's chains are loaded in the kernel.
 import type { Probe, ProbeOutput } from '../modules/types.js'
+import { sections } from './output.js'
 
 export type UfwAction = 'allow' | 'deny' | 'reject' | 'limit'
 
@@ -102,23 +103,15 @@ export function parseShellVars(text: string): Record<string, string> {
 }
 
 export function parseUfwState(out: ProbeOutput): UfwState {
-  const sections: Record<string, string> = {}
-  let cur = 'head'
-  for (const line of out.stdout.split('\n')) {
-    const m = /^@@(\S+)$/.exec(line)
-    if (m) {
-      cur = m[1]!
-      sections[cur] = ''
-    } else sections[cur] = (sections[cur] ?? '') + line + '\n'
-  }
-  const head = sections.head ?? ''
+  const s = sections(out.stdout)
+  const head = s.get('') ?? ''
   if (/installed=no/.test(head)) return { ...UFW_PRISTINE, installed: false }
   if (!/installed=yes/.test(head)) throw new Error(`unexpected output: ${out.stdout.slice(0, 200)}`)
-  const conf = parseShellVars(sections['ufw.conf'] ?? '')
-  const def = parseShellVars(sections.default ?? '')
+  const conf = parseShellVars(s.get('ufw.conf') ?? '')
+  const def = parseShellVars(s.get('default') ?? '')
   const rules: UfwRule[] = []
   for (const [name, v6] of [['user.rules', false], ['user6.rules', true]] as const) {
-    for (const line of (sections[name] ?? '').split('\n')) {
+    for (const line of (s.get(name) ?? '').split('\n')) {
       const r = parseTuple(line, v6)
       if (r) rules.push(r)
     }
@@ -127,7 +120,7 @@ export function parseUfwState(out: ProbeOutput): UfwState {
     installed: true,
     readable: !/unreadable/.test(head),
     enabled: (conf.ENABLED ?? 'no').toLowerCase() === 'yes',
-    loaded: (sections.loaded ?? '').trim() === 'yes',
+    loaded: (s.get('loaded') ?? '').trim() === 'yes',
     logLevel: conf.LOGLEVEL ?? 'low',
     ipv6: (def.IPV6 ?? 'yes').toLowerCase() === 'yes',
     policies: {

@@ -126,11 +126,17 @@ describe('modules/supervisor: plan', () => {
     expect(run({ name: 'rmp-single', state: 'stopped' }, state('notInstalled'), check)[0]!.summary).to.equal('stop rmp-single (supervisor is not installed yet)')
     expect(run({ name: 'x', state: 'absent' }, state('notInstalled'))).to.deep.equal([])
   })
-  it('connection options reach supervisorctl, the password marks the steps secret', () => {
-    const ch = run({ name: 'rmp-single', state: 'started', server_url: 'http://localhost:9001', username: 'u', password: 'p w' }, state('running'))
+  it('connection options reach supervisorctl; the password only in a variable of the secret script, not in the probe id', () => {
+    const input = { name: 'rmp-single', state: 'started', server_url: 'http://localhost:9001', username: 'u', password: 'p w' }
+    const ch = run(input, state('running'))
     const step = ch[0]!.steps[0] as ExecStep
-    expect(step.script).to.equal("supervisorctl -s http://localhost:9001 -u u -p 'p w' start 'rmp-single:*'")
+    expect(step.script).to.match(/^RMP_SUPERVISOR_PASSWORD='p w' \$\(sed -n '1s\/\^#! \*\/\/p' "\$\(command -v supervisorctl\)"\) -c '[\s\S]*' -s http:\/\/localhost:9001 -u u start 'rmp-single:\*'$/)
+    expect(step.script.split('p w')).to.have.length(2)
     expect(step.secret).to.equal(true)
+    const probe = supervisor.probes(args(input), real)[0]!
+    expect(probe.id).to.not.include('p w')
+    expect(probe.script.split('p w')).to.have.length(2)
+    expect(probe.script).to.include("RMP_SUPERVISOR_PASSWORD='p w' ")
   })
 })
 

@@ -1,0 +1,77 @@
+// The facts probe's parser on output shaped as a Debian 12 host prints it, and on sparse output.
+import { expect } from 'chai'
+import { factVariables, parseFacts } from '../../../src/probes/facts.js'
+
+const DEBIAN = [
+  'hostname=web1.lab',
+  'fqdn=web1.lab.example',
+  'os_id=debian',
+  'os_like=',
+  'os_name=Debian GNU/Linux',
+  'os_version_id=12',
+  'os_codename=bookworm',
+  'debian_version=12.7',
+  'vcpus=2',
+  'memtotal_kb=2039784',
+  'memfree_kb=1523412',
+  'swaptotal_kb=0',
+  'service_mgr=sysvinit',
+  'python3=/usr/bin/python3',
+  'arch=x86_64',
+  'kernel=6.1.0-26-amd64',
+  'system=Linux',
+  'user_id=root',
+  'user_uid=0',
+  'home=/root',
+  'pkg_mgr=apt',
+  'ipv4=10.88.0.5',
+  'ipv4_dev=eth0',
+  'ipv4_all=10.88.0.5',
+  'ipv4_all=172.17.0.1',
+  'date=2026-11-29T16:00:00Z',
+  'epoch=1795968000',
+  '',
+].join('\n')
+
+describe('probes/facts', () => {
+  it('a Debian host: names and values as Ansible gives them', () => {
+    expect(parseFacts(DEBIAN)).to.deep.equal({
+      hostname: 'web1',
+      nodename: 'web1.lab',
+      fqdn: 'web1.lab.example',
+      os_family: 'Debian',
+      distribution: 'Debian',
+      distribution_version: '12.7',
+      distribution_major_version: '12',
+      distribution_release: 'bookworm',
+      processor_vcpus: 2,
+      processor_count: 2,
+      processor_cores: 2,
+      memtotal_mb: 1991,
+      memfree_mb: 1487,
+      swaptotal_mb: 0,
+      service_mgr: 'sysvinit',
+      python: { executable: '/usr/bin/python3' },
+      python3: '/usr/bin/python3',
+      architecture: 'x86_64',
+      kernel: '6.1.0-26-amd64',
+      system: 'Linux',
+      user_id: 'root',
+      user_uid: 0,
+      user_dir: '/root',
+      pkg_mgr: 'apt',
+      default_ipv4: { address: '10.88.0.5', interface: 'eth0' },
+      all_ipv4_addresses: ['10.88.0.5', '172.17.0.1'],
+      date_time: { iso8601: '2026-11-29T16:00:00Z', epoch: '1795968000' },
+    })
+  })
+  it('falls back when little is known: family from ID_LIKE, version from VERSION_ID, defaults', () => {
+    const f = parseFacts('hostname=box\nos_id=pop\nos_like=ubuntu debian\nos_name=Pop!_OS\nos_version_id=22.04\nvcpus=\n')
+    expect(f).to.deep.include({ hostname: 'box', fqdn: 'box', os_family: 'Debian', distribution: 'Pop!_OS', distribution_version: '22.04', distribution_major_version: '22', processor_vcpus: 1, service_mgr: 'sysvinit', pkg_mgr: 'unknown', user_uid: -1, all_ipv4_addresses: [] })
+    expect(parseFacts('os_id=plan9\n')).to.deep.include({ os_family: 'Plan9', distribution: 'Unknown' })
+  })
+  it('each fact is also a variable ansible_<name>', () => {
+    const v = factVariables({ hostname: 'web1' })
+    expect(v).to.deep.equal({ ansible_facts: { hostname: 'web1' }, ansible_hostname: 'web1' })
+  })
+})
