@@ -83,7 +83,10 @@ class Lane {
   step(title: string, fn: (h: Host) => Promise<void>): void {
     const i = this.steps.push({ title, fn }) - 1
     it(title, async () => {
-      const e = await this.outcomes[i]
+      // A lane that never started has no outcomes: that is a failure, not a pass.
+      const outcome = this.outcomes[i]
+      if (!outcome) throw new Error(`lane ${this.hostIndex} never started '${title}'`)
+      const e = await outcome
       if (e) throw e
     })
   }
