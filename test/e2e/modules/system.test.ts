@@ -235,6 +235,24 @@ describe('modules on lab hosts: apt, service, systemd, supervisor, user, group, 
       expect(s.results('unit')[0]!.status).to.equal('failed')
       expect(s.results('unit')[0]!.msg).to.equal('systemd module needs systemd; this host uses sysvinit — use service')
     })
+
+    lane.step('restarted and reloaded in check mode are predicted changes that touch nothing: the pid stays', async (h) => {
+      const pid = await h.out('pidof cron')
+      expect(pid).to.match(/^\d+$/)
+      const before = await snapshot(h.lab.inventory, h.name)
+      const c = await h.play(
+        pb(`    - name: bounce
+      service: { name: cron, state: restarted }
+    - name: refresh
+      service: { name: cron, state: reloaded }
+`),
+        { check: true },
+      )
+      expect(c.exitCode, c.text).to.equal(0)
+      expect(changedTasks(c)).to.deep.equal(['bounce', 'refresh'])
+      expect(await h.out('pidof cron')).to.equal(pid)
+      expect(snapshotDiff(before, await snapshot(h.lab.inventory, h.name)), 'check mode changed the host').to.deep.equal([])
+    })
   })
 
   describe('supervisor', () => {
