@@ -196,8 +196,13 @@ SELECT r.rolname, m.rolname FROM pg_auth_members a JOIN pg_roles r ON r.oid = a.
       postgres_db: { name: rmpg_copy2, state: restore, target: /var/backups/rmpg/prod.pgc, target_opts: --no-owner }
 `)
     await run('rm -rf /var/backups/rmpg')
+    // Restore would create rmpg_copy and rmpg_copy2: check mode must leave host and server as they were.
+    const before = ours(await snapshot(lab.inventory, host))
+    const dbBefore = await catalogs()
     const check = await play(yaml, { inventory: [lab.inventory], limit: host, check: true })
     expect(check.exitCode, check.text).to.equal(0)
+    expect(snapshotDiff(before, ours(await snapshot(lab.inventory, host))), 'check mode changed the host').to.deep.equal([])
+    expect(await catalogs(), 'check mode changed the server').to.equal(dbBefore)
     expect(check.text).to.include(`would change: [${host}] dump database rmpg_prod to /var/backups/rmpg/prod.sql.gz (plain SQL, gzip)`)
     expect(await out('ls /var/backups')).to.not.include('rmpg')
     const r = await play(yaml, { inventory: [lab.inventory], limit: host })
