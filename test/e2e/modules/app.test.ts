@@ -231,6 +231,26 @@ describe('modules on a lab host: git, pip, get_url, unarchive', function () {
       expect(await out(`${V}/bin/python -m pip list --format=freeze 2>/dev/null | grep -ci setuptools || true`)).to.equal('0')
       expect(await out(`dpkg-query -W -f '\${db:Status-Abbrev}' python3-six`)).to.equal('ii')
     })
+
+    it('installs a wheel from a local directory (--no-index --find-links); check predicts it; again is ok', async () => {
+      // A one-module wheel built on the host with python3's zipfile: no index, no network.
+      const W = '/srv/rmapp/wheels'
+      const build = `import base64, hashlib, zipfile
+files = {"rmpdemo.py": "VERSION = '1.0'\\n",
+  "rmpdemo-1.0.dist-info/METADATA": "Metadata-Version: 2.1\\nName: rmpdemo\\nVersion: 1.0\\n",
+  "rmpdemo-1.0.dist-info/WHEEL": "Wheel-Version: 1.0\\nGenerator: rmp-e2e\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n"}
+rec = "".join("%s,sha256=%s,%d\\n" % (n, base64.urlsafe_b64encode(hashlib.sha256(c.encode()).digest()).rstrip(b"=").decode(), len(c.encode())) for n, c in files.items())
+files["rmpdemo-1.0.dist-info/RECORD"] = rec + "rmpdemo-1.0.dist-info/RECORD,,\\n"
+with zipfile.ZipFile("${W}/rmpdemo-1.0-py3-none-any.whl", "w") as z:
+    for n, c in files.items(): z.writestr(n, c)
+`
+      await run(`mkdir -p ${W} && python3 -c '${build.replace(/'/g, `'"'"'`)}'`)
+      const { check } = await converge(pb(`    - name: demo
+      pip: { name: rmpdemo, virtualenv: ${V}, extra_args: "--no-index --find-links ${W}" }
+`))
+      expect(check.results('demo')[0]!.status).to.equal('changed')
+      expect(await out(`${V}/bin/python -c 'import rmpdemo; print(rmpdemo.VERSION, rmpdemo.__file__.startswith("${V}/"))'`)).to.equal('1.0 True')
+    })
   })
 
   describe('get_url', () => {
