@@ -39,6 +39,8 @@ export interface PlayOutcome {
   changed(host: string): number
   /** Sum over hosts of changed= (0 means the run changed nothing anywhere). */
   totalChanged(): number
+  /** Titles of the results that changed (or would change, in check mode), in order. */
+  changedTasks(): string[]
 }
 
 /** Writes a playbook (YAML text) and its files into a fresh temp dir and runs it. */
@@ -85,5 +87,6 @@ export async function playFile(file: string, o: PlayOptions = {}, dir = dirname(
     results,
     changed: (h) => r.stats[h]?.changed ?? NaN,
     totalChanged: () => Object.values(r.stats).reduce((a, s) => a + s.changed, 0),
+    changedTasks: () => results().filter((e) => e.status === 'changed').map((e) => e.task),
   }
 }

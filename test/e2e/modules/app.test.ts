@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { labPaths } from '../../../src/lab/index.js'
 import { errorList, formatError } from '../../../src/playbook/errors.js'
+import { converge as convergeOn, type Converged } from '../../helpers/converge.js'
 import { sh, snapshot, snapshotDiff } from '../../helpers/host-shell.js'
 import { resetHosts, testLab, type TestLab } from '../../helpers/lab.js'
 import { play, playFile, type PlayOptions, type PlayOutcome } from '../../helpers/run-playbook.js'
@@ -24,24 +25,10 @@ describe('modules on a lab host: git, pip, get_url, unarchive', function () {
   const run = (script: string, allowFail = false) => sh(lab.inventory, host, script, allowFail)
   const out = async (script: string) => (await run(script)).stdout.trim()
   const pb = (tasks: string) => `- hosts: runmaster\n  gather_facts: false\n  tasks:\n${tasks}`
-  const changedTasks = (r: PlayOutcome) => r.results().filter((e) => e.status === 'changed').map((e) => e.task)
   const playOn = (yaml: string, o: PlayOptions = {}) => play(yaml, { inventory: [lab.inventory], limit: host, ...o })
 
   /** check (nothing changes) → real (what check predicted) → again (nothing to do). */
-  async function converge(yaml: string, o: PlayOptions = {}): Promise<{ check: PlayOutcome; real: PlayOutcome; again: PlayOutcome }> {
-    const before = await snapshot(lab.inventory, host)
-    const check = await playOn(yaml, { ...o, check: true, diff: true })
-    const after = await snapshot(lab.inventory, host)
-    expect(check.exitCode, check.text).to.equal(0)
-    expect(snapshotDiff(before, after), 'check mode changed the host').to.deep.equal([])
-    const real = await playOn(yaml, { ...o, diff: true })
-    expect(real.exitCode, real.text).to.equal(0)
-    expect(changedTasks(real), real.text).to.deep.equal(changedTasks(check))
-    const again = await playOn(yaml, { ...o, diff: true })
-    expect(again.exitCode, again.text).to.equal(0)
-    expect(again.totalChanged(), again.text).to.equal(0)
-    return { check, real, again }
-  }
+  const converge = (yaml: string, o: PlayOptions = {}): Promise<Converged> => convergeOn(lab.inventory, host, (p) => playOn(yaml, { ...o, ...p }))
 
   async function loadErrors(yaml: string, o: PlayOptions = {}): Promise<string[]> {
     try {
@@ -133,7 +120,7 @@ describe('modules on a lab host: git, pip, get_url, unarchive', function () {
       expect(check.text).to.include(`update ${D}: commit ${commits[0]!.slice(0, 7)} → ${c2.slice(0, 7)}`)
       expect(check.text).to.include(`-commit ${commits[0]}\n+commit ${c2}\n branch main`)
       const real = await playOn(pb(task()))
-      expect(changedTasks(real)).to.deep.equal(['checkout'])
+      expect(real.changedTasks()).to.deep.equal(['checkout'])
       expect(real.text).to.include(`"before": "${commits[0]}"`)
       expect(real.text).to.include(`"after": "${c2}"`)
       expect(await out(`cat ${D}/app.py`)).to.equal('print("v2")')
@@ -230,6 +217,26 @@ describe('modules on a lab host: git, pip, get_url, unarchive', function () {
       expect(check.results('latest')[0]!.status).to.equal('ok')
       expect(await out(`${V}/bin/python -m pip list --format=freeze 2>/dev/null | grep -ci setuptools || true`)).to.equal('0')
       expect(await out(`dpkg-query -W -f '\${db:Status-Abbrev}' python3-six`)).to.equal('ii')
+    })
+
+    it('installs a wheel from a local directory (--no-index --find-links); check predicts it; again is ok', async () => {
+      // A one-module wheel built on the host with python3's zipfile: no index, no network.
+      const W = '/srv/rmapp/wheels'
+      const build = `import base64, hashlib, zipfile
+files = {"rmpdemo.py": "VERSION = '1.0'\\n",
+  "rmpdemo-1.0.dist-info/METADATA": "Metadata-Version: 2.1\\nName: rmpdemo\\nVersion: 1.0\\n",
+  "rmpdemo-1.0.dist-info/WHEEL": "Wheel-Version: 1.0\\nGenerator: rmp-e2e\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n"}
+rec = "".join("%s,sha256=%s,%d\\n" % (n, base64.urlsafe_b64encode(hashlib.sha256(c.encode()).digest()).rstrip(b"=").decode(), len(c.encode())) for n, c in files.items())
+files["rmpdemo-1.0.dist-info/RECORD"] = rec + "rmpdemo-1.0.dist-info/RECORD,,\\n"
+with zipfile.ZipFile("${W}/rmpdemo-1.0-py3-none-any.whl", "w") as z:
+    for n, c in files.items(): z.writestr(n, c)
+`
+      await run(`mkdir -p ${W} && python3 -c '${build.replace(/'/g, `'"'"'`)}'`)
+      const { check } = await converge(pb(`    - name: demo
+      pip: { name: rmpdemo, virtualenv: ${V}, extra_args: "--no-index --find-links ${W}" }
+`))
+      expect(check.results('demo')[0]!.status).to.equal('changed')
+      expect(await out(`${V}/bin/python -c 'import rmpdemo; print(rmpdemo.VERSION, rmpdemo.__file__.startswith("${V}/"))'`)).to.equal('1.0 True')
     })
   })
 
@@ -358,18 +365,7 @@ describe('modules on a lab host: git, pip, get_url, unarchive', function () {
       return playFile(join(proj, 'site.yml'), { inventory: [lab.inventory], limit: host, ...o })
     }
 
-    async function convergeProject(tasks: string): Promise<{ check: PlayOutcome; real: PlayOutcome }> {
-      const before = await snapshot(lab.inventory, host)
-      const check = await projectPlay(tasks, { check: true, diff: true })
-      expect(check.exitCode, check.text).to.equal(0)
-      expect(snapshotDiff(before, await snapshot(lab.inventory, host)), 'check mode changed the host').to.deep.equal([])
-      const real = await projectPlay(tasks, { diff: true })
-      expect(real.exitCode, real.text).to.equal(0)
-      expect(changedTasks(real), real.text).to.deep.equal(changedTasks(check))
-      const again = await projectPlay(tasks, { diff: true })
-      expect(again.totalChanged(), again.text).to.equal(0)
-      return { check, real }
-    }
+    const convergeProject = (tasks: string): Promise<Converged> => convergeOn(lab.inventory, host, (o) => projectPlay(tasks, o))
 
     before(() => {
       proj = mkdtempSync(join(tmpdir(), 'rmapp-unarchive-'))

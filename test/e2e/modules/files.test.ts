@@ -352,4 +352,28 @@ describe('file modules on a lab host', function () {
     const sum = (await onHost(`sha1sum ${ROOT}/app/gunicorn.conf.py | cut -d' ' -f1`)).trim()
     expect((r.results()[1]!.output as { stat: { checksum: string } }).stat.checksum).to.equal(sum)
   })
+
+  it('copy with content: --diff shows the lines it replaces, in check mode and for real; again shows no diff', async () => {
+    await sh(inv, host, `mkdir -p ${ROOT}/cc && printf 'listen = 8000\\nworkers = 2\\nlog = info\\n' > ${ROOT}/cc/app.conf`)
+    const yaml = `- hosts: ${host}
+  gather_facts: false
+  tasks:
+    - name: app conf
+      copy: { dest: ${ROOT}/cc/app.conf, content: "listen = 8000\\nworkers = 4\\nlog = info\\n" }
+`
+    const check = await run(yaml, { check: true, diff: true })
+    expect(check.exitCode, check.text).to.equal(0)
+    expect(await onHost(`cat ${ROOT}/cc/app.conf`)).to.equal('listen = 8000\nworkers = 2\nlog = info\n')
+    const real = await run(yaml, { diff: true })
+    expect(real.exitCode, real.text).to.equal(0)
+    for (const r of [check, real]) {
+      expect(r.results('app conf')[0]!.status).to.equal('changed')
+      expect(r.text).to.contain(`--- ${ROOT}/cc/app.conf (before)`)
+      expect(r.text).to.contain(' listen = 8000\n-workers = 2\n+workers = 4\n log = info')
+    }
+    expect(await onHost(`cat ${ROOT}/cc/app.conf`)).to.equal('listen = 8000\nworkers = 4\nlog = info\n')
+    const again = await run(yaml, { diff: true })
+    expect(again.totalChanged(), again.text).to.equal(0)
+    expect(again.text).to.not.contain('--- ')
+  })
 })

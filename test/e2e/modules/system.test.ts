@@ -10,6 +10,7 @@
 import { expect } from 'chai'
 import type { ExecResult } from '../../../src/connection/connection.js'
 import { errorList, formatError } from '../../../src/playbook/errors.js'
+import { converge, type Converged } from '../../helpers/converge.js'
 import { sh, snapshot, snapshotDiff } from '../../helpers/host-shell.js'
 import { resetHosts, testLab, type TestLab } from '../../helpers/lab.js'
 import { play, type PlayOptions, type PlayOutcome } from '../../helpers/run-playbook.js'
@@ -19,7 +20,6 @@ const HASH = '$6$saltsalt$qFmFH.bQmmtXzyBY0s9v7Oicd2z4XSIecDzlB5KiA2/jctKu9YterL
 const SECRET = 'Sup3r-s3cret-pw'
 
 const pb = (tasks: string, vars = '') => `- hosts: runmaster\n  gather_facts: false\n${vars}  tasks:\n${tasks}`
-const changedTasks = (r: PlayOutcome) => r.results().filter((e) => e.status === 'changed').map((e) => e.task)
 /** What a task said it changes (or would change), uncertain ones marked. */
 const said = (r: PlayOutcome, task: string) => r.results(task).flatMap((e) => e.changes.map((c) => `${c.summary}${c.uncertain ? ' [uncertain]' : ''}`))
 
@@ -43,19 +43,8 @@ class Host {
   }
 
   /** check (nothing changes) → real (what check predicted) → again (nothing to do). */
-  async converge(yaml: string): Promise<{ check: PlayOutcome; real: PlayOutcome; again: PlayOutcome }> {
-    const before = await snapshot(this.lab.inventory, this.name)
-    const check = await this.play(yaml, { check: true, diff: true })
-    const after = await snapshot(this.lab.inventory, this.name)
-    expect(check.exitCode, check.text).to.equal(0)
-    expect(snapshotDiff(before, after), `check mode changed ${this.name}`).to.deep.equal([])
-    const real = await this.play(yaml, { diff: true })
-    expect(real.exitCode, real.text).to.equal(0)
-    expect(changedTasks(real), real.text).to.deep.equal(changedTasks(check))
-    const again = await this.play(yaml, { diff: true })
-    expect(again.exitCode, again.text).to.equal(0)
-    expect(again.totalChanged(), again.text).to.equal(0)
-    return { check, real, again }
+  converge(yaml: string): Promise<Converged> {
+    return converge(this.lab.inventory, this.name, (o) => this.play(yaml, o))
   }
 
   /** The load-time errors of a playbook, formatted as the CLI prints them. */
@@ -83,7 +72,10 @@ class Lane {
   step(title: string, fn: (h: Host) => Promise<void>): void {
     const i = this.steps.push({ title, fn }) - 1
     it(title, async () => {
-      const e = await this.outcomes[i]
+      // A lane that never started has no outcomes: that is a failure, not a pass.
+      const outcome = this.outcomes[i]
+      if (!outcome) throw new Error(`lane ${this.hostIndex} never started '${title}'`)
+      const e = await outcome
       if (e) throw e
     })
   }
@@ -232,6 +224,24 @@ describe('modules on lab hosts: apt, service, systemd, supervisor, user, group, 
       expect(s.results('unit')[0]!.status).to.equal('failed')
       expect(s.results('unit')[0]!.msg).to.equal('systemd module needs systemd; this host uses sysvinit — use service')
     })
+
+    lane.step('restarted and reloaded in check mode are predicted changes that touch nothing: the pid stays', async (h) => {
+      const pid = await h.out('pidof cron')
+      expect(pid).to.match(/^\d+$/)
+      const before = await snapshot(h.lab.inventory, h.name)
+      const c = await h.play(
+        pb(`    - name: bounce
+      service: { name: cron, state: restarted }
+    - name: refresh
+      service: { name: cron, state: reloaded }
+`),
+        { check: true },
+      )
+      expect(c.exitCode, c.text).to.equal(0)
+      expect(c.changedTasks()).to.deep.equal(['bounce', 'refresh'])
+      expect(await h.out('pidof cron')).to.equal(pid)
+      expect(snapshotDiff(before, await snapshot(h.lab.inventory, h.name)), 'check mode changed the host').to.deep.equal([])
+    })
   })
 
   describe('supervisor', () => {
@@ -282,7 +292,7 @@ describe('modules on lab hosts: apt, service, systemd, supervisor, user, group, 
           vars,
         ),
       )
-      expect(changedTasks(check)).to.deep.equal(['worker', 'idle up'])
+      expect(check.changedTasks()).to.deep.equal(['worker', 'idle up'])
       expect(check.text).to.include('-stopwaitsecs=5\n+stopwaitsecs=6')
       expect(await status(h)).to.equal('rmp-e2e-idle RUNNING\nrmp-e2e-worker:rmp-e2e-worker_00 RUNNING\nrmp-e2e-worker:rmp-e2e-worker_01 RUNNING')
       expect(await h.out('supervisorctl pid all')).to.not.equal(pids)
@@ -393,7 +403,7 @@ describe('modules on lab hosts: apt, service, systemd, supervisor, user, group, 
     - name: cron.d
       cron: { name: rmp e2e daily, special_time: daily, job: /bin/true daily, user: rmp-e2e-cron, cron_file: rmp-e2e }
 `))
-      expect(changedTasks(check)).to.deep.equal(['new job', 'path', 'cron.d'])
+      expect(check.changedTasks()).to.deep.equal(['new job', 'path', 'cron.d'])
       expect(real.text).to.include(' 0 0 * * 0 /bin/true weekly\n+#Ansible: rmp e2e job\n+*/10 * * * * /bin/true e2e')
       expect(await crontab()).to.equal('PATH=/usr/local/bin:/usr/bin:/bin\n#Ansible: legacy job\n15 1 * * * /usr/bin/legacy\n# written by hand\n0 0 * * 0 /bin/true weekly\n#Ansible: rmp e2e job\n*/10 * * * * /bin/true e2e')
       expect(await h.out('stat -c "%a %U" /etc/cron.d/rmp-e2e && cat /etc/cron.d/rmp-e2e')).to.equal('644 root\n#Ansible: rmp e2e daily\n@daily rmp-e2e-cron /bin/true daily')

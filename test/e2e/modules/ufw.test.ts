@@ -10,7 +10,8 @@ import { existsSync, readFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { readState } from '../../../src/lab/index.js'
 import { errorList, formatError } from '../../../src/playbook/errors.js'
-import { sh, snapshot, snapshotDiff } from '../../helpers/host-shell.js'
+import { converge as convergeOn, type Converged } from '../../helpers/converge.js'
+import { sh } from '../../helpers/host-shell.js'
 import { resetHosts, testLab, type TestLab } from '../../helpers/lab.js'
 import { play, type PlayOutcome } from '../../helpers/run-playbook.js'
 
@@ -37,7 +38,6 @@ describe('ufw on a lab host', function () {
   const run = (script: string, allowFail = false) => sh(lab.inventory, host, script, allowFail)
   const out = async (script: string) => (await run(script)).stdout.trim()
   const pb = (tasks: string) => `- hosts: runmaster\n  gather_facts: false\n  tasks:\n${tasks}`
-  const changedTasks = (r: PlayOutcome) => r.results().filter((e) => e.status === 'changed').map((e) => e.task)
   const summaries = (r: PlayOutcome, task: string) => r.results(task).flatMap((e) => e.changes.map((c) => c.summary))
 
   /**
@@ -63,19 +63,7 @@ describe('ufw on a lab host', function () {
   }
 
   /** check (nothing changes, not even the host's netfilter tables) → real (as predicted) → again (nothing). */
-  async function converge(yaml: string): Promise<{ check: PlayOutcome; real: PlayOutcome; again: PlayOutcome }> {
-    const before = await snapshot(lab.inventory, host)
-    const check = await play(yaml, { inventory: [lab.inventory], limit: host, check: true, diff: true })
-    expect(check.exitCode, check.text).to.equal(0)
-    expect(snapshotDiff(before, await snapshot(lab.inventory, host)), 'check mode changed the host').to.deep.equal([])
-    const real = await play(yaml, { inventory: [lab.inventory], limit: host, diff: true })
-    expect(real.exitCode, real.text).to.equal(0)
-    expect(changedTasks(real), real.text).to.deep.equal(changedTasks(check))
-    const again = await play(yaml, { inventory: [lab.inventory], limit: host, diff: true })
-    expect(again.exitCode, again.text).to.equal(0)
-    expect(again.totalChanged(), again.text).to.equal(0)
-    return { check, real, again }
-  }
+  const converge = (yaml: string): Promise<Converged> => convergeOn(lab.inventory, host, (o) => play(yaml, { inventory: [lab.inventory], limit: host, ...o }))
 
   before(async function () {
     lab = await testLab(4)
