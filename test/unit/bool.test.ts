@@ -1,24 +1,18 @@
 // Yes/no is read one way everywhere (keywords, module arguments, the bool filter, run-time values);
 // a templated keyword is rendered when the task runs, or is a load error where it cannot be.
 import { expect } from 'chai'
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseBool } from '../../src/playbook/bool.js'
-import { RmErrors, type RmError } from '../../src/playbook/errors.js'
-import { loadPlaybook } from '../../src/playbook/load.js'
+import type { RmError } from '../../src/playbook/errors.js'
 import type { Task } from '../../src/playbook/model.js'
+import { loadProject } from '../helpers/load-playbook.js'
 import { play } from '../helpers/run-playbook.js'
 
 function load(yaml: string): { tasks: Task[]; errors: RmError[] } {
-  const d = mkdtempSync(join(tmpdir(), 'rmp-bool-'))
-  writeFileSync(join(d, 'site.yml'), yaml)
-  try {
-    return { tasks: loadPlaybook(join(d, 'site.yml')).plays[0]!.tasks as Task[], errors: [] }
-  } catch (e) {
-    if (e instanceof RmErrors) return { tasks: [], errors: e.errors }
-    throw e
-  }
+  const { playbook, errors } = loadProject(yaml)
+  return { tasks: (playbook?.plays[0]!.tasks ?? []) as Task[], errors }
 }
 const at = (e: RmError) => `${e.pos?.line}:${e.pos?.col} ${e.message}`
 
@@ -63,11 +57,9 @@ describe('yes/no keywords at load time', () => {
     expect(errors[0]!.hint).to.match(/true or false/)
   })
   it('role become is read the same way', () => {
-    const d = mkdtempSync(join(tmpdir(), 'rmp-bool-role-'))
-    writeFileSync(join(d, 'site.yml'), '- hosts: all\n  roles:\n    - { role: r, become: "no" }\n')
-    mkdirSync(join(d, 'roles/r/tasks'), { recursive: true })
-    writeFileSync(join(d, 'roles/r/tasks/main.yml'), '- ping:\n')
-    expect(loadPlaybook(join(d, 'site.yml')).plays[0]!.tasks[0]!.become).to.equal(false)
+    const { playbook, errors } = loadProject({ 'site.yml': '- hosts: all\n  roles:\n    - { role: r, become: "no" }\n', 'roles/r/tasks/main.yml': '- ping:\n' })
+    expect(errors).to.deep.equal([])
+    expect(playbook!.plays[0]!.tasks[0]!.become).to.equal(false)
   })
 })
 

@@ -9,8 +9,8 @@ import { ConnectionPool } from '../../src/engine/connect.js'
 import type { RunOptions } from '../../src/engine/options.js'
 import { connectionFor, type PlayRuntime } from '../../src/engine/runtime.js'
 import { loadInventory } from '../../src/playbook/inventory.js'
-import { RmErrors, type RmError } from '../../src/playbook/errors.js'
-import { loadPlaybook } from '../../src/playbook/load.js'
+import type { RmError } from '../../src/playbook/errors.js'
+import { loadErrors } from '../helpers/load-playbook.js'
 import { play } from '../helpers/run-playbook.js'
 
 const scratch = mkdtempSync(join(tmpdir(), 'rmp-kw-'))
@@ -19,17 +19,7 @@ const inv = join(scratch, 'hosts')
 writeFileSync(inv, '[refused]\nfar ansible_host=127.0.0.1 ansible_port=1\n[locals]\nnear ansible_connection=local\n')
 const base = { inventory: [inv] }
 
-function errorsOf(yaml: string): RmError[] {
-  const d = mkdtempSync(join(tmpdir(), 'rmp-kw-load-'))
-  writeFileSync(join(d, 'site.yml'), yaml)
-  try {
-    loadPlaybook(join(d, 'site.yml'))
-  } catch (e) {
-    if (e instanceof RmErrors) return e.errors
-    throw e
-  }
-  return []
-}
+const errorsOf = (yaml: string) => loadErrors(yaml)
 const at = (e: RmError) => `${e.pos?.line}:${e.pos?.col}`
 
 function runtimeWith(play: { remoteUser?: string }, remoteUser?: string): PlayRuntime {

@@ -1,30 +1,11 @@
 // Loading finds every problem at once, each at file:line:col, before any host is touched.
 import { expect } from 'chai'
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
-import { formatError, RmErrors, type RmError } from '../../src/playbook/errors.js'
+import { join } from 'node:path'
+import { formatError, type RmError } from '../../src/playbook/errors.js'
 import { loadPlaybook } from '../../src/playbook/load.js'
+import { loadErrors, project } from '../helpers/load-playbook.js'
 
-function project(files: Record<string, string>): string {
-  const d = mkdtempSync(join(tmpdir(), 'rmp-load-'))
-  for (const [p, c] of Object.entries(files)) {
-    mkdirSync(dirname(join(d, p)), { recursive: true })
-    writeFileSync(join(d, p), c)
-  }
-  return d
-}
-
-function errorsOf(files: Record<string, string>): RmError[] {
-  const d = project(files)
-  try {
-    loadPlaybook(join(d, 'site.yml'))
-  } catch (e) {
-    if (e instanceof RmErrors) return e.errors
-    throw e
-  }
-  return []
-}
+const errorsOf = loadErrors
 
 const at = (e: RmError) => `${e.pos?.file.split('/').slice(-2).join('/')}:${e.pos?.line}:${e.pos?.col}`
 
