@@ -2,25 +2,9 @@
 // shell goes through quote(); nothing is interpolated raw.
 import type { Become, ExecOptions } from './connection.js'
 
-/** POSIX single-quote quoting. */
-export function quote(arg: string): string {
-  if (arg !== '' && /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg)) return arg
-  return `'${arg.replace(/'/g, `'\\''`)}'`
-}
-
-export function argv(args: string[]): string {
-  return args.map(quote).join(' ')
-}
-
-function base64Lines(data: string | Buffer): string {
-  const b64 = Buffer.from(data).toString('base64')
-  return b64.replace(/.{1,76}/g, '$&\n')
-}
-
-/** A here-document that yields `data` exactly (binary-safe through base64). */
-export function heredocBytes(data: string | Buffer, tag: string): { pipe: string; doc: string } {
-  return { pipe: `base64 -d <<'${tag}'`, doc: `${base64Lines(data)}${tag}\n` }
-}
+// Quoting lives in src/shell/; re-exported here while modules move to `sh`.
+export { argv, heredocBytes, quote } from '../shell/index.js'
+import { heredocBytes, quote } from '../shell/index.js'
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
 
