@@ -2,7 +2,14 @@
 // controller (symbolic modes included, as Ansible computes them) and applied as a number, so that
 // check mode can predict it, a put step can set it on the temp file before the rename, and a second
 // run compares numbers with numbers.
-import { quote } from '../connection/shell.js'
+//
+// Owner, group and mode of an existing path are set without following a symlink: a path that was a
+// file or directory when probed and is a symlink when the change is applied (swapped in by another
+// user) is refused, and what the link points to is left untouched. chown and chmod would follow it
+// (and Linux has no lchmod), so a small perl program (perl-base is Essential on Debian) opens the
+// path with O_PATH|O_NOFOLLOW, refuses a symlink, and changes the opened file through
+// /proc/self/fd/N. A symlink itself (state=link) is changed with `chown -h`.
+import { code, joinScripts, sh, type Script } from '../shell/index.js'
 import { octal, type FileStat } from '../probes/files.js'
 import type { ArgSpec } from './schema.js'
 import { ModuleFailure, type Change, type PlanContext } from './types.js'
@@ -104,20 +111,49 @@ export function chownArg(owner: string | undefined, group: string | undefined): 
   return `${owner ?? ''}${group !== undefined ? `:${group}` : ''}`
 }
 
+// Arguments: OWNER GROUP MODE PATH... ('' = leave as it is). Owner before mode: chown clears
+// setuid/setgid. O_PATH (010000000 on Linux, not exported by Fcntl) opens without reading, so a
+// file its owner cannot read is changed too. Exit 1 after trying every path if one failed.
+const SET_ATTRS_PERL = [
+  'use strict; use Fcntl qw(O_NOFOLLOW S_IFMT S_IFLNK);',
+  'my ($u, $g, $m) = splice(@ARGV, 0, 3);',
+  'my $uid = $u eq "" ? -1 : $u =~ /^[0-9]+$/ ? $u : getpwnam($u); defined $uid or die "unknown user: $u\\n";',
+  'my $gid = $g eq "" ? -1 : $g =~ /^[0-9]+$/ ? $g : getgrnam($g); defined $gid or die "unknown group: $g\\n";',
+  'my $rc = 0;',
+  'for my $p (@ARGV) {',
+  '  my $fh; my @s;',
+  '  unless (sysopen($fh, $p, 010000000 | O_NOFOLLOW) and @s = stat($fh)) { warn "$p: $!\\n"; $rc = 1; next }',
+  '  if (($s[2] & S_IFMT) == S_IFLNK) { warn "$p is a symlink now (it was not when read): not following it\\n"; $rc = 1; next }',
+  '  my $fd = "/proc/self/fd/" . fileno($fh);',
+  '  if (($uid != -1 || $gid != -1) and not chown($uid, $gid, $fd)) { warn "chown $p: $!\\n"; $rc = 1; next }',
+  '  if ($m ne "" and not chmod(oct($m), $fd)) { warn "chmod $p: $!\\n"; $rc = 1 }',
+  '}',
+  'exit $rc;',
+].join(' ')
+
+/** The command prefix that sets owner/group/mode without following symlinks; the paths follow. */
+export function setAttrsPrefix(owner: string | undefined, group: string | undefined, mode: string | undefined): Script {
+  return sh`perl -e ${SET_ATTRS_PERL} -- ${owner ?? ''} ${group ?? ''} ${mode !== undefined ? `0${mode}` : ''}`
+}
+
+/** Sets owner, group and mode (each optional) of existing paths, never through a symlink. */
+export function setAttrs(paths: string | string[], owner: string | undefined, group: string | undefined, mode: string | undefined): Script {
+  return sh`${setAttrsPrefix(owner, group, mode)} ${paths}`
+}
+
 /** Commands that make each directory in turn and give it the wanted owner, group and mode (each new one, as Ansible does). */
-export function newDirCmds(dirs: string[], a: AttrArgs, mode: string | undefined, mkdir = 'mkdir'): string[] {
-  const cmds: string[] = []
+export function newDirCmds(dirs: string[], a: AttrArgs, mode: string | undefined, mkdir: 'mkdir' | 'mkdir -p' = 'mkdir'): Script[] {
+  const cmds: Script[] = []
   for (const d of dirs) {
-    cmds.push(`${mkdir} -- ${quote(d)}`)
-    if (a.owner !== undefined || a.group !== undefined) cmds.push(`chown -- ${quote(chownArg(a.owner, a.group))} ${quote(d)}`)
-    if (mode !== undefined) cmds.push(`chmod -- 0${mode} ${quote(d)}`)
+    cmds.push(sh`${code(mkdir)} -- ${d}`)
+    if (a.owner !== undefined || a.group !== undefined || mode !== undefined) cmds.push(setAttrs(d, a.owner, a.group, mode))
   }
   return cmds
 }
 
 export interface AttrPlan {
   /** Shell commands that set what differs (empty: nothing to do). */
-  cmds: string[]
+  cmds: Script[]
   /** "owner root → app", "mode 0644 → 0600", for summaries. */
   parts: string[]
   before: string
@@ -133,9 +169,8 @@ export function planAttrs(path: string, st: FileStat, a: AttrArgs, o: { umask: n
   const isDir = st.type === 'directory'
   const owner = a.owner !== undefined && !sameId(a.owner, st.owner, st.uid) ? a.owner : undefined
   const group = a.group !== undefined && !sameId(a.group, st.group, st.gid) ? a.group : undefined
-  if (owner !== undefined || group !== undefined) {
-    plan.cmds.push(`chown${o.link ? ' -h' : ''} -- ${quote(chownArg(owner, group))} ${quote(path)}`)
-  }
+  // A symlink itself: chown -h (it has no mode); anything else through the no-follow setter below.
+  if (o.link && (owner !== undefined || group !== undefined)) plan.cmds.push(sh`chown -h -- ${chownArg(owner, group)} ${path}`)
   if (owner !== undefined) {
     plan.parts.push(`owner ${st.owner} → ${owner}`)
     plan.before += `owner: ${st.owner}\n`
@@ -147,14 +182,14 @@ export function planAttrs(path: string, st: FileStat, a: AttrArgs, o: { umask: n
     plan.after += `group: ${group}\n`
   }
   if (!o.link) {
-    const mode = wantedMode(a.mode, st.mode, isDir, o.umask)
-    if (mode !== undefined && mode !== st.mode) {
-      // Five digits: GNU chmod keeps a directory's setgid bit on a four-digit mode.
-      plan.cmds.push(`chmod -- 0${mode} ${quote(path)}`)
+    const want = wantedMode(a.mode, st.mode, isDir, o.umask)
+    const mode = want !== undefined && want !== st.mode ? want : undefined
+    if (mode !== undefined) {
       plan.parts.push(`mode ${st.mode} → ${mode}`)
       plan.before += `mode: ${st.mode}\n`
       plan.after += `mode: ${mode}\n`
     }
+    if (owner !== undefined || group !== undefined || mode !== undefined) plan.cmds.push(setAttrs(path, owner, group, mode))
   }
   return plan
 }
@@ -163,9 +198,9 @@ export function planAttrs(path: string, st: FileStat, a: AttrArgs, o: { umask: n
  * The change that gives an existing path what the plan says (the plan may carry other settings of
  * the same path, such as file's times); `tail` runs after, once all of them succeeded.
  */
-export function attrChange(path: string, plan: AttrPlan, tail: string[] = []): Change | undefined {
+export function attrChange(path: string, plan: AttrPlan, tail: Script[] = []): Change | undefined {
   if (!plan.cmds.length) return undefined
-  return { summary: `set ${plan.parts.join(', ')} on ${path}`, steps: [{ kind: 'exec', script: ['set -e', ...plan.cmds, ...tail].join('\n') }], diff: { path, before: plan.before, after: plan.after } }
+  return { summary: `set ${plan.parts.join(', ')} on ${path}`, steps: [{ kind: 'exec', script: joinScripts([code('set -e'), ...plan.cmds, ...tail]).text }], diff: { path, before: plan.before, after: plan.after } }
 }
 
 /** A thing the module acts on is missing: in check mode an earlier task may create it. */

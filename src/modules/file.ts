@@ -23,10 +23,10 @@
  *   - file: { path: /opt/runmaster/current, src: /opt/runmaster/releases/42, state: link }
  *   - file: { path: /opt/runmaster/shared, state: directory, recurse: true, owner: runmaster, mode: 'u=rwX,g=rX,o=' }
  */
-import { quote } from '../connection/shell.js'
+import { code, joinScripts, sh, type Script } from '../shell/index.js'
 import { STAT_FORMAT, effectiveStat, emptyDirProbe, parseStatLine, pathProbe, pathState, treeProbe, treeProbeId, type FileStat, type PathState, type TreeEntry } from '../probes/files.js'
-import { attrChange, attrOptions, chownArg, defaultMode, missingInCheck, modeProblems, newAttrsText, newDirCmds, octal, planAttrs, sameId, wantedMode, type AttrArgs, type AttrPlan } from './file-attrs.js'
-import { childPath, dirsBetween, parentDir } from './remote-path.js'
+import { attrChange, attrOptions, chownArg, defaultMode, missingInCheck, modeProblems, newAttrsText, newDirCmds, octal, planAttrs, sameId, setAttrs, setAttrsPrefix, wantedMode, type AttrArgs, type AttrPlan } from './file-attrs.js'
+import { childPath, dirsBetween, parentDir, privateTempBeside } from './remote-path.js'
 import { ModuleFailure, type Change, type HostModule, type PlanContext, type Probe, type ProbeState, type StepOutput } from './types.js'
 
 export type FileState = 'absent' | 'directory' | 'file' | 'hard' | 'link' | 'touch'
@@ -75,7 +75,7 @@ export function parseStamp(value: string, format: string): string | undefined {
 }
 
 function epochProbe(stamp: string): Probe<number> {
-  return { id: `epoch:${stamp}`, script: `date -d ${quote(stamp)} +%s`, parse: (o) => Number(o.stdout.trim()) }
+  return { id: `epoch:${stamp}`, script: sh`date -d ${stamp} +%s`.text, parse: (o) => Number(o.stdout.trim()) }
 }
 
 type TimeWish = { kind: 'now' } | { kind: 'preserve' } | { kind: 'at'; stamp: string }
@@ -105,36 +105,36 @@ function effectiveState(a: FileArgs, s: PathState): FileState {
   return 'file'
 }
 
-function statScript(path: string, follow: boolean): string {
-  return `printf '%s%s\\n' ${quote(STAT_MARK)} "$(stat ${follow ? '-L ' : ''}-c ${quote(STAT_FORMAT)} -- ${quote(path)} 2>/dev/null)"`
+function statScript(path: string, follow: boolean): Script {
+  return sh`printf '%s%s\\n' ${STAT_MARK} "$(stat ${code(follow ? '-L ' : '')}-c ${STAT_FORMAT} -- ${path} 2>/dev/null)"`
 }
 
-function exec(cmds: string[], statOf?: { path: string; follow: boolean }): { kind: 'exec'; script: string } {
-  const lines = ['set -e', ...cmds]
+function exec(cmds: Script[], statOf?: { path: string; follow: boolean }): { kind: 'exec'; script: string } {
+  const lines = [code('set -e'), ...cmds]
   if (statOf) lines.push(statScript(statOf.path, statOf.follow))
-  return { kind: 'exec', script: lines.join('\n') }
+  return { kind: 'exec', script: joinScripts(lines).text }
 }
 
 function isoTime(t: number | undefined): string {
   return t === undefined ? '-' : new Date(Math.floor(t) * 1000).toISOString().replace('.000Z', 'Z')
 }
 
-function timeCmds(path: string, st: FileStat | undefined, mt: TimeWish, at: TimeWish, epochs: ProbeState, noDeref: boolean): AttrPlan {
-  const cmds: string[] = []
+// touch -h: a path that became a symlink since it was read gets the new times itself, its target none.
+function timeCmds(path: string, st: FileStat | undefined, mt: TimeWish, at: TimeWish, epochs: ProbeState): AttrPlan {
+  const cmds: Script[] = []
   const parts: string[] = []
   let before = ''
   let after = ''
-  const h = noDeref ? ' -h' : ''
   for (const [w, flag, cur, name] of [[mt, '-m', st?.mtime, 'modification time'], [at, '-a', st?.atime, 'access time']] as const) {
     if (w.kind === 'now') {
-      cmds.push(`touch${h} ${flag} -- ${quote(path)}`)
+      cmds.push(sh`touch -h ${flag} -- ${path}`)
       parts.push(`${name} now`)
       before += `${name}: ${isoTime(cur)}\n`
       after += `${name}: now\n`
     } else if (w.kind === 'at') {
       const epoch = epochs[`epoch:${w.stamp}`] as number
       if (cur === undefined || Math.floor(cur) !== epoch) {
-        cmds.push(`touch${h} ${flag} -d ${quote(w.stamp)} -- ${quote(path)}`)
+        cmds.push(sh`touch -h ${flag} -d ${w.stamp} -- ${path}`)
         parts.push(`${name} ${w.stamp}`)
         before += `${name}: ${isoTime(cur)}\n`
         after += `${name}: ${isoTime(epoch)}\n`
@@ -145,16 +145,16 @@ function timeCmds(path: string, st: FileStat | undefined, mt: TimeWish, at: Time
 }
 
 /** Entries of a tree whose owner/group/mode differ from the wish, as commands that fix them. */
-export function planTree(path: string, tree: TreeEntry[], a: AttrArgs, umask: number): { cmds: string[]; count: number } {
-  const cmds: string[] = []
-  const p = quote(path)
+export function planTree(path: string, tree: TreeEntry[], a: AttrArgs, umask: number): { cmds: Script[]; count: number } {
+  const cmds: Script[] = []
+  const p = path
   const differs = new Set<TreeEntry>()
   const wrongOwner = tree.filter((e) => (a.owner !== undefined && !sameId(a.owner, e.owner, e.uid)) || (a.group !== undefined && !sameId(a.group, e.group, e.gid)))
   if (wrongOwner.length) {
     wrongOwner.forEach((e) => differs.add(e))
-    const tests = [a.owner !== undefined ? `! -user ${quote(a.owner)}` : '', a.group !== undefined ? `! -group ${quote(a.group)}` : ''].filter(Boolean)
+    const tests = [a.owner !== undefined ? sh`! -user ${a.owner}` : undefined, a.group !== undefined ? sh`! -group ${a.group}` : undefined].filter((t): t is Script => t !== undefined)
     // chown clears setuid/setgid bits, so ownership goes first and modes after.
-    cmds.push(`find -H ${p} -mindepth 1 \\( ${tests.join(' -o ')} \\) -exec chown -h -- ${quote(chownArg(a.owner, a.group))} {} +`)
+    cmds.push(sh`find -H ${p} -mindepth 1 \\( ${joinScripts(tests, ' -o ')} \\) -exec chown -h -- ${chownArg(a.owner, a.group)} {} +`)
   }
   if (a.mode !== undefined) {
     const seen = new Set<string>()
@@ -166,7 +166,8 @@ export function planTree(path: string, tree: TreeEntry[], a: AttrArgs, umask: nu
       const key = `${e.type === 'directory' ? 'd' : '!d'}:${e.mode}`
       if (seen.has(key)) continue
       seen.add(key)
-      cmds.push(`find -H ${p} -mindepth 1 ${e.type === 'directory' ? '-type d' : '! -type d ! -type l'} -perm ${e.mode} -exec chmod -- 0${want} {} +`)
+      // Not chmod: an entry swapped for a symlink after find looked at it must not be followed.
+      cmds.push(sh`find -H ${p} -mindepth 1 ${code(e.type === 'directory' ? '-type d' : '! -type d ! -type l')} -perm ${e.mode} -exec ${setAttrsPrefix(undefined, undefined, want)} {} +`)
     }
   }
   return { cmds, count: [...differs].reduce((n, e) => n + e.count, 0) }
@@ -179,7 +180,7 @@ function fail(msg: string, path: string): never {
 function planAbsent(a: FileArgs, s: PathState): Change[] {
   if (!s.exists) return []
   const what = stateOf(s.stat)
-  return [{ summary: `remove ${a.path}${what === 'directory' ? ' (directory, recursively)' : ''}`, steps: [exec([`rm -rf -- ${quote(a.path)}`])], diff: { path: a.path, before: `state: ${what}\n`, after: 'state: absent\n' } }]
+  return [{ summary: `remove ${a.path}${what === 'directory' ? ' (directory, recursively)' : ''}`, steps: [exec([sh`rm -rf -- ${a.path}`])], diff: { path: a.path, before: `state: ${what}\n`, after: 'state: absent\n' } }]
 }
 
 function withAttrs(a: FileArgs, path: string, st: FileStat, umask: number, link: boolean, times: AttrPlan, statFollow: boolean): Change[] {
@@ -206,12 +207,12 @@ function planDirectory(a: FileArgs, s: PathState, state: ProbeState, mt: TimeWis
     const comps = dirsBetween(anc, a.path)
     const mode = wantedMode(a.mode, undefined, true, s.umask)
     const cmds = newDirCmds(comps, a, mode)
-    const times = timeCmds(a.path, undefined, mt, at, state, false)
+    const times = timeCmds(a.path, undefined, mt, at, state)
     cmds.push(...times.cmds)
     const extra = [mode !== undefined ? `mode ${mode}` : '', a.owner !== undefined ? `owner ${a.owner}` : '', a.group !== undefined ? `group ${a.group}` : ''].filter(Boolean).join(', ')
     return [{ summary: `create directory ${a.path}${comps.length > 1 ? ` (and ${comps.length - 1} parent${comps.length > 2 ? 's' : ''})` : ''}${extra ? ` (${extra})` : ''}`, steps: [exec(cmds, { path: a.path, follow: true })], diff: { path: a.path, before: 'state: absent\n', after: `state: directory\n${newAttrsText(a, mode)}` } }]
   }
-  const changes = withAttrs(a, path, st, s.umask, false, timeCmds(path, st, mt, at, state, false), true)
+  const changes = withAttrs(a, path, st, s.umask, false, timeCmds(path, st, mt, at, state), true)
   if (a.recurse) {
     // The tree was read through a.path (find -H follows a symlinked top directory), so it is changed through it too.
     const tree = (state[treeProbeId(a.path)] as TreeEntry[] | undefined) ?? []
@@ -231,7 +232,7 @@ function planFile(a: FileArgs, s: PathState, state: ProbeState, ctx: PlanContext
     st = s.target
   }
   if (st.type !== 'file') fail(`file (${a.path}) is ${stateOf(st)}, cannot continue`, a.path)
-  return withAttrs(a, path, st, s.umask, false, timeCmds(path, st, mt, at, state, false), true)
+  return withAttrs(a, path, st, s.umask, false, timeCmds(path, st, mt, at, state), true)
 }
 
 function planTouch(a: FileArgs, s: PathState, state: ProbeState, ctx: PlanContext, mt: TimeWish, at: TimeWish): Change[] {
@@ -240,17 +241,17 @@ function planTouch(a: FileArgs, s: PathState, state: ProbeState, ctx: PlanContex
     const path = s.stat?.type === 'link' ? (s.real ?? a.path) : a.path
     if (s.parent !== 'directory' && s.stat?.type !== 'link') return missingInCheck(ctx, `cannot touch ${a.path}: directory ${parentDir(a.path)} does not exist`, `create ${a.path}`, a.path)
     const mode = wantedMode(a.mode, undefined, false, s.umask) ?? (a.mode === undefined ? octal(defaultMode(false, s.umask)) : undefined)
-    // Created 0600 so it is never readable by others before owner and mode are set.
-    const cmds = [`(umask 077 && touch -- ${quote(path)})`]
-    if (a.owner !== undefined || a.group !== undefined) cmds.push(`chown -- ${quote(chownArg(a.owner, a.group))} ${quote(path)}`)
-    if (mode !== undefined) cmds.push(`chmod -- 0${mode} ${quote(path)}`)
-    const times = timeCmds(path, undefined, mt.kind === 'now' ? { kind: 'preserve' } : mt, at.kind === 'now' ? { kind: 'preserve' } : at, state, false)
+    // Created exclusively (set -C: O_EXCL, so a file or symlink planted there since the probe fails
+    // the task) and 0600, never readable by others before owner and mode are set.
+    const cmds = [sh`(umask 077 && set -C && : > ${path})`]
+    if (a.owner !== undefined || a.group !== undefined || mode !== undefined) cmds.push(setAttrs(path, a.owner, a.group, mode))
+    const times = timeCmds(path, undefined, mt.kind === 'now' ? { kind: 'preserve' } : mt, at.kind === 'now' ? { kind: 'preserve' } : at, state)
     cmds.push(...times.cmds)
     return [{ summary: `create ${a.path}${mode !== undefined ? ` (mode ${mode})` : ''}`, steps: [exec(cmds, { path, follow: true })], diff: { path: a.path, before: 'state: absent\n', after: `state: file\n${newAttrsText(a, mode)}` } }]
   }
   const target = st!
   const path = s.stat?.type === 'link' && a.follow ? (s.real ?? a.path) : a.path
-  return withAttrs(a, path, target, s.umask, target.type === 'link', timeCmds(path, target, mt, at, state, target.type === 'link'), a.follow)
+  return withAttrs(a, path, target, s.umask, target.type === 'link', timeCmds(path, target, mt, at, state), a.follow)
 }
 
 function planLink(a: FileArgs, s: PathState, state: ProbeState, ctx: PlanContext): Change[] {
@@ -276,23 +277,27 @@ function planLink(a: FileArgs, s: PathState, state: ProbeState, ctx: PlanContext
     // Ownership of the link itself (a hard link shares the inode, so mode applies too).
     return withAttrs(a, a.path, st!, s.umask, !hard, { cmds: [], parts: [], before: '', after: '' }, hard)
   }
-  const cmds: string[] = []
+  const cmds: Script[] = []
   if (st) {
     if (st.type === 'directory') {
       if (!a.force) fail(`refusing to convert from directory to ${hard ? 'hard link' : 'symlink'} for ${a.path}`, a.path)
       if (state[`emptydir:${a.path}`] !== true) fail(`the directory ${a.path} is not empty, refusing to convert it`, a.path)
-      cmds.push(`rmdir -- ${quote(a.path)}`)
+      cmds.push(sh`rmdir -- ${a.path}`)
     } else if (st.type !== 'link' && !a.force) {
       fail(hard ? `Cannot link, ${cur === 'hard' ? 'different hard link' : cur} exists at destination: ${a.path}` : `refusing to convert from ${cur} to symlink for ${a.path}`, a.path)
     }
   } else if (s.parent !== 'directory') {
     return missingInCheck(ctx, `directory ${parentDir(a.path)} does not exist`, summaryNew, a.path)
   }
-  // Made beside the destination and renamed over it, so the path always exists.
-  cmds.push(`tmp=${quote(parentDir(a.path))}/.rmp-link.$$`, `trap 'rm -f -- "$tmp"' EXIT`, `ln${hard ? '' : ' -s'} -- ${quote(src)} "$tmp"`, `mv -Tf -- "$tmp" ${quote(a.path)}`)
-  if (a.owner !== undefined || a.group !== undefined) cmds.push(`chown${hard ? '' : ' -h'} -- ${quote(chownArg(a.owner, a.group))} ${quote(a.path)}`)
+  // Made in a private temp directory beside the destination (random name, created exclusively:
+  // nothing another user planted is used), given its owner and mode there, and renamed over the
+  // destination, so the path always exists and is never a half-made link.
   const mode = hard ? wantedMode(a.mode, srcState.stat?.mode, false, s.umask) : undefined
-  if (mode !== undefined) cmds.push(`chmod -- 0${mode} ${quote(a.path)}`)
+  cmds.push(privateTempBeside(a.path), sh`ln ${code(hard ? '-P' : '-s')} -- ${src} "$t/link"`)
+  if (!hard && (a.owner !== undefined || a.group !== undefined)) cmds.push(sh`chown -h -- ${chownArg(a.owner, a.group)} "$t/link"`)
+  // A hard link shares the inode of src: owner and mode are src's, set without following a link.
+  if (hard && (a.owner !== undefined || a.group !== undefined || mode !== undefined)) cmds.push(sh`${setAttrsPrefix(a.owner, a.group, mode)} "$t/link"`)
+  cmds.push(sh`mv -Tf -- "$t/link" ${a.path}`)
   const before = st ? (st.type === 'link' ? `state: link\nsrc: ${s.linkTarget}\n` : `state: ${cur}\n`) : 'state: absent\n'
   return [{ summary: `${st ? 'replace' : 'create'} ${summaryNew}${st && st.type !== 'link' ? ` (was a ${cur})` : ''}`, steps: [exec(cmds, { path: a.path, follow: false })], diff: { path: a.path, before, after: `state: ${hard ? 'hard' : 'link'}\nsrc: ${src}\n` } }]
 }

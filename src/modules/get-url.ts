@@ -36,11 +36,11 @@
  *       url_password: "{{ vault_backup_password }}"
  *       mode: "0600"
  */
-import { quote } from '../connection/shell.js'
 import { DOWNLOADERS, downloadCommand, remoteChecksumProbe, remoteChecksumProbeId, toolsProbe, toolsProbeId, urlFileName, type DownloadOptions, type Downloader, type RemoteChecksum } from '../probes/archive.js'
 import { effectiveStat, pathProbe, pathState, type ChecksumAlgorithm, type PathState } from '../probes/files.js'
 import { attrChange, attrOptions, chownArg, defaultMode, missingInCheck, modeProblems, newAttrsText, octal, planAttrs, wantedMode } from './file-attrs.js'
-import { childPath } from './remote-path.js'
+import { childPath, CLEAN_STALE_TEMPS, MAKE_PRIVATE_TEMP } from './remote-path.js'
+import { code, joinScripts, sh, type Script } from '../shell/index.js'
 import type { Schema } from './schema.js'
 import { ModuleFailure, type Change, type HostModule, type PlanContext, type ProbeState, type StepOutput } from './types.js'
 
@@ -130,29 +130,33 @@ function downloadStep(a: GetUrlArgs, file: string, tool: Downloader, st: PathSta
   const sum = parseChecksum(a.checksum)
   const exists = st.exists && st.stat?.type !== 'link'
   const mode = wantedMode(a.mode, exists ? st.stat?.mode : undefined, false, st.umask) ?? (exists ? undefined : octal(defaultMode(false, st.umask)))
-  const lines = [
-    'set -e',
-    `dest=${quote(file)}`,
-    'dir=$(dirname -- "$dest")',
-    '[ -d "$dir" ] || { echo "destination directory $dir does not exist" >&2; exit 1; }',
-    'tmp=$(mktemp "$dir/.rmp-get.XXXXXXXX")',
-    'trap \'rm -f -- "$tmp" "$tmp.err" "$tmp.rc"\' EXIT',
-    d.cmd,
+  const lines: Script[] = [
+    code('set -e'),
+    sh`dest=${file}`,
+    code('dir=$(dirname -- "$dest")'),
+    code('[ -d "$dir" ] || { echo "destination directory $dir does not exist" >&2; exit 1; }'),
+    code('umask 077'),
+    CLEAN_STALE_TEMPS,
+    // The download and the downloader's side files ("$tmp.err", "$tmp.rc") live in the private "$t".
+    MAKE_PRIVATE_TEMP,
+    code('tmp="$t/new"'),
+    // downloadCommand (probes/archive.ts) quotes every value it puts in the command.
+    code(d.cmd),
   ]
   if (sum) {
     lines.push(
-      `got=$(${sum.algorithm}sum < "$tmp" | cut -d' ' -f1)`,
-      `if [ "$got" != ${quote(sum.hex)} ]; then printf 'The checksum for %s did not match %s; it was %s.\\n' "$dest" ${quote(sum.hex)} "$got" >&2; exit 1; fi`,
+      sh`got=$(${code(sum.algorithm)}sum < "$tmp" | cut -d' ' -f1)`,
+      sh`if [ "$got" != ${sum.hex} ]; then printf 'The checksum for %s did not match %s; it was %s.\n' "$dest" ${sum.hex} "$got" >&2; exit 1; fi`,
     )
   }
   // Owner, group and mode on the temp file, before the rename: the file never exists with others.
-  if (a.owner === undefined && a.group === undefined) lines.push('if [ -e "$dest" ]; then chown --reference="$dest" "$tmp" 2>/dev/null || true; fi')
-  else lines.push(`chown -- ${quote(chownArg(a.owner, a.group))} "$tmp"`)
-  lines.push(mode !== undefined ? `chmod -- 0${mode} "$tmp"` : 'chmod --reference="$dest" "$tmp"')
-  if (a.backup) lines.push('if [ -e "$dest" ]; then b="$dest.$(date +%Y-%m-%d@%H:%M:%S)~"; cp -p -- "$dest" "$b"; printf \'backup_file=%s\\n\' "$b"; fi')
+  if (a.owner === undefined && a.group === undefined) lines.push(code('if [ -f "$dest" ] && [ ! -L "$dest" ]; then chown --reference="$dest" "$tmp" 2>/dev/null || true; fi'))
+  else lines.push(sh`chown -- ${chownArg(a.owner, a.group)} "$tmp"`)
+  lines.push(mode !== undefined ? sh`chmod -- ${`0${mode}`} "$tmp"` : code('chmod --reference="$dest" "$tmp"'))
+  if (a.backup) lines.push(code(`if [ -f "$dest" ]; then b="$dest.$(date +%Y-%m-%d@%H:%M:%S)~"; cp -p -- "$dest" "$t/backup"; mv -fT -- "$t/backup" "$b"; printf 'backup_file=%s\n' "$b"; fi`))
   // -T: a directory that appeared at dest since the probe fails the rename instead of receiving the file.
-  lines.push('mv -fT -- "$tmp" "$dest"', 'trap - EXIT', 'printf \'size=%s\\nsha1=%s\\n\' "$(stat -c %s -- "$dest")" "$(sha1sum < "$dest" | cut -d\' \' -f1)"')
-  return { script: lines.join('\n'), stdin: d.stdin }
+  lines.push(code('mv -fT -- "$tmp" "$dest"'), code(`printf 'size=%s\nsha1=%s\n' "$(stat -c %s -- "$dest")" "$(sha1sum < "$dest" | cut -d' ' -f1)"`))
+  return { script: joinScripts(lines).text, stdin: d.stdin }
 }
 
 function plan(a: GetUrlArgs, state: ProbeState, ctx: PlanContext): Change[] {

@@ -28,7 +28,9 @@
 import { quote } from '../connection/shell.js'
 import { databaseProbe, type DatabaseInfo, type DatabaseState, type PgRead } from '../probes/postgres.js'
 import { clientCommand, connOptions, connProblems, psqlStep, quoteIdent, quoteLiteral, READ_PASSWORD, sendsPassword, type PgConnArgs } from './postgres-common.js'
+import { CLEAN_STALE_TEMPS, MAKE_PRIVATE_TEMP } from './remote-path.js'
 import { shlexSplit } from './shlex.js'
+import { code, joinScripts, sh } from '../shell/index.js'
 import { ModuleFailure, type Change, type ExecStep, type HostModule, type PlanContext, type Probe, type ProbeState, type Step } from './types.js'
 
 export interface PostgresDbArgs extends PgConnArgs {
@@ -95,29 +97,31 @@ function conninfoValue(s: string): string {
 }
 
 /**
- * The script of a dump: pg_dump into a temp file beside the target, its exit status kept even
- * through a compressor, then rename. The client command may switch to the postgres OS user;
- * the redirections stay in the calling shell, so the target's directory only needs to be
+ * The script of a dump: pg_dump into a private temp directory beside the target (mktemp -d: random
+ * name, created exclusively, 0700, so nothing another user planted in a shared directory is
+ * written through and the dump is never readable by others while it is written), its exit status
+ * kept even through a compressor, then rename. The client command may switch to the postgres OS
+ * user; the redirections stay in the calling shell, so the target's directory only needs to be
  * writable by the task's user.
  */
 export function dumpScript(p: PostgresDbArgs): string {
   const f = dumpFormat(p.target!)
   const extra = [...shlexSplit(p.dump_extra_args ?? ''), ...shlexSplit(p.target_opts ?? '')]
-  const client = clientCommand(p, p.name, { program: ['pg_dump', `--format=${f.format}`, ...extra], password: 'exported' })
-  return [
-    ...(sendsPassword(p) ? [READ_PASSWORD] : []),
-    `dest=${quote(p.target!)}`,
-    'dir=$(dirname -- "$dest")',
-    '[ -d "$dir" ] || { echo "directory $dir does not exist" >&2; exit 1; }',
-    'tmp=$(mktemp "$dir/.rmp-dump.XXXXXXXX") || exit 1',
-    'rc=$(mktemp) || exit 1',
-    `trap 'rm -f -- "$tmp" "$rc"' EXIT`,
-    `{ (\n${client}\n) </dev/null || echo "$?" > "$rc"; }${f.compress ? ` | ${f.compress} -c` : ''} > "$tmp" || exit 1`,
-    'if [ -s "$rc" ]; then exit "$(cat "$rc")"; fi',
-    'if [ -e "$dest" ]; then chmod --reference="$dest" "$tmp"; chown --reference="$dest" "$tmp" 2>/dev/null || true; fi',
-    'mv -f -- "$tmp" "$dest"',
-    'trap - EXIT',
-  ].join('\n')
+  // clientCommand (postgres-common) quotes every value it puts in the command.
+  const client = code(clientCommand(p, p.name, { program: ['pg_dump', `--format=${f.format}`, ...extra], password: 'exported' }))
+  return joinScripts([
+    ...(sendsPassword(p) ? [code(READ_PASSWORD)] : []),
+    sh`dest=${p.target!}`,
+    code('dir=$(dirname -- "$dest")'),
+    code('[ -d "$dir" ] || { echo "directory $dir does not exist" >&2; exit 1; }'),
+    code('umask 077'),
+    CLEAN_STALE_TEMPS,
+    MAKE_PRIVATE_TEMP,
+    sh`{ (\n${client}\n) </dev/null || echo "$?" > "$t/rc"; }${code(f.compress ? ` | ${f.compress} -c` : '')} > "$t/dump" || exit 1`,
+    code('if [ -s "$t/rc" ]; then exit "$(cat "$t/rc")"; fi'),
+    code('if [ -f "$dest" ] && [ ! -L "$dest" ]; then chmod --reference="$dest" "$t/dump"; chown --reference="$dest" "$t/dump" 2>/dev/null || true; fi'),
+    code('mv -fT -- "$t/dump" "$dest"'),
+  ]).text
 }
 
 /** The script of a restore: the file is read by the calling shell and fed to psql or pg_restore. */

@@ -1,4 +1,6 @@
-// Paths on the host, always POSIX: node:path would follow the controller's rules.
+// Paths on the host, always POSIX: node:path would follow the controller's rules; and the private
+// temp directories every write makes beside its destination.
+import { code, joinScripts, sh, type Script } from '../shell/index.js'
 
 /** The directory holding p ('/' for '/x' and for '/' itself, '.' for a bare name). */
 export function parentDir(p: string): string {
@@ -20,4 +22,40 @@ export function dirsBetween(ancestor: string, dir: string): string[] {
   let cur = ancestor
   for (const r of rest) out.push((cur = childPath(cur, r)))
   return out
+}
+
+// ---- private temp directories beside a destination (every temp name on a host is made here) ----
+
+/** The prefix of every private temp directory made beside a destination. */
+export const TEMP_PREFIX = '.rmp-tmp.'
+
+/**
+ * Removes, in "$dir", the temp directories of runs killed on the host, and only those: named
+ * TEMP_PREFIX + 10 characters, real directories (not symlinks), owned by the user running the step,
+ * whose recorded process (an empty `pid.N` marker inside) is gone; without a marker (the moment
+ * between mktemp and the marker), only when older than a minute. Others' temps are never touched.
+ */
+export const CLEAN_STALE_TEMPS = code(`for s in "$dir"/${TEMP_PREFIX}??????????; do
+  [ -d "$s" ] && [ ! -L "$s" ] && [ -O "$s" ] || continue
+  live=; marked=
+  for p in "$s"/pid.*; do [ -e "$p" ] || continue; marked=1; [ -d "/proc/\${p##*/pid.}" ] && live=1; done
+  [ -z "$live" ] || continue
+  [ -n "$marked" ] || [ -n "$(find "$s" -maxdepth 0 -mmin +1 2>/dev/null)" ] || continue
+  rm -rf -- "$s"
+done`)
+
+/**
+ * Makes the private temp directory "$t" in "$dir" (mktemp -d: random name, created exclusively, mode
+ * 0700: nobody else can open what is inside or plant anything there), marked with the pid of the
+ * shell running the step, removed on exit and on a signal. The marker is an empty file: it needs
+ * no data block, so it can be made on a full disk.
+ */
+export const MAKE_PRIVATE_TEMP = code(`t=$(mktemp -d "$dir/${TEMP_PREFIX}XXXXXXXXXX") || { echo "cannot create a temp directory in $dir" >&2; exit 1; }
+trap 'rm -rf -- "$t"' EXIT
+trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 143' TERM
+: > "$t/pid.$$"`)
+
+/** Sets "$dir" to the directory holding `path`, cleans stale temps there and makes the private "$t". */
+export function privateTempBeside(path: string): Script {
+  return joinScripts([sh`dir=${parentDir(path)}`, CLEAN_STALE_TEMPS, MAKE_PRIVATE_TEMP])
 }

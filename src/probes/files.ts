@@ -4,7 +4,7 @@
 // directory and the deepest existing ancestor (for mkdir -p planning), and the umask (symbolic
 // modes without a "who" honour it, as chmod does).
 import { createHash } from 'node:crypto'
-import { quote } from '../connection/shell.js'
+import { code, joinScripts, sh, type Script } from '../shell/index.js'
 import type { Probe, ProbeOutput } from '../modules/types.js'
 
 export type FileType = 'file' | 'directory' | 'link' | 'fifo' | 'socket' | 'char' | 'block' | 'unknown'
@@ -219,43 +219,43 @@ export function pathProbeId(path: string, o: PathProbeOptions = {}): string {
  */
 export function pathProbe(path: string, o: PathProbeOptions = {}): Probe<PathState> {
   const limit = o.contentLimit ?? 0
-  const fmt = quote(STAT_FORMAT)
-  const lines = [
-    `p=${quote(path)}`,
-    "printf 'umask '; umask",
-    'if [ -e "$p" ] || [ -L "$p" ]; then',
-    `  l=$(stat -c ${fmt} -- "$p") && echo "lstat $l"`,
-    '  if [ -L "$p" ]; then',
-    '    echo "link $(readlink -- "$p" | base64 -w0)"',
-    '    echo "real $(readlink -f -- "$p" | base64 -w0)"',
-    `    if [ -e "$p" ]; then l=$(stat -L -c ${fmt} -- "$p") && echo "target $l"; fi`,
-    '  fi',
-    '  if [ -f "$p" ]; then',
-    '    if [ ! -r "$p" ]; then echo unreadable; else :',
+  const fmt = STAT_FORMAT
+  const lines: Script[] = [
+    sh`p=${path}`,
+    code("printf 'umask '; umask"),
+    code('if [ -e "$p" ] || [ -L "$p" ]; then'),
+    sh`  l=$(stat -c ${fmt} -- "$p") && echo "lstat $l"`,
+    code('  if [ -L "$p" ]; then'),
+    code('    echo "link $(readlink -- "$p" | base64 -w0)"'),
+    code('    echo "real $(readlink -f -- "$p" | base64 -w0)"'),
+    sh`    if [ -e "$p" ]; then l=$(stat -L -c ${fmt} -- "$p") && echo "target $l"; fi`,
+    code('  fi'),
+    code('  if [ -f "$p" ]; then'),
+    code('    if [ ! -r "$p" ]; then echo unreadable; else :'),
   ]
   // The checksum of content that comes back whole is computed on the controller: one process less.
-  const sum = o.checksum ? `printf 'sum '; ${o.checksum}sum < "$p"` : ':'
+  const sum = o.checksum ? sh`printf 'sum '; ${code(o.checksum)}sum < "$p"` : code(':')
   // The fifth field of the stat line (of the target, for a link) is the size.
-  if (limit > 0) lines.push(`    set -f; set -- $l; set +f; if [ "$5" -le ${limit} ]; then printf 'content '; base64 -w0 < "$p"; echo; else echo toolarge; ${sum}; fi`)
-  else lines.push(`    ${sum}`)
-  lines.push('    fi', '  fi')
-  if (o.access) lines.push('  r=0; w=0; x=0; [ -r "$p" ] && r=1; [ -w "$p" ] && w=1; [ -x "$p" ] && x=1; echo "access $r $w $x"')
+  if (limit > 0) lines.push(sh`    set -f; set -- $l; set +f; if [ "$5" -le ${limit} ]; then printf 'content '; base64 -w0 < "$p"; echo; else echo toolarge; ${sum}; fi`)
+  else lines.push(sh`    ${sum}`)
+  lines.push(code('    fi'), code('  fi'))
+  if (o.access) lines.push(code('  r=0; w=0; x=0; [ -r "$p" ] && r=1; [ -w "$p" ] && w=1; [ -x "$p" ] && x=1; echo "access $r $w $x"'))
   if (o.mime) {
-    lines.push(`  if command -v file >/dev/null 2>&1; then echo "mime $(file -b --mime ${o.mime === 'L' ? '-L ' : ''}-- "$p" 2>/dev/null)"; fi`)
-    lines.push(`  if [ ${o.mime === 'L' ? '-e' : '! -L'} "$p" ] && command -v lsattr >/dev/null 2>&1; then a=$(lsattr -d -- "$p" 2>/dev/null) && echo "attrs $a"; fi`)
+    lines.push(code(`  if command -v file >/dev/null 2>&1; then echo "mime $(file -b --mime ${o.mime === 'L' ? '-L ' : ''}-- "$p" 2>/dev/null)"; fi`))
+    lines.push(code(`  if [ ${o.mime === 'L' ? '-e' : '! -L'} "$p" ] && command -v lsattr >/dev/null 2>&1; then a=$(lsattr -d -- "$p" 2>/dev/null) && echo "attrs $a"; fi`))
   }
   lines.push(
-    'fi',
+    code('fi'),
     // dirname and the deepest existing ancestor, without forking.
-    'q=$p; while [ "$q" != / ] && [ "${q%/}" != "$q" ]; do q=${q%/}; done',
-    'up() { case "$1" in */*) u=${1%/*}; [ -n "$u" ] || u=/ ;; *) u=. ;; esac; }',
-    'up "$q"; d=$u',
-    'if [ -d "$d" ]; then echo "parent directory"; elif [ -e "$d" ]; then echo "parent other"; else echo "parent missing"; fi',
-    'a=$q; while [ ! -e "$a" ] && [ ! -L "$a" ] && [ "$a" != / ] && [ "$a" != . ]; do up "$a"; a=$u; done',
-    "printf 'ancestor %s\\n' \"$a\"",
-    'if [ -d "$a" ]; then echo "ancestordir 1"; else echo "ancestordir 0"; fi',
+    code('q=$p; while [ "$q" != / ] && [ "${q%/}" != "$q" ]; do q=${q%/}; done'),
+    code('up() { case "$1" in */*) u=${1%/*}; [ -n "$u" ] || u=/ ;; *) u=. ;; esac; }'),
+    code('up "$q"; d=$u'),
+    code('if [ -d "$d" ]; then echo "parent directory"; elif [ -e "$d" ]; then echo "parent other"; else echo "parent missing"; fi'),
+    code('a=$q; while [ ! -e "$a" ] && [ ! -L "$a" ] && [ "$a" != / ] && [ "$a" != . ]; do up "$a"; a=$u; done'),
+    code("printf 'ancestor %s\\n' \"$a\""),
+    code('if [ -d "$a" ]; then echo "ancestordir 1"; else echo "ancestordir 0"; fi'),
   )
-  return { id: pathProbeId(path, o), script: lines.join('\n'), parse: (out) => parsePathState(path, out, o.checksum) }
+  return { id: pathProbeId(path, o), script: joinScripts(lines).text, parse: (out) => parsePathState(path, out, o.checksum) }
 }
 
 /** The state a module reads for `path`, from the probe results. */
@@ -307,13 +307,13 @@ export function parseTree(out: ProbeOutput): TreeEntry[] {
 export function treeProbe(path: string): Probe<TreeEntry[]> {
   // find's %u/%g print the number when there is no name; the names are mapped to UNKNOWN-free values.
   // -H: a symlinked top directory is followed, as the recursive changes (find -H) follow it.
-  const script = `p=${quote(path)}; [ -d "$p" ] || exit 0; find -H "$p" -mindepth 1 -printf '%y %m %U %G %u %g\\n' 2>/dev/null | sort | uniq -c`
+  const script = sh`p=${path}; [ -d "$p" ] || exit 0; find -H "$p" -mindepth 1 -printf '%y %m %U %G %u %g\\n' 2>/dev/null | sort | uniq -c`.text
   return { id: treeProbeId(path), script, parse: parseTree }
 }
 
 /** Whether a real directory (not a link to one) at path has anything in it: reads one entry at most. */
 export function emptyDirProbe(path: string): Probe<boolean | undefined> {
-  const script = `p=${quote(path)}; if [ -d "$p" ] && [ ! -L "$p" ]; then if [ -z "$(find "$p" -mindepth 1 -maxdepth 1 -print -quit 2>/dev/null)" ]; then echo empty; else echo full; fi; fi`
+  const script = sh`p=${path}; if [ -d "$p" ] && [ ! -L "$p" ]; then if [ -z "$(find "$p" -mindepth 1 -maxdepth 1 -print -quit 2>/dev/null)" ]; then echo empty; else echo full; fi; fi`.text
   return { id: `emptydir:${path}`, script, parse: (o) => (o.stdout.trim() === 'empty' ? true : o.stdout.trim() === 'full' ? false : undefined) }
 }
 

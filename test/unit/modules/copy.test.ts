@@ -1,5 +1,6 @@
 // copy: arguments + probed destination → a put step (atomic, mode set before rename) or nothing.
 import { expect } from 'chai'
+import { setAttrs } from '../../../src/modules/file-attrs.js'
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, chmodSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -96,7 +97,7 @@ describe('copy module', () => {
 
   it('dest ending in / creates its directories; a plain dest in a missing directory fails (uncertain in check mode)', async () => {
     const ch = await plan({ src: 'app.conf', dest: '/opt/new/', directory_mode: '0750' }, [missingPath('/opt/new/'), missingPath('/opt/new/app.conf', { parent: 'missing', ancestor: '/opt' })])
-    expect(ch[0]!.steps[0]).to.deep.equal({ kind: 'exec', script: 'set -e\nmkdir -- /opt/new\nchmod -- 00750 /opt/new' })
+    expect(ch[0]!.steps[0]).to.deep.equal({ kind: 'exec', script: `set -e\nmkdir -- /opt/new\n${setAttrs('/opt/new', undefined, undefined, '0750').text}` })
     expect(put(ch)!.path).to.equal('/opt/new/app.conf')
     const a = { content: 'x', dest: '/opt/none/f' }
     const s = [missingPath('/opt/none/f', { parent: 'missing', ancestor: '/opt' })]
@@ -155,7 +156,7 @@ describe('copy module', () => {
     }
     const ch = copy.plan(await prepared({ src: 'tree', dest: '/srv', directory_mode: '0750' }), s, ctx)
     expect(ch.map((c) => c.summary)).to.deep.equal(['create directories /srv/tree, /srv/tree/sub', 'create /srv/tree/a.txt', 'create /srv/tree/sub/b.txt'])
-    expect((ch[0]!.steps[0] as { script: string }).script).to.contain('chmod -- 00750 /srv/tree/sub')
+    expect((ch[0]!.steps[0] as { script: string }).script).to.contain(setAttrs('/srv/tree/sub', undefined, undefined, '0750').text)
   })
 
   it('an expected checksum that does not match fails the task', async () => {

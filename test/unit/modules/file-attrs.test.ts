@@ -1,6 +1,6 @@
 // Owner/group/mode planning: symbolic modes computed as chmod (and Ansible) compute them.
 import { expect } from 'chai'
-import { applySymbolic, defaultMode, isSymbolic, modeProblems, octal, planAttrs, sameId, wantedMode } from '../../../src/modules/file-attrs.js'
+import { applySymbolic, defaultMode, isSymbolic, modeProblems, octal, planAttrs, sameId, wantedMode, setAttrs } from '../../../src/modules/file-attrs.js'
 import { fakeStat } from '../probes/files-recorded.js'
 
 // Expected values produced by GNU chmod 9.1 with umask 022 on regular files.
@@ -72,20 +72,21 @@ describe('file-attrs', () => {
     expect(sameId('app', 'root', 0)).to.equal(false)
   })
 
-  it('plans only what differs, chown before chmod, modes as five digits, everything quoted', () => {
+  it('plans only what differs, owner and mode in one no-follow command, everything quoted', () => {
     const st = fakeStat({ mode: '0644', owner: 'root', group: 'root' })
     expect(planAttrs('/x', st, { owner: 'root', group: '0', mode: '0644' }, { umask: 0o022 }).cmds).to.deep.equal([])
     const p = planAttrs("/a b/it's", st, { owner: 'app', mode: 'u=rw,g=r,o=' }, { umask: 0o022 })
-    expect(p.cmds).to.deep.equal([`chown -- app '/a b/it'\\''s'`, `chmod -- 00640 '/a b/it'\\''s'`])
+    expect(p.cmds.map(String)).to.deep.equal([setAttrs("/a b/it's", 'app', undefined, '0640').text])
+    expect(p.cmds.map(String)[0]).to.match(/ -- app '' 00640 '\/a b\/it'\\''s'$/)
     expect(p.parts).to.deep.equal(['owner root → app', 'mode 0644 → 0640'])
     expect(p.before).to.equal('owner: root\nmode: 0644\n')
     expect(p.after).to.equal('owner: app\nmode: 0640\n')
-    expect(planAttrs('/x', st, { group: 'adm' }, { umask: 0o022 }).cmds).to.deep.equal(['chown -- :adm /x'])
+    expect(planAttrs('/x', st, { group: 'adm' }, { umask: 0o022 }).cmds.map(String)).to.deep.equal([setAttrs('/x', undefined, 'adm', undefined).text])
   })
 
   it('a symlink gets chown -h and never a mode (Linux links have none)', () => {
     const st = fakeStat({ type: 'link', mode: '0777' })
     const p = planAttrs('/l', st, { owner: 'app', mode: '0600' }, { umask: 0o022, link: true })
-    expect(p.cmds).to.deep.equal(['chown -h -- app /l'])
+    expect(p.cmds.map(String)).to.deep.equal(['chown -h -- app /l'])
   })
 })

@@ -2,6 +2,7 @@
 import { expect } from 'chai'
 import { checkArgs } from '../../../src/modules/schema.js'
 import { file, parseStamp, planTree, type FileArgs } from '../../../src/modules/file.js'
+import { setAttrs, setAttrsPrefix } from '../../../src/modules/file-attrs.js'
 import { ModuleFailure, type Change, type PlanContext, type ProbeState } from '../../../src/modules/types.js'
 import { pathProbeId, type PathState, type TreeEntry } from '../../../src/probes/files.js'
 import { fakePath, missingPath } from '../probes/files-recorded.js'
@@ -36,8 +37,7 @@ describe('file module', () => {
       const s = scripts(ch)
       for (const d of ['/srv/a', '/srv/a/b', '/srv/a/b/c']) {
         expect(s).to.contain(`mkdir -- ${d}\n`)
-        expect(s).to.contain(`chown -- app ${d}\n`)
-        expect(s).to.contain(`chmod -- 00750 ${d}\n`)
+        expect(s).to.contain(`${setAttrs(d, 'app', undefined, '0750').text}\n`)
       }
       expect(ch[0]!.diff).to.deep.equal({ path: '/srv/a/b/c', before: 'state: absent\n', after: 'state: directory\nowner: app\nmode: 0750\n' })
       expect(plan({ path: '/srv/a/b/c', state: 'directory', owner: 'app', mode: '0750' }, [fakePath('/srv/a/b/c', { type: 'directory', owner: 'app', mode: '0750' })])).to.deep.equal([])
@@ -62,7 +62,7 @@ describe('file module', () => {
     it('follows a symlink to a directory (follow: true) and changes the target', () => {
       const s = fakePath('/link', { type: 'link', linkTarget: '/real', real: '/real', target: { type: 'directory', mode: '0700' } })
       const ch = plan({ path: '/link', state: 'directory', mode: '0755' }, [s])
-      expect(scripts(ch)).to.contain('chmod -- 00755 /real')
+      expect(scripts(ch)).to.contain(setAttrs('/real', undefined, undefined, '0755').text)
       expect(() => plan({ path: '/link', state: 'directory', follow: false }, [s])).to.throw(/already exists as a link/)
     })
 
@@ -77,10 +77,10 @@ describe('file module', () => {
       expect(ch).to.have.length(1)
       expect(ch[0]!.summary).to.equal('set owner app, group app, mode u=rwX,g=rX,o= on 6 entries under /srv/app')
       const s = scripts(ch)
-      expect(s.indexOf('chown')).to.be.lessThan(s.indexOf('chmod'))
+      expect(s.indexOf('chown')).to.be.lessThan(s.indexOf('perl'))
       expect(s).to.contain("find -H /srv/app -mindepth 1 \\( ! -user app -o ! -group app \\) -exec chown -h -- app:app {} +")
-      expect(s).to.contain('find -H /srv/app -mindepth 1 ! -type d ! -type l -perm 0644 -exec chmod -- 00640 {} +')
-      expect(s).to.contain('find -H /srv/app -mindepth 1 -type d -perm 0755 -exec chmod -- 00750 {} +')
+      expect(s).to.contain(`find -H /srv/app -mindepth 1 ! -type d ! -type l -perm 0644 -exec ${setAttrsPrefix(undefined, undefined, '0640').text} {} +`)
+      expect(s).to.contain(`find -H /srv/app -mindepth 1 -type d -perm 0755 -exec ${setAttrsPrefix(undefined, undefined, '0750').text} {} +`)
       const done: TreeEntry[] = [
         { count: 3, type: 'file', mode: '0640', owner: 'app', group: 'app', uid: 1000, gid: 1000 },
         { count: 1, type: 'directory', mode: '0750', owner: 'app', group: 'app', uid: 1000, gid: 1000 },
@@ -91,7 +91,7 @@ describe('file module', () => {
 
     it('recurse with an octal mode applies it to files and directories alike (as Ansible does), never to links', () => {
       const t = planTree('/t', [{ count: 1, type: 'link', mode: '0777', owner: 'root', group: 'root', uid: 0, gid: 0 }, { count: 1, type: 'directory', mode: '0755', owner: 'root', group: 'root', uid: 0, gid: 0 }], { mode: '0700' }, 0o022)
-      expect(t.cmds).to.deep.equal(['find -H /t -mindepth 1 -type d -perm 0755 -exec chmod -- 00700 {} +'])
+      expect(t.cmds.map(String)).to.deep.equal([`find -H /t -mindepth 1 -type d -perm 0755 -exec ${setAttrsPrefix(undefined, undefined, '0700').text} {} +`])
     })
   })
 
@@ -122,7 +122,7 @@ describe('file module', () => {
       const a = { path: '/f', state: 'file', modification_time: '202401020304.05' }
       const epochs = { 'epoch:2024-01-02 03:04:05': 1704164645 }
       const ch = plan(a, [fakePath('/f', { mtime: 1700000000 })], ctx, epochs)
-      expect(scripts(ch)).to.contain("touch -m -d '2024-01-02 03:04:05' -- /f")
+      expect(scripts(ch)).to.contain("touch -h -m -d '2024-01-02 03:04:05' -- /f")
       expect(plan(a, [fakePath('/f', { mtime: 1704164645.5 })], ctx, epochs)).to.deep.equal([])
     })
   })
@@ -137,16 +137,15 @@ describe('file module', () => {
   })
 
   describe('state=touch', () => {
-    it('creates a missing file 0600 first, then gives it owner and mode', () => {
+    it('creates a missing file 0600 and exclusively first, then gives it owner and mode', () => {
       const ch = plan({ path: '/t', state: 'touch', mode: '0640', owner: 'app' }, [missingPath('/t')])
       const s = scripts(ch)
-      expect(s).to.contain('(umask 077 && touch -- /t)')
-      expect(s.indexOf('umask 077')).to.be.lessThan(s.indexOf('chown -- app /t'))
-      expect(s.indexOf('chown')).to.be.lessThan(s.indexOf('chmod -- 00640 /t'))
+      expect(s).to.contain('(umask 077 && set -C && : > /t)')
+      expect(s.indexOf('umask 077')).to.be.lessThan(s.indexOf(setAttrs('/t', 'app', undefined, '0640').text))
     })
 
     it('a missing file without a mode gets the umask default', () => {
-      expect(scripts(plan({ path: '/t', state: 'touch' }, [missingPath('/t', { umask: 0o027 })]))).to.contain('chmod -- 00640 /t')
+      expect(scripts(plan({ path: '/t', state: 'touch' }, [missingPath('/t', { umask: 0o027 })]))).to.contain(setAttrs('/t', undefined, undefined, '0640').text)
     })
 
     it('an existing file: times now (always a change), or nothing with preserve', () => {
@@ -161,8 +160,10 @@ describe('file module', () => {
       const ch = plan({ path: '/srv/current', src: '/srv/releases/42', state: 'link' }, [missingPath('/srv/current'), src])
       expect(ch[0]!.summary).to.equal('create link /srv/current → /srv/releases/42')
       const s = scripts(ch)
-      expect(s).to.contain('ln -s -- /srv/releases/42 "$tmp"')
-      expect(s).to.contain('mv -Tf -- "$tmp" /srv/current')
+      expect(s).to.contain('t=$(mktemp -d "$dir/.rmp-tmp.XXXXXXXXXX")')
+      expect(s).to.contain('ln -s -- /srv/releases/42 "$t/link"')
+      expect(s).to.contain('mv -Tf -- "$t/link" /srv/current')
+      expect(s).not.to.contain('.rmp-link')
       const done = fakePath('/srv/current', { type: 'link', linkTarget: '/srv/releases/42', target: { type: 'directory' } })
       expect(plan({ path: '/srv/current', src: '/srv/releases/42', state: 'link' }, [done, src])).to.deep.equal([])
     })
@@ -204,7 +205,7 @@ describe('file module', () => {
   describe('state=hard', () => {
     it('links to the same inode, then nothing; a different file needs force', () => {
       const src = fakePath('/data/a', { inode: 7 })
-      expect(scripts(plan({ path: '/data/b', src: '/data/a', state: 'hard' }, [missingPath('/data/b'), src]))).to.contain('ln -- /data/a "$tmp"')
+      expect(scripts(plan({ path: '/data/b', src: '/data/a', state: 'hard' }, [missingPath('/data/b'), src]))).to.contain('ln -P -- /data/a "$t/link"')
       expect(plan({ path: '/data/b', src: '/data/a', state: 'hard' }, [fakePath('/data/b', { inode: 7, nlink: 2 }), src])).to.deep.equal([])
       expect(() => plan({ path: '/data/b', src: '/data/a', state: 'hard' }, [fakePath('/data/b', { inode: 8 }), src])).to.throw(/Cannot link, file exists at destination/)
     })

@@ -1,6 +1,7 @@
 // get_url's plan on recorded path states: download, leave alone, re-download on checksum or
 // content change, attributes only; the step writes a temp file, verifies, sets mode, renames.
 import { expect } from 'chai'
+import { setAttrs } from '../../../src/modules/file-attrs.js'
 import { getUrl, type GetUrlArgs } from '../../../src/modules/get-url.js'
 import { checkArgs } from '../../../src/modules/schema.js'
 import { ModuleFailure, type Change, type ExecStep, type PlanContext, type ProbeState } from '../../../src/modules/types.js'
@@ -44,7 +45,8 @@ describe('modules/get_url: plan', () => {
     expect(ch).to.have.length(1)
     expect(ch[0]!.summary).to.equal('download http://10.0.0.1:8080/files/app.conf to /srv/dl/app.conf')
     const s = step(ch[0]!).script
-    expect(s).to.include('tmp=$(mktemp "$dir/.rmp-get.XXXXXXXX")')
+    expect(s).to.include('t=$(mktemp -d "$dir/.rmp-tmp.XXXXXXXXXX")')
+    expect(s).to.include('tmp="$t/new"')
     expect(s).to.include('wget -nv --config="$tmp.rc"')
     expect(s).to.include(`got=$(sha256sum < "$tmp" | cut -d' ' -f1)`)
     expect(s.indexOf('chmod -- 00640 "$tmp"')).to.be.lessThan(s.indexOf('mv -fT -- "$tmp" "$dest"'))
@@ -67,7 +69,7 @@ describe('modules/get_url: plan', () => {
     const ch = planOf(a, stateFor(a, { '/srv/dl/app.conf': FILE }, ['python3']))
     expect(ch[0]!.summary).to.equal('set mode 0644 → 0600 on /srv/dl/app.conf')
     // set -e: with owner and mode both to fix, a failing chown fails the step.
-    expect(step(ch[0]!).script).to.equal('set -e\nchmod -- 00600 /srv/dl/app.conf')
+    expect(step(ch[0]!).script).to.equal(`set -e\n${setAttrs('/srv/dl/app.conf', undefined, undefined, '0600').text}`)
   })
 
   it('a checksum that differs means downloading again', () => {
