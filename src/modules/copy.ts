@@ -83,12 +83,22 @@ export interface WriteSpec extends AttrArgs {
   verb?: string
   /** Extra words for the summary ("line added"). */
   note?: string
+  /** The content is secret (decrypted from a vault file): diffs show a placeholder, never the bytes. */
+  secret?: boolean
 }
 
+// What --diff shows of a content: the text itself, or a one-line summary for what must not or
+// cannot be shown (Ansible prints "diff skipped: source file appears to be binary" / "... size is
+// greater than 104448"; rm-play says what the file is, its size, and for non-secrets its sha1).
 function describeContent(b: Buffer | undefined, size: number | undefined, sum: string | undefined, why?: string): string {
-  if (b === undefined) return `(${why ?? 'content not read'}${size !== undefined ? `, ${size} bytes` : ''}${sum ? `, sha1 ${sum}` : ''})\n`
+  if (b === undefined) return `(${size !== undefined ? `${size} bytes, ` : ''}${why ?? 'content not read'}${sum ? `, sha1 ${sum}` : ''})\n`
   if (!isText(b)) return `(binary file, ${b.length} bytes, sha1 ${sha1(b)})\n`
   return b.toString('utf8')
+}
+
+/** The placeholder for secret content: its size only (a checksum would let a guess be confirmed). */
+export function secretPlaceholder(size: number): string {
+  return `(secret content hidden, ${size} bytes)\n`
 }
 
 const isHostSource = (c: Buffer | HostSource): c is HostSource => !Buffer.isBuffer(c)
@@ -102,11 +112,13 @@ function contentSize(c: Buffer | HostSource): number {
 }
 
 /** The unified-diff input for a content change (binary and unread content described, not shown). */
-function contentDiff(path: string, s: PathState | undefined, exists: boolean, c: Buffer | HostSource): FileDiff {
+function contentDiff(path: string, s: PathState | undefined, exists: boolean, c: Buffer | HostSource, secret = false): FileDiff {
   const cur = s && effectiveStat(s, true)
-  const before = !exists ? '' : describeContent(s?.content, cur?.size, s?.checksum, s?.tooLarge ? 'larger than the diff limit' : s?.unreadable ? 'unreadable' : undefined)
+  // The file being replaced by a secret is as secret as what replaces it.
+  const before = !exists ? '' : secret ? secretPlaceholder(cur?.size ?? 0) : describeContent(s?.content, cur?.size, s?.checksum, s?.tooLarge ? 'too large to show' : s?.unreadable ? 'unreadable' : undefined)
   const content = isHostSource(c) ? c.content : c
-  const after = content === undefined || content.length > DIFF_LIMIT ? describeContent(undefined, contentSize(c), contentSum(c), 'larger than the diff limit') : describeContent(content, content.length, undefined)
+  if (secret) return { path, before, after: secretPlaceholder(contentSize(c)) }
+  const after = content === undefined || content.length > DIFF_LIMIT ? describeContent(undefined, contentSize(c), contentSum(c), 'too large to show') : describeContent(content, content.length, undefined)
   if (before.startsWith('(binary') && after.startsWith('(binary')) return { path, before, after: after.replace('(binary file,', '(binary file differs,') }
   return { path, before, after }
 }
@@ -150,11 +162,11 @@ export function planWrite(w: WriteSpec, s: PathState, ctx: PlanContext): Change[
   const owner = w.owner ?? (cur && w.group !== undefined ? cur.owner : undefined)
   const group = w.group ?? (cur && w.owner !== undefined ? cur.group : undefined)
   // A file already on the host (remote_src) goes through the same atomic put, read from its path.
-  steps.push({ kind: 'put', path, content: isHostSource(w.content) ? '' : w.content, from: isHostSource(w.content) ? w.content.path : undefined, mode, owner, group, validate: w.validate, backup: !!w.backup && !!cur })
+  steps.push({ kind: 'put', path, content: isHostSource(w.content) ? '' : w.content, from: isHostSource(w.content) ? w.content.path : undefined, mode, owner, group, validate: w.validate, backup: !!w.backup && !!cur, ...(w.secret ? { secret: true } : {}) })
   const what = replaceLink ? `replace symlink ${w.dest} with a file` : cur ? `${w.verb ?? 'write'} ${path}` : `create ${path}`
   const extra = cur ? parts.join(', ') : [mode !== undefined ? `mode ${mode}` : '', w.owner !== undefined ? `owner ${w.owner}` : '', w.group !== undefined ? `group ${w.group}` : ''].filter(Boolean).join(', ')
   const note = [w.note, extra].filter(Boolean).join('; ')
-  const diff = contentDiff(path, s, !!cur, w.content)
+  const diff = contentDiff(path, s, !!cur, w.content, w.secret)
   return [{ summary: `${what}${made}${note ? ` (${note})` : ''}`, steps, diff }]
 }
 
@@ -198,21 +210,25 @@ interface LocalFile {
   rel: string
   content: Buffer
   mode: number
+  /** Decrypted from a vault file. */
+  secret: boolean
 }
 
 interface CopyPrepared extends CopyArgs {
   /** Content of a single file (src file or content). */
   data?: Buffer
+  /** data was decrypted from a vault file. */
+  secret?: boolean
   /** The source file's mode (for mode: preserve). */
   srcMode?: string
   /** A local directory tree: its files and directories, relative to the copy's root. */
   tree?: { name: string; dirs: string[]; files: LocalFile[] }
 }
 
-function readLocal(ctx: PrepareContext, path: string, decrypt: boolean): Buffer {
+function readLocal(ctx: PrepareContext, path: string, decrypt: boolean): { content: Buffer; secret: boolean } {
   const b = ctx.readFile(path)
-  if (decrypt && isVaultText(b.subarray(0, 32).toString('latin1'))) return Buffer.from(decryptVaultFile(b.toString('utf8'), path), 'utf8')
-  return b
+  if (decrypt && isVaultText(b.subarray(0, 32).toString('latin1'))) return { content: Buffer.from(decryptVaultFile(b.toString('utf8'), path), 'utf8'), secret: true }
+  return { content: b, secret: false }
 }
 
 function walk(ctx: PrepareContext, root: string, decrypt: boolean): { dirs: string[]; files: LocalFile[] } {
@@ -226,7 +242,7 @@ function walk(ctx: PrepareContext, root: string, decrypt: boolean): { dirs: stri
       if (st.isDirectory()) {
         dirs.push(r)
         visit(a, r)
-      } else if (st.isFile()) files.push({ rel: r, content: readLocal(ctx, a, decrypt), mode: st.mode & 0o7777 })
+      } else if (st.isFile()) files.push({ rel: r, ...readLocal(ctx, a, decrypt), mode: st.mode & 0o7777 })
     }
   }
   visit(root, '')
@@ -257,8 +273,8 @@ function dataOf(a: CopyPrepared, state: ProbeState, ctx: PlanContext): { data: B
   return { data: { path: a.src!, sha1: s.checksum, size: st.size, content: s.content }, srcMode: st.mode }
 }
 
-function spec(a: CopyPrepared, dest: string, data: Buffer | HostSource, srcMode: string | undefined, makeParents: boolean): WriteSpec {
-  return { dest, content: data, owner: a.owner, group: a.group, mode: a.mode === 'preserve' ? srcMode : a.mode, backup: a.backup, validate: a.validate, follow: a.follow, force: a.force, makeParents, parentMode: a.directory_mode }
+function spec(a: CopyPrepared, dest: string, data: Buffer | HostSource, srcMode: string | undefined, makeParents: boolean, secret = !!a.secret): WriteSpec {
+  return { dest, content: data, owner: a.owner, group: a.group, mode: a.mode === 'preserve' ? srcMode : a.mode, backup: a.backup, validate: a.validate, follow: a.follow, force: a.force, makeParents, parentMode: a.directory_mode, secret }
 }
 
 function treeRoot(a: CopyPrepared): string {
@@ -308,7 +324,7 @@ function planTree(a: CopyPrepared, state: ProbeState, ctx: PlanContext): Change[
     const p = childPath(root, f.rel)
     const s = pathState(state, p, destProbeOptions(ctx))
     // A missing parent is created by the step above, which runs first.
-    const w = spec(a, p, f.content, octal(f.mode), false)
+    const w = spec(a, p, f.content, octal(f.mode), false, f.secret)
     changes.push(...planWrite(w, s.exists ? s : { ...s, parent: 'directory', ancestorIsDir: true }, ctx))
   }
   return changes
@@ -382,7 +398,8 @@ export const copy: HostModule<CopyArgs, CopyPrepared> = {
       if (a.validate) throw new ModuleFailure('validate is not supported when src is a directory')
       return { ...a, tree: { name: basename(path), ...walk(ctx, path, a.decrypt) } }
     }
-    return { ...a, data: readLocal(ctx, path, a.decrypt), srcMode: octal(st.mode & 0o7777) }
+    const { content, secret } = readLocal(ctx, path, a.decrypt)
+    return { ...a, data: content, secret, srcMode: octal(st.mode & 0o7777) }
   },
   probes: copyProbes,
   plan: copyPlan,

@@ -47,13 +47,15 @@ done`)
 /**
  * Makes the private temp directory "$t" in "$dir" (mktemp -d: random name, created exclusively, mode
  * 0700: nobody else can open what is inside or plant anything there), marked with the pid of the
- * shell running the step, removed on exit and on a signal. The marker is an empty file: it needs
- * no data block, so it can be made on a full disk.
+ * process running the step (read from /proc/self/stat: $$ would name the session shell, not the
+ * subshell the step runs in), removed on exit and on a signal. The marker is an empty file: it
+ * needs no data block, so it can be made on a full disk.
  */
 export const MAKE_PRIVATE_TEMP = code(`t=$(mktemp -d "$dir/${TEMP_PREFIX}XXXXXXXXXX") || { echo "cannot create a temp directory in $dir" >&2; exit 1; }
 trap 'rm -rf -- "$t"' EXIT
 trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 143' TERM
-: > "$t/pid.$$"`)
+read -r me _ < /proc/self/stat
+: > "$t/pid.$me"`)
 
 /** Sets "$dir" to the directory holding `path`, cleans stale temps there and makes the private "$t". */
 export function privateTempBeside(path: string): Script {
