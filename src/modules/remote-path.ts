@@ -48,12 +48,14 @@ done`)
  * Makes the private temp directory "$t" in "$dir" (mktemp -d: random name, created exclusively, mode
  * 0700: nobody else can open what is inside or plant anything there), marked with the pid of the
  * process running the step (read from /proc/self/stat: $$ would name the session shell, not the
- * subshell the step runs in), removed on exit and on a signal. The marker is an empty file: it
- * needs no data block, so it can be made on a full disk.
+ * subshell the step runs in), removed on exit and on a signal. SIGPIPE is ignored: once the
+ * controller is gone, writing an error message must fail (and exit through the trap), not kill the
+ * shell past its trap. The marker is an empty file: it needs no data block, so it can be made on a
+ * full disk.
  */
 export const MAKE_PRIVATE_TEMP = code(`t=$(mktemp -d "$dir/${TEMP_PREFIX}XXXXXXXXXX") || { echo "cannot create a temp directory in $dir" >&2; exit 1; }
 trap 'rm -rf -- "$t"' EXIT
-trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 143' TERM
+trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 143' TERM; trap '' PIPE
 read -r me _ < /proc/self/stat
 : > "$t/pid.$me"`)
 
