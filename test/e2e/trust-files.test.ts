@@ -159,7 +159,8 @@ ln -s /root/keep ${ROOT}/stale/.rmp-tmp.symlink000`)
 cd ${ROOT}/shared
 mkdir -p ${ROOT}/releases/1; printf 'old\\n' > conf; chmod 0644 conf
 n=$(cat /proc/sys/kernel/ns_last_pid)
-runuser -u mallory -- sh -c 'n=$1; i=0; while [ $i -lt 3000 ]; do ln -s ${ROOT}/mallory/link-owned .rmp-link.$((n + i)); i=$((i + 1)); done' _ "$n"
+# One process plants them all: forking one per name would use up the pids it plants for.
+runuser -u mallory -- perl -e 'symlink($ARGV[0], ".rmp-link." . ($ARGV[1] + $_)) or die "$!" for 1 .. 3000' ${ROOT}/mallory "$n"
 runuser -u mallory -- sh -c 'for x in AAAAAAAAAA BBBBBBBBBB; do mkdir .rmp-tmp.$x; chmod 0777 .rmp-tmp.$x; done'
 now=$(date +%s); i=0; while [ $i -lt 120 ]; do runuser -u mallory -- ln -s ${ROOT}/mallory/backup-owned "conf.$(date -d @$((now + i)) +%Y-%m-%d@%H:%M:%S)~"; i=$((i + 1)); done`)
     const r = await run(`  tasks:
