@@ -2,9 +2,23 @@
  * copy — put a file on the host: from the controller (`src`, looked up in the role's files/, then
  * the playbook's), from text (`content`), or from another path on the host (`remote_src: true`).
  *
- * The file is written to a temp file beside `dest`, owner and mode are set on it, `validate` runs
- * on it (`%s` is the temp file), and only then is it renamed over `dest`: a file that fails
- * validation is never put in place, and no file is ever visible with a wider mode than asked.
+ * The file is written into a private temp directory made beside `dest` (random name, created
+ * exclusively, mode 0700; the file inside is 0600 from its first byte), its size and SHA-256 are
+ * checked against what was sent, owner and mode are set on it, `validate` runs on it (`%s` is the
+ * temp file; the command is split into words as Ansible does, without a shell), and only then is
+ * it renamed over `dest`. So `dest` always holds the old content or the new one: a transfer cut
+ * short (rm-play killed, connection lost), a full disk or a failed validation leave it as it was,
+ * and no other user can open the new file before it is in place, nor see it with a wider mode than
+ * asked. Temp directories left by a run killed on the host are removed by the next write into the
+ * same directory (only rm-play's own: its name pattern, owned by the same user, its process gone).
+ * Replacing a file keeps its owner, group and mode unless they are given; a symlink at `dest`
+ * (with `follow: false`) is replaced by the file, never written or chmod-ed through. The backup is
+ * renamed into place too, so a symlink planted at the backup's name is replaced, not followed.
+ * With `--diff`, text is shown as a unified diff; a binary file is summarised as
+ * `(binary file, N bytes, sha1 …)`, one larger than 1 MiB as `(N bytes, too large to show, sha1 …)`
+ * (Ansible prints "diff skipped: source file appears to be binary" / "... size is greater than
+ * 104448"), and content decrypted from a vault file as `(secret content hidden, N bytes)`, before
+ * and after; `no_log: true` hides the diff entirely, as in Ansible.
  * Content is compared by SHA-1, so an unchanged file is not rewritten (owner/group/mode alone are
  * fixed in place). A `dest` that is a directory, or ends with `/`, receives `basename(src)`; a
  * `dest` ending with `/` has its missing directories created. A `src` that is a directory is copied

@@ -19,6 +19,14 @@
  * Not supported: `attributes` (chattr), SELinux options, `unsafe_writes`; recursion never follows
  * symlinks found inside the tree (their ownership is changed, not their targets').
  *
+ * Symlinks are never followed by surprise: owner, group and mode are set by a small perl program
+ * (perl-base is Essential on Debian) that opens the path with O_PATH|O_NOFOLLOW and changes the
+ * opened file, so a path that was a file or directory when read and is a symlink when the change is
+ * applied (swapped in by another user) fails the task and what the link points to is untouched; a
+ * symlink itself (`state: link`, or `follow: false` on a link) gets `chown -h`. Links are made in a
+ * private temp directory beside `path` (mktemp -d: random name, created exclusively) and renamed
+ * over it; `touch` creates a missing file exclusively (O_EXCL), 0600 until owner and mode are set.
+ *
  *   - file: { path: /opt/runmaster/releases, state: directory, owner: runmaster, group: runmaster, mode: '0750' }
  *   - file: { path: /opt/runmaster/current, src: /opt/runmaster/releases/42, state: link }
  *   - file: { path: /opt/runmaster/shared, state: directory, recurse: true, owner: runmaster, mode: 'u=rwX,g=rX,o=' }

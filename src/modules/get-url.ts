@@ -3,8 +3,8 @@
  * python3 (the first the host has; no other dependency).
  *
  * `dest` is the file to write, or a directory: then the file is named after the last segment of
- * the URL's path (Content-Disposition is not used). The download goes into a temp file beside
- * the destination; the `checksum` ('sha256:<hex>'; md5, sha1, sha224, sha384 and sha512 too) is
+ * the URL's path (Content-Disposition is not used). The download goes into a private temp
+ * directory beside the destination (mktemp -d: random name, mode 0700); the `checksum` ('sha256:<hex>'; md5, sha1, sha224, sha384 and sha512 too) is
  * verified on it, `owner`/`group`/`mode` are set on it, and only then is it renamed over `dest`:
  * a failed or corrupt download never replaces the file, and the file is never seen with the
  * wrong mode.

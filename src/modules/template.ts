@@ -4,10 +4,13 @@
  *
  * `<%= expr %>` prints a value (expressions take Jinja-style filters: `<%= workers | default(3) %>`),
  * `<% code %>` runs JavaScript (loops, conditions), `-%>` trims the following newline.
- * The file goes to a temp file beside `dest` with owner and mode already set, `validate` checks
- * it there (`%s` is the temp file; `nginx -t -c %s`), and only then is it renamed over `dest`: a
- * file that fails validation is never put in place. An unchanged result is not rewritten; with
- * `--diff` the change is shown as a unified diff (hidden for `no_log` tasks).
+ * The file is written as copy writes it (a private 0700 temp directory beside `dest`, size and
+ * SHA-256 checked, owner and mode set before the rename): `validate` checks it there (`%s` is the
+ * temp file; `nginx -t -c %s`; split into words, no shell), and only then is it renamed over
+ * `dest`: a file that fails validation, or a transfer cut short, is never put in place. Replacing
+ * a file keeps its owner, group and mode unless given. An unchanged result is not rewritten; with
+ * `--diff` the change is shown as a unified diff, vault values in it masked (hidden entirely for
+ * `no_log` tasks).
  * `newline_sequence` ('\n', '\r\n' or '\r') sets the line endings; `mode: preserve` takes the
  * template file's mode; `force: false` leaves an existing dest alone; `follow: true` writes
  * through a symlink at dest instead of replacing it; `backup: true` keeps the old file.
