@@ -56,7 +56,7 @@ done`)
 export const MAKE_PRIVATE_TEMP = code(`t=$(mktemp -d "$dir/${TEMP_PREFIX}XXXXXXXXXX") || { echo "cannot create a temp directory in $dir" >&2; exit 1; }
 trap 'rm -rf -- "$t"' EXIT
 trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 143' TERM; trap '' PIPE
-read -r me _ < /proc/self/stat
+{ read -r me _ < /proc/self/stat; } 2>/dev/null || me=$$
 : > "$t/pid.$me"`)
 
 /** Sets "$dir" to the directory holding `path`, cleans stale temps there and makes the private "$t". */
