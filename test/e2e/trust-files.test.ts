@@ -314,7 +314,6 @@ printf 'log\\n' > ${ROOT}/swap/app.log; chmod 0600 ${ROOT}/swap/app.log`
 `
       for (const check of [true, false]) {
         const r = await run(yaml, { check, diff: true, files })
-        if (process.env.RMP_TEST_VERBOSE) console.log(r.text)
         expect(r.exitCode, r.text).to.equal(0)
         expect(r.text).to.match(/-port=1\n-key=old\n\+port=2\n\+key=\*+\n/)
         expect(r.text).to.include('-(secret content hidden, 6 bytes)\n+(secret content hidden, 26 bytes)')
