@@ -204,7 +204,11 @@ function stringify(v: unknown): string {
 export function renderString(s: string, source: ScopeSource): unknown {
   if (s.includes('{%')) throw new ExpressionError('Jinja statements ({% %}) are not supported in YAML values; use a template file (EJS) or an expression', s)
   const whole = WHOLE.exec(s)
-  if (whole && !whole[1]!.includes('{{')) return checked(evaluate(whole[1]!.trim(), source), whole[1]!.trim())
+  if (whole && !whole[1]!.includes('{{')) {
+    const v = checked(evaluate(whole[1]!.trim(), source), whole[1]!.trim())
+    // A string keeps the text around it, byte for byte (Ansible writes "{{ x }}\n" with its newline).
+    return typeof v === 'string' ? `${/^\s*/.exec(s)![0]}${v}${/\s*$/.exec(s)![0]}` : v
+  }
   return s.replace(TEMPLATE, (_, e: string) => stringify(checked(evaluate(e.trim(), source), e.trim())))
 }
 
