@@ -14,7 +14,7 @@ import { readSecret } from './prompt.js'
 
 const ACTIONS = ['create', 'edit', 'encrypt', 'decrypt', 'view', 'rekey', 'encrypt-string', 'encrypt_string']
 
-const USAGE = `usage: rm-play vault create|edit|encrypt|decrypt|view|rekey FILE... | encrypt-string [--name NAME] TEXT
+const USAGE = `usage: rm-play vault create|edit|encrypt|decrypt|view|rekey FILE... | encrypt-string [--name NAME] [TEXT, or stdin]
   --vault-password-file FILE      the password (or ANSIBLE_VAULT_PASSWORD_FILE)
   --new-vault-password-file FILE  rekey: the new password
   $EDITOR (default vi) edits under create and edit
@@ -23,6 +23,13 @@ const USAGE = `usage: rm-play vault create|edit|encrypt|decrypt|view|rekey FILE.
 interface Io {
   out(s: string): void
   err(s: string): void
+}
+
+async function readStdinText(): Promise<string> {
+  if (process.stdin.isTTY) return readSecret('String to encrypt (hidden): ')
+  const chunks: Buffer[] = []
+  for await (const c of process.stdin) chunks.push(c as Buffer)
+  return Buffer.concat(chunks).toString('utf8')
 }
 
 /** Runs $EDITOR (its words split on spaces, no shell) on a file and waits for it. */
@@ -69,7 +76,8 @@ export async function vaultCommand(argv: string[], io: Io): Promise<number> {
   try {
     const pw = pwFile ? readPasswordFile(pwFile) : await readSecret('Vault password: ')
     if (action === 'encrypt-string' || action === 'encrypt_string') {
-      const text = targets.join(' ')
+      // No TEXT: read it from stdin, so that the secret is not in argv (ps, shell history).
+      const text = targets.length ? targets.join(' ') : await readStdinText()
       io.out(`${name}: !vault |\n${encryptVault(text, pw).trimEnd().split('\n').map((l) => `  ${l}`).join('\n')}\n`)
       return 0
     }

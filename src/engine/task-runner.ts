@@ -9,6 +9,7 @@ import { ModuleFailure, type ActionModule, type ActionResult, type Change, type 
 import { BOOL_HINT, notBool, parseBool } from '../playbook/bool.js'
 import { formatPos, RmError, type SourcePos } from '../playbook/errors.js'
 import { evaluate, evaluateCondition, ExpressionError, renderValue, UndefinedVariableError } from '../playbook/expression.js'
+import { TemplateRenderError } from '../playbook/template.js'
 import type { Cond, Task } from '../playbook/model.js'
 import { findLocalFile, fileCandidates } from '../playbook/references.js'
 import { renderTemplateFile } from '../playbook/template.js'
@@ -46,7 +47,7 @@ export interface Outcome {
  * pass for success after earlier tasks have already changed the host.
  */
 function isPlaybookError(e: unknown): boolean {
-  return e instanceof UndefinedVariableError || e instanceof ExpressionError
+  return e instanceof UndefinedVariableError || e instanceof ExpressionError || e instanceof TemplateRenderError
 }
 
 const NOT_IGNORED = ' (a playbook error: ignore_errors and failed_when do not hide it)'

@@ -71,6 +71,14 @@ ${task}
       }
     })
 
+    it('trust 1: an undefined variable in a template file is a playbook error too', async () => {
+      const dir = mkdtempSync(join(scratch, 'tpl-'))
+      const r = await play(playbook(dir, `    - template: { src: a.ejs, dest: ${dir}/a }\n      ignore_errors: true`), { inventory: [local], files: { 'templates/a.ejs': 'x=<%= nosuch_in_template %>\n' } })
+      expect(r.exitCode, r.text).to.equal(2)
+      expect(r.text).to.match(/a\.ejs:1:1: .*undefined variable 'nosuch_in_template'/)
+      expect(existsSync(join(dir, 'second'))).to.equal(false)
+    })
+
     it('trust 1: a host error under ignore_errors is still ignored (only playbook errors are not)', async () => {
       const dir = mkdtempSync(join(scratch, 'host-'))
       const r = await play(playbook(dir, '    - command: /bin/false\n      ignore_errors: true'), { inventory: [local] })

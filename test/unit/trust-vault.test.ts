@@ -168,6 +168,14 @@ describe('trust: the vault', () => {
     expect(existsSync(join(dir, 'failed.yml'))).to.equal(false)
   })
 
+  it('trust 30: vault encrypt-string reads the secret from stdin when no TEXT is given (never in argv)', () => {
+    const bin = new URL('../../../bin/rm-play.js', import.meta.url).pathname
+    const out = execFileSync(process.execPath, [bin, 'vault', 'encrypt-string', '--name', 'db_pw', '--vault-password-file', pwFile], { input: 'from{{ stdin }}$(x)', encoding: 'utf8' })
+    expect(out).to.match(/^db_pw: !vault \|\n  \$ANSIBLE_VAULT;1\.1;AES256\n/)
+    const body = out.split('\n').slice(1).map((l) => l.trim()).join('\n')
+    expect(decryptVault(body, 'correct horse')).to.equal('from{{ stdin }}$(x)')
+  })
+
   it('trust 30: vault rekey re-encrypts with --new-vault-password-file; ansible-vault opens the result', async () => {
     const f = join(scratch, 'rekey.yml')
     writeFileSync(f, encryptVault('k: v\n', 'correct horse'))
