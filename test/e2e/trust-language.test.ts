@@ -128,6 +128,8 @@ mv /etc/os-release /etc/os-release.rmp-bak
     - copy: { content: "{{ item }}\\n", dest: "${ROOT}/loop-{{ i }}.txt" }
       loop: "{{ [out.stdout_lines[0], out.stdout_lines[1], ansible_distribution_release] }}"
       loop_control: { index_var: i }
+    - debug: { var: "hostvars[inventory_hostname].out.stdout_lines" }
+    - debug: { var: ansible_distribution_release }
     - file: { path: ${ROOT}/when-output-literal, state: touch }
       when: out.stdout_lines[0] == expected and from_output == expected
     - file: { path: ${ROOT}/when-fact-literal, state: touch }
@@ -142,7 +144,8 @@ mv /etc/os-release /etc/os-release.rmp-bak
     expect(await fileOnHost(`${ROOT}/debug.txt`)).to.equal(`${outText}\n`)
     expect([await fileOnHost(`${ROOT}/loop-0.txt`), await fileOnHost(`${ROOT}/loop-1.txt`), await fileOnHost(`${ROOT}/loop-2.txt`)]).to.deep.equal([`${FACT}\n`, '<%= 6*7 %>\n', `${FACT}\n`])
     expect(await onHost(`ls ${ROOT} | grep ^when- || true`)).to.equal('when-fact-literal\nwhen-output-literal\n')
-    expect(r.text).to.contain(FACT)
+    expect(r.text).to.contain(`"ansible_distribution_release": "${FACT}"`)
+    expect(r.text).to.contain(`"hostvars[inventory_hostname].out.stdout_lines": [\n        "${FACT}",\n        "<%= 6*7 %>"\n    ]`)
     expect(r.text).to.not.match(/\b(49|42)\b/)
   })
 })
