@@ -81,7 +81,8 @@ function buildScopeProxy(source: ScopeSource, passthrough: ReadonlySet<string>):
     }
   }
   const tests = makeTests(guard)
-  const builtins: Record<string, unknown> = { __f: makeFilters(guard, tests), __t: { ...tests, in_: inOperator }, __g: guard }
+  // No prototype: `constructor` or `toString` in an expression is a variable, never Object's.
+  const builtins: Record<string, unknown> = Object.assign(Object.create(null) as Record<string, unknown>, { __f: makeFilters(guard, tests), __t: { ...tests, in_: inOperator }, __g: guard })
   const proxy = new Proxy(Object.create(null) as object, {
     has(_, key) {
       if (typeof key !== 'string') return false

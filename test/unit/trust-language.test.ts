@@ -260,6 +260,21 @@ ${vault}
       expect(values.map((v) => JSON.stringify(Object.getOwnPropertyDescriptor(v, '__proto__')!.value))).to.deep.equal(['{"polluted":1}', '{"polluted":1}', '{"polluted":3}', '{"polluted":4}'])
     })
 
+    it('trust 4: variables named constructor, toString and __proto__ are their own values, never Object internals', async () => {
+      const r = await play(
+        `- hosts: web
+  gather_facts: false
+  vars: { constructor: c, toString: t }
+  tasks:
+    - debug: { msg: "{{ constructor }} {{ toString }} {{ vars['__proto__'] | to_json }} {{ ({}).polluted is defined }}" }
+`,
+        { inventory: [local], extraVars: JSON.parse('{"__proto__": {"polluted": 1}}') as Record<string, unknown> },
+      )
+      expect(r.exitCode, r.text).to.equal(0)
+      expect((r.results()[0]!.output as { msg: string }).msg).to.equal('c t {"polluted":1} false')
+      expect(({} as Record<string, unknown>).polluted).to.equal(undefined)
+    })
+
     it('trust 4: unknown tags (!!js/function, !!python/object, !foo) are load errors at file:line:col', () => {
       const errs = loadErrors({
         'site.yml': `- hosts: all
