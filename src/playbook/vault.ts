@@ -28,7 +28,8 @@ export function readPasswordFile(file: string): string {
   try {
     const out = exe ? execFileSync(file, { encoding: 'utf8' }) : readFileSync(file, 'utf8')
     passwordHint = `the password from ${file} does not open it`
-    return out.replace(/\r?\n$/, '')
+    // As ansible-vault: a file's whitespace around the password is dropped, a script's line ends.
+    return exe ? out.replace(/^[\r\n]+|[\r\n]+$/g, '') : out.trim()
   } catch (e) {
     throw new RmError(`cannot read vault password file ${file}: ${(e as Error).message}`)
   }

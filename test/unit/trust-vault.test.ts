@@ -108,6 +108,11 @@ describe('trust: the vault', () => {
     writeFileSync(join(scratch, 'inline.yml'), s.out)
     const shown = execFileSync('ansible', ['localhost', '-c', 'local', '-m', 'debug', '-a', 'var=pw', '-e', `@${join(scratch, 'inline.yml')}`, '--vault-password-file', pwFile], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ANSIBLE_NOCOLOR: '1' } })
     expect(shown).to.contain('"pw": "x{{ y }}"')
+    // A password file with whitespace around the password means what it means to ansible-vault.
+    const spaced = join(scratch, 'pw-spaced')
+    writeFileSync(spaced, '  correct horse \n\n')
+    ansibleVault(['rekey', f, '--new-vault-password-file', spaced], pw2File)
+    expect((await vault(['view', f, '--vault-password-file', spaced])).out).to.equal('db_password: "a{{ b }}c"\n')
   })
 
   it('trust 30: decrypt and encrypt never write through a planted FILE.rmp-tmp (or any predictable name) and keep the mode', async () => {
