@@ -28,22 +28,23 @@ const BUILTIN = new Set([
 ])
 
 /**
- * The names an expression reads that nothing guards (`x | default`, `x is defined`, `x ?? y` and
- * `typeof x` are guarded; arrow parameters are bound). Empty when the expression is not plain
- * enough to be sure (template literals, comprehensions).
+ * The names an expression reads: `free` unguarded, `guarded` under `x | default`, `x is defined`,
+ * `x ?? y` or `typeof x` (arrow parameters are bound, member names are not variables). Both empty
+ * when the expression is not plain enough to be sure (template literals, comprehensions).
  */
-export function freeNames(expr: string): string[] {
+export function namesIn(expr: string): { free: string[]; guarded: string[] } {
+  const none = { free: [], guarded: [] }
   let js: string
   try {
     js = translate(expr, FILTER_NAMES, TEST_NAMES)
   } catch {
-    return [] // a syntax error is reported by the loader already
+    return none // a syntax error is reported by the loader already
   }
-  if (js.includes('`')) return []
+  if (js.includes('`')) return none
   // Strings out, keeping the structure.
   const src = js.replace(/'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"/g, '""')
   const toks: string[] = src.match(/[A-Za-z_$][\w$]*|=>|\?\.|\d[\w.]*|\S/g) ?? []
-  if (toks.includes('for')) return []
+  if (toks.includes('for')) return none
   const bound = new Set<string>()
   toks.forEach((t, i) => {
     if (t !== '=>') return
@@ -56,7 +57,8 @@ export function freeNames(expr: string): string[] {
       }
     } else if (prev && /^[A-Za-z_$]/.test(prev)) bound.add(prev)
   })
-  const out: string[] = []
+  const free = new Set<string>()
+  const guarded = new Set<string>()
   let depth = 0
   let guardedBelow = Infinity // inside a zero-parameter arrow (a guard thunk) until its group closes
   for (let i = 0; i < toks.length; i++) {
@@ -66,14 +68,19 @@ export function freeNames(expr: string): string[] {
       depth--
       if (depth < guardedBelow) guardedBelow = Infinity
     } else if (t === '=>' && toks[i - 1] === ')' && toks[i - 2] === '(') guardedBelow = Math.min(guardedBelow, depth)
-    if (guardedBelow !== Infinity || !/^[A-Za-z_$]/.test(t)) continue
+    if (!/^[A-Za-z_$]/.test(t)) continue
     const prev = toks[i - 1]
     const next = toks[i + 1]
-    if (prev === '.' || prev === '?.' || prev === 'typeof' || next === ':' || next === '=>') continue
-    if (bound.has(t) || BUILTIN.has(t)) continue
-    out.push(t)
+    if (prev === '.' || prev === '?.' || next === ':' || next === '=>' || bound.has(t) || BUILTIN.has(t)) continue
+    if (guardedBelow !== Infinity || prev === 'typeof') guarded.add(t)
+    else free.add(t)
   }
-  return [...new Set(out)]
+  return { free: [...free].filter((n) => !guarded.has(n)), guarded: [...guarded] }
+}
+
+/** The names an expression reads that nothing in it guards. */
+export function freeNames(expr: string): string[] {
+  return namesIn(expr).free
 }
 
 class Unknowable extends Error {}
@@ -153,12 +160,11 @@ function definedNames(pb: Playbook, inventory: Inventory, extraVars: Record<stri
   return names
 }
 
-/** The undefined names in the expressions a task evaluates, each at where it is written. */
-function taskProblems(t: Task, known: Set<string>, report: (name: string, pos: SourcePos) => void): void {
-  const isKnown = (n: string) => known.has(n) || n.startsWith('ansible_')
+/** Every expression a task evaluates, with where it is written. */
+function taskExpressions(t: Task, out: (expr: string, pos: SourcePos) => void): void {
   const templated = (v: unknown, pos: SourcePos): void => {
     if (typeof v === 'string') {
-      if (isTemplated(v)) for (const e of expressionsIn(v)) for (const n of freeNames(e)) if (!isKnown(n)) report(n, pos)
+      if (isTemplated(v)) for (const e of expressionsIn(v)) out(e, pos)
     } else if (Array.isArray(v)) v.forEach((x, i) => templated(x, valuePosOf(v, String(i)) ?? pos))
     else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) templated(x, valuePosOf(v, k) ?? pos)
   }
@@ -167,12 +173,18 @@ function taskProblems(t: Task, known: Set<string>, report: (name: string, pos: S
       if (typeof c.expr !== 'string') continue
       const s = c.expr.trim()
       if (s.startsWith('{{')) templated(s, c.pos)
-      else for (const n of freeNames(s)) if (!isKnown(n)) report(n, c.pos)
+      else out(s, c.pos)
     }
   }
   for (const [k, v] of Object.entries(t.args)) {
     // debug's `var` names a variable to show: an undefined one prints as such, as in Ansible.
     if (t.module === 'debug' && k === 'var') continue
+    // assert's `that` holds bare conditions (`x is defined` there guards x for the whole playbook).
+    if (t.module === 'assert' && k === 'that') {
+      const pos = t.argPos[k] ?? t.argsPos
+      bare(Array.isArray(v) ? v.map((expr, i) => ({ expr, pos: valuePosOf(v, String(i)) ?? pos })) : [{ expr: v, pos }])
+      continue
+    }
     templated(v, t.argPos[k] ?? t.argsPos)
   }
   bare(t.when)
@@ -194,19 +206,27 @@ export function undefinedVariables(pb: Playbook, inventory: Inventory, extraVars
     if (e instanceof Unknowable) return []
     throw e
   }
-  const errors: RmError[] = []
-  const seen = new Set<string>()
-  const report = (name: string, pos: SourcePos) => {
-    const key = `${name}@${pos.file}:${pos.line}:${pos.col}`
-    if (seen.has(key)) return
-    seen.add(key)
-    errors.push(new RmError(`undefined variable '${name}': no vars source, register, set_fact or fact defines it`, pos, 'define it (vars, group_vars, -e), or guard it: x | default(...), x is defined'))
-  }
+  const uses: { name: string; pos: SourcePos }[] = []
+  // A name guarded anywhere (`x is defined`, `x | default`) may be meant to be optional: never reported.
+  const guarded = new Set<string>()
   const visit = (n: Node): void => {
     if (n.kind === 'block') return [...n.block, ...n.rescue, ...n.always].forEach(visit)
     if (n.kind === 'include') return [...(n.nodes ?? []), ...(n.handlers ?? [])].forEach(visit)
-    taskProblems(n, known, report)
+    taskExpressions(n, (expr, pos) => {
+      const { free, guarded: g } = namesIn(expr)
+      g.forEach((x) => guarded.add(x))
+      for (const name of free) uses.push({ name, pos })
+    })
   }
   for (const play of pb.plays) [...play.preTasks, ...play.tasks, ...play.postTasks, ...play.handlers].forEach(visit)
+  const errors: RmError[] = []
+  const seen = new Set<string>()
+  for (const { name, pos } of uses) {
+    if (known.has(name) || name.startsWith('ansible_') || guarded.has(name)) continue
+    const key = `${name}@${pos.file}:${pos.line}:${pos.col}`
+    if (seen.has(key)) continue
+    seen.add(key)
+    errors.push(new RmError(`undefined variable '${name}': no vars source, register, set_fact or fact defines it`, pos, 'define it (vars, group_vars, -e), or guard it: x | default(...), x is defined'))
+  }
   return errors
 }

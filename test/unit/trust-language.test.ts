@@ -135,6 +135,8 @@ ${task}
     - debug: { msg: "{{ task_level }}" }
       vars: { task_level: 1 }
     - debug: { var: not_defined_but_only_shown }
+    - debug: { msg: "{{ optional.attr if optional is defined else 'none' }}" }
+      when: [other_optional is defined, other_optional > 1]
 `,
         'more.yml': 'from_file: 2\n',
         'group_vars/web.yml': 'from_group: 3\n',
@@ -142,6 +144,16 @@ ${task}
       const r = await cli([join(dir, 'site.yml'), '-i', local, '-e', 'from_extra=4'])
       expect(r.err).to.equal('')
       expect(r.code, r.out).to.equal(0)
+    })
+
+    it('trust 1: assert that: conditions are checked too, and `x is defined` there guards x (the assert speaks at run time)', async () => {
+      const site = (that: string) => project({ 'site.yml': `- hosts: web\n  gather_facts: false\n  tasks:\n    - assert: { that: [${that}] }\n    - debug: { msg: "{{ stamp }}" }\n` })
+      const guarded = await cli([join(site('stamp is defined'), 'site.yml'), '-i', local, '--syntax-check'])
+      expect(guarded.code, guarded.err).to.equal(0)
+      const typo = await cli([join(site('stmap == 1'), 'site.yml'), '-i', local, '--syntax-check'])
+      expect(typo.code).to.equal(1)
+      expect(typo.err).to.match(/site\.yml:4:24: undefined variable 'stmap'/)
+      expect(typo.err).to.match(/site\.yml:5:21: undefined variable 'stamp'/)
     })
 
     it('trust 1: where the names cannot be known (include_vars), nothing is reported at load time', async () => {
@@ -164,6 +176,8 @@ ${task}
         ['typeof q', []],
         ['Math.max(n, 1) if cond else None', ['n', 'cond']],
         ['{ key: val }', ['val']],
+        ['x.y if x is defined else z', ['z']],
+        ['x is defined and x > 1', []],
       ]
       for (const [expr, want] of table) expect(freeNames(expr).sort(), expr).to.deep.equal(want.sort())
     })
