@@ -211,12 +211,17 @@ export function undefinedVariables(pb: Playbook, inventory: Inventory, extraVars
   const guarded = new Set<string>()
   const visit = (n: Node): void => {
     if (n.kind === 'block') return [...n.block, ...n.rescue, ...n.always].forEach(visit)
-    if (n.kind === 'include') return [...(n.nodes ?? []), ...(n.handlers ?? [])].forEach(visit)
-    taskExpressions(n, (expr, pos) => {
+    const use = (expr: string, pos: SourcePos) => {
       const { free, guarded: g } = namesIn(expr)
       g.forEach((x) => guarded.add(x))
       for (const name of free) uses.push({ name, pos })
-    })
+    }
+    if (n.kind === 'include') {
+      // The include's own conditions count (their guards too); its parameters are vars, rendered lazily.
+      for (const c of n.when) if (typeof c.expr === 'string') (c.expr.trim().startsWith('{{') ? expressionsIn(c.expr) : [c.expr]).forEach((e) => use(e, c.pos))
+      return [...(n.nodes ?? []), ...(n.handlers ?? [])].forEach(visit)
+    }
+    taskExpressions(n, use)
   }
   for (const play of pb.plays) [...play.preTasks, ...play.tasks, ...play.postTasks, ...play.handlers].forEach(visit)
   const errors: RmError[] = []
