@@ -6,7 +6,7 @@
 // replaced through a temp with a random name created exclusively (a planted FILE.tmp symlink is
 // never followed). `edit` re-encrypts only when the text changed, as ansible-vault does.
 import { spawnSync } from 'node:child_process'
-import { readFileSync, unlinkSync } from 'node:fs'
+import { readFileSync, realpathSync, unlinkSync } from 'node:fs'
 import { join } from 'node:path'
 import { decryptVault, encryptVault, isVaultText, readPasswordFile } from '../playbook/vault.js'
 import { createFileExclusively, replaceFileAtomically, withPrivateDir } from './private-files.js'
@@ -95,7 +95,10 @@ export async function vaultCommand(argv: string[], io: Io): Promise<number> {
         io.err(`Created ${f}\n`)
         continue
       }
-      const text = readFileSync(f, 'utf8')
+      // The file named is the file meant: a symlinked vault file is changed where it really is (as
+      // ansible-vault does), never replaced by a copy that leaves the old text behind.
+      const real = realpathSync(f)
+      const text = readFileSync(real, 'utf8')
       if (action !== 'encrypt' && !isVaultText(text)) throw new Error(`${f} is not encrypted with the vault`)
       if (action === 'view') io.out(decryptVault(text, pw))
       else if (action === 'edit') {
@@ -103,15 +106,15 @@ export async function vaultCommand(argv: string[], io: Io): Promise<number> {
         const after = editText(before)
         if (after === before) io.err(`${f} unchanged: not re-encrypted\n`)
         else {
-          replaceFileAtomically(f, encryptVault(after, pw))
+          replaceFileAtomically(real, encryptVault(after, pw))
           io.err(`Saved ${f}\n`)
         }
       } else if (action === 'rekey') {
-        replaceFileAtomically(f, encryptVault(decryptVault(text, pw), newPw!))
+        replaceFileAtomically(real, encryptVault(decryptVault(text, pw), newPw!))
         io.err(`Rekeyed ${f}\n`)
       } else {
         if (action === 'encrypt' && isVaultText(text)) throw new Error(`${f} is already encrypted`)
-        replaceFileAtomically(f, action === 'encrypt' ? encryptVault(text, pw) : decryptVault(text, pw))
+        replaceFileAtomically(real, action === 'encrypt' ? encryptVault(text, pw) : decryptVault(text, pw))
         io.err(`${action === 'encrypt' ? 'Encrypted' : 'Decrypted'} ${f}\n`)
       }
     }

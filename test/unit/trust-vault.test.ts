@@ -135,6 +135,16 @@ describe('trust: the vault', () => {
     expect(readdirSync(dir).sort()).to.deep.equal(['.secrets.yml.tmp', 'secrets.yml', 'secrets.yml.rmp-tmp', 'victim'])
   })
 
+  it('trust 30: a vault file named through a symlink is encrypted where it is: no plaintext copy is left behind', async () => {
+    const dir = mkdtempSync(join(scratch, 'link-'))
+    writeFileSync(join(dir, 'shared.yml'), 'token: abc\n')
+    symlinkSync('shared.yml', join(dir, 'vault.yml'))
+    expect((await vault(['encrypt', join(dir, 'vault.yml'), '--vault-password-file', pwFile])).code).to.equal(0)
+    expect(lstatSync(join(dir, 'vault.yml')).isSymbolicLink()).to.equal(true)
+    expect(decryptVault(readFileSync(join(dir, 'shared.yml'), 'utf8'), 'correct horse')).to.equal('token: abc\n')
+    expect(readdirSync(dir).sort()).to.deep.equal(['shared.yml', 'vault.yml'])
+  })
+
   it('trust 30: vault edit gives the editor a 0600 file in a private 0700 directory, removes it, re-encrypts only on change', async () => {
     const f = join(scratch, 'edit.yml')
     writeFileSync(f, encryptVault('a: 1\n', 'correct horse'))
