@@ -4,6 +4,10 @@
 // text (5); data from the host (facts, registered output) holding `{{ }}` or `<%= %>` is never
 // rendered again: in when, templates, set_fact, debug and loops (21).
 import { expect } from 'chai'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { main } from '../../src/cli/main.js'
 import { closeHostConnections, sh } from '../helpers/host-shell.js'
 import { testLab, type TestLab } from '../helpers/lab.js'
 import { play, type PlayOutcome } from '../helpers/run-playbook.js'
@@ -54,6 +58,23 @@ describe('trust: the playbook language on a lab host', function () {
     expect(r.text).to.match(/undefined variable 'typo_in_name'.*site\.yml:5:7/)
     expect(r.stats[host]!.ignored).to.equal(0)
     expect(await onHost(`ls ${ROOT}`)).to.equal('first\n')
+  })
+
+  it('trust 1: a variable nothing defines stops the CLI at load time with file:line:col; the host is untouched', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rmp-trust-lang-'))
+    writeFileSync(join(dir, 'site.yml'), `- hosts: ${host}
+  gather_facts: false
+  tasks:
+    - copy: { content: "first\\n", dest: ${ROOT}/cli-first }
+    - copy: { content: "{{ typo_in_cli }}", dest: ${ROOT}/cli-typo }
+      ignore_errors: true
+`)
+    let err = ''
+    const code = await main([join(dir, 'site.yml'), '-i', inv, '--limit', host], { out: () => undefined, err: (t) => (err += t), tty: false })
+    expect(code).to.equal(1)
+    expect(err).to.match(/site\.yml:5:24: undefined variable .typo_in_cli./)
+    expect(err).to.match(/No host was touched/)
+    expect(await onHost(`ls ${ROOT}`)).to.not.contain('cli-first')
   })
 
   it('trust 2: !unsafe and inline !vault values are written byte for byte, and set as a user password, never templated or shell-parsed', async () => {
