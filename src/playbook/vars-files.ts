@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs'
 import { RmError } from './errors.js'
 import { isVaultText, decryptVaultFile, secretValues } from './vault.js'
 import { parseYaml, posOf } from './yaml.js'
-import type { LiteralMode } from './yaml-tags.js'
+import { renderedLiteral, type LiteralMode } from './yaml-tags.js'
 
 /** How many vars files were read: tests use it to prove a play reads a fixed vars_file once. */
 export const varsFileCounters = { reads: 0 }
@@ -35,6 +35,8 @@ export { secretValues }
 function markSecret(v: unknown): void {
   if (typeof v === 'string' || typeof v === 'number') {
     if (String(v).length >= 3) secretValues.add(String(v))
+    // an `!unsafe` value inside the vault file: what it renders to is the secret
+    if (typeof v === 'string' && renderedLiteral(v) !== v) secretValues.add(renderedLiteral(v))
   } else if (Array.isArray(v)) v.forEach(markSecret)
   else if (v !== null && typeof v === 'object') Object.values(v).forEach(markSecret)
 }

@@ -16,6 +16,11 @@ export function literalForTemplate(text: string): string {
   return text.replace(/\{\{/g, "{{ '{{' }}").replace(/\{%/g, "{{ '{' }}%")
 }
 
+/** The text a `literalForTemplate` string renders to (for masking it as a secret before rendering). */
+export function renderedLiteral(s: string): string {
+  return s.replaceAll("{{ '{{' }}", '{{').replaceAll("{{ '{' }}%", '{%')
+}
+
 function literal(text: string, mode: LiteralMode): string {
   return mode === 'template' ? literalForTemplate(text) : text
 }
