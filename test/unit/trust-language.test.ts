@@ -87,7 +87,7 @@ ${task}
       expect(existsSync(join(dir, 'second'))).to.equal(true)
     })
 
-    it('trust 1: Ansible 2.14 ignores the undefined variable and exits 0; rm-play differs on purpose', function () {
+    it('trust 1: Ansible 2.14 ignores the undefined variable under ignore_errors and exits 0 (rm-play differs on purpose), not under failed_when', function () {
       if (spawnSync('ansible-playbook', ['--version']).status !== 0) this.skip()
       const dir = mkdtempSync(join(scratch, 'ansible-'))
       writeFileSync(join(dir, 'site.yml'), playbook(dir, '    - debug: { msg: "{{ nosuch }}" }\n      ignore_errors: true').replace('hosts: web', 'hosts: localhost\n  connection: local'))
@@ -95,6 +95,11 @@ ${task}
       expect(r.status, r.stdout).to.equal(0)
       expect(r.stdout).to.match(/'nosuch' is undefined[\s\S]*\.\.\.ignoring/)
       expect(existsSync(join(dir, 'second'))).to.equal(true)
+      // ... but under failed_when: false Ansible fails the task, as rm-play does.
+      writeFileSync(join(dir, 'fw.yml'), playbook(dir, '    - command: echo "{{ nosuch.attr }}"\n      failed_when: false').replace('hosts: web', 'hosts: localhost\n  connection: local').replace('/second', '/fw-second'))
+      const fw = spawnSync('ansible-playbook', ['-i', 'localhost,', join(dir, 'fw.yml')], { encoding: 'utf8', env: { ...process.env, ANSIBLE_NOCOLOR: '1' } })
+      expect(fw.status, fw.stdout).to.equal(2)
+      expect(existsSync(join(dir, 'fw-second'))).to.equal(false)
     })
 
     it('trust 1: a variable nothing defines is a load error at file:line:col, before any host is touched', async () => {
