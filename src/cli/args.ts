@@ -136,7 +136,7 @@ export function helpText(version: string): string {
     '  rm-play PLAYBOOK.yml [options]       run a playbook',
     '  rm-play lab up|down|status|ssh|reset manage local throwaway test hosts (rm-play lab --help)',
     '  rm-play doc [MODULE]                 list modules, or show one module\'s arguments',
-    '  rm-play vault encrypt|decrypt|view|encrypt-string FILE|TEXT   Ansible-compatible vault files',
+    '  rm-play vault create|edit|view|encrypt|decrypt|rekey FILE | encrypt-string [TEXT]   Ansible-compatible vault files',
     '',
     'Options:',
   ]

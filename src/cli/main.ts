@@ -9,6 +9,7 @@ import { runPlaybook } from '../engine/run.js'
 import { errorList, formatError, RmError, RmErrors } from '../playbook/errors.js'
 import { loadInventory } from '../playbook/inventory.js'
 import { loadPlaybook } from '../playbook/load.js'
+import { undefinedVariables } from '../playbook/undefined-names.js'
 import type { Playbook } from '../playbook/model.js'
 import { readPasswordFile, setVaultPassword } from '../playbook/vault.js'
 import { jsonReporter } from '../report/json.js'
@@ -94,6 +95,9 @@ export async function main(argv: string[], io: { out(s: string): void; err(s: st
       }
     }
     if (errors.length) return fail(new RmErrors(errors.flatMap(errorList)))
+    // A variable nothing can define: reported now, before any host is touched (trust 1).
+    const undefinedNames = playbooks.flatMap((pb) => undefinedVariables(pb, inventory!, extraVars))
+    if (undefinedNames.length) return fail(new RmErrors(undefinedNames))
     const becomePassword = args.askBecomePass ? await readSecret('BECOME password: ') : undefined
     const emit = args.json
       ? jsonReporter(io.out)

@@ -9,6 +9,7 @@ import { ModuleFailure, type ActionModule, type ActionResult, type Change, type 
 import { BOOL_HINT, notBool, parseBool } from '../playbook/bool.js'
 import { formatPos, RmError, type SourcePos } from '../playbook/errors.js'
 import { evaluate, evaluateCondition, ExpressionError, renderValue, UndefinedVariableError } from '../playbook/expression.js'
+import { TemplateRenderError } from '../playbook/template.js'
 import type { Cond, Task } from '../playbook/model.js'
 import { findLocalFile, fileCandidates } from '../playbook/references.js'
 import { renderTemplateFile } from '../playbook/template.js'
@@ -29,6 +30,8 @@ export interface Outcome {
   skipped: boolean
   unreachable: boolean
   ignored: boolean
+  /** The playbook is wrong (undefined variable, bad expression): ignore_errors and failed_when do not hide it. */
+  playbookError?: boolean
   mayChange: boolean
   msg?: string
   changes: ChangeSummary[]
@@ -37,6 +40,17 @@ export interface Outcome {
   meta?: ActionResult['meta']
   facts?: Record<string, unknown>
 }
+
+/**
+ * Errors in the playbook itself rather than on the host. Ansible 2.14 lets ignore_errors swallow an
+ * undefined variable (and runs the next tasks); rm-play fails the host instead: a typo must not
+ * pass for success after earlier tasks have already changed the host.
+ */
+function isPlaybookError(e: unknown): boolean {
+  return e instanceof UndefinedVariableError || e instanceof ExpressionError || e instanceof TemplateRenderError
+}
+
+const NOT_IGNORED = ' (a playbook error: ignore_errors and failed_when do not hide it)'
 
 /** A task error that is the playbook's fault (undefined variable, bad argument): names the task and place. */
 function taskError(task: Task, e: unknown): string {
@@ -206,6 +220,7 @@ async function runWithChecks(rt: PlayRuntime, hs: HostState, task: Task, scope: 
         return out
       }
       out = { ...empty(), failed: true, msg: e instanceof ModuleFailure ? e.message : taskError(task, e), data: e instanceof ModuleFailure ? e.data : {} }
+      if (isPlaybookError(e)) return { ...out, playbookError: true }
     }
     const registered = { ...out.data, changed: out.changed, failed: out.failed, ...(out.msg !== undefined ? { msg: out.msg } : {}) }
     if (isUnknown(out.data)) markUnknown(registered)
@@ -222,6 +237,7 @@ async function runWithChecks(rt: PlayRuntime, hs: HostState, task: Task, scope: 
       if (!isUnknown(out.data)) {
         out.failed = true
         out.msg = taskError(task, e)
+        if (isPlaybookError(e)) return { ...out, playbookError: true }
       }
     }
     // In check mode a condition on a result that was not produced cannot be decided.
@@ -291,7 +307,8 @@ export async function runTask(rt: PlayRuntime, hs: HostState, task: Task, handle
   }
   const finish = (o: Outcome): Outcome => {
     o.status = o.unreachable ? 'unreachable' : o.failed ? 'failed' : o.skipped ? 'skipped' : o.changed ? 'changed' : 'ok'
-    if (o.failed && task.ignoreErrors !== undefined) {
+    if (o.playbookError) o.msg = `${o.msg ?? ''}${NOT_IGNORED}`
+    else if (o.failed && task.ignoreErrors !== undefined) {
       try {
         o.ignored = boolAt('ignore_errors', task.ignoreErrors, scope, task.pos)
       } catch (e) {
@@ -344,6 +361,7 @@ export async function runTask(rt: PlayRuntime, hs: HostState, task: Task, handle
       results.push(r)
       total.changed ||= o.changed
       total.failed ||= o.failed && !o.ignored
+      total.playbookError ||= o.playbookError
       total.skipped &&= o.skipped
       total.mayChange ||= o.mayChange
       total.changes.push(...o.changes)
@@ -369,7 +387,7 @@ export async function runTask(rt: PlayRuntime, hs: HostState, task: Task, handle
       emit(o)
       return { outcome: o, registered: { unreachable: true, changed: false, failed: true, msg: e.message } }
     }
-    const o = finish({ ...empty(), failed: true, msg: taskError(task, e) })
+    const o = finish({ ...empty(), failed: true, msg: taskError(task, e), playbookError: isPlaybookError(e) })
     emit(o)
     return { outcome: o, registered: { changed: false, failed: true, msg: o.msg } }
   }

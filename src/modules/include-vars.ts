@@ -24,7 +24,7 @@ export const includeVars: ActionModule<{ file: string; name?: string }> = {
     } catch {
       path = ctx.findFile('templates', `../vars/${a.file}`)
     }
-    const vars = loadVarsFile(path)
+    const vars = loadVarsFile(path, 'plain') // its values are facts: data, never rendered
     return { facts: a.name ? { [a.name]: vars } : vars, data: { ansible_included_var_files: [path] } }
   },
 }

@@ -69,7 +69,8 @@ function emit(toks: Tok[]): string {
   return toks.map((t) => (t.t === 'group' ? t.open + emit(t.items) + t.close : t.text)).join('')
 }
 
-const WORDS: Record<string, string> = { and: '&&', or: '||', not: '!', True: 'true', False: 'false', None: 'null', none: 'null' }
+// No prototype: a variable named `constructor` or `toString` is a name, not Object's method.
+const WORDS: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, { and: '&&', or: '||', not: '!', True: 'true', False: 'false', None: 'null', none: 'null' })
 
 function isDot(t: Tok | undefined): boolean {
   return t?.t === 'op' && (t.text === '.' || t.text === '?.')

@@ -81,7 +81,8 @@ function buildScopeProxy(source: ScopeSource, passthrough: ReadonlySet<string>):
     }
   }
   const tests = makeTests(guard)
-  const builtins: Record<string, unknown> = { __f: makeFilters(guard, tests), __t: { ...tests, in_: inOperator }, __g: guard }
+  // No prototype: `constructor` or `toString` in an expression is a variable, never Object's.
+  const builtins: Record<string, unknown> = Object.assign(Object.create(null) as Record<string, unknown>, { __f: makeFilters(guard, tests), __t: { ...tests, in_: inOperator }, __g: guard })
   const proxy = new Proxy(Object.create(null) as object, {
     has(_, key) {
       if (typeof key !== 'string') return false
@@ -204,7 +205,11 @@ function stringify(v: unknown): string {
 export function renderString(s: string, source: ScopeSource): unknown {
   if (s.includes('{%')) throw new ExpressionError('Jinja statements ({% %}) are not supported in YAML values; use a template file (EJS) or an expression', s)
   const whole = WHOLE.exec(s)
-  if (whole && !whole[1]!.includes('{{')) return checked(evaluate(whole[1]!.trim(), source), whole[1]!.trim())
+  if (whole && !whole[1]!.includes('{{')) {
+    const v = checked(evaluate(whole[1]!.trim(), source), whole[1]!.trim())
+    // A string keeps the text around it, byte for byte (Ansible writes "{{ x }}\n" with its newline).
+    return typeof v === 'string' ? `${/^\s*/.exec(s)![0]}${v}${/\s*$/.exec(s)![0]}` : v
+  }
   return s.replace(TEMPLATE, (_, e: string) => stringify(checked(evaluate(e.trim(), source), e.trim())))
 }
 
@@ -221,7 +226,8 @@ export function renderValue(v: unknown, source: ScopeSource): unknown {
     const out: Record<string, unknown> = {}
     for (const [k, x] of Object.entries(v)) {
       const r = renderValue(x, source)
-      if (r !== OMIT) out[isTemplated(k) ? String(renderString(k, source)) : k] = r
+      // defineProperty, not `out[k] =`: a key named __proto__ is data, never the object's prototype
+      if (r !== OMIT) Object.defineProperty(out, isTemplated(k) ? String(renderString(k, source)) : k, { value: r, enumerable: true, writable: true, configurable: true })
     }
     return out
   }

@@ -9,6 +9,12 @@ import { scopeProxy, UndefinedVariableError, type ScopeSource } from './expressi
 import { translate } from './expression-translate.js'
 import { FILTER_NAMES, TEST_NAMES } from './filters.js'
 
+/**
+ * A template that does not compile or render (undefined variable, bad expression): an error in the
+ * playbook, not on the host, so ignore_errors does not hide it (engine/task-runner.ts).
+ */
+export class TemplateRenderError extends RmError {}
+
 // Names that EJS's compiled function uses inside its `with` block.
 const EJS_LOCALS = new Set(['locals', 'escapeFn', 'include', 'rethrow', 'escape'])
 
@@ -34,7 +40,7 @@ export function compileTemplate(text: string, file: string): ejs.TemplateFunctio
   try {
     fn = ejs.compile(translateTemplate(text), { filename: file, _with: true, strict: false, escape: (s: unknown) => (s === undefined || s === null ? '' : String(s)), compileDebug: true })
   } catch (e) {
-    throw new RmError(`template ${file}: ${(e as Error).message.split('\n')[0]}`, { file, line: lineOf(e) ?? 1, col: 1 })
+    throw new TemplateRenderError(`template ${file}: ${(e as Error).message.split('\n')[0]}`, { file, line: lineOf(e) ?? 1, col: 1 })
   }
   compiled.set(key, fn)
   return fn
@@ -89,6 +95,6 @@ function run(fn: ejs.TemplateFunction, file: string, source: ScopeSource): strin
     const line = lineOf(e)
     const msg = String((e as Error).message).split('\n').filter((l) => l && !/^\s*(>>)?\s*\d+\|/.test(l) && !l.startsWith(file))
     const cause = e instanceof UndefinedVariableError ? `undefined variable '${e.variable}'` : msg.at(-1) ?? String(e)
-    throw new RmError(`template ${file}: ${cause}`, { file, line: line ?? 1, col: 1 })
+    throw new TemplateRenderError(`template ${file}: ${cause}`, { file, line: line ?? 1, col: 1 })
   }
 }

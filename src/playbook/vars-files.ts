@@ -2,13 +2,18 @@
 // mappings, optionally encrypted with the vault.
 import { readFileSync } from 'node:fs'
 import { RmError } from './errors.js'
-import { isVaultText, decryptVaultFile } from './vault.js'
+import { isVaultText, decryptVaultFile, secretValues } from './vault.js'
 import { parseYaml, posOf } from './yaml.js'
+import { renderedLiteral, type LiteralMode } from './yaml-tags.js'
 
 /** How many vars files were read: tests use it to prove a play reads a fixed vars_file once. */
 export const varsFileCounters = { reads: 0 }
 
-export function loadVarsFile(file: string): Record<string, unknown> {
+/**
+ * `literals: 'plain'` for variables that are data and never rendered again (include_vars results):
+ * `!unsafe` and `!vault` strings then come out as their plain text.
+ */
+export function loadVarsFile(file: string, literals: LiteralMode = 'template'): Record<string, unknown> {
   let text: string
   try {
     text = readFileSync(file, 'utf8')
@@ -18,19 +23,20 @@ export function loadVarsFile(file: string): Record<string, unknown> {
   }
   const secret = isVaultText(text)
   if (secret) text = decryptVaultFile(text, file)
-  const v = parseYaml(text, file)
+  const v = parseYaml(text, file, literals)
   if (v === null || v === undefined) return {}
   if (typeof v !== 'object' || Array.isArray(v)) throw new RmError('a vars file must be a mapping of names to values', posOf(v) ?? { file, line: 1, col: 1 })
   if (secret) markSecret(v as Record<string, unknown>)
   return v as Record<string, unknown>
 }
 
-/** Values that came from the vault: the reporter masks these wherever they appear. */
-export const secretValues = new Set<string>()
+export { secretValues }
 
 function markSecret(v: unknown): void {
   if (typeof v === 'string' || typeof v === 'number') {
     if (String(v).length >= 3) secretValues.add(String(v))
+    // an `!unsafe` value inside the vault file: what it renders to is the secret
+    if (typeof v === 'string' && renderedLiteral(v) !== v) secretValues.add(renderedLiteral(v))
   } else if (Array.isArray(v)) v.forEach(markSecret)
   else if (v !== null && typeof v === 'object') Object.values(v).forEach(markSecret)
 }

@@ -103,7 +103,8 @@ export class VarScope implements ScopeSource {
     const out: Record<string, unknown> = {}
     for (const n of this.names()) {
       try {
-        out[n] = this.lookup(n)
+        // defineProperty: a variable named __proto__ is data, not the object's prototype
+        Object.defineProperty(out, n, { value: this.lookup(n), enumerable: true, writable: true, configurable: true })
       } catch {
         // an unrenderable variable is only an error when used
       }

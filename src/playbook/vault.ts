@@ -28,7 +28,8 @@ export function readPasswordFile(file: string): string {
   try {
     const out = exe ? execFileSync(file, { encoding: 'utf8' }) : readFileSync(file, 'utf8')
     passwordHint = `the password from ${file} does not open it`
-    return out.replace(/\r?\n$/, '')
+    // As ansible-vault: a file's whitespace around the password is dropped, a script's line ends.
+    return exe ? out.replace(/^[\r\n]+|[\r\n]+$/g, '') : out.trim()
   } catch (e) {
     throw new RmError(`cannot read vault password file ${file}: ${(e as Error).message}`)
   }
@@ -74,19 +75,26 @@ export function decryptVault(text: string, pw: string): string {
   return plain
 }
 
+/** The one message for every way decryption can fail: it does not tell a wrong password from changed data. */
+export const VAULT_DECRYPT_FAILED = 'decryption failed: wrong vault password, or the vault data was modified'
+
+const HEX = /^(?:[0-9a-f]{2})+$/i
+
 function decryptVaultUncached(text: string, pw: string): string {
-  const lines = text.trim().split(/\r?\n/)
+  const lines = text.trim().split(/\r?\n/).map((l) => l.trim())
   const header = lines[0]!.split(';')
-  if (header[0] !== '$ANSIBLE_VAULT' || header[2]?.trim() !== 'AES256') throw new Error('not an AES256 vault')
-  const inner = Buffer.from(lines.slice(1).join('').trim(), 'hex').toString()
-  const [saltHex, macHex, ctHex] = inner.split('\n')
-  if (!saltHex || !macHex || !ctHex) throw new Error('malformed vault data')
+  if (header[0] !== '$ANSIBLE_VAULT' || header[2]?.trim() !== 'AES256') throw new Error('not an Ansible vault (AES256) text')
+  const outer = lines.slice(1).join('')
+  if (!HEX.test(outer)) throw new Error(VAULT_DECRYPT_FAILED)
+  const [saltHex, macHex, ctHex, ...extra] = Buffer.from(outer, 'hex').toString('latin1').split('\n')
+  if (!saltHex || !macHex || !ctHex || extra.length || ![saltHex, macHex, ctHex].every((h) => HEX.test(h))) throw new Error(VAULT_DECRYPT_FAILED)
   const salt = Buffer.from(saltHex, 'hex')
   const ct = Buffer.from(ctHex, 'hex')
-  const { cipherKey, hmacKey, iv } = keys(pw, salt)
-  const mac = createHmac('sha256', hmacKey).update(ct).digest()
   const want = Buffer.from(macHex, 'hex')
-  if (want.length !== mac.length || !timingSafeEqual(mac, want)) throw new Error('wrong vault password (HMAC mismatch)')
+  const { cipherKey, hmacKey, iv } = keys(pw, salt)
+  // The MAC is checked (in constant time) before a single byte is decrypted.
+  const mac = createHmac('sha256', hmacKey).update(ct).digest()
+  if (want.length !== mac.length || !timingSafeEqual(mac, want)) throw new Error(VAULT_DECRYPT_FAILED)
   const d = createDecipheriv('aes-256-ctr', cipherKey, iv)
   const padded = Buffer.concat([d.update(ct), d.final()])
   const pad = padded[padded.length - 1] ?? 0
@@ -101,4 +109,23 @@ export function decryptVaultFile(text: string, file: string): string {
   } catch (e) {
     throw new RmError(`cannot decrypt ${file}: ${(e as Error).message}`, { file, line: 1, col: 1 }, passwordHint)
   }
+}
+
+/** Decrypts an inline `!vault` value with the CLI's password (the YAML reader gives the position). */
+export function decryptVaultText(text: string): string {
+  if (password === undefined) throw new Error(`this value is encrypted with the vault but no vault password was given (${passwordHint})`)
+  try {
+    return decryptVault(text, password)
+  } catch (e) {
+    throw new Error(`cannot decrypt this !vault value: ${(e as Error).message}`)
+  }
+}
+
+/** Values that came from the vault: the reporter masks these wherever they appear. */
+export const secretValues = new Set<string>()
+
+/** Marks a decrypted value (or each of its lines) as secret for every reporter. */
+export function secretFromVault(plain: string): void {
+  if (plain.length >= 3) secretValues.add(plain)
+  for (const line of plain.split('\n')) if (line.trim().length >= 3) secretValues.add(line)
 }

@@ -1,8 +1,9 @@
 // YAML → plain JS values that remember where each mapping, sequence and key came from.
 // Ansible reads YAML 1.1 (so `mode: 0644` is octal and `yes` is true); we do the same.
 import { readFileSync } from 'node:fs'
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node, type Tags } from 'yaml'
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node, type Tags, type YAMLError } from 'yaml'
 import { RmError, RmErrors, type SourcePos } from './errors.js'
+import { ansibleTags, type LiteralMode } from './yaml-tags.js'
 
 const POS = Symbol('rm-play.pos')
 
@@ -70,7 +71,7 @@ function attach(node: Node | null | undefined, value: unknown, doc: Document, fi
  * variable named `n` stays `n`); times like 12:30 and dates stay strings.
  */
 const BOOL = 'tag:yaml.org,2002:bool'
-function ansibleTags(tags: Tags): Tags {
+function yaml11Tags(tags: Tags): Tags {
   return tags
     .filter((t) => !(typeof t === 'object' && 'test' in t && t.test && (t.tag === 'tag:yaml.org,2002:timestamp' || t.test.source.includes('(?::[0-5]?[0-9])+'))))
     .map((t) => {
@@ -80,16 +81,30 @@ function ansibleTags(tags: Tags): Tags {
     })
 }
 
-/** Parses YAML text; syntax errors become RmErrors with file:line:col. */
-export function parseYaml(text: string, file: string): unknown {
+/**
+ * Parses YAML text; syntax errors, unknown tags (`!!js/function`, `!foo`) and `!vault` values that
+ * do not decrypt become RmErrors with file:line:col. `literals`: how `!unsafe` and `!vault` strings
+ * come out (yaml-tags.ts): encoded for values that are rendered later, plain for data.
+ */
+export function parseYaml(text: string, file: string, literals: LiteralMode = 'template'): unknown {
   const lc = new LineCounter()
-  const docs = parseAllDocuments(text, { lineCounter: lc, version: '1.1', merge: true, prettyErrors: false, uniqueKeys: true, customTags: ansibleTags })
+  const customTags = (tags: Tags): Tags => [...yaml11Tags(tags), ...ansibleTags(literals)]
+  const docs = parseAllDocuments(text, { lineCounter: lc, version: '1.1', merge: true, prettyErrors: false, uniqueKeys: true, customTags })
   const list = Array.isArray(docs) ? docs : [docs]
   const errors: RmError[] = []
+  const at = (e: YAMLError): SourcePos => {
+    const lp = e.linePos?.[0] ?? lc.linePos(e.pos[0])
+    return lp ? { file, line: lp.line, col: lp.col } : { file, line: 1, col: 1 }
+  }
   for (const doc of list) {
     for (const e of doc.errors) {
-      const lp = e.linePos?.[0] ?? lc.linePos(e.pos[0])
-      errors.push(new RmError(`YAML syntax error: ${e.message.split('\n')[0]}`, lp ? { file, line: lp.line, col: lp.col } : { file, line: 1, col: 1 }))
+      const tagged = e.code === 'TAG_RESOLVE_FAILED'
+      errors.push(new RmError(tagged ? e.message.split('\n')[0]! : `YAML syntax error: ${e.message.split('\n')[0]}`, at(e)))
+    }
+    // The yaml package only warns about a tag it does not know and keeps the text: Ansible's
+    // loader refuses it, and so do we (a `!!js/function` must never become a string silently).
+    for (const w of doc.warnings) {
+      if (w.code === 'TAG_RESOLVE_FAILED') errors.push(new RmError(`unknown YAML tag: ${w.message.split('\n')[0]!.replace(/^Unresolved tag: /, '').replace('tag:yaml.org,2002:', '!!')}`, at(w), 'rm-play knows the YAML 1.1 tags, !unsafe and !vault'))
     }
   }
   if (errors.length) throw new RmErrors(errors)
