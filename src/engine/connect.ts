@@ -73,8 +73,13 @@ export function sshTargetFor(host: string, vars: Record<string, unknown>, opts: 
   const knownHosts = (args.options.userknownhostsfile ?? join(home, '.ssh', 'known_hosts')).split(/\s+/).map((f) => f.replace(/^~(?=\/)/, home))
   const setting = str('ansible_host_key_checking') ?? str('ansible_ssh_host_key_checking') ?? process.env.ANSIBLE_HOST_KEY_CHECKING ?? process.env.ANSIBLE_SSH_HOST_KEY_CHECKING
   const policy = hostKeyPolicyFor(opts.hostKeyChecking, args.options.stricthostkeychecking, setting)
-  // Ansible: ansible_ssh_timeout / ansible_timeout per host, else --timeout; ssh's ConnectTimeout last.
-  const timeout = seconds(str('ansible_ssh_timeout') ?? str('ansible_timeout'), `${host}: ansible_ssh_timeout`) ?? opts.connectTimeoutMs ?? seconds(args.options.connecttimeout, 'ConnectTimeout')
+  // Ansible: ansible_ssh_timeout / ansible_timeout per host, else -T/--timeout, else ANSIBLE_TIMEOUT;
+  // ssh's ConnectTimeout last. The time covers every retry of the set-up (connect-retry.ts).
+  const timeout =
+    seconds(str('ansible_ssh_timeout') ?? str('ansible_timeout'), `${host}: ansible_ssh_timeout`) ??
+    opts.connectTimeoutMs ??
+    seconds(process.env.ANSIBLE_TIMEOUT, 'ANSIBLE_TIMEOUT') ??
+    seconds(args.options.connecttimeout, 'ConnectTimeout')
   return {
     host,
     address: str('ansible_host') ?? str('ansible_ssh_host') ?? host,
