@@ -47,6 +47,8 @@ describe('trust 20: ufw on a lab host', function () {
     expect(await out('ufw status')).to.equal('Status: inactive')
     const tasks = `    - name: policy
       ufw: { default: deny, direction: incoming }
+    - name: routed
+      ufw: { default: reject, direction: routed }
     - name: web
       ufw: { rule: allow, port: "80", proto: tcp }
     - name: off
@@ -58,11 +60,14 @@ describe('trust 20: ufw on a lab host', function () {
     const real = await run(tasks)
     const again = await run(tasks)
     expect(real.exitCode, real.text).to.equal(0)
-    expect(real.changedTasks()).to.deep.equal(['web'])
+    // Ansible's ufw reports a policy change on an inactive ufw as unchanged (it compares
+    // `ufw status verbose`, which says only "Status: inactive"); rm-play reads /etc/default/ufw.
+    expect(real.changedTasks()).to.deep.equal(['routed', 'web'])
     expect(check.changedTasks()).to.deep.equal(real.changedTasks())
     expect(again.changedTasks()).to.deep.equal([])
     expect(summaries(real, 'policy')).to.deep.equal([])
     expect(await out("grep -c '^### tuple ### allow tcp 80 ' /etc/ufw/user.rules")).to.equal('1')
+    expect(await out('grep ^DEFAULT_FORWARD_POLICY= /etc/default/ufw')).to.equal('DEFAULT_FORWARD_POLICY="REJECT"')
     expect(await out('ufw status')).to.equal('Status: inactive')
   })
 
