@@ -90,3 +90,28 @@ export function appendKnownHost(file: string, name: string, blob: Buffer): void 
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 })
   appendFileSync(file, `${name} ${keyTypeOf(blob)} ${blob.toString('base64')}\n`, { mode: 0o600 })
 }
+
+export type HostKeyPolicy = 'yes' | 'accept-new' | 'no'
+
+/**
+ * What to do with a server's key, as OpenSSH's StrictHostKeyChecking does: a known key connects;
+ * an unknown one only with accept-new (remembered) or no; a changed one only with `no`, and then
+ * with a loud warning; a revoked one never.
+ */
+export type HostKeyDecision = { accept: true; remember?: boolean; warning?: string } | { accept: false; problem: string }
+
+export function decideHostKey(verdict: HostKeyVerdict, policy: HostKeyPolicy, name: string, files: readonly string[]): HostKeyDecision {
+  switch (verdict) {
+    case 'match':
+      return { accept: true }
+    case 'revoked':
+      return { accept: false, problem: `the host key of ${name} is marked @revoked in ${files.join(', ')}; refusing to connect` }
+    case 'unknown':
+      if (policy === 'accept-new') return { accept: true, remember: true }
+      if (policy === 'no') return { accept: true }
+      return { accept: false, problem: `host key for ${name} is not in ${files.join(', ') || 'any known_hosts file'} (use --host-key-checking accept-new to trust it on first use, or add it with ssh-keyscan after checking its fingerprint)` }
+    case 'mismatch':
+      if (policy === 'no') return { accept: true, warning: `HOST KEY MISMATCH for ${name}: the server's key differs from ${files.join(', ')}; connecting anyway because --host-key-checking is no (a man-in-the-middle would now see everything sent to this host)` }
+      return { accept: false, problem: `HOST KEY MISMATCH for ${name}: the server's key differs from ${files.join(', ')} (possible man-in-the-middle); refusing to connect. If the host was really reinstalled, remove the old key (ssh-keygen -R ${name}${files[0] ? ` -f ${files[0]}` : ''})` }
+  }
+}

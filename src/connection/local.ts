@@ -12,8 +12,9 @@ export class LocalConnection implements Connection {
 
   constructor(readonly host: string) {}
 
+  /** A shell that died is not replaced until close(): as over SSH, nothing is re-run behind the engine. */
   private open(): FramedShell {
-    if (this.shell && !this.shell.isClosed) return this.shell
+    if (this.shell) return this.shell
     const child = spawn('/bin/sh', [], { stdio: ['pipe', 'pipe', 'pipe'] })
     this.child = child
     const shell = new FramedShell(child.stdin!, child.stdout!, child.stderr!, this.user, () => child.kill('SIGKILL'))

@@ -1,11 +1,24 @@
 // The SSH connection: one ssh2 client per host, one exec channel running `sh`, kept open for the
 // whole run; every command goes through that shell (see framed-shell.ts). The only file that
 // imports ssh2.
+//
+// Connection set-up (TCP, handshake, authentication) is retried with backoff and jitter until
+// --timeout (connect-retry.ts); a refused host key, a failed authentication or unacceptable
+// algorithms are final at once. Once the shell is open, nothing is retried: a connection lost while
+// a command runs makes the host unreachable, and the command is never sent again (its effect on the
+// host is unknown). A host that stops answering mid-command (powered off, black-holed by a
+// firewall) is found by SSH keepalives: every ServerAliveInterval seconds (default 15) a keepalive
+// request; ServerAliveCountMax (default 3) unanswered in a row drop the connection. Both are
+// OpenSSH's options, read from ansible_ssh_common_args/extra_args (`-o ServerAliveInterval=5`).
+// This bounds silence from a dead host, not the run time of a command: a long `apt-get` on a live
+// host keeps answering keepalives.
 import { readFileSync } from 'node:fs'
 import ssh2, { Client, type AnyAuthMethod, type ParsedKey } from 'ssh2'
 import { type Connection, type ExecOptions, type ExecResult, UnreachableError } from './connection.js'
 import { FramedShell } from './framed-shell.js'
-import { appendKnownHost, lookupName, readKnownHosts, verifyHostKey } from './known-hosts.js'
+import { DEFAULT_RETRY, isTransient as isTransientSetup, withRetries } from './connect-retry.js'
+import { appendKnownHost, decideHostKey, lookupName, readKnownHosts, verifyHostKey } from './known-hosts.js'
+import { type Algorithms, SAFE_ALGORITHMS, terrapinProblem } from './ssh-algorithms.js'
 
 export type HostKeyChecking = 'yes' | 'accept-new' | 'no'
 
@@ -19,7 +32,28 @@ export interface SshTarget {
   agent?: string // SSH_AUTH_SOCK
   knownHostsFiles: string[] // the first one is where accept-new writes
   hostKeyChecking: HostKeyChecking
+  /** Total time to set up the connection, retries included (Ansible's --timeout). */
   connectTimeoutMs: number
+  /** Keepalive every this many ms while connected (0: none); default 15000. */
+  keepaliveIntervalMs?: number
+  /** Unanswered keepalives in a row that drop the connection; default 3. */
+  keepaliveCountMax?: number
+  /** Algorithms offered; default SAFE_ALGORITHMS. */
+  algorithms?: Algorithms
+  /** Where a warning about this host goes (an accepted changed host key). */
+  warn?: (msg: string) => void
+}
+
+export const DEFAULT_KEEPALIVE_MS = 15000
+export const DEFAULT_KEEPALIVE_COUNT = 3
+
+/** What the handshake agreed on, for tests and -vvv. */
+export interface HandshakeInfo {
+  kex: string
+  serverHostKey: string
+  cipher: string
+  mac: string
+  strictKex: boolean
 }
 
 /** The private keys in `files`, and why any other file was left out (a missing file goes unsaid). */
@@ -58,7 +92,12 @@ export class SshConnection implements Connection {
   private client?: Client
   private shell?: FramedShell
   private opening?: Promise<FramedShell>
-  private hostKeyProblem?: string
+  /** Set when an open connection was lost: final, never reconnected behind the engine's back. */
+  private lost?: UnreachableError
+  /** What the last handshake agreed on. */
+  negotiated?: HandshakeInfo
+  /** Connection attempts made (retries included). */
+  attempts = 0
 
   constructor(readonly target: SshTarget) {}
 
@@ -66,63 +105,108 @@ export class SshConnection implements Connection {
     return this.target.host
   }
 
-  private verify(blob: Buffer): boolean {
+  private verify(blob: Buffer, attempt: { problem?: string }): boolean {
     const t = this.target
-    if (t.hostKeyChecking === 'no') return true
     const name = lookupName(t.address, t.port)
     const entries = t.knownHostsFiles.flatMap(readKnownHosts)
-    const verdict = verifyHostKey(entries, name, blob)
-    if (verdict === 'match') return true
-    if (verdict === 'unknown' && t.hostKeyChecking === 'accept-new') {
-      appendKnownHost(t.knownHostsFiles[0]!, name, blob)
-      return true
+    const d = decideHostKey(verifyHostKey(entries, name, blob), t.hostKeyChecking, name, t.knownHostsFiles)
+    if (!d.accept) {
+      attempt.problem = d.problem
+      return false
     }
-    this.hostKeyProblem =
-      verdict === 'unknown'
-        ? `host key for ${name} is not in ${t.knownHostsFiles.join(', ')} (use --host-key-checking=accept-new to trust it on first use)`
-        : `HOST KEY MISMATCH for ${name}: the server's key differs from known_hosts (possible man-in-the-middle); refusing to connect`
-    return false
+    if (d.remember) appendKnownHost(t.knownHostsFiles[0]!, name, blob)
+    if (d.warning) {
+      const msg = `${t.host}: ${d.warning}`
+      if (t.warn) t.warn(msg)
+      else process.stderr.write(`[WARNING] ${msg}\n`)
+    }
+    return true
   }
 
-  private connect(): Promise<Client> {
+  /** One attempt at TCP + handshake + authentication, bounded by `timeoutMs`. */
+  private connectOnce(timeoutMs: number, keys: ParsedKey[], skipped: string[]): Promise<Client> {
     const t = this.target
-    const { keys, skipped } = readKeys(t.privateKeyFiles)
+    const algorithms = t.algorithms ?? SAFE_ALGORITHMS
+    const attempt: { problem?: string } = {}
+    this.attempts++
     return new Promise((resolve, reject) => {
       const c = new Client()
-      c.once('ready', () => resolve(c))
-      c.once('error', (e: Error) => {
-        const why = this.hostKeyProblem ?? (skipped.length ? `${e.message} (keys left out: ${skipped.join('; ')})` : e.message)
-        reject(new UnreachableError(`ssh ${t.user}@${t.address}:${t.port}: ${why}`))
+      let settled = false
+      const fail = (e: Error & { code?: string; level?: string }, final = false) => {
+        if (settled) return
+        settled = true
+        c.destroy()
+        const why = attempt.problem ?? (skipped.length ? `${e.message} (keys left out: ${skipped.join('; ')})` : e.message)
+        const err = new UnreachableError(`ssh ${t.user}@${t.address}:${t.port}: ${why}`) as UnreachableError & { code?: string; final?: boolean }
+        err.code = e.code
+        // A refused key, a refused algorithm: another attempt would meet the same answer.
+        err.final = final || attempt.problem !== undefined || e.level === 'client-authentication' || /authentication methods failed/.test(e.message)
+        reject(err)
+      }
+      c.once('ready', () => {
+        if (settled) return
+        settled = true
+        resolve(c)
+      })
+      c.on('error', (e: Error) => fail(e))
+      c.once('close', () => fail(new Error('connection closed during set-up')))
+      c.on('handshake', (n: { kex: string; serverHostKey: string; cs: { cipher: string; mac: string }; sc: { cipher: string; mac: string } }) => {
+        // ssh2 keeps whether strict key exchange is on in its protocol object only.
+        const strictKex = (c as unknown as { _protocol?: { _strictMode?: boolean } })._protocol?._strictMode === true
+        this.negotiated = { kex: n.kex, serverHostKey: n.serverHostKey, cipher: n.cs.cipher, mac: n.cs.mac, strictKex }
+        const problem = terrapinProblem(n.cs, strictKex) ?? terrapinProblem(n.sc, strictKex)
+        if (problem) {
+          attempt.problem = `refusing ${problem}: the server is open to the Terrapin attack (CVE-2023-48795); update its OpenSSH or do not ask for these algorithms`
+          fail(new Error(attempt.problem), true)
+        }
       })
       c.connect({
         host: t.address,
         port: t.port,
         username: t.user,
         authHandler: authMethods(t, keys),
-        readyTimeout: t.connectTimeoutMs,
-        keepaliveInterval: 15000,
-        hostVerifier: (key: Buffer) => this.verify(key),
+        readyTimeout: timeoutMs,
+        keepaliveInterval: t.keepaliveIntervalMs ?? DEFAULT_KEEPALIVE_MS,
+        keepaliveCountMax: t.keepaliveCountMax ?? DEFAULT_KEEPALIVE_COUNT,
+        algorithms: { kex: algorithms.kex, serverHostKey: algorithms.serverHostKey, cipher: algorithms.cipher, hmac: algorithms.hmac } as never,
+        hostVerifier: (key: Buffer) => this.verify(key, attempt),
       })
     })
+  }
+
+  private connect(): Promise<Client> {
+    const { keys, skipped } = readKeys(this.target.privateKeyFiles)
+    return withRetries((remaining) => this.connectOnce(remaining, keys, skipped), { ...DEFAULT_RETRY, timeoutMs: this.target.connectTimeoutMs }, (e) => !(e as { final?: boolean }).final && isTransientSetup(e))
   }
 
   private async open(): Promise<FramedShell> {
     const client = await this.connect()
     this.client = client
+    const t = this.target
     return new Promise((resolve, reject) => {
       client.exec('/bin/sh', (err, stream) => {
         if (err) return reject(new UnreachableError(`ssh ${this.host}: cannot start a shell: ${err.message}`))
-        const shell = new FramedShell(stream, stream, stream.stderr, this.target.user, () => client.end())
-        stream.on('close', () => shell.fail(new UnreachableError(`ssh ${this.host}: connection closed`)))
-        client.on('error', (e: Error) => shell.fail(new UnreachableError(`ssh ${this.host}: ${e.message}`)))
-        client.on('close', () => shell.fail(new UnreachableError(`ssh ${this.host}: connection closed`)))
+        const shell = new FramedShell(stream, stream, stream.stderr, t.user, () => client.end())
+        const lose = (why: string) => {
+          const e = new UnreachableError(`ssh ${this.host}: ${why}`)
+          this.lost ??= e
+          shell.fail(e)
+        }
+        stream.on('close', () => lose('connection closed'))
+        client.on('error', (e: Error) => {
+          const silence = (t.keepaliveIntervalMs ?? DEFAULT_KEEPALIVE_MS) * (t.keepaliveCountMax ?? DEFAULT_KEEPALIVE_COUNT)
+          lose(/keepalive timeout/i.test(e.message) ? `no answer for ${silence / 1000} s (ServerAliveInterval x ServerAliveCountMax): connection dropped` : e.message)
+        })
+        client.on('close', () => lose('connection closed'))
         resolve(shell)
       })
     })
   }
 
   private async ready(): Promise<FramedShell> {
+    if (this.lost) throw this.lost
     if (this.shell && !this.shell.isClosed) return this.shell
+    if (this.shell) throw this.lost ?? new UnreachableError(`ssh ${this.host}: connection closed`)
     if (!this.opening) {
       this.opening = this.open().then(
         (s) => {
@@ -143,9 +227,11 @@ export class SshConnection implements Connection {
     return (await this.ready()).exec(script, opts)
   }
 
+  /** Ends the connection; the next exec opens a new one (meta: reset_connection). */
   async close(): Promise<void> {
     this.client?.end()
     this.client = undefined
     this.shell = undefined
+    this.lost = undefined
   }
 }

@@ -4,7 +4,8 @@ import { homedir, userInfo } from 'node:os'
 import { join } from 'node:path'
 import type { Connection } from '../connection/connection.js'
 import { LocalConnection } from '../connection/local.js'
-import { SshConnection, type HostKeyChecking, type SshTarget } from '../connection/ssh.js'
+import { algorithmsFor } from '../connection/ssh-algorithms.js'
+import { DEFAULT_KEEPALIVE_COUNT, DEFAULT_KEEPALIVE_MS, SshConnection, type HostKeyChecking, type SshTarget } from '../connection/ssh.js'
 import { shlexSplit } from '../modules/shlex.js'
 import type { RunOptions } from './options.js'
 
@@ -32,27 +33,53 @@ export function parseSshArgs(text: string): { options: Record<string, string>; i
   return { options, identity, port }
 }
 
-function hostKeyPolicy(v: string | undefined, dflt: HostKeyChecking): HostKeyChecking {
-  if (v === undefined) return dflt
-  const s = v.toLowerCase()
-  if (s === 'no' || s === 'off' || s === 'false') return 'no'
+function hostKeyPolicy(v: string): HostKeyChecking {
+  const s = v.trim().toLowerCase()
+  if (s === 'no' || s === 'off' || s === 'false' || s === '0') return 'no'
   if (s === 'accept-new') return 'accept-new'
   return 'yes'
 }
 
-export function sshTargetFor(host: string, vars: Record<string, unknown>, opts: Pick<RunOptions, 'privateKey' | 'remoteUser' | 'hostKeyChecking' | 'connectTimeoutMs'>): SshTarget {
+/**
+ * Which host key policy a host gets. An explicit --host-key-checking wins over everything (so its
+ * own hint, "use --host-key-checking accept-new", works on an inventory that says
+ * StrictHostKeyChecking=yes). Then, as in Ansible, host_key_checking=false (ansible_host_key_checking
+ * or ANSIBLE_HOST_KEY_CHECKING) wins over the ssh arguments (Ansible puts its
+ * `-o StrictHostKeyChecking=no` first, and ssh takes the first value); then StrictHostKeyChecking in
+ * ansible_ssh_common_args/extra_args; then host_key_checking=true; else yes.
+ */
+export function hostKeyPolicyFor(cli: HostKeyChecking | undefined, sshOption: string | undefined, setting: string | undefined): HostKeyChecking {
+  if (cli) return cli
+  const fromSetting = setting === undefined ? undefined : hostKeyPolicy(setting)
+  if (fromSetting === 'no') return 'no'
+  if (sshOption !== undefined) return hostKeyPolicy(sshOption)
+  return fromSetting ?? 'yes'
+}
+
+/** A positive number of seconds from an ssh option or variable, in ms; undefined when absent. */
+function seconds(v: string | undefined, what: string, allowZero = false): number | undefined {
+  if (v === undefined || v === '') return undefined
+  const n = Number(v)
+  if (!Number.isFinite(n) || n < 0 || (!allowZero && n === 0)) throw new Error(`${what} must be a ${allowZero ? 'non-negative' : 'positive'} number of seconds, got '${v}'`)
+  return n * 1000
+}
+
+export function sshTargetFor(host: string, vars: Record<string, unknown>, opts: Pick<RunOptions, 'privateKey' | 'remoteUser' | 'hostKeyChecking' | 'connectTimeoutMs'> & { warn?: (msg: string) => void }): SshTarget {
   const str = (k: string) => (vars[k] === undefined || vars[k] === null ? undefined : String(vars[k]))
   const args = parseSshArgs(`${str('ansible_ssh_common_args') ?? ''} ${str('ansible_ssh_extra_args') ?? ''}`)
   const home = homedir()
   const keys = [str('ansible_ssh_private_key_file') ?? str('ansible_private_key_file'), args.identity, opts.privateKey].filter((k): k is string => !!k).map((k) => k.replace(/^~(?=\/)/, home))
   const defaults = ['id_ed25519', 'id_ecdsa', 'id_rsa'].map((f) => join(home, '.ssh', f))
   const knownHosts = (args.options.userknownhostsfile ?? join(home, '.ssh', 'known_hosts')).split(/\s+/).map((f) => f.replace(/^~(?=\/)/, home))
-  const envPolicy = process.env.ANSIBLE_HOST_KEY_CHECKING
-  const policy = hostKeyPolicy(
-    args.options.stricthostkeychecking ?? (vars.ansible_host_key_checking === undefined ? (envPolicy !== undefined ? envPolicy : undefined) : String(vars.ansible_host_key_checking)),
-    opts.hostKeyChecking,
-  )
-  const timeout = Number(str('ansible_ssh_timeout') ?? str('ansible_timeout') ?? args.options.connecttimeout ?? 0) * 1000 || opts.connectTimeoutMs
+  const setting = str('ansible_host_key_checking') ?? str('ansible_ssh_host_key_checking') ?? process.env.ANSIBLE_HOST_KEY_CHECKING ?? process.env.ANSIBLE_SSH_HOST_KEY_CHECKING
+  const policy = hostKeyPolicyFor(opts.hostKeyChecking, args.options.stricthostkeychecking, setting)
+  // Ansible: ansible_ssh_timeout / ansible_timeout per host, else -T/--timeout, else ANSIBLE_TIMEOUT;
+  // ssh's ConnectTimeout last. The time covers every retry of the set-up (connect-retry.ts).
+  const timeout =
+    seconds(str('ansible_ssh_timeout') ?? str('ansible_timeout'), `${host}: ansible_ssh_timeout`) ??
+    opts.connectTimeoutMs ??
+    seconds(process.env.ANSIBLE_TIMEOUT, 'ANSIBLE_TIMEOUT') ??
+    seconds(args.options.connecttimeout, 'ConnectTimeout')
   return {
     host,
     address: str('ansible_host') ?? str('ansible_ssh_host') ?? host,
@@ -63,8 +90,17 @@ export function sshTargetFor(host: string, vars: Record<string, unknown>, opts: 
     agent: process.env.SSH_AUTH_SOCK,
     knownHostsFiles: knownHosts,
     hostKeyChecking: policy,
-    connectTimeoutMs: timeout,
+    connectTimeoutMs: timeout ?? 10000,
+    keepaliveIntervalMs: seconds(args.options.serveraliveinterval, 'ServerAliveInterval', true) ?? DEFAULT_KEEPALIVE_MS,
+    keepaliveCountMax: args.options.serveralivecountmax === undefined ? DEFAULT_KEEPALIVE_COUNT : positiveInt(args.options.serveralivecountmax, 'ServerAliveCountMax'),
+    algorithms: algorithmsFor(args.options),
+    warn: opts.warn,
   }
+}
+
+function positiveInt(v: string, what: string): number {
+  if (!/^[1-9]\d*$/.test(v.trim())) throw new Error(`${what} must be a positive whole number, got '${v}'`)
+  return Number(v)
 }
 
 export class ConnectionPool {
@@ -78,7 +114,7 @@ export class ConnectionPool {
     if (c) return c
     const kind = String(vars.ansible_connection ?? 'ssh')
     if (kind === 'local') c = new LocalConnection(host)
-    else if (kind === 'ssh' || kind === 'smart' || kind === 'paramiko') c = new SshConnection(sshTargetFor(host, vars, this.opts))
+    else if (kind === 'ssh' || kind === 'smart' || kind === 'paramiko') c = new SshConnection(sshTargetFor(host, vars, { ...this.opts, warn: (msg) => this.opts.emit({ type: 'warning', msg, host }) }))
     else throw new Error(`ansible_connection '${kind}' is not supported (use ssh or local)`)
     this.pool.set(host, c)
     return c

@@ -13,10 +13,12 @@ export interface RunOptions {
   extraVars: Record<string, unknown>
   verbosity: number
   startAtTask?: string
-  hostKeyChecking: HostKeyChecking
+  /** --host-key-checking; undefined when not given (the inventory's settings then decide). */
+  hostKeyChecking?: HostKeyChecking
   privateKey?: string
   remoteUser?: string
-  connectTimeoutMs: number
+  /** -T/--timeout in ms; undefined when not given (ansible_ssh_timeout, ConnectTimeout, else 10 s). */
+  connectTimeoutMs?: number
   /** -b / --become-user / --ask-become-pass */
   become?: boolean
   becomeUser?: string

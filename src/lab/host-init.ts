@@ -19,6 +19,11 @@ set -e
 R=${quote(i.root)}
 mount -t overlay overlay -o ${quote(`lowerdir=${i.base},upperdir=${i.upper},workdir=${i.work}`)} "$R"
 mount -t proc -o nosuid,nodev,noexec proc "$R/proc"
+# /proc/sys read-only but its net/ part (the host's own network namespace): vm.*, kernel.*, fs.* are
+# the controller's, and a playbook's sysctl must not change them
+mount --bind "$R/proc/sys" "$R/proc/sys"
+mount --bind "$R/proc/sys/net" "$R/proc/sys/net"
+mount -o remount,bind,ro,nosuid,nodev,noexec "$R/proc/sys"
 # read-only: a host sees its own network devices here but must not change the controller's
 mount -t sysfs -o ro,nosuid,nodev,noexec sysfs "$R/sys"
 # /dev is the image's (its nodes are the usual ones), with a pty instance of the host's own (ssh -t)

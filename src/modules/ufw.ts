@@ -26,13 +26,24 @@
  * itself out. Across tasks, allow SSH (22/tcp) in an earlier task than the one that enables.
  * Needs root (become: true) and the ufw package.
  *
+ * Lock-out guard (not in Ansible's community.general.ufw): a task that leaves the firewall active
+ * with an incoming policy of deny or reject, and enables it, changes that policy or deletes a rule,
+ * is refused unless the port of the SSH connection rm-play is using (SSH_CONNECTION on the host:
+ * the server port, from the controller's address) is allowed — by a rule already on the host
+ * (an earlier task's, in a real run) or one added by the same task. The first user rule matching
+ * that port, protocol tcp/any, source and destination decides (allow/limit: allowed); rules bound to
+ * an interface count as matching. `--check` cannot see what earlier tasks would add: it reports
+ * the change as uncertain and says the real run will refuse unless an earlier task allows the
+ * port. `allow_lockout: true` turns the guard off for the task (for a console-only host, or a
+ * deliberate cut-off). Over a local connection there is no SSH session to protect.
+ *
  *   - ufw: { rule: allow, port: "22", proto: tcp }
  *   - ufw: { rule: allow, port: "{{ item }}", proto: tcp }
  *     loop: ["80", "443"]
  *   - ufw: { state: enabled, default: deny }
  */
-import { quote } from '../connection/shell.js'
-import { ufwProbe, UFW_PRISTINE, type Policy, type UfwRule, type UfwState } from '../probes/ufw.js'
+import { ufwProbe, UFW_PRISTINE, type Policy, type SshEndpoint, type UfwRule, type UfwState } from '../probes/ufw.js'
+import { sh } from '../shell/index.js'
 import { ModuleFailure, type Change, type HostModule, type PlanContext, type ProbeState } from './types.js'
 
 export interface UfwArgs {
@@ -56,6 +67,7 @@ export interface UfwArgs {
   interface_in?: string
   interface_out?: string
   route: boolean
+  allow_lockout: boolean
 }
 
 // ---------- addresses, as ufw normalises them ----------
@@ -311,7 +323,47 @@ function rulesText(rules: UfwRule[]): string {
 // ---------- the plan ----------
 
 function cmd(words: string[]): string {
-  return `PATH="$PATH:/usr/sbin:/sbin" ufw ${words.map(quote).join(' ')}`
+  return sh`PATH="$PATH:/usr/sbin:/sbin" ufw ${words}`.text
+}
+
+// ---------- the lock-out guard ----------
+
+function v4Number(a: string): number | undefined {
+  const p = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(a)
+  return p ? p.slice(1).reduce((n, x) => n * 256 + Number(x), 0) : undefined
+}
+
+/** Whether a rule's address (as ufw stores it) covers `ip`. IPv6 networks other than any: exact only. */
+export function addressCovers(ruleAddr: string, ip: string): boolean {
+  if (ruleAddr === 'any' || ruleAddr === '0.0.0.0/0' || ruleAddr === '::/0') return true
+  const [net, bits] = ruleAddr.split('/')
+  if (bits === undefined) return net!.toLowerCase() === ip.toLowerCase()
+  const n = v4Number(net!)
+  const x = v4Number(ip)
+  if (n === undefined || x === undefined) return false
+  const size = 2 ** (32 - Number(bits))
+  return Math.floor(n / size) === Math.floor(x / size)
+}
+
+/** Whether a ufw port field (any, 22, 8000:8010, 22,80,443) covers `port`. */
+export function portCovers(field: string, port: number): boolean {
+  if (field === 'any') return true
+  return field.split(',').some((p) => {
+    const [lo, hi] = p.split(':').map(Number)
+    return hi === undefined ? lo === port : port >= lo! && port <= hi
+  })
+}
+
+/** Whether the user rules let a new connection to this SSH endpoint in: the first matching rule decides. */
+export function sshAllowed(rules: UfwRule[], ssh: SshEndpoint): boolean {
+  const v6 = ssh.server.includes(':')
+  for (const r of rules) {
+    if (r.v6 !== v6 || r.route || !(r.direction === 'in' || r.direction.startsWith('in_'))) continue
+    if (r.proto !== 'any' && r.proto !== 'tcp') continue
+    if (!portCovers(r.dport, ssh.port) || !addressCovers(r.src, ssh.client) || !addressCovers(r.dst, ssh.server)) continue
+    return r.action === 'allow' || r.action === 'limit'
+  }
+  return false
 }
 
 const POLICY_DIR: Record<string, 'incoming' | 'outgoing' | 'routed'> = { in: 'incoming', incoming: 'incoming', out: 'outgoing', outgoing: 'outgoing', routed: 'routed' }
@@ -328,6 +380,8 @@ export function planUfw(a: UfwArgs, state: ProbeState, ctx: Pick<PlanContext, 'c
   }
   const changes: Change[] = []
   const add = (c: Change) => changes.push(note ? { ...c, summary: c.summary + note, uncertain: true } : c)
+  /** Changes that can cut off new SSH connections if the firewall ends up active (index into changes). */
+  const risky: number[] = []
   // The state as it will be after the changes so far (reset empties the rules, for example).
   let cur: UfwState = { ...s, policies: { ...s.policies }, rules: [...s.rules] }
 
@@ -344,6 +398,7 @@ export function planUfw(a: UfwArgs, state: ProbeState, ctx: Pick<PlanContext, 'c
   if (a.default !== undefined) {
     const dir = POLICY_DIR[a.direction ?? 'incoming'] ?? 'incoming'
     if (cur.policies[dir] !== a.default) {
+      if (dir === 'incoming') risky.push(changes.length)
       add({ summary: `default ${a.default} ${dir}`, steps: [{ kind: 'exec', script: cmd(['default', a.default, dir]) }], diff: { before: `default ${dir}: ${cur.policies[dir]}\n`, after: `default ${dir}: ${a.default}\n` } })
       cur = { ...cur, policies: { ...cur.policies, [dir]: a.default } }
     }
@@ -355,6 +410,7 @@ export function planUfw(a: UfwArgs, state: ProbeState, ctx: Pick<PlanContext, 'c
     if (a.delete) {
       if (present.some(Boolean)) {
         const rules = cur.rules.filter((r) => !w.families.some((f) => sameRule(r, w.rule, f === 'v6')))
+        risky.push(changes.length)
         add({ summary: `delete rule: ${shown}`, steps: [{ kind: 'exec', script: cmd(['delete', ...wantedRule({ ...a, comment: undefined }, cur.ipv6).words]) }], diff: { before: rulesText(cur.rules), after: rulesText(rules) } })
         cur = { ...cur, rules }
       }
@@ -382,11 +438,20 @@ export function planUfw(a: UfwArgs, state: ProbeState, ctx: Pick<PlanContext, 'c
   }
   if (a.state === 'enabled' && !(cur.enabled && cur.loaded)) {
     const after: UfwState = { ...cur, enabled: true, loaded: true }
+    risky.push(changes.length)
     add({ summary: cur.enabled ? 'start ufw (enabled, but its rules are not loaded)' : 'enable ufw', steps: [{ kind: 'exec', script: cmd(['--force', 'enable']) }], diff: { before: statusText(cur), after: statusText(after) } })
     cur = after
   }
   if (a.state === 'reloaded' && cur.enabled) {
     add({ summary: 'reload ufw', steps: [{ kind: 'exec', script: cmd(['reload']) }] })
+  }
+  const ssh = (state[ufwProbe.id] as UfwState).ssh
+  if (risky.length && cur.enabled && cur.policies.incoming !== 'allow' && ssh && !a.allow_lockout && !sshAllowed(cur.rules, ssh)) {
+    const why = `no rule allows the port of this SSH connection (${ssh.port}/tcp from ${ssh.client}) and the incoming policy is ${cur.policies.incoming}: new SSH connections would be cut off`
+    const fix = `allow it first (ufw: { rule: allow, port: "${ssh.port}", proto: tcp }) in this task or an earlier one, or set allow_lockout: true`
+    if (!ctx.check) throw new ModuleFailure(`refusing to ${changes[risky[risky.length - 1]!]!.summary}: ${why}; ${fix}`)
+    const i = risky[risky.length - 1]!
+    changes[i] = { ...changes[i]!, summary: `${changes[i]!.summary} — a real run refuses this unless an earlier task allows ${ssh.port}/tcp: ${why}`, uncertain: true }
   }
   return changes
 }
@@ -417,6 +482,7 @@ export const ufw: HostModule<UfwArgs> = {
       interface_in: { type: 'str', aliases: ['if_in'], doc: 'Incoming interface (routed rules; or an "in on" rule).' },
       interface_out: { type: 'str', aliases: ['if_out'], doc: 'Outgoing interface (routed rules; or an "out on" rule).' },
       route: { type: 'bool', default: false, doc: 'A routed (forwarded traffic) rule.' },
+      allow_lockout: { type: 'bool', default: false, doc: 'Enable (or tighten) the firewall even though no rule allows the port of the current SSH connection (not in Ansible).' },
     },
     requiredOneOf: [['state', 'default', 'rule', 'logging']],
     mutuallyExclusive: [

@@ -2,6 +2,7 @@
 // rules ufw itself keeps as `### tuple ###` lines in user.rules/user6.rules (exact, unlike the
 // status text), and whether ufw's chains are loaded in the kernel.
 import type { Probe, ProbeOutput } from '../modules/types.js'
+import { code } from '../shell/index.js'
 import { sections } from './output.js'
 
 export type UfwAction = 'allow' | 'deny' | 'reject' | 'limit'
@@ -40,6 +41,14 @@ export interface UfwState {
   ipv6: boolean
   policies: { incoming: Policy; outgoing: Policy; routed: Policy }
   rules: UfwRule[]
+  /** The SSH connection the probe ran over (SSH_CONNECTION of the session); undefined without one. */
+  ssh?: SshEndpoint
+}
+
+export interface SshEndpoint {
+  client: string
+  server: string
+  port: number
 }
 
 export const UFW_PRISTINE: UfwState = {
@@ -102,10 +111,19 @@ export function parseShellVars(text: string): Record<string, string> {
   return out
 }
 
+/** `client_ip client_port server_ip server_port`, as sshd sets SSH_CONNECTION; IPv4-mapped IPv6 as IPv4. */
+export function parseSshConnection(text: string): SshEndpoint | undefined {
+  const f = text.trim().split(/\s+/)
+  if (f.length !== 4 || !/^\d+$/.test(f[3]!)) return undefined
+  const plain = (a: string) => a.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i, '$1')
+  return { client: plain(f[0]!), server: plain(f[2]!), port: Number(f[3]) }
+}
+
 export function parseUfwState(out: ProbeOutput): UfwState {
   const s = sections(out.stdout)
   const head = s.get('') ?? ''
-  if (/installed=no/.test(head)) return { ...UFW_PRISTINE, installed: false }
+  const ssh = parseSshConnection(s.get('ssh') ?? '')
+  if (/installed=no/.test(head)) return { ...UFW_PRISTINE, installed: false, ...(ssh ? { ssh } : {}) }
   if (!/installed=yes/.test(head)) throw new Error(`unexpected output: ${out.stdout.slice(0, 200)}`)
   const conf = parseShellVars(s.get('ufw.conf') ?? '')
   const def = parseShellVars(s.get('default') ?? '')
@@ -129,11 +147,21 @@ export function parseUfwState(out: ProbeOutput): UfwState {
       routed: POLICY[def.DEFAULT_FORWARD_POLICY ?? 'DROP'] ?? 'deny',
     },
     rules,
+    ...(ssh ? { ssh } : {}),
   }
 }
 
-const SCRIPT = `
-if ! command -v ufw >/dev/null 2>&1 && [ ! -x /usr/sbin/ufw ]; then echo installed=no; exit 0; fi
+// SSH_CONNECTION of the session: under sudo the environment is reset, so it is read from the
+// nearest ancestor process that has it (the login shell sshd started).
+const SCRIPT = code(`
+ssh=
+p=$$
+while [ "$p" -gt 1 ] 2>/dev/null; do
+  ssh=$(tr '\\0' '\\n' < "/proc/$p/environ" 2>/dev/null | sed -n 's/^SSH_CONNECTION=//p')
+  [ -n "$ssh" ] && break
+  p=$(awk '/^PPid:/ { print $2 }' "/proc/$p/status" 2>/dev/null)
+done
+if ! command -v ufw >/dev/null 2>&1 && [ ! -x /usr/sbin/ufw ]; then echo installed=no; echo @@ssh; printf '%s\\n' "$ssh"; exit 0; fi
 echo installed=yes
 [ -r /etc/ufw/user.rules ] || echo unreadable
 echo @@ufw.conf; cat /etc/ufw/ufw.conf
@@ -141,7 +169,8 @@ echo @@default; cat /etc/default/ufw
 echo @@user.rules; grep '^### tuple ###' /etc/ufw/user.rules
 echo @@user6.rules; grep '^### tuple ###' /etc/ufw/user6.rules
 echo @@loaded; if PATH="$PATH:/usr/sbin:/sbin" iptables -n -L ufw-user-input >/dev/null 2>&1; then echo yes; else echo no; fi
+echo @@ssh; printf '%s\\n' "$ssh"
 exit 0
-`
+`)
 
-export const ufwProbe: Probe<UfwState> = { id: 'ufw:state', script: SCRIPT, parse: parseUfwState }
+export const ufwProbe: Probe<UfwState> = { id: 'ufw:state', script: SCRIPT.text, parse: parseUfwState }
