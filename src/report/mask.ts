@@ -1,20 +1,110 @@
-// Secrets (vault values, no_log arguments) are replaced wherever they would be shown.
+// Secrets (vault values, values computed from them, no_log arguments) are replaced wherever they
+// would be shown. A secret is masked line by line (a key file read back from a host, or printed as
+// `stdout_lines`, still matches), and in the forms the run itself gives it: shell-quoted (the
+// `run:` line) and JSON-escaped (a module's JSON output).
+import { quote } from '../shell/index.js'
+
 export const MASK = '********'
 
-export function maskString(s: string, secrets: ReadonlySet<string>): string {
-  let out = s
-  for (const secret of secrets) if (secret && out.includes(secret)) out = out.split(secret).join(MASK)
+/** Shorter lines are not masked: masking every `a` or `on` would garble the output and hide nothing. */
+export const MIN_SECRET_LENGTH = 3
+
+/** A file diff whose side held a secret line shows this instead of the old (or new) secret text. */
+export const SECRET_BEFORE = '(old secret content hidden)\n'
+export const SECRET_AFTER = '(new secret content hidden)\n'
+
+export interface SecretMatcher {
+  /** Every form of every secret, longest first; undefined when there is nothing to mask. */
+  readonly regex: RegExp | undefined
+}
+
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+
+/** The strings that stand for one secret in output: its lines, trimmed, and their quoted forms. */
+export function secretForms(secret: string): string[] {
+  const out: string[] = []
+  for (const raw of secret.split(/\r?\n|\r/)) {
+    const line = raw.trim()
+    if (line.length < MIN_SECRET_LENGTH) continue
+    out.push(line)
+    const quoted = quote(line)
+    if (quoted !== line && quoted !== `'${line}'`) out.push(quoted)
+    const json = JSON.stringify(line).slice(1, -1)
+    if (json !== line) out.push(json)
+  }
   return out
 }
 
-/** A copy of any value with every secret inside its strings masked. */
+// One matcher per secret set and size: sets only grow during a run, so the size says when to rebuild.
+const matchers = new WeakMap<ReadonlySet<string>, { size: number; m: SecretMatcher }>()
+
+export function secretMatcher(secrets: ReadonlySet<string>): SecretMatcher {
+  const hit = matchers.get(secrets)
+  if (hit && hit.size === secrets.size) return hit.m
+  const forms = new Set<string>()
+  for (const s of secrets) for (const f of secretForms(String(s))) forms.add(f)
+  // Longest first: a secret that contains another must not leave its tail visible.
+  const sorted = [...forms].sort((a, b) => b.length - a.length)
+  const m: SecretMatcher = { regex: sorted.length ? new RegExp(sorted.map(escapeRe).join('|'), 'g') : undefined }
+  matchers.set(secrets, { size: secrets.size, m })
+  return m
+}
+
+export function holdsSecret(s: string, secrets: ReadonlySet<string>): boolean {
+  const re = secretMatcher(secrets).regex
+  if (!re) return false
+  re.lastIndex = 0
+  return re.test(s)
+}
+
+export function maskString(s: string, secrets: ReadonlySet<string>): string {
+  const re = secretMatcher(secrets).regex
+  if (!re) return s
+  re.lastIndex = 0
+  return s.replace(re, MASK)
+}
+
+/**
+ * A file diff with its secrets replaced. When a new line holds a secret (`KEY=s3cret`), the old
+ * lines that start the same way (`KEY=old`) held the old secret, which the run never knew: they
+ * show a placeholder. A file where a secret starts a line (a key file) is one placeholder line.
+ */
+export function maskFileDiff<T extends { before: string; after: string }>(d: T, secrets: ReadonlySet<string>): T {
+  const re = secretMatcher(secrets).regex
+  if (!re || (!holdsSecret(d.before, secrets) && !holdsSecret(d.after, secrets))) return d
+  const lines = (text: string) => text.split('\n')
+  // What comes before the secret on each line that holds one: `KEY=`, `password: `.
+  const prefixes: string[] = []
+  for (const l of [...lines(d.after), ...lines(d.before)]) {
+    re.lastIndex = 0
+    const m = re.exec(l)
+    if (m) prefixes.push(l.slice(0, m.index))
+  }
+  const wholeFile = prefixes.some((p) => p.trim() === '')
+  const side = (text: string, other: string, placeholder: string): string => {
+    if (text === '') return text
+    if (wholeFile) return placeholder
+    const same = new Set(lines(other))
+    const maskLine = (l: string): string => {
+      const p = same.has(l) ? undefined : prefixes.find((x) => l.startsWith(x) && l.length > x.length)
+      return p !== undefined ? p + MASK : maskString(l, secrets)
+    }
+    return lines(text).map(maskLine).join('\n')
+  }
+  return { ...d, before: side(d.before, d.after, SECRET_BEFORE), after: side(d.after, d.before, SECRET_AFTER) }
+}
+
+const isDiff = (v: Record<string, unknown>): v is { before: string; after: string } => typeof v.before === 'string' && typeof v.after === 'string'
+
+/** A copy of any value with every secret inside its strings masked (file diffs as maskFileDiff). */
 export function maskDeep<T>(v: T, secrets: ReadonlySet<string>): T {
   if (secrets.size === 0) return v
   if (typeof v === 'string') return maskString(v, secrets) as T
   if (Array.isArray(v)) return v.map((x) => maskDeep(x, secrets)) as T
   if (v !== null && typeof v === 'object') {
+    const src = isDiff(v as Record<string, unknown>) ? maskFileDiff(v as unknown as { before: string; after: string }, secrets) : (v as Record<string, unknown>)
     const out: Record<string, unknown> = {}
-    for (const [k, x] of Object.entries(v)) out[k] = maskDeep(x, secrets)
+    for (const [k, x] of Object.entries(src)) out[k] = maskDeep(x, secrets)
     return out as T
   }
   return v
