@@ -5,7 +5,7 @@
 import { ExpressionSyntaxError, translateExpression } from './expression-translate.js'
 import { FILTER_NAMES, inOperator, makeFilters, makeTests, OMIT, TEST_NAMES, type Guard } from './filters.js'
 import { SETTLE } from './lazy-view.js'
-import { noteRead, tainting } from './taint.js'
+import { noteRead, tainting, taintingFilters } from './taint.js'
 
 export { OMIT }
 
@@ -84,7 +84,7 @@ function buildScopeProxy(source: ScopeSource, passthrough: ReadonlySet<string>):
   }
   const tests = makeTests(guard)
   // __s: a template's output tag as a taint frame (expression-translate.ts wraps them in it).
-  const builtins: Record<string, unknown> = { __f: makeFilters(guard, tests), __t: { ...tests, in_: inOperator }, __g: guard, __s: (thunk: () => unknown, src: string) => tainting(src, thunk) }
+  const builtins: Record<string, unknown> = { __f: taintingFilters(makeFilters(guard, tests)), __t: { ...tests, in_: inOperator }, __g: guard, __s: (thunk: () => unknown, src: string) => tainting(src, thunk) }
   const proxy = new Proxy(Object.create(null) as object, {
     has(_, key) {
       if (typeof key !== 'string') return false

@@ -67,15 +67,6 @@ function registerDerived(result: unknown, reads: unknown[], source: string): voi
   for (const r of reads) leaves(r, copies, new Set())
   const out = new Set<string>()
   leaves(result, out, new Set())
-  // An object shown as text (`"x{{ dict }}"`, `debug: var=`) is its JSON: a secret with a quote
-  // or a newline looks different there.
-  if (result !== null && typeof result === 'object') {
-    try {
-      out.add(JSON.stringify(result))
-    } catch {
-      // a cycle: its strings are registered one by one above
-    }
-  }
   for (const s of out) {
     for (const line of s.split(/\r?\n|\r/)) {
       const l = line.trim()
@@ -83,6 +74,31 @@ function registerDerived(result: unknown, reads: unknown[], source: string): voi
       secretValues.add(l)
     }
   }
+}
+
+/**
+ * The filters, each registering what it computes from a secret as soon as it computes it: in
+ * `pw | regex_replace('-', '_') | quote` the intermediate (unquoted) value is what a command's
+ * `run:` line shows, and the frame sees only the quoted result.
+ */
+export function taintingFilters<F extends Record<string, (...args: never[]) => unknown>>(filters: F): F {
+  const out: Record<string, (...args: never[]) => unknown> = {}
+  for (const [name, f] of Object.entries(filters)) {
+    out[name] = (...args: never[]) => {
+      let r: unknown
+      try {
+        r = f(...args)
+      } catch (e) {
+        // Its message may quote its input (`from_json` does), computed from a secret before it.
+        const frame = frames[frames.length - 1]
+        if (frame?.tainted) registerDerived(args, frame.reads, '')
+        throw e
+      }
+      if (secretValues.size > 0 && holds(args, new Set())) registerDerived(r, args, '')
+      return r
+    }
+  }
+  return out as F
 }
 
 /**

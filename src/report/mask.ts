@@ -31,6 +31,27 @@ export function secretForms(secret: string): string[] {
     if (quoted !== line && quoted !== `'${line}'`) out.push(quoted)
     const json = JSON.stringify(line).slice(1, -1)
     if (json !== line) out.push(json)
+    // A value computed as `x | quote` shows unquoted where a module lists a command's words.
+    const bare = shellUnquote(line)
+    if (bare !== undefined && bare !== line && bare.length >= MIN_SECRET_LENGTH) out.push(bare)
+  }
+  return out
+}
+
+/** The word a shell-quoted string stands for ('a'\''b' → a'b), or undefined if it is not one word. */
+export function shellUnquote(s: string): string | undefined {
+  if (!s.includes("'") && !s.includes('\\')) return undefined
+  let out = ''
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!
+    if (c === "'") {
+      const end = s.indexOf("'", i + 1)
+      if (end < 0) return undefined
+      out += s.slice(i + 1, end)
+      i = end
+    } else if (c === '\\' && i + 1 < s.length) out += s[++i]
+    else if (/[A-Za-z0-9_@%+=:,./-]/.test(c)) out += c
+    else return undefined
   }
   return out
 }
@@ -87,7 +108,9 @@ export function maskFileDiff<T extends { before: string; after: string }>(d: T, 
     const same = new Set(lines(other))
     const maskLine = (l: string): string => {
       const p = same.has(l) ? undefined : prefixes.find((x) => l.startsWith(x) && l.length > x.length)
-      return p !== undefined ? p + MASK : maskString(l, secrets)
+      const shown = p !== undefined ? p + MASK : maskString(l, secrets)
+      // An old secret line and its new one look the same once masked: say which is which.
+      return shown !== l && !same.has(l) && placeholder === SECRET_BEFORE ? `${shown} (old)` : shown
     }
     return lines(text).map(maskLine).join('\n')
   }

@@ -2,7 +2,7 @@
 // and taint (a value computed from a secret becomes one), plus no_log over the local connection.
 // The registry only grows (as during a run), so each test uses secrets of its own.
 import { expect } from 'chai'
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -47,7 +47,7 @@ describe('trust 22: masking', () => {
     const pw = fresh('pw')
     const set = new Set([pw])
     const d = maskFileDiff({ path: '/etc/app.conf', before: 'port = 5432\nsecret_key = old-unknown-secret\n', after: `port = 5432\nsecret_key = ${pw}\n` }, set)
-    expect(d.before).to.equal(`port = 5432\nsecret_key = ${MASK}\n`)
+    expect(d.before).to.equal(`port = 5432\nsecret_key = ${MASK} (old)\n`)
     expect(d.after).to.equal(`port = 5432\nsecret_key = ${MASK}\n`)
     const pem = `${fresh('line1')}\n${fresh('line2')}\n`
     const k = maskFileDiff({ before: 'an old key nobody knew\n', after: pem }, new Set([pem]))
@@ -81,6 +81,24 @@ describe('trust 22: taint (a value computed from a secret is a secret)', () => {
       expect(leaks(`shown: ${JSON.stringify(v)} and ${String(v)}`)).not.to.include(value)
     })
   }
+
+  it('trust 22: an intermediate of a filter chain is masked too (the host may decode it and print it back)', () => {
+    const v = String(evaluate("pw | hash('sha256') | b64encode", src))
+    const hex = Buffer.from(v, 'base64').toString()
+    expect(hex).to.equal(createHash('sha256').update(pw).digest('hex'))
+    expect(leaks(`stdout: ${hex}`)).to.equal(`stdout: ${MASK}`)
+  })
+
+  it('trust 22: a filter that fails on a value computed from a secret does not show it in its error', () => {
+    let msg = ''
+    try {
+      evaluate("('x' ~ pw.split('').sort().join('')) | from_json", src)
+    } catch (e) {
+      msg = (e as Error).message
+    }
+    expect(msg).to.match(/JSON/)
+    expect(leaks(msg)).not.to.include([...pw].sort().join('').slice(0, 8))
+  })
 
   it('trust 22: a derived value inside a larger string is masked, the rest of the string is not', () => {
     const out = String(renderString('run: echo {{ pw | upper }} on port {{ port }}', src))
