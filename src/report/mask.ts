@@ -13,17 +13,13 @@ export const MIN_SECRET_LENGTH = 3
 export const SECRET_BEFORE = '(old secret content hidden)\n'
 export const SECRET_AFTER = '(new secret content hidden)\n'
 
-export interface SecretMatcher {
-  /** Every form of every secret, longest first; undefined when there is nothing to mask. */
-  readonly regex: RegExp | undefined
-}
-
-const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-
 /** The strings that stand for one secret in output: its lines, trimmed, and their quoted forms. */
 export function secretForms(secret: string): string[] {
   const out: string[] = []
-  for (const raw of secret.split(/\r?\n|\r/)) {
+  // A vault value is templated when used (`postgres://app:pw@{{ db_host }}`): its literal parts
+  // are what the rendered value still holds.
+  const parts = secret.split(/\{\{[\s\S]*?\}\}|\{%[\s\S]*?%\}/)
+  for (const raw of parts.flatMap((p) => p.split(/\r?\n|\r/))) {
     const line = raw.trim()
     if (line.length < MIN_SECRET_LENGTH) continue
     out.push(line)
@@ -56,33 +52,73 @@ export function shellUnquote(s: string): string | undefined {
   return out
 }
 
-// One matcher per secret set and size: sets only grow during a run, so the size says when to rebuild.
-const matchers = new WeakMap<ReadonlySet<string>, { size: number; m: SecretMatcher }>()
+/**
+ * Finds secret forms in text. Forms are indexed by their first characters, so a secret registered
+ * mid-run (taint adds one per derived value) costs one insertion, not a rebuilt pattern.
+ */
+export class SecretMatcher {
+  private readonly byHead = new Map<string, string[]>()
+  private readonly forms = new Set<string>()
+
+  add(secret: string): void {
+    for (const f of secretForms(secret)) {
+      if (this.forms.has(f)) continue
+      this.forms.add(f)
+      const head = f.slice(0, MIN_SECRET_LENGTH)
+      const list = this.byHead.get(head) ?? []
+      // Longest first: a secret that contains another must not leave its tail visible.
+      const at = list.findIndex((x) => x.length < f.length)
+      list.splice(at < 0 ? list.length : at, 0, f)
+      this.byHead.set(head, list)
+    }
+  }
+
+  get empty(): boolean {
+    return this.forms.size === 0
+  }
+
+  /** The first (then longest) secret form in `s` at or after `from`. */
+  find(s: string, from = 0): { index: number; length: number } | undefined {
+    if (this.forms.size === 0) return undefined
+    for (let i = from; i + MIN_SECRET_LENGTH <= s.length; i++) {
+      const list = this.byHead.get(s.slice(i, i + MIN_SECRET_LENGTH))
+      if (!list) continue
+      for (const f of list) if (s.startsWith(f, i)) return { index: i, length: f.length }
+    }
+    return undefined
+  }
+
+  mask(s: string): string {
+    let out = ''
+    let last = 0
+    for (let m = this.find(s); m; m = this.find(s, last)) {
+      out += s.slice(last, m.index) + MASK
+      last = m.index + m.length
+    }
+    return last === 0 ? s : out + s.slice(last)
+  }
+}
+
+// One matcher per secret set, brought up to date when the set grew (sets only grow during a run).
+const matchers = new WeakMap<ReadonlySet<string>, { seen: number; m: SecretMatcher }>()
 
 export function secretMatcher(secrets: ReadonlySet<string>): SecretMatcher {
-  const hit = matchers.get(secrets)
-  if (hit && hit.size === secrets.size) return hit.m
-  const forms = new Set<string>()
-  for (const s of secrets) for (const f of secretForms(String(s))) forms.add(f)
-  // Longest first: a secret that contains another must not leave its tail visible.
-  const sorted = [...forms].sort((a, b) => b.length - a.length)
-  const m: SecretMatcher = { regex: sorted.length ? new RegExp(sorted.map(escapeRe).join('|'), 'g') : undefined }
-  matchers.set(secrets, { size: secrets.size, m })
-  return m
+  let hit = matchers.get(secrets)
+  if (!hit || secrets.size < hit.seen) matchers.set(secrets, (hit = { seen: 0, m: new SecretMatcher() }))
+  if (secrets.size > hit.seen) {
+    let i = 0
+    for (const s of secrets) if (i++ >= hit.seen) hit.m.add(String(s))
+    hit.seen = secrets.size
+  }
+  return hit.m
 }
 
 export function holdsSecret(s: string, secrets: ReadonlySet<string>): boolean {
-  const re = secretMatcher(secrets).regex
-  if (!re) return false
-  re.lastIndex = 0
-  return re.test(s)
+  return secrets.size > 0 && secretMatcher(secrets).find(s) !== undefined
 }
 
 export function maskString(s: string, secrets: ReadonlySet<string>): string {
-  const re = secretMatcher(secrets).regex
-  if (!re) return s
-  re.lastIndex = 0
-  return s.replace(re, MASK)
+  return secrets.size > 0 ? secretMatcher(secrets).mask(s) : s
 }
 
 /**
@@ -91,15 +127,14 @@ export function maskString(s: string, secrets: ReadonlySet<string>): string {
  * show a placeholder. A file where a secret starts a line (a key file) is one placeholder line.
  */
 export function maskFileDiff<T extends { before: string; after: string }>(d: T, secrets: ReadonlySet<string>): T {
-  const re = secretMatcher(secrets).regex
-  if (!re || (!holdsSecret(d.before, secrets) && !holdsSecret(d.after, secrets))) return d
+  const m = secretMatcher(secrets)
+  if (!holdsSecret(d.before, secrets) && !holdsSecret(d.after, secrets)) return d
   const lines = (text: string) => text.split('\n')
   // What comes before the secret on each line that holds one: `KEY=`, `password: `.
   const prefixes: string[] = []
   for (const l of [...lines(d.after), ...lines(d.before)]) {
-    re.lastIndex = 0
-    const m = re.exec(l)
-    if (m) prefixes.push(l.slice(0, m.index))
+    const at = m.find(l)
+    if (at) prefixes.push(l.slice(0, at.index))
   }
   const wholeFile = prefixes.some((p) => p.trim() === '')
   const side = (text: string, other: string, placeholder: string): string => {

@@ -37,6 +37,11 @@ describe('trust 22: masking', () => {
     expect(maskString(`run: echo ${quoted}`, set)).to.equal(`run: echo ${MASK}`)
   })
 
+  it('trust 22: a secret that is a template is masked by its literal parts once rendered', () => {
+    const pw = fresh('tpl')
+    expect(maskString(`url: postgres://app:${pw}@db1.example/app`, new Set([`postgres://app:${pw}@{{ db_host }}/app`]))).to.equal(`url: ${MASK}db1.example${MASK}`)
+  })
+
   it('trust 22: the longest secret is masked first, so no tail of it stays visible', () => {
     const short = fresh('s')
     const long = `${short}-and-more`
