@@ -1,7 +1,7 @@
 // Secrets (vault values, values computed from them, no_log arguments) are replaced wherever they
 // would be shown. A secret is masked line by line (a key file read back from a host, or printed as
-// `stdout_lines`, still matches), and in the forms the run itself gives it: shell-quoted (the
-// `run:` line) and JSON-escaped (a module's JSON output).
+// `stdout_lines`, still matches), and in the forms it is commonly printed in: shell-quoted (the
+// `run:` line), JSON-escaped (a module's JSON output), URL-encoded, upper and lower case, base64.
 import { quote } from '../shell/index.js'
 
 export const MASK = '********'
@@ -13,9 +13,26 @@ export const MIN_SECRET_LENGTH = 3
 export const SECRET_BEFORE = '(old secret content hidden)\n'
 export const SECRET_AFTER = '(new secret content hidden)\n'
 
-/** The strings that stand for one secret in output: its lines, trimmed, and their quoted forms. */
+/**
+ * Base64 of a text's first whole 3-byte groups: the start of the base64 of anything that starts
+ * with it (`printf %s "$pw" | base64`, `echo "$pw" | base64 -w0`), whatever follows.
+ */
+function base64Head(text: string): string | undefined {
+  const bytes = Buffer.from(text)
+  const whole = bytes.subarray(0, bytes.length - (bytes.length % 3))
+  const b64 = whole.toString('base64')
+  return b64.length >= 4 ? b64 : undefined
+}
+
+/**
+ * The strings that stand for one secret in output: its lines, trimmed, and the forms a host or a
+ * module may print them in without an expression of ours computing them: quoted (shell, JSON,
+ * URL), upper and lower case, base64.
+ */
 export function secretForms(secret: string): string[] {
   const out: string[] = []
+  const whole = base64Head(secret)
+  if (whole) out.push(whole)
   // A vault value is templated when used (`postgres://app:pw@{{ db_host }}`): its literal parts
   // are what the rendered value still holds.
   const parts = secret.split(/\{\{[\s\S]*?\}\}|\{%[\s\S]*?%\}/)
@@ -29,9 +46,12 @@ export function secretForms(secret: string): string[] {
     if (json !== line) out.push(json)
     // A value computed as `x | quote` shows unquoted where a module lists a command's words.
     const bare = shellUnquote(line)
-    if (bare !== undefined && bare !== line && bare.length >= MIN_SECRET_LENGTH) out.push(bare)
+    if (bare !== undefined && bare.length >= MIN_SECRET_LENGTH) out.push(bare)
+    out.push(line.toUpperCase(), line.toLowerCase(), encodeURIComponent(line))
+    const b64 = base64Head(line)
+    if (b64) out.push(b64)
   }
-  return out
+  return [...new Set(out)].filter((f) => f.length >= MIN_SECRET_LENGTH)
 }
 
 /** The word a shell-quoted string stands for ('a'\''b' → a'b), or undefined if it is not one word. */

@@ -35,17 +35,19 @@ function cli(cwd: string, args: string[]): Promise<CliRun> {
 interface Secrets {
   pw: string
   multi: string
+  /** Used only as itself: the host alone changes its case and base64-encodes it. */
+  token: string
 }
 
 function newSecrets(): Secrets {
   const h = () => randomBytes(6).toString('hex')
   // A quote and a dash: quoting and regex_replace change how it looks.
-  return { pw: `Pa'ss-${h()}-Word`, multi: `-----BEGIN TEST KEY-----\nMIIkey${h()}line1\nMIIkey${h()}line2\n-----END TEST KEY ${h()}-----\n` }
+  return { pw: `Pa'ss-${h()}-Word`, token: `Tok${h()}Zz`, multi: `-----BEGIN TEST KEY-----\nMIIkey${h()}line1\nMIIkey${h()}line2\n-----END TEST KEY ${h()}-----\n` }
 }
 
-/** Every form of the secrets that the playbook makes (intermediates too), and the host's own upper-casing. */
+/** Every form of the secrets that the playbook makes (intermediates too), and those the host makes. */
 function forms(s: Secrets): string[] {
-  const { pw, multi } = s
+  const { pw, multi, token } = s
   const lines = multi.split('\n').filter((l) => l.length > 0 && !l.startsWith('-----BEGIN'))
   return [
     pw,
@@ -60,6 +62,10 @@ function forms(s: Secrets): string[] {
     [...pw].reverse().join(''),
     ...lines,
     Buffer.from(multi).toString('base64').slice(0, 40),
+    token,
+    token.toUpperCase(),
+    token.toLowerCase(),
+    Buffer.from(token).toString('base64').slice(0, 8),
   ]
 }
 
@@ -78,6 +84,9 @@ const PLAYBOOK = `- hosts: all
       register: host_upper
       changed_when: false
     - shell: "echo {{ vault_pw | hash('sha256') | b64encode }} | base64 -d"
+      changed_when: false
+    - shell: "printf '%s' {{ vault_token | quote }} | base64 -w0; echo; printf '%s\\\\n' {{ vault_token | quote }} | tr a-z A-Z; printf '%s\\\\n' {{ vault_token | quote }} | tr A-Z a-z; printf '%s\\\\n' {{ vault_token | quote }} | base64; printf '%s' {{ vault_multi | quote }} | base64 -w0"
+      register: host_forms
       changed_when: false
     - copy: { content: "{{ vault_multi }}", dest: "{{ dir }}/key.pem", mode: "0600" }
     - command: "cat {{ dir }}/key.pem"
@@ -120,7 +129,7 @@ describe('trust 22: secrets on a lab host through the CLI', function () {
   let dir: string
 
   const writeVault = (s: Secrets) =>
-    writeFileSync(join(dir, 'vault.yml'), encryptVault(`vault_pw: ${JSON.stringify(s.pw)}\nvault_multi: |\n${s.multi.trimEnd().split('\n').map((l) => `  ${l}`).join('\n')}\n`, VAULT_PW))
+    writeFileSync(join(dir, 'vault.yml'), encryptVault(`vault_pw: ${JSON.stringify(s.pw)}\nvault_token: ${s.token}\nvault_multi: |\n${s.multi.trimEnd().split('\n').map((l) => `  ${l}`).join('\n')}\n`, VAULT_PW))
   const run = (...flags: string[]) => cli(dir, ['site.yml', '-i', lab.inventory, '-l', host, '--vault-password-file', 'pw.txt', ...flags])
   const expectNoForm = (r: CliRun, s: Secrets, what: string) => {
     for (const f of forms(s)) expect(r.out.includes(f), `${what}: ${JSON.stringify(f)} appears in:\n${r.out}`).to.equal(false)

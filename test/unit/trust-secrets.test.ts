@@ -42,6 +42,17 @@ describe('trust 22: masking', () => {
     expect(maskString(`url: postgres://app:${pw}@db1.example/app`, new Set([`postgres://app:${pw}@{{ db_host }}/app`]))).to.equal(`url: ${MASK}db1.example${MASK}`)
   })
 
+  it('trust 22: the forms a host prints a secret in by itself are masked: upper and lower case, base64 (with or without a newline after it), URL-encoded', () => {
+    const tok = `Tok/${fresh('x')}+Zz`
+    const set = new Set([tok])
+    for (const shown of [tok.toUpperCase(), tok.toLowerCase(), Buffer.from(tok).toString('base64'), Buffer.from(`${tok}\n`).toString('base64'), encodeURIComponent(tok)]) {
+      const masked = maskString(`out: ${shown}`, set)
+      expect(masked.startsWith(`out: ${MASK}`), `${shown} → ${masked}`).to.equal(true)
+      // base64 keeps at most its last group of 4 visible (it depends on what followed the secret)
+      expect(masked.length, masked).to.be.at.most(`out: ${MASK}`.length + 4)
+    }
+  })
+
   it('trust 22: the longest secret is masked first, so no tail of it stays visible', () => {
     const short = fresh('s')
     const long = `${short}-and-more`
