@@ -1,8 +1,10 @@
 // Taint: any value computed from a secret is a secret for display. Every expression evaluation
-// (and every template render) runs in a frame; each variable it reads is noted, and when one of
-// them holds a known secret, the strings the evaluation produces join the run's secrets. This sits
-// under the filters, not in them: `| upper`, `| b64encode`, a slice, a concatenation or a filter
-// added tomorrow are all covered, because only what goes in and what comes out is looked at.
+// (and every output tag of a template) runs in a frame; each variable it reads is noted, and when
+// one of them holds a known secret, the strings the evaluation produces join the run's secrets
+// (vars-files.ts `secretValues`, which every reporter masks). Every filter is wrapped the same way,
+// so the intermediates of a chain count too. Nothing here knows what a filter does: `| upper`,
+// `| b64encode`, a slice, a concatenation or a filter added tomorrow are covered alike, because
+// only what goes in and what comes out is looked at.
 //
 // A string of the result is left out when it is a plain copy of a string the evaluation read
 // (`item.name` of a list that also holds passwords; a registered stdout, whose secrets are masked
@@ -37,11 +39,6 @@ function holds(v: unknown, seen: Set<object>): boolean {
   seen.delete(v)
   objectVerdicts.set(v, { size: secretValues.size, holds: found })
   return found
-}
-
-/** Does this value hold a known secret anywhere inside? */
-export function holdsKnownSecret(v: unknown): boolean {
-  return secretValues.size > 0 && holds(v, new Set())
 }
 
 /** Called for every variable an expression reads: a secret among them taints the evaluation. */
