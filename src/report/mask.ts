@@ -164,8 +164,9 @@ export function maskFileDiff<T extends { before: string; after: string }>(d: T, 
     const maskLine = (l: string): string => {
       const p = same.has(l) ? undefined : prefixes.find((x) => l.startsWith(x) && l.length > x.length)
       const shown = p !== undefined ? p + MASK : maskString(l, secrets)
-      // An old secret line and its new one look the same once masked: say which is which.
-      return shown !== l && !same.has(l) && placeholder === SECRET_BEFORE ? `${shown} (old)` : shown
+      // An old secret line and its new one look the same once masked: the new one says it changed
+      // (as supervisor's diffs do).
+      return shown !== l && !same.has(l) && placeholder === SECRET_AFTER ? `${shown} (changed)` : shown
     }
     return lines(text).map(maskLine).join('\n')
   }

@@ -190,8 +190,8 @@ describe('trust 22: secrets on a lab host through the CLI', function () {
       if (!flags.includes('--json')) {
         expect(r.out).to.include('+(new secret content hidden)')
         expect(r.out).to.include('-(old secret content hidden)')
-        expect(r.out).to.include(`-secret_key = ${MASK} (old)\n`)
-        expect(r.out).to.include(`+secret_key = ${MASK}\n`)
+        expect(r.out).to.include(`-secret_key = ${MASK}\n`)
+        expect(r.out).to.include(`+secret_key = ${MASK} (changed)\n`)
       }
     }
     expect((await sh(lab.inventory, host, 'cat /root/trust22/key.pem')).stdout).to.equal(s2.multi)

@@ -63,8 +63,8 @@ describe('trust 22: masking', () => {
     const pw = fresh('pw')
     const set = new Set([pw])
     const d = maskFileDiff({ path: '/etc/app.conf', before: 'port = 5432\nsecret_key = old-unknown-secret\n', after: `port = 5432\nsecret_key = ${pw}\n` }, set)
-    expect(d.before).to.equal(`port = 5432\nsecret_key = ${MASK} (old)\n`)
-    expect(d.after).to.equal(`port = 5432\nsecret_key = ${MASK}\n`)
+    expect(d.before).to.equal(`port = 5432\nsecret_key = ${MASK}\n`)
+    expect(d.after).to.equal(`port = 5432\nsecret_key = ${MASK} (changed)\n`)
     const pem = `${fresh('line1')}\n${fresh('line2')}\n`
     const k = maskFileDiff({ before: 'an old key nobody knew\n', after: pem }, new Set([pem]))
     expect(k).to.deep.equal({ before: SECRET_BEFORE, after: SECRET_AFTER })
