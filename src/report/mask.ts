@@ -150,13 +150,17 @@ export function maskFileDiff<T extends { before: string; after: string }>(d: T, 
   const m = secretMatcher(secrets)
   if (!holdsSecret(d.before, secrets) && !holdsSecret(d.after, secrets)) return d
   const lines = (text: string) => text.split('\n')
-  // What comes before the secret on each line that holds one: `KEY=`, `password: `.
+  // What comes before a secret that ends its line: `KEY=`, `password: "`. A line that is a secret
+  // and nothing else makes the whole file secret material (a key).
   const prefixes: string[] = []
+  let wholeFile = false
   for (const l of [...lines(d.after), ...lines(d.before)]) {
     const at = m.find(l)
-    if (at) prefixes.push(l.slice(0, at.index))
+    if (!at || !/^\*+["';,]?$/.test(maskString(l.slice(at.index), secrets).trimEnd())) continue
+    const prefix = l.slice(0, at.index)
+    if (prefix.trim() === '') wholeFile = true
+    else prefixes.push(prefix)
   }
-  const wholeFile = prefixes.some((p) => p.trim() === '')
   const side = (text: string, other: string, placeholder: string): string => {
     if (text === '') return text
     if (wholeFile) return placeholder
@@ -166,7 +170,7 @@ export function maskFileDiff<T extends { before: string; after: string }>(d: T, 
       const shown = p !== undefined ? p + MASK : maskString(l, secrets)
       // An old secret line and its new one look the same once masked: the new one says it changed
       // (as supervisor's diffs do).
-      return shown !== l && !same.has(l) && placeholder === SECRET_AFTER ? `${shown} (changed)` : shown
+      return shown !== l && !same.has(l) && other !== '' && placeholder === SECRET_AFTER ? `${shown} (changed)` : shown
     }
     return lines(text).map(maskLine).join('\n')
   }

@@ -68,6 +68,9 @@ describe('trust 22: masking', () => {
     const pem = `${fresh('line1')}\n${fresh('line2')}\n`
     const k = maskFileDiff({ before: 'an old key nobody knew\n', after: pem }, new Set([pem]))
     expect(k).to.deep.equal({ before: SECRET_BEFORE, after: SECRET_AFTER })
+    // A secret inside a line (not its value at the end) masks only itself; a new file has no "(changed)".
+    const mid = maskFileDiff({ before: '', after: `path = /opt/${pw}/bin\nother = 1\n` }, set)
+    expect(mid.after).to.equal(`path = /opt/${MASK}/bin\nother = 1\n`)
     // Through maskDeep, as events are masked.
     expect(maskDeep({ diffs: [{ before: '', after: pem }] }, new Set([pem])).diffs[0]!.after).to.equal(SECRET_AFTER)
   })
