@@ -2,6 +2,7 @@
 // and taint (a value computed from a secret becomes one), plus no_log over the local connection.
 // The registry only grows (as during a run), so each test uses secrets of its own.
 import { expect } from 'chai'
+import { execFileSync } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -10,6 +11,7 @@ import { evaluate, notFound, renderString } from '../../src/playbook/expression.
 import { encryptVault, setVaultPassword } from '../../src/playbook/vault.js'
 import { secretValues } from '../../src/playbook/vars-files.js'
 import { MASK, maskDeep, maskFileDiff, maskString, SECRET_AFTER, SECRET_BEFORE } from '../../src/report/mask.js'
+import { NO_LOG_MSG } from '../../src/engine/task-runner.js'
 import { play } from '../helpers/run-playbook.js'
 
 /** A fresh secret that no other test (and no output) holds by chance. */
@@ -185,5 +187,21 @@ describe('trust 22: no_log and vault values in a run (local connection)', () => 
     const all = r.text + JSON.stringify(r.events)
     for (const f of forms) expect(all, f).not.to.include(f)
     expect(r.text).to.include(`TASK [header ${MASK} ${MASK}]`)
+  })
+
+  it('trust 22: conformance: ansible-playbook shows a no_log loop as (item=None) with the same censored message', function () {
+    let ansible: string
+    const dir = mkdtempSync(join(tmpdir(), 'rmp-nolog-ansible-'))
+    const item = fresh('ansible-item')
+    writeFileSync(join(dir, 'site.yml'), `- hosts: localhost\n  gather_facts: false\n  tasks:\n    - command: "false {{ item }}"\n      loop: ["${item}"]\n      no_log: true\n      ignore_errors: true\n`)
+    try {
+      ansible = execFileSync('ansible-playbook', ['-i', 'localhost,', '-c', 'local', join(dir, 'site.yml')], { encoding: 'utf8', env: { ...process.env, ANSIBLE_NOCOLOR: '1' }, timeout: 120_000 })
+    } catch (e) {
+      if ((e as { code?: string }).code === 'ENOENT') return this.skip()
+      throw e
+    }
+    expect(ansible).not.to.include(item)
+    expect(ansible).to.include('(item=None)')
+    expect(ansible).to.include(NO_LOG_MSG)
   })
 })
