@@ -1,6 +1,7 @@
 // The variables a task sees on a host, layered in the documented precedence (playbook/vars.ts).
 import { handOutView, notFound, OMIT, SETTLE, type ScopeSource } from '../playbook/expression.js'
 import type { Inventory } from '../playbook/inventory.js'
+import { noteRead } from '../playbook/taint.js'
 import type { Play, RoleInstance } from '../playbook/model.js'
 import { VarScope, type VarLayer } from '../playbook/vars.js'
 import { factVariables, type Facts } from '../probes/facts.js'
@@ -72,6 +73,8 @@ function hostView(inputs: ScopeInputs, host: string): Record<string, unknown> {
     get(target, key, receiver) {
       if (key === SETTLE) return snapshot
       const r = read(key)
+      // The expression reading hostvars[h].x reads x: a secret there taints it (taint.ts).
+      if (r.found) noteRead(r.value)
       return r.found ? r.value : Reflect.get(target, key, receiver)
     },
     has(target, key) {
@@ -82,6 +85,7 @@ function hostView(inputs: ScopeInputs, host: string): Record<string, unknown> {
     },
     getOwnPropertyDescriptor(_, key) {
       const r = read(key)
+      if (r.found) noteRead(r.value)
       return r.found ? { value: r.value, writable: true, enumerable: true, configurable: true } : undefined
     },
   })

@@ -12,6 +12,7 @@ import { evaluate, evaluateCondition, ExpressionError, renderValue, UndefinedVar
 import { TemplateRenderError } from '../playbook/template.js'
 import type { Cond, Task } from '../playbook/model.js'
 import { findLocalFile, fileCandidates } from '../playbook/references.js'
+import { tainting } from '../playbook/taint.js'
 import { renderTemplateFile } from '../playbook/template.js'
 import { isUnknown, markUnknown, type VarScope } from '../playbook/vars.js'
 import { readFileSync } from 'node:fs'
@@ -105,13 +106,17 @@ function prepareContext(rt: PlayRuntime, task: Task, scope: VarScope): PrepareCo
       if (!f) throw new ModuleFailure(`${kind === 'templates' ? 'template' : 'file'} not found: ${name} (looked in ${fileCandidates(kind, name, task.role, rt.playbookDir).join(', ')})`)
       return f
     },
-    renderTemplate: (path) => renderTemplateFile(path, scope),
+    // A template frame: once its code reads a secret, what its output tags print counts as secret.
+    renderTemplate: (path) => tainting('', () => renderTemplateFile(path, scope), 'template'),
     readFile: (path) => readFileSync(path),
     evaluate: (expr) => evaluate(expr, scope),
     condition: (expr) => evaluateCondition(expr, scope),
     vars: lazyVars(scope),
   }
 }
+
+/** Ansible's words for a result that no_log hides. */
+export const NO_LOG_MSG = "the output has been hidden due to the fact that 'no_log: true' was specified for this result"
 
 /** Check mode cannot plan this task (it needs what an earlier task would have done). */
 class CheckModeUnknown extends Error {}
@@ -293,8 +298,9 @@ export async function runTask(rt: PlayRuntime, hs: HostState, task: Task, handle
       status: o.status,
       mayChange: o.mayChange || undefined,
       check: rt.options.check,
-      item,
-      msg: hidden && o.status !== 'skipped' ? 'the output has been hidden due to no_log: true' : o.msg,
+      // As Ansible: a no_log loop shows `(item=None)`, not the item or its label.
+      item: hidden && item !== undefined ? 'None' : item,
+      msg: hidden && o.status !== 'skipped' ? NO_LOG_MSG : o.msg,
       changes: hidden ? o.changes.map((c) => ({ ...c, summary: c.summary.replace(/\s.*$/, ' (hidden)') })) : o.changes,
       diffs: hidden ? [] : o.diffs,
       output: hidden ? undefined : o.data,

@@ -263,6 +263,16 @@ function withInlineIf(items: Tok[]): Tok[] {
 }
 
 /** Translates the Jinja forms in an expression into JavaScript. */
-export function translate(src: string, filters: ReadonlySet<string>, tests: ReadonlySet<string>): string {
+/** The JavaScript of one expression. */
+export function translateExpression(src: string, filters: ReadonlySet<string>, tests: ReadonlySet<string>): string {
   return emit(withInlineIf(rewrite(tokenize(src), filters, tests))).trim()
+}
+
+/**
+ * The JavaScript of a template's output tag: the expression, evaluated in a taint frame (`__s`,
+ * see taint.ts) so that a value it computes from a secret is masked like the secret.
+ */
+export function translate(src: string, filters: ReadonlySet<string>, tests: ReadonlySet<string>): string {
+  const js = translateExpression(src, filters, tests)
+  return js ? `__s(() => (${js}\n), ${JSON.stringify(src)})` : js
 }

@@ -2,8 +2,10 @@
 // `changed_when`, `failed_when`, `until` and `assert`. The language is JavaScript plus the Jinja
 // forms in expression-translate.ts. A name that is not defined is an error, except under
 // `default`, `is defined`, `??` or `typeof`.
-import { ExpressionSyntaxError, translate } from './expression-translate.js'
+import { ExpressionSyntaxError, translateExpression } from './expression-translate.js'
 import { FILTER_NAMES, inOperator, makeFilters, makeTests, OMIT, TEST_NAMES, type Guard } from './filters.js'
+import { SETTLE } from './lazy-view.js'
+import { noteRead, tainting, taintingFilters } from './taint.js'
 
 export { OMIT }
 
@@ -40,7 +42,7 @@ export function compile(expr: string): Compiled {
   if (fn) return fn
   let js: string
   try {
-    js = translate(expr, FILTER_NAMES, TEST_NAMES)
+    js = translateExpression(expr, FILTER_NAMES, TEST_NAMES)
   } catch (e) {
     throw new ExpressionError(e instanceof ExpressionSyntaxError ? e.message : String(e), expr)
   }
@@ -82,7 +84,8 @@ function buildScopeProxy(source: ScopeSource, passthrough: ReadonlySet<string>):
   }
   const tests = makeTests(guard)
   // No prototype: `constructor` or `toString` in an expression is a variable, never Object's.
-  const builtins: Record<string, unknown> = Object.assign(Object.create(null) as Record<string, unknown>, { __f: makeFilters(guard, tests), __t: { ...tests, in_: inOperator }, __g: guard })
+  // __s: a template's output tag as a taint frame (expression-translate.ts wraps them in it).
+  const builtins: Record<string, unknown> = Object.assign(Object.create(null) as Record<string, unknown>, { __f: taintingFilters(makeFilters(guard, tests)), __t: { ...tests, in_: inOperator }, __g: guard, __s: (thunk: () => unknown, src: string) => tainting(src, thunk) })
   const proxy = new Proxy(Object.create(null) as object, {
     has(_, key) {
       if (typeof key !== 'string') return false
@@ -95,7 +98,10 @@ function buildScopeProxy(source: ScopeSource, passthrough: ReadonlySet<string>):
       if (typeof key !== 'string') return undefined
       if (key in builtins) return builtins[key]
       const v = source.lookup(key)
-      if (v !== notFound) return v
+      if (v !== notFound) {
+        noteRead(v)
+        return v
+      }
       if (state.guarded > 0) return undefined
       throw new UndefinedVariableError(key)
     },
@@ -136,11 +142,11 @@ function withProxy<T>(source: ScopeSource, fn: (proxy: object) => T): T {
 }
 
 /**
- * A lazy view (`hostvars[h]`) answers this symbol with a function that returns the value to keep
+ * A lazy view (`hostvars[h]`) answers SETTLE with a function that returns the value to keep
  * when an expression's result holds the view: results are settled into plain data, so a value
  * stored by set_fact or register is a snapshot and never reads another host's state later.
  */
-export const SETTLE: unique symbol = Symbol('settle')
+export { SETTLE }
 
 let viewsHandedOut = 0
 
@@ -172,8 +178,11 @@ export function evaluate(expr: string, source: ScopeSource): unknown {
   const fn = compile(expr)
   const views = viewsHandedOut
   try {
-    const v = withProxy(source, fn)
-    return viewsHandedOut === views ? v : settle(v, new Set())
+    // A taint frame: a result computed from a secret becomes one (taint.ts).
+    return tainting(expr, () => {
+      const v = withProxy(source, fn)
+      return viewsHandedOut === views ? v : settle(v, new Set())
+    })
   } catch (e) {
     if (e instanceof UndefinedVariableError || e instanceof ExpressionError) throw e
     throw new ExpressionError(`${(e as Error).message}`, expr)
