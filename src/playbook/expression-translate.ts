@@ -262,8 +262,7 @@ function withInlineIf(items: Tok[]): Tok[] {
   return inlineIf(items.map((t) => (t.t === 'group' ? { ...t, items: withInlineIf(t.items) } : t)))
 }
 
-/** Translates the Jinja forms in an expression into JavaScript. */
-/** The JavaScript of one expression. */
+/** The JavaScript of one expression: the Jinja forms translated. */
 export function translateExpression(src: string, filters: ReadonlySet<string>, tests: ReadonlySet<string>): string {
   return emit(withInlineIf(rewrite(tokenize(src), filters, tests))).trim()
 }

@@ -9,7 +9,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs'
 import { isAbsolute, join } from 'node:path'
 import { RmError, type SourcePos } from './errors.js'
 import { expressionsIn, isTemplated } from './expression.js'
-import { translate } from './expression-translate.js'
+import { translateExpression } from './expression-translate.js'
 import { FILTER_NAMES, TEST_NAMES } from './filters.js'
 import type { Inventory } from './inventory.js'
 import type { Cond, Inherited, Node, Playbook, Task } from './model.js'
@@ -36,7 +36,7 @@ export function namesIn(expr: string): { free: string[]; guarded: string[] } {
   const none = { free: [], guarded: [] }
   let js: string
   try {
-    js = translate(expr, FILTER_NAMES, TEST_NAMES)
+    js = translateExpression(expr, FILTER_NAMES, TEST_NAMES)
   } catch {
     return none // a syntax error is reported by the loader already
   }
