@@ -24,7 +24,7 @@
  *   - service: { name: nginx, state: reloaded }
  */
 import { serviceProbe, serviceProbeId, type ServiceState } from '../probes/services.js'
-import { servicePlan, serviceAfter, type ServiceWanted } from './init-system.js'
+import { servicePlan, serviceAfter, type ServiceWanted, serviceNameProblem } from './init-system.js'
 import { shlexSplit } from './shlex.js'
 import { ModuleFailure, type HostModule, type ProbeState } from './types.js'
 
@@ -74,6 +74,8 @@ export const service: HostModule<ServiceArgs> = {
   validate(a) {
     const errs: string[] = []
     if (typeof a.name === 'string' && !/^[A-Za-z0-9@_.:\\-]+$/.test(a.name)) errs.push(`'${a.name}' is not a service name`)
+    const bad = serviceNameProblem(a.name)
+    if (bad && !errs.length) errs.push(bad)
     if (typeof a.arguments === 'string') {
       try {
         shlexSplit(a.arguments)
