@@ -4,7 +4,8 @@
 // Hosts are wired in batches by one shell script: on this kind of VM each process Node spawns
 // costs ~50 ms, while a shell forks `ip` for a fraction of that.
 import { existsSync, statSync, writeFileSync } from 'node:fs'
-import { code, heredocBytes, joinScripts, sh, type Script } from '../shell/index.js'
+import { fedFrom } from '../shell/feed.js'
+import { code, joinScripts, sh, type Script } from '../shell/index.js'
 import { parseCidr, type Cidr } from './address.js'
 import { run } from './exec.js'
 
@@ -60,8 +61,7 @@ export interface HostLink {
 
 /** `ip -batch -` fed with `lines` as data (a here-document of base64): nothing in them is shell. */
 function ipBatch(lines: string[], netns?: string): Script {
-  const data = heredocBytes(`${lines.join('\n')}\n`, 'RMP_IP_BATCH')
-  return joinScripts([netns === undefined ? sh`${data.pipe} | ip -batch -` : sh`${data.pipe} | ip -n ${netns} -batch -`, code(data.doc.replace(/\n$/, ''))])
+  return fedFrom(`${lines.join('\n')}\n`, 'RMP_IP_BATCH', netns === undefined ? sh`ip -batch -` : sh`ip -n ${netns} -batch -`)
 }
 
 /** Shell lines that create the hosts' namespaces and links; `set -e` stops at the first failure. */

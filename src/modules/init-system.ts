@@ -27,7 +27,7 @@ export interface ServiceWanted {
 }
 
 function systemctl(w: ServiceWanted): Script {
-  return code(`systemctl${w.scope === 'user' ? ' --user' : w.scope === 'global' ? ' --global' : ''}`)
+  return w.scope === 'user' ? code('systemctl --user') : w.scope === 'global' ? code('systemctl --global') : code('systemctl')
 }
 
 function actionScript(s: ServiceState, w: ServiceWanted, action: ServiceAction): Script {

@@ -9,7 +9,8 @@
  *     delay: 2
  */
 import { createHash } from 'node:crypto'
-import { heredocBytes, joinScripts, sh, code } from '../shell/index.js'
+import { fedFrom } from '../shell/feed.js'
+import { sh } from '../shell/index.js'
 import { maskUrl } from './url-credentials.js'
 import { ModuleFailure, type Change, type HostModule, type Probe, type ProbeState, type StepOutput } from './types.js'
 
@@ -62,8 +63,7 @@ sys.exit(0 if out["status"] in a["status_code"] else 1)
  */
 function script(a: UriArgs): string {
   const payload = { url: a.url, method: a.method, body: a.body, body_format: a.body_format, headers: a.headers, status_code: a.status_code, timeout: a.timeout, validate_certs: a.validate_certs, user: a.url_username, password: a.url_password }
-  const data = heredocBytes(JSON.stringify(payload), 'RMP_URI')
-  return joinScripts([sh`${data.pipe} | python3 -c ${PY}`, code(data.doc.replace(/\n$/, ''))]).text
+  return fedFrom(JSON.stringify(payload), 'RMP_URI', sh`python3 -c ${PY}`).text
 }
 
 const readOnly = (a: UriArgs) => a.method === 'GET' || a.method === 'HEAD'

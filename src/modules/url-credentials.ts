@@ -1,6 +1,7 @@
 // A password written in a URL (https://user:PW@host/...) is split off: the URL a program sees
 // (argv, .git/config) and the URL a person sees (summaries, errors) never hold it.
-import { code, heredocBytes, joinScripts, sh, type Script } from '../shell/index.js'
+import { fedFrom } from '../shell/feed.js'
+import { joinScripts, sh, type Script } from '../shell/index.js'
 
 export interface UrlCredentials {
   /** The URL without its password (the user name stays): what goes on a command line. */
@@ -45,13 +46,11 @@ export function maskUrl(raw: string): string {
  * exits. Git asks only when the server wants a password.
  */
 export function askpassLines(password: string): Script {
-  const data = heredocBytes(password, 'RMP_ASKPASS')
   return joinScripts([
     sh`rmp_cred=$(umask 077 && mktemp -d) || exit 1`,
     sh`trap 'rm -rf -- "$rmp_cred"' EXIT`,
-    sh`(umask 077 && ${data.pipe} >"$rmp_cred/pw"`,
-    code(data.doc.replace(/\n$/, '')), // base64 lines and the tag: no shell syntax in them
-    code(') || exit 1'),
+    sh`(umask 077 && ${fedFrom(password, 'RMP_ASKPASS', sh`cat >"$rmp_cred/pw"`)}
+) || exit 1`,
     sh`printf '%s\\n' '#!/bin/sh' 'exec cat -- "$(dirname -- "$0")/pw"' >"$rmp_cred/askpass" && chmod 700 -- "$rmp_cred/askpass" || exit 1`,
     sh`GIT_ASKPASS="$rmp_cred/askpass"; export GIT_ASKPASS`,
   ])
