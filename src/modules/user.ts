@@ -142,7 +142,7 @@ function userPlan(a: UserArgs, s: UserState, ctx: Pick<PlanContext, 'check'>): C
   const passwordSteps = (creating: boolean): ExecStep[] => {
     const steps: ExecStep[] = []
     if (a.password !== undefined && (creating || (a.update_password === 'always' && s.hash !== a.password && !(isLocked(s.hash) && s.hash === `!${a.password}`)))) {
-      steps.push({ kind: 'exec', script: 'chpasswd -e', stdin: `${a.name}:${a.password}\n`, secret: true })
+      steps.push({ kind: 'exec', script: code('chpasswd -e').text, stdin: `${a.name}:${a.password}\n`, secret: true })
     }
     const lockedAfter = a.password !== undefined && steps.length ? false : isLocked(s.hash)
     if (a.password_lock === true && (creating || !lockedAfter)) steps.push({ kind: 'exec', script: sh`usermod -L -- ${a.name}`.text })
