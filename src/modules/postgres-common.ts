@@ -130,7 +130,7 @@ export function clientScript(c: PgConnArgs, db: string, o: PsqlOptions = {}): Sc
     lines.push(code('if [ "$(id -un)" != "$rmp_u" ] && [ "$(id -u)" = 0 ] && id -u -- "$rmp_u" >/dev/null 2>&1; then set -- runuser -u "$rmp_u" --; else set --; fi'))
     lines.push(sh`"$@" ${cmd}`)
   } else if (c.login_password !== undefined) {
-    if (o.password === 'stdin') lines.push(code(READ_PASSWORD))
+    if (o.password === 'stdin') lines.push(READ_PASSWORD_SCRIPT)
     else if (o.password === undefined) lines.push(sh`PGPASSWORD=${c.login_password}`, code('export PGPASSWORD'))
     lines.push(cmd)
   } else {
@@ -140,7 +140,8 @@ export function clientScript(c: PgConnArgs, db: string, o: PsqlOptions = {}): Sc
 }
 
 /** Reads the password from the first line of stdin (a shell builtin: it never shows in `ps`). */
-export const READ_PASSWORD = 'IFS= read -r PGPASSWORD || exit 1\nexport PGPASSWORD'
+export const READ_PASSWORD_SCRIPT = code('IFS= read -r PGPASSWORD || exit 1\nexport PGPASSWORD')
+export const READ_PASSWORD = READ_PASSWORD_SCRIPT.text
 
 /** Whether login_password is used (and so must be sent on stdin by a step). */
 export function sendsPassword(c: PgConnArgs): boolean {

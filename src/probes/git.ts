@@ -69,7 +69,7 @@ export function gitProbe(o: GitProbeOptions): Probe<GitState> {
   const yesNo = (b: boolean) => (b ? 'yes' : 'no')
   const env: Script[] = Object.entries(o.env).map(([k, val]) => {
     if (!/^[A-Z_][A-Z0-9_]*$/.test(k)) throw new Error(`invalid environment variable name: ${k}`)
-    return sh`${code(k)}=${val}; export ${code(k)}`
+    return sh`export ${`${k}=${val}`}`
   })
   // --no-optional-locks: a plain `git status` refreshes and rewrites the index, and a probe must
   // leave the checkout exactly as it found it. `--` before every operand: a repo or path that
