@@ -175,6 +175,7 @@ mkdir -p /home/rmpdeploy/.ssh && cp /root/.ssh/authorized_keys /home/rmpdeploy/.
       writeFileSync(deployInv, toYaml({ all: { vars: { ...inv.all.vars, ansible_user: 'rmpdeploy', ansible_become_password: BECOME_PW }, hosts: { [host]: { ansible_host: inv.all.children.runmaster.hosts[host].ansible_host } } } }))
       const stop = await startPsSampler(lab.inventory, host)
       let outputs = ''
+      let seen = ''
       try {
         const r1 = await play(
           `- hosts: runmaster
@@ -182,7 +183,7 @@ mkdir -p /home/rmpdeploy/.ssh && cp /root/.ssh/authorized_keys /home/rmpdeploy/.
   tasks:
     - name: clone with a password in the URL
       git: { repo: "${url}", dest: /srv/rmp-pw-checkout, version: main }
-    - name: clone again: nothing to do
+    - name: clone again, nothing to do
       git: { repo: "${url}", dest: /srv/rmp-pw-checkout, version: main }
       register: again
     - name: the same URL with a wrong password fails, masked
@@ -199,7 +200,7 @@ mkdir -p /home/rmpdeploy/.ssh && cp /root/.ssh/authorized_keys /home/rmpdeploy/.
         outputs += everything(r1)
         expect(r1.exitCode, r1.text).to.equal(0)
         expect(r1.results('clone with a password in the URL')[0]!.status).to.equal('changed')
-        expect(r1.results('clone again: nothing to do')[0]!.status).to.equal('ok')
+        expect(r1.results('clone again, nothing to do')[0]!.status).to.equal('ok')
         expect(r1.results('a GET with basic auth')[0]!.status).to.equal('ok')
         expect(r1.text).to.include('http://deploy:********@127.0.0.1')
         const r2 = await play(
@@ -217,14 +218,14 @@ mkdir -p /home/rmpdeploy/.ssh && cp /root/.ssh/authorized_keys /home/rmpdeploy/.
         outputs += everything(r2)
         expect(r2.exitCode, r2.text).to.equal(0)
       } finally {
-        const seen = await stop()
-        // The sampler saw the processes of the run (else it proves nothing) ...
-        expect(seen).to.match(/git[^\n]*(ls-remote|clone|fetch|remote-http)/)
-        expect(seen).to.match(/python3 -c/)
-        expect(seen).to.match(/sudo /)
-        // ... and never a password, plain or as written in the URL.
-        for (const pw of [GIT_PW, encodeURIComponent(GIT_PW), URI_PW, BECOME_PW, 'Wrong-Pw-9']) expect(seen.includes(pw), `ps showed ${pw}`).to.equal(false)
+        seen = await stop()
       }
+      // The sampler saw the processes of the run (else it proves nothing) ...
+      expect(seen).to.match(/git[^\n]*(ls-remote|clone|fetch|remote-http)/)
+      expect(seen).to.match(/python3 -c/)
+      expect(seen).to.match(/sudo /)
+      // ... and never a password, plain or as written in the URL.
+      for (const pw of [GIT_PW, encodeURIComponent(GIT_PW), URI_PW, BECOME_PW, 'Wrong-Pw-9']) expect(seen.includes(pw), `ps showed ${pw}`).to.equal(false)
       for (const pw of [GIT_PW, encodeURIComponent(GIT_PW), URI_PW, BECOME_PW, 'Wrong-Pw-9']) expect(outputs.includes(pw), `the output showed ${pw}`).to.equal(false)
       // The checkout's remote URL holds no password (Ansible's stores it in .git/config).
       expect((await run('git -C /srv/rmp-pw-checkout config --get remote.origin.url')).stdout.trim()).to.equal(`http://deploy@127.0.0.1:${PORT}/app.git`)
@@ -258,6 +259,7 @@ describe('trust 23: postgres_user password on a lab host', function () {
   it('trust 23: the clear password is in no logged SQL, no returned query, no server log, no ps sample', async () => {
     const stop = await startPsSampler(lab.inventory, host)
     let out = ''
+    let seen = ''
     try {
       const r = await play(
         `- hosts: runmaster
@@ -284,10 +286,10 @@ describe('trust 23: postgres_user password on a lab host', function () {
       expect(r.exitCode, r.text).to.equal(0)
       expect(JSON.stringify(r.results('a query over TCP as the app')[0])).to.include('rmpapp')
     } finally {
-      const seen = await stop()
-      expect(seen).to.match(/psql|postgres:/)
-      for (const pw of [ADMIN_PW, APP_PW]) expect(seen.includes(pw), `ps showed ${pw}`).to.equal(false)
+      seen = await stop()
     }
+    expect(seen).to.match(/psql|postgres:/)
+    for (const pw of [ADMIN_PW, APP_PW]) expect(seen.includes(pw), `ps showed ${pw}`).to.equal(false)
     for (const pw of [ADMIN_PW, APP_PW]) expect(out.includes(pw), `the output showed ${pw}`).to.equal(false)
     const log = (await run('cat /var/log/postgresql/postgresql-*-main.log')).stdout
     // The log did record the statements (else it proves nothing), with verifiers only.
