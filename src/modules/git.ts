@@ -17,6 +17,14 @@
  * (default true) clones and updates submodules too (their state is not compared). Bare
  * repositories are not supported.
  *
+ * A password in an http(s) URL (`https://user:PASSWORD@host/repo.git`) never reaches a command
+ * line: git gets the URL without it and asks for it through GIT_ASKPASS, answered from a 0600 file
+ * in a private mktemp directory that is removed when the step ends. The checkout's remote URL
+ * (.git/config) is stored without the password (Ansible stores it there in clear), and every
+ * summary, diff and error shows the URL as `https://user:********@host/...`. A `repo`, `dest` or
+ * `version` that begins with `-` is refused (`--upload-pack=CMD` as a repo runs CMD in Ansible
+ * 2.14); write a relative path as `./-dir`.
+ *
  * Returns `before` (the commit before, null when there was no checkout), `after` (the commit
  * now) and `remote_url_changed`. The diff is "commit <before> → commit <after>".
  *

@@ -2,7 +2,8 @@
  * service — start, stop, restart or reload a service and choose whether it starts at boot, on
  * systemd hosts and on sysv-init hosts alike (detected on each host when the task runs).
  *
- * `name` is the service (`nginx`, `redis-server`). `state`: `started` and `stopped` change only
+ * `name` is the service (`nginx`, `redis-server`); a name beginning with `-` is refused (the init
+ * tools would read it as an option). `state`: `started` and `stopped` change only
  * what differs; `restarted` and `reloaded` always act (a reload of a stopped service starts it).
  * `enabled: true|false` makes it start at boot or not. At least one of state and enabled is needed.
  *

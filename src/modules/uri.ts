@@ -2,6 +2,10 @@
  * uri — make an HTTP request from the host (python3's urllib, no other dependency) and check
  * the status. GET and HEAD only read, so they also run in check mode; other methods are changes.
  *
+ * The request (URL, headers, body, `url_password`) reaches python on its standard input, never
+ * on a command line, so `ps` on the host never shows it; a password written in the URL is shown
+ * masked (`https://user:********@host/`).
+ *
  *   - uri: { url: "http://127.0.0.1/health", status_code: 200, return_content: true }
  *     register: health
  *     until: health.status == 200

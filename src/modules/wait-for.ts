@@ -2,6 +2,9 @@
  * wait_for — wait until a TCP port answers (or stops answering), or a file appears (or goes),
  * optionally until a file contains a pattern. Fails after `timeout` seconds.
  *
+ * `host` and `path` are data, whatever they hold: the port test gets them as arguments, never as
+ * part of a program.
+ *
  * In check mode it looks once and does not wait: a service that the run would start is not
  * running yet.
  *
