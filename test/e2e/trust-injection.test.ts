@@ -16,6 +16,8 @@ const CANARY = '/tmp/RMP_CANARY'
 const EVIL = `$(touch ${CANARY})`
 const TICKS = `\`touch ${CANARY}\``
 const SEMI = `x; touch ${CANARY}; y`
+// For file names (no '/'): a relative canary, looked for where a script may have run.
+const NAME_EVIL = '$(touch RMP_CANARY) `touch RMP_CANARY`; touch RMP_CANARY'
 
 /** Everything a run showed: the text a person read and every event, as JSON. */
 const everything = (r: PlayOutcome) => `${r.text}\n${JSON.stringify(r.events)}`
@@ -43,7 +45,7 @@ describe('trust on lab hosts: injection and secrets in argv', function () {
   let lab: TestLab
   let host: string
   const run = (script: string, allowFail = false) => sh(lab.inventory, host, script, allowFail)
-  const canaryGone = async () => expect((await run(`[ -e ${CANARY} ] && echo present || echo absent`)).stdout.trim(), 'the canary file').to.equal('absent')
+  const canaryGone = async () => expect((await run(`ls -d ${CANARY} /RMP_CANARY /root/RMP_CANARY /tmp/RMP_CANARY 2>/dev/null || true`)).stdout.trim(), 'canary files').to.equal('')
 
   before(async function () {
     lab = await testLab(2)
@@ -67,6 +69,7 @@ describe('trust on lab hosts: injection and secrets in argv', function () {
     evil: "${EVIL}"
     ticks: "${TICKS}"
     semi: "${SEMI}"
+    name_evil: "${NAME_EVIL}"
   tasks:
     - name: checkout into a hostile path
       git: { repo: "{{ lab_git_url }}runmaster-backend.git", dest: "${dir}/{{ ticks }}", version: main }
@@ -95,6 +98,19 @@ describe('trust on lab hosts: injection and secrets in argv', function () {
     - name: crontab of a user whose comment is hostile
       cron: { name: "job {{ evil }}", job: "true", user: rmpinj }
       ignore_errors: true
+    - name: a package name with metacharacters
+      apt: { name: "rmp-x{{ evil }}" }
+      ignore_errors: true
+    - name: a program name with metacharacters
+      command: { argv: ["{{ evil }}", "{{ semi }}"] }
+      ignore_errors: true
+    - name: a file path with metacharacters
+      file: { path: "/tmp/rmp file {{ name_evil }}", state: touch }
+    - name: a line in a file with metacharacters in its path
+      lineinfile: { path: "/tmp/rmp line {{ name_evil }}", line: "{{ ticks }}", create: true }
+    - name: a firewall port with metacharacters
+      ufw: { rule: allow, to_port: "22{{ semi }}", proto: tcp }
+      ignore_errors: true
 `,
         { inventory: [lab.inventory], limit: host },
       )
@@ -107,6 +123,7 @@ describe('trust on lab hosts: injection and secrets in argv', function () {
       expect(pw[4]).to.equal(`${SEMI} ${EVIL}`)
       expect(pw[5]).to.equal(`/home/rmp ${EVIL}`)
       expect((await run('cat /tmp/rmp-argv')).stdout).to.equal(`${EVIL}|${TICKS}|${SEMI}|a\nb|-rf|`)
+      expect((await run(`[ -f ${shq(`/tmp/rmp file ${NAME_EVIL}`)} ] && cat ${shq(`/tmp/rmp line ${NAME_EVIL}`)}`)).stdout).to.equal(`${TICKS}\n`)
     })
 
     it("trust 3: git refuses a repo beginning with '-' (--upload-pack=CMD), literal at load time and templated at run time", async () => {
@@ -294,8 +311,8 @@ describe('trust 23: postgres_user password on a lab host', function () {
     const log = (await run('cat /var/log/postgresql/postgresql-*-main.log')).stdout
     // The log did record the statements (else it proves nothing), with verifiers only.
     expect(log).to.match(/statement: .*ROLE "rmpapp"/)
-    expect(log).to.include('SCRAM-SHA-256$')
     for (const pw of [ADMIN_PW, APP_PW]) expect(log.includes(pw), `the server log showed ${pw}`).to.equal(false)
+    expect(log).to.include('SCRAM-SHA-256$')
     // And the passwords work.
     expect((await run(`cd / && PGPASSWORD=${shq(`${APP_PW}-2`)} psql -X -A -t -h 127.0.0.1 -U rmpapp -d postgres -c 'SELECT 1'`)).stdout.trim()).to.equal('1')
   })
