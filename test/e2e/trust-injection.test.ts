@@ -212,7 +212,7 @@ mkdir -p /home/rmpdeploy/.ssh && cp /root/.ssh/authorized_keys /home/rmpdeploy/.
     - name: a POST with basic auth
       uri: { url: "http://127.0.0.1:${PORT}/app.git/HEAD", method: POST, url_username: deploy, url_password: "${URI_PW}", status_code: [401, 501] }
 `,
-          { inventory: [lab.inventory], limit: host },
+          { inventory: [lab.inventory], limit: host, verbosity: 3, diff: true },
         )
         outputs += everything(r1)
         expect(r1.exitCode, r1.text).to.equal(0)
@@ -230,7 +230,7 @@ mkdir -p /home/rmpdeploy/.ssh && cp /root/.ssh/authorized_keys /home/rmpdeploy/.
       register: who
     - assert: { that: [ "who.stdout == 'root'" ] }
 `,
-          { inventory: [deployInv], limit: host },
+          { inventory: [deployInv], limit: host, verbosity: 3 },
         )
         outputs += everything(r2)
         expect(r2.exitCode, r2.text).to.equal(0)
