@@ -2,7 +2,7 @@
 // (and its network namespace), so every mount it makes lives and dies with the host: a killed host
 // leaves no mount behind on the controller. It ends by exec'ing sshd, which stays pid 1 and reaps
 // the daemons that services started through ssh leave behind.
-import { quote } from '../connection/shell.js'
+import { sh } from '../shell/index.js'
 
 export interface InitInput {
   hostname: string
@@ -13,11 +13,13 @@ export interface InitInput {
 }
 
 export function renderInitScript(i: InitInput): string {
-  return `#!/bin/sh
+  // The comment line holds the host name too: a name with a line break would end the comment.
+  if (/[\n\r]/.test(i.hostname)) throw new Error(`host name with a line break: ${JSON.stringify(i.hostname)}`)
+  return sh`#!/bin/sh
 # pid 1 of lab host ${i.hostname}; written by rm-play lab on every start
 set -e
-R=${quote(i.root)}
-mount -t overlay overlay -o ${quote(`lowerdir=${i.base},upperdir=${i.upper},workdir=${i.work}`)} "$R"
+R=${i.root}
+mount -t overlay overlay -o ${`lowerdir=${i.base},upperdir=${i.upper},workdir=${i.work}`} "$R"
 mount -t proc -o nosuid,nodev,noexec proc "$R/proc"
 # /proc/sys read-only but its net/ part (the host's own network namespace): vm.*, kernel.*, fs.* are
 # the controller's, and a playbook's sysctl must not change them
@@ -35,8 +37,8 @@ mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs "$R/dev/shm"
 mount -t tmpfs -o mode=755,nosuid,nodev tmpfs "$R/run"
 mkdir "$R/run/sshd"
 mkdir -m 1777 "$R/run/lock"
-echo ${quote(i.hostname)} > /proc/sys/kernel/hostname
+printf '%s\\n' ${i.hostname} > /proc/sys/kernel/hostname
 cd "$R"
 exec chroot "$R" /usr/sbin/sshd -D -e
-`
+`.text
 }

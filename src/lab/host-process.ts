@@ -4,7 +4,7 @@
 // Hosts start in batches from one shell script: Node's own spawns cost ~50 ms each on this VM.
 import { readFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { quote } from '../connection/shell.js'
+import { joinScripts, sh } from '../shell/index.js'
 import { tail } from '../report/tail.js'
 import { labError } from './errors.js'
 import { run } from './exec.js'
@@ -24,19 +24,16 @@ export interface Launched {
   init: ProcRef
 }
 
-const HOST_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8'
+const HOST_ENV = ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'LANG=C.UTF-8']
 
 /**
  * One line per host: in its own session (a Ctrl-C in the terminal that ran `lab up` must not reach
  * the hosts), with a clean environment, a new log (readiness is read from it), and its pid echoed.
  */
 export function launchScript(specs: LaunchSpec[]): string {
-  return specs
-    .map((s) => {
-      const cmd = `env -i ${HOST_ENV} setsid ip netns exec ${quote(s.netns)} unshare --mount --uts --ipc --pid --fork --propagation private /bin/sh ${quote(s.initScript)}`
-      return `${cmd} >${quote(s.log)} 2>&1 </dev/null & echo ${quote(s.name)} $!`
-    })
-    .join('\n')
+  return joinScripts(
+    specs.map((s) => sh`env -i ${HOST_ENV} setsid ip netns exec ${s.netns} unshare --mount --uts --ipc --pid --fork --propagation private /bin/sh -- ${s.initScript} >${s.log} 2>&1 </dev/null & echo ${s.name} $!`),
+  ).text
 }
 
 /** Starts the hosts; a host missing from the result did not start (see its log). */

@@ -3,7 +3,7 @@
 // restarts until a reset.
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { quote } from '../connection/shell.js'
+import { code, joinScripts, sh, type Script } from '../shell/index.js'
 import { writeHostFiles, writeLabOwnedFiles } from './host-files.js'
 import { renderInitScript } from './host-init.js'
 import { launchHosts, stopHosts } from './host-process.js'
@@ -41,7 +41,7 @@ const stoppable = (lab: string) => (h: HostState) => ({ ...h, dir: hostPaths(lab
 export async function startHosts(ctx: HostContext, hosts: HostState[], fresh: boolean): Promise<HostState[]> {
   // Whatever is left of an earlier run of these hosts (init gone, a stray shell) goes first.
   await stopHosts(hosts.filter((h) => h.init || h.launcher || netnsExists(h.netns)).map(stoppable(ctx.lab)))
-  const setup: string[] = ['set -e']
+  const setup: Script[] = [code('set -e')]
   for (const h of hosts) {
     const p = hostPaths(ctx.lab, h.name)
     if (fresh) {
@@ -53,13 +53,13 @@ export async function startHosts(ctx: HostContext, hosts: HostState[], fresh: bo
     mkdirSync(p.keys, { recursive: true, mode: 0o700 })
     const key = hostKeyPath(ctx.lab, h.name)
     if (!existsSync(key) || !existsSync(`${key}.pub`)) {
-      setup.push(`rm -f ${quote(key)} ${quote(`${key}.pub`)}`, `ssh-keygen -q -t ed25519 -N '' -C ${quote(`root@${h.name}`)} -f ${quote(key)}`)
+      setup.push(sh`rm -f -- ${key} ${`${key}.pub`}`, sh`ssh-keygen -q -t ed25519 -N '' -C ${`root@${h.name}`} -f ${key}`)
     }
   }
   const unwired = hosts.filter((h) => !netnsExists(h.netns) || !linkExists(h.veth))
   await removeHostNetworks(unwired) // what a half-created host left
   setup.push(hostNetworkScript(unwired, ctx.bridge, ctx.bridgeAddress))
-  await run(['bash', '-c', setup.join('\n')])
+  await run(['bash', '-c', joinScripts(setup).text])
 
   for (const h of hosts) {
     const p = hostPaths(ctx.lab, h.name)
@@ -93,9 +93,10 @@ export async function refreshRunningHosts(ctx: HostContext, hosts: HostState[]):
   if (stale.length === 0) return hosts
   const lines = stale.map((h) => {
     const file = join(hostPaths(ctx.lab, h.name).root, 'etc/apt/apt.conf.d/01proxy')
-    return `printf '%s\\n' ${quote(`Acquire::http::Proxy "${ctx.aptProxyUrl}";`)} | nsenter -t ${h.init!.pid} -m sh -c ${quote(`cat > ${quote(file)}`)}`
+    // The file name reaches the inner shell as its argument, not inside its code.
+    return sh`printf '%s\\n' ${`Acquire::http::Proxy "${ctx.aptProxyUrl}";`} | nsenter -t ${h.init!.pid} -m sh -c ${'cat > "$1"'} rmp-proxy ${file}`
   })
-  await run(['bash', '-c', ['set -e', ...lines].join('\n')])
+  await run(['bash', '-c', joinScripts([code('set -e'), ...lines]).text])
   return hosts.map((h) => (stale.includes(h) ? { ...h, aptProxyUrl: ctx.aptProxyUrl } : h))
 }
 

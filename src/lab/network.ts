@@ -4,7 +4,8 @@
 // Hosts are wired in batches by one shell script: on this kind of VM each process Node spawns
 // costs ~50 ms, while a shell forks `ip` for a fraction of that.
 import { existsSync, statSync, writeFileSync } from 'node:fs'
-import { quote } from '../connection/shell.js'
+import { fedFrom } from '../shell/feed.js'
+import { code, joinScripts, sh, type Script } from '../shell/index.js'
 import { parseCidr, type Cidr } from './address.js'
 import { run } from './exec.js'
 
@@ -58,20 +59,25 @@ export interface HostLink {
   address: string
 }
 
+/** `ip -batch -` fed with `lines` as data (a here-document of base64): nothing in them is shell. */
+function ipBatch(lines: string[], netns?: string): Script {
+  return fedFrom(`${lines.join('\n')}\n`, 'RMP_IP_BATCH', netns === undefined ? sh`ip -batch -` : sh`ip -n ${netns} -batch -`)
+}
+
 /** Shell lines that create the hosts' namespaces and links; `set -e` stops at the first failure. */
-export function hostNetworkScript(hosts: HostLink[], bridge: string, gateway: string): string {
-  if (hosts.length === 0) return ''
+export function hostNetworkScript(hosts: HostLink[], bridge: string, gateway: string): Script {
+  if (hosts.length === 0) return code('')
   // All root-namespace work in one `ip -batch`, then one inside each namespace.
-  const lines = ['ip -batch - <<"EOF"']
+  const root: string[] = []
   for (const h of hosts) {
-    lines.push(`netns add ${h.netns}`, `link add ${h.veth} type veth peer name eth0 address ${macFor(h.address)} netns ${h.netns}`, `link set ${h.veth} master ${bridge} up`)
+    root.push(`netns add ${h.netns}`, `link add ${h.veth} type veth peer name eth0 address ${macFor(h.address)} netns ${h.netns}`, `link set ${h.veth} master ${bridge} up`)
   }
-  lines.push('EOF')
+  const lines = [ipBatch(root)]
   for (const h of hosts) {
-    lines.push(`echo 1 > /proc/sys/net/ipv6/conf/${h.veth}/disable_ipv6 2>/dev/null || true`)
-    lines.push(`ip -n ${quote(h.netns)} -batch - <<"EOF"`, 'link set lo up', `addr add ${h.address}/24 dev eth0`, 'link set eth0 up', `route add default via ${gateway}`, 'EOF')
+    lines.push(sh`echo 1 > ${`/proc/sys/net/ipv6/conf/${h.veth}/disable_ipv6`} 2>/dev/null || true`)
+    lines.push(ipBatch(['link set lo up', `addr add ${h.address}/24 dev eth0`, 'link set eth0 up', `route add default via ${gateway}`], h.netns))
   }
-  return lines.join('\n')
+  return joinScripts(lines)
 }
 
 /** Removes the hosts' links and namespaces that exist, in one `ip -batch`. */

@@ -11,7 +11,7 @@
  *   - command: { argv: [nginx, -t] }
  *     changed_when: false
  */
-import { argv as quoteArgv, quote } from '../connection/shell.js'
+import { sh, type Script } from '../shell/index.js'
 import type { Schema } from './schema.js'
 import { shlexSplit } from './shlex.js'
 import type { Change, HostModule, Probe, ProbeState, StepOutput } from './types.js'
@@ -59,7 +59,8 @@ export const commandReturns = {
 function existsProbe(path: string): Probe<boolean> {
   return {
     id: `exists:${path}`,
-    script: `p=${quote(path)}; IFS=''; for f in $p; do [ -e "$f" ] && exit 0; done; exit 1`,
+    // The path is a glob on purpose (creates: /var/backups/*.done): expanded, never run.
+    script: sh`p=${path}; IFS=''; for f in $p; do [ -e "$f" ] && exit 0; done; exit 1`.text,
     parse: (o) => o.code === 0,
   }
 }
@@ -68,11 +69,11 @@ export function commandProbes(a: CommandArgs): Probe[] {
   return [a.creates, a.removes].filter((p): p is string => !!p).map(existsProbe)
 }
 
-export function commandPlan(a: CommandArgs, state: ProbeState, script: string, shown: string): Change[] {
+export function commandPlan(a: CommandArgs, state: ProbeState, script: Script, shown: string): Change[] {
   if (a.creates && state[`exists:${a.creates}`] === true) return []
   if (a.removes && state[`exists:${a.removes}`] === false) return []
   const stdin = a.stdin === undefined ? undefined : a.stdin + (a.stdin_add_newline ? '\n' : '')
-  return [{ summary: `run: ${shown}`, uncertain: true, steps: [{ kind: 'exec', script, stdin, cwd: a.chdir }] }]
+  return [{ summary: `run: ${shown}`, uncertain: true, steps: [{ kind: 'exec', script: script.text, stdin, cwd: a.chdir }] }]
 }
 
 export function commandResult(a: CommandArgs, state: ProbeState, outputs: StepOutput[], shown: string): Record<string, unknown> {
@@ -106,6 +107,6 @@ export const command: HostModule<CommandArgs> = {
     return []
   },
   probes: commandProbes,
-  plan: (a, state) => commandPlan(a, state, `exec ${quoteArgv(words(a))}`, words(a).join(' ')),
+  plan: (a, state) => commandPlan(a, state, sh`exec ${words(a)}`, words(a).join(' ')),
   result: (a, state, outputs) => commandResult(a, state, outputs, words(a).join(' ')),
 }

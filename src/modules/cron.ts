@@ -29,7 +29,7 @@
  *       user: runmaster
  *   - cron: { name: cleanup, special_time: daily, job: /usr/local/bin/cleanup, cron_file: runmaster, user: runmaster }
  */
-import { quote } from '../connection/shell.js'
+import { code, sh } from '../shell/index.js'
 import { cronPath, crontabProbe, crontabProbeId, type CrontabState } from '../probes/cron.js'
 import type { Schema } from './schema.js'
 import { ModuleFailure, type Change, type HostModule, type PlanContext, type ProbeState, type Step, type StepOutput } from './types.js'
@@ -171,7 +171,7 @@ function cronPlan(a: CronArgs, s: CrontabState, ctx: Pick<PlanContext, 'check'>)
       if (!ctx.check) throw new ModuleFailure(`cron: the directory of ${path} does not exist (is cron installed?)`)
       return [{ summary: `${what} (cron is not installed yet)`, uncertain: true, steps: [], diff }]
     }
-    if (after.every((l) => l.trim() === '')) steps.push({ kind: 'exec', script: `${a.backup ? `if [ -f ${quote(path)} ]; then b=${quote(path)}.$(date +%Y-%m-%d@%H:%M:%S)~; cp -p -- ${quote(path)} "$b"; echo "backup_file=$b"; fi\n` : ''}rm -f -- ${quote(path)}` })
+    if (after.every((l) => l.trim() === '')) steps.push({ kind: 'exec', script: (a.backup ? sh`f=${path}; if [ -f "$f" ]; then b="$f.$(date +%Y-%m-%d@%H:%M:%S)~"; cp -p -- "$f" "$b"; echo "backup_file=$b"; fi; rm -f -- "$f"` : sh`rm -f -- ${path}`).text })
     else steps.push({ kind: 'put', path, content: text(after), mode: '0644', owner: 'root', group: 'root', backup: a.backup })
     return [{ summary: what, steps, diff }]
   }
@@ -180,10 +180,10 @@ function cronPlan(a: CronArgs, s: CrontabState, ctx: Pick<PlanContext, 'check'>)
     if (!ctx.check) throw new ModuleFailure(`cron: ${why}`)
     return [{ summary: `${what} (${!s.crontabCommand ? 'cron is not installed yet' : `user ${a.user} does not exist yet`})`, uncertain: true, steps: [], diff }]
   }
-  const u = a.user ? ` -u ${quote(a.user)}` : ''
-  if (a.backup && s.exists) steps.push({ kind: 'exec', script: `b=$(mktemp /tmp/crontab.XXXXXXXX) && crontab${u} -l > "$b" && echo "backup_file=$b"` })
-  if (after.length === 0) steps.push({ kind: 'exec', script: `crontab${u} -r` })
-  else steps.push({ kind: 'exec', script: `crontab${u} -`, stdin: text(after) })
+  const u = a.user ? sh` -u ${a.user}` : code('')
+  if (a.backup && s.exists) steps.push({ kind: 'exec', script: sh`b=$(mktemp /tmp/crontab.XXXXXXXX) && crontab${u} -l > "$b" && echo "backup_file=$b"`.text })
+  if (after.length === 0) steps.push({ kind: 'exec', script: sh`crontab${u} -r`.text })
+  else steps.push({ kind: 'exec', script: sh`crontab${u} -`.text, stdin: text(after) })
   return [{ summary: what, steps, diff }]
 }
 

@@ -17,6 +17,14 @@
  * (default true) clones and updates submodules too (their state is not compared). Bare
  * repositories are not supported.
  *
+ * A password in an http(s) URL (`https://user:PASSWORD@host/repo.git`) never reaches a command
+ * line: git gets the URL without it and asks for it through GIT_ASKPASS, answered from a 0600 file
+ * in a private mktemp directory that is removed when the step ends. The checkout's remote URL
+ * (.git/config) is stored without the password (Ansible stores it there in clear), and every
+ * summary, diff and error shows the URL as `https://user:********@host/...`. A `repo`, `dest` or
+ * `version` that begins with `-` is refused (`--upload-pack=CMD` as a repo runs CMD in Ansible
+ * 2.14); write a relative path as `./-dir`.
+ *
  * Returns `before` (the commit before, null when there was no checkout), `after` (the commit
  * now) and `remote_url_changed`. The diff is "commit <before> → commit <after>".
  *
@@ -29,9 +37,11 @@
  *
  *   - git: { repo: "{{ lab_git_url }}runmaster-backend.git", dest: /srv/app, depth: 1, force: true }
  */
-import { quote } from '../connection/shell.js'
+import { code, joinScripts, sh, type Script } from '../shell/index.js'
 import { gitProbe, gitProbeId, looksLikeCommit, resolveVersion, type GitProbeOptions, type GitState, type Wanted } from '../probes/git.js'
 import type { Schema } from './schema.js'
+import { shlexSplit } from './shlex.js'
+import { askpassLines, maskUrl, splitUrlCredentials } from './url-credentials.js'
 import { ModuleFailure, type Change, type HostModule, type PlanContext, type ProbeState, type StepOutput } from './types.js'
 
 export interface GitArgs {
@@ -72,17 +82,22 @@ const schema: Schema = {
   },
 }
 
+/** GIT_SSH_COMMAND (git runs it with sh -c): every word quoted, ssh_opts split as a shell would. */
 function sshCommand(a: GitArgs): Record<string, string> {
   if (!a.accept_hostkey && a.key_file === undefined && a.ssh_opts === undefined) return {}
-  const parts = ['ssh']
-  if (a.accept_hostkey) parts.push('-o StrictHostKeyChecking=accept-new')
-  if (a.key_file !== undefined) parts.push(`-i ${quote(a.key_file)} -o IdentitiesOnly=yes`)
-  if (a.ssh_opts !== undefined) parts.push(a.ssh_opts)
-  return { GIT_SSH_COMMAND: parts.join(' ') }
+  const words = ['ssh']
+  if (a.accept_hostkey) words.push('-o', 'StrictHostKeyChecking=accept-new')
+  if (a.key_file !== undefined) words.push('-i', a.key_file, '-o', 'IdentitiesOnly=yes')
+  if (a.ssh_opts !== undefined) words.push(...shlexSplit(a.ssh_opts))
+  return { GIT_SSH_COMMAND: sh`${words}`.text }
 }
 
+/** The repository URL without its password (what git and .git/config see), and the password. */
+const repoOf = (a: GitArgs) => splitUrlCredentials(a.repo)
+
 function probeOptions(a: GitArgs): GitProbeOptions {
-  return { repo: a.repo, dest: a.dest, version: a.version, remote: a.remote, executable: a.executable ?? 'git', askWhenRepo: a.update, askWhenMissing: a.clone, env: sshCommand(a) }
+  const r = repoOf(a)
+  return { repo: r.url, ...(r.password !== undefined ? { password: r.password } : {}), dest: a.dest, version: a.version, remote: a.remote, executable: a.executable ?? 'git', askWhenRepo: a.update, askWhenMissing: a.clone, env: sshCommand(a) }
 }
 
 function stateOf(a: GitArgs, state: ProbeState): GitState {
@@ -97,68 +112,66 @@ const short = (c: string | undefined) => (c ? c.slice(0, 7) : '(none)')
 function wanted(a: GitArgs, st: GitState): Wanted {
   const r = st.remote
   if (!r) throw new Error('the remote was not asked')
-  if ('error' in r) throw new ModuleFailure(`cannot read ${a.repo}: ${r.error}`)
+  if ('error' in r) throw new ModuleFailure(`cannot read ${repoOf(a).shown}: ${r.error}`)
   const w = resolveVersion(a.version, r, st.localCommit)
-  if (!w) throw new ModuleFailure(a.version === 'HEAD' ? `${a.repo} has no HEAD (an empty repository?)` : `version '${a.version}' is neither a branch nor a tag of ${a.repo}, nor a commit id`)
+  if (!w) throw new ModuleFailure(a.version === 'HEAD' ? `${repoOf(a).shown} has no HEAD (an empty repository?)` : `version '${a.version}' is neither a branch nor a tag of ${repoOf(a).shown}, nor a commit id`)
   return w
 }
 
-const depthOpt = (a: GitArgs) => (a.depth !== undefined ? ` --depth ${a.depth}` : '')
+const depthOpt = (a: GitArgs): Script => (a.depth !== undefined ? sh` --depth ${a.depth}` : code(''))
 
 /** Shell lines that check out `w` in "$dest" (after a clone or on an existing checkout). */
-function checkoutLines(a: GitArgs, w: Wanted, fetch: boolean): string[] {
-  const f = a.force ? ' -f' : ''
-  const git = '"$g" -C "$dest"'
+function checkoutLines(a: GitArgs, w: Wanted, fetch: boolean): Script[] {
+  const f = code(a.force ? ' -f' : '')
+  const git = code('"$g" -C "$dest"')
+  const d = depthOpt(a)
   switch (w.kind) {
     case 'branch': {
       const track = `refs/remotes/${a.remote}/${w.branch}`
-      return [
-        ...(fetch ? [`${git} fetch -q${depthOpt(a)} "$r" ${quote(`+refs/heads/${w.branch}:${track}`)}`] : []),
-        `${git} checkout -q${f} -B ${quote(w.branch)} ${quote(track)}`,
-      ]
+      return [...(fetch ? [sh`${git} fetch -q${d} -- "$r" ${`+refs/heads/${w.branch}:${track}`}`] : []), sh`${git} checkout -q${f} -B ${w.branch} ${track} --`]
     }
     case 'tag':
-      return [
-        ...(fetch ? [`${git} fetch -q${depthOpt(a)} "$r" ${quote(`+refs/tags/${w.tag}:refs/tags/${w.tag}`)}`] : []),
-        `${git} checkout -q${f} --detach ${quote(`refs/tags/${w.tag}^{commit}`)}`,
-      ]
+      return [...(fetch ? [sh`${git} fetch -q${d} -- "$r" ${`+refs/tags/${w.tag}:refs/tags/${w.tag}`}`] : []), sh`${git} checkout -q${f} --detach ${`refs/tags/${w.tag}^{commit}`} --`]
     case 'detached-head':
-      return fetch ? [`${git} fetch -q${depthOpt(a)} "$r" HEAD`, `${git} checkout -q${f} --detach FETCH_HEAD`] : []
+      return fetch ? [sh`${git} fetch -q${d} -- "$r" HEAD`, sh`${git} checkout -q${f} --detach FETCH_HEAD --`] : []
     case 'commit': {
-      const c = quote(`${a.version}^{commit}`)
+      const c = `${a.version}^{commit}`
       // A commit outside the fetched history: fetch everything, then (servers allowing it) the commit itself.
-      const byId = looksLikeCommit(a.version) && (a.version.length === 40 || a.version.length === 64) ? ` || ${git} fetch -q${depthOpt(a)} "$r" ${quote(a.version)}` : ''
-      return [`if ! ${git} cat-file -e ${c} 2>/dev/null; then ${git} fetch -q${depthOpt(a)} --tags "$r"${byId}; fi`, `${git} checkout -q${f} --detach ${quote(a.version)}`]
+      const byId = looksLikeCommit(a.version) && (a.version.length === 40 || a.version.length === 64) ? sh` || ${git} fetch -q${d} -- "$r" ${a.version}` : code('')
+      return [sh`if ! ${git} cat-file -e ${c} 2>/dev/null; then ${git} fetch -q${d} --tags -- "$r"${byId}; fi`, sh`${git} checkout -q${f} --detach ${a.version} --`]
     }
   }
 }
 
-function header(a: GitArgs): string[] {
-  return ['set -e', `g=${quote(a.executable ?? 'git')}; dest=${quote(a.dest)}; r=${quote(a.remote)}`]
+/** The start of every step script: the values as variables, and the password for git to ask. */
+function header(a: GitArgs): Script[] {
+  const r = repoOf(a)
+  return [code('set -e'), sh`g=${a.executable ?? 'git'}; dest=${a.dest}; r=${a.remote}; repo=${r.url}`, ...(r.password !== undefined ? [askpassLines(r.password)] : [])]
 }
 
-const submodules = (a: GitArgs) => (a.recursive ? ['if [ -f "$dest/.gitmodules" ]; then "$g" -C "$dest" submodule -q update --init --recursive; fi'] : [])
-const printAfter = 'printf \'after=%s\\n\' "$("$g" -C "$dest" rev-parse HEAD)"'
+const submodules = (a: GitArgs): Script[] => (a.recursive ? [code('if [ -f "$dest/.gitmodules" ]; then "$g" -C "$dest" submodule -q update --init --recursive; fi')] : [])
+const printAfter = code('printf \'after=%s\\n\' "$("$g" -C "$dest" rev-parse HEAD)"')
 
 function cloneChange(a: GitArgs, st: GitState, ctx: PlanContext): Change {
   if (!st.git) {
-    if (ctx.check) return { summary: `clone ${a.repo} into ${a.dest} (git is not installed yet: cannot tell which commit)`, uncertain: true, steps: [] }
+    if (ctx.check) return { summary: `clone ${repoOf(a).shown} into ${a.dest} (git is not installed yet: cannot tell which commit)`, uncertain: true, steps: [] }
     throw new ModuleFailure('git is not installed on the host (install the git package first)')
   }
   const w = wanted(a, st)
   const opts = [
     '-q',
-    ...(a.depth !== undefined ? [`--depth ${a.depth}`] : []),
+    ...(a.depth !== undefined ? ['--depth', String(a.depth)] : []),
     ...(a.single_branch ? ['--single-branch'] : []),
     ...(a.recursive ? ['--recurse-submodules'] : []),
-    `--origin ${quote(a.remote)}`,
-    ...(w.kind === 'branch' && a.version !== 'HEAD' ? [`--branch ${quote(w.branch)}`] : w.kind === 'tag' ? [`--branch ${quote(w.tag)}`] : []),
+    '--origin',
+    a.remote,
+    ...(w.kind === 'branch' && a.version !== 'HEAD' ? ['--branch', w.branch] : w.kind === 'tag' ? ['--branch', w.tag] : []),
   ]
-  const lines = [...header(a), `"$g" clone ${opts.join(' ')} -- ${quote(a.repo)} "$dest"`, ...(w.kind === 'commit' ? checkoutLines(a, w, true) : []), ...(w.kind === 'commit' ? submodules(a) : []), printAfter]
+  const lines = [...header(a), sh`"$g" clone ${opts} -- "$repo" "$dest"`, ...(w.kind === 'commit' ? checkoutLines(a, w, true) : []), ...(w.kind === 'commit' ? submodules(a) : []), printAfter]
   const after = w.commit ?? a.version
   return {
-    summary: `clone ${a.repo} (${a.version === 'HEAD' ? 'HEAD' : a.version}) into ${a.dest}: commit ${short(after)}`,
-    steps: [{ kind: 'exec', script: lines.join('\n'), env: sshCommand(a) }],
+    summary: `clone ${repoOf(a).shown} (${a.version === 'HEAD' ? 'HEAD' : a.version}) into ${a.dest}: commit ${short(after)}`,
+    steps: [{ kind: 'exec', script: joinScripts(lines).text, env: sshCommand(a) }],
     diff: { path: a.dest, before: 'commit (none)\n', after: `commit ${after}\n` },
   }
 }
@@ -171,17 +184,18 @@ function updateChanges(a: GitArgs, st: GitState): Change[] {
   const head = st.head ?? ''
   const moved = w.commit !== undefined ? head !== w.commit : !head.startsWith(a.version.toLowerCase())
   const switched = w.kind === 'branch' && st.branch !== w.branch
-  const urlChanged = st.url !== a.repo
+  const repo = repoOf(a)
+  const urlChanged = st.url !== repo.url
   const reset = st.modified.length > 0
   if (!moved && !switched && !urlChanged && !reset) return []
   const lines = header(a)
   const what: string[] = []
   if (urlChanged) {
-    lines.push(`if "$g" -C "$dest" config --get "remote.$r.url" >/dev/null; then "$g" -C "$dest" remote set-url "$r" ${quote(a.repo)}; else "$g" -C "$dest" remote add "$r" ${quote(a.repo)}; fi`)
-    what.push(st.url ? `remote ${a.remote} ${st.url} → ${a.repo}` : `add remote ${a.remote} ${a.repo}`)
+    lines.push(code('if "$g" -C "$dest" config --get "remote.$r.url" >/dev/null; then "$g" -C "$dest" remote set-url -- "$r" "$repo"; else "$g" -C "$dest" remote add -- "$r" "$repo"; fi'))
+    what.push(st.url ? `remote ${a.remote} ${maskUrl(st.url)} → ${repo.shown}` : `add remote ${a.remote} ${repo.shown}`)
   }
   if (reset) {
-    lines.push('"$g" -C "$dest" reset -q --hard')
+    lines.push(code('"$g" -C "$dest" reset -q --hard'))
     what.push(`discard changes to ${st.modified.length} file${st.modified.length === 1 ? '' : 's'}`)
   }
   if (moved || switched) {
@@ -190,9 +204,9 @@ function updateChanges(a: GitArgs, st: GitState): Change[] {
     what.push(moved ? `commit ${short(head)} → ${short(to)}` : `switch to branch ${a.version === 'HEAD' && w.kind === 'branch' ? w.branch : a.version}`)
   }
   lines.push(printAfter)
-  const before = [`commit ${head || '(none)'}`, ...(st.branch ? [`branch ${st.branch}`] : []), ...(urlChanged ? [`remote ${a.remote} ${st.url || '(none)'}`] : []), ...st.modified.map((m) => `modified: ${m.slice(3)}`)]
-  const after = [`commit ${moved || switched ? (w.commit ?? a.version) : head}`, ...(w.kind === 'branch' ? [`branch ${w.branch}`] : st.branch && !moved ? [`branch ${st.branch}`] : []), ...(urlChanged ? [`remote ${a.remote} ${a.repo}`] : [])]
-  return [{ summary: `update ${a.dest}: ${what.join(', ')}`, steps: [{ kind: 'exec', script: lines.join('\n'), env: sshCommand(a) }], diff: { path: a.dest, before: before.join('\n') + '\n', after: after.join('\n') + '\n' } }]
+  const before = [`commit ${head || '(none)'}`, ...(st.branch ? [`branch ${st.branch}`] : []), ...(urlChanged ? [`remote ${a.remote} ${st.url ? maskUrl(st.url) : '(none)'}`] : []), ...st.modified.map((m) => `modified: ${m.slice(3)}`)]
+  const after = [`commit ${moved || switched ? (w.commit ?? a.version) : head}`, ...(w.kind === 'branch' ? [`branch ${w.branch}`] : st.branch && !moved ? [`branch ${st.branch}`] : []), ...(urlChanged ? [`remote ${a.remote} ${repo.shown}`] : [])]
+  return [{ summary: `update ${a.dest}: ${what.join(', ')}`, steps: [{ kind: 'exec', script: joinScripts(lines).text, env: sshCommand(a) }], diff: { path: a.dest, before: before.join('\n') + '\n', after: after.join('\n') + '\n' } }]
 }
 
 function plan(a: GitArgs, state: ProbeState, ctx: PlanContext): Change[] {
@@ -225,6 +239,11 @@ export const git: HostModule<GitArgs> = {
     if (a.depth !== undefined && a.depth < 1) errs.push(`depth must be at least 1, got ${a.depth}`)
     if (typeof a.version === 'string' && a.version.trim() === '') errs.push('version must not be empty')
     if (typeof a.remote === 'string' && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(a.remote)) errs.push(`remote '${a.remote}' is not a valid remote name`)
+    // git reads an argument that begins with '-' as an option (--upload-pack=CMD runs CMD), even
+    // where rm-play puts '--' (git ls-remote/clone of older versions): no URL or path begins so.
+    if (typeof a.repo === 'string' && a.repo.startsWith('-')) errs.push(`repo '${maskUrl(a.repo)}' begins with '-': not a URL or a path (a path can be written ./${maskUrl(a.repo)})`)
+    if (typeof a.dest === 'string' && a.dest.startsWith('-')) errs.push(`dest '${a.dest}' begins with '-' (write ./${a.dest})`)
+    if (typeof a.version === 'string' && a.version.startsWith('-')) errs.push(`version '${a.version}' begins with '-': not a branch, tag or commit`)
     return errs
   },
   probes: (a) => [gitProbe(probeOptions(a))],
@@ -237,7 +256,7 @@ export const git: HostModule<GitArgs> = {
       const m = /^after=([0-9a-f]+)$/m.exec(o.stdout)
       if (m) after = m[1]!
     }
-    const remote_url_changed = outputs.length > 0 && st.dest === 'repo' && st.url !== a.repo
+    const remote_url_changed = outputs.length > 0 && st.dest === 'repo' && st.url !== repoOf(a).url
     return { before, after, remote_url_changed }
   },
 }

@@ -10,7 +10,7 @@
  *   - group: { name: runmaster, system: true }
  *   - group: { name: deploy, gid: 2001 }
  */
-import { quote } from '../connection/shell.js'
+import { code, sh } from '../shell/index.js'
 import { groupProbe, groupProbeId, type GroupEntry } from '../probes/accounts.js'
 import { type Change, type HostModule, type ProbeState } from './types.js'
 
@@ -28,21 +28,20 @@ function describe(name: string, g: { gid?: number | string } | undefined): strin
 }
 
 function groupPlan(a: GroupArgs, g: GroupEntry | null): Change[] {
-  const n = quote(a.name)
   if (a.state === 'absent') {
     if (!g) return []
-    return [{ summary: `remove group ${a.name}`, steps: [{ kind: 'exec', script: `groupdel${a.force ? ' -f' : ''} ${n}` }], diff: { before: describe(a.name, g), after: describe(a.name, undefined) } }]
+    return [{ summary: `remove group ${a.name}`, steps: [{ kind: 'exec', script: sh`groupdel${code(a.force ? ' -f' : '')} -- ${a.name}`.text }], diff: { before: describe(a.name, g), after: describe(a.name, undefined) } }]
   }
   if (!g) {
     const w = ['groupadd']
     if (a.gid !== undefined) w.push('-g', String(a.gid), ...(a.non_unique ? ['-o'] : []))
     if (a.system) w.push('-r')
     w.push('--', a.name)
-    return [{ summary: `create ${a.system ? 'system ' : ''}group ${a.name}${a.gid !== undefined ? ` (gid ${a.gid})` : ''}`, steps: [{ kind: 'exec', script: `${w.map(quote).join(' ')} && getent group ${n}` }], diff: { before: describe(a.name, undefined), after: describe(a.name, { gid: a.gid }) } }]
+    return [{ summary: `create ${a.system ? 'system ' : ''}group ${a.name}${a.gid !== undefined ? ` (gid ${a.gid})` : ''}`, steps: [{ kind: 'exec', script: sh`${w} && getent group -- ${a.name}`.text }], diff: { before: describe(a.name, undefined), after: describe(a.name, { gid: a.gid }) } }]
   }
   if (a.gid !== undefined && a.gid !== g.gid) {
     const w = ['groupmod', '-g', String(a.gid), ...(a.non_unique ? ['-o'] : []), '--', a.name]
-    return [{ summary: `change the gid of group ${a.name} from ${g.gid} to ${a.gid}`, steps: [{ kind: 'exec', script: w.map(quote).join(' ') }], diff: { before: describe(a.name, g), after: describe(a.name, { gid: a.gid }) } }]
+    return [{ summary: `change the gid of group ${a.name} from ${g.gid} to ${a.gid}`, steps: [{ kind: 'exec', script: sh`${w}`.text }], diff: { before: describe(a.name, g), after: describe(a.name, { gid: a.gid }) } }]
   }
   return []
 }

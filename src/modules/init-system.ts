@@ -1,7 +1,7 @@
 // The commands that change a service, for systemd and for sysv-init (Debian's update-rc.d and
 // init scripts), and the plan shared by the service and systemd modules: state + wanted state →
 // changes. Pure: the probe (probes/services.ts) says which init system the host runs.
-import { quote } from '../connection/shell.js'
+import { code, joinScripts, sh, type Script } from '../shell/index.js'
 import { shlexSplit } from './shlex.js'
 import type { ServiceState } from '../probes/services.js'
 import { ModuleFailure, type Change, type ExecStep, type PlanContext } from './types.js'
@@ -26,30 +26,40 @@ export interface ServiceWanted {
   daemonReexec?: boolean
 }
 
-function systemctl(w: ServiceWanted): string {
-  return `systemctl${w.scope === 'user' ? ' --user' : w.scope === 'global' ? ' --global' : ''}`
+function systemctl(w: ServiceWanted): Script {
+  return w.scope === 'user' ? code('systemctl --user') : w.scope === 'global' ? code('systemctl --global') : code('systemctl')
 }
 
-function actionScript(s: ServiceState, w: ServiceWanted, action: ServiceAction): string {
-  if (s.init === 'systemd') return `${systemctl(w)}${w.noBlock ? ' --no-block' : ''} ${action} -- ${quote(w.name)}`
-  const extra = w.arguments ? ` ${shlexSplit(w.arguments).map(quote).join(' ')}` : ''
+function actionScript(s: ServiceState, w: ServiceWanted, action: ServiceAction): Script {
+  if (s.init === 'systemd') return sh`${systemctl(w)}${code(w.noBlock ? ' --no-block' : '')} ${action} -- ${w.name}`
+  const words = w.arguments ? shlexSplit(w.arguments) : []
+  const extra = words.length ? sh` ${words}` : code('')
   // `service` gives the script a clean environment (as at boot); the script itself when it is missing.
-  const run = (a: string) => `if command -v service >/dev/null 2>&1; then service ${quote(w.name)} ${a}${extra}; else /etc/init.d/${quote(w.name)} ${a}${extra}; fi`
-  if (action === 'restart' && w.sleep) return `${run('stop')}\nsleep ${w.sleep}\n${run('start')}`
+  // service(8) has no `--`: a name beginning with '-' is refused by the modules' validate.
+  const run = (a: string) => sh`if command -v service >/dev/null 2>&1; then service ${w.name} ${a}${extra}; else ${`/etc/init.d/${w.name}`} ${a}${extra}; fi`
+  if (action === 'restart' && w.sleep) return joinScripts([run('stop'), sh`sleep ${w.sleep}`, run('start')])
   return run(action)
 }
 
-function enableScript(s: ServiceState, w: ServiceWanted, enable: boolean): string {
-  if (s.init === 'systemd') return `${systemctl(w)}${w.force ? ' --force' : ''} ${enable ? 'enable' : 'disable'} -- ${quote(w.name)}`
-  const n = quote(w.name)
+function enableScript(s: ServiceState, w: ServiceWanted, enable: boolean): Script {
+  if (s.init === 'systemd') return sh`${systemctl(w)}${code(w.force ? ' --force' : '')} ${enable ? 'enable' : 'disable'} -- ${w.name}`
   // update-rc.d enable/disable only flip existing links; a script never registered gets its defaults first.
   return enable
-    ? `if ! ls /etc/rc[0-6S].d/[SK][0-9][0-9]${n} >/dev/null 2>&1; then update-rc.d ${n} defaults; fi\nupdate-rc.d ${n} enable`
-    : `update-rc.d ${n} disable`
+    ? sh`if ! ls -- /etc/rc[0-6S].d/[SK][0-9][0-9]${w.name} >/dev/null 2>&1; then update-rc.d ${w.name} defaults; fi\nupdate-rc.d ${w.name} enable`
+    : sh`update-rc.d ${w.name} disable`
 }
 
-function exec(script: string): ExecStep {
-  return { kind: 'exec', script }
+function exec(script: Script): ExecStep {
+  return { kind: 'exec', script: script.text }
+}
+
+/** A service name that the init tools would read as an option or as a path: refused. */
+export function serviceNameProblem(name: unknown): string | undefined {
+  if (typeof name !== 'string') return undefined
+  if (name.startsWith('-')) return `service name '${name}' begins with '-'`
+  if (name.includes('/')) return `service name '${name}' contains '/'`
+  if (/[\n\r\0]/.test(name)) return 'service name contains a line break or NUL'
+  return undefined
 }
 
 function describeState(s: ServiceState): string {
@@ -63,9 +73,9 @@ function describeState(s: ServiceState): string {
 /** The changes that take a service from `s` to `w`. */
 export function servicePlan(s: ServiceState, w: ServiceWanted, ctx: Pick<PlanContext, 'check'>, module: string): Change[] {
   const out: Change[] = []
-  if (w.daemonReexec) out.push({ summary: 'reexecute the systemd manager', uncertain: true, steps: [exec(`${systemctl(w)} daemon-reexec`)] })
+  if (w.daemonReexec) out.push({ summary: 'reexecute the systemd manager', uncertain: true, steps: [exec(sh`${systemctl(w)} daemon-reexec`)] })
   if (w.daemonReload === 'always' || (w.daemonReload === 'needed' && s.needDaemonReload)) {
-    out.push({ summary: 'reload the systemd manager configuration (daemon-reload)', uncertain: w.daemonReload === 'always' || undefined, steps: [exec(`${systemctl(w)} daemon-reload`)] })
+    out.push({ summary: 'reload the systemd manager configuration (daemon-reload)', uncertain: w.daemonReload === 'always' || undefined, steps: [exec(sh`${systemctl(w)} daemon-reload`)] })
   }
   if (!s.exists && !(w.masked === true && s.init === 'systemd')) {
     if (w.state === undefined && w.enabled === undefined && w.masked === undefined) return out
@@ -81,7 +91,7 @@ export function servicePlan(s: ServiceState, w: ServiceWanted, ctx: Pick<PlanCon
   const changes: { summary: string; steps: ExecStep[]; always?: boolean }[] = []
   let masked = !!s.masked
   if (w.masked !== undefined && w.masked !== masked) {
-    changes.push({ summary: `${w.masked ? 'mask' : 'unmask'} ${w.name}`, steps: [exec(`${systemctl(w)} ${w.masked ? 'mask' : 'unmask'} -- ${quote(w.name)}`)] })
+    changes.push({ summary: `${w.masked ? 'mask' : 'unmask'} ${w.name}`, steps: [exec(sh`${systemctl(w)} ${w.masked ? 'mask' : 'unmask'} -- ${w.name}`)] })
     masked = w.masked
   }
   let enabled = s.enabled

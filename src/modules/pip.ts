@@ -28,7 +28,7 @@
  *
  *   - pip: { name: [gunicorn, "psycopg2-binary>=2.9"], virtualenv: /srv/runmaster/venv }
  */
-import { quote } from '../connection/shell.js'
+import { code, joinScripts, sh } from '../shell/index.js'
 import { checkRequirement, parseRequirement, parseRequirementLines, pipCommandLines, pipProbe, pipProbeId, normalizeName, type PipProbeOptions, type PipState, type Requirement, type RequirementStatus } from '../probes/pip.js'
 import type { Schema } from './schema.js'
 import { shlexSplit } from './shlex.js'
@@ -129,7 +129,7 @@ function venvStep(a: PipArgs, fresh: boolean): ExecStep {
   words.push(a.virtualenv!)
   // A half-made virtualenv (venv without ensurepip leaves bin/python and no pip) would make
   // every later run fail on "no pip": one this step created goes again when creation fails.
-  const script = fresh ? `${words.map(quote).join(' ')} || { rc=$?; rm -rf -- ${quote(a.virtualenv!)}; exit $rc; }` : words.map(quote).join(' ')
+  const script = (fresh ? sh`${words} || { rc=$?; rm -rf -- ${a.virtualenv!}; exit $rc; }` : sh`${words}`).text
   return { kind: 'exec', script, ...(a.chdir !== undefined ? { cwd: a.chdir } : {}) }
 }
 
@@ -142,7 +142,7 @@ function pipWords(a: PipArgs, what: string[]): string[] {
 }
 
 function pipStep(a: PipArgs, what: string[]): ExecStep {
-  const script = ['export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1', ...pipCommandLines(a), `"$@" ${pipWords(a, what).map(quote).join(' ')}`].join('\n')
+  const script = joinScripts([code('export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1'), ...pipCommandLines(a), sh`"$@" ${pipWords(a, what)}`]).text
   return { kind: 'exec', script, ...(a.chdir !== undefined ? { cwd: a.chdir } : {}) }
 }
 

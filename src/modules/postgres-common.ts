@@ -2,7 +2,8 @@
 // is run on a host. SQL always reaches psql on its standard input (a step's stdin, or a here-doc
 // inside a probe), never on its command line; passwords never on a command line of a step.
 import { createHash } from 'node:crypto'
-import { quote } from '../connection/shell.js'
+import { fedFrom } from '../shell/feed.js'
+import { code, joinScripts, sh, type Script } from '../shell/index.js'
 import type { ArgSpec } from './schema.js'
 import type { ExecStep } from './types.js'
 
@@ -101,36 +102,46 @@ export interface PsqlOptions {
  * login user through runuser (psql as root would log in as "root").
  */
 export function clientCommand(c: PgConnArgs, db: string, o: PsqlOptions = {}): string {
+  return clientScript(c, db, o).text
+}
+
+/** clientCommand as a Script. */
+export function clientScript(c: PgConnArgs, db: string, o: PsqlOptions = {}): Script {
   const env: string[] = [`PGDATABASE=${db}`, `PGUSER=${c.login_user}`, `PGPORT=${c.login_port}`, `PGSSLMODE=${c.ssl_mode}`, 'PGAPPNAME=rm-play', 'PGCONNECT_TIMEOUT=10']
   const host = c.login_host ?? c.login_unix_socket
   if (host !== undefined) env.push(`PGHOST=${host}`)
-  for (const [k, v] of Object.entries(o.env ?? {})) env.push(`${k}=${v}`)
+  for (const [k, v] of Object.entries(o.env ?? {})) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new Error(`invalid environment variable name: ${k}`)
+    env.push(`${k}=${v}`)
+  }
   const program = o.program ?? ['psql', '-X', '-v', 'ON_ERROR_STOP=1', ...(o.csv ? ['--csv'] : ['-q', '-A', '-t']), ...(o.singleTransaction ? ['-1'] : []), ...(o.nullString !== undefined ? ['-P', `null=${o.nullString}`] : [])]
   const [prog, ...progArgs] = program
-  const cmd = `env ${env.map(quote).join(' ')} "$rmp_bin" ${progArgs.map(quote).join(' ')}`
+  // env(1) reads NAME=value words up to the first that has no '=': "$rmp_bin" is a path.
+  const cmd = sh`env ${env} "$rmp_bin" ${progArgs}`
   // Debian's psql is a Perl wrapper (pg_wrapper) that costs more than the query: run the newest
   // installed client binary directly; PGPORT and the socket directory are given anyway.
-  const lines = [
-    'cd / || exit 1',
-    `rmp_bin=${quote(prog!)}; rmp_v=0`,
-    `for rmp_d in /usr/lib/postgresql/*/bin/${quote(prog!)}; do [ -x "$rmp_d" ] || continue; v=\${rmp_d#/usr/lib/postgresql/}; v=\${v%%/*}; v=\${v%%.*}; if [ "$v" -gt "$rmp_v" ] 2>/dev/null; then rmp_v=$v; rmp_bin=$rmp_d; fi; done`,
+  const lines: Script[] = [
+    code('cd / || exit 1'),
+    sh`rmp_bin=${prog!}; rmp_v=0`,
+    sh`for rmp_d in /usr/lib/postgresql/*/bin/${prog!}; do [ -x "$rmp_d" ] || continue; v=\${rmp_d#/usr/lib/postgresql/}; v=\${v%%/*}; v=\${v%%.*}; if [ "$v" -gt "$rmp_v" ] 2>/dev/null; then rmp_v=$v; rmp_bin=$rmp_d; fi; done`,
   ]
   if (usesPeer(c)) {
-    lines.push(`rmp_u=${quote(c.login_user)}`)
-    lines.push('if [ "$(id -un)" != "$rmp_u" ] && [ "$(id -u)" = 0 ] && id -u "$rmp_u" >/dev/null 2>&1; then set -- runuser -u "$rmp_u" --; else set --; fi')
-    lines.push(`"$@" ${cmd}`)
+    lines.push(sh`rmp_u=${c.login_user}`)
+    lines.push(code('if [ "$(id -un)" != "$rmp_u" ] && [ "$(id -u)" = 0 ] && id -u -- "$rmp_u" >/dev/null 2>&1; then set -- runuser -u "$rmp_u" --; else set --; fi'))
+    lines.push(sh`"$@" ${cmd}`)
   } else if (c.login_password !== undefined) {
-    if (o.password === 'stdin') lines.push(READ_PASSWORD)
-    else if (o.password === undefined) lines.push(`PGPASSWORD=${quote(c.login_password)}`, 'export PGPASSWORD')
+    if (o.password === 'stdin') lines.push(READ_PASSWORD_SCRIPT)
+    else if (o.password === undefined) lines.push(sh`PGPASSWORD=${c.login_password}`, code('export PGPASSWORD'))
     lines.push(cmd)
   } else {
     lines.push(cmd)
   }
-  return lines.join('\n')
+  return joinScripts(lines)
 }
 
 /** Reads the password from the first line of stdin (a shell builtin: it never shows in `ps`). */
-export const READ_PASSWORD = 'IFS= read -r PGPASSWORD || exit 1\nexport PGPASSWORD'
+export const READ_PASSWORD_SCRIPT = code('IFS= read -r PGPASSWORD || exit 1\nexport PGPASSWORD')
+export const READ_PASSWORD = READ_PASSWORD_SCRIPT.text
 
 /** Whether login_password is used (and so must be sent on stdin by a step). */
 export function sendsPassword(c: PgConnArgs): boolean {
@@ -152,30 +163,23 @@ export function psqlStep(c: PgConnArgs, db: string, sql: string, o: PsqlOptions 
   return step
 }
 
-/** A here-document delimiter that is no line of `text`. */
-export function heredocTag(text: string): string {
-  const lines = new Set(text.split('\n'))
-  let tag = 'RMP_SQL'
-  for (let i = 0; lines.has(tag); i++) tag = `RMP_SQL_${i}`
-  return tag
-}
-
 /**
  * A probe script: runs `sql` with psql (tuples only, unaligned) and prints its output; when psql
  * fails, prints a marker and psql's error, and exits with psql's code (the parser turns that into
- * a readable failure instead of an empty state).
+ * a readable failure instead of an empty state). The SQL reaches psql on its stdin from a
+ * here-document (base64: any text, no delimiter to collide with).
  */
 export function psqlProbeScript(c: PgConnArgs, db: string, sql: string): string {
   const full = sessionPrefix(c) + sql
-  const tag = heredocTag(full)
-  return [
-    'rmp_err=$(mktemp) || exit 1',
-    `{\n${clientCommand(c, db)}\n} 2>"$rmp_err" <<'${tag}'\n${full}\n${tag}`,
-    'rmp_rc=$?',
-    `if [ "$rmp_rc" != 0 ]; then printf '\\n${PROBE_ERROR}\\n'; cat "$rmp_err"; fi`,
-    'rm -f "$rmp_err"',
-    'exit "$rmp_rc"',
-  ].join('\n')
+  return joinScripts([
+    code('rmp_err=$(mktemp) || exit 1'),
+    sh`rmp_psql() {\n${clientScript(c, db)}\n}`,
+    fedFrom(full, 'RMP_SQL', code('rmp_psql 2>"$rmp_err"')),
+    code('rmp_rc=$?'),
+    sh`if [ "$rmp_rc" != 0 ]; then printf '\\n%s\\n' ${PROBE_ERROR}; cat "$rmp_err"; fi`,
+    code('rm -f "$rmp_err"'),
+    code('exit "$rmp_rc"'),
+  ]).text
 }
 
 const PROBE_ERROR = '@@RMP_PSQL_ERROR@@'

@@ -2,7 +2,8 @@
  * service — start, stop, restart or reload a service and choose whether it starts at boot, on
  * systemd hosts and on sysv-init hosts alike (detected on each host when the task runs).
  *
- * `name` is the service (`nginx`, `redis-server`). `state`: `started` and `stopped` change only
+ * `name` is the service (`nginx`, `redis-server`); a name beginning with `-` is refused (the init
+ * tools would read it as an option). `state`: `started` and `stopped` change only
  * what differs; `restarted` and `reloaded` always act (a reload of a stopped service starts it).
  * `enabled: true|false` makes it start at boot or not. At least one of state and enabled is needed.
  *
@@ -24,7 +25,7 @@
  *   - service: { name: nginx, state: reloaded }
  */
 import { serviceProbe, serviceProbeId, type ServiceState } from '../probes/services.js'
-import { servicePlan, serviceAfter, type ServiceWanted } from './init-system.js'
+import { servicePlan, serviceAfter, type ServiceWanted, serviceNameProblem } from './init-system.js'
 import { shlexSplit } from './shlex.js'
 import { ModuleFailure, type HostModule, type ProbeState } from './types.js'
 
@@ -74,6 +75,8 @@ export const service: HostModule<ServiceArgs> = {
   validate(a) {
     const errs: string[] = []
     if (typeof a.name === 'string' && !/^[A-Za-z0-9@_.:\\-]+$/.test(a.name)) errs.push(`'${a.name}' is not a service name`)
+    const bad = serviceNameProblem(a.name)
+    if (bad && !errs.length) errs.push(bad)
     if (typeof a.arguments === 'string') {
       try {
         shlexSplit(a.arguments)

@@ -6,13 +6,15 @@
  *   - shell: pg_dump runmaster_prod | gzip > /var/backups/db-$(date +%F).sql.gz
  *     args: { creates: /var/backups/today.done }
  */
-import { quote } from '../connection/shell.js'
+import { code, sh, type Script } from '../shell/index.js'
 import { commandPlan, commandProbes, commandResult, commandReturns, commandSchema, type CommandArgs } from './command.js'
 import type { HostModule } from './types.js'
 
-function script(a: CommandArgs): string {
+function script(a: CommandArgs): Script {
   const text = a.cmd ?? (a.argv ?? []).join(' ')
-  return a.executable ? `exec ${quote(a.executable)} -c ${quote(text)}` : text
+  // The one place where a user's value is shell code on purpose: the task asked for a shell.
+  // With another executable, the text is that shell's argument, quoted as one word.
+  return a.executable ? sh`exec ${a.executable} -c ${text}` : code(text)
 }
 
 export const shell: HostModule<CommandArgs> = {

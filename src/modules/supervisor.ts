@@ -46,7 +46,7 @@
  *       state: started
  *   - supervisorctl: { name: celery-beat, state: restarted }
  */
-import { quote } from '../connection/shell.js'
+import { code, joinScripts, sh, type Script } from '../shell/index.js'
 import { supervisorctlCommand, supervisorProbe, supervisorProbeId, type SupervisorctlOptions, type SupervisorProcess, type SupervisorState } from '../probes/supervisor.js'
 import type { Schema } from './schema.js'
 import { ModuleFailure, type Change, type ExecStep, type HostModule, type PlanContext, type ProbeState, type Step } from './types.js'
@@ -335,13 +335,13 @@ for s in p.sections():
 `
 
 function checkStep(a: SupervisorArgs, content: string, secret: boolean): ExecStep {
-  const script = [
-    'command -v python3 >/dev/null 2>&1 || exit 0',
-    't=$(mktemp)',
-    'cat > "$t"',
-    `python3 -c ${quote(CHECK_PY)} "$t" ${quote(a.config_dir)} ${quote(configFile(a))}`,
-    'rc=$?; rm -f "$t"; exit $rc',
-  ].join('\n')
+  const script = joinScripts([
+    code('command -v python3 >/dev/null 2>&1 || exit 0'),
+    code('t=$(mktemp)'),
+    code('cat > "$t"'),
+    sh`python3 -c ${CHECK_PY} "$t" ${a.config_dir} ${configFile(a)}`,
+    code('rc=$?; rm -f "$t"; exit $rc'),
+  ]).text
   return { kind: 'exec', script, stdin: content, ...(secret ? { secret: true } : {}) }
 }
 
@@ -383,8 +383,8 @@ function probeOptions(a: SupervisorArgs) {
   return { ...ctlOptions(a), file: hasDefinition(a) || a.state === 'absent' ? configFile(a) : undefined, configDir: hasDefinition(a) ? a.config_dir : undefined }
 }
 
-function exec(script: string, secret: boolean): ExecStep {
-  return { kind: 'exec', script, ...(secret ? { secret: true } : {}) }
+function exec(script: Script, secret: boolean): ExecStep {
+  return { kind: 'exec', script: script.text, ...(secret ? { secret: true } : {}) }
 }
 
 function running(procs: SupervisorProcess[]): string {
@@ -408,9 +408,9 @@ function supervisorPlan(a: SupervisorArgs, s: SupervisorState, ctx: Pick<PlanCon
     const hasFile = !!s.file?.exists
     if (!hasFile && !known) return []
     const steps: Step[] = []
-    if (hasFile) steps.push(exec(`rm -f -- ${quote(file)}`, false))
+    if (hasFile) steps.push(exec(sh`rm -f -- ${file}`, false))
     // remove only drops a stopped group; update would re-add one still defined in another file.
-    if (s.running) steps.push(exec(`${c} reread >/dev/null\n${c} stop ${quote(target(name))} >/dev/null 2>&1 || true\nout=$(${c} remove ${quote(groupName(name))} 2>&1) || case "$out" in *"no such"*) ;; *) echo "$out" >&2; exit 1;; esac`, secret))
+    if (s.running) steps.push(exec(sh`${c} reread >/dev/null\n${c} stop ${target(name)} >/dev/null 2>&1 || true\nout=$(${c} remove ${groupName(name)} 2>&1) || case "$out" in *"no such"*) ;; *) echo "$out" >&2; exit 1;; esac`, secret))
     return [{
       summary: `remove ${name}${hasFile ? ` and ${file}` : ''}`,
       steps,
@@ -422,10 +422,10 @@ function supervisorPlan(a: SupervisorArgs, s: SupervisorState, ctx: Pick<PlanCon
       summary: 'start supervisord',
       steps: [
         exec(
-          [
-            'if command -v service >/dev/null 2>&1; then service supervisor start; elif [ -x /etc/init.d/supervisor ]; then /etc/init.d/supervisor start; else systemctl start supervisor; fi',
-            `i=0; while ! ${c} pid >/dev/null 2>&1; do i=$((i+1)); if [ $i -ge 50 ]; then echo "supervisord did not answer after starting it: $(${c} pid 2>&1)" >&2; exit 1; fi; sleep 0.2; done`,
-          ].join('\n'),
+          joinScripts([
+            code('if command -v service >/dev/null 2>&1; then service supervisor start; elif [ -x /etc/init.d/supervisor ]; then /etc/init.d/supervisor start; else systemctl start supervisor; fi'),
+            sh`i=0; while ! ${c} pid >/dev/null 2>&1; do i=$((i+1)); if [ $i -ge 50 ]; then echo "supervisord did not answer after starting it: $(${c} pid 2>&1)" >&2; exit 1; fi; sleep 0.2; done`,
+          ]),
           secret,
         ),
       ],
@@ -444,19 +444,19 @@ function supervisorPlan(a: SupervisorArgs, s: SupervisorState, ctx: Pick<PlanCon
         steps: [
           checkStep(a, want, sensitive),
           { kind: 'put', path: file, content: want, mode: sensitive ? '0600' : '0644', owner: 'root', group: 'root', ...(sensitive ? { secret: true } : {}) },
-          exec(`${c} reread\n${c} update ${quote(name)}`, secret),
+          exec(sh`${c} reread\n${c} update ${name}`, secret),
         ],
         diff: { path: file, ...maskDefinitions(have ?? '', want) },
       })
       updated = true
     } else if (!known && s.running) {
-      out.push({ summary: `load ${name} into supervisord (reread, update)`, steps: [exec(`${c} reread\n${c} update ${quote(name)}`, secret)], diff: { before: `${name}: (not loaded)\n`, after: `${name}: loaded\n` } })
+      out.push({ summary: `load ${name} into supervisord (reread, update)`, steps: [exec(sh`${c} reread\n${c} update ${name}`, secret)], diff: { before: `${name}: (not loaded)\n`, after: `${name}: loaded\n` } })
       updated = true
     }
   } else if (!known && s.running) {
     // Ansible's supervisorctl: present adds a program that the configuration defines.
     if (a.state === 'present') {
-      return [{ summary: `add ${name} to supervisord (reread, add)`, steps: [exec(`${c} reread\n${c} add ${quote(groupName(name))}`, secret)], diff: { before: `${name}: (not loaded)\n`, after: `${name}: loaded\n` } }]
+      return [{ summary: `add ${name} to supervisord (reread, add)`, steps: [exec(sh`${c} reread\n${c} add ${groupName(name)}`, secret)], diff: { before: `${name}: (not loaded)\n`, after: `${name}: loaded\n` } }]
     }
     if (!ctx.check) throw new ModuleFailure(`${name}: ERROR (no such process) — supervisord does not know this program; give 'command' to define it`)
     return [{ summary: `${VERB[a.state]} ${name} (not known to supervisord yet)`, uncertain: true, steps: [] }]
@@ -465,7 +465,7 @@ function supervisorPlan(a: SupervisorArgs, s: SupervisorState, ctx: Pick<PlanCon
   // step is added to that change, and supervisorctl's start/stop are harmless when already there.
   const unsure = updated || !s.running
   const count = hasDefinition(a) ? (a.numprocs ?? 1) : procs.length
-  const act = (verb: string, script: string, after: string) => {
+  const act = (verb: string, script: Script, after: string) => {
     const step = exec(script, secret)
     const last = out[out.length - 1]
     if (unsure && last) {
@@ -475,22 +475,22 @@ function supervisorPlan(a: SupervisorArgs, s: SupervisorState, ctx: Pick<PlanCon
     }
     out.push({ summary: `${verb} ${name}`, steps: [step], diff: { before: `${name}: ${known ? running(procs) : '(not loaded)'}\n`, after: `${name}: ${after}\n` } })
   }
-  const t = quote(target(name))
+  const t = target(name)
   switch (a.state) {
     case 'present':
       break
     case 'started':
-      if (unsure || procs.some((p) => !UP.has(p.state))) act('start', `${c} start ${t}`, `${count}/${count} running`)
+      if (unsure || procs.some((p) => !UP.has(p.state))) act('start', sh`${c} start ${t}`, `${count}/${count} running`)
       break
     case 'stopped':
-      if (unsure || procs.some((p) => UP.has(p.state))) act('stop', `${c} stop ${t}`, `0/${count} running`)
+      if (unsure || procs.some((p) => UP.has(p.state))) act('stop', sh`${c} stop ${t}`, `0/${count} running`)
       break
     case 'restarted':
       // update already restarted a changed program (or started a new one): then only make sure it runs.
-      act('restart', `${c} ${updated ? 'start' : 'restart'} ${t}`, `${count}/${count} running (restarted)`)
+      act('restart', sh`${c} ${updated ? 'start' : 'restart'} ${t}`, `${count}/${count} running (restarted)`)
       break
     case 'signalled':
-      act(`signal ${a.signal ?? 'HUP'}`, `${c} signal ${quote(a.signal ?? 'HUP')} ${t}`, `${running(procs)} (signalled)`)
+      act(`signal ${a.signal ?? 'HUP'}`, sh`${c} signal ${a.signal ?? 'HUP'} ${t}`, `${running(procs)} (signalled)`)
       break
   }
   return out

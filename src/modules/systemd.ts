@@ -19,8 +19,9 @@
  *   - systemd: { name: runmaster-api, state: restarted, daemon_reload: true }
  *   - systemd: { name: apt-daily.timer, enabled: false, masked: true }
  */
+import { sh } from '../shell/index.js'
 import { SYSTEMD_BOOTED, serviceProbe, serviceProbeId, type ServiceState } from '../probes/services.js'
-import { servicePlan, serviceAfter, type ServiceWanted } from './init-system.js'
+import { servicePlan, serviceAfter, type ServiceWanted, serviceNameProblem } from './init-system.js'
 import { ModuleFailure, type HostModule, type Probe, type ProbeState } from './types.js'
 
 interface SystemdArgs {
@@ -54,7 +55,7 @@ function wanted(a: SystemdArgs): ServiceWanted {
 /** Without a unit the probe still has to say which init system runs. */
 const initProbe: Probe<ServiceState> = {
   id: 'systemd:init',
-  script: `if ${SYSTEMD_BOOTED}; then echo init=systemd; else echo init=sysvinit; fi`,
+  script: sh`if ${SYSTEMD_BOOTED}; then echo init=systemd; else echo init=sysvinit; fi`.text,
   parse: (o) => ({ init: o.stdout.includes('init=systemd') ? 'systemd' : 'sysvinit', name: '', exists: false, enabled: false }),
 }
 
@@ -93,6 +94,8 @@ export const systemd: HostModule<SystemdArgs> = {
     if ((a.state !== undefined || a.enabled !== undefined || a.masked !== undefined) && !a.name) errs.push('state, enabled and masked need a unit name')
     if (a.name === undefined && !a.daemon_reload && !a.daemon_reexec) errs.push('one of name, daemon_reload or daemon_reexec is required')
     if (typeof a.name === 'string' && !/^[A-Za-z0-9@_.:\\-]+$/.test(a.name)) errs.push(`'${a.name}' is not a unit name`)
+    const bad = serviceNameProblem(a.name)
+    if (bad && !errs.length) errs.push(bad)
     return errs
   },
   probes: (a) => [a.name ? serviceProbe(a.name, undefined, a.scope) : initProbe],

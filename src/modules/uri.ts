@@ -2,13 +2,20 @@
  * uri — make an HTTP request from the host (python3's urllib, no other dependency) and check
  * the status. GET and HEAD only read, so they also run in check mode; other methods are changes.
  *
+ * The request (URL, headers, body, `url_password`) reaches python on its standard input, never
+ * on a command line, so `ps` on the host never shows it; a password written in the URL is shown
+ * masked (`https://user:********@host/`).
+ *
  *   - uri: { url: "http://127.0.0.1/health", status_code: 200, return_content: true }
  *     register: health
  *     until: health.status == 200
  *     retries: 10
  *     delay: 2
  */
-import { quote } from '../connection/shell.js'
+import { createHash } from 'node:crypto'
+import { fedFrom } from '../shell/feed.js'
+import { sh } from '../shell/index.js'
+import { maskUrl } from './url-credentials.js'
 import { ModuleFailure, type Change, type HostModule, type Probe, type ProbeState, type StepOutput } from './types.js'
 
 interface UriArgs {
@@ -27,7 +34,7 @@ interface UriArgs {
 
 const PY = `
 import json, sys, ssl, time, base64, urllib.request, urllib.error, urllib.parse
-a = json.loads(sys.argv[1])
+a = json.loads(sys.stdin.buffer.read())
 h = dict(a["headers"])
 data = None
 if a.get("body") is not None:
@@ -54,9 +61,13 @@ print(json.dumps(out))
 sys.exit(0 if out["status"] in a["status_code"] else 1)
 `
 
+/**
+ * The request travels as JSON in a here-document on python's stdin, never as an argument: the
+ * password, the headers and the URL (which may hold user:password@) never show in `ps`.
+ */
 function script(a: UriArgs): string {
   const payload = { url: a.url, method: a.method, body: a.body, body_format: a.body_format, headers: a.headers, status_code: a.status_code, timeout: a.timeout, validate_certs: a.validate_certs, user: a.url_username, password: a.url_password }
-  return `python3 -c ${quote(PY)} ${quote(JSON.stringify(payload))}`
+  return fedFrom(JSON.stringify(payload), 'RMP_URI', sh`python3 -c ${PY}`).text
 }
 
 const readOnly = (a: UriArgs) => a.method === 'GET' || a.method === 'HEAD'
@@ -69,7 +80,7 @@ function parse(a: UriArgs, stdout: string): Record<string, unknown> {
     return { status: -1, msg: `no response: ${stdout.slice(0, 200)}` }
   }
   const headers = Object.fromEntries(Object.entries((r.headers as Record<string, string>) ?? {}).map(([k, v]) => [k.toLowerCase().replace(/-/g, '_'), v]))
-  const out: Record<string, unknown> = { status: r.status, url: r.url, elapsed: r.elapsed, ...headers }
+  const out: Record<string, unknown> = { status: r.status, url: typeof r.url === 'string' ? maskUrl(r.url) : r.url, elapsed: r.elapsed, ...headers }
   if (r.msg) out.msg = r.msg
   const content = String(r.content ?? '')
   if (a.return_content) out.content = content
@@ -84,7 +95,9 @@ function parse(a: UriArgs, stdout: string): Record<string, unknown> {
 }
 
 function probe(a: UriArgs): Probe<Record<string, unknown>> {
-  return { id: `uri:${JSON.stringify(a)}`, script: script(a), parse: (o) => parse(a, o.stdout) }
+  // The id may be shown in an error: the password is not in it.
+  const digest = createHash('sha256').update(JSON.stringify(a)).digest('hex').slice(0, 16)
+  return { id: `uri:${a.method} ${maskUrl(a.url)} ${digest}`, script: script(a), parse: (o) => parse(a, o.stdout) }
 }
 
 export const uri: HostModule<UriArgs> = {
@@ -110,7 +123,7 @@ export const uri: HostModule<UriArgs> = {
   returns: { status: 'HTTP status (-1: no response)', json: 'parsed JSON body', content: 'body (return_content)', url: 'final URL', elapsed: 'seconds' },
   probes: (a) => (readOnly(a) ? [probe(a)] : []),
   plan(a, state: ProbeState): Change[] {
-    if (!readOnly(a)) return [{ summary: `${a.method} ${a.url}`, steps: [{ kind: 'exec', script: script(a), okCodes: [0], secret: a.url_password !== undefined }] }]
+    if (!readOnly(a)) return [{ summary: `${a.method} ${maskUrl(a.url)}`, steps: [{ kind: 'exec', script: script(a), okCodes: [0], secret: a.url_password !== undefined || maskUrl(a.url) !== a.url }] }]
     const r = state[probe(a).id] as Record<string, unknown>
     if (!a.status_code.includes(Number(r.status))) throw new ModuleFailure(String(r.msg ?? `Status code was ${String(r.status)} and not ${JSON.stringify(a.status_code)}`), r)
     return []

@@ -30,7 +30,7 @@
  *       create_home: false
  *   - user: { name: deploy, groups: [sudo, www-data], append: true }
  */
-import { quote } from '../connection/shell.js'
+import { code, sh } from '../shell/index.js'
 import { parsePasswdLine, userProbe, userProbeId, type GroupEntry, type UserState } from '../probes/accounts.js'
 import type { Schema } from './schema.js'
 import { ModuleFailure, type Change, type ExecStep, type HostModule, type PlanContext, type ProbeState } from './types.js'
@@ -87,7 +87,7 @@ function validateUser(a: Partial<UserArgs>): string[] {
   const errs: string[] = []
   if (typeof a.name === 'string' && (!NAME_RE.test(a.name) || a.name.length > 32)) errs.push(`'${a.name}' is not a valid user name`)
   if (typeof a.password === 'string' && a.password !== '' && !/^(\$[^$]+\$|[!*]|[./0-9A-Za-z]{13}$)/.test(a.password)) errs.push('password must be an already-hashed password (like $6$salt$hash, e.g. from the password_hash filter), not clear text')
-  if (typeof a.password === 'string' && a.password.includes(':')) errs.push('password cannot contain ":"')
+  if (typeof a.password === 'string' && /[:\n\r]/.test(a.password)) errs.push('password cannot contain ":" or a line break')
   for (const k of ['comment', 'shell', 'home'] as const) {
     const v = a[k]
     if (typeof v === 'string' && /[:\n]/.test(v)) errs.push(`${k} cannot contain ':' or a newline`)
@@ -127,11 +127,9 @@ function isLocked(hash: string | undefined): boolean {
 
 function userPlan(a: UserArgs, s: UserState, ctx: Pick<PlanContext, 'check'>): Change[] {
   const u = s.user
-  const n = quote(a.name)
   if (a.state === 'absent') {
     if (!u) return []
-    const flags = `${a.remove ? ' -r' : ''}${a.force ? ' -f' : ''}`
-    return [{ summary: `remove user ${a.name}${a.remove ? ' and its home' : ''}`, steps: [{ kind: 'exec', script: `userdel${flags} ${n}` }], diff: { before: describe(a.name, { uid: u.uid, home: u.home }), after: describe(a.name, undefined) } }]
+    return [{ summary: `remove user ${a.name}${a.remove ? ' and its home' : ''}`, steps: [{ kind: 'exec', script: sh`userdel${code(a.remove ? ' -r' : '')}${code(a.force ? ' -f' : '')} -- ${a.name}`.text }], diff: { before: describe(a.name, { uid: u.uid, home: u.home }), after: describe(a.name, undefined) } }]
   }
   const missing = groupQueries(a).filter((g) => g !== a.name && s.groups[g] === null)
   if (missing.length) {
@@ -144,11 +142,11 @@ function userPlan(a: UserArgs, s: UserState, ctx: Pick<PlanContext, 'check'>): C
   const passwordSteps = (creating: boolean): ExecStep[] => {
     const steps: ExecStep[] = []
     if (a.password !== undefined && (creating || (a.update_password === 'always' && s.hash !== a.password && !(isLocked(s.hash) && s.hash === `!${a.password}`)))) {
-      steps.push({ kind: 'exec', script: 'chpasswd -e', stdin: `${a.name}:${a.password}\n`, secret: true })
+      steps.push({ kind: 'exec', script: code('chpasswd -e').text, stdin: `${a.name}:${a.password}\n`, secret: true })
     }
     const lockedAfter = a.password !== undefined && steps.length ? false : isLocked(s.hash)
-    if (a.password_lock === true && (creating || !lockedAfter)) steps.push({ kind: 'exec', script: `usermod -L ${n}` })
-    if (a.password_lock === false && !creating && lockedAfter) steps.push({ kind: 'exec', script: `usermod -U ${n}` })
+    if (a.password_lock === true && (creating || !lockedAfter)) steps.push({ kind: 'exec', script: sh`usermod -L -- ${a.name}`.text })
+    if (a.password_lock === false && !creating && lockedAfter) steps.push({ kind: 'exec', script: sh`usermod -U -- ${a.name}`.text })
     return steps
   }
   if (!u) {
@@ -166,7 +164,7 @@ function userPlan(a: UserArgs, s: UserState, ctx: Pick<PlanContext, 'check'>): C
     else w.push('-M')
     w.push('--', a.name)
     // The new account's line, for result(): its uid and home are only known now.
-    const steps: ExecStep[] = [{ kind: 'exec', script: `${w.map(quote).join(' ')} && getent passwd ${n}` }, ...passwordSteps(true)]
+    const steps: ExecStep[] = [{ kind: 'exec', script: sh`${w} && getent passwd -- ${a.name}`.text }, ...passwordSteps(true)]
     const after: Shown = {
       uid: a.uid ?? '(next free)',
       group: primary?.name ?? a.name,
@@ -233,7 +231,7 @@ function userPlan(a: UserArgs, s: UserState, ctx: Pick<PlanContext, 'check'>): C
     what.push('comment')
   }
   const steps: ExecStep[] = []
-  if (w.length) steps.push({ kind: 'exec', script: ['usermod', ...w, '--', a.name].map(quote).join(' ') })
+  if (w.length) steps.push({ kind: 'exec', script: sh`usermod ${w} -- ${a.name}`.text })
   const pw = passwordSteps(false)
   if (pw.some((st) => st.script === 'chpasswd -e')) {
     before.password = '(set)'

@@ -2,13 +2,16 @@
  * wait_for — wait until a TCP port answers (or stops answering), or a file appears (or goes),
  * optionally until a file contains a pattern. Fails after `timeout` seconds.
  *
+ * `host` and `path` are data, whatever they hold: the port test gets them as arguments, never as
+ * part of a program.
+ *
  * In check mode it looks once and does not wait: a service that the run would start is not
  * running yet.
  *
  *   - wait_for: { port: 8000, host: 127.0.0.1, timeout: 60 }
  *   - wait_for: { path: /run/app.pid }
  */
-import { quote } from '../connection/shell.js'
+import { code, joinScripts, sh } from '../shell/index.js'
 import { ModuleFailure, type HostModule, type PlanContext, type Probe } from './types.js'
 
 interface WaitArgs {
@@ -28,24 +31,26 @@ function probe(a: WaitArgs, ctx: PlanContext): Probe<{ met: boolean; elapsed: nu
   const timeout = ctx.check ? 0 : a.timeout
   const delay = ctx.check ? 0 : a.delay
   const want = a.state === 'started' || a.state === 'present'
+  // Values reach the loop as quoted shell variables; the bash -c program is a constant that gets
+  // host and port as its own arguments, so no value is ever parsed as code by the inner shell.
   // Named variables, not $1..$4: inside check() those would be the function's own (empty) arguments.
   const test =
     a.port !== undefined
-      ? `if command -v bash >/dev/null 2>&1; then timeout ${a.connect_timeout} bash -c 'exec 3<>/dev/tcp/'"$wf_host"'/'"$wf_port" 2>/dev/null; else python3 -c 'import socket,sys; socket.create_connection((sys.argv[1], int(sys.argv[2])), ${a.connect_timeout})' "$wf_host" "$wf_port" 2>/dev/null; fi`
+      ? sh`if command -v bash >/dev/null 2>&1; then timeout ${a.connect_timeout} bash -c ${'exec 3<>"/dev/tcp/$1/$2"'} rmp-wait-for "$wf_host" "$wf_port" 2>/dev/null; else python3 -c ${'import socket,sys; socket.create_connection((sys.argv[1], int(sys.argv[2])), float(sys.argv[3]))'} "$wf_host" "$wf_port" ${a.connect_timeout} 2>/dev/null; fi`
       : a.search_regex !== undefined
-        ? `[ -e "$wf_path" ] && grep -Eq -- "$wf_regex" "$wf_path"`
-        : `[ -e "$wf_path" ]`
-  const script = [
-    `wf_host=${quote(a.host)}; wf_port=${quote(String(a.port ?? 0))}; wf_path=${quote(a.path ?? '')}; wf_regex=${quote(a.search_regex ?? '')}`,
-    `check() { ${test}; }`,
-    `start=$(date +%s); sleep ${delay}; end=$((start + ${timeout}))`,
-    'while :; do',
-    `  if check; then r=1; else r=0; fi`,
-    `  if [ $r = ${want ? 1 : 0} ]; then echo "met $(( $(date +%s) - start ))"; exit 0; fi`,
-    `  [ "$(date +%s)" -ge "$end" ] && { echo "timeout $(( $(date +%s) - start ))"; exit 0; }`,
-    `  sleep ${a.sleep}`,
-    'done',
-  ].join('\n')
+        ? code('[ -e "$wf_path" ] && grep -Eq -- "$wf_regex" "$wf_path"')
+        : code('[ -e "$wf_path" ]')
+  const script = joinScripts([
+    sh`wf_host=${a.host}; wf_port=${String(a.port ?? 0)}; wf_path=${a.path ?? ''}; wf_regex=${a.search_regex ?? ''}`,
+    sh`check() { ${test}; }`,
+    sh`start=$(date +%s); sleep ${delay}; end=$((start + ${timeout}))`,
+    code('while :; do'),
+    code('  if check; then r=1; else r=0; fi'),
+    sh`  if [ $r = ${want ? 1 : 0} ]; then echo "met $(( $(date +%s) - start ))"; exit 0; fi`,
+    code('  [ "$(date +%s)" -ge "$end" ] && { echo "timeout $(( $(date +%s) - start ))"; exit 0; }'),
+    sh`  sleep ${a.sleep}`,
+    code('done'),
+  ]).text
   return {
     id: `wait_for:${JSON.stringify(a)}:${timeout}`,
     script,

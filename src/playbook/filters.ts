@@ -4,7 +4,6 @@ import { parseBool } from './bool.js'
 import { createHash } from 'node:crypto'
 import { basename, dirname } from 'node:path'
 import { parse as parseYamlText, stringify as toYamlText } from 'yaml'
-import { quote } from '../connection/shell.js'
 
 /** `omit`: an argument whose value is omit is left out, as in Ansible. */
 export const OMIT = Object.freeze({ __omit__: true })
@@ -201,7 +200,7 @@ export function makeFilters(guard: Guard, tests: ReturnType<typeof makeTests>): 
     b64decode: (v: unknown) => Buffer.from(String(v), 'base64').toString('utf8'),
     basename: (v: unknown) => basename(String(v)),
     dirname: (v: unknown) => dirname(String(v)),
-    quote: (v: unknown) => quote(String(v)),
+    quote: (v: unknown) => shlexQuote(v),
     hash: (v: unknown, algo = 'sha1') => createHash(String(algo)).update(String(v)).digest('hex'),
     checksum: (v: unknown) => createHash('sha1').update(String(v)).digest('hex'),
     ternary: (v: unknown, a: unknown, b: unknown, n?: unknown) => (v === null && n !== undefined ? n : truthy(v) ? a : b),
@@ -216,3 +215,14 @@ export function makeFilters(guard: Guard, tests: ReturnType<typeof makeTests>): 
 /** The names the translator accepts; the functions are built per evaluation scope. */
 export const FILTER_NAMES: ReadonlySet<string> = new Set(Object.keys(makeFilters((f) => f(), makeTests((f) => f()))))
 export const TEST_NAMES: ReadonlySet<string> = new Set(Object.keys(makeTests((f) => f())))
+
+/**
+ * Ansible's `quote` filter, byte for byte: Python's shlex.quote of the value as text (None is '').
+ * Text for a shell that the playbook builds itself; rm-play's own scripts use src/shell/.
+ */
+export function shlexQuote(v: unknown): string {
+  const text = v === null || v === undefined ? '' : typeof v === 'boolean' ? (v ? 'True' : 'False') : String(v)
+  if (text === '') return "''"
+  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(text)) return text
+  return `'${text.replace(/'/g, `'"'"'`)}'`
+}

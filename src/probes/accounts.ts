@@ -1,6 +1,6 @@
 // Users and groups as the host's name service sees them (getent: /etc/passwd, /etc/group and
 // anything nsswitch adds), the password hash from the shadow database, and group membership.
-import { quote } from '../connection/shell.js'
+import { code, joinScripts, sh } from '../shell/index.js'
 import type { Probe } from '../modules/types.js'
 import { sections } from './output.js'
 
@@ -76,23 +76,25 @@ export function userProbeId(name: string, groupQueries: string[], shadow: boolea
 
 /** One user, its memberships, and the groups the arguments name (missing ones print -missing-). */
 export function userProbe(name: string, groupQueries: string[], shadow: boolean): Probe<UserState> {
-  const n = quote(name)
-  const lines = [
-    'echo @@passwd',
-    `getent passwd ${n}`,
-    shadow ? `echo @@shadow\ngetent shadow ${n} | cut -d: -f2` : '',
-    'echo @@member',
-    `getent group | awk -F: -v u=${n} '{n=split($4,m,","); for(i=1;i<=n;i++) if(m[i]==u){print $1; break}}'`,
-    'echo @@groups',
-    ...groupQueries.map((g) => `getent group ${quote(g)} | head -1 | grep . || echo -missing-`),
-    'echo @@primary',
-    `gid=$(getent passwd ${n} | cut -d: -f4); [ -n "$gid" ] && getent group "$gid" | head -1`,
-    'echo @@home',
-    `h=$(getent passwd ${n} | cut -d: -f6); if [ -n "$h" ] && [ -d "$h" ]; then echo yes; else echo no; fi`,
-    'echo @@end',
-    'exit 0',
-  ]
-  return { id: userProbeId(name, groupQueries, shadow), script: lines.filter(Boolean).join('\n'), parse: (o) => parseUserState(o.stdout, groupQueries) }
+  // `--` before every name: a name that begins with '-' is a name, never an option of getent.
+  // awk gets the name from its environment: -v would read backslash escapes in it.
+  const script = joinScripts([
+    sh`n=${name}`,
+    code('echo @@passwd'),
+    code('getent passwd -- "$n"'),
+    ...(shadow ? [code('echo @@shadow'), code('getent shadow -- "$n" | cut -d: -f2')] : []),
+    code('echo @@member'),
+    code(`getent group | rmp_u="$n" awk -F: '{n=split($4,m,","); for(i=1;i<=n;i++) if(m[i]==ENVIRON["rmp_u"]){print $1; break}}'`),
+    code('echo @@groups'),
+    ...groupQueries.map((g) => sh`getent group -- ${g} | head -1 | grep . || echo -missing-`),
+    code('echo @@primary'),
+    code('gid=$(getent passwd -- "$n" | cut -d: -f4); [ -n "$gid" ] && getent group -- "$gid" | head -1'),
+    code('echo @@home'),
+    code('h=$(getent passwd -- "$n" | cut -d: -f6); if [ -n "$h" ] && [ -d "$h" ]; then echo yes; else echo no; fi'),
+    code('echo @@end'),
+    code('exit 0'),
+  ]).text
+  return { id: userProbeId(name, groupQueries, shadow), script, parse: (o) => parseUserState(o.stdout, groupQueries) }
 }
 
 export function groupProbeId(name: string): string {
@@ -102,7 +104,7 @@ export function groupProbeId(name: string): string {
 export function groupProbe(name: string): Probe<GroupEntry | null> {
   return {
     id: groupProbeId(name),
-    script: `getent group ${quote(name)} | head -1; exit 0`,
+    script: sh`getent group -- ${name} | head -1; exit 0`.text,
     parse: (o) => {
       const line = o.stdout.split('\n').find((l) => l.trim() !== '')
       if (!line) return null

@@ -1,6 +1,6 @@
 // A crontab as it stands: a user's (crontab -l) or a file in /etc/cron.d, plus whether the
 // crontab command and the user exist.
-import { quote } from '../connection/shell.js'
+import { code, joinScripts, sh, type Script } from '../shell/index.js'
 import type { Probe } from '../modules/types.js'
 import { keyValues, sections } from './output.js'
 
@@ -51,19 +51,19 @@ export function crontabProbeId(user: string | undefined, cronFile: string | unde
 }
 
 export function crontabProbe(user: string | undefined, cronFile: string | undefined): Probe<CrontabState> {
-  const lines = ['if command -v crontab >/dev/null 2>&1; then echo crontab=1; else echo crontab=0; fi']
+  const lines: Script[] = [code('if command -v crontab >/dev/null 2>&1; then echo crontab=1; else echo crontab=0; fi')]
   if (cronFile) {
-    const f = quote(cronPath(cronFile))
     lines.push(
-      `if [ -d "$(dirname -- ${f})" ]; then echo dir=1; else echo dir=0; fi`,
-      `if [ -f ${f} ]; then echo exists=1; echo @@content; base64 -w0 ${f}; echo; else echo exists=0; fi`,
+      sh`f=${cronPath(cronFile)}`,
+      code('if [ -d "$(dirname -- "$f")" ]; then echo dir=1; else echo dir=0; fi'),
+      code('if [ -f "$f" ]; then echo exists=1; echo @@content; base64 -w0 -- "$f"; echo; else echo exists=0; fi'),
     )
   } else {
-    const u = user ? ` -u ${quote(user)}` : ''
-    if (user) lines.push(`if getent passwd ${quote(user)} >/dev/null; then echo user=1; else echo user=0; fi`)
+    const u = user ? sh` -u ${user}` : code('')
+    if (user) lines.push(sh`if getent passwd -- ${user} >/dev/null; then echo user=1; else echo user=0; fi`)
     // crontab -l exits 1 both for "no crontab" and for errors; the content tells them apart.
-    lines.push(`if command -v crontab >/dev/null 2>&1 && out=$(crontab${u} -l 2>/dev/null); then echo exists=1; echo @@content; printf '%s\\n' "$out" | base64 -w0; echo; else echo exists=0; fi`)
+    lines.push(sh`if command -v crontab >/dev/null 2>&1 && out=$(crontab${u} -l 2>/dev/null); then echo exists=1; echo @@content; printf '%s\\n' "$out" | base64 -w0; echo; else echo exists=0; fi`)
   }
-  lines.push('exit 0')
-  return { id: crontabProbeId(user, cronFile), script: lines.join('\n'), parse: (o) => parseCrontabState(o.stdout) }
+  lines.push(code('exit 0'))
+  return { id: crontabProbeId(user, cronFile), script: joinScripts(lines).text, parse: (o) => parseCrontabState(o.stdout) }
 }

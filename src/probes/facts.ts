@@ -1,10 +1,11 @@
 // Facts: a small set read in one round trip, named as Ansible names them (ansible_hostname,
 // ansible_distribution, ansible_processor_vcpus, ansible_service_mgr ...).
 import type { Probe } from '../modules/types.js'
+import { sh } from '../shell/index.js'
 import { keyValues, pairs } from './output.js'
 import { SYSTEMD_BOOTED } from './services.js'
 
-const SCRIPT = `
+const SCRIPT = sh`
 echo "hostname=$(hostname 2>/dev/null || cat /etc/hostname)"
 echo "fqdn=$(hostname -f 2>/dev/null || hostname)"
 if [ -r /etc/os-release ]; then . /etc/os-release; fi
@@ -67,7 +68,7 @@ export function parseFacts(stdout: string): Facts {
 
 export const factsProbe: Probe<Facts> = {
   id: 'facts',
-  script: SCRIPT,
+  script: SCRIPT.text,
   parse: (o) => parseFacts(o.stdout),
 }
 

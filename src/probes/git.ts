@@ -1,7 +1,9 @@
 // Git: one probe reads the checkout (HEAD, branch, remote URL, modified tracked files) and asks
 // the remote which commit the wanted version is (`git ls-remote`), so a plan knows both sides
 // without fetching anything into the repository (check mode must leave it as it is).
-import { quote } from '../connection/shell.js'
+import { createHash } from 'node:crypto'
+import { askpassLines } from '../modules/url-credentials.js'
+import { code, joinScripts, sh, type Script } from '../shell/index.js'
 import type { Probe, ProbeOutput } from '../modules/types.js'
 import { pairs } from './output.js'
 
@@ -35,7 +37,10 @@ export interface GitState {
 }
 
 export interface GitProbeOptions {
+  /** The repository URL without a password (see url-credentials.ts). */
   repo: string
+  /** The password of an https URL: given to git through GIT_ASKPASS, never on a command line. */
+  password?: string
   dest: string
   version: string
   remote: string
@@ -53,36 +58,45 @@ export function looksLikeCommit(version: string): boolean {
 }
 
 export function gitProbeId(o: GitProbeOptions): string {
-  return `git:${JSON.stringify(o)}`
+  // The id may be shown in an error: a digest stands for the password.
+  const pw = o.password === undefined ? undefined : createHash('sha256').update(o.password).digest('hex').slice(0, 12)
+  return `git:${JSON.stringify({ ...o, password: pw })}`
 }
 
 export function gitProbe(o: GitProbeOptions): Probe<GitState> {
-  const env = Object.entries(o.env).map(([k, v]) => `${k}=${quote(v)} `).join('')
   const v = o.version
-  const patterns = v === 'HEAD' ? 'HEAD' : `HEAD ${quote(`refs/heads/${v}`)} ${quote(`refs/tags/${v}`)} ${quote(`refs/tags/${v}^{}`)}`
+  const patterns = v === 'HEAD' ? ['HEAD'] : ['HEAD', `refs/heads/${v}`, `refs/tags/${v}`, `refs/tags/${v}^{}`]
+  const yesNo = (b: boolean) => (b ? 'yes' : 'no')
+  const env: Script[] = Object.entries(o.env).map(([k, val]) => {
+    if (!/^[A-Z_][A-Z0-9_]*$/.test(k)) throw new Error(`invalid environment variable name: ${k}`)
+    return sh`export ${`${k}=${val}`}`
+  })
   // --no-optional-locks: a plain `git status` refreshes and rewrites the index, and a probe must
-  // leave the checkout exactly as it found it.
-  const script = [
-    `g=${quote(o.executable)}; dest=${quote(o.dest)}; repo=${quote(o.repo)}; remote=${quote(o.remote)}`,
-    `command -v "$g" >/dev/null 2>&1 || { echo git=missing; exit 0; }`,
-    'echo git=present',
-    'ask=no',
-    'if [ -e "$dest/.git" ]; then',
-    '  echo dest=repo',
-    '  printf \'head=%s\\n\' "$("$g" -C "$dest" rev-parse -q --verify HEAD 2>/dev/null)"',
-    '  printf \'branch=%s\\n\' "$("$g" -C "$dest" symbolic-ref -q --short HEAD 2>/dev/null)"',
-    '  printf \'url=%s\\n\' "$("$g" -C "$dest" config --get "remote.$remote.url" 2>/dev/null)"',
-    '  if st=$("$g" --no-optional-locks -C "$dest" status --porcelain --untracked-files=no 2>&1); then printf \'%s\\n\' "$st" | sed -n \'/./s/^/mod=/p\'; else printf \'%s\\n\' "$st" | sed \'s/^/staterr=/\'; fi',
-    ...(looksLikeCommit(v) ? [`  printf 'local=%s\\n' "$("$g" -C "$dest" rev-parse -q --verify ${quote(`${v}^{commit}`)} 2>/dev/null)"`] : []),
-    `  ask=${o.askWhenRepo ? 'yes' : 'no'}`,
-    'elif [ -d "$dest" ]; then',
-    `  if [ -z "$(ls -A -- "$dest" 2>/dev/null)" ]; then echo dest=empty; else echo dest=nonempty; fi; ask=${o.askWhenMissing ? 'yes' : 'no'}`,
-    'elif [ -e "$dest" ]; then echo dest=file',
-    `else echo dest=absent; ask=${o.askWhenMissing ? 'yes' : 'no'}; fi`,
-    'if [ $ask = yes ]; then',
-    `  if out=$(GIT_TERMINAL_PROMPT=0 ${env}"$g" ls-remote --symref "$repo" ${patterns} 2>&1); then printf '%s\\n' "$out" | sed -n '/./s/^/ls=/p'; echo ls-ok; else printf '%s\\n' "$out" | sed 's/^/lserr=/'; fi`,
-    'fi',
-  ].join('\n')
+  // leave the checkout exactly as it found it. `--` before every operand: a repo or path that
+  // begins with '-' is never read as an option.
+  const script = joinScripts([
+    sh`g=${o.executable}; dest=${o.dest}; repo=${o.repo}; remote=${o.remote}`,
+    code(`command -v -- "$g" >/dev/null 2>&1 || { echo git=missing; exit 0; }`),
+    code('echo git=present'),
+    code('ask=no'),
+    code('if [ -e "$dest/.git" ]; then'),
+    code('  echo dest=repo'),
+    code('  printf \'head=%s\\n\' "$("$g" -C "$dest" rev-parse -q --verify HEAD 2>/dev/null)"'),
+    code('  printf \'branch=%s\\n\' "$("$g" -C "$dest" symbolic-ref -q --short HEAD 2>/dev/null)"'),
+    code('  printf \'url=%s\\n\' "$("$g" -C "$dest" config --get "remote.$remote.url" 2>/dev/null)"'),
+    code('  if st=$("$g" --no-optional-locks -C "$dest" status --porcelain --untracked-files=no 2>&1); then printf \'%s\\n\' "$st" | sed -n \'/./s/^/mod=/p\'; else printf \'%s\\n\' "$st" | sed \'s/^/staterr=/\'; fi'),
+    ...(looksLikeCommit(v) ? [sh`  printf 'local=%s\\n' "$("$g" -C "$dest" rev-parse -q --verify ${`${v}^{commit}`} 2>/dev/null)"`] : []),
+    sh`  ask=${yesNo(o.askWhenRepo)}`,
+    code('elif [ -d "$dest" ]; then'),
+    sh`  if [ -z "$(ls -A -- "$dest" 2>/dev/null)" ]; then echo dest=empty; else echo dest=nonempty; fi; ask=${yesNo(o.askWhenMissing)}`,
+    code('elif [ -e "$dest" ]; then echo dest=file'),
+    sh`else echo dest=absent; ask=${yesNo(o.askWhenMissing)}; fi`,
+    code('if [ $ask = yes ]; then'),
+    ...env,
+    ...(o.password !== undefined ? [askpassLines(o.password)] : []),
+    sh`  if out=$(GIT_TERMINAL_PROMPT=0 "$g" ls-remote --symref -- "$repo" ${patterns} 2>&1); then printf '%s\\n' "$out" | sed -n '/./s/^/ls=/p'; echo ls-ok; else printf '%s\\n' "$out" | sed 's/^/lserr=/'; fi`,
+    code('fi'),
+  ]).text
   return { id: gitProbeId(o), script, parse: parseGitState }
 }
 

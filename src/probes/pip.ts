@@ -3,7 +3,7 @@
 // newer. Comparing requirements with what is installed happens on the controller: PEP 440
 // versions and specifiers, PEP 508 names, extras and markers, so that a requirements file whose
 // packages are all there is ok without running pip at all.
-import { quote } from '../connection/shell.js'
+import { code, joinScripts, sh, type Script } from '../shell/index.js'
 import type { Probe, ProbeOutput } from '../modules/types.js'
 import { pairs } from './output.js'
 
@@ -53,10 +53,10 @@ export interface PipProbeOptions {
  * Shell lines that set the positional parameters to the pip command: the virtualenv's python -m
  * pip, the executable, pip3, pip, or python3 -m pip — the same choice in probes and steps.
  */
-export function pipCommandLines(o: { virtualenv?: string; executable?: string }): string[] {
-  if (o.virtualenv !== undefined) return [`set -- ${quote(o.virtualenv)}/bin/python -m pip`]
-  if (o.executable !== undefined) return [`set -- ${quote(o.executable)}`]
-  return ['if command -v pip3 >/dev/null 2>&1; then set -- pip3; elif command -v pip >/dev/null 2>&1; then set -- pip; else set -- python3 -m pip; fi']
+export function pipCommandLines(o: { virtualenv?: string; executable?: string }): Script[] {
+  if (o.virtualenv !== undefined) return [sh`set -- ${`${o.virtualenv}/bin/python`} -m pip`]
+  if (o.executable !== undefined) return [sh`set -- ${o.executable}`]
+  return [code('if command -v pip3 >/dev/null 2>&1; then set -- pip3; elif command -v pip >/dev/null 2>&1; then set -- pip; else set -- python3 -m pip; fi')]
 }
 
 const MARKER_PY = `import json, os, platform, sys
@@ -68,42 +68,42 @@ export function pipProbeId(o: PipProbeOptions): string {
 }
 
 export function pipProbe(o: PipProbeOptions): Probe<PipState> {
-  const lines: string[] = ['export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1']
-  if (o.chdir !== undefined) lines.push(`cd ${quote(o.chdir)} 2>/dev/null || { echo chdir=missing; exit 0; }`)
-  lines.push('echo chdir=ok')
-  if (o.virtualenv !== undefined) lines.push(`if [ -x ${quote(o.virtualenv)}/bin/python ]; then echo venv=present; py=${quote(o.virtualenv)}/bin/python; else echo venv=absent; py=; [ -e ${quote(o.virtualenv)} ] && echo venvdir=exists; fi`)
-  else lines.push('echo venv=none; py=python3')
+  const lines: Script[] = [code('export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1')]
+  if (o.chdir !== undefined) lines.push(sh`cd -- ${o.chdir} 2>/dev/null || { echo chdir=missing; exit 0; }`)
+  lines.push(code('echo chdir=ok'))
+  if (o.virtualenv !== undefined) lines.push(sh`venv=${o.virtualenv}; if [ -x "$venv/bin/python" ]; then echo venv=present; py="$venv/bin/python"; else echo venv=absent; py=; [ -e "$venv" ] && echo venvdir=exists; fi`)
+  else lines.push(code('echo venv=none; py=python3'))
   lines.push(...pipCommandLines(o))
   lines.push(
-    'if [ -n "$py" ]; then',
-    `  printf 'env=%s\\n' "$("$py" -c ${quote(MARKER_PY)} 2>/dev/null)"`,
-    '  if out=$("$@" list -v --format=json 2>&1); then printf \'%s\\n\' "$out" | sed -n \'s/^\\[/list=[/p\'; else printf \'%s\\n\' "$out" | sed \'s/^/listerr=/\'; fi',
+    code('if [ -n "$py" ]; then'),
+    sh`  printf 'env=%s\\n' "$("$py" -c ${MARKER_PY} 2>/dev/null)"`,
+    code('  if out=$("$@" list -v --format=json 2>&1); then printf \'%s\\n\' "$out" | sed -n \'s/^\\[/list=[/p\'; else printf \'%s\\n\' "$out" | sed \'s/^/listerr=/\'; fi'),
   )
-  if (o.outdatedArgs) lines.push(`  if out=$("$@" list --outdated --format=json ${o.outdatedArgs.map(quote).join(' ')} 2>&1); then printf '%s\\n' "$out" | sed -n 's/^\\[/outdated=[/p'; else printf '%s\\n' "$out" | sed 's/^/outdatederr=/'; fi`)
-  lines.push('fi')
+  if (o.outdatedArgs) lines.push(sh`  if out=$("$@" list --outdated --format=json ${o.outdatedArgs} 2>&1); then printf '%s\\n' "$out" | sed -n 's/^\\[/outdated=[/p'; else printf '%s\\n' "$out" | sed 's/^/outdatederr=/'; fi`)
+  lines.push(code('fi'))
   if (o.requirements !== undefined) {
     // Requirements files and the files they include (-r), each once, relative to the includer.
     lines.push(
-      `todo=${quote(o.requirements)}; seen=; n=0`,
-      'while [ -n "$todo" ] && [ $n -lt 50 ]; do',
-      '  f=$(printf \'%s\\n\' "$todo" | head -n 1); todo=$(printf \'%s\\n\' "$todo" | sed 1d); n=$((n + 1))',
-      '  c=$(readlink -f -- "$f" 2>/dev/null) || c=$f',
-      '  case "$seen" in *"|$c|"*) continue ;; esac; seen="$seen|$c|"',
-      '  if [ ! -r "$f" ] || [ -d "$f" ]; then printf \'reqmissing=%s\\n\' "$f"; continue; fi',
-      '  printf \'reqfile=%s\\n\' "$f"; sed \'s/^/reqline=/\' "$f"; echo',
-      '  d=$(dirname -- "$f")',
-      '  incs=$(sed -n \'s/^[[:space:]]*\\(-r\\|--requirement\\)[[:space:]=]*\\([^[:space:]]*\\).*/\\2/p\' "$f")',
-      '  while IFS= read -r inc; do',
-      '    [ -n "$inc" ] || continue',
-      '    case "$inc" in /*) ;; *) inc="$d/$inc" ;; esac',
-      '    todo=$(printf \'%s\\n%s\' "$todo" "$inc" | sed \'/^$/d\')',
-      '  done <<EOF',
-      '$incs',
-      'EOF',
-      'done',
+      sh`todo=${o.requirements}; seen=; n=0`,
+      code('while [ -n "$todo" ] && [ $n -lt 50 ]; do'),
+      code('  f=$(printf \'%s\\n\' "$todo" | head -n 1); todo=$(printf \'%s\\n\' "$todo" | sed 1d); n=$((n + 1))'),
+      code('  c=$(readlink -f -- "$f" 2>/dev/null) || c=$f'),
+      code('  case "$seen" in *"|$c|"*) continue ;; esac; seen="$seen|$c|"'),
+      code('  if [ ! -r "$f" ] || [ -d "$f" ]; then printf \'reqmissing=%s\\n\' "$f"; continue; fi'),
+      code('  printf \'reqfile=%s\\n\' "$f"; sed \'s/^/reqline=/\' -- "$f"; echo'),
+      code('  d=$(dirname -- "$f")'),
+      code('  incs=$(sed -n \'s/^[[:space:]]*\\(-r\\|--requirement\\)[[:space:]=]*\\([^[:space:]]*\\).*/\\2/p\' -- "$f")'),
+      code('  while IFS= read -r inc; do'),
+      code('    [ -n "$inc" ] || continue'),
+      code('    case "$inc" in /*) ;; *) inc="$d/$inc" ;; esac'),
+      code('    todo=$(printf \'%s\\n%s\' "$todo" "$inc" | sed \'/^$/d\')'),
+      code('  done <<EOF'),
+      code('$incs'),
+      code('EOF'),
+      code('done'),
     )
   }
-  return { id: pipProbeId(o), script: lines.join('\n'), parse: parsePipState }
+  return { id: pipProbeId(o), script: joinScripts(lines).text, parse: parsePipState }
 }
 
 function parseJsonList(text: string, what: string): unknown[] {

@@ -1,7 +1,7 @@
 // Service state on systemd and on sysv-init hosts, detected per host in the same script: running
 // (systemctl show / the init script's LSB status code), enabled (unit file state / rc?.d links),
 // masked and whether systemd wants a daemon-reload.
-import { quote } from '../connection/shell.js'
+import { code, joinScripts, sh, type Script } from '../shell/index.js'
 import type { Probe } from '../modules/types.js'
 import { pairs } from './output.js'
 
@@ -27,7 +27,7 @@ export interface ServiceState {
 }
 
 /** A shell test that is true when the host booted with systemd (the check sd_booted(3) makes). */
-export const SYSTEMD_BOOTED = '[ -d /run/systemd/system ]'
+export const SYSTEMD_BOOTED: Script = code('[ -d /run/systemd/system ]')
 
 const SHOW = ['Id', 'LoadState', 'ActiveState', 'SubState', 'UnitFileState', 'NeedDaemonReload', 'MainPID', 'Description', 'FragmentPath']
 
@@ -39,32 +39,29 @@ export function serviceProbeId(name: string, pattern?: string, scope = 'system')
 }
 
 function serviceProbeScript(name: string, pattern?: string, scope = 'system'): string {
-  const n = quote(name)
-  const ctl = scope === 'user' ? 'systemctl --user' : scope === 'global' ? 'systemctl --global' : 'systemctl'
+  const ctl = scope === 'user' ? code('systemctl --user') : scope === 'global' ? code('systemctl --global') : code('systemctl')
+  const show = SHOW.flatMap((p) => ['-p', p])
   // RMP_SVC_PROBE: our own shell's command line holds the pattern; the marker keeps it out of the match.
-  const patternCheck = pattern
-    ? `procs=$(ps -eo args=); if printf '%s\\n' "$procs" | grep -v RMP_SVC_PROBE | grep -qF -- ${quote(pattern)}; then echo pattern=1; else echo pattern=0; fi`
-    : ''
-  return [
-    `if ${SYSTEMD_BOOTED}; then`,
-    '  echo init=systemd',
-    `  ${ctl} show ${SHOW.map((p) => `-p ${p}`).join(' ')} -- ${n} 2>/dev/null`,
-    `  echo "is_enabled=$(${ctl} is-enabled -- ${n} 2>/dev/null | head -1)"`,
-    pattern ? `  ${patternCheck}` : '',
-    'else',
-    '  echo init=sysvinit',
-    `  s=/etc/init.d/${n}`,
-    '  if [ -x "$s" ]; then',
-    '    echo exists=1',
-    '    if grep -q status "$s"; then "$s" status >/dev/null 2>&1 </dev/null; echo status=$?; else echo status=none; fi',
-    '  else echo exists=0; fi',
-    `  for f in /etc/rc[0-6S].d/[SK][0-9][0-9]${n}; do [ -e "$f" ] || [ -L "$f" ] && echo "link=$f"; done`,
-    pattern ? `  ${patternCheck}` : '',
-    'fi',
-    'exit 0',
-  ]
-    .filter((l) => l !== '')
-    .join('\n')
+  const patternCheck = pattern !== undefined && pattern !== '' ? [sh`  procs=$(ps -eo args=); if printf '%s\\n' "$procs" | grep -v RMP_SVC_PROBE | grep -qF -- ${pattern}; then echo pattern=1; else echo pattern=0; fi`] : []
+  return joinScripts([
+    sh`n=${name}`,
+    sh`if ${SYSTEMD_BOOTED}; then`,
+    code('  echo init=systemd'),
+    sh`  ${ctl} show ${show} -- "$n" 2>/dev/null`,
+    sh`  echo "is_enabled=$(${ctl} is-enabled -- "$n" 2>/dev/null | head -1)"`,
+    ...patternCheck,
+    code('else'),
+    code('  echo init=sysvinit'),
+    code('  s="/etc/init.d/$n"'),
+    code('  if [ -x "$s" ]; then'),
+    code('    echo exists=1'),
+    code('    if grep -q status -- "$s"; then "$s" status >/dev/null 2>&1 </dev/null; echo status=$?; else echo status=none; fi'),
+    code('  else echo exists=0; fi'),
+    code('  for f in /etc/rc[0-6S].d/[SK][0-9][0-9]"$n"; do [ -e "$f" ] || [ -L "$f" ] && echo "link=$f"; done'),
+    ...patternCheck,
+    code('fi'),
+    code('exit 0'),
+  ]).text
 }
 
 export function parseServiceState(name: string, stdout: string): ServiceState {

@@ -1,7 +1,7 @@
 // supervisord state: is supervisorctl there, is supervisord answering, every process's status
 // (`supervisorctl status`), and the current program definition file — one script.
 import { createHash } from 'node:crypto'
-import { quote } from '../connection/shell.js'
+import { code, joinScripts, sh, type Script } from '../shell/index.js'
 import type { Probe } from '../modules/types.js'
 import { keyValues, sections } from './output.js'
 
@@ -82,11 +82,10 @@ supervisorctl.main(['-p', os.environ.pop('RMP_SUPERVISOR_PASSWORD')] + sys.argv[
  * supervisorctl as a shell command, before its subcommand. The password is a variable assignment
  * in the script (which never travels on a command line), never an argument of a process.
  */
-export function supervisorctlCommand(o: SupervisorctlOptions): string {
-  const args = o.args.map(quote).join(' ')
-  if (o.password === undefined) return [quote(o.path), args].filter(Boolean).join(' ')
-  const interpreter = `$(sed -n '1s/^#! *//p' "$(command -v ${quote(o.path)})")`
-  return [`RMP_SUPERVISOR_PASSWORD=${quote(o.password)}`, interpreter, '-c', quote(WITH_PASSWORD_PY), args].filter(Boolean).join(' ')
+export function supervisorctlCommand(o: SupervisorctlOptions): Script {
+  if (o.password === undefined) return sh`${[o.path, ...o.args]}`
+  // The #! line is split into words on purpose (`/usr/bin/python3 -u` is two).
+  return sh`RMP_SUPERVISOR_PASSWORD=${o.password} $(sed -n '1s/^#! *//p' "$(command -v -- ${o.path})") -c ${WITH_PASSWORD_PY} ${o.args}`
 }
 
 export function supervisorProbeId(o: SupervisorProbeOptions): string {
@@ -96,20 +95,17 @@ export function supervisorProbeId(o: SupervisorProbeOptions): string {
 }
 
 export function supervisorProbe(o: SupervisorProbeOptions): Probe<SupervisorState> {
-  const lines = ['echo @@head']
-  if (o.configDir) lines.push(`if [ -d ${quote(o.configDir)} ]; then echo config_dir=1; else echo config_dir=0; fi`)
+  const lines: Script[] = [code('echo @@head')]
+  if (o.configDir) lines.push(sh`if [ -d ${o.configDir} ]; then echo config_dir=1; else echo config_dir=0; fi`)
   lines.push(
-    `if command -v ${quote(o.path)} >/dev/null 2>&1; then`,
-    '  echo installed=1',
-    `  out=$(${supervisorctlCommand(o)} status 2>&1); echo "status_rc=$?"`,
-    '  echo @@status',
-    `  printf '%s\\n' "$out"`,
-    'else echo installed=0; fi',
+    sh`if command -v -- ${o.path} >/dev/null 2>&1; then`,
+    code('  echo installed=1'),
+    sh`  out=$(${supervisorctlCommand(o)} status 2>&1); echo "status_rc=$?"`,
+    code('  echo @@status'),
+    code(`  printf '%s\\n' "$out"`),
+    code('else echo installed=0; fi'),
   )
-  if (o.file) {
-    const f = quote(o.file)
-    lines.push('echo @@file', `if [ -f ${f} ]; then echo present; base64 -w0 ${f}; echo; else echo absent; fi`)
-  }
-  lines.push('echo @@end', 'exit 0')
-  return { id: supervisorProbeId(o), script: lines.join('\n'), parse: (out) => parseSupervisorState(out.stdout) }
+  if (o.file) lines.push(code('echo @@file'), sh`f=${o.file}; if [ -f "$f" ]; then echo present; base64 -w0 -- "$f"; echo; else echo absent; fi`)
+  lines.push(code('echo @@end'), code('exit 0'))
+  return { id: supervisorProbeId(o), script: joinScripts(lines).text, parse: (out) => parseSupervisorState(out.stdout) }
 }

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { expect } from 'chai'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -58,15 +59,19 @@ describe('lab renderings', () => {
   })
 
   it('wires all hosts in one root-namespace ip batch plus one per host inside', () => {
-    const s = hostNetworkScript([{ netns: 'rmp-lab-h1', veth: 'rmp-lab-1', address: '10.231.7.11' }], 'rmp-lab', '10.231.7.1')
+    // The batches travel as data: run the script with an `ip` that prints its arguments and its input.
+    const script = hostNetworkScript([{ netns: 'rmp-lab-h1', veth: 'rmp-lab-1', address: '10.231.7.11' }], 'rmp-lab', '10.231.7.1').text
+    const s = execFileSync('/bin/sh', ['-c', `ip() { echo "ip $*"; cat; }\n${script.replaceAll('/proc/sys', '/nonexistent')}`], { encoding: 'utf8' })
+    expect(s).to.include('ip -batch -\nnetns add rmp-lab-h1\n')
+    expect(s).to.include('ip -n rmp-lab-h1 -batch -\nlink set lo up\n')
     expect(s).to.include('link add rmp-lab-1 type veth peer name eth0 address 02:52:0a:e7:07:0b netns rmp-lab-h1')
     expect(s).to.include('link set rmp-lab-1 master rmp-lab up')
     expect(s).to.include('route add default via 10.231.7.1')
-    expect(hostNetworkScript([], 'b', 'g')).to.equal('')
+    expect(hostNetworkScript([], 'b', 'g').text).to.equal('')
   })
 
   it('launches each host detached, with a clean environment, and echoes its pid', () => {
     const s = launchScript([{ name: 'lab1', netns: 'rmp-lab-h1', initScript: '/s/init.sh', log: '/s/sshd.log' }])
-    expect(s).to.match(/^env -i PATH=\S+ LANG=C\.UTF-8 setsid ip netns exec rmp-lab-h1 unshare --mount --uts --ipc --pid --fork --propagation private \/bin\/sh \/s\/init\.sh >\/s\/sshd\.log 2>&1 <\/dev\/null & echo lab1 \$!$/)
+    expect(s).to.match(/^env -i PATH=\S+ LANG=C\.UTF-8 setsid ip netns exec rmp-lab-h1 unshare --mount --uts --ipc --pid --fork --propagation private \/bin\/sh -- \/s\/init\.sh >\/s\/sshd\.log 2>&1 <\/dev\/null & echo lab1 \$!$/)
   })
 })

@@ -33,7 +33,7 @@ describe('modules/git: plan', () => {
     const ch = planOf(args({}), { git: true, dest: 'absent', modified: [], remote })
     expect(ch).to.have.length(1)
     expect(ch[0]!.summary).to.equal(`clone ${REPO} (HEAD) into /srv/app: commit 9a923af`)
-    expect(script(ch[0]!)).to.include(`"$g" clone -q --recurse-submodules --origin origin -- ${REPO} "$dest"`)
+    expect(script(ch[0]!)).to.include(`"$g" clone -q --recurse-submodules --origin origin -- "$repo" "$dest"`)
     expect(ch[0]!.diff).to.deep.equal({ path: '/srv/app', before: 'commit (none)\n', after: `commit ${C2}\n` })
     // After the clone: on main at C2 → nothing to do.
     expect(planOf(args({}), checkout())).to.deep.equal([])
@@ -41,7 +41,7 @@ describe('modules/git: plan', () => {
 
   it('clones a tag with --branch and a depth', () => {
     const ch = planOf(args({ version: 'v1', depth: 1 }), { git: true, dest: 'empty', modified: [], remote })
-    expect(script(ch[0]!)).to.include(`clone -q --depth 1 --recurse-submodules --origin origin --branch v1 -- ${REPO}`)
+    expect(script(ch[0]!)).to.include(`clone -q --depth 1 --recurse-submodules --origin origin --branch v1 -- "$repo"`)
     expect(ch[0]!.diff!.after).to.equal(`commit ${C1}\n`)
     expect(planOf(args({ version: 'v1', depth: 1 }), checkout({ head: C1, branch: '' }))).to.deep.equal([])
   })
@@ -50,7 +50,7 @@ describe('modules/git: plan', () => {
     const ch = planOf(args({ version: 'main' }), checkout({ head: C1 }))
     expect(ch[0]!.summary).to.equal('update /srv/app: commit 17d77dd → 9a923af')
     const s = script(ch[0]!)
-    expect(s).to.include(`"$g" -C "$dest" fetch -q "$r" +refs/heads/main:refs/remotes/origin/main`)
+    expect(s).to.include(`"$g" -C "$dest" fetch -q -- "$r" +refs/heads/main:refs/remotes/origin/main`)
     expect(s).to.include(`"$g" -C "$dest" checkout -q -B main refs/remotes/origin/main`)
     expect(ch[0]!.diff).to.deep.equal({ path: '/srv/app', before: `commit ${C1}\nbranch main\n`, after: `commit ${C2}\nbranch main\n` })
   })
@@ -65,7 +65,7 @@ describe('modules/git: plan', () => {
     expect(planOf(args({ version: '17d77dd' }), checkout({ head: C1, branch: '', localCommit: C1 }))).to.deep.equal([])
     const ch = planOf(args({ version: C1 }), checkout())
     const s = script(ch[0]!)
-    expect(s).to.include(`if ! "$g" -C "$dest" cat-file -e '${C1}^{commit}' 2>/dev/null; then "$g" -C "$dest" fetch -q --tags "$r" || "$g" -C "$dest" fetch -q "$r" ${C1}; fi`)
+    expect(s).to.include(`if ! "$g" -C "$dest" cat-file -e '${C1}^{commit}' 2>/dev/null; then "$g" -C "$dest" fetch -q --tags -- "$r" || "$g" -C "$dest" fetch -q -- "$r" ${C1}; fi`)
     expect(s).to.include(`checkout -q --detach ${C1}`)
   })
 
@@ -95,7 +95,8 @@ describe('modules/git: plan', () => {
   it('a different remote URL is set', () => {
     const ch = planOf(args({}), checkout({ url: 'git://old/app.git' }))
     expect(ch[0]!.summary).to.equal(`update /srv/app: remote origin git://old/app.git → ${REPO}`)
-    expect(script(ch[0]!)).to.include(`remote set-url "$r" ${REPO}`)
+    expect(script(ch[0]!)).to.include('remote set-url -- "$r" "$repo"')
+    expect(script(ch[0]!)).to.include(`repo=${REPO}`)
   })
 
   it('update: false and clone: false leave things as they are', () => {

@@ -22,17 +22,17 @@ describe('modules/group', () => {
   it('creates with the gid, then nothing (the recorded group is what groupadd made)', () => {
     const ch = run({ name: 'rmp-app', gid: 2345 }, null)
     expect(ch[0]!.summary).to.equal('create group rmp-app (gid 2345)')
-    expect(steps(ch[0]!)).to.deep.equal(['groupadd -g 2345 -- rmp-app && getent group rmp-app'])
+    expect(steps(ch[0]!)).to.deep.equal(['groupadd -g 2345 -- rmp-app && getent group -- rmp-app'])
     expect(ch[0]!.diff).to.deep.equal({ before: 'group rmp-app: (absent)\n', after: 'group rmp-app: present (gid 2345)\n' })
     expect(run({ name: 'rmp-app', gid: 2345 }, recorded)).to.deep.equal([])
     expect(run({ name: 'rmp-app' }, recorded)).to.deep.equal([])
   })
   it('a system group; a changed gid; removal', () => {
-    expect(steps(run({ name: 'svc', system: true }, null)[0]!)).to.deep.equal(['groupadd -r -- svc && getent group svc'])
+    expect(steps(run({ name: 'svc', system: true }, null)[0]!)).to.deep.equal(['groupadd -r -- svc && getent group -- svc'])
     const ch = run({ name: 'rmp-app', gid: 3000, non_unique: true }, recorded)
     expect(ch[0]!.summary).to.equal('change the gid of group rmp-app from 2345 to 3000')
     expect(steps(ch[0]!)).to.deep.equal(['groupmod -g 3000 -o -- rmp-app'])
-    expect(steps(run({ name: 'rmp-app', state: 'absent' }, recorded)[0]!)).to.deep.equal(['groupdel rmp-app'])
+    expect(steps(run({ name: 'rmp-app', state: 'absent' }, recorded)[0]!)).to.deep.equal(['groupdel -- rmp-app'])
     expect(run({ name: 'rmp-app', state: 'absent' }, null)).to.deep.equal([])
   })
   it('result: gid from groupadd\'s output', () => {

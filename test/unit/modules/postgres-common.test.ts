@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process'
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { clientCommand, connKey, explainPsqlError, heredocTag, psqlProbeScript, psqlStep, quoteIdent, quoteLiteral, splitProbeOutput, type PgConnArgs } from '../../../src/modules/postgres-common.js'
+import { clientCommand, connKey, explainPsqlError, psqlProbeScript, psqlStep, quoteIdent, quoteLiteral, splitProbeOutput, type PgConnArgs } from '../../../src/modules/postgres-common.js'
 
 const peer: PgConnArgs = { login_user: 'postgres', login_port: 5432, ssl_mode: 'prefer' }
 const tcp: PgConnArgs = { login_user: 'app', login_password: "pa ss'wd$(x)", login_host: 'db.example', login_port: 5433, ssl_mode: 'require' }
@@ -32,8 +32,6 @@ describe('modules/postgres-common: quoting', () => {
   })
   it('literals never hold a line break: here-docs of generated SQL cannot be cut short', () => {
     expect(quoteLiteral('a\nRMP_SQL\nb')).to.not.include('\n')
-    expect(heredocTag('x\nRMP_SQL\ny')).to.equal('RMP_SQL_0')
-    expect(heredocTag('x\nRMP_SQL\nRMP_SQL_0')).to.equal('RMP_SQL_1')
   })
 })
 
@@ -46,9 +44,9 @@ describe('modules/postgres-common: running psql', () => {
     expect(s).to.not.include('PGHOST')
     expect(s).to.not.include('PGPASSWORD')
   })
-  it('a probe carries its SQL in a quoted here-doc and reports psql errors after a marker', () => {
+  it('a probe carries its SQL in a quoted here-doc (base64) and reports psql errors after a marker', () => {
     const s = psqlProbeScript(peer, 'postgres', "SELECT E'$HOME `x`';")
-    expect(s).to.include("<<'RMP_SQL'\nSELECT E'$HOME `x`';\nRMP_SQL")
+    expect(s).to.include(`<<'RMP_SQL' | rmp_psql 2>"$rmp_err"\n${Buffer.from("SELECT E'$HOME `x`';").toString('base64')}\nRMP_SQL`)
     expect(s).to.not.match(/psql[^\n]* -c /)
     expect(splitProbeOutput('\n@@RMP_PSQL_ERROR@@\npsql: error: boom\n', 2)).to.deep.equal({ data: '', error: 'psql: error: boom\n' })
     expect(splitProbeOutput('{"a":1}\n', 0)).to.deep.equal({ data: '{"a":1}\n' })

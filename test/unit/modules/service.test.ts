@@ -28,7 +28,7 @@ describe('modules/service on sysv-init (recorded)', () => {
     const ch = run({ name: 'cron', state: 'started', enabled: true }, cronDown())
     expect(ch).to.have.length(1)
     expect(ch[0]!.summary).to.equal('enable cron, start cron')
-    expect(scripts(ch[0]!)).to.deep.equal(['if ! ls /etc/rc[0-6S].d/[SK][0-9][0-9]cron >/dev/null 2>&1; then update-rc.d cron defaults; fi\nupdate-rc.d cron enable', SERVICE_CMD('start')])
+    expect(scripts(ch[0]!)).to.deep.equal(['if ! ls -- /etc/rc[0-6S].d/[SK][0-9][0-9]cron >/dev/null 2>&1; then update-rc.d cron defaults; fi\nupdate-rc.d cron enable', SERVICE_CMD('start')])
     expect(ch[0]!.diff).to.deep.equal({ before: 'cron: stopped, disabled\n', after: 'cron: running, enabled\n' })
     expect(run({ name: 'cron', state: 'started', enabled: true }, cronUp())).to.deep.equal([])
   })

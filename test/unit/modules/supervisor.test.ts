@@ -130,7 +130,7 @@ describe('modules/supervisor: plan', () => {
     const input = { name: 'rmp-single', state: 'started', server_url: 'http://localhost:9001', username: 'u', password: 'p w' }
     const ch = run(input, state('running'))
     const step = ch[0]!.steps[0] as ExecStep
-    expect(step.script).to.match(/^RMP_SUPERVISOR_PASSWORD='p w' \$\(sed -n '1s\/\^#! \*\/\/p' "\$\(command -v supervisorctl\)"\) -c '[\s\S]*' -s http:\/\/localhost:9001 -u u start 'rmp-single:\*'$/)
+    expect(step.script).to.match(/^RMP_SUPERVISOR_PASSWORD='p w' \$\(sed -n '1s\/\^#! \*\/\/p' "\$\(command -v -- supervisorctl\)"\) -c '[\s\S]*' -s http:\/\/localhost:9001 -u u start 'rmp-single:\*'$/)
     expect(step.script.split('p w')).to.have.length(2)
     expect(step.secret).to.equal(true)
     const probe = supervisor.probes(args(input), real)[0]!

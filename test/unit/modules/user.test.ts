@@ -33,7 +33,7 @@ describe('modules/user: plan', () => {
     const ch = run(RECORDED, nobody())
     expect(ch).to.have.length(1)
     expect(ch[0]!.summary).to.equal('create user rmp-user (uid 2345)')
-    expect(steps(ch[0]!)).to.deep.equal(["useradd -u 2345 -g 2345 -G rmp-extra -s /bin/bash -d /home/rmp-user -c 'RMP test' -m -- rmp-user && getent passwd rmp-user", 'chpasswd -e'])
+    expect(steps(ch[0]!)).to.deep.equal(["useradd -u 2345 -g 2345 -G rmp-extra -s /bin/bash -d /home/rmp-user -c 'RMP test' -m -- rmp-user && getent passwd -- rmp-user", 'chpasswd -e'])
     const pw = ch[0]!.steps[1] as ExecStep
     expect(pw.stdin).to.equal(`rmp-user:${HASH}\n`)
     expect(pw.secret).to.equal(true)
@@ -44,11 +44,11 @@ describe('modules/user: plan', () => {
   })
   it('a system account without a home', () => {
     const ch = run({ name: 'svc', system: true, create_home: false, shell: '/usr/sbin/nologin' }, nobody())
-    expect(steps(ch[0]!)[0]).to.equal('useradd -s /usr/sbin/nologin -r -M -- svc && getent passwd svc')
+    expect(steps(ch[0]!)[0]).to.equal('useradd -s /usr/sbin/nologin -r -M -- svc && getent passwd -- svc')
   })
   it('joins an existing group of its own name instead of failing', () => {
     const st: UserState = { memberOf: [], groups: { svc: { name: 'svc', gid: 998, members: [] } }, homeExists: false }
-    expect(steps(run({ name: 'svc' }, st)[0]!)[0]).to.equal('useradd -g 998 -m -- svc && getent passwd svc')
+    expect(steps(run({ name: 'svc' }, st)[0]!)[0]).to.equal('useradd -g 998 -m -- svc && getent passwd -- svc')
   })
   it('changes only what differs, in one usermod', () => {
     const ch = run({ ...RECORDED, uid: 2400, shell: '/bin/sh', comment: 'Other', groups: ['rmp-app'] }, existing())
@@ -70,10 +70,10 @@ describe('modules/user: plan', () => {
     expect(steps(ch[0]!)).to.deep.equal(['chpasswd -e'])
     expect(ch[0]!.diff).to.deep.equal({ before: 'user rmp-user: present\n  password: (set)\n', after: 'user rmp-user: present\n  password: (changed)\n' })
     expect(run({ name: 'rmp-user', password: '$6$other$hash', update_password: 'on_create' }, existing())).to.deep.equal([])
-    expect(steps(run({ name: 'rmp-user', password_lock: true }, existing())[0]!)).to.deep.equal(['usermod -L rmp-user'])
+    expect(steps(run({ name: 'rmp-user', password_lock: true }, existing())[0]!)).to.deep.equal(['usermod -L -- rmp-user'])
     const locked = { ...existing(), hash: `!${HASH}` }
     expect(run({ name: 'rmp-user', password_lock: true, password: HASH }, locked)).to.deep.equal([])
-    expect(steps(run({ name: 'rmp-user', password_lock: false }, locked)[0]!)).to.deep.equal(['usermod -U rmp-user'])
+    expect(steps(run({ name: 'rmp-user', password_lock: false }, locked)[0]!)).to.deep.equal(['usermod -U -- rmp-user'])
   })
   it('a group that does not exist: an error, or in check mode an uncertain change', () => {
     const st = parseUserState(ACCOUNTS.user.stdout, ACCOUNTS.userGroupQueries)
@@ -82,7 +82,7 @@ describe('modules/user: plan', () => {
   })
   it('absent: userdel (-r with remove), then nothing', () => {
     const ch = run({ name: 'rmp-user', state: 'absent', remove: true, force: true }, existing())
-    expect(steps(ch[0]!)).to.deep.equal(['userdel -r -f rmp-user'])
+    expect(steps(ch[0]!)).to.deep.equal(['userdel -r -f -- rmp-user'])
     expect(ch[0]!.diff!.after).to.equal('user rmp-user: (absent)\n')
     expect(run({ name: 'rmp-user', state: 'absent' }, nobody())).to.deep.equal([])
   })

@@ -35,7 +35,7 @@ describe('probes/accounts', () => {
   })
   it('reads the shadow hash only when asked, and quotes names', () => {
     expect(userProbe('a', [], false).script).to.not.include('shadow')
-    expect(userProbe('a', [], true).script).to.include('getent shadow a')
-    expect(userProbe('a', ["o'k"], false).script).to.include(`getent group 'o'\\''k'`)
+    expect(userProbe('a', [], true).script).to.include('getent shadow -- "$n"')
+    expect(userProbe('a', ["o'k"], false).script).to.include(`getent group -- 'o'\\''k'`)
   })
 })

@@ -40,7 +40,8 @@ describe('probes/services: parseServiceState', () => {
   })
   it('quotes the name and keeps the pattern out of its own match', () => {
     const p = serviceProbe("a'b", 'my daemon')
-    expect(p.script).to.include(`/etc/init.d/'a'\\''b'`)
+    expect(p.script).to.include(`n='a'\\''b'`)
+    expect(p.script).to.include('s="/etc/init.d/$n"')
     expect(p.script).to.include("grep -v RMP_SVC_PROBE | grep -qF -- 'my daemon'")
     expect(p.id).to.equal(serviceProbeId("a'b", 'my daemon'))
     expect(serviceProbeId('x', undefined, 'user')).to.not.equal(serviceProbeId('x'))

@@ -46,7 +46,7 @@ describe('probes/supervisor: parseSupervisorState', () => {
   })
   it('a supervisorctl path with a space is looked for and run whole', () => {
     const a = supervisorProbe({ path: '/opt/my tools/supervisorctl', args: [] })
-    expect(a.script).to.include(`if command -v '/opt/my tools/supervisorctl' >/dev/null 2>&1; then`)
+    expect(a.script).to.include(`if command -v -- '/opt/my tools/supervisorctl' >/dev/null 2>&1; then`)
     expect(a.script).to.include(`out=$('/opt/my tools/supervisorctl' status 2>&1)`)
   })
   it('the password is in neither the probe id nor any command line', async function () {
