@@ -160,10 +160,10 @@ function formatOfName(name: string): { format: ArchiveFormat; compression?: stri
   return undefined
 }
 
-/** Lists a controller-side tar with the controller's GNU tar (times in UTC, names as stored). */
+/** Lists a controller-side tar with the controller's GNU tar (times in UTC; -P: names and link targets as stored, '../' and '/' included). */
 function listLocalTar(path: string): ArchiveMember[] {
   try {
-    const text = execFileSync('tar', ['--full-time', '--quoting-style=literal', '-tvf', path], { encoding: 'utf8', env: { ...process.env, TZ: 'UTC', LC_ALL: 'C' }, maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] })
+    const text = execFileSync('tar', ['-P', '--full-time', '--quoting-style=literal', '-tvf', path], { encoding: 'utf8', env: { ...process.env, TZ: 'UTC', LC_ALL: 'C' }, maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] })
     return parseTarListing(text)
   } catch (e) {
     const err = e as { stderr?: Buffer | string; message: string }
@@ -277,10 +277,8 @@ function excludeOpts(p: UnarchivePrepared, format: ArchiveFormat): string[] {
 function linkCheck(paths: string[]): Script {
   if (!paths.length) return code(':')
   const data = heredocBytes(paths.join('\n') + '\n', 'RMP_UNARCHIVE_PATHS')
-  return sh`${data.pipe} | while IFS= read -r p; do
-  if [ -L "$dest/$p" ]; then printf 'refusing to extract: %s/%s is a symbolic link (unarchive never writes through links)\\n' "$dest" "$p" >&2; exit 1; fi
-done
-${code(data.doc)}`
+  // One line: the here-document starts on the next one.
+  return sh`${data.pipe} | while IFS= read -r p; do if [ -L "$dest/$p" ]; then printf 'refusing to extract: %s/%s is a symbolic link (unarchive never writes through links)\\n' "$dest" "$p" >&2; exit 1; fi; done\n${code(data.doc)}`
 }
 
 /** Shell that extracts "$arc" into "$dest" and applies owner/group/mode to each extracted member. */

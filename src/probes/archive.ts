@@ -405,6 +405,7 @@ export function remoteArchiveProbeId(src: string, dest: string, strip = 0): stri
 export function remoteArchiveProbe(src: string, dest: string, strip = 0): Probe<ArchiveState> {
   // Members land under dest without their first `strip` path components (tar --strip-components).
   const stripSed = strip > 0 ? sh` | sed -nE ${`s#^([^/]+/){${strip}}(.+)$#\\2#p`}` : code('')
+  // tar -P lists names and hard link targets as stored ('../x', '/etc/x'): the plan refuses them.
   // Each member and every directory above it: a link on the way (dest/sub -> /tmp) shows as a
   // link, not as what it points to.
   const withParents = code(`awk -F/ '{ p = $1; print p; for (i = 2; i <= NF; i++) { p = p "/" $i; print p } }' | sort -u`)
@@ -417,8 +418,8 @@ if [ "$(head -c 2 -- "$src")" = PK ]; then
   if ! l=$(unzip -Z -l -T "$src" 2>&1); then printf '%s\\n' "$l" | sed 's/^/@error /'; exit 0; fi
   echo "@list"; printf '%s\\n' "$l"; names() { unzip -Z1 "$src"; }
 else
-  if ! l=$(tar --full-time --quoting-style=literal -tvf "$src" 2>&1); then printf '%s\\n' "$l" | sed 's/^/@error /'; exit 0; fi
-  echo "@list"; printf '%s\\n' "$l"; names() { tar --quoting-style=literal -tf "$src"; }
+  if ! l=$(tar -P --full-time --quoting-style=literal -tvf "$src" 2>&1); then printf '%s\\n' "$l" | sed 's/^/@error /'; exit 0; fi
+  echo "@list"; printf '%s\\n' "$l"; names() { tar -P --quoting-style=literal -tf "$src"; }
 fi
 echo "@dest"
 cd -- "$dest" 2>/dev/null && names | sed 's#^\\(\\./\\)*##; s#/*$##' | grep -v '^$'${stripSed} | ${withParents} | sed 's#^#./#' | tr '\\n' '\\0' | xargs -0 -r sh -c 'exec find "$@" -maxdepth 0 -printf "$0"' ${FIND_FMT} 2>/dev/null; :`
