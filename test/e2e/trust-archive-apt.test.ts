@@ -155,4 +155,44 @@ describe('trust on a lab host: unarchive stays in dest, apt and a held dpkg lock
       await nothingOutside()
     })
   })
+
+  describe('trust 17', () => {
+    /** Holds the dpkg frontend lock as apt does (fcntl), for `secs` seconds; returns the holder's PID. */
+    async function holdLock(secs: number): Promise<number> {
+      const py = `import fcntl, time; f = open("/var/lib/dpkg/lock-frontend", "w"); fcntl.lockf(f, fcntl.LOCK_EX); open("/tmp/t17-locked", "w").close(); time.sleep(${secs})`
+      const r = await on(`rm -f /tmp/t17-locked; setsid python3 -c '${py}' </dev/null >/dev/null 2>&1 & echo $!; while [ ! -e /tmp/t17-locked ]; do sleep 0.1; done`)
+      return Number(r.stdout.trim())
+    }
+    const release = (pid: number) => on(`kill ${pid} 2>/dev/null; while kill -0 ${pid} 2>/dev/null; do sleep 0.1; done; :`)
+
+    it('trust 17: a held dpkg lock: apt waits lock_timeout seconds, then fails naming the PID that holds it', async () => {
+      await on('DEBIAN_FRONTEND=noninteractive apt-get remove -y -q tree >/dev/null 2>&1; :')
+      const pid = await holdLock(120)
+      try {
+        const t0 = Date.now()
+        const r = await playProject(pb('    - name: tree\n      apt: { name: tree, lock_timeout: 3 }\n'))
+        const waited = (Date.now() - t0) / 1000
+        expect(r.exitCode, r.text).to.equal(2)
+        const msg = r.results('tree')[0]!.msg ?? ''
+        expect(msg, r.text).to.include(`Failed to lock apt for exclusive operation: /var/lib/dpkg/lock-frontend is held by process ${pid} (python3); waited 3 seconds (lock_timeout)`)
+        // It did wait (a lower bound: the run may take longer, never less).
+        expect(waited, r.text).to.be.at.least(3)
+        expect((await on("dpkg-query -W -f '${db:Status-Abbrev}' tree 2>/dev/null; :")).stdout.trim()).to.not.equal('ii')
+      } finally {
+        await release(pid)
+      }
+    })
+
+    it('trust 17: a lock released within lock_timeout: apt waits for it and installs', async () => {
+      const pid = await holdLock(4)
+      try {
+        const r = await playProject(pb('    - name: tree\n      apt: { name: tree, lock_timeout: 60, install_recommends: false }\n'))
+        expect(r.exitCode, r.text).to.equal(0)
+        expect(r.results('tree')[0]!.status).to.equal('changed')
+        expect((await on("dpkg-query -W -f '${db:Status-Abbrev}' tree")).stdout.trim()).to.equal('ii')
+      } finally {
+        await release(pid)
+      }
+    })
+  })
 })
