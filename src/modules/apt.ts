@@ -24,8 +24,14 @@
  * packages; `allow_downgrade`, `allow_change_held_packages` and `force` pass apt's flags;
  * `default_release` is apt's `-t`; `dpkg_options` (default `force-confdef,force-confold`: keep
  * changed configuration files) become `-o Dpkg::Options::=--X`. apt-get runs with
- * DEBIAN_FRONTEND=noninteractive and waits up to `lock_timeout` seconds (default 300) for the dpkg
- * lock held by another apt instead of failing.
+ * DEBIAN_FRONTEND=noninteractive and waits up to `lock_timeout` seconds (default 60, as Ansible)
+ * for the dpkg lock held by another apt or dpkg; then it fails with the process that holds it
+ * ("Failed to lock apt for exclusive operation: /var/lib/dpkg/lock-frontend is held by process
+ * 4242 (unattended-upgr)").
+ *
+ * The probes only read: `apt-cache` runs with its binary caches turned off
+ * (`-o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache=`), so that check mode, which runs only
+ * the probes, leaves /var/cache/apt as it was.
  *
  * Diff mode shows each named package before and after (`jq: (absent)` → `jq: 1.6-2.1+deb12u3`);
  * dependencies apt pulls in are not listed. Not supported: `state: fixed` and `build-dep`,
@@ -38,7 +44,7 @@
  *   - apt: { name: "jq=1.6-2.1+deb12u2", state: present, allow_downgrade: true }
  *   - apt: { name: telnet, state: absent, purge: true, autoremove: true }
  */
-import { quote } from '../connection/shell.js'
+import { code, joinScripts, sh, type Script } from '../shell/index.js'
 import { aptProbe, aptProbeId, baseName, compareDebVersions, type AptState, type DpkgEntry, type PolicyEntry } from '../probes/apt.js'
 import type { Schema } from './schema.js'
 import { ModuleFailure, type Change, type ExecStep, type HostModule, type PlanContext, type Probe, type ProbeState, type StepOutput } from './types.js'
@@ -81,7 +87,7 @@ const aptSchema: Schema = {
     allow_unauthenticated: { type: 'bool', default: false, aliases: ['allow-unauthenticated'], doc: 'Install packages that cannot be authenticated.' },
     force: { type: 'bool', default: false, doc: 'Pass --allow-downgrades --allow-remove-essential --allow-change-held-packages (dangerous).' },
     dpkg_options: { type: 'str', default: 'force-confdef,force-confold', doc: 'Comma-separated dpkg options, each passed as -o Dpkg::Options::=--OPTION.' },
-    lock_timeout: { type: 'int', default: 300, doc: 'Seconds to wait for the dpkg lock held by another apt/dpkg.' },
+    lock_timeout: { type: 'int', default: 60, doc: 'Seconds to wait for the dpkg lock held by another apt/dpkg (as Ansible: 60).' },
   },
   mutuallyExclusive: [['deb', 'name']],
 }
@@ -237,41 +243,62 @@ function aptDecide(a: AptArgs, s: AptState, ctx: Pick<PlanContext, 'check'>): Ap
   return { updateCache, changes, recheck: recheck.filter((n) => !changes.some((c) => c.name === n)) }
 }
 
-function aptOptions(a: AptArgs): string[] {
-  const o = ['-y', '-q', `-o DPkg::Lock::Timeout=${a.lock_timeout}`]
-  for (const d of a.dpkg_options.split(',').map((x) => x.trim()).filter(Boolean)) o.push(`-o ${quote(`Dpkg::Options::=--${d.replace(/^--/, '')}`)}`)
-  if (a.default_release) o.push(`-t ${quote(a.default_release)}`)
-  if (a.install_recommends === true) o.push('-o APT::Install-Recommends=true')
-  if (a.install_recommends === false) o.push('--no-install-recommends')
-  if (a.force) o.push('--allow-downgrades --allow-remove-essential --allow-change-held-packages')
+function aptOptions(a: AptArgs): Script {
+  const o: Script[] = [sh`-y -q -o ${`DPkg::Lock::Timeout=${a.lock_timeout}`}`]
+  for (const d of a.dpkg_options.split(',').map((x) => x.trim()).filter(Boolean)) o.push(sh`-o ${`Dpkg::Options::=--${d.replace(/^--/, '')}`}`)
+  if (a.default_release) o.push(sh`-t ${a.default_release}`)
+  if (a.install_recommends === true) o.push(code('-o APT::Install-Recommends=true'))
+  if (a.install_recommends === false) o.push(code('--no-install-recommends'))
+  if (a.force) o.push(code('--allow-downgrades --allow-remove-essential --allow-change-held-packages'))
   else {
-    if (a.allow_downgrade) o.push('--allow-downgrades')
-    if (a.allow_change_held_packages) o.push('--allow-change-held-packages')
+    if (a.allow_downgrade) o.push(code('--allow-downgrades'))
+    if (a.allow_change_held_packages) o.push(code('--allow-change-held-packages'))
   }
-  if (a.allow_unauthenticated) o.push('--allow-unauthenticated')
-  return o
+  if (a.allow_unauthenticated) o.push(code('--allow-unauthenticated'))
+  return joinScripts(o, ' ')
 }
 
 const ENV = { DEBIAN_FRONTEND: 'noninteractive', APT_LISTCHANGES_FRONTEND: 'none', LC_ALL: 'C' }
 
-function exec(script: string): ExecStep {
-  return { kind: 'exec', script, env: ENV }
+function exec(script: Script): ExecStep {
+  return { kind: 'exec', script: script.text, env: ENV }
+}
+
+/**
+ * apt-get that, when it gave up waiting for the dpkg lock, says who holds it (apt prints the PID
+ * only in its "Waiting for cache lock" lines, on stdout), as Ansible's "Failed to lock apt".
+ */
+function lockAware(a: AptArgs): Script {
+  return sh`rmp_apt_get() {
+  rmp_o=$(mktemp) && rmp_e=$(mktemp) || return 1
+  apt-get "$@" >"$rmp_o" 2>"$rmp_e" && rmp_rc=0 || rmp_rc=$?
+  cat -- "$rmp_o"; cat -- "$rmp_e" >&2
+  rmp_h=$(sed -n 's/.*Could not get lock \\([^ ]*\\)\\. It is held by process \\([0-9]*\\) (\\([^)]*\\)).*/\\1 is held by process \\2 (\\3)/p' "$rmp_o" "$rmp_e" | tail -n 1)
+  rm -f -- "$rmp_o" "$rmp_e"
+  if [ "$rmp_rc" != 0 ] && [ -n "$rmp_h" ]; then
+    printf 'Failed to lock apt for exclusive operation: %s; waited %s seconds (lock_timeout)\\n' "$rmp_h" ${a.lock_timeout} >&2
+  fi
+  return "$rmp_rc"
+}`
+}
+
+/** An apt-get step: the lock-aware apt-get, then the commands that use it. */
+function apply(a: AptArgs, script: Script): ExecStep {
+  return exec(joinScripts([lockAware(a), script]))
 }
 
 function updateStep(a: AptArgs): ExecStep {
-  return exec(`apt-get -q -o DPkg::Lock::Timeout=${a.lock_timeout} update && mkdir -p /var/lib/apt/periodic && touch /var/lib/apt/periodic/update-success-stamp`)
+  return exec(sh`apt-get -q -o ${`DPkg::Lock::Timeout=${a.lock_timeout}`} update && mkdir -p /var/lib/apt/periodic && touch /var/lib/apt/periodic/update-success-stamp`)
 }
 
 /** Names apt must know after the update, checked first so that a typo gets a clear message. */
-function knownCheck(names: string[]): string {
-  return [
-    'missing=""',
-    `for p in ${names.map(quote).join(' ')}; do`,
-    '  c=$(apt-cache policy "$p" 2>/dev/null | sed -n "s/^  Candidate: //p")',
-    '  if [ -z "$c" ] || [ "$c" = "(none)" ]; then missing="$missing \'$p\'"; fi',
-    'done',
-    'if [ -n "$missing" ]; then echo "No package matching$missing is available" >&2; exit 100; fi',
-  ].join('\n')
+function knownCheck(names: string[]): Script {
+  return sh`missing=""
+for p in ${names}; do
+  c=$(apt-cache policy -- "$p" 2>/dev/null | sed -n "s/^  Candidate: //p")
+  if [ -z "$c" ] || [ "$c" = "(none)" ]; then missing="$missing '$p'"; fi
+done
+if [ -n "$missing" ]; then echo "No package matching$missing is available" >&2; exit 100; fi`
 }
 
 function describe(list: PackageChange[]): string {
@@ -291,20 +318,20 @@ function diffText(list: PackageChange[], side: 'before' | 'after'): string {
 function aptPlan(a: AptArgs, s: AptState, ctx: Pick<PlanContext, 'check'>): Change[] {
   const p = aptDecide(a, s, ctx)
   const out: Change[] = []
-  const opts = aptOptions(a).join(' ')
+  const opts = aptOptions(a)
   if (p.updateCache) {
     const age = s.lists === 0 || s.cacheTime === 0 ? 'never updated' : `${s.now - s.cacheTime}s old`
     out.push({ summary: `update the apt cache (${age})`, uncertain: true, steps: [updateStep(a)], diff: { before: `apt cache: ${age}\n`, after: 'apt cache: updated\n' } })
   }
   const removals = p.changes.filter((c) => c.action === 'remove' || c.action === 'purge')
   const installs = p.changes.filter((c) => !(c.action === 'remove' || c.action === 'purge'))
-  const autoremove = a.autoremove ? ' --auto-remove' : ''
+  const autoremove = code(a.autoremove ? ' --auto-remove' : '')
   if (installs.length || p.recheck.length) {
     const specs = [...installs.map((c) => c.spec), ...p.recheck]
     const steps: ExecStep[] = []
-    const script = `apt-get ${opts}${a.only_upgrade ? ' --only-upgrade' : ''}${autoremove} install ${specs.map(quote).join(' ')}`
+    const script = sh`rmp_apt_get ${opts}${code(a.only_upgrade ? ' --only-upgrade' : '')}${autoremove} install -- ${specs}`
     const unsure = installs.filter((c) => c.afterUpdate).map((c) => baseName(c.spec)).filter((n) => !n.startsWith('/'))
-    steps.push(exec(unsure.length ? `${knownCheck(unsure)}\n${script}` : script))
+    steps.push(apply(a, unsure.length ? joinScripts([knownCheck(unsure), script]) : script))
     const sure = installs.filter((c) => !c.afterUpdate)
     const parts: string[] = []
     if (sure.length) parts.push(describe(sure))
@@ -322,7 +349,7 @@ function aptPlan(a: AptArgs, s: AptState, ctx: Pick<PlanContext, 'check'>): Chan
     const verb = a.purge ? 'purge' : 'remove'
     const parts = [describe(removals)]
     if (a.autoremove && s.autoremovable?.length && !installs.length) parts.push(`autoremove ${s.autoremovable.join(' ')}`)
-    out.push({ summary: parts.join('; '), steps: [exec(`apt-get ${opts}${autoremove} ${verb} ${removals.map((c) => quote(c.spec)).join(' ')}`)], diff: { before: diffText(removals, 'before'), after: diffText(removals, 'after') } })
+    out.push({ summary: parts.join('; '), steps: [apply(a, sh`rmp_apt_get ${opts}${autoremove} ${code(verb)} -- ${removals.map((c) => c.spec)}`)], diff: { before: diffText(removals, 'before'), after: diffText(removals, 'after') } })
   }
   const up = upgradeCommand(a)
   if (up) {
@@ -333,7 +360,7 @@ function aptPlan(a: AptArgs, s: AptState, ctx: Pick<PlanContext, 'check'>): Chan
       out.push({
         summary: `${up} the system${what}${p.updateCache ? ' (and whatever the updated cache has newer)' : ''}`,
         uncertain: list.length === 0 || undefined,
-        steps: [exec(`apt-get ${opts} ${cmd}`)],
+        steps: [apply(a, sh`rmp_apt_get ${opts} ${code(cmd)}`)],
         diff: { before: list.map((u) => `${u.name}: ${u.from ?? '(absent)'}\n`).join(''), after: list.map((u) => `${u.name}: ${u.to}\n`).join('') },
       })
     }
@@ -341,7 +368,7 @@ function aptPlan(a: AptArgs, s: AptState, ctx: Pick<PlanContext, 'check'>): Chan
   if (a.autoremove && !installs.length && !removals.length && s.autoremovable?.length) {
     out.push({
       summary: `autoremove ${s.autoremovable.join(' ')}`,
-      steps: [exec(`apt-get ${opts} autoremove${a.purge ? ' --purge' : ''}`)],
+      steps: [apply(a, sh`rmp_apt_get ${opts} autoremove${code(a.purge ? ' --purge' : '')}`)],
       diff: { before: s.autoremovable.map((n) => `${n}: installed\n`).join(''), after: s.autoremovable.map((n) => `${n}: (absent)\n`).join('') },
     })
   }

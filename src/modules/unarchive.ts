@@ -18,6 +18,17 @@
  * `mode` are applied to every extracted member (a symbolic mode like 'u=rwX,g=rX,o=' suits
  * directories and files alike). `list_files: true` returns the member names in `files`.
  *
+ * Nothing is written outside `dest`, whatever the archive holds and whatever is already in
+ * `dest`: the task fails, before extracting anything, when a member is an absolute path or holds a
+ * `..`, when a member would go through a symbolic link (one the archive itself makes, or one
+ * already in `dest`, such as `sub -> /tmp` left by another archive) or be written over one, and
+ * when a hard link points outside or through a link. The links are checked when planning (so
+ * check mode reports the failure) and again just before tar or unzip start. Symbolic links that
+ * point outside `dest` may be unpacked (a link is not a write), but nothing is ever unpacked
+ * through them. `extra_opts` that lift tar's or unzip's own protections (`-P`/`--absolute-names`,
+ * `--keep-directory-symlink`, `-C`/`--directory`, `--transform`, `--overwrite`,
+ * `--unlink-first`; unzip's `-:` and `-d`) are refused.
+ *
  *   - unarchive:
  *       src: node_exporter-1.7.0.linux-amd64.tar.gz
  *       dest: /opt
@@ -27,7 +38,7 @@
  */
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { quote } from '../connection/shell.js'
+import { code, heredocBytes, joinScripts, sh, type Script } from '../shell/index.js'
 import {
   DECOMPRESSOR,
   destEntriesProbe,
@@ -46,6 +57,7 @@ import {
   type DestEntry,
 } from '../probes/archive.js'
 import { effectiveStat, pathProbe, pathState } from '../probes/files.js'
+import { escapingMembers, pathsToCheck, unsafeExtraOptions } from './unarchive-safety.js'
 import { attrOptions, chownArg, modeProblems, sameId, wantedMode } from './file-attrs.js'
 import type { Schema } from './schema.js'
 import { ModuleFailure, type Change, type HostModule, type PlanContext, type PrepareContext, type ProbeState, type StepOutput } from './types.js'
@@ -148,10 +160,10 @@ function formatOfName(name: string): { format: ArchiveFormat; compression?: stri
   return undefined
 }
 
-/** Lists a controller-side tar with the controller's GNU tar (times in UTC, names as stored). */
+/** Lists a controller-side tar with the controller's GNU tar (times in UTC; -P: names and link targets as stored, '../' and '/' included). */
 function listLocalTar(path: string): ArchiveMember[] {
   try {
-    const text = execFileSync('tar', ['--full-time', '--quoting-style=literal', '-tvf', path], { encoding: 'utf8', env: { ...process.env, TZ: 'UTC', LC_ALL: 'C' }, maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] })
+    const text = execFileSync('tar', ['-P', '--full-time', '--quoting-style=literal', '-tvf', path], { encoding: 'utf8', env: { ...process.env, TZ: 'UTC', LC_ALL: 'C' }, maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] })
     return parseTarListing(text)
   } catch (e) {
     const err = e as { stderr?: Buffer | string; message: string }
@@ -181,7 +193,9 @@ function prepare(a: UnarchiveArgs, ctx: PrepareContext): UnarchivePrepared {
 const strip = (p: UnarchivePrepared) => stripComponents(p.extra_opts)
 
 /** Where a controller-side archive's members land: the top-level paths under dest to look at. */
-const localTops = (p: UnarchivePrepared, local: LocalArchive) => topLevels(destMembers(local.members, local.format === 'tar' ? strip(p) : 0).map((m) => m.name))
+const localTops = (p: UnarchivePrepared, local: LocalArchive) =>
+  // '..' and absolute names are refused by the plan: never a reason to list what is above dest.
+  topLevels(destMembers(local.members, local.format === 'tar' ? strip(p) : 0).map((m) => m.name)).filter((t) => t !== '..' && t !== '')
 
 function probes(p: UnarchivePrepared) {
   return [
@@ -216,7 +230,10 @@ export function destMembers(members: ArchiveMember[], n: number): ArchiveMember[
   if (!n) return members
   return members.flatMap((m) => {
     const parts = m.name.split('/')
-    return parts.length > n ? [{ ...m, name: parts.slice(n).join('/') }] : []
+    if (parts.length <= n) return []
+    // tar strips the targets of hard links too (they name members); symbolic links keep theirs.
+    const target = m.type === 'hardlink' && m.target !== undefined ? m.target.split('/').slice(n).join('/') : m.target
+    return [{ ...m, name: parts.slice(n).join('/'), ...(target !== undefined ? { target } : {}) }]
   })
 }
 
@@ -253,27 +270,38 @@ function excludeOpts(p: UnarchivePrepared, format: ArchiveFormat): string[] {
   return ex.map((x) => `--exclude=${x}`)
 }
 
-/** Shell lines that extract "$arc" into "$dest" and apply owner/group/mode to each extracted member. */
-function extractLines(p: UnarchivePrepared, format: ArchiveFormat): string[] {
-  const opts = p.extra_opts.map(quote).join(' ')
+/**
+ * Refuses (exit 1, before anything is extracted) when one of these paths under "$dest" is a
+ * symbolic link now: the plan checked the probe's view, this closes most of the window after it.
+ */
+function linkCheck(paths: string[]): Script {
+  if (!paths.length) return code(':')
+  const data = heredocBytes(paths.join('\n') + '\n', 'RMP_UNARCHIVE_PATHS')
+  // One line: the here-document starts on the next one.
+  return sh`${data.pipe} | while IFS= read -r p; do if [ -L "$dest/$p" ]; then printf 'refusing to extract: %s/%s is a symbolic link (unarchive never writes through links)\\n' "$dest" "$p" >&2; exit 1; fi; done\n${code(data.doc)}`
+}
+
+/** Shell that extracts "$arc" into "$dest" and applies owner/group/mode to each extracted member. */
+function extractScript(p: UnarchivePrepared, format: ArchiveFormat): Script {
   const include = p.include ?? []
-  const lines: string[] = []
+  const ex = excludeOpts(p, format)
+  const parts: Script[] = []
   if (format === 'zip') {
-    lines.push(`unzip -o -q ${opts} "$arc" ${include.map(quote).join(' ')} ${excludeOpts(p, format).map(quote).join(' ')} -d "$dest"`.replace(/ {2,}/g, ' '))
-    lines.push(`members() { unzip -Z1 "$arc" ${include.map(quote).join(' ')} ${excludeOpts(p, format).map(quote).join(' ')}; }`.replace(/ {2,}/g, ' '))
+    parts.push(sh`unzip -o -q ${p.extra_opts} "$arc" ${include} ${ex} -d "$dest"`)
+    parts.push(sh`members() { unzip -Z1 "$arc" ${include} ${ex}; }`)
   } else {
-    const sel = [...excludeOpts(p, format), ...(include.length ? ['--', ...include] : [])].map(quote).join(' ')
-    lines.push(`tar -x -f "$arc" -C "$dest" ${opts} ${sel}`.replace(/ {2,}/g, ' ').trimEnd())
-    lines.push(`members() { tar --quoting-style=literal -t -f "$arc" ${sel}; }`.replace(/ {2,}/g, ' '))
+    const sel = [...ex, ...(include.length ? ['--', ...include] : [])]
+    parts.push(sh`tar -x -f "$arc" -C "$dest" ${p.extra_opts} ${sel}`)
+    parts.push(sh`members() { tar --quoting-style=literal -t -f "$arc" ${sel}; }`)
   }
   if (p.owner !== undefined || p.group !== undefined) {
-    lines.push(`(cd "$dest" && members | sed 's#^#./#' | tr '\\n' '\\0' | xargs -0 -r chown -h -- ${quote(chownArg(p.owner, p.group))})`)
+    parts.push(sh`(cd "$dest" && members | sed 's#^#./#' | tr '\\n' '\\0' | xargs -0 -r chown -h -- ${chownArg(p.owner, p.group)})`)
   }
   if (p.mode !== undefined) {
     // Symlinks have no mode of their own (chmod would follow them): only what is not a link.
-    lines.push(`(cd "$dest" && members | sed 's#^#./#' | tr '\\n' '\\0' | xargs -0 -r sh -c 'for f; do [ -L "$f" ] || chmod -- "$0" "$f"; done' ${quote(p.mode)})`)
+    parts.push(sh`(cd "$dest" && members | sed 's#^#./#' | tr '\\n' '\\0' | xargs -0 -r sh -c 'for f; do [ -L "$f" ] || chmod -- "$0" "$f"; done' ${p.mode})`)
   }
-  return lines
+  return joinScripts(parts)
 }
 
 function plan(p: UnarchivePrepared, state: ProbeState, ctx: PlanContext): Change[] {
@@ -301,6 +329,13 @@ function plan(p: UnarchivePrepared, state: ProbeState, ctx: PlanContext): Change
   }
   if (ar.error !== undefined) throw new ModuleFailure(`cannot list ${p.src} on the host: ${ar.error}`)
   const members = destMembers(selectedMembers(ar.members ?? [], p.include ?? [], p.exclude ?? []), format === 'tar' ? stripComponents(p.extra_opts) : 0)
+  const unsafeOpts = unsafeExtraOptions(p.extra_opts, format)
+  if (unsafeOpts.length) throw new ModuleFailure(`extra_opts ${unsafeOpts.join(' ')} would let ${format === 'zip' ? 'unzip' : 'tar'} write outside ${p.dest} or through links: refused`)
+  const escaping = escapingMembers(members, ar.entries)
+  if (escaping.length) {
+    const shown = escaping.slice(0, 10).join('; ') + (escaping.length > 10 ? `; … and ${escaping.length - 10} more` : '')
+    throw new ModuleFailure(`refusing to unpack ${p.src} into ${p.dest}: nothing is written outside dest or through a symbolic link (${shown})`)
+  }
   const compareTimes = format === 'tar' && !p.extra_opts.some((o) => o === '-m' || o === '--touch')
   const differ: string[] = []
   const attrs: string[] = []
@@ -315,17 +350,17 @@ function plan(p: UnarchivePrepared, state: ProbeState, ctx: PlanContext): Change
     }
   }
   if (!differ.length && !attrs.length) return []
-  const lines = ['set -e', `dest=${quote(p.dest)}`]
+  const script: Script[] = [sh`set -e\ndest=${p.dest}`]
   let stdin: Buffer | undefined
   if (p.local) {
-    lines.push('arc=$(mktemp "${TMPDIR:-/tmp}/rmp-unarchive.XXXXXXXX")', 'trap \'rm -f -- "$arc"\' EXIT', 'cat > "$arc"')
+    script.push(code('arc=$(mktemp "${TMPDIR:-/tmp}/rmp-unarchive.XXXXXXXX")\ntrap \'rm -f -- "$arc"\' EXIT\ncat > "$arc"'))
     stdin = p.local.content
-  } else lines.push(`arc=${quote(p.src)}`)
-  lines.push(...extractLines(p, format))
+  } else script.push(sh`arc=${p.src}`)
+  script.push(linkCheck(pathsToCheck(members)), extractScript(p, format))
   const shown = (list: string[]) => list.slice(0, 20).join('\n') + (list.length > 20 ? `\n… and ${list.length - 20} more\n` : '\n')
   const after = [`extracted from ${p.src} (${plural(members.length, 'member')})`, ...(p.owner !== undefined ? [`owner: ${p.owner}`] : []), ...(p.group !== undefined ? [`group: ${p.group}`] : []), ...(p.mode !== undefined ? [`mode: ${p.mode}`] : [])].join('\n') + '\n'
   const what = differ.length ? `${plural(differ.length, 'member')} of ${members.length} missing or different` : `owner/group/mode of ${plural(attrs.length, 'member')}`
-  return [{ summary: `unarchive ${p.src} into ${p.dest} (${what})`, steps: [{ kind: 'exec', script: lines.join('\n'), ...(stdin ? { stdin } : {}) }], diff: { path: p.dest, before: shown(differ.length ? differ : attrs), after } }]
+  return [{ summary: `unarchive ${p.src} into ${p.dest} (${what})`, steps: [{ kind: 'exec', script: joinScripts(script).text, ...(stdin ? { stdin } : {}) }], diff: { path: p.dest, before: shown(differ.length ? differ : attrs), after } }]
 }
 
 export const unarchive: HostModule<UnarchiveArgs, UnarchivePrepared> = {

@@ -1,6 +1,6 @@
 // Debian package state: what dpkg has installed, what apt could install (apt-cache policy), how
 // old the package lists are, and what a .deb file holds. All in one script, no python.
-import { quote } from '../connection/shell.js'
+import { code, joinScripts, sh, type Script } from '../shell/index.js'
 import type { Probe } from '../modules/types.js'
 import { keyValues, sections } from './output.js'
 
@@ -201,36 +201,42 @@ export function aptProbeId(o: AptProbeOptions): string {
   return `apt:${JSON.stringify([[...o.names].sort(), o.defaultRelease ?? '', o.deb ?? '', !!o.autoremove, o.upgrade ?? '', !!o.candidatesOfInstalled])}`
 }
 
+/**
+ * apt-cache and apt-get -s would write /var/cache/apt/pkgcache.bin and srcpkgcache.bin when they
+ * are missing or stale: a probe (and so check mode) must leave the host as it was (trust 36).
+ */
+const NO_CACHE_FILES = code('-o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache=')
+
 export function aptProbe(o: AptProbeOptions): Probe<AptState> {
   const names = [...new Set(o.names.map(baseName))]
-  const words = names.map(quote).join(' ')
-  const rel = o.defaultRelease ? ` -t ${quote(o.defaultRelease)}` : ''
-  const lines = [
-    'echo @@head',
-    'echo "now=$(date +%s)"',
-    // The stamp is touched after every update we run; without it the newest index file tells.
-    't=0',
-    // One stat for all the files (a process per file costs more than the rest of the probe).
-    'set -- /var/lib/apt/periodic/update-success-stamp /var/lib/apt/lists/*_Packages /var/lib/apt/lists/*_Packages.* /var/lib/apt/lists/*InRelease /var/lib/apt/lists/*_Release',
-    'for m in $(stat -c %Y -- "$@" 2>/dev/null); do [ "$m" -gt "$t" ] && t=$m; done',
-    'echo "cache_time=$t"',
-    'n=0; for f in /var/lib/apt/lists/*_Packages /var/lib/apt/lists/*_Packages.*; do [ -f "$f" ] && n=$((n+1)); done; echo "lists=$n"',
-    'echo @@dpkg',
+  const rel = o.defaultRelease ? sh` -t ${o.defaultRelease}` : code('')
+  const parts: Script[] = [
+    code(`echo @@head
+echo "now=$(date +%s)"
+t=0
+set -- /var/lib/apt/periodic/update-success-stamp /var/lib/apt/lists/*_Packages /var/lib/apt/lists/*_Packages.* /var/lib/apt/lists/*InRelease /var/lib/apt/lists/*_Release
+for m in $(stat -c %Y -- "$@" 2>/dev/null); do [ "$m" -gt "$t" ] && t=$m; done
+echo "cache_time=$t"
+n=0; for f in /var/lib/apt/lists/*_Packages /var/lib/apt/lists/*_Packages.*; do [ -f "$f" ] && n=$((n+1)); done; echo "lists=$n"
+echo @@dpkg`),
   ]
+  // (The stamp is touched after every update we run; without it the newest index file tells. One
+  // stat for all the files: a process per file costs more than the rest of the probe.)
   if (names.length) {
-    lines.push(`d=$(dpkg-query -W -f='\${Package}\\t\${Architecture}\\t\${db:Status-Abbrev}\\t\${Version}\\n' ${words} 2>/dev/null)`, 'printf \'%s\\n\' "$d"')
-    lines.push('echo @@policy')
-    const policy = `apt-cache${rel} policy ${words} 2>/dev/null`
-    if (o.candidatesOfInstalled) lines.push(policy)
+    parts.push(sh`d=$(dpkg-query -W -f='\${Package}\\t\${Architecture}\\t\${db:Status-Abbrev}\\t\${Version}\\n' -- ${names} 2>/dev/null)
+printf '%s\\n' "$d"
+echo @@policy`)
+    const policy = sh`apt-cache ${NO_CACHE_FILES}${rel} policy -- ${names} 2>/dev/null`
+    if (o.candidatesOfInstalled) parts.push(policy)
     // Every name installed ("ii"): no candidate is needed, skip the costly policy read.
-    else lines.push(`i=0; IFS='\n'; for l in $d; do case "$l" in *'\tii '*) i=$((i+1)) ;; esac; done; unset IFS; [ "$i" -ge ${names.length} ] || ${policy}`)
-  } else lines.push('echo @@policy')
-  if (o.deb) {
-    const d = quote(o.deb)
-    lines.push('echo @@deb', `if [ -f ${d} ]; then dpkg-deb -f ${d} Package Version Architecture; else echo missing; fi`)
-  }
-  if (o.autoremove) lines.push('echo @@autoremove', 'LC_ALL=C apt-get -s -q autoremove 2>/dev/null | grep "^Remv "')
-  if (o.upgrade) lines.push('echo @@upgrade', `LC_ALL=C apt-get -s -q${rel} ${o.upgrade === 'upgrade' ? 'upgrade --with-new-pkgs' : 'dist-upgrade'} 2>/dev/null | grep "^Inst "`)
-  lines.push('echo @@end', 'exit 0')
-  return { id: aptProbeId(o), script: lines.join('\n'), parse: (out) => parseAptState(out.stdout) }
+    else parts.push(sh`i=0; IFS='\n'; for l in $d; do case "$l" in *'\tii '*) i=$((i+1)) ;; esac; done; unset IFS; [ "$i" -ge ${names.length} ] || ${policy}`)
+  } else parts.push(code('echo @@policy'))
+  if (o.deb) parts.push(sh`echo @@deb
+if [ -f ${o.deb} ]; then dpkg-deb -f ${o.deb} Package Version Architecture; else echo missing; fi`)
+  if (o.autoremove) parts.push(sh`echo @@autoremove
+LC_ALL=C apt-get ${NO_CACHE_FILES} -s -q autoremove 2>/dev/null | grep "^Remv "`)
+  if (o.upgrade) parts.push(sh`echo @@upgrade
+LC_ALL=C apt-get ${NO_CACHE_FILES} -s -q${rel} ${code(o.upgrade === 'upgrade' ? 'upgrade --with-new-pkgs' : 'dist-upgrade')} 2>/dev/null | grep "^Inst "`)
+  parts.push(code('echo @@end\nexit 0'))
+  return { id: aptProbeId(o), script: joinScripts(parts).text, parse: (out) => parseAptState(out.stdout) }
 }

@@ -2,7 +2,7 @@
 // download commands get_url's steps and probes share, the checksum of what a URL serves now, and
 // archive listings (GNU tar's and unzip's verbose listings, and zip central directories read on
 // the controller) with the state of each member under the destination.
-import { quote } from '../connection/shell.js'
+import { code, heredocBytes, joinScripts, sh, type Script } from '../shell/index.js'
 import type { Probe, ProbeOutput } from '../modules/types.js'
 import { octal } from './files.js'
 
@@ -14,8 +14,8 @@ export function toolsProbeId(names: readonly string[]): string {
 
 /** Which of these programs are on the host's PATH. */
 export function toolsProbe(names: readonly string[]): Probe<string[]> {
-  const script = `for t in ${names.map(quote).join(' ')}; do command -v "$t" >/dev/null 2>&1 && printf '%s\\n' "$t"; done; :`
-  return { id: toolsProbeId(names), script, parse: parseTools }
+  const script = sh`for t in ${names}; do command -v "$t" >/dev/null 2>&1 && printf '%s\\n' "$t"; done; :`
+  return { id: toolsProbeId(names), script: script.text, parse: parseTools }
 }
 
 export function parseTools(out: ProbeOutput): string[] {
@@ -96,19 +96,19 @@ export function downloadCommand(tool: Downloader, o: DownloadOptions): { cmd: st
         ...Object.entries(o.headers).map(([k, v]) => `header = ${k}: ${v}`),
       ]
       // wget reads no config from a pipe: a 0600 file beside the download, removed at once.
-      const cmd = [
-        '(umask 077; cat > "$tmp.rc")',
-        `if wget -nv --config="$tmp.rc" -O "$tmp" ${quote(o.url)} 2>"$tmp.err"; then rc=0; else rc=$?; fi`,
-        'rm -f -- "$tmp.rc"',
-        `sed -n 's/^ *HTTP\\/[0-9.]* \\([0-9][0-9]*\\).*/status_code=\\1/p' "$tmp.err" | tail -n 1`,
-        `if [ $rc != 0 ]; then grep -v '^  ' "$tmp.err" >&2; rm -f -- "$tmp.err"; exit $rc; fi`,
-        'rm -f -- "$tmp.err"',
-      ].join('\n')
+      const cmd = joinScripts([
+        code('(umask 077; cat > "$tmp.rc")'),
+        sh`if wget -nv --config="$tmp.rc" -O "$tmp" -- ${o.url} 2>"$tmp.err"; then rc=0; else rc=$?; fi`,
+        code('rm -f -- "$tmp.rc"'),
+        code(`sed -n 's/^ *HTTP\\/[0-9.]* \\([0-9][0-9]*\\).*/status_code=\\1/p' "$tmp.err" | tail -n 1`),
+        code(`if [ $rc != 0 ]; then grep -v '^  ' "$tmp.err" >&2; rm -f -- "$tmp.err"; exit $rc; fi`),
+        code('rm -f -- "$tmp.err"'),
+      ]).text
       return { cmd, stdin: conf.join('\n') + '\n' }
     }
     case 'python3': {
       const payload = { url: o.url, headers: o.headers, timeout: o.timeout, validate_certs: o.validateCerts, user: o.username, password: o.password }
-      return { cmd: `python3 -c ${quote(PY_DOWNLOAD)} "$tmp"`, stdin: JSON.stringify(payload) + '\n' }
+      return { cmd: sh`python3 -c ${PY_DOWNLOAD} "$tmp"`.text, stdin: JSON.stringify(payload) + '\n' }
     }
   }
 }
@@ -129,22 +129,27 @@ export function remoteChecksumProbeId(o: DownloadOptions, algorithm: string): st
  */
 export function remoteChecksumProbe(o: DownloadOptions, algorithm: string): Probe<RemoteChecksum> {
   if (o.password !== undefined) throw new Error('remoteChecksumProbe: no credentials in probes')
-  const branch = (tool: Downloader) => {
+  if (!/^(md5|sha1|sha224|sha256|sha384|sha512)$/.test(algorithm)) throw new Error(`remoteChecksumProbe: unknown algorithm ${algorithm}`)
+  // The options reach the download command as base64 in a here-document: no byte of a URL or a
+  // header can end the document early.
+  const branch = (tool: Downloader): Script => {
     const d = downloadCommand(tool, o)
-    return `( ${d.cmd}\n) <<'RMP_GET_URL_EOF'\n${d.stdin}RMP_GET_URL_EOF`
+    const data = heredocBytes(d.stdin, 'RMP_GET_URL_EOF')
+    // A function first: the here-document must start on the line after a complete command.
+    return sh`rmp_download() {\n${code(d.cmd)}\n}\n${data.pipe} | rmp_download\n${code(data.doc)}`
   }
-  const script = [
-    'tmp=$(mktemp) || exit 0',
-    'trap \'rm -f -- "$tmp" "$tmp.err" "$tmp.rc" "$tmp.msg"\' EXIT',
-    'if command -v curl >/dev/null 2>&1; then',
+  const script = joinScripts([
+    code('tmp=$(mktemp) || exit 0'),
+    code('trap \'rm -f -- "$tmp" "$tmp.err" "$tmp.rc" "$tmp.msg"\' EXIT'),
+    code('{ if command -v curl >/dev/null 2>&1; then'),
     branch('curl'),
-    'elif command -v wget >/dev/null 2>&1; then',
+    code('elif command -v wget >/dev/null 2>&1; then'),
     branch('wget'),
-    'elif command -v python3 >/dev/null 2>&1; then',
+    code('elif command -v python3 >/dev/null 2>&1; then'),
     branch('python3'),
-    'else echo "error=no curl, wget or python3 on the host"; exit 0',
-    `fi 2>"$tmp.msg" && printf 'sum=%s\\n' "$(${algorithm}sum < "$tmp" | cut -d' ' -f1)" || sed 's/^/error=/' "$tmp.msg"`,
-  ].join('\n')
+    code('else echo "error=no curl, wget or python3 on the host"; exit 0'),
+    sh`fi; } 2>"$tmp.msg" && printf 'sum=%s\\n' "$(${code(algorithm)}sum < "$tmp" | cut -d' ' -f1)" || sed 's/^/error=/' "$tmp.msg"`,
+  ]).text
   return { id: remoteChecksumProbeId(o, algorithm), script, parse: parseRemoteChecksum }
 }
 
@@ -193,6 +198,8 @@ export interface ArchiveMember {
   mtime?: number
   /** Permission bits from the archive, four octal digits. */
   mode?: string
+  /** What a link points to, as stored (symbolic links: tar only; hard links: a member name). */
+  target?: string
 }
 
 /** Strips what tar and unzip put around names: ./ in front, / behind. */
@@ -227,12 +234,17 @@ export function parseTarListing(text: string): ArchiveMember[] {
     if (!m) continue
     const t = m[1]!
     let name = m[6]!
-    if (t === 'l') name = name.split(' -> ')[0]!
-    else if (t === 'h') name = name.split(' link to ')[0]!
+    let target: string | undefined
+    const sep = t === 'l' ? ' -> ' : t === 'h' ? ' link to ' : undefined
+    if (sep && name.includes(sep)) {
+      target = name.slice(name.indexOf(sep) + sep.length)
+      name = name.slice(0, name.indexOf(sep))
+    }
     const type: MemberType = t === '-' || t === 'C' ? 'file' : t === 'd' ? 'directory' : t === 'l' ? 'link' : t === 'h' ? 'hardlink' : 'other'
     const time = m[5]!.length === 16 ? `${m[5]}:00` : m[5]!
     const member: ArchiveMember = { name: memberName(name), type, mtime: Date.parse(`${time.replace(' ', 'T')}Z`) / 1000, mode: permOctal(m[2]!) }
     if (type === 'file') member.size = Number(m[4])
+    if (target !== undefined) member.target = type === 'hardlink' ? memberName(target) : target
     out.push(member)
   }
   return out
@@ -374,10 +386,12 @@ export function destEntriesProbeId(dest: string, tops: string[]): string {
 
 /** What is under dest at the archive's top-level entries (for an archive listed on the controller). */
 export function destEntriesProbe(dest: string, tops: string[]): Probe<ArchiveState> {
-  // ./ in front: a name like "-x" or "!" is a path to find, never an option or operator.
+  // ./ in front: a name like "-x" or "!" is a path to find, never an option or operator. find does
+  // not follow links: a link where the archive has a directory shows as a link (type l).
   const paths = tops.includes('.') ? ['.'] : tops.map((t) => `./${t}`)
-  const script = `cd ${quote(dest)} 2>/dev/null || exit 0\nfind ${paths.map(quote).join(' ')} -printf '${FIND_FMT}' 2>/dev/null; :`
-  return { id: destEntriesProbeId(dest, tops), script, parse: (o) => ({ entries: parseDestEntries(o.stdout) }) }
+  const script = sh`cd -- ${dest} 2>/dev/null || exit 0
+find ${paths} -printf ${FIND_FMT} 2>/dev/null; :`
+  return { id: destEntriesProbeId(dest, tops), script: script.text, parse: (o) => ({ entries: parseDestEntries(o.stdout) }) }
 }
 
 export function remoteArchiveProbeId(src: string, dest: string, strip = 0): string {
@@ -390,24 +404,26 @@ export function remoteArchiveProbeId(src: string, dest: string, strip = 0): stri
  */
 export function remoteArchiveProbe(src: string, dest: string, strip = 0): Probe<ArchiveState> {
   // Members land under dest without their first `strip` path components (tar --strip-components).
-  const stripSed = strip > 0 ? ` | sed -nE 's#^([^/]+/){${strip}}(.+)$#\\2#p'` : ''
-  const script = [
-    `src=${quote(src)}; dest=${quote(dest)}`,
-    '[ -f "$src" ] || { echo "@missing"; exit 0; }',
-    'printf \'@magic %s\\n\' "$(head -c 6 -- "$src" | od -An -tx1 | tr -d \' \\n\')"',
-    'export TZ=UTC LC_ALL=C',
-    'if [ "$(head -c 2 -- "$src")" = PK ]; then',
-    '  command -v unzip >/dev/null 2>&1 || { echo "@error unzip is not installed on the host"; exit 0; }',
-    '  if ! l=$(unzip -Z -l -T "$src" 2>&1); then printf \'%s\\n\' "$l" | sed \'s/^/@error /\'; exit 0; fi',
-    '  echo "@list"; printf \'%s\\n\' "$l"; names() { unzip -Z1 "$src"; }',
-    'else',
-    '  if ! l=$(tar --full-time --quoting-style=literal -tvf "$src" 2>&1); then printf \'%s\\n\' "$l" | sed \'s/^/@error /\'; exit 0; fi',
-    '  echo "@list"; printf \'%s\\n\' "$l"; names() { tar --quoting-style=literal -tf "$src"; }',
-    'fi',
-    'echo "@dest"',
-    `cd "$dest" 2>/dev/null && names | sed 's#^\\(\\./\\)*##'${stripSed} | sed 's#^#./#' | tr '\\n' '\\0' | xargs -0 -r sh -c 'exec find "$@" -maxdepth 0 -printf "${FIND_FMT}"' sh 2>/dev/null; :`,
-  ].join('\n')
-  return { id: remoteArchiveProbeId(src, dest, strip), script, parse: parseRemoteArchive }
+  const stripSed = strip > 0 ? sh` | sed -nE ${`s#^([^/]+/){${strip}}(.+)$#\\2#p`}` : code('')
+  // tar -P lists names and hard link targets as stored ('../x', '/etc/x'): the plan refuses them.
+  // Each member and every directory above it: a link on the way (dest/sub -> /tmp) shows as a
+  // link, not as what it points to.
+  const withParents = code(`awk -F/ '{ p = $1; print p; for (i = 2; i <= NF; i++) { p = p "/" $i; print p } }' | sort -u`)
+  const script = sh`src=${src}; dest=${dest}
+[ -f "$src" ] || { echo "@missing"; exit 0; }
+printf '@magic %s\\n' "$(head -c 6 -- "$src" | od -An -tx1 | tr -d ' \\n')"
+export TZ=UTC LC_ALL=C
+if [ "$(head -c 2 -- "$src")" = PK ]; then
+  command -v unzip >/dev/null 2>&1 || { echo "@error unzip is not installed on the host"; exit 0; }
+  if ! l=$(unzip -Z -l -T "$src" 2>&1); then printf '%s\\n' "$l" | sed 's/^/@error /'; exit 0; fi
+  echo "@list"; printf '%s\\n' "$l"; names() { unzip -Z1 "$src"; }
+else
+  if ! l=$(tar -P --full-time --quoting-style=literal -tvf "$src" 2>&1); then printf '%s\\n' "$l" | sed 's/^/@error /'; exit 0; fi
+  echo "@list"; printf '%s\\n' "$l"; names() { tar -P --quoting-style=literal -tf "$src"; }
+fi
+echo "@dest"
+cd -- "$dest" 2>/dev/null && names | sed 's#^\\(\\./\\)*##; s#/*$##' | grep -v '^$'${stripSed} | ${withParents} | sed 's#^#./#' | tr '\\n' '\\0' | xargs -0 -r sh -c 'exec find "$@" -maxdepth 0 -printf "$0"' ${FIND_FMT} 2>/dev/null; :`
+  return { id: remoteArchiveProbeId(src, dest, strip), script: script.text, parse: parseRemoteArchive }
 }
 
 export function parseRemoteArchive(out: ProbeOutput): ArchiveState {

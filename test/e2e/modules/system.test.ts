@@ -137,7 +137,7 @@ describe('modules on lab hosts: apt, service, systemd, supervisor, user, group, 
       expect(real.text).to.include('-tree: (absent)\n-jq: (absent)\n-libjq1: (absent)\n+tree: (from the updated cache)\n+jq: 1.6-2.1+deb12u2\n+libjq1: 1.6-2.1+deb12u2')
       expect(await h.out(`dpkg-query -W -f '\${Version} \${db:Status-Abbrev}\\n' jq libjq1 tree`)).to.equal('1.6-2.1+deb12u2 ii \n1.6-2.1+deb12u2 ii \n2.1.0-1 ii')
       // One apt-get install for the three packages.
-      expect(await h.out(`grep -c '^Commandline: apt-get .* install tree jq=1.6-2.1+deb12u2 libjq1=1.6-2.1+deb12u2$' /var/log/apt/history.log`)).to.equal('1')
+      expect(await h.out(`grep -c '^Commandline: apt-get .* install -- tree jq=1.6-2.1+deb12u2 libjq1=1.6-2.1+deb12u2$' /var/log/apt/history.log`)).to.equal('1')
     })
 
     lane.step('latest upgrades, absent + purge removes; the diff shows the versions', async (h) => {

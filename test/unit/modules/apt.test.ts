@@ -40,7 +40,7 @@ describe('modules/apt: plan', () => {
     expect(ch).to.have.length(1)
     expect(ch[0]!.summary).to.equal('install tree (2.1.0-1)')
     const step = ch[0]!.steps[0] as ExecStep
-    expect(step.script).to.equal("apt-get -y -q -o DPkg::Lock::Timeout=300 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold install tree")
+    expect(step.script).to.match(/^rmp_apt_get\(\) \{\n/).and.match(/\nrmp_apt_get -y -q -o DPkg::Lock::Timeout=60 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold install -- tree$/)
     expect(step.env).to.deep.include({ DEBIAN_FRONTEND: 'noninteractive' })
     expect(ch[0]!.diff).to.deep.equal({ before: 'tree: (absent)\n', after: 'tree: 2.1.0-1\n' })
     expect(ch[0]!.uncertain).to.equal(undefined)
@@ -52,7 +52,7 @@ describe('modules/apt: plan', () => {
     const ch = planOf({ name: 'tree,jq', install_recommends: false, lock_timeout: 60 }, s)
     expect(ch).to.have.length(1)
     expect(ch[0]!.steps).to.have.length(1)
-    expect(script(ch[0]!)).to.match(/-o DPkg::Lock::Timeout=60 .* --no-install-recommends install tree jq$/)
+    expect(script(ch[0]!)).to.match(/-o DPkg::Lock::Timeout=60 .* --no-install-recommends install -- tree jq$/)
     expect(ch[0]!.summary).to.equal('install tree (2.1.0-1) jq (1.6-2.1+deb12u3)')
   })
 
@@ -60,7 +60,7 @@ describe('modules/apt: plan', () => {
     const input = { name: ['jq=1.6-2.1+deb12u2', 'libjq1=1.6-2.1+deb12u2'], allow_downgrade: true }
     const ch = planOf(input, installed())
     expect(ch[0]!.summary).to.equal('downgrade jq (1.6-2.1+deb12u3 → 1.6-2.1+deb12u2) libjq1 (1.6-2.1+deb12u3 → 1.6-2.1+deb12u2)')
-    expect(script(ch[0]!)).to.match(/--allow-downgrades install jq=1\.6-2\.1\+deb12u2 libjq1=1\.6-2\.1\+deb12u2$/)
+    expect(script(ch[0]!)).to.match(/--allow-downgrades install -- jq=1\.6-2\.1\+deb12u2 libjq1=1\.6-2\.1\+deb12u2$/)
     expect(ch[0]!.diff).to.deep.equal({ before: 'jq: 1.6-2.1+deb12u3\nlibjq1: 1.6-2.1+deb12u3\n', after: 'jq: 1.6-2.1+deb12u2\nlibjq1: 1.6-2.1+deb12u2\n' })
     expect(planOf(input, withPackages(installed(), { jq: '1.6-2.1+deb12u2', libjq1: '1.6-2.1+deb12u2' }))).to.deep.equal([])
   })
@@ -68,7 +68,7 @@ describe('modules/apt: plan', () => {
   it('a version prefix picks the newest matching version; an installed match is enough', () => {
     const s = withPackages(installed(), { jq: null })
     const ch = planOf({ name: 'jq=1.6-2.1*' }, s)
-    expect(script(ch[0]!)).to.match(/install jq=1\.6-2\.1\+deb12u3$/)
+    expect(script(ch[0]!)).to.match(/install -- jq=1\.6-2\.1\+deb12u3$/)
     expect(planOf({ name: 'jq=1.6*' }, installed())).to.deep.equal([])
   })
 
@@ -81,7 +81,7 @@ describe('modules/apt: plan', () => {
     old.policy = { ...old.policy, jq: { installed: '1.6-2.1+deb12u2', candidate: '1.6-2.1+deb12u3', versions: ['1.6-2.1+deb12u3', '1.6-2.1+deb12u2'] } }
     const ch = planOf({ name: ['jq', 'cron'], state: 'latest' }, old)
     expect(ch[0]!.summary).to.equal('upgrade jq (1.6-2.1+deb12u2 → 1.6-2.1+deb12u3)')
-    expect(script(ch[0]!)).to.match(/ install jq$/)
+    expect(script(ch[0]!)).to.match(/ install -- jq$/)
     expect(planOf({ name: ['jq', 'cron'], state: 'latest' }, installed())).to.deep.equal([])
   })
 
@@ -93,14 +93,14 @@ describe('modules/apt: plan', () => {
     const ch = planOf({ name: ['jq', 'tree'], state: 'absent' }, installed())
     expect(ch).to.have.length(1)
     expect(ch[0]!.summary).to.equal('remove jq')
-    expect(script(ch[0]!)).to.match(/ remove jq$/)
+    expect(script(ch[0]!)).to.match(/ remove -- jq$/)
     expect(ch[0]!.diff).to.deep.equal({ before: 'jq: 1.6-2.1+deb12u3\n', after: 'jq: (absent)\n' })
     const gone = withPackages(installed(), { jq: null })
     expect(planOf({ name: ['jq', 'tree'], state: 'absent' }, gone)).to.deep.equal([])
     const rc: AptState = { ...gone, dpkg: [...gone.dpkg, { name: 'jq', arch: 'amd64', status: 'c', version: '1.6-2.1+deb12u3' }] }
     expect(planOf({ name: 'jq', state: 'absent' }, rc)).to.deep.equal([])
     const p = planOf({ name: 'jq', state: 'absent', purge: true, autoremove: true }, rc)
-    expect(script(p[0]!)).to.match(/ --auto-remove purge jq$/)
+    expect(script(p[0]!)).to.match(/ --auto-remove purge -- jq$/)
     expect(p[0]!.diff).to.deep.equal({ before: 'jq: (config files)\n', after: 'jq: (absent)\n' })
   })
 
@@ -122,10 +122,10 @@ describe('modules/apt: plan', () => {
       ['update the apt cache (never updated)', true],
       ['install jq tree (not in the apt cache yet; known after the update)', true],
     ])
-    expect(script(ch[0]!)).to.equal('apt-get -q -o DPkg::Lock::Timeout=300 update && mkdir -p /var/lib/apt/periodic && touch /var/lib/apt/periodic/update-success-stamp')
+    expect(script(ch[0]!)).to.equal('apt-get -q -o DPkg::Lock::Timeout=60 update && mkdir -p /var/lib/apt/periodic && touch /var/lib/apt/periodic/update-success-stamp')
     expect(script(ch[1]!)).to.include('for p in jq tree; do')
     expect(script(ch[1]!)).to.include('echo "No package matching$missing is available" >&2; exit 100')
-    expect(script(ch[1]!)).to.match(/\napt-get .* install jq tree$/)
+    expect(script(ch[1]!)).to.match(/\nrmp_apt_get .* install -- jq tree$/)
     // The same plan in a real run: check mode and apply share it.
     expect(planOf({ name: ['jq', 'tree'], update_cache: true }, fresh(), real)).to.deep.equal(ch)
   })
@@ -142,7 +142,7 @@ describe('modules/apt: plan', () => {
   it('latest with a cache update asks apt again for the installed packages after the update', () => {
     const ch = planOf({ name: ['jq', 'tree'], state: 'latest', update_cache: true, cache_valid_time: 60 }, installed())
     expect(ch[1]!.summary).to.equal('install tree (2.1.0-1); upgrade jq if the updated cache has newer versions')
-    expect(script(ch[1]!)).to.match(/ install tree jq$/)
+    expect(script(ch[1]!)).to.match(/ install -- tree jq$/)
     expect(ch[1]!.uncertain).to.equal(undefined)
   })
 
@@ -150,7 +150,7 @@ describe('modules/apt: plan', () => {
     const s = parseAptState(APT.deb.stdout)
     const ch = planOf({ deb: '/var/cache/apt/archives/tree_2.1.0-1_amd64.deb' }, s)
     expect(ch[0]!.summary).to.equal('install tree (2.1.0-1)')
-    expect(script(ch[0]!)).to.match(/ install \/var\/cache\/apt\/archives\/tree_2\.1\.0-1_amd64\.deb$/)
+    expect(script(ch[0]!)).to.match(/ install -- \/var\/cache\/apt\/archives\/tree_2\.1\.0-1_amd64\.deb$/)
     expect(planOf({ deb: '/var/cache/apt/archives/tree_2.1.0-1_amd64.deb' }, withPackages(s, { tree: '2.1.0-1' }))).to.deep.equal([])
     const m = parseAptState(APT.debMissing.stdout)
     expect(() => planOf({ deb: '/nonexistent.deb' }, m)).to.throw(ModuleFailure, 'deb file not found on the host: /nonexistent.deb')

@@ -81,6 +81,6 @@ describe('probes/apt: parsers on recorded output', () => {
     expect(a.id).to.equal(aptProbeId({ names: ["x'y", 'jq'] }))
     expect(aptProbeId({ names: ['jq'], defaultRelease: 'bookworm-backports' })).to.not.equal(aptProbeId({ names: ['jq'] }))
     expect(aptProbeId({ names: ['jq'], upgrade: 'dist-upgrade' })).to.not.equal(aptProbeId({ names: ['jq'], upgrade: 'upgrade' }))
-    expect(aptProbe({ names: ['jq'], defaultRelease: 'bookworm-backports' }).script).to.include('apt-cache -t bookworm-backports policy jq')
+    expect(aptProbe({ names: ['jq'], defaultRelease: 'bookworm-backports' }).script).to.include('apt-cache -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= -t bookworm-backports policy -- jq')
   })
 })

@@ -30,17 +30,17 @@ const ZIP_NO_UNZIP = '@magic 504b03040a00\n@error unzip is not installed on the 
 const ZIPINFO = 'Archive:  t.zip\nZip file size: 911 bytes, number of entries: 6\ndrwxr-xr-x  3.0 unx        0 bx        0 stor 20261129.130742 app/\nlrwxrwxrwx  3.0 unx        5 bx        5 stor 20261129.130742 app/link\ndrwxr-xr-x  3.0 unx        0 bx        0 stor 20261129.130742 app/sub/\n-rw-r--r--  3.0 unx        6 tx        6 stor 20261129.130742 app/sub/b c.txt\n-rw-r--r--  3.0 unx        3 tx        3 stor 20261129.130742 app/hard\n-rw-r--r--  3.0 unx        3 tx        3 stor 20261129.130742 app/a.txt\n6 files, 17 bytes uncompressed, 17 bytes compressed:  0.0%\n'
 
 describe('probes/archive: listings', () => {
-  it('GNU tar: types, sizes, UTC times, modes; links and hard links lose their targets', () => {
+  it('GNU tar: types, sizes, UTC times, modes; links and hard links keep their targets', () => {
     const st = parseRemoteArchive({ stdout: TXZ, code: 0 })
     expect(st.format).to.equal('tar')
     expect(st.compression).to.equal('xz')
     expect(st.members).to.deep.equal([
       { name: 'app', type: 'directory', mtime: T, mode: '0755' },
-      { name: 'app/link', type: 'link', mtime: T, mode: '0777' },
+      { name: 'app/link', type: 'link', mtime: T, mode: '0777', target: 'a.txt' },
       { name: 'app/sub', type: 'directory', mtime: T, mode: '0755' },
       { name: 'app/sub/b c.txt', type: 'file', mtime: T, mode: '0644', size: 6 },
       { name: 'app/hard', type: 'file', mtime: T, mode: '0644', size: 3 },
-      { name: 'app/a.txt', type: 'hardlink', mtime: T, mode: '0644' },
+      { name: 'app/a.txt', type: 'hardlink', mtime: T, mode: '0644', target: 'app/hard' },
     ])
     expect(st.entries['app/hard']).to.deep.include({ type: 'file', size: 8, mode: '0644', owner: 'root' })
     expect(st.entries['app/sub']!.type).to.equal('directory')
@@ -115,7 +115,7 @@ describe('probes/archive: downloads', () => {
   })
   it('wget reads a wgetrc from stdin; python3 a JSON document', () => {
     const w = downloadCommand('wget', o)
-    expect(w.cmd).to.include(`(umask 077; cat > "$tmp.rc")\nif wget -nv --config="$tmp.rc" -O "$tmp" 'https://h.example/a b.tgz'`)
+    expect(w.cmd).to.include(`(umask 077; cat > "$tmp.rc")\nif wget -nv --config="$tmp.rc" -O "$tmp" -- 'https://h.example/a b.tgz'`)
     expect(w.stdin).to.include("password = pa'ss\n")
     expect(w.cmd).to.not.include('pa')
     const p = downloadCommand('python3', o)
