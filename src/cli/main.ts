@@ -15,6 +15,7 @@ import { jsonReporter } from '../report/json.js'
 import { colours, noColours } from '../report/paint.js'
 import { PrettyReporter } from '../report/pretty.js'
 import { helpText, parseArgs, UsageError } from './args.js'
+import { withConfig } from './apply-config.js'
 import { parseExtraVars } from './extra-vars.js'
 import { listing } from './listing.js'
 import { readSecret } from './prompt.js'
@@ -33,10 +34,11 @@ export async function main(argv: string[], io: { out(s: string): void; err(s: st
   if (sub === 'lab') return (await import('./lab.js')).labCommand(argv.slice(1))
   if (sub === 'doc') return (await import('./doc.js')).docCommand(argv.slice(1), io)
   if (sub === 'vault') return (await import('./vault.js')).vaultCommand(argv.slice(1), io)
+  if (sub === 'config') return (await import('./config-cmd.js')).configCommand(argv.slice(1), io)
 
   let args
   try {
-    args = parseArgs(argv)
+    args = withConfig(parseArgs(argv), argv, io)
   } catch (e) {
     if (e instanceof UsageError) {
       io.err(`rm-play: ${e.message}\nTry rm-play --help.\n`)
