@@ -38,6 +38,7 @@ export async function main(argv: string[], io: { out(s: string): void; err(s: st
   if (sub === 'config') return (await import('./config-cmd.js')).configCommand(argv.slice(1), io)
   if (sub === 'inventory') return (await import('./inventory-cmd.js')).inventoryCommand(argv.slice(1), io)
   if (sub === 'init') return (await import('./init.js')).initCommand(argv.slice(1), io)
+  if (sub === 'completion') return (await import('./completion.js')).completionCommand(argv.slice(1), io)
 
   let args
   // `rm-play PATTERN -m MODULE -a ARGS`: an ad-hoc run, a one-task playbook (adhoc.ts)
