@@ -66,6 +66,11 @@ export function adHocTaskArgs(args: string | undefined): unknown {
   return args
 }
 
+const adHocPlaybooks = new WeakSet<Playbook>()
+
+/** Made by adHocPlaybook (listings print it as `ansible` does). */
+export const isAdHocPlaybook = (pb: Playbook): boolean => adHocPlaybooks.has(pb)
+
 /** The one-play playbook, loaded by the normal loader (every argument checked before a host is touched). */
 export function adHocPlaybook(pattern: string, module: string, args: string | undefined, loadOpts: { rolesPath: string[] }): Playbook {
   if (!getModule(module)) {
@@ -79,7 +84,9 @@ export function adHocPlaybook(pattern: string, module: string, args: string | un
     writeFileSync(file, JSON.stringify(play))
     const pb = loadPlaybook(file, loadOpts)
     // group_vars/ and host_vars/ beside the current directory apply, as for Ansible's ad-hoc runs.
-    return { ...pb, file: `ad-hoc: ${module}`, dir: process.cwd() }
+    const adhoc = { ...pb, file: `ad-hoc: ${module}`, dir: process.cwd() }
+    adHocPlaybooks.add(adhoc)
+    return adhoc
   } catch (e) {
     // Positions point into the generated file: say which flag is wrong instead.
     throw new RmErrors(errorList(e).map((x) => new RmError(`-m ${module}${args !== undefined ? ` -a '${args}'` : ''}: ${x.message}`, undefined, x.hint)))

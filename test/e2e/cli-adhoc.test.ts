@@ -109,6 +109,12 @@ describe('cli ad-hoc runs on lab hosts', function () {
     expect(d.dict).not.to.have.property('stdout')
   })
 
+  it('issue 9: --list-hosts prints the hosts as ansible does', async function () {
+    const ours = await rmPlay([two(), '-i', inv, '-m', 'ping', '--list-hosts'])
+    expect(ours.out).to.equal(`  hosts (2):\n${lab.names.slice(0, 2).map((h) => `    ${h}\n`).join('')}`)
+    if (hasAnsible) expect(ours.out).to.equal(ansible([two(), '-i', inv, '-m', 'ping', '--list-hosts'])!.out)
+  })
+
   it('issue 9: -b runs as root through sudo, -u picks the user', async function () {
     const h1 = lab.names[0]!
     const r = await rmPlay([h1, '-i', inv, '-u', 'root', '-b', '-a', 'id -un'])
