@@ -8,12 +8,14 @@ import { readPasswordFile, setVaultPassword } from '../playbook/vault.js'
 import { VarScope } from '../playbook/vars.js'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
+import { stringify } from 'yaml'
 import { pyJson } from './adhoc.js'
 import { ConfigError, loadConfig, setting } from './config.js'
 
 const USAGE = `usage: rm-play inventory [-i INVENTORY]... (--list | --graph [GROUP] | --host HOST) [--vars]
 
   --list              every group and host, with the hosts' variables under _meta.hostvars (JSON)
+  -y, --yaml          with --list: the group tree in YAML, hosts with their variables
   --graph [GROUP]     the group tree from GROUP (default all); --vars adds the variables
   --host HOST         one host's variables (JSON)
   -i, --inventory     inventory file, directory or "a,b," list (repeatable; default: ansible.cfg, ./inventory)
@@ -24,6 +26,7 @@ interface InvArgs {
   mode?: 'list' | 'graph' | 'host'
   target?: string
   vars: boolean
+  yaml?: boolean
   vaultPasswordFile?: string
 }
 
@@ -48,6 +51,7 @@ function parse(argv: string[]): InvArgs | string {
       a.target = value()
       if (a.target === undefined) return '--host needs a host name'
     } else if (name === '--vars') a.vars = true
+    else if (name === '-y' || name === '--yaml') a.yaml = true
     else if (name === '--vault-password-file' || name === '--vault-pass-file') {
       a.vaultPasswordFile = value()
       if (a.vaultPasswordFile === undefined) return `${name} needs a value`
@@ -97,6 +101,27 @@ export function inventoryList(inv: Inventory): Record<string, unknown> {
     if (Object.keys(entry).length) out[g.name] = entry
   }
   return out
+}
+
+/** `ansible-inventory --list --yaml`: the group tree with each host's variables at its first appearance. */
+export function inventoryYaml(inv: Inventory): Record<string, unknown> {
+  const seen = new Set<string>()
+  const walk = (group: string, path: Set<string>): Record<string, unknown> => {
+    const out: Record<string, unknown> = {}
+    const children: Record<string, unknown> = {}
+    for (const c of childrenOf(inv, group)) if (!path.has(c)) children[c] = walk(c, new Set([...path, c]))
+    if (Object.keys(children).length) out.children = children
+    const hosts: Record<string, unknown> = {}
+    if (group !== 'all') {
+      for (const h of inv.groups.get(group)?.hosts ?? []) {
+        hosts[h] = seen.has(h) ? {} : hostVars(inv, h)
+        seen.add(h)
+      }
+    }
+    if (Object.keys(hosts).length) out.hosts = hosts
+    return out
+  }
+  return { all: walk('all', new Set(['all'])) }
 }
 
 /** Python's str() of a value, as `ansible-inventory --graph --vars` prints it. */
@@ -154,7 +179,8 @@ export function inventoryCommand(argv: string[], io: { out(s: string): void; err
     }
     if (vaultFile) setVaultPassword(readPasswordFile(vaultFile))
     inv = loadInventory(sources)
-    if (a.mode === 'list') io.out(pyJson(inventoryList(inv)) + '\n')
+    if (a.mode === 'list' && a.yaml) io.out(stringify(inventoryYaml(inv), { sortMapEntries: true, aliasDuplicateObjects: false }))
+    else if (a.mode === 'list') io.out(pyJson(inventoryList(inv)) + '\n')
     else if (a.mode === 'host') {
       if (!inventoryHosts(inv).includes(a.target!) && !inv.hosts.has(a.target!)) {
         io.err(`rm-play inventory: no host '${a.target}' in the inventory\n`)

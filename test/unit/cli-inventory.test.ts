@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { parse } from 'yaml'
 import { inventoryCommand } from '../../src/cli/inventory-cmd.js'
 
 function dir(files: Record<string, string>): string {
@@ -33,6 +34,10 @@ env=prod
 ntp=ntp.example.com
 
 [empty]
+
+[canary]
+web1
+db1
 `,
   'group_vars/all.yml': 'common: 1\nnested: {a: 1, b: [1, "two"], c: null}\n',
   'group_vars/web/main.yml': 'role: web\ncommon: 2\n',
@@ -92,7 +97,7 @@ describe('cli inventory: rm-play inventory as ansible-inventory', function () {
     const r = ours(['-i', join(d, 'hosts.ini'), '--list'])
     expect(r.code).to.equal(0)
     const list = JSON.parse(r.out)
-    expect(list.all).to.deep.equal({ children: ['ungrouped', 'prod', 'empty'] })
+    expect(list.all).to.deep.equal({ children: ['ungrouped', 'prod', 'empty', 'canary'] })
     expect(list.prod).to.deep.equal({ children: ['web', 'db'] })
     expect(list.web.hosts).to.deep.equal(['web1', 'web2', 'web3', 'web9'])
     expect(list).not.to.have.property('empty')
@@ -102,7 +107,7 @@ describe('cli inventory: rm-play inventory as ansible-inventory', function () {
   })
 
   for (const [kind, files, main] of [['INI', INI, 'hosts.ini'], ['YAML', YAML, 'hosts.yml']] as const) {
-    it(`issue 9: --list, --host and --graph [--vars] agree with ansible-inventory on an ${kind} inventory`, function () {
+    it(`issue 9: --list [--yaml], --host and --graph [--vars] agree with ansible-inventory on an ${kind} inventory`, function () {
       if (!hasAnsible) this.skip()
       const d = dir(files)
       const inv = join(d, main)
@@ -112,6 +117,8 @@ describe('cli inventory: rm-play inventory as ansible-inventory', function () {
       for (const h of Object.keys(JSON.parse(list!)._meta.hostvars)) expect(JSON.parse(ours(['-i', inv, '--host', h]).out), h).to.deep.equal(JSON.parse(theirs(['-i', inv, '--host', h], d)!))
       expect(ours(['-i', inv, '--graph']).out).to.equal(theirs(['-i', inv, '--graph'], d))
       expect(ours(['-i', inv, '--graph', '--vars']).out).to.equal(theirs(['-i', inv, '--graph', '--vars'], d))
+      const yamlList = theirs(['-i', inv, '--list', '--yaml'], d)
+      expect(parse(ours(['-i', inv, '--list', '-y']).out)).to.deep.equal(parse(yamlList!))
       const sub = kind === 'INI' ? 'prod' : 'app'
       expect(ours(['-i', inv, '--graph', sub]).out).to.equal(theirs(['-i', inv, '--graph', sub], d))
     })
