@@ -15,7 +15,7 @@ const SUB: Record<string, string[]> = {
   lab: ['up', 'status', 'ssh', 'reset', 'down', 'list', '--name', '--hosts', '--inventory', '--write-config', '--help'],
   vault: ['encrypt', 'decrypt', 'view', 'encrypt-string', 'create', 'edit', 'rekey', '--help'],
   config: ['dump', 'list', '--only-changed', '-v', '--help'],
-  inventory: ['--list', '--graph', '--host', '--vars', '-i', '--inventory', '--vault-password-file', '--help'],
+  inventory: ['--list', '--graph', '--host', '--vars', '--yaml', '-i', '--inventory', '--vault-password-file', '--help'],
   completion: ['bash', 'zsh'],
   init: ['--help'],
 }
