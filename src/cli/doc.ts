@@ -1,22 +1,25 @@
 // `rm-play doc`: the module catalogue, and each module's arguments and return values, from the
-// modules' own schemas and doc comments (also used to generate docs/modules.md).
+// modules' own schemas and doc comments (also used to generate docs/modules.md). The doc comment
+// is read from the compiled module (tsc keeps it), so an installed package, which ships no
+// sources, prints the same docs. `doc -s MODULE` prints a task snippet, as `ansible-doc -s`.
 import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { allModules, getModule } from '../modules/index.js'
+import { allModules, getModule, moduleNames } from '../modules/index.js'
 import type { Module } from '../modules/types.js'
+import { suggest } from './suggest.js'
 
 /** The module file's leading doc comment: the user documentation. */
-function docComment(m: Module): string {
+export function docComment(m: Module): string {
   const here = dirname(fileURLToPath(import.meta.url))
   const file = m.name.replace(/_/g, '-')
-  for (const dir of [join(here, '..', '..', '..', 'src', 'modules'), join(here, '..', 'modules')]) {
+  for (const path of [join(here, '..', 'modules', `${file}.js`), join(here, '..', '..', '..', 'src', 'modules', `${file}.ts`)]) {
     try {
-      const text = readFileSync(join(dir, `${file}.ts`), 'utf8')
+      const text = readFileSync(path, 'utf8')
       const c = /^\/\*\*([\s\S]*?)\*\//.exec(text)
       if (c) return c[1]!.split('\n').map((l) => l.replace(/^\s*\* ?/, '')).join('\n').trim()
     } catch {
-      // compiled installs may not carry sources
+      // the other place
     }
   }
   return `${m.name} — ${m.doc}`
@@ -51,12 +54,35 @@ export function catalogueMarkdown(): string {
   ].join('\n')
 }
 
+/** `ansible-doc -s`: a task with every argument and a comment saying what it is. */
+export function moduleSnippet(m: Module): string {
+  const opts = Object.entries(m.args.options)
+  const w = Math.max(20, ...opts.map(([k]) => k.length + 2))
+  const out = [`- name: ${m.doc}`, `  ${m.name}:`]
+  for (const [k, s] of opts) {
+    const words = `${s.required ? '(required) ' : ''}${s.doc}${s.choices?.length ? ` (${s.choices.join(', ')})` : ''}`.split(/\s+/)
+    const lines: string[] = []
+    for (const word of words) {
+      if (lines.length && lines[lines.length - 1]!.length + word.length < 100 - w - 8) lines[lines.length - 1] += ` ${word}`
+      else lines.push(word)
+    }
+    lines.forEach((l, i) => out.push(`      ${(i === 0 ? `${k}:` : '').padEnd(w)} # ${l}`))
+  }
+  return out.join('\n')
+}
+
 export function docCommand(argv: string[], io: { out(s: string): void; err(s: string): void }): number {
   if (argv.includes('--markdown')) {
     io.out(catalogueMarkdown() + '\n')
     return 0
   }
-  const name = argv[0]
+  const snippet = argv.includes('-s') || argv.includes('--snippet')
+  const unknown = argv.find((a) => a.startsWith('-') && !['-s', '--snippet'].includes(a))
+  if (unknown) {
+    io.err(`rm-play doc: unknown option ${unknown}\nusage: rm-play doc [-s] [MODULE] | --markdown\n`)
+    return 1
+  }
+  const name = argv.find((a) => !a.startsWith('-'))
   if (!name) {
     const mods = allModules()
     const w = Math.max(...mods.map((m) => m.name.length))
@@ -65,9 +91,10 @@ export function docCommand(argv: string[], io: { out(s: string): void; err(s: st
   }
   const m = getModule(name)
   if (!m) {
-    io.err(`rm-play doc: no module named '${name}'\n`)
+    const near = suggest(name, moduleNames())
+    io.err(`rm-play doc: no module named '${name}'${near ? `; did you mean '${near}'?` : ''} (rm-play doc lists them)\n`)
     return 1
   }
-  io.out(moduleMarkdown(m) + '\n')
+  io.out((snippet ? moduleSnippet(m) : moduleMarkdown(m)) + '\n')
   return 0
 }

@@ -4,12 +4,14 @@ import { errorList, formatError } from '../playbook/errors.js'
 import { DEFAULT_LAB, findLabOfHost, labDown, labReset, labStatus, labUp, listLabs, readState, sshArgs, type LabStatus } from '../lab/index.js'
 import { labError } from '../lab/errors.js'
 import { secs } from '../report/pretty.js'
+import { writeLabConfig } from './lab-config.js'
 
 const USAGE = `usage: rm-play lab <command> [options]
 
-  up [--hosts N] [--name NAME] [--inventory DIR] [--subnet 10.231.X.0/24]
+  up [--hosts N] [--name NAME] [--inventory DIR] [--subnet 10.231.X.0/24] [--write-config]
                      create or complete a lab of N hosts (default 3, lab 'lab');
-                     writes DIR/hosts.yml (default: inventory/lab/ of the project)
+                     writes DIR/hosts.yml (default: inventory/lab/ of the project);
+                     --write-config: also ./ansible.cfg pointing at it (never over your own)
   status [--name NAME] [--json]
                      hosts, addresses, state and pids
   ssh HOST [--name NAME] [-- COMMAND...]
@@ -28,7 +30,7 @@ interface Parsed {
 }
 
 const VALUED = new Set(['--hosts', '--name', '--inventory', '--subnet'])
-const BOOLEAN = new Set(['--json', '--help', '-h'])
+const BOOLEAN = new Set(['--json', '--help', '-h', '--write-config'])
 
 function parse(argv: string[]): Parsed {
   const p: Parsed = { positional: [], rest: [], flags: new Map() }
@@ -98,6 +100,7 @@ async function dispatch(p: Parsed): Promise<number> {
       for (const h of info.hosts) console.log(`  ${h.name}  ${h.address}`)
       if (info.inventoryPath) console.log(`inventory: ${info.inventoryPath}`)
       console.log(`ssh: rm-play lab ssh ${info.hosts[0]?.name ?? ''}`)
+      if (p.flags.has('--write-config') && info.inventoryPath) console.log(writeLabConfig(process.cwd(), info.name, info.inventoryPath).message)
       return 0
     }
     case 'status': {

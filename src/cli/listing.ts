@@ -4,6 +4,7 @@ import type { Inventory } from '../playbook/inventory.js'
 import type { Node, Playbook } from '../playbook/model.js'
 import { playHosts } from '../engine/play.js'
 import type { RunOptions } from '../engine/options.js'
+import { isAdHocPlaybook } from './adhoc.js'
 
 function tasksOf(nodes: readonly Node[]): { title: string; tags: string[]; role?: string }[] {
   return nodes.flatMap((n) => {
@@ -14,6 +15,11 @@ function tasksOf(nodes: readonly Node[]): { title: string; tags: string[]; role?
 }
 
 export function listing(pb: Playbook, opts: RunOptions, what: { hosts: boolean; tasks: boolean; tags: boolean }, _inv: Inventory): string {
+  if (isAdHocPlaybook(pb)) {
+    // `ansible PATTERN --list-hosts`: the hosts only
+    const hosts = pb.plays.flatMap((p) => playHosts(p, opts))
+    return [`  hosts (${hosts.length}):`, ...hosts.map((h) => `    ${h}`)].join('\n')
+  }
   const out: string[] = [`\nplaybook: ${pb.file}`]
   pb.plays.forEach((play, i) => {
     out.push(`\n  play #${i + 1} (${play.hosts}): ${play.name}\tTAGS: [${play.tags.join(', ')}]`)

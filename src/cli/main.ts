@@ -16,6 +16,8 @@ import { jsonReporter } from '../report/json.js'
 import { colours, noColours } from '../report/paint.js'
 import { PrettyReporter } from '../report/pretty.js'
 import { helpText, parseArgs, UsageError } from './args.js'
+import { adHocModule, adHocPlaybook, adHocReporter, isAdHoc, splitAdHoc, type AdHoc } from './adhoc.js'
+import { withConfig } from './apply-config.js'
 import { parseExtraVars } from './extra-vars.js'
 import { listing } from './listing.js'
 import { readSecret } from './prompt.js'
@@ -34,10 +36,17 @@ export async function main(argv: string[], io: { out(s: string): void; err(s: st
   if (sub === 'lab') return (await import('./lab.js')).labCommand(argv.slice(1))
   if (sub === 'doc') return (await import('./doc.js')).docCommand(argv.slice(1), io)
   if (sub === 'vault') return (await import('./vault.js')).vaultCommand(argv.slice(1), io)
+  if (sub === 'config') return (await import('./config-cmd.js')).configCommand(argv.slice(1), io)
+  if (sub === 'inventory') return (await import('./inventory-cmd.js')).inventoryCommand(argv.slice(1), io)
+  if (sub === 'init') return (await import('./init.js')).initCommand(argv.slice(1), io)
+  if (sub === 'completion') return (await import('./completion.js')).completionCommand(argv.slice(1), io)
 
   let args
+  // `rm-play PATTERN -m MODULE -a ARGS`: an ad-hoc run, a one-task playbook (adhoc.ts)
+  let adhoc: AdHoc | undefined
   try {
-    args = parseArgs(argv)
+    if (isAdHoc(argv)) argv = (adhoc = splitAdHoc(argv)).rest
+    args = withConfig(parseArgs(argv), argv, io)
   } catch (e) {
     if (e instanceof UsageError) {
       io.err(`rm-play: ${e.message}\nTry rm-play --help.\n`)
@@ -89,7 +98,7 @@ export async function main(argv: string[], io: { out(s: string): void; err(s: st
     playbooks = []
     for (const p of args.playbooks) {
       try {
-        playbooks.push(loadPlaybook(p, { rolesPath: args.rolesPath }))
+        playbooks.push(adhoc ? adHocPlaybook(p, adHocModule(adhoc.module), adhoc.args, { rolesPath: args.rolesPath }) : loadPlaybook(p, { rolesPath: args.rolesPath }))
       } catch (e) {
         errors.push(e)
       }
@@ -101,6 +110,8 @@ export async function main(argv: string[], io: { out(s: string): void; err(s: st
     const becomePassword = args.askBecomePass ? await readSecret('BECOME password: ') : undefined
     const emit = args.json
       ? jsonReporter(io.out)
+      : adhoc
+      ? adHocReporter(adHocModule(adhoc.module), io, paint)
       : ((r: PrettyReporter) => (e: RunEvent) => r.handle(e))(new PrettyReporter({ paint, write: io.out, verbosity: args.verbosity, timings: true, live: io.tty }))
     opts = {
       check: args.check,
