@@ -27,15 +27,14 @@ export function dirsBetween(ancestor: string, dir: string): string[] {
 // ---- private temp directories beside a destination (every temp name on a host is made here) ----
 
 /** The prefix of every private temp directory made beside a destination. */
-export const TEMP_PREFIX = '.rmp-tmp.'
 
 /**
  * Removes, in "$dir", the temp directories of runs killed on the host, and only those: named
- * TEMP_PREFIX + 10 characters, real directories (not symlinks), owned by the user running the step,
+ * .rmp-tmp. + 10 characters, real directories (not symlinks), owned by the user running the step,
  * whose recorded process (an empty `pid.N` marker inside) is gone; without a marker (the moment
  * between mktemp and the marker), only when older than a minute. Others' temps are never touched.
  */
-export const CLEAN_STALE_TEMPS = code(`for s in "$dir"/${TEMP_PREFIX}??????????; do
+export const CLEAN_STALE_TEMPS = code(`for s in "$dir"/.rmp-tmp.??????????; do
   [ -d "$s" ] && [ ! -L "$s" ] && [ -O "$s" ] || continue
   live=; marked=
   for p in "$s"/pid.*; do [ -e "$p" ] || continue; marked=1; [ -d "/proc/\${p##*/pid.}" ] && live=1; done
@@ -53,7 +52,7 @@ done`)
  * shell past its trap. The marker is an empty file: it needs no data block, so it can be made on a
  * full disk.
  */
-export const MAKE_PRIVATE_TEMP = code(`t=$(mktemp -d "$dir/${TEMP_PREFIX}XXXXXXXXXX") || { echo "cannot create a temp directory in $dir" >&2; exit 1; }
+export const MAKE_PRIVATE_TEMP = code(`t=$(mktemp -d "$dir/.rmp-tmp.XXXXXXXXXX") || { echo "cannot create a temp directory in $dir" >&2; exit 1; }
 trap 'rm -rf -- "$t"' EXIT
 trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 143' TERM; trap '' PIPE
 { read -r me _ < /proc/self/stat; } 2>/dev/null || me=$$

@@ -54,6 +54,11 @@ function builtByHand(e: ts.Expression): string | undefined {
 }
 
 // Where a user's value is shell code on purpose, each with its reason.
+// Files that compute the quoted form of a value for display (masking), not to build a script.
+const QUOTE_FOR_DISPLAY: Record<string, string> = {
+  'src/report/mask.ts': 'masks a secret also in its shell-quoted form, as a module may print it',
+}
+
 const CODE_FROM_VALUES: Record<string, string> = {
   'src/modules/shell.ts': 'the shell module runs the task\'s command line: that is what it is for',
 }
@@ -62,17 +67,12 @@ const CODE_FROM_VALUES: Record<string, string> = {
 // break a rule: when it no longer does, remove it here, so that the list only ever shrinks.
 const NOT_YET_CONVERTED = new Set([
   'src/modules/apt.ts',
-  'src/modules/copy.ts',
-  'src/modules/file.ts',
   'src/modules/file-attrs.ts',
   'src/modules/get-url.ts',
   'src/modules/postgres-db.ts',
-  'src/modules/ufw.ts',
   'src/modules/unarchive.ts',
-  'src/probes/apt.ts',
   'src/probes/archive.ts',
   'src/probes/files.ts',
-  'src/probes/ufw.ts',
 ])
 
 /** Rule breaks of one source file (path relative to the project). */
@@ -114,7 +114,7 @@ export function scriptRuleBreaks(rel: string, text: string): string[] {
     }
   }
   const visit = (n: ts.Node): void => {
-    if (ts.isImportDeclaration(n) && !inShellOrConnection) {
+    if (ts.isImportDeclaration(n) && !inShellOrConnection && !QUOTE_FOR_DISPLAY[rel]) {
       const from = (n.moduleSpecifier as ts.StringLiteral).text
       const names = n.importClause?.namedBindings && ts.isNamedImports(n.importClause.namedBindings) ? n.importClause.namedBindings.elements.map((e) => (e.propertyName ?? e.name).text) : []
       if (/connection\/shell(\.js)?$/.test(from)) problems.push(`${at(n)}: imports from connection/shell (quoting lives in src/shell: use sh)`)
