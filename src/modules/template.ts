@@ -14,7 +14,8 @@
  * `newline_sequence` ('\n', '\r\n' or '\r') sets the line endings; `mode: preserve` takes the
  * template file's mode; `force: false` leaves an existing dest alone; `follow: true` writes
  * through a symlink at dest instead of replacing it; `backup: true` keeps the old file.
- * Not supported: Jinja options (`trim_blocks`, `*_string`), `output_encoding`, `unsafe_writes`.
+ * Not supported: Jinja2 templates (a `src` ending in `.j2` is refused at load time rather than written
+ * with its `{{ }}` unrendered), Jinja options (`trim_blocks`, `*_string`), `output_encoding`, `unsafe_writes`.
  *
  *   - template: { src: nginx.conf.ejs, dest: /etc/nginx/nginx.conf, validate: nginx -t -c %s }
  *     notify: reload nginx
@@ -25,7 +26,16 @@ import { statSync } from 'node:fs'
 import { pathProbe, pathState } from '../probes/files.js'
 import { destProbeOptions, planWrite, writeOptions, writeProblems, writeResult, type WriteSpec } from './copy.js'
 import { octal, type AttrArgs } from './file-attrs.js'
-import type { HostModule, PlanContext, ProbeState } from './types.js'
+import { ModuleFailure, type HostModule, type PlanContext, type ProbeState } from './types.js'
+
+/**
+ * A `.j2` file is Jinja2: rendered by EJS its `{{ }}` and `{% %}` would be written literally, with
+ * rc 0 and "changed". Refused until Jinja2 templates render (docs/jinja.md), never written wrong.
+ */
+function jinjaTemplate(src: string): string[] {
+  if (!/\.j2$/i.test(src)) return []
+  return [`'${src}' is a Jinja2 template: rm-play renders EJS templates (.ejs) and would write its {{ }} and {% %} literally; convert it to EJS (<%= x %>, <% if (c) { -%>)`]
+}
 
 interface TemplateArgs extends AttrArgs {
   src: string
@@ -70,9 +80,11 @@ export const template: HostModule<TemplateArgs, TemplatePrepared> = {
     },
   },
   returns: { dest: 'the file written', checksum: 'SHA-1 of the content', size: 'bytes', mode: 'the mode', owner: 'owner', group: 'group', backup_file: 'the backup (backup: true, when the file changed)', state: 'file' },
-  validate: (a) => writeProblems(a),
+  validate: (a) => [...writeProblems(a), ...(typeof a.src === 'string' ? jinjaTemplate(a.src) : [])],
   localFiles: (a) => (a.src !== undefined ? [{ kind: 'templates', name: a.src, arg: 'src' }] : []),
   prepare(a, ctx) {
+    const refused = jinjaTemplate(a.src)
+    if (refused.length) throw new ModuleFailure(refused[0]!)
     const path = ctx.findFile('templates', a.src)
     const text = withNewlines(ctx.renderTemplate(path), a.newline_sequence)
     return { ...a, data: Buffer.from(text, 'utf8'), srcMode: octal(statSync(path).mode & 0o7777) }
