@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { quote } from '../connection/shell.js'
+import { code, sh } from '../shell/index.js'
 import { tail } from '../report/tail.js'
 import { labError } from './errors.js'
 import { run } from './exec.js'
@@ -14,6 +15,8 @@ import { probe, waitUntil } from './tcp-probe.js'
 
 export interface LaunchSpec {
   name: string
+  /** systemd: `initScript` boots the host with nspawn itself (it joins the netns by path). */
+  kind?: 'systemd' | 'sysv'
   netns: string
   initScript: string
   log: string
@@ -33,6 +36,7 @@ const HOST_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/
 export function launchScript(specs: LaunchSpec[]): string {
   return specs
     .map((s) => {
+      if (s.kind === 'systemd') return sh`env -i ${code(HOST_ENV)} setsid /bin/sh ${s.initScript} >${s.log} 2>&1 </dev/null & echo ${s.name} $!`.text
       const cmd = `env -i ${HOST_ENV} setsid ip netns exec ${quote(s.netns)} unshare --mount --uts --ipc --pid --fork --propagation private /bin/sh ${quote(s.initScript)}`
       return `${cmd} >${quote(s.log)} 2>&1 </dev/null & echo ${quote(s.name)} $!`
     })
@@ -49,6 +53,11 @@ export async function launchHosts(specs: LaunchSpec[]): Promise<Map<string, Laun
     const [name, pid] = line.trim().split(' ')
     const ref = name && pid ? procRef(Number(pid)) : undefined
     if (name && ref) launchers.set(name, ref)
+  }
+  // A systemd host's launcher stays in front of nspawn for its whole life: it is the one to watch.
+  for (const s of specs) {
+    const l = launchers.get(s.name)
+    if (s.kind === 'systemd' && l) out.set(s.name, { launcher: l, init: l })
   }
   // unshare forks the namespace's pid 1 right away; find each to record it.
   for (let i = 0; i < 300 && out.size < launchers.size; i++) {
