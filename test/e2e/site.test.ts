@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path'
 import { loadVarsFile } from '../../src/playbook/vars-files.js'
 import { readPasswordFile, setVaultPassword } from '../../src/playbook/vault.js'
 import { sh, snapshot, snapshotDiff, type HostSnapshot } from '../helpers/host-shell.js'
+import { eventually } from '../helpers/eventually.js'
 import { resetHosts, testLab, type TestLab } from '../helpers/lab.js'
 import { playFile, type PlayOptions, type PlayOutcome } from '../helpers/run-playbook.js'
 
@@ -125,11 +126,14 @@ except urllib.error.HTTPError as e:
   })
 
   it('runs celery-worker (2 processes), celery-beat and runmaster-api under supervisor', async function () {
-    const status = (await on('supervisorctl status', true)).stdout
-    expect(status).to.match(/^celery-worker:celery-worker_00\s+RUNNING/m)
-    expect(status).to.match(/^celery-worker:celery-worker_01\s+RUNNING/m)
-    expect(status).to.match(/^celery-beat\s+RUNNING/m)
-    expect(status).to.match(/^runmaster-api\s+RUNNING/m)
+    // supervisor reports STARTING until a program has stayed up for its startsecs: wait for RUNNING.
+    await eventually(async () => {
+      const status = (await on('supervisorctl status', true)).stdout
+      expect(status).to.match(/^celery-worker:celery-worker_00\s+RUNNING/m)
+      expect(status).to.match(/^celery-worker:celery-worker_01\s+RUNNING/m)
+      expect(status).to.match(/^celery-beat\s+RUNNING/m)
+      expect(status).to.match(/^runmaster-api\s+RUNNING/m)
+    })
     expect((await on('stat -c "%a %U" /etc/supervisor/conf.d/runmaster-api.conf')).stdout.trim()).to.equal('600 root')
   })
 
@@ -185,10 +189,12 @@ except urllib.error.HTTPError as e:
     const off = await run('ai-features.yml', { extraVars: { ai_features_enabled: false } })
     expect(off.exitCode, off.text).to.equal(0)
     expect((await get('http://127.0.0.1/api/ai/predict-demo')).status).to.equal(404)
-    const stopped = (await on('supervisorctl status', true)).stdout
-    expect(stopped).to.match(/^celery-worker:celery-worker_00\s+STOPPED/m)
-    expect(stopped).to.match(/^celery-beat\s+STOPPED/m)
-    expect(stopped).to.match(/^runmaster-api\s+RUNNING/m)
+    await eventually(async () => {
+      const stopped = (await on('supervisorctl status', true)).stdout
+      expect(stopped).to.match(/^celery-worker:celery-worker_00\s+STOPPED/m)
+      expect(stopped).to.match(/^celery-beat\s+STOPPED/m)
+      expect(stopped).to.match(/^runmaster-api\s+RUNNING/m)
+    })
     expect((await on('grep ^AI_FEATURES_ENABLED= /opt/runmaster/backend/.env.production')).stdout.trim()).to.equal('AI_FEATURES_ENABLED=false')
     const hc = await run('healthcheck.yml')
     expect(hc.exitCode, hc.text).to.equal(0)
@@ -199,9 +205,11 @@ except urllib.error.HTTPError as e:
     const p = await get('http://127.0.0.1/api/ai/predict-demo?distance_km=21.1')
     expect(p.status, p.body).to.equal(200)
     expect(JSON.parse(p.body)).to.have.property('predicted_seconds')
-    const running = (await on('supervisorctl status', true)).stdout
-    expect(running).to.match(/^celery-worker:celery-worker_01\s+RUNNING/m)
-    expect(running).to.match(/^celery-beat\s+RUNNING/m)
+    await eventually(async () => {
+      const running = (await on('supervisorctl status', true)).stdout
+      expect(running).to.match(/^celery-worker:celery-worker_01\s+RUNNING/m)
+      expect(running).to.match(/^celery-beat\s+RUNNING/m)
+    })
     // Back to what the inventory says: site.yml has nothing to do.
     const again = await run('site.yml')
     expect(again.changed(host), again.text).to.equal(0)
