@@ -11,7 +11,7 @@ import { ensureBridge } from './network.js'
 import { hostPaths, labPaths } from './paths.js'
 import { checkPlatform, ensureControllerTools, SYSTEMD_HOST_TOOLS } from './preflight.js'
 import { ensureSystemdLayer } from './systemd-image.js'
-import { kindOf, waitForHost } from './systemd-host.js'
+import { checkCgroupKill, kindOf, waitForHost } from './systemd-host.js'
 import { withLabLock } from './lock.js'
 import { listLabNames, readState, writeState, type LabState } from './state.js'
 
@@ -46,7 +46,10 @@ export async function labReset(hostNames: string[], opts: LabResetOptions = {}):
     const targets = state.hosts.filter((h) => hostNames.includes(h.name))
     // A host comes back as the kind it was (recorded in the state).
     const systemd = targets.some((h) => kindOf(h) === 'systemd')
-    if (systemd) await ensureControllerTools(say, SYSTEMD_HOST_TOOLS)
+    if (systemd) {
+      checkCgroupKill()
+      await ensureControllerTools(say, SYSTEMD_HOST_TOOLS)
+    }
     const layer = systemd ? await ensureSystemdLayer(base, APT_PROXY_URL, mirrors.hostLines, say) : undefined
     const ctx: HostContext = { lab, base, layer, bridge: state.bridge, bridgeAddress: state.bridgeAddress, aptProxyUrl: APT_PROXY_URL, authorizedKey: publicKey, aptLines: mirrors.hostLines }
     say(`resetting ${targets.map((h) => h.name).join(', ')}`)

@@ -22,18 +22,34 @@ export const DEFAULT_INIT: InitKind = 'systemd'
 /** A host's kind; hosts recorded before there were kinds are sysv hosts. */
 export const kindOf = (h: { kind?: InitKind }): InitKind => h.kind ?? 'sysv'
 
-/** The cgroup hierarchies a host's processes live in (cgroup v1 name=systemd and v2; hybrid layout). */
-const HIERARCHIES = ['/sys/fs/cgroup/unified', '/sys/fs/cgroup/systemd']
+/**
+ * The cgroup hierarchies a host's processes live in: the cgroup v2 one (`/sys/fs/cgroup` on a pure
+ * v2 machine, `/sys/fs/cgroup/unified` on a hybrid one) and, on a hybrid machine, the v1
+ * `name=systemd` one. Tried on a hybrid machine whose pid 1 is not systemd.
+ */
+export function cgroupHierarchies(root = '/sys/fs/cgroup'): string[] {
+  if (existsSync(join(root, 'cgroup.controllers'))) return [root]
+  return [join(root, 'unified'), join(root, 'systemd')].filter((d) => existsSync(join(d, 'cgroup.procs')))
+}
+
+/** The v2 hierarchy, where `cgroup.kill` stops a host in one go; systemd hosts cannot be stopped surely without it. */
+export function checkCgroupKill(hierarchies = cgroupHierarchies()): void {
+  if (!hierarchies.some((h) => existsSync(join(h, 'cgroup.controllers')) && existsSync(join(h, 'cgroup.procs')))) {
+    throw labError('systemd hosts need a cgroup v2 hierarchy (at /sys/fs/cgroup or /sys/fs/cgroup/unified)', 'use --init sysv, or a kernel and mounts with cgroup v2')
+  }
+}
 const NSPAWN_RUN = '/run/systemd/nspawn'
 
 export const labCgroupName = (lab: string) => `rmp-${lab}`
 
 function hostCgroups(lab: string, host: string): string[] {
-  return HIERARCHIES.filter(existsSync).map((h) => join(h, labCgroupName(lab), host))
+  return cgroupHierarchies().map((h) => join(h, labCgroupName(lab), host))
 }
 
 export interface SystemdInitInput {
   lab: string
+  /** Default: those of this machine. */
+  hierarchies?: string[]
   hostname: string
   netns: string
   base: string
@@ -50,7 +66,7 @@ export interface SystemdInitInput {
  * root with nspawn; `systemctl reboot` inside makes nspawn exit 133, and the loop boots it again.
  */
 export function renderSystemdInit(i: SystemdInitInput): string {
-  const cgroups = HIERARCHIES.map((h) => join(h, labCgroupName(i.lab), i.hostname))
+  const cgroups = (i.hierarchies ?? cgroupHierarchies()).map((h) => join(h, labCgroupName(i.lab), i.hostname))
   const boot = sh`set -e
 mount -t overlay overlay -o ${`lowerdir=${i.layer}:${i.base},upperdir=${i.upper},workdir=${i.work}`} ${i.root}
 set +e
@@ -65,7 +81,7 @@ done
 # launcher of systemd lab host ${i.hostname}; written by rm-play lab on every start
 set -e
 for d in ${cgroups}; do
-  if [ -d "$(dirname "$(dirname "$d")")" ]; then mkdir -p "$d"; echo $$ > "$d/cgroup.procs"; fi
+  mkdir -p "$d"; echo $$ > "$d/cgroup.procs"
 done
 # net sysctls writable inside (per namespace); pure cgroup v2 inside, as on Debian 12 servers;
 # no image lock files (/run/systemd/nspawn/locks/inode-DEV:INO names the overlay's inode, which
@@ -110,6 +126,14 @@ export function waitForHost(lab: string, h: { name: string; address: string; kin
   return kindOf(h) === 'systemd' ? waitForSystemdSsh(h.address, h.init!, log) : waitForSsh(h.address, h.init!, log)
 }
 
+function signalKill(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL')
+  } catch {
+    // gone already
+  }
+}
+
 function procsIn(dir: string): number[] {
   try {
     return readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number)
@@ -135,10 +159,16 @@ export async function killHostCgroups(lab: string, hosts: string[], timeoutMs = 
   for (const d of dirs) {
     const kill = join(d, 'cgroup.kill')
     if (existsSync(kill)) writeFileSync(kill, '1')
+    // Without cgroup.kill (a kernel before 5.14): SIGKILL to every process in the tree, until empty.
+    else for (const c of cgroupTree(d)) for (const pid of procsIn(c)) signalKill(pid)
   }
   const until = Date.now() + timeoutMs
   const busy = () => dirs.flatMap(cgroupTree).filter((d) => procsIn(d).length > 0)
-  while (busy().length && Date.now() < until) await sleep(20)
+  while (busy().length && Date.now() < until) {
+    // v1 hierarchies have no cgroup.kill: what a fork added there after the first pass gets it too.
+    for (const d of busy()) if (!existsSync(join(d, 'cgroup.kill'))) for (const pid of procsIn(d)) signalKill(pid)
+    await sleep(20)
+  }
   const left = busy()
   if (left.length) throw labError(`processes of lab '${lab}' survived cgroup.kill in ${left.join(', ')}`, 'they may be stuck in the kernel (D state); check with ps and try again')
   for (const d of dirs) for (const c of cgroupTree(d)) rmdirSync(c)
@@ -155,7 +185,7 @@ function removeNspawnFiles(lab: string, host: string): void {
 const rootLockOf = (lab: string, host: string) => join(hostPaths(lab, host).dir, '.#root.lck')
 
 function removeEmptyLabCgroups(lab: string): void {
-  for (const h of HIERARCHIES) {
+  for (const h of cgroupHierarchies()) {
     const d = join(h, labCgroupName(lab))
     if (existsSync(d) && readdirSync(d, { withFileTypes: true }).every((e) => !e.isDirectory())) rmdirSync(d)
   }
@@ -163,7 +193,7 @@ function removeEmptyLabCgroups(lab: string): void {
 
 /** The lab's cgroups and nspawn runtime files that exist (for the leftover check). */
 export function systemdLeftovers(lab: string, hostNamesOfLab: string[]): string[] {
-  const cg = HIERARCHIES.map((h) => join(h, labCgroupName(lab))).filter(existsSync)
+  const cg = cgroupHierarchies().map((h) => join(h, labCgroupName(lab))).filter(existsSync)
   const propagate = join(NSPAWN_RUN, 'propagate')
   const re = new RegExp(`^${lab}\\d+$`)
   const props = existsSync(propagate) ? readdirSync(propagate).filter((n) => re.test(n) || hostNamesOfLab.includes(n)).map((n) => join(propagate, n)) : []
@@ -174,7 +204,7 @@ export function systemdLeftovers(lab: string, hostNamesOfLab: string[]): string[
 /** Every cgroup of the lab, with the hosts it holds (for `down`'s sweep of a half-made lab). */
 export function labCgroupHosts(lab: string): string[] {
   const names = new Set<string>()
-  for (const h of HIERARCHIES) {
+  for (const h of cgroupHierarchies()) {
     const d = join(h, labCgroupName(lab))
     if (!existsSync(d)) continue
     for (const e of readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) names.add(e.name)

@@ -17,7 +17,7 @@ import { ensureBridge, controllerNetworks, linkExists } from './network.js'
 import { bridgeName, DEFAULT_LAB, hostNames, hostPaths, labNameProblem, labPaths, MAX_HOSTS, STATE_ROOT } from './paths.js'
 import { checkDiskSpace, checkKernel, checkPlatform, ensureControllerTools, SYSTEMD_HOST_TOOLS } from './preflight.js'
 import { ensureSystemdLayer } from './systemd-image.js'
-import { DEFAULT_INIT, INIT_KINDS, kindOf, waitForHost, type InitKind } from './systemd-host.js'
+import { checkCgroupKill, DEFAULT_INIT, INIT_KINDS, kindOf, waitForHost, type InitKind } from './systemd-host.js'
 import { defaultInventoryPath, findProjectRoot } from './project-root.js'
 import { withLabLock } from './lock.js'
 import { listLabNames, readState, writeState, type HostState, type LabState } from './state.js'
@@ -151,6 +151,7 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabInfo> {
   checkPlatform()
   return withLabLock(say, async () => {
     const kind = labInitKind(name, opts.init, readState(name)?.hosts ?? [])
+    if (kind === 'systemd') checkCgroupKill()
     await ensureControllerTools(say, kind === 'systemd' ? SYSTEMD_HOST_TOOLS : [])
     await checkKernel()
     checkDiskSpace(STATE_ROOT, 50e6, 'the lab state')

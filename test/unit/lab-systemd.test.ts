@@ -4,12 +4,16 @@ import { expect } from 'chai'
 import { execFileSync } from 'node:child_process'
 import { launchScript } from '../../src/lab/host-process.js'
 import { layerBuildScript } from '../../src/lab/systemd-image.js'
-import { consoleSaysSshStarted, kindOf, renderSystemdInit } from '../../src/lab/systemd-host.js'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { cgroupHierarchies, checkCgroupKill, consoleSaysSshStarted, kindOf, renderSystemdInit } from '../../src/lab/systemd-host.js'
 import { labInitKind } from '../../src/lab/up.js'
 import { testLabName } from '../helpers/lab.js'
 
 const INPUT = {
   lab: 'lab',
+  hierarchies: ['/sys/fs/cgroup/unified', '/sys/fs/cgroup/systemd'],
   hostname: 'lab1',
   netns: 'rmp-lab-h1',
   base: '/var/cache/rm-play/base-bookworm',
@@ -48,6 +52,29 @@ describe('lab: systemd hosts', () => {
       expect(inner).to.include(flag)
     }
     expect(inner).to.match(/\[ "\$rc" -eq 133 \] \|\| exit "\$rc"/) // reboot boots again, anything else ends the host
+  })
+
+  it('cgroup hierarchies: pure v2, hybrid (v2 + name=systemd), or none usable (a clear error)', () => {
+    const root = mkdtempSync(join(tmpdir(), 'rmp-cg-'))
+    try {
+      const touch = (rel: string) => {
+        mkdirSync(join(root, rel, '..'), { recursive: true })
+        writeFileSync(join(root, rel), '')
+      }
+      expect(cgroupHierarchies(root)).to.deep.equal([])
+      expect(() => checkCgroupKill(cgroupHierarchies(root))).to.throw('systemd hosts need a cgroup v2 hierarchy')
+      touch('systemd/cgroup.procs')
+      expect(cgroupHierarchies(root)).to.deep.equal([join(root, 'systemd')])
+      expect(() => checkCgroupKill(cgroupHierarchies(root))).to.throw('systemd hosts need a cgroup v2 hierarchy')
+      touch('unified/cgroup.procs')
+      touch('unified/cgroup.controllers')
+      expect(cgroupHierarchies(root)).to.deep.equal([join(root, 'unified'), join(root, 'systemd')])
+      expect(() => checkCgroupKill(cgroupHierarchies(root))).to.not.throw()
+      touch('cgroup.controllers')
+      expect(cgroupHierarchies(root)).to.deep.equal([root])
+    } finally {
+      rmSync(root, { recursive: true, force: true })
+    }
   })
 
   it('a systemd host is launched without ip netns exec or a pid namespace of ours (nspawn makes its own)', () => {
