@@ -1,4 +1,4 @@
-// The RunMaster deployment for real on lab hosts: playbooks/site.yml converges a fresh host (API,
+// The RunMaster deployment for real on systemd lab hosts: playbooks/site.yml converges a fresh host (API,
 // Celery, Redis, PostgreSQL, nginx with TLS, ufw), a second run changes nothing, check mode
 // changes nothing and predicts (0 changes on the converged host, the changes on a fresh one), and
 // healthcheck.yml, ai-features.yml, backup.yml and restore.yml do what they say.
@@ -57,7 +57,8 @@ except urllib.error.HTTPError as e:
   }
 
   before(async function () {
-    lab = await testLab(2)
+    // systemd hosts, as the servers the guide targets (booted by systemd-nspawn; see docs/lab.md)
+    lab = await testLab(2, { init: 'systemd' })
     ;[fresh, host] = lab.names.slice(-2) as [string, string]
     // The lab's inventory file lives in the lab's state dir; the RunMaster group_vars live in
     // inventory/lab/. One directory holding both makes one inventory source, exactly as
@@ -135,6 +136,17 @@ except urllib.error.HTTPError as e:
       expect(status).to.match(/^runmaster-api\s+RUNNING/m)
     })
     expect((await on('stat -c "%a %U" /etc/supervisor/conf.d/runmaster-api.conf')).stdout.trim()).to.equal('600 root')
+  })
+
+  it('runs on a systemd host: nginx, redis-server, postgresql and supervisor are active units, enabled at boot', async function () {
+    expect((await on('ps -p 1 -o comm=')).stdout.trim()).to.equal('systemd')
+    const units = ['nginx', 'redis-server', 'postgresql', 'supervisor']
+    await eventually(async () => {
+      const active = (await on(`systemctl is-active ${units.join(' ')}`, true)).stdout.trim().split('\n')
+      expect(active).to.deep.equal(units.map(() => 'active'))
+    })
+    expect((await on(`systemctl is-enabled ${units.join(' ')}`, true)).stdout.trim().split('\n')).to.deep.equal(units.map(() => 'enabled'))
+    expect((await on('systemctl --failed --no-legend', true)).stdout.trim()).to.equal('')
   })
 
   it('Redis requires its password; the app user reaches the database with its own', async function () {
