@@ -106,12 +106,19 @@ export function consoleSaysSshStarted(log: string): boolean {
 
 /** Waits until a systemd host's sshd answers with its banner; the console tells when to look. */
 export async function waitForSystemdSsh(address: string, launcher: ProcRef, logPath: string, timeoutMs = 60000): Promise<void> {
-  const started = () => {
+  // The console line, or (should a systemd print no status lines) a banner probe once a second
+  // after the first 5 s: probing every 50 ms would make a starting sshd fork for each probe.
+  const since = Date.now()
+  let lastProbe = 0
+  const started = async () => {
     try {
-      return Promise.resolve(consoleSaysSshStarted(readFileSync(logPath, 'utf8')))
+      if (consoleSaysSshStarted(readFileSync(logPath, 'utf8'))) return true
     } catch {
-      return Promise.resolve(false)
+      // no log yet
     }
+    if (Date.now() - since < 5000 || Date.now() - lastProbe < 1000) return false
+    lastProbe = Date.now()
+    return probe(address, 22, 1000, 'SSH-')
   }
   const dead = () => !isRunning(launcher)
   const ok = (await waitUntil(started, timeoutMs, dead)) && (await waitUntil(() => probe(address, 22, 2000, 'SSH-'), 10000, dead))
