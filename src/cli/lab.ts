@@ -1,15 +1,18 @@
 // `rm-play lab …`: local throwaway Debian hosts. Parses its own arguments, prints, returns the exit code.
 import { spawn } from 'node:child_process'
 import { errorList, formatError } from '../playbook/errors.js'
-import { DEFAULT_LAB, findLabOfHost, labDown, labReset, labStatus, labUp, listLabs, readState, sshArgs, type LabStatus } from '../lab/index.js'
+import { DEFAULT_LAB, findLabOfHost, INIT_KINDS, type InitKind, labDown, labReset, labStatus, labUp, listLabs, readState, sshArgs, type LabStatus } from '../lab/index.js'
 import { labError } from '../lab/errors.js'
 import { secs } from '../report/pretty.js'
 import { writeLabConfig } from './lab-config.js'
 
 const USAGE = `usage: rm-play lab <command> [options]
 
-  up [--hosts N] [--name NAME] [--inventory DIR] [--subnet 10.231.X.0/24] [--write-config]
+  up [--hosts N] [--name NAME] [--init systemd|sysv] [--inventory DIR] [--subnet 10.231.X.0/24] [--write-config]
                      create or complete a lab of N hosts (default 3, lab 'lab');
+                     --init: systemd as pid 1 (default for a new lab, as on servers; booted
+                     by systemd-nspawn) or sysv (sshd as pid 1, /etc/init.d services; lighter);
+                     an existing lab keeps its kind
                      writes DIR/hosts.yml (default: inventory/lab/ of the project);
                      --write-config: also ./ansible.cfg pointing at it (never over your own)
   status [--name NAME] [--json]
@@ -29,7 +32,7 @@ interface Parsed {
   flags: Map<string, string | true>
 }
 
-const VALUED = new Set(['--hosts', '--name', '--inventory', '--subnet'])
+const VALUED = new Set(['--hosts', '--name', '--inventory', '--subnet', '--init'])
 const BOOLEAN = new Set(['--json', '--help', '-h', '--write-config'])
 
 function parse(argv: string[]): Parsed {
@@ -73,8 +76,8 @@ function printStatus(s: LabStatus): void {
   console.log(`  key ${s.keyPath}, known_hosts ${s.knownHostsPath}`)
   for (const inv of s.inventories) console.log(`  inventory ${inv}`)
   const w = Math.max(4, ...s.hosts.map((h) => h.name.length))
-  console.log(`  ${'HOST'.padEnd(w)}  ${'ADDRESS'.padEnd(15)}  ${'STATE'.padEnd(8)}  PID`)
-  for (const h of s.hosts) console.log(`  ${h.name.padEnd(w)}  ${h.address.padEnd(15)}  ${h.state.padEnd(8)}  ${h.initPid ?? '-'}`)
+  console.log(`  ${'HOST'.padEnd(w)}  ${'ADDRESS'.padEnd(15)}  ${'STATE'.padEnd(8)}  ${'INIT'.padEnd(7)}  PID`)
+  for (const h of s.hosts) console.log(`  ${h.name.padEnd(w)}  ${h.address.padEnd(15)}  ${h.state.padEnd(8)}  ${h.init.padEnd(7)}  ${h.initPid ?? '-'}`)
 }
 
 async function runSsh(host: string, lab: string | undefined, command: string[]): Promise<number> {
@@ -94,10 +97,12 @@ async function dispatch(p: Parsed): Promise<number> {
       if (hostsText !== undefined && !/^\d+$/.test(hostsText)) throw labError(`--hosts needs a number, not '${hostsText}'`, 'e.g. --hosts 3')
       const hosts = hostsText === undefined ? undefined : Number(hostsText)
       const dir = str(p, '--inventory')
+      const init = str(p, '--init')
+      if (init !== undefined && !INIT_KINDS.includes(init as InitKind)) throw labError(`--init needs ${INIT_KINDS.join(' or ')}, not '${init}'`, 'e.g. --init systemd')
       const started = Date.now()
-      const info = await labUp({ name, hosts, subnet: str(p, '--subnet'), inventoryPath: dir ? `${dir.replace(/\/$/, '')}/hosts.yml` : undefined, say })
+      const info = await labUp({ name, hosts, init: init as InitKind | undefined, subnet: str(p, '--subnet'), inventoryPath: dir ? `${dir.replace(/\/$/, '')}/hosts.yml` : undefined, say })
       console.log(`lab ${info.name} up in ${secs(Date.now() - started)}: ${info.hosts.length} hosts on ${info.subnet}`)
-      for (const h of info.hosts) console.log(`  ${h.name}  ${h.address}`)
+      for (const h of info.hosts) console.log(`  ${h.name}  ${h.address}  ${h.init}`)
       if (info.inventoryPath) console.log(`inventory: ${info.inventoryPath}`)
       console.log(`ssh: rm-play lab ssh ${info.hosts[0]?.name ?? ''}`)
       if (p.flags.has('--write-config') && info.inventoryPath) console.log(writeLabConfig(process.cwd(), info.name, info.inventoryPath).message)

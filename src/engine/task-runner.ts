@@ -178,14 +178,15 @@ async function runOnce(rt: PlayRuntime, hs: HostState, task: Task, scope: VarSco
     throw e
   }
   const changes: Change[] = hm.plan(prepared, state, planCtx)
-  out.changes = changes.map((c) => (c.uncertain ? { summary: c.summary, uncertain: true } : { summary: c.summary }))
-  out.diffs = diff ? changes.filter((c) => c.diff).map((c) => c.diff!) : []
-  out.changed = changes.length > 0
+  const shown = changes.filter((c) => !c.quiet)
+  out.changes = shown.map((c) => (c.uncertain ? { summary: c.summary, uncertain: true } : { summary: c.summary }))
+  out.diffs = diff ? shown.filter((c) => c.diff).map((c) => c.diff!) : []
+  out.changed = shown.length > 0
   let outputs: StepOutput[] = []
   const readOnly = typeof hm.readOnly === 'function' ? hm.readOnly(prepared) : !!hm.readOnly
   if (check && !readOnly) {
     if (out.changed) out.data = markUnknown({})
-  } else if (out.changed) {
+  } else if (changes.length) {
     try {
       outputs = await applyChanges(conn, changes, execOpts)
     } catch (e) {

@@ -13,6 +13,7 @@ import { checkPlatform } from './preflight.js'
 import { killAndWait, pidsMentioning, pidsRootedUnder, procRef, type ProcRef } from './proc.js'
 import { readState } from './state.js'
 import { run } from './exec.js'
+import { killHostCgroups, labCgroupHosts } from './systemd-host.js'
 
 export interface LabDownOptions {
   name?: string
@@ -47,6 +48,7 @@ export async function labDown(opts: LabDownOptions = {}): Promise<boolean> {
 /** Whatever the state does not know of: hosts created halfway by a killed run. */
 async function sweep(name: string): Promise<void> {
   const pids = (ps: number[]) => ps.map(procRef).filter((r): r is ProcRef => !!r)
+  await killHostCgroups(name, labCgroupHosts(name))
   await killAndWait(pids([...pidsRootedUnder(labDir(name)), ...pidsMentioning(labProcessPattern(name))]))
   for (const ns of labNetnsNames(name)) {
     const inside = (await run(['ip', 'netns', 'pids', ns], { check: false })).stdout.split(/\s+/).filter(Boolean).map(Number)

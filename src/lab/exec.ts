@@ -1,5 +1,11 @@
 // Local commands (ip, mount, debootstrap, apt-get, git) through zx, with argv arrays so nothing is
 // ever re-parsed by a shell, and failures turned into one-line errors with the stderr tail.
+// The lab never writes into a pipe of a process that may not read it (ssh-keygen exits without
+// reading, and the write then fails with an uncaught EPIPE): stdin is /dev/null, or a private temp
+// file holding `input`.
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { $ } from 'zx'
 import { tail } from '../report/tail.js'
 import { labError } from './errors.js'
@@ -18,9 +24,27 @@ export interface RunResult {
   code: number
 }
 
+/** Runs `fn` with a file descriptor to read `input` from (a file, never a pipe), or 'ignore'. */
+async function withStdin<T>(input: string | undefined, fn: (stdin: number | 'ignore') => Promise<T>): Promise<T> {
+  if (input === undefined) return fn('ignore')
+  const dir = mkdtempSync(join(tmpdir(), 'rmp-lab-stdin-'))
+  try {
+    const file = join(dir, 'input')
+    writeFileSync(file, input, { mode: 0o600 })
+    const fd = openSync(file, 'r')
+    try {
+      return await fn(fd)
+    } finally {
+      closeSync(fd)
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
 export async function run(argv: string[], opts: RunOptions = {}): Promise<RunResult> {
   const env = opts.env ? { ...process.env, ...opts.env } : process.env
-  const out = await $({ quiet: true, nothrow: true, input: opts.input, env, cwd: opts.cwd })`${argv}`
+  const out = await withStdin(opts.input, (stdin) => $({ quiet: true, nothrow: true, stdio: [stdin, 'pipe', 'pipe'], env, cwd: opts.cwd })`${argv}`)
   const res = { stdout: out.stdout, stderr: out.stderr, code: out.exitCode ?? 1 }
   if (res.code !== 0 && opts.check !== false) {
     throw labError(`'${argv.join(' ')}' failed (exit ${res.code}): ${tail(res.stderr || res.stdout, 5) || 'no output'}`)
@@ -31,7 +55,7 @@ export async function run(argv: string[], opts: RunOptions = {}): Promise<RunRes
 /** Runs a command and hands each line of its combined output to `onLine` as it comes. */
 export async function runStreaming(argv: string[], onLine: (line: string) => void, opts: RunOptions = {}): Promise<RunResult> {
   const env = opts.env ? { ...process.env, ...opts.env } : process.env
-  const p = $({ quiet: true, nothrow: true, env, cwd: opts.cwd })`${argv} 2>&1`
+  const p = $({ quiet: true, nothrow: true, stdio: ['ignore', 'pipe', 'pipe'], env, cwd: opts.cwd })`${argv} 2>&1`
   const seen: string[] = []
   for await (const line of p) {
     seen.push(line)

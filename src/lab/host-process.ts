@@ -14,6 +14,8 @@ import { probe, waitUntil } from './tcp-probe.js'
 
 export interface LaunchSpec {
   name: string
+  /** systemd: `initScript` boots the host with nspawn itself (it joins the netns by path). */
+  kind?: 'systemd' | 'sysv'
   netns: string
   initScript: string
   log: string
@@ -32,7 +34,11 @@ const HOST_ENV = ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:
  */
 export function launchScript(specs: LaunchSpec[]): string {
   return joinScripts(
-    specs.map((s) => sh`env -i ${HOST_ENV} setsid ip netns exec ${s.netns} unshare --mount --uts --ipc --pid --fork --propagation private /bin/sh -- ${s.initScript} >${s.log} 2>&1 </dev/null & echo ${s.name} $!`),
+    specs.map((s) =>
+      s.kind === 'systemd'
+        ? sh`env -i ${HOST_ENV} setsid /bin/sh -- ${s.initScript} >${s.log} 2>&1 </dev/null & echo ${s.name} $!`
+        : sh`env -i ${HOST_ENV} setsid ip netns exec ${s.netns} unshare --mount --uts --ipc --pid --fork --propagation private /bin/sh -- ${s.initScript} >${s.log} 2>&1 </dev/null & echo ${s.name} $!`,
+    ),
   ).text
 }
 
@@ -46,6 +52,11 @@ export async function launchHosts(specs: LaunchSpec[]): Promise<Map<string, Laun
     const [name, pid] = line.trim().split(' ')
     const ref = name && pid ? procRef(Number(pid)) : undefined
     if (name && ref) launchers.set(name, ref)
+  }
+  // A systemd host's launcher stays in front of nspawn for its whole life: it is the one to watch.
+  for (const s of specs) {
+    const l = launchers.get(s.name)
+    if (s.kind === 'systemd' && l) out.set(s.name, { launcher: l, init: l })
   }
   // unshare forks the namespace's pid 1 right away; find each to record it.
   for (let i = 0; i < 300 && out.size < launchers.size; i++) {

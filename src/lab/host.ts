@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { code, joinScripts, sh, type Script } from '../shell/index.js'
 import { writeHostFiles, writeLabOwnedFiles } from './host-files.js'
 import { renderInitScript } from './host-init.js'
+import { kindOf, killHostCgroups, renderSystemdInit, writeSystemdHostFiles } from './systemd-host.js'
 import { launchHosts, stopHosts } from './host-process.js'
 import { hostNetworkScript, linkExists, netnsExists, removeHostNetworks } from './network.js'
 import { hostPaths } from './paths.js'
@@ -21,6 +22,8 @@ export interface HostContext {
   aptProxyUrl: string
   authorizedKey: string
   aptLines: string[]
+  /** The systemd layer (systemd-image.ts); needed when a host to start is a systemd host. */
+  layer?: string
 }
 
 export function hostKeyPath(lab: string, host: string): string {
@@ -34,13 +37,19 @@ export function hostRunning(h: HostState): boolean {
 
 const stoppable = (lab: string) => (h: HostState) => ({ ...h, dir: hostPaths(lab, h.name).dir })
 
+/** Stops hosts of both kinds: systemd hosts through their cgroups first, then every process left. */
+async function stopAll(lab: string, hosts: HostState[]): Promise<void> {
+  await killHostCgroups(lab, hosts.map((h) => h.name))
+  await stopHosts(hosts.map(stoppable(lab)))
+}
+
 /**
  * Starts stopped hosts; `fresh` wipes their roots first. Returns them with their new pids; a host
  * without `init` did not start (its log says why).
  */
 export async function startHosts(ctx: HostContext, hosts: HostState[], fresh: boolean): Promise<HostState[]> {
   // Whatever is left of an earlier run of these hosts (init gone, a stray shell) goes first.
-  await stopHosts(hosts.filter((h) => h.init || h.launcher || netnsExists(h.netns)).map(stoppable(ctx.lab)))
+  await stopAll(ctx.lab, hosts.filter((h) => h.init || h.launcher || netnsExists(h.netns)))
   const setup: Script[] = [code('set -e')]
   for (const h of hosts) {
     const p = hostPaths(ctx.lab, h.name)
@@ -78,9 +87,16 @@ export async function startHosts(ctx: HostContext, hosts: HostState[], fresh: bo
       writeFileSync(prepared, `${new Date().toISOString()}\n`)
     }
     writeLabOwnedFiles(files)
-    writeFileSync(p.init, renderInitScript({ hostname: h.name, base: ctx.base, upper: p.upper, work: p.work, root: p.root }), { mode: 0o755 })
+    const dirs = { hostname: h.name, base: ctx.base, upper: p.upper, work: p.work, root: p.root }
+    if (kindOf(h) === 'systemd') {
+      if (!ctx.layer) throw new Error(`internal: no systemd layer for host ${h.name}`)
+      writeSystemdHostFiles(p.upper)
+      writeFileSync(p.init, renderSystemdInit({ ...dirs, lab: ctx.lab, netns: h.netns, layer: ctx.layer }), { mode: 0o755 })
+    } else {
+      writeFileSync(p.init, renderInitScript(dirs), { mode: 0o755 })
+    }
   }
-  const launched = await launchHosts(hosts.map((h) => ({ name: h.name, netns: h.netns, initScript: hostPaths(ctx.lab, h.name).init, log: hostPaths(ctx.lab, h.name).log })))
+  const launched = await launchHosts(hosts.map((h) => ({ name: h.name, kind: kindOf(h), netns: h.netns, initScript: hostPaths(ctx.lab, h.name).init, log: hostPaths(ctx.lab, h.name).log })))
   return hosts.map((h) => ({ ...h, launcher: launched.get(h.name)?.launcher, init: launched.get(h.name)?.init, aptProxyUrl: ctx.aptProxyUrl }))
 }
 
@@ -102,7 +118,7 @@ export async function refreshRunningHosts(ctx: HostContext, hosts: HostState[]):
 
 /** Stops every process of the hosts; their network goes too with `withNetwork`. */
 export async function haltHosts(lab: string, hosts: HostState[], withNetwork: boolean): Promise<HostState[]> {
-  await stopHosts(hosts.map(stoppable(lab)))
+  await stopAll(lab, hosts)
   if (withNetwork) await removeHostNetworks(hosts)
   return hosts.map((h) => ({ ...h, launcher: undefined, init: undefined }))
 }

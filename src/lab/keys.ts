@@ -1,6 +1,6 @@
 // SSH keys: the lab's client key (the controller logs in with it) and each host's own sshd key,
 // made on the controller before the host first starts so the lab's known_hosts can list it.
-import { existsSync, readFileSync, mkdirSync } from 'node:fs'
+import { existsSync, readFileSync, mkdirSync, rmSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { run } from './exec.js'
 
@@ -8,7 +8,11 @@ import { run } from './exec.js'
 export async function ensureKeyPair(path: string, comment: string): Promise<string> {
   if (!existsSync(path) || !existsSync(`${path}.pub`)) {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
-    await run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', path], { input: 'y\n' })
+    // Half a pair is replaced: with neither file there, ssh-keygen asks nothing (it would otherwise
+    // ask "Overwrite?" and, answered through a pipe, may exit before reading: EPIPE under load).
+    rmSync(path, { force: true })
+    rmSync(`${path}.pub`, { force: true })
+    await run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', path])
   }
   return readFileSync(`${path}.pub`, 'utf8').trim()
 }

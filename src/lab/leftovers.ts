@@ -3,12 +3,15 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { bridgeName, labDir } from './paths.js'
 import { pidsMentioning, pidsRootedUnder } from './proc.js'
+import { systemdLeftovers } from './systemd-host.js'
 
 export interface Leftovers {
   namespaces: string[]
   links: string[]
   mounts: string[]
   processes: number[]
+  /** systemd hosts: the lab's cgroups and nspawn's runtime and lock files. */
+  cgroups: string[]
   stateDir: boolean
 }
 
@@ -29,7 +32,7 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 /** Command lines of the lab's own controller processes: its git daemon and its hosts' launchers. */
 export function labProcessPattern(lab: string): RegExp {
   const dir = escape(labDir(lab))
-  return new RegExp(`--base-path=${dir}/git\\b|${dir}/hosts/[^/\\0]+/init\\.sh`)
+  return new RegExp(`--base-path=${dir}/git\\b|${dir}/hosts/[^/\\0]+/init\\.sh|--directory=${dir}/hosts/`)
 }
 
 export function findLeftovers(lab: string): Leftovers {
@@ -44,6 +47,7 @@ export function findLeftovers(lab: string): Leftovers {
     links: labLinkNames(lab),
     mounts,
     processes: [...new Set([...pidsRootedUnder(dir), ...pidsMentioning(labProcessPattern(lab))])],
+    cgroups: systemdLeftovers(lab, existsSync(`${dir}/hosts`) ? readdirSync(`${dir}/hosts`) : []),
     stateDir: existsSync(dir),
   }
 }
@@ -54,6 +58,7 @@ export function describeLeftovers(l: Leftovers): string[] {
     ...l.links.map((n) => `link ${n}`),
     ...l.mounts.map((m) => `mount ${m}`),
     ...l.processes.map((p) => `process ${p}`),
+    ...l.cgroups.map((c) => `systemd host leftover ${c}`),
     ...(l.stateDir ? ['state directory'] : []),
   ]
 }

@@ -70,8 +70,11 @@ export function findCommand(cmd: string): string | undefined {
   return undefined
 }
 
-export function missingPackages(): string[] {
-  const pkgs = TOOLS.filter(([cmd]) => !findCommand(cmd)).map(([, pkg]) => pkg)
+/** What systemd hosts need besides: nspawn boots them (without its recommends, which edit nsswitch.conf). */
+export const SYSTEMD_HOST_TOOLS: [command: string, pkg: string][] = [['systemd-nspawn', 'systemd-container']]
+
+export function missingPackages(extra: [command: string, pkg: string][] = []): string[] {
+  const pkgs = [...TOOLS, ...extra].filter(([cmd]) => !findCommand(cmd)).map(([, pkg]) => pkg)
   return [...new Set(pkgs)]
 }
 
@@ -82,8 +85,8 @@ const POLICY = '/usr/sbin/policy-rc.d'
  * system service: it would take port 3142 on every address with a backend list that fails here.
  * A temporary policy-rc.d (when the machine has none) says so to invoke-rc.d.
  */
-export async function ensureControllerTools(say: (msg: string) => void): Promise<void> {
-  const missing = missingPackages()
+export async function ensureControllerTools(say: (msg: string) => void, extra: [command: string, pkg: string][] = []): Promise<void> {
+  const missing = missingPackages(extra)
   if (missing.length === 0) return
   if (!findCommand('apt-get')) {
     throw labError(`missing on this machine: ${missing.join(', ')}`, 'install them with your package manager (rm-play installs them itself only on Debian/Ubuntu)')
@@ -110,6 +113,6 @@ export async function ensureControllerTools(say: (msg: string) => void): Promise
   } finally {
     if (ownPolicy) rmSync(POLICY, { force: true })
   }
-  const still = missingPackages()
+  const still = missingPackages(extra)
   if (still.length) throw labError(`still missing after apt-get install: ${still.join(', ')}`)
 }

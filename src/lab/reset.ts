@@ -5,11 +5,13 @@ import { controllerMirrors, ensureBaseImage } from './base-image.js'
 import { firstError, mapLimit } from './concurrency.js'
 import { labError } from './errors.js'
 import { haltHosts, startHosts, type HostContext } from './host.js'
-import { logTail, waitForSsh } from './host-process.js'
+import { logTail } from './host-process.js'
 import { ensureKeyPair } from './keys.js'
 import { ensureBridge } from './network.js'
 import { hostPaths, labPaths } from './paths.js'
-import { checkPlatform } from './preflight.js'
+import { checkPlatform, ensureControllerTools, SYSTEMD_HOST_TOOLS } from './preflight.js'
+import { ensureSystemdLayer } from './systemd-image.js'
+import { checkCgroupKill, kindOf, waitForHost } from './systemd-host.js'
 import { withLabLock } from './lock.js'
 import { listLabNames, readState, writeState, type LabState } from './state.js'
 
@@ -41,8 +43,15 @@ export async function labReset(hostNames: string[], opts: LabResetOptions = {}):
     const publicKey = await ensureKeyPair(labPaths(lab).key, `rm-play-lab-${lab}`)
     await ensureBridge(state.bridge, state.bridgeAddress)
     await ensureAptProxy(lab, mirrors, say)
-    const ctx: HostContext = { lab, base, bridge: state.bridge, bridgeAddress: state.bridgeAddress, aptProxyUrl: APT_PROXY_URL, authorizedKey: publicKey, aptLines: mirrors.hostLines }
     const targets = state.hosts.filter((h) => hostNames.includes(h.name))
+    // A host comes back as the kind it was (recorded in the state).
+    const systemd = targets.some((h) => kindOf(h) === 'systemd')
+    if (systemd) {
+      checkCgroupKill()
+      await ensureControllerTools(say, SYSTEMD_HOST_TOOLS)
+    }
+    const layer = systemd ? await ensureSystemdLayer(base, APT_PROXY_URL, mirrors.hostLines, say) : undefined
+    const ctx: HostContext = { lab, base, layer, bridge: state.bridge, bridgeAddress: state.bridgeAddress, aptProxyUrl: APT_PROXY_URL, authorizedKey: publicKey, aptLines: mirrors.hostLines }
     say(`resetting ${targets.map((h) => h.name).join(', ')}`)
     const fresh = await startHosts(ctx, await haltHosts(lab, targets, true), true)
     for (const h of fresh) state.hosts[state.hosts.findIndex((x) => x.name === h.name)] = h
@@ -54,7 +63,7 @@ export async function labReset(hostNames: string[], opts: LabResetOptions = {}):
     }
     const waits = await mapLimit(targets, 64, async (t) => {
       const h = state.hosts.find((x) => x.name === t.name)!
-      await waitForSsh(h.address, h.init!, hostPaths(lab, h.name).log)
+      await waitForHost(lab, h)
     })
     const waitErr = firstError(waits)
     if (waitErr) throw waitErr

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { writeFileAtomic } from './fs-util.js'
 import { labPaths, STATE_ROOT } from './paths.js'
 import type { ProcRef } from './proc.js'
+import type { InitKind } from './systemd-host.js'
 
 export interface HostState {
   name: string
@@ -11,9 +12,12 @@ export interface HostState {
   address: string
   netns: string
   veth: string
-  /** The `ip netns exec … unshare` process on the controller. */
+  /** What runs as the host's pid 1: systemd (booted by systemd-nspawn) or sshd (sysv). Absent: sysv. */
+  kind?: InitKind
+  /** The `ip netns exec … unshare` process on the controller (systemd hosts: the nspawn loop). */
   launcher?: ProcRef
-  /** pid 1 of the host's pid namespace (sshd): killing it ends every process of the host. */
+  /** sysv: pid 1 of the host's pid namespace (sshd): killing it ends every process of the host.
+   * systemd: the launcher again (the host's processes are stopped through its cgroup). */
   init?: ProcRef
   /** The apt proxy the host's 01proxy names (older labs used the bridge address). */
   aptProxyUrl?: string

@@ -6,6 +6,7 @@ import { sshAnswers } from './host-process.js'
 import { labPaths } from './paths.js'
 import { isRunning } from './proc.js'
 import { listLabNames, readState } from './state.js'
+import { kindOf, type InitKind } from './systemd-host.js'
 
 export type HostRunState = 'up' | 'starting' | 'stopped'
 
@@ -14,6 +15,8 @@ export interface HostStatus {
   address: string
   /** up: pid 1 alive and sshd answering; starting: alive, sshd not (yet) answering; stopped: not running. */
   state: HostRunState
+  /** What runs as the host's pid 1. */
+  init: InitKind
   initPid?: number
   launcherPid?: number
 }
@@ -41,9 +44,9 @@ export async function labStatus(name: string): Promise<LabStatus | undefined> {
   const results = await mapLimit(s.hosts, 8, async (h): Promise<HostStatus> => {
     const alive = hostRunning(h)
     const state: HostRunState = !alive ? 'stopped' : (await sshAnswers(h.address)) ? 'up' : 'starting'
-    return { name: h.name, address: h.address, state, initPid: alive ? h.init?.pid : undefined, launcherPid: alive ? h.launcher?.pid : undefined }
+    return { name: h.name, address: h.address, state, init: kindOf(h), initPid: alive ? h.init?.pid : undefined, launcherPid: alive ? h.launcher?.pid : undefined }
   })
-  const hosts = results.map((r, i) => (r.status === 'fulfilled' ? r.value : { name: s.hosts[i]!.name, address: s.hosts[i]!.address, state: 'stopped' as const }))
+  const hosts = results.map((r, i) => (r.status === 'fulfilled' ? r.value : { name: s.hosts[i]!.name, address: s.hosts[i]!.address, init: kindOf(s.hosts[i]!), state: 'stopped' as const }))
   const p = labPaths(name)
   return {
     name,

@@ -10,12 +10,14 @@ import { labError } from './errors.js'
 import { writeFileAtomic } from './fs-util.js'
 import { ensureGitDaemon, publishApps } from './git-server.js'
 import { hostKeyPath, hostRunning, refreshRunningHosts, startHosts, type HostContext } from './host.js'
-import { logTail, waitForSsh } from './host-process.js'
+import { logTail } from './host-process.js'
 import { writeInventory } from './inventory.js'
 import { ensureKeyPair, renderKnownHosts } from './keys.js'
 import { ensureBridge, controllerNetworks, linkExists } from './network.js'
 import { bridgeName, DEFAULT_LAB, hostNames, hostPaths, labNameProblem, labPaths, MAX_HOSTS, STATE_ROOT } from './paths.js'
-import { checkDiskSpace, checkKernel, checkPlatform, ensureControllerTools } from './preflight.js'
+import { checkDiskSpace, checkKernel, checkPlatform, ensureControllerTools, SYSTEMD_HOST_TOOLS } from './preflight.js'
+import { ensureSystemdLayer } from './systemd-image.js'
+import { checkCgroupKill, DEFAULT_INIT, INIT_KINDS, kindOf, waitForHost, type InitKind } from './systemd-host.js'
 import { defaultInventoryPath, findProjectRoot } from './project-root.js'
 import { withLabLock } from './lock.js'
 import { listLabNames, readState, writeState, type HostState, type LabState } from './state.js'
@@ -29,12 +31,19 @@ export interface LabUpOptions {
   projectRoot?: string
   /** Use this /24 instead of the one derived from the name (new labs only). */
   subnet?: string
+  /**
+   * What the hosts run as pid 1: systemd (default for a new lab; booted by systemd-nspawn) or sysv
+   * (sshd as pid 1, services through /etc/init.d). An existing lab keeps its kind; asking for the
+   * other kind is an error (`lab down` first).
+   */
+  init?: InitKind
   say?: (msg: string) => void
 }
 
 export interface LabHostInfo {
   name: string
   address: string
+  init: InitKind
 }
 
 export interface LabInfo {
@@ -60,11 +69,22 @@ function labInfo(state: LabState, inventoryPath?: string): LabInfo {
     knownHostsPath: p.knownHosts,
     inventoryPath,
     gitUrl: `git://${state.bridgeAddress}/`,
-    hosts: state.hosts.map((h) => ({ name: h.name, address: h.address })),
+    hosts: state.hosts.map((h) => ({ name: h.name, address: h.address, init: kindOf(h) })),
   }
 }
 
 const quiet = () => undefined
+
+/** The kind new hosts of the lab get: what was asked, else what the lab's hosts run, else the default. */
+export function labInitKind(name: string, asked: InitKind | undefined, existing: { kind?: InitKind }[]): InitKind {
+  if (asked !== undefined && !INIT_KINDS.includes(asked)) throw labError(`invalid --init '${String(asked)}'`, `one of ${INIT_KINDS.join(', ')}`)
+  const kinds = [...new Set(existing.map(kindOf))]
+  if (kinds.length === 0) return asked ?? DEFAULT_INIT
+  if (asked !== undefined && kinds.some((k) => k !== asked)) {
+    throw labError(`lab '${name}' has ${kinds.join(' and ')} hosts, not ${asked}`, `'rm-play lab down --name ${name}' first, or use another --name`)
+  }
+  return kinds[0]!
+}
 
 function checkOptions(name: string, hosts: number, subnet: string | undefined): void {
   const bad = labNameProblem(name)
@@ -130,7 +150,9 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabInfo> {
   checkOptions(name, wanted, opts.subnet)
   checkPlatform()
   return withLabLock(say, async () => {
-    await ensureControllerTools(say)
+    const kind = labInitKind(name, opts.init, readState(name)?.hosts ?? [])
+    if (kind === 'systemd') checkCgroupKill()
+    await ensureControllerTools(say, kind === 'systemd' ? SYSTEMD_HOST_TOOLS : [])
     await checkKernel()
     checkDiskSpace(STATE_ROOT, 50e6, 'the lab state')
     const mirrors = controllerMirrors()
@@ -158,8 +180,9 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabInfo> {
     if (wanted < state.hosts.length) {
       say(`lab '${name}' has ${state.hosts.length} hosts; keeping them all (asked for ${wanted}; 'lab down' then 'lab up --hosts ${wanted}' to shrink)`)
     }
-    for (let i = state.hosts.length + 1; i <= wanted; i++) state.hosts.push(hostEntry(state, i))
-    const ctx: HostContext = { lab: name, base, bridge: state.bridge, bridgeAddress: state.bridgeAddress, aptProxyUrl: APT_PROXY_URL, authorizedKey: publicKey, aptLines: mirrors.hostLines }
+    for (let i = state.hosts.length + 1; i <= wanted; i++) state.hosts.push({ ...hostEntry(state, i), kind })
+    const layer = state.hosts.some((h) => kindOf(h) === 'systemd') ? await ensureSystemdLayer(base, APT_PROXY_URL, mirrors.hostLines, say) : undefined
+    const ctx: HostContext = { lab: name, base, layer, bridge: state.bridge, bridgeAddress: state.bridgeAddress, aptProxyUrl: APT_PROXY_URL, authorizedKey: publicKey, aptLines: mirrors.hostLines }
     const toStart = state.hosts.filter((h) => !hostRunning(h))
     const running = state.hosts.length - toStart.length
     if (toStart.length) say(`starting ${toStart.length} host${toStart.length > 1 ? 's' : ''}${running ? ` (${running} already up)` : ''}`)
@@ -178,7 +201,7 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabInfo> {
 
     const known = state.hosts.map((h) => ({ name: h.name, address: h.address, publicKey: readFileSync(`${hostKeyPath(name, h.name)}.pub`, 'utf8').trim() }))
     writeFileAtomic(paths.knownHosts, renderKnownHosts(known))
-    const waits = await mapLimit(state.hosts, 64, (h) => waitForSsh(h.address, h.init!, hostPaths(name, h.name).log))
+    const waits = await mapLimit(state.hosts, 64, (h) => waitForHost(name, h))
     const waitErr = firstError(waits)
     if (waitErr) throw waitErr
 

@@ -21,8 +21,8 @@ export interface ServiceWanted {
   scope?: 'system' | 'user' | 'global'
   noBlock?: boolean
   force?: boolean
-  /** Run systemctl daemon-reload first: 'always' (no unit named), 'needed' (only if the unit asks). */
-  daemonReload?: 'always' | 'needed'
+  /** Run systemctl daemon-reload first (every time, as Ansible: any unit's files may have changed). */
+  daemonReload?: boolean
   daemonReexec?: boolean
 }
 
@@ -73,10 +73,9 @@ function describeState(s: ServiceState): string {
 /** The changes that take a service from `s` to `w`. */
 export function servicePlan(s: ServiceState, w: ServiceWanted, ctx: Pick<PlanContext, 'check'>, module: string): Change[] {
   const out: Change[] = []
-  if (w.daemonReexec) out.push({ summary: 'reexecute the systemd manager', uncertain: true, steps: [exec(sh`${systemctl(w)} daemon-reexec`)] })
-  if (w.daemonReload === 'always' || (w.daemonReload === 'needed' && s.needDaemonReload)) {
-    out.push({ summary: 'reload the systemd manager configuration (daemon-reload)', uncertain: w.daemonReload === 'always' || undefined, steps: [exec(sh`${systemctl(w)} daemon-reload`)] })
-  }
+  // Housekeeping, not a change (Ansible reports both as ok): they run on every real run, before the rest.
+  if (w.daemonReload) out.push({ summary: 'reload the systemd manager configuration (daemon-reload)', quiet: true, steps: [exec(sh`${systemctl(w)} daemon-reload`)] })
+  if (w.daemonReexec) out.push({ summary: 'reexecute the systemd manager', quiet: true, steps: [exec(sh`${systemctl(w)} daemon-reexec`)] })
   if (!s.exists && !(w.masked === true && s.init === 'systemd')) {
     if (w.state === undefined && w.enabled === undefined && w.masked === undefined) return out
     const what = [w.state ? verb(w.state, false) : undefined, w.enabled !== undefined ? (w.enabled ? 'enable' : 'disable') : undefined].filter(Boolean).join(' and ')

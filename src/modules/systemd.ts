@@ -6,9 +6,12 @@
  * `state`: `started`/`stopped` change only what differs, `restarted`/`reloaded` always act.
  * `enabled` and `masked` (true/false) set the unit file state with `systemctl enable|disable` and
  * `mask|unmask`; static, indirect and generated units have no enabled state of their own and are
- * left alone. `daemon_reload: true` runs `systemctl daemon-reload` first — with a `name`, only when
- * systemd reports that unit's files changed on disk (NeedDaemonReload), so a second run stays
- * quiet; without a name it always runs. `daemon_reexec` re-executes the manager (always a change).
+ * left alone. `daemon_reload: true` runs `systemctl daemon-reload` first, on every real run (any
+ * unit's files may have changed: write them, then daemon_reload), and, as in Ansible, it is not a
+ * change: the task reports changed only for what else it did. `daemon_reexec` re-executes the
+ * manager, the same way. Neither runs in check mode. A unit file under /etc/systemd/system cannot
+ * be masked (systemd refuses: the mask is a link in that place); ship units in /lib/systemd/system
+ * or /usr/local/lib/systemd/system when they must be maskable.
  * `scope`: `system` (default), `user` or `global`; `no_block` does not wait for the job; `force`
  * overrides conflicting symlinks when enabling.
  *
@@ -47,7 +50,7 @@ function wanted(a: SystemdArgs): ServiceWanted {
     scope: a.scope,
     noBlock: a.no_block,
     force: a.force,
-    daemonReload: a.daemon_reload ? (a.name ? 'needed' : 'always') : undefined,
+    daemonReload: a.daemon_reload,
     daemonReexec: a.daemon_reexec,
   }
 }

@@ -69,6 +69,12 @@ export interface Change {
   diff?: FileDiff
   /** The module cannot know in advance whether this changes anything (a command without `creates`). */
   uncertain?: boolean
+  /**
+   * Housekeeping that a real run does but that is not a change of the host's state, as Ansible
+   * counts it (systemd's daemon-reload): its steps run (not in check mode), the task is not
+   * "changed" by it and the report does not list it.
+   */
+  quiet?: boolean
 }
 
 /** Controller-side services for prepare(): nothing here touches a host. */

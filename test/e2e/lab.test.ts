@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { findLeftovers, labDown, labPaths, labReset, labStatus, labUp, readState, sshArgs, type LabInfo, type LabState } from '../../src/lab/index.js'
 
-const LAB = 'rmdown'
+// Its own lab; named after RMP_TEST_LAB when that is set, so that parallel work does not collide.
+const LAB = process.env.RMP_TEST_LAB ? `${process.env.RMP_TEST_LAB.slice(0, 5)}dv` : 'rmdown'
 
 function exec(cmd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -60,7 +61,7 @@ describe('rm-play lab (e2e, real hosts)', function () {
     await labDown({ name: LAB }) // a run killed halfway may have left one
     mkdirSync(join(project, 'apps', 'hello'), { recursive: true })
     writeFileSync(join(project, 'apps', 'hello', 'README'), 'hello from the project\n')
-    info = await labUp({ name: LAB, hosts: 2, inventoryPath, projectRoot: project })
+    info = await labUp({ name: LAB, hosts: 2, init: 'sysv', inventoryPath, projectRoot: project })
     state = readState(LAB)!
     for (const h of state.hosts) recordedPids.push(h.init!.pid, h.launcher!.pid)
     recordedPids.push(state.gitDaemon!.pid)
@@ -73,7 +74,7 @@ describe('rm-play lab (e2e, real hosts)', function () {
   })
 
   it('brings up hosts with their own name, address and route via the bridge, over strict ssh', async () => {
-    expect(info.hosts.map((h) => h.name)).to.deep.equal(['rmdown1', 'rmdown2'])
+    expect(info.hosts.map((h) => h.name)).to.deep.equal([`${LAB}1`, `${LAB}2`])
     for (const h of info.hosts) {
       const out = await ssh(state, h.name, 'hostname; ip -4 -o addr show eth0; ip route show default; id -u; grep -c . /etc/hosts')
       const [name, addr, route, uid] = out.trim().split('\n')
@@ -92,7 +93,7 @@ describe('rm-play lab (e2e, real hosts)', function () {
     // Swap the two hosts' keys: each address now lists the other's key.
     const swapped = [lines[0]!.replace(/ .*/, lines[1]!.slice(lines[1]!.indexOf(' '))), lines[1]!.replace(/ .*/, lines[0]!.slice(lines[0]!.indexOf(' ')))]
     writeFileSync(other, `${swapped.join('\n')}\n`)
-    const args = sshArgs(state, 'rmdown1', ['true']).map((a) => (a === `UserKnownHostsFile=${info.knownHostsPath}` ? `UserKnownHostsFile=${other}` : a))
+    const args = sshArgs(state, `${LAB}1`, ['true']).map((a) => (a === `UserKnownHostsFile=${info.knownHostsPath}` ? `UserKnownHostsFile=${other}` : a))
     const r = await exec('ssh', ['-o', 'BatchMode=yes', ...args])
     expect(r.code).to.equal(255)
     expect(r.stderr).to.match(/HOST IDENTIFICATION HAS CHANGED|Host key verification failed/)
@@ -106,7 +107,7 @@ describe('rm-play lab (e2e, real hosts)', function () {
   })
 
   it('installs packages through the apt proxy', async () => {
-    const out = await ssh(state, 'rmdown1', 'apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends less >/dev/null && command -v less')
+    const out = await ssh(state, `${LAB}1`, 'apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends less >/dev/null && command -v less')
     expect(out.trim()).to.equal('/usr/bin/less')
   })
 
@@ -114,30 +115,30 @@ describe('rm-play lab (e2e, real hosts)', function () {
     const r = await exec('git', ['ls-remote', `${info.gitUrl}hello.git`])
     expect(r.code, r.stderr).to.equal(0)
     expect(r.stdout).to.match(/\trefs\/heads\/main$/m)
-    await ssh(state, 'rmdown2', `timeout 5 bash -c 'echo > /dev/tcp/${info.bridgeAddress}/9418'`)
+    await ssh(state, `${LAB}2`, `timeout 5 bash -c 'echo > /dev/tcp/${info.bridgeAddress}/9418'`)
   })
 
   it('keeps running hosts as they are on a second up', async () => {
-    await ssh(state, 'rmdown2', 'echo kept > /root/marker')
+    await ssh(state, `${LAB}2`, 'echo kept > /root/marker')
     await labUp({ name: LAB, hosts: 2, inventoryPath, projectRoot: project })
     const again = readState(LAB)!
     expect(again.hosts.map((h) => h.init!.pid)).to.deep.equal(state.hosts.map((h) => h.init!.pid))
-    expect((await ssh(again, 'rmdown2', 'cat /root/marker')).trim()).to.equal('kept')
+    expect((await ssh(again, `${LAB}2`, 'cat /root/marker')).trim()).to.equal('kept')
   })
 
   it('resets a host: fresh root, its processes gone, same address and host key', async () => {
-    await ssh(state, 'rmdown1', 'echo old > /root/marker; (setsid sleep 1000 >/dev/null 2>&1 &)')
+    await ssh(state, `${LAB}1`, 'echo old > /root/marker; (setsid sleep 1000 >/dev/null 2>&1 &)')
     const before = readState(LAB)!.hosts[0]!
-    const sleepers = rootedUnder(join(labPaths(LAB).dir, 'hosts', 'rmdown1'))
+    const sleepers = rootedUnder(join(labPaths(LAB).dir, 'hosts', `${LAB}1`))
     expect(sleepers.length).to.be.greaterThan(1)
-    await labReset(['rmdown1'], { name: LAB })
+    await labReset([`${LAB}1`], { name: LAB })
     const after = readState(LAB)!
     recordedPids.push(after.hosts[0]!.init!.pid, after.hosts[0]!.launcher!.pid)
     expect(after.hosts[0]!.address).to.equal(before.address)
     for (const pid of sleepers) expect(alive(pid), `old host process ${pid}`).to.equal(false)
-    const out = await ssh(after, 'rmdown1', 'test -e /root/marker && echo still || echo fresh; command -v less || echo no-less')
+    const out = await ssh(after, `${LAB}1`, 'test -e /root/marker && echo still || echo fresh; command -v less || echo no-less')
     expect(out.trim().split('\n')).to.deep.equal(['fresh', 'no-less'])
-    expect((await ssh(after, 'rmdown2', 'cat /root/marker')).trim()).to.equal('kept')
+    expect((await ssh(after, `${LAB}2`, 'cat /root/marker')).trim()).to.equal('kept')
     state = after
   })
 
@@ -145,15 +146,15 @@ describe('rm-play lab (e2e, real hosts)', function () {
     const dir = labPaths(LAB).dir
     expect(await labDown({ name: LAB })).to.equal(true)
     const netns = await exec('ip', ['netns', 'list'])
-    expect(netns.stdout).to.not.match(/rmp-rmdown-/)
+    expect(netns.stdout).to.not.include(`rmp-${LAB}-`)
     const links = await exec('ip', ['-o', 'link', 'show'])
-    expect(links.stdout).to.not.match(/rmp-rmdown/)
+    expect(links.stdout).to.not.include(`rmp-${LAB}`)
     expect(readFileSync('/proc/mounts', 'utf8')).to.not.include(dir)
     for (const pid of recordedPids) expect(alive(pid), `recorded pid ${pid}`).to.equal(false)
     expect(rootedUnder(dir)).to.deep.equal([])
     expect(existsSync(dir)).to.equal(false)
     expect(existsSync(inventoryPath)).to.equal(false)
     const left = findLeftovers(LAB)
-    expect(left).to.deep.equal({ namespaces: [], links: [], mounts: [], processes: [], stateDir: false })
+    expect(left).to.deep.equal({ namespaces: [], links: [], mounts: [], processes: [], cgroups: [], stateDir: false })
   })
 })

@@ -1,4 +1,4 @@
-// The RunMaster deployment for real on lab hosts: playbooks/site.yml converges a fresh host (API,
+// The RunMaster deployment for real on systemd lab hosts: playbooks/site.yml converges a fresh host (API,
 // Celery, Redis, PostgreSQL, nginx with TLS, ufw), a second run changes nothing, check mode
 // changes nothing and predicts (0 changes on the converged host, the changes on a fresh one), and
 // healthcheck.yml, ai-features.yml, backup.yml and restore.yml do what they say.
@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path'
 import { loadVarsFile } from '../../src/playbook/vars-files.js'
 import { readPasswordFile, setVaultPassword } from '../../src/playbook/vault.js'
 import { sh, snapshot, snapshotDiff, type HostSnapshot } from '../helpers/host-shell.js'
+import { eventually } from '../helpers/eventually.js'
 import { resetHosts, testLab, type TestLab } from '../helpers/lab.js'
 import { playFile, type PlayOptions, type PlayOutcome } from '../helpers/run-playbook.js'
 
@@ -56,7 +57,8 @@ except urllib.error.HTTPError as e:
   }
 
   before(async function () {
-    lab = await testLab(2)
+    // systemd hosts, as the servers the guide targets (booted by systemd-nspawn; see docs/lab.md)
+    lab = await testLab(2, { init: 'systemd' })
     ;[fresh, host] = lab.names.slice(-2) as [string, string]
     // The lab's inventory file lives in the lab's state dir; the RunMaster group_vars live in
     // inventory/lab/. One directory holding both makes one inventory source, exactly as
@@ -125,12 +127,26 @@ except urllib.error.HTTPError as e:
   })
 
   it('runs celery-worker (2 processes), celery-beat and runmaster-api under supervisor', async function () {
-    const status = (await on('supervisorctl status', true)).stdout
-    expect(status).to.match(/^celery-worker:celery-worker_00\s+RUNNING/m)
-    expect(status).to.match(/^celery-worker:celery-worker_01\s+RUNNING/m)
-    expect(status).to.match(/^celery-beat\s+RUNNING/m)
-    expect(status).to.match(/^runmaster-api\s+RUNNING/m)
+    // supervisor reports STARTING until a program has stayed up for its startsecs: wait for RUNNING.
+    await eventually(async () => {
+      const status = (await on('supervisorctl status', true)).stdout
+      expect(status).to.match(/^celery-worker:celery-worker_00\s+RUNNING/m)
+      expect(status).to.match(/^celery-worker:celery-worker_01\s+RUNNING/m)
+      expect(status).to.match(/^celery-beat\s+RUNNING/m)
+      expect(status).to.match(/^runmaster-api\s+RUNNING/m)
+    })
     expect((await on('stat -c "%a %U" /etc/supervisor/conf.d/runmaster-api.conf')).stdout.trim()).to.equal('600 root')
+  })
+
+  it('runs on a systemd host: nginx, redis-server, postgresql and supervisor are active units, enabled at boot', async function () {
+    expect((await on('ps -p 1 -o comm=')).stdout.trim()).to.equal('systemd')
+    const units = ['nginx', 'redis-server', 'postgresql', 'supervisor']
+    await eventually(async () => {
+      const active = (await on(`systemctl is-active ${units.join(' ')}`, true)).stdout.trim().split('\n')
+      expect(active).to.deep.equal(units.map(() => 'active'))
+    })
+    expect((await on(`systemctl is-enabled ${units.join(' ')}`, true)).stdout.trim().split('\n')).to.deep.equal(units.map(() => 'enabled'))
+    expect((await on('systemctl --failed --no-legend', true)).stdout.trim()).to.equal('')
   })
 
   it('Redis requires its password; the app user reaches the database with its own', async function () {
@@ -185,10 +201,12 @@ except urllib.error.HTTPError as e:
     const off = await run('ai-features.yml', { extraVars: { ai_features_enabled: false } })
     expect(off.exitCode, off.text).to.equal(0)
     expect((await get('http://127.0.0.1/api/ai/predict-demo')).status).to.equal(404)
-    const stopped = (await on('supervisorctl status', true)).stdout
-    expect(stopped).to.match(/^celery-worker:celery-worker_00\s+STOPPED/m)
-    expect(stopped).to.match(/^celery-beat\s+STOPPED/m)
-    expect(stopped).to.match(/^runmaster-api\s+RUNNING/m)
+    await eventually(async () => {
+      const stopped = (await on('supervisorctl status', true)).stdout
+      expect(stopped).to.match(/^celery-worker:celery-worker_00\s+STOPPED/m)
+      expect(stopped).to.match(/^celery-beat\s+STOPPED/m)
+      expect(stopped).to.match(/^runmaster-api\s+RUNNING/m)
+    })
     expect((await on('grep ^AI_FEATURES_ENABLED= /opt/runmaster/backend/.env.production')).stdout.trim()).to.equal('AI_FEATURES_ENABLED=false')
     const hc = await run('healthcheck.yml')
     expect(hc.exitCode, hc.text).to.equal(0)
@@ -199,9 +217,11 @@ except urllib.error.HTTPError as e:
     const p = await get('http://127.0.0.1/api/ai/predict-demo?distance_km=21.1')
     expect(p.status, p.body).to.equal(200)
     expect(JSON.parse(p.body)).to.have.property('predicted_seconds')
-    const running = (await on('supervisorctl status', true)).stdout
-    expect(running).to.match(/^celery-worker:celery-worker_01\s+RUNNING/m)
-    expect(running).to.match(/^celery-beat\s+RUNNING/m)
+    await eventually(async () => {
+      const running = (await on('supervisorctl status', true)).stdout
+      expect(running).to.match(/^celery-worker:celery-worker_01\s+RUNNING/m)
+      expect(running).to.match(/^celery-beat\s+RUNNING/m)
+    })
     // Back to what the inventory says: site.yml has nothing to do.
     const again = await run('site.yml')
     expect(again.changed(host), again.text).to.equal(0)

@@ -27,16 +27,22 @@ describe('modules/systemd', () => {
     const p = systemd.probes(args as never, real)[0]!
     expect(() => systemd.plan(args as never, { [p.id]: p.parse({ stdout: 'init=sysvinit\n', code: 0 }) }, real)).to.throw(ModuleFailure, SYSTEMD_ONLY)
   })
-  it('daemon-reload with a unit: only when the unit asks for it', () => {
+  it('daemon-reload runs first on every run, as housekeeping (quiet: not a change, as in Ansible)', () => {
     const ch = run({ name: 'nginx', state: 'started', daemon_reload: true }, st('systemdStopped'))
     expect(scripts(ch)).to.deep.equal(['systemctl daemon-reload', 'systemctl start -- nginx'])
-    expect(run({ name: 'nginx', state: 'started', daemon_reload: true }, st('systemdActive'))).to.deep.equal([])
+    expect(ch.map((c) => !!c.quiet)).to.deep.equal([true, false])
+    const idle = run({ name: 'nginx', state: 'started', daemon_reload: true }, st('systemdActive'))
+    expect(idle.map((c) => [c.summary, c.quiet])).to.deep.equal([['reload the systemd manager configuration (daemon-reload)', true]])
   })
-  it('daemon-reload without a unit always runs (uncertain)', () => {
-    const { args } = checkArgs(systemd.args, { 'daemon-reload': true }, false)
+  it('daemon-reload and daemon-reexec without a unit: quiet steps only', () => {
+    const { args } = checkArgs(systemd.args, { 'daemon-reload': true, daemon_reexec: true }, false)
     const p = systemd.probes(args as never, real)[0]!
     const ch = systemd.plan(args as never, { [p.id]: p.parse({ stdout: 'init=systemd\n', code: 0 }) }, real)
-    expect(ch.map((c) => [c.summary, c.uncertain])).to.deep.equal([['reload the systemd manager configuration (daemon-reload)', true]])
+    expect(ch.map((c) => [c.summary, c.quiet])).to.deep.equal([
+      ['reload the systemd manager configuration (daemon-reload)', true],
+      ['reexecute the systemd manager', true],
+    ])
+    expect(scripts(ch)).to.deep.equal(['systemctl daemon-reload', 'systemctl daemon-reexec'])
   })
   it('mask and unmask; masking a unit that does not exist is allowed', () => {
     expect(scripts(run({ name: 'nginx', masked: true, state: 'stopped' }, st('systemdActive')))).to.deep.equal(['systemctl mask -- nginx', 'systemctl stop -- nginx'])
