@@ -3,7 +3,8 @@
 // imports ssh2.
 import { readFileSync } from 'node:fs'
 import ssh2, { Client, type AnyAuthMethod, type ParsedKey } from 'ssh2'
-import { type Connection, type ExecOptions, type ExecResult, UnreachableError } from './connection.js'
+import type { Script } from '../shell/index.js'
+import { type Connection, type ExecOptions, type ExecResult, InterruptedError, type InterruptOutcome, UnreachableError } from './connection.js'
 import { FramedShell } from './framed-shell.js'
 import { appendKnownHost, lookupName, readKnownHosts, verifyHostKey } from './known-hosts.js'
 
@@ -59,6 +60,7 @@ export class SshConnection implements Connection {
   private shell?: FramedShell
   private opening?: Promise<FramedShell>
   private hostKeyProblem?: string
+  private interrupted = false
 
   constructor(readonly target: SshTarget) {}
 
@@ -122,6 +124,7 @@ export class SshConnection implements Connection {
   }
 
   private async ready(): Promise<FramedShell> {
+    if (this.interrupted) throw new InterruptedError('interrupted: not started')
     if (this.shell && !this.shell.isClosed) return this.shell
     if (!this.opening) {
       this.opening = this.open().then(
@@ -143,9 +146,40 @@ export class SshConnection implements Connection {
     return (await this.ready()).exec(script, opts)
   }
 
+  /** Ctrl-C: see Connection.interrupt. The stop goes over a second channel of the same client. */
+  async interrupt(followUp?: Script): Promise<InterruptOutcome> {
+    this.interrupted = true
+    const shell = this.shell ?? (await this.opening?.catch(() => undefined))
+    const client = this.client
+    if (!shell || !client) return { stopped: false }
+    return shell.interrupt((script, timeoutMs) => sideExec(client, script, timeoutMs), followUp)
+  }
+
   async close(): Promise<void> {
     this.client?.end()
     this.client = undefined
     this.shell = undefined
   }
+}
+
+/** One command on a new channel of an open client (the interrupt's way in while the shell is busy). */
+function sideExec(client: Client, script: string, timeoutMs: number): Promise<ExecResult> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs)
+    client.exec('/bin/sh', (err, stream) => {
+      if (err) {
+        clearTimeout(timer)
+        return reject(err)
+      }
+      const out: Buffer[] = []
+      const errs: Buffer[] = []
+      stream.on('data', (d: Buffer) => out.push(d))
+      stream.stderr.on('data', (d: Buffer) => errs.push(d))
+      stream.on('close', (code: number | null) => {
+        clearTimeout(timer)
+        resolve({ code: code ?? -1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(errs).toString('utf8') })
+      })
+      stream.end(script)
+    })
+  })
 }

@@ -21,21 +21,35 @@ export interface WalkContext {
   /** Task indices before --start-at-task's match are skipped. */
   startIndex: number
   batchHosts: string[]
-  /** Set when the play must stop for every host (any_errors_fatal, max_fail_percentage, end_play). */
-  stop: { reason?: string }
+  /** Set when the play must stop for every host (any_errors_fatal, max_fail_percentage, end_play, Ctrl-C). */
+  stop: PlayStop
   onFailure(host: string): void
   /** Announces a task the first time any host starts it. */
   announce(task: Task, handler: boolean): void
 }
 
+/** reason: the play stops for every host; run: the plays after it do not start either. */
+export interface PlayStop {
+  reason?: string
+  run?: boolean
+}
+
 type WalkResult = 'ok' | 'failed' | 'stopped'
+
+/** Ctrl-C: no task or handler starts any more. */
+function interrupted(ctx: WalkContext): boolean {
+  return !!ctx.rt.options.signal?.aborted
+}
 
 /** Hosts whose pending failure is in an any_errors_fatal task or block (cleared when rescued). */
 const fatal = new WeakSet<HostState>()
 
 /** A failure that leaves the tree unrescued ends the play for every host when its task said so. */
 function endIfFatal(ctx: WalkContext, hs: HostState, r: WalkResult): WalkResult {
-  if (r === 'failed' && fatal.has(hs)) ctx.stop.reason ??= `any_errors_fatal: ${hs.name} failed`
+  if (r === 'failed' && fatal.has(hs)) {
+    ctx.stop.reason ??= `any_errors_fatal: ${hs.name} failed`
+    ctx.stop.run = true
+  }
   return r
 }
 
@@ -44,15 +58,22 @@ function selected(ctx: WalkContext, task: Task): boolean {
   return tagSelected(task.tags, ctx.rt.options.tags, ctx.rt.options.skipTags)
 }
 
-/** Runs the handlers a host notified, in the order the play defines them. */
-export async function flushHandlers(ctx: WalkContext, hs: HostState, base: number): Promise<WalkResult> {
+/**
+ * Runs the handlers a host notified, once each, in the order the play defines them. `force`: the
+ * host failed and force_handlers is on, so its failure does not keep them from running.
+ */
+export async function flushHandlers(ctx: WalkContext, hs: HostState, base: number, force = false): Promise<WalkResult> {
   const handlers = ctx.rt.play.handlers
   for (const [k, h] of handlers.entries()) {
     const names = [h.name, h.role && h.name ? `${h.role.name} : ${h.name}` : undefined, ...h.listen].filter((n): n is string => !!n)
     if (!names.some((n) => hs.notified.has(n))) continue
     for (const n of names) hs.notified.delete(n)
     await ctx.gate.arrive(hs.name, base + (k + 1) / (handlers.length + 2))
-    if (ctx.stop.reason || !hs.active) return 'stopped'
+    if (ctx.stop.reason || !(hs.active || (force && hs.failed && !hs.unreachable && !hs.ended))) {
+      // not run: still pending (listed when the host leaves the play)
+      for (const n of names) hs.notified.add(n)
+      return 'stopped'
+    }
     const r = endIfFatal(ctx, hs, await runOne(ctx, hs, h, true))
     if (r !== 'ok') return r
   }
@@ -62,24 +83,29 @@ export async function flushHandlers(ctx: WalkContext, hs: HostState, base: numbe
 async function runOne(ctx: WalkContext, hs: HostState, task: Task, handler: boolean, extra: Record<string, unknown>[] = []): Promise<WalkResult> {
   const rt = ctx.rt
   const t = extra.length ? { ...task, vars: [...task.vars, ...extra] } : task
+  if (interrupted(ctx)) return 'stopped'
   ctx.announce(task, handler)
+  // A host still waiting for a fork when Ctrl-C comes does not start the task.
+  const start = async () => (interrupted(ctx) ? undefined : runTask(rt, hs, t, handler))
   let run
   if (task.runOnce) {
     const key = task.index
-    let shared = rt.runOnce.get(key) as Promise<Awaited<ReturnType<typeof runTask>>> | undefined
+    let shared = rt.runOnce.get(key) as Promise<Awaited<ReturnType<typeof runTask>> | undefined> | undefined
     if (!shared) {
-      shared = rt.queue.add(() => runTask(rt, hs, t, handler), { throwOnTimeout: true })
+      shared = rt.queue.add(start, { throwOnTimeout: true })
       rt.runOnce.set(key, shared)
       run = await shared
     } else {
       run = await shared
+      if (!run) return 'stopped'
       if (task.register && run.registered) hs.vars[task.register] = run.registered
       if (run.outcome.facts) Object.assign(hs.vars, run.outcome.facts)
       return 'ok'
     }
   } else {
-    run = await rt.queue.add(() => runTask(rt, hs, t, handler), { throwOnTimeout: true })
+    run = await rt.queue.add(start, { throwOnTimeout: true })
   }
+  if (!run) return 'stopped'
   const o = run.outcome
   if (task.register && run.registered) hs.vars[task.register] = run.registered
   if (o.facts && !o.failed) Object.assign(hs.vars, o.facts)
