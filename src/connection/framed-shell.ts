@@ -30,15 +30,15 @@ function groupMarker(token: string): string {
   return `__RMP_PG_${token}`
 }
 
-/** TERM to the group, up to 3 s for it to go, then KILL; then the follow-up. */
+/** TERM to the group, up to 3 s for it to go, then KILL; then the follow-up. (dash's kill takes no `--`.) */
 export function stopGroupScript(pg: number, followUp?: Script): string {
   if (!Number.isInteger(pg) || pg <= 1) throw new Error(`not a process group: ${pg}`)
   return sh`pg=${pg}
-if kill -TERM -- -"$pg" 2>/dev/null; then
+if kill -TERM -"$pg" 2>/dev/null; then
   i=0
-  while kill -0 -- -"$pg" 2>/dev/null; do
+  while kill -0 -"$pg" 2>/dev/null; do
     i=$((i + 1))
-    if [ "$i" -gt 30 ]; then kill -KILL -- -"$pg" 2>/dev/null; break; fi
+    if [ "$i" -gt 30 ]; then kill -KILL -"$pg" 2>/dev/null; break; fi
     sleep 0.1
   done
 fi

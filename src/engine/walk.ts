@@ -8,6 +8,7 @@ import type { Include, Node, Task } from '../playbook/model.js'
 import { loadRoleInto } from '../playbook/roles.js'
 import { loadTaskFile } from '../playbook/tasks.js'
 import { RmError } from '../playbook/errors.js'
+import { emptyStats } from './events.js'
 import type { HostState } from './host-state.js'
 import type { Gate } from './lockstep.js'
 import type { PlayRuntime } from './runtime.js'
@@ -109,7 +110,8 @@ async function runOne(ctx: WalkContext, hs: HostState, task: Task, handler: bool
   const o = run.outcome
   if (task.register && run.registered) hs.vars[task.register] = run.registered
   if (o.facts && !o.failed) Object.assign(hs.vars, o.facts)
-  const s = hs.stats
+  // meta tasks are the play's own steering: Ansible counts none of them in the recap.
+  const s = task.module === 'meta' ? emptyStats() : hs.stats
   if (o.status === 'unreachable') {
     s.unreachable++
     if (!task.ignoreUnreachable) {
