@@ -14,7 +14,7 @@ import type { RunOptions } from './options.js'
 import { runProbes } from './probe-batch.js'
 import { connectionFor, connectionKeywords, type PlayRuntime } from './runtime.js'
 import { lazyVars, scopeFor, type ScopeInputs } from './scope.js'
-import { flushHandlers, maxIndex, walk, type PlayStop, type WalkContext } from './walk.js'
+import { flushHandlers, maxIndex, notifiedHandlers, walk, type PlayStop, type WalkContext } from './walk.js'
 import { VarScope } from '../playbook/vars.js'
 import { notFound } from '../playbook/expression.js'
 
@@ -140,15 +140,14 @@ export interface PlayEnd {
 
 /** The handlers a host was notified to run, named in the order the play defines them. */
 export function pendingHandlers(play: Play, notified: ReadonlySet<string>): string[] {
-  const left = new Set(notified)
-  const out: string[] = []
-  for (const h of play.handlers) {
-    const names = [h.name, h.role && h.name ? `${h.role.name} : ${h.name}` : undefined, ...h.listen].filter((n): n is string => !!n)
-    if (!names.some((n) => left.has(n))) continue
-    for (const n of names) left.delete(n)
-    out.push(h.role && h.name ? `${h.role.name} : ${h.name}` : (h.name ?? h.title))
-  }
-  return [...out, ...left]
+  const { index, unknown } = notifiedHandlers(play.handlers, notified)
+  return [
+    ...index.map((k) => {
+      const h = play.handlers[k]!
+      return h.role && h.name ? `${h.role.name} : ${h.name}` : (h.name ?? h.title)
+    }),
+    ...unknown,
+  ]
 }
 
 export async function runPlay(play: Play, deps: PlayDeps): Promise<PlayEnd> {
@@ -272,7 +271,7 @@ export async function runPlay(play: Play, deps: PlayDeps): Promise<PlayEnd> {
           }
           gate.leave(hs.name)
           const pending = pendingHandlers(play, hs.notified)
-          if (pending.length) opts.emit({ type: 'handlers-pending', host: hs.name, handlers: pending, why: hs.unreachable ? 'unreachable' : hs.failed ? 'failed' : (stop.reason ?? 'ended') })
+          if (pending.length) opts.emit({ type: 'handlers-pending', host: hs.name, handlers: pending, why: stop.reason === 'interrupted' ? 'interrupted' : hs.unreachable ? 'unreachable' : hs.failed ? 'failed' : (stop.reason ?? 'ended') })
         }),
       )
       // A batch whose hosts all failed ends the run: the next batches and plays never start

@@ -59,6 +59,34 @@ function selected(ctx: WalkContext, task: Task): boolean {
   return tagSelected(task.tags, ctx.rt.options.tags, ctx.rt.options.skipTags)
 }
 
+/** The names a handler answers to: its name, `role : name`, and its listen topics. */
+function handlerNames(h: Task): string[] {
+  return [h.name, h.role && h.name ? `${h.role.name} : ${h.name}` : undefined, ...h.listen].filter((n): n is string => !!n)
+}
+
+const handlerKey = (k: number) => `\0handler ${k}`
+
+/**
+ * Turns the names a host was notified with into the handlers they mean (a listen topic means
+ * every handler listening to it), in place: what stays is one key per handler to run.
+ */
+export function expandNotified(handlers: readonly Task[], notified: Set<string>): void {
+  for (const n of [...notified]) {
+    if (n.startsWith('\0handler ')) continue
+    const hit = handlers.flatMap((h, k) => (handlerNames(h).includes(n) ? [k] : []))
+    if (!hit.length) continue // a name no handler answers to stays as it is (listed as pending)
+    for (const k of hit) notified.add(handlerKey(k))
+    notified.delete(n)
+  }
+}
+
+/** The handlers still to run for a host, in definition order (and any name no handler answers to). */
+export function notifiedHandlers(handlers: readonly Task[], notified: ReadonlySet<string>): { index: number[]; unknown: string[] } {
+  const copy = new Set(notified)
+  expandNotified(handlers, copy)
+  return { index: handlers.flatMap((_, k) => (copy.has(handlerKey(k)) ? [k] : [])), unknown: [...copy].filter((n) => !n.startsWith('\0handler ')) }
+}
+
 /**
  * Runs the handlers a host notified, once each, in the order the play defines them. `force`: the
  * host failed and force_handlers is on, so its failure does not keep them from running.
@@ -66,15 +94,12 @@ function selected(ctx: WalkContext, task: Task): boolean {
 export async function flushHandlers(ctx: WalkContext, hs: HostState, base: number, force = false): Promise<WalkResult> {
   const handlers = ctx.rt.play.handlers
   for (const [k, h] of handlers.entries()) {
-    const names = [h.name, h.role && h.name ? `${h.role.name} : ${h.name}` : undefined, ...h.listen].filter((n): n is string => !!n)
-    if (!names.some((n) => hs.notified.has(n))) continue
-    for (const n of names) hs.notified.delete(n)
+    // a handler may notify another: expand before each one
+    expandNotified(handlers, hs.notified)
+    if (!hs.notified.has(handlerKey(k))) continue
     await ctx.gate.arrive(hs.name, base + (k + 1) / (handlers.length + 2))
-    if (ctx.stop.reason || !(hs.active || (force && hs.failed && !hs.unreachable && !hs.ended))) {
-      // not run: still pending (listed when the host leaves the play)
-      for (const n of names) hs.notified.add(n)
-      return 'stopped'
-    }
+    if (ctx.stop.reason || !(hs.active || (force && hs.failed && !hs.unreachable && !hs.ended))) return 'stopped' // still pending (listed when the host leaves the play)
+    hs.notified.delete(handlerKey(k))
     const r = endIfFatal(ctx, hs, await runOne(ctx, hs, h, true))
     if (r !== 'ok') return r
   }

@@ -238,7 +238,7 @@ describe('trust: runs that must stop (lab hosts; Ansible as the judge where it d
       expect(code).to.equal(ans.exitCode === 4 ? 2 : ans.exitCode) // exit code priority of failed vs unreachable is trust 8's
     })
 
-    it('trust 16: a handler notified many times runs once per flush, at the flush or the end, in definition order', async () => {
+    it('trust 16: a handler notified many times runs once per flush, at the flush or the end, in definition order (a listen topic runs every listener)', async () => {
       const f = '/root/rmp-trust16'
       await Promise.all(H.slice(0, 2).map((h) => sh(inv, h, `rm -f ${f}`)))
       const r = await both(`- hosts: ${H[0]},${H[1]}
@@ -265,13 +265,16 @@ describe('trust: runs that must stop (lab hosts; Ansible as the judge where it d
     - name: third
       shell: echo third >> ${f}
       listen: topic
+    - name: fourth
+      shell: echo fourth >> ${f}
+      listen: topic
 `)
       const seq = (r: Reached) => Object.fromEntries(Object.entries(r.seq).map(([h, s]) => [h, s.filter((x) => !x.startsWith('meta'))]))
       expect(seq(r.rmReached)).to.deep.equal(seq(r.ans))
       expect(r.rmReached.stats).to.deep.equal(r.ans.stats)
-      expect(seq(r.rmReached)[H[0]!]).to.deep.equal(['t1:changed', 't2:changed', 'first:changed', 'second:changed', 't3:changed', 't4:changed', 'second:changed', 'third:changed'])
-      // both runs appended: rm-play's four lines, then Ansible's same four
-      const want = 'first second second third '.repeat(2).trim().split(' ')
+      expect(seq(r.rmReached)[H[0]!]).to.deep.equal(['t1:changed', 't2:changed', 'first:changed', 'second:changed', 't3:changed', 't4:changed', 'second:changed', 'third:changed', 'fourth:changed'])
+      // both runs appended: rm-play's lines, then Ansible's same ones
+      const want = 'first second second third fourth '.repeat(2).trim().split(' ')
       for (const h of H.slice(0, 2)) expect((await sh(inv, h, `cat ${f}`)).stdout.trim().split('\n')).to.deep.equal(want)
     })
   })
@@ -387,6 +390,20 @@ describe('trust: runs that must stop (lab hosts; Ansible as the judge where it d
       const r = await interrupted([H[1]!], [], { long: `sh -c 'trap "" TERM; sleep 300'` })
       expect(r.code).to.equal(130)
       expect(await sleepers(H[1]!)).to.equal('')
+    })
+
+    it('trust 18: as a login user under sudo, the root-owned command is stopped too', async () => {
+      const h = H[1]!
+      await sh(
+        inv,
+        h,
+        `id rmpstop >/dev/null 2>&1 || useradd -m -s /bin/sh rmpstop
+         mkdir -p ~rmpstop/.ssh && cp /root/.ssh/authorized_keys ~rmpstop/.ssh/ && chown -R rmpstop: ~rmpstop/.ssh
+         echo 'rmpstop ALL=(ALL) NOPASSWD: ALL' > /etc/sudoers.d/rmpstop && chmod 440 /etc/sudoers.d/rmpstop`,
+      )
+      const r = await interrupted([h], ['-u', 'rmpstop', '-e', 'ansible_user=rmpstop', '-b'])
+      expect(r.code, r.out + r.err).to.equal(130)
+      expect(await sleepers(h)).to.equal('')
     })
 
     it('trust 18: an upload stopped half-way leaves no temp file and the destination as it was', async () => {
