@@ -413,19 +413,22 @@ describe('trust: runs that must stop (lab hosts; Ansible as the judge where it d
       // a FIFO nobody writes to: the upload blocks with its temp file created, as on a slow link
       // its own connection: the helper's one answers the checks meanwhile
       const conn = new SshConnection(sshTargetFor(h, new VarScope(loadInventory([inv]).varLayers(h)).toObject(), { hostKeyChecking: 'yes', connectTimeoutMs: 10000 }))
-      await conn.exec('true')
-      const put = runStep(conn, { kind: 'put', path: `${dir}/dest`, content: '', from: `${dir}/fifo` }, {}).then(
-        () => undefined,
-        (e: unknown) => e,
-      )
-      for (let i = 0; i < 50 && !(await sh(inv, h, `ls -A ${dir}`)).stdout.includes('.rmp-tmp.'); i++) await new Promise((r) => setTimeout(r, 100))
-      expect((await sh(inv, h, `ls -A ${dir}`)).stdout).to.include('.rmp-tmp.')
-      const outcome = await conn.interrupt!()
-      expect(outcome).to.include({ stopped: true })
-      expect(await put).to.be.instanceOf(InterruptedError)
-      expect((await sh(inv, h, `ls -A ${dir}`)).stdout.trim().split('\n').sort()).to.deep.equal(['dest', 'fifo'])
-      expect((await sh(inv, h, `cat ${dir}/dest`)).stdout).to.equal('old\n')
-      await conn.close()
+      try {
+        await conn.exec('true')
+        const put = runStep(conn, { kind: 'put', path: `${dir}/dest`, content: '', from: `${dir}/fifo` }, {}).then(
+          () => undefined,
+          (e: unknown) => e,
+        )
+        for (let i = 0; i < 50 && !(await sh(inv, h, `ls -A ${dir}`)).stdout.includes('.rmp-tmp.'); i++) await new Promise((r) => setTimeout(r, 100))
+        expect((await sh(inv, h, `ls -A ${dir}`)).stdout).to.include('.rmp-tmp.')
+        const outcome = await conn.interrupt!()
+        expect(outcome).to.include({ stopped: true })
+        expect(await put).to.be.instanceOf(InterruptedError)
+        expect((await sh(inv, h, `ls -A ${dir}`)).stdout.trim().split('\n').sort()).to.deep.equal(['dest', 'fifo'])
+        expect((await sh(inv, h, `cat ${dir}/dest`)).stdout).to.equal('old\n')
+      } finally {
+        await conn.close()
+      }
     })
   })
 })
