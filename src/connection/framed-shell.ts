@@ -88,7 +88,8 @@ export class FramedShell {
   fail(e: Error): void {
     if (this.closed) return
     this.closed = e instanceof UnreachableError || e instanceof InterruptedError ? e : new UnreachableError(e.message)
-    this.setGroup(undefined)
+    // an interrupt still needs the group, which may be on its way (the shell just started)
+    if (!(e instanceof InterruptedError)) this.setGroup(undefined)
     const c = this.current
     this.current = undefined
     if (c) {

@@ -53,6 +53,19 @@ describe('trust: runs that must stop (local)', () => {
     await c.close()
   })
 
+  it('trust 18: a command interrupted as the shell starts is stopped too (its process group is awaited)', async () => {
+    const c = new LocalConnection('localhost')
+    const p = c.exec('sleep 319.25').then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    for (let i = 0; i < 5; i++) await null // the command is written; the shell has not said its group yet
+    expect(await c.interrupt()).to.deep.equal({ stopped: true, followUp: '' })
+    expect(await p).to.be.instanceOf(InterruptedError)
+    await until(() => running('sleep 319.25').length === 0)
+    await c.close()
+  })
+
   it('trust 18: interrupt() on an idle connection stops nothing and runs no follow-up', async () => {
     const c = new LocalConnection('localhost')
     await c.exec('true')
