@@ -18,6 +18,7 @@ export interface CliArgs {
   askBecomePass: boolean
   vaultPasswordFile?: string
   startAtTask?: string
+  forceHandlers: boolean
   listHosts: boolean
   listTasks: boolean
   listTags: boolean
@@ -57,6 +58,7 @@ export const FLAGS: Flag[] = [
   { names: ['-K', '--ask-become-pass'], help: 'read the sudo password from the terminal', apply: (a) => (a.askBecomePass = true) },
   { names: ['--vault-password-file', '--vault-pass-file'], value: 'FILE', help: 'vault password file (or executable printing it)', apply: (a, v) => (a.vaultPasswordFile = v) },
   { names: ['--start-at-task'], value: 'NAME', help: 'start at the first task with this name (globs allowed)', apply: (a, v) => (a.startAtTask = v) },
+  { names: ['--force-handlers'], help: 'run notified handlers even on hosts that failed (not on unreachable ones)', apply: (a) => (a.forceHandlers = true) },
   { names: ['--list-hosts'], help: 'list the hosts each play would run on, then stop', apply: (a) => (a.listHosts = true) },
   { names: ['--list-tasks'], help: 'list the tasks each play would run, then stop', apply: (a) => (a.listTasks = true) },
   { names: ['--list-tags'], help: 'list the tags in the playbook, then stop', apply: (a) => (a.listTags = true) },
@@ -84,7 +86,7 @@ function oneOf<T extends string>(v: string, allowed: T[], flag: string): T {
 }
 
 export function parseArgs(argv: string[]): CliArgs {
-  const a: CliArgs = { playbooks: [], inventory: [], tags: [], skipTags: [], check: false, diff: false, forks: 50, extraVars: [], become: false, askBecomePass: false, listHosts: false, listTasks: false, listTags: false, syntaxCheck: false, verbosity: 0, json: false, rolesPath: [], help: false, version: false }
+  const a: CliArgs = { playbooks: [], inventory: [], tags: [], skipTags: [], check: false, diff: false, forks: 50, extraVars: [], become: false, askBecomePass: false, forceHandlers: false, listHosts: false, listTasks: false, listTags: false, syntaxCheck: false, verbosity: 0, json: false, rolesPath: [], help: false, version: false }
   const byName = new Map<string, Flag>()
   for (const f of FLAGS) for (const n of f.names) byName.set(n, f)
   for (let i = 0; i < argv.length; i++) {
@@ -146,7 +148,8 @@ export function helpText(version: string): string {
   }
   lines.push(
     '',
-    'Exit codes: 0 all ok, 1 usage or playbook error (nothing ran), 2 a host failed, 4 a host was unreachable.',
+    'Exit codes: 0 all ok, 1 usage or playbook error (nothing ran), 2 a host failed, 4 a host was unreachable, 130 interrupted.',
+    'Ctrl-C: no new task starts, the commands running on the hosts are stopped, the recap is printed; Ctrl-C again exits at once.',
     'Environment: ANSIBLE_INVENTORY, ANSIBLE_ROLES_PATH, ANSIBLE_VAULT_PASSWORD_FILE, ANSIBLE_HOST_KEY_CHECKING are honoured.',
   )
   return lines.join('\n')

@@ -123,6 +123,7 @@ export async function main(argv: string[], io: { out(s: string): void; err(s: st
       extraVars,
       verbosity: args.verbosity,
       startAtTask: args.startAtTask,
+      forceHandlers: args.forceHandlers,
       hostKeyChecking: args.hostKeyChecking,
       privateKey: args.privateKey,
       remoteUser: args.user,
@@ -146,11 +147,30 @@ export async function main(argv: string[], io: { out(s: string): void; err(s: st
     return 0
   }
 
+  // Ctrl-C (or SIGTERM): the run stops what runs on the hosts and prints its recap; a second
+  // one exits at once.
+  const abort = new AbortController()
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (abort.signal.aborted) {
+      io.err(`\nrm-play: ${sig} again: exiting now; commands on the hosts may still be running\n`)
+      process.exit(sig === 'SIGTERM' ? 143 : 130)
+    }
+    io.err(`\nrm-play: ${sig}: stopping the commands running on the hosts; no new task starts (${sig === 'SIGINT' ? 'Ctrl-C' : sig} again to exit at once)\n`)
+    abort.abort(sig)
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  opts = { ...opts, signal: abort.signal }
   let code = 0
-  for (const pb of playbooks) {
-    const r = await runPlaybook(pb, opts)
-    code = Math.max(code, r.exitCode)
-    if (r.exitCode !== 0) break
+  try {
+    for (const pb of playbooks) {
+      const r = await runPlaybook(pb, opts)
+      code = Math.max(code, r.exitCode)
+      if (r.exitCode !== 0) break
+    }
+  } finally {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
   }
   return code
 }

@@ -1,9 +1,50 @@
 // A persistent remote (or local) `sh` that runs one framed command at a time. This is where the
 // speed comes from: no channel or process start per command, just a few bytes each way.
+//
+// Ctrl-C: the session shell is the leader of its own process group (sshd starts every session
+// with setsid; the local shell is spawned detached), and the commands it runs stay in that group.
+// The shell reports the group first thing; interrupt() then signals the whole group from a second
+// channel, so a `sleep`, an `apt-get` and the `dpkg` it started all stop, not just the shell.
 import { randomBytes } from 'node:crypto'
 import type { Readable, Writable } from 'node:stream'
-import { type ExecOptions, type ExecResult, UnreachableError } from './connection.js'
+import { code, type Script, sh } from '../shell/index.js'
+import { type ExecOptions, type ExecResult, InterruptedError, type InterruptOutcome, UnreachableError } from './connection.js'
 import { frame, marker } from './shell.js'
+
+/** Runs a script on the same host over another channel (or process): how an interrupt reaches a busy shell. */
+export type SideRunner = (script: string, timeoutMs: number) => Promise<ExecResult>
+
+/**
+ * Every command starts with these traps: a TERM (or HUP, INT) makes the command's shell exit
+ * through its EXIT trap, so an interrupted upload still removes its temp file.
+ */
+const EXIT_ON_SIGNAL = code(`trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 143' TERM\n`)
+
+/** The session shell's process group (the 5th field of /proc/$$/stat; $$ where there is no /proc). */
+function reportGroup(token: string): string {
+  return sh`read -r _ _ _ _ rmp_pg _ 2>/dev/null </proc/$$/stat || rmp_pg=$$; printf '%s:%s\\n' ${groupMarker(token)} "$rmp_pg"; unset rmp_pg
+`.text
+}
+
+function groupMarker(token: string): string {
+  return `__RMP_PG_${token}`
+}
+
+/** TERM to the group, up to 3 s for it to go, then KILL; then the follow-up. (dash's kill takes no `--`.) */
+export function stopGroupScript(pg: number, followUp?: Script): string {
+  if (!Number.isInteger(pg) || pg <= 1) throw new Error(`not a process group: ${pg}`)
+  return sh`pg=${pg}
+if kill -TERM -"$pg" 2>/dev/null; then
+  i=0
+  while kill -0 -"$pg" 2>/dev/null; do
+    i=$((i + 1))
+    if [ "$i" -gt 30 ]; then kill -KILL -"$pg" 2>/dev/null; break; fi
+    sleep 0.1
+  done
+fi
+${followUp ?? code(':')}
+`.text
+}
 
 interface Pending {
   token: string
@@ -22,6 +63,12 @@ export class FramedShell {
   private closed?: Error
   private outBuf = Buffer.alloc(0)
   private errBuf = Buffer.alloc(0)
+  /** The session shell's process group, once it has said so (see reportGroup). */
+  private group?: number
+  private groupSeen = false
+  private readonly groupToken = randomBytes(9).toString('hex')
+  private groupKnown: Promise<number | undefined>
+  private setGroup: (pg: number | undefined) => void = () => undefined
 
   constructor(
     private readonly stdin: Writable,
@@ -33,12 +80,16 @@ export class FramedShell {
     stdout.on('data', (d: Buffer) => this.onOut(d))
     stderr.on('data', (d: Buffer) => this.onErr(d))
     stdin.on('error', (e: Error) => this.fail(e))
+    this.groupKnown = new Promise((r) => (this.setGroup = r))
+    this.stdin.write(reportGroup(this.groupToken))
   }
 
   /** The shell ended (connection dropped, process died): fail what is running and what comes. */
   fail(e: Error): void {
     if (this.closed) return
-    this.closed = e instanceof UnreachableError ? e : new UnreachableError(e.message)
+    this.closed = e instanceof UnreachableError || e instanceof InterruptedError ? e : new UnreachableError(e.message)
+    // an interrupt still needs the group, which may be on its way (the shell just started)
+    if (!(e instanceof InterruptedError)) this.setGroup(undefined)
     const c = this.current
     this.current = undefined
     if (c) {
@@ -70,12 +121,46 @@ export class FramedShell {
           this.onTimeout()
         }, opts.timeoutMs)
       }
-      this.stdin.write(frame(token, script, opts, this.loginUser))
+      this.stdin.write(frame(token, EXIT_ON_SIGNAL.text + script, opts, this.loginUser))
     })
+  }
+
+  /**
+   * Ctrl-C: nothing starts here any more (the running and queued commands reject with
+   * InterruptedError at once); a running command is stopped with its whole process group over
+   * `side`, then `followUp` runs there.
+   */
+  async interrupt(side: SideRunner, followUp?: Script): Promise<InterruptOutcome> {
+    if (this.closed) return { stopped: false }
+    const busy = this.current !== undefined
+    this.fail(new InterruptedError())
+    if (!busy) return { stopped: false }
+    let timer: NodeJS.Timeout | undefined
+    const pg = this.group ?? (await Promise.race([this.groupKnown, new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), 5000)))]))
+    clearTimeout(timer)
+    if (pg === undefined) return { stopped: false, error: 'the process group of the remote shell is unknown; the command may still be running' }
+    try {
+      const r = await side(stopGroupScript(pg, followUp), 15000)
+      return { stopped: true, followUp: r.stdout }
+    } catch (e) {
+      return { stopped: false, error: `could not stop the command: ${(e as Error).message}` }
+    }
   }
 
   private onOut(d: Buffer): void {
     this.outBuf = Buffer.concat([this.outBuf, d])
+    if (!this.groupSeen) {
+      // The shell's first line (see reportGroup): taken out before any command's output is read.
+      const m = Buffer.from(groupMarker(this.groupToken) + ':')
+      const at = this.outBuf.indexOf(m)
+      const nl = at < 0 ? -1 : this.outBuf.indexOf('\n', at)
+      if (nl < 0) return
+      const pg = parseInt(this.outBuf.subarray(at + m.length, nl).toString(), 10)
+      this.group = pg > 1 ? pg : undefined
+      this.groupSeen = true
+      this.setGroup(this.group)
+      this.outBuf = Buffer.concat([this.outBuf.subarray(0, at), this.outBuf.subarray(nl + 1)])
+    }
     const c = this.current
     if (!c || c.code !== undefined) return
     const m = Buffer.from(marker(c.token) + ':')

@@ -14,7 +14,8 @@
 // host keeps answering keepalives.
 import { readFileSync } from 'node:fs'
 import ssh2, { Client, type AnyAuthMethod, type ParsedKey } from 'ssh2'
-import { type Connection, type ExecOptions, type ExecResult, UnreachableError } from './connection.js'
+import type { Script } from '../shell/index.js'
+import { type Connection, type ExecOptions, type ExecResult, InterruptedError, type InterruptOutcome, UnreachableError } from './connection.js'
 import { FramedShell } from './framed-shell.js'
 import { DEFAULT_RETRY, isTransient as isTransientSetup, withRetries } from './connect-retry.js'
 import { appendKnownHost, decideHostKey, lookupName, readKnownHosts, verifyHostKey } from './known-hosts.js'
@@ -98,6 +99,7 @@ export class SshConnection implements Connection {
   negotiated?: HandshakeInfo
   /** Connection attempts made (retries included). */
   attempts = 0
+  private interrupted = false
 
   constructor(readonly target: SshTarget) {}
 
@@ -204,6 +206,7 @@ export class SshConnection implements Connection {
   }
 
   private async ready(): Promise<FramedShell> {
+    if (this.interrupted) throw new InterruptedError('interrupted: not started')
     if (this.lost) throw this.lost
     if (this.shell && !this.shell.isClosed) return this.shell
     if (this.shell) throw this.lost ?? new UnreachableError(`ssh ${this.host}: connection closed`)
@@ -227,6 +230,15 @@ export class SshConnection implements Connection {
     return (await this.ready()).exec(script, opts)
   }
 
+  /** Ctrl-C: see Connection.interrupt. The stop goes over a second channel of the same client. */
+  async interrupt(followUp?: Script): Promise<InterruptOutcome> {
+    this.interrupted = true
+    const shell = this.shell ?? (await this.opening?.catch(() => undefined))
+    const client = this.client
+    if (!shell || !client) return { stopped: false }
+    return shell.interrupt((script, timeoutMs) => sideExec(client, script, timeoutMs), followUp)
+  }
+
   /** Ends the connection; the next exec opens a new one (meta: reset_connection). */
   async close(): Promise<void> {
     this.client?.end()
@@ -234,4 +246,26 @@ export class SshConnection implements Connection {
     this.shell = undefined
     this.lost = undefined
   }
+}
+
+/** One command on a new channel of an open client (the interrupt's way in while the shell is busy). */
+function sideExec(client: Client, script: string, timeoutMs: number): Promise<ExecResult> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs)
+    client.exec('/bin/sh', (err, stream) => {
+      if (err) {
+        clearTimeout(timer)
+        return reject(err)
+      }
+      const out: Buffer[] = []
+      const errs: Buffer[] = []
+      stream.on('data', (d: Buffer) => out.push(d))
+      stream.stderr.on('data', (d: Buffer) => errs.push(d))
+      stream.on('close', (code: number | null) => {
+        clearTimeout(timer)
+        resolve({ code: code ?? -1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(errs).toString('utf8') })
+      })
+      stream.end(script)
+    })
+  })
 }

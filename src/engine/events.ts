@@ -55,7 +55,11 @@ export type RunEvent =
   | { type: 'task-end'; task: string; taskIndex: number; durationMs: number }
   | { type: 'warning'; msg: string; host?: string; pos?: SourcePos }
   | { type: 'play-end'; name: string; durationMs: number; stopped?: string }
-  | { type: 'recap'; stats: Record<string, HostStats>; durationMs: number; check: boolean }
+  /** Ctrl-C (or SIGTERM): nothing new starts; running commands are being stopped. */
+  | { type: 'interrupt'; signal: string }
+  /** Handlers a host was notified to run but will not (it failed, became unreachable, or the run stopped). */
+  | { type: 'handlers-pending'; host: string; handlers: string[]; why: string }
+  | { type: 'recap'; stats: Record<string, HostStats>; durationMs: number; check: boolean; interrupted?: boolean }
 
 export type Emit = (e: RunEvent) => void
 

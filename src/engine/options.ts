@@ -23,6 +23,10 @@ export interface RunOptions {
   become?: boolean
   becomeUser?: string
   becomePassword?: string
+  /** --force-handlers: notified handlers run on hosts that failed (a play's force_handlers too). */
+  forceHandlers?: boolean
+  /** Aborted on Ctrl-C: nothing new starts, running commands are stopped, the recap says so. */
+  signal?: AbortSignal
   inventory: Inventory
   emit: Emit
 }

@@ -14,7 +14,7 @@ import type { RunOptions } from './options.js'
 import { runProbes } from './probe-batch.js'
 import { connectionFor, connectionKeywords, type PlayRuntime } from './runtime.js'
 import { lazyVars, scopeFor, type ScopeInputs } from './scope.js'
-import { flushHandlers, maxIndex, walk, type WalkContext } from './walk.js'
+import { flushHandlers, maxIndex, notifiedHandlers, walk, type PlayStop, type WalkContext } from './walk.js'
 import { VarScope } from '../playbook/vars.js'
 import { notFound } from '../playbook/expression.js'
 
@@ -75,6 +75,7 @@ async function gatherFacts(rt: PlayRuntime, batch: HostState[]): Promise<void> {
   await Promise.all(
     batch.map((hs) =>
       rt.queue.add(async () => {
+        if (rt.options.signal?.aborted) return
         const h0 = Date.now()
         const scope = scopeFor(rt.scope, hs.name, { vars: [] })
         try {
@@ -132,7 +133,24 @@ function loadVarsFiles(rt: PlayRuntime, hs: HostState, cache: VarsFileCache): vo
   hs.varsFiles = out
 }
 
-export async function runPlay(play: Play, deps: PlayDeps): Promise<void> {
+/** What a play tells the run: stop here (any_errors_fatal, max_fail_percentage, a whole batch failed, Ctrl-C). */
+export interface PlayEnd {
+  stopRun?: string
+}
+
+/** The handlers a host was notified to run, named in the order the play defines them. */
+export function pendingHandlers(play: Play, notified: ReadonlySet<string>): string[] {
+  const { index, unknown } = notifiedHandlers(play.handlers, notified)
+  return [
+    ...index.map((k) => {
+      const h = play.handlers[k]!
+      return h.role && h.name ? `${h.role.name} : ${h.name}` : (h.name ?? h.title)
+    }),
+    ...unknown,
+  ]
+}
+
+export async function runPlay(play: Play, deps: PlayDeps): Promise<PlayEnd> {
   const { opts } = deps
   const t0 = Date.now()
   // Hosts that failed or were unreachable in an earlier play stay out, as in Ansible.
@@ -152,83 +170,120 @@ export async function runPlay(play: Play, deps: PlayDeps): Promise<void> {
   opts.emit({ type: 'play-start', name, hosts: all, pos: play.pos, check: opts.check })
   for (const h of all) if (!deps.hosts.has(h)) deps.hosts.set(h, new HostState(h))
   const list = batches(all, play.serial.map((s) => (typeof s === 'string' && isTemplated(s) ? String(renderValue(s, new VarScope([{ name: 'extra vars', values: opts.extraVars }]))) : s)))
-  const stop: { reason?: string } = {}
+  // reason: why the play stops for every host; run: and the plays after it do not start.
+  const stop: PlayStop = {}
+  const onAbort = () => {
+    stop.reason ??= 'interrupted'
+    stop.run = true
+  }
+  opts.signal?.addEventListener('abort', onAbort, { once: true })
+  if (opts.signal?.aborted) onAbort()
+  const forceHandlers = play.forceHandlers || !!opts.forceHandlers
   const varsFileCache: VarsFileCache = new Map()
   const groups = opts.inventory.groupsMap()
-  for (const [bi, batch] of list.entries()) {
-    if (stop.reason) break
-    if (list.length > 1) opts.emit({ type: 'batch-start', hosts: batch, batch: bi + 1, batches: list.length })
-    const scope: ScopeInputs = { inventory: opts.inventory, playbookDir: deps.playbookDir, play, extraVars: opts.extraVars, hosts: deps.hosts, playHosts: all, batchHosts: batch, check: opts.check, diff: opts.diff, groups }
-    const rt: PlayRuntime = { options: opts, play, playbookDir: deps.playbookDir, scope, hosts: deps.hosts, pool: deps.pool, queue: new PQueue({ concurrency: opts.forks }), secrets: deps.secrets, runOnce: new Map() }
-    const states = batch.map((h) => deps.hosts.get(h)!)
-    for (const hs of states) hs.notified.clear()
-    if (play.gatherFacts) await gatherFacts(rt, states.filter((s) => s.active))
-    for (const hs of states) {
-      try {
-        loadVarsFiles(rt, hs, varsFileCache)
-      } catch (e) {
-        hs.failed = true
-        hs.stats.failed++
-        opts.emit({ type: 'host-result', task: 'vars_files', taskIndex: 0, handler: false, host: hs.name, status: 'failed', check: opts.check, msg: (e as Error).message, changes: [], diffs: [], durationMs: 0 })
+  try {
+    for (const [bi, batch] of list.entries()) {
+      if (stop.reason) break
+      if (list.length > 1) opts.emit({ type: 'batch-start', hosts: batch, batch: bi + 1, batches: list.length })
+      const scope: ScopeInputs = { inventory: opts.inventory, playbookDir: deps.playbookDir, play, extraVars: opts.extraVars, hosts: deps.hosts, playHosts: all, batchHosts: batch, check: opts.check, diff: opts.diff, groups }
+      const rt: PlayRuntime = { options: opts, play, playbookDir: deps.playbookDir, scope, hosts: deps.hosts, pool: deps.pool, queue: new PQueue({ concurrency: opts.forks }), secrets: deps.secrets, runOnce: new Map() }
+      const states = batch.map((h) => deps.hosts.get(h)!)
+      for (const hs of states) hs.notified.clear()
+      /**
+       * max_fail_percentage: more than that share of the batch failed (an unreachable host counts
+       * as failed: Ansible leaves it out, ansible#56265, and a rolling update then goes on with
+       * hosts it cannot see); must be exceeded, as in Ansible (2 of 4 is not more than 50%).
+       */
+      const checkFailures = () => {
+        const failed = states.filter((s) => s.failed || s.unreachable).length
+        if (play.maxFailPercentage !== undefined && (failed / batch.length) * 100 > play.maxFailPercentage) {
+          stop.reason ??= `max_fail_percentage ${play.maxFailPercentage}% exceeded (${failed} of ${batch.length} hosts failed)`
+          stop.run = true
+        }
+      }
+      if (play.gatherFacts) await gatherFacts(rt, states.filter((s) => s.active))
+      for (const hs of states) {
+        if (!hs.active) continue
+        try {
+          loadVarsFiles(rt, hs, varsFileCache)
+        } catch (e) {
+          hs.failed = true
+          hs.stats.failed++
+          opts.emit({ type: 'host-result', task: 'vars_files', taskIndex: 0, handler: false, host: hs.name, status: 'failed', check: opts.check, msg: (e as Error).message, changes: [], diffs: [], durationMs: 0 })
+        }
+      }
+      checkFailures()
+      const live = states.filter((s) => s.active)
+      const gate = play.strategy === 'linear' ? new Lockstep(live.map((s) => s.name)) : openGate
+      const announced = new Set<string>()
+      const ctx: WalkContext = {
+        rt,
+        gate,
+        startIndex: deps.startFound.done ? 0 : startIndexFor(play, opts.startAtTask),
+        batchHosts: batch,
+        stop,
+        onFailure(host) {
+          if (play.anyErrorsFatal) {
+            stop.reason ??= `any_errors_fatal: ${host} failed`
+            stop.run = true
+          }
+          checkFailures()
+        },
+        announce(task: Task, handler: boolean) {
+          const key = `${handler ? 'h' : 't'}${task.index}`
+          if (announced.has(key)) return
+          announced.add(key)
+          // A templated name is shown rendered with the first host's variables, as Ansible does.
+          let title = task.title
+          if (isTemplated(title) && live[0]) {
+            try {
+              title = String(renderValue(title, scopeFor(rt.scope, live[0].name, { role: task.role, vars: task.vars })))
+            } catch {
+              title = task.title
+            }
+          }
+          opts.emit({ type: 'task-start', task: task.role ? `${task.role.name} : ${title}` : title, taskIndex: task.index, handler, pos: task.pos, hosts: batch })
+        },
+      }
+      if (opts.startAtTask && ctx.startIndex !== Infinity) deps.startFound.done = true
+      const sections = [play.preTasks, play.tasks, play.postTasks]
+      await Promise.all(
+        live.map(async (hs) => {
+          let base = 0
+          for (const section of sections) {
+            base = Math.max(base, maxIndex(section)) + 0.5
+            const r = await walk(ctx, hs, section)
+            if (r === 'failed') {
+              hs.failed = true
+              ctx.onFailure(hs.name)
+              // force_handlers / --force-handlers: the handlers it was notified of still run on a
+              // failed host (at this section's flush, with the others), never on an unreachable one.
+              if (forceHandlers && !hs.unreachable) await flushHandlers(ctx, hs, base, true)
+              break
+            }
+            if (r === 'stopped') break
+            const f = await flushHandlers(ctx, hs, base)
+            if (f === 'failed') {
+              hs.failed = true
+              ctx.onFailure(hs.name)
+              break
+            }
+          }
+          gate.leave(hs.name)
+          const pending = pendingHandlers(play, hs.notified)
+          if (pending.length) opts.emit({ type: 'handlers-pending', host: hs.name, handlers: pending, why: stop.reason === 'interrupted' ? 'interrupted' : hs.unreachable ? 'unreachable' : hs.failed ? 'failed' : (stop.reason ?? 'ended') })
+        }),
+      )
+      // A batch whose hosts all failed ends the run: the next batches and plays never start
+      // (Ansible's rule, and what makes a rolling update safe).
+      if (!stop.reason && states.length && states.every((s) => s.failed || s.unreachable)) {
+        stop.reason = list.length > 1 ? `every host of batch ${bi + 1}/${list.length} failed` : 'every host failed'
+        stop.run = true
       }
     }
-    const live = states.filter((s) => s.active)
-    const gate = play.strategy === 'linear' ? new Lockstep(live.map((s) => s.name)) : openGate
-    const announced = new Set<string>()
-    const failedInBatch = new Set<string>()
-    const ctx: WalkContext = {
-      rt,
-      gate,
-      startIndex: deps.startFound.done ? 0 : startIndexFor(play, opts.startAtTask),
-      batchHosts: batch,
-      stop,
-      onFailure(host) {
-        failedInBatch.add(host)
-        if (play.anyErrorsFatal) stop.reason = `any_errors_fatal: ${host} failed`
-        if (play.maxFailPercentage !== undefined && (failedInBatch.size / batch.length) * 100 > play.maxFailPercentage) stop.reason = `max_fail_percentage ${play.maxFailPercentage}% exceeded (${failedInBatch.size} of ${batch.length} hosts failed)`
-      },
-      announce(task: Task, handler: boolean) {
-        const key = `${handler ? 'h' : 't'}${task.index}`
-        if (announced.has(key)) return
-        announced.add(key)
-        // A templated name is shown rendered with the first host's variables, as Ansible does.
-        let title = task.title
-        if (isTemplated(title) && live[0]) {
-          try {
-            title = String(renderValue(title, scopeFor(rt.scope, live[0].name, { role: task.role, vars: task.vars })))
-          } catch {
-            title = task.title
-          }
-        }
-        opts.emit({ type: 'task-start', task: task.role ? `${task.role.name} : ${title}` : title, taskIndex: task.index, handler, pos: task.pos, hosts: batch })
-      },
-    }
-    if (opts.startAtTask && ctx.startIndex !== Infinity) deps.startFound.done = true
-    const sections = [play.preTasks, play.tasks, play.postTasks]
-    await Promise.all(
-      live.map(async (hs) => {
-        let base = 0
-        for (const section of sections) {
-          base = Math.max(base, maxIndex(section)) + 0.5
-          const r = await walk(ctx, hs, section)
-          if (r === 'failed') {
-            hs.failed = true
-            ctx.onFailure(hs.name)
-            // force_handlers: notified handlers still run on a failed host.
-            if (play.forceHandlers) await flushHandlers(ctx, hs, base)
-            break
-          }
-          if (r === 'stopped') break
-          const f = await flushHandlers(ctx, hs, base)
-          if (f === 'failed') {
-            hs.failed = true
-            ctx.onFailure(hs.name)
-            break
-          }
-        }
-        gate.leave(hs.name)
-      }),
-    )
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort)
   }
-  opts.emit({ type: 'play-end', name: play.name, durationMs: Date.now() - t0, stopped: stop.reason })
+  opts.emit({ type: 'play-end', name: play.name, durationMs: Date.now() - t0, stopped: stop.reason && stop.run && stop.reason !== 'interrupted' ? `${stop.reason}; no later batch or play runs` : stop.reason })
+  return stop.run ? { stopRun: stop.reason } : {}
 }

@@ -1,10 +1,13 @@
 // A whole run: every play in order over one connection per host, then the recap and exit code
-// (Ansible's: 0 ok, 2 a host failed, 4 a host unreachable).
+// (Ansible's: 0 ok, 2 a host failed, 4 a host unreachable; 130 interrupted). A play that ends the
+// run (any_errors_fatal, max_fail_percentage, a batch whose hosts all failed) stops the plays
+// after it too, as in Ansible; Ctrl-C stops the commands running on the hosts, starts nothing new
+// and still prints the recap.
 import type { Playbook } from '../playbook/model.js'
 import { secretValues } from '../playbook/vars-files.js'
-import { ConnectionPool } from './connect.js'
 import type { HostStats } from './events.js'
 import { HostState } from './host-state.js'
+import { DPKG_INTERRUPTED, RunPool } from './interrupt.js'
 import type { RunOptions } from './options.js'
 import { runPlay } from './play.js'
 import { maskDeep } from '../report/mask.js'
@@ -13,7 +16,11 @@ export interface RunSummary {
   stats: Record<string, HostStats>
   exitCode: number
   durationMs: number
+  interrupted?: boolean
 }
+
+/** The exit code of an interrupted run, as a shell reports a process ended by SIGINT. */
+export const INTERRUPTED_EXIT = 130
 
 export function exitCodeFor(stats: Record<string, HostStats>): number {
   const v = Object.values(stats)
@@ -42,16 +49,42 @@ export async function runPlaybook(pb: Playbook, opts: RunOptions): Promise<RunSu
   }
   opts.emit({ type: 'run-start', playbook: pb.file, check: opts.check, diff: opts.diff, forks: opts.forks })
   const hosts = new Map<string, HostState>()
-  const pool = new ConnectionPool(opts)
+  const pool = new RunPool(opts)
   const startFound = { done: !opts.startAtTask }
+  const signal = opts.signal
+  let interrupted = false
+  let exitOnInterrupt = INTERRUPTED_EXIT
+  let stopping: Promise<void> | undefined
+  const onAbort = () => {
+    if (interrupted) return
+    interrupted = true
+    const name = typeof signal?.reason === 'string' ? signal.reason : 'SIGINT'
+    if (name === 'SIGTERM') exitOnInterrupt = 143
+    opts.emit({ type: 'interrupt', signal: name })
+    stopping = pool.interruptAll().then((stopped) => {
+      for (const { host, outcome } of stopped) {
+        if (outcome.error) opts.emit({ type: 'warning', host, msg: `interrupt: ${outcome.error}` })
+        if (outcome.followUp?.includes(DPKG_INTERRUPTED)) opts.emit({ type: 'warning', host, msg: "dpkg was interrupted: packages are left half-installed or half-configured; run 'dpkg --configure -a' as root on this host" })
+      }
+    })
+  }
+  signal?.addEventListener('abort', onAbort, { once: true })
+  if (signal?.aborted) onAbort()
   try {
-    for (const play of pb.plays) await runPlay(play, { opts, playbookDir: pb.dir, hosts, pool, secrets, startFound })
+    for (const play of pb.plays) {
+      if (interrupted) break
+      const end = await runPlay(play, { opts, playbookDir: pb.dir, hosts, pool, secrets, startFound })
+      if (end.stopRun) break
+    }
   } finally {
+    signal?.removeEventListener('abort', onAbort)
+    await stopping
     await pool.closeAll()
   }
   const stats: Record<string, HostStats> = {}
-  for (const [h, s] of hosts) stats[h] = s.stats
+  // As Ansible's recap: the hosts that something happened to (a batch never started is not listed).
+  for (const [h, s] of hosts) if (Object.values(s.stats).some((n) => n > 0)) stats[h] = s.stats
   const durationMs = Date.now() - t0
-  opts.emit({ type: 'recap', stats, durationMs, check: opts.check })
-  return { stats, exitCode: exitCodeFor(stats), durationMs }
+  opts.emit({ type: 'recap', stats, durationMs, check: opts.check, ...(interrupted ? { interrupted } : {}) })
+  return { stats, exitCode: interrupted ? exitOnInterrupt : exitCodeFor(stats), durationMs, ...(interrupted ? { interrupted } : {}) }
 }

@@ -2,7 +2,7 @@
 // mode, report), changed_when/failed_when, retries, register, notify. Emits one host-result
 // event per item.
 import type { Become, ExecOptions } from '../connection/connection.js'
-import { UnreachableError } from '../connection/connection.js'
+import { InterruptedError, UnreachableError } from '../connection/connection.js'
 import { getModule } from '../modules/index.js'
 import { checkArgs, secretOptions } from '../modules/schema.js'
 import { ModuleFailure, type ActionModule, type ActionResult, type Change, type FileDiff, type HostModule, type PlanContext, type PrepareContext, type StepOutput } from '../modules/types.js'
@@ -215,7 +215,7 @@ async function runWithChecks(rt: PlayRuntime, hs: HostState, task: Task, scope: 
     try {
       out = await runOnce(rt, hs, task, scope, whenUnknown)
     } catch (e) {
-      if (e instanceof UnreachableError) throw e
+      if (e instanceof UnreachableError || e instanceof InterruptedError) throw e
       const unknown = [...scope.touchedUnknown]
       if (e instanceof CheckModeUnknown) return { ...empty(), mayChange: true, changed: true, changes: [{ summary: e.message, uncertain: true }], data: markUnknown({}) }
       if (rt.options.check && unknown.length && (e instanceof UndefinedVariableError || e instanceof ExpressionError)) {
@@ -267,7 +267,7 @@ async function runWithChecks(rt: PlayRuntime, hs: HostState, task: Task, scope: 
       out.data = { ...out.data, attempts: attempt + 1 }
       return out
     }
-    await sleep(delay * 1000)
+    await sleep(delay * 1000, undefined, { signal: rt.options.signal })
   }
 }
 
@@ -376,7 +376,7 @@ export async function runTask(rt: PlayRuntime, hs: HostState, task: Task, handle
       if (o.failed) total.msg = 'One or more items failed'
       if (o.meta) total.meta = o.meta
       if (o.facts) total.facts = { ...(total.facts ?? {}), ...o.facts }
-      if (lc?.pause) await sleep(lc.pause! * 1000)
+      if (lc?.pause) await sleep(lc.pause! * 1000, undefined, { signal: rt.options.signal })
     }
     if (items.length === 0) {
       const o = finish({ ...empty(), skipped: true, msg: 'No items in the list' })
@@ -394,7 +394,9 @@ export async function runTask(rt: PlayRuntime, hs: HostState, task: Task, handle
       emit(o)
       return { outcome: o, registered: { unreachable: true, changed: false, failed: true, msg: e.message } }
     }
-    const o = finish({ ...empty(), failed: true, msg: taskError(task, e), playbookError: isPlaybookError(e) })
+    // Ctrl-C: the command was stopped on the host (or a retry's wait was cut short).
+    const msg = e instanceof InterruptedError || rt.options.signal?.aborted ? 'interrupted: the task was stopped before it finished' : taskError(task, e)
+    const o = finish({ ...empty(), failed: true, msg, playbookError: isPlaybookError(e) })
     emit(o)
     return { outcome: o, registered: { changed: false, failed: true, msg: o.msg } }
   }

@@ -8,6 +8,7 @@ import type { Include, Node, Task } from '../playbook/model.js'
 import { loadRoleInto } from '../playbook/roles.js'
 import { loadTaskFile } from '../playbook/tasks.js'
 import { RmError } from '../playbook/errors.js'
+import { emptyStats } from './events.js'
 import type { HostState } from './host-state.js'
 import type { Gate } from './lockstep.js'
 import type { PlayRuntime } from './runtime.js'
@@ -21,21 +22,35 @@ export interface WalkContext {
   /** Task indices before --start-at-task's match are skipped. */
   startIndex: number
   batchHosts: string[]
-  /** Set when the play must stop for every host (any_errors_fatal, max_fail_percentage, end_play). */
-  stop: { reason?: string }
+  /** Set when the play must stop for every host (any_errors_fatal, max_fail_percentage, end_play, Ctrl-C). */
+  stop: PlayStop
   onFailure(host: string): void
   /** Announces a task the first time any host starts it. */
   announce(task: Task, handler: boolean): void
 }
 
+/** reason: the play stops for every host; run: the plays after it do not start either. */
+export interface PlayStop {
+  reason?: string
+  run?: boolean
+}
+
 type WalkResult = 'ok' | 'failed' | 'stopped'
+
+/** Ctrl-C: no task or handler starts any more. */
+function interrupted(ctx: WalkContext): boolean {
+  return !!ctx.rt.options.signal?.aborted
+}
 
 /** Hosts whose pending failure is in an any_errors_fatal task or block (cleared when rescued). */
 const fatal = new WeakSet<HostState>()
 
 /** A failure that leaves the tree unrescued ends the play for every host when its task said so. */
 function endIfFatal(ctx: WalkContext, hs: HostState, r: WalkResult): WalkResult {
-  if (r === 'failed' && fatal.has(hs)) ctx.stop.reason ??= `any_errors_fatal: ${hs.name} failed`
+  if (r === 'failed' && fatal.has(hs)) {
+    ctx.stop.reason ??= `any_errors_fatal: ${hs.name} failed`
+    ctx.stop.run = true
+  }
   return r
 }
 
@@ -44,15 +59,47 @@ function selected(ctx: WalkContext, task: Task): boolean {
   return tagSelected(task.tags, ctx.rt.options.tags, ctx.rt.options.skipTags)
 }
 
-/** Runs the handlers a host notified, in the order the play defines them. */
-export async function flushHandlers(ctx: WalkContext, hs: HostState, base: number): Promise<WalkResult> {
+/** The names a handler answers to: its name, `role : name`, and its listen topics. */
+function handlerNames(h: Task): string[] {
+  return [h.name, h.role && h.name ? `${h.role.name} : ${h.name}` : undefined, ...h.listen].filter((n): n is string => !!n)
+}
+
+const handlerKey = (k: number) => `\0handler ${k}`
+
+/**
+ * Turns the names a host was notified with into the handlers they mean (a listen topic means
+ * every handler listening to it), in place: what stays is one key per handler to run.
+ */
+export function expandNotified(handlers: readonly Task[], notified: Set<string>): void {
+  for (const n of [...notified]) {
+    if (n.startsWith('\0handler ')) continue
+    const hit = handlers.flatMap((h, k) => (handlerNames(h).includes(n) ? [k] : []))
+    if (!hit.length) continue // a name no handler answers to stays as it is (listed as pending)
+    for (const k of hit) notified.add(handlerKey(k))
+    notified.delete(n)
+  }
+}
+
+/** The handlers still to run for a host, in definition order (and any name no handler answers to). */
+export function notifiedHandlers(handlers: readonly Task[], notified: ReadonlySet<string>): { index: number[]; unknown: string[] } {
+  const copy = new Set(notified)
+  expandNotified(handlers, copy)
+  return { index: handlers.flatMap((_, k) => (copy.has(handlerKey(k)) ? [k] : [])), unknown: [...copy].filter((n) => !n.startsWith('\0handler ')) }
+}
+
+/**
+ * Runs the handlers a host notified, once each, in the order the play defines them. `force`: the
+ * host failed and force_handlers is on, so its failure does not keep them from running.
+ */
+export async function flushHandlers(ctx: WalkContext, hs: HostState, base: number, force = false): Promise<WalkResult> {
   const handlers = ctx.rt.play.handlers
   for (const [k, h] of handlers.entries()) {
-    const names = [h.name, h.role && h.name ? `${h.role.name} : ${h.name}` : undefined, ...h.listen].filter((n): n is string => !!n)
-    if (!names.some((n) => hs.notified.has(n))) continue
-    for (const n of names) hs.notified.delete(n)
+    // a handler may notify another: expand before each one
+    expandNotified(handlers, hs.notified)
+    if (!hs.notified.has(handlerKey(k))) continue
     await ctx.gate.arrive(hs.name, base + (k + 1) / (handlers.length + 2))
-    if (ctx.stop.reason || !hs.active) return 'stopped'
+    if (ctx.stop.reason || !(hs.active || (force && hs.failed && !hs.unreachable && !hs.ended))) return 'stopped' // still pending (listed when the host leaves the play)
+    hs.notified.delete(handlerKey(k))
     const r = endIfFatal(ctx, hs, await runOne(ctx, hs, h, true))
     if (r !== 'ok') return r
   }
@@ -62,28 +109,34 @@ export async function flushHandlers(ctx: WalkContext, hs: HostState, base: numbe
 async function runOne(ctx: WalkContext, hs: HostState, task: Task, handler: boolean, extra: Record<string, unknown>[] = []): Promise<WalkResult> {
   const rt = ctx.rt
   const t = extra.length ? { ...task, vars: [...task.vars, ...extra] } : task
+  if (interrupted(ctx)) return 'stopped'
   ctx.announce(task, handler)
+  // A host still waiting for a fork when Ctrl-C comes does not start the task.
+  const start = async () => (interrupted(ctx) ? undefined : runTask(rt, hs, t, handler))
   let run
   if (task.runOnce) {
     const key = task.index
-    let shared = rt.runOnce.get(key) as Promise<Awaited<ReturnType<typeof runTask>>> | undefined
+    let shared = rt.runOnce.get(key) as Promise<Awaited<ReturnType<typeof runTask>> | undefined> | undefined
     if (!shared) {
-      shared = rt.queue.add(() => runTask(rt, hs, t, handler), { throwOnTimeout: true })
+      shared = rt.queue.add(start, { throwOnTimeout: true })
       rt.runOnce.set(key, shared)
       run = await shared
     } else {
       run = await shared
+      if (!run) return 'stopped'
       if (task.register && run.registered) hs.vars[task.register] = run.registered
       if (run.outcome.facts) Object.assign(hs.vars, run.outcome.facts)
       return 'ok'
     }
   } else {
-    run = await rt.queue.add(() => runTask(rt, hs, t, handler), { throwOnTimeout: true })
+    run = await rt.queue.add(start, { throwOnTimeout: true })
   }
+  if (!run) return 'stopped'
   const o = run.outcome
   if (task.register && run.registered) hs.vars[task.register] = run.registered
   if (o.facts && !o.failed) Object.assign(hs.vars, o.facts)
-  const s = hs.stats
+  // meta tasks are the play's own steering: Ansible counts none of them in the recap.
+  const s = task.module === 'meta' ? emptyStats() : hs.stats
   if (o.status === 'unreachable') {
     s.unreachable++
     if (!task.ignoreUnreachable) {

@@ -95,9 +95,15 @@ export class PrettyReporter {
       case 'play-end':
         if (e.stopped) this.out(p.red(`\nNO MORE HOSTS LEFT: play stopped (${e.stopped})`))
         break
+      case 'interrupt':
+        this.out(p.red(`\nINTERRUPTED (${e.signal}): no new task starts; stopping the commands running on the hosts`))
+        break
+      case 'handlers-pending':
+        this.out(p.yellow(`pending handlers on [${e.host}] (not run: ${e.why}): ${e.handlers.join(', ')}`))
+        break
       case 'recap': {
         clearInterval(this.timer)
-        this.out(`\n${p.bold('PLAY RECAP ' + '*'.repeat(68))}`)
+        this.out(`\n${p.bold(e.interrupted ? 'PLAY RECAP (INTERRUPTED) ' + '*'.repeat(54) : 'PLAY RECAP ' + '*'.repeat(68))}`)
         const width = Math.max(0, ...Object.keys(e.stats).map((h) => h.length))
         for (const [h, s] of Object.entries(e.stats)) {
           const colour = s.failed || s.unreachable ? p.red : s.changed ? p.yellow : p.green
@@ -110,6 +116,7 @@ export class PrettyReporter {
         const changed = Object.values(e.stats).reduce((a, s) => a + s.changed, 0)
         const tail = e.check ? `check mode: ${changed} change${changed === 1 ? '' : 's'} would be made, nothing was changed` : `${changed} change${changed === 1 ? '' : 's'}`
         this.out(`\n${this.o.timings ? `${hosts} host${hosts === 1 ? '' : 's'} in ${secs(e.durationMs)}; ` : ''}${tail}`)
+        if (e.interrupted) this.out(p.red('interrupted: the run was stopped before it finished'))
         break
       }
     }

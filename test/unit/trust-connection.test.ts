@@ -169,8 +169,10 @@ describe('trust 10/25: against an in-process ssh2 server', () => {
       client.on('session', (accept) => {
         accept().once('exec', (acceptExec) => {
           const s = acceptExec()
-          // the framed shell: answer every framed command with its end markers
+          // the framed shell: report a process group once, answer every framed command with its end markers
           s.on('data', (d: Buffer) => {
+            const g = /__RMP_PG_[0-9a-f]+/.exec(d.toString())
+            if (g) s.write(`${g[0]}:4242\n`)
             const m = /__RMP_END_[0-9a-f]+/.exec(d.toString())
             if (m) {
               s.write(`ok\n${m[0]}:0:\n`)
