@@ -346,21 +346,19 @@ function aptPlan(a: AptArgs, s: AptState, ctx: Pick<PlanContext, 'check'>): Chan
     out.push({ summary: parts.join('; '), uncertain: sure.length === 0 || undefined, steps, diff: { before: diffText(shown, 'before'), after: diffText(shown, 'after') } })
   }
   if (removals.length) {
-    const verb = a.purge ? 'purge' : 'remove'
     const parts = [describe(removals)]
     if (a.autoremove && s.autoremovable?.length && !installs.length) parts.push(`autoremove ${s.autoremovable.join(' ')}`)
-    out.push({ summary: parts.join('; '), steps: [apply(a, sh`rmp_apt_get ${opts}${autoremove} ${code(verb)} -- ${removals.map((c) => c.spec)}`)], diff: { before: diffText(removals, 'before'), after: diffText(removals, 'after') } })
+    out.push({ summary: parts.join('; '), steps: [apply(a, sh`rmp_apt_get ${opts}${autoremove} ${code(a.purge ? 'purge' : 'remove')} -- ${removals.map((c) => c.spec)}`)], diff: { before: diffText(removals, 'before'), after: diffText(removals, 'after') } })
   }
   const up = upgradeCommand(a)
   if (up) {
     const list = s.upgradable ?? []
-    const cmd = up === 'upgrade' ? 'upgrade --with-new-pkgs' : 'dist-upgrade'
     if (list.length || p.updateCache) {
       const what = list.length ? `: ${list.map((u) => u.name).join(' ')}` : ''
       out.push({
         summary: `${up} the system${what}${p.updateCache ? ' (and whatever the updated cache has newer)' : ''}`,
         uncertain: list.length === 0 || undefined,
-        steps: [apply(a, sh`rmp_apt_get ${opts} ${code(cmd)}`)],
+        steps: [apply(a, sh`rmp_apt_get ${opts} ${code(up === 'upgrade' ? 'upgrade --with-new-pkgs' : 'dist-upgrade')}`)],
         diff: { before: list.map((u) => `${u.name}: ${u.from ?? '(absent)'}\n`).join(''), after: list.map((u) => `${u.name}: ${u.to}\n`).join('') },
       })
     }

@@ -145,7 +145,7 @@ export function setAttrs(paths: string | string[], owner: string | undefined, gr
 export function newDirCmds(dirs: string[], a: AttrArgs, mode: string | undefined, mkdir: 'mkdir' | 'mkdir -p' = 'mkdir'): Script[] {
   const cmds: Script[] = []
   for (const d of dirs) {
-    cmds.push(sh`${code(mkdir)} -- ${d}`)
+    cmds.push(sh`${code(mkdir === 'mkdir -p' ? 'mkdir -p' : 'mkdir')} -- ${d}`)
     if (a.owner !== undefined || a.group !== undefined || mode !== undefined) cmds.push(setAttrs(d, a.owner, a.group, mode))
   }
   return cmds

@@ -141,11 +141,11 @@ function downloadStep(a: GetUrlArgs, file: string, tool: Downloader, st: PathSta
     MAKE_PRIVATE_TEMP,
     code('tmp="$t/new"'),
     // downloadCommand (probes/archive.ts) quotes every value it puts in the command.
-    code(d.cmd),
+    d.cmd,
   ]
   if (sum) {
     lines.push(
-      sh`got=$(${code(sum.algorithm)}sum < "$tmp" | cut -d' ' -f1)`,
+      sh`got=$(${`${sum.algorithm}sum`} < "$tmp" | cut -d' ' -f1)`,
       sh`if [ "$got" != ${sum.hex} ]; then printf 'The checksum for %s did not match %s; it was %s.\n' "$dest" ${sum.hex} "$got" >&2; exit 1; fi`,
     )
   }

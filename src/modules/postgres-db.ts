@@ -25,9 +25,8 @@
  *   - postgres_db: { name: runmaster_prod, state: dump, target: /var/backups/runmaster.sql.gz }
  *     become: true
  */
-import { quote } from '../connection/shell.js'
 import { databaseProbe, type DatabaseInfo, type DatabaseState, type PgRead } from '../probes/postgres.js'
-import { clientCommand, connOptions, connProblems, psqlStep, quoteIdent, quoteLiteral, READ_PASSWORD, sendsPassword, type PgConnArgs } from './postgres-common.js'
+import { clientScript, connOptions, connProblems, psqlStep, quoteIdent, quoteLiteral, READ_PASSWORD_SCRIPT, sendsPassword, type PgConnArgs } from './postgres-common.js'
 import { CLEAN_STALE_TEMPS, MAKE_PRIVATE_TEMP } from './remote-path.js'
 import { shlexSplit } from './shlex.js'
 import { code, joinScripts, sh } from '../shell/index.js'
@@ -107,17 +106,16 @@ function conninfoValue(s: string): string {
 export function dumpScript(p: PostgresDbArgs): string {
   const f = dumpFormat(p.target!)
   const extra = [...shlexSplit(p.dump_extra_args ?? ''), ...shlexSplit(p.target_opts ?? '')]
-  // clientCommand (postgres-common) quotes every value it puts in the command.
-  const client = code(clientCommand(p, p.name, { program: ['pg_dump', `--format=${f.format}`, ...extra], password: 'exported' }))
+  const client = clientScript(p, p.name, { program: ['pg_dump', `--format=${f.format}`, ...extra], password: 'exported' })
   return joinScripts([
-    ...(sendsPassword(p) ? [code(READ_PASSWORD)] : []),
+    ...(sendsPassword(p) ? [READ_PASSWORD_SCRIPT] : []),
     sh`dest=${p.target!}`,
     code('dir=$(dirname -- "$dest")'),
     code('[ -d "$dir" ] || { echo "directory $dir does not exist" >&2; exit 1; }'),
     code('umask 077'),
     CLEAN_STALE_TEMPS,
     MAKE_PRIVATE_TEMP,
-    sh`{ (\n${client}\n) </dev/null || echo "$?" > "$t/rc"; }${code(f.compress ? ` | ${f.compress} -c` : '')} > "$t/dump" || exit 1`,
+    sh`{ (\n${client}\n) </dev/null || echo "$?" > "$t/rc"; }${f.compress ? sh` | ${f.compress} -c` : code('')} > "$t/dump" || exit 1`,
     code('if [ -s "$t/rc" ]; then exit "$(cat "$t/rc")"; fi'),
     code('if [ -f "$dest" ] && [ ! -L "$dest" ]; then chmod --reference="$dest" "$t/dump"; chown --reference="$dest" "$t/dump" 2>/dev/null || true; fi'),
     code('mv -fT -- "$t/dump" "$dest"'),
@@ -129,16 +127,16 @@ export function restoreScript(p: PostgresDbArgs): string {
   const f = dumpFormat(p.target!)
   const extra = shlexSplit(p.target_opts ?? '')
   const program = f.format === 'p' ? ['psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', ...extra] : ['pg_restore', `--format=${f.format}`, '-d', `dbname=${conninfoValue(p.name)}`, '--exit-on-error', ...extra]
-  const client = clientCommand(p, p.name, { program, password: 'exported' })
-  const lines = [...(sendsPassword(p) ? [READ_PASSWORD] : []), `src=${quote(p.target!)}`, '[ -r "$src" ] || { echo "cannot read $src" >&2; exit 1; }']
+  const client = clientScript(p, p.name, { program, password: 'exported' })
+  const lines = [...(sendsPassword(p) ? [READ_PASSWORD_SCRIPT] : []), sh`src=${p.target!}`, code('[ -r "$src" ] || { echo "cannot read $src" >&2; exit 1; }')]
   if (!f.compress) {
-    lines.push(`(\n${client}\n) < "$src"`)
+    lines.push(sh`(\n${client}\n) < "$src"`)
   } else {
-    lines.push('rc=$(mktemp) || exit 1', `trap 'rm -f -- "$rc"' EXIT`)
-    lines.push(`{ ${f.compress} -dc < "$src" || echo "$?" > "$rc"; } | (\n${client}\n) || exit "$?"`)
-    lines.push('if [ -s "$rc" ]; then echo "cannot decompress $src" >&2; exit 1; fi')
+    lines.push(code('rc=$(mktemp) || exit 1'), code(`trap 'rm -f -- "$rc"' EXIT`))
+    lines.push(sh`{ ${f.compress} -dc < "$src" || echo "$?" > "$rc"; } | (\n${client}\n) || exit "$?"`)
+    lines.push(code('if [ -s "$rc" ]; then echo "cannot decompress $src" >&2; exit 1; fi'))
   }
-  return lines.join('\n')
+  return joinScripts(lines).text
 }
 
 function probe(p: PostgresDbArgs): Probe<PgRead<DatabaseState>> {

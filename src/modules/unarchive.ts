@@ -278,7 +278,7 @@ function linkCheck(paths: string[]): Script {
   if (!paths.length) return code(':')
   const data = heredocBytes(paths.join('\n') + '\n', 'RMP_UNARCHIVE_PATHS')
   // One line: the here-document starts on the next one.
-  return sh`${data.pipe} | while IFS= read -r p; do if [ -L "$dest/$p" ]; then printf 'refusing to extract: %s/%s is a symbolic link (unarchive never writes through links)\\n' "$dest" "$p" >&2; exit 1; fi; done\n${code(data.doc)}`
+  return sh`${data.pipe} | while IFS= read -r p; do if [ -L "$dest/$p" ]; then printf 'refusing to extract: %s/%s is a symbolic link (unarchive never writes through links)\\n' "$dest" "$p" >&2; exit 1; fi; done\n${data.doc}`
 }
 
 /** Shell that extracts "$arc" into "$dest" and applies owner/group/mode to each extracted member. */

@@ -234,15 +234,15 @@ export function pathProbe(path: string, o: PathProbeOptions = {}): Probe<PathSta
     code('    if [ ! -r "$p" ]; then echo unreadable; else :'),
   ]
   // The checksum of content that comes back whole is computed on the controller: one process less.
-  const sum = o.checksum ? sh`printf 'sum '; ${code(o.checksum)}sum < "$p"` : code(':')
+  const sum = o.checksum ? sh`printf 'sum '; ${`${o.checksum}sum`} < "$p"` : code(':')
   // The fifth field of the stat line (of the target, for a link) is the size.
   if (limit > 0) lines.push(sh`    set -f; set -- $l; set +f; if [ "$5" -le ${limit} ]; then printf 'content '; base64 -w0 < "$p"; echo; else echo toolarge; ${sum}; fi`)
   else lines.push(sh`    ${sum}`)
   lines.push(code('    fi'), code('  fi'))
   if (o.access) lines.push(code('  r=0; w=0; x=0; [ -r "$p" ] && r=1; [ -w "$p" ] && w=1; [ -x "$p" ] && x=1; echo "access $r $w $x"'))
   if (o.mime) {
-    lines.push(code(`  if command -v file >/dev/null 2>&1; then echo "mime $(file -b --mime ${o.mime === 'L' ? '-L ' : ''}-- "$p" 2>/dev/null)"; fi`))
-    lines.push(code(`  if [ ${o.mime === 'L' ? '-e' : '! -L'} "$p" ] && command -v lsattr >/dev/null 2>&1; then a=$(lsattr -d -- "$p" 2>/dev/null) && echo "attrs $a"; fi`))
+    lines.push(code(o.mime === 'L' ? '  if command -v file >/dev/null 2>&1; then echo "mime $(file -b --mime -L -- "$p" 2>/dev/null)"; fi' : '  if command -v file >/dev/null 2>&1; then echo "mime $(file -b --mime -- "$p" 2>/dev/null)"; fi'))
+    lines.push(code(o.mime === 'L' ? '  if [ -e "$p" ] && command -v lsattr >/dev/null 2>&1; then a=$(lsattr -d -- "$p" 2>/dev/null) && echo "attrs $a"; fi' : '  if [ ! -L "$p" ] && command -v lsattr >/dev/null 2>&1; then a=$(lsattr -d -- "$p" 2>/dev/null) && echo "attrs $a"; fi'))
   }
   lines.push(
     code('fi'),

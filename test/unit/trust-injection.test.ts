@@ -63,18 +63,6 @@ const CODE_FROM_VALUES: Record<string, string> = {
   'src/modules/shell.ts': 'the shell module runs the task\'s command line: that is what it is for',
 }
 
-// Files of other owners that still build scripts the old way (issue 11 sweep). Each must still
-// break a rule: when it no longer does, remove it here, so that the list only ever shrinks.
-const NOT_YET_CONVERTED = new Set([
-  'src/modules/apt.ts',
-  'src/modules/file-attrs.ts',
-  'src/modules/get-url.ts',
-  'src/modules/postgres-db.ts',
-  'src/modules/unarchive.ts',
-  'src/probes/archive.ts',
-  'src/probes/files.ts',
-])
-
 /** Rule breaks of one source file (path relative to the project). */
 export function scriptRuleBreaks(rel: string, text: string): string[] {
   const problems: string[] = []
@@ -138,16 +126,8 @@ describe('trust 3: scripts are built with sh (static guard over src/)', () => {
   const files = sourceFiles(SRC).map((p) => ({ rel: relative(ROOT, p), text: readFileSync(p, 'utf8') }))
 
   it('trust 3: no module, probe or lab file imports quote or builds a script by hand', () => {
-    const problems = files.filter((f) => !NOT_YET_CONVERTED.has(f.rel)).flatMap((f) => scriptRuleBreaks(f.rel, f.text))
+    const problems = files.flatMap((f) => scriptRuleBreaks(f.rel, f.text))
     expect(problems, problems.join('\n')).to.deep.equal([])
-  })
-
-  it('trust 3: the list of files not yet converted only shrinks (each still breaks a rule)', () => {
-    const stale = [...NOT_YET_CONVERTED].filter((rel) => {
-      const f = files.find((x) => x.rel === rel)
-      return !f || scriptRuleBreaks(rel, f.text).length === 0
-    })
-    expect(stale, 'converted: remove them from NOT_YET_CONVERTED').to.deep.equal([])
   })
 
   it('trust 3: the guard catches each way of building a script by hand', () => {
