@@ -1,5 +1,6 @@
 // What the engine needs from a host connection: run a shell script, and close.
 // Both SSH and local connections keep ONE shell open per host and frame commands through it.
+import type { Script } from '../shell/index.js'
 
 export interface Become {
   user: string // target user, root by default
@@ -23,8 +24,11 @@ export interface ExecResult {
 
 export interface Connection {
   readonly host: string
-  /** Runs a POSIX sh script on the host. Never rejects on a non-zero exit; rejects if the host is unreachable. */
-  exec(script: string, opts?: ExecOptions): Promise<ExecResult>
+  /**
+   * Runs a POSIX sh script on the host. Never rejects on a non-zero exit; rejects if the host is
+   * unreachable. A Script, never a string: text concatenated by hand does not reach a host.
+   */
+  exec(script: Script, opts?: ExecOptions): Promise<ExecResult>
   close(): Promise<void>
 }
 

@@ -2,6 +2,7 @@
 // shell, over a child process instead of an SSH channel.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { userInfo } from 'node:os'
+import type { Script } from '../shell/index.js'
 import { type Connection, type ExecOptions, type ExecResult, UnreachableError } from './connection.js'
 import { FramedShell } from './framed-shell.js'
 
@@ -24,8 +25,8 @@ export class LocalConnection implements Connection {
     return shell
   }
 
-  exec(script: string, opts?: ExecOptions): Promise<ExecResult> {
-    return this.open().exec(script, opts)
+  exec(script: Script, opts?: ExecOptions): Promise<ExecResult> {
+    return this.open().exec(script.text, opts)
   }
 
   async close(): Promise<void> {

@@ -25,7 +25,7 @@ export function validateCommand(validate: string): Script {
 }
 
 /** The shell script for a put step; the content is its standard input (or `from`, a host path). */
-export function putScript(step: PutStep): string {
+export function putScript(step: PutStep): Script {
   const lines: Script[] = [
     code('set -e'),
     sh`dest=${step.path}`,
@@ -65,5 +65,5 @@ export function putScript(step: PutStep): string {
   if (step.backup) lines.push(code(`if [ -e "$dest" ]; then b="$dest.$(date +%Y-%m-%d@%H:%M:%S)~"; cp -p -- "$dest" "$t/backup"; mv -fT -- "$t/backup" "$b"; printf 'backup_file=%s\\n' "$b"; fi`))
   // -T: a destination that is a symlink to a directory is replaced, never written into.
   lines.push(code('mv -fT -- "$f" "$dest"'))
-  return joinScripts(lines).text
+  return joinScripts(lines)
 }

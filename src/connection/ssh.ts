@@ -14,6 +14,7 @@
 // host keeps answering keepalives.
 import { readFileSync } from 'node:fs'
 import ssh2, { Client, type AnyAuthMethod, type ParsedKey } from 'ssh2'
+import type { Script } from '../shell/index.js'
 import { type Connection, type ExecOptions, type ExecResult, UnreachableError } from './connection.js'
 import { FramedShell } from './framed-shell.js'
 import { DEFAULT_RETRY, isTransient as isTransientSetup, withRetries } from './connect-retry.js'
@@ -223,8 +224,8 @@ export class SshConnection implements Connection {
     return this.opening
   }
 
-  async exec(script: string, opts?: ExecOptions): Promise<ExecResult> {
-    return (await this.ready()).exec(script, opts)
+  async exec(script: Script, opts?: ExecOptions): Promise<ExecResult> {
+    return (await this.ready()).exec(script.text, opts)
   }
 
   /** Ends the connection; the next exec opens a new one (meta: reset_connection). */

@@ -260,8 +260,8 @@ function aptOptions(a: AptArgs): Script {
 
 const ENV = { DEBIAN_FRONTEND: 'noninteractive', APT_LISTCHANGES_FRONTEND: 'none', LC_ALL: 'C' }
 
-function exec(script: Script): ExecStep {
-  return { kind: 'exec', script: script.text, env: ENV }
+function exec(script: Script, label?: string): ExecStep {
+  return { kind: 'exec', script, env: ENV, ...(label ? { label } : {}) }
 }
 
 /**
@@ -288,7 +288,7 @@ function apply(a: AptArgs, script: Script): ExecStep {
 }
 
 function updateStep(a: AptArgs): ExecStep {
-  return exec(sh`apt-get -q -o ${`DPkg::Lock::Timeout=${a.lock_timeout}`} update && mkdir -p /var/lib/apt/periodic && touch /var/lib/apt/periodic/update-success-stamp`)
+  return exec(sh`apt-get -q -o ${`DPkg::Lock::Timeout=${a.lock_timeout}`} update && mkdir -p /var/lib/apt/periodic && touch /var/lib/apt/periodic/update-success-stamp`, 'update')
 }
 
 /** Names apt must know after the update, checked first so that a typo gets a clear message. */
@@ -397,7 +397,7 @@ export const apt: HostModule<AptArgs> = {
   },
   result(a, state: ProbeState, outputs: StepOutput[], ctx) {
     const s = state[aptProbeId(probeOptions(a))] as AptState
-    const updated = outputs.some((o) => o.step.kind === 'exec' && o.step.script.includes(' update && '))
+    const updated = outputs.some((o) => o.step.kind === 'exec' && o.step.label === 'update')
     const p = aptDecide(a, s, ctx)
     return {
       cache_updated: updated,

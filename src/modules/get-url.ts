@@ -125,7 +125,7 @@ function target(a: GetUrlArgs, state: ProbeState): { file: string; st: PathState
   return { file, st: pathState(state, file, o), dir: d }
 }
 
-function downloadStep(a: GetUrlArgs, file: string, tool: Downloader, st: PathState): { script: string; stdin: string } {
+function downloadStep(a: GetUrlArgs, file: string, tool: Downloader, st: PathState): { script: Script; stdin: string } {
   const d = downloadCommand(tool, downloadOptions(a))
   const sum = parseChecksum(a.checksum)
   const exists = st.exists && st.stat?.type !== 'link'
@@ -156,7 +156,7 @@ function downloadStep(a: GetUrlArgs, file: string, tool: Downloader, st: PathSta
   if (a.backup) lines.push(code(`if [ -f "$dest" ]; then b="$dest.$(date +%Y-%m-%d@%H:%M:%S)~"; cp -p -- "$dest" "$t/backup"; mv -fT -- "$t/backup" "$b"; printf 'backup_file=%s\n' "$b"; fi`))
   // -T: a directory that appeared at dest since the probe fails the rename instead of receiving the file.
   lines.push(code('mv -fT -- "$tmp" "$dest"'), code(`printf 'size=%s\nsha1=%s\n' "$(stat -c %s -- "$dest")" "$(sha1sum < "$dest" | cut -d' ' -f1)"`))
-  return { script: joinScripts(lines).text, stdin: d.stdin }
+  return { script: joinScripts(lines), stdin: d.stdin }
 }
 
 function plan(a: GetUrlArgs, state: ProbeState, ctx: PlanContext): Change[] {

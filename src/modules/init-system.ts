@@ -50,7 +50,7 @@ function enableScript(s: ServiceState, w: ServiceWanted, enable: boolean): Scrip
 }
 
 function exec(script: Script): ExecStep {
-  return { kind: 'exec', script: script.text }
+  return { kind: 'exec', script }
 }
 
 /** A service name that the init tools would read as an option or as a path: refused. */

@@ -101,12 +101,7 @@ export interface PsqlOptions {
  * never parsed as a connection string. With peer authentication and root, the client runs as the
  * login user through runuser (psql as root would log in as "root").
  */
-export function clientCommand(c: PgConnArgs, db: string, o: PsqlOptions = {}): string {
-  return clientScript(c, db, o).text
-}
-
-/** clientCommand as a Script. */
-export function clientScript(c: PgConnArgs, db: string, o: PsqlOptions = {}): Script {
+export function clientCommand(c: PgConnArgs, db: string, o: PsqlOptions = {}): Script {
   const env: string[] = [`PGDATABASE=${db}`, `PGUSER=${c.login_user}`, `PGPORT=${c.login_port}`, `PGSSLMODE=${c.ssl_mode}`, 'PGAPPNAME=rm-play', 'PGCONNECT_TIMEOUT=10']
   const host = c.login_host ?? c.login_unix_socket
   if (host !== undefined) env.push(`PGHOST=${host}`)
@@ -169,17 +164,17 @@ export function psqlStep(c: PgConnArgs, db: string, sql: string, o: PsqlOptions 
  * a readable failure instead of an empty state). The SQL reaches psql on its stdin from a
  * here-document (base64: any text, no delimiter to collide with).
  */
-export function psqlProbeScript(c: PgConnArgs, db: string, sql: string): string {
+export function psqlProbeScript(c: PgConnArgs, db: string, sql: string): Script {
   const full = sessionPrefix(c) + sql
   return joinScripts([
     code('rmp_err=$(mktemp) || exit 1'),
-    sh`rmp_psql() {\n${clientScript(c, db)}\n}`,
+    sh`rmp_psql() {\n${clientCommand(c, db)}\n}`,
     fedFrom(full, 'RMP_SQL', code('rmp_psql 2>"$rmp_err"')),
     code('rmp_rc=$?'),
     sh`if [ "$rmp_rc" != 0 ]; then printf '\\n%s\\n' ${PROBE_ERROR}; cat "$rmp_err"; fi`,
     code('rm -f "$rmp_err"'),
     code('exit "$rmp_rc"'),
-  ]).text
+  ])
 }
 
 const PROBE_ERROR = '@@RMP_PSQL_ERROR@@'

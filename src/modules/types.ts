@@ -1,6 +1,7 @@
 // The module contract: a module describes; the engine executes. Facts in (probes), changes out
 // (plan). Check mode and apply share the same plan: --check reports the changes, apply runs their
 // steps. Modules import neither connection/ nor report/.
+import type { Script } from '../shell/index.js'
 import type { Schema } from './schema.js'
 
 /** What a probe's script printed. stderr is discarded: probes speak on stdout. */
@@ -15,7 +16,8 @@ export interface ProbeOutput {
  */
 export interface Probe<T = unknown> {
   id: string
-  script: string
+  /** Built with sh/code/argv/joinScripts: a string concatenated by hand does not compile. */
+  script: Script
   parse(out: ProbeOutput): T
 }
 
@@ -25,7 +27,10 @@ export type ProbeState = Readonly<Record<string, unknown>>
 /** Runs a shell script on the host. */
 export interface ExecStep {
   kind: 'exec'
-  script: string
+  /** Built with sh/code/argv/joinScripts: a string concatenated by hand does not compile. */
+  script: Script
+  /** A name for the step, for the module's own result() to find it (never matched on script text). */
+  label?: string
   stdin?: string | Buffer
   env?: Record<string, string>
   cwd?: string

@@ -360,7 +360,7 @@ function plan(p: UnarchivePrepared, state: ProbeState, ctx: PlanContext): Change
   const shown = (list: string[]) => list.slice(0, 20).join('\n') + (list.length > 20 ? `\n… and ${list.length - 20} more\n` : '\n')
   const after = [`extracted from ${p.src} (${plural(members.length, 'member')})`, ...(p.owner !== undefined ? [`owner: ${p.owner}`] : []), ...(p.group !== undefined ? [`group: ${p.group}`] : []), ...(p.mode !== undefined ? [`mode: ${p.mode}`] : [])].join('\n') + '\n'
   const what = differ.length ? `${plural(differ.length, 'member')} of ${members.length} missing or different` : `owner/group/mode of ${plural(attrs.length, 'member')}`
-  return [{ summary: `unarchive ${p.src} into ${p.dest} (${what})`, steps: [{ kind: 'exec', script: joinScripts(script).text, ...(stdin ? { stdin } : {}) }], diff: { path: p.dest, before: shown(differ.length ? differ : attrs), after } }]
+  return [{ summary: `unarchive ${p.src} into ${p.dest} (${what})`, steps: [{ kind: 'exec', script: joinScripts(script), ...(stdin ? { stdin } : {}) }], diff: { path: p.dest, before: shown(differ.length ? differ : attrs), after } }]
 }
 
 export const unarchive: HostModule<UnarchiveArgs, UnarchivePrepared> = {

@@ -93,7 +93,7 @@ export function userProbe(name: string, groupQueries: string[], shadow: boolean)
     code('h=$(getent passwd -- "$n" | cut -d: -f6); if [ -n "$h" ] && [ -d "$h" ]; then echo yes; else echo no; fi'),
     code('echo @@end'),
     code('exit 0'),
-  ]).text
+  ])
   return { id: userProbeId(name, groupQueries, shadow), script, parse: (o) => parseUserState(o.stdout, groupQueries) }
 }
 
@@ -104,7 +104,7 @@ export function groupProbeId(name: string): string {
 export function groupProbe(name: string): Probe<GroupEntry | null> {
   return {
     id: groupProbeId(name),
-    script: sh`getent group -- ${name} | head -1; exit 0`.text,
+    script: sh`getent group -- ${name} | head -1; exit 0`,
     parse: (o) => {
       const line = o.stdout.split('\n').find((l) => l.trim() !== '')
       if (!line) return null

@@ -238,5 +238,5 @@ LC_ALL=C apt-get ${NO_CACHE_FILES} -s -q autoremove 2>/dev/null | grep "^Remv "`
   if (o.upgrade) parts.push(sh`echo @@upgrade
 LC_ALL=C apt-get ${NO_CACHE_FILES} -s -q${rel} ${code(o.upgrade === 'upgrade' ? 'upgrade --with-new-pkgs' : 'dist-upgrade')} 2>/dev/null | grep "^Inst "`)
   parts.push(code('echo @@end\nexit 0'))
-  return { id: aptProbeId(o), script: joinScripts(parts).text, parse: (out) => parseAptState(out.stdout) }
+  return { id: aptProbeId(o), script: joinScripts(parts), parse: (out) => parseAptState(out.stdout) }
 }

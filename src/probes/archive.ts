@@ -15,7 +15,7 @@ export function toolsProbeId(names: readonly string[]): string {
 /** Which of these programs are on the host's PATH. */
 export function toolsProbe(names: readonly string[]): Probe<string[]> {
   const script = sh`for t in ${names}; do command -v "$t" >/dev/null 2>&1 && printf '%s\\n' "$t"; done; :`
-  return { id: toolsProbeId(names), script: script.text, parse: parseTools }
+  return { id: toolsProbeId(names), script, parse: parseTools }
 }
 
 export function parseTools(out: ProbeOutput): string[] {
@@ -149,7 +149,7 @@ export function remoteChecksumProbe(o: DownloadOptions, algorithm: string): Prob
     branch('python3'),
     code('else echo "error=no curl, wget or python3 on the host"; exit 0'),
     sh`fi; } 2>"$tmp.msg" && printf 'sum=%s\\n' "$(${`${algorithm}sum`} < "$tmp" | cut -d' ' -f1)" || sed 's/^/error=/' "$tmp.msg"`,
-  ]).text
+  ])
   return { id: remoteChecksumProbeId(o, algorithm), script, parse: parseRemoteChecksum }
 }
 
@@ -391,7 +391,7 @@ export function destEntriesProbe(dest: string, tops: string[]): Probe<ArchiveSta
   const paths = tops.includes('.') ? ['.'] : tops.map((t) => `./${t}`)
   const script = sh`cd -- ${dest} 2>/dev/null || exit 0
 find ${paths} -printf ${FIND_FMT} 2>/dev/null; :`
-  return { id: destEntriesProbeId(dest, tops), script: script.text, parse: (o) => ({ entries: parseDestEntries(o.stdout) }) }
+  return { id: destEntriesProbeId(dest, tops), script, parse: (o) => ({ entries: parseDestEntries(o.stdout) }) }
 }
 
 export function remoteArchiveProbeId(src: string, dest: string, strip = 0): string {
@@ -423,7 +423,7 @@ else
 fi
 echo "@dest"
 cd -- "$dest" 2>/dev/null && names | sed 's#^\\(\\./\\)*##; s#/*$##' | grep -v '^$'${stripSed} | ${withParents} | sed 's#^#./#' | tr '\\n' '\\0' | xargs -0 -r sh -c 'exec find "$@" -maxdepth 0 -printf "$0"' ${FIND_FMT} 2>/dev/null; :`
-  return { id: remoteArchiveProbeId(src, dest, strip), script: script.text, parse: parseRemoteArchive }
+  return { id: remoteArchiveProbeId(src, dest, strip), script, parse: parseRemoteArchive }
 }
 
 export function parseRemoteArchive(out: ProbeOutput): ArchiveState {

@@ -65,5 +65,5 @@ export function crontabProbe(user: string | undefined, cronFile: string | undefi
     lines.push(sh`if command -v crontab >/dev/null 2>&1 && out=$(crontab${u} -l 2>/dev/null); then echo exists=1; echo @@content; printf '%s\\n' "$out" | base64 -w0; echo; else echo exists=0; fi`)
   }
   lines.push(code('exit 0'))
-  return { id: crontabProbeId(user, cronFile), script: joinScripts(lines).text, parse: (o) => parseCrontabState(o.stdout) }
+  return { id: crontabProbeId(user, cronFile), script: joinScripts(lines), parse: (o) => parseCrontabState(o.stdout) }
 }

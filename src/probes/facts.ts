@@ -68,7 +68,7 @@ export function parseFacts(stdout: string): Facts {
 
 export const factsProbe: Probe<Facts> = {
   id: 'facts',
-  script: SCRIPT.text,
+  script: SCRIPT,
   parse: (o) => parseFacts(o.stdout),
 }
 

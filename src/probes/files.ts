@@ -255,7 +255,7 @@ export function pathProbe(path: string, o: PathProbeOptions = {}): Probe<PathSta
     code("printf 'ancestor %s\\n' \"$a\""),
     code('if [ -d "$a" ]; then echo "ancestordir 1"; else echo "ancestordir 0"; fi'),
   )
-  return { id: pathProbeId(path, o), script: joinScripts(lines).text, parse: (out) => parsePathState(path, out, o.checksum) }
+  return { id: pathProbeId(path, o), script: joinScripts(lines), parse: (out) => parsePathState(path, out, o.checksum) }
 }
 
 /** The state a module reads for `path`, from the probe results. */
@@ -307,13 +307,13 @@ export function parseTree(out: ProbeOutput): TreeEntry[] {
 export function treeProbe(path: string): Probe<TreeEntry[]> {
   // find's %u/%g print the number when there is no name; the names are mapped to UNKNOWN-free values.
   // -H: a symlinked top directory is followed, as the recursive changes (find -H) follow it.
-  const script = sh`p=${path}; [ -d "$p" ] || exit 0; find -H "$p" -mindepth 1 -printf '%y %m %U %G %u %g\\n' 2>/dev/null | sort | uniq -c`.text
+  const script = sh`p=${path}; [ -d "$p" ] || exit 0; find -H "$p" -mindepth 1 -printf '%y %m %U %G %u %g\\n' 2>/dev/null | sort | uniq -c`
   return { id: treeProbeId(path), script, parse: parseTree }
 }
 
 /** Whether a real directory (not a link to one) at path has anything in it: reads one entry at most. */
 export function emptyDirProbe(path: string): Probe<boolean | undefined> {
-  const script = sh`p=${path}; if [ -d "$p" ] && [ ! -L "$p" ]; then if [ -z "$(find "$p" -mindepth 1 -maxdepth 1 -print -quit 2>/dev/null)" ]; then echo empty; else echo full; fi; fi`.text
+  const script = sh`p=${path}; if [ -d "$p" ] && [ ! -L "$p" ]; then if [ -z "$(find "$p" -mindepth 1 -maxdepth 1 -print -quit 2>/dev/null)" ]; then echo empty; else echo full; fi; fi`
   return { id: `emptydir:${path}`, script, parse: (o) => (o.stdout.trim() === 'empty' ? true : o.stdout.trim() === 'full' ? false : undefined) }
 }
 

@@ -96,7 +96,7 @@ export function gitProbe(o: GitProbeOptions): Probe<GitState> {
     ...(o.password !== undefined ? [askpassLines(o.password)] : []),
     sh`  if out=$(GIT_TERMINAL_PROMPT=0 "$g" ls-remote --symref -- "$repo" ${patterns} 2>&1); then printf '%s\\n' "$out" | sed -n '/./s/^/ls=/p'; echo ls-ok; else printf '%s\\n' "$out" | sed 's/^/lserr=/'; fi`,
     code('fi'),
-  ]).text
+  ])
   return { id: gitProbeId(o), script, parse: parseGitState }
 }
 

@@ -103,7 +103,7 @@ export function pipProbe(o: PipProbeOptions): Probe<PipState> {
       code('done'),
     )
   }
-  return { id: pipProbeId(o), script: joinScripts(lines).text, parse: parsePipState }
+  return { id: pipProbeId(o), script: joinScripts(lines), parse: parsePipState }
 }
 
 function parseJsonList(text: string, what: string): unknown[] {

@@ -173,4 +173,4 @@ echo @@ssh; printf '%s\\n' "$ssh"
 exit 0
 `)
 
-export const ufwProbe: Probe<UfwState> = { id: 'ufw:state', script: SCRIPT.text, parse: parseUfwState }
+export const ufwProbe: Probe<UfwState> = { id: 'ufw:state', script: SCRIPT, parse: parseUfwState }

@@ -142,7 +142,7 @@ describe('trust 3: scripts are built with sh (static guard over src/)', () => {
       importConnection: "import { argv } from '../connection/shell.js'",
     }
     for (const [name, text] of Object.entries(cases)) expect(scriptRuleBreaks('src/modules/example.ts', text), name).to.have.length.greaterThan(0)
-    const fine = "const s = { kind: 'exec', script: sh`rm -f -- ${path}`.text }\nconst t = { script: code(a ? ' -f' : '').text }"
+    const fine = "const s = { kind: 'exec', script: sh`rm -f -- ${path}` }\nconst t = { script: code(a ? ' -f' : '') }"
     expect(scriptRuleBreaks('src/modules/example.ts', fine)).to.deep.equal([])
   })
 })
@@ -286,7 +286,7 @@ describe('trust 3: hostile values in every string argument of every host module 
     }
     // The probes run for real (they only read), batched as the engine batches them.
     const token = 'RMPTEST'
-    const out = runAsNobody(sb, batchScript(probes, token), `${sb.stubs}:/usr/sbin:/usr/bin:/sbin:/bin`)
+    const out = runAsNobody(sb, batchScript(probes, token).text, `${sb.stubs}:/usr/sbin:/usr/bin:/sbin:/bin`)
     const parts = splitBatchOutput(out.stdout, probes.length, token)
     const state: Record<string, unknown> = {}
     let parsed = true
@@ -307,7 +307,7 @@ describe('trust 3: hostile values in every string argument of every host module 
       return { refused: false, scripts }
     }
     for (const st of steps) {
-      runAsNobody(sb, prelude({ env: st.env }) + st.script, sb.neutered, st.stdin)
+      runAsNobody(sb, prelude({ env: st.env }) + st.script.text, sb.neutered, st.stdin)
       scripts++
     }
     return { refused: false, scripts }
@@ -367,7 +367,7 @@ describe('trust 3: hostile values in every string argument of every host module 
 describe('trust 3: wait_for and git', () => {
   it('trust 3: wait_for gives host and port to bash -c as arguments, never inside its program', () => {
     const m = allModules().find((x) => x.name === 'wait_for') as HostModule
-    const script = m.probes({ host: '$(touch /tmp/X)', port: 80, state: 'started', timeout: 0, delay: 0, sleep: 1, connect_timeout: 1 } as never, { host: 'h', facts: {}, check: true, diff: false })[0]!.script
+    const script = m.probes({ host: '$(touch /tmp/X)', port: 80, state: 'started', timeout: 0, delay: 0, sleep: 1, connect_timeout: 1 } as never, { host: 'h', facts: {}, check: true, diff: false })[0]!.script.text
     expect(script).to.include(`bash -c 'exec 3<>"/dev/tcp/$1/$2"' rmp-wait-for "$wf_host" "$wf_port"`)
     expect(script).to.include(`wf_host='$(touch /tmp/X)'`)
   })
@@ -384,7 +384,7 @@ describe('trust 3: wait_for and git', () => {
   it('trust 3: git puts -- before every repository operand', () => {
     const m = allModules().find((x) => x.name === 'git') as HostModule
     const a = { repo: 'https://h/r.git', dest: '/srv/x', version: 'main', force: false, clone: true, update: true, remote: 'origin', bare: false, accept_hostkey: false, recursive: true, single_branch: false }
-    const probe = m.probes(a as never, { host: 'h', facts: {}, check: false, diff: false })[0]!.script
+    const probe = m.probes(a as never, { host: 'h', facts: {}, check: false, diff: false })[0]!.script.text
     expect(probe).to.include('ls-remote --symref -- "$repo"')
   })
 })
@@ -402,10 +402,10 @@ describe('trust 24: passwords in URLs', () => {
     const a = { repo: 'https://deploy:Pw-1$(x)@h/r.git', dest: '/srv/x', version: 'main', force: false, clone: true, update: true, remote: 'origin', bare: false, accept_hostkey: false, recursive: true, single_branch: false }
     const ctx = { host: 'h', facts: {}, check: false, diff: false }
     const probe = m.probes(a as never, ctx)[0]!
-    expect(probe.script).to.not.include('Pw-1')
+    expect(probe.script.text).to.not.include('Pw-1')
     expect(probe.id).to.not.include('Pw-1')
-    expect(probe.script).to.include("repo=https://deploy@h/r.git")
-    expect(probe.script).to.include('GIT_ASKPASS="$rmp_cred/askpass"')
+    expect(probe.script.text).to.include("repo=https://deploy@h/r.git")
+    expect(probe.script.text).to.include('GIT_ASKPASS="$rmp_cred/askpass"')
     const state = { [probe.id]: { git: true, dest: 'absent', modified: [], remote: { refs: { HEAD: 'a'.repeat(40), 'refs/heads/main': 'a'.repeat(40) }, headBranch: 'main' } } }
     const ch = m.plan(a as never, state, ctx)
     expect(ch[0]!.summary).to.include('https://deploy:********@h/r.git')
@@ -416,7 +416,7 @@ describe('trust 24: passwords in URLs', () => {
     const m = allModules().find((x) => x.name === 'git') as HostModule
     const pw = "p w'$(x)`y`\\z"
     const a = { repo: `https://deploy:${encodeURIComponent(pw)}@h/r.git`, dest: '/srv/x', version: 'main', force: false, clone: true, update: true, remote: 'origin', bare: false, accept_hostkey: false, recursive: true, single_branch: false }
-    const probe = m.probes(a as never, { host: 'h', facts: {}, check: false, diff: false })[0]!.script
+    const probe = m.probes(a as never, { host: 'h', facts: {}, check: false, diff: false })[0]!.script.text
     // The part that sets GIT_ASKPASS, then ask it as git would, and report whether the dir is gone.
     const setup = probe.slice(probe.indexOf('rmp_cred=$('), probe.indexOf('export GIT_ASKPASS') + 'export GIT_ASKPASS'.length)
     const out = execFileSync('/bin/sh', ['-c', `( ${setup}\nprintf '%s\\n' "$rmp_cred" > "$RMP_T/dir"; stat -c %a "$rmp_cred" "$rmp_cred/pw" > "$RMP_T/modes"; "$GIT_ASKPASS" "Password for 'https://deploy@h': " )`], { env: { ...process.env, RMP_T: mkdtempSync(join(tmpdir(), 'rmp-askpass-')) } }).toString()
@@ -428,10 +428,10 @@ describe('trust 24: passwords in URLs', () => {
     const a = { url: 'https://u:UrlPw@h/x', method: 'POST', body_format: 'raw', headers: { 'X-Token': 'HeaderTok' }, status_code: [200], return_content: false, timeout: 3, validate_certs: true, url_username: 'u', url_password: 'Pw-uri' }
     const ch = m.plan(a as never, {}, { host: 'h', facts: {}, check: false, diff: false })
     const step = ch[0]!.steps[0] as ExecStep
-    for (const s of ['Pw-uri', 'UrlPw', 'HeaderTok']) expect(step.script).to.not.include(s)
+    for (const s of ['Pw-uri', 'UrlPw', 'HeaderTok']) expect(step.script.text).to.not.include(s)
     expect(ch[0]!.summary).to.equal('POST https://u:********@h/x')
     // Everything after the here-document's first line is data for python's stdin, not words.
-    const firstLine = step.script.split('\n')[0]!
+    const firstLine = step.script.text.split('\n')[0]!
     expect(firstLine).to.match(/^base64 -d <<'RMP_URI' \| python3 -c '/)
   })
 })
