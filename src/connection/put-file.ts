@@ -9,11 +9,11 @@
 //
 // A run killed on the host side (the remote shell itself killed) can leave its private directory
 // behind: the next write into the same directory removes such leftovers, and only those
-// (CLEAN_STALE_TEMPS in modules/remote-path.ts says which).
+// (CLEAN_STALE_TEMPS in shell/remote-path.ts says which).
 import { createHash } from 'node:crypto'
-import type { PutStep } from '../modules/types.js'
-import { shlexSplit } from '../modules/shlex.js'
-import { CLEAN_STALE_TEMPS, MAKE_PRIVATE_TEMP } from '../modules/remote-path.js'
+import type { PutStep } from '../contract/types.js'
+import { shlexSplit } from '../shell/shlex.js'
+import { CLEAN_STALE_TEMPS, MAKE_PRIVATE_TEMP } from '../shell/remote-path.js'
 import { code, joinScripts, sh, type Script } from '../shell/index.js'
 
 /** The validate command (Ansible's: split into words, %s the temp file; no shell), on "$f". */

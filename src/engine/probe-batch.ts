@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto'
 import type { Connection, ExecOptions } from '../connection/connection.js'
 import type { Probe, ProbeState } from '../modules/types.js'
-import { tail } from '../report/tail.js'
+import { tail } from '../text/tail.js'
 import { joinScripts, sh, type Script } from '../shell/index.js'
 
 /** Each probe in a subshell between markers (the token is hex; the markers are quoted anyway). */

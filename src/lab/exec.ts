@@ -1,7 +1,7 @@
 // Local commands (ip, mount, debootstrap, apt-get, git) through zx, with argv arrays so nothing is
 // ever re-parsed by a shell, and failures turned into one-line errors with the stderr tail.
 import { $ } from 'zx'
-import { tail } from '../report/tail.js'
+import { tail } from '../text/tail.js'
 import { labError } from './errors.js'
 
 export interface RunOptions {

@@ -13,7 +13,7 @@
  */
 import { sh, type Script } from '../shell/index.js'
 import type { Schema } from './schema.js'
-import { shlexSplit } from './shlex.js'
+import { shlexSplit } from '../shell/shlex.js'
 import type { Change, HostModule, Probe, ProbeState, StepOutput } from './types.js'
 
 export interface CommandArgs {

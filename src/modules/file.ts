@@ -34,7 +34,7 @@
 import { code, joinScripts, sh, type Script } from '../shell/index.js'
 import { STAT_FORMAT, effectiveStat, emptyDirProbe, parseStatLine, pathProbe, pathState, treeProbe, treeProbeId, type FileStat, type PathState, type TreeEntry } from '../probes/files.js'
 import { attrChange, attrOptions, chownArg, defaultMode, missingInCheck, modeProblems, newAttrsText, newDirCmds, octal, planAttrs, sameId, setAttrs, setAttrsPrefix, wantedMode, type AttrArgs, type AttrPlan } from './file-attrs.js'
-import { childPath, dirsBetween, parentDir, privateTempBeside } from './remote-path.js'
+import { childPath, dirsBetween, parentDir, privateTempBeside } from '../shell/remote-path.js'
 import { ModuleFailure, type Change, type ExecStep, type HostModule, type PlanContext, type Probe, type ProbeState, type StepOutput } from './types.js'
 
 export type FileState = 'absent' | 'directory' | 'file' | 'hard' | 'link' | 'touch'

@@ -39,7 +39,7 @@
 import { DOWNLOADERS, downloadCommand, remoteChecksumProbe, remoteChecksumProbeId, toolsProbe, toolsProbeId, urlFileName, type DownloadOptions, type Downloader, type RemoteChecksum } from '../probes/archive.js'
 import { effectiveStat, pathProbe, pathState, type ChecksumAlgorithm, type PathState } from '../probes/files.js'
 import { attrChange, attrOptions, chownArg, defaultMode, missingInCheck, modeProblems, newAttrsText, octal, planAttrs, wantedMode } from './file-attrs.js'
-import { childPath, CLEAN_STALE_TEMPS, MAKE_PRIVATE_TEMP } from './remote-path.js'
+import { childPath, CLEAN_STALE_TEMPS, MAKE_PRIVATE_TEMP } from '../shell/remote-path.js'
 import { code, joinScripts, sh, type Script } from '../shell/index.js'
 import type { Schema } from './schema.js'
 import { ModuleFailure, type Change, type HostModule, type PlanContext, type ProbeState, type StepOutput } from './types.js'

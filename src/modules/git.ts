@@ -40,8 +40,8 @@
 import { code, joinScripts, sh, type Script } from '../shell/index.js'
 import { gitProbe, gitProbeId, looksLikeCommit, resolveVersion, type GitProbeOptions, type GitState, type Wanted } from '../probes/git.js'
 import type { Schema } from './schema.js'
-import { shlexSplit } from './shlex.js'
-import { askpassLines, maskUrl, splitUrlCredentials } from './url-credentials.js'
+import { shlexSplit } from '../shell/shlex.js'
+import { askpassLines, maskUrl, splitUrlCredentials } from '../probes/url-credentials.js'
 import { ModuleFailure, type Change, type HostModule, type PlanContext, type ProbeState, type StepOutput } from './types.js'
 
 export interface GitArgs {

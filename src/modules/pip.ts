@@ -31,7 +31,7 @@
 import { code, joinScripts, sh } from '../shell/index.js'
 import { checkRequirement, parseRequirement, parseRequirementLines, pipCommandLines, pipProbe, pipProbeId, normalizeName, type PipProbeOptions, type PipState, type Requirement, type RequirementStatus } from '../probes/pip.js'
 import type { Schema } from './schema.js'
-import { shlexSplit } from './shlex.js'
+import { shlexSplit } from '../shell/shlex.js'
 import { ModuleFailure, type Change, type ExecStep, type HostModule, type PlanContext, type ProbeState, type StepOutput } from './types.js'
 
 export interface PipArgs {

@@ -27,8 +27,8 @@
  */
 import { databaseProbe, type DatabaseInfo, type DatabaseState, type PgRead } from '../probes/postgres.js'
 import { clientCommand, connOptions, connProblems, psqlStep, quoteIdent, quoteLiteral, READ_PASSWORD_SCRIPT, sendsPassword, type PgConnArgs } from './postgres-common.js'
-import { CLEAN_STALE_TEMPS, MAKE_PRIVATE_TEMP } from './remote-path.js'
-import { shlexSplit } from './shlex.js'
+import { CLEAN_STALE_TEMPS, MAKE_PRIVATE_TEMP } from '../shell/remote-path.js'
+import { shlexSplit } from '../shell/shlex.js'
 import { code, joinScripts, sh, type Script } from '../shell/index.js'
 import { ModuleFailure, type Change, type ExecStep, type HostModule, type PlanContext, type Probe, type ProbeState, type Step } from './types.js'
 

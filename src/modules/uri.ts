@@ -15,7 +15,7 @@
 import { createHash } from 'node:crypto'
 import { fedFrom } from '../shell/feed.js'
 import { sh, type Script } from '../shell/index.js'
-import { maskUrl } from './url-credentials.js'
+import { maskUrl } from '../probes/url-credentials.js'
 import { ModuleFailure, type Change, type HostModule, type Probe, type ProbeState, type StepOutput } from './types.js'
 
 interface UriArgs {

@@ -1,7 +1,7 @@
 // Users and groups as the host's name service sees them (getent: /etc/passwd, /etc/group and
 // anything nsswitch adds), the password hash from the shadow database, and group membership.
 import { code, joinScripts, sh } from '../shell/index.js'
-import type { Probe } from '../modules/types.js'
+import type { Probe } from '../contract/types.js'
 import { sections } from './output.js'
 
 export interface PasswdEntry {

@@ -1,7 +1,7 @@
 // Debian package state: what dpkg has installed, what apt could install (apt-cache policy), how
 // old the package lists are, and what a .deb file holds. All in one script, no python.
 import { code, joinScripts, sh, type Script } from '../shell/index.js'
-import type { Probe } from '../modules/types.js'
+import type { Probe } from '../contract/types.js'
 import { keyValues, sections } from './output.js'
 
 /** dpkg's view of one package. `status` is the second letter of db:Status-Abbrev (i, c, n, U, ...). */

@@ -3,7 +3,7 @@
 // archive listings (GNU tar's and unzip's verbose listings, and zip central directories read on
 // the controller) with the state of each member under the destination.
 import { code, heredocBytes, joinScripts, sh, type Script } from '../shell/index.js'
-import type { Probe, ProbeOutput } from '../modules/types.js'
+import type { Probe, ProbeOutput } from '../contract/types.js'
 import { octal } from './files.js'
 
 // ---- programs ----

@@ -1,7 +1,7 @@
 // A crontab as it stands: a user's (crontab -l) or a file in /etc/cron.d, plus whether the
 // crontab command and the user exist.
 import { code, joinScripts, sh, type Script } from '../shell/index.js'
-import type { Probe } from '../modules/types.js'
+import type { Probe } from '../contract/types.js'
 import { keyValues, sections } from './output.js'
 
 export interface CrontabState {

@@ -5,7 +5,7 @@
 // modes without a "who" honour it, as chmod does).
 import { createHash } from 'node:crypto'
 import { code, joinScripts, sh, type Script } from '../shell/index.js'
-import type { Probe, ProbeOutput } from '../modules/types.js'
+import type { Probe, ProbeOutput } from '../contract/types.js'
 
 export type FileType = 'file' | 'directory' | 'link' | 'fifo' | 'socket' | 'char' | 'block' | 'unknown'
 

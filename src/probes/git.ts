@@ -2,9 +2,9 @@
 // the remote which commit the wanted version is (`git ls-remote`), so a plan knows both sides
 // without fetching anything into the repository (check mode must leave it as it is).
 import { createHash } from 'node:crypto'
-import { askpassLines } from '../modules/url-credentials.js'
+import { askpassLines } from './url-credentials.js'
 import { code, joinScripts, sh, type Script } from '../shell/index.js'
-import type { Probe, ProbeOutput } from '../modules/types.js'
+import type { Probe, ProbeOutput } from '../contract/types.js'
 import { pairs } from './output.js'
 
 export type DestKind = 'absent' | 'empty' | 'repo' | 'nonempty' | 'file'

@@ -4,7 +4,7 @@
 // versions and specifiers, PEP 508 names, extras and markers, so that a requirements file whose
 // packages are all there is ok without running pip at all.
 import { code, joinScripts, sh, type Script } from '../shell/index.js'
-import type { Probe, ProbeOutput } from '../modules/types.js'
+import type { Probe, ProbeOutput } from '../contract/types.js'
 import { pairs } from './output.js'
 
 export interface InstalledPackage {

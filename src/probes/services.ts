@@ -2,7 +2,7 @@
 // (systemctl show / the init script's LSB status code), enabled (unit file state / rc?.d links),
 // masked and whether systemd wants a daemon-reload.
 import { code, joinScripts, sh, type Script } from '../shell/index.js'
-import type { Probe } from '../modules/types.js'
+import type { Probe } from '../contract/types.js'
 import { pairs } from './output.js'
 
 export type InitSystem = 'systemd' | 'sysvinit'

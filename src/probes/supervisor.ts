@@ -2,7 +2,7 @@
 // (`supervisorctl status`), and the current program definition file — one script.
 import { createHash } from 'node:crypto'
 import { code, joinScripts, sh, type Script } from '../shell/index.js'
-import type { Probe } from '../modules/types.js'
+import type { Probe } from '../contract/types.js'
 import { keyValues, sections } from './output.js'
 
 export type ProcessState = 'STOPPED' | 'STARTING' | 'RUNNING' | 'BACKOFF' | 'STOPPING' | 'EXITED' | 'FATAL' | 'UNKNOWN'

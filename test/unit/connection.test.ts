@@ -7,7 +7,7 @@ import { hostMatches, lookupName, parseKnownHosts, verifyHostKey } from '../../s
 import { quote } from '../../src/shell/index.js'
 import { parseSshArgs } from '../../src/engine/connect.js'
 import { batchScript, splitBatchOutput } from '../../src/engine/probe-batch.js'
-import { tail } from '../../src/report/tail.js'
+import { tail } from '../../src/text/tail.js'
 import { code } from '../../src/shell/index.js'
 
 describe('quoting', () => {
