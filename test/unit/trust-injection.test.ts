@@ -111,10 +111,12 @@ export function scriptRuleBreaks(rel: string, text: string): string[] {
     if (scriptDirs) {
       if (ts.isPropertyAssignment(n) && ts.isIdentifier(n.name) && n.name.text === 'script') checkScriptValue(n.initializer, n)
       if (ts.isShorthandPropertyAssignment(n) && n.name.text === 'script') checkScriptValue(n.name, n)
-      if (ts.isCallExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === 'code' && !CODE_FROM_VALUES[rel]) {
-        const arg = n.arguments[0]
-        if (!arg || !literalCode(arg)) problems.push(`${at(n)}: code() with a computed value: code is for literal shell text only (values go through sh)`)
-      }
+    }
+    // Since steps, probes and connections take only a Script, code() is the one door left for
+    // unquoted text: everywhere outside src/shell/ (which defines it) it takes literal text only.
+    if (!rel.startsWith('src/shell/') && ts.isCallExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === 'code' && !CODE_FROM_VALUES[rel]) {
+      const arg = n.arguments[0]
+      if (!arg || !literalCode(arg)) problems.push(`${at(n)}: code() with a computed value: code is for literal shell text only (values go through sh)`)
     }
     ts.forEachChild(n, visit)
   }
@@ -142,6 +144,7 @@ describe('trust 3: scripts are built with sh (static guard over src/)', () => {
       importConnection: "import { argv } from '../connection/shell.js'",
     }
     for (const [name, text] of Object.entries(cases)) expect(scriptRuleBreaks('src/modules/example.ts', text), name).to.have.length.greaterThan(0)
+    expect(scriptRuleBreaks('src/engine/example.ts', 'const s = code(`rm ${p}`)'), 'computed code() in the engine').to.have.length(1)
     const fine = "const s = { kind: 'exec', script: sh`rm -f -- ${path}` }\nconst t = { script: code(a ? ' -f' : '') }"
     expect(scriptRuleBreaks('src/modules/example.ts', fine)).to.deep.equal([])
   })
