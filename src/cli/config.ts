@@ -5,7 +5,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { dirname, isAbsolute, join, resolve } from 'node:path'
-import { TRUE, FALSE } from '../modules/schema.js'
+import { FALSE, TRUE } from '../text/yes-no.js'
 
 type Kind = 'string' | 'integer' | 'boolean' | 'path' | 'pathlist' | 'pathspec'
 

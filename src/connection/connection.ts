@@ -34,8 +34,11 @@ export interface InterruptOutcome {
 
 export interface Connection {
   readonly host: string
-  /** Runs a POSIX sh script on the host. Never rejects on a non-zero exit; rejects if the host is unreachable. */
-  exec(script: string, opts?: ExecOptions): Promise<ExecResult>
+  /**
+   * Runs a POSIX sh script on the host. Never rejects on a non-zero exit; rejects if the host is
+   * unreachable. A Script, never a string: text concatenated by hand does not reach a host.
+   */
+  exec(script: Script, opts?: ExecOptions): Promise<ExecResult>
   /**
    * Ctrl-C: no command starts on this connection any more; the running one (and everything it
    * started: its process group) is stopped on the host, then `followUp` runs there if something

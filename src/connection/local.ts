@@ -29,8 +29,8 @@ export class LocalConnection implements Connection {
     return shell
   }
 
-  async exec(script: string, opts?: ExecOptions): Promise<ExecResult> {
-    return this.open().exec(script, opts)
+  async exec(script: Script, opts?: ExecOptions): Promise<ExecResult> {
+    return this.open().exec(script.text, opts)
   }
 
   /** Ctrl-C: see Connection.interrupt; the stop runs in a separate local shell. */

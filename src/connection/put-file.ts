@@ -9,11 +9,11 @@
 //
 // A run killed on the host side (the remote shell itself killed) can leave its private directory
 // behind: the next write into the same directory removes such leftovers, and only those
-// (CLEAN_STALE_TEMPS in modules/remote-path.ts says which).
+// (CLEAN_STALE_TEMPS in shell/remote-path.ts says which).
 import { createHash } from 'node:crypto'
-import type { PutStep } from '../modules/types.js'
-import { shlexSplit } from '../modules/shlex.js'
-import { CLEAN_STALE_TEMPS, MAKE_PRIVATE_TEMP } from '../modules/remote-path.js'
+import type { PutStep } from '../contract/types.js'
+import { shlexSplit } from '../shell/shlex.js'
+import { CLEAN_STALE_TEMPS, MAKE_PRIVATE_TEMP } from '../shell/remote-path.js'
 import { code, joinScripts, sh, type Script } from '../shell/index.js'
 
 /** The validate command (Ansible's: split into words, %s the temp file; no shell), on "$f". */
@@ -25,7 +25,7 @@ export function validateCommand(validate: string): Script {
 }
 
 /** The shell script for a put step; the content is its standard input (or `from`, a host path). */
-export function putScript(step: PutStep): string {
+export function putScript(step: PutStep): Script {
   const lines: Script[] = [
     code('set -e'),
     sh`dest=${step.path}`,
@@ -65,5 +65,5 @@ export function putScript(step: PutStep): string {
   if (step.backup) lines.push(code(`if [ -e "$dest" ]; then b="$dest.$(date +%Y-%m-%d@%H:%M:%S)~"; cp -p -- "$dest" "$t/backup"; mv -fT -- "$t/backup" "$b"; printf 'backup_file=%s\\n' "$b"; fi`))
   // -T: a destination that is a symlink to a directory is replaced, never written into.
   lines.push(code('mv -fT -- "$f" "$dest"'))
-  return joinScripts(lines).text
+  return joinScripts(lines)
 }

@@ -1,9 +1,7 @@
-// Quoting and wrapping of remote commands, in one place: every argument that reaches a remote
-// shell goes through quote(); nothing is interpolated raw.
+// Wrapping of remote commands, in one place: every argument that reaches a remote shell goes
+// through quote(); nothing is interpolated raw. Quoting itself lives in src/shell/ (modules use
+// `sh` from there); this file does not re-export it.
 import type { Become, ExecOptions } from './connection.js'
-
-// Quoting lives in src/shell/; re-exported here while modules move to `sh`.
-export { argv, heredocBytes, quote } from '../shell/index.js'
 import { heredocBytes, quote } from '../shell/index.js'
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/

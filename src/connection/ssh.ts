@@ -226,8 +226,8 @@ export class SshConnection implements Connection {
     return this.opening
   }
 
-  async exec(script: string, opts?: ExecOptions): Promise<ExecResult> {
-    return (await this.ready()).exec(script, opts)
+  async exec(script: Script, opts?: ExecOptions): Promise<ExecResult> {
+    return (await this.ready()).exec(script.text, opts)
   }
 
   /** Ctrl-C: see Connection.interrupt. The stop goes over a second channel of the same client. */

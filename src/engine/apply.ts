@@ -3,7 +3,7 @@
 import type { Connection, ExecOptions } from '../connection/connection.js'
 import { putScript } from '../connection/put-file.js'
 import type { Change, Step, StepOutput } from '../modules/types.js'
-import { tail } from '../report/tail.js'
+import { tail } from '../text/tail.js'
 
 const MEANING: Record<number, string> = {
   1: 'general error',

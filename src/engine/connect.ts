@@ -6,7 +6,7 @@ import type { Connection } from '../connection/connection.js'
 import { LocalConnection } from '../connection/local.js'
 import { algorithmsFor } from '../connection/ssh-algorithms.js'
 import { DEFAULT_KEEPALIVE_COUNT, DEFAULT_KEEPALIVE_MS, SshConnection, type HostKeyChecking, type SshTarget } from '../connection/ssh.js'
-import { shlexSplit } from '../modules/shlex.js'
+import { shlexSplit } from '../shell/shlex.js'
 import type { RunOptions } from './options.js'
 
 /** Reads `-o Key=Value`, `-i file` and `-p port` out of ansible_ssh_common_args / extra_args. */

@@ -3,12 +3,12 @@
 import { randomBytes } from 'node:crypto'
 import type { Connection, ExecOptions } from '../connection/connection.js'
 import type { Probe, ProbeState } from '../modules/types.js'
-import { tail } from '../report/tail.js'
+import { tail } from '../text/tail.js'
+import { joinScripts, sh, type Script } from '../shell/index.js'
 
-export function batchScript(probes: Probe[], token: string): string {
-  return probes
-    .map((p, i) => `printf '%s\\n' '@@${token} ${i}'\n( ${p.script}\n) 2>/dev/null </dev/null\nprintf '\\n@@${token}.%d %d\\n' ${i} $?`)
-    .join('\n')
+/** Each probe in a subshell between markers (the token is hex; the markers are quoted anyway). */
+export function batchScript(probes: Probe[], token: string): Script {
+  return joinScripts(probes.map((p, i) => sh`printf '%s\\n' ${`@@${token} ${i}`}\n( ${p.script}\n) 2>/dev/null </dev/null\nprintf ${`\\n@@${token}.%d %d\\n`} ${i} $?`))
 }
 
 /** Splits a batch's stdout into each probe's { stdout, code }. */

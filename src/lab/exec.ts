@@ -7,7 +7,7 @@ import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { $ } from 'zx'
-import { tail } from '../report/tail.js'
+import { tail } from '../text/tail.js'
 import { labError } from './errors.js'
 
 export interface RunOptions {

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { joinScripts, sh } from '../shell/index.js'
-import { tail } from '../report/tail.js'
+import { tail } from '../text/tail.js'
 import { labError } from './errors.js'
 import { run } from './exec.js'
 import { netnsInode } from './network.js'

@@ -260,8 +260,8 @@ function aptOptions(a: AptArgs): Script {
 
 const ENV = { DEBIAN_FRONTEND: 'noninteractive', APT_LISTCHANGES_FRONTEND: 'none', LC_ALL: 'C' }
 
-function exec(script: Script): ExecStep {
-  return { kind: 'exec', script: script.text, env: ENV }
+function exec(script: Script, label?: string): ExecStep {
+  return { kind: 'exec', script, env: ENV, ...(label ? { label } : {}) }
 }
 
 /**
@@ -288,7 +288,7 @@ function apply(a: AptArgs, script: Script): ExecStep {
 }
 
 function updateStep(a: AptArgs): ExecStep {
-  return exec(sh`apt-get -q -o ${`DPkg::Lock::Timeout=${a.lock_timeout}`} update && mkdir -p /var/lib/apt/periodic && touch /var/lib/apt/periodic/update-success-stamp`)
+  return exec(sh`apt-get -q -o ${`DPkg::Lock::Timeout=${a.lock_timeout}`} update && mkdir -p /var/lib/apt/periodic && touch /var/lib/apt/periodic/update-success-stamp`, 'update')
 }
 
 /** Names apt must know after the update, checked first so that a typo gets a clear message. */
@@ -346,21 +346,19 @@ function aptPlan(a: AptArgs, s: AptState, ctx: Pick<PlanContext, 'check'>): Chan
     out.push({ summary: parts.join('; '), uncertain: sure.length === 0 || undefined, steps, diff: { before: diffText(shown, 'before'), after: diffText(shown, 'after') } })
   }
   if (removals.length) {
-    const verb = a.purge ? 'purge' : 'remove'
     const parts = [describe(removals)]
     if (a.autoremove && s.autoremovable?.length && !installs.length) parts.push(`autoremove ${s.autoremovable.join(' ')}`)
-    out.push({ summary: parts.join('; '), steps: [apply(a, sh`rmp_apt_get ${opts}${autoremove} ${code(verb)} -- ${removals.map((c) => c.spec)}`)], diff: { before: diffText(removals, 'before'), after: diffText(removals, 'after') } })
+    out.push({ summary: parts.join('; '), steps: [apply(a, sh`rmp_apt_get ${opts}${autoremove} ${code(a.purge ? 'purge' : 'remove')} -- ${removals.map((c) => c.spec)}`)], diff: { before: diffText(removals, 'before'), after: diffText(removals, 'after') } })
   }
   const up = upgradeCommand(a)
   if (up) {
     const list = s.upgradable ?? []
-    const cmd = up === 'upgrade' ? 'upgrade --with-new-pkgs' : 'dist-upgrade'
     if (list.length || p.updateCache) {
       const what = list.length ? `: ${list.map((u) => u.name).join(' ')}` : ''
       out.push({
         summary: `${up} the system${what}${p.updateCache ? ' (and whatever the updated cache has newer)' : ''}`,
         uncertain: list.length === 0 || undefined,
-        steps: [apply(a, sh`rmp_apt_get ${opts} ${code(cmd)}`)],
+        steps: [apply(a, sh`rmp_apt_get ${opts} ${code(up === 'upgrade' ? 'upgrade --with-new-pkgs' : 'dist-upgrade')}`)],
         diff: { before: list.map((u) => `${u.name}: ${u.from ?? '(absent)'}\n`).join(''), after: list.map((u) => `${u.name}: ${u.to}\n`).join('') },
       })
     }
@@ -399,7 +397,7 @@ export const apt: HostModule<AptArgs> = {
   },
   result(a, state: ProbeState, outputs: StepOutput[], ctx) {
     const s = state[aptProbeId(probeOptions(a))] as AptState
-    const updated = outputs.some((o) => o.step.kind === 'exec' && o.step.script.includes(' update && '))
+    const updated = outputs.some((o) => o.step.kind === 'exec' && o.step.label === 'update')
     const p = aptDecide(a, s, ctx)
     return {
       cache_updated: updated,

@@ -13,7 +13,7 @@
  */
 import { sh, type Script } from '../shell/index.js'
 import type { Schema } from './schema.js'
-import { shlexSplit } from './shlex.js'
+import { shlexSplit } from '../shell/shlex.js'
 import type { Change, HostModule, Probe, ProbeState, StepOutput } from './types.js'
 
 export interface CommandArgs {
@@ -60,7 +60,7 @@ function existsProbe(path: string): Probe<boolean> {
   return {
     id: `exists:${path}`,
     // The path is a glob on purpose (creates: /var/backups/*.done): expanded, never run.
-    script: sh`p=${path}; IFS=''; for f in $p; do [ -e "$f" ] && exit 0; done; exit 1`.text,
+    script: sh`p=${path}; IFS=''; for f in $p; do [ -e "$f" ] && exit 0; done; exit 1`,
     parse: (o) => o.code === 0,
   }
 }
@@ -73,7 +73,7 @@ export function commandPlan(a: CommandArgs, state: ProbeState, script: Script, s
   if (a.creates && state[`exists:${a.creates}`] === true) return []
   if (a.removes && state[`exists:${a.removes}`] === false) return []
   const stdin = a.stdin === undefined ? undefined : a.stdin + (a.stdin_add_newline ? '\n' : '')
-  return [{ summary: `run: ${shown}`, uncertain: true, steps: [{ kind: 'exec', script: script.text, stdin, cwd: a.chdir }] }]
+  return [{ summary: `run: ${shown}`, uncertain: true, steps: [{ kind: 'exec', script, stdin, cwd: a.chdir }] }]
 }
 
 export function commandResult(a: CommandArgs, state: ProbeState, outputs: StepOutput[], shown: string): Record<string, unknown> {

@@ -42,7 +42,7 @@ import { basename, join } from 'node:path'
 import { isVaultText, decryptVaultFile } from '../playbook/vault.js'
 import { DIFF_LIMIT, effectiveStat, isText, pathProbe, pathState, type PathState } from '../probes/files.js'
 import { attrChange, attrOptions, missingInCheck, modeProblems, newDirCmds, octal, planAttrs, wantedMode, type AttrArgs } from './file-attrs.js'
-import { childPath, dirsBetween, parentDir } from './remote-path.js'
+import { childPath, dirsBetween, parentDir } from '../shell/remote-path.js'
 import { code, joinScripts } from '../shell/index.js'
 import type { ArgSpec } from './schema.js'
 import { ModuleFailure, type Change, type FileDiff, type HostModule, type PlanContext, type PrepareContext, type Probe, type ProbeState, type Step, type StepOutput } from './types.js'
@@ -161,7 +161,7 @@ export function planWrite(w: WriteSpec, s: PathState, ctx: PlanContext): Change[
     if (!w.makeParents) return missingInCheck(ctx, `Destination directory ${dir} does not exist`, `${w.verb ?? 'create'} ${w.dest}`, w.dest)
     const mode = wantedMode(w.parentMode, undefined, true, s.umask)
     // New parents get the mode, not the file's owner and group.
-    steps.push({ kind: 'exec', script: joinScripts([code('set -e'), ...newDirCmds(dirsBetween(s.ancestor, dir), {}, mode)]).text })
+    steps.push({ kind: 'exec', script: joinScripts([code('set -e'), ...newDirCmds(dirsBetween(s.ancestor, dir), {}, mode)]) })
     made = ` (and directory ${dir})`
   }
   if (cur && w.force === false) return []
@@ -332,7 +332,7 @@ function planTree(a: CopyPrepared, state: ProbeState, ctx: PlanContext): Change[
     if (!rootState.ancestorIsDir) throw new ModuleFailure(`cannot create ${root}: ${rootState.ancestor} is not a directory`, { path: root })
     const mode = wantedMode(dirMode, undefined, true, rootState.umask)
     const cmds = [code('set -e'), ...newDirCmds(newDirs, a, mode, 'mkdir -p')]
-    changes.push({ summary: `create director${newDirs.length === 1 ? 'y' : 'ies'} ${newDirs.join(', ')}`, steps: [{ kind: 'exec', script: joinScripts(cmds).text }], diff: { path: root, before: '', after: newDirs.map((d) => `directory ${d}\n`).join('') } })
+    changes.push({ summary: `create director${newDirs.length === 1 ? 'y' : 'ies'} ${newDirs.join(', ')}`, steps: [{ kind: 'exec', script: joinScripts(cmds) }], diff: { path: root, before: '', after: newDirs.map((d) => `directory ${d}\n`).join('') } })
   }
   for (const f of a.tree!.files) {
     const p = childPath(root, f.rel)

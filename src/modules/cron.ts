@@ -171,7 +171,7 @@ function cronPlan(a: CronArgs, s: CrontabState, ctx: Pick<PlanContext, 'check'>)
       if (!ctx.check) throw new ModuleFailure(`cron: the directory of ${path} does not exist (is cron installed?)`)
       return [{ summary: `${what} (cron is not installed yet)`, uncertain: true, steps: [], diff }]
     }
-    if (after.every((l) => l.trim() === '')) steps.push({ kind: 'exec', script: (a.backup ? sh`f=${path}; if [ -f "$f" ]; then b="$f.$(date +%Y-%m-%d@%H:%M:%S)~"; cp -p -- "$f" "$b"; echo "backup_file=$b"; fi; rm -f -- "$f"` : sh`rm -f -- ${path}`).text })
+    if (after.every((l) => l.trim() === '')) steps.push({ kind: 'exec', script: (a.backup ? sh`f=${path}; if [ -f "$f" ]; then b="$f.$(date +%Y-%m-%d@%H:%M:%S)~"; cp -p -- "$f" "$b"; echo "backup_file=$b"; fi; rm -f -- "$f"` : sh`rm -f -- ${path}`) })
     else steps.push({ kind: 'put', path, content: text(after), mode: '0644', owner: 'root', group: 'root', backup: a.backup })
     return [{ summary: what, steps, diff }]
   }
@@ -181,9 +181,9 @@ function cronPlan(a: CronArgs, s: CrontabState, ctx: Pick<PlanContext, 'check'>)
     return [{ summary: `${what} (${!s.crontabCommand ? 'cron is not installed yet' : `user ${a.user} does not exist yet`})`, uncertain: true, steps: [], diff }]
   }
   const u = a.user ? sh` -u ${a.user}` : code('')
-  if (a.backup && s.exists) steps.push({ kind: 'exec', script: sh`b=$(mktemp /tmp/crontab.XXXXXXXX) && crontab${u} -l > "$b" && echo "backup_file=$b"`.text })
-  if (after.length === 0) steps.push({ kind: 'exec', script: sh`crontab${u} -r`.text })
-  else steps.push({ kind: 'exec', script: sh`crontab${u} -`.text, stdin: text(after) })
+  if (a.backup && s.exists) steps.push({ kind: 'exec', script: sh`b=$(mktemp /tmp/crontab.XXXXXXXX) && crontab${u} -l > "$b" && echo "backup_file=$b"` })
+  if (after.length === 0) steps.push({ kind: 'exec', script: sh`crontab${u} -r` })
+  else steps.push({ kind: 'exec', script: sh`crontab${u} -`, stdin: text(after) })
   return [{ summary: what, steps, diff }]
 }
 

@@ -145,7 +145,7 @@ export function setAttrs(paths: string | string[], owner: string | undefined, gr
 export function newDirCmds(dirs: string[], a: AttrArgs, mode: string | undefined, mkdir: 'mkdir' | 'mkdir -p' = 'mkdir'): Script[] {
   const cmds: Script[] = []
   for (const d of dirs) {
-    cmds.push(sh`${code(mkdir)} -- ${d}`)
+    cmds.push(sh`${code(mkdir === 'mkdir -p' ? 'mkdir -p' : 'mkdir')} -- ${d}`)
     if (a.owner !== undefined || a.group !== undefined || mode !== undefined) cmds.push(setAttrs(d, a.owner, a.group, mode))
   }
   return cmds
@@ -200,7 +200,7 @@ export function planAttrs(path: string, st: FileStat, a: AttrArgs, o: { umask: n
  */
 export function attrChange(path: string, plan: AttrPlan, tail: Script[] = []): Change | undefined {
   if (!plan.cmds.length) return undefined
-  return { summary: `set ${plan.parts.join(', ')} on ${path}`, steps: [{ kind: 'exec', script: joinScripts([code('set -e'), ...plan.cmds, ...tail]).text }], diff: { path, before: plan.before, after: plan.after } }
+  return { summary: `set ${plan.parts.join(', ')} on ${path}`, steps: [{ kind: 'exec', script: joinScripts([code('set -e'), ...plan.cmds, ...tail]) }], diff: { path, before: plan.before, after: plan.after } }
 }
 
 /** A thing the module acts on is missing: in check mode an earlier task may create it. */

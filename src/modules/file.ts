@@ -34,8 +34,8 @@
 import { code, joinScripts, sh, type Script } from '../shell/index.js'
 import { STAT_FORMAT, effectiveStat, emptyDirProbe, parseStatLine, pathProbe, pathState, treeProbe, treeProbeId, type FileStat, type PathState, type TreeEntry } from '../probes/files.js'
 import { attrChange, attrOptions, chownArg, defaultMode, missingInCheck, modeProblems, newAttrsText, newDirCmds, octal, planAttrs, sameId, setAttrs, setAttrsPrefix, wantedMode, type AttrArgs, type AttrPlan } from './file-attrs.js'
-import { childPath, dirsBetween, parentDir, privateTempBeside } from './remote-path.js'
-import { ModuleFailure, type Change, type HostModule, type PlanContext, type Probe, type ProbeState, type StepOutput } from './types.js'
+import { childPath, dirsBetween, parentDir, privateTempBeside } from '../shell/remote-path.js'
+import { ModuleFailure, type Change, type ExecStep, type HostModule, type PlanContext, type Probe, type ProbeState, type StepOutput } from './types.js'
 
 export type FileState = 'absent' | 'directory' | 'file' | 'hard' | 'link' | 'touch'
 
@@ -83,7 +83,7 @@ export function parseStamp(value: string, format: string): string | undefined {
 }
 
 function epochProbe(stamp: string): Probe<number> {
-  return { id: `epoch:${stamp}`, script: sh`date -d ${stamp} +%s`.text, parse: (o) => Number(o.stdout.trim()) }
+  return { id: `epoch:${stamp}`, script: sh`date -d ${stamp} +%s`, parse: (o) => Number(o.stdout.trim()) }
 }
 
 type TimeWish = { kind: 'now' } | { kind: 'preserve' } | { kind: 'at'; stamp: string }
@@ -117,10 +117,10 @@ function statScript(path: string, follow: boolean): Script {
   return sh`printf '%s%s\\n' ${STAT_MARK} "$(stat ${code(follow ? '-L ' : '')}-c ${STAT_FORMAT} -- ${path} 2>/dev/null)"`
 }
 
-function exec(cmds: Script[], statOf?: { path: string; follow: boolean }): { kind: 'exec'; script: string } {
+function exec(cmds: Script[], statOf?: { path: string; follow: boolean }): ExecStep {
   const lines = [code('set -e'), ...cmds]
   if (statOf) lines.push(statScript(statOf.path, statOf.follow))
-  return { kind: 'exec', script: joinScripts(lines).text }
+  return { kind: 'exec', script: joinScripts(lines) }
 }
 
 function isoTime(t: number | undefined): string {

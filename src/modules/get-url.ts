@@ -39,7 +39,7 @@
 import { DOWNLOADERS, downloadCommand, remoteChecksumProbe, remoteChecksumProbeId, toolsProbe, toolsProbeId, urlFileName, type DownloadOptions, type Downloader, type RemoteChecksum } from '../probes/archive.js'
 import { effectiveStat, pathProbe, pathState, type ChecksumAlgorithm, type PathState } from '../probes/files.js'
 import { attrChange, attrOptions, chownArg, defaultMode, missingInCheck, modeProblems, newAttrsText, octal, planAttrs, wantedMode } from './file-attrs.js'
-import { childPath, CLEAN_STALE_TEMPS, MAKE_PRIVATE_TEMP } from './remote-path.js'
+import { childPath, CLEAN_STALE_TEMPS, MAKE_PRIVATE_TEMP } from '../shell/remote-path.js'
 import { code, joinScripts, sh, type Script } from '../shell/index.js'
 import type { Schema } from './schema.js'
 import { ModuleFailure, type Change, type HostModule, type PlanContext, type ProbeState, type StepOutput } from './types.js'
@@ -125,7 +125,7 @@ function target(a: GetUrlArgs, state: ProbeState): { file: string; st: PathState
   return { file, st: pathState(state, file, o), dir: d }
 }
 
-function downloadStep(a: GetUrlArgs, file: string, tool: Downloader, st: PathState): { script: string; stdin: string } {
+function downloadStep(a: GetUrlArgs, file: string, tool: Downloader, st: PathState): { script: Script; stdin: string } {
   const d = downloadCommand(tool, downloadOptions(a))
   const sum = parseChecksum(a.checksum)
   const exists = st.exists && st.stat?.type !== 'link'
@@ -141,11 +141,11 @@ function downloadStep(a: GetUrlArgs, file: string, tool: Downloader, st: PathSta
     MAKE_PRIVATE_TEMP,
     code('tmp="$t/new"'),
     // downloadCommand (probes/archive.ts) quotes every value it puts in the command.
-    code(d.cmd),
+    d.cmd,
   ]
   if (sum) {
     lines.push(
-      sh`got=$(${code(sum.algorithm)}sum < "$tmp" | cut -d' ' -f1)`,
+      sh`got=$(${`${sum.algorithm}sum`} < "$tmp" | cut -d' ' -f1)`,
       sh`if [ "$got" != ${sum.hex} ]; then printf 'The checksum for %s did not match %s; it was %s.\n' "$dest" ${sum.hex} "$got" >&2; exit 1; fi`,
     )
   }
@@ -156,7 +156,7 @@ function downloadStep(a: GetUrlArgs, file: string, tool: Downloader, st: PathSta
   if (a.backup) lines.push(code(`if [ -f "$dest" ]; then b="$dest.$(date +%Y-%m-%d@%H:%M:%S)~"; cp -p -- "$dest" "$t/backup"; mv -fT -- "$t/backup" "$b"; printf 'backup_file=%s\n' "$b"; fi`))
   // -T: a directory that appeared at dest since the probe fails the rename instead of receiving the file.
   lines.push(code('mv -fT -- "$tmp" "$dest"'), code(`printf 'size=%s\nsha1=%s\n' "$(stat -c %s -- "$dest")" "$(sha1sum < "$dest" | cut -d' ' -f1)"`))
-  return { script: joinScripts(lines).text, stdin: d.stdin }
+  return { script: joinScripts(lines), stdin: d.stdin }
 }
 
 function plan(a: GetUrlArgs, state: ProbeState, ctx: PlanContext): Change[] {

@@ -40,8 +40,8 @@
 import { code, joinScripts, sh, type Script } from '../shell/index.js'
 import { gitProbe, gitProbeId, looksLikeCommit, resolveVersion, type GitProbeOptions, type GitState, type Wanted } from '../probes/git.js'
 import type { Schema } from './schema.js'
-import { shlexSplit } from './shlex.js'
-import { askpassLines, maskUrl, splitUrlCredentials } from './url-credentials.js'
+import { shlexSplit } from '../shell/shlex.js'
+import { askpassLines, maskUrl, splitUrlCredentials } from '../probes/url-credentials.js'
 import { ModuleFailure, type Change, type HostModule, type PlanContext, type ProbeState, type StepOutput } from './types.js'
 
 export interface GitArgs {
@@ -171,7 +171,7 @@ function cloneChange(a: GitArgs, st: GitState, ctx: PlanContext): Change {
   const after = w.commit ?? a.version
   return {
     summary: `clone ${repoOf(a).shown} (${a.version === 'HEAD' ? 'HEAD' : a.version}) into ${a.dest}: commit ${short(after)}`,
-    steps: [{ kind: 'exec', script: joinScripts(lines).text, env: sshCommand(a) }],
+    steps: [{ kind: 'exec', script: joinScripts(lines), env: sshCommand(a) }],
     diff: { path: a.dest, before: 'commit (none)\n', after: `commit ${after}\n` },
   }
 }
@@ -206,7 +206,7 @@ function updateChanges(a: GitArgs, st: GitState): Change[] {
   lines.push(printAfter)
   const before = [`commit ${head || '(none)'}`, ...(st.branch ? [`branch ${st.branch}`] : []), ...(urlChanged ? [`remote ${a.remote} ${st.url ? maskUrl(st.url) : '(none)'}`] : []), ...st.modified.map((m) => `modified: ${m.slice(3)}`)]
   const after = [`commit ${moved || switched ? (w.commit ?? a.version) : head}`, ...(w.kind === 'branch' ? [`branch ${w.branch}`] : st.branch && !moved ? [`branch ${st.branch}`] : []), ...(urlChanged ? [`remote ${a.remote} ${repo.shown}`] : [])]
-  return [{ summary: `update ${a.dest}: ${what.join(', ')}`, steps: [{ kind: 'exec', script: joinScripts(lines).text, env: sshCommand(a) }], diff: { path: a.dest, before: before.join('\n') + '\n', after: after.join('\n') + '\n' } }]
+  return [{ summary: `update ${a.dest}: ${what.join(', ')}`, steps: [{ kind: 'exec', script: joinScripts(lines), env: sshCommand(a) }], diff: { path: a.dest, before: before.join('\n') + '\n', after: after.join('\n') + '\n' } }]
 }
 
 function plan(a: GitArgs, state: ProbeState, ctx: PlanContext): Change[] {

@@ -30,18 +30,18 @@ function describe(name: string, g: { gid?: number | string } | undefined): strin
 function groupPlan(a: GroupArgs, g: GroupEntry | null): Change[] {
   if (a.state === 'absent') {
     if (!g) return []
-    return [{ summary: `remove group ${a.name}`, steps: [{ kind: 'exec', script: sh`groupdel${code(a.force ? ' -f' : '')} -- ${a.name}`.text }], diff: { before: describe(a.name, g), after: describe(a.name, undefined) } }]
+    return [{ summary: `remove group ${a.name}`, steps: [{ kind: 'exec', script: sh`groupdel${code(a.force ? ' -f' : '')} -- ${a.name}` }], diff: { before: describe(a.name, g), after: describe(a.name, undefined) } }]
   }
   if (!g) {
     const w = ['groupadd']
     if (a.gid !== undefined) w.push('-g', String(a.gid), ...(a.non_unique ? ['-o'] : []))
     if (a.system) w.push('-r')
     w.push('--', a.name)
-    return [{ summary: `create ${a.system ? 'system ' : ''}group ${a.name}${a.gid !== undefined ? ` (gid ${a.gid})` : ''}`, steps: [{ kind: 'exec', script: sh`${w} && getent group -- ${a.name}`.text }], diff: { before: describe(a.name, undefined), after: describe(a.name, { gid: a.gid }) } }]
+    return [{ summary: `create ${a.system ? 'system ' : ''}group ${a.name}${a.gid !== undefined ? ` (gid ${a.gid})` : ''}`, steps: [{ kind: 'exec', label: 'groupadd', script: sh`${w} && getent group -- ${a.name}` }], diff: { before: describe(a.name, undefined), after: describe(a.name, { gid: a.gid }) } }]
   }
   if (a.gid !== undefined && a.gid !== g.gid) {
     const w = ['groupmod', '-g', String(a.gid), ...(a.non_unique ? ['-o'] : []), '--', a.name]
-    return [{ summary: `change the gid of group ${a.name} from ${g.gid} to ${a.gid}`, steps: [{ kind: 'exec', script: sh`${w}`.text }], diff: { before: describe(a.name, g), after: describe(a.name, { gid: a.gid }) } }]
+    return [{ summary: `change the gid of group ${a.name} from ${g.gid} to ${a.gid}`, steps: [{ kind: 'exec', script: sh`${w}` }], diff: { before: describe(a.name, g), after: describe(a.name, { gid: a.gid }) } }]
   }
   return []
 }
@@ -73,7 +73,7 @@ export const group: HostModule<GroupArgs> = {
   },
   result(a, state: ProbeState, outputs) {
     const g = state[groupProbeId(a.name)] as GroupEntry | null
-    const made = outputs.find((o) => o.step.kind === 'exec' && o.step.script.startsWith('groupadd '))
+    const made = outputs.find((o) => o.step.kind === 'exec' && o.step.label === 'groupadd')
     const gid = made ? Number(made.stdout.trim().split('\n').pop()?.split(':')[2]) : (a.gid ?? g?.gid)
     return { name: a.name, state: a.state, system: a.system, ...(a.state === 'present' && gid !== undefined && !isNaN(gid) ? { gid } : {}) }
   },

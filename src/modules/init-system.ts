@@ -2,7 +2,7 @@
 // init scripts), and the plan shared by the service and systemd modules: state + wanted state →
 // changes. Pure: the probe (probes/services.ts) says which init system the host runs.
 import { code, joinScripts, sh, type Script } from '../shell/index.js'
-import { shlexSplit } from './shlex.js'
+import { shlexSplit } from '../shell/shlex.js'
 import type { ServiceState } from '../probes/services.js'
 import { ModuleFailure, type Change, type ExecStep, type PlanContext } from './types.js'
 
@@ -50,7 +50,7 @@ function enableScript(s: ServiceState, w: ServiceWanted, enable: boolean): Scrip
 }
 
 function exec(script: Script): ExecStep {
-  return { kind: 'exec', script: script.text }
+  return { kind: 'exec', script }
 }
 
 /** A service name that the init tools would read as an option or as a path: refused. */

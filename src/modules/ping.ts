@@ -13,7 +13,7 @@ export const ping: HostModule<{ data: string }> = {
   readOnly: true,
   args: { options: { data: { type: 'str', default: 'pong', doc: 'What to return.' } } },
   returns: { ping: 'the data given' },
-  probes: () => [{ id: 'ping', script: code('echo pong').text, parse: (o) => o.stdout.trim() }],
+  probes: () => [{ id: 'ping', script: code('echo pong'), parse: (o) => o.stdout.trim() }],
   plan: () => [],
   result: (a) => ({ ping: a.data }),
 }

@@ -31,7 +31,7 @@
 import { code, joinScripts, sh } from '../shell/index.js'
 import { checkRequirement, parseRequirement, parseRequirementLines, pipCommandLines, pipProbe, pipProbeId, normalizeName, type PipProbeOptions, type PipState, type Requirement, type RequirementStatus } from '../probes/pip.js'
 import type { Schema } from './schema.js'
-import { shlexSplit } from './shlex.js'
+import { shlexSplit } from '../shell/shlex.js'
 import { ModuleFailure, type Change, type ExecStep, type HostModule, type PlanContext, type ProbeState, type StepOutput } from './types.js'
 
 export interface PipArgs {
@@ -129,7 +129,7 @@ function venvStep(a: PipArgs, fresh: boolean): ExecStep {
   words.push(a.virtualenv!)
   // A half-made virtualenv (venv without ensurepip leaves bin/python and no pip) would make
   // every later run fail on "no pip": one this step created goes again when creation fails.
-  const script = (fresh ? sh`${words} || { rc=$?; rm -rf -- ${a.virtualenv!}; exit $rc; }` : sh`${words}`).text
+  const script = (fresh ? sh`${words} || { rc=$?; rm -rf -- ${a.virtualenv!}; exit $rc; }` : sh`${words}`)
   return { kind: 'exec', script, ...(a.chdir !== undefined ? { cwd: a.chdir } : {}) }
 }
 
@@ -142,7 +142,7 @@ function pipWords(a: PipArgs, what: string[]): string[] {
 }
 
 function pipStep(a: PipArgs, what: string[]): ExecStep {
-  const script = joinScripts([code('export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1'), ...pipCommandLines(a), sh`"$@" ${pipWords(a, what)}`]).text
+  const script = joinScripts([code('export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1'), ...pipCommandLines(a), sh`"$@" ${pipWords(a, what)}`])
   return { kind: 'exec', script, ...(a.chdir !== undefined ? { cwd: a.chdir } : {}) }
 }
 

@@ -25,12 +25,11 @@
  *   - postgres_db: { name: runmaster_prod, state: dump, target: /var/backups/runmaster.sql.gz }
  *     become: true
  */
-import { quote } from '../connection/shell.js'
 import { databaseProbe, type DatabaseInfo, type DatabaseState, type PgRead } from '../probes/postgres.js'
-import { clientCommand, connOptions, connProblems, psqlStep, quoteIdent, quoteLiteral, READ_PASSWORD, sendsPassword, type PgConnArgs } from './postgres-common.js'
-import { CLEAN_STALE_TEMPS, MAKE_PRIVATE_TEMP } from './remote-path.js'
-import { shlexSplit } from './shlex.js'
-import { code, joinScripts, sh } from '../shell/index.js'
+import { clientCommand, connOptions, connProblems, psqlStep, quoteIdent, quoteLiteral, READ_PASSWORD_SCRIPT, sendsPassword, type PgConnArgs } from './postgres-common.js'
+import { CLEAN_STALE_TEMPS, MAKE_PRIVATE_TEMP } from '../shell/remote-path.js'
+import { shlexSplit } from '../shell/shlex.js'
+import { code, joinScripts, sh, type Script } from '../shell/index.js'
 import { ModuleFailure, type Change, type ExecStep, type HostModule, type PlanContext, type Probe, type ProbeState, type Step } from './types.js'
 
 export interface PostgresDbArgs extends PgConnArgs {
@@ -104,41 +103,40 @@ function conninfoValue(s: string): string {
  * user; the redirections stay in the calling shell, so the target's directory only needs to be
  * writable by the task's user.
  */
-export function dumpScript(p: PostgresDbArgs): string {
+export function dumpScript(p: PostgresDbArgs): Script {
   const f = dumpFormat(p.target!)
   const extra = [...shlexSplit(p.dump_extra_args ?? ''), ...shlexSplit(p.target_opts ?? '')]
-  // clientCommand (postgres-common) quotes every value it puts in the command.
-  const client = code(clientCommand(p, p.name, { program: ['pg_dump', `--format=${f.format}`, ...extra], password: 'exported' }))
+  const client = clientCommand(p, p.name, { program: ['pg_dump', `--format=${f.format}`, ...extra], password: 'exported' })
   return joinScripts([
-    ...(sendsPassword(p) ? [code(READ_PASSWORD)] : []),
+    ...(sendsPassword(p) ? [READ_PASSWORD_SCRIPT] : []),
     sh`dest=${p.target!}`,
     code('dir=$(dirname -- "$dest")'),
     code('[ -d "$dir" ] || { echo "directory $dir does not exist" >&2; exit 1; }'),
     code('umask 077'),
     CLEAN_STALE_TEMPS,
     MAKE_PRIVATE_TEMP,
-    sh`{ (\n${client}\n) </dev/null || echo "$?" > "$t/rc"; }${code(f.compress ? ` | ${f.compress} -c` : '')} > "$t/dump" || exit 1`,
+    sh`{ (\n${client}\n) </dev/null || echo "$?" > "$t/rc"; }${f.compress ? sh` | ${f.compress} -c` : code('')} > "$t/dump" || exit 1`,
     code('if [ -s "$t/rc" ]; then exit "$(cat "$t/rc")"; fi'),
     code('if [ -f "$dest" ] && [ ! -L "$dest" ]; then chmod --reference="$dest" "$t/dump"; chown --reference="$dest" "$t/dump" 2>/dev/null || true; fi'),
     code('mv -fT -- "$t/dump" "$dest"'),
-  ]).text
+  ])
 }
 
 /** The script of a restore: the file is read by the calling shell and fed to psql or pg_restore. */
-export function restoreScript(p: PostgresDbArgs): string {
+export function restoreScript(p: PostgresDbArgs): Script {
   const f = dumpFormat(p.target!)
   const extra = shlexSplit(p.target_opts ?? '')
   const program = f.format === 'p' ? ['psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', ...extra] : ['pg_restore', `--format=${f.format}`, '-d', `dbname=${conninfoValue(p.name)}`, '--exit-on-error', ...extra]
   const client = clientCommand(p, p.name, { program, password: 'exported' })
-  const lines = [...(sendsPassword(p) ? [READ_PASSWORD] : []), `src=${quote(p.target!)}`, '[ -r "$src" ] || { echo "cannot read $src" >&2; exit 1; }']
+  const lines = [...(sendsPassword(p) ? [READ_PASSWORD_SCRIPT] : []), sh`src=${p.target!}`, code('[ -r "$src" ] || { echo "cannot read $src" >&2; exit 1; }')]
   if (!f.compress) {
-    lines.push(`(\n${client}\n) < "$src"`)
+    lines.push(sh`(\n${client}\n) < "$src"`)
   } else {
-    lines.push('rc=$(mktemp) || exit 1', `trap 'rm -f -- "$rc"' EXIT`)
-    lines.push(`{ ${f.compress} -dc < "$src" || echo "$?" > "$rc"; } | (\n${client}\n) || exit "$?"`)
-    lines.push('if [ -s "$rc" ]; then echo "cannot decompress $src" >&2; exit 1; fi')
+    lines.push(code('rc=$(mktemp) || exit 1'), code(`trap 'rm -f -- "$rc"' EXIT`))
+    lines.push(sh`{ ${f.compress} -dc < "$src" || echo "$?" > "$rc"; } | (\n${client}\n) || exit "$?"`)
+    lines.push(code('if [ -s "$rc" ]; then echo "cannot decompress $src" >&2; exit 1; fi'))
   }
-  return lines.join('\n')
+  return joinScripts(lines)
 }
 
 function probe(p: PostgresDbArgs): Probe<PgRead<DatabaseState>> {
@@ -219,13 +217,13 @@ function dumpChange(p: PostgresDbArgs): Change {
   return { summary: `dump database ${p.name} to ${p.target} (${describeFormat(dumpFormat(p.target!))})`, steps: [dumpStep(p)], diff: { path: p.target, before: `${p.target}: (previous dump or none)\n`, after: `${p.target}: dump of ${p.name}\n` } }
 }
 
-function stepWith(p: PostgresDbArgs, script: string): ExecStep {
+function stepWith(p: PostgresDbArgs, script: Script, label?: string): ExecStep {
   const pw = sendsPassword(p)
-  return { kind: 'exec', script, stdin: pw ? `${p.login_password}\n` : undefined, secret: pw || undefined }
+  return { kind: 'exec', script, stdin: pw ? `${p.login_password}\n` : undefined, secret: pw || undefined, ...(label ? { label } : {}) }
 }
 
 function dumpStep(p: PostgresDbArgs): ExecStep {
-  return stepWith(p, dumpScript(p))
+  return stepWith(p, dumpScript(p), 'pg_dump')
 }
 
 function restoreChange(p: PostgresDbArgs): Change {
@@ -235,7 +233,7 @@ function restoreChange(p: PostgresDbArgs): Change {
 /** What a step ran, for `executed_commands`: its SQL, or the client command line. */
 function executed(p: PostgresDbArgs, step: Step): string {
   if (step.kind !== 'exec') return ''
-  if (/\bpg_dump\b/.test(step.script) && p.state === 'dump') return `pg_dump ${p.name} > ${p.target}`
+  if (step.label === 'pg_dump' && p.state === 'dump') return `pg_dump ${p.name} > ${p.target}`
   if (p.state === 'restore' && !step.stdin?.includes('CREATE DATABASE')) return `${dumpFormat(p.target!).format === 'p' ? 'psql' : 'pg_restore'} ${p.name} < ${p.target}`
   const sql = String(step.stdin ?? '')
   return (sendsPassword(p) ? sql.slice(sql.indexOf('\n') + 1) : sql).trim()

@@ -1,7 +1,8 @@
 // Argument specs (Ansible's argument_spec): types, required, defaults, choices, aliases and the
 // relations between options. Checked at load time on literal values and again at run time, after
 // templating, on everything.
-import { isTemplated } from '../playbook/expression.js'
+import { isTemplated } from '../text/templated.js'
+import { FALSE, TRUE } from '../text/yes-no.js'
 
 export type ArgType = 'str' | 'int' | 'float' | 'bool' | 'list' | 'dict' | 'path' | 'raw' | 'mode'
 
@@ -36,8 +37,6 @@ export interface ArgProblem {
   message: string
 }
 
-export const TRUE = new Set(['yes', 'on', '1', 'true', 'y', 't'])
-export const FALSE = new Set(['no', 'off', '0', 'false', 'n', 'f'])
 
 /** Coerces one value to its spec type; returns an error string when it cannot. */
 function coerce(value: unknown, type: ArgType, elements?: ArgType): { value?: unknown; error?: string } {

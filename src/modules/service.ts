@@ -26,7 +26,7 @@
  */
 import { serviceProbe, serviceProbeId, type ServiceState } from '../probes/services.js'
 import { servicePlan, serviceAfter, type ServiceWanted, serviceNameProblem } from './init-system.js'
-import { shlexSplit } from './shlex.js'
+import { shlexSplit } from '../shell/shlex.js'
 import { ModuleFailure, type HostModule, type ProbeState } from './types.js'
 
 interface ServiceArgs {

@@ -341,7 +341,7 @@ function checkStep(a: SupervisorArgs, content: string, secret: boolean): ExecSte
     code('cat > "$t"'),
     sh`python3 -c ${CHECK_PY} "$t" ${a.config_dir} ${configFile(a)}`,
     code('rc=$?; rm -f "$t"; exit $rc'),
-  ]).text
+  ])
   return { kind: 'exec', script, stdin: content, ...(secret ? { secret: true } : {}) }
 }
 
@@ -384,7 +384,7 @@ function probeOptions(a: SupervisorArgs) {
 }
 
 function exec(script: Script, secret: boolean): ExecStep {
-  return { kind: 'exec', script: script.text, ...(secret ? { secret: true } : {}) }
+  return { kind: 'exec', script, ...(secret ? { secret: true } : {}) }
 }
 
 function running(procs: SupervisorProcess[]): string {

@@ -58,7 +58,7 @@ function wanted(a: SystemdArgs): ServiceWanted {
 /** Without a unit the probe still has to say which init system runs. */
 const initProbe: Probe<ServiceState> = {
   id: 'systemd:init',
-  script: sh`if ${SYSTEMD_BOOTED}; then echo init=systemd; else echo init=sysvinit; fi`.text,
+  script: sh`if ${SYSTEMD_BOOTED}; then echo init=systemd; else echo init=sysvinit; fi`,
   parse: (o) => ({ init: o.stdout.includes('init=systemd') ? 'systemd' : 'sysvinit', name: '', exists: false, enabled: false }),
 }
 

@@ -43,7 +43,7 @@
  *   - ufw: { state: enabled, default: deny }
  */
 import { ufwProbe, UFW_PRISTINE, type Policy, type SshEndpoint, type UfwRule, type UfwState } from '../probes/ufw.js'
-import { sh } from '../shell/index.js'
+import { sh, type Script } from '../shell/index.js'
 import { ModuleFailure, type Change, type HostModule, type PlanContext, type ProbeState } from './types.js'
 
 export interface UfwArgs {
@@ -322,8 +322,8 @@ function rulesText(rules: UfwRule[]): string {
 
 // ---------- the plan ----------
 
-function cmd(words: string[]): string {
-  return sh`PATH="$PATH:/usr/sbin:/sbin" ufw ${words}`.text
+function cmd(words: string[]): Script {
+  return sh`PATH="$PATH:/usr/sbin:/sbin" ufw ${words}`
 }
 
 // ---------- the lock-out guard ----------

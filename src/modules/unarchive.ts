@@ -278,7 +278,7 @@ function linkCheck(paths: string[]): Script {
   if (!paths.length) return code(':')
   const data = heredocBytes(paths.join('\n') + '\n', 'RMP_UNARCHIVE_PATHS')
   // One line: the here-document starts on the next one.
-  return sh`${data.pipe} | while IFS= read -r p; do if [ -L "$dest/$p" ]; then printf 'refusing to extract: %s/%s is a symbolic link (unarchive never writes through links)\\n' "$dest" "$p" >&2; exit 1; fi; done\n${code(data.doc)}`
+  return sh`${data.pipe} | while IFS= read -r p; do if [ -L "$dest/$p" ]; then printf 'refusing to extract: %s/%s is a symbolic link (unarchive never writes through links)\\n' "$dest" "$p" >&2; exit 1; fi; done\n${data.doc}`
 }
 
 /** Shell that extracts "$arc" into "$dest" and applies owner/group/mode to each extracted member. */
@@ -360,7 +360,7 @@ function plan(p: UnarchivePrepared, state: ProbeState, ctx: PlanContext): Change
   const shown = (list: string[]) => list.slice(0, 20).join('\n') + (list.length > 20 ? `\n… and ${list.length - 20} more\n` : '\n')
   const after = [`extracted from ${p.src} (${plural(members.length, 'member')})`, ...(p.owner !== undefined ? [`owner: ${p.owner}`] : []), ...(p.group !== undefined ? [`group: ${p.group}`] : []), ...(p.mode !== undefined ? [`mode: ${p.mode}`] : [])].join('\n') + '\n'
   const what = differ.length ? `${plural(differ.length, 'member')} of ${members.length} missing or different` : `owner/group/mode of ${plural(attrs.length, 'member')}`
-  return [{ summary: `unarchive ${p.src} into ${p.dest} (${what})`, steps: [{ kind: 'exec', script: joinScripts(script).text, ...(stdin ? { stdin } : {}) }], diff: { path: p.dest, before: shown(differ.length ? differ : attrs), after } }]
+  return [{ summary: `unarchive ${p.src} into ${p.dest} (${what})`, steps: [{ kind: 'exec', script: joinScripts(script), ...(stdin ? { stdin } : {}) }], diff: { path: p.dest, before: shown(differ.length ? differ : attrs), after } }]
 }
 
 export const unarchive: HostModule<UnarchiveArgs, UnarchivePrepared> = {

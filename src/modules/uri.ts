@@ -14,8 +14,8 @@
  */
 import { createHash } from 'node:crypto'
 import { fedFrom } from '../shell/feed.js'
-import { sh } from '../shell/index.js'
-import { maskUrl } from './url-credentials.js'
+import { sh, type Script } from '../shell/index.js'
+import { maskUrl } from '../probes/url-credentials.js'
 import { ModuleFailure, type Change, type HostModule, type Probe, type ProbeState, type StepOutput } from './types.js'
 
 interface UriArgs {
@@ -65,9 +65,9 @@ sys.exit(0 if out["status"] in a["status_code"] else 1)
  * The request travels as JSON in a here-document on python's stdin, never as an argument: the
  * password, the headers and the URL (which may hold user:password@) never show in `ps`.
  */
-function script(a: UriArgs): string {
+function script(a: UriArgs): Script {
   const payload = { url: a.url, method: a.method, body: a.body, body_format: a.body_format, headers: a.headers, status_code: a.status_code, timeout: a.timeout, validate_certs: a.validate_certs, user: a.url_username, password: a.url_password }
-  return fedFrom(JSON.stringify(payload), 'RMP_URI', sh`python3 -c ${PY}`).text
+  return fedFrom(JSON.stringify(payload), 'RMP_URI', sh`python3 -c ${PY}`)
 }
 
 const readOnly = (a: UriArgs) => a.method === 'GET' || a.method === 'HEAD'

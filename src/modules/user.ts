@@ -129,7 +129,7 @@ function userPlan(a: UserArgs, s: UserState, ctx: Pick<PlanContext, 'check'>): C
   const u = s.user
   if (a.state === 'absent') {
     if (!u) return []
-    return [{ summary: `remove user ${a.name}${a.remove ? ' and its home' : ''}`, steps: [{ kind: 'exec', script: sh`userdel${code(a.remove ? ' -r' : '')}${code(a.force ? ' -f' : '')} -- ${a.name}`.text }], diff: { before: describe(a.name, { uid: u.uid, home: u.home }), after: describe(a.name, undefined) } }]
+    return [{ summary: `remove user ${a.name}${a.remove ? ' and its home' : ''}`, steps: [{ kind: 'exec', script: sh`userdel${code(a.remove ? ' -r' : '')}${code(a.force ? ' -f' : '')} -- ${a.name}` }], diff: { before: describe(a.name, { uid: u.uid, home: u.home }), after: describe(a.name, undefined) } }]
   }
   const missing = groupQueries(a).filter((g) => g !== a.name && s.groups[g] === null)
   if (missing.length) {
@@ -142,11 +142,11 @@ function userPlan(a: UserArgs, s: UserState, ctx: Pick<PlanContext, 'check'>): C
   const passwordSteps = (creating: boolean): ExecStep[] => {
     const steps: ExecStep[] = []
     if (a.password !== undefined && (creating || (a.update_password === 'always' && s.hash !== a.password && !(isLocked(s.hash) && s.hash === `!${a.password}`)))) {
-      steps.push({ kind: 'exec', script: code('chpasswd -e').text, stdin: `${a.name}:${a.password}\n`, secret: true })
+      steps.push({ kind: 'exec', label: 'chpasswd', script: code('chpasswd -e'), stdin: `${a.name}:${a.password}\n`, secret: true })
     }
     const lockedAfter = a.password !== undefined && steps.length ? false : isLocked(s.hash)
-    if (a.password_lock === true && (creating || !lockedAfter)) steps.push({ kind: 'exec', script: sh`usermod -L -- ${a.name}`.text })
-    if (a.password_lock === false && !creating && lockedAfter) steps.push({ kind: 'exec', script: sh`usermod -U -- ${a.name}`.text })
+    if (a.password_lock === true && (creating || !lockedAfter)) steps.push({ kind: 'exec', label: 'lock', script: sh`usermod -L -- ${a.name}` })
+    if (a.password_lock === false && !creating && lockedAfter) steps.push({ kind: 'exec', label: 'unlock', script: sh`usermod -U -- ${a.name}` })
     return steps
   }
   if (!u) {
@@ -164,7 +164,7 @@ function userPlan(a: UserArgs, s: UserState, ctx: Pick<PlanContext, 'check'>): C
     else w.push('-M')
     w.push('--', a.name)
     // The new account's line, for result(): its uid and home are only known now.
-    const steps: ExecStep[] = [{ kind: 'exec', script: sh`${w} && getent passwd -- ${a.name}`.text }, ...passwordSteps(true)]
+    const steps: ExecStep[] = [{ kind: 'exec', label: 'useradd', script: sh`${w} && getent passwd -- ${a.name}` }, ...passwordSteps(true)]
     const after: Shown = {
       uid: a.uid ?? '(next free)',
       group: primary?.name ?? a.name,
@@ -231,19 +231,19 @@ function userPlan(a: UserArgs, s: UserState, ctx: Pick<PlanContext, 'check'>): C
     what.push('comment')
   }
   const steps: ExecStep[] = []
-  if (w.length) steps.push({ kind: 'exec', script: sh`usermod ${w} -- ${a.name}`.text })
+  if (w.length) steps.push({ kind: 'exec', script: sh`usermod ${w} -- ${a.name}` })
   const pw = passwordSteps(false)
-  if (pw.some((st) => st.script === 'chpasswd -e')) {
+  if (pw.some((st) => st.label === 'chpasswd')) {
     before.password = '(set)'
     after.password = '(changed)'
     what.push('password')
   }
-  if (pw.some((st) => st.script.startsWith('usermod -L'))) {
+  if (pw.some((st) => st.label === 'lock')) {
     after.password = `${after.password ?? '(set)'}, locked`
     before.password ??= '(unlocked)'
     what.push('lock password')
   }
-  if (pw.some((st) => st.script.startsWith('usermod -U'))) {
+  if (pw.some((st) => st.label === 'unlock')) {
     before.password ??= '(locked)'
     after.password = `${after.password ?? '(set)'}, unlocked`
     what.push('unlock password')
@@ -280,7 +280,7 @@ export const user: HostModule<UserArgs> = {
     const s = state[userProbeId(...probeArgs(a))] as UserState
     const base = { name: a.name, state: a.state, ...(a.password !== undefined ? { password: 'NOT_LOGGING_PASSWORD' } : {}) }
     if (a.state === 'absent') return { ...base, ...(a.remove ? { remove: true } : {}), ...(a.force ? { force: true } : {}) }
-    const created = outputs.find((o) => o.step.kind === 'exec' && o.step.script.startsWith('useradd '))
+    const created = outputs.find((o) => o.step.kind === 'exec' && o.step.label === 'useradd')
     const fresh = created ? parsePasswdLine(created.stdout.trim().split('\n').pop() ?? '') : undefined
     const u = s.user
     const primary = a.group !== undefined ? s.groups[a.group] : undefined

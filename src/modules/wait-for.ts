@@ -50,7 +50,7 @@ function probe(a: WaitArgs, ctx: PlanContext): Probe<{ met: boolean; elapsed: nu
     code('  [ "$(date +%s)" -ge "$end" ] && { echo "timeout $(( $(date +%s) - start ))"; exit 0; }'),
     sh`  sleep ${a.sleep}`,
     code('done'),
-  ]).text
+  ])
   return {
     id: `wait_for:${JSON.stringify(a)}:${timeout}`,
     script,

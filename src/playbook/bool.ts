@@ -1,7 +1,7 @@
 // The one reading of yes/no (Ansible's boolean()), for keywords, module arguments, the bool filter
 // and values rendered at run time. Anything else is an error where it is used, never a quiet false.
-import { FALSE, TRUE } from '../modules/schema.js'
-import { isTemplated } from './expression.js'
+import { FALSE, TRUE } from '../text/yes-no.js'
+import { isTemplated } from '../text/templated.js'
 
 /** true/false for a boolean spelling (yes/no, on/off, true/false, 1/0, y/n, t/f); undefined otherwise. */
 export function parseBool(v: unknown): boolean | undefined {

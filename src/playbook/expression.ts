@@ -2,6 +2,7 @@
 // `changed_when`, `failed_when`, `until` and `assert`. The language is JavaScript plus the Jinja
 // forms in expression-translate.ts. A name that is not defined is an error, except under
 // `default`, `is defined`, `??` or `typeof`.
+import { isTemplated } from '../text/templated.js'
 import { ExpressionSyntaxError, translateExpression } from './expression-translate.js'
 import { FILTER_NAMES, inOperator, makeFilters, makeTests, OMIT, TEST_NAMES, type Guard } from './filters.js'
 import { SETTLE } from './lazy-view.js'
@@ -192,9 +193,7 @@ export function evaluate(expr: string, source: ScopeSource): unknown {
 const TEMPLATE = /\{\{([\s\S]*?)\}\}/g
 const WHOLE = /^\s*\{\{([\s\S]*?)\}\}\s*$/
 
-export function isTemplated(s: string): boolean {
-  return s.includes('{{') || s.includes('{%')
-}
+export { isTemplated }
 
 /** The expressions inside a templated string. */
 export function expressionsIn(s: string): string[] {

@@ -1,7 +1,7 @@
 // Users and groups as the host's name service sees them (getent: /etc/passwd, /etc/group and
 // anything nsswitch adds), the password hash from the shadow database, and group membership.
 import { code, joinScripts, sh } from '../shell/index.js'
-import type { Probe } from '../modules/types.js'
+import type { Probe } from '../contract/types.js'
 import { sections } from './output.js'
 
 export interface PasswdEntry {
@@ -93,7 +93,7 @@ export function userProbe(name: string, groupQueries: string[], shadow: boolean)
     code('h=$(getent passwd -- "$n" | cut -d: -f6); if [ -n "$h" ] && [ -d "$h" ]; then echo yes; else echo no; fi'),
     code('echo @@end'),
     code('exit 0'),
-  ]).text
+  ])
   return { id: userProbeId(name, groupQueries, shadow), script, parse: (o) => parseUserState(o.stdout, groupQueries) }
 }
 
@@ -104,7 +104,7 @@ export function groupProbeId(name: string): string {
 export function groupProbe(name: string): Probe<GroupEntry | null> {
   return {
     id: groupProbeId(name),
-    script: sh`getent group -- ${name} | head -1; exit 0`.text,
+    script: sh`getent group -- ${name} | head -1; exit 0`,
     parse: (o) => {
       const line = o.stdout.split('\n').find((l) => l.trim() !== '')
       if (!line) return null

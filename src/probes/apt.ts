@@ -1,7 +1,7 @@
 // Debian package state: what dpkg has installed, what apt could install (apt-cache policy), how
 // old the package lists are, and what a .deb file holds. All in one script, no python.
 import { code, joinScripts, sh, type Script } from '../shell/index.js'
-import type { Probe } from '../modules/types.js'
+import type { Probe } from '../contract/types.js'
 import { keyValues, sections } from './output.js'
 
 /** dpkg's view of one package. `status` is the second letter of db:Status-Abbrev (i, c, n, U, ...). */
@@ -238,5 +238,5 @@ LC_ALL=C apt-get ${NO_CACHE_FILES} -s -q autoremove 2>/dev/null | grep "^Remv "`
   if (o.upgrade) parts.push(sh`echo @@upgrade
 LC_ALL=C apt-get ${NO_CACHE_FILES} -s -q${rel} ${code(o.upgrade === 'upgrade' ? 'upgrade --with-new-pkgs' : 'dist-upgrade')} 2>/dev/null | grep "^Inst "`)
   parts.push(code('echo @@end\nexit 0'))
-  return { id: aptProbeId(o), script: joinScripts(parts).text, parse: (out) => parseAptState(out.stdout) }
+  return { id: aptProbeId(o), script: joinScripts(parts), parse: (out) => parseAptState(out.stdout) }
 }

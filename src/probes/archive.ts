@@ -3,7 +3,7 @@
 // archive listings (GNU tar's and unzip's verbose listings, and zip central directories read on
 // the controller) with the state of each member under the destination.
 import { code, heredocBytes, joinScripts, sh, type Script } from '../shell/index.js'
-import type { Probe, ProbeOutput } from '../modules/types.js'
+import type { Probe, ProbeOutput } from '../contract/types.js'
 import { octal } from './files.js'
 
 // ---- programs ----
@@ -15,7 +15,7 @@ export function toolsProbeId(names: readonly string[]): string {
 /** Which of these programs are on the host's PATH. */
 export function toolsProbe(names: readonly string[]): Probe<string[]> {
   const script = sh`for t in ${names}; do command -v "$t" >/dev/null 2>&1 && printf '%s\\n' "$t"; done; :`
-  return { id: toolsProbeId(names), script: script.text, parse: parseTools }
+  return { id: toolsProbeId(names), script, parse: parseTools }
 }
 
 export function parseTools(out: ProbeOutput): string[] {
@@ -66,7 +66,7 @@ except Exception as e:
  * and what it reads on stdin: the options, credentials included, so that no secret is ever on a
  * command line (visible to every user of the host in ps).
  */
-export function downloadCommand(tool: Downloader, o: DownloadOptions): { cmd: string; stdin: string } {
+export function downloadCommand(tool: Downloader, o: DownloadOptions): { cmd: Script; stdin: string } {
   switch (tool) {
     case 'curl': {
       const conf = [
@@ -84,7 +84,7 @@ export function downloadCommand(tool: Downloader, o: DownloadOptions): { cmd: st
         ...(o.username !== undefined ? [`user = ${curlString(`${o.username}:${o.password ?? ''}`)}`] : []),
         ...Object.entries(o.headers).map(([k, v]) => `header = ${curlString(`${k}: ${v}`)}`),
       ]
-      return { cmd: 'curl -K - -o "$tmp"', stdin: conf.join('\n') + '\n' }
+      return { cmd: code('curl -K - -o "$tmp"'), stdin: conf.join('\n') + '\n' }
     }
     case 'wget': {
       const conf = [
@@ -103,12 +103,12 @@ export function downloadCommand(tool: Downloader, o: DownloadOptions): { cmd: st
         code(`sed -n 's/^ *HTTP\\/[0-9.]* \\([0-9][0-9]*\\).*/status_code=\\1/p' "$tmp.err" | tail -n 1`),
         code(`if [ $rc != 0 ]; then grep -v '^  ' "$tmp.err" >&2; rm -f -- "$tmp.err"; exit $rc; fi`),
         code('rm -f -- "$tmp.err"'),
-      ]).text
+      ])
       return { cmd, stdin: conf.join('\n') + '\n' }
     }
     case 'python3': {
       const payload = { url: o.url, headers: o.headers, timeout: o.timeout, validate_certs: o.validateCerts, user: o.username, password: o.password }
-      return { cmd: sh`python3 -c ${PY_DOWNLOAD} "$tmp"`.text, stdin: JSON.stringify(payload) + '\n' }
+      return { cmd: sh`python3 -c ${PY_DOWNLOAD} "$tmp"`, stdin: JSON.stringify(payload) + '\n' }
     }
   }
 }
@@ -136,7 +136,7 @@ export function remoteChecksumProbe(o: DownloadOptions, algorithm: string): Prob
     const d = downloadCommand(tool, o)
     const data = heredocBytes(d.stdin, 'RMP_GET_URL_EOF')
     // A function first: the here-document must start on the line after a complete command.
-    return sh`rmp_download() {\n${code(d.cmd)}\n}\n${data.pipe} | rmp_download\n${code(data.doc)}`
+    return sh`rmp_download() {\n${d.cmd}\n}\n${data.pipe} | rmp_download\n${data.doc}`
   }
   const script = joinScripts([
     code('tmp=$(mktemp) || exit 0'),
@@ -148,8 +148,8 @@ export function remoteChecksumProbe(o: DownloadOptions, algorithm: string): Prob
     code('elif command -v python3 >/dev/null 2>&1; then'),
     branch('python3'),
     code('else echo "error=no curl, wget or python3 on the host"; exit 0'),
-    sh`fi; } 2>"$tmp.msg" && printf 'sum=%s\\n' "$(${code(algorithm)}sum < "$tmp" | cut -d' ' -f1)" || sed 's/^/error=/' "$tmp.msg"`,
-  ]).text
+    sh`fi; } 2>"$tmp.msg" && printf 'sum=%s\\n' "$(${`${algorithm}sum`} < "$tmp" | cut -d' ' -f1)" || sed 's/^/error=/' "$tmp.msg"`,
+  ])
   return { id: remoteChecksumProbeId(o, algorithm), script, parse: parseRemoteChecksum }
 }
 
@@ -391,7 +391,7 @@ export function destEntriesProbe(dest: string, tops: string[]): Probe<ArchiveSta
   const paths = tops.includes('.') ? ['.'] : tops.map((t) => `./${t}`)
   const script = sh`cd -- ${dest} 2>/dev/null || exit 0
 find ${paths} -printf ${FIND_FMT} 2>/dev/null; :`
-  return { id: destEntriesProbeId(dest, tops), script: script.text, parse: (o) => ({ entries: parseDestEntries(o.stdout) }) }
+  return { id: destEntriesProbeId(dest, tops), script, parse: (o) => ({ entries: parseDestEntries(o.stdout) }) }
 }
 
 export function remoteArchiveProbeId(src: string, dest: string, strip = 0): string {
@@ -423,7 +423,7 @@ else
 fi
 echo "@dest"
 cd -- "$dest" 2>/dev/null && names | sed 's#^\\(\\./\\)*##; s#/*$##' | grep -v '^$'${stripSed} | ${withParents} | sed 's#^#./#' | tr '\\n' '\\0' | xargs -0 -r sh -c 'exec find "$@" -maxdepth 0 -printf "$0"' ${FIND_FMT} 2>/dev/null; :`
-  return { id: remoteArchiveProbeId(src, dest, strip), script: script.text, parse: parseRemoteArchive }
+  return { id: remoteArchiveProbeId(src, dest, strip), script, parse: parseRemoteArchive }
 }
 
 export function parseRemoteArchive(out: ProbeOutput): ArchiveState {

@@ -1,7 +1,7 @@
 // A crontab as it stands: a user's (crontab -l) or a file in /etc/cron.d, plus whether the
 // crontab command and the user exist.
 import { code, joinScripts, sh, type Script } from '../shell/index.js'
-import type { Probe } from '../modules/types.js'
+import type { Probe } from '../contract/types.js'
 import { keyValues, sections } from './output.js'
 
 export interface CrontabState {
@@ -65,5 +65,5 @@ export function crontabProbe(user: string | undefined, cronFile: string | undefi
     lines.push(sh`if command -v crontab >/dev/null 2>&1 && out=$(crontab${u} -l 2>/dev/null); then echo exists=1; echo @@content; printf '%s\\n' "$out" | base64 -w0; echo; else echo exists=0; fi`)
   }
   lines.push(code('exit 0'))
-  return { id: crontabProbeId(user, cronFile), script: joinScripts(lines).text, parse: (o) => parseCrontabState(o.stdout) }
+  return { id: crontabProbeId(user, cronFile), script: joinScripts(lines), parse: (o) => parseCrontabState(o.stdout) }
 }

@@ -1,6 +1,6 @@
 // Facts: a small set read in one round trip, named as Ansible names them (ansible_hostname,
 // ansible_distribution, ansible_processor_vcpus, ansible_service_mgr ...).
-import type { Probe } from '../modules/types.js'
+import type { Probe } from '../contract/types.js'
 import { sh } from '../shell/index.js'
 import { keyValues, pairs } from './output.js'
 import { SYSTEMD_BOOTED } from './services.js'
@@ -68,7 +68,7 @@ export function parseFacts(stdout: string): Facts {
 
 export const factsProbe: Probe<Facts> = {
   id: 'facts',
-  script: SCRIPT.text,
+  script: SCRIPT,
   parse: (o) => parseFacts(o.stdout),
 }
 

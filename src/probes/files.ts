@@ -5,7 +5,7 @@
 // modes without a "who" honour it, as chmod does).
 import { createHash } from 'node:crypto'
 import { code, joinScripts, sh, type Script } from '../shell/index.js'
-import type { Probe, ProbeOutput } from '../modules/types.js'
+import type { Probe, ProbeOutput } from '../contract/types.js'
 
 export type FileType = 'file' | 'directory' | 'link' | 'fifo' | 'socket' | 'char' | 'block' | 'unknown'
 
@@ -234,15 +234,15 @@ export function pathProbe(path: string, o: PathProbeOptions = {}): Probe<PathSta
     code('    if [ ! -r "$p" ]; then echo unreadable; else :'),
   ]
   // The checksum of content that comes back whole is computed on the controller: one process less.
-  const sum = o.checksum ? sh`printf 'sum '; ${code(o.checksum)}sum < "$p"` : code(':')
+  const sum = o.checksum ? sh`printf 'sum '; ${`${o.checksum}sum`} < "$p"` : code(':')
   // The fifth field of the stat line (of the target, for a link) is the size.
   if (limit > 0) lines.push(sh`    set -f; set -- $l; set +f; if [ "$5" -le ${limit} ]; then printf 'content '; base64 -w0 < "$p"; echo; else echo toolarge; ${sum}; fi`)
   else lines.push(sh`    ${sum}`)
   lines.push(code('    fi'), code('  fi'))
   if (o.access) lines.push(code('  r=0; w=0; x=0; [ -r "$p" ] && r=1; [ -w "$p" ] && w=1; [ -x "$p" ] && x=1; echo "access $r $w $x"'))
   if (o.mime) {
-    lines.push(code(`  if command -v file >/dev/null 2>&1; then echo "mime $(file -b --mime ${o.mime === 'L' ? '-L ' : ''}-- "$p" 2>/dev/null)"; fi`))
-    lines.push(code(`  if [ ${o.mime === 'L' ? '-e' : '! -L'} "$p" ] && command -v lsattr >/dev/null 2>&1; then a=$(lsattr -d -- "$p" 2>/dev/null) && echo "attrs $a"; fi`))
+    lines.push(code(o.mime === 'L' ? '  if command -v file >/dev/null 2>&1; then echo "mime $(file -b --mime -L -- "$p" 2>/dev/null)"; fi' : '  if command -v file >/dev/null 2>&1; then echo "mime $(file -b --mime -- "$p" 2>/dev/null)"; fi'))
+    lines.push(code(o.mime === 'L' ? '  if [ -e "$p" ] && command -v lsattr >/dev/null 2>&1; then a=$(lsattr -d -- "$p" 2>/dev/null) && echo "attrs $a"; fi' : '  if [ ! -L "$p" ] && command -v lsattr >/dev/null 2>&1; then a=$(lsattr -d -- "$p" 2>/dev/null) && echo "attrs $a"; fi'))
   }
   lines.push(
     code('fi'),
@@ -255,7 +255,7 @@ export function pathProbe(path: string, o: PathProbeOptions = {}): Probe<PathSta
     code("printf 'ancestor %s\\n' \"$a\""),
     code('if [ -d "$a" ]; then echo "ancestordir 1"; else echo "ancestordir 0"; fi'),
   )
-  return { id: pathProbeId(path, o), script: joinScripts(lines).text, parse: (out) => parsePathState(path, out, o.checksum) }
+  return { id: pathProbeId(path, o), script: joinScripts(lines), parse: (out) => parsePathState(path, out, o.checksum) }
 }
 
 /** The state a module reads for `path`, from the probe results. */
@@ -307,13 +307,13 @@ export function parseTree(out: ProbeOutput): TreeEntry[] {
 export function treeProbe(path: string): Probe<TreeEntry[]> {
   // find's %u/%g print the number when there is no name; the names are mapped to UNKNOWN-free values.
   // -H: a symlinked top directory is followed, as the recursive changes (find -H) follow it.
-  const script = sh`p=${path}; [ -d "$p" ] || exit 0; find -H "$p" -mindepth 1 -printf '%y %m %U %G %u %g\\n' 2>/dev/null | sort | uniq -c`.text
+  const script = sh`p=${path}; [ -d "$p" ] || exit 0; find -H "$p" -mindepth 1 -printf '%y %m %U %G %u %g\\n' 2>/dev/null | sort | uniq -c`
   return { id: treeProbeId(path), script, parse: parseTree }
 }
 
 /** Whether a real directory (not a link to one) at path has anything in it: reads one entry at most. */
 export function emptyDirProbe(path: string): Probe<boolean | undefined> {
-  const script = sh`p=${path}; if [ -d "$p" ] && [ ! -L "$p" ]; then if [ -z "$(find "$p" -mindepth 1 -maxdepth 1 -print -quit 2>/dev/null)" ]; then echo empty; else echo full; fi; fi`.text
+  const script = sh`p=${path}; if [ -d "$p" ] && [ ! -L "$p" ]; then if [ -z "$(find "$p" -mindepth 1 -maxdepth 1 -print -quit 2>/dev/null)" ]; then echo empty; else echo full; fi; fi`
   return { id: `emptydir:${path}`, script, parse: (o) => (o.stdout.trim() === 'empty' ? true : o.stdout.trim() === 'full' ? false : undefined) }
 }
 

@@ -2,9 +2,9 @@
 // the remote which commit the wanted version is (`git ls-remote`), so a plan knows both sides
 // without fetching anything into the repository (check mode must leave it as it is).
 import { createHash } from 'node:crypto'
-import { askpassLines } from '../modules/url-credentials.js'
+import { askpassLines } from './url-credentials.js'
 import { code, joinScripts, sh, type Script } from '../shell/index.js'
-import type { Probe, ProbeOutput } from '../modules/types.js'
+import type { Probe, ProbeOutput } from '../contract/types.js'
 import { pairs } from './output.js'
 
 export type DestKind = 'absent' | 'empty' | 'repo' | 'nonempty' | 'file'
@@ -96,7 +96,7 @@ export function gitProbe(o: GitProbeOptions): Probe<GitState> {
     ...(o.password !== undefined ? [askpassLines(o.password)] : []),
     sh`  if out=$(GIT_TERMINAL_PROMPT=0 "$g" ls-remote --symref -- "$repo" ${patterns} 2>&1); then printf '%s\\n' "$out" | sed -n '/./s/^/ls=/p'; echo ls-ok; else printf '%s\\n' "$out" | sed 's/^/lserr=/'; fi`,
     code('fi'),
-  ]).text
+  ])
   return { id: gitProbeId(o), script, parse: parseGitState }
 }
 

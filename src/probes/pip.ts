@@ -4,7 +4,7 @@
 // versions and specifiers, PEP 508 names, extras and markers, so that a requirements file whose
 // packages are all there is ok without running pip at all.
 import { code, joinScripts, sh, type Script } from '../shell/index.js'
-import type { Probe, ProbeOutput } from '../modules/types.js'
+import type { Probe, ProbeOutput } from '../contract/types.js'
 import { pairs } from './output.js'
 
 export interface InstalledPackage {
@@ -103,7 +103,7 @@ export function pipProbe(o: PipProbeOptions): Probe<PipState> {
       code('done'),
     )
   }
-  return { id: pipProbeId(o), script: joinScripts(lines).text, parse: parsePipState }
+  return { id: pipProbeId(o), script: joinScripts(lines), parse: parsePipState }
 }
 
 function parseJsonList(text: string, what: string): unknown[] {

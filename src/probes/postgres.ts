@@ -2,8 +2,8 @@
 // for a superuser, the stored password verifier), a database, or the ACLs of objects. Parsers are
 // pure and turn psql failures (no server, no database, peer refused) into an `error` instead of
 // throwing, so that check mode can say "cannot know yet" when an earlier task installs PostgreSQL.
-import { connKey, psqlProbeScript, quoteIdent, quoteLiteral, splitProbeOutput, explainPsqlError, type PgConnArgs } from '../modules/postgres-common.js'
-import type { Probe, ProbeOutput } from '../modules/types.js'
+import { connKey, psqlProbeScript, quoteIdent, quoteLiteral, splitProbeOutput, explainPsqlError, type PgConnArgs } from './psql.js'
+import type { Probe, ProbeOutput } from '../contract/types.js'
 
 export type PgRead<T> = ({ ok: true } & T) | { ok: false; error: string }
 

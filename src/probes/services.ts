@@ -2,7 +2,7 @@
 // (systemctl show / the init script's LSB status code), enabled (unit file state / rc?.d links),
 // masked and whether systemd wants a daemon-reload.
 import { code, joinScripts, sh, type Script } from '../shell/index.js'
-import type { Probe } from '../modules/types.js'
+import type { Probe } from '../contract/types.js'
 import { pairs } from './output.js'
 
 export type InitSystem = 'systemd' | 'sysvinit'
@@ -38,7 +38,7 @@ export function serviceProbeId(name: string, pattern?: string, scope = 'system')
   return `service:${JSON.stringify([name, pattern ?? '', scope])}`
 }
 
-function serviceProbeScript(name: string, pattern?: string, scope = 'system'): string {
+function serviceProbeScript(name: string, pattern?: string, scope = 'system'): Script {
   const ctl = scope === 'user' ? code('systemctl --user') : scope === 'global' ? code('systemctl --global') : code('systemctl')
   const show = SHOW.flatMap((p) => ['-p', p])
   // RMP_SVC_PROBE: our own shell's command line holds the pattern; the marker keeps it out of the match.
@@ -61,7 +61,7 @@ function serviceProbeScript(name: string, pattern?: string, scope = 'system'): s
     ...patternCheck,
     code('fi'),
     code('exit 0'),
-  ]).text
+  ])
 }
 
 export function parseServiceState(name: string, stdout: string): ServiceState {

@@ -2,7 +2,7 @@
 // (`supervisorctl status`), and the current program definition file — one script.
 import { createHash } from 'node:crypto'
 import { code, joinScripts, sh, type Script } from '../shell/index.js'
-import type { Probe } from '../modules/types.js'
+import type { Probe } from '../contract/types.js'
 import { keyValues, sections } from './output.js'
 
 export type ProcessState = 'STOPPED' | 'STARTING' | 'RUNNING' | 'BACKOFF' | 'STOPPING' | 'EXITED' | 'FATAL' | 'UNKNOWN'
@@ -107,5 +107,5 @@ export function supervisorProbe(o: SupervisorProbeOptions): Probe<SupervisorStat
   )
   if (o.file) lines.push(code('echo @@file'), sh`f=${o.file}; if [ -f "$f" ]; then echo present; base64 -w0 -- "$f"; echo; else echo absent; fi`)
   lines.push(code('echo @@end'), code('exit 0'))
-  return { id: supervisorProbeId(o), script: joinScripts(lines).text, parse: (out) => parseSupervisorState(out.stdout) }
+  return { id: supervisorProbeId(o), script: joinScripts(lines), parse: (out) => parseSupervisorState(out.stdout) }
 }

@@ -1,7 +1,7 @@
 // ufw's state in one read: ufw.conf (enabled, log level), /etc/default/ufw (policies, IPv6), the
 // rules ufw itself keeps as `### tuple ###` lines in user.rules/user6.rules (exact, unlike the
 // status text), and whether ufw's chains are loaded in the kernel.
-import type { Probe, ProbeOutput } from '../modules/types.js'
+import type { Probe, ProbeOutput } from '../contract/types.js'
 import { code } from '../shell/index.js'
 import { sections } from './output.js'
 
@@ -173,4 +173,4 @@ echo @@ssh; printf '%s\\n' "$ssh"
 exit 0
 `)
 
-export const ufwProbe: Probe<UfwState> = { id: 'ufw:state', script: SCRIPT.text, parse: parseUfwState }
+export const ufwProbe: Probe<UfwState> = { id: 'ufw:state', script: SCRIPT, parse: parseUfwState }

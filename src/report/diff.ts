@@ -1,6 +1,6 @@
 // Unified diffs for file changes (and before/after summaries for other state), coloured on a TTY.
 import { createTwoFilesPatch } from 'diff'
-import type { FileDiff } from '../modules/types.js'
+import type { FileDiff } from '../contract/types.js'
 import type { Paint } from './paint.js'
 
 export function unifiedDiff(d: FileDiff): string {

@@ -29,5 +29,5 @@ export function fedFrom(data: string | Buffer, tag: string, command: Script): Sc
   if (hasUnquotedNewline(command.text)) throw new Error('fedFrom: the command must be one line (define a function for a longer one)')
   const h = heredocBytes(data, tag)
   // The document is base64 lines and the tag: no shell syntax can be in it.
-  return joinScripts([sh`${h.pipe} | ${command}`, code(h.doc.replace(/\n$/, ''))])
+  return joinScripts([sh`${h.pipe} | ${command}`, code(h.doc.text.replace(/\n$/, ''))])
 }

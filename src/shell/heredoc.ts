@@ -8,7 +8,7 @@ function base64Lines(data: string | Buffer): string {
 }
 
 /** A here-document that yields `data` exactly: `pipe` reads it, `doc` follows the command line. */
-export function heredocBytes(data: string | Buffer, tag: string): { pipe: Script; doc: string } {
+export function heredocBytes(data: string | Buffer, tag: string): { pipe: Script; doc: Script } {
   if (!/^[A-Za-z0-9_]+$/.test(tag)) throw new Error(`heredoc tag must be a word: ${tag}`)
-  return { pipe: sh`base64 -d <<${code(`'${tag}'`)}`, doc: `${base64Lines(data)}${tag}\n` }
+  return { pipe: sh`base64 -d <<${code(`'${tag}'`)}`, doc: code(`${base64Lines(data)}${tag}\n`) }
 }

@@ -3,11 +3,24 @@
 // an object only this file makes, so text built by concatenating unquoted values is a plain
 // string, which neither `sh` (it quotes it) nor a step or probe that requires a Script accepts.
 
-/** Shell text that is safe to run: literal code from rm-play's source with quoted values. */
+// Only this file holds the key: `new Script(...)` anywhere else throws.
+const MAKER: unique symbol = Symbol('Script maker')
+
+/**
+ * Shell text that is safe to run: literal code from rm-play's source with quoted values. Nominal
+ * (a private field): a string, or an object that merely looks like a Script, is not one.
+ */
 export class Script {
+  readonly #made = true
   /** Use `sh`, `code`, `argv` or `joinScripts`; the constructor is not for modules. */
-  constructor(readonly text: string) {}
+  constructor(readonly text: string, key: typeof MAKER) {
+    if (key !== MAKER || typeof text !== 'string') throw new TypeError('a Script is made by sh, code, argv or joinScripts only')
+  }
   toString(): string {
+    return this.text
+  }
+  /** In JSON (events, registered results) a Script is its text. */
+  toJSON(): string {
     return this.text
   }
   [Symbol.toPrimitive](): string {
@@ -45,7 +58,7 @@ export function sh(strings: TemplateStringsArray, ...values: ShellValue[]): Scri
   values.forEach((v, i) => {
     out += (Array.isArray(v) ? v.map((x) => word(x, i)).join(' ') : word(v, i)) + strings[i + 1]
   })
-  return new Script(out)
+  return new Script(out, MAKER)
 }
 
 /**
@@ -53,16 +66,16 @@ export function sh(strings: TemplateStringsArray, ...values: ShellValue[]): Scri
  * through which unquoted text becomes a Script; a reviewer reads every call.
  */
 export function code(text: string): Script {
-  return new Script(text)
+  return new Script(text, MAKER)
 }
 
 /** Scripts joined by a separator (default a newline). */
 export function joinScripts(parts: readonly Script[], separator = '\n'): Script {
   for (const p of parts) if (!(p instanceof Script)) throw new TypeError('joinScripts: every part must be a Script')
-  return new Script(parts.map((p) => p.text).join(separator))
+  return new Script(parts.map((p) => p.text).join(separator), MAKER)
 }
 
 /** A command line from an argv array, every word quoted. */
 export function argv(args: readonly string[]): Script {
-  return new Script(args.map(quote).join(' '))
+  return new Script(args.map(quote).join(' '), MAKER)
 }

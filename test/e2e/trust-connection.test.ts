@@ -16,6 +16,7 @@ import { sshTargetFor } from '../../src/engine/connect.js'
 import { STATE_ROOT } from '../../src/lab/index.js'
 import { sh } from '../helpers/host-shell.js'
 import { resetHosts, testLab, type TestLab } from '../helpers/lab.js'
+import { code } from '../../src/shell/index.js'
 
 interface Event {
   type: string
@@ -242,7 +243,7 @@ describe('trust: SSH connections on lab hosts', function () {
     const connectWith = async (common: string) => {
       const c = new SshConnection(sshTargetFor(name(0), { ansible_host: addr(0), ansible_user: 'root', ansible_ssh_private_key_file: join(STATE_ROOT, lab.name, 'id_ed25519'), ansible_ssh_common_args: `${strictLab()} ${common}` }, {}))
       try {
-        expect((await c.exec('echo ok')).stdout).to.equal('ok\n')
+        expect((await c.exec(code('echo ok'))).stdout).to.equal('ok\n')
         return c.negotiated!
       } finally {
         await c.close()

@@ -18,6 +18,7 @@ import { encryptVault, setVaultPassword } from '../../src/playbook/vault.js'
 import { closeHostConnections, hostConnection, sh } from '../helpers/host-shell.js'
 import { resetHosts, testLab, type TestLab } from '../helpers/lab.js'
 import { play } from '../helpers/run-playbook.js'
+import { code } from '../../src/shell/index.js'
 
 const ROOT = '/srv/rmp-trust-files'
 const BIN = resolve('bin/rm-play.js')
@@ -67,7 +68,7 @@ mkdir -p ${ROOT}/shared ${ROOT}/mallory; chmod 1777 ${ROOT}/shared; chown mallor
 
     it('trust 32: killing rm-play (SIGKILL, SIGTERM, SIGINT) in the middle of a 50 MB copy leaves the old file, never part of the new one, and no temp', async () => {
       await onHost(`mkdir -p ${ROOT}/up`)
-      await hostConnection(inv, host).exec(`cat > ${dest}`, { stdin: old })
+      await hostConnection(inv, host).exec(code(`cat > ${dest}`), { stdin: old })
       // 40 Mbit/s from the controller to this host: the 67 MB the upload takes (base64) need 13 s.
       const veth = hostNames(lab.name, index).veth
       const tc = spawnSync('tc', ['qdisc', 'replace', 'dev', veth, 'root', 'tbf', 'rate', '40mbit', 'burst', '64kb', 'latency', '400ms'], { encoding: 'utf8' })

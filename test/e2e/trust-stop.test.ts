@@ -18,6 +18,7 @@ import { sshTargetFor } from '../../src/engine/connect.js'
 import { loadInventory } from '../../src/playbook/inventory.js'
 import { VarScope } from '../../src/playbook/vars.js'
 import { closeHostConnections, sh } from '../helpers/host-shell.js'
+import { code } from '../../src/shell/index.js'
 import { testLab, type TestLab } from '../helpers/lab.js'
 import { playFile, type PlayOutcome } from '../helpers/run-playbook.js'
 
@@ -414,7 +415,7 @@ describe('trust: runs that must stop (lab hosts; Ansible as the judge where it d
       // its own connection: the helper's one answers the checks meanwhile
       const conn = new SshConnection(sshTargetFor(h, new VarScope(loadInventory([inv]).varLayers(h)).toObject(), { hostKeyChecking: 'yes', connectTimeoutMs: 10000 }))
       try {
-        await conn.exec('true')
+        await conn.exec(code('true'))
         const put = runStep(conn, { kind: 'put', path: `${dir}/dest`, content: '', from: `${dir}/fifo` }, {}).then(
           () => undefined,
           (e: unknown) => e,

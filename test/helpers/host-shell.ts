@@ -5,6 +5,7 @@ import { SshConnection } from '../../src/connection/ssh.js'
 import { sshTargetFor } from '../../src/engine/connect.js'
 import { loadInventory } from '../../src/playbook/inventory.js'
 import { VarScope } from '../../src/playbook/vars.js'
+import { code } from '../../src/shell/index.js'
 
 const conns = new Map<string, Connection>()
 
@@ -23,7 +24,7 @@ export function hostConnection(inventory: string, host: string): Connection {
 
 /** Runs a script on a host; rejects on a non-zero exit unless allowed. */
 export async function sh(inventory: string, host: string, script: string, allowFail = false): Promise<ExecResult> {
-  const r = await hostConnection(inventory, host).exec(script)
+  const r = await hostConnection(inventory, host).exec(code(script))
   if (r.code !== 0 && !allowFail) throw new Error(`on ${host}: exit ${r.code}: ${script}\n${r.stderr}`)
   return r
 }

@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import ssh2, { type ParsedKey } from 'ssh2'
 import { UnreachableError } from '../../src/connection/connection.js'
 import { SshConnection, type SshTarget } from '../../src/connection/ssh.js'
+import { code } from '../../src/shell/index.js'
 
 // ssh2 is CommonJS: only some of its names can be imported by name
 const { Server, utils } = ssh2
@@ -99,7 +100,7 @@ describe('ssh authentication', () => {
   it('tries every key in order on one connection, and runs commands once one is accepted', async () => {
     const c = new SshConnection(target([join(dir, 'missing'), other, right], 'pw'))
     try {
-      expect(await c.exec('echo hello; echo oops >&2; exit 3')).to.deep.equal({ code: 3, stdout: 'hello\n', stderr: 'oops\n' })
+      expect(await c.exec(code('echo hello; echo oops >&2; exit 3'))).to.deep.equal({ code: 3, stdout: 'hello\n', stderr: 'oops\n' })
     } finally {
       await c.close()
     }
@@ -110,7 +111,7 @@ describe('ssh authentication', () => {
   it('is unreachable when no key is accepted, says which files were not keys, and still used one connection', async () => {
     const c = new SshConnection(target([garbage, other]))
     try {
-      const err = await c.exec('true').then(
+      const err = await c.exec(code('true')).then(
         () => undefined,
         (e: unknown) => e,
       )

@@ -4,17 +4,18 @@ import { expect } from 'chai'
 import { createHmac, randomBytes } from 'node:crypto'
 import { LocalConnection } from '../../src/connection/local.js'
 import { hostMatches, lookupName, parseKnownHosts, verifyHostKey } from '../../src/connection/known-hosts.js'
-import { quote } from '../../src/connection/shell.js'
+import { quote } from '../../src/shell/index.js'
 import { parseSshArgs } from '../../src/engine/connect.js'
 import { batchScript, splitBatchOutput } from '../../src/engine/probe-batch.js'
-import { tail } from '../../src/report/tail.js'
+import { tail } from '../../src/text/tail.js'
+import { code } from '../../src/shell/index.js'
 
 describe('quoting', () => {
   const nasty = [`it's`, '$(rm -rf /)', '`id`', 'a b', '', '"x"', '\\n', 'ünï', "'; echo pwned; '"]
   it('survives a real shell unchanged', async () => {
     const c = new LocalConnection('local')
     try {
-      for (const s of nasty) expect((await c.exec(`printf %s ${quote(s)}`)).stdout).to.equal(s)
+      for (const s of nasty) expect((await c.exec(code(`printf %s ${quote(s)}`))).stdout).to.equal(s)
     } finally {
       await c.close()
     }
@@ -25,16 +26,16 @@ describe('the framed shell', () => {
   it('separates stdout, stderr and exit codes of consecutive commands, binary-safe stdin', async () => {
     const c = new LocalConnection('local')
     try {
-      expect(await c.exec('printf abc; echo err >&2; exit 3')).to.deep.equal({ code: 3, stdout: 'abc', stderr: 'err\n' })
+      expect(await c.exec(code('printf abc; echo err >&2; exit 3'))).to.deep.equal({ code: 3, stdout: 'abc', stderr: 'err\n' })
       const bin = randomBytes(3000)
-      const r = await c.exec('od -An -tx1 | tr -d " \\n"', { stdin: bin })
+      const r = await c.exec(code('od -An -tx1 | tr -d " \\n"'), { stdin: bin })
       expect(r.stdout).to.equal(bin.toString('hex'))
-      expect((await c.exec('echo $A; pwd', { env: { A: "x'y" }, cwd: '/usr' })).stdout).to.equal("x'y\n/usr\n")
-      const both = await Promise.all([c.exec('sleep 0.1; echo a'), c.exec('echo b')])
+      expect((await c.exec(code('echo $A; pwd'), { env: { A: "x'y" }, cwd: '/usr' })).stdout).to.equal("x'y\n/usr\n")
+      const both = await Promise.all([c.exec(code('sleep 0.1; echo a')), c.exec(code('echo b'))])
       expect(both.map((x) => x.stdout)).to.deep.equal(['a\n', 'b\n'])
       // a command that exits the shell it runs in does not kill the session
-      await c.exec('exit 7')
-      expect((await c.exec('echo still here')).stdout).to.equal('still here\n')
+      await c.exec(code('exit 7'))
+      expect((await c.exec(code('echo still here'))).stdout).to.equal('still here\n')
     } finally {
       await c.close()
     }
@@ -92,9 +93,9 @@ describe('the tail of an output, for error messages', () => {
 describe('probe batches', () => {
   it('splits each probe output and exit code back out', async () => {
     const probes = [
-      { id: 'a', script: 'echo one; echo two', parse: () => 0 },
-      { id: 'b', script: 'printf no-newline; exit 4', parse: () => 0 },
-      { id: 'c', script: 'exit 0', parse: () => 0 },
+      { id: 'a', script: code('echo one; echo two'), parse: () => 0 },
+      { id: 'b', script: code('printf no-newline; exit 4'), parse: () => 0 },
+      { id: 'c', script: code('exit 0'), parse: () => 0 },
     ]
     const c = new LocalConnection('local')
     try {
@@ -124,11 +125,11 @@ describe('the put step (atomic file writes)', () => {
       expect(r.code, r.stderr).to.equal(0)
       expect(lstatSync(join(d, 'link')).isFile()).to.equal(true)
       expect(readFileSync(join(d, 'link'), 'utf8')).to.equal('hello')
-      r = await c.exec(`umask 027; ${putScript({ kind: 'put', path: join(d, 'new'), content: 'x' })}`, { stdin: 'x' })
+      r = await c.exec(code(`umask 027; ${putScript({ kind: 'put', path: join(d, 'new'), content: 'x' })}`), { stdin: 'x' })
       expect((statSync(join(d, 'new')).mode & 0o777).toString(8)).to.equal('640')
-      await c.exec(`chgrp nogroup ${join(d, 'new')}`)
+      await c.exec(code(`chgrp nogroup ${join(d, 'new')}`))
       r = await c.exec(putScript({ kind: 'put', path: join(d, 'new'), content: 'y', owner: 'root' }), { stdin: 'y' })
-      expect((await c.exec(`stat -c '%U:%G %a' ${join(d, 'new')}`)).stdout.trim()).to.equal('root:nogroup 640')
+      expect((await c.exec(code(`stat -c '%U:%G %a' ${join(d, 'new')}`))).stdout.trim()).to.equal('root:nogroup 640')
       r = await c.exec(putScript({ kind: 'put', path: join(d, 'copy'), content: '', from: join(d, 'new') }))
       expect(readFileSync(join(d, 'copy'), 'utf8')).to.equal('y')
     } finally {

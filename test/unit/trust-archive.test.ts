@@ -81,7 +81,7 @@ describe('trust 31 (unit): unarchive never writes outside dest', () => {
         else if (probe.id.startsWith('tools:')) state[probe.id] = ['tar']
         else state[probe.id] = parseRemoteArchive({ stdout: `@magic 7375622f6669\n@list\n-rw-r--r-- 0/0 6 2024-05-01 12:00:00 sub/file\n@dest\n`, code: 0 })
       }
-      const script = (unarchive.plan(p, state, { host: 'h', facts: {}, check: false, diff: false })[0]!.steps[0] as ExecStep).script
+      const script = (unarchive.plan(p, state, { host: 'h', facts: {}, check: false, diff: false })[0]!.steps[0] as ExecStep).script.text
       // Then, before apply, someone plants dest/sub -> outside.
       symlinkSync(outside, join(dest, 'sub'))
       const r = spawnSync('sh', ['-c', script], { encoding: 'utf8' })

@@ -14,6 +14,7 @@ import { decideHostKey } from '../../src/connection/known-hosts.js'
 import { algorithmsFor, SAFE_ALGORITHMS, terrapinProblem } from '../../src/connection/ssh-algorithms.js'
 import { SshConnection, type SshTarget } from '../../src/connection/ssh.js'
 import { hostKeyPolicyFor, sshTargetFor } from '../../src/engine/connect.js'
+import { code } from '../../src/shell/index.js'
 
 const { Server, utils } = ssh2
 
@@ -194,7 +195,7 @@ describe('trust 10/25: against an in-process ssh2 server', () => {
     writeFileSync(kh, `[127.0.0.1]:${s.port} ssh-ed25519 ${other.getPublicSSH().toString('base64')}\n`)
     const c = new SshConnection(target(s.port, kh, { hostKeyChecking: 'accept-new' }))
     try {
-      const err = await c.exec('true').catch((e: Error) => e)
+      const err = await c.exec(code('true')).catch((e: Error) => e)
       expect(err).to.be.instanceOf(UnreachableError)
       expect((err as Error).message).to.match(/HOST KEY MISMATCH/)
       expect(s.auths).to.equal(0)
@@ -211,7 +212,7 @@ describe('trust 10/25: against an in-process ssh2 server', () => {
     writeFileSync(kh, '')
     const c = new SshConnection(target(s.port, kh, { hostKeyChecking: 'accept-new' }))
     try {
-      expect((await c.exec('x')).stdout).to.equal('ok\n')
+      expect((await c.exec(code('x'))).stdout).to.equal('ok\n')
       expect(readFileSync(kh, 'utf8')).to.equal(`[127.0.0.1]:${s.port} ssh-ed25519 ${hostPub}\n`)
     } finally {
       await c.close()
@@ -233,7 +234,7 @@ describe('trust 10/25: against an in-process ssh2 server', () => {
     const later = setTimeout(() => void server(port).then((x) => (s = x)), 1000)
     const c = new SshConnection(target(port, kh, { connectTimeoutMs: 8000 }))
     try {
-      expect((await c.exec('x')).stdout).to.equal('ok\n')
+      expect((await c.exec(code('x'))).stdout).to.equal('ok\n')
       expect(c.attempts).to.be.above(1)
       expect(s!.connections).to.equal(1)
     } finally {

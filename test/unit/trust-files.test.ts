@@ -12,10 +12,11 @@ import { copy } from '../../src/modules/copy.js'
 import { setAttrs } from '../../src/modules/file-attrs.js'
 import { file } from '../../src/modules/file.js'
 import { checkArgs } from '../../src/modules/schema.js'
-import type { Change, PlanContext, PrepareContext, PutStep } from '../../src/modules/types.js'
+import type { Change, ExecStep, PlanContext, PrepareContext, PutStep } from '../../src/modules/types.js'
 import { encryptVault, setVaultPassword } from '../../src/playbook/vault.js'
 import { DIFF_LIMIT, pathProbeId } from '../../src/probes/files.js'
 import { fakePath, missingPath } from './probes/files-recorded.js'
+import { code } from '../../src/shell/index.js'
 
 const ctx: PlanContext = { host: 'h', facts: {}, check: false, diff: true }
 const temps = (d: string) => readdirSync(d).filter((n) => n.startsWith('.rmp-'))
@@ -86,14 +87,14 @@ describe('trust: file writes on this machine', function () {
     const seen = join(d, 'seen')
     // validate runs on the temp file just before the rename: it records what another user could see.
     const validate = `sh -c 'stat -c "%a %U %n" "$1" "\${1%/*}" > ${seen}; [ ! -e ${dest} ]' _ %s`
-    const r = await c.exec(`umask 000; ${putScript({ kind: 'put', path: dest, content: 'TOKEN=1\n', mode: '0600', validate })}`, { stdin: 'TOKEN=1\n' })
+    const r = await c.exec(code(`umask 000; ${putScript({ kind: 'put', path: dest, content: 'TOKEN=1\n', mode: '0600', validate })}`), { stdin: 'TOKEN=1\n' })
     expect(r.code, r.stderr).to.equal(0)
     const lines = readFileSync(seen, 'utf8').trim().split('\n')
     expect(lines[0]).to.match(/^600 root .*\/\.rmp-tmp\.[A-Za-z0-9]{10}\/new$/)
     expect(lines[1]).to.match(/^700 root .*\/\.rmp-tmp\.[A-Za-z0-9]{10}$/)
     expect((statSync(dest).mode & 0o777).toString(8)).to.equal('600')
     // Without a mode, umask 000 gives 0666 as Ansible would, but only at the rename.
-    const r2 = await c.exec(`umask 000; ${putScript({ kind: 'put', path: join(d, 'open'), content: 'x' })}`, { stdin: 'x' })
+    const r2 = await c.exec(code(`umask 000; ${putScript({ kind: 'put', path: join(d, 'open'), content: 'x' })}`), { stdin: 'x' })
     expect(r2.code, r2.stderr).to.equal(0)
     expect((statSync(join(d, 'open')).mode & 0o777).toString(8)).to.equal('666')
   })
@@ -103,7 +104,7 @@ describe('trust: file writes on this machine', function () {
     writeFileSync(target, 'root only\n', { mode: 0o600 })
     symlinkSync(target, join(d, 'swapped'))
     writeFileSync(join(d, 'plain'), 'p\n', { mode: 0o600 })
-    const r = await c.exec(`set -e; ${setAttrs([join(d, 'swapped'), join(d, 'plain')], 'nobody', undefined, '0644').text}`)
+    const r = await c.exec(code(`set -e; ${setAttrs([join(d, 'swapped'), join(d, 'plain')], 'nobody', undefined, '0644').text}`))
     expect(r.code).to.equal(1)
     expect(r.stderr).to.match(/swapped is a symlink now \(it was not when read\): not following it/)
     expect((statSync(target).mode & 0o777).toString(8)).to.equal('600')
@@ -117,17 +118,17 @@ describe('trust: file writes on this machine', function () {
     writeFileSync(locked, '')
     chmodSync(locked, 0)
     chownSync(locked, 65534, 65534)
-    const r2 = await c.exec(`su -s /bin/sh nobody -c ${JSON.stringify(setAttrs(locked, undefined, undefined, '0640').text).replace(/\$/g, '\\$')}`)
+    const r2 = await c.exec(code(`su -s /bin/sh nobody -c ${JSON.stringify(setAttrs(locked, undefined, undefined, '0640').text).replace(/\$/g, '\\$')}`))
     expect(r2.code, r2.stderr).to.equal(0)
     expect((statSync(locked).mode & 0o777).toString(8)).to.equal('640')
   })
 
   it('trust 27: file state=link makes its link in a fresh mktemp -d directory; a planted .rmp-link.PID symlink is never used', async () => {
     const ch = file.plan(checkArgs(file.args, { path: join(d, 'current'), src: '/srv/releases/42', state: 'link', force: true }, false).args as never, { [pathProbeId(join(d, 'current'))]: missingPath(join(d, 'current')), [pathProbeId('/srv/releases/42')]: fakePath('/srv/releases/42', { type: 'directory' }), [`emptydir:${join(d, 'current')}`]: undefined }, ctx)
-    const script = (ch[0]!.steps[0] as { script: string }).script
+    const script = (ch[0]!.steps[0] as ExecStep).script
     // The old predictable name, planted for every pid the session shell could have.
     mkdirSync(join(d, 'attacker'))
-    const shellPid = Number((await c.exec('echo $$')).stdout.trim())
+    const shellPid = Number((await c.exec(code('echo $$'))).stdout.trim())
     for (let p = shellPid - 5; p < shellPid + 50; p++) symlinkSync(join(d, 'attacker', 'owned'), join(d, `.rmp-link.${p}`))
     const r = await c.exec(script)
     expect(r.code, r.stderr).to.equal(0)

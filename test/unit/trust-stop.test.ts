@@ -36,9 +36,9 @@ async function until(cond: () => boolean, ms = 10_000): Promise<void> {
 describe('trust: runs that must stop (local)', () => {
   it('trust 18: interrupt() stops the running command with everything it started, and nothing starts after', async () => {
     const c = new LocalConnection('localhost')
-    await c.exec('true')
+    await c.exec(code('true'))
     // a grandchild in the background and one in the foreground: both are in the shell's group
-    const p = c.exec(`sleep 317.25 & sh -c 'sleep 317.5'; wait`).then(
+    const p = c.exec(code(`sleep 317.25 & sh -c 'sleep 317.5'; wait`)).then(
       () => undefined,
       (e: unknown) => e,
     )
@@ -48,14 +48,14 @@ describe('trust: runs that must stop (local)', () => {
     expect(await p).to.be.instanceOf(InterruptedError)
     await until(() => running('sleep 317.25').length === 0 && running('sleep 317.5').length === 0)
     let later: unknown
-    await c.exec('true').catch((e: unknown) => (later = e))
+    await c.exec(code('true')).catch((e: unknown) => (later = e))
     expect(later).to.be.instanceOf(InterruptedError)
     await c.close()
   })
 
   it('trust 18: a command interrupted as the shell starts is stopped too (its process group is awaited)', async () => {
     const c = new LocalConnection('localhost')
-    const p = c.exec('sleep 319.25').then(
+    const p = c.exec(code('sleep 319.25')).then(
       () => undefined,
       (e: unknown) => e,
     )
@@ -68,7 +68,7 @@ describe('trust: runs that must stop (local)', () => {
 
   it('trust 18: interrupt() on an idle connection stops nothing and runs no follow-up', async () => {
     const c = new LocalConnection('localhost')
-    await c.exec('true')
+    await c.exec(code('true'))
     expect(await c.interrupt(code('echo followed-up'))).to.deep.equal({ stopped: false })
     await c.close()
   })

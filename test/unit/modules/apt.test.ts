@@ -25,7 +25,7 @@ function planOf(input: Record<string, unknown>, st: AptState, ctx = real): Chang
 
 const installed = (): AptState => parseAptState(APT.installed.stdout)
 const fresh = (): AptState => parseAptState(APT.fresh.stdout)
-const script = (c: Change, i = 0) => (c.steps[i] as ExecStep).script
+const script = (c: Change, i = 0) => (c.steps[i] as ExecStep).script.text
 
 /** The state after apt did what a change said: the named packages at their new versions. */
 function withPackages(s: AptState, pkgs: Record<string, string | null>): AptState {
@@ -40,7 +40,7 @@ describe('modules/apt: plan', () => {
     expect(ch).to.have.length(1)
     expect(ch[0]!.summary).to.equal('install tree (2.1.0-1)')
     const step = ch[0]!.steps[0] as ExecStep
-    expect(step.script).to.match(/^rmp_apt_get\(\) \{\n/).and.match(/\nrmp_apt_get -y -q -o DPkg::Lock::Timeout=60 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold install -- tree$/)
+    expect(step.script.text).to.match(/^rmp_apt_get\(\) \{\n/).and.match(/\nrmp_apt_get -y -q -o DPkg::Lock::Timeout=60 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold install -- tree$/)
     expect(step.env).to.deep.include({ DEBIAN_FRONTEND: 'noninteractive' })
     expect(ch[0]!.diff).to.deep.equal({ before: 'tree: (absent)\n', after: 'tree: 2.1.0-1\n' })
     expect(ch[0]!.uncertain).to.equal(undefined)

@@ -10,6 +10,7 @@ import { ModuleFailure, type Change, type PlanContext, type PrepareContext, type
 import { encryptVault, setVaultPassword } from '../../../src/playbook/vault.js'
 import { DIFF_LIMIT, pathProbeId, type PathState } from '../../../src/probes/files.js'
 import { fakePath, missingPath } from '../probes/files-recorded.js'
+import { code } from '../../../src/shell/index.js'
 
 const ctx: PlanContext = { host: 'h', facts: {}, check: false, diff: true }
 const check: PlanContext = { ...ctx, check: true }
@@ -97,7 +98,7 @@ describe('copy module', () => {
 
   it('dest ending in / creates its directories; a plain dest in a missing directory fails (uncertain in check mode)', async () => {
     const ch = await plan({ src: 'app.conf', dest: '/opt/new/', directory_mode: '0750' }, [missingPath('/opt/new/'), missingPath('/opt/new/app.conf', { parent: 'missing', ancestor: '/opt' })])
-    expect(ch[0]!.steps[0]).to.deep.equal({ kind: 'exec', script: `set -e\nmkdir -- /opt/new\n${setAttrs('/opt/new', undefined, undefined, '0750').text}` })
+    expect(ch[0]!.steps[0]).to.deep.equal({ kind: 'exec', script: code(`set -e\nmkdir -- /opt/new\n${setAttrs('/opt/new', undefined, undefined, '0750').text}`) })
     expect(put(ch)!.path).to.equal('/opt/new/app.conf')
     const a = { content: 'x', dest: '/opt/none/f' }
     const s = [missingPath('/opt/none/f', { parent: 'missing', ancestor: '/opt' })]
@@ -156,7 +157,7 @@ describe('copy module', () => {
     }
     const ch = copy.plan(await prepared({ src: 'tree', dest: '/srv', directory_mode: '0750' }), s, ctx)
     expect(ch.map((c) => c.summary)).to.deep.equal(['create directories /srv/tree, /srv/tree/sub', 'create /srv/tree/a.txt', 'create /srv/tree/sub/b.txt'])
-    expect((ch[0]!.steps[0] as { script: string }).script).to.contain(setAttrs('/srv/tree/sub', undefined, undefined, '0750').text)
+    expect((ch[0]!.steps[0] as { script: { text: string } }).script.text).to.contain(setAttrs('/srv/tree/sub', undefined, undefined, '0750').text)
   })
 
   it('an expected checksum that does not match fails the task', async () => {

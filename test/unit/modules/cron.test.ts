@@ -37,7 +37,7 @@ describe('modules/cron: user crontabs', () => {
     const ch = run(input, st('none'))
     expect(ch[0]!.summary).to.equal("add job 'rmp job' in crontab of rmp-user")
     const step = ch[0]!.steps[0] as ExecStep
-    expect(step.script).to.equal('crontab -u rmp-user -')
+    expect(step.script.text).to.equal('crontab -u rmp-user -')
     expect(step.stdin).to.equal('#Ansible: rmp job\n*/5 * * * * /bin/true rmp\n')
     expect(ch[0]!.diff).to.deep.equal({ path: 'crontab of rmp-user', before: '', after: '#Ansible: rmp job\n*/5 * * * * /bin/true rmp\n' })
     expect(run(input, written(st('none'), ch[0]!))).to.deep.equal([])
@@ -52,7 +52,7 @@ describe('modules/cron: user crontabs', () => {
     const ch = run({ name: 'rmp job', state: 'absent', user: 'rmp-user' }, st('user'))
     expect((ch[0]!.steps[0] as ExecStep).stdin).to.equal('PATH=/usr/bin:/bin\n')
     const only: CrontabState = { ...st('user'), lines: ['#Ansible: x', '@daily y'] }
-    expect(run({ name: 'x', state: 'absent', user: 'rmp-user' }, only)[0]!.steps.map((s) => (s as ExecStep).script)).to.deep.equal(['crontab -u rmp-user -r'])
+    expect(run({ name: 'x', state: 'absent', user: 'rmp-user' }, only)[0]!.steps.map((s) => (s as ExecStep).script.text)).to.deep.equal(['crontab -u rmp-user -r'])
     expect(run({ name: 'gone', state: 'absent', user: 'rmp-user' }, st('user'))).to.deep.equal([])
   })
   it('env: variables at the top, or after/before another; updated in place; removed', () => {
@@ -65,7 +65,7 @@ describe('modules/cron: user crontabs', () => {
   })
   it('backup keeps the old crontab first', () => {
     const ch = run({ name: 'n', job: 'j', backup: true, user: 'rmp-user' }, st('user'))
-    expect((ch[0]!.steps[0] as ExecStep).script).to.equal('b=$(mktemp /tmp/crontab.XXXXXXXX) && crontab -u rmp-user -l > "$b" && echo "backup_file=$b"')
+    expect((ch[0]!.steps[0] as ExecStep).script.text).to.equal('b=$(mktemp /tmp/crontab.XXXXXXXX) && crontab -u rmp-user -l > "$b" && echo "backup_file=$b"')
   })
   it('no such user / no cron: errors in a real run, uncertain in check mode', () => {
     expect(() => run({ name: 'n', job: 'j', user: 'nosuchuser' }, st('noUser'))).to.throw(ModuleFailure, 'cron: user nosuchuser does not exist')
@@ -85,7 +85,7 @@ describe('modules/cron: cron.d files', () => {
   })
   it('a file left empty is deleted; absent without a name deletes the file', () => {
     const ch = run({ name: 'rmp daily', state: 'absent', cron_file: 'rmp-test' }, st('file'))
-    expect((ch[0]!.steps[0] as ExecStep).script).to.equal('rm -f -- /etc/cron.d/rmp-test')
+    expect((ch[0]!.steps[0] as ExecStep).script.text).to.equal('rm -f -- /etc/cron.d/rmp-test')
     expect(run({ state: 'absent', cron_file: 'rmp-test' }, st('file'))[0]!.summary).to.equal('remove /etc/cron.d/rmp-test')
     expect(run({ state: 'absent', cron_file: 'rmp-test' }, { ...st('file'), exists: false, lines: [] })).to.deep.equal([])
   })

@@ -6,6 +6,7 @@ import { setAttrs, setAttrsPrefix } from '../../../src/modules/file-attrs.js'
 import { ModuleFailure, type Change, type PlanContext, type ProbeState } from '../../../src/modules/types.js'
 import { pathProbeId, type PathState, type TreeEntry } from '../../../src/probes/files.js'
 import { fakePath, missingPath } from '../probes/files-recorded.js'
+import { code } from '../../../src/shell/index.js'
 
 const ctx: PlanContext = { host: 'h', facts: {}, check: false, diff: true }
 const check: PlanContext = { ...ctx, check: true }
@@ -26,7 +27,7 @@ function plan(a: Record<string, unknown>, paths: PathState[], c = ctx, extra: Re
   return file.plan(args(a), state(paths, extra), c)
 }
 
-const scripts = (ch: Change[]) => ch.flatMap((c) => c.steps.map((s) => (s.kind === 'exec' ? s.script : `put ${s.path}`))).join('\n')
+const scripts = (ch: Change[]) => ch.flatMap((c) => c.steps.map((s) => (s.kind === 'exec' ? s.script.text : `put ${s.path}`))).join('\n')
 
 describe('file module', () => {
   describe('state=directory', () => {
@@ -233,7 +234,7 @@ describe('file module', () => {
   it('returns what the path is after the change, from the stat line the step printed', () => {
     const a = args({ path: '/d', state: 'directory', mode: '0700' })
     const st = state([fakePath('/d', { type: 'directory' })])
-    const out = file.result!(a, st, [{ step: { kind: 'exec', script: '' }, code: 0, stderr: '', stdout: '@@rmp-stat 41c0 700 0 0 4096 1 1 1 5 6 2 root root\n' }], ctx)
+    const out = file.result!(a, st, [{ step: { kind: 'exec', script: code('') }, code: 0, stderr: '', stdout: '@@rmp-stat 41c0 700 0 0 4096 1 1 1 5 6 2 root root\n' }], ctx)
     expect(out).to.include({ path: '/d', state: 'directory', mode: '0700', owner: 'root', size: 4096 })
   })
 })

@@ -6,6 +6,7 @@ import { getUrl, type GetUrlArgs } from '../../../src/modules/get-url.js'
 import { checkArgs } from '../../../src/modules/schema.js'
 import { ModuleFailure, type Change, type ExecStep, type PlanContext, type ProbeState } from '../../../src/modules/types.js'
 import { parsePathState } from '../../../src/probes/files.js'
+import { code } from '../../../src/shell/index.js'
 
 const ctx: PlanContext = { host: 'h', facts: {}, check: false, diff: true }
 const SUM = '1ab094ade32450c63a421b4dda9fa4351896c54c8073795d64786ac97da000eb'
@@ -44,7 +45,7 @@ describe('modules/get_url: plan', () => {
     const ch = planOf(a, stateFor(a, { '/srv/dl/app.conf': NONE }, ['wget', 'python3']))
     expect(ch).to.have.length(1)
     expect(ch[0]!.summary).to.equal('download http://10.0.0.1:8080/files/app.conf to /srv/dl/app.conf')
-    const s = step(ch[0]!).script
+    const s = step(ch[0]!).script.text
     expect(s).to.include('t=$(mktemp -d "$dir/.rmp-tmp.XXXXXXXXXX")')
     expect(s).to.include('tmp="$t/new"')
     expect(s).to.include('wget -nv --config="$tmp.rc"')
@@ -59,7 +60,7 @@ describe('modules/get_url: plan', () => {
     const a = args({ dest: '/srv/dl' })
     const ch = planOf(a, stateFor(a, { '/srv/dl': DIR }, ['curl']))
     expect(ch[0]!.summary).to.equal('download http://10.0.0.1:8080/files/app.conf to /srv/dl/app.conf')
-    expect(step(ch[0]!).script).to.include('curl -K - -o "$tmp"')
+    expect(step(ch[0]!).script.text).to.include('curl -K - -o "$tmp"')
     expect(step(ch[0]!).stdin).to.include('url = "http://10.0.0.1:8080/files/app.conf"')
     expect(planOf(a, stateFor(a, { '/srv/dl': DIR, '/srv/dl/app.conf': FILE }, ['curl']))).to.deep.equal([])
   })
@@ -69,14 +70,14 @@ describe('modules/get_url: plan', () => {
     const ch = planOf(a, stateFor(a, { '/srv/dl/app.conf': FILE }, ['python3']))
     expect(ch[0]!.summary).to.equal('set mode 0644 → 0600 on /srv/dl/app.conf')
     // set -e: with owner and mode both to fix, a failing chown fails the step.
-    expect(step(ch[0]!).script).to.equal(`set -e\n${setAttrs('/srv/dl/app.conf', undefined, undefined, '0600').text}`)
+    expect(step(ch[0]!).script.text).to.equal(`set -e\n${setAttrs('/srv/dl/app.conf', undefined, undefined, '0600').text}`)
   })
 
   it('a checksum that differs means downloading again', () => {
     const a = args({ dest: '/srv/dl/app.conf', checksum: `sha256:${'a'.repeat(64)}` })
     const ch = planOf(a, stateFor(a, { '/srv/dl/app.conf': FILE }, ['python3']))
     expect(ch[0]!.summary).to.equal('download http://10.0.0.1:8080/files/app.conf to /srv/dl/app.conf (sha256 1ab094ade324… differs from the checksum)')
-    expect(step(ch[0]!).script).to.include('python3 -c')
+    expect(step(ch[0]!).script.text).to.include('python3 -c')
   })
 
   it('force compares what the URL serves now with the file', () => {
@@ -95,7 +96,7 @@ describe('modules/get_url: plan', () => {
     expect(ch[0]!.uncertain).to.equal(true)
     const s = step(ch[0]!)
     expect(s.secret).to.equal(true)
-    expect(s.script).to.not.include('s3cret-pw')
+    expect(s.script.text).to.not.include('s3cret-pw')
     expect(s.stdin).to.include('user = "deploy:s3cret-pw"')
   })
 
@@ -115,7 +116,7 @@ describe('modules/get_url: result', () => {
   it('from the step output, or from the state when nothing was downloaded', () => {
     const a = args({ dest: '/srv/dl/app.conf' })
     const st = stateFor(a, { '/srv/dl/app.conf': FILE }, ['curl'])
-    expect(getUrl.result!(a, st, [{ step: { kind: 'exec', script: '' }, code: 0, stdout: 'status_code=200\nsize=6\nsha1=abc\n', stderr: '' }], ctx)).to.deep.equal({ dest: '/srv/dl/app.conf', url: a.url, status_code: 200, size: 6, checksum_dest: 'abc', checksum_src: 'abc', msg: 'OK (6 bytes)' })
+    expect(getUrl.result!(a, st, [{ step: { kind: 'exec', script: code('') }, code: 0, stdout: 'status_code=200\nsize=6\nsha1=abc\n', stderr: '' }], ctx)).to.deep.equal({ dest: '/srv/dl/app.conf', url: a.url, status_code: 200, size: 6, checksum_dest: 'abc', checksum_src: 'abc', msg: 'OK (6 bytes)' })
     expect(getUrl.result!(a, st, [], ctx)).to.deep.equal({ dest: '/srv/dl/app.conf', url: a.url, size: 6, msg: 'file already exists' })
   })
 })

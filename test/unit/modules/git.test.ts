@@ -5,6 +5,7 @@ import { git, type GitArgs } from '../../../src/modules/git.js'
 import { checkArgs } from '../../../src/modules/schema.js'
 import { ModuleFailure, type Change, type ExecStep, type PlanContext } from '../../../src/modules/types.js'
 import type { GitState } from '../../../src/probes/git.js'
+import { code } from '../../../src/shell/index.js'
 
 const C1 = '17d77dd12cb8de5f8ab046647c123a412284f02e'
 const C2 = '9a923af9063c20ab107fba8dd8d8566ced58fddd'
@@ -24,7 +25,7 @@ function planOf(a: GitArgs, st: GitState, c: PlanContext = ctx): Change[] {
   return git.plan(a, { [probes[0]!.id]: st }, c)
 }
 
-const script = (ch: Change) => (ch.steps[0] as ExecStep).script
+const script = (ch: Change) => (ch.steps[0] as ExecStep).script.text
 const remote = { refs: { HEAD: C2, 'refs/heads/main': C2, 'refs/heads/dev': C1, 'refs/tags/v1': C3, 'refs/tags/v1^{}': C1 }, headBranch: 'main' }
 const checkout = (over: Partial<GitState> = {}): GitState => ({ git: true, dest: 'repo', head: C2, branch: 'main', url: REPO, modified: [], remote, ...over })
 
@@ -129,7 +130,7 @@ describe('modules/git: plan', () => {
     const ch = planOf(a, { git: true, dest: 'absent', modified: [], remote })
     const env = (ch[0]!.steps[0] as ExecStep).env
     expect(env).to.deep.equal({ GIT_SSH_COMMAND: "ssh -o StrictHostKeyChecking=accept-new -i '/root/.ssh/deploy key' -o IdentitiesOnly=yes" })
-    expect(git.probes(a, ctx)[0]!.script).to.include('GIT_SSH_COMMAND=')
+    expect(git.probes(a, ctx)[0]!.script.text).to.include('GIT_SSH_COMMAND=')
   })
 })
 
@@ -137,7 +138,7 @@ describe('modules/git: result', () => {
   it('before and after from the state and the step output', () => {
     const a = args({})
     const id = git.probes(a, ctx)[0]!.id
-    const r = git.result!(a, { [id]: checkout({ head: C1 }) }, [{ step: { kind: 'exec', script: '' }, code: 0, stdout: `after=${C2}\n`, stderr: '' }], ctx)
+    const r = git.result!(a, { [id]: checkout({ head: C1 }) }, [{ step: { kind: 'exec', script: code('') }, code: 0, stdout: `after=${C2}\n`, stderr: '' }], ctx)
     expect(r).to.deep.equal({ before: C1, after: C2, remote_url_changed: false })
     expect(git.result!(a, { [id]: checkout() }, [], ctx)).to.deep.equal({ before: C2, after: C2, remote_url_changed: false })
   })

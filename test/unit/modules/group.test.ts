@@ -16,7 +16,7 @@ function run(input: Record<string, unknown>, st: GroupEntry | null): Change[] {
 }
 
 const recorded = groupProbe('rmp-app').parse(ACCOUNTS.group)
-const steps = (c: Change) => c.steps.map((s) => (s as ExecStep).script)
+const steps = (c: Change) => c.steps.map((s) => (s as ExecStep).script.text)
 
 describe('modules/group', () => {
   it('creates with the gid, then nothing (the recorded group is what groupadd made)', () => {

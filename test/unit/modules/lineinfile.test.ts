@@ -102,7 +102,7 @@ describe('lineinfile', () => {
     expect(() => lineinfile.plan(args({ path: '/srv/new/app.conf', line: 'x' }), st(missing), ctx)).to.throw(ModuleFailure, 'Destination /srv/new/app.conf does not exist !')
     const ch = lineinfile.plan(args({ path: '/srv/new/app.conf', line: 'x', create: true, mode: '0600' }), st(missing), ctx)
     expect(ch[0]!.steps.map((s) => s.kind)).to.deep.equal(['exec', 'put'])
-    expect((ch[0]!.steps[0] as { script: string }).script).to.contain('mkdir -- /srv/new')
+    expect((ch[0]!.steps[0] as { script: { text: string } }).script.text).to.contain('mkdir -- /srv/new')
     expect((ch[0]!.steps[1] as PutStep).content.toString()).to.equal('x\n')
     expect((ch[0]!.steps[1] as PutStep).mode).to.equal('0600')
     expect(lineinfile.plan(args({ path: '/srv/new/app.conf', line: 'x', state: 'absent' }), st(missing), ctx)).to.deep.equal([])

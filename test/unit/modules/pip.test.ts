@@ -26,7 +26,7 @@ function planOf(a: PipArgs, st: PipState, c: PlanContext = ctx): Change[] {
 }
 
 const venv = (over: Partial<PipState> = {}): PipState => ({ chdir: true, venv: 'present', pip: true, installed: VENV_PKGS, markerEnv: ENV, prefix: '/srv/venv', files: [], missingFiles: [], ...over })
-const scripts = (ch: Change) => ch.steps.map((s) => (s as ExecStep).script)
+const scripts = (ch: Change) => ch.steps.map((s) => (s as ExecStep).script.text)
 
 describe('modules/pip: plan', () => {
   it('creates a missing virtualenv (with system site packages) and installs; the venv then satisfies it', () => {

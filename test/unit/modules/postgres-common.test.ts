@@ -37,7 +37,7 @@ describe('modules/postgres-common: quoting', () => {
 
 describe('modules/postgres-common: running psql', () => {
   it('peer authentication: as the login user through runuser when root, directly otherwise', () => {
-    const s = clientCommand(peer, 'my db')
+    const s = clientCommand(peer, 'my db').text
     expect(s).to.include('rmp_u=postgres')
     expect(s).to.include('then set -- runuser -u "$rmp_u" --; else set --; fi')
     expect(s).to.include(`"$@" env 'PGDATABASE=my db' PGUSER=postgres PGPORT=5432 PGSSLMODE=prefer`)
@@ -45,7 +45,7 @@ describe('modules/postgres-common: running psql', () => {
     expect(s).to.not.include('PGPASSWORD')
   })
   it('a probe carries its SQL in a quoted here-doc (base64) and reports psql errors after a marker', () => {
-    const s = psqlProbeScript(peer, 'postgres', "SELECT E'$HOME `x`';")
+    const s = psqlProbeScript(peer, 'postgres', "SELECT E'$HOME `x`';").text
     expect(s).to.include(`<<'RMP_SQL' | rmp_psql 2>"$rmp_err"\n${Buffer.from("SELECT E'$HOME `x`';").toString('base64')}\nRMP_SQL`)
     expect(s).to.not.match(/psql[^\n]* -c /)
     expect(splitProbeOutput('\n@@RMP_PSQL_ERROR@@\npsql: error: boom\n', 2)).to.deep.equal({ data: '', error: 'psql: error: boom\n' })
@@ -55,10 +55,10 @@ describe('modules/postgres-common: running psql', () => {
     const st = psqlStep(tcp, 'appdb', 'SELECT 1;\n', { singleTransaction: true })
     expect(st.stdin).to.equal("pa ss'wd$(x)\nSELECT 1;\n")
     expect(st.secret).to.equal(true)
-    expect(st.script).to.not.include('pa ss')
-    expect(st.script).to.include('IFS= read -r PGPASSWORD || exit 1')
-    expect(st.script).to.include('PGHOST=db.example')
-    expect(st.script).to.match(/ -1$/)
+    expect(st.script.text).to.not.include('pa ss')
+    expect(st.script.text).to.include('IFS= read -r PGPASSWORD || exit 1')
+    expect(st.script.text).to.include('PGHOST=db.example')
+    expect(st.script.text).to.match(/ -1$/)
     const withRole = psqlStep({ ...peer, session_role: 'owner x' }, 'd', 'SELECT 1;\n')
     expect(withRole.stdin).to.equal('SET ROLE "owner x";\nSELECT 1;\n')
     expect(withRole.secret).to.equal(undefined)
@@ -70,7 +70,7 @@ describe('modules/postgres-common: running psql', () => {
     chmodSync(join(dir, 'rmp-fake-psql'), 0o755)
     const c = { ...tcp, login_password: "pa ss'wd$(x)" }
     const script = clientCommand(c, "d'b", { password: 'stdin', program: ['rmp-fake-psql', '-X'] })
-    const out = execFileSync('/bin/sh', ['-c', script], { input: "pa ss'wd$(x)\nSELECT 42;\n", env: { PATH: `${dir}:/usr/bin:/bin` } }).toString()
+    const out = execFileSync('/bin/sh', ['-c', script.text], { input: "pa ss'wd$(x)\nSELECT 42;\n", env: { PATH: `${dir}:/usr/bin:/bin` } }).toString()
     expect(out).to.equal("argv=-X\npw=pa ss'wd$(x)\ndb=d'b\nstdin=SELECT 42;\n")
   })
   it('probe ids name everything the script depends on, but not the password', () => {

@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { dumpFormat, dumpScript, planDb, postgresDb, restoreScript, sameEncoding, sameLocale, type PostgresDbArgs } from '../../../src/modules/postgres-db.js'
 import { checkArgs } from '../../../src/modules/schema.js'
 import { ModuleFailure, type Change, type ExecStep } from '../../../src/modules/types.js'
+import type { Script } from '../../../src/shell/index.js'
 import { parseDatabaseState, type DatabaseState, type PgRead } from '../../../src/probes/postgres.js'
 import { PG } from '../probes/postgres-recorded.js'
 
@@ -36,7 +37,7 @@ describe('modules/postgres_db: plan', () => {
     const ch = plan(a, { ...absent(), roles: ['rmpg_app'] })
     expect(ch.map((c) => c.summary)).to.deep.equal(['create database rmpg_new (owner rmpg_app)'])
     expect(sqlOf(ch[0]!)).to.equal(`CREATE DATABASE "rmpg_new" WITH OWNER "rmpg_app" TEMPLATE "template0" ENCODING E'UTF8' LC_COLLATE E'C.UTF-8' LC_CTYPE E'C.UTF-8' CONNECTION LIMIT 20;\n`)
-    expect((ch[0]!.steps[0] as ExecStep).script).to.not.match(/ -1$/) // CREATE DATABASE cannot run in a transaction
+    expect((ch[0]!.steps[0] as ExecStep).script.text).to.not.match(/ -1$/) // CREATE DATABASE cannot run in a transaction
     expect(ch[0]!.diff).to.deep.equal({ before: 'database rmpg_new: absent\n', after: 'database rmpg_new\n  owner: rmpg_app\n  encoding: UTF8\n  lc_collate: C.UTF-8\n  lc_ctype: C.UTF-8\n  conn_limit: 20\n' })
     const st = present()
     expect(plan({ ...a, name: 'rmpg_pdb', owner: 'postgres', conn_limit: -1 }, st)).to.deep.equal([])
@@ -126,7 +127,7 @@ describe('modules/postgres_db: dump and restore scripts', () => {
     return dir
   }
   const conn = { login_user: 'rmp_no_such_os_user', login_port: 5432, ssl_mode: 'prefer' }
-  const run = (script: string, bin: string) => spawnSync('/bin/sh', ['-c', script.replace(/for rmp_d in [^\n]*\n/, '')], { env: { PATH: `${bin}:/usr/bin:/bin` } })
+  const run = (script: Script, bin: string) => spawnSync('/bin/sh', ['-c', script.text.replace(/for rmp_d in [^\n]*\n/, '')], { env: { PATH: `${bin}:/usr/bin:/bin` } })
 
   it('a dump lands in place only when pg_dump succeeded; its status survives gzip; a new file is 0600', () => {
     const out = mkdtempSync(join(tmpdir(), 'rmp-dumps-'))

@@ -63,7 +63,7 @@ describe('modules/postgres_privs: plan', () => {
     const ch = plan(a, st)
     expect(ch.map((c) => c.summary)).to.deep.equal(['grant CREATE, CONNECT, TEMPORARY on database rmpg_pdb to rmpg_reader'])
     expect(sqlOf(ch[0]!)).to.equal('GRANT CREATE, CONNECT, TEMPORARY ON DATABASE "rmpg_pdb" TO "rmpg_reader";\n')
-    expect((ch[0]!.steps[0] as ExecStep).script).to.match(/ -1$/)
+    expect((ch[0]!.steps[0] as ExecStep).script.text).to.match(/ -1$/)
     expect(ch[0]!.diff).to.deep.equal({ before: 'database rmpg_pdb\n  rmpg_reader: (none)\n', after: 'database rmpg_pdb\n  rmpg_reader: CREATE, CONNECT, TEMPORARY\n' })
     idempotent(a, st)
     // the recorded ACL: rmpg_app was granted ALL by an earlier run

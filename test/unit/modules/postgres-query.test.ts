@@ -4,6 +4,7 @@ import { expect } from 'chai'
 import { checkArgs } from '../../../src/modules/schema.js'
 import { convertValue, parsePgArray, parseQueryOutput, planQuery, postgresQuery, queryResult, readCsv, splitStatements, sqlValue, substitute, token, type PostgresQueryArgs, type PreparedQuery } from '../../../src/modules/postgres-query.js'
 import { ModuleFailure, type ExecStep, type StepOutput } from '../../../src/modules/types.js'
+import { code } from '../../../src/shell/index.js'
 
 // psql's output for RECORDED.sql, run by the module's own script on PostgreSQL 15.
 const RECORDED = {
@@ -93,7 +94,7 @@ describe('modules/postgres_query: results', () => {
   })
   it('what register gets: the last statement\'s rows, all results, rowcount by as_single_query', async () => {
     const p = await prepared({ query: RECORDED.sql, as_single_query: false })
-    const out: StepOutput = { step: { kind: 'exec', script: '' }, code: 0, stdout: RECORDED.out, stderr: '' }
+    const out: StepOutput = { step: { kind: 'exec', script: code('') }, code: 0, stdout: RECORDED.out, stderr: '' }
     const res = queryResult(p, [out])
     expect(res.statusmessage).to.equal('SELECT 2')
     expect(res.rowcount).to.equal(4)
@@ -113,11 +114,11 @@ describe('modules/postgres_query: plan', () => {
     expect(ch[0]!.uncertain).to.equal(true)
     expect(ch[0]!.summary).to.equal("run SQL on app: UPDATE t SET x = E'a' WHERE id = 3")
     const step = ch[0]!.steps[0] as ExecStep
-    expect(step.script).to.match(/ --csv -1 -P null=@@NULL[0-9a-f]{12}$/)
+    expect(step.script.text).to.match(/ --csv -1 -P null=@@NULL[0-9a-f]{12}$/)
     expect(step.stdin).to.match(/^\\echo @@[0-9a-f]{12}\/0\/desc\nUPDATE t SET x = E'a' WHERE id = 3\n\\gdesc\n/)
     const auto = planQuery(await prepared({ query: 'CREATE INDEX CONCURRENTLY i ON t (x)', autocommit: true, search_path: ['app', 'public'] }))
     const s2 = auto[0]!.steps[0] as ExecStep
-    expect(s2.script).to.not.match(/ -1 /)
+    expect(s2.script.text).to.not.match(/ -1 /)
     expect(s2.stdin).to.match(/^SET search_path TO "app", "public";\n/)
     expect(auto[0]!.summary).to.equal('run SQL on postgres (autocommit): CREATE INDEX CONCURRENTLY i ON t (x)')
   })

@@ -54,7 +54,7 @@ describe('modules/postgres_user: plan', () => {
     expect(scramMatches('S3cret pw', /E'([^']+)'/.exec(sql)![1]!)).to.equal(true)
     const step = ch[0]!.steps[0] as ExecStep
     expect(step.secret).to.equal(true)
-    expect(step.script).to.match(/ -1$/)
+    expect(step.script.text).to.match(/ -1$/)
     expect(ch[0]!.diff).to.deep.equal({ before: 'role runmaster: absent\n', after: 'role runmaster\n  createdb: true\n  superuser: false\n  login: true\n  conn_limit: 10\n  password: (set)\n' })
     expect(plan(p, after(p, null))).to.deep.equal([])
   })
@@ -141,7 +141,7 @@ describe('modules/postgres_user: plan', () => {
     expect(ch[0]!.summary).to.match(/cannot be read by a non-superuser/)
     const step = ch[0]!.steps[0] as ExecStep
     expect(step.stdin).to.match(/^S3cret pw\nALTER ROLE/)
-    expect(step.script).to.not.include('S3cret')
+    expect(step.script.text).to.not.include('S3cret')
   })
 
   it('no server: fails in a real run; in check mode says it cannot know', async () => {

@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { childPath, dirsBetween, parentDir } from '../../../src/modules/remote-path.js'
+import { childPath, dirsBetween, parentDir } from '../../../src/shell/remote-path.js'
 
 describe('modules/remote-path', () => {
   it('parentDir: the root is its own parent; a bare name is in .', () => {

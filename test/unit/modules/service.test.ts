@@ -20,7 +20,7 @@ function run(input: Record<string, unknown>, st: ServiceState, ctx = real): Chan
 
 const cronUp = () => parseServiceState('cron', SERVICE.cronRunning.stdout)
 const cronDown = () => parseServiceState('cron', SERVICE.cronStoppedDisabled.stdout)
-const scripts = (c: Change) => c.steps.map((s) => (s as ExecStep).script)
+const scripts = (c: Change) => c.steps.map((s) => (s as ExecStep).script.text)
 const SERVICE_CMD = (a: string) => `if command -v service >/dev/null 2>&1; then service cron ${a}; else /etc/init.d/cron ${a}; fi`
 
 describe('modules/service on sysv-init (recorded)', () => {

@@ -24,7 +24,7 @@ function run(input: Record<string, unknown>, st: SupervisorState, ctx = real): C
 }
 
 const state = (k: keyof typeof SUPERVISOR) => parseSupervisorState(SUPERVISOR[k].stdout)
-const scripts = (c: Change) => c.steps.map((s) => (s.kind === 'exec' ? s.script : `put ${s.path}`))
+const scripts = (c: Change) => c.steps.map((s) => (s.kind === 'exec' ? s.script.text : `put ${s.path}`))
 // The recorded worker (rmp-worker, numprocs 2, running).
 const WORKER = { name: 'rmp-worker', command: '/bin/sleep 1000', numprocs: 2, startsecs: 0, autorestart: true, environment: { APP_ENV: 'pro%d', DB_PASSWORD: 's3cr,et', DATABASE_URL: 'postgresql://u:pw@localhost/db' } }
 
@@ -60,9 +60,9 @@ describe('modules/supervisor: plan', () => {
     expect(scripts(ch[0]!).slice(1)).to.deep.equal(['put /etc/supervisor/conf.d/rmp-new.conf', 'supervisorctl reread\nsupervisorctl update rmp-new', "supervisorctl start 'rmp-new:*'"])
     // supervisor's parser reads the definition first (from stdin: it holds secrets), so a bad one never lands.
     const checkStep = ch[0]!.steps[0] as ExecStep
-    expect(checkStep.script).to.match(/^command -v python3 >\/dev\/null 2>&1 \|\| exit 0\nt=\$\(mktemp\)\ncat > "\$t"\npython3 -c 'import sys\n/)
-    expect(checkStep.script).to.include('o.processes_from_section(p, s, ')
-    expect(checkStep.script).to.match(/ "\$t" \/etc\/supervisor\/conf\.d \/etc\/supervisor\/conf\.d\/rmp-new\.conf\nrc=\$\?; rm -f "\$t"; exit \$rc$/)
+    expect(checkStep.script.text).to.match(/^command -v python3 >\/dev\/null 2>&1 \|\| exit 0\nt=\$\(mktemp\)\ncat > "\$t"\npython3 -c 'import sys\n/)
+    expect(checkStep.script.text).to.include('o.processes_from_section(p, s, ')
+    expect(checkStep.script.text).to.match(/ "\$t" \/etc\/supervisor\/conf\.d \/etc\/supervisor\/conf\.d\/rmp-new\.conf\nrc=\$\?; rm -f "\$t"; exit \$rc$/)
     expect([checkStep.secret, checkStep.stdin]).to.deep.equal([true, (ch[0]!.steps[1] as PutStep).content])
     const put = ch[0]!.steps[1] as PutStep
     expect([put.mode, put.owner, put.secret]).to.deep.equal(['0600', 'root', true])
@@ -130,13 +130,13 @@ describe('modules/supervisor: plan', () => {
     const input = { name: 'rmp-single', state: 'started', server_url: 'http://localhost:9001', username: 'u', password: 'p w' }
     const ch = run(input, state('running'))
     const step = ch[0]!.steps[0] as ExecStep
-    expect(step.script).to.match(/^RMP_SUPERVISOR_PASSWORD='p w' \$\(sed -n '1s\/\^#! \*\/\/p' "\$\(command -v -- supervisorctl\)"\) -c '[\s\S]*' -s http:\/\/localhost:9001 -u u start 'rmp-single:\*'$/)
-    expect(step.script.split('p w')).to.have.length(2)
+    expect(step.script.text).to.match(/^RMP_SUPERVISOR_PASSWORD='p w' \$\(sed -n '1s\/\^#! \*\/\/p' "\$\(command -v -- supervisorctl\)"\) -c '[\s\S]*' -s http:\/\/localhost:9001 -u u start 'rmp-single:\*'$/)
+    expect(step.script.text.split('p w')).to.have.length(2)
     expect(step.secret).to.equal(true)
     const probe = supervisor.probes(args(input), real)[0]!
     expect(probe.id).to.not.include('p w')
-    expect(probe.script.split('p w')).to.have.length(2)
-    expect(probe.script).to.include("RMP_SUPERVISOR_PASSWORD='p w' ")
+    expect(probe.script.text.split('p w')).to.have.length(2)
+    expect(probe.script.text).to.include("RMP_SUPERVISOR_PASSWORD='p w' ")
   })
 })
 

@@ -17,7 +17,7 @@ function run(input: Record<string, unknown>, st: ServiceState, ctx = real): Chan
 }
 
 const st = (k: keyof typeof SERVICE, name = 'nginx') => parseServiceState(name, SERVICE[k].stdout)
-const scripts = (cs: Change[]) => cs.flatMap((c) => c.steps.map((s) => (s as ExecStep).script))
+const scripts = (cs: Change[]) => cs.flatMap((c) => c.steps.map((s) => (s as ExecStep).script.text))
 
 describe('modules/systemd', () => {
   it('on a sysv-init host: the clear error, also for daemon_reload alone', () => {

@@ -18,7 +18,7 @@ function args(input: Record<string, unknown>): UfwArgs {
   return args as unknown as UfwArgs
 }
 const plan = (input: Record<string, unknown>, s: UfwState, ctx = real): Change[] => planUfw(args(input), { [ufwProbe.id]: s }, ctx)
-const scripts = (ch: Change[]) => ch.map((c) => (c.steps[0] as ExecStep).script.replace('PATH="$PATH:/usr/sbin:/sbin" ', ''))
+const scripts = (ch: Change[]) => ch.map((c) => (c.steps[0] as ExecStep).script.text.replace('PATH="$PATH:/usr/sbin:/sbin" ', ''))
 const active = () => parseUfwState(UFW.ufwActive!)
 const many = () => parseUfwState(UFW.ufwMany!)
 

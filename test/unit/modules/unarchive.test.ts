@@ -44,7 +44,7 @@ describe('modules/unarchive: plan', () => {
     const ch = planOf(p, stateFor(p, {}))
     expect(ch[0]!.summary).to.equal('unarchive app.tgz into /srv/d (4 members of 4 missing or different)')
     expect(step(ch[0]!).stdin).to.deep.equal(Buffer.from('archive bytes'))
-    expect(step(ch[0]!).script).to.include('cat > "$arc"\n').and.include('\ntar -x -f "$arc" -C "$dest"')
+    expect(step(ch[0]!).script.text).to.include('cat > "$arc"\n').and.include('\ntar -x -f "$arc" -C "$dest"')
     expect(ch[0]!.diff).to.deep.equal({ path: '/srv/d', before: 'app: missing\napp/main.py: missing\napp/static: missing\napp/static/site.css: missing\n', after: 'extracted from app.tgz (4 members)\n' })
     expect(planOf(p, stateFor(p, { entries: EXTRACTED }))).to.deep.equal([])
   })
@@ -63,7 +63,7 @@ describe('modules/unarchive: plan', () => {
     const p = prepared({ owner: 'nobody', mode: 'u=rwX,g=rX,o=' })
     const ch = planOf(p, stateFor(p, { entries: EXTRACTED }))
     expect(ch[0]!.summary).to.equal('unarchive app.tgz into /srv/d (owner/group/mode of 4 members)')
-    const s = step(ch[0]!).script
+    const s = step(ch[0]!).script.text
     expect(s).to.include("xargs -0 -r chown -h -- nobody")
     expect(s).to.include("chmod -- \"$0\" \"$f\"; done' u=rwX,g=rX,o=")
     const after = EXTRACTED.replace(/^d 755 (\S+ \S+) 0 0 root root/gm, 'd 750 $1 65534 65534 nobody nogroup').replace(/^f 644 (\S+ \S+) 0 0 root root/gm, 'f 640 $1 65534 65534 nobody nogroup')
@@ -75,7 +75,7 @@ describe('modules/unarchive: plan', () => {
     const remote = `@magic fd377a585a00\n@list\n${LISTING}@dest\n`
     const ch = planOf(p, stateFor(p, { remote }))
     expect(ch[0]!.diff!.before).to.equal('main.py: missing\nstatic: missing\n')
-    expect(step(ch[0]!).script).to.include('arc=/srv/app.tar.xz\n').and.include("\ntar -x -f \"$arc\" -C \"$dest\" --strip-components=1 '--exclude=*.css'")
+    expect(step(ch[0]!).script.text).to.include('arc=/srv/app.tar.xz\n').and.include("\ntar -x -f \"$arc\" -C \"$dest\" --strip-components=1 '--exclude=*.css'")
     expect(step(ch[0]!).stdin).to.equal(undefined)
     const there = `@magic fd377a585a00\n@list\n${LISTING}@dest\nf 644 15 ${T}.0 0 0 root root\t./main.py\nd 755 4096 ${T}.0 0 0 root root\t./static\n`
     expect(planOf(p, stateFor(p, { remote: there }))).to.deep.equal([])

@@ -22,7 +22,7 @@ function run(input: Record<string, unknown>, st: UserState, ctx = real): Change[
   return user.plan(a, { [probes[0]!.id]: st }, ctx)
 }
 
-const steps = (c: Change) => c.steps.map((s) => (s as ExecStep).script)
+const steps = (c: Change) => c.steps.map((s) => (s as ExecStep).script.text)
 const existing = (): UserState => parseUserState(ACCOUNTS.user.stdout, ACCOUNTS.userGroupQueries)
 const groups = existing().groups
 const nobody = (): UserState => ({ memberOf: [], groups: { ...groups, 'rmp-user': null }, homeExists: false })

@@ -34,8 +34,8 @@ describe('probes/accounts', () => {
     expect(parseGroupLine('g:x:10:a,b')).to.deep.equal({ name: 'g', gid: 10, members: ['a', 'b'] })
   })
   it('reads the shadow hash only when asked, and quotes names', () => {
-    expect(userProbe('a', [], false).script).to.not.include('shadow')
-    expect(userProbe('a', [], true).script).to.include('getent shadow -- "$n"')
-    expect(userProbe('a', ["o'k"], false).script).to.include(`getent group -- 'o'\\''k'`)
+    expect(userProbe('a', [], false).script.text).to.not.include('shadow')
+    expect(userProbe('a', [], true).script.text).to.include('getent shadow -- "$n"')
+    expect(userProbe('a', ["o'k"], false).script.text).to.include(`getent group -- 'o'\\''k'`)
   })
 })

@@ -77,10 +77,10 @@ describe('probes/apt: parsers on recorded output', () => {
 
   it('the probe id captures everything the script depends on; names are quoted', () => {
     const a = aptProbe({ names: ['jq', "x'y"] })
-    expect(a.script).to.include(`'x'\\''y'`)
+    expect(a.script.text).to.include(`'x'\\''y'`)
     expect(a.id).to.equal(aptProbeId({ names: ["x'y", 'jq'] }))
     expect(aptProbeId({ names: ['jq'], defaultRelease: 'bookworm-backports' })).to.not.equal(aptProbeId({ names: ['jq'] }))
     expect(aptProbeId({ names: ['jq'], upgrade: 'dist-upgrade' })).to.not.equal(aptProbeId({ names: ['jq'], upgrade: 'upgrade' }))
-    expect(aptProbe({ names: ['jq'], defaultRelease: 'bookworm-backports' }).script).to.include('apt-cache -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= -t bookworm-backports policy -- jq')
+    expect(aptProbe({ names: ['jq'], defaultRelease: 'bookworm-backports' }).script.text).to.include('apt-cache -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= -t bookworm-backports policy -- jq')
   })
 })

@@ -106,7 +106,7 @@ describe('probes/archive: downloads', () => {
   const o = { url: 'https://h.example/a b.tgz', headers: { 'X-Token': 'abc"1' }, timeout: 7, validateCerts: false, username: 'deploy', password: "pa'ss" }
   it('curl reads its options, credentials included, from stdin', () => {
     const d = downloadCommand('curl', o)
-    expect(d.cmd).to.equal('curl -K - -o "$tmp"')
+    expect(d.cmd.text).to.equal('curl -K - -o "$tmp"')
     expect(d.stdin).to.include('url = "https://h.example/a b.tgz"\n')
     expect(d.stdin).to.include('user = "deploy:pa\'ss"\n')
     expect(d.stdin).to.include('header = "X-Token: abc\\"1"\n')
@@ -115,12 +115,12 @@ describe('probes/archive: downloads', () => {
   })
   it('wget reads a wgetrc from stdin; python3 a JSON document', () => {
     const w = downloadCommand('wget', o)
-    expect(w.cmd).to.include(`(umask 077; cat > "$tmp.rc")\nif wget -nv --config="$tmp.rc" -O "$tmp" -- 'https://h.example/a b.tgz'`)
+    expect(w.cmd.text).to.include(`(umask 077; cat > "$tmp.rc")\nif wget -nv --config="$tmp.rc" -O "$tmp" -- 'https://h.example/a b.tgz'`)
     expect(w.stdin).to.include("password = pa'ss\n")
-    expect(w.cmd).to.not.include('pa')
+    expect(w.cmd.text).to.not.include('pa')
     const p = downloadCommand('python3', o)
     expect(JSON.parse(p.stdin)).to.deep.equal({ url: o.url, headers: o.headers, timeout: 7, validate_certs: false, user: 'deploy', password: "pa'ss" })
-    expect(p.cmd).to.not.include("pa'ss")
+    expect(p.cmd.text).to.not.include("pa'ss")
   })
   it('the remote checksum probe: recorded outputs (python3 on the host, file:// URLs)', () => {
     expect(parseRemoteChecksum({ stdout: 'status_code=200\nsum=0e6ef511d8279cbe816b3596bdda9302016f5e29f6d16814b84ea7cbc12b3ffe\n', code: 0 })).to.deep.equal({ status: 200, sum: '0e6ef511d8279cbe816b3596bdda9302016f5e29f6d16814b84ea7cbc12b3ffe' })

@@ -24,6 +24,6 @@ describe('probes/cron', () => {
     expect(cronPath('rmp')).to.equal('/etc/cron.d/rmp')
     expect(cronPath('/etc/crontab')).to.equal('/etc/crontab')
     expect(crontabProbeId('u', undefined)).to.not.equal(crontabProbeId(undefined, undefined))
-    expect(crontabProbe("o'k", undefined).script).to.include(`crontab -u 'o'\\''k' -l`)
+    expect(crontabProbe("o'k", undefined).script.text).to.include(`crontab -u 'o'\\''k' -l`)
   })
 })

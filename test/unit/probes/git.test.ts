@@ -83,13 +83,13 @@ describe('probes/git: resolveVersion', () => {
 describe('probes/git: script', () => {
   it('quotes every value and asks for branch, tag and peeled tag', () => {
     const p = gitProbe({ repo: "https://h/x'y.git", dest: '/srv/my app', version: 'rel-1', remote: 'origin', executable: 'git', askWhenRepo: true, askWhenMissing: true, env: {} })
-    expect(p.script).to.include("repo='https://h/x'\\''y.git'")
-    expect(p.script).to.include("dest='/srv/my app'")
-    expect(p.script).to.include("ls-remote --symref -- \"$repo\" HEAD refs/heads/rel-1 refs/tags/rel-1 'refs/tags/rel-1^{}'")
+    expect(p.script.text).to.include("repo='https://h/x'\\''y.git'")
+    expect(p.script.text).to.include("dest='/srv/my app'")
+    expect(p.script.text).to.include("ls-remote --symref -- \"$repo\" HEAD refs/heads/rel-1 refs/tags/rel-1 'refs/tags/rel-1^{}'")
   })
   it('an update: false checkout does not ask the remote', () => {
     const p = gitProbe({ repo: 'r', dest: '/d', version: 'HEAD', remote: 'origin', executable: 'git', askWhenRepo: false, askWhenMissing: true, env: {} })
-    expect(p.script).to.match(/echo dest=repo[\s\S]*ask=no\nelif/)
+    expect(p.script.text).to.match(/echo dest=repo[\s\S]*ask=no\nelif/)
   })
   it('the id captures every option', () => {
     const base = { repo: 'r', dest: '/d', version: 'HEAD', remote: 'origin', executable: 'git', askWhenRepo: true, askWhenMissing: true, env: {} }

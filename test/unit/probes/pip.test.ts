@@ -59,11 +59,11 @@ describe('probes/pip: parsePipState', () => {
 describe('probes/pip: script', () => {
   it('uses the virtualenv\'s python -m pip, quoted', () => {
     const p = pipProbe({ virtualenv: '/srv/my venv' })
-    expect(p.script).to.include("set -- '/srv/my venv/bin/python' -m pip")
+    expect(p.script.text).to.include("set -- '/srv/my venv/bin/python' -m pip")
   })
   it('asks the index only for latest, with the index options given', () => {
-    expect(pipProbe({}).script).to.not.include('--outdated')
-    expect(pipProbe({ outdatedArgs: ['--index-url', 'http://x/simple'] }).script).to.include('list --outdated --format=json --index-url http://x/simple')
+    expect(pipProbe({}).script.text).to.not.include('--outdated')
+    expect(pipProbe({ outdatedArgs: ['--index-url', 'http://x/simple'] }).script.text).to.include('list --outdated --format=json --index-url http://x/simple')
   })
 })
 

@@ -40,9 +40,9 @@ describe('probes/services: parseServiceState', () => {
   })
   it('quotes the name and keeps the pattern out of its own match', () => {
     const p = serviceProbe("a'b", 'my daemon')
-    expect(p.script).to.include(`n='a'\\''b'`)
-    expect(p.script).to.include('s="/etc/init.d/$n"')
-    expect(p.script).to.include("grep -v RMP_SVC_PROBE | grep -qF -- 'my daemon'")
+    expect(p.script.text).to.include(`n='a'\\''b'`)
+    expect(p.script.text).to.include('s="/etc/init.d/$n"')
+    expect(p.script.text).to.include("grep -v RMP_SVC_PROBE | grep -qF -- 'my daemon'")
     expect(p.id).to.equal(serviceProbeId("a'b", 'my daemon'))
     expect(serviceProbeId('x', undefined, 'user')).to.not.equal(serviceProbeId('x'))
   })

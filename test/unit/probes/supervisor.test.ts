@@ -40,14 +40,14 @@ describe('probes/supervisor: parseSupervisorState', () => {
   it('probe id follows supervisorctl options and the file', () => {
     const o = { path: 'supervisorctl', args: ['-c', '/etc/s v.conf'], file: '/etc/supervisor/conf.d/a.conf' }
     const a = supervisorProbe(o)
-    expect(a.script).to.include(`out=$(supervisorctl -c '/etc/s v.conf' status 2>&1)`)
+    expect(a.script.text).to.include(`out=$(supervisorctl -c '/etc/s v.conf' status 2>&1)`)
     expect(a.id).to.equal(supervisorProbeId(o))
     expect(a.id).to.not.equal(supervisorProbeId({ path: 'supervisorctl', args: [], file: '/etc/supervisor/conf.d/a.conf' }))
   })
   it('a supervisorctl path with a space is looked for and run whole', () => {
     const a = supervisorProbe({ path: '/opt/my tools/supervisorctl', args: [] })
-    expect(a.script).to.include(`if command -v -- '/opt/my tools/supervisorctl' >/dev/null 2>&1; then`)
-    expect(a.script).to.include(`out=$('/opt/my tools/supervisorctl' status 2>&1)`)
+    expect(a.script.text).to.include(`if command -v -- '/opt/my tools/supervisorctl' >/dev/null 2>&1; then`)
+    expect(a.script.text).to.include(`out=$('/opt/my tools/supervisorctl' status 2>&1)`)
   })
   it('the password is in neither the probe id nor any command line', async function () {
     const o = { path: '', args: ['-u', 'u v'], password: "S3cret 'pw'" }
@@ -63,7 +63,7 @@ describe('probes/supervisor: parseSupervisorState', () => {
       expect(p.id).to.not.include('S3cret')
       expect(p.id).to.not.equal(supervisorProbeId({ ...o, password: 'other' }))
       // The script travels on the shell's stdin, as the connection sends it.
-      const r = spawnSync('sh', { input: p.script, env: { ...process.env, PYTHONPATH: dir }, encoding: 'utf8' })
+      const r = spawnSync('sh', { input: p.script.text, env: { ...process.env, PYTHONPATH: dir }, encoding: 'utf8' })
       const s = parseSupervisorState(r.stdout)
       expect(s.installed).to.equal(true)
       expect(r.stdout).to.include(`args=${JSON.stringify(['-p', "S3cret 'pw'", '-u', 'u v', 'status'])}`)

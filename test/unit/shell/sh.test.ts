@@ -38,7 +38,7 @@ describe('shell: the sh tagged template', () => {
   it('carries any bytes through a here-document', () => {
     const data = Buffer.from([0, 1, 2, 255, 10, 36, 40])
     const h = heredocBytes(data, 'EOD')
-    const out = execFileSync('/bin/sh', ['-c', `${h.pipe}\n${h.doc}`])
+    const out = execFileSync('/bin/sh', ['-c', `${h.pipe}\n${h.doc.text}`])
     expect(Buffer.compare(out, data)).to.equal(0)
     expect(() => heredocBytes('x', "E'OF")).to.throw()
   })

@@ -1,6 +1,6 @@
 // Paths on the host, always POSIX: node:path would follow the controller's rules; and the private
 // temp directories every write makes beside its destination.
-import { code, joinScripts, sh, type Script } from '../shell/index.js'
+import { code, joinScripts, sh, type Script } from './sh.js'
 
 /** The directory holding p ('/' for '/x' and for '/' itself, '.' for a bare name). */
 export function parentDir(p: string): string {

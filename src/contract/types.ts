@@ -1,0 +1,89 @@
+// The contract between the stages: a probe reads state (a script and a pure parser); a change is
+// what a plan returns (a summary, steps, a diff); a step is what the connection runs. Modules make
+// these, the engine and the connection consume them. Only types: it imports nothing but Script.
+import type { Script } from '../shell/index.js'
+
+/** What a probe's script printed. stderr is discarded: probes speak on stdout. */
+export interface ProbeOutput {
+  stdout: string
+  code: number
+}
+
+/**
+ * A read of current state: a POSIX sh snippet and a pure parser. Probes with the same id are run
+ * once per batch, so the id must capture everything the script depends on.
+ */
+export interface Probe<T = unknown> {
+  id: string
+  /** Built with sh/code/argv/joinScripts: a string concatenated by hand does not compile. */
+  script: Script
+  parse(out: ProbeOutput): T
+}
+
+/** Parsed probe results by probe id. */
+export type ProbeState = Readonly<Record<string, unknown>>
+
+/** Runs a shell script on the host. */
+export interface ExecStep {
+  kind: 'exec'
+  /** Built with sh/code/argv/joinScripts: a string concatenated by hand does not compile. */
+  script: Script
+  /** A name for the step, for the module's own result() to find it (never matched on script text). */
+  label?: string
+  stdin?: string | Buffer
+  env?: Record<string, string>
+  cwd?: string
+  /** Exit codes that mean success (default [0]). */
+  okCodes?: number[]
+  /** The script or its input holds a secret: never show it. */
+  secret?: boolean
+  timeoutMs?: number
+}
+
+/**
+ * Writes a file atomically: a temp file in the destination's directory, owner and mode set on it,
+ * optional validation (`%s` = the temp file), optional backup, then rename.
+ */
+export interface PutStep {
+  kind: 'put'
+  path: string
+  content: string | Buffer
+  /** Take the content from this path on the host instead (copy's remote_src); `content` is ignored. */
+  from?: string
+  mode?: string
+  owner?: string
+  group?: string
+  validate?: string
+  backup?: boolean
+  secret?: boolean
+}
+
+export type Step = ExecStep | PutStep
+
+export interface FileDiff {
+  path?: string
+  before: string
+  after: string
+}
+
+export interface Change {
+  /** One line: "install nginx", "write /etc/redis/redis.conf". */
+  summary: string
+  steps: Step[]
+  diff?: FileDiff
+  /** The module cannot know in advance whether this changes anything (a command without `creates`). */
+  uncertain?: boolean
+  /**
+   * Housekeeping that a real run does but that is not a change of the host's state, as Ansible
+   * counts it (systemd's daemon-reload): its steps run (not in check mode), the task is not
+   * "changed" by it and the report does not list it.
+   */
+  quiet?: boolean
+}
+
+export interface StepOutput {
+  step: Step
+  code: number
+  stdout: string
+  stderr: string
+}
