@@ -1,0 +1,3 @@
+// Ansible's template language for rm-play (see docs/jinja.md): MiniJinja with Ansible's meaning.
+export { templateString, templateValue, renderTemplateFile, evaluateCondition, checkTemplate, isTemplate, type TemplateContext, type FileOptions } from './render.js'
+export { TemplateError } from './errors.js'

@@ -1,0 +1,172 @@
+// Source-to-source shims that give MiniJinja the Jinja2/Ansible forms it lacks. Each works on
+// tokens (never on raw text) and only re-arranges the user's own tokens around calls to filters
+// and functions registered in environment.ts: nothing here evaluates anything.
+import { splitTemplate, tokenize, type Token } from './lexer.js'
+
+const KEYWORDS = new Set(['and', 'or', 'not', 'in', 'is', 'if', 'else', 'for', 'recursive'])
+const FILTER_ALIASES: Record<string, string> = { d: 'default' }
+const OPEN: Record<string, string> = { '(': ')', '[': ']', '{': '}' }
+const CLOSE: Record<string, string> = { ')': '(', ']': '[', '}': '{' }
+
+const sig = (t: Token | undefined) => t !== undefined && t.kind !== 'space'
+function nextSig(ts: Token[], i: number): number {
+  for (let k = i + 1; k < ts.length; k++) if (sig(ts[k])) return k
+  return -1
+}
+function prevSig(ts: Token[], i: number): number {
+  for (let k = i - 1; k >= 0; k--) if (sig(ts[k])) return k
+  return -1
+}
+function matchClose(ts: Token[], open: number): number {
+  let depth = 0
+  for (let k = open; k < ts.length; k++) {
+    if (ts[k].kind !== 'op') continue
+    if (OPEN[ts[k].text]) depth++
+    else if (CLOSE[ts[k].text] && --depth === 0) return k
+  }
+  return -1
+}
+function matchOpen(ts: Token[], close: number): number {
+  let depth = 0
+  for (let k = close; k >= 0; k--) {
+    if (ts[k].kind !== 'op') continue
+    if (CLOSE[ts[k].text]) depth++
+    else if (OPEN[ts[k].text] && --depth === 0) return k
+  }
+  return -1
+}
+const isOp = (t: Token | undefined, text: string) => t !== undefined && t.kind === 'op' && t.text === text
+const isCallee = (t: Token | undefined) =>
+  t !== undefined && ((t.kind === 'name' && !KEYWORDS.has(t.text)) || t.kind === 'string' || isOp(t, ')') || isOp(t, ']'))
+
+/** Start index of the primary-with-postfix chain that ends at `end` (e.g. `a.b[0](1)`). */
+function chainStart(ts: Token[], end: number): number {
+  let k = end
+  for (;;) {
+    if (isOp(ts[k], ')') || isOp(ts[k], ']') || isOp(ts[k], '}')) {
+      k = matchOpen(ts, k)
+      if (k < 0) return -1
+      const p = prevSig(ts, k)
+      if (ts[k].text !== '{' && isCallee(ts[p])) {
+        k = p
+        continue
+      }
+      return k
+    }
+    const p = prevSig(ts, k)
+    if (isOp(ts[p], '.')) {
+      k = prevSig(ts, p)
+      if (k < 0) return -1
+      continue
+    }
+    return k
+  }
+}
+
+/** End index of a unary operand starting after `from`, Jinja2's parse_unary: primary, postfix, filters, tests. */
+function unaryEnd(ts: Token[], from: number): number {
+  let k = nextSig(ts, from)
+  while (k >= 0 && (isOp(ts[k], '-') || isOp(ts[k], '+'))) k = nextSig(ts, k)
+  if (k < 0) return -1
+  let end = OPEN[ts[k].text] && ts[k].kind === 'op' ? matchClose(ts, k) : k
+  for (;;) {
+    const n = nextSig(ts, end)
+    if (n < 0) return end
+    if (isOp(ts[n], '.')) end = nextSig(ts, n)
+    else if (isOp(ts[n], '(') || isOp(ts[n], '[')) end = matchClose(ts, n)
+    else if (isOp(ts[n], '|') || (ts[n].kind === 'name' && ts[n].text === 'is')) {
+      let m = nextSig(ts, n)
+      if (ts[m]?.text === 'not') m = nextSig(ts, m)
+      end = m
+      while (isOp(ts[nextSig(ts, end)], '.')) end = nextSig(ts, nextSig(ts, end))
+      if (isOp(ts[nextSig(ts, end)], '(')) end = matchClose(ts, nextSig(ts, end))
+    } else return end
+    if (end < 0) return -1
+  }
+}
+
+/** A parenthesised operand with a comma at its top level is a Python tuple: `% (a, b)`. */
+function isTuple(ts: Token[], start: number, end: number): boolean {
+  if (!isOp(ts[start], '(') || matchClose(ts, start) !== end) return false
+  let depth = 0
+  for (let k = start + 1; k < end; k++) {
+    if (ts[k].kind !== 'op') continue
+    if (OPEN[ts[k].text]) depth++
+    else if (CLOSE[ts[k].text]) depth--
+    else if (ts[k].text === ',' && depth === 0) return true
+  }
+  return false
+}
+
+const tok = (text: string): Token => ({ kind: 'op', text })
+
+export interface RewriteOptions {
+  /** Ansible doubles backslashes in string literals of `{{ }}` in playbook values (not in template files). */
+  escapeBackslashes?: boolean
+}
+
+export function rewriteExpression(src: string, opts: RewriteOptions = {}): string {
+  let ts = tokenize(src)
+  if (opts.escapeBackslashes) ts = ts.map((t) => (t.kind === 'string' ? { ...t, text: t.text.replace(/\\/g, '\\\\') } : t))
+  // item.0 -> item[0]; `| d(...)` -> `| default(...)`; `ansible.builtin.x` filter/test -> `x`
+  for (let k = 0; k < ts.length; k++) {
+    const n = nextSig(ts, k)
+    if (isOp(ts[k], '.') && ts[n]?.kind === 'number' && isCallee(ts[prevSig(ts, k)])) {
+      ts.splice(k, n - k + 1, tok('['), ts[n], tok(']'))
+    } else if (isOp(ts[k], '|') || (ts[k].kind === 'name' && ts[k].text === 'is')) {
+      let m = n
+      if (ts[m]?.text === 'not') m = nextSig(ts, m)
+      if (ts[m]?.text === 'ansible' && isOp(ts[nextSig(ts, m)], '.')) {
+        const b = nextSig(ts, nextSig(ts, m))
+        if (ts[b]?.text === 'builtin' && isOp(ts[nextSig(ts, b)], '.')) ts.splice(m, nextSig(ts, nextSig(ts, b)) - m)
+      }
+      if (isOp(ts[k], '|') && ts[m]?.kind === 'name' && FILTER_ALIASES[ts[m].text]) ts[m] = { ...ts[m], text: FILTER_ALIASES[ts[m].text] }
+    }
+  }
+  // X.get(args) -> (X | ansible_get(args)): MiniJinja's py-compat get takes one argument only
+  for (let k = 0; k < ts.length; k++) {
+    const g = nextSig(ts, k)
+    const p = nextSig(ts, g)
+    if (!(isOp(ts[k], '.') && ts[g]?.text === 'get' && isOp(ts[p], '('))) continue
+    const start = chainStart(ts, prevSig(ts, k))
+    const close = matchClose(ts, p)
+    if (start < 0 || close < 0) continue
+    ts.splice(close + 1, 0, tok(')'))
+    ts.splice(k, p - k + 1, tok('|'), { kind: 'name', text: 'ansible_get' }, tok('('))
+    ts.splice(start, 0, tok('('))
+    k += 2
+  }
+  // 'fmt' % args -> ansible_percent('fmt', args, is_tuple): Python %-formatting of a literal format
+  for (let k = 0; k < ts.length; k++) {
+    const pct = nextSig(ts, k)
+    if (!(ts[k].kind === 'string' && isOp(ts[pct], '%') && !isOp(ts[prevSig(ts, k)], '.'))) continue
+    const rStart = nextSig(ts, pct)
+    const end = unaryEnd(ts, pct)
+    if (end < 0) continue
+    const tuple = isTuple(ts, rStart, end)
+    const right = ts.slice(rStart, end + 1)
+    ts.splice(k, end - k + 1, { kind: 'name', text: 'ansible_percent' }, tok('('), ts[k], tok(','), tok('('), ...right, tok(')'), tok(','), { kind: 'name', text: tuple ? 'true' : 'false' }, tok(')'))
+  }
+  return ts.map((t) => t.text).join('')
+}
+
+const jinjaString = (s: string) => "'" + s.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n') + "'"
+
+/** The variable every `{{ }}` goes through so its output is Python's str() of the value (see docs/jinja.md). */
+const OUT = '__rmp_out'
+
+export function rewriteTemplate(src: string, opts: RewriteOptions = {}): string {
+  return splitTemplate(src)
+    .map((p) => {
+      if (p.kind === 'text' || p.kind === 'raw') return p.text
+      const body = rewriteExpression(p.body, p.kind === 'var' ? opts : {})
+      if (p.kind === 'block') return p.open + body + p.close
+      const setOpen = p.open.endsWith('-') ? '{%-' : '{%+'
+      return (
+        `${setOpen} set ${OUT} = (${body}) %}` +
+        `{{ ${OUT} if ((${OUT} is number and ${OUT} is not boolean) or ${OUT} is string) ` +
+        `else (${OUT} | ansible_finalize(${OUT} is defined, ${jinjaString(p.body.trim())})) ${p.close}`
+      )
+    })
+    .join('')
+}
