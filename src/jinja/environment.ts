@@ -9,8 +9,6 @@ import { typeFilters, typeGlobals } from './filters-types.js'
 import { lookupGlobals, type LookupContext } from './lookups.js'
 import { ansibleTests } from './tests.js'
 import { undefinedMarker } from './errors.js'
-import { versionCompare } from './version.js'
-import { fromEngine } from './values.js'
 
 let current: LookupContext | undefined
 let pending: unknown
@@ -73,12 +71,6 @@ function create(): Environment {
       if (v === undefined && defined === false) throw undefinedMarker(String(name))
       return typeFilters.ansible_finalize(v, defined)
     }),
-  )
-  env.addFilter(
-    'version_compare',
-    safe((v: unknown, ver: unknown, op?: unknown, strict?: unknown) =>
-      versionCompare(fromEngine(v), fromEngine(ver), op === undefined ? 'eq' : String(op), strict === true),
-    ),
   )
   for (const [name, fn] of Object.entries(ansibleTests)) env.addTest(name, safe(fn))
   const lookups = lookupGlobals(() => {

@@ -2,6 +2,7 @@
 import YAML from 'yaml'
 import type { Fn } from './filters-types.js'
 import { isPlainObject } from './python.js'
+import { pyYamlDump } from './yaml-dump.js'
 import { FilterError, fromEngine, splitKwargs } from './values.js'
 
 function jsonString(s: string, ensureAscii: boolean): string {
@@ -32,18 +33,6 @@ export function pyJsonDumps(v: unknown, o: { indent?: number; sortKeys?: boolean
   return walk(v, 0)
 }
 
-/** PyYAML's dump: sorted keys, lists not indented under their key, flow style for leaf collections unless `block`. */
-function pyYamlDump(v: unknown, o: { indent: number; block: boolean }): string {
-  const doc = new YAML.Document(v, { sortMapEntries: true })
-  if (!o.block) {
-    YAML.visit(doc, {
-      Map: (_k, n) => void (n.flow = n.items.every((p) => YAML.isScalar(p.value) || p.value === null)),
-      Seq: (_k, n) => void (n.flow = n.items.every((i) => YAML.isScalar(i))),
-    })
-  }
-  return doc.toString({ indent: o.indent, indentSeq: false, lineWidth: 0, flowCollectionPadding: false, defaultStringType: 'PLAIN', nullStr: 'null' })
-}
-
 export const dataFilters: Record<string, Fn> = {
   to_json: (v, ...rest) => {
     const { kw } = splitKwargs(rest, ['indent', 'sort_keys', 'ensure_ascii'])
@@ -62,11 +51,11 @@ export const dataFilters: Record<string, Fn> = {
   },
   to_yaml: (v, ...rest) => {
     const { kw } = splitKwargs(rest, ['indent', 'default_flow_style'])
-    return pyYamlDump(fromEngine(v), { indent: Number(kw.indent ?? 2), block: kw.default_flow_style === false })
+    return pyYamlDump(fromEngine(v), { indent: Number(kw.indent ?? 2), flowLeaves: kw.default_flow_style !== false })
   },
   to_nice_yaml: (v, ...rest) => {
     const { pos, kw } = splitKwargs(rest, ['indent', 'width'])
-    return pyYamlDump(fromEngine(v), { indent: Number(kw.indent ?? pos[0] ?? 4), block: true })
+    return pyYamlDump(fromEngine(v), { indent: Number(kw.indent ?? pos[0] ?? 4), flowLeaves: false })
   },
   from_yaml: (v) => (typeof v === 'string' ? YAML.parse(v) ?? null : fromEngine(v)),
   from_yaml_all: (v) => YAML.parseAllDocuments(String(v)).map((d) => d.toJS()),

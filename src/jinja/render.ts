@@ -3,7 +3,7 @@
 import { discardEnvironment, environment, takeError, withLookupContext } from './environment.js'
 import { TemplateError, translateEngineError } from './errors.js'
 import { ansibleLiteral, isPlainObject } from './python.js'
-import { rewriteTemplate } from './rewrite.js'
+import { endsInStringFilter, rewriteTemplate } from './rewrite.js'
 import { JinjaSyntaxError } from './lexer.js'
 import { readFileSync } from 'node:fs'
 
@@ -99,7 +99,8 @@ export function templateString(source: string, ctx: TemplateContext): unknown {
     const v = ctx.vars[single[1]]
     if (typeof v === 'boolean' || typeof v === 'number' || v === null) return v
   }
-  return ansibleLiteral(run(source, ctx, true))
+  const out = run(source, ctx, true)
+  return endsInStringFilter(source) ? out : ansibleLiteral(out)
 }
 
 /** Templar.template over a whole value: strings in lists and dicts are rendered, other values kept. */

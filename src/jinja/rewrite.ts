@@ -2,6 +2,12 @@
 // tokens (never on raw text) and only re-arranges the user's own tokens around calls to filters
 // and functions registered in environment.ts: nothing here evaluates anything.
 import { splitTemplate, tokenize, type Token } from './lexer.js'
+import { literalEval } from './python.js'
+
+/** The value of a Python string literal token (Jinja2 reads string literals as Python does). */
+function pyStringValue(token: string): string {
+  return literalEval(token) as string
+}
 
 const KEYWORDS = new Set(['and', 'or', 'not', 'in', 'is', 'if', 'else', 'for', 'recursive'])
 const FILTER_ALIASES: Record<string, string> = { d: 'default' }
@@ -108,6 +114,8 @@ export interface RewriteOptions {
 export function rewriteExpression(src: string, opts: RewriteOptions = {}): string {
   let ts = tokenize(src)
   if (opts.escapeBackslashes) ts = ts.map((t) => (t.kind === 'string' ? { ...t, text: t.text.replace(/\\/g, '\\\\') } : t))
+  // Python string escapes (an unknown one like `\.` stays as written), in a form MiniJinja reads
+  ts = ts.map((t) => (t.kind === 'string' ? { ...t, text: jinjaString(pyStringValue(t.text)) } : t))
   // item.0 -> item[0]; `| d(...)` -> `| default(...)`; `ansible.builtin.x` filter/test -> `x`
   for (let k = 0; k < ts.length; k++) {
     const n = nextSig(ts, k)
@@ -150,7 +158,10 @@ export function rewriteExpression(src: string, opts: RewriteOptions = {}): strin
   return ts.map((t) => t.text).join('')
 }
 
-const jinjaString = (s: string) => "'" + s.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n') + "'"
+/** A Jinja string literal holding exactly `s`. */
+function jinjaString(s: string): string {
+  return "'" + s.replace(/[\\'\n\r\t]|[\x00-\x1f\x7f]/g, (c) => ({ '\\': '\\\\', "'": "\\'", '\n': '\\n', '\r': '\\r', '\t': '\\t' } as Record<string, string>)[c] ?? '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0')) + "'"
+}
 
 /** The variable every `{{ }}` goes through so its output is Python's str() of the value (see docs/jinja.md). */
 const OUT = '__rmp_out'
@@ -169,4 +180,29 @@ export function rewriteTemplate(src: string, opts: RewriteOptions = {}): string 
       )
     })
     .join('')
+}
+
+/** Ansible's STRING_TYPE_FILTERS: their result is NativeJinjaText and escapes literal_eval. */
+const STRING_TYPE_FILTERS = new Set(['string', 'to_json', 'to_nice_json', 'to_yaml', 'to_nice_yaml', 'ppretty', 'json'])
+
+/** True when the template is one `{{ }}` whose value comes straight out of a string-type filter. */
+export function endsInStringFilter(source: string): boolean {
+  const parts = splitTemplate(source)
+  if (parts.length !== 1 || parts[0].kind !== 'var') return false
+  const ts = tokenize(parts[0].body).filter(sig)
+  let depth = 0
+  let lastPipe = -1
+  ts.forEach((t, k) => {
+    if (t.kind !== 'op') return
+    if (OPEN[t.text]) depth++
+    else if (CLOSE[t.text]) depth--
+    else if (t.text === '|' && depth === 0) lastPipe = k
+  })
+  if (lastPipe < 0) return false
+  let k = lastPipe + 1
+  while (ts[k + 1]?.text === '.') k += 2 // ansible.builtin.to_json
+  const name = ts[k]?.text
+  k++
+  if (isOp(ts[k], '(')) k = matchClose(ts, k) + 1
+  return k === ts.length && STRING_TYPE_FILTERS.has(name)
 }
