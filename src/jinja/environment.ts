@@ -78,15 +78,30 @@ function create(): Environment {
     return current
   })
   for (const [name, fn] of Object.entries({ ...typeGlobals, ...lookups })) env.addGlobal(name, safe(fn))
+  env.addGlobal(
+    'ansible_undefined',
+    safe((name: unknown) => {
+      throw undefinedMarker(String(name))
+    }),
+  )
   return env
 }
 
-let shared: Environment | undefined
-export function environment(): Environment {
-  return (shared ??= create())
+/** An environment and the names of the templates compiled into it (source key -> name). */
+export interface Engine {
+  env: Environment
+  compiled: Map<string, string>
 }
 
-/** Drops the environment after the engine panicked; the next call builds a new one. */
-export function discardEnvironment(): void {
-  shared = undefined
+// One environment per nesting level: a lookup('template') renders while its caller's render is
+// still running, and MiniJinja refuses to re-enter an environment that is busy.
+let engines: Engine[] = []
+export function engineAt(depth: number): Engine {
+  while (engines.length <= depth) engines.push({ env: create(), compiled: new Map() })
+  return engines[depth]
+}
+
+/** Drops every environment after the engine panicked; the next call builds new ones. */
+export function discardEngines(): void {
+  engines = []
 }

@@ -32,7 +32,7 @@ export function undefinedMarker(name: string): Error {
   return new Error(UNDEF_MARK + name + ':')
 }
 
-export function translateEngineError(err: unknown, template: string): TemplateError {
+export function translateEngineError(err: unknown, template: string, missing: string[] = []): TemplateError {
   const raw = String((err as Error)?.message ?? err)
   const first = raw.split('\n')[0].replace(/\s*\(in [^)]*:\d+\)\s*$/, '')
   const marked = raw.indexOf(UNDEF_MARK)
@@ -44,6 +44,8 @@ export function translateEngineError(err: unknown, template: string): TemplateEr
     const name = underCaret(raw)
     return new TemplateError(name ? `'${name.trim()}' is undefined` : 'a variable is undefined', template, 'undefined')
   }
+  // `1 + nope`: MiniJinja reports the operation; name the variable the template uses but nobody defined
+  if (/\bundefined\b/.test(first) && missing.length > 0) return new TemplateError(`'${missing[0]}' is undefined`, template, 'undefined')
   if (first.startsWith('syntax error')) return new TemplateError(`template error: ${first}`, template, 'syntax')
   if (/unknown (filter|test|function)/.test(first)) return new TemplateError(first, template, 'syntax')
   return new TemplateError(first, template, 'type')

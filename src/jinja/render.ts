@@ -1,9 +1,9 @@
 // Ansible's Templar for rm-play: render a playbook string (`msg: "{{ x }}"`), a template file, or a
 // bare `when:` condition, with the meaning ansible-core 2.14 gives them (jinja2_native=False).
-import { discardEnvironment, environment, takeError, withLookupContext } from './environment.js'
+import { discardEngines, engineAt, takeError, withLookupContext } from './environment.js'
 import { TemplateError, translateEngineError } from './errors.js'
 import { ansibleLiteral, isPlainObject } from './python.js'
-import { endsInStringFilter, rewriteTemplate } from './rewrite.js'
+import { endsInStringFilter, referencedNames, rewriteTemplate } from './rewrite.js'
 import { JinjaSyntaxError } from './lexer.js'
 import { readFileSync } from 'node:fs'
 
@@ -26,11 +26,13 @@ export function isTemplate(s: string): boolean {
   return MARKERS.some((m) => s.includes(m))
 }
 
-const compiled = new Map<string, string>()
 let counter = 0
+let depth = 0
+const GLOBALS = new Set(['lookup', 'query', 'q', 'range', 'dict', 'namespace', 'loop', 'true', 'false', 'none', 'True', 'False', 'None'])
 
-/** Parses (once) and registers the rewritten source; syntax errors surface here. */
-function prepare(source: string, escapeBackslashes: boolean, settings = ''): string {
+/** Parses (once per environment) and registers the rewritten source; syntax errors surface here. */
+function prepare(source: string, escapeBackslashes: boolean, settings = '', level = depth): string {
+  const { env, compiled } = engineAt(level)
   const key = (escapeBackslashes ? 'v' : 'f') + settings + ':' + source
   let name = compiled.get(key)
   if (name !== undefined) return name
@@ -42,12 +44,12 @@ function prepare(source: string, escapeBackslashes: boolean, settings = ''): str
     throw e
   }
   if (compiled.size > 20000) {
-    environment().clearTemplates()
+    env.clearTemplates()
     compiled.clear()
   }
   name = `t${counter++}`
   try {
-    environment().addTemplate(name, rewritten)
+    env.addTemplate(name, rewritten)
   } catch (e) {
     throw translateEngineError(e, source)
   }
@@ -61,29 +63,53 @@ function trailingNewlines(s: string): number {
   return n
 }
 
+/**
+ * Only the variables the template names cross into WASM: MiniJinja copies its whole context on
+ * every render (a 200-host hostvars costs ~1 ms per expression otherwise).
+ */
+const analysed = new Map<string, { names: Set<string>; nativeText: boolean }>()
+function analyse(source: string): { names: Set<string>; nativeText: boolean } {
+  let a = analysed.get(source)
+  if (!a) {
+    if (analysed.size > 20000) analysed.clear()
+    a = { names: referencedNames(source), nativeText: endsInStringFilter(source) }
+    analysed.set(source, a)
+  }
+  return a
+}
+
+function contextFor(source: string, vars: Record<string, unknown>): { subset: Record<string, unknown>; names: Set<string> } {
+  const { names } = analyse(source)
+  const subset: Record<string, unknown> = {}
+  for (const n of names) if (Object.prototype.hasOwnProperty.call(vars, n)) subset[n] = vars[n]
+  return { subset, names }
+}
+
 function run(source: string, ctx: TemplateContext, escapeBackslashes: boolean, settings = ''): string {
   const name = prepare(source, escapeBackslashes, settings)
-  const env = environment()
+  const { env } = engineAt(depth)
+  const { subset, names } = contextFor(source, ctx.vars)
   const lookupCtx = { vars: ctx.vars, searchPaths: ctx.searchPaths ?? [process.cwd()], renderFile: (p: string) => renderTemplateFile(readFileSync(p, 'utf8'), ctx) }
   let out = ''
   let failure: unknown
   takeError()
+  depth++
   try {
-    out = withLookupContext(lookupCtx, () => env.renderTemplate(name, ctx.vars))
+    out = withLookupContext(lookupCtx, () => env.renderTemplate(name, subset))
   } catch (e) {
     failure = e
+  } finally {
+    depth--
   }
   const recorded = takeError()
   if (recorded !== undefined || failure !== undefined) {
-    if (failure !== undefined && /unsafe aliasing|unreachable|panicked/.test(String(failure))) {
-      discardEnvironment()
-      compiled.clear()
-    }
-    throw translateEngineError(recorded ?? failure, source)
+    if (failure !== undefined && /unsafe aliasing|unreachable|panicked/.test(String(failure))) discardEngines()
+    const missing = [...names].filter((n) => !GLOBALS.has(n) && !Object.prototype.hasOwnProperty.call(ctx.vars, n))
+    throw translateEngineError(recorded ?? failure, source, missing)
   }
   // Ansible re-adds the trailing newlines Jinja drops (preserve_trailing_newlines)
-  const missing = trailingNewlines(source) - trailingNewlines(out)
-  return missing > 0 ? out + '\n'.repeat(missing) : out
+  const lost = trailingNewlines(source) - trailingNewlines(out)
+  return lost > 0 ? out + '\n'.repeat(lost) : out
 }
 
 /** Throws a TemplateError for a syntax error, an unknown filter or test; for load-time checks. */
@@ -100,7 +126,7 @@ export function templateString(source: string, ctx: TemplateContext): unknown {
     if (typeof v === 'boolean' || typeof v === 'number' || v === null) return v
   }
   const out = run(source, ctx, true)
-  return endsInStringFilter(source) ? out : ansibleLiteral(out)
+  return analyse(source).nativeText ? out : ansibleLiteral(out)
 }
 
 /** Templar.template over a whole value: strings in lists and dicts are rendered, other values kept. */
@@ -113,7 +139,7 @@ export function templateValue(value: unknown, ctx: TemplateContext): unknown {
 
 /** A `.j2` file as the template module renders it: text, trim_blocks on, trailing newlines kept. */
 export function renderTemplateFile(source: string, ctx: TemplateContext, opts: FileOptions = {}): string {
-  const env = environment()
+  const { env } = engineAt(depth)
   const saved = [env.trimBlocks, env.lstripBlocks]
   env.trimBlocks = opts.trimBlocks ?? true
   env.lstripBlocks = opts.lstripBlocks ?? false

@@ -131,6 +131,7 @@ export function rewriteExpression(src: string, opts: RewriteOptions = {}): strin
       if (isOp(ts[k], '|') && ts[m]?.kind === 'name' && FILTER_ALIASES[ts[m].text]) ts[m] = { ...ts[m], text: FILTER_ALIASES[ts[m].text] }
     }
   }
+  definedChains(ts)
   // X.get(args) -> (X | ansible_get(args)): MiniJinja's py-compat get takes one argument only
   for (let k = 0; k < ts.length; k++) {
     const g = nextSig(ts, k)
@@ -155,7 +156,99 @@ export function rewriteExpression(src: string, opts: RewriteOptions = {}): strin
     const right = ts.slice(rStart, end + 1)
     ts.splice(k, end - k + 1, { kind: 'name', text: 'ansible_percent' }, tok('('), ts[k], tok(','), tok('('), ...right, tok(')'), tok(','), { kind: 'name', text: tuple ? 'true' : 'false' }, tok(')'))
   }
+  strictOperands(ts)
   return ts.map((t) => t.text).join('')
+}
+
+/** A variable chain starting at `k` (`a.b[0][c]`, no calls): the end index of each element. */
+function chainAt(ts: Token[], k: number): number[] | undefined {
+  const t = ts[k]
+  if (t.kind !== 'name' || KEYWORDS.has(t.text) || LITERAL_NAMES.has(t.text)) return undefined
+  const prev = ts[prevSig(ts, k)]
+  if (isOp(prev, '.') || isOp(prev, '|') || prev?.text === 'is' || (prev?.text === 'not' && ts[prevSig(ts, prevSig(ts, k))]?.text === 'is')) return undefined
+  const ends = [k]
+  for (;;) {
+    const end = ends[ends.length - 1]
+    const n = nextSig(ts, end)
+    if (isOp(ts[n], '.') && ts[nextSig(ts, n)]?.kind === 'name') ends.push(nextSig(ts, n))
+    else if (isOp(ts[n], '[') && matchClose(ts, n) > 0) ends.push(matchClose(ts, n))
+    else break
+  }
+  return isOp(ts[nextSig(ts, ends[ends.length - 1])], '(') ? undefined : ends
+}
+
+const UNDEFINED_NAME = '__rmp_undefined' // never in a context: a plain undefined value
+
+/**
+ * Ansible's undefined is chainable (`foo.bar` of an undefined foo is undefined, not an error) for
+ * `is defined`, `is undefined` and `default`; MiniJinja's strict mode fails on `foo.bar` itself.
+ * `a.b.c is defined` becomes `(a is defined and a.b is defined and a.b.c is defined)`, and
+ * `a.b.c | default(x)` becomes `(a.b.c if (...) else __rmp_undefined) | default(x)`.
+ */
+function definedChains(ts: Token[]): void {
+  for (let k = 0; k < ts.length; k++) {
+    const ends = chainAt(ts, k)
+    if (!ends) continue
+    const last = ends[ends.length - 1]
+    if (ends.length < 2) {
+      k = last
+      continue
+    }
+    const text = (e: number) => ts.slice(k, e + 1).map((t) => t.text).join('')
+    const defined = '(' + ends.map((e) => `${text(e)} is defined`).join(' and ') + ')'
+    const n = nextSig(ts, last)
+    let m = nextSig(ts, n)
+    const negated = ts[m]?.text === 'not'
+    if (negated) m = nextSig(ts, m)
+    let replacement: Token[] | undefined
+    let to = last
+    if (ts[n]?.text === 'is' && (ts[m]?.text === 'defined' || ts[m]?.text === 'undefined')) {
+      const positive = (ts[m].text === 'defined') !== negated
+      replacement = [{ kind: 'op', text: positive ? defined : `(not ${defined})` }]
+      to = m
+    } else if (isOp(ts[n], '|') && (ts[m]?.text === 'default' || ts[m]?.text === 'd') && !negated) {
+      replacement = [{ kind: 'op', text: `(${text(last)} if ${defined} else ${UNDEFINED_NAME})` }]
+    }
+    if (replacement) {
+      ts.splice(k, to - k + 1, ...replacement)
+    } else k = last
+  }
+}
+
+const LITERAL_NAMES = new Set(['true', 'false', 'none', 'True', 'False', 'None'])
+const LENIENT_FILTERS = new Set(['default', 'd', 'ansible_get'])
+
+/**
+ * MiniJinja's strict mode lets an undefined value through `~` and into filters (where Jinja2's
+ * StrictUndefined fails): a plain variable chain used there (`name ~ '-'`, `path | basename`)
+ * becomes `(chain if chain is defined else ansible_undefined('chain'))`.
+ */
+function strictOperands(ts: Token[]): void {
+  const chains: [number, number][] = []
+  for (let k = 0; k < ts.length; k++) {
+    const t = ts[k]
+    if (t.kind !== 'name' || KEYWORDS.has(t.text) || LITERAL_NAMES.has(t.text)) continue
+    const prev = ts[prevSig(ts, k)]
+    if (isOp(prev, '.') || isOp(prev, '|') || prev?.text === 'is' || (prev?.text === 'not' && ts[prevSig(ts, prevSig(ts, k))]?.text === 'is')) continue
+    const start = k
+    let end = k
+    for (;;) {
+      const n = nextSig(ts, end)
+      if (isOp(ts[n], '.') && ts[nextSig(ts, n)]?.kind === 'name') end = nextSig(ts, n)
+      else if (isOp(ts[n], '[') && ['string', 'number'].includes(ts[nextSig(ts, n)]?.kind) && isOp(ts[nextSig(ts, nextSig(ts, n))], ']')) end = nextSig(ts, nextSig(ts, n))
+      else break
+    }
+    const after = nextSig(ts, end)
+    const next = ts[after]
+    k = end
+    if (isOp(next, '(') || isOp(next, '=') || isOp(next, '.') || isOp(next, '[')) continue
+    const filtered = isOp(next, '|') && !LENIENT_FILTERS.has(ts[nextSig(ts, after)]?.text)
+    if (isOp(prev, '~') || isOp(next, '~') || filtered) chains.push([start, end])
+  }
+  for (const [start, end] of chains.reverse()) {
+    const text = ts.slice(start, end + 1).map((t) => t.text).join('')
+    ts.splice(start, end - start + 1, { kind: 'op', text: `(${text} if ${text} is defined else ansible_undefined(${jinjaString(text)}))` })
+  }
 }
 
 /** A Jinja string literal holding exactly `s`. */
@@ -205,4 +298,20 @@ export function endsInStringFilter(source: string): boolean {
   k++
   if (isOp(ts[k], '(')) k = matchClose(ts, k) + 1
   return k === ts.length && STRING_TYPE_FILTERS.has(name)
+}
+
+/** Top-level names a template reads (variables, plus harmless extras such as loop targets). */
+export function referencedNames(source: string): Set<string> {
+  const names = new Set<string>()
+  for (const p of splitTemplate(source)) {
+    if (p.kind !== 'var' && p.kind !== 'block') continue
+    const ts = tokenize(p.body)
+    ts.forEach((t, k) => {
+      if (t.kind !== 'name' || KEYWORDS.has(t.text)) return
+      const prev = ts[prevSig(ts, k)]
+      if (isOp(prev, '.') || isOp(prev, '|') || prev?.text === 'is' || (prev?.text === 'not' && ts[prevSig(ts, prevSig(ts, k))]?.text === 'is')) return
+      names.add(t.text)
+    })
+  }
+  return names
 }
