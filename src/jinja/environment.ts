@@ -9,9 +9,19 @@ import { typeFilters, typeGlobals } from './filters-types.js'
 import { lookupGlobals, type LookupContext } from './lookups.js'
 import { ansibleTests } from './tests.js'
 import { undefinedMarker } from './errors.js'
+import { fromEngine } from './values.js'
 
 let current: LookupContext | undefined
 let pending: unknown
+
+/** Sees the arguments and the result (or error) of every filter, test and function call. */
+export type CallObserver = (args: unknown[], result: unknown, error?: unknown) => void
+let observer: CallObserver | undefined
+
+/** rm-play's taint tracking watches what each filter computes from what (taint.ts). */
+export function setCallObserver(o: CallObserver | undefined): void {
+  observer = o
+}
 
 /**
  * A JavaScript exception thrown into MiniJinja's WASM makes it panic and leaves the module
@@ -22,9 +32,18 @@ function safe(fn: (...args: any[]) => unknown): (...args: any[]) => unknown {
   return (...args) => {
     if (pending !== undefined) return null // an earlier call failed: the result is discarded anyway
     try {
-      return fn(...args)
+      const r = fn(...args)
+      if (observer) observer(args.map(fromEngine), r)
+      return r
     } catch (e) {
       pending = e
+      if (observer) {
+        try {
+          observer(args.map(fromEngine), undefined, e)
+        } catch {
+          /* the recorded error is what the caller sees */
+        }
+      }
       return null
     }
   }
