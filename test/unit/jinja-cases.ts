@@ -187,6 +187,14 @@ export const CASES: JinjaCase[] = [
   t('default-on-defined-chain', "{{ d.k2 | default('z') }}"),
   t('tilde-defined-chain', "{{ d.k2 ~ '/' ~ item[1] }}"),
   t('in-text-undefined-errors', 'x{{ nope }}y'),
+  t('for-else', '{% for i in xs %}{{ i }}{% else %}empty{% endfor %}'),
+  t('loop-length', '{% for i in x %}{{ loop.length }}{% endfor %}'),
+  t('percent-list-arg', "{{ '%s' % (x,) }}"),
+  t('dash-whitespace', 'a  {{- a -}}  b'),
+  t('nested-dict-literal', "{{ {'a': {'b': [1, {'c': none}]}} }}"),
+  t('string-with-quotes', '{{ "it\'s" ~ \' "q"\' }}'),
+  t('escaped-newline-in-literal', "{{ 'a\\nb' }}"),
+  t('bool-list-render', 'v={{ [true, none, 1.5] }}'),
   t('unknown-filter-errors', '{{ x | no_such_filter }}'),
   // Ansible's tests, in conditions
   w('defined', 'a is defined'),
@@ -229,5 +237,7 @@ export const CASES: JinjaCase[] = [
   f('file-whitespace-control', 'a\n  {%- for i in x %} {{ i }}{% endfor %}\n\nend\n'),
   f('file-raw', '{% raw %}{{ not rendered }}{% endraw %}\n'),
   f('file-comment', '{# a comment #}\nbody\n'),
+  f('file-dash-control', '<ul>\n{%- for i in x %}\n  <li>{{- i -}}</li>\n{%- endfor %}\n</ul>\n'),
+  f('file-no-trailing-newline', 'value={{ a }}'),
   f('file-nested-loops', '{% for u in users %}\n[{{ u.name }}]\n{% for g in u.groups %}\n  - {{ g }}\n{% endfor %}\n{% endfor %}\n'),
 ]

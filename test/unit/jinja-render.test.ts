@@ -79,5 +79,7 @@ describe('jinja render: errors, sandbox, lookups', function () {
     const src = '<\n  {% if true %}\nin\n  {% endif %}\n>\n'
     expect(renderTemplateFile(src, { vars })).to.equal('<\n  in\n  >\n')
     expect(renderTemplateFile(src, { vars }, { lstripBlocks: true })).to.equal('<\nin\n>\n')
+    // lstrip_blocks strips before block tags only: an indented {{ }} keeps its indent
+    expect(renderTemplateFile('  {{ name }}\n  {% if true %}\n  x\n  {% endif %}\n', { vars }, { lstripBlocks: true })).to.equal('  web\n  x\n')
   })
 })
