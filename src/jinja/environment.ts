@@ -23,6 +23,13 @@ export function setCallObserver(o: CallObserver | undefined): void {
   observer = o
 }
 
+/** Sees each value a `{{ }}` tag prints, with the tag's source text. */
+export type OutputObserver = (tag: string, value: unknown) => void
+let outputObserver: OutputObserver | undefined
+export function setOutputObserver(o: OutputObserver | undefined): void {
+  outputObserver = o
+}
+
 /**
  * A JavaScript exception thrown into MiniJinja's WASM makes it panic and leaves the module
  * unusable ("If the engine panics, the WASM runtime corrupts"). So no registered function ever
@@ -97,6 +104,13 @@ function create(): Environment {
     return current
   })
   for (const [name, fn] of Object.entries({ ...typeGlobals, ...lookups })) env.addGlobal(name, safe(fn))
+  env.addGlobal(
+    'ansible_observe',
+    safe((value: unknown, tag: unknown) => {
+      if (outputObserver) outputObserver(String(tag), fromEngine(value))
+      return null
+    }),
+  )
   env.addGlobal(
     'ansible_undefined',
     safe((name: unknown) => {

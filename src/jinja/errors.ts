@@ -6,6 +6,8 @@ export class TemplateError extends Error {
     message: string,
     readonly template: string,
     readonly kind: 'syntax' | 'undefined' | 'type' | 'filter' = 'type',
+    /** the template line the engine points at, when it does */
+    public line?: number,
   ) {
     super(message)
   }
@@ -33,6 +35,13 @@ export function undefinedMarker(name: string): Error {
 }
 
 export function translateEngineError(err: unknown, template: string, missing: string[] = []): TemplateError {
+  const e = translate(err, template, missing)
+  const at = /\(in [^)]*:(\d+)\)/.exec(String((err as Error)?.message ?? err))
+  if (at) e.line = Number(at[1])
+  return e
+}
+
+function translate(err: unknown, template: string, missing: string[]): TemplateError {
   const raw = String((err as Error)?.message ?? err)
   const first = raw.split('\n')[0].replace(/\s*\(in [^)]*:\d+\)\s*$/, '')
   const marked = raw.indexOf(UNDEF_MARK)

@@ -268,6 +268,7 @@ export function rewriteTemplate(src: string, opts: RewriteOptions = {}): string 
       const setOpen = p.open.endsWith('-') ? '{%-' : '{%+'
       return (
         `${setOpen} set ${OUT} = (${body}) %}` +
+        `{%+ set ${OUT}_seen = ansible_observe(${OUT}, ${jinjaString(p.body.trim())}) %}` +
         `{{ ${OUT} if ((${OUT} is number and ${OUT} is not boolean) or ${OUT} is string) ` +
         `else (${OUT} | ansible_finalize(${OUT} is defined, ${jinjaString(p.body.trim())})) ${p.close}`
       )

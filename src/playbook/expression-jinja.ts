@@ -2,16 +2,31 @@
 // Opt-in with RMP_EXPRESSIONS=jinja while the switch is under way (docs/jinja.md, section 4).
 // What it adds to src/jinja: variables come from a ScopeSource (only the names a template uses),
 // lazy views are settled into data, `omit` round-trips, and every evaluation is a taint frame.
+import { readFileSync } from 'node:fs'
+import { hostname } from 'node:os'
+import { dirname, resolve } from 'node:path'
 import {
   evaluateCondition as jinjaCondition,
   referencedNames,
+  renderTemplateFile as jinjaFile,
   setCallObserver,
+  setOutputObserver,
   templateString,
   TemplateError,
 } from '../jinja/index.js'
 import { ExpressionError, notFound, OMIT, UndefinedVariableError, type ScopeSource } from './expression.js'
 import { SETTLE } from './lazy-view.js'
 import { noteRead, tainting, taintingFilters } from './taint.js'
+import { holdsSecret } from '../report/mask.js'
+import { secretValues } from './vars-files.js'
+
+function holdsAny(v: unknown, seen: Set<object>): boolean {
+  if (secretValues.size === 0) return false
+  if (typeof v === 'string' || typeof v === 'number') return holdsSecret(String(v), secretValues)
+  if (v === null || typeof v !== 'object' || seen.has(v)) return false
+  seen.add(v)
+  return Object.values(v).some((x) => holdsAny(x, seen))
+}
 
 export const useJinja = (): boolean => process.env.RMP_EXPRESSIONS === 'jinja'
 
@@ -63,6 +78,23 @@ function observeFilters(): void {
   })
 }
 
+// What each `{{ }}` of a template file prints is checked the same way: a tag that read a secret, or
+// a local (`{% set %}`, a loop variable) in a template that read one, prints a secret.
+const fileRenders: { vars: Record<string, unknown>; secrets: unknown[] }[] = []
+let observingOutput = false
+function observeOutput(): void {
+  if (observingOutput) return
+  observingOutput = true
+  setOutputObserver((tag, value) => {
+    const render = fileRenders[fileRenders.length - 1]
+    if (!render || render.secrets.length === 0) return
+    const names = [...referencedNames(`{{ ${tag} }}`)]
+    const usesLocal = names.some((n) => !Object.prototype.hasOwnProperty.call(render.vars, n))
+    const args = usesLocal ? render.secrets : names.map((n) => render.vars[n])
+    ;(taintingFilters({ call: (): unknown => value }).call as (...a: unknown[]) => unknown)(...args)
+  })
+}
+
 function translated(e: unknown, text: string): Error {
   if (e instanceof TemplateError) {
     const m = /^'(.+)' is undefined$/.exec(e.message)
@@ -99,5 +131,32 @@ export function evaluateCondition(cond: unknown, source: ScopeSource): boolean {
     return tainting(s, () => jinjaCondition(s, { vars: varsFor(`{{ ${s} }}`, source) }))
   } catch (e) {
     throw translated(e, s)
+  }
+}
+
+/**
+ * A `.j2` template file as Ansible's template module renders it, with Ansible's template variables
+ * (`ansible_managed`, `template_path`, `template_host`, ...) where the scope does not set them.
+ */
+export function renderTemplateFile(file: string, source: ScopeSource): string {
+  observeFilters()
+  observeOutput()
+  const text = readFileSync(file, 'utf8')
+  const vars = varsFor(text, source)
+  const path = resolve(file)
+  const templateVars: Record<string, unknown> = {
+    ansible_managed: 'Ansible managed',
+    template_path: file,
+    template_fullpath: path,
+    template_host: hostname(),
+    template_uid: String(process.getuid?.() ?? ''),
+  }
+  for (const [k, v] of Object.entries(templateVars)) if (!(k in vars) && source.lookup(k) === notFound) vars[k] = v
+  const roleDir = dirname(dirname(path))
+  fileRenders.push({ vars, secrets: Object.values(vars).filter((v) => holdsAny(v, new Set())) })
+  try {
+    return jinjaFile(text, { vars, searchPaths: [roleDir, dirname(path)] })
+  } finally {
+    fileRenders.pop()
   }
 }
