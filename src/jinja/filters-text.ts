@@ -7,6 +7,7 @@ import type { Fn } from './filters-types.js'
 import { pyStr } from './python.js'
 import { pyRegex, pyReplacement } from './python-regex.js'
 import { fromEngine, splitKwargs } from './values.js'
+import { passwordHash } from './password-hash.js'
 
 const text = (v: unknown) => (v === undefined || v === null ? '' : pyStr(fromEngine(v)))
 const RE_KW = ['ignorecase', 'multiline', 'count']
@@ -81,6 +82,12 @@ export const textFilters: Record<string, Fn> = {
     } catch {
       return posix.resolve(text(v))
     }
+  },
+  password_hash: (v, ...rest) => {
+    const { pos, kw } = splitKwargs(rest, ['hashtype', 'salt', 'salt_size', 'rounds', 'ident'])
+    const salt = kw.salt ?? pos[1]
+    const rounds = kw.rounds ?? pos[3]
+    return passwordHash(text(v), String(kw.hashtype ?? pos[0] ?? 'sha512'), salt === undefined || salt === null ? undefined : String(salt), rounds === undefined || rounds === null ? undefined : Number(rounds))
   },
   comment: (v, style = 'plain') => {
     const prefix = ({ plain: '#', erlang: '%', c: '//', cblock: ' *', xml: '  ' } as Record<string, string>)[String(style)] ?? '#'

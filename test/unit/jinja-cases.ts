@@ -134,6 +134,8 @@ export const CASES: JinjaCase[] = [
   t('quote-plain', "{{ 'simple' | quote }}"),
   t('hash-sha1', "{{ 'abc' | hash('sha1') }}"),
   t('hash-md5', "{{ 'abc' | hash('md5') }}"),
+  t('password-hash-sha512', "{{ 'secret' | password_hash('sha512', 'saltsalt') }}"),
+  t('password-hash-sha256-rounds', "{{ 'secret' | password_hash('sha256', 'mysalt', rounds=5000) }}"),
   t('to-uuid', "{{ 'host1' | to_uuid }}"),
   t('ternary', "{{ flag | ternary('on', 'off') }}"),
   t('unique', '{{ names | unique }}'),
