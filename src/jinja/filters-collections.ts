@@ -41,6 +41,27 @@ const flat = (xs: unknown[], levels: number | undefined, skipNulls: boolean): un
     return [e]
   })
 
+/** Ansible's subelements: each item paired with each element of its list at `key` (a.b for nested). */
+export function subelementsOf(v: unknown, key: string, skipMissing: boolean): unknown[][] {
+  const items = isPlainObject(v) ? Object.values(v) : v
+  if (!Array.isArray(items)) throw new FilterError('subelements works on a list or dict')
+  const out: unknown[][] = []
+  for (const item of items) {
+    let sub: unknown = item
+    for (const part of key.split('.')) {
+      if (isPlainObject(sub) && part in sub) sub = sub[part]
+      else if (skipMissing) {
+        sub = undefined
+        break
+      } else throw new FilterError(`could not find '${key}' key in iterated item '${JSON.stringify(item)}'`)
+    }
+    if (sub === undefined) continue
+    if (!Array.isArray(sub)) throw new FilterError(`the key ${key} should point to a list, got '${JSON.stringify(sub)}'`)
+    for (const e of sub) out.push([item, e])
+  }
+  return out
+}
+
 export const collectionFilters: Record<string, Fn> = {
   combine: (first, ...rest) => {
     const { pos, kw } = splitKwargs(rest, ['recursive', 'list_merge'])
@@ -101,6 +122,11 @@ export const collectionFilters: Record<string, Fn> = {
     const lists = [asList(a, 'zip_longest'), ...pos.map((o) => asList(o, 'zip_longest'))]
     const n = Math.max(...lists.map((l) => l.length))
     return Array.from({ length: n }, (_, i) => lists.map((l) => (i < l.length ? l[i] : kw.fillvalue ?? null)))
+  },
+  subelements: (v, key, ...rest) => {
+    const { pos, kw } = splitKwargs(rest, ['skip_missing'])
+    const skipMissing = (kw.skip_missing ?? pos[0]) === true
+    return subelementsOf(fromEngine(v), String(key), skipMissing)
   },
   product: (a, ...others) =>
     [asList(a, 'product'), ...others.map((o) => asList(o, 'product'))].reduce<unknown[][]>(

@@ -8,6 +8,7 @@ import { pyStr } from './python.js'
 import { pyRegex, pyReplacement } from './python-regex.js'
 import { fromEngine, splitKwargs } from './values.js'
 import { passwordHash } from './password-hash.js'
+import { pythonPercent } from './percent-format.js'
 
 const text = (v: unknown) => (v === undefined || v === null ? '' : pyStr(fromEngine(v)))
 const RE_KW = ['ignorecase', 'multiline', 'count']
@@ -83,6 +84,8 @@ export const textFilters: Record<string, Fn> = {
       return posix.resolve(text(v))
     }
   },
+  // Jinja2's format filter: `'%s-%s' | format(a, b)` is `'%s-%s' % (a, b)`
+  format: (v, ...args) => pythonPercent(text(v), args.map(fromEngine), true),
   password_hash: (v, ...rest) => {
     const { pos, kw } = splitKwargs(rest, ['hashtype', 'salt', 'salt_size', 'rounds', 'ident'])
     const salt = kw.salt ?? pos[1]

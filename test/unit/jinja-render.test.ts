@@ -70,6 +70,13 @@ describe('jinja render: errors, sandbox, lookups', function () {
       expect(templateString("{{ query('vars', 'name') }}", ctx)).to.deep.equal(['web'])
       expect(errorOf(() => templateString("{{ lookup('file', 'absent.txt') }}", ctx)).message).to.match(/absent\.txt/)
       expect(errorOf(() => templateString("{{ lookup('nosuch', 'a') }}", ctx)).message).to.match(/nosuch/)
+      // password: made once on the controller, read back on every later run
+      const made = String(templateString("{{ lookup('password', 'creds/db length=24 chars=ascii_letters,digits') }}", ctx))
+      expect(made).to.match(/^[A-Za-z0-9]{24}$/)
+      expect(templateString("{{ lookup('password', 'creds/db length=24') }}", ctx)).to.equal(made)
+      writeFileSync(join(dir, 'a.conf'), '')
+      writeFileSync(join(dir, 'b.conf'), '')
+      expect(templateString("{{ query('fileglob', '*.conf') }}", ctx)).to.deep.equal([join(dir, 'a.conf'), join(dir, 'b.conf')])
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
