@@ -137,8 +137,30 @@ export function templateValue(value: unknown, ctx: TemplateContext): unknown {
   return value
 }
 
+const OVERRIDE = '#jinja2:'
+
+/** A first line `#jinja2: trim_blocks: False, lstrip_blocks: True` sets the file's whitespace options, as in Ansible. */
+function headerOptions(line: string, source: string): FileOptions {
+  const out: FileOptions = {}
+  for (const pair of line.split(',')) {
+    const i = pair.indexOf(':')
+    if (i < 0) throw new TemplateError(`failed to parse jinja2 override '${pair.trim()}'. Did you use something different from colon as key-value separator?`, source, 'syntax')
+    const key = pair.slice(0, i).trim()
+    const value = pair.slice(i + 1).trim()
+    if (key !== 'trim_blocks' && key !== 'lstrip_blocks') throw new TemplateError(`#jinja2: ${key} is not supported (trim_blocks, lstrip_blocks are)`, source, 'syntax')
+    if (value !== 'True' && value !== 'False') throw new TemplateError(`#jinja2: ${key} must be True or False, not ${value}`, source, 'syntax')
+    out[key === 'trim_blocks' ? 'trimBlocks' : 'lstripBlocks'] = value === 'True'
+  }
+  return out
+}
+
 /** A `.j2` file as the template module renders it: text, trim_blocks on, trailing newlines kept. */
 export function renderTemplateFile(source: string, ctx: TemplateContext, opts: FileOptions = {}): string {
+  if (source.startsWith(OVERRIDE)) {
+    const eol = source.indexOf('\n')
+    opts = { ...opts, ...headerOptions(source.slice(OVERRIDE.length, eol < 0 ? undefined : eol), source) }
+    source = eol < 0 ? '' : source.slice(eol + 1)
+  }
   const { env } = engineAt(depth)
   const saved = [env.trimBlocks, env.lstripBlocks]
   env.trimBlocks = opts.trimBlocks ?? true

@@ -253,5 +253,6 @@ export const CASES: JinjaCase[] = [
   f('file-comment', '{# a comment #}\nbody\n'),
   f('file-dash-control', '<ul>\n{%- for i in x %}\n  <li>{{- i -}}</li>\n{%- endfor %}\n</ul>\n'),
   f('file-no-trailing-newline', 'value={{ a }}'),
+  f('file-jinja2-header', '#jinja2: trim_blocks: False, lstrip_blocks: True\n<\n    {% for i in x %}\n{{ i }}\n    {% endfor %}\n>\n'),
   f('file-nested-loops', '{% for u in users %}\n[{{ u.name }}]\n{% for g in u.groups %}\n  - {{ g }}\n{% endfor %}\n{% endfor %}\n'),
 ]
