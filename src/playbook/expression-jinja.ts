@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { dirname, resolve } from 'node:path'
 import {
+  checkTemplate,
   evaluateCondition as jinjaCondition,
   referencedNames,
   renderTemplateFile as jinjaFile,
@@ -105,6 +106,19 @@ function translated(e: unknown, text: string): Error {
 }
 
 const fromToken = (v: unknown): unknown => (v === OMIT_TOKEN ? OMIT : v)
+
+/** The load-time check of one expression: a syntax error is an ExpressionError at load. */
+export function compile(expr: string): (scope: object) => unknown {
+  try {
+    checkTemplate(`{{ ${expr} }}`)
+  } catch (e) {
+    const err = translated(e, expr)
+    throw err instanceof ExpressionError ? err : new ExpressionError(err.message, expr)
+  }
+  return () => {
+    throw new ExpressionError('with RMP_EXPRESSIONS=jinja an expression is evaluated through evaluate()', expr)
+  }
+}
 
 /** A YAML string value, as Ansible's Templar renders it. */
 export function renderString(s: string, source: ScopeSource): unknown {

@@ -39,6 +39,7 @@ const cache = new Map<string, Compiled>()
 
 /** Translates and compiles an expression; throws ExpressionError on bad syntax. */
 export function compile(expr: string): Compiled {
+  if (jinjaLayer.useJinja()) return jinjaLayer.compile(expr)
   let fn = cache.get(expr)
   if (fn) return fn
   let js: string

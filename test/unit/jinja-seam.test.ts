@@ -6,6 +6,10 @@ import { evaluate, evaluateCondition, notFound, OMIT, renderString, renderValue,
 import { SETTLE } from '../../src/playbook/lazy-view.js'
 import { secretValues } from '../../src/playbook/vars-files.js'
 import { MASK, maskString } from '../../src/report/mask.js'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { play } from '../helpers/run-playbook.js'
 
 const fresh = (tag: string) => `${tag}-${randomBytes(6).toString('hex')}`
 const source = (vars: Record<string, unknown>) => ({ lookup: (k: string) => (k in vars ? vars[k] : notFound) })
@@ -55,6 +59,23 @@ describe('jinja seam: rm-play expressions through src/jinja (RMP_EXPRESSIONS=jin
     const view = { [SETTLE]: () => (settled++, { web1: { role: 'db' } }) }
     expect(renderString("{{ hostvars['web1'].role }}", source({ hostvars: view }))).to.equal('db')
     expect(settled).to.equal(1)
+  })
+
+  it('runs a playbook written in Jinja-only forms end to end (local connection), and a syntax error stops it at load', async function () {
+    const dir = mkdtempSync(join(tmpdir(), 'rmp-seam-'))
+    const inv = join(dir, 'hosts')
+    writeFileSync(inv, 'h1 ansible_connection=local\n')
+    const r = await play(
+      `- hosts: all\n  gather_facts: false\n  vars:\n    xs: [3, 4, 5]\n    name: web\n  tasks:\n` +
+        `    - debug: { msg: "{{ '%s-%02d' % (name, xs[1:] | length) }} {% if xs %}full{% else %}empty{% endif %} {{ xs[-1] // 2 }}" }\n` +
+        `    - debug: { msg: skipped }\n      when: not xs\n`,
+      { inventory: [inv] },
+    )
+    expect(r.exitCode, r.text).to.equal(0)
+    expect(r.results().map((e) => e.msg)).to.deep.equal(['web-02 full 2', undefined])
+    expect(r.results().map((e) => e.status)).to.deep.equal(['ok', 'skipped'])
+    const bad = await play(`- hosts: all\n  gather_facts: false\n  tasks:\n    - debug: { msg: "{{ 1 + }}" }\n`, { inventory: [inv] }).catch((e: Error) => e)
+    expect(String(bad instanceof Error ? bad.message : (bad as { text: string }).text)).to.match(/bad expression|syntax/)
   })
 
   describe('trust 22 with Jinja forms: a value computed from a secret is a secret', function () {
