@@ -7,6 +7,7 @@ import { ExpressionSyntaxError, translateExpression } from './expression-transla
 import { FILTER_NAMES, inOperator, makeFilters, makeTests, OMIT, TEST_NAMES, type Guard } from './filters.js'
 import { SETTLE } from './lazy-view.js'
 import { noteRead, tainting, taintingFilters } from './taint.js'
+import * as jinjaLayer from './expression-jinja.js'
 
 export { OMIT }
 
@@ -39,6 +40,7 @@ const cache = new Map<string, Compiled>()
 
 /** Translates and compiles an expression; throws ExpressionError on bad syntax. */
 export function compile(expr: string): Compiled {
+  if (jinjaLayer.useJinja()) return jinjaLayer.compile(expr)
   let fn = cache.get(expr)
   if (fn) return fn
   let js: string
@@ -176,6 +178,7 @@ function settle(v: unknown, seen: Set<object>): unknown {
 
 /** Evaluates one expression against a scope. */
 export function evaluate(expr: string, source: ScopeSource): unknown {
+  if (jinjaLayer.useJinja()) return jinjaLayer.evaluate(expr, source)
   const fn = compile(expr)
   const views = viewsHandedOut
   try {
@@ -211,6 +214,7 @@ function stringify(v: unknown): string {
  * list); otherwise each `{{ expr }}` is replaced by its text.
  */
 export function renderString(s: string, source: ScopeSource): unknown {
+  if (jinjaLayer.useJinja()) return jinjaLayer.renderString(s, source)
   if (s.includes('{%')) throw new ExpressionError('Jinja statements ({% %}) are not supported in YAML values; use a template file (EJS) or an expression', s)
   const whole = WHOLE.exec(s)
   if (whole && !whole[1]!.includes('{{')) {
@@ -244,6 +248,7 @@ export function renderValue(v: unknown, source: ScopeSource): unknown {
 
 /** A condition (`when`, `changed_when` ...): a bare expression, or a `{{ }}` one as Ansible tolerates. */
 export function evaluateCondition(cond: unknown, source: ScopeSource): boolean {
+  if (jinjaLayer.useJinja()) return jinjaLayer.evaluateCondition(cond, source)
   if (typeof cond === 'boolean') return cond
   if (typeof cond === 'number') return cond !== 0
   if (cond === null || cond === undefined) return false

@@ -8,6 +8,8 @@ import { RmError } from './errors.js'
 import { scopeProxy, UndefinedVariableError, type ScopeSource } from './expression.js'
 import { translate } from './expression-translate.js'
 import { FILTER_NAMES, TEST_NAMES } from './filters.js'
+import * as jinjaLayer from './expression-jinja.js'
+import { TemplateError } from '../jinja/index.js'
 
 /**
  * A template that does not compile or render (undefined variable, bad expression): an error in the
@@ -79,9 +81,23 @@ function lineOf(e: unknown): number | undefined {
   return m ? Number(m[1]) : undefined
 }
 
-/** Renders a template file with a variable scope; errors name the variable and the template line. */
+/**
+ * Renders a template file with a variable scope; errors name the variable and the template line.
+ * A `.j2` file is Jinja2 with Ansible's meaning (src/jinja); any other is EJS.
+ */
 export function renderTemplateFile(file: string, source: ScopeSource): string {
+  if (file.endsWith('.j2')) return renderJinjaFile(file, source)
   return run(compiledFile(file), file, source)
+}
+
+function renderJinjaFile(file: string, source: ScopeSource): string {
+  try {
+    return jinjaLayer.renderTemplateFile(file, source)
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new RmError(`template not found: ${file}`)
+    if (!(e instanceof TemplateError)) throw e
+    throw new TemplateRenderError(`template ${file}: ${e.message}`, { file, line: e.line ?? 1, col: 1 })
+  }
 }
 
 export function renderTemplateText(text: string, file: string, source: ScopeSource): string {

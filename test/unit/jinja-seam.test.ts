@@ -1,0 +1,117 @@
+// The opt-in seam (RMP_EXPRESSIONS=jinja): rm-play's expression API answered by src/jinja, with
+// Ansible's meaning, omit, lazy views, undefined names and taint of values computed from secrets.
+import { expect } from 'chai'
+import { createHash, randomBytes } from 'node:crypto'
+import { evaluate, evaluateCondition, notFound, OMIT, renderString, renderValue, UndefinedVariableError } from '../../src/playbook/expression.js'
+import { SETTLE } from '../../src/playbook/lazy-view.js'
+import { secretValues } from '../../src/playbook/vars-files.js'
+import { MASK, maskString } from '../../src/report/mask.js'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { play } from '../helpers/run-playbook.js'
+
+const fresh = (tag: string) => `${tag}-${randomBytes(6).toString('hex')}`
+const source = (vars: Record<string, unknown>) => ({ lookup: (k: string) => (k in vars ? vars[k] : notFound) })
+
+describe('jinja seam: rm-play expressions through src/jinja (RMP_EXPRESSIONS=jinja)', function () {
+  let saved: string | undefined
+  before(() => {
+    saved = process.env.RMP_EXPRESSIONS
+    process.env.RMP_EXPRESSIONS = 'jinja'
+  })
+  after(() => {
+    if (saved === undefined) delete process.env.RMP_EXPRESSIONS
+    else process.env.RMP_EXPRESSIONS = saved
+  })
+
+  const src = source({ a: 7, xs: [], d: {}, port: '8080', item: ['p', 'q'], s: 'webserver' })
+
+  it("gives the issue's table Ansible's answers", function () {
+    expect(renderString('{{ a // 2 + 100 }}', src)).to.equal('103')
+    expect(evaluateCondition('not xs', src)).to.equal(true)
+    expect(evaluateCondition('not d', src)).to.equal(true)
+    expect(renderString('{{ [1, 2] + [3] }}', src)).to.deep.equal([1, 2, 3])
+    expect(evaluateCondition('port == 8080', src)).to.equal(false)
+    expect(() => renderString('{{ port + 1 }}', src)).to.throw()
+    expect(renderString("{{ '%s-%d' % ('web', 1) }}", src)).to.equal('web-1')
+    expect(renderString("{{ s.startswith('web') }}", src)).to.equal(true)
+    expect(renderString('{{ item.0 }}-{{ range(3) | list }}', src)).to.equal('p-[0, 1, 2]')
+    expect(renderString('{% if a > 3 %}big{% else %}small{% endif %}', src)).to.equal('big')
+  })
+
+  it('removes a key whose value is omit, and keeps a lone variable its type', function () {
+    const out = renderValue({ mode: '{{ a }}', owner: '{{ nope | default(omit) }}', list: ['{{ omit }}', 'x'] }, src)
+    expect(out).to.deep.equal({ mode: 7, list: ['x'] })
+    expect(renderValue('{{ xs }}', src)).to.deep.equal([])
+    expect(evaluate('xs', src)).to.deep.equal([])
+    void OMIT
+  })
+
+  it('names an undefined variable with the error type the engine expects', function () {
+    expect(() => renderString('{{ nope }}', src)).to.throw(UndefinedVariableError, /nope/)
+    expect(() => evaluateCondition('nope.x', src)).to.throw(UndefinedVariableError, /nope/)
+    expect(evaluateCondition('nope.x is not defined', src)).to.equal(true)
+  })
+
+  it('settles a lazy view (hostvars) into data before the engine sees it', function () {
+    let settled = 0
+    const view = { [SETTLE]: () => (settled++, { web1: { role: 'db' } }) }
+    expect(renderString("{{ hostvars['web1'].role }}", source({ hostvars: view }))).to.equal('db')
+    expect(settled).to.equal(1)
+  })
+
+  it('runs a playbook written in Jinja-only forms end to end (local connection), and a syntax error stops it at load', async function () {
+    const dir = mkdtempSync(join(tmpdir(), 'rmp-seam-'))
+    const inv = join(dir, 'hosts')
+    writeFileSync(inv, 'h1 ansible_connection=local\n')
+    const r = await play(
+      `- hosts: all\n  gather_facts: false\n  vars:\n    xs: [3, 4, 5]\n    name: web\n  tasks:\n` +
+        `    - debug: { msg: "{{ '%s-%02d' % (name, xs[1:] | length) }} {% if xs %}full{% else %}empty{% endif %} {{ xs[-1] // 2 }}" }\n` +
+        `    - debug: { msg: skipped }\n      when: not xs\n`,
+      { inventory: [inv] },
+    )
+    expect(r.exitCode, r.text).to.equal(0)
+    expect(r.results().map((e) => e.msg)).to.deep.equal(['web-02 full 2', undefined])
+    expect(r.results().map((e) => e.status)).to.deep.equal(['ok', 'skipped'])
+    const bad = await play(`- hosts: all\n  gather_facts: false\n  tasks:\n    - debug: { msg: "{{ 1 + }}" }\n`, { inventory: [inv] }).catch((e: Error) => e)
+    expect(String(bad instanceof Error ? bad.message : (bad as { text: string }).text)).to.match(/bad expression|syntax/)
+  })
+
+  describe('trust 22 with Jinja forms: a value computed from a secret is a secret', function () {
+    const pw = `Pa-${fresh('x')}`
+    secretValues.add(pw)
+    const sec = source({ pw, users: [{ name: 'alice-the-user', password: pw }], port: 5432 })
+    const leaks = (v: unknown) => maskString(typeof v === 'string' ? v : JSON.stringify(v), secretValues)
+    const derived: [string, string][] = [
+      ['pw | upper', pw.toUpperCase()],
+      ['pw | b64encode', Buffer.from(pw).toString('base64')],
+      ['pw[2:9]', pw.slice(2, 9)],
+      ["pw | regex_replace('-', '_')", pw.replace(/-/g, '_')],
+      ["'x' ~ pw ~ 'y'", `x${pw}y`],
+      ["pw | reverse | join('')", [...pw].reverse().join('')],
+      ["users | map(attribute='password') | map('upper') | list", pw.toUpperCase()],
+    ]
+    for (const [expr, value] of derived) {
+      it(`trust 22: {{ ${expr} }} is masked wherever it appears`, function () {
+        const v = evaluate(expr, sec)
+        expect(JSON.stringify(v)).to.include(value)
+        expect(leaks(`shown: ${JSON.stringify(v)} and ${String(v)}`)).not.to.include(value)
+      })
+    }
+
+    it('trust 22: an intermediate of a filter chain is masked too', function () {
+      const v = String(evaluate("pw | hash('sha256') | b64encode", sec))
+      const hex = Buffer.from(v, 'base64').toString()
+      expect(hex).to.equal(createHash('sha256').update(pw).digest('hex'))
+      expect(leaks(`stdout: ${hex}`)).to.equal(`stdout: ${MASK}`)
+    })
+
+    it('trust 22: copies of clean values stay readable', function () {
+      const before = secretValues.size
+      expect(evaluate("users | map(attribute='name') | join(',')", sec)).to.equal('alice-the-user')
+      expect(evaluateCondition('pw | length > 3', sec)).to.equal(true)
+      expect(secretValues.size).to.equal(before)
+    })
+  })
+})
