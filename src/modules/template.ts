@@ -1,6 +1,7 @@
 /**
- * template — render an EJS template from the role's templates/ (then the playbook's) with the
- * task's variables, and put the result on the host like copy does.
+ * template — render a template from the role's templates/ (then the playbook's) with the task's
+ * variables, and put the result on the host like copy does. A `.j2` file is Jinja2 with Ansible's
+ * meaning (trim_blocks on, a `#jinja2:` first line honoured; see docs/jinja.md); any other file is EJS.
  *
  * `<%= expr %>` prints a value (expressions take Jinja-style filters: `<%= workers | default(3) %>`),
  * `<% code %>` runs JavaScript (loops, conditions), `-%>` trims the following newline.
@@ -14,8 +15,8 @@
  * `newline_sequence` ('\n', '\r\n' or '\r') sets the line endings; `mode: preserve` takes the
  * template file's mode; `force: false` leaves an existing dest alone; `follow: true` writes
  * through a symlink at dest instead of replacing it; `backup: true` keeps the old file.
- * Not supported: Jinja2 templates (a `src` ending in `.j2` is refused at load time rather than written
- * with its `{{ }}` unrendered), Jinja options (`trim_blocks`, `*_string`), `output_encoding`, `unsafe_writes`.
+ * Not supported: the module's Jinja options (`trim_blocks`, `lstrip_blocks`, `*_string`; a
+ * `#jinja2:` first line sets them), `output_encoding`, `unsafe_writes`.
  *
  *   - template: { src: nginx.conf.ejs, dest: /etc/nginx/nginx.conf, validate: nginx -t -c %s }
  *     notify: reload nginx
@@ -26,16 +27,7 @@ import { statSync } from 'node:fs'
 import { pathProbe, pathState } from '../probes/files.js'
 import { destProbeOptions, planWrite, writeOptions, writeProblems, writeResult, type WriteSpec } from './copy.js'
 import { octal, type AttrArgs } from './file-attrs.js'
-import { ModuleFailure, type HostModule, type PlanContext, type ProbeState } from './types.js'
-
-/**
- * A `.j2` file is Jinja2: rendered by EJS its `{{ }}` and `{% %}` would be written literally, with
- * rc 0 and "changed". Refused until Jinja2 templates render (docs/jinja.md), never written wrong.
- */
-function jinjaTemplate(src: string): string[] {
-  if (!/\.j2$/i.test(src)) return []
-  return [`'${src}' is a Jinja2 template: rm-play renders EJS templates (.ejs) and would write its {{ }} and {% %} literally; convert it to EJS (<%= x %>, <% if (c) { -%>)`]
-}
+import type { HostModule, PlanContext, ProbeState } from './types.js'
 
 interface TemplateArgs extends AttrArgs {
   src: string
@@ -80,11 +72,9 @@ export const template: HostModule<TemplateArgs, TemplatePrepared> = {
     },
   },
   returns: { dest: 'the file written', checksum: 'SHA-1 of the content', size: 'bytes', mode: 'the mode', owner: 'owner', group: 'group', backup_file: 'the backup (backup: true, when the file changed)', state: 'file' },
-  validate: (a) => [...writeProblems(a), ...(typeof a.src === 'string' ? jinjaTemplate(a.src) : [])],
+  validate: (a) => writeProblems(a),
   localFiles: (a) => (a.src !== undefined ? [{ kind: 'templates', name: a.src, arg: 'src' }] : []),
   prepare(a, ctx) {
-    const refused = jinjaTemplate(a.src)
-    if (refused.length) throw new ModuleFailure(refused[0]!)
     const path = ctx.findFile('templates', a.src)
     const text = withNewlines(ctx.renderTemplate(path), a.newline_sequence)
     return { ...a, data: Buffer.from(text, 'utf8'), srcMode: octal(statSync(path).mode & 0o7777) }

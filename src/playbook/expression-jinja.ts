@@ -15,7 +15,8 @@ import {
   templateString,
   TemplateError,
 } from '../jinja/index.js'
-import { ExpressionError, notFound, OMIT, UndefinedVariableError, type ScopeSource } from './expression.js'
+import { ExpressionError, notFound, UndefinedVariableError, type ScopeSource } from './expression-errors.js'
+import { OMIT } from './filters.js'
 import { SETTLE } from './lazy-view.js'
 import { noteRead, tainting, taintingFilters } from './taint.js'
 import { holdsSecret } from '../report/mask.js'

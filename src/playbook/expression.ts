@@ -11,26 +11,8 @@ import * as jinjaLayer from './expression-jinja.js'
 
 export { OMIT }
 
-export interface ScopeSource {
-  /** The value of a variable, or `notFound` when it is not defined. */
-  lookup(name: string): unknown
-}
-
-export const notFound: unique symbol = Symbol('notFound')
-
-export class UndefinedVariableError extends Error {
-  constructor(readonly variable: string) {
-    super(`undefined variable '${variable}'`)
-    this.name = 'UndefinedVariableError'
-  }
-}
-
-export class ExpressionError extends Error {
-  constructor(message: string, readonly expression: string) {
-    super(message)
-    this.name = 'ExpressionError'
-  }
-}
+export { ExpressionError, notFound, UndefinedVariableError, type ScopeSource } from './expression-errors.js'
+import { ExpressionError, notFound, UndefinedVariableError, type ScopeSource } from './expression-errors.js'
 
 // Names that resolve to JavaScript's own globals unless a variable of that name exists.
 const GLOBALS = new Set(['Math', 'JSON', 'Object', 'Array', 'String', 'Number', 'Boolean', 'Date', 'RegExp', 'Set', 'Map', 'parseInt', 'parseFloat', 'isNaN', 'isFinite', 'encodeURIComponent', 'decodeURIComponent', 'undefined', 'NaN', 'Infinity', 'true', 'false', 'null'])

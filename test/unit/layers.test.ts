@@ -14,14 +14,15 @@ export const MAY_IMPORT: Record<string, readonly string[]> = {
   shell: [], // building shell text: sh, quoting, here-documents, shell words, remote temp paths
   text: [], // pure text helpers: tail, yes/no spellings, "is this a template"
   contract: ['shell'], // the types stages hand each other: Probe, Change, ExecStep, PutStep
+  jinja: [], // the Jinja2 engine with Ansible's filters, tests and lookups (a leaf: data in, text out)
   connection: ['shell', 'text', 'contract'],
   probes: ['shell', 'text', 'contract'],
   modules: ['shell', 'text', 'contract', 'probes'],
-  playbook: ['shell', 'text', 'contract', 'modules', 'report'],
+  playbook: ['shell', 'text', 'contract', 'modules', 'report', 'jinja'],
   report: ['shell', 'text', 'contract', 'playbook'],
-  engine: ['shell', 'text', 'contract', 'connection', 'probes', 'modules', 'playbook', 'report'],
+  engine: ['shell', 'text', 'contract', 'connection', 'probes', 'modules', 'playbook', 'report', 'jinja'],
   lab: ['shell', 'text', 'playbook'],
-  cli: ['shell', 'text', 'contract', 'connection', 'probes', 'modules', 'playbook', 'report', 'engine', 'lab'],
+  cli: ['shell', 'text', 'contract', 'connection', 'probes', 'modules', 'playbook', 'report', 'engine', 'lab', 'jinja'],
 }
 
 /** Folder → folders it may import types from only (`import type`: nothing at run time). */

@@ -60,17 +60,4 @@ describe('template module', () => {
     expect(template.localFiles!({ src: 'a.ejs' } as never)).to.deep.equal([{ kind: 'templates', name: 'a.ejs', arg: 'src' }])
     expect(checkArgs(template.args, { src: 'a' }, true).problems.map((p) => p.message)).to.deep.equal(["missing required argument 'dest'"])
   })
-
-  it('refuses a Jinja2 .j2 template at load time and at run time, rather than writing its {{ }} literally', async () => {
-    const base = { dest: '/etc/x.conf', force: true, follow: false, backup: false, newline_sequence: '\n' }
-    expect(template.validate!({ ...base, src: 'redis.conf.j2' } as never).join()).to.match(/redis\.conf\.j2' is a Jinja2 template/)
-    expect(template.validate!({ ...base, src: 'redis.conf.ejs' } as never)).to.deep.equal([])
-    let err: unknown
-    try {
-      await prep({ src: 'redis.conf.j2', dest: '/etc/x.conf' }, '{{ redis_port }}')
-    } catch (e) {
-      err = e
-    }
-    expect(String(err)).to.match(/Jinja2 template/)
-  })
 })
