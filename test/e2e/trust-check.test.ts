@@ -73,7 +73,7 @@ describe('trust 36: check mode leaves the host byte-identical (playbooks/site.ym
 
   const run = (o: PlayOptions = {}): Promise<PlayOutcome> => playFile(join(ROOT, 'playbooks', 'site.yml'), { inventory: [inventoryDir], limit: host, ...o })
 
-  async function snapshot(): Promise<Snapshot> {
+  async function readSnapshot(): Promise<Snapshot> {
     const r = await sh(inventoryDir, host, SNAPSHOT)
     const out: Snapshot = {}
     let cur = 'files'
@@ -83,6 +83,21 @@ describe('trust 36: check mode leaves the host byte-identical (playbooks/site.ym
       else if (line) (out[cur] ??= []).push(line)
     }
     return out
+  }
+
+  /**
+   * The host's state once it has settled: a program supervisor is still starting (startsecs) or
+   * stopping would otherwise differ between two snapshots with nothing changed by the run.
+   */
+  async function snapshot(): Promise<Snapshot> {
+    const deadline = Date.now() + 60_000
+    for (;;) {
+      const s = await readSnapshot()
+      const moving = (s.supervisor ?? []).filter((l) => /\b(STARTING|STOPPING|BACKOFF)\b/.test(l))
+      if (moving.length === 0) return s
+      if (Date.now() > deadline) throw new Error(`supervisor did not settle within 60 s: ${moving.join(', ')}`)
+      await new Promise((r) => setTimeout(r, 1000))
+    }
   }
 
   /**
