@@ -45,10 +45,16 @@ function interrupted(ctx: WalkContext): boolean {
 /** Hosts whose pending failure is in an any_errors_fatal task or block (cleared when rescued). */
 const fatal = new WeakSet<HostState>()
 
+/**
+ * Hosts whose pending failure is a playbook error (an undefined variable, a bad expression): the
+ * playbook is wrong, not the host, so it ends the run as any_errors_fatal would (unless rescued).
+ */
+const playbookErrored = new WeakSet<HostState>()
+
 /** A failure that leaves the tree unrescued ends the play for every host when its task said so. */
 function endIfFatal(ctx: WalkContext, hs: HostState, r: WalkResult): WalkResult {
   if (r === 'failed' && fatal.has(hs)) {
-    ctx.stop.reason ??= `any_errors_fatal: ${hs.name} failed`
+    ctx.stop.reason ??= playbookErrored.has(hs) ? `a playbook error on ${hs.name} stops the run (fix the playbook: it is not a host failure)` : `any_errors_fatal: ${hs.name} failed`
     ctx.stop.run = true
   }
   return r
@@ -154,7 +160,9 @@ async function runOne(ctx: WalkContext, hs: HostState, task: Task, handler: bool
       return 'ok'
     }
     s.failed++
-    if (task.anyErrorsFatal) fatal.add(hs)
+    if (o.playbookError) playbookErrored.add(hs)
+    else playbookErrored.delete(hs)
+    if (task.anyErrorsFatal || o.playbookError) fatal.add(hs)
     else fatal.delete(hs)
     return 'failed'
   } else {

@@ -80,6 +80,29 @@ describe('engine on local hosts', () => {
     expect(r.text).to.match(/any_errors_fatal/)
   })
 
+  it('trust 1: a playbook error (a variable undefined on one host) stops the run for every host, even under ignore_errors', async () => {
+    const r = await play(
+      `- hosts: web
+  gather_facts: false
+  tasks:
+    - set_fact: { only_some: 1 }
+      when: inventory_hostname != 'h2'
+    - debug: { msg: "{{ only_some }}" }
+      ignore_errors: true
+    - debug: msg=after
+- hosts: web
+  gather_facts: false
+  tasks:
+    - debug: msg=next play
+`,
+      base,
+    )
+    expect(r.exitCode).to.equal(2)
+    const ran = r.results().map((e) => `${e.host}:${e.task}`)
+    expect(ran.filter((t) => t.endsWith(':debug msg=after') || t.endsWith(':debug msg=next play'))).to.deep.equal([])
+    expect(r.text).to.match(/playbook error on h2 stops the run/)
+  })
+
   it('any_errors_fatal on a task or block stops every host; a rescued failure does not', async () => {
     const yaml = (rescue: string) => `- hosts: web
   gather_facts: false
