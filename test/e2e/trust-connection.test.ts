@@ -5,7 +5,6 @@
 import { expect } from 'chai'
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import ssh2 from 'ssh2'
@@ -17,6 +16,7 @@ import { STATE_ROOT } from '../../src/lab/index.js'
 import { sh } from '../helpers/host-shell.js'
 import { resetHosts, testLab, type TestLab } from '../helpers/lab.js'
 import { code } from '../../src/shell/index.js'
+import { knock } from '../helpers/knock.js'
 
 interface Event {
   type: string
@@ -32,21 +32,6 @@ interface Run {
   events: Event[]
   err: string
   results(host: string): Event[]
-}
-
-/** How a TCP connection attempt from the controller ends. */
-function knock(address: string, port: number, ms = 1500): Promise<'open' | 'refused' | 'silent'> {
-  return new Promise((resolve) => {
-    const s = connect({ host: address, port })
-    const done = (r: 'open' | 'refused' | 'silent') => {
-      clearTimeout(t)
-      s.destroy()
-      resolve(r)
-    }
-    const t = setTimeout(() => done('silent'), ms)
-    s.on('connect', () => done('open'))
-    s.on('error', (e: NodeJS.ErrnoException) => done(e.code === 'ECONNREFUSED' ? 'refused' : 'silent'))
-  })
 }
 
 describe('trust: SSH connections on lab hosts', function () {

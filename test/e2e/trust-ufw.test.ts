@@ -3,24 +3,10 @@
 // without a rule for the SSH port is refused (and --check says so); the rule may come from an
 // earlier task of the same run; `allow_lockout: true` really does cut off new SSH connections.
 import { expect } from 'chai'
-import { connect } from 'node:net'
 import { sh } from '../helpers/host-shell.js'
 import { resetHosts, testLab, type TestLab } from '../helpers/lab.js'
 import { play, type PlayOutcome } from '../helpers/run-playbook.js'
-
-function knock(address: string, port: number, ms = 1500): Promise<'open' | 'refused' | 'silent'> {
-  return new Promise((resolve) => {
-    const s = connect({ host: address, port })
-    const done = (r: 'open' | 'refused' | 'silent') => {
-      clearTimeout(t)
-      s.destroy()
-      resolve(r)
-    }
-    const t = setTimeout(() => done('silent'), ms)
-    s.on('connect', () => done('open'))
-    s.on('error', (e: NodeJS.ErrnoException) => done(e.code === 'ECONNREFUSED' ? 'refused' : 'silent'))
-  })
-}
+import { knock } from '../helpers/knock.js'
 
 describe('trust 20: ufw on a lab host', function () {
   let lab: TestLab

@@ -7,28 +7,13 @@
 import { expect } from 'chai'
 import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
-import { connect } from 'node:net'
 import { readState } from '../../../src/lab/index.js'
 import { errorList, formatError } from '../../../src/playbook/errors.js'
 import { converge as convergeOn, type Converged } from '../../helpers/converge.js'
 import { sh } from '../../helpers/host-shell.js'
 import { resetHosts, testLab, type TestLab } from '../../helpers/lab.js'
 import { play, type PlayOutcome } from '../../helpers/run-playbook.js'
-
-/** How a TCP connection attempt from the controller ends: 'open', 'refused' or 'silent' (dropped). */
-function knock(address: string, port: number, ms = 1500): Promise<'open' | 'refused' | 'silent'> {
-  return new Promise((resolve) => {
-    const s = connect({ host: address, port })
-    const done = (r: 'open' | 'refused' | 'silent') => {
-      clearTimeout(t)
-      s.destroy()
-      resolve(r)
-    }
-    const t = setTimeout(() => done('silent'), ms)
-    s.on('connect', () => done('open'))
-    s.on('error', (e: NodeJS.ErrnoException) => done(e.code === 'ECONNREFUSED' ? 'refused' : 'silent'))
-  })
-}
+import { knock } from '../../helpers/knock.js'
 
 describe('ufw on a lab host', function () {
   let lab: TestLab
