@@ -189,7 +189,7 @@ SELECT r.rolname, m.rolname FROM pg_auth_members a JOIN pg_roles r ON r.oid = a.
     expect(check.exitCode, check.text).to.equal(0)
     expect(snapshotDiff(before, ours(await snapshot(lab.inventory, host))), 'check mode changed the host').to.deep.equal([])
     expect(await catalogs(), 'check mode changed the server').to.equal(dbBefore)
-    expect(check.text).to.include(`would change: [${host}] dump database rmpg_prod to /var/backups/rmpg/prod.sql.gz (plain SQL, gzip)`)
+    expect(check.text, check.text).to.include(`would change: [${host}] dump database rmpg_prod to /var/backups/rmpg/prod.sql.gz (plain SQL, gzip)`)
     expect(await out('ls /var/backups')).to.not.include('rmpg')
     const r = await play(yaml, { inventory: [lab.inventory], limit: host })
     expect(r.exitCode, r.text).to.equal(0)
