@@ -56,6 +56,9 @@ describe('cli doc: snippets, suggestions, docs from the installed package', func
     execFileSync('tar', ['xzf', join(tmp, tgz), '-C', tmp])
     const pkg = join(tmp, 'package')
     expect(existsSync(join(pkg, 'src'))).to.equal(false)
+    // what the README links to ships; source maps pointing at the unshipped src/ do not
+    for (const f of ['LICENSE', 'README.md', 'docs/modules.md', 'docs/lab.md', 'docs/jinja.md']) expect(existsSync(join(pkg, f)), f).to.equal(true)
+    expect(existsSync(join(pkg, 'dist', 'src', 'cli', 'main.js.map')), 'a source map').to.equal(false)
     symlinkSync(join(root, 'node_modules'), join(pkg, 'node_modules'))
     const empty = mkdtempSync(join(tmpdir(), 'rmp-empty-'))
     const run = (args: string[]) => execFileSync('node', [join(pkg, 'bin', 'rm-play.js'), ...args], { cwd: empty, encoding: 'utf8' })
