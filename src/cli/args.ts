@@ -1,5 +1,6 @@
 // Command-line parsing for `rm-play PLAYBOOK ...`: Ansible's flags, short and long, repeated
 // where Ansible repeats them.
+import { suggest } from './suggest.js'
 
 export interface CliArgs {
   playbooks: string[]
@@ -89,6 +90,7 @@ export function parseArgs(argv: string[]): CliArgs {
   const a: CliArgs = { playbooks: [], inventory: [], tags: [], skipTags: [], check: false, diff: false, forks: 50, extraVars: [], become: false, askBecomePass: false, forceHandlers: false, listHosts: false, listTasks: false, listTags: false, syntaxCheck: false, verbosity: 0, json: false, rolesPath: [], help: false, version: false }
   const byName = new Map<string, Flag>()
   for (const f of FLAGS) for (const n of f.names) byName.set(n, f)
+  argv = [...argv] // bundles are split in place
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!
     if (arg === '--') {
@@ -103,6 +105,14 @@ export function parseArgs(argv: string[]): CliArgs {
       a.playbooks.push(arg)
       continue
     }
+    // Bundled short flags, as getopt reads them: -CD is -C -D, -bK is -b -K, -Cvv is -C -vv; a
+    // flag that takes a value ends the bundle (-Cl web1, -Clweb1).
+    const first = !arg.startsWith('--') && arg.length > 2 ? byName.get(arg.slice(0, 2)) : undefined
+    if (first && !first.value) {
+      first.apply(a, '')
+      argv.splice(i + 1, 0, `-${arg.slice(2)}`)
+      continue
+    }
     let name = arg
     let value: string | undefined
     const eq = arg.indexOf('=')
@@ -115,7 +125,10 @@ export function parseArgs(argv: string[]): CliArgs {
       value = arg.slice(2)
     }
     const f = byName.get(name)
-    if (!f) throw new UsageError(`unknown option ${name}`)
+    if (!f) {
+      const near = suggest(name, [...byName.keys()].filter((n) => n.startsWith('--') === name.startsWith('--')))
+      throw new UsageError(`unknown option ${name}${near ? ` (did you mean ${near}?)` : ''}`)
+    }
     if (f.value) {
       if (value === undefined) {
         value = argv[++i]
