@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { main } from '../../src/cli/main.js'
 import { closeHostConnections, sh } from '../helpers/host-shell.js'
 import { testLab, type TestLab } from '../helpers/lab.js'
+import { hasAnsible } from '../helpers/ansible.js'
 
 async function rmPlay(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = ''
@@ -47,12 +48,12 @@ describe('cli ad-hoc runs on lab hosts', function () {
   this.timeout(180000)
   let lab: TestLab
   let inv: string
-  let hasAnsible = true
+  let withAnsible = true
 
   before(async function () {
     lab = await testLab(2)
     inv = lab.inventory
-    hasAnsible = spawnSync('ansible', ['--version']).status === 0
+    withAnsible = hasAnsible()
     for (const h of lab.names.slice(0, 2)) await sh(inv, h, 'rm -rf /root/rmp-adhoc; mkdir -p /root/rmp-adhoc')
   })
 
@@ -66,7 +67,7 @@ describe('cli ad-hoc runs on lab hosts', function () {
     const b = blocks(ours.out)
     expect([...b.keys()].sort()).to.deep.equal(lab.names.slice(0, 2).sort())
     for (const h of b.keys()) expect(jsonBlock(b.get(h)!)).to.deep.equal({ head: `${h} | SUCCESS`, dict: { changed: false, ping: 'pong' } })
-    if (!hasAnsible) return
+    if (!withAnsible) return
     const theirs = ansible([two(), '-i', inv, '-m', 'ping'])!
     expect(theirs.code).to.equal(0)
     const t = blocks(theirs.out)
@@ -81,7 +82,7 @@ describe('cli ad-hoc runs on lab hosts', function () {
     const bad = await rmPlay([h1, '-i', inv, '-m', 'shell', '-a', 'echo out; echo err >&2; exit 3'])
     expect(bad.code).to.equal(2)
     expect(bad.out).to.equal(`${h1} | FAILED | rc=3 >>\nouterrnon-zero return code\n`)
-    if (!hasAnsible) return
+    if (!withAnsible) return
     const theirs = ansible([two(), '-i', inv, '-m', 'command', '-a', 'echo hi'])!
     expect(blocks(ok.out)).to.deep.equal(blocks(theirs.out))
     const theirBad = ansible([h1, '-i', inv, '-m', 'shell', '-a', 'echo out; echo err >&2; exit 3'])!
@@ -112,7 +113,7 @@ describe('cli ad-hoc runs on lab hosts', function () {
   it('issue 9: --list-hosts prints the hosts as ansible does', async function () {
     const ours = await rmPlay([two(), '-i', inv, '-m', 'ping', '--list-hosts'])
     expect(ours.out).to.equal(`  hosts (2):\n${lab.names.slice(0, 2).map((h) => `    ${h}\n`).join('')}`)
-    if (hasAnsible) expect(ours.out).to.equal(ansible([two(), '-i', inv, '-m', 'ping', '--list-hosts'])!.out)
+    if (withAnsible) expect(ours.out).to.equal(ansible([two(), '-i', inv, '-m', 'ping', '--list-hosts'])!.out)
   })
 
   it('issue 9: -b runs as root through sudo, -u picks the user', async function () {
@@ -139,7 +140,7 @@ describe('cli ad-hoc runs on lab hosts', function () {
     const badArg = await rmPlay(['all', '-i', inv, '-m', 'file', '-a', 'path=/x nosuch=1'])
     expect(badArg.code).to.equal(1)
     expect(badArg.err).to.match(/-m file -a 'path=\/x nosuch=1': .*nosuch/)
-    if (!hasAnsible) return
+    if (!withAnsible) return
     const theirs = ansible(['all', '-i', ghost, '-m', 'ping', '-T', '3'])!
     expect(theirs.code).to.equal(4)
     expect(jsonBlock(blocks(theirs.out).get('ghost')!).head).to.equal(b.head)

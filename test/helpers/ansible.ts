@@ -1,6 +1,6 @@
 // The real ansible-playbook (ansible-core 2.14, a Debian package) as the judge in conformance
 // tests: the same playbook on another lab host, and per task whether it changed (or failed).
-import { execFile } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -21,8 +21,50 @@ export interface AnsibleOutcome {
   changedTasks(): string[]
 }
 
-interface JsonCallback {
-  plays?: { tasks: { task: { name: string }; hosts: Record<string, { changed?: boolean; failed?: boolean; skipped?: boolean; msg?: string }> }[] }[]
+/** One task's result for one host, as the json callback reports it. */
+export interface AnsibleJsonResult {
+  changed?: boolean
+  failed?: boolean
+  unreachable?: boolean
+  skipped?: boolean
+  msg?: unknown
+}
+
+/** The json callback's report of a run. */
+export interface AnsibleJson {
+  plays: { tasks: { task: { name: string }; hosts: Record<string, AnsibleJsonResult> }[] }[]
+  stats: Record<string, { ok: number; changed: number; unreachable: number; failures: number; skipped: number; rescued: number; ignored: number }>
+}
+
+let available: boolean | undefined
+
+/**
+ * Whether ansible-core is installed. A developer without it skips the comparisons; CI never does
+ * (.ci/run installs it), so a missing Ansible there is an error, not a quiet skip.
+ */
+export function hasAnsible(): boolean {
+  available ??= spawnSync('ansible-playbook', ['--version'], { encoding: 'utf8' }).status === 0
+  if (!available && process.env.CI) throw new Error('ansible-core is not installed: in CI the conformance tests must compare with it (.ci/run installs it)')
+  return available
+}
+
+/**
+ * Runs ansible-playbook with `args` and the json callback; its exit code and parsed report (a
+ * run that prints no report throws, with what Ansible said).
+ */
+export function ansibleJson(args: string[], env: Record<string, string> = {}): { code: number; report: AnsibleJson; stderr: string } {
+  const r = spawnSync('ansible-playbook', args, {
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+    timeout: 600_000,
+    env: { ...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_RETRY_FILES_ENABLED: 'false', ...env, ANSIBLE_STDOUT_CALLBACK: 'json' },
+  })
+  const at = r.stdout?.search(/^\{/m) ?? -1 // warnings may come first
+  try {
+    return { code: r.status ?? -1, report: JSON.parse(r.stdout.slice(at)) as AnsibleJson, stderr: r.stderr }
+  } catch {
+    throw new Error(`ansible-playbook gave no JSON (exit ${r.status}):\n${r.stdout}\n${r.stderr}`)
+  }
 }
 
 /** Runs `yaml` with ansible-playbook on one host of an inventory; JSON results per task. */
@@ -32,22 +74,11 @@ export async function ansiblePlay(yaml: string, o: { inventory: string; limit: s
     const file = join(dir, 'play.yml')
     writeFileSync(file, yaml)
     const args = ['-i', o.inventory, '--limit', o.limit, ...(o.check ? ['--check'] : []), file]
-    const env = { ...process.env, ANSIBLE_STDOUT_CALLBACK: 'ansible.posix.json', ANSIBLE_HOST_KEY_CHECKING: 'True', ANSIBLE_NOCOLOR: '1', ANSIBLE_LOCAL_TEMP: join(dir, 'tmp') }
-    const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile('ansible-playbook', args, { env, maxBuffer: 1 << 26, timeout: 600_000 }, (err, stdout, stderr) => {
-        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr })
-      })
-    })
-    let parsed: JsonCallback
-    try {
-      parsed = JSON.parse(stdout) as JsonCallback
-    } catch {
-      throw new Error(`ansible-playbook exited ${code} without JSON: ${stderr || stdout}`)
-    }
-    const tasks = (parsed.plays ?? []).flatMap((p) =>
+    const { code, report, stderr } = ansibleJson(args, { ANSIBLE_HOST_KEY_CHECKING: 'True', ANSIBLE_LOCAL_TEMP: join(dir, 'tmp') })
+    const tasks = report.plays.flatMap((p) =>
       p.tasks.flatMap((t) => {
         const r = t.hosts[o.limit]
-        return r ? [{ task: t.task.name, changed: !!r.changed, failed: !!r.failed, skipped: !!r.skipped, msg: r.msg }] : []
+        return r ? [{ task: t.task.name, changed: !!r.changed, failed: !!r.failed, skipped: !!r.skipped, msg: r.msg === undefined ? undefined : String(r.msg) }] : []
       }),
     )
     return { code, tasks, stderr, changedTasks: () => tasks.filter((t) => t.changed).map((t) => t.task) }

@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { execFileSync, spawnSync } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -7,6 +7,7 @@ import { applyConfig, givenFlags, withConfig } from '../../src/cli/apply-config.
 import { parseArgs } from '../../src/cli/args.js'
 import { configCommand } from '../../src/cli/config-cmd.js'
 import { ConfigError, dumpConfig, findConfigFile, loadConfig, SETTINGS, type ConfigEnv } from '../../src/cli/config.js'
+import { hasAnsible } from '../helpers/ansible.js'
 
 function tmp(): string {
   const d = mkdtempSync(join(tmpdir(), 'rmp-cfg-'))
@@ -139,7 +140,7 @@ describe('cli config: ansible.cfg and ANSIBLE_*', () => {
   })
 
   it('agrees with ansible-config dump --only-changed on the same ansible.cfg and environment', function () {
-    if (spawnSync('ansible-config', ['--version']).status !== 0) this.skip()
+    if (!hasAnsible()) this.skip()
     this.timeout(30000)
     const p = project()
     const env: Record<string, string> = { ANSIBLE_CONFIG: join(p.dir, 'ansible.cfg'), ANSIBLE_TIMEOUT: '12', ANSIBLE_BECOME_USER: 'app', ANSIBLE_ROLES_PATH: 'r1:/r2' }

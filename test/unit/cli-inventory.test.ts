@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parse } from 'yaml'
 import { inventoryCommand } from '../../src/cli/inventory-cmd.js'
+import { hasAnsible } from '../helpers/ansible.js'
 
 function dir(files: Record<string, string>): string {
   const d = mkdtempSync(join(tmpdir(), 'rmp-invcmd-'))
@@ -90,7 +91,6 @@ function theirs(argv: string[], cwd: string): string | undefined {
 
 describe('cli inventory: rm-play inventory as ansible-inventory', function () {
   this.timeout(60000)
-  const hasAnsible = spawnSync('ansible-inventory', ['--version']).status === 0
 
   it('issue 9: --list gives groups, children and _meta.hostvars merged from group_vars and host_vars', () => {
     const d = dir(INI)
@@ -108,7 +108,7 @@ describe('cli inventory: rm-play inventory as ansible-inventory', function () {
 
   for (const [kind, files, main] of [['INI', INI, 'hosts.ini'], ['YAML', YAML, 'hosts.yml']] as const) {
     it(`issue 9: --list [--yaml], --host and --graph [--vars] agree with ansible-inventory on an ${kind} inventory`, function () {
-      if (!hasAnsible) this.skip()
+      if (!hasAnsible()) this.skip()
       const d = dir(files)
       const inv = join(d, main)
       const list = theirs(['-i', inv, '--list'], d)

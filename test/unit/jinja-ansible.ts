@@ -1,6 +1,6 @@
 // Runs a table of Jinja cases through the real ansible-playbook in ONE batched run (one debug task
 // per case, json callback) so the conformance suite can compare rm-play's answers with Ansible's.
-import { execFileSync } from 'node:child_process'
+import { ansibleJson } from '../helpers/ansible.js'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -19,14 +19,7 @@ export interface JinjaCase {
 /** What Ansible answered: a value, a condition's truth, or an error. */
 export type AnsibleAnswer = { value: unknown } | { error: string }
 
-export function ansibleAvailable(): boolean {
-  try {
-    execFileSync('ansible-playbook', ['--version'], { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
-  }
-}
+export { hasAnsible as ansibleAvailable } from '../helpers/ansible.js'
 
 export function runThroughAnsible(cases: JinjaCase[], vars: Record<string, unknown>, env: Record<string, string> = {}): Map<string, AnsibleAnswer> {
   const dir = mkdtempSync(join(tmpdir(), 'rmp-jinja-'))
@@ -42,21 +35,12 @@ export function runThroughAnsible(cases: JinjaCase[], vars: Record<string, unkno
     const play = [{ hosts: 'localhost', gather_facts: false, connection: 'local', vars, tasks }]
     const path = join(dir, 'play.yml')
     writeFileSync(path, JSON.stringify(play, null, 1)) // JSON is YAML: no quoting surprises
-    const out = execFileSync('ansible-playbook', ['-i', 'localhost,', path], {
-      encoding: 'utf8',
-      maxBuffer: 64 * 1024 * 1024,
-      env: {
-        ...process.env,
-        ...env,
-        ANSIBLE_STDOUT_CALLBACK: 'json',
-        ANSIBLE_LOCALHOST_WARNING: 'false',
-        ANSIBLE_INVENTORY_UNPARSED_WARNING: 'false',
-        ANSIBLE_NOCOLOR: '1',
-        ANSIBLE_RETRY_FILES_ENABLED: 'false',
-        ANSIBLE_DEPRECATION_WARNINGS: 'false',
-      },
+    const { report } = ansibleJson(['-i', 'localhost,', path], {
+      ...env,
+      ANSIBLE_LOCALHOST_WARNING: 'false',
+      ANSIBLE_INVENTORY_UNPARSED_WARNING: 'false',
+      ANSIBLE_DEPRECATION_WARNINGS: 'false',
     })
-    const report = JSON.parse(out.slice(out.indexOf('{')))
     const answers = new Map<string, AnsibleAnswer>()
     for (const t of report.plays[0].tasks) {
       const c = cases.find((x) => x.name === t.task.name)!

@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { dirname, join, normalize, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import ts from 'typescript'
+import { sourceFiles } from '../helpers/source-files.js'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
 
@@ -44,16 +45,6 @@ export const ALLOWED_CYCLES: Record<string, string> = {
 export interface Import {
   to: string
   typeOnly: boolean
-}
-
-function sourceFiles(dir: string): string[] {
-  const out: string[] = []
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name)
-    if (e.isDirectory()) out.push(...sourceFiles(p))
-    else if (e.name.endsWith('.ts')) out.push(p)
-  }
-  return out
 }
 
 /** The relative imports of one file (static, re-exports and dynamic), as project paths. */

@@ -17,22 +17,13 @@ import { maskUrl, splitUrlCredentials } from '../../src/probes/url-credentials.j
 import { shlexQuote } from '../../src/playbook/filters.js'
 import { fedFrom } from '../../src/shell/feed.js'
 import { code, sh } from '../../src/shell/index.js'
+import { sourceFiles } from '../helpers/source-files.js'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
 const SRC = join(ROOT, 'src')
 
 // ---------------------------------------------------------------------------------------------
 // (a) The static guard: how scripts are built in src/.
-
-function sourceFiles(dir: string): string[] {
-  const out: string[] = []
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name)
-    if (e.isDirectory()) out.push(...sourceFiles(p))
-    else if (e.name.endsWith('.ts')) out.push(p)
-  }
-  return out
-}
 
 /** A value that is literal shell code written in our source: a string, or a choice between two. */
 function literalCode(e: ts.Expression): boolean {

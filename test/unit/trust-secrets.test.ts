@@ -13,6 +13,7 @@ import { secretValues } from '../../src/playbook/vars-files.js'
 import { MASK, maskDeep, maskFileDiff, maskString, SECRET_AFTER, SECRET_BEFORE } from '../../src/report/mask.js'
 import { NO_LOG_MSG } from '../../src/engine/task-runner.js'
 import { play } from '../helpers/run-playbook.js'
+import { hasAnsible } from '../helpers/ansible.js'
 
 /** A fresh secret that no other test (and no output) holds by chance. */
 const fresh = (tag: string) => `${tag}-${randomBytes(6).toString('hex')}`
@@ -194,12 +195,8 @@ describe('trust 22: no_log and vault values in a run (local connection)', () => 
     const dir = mkdtempSync(join(tmpdir(), 'rmp-nolog-ansible-'))
     const item = fresh('ansible-item')
     writeFileSync(join(dir, 'site.yml'), `- hosts: localhost\n  gather_facts: false\n  tasks:\n    - command: "false {{ item }}"\n      loop: ["${item}"]\n      no_log: true\n      ignore_errors: true\n`)
-    try {
-      ansible = execFileSync('ansible-playbook', ['-i', 'localhost,', '-c', 'local', join(dir, 'site.yml')], { encoding: 'utf8', env: { ...process.env, ANSIBLE_NOCOLOR: '1' }, timeout: 120_000 })
-    } catch (e) {
-      if ((e as { code?: string }).code === 'ENOENT') return this.skip()
-      throw e
-    }
+    if (!hasAnsible()) return this.skip()
+    ansible = execFileSync('ansible-playbook', ['-i', 'localhost,', '-c', 'local', join(dir, 'site.yml')], { encoding: 'utf8', env: { ...process.env, ANSIBLE_NOCOLOR: '1' }, timeout: 120_000 })
     expect(ansible).not.to.include(item)
     expect(ansible).to.include('(item=None)')
     expect(ansible).to.include(NO_LOG_MSG)

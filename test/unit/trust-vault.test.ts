@@ -3,19 +3,19 @@
 // following planted names, with plaintext only in a private temp while an editor needs it (30).
 // Files go both ways with the real ansible-vault.
 import { expect } from 'chai'
-import { execFileSync, spawnSync } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { chmodSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { vaultCommand } from '../../src/cli/vault.js'
 import { decryptVault, decryptVaultFile, encryptVault, setVaultPassword, VAULT_DECRYPT_FAILED } from '../../src/playbook/vault.js'
+import { hasAnsible } from '../helpers/ansible.js'
 
 const scratch = mkdtempSync(join(tmpdir(), 'rmp-trust-vault-'))
 const pwFile = join(scratch, 'pw')
 const pw2File = join(scratch, 'pw2')
 writeFileSync(pwFile, 'correct horse\n')
 writeFileSync(pw2File, 'battery staple\n')
-const hasAnsibleVault = spawnSync('ansible-vault', ['--version']).status === 0
 
 async function vault(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
   const saved = { ...process.env }
@@ -96,7 +96,7 @@ describe('trust: the vault', () => {
   })
 
   it('trust 29: files written by rm-play vault open in ansible-vault, and the other way round', async function () {
-    if (!hasAnsibleVault) this.skip()
+    if (!hasAnsible()) this.skip()
     this.timeout(60000)
     const f = join(scratch, 'interop.yml')
     writeFileSync(f, 'db_password: "a{{ b }}c"\n')
@@ -162,7 +162,7 @@ describe('trust: the vault', () => {
     expect(readFileSync(f, 'utf8')).to.not.equal(before)
     expect(decryptVault(readFileSync(f, 'utf8'), 'correct horse')).to.equal('a: 1\nb: 2\n')
     expect(existsSync(readFileSync(add.log, 'utf8').split(' ')[0]!)).to.equal(false)
-    if (hasAnsibleVault) expect(ansibleVault(['view', f])).to.equal('a: 1\nb: 2\n')
+    if (hasAnsible()) expect(ansibleVault(['view', f])).to.equal('a: 1\nb: 2\n')
   })
 
   it('trust 30: vault create makes a new 0600 file (refusing an existing one or a planted link); a failed editor leaves nothing', async () => {
@@ -172,7 +172,7 @@ describe('trust: the vault', () => {
     expect((await vault(['create', f, '--vault-password-file', pwFile], { EDITOR: add.editor })).code).to.equal(0)
     expect(statSync(f).mode & 0o777).to.equal(0o600)
     expect(decryptVault(readFileSync(f, 'utf8'), 'correct horse')).to.equal('api_key: k\n')
-    if (hasAnsibleVault) expect(ansibleVault(['view', f])).to.equal('api_key: k\n')
+    if (hasAnsible()) expect(ansibleVault(['view', f])).to.equal('api_key: k\n')
     expect((await vault(['create', f, '--vault-password-file', pwFile], { EDITOR: add.editor })).code).to.equal(1)
     const victim = join(dir, 'victim')
     writeFileSync(victim, 'untouched\n')
@@ -197,7 +197,7 @@ describe('trust: the vault', () => {
     expect((await vault(['rekey', f, '--vault-password-file', pwFile, '--new-vault-password-file', pw2File])).code).to.equal(0)
     expect(() => decryptVault(readFileSync(f, 'utf8'), 'correct horse')).to.throw(VAULT_DECRYPT_FAILED)
     expect(decryptVault(readFileSync(f, 'utf8'), 'battery staple')).to.equal('k: v\n')
-    if (hasAnsibleVault) expect(ansibleVault(['view', f], pw2File)).to.equal('k: v\n')
+    if (hasAnsible()) expect(ansibleVault(['view', f], pw2File)).to.equal('k: v\n')
     const r = await vault(['view', f, '--vault-password-file', pwFile])
     expect(r.code).to.equal(1)
     expect(r.err).to.contain(VAULT_DECRYPT_FAILED)
