@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { findLeftovers, labDown, labPaths, labReset, labStatus, labUp, readState, sshArgs, type LabState } from '../../src/lab/index.js'
 import { eventually } from '../helpers/eventually.js'
 import { testLabName } from '../helpers/lab.js'
+import { isRunning, procRef } from '../../src/lab/proc.js'
 
 // Its own lab, named after the suite's (RMP_TEST_LAB) so that parallel work does not collide.
 const LAB = `${testLabName().slice(0, 5)}dn`
@@ -30,14 +31,8 @@ async function ssh(state: LabState, host: string, script: string): Promise<strin
   return r.stdout.trim()
 }
 
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z'
-  } catch {
-    return false
-  }
-}
+/** Alive, not a zombie (the lab's own check). */
+const alive = (pid: number): boolean => isRunning(procRef(pid))
 
 /** Live processes whose cgroup path names the lab's cgroup (any hierarchy); zombies only wait to be reaped. */
 function pidsInLabCgroups(): number[] {

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlink
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { findLeftovers, labDown, labPaths, labReset, labStatus, labUp, readState, sshArgs, type LabInfo, type LabState } from '../../src/lab/index.js'
+import { isRunning, procRef } from '../../src/lab/proc.js'
 
 // Its own lab; named after RMP_TEST_LAB when that is set, so that parallel work does not collide.
 const LAB = process.env.RMP_TEST_LAB ? `${process.env.RMP_TEST_LAB.slice(0, 5)}dv` : 'rmdown'
@@ -40,14 +41,8 @@ function rootedUnder(dir: string): number[] {
     .map(Number)
 }
 
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z'
-  } catch {
-    return false
-  }
-}
+/** Alive, not a zombie (the lab's own check). */
+const alive = (pid: number): boolean => isRunning(procRef(pid))
 
 describe('rm-play lab (e2e, real hosts)', function () {
   this.timeout(15 * 60 * 1000)
