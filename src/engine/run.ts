@@ -23,9 +23,10 @@ export interface RunSummary {
 export const INTERRUPTED_EXIT = 130
 
 export function exitCodeFor(stats: Record<string, HostStats>): number {
+  // Ansible's order (strategy/__init__.py): any unreachable host makes it 4, even beside a failed one.
   const v = Object.values(stats)
-  if (v.some((s) => s.failed > 0)) return 2
   if (v.some((s) => s.unreachable > 0)) return 4
+  if (v.some((s) => s.failed > 0)) return 2
   return 0
 }
 

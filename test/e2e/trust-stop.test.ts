@@ -52,9 +52,10 @@ describe('trust: runs that must stop (lab hosts; Ansible as the judge where it d
     return { rm, rmReached: reachedByEvents(rm.events), ans }
   }
 
-  function expectSame(r: { rmReached: Reached; ans: Reached; rm: PlayOutcome }): void {
+  function expectSame(r: { rmReached: Reached; ans: Reached & { exitCode: number }; rm: PlayOutcome }): void {
     expect(r.rmReached.seq, `tasks reached per host\n${r.rm.text}`).to.deep.equal(r.ans.seq)
     expect(r.rmReached.stats, 'recap').to.deep.equal(r.ans.stats)
+    expect(r.rm.exitCode, 'exit code').to.equal(r.ans.exitCode)
   }
 
   const pending = (events: RunEvent[]) => events.filter((e): e is Extract<RunEvent, { type: 'handlers-pending' }> => e.type === 'handlers-pending')
@@ -236,7 +237,7 @@ describe('trust: runs that must stop (lab hosts; Ansible as the judge where it d
       expect(rm.seq).to.deep.equal(ans.seq)
       expect(rm.stats).to.deep.equal(ans.stats)
       expect(rm.seq[H[0]!]).to.include('h1:changed')
-      expect(code).to.equal(ans.exitCode === 4 ? 2 : ans.exitCode) // exit code priority of failed vs unreachable is trust 8's
+      expect(code).to.equal(ans.exitCode)
     })
 
     it('trust 16: a handler notified many times runs once per flush, at the flush or the end, in definition order (a listen topic runs every listener)', async () => {

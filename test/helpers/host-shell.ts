@@ -48,8 +48,9 @@ find / -xdev \\( -path /proc -o -path /sys -o -path /dev -o -path /run -o -path 
 echo '## packages'
 dpkg-query -W -f '\${Package} \${Version} \${db:Status-Abbrev}\\n' 2>/dev/null | sort
 echo '## processes'
-# a process that is exiting (zombie, dead) is not state the run left: the shell that ran it reaps it
-ps -eo stat=,user=,args= 2>/dev/null | awk '$1 !~ /^[ZX]/ { $1 = ""; sub(/^ /, ""); print }' | grep -v -e 'ps -eo' -e '/bin/sh -c' -e 'sshd: ' -e '^root *sh$' -e '^root *-*sh$' -e 'sort$' -e 'grep ' -e 'awk ' | sort
+# a process that is exiting is not state the run left: a zombie or dead one (stat Z, X), or one
+# whose command line is already gone (shown as [name]; a lab host has no kernel threads)
+ps -eo stat=,user=,args= 2>/dev/null | awk '$1 !~ /^[ZX]/ && !(NF == 3 && $3 ~ /^\\[.*\\]$/) { $1 = ""; sub(/^ /, ""); print }' | grep -v -e 'ps -eo' -e '/bin/sh -c' -e 'sshd: ' -e '^root *sh$' -e '^root *-*sh$' -e 'sort$' -e 'grep ' -e 'awk ' | sort
 echo '## accounts'
 getent passwd | sort; getent group | sort
 echo '## firewall'

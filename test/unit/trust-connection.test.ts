@@ -188,10 +188,11 @@ describe('trust 10/25: against an in-process ssh2 server', () => {
   const target = (port: number, knownHosts: string, extra: Partial<SshTarget> = {}): SshTarget => ({ host: 'fake', address: '127.0.0.1', port, user: 'u', privateKeyFiles: [join(dir, 'id')], knownHostsFiles: [knownHosts], hostKeyChecking: 'yes', connectTimeoutMs: 10000, ...extra })
 
   it('trust 25: a changed key is refused before authentication and not retried (hostVerifier is wired)', async () => {
+    const pair = utils.generateKeyPairSync('ed25519')
+    const other = utils.parseKey(pair.public)
+    if (other instanceof Error || Array.isArray(other)) throw new Error(`cannot read the generated key: ${String(other)}\n${pair.public}`)
     const s = await server()
     const kh = join(dir, 'kh-changed')
-    const other = utils.parseKey(utils.generateKeyPairSync('ed25519').public)
-    if (other instanceof Error || Array.isArray(other)) throw new Error('key')
     writeFileSync(kh, `[127.0.0.1]:${s.port} ssh-ed25519 ${other.getPublicSSH().toString('base64')}\n`)
     const c = new SshConnection(target(s.port, kh, { hostKeyChecking: 'accept-new' }))
     try {

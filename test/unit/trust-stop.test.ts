@@ -12,7 +12,7 @@ import { stopGroupScript } from '../../src/connection/framed-shell.js'
 import { LocalConnection } from '../../src/connection/local.js'
 import type { RunEvent } from '../../src/engine/events.js'
 import { pendingHandlers } from '../../src/engine/play.js'
-import { runPlaybook } from '../../src/engine/run.js'
+import { exitCodeFor, runPlaybook } from '../../src/engine/run.js'
 import { loadInventory } from '../../src/playbook/inventory.js'
 import { loadPlaybook } from '../../src/playbook/load.js'
 import { code } from '../../src/shell/index.js'
@@ -32,6 +32,15 @@ async function until(cond: () => boolean, ms = 10_000): Promise<void> {
     await new Promise((r) => setTimeout(r, 50))
   }
 }
+
+describe('trust 8: exit codes', () => {
+  const st = (failed: number, unreachable: number) => ({ ok: 1, changed: 0, failed, unreachable, skipped: 0, rescued: 0, ignored: 0 })
+  it('trust 8: any unreachable host makes the exit code 4, even beside a failed one (Ansible\'s order); a failure alone 2', () => {
+    expect(exitCodeFor({ a: st(1, 0), b: st(0, 1) })).to.equal(4)
+    expect(exitCodeFor({ a: st(1, 0), b: st(0, 0) })).to.equal(2)
+    expect(exitCodeFor({ a: st(0, 0) })).to.equal(0)
+  })
+})
 
 describe('trust: runs that must stop (local)', () => {
   it('trust 18: interrupt() stops the running command with everything it started, and nothing starts after', async () => {
