@@ -1,6 +1,7 @@
 // Roles: found on the roles path, loaded with defaults/, vars/, tasks/, handlers/ and meta/
 // dependencies (which run first). A role with the same parameters runs once per play.
 import { existsSync, statSync } from 'node:fs'
+import { homedir } from 'node:os'
 import { isAbsolute, join, resolve } from 'node:path'
 import type { SourcePos } from './errors.js'
 import { inherit, type LoadState } from './load-context.js'
@@ -16,19 +17,41 @@ export interface RoleFiles {
   handlersFrom?: string
 }
 
-/** Where roles are looked for, in order. */
+/** Ansible's default roles_path, used when neither the config, -e nor the environment gives one. */
+const DEFAULT_ROLES_PATH = ['~/.ansible/roles', '/usr/share/ansible/roles', '/etc/ansible/roles']
+
+/** Where roles are looked for, in order: the playbook's roles/ first, then roles_path, as Ansible does. */
 export function rolesSearchPath(state: LoadState): string[] {
   const env = (process.env.RM_PLAY_ROLES_PATH ?? process.env.ANSIBLE_ROLES_PATH ?? '').split(':').filter(Boolean)
-  return [join(state.playbookDir, 'roles'), join(state.playbookDir, '..', 'roles'), join(process.cwd(), 'roles'), ...state.options.rolesPath, ...env].map((p) => resolve(p))
+  const configured = [...state.options.rolesPath, ...env]
+  const rolesPath = (configured.length ? configured : DEFAULT_ROLES_PATH).map((p) => (p === '~' || p.startsWith('~/') ? join(homedir(), p.slice(1)) : p))
+  return [...new Set([join(state.playbookDir, 'roles'), join(state.playbookDir, '..', 'roles'), join(process.cwd(), 'roles'), ...rolesPath, state.playbookDir].map((p) => resolve(p)))]
 }
 
+/**
+ * The directory of a role. A Galaxy name (`geerlingguy.redis`) is a directory of that full name,
+ * as ansible-galaxy installs it: never the part after the dot, which would silently pick a
+ * different role (the project's own `roles/redis`). A collection's role (`ns.coll.role`) is looked
+ * for under ansible_collections/ in the same directories' siblings.
+ */
 export function findRole(state: LoadState, name: string): string | undefined {
   if (isAbsolute(name) || name.includes('/')) {
     const p = resolve(state.playbookDir, name)
     return existsSync(p) ? p : undefined
   }
-  const short = name.includes('.') ? name.split('.').pop()! : name
-  return rolesSearchPath(state).map((d) => join(d, short)).find((p) => existsSync(p) && statSync(p).isDirectory())
+  const isDir = (p: string) => existsSync(p) && statSync(p).isDirectory()
+  const found = rolesSearchPath(state).map((d) => join(d, name)).find(isDir)
+  if (found) return found
+  const parts = name.split('.')
+  if (parts.length !== 3) return undefined
+  const [ns, coll, role] = parts as [string, string, string]
+  return collectionsSearchPath(state).map((d) => join(d, 'ansible_collections', ns, coll, 'roles', role)).find(isDir)
+}
+
+/** Ansible's default collections_path (plus the environment's), for `ns.coll.role` names. */
+function collectionsSearchPath(state: LoadState): string[] {
+  const env = (process.env.ANSIBLE_COLLECTIONS_PATH ?? process.env.ANSIBLE_COLLECTIONS_PATHS ?? '').split(':').filter(Boolean)
+  return [join(state.playbookDir, 'collections'), ...env, join(homedir(), '.ansible', 'collections'), '/usr/share/ansible/collections'].map((p) => resolve(p))
 }
 
 function mainFile(dir: string, base = 'main'): string | undefined {
@@ -56,7 +79,8 @@ export function loadRoleInto(
   const key = `${path}\0${JSON.stringify(params)}\0${JSON.stringify(files)}`
   if (state.seenRoles.has(key) && !forceNew) return { tasks: [], handlers: [], role: state.rolesInPlay.find((r) => r.path === path)! }
   state.seenRoles.add(key)
-  const roleName = name.split('/').pop()!.split('.').pop()!
+  // Ansible names a role as it was given (`geerlingguy.redis`); a path gives its last part.
+  const roleName = name.split('/').pop()!
   const defaults = state.collect(() => loadVarsDir(join(path, 'defaults'), files.defaultsFrom ?? 'main')) ?? {}
   const vars = state.collect(() => loadVarsDir(join(path, 'vars'), files.varsFrom ?? 'main')) ?? {}
   const role: RoleInstance = { name: roleName, path, defaults, vars, params }
