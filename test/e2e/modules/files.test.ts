@@ -201,6 +201,32 @@ describe('file modules on a lab host', function () {
       expect(env.hidden).to.equal(true)
       expect(env.diffs).to.deep.equal([])
     })
+
+    it('on the converged host, stat runs in check mode too, and reports links, checksums and missing paths', async () => {
+      const r = await run(
+        `- hosts: ${host}
+  gather_facts: false
+  tasks:
+    - stat: { path: ${ROOT}/app/current }
+      register: cur
+    - stat: { path: ${ROOT}/app/gunicorn.conf.py }
+      register: g
+    - stat: { path: ${ROOT}/nothing-here }
+      register: nothere
+    - assert:
+        that:
+          - cur.stat.islnk and cur.stat.lnk_target == 'releases/1' and cur.stat.lnk_source == '${ROOT}/app/releases/1'
+          - g.stat.isreg and not g.stat.islnk
+          - g.stat.mode == '0644' and g.stat.pw_name == 'root' and g.stat.size == ${Buffer.byteLength(FILES['files/gunicorn.conf.py']!)}
+          - not nothere.stat.exists
+`,
+        { check: true },
+      )
+      expect(r.exitCode, r.text).to.equal(0)
+      expect(r.results().filter((e) => e.status === 'failed')).to.deep.equal([])
+      const sum = (await onHost(`sha1sum ${ROOT}/app/gunicorn.conf.py | cut -d' ' -f1`)).trim()
+      expect((r.results()[1]!.output as { stat: { checksum: string } }).stat.checksum).to.equal(sum)
+    })
   })
 
   it('a file that fails validation is never put in place: the old file stays, no temp file is left', async () => {
@@ -333,32 +359,6 @@ describe('file modules on a lab host', function () {
     const e0 = (err as RmErrors).errors[0]!
     expect(e0.message).to.equal('template: template not found: nope.ejs')
     expect(`${e0.pos!.file.split('/').slice(-3).join('/')}:${e0.pos!.line}`).to.equal('web/tasks/main.yml:2')
-  })
-
-  it('stat runs in check mode too, and reports links, checksums and missing paths', async () => {
-    const r = await run(
-      `- hosts: ${host}
-  gather_facts: false
-  tasks:
-    - stat: { path: ${ROOT}/app/current }
-      register: cur
-    - stat: { path: ${ROOT}/app/gunicorn.conf.py }
-      register: g
-    - stat: { path: ${ROOT}/nothing-here }
-      register: nothere
-    - assert:
-        that:
-          - cur.stat.islnk and cur.stat.lnk_target == 'releases/1' and cur.stat.lnk_source == '${ROOT}/app/releases/1'
-          - g.stat.isreg and not g.stat.islnk
-          - g.stat.mode == '0644' and g.stat.pw_name == 'root' and g.stat.size == ${Buffer.byteLength(FILES['files/gunicorn.conf.py']!)}
-          - not nothere.stat.exists
-`,
-      { check: true },
-    )
-    expect(r.exitCode, r.text).to.equal(0)
-    expect(r.results().filter((e) => e.status === 'failed')).to.deep.equal([])
-    const sum = (await onHost(`sha1sum ${ROOT}/app/gunicorn.conf.py | cut -d' ' -f1`)).trim()
-    expect((r.results()[1]!.output as { stat: { checksum: string } }).stat.checksum).to.equal(sum)
   })
 
   it('copy with content: --diff shows the lines it replaces, in check mode and for real; again shows no diff', async () => {
