@@ -11,11 +11,13 @@ import { loadInventory } from '../playbook/inventory.js'
 import { loadPlaybook } from '../playbook/load.js'
 import { undefinedVariables } from '../playbook/undefined-names.js'
 import type { Playbook } from '../playbook/model.js'
+import { RunContext, withRun } from '../playbook/run-context.js'
 import { readPasswordFile, setVaultPassword } from '../playbook/vault.js'
 import { jsonReporter } from '../report/json.js'
 import { colours, noColours } from '../report/paint.js'
 import { PrettyReporter } from '../report/pretty.js'
 import { helpText, parseArgs, UsageError } from './args.js'
+import { InternalError, internalErrorText } from './internal-error.js'
 import { adHocModule, adHocPlaybook, adHocReporter, isAdHoc, splitAdHoc, type AdHoc } from './adhoc.js'
 import { withConfig } from './apply-config.js'
 import { parseExtraVars } from './extra-vars.js'
@@ -31,7 +33,19 @@ export function version(): string {
   }
 }
 
-export async function main(argv: string[], io: { out(s: string): void; err(s: string): void; tty: boolean } = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s), tty: !!process.stdout.isTTY }): Promise<number> {
+type Io = { out(s: string): void; err(s: string): void; tty: boolean }
+
+/** One invocation is one run (run-context.ts): a bug's stack trace leaves it masked with the run's secrets. */
+export async function main(argv: string[], io: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s), tty: !!process.stdout.isTTY }): Promise<number> {
+  const run = new RunContext()
+  try {
+    return await withRun(run, () => mainInRun(argv, io, run))
+  } catch (e) {
+    throw new InternalError(internalErrorText(e, run.secrets))
+  }
+}
+
+async function mainInRun(argv: string[], io: Io, run: RunContext): Promise<number> {
   const sub = argv[0]
   if (sub === 'lab') return (await import('./lab.js')).labCommand(argv.slice(1))
   if (sub === 'doc') return (await import('./doc.js')).docCommand(argv.slice(1), io)
@@ -164,7 +178,7 @@ export async function main(argv: string[], io: { out(s: string): void; err(s: st
   let code = 0
   try {
     for (const pb of playbooks) {
-      const r = await runPlaybook(pb, opts)
+      const r = await runPlaybook(pb, opts, run)
       code = Math.max(code, r.exitCode)
       if (r.exitCode !== 0) break
     }

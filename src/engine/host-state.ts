@@ -17,6 +17,13 @@ export class HostState {
   ended = false
   readonly notified = new Set<string>()
   readonly stats: HostStats = emptyStats()
+  /** Its pending failure is in an any_errors_fatal task or block (cleared when rescued). */
+  failureFatal = false
+  /**
+   * Its pending failure is a playbook error (an undefined variable, a bad expression): the playbook
+   * is wrong, not the host, so it ends the run as any_errors_fatal would (unless rescued).
+   */
+  failureIsPlaybookError = false
 
   constructor(readonly name: string) {}
 

@@ -4,7 +4,7 @@
 // after it too, as in Ansible; Ctrl-C stops the commands running on the hosts, starts nothing new
 // and still prints the recap.
 import type { Playbook } from '../playbook/model.js'
-import { secretValues } from '../playbook/vars-files.js'
+import { currentRun, withRun, type RunContext } from '../playbook/run-context.js'
 import type { HostStats } from './events.js'
 import { HostState } from './host-state.js'
 import { DPKG_INTERRUPTED, RunPool } from './interrupt.js'
@@ -30,20 +30,29 @@ export function exitCodeFor(stats: Record<string, HostStats>): number {
   return 0
 }
 
-export async function runPlaybook(pb: Playbook, opts: RunOptions): Promise<RunSummary> {
+/**
+ * Runs a loaded playbook as part of `run` (the CLI's; by default the run the caller is part of):
+ * its vault password, secrets and per-run caches, shared with no other run.
+ */
+export function runPlaybook(pb: Playbook, opts: RunOptions, run: RunContext = currentRun()): Promise<RunSummary> {
+  return withRun(run, () => runInContext(pb, opts, run))
+}
+
+async function runInContext(pb: Playbook, opts: RunOptions, run: RunContext): Promise<RunSummary> {
   const t0 = Date.now()
-  const secrets = new Set<string>(secretValues)
+  const vaultSecrets = run.secrets
+  const secrets = new Set<string>(vaultSecrets)
   // Every event passes through the mask: no reporter can show a vault value or a no_log argument.
   const outer = opts.emit
   // group_vars/host_vars (and so their vault values) are read lazily, after this point: pick up
   // the values the vault has given since, before each event.
-  let seen = secretValues.size
+  let seen = vaultSecrets.size
   opts = {
     ...opts,
     emit: (e) => {
-      if (secretValues.size !== seen) {
-        for (const v of secretValues) secrets.add(v)
-        seen = secretValues.size
+      if (vaultSecrets.size !== seen) {
+        for (const v of vaultSecrets) secrets.add(v)
+        seen = vaultSecrets.size
       }
       outer(maskDeep(e, secrets))
     },

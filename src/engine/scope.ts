@@ -114,6 +114,7 @@ function hostvarsProxy(inputs: ScopeInputs): Record<string, unknown> {
 }
 
 // Facts do not change once gathered (a new gathering is a new object): their variables are made once.
+// A memo keyed by the facts object, which belongs to one run's host: nothing is shared between runs.
 const factVarsOf = new WeakMap<Facts, Record<string, unknown>>()
 
 function factVars(facts: Facts): Record<string, unknown> {

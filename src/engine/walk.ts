@@ -42,19 +42,10 @@ function interrupted(ctx: WalkContext): boolean {
   return !!ctx.rt.options.signal?.aborted
 }
 
-/** Hosts whose pending failure is in an any_errors_fatal task or block (cleared when rescued). */
-const fatal = new WeakSet<HostState>()
-
-/**
- * Hosts whose pending failure is a playbook error (an undefined variable, a bad expression): the
- * playbook is wrong, not the host, so it ends the run as any_errors_fatal would (unless rescued).
- */
-const playbookErrored = new WeakSet<HostState>()
-
 /** A failure that leaves the tree unrescued ends the play for every host when its task said so. */
 function endIfFatal(ctx: WalkContext, hs: HostState, r: WalkResult): WalkResult {
-  if (r === 'failed' && fatal.has(hs)) {
-    ctx.stop.reason ??= playbookErrored.has(hs) ? `a playbook error on ${hs.name} stops the run (fix the playbook: it is not a host failure)` : `any_errors_fatal: ${hs.name} failed`
+  if (r === 'failed' && hs.failureFatal) {
+    ctx.stop.reason ??= hs.failureIsPlaybookError ? `a playbook error on ${hs.name} stops the run (fix the playbook: it is not a host failure)` : `any_errors_fatal: ${hs.name} failed`
     ctx.stop.run = true
   }
   return r
@@ -146,7 +137,7 @@ async function runOne(ctx: WalkContext, hs: HostState, task: Task, handler: bool
   if (o.status === 'unreachable') {
     s.unreachable++
     if (!task.ignoreUnreachable) {
-      if (task.anyErrorsFatal) fatal.add(hs)
+      if (task.anyErrorsFatal) hs.failureFatal = true
       hs.unreachable = true
       ctx.onFailure(hs.name)
       return 'failed'
@@ -160,10 +151,8 @@ async function runOne(ctx: WalkContext, hs: HostState, task: Task, handler: bool
       return 'ok'
     }
     s.failed++
-    if (o.playbookError) playbookErrored.add(hs)
-    else playbookErrored.delete(hs)
-    if (task.anyErrorsFatal || o.playbookError) fatal.add(hs)
-    else fatal.delete(hs)
+    hs.failureIsPlaybookError = !!o.playbookError
+    hs.failureFatal = !!(task.anyErrorsFatal || o.playbookError)
     return 'failed'
   } else {
     s.ok++
@@ -248,7 +237,7 @@ async function walkNodes(ctx: WalkContext, hs: HostState, nodes: readonly Node[]
       if (r === 'failed' && node.rescue.length && !hs.unreachable) {
         hs.stats.failed--
         hs.stats.rescued++
-        fatal.delete(hs)
+        hs.failureFatal = false
         r = await walkNodes(ctx, hs, node.rescue, extra)
       }
       if (node.always.length && !hs.unreachable) {

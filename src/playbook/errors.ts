@@ -1,5 +1,6 @@
 // One error type for everything a user can get wrong: it carries where (file:line:col), what, and a hint.
 import { readFileSync } from 'node:fs'
+import { currentRun } from './run-context.js'
 
 export interface SourcePos {
   file: string
@@ -33,8 +34,9 @@ export function formatPos(pos: SourcePos | undefined): string {
   return pos ? `${pos.file}:${pos.line}:${pos.col}` : ''
 }
 
-const sourceCache = new Map<string, string[]>()
 function sourceLine(file: string, line: number): string | undefined {
+  // The run's: a file edited between two runs in one process shows its new text.
+  const sourceCache = currentRun().sourceLines
   let lines = sourceCache.get(file)
   if (!lines) {
     try {

@@ -20,11 +20,12 @@ import { OMIT } from './filters.js'
 import { SETTLE } from './lazy-view.js'
 import { noteRead, tainting, taintingFilters } from './taint.js'
 import { holdsSecret } from '../report/mask.js'
-import { secretValues } from './vars-files.js'
+import { currentRun } from './run-context.js'
 
 function holdsAny(v: unknown, seen: Set<object>): boolean {
-  if (secretValues.size === 0) return false
-  if (typeof v === 'string' || typeof v === 'number') return holdsSecret(String(v), secretValues)
+  const secrets = currentRun().secrets
+  if (secrets.size === 0) return false
+  if (typeof v === 'string' || typeof v === 'number') return holdsSecret(String(v), secrets)
   if (v === null || typeof v !== 'object' || seen.has(v)) return false
   seen.add(v)
   return Object.values(v).some((x) => holdsAny(x, seen))

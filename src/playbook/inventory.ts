@@ -5,6 +5,7 @@ import { basename, dirname, extname, join, resolve } from 'node:path'
 import { RmError, RmErrors } from './errors.js'
 import { expandHostRange, parseIniInventory, rawGroup, type RawInventory } from './inventory-ini.js'
 import type { VarLayer } from './vars.js'
+import { currentRun } from './run-context.js'
 import { loadVarsFile } from './vars-files.js'
 import { parseYaml, posOf } from './yaml.js'
 
@@ -115,12 +116,13 @@ export class Inventory {
   }
 }
 
-const varsDirCache = new Map<string, Record<string, unknown> | undefined>()
-
 /** group_vars/NAME(.yml|.yaml|.json|) or group_vars/NAME/ (every file in it, sorted). */
 export function loadVarsDir(dir: string, name: string): Record<string, unknown> | undefined {
   const key = `${dir}\0${name}`
-  if (varsDirCache.has(key)) return varsDirCache.get(key)
+  // Read once per run (every host of a group reads it): a later run reads the files again, and
+  // marks their vault values as its own secrets.
+  const cache = currentRun().varsDirs
+  if (cache.has(key)) return cache.get(key)
   let out: Record<string, unknown> | undefined
   for (const ext of ['', '.yml', '.yaml', '.json']) {
     const p = join(dir, name + ext)
@@ -134,7 +136,7 @@ export function loadVarsDir(dir: string, name: string): Record<string, unknown> 
       out = { ...(out ?? {}), ...loadVarsFile(p) }
     }
   }
-  varsDirCache.set(key, out)
+  cache.set(key, out)
   return out
 }
 

@@ -1,7 +1,7 @@
 // Taint: any value computed from a secret is a secret for display. Every expression evaluation
 // (and every output tag of a template) runs in a frame; each variable it reads is noted, and when
 // one of them holds a known secret, the strings the evaluation produces join the run's secrets
-// (vars-files.ts `secretValues`, which every reporter masks). Every filter is wrapped the same way,
+// (the run's `secrets`, run-context.ts, which every reporter masks). Every filter is wrapped the same way,
 // so the intermediates of a chain count too. Nothing here knows what a filter does: `| upper`,
 // `| b64encode`, a slice, a concatenation or a filter added tomorrow are covered alike, because
 // only what goes in and what comes out is looked at.
@@ -11,7 +11,7 @@
 // already), or when it is written literally in the expression itself (`'yes' if pw == x else 'no'`).
 import { holdsSecret, MIN_SECRET_LENGTH } from '../report/mask.js'
 import { SETTLE } from './lazy-view.js'
-import { secretValues } from './vars-files.js'
+import { currentRun } from './run-context.js'
 
 interface Frame {
   reads: unknown[]
@@ -19,32 +19,33 @@ interface Frame {
   kind: 'expression' | 'template'
 }
 
+// The open evaluations. Module level is safe: an evaluation is synchronous, so the stack is empty
+// between any two awaits and two runs never see each other's frames.
 const frames: Frame[] = []
-
-// Whether an object holds a secret, per object and size of the secret set (which only grows).
-const objectVerdicts = new WeakMap<object, { size: number; holds: boolean }>()
 
 /** Lazy views (hostvars) are not walked: what is read through them is noted as it is read. */
 const isLazyView = (v: object): boolean => typeof (v as { [SETTLE]?: unknown })[SETTLE] === 'function'
 
 function holds(v: unknown, seen: Set<object>): boolean {
-  if (typeof v === 'string') return holdsSecret(v, secretValues)
-  if (typeof v === 'number') return holdsSecret(String(v), secretValues)
+  const { secrets, taintVerdicts } = currentRun()
+  if (typeof v === 'string') return holdsSecret(v, secrets)
+  if (typeof v === 'number') return holdsSecret(String(v), secrets)
   if (v === null || typeof v !== 'object' || seen.has(v) || isLazyView(v)) return false
-  const hit = objectVerdicts.get(v)
-  if (hit && hit.size === secretValues.size) return hit.holds
+  // Whether an object holds a secret, per object and size of the run's secrets (which only grow).
+  const hit = taintVerdicts.get(v)
+  if (hit && hit.size === secrets.size) return hit.holds
   seen.add(v)
   let found = false
   for (const x of Object.values(v)) if ((found = holds(x, seen))) break
   seen.delete(v)
-  objectVerdicts.set(v, { size: secretValues.size, holds: found })
+  taintVerdicts.set(v, { size: secrets.size, holds: found })
   return found
 }
 
 /** Called for every variable an expression reads: a secret among them taints the evaluation. */
 export function noteRead(v: unknown): void {
   const f = frames[frames.length - 1]
-  if (!f || secretValues.size === 0) return
+  if (!f || currentRun().secrets.size === 0) return
   f.reads.push(v)
   if (!f.tainted && holds(v, new Set())) f.tainted = true
 }
@@ -64,11 +65,12 @@ function registerDerived(result: unknown, reads: unknown[], source: string): voi
   for (const r of reads) leaves(r, copies, new Set())
   const out = new Set<string>()
   leaves(result, out, new Set())
+  const secrets = currentRun().secrets
   for (const s of out) {
     for (const line of s.split(/\r?\n|\r/)) {
       const l = line.trim()
-      if (l.length < MIN_SECRET_LENGTH || copies.has(s) || copies.has(l) || source.includes(l) || secretValues.has(l)) continue
-      secretValues.add(l)
+      if (l.length < MIN_SECRET_LENGTH || copies.has(s) || copies.has(l) || source.includes(l) || secrets.has(l)) continue
+      secrets.add(l)
     }
   }
 }
@@ -91,7 +93,7 @@ export function taintingFilters<F extends Record<string, (...args: never[]) => u
         if (frame?.tainted) registerDerived(args, frame.reads, '')
         throw e
       }
-      if (secretValues.size > 0 && holds(args, new Set())) registerDerived(r, args, '')
+      if (currentRun().secrets.size > 0 && holds(args, new Set())) registerDerived(r, args, '')
       return r
     }
   }

@@ -5,6 +5,7 @@ import ejs from 'ejs'
 import { createHash } from 'node:crypto'
 import { readFileSync, statSync } from 'node:fs'
 import { RmError } from './errors.js'
+import { currentRun } from './run-context.js'
 import { scopeProxy, UndefinedVariableError, type ScopeSource } from './expression.js'
 import { translate } from './expression-translate.js'
 import { FILTER_NAMES, TEST_NAMES } from './filters.js'
@@ -33,6 +34,7 @@ export function translateTemplate(text: string): string {
 }
 
 // Compiled templates by file and a hash of their text (not the text itself, which may be large).
+// Pure (the same text compiles to the same function), so one cache serves every run.
 const compiled = new Map<string, ejs.TemplateFunction>()
 
 export function compileTemplate(text: string, file: string): ejs.TemplateFunction {
@@ -48,10 +50,8 @@ export function compileTemplate(text: string, file: string): ejs.TemplateFunctio
   return fn
 }
 
-/** How many times a template file was read: tests use it to prove one read per file version. */
-export const templateCounters = { reads: 0 }
-
-// A template is rendered once per host: it is read again only when its file changes on disk.
+// A template is rendered once per host: it is read again only when its file changes on disk. Shared
+// by runs: the stamp (inode, size, mtime) makes an entry stand for the file's content.
 const byFile = new Map<string, { stamp: string; fn: ejs.TemplateFunction }>()
 
 function compiledFile(file: string): ejs.TemplateFunction {
@@ -67,7 +67,7 @@ function compiledFile(file: string): ejs.TemplateFunction {
   let text: string
   try {
     text = readFileSync(file, 'utf8')
-    templateCounters.reads++
+    currentRun().counters.templateReads++
   } catch {
     throw new RmError(`template not found: ${file}`)
   }

@@ -2,12 +2,10 @@
 // mappings, optionally encrypted with the vault.
 import { readFileSync } from 'node:fs'
 import { RmError } from './errors.js'
-import { isVaultText, decryptVaultFile, secretValues } from './vault.js'
+import { currentRun } from './run-context.js'
+import { isVaultText, decryptVaultFile } from './vault.js'
 import { parseYaml, posOf } from './yaml.js'
 import { renderedLiteral, type LiteralMode } from './yaml-tags.js'
-
-/** How many vars files were read: tests use it to prove a play reads a fixed vars_file once. */
-export const varsFileCounters = { reads: 0 }
 
 /**
  * `literals: 'plain'` for variables that are data and never rendered again (include_vars results):
@@ -17,7 +15,7 @@ export function loadVarsFile(file: string, literals: LiteralMode = 'template'): 
   let text: string
   try {
     text = readFileSync(file, 'utf8')
-    varsFileCounters.reads++
+    currentRun().counters.varsFileReads++
   } catch {
     throw new RmError(`vars file not found: ${file}`)
   }
@@ -26,17 +24,15 @@ export function loadVarsFile(file: string, literals: LiteralMode = 'template'): 
   const v = parseYaml(text, file, literals)
   if (v === null || v === undefined) return {}
   if (typeof v !== 'object' || Array.isArray(v)) throw new RmError('a vars file must be a mapping of names to values', posOf(v) ?? { file, line: 1, col: 1 })
-  if (secret) markSecret(v as Record<string, unknown>)
+  if (secret) markSecret(v as Record<string, unknown>, currentRun().secrets)
   return v as Record<string, unknown>
 }
 
-export { secretValues }
-
-function markSecret(v: unknown): void {
+function markSecret(v: unknown, secrets: Set<string>): void {
   if (typeof v === 'string' || typeof v === 'number') {
-    if (String(v).length >= 3) secretValues.add(String(v))
+    if (String(v).length >= 3) secrets.add(String(v))
     // an `!unsafe` value inside the vault file: what it renders to is the secret
-    if (typeof v === 'string' && renderedLiteral(v) !== v) secretValues.add(renderedLiteral(v))
-  } else if (Array.isArray(v)) v.forEach(markSecret)
-  else if (v !== null && typeof v === 'object') Object.values(v).forEach(markSecret)
+    if (typeof v === 'string' && renderedLiteral(v) !== v) secrets.add(renderedLiteral(v))
+  } else if (Array.isArray(v)) v.forEach((x) => markSecret(x, secrets))
+  else if (v !== null && typeof v === 'object') Object.values(v).forEach((x) => markSecret(x, secrets))
 }

@@ -5,15 +5,13 @@ import { execFileSync } from 'node:child_process'
 import { createCipheriv, createDecipheriv, createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto'
 import { accessSync, constants, readFileSync } from 'node:fs'
 import { RmError } from './errors.js'
+import { currentRun } from './run-context.js'
 
 const HEADER = '$ANSIBLE_VAULT;1.1;AES256'
 
-let password: string | undefined
-let passwordHint = 'give the vault password with --vault-password-file FILE (or ANSIBLE_VAULT_PASSWORD_FILE)'
-
-/** Set once by the CLI before anything is loaded. */
+/** Set by the CLI before anything is loaded: the password of the current run (run-context.ts). */
 export function setVaultPassword(pw: string | undefined): void {
-  password = pw
+  currentRun().vaultPassword = pw
 }
 
 /** Reads a password file; an executable file is run and its output used (as Ansible does). */
@@ -27,7 +25,7 @@ export function readPasswordFile(file: string): string {
   }
   try {
     const out = exe ? execFileSync(file, { encoding: 'utf8' }) : readFileSync(file, 'utf8')
-    passwordHint = `the password from ${file} does not open it`
+    currentRun().passwordHint = `the password from ${file} does not open it`
     // As ansible-vault: a file's whitespace around the password is dropped, a script's line ends.
     return exe ? out.replace(/^[\r\n]+|[\r\n]+$/g, '') : out.trim()
   } catch (e) {
@@ -39,11 +37,8 @@ export function isVaultText(text: string): boolean {
   return text.trimStart().startsWith('$ANSIBLE_VAULT;')
 }
 
-/** How many keys were derived (PBKDF2 runs): tests use it to prove a file is decrypted once. */
-export const vaultCounters = { keyDerivations: 0 }
-
 function keys(pw: string, salt: Buffer): { cipherKey: Buffer; hmacKey: Buffer; iv: Buffer } {
-  vaultCounters.keyDerivations++
+  currentRun().counters.keyDerivations++
   const k = pbkdf2Sync(pw, salt, 10000, 80, 'sha256')
   return { cipherKey: k.subarray(0, 32), hmacKey: k.subarray(32, 64), iv: k.subarray(64, 80) }
 }
@@ -62,7 +57,9 @@ export function encryptVault(plaintext: string, pw: string): string {
 }
 
 // The same file is read for every host (group_vars, vars_files): each PBKDF2 costs ~10 ms, so a
-// successful decryption is remembered by a hash of (password, encrypted text).
+// successful decryption is remembered by a hash of (password, encrypted text). It stays at module
+// level: it is pure (the same password and text always give the same plain text), and a run that
+// has no password cannot reach an entry, since the password is part of the key.
 const decrypted = new Map<string, string>()
 
 export function decryptVault(text: string, pw: string): string {
@@ -103,9 +100,10 @@ function decryptVaultUncached(text: string, pw: string): string {
 
 /** Decrypts a vault file's text with the password the CLI was given. */
 export function decryptVaultFile(text: string, file: string): string {
-  if (password === undefined) throw new RmError(`${file} is encrypted with the vault but no vault password was given`, { file, line: 1, col: 1 }, passwordHint)
+  const { vaultPassword, passwordHint } = currentRun()
+  if (vaultPassword === undefined) throw new RmError(`${file} is encrypted with the vault but no vault password was given`, { file, line: 1, col: 1 }, passwordHint)
   try {
-    return decryptVault(text, password)
+    return decryptVault(text, vaultPassword)
   } catch (e) {
     throw new RmError(`cannot decrypt ${file}: ${(e as Error).message}`, { file, line: 1, col: 1 }, passwordHint)
   }
@@ -113,19 +111,18 @@ export function decryptVaultFile(text: string, file: string): string {
 
 /** Decrypts an inline `!vault` value with the CLI's password (the YAML reader gives the position). */
 export function decryptVaultText(text: string): string {
-  if (password === undefined) throw new Error(`this value is encrypted with the vault but no vault password was given (${passwordHint})`)
+  const { vaultPassword, passwordHint } = currentRun()
+  if (vaultPassword === undefined) throw new Error(`this value is encrypted with the vault but no vault password was given (${passwordHint})`)
   try {
-    return decryptVault(text, password)
+    return decryptVault(text, vaultPassword)
   } catch (e) {
     throw new Error(`cannot decrypt this !vault value: ${(e as Error).message}`)
   }
 }
 
-/** Values that came from the vault: the reporter masks these wherever they appear. */
-export const secretValues = new Set<string>()
-
-/** Marks a decrypted value (or each of its lines) as secret for every reporter. */
+/** Marks a decrypted value (or each of its lines) as secret for every reporter of the current run. */
 export function secretFromVault(plain: string): void {
-  if (plain.length >= 3) secretValues.add(plain)
-  for (const line of plain.split('\n')) if (line.trim().length >= 3) secretValues.add(line)
+  const secrets = currentRun().secrets
+  if (plain.length >= 3) secrets.add(plain)
+  for (const line of plain.split('\n')) if (line.trim().length >= 3) secrets.add(line)
 }

@@ -120,6 +120,7 @@ export class SecretMatcher {
 }
 
 // One matcher per secret set, brought up to date when the set grew (sets only grow during a run).
+// Keyed by the set itself, and each run has its own set (run-context.ts): no run sees another's.
 const matchers = new WeakMap<ReadonlySet<string>, { seen: number; m: SecretMatcher }>()
 
 export function secretMatcher(secrets: ReadonlySet<string>): SecretMatcher {

@@ -14,6 +14,23 @@ export interface PrettyOptions {
   timings: boolean
   /** Rewrite a live status line (TTY only). */
   live: boolean
+  /** Time for the live line; tests give a fake one. */
+  clock?: Clock
+}
+
+/** The reporter's time: now, and a repeating tick that does not keep the process alive. */
+export interface Clock {
+  now(): number
+  every(ms: number, fn: () => void): { stop(): void }
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  every(ms, fn) {
+    const t = setInterval(fn, ms)
+    t.unref()
+    return { stop: () => clearInterval(t) }
+  },
 }
 
 function header(kind: string, title: string, width = 79): string {
@@ -30,11 +47,14 @@ export class PrettyReporter {
   private pending = new Set<string>()
   private taskStart = 0
   private liveShown = false
-  private timer?: NodeJS.Timeout
+  private timer?: { stop(): void }
+  private readonly clock: Clock
   private check = false
   private lastTask = ''
 
-  constructor(private readonly o: PrettyOptions) {}
+  constructor(private readonly o: PrettyOptions) {
+    this.clock = o.clock ?? systemClock
+  }
 
   private out(s: string): void {
     this.clearLive()
@@ -50,16 +70,15 @@ export class PrettyReporter {
 
   private startLive(): void {
     if (!this.o.live) return
-    clearInterval(this.timer)
-    this.timer = setInterval(() => {
-      const t = Date.now() - this.taskStart
+    this.timer?.stop()
+    this.timer = this.clock.every(500, () => {
+      const t = this.clock.now() - this.taskStart
       if (t < 2000 || this.pending.size === 0) return
       const hosts = [...this.pending]
       const names = hosts.slice(0, 6).join(', ') + (hosts.length > 6 ? ` and ${hosts.length - 6} more` : '')
       this.o.write(`\r\x1b[2K${this.o.paint.dim(`  … still running on ${names} (${Math.round(t / 1000)}s)`)}`)
       this.liveShown = true
-    }, 500)
-    this.timer.unref()
+    })
   }
 
   handle(e: RunEvent): void {
@@ -81,7 +100,7 @@ export class PrettyReporter {
         this.out(`\n${p.bold(header(e.handler ? 'RUNNING HANDLER' : 'TASK', e.task))}`)
         if (this.o.verbosity >= 2 && e.pos) this.out(p.dim(`task path: ${formatPos(e.pos)}`))
         this.pending = new Set(e.hosts)
-        this.taskStart = Date.now()
+        this.taskStart = this.clock.now()
         this.startLive()
         break
       case 'host-result':
@@ -102,7 +121,7 @@ export class PrettyReporter {
         this.out(p.yellow(`pending handlers on [${e.host}] (not run: ${e.why}): ${e.handlers.join(', ')}`))
         break
       case 'recap': {
-        clearInterval(this.timer)
+        this.timer?.stop()
         this.out(`\n${p.bold(e.interrupted ? 'PLAY RECAP (INTERRUPTED) ' + '*'.repeat(54) : 'PLAY RECAP ' + '*'.repeat(68))}`)
         const width = Math.max(0, ...Object.keys(e.stats).map((h) => h.length))
         for (const [h, s] of Object.entries(e.stats)) {

@@ -129,7 +129,10 @@ describe('trust 36: check mode leaves the host byte-identical (playbooks/site.ym
     return out
   }
 
+  // The fresh host's --check and real run are made in before(), in order; each `it` checks one.
   let check: PlayOutcome
+  let checkSnapshots: { before: Snapshot; after: Snapshot }
+  let real: PlayOutcome
 
   before(async function () {
     lab = await testLab(2)
@@ -140,6 +143,10 @@ describe('trust 36: check mode leaves the host byte-identical (playbooks/site.ym
     symlinkSync(join(ROOT, 'inventory', 'lab', 'group_vars'), join(inventoryDir, 'group_vars'))
     setVaultPassword(readPasswordFile(join(ROOT, 'inventory', 'lab', 'vault-password.txt')))
     await resetHosts(lab, [host])
+    const before = await snapshot()
+    check = await run({ check: true, diff: true })
+    checkSnapshots = { before, after: await snapshot() }
+    real = await run({ diff: true })
   })
 
   after(async function () {
@@ -148,19 +155,16 @@ describe('trust 36: check mode leaves the host byte-identical (playbooks/site.ym
   })
 
   it('trust 36: --check on a fresh host reports the changes and leaves every file, cache and service as it was', async function () {
-    const before = await snapshot()
+    const { before, after } = checkSnapshots
     // The snapshot sees what the bug wrote: /var/cache/apt is in it, and a fresh host has no binary cache.
     expect(before.files!.some((l) => l.startsWith('/var/cache/apt '))).to.equal(true)
     expect(before.files!.some((l) => l.startsWith('/var/cache/apt/pkgcache.bin '))).to.equal(false)
-    check = await run({ check: true, diff: true })
     expect(check.exitCode, check.text).to.equal(0)
     expect(check.changed(host), check.text).to.be.greaterThan(25)
-    expect(diff(before, await snapshot())).to.deep.equal([])
+    expect(diff(before, after)).to.deep.equal([])
   })
 
   it('trust 36: the real run changes no task check mode did not predict, and leaves out only changes check mode could not be sure of', async function () {
-    expect(check, 'needs the check run of the test before').to.not.equal(undefined)
-    const real = await run({ diff: true })
     expect(real.exitCode, real.text).to.equal(0)
     expect(mispredicted(check, real, UNSEEN), real.text).to.deep.equal([])
     // The comparison has teeth: most tasks change on a fresh host (each one must have been

@@ -8,6 +8,7 @@ import type { HostResultEvent, HostStats, RunEvent } from '../../src/engine/even
 import { runPlaybook } from '../../src/engine/run.js'
 import { loadInventory } from '../../src/playbook/inventory.js'
 import { loadPlaybook } from '../../src/playbook/load.js'
+import { currentRun, RunContext, withRun } from '../../src/playbook/run-context.js'
 import { noColours } from '../../src/report/paint.js'
 import { PrettyReporter } from '../../src/report/pretty.js'
 
@@ -41,6 +42,8 @@ export interface PlayOutcome {
   totalChanged(): number
   /** Titles of the results that changed (or would change, in check mode), in order. */
   changedTasks(): string[]
+  /** The run's own context (counters, secrets): each play() is a run of its own. */
+  run: RunContext
 }
 
 /** Writes a playbook (YAML text) and its files into a fresh temp dir and runs it. */
@@ -54,7 +57,13 @@ export async function play(yaml: string, o: PlayOptions = {}): Promise<PlayOutco
   return playFile(join(dir, 'site.yml'), o, dir)
 }
 
-export async function playFile(file: string, o: PlayOptions = {}, dir = dirname(file)): Promise<PlayOutcome> {
+/** A run of its own (as one CLI invocation), with the vault password the test set, if any. */
+export function playFile(file: string, o: PlayOptions = {}, dir = dirname(file)): Promise<PlayOutcome> {
+  const run = new RunContext({ vaultPassword: currentRun().vaultPassword })
+  return withRun(run, () => playFileIn(run, file, o, dir))
+}
+
+async function playFileIn(run: RunContext, file: string, o: PlayOptions, dir: string): Promise<PlayOutcome> {
   const events: RunEvent[] = []
   let text = ''
   const reporter = new PrettyReporter({ paint: noColours, write: (s) => (text += s), verbosity: o.verbosity ?? 0, timings: false, live: false })
@@ -76,7 +85,7 @@ export async function playFile(file: string, o: PlayOptions = {}, dir = dirname(
       events.push(e)
       reporter.handle(e)
     },
-  })
+  }, run)
   const results = (task?: string, host?: string) => events.filter((e): e is HostResultEvent => e.type === 'host-result' && (task === undefined || e.task === task) && (host === undefined || e.host === host))
   return {
     events,
@@ -84,6 +93,7 @@ export async function playFile(file: string, o: PlayOptions = {}, dir = dirname(
     exitCode: r.exitCode,
     text,
     dir,
+    run,
     results,
     changed: (h) => r.stats[h]?.changed ?? NaN,
     totalChanged: () => Object.values(r.stats).reduce((a, s) => a + s.changed, 0),

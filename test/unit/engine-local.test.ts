@@ -366,7 +366,7 @@ ${rescue}      any_errors_fatal: true
     expect(r.results()[0]!.msg).to.match(/undefined variable 'nope' in task .*site.yml:4:7/)
   })
 
-  it('facts are gathered in one round trip and usable as ansible_* variables', async () => {
+  it('gathered facts are usable as ansible_facts.* and as ansible_* variables (os_family, processor_vcpus, service_mgr)', async () => {
     const r = await play('- hosts: h1\n  tasks:\n    - debug: msg="{{ ansible_facts.os_family }} {{ ansible_processor_vcpus > 0 }} {{ ansible_service_mgr }}"\n', base)
     expect(r.results().find((e) => e.task.startsWith('debug'))!.msg).to.match(/^Debian true \w+/)
   })

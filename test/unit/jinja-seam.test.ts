@@ -4,7 +4,7 @@ import { expect } from 'chai'
 import { createHash, randomBytes } from 'node:crypto'
 import { evaluate, evaluateCondition, notFound, OMIT, renderString, renderValue, UndefinedVariableError } from '../../src/playbook/expression.js'
 import { SETTLE } from '../../src/playbook/lazy-view.js'
-import { secretValues } from '../../src/playbook/vars-files.js'
+import { currentRun } from '../../src/playbook/run-context.js'
 import { MASK, maskString } from '../../src/report/mask.js'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -80,9 +80,9 @@ describe('jinja seam: rm-play expressions through src/jinja (RMP_EXPRESSIONS=jin
 
   describe('trust 22 with Jinja forms: a value computed from a secret is a secret', function () {
     const pw = `Pa-${fresh('x')}`
-    secretValues.add(pw)
+    currentRun().secrets.add(pw)
     const sec = source({ pw, users: [{ name: 'alice-the-user', password: pw }], port: 5432 })
-    const leaks = (v: unknown) => maskString(typeof v === 'string' ? v : JSON.stringify(v), secretValues)
+    const leaks = (v: unknown) => maskString(typeof v === 'string' ? v : JSON.stringify(v), currentRun().secrets)
     const derived: [string, string][] = [
       ['pw | upper', pw.toUpperCase()],
       ['pw | b64encode', Buffer.from(pw).toString('base64')],
@@ -108,10 +108,10 @@ describe('jinja seam: rm-play expressions through src/jinja (RMP_EXPRESSIONS=jin
     })
 
     it('trust 22: copies of clean values stay readable', function () {
-      const before = secretValues.size
+      const before = currentRun().secrets.size
       expect(evaluate("users | map(attribute='name') | join(',')", sec)).to.equal('alice-the-user')
       expect(evaluateCondition('pw | length > 3', sec)).to.equal(true)
-      expect(secretValues.size).to.equal(before)
+      expect(currentRun().secrets.size).to.equal(before)
     })
   })
 })

@@ -2,20 +2,51 @@
 import { expect } from 'chai'
 import type { HostResultEvent } from '../../src/engine/events.js'
 import { colours, noColours } from '../../src/report/paint.js'
-import { PrettyReporter } from '../../src/report/pretty.js'
+import { PrettyReporter, type Clock } from '../../src/report/pretty.js'
+
+/** Time that moves only when the test says so, running the ticks that fall due. */
+class FakeClock implements Clock {
+  private t = 0
+  private readonly ticks = new Set<{ ms: number; next: number; fn: () => void }>()
+  get ticking(): number {
+    return this.ticks.size
+  }
+  now(): number {
+    return this.t
+  }
+  every(ms: number, fn: () => void): { stop(): void } {
+    const tick = { ms, next: this.t + ms, fn }
+    this.ticks.add(tick)
+    return { stop: () => this.ticks.delete(tick) }
+  }
+  advance(ms: number): void {
+    const end = this.t + ms
+    for (;;) {
+      const due = [...this.ticks].filter((k) => k.next <= end).sort((a, b) => a.next - b.next)[0]
+      if (!due) break
+      this.t = due.next
+      due.next += due.ms
+      due.fn()
+    }
+    this.t = end
+  }
+}
 
 describe('pretty reporter', () => {
-  it('names the hosts a slow task is still running on, and clears the line for the next output', async function () {
-    this.timeout(10000)
+  it('after 2 s names only the hosts a slow task is still running on, and clears that line before the next result', () => {
+    const clock = new FakeClock()
     let out = ''
-    const r = new PrettyReporter({ paint: noColours, write: (s) => (out += s), verbosity: 0, timings: true, live: true })
+    const r = new PrettyReporter({ paint: noColours, write: (s) => (out += s), verbosity: 0, timings: true, live: true, clock })
     r.handle({ type: 'task-start', task: 'slow one', taskIndex: 1, handler: false, hosts: ['web1', 'web2'] })
     r.handle({ type: 'host-result', task: 'slow one', taskIndex: 1, handler: false, host: 'web1', status: 'ok', check: false, changes: [], diffs: [], durationMs: 10 })
-    await new Promise((res) => setTimeout(res, 2700))
-    expect(out).to.match(/still running on web2 \(\ds\)/).and.not.match(/still running on web1/)
+    clock.advance(1500)
+    expect(out, 'nothing before 2 s').not.to.match(/still running/)
+    clock.advance(1200)
+    expect(out).to.match(/still running on web2 \(3s\)$/).and.not.match(/still running on web1/)
     r.handle({ type: 'host-result', task: 'slow one', taskIndex: 1, handler: false, host: 'web2', status: 'changed', check: false, changes: [{ summary: 'did it' }], diffs: [], durationMs: 2700 })
     expect(out).to.match(/\r\x1b\[2Kchanged: \[web2\] did it \(2\.70s\)\n$/)
     r.handle({ type: 'recap', stats: {}, durationMs: 1, check: false })
+    expect(clock.ticking, 'the recap stops the tick').to.equal(0)
   })
   it('colours only with the colour paint', () => {
     let plain = ''

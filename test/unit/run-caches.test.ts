@@ -1,13 +1,13 @@
 // Work done once per run rather than once per host: vault decryption, vars_files and template
-// reads. Counters exported for tests show how often the expensive step ran.
+// reads. The run's counters (run-context.ts) show how often the expensive step ran.
 import { expect } from 'chai'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { renderTemplateFile, templateCounters } from '../../src/playbook/template.js'
+import { currentRun, RunContext, withRun } from '../../src/playbook/run-context.js'
+import { renderTemplateFile } from '../../src/playbook/template.js'
 import { VarScope } from '../../src/playbook/vars.js'
-import { varsFileCounters } from '../../src/playbook/vars-files.js'
-import { decryptVault, encryptVault, setVaultPassword, vaultCounters } from '../../src/playbook/vault.js'
+import { decryptVault, encryptVault, setVaultPassword } from '../../src/playbook/vault.js'
 import { play } from '../helpers/run-playbook.js'
 
 const scratch = mkdtempSync(join(tmpdir(), 'rmp-caches-'))
@@ -18,10 +18,12 @@ writeFileSync(inv, `[web]\n${HOSTS.map((h) => `${h} ansible_connection=local`).j
 describe('vault decryption is memoised', () => {
   it('the same text and password derive the key once', () => {
     const text = encryptVault('a: 1\n', 'pw-memo')
-    const before = vaultCounters.keyDerivations
-    expect(decryptVault(text, 'pw-memo')).to.equal('a: 1\n')
-    expect(decryptVault(text, 'pw-memo')).to.equal('a: 1\n')
-    expect(vaultCounters.keyDerivations - before).to.equal(1)
+    const run = new RunContext()
+    withRun(run, () => {
+      expect(decryptVault(text, 'pw-memo')).to.equal('a: 1\n')
+      expect(decryptVault(text, 'pw-memo')).to.equal('a: 1\n')
+    })
+    expect(run.counters.keyDerivations).to.equal(1)
   })
   it('a wrong password still fails every time (failures are not remembered)', () => {
     const text = encryptVault('a: 1\n', 'right')
@@ -36,15 +38,13 @@ describe('vars_files are read once per play', () => {
   it('a vault vars_file is read and decrypted once for five hosts, and its values stay masked', async () => {
     setVaultPassword('play-pw')
     const secret = encryptVault('token: s3cr3t-value\n', 'play-pw')
-    const reads = varsFileCounters.reads
-    const derivations = vaultCounters.keyDerivations
     const r = await play('- hosts: web\n  gather_facts: false\n  vars_files: [secret.yml]\n  tasks:\n    - debug: msg="token={{ token }}"\n', {
       inventory: [inv],
       files: { 'secret.yml': secret },
     })
     expect(r.exitCode).to.equal(0)
-    expect(varsFileCounters.reads - reads).to.equal(1)
-    expect(vaultCounters.keyDerivations - derivations).to.equal(1)
+    expect(r.run.counters.varsFileReads).to.equal(1)
+    expect(r.run.counters.keyDerivations).to.equal(1)
     const msgs = r.results().filter((e) => e.msg !== undefined).map((e) => `${e.host}:${e.msg}`)
     expect(msgs).to.deep.equal(HOSTS.map((h) => `${h}:token=********`))
     expect(r.text).not.to.include('s3cr3t-value')
@@ -66,11 +66,12 @@ describe('template files are read once per version', () => {
   it('renders for many hosts from one read, and reads again when the file changes', () => {
     const file = join(scratch, 'once.ejs')
     writeFileSync(file, 'a=<%= a %>\n')
-    const before = templateCounters.reads
+    const counters = currentRun().counters
+    const before = counters.templateReads
     for (const a of [1, 2, 3]) expect(renderTemplateFile(file, new VarScope([{ name: 't', values: { a } }]))).to.equal(`a=${a}\n`)
-    expect(templateCounters.reads - before).to.equal(1)
+    expect(counters.templateReads - before).to.equal(1)
     writeFileSync(file, 'b=<%= a %> (changed)\n')
     expect(renderTemplateFile(file, new VarScope([{ name: 't', values: { a: 4 } }]))).to.equal('b=4 (changed)\n')
-    expect(templateCounters.reads - before).to.equal(2)
+    expect(counters.templateReads - before).to.equal(2)
   })
 })

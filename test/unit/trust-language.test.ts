@@ -12,7 +12,8 @@ import type { RmError } from '../../src/playbook/errors.js'
 import { renderTemplateText } from '../../src/playbook/template.js'
 import { freeNames } from '../../src/playbook/undefined-names.js'
 import { VarScope } from '../../src/playbook/vars.js'
-import { loadVarsFile, secretValues } from '../../src/playbook/vars-files.js'
+import { currentRun } from '../../src/playbook/run-context.js'
+import { loadVarsFile } from '../../src/playbook/vars-files.js'
 import { encryptVault, setVaultPassword } from '../../src/playbook/vault.js'
 import { parseYaml } from '../../src/playbook/yaml.js'
 import { loadErrors, loadProject, project } from '../helpers/load-playbook.js'
@@ -223,7 +224,7 @@ ${task}
       const scope = new VarScope([{ name: 'vars file', values: loadVarsFile(f) }])
       expect(scope.lookup('templated')).to.equal('a49b')
       expect(scope.lookup('literal')).to.equal('a{{ 7*7 }}b')
-      expect(secretValues.has('a{{ 7*7 }}b'), 'the literal secret is masked as it renders').to.equal(true)
+      expect(currentRun().secrets.has('a{{ 7*7 }}b'), 'the literal secret is masked as it renders').to.equal(true)
       // include_vars values are data: the literal comes out plain.
       expect(loadVarsFile(f, 'plain').literal).to.equal('a{{ 7*7 }}b')
     })

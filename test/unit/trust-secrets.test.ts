@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { evaluate, notFound, renderString } from '../../src/playbook/expression.js'
 import { encryptVault, setVaultPassword } from '../../src/playbook/vault.js'
-import { secretValues } from '../../src/playbook/vars-files.js'
+import { currentRun } from '../../src/playbook/run-context.js'
 import { MASK, maskDeep, maskFileDiff, maskString, SECRET_AFTER, SECRET_BEFORE } from '../../src/report/mask.js'
 import { NO_LOG_MSG } from '../../src/engine/task-runner.js'
 import { play } from '../helpers/run-playbook.js'
@@ -81,10 +81,10 @@ describe('trust 22: masking', () => {
 
 describe('trust 22: taint (a value computed from a secret is a secret)', () => {
   const pw = `Pa-${fresh('x')}`
-  secretValues.add(pw)
+  currentRun().secrets.add(pw)
   const vars = { pw, users: [{ name: 'alice-the-user', password: pw }], port: 5432, plain: 'hello world' }
   const src = source(vars)
-  const leaks = (v: unknown) => maskString(typeof v === 'string' ? v : JSON.stringify(v), secretValues)
+  const leaks = (v: unknown) => maskString(typeof v === 'string' ? v : JSON.stringify(v), currentRun().secrets)
 
   const derived: [string, string][] = [
     ['pw | upper', pw.toUpperCase()],
@@ -128,11 +128,11 @@ describe('trust 22: taint (a value computed from a secret is a secret)', () => {
   })
 
   it('trust 22: copies of clean values and literals from the same expression stay readable', () => {
-    const before = secretValues.size
+    const before = currentRun().secrets.size
     expect(evaluate("users | map(attribute='name') | join(',')", src)).to.equal('alice-the-user')
     expect(evaluate("'long-enough' if pw | length > 3 else 'nope'", src)).to.equal('long-enough')
     expect(evaluate('pw | length > 3', src)).to.equal(true)
-    expect(secretValues.size).to.equal(before)
+    expect(currentRun().secrets.size).to.equal(before)
     expect(leaks('alice-the-user long-enough hello world')).to.equal('alice-the-user long-enough hello world')
   })
 

@@ -68,7 +68,7 @@ describe('trust: runs that must stop (local)', () => {
       () => undefined,
       (e: unknown) => e,
     )
-    for (let i = 0; i < 5; i++) await null // the command is written; the shell has not said its group yet
+    for (let i = 0; i < 5; i++) await Promise.resolve() // the command is written; the shell has not said its group yet
     expect(await c.interrupt()).to.deep.equal({ stopped: true, followUp: '' })
     expect(await p).to.be.instanceOf(InterruptedError)
     await until(() => running('sleep 319.25').length === 0)

@@ -102,8 +102,6 @@ describe('file modules on a lab host', function () {
   let lab: TestLab
   let inv: string
   let host: string
-  let checkRun: PlayOutcome
-  let realRun: PlayOutcome
   const run = (yaml: string, o: { check?: boolean; diff?: boolean } = {}) => play(yaml, { inventory: [inv], limit: host, files: FILES, ...o })
   const onHost = async (script: string) => (await sh(inv, host, script)).stdout
 
@@ -121,78 +119,114 @@ describe('file modules on a lab host', function () {
     await closeHostConnections()
   })
 
-  it('check mode predicts the changes and changes nothing on the host', async () => {
-    const before = await snapshot(inv, host)
-    checkRun = await run(converge(host), { check: true, diff: true })
-    const after = await snapshot(inv, host)
-    expect(checkRun.exitCode, checkRun.text).to.equal(0)
-    expect(snapshotDiff(before, after)).to.deep.equal([])
-    // Everything but stat/assert is predicted to change; tasks whose inputs an earlier task creates are uncertain.
-    expect(changedTasks(checkRun), checkRun.text).to.have.length(18)
-    // The env file's directory does not exist yet: an uncertain change, not a failure.
-    expect(checkRun.results('env file')[0]!.changes[0]!.uncertain).to.equal(true)
-    // Files that exist already are predicted exactly.
-    expect(checkRun.results('redis maxmemory')[0]!.changes[0]!.uncertain).to.equal(undefined)
-  })
+  describe('the converge playbook: --check, the real run, a second run', () => {
+    // The three runs are made here, in order, on the fresh host; each `it` checks one of them.
+    let checkRun: PlayOutcome
+    let hostChangesInCheck: unknown[]
+    let realRun: PlayOutcome
+    let again: PlayOutcome
+    before(async () => {
+      const before = await snapshot(inv, host)
+      checkRun = await run(converge(host), { check: true, diff: true })
+      hostChangesInCheck = snapshotDiff(before, await snapshot(inv, host))
+      realRun = await run(converge(host), { diff: true })
+      again = await run(converge(host))
+    })
 
-  it('the real run changes exactly what check mode predicted, and the host is in the wanted state', async () => {
-    realRun = await run(converge(host), { diff: true })
-    expect(realRun.exitCode, realRun.text).to.equal(0)
-    expect(changedTasks(realRun)).to.deep.equal(changedTasks(checkRun))
-    // ... and, where the file existed, predicted the very same diff.
-    expect(realRun.results('redis maxmemory')[0]!.diffs).to.deep.equal(checkRun.results('redis maxmemory')[0]!.diffs)
-    const app = `${ROOT}/app`
-    const st = await onHost(`cd ${app} && stat -c '%n %F %a %U %G' logs releases releases/1 .env.production site.conf gunicorn.conf.py static static/css static/css/app.css sudoers-runmaster etc etc/hosts.allow current logs/app.log | sort`)
-    expect(st.trim().split('\n')).to.deep.equal([
-      '.env.production regular file 600 www-data root',
-      'current symbolic link 777 root root',
-      'etc directory 755 root root',
-      'etc/hosts.allow regular file 640 root root',
-      'gunicorn.conf.py regular file 644 root root',
-      'logs directory 750 www-data www-data',
-      'logs/app.log regular empty file 640 www-data root',
-      'releases directory 750 www-data www-data',
-      'releases/1 directory 750 www-data www-data',
-      'site.conf regular file 644 root root',
-      'static directory 755 root root',
-      'static/css directory 755 root root',
-      'static/css/app.css regular file 644 root root',
-      'sudoers-runmaster regular file 440 root root',
-    ])
-    expect(await onHost(`cat ${app}/.env.production`)).to.equal('APP_NAME=runmaster\nSECRET_KEY=s3cr3t-k3y-value\nWORKERS=3\n')
-    expect(await onHost(`cat ${app}/site.conf`)).to.equal('server {\n  listen 8080;\n  location /api/ { }\n  location /static/ { }\n}\n')
-    expect(await onHost(`cat ${ROOT}/pre/redis.conf`)).to.equal('port 6379\nbind 127.0.0.1\nmaxmemory 2gb\nloglevel notice\n# BEGIN RUNMASTER\nmaxmemory-policy allkeys-lru\nsave 900 1\n# END RUNMASTER\n')
-    expect(await onHost(`cmp ${ROOT}/pre/redis.conf ${app}/redis.conf.copy && echo same`)).to.equal('same\n')
-    expect(await onHost(`readlink ${app}/current; stat -c %i ${app}/gunicorn.conf.py ${app}/gunicorn.hard | uniq | wc -l`)).to.equal('releases/1\n1\n')
-    expect(await onHost(`cat ${app}/etc/hosts.allow`)).to.equal('sshd: ALL\n')
-    expect(await onHost(`cd ${ROOT}/pre && stat -c '%n %a %U' shared shared/a shared/sub shared/sub/b mode.txt; [ -e old.txt ] || echo old-gone`)).to.equal('shared 750 www-data\nshared/a 640 www-data\nshared/sub 750 www-data\nshared/sub/b 640 www-data\nmode.txt 600 root\nold-gone\n')
-    expect(await onHost(`find ${ROOT} -name '.rmp-*' | wc -l`)).to.equal('0\n')
-  })
+    it('check mode exits 0, predicts 18 changes (uncertain where an earlier task makes the input) and changes nothing on the host', () => {
+      expect(checkRun.exitCode, checkRun.text).to.equal(0)
+      expect(hostChangesInCheck).to.deep.equal([])
+      // Everything but stat/assert is predicted to change; tasks whose inputs an earlier task creates are uncertain.
+      expect(changedTasks(checkRun), checkRun.text).to.have.length(18)
+      // The env file's directory does not exist yet: an uncertain change, not a failure.
+      expect(checkRun.results('env file')[0]!.changes[0]!.uncertain).to.equal(true)
+      // Files that exist already are predicted exactly.
+      expect(checkRun.results('redis maxmemory')[0]!.changes[0]!.uncertain).to.equal(undefined)
+    })
 
-  it('a second run changes nothing', async () => {
-    const again = await run(converge(host))
-    expect(again.exitCode, again.text).to.equal(0)
-    expect(again.totalChanged(), again.text).to.equal(0)
-  })
+    it('the real run changes exactly what check mode predicted, and the host is in the wanted state', async () => {
+      expect(realRun.exitCode, realRun.text).to.equal(0)
+      expect(changedTasks(realRun)).to.deep.equal(changedTasks(checkRun))
+      // ... and, where the file existed, predicted the very same diff.
+      expect(realRun.results('redis maxmemory')[0]!.diffs).to.deep.equal(checkRun.results('redis maxmemory')[0]!.diffs)
+      const app = `${ROOT}/app`
+      const st = await onHost(`cd ${app} && stat -c '%n %F %a %U %G' logs releases releases/1 .env.production site.conf gunicorn.conf.py static static/css static/css/app.css sudoers-runmaster etc etc/hosts.allow current logs/app.log | sort`)
+      expect(st.trim().split('\n')).to.deep.equal([
+        '.env.production regular file 600 www-data root',
+        'current symbolic link 777 root root',
+        'etc directory 755 root root',
+        'etc/hosts.allow regular file 640 root root',
+        'gunicorn.conf.py regular file 644 root root',
+        'logs directory 750 www-data www-data',
+        'logs/app.log regular empty file 640 www-data root',
+        'releases directory 750 www-data www-data',
+        'releases/1 directory 750 www-data www-data',
+        'site.conf regular file 644 root root',
+        'static directory 755 root root',
+        'static/css directory 755 root root',
+        'static/css/app.css regular file 644 root root',
+        'sudoers-runmaster regular file 440 root root',
+      ])
+      expect(await onHost(`cat ${app}/.env.production`)).to.equal('APP_NAME=runmaster\nSECRET_KEY=s3cr3t-k3y-value\nWORKERS=3\n')
+      expect(await onHost(`cat ${app}/site.conf`)).to.equal('server {\n  listen 8080;\n  location /api/ { }\n  location /static/ { }\n}\n')
+      expect(await onHost(`cat ${ROOT}/pre/redis.conf`)).to.equal('port 6379\nbind 127.0.0.1\nmaxmemory 2gb\nloglevel notice\n# BEGIN RUNMASTER\nmaxmemory-policy allkeys-lru\nsave 900 1\n# END RUNMASTER\n')
+      expect(await onHost(`cmp ${ROOT}/pre/redis.conf ${app}/redis.conf.copy && echo same`)).to.equal('same\n')
+      expect(await onHost(`readlink ${app}/current; stat -c %i ${app}/gunicorn.conf.py ${app}/gunicorn.hard | uniq | wc -l`)).to.equal('releases/1\n1\n')
+      expect(await onHost(`cat ${app}/etc/hosts.allow`)).to.equal('sshd: ALL\n')
+      expect(await onHost(`cd ${ROOT}/pre && stat -c '%n %a %U' shared shared/a shared/sub shared/sub/b mode.txt; [ -e old.txt ] || echo old-gone`)).to.equal('shared 750 www-data\nshared/a 640 www-data\nshared/sub 750 www-data\nshared/sub/b 640 www-data\nmode.txt 600 root\nold-gone\n')
+      expect(await onHost(`find ${ROOT} -name '.rmp-*' | wc -l`)).to.equal('0\n')
+    })
 
-  it('--diff shows unified diffs for file contents and before/after for attributes; no_log hides the secret', () => {
-    const t = realRun.text
-    // lineinfile: the replaced line
-    expect(t).to.contain(`--- ${ROOT}/pre/redis.conf (before)`)
-    expect(t).to.contain('-# maxmemory <bytes>\n+maxmemory 2gb')
-    // blockinfile: the block's lines added
-    expect(t).to.contain('+# BEGIN RUNMASTER\n+maxmemory-policy allkeys-lru\n+save 900 1\n+# END RUNMASTER')
-    // template: a new file shown whole
-    expect(t).to.contain('+  location /api/ { }')
-    // attributes: a summary, not a content diff
-    expect(t).to.contain('-mode: 0644\n+mode: 0600')
-    expect(t).to.contain('+state: link\n+src: releases/1')
-    // the no_log template: neither its content nor its diff
-    expect(t).to.not.contain('s3cr3t-k3y-value')
-    expect(t).to.not.contain('SECRET_KEY')
-    const env = realRun.results('env file')[0]!
-    expect(env.hidden).to.equal(true)
-    expect(env.diffs).to.deep.equal([])
+    it('a second run changes nothing', () => {
+      expect(again.exitCode, again.text).to.equal(0)
+      expect(again.totalChanged(), again.text).to.equal(0)
+    })
+
+    it('--diff shows unified diffs for file contents and before/after for attributes; no_log hides the secret', () => {
+      const t = realRun.text
+      // lineinfile: the replaced line
+      expect(t).to.contain(`--- ${ROOT}/pre/redis.conf (before)`)
+      expect(t).to.contain('-# maxmemory <bytes>\n+maxmemory 2gb')
+      // blockinfile: the block's lines added
+      expect(t).to.contain('+# BEGIN RUNMASTER\n+maxmemory-policy allkeys-lru\n+save 900 1\n+# END RUNMASTER')
+      // template: a new file shown whole
+      expect(t).to.contain('+  location /api/ { }')
+      // attributes: a summary, not a content diff
+      expect(t).to.contain('-mode: 0644\n+mode: 0600')
+      expect(t).to.contain('+state: link\n+src: releases/1')
+      // the no_log template: neither its content nor its diff
+      expect(t).to.not.contain('s3cr3t-k3y-value')
+      expect(t).to.not.contain('SECRET_KEY')
+      const env = realRun.results('env file')[0]!
+      expect(env.hidden).to.equal(true)
+      expect(env.diffs).to.deep.equal([])
+    })
+
+    it('on the converged host, stat runs in check mode too, and reports links, checksums and missing paths', async () => {
+      const r = await run(
+        `- hosts: ${host}
+  gather_facts: false
+  tasks:
+    - stat: { path: ${ROOT}/app/current }
+      register: cur
+    - stat: { path: ${ROOT}/app/gunicorn.conf.py }
+      register: g
+    - stat: { path: ${ROOT}/nothing-here }
+      register: nothere
+    - assert:
+        that:
+          - cur.stat.islnk and cur.stat.lnk_target == 'releases/1' and cur.stat.lnk_source == '${ROOT}/app/releases/1'
+          - g.stat.isreg and not g.stat.islnk
+          - g.stat.mode == '0644' and g.stat.pw_name == 'root' and g.stat.size == ${Buffer.byteLength(FILES['files/gunicorn.conf.py']!)}
+          - not nothere.stat.exists
+`,
+        { check: true },
+      )
+      expect(r.exitCode, r.text).to.equal(0)
+      expect(r.results().filter((e) => e.status === 'failed')).to.deep.equal([])
+      const sum = (await onHost(`sha1sum ${ROOT}/app/gunicorn.conf.py | cut -d' ' -f1`)).trim()
+      expect((r.results()[1]!.output as { stat: { checksum: string } }).stat.checksum).to.equal(sum)
+    })
   })
 
   it('a file that fails validation is never put in place: the old file stays, no temp file is left', async () => {
@@ -325,32 +359,6 @@ describe('file modules on a lab host', function () {
     const e0 = (err as RmErrors).errors[0]!
     expect(e0.message).to.equal('template: template not found: nope.ejs')
     expect(`${e0.pos!.file.split('/').slice(-3).join('/')}:${e0.pos!.line}`).to.equal('web/tasks/main.yml:2')
-  })
-
-  it('stat runs in check mode too, and reports links, checksums and missing paths', async () => {
-    const r = await run(
-      `- hosts: ${host}
-  gather_facts: false
-  tasks:
-    - stat: { path: ${ROOT}/app/current }
-      register: cur
-    - stat: { path: ${ROOT}/app/gunicorn.conf.py }
-      register: g
-    - stat: { path: ${ROOT}/nothing-here }
-      register: nothere
-    - assert:
-        that:
-          - cur.stat.islnk and cur.stat.lnk_target == 'releases/1' and cur.stat.lnk_source == '${ROOT}/app/releases/1'
-          - g.stat.isreg and not g.stat.islnk
-          - g.stat.mode == '0644' and g.stat.pw_name == 'root' and g.stat.size == ${Buffer.byteLength(FILES['files/gunicorn.conf.py']!)}
-          - not nothere.stat.exists
-`,
-      { check: true },
-    )
-    expect(r.exitCode, r.text).to.equal(0)
-    expect(r.results().filter((e) => e.status === 'failed')).to.deep.equal([])
-    const sum = (await onHost(`sha1sum ${ROOT}/app/gunicorn.conf.py | cut -d' ' -f1`)).trim()
-    expect((r.results()[1]!.output as { stat: { checksum: string } }).stat.checksum).to.equal(sum)
   })
 
   it('copy with content: --diff shows the lines it replaces, in check mode and for real; again shows no diff', async () => {

@@ -73,9 +73,8 @@ class Lane {
     const i = this.steps.push({ title, fn }) - 1
     it(title, async () => {
       // A lane that never started has no outcomes: that is a failure, not a pass.
-      const outcome = this.outcomes[i]
-      if (!outcome) throw new Error(`lane ${this.hostIndex} never started '${title}'`)
-      const e = await outcome
+      if (i >= this.outcomes.length) throw new Error(`lane ${this.hostIndex} never started '${title}'`)
+      const e = await this.outcomes[i]
       if (e) throw e
     })
   }

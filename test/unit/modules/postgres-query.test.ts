@@ -93,7 +93,7 @@ describe('modules/postgres_query: results', () => {
     ])
   })
   it('what register gets: the last statement\'s rows, all results, rowcount by as_single_query', async () => {
-    const p = await prepared({ query: RECORDED.sql, as_single_query: false })
+    const p = prepared({ query: RECORDED.sql, as_single_query: false })
     const out: StepOutput = { step: { kind: 'exec', script: code('') }, code: 0, stdout: RECORDED.out, stderr: '' }
     const res = queryResult(p, [out])
     expect(res.statusmessage).to.equal('SELECT 2')
@@ -101,7 +101,7 @@ describe('modules/postgres_query: results', () => {
     expect((res.query_all_results as unknown[]).length).to.equal(4)
     expect(res.query_list).to.have.length(4)
     expect(res).to.have.property('stdout', undefined)
-    const single = queryResult(await prepared({ query: RECORDED.sql }), [out])
+    const single = queryResult(prepared({ query: RECORDED.sql }), [out])
     expect(single.rowcount).to.equal(2)
     expect(single.query_result).to.deep.equal(res.query_result)
   })
@@ -109,14 +109,14 @@ describe('modules/postgres_query: results', () => {
 
 describe('modules/postgres_query: plan', () => {
   it('always a change that may change ("would run"); one transaction unless autocommit', async () => {
-    const ch = planQuery(await prepared({ db: 'app', query: 'UPDATE t SET x = %s WHERE id = %s', positional_args: ['a', 3] }))
+    const ch = planQuery(prepared({ db: 'app', query: 'UPDATE t SET x = %s WHERE id = %s', positional_args: ['a', 3] }))
     expect(ch).to.have.length(1)
     expect(ch[0]!.uncertain).to.equal(true)
     expect(ch[0]!.summary).to.equal("run SQL on app: UPDATE t SET x = E'a' WHERE id = 3")
     const step = ch[0]!.steps[0] as ExecStep
     expect(step.script.text).to.match(/ --csv -1 -P null=@@NULL[0-9a-f]{12}$/)
     expect(step.stdin).to.match(/^\\echo @@[0-9a-f]{12}\/0\/desc\nUPDATE t SET x = E'a' WHERE id = 3\n\\gdesc\n/)
-    const auto = planQuery(await prepared({ query: 'CREATE INDEX CONCURRENTLY i ON t (x)', autocommit: true, search_path: ['app', 'public'] }))
+    const auto = planQuery(prepared({ query: 'CREATE INDEX CONCURRENTLY i ON t (x)', autocommit: true, search_path: ['app', 'public'] }))
     const s2 = auto[0]!.steps[0] as ExecStep
     expect(s2.script.text).to.not.match(/ -1 /)
     expect(s2.stdin).to.match(/^SET search_path TO "app", "public";\n/)

@@ -1,0 +1,83 @@
+// One item of a task on a host (Ansible's TaskExecutor._execute): the module run, then
+// changed_when / failed_when, retried until `until` holds. Errors become a failed outcome here;
+// only an unreachable host or an interrupt goes up to the task runner.
+import { setTimeout as sleep } from 'node:timers/promises'
+import { InterruptedError, UnreachableError } from '../connection/connection.js'
+import { getModule } from '../modules/index.js'
+import { ModuleFailure } from '../modules/types.js'
+import { evaluateCondition, ExpressionError, UndefinedVariableError } from '../playbook/expression.js'
+import type { Cond, Task } from '../playbook/model.js'
+import { isUnknown, markUnknown, type VarScope } from '../playbook/vars.js'
+import type { HostState } from './host-state.js'
+import type { PlayRuntime } from './runtime.js'
+import { resolveOnce, runModule } from './task-module.js'
+import { CheckModeUnknown, emptyOutcome, isPlaybookError, registeredOf, taskError, type Outcome } from './task-outcome.js'
+
+export function condsHold(conds: Cond[] | undefined, scope: VarScope): boolean {
+  for (const c of conds ?? []) if (!evaluateCondition(c.expr, scope)) return false
+  return true
+}
+
+/** The module run with failed_when / changed_when and retries/until applied. */
+export async function executeItem(rt: PlayRuntime, hs: HostState, task: Task, scope: VarScope, whenUnknown: boolean): Promise<Outcome> {
+  const retries = task.until ? Number(task.retries ?? 3) : 0
+  const delay = Number(task.delay ?? 5)
+  const resolved = resolveOnce(rt, hs, task, scope)
+  for (let attempt = 0; ; attempt++) {
+    let out: Outcome
+    try {
+      out = await runModule(rt, hs, task, scope, whenUnknown, resolved)
+    } catch (e) {
+      if (e instanceof UnreachableError || e instanceof InterruptedError) throw e
+      const unknown = [...scope.touchedUnknown]
+      if (e instanceof CheckModeUnknown) return { ...emptyOutcome(), mayChange: true, changed: true, changes: [{ summary: e.message, uncertain: true }], data: markUnknown({}) }
+      if (rt.options.check && unknown.length && (e instanceof UndefinedVariableError || e instanceof ExpressionError)) {
+        // The arguments need a result that only a real run produces: say so, don't fail.
+        const why = `depends on ${unknown.join(', ')}, which check mode cannot know`
+        const action = getModule(task.module)?.kind === 'action'
+        out = { ...emptyOutcome(), mayChange: !action, changed: !action, msg: action ? `(${why})` : undefined, changes: action ? [] : [{ summary: why, uncertain: true }], data: markUnknown({}) }
+        return out
+      }
+      out = { ...emptyOutcome(), failed: true, msg: e instanceof ModuleFailure ? e.message : taskError(task, e), data: e instanceof ModuleFailure ? e.data : {} }
+      if (isPlaybookError(e)) return { ...out, playbookError: true }
+    }
+    const s = task.register ? scope.with({ name: 'this result', values: { [task.register]: registeredOf(out) }, data: true }) : scope
+    const before = new Set(s.touchedUnknown)
+    try {
+      if (task.changedWhen) out.changed = condsHold(task.changedWhen, s)
+      if (task.failedWhen) {
+        // failed_when decides alone; a step's failure message no longer applies when it says ok
+        out.failed = condsHold(task.failedWhen, s)
+        if (!out.failed) out.msg = undefined
+      }
+    } catch (e) {
+      if (!isUnknown(out.data)) {
+        out.failed = true
+        out.msg = taskError(task, e)
+        if (isPlaybookError(e)) return { ...out, playbookError: true }
+      }
+    }
+    // In check mode a condition on a result that was not produced cannot be decided.
+    if (isUnknown(out.data) && [...s.touchedUnknown].some((n) => !before.has(n) || n === task.register)) {
+      out.changed = out.changes.length > 0
+      out.failed = false
+      out.mayChange = true
+    }
+    if (!task.until || (out.failed && attempt >= retries)) return out
+    let done = false
+    try {
+      done = condsHold(task.until, s)
+    } catch {
+      done = false
+    }
+    if (done || attempt >= retries || isUnknown(out.data)) {
+      if (!done && !isUnknown(out.data)) {
+        out.failed = true
+        out.msg = `${out.msg ? `${out.msg}; ` : ''}retries exhausted (${retries}) waiting for: ${task.until.map((c) => String(c.expr)).join(' and ')}`
+      }
+      out.data = { ...out.data, attempts: attempt + 1 }
+      return out
+    }
+    await sleep(delay * 1000, undefined, { signal: rt.options.signal })
+  }
+}

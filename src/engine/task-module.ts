@@ -1,0 +1,134 @@
+// One execution of a task's module on a host, no loop and no retries: arguments, then an action
+// module's act(), or a host module's probes → plan → apply (or, in check mode, the report) → result.
+import { readFileSync } from 'node:fs'
+import { getModule } from '../modules/index.js'
+import { checkArgs, secretOptions } from '../modules/schema.js'
+import { ModuleFailure, type ActionModule, type Change, type HostModule, type PlanContext, type PrepareContext, type StepOutput } from '../modules/types.js'
+import { RmError } from '../playbook/errors.js'
+import { evaluate, evaluateCondition, renderValue } from '../playbook/expression.js'
+import type { Task } from '../playbook/model.js'
+import { findLocalFile, fileCandidates } from '../playbook/references.js'
+import { tainting } from '../playbook/taint.js'
+import { renderTemplateFile } from '../playbook/template.js'
+import { isUnknown, markUnknown, type VarScope } from '../playbook/vars.js'
+import { applyChanges, StepFailure } from './apply.js'
+import type { HostState } from './host-state.js'
+import { runProbes } from './probe-batch.js'
+import { resolveTask, type ResolvedTask } from './resolved-task.js'
+import { connectionFor, type PlayRuntime } from './runtime.js'
+import { lazyVars, scopeFor } from './scope.js'
+import { CheckModeUnknown, emptyOutcome, type Outcome } from './task-outcome.js'
+
+function prepareContext(rt: PlayRuntime, task: Task, scope: VarScope): PrepareContext {
+  return {
+    findFile(kind, name) {
+      const f = findLocalFile(kind, name, task.role, rt.playbookDir)
+      if (!f) throw new ModuleFailure(`${kind === 'templates' ? 'template' : 'file'} not found: ${name} (looked in ${fileCandidates(kind, name, task.role, rt.playbookDir).join(', ')})`)
+      return f
+    },
+    // A template frame: once its code reads a secret, what its output tags print counts as secret.
+    renderTemplate: (path) => tainting('', () => renderTemplateFile(path, scope), 'template'),
+    readFile: (path) => readFileSync(path),
+    evaluate: (expr) => evaluate(expr, scope),
+    condition: (expr) => evaluateCondition(expr, scope),
+    vars: lazyVars(scope),
+  }
+}
+
+/** Default registered values of a host module: the last command's rc/stdout/stderr. */
+function defaultResult(outputs: StepOutput[]): Record<string, unknown> {
+  const last = [...outputs].reverse().find((o) => o.step.kind === 'exec')
+  if (!last) return {}
+  return { rc: last.code, stdout: last.stdout.replace(/\n$/, ''), stderr: last.stderr.replace(/\n$/, ''), stdout_lines: last.stdout.split('\n').filter((l, i, a) => i < a.length - 1 || l !== ''), stderr_lines: last.stderr.split('\n').filter((l, i, a) => i < a.length - 1 || l !== '') }
+}
+
+/** Renders and checks the task's arguments for this execution (the action's raw ones stay as written). */
+function moduleArgs(rt: PlayRuntime, task: Task, scope: VarScope): Record<string, unknown> {
+  const mod = getModule(task.module)!
+  const rawNames = new Set(mod.kind === 'action' ? (mod.rawArgs ?? []) : [])
+  const rendered: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(task.args)) rendered[k] = rawNames.has(k) ? v : renderValue(v, scope)
+  for (const [k, v] of Object.entries(rendered)) if (v !== null && typeof v === 'object' && (v as { __omit__?: boolean }).__omit__) delete rendered[k]
+  const { args, problems } = checkArgs(mod.args, rendered, false)
+  for (const k of secretOptions(mod.args)) if (args[k] !== undefined && String(args[k]).length >= 3) rt.secrets.add(String(args[k]))
+  if (problems.length) {
+    const p = problems[0]!
+    const pos = p.key ? task.argPos[p.key] : task.argsPos
+    throw new RmError(`${task.module}: ${problems.map((x) => x.message).join('; ')}`, pos)
+  }
+  const invalid = mod.validate ? mod.validate(args as never) : []
+  if (invalid.length) throw new RmError(`${task.module}: ${invalid.join('; ')}`, task.argsPos)
+  return args
+}
+
+/**
+ * One execution. `resolved` gives the task's keywords for this item (rendered on the first call
+ * only: retries reuse them); it is called after the arguments are checked, so a bad argument is
+ * reported before a bad keyword.
+ */
+export async function runModule(rt: PlayRuntime, hs: HostState, task: Task, scope: VarScope, whenUnknown: boolean, resolved: () => ResolvedTask): Promise<Outcome> {
+  const out = emptyOutcome()
+  const mod = getModule(task.module)!
+  const args = moduleArgs(rt, task, scope)
+  const { check, diff, target } = resolved()
+  const planCtx: PlanContext = { host: hs.name, facts: hs.facts ?? {}, check, diff }
+
+  if (mod.kind === 'action' || !target) {
+    const r = await (mod as ActionModule<unknown>).act(args, { ...prepareContext(rt, task, scope), ...planCtx })
+    out.changed = !!r.changed
+    out.failed = !!r.failed
+    out.skipped = !!r.skipped
+    out.msg = r.msg
+    out.meta = r.meta
+    out.facts = r.facts
+    out.data = { ...(r.data ?? {}), ...(r.msg !== undefined ? { msg: r.msg } : {}) }
+    return out
+  }
+
+  const hm = mod as HostModule<unknown, unknown>
+  const connVars = target.delegated ? scopeFor(rt.scope, target.host, { vars: [] }) : scope
+  const conn = connectionFor(rt, target.host, lazyVars(connVars), target.keywords)
+  const execOpts = target.exec
+  const prepared = hm.prepare ? await hm.prepare(args, prepareContext(rt, task, scope)) : args
+  let state
+  try {
+    state = await runProbes(conn, hm.probes(prepared, planCtx), execOpts)
+  } catch (e) {
+    // In check mode the become user may be one that an earlier task would create.
+    if (check && execOpts.become && /unknown user/i.test((e as Error).message)) throw new CheckModeUnknown(`runs as ${execOpts.become.user}, a user that does not exist yet`)
+    throw e
+  }
+  const changes: Change[] = hm.plan(prepared, state, planCtx)
+  const shown = changes.filter((c) => !c.quiet)
+  out.changes = shown.map((c) => (c.uncertain ? { summary: c.summary, uncertain: true } : { summary: c.summary }))
+  out.diffs = diff ? shown.filter((c) => c.diff).map((c) => c.diff!) : []
+  out.changed = shown.length > 0
+  let outputs: StepOutput[] = []
+  const readOnly = typeof hm.readOnly === 'function' ? hm.readOnly(prepared) : !!hm.readOnly
+  if (check && !readOnly) {
+    if (out.changed) out.data = markUnknown({})
+  } else if (changes.length) {
+    try {
+      outputs = await applyChanges(conn, changes, execOpts)
+    } catch (e) {
+      if (!(e instanceof StepFailure)) throw e
+      outputs.push(e.output)
+      out.failed = true
+      out.msg = e.message
+    }
+  }
+  if (!isUnknown(out.data)) {
+    const base = defaultResult(outputs)
+    const extra = hm.result && !out.failed ? hm.result(prepared, state, outputs, planCtx) : {}
+    out.data = { ...base, ...extra }
+  }
+  if (readOnly) out.changed = false
+  out.mayChange = whenUnknown && out.changed
+  return out
+}
+
+/** The keywords of one item, rendered on first use and kept for its retries. */
+export function resolveOnce(rt: PlayRuntime, hs: HostState, task: Task, scope: VarScope): () => ResolvedTask {
+  let r: ResolvedTask | undefined
+  return () => (r ??= resolveTask(rt, hs, task, getModule(task.module)!, scope))
+}
