@@ -11,7 +11,7 @@ export interface EquivalenceCheck {
 
 export async function runChanges(r: ToolRunner, t: Target, check = false): Promise<number> {
   const { argv, env } = r.command(t, check)
-  return r.changes((await measure(argv, env)).stdout)
+  return r.changes((await measure(argv, env)).output)
 }
 
 /**

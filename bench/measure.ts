@@ -13,7 +13,8 @@ export interface Cost {
 }
 
 export interface Measured extends Cost {
-  stdout: string
+  /** stdout, then stderr (pyinfra logs to stderr) */
+  output: string
 }
 
 const RUSAGE = join(import.meta.dirname, '..', '..', 'bench', 'rusage.py')
@@ -26,7 +27,7 @@ export async function measure(argv: string[], env: NodeJS.ProcessEnv = process.e
     const res = await $({ env: { ...env, RUSAGE_OUT: out }, cwd, nothrow: true })`/usr/bin/python3 ${RUSAGE} ${argv}`
     if (res.exitCode !== 0) throw new Error(`${argv.join(' ')} exited ${res.exitCode}:\n${(res.stdout + res.stderr).slice(-3000)}`)
     const r = JSON.parse(readFileSync(out, 'utf8')) as { wall: number; user: number; sys: number; maxRssKb: number }
-    return { wall: r.wall, cpu: r.user + r.sys, maxRssMb: r.maxRssKb / 1024, stdout: res.stdout }
+    return { wall: r.wall, cpu: r.user + r.sys, maxRssMb: r.maxRssKb / 1024, output: res.stdout + res.stderr }
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }

@@ -110,3 +110,48 @@ export function renderResults(r: Results): string {
     ...sorted(r).flatMap((at) => section(at, r.tasksPerHost ?? 1)),
   ].join('\n')
 }
+
+/** The README's Speed figures: the smallest host count's table, the largest one's controller cost, start-up. */
+export function renderSummary(r: Results): string {
+  const all = sorted(r)
+  const first = all[0]
+  const last = all.at(-1)
+  const m = r.machine
+  const rm = last?.tools['rm-play']
+  const st = r.startup
+  const lines: string[] = []
+  if (first && m) {
+    const base = first.tools['rm-play']
+    lines.push(
+      `Measured ${Object.values(first.tools)[0]?.date ?? ''} on ${m.cores} cores and ${m.memoryGb.toFixed(0)} GB (load average ${m.load.toFixed(1)} at the start), ${first.hosts} lab hosts, median of ${Object.values(first.tools)[0]?.runs ?? '?'} rounds; the factor is how many times longer than rm-play:`,
+      '',
+      '| tool | first run (converge) | second run (no changes) | `--check` run |',
+      '|---|---|---|---|',
+      ...TOOLS.filter((t) => first.tools[t]).map((t) => {
+        const x = first.tools[t]!
+        const f = (k: 'converge' | 'noop' | 'check') => `${s(x[k].wall)}${base && t !== 'rm-play' ? ` (${times(x[k].wall, base[k].wall)})` : ''}`
+        return `| ${NAMES[t]} | ${f('converge')} | ${f('noop')} | ${f('check')} |`
+      }),
+      '',
+    )
+  }
+  if (last && rm) {
+    const hostTasks = last.hosts * (r.tasksPerHost ?? 1)
+    lines.push(
+      `At ${last.hosts} hosts the second run takes ${s(rm.noop.wall)}; rm-play itself uses ${s(rm.noop.cpu)} of CPU (${ms(rm.noop.cpu / hostTasks)} per host-task) and ${Math.round(rm.noop.maxRssMb)} MB, the hosts ${s(rm.noop.hostsCpu)}.`,
+    )
+  }
+  if (st) lines.push(`\`rm-play --version\` takes ${ms(st.version)} (${times(st.version, st.nodeBare)} a bare \`node -e 0\`); a \`--syntax-check\` of playbooks/site.yml ${ms(st.syntaxCheck)}.`)
+  return lines.join('\n')
+}
+
+const START = '<!-- bench:start (npm run bench writes this part) -->'
+const END = '<!-- bench:end -->'
+
+/** The README with the part between the bench markers replaced; unchanged when it has no markers. */
+export function withSummary(readme: string, summary: string): string {
+  const a = readme.indexOf(START)
+  const b = readme.indexOf(END)
+  if (a < 0 || b < a) return readme
+  return `${readme.slice(0, a + START.length)}\n${summary}\n${readme.slice(b)}`
+}

@@ -7,7 +7,7 @@
 // Needs root (the lab), ansible-core, and for pyinfra the Debian packages that bench/README.md names.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, totalmem } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { parse } from 'yaml'
 import { $ } from 'zx'
 import { labReset, labUp, STATE_ROOT } from '../src/lab/index.js'
@@ -15,7 +15,7 @@ import { parseArgs } from './args.js'
 import { checkEquivalence } from './equivalence.js'
 import { hostsCpuSeconds } from './host-cpu.js'
 import { measure, median, medianCost, type Cost } from './measure.js'
-import { renderResults } from './report.js'
+import { renderResults, renderSummary, withSummary } from './report.js'
 import { loadResults, saveResults, type Machine, type ToolResult } from './results.js'
 import { measureStartup } from './startup.js'
 import { findMitogen, findPyinfra, missing, runners, type Target, type Tool, type ToolRunner } from './tools.js'
@@ -47,7 +47,7 @@ async function round(r: ToolRunner, t: Target, lab: string): Promise<Omit<ToolRe
   const run = async (check: boolean, what: string) => {
     const { argv, env } = r.command(t, check)
     const m = await measure(argv, env)
-    return { cost: { wall: m.wall, cpu: m.cpu, maxRssMb: m.maxRssMb } as Cost, changes: check ? 0 : r.changes(m.stdout), what }
+    return { cost: { wall: m.wall, cpu: m.cpu, maxRssMb: m.maxRssMb } as Cost, changes: check ? 0 : r.changes(m.output), what }
   }
   const converge = await run(false, 'converge')
   const before = hostsCpuSeconds(lab, t.hosts)
@@ -60,7 +60,7 @@ async function round(r: ToolRunner, t: Target, lab: string): Promise<Omit<ToolRe
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2))
-  const out = args.out ?? bench
+  const out = args.out ? resolve(args.out) : bench
   mkdirSync(out, { recursive: true })
   const store = join(out, 'results.json')
   const results = loadResults(store)
@@ -79,6 +79,11 @@ async function main(): Promise<void> {
   const save = () => {
     saveResults(store, results)
     writeFileSync(join(out, 'RESULTS.md'), renderResults(results))
+    // The README quotes only results written to bench/ itself, never a trial run's (--out).
+    if (out === bench) {
+      const readme = join(root, 'README.md')
+      writeFileSync(readme, withSummary(readFileSync(readme, 'utf8'), renderSummary(results)))
+    }
   }
 
   if (args.startup) {

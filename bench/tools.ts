@@ -16,8 +16,8 @@ export interface Target {
 export interface ToolRunner {
   tool: Tool
   command(t: Target, check: boolean): { argv: string[]; env: NodeJS.ProcessEnv }
-  /** Changes the run reports, from its stdout. */
-  changes(stdout: string): number
+  /** Changes the run reports, from its output. */
+  changes(output: string): number
 }
 
 /** Ansible's recap (rm-play prints the same): the sum of changed=N over the hosts. */
@@ -88,5 +88,5 @@ export async function findPyinfra(root: string, given: string | undefined): Prom
 }
 
 export async function findMitogen(): Promise<string> {
-  return (await $`/usr/bin/python3 -c ${'import ansible_mitogen, os; print(os.path.dirname(ansible_mitogen.__file__))'}`.nothrow()).stdout.trim()
+  return (await $({ nothrow: true, quiet: true })`/usr/bin/python3 -c ${'import ansible_mitogen, os; print(os.path.dirname(ansible_mitogen.__file__))'}`).stdout.trim()
 }
