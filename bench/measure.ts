@@ -24,7 +24,7 @@ export async function measure(argv: string[], env: NodeJS.ProcessEnv = process.e
   const dir = mkdtempSync(join(tmpdir(), 'rm-bench-'))
   try {
     const out = join(dir, 'rusage.json')
-    const res = await $({ env: { ...env, RUSAGE_OUT: out }, cwd, nothrow: true })`/usr/bin/python3 ${RUSAGE} ${argv}`
+    const res = await $({ env: { ...env, RUSAGE_OUT: out }, cwd, nothrow: true, quiet: true })`/usr/bin/python3 ${RUSAGE} ${argv}`
     if (res.exitCode !== 0) throw new Error(`${argv.join(' ')} exited ${res.exitCode}:\n${(res.stdout + res.stderr).slice(-3000)}`)
     const r = JSON.parse(readFileSync(out, 'utf8')) as { wall: number; user: number; sys: number; maxRssKb: number }
     return { wall: r.wall, cpu: r.user + r.sys, maxRssMb: r.maxRssKb / 1024, output: res.stdout + res.stderr }

@@ -6,16 +6,21 @@ import { TOOLS, type Tool } from './tools.js'
 const NAMES: Record<Tool, string> = { 'rm-play': 'rm-play', pyinfra: 'pyinfra 3', ansible: 'ansible-core', mitogen: 'ansible-core + Mitogen' }
 
 const s = (x: number) => (x >= 10 ? `${x.toFixed(1)} s` : `${x.toFixed(2)} s`)
-const ms = (x: number) => `${(x * 1000).toFixed(x < 0.01 ? 2 : 1)} ms`
+const ms = (x: number) => (x >= 1 ? s(x) : `${(x * 1000).toFixed(x < 0.01 ? 2 : 1)} ms`)
 const times = (x: number, base: number) => `${(x / base).toFixed(1)}×`
 
 function sorted(r: Results): AtHosts[] {
   return Object.values(r.byHosts).sort((a, b) => a.hosts - b.hosts)
 }
 
-function wallRow(t: Tool, x: ToolResult, base: ToolResult | undefined): string {
+/** The converge, no-change and check cells of a tool's row, with the factor against rm-play. */
+function wallCells(t: Tool, x: ToolResult, base: ToolResult | undefined): string {
   const f = (k: 'converge' | 'noop' | 'check') => `${s(x[k].wall)}${base && t !== 'rm-play' ? ` (${times(x[k].wall, base[k].wall)})` : ''}`
-  return `| ${NAMES[t]} | ${f('converge')} | ${f('noop')} | ${f('check')} | ${x.date}, median of ${x.runs} |`
+  return `| ${NAMES[t]} | ${f('converge')} | ${f('noop')} | ${f('check')} |`
+}
+
+function wallRow(t: Tool, x: ToolResult, base: ToolResult | undefined): string {
+  return `${wallCells(t, x, base)} ${x.date}, median of ${x.runs} |`
 }
 
 function costRow(t: Tool, x: ToolResult, hostTasks: number): string {
@@ -127,11 +132,7 @@ export function renderSummary(r: Results): string {
       '',
       '| tool | first run (converge) | second run (no changes) | `--check` run |',
       '|---|---|---|---|',
-      ...TOOLS.filter((t) => first.tools[t]).map((t) => {
-        const x = first.tools[t]!
-        const f = (k: 'converge' | 'noop' | 'check') => `${s(x[k].wall)}${base && t !== 'rm-play' ? ` (${times(x[k].wall, base[k].wall)})` : ''}`
-        return `| ${NAMES[t]} | ${f('converge')} | ${f('noop')} | ${f('check')} |`
-      }),
+      ...TOOLS.filter((t) => first.tools[t]).map((t) => wallCells(t, first.tools[t]!, base)),
       '',
     )
   }
