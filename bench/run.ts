@@ -35,7 +35,7 @@ function tasksPerHost(): number {
 
 async function versions(tools: Tool[], pyinfra: string): Promise<Machine['versions']> {
   const v: Machine['versions'] = {}
-  const out = async (argv: string[]) => firstLine((await $`${argv}`.nothrow()).stdout)
+  const out = async (argv: string[]) => firstLine((await $({ nothrow: true, quiet: true })`${argv}`).stdout)
   if (tools.includes('rm-play')) v['rm-play'] = await out(['node', join(root, 'bin', 'rm-play.js'), '--version'])
   if (tools.includes('pyinfra')) v.pyinfra = await out([pyinfra, '--version'])
   if (tools.includes('ansible') || tools.includes('mitogen')) v.ansible = await out(['ansible', '--version'])
@@ -44,17 +44,17 @@ async function versions(tools: Tool[], pyinfra: string): Promise<Machine['versio
 }
 
 async function round(r: ToolRunner, t: Target, lab: string): Promise<Omit<ToolResult, 'date' | 'runs'>> {
-  const run = async (check: boolean, what: string) => {
+  const run = async (check: boolean) => {
     const { argv, env } = r.command(t, check)
     const m = await measure(argv, env)
-    return { cost: { wall: m.wall, cpu: m.cpu, maxRssMb: m.maxRssMb } as Cost, changes: check ? 0 : r.changes(m.output), what }
+    return { cost: { wall: m.wall, cpu: m.cpu, maxRssMb: m.maxRssMb } as Cost, changes: check ? 0 : r.changes(m.output) }
   }
-  const converge = await run(false, 'converge')
+  const converge = await run(false)
   const before = hostsCpuSeconds(lab, t.hosts)
-  const noop = await run(false, 'second run')
+  const noop = await run(false)
   const hostsCpu = hostsCpuSeconds(lab, t.hosts) - before
   if (noop.changes !== 0) throw new Error(`${r.tool}: the second run made ${noop.changes} changes; the benchmark deploy is not idempotent`)
-  const check = await run(true, 'check')
+  const check = await run(true)
   return { converge: converge.cost, noop: { ...noop.cost, hostsCpu }, check: check.cost }
 }
 
