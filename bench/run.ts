@@ -1,122 +1,141 @@
-// The side-by-side benchmark: the same playbook on the same lab hosts with rm-play, ansible-core
-// and ansible-core + Mitogen. For each tool: fresh hosts, a first run (converge), a second run
-// (nothing to change: the everyday case) and a --check run; the median of --runs rounds.
-// Writes bench/RESULTS.md. Needs root (the lab) and `apt-get install ansible-core ansible-mitogen`.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
-import { cpus } from 'node:os'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+// The side-by-side benchmark (bench/README.md): the same playbook on the same lab hosts with
+// rm-play, pyinfra 3, ansible-core and ansible-core + Mitogen. First, on fresh hosts, a check that
+// the deploys are equivalent (each tool's run after another's changes nothing). Then per host count
+// and tool, --runs rounds of: fresh hosts, a first run (converge), a second run (nothing to change)
+// and a --check run; wall time, the controller's CPU time and peak RSS of each, and the hosts' own
+// CPU time during the second run. Writes results.json and RESULTS.md (to --out, default bench/).
+// Needs root (the lab), ansible-core, and for pyinfra the Debian packages that bench/README.md names.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { cpus, loadavg, totalmem } from 'node:os'
+import { join, resolve } from 'node:path'
+import { parse } from 'yaml'
 import { $ } from 'zx'
 import { labReset, labUp, STATE_ROOT } from '../src/lab/index.js'
+import { parseArgs } from './args.js'
+import { checkEquivalence } from './equivalence.js'
+import { hostsCpuSeconds } from './host-cpu.js'
+import { measure, median, medianCost, type Cost } from './measure.js'
+import { renderResults, renderSummary, withSummary } from './report.js'
+import { loadResults, saveResults, type Machine, type ToolResult } from './results.js'
+import { measureStartup } from './startup.js'
+import { findMitogen, findPyinfra, missing, runners, type Target, type Tool, type ToolRunner } from './tools.js'
 
 $.verbose = false
 
-const here = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench')
-const root = join(here, '..')
-const arg = (name: string, dflt: number) => {
-  const i = process.argv.indexOf(name)
-  return i > 0 ? Number(process.argv[i + 1]) : dflt
-}
-const HOSTS = arg('--hosts', 10)
-const RUNS = arg('--runs', 3)
-const tools = (process.argv.includes('--tools') ? process.argv[process.argv.indexOf('--tools') + 1]! : 'rm-play,ansible,mitogen').split(',')
+const bench = join(import.meta.dirname, '..', '..', 'bench')
+const root = join(bench, '..')
+const say = (msg: string) => console.log(msg)
+const today = () => new Date().toISOString().slice(0, 10)
+const firstLine = (s: string) => s.trim().split('\n')[0] ?? ''
 
-type Tool = 'rm-play' | 'ansible' | 'mitogen'
-interface Timing {
-  converge: number
-  noop: number
-  check: number
+function tasksPerHost(): number {
+  const play = (parse(readFileSync(join(bench, 'playbook.yml'), 'utf8')) as { gather_facts?: boolean; tasks: unknown[] }[])[0]!
+  return play.tasks.length + (play.gather_facts === false ? 0 : 1)
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b)
-  const m = Math.floor(s.length / 2)
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
+async function versions(tools: Tool[], pyinfra: string): Promise<Machine['versions']> {
+  const v: Machine['versions'] = {}
+  const out = async (argv: string[]) => firstLine((await $({ nothrow: true, quiet: true })`${argv}`).stdout)
+  if (tools.includes('rm-play')) v['rm-play'] = await out(['node', join(root, 'bin', 'rm-play.js'), '--version'])
+  if (tools.includes('pyinfra')) v.pyinfra = await out([pyinfra, '--version'])
+  if (tools.includes('ansible') || tools.includes('mitogen')) v.ansible = await out(['ansible', '--version'])
+  if (tools.includes('mitogen')) v.mitogen = `mitogen ${await out(['/usr/bin/python3', '-c', 'import mitogen; print(".".join(map(str, mitogen.__version__)))'])}`
+  return v
 }
 
-async function timed(cmd: () => Promise<unknown>): Promise<number> {
-  const t0 = process.hrtime.bigint()
-  await cmd()
-  return Number(process.hrtime.bigint() - t0) / 1e9
+async function round(r: ToolRunner, t: Target, lab: string): Promise<Omit<ToolResult, 'date' | 'runs'>> {
+  const run = async (check: boolean) => {
+    const { argv, env } = r.command(t, check)
+    const m = await measure(argv, env)
+    return { cost: { wall: m.wall, cpu: m.cpu, maxRssMb: m.maxRssMb } as Cost, changes: check ? 0 : r.changes(m.output) }
+  }
+  const converge = await run(false)
+  const before = hostsCpuSeconds(lab, t.hosts)
+  const noop = await run(false)
+  const hostsCpu = hostsCpuSeconds(lab, t.hosts) - before
+  if (noop.changes !== 0) throw new Error(`${r.tool}: the second run made ${noop.changes} changes; the benchmark deploy is not idempotent`)
+  const check = await run(true)
+  return { converge: converge.cost, noop: { ...noop.cost, hostsCpu }, check: check.cost }
 }
 
 async function main(): Promise<void> {
-  const inventory = join(STATE_ROOT, 'rmbench', 'hosts.yml')
-  const lab = await labUp({ name: 'rmbench', hosts: HOSTS, inventoryPath: inventory })
-  const names = lab.hosts.slice(0, HOSTS).map((h) => h.name)
-  const limit = names.join(',')
-  const playbook = join(here, 'playbook.yml')
-  const mitogen = (await $`/usr/bin/python3 -c ${'import ansible_mitogen, os; print(os.path.dirname(ansible_mitogen.__file__))'}`.nothrow()).stdout.trim()
-  const ansibleEnv = { ...process.env, ANSIBLE_HOST_KEY_CHECKING: 'True', ANSIBLE_PYTHON_INTERPRETER: '/usr/bin/python3', ANSIBLE_FORKS: '50', ANSIBLE_NOCOLOR: '1' }
-  const run = async (tool: Tool, check: boolean) => {
-    const extra = check ? ['--check'] : []
-    if (tool === 'rm-play') await $`node ${join(root, 'bin', 'rm-play.js')} ${playbook} -i ${inventory} -l ${limit} ${extra}`
-    else {
-      const env = tool === 'mitogen' ? { ...ansibleEnv, ANSIBLE_STRATEGY_PLUGINS: join(mitogen, 'plugins', 'strategy'), ANSIBLE_STRATEGY: 'mitogen_linear' } : ansibleEnv
-      await $({ env })`ansible-playbook ${playbook} -i ${inventory} -l ${limit} ${extra}`
+  const args = parseArgs(process.argv.slice(2))
+  const out = args.out ? resolve(args.out) : bench
+  mkdirSync(out, { recursive: true })
+  const store = join(out, 'results.json')
+  const results = loadResults(store)
+  const pyinfra = await findPyinfra(root, args.pyinfra)
+  const paths = { root, bench, pyinfra, mitogen: await findMitogen() }
+  const tools: Tool[] = []
+  for (const t of args.tools) {
+    const why = await missing(t, paths)
+    if (why) say(`skipping ${t}: ${why}`)
+    else tools.push(t)
+  }
+  const load = loadavg()[0]!
+  results.machine = { cores: cpus().length, cpuModel: cpus()[0]?.model ?? '?', memoryGb: totalmem() / 2 ** 30, load, node: process.version, versions: await versions(tools, pyinfra) }
+  results.tasksPerHost = tasksPerHost()
+  if (load > cpus().length / 2) say(`note: load average ${load.toFixed(1)} on ${cpus().length} cores; these numbers measure a busy machine`)
+  const save = () => {
+    saveResults(store, results)
+    writeFileSync(join(out, 'RESULTS.md'), renderResults(results))
+    // The README quotes only results written to bench/ itself, never a trial run's (--out).
+    if (out === bench) {
+      const readme = join(root, 'README.md')
+      writeFileSync(readme, withSummary(readFileSync(readme, 'utf8'), renderSummary(results)))
     }
   }
-  const results: Partial<Record<Tool, Timing>> = {}
-  for (const tool of tools as Tool[]) {
-    if (tool !== 'rm-play' && !(await $`which ansible-playbook`.nothrow()).stdout.trim()) {
-      console.log(`skipping ${tool}: ansible-playbook not installed (apt-get install ansible-core ansible-mitogen)`)
-      continue
-    }
-    if (tool === 'mitogen' && !mitogen) {
-      console.log('skipping mitogen: ansible-mitogen not installed')
-      continue
-    }
-    const rounds: Timing[] = []
-    for (let r = 0; r < RUNS; r++) {
-      await labReset(names, { name: 'rmbench' })
-      // the package check needs apt lists; fresh hosts have none (not part of the timing)
-      await $`node ${join(root, 'bin', 'rm-play.js')} ${join(here, 'prepare.yml')} -i ${inventory} -l ${limit}`
-      try {
-        const converge = await timed(() => run(tool, false))
-        const noop = await timed(() => run(tool, false))
-        const check = await timed(() => run(tool, true))
-        rounds.push({ converge, noop, check })
-        console.log(`${tool} round ${r + 1}: converge ${converge.toFixed(2)}s, no-op ${noop.toFixed(2)}s, check ${check.toFixed(2)}s`)
-      } catch (e) {
-        console.log(`${tool} failed: ${String((e as { stderr?: string; stdout?: string }).stdout ?? e).slice(-2000)}`)
-        break
+
+  if (args.startup) {
+    results.startup = { ...(await measureStartup(root)), date: today() }
+    say(`start-up: node -e 0 ${results.startup.nodeBare.toFixed(3)}s, --version ${results.startup.version.toFixed(3)}s, --syntax-check ${results.startup.syntaxCheck.toFixed(3)}s`)
+    save()
+  }
+
+  const inventory = join(STATE_ROOT, args.lab, 'hosts.yml')
+  const lab = await labUp({ name: args.lab, hosts: args.hosts.at(-1)!, init: args.init, inventoryPath: inventory, say })
+  const all = runners(paths)
+  const prepare = join(bench, 'prepare.yml')
+  const fresh = async (t: Target) => {
+    await labReset(t.hosts, { name: args.lab })
+    // the package check needs apt lists; fresh hosts have none (not part of the timing)
+    await measure(['node', join(root, 'bin', 'rm-play.js'), prepare, '-i', inventory, '-l', t.hosts.join(',')])
+  }
+
+  if (args.equivalence && tools.includes('rm-play') && tools.length > 1) {
+    const t: Target = { inventory, hosts: lab.hosts.slice(0, args.hosts[0]).map((h) => h.name) }
+    const checks = await checkEquivalence(all['rm-play'], tools.map((x) => all[x]), t, () => fresh(t), say)
+    results.equivalence = { date: today(), hosts: t.hosts.length, checks }
+    save()
+  }
+
+  for (const n of args.hosts) {
+    const hosts = lab.hosts.slice(0, n)
+    const t: Target = { inventory, hosts: hosts.map((h) => h.name) }
+    const at = (results.byHosts[String(n)] ??= { hosts: n, init: hosts[0]!.init, tools: {} })
+    at.init = hosts[0]!.init
+    for (const tool of tools) {
+      const rounds: Omit<ToolResult, 'date' | 'runs'>[] = []
+      for (let i = 0; i < args.runs; i++) {
+        await fresh(t)
+        const x = await round(all[tool], t, args.lab)
+        rounds.push(x)
+        say(`${n} hosts, ${tool} round ${i + 1}: converge ${x.converge.wall.toFixed(2)}s, no changes ${x.noop.wall.toFixed(2)}s (controller CPU ${x.noop.cpu.toFixed(2)}s, hosts ${x.noop.hostsCpu.toFixed(2)}s, RSS ${Math.round(x.noop.maxRssMb)} MB), check ${x.check.wall.toFixed(2)}s`)
       }
+      at.tools[tool] = {
+        converge: medianCost(rounds.map((x) => x.converge)),
+        noop: { ...medianCost(rounds.map((x) => x.noop)), hostsCpu: median(rounds.map((x) => x.noop.hostsCpu)) },
+        check: medianCost(rounds.map((x) => x.check)),
+        date: today(),
+        runs: args.runs,
+      }
+      save()
     }
-    if (rounds.length) results[tool] = { converge: median(rounds.map((x) => x.converge)), noop: median(rounds.map((x) => x.noop)), check: median(rounds.map((x) => x.check)) }
   }
-  // Results accumulate in results.json, so one tool can be measured again without the others.
-  const store = join(here, 'results.json')
-  const saved = (existsSync(store) ? JSON.parse(readFileSync(store, 'utf8')) : {}) as Partial<Record<Tool, Timing & { date: string; hosts: number; runs: number }>>
-  const date = new Date().toISOString().slice(0, 10)
-  for (const [t, x] of Object.entries(results) as [Tool, Timing][]) saved[t] = { ...x, date, hosts: HOSTS, runs: RUNS }
-  writeFileSync(store, JSON.stringify(saved, null, 2) + '\n')
-  const base = saved['rm-play']
-  const row = (t: Tool) => {
-    const x = saved[t]
-    if (!x) return `| ${t} | not run | | | |`
-    const f = (k: keyof Timing) => `${x[k].toFixed(2)} s${base && t !== 'rm-play' ? ` (${(x[k] / base[k]).toFixed(1)}×)` : ''}`
-    return `| ${t} | ${f('converge')} | ${f('noop')} | ${f('check')} | ${x.date}, ${x.hosts} hosts, median of ${x.runs} |`
-  }
-  const ansibleVersion = (await $`ansible --version`.nothrow()).stdout.split('\n')[0] ?? ''
-  const md = [
-    '# Benchmark results',
-    '',
-    `\`npm run bench -- --hosts N --runs R\`: ${cpus().length} CPU cores; lab hosts (network namespaces on this same machine, each with a real sshd); the playbook in bench/playbook.yml (30 tasks of the kinds a role has, plus fact gathering); forks 50 for every tool; host key checking on. Each round starts from fresh hosts (not timed: \`bench/prepare.yml\` gives them apt lists and python3-apt, which Ansible's apt module needs); a round times a first run (converge), a second run (nothing to change) and a --check run. ${ansibleVersion}.`,
-    '',
-    'The hosts share the controller\'s two cores, so the numbers include the hosts\' own work (every process a task starts on a host competes with the controller): real hosts with their own CPUs are faster for every tool.',
-    '',
-    '| tool | first run (converge) | second run (no changes) | --check run | measured |',
-    '|---|---|---|---|---|',
-    ...(['rm-play', 'ansible', 'mitogen'] as Tool[]).map(row),
-    '',
-    'The factor in brackets is how many times longer than rm-play took.',
-    '',
-  ].join('\n')
-  writeFileSync(join(here, 'RESULTS.md'), md)
-  console.log(md)
+  console.log(renderResults(results))
 }
 
 main().catch((e) => {
-  console.error(e)
+  console.error(e instanceof Error ? e.message : e)
   process.exitCode = 1
 })

@@ -1,0 +1,45 @@
+// One timed run of a command: wall time, the CPU time and peak memory of it and its children (read
+// by bench/rusage.py through wait4), and its output.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { $ } from 'zx'
+
+export interface Cost {
+  wall: number
+  /** user + system CPU seconds of the process and the children it waited for */
+  cpu: number
+  maxRssMb: number
+}
+
+export interface Measured extends Cost {
+  /** stdout, then stderr (pyinfra logs to stderr) */
+  output: string
+}
+
+const RUSAGE = join(import.meta.dirname, '..', '..', 'bench', 'rusage.py')
+
+/** Runs argv; throws with the output's tail when it exits non-zero. */
+export async function measure(argv: string[], env: NodeJS.ProcessEnv = process.env, cwd?: string): Promise<Measured> {
+  const dir = mkdtempSync(join(tmpdir(), 'rm-bench-'))
+  try {
+    const out = join(dir, 'rusage.json')
+    const res = await $({ env: { ...env, RUSAGE_OUT: out }, cwd, nothrow: true, quiet: true })`/usr/bin/python3 ${RUSAGE} ${argv}`
+    if (res.exitCode !== 0) throw new Error(`${argv.join(' ')} exited ${res.exitCode}:\n${(res.stdout + res.stderr).slice(-3000)}`)
+    const r = JSON.parse(readFileSync(out, 'utf8')) as { wall: number; user: number; sys: number; maxRssKb: number }
+    return { wall: r.wall, cpu: r.user + r.sys, maxRssMb: r.maxRssKb / 1024, output: res.stdout + res.stderr }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = Math.floor(s.length / 2)
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
+}
+
+/** The median of each field over several measurements. */
+export function medianCost(xs: Cost[]): Cost {
+  return { wall: median(xs.map((x) => x.wall)), cpu: median(xs.map((x) => x.cpu)), maxRssMb: median(xs.map((x) => x.maxRssMb)) }
+}
