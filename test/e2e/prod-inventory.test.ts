@@ -80,6 +80,12 @@ describe('inventory/prod converged on a lab host (inventory/prodlab: ACME certif
     expect(r.changed(host), r.text).to.equal(0)
   })
 
+  it('check mode on the converged host predicts 0 changes (the certificate and the HTTPS site are in place)', async function () {
+    const r = await run('site.yml', { check: true })
+    expect(r.exitCode, r.text).to.equal(0)
+    expect(r.changed(host), r.text).to.equal(0)
+  })
+
   it('serves a certificate for the domain issued by the ACME server, valid against its root; HTTP redirects', async function () {
     const served = await servedCertificate(address, issuerRoot)
     expect(served.authorized, served.error).to.equal(true)
