@@ -2,6 +2,7 @@
 // sweeps for anything of the lab that the state missed (a run killed halfway) and checks that
 // nothing is left. The base image and the apt cache stay.
 import { rmSync } from 'node:fs'
+import { stopAcme } from './acme.js'
 import { releaseAptProxy } from './apt-proxy.js'
 import { labError } from './errors.js'
 import { removeHosts } from './host.js'
@@ -34,6 +35,7 @@ export async function labDown(opts: LabDownOptions = {}): Promise<boolean> {
     if (state) {
       await removeHosts(name, state.hosts)
       if (state.gitDaemon) await killAndWait([state.gitDaemon])
+      await stopAcme(state.acme)
       for (const inv of state.inventories) if (removeInventory(inv, name)) say(`removed ${inv}`)
     }
     await releaseAptProxy(name, say)

@@ -12,6 +12,9 @@ export interface InventoryInput {
   keyPath: string
   knownHostsPath: string
   hosts: { name: string; address: string }[]
+  /** The lab's ACME server (pebble) and the CA files a host must trust to use it. */
+  acmeDirectory?: string
+  acmeCaFiles?: string[]
 }
 
 function marker(lab: string): string {
@@ -30,6 +33,7 @@ export function renderInventory(inv: InventoryInput): string {
         rm_play_lab: inv.lab,
         lab_bridge_address: inv.bridgeAddress,
         lab_git_url: `git://${inv.bridgeAddress}/`,
+        ...(inv.acmeDirectory ? { lab_acme_directory: inv.acmeDirectory, lab_acme_ca_files: inv.acmeCaFiles ?? [] } : {}),
       },
       children: { [INVENTORY_GROUP]: { hosts } },
     },

@@ -32,7 +32,7 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 /** Command lines of the lab's own controller processes: its git daemon and its hosts' launchers. */
 export function labProcessPattern(lab: string): RegExp {
   const dir = escape(labDir(lab))
-  return new RegExp(`--base-path=${dir}/git\\b|${dir}/hosts/[^/\\0]+/init\\.sh|--directory=${dir}/hosts/`)
+  return new RegExp(`--base-path=${dir}/git\\b|${dir}/hosts/[^/\\0]+/init\\.sh|--directory=${dir}/hosts/|-config ${dir}/acme/`)
 }
 
 export function findLeftovers(lab: string): Leftovers {

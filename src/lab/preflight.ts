@@ -52,6 +52,9 @@ const TOOLS: [command: string, pkg: string][] = [
   ['unshare', 'util-linux'],
   ['mount', 'mount'],
   ['chroot', 'coreutils'],
+  ['pebble', 'pebble'],
+  ['pebble-challtestsrv', 'pebble'],
+  ['openssl', 'openssl'],
 ]
 
 const SYSTEM_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin']

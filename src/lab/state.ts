@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { writeFileAtomic } from './fs-util.js'
 import { labPaths, STATE_ROOT } from './paths.js'
+import type { AcmeProcs } from './acme.js'
 import type { ProcRef } from './proc.js'
 import type { InitKind } from './systemd-host.js'
 
@@ -33,6 +34,8 @@ export interface LabState {
   /** Inventory files this lab wrote; `down` removes them. */
   inventories: string[]
   gitDaemon?: ProcRef
+  /** The lab's ACME server (pebble) and the DNS server it asks (pebble-challtestsrv). */
+  acme?: AcmeProcs
   createdAt: string
 }
 

@@ -3,6 +3,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { bridgeAddress, cidrOverlaps, hostAddress, parseCidr, pickSubnet, subnetProblem, type Cidr } from './address.js'
+import { acmeDirectoryUrl, acmePaths, ensureAcme, setAcmeDnsRecord } from './acme.js'
 import { APT_PROXY_ADDRESS, APT_PROXY_URL, ensureAptProxy } from './apt-proxy.js'
 import { controllerMirrors, ensureBaseImage } from './base-image.js'
 import { firstError, mapLimit } from './concurrency.js'
@@ -170,6 +171,8 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabInfo> {
     await ensureAptProxy(name, mirrors, say)
     state.gitDaemon = await ensureGitDaemon(state.gitDaemon, state.bridgeAddress, paths.git, paths.gitLog)
     writeState(state)
+    state.acme = await ensureAcme(name, state.acme, state.bridgeAddress)
+    writeState(state)
     const projectRoot = opts.projectRoot ?? findProjectRoot(process.cwd())
     if (projectRoot) {
       for (const p of await publishApps(join(projectRoot, 'apps'), paths.git, state.bridgeAddress)) {
@@ -204,10 +207,13 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabInfo> {
     const waits = await mapLimit(state.hosts, 64, (h) => waitForHost(name, h))
     const waitErr = firstError(waits)
     if (waitErr) throw waitErr
+    // Each host's name resolves to it for the ACME server (again after a restart of the lab DNS).
+    for (const h of state.hosts) await setAcmeDnsRecord(state.bridgeAddress, h.name, [h.address])
 
     const inventoryPath = opts.inventoryPath === null ? undefined : (opts.inventoryPath ?? defaultInventoryPath(projectRoot ?? process.cwd()))
     if (inventoryPath) {
-      writeInventory(inventoryPath, { lab: name, bridgeAddress: state.bridgeAddress, keyPath: paths.key, knownHostsPath: paths.knownHosts, hosts: state.hosts })
+      const acme = acmePaths(name)
+      writeInventory(inventoryPath, { lab: name, bridgeAddress: state.bridgeAddress, keyPath: paths.key, knownHostsPath: paths.knownHosts, hosts: state.hosts, acmeDirectory: acmeDirectoryUrl(state.bridgeAddress), acmeCaFiles: [acme.listenerCa, acme.issuerRoot] })
       if (!state.inventories.includes(inventoryPath)) state.inventories.push(inventoryPath)
     }
     writeState(state)

@@ -41,6 +41,18 @@ describe('lab renderings', () => {
     rmSync(dir, { recursive: true, force: true })
   })
 
+  it("names the lab's ACME server and the CA files to trust for it, when the lab has one", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rmp-labinv-'))
+    const file = join(dir, 'hosts.yml')
+    const ca = ['/var/lib/rm-play/lab/lab/acme/listener-ca.pem', '/var/lib/rm-play/lab/lab/acme/issuer-root.pem']
+    writeFileSync(file, renderInventory({ ...INV, acmeDirectory: 'https://10.231.7.1:14000/dir', acmeCaFiles: ca }))
+    const v = new VarScope(loadInventory([file]).varLayers('lab1')).toObject() as Record<string, unknown>
+    expect(v.lab_acme_directory).to.equal('https://10.231.7.1:14000/dir')
+    expect(v.lab_acme_ca_files).to.deep.equal(ca)
+    expect(renderInventory(INV)).to.not.include('lab_acme')
+    rmSync(dir, { recursive: true, force: true })
+  })
+
   it('lists each host in known_hosts under its name and its address', () => {
     const text = renderKnownHosts([{ name: 'lab1', address: '10.231.7.11', publicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOzeM1oZVTGFNjlEZVcWvPNz6bksBIyrfQKva6f7VcEA root@lab1' }])
     expect(text).to.equal('lab1,10.231.7.11 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOzeM1oZVTGFNjlEZVcWvPNz6bksBIyrfQKva6f7VcEA\n')
