@@ -18,6 +18,7 @@ import { PrettyReporter } from '../report/pretty.js'
 import { helpText, parseArgs, UsageError } from './args.js'
 import { adHocModule, adHocPlaybook, adHocReporter, isAdHoc, splitAdHoc, type AdHoc } from './adhoc.js'
 import { withConfig } from './apply-config.js'
+import { errorEvent } from './error-event.js'
 import { parseExtraVars } from './extra-vars.js'
 import { listing } from './listing.js'
 import { readSecret } from './prompt.js'
@@ -49,6 +50,7 @@ export async function main(argv: string[], io: { out(s: string): void; err(s: st
     args = withConfig(parseArgs(argv), argv, io)
   } catch (e) {
     if (e instanceof UsageError) {
+      if (argv.includes('--json')) io.out(errorEvent([e]))
       io.err(`rm-play: ${e.message}\nTry rm-play --help.\n`)
       return 1
     }
@@ -70,6 +72,7 @@ export async function main(argv: string[], io: { out(s: string): void; err(s: st
   const paint = args.color ?? (io.tty && !process.env.NO_COLOR) ? colours : noColours
   const fail = (e: unknown): number => {
     const errs = errorList(e)
+    if (args.json) io.out(errorEvent(errs))
     io.err(errs.map((x) => paint.red('ERROR: ') + formatError(x)).join('\n\n') + '\n')
     if (errs.length > 1) io.err(`\n${errs.length} problems found; no host was touched.\n`)
     else io.err('\nNo host was touched.\n')
