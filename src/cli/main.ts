@@ -21,6 +21,7 @@ import { withConfig } from './apply-config.js'
 import { errorEvent } from './error-event.js'
 import { parseExtraVars } from './extra-vars.js'
 import { listing } from './listing.js'
+import { limitProblems, varsFileProblems } from './preflight.js'
 import { readSecret } from './prompt.js'
 
 export function version(): string {
@@ -83,7 +84,7 @@ export async function main(argv: string[], io: { out(s: string): void; err(s: st
   let opts: RunOptions
   try {
     const vaultFile = args.vaultPasswordFile ?? process.env.ANSIBLE_VAULT_PASSWORD_FILE ?? process.env.RM_PLAY_VAULT_PASSWORD_FILE
-    if (vaultFile) setVaultPassword(readPasswordFile(vaultFile))
+    setVaultPassword(vaultFile ? readPasswordFile(vaultFile) : undefined) // none given: none (not the last run's)
     const sources = args.inventory.length ? args.inventory : process.env.ANSIBLE_INVENTORY ? process.env.ANSIBLE_INVENTORY.split(',') : existsSync('inventory') ? ['inventory'] : []
     const errors: unknown[] = []
     let inventory
@@ -110,6 +111,8 @@ export async function main(argv: string[], io: { out(s: string): void; err(s: st
     // A variable nothing can define: reported now, before any host is touched (trust 1).
     const undefinedNames = playbooks.flatMap((pb) => undefinedVariables(pb, inventory!, extraVars))
     if (undefinedNames.length) return fail(new RmErrors(undefinedNames))
+    const before = [...limitProblems(inventory!, args.limit), ...varsFileProblems(playbooks, { havePassword: !!vaultFile, prove: args.syntaxCheck })]
+    if (before.length) return fail(new RmErrors(before))
     const becomePassword = args.askBecomePass ? await readSecret('BECOME password: ') : undefined
     const emit = args.json
       ? jsonReporter(io.out)
