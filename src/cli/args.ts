@@ -32,6 +32,9 @@ export interface CliArgs {
   color?: boolean
   help: boolean
   version: boolean
+  /** From ansible.cfg / ANSIBLE_RETRY_FILES_*: not flags. */
+  retryFiles: boolean
+  retryFilesSavePath?: string
 }
 
 export class UsageError extends Error {}
@@ -87,7 +90,7 @@ function oneOf<T extends string>(v: string, allowed: T[], flag: string): T {
 }
 
 export function parseArgs(argv: string[]): CliArgs {
-  const a: CliArgs = { playbooks: [], inventory: [], tags: [], skipTags: [], check: false, diff: false, forks: 50, extraVars: [], become: false, askBecomePass: false, forceHandlers: false, listHosts: false, listTasks: false, listTags: false, syntaxCheck: false, verbosity: 0, json: false, rolesPath: [], help: false, version: false }
+  const a: CliArgs = { playbooks: [], inventory: [], tags: [], skipTags: [], check: false, diff: false, forks: 50, extraVars: [], become: false, askBecomePass: false, forceHandlers: false, listHosts: false, listTasks: false, listTags: false, syntaxCheck: false, verbosity: 0, json: false, rolesPath: [], help: false, version: false, retryFiles: false }
   const byName = new Map<string, Flag>()
   for (const f of FLAGS) for (const n of f.names) byName.set(n, f)
   argv = [...argv] // bundles are split in place

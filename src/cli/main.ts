@@ -23,6 +23,7 @@ import { parseExtraVars } from './extra-vars.js'
 import { listing } from './listing.js'
 import { limitProblems, varsFileProblems } from './preflight.js'
 import { readSecret } from './prompt.js'
+import { retryNote } from './retry-file.js'
 
 export function version(): string {
   const pkg = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'package.json')
@@ -171,6 +172,7 @@ export async function main(argv: string[], io: { out(s: string): void; err(s: st
   try {
     for (const pb of playbooks) {
       const r = await runPlaybook(pb, opts)
+      if (args.retryFiles && !adhoc) retryNote(pb.file, r.stats, args, io)
       code = Math.max(code, r.exitCode)
       if (r.exitCode !== 0) break
     }
