@@ -32,6 +32,16 @@ export interface CliArgs {
   color?: boolean
   help: boolean
   version: boolean
+  connection?: 'ssh' | 'local'
+  askPass: boolean
+  becomeMethod?: 'sudo' | 'su'
+  step: boolean
+  flushCache: boolean
+  sshCommonArgs?: string
+  sshExtraArgs?: string
+  modulePath: string[]
+  vaultIds: string[]
+  askVaultPass: boolean
   /** From ansible.cfg / ANSIBLE_RETRY_FILES_*: not flags. */
   retryFiles: boolean
   retryFilesSavePath?: string
@@ -60,9 +70,19 @@ export const FLAGS: Flag[] = [
   { names: ['-b', '--become'], help: 'run tasks with sudo', apply: (a) => (a.become = true) },
   { names: ['--become-user'], value: 'USER', help: 'sudo to this user (default root)', apply: (a, v) => (a.becomeUser = v) },
   { names: ['-K', '--ask-become-pass'], help: 'read the sudo password from the terminal', apply: (a) => (a.askBecomePass = true) },
+  { names: ['-c', '--connection'], value: 'ssh|local', help: 'how to reach hosts whose inventory sets no ansible_connection (default ssh)', apply: (a, v) => (a.connection = oneOf(v === 'smart' || v === 'paramiko' ? 'ssh' : v, ['ssh', 'local'] as ('ssh' | 'local')[], '--connection')) },
+  { names: ['-k', '--ask-pass'], help: 'read the SSH password from the terminal (or set ansible_password in the inventory/vault)', apply: (a) => (a.askPass = true) },
+  { names: ['--ssh-common-args'], value: 'ARGS', help: 'ssh options for hosts without ansible_ssh_common_args: -o with ServerAliveInterval, StrictHostKeyChecking, ConnectTimeout, Port, User, IdentityFile...; -i, -p, -l (others are refused)', apply: (a, v) => (a.sshCommonArgs = v) },
+  { names: ['--ssh-extra-args'], value: 'ARGS', help: 'more of the same, for hosts without ansible_ssh_extra_args', apply: (a, v) => (a.sshExtraArgs = v) },
+  { names: ['--become-method'], value: 'sudo|su', help: 'how to become (default sudo; su with -K reads its password)', apply: (a, v) => (a.becomeMethod = oneOf(v, ['sudo', 'su'] as ('sudo' | 'su')[], '--become-method')) },
+  { names: ['--vault-id'], value: 'LABEL@SOURCE', help: 'a vault password: LABEL@FILE, LABEL@prompt, FILE or prompt (repeatable; each is tried)', apply: (a, v) => a.vaultIds.push(v) },
+  { names: ['-J', '--ask-vault-pass', '--ask-vault-password'], help: 'read the vault password from the terminal', apply: (a) => (a.askVaultPass = true) },
   { names: ['--vault-password-file', '--vault-pass-file'], value: 'FILE', help: 'vault password file (or executable printing it)', apply: (a, v) => (a.vaultPasswordFile = v) },
   { names: ['--start-at-task'], value: 'NAME', help: 'start at the first task with this name (globs allowed)', apply: (a, v) => (a.startAtTask = v) },
   { names: ['--force-handlers'], help: 'run notified handlers even on hosts that failed (not on unreachable ones)', apply: (a) => (a.forceHandlers = true) },
+  { names: ['--step'], help: 'ask before each task: (y)es, (n)o, (c)ontinue without asking (reads the terminal)', apply: (a) => (a.step = true) },
+  { names: ['--flush-cache'], help: 'accepted for Ansible: rm-play keeps no fact cache between runs, so there is nothing to flush', apply: (a) => (a.flushCache = true) },
+  { names: ['-M', '--module-path'], value: 'DIRS', help: 'accepted and ignored with a note: rm-play runs its own modules, not Python ones', apply: (a, v) => a.modulePath.push(v) },
   { names: ['--list-hosts'], help: 'list the hosts each play would run on, then stop', apply: (a) => (a.listHosts = true) },
   { names: ['--list-tasks'], help: 'list the tasks each play would run, then stop', apply: (a) => (a.listTasks = true) },
   { names: ['--list-tags'], help: 'list the tags in the playbook, then stop', apply: (a) => (a.listTags = true) },
@@ -90,7 +110,7 @@ function oneOf<T extends string>(v: string, allowed: T[], flag: string): T {
 }
 
 export function parseArgs(argv: string[]): CliArgs {
-  const a: CliArgs = { playbooks: [], inventory: [], tags: [], skipTags: [], check: false, diff: false, forks: 50, extraVars: [], become: false, askBecomePass: false, forceHandlers: false, listHosts: false, listTasks: false, listTags: false, syntaxCheck: false, verbosity: 0, json: false, rolesPath: [], help: false, version: false, retryFiles: false }
+  const a: CliArgs = { playbooks: [], inventory: [], tags: [], skipTags: [], check: false, diff: false, forks: 50, extraVars: [], become: false, askBecomePass: false, forceHandlers: false, listHosts: false, listTasks: false, listTags: false, syntaxCheck: false, verbosity: 0, json: false, rolesPath: [], help: false, version: false, retryFiles: false, askPass: false, step: false, flushCache: false, modulePath: [], vaultIds: [], askVaultPass: false }
   const byName = new Map<string, Flag>()
   for (const f of FLAGS) for (const n of f.names) byName.set(n, f)
   argv = [...argv] // bundles are split in place

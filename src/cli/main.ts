@@ -11,7 +11,6 @@ import { loadInventory } from '../playbook/inventory.js'
 import { loadPlaybook } from '../playbook/load.js'
 import { undefinedVariables } from '../playbook/undefined-names.js'
 import type { Playbook } from '../playbook/model.js'
-import { readPasswordFile, setVaultPassword } from '../playbook/vault.js'
 import { jsonReporter } from '../report/json.js'
 import { colours, noColours } from '../report/paint.js'
 import { PrettyReporter } from '../report/pretty.js'
@@ -24,6 +23,7 @@ import { listing } from './listing.js'
 import { limitProblems, varsFileProblems } from './preflight.js'
 import { readSecret } from './prompt.js'
 import { retryNote } from './retry-file.js'
+import { connectionOptions, idleFlagNotes, setUpVault } from './run-flags.js'
 
 export function version(): string {
   const pkg = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'package.json')
@@ -85,7 +85,8 @@ export async function main(argv: string[], io: { out(s: string): void; err(s: st
   let opts: RunOptions
   try {
     const vaultFile = args.vaultPasswordFile ?? process.env.ANSIBLE_VAULT_PASSWORD_FILE ?? process.env.RM_PLAY_VAULT_PASSWORD_FILE
-    setVaultPassword(vaultFile ? readPasswordFile(vaultFile) : undefined) // none given: none (not the last run's)
+    await setUpVault(args, vaultFile)
+    for (const n of idleFlagNotes(args)) io.err(`rm-play: note: ${n}\n`)
     const sources = args.inventory.length ? args.inventory : process.env.ANSIBLE_INVENTORY ? process.env.ANSIBLE_INVENTORY.split(',') : existsSync('inventory') ? ['inventory'] : []
     const errors: unknown[] = []
     let inventory
@@ -112,9 +113,10 @@ export async function main(argv: string[], io: { out(s: string): void; err(s: st
     // A variable nothing can define: reported now, before any host is touched (trust 1).
     const undefinedNames = playbooks.flatMap((pb) => undefinedVariables(pb, inventory!, extraVars))
     if (undefinedNames.length) return fail(new RmErrors(undefinedNames))
-    const before = [...limitProblems(inventory!, args.limit), ...varsFileProblems(playbooks, { havePassword: !!vaultFile, prove: args.syntaxCheck })]
+    const before = [...limitProblems(inventory!, args.limit), ...varsFileProblems(playbooks)]
     if (before.length) return fail(new RmErrors(before))
     const becomePassword = args.askBecomePass ? await readSecret('BECOME password: ') : undefined
+    const connection = await connectionOptions(args)
     const emit = args.json
       ? jsonReporter(io.out)
       : adhoc
@@ -138,6 +140,7 @@ export async function main(argv: string[], io: { out(s: string): void; err(s: st
       become: args.become,
       becomeUser: args.becomeUser,
       becomePassword,
+      ...connection,
       inventory: inventory!,
       emit,
     }

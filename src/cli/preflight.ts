@@ -25,12 +25,10 @@ export function limitProblems(inventory: Inventory, limit: string | undefined): 
 }
 
 /**
- * vars_files with a fixed path that the vault password given cannot open. Without a password any
- * vault file is an error at once; with one, `prove` (--syntax-check) decrypts each file to show the
- * password opens it, while a run leaves that to the play (which decrypts each file once).
+ * vars_files with a fixed path that the vault passwords given (or none) cannot open. A file opened
+ * here is not opened again by the play: decryption is remembered (playbook/vault.ts).
  */
-export function varsFileProblems(playbooks: Playbook[], o: { havePassword: boolean; prove: boolean }): RmError[] {
-  if (o.havePassword && !o.prove) return []
+export function varsFileProblems(playbooks: Playbook[]): RmError[] {
   const out: RmError[] = []
   for (const pb of playbooks) {
     for (const play of pb.plays) {

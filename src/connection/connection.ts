@@ -5,6 +5,8 @@ import type { Script } from '../shell/index.js'
 export interface Become {
   user: string // target user, root by default
   password?: string
+  /** sudo (default) or su (--become-method). */
+  method?: 'sudo' | 'su'
 }
 
 export interface ExecOptions {

@@ -19,6 +19,15 @@ export interface RunOptions {
   remoteUser?: string
   /** -T/--timeout in ms; undefined when not given (ansible_ssh_timeout, ConnectTimeout, else 10 s). */
   connectTimeoutMs?: number
+  /** -c/--connection: ssh or local, for hosts whose ansible_connection is not set. */
+  connection?: 'ssh' | 'local'
+  /** --ssh-common-args / --ssh-extra-args, for hosts without ansible_ssh_*_args. */
+  sshCommonArgs?: string
+  sshExtraArgs?: string
+  /** -k/--ask-pass: the SSH password, for hosts without ansible_password. */
+  password?: string
+  /** --become-method: sudo (default) or su. */
+  becomeMethod?: 'sudo' | 'su'
   /** -b / --become-user / --ask-become-pass */
   become?: boolean
   becomeUser?: string

@@ -87,7 +87,7 @@ function becomeFor(rt: PlayRuntime, task: Task, scope: VarScope): Become | undef
   // become_user is often a variable (become_user: "{{ app_user }}"): render it like any value.
   const user = String(renderValue(task.becomeUser ?? rt.options.becomeUser ?? v('ansible_become_user') ?? 'root', scope))
   const pw = v('ansible_become_password') ?? v('ansible_become_pass') ?? rt.options.becomePassword
-  return { user, password: pw === undefined ? undefined : String(pw) }
+  return { user, password: pw === undefined ? undefined : String(pw), ...(rt.options.becomeMethod === 'su' ? { method: 'su' as const } : {}) }
 }
 
 function environmentFor(task: Task, scope: VarScope): Record<string, string> {

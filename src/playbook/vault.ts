@@ -9,11 +9,40 @@ import { RmError } from './errors.js'
 const HEADER = '$ANSIBLE_VAULT;1.1;AES256'
 
 let password: string | undefined
+/** --vault-id: more passwords, each with its label; a file's 1.2 header label picks its own first. */
+let labelled: { label: string; password: string }[] = []
 let passwordHint = 'give the vault password with --vault-password-file FILE (or ANSIBLE_VAULT_PASSWORD_FILE)'
 
 /** Set once by the CLI before anything is loaded. */
 export function setVaultPassword(pw: string | undefined): void {
   password = pw
+  labelled = []
+}
+
+/** Several vault ids (`--vault-id label@source`): each is tried, the one the file names first. */
+export function setVaultPasswords(ids: { label: string; password: string }[]): void {
+  labelled = ids
+  password = ids[0]?.password
+}
+
+/** The passwords to try on a vault text, its own label's first. */
+function passwordsFor(text: string): string[] {
+  if (!labelled.length) return password === undefined ? [] : [password]
+  const label = text.trimStart().split(/\r?\n/, 1)[0]!.split(';')[3]?.trim()
+  return [...labelled.filter((l) => l.label === label), ...labelled.filter((l) => l.label !== label)].map((l) => l.password)
+}
+
+/** Tries each password; the first that opens the text (or the last error). */
+function decryptWithAny(text: string): string {
+  let last: unknown
+  for (const pw of passwordsFor(text)) {
+    try {
+      return decryptVault(text, pw)
+    } catch (e) {
+      last = e
+    }
+  }
+  throw last
 }
 
 /** Reads a password file; an executable file is run and its output used (as Ansible does). */
@@ -105,7 +134,7 @@ function decryptVaultUncached(text: string, pw: string): string {
 export function decryptVaultFile(text: string, file: string): string {
   if (password === undefined) throw new RmError(`${file} is encrypted with the vault but no vault password was given`, { file, line: 1, col: 1 }, passwordHint)
   try {
-    return decryptVault(text, password)
+    return decryptWithAny(text)
   } catch (e) {
     throw new RmError(`cannot decrypt ${file}: ${(e as Error).message}`, { file, line: 1, col: 1 }, passwordHint)
   }
@@ -115,7 +144,7 @@ export function decryptVaultFile(text: string, file: string): string {
 export function decryptVaultText(text: string): string {
   if (password === undefined) throw new Error(`this value is encrypted with the vault but no vault password was given (${passwordHint})`)
   try {
-    return decryptVault(text, password)
+    return decryptWithAny(text)
   } catch (e) {
     throw new Error(`cannot decrypt this !vault value: ${(e as Error).message}`)
   }
