@@ -24,6 +24,7 @@ import { limitProblems, varsFileProblems } from './preflight.js'
 import { readSecret } from './prompt.js'
 import { retryNote } from './retry-file.js'
 import { connectionOptions, idleFlagNotes, setUpVault } from './run-flags.js'
+import { askTerminal, closeTerminal, stepper } from './step.js'
 
 export function version(): string {
   const pkg = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'package.json')
@@ -141,6 +142,7 @@ export async function main(argv: string[], io: { out(s: string): void; err(s: st
       becomeUser: args.becomeUser,
       becomePassword,
       ...connection,
+      step: args.step ? stepper(askTerminal) : undefined,
       inventory: inventory!,
       emit,
     }
@@ -180,6 +182,7 @@ export async function main(argv: string[], io: { out(s: string): void; err(s: st
       if (r.exitCode !== 0) break
     }
   } finally {
+    closeTerminal()
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)
   }

@@ -32,6 +32,8 @@ export interface RunOptions {
   become?: boolean
   becomeUser?: string
   becomePassword?: string
+  /** --step: asked before each task; false skips it (quietly, as Ansible). */
+  step?: (task: { title: string }) => Promise<boolean>
   /** --force-handlers: notified handlers run on hosts that failed (a play's force_handlers too). */
   forceHandlers?: boolean
   /** Aborted on Ctrl-C: nothing new starts, running commands are stopped, the recap says so. */
