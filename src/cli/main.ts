@@ -23,8 +23,9 @@ import { listing } from './listing.js'
 import { limitProblems, varsFileProblems } from './preflight.js'
 import { readSecret } from './prompt.js'
 import { retryNote } from './retry-file.js'
-import { connectionOptions, idleFlagNotes, setUpVault } from './run-flags.js'
+import { connectionOptions, idleFlagNotes, secret, setUpVault } from './run-flags.js'
 import { askTerminal, closeTerminal, stepper } from './step.js'
+import { connectionTrace } from './trace.js'
 
 export function version(): string {
   const pkg = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'package.json')
@@ -116,7 +117,7 @@ export async function main(argv: string[], io: { out(s: string): void; err(s: st
     if (undefinedNames.length) return fail(new RmErrors(undefinedNames))
     const before = [...limitProblems(inventory!, args.limit), ...varsFileProblems(playbooks)]
     if (before.length) return fail(new RmErrors(before))
-    const becomePassword = args.askBecomePass ? await readSecret('BECOME password: ') : undefined
+    const becomePassword = args.askBecomePass ? secret(await readSecret('BECOME password: ')) : undefined
     const connection = await connectionOptions(args)
     const emit = args.json
       ? jsonReporter(io.out)
@@ -143,6 +144,7 @@ export async function main(argv: string[], io: { out(s: string): void; err(s: st
       becomePassword,
       ...connection,
       step: args.step ? stepper(askTerminal) : undefined,
+      trace: connectionTrace(args.verbosity, args.json ? io.err : io.out),
       inventory: inventory!,
       emit,
     }

@@ -9,7 +9,8 @@ import { checkSshArgs } from './ssh-args.js'
 
 type Ask = (prompt: string) => Promise<string>
 
-function secret(pw: string): string {
+/** A password read or given: masked wherever it would appear. */
+export function secret(pw: string): string {
   if (pw.length >= 3) secretValues.add(pw)
   return pw
 }

@@ -20,6 +20,7 @@ import { FramedShell } from './framed-shell.js'
 import { DEFAULT_RETRY, isTransient as isTransientSetup, withRetries } from './connect-retry.js'
 import { appendKnownHost, decideHostKey, lookupName, readKnownHosts, verifyHostKey } from './known-hosts.js'
 import { type Algorithms, SAFE_ALGORITHMS, terrapinProblem } from './ssh-algorithms.js'
+import { execLine, type Trace } from './trace.js'
 
 export type HostKeyChecking = 'yes' | 'accept-new' | 'no'
 
@@ -41,6 +42,10 @@ export interface SshTarget {
   keepaliveCountMax?: number
   /** Algorithms offered; default SAFE_ALGORITHMS. */
   algorithms?: Algorithms
+  /** -vvv: connection detail (set-up, algorithms, each command) to the CLI, which masks it. */
+  trace?: Trace
+  /** -vvvv: ssh2's own debug lines (the negotiation) to trace as well. */
+  traceNegotiation?: boolean
   /** Where a warning about this host goes (an accepted changed host key). */
   warn?: (msg: string) => void
 }
@@ -131,6 +136,7 @@ export class SshConnection implements Connection {
     const algorithms = t.algorithms ?? SAFE_ALGORITHMS
     const attempt: { problem?: string } = {}
     this.attempts++
+    t.trace?.(`ESTABLISH SSH CONNECTION FOR USER: ${t.user} to ${t.address}:${t.port} (attempt ${this.attempts}; auth: ${authMethods(t, keys).map((m) => m.type).join(', ')}; host key checking: ${t.hostKeyChecking})`)
     return new Promise((resolve, reject) => {
       const c = new Client()
       let settled = false
@@ -156,6 +162,7 @@ export class SshConnection implements Connection {
         // ssh2 keeps whether strict key exchange is on in its protocol object only.
         const strictKex = (c as unknown as { _protocol?: { _strictMode?: boolean } })._protocol?._strictMode === true
         this.negotiated = { kex: n.kex, serverHostKey: n.serverHostKey, cipher: n.cs.cipher, mac: n.cs.mac, strictKex }
+        t.trace?.(`SSH: negotiated kex ${n.kex}, host key ${n.serverHostKey}, cipher ${n.cs.cipher}, mac ${n.cs.mac}${strictKex ? ', strict key exchange' : ''}`)
         const problem = terrapinProblem(n.cs, strictKex) ?? terrapinProblem(n.sc, strictKex)
         if (problem) {
           attempt.problem = `refusing ${problem}: the server is open to the Terrapin attack (CVE-2023-48795); update its OpenSSH or do not ask for these algorithms`
@@ -172,6 +179,7 @@ export class SshConnection implements Connection {
         keepaliveCountMax: t.keepaliveCountMax ?? DEFAULT_KEEPALIVE_COUNT,
         algorithms: { kex: algorithms.kex, serverHostKey: algorithms.serverHostKey, cipher: algorithms.cipher, hmac: algorithms.hmac } as never,
         hostVerifier: (key: Buffer) => this.verify(key, attempt),
+        ...(t.traceNegotiation && t.trace ? { debug: (line: string) => t.trace!(`ssh2: ${line}`) } : {}),
       })
     })
   }
@@ -227,7 +235,9 @@ export class SshConnection implements Connection {
   }
 
   async exec(script: Script, opts?: ExecOptions): Promise<ExecResult> {
-    return (await this.ready()).exec(script.text, opts)
+    const shell = await this.ready()
+    this.target.trace?.(execLine(script.text, opts, this.target.user))
+    return shell.exec(script.text, opts)
   }
 
   /** Ctrl-C: see Connection.interrupt. The stop goes over a second channel of the same client. */

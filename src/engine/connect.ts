@@ -119,8 +119,9 @@ export class ConnectionPool {
     let c = this.pool.get(host)
     if (c) return c
     const kind = String(vars.ansible_connection ?? this.opts.connection ?? 'ssh')
-    if (kind === 'local') c = new LocalConnection(host)
-    else if (kind === 'ssh' || kind === 'smart' || kind === 'paramiko') c = new SshConnection(sshTargetFor(host, vars, { ...this.opts, warn: (msg) => this.opts.emit({ type: 'warning', msg, host }) }))
+    const trace = this.opts.trace ? (line: string) => this.opts.trace!(host, line) : undefined
+    if (kind === 'local') c = new LocalConnection(host, trace)
+    else if (kind === 'ssh' || kind === 'smart' || kind === 'paramiko') c = new SshConnection({ ...sshTargetFor(host, vars, { ...this.opts, warn: (msg) => this.opts.emit({ type: 'warning', msg, host }) }), trace, traceNegotiation: this.opts.verbosity >= 4 })
     else throw new Error(`ansible_connection '${kind}' is not supported (use ssh or local)`)
     this.pool.set(host, c)
     return c

@@ -34,6 +34,8 @@ export interface RunOptions {
   becomePassword?: string
   /** --step: asked before each task; false skips it (quietly, as Ansible). */
   step?: (task: { title: string }) => Promise<boolean>
+  /** -vvv: a connection's detail lines (the CLI masks secrets before printing them). */
+  trace?: (host: string, line: string) => void
   /** --force-handlers: notified handlers run on hosts that failed (a play's force_handlers too). */
   forceHandlers?: boolean
   /** Aborted on Ctrl-C: nothing new starts, running commands are stopped, the recap says so. */

@@ -78,3 +78,29 @@ describe('cli connection flags on lab hosts', function () {
     expect(without.code).to.equal(4)
   })
 })
+
+describe('cli -vvv / -vvvv on a lab host', function () {
+  this.timeout(180000)
+  let lab: TestLab
+  before(async () => {
+    lab = await testLab(2)
+  })
+  after(() => closeHostConnections())
+
+  it('-vvv: the SSH set-up and each command; -vvvv: ssh2\'s negotiation too; a password never shows', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rmp-vvvv-'))
+    const h = lab.names[1]!
+    writeFileSync(join(dir, 'site.yml'), '- hosts: all\n  gather_facts: false\n  vars: { ansible_password: pw-6612-never-shown }\n  tasks:\n    - command: echo marker-5150\n')
+    const v3 = await rmPlay([join(dir, 'site.yml'), '-i', lab.inventory, '-l', h, '-vvv'])
+    expect(v3.code, v3.out + v3.err).to.equal(0)
+    expect(v3.out).to.match(new RegExp(`^<${h}> ESTABLISH SSH CONNECTION FOR USER: root to \\S+:22 .*auth: none, password, publickey`, 'm'))
+    expect(v3.out).to.match(new RegExp(`^<${h}> SSH: negotiated kex \\S+, host key \\S+, cipher`, 'm'))
+    expect(v3.out).to.match(new RegExp(`^<${h}> EXEC as root: .*echo marker-5150`, 'm'))
+    expect(v3.out).not.to.contain('ssh2: ')
+    const v4 = await rmPlay([join(dir, 'site.yml'), '-i', lab.inventory, '-l', h, '-vvvv'])
+    expect(v4.code).to.equal(0)
+    expect(v4.out).to.match(new RegExp(`^<${h}> ssh2: .*KEXINIT`, 'm'))
+    expect(v4.out).to.match(new RegExp(`^<${h}> ssh2: .*USERAUTH`, 'm'))
+    expect(v3.out + v3.err + v4.out + v4.err).not.to.contain('pw-6612-never-shown')
+  })
+})
