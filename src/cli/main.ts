@@ -1,8 +1,6 @@
 // `rm-play`: the stages in order: parse flags → load inventory and playbooks (every error, with
 // file:line:col, before any connection) → list or check → run with a reporter → exit code.
-import { existsSync, readFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { existsSync } from 'node:fs'
 import type { RunEvent } from '../engine/events.js'
 import type { RunOptions } from '../engine/options.js'
 import { runPlaybook } from '../engine/run.js'
@@ -15,6 +13,7 @@ import { jsonReporter } from '../report/json.js'
 import { colours, noColours } from '../report/paint.js'
 import { PrettyReporter } from '../report/pretty.js'
 import { helpText, parseArgs, UsageError } from './args.js'
+import { subcommand, version } from './subcommands.js'
 import { adHocModule, adHocPlaybook, adHocReporter, isAdHoc, splitAdHoc, type AdHoc } from './adhoc.js'
 import { withConfig } from './apply-config.js'
 import { errorEvent } from './error-event.js'
@@ -27,24 +26,11 @@ import { connectionOptions, idleFlagNotes, secret, setUpVault } from './run-flag
 import { askTerminal, closeTerminal, stepper } from './step.js'
 import { connectionTrace } from './trace.js'
 
-export function version(): string {
-  const pkg = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'package.json')
-  try {
-    return (JSON.parse(readFileSync(pkg, 'utf8')) as { version: string }).version
-  } catch {
-    return 'unknown'
-  }
-}
+export { version }
 
 export async function main(argv: string[], io: { out(s: string): void; err(s: string): void; tty: boolean } = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s), tty: !!process.stdout.isTTY }): Promise<number> {
-  const sub = argv[0]
-  if (sub === 'lab') return (await import('./lab.js')).labCommand(argv.slice(1))
-  if (sub === 'doc') return (await import('./doc.js')).docCommand(argv.slice(1), io)
-  if (sub === 'vault') return (await import('./vault.js')).vaultCommand(argv.slice(1), io)
-  if (sub === 'config') return (await import('./config-cmd.js')).configCommand(argv.slice(1), io)
-  if (sub === 'inventory') return (await import('./inventory-cmd.js')).inventoryCommand(argv.slice(1), io)
-  if (sub === 'init') return (await import('./init.js')).initCommand(argv.slice(1), io)
-  if (sub === 'completion') return (await import('./completion.js')).completionCommand(argv.slice(1), io)
+  const sub = await subcommand(argv, io)
+  if (sub !== undefined) return sub
 
   let args
   // `rm-play PATTERN -m MODULE -a ARGS`: an ad-hoc run, a one-task playbook (adhoc.ts)

@@ -13,7 +13,7 @@
 // This bounds silence from a dead host, not the run time of a command: a long `apt-get` on a live
 // host keeps answering keepalives.
 import { readFileSync } from 'node:fs'
-import ssh2, { Client, type AnyAuthMethod, type ParsedKey } from 'ssh2'
+import type { AnyAuthMethod, Client, ParsedKey } from 'ssh2'
 import type { Script } from '../shell/index.js'
 import { type Connection, type ExecOptions, type ExecResult, InterruptedError, type InterruptOutcome, UnreachableError } from './connection.js'
 import { FramedShell } from './framed-shell.js'
@@ -62,8 +62,14 @@ export interface HandshakeInfo {
   strictKex: boolean
 }
 
+// ssh2 (and its crypto set-up) loads on the first connection, not with the command: a local run,
+// --syntax-check, --list-* and --version never pay for it.
+type Ssh2 = typeof import('ssh2')
+let ssh2Module: Promise<Ssh2> | undefined
+const loadSsh2 = (): Promise<Ssh2> => (ssh2Module ??= import('ssh2').then((m) => ((m as { default?: Ssh2 }).default ?? m) as Ssh2))
+
 /** The private keys in `files`, and why any other file was left out (a missing file goes unsaid). */
-function readKeys(files: string[]): { keys: ParsedKey[]; skipped: string[] } {
+function readKeys(ssh2: Ssh2, files: string[]): { keys: ParsedKey[]; skipped: string[] } {
   const keys: ParsedKey[] = []
   const skipped: string[] = []
   for (const f of files) {
@@ -131,14 +137,14 @@ export class SshConnection implements Connection {
   }
 
   /** One attempt at TCP + handshake + authentication, bounded by `timeoutMs`. */
-  private connectOnce(timeoutMs: number, keys: ParsedKey[], skipped: string[]): Promise<Client> {
+  private connectOnce(ssh2: Ssh2, timeoutMs: number, keys: ParsedKey[], skipped: string[]): Promise<Client> {
     const t = this.target
     const algorithms = t.algorithms ?? SAFE_ALGORITHMS
     const attempt: { problem?: string } = {}
     this.attempts++
     t.trace?.(`ESTABLISH SSH CONNECTION FOR USER: ${t.user} to ${t.address}:${t.port} (attempt ${this.attempts}; auth: ${authMethods(t, keys).map((m) => m.type).join(', ')}; host key checking: ${t.hostKeyChecking})`)
     return new Promise((resolve, reject) => {
-      const c = new Client()
+      const c = new ssh2.Client()
       let settled = false
       const fail = (e: Error & { code?: string; level?: string }, final = false) => {
         if (settled) return
@@ -184,9 +190,10 @@ export class SshConnection implements Connection {
     })
   }
 
-  private connect(): Promise<Client> {
-    const { keys, skipped } = readKeys(this.target.privateKeyFiles)
-    return withRetries((remaining) => this.connectOnce(remaining, keys, skipped), { ...DEFAULT_RETRY, timeoutMs: this.target.connectTimeoutMs }, (e) => !(e as { final?: boolean }).final && isTransientSetup(e))
+  private async connect(): Promise<Client> {
+    const ssh2 = await loadSsh2()
+    const { keys, skipped } = readKeys(ssh2, this.target.privateKeyFiles)
+    return withRetries((remaining) => this.connectOnce(ssh2, remaining, keys, skipped), { ...DEFAULT_RETRY, timeoutMs: this.target.connectTimeoutMs }, (e) => !(e as { final?: boolean }).final && isTransientSetup(e))
   }
 
   private async open(): Promise<FramedShell> {
