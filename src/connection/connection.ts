@@ -16,6 +16,8 @@ export interface ExecOptions {
   /** Fed to the script's standard input. */
   stdin?: string | Buffer
   timeoutMs?: number
+  /** -vvv shows not this script (no_log). */
+  untraced?: boolean
 }
 
 export interface ExecResult {

@@ -10,5 +10,5 @@ export function execLine(script: string, opts: ExecOptions | undefined, loginUse
   const how = b && b.user !== loginUser ? `${b.method ?? 'sudo'} to ${b.user}${b.password !== undefined ? ' (with a password)' : ''}` : loginUser
   const env = opts?.env && Object.keys(opts.env).length ? ` env ${Object.keys(opts.env).join(',')}` : ''
   const cwd = opts?.cwd ? ` in ${opts.cwd}` : ''
-  return `EXEC as ${how}${env}${cwd}: ${script.replace(/\n+$/, '')}`
+  return `EXEC as ${how}${env}${cwd}: ${opts?.untraced ? '(hidden: no_log)' : script.replace(/\n+$/, '')}`
 }

@@ -90,6 +90,15 @@ function becomeFor(rt: PlayRuntime, task: Task, scope: VarScope): Become | undef
   return { user, password: pw === undefined ? undefined : String(pw), ...(rt.options.becomeMethod === 'su' ? { method: 'su' as const } : {}) }
 }
 
+/** no_log (or a no_log that cannot be read: the safe side): -vvv does not show the task's scripts. */
+function noLogged(task: Task, scope: VarScope): boolean {
+  try {
+    return task.noLog !== undefined && boolAt('no_log', task.noLog, scope, task.pos)
+  } catch {
+    return true
+  }
+}
+
 function environmentFor(task: Task, scope: VarScope): Record<string, string> {
   const env: Record<string, string> = {}
   for (const layer of task.environment) {
@@ -167,7 +176,7 @@ async function runOnce(rt: PlayRuntime, hs: HostState, task: Task, scope: VarSco
   const target = task.delegateTo ? String(renderValue(task.delegateTo, scope)) : hs.name
   const connVars = target === hs.name ? scope : scopeFor(rt.scope, target, { vars: [] })
   const conn = connectionFor(rt, target, lazyVars(connVars), connectionKeywords(task.remoteUser ?? rt.play.remoteUser, task.connection ?? rt.play.connection, scope, task.pos))
-  const execOpts: ExecOptions = { become: becomeFor(rt, task, scope), env: environmentFor(task, scope) }
+  const execOpts: ExecOptions = { become: becomeFor(rt, task, scope), env: environmentFor(task, scope), ...(noLogged(task, scope) ? { untraced: true } : {}) }
   const prepared = hm.prepare ? await hm.prepare(args, prepareContext(rt, task, scope)) : args
   let state
   try {
