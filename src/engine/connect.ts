@@ -35,7 +35,7 @@ export function parseSshArgs(text: string): { options: Record<string, string>; i
   // as ssh: the first value of an option wins (-p and -l come before -o Port / -o User)
   port ??= options.port === undefined ? undefined : Number(options.port)
   user ??= options.user
-  return { options, identity: identity ?? options.identityfile, port, user }
+  return { options, identity: identity ?? options.identityfile, port, ...(user !== undefined ? { user } : {}) }
 }
 
 function hostKeyPolicy(v: string): HostKeyChecking {
