@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// The installed command: runs the compiled CLI (npm's `prepare` builds dist/).
-import { main } from '../dist/src/cli/main.js'
-import { internalErrorText } from '../dist/src/cli/internal-error.js'
+// The installed command: runs the compiled CLI (npm's `prepare` builds dist/). front.js answers
+// --version, --help and the subcommands without loading the playbook engine.
+import { front } from '../dist/src/cli/front.js'
 
 // `rm-play ... | head` closes the pipe early: that is not an error.
 process.stdout.on('error', (e) => {
@@ -9,11 +9,12 @@ process.stdout.on('error', (e) => {
   throw e
 })
 
-main(process.argv.slice(2)).then(
+front(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code
   },
-  (e) => {
+  async (e) => {
+    const { internalErrorText } = await import('../dist/src/cli/internal-error.js')
     console.error(internalErrorText(e))
     process.exitCode = 1
   },

@@ -38,7 +38,8 @@ export const SETTINGS: SettingDef[] = [
   { name: 'ANSIBLE_FORCE_COLOR', section: 'defaults', key: 'force_color', env: ['ANSIBLE_FORCE_COLOR'], kind: 'boolean', default: false, use: '--color' },
   { name: 'ANSIBLE_NOCOLOR', section: 'defaults', key: 'nocolor', env: ['ANSIBLE_NOCOLOR', 'NO_COLOR'], kind: 'boolean', default: false, use: '--no-color' },
   { name: 'DEFAULT_LOG_PATH', section: 'defaults', key: 'log_path', env: ['ANSIBLE_LOG_PATH'], kind: 'path', default: undefined, use: 'read and shown; rm-play writes no log file' },
-  { name: 'RETRY_FILES_ENABLED', section: 'defaults', key: 'retry_files_enabled', env: ['ANSIBLE_RETRY_FILES_ENABLED'], kind: 'boolean', default: false, use: 'read and shown; rm-play writes no retry files' },
+  { name: 'RETRY_FILES_ENABLED', section: 'defaults', key: 'retry_files_enabled', env: ['ANSIBLE_RETRY_FILES_ENABLED'], kind: 'boolean', default: false, use: 'writes <playbook>.retry with the failed hosts (for --limit @FILE)' },
+  { name: 'RETRY_FILES_SAVE_PATH', section: 'defaults', key: 'retry_files_save_path', env: ['ANSIBLE_RETRY_FILES_SAVE_PATH'], kind: 'path', default: undefined, use: 'where retry files go (default: beside the playbook)' },
 ]
 
 export interface Setting {

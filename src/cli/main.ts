@@ -1,8 +1,6 @@
 // `rm-play`: the stages in order: parse flags → load inventory and playbooks (every error, with
 // file:line:col, before any connection) → list or check → run with a reporter → exit code.
-import { existsSync, readFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { existsSync } from 'node:fs'
 import type { RunEvent } from '../engine/events.js'
 import type { RunOptions } from '../engine/options.js'
 import { runPlaybook } from '../engine/run.js'
@@ -12,26 +10,25 @@ import { loadPlaybook } from '../playbook/load.js'
 import { undefinedVariables } from '../playbook/undefined-names.js'
 import type { Playbook } from '../playbook/model.js'
 import { RunContext, withRun } from '../playbook/run-context.js'
-import { readPasswordFile, setVaultPassword } from '../playbook/vault.js'
 import { jsonReporter } from '../report/json.js'
 import { colours, noColours } from '../report/paint.js'
 import { PrettyReporter } from '../report/pretty.js'
 import { helpText, parseArgs, UsageError } from './args.js'
 import { InternalError, internalErrorText } from './internal-error.js'
+import { subcommand, version } from './subcommands.js'
 import { adHocModule, adHocPlaybook, adHocReporter, isAdHoc, splitAdHoc, type AdHoc } from './adhoc.js'
 import { withConfig } from './apply-config.js'
+import { errorEvent } from './error-event.js'
 import { parseExtraVars } from './extra-vars.js'
 import { listing } from './listing.js'
+import { limitProblems, varsFileProblems } from './preflight.js'
 import { readSecret } from './prompt.js'
+import { retryNote } from './retry-file.js'
+import { connectionOptions, idleFlagNotes, secret, setUpVault } from './run-flags.js'
+import { askTerminal, closeTerminal, stepper } from './step.js'
+import { connectionTrace } from './trace.js'
 
-export function version(): string {
-  const pkg = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'package.json')
-  try {
-    return (JSON.parse(readFileSync(pkg, 'utf8')) as { version: string }).version
-  } catch {
-    return 'unknown'
-  }
-}
+export { version }
 
 type Io = { out(s: string): void; err(s: string): void; tty: boolean }
 
@@ -46,14 +43,8 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
 }
 
 async function mainInRun(argv: string[], io: Io, run: RunContext): Promise<number> {
-  const sub = argv[0]
-  if (sub === 'lab') return (await import('./lab.js')).labCommand(argv.slice(1))
-  if (sub === 'doc') return (await import('./doc.js')).docCommand(argv.slice(1), io)
-  if (sub === 'vault') return (await import('./vault.js')).vaultCommand(argv.slice(1), io)
-  if (sub === 'config') return (await import('./config-cmd.js')).configCommand(argv.slice(1), io)
-  if (sub === 'inventory') return (await import('./inventory-cmd.js')).inventoryCommand(argv.slice(1), io)
-  if (sub === 'init') return (await import('./init.js')).initCommand(argv.slice(1), io)
-  if (sub === 'completion') return (await import('./completion.js')).completionCommand(argv.slice(1), io)
+  const sub = await subcommand(argv, io)
+  if (sub !== undefined) return sub
 
   let args
   // `rm-play PATTERN -m MODULE -a ARGS`: an ad-hoc run, a one-task playbook (adhoc.ts)
@@ -63,6 +54,7 @@ async function mainInRun(argv: string[], io: Io, run: RunContext): Promise<numbe
     args = withConfig(parseArgs(argv), argv, io)
   } catch (e) {
     if (e instanceof UsageError) {
+      if (argv.includes('--json')) io.out(errorEvent([e]))
       io.err(`rm-play: ${e.message}\nTry rm-play --help.\n`)
       return 1
     }
@@ -84,6 +76,7 @@ async function mainInRun(argv: string[], io: Io, run: RunContext): Promise<numbe
   const paint = args.color ?? (io.tty && !process.env.NO_COLOR) ? colours : noColours
   const fail = (e: unknown): number => {
     const errs = errorList(e)
+    if (args.json) io.out(errorEvent(errs))
     io.err(errs.map((x) => paint.red('ERROR: ') + formatError(x)).join('\n\n') + '\n')
     if (errs.length > 1) io.err(`\n${errs.length} problems found; no host was touched.\n`)
     else io.err('\nNo host was touched.\n')
@@ -94,7 +87,8 @@ async function mainInRun(argv: string[], io: Io, run: RunContext): Promise<numbe
   let opts: RunOptions
   try {
     const vaultFile = args.vaultPasswordFile ?? process.env.ANSIBLE_VAULT_PASSWORD_FILE ?? process.env.RM_PLAY_VAULT_PASSWORD_FILE
-    if (vaultFile) setVaultPassword(readPasswordFile(vaultFile))
+    await setUpVault(args, vaultFile)
+    for (const n of idleFlagNotes(args)) io.err(`rm-play: note: ${n}\n`)
     const sources = args.inventory.length ? args.inventory : process.env.ANSIBLE_INVENTORY ? process.env.ANSIBLE_INVENTORY.split(',') : existsSync('inventory') ? ['inventory'] : []
     const errors: unknown[] = []
     let inventory
@@ -121,7 +115,10 @@ async function mainInRun(argv: string[], io: Io, run: RunContext): Promise<numbe
     // A variable nothing can define: reported now, before any host is touched (trust 1).
     const undefinedNames = playbooks.flatMap((pb) => undefinedVariables(pb, inventory!, extraVars))
     if (undefinedNames.length) return fail(new RmErrors(undefinedNames))
-    const becomePassword = args.askBecomePass ? await readSecret('BECOME password: ') : undefined
+    const before = [...limitProblems(inventory!, args.limit), ...varsFileProblems(playbooks)]
+    if (before.length) return fail(new RmErrors(before))
+    const becomePassword = args.askBecomePass ? secret(await readSecret('BECOME password: ')) : undefined
+    const connection = await connectionOptions(args)
     const emit = args.json
       ? jsonReporter(io.out)
       : adhoc
@@ -145,6 +142,9 @@ async function mainInRun(argv: string[], io: Io, run: RunContext): Promise<numbe
       become: args.become,
       becomeUser: args.becomeUser,
       becomePassword,
+      ...connection,
+      step: args.step ? stepper(askTerminal) : undefined,
+      trace: connectionTrace(args.verbosity, args.json ? io.err : io.out),
       inventory: inventory!,
       emit,
     }
@@ -179,10 +179,12 @@ async function mainInRun(argv: string[], io: Io, run: RunContext): Promise<numbe
   try {
     for (const pb of playbooks) {
       const r = await runPlaybook(pb, opts, run)
+      if (args.retryFiles && !adhoc) retryNote(pb.file, r.stats, args, io)
       code = Math.max(code, r.exitCode)
       if (r.exitCode !== 0) break
     }
   } finally {
+    closeTerminal()
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)
   }

@@ -5,6 +5,8 @@ import type { Script } from '../shell/index.js'
 export interface Become {
   user: string // target user, root by default
   password?: string
+  /** sudo (default) or su (--become-method). */
+  method?: 'sudo' | 'su'
 }
 
 export interface ExecOptions {
@@ -14,6 +16,8 @@ export interface ExecOptions {
   /** Fed to the script's standard input. */
   stdin?: string | Buffer
   timeoutMs?: number
+  /** -vvv shows not this script (no_log). */
+  untraced?: boolean
 }
 
 export interface ExecResult {

@@ -5,6 +5,7 @@ import { userInfo } from 'node:os'
 import type { Script } from '../shell/index.js'
 import { type Connection, type ExecOptions, type ExecResult, InterruptedError, type InterruptOutcome, UnreachableError } from './connection.js'
 import { FramedShell } from './framed-shell.js'
+import { execLine, type Trace } from './trace.js'
 
 export class LocalConnection implements Connection {
   private child?: ChildProcess
@@ -12,7 +13,10 @@ export class LocalConnection implements Connection {
   private readonly user = userInfo().username
   private interrupted = false
 
-  constructor(readonly host: string) {}
+  constructor(
+    readonly host: string,
+    private readonly trace?: Trace,
+  ) {}
 
   /** A shell that died is not replaced until close(): as over SSH, nothing is re-run behind the engine. */
   private open(): FramedShell {
@@ -30,7 +34,9 @@ export class LocalConnection implements Connection {
   }
 
   async exec(script: Script, opts?: ExecOptions): Promise<ExecResult> {
-    return this.open().exec(script.text, opts)
+    const shell = this.open()
+    this.trace?.(execLine(script.text, opts, this.user))
+    return shell.exec(script.text, opts)
   }
 
   /** Ctrl-C: see Connection.interrupt; the stop runs in a separate local shell. */

@@ -34,6 +34,8 @@ export function frame(token: string, script: string, opts: ExecOptions, loginUse
   if (!become) {
     const run = `( eval ${quote(body)} )`
     line = data ? `${data.pipe} | ${run}\n${data.doc}` : `${run} </dev/null\n`
+  } else if (become.method === 'su') {
+    line = suLine(become, body, data, loginUser)
   } else {
     // -H: HOME of the target user; -n unless a password is given (then sudo reads it first, -S).
     const flags = become.password !== undefined ? "-k -S -p ''" : '-n'
@@ -47,4 +49,20 @@ export function frame(token: string, script: string, opts: ExecOptions, loginUse
 
 export function marker(token: string): string {
   return `__RMP_END_${token}`
+}
+
+/**
+ * --become-method su: the script travels as under sudo (base64 on the new shell's stdin). su reads
+ * a password from a terminal only, which the framed shell does not have: from root no password
+ * is asked; from another user with a password, rm-play refuses (below) rather than hang.
+ */
+function suLine(become: Become, body: string, data: ReturnType<typeof heredocBytes> | undefined, loginUser: string | undefined): string {
+  const reader = quote('IFS= read -r s; eval "$(printf %s "$s" | base64 -d)"')
+  const head = `printf '%s\\n' ${quote(Buffer.from(body).toString('base64'))}`
+  // su flushes what was typed ahead when it turns echo off, so a password cannot be fed to it the
+  // way sudo -S takes one: that needs a terminal on the host and a wait for the prompt.
+  if (become.password !== undefined && loginUser !== 'root')
+    throw new Error(`become_method su with a password needs a terminal on the host, which rm-play does not open: connect as root (su asks root for no password) or use --become-method sudo`)
+  const su = `su -s /bin/sh -c ${reader} ${quote(become.user)}`
+  return data ? `{ ${head}; ${data.pipe}\n${data.doc}} | ${su}\n` : `{ ${head}; } | ${su}\n`
 }

@@ -13,13 +13,14 @@
 // This bounds silence from a dead host, not the run time of a command: a long `apt-get` on a live
 // host keeps answering keepalives.
 import { readFileSync } from 'node:fs'
-import ssh2, { Client, type AnyAuthMethod, type ParsedKey } from 'ssh2'
+import type { AnyAuthMethod, Client, ParsedKey } from 'ssh2'
 import type { Script } from '../shell/index.js'
 import { type Connection, type ExecOptions, type ExecResult, InterruptedError, type InterruptOutcome, UnreachableError } from './connection.js'
 import { FramedShell } from './framed-shell.js'
 import { DEFAULT_RETRY, isTransient as isTransientSetup, withRetries } from './connect-retry.js'
 import { appendKnownHost, decideHostKey, lookupName, readKnownHosts, verifyHostKey } from './known-hosts.js'
 import { type Algorithms, SAFE_ALGORITHMS, terrapinProblem } from './ssh-algorithms.js'
+import { execLine, type Trace } from './trace.js'
 
 export type HostKeyChecking = 'yes' | 'accept-new' | 'no'
 
@@ -41,6 +42,10 @@ export interface SshTarget {
   keepaliveCountMax?: number
   /** Algorithms offered; default SAFE_ALGORITHMS. */
   algorithms?: Algorithms
+  /** -vvv: connection detail (set-up, algorithms, each command) to the CLI, which masks it. */
+  trace?: Trace
+  /** -vvvv: ssh2's own debug lines (the negotiation) to trace as well. */
+  traceNegotiation?: boolean
   /** Where a warning about this host goes (an accepted changed host key). */
   warn?: (msg: string) => void
 }
@@ -57,8 +62,14 @@ export interface HandshakeInfo {
   strictKex: boolean
 }
 
+// ssh2 (and its crypto set-up) loads on the first connection, not with the command: a local run,
+// --syntax-check, --list-* and --version never pay for it.
+type Ssh2 = typeof import('ssh2')
+let ssh2Module: Promise<Ssh2> | undefined
+const loadSsh2 = (): Promise<Ssh2> => (ssh2Module ??= import('ssh2').then((m) => ((m as { default?: Ssh2 }).default ?? m) as Ssh2))
+
 /** The private keys in `files`, and why any other file was left out (a missing file goes unsaid). */
-function readKeys(files: string[]): { keys: ParsedKey[]; skipped: string[] } {
+function readKeys(ssh2: Ssh2, files: string[]): { keys: ParsedKey[]; skipped: string[] } {
   const keys: ParsedKey[] = []
   const skipped: string[] = []
   for (const f of files) {
@@ -126,13 +137,14 @@ export class SshConnection implements Connection {
   }
 
   /** One attempt at TCP + handshake + authentication, bounded by `timeoutMs`. */
-  private connectOnce(timeoutMs: number, keys: ParsedKey[], skipped: string[]): Promise<Client> {
+  private connectOnce(ssh2: Ssh2, timeoutMs: number, keys: ParsedKey[], skipped: string[]): Promise<Client> {
     const t = this.target
     const algorithms = t.algorithms ?? SAFE_ALGORITHMS
     const attempt: { problem?: string } = {}
     this.attempts++
+    t.trace?.(`ESTABLISH SSH CONNECTION FOR USER: ${t.user} to ${t.address}:${t.port} (attempt ${this.attempts}; auth: ${authMethods(t, keys).map((m) => m.type).join(', ')}; host key checking: ${t.hostKeyChecking})`)
     return new Promise((resolve, reject) => {
-      const c = new Client()
+      const c = new ssh2.Client()
       let settled = false
       const fail = (e: Error & { code?: string; level?: string }, final = false) => {
         if (settled) return
@@ -156,6 +168,7 @@ export class SshConnection implements Connection {
         // ssh2 keeps whether strict key exchange is on in its protocol object only.
         const strictKex = (c as unknown as { _protocol?: { _strictMode?: boolean } })._protocol?._strictMode === true
         this.negotiated = { kex: n.kex, serverHostKey: n.serverHostKey, cipher: n.cs.cipher, mac: n.cs.mac, strictKex }
+        t.trace?.(`SSH: negotiated kex ${n.kex}, host key ${n.serverHostKey}, cipher ${n.cs.cipher}, mac ${n.cs.mac}${strictKex ? ', strict key exchange' : ''}`)
         const problem = terrapinProblem(n.cs, strictKex) ?? terrapinProblem(n.sc, strictKex)
         if (problem) {
           attempt.problem = `refusing ${problem}: the server is open to the Terrapin attack (CVE-2023-48795); update its OpenSSH or do not ask for these algorithms`
@@ -172,13 +185,15 @@ export class SshConnection implements Connection {
         keepaliveCountMax: t.keepaliveCountMax ?? DEFAULT_KEEPALIVE_COUNT,
         algorithms: { kex: algorithms.kex, serverHostKey: algorithms.serverHostKey, cipher: algorithms.cipher, hmac: algorithms.hmac } as never,
         hostVerifier: (key: Buffer) => this.verify(key, attempt),
+        ...(t.traceNegotiation && t.trace ? { debug: (line: string) => t.trace!(`ssh2: ${line}`) } : {}),
       })
     })
   }
 
-  private connect(): Promise<Client> {
-    const { keys, skipped } = readKeys(this.target.privateKeyFiles)
-    return withRetries((remaining) => this.connectOnce(remaining, keys, skipped), { ...DEFAULT_RETRY, timeoutMs: this.target.connectTimeoutMs }, (e) => !(e as { final?: boolean }).final && isTransientSetup(e))
+  private async connect(): Promise<Client> {
+    const ssh2 = await loadSsh2()
+    const { keys, skipped } = readKeys(ssh2, this.target.privateKeyFiles)
+    return withRetries((remaining) => this.connectOnce(ssh2, remaining, keys, skipped), { ...DEFAULT_RETRY, timeoutMs: this.target.connectTimeoutMs }, (e) => !(e as { final?: boolean }).final && isTransientSetup(e))
   }
 
   private async open(): Promise<FramedShell> {
@@ -227,7 +242,9 @@ export class SshConnection implements Connection {
   }
 
   async exec(script: Script, opts?: ExecOptions): Promise<ExecResult> {
-    return (await this.ready()).exec(script.text, opts)
+    const shell = await this.ready()
+    this.target.trace?.(execLine(script.text, opts, this.target.user))
+    return shell.exec(script.text, opts)
   }
 
   /** Ctrl-C: see Connection.interrupt. The stop goes over a second channel of the same client. */

@@ -9,8 +9,8 @@ import { DEFAULT_KEEPALIVE_COUNT, DEFAULT_KEEPALIVE_MS, SshConnection, type Host
 import { shlexSplit } from '../shell/shlex.js'
 import type { RunOptions } from './options.js'
 
-/** Reads `-o Key=Value`, `-i file` and `-p port` out of ansible_ssh_common_args / extra_args. */
-export function parseSshArgs(text: string): { options: Record<string, string>; identity?: string; port?: number } {
+/** Reads `-o Key=Value`, `-i file`, `-p port` and `-l user` out of ansible_ssh_common_args / extra_args (or the CLI's). */
+export function parseSshArgs(text: string): { options: Record<string, string>; identity?: string; port?: number; user?: string } {
   let words: string[]
   try {
     words = shlexSplit(text)
@@ -20,6 +20,7 @@ export function parseSshArgs(text: string): { options: Record<string, string>; i
   const options: Record<string, string> = {}
   let identity: string | undefined
   let port: number | undefined
+  let user: string | undefined
   for (let i = 0; i < words.length; i++) {
     const w = words[i]!
     const next = () => words[++i] ?? ''
@@ -28,9 +29,13 @@ export function parseSshArgs(text: string): { options: Record<string, string>; i
       const m = /^([^=\s]+)[=\s]+(.*)$/.exec(opt)
       if (m) options[m[1]!.toLowerCase()] = m[2]!
     } else if (w === '-i' || (w.startsWith('-i') && w.length > 2)) identity = w === '-i' ? next() : w.slice(2)
-    else if (w === '-p') port = Number(next())
+    else if (w === '-p' || (w.startsWith('-p') && w.length > 2)) port = Number(w === '-p' ? next() : w.slice(2))
+    else if (w === '-l' || (w.startsWith('-l') && w.length > 2)) user = w === '-l' ? next() : w.slice(2)
   }
-  return { options, identity, port }
+  // as ssh: the first value of an option wins (-p and -l come before -o Port / -o User)
+  port ??= options.port === undefined ? undefined : Number(options.port)
+  user ??= options.user
+  return { options, identity: identity ?? options.identityfile, port, ...(user !== undefined ? { user } : {}) }
 }
 
 function hostKeyPolicy(v: string): HostKeyChecking {
@@ -64,9 +69,10 @@ function seconds(v: string | undefined, what: string, allowZero = false): number
   return n * 1000
 }
 
-export function sshTargetFor(host: string, vars: Record<string, unknown>, opts: Pick<RunOptions, 'privateKey' | 'remoteUser' | 'hostKeyChecking' | 'connectTimeoutMs'> & { warn?: (msg: string) => void }): SshTarget {
+export function sshTargetFor(host: string, vars: Record<string, unknown>, opts: Pick<RunOptions, 'privateKey' | 'remoteUser' | 'hostKeyChecking' | 'connectTimeoutMs' | 'sshCommonArgs' | 'sshExtraArgs' | 'password'> & { warn?: (msg: string) => void }): SshTarget {
   const str = (k: string) => (vars[k] === undefined || vars[k] === null ? undefined : String(vars[k]))
-  const args = parseSshArgs(`${str('ansible_ssh_common_args') ?? ''} ${str('ansible_ssh_extra_args') ?? ''}`)
+  // As Ansible: the host's ansible_ssh_*_args win over --ssh-common-args / --ssh-extra-args.
+  const args = parseSshArgs(`${str('ansible_ssh_common_args') ?? opts.sshCommonArgs ?? ''} ${str('ansible_ssh_extra_args') ?? opts.sshExtraArgs ?? ''}`)
   const home = homedir()
   const keys = [str('ansible_ssh_private_key_file') ?? str('ansible_private_key_file'), args.identity, opts.privateKey].filter((k): k is string => !!k).map((k) => k.replace(/^~(?=\/)/, home))
   const defaults = ['id_ed25519', 'id_ecdsa', 'id_rsa'].map((f) => join(home, '.ssh', f))
@@ -84,9 +90,9 @@ export function sshTargetFor(host: string, vars: Record<string, unknown>, opts: 
     host,
     address: str('ansible_host') ?? str('ansible_ssh_host') ?? host,
     port: Number(str('ansible_port') ?? str('ansible_ssh_port') ?? args.port ?? 22),
-    user: str('ansible_user') ?? str('ansible_ssh_user') ?? opts.remoteUser ?? userInfo().username,
+    user: str('ansible_user') ?? str('ansible_ssh_user') ?? opts.remoteUser ?? args.user ?? userInfo().username,
     privateKeyFiles: [...keys, ...(keys.length ? [] : defaults.filter((f) => existsSync(f)))],
-    password: str('ansible_password') ?? str('ansible_ssh_pass'),
+    password: str('ansible_password') ?? str('ansible_ssh_pass') ?? opts.password,
     agent: process.env.SSH_AUTH_SOCK,
     knownHostsFiles: knownHosts,
     hostKeyChecking: policy,
@@ -112,9 +118,10 @@ export class ConnectionPool {
   get(host: string, vars: Record<string, unknown>): Connection {
     let c = this.pool.get(host)
     if (c) return c
-    const kind = String(vars.ansible_connection ?? 'ssh')
-    if (kind === 'local') c = new LocalConnection(host)
-    else if (kind === 'ssh' || kind === 'smart' || kind === 'paramiko') c = new SshConnection(sshTargetFor(host, vars, { ...this.opts, warn: (msg) => this.opts.emit({ type: 'warning', msg, host }) }))
+    const kind = String(vars.ansible_connection ?? this.opts.connection ?? 'ssh')
+    const trace = this.opts.trace ? (line: string) => this.opts.trace!(host, line) : undefined
+    if (kind === 'local') c = new LocalConnection(host, trace)
+    else if (kind === 'ssh' || kind === 'smart' || kind === 'paramiko') c = new SshConnection({ ...sshTargetFor(host, vars, { ...this.opts, warn: (msg) => this.opts.emit({ type: 'warning', msg, host }) }), trace, traceNegotiation: this.opts.verbosity >= 4 })
     else throw new Error(`ansible_connection '${kind}' is not supported (use ssh or local)`)
     this.pool.set(host, c)
     return c

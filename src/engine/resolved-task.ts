@@ -54,7 +54,7 @@ export function resolveTask(rt: PlayRuntime, hs: HostState, task: Task, mod: Mod
   if (mod.kind === 'action') return { check, diff }
   const host = task.delegateTo ? String(renderValue(task.delegateTo, scope)) : hs.name
   const keywords = connectionKeywords(task.remoteUser ?? rt.play.remoteUser, task.connection ?? rt.play.connection, scope, task.pos)
-  return { check, diff, target: { host, delegated: host !== hs.name, keywords, exec: { become: becomeFor(rt, task, scope), env: environmentFor(task, scope) } } }
+  return { check, diff, target: { host, delegated: host !== hs.name, keywords, exec: { become: becomeFor(rt, task, scope), env: environmentFor(task, scope), ...(untraced(task, scope) ? { untraced: true } : {}) } } }
 }
 
 function becomeFor(rt: PlayRuntime, task: Task, scope: VarScope): Become | undefined {
@@ -64,7 +64,16 @@ function becomeFor(rt: PlayRuntime, task: Task, scope: VarScope): Become | undef
   // become_user is often a variable (become_user: "{{ app_user }}"): render it like any value.
   const user = String(renderValue(task.becomeUser ?? rt.options.becomeUser ?? v('ansible_become_user') ?? 'root', scope))
   const pw = v('ansible_become_password') ?? v('ansible_become_pass') ?? rt.options.becomePassword
-  return { user, password: pw === undefined ? undefined : String(pw) }
+  return { user, password: pw === undefined ? undefined : String(pw), ...(rt.options.becomeMethod === 'su' ? { method: 'su' as const } : {}) }
+}
+
+/** no_log (or a no_log that cannot be read: the safe side): -vvv does not show the task's scripts. */
+function untraced(task: Task, scope: VarScope): boolean {
+  try {
+    return noLogOf(task, scope)
+  } catch {
+    return true
+  }
 }
 
 function environmentFor(task: Task, scope: VarScope): Record<string, string> {

@@ -10,7 +10,7 @@ import { HostState } from './host-state.js'
 import { DPKG_INTERRUPTED, RunPool } from './interrupt.js'
 import type { RunOptions } from './options.js'
 import { runPlay } from './play.js'
-import { maskDeep } from '../report/mask.js'
+import { maskDeep, maskString } from '../report/mask.js'
 
 export interface RunSummary {
   stats: Record<string, HostStats>
@@ -56,6 +56,8 @@ async function runInContext(pb: Playbook, opts: RunOptions, run: RunContext): Pr
       }
       outer(maskDeep(e, secrets))
     },
+    // -vvv lines pass the same mask (module options that are secrets, vault values)
+    ...(opts.trace ? { trace: ((t) => (host: string, line: string) => t(host, maskString(line, secrets)))(opts.trace) } : {}),
   }
   opts.emit({ type: 'run-start', playbook: pb.file, check: opts.check, diff: opts.diff, forks: opts.forks })
   const hosts = new Map<string, HostState>()

@@ -223,6 +223,16 @@ export async function walk(ctx: WalkContext, hs: HostState, nodes: readonly Node
   return endIfFatal(ctx, hs, await walkNodes(ctx, hs, nodes, []))
 }
 
+// --step: one question per task of a play, whichever host gets there first; the others share the answer.
+const stepAnswers = new WeakMap<object, Map<number, Promise<boolean>>>()
+function stepAnswer(ctx: WalkContext, task: Task): Promise<boolean> {
+  let answers = stepAnswers.get(ctx.rt)
+  if (!answers) stepAnswers.set(ctx.rt, (answers = new Map()))
+  let a = answers.get(task.index)
+  if (!a) answers.set(task.index, (a = ctx.rt.options.step!({ title: task.role ? `${task.role.name} : ${task.title}` : task.title })))
+  return a
+}
+
 async function walkNodes(ctx: WalkContext, hs: HostState, nodes: readonly Node[], extra: Record<string, unknown>[]): Promise<WalkResult> {
   for (const node of nodes) {
     if (ctx.stop.reason || hs.unreachable || hs.ended) return 'stopped'
@@ -230,6 +240,7 @@ async function walkNodes(ctx: WalkContext, hs: HostState, nodes: readonly Node[]
       if (!selected(ctx, node)) continue
       await ctx.gate.arrive(hs.name, node.index)
       if (ctx.stop.reason || hs.unreachable || hs.ended) return 'stopped'
+      if (ctx.rt.options.step && !(await stepAnswer(ctx, node))) continue
       const r = await runOne(ctx, hs, node, false, extra)
       if (r !== 'ok') return r
     } else if (node.kind === 'block') {

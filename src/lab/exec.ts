@@ -6,7 +6,8 @@
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { $ } from 'zx'
+// zx loads with the first command run, not with `rm-play lab list|status`.
+const loadZx = () => import('zx')
 import { tail } from '../text/tail.js'
 import { labError } from './errors.js'
 
@@ -44,6 +45,7 @@ async function withStdin<T>(input: string | undefined, fn: (stdin: number | 'ign
 
 export async function run(argv: string[], opts: RunOptions = {}): Promise<RunResult> {
   const env = opts.env ? { ...process.env, ...opts.env } : process.env
+  const { $ } = await loadZx()
   const out = await withStdin(opts.input, (stdin) => $({ quiet: true, nothrow: true, stdio: [stdin, 'pipe', 'pipe'], env, cwd: opts.cwd })`${argv}`)
   const res = { stdout: out.stdout, stderr: out.stderr, code: out.exitCode ?? 1 }
   if (res.code !== 0 && opts.check !== false) {
@@ -55,6 +57,7 @@ export async function run(argv: string[], opts: RunOptions = {}): Promise<RunRes
 /** Runs a command and hands each line of its combined output to `onLine` as it comes. */
 export async function runStreaming(argv: string[], onLine: (line: string) => void, opts: RunOptions = {}): Promise<RunResult> {
   const env = opts.env ? { ...process.env, ...opts.env } : process.env
+  const { $ } = await loadZx()
   const p = $({ quiet: true, nothrow: true, stdio: ['ignore', 'pipe', 'pipe'], env, cwd: opts.cwd })`${argv} 2>&1`
   const seen: string[] = []
   for await (const line of p) {

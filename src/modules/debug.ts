@@ -37,6 +37,8 @@ export const debug: ActionModule<DebugArgs> = {
       }
       return { data: { [a.var]: value, verbosity: a.verbosity } }
     }
-    return { msg: a.msg === undefined ? 'Hello world!' : typeof a.msg === 'string' ? a.msg : JSON.stringify(a.msg, null, 2), data: { verbosity: a.verbosity } }
+    // A list or a dict stays one (as Ansible registers and prints it), not a JSON-encoded string.
+    if (a.msg !== undefined && typeof a.msg !== 'string') return { data: { msg: a.msg, verbosity: a.verbosity } }
+    return { msg: a.msg ?? 'Hello world!', data: { verbosity: a.verbosity } }
   },
 }

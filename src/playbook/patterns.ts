@@ -52,7 +52,8 @@ function term(inv: Inventory, t: string): string[] {
   if (/[*?]/.test(t)) {
     const re = globRe(t)
     const groups = [...inv.groups.keys()].filter((g) => re.test(g))
-    const hosts = [...inv.hosts.keys()].filter((h) => re.test(h) && h !== 'localhost')
+    // the implicit localhost only by its name; one the inventory lists, by a glob too (as Ansible)
+    const hosts = [...inv.hosts.keys()].filter((h) => re.test(h) && (h !== 'localhost' || inv.hostsOf('all').includes(h)))
     return [...new Set([...groups.flatMap((g) => inv.hostsOf(g)), ...hosts])]
   }
   return []

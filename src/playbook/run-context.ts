@@ -20,6 +20,8 @@ export interface RunCounters {
 
 export class RunContext {
   vaultPassword: string | undefined
+  /** --vault-id: more passwords, each with its label; a file's 1.2 header label picks its own first. */
+  vaultIds: { label: string; password: string }[] = []
   passwordHint = DEFAULT_PASSWORD_HINT
   /** Values that came from the vault, or were computed from one: the reporter masks these. Only grows. */
   readonly secrets = new Set<string>()

@@ -12,6 +12,34 @@ const HEADER = '$ANSIBLE_VAULT;1.1;AES256'
 /** Set by the CLI before anything is loaded: the password of the current run (run-context.ts). */
 export function setVaultPassword(pw: string | undefined): void {
   currentRun().vaultPassword = pw
+  currentRun().vaultIds = []
+}
+
+/** Several vault ids (`--vault-id label@source`): each is tried, the one the file names first. */
+export function setVaultPasswords(ids: { label: string; password: string }[]): void {
+  currentRun().vaultIds = ids
+  currentRun().vaultPassword = ids[0]?.password
+}
+
+/** The passwords to try on a vault text, its own label's first. */
+function passwordsFor(text: string): string[] {
+  const { vaultIds, vaultPassword } = currentRun()
+  if (!vaultIds.length) return vaultPassword === undefined ? [] : [vaultPassword]
+  const label = text.trimStart().split(/\r?\n/, 1)[0]!.split(';')[3]?.trim()
+  return [...vaultIds.filter((l) => l.label === label), ...vaultIds.filter((l) => l.label !== label)].map((l) => l.password)
+}
+
+/** Tries each password; the first that opens the text (or the last error). */
+function decryptWithAny(text: string): string {
+  let last: unknown
+  for (const pw of passwordsFor(text)) {
+    try {
+      return decryptVault(text, pw)
+    } catch (e) {
+      last = e
+    }
+  }
+  throw last
 }
 
 /** Reads a password file; an executable file is run and its output used (as Ansible does). */
@@ -103,7 +131,7 @@ export function decryptVaultFile(text: string, file: string): string {
   const { vaultPassword, passwordHint } = currentRun()
   if (vaultPassword === undefined) throw new RmError(`${file} is encrypted with the vault but no vault password was given`, { file, line: 1, col: 1 }, passwordHint)
   try {
-    return decryptVault(text, vaultPassword)
+    return decryptWithAny(text)
   } catch (e) {
     throw new RmError(`cannot decrypt ${file}: ${(e as Error).message}`, { file, line: 1, col: 1 }, passwordHint)
   }
@@ -114,7 +142,7 @@ export function decryptVaultText(text: string): string {
   const { vaultPassword, passwordHint } = currentRun()
   if (vaultPassword === undefined) throw new Error(`this value is encrypted with the vault but no vault password was given (${passwordHint})`)
   try {
-    return decryptVault(text, vaultPassword)
+    return decryptWithAny(text)
   } catch (e) {
     throw new Error(`cannot decrypt this !vault value: ${(e as Error).message}`)
   }

@@ -4,6 +4,7 @@
 import { formatPos } from '../playbook/errors.js'
 import type { HostResultEvent, RunEvent } from '../engine/events.js'
 import { paintDiff, unifiedDiff } from './diff.js'
+import { liveLine } from './live-line.js'
 import type { Paint } from './paint.js'
 
 export interface PrettyOptions {
@@ -51,6 +52,8 @@ export class PrettyReporter {
   private readonly clock: Clock
   private check = false
   private lastTask = ''
+  private taskHosts = 0
+  private forks = Infinity
 
   constructor(private readonly o: PrettyOptions) {
     this.clock = o.clock ?? systemClock
@@ -74,9 +77,7 @@ export class PrettyReporter {
     this.timer = this.clock.every(500, () => {
       const t = this.clock.now() - this.taskStart
       if (t < 2000 || this.pending.size === 0) return
-      const hosts = [...this.pending]
-      const names = hosts.slice(0, 6).join(', ') + (hosts.length > 6 ? ` and ${hosts.length - 6} more` : '')
-      this.o.write(`\r\x1b[2K${this.o.paint.dim(`  … still running on ${names} (${Math.round(t / 1000)}s)`)}`)
+      this.o.write(`\r\x1b[2K${this.o.paint.dim(liveLine({ pending: [...this.pending], total: this.taskHosts, forks: this.forks, elapsedMs: t }))}`)
       this.liveShown = true
     })
   }
@@ -86,6 +87,7 @@ export class PrettyReporter {
     switch (e.type) {
       case 'run-start':
         this.check = e.check
+        this.forks = e.forks
         if (e.check) this.out(p.magenta('CHECK MODE: nothing will be changed; what would change is shown.'))
         break
       case 'play-start':
@@ -100,6 +102,7 @@ export class PrettyReporter {
         this.out(`\n${p.bold(header(e.handler ? 'RUNNING HANDLER' : 'TASK', e.task))}`)
         if (this.o.verbosity >= 2 && e.pos) this.out(p.dim(`task path: ${formatPos(e.pos)}`))
         this.pending = new Set(e.hosts)
+        this.taskHosts = e.hosts.length
         this.taskStart = this.clock.now()
         this.startLive()
         break
@@ -169,14 +172,20 @@ export class PrettyReporter {
         line = p.red(`fatal: [${host}]${item}: FAILED! => ${e.msg ?? ''}`) + (e.ignored ? p.cyan('\n...ignoring') : '')
         break
     }
-    this.out(line + time)
     const out = e.output ?? {}
     const isDebug = out.verbosity !== undefined
     if (isDebug && e.status === 'ok' && Number(out.verbosity) <= this.o.verbosity) {
+      // As Ansible: `ok: [h] => {` and the value, lists and dicts as themselves.
       const shown = Object.fromEntries(Object.entries(out).filter(([k]) => k !== 'verbosity' && k !== 'changed' && k !== 'failed'))
       if (e.msg !== undefined) shown.msg = e.msg
-      this.out(JSON.stringify(shown, null, 4))
-    } else if (this.o.verbosity >= 1 && e.status !== 'skipped' && Object.keys(out).length) {
+      this.out(`${line} => ${JSON.stringify(shown, null, 4)}${time}`)
+      for (const d of e.diffs) this.out(paintDiff(unifiedDiff(d), p))
+      return
+    }
+    // Check mode: what it cannot know is said here too, not only in --json.
+    if (e.check && e.status === 'ok' && e.msg) line += p.dim(` ${e.msg}`)
+    this.out(line + time)
+    if (this.o.verbosity >= 1 && e.status !== 'skipped' && Object.keys(out).length) {
       this.out(p.dim(JSON.stringify(out, null, 4)))
     } else if (e.status === 'failed' && out.stdout && this.o.verbosity === 0 && !e.msg?.includes(String(out.stdout).slice(0, 40))) {
       this.out(p.dim(`stdout: ${String(out.stdout).split('\n').slice(-5).join('\n        ')}`))

@@ -5,13 +5,16 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { main } from '../../src/cli/main.js'
+import type { HostResultEvent } from '../../src/engine/events.js'
 import { play } from '../helpers/run-playbook.js'
 
 const scratch = mkdtempSync(join(tmpdir(), 'rmp-feat-'))
 const inv = join(scratch, 'hosts')
 writeFileSync(inv, '[web]\nh1 ansible_connection=local\nh2 ansible_connection=local\n')
 const base = { inventory: [inv] }
-const msgs = (r: Awaited<ReturnType<typeof play>>) => r.results().filter((e) => e.msg !== undefined && e.status === 'ok').map((e) => `${e.host}:${e.msg}`)
+// debug's message: a string in msg, any other value (a number, a list) in output.msg as Ansible keeps it
+const shown = (e: HostResultEvent) => e.msg ?? (e.output?.msg === undefined ? undefined : String(e.output.msg))
+const msgs = (r: Awaited<ReturnType<typeof play>>) => r.results().filter((e) => shown(e) !== undefined && e.status === 'ok').map((e) => `${e.host}:${shown(e)}`)
 
 describe('includes, imports and roles at run time', () => {
   it('include_tasks with a loop and a templated file name', async () => {
@@ -183,8 +186,7 @@ describe('output', () => {
         'PLAY [h1] *********************************************************************',
         '',
         'TASK [hello] ******************************************************************',
-        'ok: [h1]',
-        '{',
+        'ok: [h1] => {',
         '    "msg": "hi"',
         '}',
         '',

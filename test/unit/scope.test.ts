@@ -36,7 +36,9 @@ async function run(yaml: string, inv: Inventory, files: Record<string, string> =
     inventory: inv,
     emit: (e) => events.push(e),
   })
-  const msgs = events.filter((e): e is HostResultEvent => e.type === 'host-result' && e.msg !== undefined).map((e) => `${e.host}:${e.msg}`)
+  // debug keeps a non-string message as its value (in output.msg), as Ansible does
+  const shown = (e: HostResultEvent) => e.msg ?? (e.output?.msg === undefined ? undefined : String(e.output.msg))
+  const msgs = events.filter((e): e is HostResultEvent => e.type === 'host-result' && shown(e) !== undefined).map((e) => `${e.host}:${shown(e)}`)
   return { exitCode: r.exitCode, msgs }
 }
 

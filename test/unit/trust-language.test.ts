@@ -167,7 +167,7 @@ ${task}
       const dir = project({ 'site.yml': '- hosts: web\n  gather_facts: false\n  tasks:\n    - include_vars: { file: more.yml }\n    - debug: { msg: "{{ from_include }}" }\n', 'files/more.yml': 'from_include: 5\n' })
       const r = await cli([join(dir, 'site.yml'), '-i', local])
       expect(r.code, r.err).to.equal(0)
-      expect(r.out).to.contain('"msg": "5"')
+      expect(r.out).to.contain('"msg": 5') // a number, as Ansible prints it
     })
 
     it('trust 1: free names of expressions (guards, members, arrow parameters, strings)', () => {

@@ -1,0 +1,106 @@
+// Connection flags on lab hosts: --become-method su (from root, as Ansible; su with a password
+// from another user is refused with a reason), and --ssh-common-args carrying the options an
+// inventory would (known hosts file, host key checking, port, user, key) for an inventory that
+// gives none.
+import { expect } from 'chai'
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { main } from '../../src/cli/main.js'
+import { hasAnsible } from '../helpers/ansible.js'
+import { closeHostConnections, sh } from '../helpers/host-shell.js'
+import { testLab, type TestLab } from '../helpers/lab.js'
+
+async function rmPlay(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = ''
+  let err = ''
+  const code = await main(argv, { out: (s) => (out += s), err: (s) => (err += s), tty: false })
+  return { code, out, err }
+}
+
+const results = (out: string) =>
+  out
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { type: string; host?: string; status?: string; msg?: string; output?: { stdout?: string } })
+    .filter((e) => e.type === 'host-result')
+
+describe('cli connection flags on lab hosts', function () {
+  this.timeout(180000)
+  let lab: TestLab
+  let dir: string
+  let h1: string
+  before(async () => {
+    lab = await testLab(2)
+    h1 = lab.names[0]!
+    dir = mkdtempSync(join(tmpdir(), 'rmp-cli-flags-e2e-'))
+    await sh(lab.inventory, h1, 'id alice >/dev/null 2>&1 || useradd -m -s /bin/sh alice')
+    writeFileSync(join(dir, 'whoami.yml'), '- hosts: all\n  gather_facts: false\n  tasks:\n    - command: id -un\n      become: true\n      become_user: alice\n')
+  })
+  after(() => closeHostConnections())
+
+  it('--become-method su: root becomes alice without a password, as ansible-playbook does', async () => {
+    const r = await rmPlay([join(dir, 'whoami.yml'), '-i', lab.inventory, '-l', h1, '--become-method', 'su', '--json'])
+    expect(r.code, r.out + r.err).to.equal(0)
+    expect(results(r.out).map((e) => e.output?.stdout)).to.deep.equal(['alice'])
+    // and it was su, not sudo, that got there: su is among the command's ancestors
+    writeFileSync(join(dir, 'ancestors.yml'), '- hosts: all\n  gather_facts: false\n  tasks:\n    - shell: p=$$; while [ "$p" -gt 1 ]; do cat /proc/$p/comm; p=$(cut -d" " -f4 /proc/$p/stat); done\n      become: true\n      become_user: alice\n')
+    const chain = await rmPlay([join(dir, 'ancestors.yml'), '-i', lab.inventory, '-l', h1, '--become-method', 'su', '--json'])
+    const names = results(chain.out)[0]!.output!.stdout!.split('\n')
+    expect(names).to.include('su').and.not.include('sudo')
+    if (hasAnsible()) {
+      const a = spawnSync('ansible-playbook', [join(dir, 'whoami.yml'), '-i', lab.inventory, '-l', h1, '--become-method', 'su', '-v'], { encoding: 'utf8', env: { ...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_RETRY_FILES_ENABLED: 'false' } })
+      expect(a.status, a.stdout + a.stderr).to.equal(0)
+      expect(a.stdout).to.match(/"stdout": "alice"/)
+    }
+  })
+
+  it('--become-method su with a become password from a user other than root: refused with the reason, no hang', async () => {
+    await sh(lab.inventory, h1, 'mkdir -p ~alice/.ssh && cp /root/.ssh/authorized_keys ~alice/.ssh/ && chown -R alice ~alice/.ssh')
+    writeFileSync(join(dir, 'as-alice.yml'), '- hosts: all\n  gather_facts: false\n  remote_user: alice\n  vars: { ansible_user: alice, ansible_become_password: not-asked }\n  tasks:\n    - command: id -un\n      become: true\n')
+    const r = await rmPlay([join(dir, 'as-alice.yml'), '-i', lab.inventory, '-l', h1, '--become-method', 'su', '--json'])
+    expect(r.code).to.equal(2)
+    expect(results(r.out)[0]!.msg).to.contain('become_method su with a password needs a terminal on the host')
+  })
+
+  it('--ssh-common-args gives the known hosts file, host key checking, user and key to an inventory without them', async () => {
+    const host = lab.hosts[0]!
+    const bare = join(dir, 'bare.ini')
+    writeFileSync(bare, `${h1} ansible_host=${host.address}\n`)
+    writeFileSync(join(dir, 'ping.yml'), '- hosts: all\n  gather_facts: false\n  tasks:\n    - command: id -un\n')
+    const args = `-o UserKnownHostsFile=${lab.knownHostsPath} -o StrictHostKeyChecking=yes -o User=root -o IdentityFile=${lab.keyPath} -o Port=22 -o ConnectTimeout=5`
+    const r = await rmPlay([join(dir, 'ping.yml'), '-i', bare, '--ssh-common-args', args, '--json'])
+    expect(r.code, r.out + r.err).to.equal(0)
+    expect(results(r.out).map((e) => e.output?.stdout)).to.deep.equal(['root'])
+    // without them the host key is not known here: the same run is refused
+    const without = await rmPlay([join(dir, 'ping.yml'), '-i', bare, '--json', '--private-key', lab.keyPath, '-u', 'root', '-T', '3'])
+    expect(without.code).to.equal(4)
+  })
+})
+
+describe('cli -vvv / -vvvv on a lab host', function () {
+  this.timeout(180000)
+  let lab: TestLab
+  before(async () => {
+    lab = await testLab(2)
+  })
+  after(() => closeHostConnections())
+
+  it('-vvv: the SSH set-up and each command; -vvvv: ssh2\'s negotiation too; a password never shows', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rmp-vvvv-'))
+    const h = lab.names[1]!
+    writeFileSync(join(dir, 'site.yml'), '- hosts: all\n  gather_facts: false\n  vars: { ansible_password: pw-6612-never-shown }\n  tasks:\n    - command: echo marker-5150\n')
+    const v3 = await rmPlay([join(dir, 'site.yml'), '-i', lab.inventory, '-l', h, '-vvv'])
+    expect(v3.code, v3.out + v3.err).to.equal(0)
+    expect(v3.out).to.match(new RegExp(`^<${h}> ESTABLISH SSH CONNECTION FOR USER: root to \\S+:22 .*auth: none, password, publickey`, 'm'))
+    expect(v3.out).to.match(new RegExp(`^<${h}> SSH: negotiated kex \\S+, host key \\S+, cipher`, 'm'))
+    expect(v3.out).to.match(new RegExp(`^<${h}> EXEC as root: .*echo marker-5150`, 'm'))
+    expect(v3.out).not.to.contain('ssh2: ')
+    const v4 = await rmPlay([join(dir, 'site.yml'), '-i', lab.inventory, '-l', h, '-vvvv'])
+    expect(v4.code).to.equal(0)
+    expect(v4.out).to.match(new RegExp(`^<${h}> ssh2: .*KEXINIT`, 'm'))
+    expect(v4.out).to.match(new RegExp(`^<${h}> ssh2: .*USERAUTH`, 'm'))
+    expect(v3.out + v3.err + v4.out + v4.err).not.to.contain('pw-6612-never-shown')
+  })
+})
