@@ -123,6 +123,24 @@ describe('task keywords', () => {
     expect([...order].sort()).to.deep.equal(['h1:sleep', 'h1:true', 'h2:sleep', 'h2:true'])
     expect(order.indexOf('h2:true')).to.be.lessThan(order.indexOf('h1:sleep'))
   })
+  it('meta: end_host ends the host\'s play only: the next play runs on it (as in Ansible)', async () => {
+    const r = await play(
+      `- hosts: web
+  gather_facts: false
+  tasks:
+    - meta: end_host
+      when: inventory_hostname == 'h1'
+    - debug: { msg: play1 }
+- hosts: web
+  gather_facts: false
+  tasks:
+    - debug: { msg: play2 }
+`,
+      base,
+    )
+    expect(r.exitCode, r.text).to.equal(0)
+    expect(msgs(r)).to.deep.equal(['h2:play1', 'h1:play2', 'h2:play2'])
+  })
   it('failed_when, changed_when and ignore_errors', async () => {
     const r = await play(
       `- hosts: h1
