@@ -206,10 +206,27 @@ async function runOnce(rt: PlayRuntime, hs: HostState, task: Task, scope: VarSco
   return out
 }
 
+/**
+ * retries and delay: numbers, or templates that give one (Ansible templates both). Anything else
+ * is an error: NaN once made `until` retry for ever.
+ */
+function countKeyword(v: unknown, name: string, dflt: number, scope: VarScope): number {
+  if (v === undefined || v === null) return dflt
+  const x = Number(typeof v === 'string' ? renderValue(v, scope) : v)
+  if (!Number.isFinite(x) || x < 0) throw new RmError(`${name} must be a number of 0 or more, got '${String(v)}'`)
+  return x
+}
+
 /** runOnce with failed_when / changed_when and retries/until applied. */
 async function runWithChecks(rt: PlayRuntime, hs: HostState, task: Task, scope: VarScope, whenUnknown: boolean): Promise<Outcome> {
-  const retries = task.until ? Number(task.retries ?? 3) : 0
-  const delay = Number(task.delay ?? 5)
+  let retries: number
+  let delay: number
+  try {
+    retries = task.until ? countKeyword(task.retries, 'retries', 3, scope) : 0
+    delay = countKeyword(task.delay, 'delay', 5, scope)
+  } catch (e) {
+    return { ...empty(), failed: true, msg: taskError(task, e), playbookError: true }
+  }
   for (let attempt = 0; ; attempt++) {
     let out: Outcome
     try {
