@@ -169,6 +169,8 @@ export async function runPlay(play: Play, deps: PlayDeps): Promise<PlayEnd> {
   }
   opts.emit({ type: 'play-start', name, hosts: all, pos: play.pos, check: opts.check })
   for (const h of all) if (!deps.hosts.has(h)) deps.hosts.set(h, new HostState(h))
+  // meta: end_host ends a host's play, not its run: the next play has it again, as in Ansible.
+  for (const h of all) deps.hosts.get(h)!.ended = false
   const list = batches(all, play.serial.map((s) => (typeof s === 'string' && isTemplated(s) ? String(renderValue(s, new VarScope([{ name: 'extra vars', values: opts.extraVars }]))) : s)))
   // reason: why the play stops for every host; run: and the plays after it do not start.
   const stop: PlayStop = {}

@@ -5,7 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { InterruptedError, UnreachableError } from '../connection/connection.js'
 import { getModule } from '../modules/index.js'
 import { ModuleFailure } from '../modules/types.js'
-import { evaluateCondition, ExpressionError, UndefinedVariableError } from '../playbook/expression.js'
+import { RmError } from '../playbook/errors.js'
+import { evaluateCondition, ExpressionError, renderValue, UndefinedVariableError } from '../playbook/expression.js'
 import type { Cond, Task } from '../playbook/model.js'
 import { isUnknown, markUnknown, type VarScope } from '../playbook/vars.js'
 import type { HostState } from './host-state.js'
@@ -18,10 +19,27 @@ export function condsHold(conds: Cond[] | undefined, scope: VarScope): boolean {
   return true
 }
 
+/**
+ * retries and delay: numbers, or templates that give one (Ansible templates both). Anything else
+ * is an error: NaN once made `until` retry for ever.
+ */
+function countKeyword(v: unknown, name: string, dflt: number, scope: VarScope): number {
+  if (v === undefined || v === null) return dflt
+  const x = Number(typeof v === 'string' ? renderValue(v, scope) : v)
+  if (!Number.isFinite(x) || x < 0) throw new RmError(`${name} must be a number of 0 or more, got '${String(v)}'`)
+  return x
+}
+
 /** The module run with failed_when / changed_when and retries/until applied. */
 export async function executeItem(rt: PlayRuntime, hs: HostState, task: Task, scope: VarScope, whenUnknown: boolean): Promise<Outcome> {
-  const retries = task.until ? Number(task.retries ?? 3) : 0
-  const delay = Number(task.delay ?? 5)
+  let retries: number
+  let delay: number
+  try {
+    retries = task.until ? countKeyword(task.retries, 'retries', 3, scope) : 0
+    delay = countKeyword(task.delay, 'delay', 5, scope)
+  } catch (e) {
+    return { ...emptyOutcome(), failed: true, msg: taskError(task, e), playbookError: true }
+  }
   const resolved = resolveOnce(rt, hs, task, scope)
   for (let attempt = 0; ; attempt++) {
     let out: Outcome

@@ -126,6 +126,48 @@ describe('task keywords', () => {
     expect([...order].sort()).to.deep.equal(['h1:sleep', 'h1:true', 'h2:sleep', 'h2:true'])
     expect(order.indexOf('h2:true')).to.be.lessThan(order.indexOf('h1:sleep'))
   })
+  it('meta: end_host ends the host\'s play only: the next play runs on it (as in Ansible)', async () => {
+    const r = await play(
+      `- hosts: web
+  gather_facts: false
+  tasks:
+    - meta: end_host
+      when: inventory_hostname == 'h1'
+    - debug: { msg: play1 }
+- hosts: web
+  gather_facts: false
+  tasks:
+    - debug: { msg: play2 }
+`,
+      base,
+    )
+    expect(r.exitCode, r.text).to.equal(0)
+    expect(msgs(r)).to.deep.equal(['h2:play1', 'h1:play2', 'h2:play2'])
+  })
+  it('retries and delay may be templates (as in Ansible); one that is not a number fails the task', async () => {
+    const r = await play(
+      `- hosts: h1
+  gather_facts: false
+  vars: { tries: 2, pause: 0, bad: soon }
+  tasks:
+    - command: "true"
+      register: out
+      until: out.rc == 1
+      retries: "{{ tries }}"
+      delay: "{{ pause }}"
+      ignore_errors: true
+    - command: "true"
+      register: out2
+      until: out2.rc == 1
+      retries: "{{ bad }}"
+`,
+      base,
+    )
+    const [first, second] = r.results()
+    expect(first?.msg, r.text).to.match(/retries exhausted \(2\)/)
+    expect(second?.status, r.text).to.equal('failed')
+    expect(second?.msg, r.text).to.match(/retries must be a number of 0 or more, got '\{\{ bad \}\}'/)
+  })
   it('failed_when, changed_when and ignore_errors', async () => {
     const r = await play(
       `- hosts: h1
