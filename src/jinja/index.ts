@@ -3,3 +3,4 @@ export { templateString, templateValue, renderTemplateFile, evaluateCondition, c
 export { TemplateError } from './errors.js'
 export { setCallObserver, setOutputObserver, type CallObserver, type OutputObserver } from './environment.js'
 export { referencedNames } from './rewrite.js'
+export { splitTemplate, tokenize, JinjaSyntaxError, type Part, type Token } from './lexer.js'

@@ -174,3 +174,8 @@ export function lookupGlobals(current: () => LookupContext): Record<string, Fn> 
   }
 }
 
+
+/** Whether `lookup('name', ...)` names a lookup rm-play has (checked at load time). */
+export function isLookup(name: string): boolean {
+  return Object.prototype.hasOwnProperty.call(LOOKUPS, name)
+}

@@ -5,6 +5,7 @@ import { TemplateError, translateEngineError } from './errors.js'
 import { ansibleLiteral, isPlainObject } from './python.js'
 import { endsInStringFilter, referencedNames, rewriteTemplate } from './rewrite.js'
 import { JinjaSyntaxError } from './lexer.js'
+import { unknownNames, type UnknownName } from './known-names.js'
 import { readFileSync } from 'node:fs'
 
 export interface TemplateContext {
@@ -112,9 +113,23 @@ function run(source: string, ctx: TemplateContext, escapeBackslashes: boolean, s
   return lost > 0 ? out + '\n'.repeat(lost) : out
 }
 
-/** Throws a TemplateError for a syntax error, an unknown filter or test; for load-time checks. */
-export function checkTemplate(source: string): void {
-  if (isTemplate(source)) prepare(source, true)
+const UNKNOWN: Record<UnknownName['kind'], (n: string) => string> = {
+  filter: (n) => `no filter named '${n}'`,
+  test: (n) => `no test named '${n}'`,
+  lookup: (n) => `lookup plugin (${n}) not found`,
+}
+
+/** Throws a TemplateError for a syntax error, an unknown filter, test or lookup; for load-time checks. */
+export function checkTemplate(source: string, opts: { file?: boolean } = {}): void {
+  if (opts.file && source.startsWith(OVERRIDE)) {
+    const eol = source.indexOf('\n')
+    headerOptions(source.slice(OVERRIDE.length, eol < 0 ? undefined : eol), source)
+    source = eol < 0 ? '' : source.slice(eol + 1)
+  }
+  if (!isTemplate(source)) return
+  prepare(source, !opts.file)
+  const unknown = unknownNames(source)
+  if (unknown.length > 0) throw new TemplateError(`template error: ${unknown.map((u) => UNKNOWN[u.kind](u.name)).join(', ')}`, source, 'syntax')
 }
 
 /** Templar.template for one string: text without delimiters is returned as is; the result may be a list, dict or bool. */

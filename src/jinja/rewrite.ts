@@ -217,6 +217,7 @@ function definedChains(ts: Token[]): void {
 
 const LITERAL_NAMES = new Set(['true', 'false', 'none', 'True', 'False', 'None'])
 const LENIENT_FILTERS = new Set(['default', 'd', 'ansible_get'])
+const COMPARISONS = new Set(['==', '!=', '<', '>', '<=', '>='])
 
 /**
  * MiniJinja's strict mode lets an undefined value through `~` and into filters (where Jinja2's
@@ -243,7 +244,9 @@ function strictOperands(ts: Token[]): void {
     k = end
     if (isOp(next, '(') || isOp(next, '=') || isOp(next, '.') || isOp(next, '[')) continue
     const filtered = isOp(next, '|') && !LENIENT_FILTERS.has(ts[nextSig(ts, after)]?.text)
-    if (isOp(prev, '~') || isOp(next, '~') || filtered) chains.push([start, end])
+    // StrictUndefined fails on ==, != and ordering too; MiniJinja answers them
+    const compared = COMPARISONS.has(prev?.kind === 'op' ? prev.text : '') || COMPARISONS.has(next?.kind === 'op' ? next.text : '')
+    if (isOp(prev, '~') || isOp(next, '~') || filtered || compared) chains.push([start, end])
   }
   for (const [start, end] of chains.reverse()) {
     const text = ts.slice(start, end + 1).map((t) => t.text).join('')

@@ -1,5 +1,5 @@
-// What every expression engine shares (the JavaScript one in expression.ts and the Jinja one in
-// expression-jinja.ts): the scope a value is looked up in, and the errors an evaluation throws.
+// What the expression layer shares with its callers: the scope a value is looked up in, the
+// errors an evaluation throws, and rm-play's `omit` marker.
 
 export interface ScopeSource {
   /** The value of a variable, or `notFound` when it is not defined. */
@@ -21,3 +21,6 @@ export class ExpressionError extends Error {
     this.name = 'ExpressionError'
   }
 }
+
+/** What `{{ omit }}` renders to: the key holding it is left out of the module's arguments. */
+export const OMIT = Object.freeze({ __omit__: true })

@@ -1,5 +1,4 @@
 // The seam between rm-play's expression API (expression.ts) and src/jinja, Ansible's language.
-// Opt-in with RMP_EXPRESSIONS=jinja while the switch is under way (docs/jinja.md, section 4).
 // What it adds to src/jinja: variables come from a ScopeSource (only the names a template uses),
 // lazy views are settled into data, `omit` round-trips, and every evaluation is a taint frame.
 import { readFileSync } from 'node:fs'
@@ -12,15 +11,16 @@ import {
   renderTemplateFile as jinjaFile,
   setCallObserver,
   setOutputObserver,
+  splitTemplate,
   templateString,
   TemplateError,
 } from '../jinja/index.js'
-import { ExpressionError, notFound, UndefinedVariableError, type ScopeSource } from './expression-errors.js'
-import { OMIT } from './filters.js'
+import { ExpressionError, notFound, OMIT, UndefinedVariableError, type ScopeSource } from './expression-errors.js'
 import { SETTLE } from './lazy-view.js'
 import { noteRead, tainting, taintingFilters } from './taint.js'
 import { holdsSecret } from '../report/mask.js'
 import { secretValues } from './vars-files.js'
+import { isTemplated } from '../text/templated.js'
 
 function holdsAny(v: unknown, seen: Set<object>): boolean {
   if (secretValues.size === 0) return false
@@ -29,8 +29,6 @@ function holdsAny(v: unknown, seen: Set<object>): boolean {
   seen.add(v)
   return Object.values(v).some((x) => holdsAny(x, seen))
 }
-
-export const useJinja = (): boolean => process.env.RMP_EXPRESSIONS === 'jinja'
 
 /** Ansible's omit is a placeholder string; rm-play's is an object: they meet here. */
 const OMIT_TOKEN = '__omit_place_holder__rm_play'
@@ -46,6 +44,10 @@ function settle(v: unknown, seen = new Set<object>()): unknown {
   return out
 }
 
+// A variable whose own template reads an undefined name is undefined here (`x | default(1)`, `x is
+// defined` work, as Ansible's lazy variables do); used plainly, the error names the inner variable.
+let innerUndefined = new Map<string, UndefinedVariableError>()
+
 function varsFor(template: string, source: ScopeSource): Record<string, unknown> {
   const vars: Record<string, unknown> = {}
   for (const name of referencedNames(template)) {
@@ -53,7 +55,14 @@ function varsFor(template: string, source: ScopeSource): Record<string, unknown>
       vars.omit = OMIT_TOKEN
       continue
     }
-    const v = source.lookup(name)
+    let v: unknown
+    try {
+      v = source.lookup(name)
+    } catch (e) {
+      if (!(e instanceof UndefinedVariableError)) throw e
+      innerUndefined.set(name, e)
+      continue
+    }
     if (v === notFound) continue
     noteRead(v)
     vars[name] = settle(v)
@@ -100,7 +109,7 @@ function observeOutput(): void {
 function translated(e: unknown, text: string): Error {
   if (e instanceof TemplateError) {
     const m = /^'(.+)' is undefined$/.exec(e.message)
-    if (e.kind === 'undefined' && m) return new UndefinedVariableError(m[1]!)
+    if (e.kind === 'undefined' && m) return innerUndefined.get(/^\w+/.exec(m[1]!)?.[0] ?? '') ?? new UndefinedVariableError(m[1]!)
     return new ExpressionError(e.message, text)
   }
   return e as Error
@@ -108,26 +117,54 @@ function translated(e: unknown, text: string): Error {
 
 const fromToken = (v: unknown): unknown => (v === OMIT_TOKEN ? OMIT : v)
 
-/** The load-time check of one expression: a syntax error is an ExpressionError at load. */
-export function compile(expr: string): (scope: object) => unknown {
+/**
+ * The load-time check of a template (a string holding `{{ }}` or `{% %}`) or of one bare
+ * expression (a `when:`): a syntax error, an unknown filter, test or lookup is an ExpressionError.
+ */
+export function compile(text: string): void {
   try {
-    checkTemplate(`{{ ${expr} }}`)
+    checkTemplate(isTemplated(text) ? text : `{{ ${text} }}`)
   } catch (e) {
-    const err = translated(e, expr)
-    throw err instanceof ExpressionError ? err : new ExpressionError(err.message, expr)
+    const err = translated(e, text)
+    throw err instanceof ExpressionError ? err : new ExpressionError(err.message, text)
   }
-  return () => {
-    throw new ExpressionError('with RMP_EXPRESSIONS=jinja an expression is evaluated through evaluate()', expr)
+}
+
+/** The load-time check of a `.j2` template file's text. */
+export function compileFile(text: string): void {
+  try {
+    checkTemplate(text, { file: true })
+  } catch (e) {
+    const err = translated(e, text)
+    throw err instanceof ExpressionError ? err : new ExpressionError(err.message, text)
+  }
+}
+
+/** The bodies of a template's `{{ }}` tags ([] when it does not parse: the load check reports that). */
+export function expressionTags(s: string): string[] {
+  try {
+    return splitTemplate(s).flatMap((p) => (p.kind === 'var' ? [p.body.trim()] : []))
+  } catch {
+    return []
   }
 }
 
 /** A YAML string value, as Ansible's Templar renders it. */
 export function renderString(s: string, source: ScopeSource): unknown {
+  return evaluation(s, () => fromToken(tainting(s, () => templateString(s, { vars: varsFor(s, source) }))))
+}
+
+/** One evaluation: its own record of inner undefined variables, its errors as rm-play's. */
+function evaluation<T>(text: string, fn: () => T): T {
   observeFilters()
+  const outer = innerUndefined
+  innerUndefined = new Map()
   try {
-    return fromToken(tainting(s, () => templateString(s, { vars: varsFor(s, source) })))
+    return fn()
   } catch (e) {
-    throw translated(e, s)
+    throw translated(e, text)
+  } finally {
+    innerUndefined = outer
   }
 }
 
@@ -141,12 +178,7 @@ export function evaluateCondition(cond: unknown, source: ScopeSource): boolean {
   if (typeof cond === 'boolean') return cond
   if (cond === null || cond === undefined) return true
   const s = String(cond)
-  observeFilters()
-  try {
-    return tainting(s, () => jinjaCondition(s, { vars: varsFor(`{{ ${s} }}`, source) }))
-  } catch (e) {
-    throw translated(e, s)
-  }
+  return evaluation(s, () => tainting(s, () => jinjaCondition(s, { vars: varsFor(`{{ ${s} }}`, source) })))
 }
 
 /**
