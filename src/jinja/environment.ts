@@ -112,6 +112,19 @@ function create(): Environment {
     }),
   )
   env.addGlobal(
+    'ansible_hostvar',
+    safe((host: unknown, attr: unknown) => {
+      if (!current?.hostvar) throw new Error('hostvars is not available here')
+      const v = current.hostvar(String(host), attr === undefined || attr === null ? undefined : String(attr))
+      if (v === undefined) throw undefinedMarker(attr === undefined || attr === null ? `hostvars['${String(host)}']` : `hostvars['${String(host)}'].${String(attr)}`)
+      return v
+    }),
+  )
+  env.addGlobal(
+    'ansible_hostvar_has',
+    safe((host: unknown, attr: unknown) => current?.hostvar?.(String(host), attr === undefined || attr === null ? undefined : String(attr)) !== undefined),
+  )
+  env.addGlobal(
     'ansible_undefined',
     safe((name: unknown) => {
       throw undefinedMarker(String(name))

@@ -12,6 +12,9 @@ export interface TemplateContext {
   vars: Record<string, unknown>
   /** directories for lookup('file'/'template'/'first_found'), most specific first */
   searchPaths?: string[]
+  /** variables read only when asked: lookup('vars', name) and hostvars[h] (see LookupContext) */
+  resolve?: (name: string) => unknown
+  hostvar?: (host: string, attr?: string) => unknown
 }
 
 export interface FileOptions {
@@ -29,7 +32,7 @@ export function isTemplate(s: string): boolean {
 
 let counter = 0
 let depth = 0
-const GLOBALS = new Set(['lookup', 'query', 'q', 'range', 'dict', 'namespace', 'loop', 'true', 'false', 'none', 'True', 'False', 'None'])
+const GLOBALS = new Set(['hostvars', 'lookup', 'query', 'q', 'range', 'dict', 'namespace', 'loop', 'true', 'false', 'none', 'True', 'False', 'None'])
 
 /** Parses (once per environment) and registers the rewritten source; syntax errors surface here. */
 function prepare(source: string, escapeBackslashes: boolean, settings = '', level = depth): string {
@@ -90,7 +93,7 @@ function run(source: string, ctx: TemplateContext, escapeBackslashes: boolean, s
   const name = prepare(source, escapeBackslashes, settings)
   const { env } = engineAt(depth)
   const { subset, names } = contextFor(source, ctx.vars)
-  const lookupCtx = { vars: ctx.vars, searchPaths: ctx.searchPaths ?? [process.cwd()], renderFile: (p: string) => renderTemplateFile(readFileSync(p, 'utf8'), ctx) }
+  const lookupCtx = { vars: ctx.vars, searchPaths: ctx.searchPaths ?? [process.cwd()], renderFile: (p: string) => renderTemplateFile(readFileSync(p, 'utf8'), ctx), resolve: ctx.resolve, hostvar: ctx.hostvar }
   let out = ''
   let failure: unknown
   takeError()

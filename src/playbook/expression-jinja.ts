@@ -14,6 +14,8 @@ import {
   splitTemplate,
   templateString,
   TemplateError,
+  usesWholeHostvars,
+  type TemplateContext,
 } from '../jinja/index.js'
 import { ExpressionError, notFound, OMIT, UndefinedVariableError, type ScopeSource } from './expression-errors.js'
 import { SETTLE } from './lazy-view.js'
@@ -36,7 +38,17 @@ const OMIT_TOKEN = '__omit_place_holder__rm_play'
 function settle(v: unknown, seen = new Set<object>()): unknown {
   if (v === null || typeof v !== 'object' || seen.has(v)) return v
   const own = (v as { [SETTLE]?: unknown })[SETTLE]
-  if (typeof own === 'function') return settle((own as () => unknown)(), seen)
+  if (typeof own === 'function') {
+    const plain = (own as () => unknown)()
+    if (plain !== v) {
+      // a host's variables, as hostvars[h] shows them: without hostvars itself (it would never end)
+      if (plain !== null && typeof plain === 'object' && !Array.isArray(plain) && 'hostvars' in plain) {
+        const { hostvars: _, ...rest } = plain as Record<string, unknown>
+        return settle(rest, seen)
+      }
+      return settle(plain, seen)
+    }
+  }
   if (v === OMIT) return OMIT_TOKEN
   seen.add(v)
   const out = Array.isArray(v) ? v.map((x) => settle(x, seen)) : Object.fromEntries(Object.entries(v).map(([k, x]) => [k, settle(x, seen)]))
@@ -55,10 +67,13 @@ function varsFor(template: string, source: ScopeSource): Record<string, unknown>
       vars.omit = OMIT_TOKEN
       continue
     }
+    // hostvars[h].x is read through ansible_hostvar (contextOf): the view crosses whole only when used whole
+    if (name === 'hostvars' && !usesWholeHostvars(template)) continue
     let v: unknown
     try {
       v = source.lookup(name)
     } catch (e) {
+      // the lookup rendered the variable's own template, which failed on an undefined name
       if (!(e instanceof UndefinedVariableError)) throw e
       innerUndefined.set(name, e)
       continue
@@ -151,7 +166,29 @@ export function expressionTags(s: string): string[] {
 
 /** A YAML string value, as Ansible's Templar renders it. */
 export function renderString(s: string, source: ScopeSource): unknown {
-  return evaluation(s, () => fromToken(tainting(s, () => templateString(s, { vars: varsFor(s, source) }))))
+  return evaluation(s, () => fromToken(tainting(s, () => templateString(s, contextOf(s, source)))))
+}
+
+/** What a render sees: the variables the template names, and the rest read only when asked. */
+function contextOf(template: string, source: ScopeSource, extra: Partial<TemplateContext> = {}): TemplateContext {
+  const read = (name: string): unknown => {
+    const v = source.lookup(name)
+    if (v === notFound) return undefined
+    noteRead(v)
+    return settle(v)
+  }
+  const hostvar = (host: string, attr?: string): unknown => {
+    const all = source.lookup('hostvars')
+    if (all === notFound || all === null || typeof all !== 'object') return undefined
+    const view = (all as Record<string, unknown>)[host]
+    if (view === undefined || view === null) return undefined
+    if (attr === undefined) return settle(view)
+    if (typeof view !== 'object' || !(attr in view)) return undefined
+    const v = (view as Record<string, unknown>)[attr]
+    noteRead(v)
+    return settle(v)
+  }
+  return { vars: varsFor(template, source), resolve: read, hostvar, ...extra }
 }
 
 /** One evaluation: its own record of inner undefined variables, its errors as rm-play's. */
@@ -178,7 +215,7 @@ export function evaluateCondition(cond: unknown, source: ScopeSource): boolean {
   if (typeof cond === 'boolean') return cond
   if (cond === null || cond === undefined) return true
   const s = String(cond)
-  return evaluation(s, () => tainting(s, () => jinjaCondition(s, { vars: varsFor(`{{ ${s} }}`, source) })))
+  return evaluation(s, () => tainting(s, () => jinjaCondition(s, contextOf(`{{ ${s} }}`, source))))
 }
 
 /**
@@ -189,7 +226,8 @@ export function renderTemplateFile(file: string, source: ScopeSource): string {
   observeFilters()
   observeOutput()
   const text = readFileSync(file, 'utf8')
-  const vars = varsFor(text, source)
+  const ctx = contextOf(text, source)
+  const vars = ctx.vars
   const path = resolve(file)
   const templateVars: Record<string, unknown> = {
     ansible_managed: 'Ansible managed',
@@ -202,7 +240,7 @@ export function renderTemplateFile(file: string, source: ScopeSource): string {
   const roleDir = dirname(dirname(path))
   fileRenders.push({ vars, secrets: Object.values(vars).filter((v) => holdsAny(v, new Set())) })
   try {
-    return jinjaFile(text, { vars, searchPaths: [roleDir, dirname(path)] })
+    return jinjaFile(text, { ...ctx, searchPaths: [roleDir, dirname(path)] })
   } finally {
     fileRenders.pop()
   }

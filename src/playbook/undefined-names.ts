@@ -77,8 +77,20 @@ export function namesIn(template: string): { free: string[]; guarded: string[] }
   for (const p of parts) {
     if (!p) continue
     const ts = p.ts
+    // the arguments of `| default(...)`: used only when the value is undefined, so never surely read
+    let guardedUntil = -1
     for (let k = 0; k < ts.length; k++) {
       const t = ts[k]
+      if (t.text === '(' && k > guardedUntil && GUARD_FILTERS.has(ts[sigAt(ts, k - 1, -1)]?.text ?? '') && ts[sigAt(ts, sigAt(ts, k - 1, -1) - 1, -1)]?.text === '|') {
+        let depth = 0
+        for (let m = k; m < ts.length; m++) {
+          if (ts[m].text === '(') depth++
+          else if (ts[m].text === ')' && --depth === 0) {
+            guardedUntil = m
+            break
+          }
+        }
+      }
       if (t.kind !== 'name' || KEYWORDS.has(t.text) || BUILTIN.has(t.text) || bound.has(t.text)) continue
       const prev = ts[sigAt(ts, k - 1, -1)]
       const before = ts[sigAt(ts, sigAt(ts, k - 1, -1) - 1, -1)]
@@ -91,7 +103,7 @@ export function namesIn(template: string): { free: string[]; guarded: string[] }
       let b = sigAt(ts, a + 1, 1)
       if (ts[a]?.text === 'is' && ts[b]?.text === 'not') b = sigAt(ts, b + 1, 1)
       const isGuard = (ts[a]?.text === 'is' && GUARD_TESTS.has(ts[b]?.text ?? '')) || (ts[a]?.text === '|' && GUARD_FILTERS.has(ts[b]?.text ?? ''))
-      ;(isGuard ? guarded : free).add(t.text)
+      ;(isGuard || k <= guardedUntil ? guarded : free).add(t.text)
       k = end
     }
   }
