@@ -130,9 +130,10 @@ export function checkTemplate(source: string, opts: { file?: boolean } = {}): vo
     source = eol < 0 ? '' : source.slice(eol + 1)
   }
   if (!isTemplate(source)) return
-  prepare(source, !opts.file)
+  // names first: `x | community.general.json_query(...)` is an unknown filter to the user, not a syntax error
   const unknown = unknownNames(source)
   if (unknown.length > 0) throw new TemplateError(`template error: ${unknown.map((u) => UNKNOWN[u.kind](u.name)).join(', ')}`, source, 'syntax')
+  prepare(source, !opts.file)
 }
 
 /** Templar.template for one string: text without delimiters is returned as is; the result may be a list, dict or bool. */

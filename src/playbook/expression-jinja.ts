@@ -22,6 +22,7 @@ import { SETTLE } from './lazy-view.js'
 import { noteRead, tainting, taintingFilters } from './taint.js'
 import { holdsSecret } from '../report/mask.js'
 import { secretValues } from './vars-files.js'
+import { isUnknown } from './vars.js'
 import { isTemplated } from '../text/templated.js'
 
 function holdsAny(v: unknown, seen: Set<object>): boolean {
@@ -59,6 +60,8 @@ function settle(v: unknown, seen = new Set<object>()): unknown {
 // A variable whose own template reads an undefined name is undefined here (`x | default(1)`, `x is
 // defined` work, as Ansible's lazy variables do); used plainly, the error names the inner variable.
 let innerUndefined = new Map<string, UndefinedVariableError>()
+// A check-mode result that only a real run produces (vars.ts markUnknown) was read.
+let readUnknown = false
 
 function varsFor(template: string, source: ScopeSource): Record<string, unknown> {
   const vars: Record<string, unknown> = {}
@@ -79,6 +82,7 @@ function varsFor(template: string, source: ScopeSource): Record<string, unknown>
       continue
     }
     if (v === notFound) continue
+    if (isUnknown(v)) readUnknown = true
     noteRead(v)
     vars[name] = settle(v)
   }
@@ -215,7 +219,14 @@ export function evaluateCondition(cond: unknown, source: ScopeSource): boolean {
   if (typeof cond === 'boolean') return cond
   if (cond === null || cond === undefined) return true
   const s = String(cond)
-  return evaluation(s, () => tainting(s, () => jinjaCondition(s, contextOf(`{{ ${s} }}`, source))))
+  readUnknown = false
+  try {
+    return evaluation(s, () => tainting(s, () => jinjaCondition(s, contextOf(`{{ ${s} }}`, source))))
+  } catch (e) {
+    // `t.rc == 0` on a command check mode did not run: not known, so it may hold (the engine says "may change")
+    if (readUnknown && e instanceof UndefinedVariableError) return true
+    throw e
+  }
 }
 
 /**
