@@ -170,7 +170,27 @@ export function expressionTags(s: string): string[] {
 
 /** A YAML string value, as Ansible's Templar renders it. */
 export function renderString(s: string, source: ScopeSource): unknown {
-  return evaluation(s, () => fromToken(tainting(s, () => templateString(s, contextOf(s, source)))))
+  if (SINGLE_TAG.test(s)) return evaluation(s, () => fromToken(tainting(s, () => templateString(s, contextOf(s, source)))))
+  // Text around the tags: each `{{ }}` reports what it prints (observeOutput), so a secret's
+  // derivative is masked and the text around it stays readable.
+  return evaluation(s, () =>
+    tainting(s, () => {
+      const ctx = contextOf(s, source)
+      return fromToken(withTagTaint(ctx.vars, () => templateString(s, ctx)))
+    }, 'template'),
+  )
+}
+
+const SINGLE_TAG = /^\{\{(?:(?!\{\{|\}\}|\{%)[\s\S])*\}\}$/
+
+function withTagTaint<T>(vars: Record<string, unknown>, fn: () => T): T {
+  observeOutput()
+  fileRenders.push({ vars, secrets: Object.values(vars).filter((v) => holdsAny(v, new Set())) })
+  try {
+    return fn()
+  } finally {
+    fileRenders.pop()
+  }
 }
 
 /** What a render sees: the variables the template names, and the rest read only when asked. */
@@ -249,10 +269,5 @@ export function renderTemplateFile(file: string, source: ScopeSource): string {
   }
   for (const [k, v] of Object.entries(templateVars)) if (!(k in vars) && source.lookup(k) === notFound) vars[k] = v
   const roleDir = dirname(dirname(path))
-  fileRenders.push({ vars, secrets: Object.values(vars).filter((v) => holdsAny(v, new Set())) })
-  try {
-    return jinjaFile(text, { ...ctx, searchPaths: [roleDir, dirname(path)] })
-  } finally {
-    fileRenders.pop()
-  }
+  return withTagTaint(vars, () => jinjaFile(text, { ...ctx, searchPaths: [roleDir, dirname(path)] }))
 }

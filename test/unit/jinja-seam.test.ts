@@ -1,5 +1,5 @@
-// The opt-in seam (RMP_EXPRESSIONS=jinja): rm-play's expression API answered by src/jinja, with
-// Ansible's meaning, omit, lazy views, undefined names and taint of values computed from secrets.
+// rm-play's expression API (expression.ts) answered by src/jinja, with Ansible's meaning, omit,
+// lazy views, undefined names and taint of values computed from secrets.
 import { expect } from 'chai'
 import { createHash, randomBytes } from 'node:crypto'
 import { evaluate, evaluateCondition, notFound, OMIT, renderString, renderValue, UndefinedVariableError } from '../../src/playbook/expression.js'
@@ -14,17 +14,7 @@ import { play } from '../helpers/run-playbook.js'
 const fresh = (tag: string) => `${tag}-${randomBytes(6).toString('hex')}`
 const source = (vars: Record<string, unknown>) => ({ lookup: (k: string) => (k in vars ? vars[k] : notFound) })
 
-describe('jinja seam: rm-play expressions through src/jinja (RMP_EXPRESSIONS=jinja)', function () {
-  let saved: string | undefined
-  before(() => {
-    saved = process.env.RMP_EXPRESSIONS
-    process.env.RMP_EXPRESSIONS = 'jinja'
-  })
-  after(() => {
-    if (saved === undefined) delete process.env.RMP_EXPRESSIONS
-    else process.env.RMP_EXPRESSIONS = saved
-  })
-
+describe('jinja seam: rm-play expressions through src/jinja', function () {
   const src = source({ a: 7, xs: [], d: {}, port: '8080', item: ['p', 'q'], s: 'webserver' })
 
   it("gives the issue's table Ansible's answers", function () {
@@ -54,11 +44,19 @@ describe('jinja seam: rm-play expressions through src/jinja (RMP_EXPRESSIONS=jin
     expect(evaluateCondition('nope.x is not defined', src)).to.equal(true)
   })
 
-  it('settles a lazy view (hostvars) into data before the engine sees it', function () {
+  it('reads hostvars[h].x alone; settles the whole lazy view only when it is used whole', function () {
     let settled = 0
-    const view = { [SETTLE]: () => (settled++, { web1: { role: 'db' } }) }
-    expect(renderString("{{ hostvars['web1'].role }}", source({ hostvars: view }))).to.equal('db')
-    expect(settled).to.equal(1)
+    const reads: string[] = []
+    const web1 = new Proxy({ role: 'db', secret_ish: 'x' } as Record<string, unknown>, { get: (t, k) => (typeof k === 'string' && reads.push(k), t[k as string]) })
+    const view = { web1, [SETTLE]: () => (settled++, { web1: { role: 'db', secret_ish: 'x' } }) }
+    const src = source({ hostvars: view, h: 'web1' })
+    expect(renderString("{{ hostvars['web1'].role }} {{ hostvars[h]['role'] }}", src)).to.equal('db db')
+    expect(renderString("{{ hostvars['web2'].role | default('none') }} {{ hostvars[h].nope is defined }}", src)).to.equal('none False')
+    expect(() => renderString('{{ hostvars.web1.role }} {{ hostvars[h].nope }}', src)).to.throw(UndefinedVariableError, /hostvars\['web1'\]\.nope/)
+    expect(settled).to.equal(1) // hostvars.web1: used whole
+    expect(reads.filter((k) => k === 'secret_ish')).to.deep.equal([])
+    expect(renderString("{{ hostvars | dict2items | map(attribute='key') | list }}", src)).to.deep.equal(['web1'])
+    expect(settled).to.equal(2)
   })
 
   it('runs a playbook written in Jinja-only forms end to end (local connection), and a syntax error stops it at load', async function () {
