@@ -149,16 +149,6 @@ export function compile(text: string): void {
   }
 }
 
-/** The load-time check of a `.j2` template file's text. */
-export function compileFile(text: string): void {
-  try {
-    checkTemplate(text, { file: true })
-  } catch (e) {
-    const err = translated(e, text)
-    throw err instanceof ExpressionError ? err : new ExpressionError(err.message, text)
-  }
-}
-
 /** The bodies of a template's `{{ }}` tags ([] when it does not parse: the load check reports that). */
 export function expressionTags(s: string): string[] {
   try {

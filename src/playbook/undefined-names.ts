@@ -9,6 +9,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs'
 import { isAbsolute, join } from 'node:path'
 import { RmError, type SourcePos } from './errors.js'
 import { isTemplated } from './expression.js'
+import { varsExpressionErrors } from './expression-check.js'
 import { splitTemplate, tokenize, type Token } from '../jinja/index.js'
 import type { Inventory } from './inventory.js'
 import type { Cond, Inherited, Node, Playbook, Task } from './model.js'
@@ -231,11 +232,13 @@ function taskExpressions(t: Task, out: (expr: string, pos: SourcePos) => void): 
  * be sure). Called before any connection is opened.
  */
 export function undefinedVariables(pb: Playbook, inventory: Inventory, extraVars: Record<string, unknown>): RmError[] {
+  // templates in vars sources first: a syntax error there is as sure as a typo in a task
+  const bad = varsExpressionErrors(pb, inventory)
   let known: Set<string>
   try {
     known = definedNames(pb, inventory, extraVars)
   } catch (e) {
-    if (e instanceof Unknowable) return []
+    if (e instanceof Unknowable) return bad
     throw e
   }
   const uses: { name: string; pos: SourcePos }[] = []
@@ -256,7 +259,7 @@ export function undefinedVariables(pb: Playbook, inventory: Inventory, extraVars
     taskExpressions(n, use)
   }
   for (const play of pb.plays) [...play.preTasks, ...play.tasks, ...play.postTasks, ...play.handlers].forEach(visit)
-  const errors: RmError[] = []
+  const errors: RmError[] = [...bad]
   const seen = new Set<string>()
   for (const { name, pos } of uses) {
     if (known.has(name) || name.startsWith('ansible_') || guarded.has(name)) continue
