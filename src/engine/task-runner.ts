@@ -56,7 +56,7 @@ const NOT_IGNORED = ' (a playbook error: ignore_errors and failed_when do not hi
 /** A task error that is the playbook's fault (undefined variable, bad argument): names the task and place. */
 function taskError(task: Task, e: unknown): string {
   const where = `${task.title} (${formatPos(task.pos)})`
-  if (e instanceof UndefinedVariableError) return `undefined variable '${e.variable}' in task ${where}`
+  if (e instanceof UndefinedVariableError) return `undefined variable '${e.variable}' in task ${where}${e.suggestion ? `; did you mean '${e.suggestion}'?` : ''}`
   if (e instanceof ExpressionError) return `${e.message} in '${e.expression}', task ${where}`
   if (e instanceof RmError) return e.pos ? `${formatPos(e.pos)}: ${e.message}` : e.message
   return (e as Error).message

@@ -4,13 +4,19 @@
 export interface ScopeSource {
   /** The value of a variable, or `notFound` when it is not defined. */
   lookup(name: string): unknown
+  /** The names it defines, when it can list them (for "did you mean" on an undefined one). */
+  names?(): string[]
 }
 
 export const notFound: unique symbol = Symbol('notFound')
 
 export class UndefinedVariableError extends Error {
-  constructor(readonly variable: string) {
-    super(`undefined variable '${variable}'`)
+  constructor(
+    readonly variable: string,
+    /** the defined name nearest to it, when one is close enough to be a typo */
+    readonly suggestion?: string,
+  ) {
+    super(`undefined variable '${variable}'${suggestion ? ` (did you mean '${suggestion}'?)` : ''}`)
     this.name = 'UndefinedVariableError'
   }
 }

@@ -22,8 +22,9 @@ import { SETTLE } from './lazy-view.js'
 import { noteRead, tainting, taintingFilters } from './taint.js'
 import { holdsSecret } from '../report/mask.js'
 import { secretValues } from './vars-files.js'
-import { isUnknown } from './vars.js'
+import { isUnknown } from './unknown.js'
 import { isTemplated } from '../text/templated.js'
+import { suggest } from '../text/suggest.js'
 
 function holdsAny(v: unknown, seen: Set<object>): boolean {
   if (secretValues.size === 0) return false
@@ -125,13 +126,25 @@ function observeOutput(): void {
   })
 }
 
-function translated(e: unknown, text: string): Error {
+function translated(e: unknown, text: string, source?: ScopeSource): Error {
   if (e instanceof TemplateError) {
     const m = /^'(.+)' is undefined$/.exec(e.message)
-    if (e.kind === 'undefined' && m) return innerUndefined.get(/^\w+/.exec(m[1]!)?.[0] ?? '') ?? new UndefinedVariableError(m[1]!)
+    if (e.kind === 'undefined' && m) return innerUndefined.get(/^\w+/.exec(m[1]!)?.[0] ?? '') ?? new UndefinedVariableError(m[1]!, source && nearestName(m[1]!, source))
     return new ExpressionError(e.message, text)
   }
   return e as Error
+}
+
+/** The defined name closest to an undefined one (`nmae` → `name`, `d.kye` → `d.key`), for "did you mean". */
+function nearestName(name: string, source: ScopeSource): string | undefined {
+  const dot = /^(\w+)\.(\w+)$/.exec(name)
+  if (dot) {
+    const parent = source.lookup(dot[1]!)
+    if (parent === null || typeof parent !== 'object' || Array.isArray(parent)) return undefined
+    const near = suggest(dot[2]!, Object.keys(parent))
+    return near === undefined ? undefined : `${dot[1]}.${near}`
+  }
+  return /^\w+$/.test(name) && source.names ? suggest(name, source.names()) : undefined
 }
 
 const fromToken = (v: unknown): unknown => (v === OMIT_TOKEN ? OMIT : v)
@@ -160,10 +173,10 @@ export function expressionTags(s: string): string[] {
 
 /** A YAML string value, as Ansible's Templar renders it. */
 export function renderString(s: string, source: ScopeSource): unknown {
-  if (SINGLE_TAG.test(s)) return evaluation(s, () => fromToken(tainting(s, () => templateString(s, contextOf(s, source)))))
+  if (SINGLE_TAG.test(s)) return evaluation(s, source, () => fromToken(tainting(s, () => templateString(s, contextOf(s, source)))))
   // Text around the tags: each `{{ }}` reports what it prints (observeOutput), so a secret's
   // derivative is masked and the text around it stays readable.
-  return evaluation(s, () =>
+  return evaluation(s, source, () =>
     tainting(s, () => {
       const ctx = contextOf(s, source)
       return fromToken(withTagTaint(ctx.vars, () => templateString(s, ctx)))
@@ -206,14 +219,14 @@ function contextOf(template: string, source: ScopeSource, extra: Partial<Templat
 }
 
 /** One evaluation: its own record of inner undefined variables, its errors as rm-play's. */
-function evaluation<T>(text: string, fn: () => T): T {
+function evaluation<T>(text: string, source: ScopeSource, fn: () => T): T {
   observeFilters()
   const outer = innerUndefined
   innerUndefined = new Map()
   try {
     return fn()
   } catch (e) {
-    throw translated(e, text)
+    throw translated(e, text, source)
   } finally {
     innerUndefined = outer
   }
@@ -231,7 +244,7 @@ export function evaluateCondition(cond: unknown, source: ScopeSource): boolean {
   const s = String(cond)
   readUnknown = false
   try {
-    return evaluation(s, () => tainting(s, () => jinjaCondition(s, contextOf(`{{ ${s} }}`, source))))
+    return evaluation(s, source, () => tainting(s, () => jinjaCondition(s, contextOf(`{{ ${s} }}`, source))))
   } catch (e) {
     // `t.rc == 0` on a command check mode did not run: not known, so it may hold (the engine says "may change")
     if (readUnknown && e instanceof UndefinedVariableError) return true

@@ -2,7 +2,7 @@
 // lazy views, undefined names and taint of values computed from secrets.
 import { expect } from 'chai'
 import { createHash, randomBytes } from 'node:crypto'
-import { evaluate, evaluateCondition, notFound, OMIT, renderString, renderValue, UndefinedVariableError } from '../../src/playbook/expression.js'
+import { evaluate, evaluateCondition, ExpressionError, notFound, OMIT, renderString, renderValue, UndefinedVariableError } from '../../src/playbook/expression.js'
 import { SETTLE } from '../../src/playbook/lazy-view.js'
 import { secretValues } from '../../src/playbook/vars-files.js'
 import { MASK, maskString } from '../../src/report/mask.js'
@@ -74,6 +74,51 @@ describe('jinja seam: rm-play expressions through src/jinja', function () {
     expect(r.results().map((e) => e.status)).to.deep.equal(['ok', 'skipped'])
     const bad = await play(`- hosts: all\n  gather_facts: false\n  tasks:\n    - debug: { msg: "{{ 1 + }}" }\n`, { inventory: [inv] }).catch((e: Error) => e)
     expect(String(bad instanceof Error ? bad.message : (bad as { text: string }).text)).to.match(/bad expression|syntax/)
+  })
+
+  it('at run time an undefined variable names itself, the task and file:line, and the nearest defined name', async function () {
+    const dir = mkdtempSync(join(tmpdir(), 'rmp-seam-'))
+    const inv = join(dir, 'hosts')
+    writeFileSync(inv, 'h1 ansible_connection=local\n')
+    // `app_nmae` is set by an include_vars the loader cannot see through, so the run finds it
+    const run = (expr: string) =>
+      play(
+        `- hosts: all\n  gather_facts: false\n  vars:\n    app_name: web\n    conf: { port: 80 }\n  tasks:\n` +
+          `    - include_vars: { file: "{{ 'none.yml' if false else 'x.yml' }}" }\n      ignore_errors: true\n` +
+          `    - debug: { msg: "{{ ${expr} }}" }\n`,
+        { inventory: [inv] },
+      )
+    const typo = await run('app_nmae')
+    expect(typo.exitCode).to.equal(2)
+    expect(String(typo.results()[1]!.msg)).to.match(/undefined variable 'app_nmae' in task debug.*site\.yml:9:7\); did you mean 'app_name'\?/)
+    const attr = await run('conf.prot')
+    expect(String(attr.results()[1]!.msg)).to.match(/undefined variable 'conf\.prot' in task .*site\.yml:9:7\); did you mean 'conf\.port'\?/)
+    const far = await run('zzz_nothing_like_it')
+    expect(String(far.results()[1]!.msg)).to.match(/undefined variable 'zzz_nothing_like_it' in task .*site\.yml:9:7\)/).and.not.to.match(/did you mean/)
+  })
+
+  it('trust: no expression reaches the controller\'s JavaScript (constructors, prototypes, process)', function () {
+    const escapes = [
+      "({}).constructor.constructor('return process')()",
+      "''.constructor.constructor('return process')()",
+      '[].constructor.constructor("return this")().process.exit(3)',
+      "x.__proto__.constructor.constructor('return process')()",
+      "lookup('pipe', 'true') if false else (x | attr('constructor'))",
+      "(x | map(attribute='constructor') | list)[0]('return process')()",
+    ]
+    const src = source({ x: { a: 1 } })
+    for (const e of escapes) {
+      let result: unknown
+      try {
+        result = evaluate(e, src)
+      } catch (err) {
+        result = err
+      }
+      // an error, or a value that is data: never a function, never the process object
+      expect(typeof result, e).not.to.equal('function')
+      expect(String(result instanceof Error ? result.message : JSON.stringify(result)), e).not.to.match(/\bpid\b|versions|\[native code\]/)
+    }
+    expect(() => evaluate("({}).constructor.constructor('return process')()", src)).to.throw(ExpressionError)
   })
 
   describe('trust 22 with Jinja forms: a value computed from a secret is a secret', function () {
