@@ -122,8 +122,27 @@ const UNKNOWN: Record<UnknownName['kind'], (n: string) => string> = {
   lookup: (n) => `lookup plugin (${n}) not found`,
 }
 
+// Load-time verdicts by source: a role's defaults are seen once per play and host that uses them.
+const verdicts = new Map<string, TemplateError | undefined>()
+
 /** Throws a TemplateError for a syntax error, an unknown filter, test or lookup; for load-time checks. */
 export function checkTemplate(source: string, opts: { file?: boolean } = {}): void {
+  const key = (opts.file ? 'f:' : 'v:') + source
+  if (!verdicts.has(key)) {
+    if (verdicts.size > 20000) verdicts.clear()
+    try {
+      checkOnce(source, opts)
+      verdicts.set(key, undefined)
+    } catch (e) {
+      if (!(e instanceof TemplateError)) throw e
+      verdicts.set(key, e)
+    }
+  }
+  const error = verdicts.get(key)
+  if (error) throw error
+}
+
+function checkOnce(source: string, opts: { file?: boolean }): void {
   if (opts.file && source.startsWith(OVERRIDE)) {
     const eol = source.indexOf('\n')
     headerOptions(source.slice(OVERRIDE.length, eol < 0 ? undefined : eol), source)

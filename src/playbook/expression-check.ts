@@ -17,19 +17,20 @@ import { valuePosOf } from './yaml.js'
 const HINT = 'expressions are Jinja2, as in Ansible: x | default(1), x is defined, a if c else b, xs + [y], s[1:]'
 
 /** Errors of every templated string inside a value (lists and mappings walked), at each string's position. */
-export function valueErrors(value: unknown, pos: SourcePos | undefined, into: RmError[], seen = new Set<object>()): void {
+export function valueErrors(value: unknown, pos: SourcePos | undefined | (() => SourcePos | undefined), into: RmError[], seen = new Set<object>()): void {
   if (typeof value === 'string') {
     if (!isTemplated(value)) return
     try {
       compile(value)
     } catch (e) {
       if (!(e instanceof ExpressionError)) throw e
-      into.push(new RmError(`bad expression '${value}': ${e.message}`, pos, HINT))
+      into.push(new RmError(`bad expression '${value}': ${e.message}`, typeof pos === 'function' ? pos() : pos, HINT))
     }
   } else if (value !== null && typeof value === 'object' && !seen.has(value)) {
     seen.add(value)
-    if (Array.isArray(value)) value.forEach((x, i) => valueErrors(x, valuePosOf(value, String(i)) ?? pos, into, seen))
-    else for (const [k, x] of Object.entries(value)) valueErrors(x, valuePosOf(value, k) ?? pos, into, seen)
+    const at = (k: string) => valuePosOf(value, k) ?? pos
+    if (Array.isArray(value)) value.forEach((x, i) => valueErrors(x, at(String(i)), into, seen))
+    else for (const [k, x] of Object.entries(value)) valueErrors(x, at(k), into, seen)
   }
 }
 
@@ -88,13 +89,13 @@ export function templateFileError(file: string): RmError | undefined {
 export function varsExpressionErrors(pb: Playbook, inventory: Inventory): RmError[] {
   const errors: RmError[] = []
   const seen = new Set<object>()
-  const check = (values: unknown, pos?: SourcePos) => valueErrors(values, pos, errors, seen)
+  const check = (values: unknown, pos?: SourcePos | (() => SourcePos | undefined)) => valueErrors(values, pos, errors, seen)
   // roles.ts merges a role's files into one object, which keeps no positions: find each key's line
   const roleErrors = (r: RoleInstance) => {
     for (const dir of ['defaults', 'vars'] as const) {
       const values = r[dir]
       if (seen.has(values)) continue
-      for (const [k, v] of Object.entries(values)) check(v, valuePosOf(values, k) ?? keyPos(join(r.path, dir, 'main'), k))
+      for (const [k, v] of Object.entries(values)) check(v, valuePosOf(values, k) ?? (() => keyPos(join(r.path, dir, 'main'), k)))
       seen.add(values)
     }
   }
@@ -102,7 +103,7 @@ export function varsExpressionErrors(pb: Playbook, inventory: Inventory): RmErro
   const layerErrors = (name: string, values: Readonly<Record<string, unknown>>) => {
     if (seen.has(values)) return
     const fromFiles = /\/(group|host)_vars\//.test(name)
-    for (const [k, v] of Object.entries(values)) check(v, valuePosOf(values, k) ?? (fromFiles ? keyPos(name, k) : undefined))
+    for (const [k, v] of Object.entries(values)) check(v, valuePosOf(values, k) ?? (() => (fromFiles ? keyPos(name, k) : undefined)))
     seen.add(values)
   }
   for (const h of inventory.hosts.keys()) for (const l of inventory.varLayers(h, pb.dir)) layerErrors(l.name, l.values)
