@@ -11,7 +11,7 @@ import { splitTemplate, tokenize, type Token } from './lexer.js'
 import { isLookup } from './lookups.js'
 import { ansibleTests } from './tests.js'
 
-const OURS_FILTERS = new Set([...Object.keys({ ...typeFilters, ...collectionFilters, ...textFilters, ...dataFilters }), 'd'])
+const OURS_FILTERS = new Set([...Object.keys({ ...typeFilters, ...collectionFilters, ...textFilters, ...dataFilters }), 'd', 'random'])
 const OURS_TESTS = new Set(Object.keys(ansibleTests))
 
 // MiniJinja's own filters and tests, asked of a bare environment (no registered function runs).

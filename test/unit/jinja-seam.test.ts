@@ -121,6 +121,17 @@ describe('jinja seam: rm-play expressions through src/jinja', function () {
     expect(() => evaluate("({}).constructor.constructor('return process')()", src)).to.throw(ExpressionError)
   })
 
+  it("random: Ansible's ranges and choices; with a seed, the same pick every run", function () {
+    const src = source({ xs: ['a', 'b', 'c'], h: 'web1' })
+    for (let i = 0; i < 50; i++) {
+      expect(['a', 'b', 'c']).to.include(evaluate('xs | random', src))
+      expect(Number(evaluate('10 | random(start=5, step=2)', src))).to.be.oneOf([5, 7, 9])
+      expect(Number(evaluate('3 | random', src))).to.be.oneOf([0, 1, 2])
+    }
+    expect(evaluate('60 | random(seed=h)', src)).to.equal(evaluate('60 | random(seed=h)', src))
+    expect(() => evaluate('[] | random', src)).to.throw(/empty sequence/)
+  })
+
   describe('trust 22 with Jinja forms: a value computed from a secret is a secret', function () {
     const pw = `Pa-${fresh('x')}`
     secretValues.add(pw)

@@ -50,6 +50,7 @@ describe('loading: errors with positions', () => {
     - debug: { msg: "{{ lookup('nosuchlookup', 'a') }}" }
     - copy: { content: "{% if x %}y", dest: /tmp/x }
     - debug: { msg: "{{ x | ansible.builtin.to_json | d('') is string }} {{ lookup('env', 'HOME') }} {{ x | community.general.json_query('a') }}" }
+    - file: { path: "{{ app_dir }", state: directory }
 `,
     })
     const text = errs.map((e) => `${e.pos?.line}: ${e.message}`).join('\n')
@@ -59,7 +60,8 @@ describe('loading: errors with positions', () => {
     expect(text).to.match(/6: .*lookup plugin \(nosuchlookup\) not found/)
     expect(text).to.match(/7: .*syntax error/)
     expect(text).to.match(/8: .*no filter named 'community.general.json_query'/)
-    expect(errs.map((e) => e.pos?.line).sort()).to.deep.equal([3, 4, 5, 6, 7, 8])
+    expect(text).to.match(/9: bad expression '\{\{ app_dir \}'/) // the issue: a directory literally named `{{ app_dir }`
+    expect(errs.map((e) => e.pos?.line).sort()).to.deep.equal([3, 4, 5, 6, 7, 8, 9])
   })
   it('missing role, missing task file, missing template, missing handler', () => {
     const errs = errorsOf({
