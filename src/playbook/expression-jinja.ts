@@ -61,7 +61,7 @@ function settle(v: unknown, seen = new Set<object>()): unknown {
 // A variable whose own template reads an undefined name is undefined here (`x | default(1)`, `x is
 // defined` work, as Ansible's lazy variables do); used plainly, the error names the inner variable.
 let innerUndefined = new Map<string, UndefinedVariableError>()
-// A check-mode result that only a real run produces (vars.ts markUnknown) was read.
+// A check-mode result that only a real run produces (unknown.ts) was read.
 let readUnknown = false
 
 function varsFor(template: string, source: ScopeSource): Record<string, unknown> {
@@ -111,17 +111,20 @@ function observeFilters(): void {
 
 // What each `{{ }}` of a template file prints is checked the same way: a tag that read a secret, or
 // a local (`{% set %}`, a loop variable) in a template that read one, prints a secret.
-const fileRenders: { vars: Record<string, unknown>; secrets: unknown[] }[] = []
+// `late`: values read during the render (hostvars[h].x, lookup('vars', n)), not among `vars`.
+const fileRenders: { vars: Record<string, unknown>; secrets: unknown[]; late: unknown[] }[] = []
 let observingOutput = false
 function observeOutput(): void {
   if (observingOutput) return
   observingOutput = true
   setOutputObserver((tag, value) => {
     const render = fileRenders[fileRenders.length - 1]
-    if (!render || render.secrets.length === 0) return
+    if (!render) return
+    const secrets = [...render.secrets, ...render.late.filter((v) => holdsAny(v, new Set()))]
+    if (secrets.length === 0) return
     const names = [...referencedNames(`{{ ${tag} }}`)]
     const usesLocal = names.some((n) => !Object.prototype.hasOwnProperty.call(render.vars, n))
-    const args = usesLocal ? render.secrets : names.map((n) => render.vars[n])
+    const args = usesLocal ? secrets : names.map((n) => render.vars[n])
     ;(taintingFilters({ call: (): unknown => value }).call as (...a: unknown[]) => unknown)(...args)
   })
 }
@@ -178,17 +181,18 @@ export function renderString(s: string, source: ScopeSource): unknown {
   // derivative is masked and the text around it stays readable.
   return evaluation(s, source, () =>
     tainting(s, () => {
-      const ctx = contextOf(s, source)
-      return fromToken(withTagTaint(ctx.vars, () => templateString(s, ctx)))
+      const late: unknown[] = []
+      const ctx = contextOf(s, source, late)
+      return fromToken(withTagTaint(ctx.vars, late, () => templateString(s, ctx)))
     }, 'template'),
   )
 }
 
 const SINGLE_TAG = /^\{\{(?:(?!\{\{|\}\}|\{%)[\s\S])*\}\}$/
 
-function withTagTaint<T>(vars: Record<string, unknown>, fn: () => T): T {
+function withTagTaint<T>(vars: Record<string, unknown>, late: unknown[], fn: () => T): T {
   observeOutput()
-  fileRenders.push({ vars, secrets: Object.values(vars).filter((v) => holdsAny(v, new Set())) })
+  fileRenders.push({ vars, secrets: Object.values(vars).filter((v) => holdsAny(v, new Set())), late })
   try {
     return fn()
   } finally {
@@ -197,25 +201,26 @@ function withTagTaint<T>(vars: Record<string, unknown>, fn: () => T): T {
 }
 
 /** What a render sees: the variables the template names, and the rest read only when asked. */
-function contextOf(template: string, source: ScopeSource, extra: Partial<TemplateContext> = {}): TemplateContext {
+function contextOf(template: string, source: ScopeSource, late: unknown[] = []): TemplateContext {
+  const noted = (v: unknown): unknown => {
+    noteRead(v)
+    late.push(v)
+    return v
+  }
   const read = (name: string): unknown => {
     const v = source.lookup(name)
-    if (v === notFound) return undefined
-    noteRead(v)
-    return settle(v)
+    return v === notFound ? undefined : noted(settle(v))
   }
   const hostvar = (host: string, attr?: string): unknown => {
     const all = source.lookup('hostvars')
     if (all === notFound || all === null || typeof all !== 'object') return undefined
     const view = (all as Record<string, unknown>)[host]
     if (view === undefined || view === null) return undefined
-    if (attr === undefined) return settle(view)
+    if (attr === undefined) return noted(settle(view))
     if (typeof view !== 'object' || !(attr in view)) return undefined
-    const v = (view as Record<string, unknown>)[attr]
-    noteRead(v)
-    return settle(v)
+    return noted(settle((view as Record<string, unknown>)[attr]))
   }
-  return { vars: varsFor(template, source), resolve: read, hostvar, ...extra }
+  return { vars: varsFor(template, source), resolve: read, hostvar }
 }
 
 /** One evaluation: its own record of inner undefined variables, its errors as rm-play's. */
@@ -260,7 +265,8 @@ export function renderTemplateFile(file: string, source: ScopeSource): string {
   observeFilters()
   observeOutput()
   const text = readFileSync(file, 'utf8')
-  const ctx = contextOf(text, source)
+  const late: unknown[] = []
+  const ctx = contextOf(text, source, late)
   const vars = ctx.vars
   const path = resolve(file)
   const templateVars: Record<string, unknown> = {
@@ -272,5 +278,5 @@ export function renderTemplateFile(file: string, source: ScopeSource): string {
   }
   for (const [k, v] of Object.entries(templateVars)) if (!(k in vars) && source.lookup(k) === notFound) vars[k] = v
   const roleDir = dirname(dirname(path))
-  return withTagTaint(vars, () => jinjaFile(text, { ...ctx, searchPaths: [roleDir, dirname(path)] }))
+  return withTagTaint(vars, late, () => jinjaFile(text, { ...ctx, searchPaths: [roleDir, dirname(path)] }))
 }

@@ -161,6 +161,13 @@ describe('jinja seam: rm-play expressions through src/jinja', function () {
       expect(leaks(`stdout: ${hex}`)).to.equal(`stdout: ${MASK}`)
     })
 
+    it("trust 22: a slice of another host's secret (hostvars[h].x, read lazily) is masked in a line, the rest stays readable", function () {
+      const viaHostvars = source({ hostvars: { db1: { pw } }, port: 5432 })
+      const out = String(renderString("run: echo {{ hostvars['db1'].pw[3:11] }} on port {{ port }}", viaHostvars))
+      expect(out).to.include(pw.slice(3, 11))
+      expect(leaks(out)).to.equal(`run: echo ${MASK} on port 5432`)
+    })
+
     it('trust 22: copies of clean values stay readable', function () {
       const before = secretValues.size
       expect(evaluate("users | map(attribute='name') | join(',')", sec)).to.equal('alice-the-user')
