@@ -64,15 +64,26 @@ let innerUndefined = new Map<string, UndefinedVariableError>()
 // A check-mode result that only a real run produces (unknown.ts) was read.
 let readUnknown = false
 
+// What each template names, found once (tokenizing it again on every render cost more than the render)
+const analysed = new Map<string, string[]>()
+function namesOf(template: string): string[] {
+  let names = analysed.get(template)
+  if (!names) {
+    if (analysed.size > 20000) analysed.clear()
+    // hostvars[h].x is read through ansible_hostvar (contextOf): the view crosses whole only when used whole
+    names = [...referencedNames(template)].filter((n) => n !== 'hostvars' || usesWholeHostvars(template))
+    analysed.set(template, names)
+  }
+  return names
+}
+
 function varsFor(template: string, source: ScopeSource): Record<string, unknown> {
   const vars: Record<string, unknown> = {}
-  for (const name of referencedNames(template)) {
+  for (const name of namesOf(template)) {
     if (name === 'omit') {
       vars.omit = OMIT_TOKEN
       continue
     }
-    // hostvars[h].x is read through ansible_hostvar (contextOf): the view crosses whole only when used whole
-    if (name === 'hostvars' && !usesWholeHostvars(template)) continue
     let v: unknown
     try {
       v = source.lookup(name)
