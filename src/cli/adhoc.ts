@@ -15,7 +15,7 @@ import { paintDiff, unifiedDiff } from '../report/diff.js'
 import type { Paint } from '../report/paint.js'
 import { UsageError } from './args.js'
 import { loadConfig } from './config.js'
-import { suggest } from './suggest.js'
+import { suggest } from '../text/suggest.js'
 
 /** Modules whose result is printed as `rc=N >>` and the raw output (Ansible's MODULE_NO_JSON). */
 const NO_JSON = new Set(['command', 'shell', 'raw'])

@@ -1,6 +1,6 @@
 // Command-line parsing for `rm-play PLAYBOOK ...`: Ansible's flags, short and long, repeated
 // where Ansible repeats them.
-import { suggest } from './suggest.js'
+import { suggest } from '../text/suggest.js'
 
 export interface CliArgs {
   playbooks: string[]

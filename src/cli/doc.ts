@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { allModules, getModule, moduleNames } from '../modules/index.js'
 import type { Module } from '../modules/types.js'
-import { suggest } from './suggest.js'
+import { suggest } from '../text/suggest.js'
 
 /** The module file's leading doc comment: the user documentation. */
 export function docComment(m: Module): string {

@@ -46,7 +46,7 @@ export function isPlaybookError(e: unknown): boolean {
 /** A task error that is the playbook's fault (undefined variable, bad argument): names the task and place. */
 export function taskError(task: Task, e: unknown): string {
   const where = `${task.title} (${formatPos(task.pos)})`
-  if (e instanceof UndefinedVariableError) return `undefined variable '${e.variable}' in task ${where}`
+  if (e instanceof UndefinedVariableError) return `undefined variable '${e.variable}' in task ${where}${e.suggestion ? `; did you mean '${e.suggestion}'?` : ''}`
   if (e instanceof ExpressionError) return `${e.message} in '${e.expression}', task ${where}`
   if (e instanceof RmError) return e.pos ? `${formatPos(e.pos)}: ${e.message}` : e.message
   return (e as Error).message

@@ -3,6 +3,7 @@
 import { createRequire } from 'node:module'
 import type { Environment } from 'minijinja-js'
 import { collectionFilters } from './filters-collections.js'
+import { random } from './filter-random.js'
 import { dataFilters } from './filters-data.js'
 import { textFilters } from './filters-text.js'
 import { typeFilters, typeGlobals } from './filters-types.js'
@@ -89,7 +90,7 @@ function create(): Environment {
   env.enablePyCompat()
   env.trimBlocks = true // Ansible's AnsibleEnvironment sets it for every template
   env.debug = true // carets under the failing expression; errors.ts keeps only what is safe
-  const filters = { ...typeFilters, ...collectionFilters, ...textFilters, ...dataFilters }
+  const filters = { ...typeFilters, ...collectionFilters, ...textFilters, ...dataFilters, random }
   for (const [name, fn] of Object.entries(filters)) env.addFilter(name, safe(fn))
   env.addFilter(
     'ansible_finalize',
@@ -110,6 +111,19 @@ function create(): Environment {
       if (outputObserver) outputObserver(String(tag), fromEngine(value))
       return null
     }),
+  )
+  env.addGlobal(
+    'ansible_hostvar',
+    safe((host: unknown, attr: unknown) => {
+      if (!current?.hostvar) throw new Error('hostvars is not available here')
+      const v = current.hostvar(String(host), attr === undefined || attr === null ? undefined : String(attr))
+      if (v === undefined) throw undefinedMarker(attr === undefined || attr === null ? `hostvars['${String(host)}']` : `hostvars['${String(host)}'].${String(attr)}`)
+      return v
+    }),
+  )
+  env.addGlobal(
+    'ansible_hostvar_has',
+    safe((host: unknown, attr: unknown) => current?.hostvar?.(String(host), attr === undefined || attr === null ? undefined : String(attr)) !== undefined),
   )
   env.addGlobal(
     'ansible_undefined',

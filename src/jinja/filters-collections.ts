@@ -1,7 +1,7 @@
 // Ansible's filters on lists and dicts: combine, dict2items, items2dict, the set theory filters,
 // flatten, zip, product, unique.
 import { includes, uniqueList } from './equality.js'
-import { isPlainObject } from './python.js'
+import { isPlainObject, setKey } from './python.js'
 import type { Fn } from './filters-types.js'
 import { FilterError, fromEngine, splitKwargs, typeName } from './values.js'
 
@@ -17,19 +17,21 @@ function asList(v: unknown, filter: string): unknown[] {
 
 /** Ansible's merge_hash (recursive, list_merge). */
 function mergeHash(x: Dict, y: Dict, recursive: boolean, listMerge: string): Dict {
-  const out: Dict = { ...x }
+  const out: Dict = {}
+  for (const [k, xv] of Object.entries(x)) setKey(out, k, xv)
   for (const [k, yv] of Object.entries(y)) {
-    const xv = out[k]
-    if (!(k in out)) out[k] = yv
-    else if (recursive && isPlainObject(xv) && isPlainObject(yv)) out[k] = mergeHash(xv, yv, recursive, listMerge)
+    const own = Object.prototype.hasOwnProperty.call(out, k)
+    const xv = own ? out[k] : undefined
+    if (!own) setKey(out, k, yv)
+    else if (recursive && isPlainObject(xv) && isPlainObject(yv)) setKey(out, k, mergeHash(xv, yv, recursive, listMerge))
     else if (Array.isArray(xv) && Array.isArray(yv)) {
       if (listMerge === 'keep') continue
-      else if (listMerge === 'append') out[k] = [...xv, ...yv]
-      else if (listMerge === 'prepend') out[k] = [...yv, ...xv]
-      else if (listMerge === 'append_rp') out[k] = [...xv.filter((e) => !includes(yv, e)), ...yv]
-      else if (listMerge === 'prepend_rp') out[k] = [...yv, ...xv.filter((e) => !includes(yv, e))]
-      else out[k] = yv
-    } else out[k] = yv
+      else if (listMerge === 'append') setKey(out, k, [...xv, ...yv])
+      else if (listMerge === 'prepend') setKey(out, k, [...yv, ...xv])
+      else if (listMerge === 'append_rp') setKey(out, k, [...xv.filter((e) => !includes(yv, e)), ...yv])
+      else if (listMerge === 'prepend_rp') setKey(out, k, [...yv, ...xv.filter((e) => !includes(yv, e))])
+      else setKey(out, k, yv)
+    } else setKey(out, k, yv)
   }
   return out
 }
@@ -88,7 +90,7 @@ export const collectionFilters: Record<string, Fn> = {
     const out: Dict = {}
     for (const e of v) {
       if (!isPlainObject(e) || !(kn in e) || !(vn in e)) throw new FilterError(`items2dict requires each element to have '${kn}' and '${vn}' keys`)
-      out[String(e[kn])] = e[vn]
+      setKey(out, String(e[kn]), e[vn])
     }
     return out
   },

@@ -22,7 +22,29 @@ function uuid5(namespace: string, name: string): string {
   return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`
 }
 
+/** Python's urllib.parse.quote: UTF-8 bytes, letters, digits and `_.-~` (plus `safe`) kept. */
+function urlQuote(s: string, safe: string): string {
+  let out = ''
+  for (const b of Buffer.from(s, 'utf8')) {
+    const c = String.fromCharCode(b)
+    out += /[A-Za-z0-9_.~-]/.test(c) || safe.includes(c) ? c : '%' + b.toString(16).toUpperCase().padStart(2, '0')
+  }
+  return out
+}
+
+/** Jinja2's urlencode: a string quoted with `/` kept; a dict or list of pairs as a query string. */
+function urlencode(v: unknown): string {
+  const x = fromEngine(v)
+  const qs = (t: unknown) => urlQuote(text(t), '').replace(/%20/g, '+')
+  if (x !== null && typeof x === 'object') {
+    const pairs = Array.isArray(x) ? (x as unknown[][]) : Object.entries(x)
+    return pairs.map(([k, val]) => `${qs(k)}=${qs(val)}`).join('&')
+  }
+  return urlQuote(text(x), '/')
+}
+
 export const textFilters: Record<string, Fn> = {
+  urlencode,
   regex_replace: (v, ...rest) => {
     const { pos, kw } = splitKwargs(rest, RE_KW)
     const [pattern = '', repl = ''] = pos as string[]

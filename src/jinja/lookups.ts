@@ -15,6 +15,10 @@ export interface LookupContext {
   /** where file/template/first_found look for relative paths, in order (e.g. role files/, playbook dir) */
   searchPaths: string[]
   renderFile: (path: string) => string
+  /** a variable the template does not name literally (`lookup('vars', name)`), read when asked */
+  resolve?: (name: string) => unknown
+  /** `hostvars[host]` or `hostvars[host][attr]`, read when asked (rewrite.ts); undefined when absent */
+  hostvar?: (host: string, attr?: string) => unknown
 }
 
 function find(ctx: LookupContext, name: string, sub: string): string {
@@ -40,6 +44,8 @@ const LOOKUPS: Record<string, Lookup> = {
     terms.map((t) => {
       const name = String(t)
       if (Object.prototype.hasOwnProperty.call(c.vars, name)) return c.vars[name]
+      const v = c.resolve?.(name)
+      if (v !== undefined) return v
       if (kw.default !== undefined) return kw.default
       throw new FilterError(`No variable found with this name: ${name}`)
     }),
@@ -174,3 +180,8 @@ export function lookupGlobals(current: () => LookupContext): Record<string, Fn> 
   }
 }
 
+
+/** Whether `lookup('name', ...)` names a lookup rm-play has (checked at load time). */
+export function isLookup(name: string): boolean {
+  return Object.prototype.hasOwnProperty.call(LOOKUPS, name)
+}

@@ -1,6 +1,11 @@
 // Python's str()/repr() of template values and Ansible's literal_eval of a rendered string: the two
 // halves of how Ansible 2.14 (jinja2_native=False) turns `{{ value }}` into text and back.
 
+/** `o[k] = v` that keeps a key named `__proto__` as data (assignment would set the prototype). */
+export function setKey(o: Record<string, unknown>, k: string, v: unknown): void {
+  Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true })
+}
+
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
@@ -137,7 +142,7 @@ export function literalEval(src: string): unknown {
       ws()
       if (src[i] !== ':') fail()
       i++
-      out[typeof k === 'string' ? k : pyStr(k)] = value()
+      setKey(out, typeof k === 'string' ? k : pyStr(k), value())
       ws()
       if (src[i] === ',') i++
       else if (src[i] !== '}') fail()

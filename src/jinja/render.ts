@@ -5,12 +5,16 @@ import { TemplateError, translateEngineError } from './errors.js'
 import { ansibleLiteral, isPlainObject } from './python.js'
 import { endsInStringFilter, referencedNames, rewriteTemplate } from './rewrite.js'
 import { JinjaSyntaxError } from './lexer.js'
+import { unknownNames, type UnknownName } from './known-names.js'
 import { readFileSync } from 'node:fs'
 
 export interface TemplateContext {
   vars: Record<string, unknown>
   /** directories for lookup('file'/'template'/'first_found'), most specific first */
   searchPaths?: string[]
+  /** variables read only when asked: lookup('vars', name) and hostvars[h] (see LookupContext) */
+  resolve?: (name: string) => unknown
+  hostvar?: (host: string, attr?: string) => unknown
 }
 
 export interface FileOptions {
@@ -28,7 +32,7 @@ export function isTemplate(s: string): boolean {
 
 let counter = 0
 let depth = 0
-const GLOBALS = new Set(['lookup', 'query', 'q', 'range', 'dict', 'namespace', 'loop', 'true', 'false', 'none', 'True', 'False', 'None'])
+const GLOBALS = new Set(['hostvars', 'lookup', 'query', 'q', 'range', 'dict', 'namespace', 'loop', 'true', 'false', 'none', 'True', 'False', 'None'])
 
 /** Parses (once per environment) and registers the rewritten source; syntax errors surface here. */
 function prepare(source: string, escapeBackslashes: boolean, settings = '', level = depth): string {
@@ -89,7 +93,7 @@ function run(source: string, ctx: TemplateContext, escapeBackslashes: boolean, s
   const name = prepare(source, escapeBackslashes, settings)
   const { env } = engineAt(depth)
   const { subset, names } = contextFor(source, ctx.vars)
-  const lookupCtx = { vars: ctx.vars, searchPaths: ctx.searchPaths ?? [process.cwd()], renderFile: (p: string) => renderTemplateFile(readFileSync(p, 'utf8'), ctx) }
+  const lookupCtx = { vars: ctx.vars, searchPaths: ctx.searchPaths ?? [process.cwd()], renderFile: (p: string) => renderTemplateFile(readFileSync(p, 'utf8'), ctx), resolve: ctx.resolve, hostvar: ctx.hostvar }
   let out = ''
   let failure: unknown
   takeError()
@@ -112,9 +116,43 @@ function run(source: string, ctx: TemplateContext, escapeBackslashes: boolean, s
   return lost > 0 ? out + '\n'.repeat(lost) : out
 }
 
-/** Throws a TemplateError for a syntax error, an unknown filter or test; for load-time checks. */
-export function checkTemplate(source: string): void {
-  if (isTemplate(source)) prepare(source, true)
+const UNKNOWN: Record<UnknownName['kind'], (n: string) => string> = {
+  filter: (n) => `no filter named '${n}'`,
+  test: (n) => `no test named '${n}'`,
+  lookup: (n) => `lookup plugin (${n}) not found`,
+}
+
+// Load-time verdicts by source: a role's defaults are seen once per play and host that uses them.
+const verdicts = new Map<string, TemplateError | undefined>()
+
+/** Throws a TemplateError for a syntax error, an unknown filter, test or lookup; for load-time checks. */
+export function checkTemplate(source: string, opts: { file?: boolean } = {}): void {
+  const key = (opts.file ? 'f:' : 'v:') + source
+  if (!verdicts.has(key)) {
+    if (verdicts.size > 20000) verdicts.clear()
+    try {
+      checkOnce(source, opts)
+      verdicts.set(key, undefined)
+    } catch (e) {
+      if (!(e instanceof TemplateError)) throw e
+      verdicts.set(key, e)
+    }
+  }
+  const error = verdicts.get(key)
+  if (error) throw error
+}
+
+function checkOnce(source: string, opts: { file?: boolean }): void {
+  if (opts.file && source.startsWith(OVERRIDE)) {
+    const eol = source.indexOf('\n')
+    headerOptions(source.slice(OVERRIDE.length, eol < 0 ? undefined : eol), source)
+    source = eol < 0 ? '' : source.slice(eol + 1)
+  }
+  if (!isTemplate(source)) return
+  // names first: `x | community.general.json_query(...)` is an unknown filter to the user, not a syntax error
+  const unknown = unknownNames(source)
+  if (unknown.length > 0) throw new TemplateError(`template error: ${unknown.map((u) => UNKNOWN[u.kind](u.name)).join(', ')}`, source, 'syntax')
+  prepare(source, !opts.file)
 }
 
 /** Templar.template for one string: text without delimiters is returned as is; the result may be a list, dict or bool. */

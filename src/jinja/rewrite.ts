@@ -131,6 +131,7 @@ export function rewriteExpression(src: string, opts: RewriteOptions = {}): strin
       if (isOp(ts[k], '|') && ts[m]?.kind === 'name' && FILTER_ALIASES[ts[m].text]) ts[m] = { ...ts[m], text: FILTER_ALIASES[ts[m].text] }
     }
   }
+  hostvarsCalls(ts)
   definedChains(ts)
   // X.get(args) -> (X | ansible_get(args)): MiniJinja's py-compat get takes one argument only
   for (let k = 0; k < ts.length; k++) {
@@ -158,6 +159,72 @@ export function rewriteExpression(src: string, opts: RewriteOptions = {}): strin
   }
   strictOperands(ts)
   return ts.map((t) => t.text).join('')
+}
+
+/**
+ * `hostvars[h].x` and `hostvars[h]['x']` become `ansible_hostvar(h, 'x')`, `hostvars[h]` alone
+ * `ansible_hostvar(h)`: a registered function reads that one host's variable when asked, instead
+ * of every host's variables crossing into WASM with each expression (see varsFor, expression-jinja.ts).
+ * `x is defined` / `| default` over them: definedChains' work, done here for these two shapes.
+ */
+function hostvarsCalls(ts: Token[]): void {
+  for (let k = 0; k < ts.length; k++) {
+    if (ts[k].kind !== 'name' || ts[k].text !== 'hostvars') continue
+    const prev = ts[prevSig(ts, k)]
+    if (isOp(prev, '.') || isOp(prev, '|') || prev?.text === 'is') continue
+    const open = nextSig(ts, k)
+    if (!isOp(ts[open], '[')) continue
+    const close = matchClose(ts, open)
+    if (close < 0) continue
+    const host = ts.slice(open + 1, close)
+    let end = close
+    let attr: Token | undefined
+    const n = nextSig(ts, close)
+    if (isOp(ts[n], '.') && ts[nextSig(ts, n)]?.kind === 'name' && !isOp(ts[nextSig(ts, nextSig(ts, n))], '(')) {
+      end = nextSig(ts, n)
+      attr = { kind: 'string', text: jinjaString(ts[end].text) }
+    } else if (isOp(ts[n], '[') && ts[nextSig(ts, n)]?.kind === 'string' && isOp(ts[nextSig(ts, nextSig(ts, n))], ']')) {
+      attr = ts[nextSig(ts, n)]
+      end = nextSig(ts, nextSig(ts, n))
+    }
+    const args: Token[] = [...host, ...(attr ? [tok(','), attr] : [])]
+    const read = (fn: string): Token[] => [{ kind: 'name', text: fn }, tok('('), ...args, tok(')')]
+    // guarded (`is defined`, `| default`, after any further attributes): a missing one is a plain undefined
+    const call: Token[] = guardedAfter(ts, end)
+      ? [tok('('), ...read('ansible_hostvar'), { kind: 'op', text: ' if ' }, ...read('ansible_hostvar_has'), { kind: 'op', text: ` else ${UNDEFINED_NAME})` }]
+      : read('ansible_hostvar')
+    ts.splice(k, end - k + 1, ...call)
+    k += call.length - 1
+  }
+}
+
+/** Whether the chain continuing after `end` ends in `is [not] defined/undefined` or `| default`/`| d`. */
+function guardedAfter(ts: Token[], end: number): boolean {
+  for (;;) {
+    const n = nextSig(ts, end)
+    if (isOp(ts[n], '.') && ts[nextSig(ts, n)]?.kind === 'name') end = nextSig(ts, n)
+    else if (isOp(ts[n], '[') && matchClose(ts, n) > 0) end = matchClose(ts, n)
+    else break
+  }
+  const n = nextSig(ts, end)
+  let m = nextSig(ts, n)
+  if (ts[n]?.text === 'is' && ts[m]?.text === 'not') m = nextSig(ts, m)
+  return (ts[n]?.text === 'is' && (ts[m]?.text === 'defined' || ts[m]?.text === 'undefined')) || (isOp(ts[n], '|') && (ts[m]?.text === 'default' || ts[m]?.text === 'd'))
+}
+
+/** True when `hostvars` is used other than indexed (`hostvars | dict2items`, `for h in hostvars`): the whole view must cross. */
+export function usesWholeHostvars(source: string): boolean {
+  for (const p of splitTemplate(source)) {
+    if (p.kind !== 'var' && p.kind !== 'block') continue
+    const ts = tokenize(p.body)
+    for (let k = 0; k < ts.length; k++) {
+      if (ts[k].kind !== 'name' || ts[k].text !== 'hostvars') continue
+      const prev = ts[prevSig(ts, k)]
+      if (isOp(prev, '.') || isOp(prev, '|') || prev?.text === 'is') continue
+      if (!isOp(ts[nextSig(ts, k)], '[')) return true
+    }
+  }
+  return false
 }
 
 /** A variable chain starting at `k` (`a.b[0][c]`, no calls): the end index of each element. */
@@ -217,6 +284,7 @@ function definedChains(ts: Token[]): void {
 
 const LITERAL_NAMES = new Set(['true', 'false', 'none', 'True', 'False', 'None'])
 const LENIENT_FILTERS = new Set(['default', 'd', 'ansible_get'])
+const COMPARISONS = new Set(['==', '!=', '<', '>', '<=', '>='])
 
 /**
  * MiniJinja's strict mode lets an undefined value through `~` and into filters (where Jinja2's
@@ -243,7 +311,9 @@ function strictOperands(ts: Token[]): void {
     k = end
     if (isOp(next, '(') || isOp(next, '=') || isOp(next, '.') || isOp(next, '[')) continue
     const filtered = isOp(next, '|') && !LENIENT_FILTERS.has(ts[nextSig(ts, after)]?.text)
-    if (isOp(prev, '~') || isOp(next, '~') || filtered) chains.push([start, end])
+    // StrictUndefined fails on ==, != and ordering too; MiniJinja answers them
+    const compared = COMPARISONS.has(prev?.kind === 'op' ? prev.text : '') || COMPARISONS.has(next?.kind === 'op' ? next.text : '')
+    if (isOp(prev, '~') || isOp(next, '~') || filtered || compared) chains.push([start, end])
   }
   for (const [start, end] of chains.reverse()) {
     const text = ts.slice(start, end + 1).map((t) => t.text).join('')

@@ -1,11 +1,11 @@
 // Values crossing the WASM boundary: MiniJinja hands dicts to our filters as JS Maps (and keyword
 // arguments as a trailing Map); we work on plain objects and hand plain objects back.
-import { isPlainObject } from './python.js'
+import { isPlainObject, setKey } from './python.js'
 
 export function fromEngine(v: unknown): unknown {
   if (v instanceof Map) {
     const o: Record<string, unknown> = {}
-    for (const [k, x] of v) o[String(k)] = fromEngine(x)
+    for (const [k, x] of v) setKey(o, String(k), fromEngine(x))
     return o
   }
   if (Array.isArray(v)) return v.map(fromEngine)

@@ -1,10 +1,10 @@
 /**
  * template — render a template from the role's templates/ (then the playbook's) with the task's
  * variables, and put the result on the host like copy does. A `.j2` file is Jinja2 with Ansible's
- * meaning (trim_blocks on, a `#jinja2:` first line honoured; see docs/jinja.md); any other file is EJS.
- *
- * `<%= expr %>` prints a value (expressions take Jinja-style filters: `<%= workers | default(3) %>`),
- * `<% code %>` runs JavaScript (loops, conditions), `-%>` trims the following newline.
+ * meaning (trim_blocks on, a `#jinja2:` first line honoured, `ansible_managed` and `template_*`
+ * variables; see docs/jinja.md), parsed when the playbook loads. Any other file is EJS, kept for
+ * existing templates: `<%= expr %>` prints a JavaScript value, `<% code %>` runs JavaScript on the
+ * controller, `-%>` trims the following newline.
  * The file is written as copy writes it (a private 0700 temp directory beside `dest`, size and
  * SHA-256 checked, owner and mode set before the rename): `validate` checks it there (`%s` is the
  * temp file; `nginx -t -c %s`; split into words, no shell), and only then is it renamed over
@@ -18,9 +18,9 @@
  * Not supported: the module's Jinja options (`trim_blocks`, `lstrip_blocks`, `*_string`; a
  * `#jinja2:` first line sets them), `output_encoding`, `unsafe_writes`.
  *
- *   - template: { src: nginx.conf.ejs, dest: /etc/nginx/nginx.conf, validate: nginx -t -c %s }
+ *   - template: { src: nginx.conf.j2, dest: /etc/nginx/nginx.conf, validate: nginx -t -c %s }
  *     notify: reload nginx
- *   - template: { src: env.production.ejs, dest: /opt/runmaster/.env.production, owner: runmaster, mode: '0600' }
+ *   - template: { src: env.production.j2, dest: /opt/runmaster/.env.production, owner: runmaster, mode: '0600' }
  *     no_log: true
  */
 import { statSync } from 'node:fs'

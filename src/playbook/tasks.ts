@@ -5,7 +5,7 @@ import { canonicalModuleName, getModule, moduleNames } from '../modules/index.js
 import { checkArgs } from '../modules/schema.js'
 import { fixedBool, keywordBool } from './bool.js'
 import type { SourcePos } from './errors.js'
-import { compile, ExpressionError, expressionsIn, isTemplated } from './expression.js'
+import { compile, ExpressionError, isTemplated } from './expression.js'
 import { splitKeyValues } from './inventory-ini.js'
 import { inherit, type LoadState, type Where } from './load-context.js'
 import type { Cond, Inherited, LoopControl, Node, Task } from './model.js'
@@ -43,12 +43,13 @@ function tagsOf(v: unknown): string[] {
 export function checkExpressions(state: LoadState, value: unknown, pos: SourcePos | undefined, bare = false): void {
   const visit = (v: unknown, p: SourcePos | undefined) => {
     if (typeof v === 'string') {
-      const exprs = bare && !v.trim().startsWith('{{') ? [v] : isTemplated(v) ? expressionsIn(v) : []
+      // the whole string: a `{% %}` statement is checked as well as each `{{ }}`
+      const exprs = bare || isTemplated(v) ? [v] : []
       for (const e of exprs) {
         try {
           compile(e)
         } catch (err) {
-          if (err instanceof ExpressionError) state.error(`bad expression '${e}': ${err.message}`, p, 'expressions are JavaScript with Jinja filters (x | default(1)), tests (x is defined) and and/or/not')
+          if (err instanceof ExpressionError) state.error(`bad expression '${e}': ${err.message}`, p, 'expressions are Jinja2, as in Ansible: x | default(1), x is defined, a if c else b, xs + [y], s[1:]')
           else throw err
         }
       }

@@ -8,79 +8,112 @@
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import { isAbsolute, join } from 'node:path'
 import { RmError, type SourcePos } from './errors.js'
-import { expressionsIn, isTemplated } from './expression.js'
-import { translateExpression } from './expression-translate.js'
-import { FILTER_NAMES, TEST_NAMES } from './filters.js'
+import { isTemplated } from './expression.js'
+import { varsExpressionErrors } from './expression-check.js'
+import { splitTemplate, tokenize, type Token } from '../jinja/index.js'
 import type { Inventory } from './inventory.js'
 import type { Cond, Inherited, Node, Playbook, Task } from './model.js'
 import { loadVarsFile } from './vars-files.js'
 import { valuePosOf } from './yaml.js'
 
-/** Variables rm-play defines itself (engine/scope.ts and the loop), and JavaScript's globals. */
+/** Variables rm-play defines itself (engine/scope.ts and the loop), and Jinja's own globals. */
 const BUILTIN = new Set([
   'inventory_hostname', 'inventory_hostname_short', 'group_names', 'groups', 'play_hosts', 'playbook_dir', 'inventory_dir', 'omit',
   'role_name', 'role_path', 'hostvars', 'vars', 'item',
-  'Math', 'JSON', 'Object', 'Array', 'String', 'Number', 'Boolean', 'Date', 'RegExp', 'Set', 'Map', 'parseInt', 'parseFloat', 'isNaN',
-  'isFinite', 'encodeURIComponent', 'decodeURIComponent', 'undefined', 'NaN', 'Infinity', 'true', 'false', 'null',
-  // JavaScript words that are not variables
-  'typeof', 'instanceof', 'in', 'of', 'new', 'void', 'delete', 'this', 'function', 'return', 'let', 'const', 'var', 'if', 'else', 'async', 'await',
-  '__f', '__t', '__g',
+  // Jinja's literals, globals and functions rm-play registers
+  'true', 'false', 'none', 'True', 'False', 'None', 'range', 'dict', 'namespace', 'loop', 'lookup', 'query', 'q', 'lipsum', 'cycler', 'joiner', 'varargs', 'kwargs', 'caller',
 ])
+const KEYWORDS = new Set(['and', 'or', 'not', 'in', 'is', 'if', 'else', 'elif', 'for', 'endfor', 'endif', 'recursive', 'set', 'endset', 'with', 'endwith', 'macro', 'endmacro', 'call', 'endcall', 'filter', 'endfilter', 'block', 'endblock', 'raw', 'endraw', 'include', 'import', 'from', 'as', 'do', 'break', 'continue', 'autoescape', 'endautoescape'])
+const GUARD_TESTS = new Set(['defined', 'undefined'])
+const GUARD_FILTERS = new Set(['default', 'd', 'ansible.builtin.default'])
+
+const sigAt = (ts: Token[], k: number, step: 1 | -1): number => {
+  while (k >= 0 && k < ts.length && ts[k].kind === 'space') k += step
+  return k
+}
+
+/** The index just past a variable chain starting at `k` (`a.b[0]['c']`). */
+function chainEnd(ts: Token[], k: number): number {
+  let end = k
+  for (;;) {
+    const n = sigAt(ts, end + 1, 1)
+    if (ts[n]?.text === '.' && ts[sigAt(ts, n + 1, 1)]?.kind === 'name') end = sigAt(ts, n + 1, 1)
+    else if (ts[n]?.text === '[') {
+      let depth = 0
+      let m = n
+      for (; m < ts.length; m++) {
+        if (ts[m].text === '[') depth++
+        else if (ts[m].text === ']' && --depth === 0) break
+      }
+      if (m >= ts.length) return end
+      end = m
+    } else return end
+  }
+}
 
 /**
- * The names an expression reads: `free` unguarded, `guarded` under `x | default`, `x is defined`,
- * `x ?? y` or `typeof x` (arrow parameters are bound, member names are not variables). Both empty
- * when the expression is not plain enough to be sure (template literals, comprehensions).
+ * The names a template reads (a bare expression is passed as `{{ expr }}`): `free` unguarded,
+ * `guarded` under `x | default`, `x is defined` or `x is undefined` (names a `{% for %}` or
+ * `{% set %}` binds are not variables, nor attribute, filter, test or keyword-argument names).
+ * Both empty when the template does not parse (the loader reports that).
  */
-export function namesIn(expr: string): { free: string[]; guarded: string[] } {
+export function namesIn(template: string): { free: string[]; guarded: string[] } {
   const none = { free: [], guarded: [] }
-  let js: string
+  let parts
   try {
-    js = translateExpression(expr, FILTER_NAMES, TEST_NAMES)
+    parts = splitTemplate(template).map((p) => (p.kind === 'var' || p.kind === 'block' ? { block: p.kind === 'block', ts: tokenize(p.body) } : undefined))
   } catch {
-    return none // a syntax error is reported by the loader already
+    return none
   }
-  if (js.includes('`')) return none
-  // Strings out, keeping the structure.
-  const src = js.replace(/'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"/g, '""')
-  const toks: string[] = src.match(/[A-Za-z_$][\w$]*|=>|\?\.|\d[\w.]*|\S/g) ?? []
-  if (toks.includes('for')) return none
   const bound = new Set<string>()
-  toks.forEach((t, i) => {
-    if (t !== '=>') return
-    const prev = toks[i - 1]
-    if (prev === ')') {
-      for (let j = i - 2, depth = 0; j >= 0; j--) {
-        if (toks[j] === ')') depth++
-        else if (toks[j] === '(' && depth-- === 0) break
-        else if (/^[A-Za-z_$]/.test(toks[j]!)) bound.add(toks[j]!)
-      }
-    } else if (prev && /^[A-Za-z_$]/.test(prev)) bound.add(prev)
-  })
+  for (const p of parts) {
+    if (!p?.block) continue
+    const sig = p.ts.filter((t) => t.kind !== 'space')
+    if (sig[0]?.text === 'for') for (let i = 1; i < sig.length && sig[i].text !== 'in'; i++) if (sig[i].kind === 'name') bound.add(sig[i].text)
+    if (sig[0]?.text === 'set' || sig[0]?.text === 'macro') for (let i = 1; i < sig.length && sig[i].text !== '=' && sig[i].text !== '('; i++) if (sig[i].kind === 'name') bound.add(sig[i].text)
+    if (sig[0]?.text === 'macro') sig.slice(2).forEach((t) => t.kind === 'name' && bound.add(t.text))
+  }
   const free = new Set<string>()
   const guarded = new Set<string>()
-  let depth = 0
-  let guardedBelow = Infinity // inside a zero-parameter arrow (a guard thunk) until its group closes
-  for (let i = 0; i < toks.length; i++) {
-    const t = toks[i]!
-    if (t === '(' || t === '[' || t === '{') depth++
-    else if (t === ')' || t === ']' || t === '}') {
-      depth--
-      if (depth < guardedBelow) guardedBelow = Infinity
-    } else if (t === '=>' && toks[i - 1] === ')' && toks[i - 2] === '(') guardedBelow = Math.min(guardedBelow, depth)
-    if (!/^[A-Za-z_$]/.test(t)) continue
-    const prev = toks[i - 1]
-    const next = toks[i + 1]
-    if (prev === '.' || prev === '?.' || next === ':' || next === '=>' || bound.has(t) || BUILTIN.has(t)) continue
-    if (guardedBelow !== Infinity || prev === 'typeof') guarded.add(t)
-    else free.add(t)
+  for (const p of parts) {
+    if (!p) continue
+    const ts = p.ts
+    // the arguments of `| default(...)`: used only when the value is undefined, so never surely read
+    let guardedUntil = -1
+    for (let k = 0; k < ts.length; k++) {
+      const t = ts[k]
+      if (t.text === '(' && k > guardedUntil && GUARD_FILTERS.has(ts[sigAt(ts, k - 1, -1)]?.text ?? '') && ts[sigAt(ts, sigAt(ts, k - 1, -1) - 1, -1)]?.text === '|') {
+        let depth = 0
+        for (let m = k; m < ts.length; m++) {
+          if (ts[m].text === '(') depth++
+          else if (ts[m].text === ')' && --depth === 0) {
+            guardedUntil = m
+            break
+          }
+        }
+      }
+      if (t.kind !== 'name' || KEYWORDS.has(t.text) || BUILTIN.has(t.text) || bound.has(t.text)) continue
+      const prev = ts[sigAt(ts, k - 1, -1)]
+      const before = ts[sigAt(ts, sigAt(ts, k - 1, -1) - 1, -1)]
+      if (prev?.text === '.' || prev?.text === '|' || prev?.text === 'is' || (prev?.text === 'not' && before?.text === 'is')) continue
+      const next = ts[sigAt(ts, k + 1, 1)]
+      // a keyword argument (`default(x, true)`'s kin) or a function (a macro): not a variable read
+      if (next?.text === '=' || next?.text === '(') continue
+      const end = chainEnd(ts, k)
+      const a = sigAt(ts, end + 1, 1)
+      let b = sigAt(ts, a + 1, 1)
+      if (ts[a]?.text === 'is' && ts[b]?.text === 'not') b = sigAt(ts, b + 1, 1)
+      const isGuard = (ts[a]?.text === 'is' && GUARD_TESTS.has(ts[b]?.text ?? '')) || (ts[a]?.text === '|' && GUARD_FILTERS.has(ts[b]?.text ?? ''))
+      ;(isGuard || k <= guardedUntil ? guarded : free).add(t.text)
+      k = end
+    }
   }
   return { free: [...free].filter((n) => !guarded.has(n)), guarded: [...guarded] }
 }
 
 /** The names an expression reads that nothing in it guards. */
 export function freeNames(expr: string): string[] {
-  return namesIn(expr).free
+  return namesIn(isTemplated(expr) ? expr : `{{ ${expr} }}`).free
 }
 
 class Unknowable extends Error {}
@@ -165,7 +198,7 @@ function definedNames(pb: Playbook, inventory: Inventory, extraVars: Record<stri
 function taskExpressions(t: Task, out: (expr: string, pos: SourcePos) => void): void {
   const templated = (v: unknown, pos: SourcePos): void => {
     if (typeof v === 'string') {
-      if (isTemplated(v)) for (const e of expressionsIn(v)) out(e, pos)
+      if (isTemplated(v)) out(v, pos)
     } else if (Array.isArray(v)) v.forEach((x, i) => templated(x, valuePosOf(v, String(i)) ?? pos))
     else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) templated(x, valuePosOf(v, k) ?? pos)
   }
@@ -173,8 +206,7 @@ function taskExpressions(t: Task, out: (expr: string, pos: SourcePos) => void): 
     for (const c of conds ?? []) {
       if (typeof c.expr !== 'string') continue
       const s = c.expr.trim()
-      if (s.startsWith('{{')) templated(s, c.pos)
-      else out(s, c.pos)
+      out(isTemplated(s) ? s : `{{ ${s} }}`, c.pos)
     }
   }
   for (const [k, v] of Object.entries(t.args)) {
@@ -200,11 +232,13 @@ function taskExpressions(t: Task, out: (expr: string, pos: SourcePos) => void): 
  * be sure). Called before any connection is opened.
  */
 export function undefinedVariables(pb: Playbook, inventory: Inventory, extraVars: Record<string, unknown>): RmError[] {
+  // templates in vars sources first: a syntax error there is as sure as a typo in a task
+  const bad = varsExpressionErrors(pb, inventory)
   let known: Set<string>
   try {
     known = definedNames(pb, inventory, extraVars)
   } catch (e) {
-    if (e instanceof Unknowable) return []
+    if (e instanceof Unknowable) return bad
     throw e
   }
   const uses: { name: string; pos: SourcePos }[] = []
@@ -219,13 +253,13 @@ export function undefinedVariables(pb: Playbook, inventory: Inventory, extraVars
     }
     if (n.kind === 'include') {
       // The include's own conditions count (their guards too); its parameters are vars, rendered lazily.
-      for (const c of n.when) if (typeof c.expr === 'string') (c.expr.trim().startsWith('{{') ? expressionsIn(c.expr) : [c.expr]).forEach((e) => use(e, c.pos))
+      for (const c of n.when) if (typeof c.expr === 'string') use(isTemplated(c.expr) ? c.expr : `{{ ${c.expr} }}`, c.pos)
       return [...(n.nodes ?? []), ...(n.handlers ?? [])].forEach(visit)
     }
     taskExpressions(n, use)
   }
   for (const play of pb.plays) [...play.preTasks, ...play.tasks, ...play.postTasks, ...play.handlers].forEach(visit)
-  const errors: RmError[] = []
+  const errors: RmError[] = [...bad]
   const seen = new Set<string>()
   for (const { name, pos } of uses) {
     if (known.has(name) || name.startsWith('ansible_') || guarded.has(name)) continue

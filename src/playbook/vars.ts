@@ -35,17 +35,8 @@ function templated(v: unknown): boolean {
   return false
 }
 
-/** Marks a value that check mode could not produce (the registered result of a command that did not run). */
-export const UNKNOWN: unique symbol = Symbol('unknown-in-check-mode')
-
-export function markUnknown<T extends object>(v: T): T {
-  Object.defineProperty(v, UNKNOWN, { value: true, enumerable: false })
-  return v
-}
-
-export function isUnknown(v: unknown): boolean {
-  return v !== null && typeof v === 'object' && (v as { [UNKNOWN]?: boolean })[UNKNOWN] === true
-}
+export { isUnknown, markUnknown, UNKNOWN } from './unknown.js'
+import { isUnknown } from './unknown.js'
 
 export class VarScope implements ScopeSource {
   private readonly rendered = new Map<string, unknown>()

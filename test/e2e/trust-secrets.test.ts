@@ -76,8 +76,8 @@ const PLAYBOOK = `- hosts: all
     dir: /root/trust22
   tasks:
     - file: { path: "{{ dir }}", state: directory, mode: "0700" }
-    - name: "header {{ vault_pw | quote }} {{ vault_pw | upper }} {{ vault_pw | b64encode }} {{ vault_pw.slice(2, 12) }}"
-      command: "echo {{ vault_pw | upper | quote }} {{ vault_pw | b64encode }} {{ vault_pw.slice(2, 12) | quote }} {{ vault_pw | regex_replace('-', '_') | quote }} {{ ('x' ~ vault_pw ~ 'y') | quote }}"
+    - name: "header {{ vault_pw | quote }} {{ vault_pw | upper }} {{ vault_pw | b64encode }} {{ vault_pw[2:12] }}"
+      command: "echo {{ vault_pw | upper | quote }} {{ vault_pw | b64encode }} {{ vault_pw[2:12] | quote }} {{ vault_pw | regex_replace('-', '_') | quote }} {{ ('x' ~ vault_pw ~ 'y') | quote }}"
       register: derived
     - debug: var=derived
     - shell: "printf '%s\\\\n' {{ vault_pw | quote }} | tr a-z A-Z"

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { docCommand } from '../../src/cli/doc.js'
-import { suggest } from '../../src/cli/suggest.js'
+import { suggest } from '../../src/text/suggest.js'
 import { moduleNames } from '../../src/modules/index.js'
 
 function doc(argv: string[]): { code: number; out: string; err: string } {

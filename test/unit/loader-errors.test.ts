@@ -40,10 +40,28 @@ describe('loading: errors with positions', () => {
     expect(msgs[2]).to.match(/^5: wait_for: argument 'state' must be one of/)
     expect(msgs[3]).to.match(/^6: uri: missing required argument 'url'/)
   })
-  it('bad expressions and unknown filters', () => {
-    const errs = errorsOf({ 'site.yml': '- hosts: all\n  tasks:\n    - debug: { msg: "{{ x | nofilter }}" }\n      when: a ==\n' })
-    expect(errs.map((e) => e.message).join('\n')).to.match(/unknown filter 'nofilter'/).and.to.match(/bad expression 'a =='/)
-    expect(errs.map((e) => e.pos?.line).sort()).to.deep.equal([3, 4])
+  it('bad expressions, unknown filters, tests and lookups, and {% %} statements', () => {
+    const errs = errorsOf({
+      'site.yml': `- hosts: all
+  tasks:
+    - debug: { msg: "{{ x | nofilter }}" }
+      when: a ==
+    - debug: { msg: "{% if x is nosuchtest %}y{% endif %}" }
+    - debug: { msg: "{{ lookup('nosuchlookup', 'a') }}" }
+    - copy: { content: "{% if x %}y", dest: /tmp/x }
+    - debug: { msg: "{{ x | ansible.builtin.to_json | d('') is string }} {{ lookup('env', 'HOME') }} {{ x | community.general.json_query('a') }}" }
+    - file: { path: "{{ app_dir }", state: directory }
+`,
+    })
+    const text = errs.map((e) => `${e.pos?.line}: ${e.message}`).join('\n')
+    expect(text).to.match(/3: .*no filter named 'nofilter'/)
+    expect(text).to.match(/4: bad expression 'a =='/)
+    expect(text).to.match(/5: .*no test named 'nosuchtest'/)
+    expect(text).to.match(/6: .*lookup plugin \(nosuchlookup\) not found/)
+    expect(text).to.match(/7: .*syntax error/)
+    expect(text).to.match(/8: .*no filter named 'community.general.json_query'/)
+    expect(text).to.match(/9: bad expression '\{\{ app_dir \}'/) // the issue: a directory literally named `{{ app_dir }`
+    expect(errs.map((e) => e.pos?.line).sort()).to.deep.equal([3, 4, 5, 6, 7, 8, 9])
   })
   it('missing role, missing task file, missing template, missing handler', () => {
     const errs = errorsOf({

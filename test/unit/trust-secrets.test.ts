@@ -90,10 +90,10 @@ describe('trust 22: taint (a value computed from a secret is a secret)', () => {
     ['pw | upper', pw.toUpperCase()],
     ['pw | b64encode', Buffer.from(pw).toString('base64')],
     ['pw | quote', pw],
-    ['pw.slice(2, 9)', pw.slice(2, 9)],
+    ['pw[2:9]', pw.slice(2, 9)],
     ["pw | regex_replace('-', '_')", pw.replace(/-/g, '_')],
     ["'x' ~ pw ~ 'y'", `x${pw}y`],
-    ["pw.split('').reverse().join('')", [...pw].reverse().join('')],
+    ['pw[::-1]', [...pw].reverse().join('')],
     ["users | map(attribute='password') | map('upper') | list", pw.toUpperCase()],
   ]
   for (const [expr, value] of derived) {
@@ -114,7 +114,7 @@ describe('trust 22: taint (a value computed from a secret is a secret)', () => {
   it('trust 22: a filter that fails on a value computed from a secret does not show it in its error', () => {
     let msg = ''
     try {
-      evaluate("('x' ~ pw.split('').sort().join('')) | from_json", src)
+      evaluate("('x' ~ pw | list | sort | join('')) | from_json", src)
     } catch (e) {
       msg = (e as Error).message
     }
@@ -179,7 +179,7 @@ describe('trust 22: no_log and vault values in a run (local connection)', () => 
     const forms = [pw, pw.toUpperCase(), Buffer.from(pw).toString('base64'), pw.slice(2, 12)]
     const r = await play(
       `- hosts: all\n  gather_facts: false\n  vars_files: [vault.yml]\n  tasks:\n` +
-        `    - name: "header {{ pw | upper }} {{ pw | b64encode }}"\n      command: "echo {{ pw | upper }} {{ pw.slice(2, 12) }}"\n      register: out\n` +
+        `    - name: "header {{ pw | upper }} {{ pw | b64encode }}"\n      command: "echo {{ pw | upper }} {{ pw[2:12] }}"\n      register: out\n` +
         `    - debug: var=out\n` +
         `    - command: "false {{ pw | b64encode }}"\n      ignore_errors: true\n`,
       { inventory: [inv], verbosity: 3, files: { 'vault.yml': encryptVault(`pw: ${pw}\n`, 'unit-pw') } },
