@@ -94,6 +94,7 @@ async function mainInRun(argv: string[], io: Io, run: RunContext): Promise<numbe
     let inventory
     try {
       inventory = loadInventory(sources)
+      for (const f of inventory.ignoredFiles.filter((f) => /\.(ini|cfg)$/.test(f))) io.err(`[WARNING]: ${f} is not read: in an inventory directory Ansible skips .ini and .cfg files (name it without the extension)\n`)
     } catch (e) {
       errors.push(e)
     }

@@ -24,13 +24,22 @@ export interface Group {
   hosts: Set<string>
 }
 
-const IGNORED = /(\.orig|\.retry|\.md|\.txt|\.cfg|~|\.swp|\.bak)$/
+// Ansible's INVENTORY_IGNORE_EXTS: in an inventory directory, these files are not inventory
+// sources. `.ini` among them: `-i dir/` with a dir/hosts.ini finds no host in Ansible, so rm-play
+// skips it too (with a warning, where Ansible only says it parsed nothing).
+const IGNORED_IN_INVENTORY_DIR = /(\.pyc|\.pyo|\.swp|\.bak|~|\.rpm|\.md|\.txt|\.rst|\.orig|\.ini|\.cfg|\.retry)$/
+
+// group_vars/NAME/ and host_vars/NAME/ hold YAML files: Ansible reads those with no extension or
+// .yml, .yaml, .json, and no other.
+const isVarsFile = (f: string): boolean => !f.startsWith('.') && (!f.includes('.') || /\.(ya?ml|json)$/.test(f))
 
 export class Inventory {
   readonly hosts = new Map<string, Host>()
   readonly groups = new Map<string, Group>()
   /** Directories whose group_vars/ and host_vars/ apply (inventory sources). */
   readonly varDirs: string[] = []
+  /** Files of an inventory directory that are not inventory sources, as in Ansible (`hosts.ini`). */
+  readonly ignoredFiles: string[] = []
 
   group(name: string): Group {
     let g = this.groups.get(name)
@@ -129,7 +138,7 @@ export function loadVarsDir(dir: string, name: string): Record<string, unknown> 
     if (!existsSync(p)) continue
     if (statSync(p).isDirectory()) {
       for (const f of readdirSync(p).sort()) {
-        if (IGNORED.test(f) || f.startsWith('.')) continue
+        if (!isVarsFile(f)) continue
         out = { ...(out ?? {}), ...loadVarsFile(join(p, f)) }
       }
     } else {
@@ -187,9 +196,9 @@ export function loadInventory(sources: string[]): Inventory {
       continue
     }
     const full = resolve(src)
-    const files = statSync(full).isDirectory()
-      ? readdirSync(full).sort().filter((f) => !f.startsWith('.') && !IGNORED.test(f) && !['group_vars', 'host_vars'].includes(f) && statSync(join(full, f)).isFile()).map((f) => join(full, f))
-      : [full]
+    const candidates = statSync(full).isDirectory() ? readdirSync(full).sort().filter((f) => !f.startsWith('.') && !['group_vars', 'host_vars'].includes(f) && statSync(join(full, f)).isFile()) : undefined
+    for (const f of candidates ?? []) if (IGNORED_IN_INVENTORY_DIR.test(f)) inv.ignoredFiles.push(join(full, f))
+    const files = candidates ? candidates.filter((f) => !IGNORED_IN_INVENTORY_DIR.test(f)).map((f) => join(full, f)) : [full]
     inv.varDirs.push(statSync(full).isDirectory() ? full : dirname(full))
     for (const f of files) {
       try {

@@ -124,6 +124,22 @@ describe('cli inventory: rm-play inventory as ansible-inventory', function () {
     })
   }
 
+  it('an inventory directory is read as Ansible reads it: hosts.ini, notes.txt and *.cfg are skipped, group_vars/x/ reads only YAML and JSON', function () {
+    if (!hasAnsible()) this.skip()
+    const d = dir({
+      'hosts.ini': '[web]\nweb1\n',
+      'hosts': '[db]\ndb1\n',
+      'notes.txt': '[nope]\nnope1\n',
+      'group_vars/db/main.yml': 'a: 1\n',
+      'group_vars/db/extra.ini': 'b: 2\n',
+      'group_vars/db/plain': 'c: 3\n',
+    })
+    const list = theirs(['-i', d, '--list'], d)
+    expect(list, 'ansible-inventory --list').to.be.a('string')
+    expect(JSON.parse(ours(['-i', d, '--list']).out)).to.deep.equal(JSON.parse(list!))
+    expect(JSON.parse(list!)._meta.hostvars).to.deep.equal({ db1: { a: 1, c: 3 } })
+  })
+
   it('issue 9: an unknown host or group, a missing mode or option is a clear error', () => {
     const d = dir(INI)
     const inv = join(d, 'hosts.ini')
