@@ -20,7 +20,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { applyChanges, StepFailure } from './apply.js'
 import type { ChangeSummary, HostResultEvent, HostStatus } from './events.js'
 import type { HostState } from './host-state.js'
-import { runProbes } from './probe-batch.js'
+import { runNamedProbes } from './probe-batch.js'
 import { connectionFor, connectionKeywords, type PlayRuntime } from './runtime.js'
 import { lazyVars, scopeFor } from './scope.js'
 
@@ -171,7 +171,7 @@ async function runOnce(rt: PlayRuntime, hs: HostState, task: Task, scope: VarSco
   const prepared = hm.prepare ? await hm.prepare(args, prepareContext(rt, task, scope)) : args
   let state
   try {
-    state = await runProbes(conn, hm.probes(prepared, planCtx), execOpts)
+    state = await runNamedProbes(conn, hm.probes(prepared, planCtx), execOpts)
   } catch (e) {
     // In check mode the become user may be one that an earlier task would create.
     if (check && execOpts.become && /unknown user/i.test((e as Error).message)) throw new CheckModeUnknown(`runs as ${execOpts.become.user}, a user that does not exist yet`)

@@ -45,9 +45,9 @@
  *   - apt: { name: telnet, state: absent, purge: true, autoremove: true }
  */
 import { code, joinScripts, sh, type Script } from '../shell/index.js'
-import { aptProbe, aptProbeId, baseName, compareDebVersions, type AptState, type DpkgEntry, type PolicyEntry } from '../probes/apt.js'
+import { aptProbe, baseName, compareDebVersions, type AptState, type DpkgEntry, type PolicyEntry } from '../probes/apt.js'
 import type { Schema } from './schema.js'
-import { ModuleFailure, type Change, type ExecStep, type HostModule, type PlanContext, type Probe, type ProbeState, type StepOutput } from './types.js'
+import { ModuleFailure, type Change, type ExecStep, type HostModule, type PlanContext } from './types.js'
 
 export interface AptArgs {
   name?: string[]
@@ -373,11 +373,9 @@ function aptPlan(a: AptArgs, s: AptState, ctx: Pick<PlanContext, 'check'>): Chan
   return out
 }
 
-function probe(a: AptArgs): Probe<AptState> {
-  return aptProbe(probeOptions(a))
-}
+const probes = (a: AptArgs) => ({ apt: aptProbe(probeOptions(a)) })
 
-export const apt: HostModule<AptArgs> = {
+export const apt: HostModule<AptArgs, AptArgs, ReturnType<typeof probes>> = {
   kind: 'host',
   name: 'apt',
   doc: 'Install, upgrade and remove Debian packages with apt-get.',
@@ -390,13 +388,12 @@ export const apt: HostModule<AptArgs> = {
     stderr: "apt-get's error output",
   },
   validate: validateApt,
-  probes: (a) => [probe(a)],
-  plan(a, state: ProbeState, ctx) {
+  probes,
+  plan(a, { apt }, ctx) {
     if (!a.name?.length && !a.deb && !wantsUpdate(a) && a.upgrade === 'no' && !a.autoremove) return []
-    return aptPlan(a, state[aptProbeId(probeOptions(a))] as AptState, ctx)
+    return aptPlan(a, apt, ctx)
   },
-  result(a, state: ProbeState, outputs: StepOutput[], ctx) {
-    const s = state[aptProbeId(probeOptions(a))] as AptState
+  result(a, { apt: s }, outputs, ctx) {
     const updated = outputs.some((o) => o.step.kind === 'exec' && o.step.label === 'update')
     const p = aptDecide(a, s, ctx)
     return {

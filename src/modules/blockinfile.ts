@@ -19,10 +19,9 @@
  *         maxmemory 2gb
  *         maxmemory-policy allkeys-lru
  */
-import { pathProbe } from '../probes/files.js'
-import { destProbeOptions, writeOptions, writeProblems } from './copy.js'
-import { editBackup, planEdit, pyRegex, regexProblems, splitLines, stripEol, type EditArgs, type EditResult, type PlannedEdit } from './text-edit.js'
-import type { HostModule, PlanContext, ProbeState, StepOutput } from './types.js'
+import { writeOptions, writeProblems } from './copy.js'
+import { editBackup, editProbes, planEdit, pyRegex, regexProblems, splitLines, stripEol, type EditArgs, type EditResult, type EditState, type PlannedEdit } from './text-edit.js'
+import type { HostModule, PlanContext } from './types.js'
 
 export interface BlockArgs extends EditArgs {
   block: string
@@ -87,13 +86,13 @@ export function editBlock(text: string, exists: boolean, a: Pick<BlockArgs, 'blo
   return { text: result, msg: blockLines.length ? 'Block inserted' : 'Block removed', changed: true }
 }
 
-function compute(a: BlockArgs, state: ProbeState, ctx: PlanContext): PlannedEdit {
+function compute(a: BlockArgs, state: EditState, ctx: PlanContext): PlannedEdit {
   return planEdit(a, state, ctx, a.state === 'absent' || a.block === '', (text, exists, arg) =>
     editBlock(text, exists, { ...a, block: arg(a.block), marker: arg(a.marker), marker_begin: arg(a.marker_begin), marker_end: arg(a.marker_end), insertafter: a.insertafter === undefined ? undefined : arg(a.insertafter), insertbefore: a.insertbefore === undefined ? undefined : arg(a.insertbefore) }),
   )
 }
 
-export const blockinfile: HostModule<BlockArgs> = {
+export const blockinfile: HostModule<BlockArgs, BlockArgs, ReturnType<typeof editProbes>> = {
   kind: 'host',
   name: 'blockinfile',
   doc: 'Insert, update or remove a block of lines between marker lines in a file.',
@@ -121,11 +120,11 @@ export const blockinfile: HostModule<BlockArgs> = {
     if (a.marker !== undefined && a.marker_begin !== undefined && a.marker_end !== undefined && a.marker.split('{mark}').join(a.marker_begin) === a.marker.split('{mark}').join(a.marker_end)) problems.push('the begin and end markers are the same line: put {mark} in marker, or make marker_begin and marker_end differ')
     return problems
   },
-  probes: (a, ctx) => [pathProbe(a.path, destProbeOptions(ctx, true))],
+  probes: editProbes,
   plan: (a, state, ctx) => compute(a, state, ctx).changes,
-  result(a, state, outputs: StepOutput[], ctx) {
+  result(a, state, outputs, ctx) {
     const p = compute(a, state, ctx)
-    const backup = editBackup(a, state, ctx, p, outputs)
+    const backup = editBackup(state, p, outputs)
     return { msg: p.msg, ...(backup !== undefined ? { backup_file: backup } : {}) }
   },
 }

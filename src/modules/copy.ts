@@ -40,12 +40,12 @@ import { createHash } from 'node:crypto'
 import { readdirSync, statSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { isVaultText, decryptVaultFile } from '../playbook/vault.js'
-import { DIFF_LIMIT, effectiveStat, isText, pathProbe, pathState, type PathState } from '../probes/files.js'
+import { DIFF_LIMIT, effectiveStat, isText, pathProbe, type PathState } from '../probes/files.js'
 import { attrChange, attrOptions, missingInCheck, modeProblems, newDirCmds, octal, planAttrs, wantedMode, type AttrArgs } from './file-attrs.js'
 import { childPath, dirsBetween, parentDir } from '../shell/remote-path.js'
 import { code, joinScripts } from '../shell/index.js'
 import type { ArgSpec } from './schema.js'
-import { ModuleFailure, type Change, type FileDiff, type HostModule, type PlanContext, type PrepareContext, type Probe, type ProbeState, type Step, type StepOutput } from './types.js'
+import { ModuleFailure, type Change, type FileDiff, type HostModule, type PlanContext, type PrepareContext, type StateOf, type Step, type StepOutput } from './types.js'
 
 // ---- shared by copy, template, lineinfile, blockinfile: writing one file's content ----
 
@@ -264,22 +264,22 @@ function walk(ctx: PrepareContext, root: string, decrypt: boolean): { dirs: stri
 }
 
 /** Where a single file lands: dest itself, or dest/basename(src) when dest is (or ends like) a directory. */
-function singleDest(a: CopyPrepared, state: ProbeState, ctx: PlanContext): string {
-  if (a.src === undefined) return a.dest
-  const name = basename(a.src.replace(/\/+$/, ''))
-  if (a.dest.endsWith('/')) return childPath(a.dest, name)
-  const d = pathState(state, a.dest, destProbeOptions(ctx))
+function singleDest(a: CopyPrepared, state: CopyState): { dest: string; s: PathState } {
+  if (a.src === undefined || !state.child) return { dest: a.dest, s: state.dest }
+  const child = { dest: childPath(a.dest, basename(a.src.replace(/\/+$/, ''))), s: state.child }
+  if (a.dest.endsWith('/')) return child
+  const d = state.dest
   const isDir = d.stat?.type === 'directory' || (d.stat?.type === 'link' && d.target?.type === 'directory')
-  return isDir ? childPath(a.dest, name) : a.dest
+  return isDir ? child : { dest: a.dest, s: d }
 }
 
 function remoteSrcOptions(ctx: PlanContext): { checksum: 'sha1'; contentLimit: number } {
   return { checksum: 'sha1', contentLimit: ctx.diff ? DIFF_LIMIT : 0 }
 }
 
-function dataOf(a: CopyPrepared, state: ProbeState, ctx: PlanContext): { data: Buffer | HostSource; srcMode?: string } | undefined {
-  if (!a.remote_src) return { data: a.data!, srcMode: a.srcMode }
-  const s = pathState(state, a.src!, remoteSrcOptions(ctx))
+function dataOf(a: CopyPrepared, state: CopyState): { data: Buffer | HostSource; srcMode?: string } | undefined {
+  const s = state.remote
+  if (!s) return { data: a.data!, srcMode: a.srcMode }
   const st = effectiveStat(s, true)
   if (!st) return undefined
   if (st.type !== 'file') throw new ModuleFailure(`remote_src ${a.src} is a ${st.type}; only files are supported`, { src: a.src })
@@ -296,28 +296,29 @@ function treeRoot(a: CopyPrepared): string {
   return a.src!.endsWith('/') ? a.dest : childPath(a.dest, a.tree!.name)
 }
 
-function copyProbes(a: CopyPrepared, ctx: PlanContext): Probe[] {
+/** A tree copy reads its root (as dest), each directory and each file under it. */
+function copyProbes(a: CopyPrepared, ctx: PlanContext) {
   const o = destProbeOptions(ctx)
-  if (a.tree) {
-    const root = treeRoot(a)
-    return [pathProbe(root), ...a.tree.dirs.map((d) => pathProbe(childPath(root, d))), ...a.tree.files.map((f) => pathProbe(childPath(root, f.rel), o))]
+  const root = a.tree ? treeRoot(a) : a.dest
+  return {
+    dest: a.tree ? pathProbe(root) : pathProbe(a.dest, o),
+    // dest may turn out to be a directory: what would be dest/basename(src) is read in the same batch.
+    child: a.src !== undefined && !a.tree ? pathProbe(childPath(a.dest, basename(a.src.replace(/\/+$/, ''))), o) : undefined,
+    remote: a.remote_src ? pathProbe(a.src!, remoteSrcOptions(ctx)) : undefined,
+    dirs: (a.tree?.dirs ?? []).map((d) => pathProbe(childPath(root, d))),
+    files: (a.tree?.files ?? []).map((f) => pathProbe(childPath(root, f.rel), o)),
   }
-  const list: Probe[] = [pathProbe(a.dest, o)]
-  // dest may turn out to be a directory: what would be dest/basename(src) is read in the same batch.
-  if (a.src !== undefined) list.push(pathProbe(childPath(a.dest, basename(a.src.replace(/\/+$/, ''))), o))
-  if (a.remote_src) list.push(pathProbe(a.src!, remoteSrcOptions(ctx)))
-  return list
 }
+type CopyState = StateOf<ReturnType<typeof copyProbes>>
 
-function planTree(a: CopyPrepared, state: ProbeState, ctx: PlanContext): Change[] {
+function planTree(a: CopyPrepared, state: CopyState, ctx: PlanContext): Change[] {
   const root = treeRoot(a)
   const changes: Change[] = []
   const dirMode = a.directory_mode
-  const rootState = pathState(state, root)
+  const rootState = state.dest
   const newDirs: string[] = []
-  for (const d of ['', ...a.tree!.dirs]) {
-    const p = d ? childPath(root, d) : root
-    const s = d ? pathState(state, p) : rootState
+  const dirs = [{ p: root, s: rootState }, ...a.tree!.dirs.map((d, i) => ({ p: childPath(root, d), s: state.dirs[i]! }))]
+  for (const { p, s } of dirs) {
     const st = effectiveStat(s, a.follow)
     if (!st) {
       newDirs.push(p)
@@ -334,9 +335,9 @@ function planTree(a: CopyPrepared, state: ProbeState, ctx: PlanContext): Change[
     const cmds = [code('set -e'), ...newDirCmds(newDirs, a, mode, 'mkdir -p')]
     changes.push({ summary: `create director${newDirs.length === 1 ? 'y' : 'ies'} ${newDirs.join(', ')}`, steps: [{ kind: 'exec', script: joinScripts(cmds) }], diff: { path: root, before: '', after: newDirs.map((d) => `directory ${d}\n`).join('') } })
   }
-  for (const f of a.tree!.files) {
+  for (const [i, f] of a.tree!.files.entries()) {
     const p = childPath(root, f.rel)
-    const s = pathState(state, p, destProbeOptions(ctx))
+    const s = state.files[i]!
     // A missing parent is created by the step above, which runs first.
     const w = spec(a, p, f.content, octal(f.mode), false, f.secret)
     changes.push(...planWrite(w, s.exists ? s : { ...s, parent: 'directory', ancestorIsDir: true }, ctx))
@@ -344,32 +345,28 @@ function planTree(a: CopyPrepared, state: ProbeState, ctx: PlanContext): Change[
   return changes
 }
 
-function copyPlan(a: CopyPrepared, state: ProbeState, ctx: PlanContext): Change[] {
+function copyPlan(a: CopyPrepared, state: CopyState, ctx: PlanContext): Change[] {
   if (a.tree) return planTree(a, state, ctx)
-  const got = dataOf(a, state, ctx)
+  const got = dataOf(a, state)
   if (!got) return missingInCheck(ctx, `Source ${a.src} not found`, `copy ${a.src} to ${a.dest}`, a.src!)
   if (a.checksum !== undefined && contentSum(got.data) !== a.checksum.toLowerCase()) throw new ModuleFailure(`Copied file does not match the expected checksum. Transfer failed. (expected ${a.checksum}, got ${contentSum(got.data)})`)
-  const dest = singleDest(a, state, ctx)
-  if (a.content !== undefined && dest === a.dest) {
-    const d = pathState(state, a.dest, destProbeOptions(ctx))
-    if (d.stat?.type === 'directory') throw new ModuleFailure(`can not use content with a dir as dest: ${a.dest}`)
-  }
-  return planWrite(spec(a, dest, got.data, got.srcMode, a.dest.endsWith('/')), pathState(state, dest, destProbeOptions(ctx)), ctx)
+  const { dest, s } = singleDest(a, state)
+  if (a.content !== undefined && dest === a.dest && s.stat?.type === 'directory') throw new ModuleFailure(`can not use content with a dir as dest: ${a.dest}`)
+  return planWrite(spec(a, dest, got.data, got.srcMode, a.dest.endsWith('/')), s, ctx)
 }
 
-function copyResult(a: CopyPrepared, state: ProbeState, outputs: StepOutput[], ctx: PlanContext): Record<string, unknown> {
+function copyResult(a: CopyPrepared, state: CopyState, outputs: StepOutput[]): Record<string, unknown> {
   if (a.tree) return { dest: treeRoot(a), src: a.src, state: 'directory' }
-  const got = dataOf(a, state, ctx)
+  const got = dataOf(a, state)
   if (!got) return { dest: a.dest, src: a.src }
-  const dest = singleDest(a, state, ctx)
-  const s = pathState(state, dest, destProbeOptions(ctx))
+  const { dest, s } = singleDest(a, state)
   const r = writeResult(spec(a, dest, got.data, got.srcMode, false), s, outputs)
   if (a.src !== undefined) r.src = a.src
   if (!a.force && s.exists) r.msg = 'file already exists'
   return r
 }
 
-export const copy: HostModule<CopyArgs, CopyPrepared> = {
+export const copy: HostModule<CopyArgs, CopyPrepared, ReturnType<typeof copyProbes>> = {
   kind: 'host',
   name: 'copy',
   doc: 'Put a file on the host (from the controller, from text, or from another path on the host).',

@@ -30,9 +30,9 @@
  *   - cron: { name: cleanup, special_time: daily, job: /usr/local/bin/cleanup, cron_file: runmaster, user: runmaster }
  */
 import { code, sh } from '../shell/index.js'
-import { cronPath, crontabProbe, crontabProbeId, type CrontabState } from '../probes/cron.js'
+import { cronPath, crontabProbe, type CrontabState } from '../probes/cron.js'
 import type { Schema } from './schema.js'
-import { ModuleFailure, type Change, type HostModule, type PlanContext, type ProbeState, type Step, type StepOutput } from './types.js'
+import { ModuleFailure, type Change, type HostModule, type PlanContext, type Step } from './types.js'
 
 export interface CronArgs {
   name?: string
@@ -187,19 +187,18 @@ function cronPlan(a: CronArgs, s: CrontabState, ctx: Pick<PlanContext, 'check'>)
   return [{ summary: what, steps, diff }]
 }
 
-export const cron: HostModule<CronArgs> = {
+const probes = (a: CronArgs) => ({ crontab: crontabProbe(a.user, a.cron_file) })
+
+export const cron: HostModule<CronArgs, CronArgs, ReturnType<typeof probes>> = {
   kind: 'host',
   name: 'cron',
   doc: 'Manage a named crontab entry (user crontab or /etc/cron.d file), as Ansible writes it.',
   args: cronSchema,
   returns: { jobs: 'names of the #Ansible: entries in the crontab after the task', envs: 'variables set in the crontab after the task', backup_file: 'the copy made with backup' },
   validate: validateCron,
-  probes: (a) => [crontabProbe(a.user, a.cron_file)],
-  plan(a, state: ProbeState, ctx) {
-    return cronPlan(a, state[crontabProbeId(a.user, a.cron_file)] as CrontabState, ctx)
-  },
-  result(a, state: ProbeState, outputs: StepOutput[]) {
-    const s = state[crontabProbeId(a.user, a.cron_file)] as CrontabState
+  probes,
+  plan: (a, { crontab }, ctx) => cronPlan(a, crontab, ctx),
+  result(a, { crontab: s }, outputs) {
     const after = cronEdit(a, s.lines)
     const backup = outputs.map((o) => /backup_file=(.*)/.exec(o.stdout)?.[1]).find(Boolean)
     return {

@@ -36,13 +36,13 @@
  *       url_password: "{{ vault_backup_password }}"
  *       mode: "0600"
  */
-import { DOWNLOADERS, downloadCommand, remoteChecksumProbe, remoteChecksumProbeId, toolsProbe, toolsProbeId, urlFileName, type DownloadOptions, type Downloader, type RemoteChecksum } from '../probes/archive.js'
-import { effectiveStat, pathProbe, pathState, type ChecksumAlgorithm, type PathState } from '../probes/files.js'
+import { DOWNLOADERS, downloadCommand, remoteChecksumProbe, toolsProbe, urlFileName, type DownloadOptions, type Downloader } from '../probes/archive.js'
+import { effectiveStat, pathProbe, type ChecksumAlgorithm, type PathState } from '../probes/files.js'
 import { attrChange, attrOptions, chownArg, defaultMode, missingInCheck, modeProblems, newAttrsText, octal, planAttrs, wantedMode } from './file-attrs.js'
 import { childPath, CLEAN_STALE_TEMPS, MAKE_PRIVATE_TEMP } from '../shell/remote-path.js'
 import { code, joinScripts, sh, type Script } from '../shell/index.js'
 import type { Schema } from './schema.js'
-import { ModuleFailure, type Change, type HostModule, type PlanContext, type ProbeState, type StepOutput } from './types.js'
+import { ModuleFailure, type Change, type HostModule, type PlanContext, type StateOf } from './types.js'
 
 export interface GetUrlArgs {
   url: string
@@ -104,25 +104,24 @@ function probes(a: GetUrlArgs) {
   const algo = sumAlgorithm(a)
   const o = algo ? { checksum: algo } : {}
   const name = urlFileName(a.url)
-  return [
-    pathProbe(a.dest, o),
-    ...(name !== undefined ? [pathProbe(childPath(a.dest, name), o)] : []),
-    toolsProbe(DOWNLOADERS),
-    ...(remoteCheck(a) ? [remoteChecksumProbe(downloadOptions(a), algo!)] : []),
-  ]
+  return {
+    dest: pathProbe(a.dest, o),
+    // dest may be a directory: dest/<name from the URL> is read in the same batch.
+    child: name !== undefined ? pathProbe(childPath(a.dest, name), o) : undefined,
+    tools: toolsProbe(DOWNLOADERS),
+    remote: remoteCheck(a) ? remoteChecksumProbe(downloadOptions(a), algo!) : undefined,
+  }
 }
+type GetUrlState = StateOf<ReturnType<typeof probes>>
 
 /** The file the download lands in: dest, or dest/<name from the URL> when dest is a directory. */
-function target(a: GetUrlArgs, state: ProbeState): { file: string; st: PathState; dir: PathState } {
-  const algo = sumAlgorithm(a)
-  const o = algo ? { checksum: algo } : {}
-  const d = pathState(state, a.dest, o)
+function target(a: GetUrlArgs, state: GetUrlState): { file: string; st: PathState; dir: PathState } {
+  const d = state.dest
   const isDir = a.dest.endsWith('/') || effectiveStat(d, true)?.type === 'directory'
   if (!isDir) return { file: a.dest, st: d, dir: d }
   const name = urlFileName(a.url)
-  if (name === undefined) throw new ModuleFailure(`dest ${a.dest} is a directory and the URL ${a.url} names no file: give dest as a file path`)
-  const file = childPath(a.dest, name)
-  return { file, st: pathState(state, file, o), dir: d }
+  if (name === undefined || !state.child) throw new ModuleFailure(`dest ${a.dest} is a directory and the URL ${a.url} names no file: give dest as a file path`)
+  return { file: childPath(a.dest, name), st: state.child, dir: d }
 }
 
 function downloadStep(a: GetUrlArgs, file: string, tool: Downloader, st: PathState): { script: Script; stdin: string } {
@@ -159,12 +158,11 @@ function downloadStep(a: GetUrlArgs, file: string, tool: Downloader, st: PathSta
   return { script: joinScripts(lines), stdin: d.stdin }
 }
 
-function plan(a: GetUrlArgs, state: ProbeState, ctx: PlanContext): Change[] {
+function plan(a: GetUrlArgs, state: GetUrlState, ctx: PlanContext): Change[] {
   const { file, st, dir } = target(a, state)
   const sum = parseChecksum(a.checksum)
   const algo = sumAlgorithm(a)
-  const tools = state[toolsProbeId(DOWNLOADERS)] as string[]
-  const tool = DOWNLOADERS.find((t) => tools.includes(t))
+  const tool = DOWNLOADERS.find((t) => state.tools.includes(t))
   const kind = effectiveStat(st, true)?.type
   if (st.exists && kind !== undefined && kind !== 'file') throw new ModuleFailure(`${file} exists and is not a regular file (${kind})`)
   const parentOk = file === a.dest ? dir.parent === 'directory' : true
@@ -173,8 +171,8 @@ function plan(a: GetUrlArgs, state: ProbeState, ctx: PlanContext): Change[] {
   if (!st.exists) reason = undefined
   else if (sum && st.checksum !== sum.hex) reason = `${sum.algorithm} ${st.checksum?.slice(0, 12) ?? '?'}… differs from the checksum`
   else if (a.force && !sum) {
-    if (remoteCheck(a)) {
-      const r = state[remoteChecksumProbeId(downloadOptions(a), algo!)] as RemoteChecksum
+    const r = state.remote
+    if (r) {
       if (r.error !== undefined) throw new ModuleFailure(`Request failed for ${a.url}: ${r.error}`, { status_code: r.status ?? -1, url: a.url, dest: file })
       if (r.sum !== st.checksum) reason = 'the URL serves other content'
     } else {
@@ -190,7 +188,7 @@ function plan(a: GetUrlArgs, state: ProbeState, ctx: PlanContext): Change[] {
     const exists = st.exists && st.stat?.type !== 'link'
     const mode = wantedMode(a.mode, exists ? st.stat?.mode : undefined, false, st.umask)
     const before = st.exists ? `${algo && st.checksum ? `${algo}: ${st.checksum}\n` : `(present, ${st.stat?.size ?? '?'} bytes)\n`}` : '(absent)\n'
-    const afterSum = sum ? `${sum.algorithm}: ${sum.hex}\n` : remoteCheck(a) && st.exists ? `${algo}: ${(state[remoteChecksumProbeId(downloadOptions(a), algo!)] as RemoteChecksum).sum}\n` : ''
+    const afterSum = sum ? `${sum.algorithm}: ${sum.hex}\n` : state.remote && st.exists ? `${algo}: ${state.remote.sum}\n` : ''
     return [
       {
         summary: `download ${a.url} to ${file}${reason ? ` (${reason})` : ''}`,
@@ -205,7 +203,7 @@ function plan(a: GetUrlArgs, state: ProbeState, ctx: PlanContext): Change[] {
   return fix ? [fix] : []
 }
 
-export const getUrl: HostModule<GetUrlArgs> = {
+export const getUrl: HostModule<GetUrlArgs, GetUrlArgs, ReturnType<typeof probes>> = {
   kind: 'host',
   name: 'get_url',
   doc: 'Download a file onto the host (curl, wget or python3), verified and atomically renamed into place.',
@@ -235,9 +233,9 @@ export const getUrl: HostModule<GetUrlArgs> = {
     errs.push(...modeProblems(a.mode))
     return errs
   },
-  probes: (a) => probes(a),
+  probes,
   plan,
-  result(a, state, outputs: StepOutput[]) {
+  result(a, state, outputs) {
     const { file, st } = target(a, state)
     const out = outputs.map((o) => o.stdout).join('\n')
     const val = (k: string) => new RegExp(`^${k}=(.*)$`, 'm').exec(out)?.[1]

@@ -38,11 +38,11 @@
  *   - git: { repo: "{{ lab_git_url }}runmaster-backend.git", dest: /srv/app, depth: 1, force: true }
  */
 import { code, joinScripts, sh, type Script } from '../shell/index.js'
-import { gitProbe, gitProbeId, looksLikeCommit, resolveVersion, type GitProbeOptions, type GitState, type Wanted } from '../probes/git.js'
+import { gitProbe, looksLikeCommit, resolveVersion, type GitProbeOptions, type GitState, type Wanted } from '../probes/git.js'
 import type { Schema } from './schema.js'
 import { shlexSplit } from '../shell/shlex.js'
 import { askpassLines, maskUrl, splitUrlCredentials } from '../probes/url-credentials.js'
-import { ModuleFailure, type Change, type HostModule, type PlanContext, type ProbeState, type StepOutput } from './types.js'
+import { ModuleFailure, type Change, type HostModule, type PlanContext, type StateOf } from './types.js'
 
 export interface GitArgs {
   repo: string
@@ -100,11 +100,7 @@ function probeOptions(a: GitArgs): GitProbeOptions {
   return { repo: r.url, ...(r.password !== undefined ? { password: r.password } : {}), dest: a.dest, version: a.version, remote: a.remote, executable: a.executable ?? 'git', askWhenRepo: a.update, askWhenMissing: a.clone, env: sshCommand(a) }
 }
 
-function stateOf(a: GitArgs, state: ProbeState): GitState {
-  const s = state[gitProbeId(probeOptions(a))] as GitState | undefined
-  if (!s) throw new Error('no git state')
-  return s
-}
+const probes = (a: GitArgs) => ({ git: gitProbe(probeOptions(a)) })
 
 const short = (c: string | undefined) => (c ? c.slice(0, 7) : '(none)')
 
@@ -209,8 +205,7 @@ function updateChanges(a: GitArgs, st: GitState): Change[] {
   return [{ summary: `update ${a.dest}: ${what.join(', ')}`, steps: [{ kind: 'exec', script: joinScripts(lines), env: sshCommand(a) }], diff: { path: a.dest, before: before.join('\n') + '\n', after: after.join('\n') + '\n' } }]
 }
 
-function plan(a: GitArgs, state: ProbeState, ctx: PlanContext): Change[] {
-  const st = stateOf(a, state)
+function plan(a: GitArgs, { git: st }: StateOf<ReturnType<typeof probes>>, ctx: PlanContext): Change[] {
   switch (st.dest) {
     case 'file':
       throw new ModuleFailure(`${a.dest} exists and is not a directory`)
@@ -227,7 +222,7 @@ function plan(a: GitArgs, state: ProbeState, ctx: PlanContext): Change[] {
   }
 }
 
-export const git: HostModule<GitArgs> = {
+export const git: HostModule<GitArgs, GitArgs, ReturnType<typeof probes>> = {
   kind: 'host',
   name: 'git',
   doc: 'Deploy a checkout of a git repository (clone, or update to a branch, tag or commit).',
@@ -246,10 +241,9 @@ export const git: HostModule<GitArgs> = {
     if (typeof a.version === 'string' && a.version.startsWith('-')) errs.push(`version '${a.version}' begins with '-': not a branch, tag or commit`)
     return errs
   },
-  probes: (a) => [gitProbe(probeOptions(a))],
+  probes,
   plan,
-  result(a, state, outputs: StepOutput[]) {
-    const st = stateOf(a, state)
+  result(a, { git: st }, outputs) {
     const before = st.dest === 'repo' ? st.head || null : null
     let after: string | null = before
     for (const o of outputs) {

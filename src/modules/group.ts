@@ -11,8 +11,8 @@
  *   - group: { name: deploy, gid: 2001 }
  */
 import { code, sh } from '../shell/index.js'
-import { groupProbe, groupProbeId, type GroupEntry } from '../probes/accounts.js'
-import { type Change, type HostModule, type ProbeState } from './types.js'
+import { groupProbe, type GroupEntry } from '../probes/accounts.js'
+import { type Change, type HostModule } from './types.js'
 
 export interface GroupArgs {
   name: string
@@ -46,7 +46,9 @@ function groupPlan(a: GroupArgs, g: GroupEntry | null): Change[] {
   return []
 }
 
-export const group: HostModule<GroupArgs> = {
+const probes = (a: GroupArgs) => ({ group: groupProbe(a.name) })
+
+export const group: HostModule<GroupArgs, GroupArgs, ReturnType<typeof probes>> = {
   kind: 'host',
   name: 'group',
   doc: 'Manage a local group (groupadd/groupmod/groupdel).',
@@ -67,12 +69,9 @@ export const group: HostModule<GroupArgs> = {
     if (typeof a.gid === 'number' && a.gid < 0) errs.push('gid must not be negative')
     return errs
   },
-  probes: (a) => [groupProbe(a.name)],
-  plan(a, state: ProbeState) {
-    return groupPlan(a, state[groupProbeId(a.name)] as GroupEntry | null)
-  },
-  result(a, state: ProbeState, outputs) {
-    const g = state[groupProbeId(a.name)] as GroupEntry | null
+  probes,
+  plan: (a, { group }) => groupPlan(a, group),
+  result(a, { group: g }, outputs) {
     const made = outputs.find((o) => o.step.kind === 'exec' && o.step.label === 'groupadd')
     const gid = made ? Number(made.stdout.trim().split('\n').pop()?.split(':')[2]) : (a.gid ?? g?.gid)
     return { name: a.name, state: a.state, system: a.system, ...(a.state === 'present' && gid !== undefined && !isNaN(gid) ? { gid } : {}) }

@@ -18,10 +18,9 @@
  *   - lineinfile: { path: /etc/hosts, line: '127.0.1.1 runmaster', insertafter: '^127\.0\.0\.1' }
  *   - lineinfile: { path: /etc/ssh/sshd_config, regexp: '^(PermitRootLogin)\s', line: '\1 no', backrefs: true }
  */
-import { pathProbe } from '../probes/files.js'
-import { destProbeOptions, writeOptions, writeProblems } from './copy.js'
-import { editBackup, planEdit, pyRegex, regexProblems, splitLines, stripEol, type EditArgs, type EditResult, type PlannedEdit } from './text-edit.js'
-import type { HostModule, PlanContext, ProbeState, StepOutput } from './types.js'
+import { writeOptions, writeProblems } from './copy.js'
+import { editBackup, editProbes, planEdit, pyRegex, regexProblems, splitLines, stripEol, type EditArgs, type EditResult, type EditState, type PlannedEdit } from './text-edit.js'
+import type { HostModule, PlanContext } from './types.js'
 
 export { pyRegex }
 
@@ -110,14 +109,14 @@ export function editLines(text: string, a: Pick<LineArgs, 'line' | 'regexp' | 's
   return added(insertAt)
 }
 
-function compute(a: LineArgs, state: ProbeState, ctx: PlanContext): PlannedEdit {
+function compute(a: LineArgs, state: EditState, ctx: PlanContext): PlannedEdit {
   return planEdit(a, state, ctx, a.state === 'absent', (text, _exists, arg) => {
     const conv = (v: string | undefined) => (v === undefined ? undefined : arg(v))
     return editLines(text, { ...a, line: conv(a.line), regexp: conv(a.regexp), search_string: conv(a.search_string), insertafter: conv(a.insertafter), insertbefore: conv(a.insertbefore) })
   })
 }
 
-export const lineinfile: HostModule<LineArgs> = {
+export const lineinfile: HostModule<LineArgs, LineArgs, ReturnType<typeof editProbes>> = {
   kind: 'host',
   name: 'lineinfile',
   doc: 'Make sure a line is in a file (or replace the line a regexp finds), or is not.',
@@ -146,11 +145,11 @@ export const lineinfile: HostModule<LineArgs> = {
     problems.push(...regexProblems([['regexp', a.regexp], ['insertafter', a.insertafter], ['insertbefore', a.insertbefore]]))
     return problems
   },
-  probes: (a, ctx) => [pathProbe(a.path, destProbeOptions(ctx, true))],
+  probes: editProbes,
   plan: (a, state, ctx) => compute(a, state, ctx).changes,
-  result(a, state, outputs: StepOutput[], ctx) {
+  result(a, state, outputs, ctx) {
     const p = compute(a, state, ctx)
-    return { msg: p.msg, backup: editBackup(a, state, ctx, p, outputs) ?? '' }
+    return { msg: p.msg, backup: editBackup(state, p, outputs) ?? '' }
   },
 }
 

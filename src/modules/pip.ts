@@ -29,10 +29,10 @@
  *   - pip: { name: [gunicorn, "psycopg2-binary>=2.9"], virtualenv: /srv/runmaster/venv }
  */
 import { code, joinScripts, sh } from '../shell/index.js'
-import { checkRequirement, parseRequirement, parseRequirementLines, pipCommandLines, pipProbe, pipProbeId, normalizeName, type PipProbeOptions, type PipState, type Requirement, type RequirementStatus } from '../probes/pip.js'
+import { checkRequirement, parseRequirement, parseRequirementLines, pipCommandLines, pipProbe, normalizeName, type PipProbeOptions, type PipState, type Requirement, type RequirementStatus } from '../probes/pip.js'
 import type { Schema } from './schema.js'
 import { shlexSplit } from '../shell/shlex.js'
-import { ModuleFailure, type Change, type ExecStep, type HostModule, type PlanContext, type ProbeState, type StepOutput } from './types.js'
+import { ModuleFailure, type Change, type ExecStep, type HostModule, type PlanContext, type StateOf } from './types.js'
 
 export interface PipArgs {
   name?: string[]
@@ -114,11 +114,7 @@ function probeOptions(a: PipArgs): PipProbeOptions {
   }
 }
 
-function stateOf(a: PipArgs, state: ProbeState): PipState {
-  const s = state[pipProbeId(probeOptions(a))] as PipState | undefined
-  if (!s) throw new Error('no pip state')
-  return s
-}
+const probes = (a: PipArgs) => ({ pip: pipProbe(probeOptions(a)) })
 
 const isVenvModule = (cmd: string) => /(^|\s|\/)(-m\s+venv|pyvenv)(\s|$)/.test(cmd)
 
@@ -178,8 +174,7 @@ function line(s: RequirementStatus): { before: string; after: string } {
   return { before: `${s.req.name}: ${s.installed ?? '(not installed)'}`, after: `${s.req.text}` }
 }
 
-function plan(a: PipArgs, state: ProbeState, ctx: PlanContext): Change[] {
-  const st = stateOf(a, state)
+function plan(a: PipArgs, { pip: st }: StateOf<ReturnType<typeof probes>>, ctx: PlanContext): Change[] {
   const what = a.requirements !== undefined ? ['-r', a.requirements] : names(a)
   const target = a.requirements !== undefined ? `-r ${a.requirements}` : names(a).join(' ')
   const where = a.virtualenv !== undefined ? ` in ${a.virtualenv}` : ''
@@ -262,7 +257,7 @@ function plan(a: PipArgs, state: ProbeState, ctx: PlanContext): Change[] {
   ]
 }
 
-export const pip: HostModule<PipArgs> = {
+export const pip: HostModule<PipArgs, PipArgs, ReturnType<typeof probes>> = {
   kind: 'host',
   name: 'pip',
   doc: 'Manage Python packages with pip, in a virtualenv (created when missing) or a Python environment.',
@@ -297,9 +292,9 @@ export const pip: HostModule<PipArgs> = {
     }
     return errs
   },
-  probes: (a) => [pipProbe(probeOptions(a))],
+  probes,
   plan,
-  result(a, _state, outputs: StepOutput[]) {
+  result(a, _state, outputs) {
     const what = a.requirements !== undefined ? ['-r', a.requirements] : names(a)
     return {
       cmd: outputs.length ? shownCommand(a, what) : '',

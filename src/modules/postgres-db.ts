@@ -25,12 +25,12 @@
  *   - postgres_db: { name: runmaster_prod, state: dump, target: /var/backups/runmaster.sql.gz }
  *     become: true
  */
-import { databaseProbe, type DatabaseInfo, type DatabaseState, type PgRead } from '../probes/postgres.js'
+import { databaseProbe, type DatabaseInfo } from '../probes/postgres.js'
 import { clientCommand, connOptions, connProblems, psqlStep, quoteIdent, quoteLiteral, READ_PASSWORD_SCRIPT, sendsPassword, type PgConnArgs } from './postgres-common.js'
 import { CLEAN_STALE_TEMPS, MAKE_PRIVATE_TEMP } from '../shell/remote-path.js'
 import { shlexSplit } from '../shell/shlex.js'
 import { code, joinScripts, sh, type Script } from '../shell/index.js'
-import { ModuleFailure, type Change, type ExecStep, type HostModule, type PlanContext, type Probe, type ProbeState, type Step } from './types.js'
+import { ModuleFailure, type Change, type ExecStep, type HostModule, type PlanContext, type StateOf, type Step } from './types.js'
 
 export interface PostgresDbArgs extends PgConnArgs {
   name: string
@@ -139,9 +139,7 @@ export function restoreScript(p: PostgresDbArgs): Script {
   return joinScripts(lines)
 }
 
-function probe(p: PostgresDbArgs): Probe<PgRead<DatabaseState>> {
-  return databaseProbe(p, p.maintenance_db, p.name, p.state === 'rename' ? p.target : undefined, p.owner !== undefined ? [p.owner] : [])
-}
+const probes = (p: PostgresDbArgs) => ({ db: databaseProbe(p, p.maintenance_db, p.name, p.state === 'rename' ? p.target : undefined, p.owner !== undefined ? [p.owner] : []) })
 
 function createSql(p: PostgresDbArgs): string {
   const opts: string[] = []
@@ -239,8 +237,7 @@ function executed(p: PostgresDbArgs, step: Step): string {
   return (sendsPassword(p) ? sql.slice(sql.indexOf('\n') + 1) : sql).trim()
 }
 
-export function planDb(p: PostgresDbArgs, state: ProbeState, ctx: Pick<PlanContext, 'check'>): Change[] {
-  const st = state[probe(p).id] as PgRead<DatabaseState>
+export function planDb(p: PostgresDbArgs, { db: st }: StateOf<ReturnType<typeof probes>>, ctx: Pick<PlanContext, 'check'>): Change[] {
   if (!st.ok) {
     if (!ctx.check) throw new ModuleFailure(`postgres_db ${p.name}: ${st.error}`)
     const note = ` — cannot read the server now (${st.error.split('\n')[0]})`
@@ -283,7 +280,7 @@ export function planDb(p: PostgresDbArgs, state: ProbeState, ctx: Pick<PlanConte
   }
 }
 
-export const postgresDb: HostModule<PostgresDbArgs> = {
+export const postgresDb: HostModule<PostgresDbArgs, PostgresDbArgs, ReturnType<typeof probes>> = {
   kind: 'host',
   name: 'postgres_db',
   doc: 'Create, change, drop, rename, dump or restore a PostgreSQL database.',
@@ -327,7 +324,7 @@ export const postgresDb: HostModule<PostgresDbArgs> = {
     }
     return out
   },
-  probes: (p) => [probe(p)],
+  probes,
   plan: planDb,
   result(p, state, outputs) {
     return { db: p.name, executed_commands: outputs.map((o) => executed(p, o.step)) }

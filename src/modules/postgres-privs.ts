@@ -39,9 +39,9 @@
  *       roles: reporting
  *     become: true
  */
-import { privProbe, type AclEntry, type PgRead, type PrivObject, type PrivState, type PrivType } from '../probes/postgres.js'
+import { privProbe, type AclEntry, type PrivObject, type PrivState, type PrivType } from '../probes/postgres.js'
 import { connOptions, connProblems, psqlStep, quoteIdent, type PgConnArgs } from './postgres-common.js'
-import { ModuleFailure, type Change, type HostModule, type PlanContext, type Probe, type ProbeState } from './types.js'
+import { ModuleFailure, type Change, type HostModule, type PlanContext, type StateOf } from './types.js'
 
 export interface PostgresPrivsArgs extends PgConnArgs {
   database: string
@@ -92,9 +92,7 @@ function schemaOf(a: Pick<PostgresPrivsArgs, 'schema'>): string {
   return a.schema ?? 'public'
 }
 
-function probe(a: PostgresPrivsArgs): Probe<PgRead<PrivState>> {
-  return privProbe(a, a.database, a.type, objsOf(a), schemaOf(a), a.roles)
-}
+const probes = (a: PostgresPrivsArgs) => ({ privs: privProbe(a, a.database, a.type, objsOf(a), schemaOf(a), a.roles) })
 
 const isPublic = (r: string) => r.toUpperCase() === 'PUBLIC'
 
@@ -230,8 +228,7 @@ function plainSummary(a: PostgresPrivsArgs): string {
   return a.state === 'present' ? `grant ${a.privs} on ${what} to ${roles}` : `revoke ${a.privs} on ${what} from ${roles}`
 }
 
-export function planPrivs(a: PostgresPrivsArgs, state: ProbeState, ctx: Pick<PlanContext, 'check'>): Change[] {
-  const st = state[probe(a).id] as PgRead<PrivState>
+export function planPrivs(a: PostgresPrivsArgs, { privs: st }: StateOf<ReturnType<typeof probes>>, ctx: Pick<PlanContext, 'check'>): Change[] {
   const uncertain = (why: string): Change[] => {
     const w = privWork(a, blindState(a))
     return [{ summary: `${plainSummary(a)} — ${why}`, uncertain: true, steps: w.sql.length ? [psqlStep(a, a.database, w.sql.join('\n') + '\n', { singleTransaction: true })] : [] }]
@@ -255,7 +252,7 @@ export function planPrivs(a: PostgresPrivsArgs, state: ProbeState, ctx: Pick<Pla
   return [{ summary: w.what.join('; '), steps: [psqlStep(a, a.database, w.sql.join('\n') + '\n', { singleTransaction: true })], diff: { before: w.before, after: w.after } }]
 }
 
-export const postgresPrivs: HostModule<PostgresPrivsArgs> = {
+export const postgresPrivs: HostModule<PostgresPrivsArgs, PostgresPrivsArgs, ReturnType<typeof probes>> = {
   kind: 'host',
   name: 'postgres_privs',
   doc: 'Grant or revoke PostgreSQL privileges (database, schema, table, sequence, function) or group membership.',
@@ -292,10 +289,9 @@ export const postgresPrivs: HostModule<PostgresPrivsArgs> = {
     if (a.type === 'group' && Array.isArray(a.roles) && a.roles.some((r) => isPublic(String(r)))) out.push('PUBLIC cannot be a member of a group')
     return out
   },
-  probes: (a) => [probe(a)],
+  probes,
   plan: planPrivs,
-  result(a, state, outputs) {
-    const st = state[probe(a).id] as PgRead<PrivState>
+  result(a, { privs: st }, outputs) {
     return { queries: st.ok && outputs.length ? privWork(a, st).sql : [] }
   },
 }

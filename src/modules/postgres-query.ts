@@ -423,7 +423,7 @@ export function queryResult(p: PreparedQuery, outputs: StepOutput[]): Record<str
   }
 }
 
-export const postgresQuery: HostModule<PostgresQueryArgs, PreparedQuery> = {
+export const postgresQuery: HostModule<PostgresQueryArgs, PreparedQuery, Record<never, never>> = {
   kind: 'host',
   name: 'postgres_query',
   doc: 'Run SQL on a PostgreSQL database (always a change unless changed_when) and return the rows.',
@@ -462,7 +462,7 @@ export const postgresQuery: HostModule<PostgresQueryArgs, PreparedQuery> = {
     return out
   },
   prepare: prepareQuery,
-  probes: () => [],
+  probes: () => ({}),
   plan: planQuery,
   result: (p, _state, outputs) => queryResult(p, outputs),
 }

@@ -37,9 +37,9 @@
  *     become_user: postgres
  */
 import { connOptions, connProblems, psqlStep, quoteIdent, quoteLiteral, type PgConnArgs } from './postgres-common.js'
-import { roleProbe, type PgRead, type RoleInfo, type RoleState } from '../probes/postgres.js'
+import { roleProbe, type RoleInfo } from '../probes/postgres.js'
 import { isMd5Verifier, isScramVerifier, md5Verifier, scramMatches, scramVerifier } from './scram.js'
-import { ModuleFailure, type Change, type HostModule, type PlanContext, type Probe, type ProbeState } from './types.js'
+import { ModuleFailure, type Change, type HostModule, type PlanContext, type StateOf } from './types.js'
 
 export interface PostgresUserArgs extends PgConnArgs {
   name: string
@@ -197,21 +197,14 @@ function userWork(p: PreparedUser, role: RoleInfo | null): UserWork | undefined 
   }
 }
 
-function read(p: PreparedUser, state: ProbeState): PgRead<RoleState> {
-  return state[probe(p).id] as PgRead<RoleState>
-}
-
-function probe(p: PreparedUser): Probe<PgRead<RoleState>> {
-  return roleProbe(p, p.login_db, p.name, p.state === 'present' ? p.expires : undefined)
-}
+const probes = (p: PreparedUser) => ({ role: roleProbe(p, p.login_db, p.name, p.state === 'present' ? p.expires : undefined) })
 
 function summary(p: PreparedUser, w: UserWork): string {
   if (w.kind === 'drop') return `drop role ${p.name}`
   return `${w.kind} role ${p.name}${w.what.length ? ` (${w.what.join(', ')})` : ''}`
 }
 
-export function planUser(p: PreparedUser, state: ProbeState, ctx: Pick<PlanContext, 'check'>): Change[] {
-  const st = read(p, state)
+export function planUser(p: PreparedUser, { role: st }: StateOf<ReturnType<typeof probes>>, ctx: Pick<PlanContext, 'check'>): Change[] {
   if (!st.ok) {
     if (!ctx.check) throw new ModuleFailure(`postgres_user ${p.name}: ${st.error}`)
     // Check mode before PostgreSQL is installed or started by an earlier task: say so, do not fail.
@@ -231,7 +224,7 @@ export function planUser(p: PreparedUser, state: ProbeState, ctx: Pick<PlanConte
   ]
 }
 
-export const postgresUser: HostModule<PostgresUserArgs, PreparedUser> = {
+export const postgresUser: HostModule<PostgresUserArgs, PreparedUser, ReturnType<typeof probes>> = {
   kind: 'host',
   name: 'postgres_user',
   doc: 'Create, change or drop a PostgreSQL role; passwords stored as SCRAM, compared without sending them.',
@@ -265,10 +258,9 @@ export const postgresUser: HostModule<PostgresUserArgs, PreparedUser> = {
     const clear = a.password !== undefined && a.password !== '' && !isHashed(a.password)
     return clear ? { ...a, verifier: scramVerifier(a.password!) } : { ...a }
   },
-  probes: (p) => [probe(p)],
+  probes,
   plan: planUser,
-  result(p, state) {
-    const st = read(p, state)
+  result(p, { role: st }) {
     const w = st.ok ? userWork(p, st.role) : undefined
     return { user: p.name, queries: w?.shown ?? [] }
   },

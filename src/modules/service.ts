@@ -24,10 +24,10 @@
  *   - service: { name: redis-server, state: started, enabled: true }
  *   - service: { name: nginx, state: reloaded }
  */
-import { serviceProbe, serviceProbeId, type ServiceState } from '../probes/services.js'
+import { serviceProbe, type ServiceState } from '../probes/services.js'
 import { servicePlan, serviceAfter, type ServiceWanted, serviceNameProblem } from './init-system.js'
 import { shlexSplit } from '../shell/shlex.js'
-import { ModuleFailure, type HostModule, type ProbeState } from './types.js'
+import { ModuleFailure, type HostModule, type StateOf } from './types.js'
 
 interface ServiceArgs {
   name: string
@@ -43,14 +43,15 @@ function wanted(a: ServiceArgs): ServiceWanted {
   return { name: a.name, state: a.state, enabled: a.enabled, arguments: a.arguments, sleep: a.sleep }
 }
 
-function read(a: ServiceArgs, state: ProbeState): ServiceState {
-  const s = state[serviceProbeId(a.name, a.pattern)] as ServiceState
+const probes = (a: ServiceArgs) => ({ service: serviceProbe(a.name, a.pattern) })
+
+function read(a: ServiceArgs, { service: s }: StateOf<ReturnType<typeof probes>>): ServiceState {
   const want = a.use === 'systemd' ? 'systemd' : a.use === 'sysvinit' || a.use === 'sysv' ? 'sysvinit' : undefined
   if (want && s.init !== want) throw new ModuleFailure(`service: use=${a.use} but this host runs ${s.init}`)
   return s
 }
 
-export const service: HostModule<ServiceArgs> = {
+export const service: HostModule<ServiceArgs, ServiceArgs, ReturnType<typeof probes>> = {
   kind: 'host',
   name: 'service',
   doc: 'Start, stop, restart or reload a service; enable it at boot (systemd or sysv-init).',
@@ -86,7 +87,7 @@ export const service: HostModule<ServiceArgs> = {
     }
     return errs
   },
-  probes: (a) => [serviceProbe(a.name, a.pattern)],
+  probes,
   plan(a, state, ctx) {
     return servicePlan(read(a, state), wanted(a), ctx, 'service')
   },

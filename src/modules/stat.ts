@@ -17,8 +17,8 @@
  *   - assert:
  *       that: [env_file.stat.exists, "env_file.stat.mode == '0600'"]
  */
-import { effectiveStat, pathProbe, pathState, type ChecksumAlgorithm, type PathProbeOptions, type PathState } from '../probes/files.js'
-import type { HostModule, ProbeState } from './types.js'
+import { effectiveStat, pathProbe, type ChecksumAlgorithm, type PathProbeOptions, type PathState } from '../probes/files.js'
+import type { HostModule } from './types.js'
 
 interface StatArgs {
   path: string
@@ -94,11 +94,9 @@ export function statResult(a: Pick<StatArgs, 'path' | 'follow' | 'get_checksum' 
   return out
 }
 
-function state(a: StatArgs, probed: ProbeState): PathState {
-  return pathState(probed, a.path, options(a))
-}
+const probes = (a: StatArgs) => ({ path: pathProbe(a.path, options(a)) })
 
-export const stat: HostModule<StatArgs> = {
+export const stat: HostModule<StatArgs, StatArgs, ReturnType<typeof probes>> = {
   kind: 'host',
   name: 'stat',
   doc: 'Read what a path is (exists, type, mode, owner, size, checksum ...) without changing it.',
@@ -114,7 +112,7 @@ export const stat: HostModule<StatArgs> = {
     },
   },
   returns: { stat: 'exists, path, mode, isdir, isreg, islnk, uid, gid, pw_name, gr_name, size, mtime, atime, ctime, inode, dev, nlink, permission bits, readable/writeable/executable, checksum, lnk_source, lnk_target, mimetype, charset, attributes' },
-  probes: (a) => [pathProbe(a.path, options(a))],
+  probes,
   plan: () => [],
-  result: (a, probed) => ({ stat: statResult(a, state(a, probed)) }),
+  result: (a, { path }) => ({ stat: statResult(a, path) }),
 }

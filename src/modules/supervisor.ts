@@ -47,9 +47,9 @@
  *   - supervisorctl: { name: celery-beat, state: restarted }
  */
 import { code, joinScripts, sh, type Script } from '../shell/index.js'
-import { supervisorctlCommand, supervisorProbe, supervisorProbeId, type SupervisorctlOptions, type SupervisorProcess, type SupervisorState } from '../probes/supervisor.js'
+import { supervisorctlCommand, supervisorProbe, type SupervisorctlOptions, type SupervisorProcess, type SupervisorState } from '../probes/supervisor.js'
 import type { Schema } from './schema.js'
-import { ModuleFailure, type Change, type ExecStep, type HostModule, type PlanContext, type ProbeState, type Step } from './types.js'
+import { ModuleFailure, type Change, type ExecStep, type HostModule, type PlanContext, type Step } from './types.js'
 
 export interface SupervisorArgs {
   name: string
@@ -496,7 +496,9 @@ function supervisorPlan(a: SupervisorArgs, s: SupervisorState, ctx: Pick<PlanCon
   return out
 }
 
-export const supervisor: HostModule<SupervisorArgs> = {
+const probes = (a: SupervisorArgs) => ({ supervisor: supervisorProbe(probeOptions(a)) })
+
+export const supervisor: HostModule<SupervisorArgs, SupervisorArgs, ReturnType<typeof probes>> = {
   kind: 'host',
   name: 'supervisor',
   doc: 'A supervisord program: its definition in conf.d and its processes’ state.',
@@ -508,12 +510,9 @@ export const supervisor: HostModule<SupervisorArgs> = {
     processes: 'the processes before the task: [{ name, state, description }]',
   },
   validate: validateSupervisor,
-  probes: (a) => [supervisorProbe(probeOptions(a))],
-  plan(a, state: ProbeState, ctx) {
-    return supervisorPlan(a, state[supervisorProbeId(probeOptions(a))] as SupervisorState, ctx)
-  },
-  result(a, state: ProbeState) {
-    const s = state[supervisorProbeId(probeOptions(a))] as SupervisorState
+  probes,
+  plan: (a, { supervisor }, ctx) => supervisorPlan(a, supervisor, ctx),
+  result(a, { supervisor: s }) {
     return {
       name: a.name,
       state: a.state,

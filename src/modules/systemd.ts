@@ -23,9 +23,9 @@
  *   - systemd: { name: apt-daily.timer, enabled: false, masked: true }
  */
 import { sh } from '../shell/index.js'
-import { SYSTEMD_BOOTED, serviceProbe, serviceProbeId, type ServiceState } from '../probes/services.js'
+import { SYSTEMD_BOOTED, serviceProbe, type ServiceState } from '../probes/services.js'
 import { servicePlan, serviceAfter, type ServiceWanted, serviceNameProblem } from './init-system.js'
-import { ModuleFailure, type HostModule, type Probe, type ProbeState } from './types.js'
+import { ModuleFailure, type HostModule, type Probe, type StateOf } from './types.js'
 
 interface SystemdArgs {
   name?: string
@@ -62,13 +62,14 @@ const initProbe: Probe<ServiceState> = {
   parse: (o) => ({ init: o.stdout.includes('init=systemd') ? 'systemd' : 'sysvinit', name: '', exists: false, enabled: false }),
 }
 
-function read(a: SystemdArgs, state: ProbeState): ServiceState {
-  const s = (a.name ? state[serviceProbeId(a.name, undefined, a.scope)] : state[initProbe.id]) as ServiceState
+const probes = (a: SystemdArgs) => ({ unit: a.name ? serviceProbe(a.name, undefined, a.scope) : initProbe })
+
+function read({ unit: s }: StateOf<ReturnType<typeof probes>>): ServiceState {
   if (s.init !== 'systemd') throw new ModuleFailure(SYSTEMD_ONLY)
   return s
 }
 
-export const systemd: HostModule<SystemdArgs> = {
+export const systemd: HostModule<SystemdArgs, SystemdArgs, ReturnType<typeof probes>> = {
   kind: 'host',
   name: 'systemd',
   doc: 'Control a systemd unit: state, enabled, masked, daemon-reload (systemd hosts only).',
@@ -101,15 +102,15 @@ export const systemd: HostModule<SystemdArgs> = {
     if (bad && !errs.length) errs.push(bad)
     return errs
   },
-  probes: (a) => [a.name ? serviceProbe(a.name, undefined, a.scope) : initProbe],
+  probes,
   plan(a, state, ctx) {
-    const s = read(a, state)
+    const s = read(state)
     const w = wanted(a)
     if (!a.name) return servicePlan({ ...s, exists: true }, w, ctx, 'systemd')
     return servicePlan(s, w, ctx, 'systemd')
   },
   result(a, state) {
-    const s = read(a, state)
+    const s = read(state)
     if (!a.name) return {}
     const after = serviceAfter(s, wanted(a))
     return { name: a.name, ...after, status: s.properties ?? {} }

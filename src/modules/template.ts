@@ -24,10 +24,10 @@
  *     no_log: true
  */
 import { statSync } from 'node:fs'
-import { pathProbe, pathState } from '../probes/files.js'
+import { pathProbe } from '../probes/files.js'
 import { destProbeOptions, planWrite, writeOptions, writeProblems, writeResult, type WriteSpec } from './copy.js'
 import { octal, type AttrArgs } from './file-attrs.js'
-import type { HostModule, PlanContext, ProbeState } from './types.js'
+import type { HostModule, PlanContext } from './types.js'
 
 interface TemplateArgs extends AttrArgs {
   src: string
@@ -53,11 +53,9 @@ function spec(a: TemplatePrepared): WriteSpec {
   return { dest: a.dest, content: a.data, owner: a.owner, group: a.group, mode: a.mode === 'preserve' ? a.srcMode : a.mode, backup: a.backup, validate: a.validate, follow: a.follow, force: a.force }
 }
 
-function dest(a: TemplatePrepared, state: ProbeState, ctx: PlanContext) {
-  return pathState(state, a.dest, destProbeOptions(ctx))
-}
+const probes = (a: TemplatePrepared, ctx: PlanContext) => ({ dest: pathProbe(a.dest, destProbeOptions(ctx)) })
 
-export const template: HostModule<TemplateArgs, TemplatePrepared> = {
+export const template: HostModule<TemplateArgs, TemplatePrepared, ReturnType<typeof probes>> = {
   kind: 'host',
   name: 'template',
   doc: 'Render an EJS template to a file on the host.',
@@ -79,9 +77,9 @@ export const template: HostModule<TemplateArgs, TemplatePrepared> = {
     const text = withNewlines(ctx.renderTemplate(path), a.newline_sequence)
     return { ...a, data: Buffer.from(text, 'utf8'), srcMode: octal(statSync(path).mode & 0o7777) }
   },
-  probes: (a, ctx) => [pathProbe(a.dest, destProbeOptions(ctx))],
-  plan: (a, state, ctx) => planWrite(spec(a), dest(a, state, ctx), ctx),
-  result(a, state, outputs, ctx) {
-    return { ...writeResult(spec(a), dest(a, state, ctx), outputs), src: a.src }
+  probes,
+  plan: (a, { dest }, ctx) => planWrite(spec(a), dest, ctx),
+  result(a, { dest }, outputs) {
+    return { ...writeResult(spec(a), dest, outputs), src: a.src }
   },
 }

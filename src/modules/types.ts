@@ -1,10 +1,10 @@
 // The module contract: a module describes; the engine executes. Facts in (probes), changes out
 // (plan). Check mode and apply share the same plan: --check reports the changes, apply runs their
 // steps. Modules import neither connection/ nor report/.
-import type { Change, Probe, ProbeState, StepOutput } from '../contract/types.js'
+import type { Change, Probes, StateOf, StepOutput } from '../contract/types.js'
 import type { Schema } from './schema.js'
 
-export type { Change, ExecStep, FileDiff, Probe, ProbeOutput, ProbeState, PutStep, Step, StepOutput } from '../contract/types.js'
+export type { Change, ExecStep, FileDiff, Parsed, Probe, ProbeOutput, ProbeState, Probes, PutStep, StateOf, Step, StepOutput } from '../contract/types.js'
 
 /** Controller-side services for prepare(): nothing here touches a host. */
 export interface PrepareContext {
@@ -28,8 +28,11 @@ export interface PlanContext {
   diff: boolean
 }
 
-/** A module that changes (or reads) a host. */
-export interface HostModule<A = Record<string, unknown>, P = A> {
+/**
+ * A module that changes (or reads) a host. `probes` names what it reads (`{ group: groupProbe(name) }`);
+ * plan and result get the parsed results under the same names, typed (`state.group: GroupEntry | null`).
+ */
+export interface HostModule<A = Record<string, unknown>, P = A, Q extends Probes = Probes> {
   kind: 'host'
   name: string
   /** User documentation: the first line is the summary; shown by `rm-play doc`. */
@@ -43,10 +46,10 @@ export interface HostModule<A = Record<string, unknown>, P = A> {
   localFiles?(a: A): { kind: 'templates' | 'files'; name: string; arg: string }[]
   /** Turns arguments into what the plan needs, on the controller (render templates, read files). */
   prepare?(a: A, ctx: PrepareContext): P | Promise<P>
-  probes(p: P, ctx: PlanContext): Probe[]
-  plan(p: P, state: ProbeState, ctx: PlanContext): Change[]
+  probes(p: P, ctx: PlanContext): Q
+  plan(p: P, state: StateOf<Q>, ctx: PlanContext): Change[]
   /** What `register` holds, from the state and the outputs of the steps that ran. */
-  result?(p: P, state: ProbeState, outputs: StepOutput[], ctx: PlanContext): Record<string, unknown>
+  result?(p: P, state: StateOf<Q>, outputs: StepOutput[], ctx: PlanContext): Record<string, unknown>
   /** The module only reads (stat, a GET request): its steps run in check mode too. */
   readOnly?: boolean | ((p: P) => boolean)
 }

@@ -44,7 +44,7 @@
  */
 import { ufwProbe, UFW_PRISTINE, type Policy, type SshEndpoint, type UfwRule, type UfwState } from '../probes/ufw.js'
 import { sh, type Script } from '../shell/index.js'
-import { ModuleFailure, type Change, type HostModule, type PlanContext, type ProbeState } from './types.js'
+import { ModuleFailure, type Change, type HostModule, type PlanContext, type StateOf } from './types.js'
 
 export interface UfwArgs {
   state?: 'enabled' | 'disabled' | 'reloaded' | 'reset'
@@ -368,8 +368,10 @@ export function sshAllowed(rules: UfwRule[], ssh: SshEndpoint): boolean {
 
 const POLICY_DIR: Record<string, 'incoming' | 'outgoing' | 'routed'> = { in: 'incoming', incoming: 'incoming', out: 'outgoing', outgoing: 'outgoing', routed: 'routed' }
 
-export function planUfw(a: UfwArgs, state: ProbeState, ctx: Pick<PlanContext, 'check'>): Change[] {
-  let s = state[ufwProbe.id] as UfwState
+const probes = () => ({ ufw: ufwProbe })
+
+export function planUfw(a: UfwArgs, state: StateOf<ReturnType<typeof probes>>, ctx: Pick<PlanContext, 'check'>): Change[] {
+  let s = state.ufw
   let note = ''
   if (!s.installed) {
     if (!ctx.check) throw new ModuleFailure('ufw is not installed (apt: name=ufw)')
@@ -445,7 +447,7 @@ export function planUfw(a: UfwArgs, state: ProbeState, ctx: Pick<PlanContext, 'c
   if (a.state === 'reloaded' && cur.enabled) {
     add({ summary: 'reload ufw', steps: [{ kind: 'exec', script: cmd(['reload']) }] })
   }
-  const ssh = (state[ufwProbe.id] as UfwState).ssh
+  const ssh = state.ufw.ssh
   if (risky.length && cur.enabled && cur.policies.incoming !== 'allow' && ssh && !a.allow_lockout && !sshAllowed(cur.rules, ssh)) {
     const why = `no rule allows the port of this SSH connection (${ssh.port}/tcp from ${ssh.client}) and the incoming policy is ${cur.policies.incoming}: new SSH connections would be cut off`
     const fix = `allow it first (ufw: { rule: allow, port: "${ssh.port}", proto: tcp }) in this task or an earlier one, or set allow_lockout: true`
@@ -456,7 +458,7 @@ export function planUfw(a: UfwArgs, state: ProbeState, ctx: Pick<PlanContext, 'c
   return changes
 }
 
-export const ufw: HostModule<UfwArgs> = {
+export const ufw: HostModule<UfwArgs, UfwArgs, ReturnType<typeof probes>> = {
   kind: 'host',
   name: 'ufw',
   doc: 'Manage the firewall with ufw: rules, default policies, logging, enabled/disabled.',
@@ -513,6 +515,6 @@ export const ufw: HostModule<UfwArgs> = {
     if (typeof a.comment === 'string' && /[\n\r]/.test(a.comment)) out.push('comment must be one line')
     return out
   },
-  probes: () => [ufwProbe],
+  probes,
   plan: planUfw,
 }

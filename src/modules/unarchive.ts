@@ -42,25 +42,22 @@ import { code, heredocBytes, joinScripts, sh, type Script } from '../shell/index
 import {
   DECOMPRESSOR,
   destEntriesProbe,
-  destEntriesProbeId,
   formatOfMagic,
   parseTarListing,
   readZipMembers,
   remoteArchiveProbe,
-  remoteArchiveProbeId,
   toolsProbe,
-  toolsProbeId,
   topLevels,
   type ArchiveFormat,
   type ArchiveMember,
   type ArchiveState,
   type DestEntry,
 } from '../probes/archive.js'
-import { effectiveStat, pathProbe, pathState } from '../probes/files.js'
+import { effectiveStat, pathProbe } from '../probes/files.js'
 import { escapingMembers, pathsToCheck, unsafeExtraOptions } from './unarchive-safety.js'
 import { attrOptions, chownArg, modeProblems, sameId, wantedMode } from './file-attrs.js'
 import type { Schema } from './schema.js'
-import { ModuleFailure, type Change, type HostModule, type PlanContext, type PrepareContext, type ProbeState, type StepOutput } from './types.js'
+import { ModuleFailure, type Change, type HostModule, type PlanContext, type PrepareContext, type StateOf } from './types.js'
 
 export interface UnarchiveArgs {
   src: string
@@ -198,22 +195,19 @@ const localTops = (p: UnarchivePrepared, local: LocalArchive) =>
   topLevels(destMembers(local.members, local.format === 'tar' ? strip(p) : 0).map((m) => m.name)).filter((t) => t !== '..' && t !== '')
 
 function probes(p: UnarchivePrepared) {
-  return [
-    pathProbe(p.dest),
-    ...(p.creates !== undefined ? [pathProbe(p.creates)] : []),
-    toolsProbe(TOOLS),
-    p.local ? destEntriesProbe(p.dest, localTops(p, p.local)) : remoteArchiveProbe(p.src, p.dest, strip(p)),
-  ]
-}
-
-function archiveState(p: UnarchivePrepared, state: ProbeState): ArchiveState {
-  if (p.local) {
-    const e = state[destEntriesProbeId(p.dest, localTops(p, p.local))] as ArchiveState
-    return { ...e, format: p.local.format, ...(p.local.compression ? { compression: p.local.compression } : {}), members: p.local.members }
+  return {
+    dest: pathProbe(p.dest),
+    creates: p.creates !== undefined ? pathProbe(p.creates) : undefined,
+    tools: toolsProbe(TOOLS),
+    // A controller-side archive is listed here: only what it would put under dest is read.
+    archive: p.local ? destEntriesProbe(p.dest, localTops(p, p.local)) : remoteArchiveProbe(p.src, p.dest, strip(p)),
   }
-  const st = state[remoteArchiveProbeId(p.src, p.dest, strip(p))] as ArchiveState | undefined
-  if (!st) throw new Error(`no state of ${p.src}`)
-  return st
+}
+type UnarchiveState = StateOf<ReturnType<typeof probes>>
+
+function archiveState(p: UnarchivePrepared, { archive }: UnarchiveState): ArchiveState {
+  if (!p.local) return archive
+  return { ...archive, format: p.local.format, ...(p.local.compression ? { compression: p.local.compression } : {}), members: p.local.members }
 }
 
 /** tar's --strip-components=N among the extra options (0 without). */
@@ -304,12 +298,12 @@ function extractScript(p: UnarchivePrepared, format: ArchiveFormat): Script {
   return joinScripts(parts)
 }
 
-function plan(p: UnarchivePrepared, state: ProbeState, ctx: PlanContext): Change[] {
-  if (p.creates !== undefined && pathState(state, p.creates).exists) return []
-  const d = pathState(state, p.dest)
+function plan(p: UnarchivePrepared, state: UnarchiveState, ctx: PlanContext): Change[] {
+  if (state.creates?.exists) return []
+  const d = state.dest
   const destOk = effectiveStat(d, true)?.type === 'directory'
   const ar = archiveState(p, state)
-  const tools = state[toolsProbeId(TOOLS)] as string[]
+  const tools = state.tools
   const maybe = (why: string): Change[] => [{ summary: `unarchive ${p.src} into ${p.dest} (${why})`, uncertain: true, steps: [] }]
   if (!destOk) {
     if (ctx.check && !d.exists) return maybe(`${p.dest} does not exist yet`)
@@ -363,7 +357,7 @@ function plan(p: UnarchivePrepared, state: ProbeState, ctx: PlanContext): Change
   return [{ summary: `unarchive ${p.src} into ${p.dest} (${what})`, steps: [{ kind: 'exec', script: joinScripts(script), ...(stdin ? { stdin } : {}) }], diff: { path: p.dest, before: shown(differ.length ? differ : attrs), after } }]
 }
 
-export const unarchive: HostModule<UnarchiveArgs, UnarchivePrepared> = {
+export const unarchive: HostModule<UnarchiveArgs, UnarchivePrepared, ReturnType<typeof probes>> = {
   kind: 'host',
   name: 'unarchive',
   doc: 'Unpack a tar (plain, gz, xz, bz2, zst) or zip archive from the controller or the host into a directory.',
@@ -384,9 +378,9 @@ export const unarchive: HostModule<UnarchiveArgs, UnarchivePrepared> = {
   },
   localFiles: (a) => (a.remote_src ? [] : [{ kind: 'files', name: a.src, arg: 'src' }]),
   prepare,
-  probes: (p) => probes(p),
+  probes,
   plan,
-  result(p, state, outputs: StepOutput[]) {
+  result(p, state, outputs) {
     const ar = archiveState(p, state)
     const members = ar.members ? selectedMembers(ar.members, p.include ?? [], p.exclude ?? []) : []
     const last = outputs[outputs.length - 1]

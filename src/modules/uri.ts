@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto'
 import { fedFrom } from '../shell/feed.js'
 import { sh, type Script } from '../shell/index.js'
 import { maskUrl } from '../probes/url-credentials.js'
-import { ModuleFailure, type Change, type HostModule, type Probe, type ProbeState, type StepOutput } from './types.js'
+import { ModuleFailure, type Change, type HostModule, type Probe } from './types.js'
 
 interface UriArgs {
   url: string
@@ -100,7 +100,10 @@ function probe(a: UriArgs): Probe<Record<string, unknown>> {
   return { id: `uri:${a.method} ${maskUrl(a.url)} ${digest}`, script: script(a), parse: (o) => parse(a, o.stdout) }
 }
 
-export const uri: HostModule<UriArgs> = {
+// A read-only request (GET, HEAD...) is a probe, made in check mode too; any other is a step.
+const probes = (a: UriArgs) => ({ response: readOnly(a) ? probe(a) : undefined })
+
+export const uri: HostModule<UriArgs, UriArgs, ReturnType<typeof probes>> = {
   kind: 'host',
   name: 'uri',
   doc: 'Make an HTTP request from the host and check its status.',
@@ -121,15 +124,14 @@ export const uri: HostModule<UriArgs> = {
     },
   },
   returns: { status: 'HTTP status (-1: no response)', json: 'parsed JSON body', content: 'body (return_content)', url: 'final URL', elapsed: 'seconds' },
-  probes: (a) => (readOnly(a) ? [probe(a)] : []),
-  plan(a, state: ProbeState): Change[] {
-    if (!readOnly(a)) return [{ summary: `${a.method} ${maskUrl(a.url)}`, steps: [{ kind: 'exec', script: script(a), okCodes: [0], secret: a.url_password !== undefined || maskUrl(a.url) !== a.url }] }]
-    const r = state[probe(a).id] as Record<string, unknown>
+  probes,
+  plan(a, { response: r }): Change[] {
+    if (!r) return [{ summary: `${a.method} ${maskUrl(a.url)}`, steps: [{ kind: 'exec', script: script(a), okCodes: [0], secret: a.url_password !== undefined || maskUrl(a.url) !== a.url }] }]
     if (!a.status_code.includes(Number(r.status))) throw new ModuleFailure(String(r.msg ?? `Status code was ${String(r.status)} and not ${JSON.stringify(a.status_code)}`), r)
     return []
   },
-  result(a, state, outputs: StepOutput[]) {
-    if (readOnly(a)) return state[probe(a).id] as Record<string, unknown>
+  result(a, { response }, outputs) {
+    if (response) return response
     const o = outputs[outputs.length - 1]
     return o ? parse(a, o.stdout) : {}
   },

@@ -31,9 +31,9 @@
  *   - user: { name: deploy, groups: [sudo, www-data], append: true }
  */
 import { code, sh } from '../shell/index.js'
-import { parsePasswdLine, userProbe, userProbeId, type GroupEntry, type UserState } from '../probes/accounts.js'
+import { parsePasswdLine, userProbe, type GroupEntry, type UserState } from '../probes/accounts.js'
 import type { Schema } from './schema.js'
-import { ModuleFailure, type Change, type ExecStep, type HostModule, type PlanContext, type ProbeState } from './types.js'
+import { ModuleFailure, type Change, type ExecStep, type HostModule, type PlanContext } from './types.js'
 
 export interface UserArgs {
   name: string
@@ -253,7 +253,9 @@ function userPlan(a: UserArgs, s: UserState, ctx: Pick<PlanContext, 'check'>): C
   return [{ summary: `update user ${a.name}: ${what.join(', ')}`, steps, diff: { before: describe(a.name, before), after: describe(a.name, after) } }]
 }
 
-export const user: HostModule<UserArgs> = {
+const probes = (a: UserArgs) => ({ user: userProbe(...probeArgs(a)) })
+
+export const user: HostModule<UserArgs, UserArgs, ReturnType<typeof probes>> = {
   kind: 'host',
   name: 'user',
   doc: 'Manage a local user account (useradd/usermod/userdel).',
@@ -272,12 +274,9 @@ export const user: HostModule<UserArgs> = {
     password: "always 'NOT_LOGGING_PASSWORD' when a password was given",
   },
   validate: validateUser,
-  probes: (a) => [userProbe(...probeArgs(a))],
-  plan(a, state: ProbeState, ctx) {
-    return userPlan(a, state[userProbeId(...probeArgs(a))] as UserState, ctx)
-  },
-  result(a, state: ProbeState, outputs) {
-    const s = state[userProbeId(...probeArgs(a))] as UserState
+  probes,
+  plan: (a, { user }, ctx) => userPlan(a, user, ctx),
+  result(a, { user: s }, outputs) {
     const base = { name: a.name, state: a.state, ...(a.password !== undefined ? { password: 'NOT_LOGGING_PASSWORD' } : {}) }
     if (a.state === 'absent') return { ...base, ...(a.remove ? { remove: true } : {}), ...(a.force ? { force: true } : {}) }
     const created = outputs.find((o) => o.step.kind === 'exec' && o.step.label === 'useradd')

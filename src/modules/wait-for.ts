@@ -66,7 +66,9 @@ function what(a: WaitArgs): string {
   return a.port !== undefined ? `${a.host}:${a.port}` : `${a.path}${a.search_regex ? ` to contain /${a.search_regex}/` : ''}`
 }
 
-export const waitFor: HostModule<WaitArgs> = {
+const probes = (a: WaitArgs, ctx: PlanContext) => ({ wait: probe(a, ctx) })
+
+export const waitFor: HostModule<WaitArgs, WaitArgs, ReturnType<typeof probes>> = {
   kind: 'host',
   name: 'wait_for',
   doc: 'Wait for a port or a file.',
@@ -88,14 +90,12 @@ export const waitFor: HostModule<WaitArgs> = {
     mutuallyExclusive: [['port', 'path']],
   },
   returns: { elapsed: 'seconds waited' },
-  probes: (a, ctx) => [probe(a, ctx)],
-  plan(a, state, ctx) {
-    const r = state[probe(a, ctx).id] as { met: boolean; elapsed: number }
+  probes,
+  plan(a, { wait: r }, ctx) {
     if (!r.met && !ctx.check) throw new ModuleFailure(a.msg ?? `Timeout when waiting for ${what(a)} (${a.state}) after ${a.timeout}s`, { elapsed: r.elapsed })
     return []
   },
-  result(a, state, _o, ctx) {
-    const r = state[probe(a, ctx).id] as { met: boolean; elapsed: number }
+  result(a, { wait: r }, _o, ctx) {
     return { elapsed: r.elapsed, ...(ctx.check && !r.met ? { msg: `${what(a)} is not ${a.state} now; check mode does not wait` } : {}) }
   },
 }

@@ -9,11 +9,12 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { applyChanges } from '../../src/engine/apply.js'
+import { nameResults, probeList } from '../../src/engine/probe-batch.js'
 import { hostNames } from '../../src/lab/paths.js'
 import { copy } from '../../src/modules/copy.js'
 import { file } from '../../src/modules/file.js'
 import { checkArgs } from '../../src/modules/schema.js'
-import type { HostModule, PlanContext, PrepareContext, ProbeState } from '../../src/modules/types.js'
+import type { HostModule, PlanContext, PrepareContext } from '../../src/modules/types.js'
 import { encryptVault, setVaultPassword } from '../../src/playbook/vault.js'
 import { closeHostConnections, hostConnection, sh } from '../helpers/host-shell.js'
 import { resetHosts, testLab, type TestLab } from '../helpers/lab.js'
@@ -239,11 +240,12 @@ mkdir -p ${ROOT}/um; chmod 0755 ${ROOT}/um`)
       const p = (mod.prepare ? await mod.prepare(a, prep) : a) as never
       const c = { ...ctx, host }
       const state: Record<string, unknown> = {}
-      for (const probe of mod.probes(p, c)) {
+      const named = mod.probes(p, c)
+      for (const probe of probeList(named)) {
         const out = await hostConnection(inv, host).exec(probe.script)
         state[probe.id] = probe.parse({ stdout: out.stdout, code: out.code })
       }
-      const changes = mod.plan(p, state as ProbeState, c)
+      const changes = mod.plan(p, nameResults(named, state), c)
       expect(changes, 'nothing planned').to.have.length.greaterThan(0)
       await onHost(between)
       try {

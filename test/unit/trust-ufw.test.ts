@@ -4,7 +4,7 @@ import { expect } from 'chai'
 import { checkArgs } from '../../src/modules/schema.js'
 import { ModuleFailure, type Change } from '../../src/modules/types.js'
 import { addressCovers, planUfw, portCovers, sshAllowed, ufw, type UfwArgs } from '../../src/modules/ufw.js'
-import { parseSshConnection, parseUfwState, parseTuple, ufwProbe, UFW_PRISTINE, type UfwRule, type UfwState } from '../../src/probes/ufw.js'
+import { parseSshConnection, parseUfwState, parseTuple, UFW_PRISTINE, type UfwRule, type UfwState } from '../../src/probes/ufw.js'
 
 const real = { host: 'h', facts: {}, check: false, diff: false }
 const check = { ...real, check: true }
@@ -13,7 +13,7 @@ const ssh = { client: '10.231.5.1', server: '10.231.5.11', port: 22 }
 function plan(input: Record<string, unknown>, s: UfwState, ctx = real): Change[] {
   const { args, problems } = checkArgs(ufw.args, input, false)
   expect(problems).to.deep.equal([])
-  return planUfw(args as unknown as UfwArgs, { [ufwProbe.id]: s }, ctx)
+  return planUfw(args as unknown as UfwArgs, { ufw: s }, ctx)
 }
 const rule = (tuple: string, v6 = false): UfwRule => parseTuple(`### tuple ### ${tuple}`, v6)!
 const inactive = (rules: UfwRule[] = []): UfwState => ({ ...UFW_PRISTINE, rules, ssh })

@@ -19,8 +19,8 @@ function args(input: Record<string, unknown>): AptArgs {
 function planOf(input: Record<string, unknown>, st: AptState, ctx = real): Change[] {
   const a = args(input)
   const probes = apt.probes(a, ctx)
-  expect(probes).to.have.length(1)
-  return apt.plan(a, { [probes[0]!.id]: st }, ctx)
+  expect(Object.keys(probes)).to.have.length(1)
+  return apt.plan(a, { apt: st }, ctx)
 }
 
 const installed = (): AptState => parseAptState(APT.installed.stdout)
@@ -199,9 +199,8 @@ describe('modules/apt: arguments', () => {
   it('result: cache_updated and the packages changed', () => {
     const a = args({ name: 'tree', update_cache: true })
     const s = installed()
-    const probe = apt.probes(a, real)[0]!
-    const ch = apt.plan(a, { [probe.id]: s }, real)
+    const ch = apt.plan(a, { apt: s }, real)
     const outputs = ch.flatMap((c) => c.steps).map((step) => ({ step, code: 0, stdout: '', stderr: '' }))
-    expect(apt.result!(a, { [probe.id]: s }, outputs, real)).to.deep.equal({ cache_updated: true, cache_update_time: s.now, packages: { tree: { before: '(absent)', after: '2.1.0-1' } } })
+    expect(apt.result!(a, { apt: s }, outputs, real)).to.deep.equal({ cache_updated: true, cache_update_time: s.now, packages: { tree: { before: '(absent)', after: '2.1.0-1' } } })
   })
 })

@@ -2,8 +2,8 @@
 import { expect } from 'chai'
 import { blockinfile, editBlock, type BlockArgs } from '../../../src/modules/blockinfile.js'
 import { checkArgs } from '../../../src/modules/schema.js'
-import { ModuleFailure, type PlanContext, type ProbeState, type PutStep } from '../../../src/modules/types.js'
-import { pathProbeId, type PathState } from '../../../src/probes/files.js'
+import { ModuleFailure, type PlanContext, type PutStep } from '../../../src/modules/types.js'
+import { type PathState } from '../../../src/probes/files.js'
 import { fakePath, missingPath } from '../probes/files-recorded.js'
 
 const ctx: PlanContext = { host: 'h', facts: {}, check: false, diff: true }
@@ -36,7 +36,7 @@ function args(a: Record<string, unknown>): BlockArgs {
   return r.args as unknown as BlockArgs
 }
 
-const st = (s: PathState): ProbeState => ({ [pathProbeId(s.path, { checksum: 'sha1', contentLimit: 64 * 1024 * 1024 })]: s })
+const st = (s: PathState) => ({ file: s })
 
 describe('blockinfile', () => {
   describe('the edit (Ansible semantics)', () => {

@@ -1,4 +1,5 @@
 // copy: arguments + probed destination → a put step (atomic, mode set before rename) or nothing.
+import { nameResults } from '../../../src/engine/probe-batch.js'
 import { expect } from 'chai'
 import { setAttrs } from '../../../src/modules/file-attrs.js'
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, chmodSync } from 'node:fs'
@@ -47,7 +48,8 @@ function state(paths: PathState[], opts: Record<string, unknown> = destOpts): Pr
 }
 
 async function plan(a: Record<string, unknown>, paths: PathState[], c = ctx, extra: ProbeState = {}): Promise<Change[]> {
-  return copy.plan(await prepared(a), { ...state(paths), ...extra }, c)
+  const p = await prepared(a)
+  return copy.plan(p, nameResults(copy.probes(p, c), { ...state(paths), ...extra }), c)
 }
 
 const put = (ch: Change[]) => ch.flatMap((c) => c.steps).find((s): s is PutStep => s.kind === 'put')
@@ -155,7 +157,8 @@ describe('copy module', () => {
       s[pathProbeId(p.path)] = p
       s[pathProbeId(p.path, destOpts)] = p
     }
-    const ch = copy.plan(await prepared({ src: 'tree', dest: '/srv', directory_mode: '0750' }), s, ctx)
+    const p = await prepared({ src: 'tree', dest: '/srv', directory_mode: '0750' })
+    const ch = copy.plan(p, nameResults(copy.probes(p, ctx), s), ctx)
     expect(ch.map((c) => c.summary)).to.deep.equal(['create directories /srv/tree, /srv/tree/sub', 'create /srv/tree/a.txt', 'create /srv/tree/sub/b.txt'])
     expect((ch[0]!.steps[0] as { script: { text: string } }).script.text).to.contain(setAttrs('/srv/tree/sub', undefined, undefined, '0750').text)
   })
@@ -190,7 +193,7 @@ describe('copy module', () => {
   it('returns checksum, size, mode and the backup file the put step reported', async () => {
     const p = await prepared({ content: 'b\n', dest: '/f', backup: true })
     const st = state([fakePath('/f', { content: 'a\n', mode: '0640' })])
-    const r = copy.result!(p, st, [{ step: { kind: 'put', path: '/f', content: '' }, code: 0, stdout: 'backup_file=/f.2024-01-01@00:00:00~\n', stderr: '' }], ctx)
+    const r = copy.result!(p, nameResults(copy.probes(p, ctx), st), [{ step: { kind: 'put', path: '/f', content: '' }, code: 0, stdout: 'backup_file=/f.2024-01-01@00:00:00~\n', stderr: '' }], ctx)
     expect(r).to.include({ dest: '/f', checksum: sha1('b\n'), size: 2, mode: '0640', backup_file: '/f.2024-01-01@00:00:00~', state: 'file' })
   })
 })

@@ -18,8 +18,7 @@ function args(input: Record<string, unknown>): CronArgs {
 
 function run(input: Record<string, unknown>, st: CrontabState, ctx = real): Change[] {
   const a = args(input)
-  const probes = cron.probes(a, ctx)
-  return cron.plan(a, { [probes[0]!.id]: st }, ctx)
+  return cron.plan(a, { crontab: st }, ctx)
 }
 
 const st = (k: keyof typeof CRON) => parseCrontabState(CRON[k].stdout)

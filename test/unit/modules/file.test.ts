@@ -1,4 +1,5 @@
 // The file module's plan: (arguments, probed state) → changes, and [] once the state is reached.
+import { nameResults, probeList } from '../../../src/engine/probe-batch.js'
 import { expect } from 'chai'
 import { checkArgs } from '../../../src/modules/schema.js'
 import { file, parseStamp, planTree, type FileArgs } from '../../../src/modules/file.js'
@@ -24,7 +25,7 @@ function state(paths: PathState[], extra: Record<string, unknown> = {}): ProbeSt
 }
 
 function plan(a: Record<string, unknown>, paths: PathState[], c = ctx, extra: Record<string, unknown> = {}): Change[] {
-  return file.plan(args(a), state(paths, extra), c)
+  return file.plan(args(a), nameResults(file.probes(args(a), c), state(paths, extra)), c)
 }
 
 const scripts = (ch: Change[]) => ch.flatMap((c) => c.steps.map((s) => (s.kind === 'exec' ? s.script.text : `put ${s.path}`))).join('\n')
@@ -177,14 +178,14 @@ describe('file module', () => {
     })
 
     it('reads only whether a directory in the way is empty, never a whole tree behind the link', () => {
-      const ids = file.probes(args({ path: '/srv/current', src: '/srv/releases/42', state: 'link' }), ctx).map((p) => p.id)
+      const ids = probeList(file.probes(args({ path: '/srv/current', src: '/srv/releases/42', state: 'link' }), ctx)).map((p) => p.id)
       expect(ids).to.include('emptydir:/srv/current')
       expect(ids.some((i) => i.startsWith('tree:'))).to.equal(false)
     })
 
     it('a relative src is looked for beside the link', () => {
       const a = args({ path: '/etc/nginx/sites-enabled/app', src: '../sites-available/app', state: 'link' })
-      const ids = file.probes(a, ctx).map((p) => p.id)
+      const ids = probeList(file.probes(a, ctx)).map((p) => p.id)
       expect(ids).to.include(pathProbeId('/etc/nginx/sites-enabled/../sites-available/app'))
     })
 
@@ -234,7 +235,7 @@ describe('file module', () => {
   it('returns what the path is after the change, from the stat line the step printed', () => {
     const a = args({ path: '/d', state: 'directory', mode: '0700' })
     const st = state([fakePath('/d', { type: 'directory' })])
-    const out = file.result!(a, st, [{ step: { kind: 'exec', script: code('') }, code: 0, stderr: '', stdout: '@@rmp-stat 41c0 700 0 0 4096 1 1 1 5 6 2 root root\n' }], ctx)
+    const out = file.result!(a, nameResults(file.probes(a, ctx), st), [{ step: { kind: 'exec', script: code('') }, code: 0, stderr: '', stdout: '@@rmp-stat 41c0 700 0 0 4096 1 1 1 5 6 2 root root\n' }], ctx)
     expect(out).to.include({ path: '/d', state: 'directory', mode: '0700', owner: 'root', size: 4096 })
   })
 })

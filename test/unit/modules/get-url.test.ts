@@ -1,10 +1,11 @@
 // get_url's plan on recorded path states: download, leave alone, re-download on checksum or
 // content change, attributes only; the step writes a temp file, verifies, sets mode, renames.
+import { nameResults, probeList } from '../../../src/engine/probe-batch.js'
 import { expect } from 'chai'
 import { setAttrs } from '../../../src/modules/file-attrs.js'
 import { getUrl, type GetUrlArgs } from '../../../src/modules/get-url.js'
 import { checkArgs } from '../../../src/modules/schema.js'
-import { ModuleFailure, type Change, type ExecStep, type PlanContext, type ProbeState } from '../../../src/modules/types.js'
+import { ModuleFailure, type Change, type ExecStep, type PlanContext } from '../../../src/modules/types.js'
 import { parsePathState } from '../../../src/probes/files.js'
 import { code } from '../../../src/shell/index.js'
 
@@ -24,19 +25,20 @@ function args(input: Record<string, unknown>): GetUrlArgs {
 }
 
 /** State for the module's probes: paths by name → recorded output, tools, remote checksum. */
-function stateFor(a: GetUrlArgs, paths: Record<string, string>, tools: string[], remote?: { sum?: string; error?: string }): ProbeState {
+function stateFor(a: GetUrlArgs, paths: Record<string, string>, tools: string[], remote?: { sum?: string; error?: string }) {
   const st: Record<string, unknown> = {}
-  for (const p of getUrl.probes(a, ctx)) {
+  const named = getUrl.probes(a, ctx)
+  for (const p of probeList(named)) {
     if (p.id.startsWith('path:')) {
       const path = p.id.split(':')[1]!
       st[p.id] = parsePathState(path, { stdout: paths[path] ?? NONE, code: 0 })
     } else if (p.id.startsWith('tools:')) st[p.id] = tools
     else if (p.id.startsWith('urlsum:')) st[p.id] = remote
   }
-  return st
+  return nameResults(named, st)
 }
 
-const planOf = (a: GetUrlArgs, st: ProbeState, c = ctx) => getUrl.plan(a, st, c)
+const planOf = (a: GetUrlArgs, st: ReturnType<typeof stateFor>, c = ctx) => getUrl.plan(a, st, c)
 const step = (ch: Change) => ch.steps[0] as ExecStep
 
 describe('modules/get_url: plan', () => {
@@ -91,7 +93,7 @@ describe('modules/get_url: plan', () => {
 
   it('force with a password cannot look first: would run, and the password only travels in stdin', () => {
     const a = args({ dest: '/srv/dl/app.conf', force: true, url_username: 'deploy', url_password: 's3cret-pw' })
-    expect(getUrl.probes(a, ctx).map((p) => p.id).some((id) => id.startsWith('urlsum:'))).to.equal(false)
+    expect(probeList(getUrl.probes(a, ctx)).map((p) => p.id).some((id) => id.startsWith('urlsum:'))).to.equal(false)
     const ch = planOf(a, stateFor(a, { '/srv/dl/app.conf': FILE }, ['curl']))
     expect(ch[0]!.uncertain).to.equal(true)
     const s = step(ch[0]!)

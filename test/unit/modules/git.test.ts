@@ -21,8 +21,8 @@ function args(input: Record<string, unknown>): GitArgs {
 
 function planOf(a: GitArgs, st: GitState, c: PlanContext = ctx): Change[] {
   const probes = git.probes(a, c)
-  expect(probes).to.have.length(1)
-  return git.plan(a, { [probes[0]!.id]: st }, c)
+  expect(Object.keys(probes)).to.have.length(1)
+  return git.plan(a, { git: st }, c)
 }
 
 const script = (ch: Change) => (ch.steps[0] as ExecStep).script.text
@@ -130,17 +130,16 @@ describe('modules/git: plan', () => {
     const ch = planOf(a, { git: true, dest: 'absent', modified: [], remote })
     const env = (ch[0]!.steps[0] as ExecStep).env
     expect(env).to.deep.equal({ GIT_SSH_COMMAND: "ssh -o StrictHostKeyChecking=accept-new -i '/root/.ssh/deploy key' -o IdentitiesOnly=yes" })
-    expect(git.probes(a, ctx)[0]!.script.text).to.include('GIT_SSH_COMMAND=')
+    expect(git.probes(a, ctx).git.script.text).to.include('GIT_SSH_COMMAND=')
   })
 })
 
 describe('modules/git: result', () => {
   it('before and after from the state and the step output', () => {
     const a = args({})
-    const id = git.probes(a, ctx)[0]!.id
-    const r = git.result!(a, { [id]: checkout({ head: C1 }) }, [{ step: { kind: 'exec', script: code('') }, code: 0, stdout: `after=${C2}\n`, stderr: '' }], ctx)
+    const r = git.result!(a, { git: checkout({ head: C1 }) }, [{ step: { kind: 'exec', script: code('') }, code: 0, stdout: `after=${C2}\n`, stderr: '' }], ctx)
     expect(r).to.deep.equal({ before: C1, after: C2, remote_url_changed: false })
-    expect(git.result!(a, { [id]: checkout() }, [], ctx)).to.deep.equal({ before: C2, after: C2, remote_url_changed: false })
+    expect(git.result!(a, { git: checkout() }, [], ctx)).to.deep.equal({ before: C2, after: C2, remote_url_changed: false })
   })
 })
 

@@ -11,8 +11,7 @@ const ctx: PlanContext = { host: 'h', facts: {}, check: false, diff: true }
 function run(input: Record<string, unknown>, st: GroupEntry | null): Change[] {
   const { args, problems } = checkArgs(group.args, input, false)
   expect(problems).to.deep.equal([])
-  const probes = group.probes(args as never, ctx)
-  return group.plan(args as never, { [probes[0]!.id]: st }, ctx)
+  return group.plan(args as never, { group: st }, ctx)
 }
 
 const recorded = groupProbe('rmp-app').parse(ACCOUNTS.group)
@@ -37,9 +36,8 @@ describe('modules/group', () => {
   })
   it('result: gid from groupadd\'s output', () => {
     const { args } = checkArgs(group.args, { name: 'svc', system: true }, false)
-    const id = group.probes(args as never, ctx)[0]!.id
-    const ch = group.plan(args as never, { [id]: null }, ctx)
-    expect(group.result!(args as never, { [id]: null }, [{ step: ch[0]!.steps[0]!, code: 0, stdout: 'svc:x:997:\n', stderr: '' }], ctx)).to.deep.equal({ name: 'svc', state: 'present', system: true, gid: 997 })
+    const ch = group.plan(args as never, { group: null }, ctx)
+    expect(group.result!(args as never, { group: null }, [{ step: ch[0]!.steps[0]!, code: 0, stdout: 'svc:x:997:\n', stderr: '' }], ctx)).to.deep.equal({ name: 'svc', state: 'present', system: true, gid: 997 })
   })
   it('arguments', () => {
     expect(group.validate!({ name: 'a b' } as never)).to.deep.equal(["'a b' is not a valid group name"])

@@ -2,8 +2,8 @@
 import { expect } from 'chai'
 import { editLines, expandBackrefs, lineinfile, pyRegex, type LineArgs } from '../../../src/modules/lineinfile.js'
 import { checkArgs } from '../../../src/modules/schema.js'
-import { ModuleFailure, type PlanContext, type ProbeState, type PutStep } from '../../../src/modules/types.js'
-import { pathProbeId, type PathState } from '../../../src/probes/files.js'
+import { ModuleFailure, type PlanContext, type PutStep } from '../../../src/modules/types.js'
+import { type PathState } from '../../../src/probes/files.js'
 import { fakePath, missingPath } from '../probes/files-recorded.js'
 
 const ctx: PlanContext = { host: 'h', facts: {}, check: false, diff: true }
@@ -49,8 +49,7 @@ function args(a: Record<string, unknown>): LineArgs {
   return r.args as unknown as LineArgs
 }
 
-const probeOpts = { checksum: 'sha1' as const, contentLimit: 64 * 1024 * 1024 }
-const st = (s: PathState): ProbeState => ({ [pathProbeId(s.path, probeOpts)]: s })
+const st = (s: PathState) => ({ file: s })
 
 describe('lineinfile', () => {
   describe('the edit (Ansible semantics)', () => {

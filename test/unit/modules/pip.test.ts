@@ -21,8 +21,8 @@ function args(input: Record<string, unknown>): PipArgs {
 
 function planOf(a: PipArgs, st: PipState, c: PlanContext = ctx): Change[] {
   const probes = pip.probes(a, c)
-  expect(probes).to.have.length(1)
-  return pip.plan(a, { [probes[0]!.id]: st }, c)
+  expect(Object.keys(probes)).to.have.length(1)
+  return pip.plan(a, { pip: st }, c)
 }
 
 const venv = (over: Partial<PipState> = {}): PipState => ({ chdir: true, venv: 'present', pip: true, installed: VENV_PKGS, markerEnv: ENV, prefix: '/srv/venv', files: [], missingFiles: [], ...over })

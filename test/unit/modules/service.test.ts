@@ -14,8 +14,8 @@ function run(input: Record<string, unknown>, st: ServiceState, ctx = real): Chan
   const { args, problems } = checkArgs(service.args, input, false)
   expect(problems).to.deep.equal([])
   const probes = service.probes(args as never, ctx)
-  expect(probes).to.have.length(1)
-  return service.plan(args as never, { [probes[0]!.id]: st }, ctx)
+  expect(Object.keys(probes)).to.have.length(1)
+  return service.plan(args as never, { service: st }, ctx)
 }
 
 const cronUp = () => parseServiceState('cron', SERVICE.cronRunning.stdout)
@@ -60,8 +60,7 @@ describe('modules/service on sysv-init (recorded)', () => {
   })
   it('result: state and enabled after the task', () => {
     const { args } = checkArgs(service.args, { name: 'cron', state: 'stopped' }, false)
-    const id = service.probes(args as never, real)[0]!.id
-    expect(service.result!(args as never, { [id]: cronUp() }, [], real)).to.deep.include({ name: 'cron', state: 'stopped', enabled: true })
+    expect(service.result!(args as never, { service: cronUp() }, [], real)).to.deep.include({ name: 'cron', state: 'stopped', enabled: true })
   })
 })
 

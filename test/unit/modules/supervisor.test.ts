@@ -19,8 +19,8 @@ function args(input: Record<string, unknown>): SupervisorArgs {
 function run(input: Record<string, unknown>, st: SupervisorState, ctx = real): Change[] {
   const a = args(input)
   const probes = supervisor.probes(a, ctx)
-  expect(probes).to.have.length(1)
-  return supervisor.plan(a, { [probes[0]!.id]: st }, ctx)
+  expect(Object.keys(probes)).to.have.length(1)
+  return supervisor.plan(a, { supervisor: st }, ctx)
 }
 
 const state = (k: keyof typeof SUPERVISOR) => parseSupervisorState(SUPERVISOR[k].stdout)
@@ -133,7 +133,7 @@ describe('modules/supervisor: plan', () => {
     expect(step.script.text).to.match(/^RMP_SUPERVISOR_PASSWORD='p w' \$\(sed -n '1s\/\^#! \*\/\/p' "\$\(command -v -- supervisorctl\)"\) -c '[\s\S]*' -s http:\/\/localhost:9001 -u u start 'rmp-single:\*'$/)
     expect(step.script.text.split('p w')).to.have.length(2)
     expect(step.secret).to.equal(true)
-    const probe = supervisor.probes(args(input), real)[0]!
+    const probe = supervisor.probes(args(input), real).supervisor
     expect(probe.id).to.not.include('p w')
     expect(probe.script.text.split('p w')).to.have.length(2)
     expect(probe.script.text).to.include("RMP_SUPERVISOR_PASSWORD='p w' ")

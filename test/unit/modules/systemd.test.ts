@@ -12,8 +12,7 @@ function run(input: Record<string, unknown>, st: ServiceState, ctx = real): Chan
   const { args, problems } = checkArgs(systemd.args, input, false)
   expect(problems).to.deep.equal([])
   expect(systemd.validate!(args as never)).to.deep.equal([])
-  const probes = systemd.probes(args as never, ctx)
-  return systemd.plan(args as never, { [probes[0]!.id]: st }, ctx)
+  return systemd.plan(args as never, { unit: st }, ctx)
 }
 
 const st = (k: keyof typeof SERVICE, name = 'nginx') => parseServiceState(name, SERVICE[k].stdout)
@@ -24,8 +23,8 @@ describe('modules/systemd', () => {
     expect(() => run({ name: 'cron', state: 'started' }, st('cronRunning', 'cron'))).to.throw(ModuleFailure, SYSTEMD_ONLY)
     expect(SYSTEMD_ONLY).to.equal('systemd module needs systemd; this host uses sysvinit — use service')
     const { args } = checkArgs(systemd.args, { daemon_reload: true }, false)
-    const p = systemd.probes(args as never, real)[0]!
-    expect(() => systemd.plan(args as never, { [p.id]: p.parse({ stdout: 'init=sysvinit\n', code: 0 }) }, real)).to.throw(ModuleFailure, SYSTEMD_ONLY)
+    const p = systemd.probes(args as never, real).unit
+    expect(() => systemd.plan(args as never, { unit: p.parse({ stdout: 'init=sysvinit\n', code: 0 }) }, real)).to.throw(ModuleFailure, SYSTEMD_ONLY)
   })
   it('daemon-reload runs first on every run, as housekeeping (quiet: not a change, as in Ansible)', () => {
     const ch = run({ name: 'nginx', state: 'started', daemon_reload: true }, st('systemdStopped'))
@@ -36,8 +35,8 @@ describe('modules/systemd', () => {
   })
   it('daemon-reload and daemon-reexec without a unit: quiet steps only', () => {
     const { args } = checkArgs(systemd.args, { 'daemon-reload': true, daemon_reexec: true }, false)
-    const p = systemd.probes(args as never, real)[0]!
-    const ch = systemd.plan(args as never, { [p.id]: p.parse({ stdout: 'init=systemd\n', code: 0 }) }, real)
+    const p = systemd.probes(args as never, real).unit
+    const ch = systemd.plan(args as never, { unit: p.parse({ stdout: 'init=systemd\n', code: 0 }) }, real)
     expect(ch.map((c) => [c.summary, c.quiet])).to.deep.equal([
       ['reload the systemd manager configuration (daemon-reload)', true],
       ['reexecute the systemd manager', true],
@@ -55,8 +54,7 @@ describe('modules/systemd', () => {
   })
   it('result carries the unit properties', () => {
     const { args } = checkArgs(systemd.args, { name: 'nginx', state: 'stopped' }, false)
-    const p = systemd.probes(args as never, real)[0]!
-    expect(systemd.result!(args as never, { [p.id]: st('systemdActive') }, [], real)).to.deep.include({ name: 'nginx', state: 'stopped', enabled: true, masked: false })
+    expect(systemd.result!(args as never, { unit: st('systemdActive') }, [], real)).to.deep.include({ name: 'nginx', state: 'stopped', enabled: true, masked: false })
   })
   it('arguments: state needs a name; something to do is required', () => {
     expect(systemd.validate!({ state: 'started', daemon_reload: false, daemon_reexec: false } as never)).to.include('state, enabled and masked need a unit name')

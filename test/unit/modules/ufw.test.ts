@@ -5,7 +5,7 @@ import { expect } from 'chai'
 import { checkArgs } from '../../../src/modules/schema.js'
 import { ModuleFailure, type Change, type ExecStep } from '../../../src/modules/types.js'
 import { formatIpv6, insertPosition, normalizeAddress, planUfw, ufw, type UfwArgs } from '../../../src/modules/ufw.js'
-import { parseUfwState, ufwProbe, UFW_PRISTINE, type UfwState } from '../../../src/probes/ufw.js'
+import { parseUfwState, UFW_PRISTINE, type UfwState } from '../../../src/probes/ufw.js'
 import { UFW } from '../probes/ufw-recorded.js'
 
 const real = { host: 'h', facts: {}, check: false, diff: true }
@@ -17,7 +17,7 @@ function args(input: Record<string, unknown>): UfwArgs {
   expect(ufw.validate!(args as never)).to.deep.equal([])
   return args as unknown as UfwArgs
 }
-const plan = (input: Record<string, unknown>, s: UfwState, ctx = real): Change[] => planUfw(args(input), { [ufwProbe.id]: s }, ctx)
+const plan = (input: Record<string, unknown>, s: UfwState, ctx = real): Change[] => planUfw(args(input), { ufw: s }, ctx)
 const scripts = (ch: Change[]) => ch.map((c) => (c.steps[0] as ExecStep).script.text.replace('PATH="$PATH:/usr/sbin:/sbin" ', ''))
 const active = () => parseUfwState(UFW.ufwActive!)
 const many = () => parseUfwState(UFW.ufwMany!)

@@ -1,8 +1,9 @@
 // unarchive's plan on recorded listings and dest states: what differs, what the step runs, and
 // no change once dest has what the archive has. Also member selection and argument errors.
+import { nameResults, probeList } from '../../../src/engine/probe-batch.js'
 import { expect } from 'chai'
 import { checkArgs } from '../../../src/modules/schema.js'
-import { ModuleFailure, type Change, type ExecStep, type PlanContext, type ProbeState } from '../../../src/modules/types.js'
+import { ModuleFailure, type Change, type ExecStep, type PlanContext } from '../../../src/modules/types.js'
 import { destMembers, excluded, memberDiffers, selectedMembers, stripComponents, unarchive, type UnarchiveArgs, type UnarchivePrepared } from '../../../src/modules/unarchive.js'
 import { parseDestEntries, parseRemoteArchive, parseTarListing, type ArchiveMember } from '../../../src/probes/archive.js'
 import { parsePathState } from '../../../src/probes/files.js'
@@ -23,19 +24,20 @@ function prepared(input: Record<string, unknown>, members: ArchiveMember[] = par
   return { ...a, local: { content: Buffer.from('archive bytes'), format: 'tar', compression: 'gzip', members, sha256: 'x' } }
 }
 
-function stateFor(p: UnarchivePrepared, o: { dest?: string; entries?: string; tools?: string[]; remote?: string; creates?: boolean }): ProbeState {
+function stateFor(p: UnarchivePrepared, o: { dest?: string; entries?: string; tools?: string[]; remote?: string; creates?: boolean }) {
   const st: Record<string, unknown> = {}
-  for (const probe of unarchive.probes(p, ctx)) {
+  const named = unarchive.probes(p, ctx)
+  for (const probe of probeList(named)) {
     if (probe.id === `path:${p.dest}:0::`) st[probe.id] = parsePathState(p.dest, { stdout: o.dest ?? DIR, code: 0 })
     else if (probe.id.startsWith('path:')) st[probe.id] = parsePathState(p.creates!, { stdout: o.creates ? DIR : NONE, code: 0 })
     else if (probe.id.startsWith('tools:')) st[probe.id] = o.tools ?? ['tar', 'gzip', 'xz']
     else if (probe.id.startsWith('unarchive-dest:')) st[probe.id] = { entries: parseDestEntries(o.entries ?? '') }
     else if (probe.id.startsWith('unarchive-remote:')) st[probe.id] = parseRemoteArchive({ stdout: o.remote ?? '', code: 0 })
   }
-  return st
+  return nameResults(named, st)
 }
 
-const planOf = (p: UnarchivePrepared, st: ProbeState, c = ctx) => unarchive.plan(p, st, c)
+const planOf = (p: UnarchivePrepared, st: ReturnType<typeof stateFor>, c = ctx) => unarchive.plan(p, st, c)
 const step = (ch: Change) => ch.steps[0] as ExecStep
 
 describe('modules/unarchive: plan', () => {

@@ -18,8 +18,8 @@ function args(input: Record<string, unknown>): UserArgs {
 function run(input: Record<string, unknown>, st: UserState, ctx = real): Change[] {
   const a = args(input)
   const probes = user.probes(a, ctx)
-  expect(probes).to.have.length(1)
-  return user.plan(a, { [probes[0]!.id]: st }, ctx)
+  expect(Object.keys(probes)).to.have.length(1)
+  return user.plan(a, { user: st }, ctx)
 }
 
 const steps = (c: Change) => c.steps.map((s) => (s as ExecStep).script.text)
@@ -88,11 +88,10 @@ describe('modules/user: plan', () => {
   })
   it('result: the new account read back after useradd; the password never', () => {
     const a = args(RECORDED)
-    const probe = user.probes(a, real)[0]!
     const st = nobody()
-    const ch = user.plan(a, { [probe.id]: st }, real)
+    const ch = user.plan(a, { user: st }, real)
     const outputs = [{ step: ch[0]!.steps[0]!, code: 0, stdout: 'rmp-user:x:2345:2345:RMP test:/home/rmp-user:/bin/bash\n', stderr: '' }]
-    expect(user.result!(a, { [probe.id]: st }, outputs, real)).to.deep.include({ name: 'rmp-user', uid: 2345, group: 2345, groups: 'rmp-extra', home: '/home/rmp-user', password: 'NOT_LOGGING_PASSWORD' })
+    expect(user.result!(a, { user: st }, outputs, real)).to.deep.include({ name: 'rmp-user', uid: 2345, group: 2345, groups: 'rmp-extra', home: '/home/rmp-user', password: 'NOT_LOGGING_PASSWORD' })
   })
 })
 
