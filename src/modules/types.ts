@@ -2,7 +2,7 @@
 // (plan). Check mode and apply share the same plan: --check reports the changes, apply runs their
 // steps. Modules import neither connection/ nor report/.
 import type { Change, Probes, StateOf, StepOutput } from '../contract/types.js'
-import type { Schema } from './schema.js'
+import type { ArgsOf, Schema } from './schema.js'
 
 export type { Change, ExecStep, FileDiff, Parsed, Probe, ProbeOutput, ProbeState, Probes, PutStep, StateOf, Step, StepOutput } from '../contract/types.js'
 
@@ -52,6 +52,14 @@ export interface HostModule<A = Record<string, unknown>, P = A, Q extends Probes
   result?(p: P, state: StateOf<Q>, outputs: StepOutput[], ctx: PlanContext): Record<string, unknown>
   /** The module only reads (stat, a GET request): its steps run in check mode too. */
   readOnly?: boolean | ((p: P) => boolean)
+}
+
+/**
+ * A host module whose argument type comes from its schema and whose state type comes from its
+ * probes: `hostModule({ args: { options: {...} }, probes: (a) => ({ group: groupProbe(a.name) }), plan: (a, { group }) => ... })`.
+ */
+export function hostModule<const S extends Schema, Q extends Probes, P = ArgsOf<S>>(m: HostModule<ArgsOf<S>, P, Q> & { args: S }): HostModule<ArgsOf<S>, P, Q> & { args: S } {
+  return m
 }
 
 /** What a controller-side action produced. */
