@@ -46,30 +46,11 @@
  */
 import { code, joinScripts, sh, type Script } from '../shell/index.js'
 import { aptProbe, baseName, compareDebVersions, type AptState, type DpkgEntry, type PolicyEntry } from '../probes/apt.js'
-import type { Schema } from './schema.js'
+import type { ArgsOf, Schema } from './schema.js'
 import { ModuleFailure, type Change, type ExecStep, type HostModule, type PlanContext } from './types.js'
 
-export interface AptArgs {
-  name?: string[]
-  state: 'present' | 'latest' | 'absent' | 'installed' | 'removed'
-  update_cache?: boolean
-  cache_valid_time?: number
-  install_recommends?: boolean
-  purge: boolean
-  autoremove: boolean
-  deb?: string
-  default_release?: string
-  upgrade: string
-  only_upgrade: boolean
-  allow_downgrade: boolean
-  allow_change_held_packages: boolean
-  allow_unauthenticated: boolean
-  force: boolean
-  dpkg_options: string
-  lock_timeout: number
-}
 
-const aptSchema: Schema = {
+const aptSchema = {
   options: {
     name: { type: 'list', elements: 'str', aliases: ['package', 'pkg'], doc: 'Package name(s), each optionally `name=version` (a trailing `*` matches a version prefix).' },
     state: { type: 'str', default: 'present', choices: ['present', 'latest', 'absent', 'installed', 'removed'], doc: 'present (installed), latest (newest candidate) or absent; installed/removed are old spellings of present/absent.' },
@@ -90,7 +71,8 @@ const aptSchema: Schema = {
     lock_timeout: { type: 'int', default: 60, doc: 'Seconds to wait for the dpkg lock held by another apt/dpkg (as Ansible: 60).' },
   },
   mutuallyExclusive: [['deb', 'name']],
-}
+} as const satisfies Schema
+export type AptArgs = ArgsOf<typeof aptSchema>
 
 const NAME_RE = /^[a-z0-9][a-z0-9+.-]*(:[a-z0-9-]+)?(=[A-Za-z0-9.+~:*-]+)?$/
 

@@ -20,20 +20,11 @@
  *         maxmemory-policy allkeys-lru
  */
 import { writeOptions, writeProblems } from './copy.js'
-import { editBackup, editProbes, planEdit, pyRegex, regexProblems, splitLines, stripEol, type EditArgs, type EditResult, type EditState, type PlannedEdit } from './text-edit.js'
+import { editBackup, editProbes, planEdit, pyRegex, regexProblems, splitLines, stripEol, type EditResult, type EditState, type PlannedEdit } from './text-edit.js'
 import type { HostModule, PlanContext } from './types.js'
+import type { ArgsOf, Schema } from './schema.js'
 
-export interface BlockArgs extends EditArgs {
-  block: string
-  marker: string
-  marker_begin: string
-  marker_end: string
-  state: 'present' | 'absent'
-  insertafter?: string
-  insertbefore?: string
-  append_newline: boolean
-  prepend_newline: boolean
-}
+export type BlockArgs = ArgsOf<typeof schema>
 
 export type BlockEdit = EditResult
 
@@ -92,27 +83,29 @@ function compute(a: BlockArgs, state: EditState, ctx: PlanContext): PlannedEdit 
   )
 }
 
+const schema = {
+  options: {
+    path: { type: 'path', required: true, aliases: ['dest', 'destfile', 'name'], doc: 'The file to edit.' },
+    block: { type: 'str', default: '', aliases: ['content'], doc: 'The lines to have between the markers; empty means remove the block.' },
+    marker: { type: 'str', default: '# {mark} ANSIBLE MANAGED BLOCK', doc: 'The marker line template; {mark} becomes marker_begin / marker_end.' },
+    marker_begin: { type: 'str', default: 'BEGIN', doc: '{mark} of the first marker.' },
+    marker_end: { type: 'str', default: 'END', doc: '{mark} of the last marker.' },
+    state: { type: 'str', default: 'present', choices: ['present', 'absent'], doc: 'present: the block is there as given; absent: no block.' },
+    insertafter: { type: 'str', doc: "Where a new block goes: after the last line matching this regexp, or 'EOF' (default)." },
+    insertbefore: { type: 'str', doc: "Where a new block goes: before the last line matching this regexp, or 'BOF'." },
+    create: { type: 'bool', default: false, doc: 'Create the file (and its directories) if it does not exist.' },
+    append_newline: { type: 'bool', default: false, doc: 'Keep a blank line after an inserted block (unless at the end of the file).' },
+    prepend_newline: { type: 'bool', default: false, doc: 'Keep a blank line before an inserted block (unless at the start of the file).' },
+    ...writeOptions,
+  },
+  mutuallyExclusive: [['insertbefore', 'insertafter']],
+} as const satisfies Schema
+
 export const blockinfile: HostModule<BlockArgs, BlockArgs, ReturnType<typeof editProbes>> = {
   kind: 'host',
   name: 'blockinfile',
   doc: 'Insert, update or remove a block of lines between marker lines in a file.',
-  args: {
-    options: {
-      path: { type: 'path', required: true, aliases: ['dest', 'destfile', 'name'], doc: 'The file to edit.' },
-      block: { type: 'str', default: '', aliases: ['content'], doc: 'The lines to have between the markers; empty means remove the block.' },
-      marker: { type: 'str', default: '# {mark} ANSIBLE MANAGED BLOCK', doc: 'The marker line template; {mark} becomes marker_begin / marker_end.' },
-      marker_begin: { type: 'str', default: 'BEGIN', doc: '{mark} of the first marker.' },
-      marker_end: { type: 'str', default: 'END', doc: '{mark} of the last marker.' },
-      state: { type: 'str', default: 'present', choices: ['present', 'absent'], doc: 'present: the block is there as given; absent: no block.' },
-      insertafter: { type: 'str', doc: "Where a new block goes: after the last line matching this regexp, or 'EOF' (default)." },
-      insertbefore: { type: 'str', doc: "Where a new block goes: before the last line matching this regexp, or 'BOF'." },
-      create: { type: 'bool', default: false, doc: 'Create the file (and its directories) if it does not exist.' },
-      append_newline: { type: 'bool', default: false, doc: 'Keep a blank line after an inserted block (unless at the end of the file).' },
-      prepend_newline: { type: 'bool', default: false, doc: 'Keep a blank line before an inserted block (unless at the start of the file).' },
-      ...writeOptions,
-    },
-    mutuallyExclusive: [['insertbefore', 'insertafter']],
-  },
+  args: schema,
   returns: { msg: "'Block inserted', 'Block removed', 'File created' or ''", backup_file: 'the backup (backup: true, when the file changed)' },
   validate(a) {
     const problems = writeProblems(a)

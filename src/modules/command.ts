@@ -12,23 +12,12 @@
  *     changed_when: false
  */
 import { sh, type Script } from '../shell/index.js'
-import type { Schema } from './schema.js'
+import type { ArgsOf, Schema } from './schema.js'
 import { shlexSplit } from '../shell/shlex.js'
 import type { Change, HostModule, Probe, StateOf, StepOutput } from './types.js'
 
-export interface CommandArgs {
-  cmd?: string
-  argv?: string[]
-  chdir?: string
-  creates?: string
-  removes?: string
-  stdin?: string
-  stdin_add_newline: boolean
-  strip_empty_ends: boolean
-  executable?: string
-}
 
-export const commandSchema: Schema = {
+export const commandSchema = {
   freeForm: 'cmd',
   options: {
     cmd: { type: 'str', doc: 'The command line (split like a shell would, but run without one).', aliases: ['_raw_params'] },
@@ -43,7 +32,8 @@ export const commandSchema: Schema = {
   },
   mutuallyExclusive: [['cmd', 'argv']],
   requiredOneOf: [['cmd', 'argv']],
-}
+} as const satisfies Schema
+export type CommandArgs = ArgsOf<typeof commandSchema>
 
 export const commandReturns = {
   rc: 'exit code',

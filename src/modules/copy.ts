@@ -44,7 +44,7 @@ import { DIFF_LIMIT, effectiveStat, isText, pathProbe, type PathState } from '..
 import { attrChange, attrOptions, missingInCheck, modeProblems, newDirCmds, octal, planAttrs, wantedMode, type AttrArgs } from './file-attrs.js'
 import { childPath, dirsBetween, parentDir } from '../shell/remote-path.js'
 import { code, joinScripts } from '../shell/index.js'
-import type { ArgSpec } from './schema.js'
+import type { ArgSpec, ArgsOf, Schema } from './schema.js'
 import { ModuleFailure, type Change, type FileDiff, type HostModule, type PlanContext, type PrepareContext, type StateOf, type Step, type StepOutput } from './types.js'
 
 // ---- shared by copy, template, lineinfile, blockinfile: writing one file's content ----
@@ -58,11 +58,11 @@ export function destProbeOptions(ctx: PlanContext, needContent = false): { check
   return { checksum: 'sha1', contentLimit: needContent ? 64 * DIFF_LIMIT : ctx.diff ? DIFF_LIMIT : 0 }
 }
 
-export const writeOptions: Record<string, ArgSpec> = {
+export const writeOptions = {
   backup: { type: 'bool', default: false, doc: 'Keep the old file as DEST.<timestamp>~ when it changes.' },
   validate: { type: 'str', doc: "Command that checks the new file before it is put in place; %s is the temp file (e.g. 'nginx -t -c %s', 'visudo -cf %s')." },
   ...attrOptions,
-}
+} as const satisfies Record<string, ArgSpec>
 
 /** Content that is already on the host (copy's remote_src): streamed there, never through the controller. */
 export interface HostSource {
@@ -205,19 +205,7 @@ export function writeResult(w: WriteSpec, s: PathState, outputs: StepOutput[]): 
 
 // ---- copy ----
 
-interface CopyArgs extends AttrArgs {
-  src?: string
-  content?: unknown
-  dest: string
-  backup: boolean
-  validate?: string
-  remote_src: boolean
-  directory_mode?: string
-  force: boolean
-  follow: boolean
-  decrypt: boolean
-  checksum?: string
-}
+type CopyArgs = ArgsOf<typeof schema>
 
 interface LocalFile {
   /** Relative to the copy's destination root ('' for a single file). */
@@ -366,26 +354,28 @@ function copyResult(a: CopyPrepared, state: CopyState, outputs: StepOutput[]): R
   return r
 }
 
+const schema = {
+  options: {
+    src: { type: 'path', doc: "File (or directory) on the controller, looked up in the role's files/ then the playbook's; with remote_src, a path on the host." },
+    content: { type: 'raw', doc: 'The file content, as text (instead of src). Mappings and lists are written as JSON.' },
+    dest: { type: 'path', required: true, doc: 'Where to put it; a directory (or a path ending in /) receives basename(src).' },
+    remote_src: { type: 'bool', default: false, doc: 'src is a file on the host, not on the controller.' },
+    directory_mode: { type: 'mode', doc: 'Mode of directories created by a recursive copy or for a dest ending in /.' },
+    force: { type: 'bool', default: true, doc: 'Replace a dest whose content differs; false: only create a missing dest.' },
+    follow: { type: 'bool', default: false, doc: 'If dest is a symlink, write its target (true) or replace the link with a file (false).' },
+    decrypt: { type: 'bool', default: true, doc: 'Decrypt a vault-encrypted source file.' },
+    checksum: { type: 'str', doc: 'The SHA-1 the source must have; the task fails if it does not.' },
+    ...writeOptions,
+  },
+  mutuallyExclusive: [['src', 'content']],
+  requiredOneOf: [['src', 'content']],
+} as const satisfies Schema
+
 export const copy: HostModule<CopyArgs, CopyPrepared, ReturnType<typeof copyProbes>> = {
   kind: 'host',
   name: 'copy',
   doc: 'Put a file on the host (from the controller, from text, or from another path on the host).',
-  args: {
-    options: {
-      src: { type: 'path', doc: "File (or directory) on the controller, looked up in the role's files/ then the playbook's; with remote_src, a path on the host." },
-      content: { type: 'raw', doc: 'The file content, as text (instead of src). Mappings and lists are written as JSON.' },
-      dest: { type: 'path', required: true, doc: 'Where to put it; a directory (or a path ending in /) receives basename(src).' },
-      remote_src: { type: 'bool', default: false, doc: 'src is a file on the host, not on the controller.' },
-      directory_mode: { type: 'mode', doc: 'Mode of directories created by a recursive copy or for a dest ending in /.' },
-      force: { type: 'bool', default: true, doc: 'Replace a dest whose content differs; false: only create a missing dest.' },
-      follow: { type: 'bool', default: false, doc: 'If dest is a symlink, write its target (true) or replace the link with a file (false).' },
-      decrypt: { type: 'bool', default: true, doc: 'Decrypt a vault-encrypted source file.' },
-      checksum: { type: 'str', doc: 'The SHA-1 the source must have; the task fails if it does not.' },
-      ...writeOptions,
-    },
-    mutuallyExclusive: [['src', 'content']],
-    requiredOneOf: [['src', 'content']],
-  },
+  args: schema,
   returns: { dest: 'the file written', src: 'the source', checksum: 'SHA-1 of the content', size: 'bytes', mode: 'the mode', owner: 'owner', group: 'group', backup_file: 'the backup (backup: true, when the file changed)', state: 'file (directory for a recursive copy)' },
   validate(a) {
     const problems = [...writeProblems(a), ...modeProblems(a.directory_mode)]

@@ -31,32 +31,14 @@
  */
 import { code, sh } from '../shell/index.js'
 import { cronPath, crontabProbe, type CrontabState } from '../probes/cron.js'
-import type { Schema } from './schema.js'
+import type { ArgsOf, Schema } from './schema.js'
 import { ModuleFailure, type Change, type HostModule, type PlanContext, type Step } from './types.js'
 
-export interface CronArgs {
-  name?: string
-  job?: string
-  state: 'present' | 'absent'
-  user?: string
-  minute: string
-  hour: string
-  day: string
-  month: string
-  weekday: string
-  special_time?: string
-  disabled: boolean
-  cron_file?: string
-  env: boolean
-  insertafter?: string
-  insertbefore?: string
-  backup: boolean
-}
 
 const SPECIAL = ['reboot', 'yearly', 'annually', 'monthly', 'weekly', 'daily', 'hourly'] as const
 const TIME_FIELDS = ['minute', 'hour', 'day', 'month', 'weekday'] as const
 
-const cronSchema: Schema = {
+const cronSchema = {
   options: {
     name: { type: 'str', doc: 'The entry\'s name (the "#Ansible: NAME" line), or the variable name with env.' },
     job: { type: 'str', aliases: ['value'], doc: 'The command (or the variable\'s value with env).' },
@@ -76,7 +58,8 @@ const cronSchema: Schema = {
     backup: { type: 'bool', default: false, doc: 'Keep a copy of the old crontab (backup_file).' },
   },
   mutuallyExclusive: [['insertafter', 'insertbefore']],
-}
+} as const satisfies Schema
+export type CronArgs = ArgsOf<typeof cronSchema>
 
 function validateCron(a: Partial<CronArgs>): string[] {
   const errs: string[] = []

@@ -20,11 +20,11 @@ export interface AttrArgs {
   mode?: string
 }
 
-export const attrOptions: Record<string, ArgSpec> = {
+export const attrOptions = {
   owner: { type: 'str', doc: 'User that should own the file (name or uid). Unset: left as it is (new files: the connecting user).' },
   group: { type: 'str', doc: 'Group that should own the file (name or gid).' },
   mode: { type: 'mode', doc: "Permissions: octal ('0644'; quote it, or YAML may read it as a decimal) or symbolic ('u=rw,g=r,o=', 'u+x')." },
-}
+} as const satisfies Record<string, ArgSpec>
 
 const PERM = 0o7777
 const CLAUSE = /^([ugoa]*)([-+=])([rwxXst]*|[ugo])$/

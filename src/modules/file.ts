@@ -36,21 +36,11 @@ import { STAT_FORMAT, effectiveStat, emptyDirProbe, parseStatLine, pathProbe, tr
 import { attrChange, attrOptions, chownArg, defaultMode, missingInCheck, modeProblems, newAttrsText, newDirCmds, octal, planAttrs, sameId, setAttrs, setAttrsPrefix, wantedMode, type AttrArgs, type AttrPlan } from './file-attrs.js'
 import { childPath, dirsBetween, parentDir, privateTempBeside } from '../shell/remote-path.js'
 import { ModuleFailure, type Change, type ExecStep, type HostModule, type PlanContext, type Probe, type StateOf, type StepOutput } from './types.js'
+import type { ArgsOf, Schema } from './schema.js'
 
 export type FileState = 'absent' | 'directory' | 'file' | 'hard' | 'link' | 'touch'
 
-export interface FileArgs extends AttrArgs {
-  path: string
-  state?: FileState
-  src?: string
-  recurse: boolean
-  force: boolean
-  follow: boolean
-  modification_time?: string
-  modification_time_format: string
-  access_time?: string
-  access_time_format: string
-}
+export type FileArgs = ArgsOf<typeof schema>
 
 const STAT_MARK = '@@rmp-stat '
 
@@ -368,25 +358,27 @@ function result(a: FileArgs, state: FileProbeState, outputs: StepOutput[]): Reco
   return out
 }
 
+const schema = {
+  options: {
+    path: { type: 'path', required: true, aliases: ['dest', 'name'], doc: 'The path to manage.' },
+    state: { type: 'str', choices: ['absent', 'directory', 'file', 'hard', 'link', 'touch'], doc: 'What the path should be (default: what it is now, or file; directory with recurse).' },
+    src: { type: 'path', doc: 'With state link/hard: what the link points to.' },
+    recurse: { type: 'bool', default: false, doc: 'With state directory: apply owner, group and mode to everything inside (symlinks inside are not followed).' },
+    force: { type: 'bool', default: false, doc: 'With link/hard: replace a file or empty directory at path, or make a symlink to a src that does not exist.' },
+    follow: { type: 'bool', default: true, doc: 'Act on the target of a symlink at path rather than the link.' },
+    modification_time: { type: 'str', doc: "'now', 'preserve' (default; touch: now) or a time in modification_time_format." },
+    modification_time_format: { type: 'str', default: '%Y%m%d%H%M.%S', doc: 'Format of modification_time (%Y %m %d %H %M %S).' },
+    access_time: { type: 'str', doc: "'now', 'preserve' (default; touch: now) or a time in access_time_format." },
+    access_time_format: { type: 'str', default: '%Y%m%d%H%M.%S', doc: 'Format of access_time.' },
+    ...attrOptions,
+  },
+} as const satisfies Schema
+
 export const file: HostModule<FileArgs, FileArgs, ReturnType<typeof probes>> = {
   kind: 'host',
   name: 'file',
   doc: 'Files, directories, links: existence, owner, group and mode.',
-  args: {
-    options: {
-      path: { type: 'path', required: true, aliases: ['dest', 'name'], doc: 'The path to manage.' },
-      state: { type: 'str', choices: ['absent', 'directory', 'file', 'hard', 'link', 'touch'], doc: 'What the path should be (default: what it is now, or file; directory with recurse).' },
-      src: { type: 'path', doc: 'With state link/hard: what the link points to.' },
-      recurse: { type: 'bool', default: false, doc: 'With state directory: apply owner, group and mode to everything inside (symlinks inside are not followed).' },
-      force: { type: 'bool', default: false, doc: 'With link/hard: replace a file or empty directory at path, or make a symlink to a src that does not exist.' },
-      follow: { type: 'bool', default: true, doc: 'Act on the target of a symlink at path rather than the link.' },
-      modification_time: { type: 'str', doc: "'now', 'preserve' (default; touch: now) or a time in modification_time_format." },
-      modification_time_format: { type: 'str', default: '%Y%m%d%H%M.%S', doc: 'Format of modification_time (%Y %m %d %H %M %S).' },
-      access_time: { type: 'str', doc: "'now', 'preserve' (default; touch: now) or a time in access_time_format." },
-      access_time_format: { type: 'str', default: '%Y%m%d%H%M.%S', doc: 'Format of access_time.' },
-      ...attrOptions,
-    },
-  },
+  args: schema,
   returns: { path: 'the path', state: 'what it is now (file, directory, link, hard, absent)', mode: 'octal mode', owner: 'owner name', group: 'group name', uid: 'owner id', gid: 'group id', size: 'size in bytes', src: 'link target (link/hard)' },
   validate(a) {
     const problems = modeProblems(a.mode)

@@ -41,28 +41,13 @@ import { effectiveStat, pathProbe, type ChecksumAlgorithm, type PathState } from
 import { attrChange, attrOptions, chownArg, defaultMode, missingInCheck, modeProblems, newAttrsText, octal, planAttrs, wantedMode } from './file-attrs.js'
 import { childPath, CLEAN_STALE_TEMPS, MAKE_PRIVATE_TEMP } from '../shell/remote-path.js'
 import { code, joinScripts, sh, type Script } from '../shell/index.js'
-import type { Schema } from './schema.js'
+import type { ArgsOf, Schema } from './schema.js'
 import { ModuleFailure, type Change, type HostModule, type PlanContext, type StateOf } from './types.js'
 
-export interface GetUrlArgs {
-  url: string
-  dest: string
-  checksum?: string
-  force: boolean
-  backup: boolean
-  timeout: number
-  headers: Record<string, unknown>
-  url_username?: string
-  url_password?: string
-  validate_certs: boolean
-  owner?: string
-  group?: string
-  mode?: string
-}
 
 const ALGORITHMS: Record<ChecksumAlgorithm, number> = { md5: 32, sha1: 40, sha224: 56, sha256: 64, sha384: 96, sha512: 128 }
 
-const schema: Schema = {
+const schema = {
   options: {
     url: { type: 'str', required: true, doc: 'http://, https://, ftp:// or file:// URL to download.' },
     dest: { type: 'path', required: true, doc: 'File to write, or a directory (the file is then named after the URL).' },
@@ -77,7 +62,8 @@ const schema: Schema = {
     ...attrOptions,
   },
   requiredTogether: [['url_password', 'url_username']],
-}
+} as const satisfies Schema
+export type GetUrlArgs = ArgsOf<typeof schema>
 
 function parseChecksum(c: string | undefined): { algorithm: ChecksumAlgorithm; hex: string } | undefined {
   if (c === undefined) return undefined

@@ -39,30 +39,13 @@
  */
 import { code, joinScripts, sh, type Script } from '../shell/index.js'
 import { gitProbe, looksLikeCommit, resolveVersion, type GitProbeOptions, type GitState, type Wanted } from '../probes/git.js'
-import type { Schema } from './schema.js'
+import type { ArgsOf, Schema } from './schema.js'
 import { shlexSplit } from '../shell/shlex.js'
 import { askpassLines, maskUrl, splitUrlCredentials } from '../probes/url-credentials.js'
 import { ModuleFailure, type Change, type HostModule, type PlanContext, type StateOf } from './types.js'
 
-export interface GitArgs {
-  repo: string
-  dest: string
-  version: string
-  force: boolean
-  depth?: number
-  clone: boolean
-  update: boolean
-  remote: string
-  bare: boolean
-  accept_hostkey: boolean
-  key_file?: string
-  ssh_opts?: string
-  recursive: boolean
-  single_branch: boolean
-  executable?: string
-}
 
-const schema: Schema = {
+const schema = {
   options: {
     repo: { type: 'str', required: true, aliases: ['name'], doc: 'URL of the repository (https://, ssh://, git://, file://, user@host:path, or a path on the host).' },
     dest: { type: 'path', required: true, doc: 'Directory of the checkout; created (with its parents) by the clone.' },
@@ -80,7 +63,8 @@ const schema: Schema = {
     single_branch: { type: 'bool', default: false, doc: 'Clone only the history of the one branch.' },
     executable: { type: 'path', doc: 'The git program to use (default: git from PATH).' },
   },
-}
+} as const satisfies Schema
+export type GitArgs = ArgsOf<typeof schema>
 
 /** GIT_SSH_COMMAND (git runs it with sh -c): every word quoted, ssh_opts split as a shell would. */
 function sshCommand(a: GitArgs): Record<string, string> {

@@ -30,26 +30,12 @@
  */
 import { code, joinScripts, sh } from '../shell/index.js'
 import { checkRequirement, parseRequirement, parseRequirementLines, pipCommandLines, pipProbe, normalizeName, type PipProbeOptions, type PipState, type Requirement, type RequirementStatus } from '../probes/pip.js'
-import type { Schema } from './schema.js'
+import type { ArgsOf, Schema } from './schema.js'
 import { shlexSplit } from '../shell/shlex.js'
 import { ModuleFailure, type Change, type ExecStep, type HostModule, type PlanContext, type StateOf } from './types.js'
 
-export interface PipArgs {
-  name?: string[]
-  version?: string
-  requirements?: string
-  virtualenv?: string
-  virtualenv_site_packages: boolean
-  virtualenv_command: string
-  virtualenv_python?: string
-  state: 'present' | 'absent' | 'latest' | 'forcereinstall'
-  extra_args?: string
-  chdir?: string
-  executable?: string
-  break_system_packages: boolean
-}
 
-const schema: Schema = {
+const schema = {
   options: {
     name: { type: 'list', elements: 'str', aliases: ['pkg'], doc: "Package(s), each with optional version specifiers: 'six', 'gunicorn>=21,<23'." },
     version: { type: 'str', doc: 'Version of the single package in name (==version).' },
@@ -69,7 +55,8 @@ const schema: Schema = {
     ['name', 'requirements'],
     ['executable', 'virtualenv'],
   ],
-}
+} as const satisfies Schema
+export type PipArgs = ArgsOf<typeof schema>
 
 const OPS = /^\s*(~=|===|==|!=|<=|>=|<|>)/
 

@@ -28,16 +28,9 @@ import { serviceProbe, type ServiceState } from '../probes/services.js'
 import { servicePlan, serviceAfter, type ServiceWanted, serviceNameProblem } from './init-system.js'
 import { shlexSplit } from '../shell/shlex.js'
 import { ModuleFailure, type HostModule, type StateOf } from './types.js'
+import type { ArgsOf, Schema } from './schema.js'
 
-interface ServiceArgs {
-  name: string
-  state?: 'started' | 'stopped' | 'restarted' | 'reloaded'
-  enabled?: boolean
-  pattern?: string
-  arguments?: string
-  sleep?: number
-  use: 'auto' | 'systemd' | 'sysvinit' | 'sysv' | 'service'
-}
+type ServiceArgs = ArgsOf<typeof schema>
 
 function wanted(a: ServiceArgs): ServiceWanted {
   return { name: a.name, state: a.state, enabled: a.enabled, arguments: a.arguments, sleep: a.sleep }
@@ -51,22 +44,24 @@ function read(a: ServiceArgs, { service: s }: StateOf<ReturnType<typeof probes>>
   return s
 }
 
+const schema = {
+  options: {
+    name: { type: 'str', required: true, doc: 'The service name.' },
+    state: { type: 'str', choices: ['started', 'stopped', 'restarted', 'reloaded'], doc: 'started/stopped: only if needed; restarted/reloaded: always.' },
+    enabled: { type: 'bool', doc: 'Start at boot.' },
+    pattern: { type: 'str', doc: 'When the init script has no status: a string to look for in `ps` output to know it runs.' },
+    arguments: { type: 'str', aliases: ['args'], doc: 'Extra words for the init script (sysv).' },
+    sleep: { type: 'int', doc: 'Seconds between stop and start when restarting (sysv).' },
+    use: { type: 'str', default: 'auto', choices: ['auto', 'systemd', 'sysvinit', 'sysv', 'service'], doc: 'The init system; auto detects it on each host.' },
+  },
+  requiredOneOf: [['state', 'enabled']],
+} as const satisfies Schema
+
 export const service: HostModule<ServiceArgs, ServiceArgs, ReturnType<typeof probes>> = {
   kind: 'host',
   name: 'service',
   doc: 'Start, stop, restart or reload a service; enable it at boot (systemd or sysv-init).',
-  args: {
-    options: {
-      name: { type: 'str', required: true, doc: 'The service name.' },
-      state: { type: 'str', choices: ['started', 'stopped', 'restarted', 'reloaded'], doc: 'started/stopped: only if needed; restarted/reloaded: always.' },
-      enabled: { type: 'bool', doc: 'Start at boot.' },
-      pattern: { type: 'str', doc: 'When the init script has no status: a string to look for in `ps` output to know it runs.' },
-      arguments: { type: 'str', aliases: ['args'], doc: 'Extra words for the init script (sysv).' },
-      sleep: { type: 'int', doc: 'Seconds between stop and start when restarting (sysv).' },
-      use: { type: 'str', default: 'auto', choices: ['auto', 'systemd', 'sysvinit', 'sysv', 'service'], doc: 'The init system; auto detects it on each host.' },
-    },
-    requiredOneOf: [['state', 'enabled']],
-  },
+  args: schema,
   returns: {
     name: 'the service',
     state: 'started or stopped, after the task',

@@ -26,18 +26,9 @@ import { sh } from '../shell/index.js'
 import { SYSTEMD_BOOTED, serviceProbe, type ServiceState } from '../probes/services.js'
 import { servicePlan, serviceAfter, type ServiceWanted, serviceNameProblem } from './init-system.js'
 import { ModuleFailure, type HostModule, type Probe, type StateOf } from './types.js'
+import type { ArgsOf, Schema } from './schema.js'
 
-interface SystemdArgs {
-  name?: string
-  state?: 'started' | 'stopped' | 'restarted' | 'reloaded'
-  enabled?: boolean
-  masked?: boolean
-  daemon_reload: boolean
-  daemon_reexec: boolean
-  scope: 'system' | 'user' | 'global'
-  no_block: boolean
-  force?: boolean
-}
+type SystemdArgs = ArgsOf<typeof schema>
 
 export const SYSTEMD_ONLY = 'systemd module needs systemd; this host uses sysvinit — use service'
 
@@ -69,23 +60,25 @@ function read({ unit: s }: StateOf<ReturnType<typeof probes>>): ServiceState {
   return s
 }
 
+const schema = {
+  options: {
+    name: { type: 'str', aliases: ['service', 'unit'], doc: 'The unit (a .service suffix is optional).' },
+    state: { type: 'str', choices: ['started', 'stopped', 'restarted', 'reloaded'], doc: 'started/stopped: only if needed; restarted/reloaded: always.' },
+    enabled: { type: 'bool', doc: 'Start at boot.' },
+    masked: { type: 'bool', doc: 'Mask (true) or unmask (false) the unit.' },
+    daemon_reload: { type: 'bool', default: false, aliases: ['daemon-reload'], doc: 'systemctl daemon-reload first (with a name: only when the unit needs it).' },
+    daemon_reexec: { type: 'bool', default: false, aliases: ['daemon-reexec'], doc: 'systemctl daemon-reexec first.' },
+    scope: { type: 'str', default: 'system', choices: ['system', 'user', 'global'], doc: 'The systemd manager to talk to.' },
+    no_block: { type: 'bool', default: false, doc: 'Do not wait for the start/stop job to finish.' },
+    force: { type: 'bool', doc: 'Override existing symlinks when enabling.' },
+  },
+} as const satisfies Schema
+
 export const systemd: HostModule<SystemdArgs, SystemdArgs, ReturnType<typeof probes>> = {
   kind: 'host',
   name: 'systemd',
   doc: 'Control a systemd unit: state, enabled, masked, daemon-reload (systemd hosts only).',
-  args: {
-    options: {
-      name: { type: 'str', aliases: ['service', 'unit'], doc: 'The unit (a .service suffix is optional).' },
-      state: { type: 'str', choices: ['started', 'stopped', 'restarted', 'reloaded'], doc: 'started/stopped: only if needed; restarted/reloaded: always.' },
-      enabled: { type: 'bool', doc: 'Start at boot.' },
-      masked: { type: 'bool', doc: 'Mask (true) or unmask (false) the unit.' },
-      daemon_reload: { type: 'bool', default: false, aliases: ['daemon-reload'], doc: 'systemctl daemon-reload first (with a name: only when the unit needs it).' },
-      daemon_reexec: { type: 'bool', default: false, aliases: ['daemon-reexec'], doc: 'systemctl daemon-reexec first.' },
-      scope: { type: 'str', default: 'system', choices: ['system', 'user', 'global'], doc: 'The systemd manager to talk to.' },
-      no_block: { type: 'bool', default: false, doc: 'Do not wait for the start/stop job to finish.' },
-      force: { type: 'bool', doc: 'Override existing symlinks when enabling.' },
-    },
-  },
+  args: schema,
   returns: {
     name: 'the unit',
     state: 'started or stopped, after the task',

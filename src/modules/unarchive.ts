@@ -56,22 +56,9 @@ import {
 import { effectiveStat, pathProbe } from '../probes/files.js'
 import { escapingMembers, pathsToCheck, unsafeExtraOptions } from './unarchive-safety.js'
 import { attrOptions, chownArg, modeProblems, sameId, wantedMode } from './file-attrs.js'
-import type { Schema } from './schema.js'
+import type { ArgsOf, Schema } from './schema.js'
 import { ModuleFailure, type Change, type HostModule, type PlanContext, type PrepareContext, type StateOf } from './types.js'
 
-export interface UnarchiveArgs {
-  src: string
-  dest: string
-  remote_src: boolean
-  creates?: string
-  extra_opts: string[]
-  include?: string[]
-  exclude?: string[]
-  list_files: boolean
-  owner?: string
-  group?: string
-  mode?: string
-}
 
 /** A controller-side archive, read and listed before anything touches the host. */
 export interface LocalArchive {
@@ -88,7 +75,7 @@ export interface UnarchivePrepared extends UnarchiveArgs {
 
 const TOOLS = ['tar', 'gzip', 'xz', 'bzip2', 'zstd', 'unzip'] as const
 
-const schema: Schema = {
+const schema = {
   options: {
     src: { type: 'path', required: true, doc: "The archive: a file in the role's files/ on the controller, or with remote_src a path on the host." },
     dest: { type: 'path', required: true, doc: 'Existing directory to unpack into.' },
@@ -101,7 +88,8 @@ const schema: Schema = {
     ...attrOptions,
   },
   mutuallyExclusive: [['include', 'exclude']],
-}
+} as const satisfies Schema
+export type UnarchiveArgs = ArgsOf<typeof schema>
 
 /** Shell pattern match as tar's --exclude does it: * and ? also match '/'. */
 function globMatch(pattern: string, s: string): boolean {

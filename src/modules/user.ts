@@ -32,32 +32,11 @@
  */
 import { code, sh } from '../shell/index.js'
 import { parsePasswdLine, userProbe, type GroupEntry, type UserState } from '../probes/accounts.js'
-import type { Schema } from './schema.js'
+import type { ArgsOf, Schema } from './schema.js'
 import { ModuleFailure, type Change, type ExecStep, type HostModule, type PlanContext } from './types.js'
 
-export interface UserArgs {
-  name: string
-  state: 'present' | 'absent'
-  uid?: number
-  non_unique: boolean
-  group?: string
-  groups?: string[]
-  append: boolean
-  shell?: string
-  home?: string
-  move_home: boolean
-  create_home: boolean
-  skeleton?: string
-  system: boolean
-  comment?: string
-  password?: string
-  update_password: 'always' | 'on_create'
-  password_lock?: boolean
-  remove: boolean
-  force: boolean
-}
 
-const userSchema: Schema = {
+const userSchema = {
   options: {
     name: { type: 'str', required: true, aliases: ['user'], doc: 'The login name.' },
     state: { type: 'str', default: 'present', choices: ['present', 'absent'], doc: 'Whether the account exists.' },
@@ -79,7 +58,8 @@ const userSchema: Schema = {
     remove: { type: 'bool', default: false, doc: 'With state=absent: delete the home directory and mail spool too.' },
     force: { type: 'bool', default: false, doc: 'With state=absent: remove even while logged in.' },
   },
-}
+} as const satisfies Schema
+export type UserArgs = ArgsOf<typeof userSchema>
 
 const NAME_RE = /^[a-z_][a-z0-9_.-]*\$?$/i
 

@@ -13,19 +13,9 @@
  */
 import { code, joinScripts, sh } from '../shell/index.js'
 import { ModuleFailure, type HostModule, type PlanContext, type Probe } from './types.js'
+import type { ArgsOf, Schema } from './schema.js'
 
-interface WaitArgs {
-  host: string
-  port?: number
-  path?: string
-  state: 'started' | 'stopped' | 'present' | 'absent'
-  timeout: number
-  delay: number
-  sleep: number
-  connect_timeout: number
-  search_regex?: string
-  msg?: string
-}
+type WaitArgs = ArgsOf<typeof schema>
 
 function probe(a: WaitArgs, ctx: PlanContext): Probe<{ met: boolean; elapsed: number }> {
   const timeout = ctx.check ? 0 : a.timeout
@@ -68,27 +58,29 @@ function what(a: WaitArgs): string {
 
 const probes = (a: WaitArgs, ctx: PlanContext) => ({ wait: probe(a, ctx) })
 
+const schema = {
+  options: {
+    host: { type: 'str', default: '127.0.0.1', doc: 'Host to connect to, seen from the managed host.' },
+    port: { type: 'int', doc: 'TCP port.' },
+    path: { type: 'path', doc: 'File to wait for.' },
+    state: { type: 'str', default: 'started', choices: ['started', 'stopped', 'present', 'absent'], doc: 'started/present: wait until it is there; stopped/absent: until it is gone.' },
+    timeout: { type: 'int', default: 300, doc: 'Seconds before failing.' },
+    delay: { type: 'int', default: 0, doc: 'Seconds to wait before the first check.' },
+    sleep: { type: 'int', default: 1, doc: 'Seconds between checks.' },
+    connect_timeout: { type: 'int', default: 5, doc: 'Seconds for each connection attempt.' },
+    search_regex: { type: 'str', doc: 'With path: wait until the file matches this extended regex.' },
+    msg: { type: 'str', doc: 'Message on timeout.' },
+  },
+  requiredOneOf: [['port', 'path']],
+  mutuallyExclusive: [['port', 'path']],
+} as const satisfies Schema
+
 export const waitFor: HostModule<WaitArgs, WaitArgs, ReturnType<typeof probes>> = {
   kind: 'host',
   name: 'wait_for',
   doc: 'Wait for a port or a file.',
   readOnly: true,
-  args: {
-    options: {
-      host: { type: 'str', default: '127.0.0.1', doc: 'Host to connect to, seen from the managed host.' },
-      port: { type: 'int', doc: 'TCP port.' },
-      path: { type: 'path', doc: 'File to wait for.' },
-      state: { type: 'str', default: 'started', choices: ['started', 'stopped', 'present', 'absent'], doc: 'started/present: wait until it is there; stopped/absent: until it is gone.' },
-      timeout: { type: 'int', default: 300, doc: 'Seconds before failing.' },
-      delay: { type: 'int', default: 0, doc: 'Seconds to wait before the first check.' },
-      sleep: { type: 'int', default: 1, doc: 'Seconds between checks.' },
-      connect_timeout: { type: 'int', default: 5, doc: 'Seconds for each connection attempt.' },
-      search_regex: { type: 'str', doc: 'With path: wait until the file matches this extended regex.' },
-      msg: { type: 'str', doc: 'Message on timeout.' },
-    },
-    requiredOneOf: [['port', 'path']],
-    mutuallyExclusive: [['port', 'path']],
-  },
+  args: schema,
   returns: { elapsed: 'seconds waited' },
   probes,
   plan(a, { wait: r }, ctx) {

@@ -11,7 +11,7 @@ import { aptProbe, parseAptState } from '../../src/probes/apt.js'
 const args = (input: Record<string, unknown>): AptArgs => {
   const { args: a, problems } = checkArgs(apt.args, input, false)
   expect(problems).to.deep.equal([])
-  return a as unknown as AptArgs
+  return a as AptArgs
 }
 
 describe('trust 17 and 36 (unit): apt', () => {

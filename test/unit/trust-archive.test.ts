@@ -39,7 +39,7 @@ describe('trust 31 (unit): unarchive never writes outside dest', () => {
 
   it('trust 31: the plan fails (also in check mode) on the second of two archives when dest holds the first one\'s link', () => {
     const { args } = checkArgs(unarchive.args, { src: '/srv/file.tar', dest: '/srv/dest', remote_src: true }, false)
-    const p = args as unknown as UnarchiveArgs
+    const p = args as UnarchiveArgs
     const listing = '-rw-r--r-- 0/0               6 2024-05-01 12:00:00 sub/rmp-t31-file\n'
     const remote = `@magic 7375622f726d\n@list\n${listing}@dest\nl 777 12 1714564800.0 0 0 root root\t./sub\n`
     const byId: Record<string, unknown> = {}
@@ -76,7 +76,7 @@ describe('trust 31 (unit): unarchive never writes outside dest', () => {
       const arc = join(dir, 'file.tar')
       execFileSync('tar', ['-cf', arc, '-C', join(dir, 'src'), 'sub/file'])
       const { args } = checkArgs(unarchive.args, { src: arc, dest, remote_src: true }, false)
-      const p = args as unknown as UnarchiveArgs
+      const p = args as UnarchiveArgs
       // The probe saw an empty dest: the plan extracts.
       const byId: Record<string, unknown> = {}
       const named = unarchive.probes(p, { host: 'h', facts: {}, check: false, diff: false })

@@ -13,7 +13,7 @@ const ssh = { client: '10.231.5.1', server: '10.231.5.11', port: 22 }
 function plan(input: Record<string, unknown>, s: UfwState, ctx = real): Change[] {
   const { args, problems } = checkArgs(ufw.args, input, false)
   expect(problems).to.deep.equal([])
-  return planUfw(args as unknown as UfwArgs, { ufw: s }, ctx)
+  return planUfw(args as UfwArgs, { ufw: s }, ctx)
 }
 const rule = (tuple: string, v6 = false): UfwRule => parseTuple(`### tuple ### ${tuple}`, v6)!
 const inactive = (rules: UfwRule[] = []): UfwState => ({ ...UFW_PRISTINE, rules, ssh })

@@ -13,7 +13,7 @@ const check: PlanContext = { ...real, check: true }
 function args(input: Record<string, unknown>): AptArgs {
   const { args, problems } = checkArgs(apt.args, input, false)
   expect(problems).to.deep.equal([])
-  return args as unknown as AptArgs
+  return args as AptArgs
 }
 
 function planOf(input: Record<string, unknown>, st: AptState, ctx = real): Change[] {

@@ -33,7 +33,7 @@ const CASES: Case[] = [
 function args(a: Record<string, unknown>): BlockArgs {
   const r = checkArgs(blockinfile.args, a, false)
   if (r.problems.length) throw new Error(r.problems.map((p) => p.message).join('; '))
-  return r.args as unknown as BlockArgs
+  return r.args as BlockArgs
 }
 
 const st = (s: PathState) => ({ file: s })

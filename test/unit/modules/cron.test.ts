@@ -13,7 +13,7 @@ const check: PlanContext = { ...real, check: true }
 function args(input: Record<string, unknown>): CronArgs {
   const { args, problems } = checkArgs(cron.args, input, false)
   expect(problems).to.deep.equal([])
-  return args as unknown as CronArgs
+  return args as CronArgs
 }
 
 function run(input: Record<string, unknown>, st: CrontabState, ctx = real): Change[] {

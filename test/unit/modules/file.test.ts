@@ -15,7 +15,7 @@ const check: PlanContext = { ...ctx, check: true }
 function args(a: Record<string, unknown>): FileArgs {
   const r = checkArgs(file.args, a, false)
   if (r.problems.length) throw new Error(r.problems.map((p) => p.message).join('; '))
-  return r.args as unknown as FileArgs
+  return r.args as FileArgs
 }
 
 function state(paths: PathState[], extra: Record<string, unknown> = {}): ProbeState {
@@ -214,7 +214,7 @@ describe('file module', () => {
   })
 
   describe('arguments', () => {
-    const problems = (a: Record<string, unknown>) => file.validate!(checkArgs(file.args, a, true).args as unknown as FileArgs)
+    const problems = (a: Record<string, unknown>) => file.validate!(checkArgs(file.args, a, true).args as FileArgs)
     it('cross-checks state, src, recurse and times at load time', () => {
       expect(problems({ path: '/x', state: 'file', recurse: true })).to.deep.equal(["recurse option requires state to be 'directory'"])
       expect(problems({ path: '/x', state: 'link' })).to.deep.equal(['src is required for state=link'])

@@ -21,7 +21,7 @@ const NOPARENT = 'umask 0022\nparent missing\nancestor /srv\nancestordir 1\n'
 function args(input: Record<string, unknown>): GetUrlArgs {
   const { args, problems } = checkArgs(getUrl.args, { url: 'http://10.0.0.1:8080/files/app.conf', ...input }, false)
   expect(problems).to.deep.equal([])
-  return args as unknown as GetUrlArgs
+  return args as GetUrlArgs
 }
 
 /** State for the module's probes: paths by name → recorded output, tools, remote checksum. */
@@ -126,7 +126,7 @@ describe('modules/get_url: result', () => {
 describe('modules/get_url: arguments', () => {
   const problems = (input: Record<string, unknown>) => {
     const { args, problems } = checkArgs(getUrl.args, input, true)
-    return [...problems.map((p) => p.message), ...(problems.length ? [] : getUrl.validate!(args as unknown as GetUrlArgs))]
+    return [...problems.map((p) => p.message), ...(problems.length ? [] : getUrl.validate!(args as GetUrlArgs))]
   }
   it('checksums, URLs, headers, credentials', () => {
     expect(problems({ url: 'http://h/x', dest: '/x', checksum: 'sha256:abc' })).to.deep.equal(["a sha256 checksum has 64 hex digits, got 'abc'"])

@@ -16,7 +16,7 @@ const ctx: PlanContext = { host: 'h', facts: {}, check: false, diff: true }
 function args(input: Record<string, unknown>): GitArgs {
   const { args, problems } = checkArgs(git.args, { repo: REPO, dest: '/srv/app', ...input }, false)
   expect(problems).to.deep.equal([])
-  return args as unknown as GitArgs
+  return args as GitArgs
 }
 
 function planOf(a: GitArgs, st: GitState, c: PlanContext = ctx): Change[] {
@@ -146,7 +146,7 @@ describe('modules/git: result', () => {
 describe('modules/git: arguments', () => {
   const problems = (input: Record<string, unknown>) => {
     const { args, problems } = checkArgs(git.args, input, true)
-    return [...problems.map((p) => p.message), ...(problems.length ? [] : git.validate!(args as unknown as GitArgs))]
+    return [...problems.map((p) => p.message), ...(problems.length ? [] : git.validate!(args as GitArgs))]
   }
   it('repo and dest are required', () => {
     expect(problems({ dest: '/x' })).to.deep.equal(["missing required argument 'repo'"])

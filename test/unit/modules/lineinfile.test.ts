@@ -46,7 +46,7 @@ const base: Pick<LineArgs, 'state' | 'backrefs' | 'firstmatch'> = { state: 'pres
 function args(a: Record<string, unknown>): LineArgs {
   const r = checkArgs(lineinfile.args, a, false)
   if (r.problems.length) throw new Error(r.problems.map((p) => p.message).join('; '))
-  return r.args as unknown as LineArgs
+  return r.args as LineArgs
 }
 
 const st = (s: PathState) => ({ file: s })

@@ -16,7 +16,7 @@ const VENV_PKGS: InstalledPackage[] = [
 function args(input: Record<string, unknown>): PipArgs {
   const { args, problems } = checkArgs(pip.args, input, false)
   expect(problems).to.deep.equal([])
-  return args as unknown as PipArgs
+  return args as PipArgs
 }
 
 function planOf(a: PipArgs, st: PipState, c: PlanContext = ctx): Change[] {
@@ -132,7 +132,7 @@ describe('modules/pip: plan', () => {
 describe('modules/pip: arguments', () => {
   const problems = (input: Record<string, unknown>) => {
     const { args, problems } = checkArgs(pip.args, input, true)
-    return [...problems.map((p) => p.message), ...(problems.length ? [] : pip.validate!(args as unknown as PipArgs))]
+    return [...problems.map((p) => p.message), ...(problems.length ? [] : pip.validate!(args as PipArgs))]
   }
   it('a specifier list split at its comma is put back together', () => {
     expect(joinSpecifiers(['six>=1.0', '<2', 'flask'])).to.deep.equal(['six>=1.0,<2', 'flask'])

@@ -15,7 +15,7 @@ function args(input: Record<string, unknown>): UfwArgs {
   const { args, problems } = checkArgs(ufw.args, input, false)
   expect(problems).to.deep.equal([])
   expect(ufw.validate!(args as never)).to.deep.equal([])
-  return args as unknown as UfwArgs
+  return args as UfwArgs
 }
 const plan = (input: Record<string, unknown>, s: UfwState, ctx = real): Change[] => planUfw(args(input), { ufw: s }, ctx)
 const scripts = (ch: Change[]) => ch.map((c) => (c.steps[0] as ExecStep).script.text.replace('PATH="$PATH:/usr/sbin:/sbin" ', ''))

@@ -19,7 +19,7 @@ const EXTRACTED = `d 755 4096 ${T}.0000000000 0 0 root root\t./app\nf 644 15 ${T
 function prepared(input: Record<string, unknown>, members: ArchiveMember[] = parseTarListing(LISTING)): UnarchivePrepared {
   const { args, problems } = checkArgs(unarchive.args, { src: 'app.tgz', dest: '/srv/d', ...input }, false)
   expect(problems).to.deep.equal([])
-  const a = args as unknown as UnarchiveArgs
+  const a = args as UnarchiveArgs
   if (a.remote_src) return a
   return { ...a, local: { content: Buffer.from('archive bytes'), format: 'tar', compression: 'gzip', members, sha256: 'x' } }
 }
@@ -132,7 +132,7 @@ describe('modules/unarchive: members', () => {
 describe('modules/unarchive: arguments', () => {
   const problems = (input: Record<string, unknown>) => {
     const { args, problems } = checkArgs(unarchive.args, input, true)
-    return [...problems.map((p) => p.message), ...(problems.length ? [] : unarchive.validate!(args as unknown as UnarchiveArgs))]
+    return [...problems.map((p) => p.message), ...(problems.length ? [] : unarchive.validate!(args as UnarchiveArgs))]
   }
   it('URLs, non-archives, include with exclude, dest required; controller files are checked at load time', () => {
     expect(problems({ src: 'https://h/a.tgz', dest: '/x', remote_src: true })).to.deep.equal(['src as a URL is not supported: download it with get_url, then unarchive with remote_src: true'])

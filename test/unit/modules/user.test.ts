@@ -12,7 +12,7 @@ const check: PlanContext = { ...real, check: true }
 function args(input: Record<string, unknown>): UserArgs {
   const { args, problems } = checkArgs(user.args, input, false)
   expect(problems).to.deep.equal([])
-  return args as unknown as UserArgs
+  return args as UserArgs
 }
 
 function run(input: Record<string, unknown>, st: UserState, ctx = real): Change[] {
