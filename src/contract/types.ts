@@ -91,6 +91,12 @@ export interface Change {
    * "changed" by it and the report does not list it.
    */
   quiet?: boolean
+  /**
+   * What the change needs that is not there yet (a package, a user, a directory that an earlier
+   * task would make). A real run fails with `msg` (and `data`) before running any step; check mode
+   * reports the change as "may change". Modules never look at the run mode themselves.
+   */
+  needs?: { msg: string; data?: Record<string, unknown> }
 }
 
 export interface StepOutput {

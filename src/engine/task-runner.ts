@@ -21,6 +21,7 @@ import { applyChanges, StepFailure } from './apply.js'
 import type { ChangeSummary, HostResultEvent, HostStatus } from './events.js'
 import type { HostState } from './host-state.js'
 import { runNamedProbes } from './probe-batch.js'
+import { settleNeeds } from './needs.js'
 import { connectionFor, connectionKeywords, type PlayRuntime } from './runtime.js'
 import { lazyVars, scopeFor } from './scope.js'
 
@@ -149,7 +150,7 @@ async function runOnce(rt: PlayRuntime, hs: HostState, task: Task, scope: VarSco
   if (invalid.length) throw new RmError(`${task.module}: ${invalid.join('; ')}`, task.argsPos)
   const check = task.checkMode === undefined ? rt.options.check : boolAt('check_mode', task.checkMode, scope, task.pos)
   const diff = task.diff === undefined ? rt.options.diff : boolAt('diff', task.diff, scope, task.pos)
-  const planCtx: PlanContext = { host: hs.name, facts: hs.facts ?? {}, check, diff }
+  const planCtx: PlanContext = { host: hs.name, facts: hs.facts ?? {}, diff }
 
   if (mod.kind === 'action') {
     const r = await (mod as ActionModule<unknown>).act(args, { ...prepareContext(rt, task, scope), ...planCtx })
@@ -171,13 +172,13 @@ async function runOnce(rt: PlayRuntime, hs: HostState, task: Task, scope: VarSco
   const prepared = hm.prepare ? await hm.prepare(args, prepareContext(rt, task, scope)) : args
   let state
   try {
-    state = await runNamedProbes(conn, hm.probes(prepared, planCtx), execOpts)
+    state = await runNamedProbes(conn, hm.probes(prepared, { ...planCtx, check }), execOpts)
   } catch (e) {
     // In check mode the become user may be one that an earlier task would create.
     if (check && execOpts.become && /unknown user/i.test((e as Error).message)) throw new CheckModeUnknown(`runs as ${execOpts.become.user}, a user that does not exist yet`)
     throw e
   }
-  const changes: Change[] = hm.plan(prepared, state, planCtx)
+  const changes: Change[] = settleNeeds(hm.plan(prepared, state, planCtx), check)
   const shown = changes.filter((c) => !c.quiet)
   out.changes = shown.map((c) => (c.uncertain ? { summary: c.summary, uncertain: true } : { summary: c.summary }))
   out.diffs = diff ? shown.filter((c) => c.diff).map((c) => c.diff!) : []

@@ -41,7 +41,7 @@ import { readdirSync, statSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { isVaultText, decryptVaultFile } from '../playbook/vault.js'
 import { DIFF_LIMIT, effectiveStat, isText, pathProbe, type PathState } from '../probes/files.js'
-import { attrChange, attrOptions, missingInCheck, modeProblems, newDirCmds, octal, planAttrs, wantedMode, type AttrArgs } from './file-attrs.js'
+import { attrChange, attrOptions, missing, modeProblems, newDirCmds, octal, planAttrs, wantedMode, type AttrArgs } from './file-attrs.js'
 import { childPath, dirsBetween, parentDir } from '../shell/remote-path.js'
 import { code, joinScripts } from '../shell/index.js'
 import type { ArgSpec, ArgsOf, Schema } from './schema.js'
@@ -158,7 +158,7 @@ export function planWrite(w: WriteSpec, s: PathState, ctx: PlanContext): Change[
   if (!cur && !replaceLink && s.parent !== 'directory') {
     const dir = parentDir(path)
     if (s.parent === 'other' || !s.ancestorIsDir) throw new ModuleFailure(`cannot create ${w.dest}: ${s.parent === 'other' ? dir : s.ancestor} is not a directory`, { path: w.dest })
-    if (!w.makeParents) return missingInCheck(ctx, `Destination directory ${dir} does not exist`, `${w.verb ?? 'create'} ${w.dest}`, w.dest)
+    if (!w.makeParents) return missing(`Destination directory ${dir} does not exist`, `${w.verb ?? 'create'} ${w.dest}`, w.dest)
     const mode = wantedMode(w.parentMode, undefined, true, s.umask)
     // New parents get the mode, not the file's owner and group.
     steps.push({ kind: 'exec', script: joinScripts([code('set -e'), ...newDirCmds(dirsBetween(s.ancestor, dir), {}, mode)]) })
@@ -336,7 +336,7 @@ function planTree(a: CopyPrepared, state: CopyState, ctx: PlanContext): Change[]
 function copyPlan(a: CopyPrepared, state: CopyState, ctx: PlanContext): Change[] {
   if (a.tree) return planTree(a, state, ctx)
   const got = dataOf(a, state)
-  if (!got) return missingInCheck(ctx, `Source ${a.src} not found`, `copy ${a.src} to ${a.dest}`, a.src!)
+  if (!got) return missing(`Source ${a.src} not found`, `copy ${a.src} to ${a.dest}`, a.src!)
   if (a.checksum !== undefined && contentSum(got.data) !== a.checksum.toLowerCase()) throw new ModuleFailure(`Copied file does not match the expected checksum. Transfer failed. (expected ${a.checksum}, got ${contentSum(got.data)})`)
   const { dest, s } = singleDest(a, state)
   if (a.content !== undefined && dest === a.dest && s.stat?.type === 'directory') throw new ModuleFailure(`can not use content with a dir as dest: ${a.dest}`)

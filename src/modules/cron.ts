@@ -32,7 +32,7 @@
 import { code, sh } from '../shell/index.js'
 import { cronPath, crontabProbe, type CrontabState } from '../probes/cron.js'
 import type { ArgsOf, Schema } from './schema.js'
-import { ModuleFailure, type Change, type HostModule, type PlanContext, type Step } from './types.js'
+import type { Change, HostModule, Step } from './types.js'
 
 
 const SPECIAL = ['reboot', 'yearly', 'annually', 'monthly', 'weekly', 'daily', 'hourly'] as const
@@ -141,7 +141,7 @@ function where(a: CronArgs): string {
   return a.cron_file ? cronPath(a.cron_file) : `crontab of ${a.user ?? 'the login user'}`
 }
 
-function cronPlan(a: CronArgs, s: CrontabState, ctx: Pick<PlanContext, 'check'>): Change[] {
+function cronPlan(a: CronArgs, s: CrontabState): Change[] {
   const after = cronEdit(a, s.lines)
   const same = after.length === s.lines.length && after.every((l, i) => l === s.lines[i])
   if (same && !(a.cron_file && a.name === undefined && a.state === 'absent' && s.exists)) return []
@@ -150,18 +150,14 @@ function cronPlan(a: CronArgs, s: CrontabState, ctx: Pick<PlanContext, 'check'>)
   const steps: Step[] = []
   if (a.cron_file) {
     const path = cronPath(a.cron_file)
-    if (!s.dirExists) {
-      if (!ctx.check) throw new ModuleFailure(`cron: the directory of ${path} does not exist (is cron installed?)`)
-      return [{ summary: `${what} (cron is not installed yet)`, uncertain: true, steps: [], diff }]
-    }
+    if (!s.dirExists) return [{ summary: `${what} (cron is not installed yet)`, steps: [], diff, needs: { msg: `cron: the directory of ${path} does not exist (is cron installed?)` } }]
     if (after.every((l) => l.trim() === '')) steps.push({ kind: 'exec', script: (a.backup ? sh`f=${path}; if [ -f "$f" ]; then b="$f.$(date +%Y-%m-%d@%H:%M:%S)~"; cp -p -- "$f" "$b"; echo "backup_file=$b"; fi; rm -f -- "$f"` : sh`rm -f -- ${path}`) })
     else steps.push({ kind: 'put', path, content: text(after), mode: '0644', owner: 'root', group: 'root', backup: a.backup })
     return [{ summary: what, steps, diff }]
   }
   if (!s.crontabCommand || !s.userExists) {
     const why = !s.crontabCommand ? 'the crontab command is missing (install the cron package)' : `user ${a.user} does not exist`
-    if (!ctx.check) throw new ModuleFailure(`cron: ${why}`)
-    return [{ summary: `${what} (${!s.crontabCommand ? 'cron is not installed yet' : `user ${a.user} does not exist yet`})`, uncertain: true, steps: [], diff }]
+    return [{ summary: `${what} (${!s.crontabCommand ? 'cron is not installed yet' : `user ${a.user} does not exist yet`})`, steps: [], diff, needs: { msg: `cron: ${why}` } }]
   }
   const u = a.user ? sh` -u ${a.user}` : code('')
   if (a.backup && s.exists) steps.push({ kind: 'exec', script: sh`b=$(mktemp /tmp/crontab.XXXXXXXX) && crontab${u} -l > "$b" && echo "backup_file=$b"` })
@@ -180,7 +176,7 @@ export const cron: HostModule<CronArgs, CronArgs, ReturnType<typeof probes>> = {
   returns: { jobs: 'names of the #Ansible: entries in the crontab after the task', envs: 'variables set in the crontab after the task', backup_file: 'the copy made with backup' },
   validate: validateCron,
   probes,
-  plan: (a, { crontab }, ctx) => cronPlan(a, crontab, ctx),
+  plan: (a, { crontab }) => cronPlan(a, crontab),
   result(a, { crontab: s }, outputs) {
     const after = cronEdit(a, s.lines)
     const backup = outputs.map((o) => /backup_file=(.*)/.exec(o.stdout)?.[1]).find(Boolean)

@@ -33,7 +33,7 @@
  */
 import { code, joinScripts, sh, type Script } from '../shell/index.js'
 import { STAT_FORMAT, effectiveStat, emptyDirProbe, parseStatLine, pathProbe, treeProbe, type FileStat, type PathState, type TreeEntry } from '../probes/files.js'
-import { attrChange, attrOptions, chownArg, defaultMode, missingInCheck, modeProblems, newAttrsText, newDirCmds, octal, planAttrs, sameId, setAttrs, setAttrsPrefix, wantedMode, type AttrArgs, type AttrPlan } from './file-attrs.js'
+import { attrChange, attrOptions, chownArg, defaultMode, missing, modeProblems, newAttrsText, newDirCmds, octal, planAttrs, sameId, setAttrs, setAttrsPrefix, wantedMode, type AttrArgs, type AttrPlan } from './file-attrs.js'
 import { childPath, dirsBetween, parentDir, privateTempBeside } from '../shell/remote-path.js'
 import { ModuleFailure, type Change, type ExecStep, type HostModule, type PlanContext, type Probe, type StateOf, type StepOutput } from './types.js'
 import type { ArgsOf, Schema } from './schema.js'
@@ -221,9 +221,9 @@ function planDirectory(a: FileArgs, s: PathState, state: FileProbeState, mt: Tim
 function planFile(a: FileArgs, s: PathState, state: FileProbeState, ctx: PlanContext, mt: TimeWish, at: TimeWish): Change[] {
   let path = a.path
   let st = s.stat
-  if (!st) return missingInCheck(ctx, `file (${a.path}) is absent, cannot continue`, `set attributes of ${a.path}`, a.path)
+  if (!st) return missing(`file (${a.path}) is absent, cannot continue`, `set attributes of ${a.path}`, a.path)
   if (st.type === 'link' && a.follow) {
-    if (!s.target) return missingInCheck(ctx, `file (${a.path}) is a dangling link, cannot continue`, `set attributes of ${a.path}`, a.path)
+    if (!s.target) return missing(`file (${a.path}) is a dangling link, cannot continue`, `set attributes of ${a.path}`, a.path)
     path = s.real ?? a.path
     st = s.target
   }
@@ -235,7 +235,7 @@ function planTouch(a: FileArgs, s: PathState, state: FileProbeState, ctx: PlanCo
   const st = a.follow ? effectiveStat(s, true) : s.stat
   if (!s.exists || (s.stat?.type === 'link' && a.follow && !s.target)) {
     const path = s.stat?.type === 'link' ? (s.real ?? a.path) : a.path
-    if (s.parent !== 'directory' && s.stat?.type !== 'link') return missingInCheck(ctx, `cannot touch ${a.path}: directory ${parentDir(a.path)} does not exist`, `create ${a.path}`, a.path)
+    if (s.parent !== 'directory' && s.stat?.type !== 'link') return missing(`cannot touch ${a.path}: directory ${parentDir(a.path)} does not exist`, `create ${a.path}`, a.path)
     const mode = wantedMode(a.mode, undefined, false, s.umask) ?? (a.mode === undefined ? octal(defaultMode(false, s.umask)) : undefined)
     // Created exclusively (set -C: O_EXCL, so a file or symlink planted there since the probe fails
     // the task) and 0600, never readable by others before owner and mode are set.
@@ -261,7 +261,7 @@ function planLink(a: FileArgs, s: PathState, state: FileProbeState, ctx: PlanCon
   if (!srcState.exists || (hard && srcState.stat?.type === 'directory')) {
     if (hard && srcState.stat?.type === 'directory') fail(`cannot hard link a directory: ${src}`, a.path)
     if (hard || !a.force) {
-      if (!(st?.type === 'link' && !hard && s.linkTarget === src)) return missingInCheck(ctx, hard ? `src file does not exist: ${srcPath}` : `src file does not exist, use "force: true" if you really want to create the link: ${srcPath}`, summaryNew, a.path)
+      if (!(st?.type === 'link' && !hard && s.linkTarget === src)) return missing(hard ? `src file does not exist: ${srcPath}` : `src file does not exist, use "force: true" if you really want to create the link: ${srcPath}`, summaryNew, a.path)
     }
   }
   let same = false
@@ -283,7 +283,7 @@ function planLink(a: FileArgs, s: PathState, state: FileProbeState, ctx: PlanCon
       fail(hard ? `Cannot link, ${cur === 'hard' ? 'different hard link' : cur} exists at destination: ${a.path}` : `refusing to convert from ${cur} to symlink for ${a.path}`, a.path)
     }
   } else if (s.parent !== 'directory') {
-    return missingInCheck(ctx, `directory ${parentDir(a.path)} does not exist`, summaryNew, a.path)
+    return missing(`directory ${parentDir(a.path)} does not exist`, summaryNew, a.path)
   }
   // Made in a private temp directory beside the destination (random name, created exclusively:
   // nothing another user planted is used), given its owner and mode there, and renamed over the

@@ -38,7 +38,7 @@
  */
 import { DOWNLOADERS, downloadCommand, remoteChecksumProbe, toolsProbe, urlFileName, type DownloadOptions, type Downloader } from '../probes/archive.js'
 import { effectiveStat, pathProbe, type ChecksumAlgorithm, type PathState } from '../probes/files.js'
-import { attrChange, attrOptions, chownArg, defaultMode, missingInCheck, modeProblems, newAttrsText, octal, planAttrs, wantedMode } from './file-attrs.js'
+import { attrChange, attrOptions, chownArg, defaultMode, missing, modeProblems, newAttrsText, octal, planAttrs, wantedMode } from './file-attrs.js'
 import { childPath, CLEAN_STALE_TEMPS, MAKE_PRIVATE_TEMP } from '../shell/remote-path.js'
 import { code, joinScripts, sh, type Script } from '../shell/index.js'
 import type { ArgsOf, Schema } from './schema.js'
@@ -168,8 +168,8 @@ function plan(a: GetUrlArgs, state: GetUrlState, ctx: PlanContext): Change[] {
   }
   const download = !st.exists || reason !== undefined
   if (download) {
-    if (!parentOk) return missingInCheck(ctx, `Destination directory of ${file} does not exist`, `download ${a.url} to ${file}`, file)
-    if (!tool) return missingInCheck(ctx, 'no curl, wget or python3 on the host to download with', `download ${a.url} to ${file}`, file)
+    if (!parentOk) return missing(`Destination directory of ${file} does not exist`, `download ${a.url} to ${file}`, file)
+    if (!tool) return missing('no curl, wget or python3 on the host to download with', `download ${a.url} to ${file}`, file)
     const step = downloadStep(a, file, tool, st)
     const exists = st.exists && st.stat?.type !== 'link'
     const mode = wantedMode(a.mode, exists ? st.stat?.mode : undefined, false, st.umask)

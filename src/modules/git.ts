@@ -134,8 +134,7 @@ const printAfter = code('printf \'after=%s\\n\' "$("$g" -C "$dest" rev-parse HEA
 
 function cloneChange(a: GitArgs, st: GitState, ctx: PlanContext): Change {
   if (!st.git) {
-    if (ctx.check) return { summary: `clone ${repoOf(a).shown} into ${a.dest} (git is not installed yet: cannot tell which commit)`, uncertain: true, steps: [] }
-    throw new ModuleFailure('git is not installed on the host (install the git package first)')
+    return { summary: `clone ${repoOf(a).shown} into ${a.dest} (git is not installed yet: cannot tell which commit)`, steps: [], needs: { msg: 'git is not installed on the host (install the git package first)' } }
   }
   const w = wanted(a, st)
   const opts = [

@@ -32,7 +32,7 @@ import { code, joinScripts, sh } from '../shell/index.js'
 import { checkRequirement, parseRequirement, parseRequirementLines, pipCommandLines, pipProbe, normalizeName, type PipProbeOptions, type PipState, type Requirement, type RequirementStatus } from '../probes/pip.js'
 import type { ArgsOf, Schema } from './schema.js'
 import { shlexSplit } from '../shell/shlex.js'
-import { ModuleFailure, type Change, type ExecStep, type HostModule, type PlanContext, type StateOf } from './types.js'
+import { needing, type Change, type ExecStep, type HostModule, type PlanContext, type StateOf } from './types.js'
 
 
 const schema = {
@@ -166,12 +166,10 @@ function plan(a: PipArgs, { pip: st }: StateOf<ReturnType<typeof probes>>, ctx: 
   const target = a.requirements !== undefined ? `-r ${a.requirements}` : names(a).join(' ')
   const where = a.virtualenv !== undefined ? ` in ${a.virtualenv}` : ''
   if (!st.chdir) {
-    if (ctx.check) return [{ summary: `pip ${a.state} ${target}${where} (${a.chdir} does not exist yet)`, uncertain: true, steps: [] }]
-    throw new ModuleFailure(`chdir ${a.chdir} does not exist`)
+    return needing(`chdir ${a.chdir} does not exist`, [{ summary: `pip ${a.state} ${target}${where} (${a.chdir} does not exist yet)`, steps: [] }])
   }
   if (st.missingFiles.length) {
-    if (ctx.check) return [{ summary: `pip ${a.state} ${target}${where} (requirements file ${st.missingFiles[0]} does not exist yet)`, uncertain: true, steps: [] }]
-    throw new ModuleFailure(`requirements file not found: ${st.missingFiles.join(', ')}`)
+    return needing(`requirements file not found: ${st.missingFiles.join(', ')}`, [{ summary: `pip ${a.state} ${target}${where} (requirements file ${st.missingFiles[0]} does not exist yet)`, steps: [] }])
   }
   if (st.venv === 'absent') {
     // A virtualenv that does not exist has nothing to uninstall.
@@ -186,8 +184,7 @@ function plan(a: PipArgs, { pip: st }: StateOf<ReturnType<typeof probes>>, ctx: 
     ]
   }
   if (!st.pip) {
-    if (ctx.check) return [{ summary: `pip ${a.state} ${target}${where} (pip is not available yet)`, uncertain: true, steps: [] }]
-    throw new ModuleFailure(`pip is not available${where}: ${st.pipError ?? 'no output from pip list'}`)
+    return needing(`pip is not available${where}: ${st.pipError ?? 'no output from pip list'}`, [{ summary: `pip ${a.state} ${target}${where} (pip is not available yet)`, steps: [] }])
   }
   const w = wantedOf(a, st)
   const reqs = [...w.fromNames, ...w.fromFiles]

@@ -30,7 +30,7 @@ import { clientCommand, connOptions, connProblems, psqlStep, quoteIdent, quoteLi
 import { CLEAN_STALE_TEMPS, MAKE_PRIVATE_TEMP } from '../shell/remote-path.js'
 import { shlexSplit } from '../shell/shlex.js'
 import { code, joinScripts, sh, type Script } from '../shell/index.js'
-import { ModuleFailure, type Change, type ExecStep, type HostModule, type PlanContext, type StateOf, type Step } from './types.js'
+import { ModuleFailure, needing, type Change, type ExecStep, type HostModule, type StateOf, type Step } from './types.js'
 
 export interface PostgresDbArgs extends PgConnArgs {
   name: string
@@ -237,22 +237,20 @@ function executed(p: PostgresDbArgs, step: Step): string {
   return (sendsPassword(p) ? sql.slice(sql.indexOf('\n') + 1) : sql).trim()
 }
 
-export function planDb(p: PostgresDbArgs, { db: st }: StateOf<ReturnType<typeof probes>>, ctx: Pick<PlanContext, 'check'>): Change[] {
+export function planDb(p: PostgresDbArgs, { db: st }: StateOf<ReturnType<typeof probes>>): Change[] {
   if (!st.ok) {
-    if (!ctx.check) throw new ModuleFailure(`postgres_db ${p.name}: ${st.error}`)
     const note = ` — cannot read the server now (${st.error.split('\n')[0]})`
     const changes: Change[] = p.state === 'present' || p.state === 'restore' ? [createChange(p, note)] : p.state === 'dump' ? [dumpChange(p)] : p.state === 'rename' ? [{ summary: `rename database ${p.name} to ${p.target}${note}`, steps: [] }] : []
     if (p.state === 'restore') changes.push(restoreChange(p))
-    return changes.map((c) => ({ ...c, uncertain: true }))
+    return needing(`postgres_db ${p.name}: ${st.error}`, changes)
   }
   const db = st.db
   if (p.owner !== undefined && !st.roles.includes(p.owner) && (p.state === 'present' || p.state === 'restore')) {
     const needed = !db || (p.state === 'present' && db.owner !== p.owner)
     if (needed) {
       // An earlier task of this run may create the role: check mode cannot know, a real run can.
-      if (!ctx.check) throw new ModuleFailure(`postgres_db ${p.name}: the owner role ${p.owner} does not exist`)
       const changes = p.state === 'present' ? presentChanges(p, db) : [...(db ? [] : [createChange(p)]), restoreChange(p)]
-      return changes.map((c) => ({ ...c, summary: `${c.summary} — role ${p.owner} does not exist yet`, uncertain: true }))
+      return needing(`postgres_db ${p.name}: the owner role ${p.owner} does not exist`, changes.map((c) => ({ ...c, summary: `${c.summary} — role ${p.owner} does not exist yet` })))
     }
   }
   if ((p.state === 'dump' || p.state === 'restore') && !p.target!.startsWith('/')) throw new ModuleFailure(`target must be an absolute path for state=${p.state}, got '${p.target}'`)
@@ -270,10 +268,7 @@ export function planDb(p: PostgresDbArgs, { db: st }: StateOf<ReturnType<typeof 
       return [{ summary: `rename database ${p.name} to ${target}`, steps: [psqlStep(p, p.maintenance_db, `ALTER DATABASE ${quoteIdent(p.name)} RENAME TO ${quoteIdent(target)};\n`)], diff: { before: `database ${p.name}\n`, after: `database ${target}\n` } }]
     }
     case 'dump':
-      if (!db) {
-        if (ctx.check) return [{ ...dumpChange(p), summary: `${dumpChange(p).summary} — database ${p.name} does not exist yet`, uncertain: true }]
-        throw new ModuleFailure(`cannot dump database ${p.name}: it does not exist`)
-      }
+      if (!db) return needing(`cannot dump database ${p.name}: it does not exist`, [{ ...dumpChange(p), summary: `${dumpChange(p).summary} — database ${p.name} does not exist yet` }])
       return [dumpChange(p)]
     case 'restore':
       return [...(db ? [] : [createChange(p)]), restoreChange(p)]

@@ -41,7 +41,7 @@
  */
 import { privProbe, type AclEntry, type PrivObject, type PrivState, type PrivType } from '../probes/postgres.js'
 import { connOptions, connProblems, psqlStep, quoteIdent, type PgConnArgs } from './postgres-common.js'
-import { ModuleFailure, type Change, type HostModule, type PlanContext, type StateOf } from './types.js'
+import { ModuleFailure, needing, type Change, type HostModule, type StateOf } from './types.js'
 
 export interface PostgresPrivsArgs extends PgConnArgs {
   database: string
@@ -228,15 +228,12 @@ function plainSummary(a: PostgresPrivsArgs): string {
   return a.state === 'present' ? `grant ${a.privs} on ${what} to ${roles}` : `revoke ${a.privs} on ${what} from ${roles}`
 }
 
-export function planPrivs(a: PostgresPrivsArgs, { privs: st }: StateOf<ReturnType<typeof probes>>, ctx: Pick<PlanContext, 'check'>): Change[] {
-  const uncertain = (why: string): Change[] => {
+export function planPrivs(a: PostgresPrivsArgs, { privs: st }: StateOf<ReturnType<typeof probes>>): Change[] {
+  const guess = (why: string): Change[] => {
     const w = privWork(a, blindState(a))
-    return [{ summary: `${plainSummary(a)} — ${why}`, uncertain: true, steps: w.sql.length ? [psqlStep(a, a.database, w.sql.join('\n') + '\n', { singleTransaction: true })] : [] }]
+    return [{ summary: `${plainSummary(a)} — ${why}`, steps: w.sql.length ? [psqlStep(a, a.database, w.sql.join('\n') + '\n', { singleTransaction: true })] : [] }]
   }
-  if (!st.ok) {
-    if (!ctx.check) throw new ModuleFailure(`postgres_privs on ${a.database}: ${st.error}`)
-    return uncertain(`cannot read the server now (${st.error.split('\n')[0]})`)
-  }
+  if (!st.ok) return needing(`postgres_privs on ${a.database}: ${st.error}`, guess(`cannot read the server now (${st.error.split('\n')[0]})`))
   const absentRoles = a.roles.filter((r) => !isPublic(r) && !st.roles.includes(r))
   const problems: string[] = []
   if (absentRoles.length && a.fail_on_role) problems.push(`role${absentRoles.length > 1 ? 's' : ''} ${absentRoles.join(', ')} do${absentRoles.length > 1 ? '' : 'es'} not exist`)
@@ -244,7 +241,7 @@ export function planPrivs(a: PostgresPrivsArgs, { privs: st }: StateOf<ReturnTyp
   if (st.missing.length && a.state === 'present') problems.push(`${a.type} ${st.missing.join(', ')} not found${a.type === 'table' || a.type === 'sequence' || a.type === 'function' ? ` in schema ${schemaOf(a)}` : ''} in database ${a.database}`)
   if (problems.length) {
     // An earlier task of this run may create them; only a real run can tell.
-    if (ctx.check && a.state === 'present') return uncertain(problems.join('; '))
+    if (a.state === 'present') return needing(`postgres_privs: ${problems.join('; ')}`, guess(problems.join('; ')))
     throw new ModuleFailure(`postgres_privs: ${problems.join('; ')}`)
   }
   const w = privWork(a, st)

@@ -39,7 +39,7 @@
 import { connOptions, connProblems, psqlStep, quoteIdent, quoteLiteral, type PgConnArgs } from './postgres-common.js'
 import { roleProbe, type RoleInfo } from '../probes/postgres.js'
 import { isMd5Verifier, isScramVerifier, md5Verifier, scramMatches, scramVerifier } from './scram.js'
-import { ModuleFailure, type Change, type HostModule, type PlanContext, type StateOf } from './types.js'
+import { ModuleFailure, needing, type Change, type HostModule, type StateOf } from './types.js'
 
 export interface PostgresUserArgs extends PgConnArgs {
   name: string
@@ -204,13 +204,12 @@ function summary(p: PreparedUser, w: UserWork): string {
   return `${w.kind} role ${p.name}${w.what.length ? ` (${w.what.join(', ')})` : ''}`
 }
 
-export function planUser(p: PreparedUser, { role: st }: StateOf<ReturnType<typeof probes>>, ctx: Pick<PlanContext, 'check'>): Change[] {
+export function planUser(p: PreparedUser, { role: st }: StateOf<ReturnType<typeof probes>>): Change[] {
   if (!st.ok) {
-    if (!ctx.check) throw new ModuleFailure(`postgres_user ${p.name}: ${st.error}`)
-    // Check mode before PostgreSQL is installed or started by an earlier task: say so, do not fail.
+    // An earlier task may install or start PostgreSQL: check mode says what would be done.
     const w = userWork(p, null)
-    if (!w) return []
-    return [{ summary: `${summary(p, w)} — cannot read the server now (${st.error.split('\n')[0]})`, uncertain: true, steps: [psqlStep(p, p.login_db, w.sql.join('\n') + '\n', { singleTransaction: true, secret: true })], diff: { before: '(unknown: the server cannot be read now)\n', after: w.after } }]
+    const guess: Change[] = w ? [{ summary: `${summary(p, w)} — cannot read the server now (${st.error.split('\n')[0]})`, steps: [psqlStep(p, p.login_db, w.sql.join('\n') + '\n', { singleTransaction: true, secret: true })], diff: { before: '(unknown: the server cannot be read now)\n', after: w.after } }] : []
+    return needing(`postgres_user ${p.name}: ${st.error}`, guess)
   }
   const w = userWork(p, st.role)
   if (!w) return []

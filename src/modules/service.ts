@@ -84,7 +84,7 @@ export const service: HostModule<ServiceArgs, ServiceArgs, ReturnType<typeof pro
   },
   probes,
   plan(a, state, ctx) {
-    return servicePlan(read(a, state), wanted(a), ctx, 'service')
+    return servicePlan(read(a, state), wanted(a), 'service')
   },
   result(a, state) {
     const s = read(a, state)

@@ -49,7 +49,7 @@
 import { code, joinScripts, sh, type Script } from '../shell/index.js'
 import { supervisorctlCommand, supervisorProbe, type SupervisorctlOptions, type SupervisorProcess, type SupervisorState } from '../probes/supervisor.js'
 import type { Schema } from './schema.js'
-import { ModuleFailure, type Change, type ExecStep, type HostModule, type PlanContext, type Step } from './types.js'
+import { ModuleFailure, needing, type Change, type ExecStep, type HostModule, type Step } from './types.js'
 
 export interface SupervisorArgs {
   name: string
@@ -391,14 +391,13 @@ function running(procs: SupervisorProcess[]): string {
   return `${procs.filter((p) => UP.has(p.state)).length}/${procs.length} running`
 }
 
-function supervisorPlan(a: SupervisorArgs, s: SupervisorState, ctx: Pick<PlanContext, 'check'>): Change[] {
+function supervisorPlan(a: SupervisorArgs, s: SupervisorState): Change[] {
   const c = supervisorctlCommand(ctlOptions(a))
   const secret = a.password !== undefined
   const name = a.name
   if (!s.installed) {
     if (a.state === 'absent') return []
-    if (ctx.check) return [{ summary: `${VERB[a.state]} ${name} (supervisor is not installed yet)`, uncertain: true, steps: [] }]
-    throw new ModuleFailure(`supervisorctl not found on this host: install the supervisor package first${a.supervisorctl_path ? ` (looked for ${a.supervisorctl_path})` : ''}`)
+    return needing(`supervisorctl not found on this host: install the supervisor package first${a.supervisorctl_path ? ` (looked for ${a.supervisorctl_path})` : ''}`, [{ summary: `${VERB[a.state]} ${name} (supervisor is not installed yet)`, steps: [] }])
   }
   const out: Change[] = []
   const procs = s.running ? s.processes.filter((p) => matches(name, p)) : []
@@ -436,7 +435,7 @@ function supervisorPlan(a: SupervisorArgs, s: SupervisorState, ctx: Pick<PlanCon
   if (hasDefinition(a)) {
     const want = programConfig(a)
     const have = s.file?.exists ? (s.file.content ?? '') : undefined
-    if (s.configDir === false && !ctx.check) throw new ModuleFailure(`${a.config_dir} does not exist on this host (is supervisor installed? set config_dir otherwise)`)
+    const needs = s.configDir === false ? { needs: { msg: `${a.config_dir} does not exist on this host (is supervisor installed? set config_dir otherwise)` } } : {}
     const sensitive = Object.keys(a.environment ?? {}).length > 0
     if (have !== want) {
       out.push({
@@ -447,6 +446,7 @@ function supervisorPlan(a: SupervisorArgs, s: SupervisorState, ctx: Pick<PlanCon
           exec(sh`${c} reread\n${c} update ${name}`, secret),
         ],
         diff: { path: file, ...maskDefinitions(have ?? '', want) },
+        ...needs,
       })
       updated = true
     } else if (!known && s.running) {
@@ -458,8 +458,7 @@ function supervisorPlan(a: SupervisorArgs, s: SupervisorState, ctx: Pick<PlanCon
     if (a.state === 'present') {
       return [{ summary: `add ${name} to supervisord (reread, add)`, steps: [exec(sh`${c} reread\n${c} add ${groupName(name)}`, secret)], diff: { before: `${name}: (not loaded)\n`, after: `${name}: loaded\n` } }]
     }
-    if (!ctx.check) throw new ModuleFailure(`${name}: ERROR (no such process) — supervisord does not know this program; give 'command' to define it`)
-    return [{ summary: `${VERB[a.state]} ${name} (not known to supervisord yet)`, uncertain: true, steps: [] }]
+    return needing(`${name}: ERROR (no such process) — supervisord does not know this program; give 'command' to define it`, [{ summary: `${VERB[a.state]} ${name} (not known to supervisord yet)`, steps: [] }])
   }
   // After an update (or starting supervisord) the processes' state is not known in advance: the
   // step is added to that change, and supervisorctl's start/stop are harmless when already there.
@@ -511,7 +510,7 @@ export const supervisor: HostModule<SupervisorArgs, SupervisorArgs, ReturnType<t
   },
   validate: validateSupervisor,
   probes,
-  plan: (a, { supervisor }, ctx) => supervisorPlan(a, supervisor, ctx),
+  plan: (a, { supervisor }) => supervisorPlan(a, supervisor),
   result(a, { supervisor: s }) {
     return {
       name: a.name,

@@ -99,8 +99,8 @@ export const systemd: HostModule<SystemdArgs, SystemdArgs, ReturnType<typeof pro
   plan(a, state, ctx) {
     const s = read(state)
     const w = wanted(a)
-    if (!a.name) return servicePlan({ ...s, exists: true }, w, ctx, 'systemd')
-    return servicePlan(s, w, ctx, 'systemd')
+    if (!a.name) return servicePlan({ ...s, exists: true }, w, 'systemd')
+    return servicePlan(s, w, 'systemd')
   },
   result(a, state) {
     const s = read(state)

@@ -3,7 +3,7 @@
 // both modules differ only in their pure edit of the text.
 import { effectiveStat, pathProbe, type PathState } from '../probes/files.js'
 import { destProbeOptions, planWrite, writeResult, writeTarget, type WriteSpec } from './copy.js'
-import { missingInCheck, planAttrs, type AttrArgs } from './file-attrs.js'
+import { missing, planAttrs, type AttrArgs } from './file-attrs.js'
 import { ModuleFailure, type Change, type PlanContext, type StateOf, type StepOutput } from './types.js'
 
 /** The arguments both editing modules take. */
@@ -61,7 +61,7 @@ function readForEdit(s: PathState, path: string, create: boolean, ctx: PlanConte
   const cur = effectiveStat(s, true)
   if (!cur) {
     if (absentOk) return []
-    if (!create) return missingInCheck(ctx, `Destination ${path} does not exist !`, summary, path)
+    if (!create) return missing(`Destination ${path} does not exist !`, summary, path)
     return { exists: false }
   }
   if (cur.type === 'directory') throw new ModuleFailure(`Path ${path} is a directory !`, { path })

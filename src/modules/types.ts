@@ -20,12 +20,16 @@ export interface PrepareContext {
   vars: Readonly<Record<string, unknown>>
 }
 
-/** What a module sees when planning: the host's facts and the run mode. */
+/** What a module sees when planning: the host's facts and whether diffs are shown. */
 export interface PlanContext {
   host: string
   facts: Readonly<Record<string, unknown>>
-  check: boolean
   diff: boolean
+}
+
+/** What probes see: also the run mode, for the one read that waits (wait_for only looks in check mode). */
+export interface ProbeContext extends PlanContext {
+  check: boolean
 }
 
 /**
@@ -46,7 +50,7 @@ export interface HostModule<A = Record<string, unknown>, P = A, Q extends Probes
   localFiles?(a: A): { kind: 'templates' | 'files'; name: string; arg: string }[]
   /** Turns arguments into what the plan needs, on the controller (render templates, read files). */
   prepare?(a: A, ctx: PrepareContext): P | Promise<P>
-  probes(p: P, ctx: PlanContext): Q
+  probes(p: P, ctx: ProbeContext): Q
   plan(p: P, state: StateOf<Q>, ctx: PlanContext): Change[]
   /** What `register` holds, from the state and the outputs of the steps that ran. */
   result?(p: P, state: StateOf<Q>, outputs: StepOutput[], ctx: PlanContext): Record<string, unknown>
@@ -96,4 +100,13 @@ export class ModuleFailure extends Error {
     super(message)
     this.name = 'ModuleFailure'
   }
+}
+
+/**
+ * These changes need what is not there yet (see Change.needs): a real run fails with `msg`, check
+ * mode reports them as "may change". With no change to report, a quiet one carries the need.
+ */
+export function needing(msg: string, changes: Change[], data?: Record<string, unknown>): Change[] {
+  const needs = { msg, ...(data ? { data } : {}) }
+  return changes.length ? changes.map((c) => ({ ...c, needs })) : [{ summary: msg, steps: [], quiet: true, needs }]
 }

@@ -44,7 +44,7 @@
  */
 import { ufwProbe, UFW_PRISTINE, type SshEndpoint, type UfwRule, type UfwState } from '../probes/ufw.js'
 import { sh, type Script } from '../shell/index.js'
-import { ModuleFailure, type Change, type HostModule, type PlanContext, type StateOf } from './types.js'
+import { ModuleFailure, type Change, type HostModule, type StateOf } from './types.js'
 import type { ArgsOf, Schema } from './schema.js'
 
 export type UfwArgs = ArgsOf<typeof schema>
@@ -349,18 +349,19 @@ const POLICY_DIR: Record<string, 'incoming' | 'outgoing' | 'routed'> = { in: 'in
 
 const probes = () => ({ ufw: ufwProbe })
 
-export function planUfw(a: UfwArgs, state: StateOf<ReturnType<typeof probes>>, ctx: Pick<PlanContext, 'check'>): Change[] {
+export function planUfw(a: UfwArgs, state: StateOf<ReturnType<typeof probes>>): Change[] {
   let s = state.ufw
   let note = ''
+  // Not installed yet (an earlier task may install it): planned against a fresh ufw, needing it.
+  const needs = s.installed ? undefined : { msg: 'ufw is not installed (apt: name=ufw)' }
   if (!s.installed) {
-    if (!ctx.check) throw new ModuleFailure('ufw is not installed (apt: name=ufw)')
     s = UFW_PRISTINE
     note = ' — ufw is not installed yet'
   } else if (!s.readable) {
     throw new ModuleFailure('cannot read /etc/ufw: ufw needs root (become: true)')
   }
   const changes: Change[] = []
-  const add = (c: Change) => changes.push(note ? { ...c, summary: c.summary + note, uncertain: true } : c)
+  const add = (c: Change) => changes.push(needs ? { ...c, summary: c.summary + note, needs } : c)
   /** Changes that can cut off new SSH connections if the firewall ends up active (index into changes). */
   const risky: number[] = []
   // The state as it will be after the changes so far (reset empties the rules, for example).
@@ -430,9 +431,8 @@ export function planUfw(a: UfwArgs, state: StateOf<ReturnType<typeof probes>>, c
   if (risky.length && cur.enabled && cur.policies.incoming !== 'allow' && ssh && !a.allow_lockout && !sshAllowed(cur.rules, ssh)) {
     const why = `no rule allows the port of this SSH connection (${ssh.port}/tcp from ${ssh.client}) and the incoming policy is ${cur.policies.incoming}: new SSH connections would be cut off`
     const fix = `allow it first (ufw: { rule: allow, port: "${ssh.port}", proto: tcp }) in this task or an earlier one, or set allow_lockout: true`
-    if (!ctx.check) throw new ModuleFailure(`refusing to ${changes[risky[risky.length - 1]!]!.summary}: ${why}; ${fix}`)
     const i = risky[risky.length - 1]!
-    changes[i] = { ...changes[i]!, summary: `${changes[i]!.summary} — a real run refuses this unless an earlier task allows ${ssh.port}/tcp: ${why}`, uncertain: true }
+    changes[i] = { ...changes[i]!, summary: `${changes[i]!.summary} — a real run refuses this unless an earlier task allows ${ssh.port}/tcp: ${why}`, needs: { msg: `refusing to ${changes[i]!.summary}: ${why}; ${fix}` } }
   }
   return changes
 }

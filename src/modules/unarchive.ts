@@ -57,7 +57,7 @@ import { effectiveStat, pathProbe } from '../probes/files.js'
 import { escapingMembers, pathsToCheck, unsafeExtraOptions } from './unarchive-safety.js'
 import { attrOptions, chownArg, modeProblems, sameId, wantedMode } from './file-attrs.js'
 import type { ArgsOf, Schema } from './schema.js'
-import { ModuleFailure, type Change, type HostModule, type PlanContext, type PrepareContext, type StateOf } from './types.js'
+import { ModuleFailure, needing, type Change, type HostModule, type PlanContext, type PrepareContext, type StateOf } from './types.js'
 
 
 /** A controller-side archive, read and listed before anything touches the host. */
@@ -292,22 +292,19 @@ function plan(p: UnarchivePrepared, state: UnarchiveState, ctx: PlanContext): Ch
   const destOk = effectiveStat(d, true)?.type === 'directory'
   const ar = archiveState(p, state)
   const tools = state.tools
-  const maybe = (why: string): Change[] => [{ summary: `unarchive ${p.src} into ${p.dest} (${why})`, uncertain: true, steps: [] }]
+  // What an earlier task may still make (dest, the archive, the tools): check mode says "may change".
+  const maybe = (why: string, msg: string): Change[] => needing(msg, [{ summary: `unarchive ${p.src} into ${p.dest} (${why})`, steps: [] }])
   if (!destOk) {
-    if (ctx.check && !d.exists) return maybe(`${p.dest} does not exist yet`)
+    if (!d.exists) return maybe(`${p.dest} does not exist yet`, `dest '${p.dest}' must be an existing dir`)
     throw new ModuleFailure(`dest '${p.dest}' must be an existing dir`)
   }
-  if (ar.missing) {
-    if (ctx.check) return maybe(`${p.src} does not exist yet`)
-    throw new ModuleFailure(`Source '${p.src}' does not exist`)
-  }
+  if (ar.missing) return maybe(`${p.src} does not exist yet`, `Source '${p.src}' does not exist`)
   const format = ar.format ?? 'tar'
   const needs = format === 'zip' ? { program: 'unzip', pkg: 'unzip' } : ar.compression ? DECOMPRESSOR[ar.compression]! : undefined
   const missing = [...(format === 'tar' && !tools.includes('tar') ? [{ program: 'tar', pkg: 'tar' }] : []), ...(needs && !tools.includes(needs.program) ? [needs] : [])]
   if (missing.length) {
     const msg = `${missing.map((m) => m.program).join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not installed on the host: install ${missing.map((m) => m.pkg).join(' ')} to unpack ${p.src}`
-    if (ctx.check) return maybe(msg)
-    throw new ModuleFailure(msg)
+    return maybe(msg, msg)
   }
   if (ar.error !== undefined) throw new ModuleFailure(`cannot list ${p.src} on the host: ${ar.error}`)
   const members = destMembers(selectedMembers(ar.members ?? [], p.include ?? [], p.exclude ?? []), format === 'tar' ? stripComponents(p.extra_opts) : 0)

@@ -33,7 +33,7 @@
 import { code, sh } from '../shell/index.js'
 import { parsePasswdLine, userProbe, type GroupEntry, type UserState } from '../probes/accounts.js'
 import type { ArgsOf, Schema } from './schema.js'
-import { ModuleFailure, type Change, type ExecStep, type HostModule, type PlanContext } from './types.js'
+import type { Change, ExecStep, HostModule } from './types.js'
 
 
 const userSchema = {
@@ -105,7 +105,7 @@ function isLocked(hash: string | undefined): boolean {
   return !!hash && hash.startsWith('!')
 }
 
-function userPlan(a: UserArgs, s: UserState, ctx: Pick<PlanContext, 'check'>): Change[] {
+function userPlan(a: UserArgs, s: UserState): Change[] {
   const u = s.user
   if (a.state === 'absent') {
     if (!u) return []
@@ -114,8 +114,7 @@ function userPlan(a: UserArgs, s: UserState, ctx: Pick<PlanContext, 'check'>): C
   const missing = groupQueries(a).filter((g) => g !== a.name && s.groups[g] === null)
   if (missing.length) {
     const msg = `group${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'do' : 'does'} not exist`
-    if (!ctx.check) throw new ModuleFailure(`user ${a.name}: ${msg}`)
-    return [{ summary: `${u ? 'update' : 'create'} user ${a.name} (${msg} yet)`, uncertain: true, steps: [] }]
+    return [{ summary: `${u ? 'update' : 'create'} user ${a.name} (${msg} yet)`, steps: [], needs: { msg: `user ${a.name}: ${msg}` } }]
   }
   const primary: GroupEntry | undefined = a.group !== undefined ? s.groups[a.group]! : undefined
   const supplementary = (a.groups ?? []).map((g) => s.groups[g]!.name)
@@ -255,7 +254,7 @@ export const user: HostModule<UserArgs, UserArgs, ReturnType<typeof probes>> = {
   },
   validate: validateUser,
   probes,
-  plan: (a, { user }, ctx) => userPlan(a, user, ctx),
+  plan: (a, { user }) => userPlan(a, user),
   result(a, { user: s }, outputs) {
     const base = { name: a.name, state: a.state, ...(a.password !== undefined ? { password: 'NOT_LOGGING_PASSWORD' } : {}) }
     if (a.state === 'absent') return { ...base, ...(a.remove ? { remove: true } : {}), ...(a.force ? { force: true } : {}) }

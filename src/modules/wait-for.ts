@@ -12,12 +12,16 @@
  *   - wait_for: { path: /run/app.pid }
  */
 import { code, joinScripts, sh } from '../shell/index.js'
-import { ModuleFailure, type HostModule, type PlanContext, type Probe } from './types.js'
+import { ModuleFailure, type HostModule, type Probe, type ProbeContext } from './types.js'
 import type { ArgsOf, Schema } from './schema.js'
 
 type WaitArgs = ArgsOf<typeof schema>
 
-function probe(a: WaitArgs, ctx: PlanContext): Probe<{ met: boolean; elapsed: number }> {
+/**
+ * The one read that depends on the run mode: check mode changes nothing, so it does not wait for
+ * anything either; it looks once and says so (`looked`).
+ */
+function probe(a: WaitArgs, ctx: ProbeContext): Probe<{ met: boolean; elapsed: number; looked: boolean }> {
   const timeout = ctx.check ? 0 : a.timeout
   const delay = ctx.check ? 0 : a.delay
   const want = a.state === 'started' || a.state === 'present'
@@ -47,7 +51,7 @@ function probe(a: WaitArgs, ctx: PlanContext): Probe<{ met: boolean; elapsed: nu
     parse: (o) => {
       const [word, secs] = o.stdout.trim().split(' ')
       if (word !== 'met' && word !== 'timeout') throw new Error(`unexpected output: ${o.stdout.trim()}`)
-      return { met: word === 'met', elapsed: Number(secs) }
+      return { met: word === 'met', elapsed: Number(secs), looked: ctx.check }
     },
   }
 }
@@ -56,7 +60,7 @@ function what(a: WaitArgs): string {
   return a.port !== undefined ? `${a.host}:${a.port}` : `${a.path}${a.search_regex ? ` to contain /${a.search_regex}/` : ''}`
 }
 
-const probes = (a: WaitArgs, ctx: PlanContext) => ({ wait: probe(a, ctx) })
+const probes = (a: WaitArgs, ctx: ProbeContext) => ({ wait: probe(a, ctx) })
 
 const schema = {
   options: {
@@ -83,11 +87,11 @@ export const waitFor: HostModule<WaitArgs, WaitArgs, ReturnType<typeof probes>> 
   args: schema,
   returns: { elapsed: 'seconds waited' },
   probes,
-  plan(a, { wait: r }, ctx) {
-    if (!r.met && !ctx.check) throw new ModuleFailure(a.msg ?? `Timeout when waiting for ${what(a)} (${a.state}) after ${a.timeout}s`, { elapsed: r.elapsed })
+  plan(a, { wait: r }) {
+    if (!r.met && !r.looked) throw new ModuleFailure(a.msg ?? `Timeout when waiting for ${what(a)} (${a.state}) after ${a.timeout}s`, { elapsed: r.elapsed })
     return []
   },
-  result(a, { wait: r }, _o, ctx) {
-    return { elapsed: r.elapsed, ...(ctx.check && !r.met ? { msg: `${what(a)} is not ${a.state} now; check mode does not wait` } : {}) }
+  result(a, { wait: r }) {
+    return { elapsed: r.elapsed, ...(r.looked && !r.met ? { msg: `${what(a)} is not ${a.state} now; check mode does not wait` } : {}) }
   },
 }

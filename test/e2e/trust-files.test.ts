@@ -14,7 +14,7 @@ import { hostNames } from '../../src/lab/paths.js'
 import { copy } from '../../src/modules/copy.js'
 import { file } from '../../src/modules/file.js'
 import { checkArgs } from '../../src/modules/schema.js'
-import type { HostModule, PlanContext, PrepareContext } from '../../src/modules/types.js'
+import type { HostModule, ProbeContext, PrepareContext } from '../../src/modules/types.js'
 import { encryptVault, setVaultPassword } from '../../src/playbook/vault.js'
 import { closeHostConnections, hostConnection, sh } from '../helpers/host-shell.js'
 import { resetHosts, testLab, type TestLab } from '../helpers/lab.js'
@@ -232,7 +232,7 @@ mkdir -p ${ROOT}/um; chmod 0755 ${ROOT}/um`)
   })
 
   describe('trust 34: owner and mode never follow a symlink swapped in between probe and apply', () => {
-    const ctx: PlanContext = { host: '', facts: {}, check: false, diff: false }
+    const ctx: ProbeContext = { host: '', facts: {}, check: false, diff: false }
     const prep: PrepareContext = { findFile: () => '', renderTemplate: () => '', readFile: () => Buffer.from(''), evaluate: () => undefined, condition: () => true, vars: {} }
     /** Probes on the host, runs `between`, then applies the plan made from the probed state. */
     async function raced(mod: HostModule<never, never>, args: Record<string, unknown>, between: string) {

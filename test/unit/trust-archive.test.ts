@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync 
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { checkArgs } from '../../src/modules/schema.js'
-import { ModuleFailure, type ExecStep, type PlanContext } from '../../src/modules/types.js'
+import { ModuleFailure, type ExecStep, type ProbeContext } from '../../src/modules/types.js'
 import { unarchive, type UnarchiveArgs } from '../../src/modules/unarchive.js'
 import { escapingMembers, pathsToCheck, unsafeExtraOptions } from '../../src/modules/unarchive-safety.js'
 import { parseRemoteArchive, type ArchiveMember, type DestEntry } from '../../src/probes/archive.js'
@@ -51,12 +51,12 @@ describe('trust 31 (unit): unarchive never writes outside dest', () => {
     }
     const state = nameResults(named, byId)
     for (const check of [false, true]) {
-      const ctx: PlanContext = { host: 'h', facts: {}, check, diff: false }
+      const ctx: ProbeContext = { host: 'h', facts: {}, check, diff: false }
       expect(() => unarchive.plan(p, state, ctx)).to.throw(ModuleFailure, "sub/rmp-t31-file: goes through 'sub', a symbolic link already in dest")
     }
     // Without the link in dest, the same archive is planned normally (the test above can fail).
     const clean = { ...state, archive: parseRemoteArchive({ stdout: `@magic 7375622f726d\n@list\n${listing}@dest\n`, code: 0 }) }
-    expect(unarchive.plan(p, clean, { host: 'h', facts: {}, check: false, diff: false })).to.have.length(1)
+    expect(unarchive.plan(p, clean, { host: 'h', facts: {}, diff: false })).to.have.length(1)
   })
 
   describe('the extraction script checks again just before tar runs', () => {
@@ -85,7 +85,7 @@ describe('trust 31 (unit): unarchive never writes outside dest', () => {
         else if (probe.id.startsWith('tools:')) byId[probe.id] = ['tar']
         else byId[probe.id] = parseRemoteArchive({ stdout: `@magic 7375622f6669\n@list\n-rw-r--r-- 0/0 6 2024-05-01 12:00:00 sub/file\n@dest\n`, code: 0 })
       }
-      const script = (unarchive.plan(p, nameResults(named, byId), { host: 'h', facts: {}, check: false, diff: false })[0]!.steps[0] as ExecStep).script.text
+      const script = (unarchive.plan(p, nameResults(named, byId), { host: 'h', facts: {}, diff: false })[0]!.steps[0] as ExecStep).script.text
       // Then, before apply, someone plants dest/sub -> outside.
       symlinkSync(outside, join(dest, 'sub'))
       const r = spawnSync('sh', ['-c', script], { encoding: 'utf8' })

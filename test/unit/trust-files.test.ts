@@ -12,13 +12,13 @@ import { copy } from '../../src/modules/copy.js'
 import { setAttrs } from '../../src/modules/file-attrs.js'
 import { file } from '../../src/modules/file.js'
 import { checkArgs } from '../../src/modules/schema.js'
-import type { Change, ExecStep, PlanContext, PrepareContext, PutStep } from '../../src/modules/types.js'
+import type { Change, ExecStep, ProbeContext, PrepareContext, PutStep } from '../../src/modules/types.js'
 import { encryptVault, setVaultPassword } from '../../src/playbook/vault.js'
 import { DIFF_LIMIT } from '../../src/probes/files.js'
 import { fakePath, missingPath } from './probes/files-recorded.js'
 import { code } from '../../src/shell/index.js'
 
-const ctx: PlanContext = { host: 'h', facts: {}, check: false, diff: true }
+const ctx: ProbeContext = { host: 'h', facts: {}, check: false, diff: true }
 const temps = (d: string) => readdirSync(d).filter((n) => n.startsWith('.rmp-'))
 
 describe('trust: file writes on this machine', function () {

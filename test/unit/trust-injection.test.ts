@@ -13,7 +13,7 @@ import { prelude } from '../../src/connection/shell.js'
 import { batchScript, splitBatchOutput } from '../../src/engine/probe-batch.js'
 import { allModules } from '../../src/modules/index.js'
 import { checkArgs, type ArgSpec } from '../../src/modules/schema.js'
-import type { ExecStep, HostModule, PlanContext, PrepareContext, Probe, ProbeState } from '../../src/modules/types.js'
+import type { ExecStep, HostModule, ProbeContext, PrepareContext, Probe, ProbeState } from '../../src/modules/types.js'
 import { maskUrl, splitUrlCredentials } from '../../src/probes/url-credentials.js'
 import { shlexQuote } from '../../src/playbook/filters.js'
 import { fedFrom } from '../../src/shell/feed.js'
@@ -253,7 +253,7 @@ describe('trust 3: hostile values in every string argument of every host module 
   const isRoot = process.getuid?.() === 0
   let sb: Sandbox
   const attempts: Attempt[] = []
-  const planCtx: PlanContext = { host: 'sandbox', facts: {}, check: false, diff: false }
+  const planCtx: ProbeContext = { host: 'sandbox', facts: {}, check: false, diff: false }
 
   before(function () {
     if (!isRoot) this.skip()
@@ -421,7 +421,7 @@ describe('trust 24: passwords in URLs', () => {
   it('trust 24: uri sends the request (password, URL, headers) on stdin, not as an argument', () => {
     const m = allModules().find((x) => x.name === 'uri') as HostModule
     const a = { url: 'https://u:UrlPw@h/x', method: 'POST', body_format: 'raw', headers: { 'X-Token': 'HeaderTok' }, status_code: [200], return_content: false, timeout: 3, validate_certs: true, url_username: 'u', url_password: 'Pw-uri' }
-    const ch = m.plan(a as never, {}, { host: 'h', facts: {}, check: false, diff: false })
+    const ch = m.plan(a as never, {}, { host: 'h', facts: {}, diff: false })
     const step = ch[0]!.steps[0] as ExecStep
     for (const s of ['Pw-uri', 'UrlPw', 'HeaderTok']) expect(step.script.text).to.not.include(s)
     expect(ch[0]!.summary).to.equal('POST https://u:********@h/x')

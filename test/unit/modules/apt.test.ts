@@ -1,14 +1,15 @@
 // apt's plan: (arguments, state recorded on a lab host) → changes; then the state after the
 // change → no change. Also argument errors.
+import { settleNeeds } from '../../../src/engine/needs.js'
 import { expect } from 'chai'
 import { apt, type AptArgs } from '../../../src/modules/apt.js'
 import { checkArgs } from '../../../src/modules/schema.js'
-import { ModuleFailure, type Change, type ExecStep, type PlanContext } from '../../../src/modules/types.js'
+import { ModuleFailure, type Change, type ExecStep, type ProbeContext } from '../../../src/modules/types.js'
 import { parseAptState, type AptState, type DpkgEntry } from '../../../src/probes/apt.js'
 import { APT } from '../probes/system-recorded.js'
 
-const real: PlanContext = { host: 'h', facts: {}, check: false, diff: true }
-const check: PlanContext = { ...real, check: true }
+const real: ProbeContext = { host: 'h', facts: {}, check: false, diff: true }
+const check: ProbeContext = { ...real, check: true }
 
 function args(input: Record<string, unknown>): AptArgs {
   const { args, problems } = checkArgs(apt.args, input, false)
@@ -20,7 +21,7 @@ function planOf(input: Record<string, unknown>, st: AptState, ctx = real): Chang
   const a = args(input)
   const probes = apt.probes(a, ctx)
   expect(Object.keys(probes)).to.have.length(1)
-  return apt.plan(a, { apt: st }, ctx)
+  return settleNeeds(apt.plan(a, { apt: st }, ctx), ctx.check)
 }
 
 const installed = (): AptState => parseAptState(APT.installed.stdout)
@@ -199,7 +200,7 @@ describe('modules/apt: arguments', () => {
   it('result: cache_updated and the packages changed', () => {
     const a = args({ name: 'tree', update_cache: true })
     const s = installed()
-    const ch = apt.plan(a, { apt: s }, real)
+    const ch = settleNeeds(apt.plan(a, { apt: s }, real), real.check)
     const outputs = ch.flatMap((c) => c.steps).map((step) => ({ step, code: 0, stdout: '', stderr: '' }))
     expect(apt.result!(a, { apt: s }, outputs, real)).to.deep.equal({ cache_updated: true, cache_update_time: s.now, packages: { tree: { before: '(absent)', after: '2.1.0-1' } } })
   })

@@ -1,4 +1,5 @@
 // copy: arguments + probed destination → a put step (atomic, mode set before rename) or nothing.
+import { settleNeeds } from '../../../src/engine/needs.js'
 import { nameResults } from '../../../src/engine/probe-batch.js'
 import { expect } from 'chai'
 import { setAttrs } from '../../../src/modules/file-attrs.js'
@@ -7,14 +8,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { copy, sha1 } from '../../../src/modules/copy.js'
 import { checkArgs } from '../../../src/modules/schema.js'
-import { ModuleFailure, type Change, type PlanContext, type PrepareContext, type ProbeState, type PutStep } from '../../../src/modules/types.js'
+import { ModuleFailure, type Change, type ProbeContext, type PrepareContext, type ProbeState, type PutStep } from '../../../src/modules/types.js'
 import { encryptVault, setVaultPassword } from '../../../src/playbook/vault.js'
 import { DIFF_LIMIT, pathProbeId, type PathState } from '../../../src/probes/files.js'
 import { fakePath, missingPath } from '../probes/files-recorded.js'
 import { code } from '../../../src/shell/index.js'
 
-const ctx: PlanContext = { host: 'h', facts: {}, check: false, diff: true }
-const check: PlanContext = { ...ctx, check: true }
+const ctx: ProbeContext = { host: 'h', facts: {}, check: false, diff: true }
+const check: ProbeContext = { ...ctx, check: true }
 const destOpts = { checksum: 'sha1' as const, contentLimit: DIFF_LIMIT }
 
 const dir = mkdtempSync(join(tmpdir(), 'rmp-copy-'))
@@ -49,7 +50,7 @@ function state(paths: PathState[], opts: Record<string, unknown> = destOpts): Pr
 
 async function plan(a: Record<string, unknown>, paths: PathState[], c = ctx, extra: ProbeState = {}): Promise<Change[]> {
   const p = await prepared(a)
-  return copy.plan(p, nameResults(copy.probes(p, c), { ...state(paths), ...extra }), c)
+  return settleNeeds(copy.plan(p, nameResults(copy.probes(p, c), { ...state(paths), ...extra }), c), c.check)
 }
 
 const put = (ch: Change[]) => ch.flatMap((c) => c.steps).find((s): s is PutStep => s.kind === 'put')
@@ -158,7 +159,7 @@ describe('copy module', () => {
       s[pathProbeId(p.path, destOpts)] = p
     }
     const p = await prepared({ src: 'tree', dest: '/srv', directory_mode: '0750' })
-    const ch = copy.plan(p, nameResults(copy.probes(p, ctx), s), ctx)
+    const ch = settleNeeds(copy.plan(p, nameResults(copy.probes(p, ctx), s), ctx), ctx.check)
     expect(ch.map((c) => c.summary)).to.deep.equal(['create directories /srv/tree, /srv/tree/sub', 'create /srv/tree/a.txt', 'create /srv/tree/sub/b.txt'])
     expect((ch[0]!.steps[0] as { script: { text: string } }).script.text).to.contain(setAttrs('/srv/tree/sub', undefined, undefined, '0750').text)
   })

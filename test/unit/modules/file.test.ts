@@ -1,16 +1,17 @@
 // The file module's plan: (arguments, probed state) → changes, and [] once the state is reached.
+import { settleNeeds } from '../../../src/engine/needs.js'
 import { nameResults, probeList } from '../../../src/engine/probe-batch.js'
 import { expect } from 'chai'
 import { checkArgs } from '../../../src/modules/schema.js'
 import { file, parseStamp, planTree, type FileArgs } from '../../../src/modules/file.js'
 import { setAttrs, setAttrsPrefix } from '../../../src/modules/file-attrs.js'
-import { ModuleFailure, type Change, type PlanContext, type ProbeState } from '../../../src/modules/types.js'
+import { ModuleFailure, type Change, type ProbeContext, type ProbeState } from '../../../src/modules/types.js'
 import { pathProbeId, type PathState, type TreeEntry } from '../../../src/probes/files.js'
 import { fakePath, missingPath } from '../probes/files-recorded.js'
 import { code } from '../../../src/shell/index.js'
 
-const ctx: PlanContext = { host: 'h', facts: {}, check: false, diff: true }
-const check: PlanContext = { ...ctx, check: true }
+const ctx: ProbeContext = { host: 'h', facts: {}, check: false, diff: true }
+const check: ProbeContext = { ...ctx, check: true }
 
 function args(a: Record<string, unknown>): FileArgs {
   const r = checkArgs(file.args, a, false)
@@ -25,7 +26,7 @@ function state(paths: PathState[], extra: Record<string, unknown> = {}): ProbeSt
 }
 
 function plan(a: Record<string, unknown>, paths: PathState[], c = ctx, extra: Record<string, unknown> = {}): Change[] {
-  return file.plan(args(a), nameResults(file.probes(args(a), c), state(paths, extra)), c)
+  return settleNeeds(file.plan(args(a), nameResults(file.probes(args(a), c), state(paths, extra)), c), c.check)
 }
 
 const scripts = (ch: Change[]) => ch.flatMap((c) => c.steps.map((s) => (s.kind === 'exec' ? s.script.text : `put ${s.path}`))).join('\n')

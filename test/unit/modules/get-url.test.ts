@@ -1,15 +1,16 @@
 // get_url's plan on recorded path states: download, leave alone, re-download on checksum or
 // content change, attributes only; the step writes a temp file, verifies, sets mode, renames.
+import { settleNeeds } from '../../../src/engine/needs.js'
 import { nameResults, probeList } from '../../../src/engine/probe-batch.js'
 import { expect } from 'chai'
 import { setAttrs } from '../../../src/modules/file-attrs.js'
 import { getUrl, type GetUrlArgs } from '../../../src/modules/get-url.js'
 import { checkArgs } from '../../../src/modules/schema.js'
-import { ModuleFailure, type Change, type ExecStep, type PlanContext } from '../../../src/modules/types.js'
+import { ModuleFailure, type Change, type ExecStep, type ProbeContext } from '../../../src/modules/types.js'
 import { parsePathState } from '../../../src/probes/files.js'
 import { code } from '../../../src/shell/index.js'
 
-const ctx: PlanContext = { host: 'h', facts: {}, check: false, diff: true }
+const ctx: ProbeContext = { host: 'h', facts: {}, check: false, diff: true }
 const SUM = '1ab094ade32450c63a421b4dda9fa4351896c54c8073795d64786ac97da000eb'
 // pathProbe(..., { checksum: 'sha256' }) on a lab host: a file, a directory, a missing file in an
 // existing directory, a missing file in a missing directory.
@@ -38,7 +39,7 @@ function stateFor(a: GetUrlArgs, paths: Record<string, string>, tools: string[],
   return nameResults(named, st)
 }
 
-const planOf = (a: GetUrlArgs, st: ReturnType<typeof stateFor>, c = ctx) => getUrl.plan(a, st, c)
+const planOf = (a: GetUrlArgs, st: ReturnType<typeof stateFor>, c = ctx) => settleNeeds(getUrl.plan(a, st, c), c.check)
 const step = (ch: Change) => ch.steps[0] as ExecStep
 
 describe('modules/get_url: plan', () => {

@@ -1,9 +1,10 @@
 // git's plan: (arguments, recorded state) → changes, then the state after the change → no change.
 // Also argument errors at load time.
+import { settleNeeds } from '../../../src/engine/needs.js'
 import { expect } from 'chai'
 import { git, type GitArgs } from '../../../src/modules/git.js'
 import { checkArgs } from '../../../src/modules/schema.js'
-import { ModuleFailure, type Change, type ExecStep, type PlanContext } from '../../../src/modules/types.js'
+import { ModuleFailure, type Change, type ExecStep, type ProbeContext } from '../../../src/modules/types.js'
 import type { GitState } from '../../../src/probes/git.js'
 import { code } from '../../../src/shell/index.js'
 
@@ -11,7 +12,7 @@ const C1 = '17d77dd12cb8de5f8ab046647c123a412284f02e'
 const C2 = '9a923af9063c20ab107fba8dd8d8566ced58fddd'
 const C3 = '05c92be32f7a263b6486fc880cac43682d4ee933'
 const REPO = 'git://10.0.0.1/app.git'
-const ctx: PlanContext = { host: 'h', facts: {}, check: false, diff: true }
+const ctx: ProbeContext = { host: 'h', facts: {}, check: false, diff: true }
 
 function args(input: Record<string, unknown>): GitArgs {
   const { args, problems } = checkArgs(git.args, { repo: REPO, dest: '/srv/app', ...input }, false)
@@ -19,10 +20,10 @@ function args(input: Record<string, unknown>): GitArgs {
   return args as GitArgs
 }
 
-function planOf(a: GitArgs, st: GitState, c: PlanContext = ctx): Change[] {
+function planOf(a: GitArgs, st: GitState, c: ProbeContext = ctx): Change[] {
   const probes = git.probes(a, c)
   expect(Object.keys(probes)).to.have.length(1)
-  return git.plan(a, { git: st }, c)
+  return settleNeeds(git.plan(a, { git: st }, c), c.check)
 }
 
 const script = (ch: Change) => (ch.steps[0] as ExecStep).script.text

@@ -2,11 +2,11 @@
 import { expect } from 'chai'
 import { group, type GroupArgs } from '../../../src/modules/group.js'
 import { checkArgs } from '../../../src/modules/schema.js'
-import type { Change, ExecStep, PlanContext } from '../../../src/modules/types.js'
+import type { Change, ExecStep, ProbeContext } from '../../../src/modules/types.js'
 import { groupProbe, type GroupEntry } from '../../../src/probes/accounts.js'
 import { ACCOUNTS } from '../probes/system-recorded.js'
 
-const ctx: PlanContext = { host: 'h', facts: {}, check: false, diff: true }
+const ctx: ProbeContext = { host: 'h', facts: {}, check: false, diff: true }
 
 function run(input: Record<string, unknown>, st: GroupEntry | null): Change[] {
   const { args, problems } = checkArgs(group.args, input, false)

@@ -1,5 +1,6 @@
 // postgres_privs' plan on ACLs recorded on a lab host: what is missing is granted, what is held is
 // revoked, nothing when the ACL (or the default ACL of an owner) already says so.
+import { settleNeeds } from '../../../src/engine/needs.js'
 import { expect } from 'chai'
 import { parsePrivs, planPrivs, postgresPrivs, type PostgresPrivsArgs } from '../../../src/modules/postgres-privs.js'
 import { checkArgs } from '../../../src/modules/schema.js'
@@ -20,7 +21,7 @@ function args(input: Record<string, unknown>): PostgresPrivsArgs {
 function plan(a: PostgresPrivsArgs, st: PgRead<PrivState>, ctx = real): Change[] {
   const probes = postgresPrivs.probes(a, ctx)
   expect(Object.keys(probes)).to.have.length(1)
-  return planPrivs(a, { privs: st }, ctx)
+  return settleNeeds(planPrivs(a, { privs: st }), ctx.check)
 }
 
 const rec = (k: string, objs: string[] | undefined) => parsePrivState(PG[k]!, objs) as PgRead<PrivState> & { ok: true }

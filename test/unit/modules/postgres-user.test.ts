@@ -1,5 +1,6 @@
 // postgres_user's plan on roles recorded on a lab host: (arguments, state) → changes, then the
 // state after → no change. Passwords: compared against the stored SCRAM verifier, never shown.
+import { settleNeeds } from '../../../src/engine/needs.js'
 import { expect } from 'chai'
 import { parseRoleFlags, postgresUser, type PostgresUserArgs, type PreparedUser } from '../../../src/modules/postgres-user.js'
 import { checkArgs } from '../../../src/modules/schema.js'
@@ -25,7 +26,7 @@ async function prepared(input: Record<string, unknown>): Promise<PreparedUser> {
 function plan(p: PreparedUser, st: PgRead<RoleState>, ctx = real): Change[] {
   const probes = postgresUser.probes(p, ctx)
   expect(Object.keys(probes)).to.have.length(1)
-  return postgresUser.plan(p, { role: st }, ctx)
+  return settleNeeds(postgresUser.plan(p, { role: st }, ctx), ctx.check)
 }
 
 const stateOf = (k: string) => parseRoleState(PG[k]!) as PgRead<RoleState> & { ok: true }

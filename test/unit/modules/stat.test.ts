@@ -2,11 +2,11 @@
 import { expect } from 'chai'
 import { checkArgs } from '../../../src/modules/schema.js'
 import { stat, statResult } from '../../../src/modules/stat.js'
-import type { PlanContext } from '../../../src/modules/types.js'
+import type { ProbeContext } from '../../../src/modules/types.js'
 import { pathProbeId } from '../../../src/probes/files.js'
 import { recordedState } from '../probes/files-recorded.js'
 
-const ctx: PlanContext = { host: 'h', facts: {}, check: true, diff: false }
+const ctx: ProbeContext = { host: 'h', facts: {}, check: true, diff: false }
 const opts = { path: '/srv/rec/f.conf', follow: false, get_checksum: true, get_mime: true, get_attributes: true }
 
 describe('stat module', () => {

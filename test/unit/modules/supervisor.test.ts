@@ -1,14 +1,15 @@
 // supervisor's plan on state recorded on a lab host: the definition file, reread/update only when
 // it changed, process state through supervisorctl, supervisord itself; then the state after → [].
+import { settleNeeds } from '../../../src/engine/needs.js'
 import { expect } from 'chai'
 import { checkArgs } from '../../../src/modules/schema.js'
 import { maskDefinitions, parseEnvironmentLine, programConfig, supervisor, type SupervisorArgs } from '../../../src/modules/supervisor.js'
-import { ModuleFailure, type Change, type ExecStep, type PlanContext, type PutStep } from '../../../src/modules/types.js'
+import { ModuleFailure, type Change, type ExecStep, type ProbeContext, type PutStep } from '../../../src/modules/types.js'
 import { parseSupervisorState, type SupervisorState } from '../../../src/probes/supervisor.js'
 import { SUPERVISOR, WORKER_CONF } from '../probes/system-recorded.js'
 
-const real: PlanContext = { host: 'h', facts: {}, check: false, diff: true }
-const check: PlanContext = { ...real, check: true }
+const real: ProbeContext = { host: 'h', facts: {}, check: false, diff: true }
+const check: ProbeContext = { ...real, check: true }
 
 function args(input: Record<string, unknown>): SupervisorArgs {
   const { args, problems } = checkArgs(supervisor.args, input, false)
@@ -20,7 +21,7 @@ function run(input: Record<string, unknown>, st: SupervisorState, ctx = real): C
   const a = args(input)
   const probes = supervisor.probes(a, ctx)
   expect(Object.keys(probes)).to.have.length(1)
-  return supervisor.plan(a, { supervisor: st }, ctx)
+  return settleNeeds(supervisor.plan(a, { supervisor: st }, ctx), ctx.check)
 }
 
 const state = (k: keyof typeof SUPERVISOR) => parseSupervisorState(SUPERVISOR[k].stdout)

@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { checkArgs } from '../../../src/modules/schema.js'
 import { template, withNewlines } from '../../../src/modules/template.js'
-import type { PlanContext, PrepareContext, PutStep } from '../../../src/modules/types.js'
+import type { ProbeContext, PrepareContext, PutStep } from '../../../src/modules/types.js'
 import { DIFF_LIMIT, pathProbeId } from '../../../src/probes/files.js'
 import { fakePath, missingPath } from '../probes/files-recorded.js'
 
-const ctx: PlanContext = { host: 'h', facts: {}, check: false, diff: true }
+const ctx: ProbeContext = { host: 'h', facts: {}, check: false, diff: true }
 const dir = mkdtempSync(join(tmpdir(), 'rmp-tpl-'))
 writeFileSync(join(dir, 'site.conf.ejs'), 'ignored: the fake renderer answers')
 chmodSync(join(dir, 'site.conf.ejs'), 0o750)

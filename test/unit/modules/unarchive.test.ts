@@ -1,14 +1,15 @@
 // unarchive's plan on recorded listings and dest states: what differs, what the step runs, and
 // no change once dest has what the archive has. Also member selection and argument errors.
+import { settleNeeds } from '../../../src/engine/needs.js'
 import { nameResults, probeList } from '../../../src/engine/probe-batch.js'
 import { expect } from 'chai'
 import { checkArgs } from '../../../src/modules/schema.js'
-import { ModuleFailure, type Change, type ExecStep, type PlanContext } from '../../../src/modules/types.js'
+import { ModuleFailure, type Change, type ExecStep, type ProbeContext } from '../../../src/modules/types.js'
 import { destMembers, excluded, memberDiffers, selectedMembers, stripComponents, unarchive, type UnarchiveArgs, type UnarchivePrepared } from '../../../src/modules/unarchive.js'
 import { parseDestEntries, parseRemoteArchive, parseTarListing, type ArchiveMember } from '../../../src/probes/archive.js'
 import { parsePathState } from '../../../src/probes/files.js'
 
-const ctx: PlanContext = { host: 'h', facts: {}, check: false, diff: true }
+const ctx: ProbeContext = { host: 'h', facts: {}, check: false, diff: true }
 const DIR = 'umask 0022\nlstat 41ed 755 0 0 4096 1795958538.3 1795958538.3 1795958538.3 1548420 121 3 root root\nparent directory\nancestor /srv/d\nancestordir 1\n'
 const NONE = 'umask 0022\nparent directory\nancestor /srv\nancestordir 1\n'
 // GNU tar's listing of app.tgz (made with --mtime=2024-05-01 12:00:00), and find's view of dest after extracting it.
@@ -37,7 +38,7 @@ function stateFor(p: UnarchivePrepared, o: { dest?: string; entries?: string; to
   return nameResults(named, st)
 }
 
-const planOf = (p: UnarchivePrepared, st: ReturnType<typeof stateFor>, c = ctx) => unarchive.plan(p, st, c)
+const planOf = (p: UnarchivePrepared, st: ReturnType<typeof stateFor>, c = ctx) => settleNeeds(unarchive.plan(p, st, c), c.check)
 const step = (ch: Change) => ch.steps[0] as ExecStep
 
 describe('modules/unarchive: plan', () => {
