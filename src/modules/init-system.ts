@@ -30,13 +30,25 @@ function systemctl(w: ServiceWanted): Script {
   return w.scope === 'user' ? code('systemctl --user') : w.scope === 'global' ? code('systemctl --global') : code('systemctl')
 }
 
+/** service(8) when there is one, else the init script itself (a clean environment, as at boot). */
+function sysvRun(name: string, action: string, extra: Script = code('')): Script {
+  // service(8) has no `--`: a name beginning with '-' is refused by the modules' validate.
+  return sh`if command -v service >/dev/null 2>&1; then service ${name} ${action}${extra}; else ${`/etc/init.d/${name}`} ${action}${extra}; fi`
+}
+
+/**
+ * Starts a service on a host whose init system was not probed (supervisor starting supervisord):
+ * as service/systemd would, on either init system.
+ */
+export function startService(name: string): Script {
+  return sh`if command -v service >/dev/null 2>&1 || [ -x ${`/etc/init.d/${name}`} ]; then ${sysvRun(name, 'start')}; else systemctl start -- ${name}; fi`
+}
+
 function actionScript(s: ServiceState, w: ServiceWanted, action: ServiceAction): Script {
   if (s.init === 'systemd') return sh`${systemctl(w)}${code(w.noBlock ? ' --no-block' : '')} ${action} -- ${w.name}`
   const words = w.arguments ? shlexSplit(w.arguments) : []
   const extra = words.length ? sh` ${words}` : code('')
-  // `service` gives the script a clean environment (as at boot); the script itself when it is missing.
-  // service(8) has no `--`: a name beginning with '-' is refused by the modules' validate.
-  const run = (a: string) => sh`if command -v service >/dev/null 2>&1; then service ${w.name} ${a}${extra}; else ${`/etc/init.d/${w.name}`} ${a}${extra}; fi`
+  const run = (a: string) => sysvRun(w.name, a, extra)
   if (action === 'restart' && w.sleep) return joinScripts([run('stop'), sh`sleep ${w.sleep}`, run('start')])
   return run(action)
 }

@@ -47,6 +47,7 @@
  *   - supervisorctl: { name: celery-beat, state: restarted }
  */
 import { code, joinScripts, sh, type Script } from '../shell/index.js'
+import { startService } from './init-system.js'
 import { supervisorctlCommand, supervisorProbe, type SupervisorctlOptions, type SupervisorProcess, type SupervisorState } from '../probes/supervisor.js'
 import type { Schema } from './schema.js'
 import { ModuleFailure, needing, type Change, type ExecStep, type HostModule, type Step } from './types.js'
@@ -422,7 +423,7 @@ function supervisorPlan(a: SupervisorArgs, s: SupervisorState): Change[] {
       steps: [
         exec(
           joinScripts([
-            code('if command -v service >/dev/null 2>&1; then service supervisor start; elif [ -x /etc/init.d/supervisor ]; then /etc/init.d/supervisor start; else systemctl start supervisor; fi'),
+            startService('supervisor'),
             sh`i=0; while ! ${c} pid >/dev/null 2>&1; do i=$((i+1)); if [ $i -ge 50 ]; then echo "supervisord did not answer after starting it: $(${c} pid 2>&1)" >&2; exit 1; fi; sleep 0.2; done`,
           ]),
           secret,

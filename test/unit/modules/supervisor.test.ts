@@ -1,5 +1,6 @@
 // supervisor's plan on state recorded on a lab host: the definition file, reread/update only when
 // it changed, process state through supervisorctl, supervisord itself; then the state after → [].
+import { startService } from '../../../src/modules/init-system.js'
 import { settleNeeds } from '../../../src/engine/needs.js'
 import { expect } from 'chai'
 import { checkArgs } from '../../../src/modules/schema.js'
@@ -117,7 +118,9 @@ describe('modules/supervisor: plan', () => {
     const ch = run({ ...WORKER, state: 'started' }, state('down'))
     expect(ch).to.have.length(1)
     expect(ch[0]!.summary).to.equal('start supervisord; start rmp-worker')
-    expect(scripts(ch[0]!)[0]).to.match(/^if command -v service >\/dev\/null 2>&1; then service supervisor start;/)
+    // The same start as the service module's (init-system.ts), on either init system.
+    expect(scripts(ch[0]!)[0]!.startsWith(startService('supervisor').text)).to.equal(true)
+    expect(scripts(ch[0]!)[0]).to.include('then service supervisor start; else /etc/init.d/supervisor start; fi; else systemctl start -- supervisor; fi')
     expect(scripts(ch[0]!)[0]).to.include('while ! supervisorctl pid >/dev/null 2>&1; do')
     expect(ch[0]!.diff).to.deep.equal({ before: 'supervisord: not running (unix:///var/run/supervisor.sock no such file)\n', after: 'supervisord: running\n' })
   })
