@@ -49,45 +49,9 @@
 import { code, joinScripts, sh, type Script } from '../shell/index.js'
 import { startService } from './init-system.js'
 import { supervisorctlCommand, supervisorProbe, type SupervisorctlOptions, type SupervisorProcess, type SupervisorState } from '../probes/supervisor.js'
-import type { Schema } from './schema.js'
+import type { ArgsOf, Schema } from './schema.js'
 import { ModuleFailure, needing, type Change, type ExecStep, type HostModule, type Step } from './types.js'
 
-export interface SupervisorArgs {
-  name: string
-  state: 'present' | 'started' | 'stopped' | 'restarted' | 'absent' | 'signalled'
-  command?: string
-  directory?: string
-  user?: string
-  numprocs?: number
-  process_name?: string
-  priority?: number
-  autostart?: boolean
-  autorestart?: unknown
-  startsecs?: number
-  startretries?: number
-  stopwaitsecs?: number
-  stopsignal?: string
-  stopasgroup?: boolean
-  killasgroup?: boolean
-  redirect_stderr?: boolean
-  umask?: string
-  stdout_logfile?: string
-  stdout_logfile_maxbytes?: string
-  stdout_logfile_backups?: number
-  stderr_logfile?: string
-  stderr_logfile_maxbytes?: string
-  stderr_logfile_backups?: number
-  environment?: Record<string, unknown>
-  extra?: Record<string, unknown>
-  config_dir: string
-  config?: string
-  server_url?: string
-  username?: string
-  password?: string
-  supervisorctl_path?: string
-  signal?: string
-  stop_before_removing: boolean
-}
 
 const DEFINITION_KEYS = [
   'directory', 'user', 'numprocs', 'process_name', 'priority', 'autostart', 'autorestart', 'startsecs', 'startretries', 'stopwaitsecs', 'stopsignal', 'stopasgroup',
@@ -95,7 +59,7 @@ const DEFINITION_KEYS = [
   'stderr_logfile_backups', 'environment', 'extra',
 ] as const
 
-const supervisorSchema: Schema = {
+const supervisorSchema = {
   options: {
     name: { type: 'str', required: true, doc: 'Program name (`group:` or `group:process` without a definition).' },
     state: { type: 'str', default: 'present', choices: ['present', 'started', 'stopped', 'restarted', 'absent', 'signalled'], doc: 'What to make of the program.' },
@@ -133,7 +97,8 @@ const supervisorSchema: Schema = {
     stop_before_removing: { type: 'bool', default: true, doc: "Accepted for Ansible's supervisorctl: a program is always stopped before it is removed." },
   },
   requiredIf: [['state', 'signalled', ['signal']]],
-}
+} as const satisfies Schema
+export type SupervisorArgs = ArgsOf<typeof supervisorSchema>
 
 const SECRET_KEY = /pass|secret|token|key|credential|auth|private|salt|cookie|signature|dsn/i
 

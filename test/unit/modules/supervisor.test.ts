@@ -15,7 +15,7 @@ const check: ProbeContext = { ...real, check: true }
 function args(input: Record<string, unknown>): SupervisorArgs {
   const { args, problems } = checkArgs(supervisor.args, input, false)
   expect(problems).to.deep.equal([])
-  return args as unknown as SupervisorArgs
+  return args as SupervisorArgs
 }
 
 function run(input: Record<string, unknown>, st: SupervisorState, ctx = real): Change[] {
