@@ -26,28 +26,14 @@
  *     become: true
  */
 import { databaseProbe, type DatabaseInfo } from '../probes/postgres.js'
-import { clientCommand, connOptions, connProblems, psqlStep, quoteIdent, quoteLiteral, READ_PASSWORD_SCRIPT, sendsPassword, type PgConnArgs } from './postgres-common.js'
+import { clientCommand, connOptions, connProblems, psqlStep, quoteIdent, quoteLiteral, READ_PASSWORD_SCRIPT, sendsPassword } from './postgres-common.js'
 import { CLEAN_STALE_TEMPS, MAKE_PRIVATE_TEMP } from '../shell/remote-path.js'
 import { shlexSplit } from '../shell/shlex.js'
 import { code, joinScripts, sh, type Script } from '../shell/index.js'
 import { ModuleFailure, needing, type Change, type ExecStep, type HostModule, type StateOf, type Step } from './types.js'
+import type { ArgsOf, Schema } from './schema.js'
 
-export interface PostgresDbArgs extends PgConnArgs {
-  name: string
-  owner?: string
-  template?: string
-  encoding?: string
-  lc_collate?: string
-  lc_ctype?: string
-  conn_limit?: number
-  tablespace?: string
-  state: 'present' | 'absent' | 'dump' | 'restore' | 'rename'
-  target?: string
-  target_opts?: string
-  dump_extra_args?: string
-  maintenance_db: string
-  force: boolean
-}
+export type PostgresDbArgs = ArgsOf<typeof schema>
 
 /** Encoding names as PostgreSQL compares them: case and punctuation do not matter; UNICODE is UTF8. */
 export function sameEncoding(a: string, b: string): boolean {
@@ -275,34 +261,36 @@ export function planDb(p: PostgresDbArgs, { db: st }: StateOf<ReturnType<typeof 
   }
 }
 
+const schema = {
+  options: {
+    name: { type: 'str', required: true, aliases: ['db'], doc: 'The database.' },
+    owner: { type: 'str', doc: 'Owning role (changed on an existing database).' },
+    template: { type: 'str', doc: 'Template to create from (template0 for another encoding or locale).' },
+    encoding: { type: 'str', doc: 'Encoding, e.g. UTF8 (on creation only; a different existing one fails).' },
+    lc_collate: { type: 'str', doc: 'Collation order (LC_COLLATE), on creation only.' },
+    lc_ctype: { type: 'str', doc: 'Character classification (LC_CTYPE), on creation only.' },
+    conn_limit: { type: 'int', doc: 'Connection limit (-1: none).' },
+    tablespace: { type: 'str', doc: 'Default tablespace (moved on an existing database).' },
+    state: { type: 'str', default: 'present', choices: ['present', 'absent', 'dump', 'restore', 'rename'], doc: 'present, absent, dump (to target), restore (from target), rename (to target).' },
+    target: { type: 'path', doc: 'dump/restore: the file (absolute path; .sql, .tar, .pgc/.dump, plus .gz/.bz2/.xz); rename: the new name.' },
+    target_opts: { type: 'str', doc: 'Extra arguments for pg_dump or pg_restore/psql.' },
+    dump_extra_args: { type: 'str', doc: 'Extra arguments for pg_dump.' },
+    maintenance_db: { type: 'str', default: 'postgres', doc: 'Database to connect to for create/drop/alter.' },
+    force: { type: 'bool', default: false, doc: 'state=absent: drop even while users are connected (PostgreSQL 13+).' },
+    ...connOptions({ login_user: ['login'], login_port: ['port'], login_unix_socket: ['unix_socket'] }),
+  },
+  requiredIf: [
+    ['state', 'dump', ['target']],
+    ['state', 'restore', ['target']],
+    ['state', 'rename', ['target']],
+  ],
+} as const satisfies Schema
+
 export const postgresDb: HostModule<PostgresDbArgs, PostgresDbArgs, ReturnType<typeof probes>> = {
   kind: 'host',
   name: 'postgres_db',
   doc: 'Create, change, drop, rename, dump or restore a PostgreSQL database.',
-  args: {
-    options: {
-      name: { type: 'str', required: true, aliases: ['db'], doc: 'The database.' },
-      owner: { type: 'str', doc: 'Owning role (changed on an existing database).' },
-      template: { type: 'str', doc: 'Template to create from (template0 for another encoding or locale).' },
-      encoding: { type: 'str', doc: 'Encoding, e.g. UTF8 (on creation only; a different existing one fails).' },
-      lc_collate: { type: 'str', doc: 'Collation order (LC_COLLATE), on creation only.' },
-      lc_ctype: { type: 'str', doc: 'Character classification (LC_CTYPE), on creation only.' },
-      conn_limit: { type: 'int', doc: 'Connection limit (-1: none).' },
-      tablespace: { type: 'str', doc: 'Default tablespace (moved on an existing database).' },
-      state: { type: 'str', default: 'present', choices: ['present', 'absent', 'dump', 'restore', 'rename'], doc: 'present, absent, dump (to target), restore (from target), rename (to target).' },
-      target: { type: 'path', doc: 'dump/restore: the file (absolute path; .sql, .tar, .pgc/.dump, plus .gz/.bz2/.xz); rename: the new name.' },
-      target_opts: { type: 'str', doc: 'Extra arguments for pg_dump or pg_restore/psql.' },
-      dump_extra_args: { type: 'str', doc: 'Extra arguments for pg_dump.' },
-      maintenance_db: { type: 'str', default: 'postgres', doc: 'Database to connect to for create/drop/alter.' },
-      force: { type: 'bool', default: false, doc: 'state=absent: drop even while users are connected (PostgreSQL 13+).' },
-      ...connOptions({ login_user: ['login'], login_port: ['port'], login_unix_socket: ['unix_socket'] }),
-    },
-    requiredIf: [
-      ['state', 'dump', ['target']],
-      ['state', 'restore', ['target']],
-      ['state', 'rename', ['target']],
-    ],
-  },
+  args: schema,
   returns: { db: 'the database name', executed_commands: 'the SQL statements or client commands that ran (or would run)' },
   validate(a) {
     const out = connProblems(a)

@@ -40,20 +40,11 @@
  *     become: true
  */
 import { privProbe, type AclEntry, type PrivObject, type PrivState, type PrivType } from '../probes/postgres.js'
-import { connOptions, connProblems, psqlStep, quoteIdent, type PgConnArgs } from './postgres-common.js'
+import { connOptions, connProblems, psqlStep, quoteIdent } from './postgres-common.js'
 import { ModuleFailure, needing, type Change, type HostModule, type StateOf } from './types.js'
+import type { ArgsOf, Schema } from './schema.js'
 
-export interface PostgresPrivsArgs extends PgConnArgs {
-  database: string
-  state: 'present' | 'absent'
-  privs?: string
-  type: PrivType
-  objs?: string[]
-  schema?: string
-  roles: string[]
-  grant_option?: boolean
-  fail_on_role: boolean
-}
+export type PostgresPrivsArgs = ArgsOf<typeof schema>
 
 const PRIVS: Record<Exclude<PrivType, 'group'>, string[]> = {
   database: ['CREATE', 'CONNECT', 'TEMPORARY'],
@@ -249,24 +240,26 @@ export function planPrivs(a: PostgresPrivsArgs, { privs: st }: StateOf<ReturnTyp
   return [{ summary: w.what.join('; '), steps: [psqlStep(a, a.database, w.sql.join('\n') + '\n', { singleTransaction: true })], diff: { before: w.before, after: w.after } }]
 }
 
+const schema = {
+  options: {
+    database: { type: 'str', required: true, aliases: ['db', 'login_db'], doc: 'Database to connect to (and, for type=database, the default object).' },
+    state: { type: 'str', default: 'present', choices: ['present', 'absent'], doc: 'present: grant; absent: revoke.' },
+    privs: { type: 'str', aliases: ['priv'], doc: 'Comma-separated privileges, or ALL.' },
+    type: { type: 'str', default: 'table', choices: ['table', 'sequence', 'function', 'database', 'schema', 'group'], doc: 'What objs are.' },
+    objs: { type: 'list', elements: 'str', aliases: ['obj'], doc: 'Comma-separated objects (or a list); ALL_IN_SCHEMA for every table/sequence/function of the schema.' },
+    schema: { type: 'str', doc: 'Schema of tables, sequences and functions (default public).' },
+    roles: { type: 'list', elements: 'str', required: true, aliases: ['role'], doc: 'Comma-separated roles (or a list); PUBLIC for everyone.' },
+    grant_option: { type: 'bool', aliases: ['admin_option'], doc: 'true: WITH GRANT (ADMIN) OPTION; false: revoke the option; unset: leave it.' },
+    fail_on_role: { type: 'bool', default: true, doc: 'Fail when a role does not exist (false: skip it).' },
+    ...connOptions({ login_user: ['login'], login_password: ['password'], login_host: ['host'], login_port: ['port'], login_unix_socket: ['unix_socket'] }),
+  },
+} as const satisfies Schema
+
 export const postgresPrivs: HostModule<PostgresPrivsArgs, PostgresPrivsArgs, ReturnType<typeof probes>> = {
   kind: 'host',
   name: 'postgres_privs',
   doc: 'Grant or revoke PostgreSQL privileges (database, schema, table, sequence, function) or group membership.',
-  args: {
-    options: {
-      database: { type: 'str', required: true, aliases: ['db', 'login_db'], doc: 'Database to connect to (and, for type=database, the default object).' },
-      state: { type: 'str', default: 'present', choices: ['present', 'absent'], doc: 'present: grant; absent: revoke.' },
-      privs: { type: 'str', aliases: ['priv'], doc: 'Comma-separated privileges, or ALL.' },
-      type: { type: 'str', default: 'table', choices: ['table', 'sequence', 'function', 'database', 'schema', 'group'], doc: 'What objs are.' },
-      objs: { type: 'list', elements: 'str', aliases: ['obj'], doc: 'Comma-separated objects (or a list); ALL_IN_SCHEMA for every table/sequence/function of the schema.' },
-      schema: { type: 'str', doc: 'Schema of tables, sequences and functions (default public).' },
-      roles: { type: 'list', elements: 'str', required: true, aliases: ['role'], doc: 'Comma-separated roles (or a list); PUBLIC for everyone.' },
-      grant_option: { type: 'bool', aliases: ['admin_option'], doc: 'true: WITH GRANT (ADMIN) OPTION; false: revoke the option; unset: leave it.' },
-      fail_on_role: { type: 'bool', default: true, doc: 'Fail when a role does not exist (false: skip it).' },
-      ...connOptions({ login_user: ['login'], login_password: ['password'], login_host: ['host'], login_port: ['port'], login_unix_socket: ['unix_socket'] }),
-    },
-  },
+  args: schema,
   returns: { queries: 'the GRANT/REVOKE statements that ran (or would run)' },
   validate(a) {
     const out = connProblems(a)

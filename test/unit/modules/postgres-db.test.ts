@@ -19,7 +19,7 @@ const check = { ...real, check: true }
 function args(input: Record<string, unknown>): PostgresDbArgs {
   const { args, problems } = checkArgs(postgresDb.args, input, false)
   expect(problems).to.deep.equal([])
-  return args as unknown as PostgresDbArgs
+  return args as PostgresDbArgs
 }
 
 function plan(a: PostgresDbArgs, st: PgRead<DatabaseState>, ctx = real): Change[] {

@@ -15,7 +15,7 @@ function args(input: Record<string, unknown>): PostgresPrivsArgs {
   const { args, problems } = checkArgs(postgresPrivs.args, input, false)
   expect(problems).to.deep.equal([])
   expect(postgresPrivs.validate!(args as never)).to.deep.equal([])
-  return args as unknown as PostgresPrivsArgs
+  return args as PostgresPrivsArgs
 }
 
 function plan(a: PostgresPrivsArgs, st: PgRead<PrivState>, ctx = real): Change[] {

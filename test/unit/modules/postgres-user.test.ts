@@ -15,7 +15,7 @@ const check = { ...real, check: true }
 function args(input: Record<string, unknown>): PostgresUserArgs {
   const { args, problems } = checkArgs(postgresUser.args, input, false)
   expect(problems).to.deep.equal([])
-  return args as unknown as PostgresUserArgs
+  return args as PostgresUserArgs
 }
 
 async function prepared(input: Record<string, unknown>): Promise<PreparedUser> {
