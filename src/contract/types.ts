@@ -20,8 +20,20 @@ export interface Probe<T = unknown> {
   parse(out: ProbeOutput): T
 }
 
-/** Parsed probe results by probe id. */
+/** Parsed probe results by probe id (what one batch returns). */
 export type ProbeState = Readonly<Record<string, unknown>>
+
+/**
+ * The probes a module asks for, by name: one probe, a list of them (one per path of a tree), or
+ * none (a probe only some arguments need). The engine runs them all in one batch.
+ */
+export type Probes = { readonly [name: string]: Probe | readonly Probe[] | undefined }
+
+/** What a probe (or a list of them) parses to. */
+export type Parsed<X> = X extends readonly Probe<infer T>[] ? T[] : X extends Probe<infer T> ? T : undefined
+
+/** The state a plan reads: each named probe's parsed result under the same name. */
+export type StateOf<Q> = { readonly [K in keyof Q]: Parsed<Q[K]> }
 
 /** Runs a shell script on the host. */
 export interface ExecStep {
@@ -79,6 +91,12 @@ export interface Change {
    * "changed" by it and the report does not list it.
    */
   quiet?: boolean
+  /**
+   * What the change needs that is not there yet (a package, a user, a directory that an earlier
+   * task would make). A real run fails with `msg` (and `data`) before running any step; check mode
+   * reports the change as "may change". Modules never look at the run mode themselves.
+   */
+  needs?: { msg: string; data?: Record<string, unknown> }
 }
 
 export interface StepOutput {

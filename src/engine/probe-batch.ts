@@ -2,7 +2,7 @@
 // own subshell between markers; the output is split back by marker and parsed per probe.
 import { randomBytes } from 'node:crypto'
 import type { Connection, ExecOptions } from '../connection/connection.js'
-import type { Probe, ProbeState } from '../modules/types.js'
+import type { Probe, ProbeState, Probes, StateOf } from '../contract/types.js'
 import { tail } from '../text/tail.js'
 import { joinScripts, sh, type Script } from '../shell/index.js'
 
@@ -51,4 +51,23 @@ export async function runProbes(conn: Connection, probes: Probe[], opts: ExecOpt
     }
   })
   return state
+}
+
+const isList = (p: Probe | readonly Probe[]): p is readonly Probe[] => Array.isArray(p)
+
+/** Every probe of a module's named set, in order (a name may hold a list, or nothing). */
+export function probeList(named: Probes): Probe[] {
+  return Object.values(named).flatMap((p) => (p === undefined ? [] : isList(p) ? [...p] : [p]))
+}
+
+/** Gives results keyed by probe id (what a batch returns) their names back. */
+export function nameResults<Q extends Probes>(named: Q, byId: ProbeState): StateOf<Q> {
+  const out: Record<string, unknown> = {}
+  for (const [name, p] of Object.entries(named)) if (p !== undefined) out[name] = isList(p) ? p.map((x) => byId[x.id]) : byId[p.id]
+  return out as StateOf<Q>
+}
+
+/** Runs a module's named probes in one round trip (each id once) and gives each result its name back. */
+export async function runNamedProbes<Q extends Probes>(conn: Connection, named: Q, opts: ExecOptions): Promise<StateOf<Q>> {
+  return nameResults(named, await runProbes(conn, probeList(named), opts))
 }

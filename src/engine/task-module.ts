@@ -13,7 +13,8 @@ import { renderTemplateFile } from '../playbook/template.js'
 import { isUnknown, markUnknown, type VarScope } from '../playbook/vars.js'
 import { applyChanges, StepFailure } from './apply.js'
 import type { HostState } from './host-state.js'
-import { runProbes } from './probe-batch.js'
+import { settleNeeds } from './needs.js'
+import { runNamedProbes } from './probe-batch.js'
 import { resolveTask, type ResolvedTask } from './resolved-task.js'
 import { connectionFor, type PlayRuntime } from './runtime.js'
 import { lazyVars, scopeFor } from './scope.js'
@@ -71,7 +72,7 @@ export async function runModule(rt: PlayRuntime, hs: HostState, task: Task, scop
   const mod = getModule(task.module)!
   const args = moduleArgs(rt, task, scope)
   const { check, diff, target } = resolved()
-  const planCtx: PlanContext = { host: hs.name, facts: hs.facts ?? {}, check, diff }
+  const planCtx: PlanContext = { host: hs.name, facts: hs.facts ?? {}, diff }
 
   if (mod.kind === 'action' || !target) {
     const r = await (mod as ActionModule<unknown>).act(args, { ...prepareContext(rt, task, scope), ...planCtx })
@@ -92,13 +93,13 @@ export async function runModule(rt: PlayRuntime, hs: HostState, task: Task, scop
   const prepared = hm.prepare ? await hm.prepare(args, prepareContext(rt, task, scope)) : args
   let state
   try {
-    state = await runProbes(conn, hm.probes(prepared, planCtx), execOpts)
+    state = await runNamedProbes(conn, hm.probes(prepared, { ...planCtx, check }), execOpts)
   } catch (e) {
     // In check mode the become user may be one that an earlier task would create.
     if (check && execOpts.become && /unknown user/i.test((e as Error).message)) throw new CheckModeUnknown(`runs as ${execOpts.become.user}, a user that does not exist yet`)
     throw e
   }
-  const changes: Change[] = hm.plan(prepared, state, planCtx)
+  const changes: Change[] = settleNeeds(hm.plan(prepared, state, planCtx), check)
   const shown = changes.filter((c) => !c.quiet)
   out.changes = shown.map((c) => (c.uncertain ? { summary: c.summary, uncertain: true } : { summary: c.summary }))
   out.diffs = diff ? shown.filter((c) => c.diff).map((c) => c.diff!) : []

@@ -45,31 +45,12 @@
  *   - apt: { name: telnet, state: absent, purge: true, autoremove: true }
  */
 import { code, joinScripts, sh, type Script } from '../shell/index.js'
-import { aptProbe, aptProbeId, baseName, compareDebVersions, type AptState, type DpkgEntry, type PolicyEntry } from '../probes/apt.js'
-import type { Schema } from './schema.js'
-import { ModuleFailure, type Change, type ExecStep, type HostModule, type PlanContext, type Probe, type ProbeState, type StepOutput } from './types.js'
+import { aptProbe, baseName, compareDebVersions, type AptState, type DpkgEntry, type PolicyEntry } from '../probes/apt.js'
+import type { ArgsOf, Schema } from './schema.js'
+import { ModuleFailure, type Change, type ExecStep, type HostModule } from './types.js'
 
-export interface AptArgs {
-  name?: string[]
-  state: 'present' | 'latest' | 'absent' | 'installed' | 'removed'
-  update_cache?: boolean
-  cache_valid_time?: number
-  install_recommends?: boolean
-  purge: boolean
-  autoremove: boolean
-  deb?: string
-  default_release?: string
-  upgrade: string
-  only_upgrade: boolean
-  allow_downgrade: boolean
-  allow_change_held_packages: boolean
-  allow_unauthenticated: boolean
-  force: boolean
-  dpkg_options: string
-  lock_timeout: number
-}
 
-const aptSchema: Schema = {
+const aptSchema = {
   options: {
     name: { type: 'list', elements: 'str', aliases: ['package', 'pkg'], doc: 'Package name(s), each optionally `name=version` (a trailing `*` matches a version prefix).' },
     state: { type: 'str', default: 'present', choices: ['present', 'latest', 'absent', 'installed', 'removed'], doc: 'present (installed), latest (newest candidate) or absent; installed/removed are old spellings of present/absent.' },
@@ -90,7 +71,8 @@ const aptSchema: Schema = {
     lock_timeout: { type: 'int', default: 60, doc: 'Seconds to wait for the dpkg lock held by another apt/dpkg (as Ansible: 60).' },
   },
   mutuallyExclusive: [['deb', 'name']],
-}
+} as const satisfies Schema
+export type AptArgs = ArgsOf<typeof aptSchema>
 
 const NAME_RE = /^[a-z0-9][a-z0-9+.-]*(:[a-z0-9-]+)?(=[A-Za-z0-9.+~:*-]+)?$/
 
@@ -130,6 +112,8 @@ interface AptPlan {
   changes: PackageChange[]
   /** state=latest with a cache update: names passed to apt again after the update. */
   recheck: string[]
+  /** What the install needs that is not there yet (the .deb file an earlier task would put). */
+  needs?: string
 }
 
 function state(a: AptArgs): 'present' | 'latest' | 'absent' {
@@ -180,7 +164,7 @@ function versionMatches(pin: string, v: string): boolean {
 }
 
 /** The package-level decisions, from state and arguments only. */
-function aptDecide(a: AptArgs, s: AptState, ctx: Pick<PlanContext, 'check'>): AptPlan {
+function aptDecide(a: AptArgs, s: AptState): AptPlan {
   const updateCache = cacheIsStale(a, s)
   const st = state(a)
   const changes: PackageChange[] = []
@@ -225,10 +209,11 @@ function aptDecide(a: AptArgs, s: AptState, ctx: Pick<PlanContext, 'check'>): Ap
     const hint = s.lists === 0 ? ' (the apt package lists are empty: add update_cache: true)' : wantsUpdate(a) ? '' : ' (maybe the package lists are out of date: add update_cache: true)'
     throw new ModuleFailure(`No package matching ${unknown.map((u) => `'${u}'`).join(', ')} is available${hint}`)
   }
+  let needs: string | undefined
   if (a.deb) {
     const d = s.deb
     if (!d?.exists) {
-      if (!ctx.check) throw new ModuleFailure(`deb file not found on the host: ${a.deb}`)
+      needs = `deb file not found on the host: ${a.deb}`
       changes.push({ name: a.deb, spec: a.deb, action: 'install', before: '(unknown)', after: '(not on the host yet)', afterUpdate: true })
     } else {
       if (!d.name || !d.version) throw new ModuleFailure(`${a.deb} is not a Debian package (dpkg-deb cannot read its control file)`)
@@ -240,7 +225,7 @@ function aptDecide(a: AptArgs, s: AptState, ctx: Pick<PlanContext, 'check'>): Ap
       }
     }
   }
-  return { updateCache, changes, recheck: recheck.filter((n) => !changes.some((c) => c.name === n)) }
+  return { updateCache, changes, recheck: recheck.filter((n) => !changes.some((c) => c.name === n)), ...(needs ? { needs } : {}) }
 }
 
 function aptOptions(a: AptArgs): Script {
@@ -315,8 +300,8 @@ function diffText(list: PackageChange[], side: 'before' | 'after'): string {
   return list.map((c) => `${c.name}: ${c[side]}\n`).join('')
 }
 
-function aptPlan(a: AptArgs, s: AptState, ctx: Pick<PlanContext, 'check'>): Change[] {
-  const p = aptDecide(a, s, ctx)
+function aptPlan(a: AptArgs, s: AptState): Change[] {
+  const p = aptDecide(a, s)
   const out: Change[] = []
   const opts = aptOptions(a)
   if (p.updateCache) {
@@ -343,7 +328,7 @@ function aptPlan(a: AptArgs, s: AptState, ctx: Pick<PlanContext, 'check'>): Chan
       const v = installed(s.dpkg, n)?.version ?? '?'
       return { name: n, spec: n, action: 'upgrade', before: v, after: `${v} or newer` }
     })]
-    out.push({ summary: parts.join('; '), uncertain: sure.length === 0 || undefined, steps, diff: { before: diffText(shown, 'before'), after: diffText(shown, 'after') } })
+    out.push({ summary: parts.join('; '), uncertain: sure.length === 0 || undefined, steps, diff: { before: diffText(shown, 'before'), after: diffText(shown, 'after') }, ...(p.needs ? { needs: { msg: p.needs } } : {}) })
   }
   if (removals.length) {
     const parts = [describe(removals)]
@@ -373,11 +358,9 @@ function aptPlan(a: AptArgs, s: AptState, ctx: Pick<PlanContext, 'check'>): Chan
   return out
 }
 
-function probe(a: AptArgs): Probe<AptState> {
-  return aptProbe(probeOptions(a))
-}
+const probes = (a: AptArgs) => ({ apt: aptProbe(probeOptions(a)) })
 
-export const apt: HostModule<AptArgs> = {
+export const apt: HostModule<AptArgs, AptArgs, ReturnType<typeof probes>> = {
   kind: 'host',
   name: 'apt',
   doc: 'Install, upgrade and remove Debian packages with apt-get.',
@@ -390,15 +373,14 @@ export const apt: HostModule<AptArgs> = {
     stderr: "apt-get's error output",
   },
   validate: validateApt,
-  probes: (a) => [probe(a)],
-  plan(a, state: ProbeState, ctx) {
+  probes,
+  plan(a, { apt }) {
     if (!a.name?.length && !a.deb && !wantsUpdate(a) && a.upgrade === 'no' && !a.autoremove) return []
-    return aptPlan(a, state[aptProbeId(probeOptions(a))] as AptState, ctx)
+    return aptPlan(a, apt)
   },
-  result(a, state: ProbeState, outputs: StepOutput[], ctx) {
-    const s = state[aptProbeId(probeOptions(a))] as AptState
+  result(a, { apt: s }, outputs) {
     const updated = outputs.some((o) => o.step.kind === 'exec' && o.step.label === 'update')
-    const p = aptDecide(a, s, ctx)
+    const p = aptDecide(a, s)
     return {
       cache_updated: updated,
       cache_update_time: updated ? s.now : s.cacheTime,

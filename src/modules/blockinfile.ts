@@ -19,22 +19,12 @@
  *         maxmemory 2gb
  *         maxmemory-policy allkeys-lru
  */
-import { pathProbe } from '../probes/files.js'
-import { destProbeOptions, writeOptions, writeProblems } from './copy.js'
-import { editBackup, planEdit, pyRegex, regexProblems, splitLines, stripEol, type EditArgs, type EditResult, type PlannedEdit } from './text-edit.js'
-import type { HostModule, PlanContext, ProbeState, StepOutput } from './types.js'
+import { writeOptions, writeProblems } from './copy.js'
+import { editBackup, editProbes, planEdit, pyRegex, regexProblems, splitLines, stripEol, type EditResult, type EditState, type PlannedEdit } from './text-edit.js'
+import type { HostModule, PlanContext } from './types.js'
+import type { ArgsOf, Schema } from './schema.js'
 
-export interface BlockArgs extends EditArgs {
-  block: string
-  marker: string
-  marker_begin: string
-  marker_end: string
-  state: 'present' | 'absent'
-  insertafter?: string
-  insertbefore?: string
-  append_newline: boolean
-  prepend_newline: boolean
-}
+export type BlockArgs = ArgsOf<typeof schema>
 
 export type BlockEdit = EditResult
 
@@ -87,33 +77,35 @@ export function editBlock(text: string, exists: boolean, a: Pick<BlockArgs, 'blo
   return { text: result, msg: blockLines.length ? 'Block inserted' : 'Block removed', changed: true }
 }
 
-function compute(a: BlockArgs, state: ProbeState, ctx: PlanContext): PlannedEdit {
+function compute(a: BlockArgs, state: EditState, ctx: PlanContext): PlannedEdit {
   return planEdit(a, state, ctx, a.state === 'absent' || a.block === '', (text, exists, arg) =>
     editBlock(text, exists, { ...a, block: arg(a.block), marker: arg(a.marker), marker_begin: arg(a.marker_begin), marker_end: arg(a.marker_end), insertafter: a.insertafter === undefined ? undefined : arg(a.insertafter), insertbefore: a.insertbefore === undefined ? undefined : arg(a.insertbefore) }),
   )
 }
 
-export const blockinfile: HostModule<BlockArgs> = {
+const schema = {
+  options: {
+    path: { type: 'path', required: true, aliases: ['dest', 'destfile', 'name'], doc: 'The file to edit.' },
+    block: { type: 'str', default: '', aliases: ['content'], doc: 'The lines to have between the markers; empty means remove the block.' },
+    marker: { type: 'str', default: '# {mark} ANSIBLE MANAGED BLOCK', doc: 'The marker line template; {mark} becomes marker_begin / marker_end.' },
+    marker_begin: { type: 'str', default: 'BEGIN', doc: '{mark} of the first marker.' },
+    marker_end: { type: 'str', default: 'END', doc: '{mark} of the last marker.' },
+    state: { type: 'str', default: 'present', choices: ['present', 'absent'], doc: 'present: the block is there as given; absent: no block.' },
+    insertafter: { type: 'str', doc: "Where a new block goes: after the last line matching this regexp, or 'EOF' (default)." },
+    insertbefore: { type: 'str', doc: "Where a new block goes: before the last line matching this regexp, or 'BOF'." },
+    create: { type: 'bool', default: false, doc: 'Create the file (and its directories) if it does not exist.' },
+    append_newline: { type: 'bool', default: false, doc: 'Keep a blank line after an inserted block (unless at the end of the file).' },
+    prepend_newline: { type: 'bool', default: false, doc: 'Keep a blank line before an inserted block (unless at the start of the file).' },
+    ...writeOptions,
+  },
+  mutuallyExclusive: [['insertbefore', 'insertafter']],
+} as const satisfies Schema
+
+export const blockinfile: HostModule<BlockArgs, BlockArgs, ReturnType<typeof editProbes>> = {
   kind: 'host',
   name: 'blockinfile',
   doc: 'Insert, update or remove a block of lines between marker lines in a file.',
-  args: {
-    options: {
-      path: { type: 'path', required: true, aliases: ['dest', 'destfile', 'name'], doc: 'The file to edit.' },
-      block: { type: 'str', default: '', aliases: ['content'], doc: 'The lines to have between the markers; empty means remove the block.' },
-      marker: { type: 'str', default: '# {mark} ANSIBLE MANAGED BLOCK', doc: 'The marker line template; {mark} becomes marker_begin / marker_end.' },
-      marker_begin: { type: 'str', default: 'BEGIN', doc: '{mark} of the first marker.' },
-      marker_end: { type: 'str', default: 'END', doc: '{mark} of the last marker.' },
-      state: { type: 'str', default: 'present', choices: ['present', 'absent'], doc: 'present: the block is there as given; absent: no block.' },
-      insertafter: { type: 'str', doc: "Where a new block goes: after the last line matching this regexp, or 'EOF' (default)." },
-      insertbefore: { type: 'str', doc: "Where a new block goes: before the last line matching this regexp, or 'BOF'." },
-      create: { type: 'bool', default: false, doc: 'Create the file (and its directories) if it does not exist.' },
-      append_newline: { type: 'bool', default: false, doc: 'Keep a blank line after an inserted block (unless at the end of the file).' },
-      prepend_newline: { type: 'bool', default: false, doc: 'Keep a blank line before an inserted block (unless at the start of the file).' },
-      ...writeOptions,
-    },
-    mutuallyExclusive: [['insertbefore', 'insertafter']],
-  },
+  args: schema,
   returns: { msg: "'Block inserted', 'Block removed', 'File created' or ''", backup_file: 'the backup (backup: true, when the file changed)' },
   validate(a) {
     const problems = writeProblems(a)
@@ -121,11 +113,11 @@ export const blockinfile: HostModule<BlockArgs> = {
     if (a.marker !== undefined && a.marker_begin !== undefined && a.marker_end !== undefined && a.marker.split('{mark}').join(a.marker_begin) === a.marker.split('{mark}').join(a.marker_end)) problems.push('the begin and end markers are the same line: put {mark} in marker, or make marker_begin and marker_end differ')
     return problems
   },
-  probes: (a, ctx) => [pathProbe(a.path, destProbeOptions(ctx, true))],
+  probes: editProbes,
   plan: (a, state, ctx) => compute(a, state, ctx).changes,
-  result(a, state, outputs: StepOutput[], ctx) {
+  result(a, state, outputs, ctx) {
     const p = compute(a, state, ctx)
-    const backup = editBackup(a, state, ctx, p, outputs)
+    const backup = editBackup(state, p, outputs)
     return { msg: p.msg, ...(backup !== undefined ? { backup_file: backup } : {}) }
   },
 }

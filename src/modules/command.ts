@@ -12,23 +12,12 @@
  *     changed_when: false
  */
 import { sh, type Script } from '../shell/index.js'
-import type { Schema } from './schema.js'
+import type { ArgsOf, Schema } from './schema.js'
 import { shlexSplit } from '../shell/shlex.js'
-import type { Change, HostModule, Probe, ProbeState, StepOutput } from './types.js'
+import type { Change, HostModule, Probe, StateOf, StepOutput } from './types.js'
 
-export interface CommandArgs {
-  cmd?: string
-  argv?: string[]
-  chdir?: string
-  creates?: string
-  removes?: string
-  stdin?: string
-  stdin_add_newline: boolean
-  strip_empty_ends: boolean
-  executable?: string
-}
 
-export const commandSchema: Schema = {
+export const commandSchema = {
   freeForm: 'cmd',
   options: {
     cmd: { type: 'str', doc: 'The command line (split like a shell would, but run without one).', aliases: ['_raw_params'] },
@@ -43,7 +32,8 @@ export const commandSchema: Schema = {
   },
   mutuallyExclusive: [['cmd', 'argv']],
   requiredOneOf: [['cmd', 'argv']],
-}
+} as const satisfies Schema
+export type CommandArgs = ArgsOf<typeof commandSchema>
 
 export const commandReturns = {
   rc: 'exit code',
@@ -65,20 +55,20 @@ function existsProbe(path: string): Probe<boolean> {
   }
 }
 
-export function commandProbes(a: CommandArgs): Probe[] {
-  return [a.creates, a.removes].filter((p): p is string => !!p).map(existsProbe)
+export function commandProbes(a: CommandArgs) {
+  return { creates: a.creates ? existsProbe(a.creates) : undefined, removes: a.removes ? existsProbe(a.removes) : undefined }
 }
+type CommandProbes = ReturnType<typeof commandProbes>
 
-export function commandPlan(a: CommandArgs, state: ProbeState, script: Script, shown: string): Change[] {
-  if (a.creates && state[`exists:${a.creates}`] === true) return []
-  if (a.removes && state[`exists:${a.removes}`] === false) return []
+export function commandPlan(a: CommandArgs, state: StateOf<CommandProbes>, script: Script, shown: string): Change[] {
+  if (state.creates === true || state.removes === false) return []
   const stdin = a.stdin === undefined ? undefined : a.stdin + (a.stdin_add_newline ? '\n' : '')
   return [{ summary: `run: ${shown}`, uncertain: true, steps: [{ kind: 'exec', script, stdin, cwd: a.chdir }] }]
 }
 
-export function commandResult(a: CommandArgs, state: ProbeState, outputs: StepOutput[], shown: string): Record<string, unknown> {
-  if (a.creates && state[`exists:${a.creates}`] === true) return { cmd: shown, rc: 0, stdout: `skipped, since ${a.creates} exists`, stdout_lines: [`skipped, since ${a.creates} exists`], stderr: '', stderr_lines: [] }
-  if (a.removes && state[`exists:${a.removes}`] === false) return { cmd: shown, rc: 0, stdout: `skipped, since ${a.removes} does not exist`, stdout_lines: [`skipped, since ${a.removes} does not exist`], stderr: '', stderr_lines: [] }
+export function commandResult(a: CommandArgs, state: StateOf<CommandProbes>, outputs: StepOutput[], shown: string): Record<string, unknown> {
+  if (state.creates === true) return { cmd: shown, rc: 0, stdout: `skipped, since ${a.creates} exists`, stdout_lines: [`skipped, since ${a.creates} exists`], stderr: '', stderr_lines: [] }
+  if (state.removes === false) return { cmd: shown, rc: 0, stdout: `skipped, since ${a.removes} does not exist`, stdout_lines: [`skipped, since ${a.removes} does not exist`], stderr: '', stderr_lines: [] }
   const o = outputs[outputs.length - 1]
   if (!o) return { cmd: shown }
   const strip = (s: string) => (a.strip_empty_ends ? s.replace(/\n+$/, '') : s)
@@ -90,7 +80,7 @@ function words(a: CommandArgs): string[] {
   return a.argv ?? shlexSplit(a.cmd ?? '')
 }
 
-export const command: HostModule<CommandArgs> = {
+export const command: HostModule<CommandArgs, CommandArgs, CommandProbes> = {
   kind: 'host',
   name: 'command',
   doc: 'Run a program on the host, without a shell.',

@@ -40,12 +40,12 @@ import { createHash } from 'node:crypto'
 import { readdirSync, statSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { isVaultText, decryptVaultFile } from '../playbook/vault.js'
-import { DIFF_LIMIT, effectiveStat, isText, pathProbe, pathState, type PathState } from '../probes/files.js'
-import { attrChange, attrOptions, missingInCheck, modeProblems, newDirCmds, octal, planAttrs, wantedMode, type AttrArgs } from './file-attrs.js'
+import { DIFF_LIMIT, effectiveStat, isText, pathProbe, type PathState } from '../probes/files.js'
+import { attrChange, attrOptions, missing, modeProblems, newDirCmds, octal, planAttrs, wantedMode, type AttrArgs } from './file-attrs.js'
 import { childPath, dirsBetween, parentDir } from '../shell/remote-path.js'
 import { code, joinScripts } from '../shell/index.js'
-import type { ArgSpec } from './schema.js'
-import { ModuleFailure, type Change, type FileDiff, type HostModule, type PlanContext, type PrepareContext, type Probe, type ProbeState, type Step, type StepOutput } from './types.js'
+import type { ArgSpec, ArgsOf, Schema } from './schema.js'
+import { ModuleFailure, type Change, type FileDiff, type HostModule, type PlanContext, type PrepareContext, type StateOf, type Step, type StepOutput } from './types.js'
 
 // ---- shared by copy, template, lineinfile, blockinfile: writing one file's content ----
 
@@ -58,11 +58,11 @@ export function destProbeOptions(ctx: PlanContext, needContent = false): { check
   return { checksum: 'sha1', contentLimit: needContent ? 64 * DIFF_LIMIT : ctx.diff ? DIFF_LIMIT : 0 }
 }
 
-export const writeOptions: Record<string, ArgSpec> = {
+export const writeOptions = {
   backup: { type: 'bool', default: false, doc: 'Keep the old file as DEST.<timestamp>~ when it changes.' },
   validate: { type: 'str', doc: "Command that checks the new file before it is put in place; %s is the temp file (e.g. 'nginx -t -c %s', 'visudo -cf %s')." },
   ...attrOptions,
-}
+} as const satisfies Record<string, ArgSpec>
 
 /** Content that is already on the host (copy's remote_src): streamed there, never through the controller. */
 export interface HostSource {
@@ -158,7 +158,7 @@ export function planWrite(w: WriteSpec, s: PathState, ctx: PlanContext): Change[
   if (!cur && !replaceLink && s.parent !== 'directory') {
     const dir = parentDir(path)
     if (s.parent === 'other' || !s.ancestorIsDir) throw new ModuleFailure(`cannot create ${w.dest}: ${s.parent === 'other' ? dir : s.ancestor} is not a directory`, { path: w.dest })
-    if (!w.makeParents) return missingInCheck(ctx, `Destination directory ${dir} does not exist`, `${w.verb ?? 'create'} ${w.dest}`, w.dest)
+    if (!w.makeParents) return missing(`Destination directory ${dir} does not exist`, `${w.verb ?? 'create'} ${w.dest}`, w.dest)
     const mode = wantedMode(w.parentMode, undefined, true, s.umask)
     // New parents get the mode, not the file's owner and group.
     steps.push({ kind: 'exec', script: joinScripts([code('set -e'), ...newDirCmds(dirsBetween(s.ancestor, dir), {}, mode)]) })
@@ -205,19 +205,7 @@ export function writeResult(w: WriteSpec, s: PathState, outputs: StepOutput[]): 
 
 // ---- copy ----
 
-interface CopyArgs extends AttrArgs {
-  src?: string
-  content?: unknown
-  dest: string
-  backup: boolean
-  validate?: string
-  remote_src: boolean
-  directory_mode?: string
-  force: boolean
-  follow: boolean
-  decrypt: boolean
-  checksum?: string
-}
+type CopyArgs = ArgsOf<typeof schema>
 
 interface LocalFile {
   /** Relative to the copy's destination root ('' for a single file). */
@@ -264,22 +252,22 @@ function walk(ctx: PrepareContext, root: string, decrypt: boolean): { dirs: stri
 }
 
 /** Where a single file lands: dest itself, or dest/basename(src) when dest is (or ends like) a directory. */
-function singleDest(a: CopyPrepared, state: ProbeState, ctx: PlanContext): string {
-  if (a.src === undefined) return a.dest
-  const name = basename(a.src.replace(/\/+$/, ''))
-  if (a.dest.endsWith('/')) return childPath(a.dest, name)
-  const d = pathState(state, a.dest, destProbeOptions(ctx))
+function singleDest(a: CopyPrepared, state: CopyState): { dest: string; s: PathState } {
+  if (a.src === undefined || !state.child) return { dest: a.dest, s: state.dest }
+  const child = { dest: childPath(a.dest, basename(a.src.replace(/\/+$/, ''))), s: state.child }
+  if (a.dest.endsWith('/')) return child
+  const d = state.dest
   const isDir = d.stat?.type === 'directory' || (d.stat?.type === 'link' && d.target?.type === 'directory')
-  return isDir ? childPath(a.dest, name) : a.dest
+  return isDir ? child : { dest: a.dest, s: d }
 }
 
 function remoteSrcOptions(ctx: PlanContext): { checksum: 'sha1'; contentLimit: number } {
   return { checksum: 'sha1', contentLimit: ctx.diff ? DIFF_LIMIT : 0 }
 }
 
-function dataOf(a: CopyPrepared, state: ProbeState, ctx: PlanContext): { data: Buffer | HostSource; srcMode?: string } | undefined {
-  if (!a.remote_src) return { data: a.data!, srcMode: a.srcMode }
-  const s = pathState(state, a.src!, remoteSrcOptions(ctx))
+function dataOf(a: CopyPrepared, state: CopyState): { data: Buffer | HostSource; srcMode?: string } | undefined {
+  const s = state.remote
+  if (!s) return { data: a.data!, srcMode: a.srcMode }
   const st = effectiveStat(s, true)
   if (!st) return undefined
   if (st.type !== 'file') throw new ModuleFailure(`remote_src ${a.src} is a ${st.type}; only files are supported`, { src: a.src })
@@ -296,28 +284,29 @@ function treeRoot(a: CopyPrepared): string {
   return a.src!.endsWith('/') ? a.dest : childPath(a.dest, a.tree!.name)
 }
 
-function copyProbes(a: CopyPrepared, ctx: PlanContext): Probe[] {
+/** A tree copy reads its root (as dest), each directory and each file under it. */
+function copyProbes(a: CopyPrepared, ctx: PlanContext) {
   const o = destProbeOptions(ctx)
-  if (a.tree) {
-    const root = treeRoot(a)
-    return [pathProbe(root), ...a.tree.dirs.map((d) => pathProbe(childPath(root, d))), ...a.tree.files.map((f) => pathProbe(childPath(root, f.rel), o))]
+  const root = a.tree ? treeRoot(a) : a.dest
+  return {
+    dest: a.tree ? pathProbe(root) : pathProbe(a.dest, o),
+    // dest may turn out to be a directory: what would be dest/basename(src) is read in the same batch.
+    child: a.src !== undefined && !a.tree ? pathProbe(childPath(a.dest, basename(a.src.replace(/\/+$/, ''))), o) : undefined,
+    remote: a.remote_src ? pathProbe(a.src!, remoteSrcOptions(ctx)) : undefined,
+    dirs: (a.tree?.dirs ?? []).map((d) => pathProbe(childPath(root, d))),
+    files: (a.tree?.files ?? []).map((f) => pathProbe(childPath(root, f.rel), o)),
   }
-  const list: Probe[] = [pathProbe(a.dest, o)]
-  // dest may turn out to be a directory: what would be dest/basename(src) is read in the same batch.
-  if (a.src !== undefined) list.push(pathProbe(childPath(a.dest, basename(a.src.replace(/\/+$/, ''))), o))
-  if (a.remote_src) list.push(pathProbe(a.src!, remoteSrcOptions(ctx)))
-  return list
 }
+type CopyState = StateOf<ReturnType<typeof copyProbes>>
 
-function planTree(a: CopyPrepared, state: ProbeState, ctx: PlanContext): Change[] {
+function planTree(a: CopyPrepared, state: CopyState, ctx: PlanContext): Change[] {
   const root = treeRoot(a)
   const changes: Change[] = []
   const dirMode = a.directory_mode
-  const rootState = pathState(state, root)
+  const rootState = state.dest
   const newDirs: string[] = []
-  for (const d of ['', ...a.tree!.dirs]) {
-    const p = d ? childPath(root, d) : root
-    const s = d ? pathState(state, p) : rootState
+  const dirs = [{ p: root, s: rootState }, ...a.tree!.dirs.map((d, i) => ({ p: childPath(root, d), s: state.dirs[i]! }))]
+  for (const { p, s } of dirs) {
     const st = effectiveStat(s, a.follow)
     if (!st) {
       newDirs.push(p)
@@ -334,9 +323,9 @@ function planTree(a: CopyPrepared, state: ProbeState, ctx: PlanContext): Change[
     const cmds = [code('set -e'), ...newDirCmds(newDirs, a, mode, 'mkdir -p')]
     changes.push({ summary: `create director${newDirs.length === 1 ? 'y' : 'ies'} ${newDirs.join(', ')}`, steps: [{ kind: 'exec', script: joinScripts(cmds) }], diff: { path: root, before: '', after: newDirs.map((d) => `directory ${d}\n`).join('') } })
   }
-  for (const f of a.tree!.files) {
+  for (const [i, f] of a.tree!.files.entries()) {
     const p = childPath(root, f.rel)
-    const s = pathState(state, p, destProbeOptions(ctx))
+    const s = state.files[i]!
     // A missing parent is created by the step above, which runs first.
     const w = spec(a, p, f.content, octal(f.mode), false, f.secret)
     changes.push(...planWrite(w, s.exists ? s : { ...s, parent: 'directory', ancestorIsDir: true }, ctx))
@@ -344,51 +333,49 @@ function planTree(a: CopyPrepared, state: ProbeState, ctx: PlanContext): Change[
   return changes
 }
 
-function copyPlan(a: CopyPrepared, state: ProbeState, ctx: PlanContext): Change[] {
+function copyPlan(a: CopyPrepared, state: CopyState, ctx: PlanContext): Change[] {
   if (a.tree) return planTree(a, state, ctx)
-  const got = dataOf(a, state, ctx)
-  if (!got) return missingInCheck(ctx, `Source ${a.src} not found`, `copy ${a.src} to ${a.dest}`, a.src!)
+  const got = dataOf(a, state)
+  if (!got) return missing(`Source ${a.src} not found`, `copy ${a.src} to ${a.dest}`, a.src!)
   if (a.checksum !== undefined && contentSum(got.data) !== a.checksum.toLowerCase()) throw new ModuleFailure(`Copied file does not match the expected checksum. Transfer failed. (expected ${a.checksum}, got ${contentSum(got.data)})`)
-  const dest = singleDest(a, state, ctx)
-  if (a.content !== undefined && dest === a.dest) {
-    const d = pathState(state, a.dest, destProbeOptions(ctx))
-    if (d.stat?.type === 'directory') throw new ModuleFailure(`can not use content with a dir as dest: ${a.dest}`)
-  }
-  return planWrite(spec(a, dest, got.data, got.srcMode, a.dest.endsWith('/')), pathState(state, dest, destProbeOptions(ctx)), ctx)
+  const { dest, s } = singleDest(a, state)
+  if (a.content !== undefined && dest === a.dest && s.stat?.type === 'directory') throw new ModuleFailure(`can not use content with a dir as dest: ${a.dest}`)
+  return planWrite(spec(a, dest, got.data, got.srcMode, a.dest.endsWith('/')), s, ctx)
 }
 
-function copyResult(a: CopyPrepared, state: ProbeState, outputs: StepOutput[], ctx: PlanContext): Record<string, unknown> {
+function copyResult(a: CopyPrepared, state: CopyState, outputs: StepOutput[]): Record<string, unknown> {
   if (a.tree) return { dest: treeRoot(a), src: a.src, state: 'directory' }
-  const got = dataOf(a, state, ctx)
+  const got = dataOf(a, state)
   if (!got) return { dest: a.dest, src: a.src }
-  const dest = singleDest(a, state, ctx)
-  const s = pathState(state, dest, destProbeOptions(ctx))
+  const { dest, s } = singleDest(a, state)
   const r = writeResult(spec(a, dest, got.data, got.srcMode, false), s, outputs)
   if (a.src !== undefined) r.src = a.src
   if (!a.force && s.exists) r.msg = 'file already exists'
   return r
 }
 
-export const copy: HostModule<CopyArgs, CopyPrepared> = {
+const schema = {
+  options: {
+    src: { type: 'path', doc: "File (or directory) on the controller, looked up in the role's files/ then the playbook's; with remote_src, a path on the host." },
+    content: { type: 'raw', doc: 'The file content, as text (instead of src). Mappings and lists are written as JSON.' },
+    dest: { type: 'path', required: true, doc: 'Where to put it; a directory (or a path ending in /) receives basename(src).' },
+    remote_src: { type: 'bool', default: false, doc: 'src is a file on the host, not on the controller.' },
+    directory_mode: { type: 'mode', doc: 'Mode of directories created by a recursive copy or for a dest ending in /.' },
+    force: { type: 'bool', default: true, doc: 'Replace a dest whose content differs; false: only create a missing dest.' },
+    follow: { type: 'bool', default: false, doc: 'If dest is a symlink, write its target (true) or replace the link with a file (false).' },
+    decrypt: { type: 'bool', default: true, doc: 'Decrypt a vault-encrypted source file.' },
+    checksum: { type: 'str', doc: 'The SHA-1 the source must have; the task fails if it does not.' },
+    ...writeOptions,
+  },
+  mutuallyExclusive: [['src', 'content']],
+  requiredOneOf: [['src', 'content']],
+} as const satisfies Schema
+
+export const copy: HostModule<CopyArgs, CopyPrepared, ReturnType<typeof copyProbes>> = {
   kind: 'host',
   name: 'copy',
   doc: 'Put a file on the host (from the controller, from text, or from another path on the host).',
-  args: {
-    options: {
-      src: { type: 'path', doc: "File (or directory) on the controller, looked up in the role's files/ then the playbook's; with remote_src, a path on the host." },
-      content: { type: 'raw', doc: 'The file content, as text (instead of src). Mappings and lists are written as JSON.' },
-      dest: { type: 'path', required: true, doc: 'Where to put it; a directory (or a path ending in /) receives basename(src).' },
-      remote_src: { type: 'bool', default: false, doc: 'src is a file on the host, not on the controller.' },
-      directory_mode: { type: 'mode', doc: 'Mode of directories created by a recursive copy or for a dest ending in /.' },
-      force: { type: 'bool', default: true, doc: 'Replace a dest whose content differs; false: only create a missing dest.' },
-      follow: { type: 'bool', default: false, doc: 'If dest is a symlink, write its target (true) or replace the link with a file (false).' },
-      decrypt: { type: 'bool', default: true, doc: 'Decrypt a vault-encrypted source file.' },
-      checksum: { type: 'str', doc: 'The SHA-1 the source must have; the task fails if it does not.' },
-      ...writeOptions,
-    },
-    mutuallyExclusive: [['src', 'content']],
-    requiredOneOf: [['src', 'content']],
-  },
+  args: schema,
   returns: { dest: 'the file written', src: 'the source', checksum: 'SHA-1 of the content', size: 'bytes', mode: 'the mode', owner: 'owner', group: 'group', backup_file: 'the backup (backup: true, when the file changed)', state: 'file (directory for a recursive copy)' },
   validate(a) {
     const problems = [...writeProblems(a), ...modeProblems(a.directory_mode)]

@@ -30,33 +30,15 @@
  *   - cron: { name: cleanup, special_time: daily, job: /usr/local/bin/cleanup, cron_file: runmaster, user: runmaster }
  */
 import { code, sh } from '../shell/index.js'
-import { cronPath, crontabProbe, crontabProbeId, type CrontabState } from '../probes/cron.js'
-import type { Schema } from './schema.js'
-import { ModuleFailure, type Change, type HostModule, type PlanContext, type ProbeState, type Step, type StepOutput } from './types.js'
+import { cronPath, crontabProbe, type CrontabState } from '../probes/cron.js'
+import type { ArgsOf, Schema } from './schema.js'
+import type { Change, HostModule, Step } from './types.js'
 
-export interface CronArgs {
-  name?: string
-  job?: string
-  state: 'present' | 'absent'
-  user?: string
-  minute: string
-  hour: string
-  day: string
-  month: string
-  weekday: string
-  special_time?: string
-  disabled: boolean
-  cron_file?: string
-  env: boolean
-  insertafter?: string
-  insertbefore?: string
-  backup: boolean
-}
 
 const SPECIAL = ['reboot', 'yearly', 'annually', 'monthly', 'weekly', 'daily', 'hourly'] as const
 const TIME_FIELDS = ['minute', 'hour', 'day', 'month', 'weekday'] as const
 
-const cronSchema: Schema = {
+const cronSchema = {
   options: {
     name: { type: 'str', doc: 'The entry\'s name (the "#Ansible: NAME" line), or the variable name with env.' },
     job: { type: 'str', aliases: ['value'], doc: 'The command (or the variable\'s value with env).' },
@@ -76,7 +58,8 @@ const cronSchema: Schema = {
     backup: { type: 'bool', default: false, doc: 'Keep a copy of the old crontab (backup_file).' },
   },
   mutuallyExclusive: [['insertafter', 'insertbefore']],
-}
+} as const satisfies Schema
+export type CronArgs = ArgsOf<typeof cronSchema>
 
 function validateCron(a: Partial<CronArgs>): string[] {
   const errs: string[] = []
@@ -158,7 +141,7 @@ function where(a: CronArgs): string {
   return a.cron_file ? cronPath(a.cron_file) : `crontab of ${a.user ?? 'the login user'}`
 }
 
-function cronPlan(a: CronArgs, s: CrontabState, ctx: Pick<PlanContext, 'check'>): Change[] {
+function cronPlan(a: CronArgs, s: CrontabState): Change[] {
   const after = cronEdit(a, s.lines)
   const same = after.length === s.lines.length && after.every((l, i) => l === s.lines[i])
   if (same && !(a.cron_file && a.name === undefined && a.state === 'absent' && s.exists)) return []
@@ -167,18 +150,14 @@ function cronPlan(a: CronArgs, s: CrontabState, ctx: Pick<PlanContext, 'check'>)
   const steps: Step[] = []
   if (a.cron_file) {
     const path = cronPath(a.cron_file)
-    if (!s.dirExists) {
-      if (!ctx.check) throw new ModuleFailure(`cron: the directory of ${path} does not exist (is cron installed?)`)
-      return [{ summary: `${what} (cron is not installed yet)`, uncertain: true, steps: [], diff }]
-    }
+    if (!s.dirExists) return [{ summary: `${what} (cron is not installed yet)`, steps: [], diff, needs: { msg: `cron: the directory of ${path} does not exist (is cron installed?)` } }]
     if (after.every((l) => l.trim() === '')) steps.push({ kind: 'exec', script: (a.backup ? sh`f=${path}; if [ -f "$f" ]; then b="$f.$(date +%Y-%m-%d@%H:%M:%S)~"; cp -p -- "$f" "$b"; echo "backup_file=$b"; fi; rm -f -- "$f"` : sh`rm -f -- ${path}`) })
     else steps.push({ kind: 'put', path, content: text(after), mode: '0644', owner: 'root', group: 'root', backup: a.backup })
     return [{ summary: what, steps, diff }]
   }
   if (!s.crontabCommand || !s.userExists) {
     const why = !s.crontabCommand ? 'the crontab command is missing (install the cron package)' : `user ${a.user} does not exist`
-    if (!ctx.check) throw new ModuleFailure(`cron: ${why}`)
-    return [{ summary: `${what} (${!s.crontabCommand ? 'cron is not installed yet' : `user ${a.user} does not exist yet`})`, uncertain: true, steps: [], diff }]
+    return [{ summary: `${what} (${!s.crontabCommand ? 'cron is not installed yet' : `user ${a.user} does not exist yet`})`, steps: [], diff, needs: { msg: `cron: ${why}` } }]
   }
   const u = a.user ? sh` -u ${a.user}` : code('')
   if (a.backup && s.exists) steps.push({ kind: 'exec', script: sh`b=$(mktemp /tmp/crontab.XXXXXXXX) && crontab${u} -l > "$b" && echo "backup_file=$b"` })
@@ -187,19 +166,18 @@ function cronPlan(a: CronArgs, s: CrontabState, ctx: Pick<PlanContext, 'check'>)
   return [{ summary: what, steps, diff }]
 }
 
-export const cron: HostModule<CronArgs> = {
+const probes = (a: CronArgs) => ({ crontab: crontabProbe(a.user, a.cron_file) })
+
+export const cron: HostModule<CronArgs, CronArgs, ReturnType<typeof probes>> = {
   kind: 'host',
   name: 'cron',
   doc: 'Manage a named crontab entry (user crontab or /etc/cron.d file), as Ansible writes it.',
   args: cronSchema,
   returns: { jobs: 'names of the #Ansible: entries in the crontab after the task', envs: 'variables set in the crontab after the task', backup_file: 'the copy made with backup' },
   validate: validateCron,
-  probes: (a) => [crontabProbe(a.user, a.cron_file)],
-  plan(a, state: ProbeState, ctx) {
-    return cronPlan(a, state[crontabProbeId(a.user, a.cron_file)] as CrontabState, ctx)
-  },
-  result(a, state: ProbeState, outputs: StepOutput[]) {
-    const s = state[crontabProbeId(a.user, a.cron_file)] as CrontabState
+  probes,
+  plan: (a, { crontab }) => cronPlan(a, crontab),
+  result(a, { crontab: s }, outputs) {
     const after = cronEdit(a, s.lines)
     const backup = outputs.map((o) => /backup_file=(.*)/.exec(o.stdout)?.[1]).find(Boolean)
     return {

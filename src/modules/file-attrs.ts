@@ -12,7 +12,7 @@
 import { code, joinScripts, sh, type Script } from '../shell/index.js'
 import { octal, type FileStat } from '../probes/files.js'
 import type { ArgSpec } from './schema.js'
-import { ModuleFailure, type Change, type PlanContext } from './types.js'
+import type { Change } from './types.js'
 
 export interface AttrArgs {
   owner?: string
@@ -20,11 +20,11 @@ export interface AttrArgs {
   mode?: string
 }
 
-export const attrOptions: Record<string, ArgSpec> = {
+export const attrOptions = {
   owner: { type: 'str', doc: 'User that should own the file (name or uid). Unset: left as it is (new files: the connecting user).' },
   group: { type: 'str', doc: 'Group that should own the file (name or gid).' },
   mode: { type: 'mode', doc: "Permissions: octal ('0644'; quote it, or YAML may read it as a decimal) or symbolic ('u=rw,g=r,o=', 'u+x')." },
-}
+} as const satisfies Record<string, ArgSpec>
 
 const PERM = 0o7777
 const CLAUSE = /^([ugoa]*)([-+=])([rwxXst]*|[ugo])$/
@@ -203,10 +203,9 @@ export function attrChange(path: string, plan: AttrPlan, tail: Script[] = []): C
   return { summary: `set ${plan.parts.join(', ')} on ${path}`, steps: [{ kind: 'exec', script: joinScripts([code('set -e'), ...plan.cmds, ...tail]) }], diff: { path, before: plan.before, after: plan.after } }
 }
 
-/** A thing the module acts on is missing: in check mode an earlier task may create it. */
-export function missingInCheck(ctx: PlanContext, msg: string, summary: string, path: string): Change[] {
-  if (ctx.check) return [{ summary: `${summary} (${msg}; an earlier task may create it)`, steps: [], uncertain: true }]
-  throw new ModuleFailure(msg, { path })
+/** A thing the module acts on is missing: an earlier task may create it (see Change.needs). */
+export function missing(msg: string, summary: string, path: string): Change[] {
+  return [{ summary: `${summary} (${msg}; an earlier task may create it)`, steps: [], needs: { msg, data: { path } } }]
 }
 
 /** Attribute text of a thing about to be created, for a diff's "after" side. */

@@ -32,25 +32,15 @@
  *   - file: { path: /opt/runmaster/shared, state: directory, recurse: true, owner: runmaster, mode: 'u=rwX,g=rX,o=' }
  */
 import { code, joinScripts, sh, type Script } from '../shell/index.js'
-import { STAT_FORMAT, effectiveStat, emptyDirProbe, parseStatLine, pathProbe, pathState, treeProbe, treeProbeId, type FileStat, type PathState, type TreeEntry } from '../probes/files.js'
-import { attrChange, attrOptions, chownArg, defaultMode, missingInCheck, modeProblems, newAttrsText, newDirCmds, octal, planAttrs, sameId, setAttrs, setAttrsPrefix, wantedMode, type AttrArgs, type AttrPlan } from './file-attrs.js'
+import { STAT_FORMAT, effectiveStat, emptyDirProbe, parseStatLine, pathProbe, treeProbe, type FileStat, type PathState, type TreeEntry } from '../probes/files.js'
+import { attrChange, attrOptions, chownArg, defaultMode, missing, modeProblems, newAttrsText, newDirCmds, octal, planAttrs, sameId, setAttrs, setAttrsPrefix, wantedMode, type AttrArgs, type AttrPlan } from './file-attrs.js'
 import { childPath, dirsBetween, parentDir, privateTempBeside } from '../shell/remote-path.js'
-import { ModuleFailure, type Change, type ExecStep, type HostModule, type PlanContext, type Probe, type ProbeState, type StepOutput } from './types.js'
+import { ModuleFailure, type Change, type ExecStep, type HostModule, type PlanContext, type Probe, type StateOf, type StepOutput } from './types.js'
+import type { ArgsOf, Schema } from './schema.js'
 
 export type FileState = 'absent' | 'directory' | 'file' | 'hard' | 'link' | 'touch'
 
-export interface FileArgs extends AttrArgs {
-  path: string
-  state?: FileState
-  src?: string
-  recurse: boolean
-  force: boolean
-  follow: boolean
-  modification_time?: string
-  modification_time_format: string
-  access_time?: string
-  access_time_format: string
-}
+export type FileArgs = ArgsOf<typeof schema>
 
 const STAT_MARK = '@@rmp-stat '
 
@@ -128,19 +118,18 @@ function isoTime(t: number | undefined): string {
 }
 
 // touch -h: a path that became a symlink since it was read gets the new times itself, its target none.
-function timeCmds(path: string, st: FileStat | undefined, mt: TimeWish, at: TimeWish, epochs: ProbeState): AttrPlan {
+function timeCmds(path: string, st: FileStat | undefined, mt: TimeWish, at: TimeWish, epochs: { mtime?: number; atime?: number }): AttrPlan {
   const cmds: Script[] = []
   const parts: string[] = []
   let before = ''
   let after = ''
-  for (const [w, flag, cur, name] of [[mt, '-m', st?.mtime, 'modification time'], [at, '-a', st?.atime, 'access time']] as const) {
+  for (const [w, flag, cur, name, epoch] of [[mt, '-m', st?.mtime, 'modification time', epochs.mtime], [at, '-a', st?.atime, 'access time', epochs.atime]] as const) {
     if (w.kind === 'now') {
       cmds.push(sh`touch -h ${flag} -- ${path}`)
       parts.push(`${name} now`)
       before += `${name}: ${isoTime(cur)}\n`
       after += `${name}: now\n`
     } else if (w.kind === 'at') {
-      const epoch = epochs[`epoch:${w.stamp}`] as number
       if (cur === undefined || Math.floor(cur) !== epoch) {
         cmds.push(sh`touch -h ${flag} -d ${w.stamp} -- ${path}`)
         parts.push(`${name} ${w.stamp}`)
@@ -198,7 +187,7 @@ function withAttrs(a: FileArgs, path: string, st: FileStat, umask: number, link:
   return fix ? [fix] : []
 }
 
-function planDirectory(a: FileArgs, s: PathState, state: ProbeState, mt: TimeWish, at: TimeWish): Change[] {
+function planDirectory(a: FileArgs, s: PathState, state: FileProbeState, mt: TimeWish, at: TimeWish): Change[] {
   let path = a.path
   let st = s.stat
   if (st?.type === 'link') {
@@ -223,19 +212,18 @@ function planDirectory(a: FileArgs, s: PathState, state: ProbeState, mt: TimeWis
   const changes = withAttrs(a, path, st, s.umask, false, timeCmds(path, st, mt, at, state), true)
   if (a.recurse) {
     // The tree was read through a.path (find -H follows a symlinked top directory), so it is changed through it too.
-    const tree = (state[treeProbeId(a.path)] as TreeEntry[] | undefined) ?? []
-    const t = planTree(a.path, tree, a, s.umask)
+    const t = planTree(a.path, state.tree ?? [], a, s.umask)
     if (t.cmds.length) changes.push({ summary: `set ${[a.owner !== undefined ? `owner ${a.owner}` : '', a.group !== undefined ? `group ${a.group}` : '', a.mode !== undefined ? `mode ${a.mode}` : ''].filter(Boolean).join(', ')} on ${t.count} entr${t.count === 1 ? 'y' : 'ies'} under ${path}`, steps: [exec(t.cmds, { path, follow: true })], diff: { path, before: `${t.count} entries under ${path} differ\n`, after: `all entries under ${path}: ${newAttrsText(a, a.mode).trim().replace(/\n/g, ', ')}\n` } })
   }
   return changes
 }
 
-function planFile(a: FileArgs, s: PathState, state: ProbeState, ctx: PlanContext, mt: TimeWish, at: TimeWish): Change[] {
+function planFile(a: FileArgs, s: PathState, state: FileProbeState, ctx: PlanContext, mt: TimeWish, at: TimeWish): Change[] {
   let path = a.path
   let st = s.stat
-  if (!st) return missingInCheck(ctx, `file (${a.path}) is absent, cannot continue`, `set attributes of ${a.path}`, a.path)
+  if (!st) return missing(`file (${a.path}) is absent, cannot continue`, `set attributes of ${a.path}`, a.path)
   if (st.type === 'link' && a.follow) {
-    if (!s.target) return missingInCheck(ctx, `file (${a.path}) is a dangling link, cannot continue`, `set attributes of ${a.path}`, a.path)
+    if (!s.target) return missing(`file (${a.path}) is a dangling link, cannot continue`, `set attributes of ${a.path}`, a.path)
     path = s.real ?? a.path
     st = s.target
   }
@@ -243,11 +231,11 @@ function planFile(a: FileArgs, s: PathState, state: ProbeState, ctx: PlanContext
   return withAttrs(a, path, st, s.umask, false, timeCmds(path, st, mt, at, state), true)
 }
 
-function planTouch(a: FileArgs, s: PathState, state: ProbeState, ctx: PlanContext, mt: TimeWish, at: TimeWish): Change[] {
+function planTouch(a: FileArgs, s: PathState, state: FileProbeState, ctx: PlanContext, mt: TimeWish, at: TimeWish): Change[] {
   const st = a.follow ? effectiveStat(s, true) : s.stat
   if (!s.exists || (s.stat?.type === 'link' && a.follow && !s.target)) {
     const path = s.stat?.type === 'link' ? (s.real ?? a.path) : a.path
-    if (s.parent !== 'directory' && s.stat?.type !== 'link') return missingInCheck(ctx, `cannot touch ${a.path}: directory ${parentDir(a.path)} does not exist`, `create ${a.path}`, a.path)
+    if (s.parent !== 'directory' && s.stat?.type !== 'link') return missing(`cannot touch ${a.path}: directory ${parentDir(a.path)} does not exist`, `create ${a.path}`, a.path)
     const mode = wantedMode(a.mode, undefined, false, s.umask) ?? (a.mode === undefined ? octal(defaultMode(false, s.umask)) : undefined)
     // Created exclusively (set -C: O_EXCL, so a file or symlink planted there since the probe fails
     // the task) and 0600, never readable by others before owner and mode are set.
@@ -262,10 +250,10 @@ function planTouch(a: FileArgs, s: PathState, state: ProbeState, ctx: PlanContex
   return withAttrs(a, path, target, s.umask, target.type === 'link', timeCmds(path, target, mt, at, state), a.follow)
 }
 
-function planLink(a: FileArgs, s: PathState, state: ProbeState, ctx: PlanContext): Change[] {
+function planLink(a: FileArgs, s: PathState, state: FileProbeState, ctx: PlanContext): Change[] {
   const src = a.src!
   const srcPath = a.state === 'hard' ? src : linkSource(a)!
-  const srcState = pathState(state, srcPath)
+  const srcState = state.src ?? fail(`no state read for ${srcPath}`, a.path)
   const hard = a.state === 'hard'
   const st = s.stat
   const cur = stateOf(st)
@@ -273,7 +261,7 @@ function planLink(a: FileArgs, s: PathState, state: ProbeState, ctx: PlanContext
   if (!srcState.exists || (hard && srcState.stat?.type === 'directory')) {
     if (hard && srcState.stat?.type === 'directory') fail(`cannot hard link a directory: ${src}`, a.path)
     if (hard || !a.force) {
-      if (!(st?.type === 'link' && !hard && s.linkTarget === src)) return missingInCheck(ctx, hard ? `src file does not exist: ${srcPath}` : `src file does not exist, use "force: true" if you really want to create the link: ${srcPath}`, summaryNew, a.path)
+      if (!(st?.type === 'link' && !hard && s.linkTarget === src)) return missing(hard ? `src file does not exist: ${srcPath}` : `src file does not exist, use "force: true" if you really want to create the link: ${srcPath}`, summaryNew, a.path)
     }
   }
   let same = false
@@ -289,13 +277,13 @@ function planLink(a: FileArgs, s: PathState, state: ProbeState, ctx: PlanContext
   if (st) {
     if (st.type === 'directory') {
       if (!a.force) fail(`refusing to convert from directory to ${hard ? 'hard link' : 'symlink'} for ${a.path}`, a.path)
-      if (state[`emptydir:${a.path}`] !== true) fail(`the directory ${a.path} is not empty, refusing to convert it`, a.path)
+      if (state.emptyDir !== true) fail(`the directory ${a.path} is not empty, refusing to convert it`, a.path)
       cmds.push(sh`rmdir -- ${a.path}`)
     } else if (st.type !== 'link' && !a.force) {
       fail(hard ? `Cannot link, ${cur === 'hard' ? 'different hard link' : cur} exists at destination: ${a.path}` : `refusing to convert from ${cur} to symlink for ${a.path}`, a.path)
     }
   } else if (s.parent !== 'directory') {
-    return missingInCheck(ctx, `directory ${parentDir(a.path)} does not exist`, summaryNew, a.path)
+    return missing(`directory ${parentDir(a.path)} does not exist`, summaryNew, a.path)
   }
   // Made in a private temp directory beside the destination (random name, created exclusively:
   // nothing another user planted is used), given its owner and mode there, and renamed over the
@@ -310,23 +298,27 @@ function planLink(a: FileArgs, s: PathState, state: ProbeState, ctx: PlanContext
   return [{ summary: `${st ? 'replace' : 'create'} ${summaryNew}${st && st.type !== 'link' ? ` (was a ${cur})` : ''}`, steps: [exec(cmds, { path: a.path, follow: false })], diff: { path: a.path, before, after: `state: ${hard ? 'hard' : 'link'}\nsrc: ${src}\n` } }]
 }
 
-function probes(a: FileArgs): Probe[] {
-  const list: Probe[] = [pathProbe(a.path)]
-  if (a.src !== undefined && a.state !== 'absent') list.push(pathProbe(a.state === 'hard' ? a.src : linkSource(a)!))
-  if (a.recurse) list.push(treeProbe(a.path))
-  // A directory in the way of a link may be replaced only when empty.
-  if (a.state === 'link' || a.state === 'hard') list.push(emptyDirProbe(a.path))
-  for (const [v, f] of [[a.modification_time, a.modification_time_format], [a.access_time, a.access_time_format]] as const) {
-    if (v !== undefined && v !== 'now' && v !== 'preserve') {
-      const stamp = parseStamp(v, f)
-      if (stamp) list.push(epochProbe(stamp))
-    }
-  }
-  return list
+/** A time given as a stamp is turned into seconds by the host's date (its time zone). */
+function stampProbe(v: string | undefined, format: string): Probe<number> | undefined {
+  const stamp = v !== undefined && v !== 'now' && v !== 'preserve' ? parseStamp(v, format) : undefined
+  return stamp ? epochProbe(stamp) : undefined
 }
 
-function plan(a: FileArgs, state: ProbeState, ctx: PlanContext): Change[] {
-  const s = pathState(state, a.path)
+function probes(a: FileArgs) {
+  return {
+    path: pathProbe(a.path),
+    src: a.src !== undefined && a.state !== 'absent' ? pathProbe(a.state === 'hard' ? a.src : linkSource(a)!) : undefined,
+    tree: a.recurse ? treeProbe(a.path) : undefined,
+    // A directory in the way of a link may be replaced only when empty.
+    emptyDir: a.state === 'link' || a.state === 'hard' ? emptyDirProbe(a.path) : undefined,
+    mtime: stampProbe(a.modification_time, a.modification_time_format),
+    atime: stampProbe(a.access_time, a.access_time_format),
+  }
+}
+type FileProbeState = StateOf<ReturnType<typeof probes>>
+
+function plan(a: FileArgs, state: FileProbeState, ctx: PlanContext): Change[] {
+  const s = state.path
   const st = effectiveState(a, s)
   const mt = timeWish(a.modification_time, a.modification_time_format, st)
   const at = timeWish(a.access_time, a.access_time_format, st)
@@ -351,8 +343,8 @@ function describe(path: string, st: FileStat | undefined, state: string): Record
   return { path, state, uid: st.uid, gid: st.gid, owner: st.owner, group: st.group, mode: st.mode, size: st.size }
 }
 
-function result(a: FileArgs, state: ProbeState, outputs: StepOutput[]): Record<string, unknown> {
-  const s = pathState(state, a.path)
+function result(a: FileArgs, state: FileProbeState, outputs: StepOutput[]): Record<string, unknown> {
+  const s = state.path
   const st = effectiveState(a, s)
   if (st === 'absent') return { path: a.path, state: 'absent' }
   let after: FileStat | undefined
@@ -366,25 +358,27 @@ function result(a: FileArgs, state: ProbeState, outputs: StepOutput[]): Record<s
   return out
 }
 
-export const file: HostModule<FileArgs> = {
+const schema = {
+  options: {
+    path: { type: 'path', required: true, aliases: ['dest', 'name'], doc: 'The path to manage.' },
+    state: { type: 'str', choices: ['absent', 'directory', 'file', 'hard', 'link', 'touch'], doc: 'What the path should be (default: what it is now, or file; directory with recurse).' },
+    src: { type: 'path', doc: 'With state link/hard: what the link points to.' },
+    recurse: { type: 'bool', default: false, doc: 'With state directory: apply owner, group and mode to everything inside (symlinks inside are not followed).' },
+    force: { type: 'bool', default: false, doc: 'With link/hard: replace a file or empty directory at path, or make a symlink to a src that does not exist.' },
+    follow: { type: 'bool', default: true, doc: 'Act on the target of a symlink at path rather than the link.' },
+    modification_time: { type: 'str', doc: "'now', 'preserve' (default; touch: now) or a time in modification_time_format." },
+    modification_time_format: { type: 'str', default: '%Y%m%d%H%M.%S', doc: 'Format of modification_time (%Y %m %d %H %M %S).' },
+    access_time: { type: 'str', doc: "'now', 'preserve' (default; touch: now) or a time in access_time_format." },
+    access_time_format: { type: 'str', default: '%Y%m%d%H%M.%S', doc: 'Format of access_time.' },
+    ...attrOptions,
+  },
+} as const satisfies Schema
+
+export const file: HostModule<FileArgs, FileArgs, ReturnType<typeof probes>> = {
   kind: 'host',
   name: 'file',
   doc: 'Files, directories, links: existence, owner, group and mode.',
-  args: {
-    options: {
-      path: { type: 'path', required: true, aliases: ['dest', 'name'], doc: 'The path to manage.' },
-      state: { type: 'str', choices: ['absent', 'directory', 'file', 'hard', 'link', 'touch'], doc: 'What the path should be (default: what it is now, or file; directory with recurse).' },
-      src: { type: 'path', doc: 'With state link/hard: what the link points to.' },
-      recurse: { type: 'bool', default: false, doc: 'With state directory: apply owner, group and mode to everything inside (symlinks inside are not followed).' },
-      force: { type: 'bool', default: false, doc: 'With link/hard: replace a file or empty directory at path, or make a symlink to a src that does not exist.' },
-      follow: { type: 'bool', default: true, doc: 'Act on the target of a symlink at path rather than the link.' },
-      modification_time: { type: 'str', doc: "'now', 'preserve' (default; touch: now) or a time in modification_time_format." },
-      modification_time_format: { type: 'str', default: '%Y%m%d%H%M.%S', doc: 'Format of modification_time (%Y %m %d %H %M %S).' },
-      access_time: { type: 'str', doc: "'now', 'preserve' (default; touch: now) or a time in access_time_format." },
-      access_time_format: { type: 'str', default: '%Y%m%d%H%M.%S', doc: 'Format of access_time.' },
-      ...attrOptions,
-    },
-  },
+  args: schema,
   returns: { path: 'the path', state: 'what it is now (file, directory, link, hard, absent)', mode: 'octal mode', owner: 'owner name', group: 'group name', uid: 'owner id', gid: 'group id', size: 'size in bytes', src: 'link target (link/hard)' },
   validate(a) {
     const problems = modeProblems(a.mode)

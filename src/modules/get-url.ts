@@ -36,33 +36,18 @@
  *       url_password: "{{ vault_backup_password }}"
  *       mode: "0600"
  */
-import { DOWNLOADERS, downloadCommand, remoteChecksumProbe, remoteChecksumProbeId, toolsProbe, toolsProbeId, urlFileName, type DownloadOptions, type Downloader, type RemoteChecksum } from '../probes/archive.js'
-import { effectiveStat, pathProbe, pathState, type ChecksumAlgorithm, type PathState } from '../probes/files.js'
-import { attrChange, attrOptions, chownArg, defaultMode, missingInCheck, modeProblems, newAttrsText, octal, planAttrs, wantedMode } from './file-attrs.js'
+import { DOWNLOADERS, downloadCommand, remoteChecksumProbe, toolsProbe, urlFileName, type DownloadOptions, type Downloader } from '../probes/archive.js'
+import { effectiveStat, pathProbe, type ChecksumAlgorithm, type PathState } from '../probes/files.js'
+import { attrChange, attrOptions, chownArg, defaultMode, missing, modeProblems, newAttrsText, octal, planAttrs, wantedMode } from './file-attrs.js'
 import { childPath, CLEAN_STALE_TEMPS, MAKE_PRIVATE_TEMP } from '../shell/remote-path.js'
 import { code, joinScripts, sh, type Script } from '../shell/index.js'
-import type { Schema } from './schema.js'
-import { ModuleFailure, type Change, type HostModule, type PlanContext, type ProbeState, type StepOutput } from './types.js'
+import type { ArgsOf, Schema } from './schema.js'
+import { ModuleFailure, type Change, type HostModule, type PlanContext, type StateOf } from './types.js'
 
-export interface GetUrlArgs {
-  url: string
-  dest: string
-  checksum?: string
-  force: boolean
-  backup: boolean
-  timeout: number
-  headers: Record<string, unknown>
-  url_username?: string
-  url_password?: string
-  validate_certs: boolean
-  owner?: string
-  group?: string
-  mode?: string
-}
 
 const ALGORITHMS: Record<ChecksumAlgorithm, number> = { md5: 32, sha1: 40, sha224: 56, sha256: 64, sha384: 96, sha512: 128 }
 
-const schema: Schema = {
+const schema = {
   options: {
     url: { type: 'str', required: true, doc: 'http://, https://, ftp:// or file:// URL to download.' },
     dest: { type: 'path', required: true, doc: 'File to write, or a directory (the file is then named after the URL).' },
@@ -77,7 +62,8 @@ const schema: Schema = {
     ...attrOptions,
   },
   requiredTogether: [['url_password', 'url_username']],
-}
+} as const satisfies Schema
+export type GetUrlArgs = ArgsOf<typeof schema>
 
 function parseChecksum(c: string | undefined): { algorithm: ChecksumAlgorithm; hex: string } | undefined {
   if (c === undefined) return undefined
@@ -104,25 +90,24 @@ function probes(a: GetUrlArgs) {
   const algo = sumAlgorithm(a)
   const o = algo ? { checksum: algo } : {}
   const name = urlFileName(a.url)
-  return [
-    pathProbe(a.dest, o),
-    ...(name !== undefined ? [pathProbe(childPath(a.dest, name), o)] : []),
-    toolsProbe(DOWNLOADERS),
-    ...(remoteCheck(a) ? [remoteChecksumProbe(downloadOptions(a), algo!)] : []),
-  ]
+  return {
+    dest: pathProbe(a.dest, o),
+    // dest may be a directory: dest/<name from the URL> is read in the same batch.
+    child: name !== undefined ? pathProbe(childPath(a.dest, name), o) : undefined,
+    tools: toolsProbe(DOWNLOADERS),
+    remote: remoteCheck(a) ? remoteChecksumProbe(downloadOptions(a), algo!) : undefined,
+  }
 }
+type GetUrlState = StateOf<ReturnType<typeof probes>>
 
 /** The file the download lands in: dest, or dest/<name from the URL> when dest is a directory. */
-function target(a: GetUrlArgs, state: ProbeState): { file: string; st: PathState; dir: PathState } {
-  const algo = sumAlgorithm(a)
-  const o = algo ? { checksum: algo } : {}
-  const d = pathState(state, a.dest, o)
+function target(a: GetUrlArgs, state: GetUrlState): { file: string; st: PathState; dir: PathState } {
+  const d = state.dest
   const isDir = a.dest.endsWith('/') || effectiveStat(d, true)?.type === 'directory'
   if (!isDir) return { file: a.dest, st: d, dir: d }
   const name = urlFileName(a.url)
-  if (name === undefined) throw new ModuleFailure(`dest ${a.dest} is a directory and the URL ${a.url} names no file: give dest as a file path`)
-  const file = childPath(a.dest, name)
-  return { file, st: pathState(state, file, o), dir: d }
+  if (name === undefined || !state.child) throw new ModuleFailure(`dest ${a.dest} is a directory and the URL ${a.url} names no file: give dest as a file path`)
+  return { file: childPath(a.dest, name), st: state.child, dir: d }
 }
 
 function downloadStep(a: GetUrlArgs, file: string, tool: Downloader, st: PathState): { script: Script; stdin: string } {
@@ -159,12 +144,11 @@ function downloadStep(a: GetUrlArgs, file: string, tool: Downloader, st: PathSta
   return { script: joinScripts(lines), stdin: d.stdin }
 }
 
-function plan(a: GetUrlArgs, state: ProbeState, ctx: PlanContext): Change[] {
+function plan(a: GetUrlArgs, state: GetUrlState, ctx: PlanContext): Change[] {
   const { file, st, dir } = target(a, state)
   const sum = parseChecksum(a.checksum)
   const algo = sumAlgorithm(a)
-  const tools = state[toolsProbeId(DOWNLOADERS)] as string[]
-  const tool = DOWNLOADERS.find((t) => tools.includes(t))
+  const tool = DOWNLOADERS.find((t) => state.tools.includes(t))
   const kind = effectiveStat(st, true)?.type
   if (st.exists && kind !== undefined && kind !== 'file') throw new ModuleFailure(`${file} exists and is not a regular file (${kind})`)
   const parentOk = file === a.dest ? dir.parent === 'directory' : true
@@ -173,8 +157,8 @@ function plan(a: GetUrlArgs, state: ProbeState, ctx: PlanContext): Change[] {
   if (!st.exists) reason = undefined
   else if (sum && st.checksum !== sum.hex) reason = `${sum.algorithm} ${st.checksum?.slice(0, 12) ?? '?'}… differs from the checksum`
   else if (a.force && !sum) {
-    if (remoteCheck(a)) {
-      const r = state[remoteChecksumProbeId(downloadOptions(a), algo!)] as RemoteChecksum
+    const r = state.remote
+    if (r) {
       if (r.error !== undefined) throw new ModuleFailure(`Request failed for ${a.url}: ${r.error}`, { status_code: r.status ?? -1, url: a.url, dest: file })
       if (r.sum !== st.checksum) reason = 'the URL serves other content'
     } else {
@@ -184,13 +168,13 @@ function plan(a: GetUrlArgs, state: ProbeState, ctx: PlanContext): Change[] {
   }
   const download = !st.exists || reason !== undefined
   if (download) {
-    if (!parentOk) return missingInCheck(ctx, `Destination directory of ${file} does not exist`, `download ${a.url} to ${file}`, file)
-    if (!tool) return missingInCheck(ctx, 'no curl, wget or python3 on the host to download with', `download ${a.url} to ${file}`, file)
+    if (!parentOk) return missing(`Destination directory of ${file} does not exist`, `download ${a.url} to ${file}`, file)
+    if (!tool) return missing('no curl, wget or python3 on the host to download with', `download ${a.url} to ${file}`, file)
     const step = downloadStep(a, file, tool, st)
     const exists = st.exists && st.stat?.type !== 'link'
     const mode = wantedMode(a.mode, exists ? st.stat?.mode : undefined, false, st.umask)
     const before = st.exists ? `${algo && st.checksum ? `${algo}: ${st.checksum}\n` : `(present, ${st.stat?.size ?? '?'} bytes)\n`}` : '(absent)\n'
-    const afterSum = sum ? `${sum.algorithm}: ${sum.hex}\n` : remoteCheck(a) && st.exists ? `${algo}: ${(state[remoteChecksumProbeId(downloadOptions(a), algo!)] as RemoteChecksum).sum}\n` : ''
+    const afterSum = sum ? `${sum.algorithm}: ${sum.hex}\n` : state.remote && st.exists ? `${algo}: ${state.remote.sum}\n` : ''
     return [
       {
         summary: `download ${a.url} to ${file}${reason ? ` (${reason})` : ''}`,
@@ -205,7 +189,7 @@ function plan(a: GetUrlArgs, state: ProbeState, ctx: PlanContext): Change[] {
   return fix ? [fix] : []
 }
 
-export const getUrl: HostModule<GetUrlArgs> = {
+export const getUrl: HostModule<GetUrlArgs, GetUrlArgs, ReturnType<typeof probes>> = {
   kind: 'host',
   name: 'get_url',
   doc: 'Download a file onto the host (curl, wget or python3), verified and atomically renamed into place.',
@@ -235,9 +219,9 @@ export const getUrl: HostModule<GetUrlArgs> = {
     errs.push(...modeProblems(a.mode))
     return errs
   },
-  probes: (a) => probes(a),
+  probes,
   plan,
-  result(a, state, outputs: StepOutput[]) {
+  result(a, state, outputs) {
     const { file, st } = target(a, state)
     const out = outputs.map((o) => o.stdout).join('\n')
     const val = (k: string) => new RegExp(`^${k}=(.*)$`, 'm').exec(out)?.[1]

@@ -38,31 +38,14 @@
  *   - git: { repo: "{{ lab_git_url }}runmaster-backend.git", dest: /srv/app, depth: 1, force: true }
  */
 import { code, joinScripts, sh, type Script } from '../shell/index.js'
-import { gitProbe, gitProbeId, looksLikeCommit, resolveVersion, type GitProbeOptions, type GitState, type Wanted } from '../probes/git.js'
-import type { Schema } from './schema.js'
+import { gitProbe, looksLikeCommit, resolveVersion, type GitProbeOptions, type GitState, type Wanted } from '../probes/git.js'
+import type { ArgsOf, Schema } from './schema.js'
 import { shlexSplit } from '../shell/shlex.js'
 import { askpassLines, maskUrl, splitUrlCredentials } from '../probes/url-credentials.js'
-import { ModuleFailure, type Change, type HostModule, type PlanContext, type ProbeState, type StepOutput } from './types.js'
+import { ModuleFailure, type Change, type HostModule, type PlanContext, type StateOf } from './types.js'
 
-export interface GitArgs {
-  repo: string
-  dest: string
-  version: string
-  force: boolean
-  depth?: number
-  clone: boolean
-  update: boolean
-  remote: string
-  bare: boolean
-  accept_hostkey: boolean
-  key_file?: string
-  ssh_opts?: string
-  recursive: boolean
-  single_branch: boolean
-  executable?: string
-}
 
-const schema: Schema = {
+const schema = {
   options: {
     repo: { type: 'str', required: true, aliases: ['name'], doc: 'URL of the repository (https://, ssh://, git://, file://, user@host:path, or a path on the host).' },
     dest: { type: 'path', required: true, doc: 'Directory of the checkout; created (with its parents) by the clone.' },
@@ -80,7 +63,8 @@ const schema: Schema = {
     single_branch: { type: 'bool', default: false, doc: 'Clone only the history of the one branch.' },
     executable: { type: 'path', doc: 'The git program to use (default: git from PATH).' },
   },
-}
+} as const satisfies Schema
+export type GitArgs = ArgsOf<typeof schema>
 
 /** GIT_SSH_COMMAND (git runs it with sh -c): every word quoted, ssh_opts split as a shell would. */
 function sshCommand(a: GitArgs): Record<string, string> {
@@ -100,11 +84,7 @@ function probeOptions(a: GitArgs): GitProbeOptions {
   return { repo: r.url, ...(r.password !== undefined ? { password: r.password } : {}), dest: a.dest, version: a.version, remote: a.remote, executable: a.executable ?? 'git', askWhenRepo: a.update, askWhenMissing: a.clone, env: sshCommand(a) }
 }
 
-function stateOf(a: GitArgs, state: ProbeState): GitState {
-  const s = state[gitProbeId(probeOptions(a))] as GitState | undefined
-  if (!s) throw new Error('no git state')
-  return s
-}
+const probes = (a: GitArgs) => ({ git: gitProbe(probeOptions(a)) })
 
 const short = (c: string | undefined) => (c ? c.slice(0, 7) : '(none)')
 
@@ -154,8 +134,7 @@ const printAfter = code('printf \'after=%s\\n\' "$("$g" -C "$dest" rev-parse HEA
 
 function cloneChange(a: GitArgs, st: GitState, ctx: PlanContext): Change {
   if (!st.git) {
-    if (ctx.check) return { summary: `clone ${repoOf(a).shown} into ${a.dest} (git is not installed yet: cannot tell which commit)`, uncertain: true, steps: [] }
-    throw new ModuleFailure('git is not installed on the host (install the git package first)')
+    return { summary: `clone ${repoOf(a).shown} into ${a.dest} (git is not installed yet: cannot tell which commit)`, steps: [], needs: { msg: 'git is not installed on the host (install the git package first)' } }
   }
   const w = wanted(a, st)
   const opts = [
@@ -209,8 +188,7 @@ function updateChanges(a: GitArgs, st: GitState): Change[] {
   return [{ summary: `update ${a.dest}: ${what.join(', ')}`, steps: [{ kind: 'exec', script: joinScripts(lines), env: sshCommand(a) }], diff: { path: a.dest, before: before.join('\n') + '\n', after: after.join('\n') + '\n' } }]
 }
 
-function plan(a: GitArgs, state: ProbeState, ctx: PlanContext): Change[] {
-  const st = stateOf(a, state)
+function plan(a: GitArgs, { git: st }: StateOf<ReturnType<typeof probes>>, ctx: PlanContext): Change[] {
   switch (st.dest) {
     case 'file':
       throw new ModuleFailure(`${a.dest} exists and is not a directory`)
@@ -227,7 +205,7 @@ function plan(a: GitArgs, state: ProbeState, ctx: PlanContext): Change[] {
   }
 }
 
-export const git: HostModule<GitArgs> = {
+export const git: HostModule<GitArgs, GitArgs, ReturnType<typeof probes>> = {
   kind: 'host',
   name: 'git',
   doc: 'Deploy a checkout of a git repository (clone, or update to a branch, tag or commit).',
@@ -246,10 +224,9 @@ export const git: HostModule<GitArgs> = {
     if (typeof a.version === 'string' && a.version.startsWith('-')) errs.push(`version '${a.version}' begins with '-': not a branch, tag or commit`)
     return errs
   },
-  probes: (a) => [gitProbe(probeOptions(a))],
+  probes,
   plan,
-  result(a, state, outputs: StepOutput[]) {
-    const st = stateOf(a, state)
+  result(a, { git: st }, outputs) {
     const before = st.dest === 'repo' ? st.head || null : null
     let after: string | null = before
     for (const o of outputs) {

@@ -10,43 +10,14 @@
  *   - group: { name: runmaster, system: true }
  *   - group: { name: deploy, gid: 2001 }
  */
-import { code, sh } from '../shell/index.js'
-import { groupProbe, groupProbeId, type GroupEntry } from '../probes/accounts.js'
-import { type Change, type HostModule, type ProbeState } from './types.js'
+import { code, sh, type Script } from '../shell/index.js'
+import { groupProbe } from '../probes/accounts.js'
+import type { ArgsOf } from './schema.js'
+import { hostModule, type Change } from './types.js'
 
-export interface GroupArgs {
-  name: string
-  state: 'present' | 'absent'
-  gid?: number
-  system: boolean
-  non_unique: boolean
-  force: boolean
-}
+const describe = (name: string, gid?: number | string | null) => `group ${name}: ${gid === null ? '(absent)' : `present (gid ${gid ?? 'to be assigned'})`}\n`
 
-function describe(name: string, g: { gid?: number | string } | undefined): string {
-  return g ? `group ${name}: present (gid ${g.gid ?? 'to be assigned'})\n` : `group ${name}: (absent)\n`
-}
-
-function groupPlan(a: GroupArgs, g: GroupEntry | null): Change[] {
-  if (a.state === 'absent') {
-    if (!g) return []
-    return [{ summary: `remove group ${a.name}`, steps: [{ kind: 'exec', script: sh`groupdel${code(a.force ? ' -f' : '')} -- ${a.name}` }], diff: { before: describe(a.name, g), after: describe(a.name, undefined) } }]
-  }
-  if (!g) {
-    const w = ['groupadd']
-    if (a.gid !== undefined) w.push('-g', String(a.gid), ...(a.non_unique ? ['-o'] : []))
-    if (a.system) w.push('-r')
-    w.push('--', a.name)
-    return [{ summary: `create ${a.system ? 'system ' : ''}group ${a.name}${a.gid !== undefined ? ` (gid ${a.gid})` : ''}`, steps: [{ kind: 'exec', label: 'groupadd', script: sh`${w} && getent group -- ${a.name}` }], diff: { before: describe(a.name, undefined), after: describe(a.name, { gid: a.gid }) } }]
-  }
-  if (a.gid !== undefined && a.gid !== g.gid) {
-    const w = ['groupmod', '-g', String(a.gid), ...(a.non_unique ? ['-o'] : []), '--', a.name]
-    return [{ summary: `change the gid of group ${a.name} from ${g.gid} to ${a.gid}`, steps: [{ kind: 'exec', script: sh`${w}` }], diff: { before: describe(a.name, g), after: describe(a.name, { gid: a.gid }) } }]
-  }
-  return []
-}
-
-export const group: HostModule<GroupArgs> = {
+export const group = hostModule({
   kind: 'host',
   name: 'group',
   doc: 'Manage a local group (groupadd/groupmod/groupdel).',
@@ -61,20 +32,25 @@ export const group: HostModule<GroupArgs> = {
     },
   },
   returns: { name: 'the group', gid: 'group id (after the task; unknown in check mode for a new group)', state: 'present or absent', system: 'whether a system group was asked for' },
-  validate(a) {
-    const errs: string[] = []
-    if (typeof a.name === 'string' && (!/^[a-z_][a-z0-9_.-]*\$?$/i.test(a.name) || a.name.length > 32)) errs.push(`'${a.name}' is not a valid group name`)
-    if (typeof a.gid === 'number' && a.gid < 0) errs.push('gid must not be negative')
-    return errs
+  validate: (a) => [
+    ...(typeof a.name === 'string' && (!/^[a-z_][a-z0-9_.-]*\$?$/i.test(a.name) || a.name.length > 32) ? [`'${a.name}' is not a valid group name`] : []),
+    ...(typeof a.gid === 'number' && a.gid < 0 ? ['gid must not be negative'] : []),
+  ],
+  probes: (a) => ({ group: groupProbe(a.name) }),
+  plan(a, { group: g }): Change[] {
+    const change = (summary: string, script: Script, after: number | null | undefined, label?: string): Change[] => [{ summary, steps: [{ kind: 'exec', script, ...(label ? { label } : {}) }], diff: { before: describe(a.name, g ? g.gid : null), after: describe(a.name, after) } }]
+    const gid = a.gid !== undefined ? ['-g', String(a.gid), ...(a.non_unique ? ['-o'] : [])] : []
+    if (a.state === 'absent') return g ? change(`remove group ${a.name}`, sh`groupdel${code(a.force ? ' -f' : '')} -- ${a.name}`, null) : []
+    // groupadd prints nothing: getent's line gives result() the gid it chose.
+    if (!g) return change(`create ${a.system ? 'system ' : ''}group ${a.name}${a.gid !== undefined ? ` (gid ${a.gid})` : ''}`, sh`${['groupadd', ...gid, ...(a.system ? ['-r'] : []), '--', a.name]} && getent group -- ${a.name}`, a.gid, 'groupadd')
+    if (a.gid !== undefined && a.gid !== g.gid) return change(`change the gid of group ${a.name} from ${g.gid} to ${a.gid}`, sh`${['groupmod', ...gid, '--', a.name]}`, a.gid)
+    return []
   },
-  probes: (a) => [groupProbe(a.name)],
-  plan(a, state: ProbeState) {
-    return groupPlan(a, state[groupProbeId(a.name)] as GroupEntry | null)
-  },
-  result(a, state: ProbeState, outputs) {
-    const g = state[groupProbeId(a.name)] as GroupEntry | null
+  result(a, { group: g }, outputs) {
     const made = outputs.find((o) => o.step.kind === 'exec' && o.step.label === 'groupadd')
     const gid = made ? Number(made.stdout.trim().split('\n').pop()?.split(':')[2]) : (a.gid ?? g?.gid)
     return { name: a.name, state: a.state, system: a.system, ...(a.state === 'present' && gid !== undefined && !isNaN(gid) ? { gid } : {}) }
   },
-}
+})
+
+export type GroupArgs = ArgsOf<typeof group.args>

@@ -4,7 +4,7 @@
 import { code, joinScripts, sh, type Script } from '../shell/index.js'
 import { shlexSplit } from '../shell/shlex.js'
 import type { ServiceState } from '../probes/services.js'
-import { ModuleFailure, type Change, type ExecStep, type PlanContext } from './types.js'
+import type { Change, ExecStep } from './types.js'
 
 export type ServiceAction = 'start' | 'stop' | 'restart' | 'reload'
 
@@ -30,13 +30,25 @@ function systemctl(w: ServiceWanted): Script {
   return w.scope === 'user' ? code('systemctl --user') : w.scope === 'global' ? code('systemctl --global') : code('systemctl')
 }
 
+/** service(8) when there is one, else the init script itself (a clean environment, as at boot). */
+function sysvRun(name: string, action: string, extra: Script = code('')): Script {
+  // service(8) has no `--`: a name beginning with '-' is refused by the modules' validate.
+  return sh`if command -v service >/dev/null 2>&1; then service ${name} ${action}${extra}; else ${`/etc/init.d/${name}`} ${action}${extra}; fi`
+}
+
+/**
+ * Starts a service on a host whose init system was not probed (supervisor starting supervisord):
+ * as service/systemd would, on either init system.
+ */
+export function startService(name: string): Script {
+  return sh`if command -v service >/dev/null 2>&1 || [ -x ${`/etc/init.d/${name}`} ]; then ${sysvRun(name, 'start')}; else systemctl start -- ${name}; fi`
+}
+
 function actionScript(s: ServiceState, w: ServiceWanted, action: ServiceAction): Script {
   if (s.init === 'systemd') return sh`${systemctl(w)}${code(w.noBlock ? ' --no-block' : '')} ${action} -- ${w.name}`
   const words = w.arguments ? shlexSplit(w.arguments) : []
   const extra = words.length ? sh` ${words}` : code('')
-  // `service` gives the script a clean environment (as at boot); the script itself when it is missing.
-  // service(8) has no `--`: a name beginning with '-' is refused by the modules' validate.
-  const run = (a: string) => sh`if command -v service >/dev/null 2>&1; then service ${w.name} ${a}${extra}; else ${`/etc/init.d/${w.name}`} ${a}${extra}; fi`
+  const run = (a: string) => sysvRun(w.name, a, extra)
   if (action === 'restart' && w.sleep) return joinScripts([run('stop'), sh`sleep ${w.sleep}`, run('start')])
   return run(action)
 }
@@ -71,7 +83,7 @@ function describeState(s: ServiceState): string {
 }
 
 /** The changes that take a service from `s` to `w`. */
-export function servicePlan(s: ServiceState, w: ServiceWanted, ctx: Pick<PlanContext, 'check'>, module: string): Change[] {
+export function servicePlan(s: ServiceState, w: ServiceWanted, module: string): Change[] {
   const out: Change[] = []
   // Housekeeping, not a change (Ansible reports both as ok): they run on every real run, before the rest.
   if (w.daemonReload) out.push({ summary: 'reload the systemd manager configuration (daemon-reload)', quiet: true, steps: [exec(sh`${systemctl(w)} daemon-reload`)] })
@@ -79,12 +91,9 @@ export function servicePlan(s: ServiceState, w: ServiceWanted, ctx: Pick<PlanCon
   if (!s.exists && !(w.masked === true && s.init === 'systemd')) {
     if (w.state === undefined && w.enabled === undefined && w.masked === undefined) return out
     const what = [w.state ? verb(w.state, false) : undefined, w.enabled !== undefined ? (w.enabled ? 'enable' : 'disable') : undefined].filter(Boolean).join(' and ')
-    if (!ctx.check) {
-      const where = s.init === 'systemd' ? 'no such unit' : `no /etc/init.d/${w.name}`
-      throw new ModuleFailure(`${module}: could not find the requested service ${w.name} (${where} on this ${s.init} host; is its package installed?)`)
-    }
-    // In check mode an earlier task (installing the package) may create the service.
-    out.push({ summary: `${what || 'manage'} ${w.name} (not installed yet)`, uncertain: true, steps: [] })
+    // An earlier task (installing the package) may create the service.
+    const where = s.init === 'systemd' ? 'no such unit' : `no /etc/init.d/${w.name}`
+    out.push({ summary: `${what || 'manage'} ${w.name} (not installed yet)`, steps: [], needs: { msg: `${module}: could not find the requested service ${w.name} (${where} on this ${s.init} host; is its package installed?)` } })
     return out
   }
   const changes: { summary: string; steps: ExecStep[]; always?: boolean }[] = []

@@ -18,23 +18,14 @@
  *   - lineinfile: { path: /etc/hosts, line: '127.0.1.1 runmaster', insertafter: '^127\.0\.0\.1' }
  *   - lineinfile: { path: /etc/ssh/sshd_config, regexp: '^(PermitRootLogin)\s', line: '\1 no', backrefs: true }
  */
-import { pathProbe } from '../probes/files.js'
-import { destProbeOptions, writeOptions, writeProblems } from './copy.js'
-import { editBackup, planEdit, pyRegex, regexProblems, splitLines, stripEol, type EditArgs, type EditResult, type PlannedEdit } from './text-edit.js'
-import type { HostModule, PlanContext, ProbeState, StepOutput } from './types.js'
+import { writeOptions, writeProblems } from './copy.js'
+import { editBackup, editProbes, planEdit, pyRegex, regexProblems, splitLines, stripEol, type EditResult, type EditState, type PlannedEdit } from './text-edit.js'
+import type { HostModule, PlanContext } from './types.js'
+import type { ArgsOf, Schema } from './schema.js'
 
 export { pyRegex }
 
-export interface LineArgs extends EditArgs {
-  line?: string
-  regexp?: string
-  search_string?: string
-  state: 'present' | 'absent'
-  insertafter?: string
-  insertbefore?: string
-  backrefs: boolean
-  firstmatch: boolean
-}
+export type LineArgs = ArgsOf<typeof schema>
 
 /** Python's match.expand: \1 .. \99, \g<1>, \g<name>, and the usual escapes. */
 export function expandBackrefs(template: string, m: RegExpExecArray): string {
@@ -110,33 +101,35 @@ export function editLines(text: string, a: Pick<LineArgs, 'line' | 'regexp' | 's
   return added(insertAt)
 }
 
-function compute(a: LineArgs, state: ProbeState, ctx: PlanContext): PlannedEdit {
+function compute(a: LineArgs, state: EditState, ctx: PlanContext): PlannedEdit {
   return planEdit(a, state, ctx, a.state === 'absent', (text, _exists, arg) => {
     const conv = (v: string | undefined) => (v === undefined ? undefined : arg(v))
     return editLines(text, { ...a, line: conv(a.line), regexp: conv(a.regexp), search_string: conv(a.search_string), insertafter: conv(a.insertafter), insertbefore: conv(a.insertbefore) })
   })
 }
 
-export const lineinfile: HostModule<LineArgs> = {
+const schema = {
+  options: {
+    path: { type: 'path', required: true, aliases: ['dest', 'destfile', 'name'], doc: 'The file to edit.' },
+    line: { type: 'str', aliases: ['value'], doc: 'The line to have (required with state=present); with backrefs it may use \\1, \\g<name>.' },
+    regexp: { type: 'str', aliases: ['regex'], doc: 'The line to replace (present) or lines to remove (absent): a Python-style regular expression, searched in each line.' },
+    search_string: { type: 'str', doc: 'Like regexp, but a literal substring.' },
+    state: { type: 'str', default: 'present', choices: ['present', 'absent'], doc: 'present: the line is there; absent: no line matches.' },
+    insertafter: { type: 'str', doc: "Where a new line goes: after the last line matching this regexp, or 'EOF' (default) / 'BOF'." },
+    insertbefore: { type: 'str', doc: "Where a new line goes: before the last line matching this regexp, or 'BOF'." },
+    create: { type: 'bool', default: false, doc: 'Create the file (and its directories) if it does not exist.' },
+    backrefs: { type: 'bool', default: false, doc: "Expand the regexp's groups in line; if the regexp does not match, change nothing." },
+    firstmatch: { type: 'bool', default: false, doc: 'Use the first line matching regexp/insertafter/insertbefore instead of the last.' },
+    ...writeOptions,
+  },
+  mutuallyExclusive: [['insertbefore', 'insertafter'], ['regexp', 'search_string'], ['backrefs', 'search_string']],
+} as const satisfies Schema
+
+export const lineinfile: HostModule<LineArgs, LineArgs, ReturnType<typeof editProbes>> = {
   kind: 'host',
   name: 'lineinfile',
   doc: 'Make sure a line is in a file (or replace the line a regexp finds), or is not.',
-  args: {
-    options: {
-      path: { type: 'path', required: true, aliases: ['dest', 'destfile', 'name'], doc: 'The file to edit.' },
-      line: { type: 'str', aliases: ['value'], doc: 'The line to have (required with state=present); with backrefs it may use \\1, \\g<name>.' },
-      regexp: { type: 'str', aliases: ['regex'], doc: 'The line to replace (present) or lines to remove (absent): a Python-style regular expression, searched in each line.' },
-      search_string: { type: 'str', doc: 'Like regexp, but a literal substring.' },
-      state: { type: 'str', default: 'present', choices: ['present', 'absent'], doc: 'present: the line is there; absent: no line matches.' },
-      insertafter: { type: 'str', doc: "Where a new line goes: after the last line matching this regexp, or 'EOF' (default) / 'BOF'." },
-      insertbefore: { type: 'str', doc: "Where a new line goes: before the last line matching this regexp, or 'BOF'." },
-      create: { type: 'bool', default: false, doc: 'Create the file (and its directories) if it does not exist.' },
-      backrefs: { type: 'bool', default: false, doc: "Expand the regexp's groups in line; if the regexp does not match, change nothing." },
-      firstmatch: { type: 'bool', default: false, doc: 'Use the first line matching regexp/insertafter/insertbefore instead of the last.' },
-      ...writeOptions,
-    },
-    mutuallyExclusive: [['insertbefore', 'insertafter'], ['regexp', 'search_string'], ['backrefs', 'search_string']],
-  },
+  args: schema,
   returns: { msg: "'line added', 'line replaced', 'N line(s) removed', or ''", backup: "the backup file (backup: true, when the file changed), else ''" },
   validate(a) {
     const problems = writeProblems(a)
@@ -146,11 +139,11 @@ export const lineinfile: HostModule<LineArgs> = {
     problems.push(...regexProblems([['regexp', a.regexp], ['insertafter', a.insertafter], ['insertbefore', a.insertbefore]]))
     return problems
   },
-  probes: (a, ctx) => [pathProbe(a.path, destProbeOptions(ctx, true))],
+  probes: editProbes,
   plan: (a, state, ctx) => compute(a, state, ctx).changes,
-  result(a, state, outputs: StepOutput[], ctx) {
+  result(a, state, outputs, ctx) {
     const p = compute(a, state, ctx)
-    return { msg: p.msg, backup: editBackup(a, state, ctx, p, outputs) ?? '' }
+    return { msg: p.msg, backup: editBackup(state, p, outputs) ?? '' }
   },
 }
 

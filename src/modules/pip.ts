@@ -29,27 +29,13 @@
  *   - pip: { name: [gunicorn, "psycopg2-binary>=2.9"], virtualenv: /srv/runmaster/venv }
  */
 import { code, joinScripts, sh } from '../shell/index.js'
-import { checkRequirement, parseRequirement, parseRequirementLines, pipCommandLines, pipProbe, pipProbeId, normalizeName, type PipProbeOptions, type PipState, type Requirement, type RequirementStatus } from '../probes/pip.js'
-import type { Schema } from './schema.js'
+import { checkRequirement, parseRequirement, parseRequirementLines, pipCommandLines, pipProbe, normalizeName, type PipProbeOptions, type PipState, type Requirement, type RequirementStatus } from '../probes/pip.js'
+import type { ArgsOf, Schema } from './schema.js'
 import { shlexSplit } from '../shell/shlex.js'
-import { ModuleFailure, type Change, type ExecStep, type HostModule, type PlanContext, type ProbeState, type StepOutput } from './types.js'
+import { needing, type Change, type ExecStep, type HostModule, type PlanContext, type StateOf } from './types.js'
 
-export interface PipArgs {
-  name?: string[]
-  version?: string
-  requirements?: string
-  virtualenv?: string
-  virtualenv_site_packages: boolean
-  virtualenv_command: string
-  virtualenv_python?: string
-  state: 'present' | 'absent' | 'latest' | 'forcereinstall'
-  extra_args?: string
-  chdir?: string
-  executable?: string
-  break_system_packages: boolean
-}
 
-const schema: Schema = {
+const schema = {
   options: {
     name: { type: 'list', elements: 'str', aliases: ['pkg'], doc: "Package(s), each with optional version specifiers: 'six', 'gunicorn>=21,<23'." },
     version: { type: 'str', doc: 'Version of the single package in name (==version).' },
@@ -69,7 +55,8 @@ const schema: Schema = {
     ['name', 'requirements'],
     ['executable', 'virtualenv'],
   ],
-}
+} as const satisfies Schema
+export type PipArgs = ArgsOf<typeof schema>
 
 const OPS = /^\s*(~=|===|==|!=|<=|>=|<|>)/
 
@@ -114,11 +101,7 @@ function probeOptions(a: PipArgs): PipProbeOptions {
   }
 }
 
-function stateOf(a: PipArgs, state: ProbeState): PipState {
-  const s = state[pipProbeId(probeOptions(a))] as PipState | undefined
-  if (!s) throw new Error('no pip state')
-  return s
-}
+const probes = (a: PipArgs) => ({ pip: pipProbe(probeOptions(a)) })
 
 const isVenvModule = (cmd: string) => /(^|\s|\/)(-m\s+venv|pyvenv)(\s|$)/.test(cmd)
 
@@ -178,18 +161,15 @@ function line(s: RequirementStatus): { before: string; after: string } {
   return { before: `${s.req.name}: ${s.installed ?? '(not installed)'}`, after: `${s.req.text}` }
 }
 
-function plan(a: PipArgs, state: ProbeState, ctx: PlanContext): Change[] {
-  const st = stateOf(a, state)
+function plan(a: PipArgs, { pip: st }: StateOf<ReturnType<typeof probes>>, ctx: PlanContext): Change[] {
   const what = a.requirements !== undefined ? ['-r', a.requirements] : names(a)
   const target = a.requirements !== undefined ? `-r ${a.requirements}` : names(a).join(' ')
   const where = a.virtualenv !== undefined ? ` in ${a.virtualenv}` : ''
   if (!st.chdir) {
-    if (ctx.check) return [{ summary: `pip ${a.state} ${target}${where} (${a.chdir} does not exist yet)`, uncertain: true, steps: [] }]
-    throw new ModuleFailure(`chdir ${a.chdir} does not exist`)
+    return needing(`chdir ${a.chdir} does not exist`, [{ summary: `pip ${a.state} ${target}${where} (${a.chdir} does not exist yet)`, steps: [] }])
   }
   if (st.missingFiles.length) {
-    if (ctx.check) return [{ summary: `pip ${a.state} ${target}${where} (requirements file ${st.missingFiles[0]} does not exist yet)`, uncertain: true, steps: [] }]
-    throw new ModuleFailure(`requirements file not found: ${st.missingFiles.join(', ')}`)
+    return needing(`requirements file not found: ${st.missingFiles.join(', ')}`, [{ summary: `pip ${a.state} ${target}${where} (requirements file ${st.missingFiles[0]} does not exist yet)`, steps: [] }])
   }
   if (st.venv === 'absent') {
     // A virtualenv that does not exist has nothing to uninstall.
@@ -204,8 +184,7 @@ function plan(a: PipArgs, state: ProbeState, ctx: PlanContext): Change[] {
     ]
   }
   if (!st.pip) {
-    if (ctx.check) return [{ summary: `pip ${a.state} ${target}${where} (pip is not available yet)`, uncertain: true, steps: [] }]
-    throw new ModuleFailure(`pip is not available${where}: ${st.pipError ?? 'no output from pip list'}`)
+    return needing(`pip is not available${where}: ${st.pipError ?? 'no output from pip list'}`, [{ summary: `pip ${a.state} ${target}${where} (pip is not available yet)`, steps: [] }])
   }
   const w = wantedOf(a, st)
   const reqs = [...w.fromNames, ...w.fromFiles]
@@ -262,7 +241,7 @@ function plan(a: PipArgs, state: ProbeState, ctx: PlanContext): Change[] {
   ]
 }
 
-export const pip: HostModule<PipArgs> = {
+export const pip: HostModule<PipArgs, PipArgs, ReturnType<typeof probes>> = {
   kind: 'host',
   name: 'pip',
   doc: 'Manage Python packages with pip, in a virtualenv (created when missing) or a Python environment.',
@@ -297,9 +276,9 @@ export const pip: HostModule<PipArgs> = {
     }
     return errs
   },
-  probes: (a) => [pipProbe(probeOptions(a))],
+  probes,
   plan,
-  result(a, _state, outputs: StepOutput[]) {
+  result(a, _state, outputs) {
     const what = a.requirements !== undefined ? ['-r', a.requirements] : names(a)
     return {
       cmd: outputs.length ? shownCommand(a, what) : '',

@@ -17,7 +17,7 @@ export interface ConnAliases {
   login_unix_socket?: string[]
 }
 
-export function connOptions(aliases: ConnAliases = {}): Record<string, ArgSpec> {
+export function connOptions(aliases: ConnAliases = {}) {
   const a = (k: keyof ConnAliases) => (aliases[k]?.length ? { aliases: aliases[k] } : {})
   return {
     login_user: { type: 'str', default: 'postgres', ...a('login_user'), doc: 'The role to connect as. Without login_host and login_password the connection uses peer authentication over the local socket, as the OS user of this name: run by root, psql is started with `runuser -u USER`; with `become_user: postgres` it runs directly.' },
@@ -27,7 +27,7 @@ export function connOptions(aliases: ConnAliases = {}): Record<string, ArgSpec> 
     login_unix_socket: { type: 'path', ...a('login_unix_socket'), doc: 'Directory of the server\'s Unix socket (default: the client\'s, /var/run/postgresql on Debian).' },
     ssl_mode: { type: 'str', default: 'prefer', choices: ['allow', 'disable', 'prefer', 'require', 'verify-ca', 'verify-full'], doc: 'libpq sslmode for TCP connections.' },
     session_role: { type: 'str', doc: 'Switch to this role (SET ROLE) after connecting; the work is done with its privileges.' },
-  }
+  } as const satisfies Record<string, ArgSpec>
 }
 
 export function connProblems(c: Partial<PgConnArgs>): string[] {

@@ -25,29 +25,15 @@
  *   - postgres_db: { name: runmaster_prod, state: dump, target: /var/backups/runmaster.sql.gz }
  *     become: true
  */
-import { databaseProbe, type DatabaseInfo, type DatabaseState, type PgRead } from '../probes/postgres.js'
-import { clientCommand, connOptions, connProblems, psqlStep, quoteIdent, quoteLiteral, READ_PASSWORD_SCRIPT, sendsPassword, type PgConnArgs } from './postgres-common.js'
+import { databaseProbe, type DatabaseInfo } from '../probes/postgres.js'
+import { clientCommand, connOptions, connProblems, psqlStep, quoteIdent, quoteLiteral, READ_PASSWORD_SCRIPT, sendsPassword } from './postgres-common.js'
 import { CLEAN_STALE_TEMPS, MAKE_PRIVATE_TEMP } from '../shell/remote-path.js'
 import { shlexSplit } from '../shell/shlex.js'
 import { code, joinScripts, sh, type Script } from '../shell/index.js'
-import { ModuleFailure, type Change, type ExecStep, type HostModule, type PlanContext, type Probe, type ProbeState, type Step } from './types.js'
+import { ModuleFailure, needing, type Change, type ExecStep, type HostModule, type StateOf, type Step } from './types.js'
+import type { ArgsOf, Schema } from './schema.js'
 
-export interface PostgresDbArgs extends PgConnArgs {
-  name: string
-  owner?: string
-  template?: string
-  encoding?: string
-  lc_collate?: string
-  lc_ctype?: string
-  conn_limit?: number
-  tablespace?: string
-  state: 'present' | 'absent' | 'dump' | 'restore' | 'rename'
-  target?: string
-  target_opts?: string
-  dump_extra_args?: string
-  maintenance_db: string
-  force: boolean
-}
+export type PostgresDbArgs = ArgsOf<typeof schema>
 
 /** Encoding names as PostgreSQL compares them: case and punctuation do not matter; UNICODE is UTF8. */
 export function sameEncoding(a: string, b: string): boolean {
@@ -139,9 +125,7 @@ export function restoreScript(p: PostgresDbArgs): Script {
   return joinScripts(lines)
 }
 
-function probe(p: PostgresDbArgs): Probe<PgRead<DatabaseState>> {
-  return databaseProbe(p, p.maintenance_db, p.name, p.state === 'rename' ? p.target : undefined, p.owner !== undefined ? [p.owner] : [])
-}
+const probes = (p: PostgresDbArgs) => ({ db: databaseProbe(p, p.maintenance_db, p.name, p.state === 'rename' ? p.target : undefined, p.owner !== undefined ? [p.owner] : []) })
 
 function createSql(p: PostgresDbArgs): string {
   const opts: string[] = []
@@ -239,23 +223,20 @@ function executed(p: PostgresDbArgs, step: Step): string {
   return (sendsPassword(p) ? sql.slice(sql.indexOf('\n') + 1) : sql).trim()
 }
 
-export function planDb(p: PostgresDbArgs, state: ProbeState, ctx: Pick<PlanContext, 'check'>): Change[] {
-  const st = state[probe(p).id] as PgRead<DatabaseState>
+export function planDb(p: PostgresDbArgs, { db: st }: StateOf<ReturnType<typeof probes>>): Change[] {
   if (!st.ok) {
-    if (!ctx.check) throw new ModuleFailure(`postgres_db ${p.name}: ${st.error}`)
     const note = ` — cannot read the server now (${st.error.split('\n')[0]})`
     const changes: Change[] = p.state === 'present' || p.state === 'restore' ? [createChange(p, note)] : p.state === 'dump' ? [dumpChange(p)] : p.state === 'rename' ? [{ summary: `rename database ${p.name} to ${p.target}${note}`, steps: [] }] : []
     if (p.state === 'restore') changes.push(restoreChange(p))
-    return changes.map((c) => ({ ...c, uncertain: true }))
+    return needing(`postgres_db ${p.name}: ${st.error}`, changes)
   }
   const db = st.db
   if (p.owner !== undefined && !st.roles.includes(p.owner) && (p.state === 'present' || p.state === 'restore')) {
     const needed = !db || (p.state === 'present' && db.owner !== p.owner)
     if (needed) {
       // An earlier task of this run may create the role: check mode cannot know, a real run can.
-      if (!ctx.check) throw new ModuleFailure(`postgres_db ${p.name}: the owner role ${p.owner} does not exist`)
       const changes = p.state === 'present' ? presentChanges(p, db) : [...(db ? [] : [createChange(p)]), restoreChange(p)]
-      return changes.map((c) => ({ ...c, summary: `${c.summary} — role ${p.owner} does not exist yet`, uncertain: true }))
+      return needing(`postgres_db ${p.name}: the owner role ${p.owner} does not exist`, changes.map((c) => ({ ...c, summary: `${c.summary} — role ${p.owner} does not exist yet` })))
     }
   }
   if ((p.state === 'dump' || p.state === 'restore') && !p.target!.startsWith('/')) throw new ModuleFailure(`target must be an absolute path for state=${p.state}, got '${p.target}'`)
@@ -273,44 +254,43 @@ export function planDb(p: PostgresDbArgs, state: ProbeState, ctx: Pick<PlanConte
       return [{ summary: `rename database ${p.name} to ${target}`, steps: [psqlStep(p, p.maintenance_db, `ALTER DATABASE ${quoteIdent(p.name)} RENAME TO ${quoteIdent(target)};\n`)], diff: { before: `database ${p.name}\n`, after: `database ${target}\n` } }]
     }
     case 'dump':
-      if (!db) {
-        if (ctx.check) return [{ ...dumpChange(p), summary: `${dumpChange(p).summary} — database ${p.name} does not exist yet`, uncertain: true }]
-        throw new ModuleFailure(`cannot dump database ${p.name}: it does not exist`)
-      }
+      if (!db) return needing(`cannot dump database ${p.name}: it does not exist`, [{ ...dumpChange(p), summary: `${dumpChange(p).summary} — database ${p.name} does not exist yet` }])
       return [dumpChange(p)]
     case 'restore':
       return [...(db ? [] : [createChange(p)]), restoreChange(p)]
   }
 }
 
-export const postgresDb: HostModule<PostgresDbArgs> = {
+const schema = {
+  options: {
+    name: { type: 'str', required: true, aliases: ['db'], doc: 'The database.' },
+    owner: { type: 'str', doc: 'Owning role (changed on an existing database).' },
+    template: { type: 'str', doc: 'Template to create from (template0 for another encoding or locale).' },
+    encoding: { type: 'str', doc: 'Encoding, e.g. UTF8 (on creation only; a different existing one fails).' },
+    lc_collate: { type: 'str', doc: 'Collation order (LC_COLLATE), on creation only.' },
+    lc_ctype: { type: 'str', doc: 'Character classification (LC_CTYPE), on creation only.' },
+    conn_limit: { type: 'int', doc: 'Connection limit (-1: none).' },
+    tablespace: { type: 'str', doc: 'Default tablespace (moved on an existing database).' },
+    state: { type: 'str', default: 'present', choices: ['present', 'absent', 'dump', 'restore', 'rename'], doc: 'present, absent, dump (to target), restore (from target), rename (to target).' },
+    target: { type: 'path', doc: 'dump/restore: the file (absolute path; .sql, .tar, .pgc/.dump, plus .gz/.bz2/.xz); rename: the new name.' },
+    target_opts: { type: 'str', doc: 'Extra arguments for pg_dump or pg_restore/psql.' },
+    dump_extra_args: { type: 'str', doc: 'Extra arguments for pg_dump.' },
+    maintenance_db: { type: 'str', default: 'postgres', doc: 'Database to connect to for create/drop/alter.' },
+    force: { type: 'bool', default: false, doc: 'state=absent: drop even while users are connected (PostgreSQL 13+).' },
+    ...connOptions({ login_user: ['login'], login_port: ['port'], login_unix_socket: ['unix_socket'] }),
+  },
+  requiredIf: [
+    ['state', 'dump', ['target']],
+    ['state', 'restore', ['target']],
+    ['state', 'rename', ['target']],
+  ],
+} as const satisfies Schema
+
+export const postgresDb: HostModule<PostgresDbArgs, PostgresDbArgs, ReturnType<typeof probes>> = {
   kind: 'host',
   name: 'postgres_db',
   doc: 'Create, change, drop, rename, dump or restore a PostgreSQL database.',
-  args: {
-    options: {
-      name: { type: 'str', required: true, aliases: ['db'], doc: 'The database.' },
-      owner: { type: 'str', doc: 'Owning role (changed on an existing database).' },
-      template: { type: 'str', doc: 'Template to create from (template0 for another encoding or locale).' },
-      encoding: { type: 'str', doc: 'Encoding, e.g. UTF8 (on creation only; a different existing one fails).' },
-      lc_collate: { type: 'str', doc: 'Collation order (LC_COLLATE), on creation only.' },
-      lc_ctype: { type: 'str', doc: 'Character classification (LC_CTYPE), on creation only.' },
-      conn_limit: { type: 'int', doc: 'Connection limit (-1: none).' },
-      tablespace: { type: 'str', doc: 'Default tablespace (moved on an existing database).' },
-      state: { type: 'str', default: 'present', choices: ['present', 'absent', 'dump', 'restore', 'rename'], doc: 'present, absent, dump (to target), restore (from target), rename (to target).' },
-      target: { type: 'path', doc: 'dump/restore: the file (absolute path; .sql, .tar, .pgc/.dump, plus .gz/.bz2/.xz); rename: the new name.' },
-      target_opts: { type: 'str', doc: 'Extra arguments for pg_dump or pg_restore/psql.' },
-      dump_extra_args: { type: 'str', doc: 'Extra arguments for pg_dump.' },
-      maintenance_db: { type: 'str', default: 'postgres', doc: 'Database to connect to for create/drop/alter.' },
-      force: { type: 'bool', default: false, doc: 'state=absent: drop even while users are connected (PostgreSQL 13+).' },
-      ...connOptions({ login_user: ['login'], login_port: ['port'], login_unix_socket: ['unix_socket'] }),
-    },
-    requiredIf: [
-      ['state', 'dump', ['target']],
-      ['state', 'restore', ['target']],
-      ['state', 'rename', ['target']],
-    ],
-  },
+  args: schema,
   returns: { db: 'the database name', executed_commands: 'the SQL statements or client commands that ran (or would run)' },
   validate(a) {
     const out = connProblems(a)
@@ -327,7 +307,7 @@ export const postgresDb: HostModule<PostgresDbArgs> = {
     }
     return out
   },
-  probes: (p) => [probe(p)],
+  probes,
   plan: planDb,
   result(p, state, outputs) {
     return { db: p.name, executed_commands: outputs.map((o) => executed(p, o.step)) }

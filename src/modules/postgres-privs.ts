@@ -39,21 +39,12 @@
  *       roles: reporting
  *     become: true
  */
-import { privProbe, type AclEntry, type PgRead, type PrivObject, type PrivState, type PrivType } from '../probes/postgres.js'
-import { connOptions, connProblems, psqlStep, quoteIdent, type PgConnArgs } from './postgres-common.js'
-import { ModuleFailure, type Change, type HostModule, type PlanContext, type Probe, type ProbeState } from './types.js'
+import { privProbe, type AclEntry, type PrivObject, type PrivState, type PrivType } from '../probes/postgres.js'
+import { connOptions, connProblems, psqlStep, quoteIdent } from './postgres-common.js'
+import { ModuleFailure, needing, type Change, type HostModule, type StateOf } from './types.js'
+import type { ArgsOf, Schema } from './schema.js'
 
-export interface PostgresPrivsArgs extends PgConnArgs {
-  database: string
-  state: 'present' | 'absent'
-  privs?: string
-  type: PrivType
-  objs?: string[]
-  schema?: string
-  roles: string[]
-  grant_option?: boolean
-  fail_on_role: boolean
-}
+export type PostgresPrivsArgs = ArgsOf<typeof schema>
 
 const PRIVS: Record<Exclude<PrivType, 'group'>, string[]> = {
   database: ['CREATE', 'CONNECT', 'TEMPORARY'],
@@ -92,9 +83,7 @@ function schemaOf(a: Pick<PostgresPrivsArgs, 'schema'>): string {
   return a.schema ?? 'public'
 }
 
-function probe(a: PostgresPrivsArgs): Probe<PgRead<PrivState>> {
-  return privProbe(a, a.database, a.type, objsOf(a), schemaOf(a), a.roles)
-}
+const probes = (a: PostgresPrivsArgs) => ({ privs: privProbe(a, a.database, a.type, objsOf(a), schemaOf(a), a.roles) })
 
 const isPublic = (r: string) => r.toUpperCase() === 'PUBLIC'
 
@@ -230,16 +219,12 @@ function plainSummary(a: PostgresPrivsArgs): string {
   return a.state === 'present' ? `grant ${a.privs} on ${what} to ${roles}` : `revoke ${a.privs} on ${what} from ${roles}`
 }
 
-export function planPrivs(a: PostgresPrivsArgs, state: ProbeState, ctx: Pick<PlanContext, 'check'>): Change[] {
-  const st = state[probe(a).id] as PgRead<PrivState>
-  const uncertain = (why: string): Change[] => {
+export function planPrivs(a: PostgresPrivsArgs, { privs: st }: StateOf<ReturnType<typeof probes>>): Change[] {
+  const guess = (why: string): Change[] => {
     const w = privWork(a, blindState(a))
-    return [{ summary: `${plainSummary(a)} — ${why}`, uncertain: true, steps: w.sql.length ? [psqlStep(a, a.database, w.sql.join('\n') + '\n', { singleTransaction: true })] : [] }]
+    return [{ summary: `${plainSummary(a)} — ${why}`, steps: w.sql.length ? [psqlStep(a, a.database, w.sql.join('\n') + '\n', { singleTransaction: true })] : [] }]
   }
-  if (!st.ok) {
-    if (!ctx.check) throw new ModuleFailure(`postgres_privs on ${a.database}: ${st.error}`)
-    return uncertain(`cannot read the server now (${st.error.split('\n')[0]})`)
-  }
+  if (!st.ok) return needing(`postgres_privs on ${a.database}: ${st.error}`, guess(`cannot read the server now (${st.error.split('\n')[0]})`))
   const absentRoles = a.roles.filter((r) => !isPublic(r) && !st.roles.includes(r))
   const problems: string[] = []
   if (absentRoles.length && a.fail_on_role) problems.push(`role${absentRoles.length > 1 ? 's' : ''} ${absentRoles.join(', ')} do${absentRoles.length > 1 ? '' : 'es'} not exist`)
@@ -247,7 +232,7 @@ export function planPrivs(a: PostgresPrivsArgs, state: ProbeState, ctx: Pick<Pla
   if (st.missing.length && a.state === 'present') problems.push(`${a.type} ${st.missing.join(', ')} not found${a.type === 'table' || a.type === 'sequence' || a.type === 'function' ? ` in schema ${schemaOf(a)}` : ''} in database ${a.database}`)
   if (problems.length) {
     // An earlier task of this run may create them; only a real run can tell.
-    if (ctx.check && a.state === 'present') return uncertain(problems.join('; '))
+    if (a.state === 'present') return needing(`postgres_privs: ${problems.join('; ')}`, guess(problems.join('; ')))
     throw new ModuleFailure(`postgres_privs: ${problems.join('; ')}`)
   }
   const w = privWork(a, st)
@@ -255,24 +240,26 @@ export function planPrivs(a: PostgresPrivsArgs, state: ProbeState, ctx: Pick<Pla
   return [{ summary: w.what.join('; '), steps: [psqlStep(a, a.database, w.sql.join('\n') + '\n', { singleTransaction: true })], diff: { before: w.before, after: w.after } }]
 }
 
-export const postgresPrivs: HostModule<PostgresPrivsArgs> = {
+const schema = {
+  options: {
+    database: { type: 'str', required: true, aliases: ['db', 'login_db'], doc: 'Database to connect to (and, for type=database, the default object).' },
+    state: { type: 'str', default: 'present', choices: ['present', 'absent'], doc: 'present: grant; absent: revoke.' },
+    privs: { type: 'str', aliases: ['priv'], doc: 'Comma-separated privileges, or ALL.' },
+    type: { type: 'str', default: 'table', choices: ['table', 'sequence', 'function', 'database', 'schema', 'group'], doc: 'What objs are.' },
+    objs: { type: 'list', elements: 'str', aliases: ['obj'], doc: 'Comma-separated objects (or a list); ALL_IN_SCHEMA for every table/sequence/function of the schema.' },
+    schema: { type: 'str', doc: 'Schema of tables, sequences and functions (default public).' },
+    roles: { type: 'list', elements: 'str', required: true, aliases: ['role'], doc: 'Comma-separated roles (or a list); PUBLIC for everyone.' },
+    grant_option: { type: 'bool', aliases: ['admin_option'], doc: 'true: WITH GRANT (ADMIN) OPTION; false: revoke the option; unset: leave it.' },
+    fail_on_role: { type: 'bool', default: true, doc: 'Fail when a role does not exist (false: skip it).' },
+    ...connOptions({ login_user: ['login'], login_password: ['password'], login_host: ['host'], login_port: ['port'], login_unix_socket: ['unix_socket'] }),
+  },
+} as const satisfies Schema
+
+export const postgresPrivs: HostModule<PostgresPrivsArgs, PostgresPrivsArgs, ReturnType<typeof probes>> = {
   kind: 'host',
   name: 'postgres_privs',
   doc: 'Grant or revoke PostgreSQL privileges (database, schema, table, sequence, function) or group membership.',
-  args: {
-    options: {
-      database: { type: 'str', required: true, aliases: ['db', 'login_db'], doc: 'Database to connect to (and, for type=database, the default object).' },
-      state: { type: 'str', default: 'present', choices: ['present', 'absent'], doc: 'present: grant; absent: revoke.' },
-      privs: { type: 'str', aliases: ['priv'], doc: 'Comma-separated privileges, or ALL.' },
-      type: { type: 'str', default: 'table', choices: ['table', 'sequence', 'function', 'database', 'schema', 'group'], doc: 'What objs are.' },
-      objs: { type: 'list', elements: 'str', aliases: ['obj'], doc: 'Comma-separated objects (or a list); ALL_IN_SCHEMA for every table/sequence/function of the schema.' },
-      schema: { type: 'str', doc: 'Schema of tables, sequences and functions (default public).' },
-      roles: { type: 'list', elements: 'str', required: true, aliases: ['role'], doc: 'Comma-separated roles (or a list); PUBLIC for everyone.' },
-      grant_option: { type: 'bool', aliases: ['admin_option'], doc: 'true: WITH GRANT (ADMIN) OPTION; false: revoke the option; unset: leave it.' },
-      fail_on_role: { type: 'bool', default: true, doc: 'Fail when a role does not exist (false: skip it).' },
-      ...connOptions({ login_user: ['login'], login_password: ['password'], login_host: ['host'], login_port: ['port'], login_unix_socket: ['unix_socket'] }),
-    },
-  },
+  args: schema,
   returns: { queries: 'the GRANT/REVOKE statements that ran (or would run)' },
   validate(a) {
     const out = connProblems(a)
@@ -292,10 +279,9 @@ export const postgresPrivs: HostModule<PostgresPrivsArgs> = {
     if (a.type === 'group' && Array.isArray(a.roles) && a.roles.some((r) => isPublic(String(r)))) out.push('PUBLIC cannot be a member of a group')
     return out
   },
-  probes: (a) => [probe(a)],
+  probes,
   plan: planPrivs,
-  result(a, state, outputs) {
-    const st = state[probe(a).id] as PgRead<PrivState>
+  result(a, { privs: st }, outputs) {
     return { queries: st.ok && outputs.length ? privWork(a, st).sql : [] }
   },
 }

@@ -37,19 +37,11 @@
  *     check_mode: false
  */
 import { createHash } from 'node:crypto'
-import { connOptions, connProblems, psqlStep, quoteIdent, quoteLiteral, type PgConnArgs } from './postgres-common.js'
+import { connOptions, connProblems, psqlStep, quoteIdent, quoteLiteral } from './postgres-common.js'
 import { ModuleFailure, type Change, type HostModule, type StepOutput } from './types.js'
+import type { ArgsOf, Schema } from './schema.js'
 
-export interface PostgresQueryArgs extends PgConnArgs {
-  query: string
-  positional_args?: unknown[]
-  named_args?: Record<string, unknown>
-  login_db: string
-  autocommit: boolean
-  as_single_query: boolean
-  search_path?: string[]
-  encoding?: string
-}
+export type PostgresQueryArgs = ArgsOf<typeof schema>
 
 // ---------- splitting SQL as psql does ----------
 
@@ -423,24 +415,26 @@ export function queryResult(p: PreparedQuery, outputs: StepOutput[]): Record<str
   }
 }
 
-export const postgresQuery: HostModule<PostgresQueryArgs, PreparedQuery> = {
+const schema = {
+  options: {
+    query: { type: 'str', required: true, doc: 'The SQL: one statement or several separated by ";".' },
+    positional_args: { type: 'list', doc: 'Values for %s placeholders, in order.' },
+    named_args: { type: 'dict', doc: 'Values for %(name)s placeholders.' },
+    login_db: { type: 'str', default: 'postgres', aliases: ['db'], doc: 'Database to run the query in.' },
+    autocommit: { type: 'bool', default: false, doc: 'Run each statement on its own (needed for CREATE INDEX CONCURRENTLY, VACUUM, CREATE DATABASE); default: one transaction.' },
+    as_single_query: { type: 'bool', default: true, doc: 'true: rowcount is that of the last statement; false: the sum over all statements.' },
+    search_path: { type: 'list', elements: 'str', doc: 'Schemas to set as search_path first.' },
+    encoding: { type: 'str', doc: 'Client encoding (PGCLIENTENCODING).' },
+    ...connOptions({ login_user: ['login'], login_port: ['port'], login_unix_socket: ['unix_socket'] }),
+  },
+  mutuallyExclusive: [['positional_args', 'named_args']],
+} as const satisfies Schema
+
+export const postgresQuery: HostModule<PostgresQueryArgs, PreparedQuery, Record<never, never>> = {
   kind: 'host',
   name: 'postgres_query',
   doc: 'Run SQL on a PostgreSQL database (always a change unless changed_when) and return the rows.',
-  args: {
-    options: {
-      query: { type: 'str', required: true, doc: 'The SQL: one statement or several separated by ";".' },
-      positional_args: { type: 'list', doc: 'Values for %s placeholders, in order.' },
-      named_args: { type: 'dict', doc: 'Values for %(name)s placeholders.' },
-      login_db: { type: 'str', default: 'postgres', aliases: ['db'], doc: 'Database to run the query in.' },
-      autocommit: { type: 'bool', default: false, doc: 'Run each statement on its own (needed for CREATE INDEX CONCURRENTLY, VACUUM, CREATE DATABASE); default: one transaction.' },
-      as_single_query: { type: 'bool', default: true, doc: 'true: rowcount is that of the last statement; false: the sum over all statements.' },
-      search_path: { type: 'list', elements: 'str', doc: 'Schemas to set as search_path first.' },
-      encoding: { type: 'str', doc: 'Client encoding (PGCLIENTENCODING).' },
-      ...connOptions({ login_user: ['login'], login_port: ['port'], login_unix_socket: ['unix_socket'] }),
-    },
-    mutuallyExclusive: [['positional_args', 'named_args']],
-  },
+  args: schema,
   returns: {
     query_result: 'rows of the last statement, as a list of objects (column name → value)',
     query_all_results: 'rows of every statement (a list of lists)',
@@ -462,7 +456,7 @@ export const postgresQuery: HostModule<PostgresQueryArgs, PreparedQuery> = {
     return out
   },
   prepare: prepareQuery,
-  probes: () => [],
+  probes: () => ({}),
   plan: planQuery,
   result: (p, _state, outputs) => queryResult(p, outputs),
 }

@@ -36,24 +36,13 @@
  *     become: true
  *     become_user: postgres
  */
-import { connOptions, connProblems, psqlStep, quoteIdent, quoteLiteral, type PgConnArgs } from './postgres-common.js'
-import { roleProbe, type PgRead, type RoleInfo, type RoleState } from '../probes/postgres.js'
+import { connOptions, connProblems, psqlStep, quoteIdent, quoteLiteral } from './postgres-common.js'
+import { roleProbe, type RoleInfo } from '../probes/postgres.js'
 import { isMd5Verifier, isScramVerifier, md5Verifier, scramMatches, scramVerifier } from './scram.js'
-import { ModuleFailure, type Change, type HostModule, type PlanContext, type Probe, type ProbeState } from './types.js'
+import { ModuleFailure, needing, type Change, type HostModule, type StateOf } from './types.js'
+import type { ArgsOf, Schema } from './schema.js'
 
-export interface PostgresUserArgs extends PgConnArgs {
-  name: string
-  password?: string
-  role_attr_flags: string
-  conn_limit?: number
-  expires?: string
-  comment?: string
-  state: 'present' | 'absent'
-  no_password_changes: boolean
-  encrypted: boolean
-  fail_on_user: boolean
-  login_db: string
-}
+export type PostgresUserArgs = ArgsOf<typeof schema>
 
 export interface PreparedUser extends PostgresUserArgs {
   /** The verifier to store when the password is set: computed in prepare (it needs a random salt). */
@@ -197,27 +186,19 @@ function userWork(p: PreparedUser, role: RoleInfo | null): UserWork | undefined 
   }
 }
 
-function read(p: PreparedUser, state: ProbeState): PgRead<RoleState> {
-  return state[probe(p).id] as PgRead<RoleState>
-}
-
-function probe(p: PreparedUser): Probe<PgRead<RoleState>> {
-  return roleProbe(p, p.login_db, p.name, p.state === 'present' ? p.expires : undefined)
-}
+const probes = (p: PreparedUser) => ({ role: roleProbe(p, p.login_db, p.name, p.state === 'present' ? p.expires : undefined) })
 
 function summary(p: PreparedUser, w: UserWork): string {
   if (w.kind === 'drop') return `drop role ${p.name}`
   return `${w.kind} role ${p.name}${w.what.length ? ` (${w.what.join(', ')})` : ''}`
 }
 
-export function planUser(p: PreparedUser, state: ProbeState, ctx: Pick<PlanContext, 'check'>): Change[] {
-  const st = read(p, state)
+export function planUser(p: PreparedUser, { role: st }: StateOf<ReturnType<typeof probes>>): Change[] {
   if (!st.ok) {
-    if (!ctx.check) throw new ModuleFailure(`postgres_user ${p.name}: ${st.error}`)
-    // Check mode before PostgreSQL is installed or started by an earlier task: say so, do not fail.
+    // An earlier task may install or start PostgreSQL: check mode says what would be done.
     const w = userWork(p, null)
-    if (!w) return []
-    return [{ summary: `${summary(p, w)} — cannot read the server now (${st.error.split('\n')[0]})`, uncertain: true, steps: [psqlStep(p, p.login_db, w.sql.join('\n') + '\n', { singleTransaction: true, secret: true })], diff: { before: '(unknown: the server cannot be read now)\n', after: w.after } }]
+    const guess: Change[] = w ? [{ summary: `${summary(p, w)} — cannot read the server now (${st.error.split('\n')[0]})`, steps: [psqlStep(p, p.login_db, w.sql.join('\n') + '\n', { singleTransaction: true, secret: true })], diff: { before: '(unknown: the server cannot be read now)\n', after: w.after } }] : []
+    return needing(`postgres_user ${p.name}: ${st.error}`, guess)
   }
   const w = userWork(p, st.role)
   if (!w) return []
@@ -231,26 +212,28 @@ export function planUser(p: PreparedUser, state: ProbeState, ctx: Pick<PlanConte
   ]
 }
 
-export const postgresUser: HostModule<PostgresUserArgs, PreparedUser> = {
+const schema = {
+  options: {
+    name: { type: 'str', required: true, aliases: ['user'], doc: 'The role.' },
+    password: { type: 'str', noLog: true, doc: 'Clear password (stored as a SCRAM-SHA-256 verifier computed on the controller), or a verifier (SCRAM-SHA-256$… or md5…); "" removes the password.' },
+    role_attr_flags: { type: 'str', default: '', doc: 'Comma-separated [NO]SUPERUSER, [NO]CREATEROLE, [NO]CREATEDB, [NO]INHERIT, [NO]LOGIN, [NO]REPLICATION, [NO]BYPASSRLS.' },
+    conn_limit: { type: 'int', doc: 'Connection limit (-1: none).' },
+    expires: { type: 'str', doc: "Password expiry (VALID UNTIL): a timestamp, or 'infinity'." },
+    comment: { type: 'str', doc: 'Comment on the role ("" removes it).' },
+    state: { type: 'str', default: 'present', choices: ['present', 'absent'], doc: 'present: create or update; absent: drop.' },
+    no_password_changes: { type: 'bool', default: false, doc: 'Set the password only when creating the role.' },
+    encrypted: { type: 'bool', default: true, doc: 'Accepted for compatibility: passwords are always stored encrypted (SCRAM-SHA-256).' },
+    fail_on_user: { type: 'bool', default: true, doc: 'With state=absent: fail when the role cannot be dropped (it owns objects or has privileges).' },
+    login_db: { type: 'str', default: 'postgres', aliases: ['db'], doc: 'Database to connect to.' },
+    ...connOptions({ login_user: ['login'], login_port: ['port'], login_unix_socket: ['unix_socket'] }),
+  },
+} as const satisfies Schema
+
+export const postgresUser: HostModule<PostgresUserArgs, PreparedUser, ReturnType<typeof probes>> = {
   kind: 'host',
   name: 'postgres_user',
   doc: 'Create, change or drop a PostgreSQL role; passwords stored as SCRAM, compared without sending them.',
-  args: {
-    options: {
-      name: { type: 'str', required: true, aliases: ['user'], doc: 'The role.' },
-      password: { type: 'str', noLog: true, doc: 'Clear password (stored as a SCRAM-SHA-256 verifier computed on the controller), or a verifier (SCRAM-SHA-256$… or md5…); "" removes the password.' },
-      role_attr_flags: { type: 'str', default: '', doc: 'Comma-separated [NO]SUPERUSER, [NO]CREATEROLE, [NO]CREATEDB, [NO]INHERIT, [NO]LOGIN, [NO]REPLICATION, [NO]BYPASSRLS.' },
-      conn_limit: { type: 'int', doc: 'Connection limit (-1: none).' },
-      expires: { type: 'str', doc: "Password expiry (VALID UNTIL): a timestamp, or 'infinity'." },
-      comment: { type: 'str', doc: 'Comment on the role ("" removes it).' },
-      state: { type: 'str', default: 'present', choices: ['present', 'absent'], doc: 'present: create or update; absent: drop.' },
-      no_password_changes: { type: 'bool', default: false, doc: 'Set the password only when creating the role.' },
-      encrypted: { type: 'bool', default: true, doc: 'Accepted for compatibility: passwords are always stored encrypted (SCRAM-SHA-256).' },
-      fail_on_user: { type: 'bool', default: true, doc: 'With state=absent: fail when the role cannot be dropped (it owns objects or has privileges).' },
-      login_db: { type: 'str', default: 'postgres', aliases: ['db'], doc: 'Database to connect to.' },
-      ...connOptions({ login_user: ['login'], login_port: ['port'], login_unix_socket: ['unix_socket'] }),
-    },
-  },
+  args: schema,
   returns: { user: 'the role name', queries: 'the SQL that ran (or would run), passwords masked' },
   validate(a) {
     const out = connProblems(a)
@@ -265,10 +248,9 @@ export const postgresUser: HostModule<PostgresUserArgs, PreparedUser> = {
     const clear = a.password !== undefined && a.password !== '' && !isHashed(a.password)
     return clear ? { ...a, verifier: scramVerifier(a.password!) } : { ...a }
   },
-  probes: (p) => [probe(p)],
+  probes,
   plan: planUser,
-  result(p, state) {
-    const st = read(p, state)
+  result(p, { role: st }) {
     const w = st.ok ? userWork(p, st.role) : undefined
     return { user: p.name, queries: w?.shown ?? [] }
   },

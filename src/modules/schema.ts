@@ -20,7 +20,7 @@ export interface ArgSpec {
 }
 
 export interface Schema {
-  options: Record<string, ArgSpec>
+  options: Readonly<Record<string, ArgSpec>>
   mutuallyExclusive?: readonly (readonly string[])[]
   requiredOneOf?: readonly (readonly string[])[]
   /** [option, value, options required when option == value] */
@@ -31,6 +31,27 @@ export interface Schema {
   /** Any other keys are accepted as they are (set_fact). */
   additional?: boolean
 }
+
+/** The TypeScript type of a value of one spec type (after checkArgs coerced it). */
+type ValueOfType<T, E> = T extends 'str' | 'path' | 'mode' ? string : T extends 'int' | 'float' ? number : T extends 'bool' ? boolean : T extends 'list' ? (E extends ArgType ? ValueOfType<E, undefined>[] : unknown[]) : T extends 'dict' ? Record<string, unknown> : unknown
+
+/** One option's value: one of its choices, else its type's. */
+type ValueOf<S> = S extends { choices: readonly (infer C)[] } ? C : S extends { type: infer T; elements?: infer E } ? ValueOfType<T, E> : unknown
+
+/** Always has a value after checkArgs: required, or given a default. */
+type Always<S> = S extends { required: true } ? true : S extends { default: NonNullable<unknown> } ? true : false
+
+type Flat<T> = { [K in keyof T]: T[K] }
+
+/**
+ * The arguments a module receives, derived from its schema (write the schema inline, or `as const`):
+ * `{ name: { type: 'str', required: true }, gid: { type: 'int' } }` gives `{ name: string; gid?: number }`.
+ */
+export type ArgsOf<S extends { options: Readonly<Record<string, ArgSpec>> }> = Flat<
+  { -readonly [K in keyof S['options'] as string extends K ? never : Always<S['options'][K]> extends true ? K : never]: ValueOf<S['options'][K]> } & {
+    -readonly [K in keyof S['options'] as string extends K ? never : Always<S['options'][K]> extends true ? never : K]?: ValueOf<S['options'][K]>
+  }
+>
 
 export interface ArgProblem {
   key?: string // the option the problem is about, for the error position

@@ -24,48 +24,44 @@
  *   - service: { name: redis-server, state: started, enabled: true }
  *   - service: { name: nginx, state: reloaded }
  */
-import { serviceProbe, serviceProbeId, type ServiceState } from '../probes/services.js'
+import { serviceProbe, type ServiceState } from '../probes/services.js'
 import { servicePlan, serviceAfter, type ServiceWanted, serviceNameProblem } from './init-system.js'
 import { shlexSplit } from '../shell/shlex.js'
-import { ModuleFailure, type HostModule, type ProbeState } from './types.js'
+import { ModuleFailure, type HostModule, type StateOf } from './types.js'
+import type { ArgsOf, Schema } from './schema.js'
 
-interface ServiceArgs {
-  name: string
-  state?: 'started' | 'stopped' | 'restarted' | 'reloaded'
-  enabled?: boolean
-  pattern?: string
-  arguments?: string
-  sleep?: number
-  use: 'auto' | 'systemd' | 'sysvinit' | 'sysv' | 'service'
-}
+type ServiceArgs = ArgsOf<typeof schema>
 
 function wanted(a: ServiceArgs): ServiceWanted {
   return { name: a.name, state: a.state, enabled: a.enabled, arguments: a.arguments, sleep: a.sleep }
 }
 
-function read(a: ServiceArgs, state: ProbeState): ServiceState {
-  const s = state[serviceProbeId(a.name, a.pattern)] as ServiceState
+const probes = (a: ServiceArgs) => ({ service: serviceProbe(a.name, a.pattern) })
+
+function read(a: ServiceArgs, { service: s }: StateOf<ReturnType<typeof probes>>): ServiceState {
   const want = a.use === 'systemd' ? 'systemd' : a.use === 'sysvinit' || a.use === 'sysv' ? 'sysvinit' : undefined
   if (want && s.init !== want) throw new ModuleFailure(`service: use=${a.use} but this host runs ${s.init}`)
   return s
 }
 
-export const service: HostModule<ServiceArgs> = {
+const schema = {
+  options: {
+    name: { type: 'str', required: true, doc: 'The service name.' },
+    state: { type: 'str', choices: ['started', 'stopped', 'restarted', 'reloaded'], doc: 'started/stopped: only if needed; restarted/reloaded: always.' },
+    enabled: { type: 'bool', doc: 'Start at boot.' },
+    pattern: { type: 'str', doc: 'When the init script has no status: a string to look for in `ps` output to know it runs.' },
+    arguments: { type: 'str', aliases: ['args'], doc: 'Extra words for the init script (sysv).' },
+    sleep: { type: 'int', doc: 'Seconds between stop and start when restarting (sysv).' },
+    use: { type: 'str', default: 'auto', choices: ['auto', 'systemd', 'sysvinit', 'sysv', 'service'], doc: 'The init system; auto detects it on each host.' },
+  },
+  requiredOneOf: [['state', 'enabled']],
+} as const satisfies Schema
+
+export const service: HostModule<ServiceArgs, ServiceArgs, ReturnType<typeof probes>> = {
   kind: 'host',
   name: 'service',
   doc: 'Start, stop, restart or reload a service; enable it at boot (systemd or sysv-init).',
-  args: {
-    options: {
-      name: { type: 'str', required: true, doc: 'The service name.' },
-      state: { type: 'str', choices: ['started', 'stopped', 'restarted', 'reloaded'], doc: 'started/stopped: only if needed; restarted/reloaded: always.' },
-      enabled: { type: 'bool', doc: 'Start at boot.' },
-      pattern: { type: 'str', doc: 'When the init script has no status: a string to look for in `ps` output to know it runs.' },
-      arguments: { type: 'str', aliases: ['args'], doc: 'Extra words for the init script (sysv).' },
-      sleep: { type: 'int', doc: 'Seconds between stop and start when restarting (sysv).' },
-      use: { type: 'str', default: 'auto', choices: ['auto', 'systemd', 'sysvinit', 'sysv', 'service'], doc: 'The init system; auto detects it on each host.' },
-    },
-    requiredOneOf: [['state', 'enabled']],
-  },
+  args: schema,
   returns: {
     name: 'the service',
     state: 'started or stopped, after the task',
@@ -86,9 +82,9 @@ export const service: HostModule<ServiceArgs> = {
     }
     return errs
   },
-  probes: (a) => [serviceProbe(a.name, a.pattern)],
+  probes,
   plan(a, state, ctx) {
-    return servicePlan(read(a, state), wanted(a), ctx, 'service')
+    return servicePlan(read(a, state), wanted(a), 'service')
   },
   result(a, state) {
     const s = read(a, state)

@@ -17,7 +17,7 @@ function script(a: CommandArgs): Script {
   return a.executable ? sh`exec ${a.executable} -c ${text}` : code(text)
 }
 
-export const shell: HostModule<CommandArgs> = {
+export const shell: HostModule<CommandArgs, CommandArgs, ReturnType<typeof commandProbes>> = {
   kind: 'host',
   name: 'shell',
   doc: 'Run a command line through a shell.',

@@ -17,17 +17,11 @@
  *   - assert:
  *       that: [env_file.stat.exists, "env_file.stat.mode == '0600'"]
  */
-import { effectiveStat, pathProbe, pathState, type ChecksumAlgorithm, type PathProbeOptions, type PathState } from '../probes/files.js'
-import type { HostModule, ProbeState } from './types.js'
+import { effectiveStat, pathProbe, type PathProbeOptions, type PathState } from '../probes/files.js'
+import type { HostModule } from './types.js'
+import type { ArgsOf, Schema } from './schema.js'
 
-interface StatArgs {
-  path: string
-  follow: boolean
-  get_checksum: boolean
-  checksum_algorithm: ChecksumAlgorithm
-  get_mime: boolean
-  get_attributes: boolean
-}
+type StatArgs = ArgsOf<typeof schema>
 
 const ATTR_NAMES: Record<string, string> = { a: 'append', A: 'noatime', c: 'compressed', C: 'nocow', d: 'nodump', D: 'dirsync', e: 'extents', E: 'encrypted', F: 'casefold', i: 'immutable', I: 'indexed', j: 'journalled', m: 'nocompress', N: 'inline', P: 'projinherit', s: 'secure', S: 'synchronous', t: 'notail', T: 'topdir', u: 'undelete', V: 'verity', x: 'dax' }
 
@@ -94,27 +88,27 @@ export function statResult(a: Pick<StatArgs, 'path' | 'follow' | 'get_checksum' 
   return out
 }
 
-function state(a: StatArgs, probed: ProbeState): PathState {
-  return pathState(probed, a.path, options(a))
-}
+const probes = (a: StatArgs) => ({ path: pathProbe(a.path, options(a)) })
 
-export const stat: HostModule<StatArgs> = {
+const schema = {
+  options: {
+    path: { type: 'path', required: true, aliases: ['dest', 'name'], doc: 'The path to look at.' },
+    follow: { type: 'bool', default: false, doc: 'Report the target of a symlink instead of the link.' },
+    get_checksum: { type: 'bool', default: true, doc: 'Compute the checksum of a regular file.' },
+    checksum_algorithm: { type: 'str', default: 'sha1', aliases: ['checksum', 'checksum_algo'], choices: ['md5', 'sha1', 'sha224', 'sha256', 'sha384', 'sha512'], doc: 'The checksum algorithm.' },
+    get_mime: { type: 'bool', default: true, aliases: ['mime', 'mime_type', 'mime-type'], doc: "Report mimetype and charset (needs the host's file command)." },
+    get_attributes: { type: 'bool', default: true, aliases: ['attr', 'attributes'], doc: 'Report chattr attributes (needs lsattr and a filesystem that has them).' },
+  },
+} as const satisfies Schema
+
+export const stat: HostModule<StatArgs, StatArgs, ReturnType<typeof probes>> = {
   kind: 'host',
   name: 'stat',
   doc: 'Read what a path is (exists, type, mode, owner, size, checksum ...) without changing it.',
   readOnly: true,
-  args: {
-    options: {
-      path: { type: 'path', required: true, aliases: ['dest', 'name'], doc: 'The path to look at.' },
-      follow: { type: 'bool', default: false, doc: 'Report the target of a symlink instead of the link.' },
-      get_checksum: { type: 'bool', default: true, doc: 'Compute the checksum of a regular file.' },
-      checksum_algorithm: { type: 'str', default: 'sha1', aliases: ['checksum', 'checksum_algo'], choices: ['md5', 'sha1', 'sha224', 'sha256', 'sha384', 'sha512'], doc: 'The checksum algorithm.' },
-      get_mime: { type: 'bool', default: true, aliases: ['mime', 'mime_type', 'mime-type'], doc: "Report mimetype and charset (needs the host's file command)." },
-      get_attributes: { type: 'bool', default: true, aliases: ['attr', 'attributes'], doc: 'Report chattr attributes (needs lsattr and a filesystem that has them).' },
-    },
-  },
+  args: schema,
   returns: { stat: 'exists, path, mode, isdir, isreg, islnk, uid, gid, pw_name, gr_name, size, mtime, atime, ctime, inode, dev, nlink, permission bits, readable/writeable/executable, checksum, lnk_source, lnk_target, mimetype, charset, attributes' },
-  probes: (a) => [pathProbe(a.path, options(a))],
+  probes,
   plan: () => [],
-  result: (a, probed) => ({ stat: statResult(a, state(a, probed)) }),
+  result: (a, { path }) => ({ stat: statResult(a, path) }),
 }

@@ -47,46 +47,11 @@
  *   - supervisorctl: { name: celery-beat, state: restarted }
  */
 import { code, joinScripts, sh, type Script } from '../shell/index.js'
-import { supervisorctlCommand, supervisorProbe, supervisorProbeId, type SupervisorctlOptions, type SupervisorProcess, type SupervisorState } from '../probes/supervisor.js'
-import type { Schema } from './schema.js'
-import { ModuleFailure, type Change, type ExecStep, type HostModule, type PlanContext, type ProbeState, type Step } from './types.js'
+import { startService } from './init-system.js'
+import { supervisorctlCommand, supervisorProbe, type SupervisorctlOptions, type SupervisorProcess, type SupervisorState } from '../probes/supervisor.js'
+import type { ArgsOf, Schema } from './schema.js'
+import { ModuleFailure, needing, type Change, type ExecStep, type HostModule, type Step } from './types.js'
 
-export interface SupervisorArgs {
-  name: string
-  state: 'present' | 'started' | 'stopped' | 'restarted' | 'absent' | 'signalled'
-  command?: string
-  directory?: string
-  user?: string
-  numprocs?: number
-  process_name?: string
-  priority?: number
-  autostart?: boolean
-  autorestart?: unknown
-  startsecs?: number
-  startretries?: number
-  stopwaitsecs?: number
-  stopsignal?: string
-  stopasgroup?: boolean
-  killasgroup?: boolean
-  redirect_stderr?: boolean
-  umask?: string
-  stdout_logfile?: string
-  stdout_logfile_maxbytes?: string
-  stdout_logfile_backups?: number
-  stderr_logfile?: string
-  stderr_logfile_maxbytes?: string
-  stderr_logfile_backups?: number
-  environment?: Record<string, unknown>
-  extra?: Record<string, unknown>
-  config_dir: string
-  config?: string
-  server_url?: string
-  username?: string
-  password?: string
-  supervisorctl_path?: string
-  signal?: string
-  stop_before_removing: boolean
-}
 
 const DEFINITION_KEYS = [
   'directory', 'user', 'numprocs', 'process_name', 'priority', 'autostart', 'autorestart', 'startsecs', 'startretries', 'stopwaitsecs', 'stopsignal', 'stopasgroup',
@@ -94,7 +59,7 @@ const DEFINITION_KEYS = [
   'stderr_logfile_backups', 'environment', 'extra',
 ] as const
 
-const supervisorSchema: Schema = {
+const supervisorSchema = {
   options: {
     name: { type: 'str', required: true, doc: 'Program name (`group:` or `group:process` without a definition).' },
     state: { type: 'str', default: 'present', choices: ['present', 'started', 'stopped', 'restarted', 'absent', 'signalled'], doc: 'What to make of the program.' },
@@ -132,7 +97,8 @@ const supervisorSchema: Schema = {
     stop_before_removing: { type: 'bool', default: true, doc: "Accepted for Ansible's supervisorctl: a program is always stopped before it is removed." },
   },
   requiredIf: [['state', 'signalled', ['signal']]],
-}
+} as const satisfies Schema
+export type SupervisorArgs = ArgsOf<typeof supervisorSchema>
 
 const SECRET_KEY = /pass|secret|token|key|credential|auth|private|salt|cookie|signature|dsn/i
 
@@ -391,14 +357,13 @@ function running(procs: SupervisorProcess[]): string {
   return `${procs.filter((p) => UP.has(p.state)).length}/${procs.length} running`
 }
 
-function supervisorPlan(a: SupervisorArgs, s: SupervisorState, ctx: Pick<PlanContext, 'check'>): Change[] {
+function supervisorPlan(a: SupervisorArgs, s: SupervisorState): Change[] {
   const c = supervisorctlCommand(ctlOptions(a))
   const secret = a.password !== undefined
   const name = a.name
   if (!s.installed) {
     if (a.state === 'absent') return []
-    if (ctx.check) return [{ summary: `${VERB[a.state]} ${name} (supervisor is not installed yet)`, uncertain: true, steps: [] }]
-    throw new ModuleFailure(`supervisorctl not found on this host: install the supervisor package first${a.supervisorctl_path ? ` (looked for ${a.supervisorctl_path})` : ''}`)
+    return needing(`supervisorctl not found on this host: install the supervisor package first${a.supervisorctl_path ? ` (looked for ${a.supervisorctl_path})` : ''}`, [{ summary: `${VERB[a.state]} ${name} (supervisor is not installed yet)`, steps: [] }])
   }
   const out: Change[] = []
   const procs = s.running ? s.processes.filter((p) => matches(name, p)) : []
@@ -423,7 +388,7 @@ function supervisorPlan(a: SupervisorArgs, s: SupervisorState, ctx: Pick<PlanCon
       steps: [
         exec(
           joinScripts([
-            code('if command -v service >/dev/null 2>&1; then service supervisor start; elif [ -x /etc/init.d/supervisor ]; then /etc/init.d/supervisor start; else systemctl start supervisor; fi'),
+            startService('supervisor'),
             sh`i=0; while ! ${c} pid >/dev/null 2>&1; do i=$((i+1)); if [ $i -ge 50 ]; then echo "supervisord did not answer after starting it: $(${c} pid 2>&1)" >&2; exit 1; fi; sleep 0.2; done`,
           ]),
           secret,
@@ -436,7 +401,7 @@ function supervisorPlan(a: SupervisorArgs, s: SupervisorState, ctx: Pick<PlanCon
   if (hasDefinition(a)) {
     const want = programConfig(a)
     const have = s.file?.exists ? (s.file.content ?? '') : undefined
-    if (s.configDir === false && !ctx.check) throw new ModuleFailure(`${a.config_dir} does not exist on this host (is supervisor installed? set config_dir otherwise)`)
+    const needs = s.configDir === false ? { needs: { msg: `${a.config_dir} does not exist on this host (is supervisor installed? set config_dir otherwise)` } } : {}
     const sensitive = Object.keys(a.environment ?? {}).length > 0
     if (have !== want) {
       out.push({
@@ -447,6 +412,7 @@ function supervisorPlan(a: SupervisorArgs, s: SupervisorState, ctx: Pick<PlanCon
           exec(sh`${c} reread\n${c} update ${name}`, secret),
         ],
         diff: { path: file, ...maskDefinitions(have ?? '', want) },
+        ...needs,
       })
       updated = true
     } else if (!known && s.running) {
@@ -458,8 +424,7 @@ function supervisorPlan(a: SupervisorArgs, s: SupervisorState, ctx: Pick<PlanCon
     if (a.state === 'present') {
       return [{ summary: `add ${name} to supervisord (reread, add)`, steps: [exec(sh`${c} reread\n${c} add ${groupName(name)}`, secret)], diff: { before: `${name}: (not loaded)\n`, after: `${name}: loaded\n` } }]
     }
-    if (!ctx.check) throw new ModuleFailure(`${name}: ERROR (no such process) — supervisord does not know this program; give 'command' to define it`)
-    return [{ summary: `${VERB[a.state]} ${name} (not known to supervisord yet)`, uncertain: true, steps: [] }]
+    return needing(`${name}: ERROR (no such process) — supervisord does not know this program; give 'command' to define it`, [{ summary: `${VERB[a.state]} ${name} (not known to supervisord yet)`, steps: [] }])
   }
   // After an update (or starting supervisord) the processes' state is not known in advance: the
   // step is added to that change, and supervisorctl's start/stop are harmless when already there.
@@ -496,7 +461,9 @@ function supervisorPlan(a: SupervisorArgs, s: SupervisorState, ctx: Pick<PlanCon
   return out
 }
 
-export const supervisor: HostModule<SupervisorArgs> = {
+const probes = (a: SupervisorArgs) => ({ supervisor: supervisorProbe(probeOptions(a)) })
+
+export const supervisor: HostModule<SupervisorArgs, SupervisorArgs, ReturnType<typeof probes>> = {
   kind: 'host',
   name: 'supervisor',
   doc: 'A supervisord program: its definition in conf.d and its processes’ state.',
@@ -508,12 +475,9 @@ export const supervisor: HostModule<SupervisorArgs> = {
     processes: 'the processes before the task: [{ name, state, description }]',
   },
   validate: validateSupervisor,
-  probes: (a) => [supervisorProbe(probeOptions(a))],
-  plan(a, state: ProbeState, ctx) {
-    return supervisorPlan(a, state[supervisorProbeId(probeOptions(a))] as SupervisorState, ctx)
-  },
-  result(a, state: ProbeState) {
-    const s = state[supervisorProbeId(probeOptions(a))] as SupervisorState
+  probes,
+  plan: (a, { supervisor }) => supervisorPlan(a, supervisor),
+  result(a, { supervisor: s }) {
     return {
       name: a.name,
       state: a.state,

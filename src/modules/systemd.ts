@@ -23,21 +23,12 @@
  *   - systemd: { name: apt-daily.timer, enabled: false, masked: true }
  */
 import { sh } from '../shell/index.js'
-import { SYSTEMD_BOOTED, serviceProbe, serviceProbeId, type ServiceState } from '../probes/services.js'
+import { SYSTEMD_BOOTED, serviceProbe, type ServiceState } from '../probes/services.js'
 import { servicePlan, serviceAfter, type ServiceWanted, serviceNameProblem } from './init-system.js'
-import { ModuleFailure, type HostModule, type Probe, type ProbeState } from './types.js'
+import { ModuleFailure, type HostModule, type Probe, type StateOf } from './types.js'
+import type { ArgsOf, Schema } from './schema.js'
 
-interface SystemdArgs {
-  name?: string
-  state?: 'started' | 'stopped' | 'restarted' | 'reloaded'
-  enabled?: boolean
-  masked?: boolean
-  daemon_reload: boolean
-  daemon_reexec: boolean
-  scope: 'system' | 'user' | 'global'
-  no_block: boolean
-  force?: boolean
-}
+type SystemdArgs = ArgsOf<typeof schema>
 
 export const SYSTEMD_ONLY = 'systemd module needs systemd; this host uses sysvinit — use service'
 
@@ -62,29 +53,32 @@ const initProbe: Probe<ServiceState> = {
   parse: (o) => ({ init: o.stdout.includes('init=systemd') ? 'systemd' : 'sysvinit', name: '', exists: false, enabled: false }),
 }
 
-function read(a: SystemdArgs, state: ProbeState): ServiceState {
-  const s = (a.name ? state[serviceProbeId(a.name, undefined, a.scope)] : state[initProbe.id]) as ServiceState
+const probes = (a: SystemdArgs) => ({ unit: a.name ? serviceProbe(a.name, undefined, a.scope) : initProbe })
+
+function read({ unit: s }: StateOf<ReturnType<typeof probes>>): ServiceState {
   if (s.init !== 'systemd') throw new ModuleFailure(SYSTEMD_ONLY)
   return s
 }
 
-export const systemd: HostModule<SystemdArgs> = {
+const schema = {
+  options: {
+    name: { type: 'str', aliases: ['service', 'unit'], doc: 'The unit (a .service suffix is optional).' },
+    state: { type: 'str', choices: ['started', 'stopped', 'restarted', 'reloaded'], doc: 'started/stopped: only if needed; restarted/reloaded: always.' },
+    enabled: { type: 'bool', doc: 'Start at boot.' },
+    masked: { type: 'bool', doc: 'Mask (true) or unmask (false) the unit.' },
+    daemon_reload: { type: 'bool', default: false, aliases: ['daemon-reload'], doc: 'systemctl daemon-reload first (with a name: only when the unit needs it).' },
+    daemon_reexec: { type: 'bool', default: false, aliases: ['daemon-reexec'], doc: 'systemctl daemon-reexec first.' },
+    scope: { type: 'str', default: 'system', choices: ['system', 'user', 'global'], doc: 'The systemd manager to talk to.' },
+    no_block: { type: 'bool', default: false, doc: 'Do not wait for the start/stop job to finish.' },
+    force: { type: 'bool', doc: 'Override existing symlinks when enabling.' },
+  },
+} as const satisfies Schema
+
+export const systemd: HostModule<SystemdArgs, SystemdArgs, ReturnType<typeof probes>> = {
   kind: 'host',
   name: 'systemd',
   doc: 'Control a systemd unit: state, enabled, masked, daemon-reload (systemd hosts only).',
-  args: {
-    options: {
-      name: { type: 'str', aliases: ['service', 'unit'], doc: 'The unit (a .service suffix is optional).' },
-      state: { type: 'str', choices: ['started', 'stopped', 'restarted', 'reloaded'], doc: 'started/stopped: only if needed; restarted/reloaded: always.' },
-      enabled: { type: 'bool', doc: 'Start at boot.' },
-      masked: { type: 'bool', doc: 'Mask (true) or unmask (false) the unit.' },
-      daemon_reload: { type: 'bool', default: false, aliases: ['daemon-reload'], doc: 'systemctl daemon-reload first (with a name: only when the unit needs it).' },
-      daemon_reexec: { type: 'bool', default: false, aliases: ['daemon-reexec'], doc: 'systemctl daemon-reexec first.' },
-      scope: { type: 'str', default: 'system', choices: ['system', 'user', 'global'], doc: 'The systemd manager to talk to.' },
-      no_block: { type: 'bool', default: false, doc: 'Do not wait for the start/stop job to finish.' },
-      force: { type: 'bool', doc: 'Override existing symlinks when enabling.' },
-    },
-  },
+  args: schema,
   returns: {
     name: 'the unit',
     state: 'started or stopped, after the task',
@@ -101,15 +95,15 @@ export const systemd: HostModule<SystemdArgs> = {
     if (bad && !errs.length) errs.push(bad)
     return errs
   },
-  probes: (a) => [a.name ? serviceProbe(a.name, undefined, a.scope) : initProbe],
+  probes,
   plan(a, state, ctx) {
-    const s = read(a, state)
+    const s = read(state)
     const w = wanted(a)
-    if (!a.name) return servicePlan({ ...s, exists: true }, w, ctx, 'systemd')
-    return servicePlan(s, w, ctx, 'systemd')
+    if (!a.name) return servicePlan({ ...s, exists: true }, w, 'systemd')
+    return servicePlan(s, w, 'systemd')
   },
   result(a, state) {
-    const s = read(a, state)
+    const s = read(state)
     if (!a.name) return {}
     const after = serviceAfter(s, wanted(a))
     return { name: a.name, ...after, status: s.properties ?? {} }

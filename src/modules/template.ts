@@ -24,20 +24,13 @@
  *     no_log: true
  */
 import { statSync } from 'node:fs'
-import { pathProbe, pathState } from '../probes/files.js'
+import { pathProbe } from '../probes/files.js'
 import { destProbeOptions, planWrite, writeOptions, writeProblems, writeResult, type WriteSpec } from './copy.js'
-import { octal, type AttrArgs } from './file-attrs.js'
-import type { HostModule, PlanContext, ProbeState } from './types.js'
+import { octal } from './file-attrs.js'
+import type { HostModule, PlanContext } from './types.js'
+import type { ArgsOf, Schema } from './schema.js'
 
-interface TemplateArgs extends AttrArgs {
-  src: string
-  dest: string
-  backup: boolean
-  validate?: string
-  force: boolean
-  follow: boolean
-  newline_sequence: '\n' | '\r' | '\r\n'
-}
+type TemplateArgs = ArgsOf<typeof schema>
 
 interface TemplatePrepared extends TemplateArgs {
   data: Buffer
@@ -53,24 +46,24 @@ function spec(a: TemplatePrepared): WriteSpec {
   return { dest: a.dest, content: a.data, owner: a.owner, group: a.group, mode: a.mode === 'preserve' ? a.srcMode : a.mode, backup: a.backup, validate: a.validate, follow: a.follow, force: a.force }
 }
 
-function dest(a: TemplatePrepared, state: ProbeState, ctx: PlanContext) {
-  return pathState(state, a.dest, destProbeOptions(ctx))
-}
+const probes = (a: TemplatePrepared, ctx: PlanContext) => ({ dest: pathProbe(a.dest, destProbeOptions(ctx)) })
 
-export const template: HostModule<TemplateArgs, TemplatePrepared> = {
+const schema = {
+  options: {
+    src: { type: 'path', required: true, doc: "The template, looked up in the role's templates/ then the playbook's." },
+    dest: { type: 'path', required: true, doc: 'The file to write on the host.' },
+    force: { type: 'bool', default: true, doc: 'Replace a dest whose content differs; false: only create a missing dest.' },
+    follow: { type: 'bool', default: false, doc: 'If dest is a symlink, write its target (true) or replace the link with a file (false).' },
+    newline_sequence: { type: 'str', default: '\n', choices: ['\n', '\r', '\r\n'], doc: 'Line endings of the written file.' },
+    ...writeOptions,
+  },
+} as const satisfies Schema
+
+export const template: HostModule<TemplateArgs, TemplatePrepared, ReturnType<typeof probes>> = {
   kind: 'host',
   name: 'template',
   doc: 'Render an EJS template to a file on the host.',
-  args: {
-    options: {
-      src: { type: 'path', required: true, doc: "The template, looked up in the role's templates/ then the playbook's." },
-      dest: { type: 'path', required: true, doc: 'The file to write on the host.' },
-      force: { type: 'bool', default: true, doc: 'Replace a dest whose content differs; false: only create a missing dest.' },
-      follow: { type: 'bool', default: false, doc: 'If dest is a symlink, write its target (true) or replace the link with a file (false).' },
-      newline_sequence: { type: 'str', default: '\n', choices: ['\n', '\r', '\r\n'], doc: 'Line endings of the written file.' },
-      ...writeOptions,
-    },
-  },
+  args: schema,
   returns: { dest: 'the file written', checksum: 'SHA-1 of the content', size: 'bytes', mode: 'the mode', owner: 'owner', group: 'group', backup_file: 'the backup (backup: true, when the file changed)', state: 'file' },
   validate: (a) => writeProblems(a),
   localFiles: (a) => (a.src !== undefined ? [{ kind: 'templates', name: a.src, arg: 'src' }] : []),
@@ -79,9 +72,9 @@ export const template: HostModule<TemplateArgs, TemplatePrepared> = {
     const text = withNewlines(ctx.renderTemplate(path), a.newline_sequence)
     return { ...a, data: Buffer.from(text, 'utf8'), srcMode: octal(statSync(path).mode & 0o7777) }
   },
-  probes: (a, ctx) => [pathProbe(a.dest, destProbeOptions(ctx))],
-  plan: (a, state, ctx) => planWrite(spec(a), dest(a, state, ctx), ctx),
-  result(a, state, outputs, ctx) {
-    return { ...writeResult(spec(a), dest(a, state, ctx), outputs), src: a.src }
+  probes,
+  plan: (a, { dest }, ctx) => planWrite(spec(a), dest, ctx),
+  result(a, { dest }, outputs) {
+    return { ...writeResult(spec(a), dest, outputs), src: a.src }
   },
 }

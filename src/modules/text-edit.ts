@@ -1,10 +1,10 @@
 // What lineinfile and blockinfile share: Python-style regular expressions, reading the file to
 // edit (through symlinks, any encoding), and planning the write of the edited text, so that
 // both modules differ only in their pure edit of the text.
-import { pathState, effectiveStat, type PathState } from '../probes/files.js'
+import { effectiveStat, pathProbe, type PathState } from '../probes/files.js'
 import { destProbeOptions, planWrite, writeResult, writeTarget, type WriteSpec } from './copy.js'
-import { missingInCheck, planAttrs, type AttrArgs } from './file-attrs.js'
-import { ModuleFailure, type Change, type PlanContext, type ProbeState, type StepOutput } from './types.js'
+import { missing, planAttrs, type AttrArgs } from './file-attrs.js'
+import { ModuleFailure, type Change, type PlanContext, type StateOf, type StepOutput } from './types.js'
 
 /** The arguments both editing modules take. */
 export interface EditArgs extends AttrArgs {
@@ -61,7 +61,7 @@ function readForEdit(s: PathState, path: string, create: boolean, ctx: PlanConte
   const cur = effectiveStat(s, true)
   if (!cur) {
     if (absentOk) return []
-    if (!create) return missingInCheck(ctx, `Destination ${path} does not exist !`, summary, path)
+    if (!create) return missing(`Destination ${path} does not exist !`, summary, path)
     return { exists: false }
   }
   if (cur.type === 'directory') throw new ModuleFailure(`Path ${path} is a directory !`, { path })
@@ -103,12 +103,15 @@ export interface PlannedEdit {
   spec?: WriteSpec
 }
 
+/** What an edit reads: the file, with its content. */
+export const editProbes = (a: EditArgs, ctx: PlanContext) => ({ file: pathProbe(a.path, destProbeOptions(ctx, true)) })
+export type EditState = StateOf<ReturnType<typeof editProbes>>
+
 /**
  * Reads the file, applies `edit` to its text and plans writing the result. `edit` gets `arg`,
  * which turns an argument into the file's encoding. `absent`: a missing file is fine as it is.
  */
-export function planEdit(a: EditArgs, state: ProbeState, ctx: PlanContext, absent: boolean, edit: (text: string, exists: boolean, arg: (s: string) => string) => EditResult): PlannedEdit {
-  const s = pathState(state, a.path, destProbeOptions(ctx, true))
+export function planEdit(a: EditArgs, { file: s }: EditState, ctx: PlanContext, absent: boolean, edit: (text: string, exists: boolean, arg: (s: string) => string) => EditResult): PlannedEdit {
   const r = readForEdit(s, a.path, a.create, ctx, `edit ${a.path}`, absent)
   if (Array.isArray(r)) return { changes: r, msg: r.length ? '' : 'file not present' }
   const dec = decodeFile(r.buf)
@@ -118,7 +121,7 @@ export function planEdit(a: EditArgs, state: ProbeState, ctx: PlanContext, absen
 }
 
 /** The backup the write made (backup: true, when the file changed). */
-export function editBackup(a: EditArgs, state: ProbeState, ctx: PlanContext, p: PlannedEdit, outputs: StepOutput[]): string | undefined {
+export function editBackup({ file }: EditState, p: PlannedEdit, outputs: StepOutput[]): string | undefined {
   if (!p.spec) return undefined
-  return writeResult(p.spec, pathState(state, a.path, destProbeOptions(ctx, true)), outputs).backup_file as string | undefined
+  return writeResult(p.spec, file, outputs).backup_file as string | undefined
 }

@@ -1,10 +1,10 @@
 // The module contract: a module describes; the engine executes. Facts in (probes), changes out
 // (plan). Check mode and apply share the same plan: --check reports the changes, apply runs their
 // steps. Modules import neither connection/ nor report/.
-import type { Change, Probe, ProbeState, StepOutput } from '../contract/types.js'
-import type { Schema } from './schema.js'
+import type { Change, Probes, StateOf, StepOutput } from '../contract/types.js'
+import type { ArgsOf, Schema } from './schema.js'
 
-export type { Change, ExecStep, FileDiff, Probe, ProbeOutput, ProbeState, PutStep, Step, StepOutput } from '../contract/types.js'
+export type { Change, ExecStep, FileDiff, Parsed, Probe, ProbeOutput, ProbeState, Probes, PutStep, StateOf, Step, StepOutput } from '../contract/types.js'
 
 /** Controller-side services for prepare(): nothing here touches a host. */
 export interface PrepareContext {
@@ -20,16 +20,23 @@ export interface PrepareContext {
   vars: Readonly<Record<string, unknown>>
 }
 
-/** What a module sees when planning: the host's facts and the run mode. */
+/** What a module sees when planning: the host's facts and whether diffs are shown. */
 export interface PlanContext {
   host: string
   facts: Readonly<Record<string, unknown>>
-  check: boolean
   diff: boolean
 }
 
-/** A module that changes (or reads) a host. */
-export interface HostModule<A = Record<string, unknown>, P = A> {
+/** What probes see: also the run mode, for the one read that waits (wait_for only looks in check mode). */
+export interface ProbeContext extends PlanContext {
+  check: boolean
+}
+
+/**
+ * A module that changes (or reads) a host. `probes` names what it reads (`{ group: groupProbe(name) }`);
+ * plan and result get the parsed results under the same names, typed (`state.group: GroupEntry | null`).
+ */
+export interface HostModule<A = Record<string, unknown>, P = A, Q extends Probes = Probes> {
   kind: 'host'
   name: string
   /** User documentation: the first line is the summary; shown by `rm-play doc`. */
@@ -43,12 +50,20 @@ export interface HostModule<A = Record<string, unknown>, P = A> {
   localFiles?(a: A): { kind: 'templates' | 'files'; name: string; arg: string }[]
   /** Turns arguments into what the plan needs, on the controller (render templates, read files). */
   prepare?(a: A, ctx: PrepareContext): P | Promise<P>
-  probes(p: P, ctx: PlanContext): Probe[]
-  plan(p: P, state: ProbeState, ctx: PlanContext): Change[]
+  probes(p: P, ctx: ProbeContext): Q
+  plan(p: P, state: StateOf<Q>, ctx: PlanContext): Change[]
   /** What `register` holds, from the state and the outputs of the steps that ran. */
-  result?(p: P, state: ProbeState, outputs: StepOutput[], ctx: PlanContext): Record<string, unknown>
+  result?(p: P, state: StateOf<Q>, outputs: StepOutput[], ctx: PlanContext): Record<string, unknown>
   /** The module only reads (stat, a GET request): its steps run in check mode too. */
   readOnly?: boolean | ((p: P) => boolean)
+}
+
+/**
+ * A host module whose argument type comes from its schema and whose state type comes from its
+ * probes: `hostModule({ args: { options: {...} }, probes: (a) => ({ group: groupProbe(a.name) }), plan: (a, { group }) => ... })`.
+ */
+export function hostModule<const S extends Schema, Q extends Probes, P = ArgsOf<S>>(m: HostModule<ArgsOf<S>, P, Q> & { args: S }): HostModule<ArgsOf<S>, P, Q> & { args: S } {
+  return m
 }
 
 /** What a controller-side action produced. */
@@ -85,4 +100,13 @@ export class ModuleFailure extends Error {
     super(message)
     this.name = 'ModuleFailure'
   }
+}
+
+/**
+ * These changes need what is not there yet (see Change.needs): a real run fails with `msg`, check
+ * mode reports them as "may change". With no change to report, a quiet one carries the need.
+ */
+export function needing(msg: string, changes: Change[], data?: Record<string, unknown>): Change[] {
+  const needs = { msg, ...(data ? { data } : {}) }
+  return changes.length ? changes.map((c) => ({ ...c, needs })) : [{ summary: msg, steps: [], quiet: true, needs }]
 }

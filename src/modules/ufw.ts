@@ -42,33 +42,12 @@
  *     loop: ["80", "443"]
  *   - ufw: { state: enabled, default: deny }
  */
-import { ufwProbe, UFW_PRISTINE, type Policy, type SshEndpoint, type UfwRule, type UfwState } from '../probes/ufw.js'
+import { ufwProbe, UFW_PRISTINE, type SshEndpoint, type UfwRule, type UfwState } from '../probes/ufw.js'
 import { sh, type Script } from '../shell/index.js'
-import { ModuleFailure, type Change, type HostModule, type PlanContext, type ProbeState } from './types.js'
+import { ModuleFailure, type Change, type HostModule, type StateOf } from './types.js'
+import type { ArgsOf, Schema } from './schema.js'
 
-export interface UfwArgs {
-  state?: 'enabled' | 'disabled' | 'reloaded' | 'reset'
-  default?: Policy
-  logging?: 'on' | 'off' | 'low' | 'medium' | 'high' | 'full'
-  direction?: 'in' | 'incoming' | 'out' | 'outgoing' | 'routed'
-  delete: boolean
-  insert?: number
-  insert_relative_to: 'zero' | 'first-ipv4' | 'last-ipv4' | 'first-ipv6' | 'last-ipv6'
-  rule?: 'allow' | 'deny' | 'limit' | 'reject'
-  log: boolean
-  from_ip: string
-  from_port?: string
-  to_ip: string
-  to_port?: string
-  proto?: 'any' | 'tcp' | 'udp' | 'ipv6' | 'esp' | 'ah' | 'gre' | 'igmp'
-  name?: string
-  comment?: string
-  interface?: string
-  interface_in?: string
-  interface_out?: string
-  route: boolean
-  allow_lockout: boolean
-}
+export type UfwArgs = ArgsOf<typeof schema>
 
 // ---------- addresses, as ufw normalises them ----------
 
@@ -368,18 +347,21 @@ export function sshAllowed(rules: UfwRule[], ssh: SshEndpoint): boolean {
 
 const POLICY_DIR: Record<string, 'incoming' | 'outgoing' | 'routed'> = { in: 'incoming', incoming: 'incoming', out: 'outgoing', outgoing: 'outgoing', routed: 'routed' }
 
-export function planUfw(a: UfwArgs, state: ProbeState, ctx: Pick<PlanContext, 'check'>): Change[] {
-  let s = state[ufwProbe.id] as UfwState
+const probes = () => ({ ufw: ufwProbe })
+
+export function planUfw(a: UfwArgs, state: StateOf<ReturnType<typeof probes>>): Change[] {
+  let s = state.ufw
   let note = ''
+  // Not installed yet (an earlier task may install it): planned against a fresh ufw, needing it.
+  const needs = s.installed ? undefined : { msg: 'ufw is not installed (apt: name=ufw)' }
   if (!s.installed) {
-    if (!ctx.check) throw new ModuleFailure('ufw is not installed (apt: name=ufw)')
     s = UFW_PRISTINE
     note = ' — ufw is not installed yet'
   } else if (!s.readable) {
     throw new ModuleFailure('cannot read /etc/ufw: ufw needs root (become: true)')
   }
   const changes: Change[] = []
-  const add = (c: Change) => changes.push(note ? { ...c, summary: c.summary + note, uncertain: true } : c)
+  const add = (c: Change) => changes.push(needs ? { ...c, summary: c.summary + note, needs } : c)
   /** Changes that can cut off new SSH connections if the firewall ends up active (index into changes). */
   const risky: number[] = []
   // The state as it will be after the changes so far (reset empties the rules, for example).
@@ -445,53 +427,54 @@ export function planUfw(a: UfwArgs, state: ProbeState, ctx: Pick<PlanContext, 'c
   if (a.state === 'reloaded' && cur.enabled) {
     add({ summary: 'reload ufw', steps: [{ kind: 'exec', script: cmd(['reload']) }] })
   }
-  const ssh = (state[ufwProbe.id] as UfwState).ssh
+  const ssh = state.ufw.ssh
   if (risky.length && cur.enabled && cur.policies.incoming !== 'allow' && ssh && !a.allow_lockout && !sshAllowed(cur.rules, ssh)) {
     const why = `no rule allows the port of this SSH connection (${ssh.port}/tcp from ${ssh.client}) and the incoming policy is ${cur.policies.incoming}: new SSH connections would be cut off`
     const fix = `allow it first (ufw: { rule: allow, port: "${ssh.port}", proto: tcp }) in this task or an earlier one, or set allow_lockout: true`
-    if (!ctx.check) throw new ModuleFailure(`refusing to ${changes[risky[risky.length - 1]!]!.summary}: ${why}; ${fix}`)
     const i = risky[risky.length - 1]!
-    changes[i] = { ...changes[i]!, summary: `${changes[i]!.summary} — a real run refuses this unless an earlier task allows ${ssh.port}/tcp: ${why}`, uncertain: true }
+    changes[i] = { ...changes[i]!, summary: `${changes[i]!.summary} — a real run refuses this unless an earlier task allows ${ssh.port}/tcp: ${why}`, needs: { msg: `refusing to ${changes[i]!.summary}: ${why}; ${fix}` } }
   }
   return changes
 }
 
-export const ufw: HostModule<UfwArgs> = {
+const schema = {
+  options: {
+    state: { type: 'str', choices: ['enabled', 'disabled', 'reloaded', 'reset'], doc: 'enabled, disabled, reloaded (when enabled) or reset (when there is something to reset).' },
+    default: { type: 'str', choices: ['allow', 'deny', 'reject'], aliases: ['policy'], doc: 'Default policy for `direction` (incoming unless given).' },
+    logging: { type: 'str', choices: ['on', 'off', 'low', 'medium', 'high', 'full'], doc: 'Log level (on: low unless already logging).' },
+    direction: { type: 'str', choices: ['in', 'incoming', 'out', 'outgoing', 'routed'], doc: 'Direction of a rule (in/out) or of a default policy (incoming/outgoing/routed).' },
+    delete: { type: 'bool', default: false, doc: 'Delete the rule.' },
+    insert: { type: 'int', doc: 'Insert a new rule at this position (counted from 1, see insert_relative_to).' },
+    insert_relative_to: { type: 'str', default: 'zero', choices: ['zero', 'first-ipv4', 'last-ipv4', 'first-ipv6', 'last-ipv6'], doc: 'What insert counts from.' },
+    rule: { type: 'str', choices: ['allow', 'deny', 'limit', 'reject'], doc: 'Add (or with delete, remove) a rule with this action.' },
+    log: { type: 'bool', default: false, doc: 'Log new connections matching the rule.' },
+    from_ip: { type: 'str', default: 'any', aliases: ['from', 'src'], doc: 'Source address or network.' },
+    from_port: { type: 'str', doc: 'Source port.' },
+    to_ip: { type: 'str', default: 'any', aliases: ['to', 'dest'], doc: 'Destination address or network.' },
+    to_port: { type: 'str', aliases: ['port'], doc: 'Destination port, range (8000:8010) or list (22,80).' },
+    proto: { type: 'str', choices: ['any', 'tcp', 'udp', 'ipv6', 'esp', 'ah', 'gre', 'igmp'], aliases: ['protocol'], doc: 'Protocol (default any).' },
+    name: { type: 'str', aliases: ['app'], doc: 'Application profile from /etc/ufw/applications.d (instead of proto/port).' },
+    comment: { type: 'str', doc: 'Comment of the rule.' },
+    interface: { type: 'str', aliases: ['if'], doc: 'Interface the rule applies to (for its direction).' },
+    interface_in: { type: 'str', aliases: ['if_in'], doc: 'Incoming interface (routed rules; or an "in on" rule).' },
+    interface_out: { type: 'str', aliases: ['if_out'], doc: 'Outgoing interface (routed rules; or an "out on" rule).' },
+    route: { type: 'bool', default: false, doc: 'A routed (forwarded traffic) rule.' },
+    allow_lockout: { type: 'bool', default: false, doc: 'Enable (or tighten) the firewall even though no rule allows the port of the current SSH connection (not in Ansible).' },
+  },
+  requiredOneOf: [['state', 'default', 'rule', 'logging']],
+  mutuallyExclusive: [
+    ['name', 'proto', 'logging'],
+    ['interface', 'interface_in'],
+    ['interface', 'interface_out'],
+    ['name', 'to_port'],
+  ],
+} as const satisfies Schema
+
+export const ufw: HostModule<UfwArgs, UfwArgs, ReturnType<typeof probes>> = {
   kind: 'host',
   name: 'ufw',
   doc: 'Manage the firewall with ufw: rules, default policies, logging, enabled/disabled.',
-  args: {
-    options: {
-      state: { type: 'str', choices: ['enabled', 'disabled', 'reloaded', 'reset'], doc: 'enabled, disabled, reloaded (when enabled) or reset (when there is something to reset).' },
-      default: { type: 'str', choices: ['allow', 'deny', 'reject'], aliases: ['policy'], doc: 'Default policy for `direction` (incoming unless given).' },
-      logging: { type: 'str', choices: ['on', 'off', 'low', 'medium', 'high', 'full'], doc: 'Log level (on: low unless already logging).' },
-      direction: { type: 'str', choices: ['in', 'incoming', 'out', 'outgoing', 'routed'], doc: 'Direction of a rule (in/out) or of a default policy (incoming/outgoing/routed).' },
-      delete: { type: 'bool', default: false, doc: 'Delete the rule.' },
-      insert: { type: 'int', doc: 'Insert a new rule at this position (counted from 1, see insert_relative_to).' },
-      insert_relative_to: { type: 'str', default: 'zero', choices: ['zero', 'first-ipv4', 'last-ipv4', 'first-ipv6', 'last-ipv6'], doc: 'What insert counts from.' },
-      rule: { type: 'str', choices: ['allow', 'deny', 'limit', 'reject'], doc: 'Add (or with delete, remove) a rule with this action.' },
-      log: { type: 'bool', default: false, doc: 'Log new connections matching the rule.' },
-      from_ip: { type: 'str', default: 'any', aliases: ['from', 'src'], doc: 'Source address or network.' },
-      from_port: { type: 'str', doc: 'Source port.' },
-      to_ip: { type: 'str', default: 'any', aliases: ['to', 'dest'], doc: 'Destination address or network.' },
-      to_port: { type: 'str', aliases: ['port'], doc: 'Destination port, range (8000:8010) or list (22,80).' },
-      proto: { type: 'str', choices: ['any', 'tcp', 'udp', 'ipv6', 'esp', 'ah', 'gre', 'igmp'], aliases: ['protocol'], doc: 'Protocol (default any).' },
-      name: { type: 'str', aliases: ['app'], doc: 'Application profile from /etc/ufw/applications.d (instead of proto/port).' },
-      comment: { type: 'str', doc: 'Comment of the rule.' },
-      interface: { type: 'str', aliases: ['if'], doc: 'Interface the rule applies to (for its direction).' },
-      interface_in: { type: 'str', aliases: ['if_in'], doc: 'Incoming interface (routed rules; or an "in on" rule).' },
-      interface_out: { type: 'str', aliases: ['if_out'], doc: 'Outgoing interface (routed rules; or an "out on" rule).' },
-      route: { type: 'bool', default: false, doc: 'A routed (forwarded traffic) rule.' },
-      allow_lockout: { type: 'bool', default: false, doc: 'Enable (or tighten) the firewall even though no rule allows the port of the current SSH connection (not in Ansible).' },
-    },
-    requiredOneOf: [['state', 'default', 'rule', 'logging']],
-    mutuallyExclusive: [
-      ['name', 'proto', 'logging'],
-      ['interface', 'interface_in'],
-      ['interface', 'interface_out'],
-      ['name', 'to_port'],
-    ],
-  },
+  args: schema,
   returns: {},
   validate(a) {
     const out: string[] = []
@@ -513,6 +496,6 @@ export const ufw: HostModule<UfwArgs> = {
     if (typeof a.comment === 'string' && /[\n\r]/.test(a.comment)) out.push('comment must be one line')
     return out
   },
-  probes: () => [ufwProbe],
+  probes,
   plan: planUfw,
 }

@@ -42,39 +42,23 @@ import { code, heredocBytes, joinScripts, sh, type Script } from '../shell/index
 import {
   DECOMPRESSOR,
   destEntriesProbe,
-  destEntriesProbeId,
   formatOfMagic,
   parseTarListing,
   readZipMembers,
   remoteArchiveProbe,
-  remoteArchiveProbeId,
   toolsProbe,
-  toolsProbeId,
   topLevels,
   type ArchiveFormat,
   type ArchiveMember,
   type ArchiveState,
   type DestEntry,
 } from '../probes/archive.js'
-import { effectiveStat, pathProbe, pathState } from '../probes/files.js'
+import { effectiveStat, pathProbe } from '../probes/files.js'
 import { escapingMembers, pathsToCheck, unsafeExtraOptions } from './unarchive-safety.js'
 import { attrOptions, chownArg, modeProblems, sameId, wantedMode } from './file-attrs.js'
-import type { Schema } from './schema.js'
-import { ModuleFailure, type Change, type HostModule, type PlanContext, type PrepareContext, type ProbeState, type StepOutput } from './types.js'
+import type { ArgsOf, Schema } from './schema.js'
+import { ModuleFailure, needing, type Change, type HostModule, type PlanContext, type PrepareContext, type StateOf } from './types.js'
 
-export interface UnarchiveArgs {
-  src: string
-  dest: string
-  remote_src: boolean
-  creates?: string
-  extra_opts: string[]
-  include?: string[]
-  exclude?: string[]
-  list_files: boolean
-  owner?: string
-  group?: string
-  mode?: string
-}
 
 /** A controller-side archive, read and listed before anything touches the host. */
 export interface LocalArchive {
@@ -91,7 +75,7 @@ export interface UnarchivePrepared extends UnarchiveArgs {
 
 const TOOLS = ['tar', 'gzip', 'xz', 'bzip2', 'zstd', 'unzip'] as const
 
-const schema: Schema = {
+const schema = {
   options: {
     src: { type: 'path', required: true, doc: "The archive: a file in the role's files/ on the controller, or with remote_src a path on the host." },
     dest: { type: 'path', required: true, doc: 'Existing directory to unpack into.' },
@@ -104,7 +88,8 @@ const schema: Schema = {
     ...attrOptions,
   },
   mutuallyExclusive: [['include', 'exclude']],
-}
+} as const satisfies Schema
+export type UnarchiveArgs = ArgsOf<typeof schema>
 
 /** Shell pattern match as tar's --exclude does it: * and ? also match '/'. */
 function globMatch(pattern: string, s: string): boolean {
@@ -198,22 +183,19 @@ const localTops = (p: UnarchivePrepared, local: LocalArchive) =>
   topLevels(destMembers(local.members, local.format === 'tar' ? strip(p) : 0).map((m) => m.name)).filter((t) => t !== '..' && t !== '')
 
 function probes(p: UnarchivePrepared) {
-  return [
-    pathProbe(p.dest),
-    ...(p.creates !== undefined ? [pathProbe(p.creates)] : []),
-    toolsProbe(TOOLS),
-    p.local ? destEntriesProbe(p.dest, localTops(p, p.local)) : remoteArchiveProbe(p.src, p.dest, strip(p)),
-  ]
-}
-
-function archiveState(p: UnarchivePrepared, state: ProbeState): ArchiveState {
-  if (p.local) {
-    const e = state[destEntriesProbeId(p.dest, localTops(p, p.local))] as ArchiveState
-    return { ...e, format: p.local.format, ...(p.local.compression ? { compression: p.local.compression } : {}), members: p.local.members }
+  return {
+    dest: pathProbe(p.dest),
+    creates: p.creates !== undefined ? pathProbe(p.creates) : undefined,
+    tools: toolsProbe(TOOLS),
+    // A controller-side archive is listed here: only what it would put under dest is read.
+    archive: p.local ? destEntriesProbe(p.dest, localTops(p, p.local)) : remoteArchiveProbe(p.src, p.dest, strip(p)),
   }
-  const st = state[remoteArchiveProbeId(p.src, p.dest, strip(p))] as ArchiveState | undefined
-  if (!st) throw new Error(`no state of ${p.src}`)
-  return st
+}
+type UnarchiveState = StateOf<ReturnType<typeof probes>>
+
+function archiveState(p: UnarchivePrepared, { archive }: UnarchiveState): ArchiveState {
+  if (!p.local) return archive
+  return { ...archive, format: p.local.format, ...(p.local.compression ? { compression: p.local.compression } : {}), members: p.local.members }
 }
 
 /** tar's --strip-components=N among the extra options (0 without). */
@@ -304,28 +286,25 @@ function extractScript(p: UnarchivePrepared, format: ArchiveFormat): Script {
   return joinScripts(parts)
 }
 
-function plan(p: UnarchivePrepared, state: ProbeState, ctx: PlanContext): Change[] {
-  if (p.creates !== undefined && pathState(state, p.creates).exists) return []
-  const d = pathState(state, p.dest)
+function plan(p: UnarchivePrepared, state: UnarchiveState, ctx: PlanContext): Change[] {
+  if (state.creates?.exists) return []
+  const d = state.dest
   const destOk = effectiveStat(d, true)?.type === 'directory'
   const ar = archiveState(p, state)
-  const tools = state[toolsProbeId(TOOLS)] as string[]
-  const maybe = (why: string): Change[] => [{ summary: `unarchive ${p.src} into ${p.dest} (${why})`, uncertain: true, steps: [] }]
+  const tools = state.tools
+  // What an earlier task may still make (dest, the archive, the tools): check mode says "may change".
+  const maybe = (why: string, msg: string): Change[] => needing(msg, [{ summary: `unarchive ${p.src} into ${p.dest} (${why})`, steps: [] }])
   if (!destOk) {
-    if (ctx.check && !d.exists) return maybe(`${p.dest} does not exist yet`)
+    if (!d.exists) return maybe(`${p.dest} does not exist yet`, `dest '${p.dest}' must be an existing dir`)
     throw new ModuleFailure(`dest '${p.dest}' must be an existing dir`)
   }
-  if (ar.missing) {
-    if (ctx.check) return maybe(`${p.src} does not exist yet`)
-    throw new ModuleFailure(`Source '${p.src}' does not exist`)
-  }
+  if (ar.missing) return maybe(`${p.src} does not exist yet`, `Source '${p.src}' does not exist`)
   const format = ar.format ?? 'tar'
   const needs = format === 'zip' ? { program: 'unzip', pkg: 'unzip' } : ar.compression ? DECOMPRESSOR[ar.compression]! : undefined
   const missing = [...(format === 'tar' && !tools.includes('tar') ? [{ program: 'tar', pkg: 'tar' }] : []), ...(needs && !tools.includes(needs.program) ? [needs] : [])]
   if (missing.length) {
     const msg = `${missing.map((m) => m.program).join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not installed on the host: install ${missing.map((m) => m.pkg).join(' ')} to unpack ${p.src}`
-    if (ctx.check) return maybe(msg)
-    throw new ModuleFailure(msg)
+    return maybe(msg, msg)
   }
   if (ar.error !== undefined) throw new ModuleFailure(`cannot list ${p.src} on the host: ${ar.error}`)
   const members = destMembers(selectedMembers(ar.members ?? [], p.include ?? [], p.exclude ?? []), format === 'tar' ? stripComponents(p.extra_opts) : 0)
@@ -363,7 +342,7 @@ function plan(p: UnarchivePrepared, state: ProbeState, ctx: PlanContext): Change
   return [{ summary: `unarchive ${p.src} into ${p.dest} (${what})`, steps: [{ kind: 'exec', script: joinScripts(script), ...(stdin ? { stdin } : {}) }], diff: { path: p.dest, before: shown(differ.length ? differ : attrs), after } }]
 }
 
-export const unarchive: HostModule<UnarchiveArgs, UnarchivePrepared> = {
+export const unarchive: HostModule<UnarchiveArgs, UnarchivePrepared, ReturnType<typeof probes>> = {
   kind: 'host',
   name: 'unarchive',
   doc: 'Unpack a tar (plain, gz, xz, bz2, zst) or zip archive from the controller or the host into a directory.',
@@ -384,9 +363,9 @@ export const unarchive: HostModule<UnarchiveArgs, UnarchivePrepared> = {
   },
   localFiles: (a) => (a.remote_src ? [] : [{ kind: 'files', name: a.src, arg: 'src' }]),
   prepare,
-  probes: (p) => probes(p),
+  probes,
   plan,
-  result(p, state, outputs: StepOutput[]) {
+  result(p, state, outputs) {
     const ar = archiveState(p, state)
     const members = ar.members ? selectedMembers(ar.members, p.include ?? [], p.exclude ?? []) : []
     const last = outputs[outputs.length - 1]

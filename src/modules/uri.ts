@@ -16,21 +16,10 @@ import { createHash } from 'node:crypto'
 import { fedFrom } from '../shell/feed.js'
 import { sh, type Script } from '../shell/index.js'
 import { maskUrl } from '../probes/url-credentials.js'
-import { ModuleFailure, type Change, type HostModule, type Probe, type ProbeState, type StepOutput } from './types.js'
+import { ModuleFailure, type Change, type HostModule, type Probe } from './types.js'
+import type { ArgsOf, Schema } from './schema.js'
 
-interface UriArgs {
-  url: string
-  method: string
-  body?: unknown
-  body_format: 'raw' | 'json' | 'form-urlencoded'
-  headers: Record<string, string>
-  status_code: number[]
-  return_content: boolean
-  timeout: number
-  validate_certs: boolean
-  url_username?: string
-  url_password?: string
-}
+type UriArgs = ArgsOf<typeof schema>
 
 const PY = `
 import json, sys, ssl, time, base64, urllib.request, urllib.error, urllib.parse
@@ -100,36 +89,40 @@ function probe(a: UriArgs): Probe<Record<string, unknown>> {
   return { id: `uri:${a.method} ${maskUrl(a.url)} ${digest}`, script: script(a), parse: (o) => parse(a, o.stdout) }
 }
 
-export const uri: HostModule<UriArgs> = {
+// A read-only request (GET, HEAD...) is a probe, made in check mode too; any other is a step.
+const probes = (a: UriArgs) => ({ response: readOnly(a) ? probe(a) : undefined })
+
+const schema = {
+  options: {
+    url: { type: 'str', required: true, doc: 'The URL.' },
+    method: { type: 'str', default: 'GET', choices: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], doc: 'HTTP method.' },
+    body: { type: 'raw', doc: 'Request body.' },
+    body_format: { type: 'str', default: 'raw', choices: ['raw', 'json', 'form-urlencoded'], doc: 'How to encode body.' },
+    headers: { type: 'dict', default: {}, doc: 'Request headers.' },
+    status_code: { type: 'list', elements: 'int', default: [200], doc: 'Accepted status codes.' },
+    return_content: { type: 'bool', default: false, doc: 'Return the body as `content` (JSON bodies are always in `json`).' },
+    timeout: { type: 'int', default: 30, doc: 'Seconds.' },
+    validate_certs: { type: 'bool', default: true, doc: 'Check TLS certificates (false for self-signed).' },
+    url_username: { type: 'str', aliases: ['user'], doc: 'Basic auth user.' },
+    url_password: { type: 'str', aliases: ['password'], noLog: true, doc: 'Basic auth password.' },
+  },
+} as const satisfies Schema
+
+export const uri: HostModule<UriArgs, UriArgs, ReturnType<typeof probes>> = {
   kind: 'host',
   name: 'uri',
   doc: 'Make an HTTP request from the host and check its status.',
   readOnly,
-  args: {
-    options: {
-      url: { type: 'str', required: true, doc: 'The URL.' },
-      method: { type: 'str', default: 'GET', choices: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], doc: 'HTTP method.' },
-      body: { type: 'raw', doc: 'Request body.' },
-      body_format: { type: 'str', default: 'raw', choices: ['raw', 'json', 'form-urlencoded'], doc: 'How to encode body.' },
-      headers: { type: 'dict', default: {}, doc: 'Request headers.' },
-      status_code: { type: 'list', elements: 'int', default: [200], doc: 'Accepted status codes.' },
-      return_content: { type: 'bool', default: false, doc: 'Return the body as `content` (JSON bodies are always in `json`).' },
-      timeout: { type: 'int', default: 30, doc: 'Seconds.' },
-      validate_certs: { type: 'bool', default: true, doc: 'Check TLS certificates (false for self-signed).' },
-      url_username: { type: 'str', aliases: ['user'], doc: 'Basic auth user.' },
-      url_password: { type: 'str', aliases: ['password'], noLog: true, doc: 'Basic auth password.' },
-    },
-  },
+  args: schema,
   returns: { status: 'HTTP status (-1: no response)', json: 'parsed JSON body', content: 'body (return_content)', url: 'final URL', elapsed: 'seconds' },
-  probes: (a) => (readOnly(a) ? [probe(a)] : []),
-  plan(a, state: ProbeState): Change[] {
-    if (!readOnly(a)) return [{ summary: `${a.method} ${maskUrl(a.url)}`, steps: [{ kind: 'exec', script: script(a), okCodes: [0], secret: a.url_password !== undefined || maskUrl(a.url) !== a.url }] }]
-    const r = state[probe(a).id] as Record<string, unknown>
+  probes,
+  plan(a, { response: r }): Change[] {
+    if (!r) return [{ summary: `${a.method} ${maskUrl(a.url)}`, steps: [{ kind: 'exec', script: script(a), okCodes: [0], secret: a.url_password !== undefined || maskUrl(a.url) !== a.url }] }]
     if (!a.status_code.includes(Number(r.status))) throw new ModuleFailure(String(r.msg ?? `Status code was ${String(r.status)} and not ${JSON.stringify(a.status_code)}`), r)
     return []
   },
-  result(a, state, outputs: StepOutput[]) {
-    if (readOnly(a)) return state[probe(a).id] as Record<string, unknown>
+  result(a, { response }, outputs) {
+    if (response) return response
     const o = outputs[outputs.length - 1]
     return o ? parse(a, o.stdout) : {}
   },

@@ -31,33 +31,12 @@
  *   - user: { name: deploy, groups: [sudo, www-data], append: true }
  */
 import { code, sh } from '../shell/index.js'
-import { parsePasswdLine, userProbe, userProbeId, type GroupEntry, type UserState } from '../probes/accounts.js'
-import type { Schema } from './schema.js'
-import { ModuleFailure, type Change, type ExecStep, type HostModule, type PlanContext, type ProbeState } from './types.js'
+import { parsePasswdLine, userProbe, type GroupEntry, type UserState } from '../probes/accounts.js'
+import type { ArgsOf, Schema } from './schema.js'
+import type { Change, ExecStep, HostModule } from './types.js'
 
-export interface UserArgs {
-  name: string
-  state: 'present' | 'absent'
-  uid?: number
-  non_unique: boolean
-  group?: string
-  groups?: string[]
-  append: boolean
-  shell?: string
-  home?: string
-  move_home: boolean
-  create_home: boolean
-  skeleton?: string
-  system: boolean
-  comment?: string
-  password?: string
-  update_password: 'always' | 'on_create'
-  password_lock?: boolean
-  remove: boolean
-  force: boolean
-}
 
-const userSchema: Schema = {
+const userSchema = {
   options: {
     name: { type: 'str', required: true, aliases: ['user'], doc: 'The login name.' },
     state: { type: 'str', default: 'present', choices: ['present', 'absent'], doc: 'Whether the account exists.' },
@@ -79,7 +58,8 @@ const userSchema: Schema = {
     remove: { type: 'bool', default: false, doc: 'With state=absent: delete the home directory and mail spool too.' },
     force: { type: 'bool', default: false, doc: 'With state=absent: remove even while logged in.' },
   },
-}
+} as const satisfies Schema
+export type UserArgs = ArgsOf<typeof userSchema>
 
 const NAME_RE = /^[a-z_][a-z0-9_.-]*\$?$/i
 
@@ -125,7 +105,7 @@ function isLocked(hash: string | undefined): boolean {
   return !!hash && hash.startsWith('!')
 }
 
-function userPlan(a: UserArgs, s: UserState, ctx: Pick<PlanContext, 'check'>): Change[] {
+function userPlan(a: UserArgs, s: UserState): Change[] {
   const u = s.user
   if (a.state === 'absent') {
     if (!u) return []
@@ -134,8 +114,7 @@ function userPlan(a: UserArgs, s: UserState, ctx: Pick<PlanContext, 'check'>): C
   const missing = groupQueries(a).filter((g) => g !== a.name && s.groups[g] === null)
   if (missing.length) {
     const msg = `group${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'do' : 'does'} not exist`
-    if (!ctx.check) throw new ModuleFailure(`user ${a.name}: ${msg}`)
-    return [{ summary: `${u ? 'update' : 'create'} user ${a.name} (${msg} yet)`, uncertain: true, steps: [] }]
+    return [{ summary: `${u ? 'update' : 'create'} user ${a.name} (${msg} yet)`, steps: [], needs: { msg: `user ${a.name}: ${msg}` } }]
   }
   const primary: GroupEntry | undefined = a.group !== undefined ? s.groups[a.group]! : undefined
   const supplementary = (a.groups ?? []).map((g) => s.groups[g]!.name)
@@ -253,7 +232,9 @@ function userPlan(a: UserArgs, s: UserState, ctx: Pick<PlanContext, 'check'>): C
   return [{ summary: `update user ${a.name}: ${what.join(', ')}`, steps, diff: { before: describe(a.name, before), after: describe(a.name, after) } }]
 }
 
-export const user: HostModule<UserArgs> = {
+const probes = (a: UserArgs) => ({ user: userProbe(...probeArgs(a)) })
+
+export const user: HostModule<UserArgs, UserArgs, ReturnType<typeof probes>> = {
   kind: 'host',
   name: 'user',
   doc: 'Manage a local user account (useradd/usermod/userdel).',
@@ -272,12 +253,9 @@ export const user: HostModule<UserArgs> = {
     password: "always 'NOT_LOGGING_PASSWORD' when a password was given",
   },
   validate: validateUser,
-  probes: (a) => [userProbe(...probeArgs(a))],
-  plan(a, state: ProbeState, ctx) {
-    return userPlan(a, state[userProbeId(...probeArgs(a))] as UserState, ctx)
-  },
-  result(a, state: ProbeState, outputs) {
-    const s = state[userProbeId(...probeArgs(a))] as UserState
+  probes,
+  plan: (a, { user }) => userPlan(a, user),
+  result(a, { user: s }, outputs) {
     const base = { name: a.name, state: a.state, ...(a.password !== undefined ? { password: 'NOT_LOGGING_PASSWORD' } : {}) }
     if (a.state === 'absent') return { ...base, ...(a.remove ? { remove: true } : {}), ...(a.force ? { force: true } : {}) }
     const created = outputs.find((o) => o.step.kind === 'exec' && o.step.label === 'useradd')

@@ -12,22 +12,16 @@
  *   - wait_for: { path: /run/app.pid }
  */
 import { code, joinScripts, sh } from '../shell/index.js'
-import { ModuleFailure, type HostModule, type PlanContext, type Probe } from './types.js'
+import { ModuleFailure, type HostModule, type Probe, type ProbeContext } from './types.js'
+import type { ArgsOf, Schema } from './schema.js'
 
-interface WaitArgs {
-  host: string
-  port?: number
-  path?: string
-  state: 'started' | 'stopped' | 'present' | 'absent'
-  timeout: number
-  delay: number
-  sleep: number
-  connect_timeout: number
-  search_regex?: string
-  msg?: string
-}
+type WaitArgs = ArgsOf<typeof schema>
 
-function probe(a: WaitArgs, ctx: PlanContext): Probe<{ met: boolean; elapsed: number }> {
+/**
+ * The one read that depends on the run mode: check mode changes nothing, so it does not wait for
+ * anything either; it looks once and says so (`looked`).
+ */
+function probe(a: WaitArgs, ctx: ProbeContext): Probe<{ met: boolean; elapsed: number; looked: boolean }> {
   const timeout = ctx.check ? 0 : a.timeout
   const delay = ctx.check ? 0 : a.delay
   const want = a.state === 'started' || a.state === 'present'
@@ -57,7 +51,7 @@ function probe(a: WaitArgs, ctx: PlanContext): Probe<{ met: boolean; elapsed: nu
     parse: (o) => {
       const [word, secs] = o.stdout.trim().split(' ')
       if (word !== 'met' && word !== 'timeout') throw new Error(`unexpected output: ${o.stdout.trim()}`)
-      return { met: word === 'met', elapsed: Number(secs) }
+      return { met: word === 'met', elapsed: Number(secs), looked: ctx.check }
     },
   }
 }
@@ -66,36 +60,38 @@ function what(a: WaitArgs): string {
   return a.port !== undefined ? `${a.host}:${a.port}` : `${a.path}${a.search_regex ? ` to contain /${a.search_regex}/` : ''}`
 }
 
-export const waitFor: HostModule<WaitArgs> = {
+const probes = (a: WaitArgs, ctx: ProbeContext) => ({ wait: probe(a, ctx) })
+
+const schema = {
+  options: {
+    host: { type: 'str', default: '127.0.0.1', doc: 'Host to connect to, seen from the managed host.' },
+    port: { type: 'int', doc: 'TCP port.' },
+    path: { type: 'path', doc: 'File to wait for.' },
+    state: { type: 'str', default: 'started', choices: ['started', 'stopped', 'present', 'absent'], doc: 'started/present: wait until it is there; stopped/absent: until it is gone.' },
+    timeout: { type: 'int', default: 300, doc: 'Seconds before failing.' },
+    delay: { type: 'int', default: 0, doc: 'Seconds to wait before the first check.' },
+    sleep: { type: 'int', default: 1, doc: 'Seconds between checks.' },
+    connect_timeout: { type: 'int', default: 5, doc: 'Seconds for each connection attempt.' },
+    search_regex: { type: 'str', doc: 'With path: wait until the file matches this extended regex.' },
+    msg: { type: 'str', doc: 'Message on timeout.' },
+  },
+  requiredOneOf: [['port', 'path']],
+  mutuallyExclusive: [['port', 'path']],
+} as const satisfies Schema
+
+export const waitFor: HostModule<WaitArgs, WaitArgs, ReturnType<typeof probes>> = {
   kind: 'host',
   name: 'wait_for',
   doc: 'Wait for a port or a file.',
   readOnly: true,
-  args: {
-    options: {
-      host: { type: 'str', default: '127.0.0.1', doc: 'Host to connect to, seen from the managed host.' },
-      port: { type: 'int', doc: 'TCP port.' },
-      path: { type: 'path', doc: 'File to wait for.' },
-      state: { type: 'str', default: 'started', choices: ['started', 'stopped', 'present', 'absent'], doc: 'started/present: wait until it is there; stopped/absent: until it is gone.' },
-      timeout: { type: 'int', default: 300, doc: 'Seconds before failing.' },
-      delay: { type: 'int', default: 0, doc: 'Seconds to wait before the first check.' },
-      sleep: { type: 'int', default: 1, doc: 'Seconds between checks.' },
-      connect_timeout: { type: 'int', default: 5, doc: 'Seconds for each connection attempt.' },
-      search_regex: { type: 'str', doc: 'With path: wait until the file matches this extended regex.' },
-      msg: { type: 'str', doc: 'Message on timeout.' },
-    },
-    requiredOneOf: [['port', 'path']],
-    mutuallyExclusive: [['port', 'path']],
-  },
+  args: schema,
   returns: { elapsed: 'seconds waited' },
-  probes: (a, ctx) => [probe(a, ctx)],
-  plan(a, state, ctx) {
-    const r = state[probe(a, ctx).id] as { met: boolean; elapsed: number }
-    if (!r.met && !ctx.check) throw new ModuleFailure(a.msg ?? `Timeout when waiting for ${what(a)} (${a.state}) after ${a.timeout}s`, { elapsed: r.elapsed })
+  probes,
+  plan(a, { wait: r }) {
+    if (!r.met && !r.looked) throw new ModuleFailure(a.msg ?? `Timeout when waiting for ${what(a)} (${a.state}) after ${a.timeout}s`, { elapsed: r.elapsed })
     return []
   },
-  result(a, state, _o, ctx) {
-    const r = state[probe(a, ctx).id] as { met: boolean; elapsed: number }
-    return { elapsed: r.elapsed, ...(ctx.check && !r.met ? { msg: `${what(a)} is not ${a.state} now; check mode does not wait` } : {}) }
+  result(a, { wait: r }) {
+    return { elapsed: r.elapsed, ...(r.looked && !r.met ? { msg: `${what(a)} is not ${a.state} now; check mode does not wait` } : {}) }
   },
 }

@@ -258,13 +258,6 @@ export function pathProbe(path: string, o: PathProbeOptions = {}): Probe<PathSta
   return { id: pathProbeId(path, o), script: joinScripts(lines), parse: (out) => parsePathState(path, out, o.checksum) }
 }
 
-/** The state a module reads for `path`, from the probe results. */
-export function pathState(state: Readonly<Record<string, unknown>>, path: string, o: PathProbeOptions = {}): PathState {
-  const s = state[pathProbeId(path, o)] as PathState | undefined
-  if (!s) throw new Error(`no probe result for ${path}`)
-  return s
-}
-
 /** The object the path designates for reading and attribute changes: the target of a link when following. */
 export function effectiveStat(s: PathState, follow: boolean): FileStat | undefined {
   if (!s.stat) return undefined

@@ -9,11 +9,12 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { applyChanges } from '../../src/engine/apply.js'
+import { nameResults, probeList } from '../../src/engine/probe-batch.js'
 import { hostNames } from '../../src/lab/paths.js'
 import { copy } from '../../src/modules/copy.js'
 import { file } from '../../src/modules/file.js'
 import { checkArgs } from '../../src/modules/schema.js'
-import type { HostModule, PlanContext, PrepareContext, ProbeState } from '../../src/modules/types.js'
+import type { HostModule, ProbeContext, PrepareContext } from '../../src/modules/types.js'
 import { encryptVault, setVaultPassword } from '../../src/playbook/vault.js'
 import { closeHostConnections, hostConnection, sh } from '../helpers/host-shell.js'
 import { resetHosts, testLab, type TestLab } from '../helpers/lab.js'
@@ -231,7 +232,7 @@ mkdir -p ${ROOT}/um; chmod 0755 ${ROOT}/um`)
   })
 
   describe('trust 34: owner and mode never follow a symlink swapped in between probe and apply', () => {
-    const ctx: PlanContext = { host: '', facts: {}, check: false, diff: false }
+    const ctx: ProbeContext = { host: '', facts: {}, check: false, diff: false }
     const prep: PrepareContext = { findFile: () => '', renderTemplate: () => '', readFile: () => Buffer.from(''), evaluate: () => undefined, condition: () => true, vars: {} }
     /** Probes on the host, runs `between`, then applies the plan made from the probed state. */
     async function raced(mod: HostModule<never, never>, args: Record<string, unknown>, between: string) {
@@ -239,11 +240,12 @@ mkdir -p ${ROOT}/um; chmod 0755 ${ROOT}/um`)
       const p = (mod.prepare ? await mod.prepare(a, prep) : a) as never
       const c = { ...ctx, host }
       const state: Record<string, unknown> = {}
-      for (const probe of mod.probes(p, c)) {
+      const named = mod.probes(p, c)
+      for (const probe of probeList(named)) {
         const out = await hostConnection(inv, host).exec(probe.script)
         state[probe.id] = probe.parse({ stdout: out.stdout, code: out.code })
       }
-      const changes = mod.plan(p, state as ProbeState, c)
+      const changes = mod.plan(p, nameResults(named, state), c)
       expect(changes, 'nothing planned').to.have.length.greaterThan(0)
       await onHost(between)
       try {

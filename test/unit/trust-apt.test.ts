@@ -11,7 +11,7 @@ import { aptProbe, parseAptState } from '../../src/probes/apt.js'
 const args = (input: Record<string, unknown>): AptArgs => {
   const { args: a, problems } = checkArgs(apt.args, input, false)
   expect(problems).to.deep.equal([])
-  return a as unknown as AptArgs
+  return a as AptArgs
 }
 
 describe('trust 17 and 36 (unit): apt', () => {
@@ -22,7 +22,7 @@ describe('trust 17 and 36 (unit): apt', () => {
     const a = args({ name: 'tree' })
     expect(a.lock_timeout).to.equal(ansible)
     const state = parseAptState(`@@head\nnow=100\ncache_time=50\nlists=3\n@@dpkg\n@@policy\ntree:\n  Installed: (none)\n  Candidate: 2.1.0-1\n  Version table:\n     2.1.0-1 500\n@@end\n`)
-    const step = apt.plan(a, { [aptProbe({ names: ['tree'], candidatesOfInstalled: false }).id]: state }, { host: 'h', facts: {}, check: false, diff: false })[0]!.steps[0] as ExecStep
+    const step = apt.plan(a, { apt: state }, { host: 'h', facts: {}, diff: false })[0]!.steps[0] as ExecStep
     expect(step.script.text).to.include(`-o DPkg::Lock::Timeout=${ansible} `)
     expect(step.script.text).to.include("printf 'Failed to lock apt for exclusive operation: %s; waited %s seconds (lock_timeout)\\n' \"$rmp_h\" 60 >&2")
   })

@@ -1,13 +1,14 @@
 // trust 31 without a host: which members unarchive refuses (pure), and the extraction script's own
 // check just before tar runs, executed by the controller's sh on a temp dir (a link planted after
 // the probe is refused, nothing lands outside dest).
+import { nameResults, probeList } from '../../src/engine/probe-batch.js'
 import { expect } from 'chai'
 import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { checkArgs } from '../../src/modules/schema.js'
-import { ModuleFailure, type ExecStep, type PlanContext, type ProbeState } from '../../src/modules/types.js'
+import { ModuleFailure, type ExecStep, type ProbeContext } from '../../src/modules/types.js'
 import { unarchive, type UnarchiveArgs } from '../../src/modules/unarchive.js'
 import { escapingMembers, pathsToCheck, unsafeExtraOptions } from '../../src/modules/unarchive-safety.js'
 import { parseRemoteArchive, type ArchiveMember, type DestEntry } from '../../src/probes/archive.js'
@@ -38,22 +39,24 @@ describe('trust 31 (unit): unarchive never writes outside dest', () => {
 
   it('trust 31: the plan fails (also in check mode) on the second of two archives when dest holds the first one\'s link', () => {
     const { args } = checkArgs(unarchive.args, { src: '/srv/file.tar', dest: '/srv/dest', remote_src: true }, false)
-    const p = args as unknown as UnarchiveArgs
+    const p = args as UnarchiveArgs
     const listing = '-rw-r--r-- 0/0               6 2024-05-01 12:00:00 sub/rmp-t31-file\n'
     const remote = `@magic 7375622f726d\n@list\n${listing}@dest\nl 777 12 1714564800.0 0 0 root root\t./sub\n`
-    const state: Record<string, unknown> = {}
-    for (const probe of unarchive.probes(p, { host: 'h', facts: {}, check: false, diff: false })) {
-      if (probe.id.startsWith('path:')) state[probe.id] = parsePathState('/srv/dest', { stdout: 'umask 0022\nlstat 41ed 755 0 0 4096 1 1 1 1 1 3 root root\nparent directory\nancestor /srv/dest\nancestordir 1\n', code: 0 })
-      else if (probe.id.startsWith('tools:')) state[probe.id] = ['tar']
-      else state[probe.id] = parseRemoteArchive({ stdout: remote, code: 0 })
+    const byId: Record<string, unknown> = {}
+    const named = unarchive.probes(p, { host: 'h', facts: {}, check: false, diff: false })
+    for (const probe of probeList(named)) {
+      if (probe.id.startsWith('path:')) byId[probe.id] = parsePathState('/srv/dest', { stdout: 'umask 0022\nlstat 41ed 755 0 0 4096 1 1 1 1 1 3 root root\nparent directory\nancestor /srv/dest\nancestordir 1\n', code: 0 })
+      else if (probe.id.startsWith('tools:')) byId[probe.id] = ['tar']
+      else byId[probe.id] = parseRemoteArchive({ stdout: remote, code: 0 })
     }
+    const state = nameResults(named, byId)
     for (const check of [false, true]) {
-      const ctx: PlanContext = { host: 'h', facts: {}, check, diff: false }
+      const ctx: ProbeContext = { host: 'h', facts: {}, check, diff: false }
       expect(() => unarchive.plan(p, state, ctx)).to.throw(ModuleFailure, "sub/rmp-t31-file: goes through 'sub', a symbolic link already in dest")
     }
     // Without the link in dest, the same archive is planned normally (the test above can fail).
-    const clean = Object.fromEntries(Object.entries(state).map(([k, v]) => [k, k.startsWith('unarchive-remote:') ? parseRemoteArchive({ stdout: `@magic 7375622f726d\n@list\n${listing}@dest\n`, code: 0 }) : v]))
-    expect(unarchive.plan(p, clean, { host: 'h', facts: {}, check: false, diff: false })).to.have.length(1)
+    const clean = { ...state, archive: parseRemoteArchive({ stdout: `@magic 7375622f726d\n@list\n${listing}@dest\n`, code: 0 }) }
+    expect(unarchive.plan(p, clean, { host: 'h', facts: {}, diff: false })).to.have.length(1)
   })
 
   describe('the extraction script checks again just before tar runs', () => {
@@ -73,15 +76,16 @@ describe('trust 31 (unit): unarchive never writes outside dest', () => {
       const arc = join(dir, 'file.tar')
       execFileSync('tar', ['-cf', arc, '-C', join(dir, 'src'), 'sub/file'])
       const { args } = checkArgs(unarchive.args, { src: arc, dest, remote_src: true }, false)
-      const p = args as unknown as UnarchiveArgs
+      const p = args as UnarchiveArgs
       // The probe saw an empty dest: the plan extracts.
-      const state: Record<string, unknown> = {}
-      for (const probe of unarchive.probes(p, { host: 'h', facts: {}, check: false, diff: false })) {
-        if (probe.id.startsWith('path:')) state[probe.id] = parsePathState(dest, { stdout: `umask 0022\nlstat 41ed 755 0 0 4096 1 1 1 1 1 3 root root\nparent directory\nancestor ${dest}\nancestordir 1\n`, code: 0 })
-        else if (probe.id.startsWith('tools:')) state[probe.id] = ['tar']
-        else state[probe.id] = parseRemoteArchive({ stdout: `@magic 7375622f6669\n@list\n-rw-r--r-- 0/0 6 2024-05-01 12:00:00 sub/file\n@dest\n`, code: 0 })
+      const byId: Record<string, unknown> = {}
+      const named = unarchive.probes(p, { host: 'h', facts: {}, check: false, diff: false })
+      for (const probe of probeList(named)) {
+        if (probe.id.startsWith('path:')) byId[probe.id] = parsePathState(dest, { stdout: `umask 0022\nlstat 41ed 755 0 0 4096 1 1 1 1 1 3 root root\nparent directory\nancestor ${dest}\nancestordir 1\n`, code: 0 })
+        else if (probe.id.startsWith('tools:')) byId[probe.id] = ['tar']
+        else byId[probe.id] = parseRemoteArchive({ stdout: `@magic 7375622f6669\n@list\n-rw-r--r-- 0/0 6 2024-05-01 12:00:00 sub/file\n@dest\n`, code: 0 })
       }
-      const script = (unarchive.plan(p, state, { host: 'h', facts: {}, check: false, diff: false })[0]!.steps[0] as ExecStep).script.text
+      const script = (unarchive.plan(p, nameResults(named, byId), { host: 'h', facts: {}, diff: false })[0]!.steps[0] as ExecStep).script.text
       // Then, before apply, someone plants dest/sub -> outside.
       symlinkSync(outside, join(dest, 'sub'))
       const r = spawnSync('sh', ['-c', script], { encoding: 'utf8' })

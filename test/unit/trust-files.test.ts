@@ -12,13 +12,13 @@ import { copy } from '../../src/modules/copy.js'
 import { setAttrs } from '../../src/modules/file-attrs.js'
 import { file } from '../../src/modules/file.js'
 import { checkArgs } from '../../src/modules/schema.js'
-import type { Change, ExecStep, PlanContext, PrepareContext, PutStep } from '../../src/modules/types.js'
+import type { Change, ExecStep, ProbeContext, PrepareContext, PutStep } from '../../src/modules/types.js'
 import { encryptVault, setVaultPassword } from '../../src/playbook/vault.js'
-import { DIFF_LIMIT, pathProbeId } from '../../src/probes/files.js'
+import { DIFF_LIMIT } from '../../src/probes/files.js'
 import { fakePath, missingPath } from './probes/files-recorded.js'
 import { code } from '../../src/shell/index.js'
 
-const ctx: PlanContext = { host: 'h', facts: {}, check: false, diff: true }
+const ctx: ProbeContext = { host: 'h', facts: {}, check: false, diff: true }
 const temps = (d: string) => readdirSync(d).filter((n) => n.startsWith('.rmp-'))
 
 describe('trust: file writes on this machine', function () {
@@ -124,7 +124,7 @@ describe('trust: file writes on this machine', function () {
   })
 
   it('trust 27: file state=link makes its link in a fresh mktemp -d directory; a planted .rmp-link.PID symlink is never used', async () => {
-    const ch = file.plan(checkArgs(file.args, { path: join(d, 'current'), src: '/srv/releases/42', state: 'link', force: true }, false).args as never, { [pathProbeId(join(d, 'current'))]: missingPath(join(d, 'current')), [pathProbeId('/srv/releases/42')]: fakePath('/srv/releases/42', { type: 'directory' }), [`emptydir:${join(d, 'current')}`]: undefined }, ctx)
+    const ch = file.plan(checkArgs(file.args, { path: join(d, 'current'), src: '/srv/releases/42', state: 'link', force: true }, false).args as never, { path: missingPath(join(d, 'current')), src: fakePath('/srv/releases/42', { type: 'directory' }), tree: undefined, emptyDir: undefined, mtime: undefined, atime: undefined }, ctx)
     const script = (ch[0]!.steps[0] as ExecStep).script
     // The old predictable name, planted for every pid the session shell could have.
     mkdirSync(join(d, 'attacker'))
@@ -142,12 +142,11 @@ describe('trust: file writes on this machine', function () {
 describe('trust 37: --diff of copy and template content', () => {
   const dir = mkdtempSync(join(tmpdir(), 'rmp-trust-diff-'))
   const prep: PrepareContext = { findFile: (_k, n) => join(dir, n), renderTemplate: () => '', readFile: (p) => readFileSync(p), evaluate: () => undefined, condition: () => true, vars: {} }
-  const destOpts = { checksum: 'sha1' as const, contentLimit: DIFF_LIMIT }
   async function diffOf(a: Record<string, unknown>, existing?: string): Promise<Change['diff']> {
     const p = await copy.prepare!(checkArgs(copy.args, a, false).args as never, prep)
     const dest = String(a.dest)
     const st = existing === undefined ? missingPath(dest) : fakePath(dest, { content: existing })
-    return copy.plan(p, { [pathProbeId(dest, destOpts)]: st }, ctx)[0]!.diff
+    return copy.plan(p, { dest: st, child: undefined, remote: undefined, dirs: [], files: [] }, ctx)[0]!.diff
   }
 
   it('trust 37: text is shown as before/after; a vault-encrypted source is a placeholder with its size, never the bytes or a checksum', async () => {

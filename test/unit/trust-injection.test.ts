@@ -1,6 +1,7 @@
 // Trust 3 (no injected commands) and trust 7 (secret-looking options are secret), on the controller:
 // a static guard over the source, and every host module's probes and plans run with hostile values
 // in a throwaway sandbox, as an unprivileged user, where running a value as code leaves a canary.
+import { probeList } from '../../src/engine/probe-batch.js'
 import { expect } from 'chai'
 import { execFileSync, spawnSync } from 'node:child_process'
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -12,7 +13,7 @@ import { prelude } from '../../src/connection/shell.js'
 import { batchScript, splitBatchOutput } from '../../src/engine/probe-batch.js'
 import { allModules } from '../../src/modules/index.js'
 import { checkArgs, type ArgSpec } from '../../src/modules/schema.js'
-import type { ExecStep, HostModule, PlanContext, PrepareContext, Probe, ProbeState } from '../../src/modules/types.js'
+import type { ExecStep, HostModule, ProbeContext, PrepareContext, Probe, ProbeState } from '../../src/modules/types.js'
 import { maskUrl, splitUrlCredentials } from '../../src/probes/url-credentials.js'
 import { textFilters } from '../../src/jinja/filters-text.js'
 import { fedFrom } from '../../src/shell/feed.js'
@@ -252,7 +253,7 @@ describe('trust 3: hostile values in every string argument of every host module 
   const isRoot = process.getuid?.() === 0
   let sb: Sandbox
   const attempts: Attempt[] = []
-  const planCtx: PlanContext = { host: 'sandbox', facts: {}, check: false, diff: false }
+  const planCtx: ProbeContext = { host: 'sandbox', facts: {}, check: false, diff: false }
 
   before(function () {
     if (!isRoot) this.skip()
@@ -274,7 +275,7 @@ describe('trust 3: hostile values in every string argument of every host module 
     }
     let probes: Probe[]
     try {
-      probes = mod.probes(p as never, { ...planCtx, check: true })
+      probes = probeList(mod.probes(p as never, { ...planCtx, check: true }))
     } catch {
       return { refused: true, scripts: 0 }
     }
@@ -361,7 +362,7 @@ describe('trust 3: hostile values in every string argument of every host module 
 describe('trust 3: wait_for and git', () => {
   it('trust 3: wait_for gives host and port to bash -c as arguments, never inside its program', () => {
     const m = allModules().find((x) => x.name === 'wait_for') as HostModule
-    const script = m.probes({ host: '$(touch /tmp/X)', port: 80, state: 'started', timeout: 0, delay: 0, sleep: 1, connect_timeout: 1 } as never, { host: 'h', facts: {}, check: true, diff: false })[0]!.script.text
+    const script = probeList(m.probes({ host: '$(touch /tmp/X)', port: 80, state: 'started', timeout: 0, delay: 0, sleep: 1, connect_timeout: 1 } as never, { host: 'h', facts: {}, check: true, diff: false }))[0]!.script.text
     expect(script).to.include(`bash -c 'exec 3<>"/dev/tcp/$1/$2"' rmp-wait-for "$wf_host" "$wf_port"`)
     expect(script).to.include(`wf_host='$(touch /tmp/X)'`)
   })
@@ -378,7 +379,7 @@ describe('trust 3: wait_for and git', () => {
   it('trust 3: git puts -- before every repository operand', () => {
     const m = allModules().find((x) => x.name === 'git') as HostModule
     const a = { repo: 'https://h/r.git', dest: '/srv/x', version: 'main', force: false, clone: true, update: true, remote: 'origin', bare: false, accept_hostkey: false, recursive: true, single_branch: false }
-    const probe = m.probes(a as never, { host: 'h', facts: {}, check: false, diff: false })[0]!.script.text
+    const probe = probeList(m.probes(a as never, { host: 'h', facts: {}, check: false, diff: false }))[0]!.script.text
     expect(probe).to.include('ls-remote --symref -- "$repo"')
   })
 })
@@ -395,12 +396,12 @@ describe('trust 24: passwords in URLs', () => {
     const m = allModules().find((x) => x.name === 'git') as HostModule
     const a = { repo: 'https://deploy:Pw-1$(x)@h/r.git', dest: '/srv/x', version: 'main', force: false, clone: true, update: true, remote: 'origin', bare: false, accept_hostkey: false, recursive: true, single_branch: false }
     const ctx = { host: 'h', facts: {}, check: false, diff: false }
-    const probe = m.probes(a as never, ctx)[0]!
+    const probe = probeList(m.probes(a as never, ctx))[0]!
     expect(probe.script.text).to.not.include('Pw-1')
     expect(probe.id).to.not.include('Pw-1')
     expect(probe.script.text).to.include("repo=https://deploy@h/r.git")
     expect(probe.script.text).to.include('GIT_ASKPASS="$rmp_cred/askpass"')
-    const state = { [probe.id]: { git: true, dest: 'absent', modified: [], remote: { refs: { HEAD: 'a'.repeat(40), 'refs/heads/main': 'a'.repeat(40) }, headBranch: 'main' } } }
+    const state = { git: { git: true, dest: 'absent', modified: [], remote: { refs: { HEAD: 'a'.repeat(40), 'refs/heads/main': 'a'.repeat(40) }, headBranch: 'main' } } }
     const ch = m.plan(a as never, state, ctx)
     expect(ch[0]!.summary).to.include('https://deploy:********@h/r.git')
     expect(JSON.stringify(ch)).to.not.include('Pw-1')
@@ -410,7 +411,7 @@ describe('trust 24: passwords in URLs', () => {
     const m = allModules().find((x) => x.name === 'git') as HostModule
     const pw = "p w'$(x)`y`\\z"
     const a = { repo: `https://deploy:${encodeURIComponent(pw)}@h/r.git`, dest: '/srv/x', version: 'main', force: false, clone: true, update: true, remote: 'origin', bare: false, accept_hostkey: false, recursive: true, single_branch: false }
-    const probe = m.probes(a as never, { host: 'h', facts: {}, check: false, diff: false })[0]!.script.text
+    const probe = probeList(m.probes(a as never, { host: 'h', facts: {}, check: false, diff: false }))[0]!.script.text
     // The part that sets GIT_ASKPASS, then ask it as git would, and report whether the dir is gone.
     const setup = probe.slice(probe.indexOf('rmp_cred=$('), probe.indexOf('export GIT_ASKPASS') + 'export GIT_ASKPASS'.length)
     const out = execFileSync('/bin/sh', ['-c', `( ${setup}\nprintf '%s\\n' "$rmp_cred" > "$RMP_T/dir"; stat -c %a "$rmp_cred" "$rmp_cred/pw" > "$RMP_T/modes"; "$GIT_ASKPASS" "Password for 'https://deploy@h': " )`], { env: { ...process.env, RMP_T: mkdtempSync(join(tmpdir(), 'rmp-askpass-')) } }).toString()
@@ -420,7 +421,7 @@ describe('trust 24: passwords in URLs', () => {
   it('trust 24: uri sends the request (password, URL, headers) on stdin, not as an argument', () => {
     const m = allModules().find((x) => x.name === 'uri') as HostModule
     const a = { url: 'https://u:UrlPw@h/x', method: 'POST', body_format: 'raw', headers: { 'X-Token': 'HeaderTok' }, status_code: [200], return_content: false, timeout: 3, validate_certs: true, url_username: 'u', url_password: 'Pw-uri' }
-    const ch = m.plan(a as never, {}, { host: 'h', facts: {}, check: false, diff: false })
+    const ch = m.plan(a as never, {}, { host: 'h', facts: {}, diff: false })
     const step = ch[0]!.steps[0] as ExecStep
     for (const s of ['Pw-uri', 'UrlPw', 'HeaderTok']) expect(step.script.text).to.not.include(s)
     expect(ch[0]!.summary).to.equal('POST https://u:********@h/x')

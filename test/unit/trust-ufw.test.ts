@@ -1,10 +1,11 @@
 // Trust 20 at plan level: the lock-out guard of the ufw module, on recorded states with the SSH
 // endpoint the probe reads from SSH_CONNECTION.
+import { settleNeeds } from '../../src/engine/needs.js'
 import { expect } from 'chai'
 import { checkArgs } from '../../src/modules/schema.js'
 import { ModuleFailure, type Change } from '../../src/modules/types.js'
 import { addressCovers, planUfw, portCovers, sshAllowed, ufw, type UfwArgs } from '../../src/modules/ufw.js'
-import { parseSshConnection, parseUfwState, parseTuple, ufwProbe, UFW_PRISTINE, type UfwRule, type UfwState } from '../../src/probes/ufw.js'
+import { parseSshConnection, parseUfwState, parseTuple, UFW_PRISTINE, type UfwRule, type UfwState } from '../../src/probes/ufw.js'
 
 const real = { host: 'h', facts: {}, check: false, diff: false }
 const check = { ...real, check: true }
@@ -13,7 +14,7 @@ const ssh = { client: '10.231.5.1', server: '10.231.5.11', port: 22 }
 function plan(input: Record<string, unknown>, s: UfwState, ctx = real): Change[] {
   const { args, problems } = checkArgs(ufw.args, input, false)
   expect(problems).to.deep.equal([])
-  return planUfw(args as unknown as UfwArgs, { [ufwProbe.id]: s }, ctx)
+  return settleNeeds(planUfw(args as UfwArgs, { ufw: s }), ctx.check)
 }
 const rule = (tuple: string, v6 = false): UfwRule => parseTuple(`### tuple ### ${tuple}`, v6)!
 const inactive = (rules: UfwRule[] = []): UfwState => ({ ...UFW_PRISTINE, rules, ssh })

@@ -1,26 +1,27 @@
 // apt's plan: (arguments, state recorded on a lab host) → changes; then the state after the
 // change → no change. Also argument errors.
+import { settleNeeds } from '../../../src/engine/needs.js'
 import { expect } from 'chai'
 import { apt, type AptArgs } from '../../../src/modules/apt.js'
 import { checkArgs } from '../../../src/modules/schema.js'
-import { ModuleFailure, type Change, type ExecStep, type PlanContext } from '../../../src/modules/types.js'
+import { ModuleFailure, type Change, type ExecStep, type ProbeContext } from '../../../src/modules/types.js'
 import { parseAptState, type AptState, type DpkgEntry } from '../../../src/probes/apt.js'
 import { APT } from '../probes/system-recorded.js'
 
-const real: PlanContext = { host: 'h', facts: {}, check: false, diff: true }
-const check: PlanContext = { ...real, check: true }
+const real: ProbeContext = { host: 'h', facts: {}, check: false, diff: true }
+const check: ProbeContext = { ...real, check: true }
 
 function args(input: Record<string, unknown>): AptArgs {
   const { args, problems } = checkArgs(apt.args, input, false)
   expect(problems).to.deep.equal([])
-  return args as unknown as AptArgs
+  return args as AptArgs
 }
 
 function planOf(input: Record<string, unknown>, st: AptState, ctx = real): Change[] {
   const a = args(input)
   const probes = apt.probes(a, ctx)
-  expect(probes).to.have.length(1)
-  return apt.plan(a, { [probes[0]!.id]: st }, ctx)
+  expect(Object.keys(probes)).to.have.length(1)
+  return settleNeeds(apt.plan(a, { apt: st }, ctx), ctx.check)
 }
 
 const installed = (): AptState => parseAptState(APT.installed.stdout)
@@ -199,9 +200,8 @@ describe('modules/apt: arguments', () => {
   it('result: cache_updated and the packages changed', () => {
     const a = args({ name: 'tree', update_cache: true })
     const s = installed()
-    const probe = apt.probes(a, real)[0]!
-    const ch = apt.plan(a, { [probe.id]: s }, real)
+    const ch = settleNeeds(apt.plan(a, { apt: s }, real), real.check)
     const outputs = ch.flatMap((c) => c.steps).map((step) => ({ step, code: 0, stdout: '', stderr: '' }))
-    expect(apt.result!(a, { [probe.id]: s }, outputs, real)).to.deep.equal({ cache_updated: true, cache_update_time: s.now, packages: { tree: { before: '(absent)', after: '2.1.0-1' } } })
+    expect(apt.result!(a, { apt: s }, outputs, real)).to.deep.equal({ cache_updated: true, cache_update_time: s.now, packages: { tree: { before: '(absent)', after: '2.1.0-1' } } })
   })
 })

@@ -1,12 +1,13 @@
 // blockinfile: a marked block, inserted, updated in place, or removed; pure edit + atomic write.
+import { settleNeeds } from '../../../src/engine/needs.js'
 import { expect } from 'chai'
 import { blockinfile, editBlock, type BlockArgs } from '../../../src/modules/blockinfile.js'
 import { checkArgs } from '../../../src/modules/schema.js'
-import { ModuleFailure, type PlanContext, type ProbeState, type PutStep } from '../../../src/modules/types.js'
-import { pathProbeId, type PathState } from '../../../src/probes/files.js'
+import { ModuleFailure, type ProbeContext, type PutStep } from '../../../src/modules/types.js'
+import { type PathState } from '../../../src/probes/files.js'
 import { fakePath, missingPath } from '../probes/files-recorded.js'
 
-const ctx: PlanContext = { host: 'h', facts: {}, check: false, diff: true }
+const ctx: ProbeContext = { host: 'h', facts: {}, check: false, diff: true }
 const B = '# BEGIN ANSIBLE MANAGED BLOCK\n'
 const E = '# END ANSIBLE MANAGED BLOCK\n'
 
@@ -33,10 +34,10 @@ const CASES: Case[] = [
 function args(a: Record<string, unknown>): BlockArgs {
   const r = checkArgs(blockinfile.args, a, false)
   if (r.problems.length) throw new Error(r.problems.map((p) => p.message).join('; '))
-  return r.args as unknown as BlockArgs
+  return r.args as BlockArgs
 }
 
-const st = (s: PathState): ProbeState => ({ [pathProbeId(s.path, { checksum: 'sha1', contentLimit: 64 * 1024 * 1024 })]: s })
+const st = (s: PathState) => ({ file: s })
 
 describe('blockinfile', () => {
   describe('the edit (Ansible semantics)', () => {
@@ -55,19 +56,19 @@ describe('blockinfile', () => {
 
   it('plans the write with a diff; then nothing', () => {
     const a = args({ path: '/etc/redis/redis.conf', marker: '# {mark} RUNMASTER', block: 'maxmemory 2gb' })
-    const ch = blockinfile.plan(a, st(fakePath('/etc/redis/redis.conf', { content: 'port 6379\n' })), ctx)
+    const ch = settleNeeds(blockinfile.plan(a, st(fakePath('/etc/redis/redis.conf', { content: 'port 6379\n' })), ctx), ctx.check)
     expect(ch[0]!.summary).to.equal('edit /etc/redis/redis.conf (Block inserted)')
     expect((ch[0]!.steps[0] as PutStep).content.toString()).to.equal('port 6379\n# BEGIN RUNMASTER\nmaxmemory 2gb\n# END RUNMASTER\n')
     expect(ch[0]!.diff!.after).to.equal('port 6379\n# BEGIN RUNMASTER\nmaxmemory 2gb\n# END RUNMASTER\n')
     const done = fakePath('/etc/redis/redis.conf', { content: 'port 6379\n# BEGIN RUNMASTER\nmaxmemory 2gb\n# END RUNMASTER\n' })
-    expect(blockinfile.plan(a, st(done), ctx)).to.deep.equal([])
+    expect(settleNeeds(blockinfile.plan(a, st(done), ctx), ctx.check)).to.deep.equal([])
   })
 
   it('a missing file: an error, created with create, nothing to do when absent', () => {
     const m = missingPath('/etc/x.conf')
-    expect(() => blockinfile.plan(args({ path: '/etc/x.conf', block: 'a' }), st(m), ctx)).to.throw(ModuleFailure, /does not exist/)
-    expect((blockinfile.plan(args({ path: '/etc/x.conf', block: 'a', create: true }), st(m), ctx)[0]!.steps[0] as PutStep).content.toString()).to.equal(`${B}a\n${E}`)
-    expect(blockinfile.plan(args({ path: '/etc/x.conf', state: 'absent' }), st(m), ctx)).to.deep.equal([])
+    expect(() => settleNeeds(blockinfile.plan(args({ path: '/etc/x.conf', block: 'a' }), st(m), ctx), ctx.check)).to.throw(ModuleFailure, /does not exist/)
+    expect((settleNeeds(blockinfile.plan(args({ path: '/etc/x.conf', block: 'a', create: true }), st(m), ctx), ctx.check)[0]!.steps[0] as PutStep).content.toString()).to.equal(`${B}a\n${E}`)
+    expect(settleNeeds(blockinfile.plan(args({ path: '/etc/x.conf', state: 'absent' }), st(m), ctx), ctx.check)).to.deep.equal([])
     expect(blockinfile.result!(args({ path: '/etc/x.conf', block: 'a', create: true }), st(m), [], ctx)).to.deep.equal({ msg: 'File created' })
   })
 

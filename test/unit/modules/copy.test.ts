@@ -1,4 +1,6 @@
 // copy: arguments + probed destination → a put step (atomic, mode set before rename) or nothing.
+import { settleNeeds } from '../../../src/engine/needs.js'
+import { nameResults } from '../../../src/engine/probe-batch.js'
 import { expect } from 'chai'
 import { setAttrs } from '../../../src/modules/file-attrs.js'
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, chmodSync } from 'node:fs'
@@ -6,14 +8,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { copy, sha1 } from '../../../src/modules/copy.js'
 import { checkArgs } from '../../../src/modules/schema.js'
-import { ModuleFailure, type Change, type PlanContext, type PrepareContext, type ProbeState, type PutStep } from '../../../src/modules/types.js'
+import { ModuleFailure, type Change, type ProbeContext, type PrepareContext, type ProbeState, type PutStep } from '../../../src/modules/types.js'
 import { encryptVault, setVaultPassword } from '../../../src/playbook/vault.js'
 import { DIFF_LIMIT, pathProbeId, type PathState } from '../../../src/probes/files.js'
 import { fakePath, missingPath } from '../probes/files-recorded.js'
 import { code } from '../../../src/shell/index.js'
 
-const ctx: PlanContext = { host: 'h', facts: {}, check: false, diff: true }
-const check: PlanContext = { ...ctx, check: true }
+const ctx: ProbeContext = { host: 'h', facts: {}, check: false, diff: true }
+const check: ProbeContext = { ...ctx, check: true }
 const destOpts = { checksum: 'sha1' as const, contentLimit: DIFF_LIMIT }
 
 const dir = mkdtempSync(join(tmpdir(), 'rmp-copy-'))
@@ -47,7 +49,8 @@ function state(paths: PathState[], opts: Record<string, unknown> = destOpts): Pr
 }
 
 async function plan(a: Record<string, unknown>, paths: PathState[], c = ctx, extra: ProbeState = {}): Promise<Change[]> {
-  return copy.plan(await prepared(a), { ...state(paths), ...extra }, c)
+  const p = await prepared(a)
+  return settleNeeds(copy.plan(p, nameResults(copy.probes(p, c), { ...state(paths), ...extra }), c), c.check)
 }
 
 const put = (ch: Change[]) => ch.flatMap((c) => c.steps).find((s): s is PutStep => s.kind === 'put')
@@ -155,7 +158,8 @@ describe('copy module', () => {
       s[pathProbeId(p.path)] = p
       s[pathProbeId(p.path, destOpts)] = p
     }
-    const ch = copy.plan(await prepared({ src: 'tree', dest: '/srv', directory_mode: '0750' }), s, ctx)
+    const p = await prepared({ src: 'tree', dest: '/srv', directory_mode: '0750' })
+    const ch = settleNeeds(copy.plan(p, nameResults(copy.probes(p, ctx), s), ctx), ctx.check)
     expect(ch.map((c) => c.summary)).to.deep.equal(['create directories /srv/tree, /srv/tree/sub', 'create /srv/tree/a.txt', 'create /srv/tree/sub/b.txt'])
     expect((ch[0]!.steps[0] as { script: { text: string } }).script.text).to.contain(setAttrs('/srv/tree/sub', undefined, undefined, '0750').text)
   })
@@ -190,7 +194,7 @@ describe('copy module', () => {
   it('returns checksum, size, mode and the backup file the put step reported', async () => {
     const p = await prepared({ content: 'b\n', dest: '/f', backup: true })
     const st = state([fakePath('/f', { content: 'a\n', mode: '0640' })])
-    const r = copy.result!(p, st, [{ step: { kind: 'put', path: '/f', content: '' }, code: 0, stdout: 'backup_file=/f.2024-01-01@00:00:00~\n', stderr: '' }], ctx)
+    const r = copy.result!(p, nameResults(copy.probes(p, ctx), st), [{ step: { kind: 'put', path: '/f', content: '' }, code: 0, stdout: 'backup_file=/f.2024-01-01@00:00:00~\n', stderr: '' }], ctx)
     expect(r).to.include({ dest: '/f', checksum: sha1('b\n'), size: 2, mode: '0640', backup_file: '/f.2024-01-01@00:00:00~', state: 'file' })
   })
 })

@@ -1,25 +1,25 @@
 // cron's plan on crontabs recorded on lab hosts: Ansible's "#Ansible: NAME" entries, env lines,
 // cron.d files; then the crontab after → no change.
+import { settleNeeds } from '../../../src/engine/needs.js'
 import { expect } from 'chai'
 import { cron, cronEdit, jobLine, type CronArgs } from '../../../src/modules/cron.js'
 import { checkArgs } from '../../../src/modules/schema.js'
-import { ModuleFailure, type Change, type ExecStep, type PlanContext, type PutStep } from '../../../src/modules/types.js'
+import { ModuleFailure, type Change, type ExecStep, type ProbeContext, type PutStep } from '../../../src/modules/types.js'
 import { parseCrontabState, type CrontabState } from '../../../src/probes/cron.js'
 import { CRON } from '../probes/system-recorded.js'
 
-const real: PlanContext = { host: 'h', facts: {}, check: false, diff: true }
-const check: PlanContext = { ...real, check: true }
+const real: ProbeContext = { host: 'h', facts: {}, check: false, diff: true }
+const check: ProbeContext = { ...real, check: true }
 
 function args(input: Record<string, unknown>): CronArgs {
   const { args, problems } = checkArgs(cron.args, input, false)
   expect(problems).to.deep.equal([])
-  return args as unknown as CronArgs
+  return args as CronArgs
 }
 
 function run(input: Record<string, unknown>, st: CrontabState, ctx = real): Change[] {
   const a = args(input)
-  const probes = cron.probes(a, ctx)
-  return cron.plan(a, { [probes[0]!.id]: st }, ctx)
+  return settleNeeds(cron.plan(a, { crontab: st }, ctx), ctx.check)
 }
 
 const st = (k: keyof typeof CRON) => parseCrontabState(CRON[k].stdout)

@@ -1,20 +1,22 @@
 // The file module's plan: (arguments, probed state) → changes, and [] once the state is reached.
+import { settleNeeds } from '../../../src/engine/needs.js'
+import { nameResults, probeList } from '../../../src/engine/probe-batch.js'
 import { expect } from 'chai'
 import { checkArgs } from '../../../src/modules/schema.js'
 import { file, parseStamp, planTree, type FileArgs } from '../../../src/modules/file.js'
 import { setAttrs, setAttrsPrefix } from '../../../src/modules/file-attrs.js'
-import { ModuleFailure, type Change, type PlanContext, type ProbeState } from '../../../src/modules/types.js'
+import { ModuleFailure, type Change, type ProbeContext, type ProbeState } from '../../../src/modules/types.js'
 import { pathProbeId, type PathState, type TreeEntry } from '../../../src/probes/files.js'
 import { fakePath, missingPath } from '../probes/files-recorded.js'
 import { code } from '../../../src/shell/index.js'
 
-const ctx: PlanContext = { host: 'h', facts: {}, check: false, diff: true }
-const check: PlanContext = { ...ctx, check: true }
+const ctx: ProbeContext = { host: 'h', facts: {}, check: false, diff: true }
+const check: ProbeContext = { ...ctx, check: true }
 
 function args(a: Record<string, unknown>): FileArgs {
   const r = checkArgs(file.args, a, false)
   if (r.problems.length) throw new Error(r.problems.map((p) => p.message).join('; '))
-  return r.args as unknown as FileArgs
+  return r.args as FileArgs
 }
 
 function state(paths: PathState[], extra: Record<string, unknown> = {}): ProbeState {
@@ -24,7 +26,7 @@ function state(paths: PathState[], extra: Record<string, unknown> = {}): ProbeSt
 }
 
 function plan(a: Record<string, unknown>, paths: PathState[], c = ctx, extra: Record<string, unknown> = {}): Change[] {
-  return file.plan(args(a), state(paths, extra), c)
+  return settleNeeds(file.plan(args(a), nameResults(file.probes(args(a), c), state(paths, extra)), c), c.check)
 }
 
 const scripts = (ch: Change[]) => ch.flatMap((c) => c.steps.map((s) => (s.kind === 'exec' ? s.script.text : `put ${s.path}`))).join('\n')
@@ -177,14 +179,14 @@ describe('file module', () => {
     })
 
     it('reads only whether a directory in the way is empty, never a whole tree behind the link', () => {
-      const ids = file.probes(args({ path: '/srv/current', src: '/srv/releases/42', state: 'link' }), ctx).map((p) => p.id)
+      const ids = probeList(file.probes(args({ path: '/srv/current', src: '/srv/releases/42', state: 'link' }), ctx)).map((p) => p.id)
       expect(ids).to.include('emptydir:/srv/current')
       expect(ids.some((i) => i.startsWith('tree:'))).to.equal(false)
     })
 
     it('a relative src is looked for beside the link', () => {
       const a = args({ path: '/etc/nginx/sites-enabled/app', src: '../sites-available/app', state: 'link' })
-      const ids = file.probes(a, ctx).map((p) => p.id)
+      const ids = probeList(file.probes(a, ctx)).map((p) => p.id)
       expect(ids).to.include(pathProbeId('/etc/nginx/sites-enabled/../sites-available/app'))
     })
 
@@ -213,7 +215,7 @@ describe('file module', () => {
   })
 
   describe('arguments', () => {
-    const problems = (a: Record<string, unknown>) => file.validate!(checkArgs(file.args, a, true).args as unknown as FileArgs)
+    const problems = (a: Record<string, unknown>) => file.validate!(checkArgs(file.args, a, true).args as FileArgs)
     it('cross-checks state, src, recurse and times at load time', () => {
       expect(problems({ path: '/x', state: 'file', recurse: true })).to.deep.equal(["recurse option requires state to be 'directory'"])
       expect(problems({ path: '/x', state: 'link' })).to.deep.equal(['src is required for state=link'])
@@ -234,7 +236,7 @@ describe('file module', () => {
   it('returns what the path is after the change, from the stat line the step printed', () => {
     const a = args({ path: '/d', state: 'directory', mode: '0700' })
     const st = state([fakePath('/d', { type: 'directory' })])
-    const out = file.result!(a, st, [{ step: { kind: 'exec', script: code('') }, code: 0, stderr: '', stdout: '@@rmp-stat 41c0 700 0 0 4096 1 1 1 5 6 2 root root\n' }], ctx)
+    const out = file.result!(a, nameResults(file.probes(a, ctx), st), [{ step: { kind: 'exec', script: code('') }, code: 0, stderr: '', stdout: '@@rmp-stat 41c0 700 0 0 4096 1 1 1 5 6 2 root root\n' }], ctx)
     expect(out).to.include({ path: '/d', state: 'directory', mode: '0700', owner: 'root', size: 4096 })
   })
 })

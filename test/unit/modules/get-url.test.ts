@@ -1,14 +1,16 @@
 // get_url's plan on recorded path states: download, leave alone, re-download on checksum or
 // content change, attributes only; the step writes a temp file, verifies, sets mode, renames.
+import { settleNeeds } from '../../../src/engine/needs.js'
+import { nameResults, probeList } from '../../../src/engine/probe-batch.js'
 import { expect } from 'chai'
 import { setAttrs } from '../../../src/modules/file-attrs.js'
 import { getUrl, type GetUrlArgs } from '../../../src/modules/get-url.js'
 import { checkArgs } from '../../../src/modules/schema.js'
-import { ModuleFailure, type Change, type ExecStep, type PlanContext, type ProbeState } from '../../../src/modules/types.js'
+import { ModuleFailure, type Change, type ExecStep, type ProbeContext } from '../../../src/modules/types.js'
 import { parsePathState } from '../../../src/probes/files.js'
 import { code } from '../../../src/shell/index.js'
 
-const ctx: PlanContext = { host: 'h', facts: {}, check: false, diff: true }
+const ctx: ProbeContext = { host: 'h', facts: {}, check: false, diff: true }
 const SUM = '1ab094ade32450c63a421b4dda9fa4351896c54c8073795d64786ac97da000eb'
 // pathProbe(..., { checksum: 'sha256' }) on a lab host: a file, a directory, a missing file in an
 // existing directory, a missing file in a missing directory.
@@ -20,23 +22,24 @@ const NOPARENT = 'umask 0022\nparent missing\nancestor /srv\nancestordir 1\n'
 function args(input: Record<string, unknown>): GetUrlArgs {
   const { args, problems } = checkArgs(getUrl.args, { url: 'http://10.0.0.1:8080/files/app.conf', ...input }, false)
   expect(problems).to.deep.equal([])
-  return args as unknown as GetUrlArgs
+  return args as GetUrlArgs
 }
 
 /** State for the module's probes: paths by name → recorded output, tools, remote checksum. */
-function stateFor(a: GetUrlArgs, paths: Record<string, string>, tools: string[], remote?: { sum?: string; error?: string }): ProbeState {
+function stateFor(a: GetUrlArgs, paths: Record<string, string>, tools: string[], remote?: { sum?: string; error?: string }) {
   const st: Record<string, unknown> = {}
-  for (const p of getUrl.probes(a, ctx)) {
+  const named = getUrl.probes(a, ctx)
+  for (const p of probeList(named)) {
     if (p.id.startsWith('path:')) {
       const path = p.id.split(':')[1]!
       st[p.id] = parsePathState(path, { stdout: paths[path] ?? NONE, code: 0 })
     } else if (p.id.startsWith('tools:')) st[p.id] = tools
     else if (p.id.startsWith('urlsum:')) st[p.id] = remote
   }
-  return st
+  return nameResults(named, st)
 }
 
-const planOf = (a: GetUrlArgs, st: ProbeState, c = ctx) => getUrl.plan(a, st, c)
+const planOf = (a: GetUrlArgs, st: ReturnType<typeof stateFor>, c = ctx) => settleNeeds(getUrl.plan(a, st, c), c.check)
 const step = (ch: Change) => ch.steps[0] as ExecStep
 
 describe('modules/get_url: plan', () => {
@@ -91,7 +94,7 @@ describe('modules/get_url: plan', () => {
 
   it('force with a password cannot look first: would run, and the password only travels in stdin', () => {
     const a = args({ dest: '/srv/dl/app.conf', force: true, url_username: 'deploy', url_password: 's3cret-pw' })
-    expect(getUrl.probes(a, ctx).map((p) => p.id).some((id) => id.startsWith('urlsum:'))).to.equal(false)
+    expect(probeList(getUrl.probes(a, ctx)).map((p) => p.id).some((id) => id.startsWith('urlsum:'))).to.equal(false)
     const ch = planOf(a, stateFor(a, { '/srv/dl/app.conf': FILE }, ['curl']))
     expect(ch[0]!.uncertain).to.equal(true)
     const s = step(ch[0]!)
@@ -124,7 +127,7 @@ describe('modules/get_url: result', () => {
 describe('modules/get_url: arguments', () => {
   const problems = (input: Record<string, unknown>) => {
     const { args, problems } = checkArgs(getUrl.args, input, true)
-    return [...problems.map((p) => p.message), ...(problems.length ? [] : getUrl.validate!(args as unknown as GetUrlArgs))]
+    return [...problems.map((p) => p.message), ...(problems.length ? [] : getUrl.validate!(args as GetUrlArgs))]
   }
   it('checksums, URLs, headers, credentials', () => {
     expect(problems({ url: 'http://h/x', dest: '/x', checksum: 'sha256:abc' })).to.deep.equal(["a sha256 checksum has 64 hex digits, got 'abc'"])

@@ -1,9 +1,10 @@
 // git's plan: (arguments, recorded state) → changes, then the state after the change → no change.
 // Also argument errors at load time.
+import { settleNeeds } from '../../../src/engine/needs.js'
 import { expect } from 'chai'
 import { git, type GitArgs } from '../../../src/modules/git.js'
 import { checkArgs } from '../../../src/modules/schema.js'
-import { ModuleFailure, type Change, type ExecStep, type PlanContext } from '../../../src/modules/types.js'
+import { ModuleFailure, type Change, type ExecStep, type ProbeContext } from '../../../src/modules/types.js'
 import type { GitState } from '../../../src/probes/git.js'
 import { code } from '../../../src/shell/index.js'
 
@@ -11,18 +12,18 @@ const C1 = '17d77dd12cb8de5f8ab046647c123a412284f02e'
 const C2 = '9a923af9063c20ab107fba8dd8d8566ced58fddd'
 const C3 = '05c92be32f7a263b6486fc880cac43682d4ee933'
 const REPO = 'git://10.0.0.1/app.git'
-const ctx: PlanContext = { host: 'h', facts: {}, check: false, diff: true }
+const ctx: ProbeContext = { host: 'h', facts: {}, check: false, diff: true }
 
 function args(input: Record<string, unknown>): GitArgs {
   const { args, problems } = checkArgs(git.args, { repo: REPO, dest: '/srv/app', ...input }, false)
   expect(problems).to.deep.equal([])
-  return args as unknown as GitArgs
+  return args as GitArgs
 }
 
-function planOf(a: GitArgs, st: GitState, c: PlanContext = ctx): Change[] {
+function planOf(a: GitArgs, st: GitState, c: ProbeContext = ctx): Change[] {
   const probes = git.probes(a, c)
-  expect(probes).to.have.length(1)
-  return git.plan(a, { [probes[0]!.id]: st }, c)
+  expect(Object.keys(probes)).to.have.length(1)
+  return settleNeeds(git.plan(a, { git: st }, c), c.check)
 }
 
 const script = (ch: Change) => (ch.steps[0] as ExecStep).script.text
@@ -130,24 +131,23 @@ describe('modules/git: plan', () => {
     const ch = planOf(a, { git: true, dest: 'absent', modified: [], remote })
     const env = (ch[0]!.steps[0] as ExecStep).env
     expect(env).to.deep.equal({ GIT_SSH_COMMAND: "ssh -o StrictHostKeyChecking=accept-new -i '/root/.ssh/deploy key' -o IdentitiesOnly=yes" })
-    expect(git.probes(a, ctx)[0]!.script.text).to.include('GIT_SSH_COMMAND=')
+    expect(git.probes(a, ctx).git.script.text).to.include('GIT_SSH_COMMAND=')
   })
 })
 
 describe('modules/git: result', () => {
   it('before and after from the state and the step output', () => {
     const a = args({})
-    const id = git.probes(a, ctx)[0]!.id
-    const r = git.result!(a, { [id]: checkout({ head: C1 }) }, [{ step: { kind: 'exec', script: code('') }, code: 0, stdout: `after=${C2}\n`, stderr: '' }], ctx)
+    const r = git.result!(a, { git: checkout({ head: C1 }) }, [{ step: { kind: 'exec', script: code('') }, code: 0, stdout: `after=${C2}\n`, stderr: '' }], ctx)
     expect(r).to.deep.equal({ before: C1, after: C2, remote_url_changed: false })
-    expect(git.result!(a, { [id]: checkout() }, [], ctx)).to.deep.equal({ before: C2, after: C2, remote_url_changed: false })
+    expect(git.result!(a, { git: checkout() }, [], ctx)).to.deep.equal({ before: C2, after: C2, remote_url_changed: false })
   })
 })
 
 describe('modules/git: arguments', () => {
   const problems = (input: Record<string, unknown>) => {
     const { args, problems } = checkArgs(git.args, input, true)
-    return [...problems.map((p) => p.message), ...(problems.length ? [] : git.validate!(args as unknown as GitArgs))]
+    return [...problems.map((p) => p.message), ...(problems.length ? [] : git.validate!(args as GitArgs))]
   }
   it('repo and dest are required', () => {
     expect(problems({ dest: '/x' })).to.deep.equal(["missing required argument 'repo'"])

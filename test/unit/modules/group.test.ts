@@ -1,18 +1,17 @@
 // group's plan on state recorded on a lab host.
 import { expect } from 'chai'
-import { group } from '../../../src/modules/group.js'
+import { group, type GroupArgs } from '../../../src/modules/group.js'
 import { checkArgs } from '../../../src/modules/schema.js'
-import type { Change, ExecStep, PlanContext } from '../../../src/modules/types.js'
+import type { Change, ExecStep, ProbeContext } from '../../../src/modules/types.js'
 import { groupProbe, type GroupEntry } from '../../../src/probes/accounts.js'
 import { ACCOUNTS } from '../probes/system-recorded.js'
 
-const ctx: PlanContext = { host: 'h', facts: {}, check: false, diff: true }
+const ctx: ProbeContext = { host: 'h', facts: {}, check: false, diff: true }
 
 function run(input: Record<string, unknown>, st: GroupEntry | null): Change[] {
   const { args, problems } = checkArgs(group.args, input, false)
   expect(problems).to.deep.equal([])
-  const probes = group.probes(args as never, ctx)
-  return group.plan(args as never, { [probes[0]!.id]: st }, ctx)
+  return group.plan(args as GroupArgs, { group: st }, ctx)
 }
 
 const recorded = groupProbe('rmp-app').parse(ACCOUNTS.group)
@@ -36,13 +35,12 @@ describe('modules/group', () => {
     expect(run({ name: 'rmp-app', state: 'absent' }, null)).to.deep.equal([])
   })
   it('result: gid from groupadd\'s output', () => {
-    const { args } = checkArgs(group.args, { name: 'svc', system: true }, false)
-    const id = group.probes(args as never, ctx)[0]!.id
-    const ch = group.plan(args as never, { [id]: null }, ctx)
-    expect(group.result!(args as never, { [id]: null }, [{ step: ch[0]!.steps[0]!, code: 0, stdout: 'svc:x:997:\n', stderr: '' }], ctx)).to.deep.equal({ name: 'svc', state: 'present', system: true, gid: 997 })
+    const args = checkArgs(group.args, { name: 'svc', system: true }, false).args as GroupArgs
+    const ch = group.plan(args, { group: null }, ctx)
+    expect(group.result!(args, { group: null }, [{ step: ch[0]!.steps[0]!, code: 0, stdout: 'svc:x:997:\n', stderr: '' }], ctx)).to.deep.equal({ name: 'svc', state: 'present', system: true, gid: 997 })
   })
   it('arguments', () => {
-    expect(group.validate!({ name: 'a b' } as never)).to.deep.equal(["'a b' is not a valid group name"])
+    expect(group.validate!({ name: 'a b', state: 'present', system: false, non_unique: false, force: false })).to.deep.equal(["'a b' is not a valid group name"])
     expect(checkArgs(group.args, { name: 'a', gid: 'x' }, true).problems[0]!.message).to.match(/argument 'gid' must be an integer/)
   })
 })

@@ -1,12 +1,13 @@
 // lineinfile: the edit is pure (text in, text out) and follows Ansible's rules; the plan writes it atomically.
+import { settleNeeds } from '../../../src/engine/needs.js'
 import { expect } from 'chai'
 import { editLines, expandBackrefs, lineinfile, pyRegex, type LineArgs } from '../../../src/modules/lineinfile.js'
 import { checkArgs } from '../../../src/modules/schema.js'
-import { ModuleFailure, type PlanContext, type ProbeState, type PutStep } from '../../../src/modules/types.js'
-import { pathProbeId, type PathState } from '../../../src/probes/files.js'
+import { ModuleFailure, type ProbeContext, type PutStep } from '../../../src/modules/types.js'
+import { type PathState } from '../../../src/probes/files.js'
 import { fakePath, missingPath } from '../probes/files-recorded.js'
 
-const ctx: PlanContext = { host: 'h', facts: {}, check: false, diff: true }
+const ctx: ProbeContext = { host: 'h', facts: {}, check: false, diff: true }
 
 type Case = [string, Partial<LineArgs>, string, string, string]
 // [name, args, before, after, msg]
@@ -46,11 +47,10 @@ const base: Pick<LineArgs, 'state' | 'backrefs' | 'firstmatch'> = { state: 'pres
 function args(a: Record<string, unknown>): LineArgs {
   const r = checkArgs(lineinfile.args, a, false)
   if (r.problems.length) throw new Error(r.problems.map((p) => p.message).join('; '))
-  return r.args as unknown as LineArgs
+  return r.args as LineArgs
 }
 
-const probeOpts = { checksum: 'sha1' as const, contentLimit: 64 * 1024 * 1024 }
-const st = (s: PathState): ProbeState => ({ [pathProbeId(s.path, probeOpts)]: s })
+const st = (s: PathState) => ({ file: s })
 
 describe('lineinfile', () => {
   describe('the edit (Ansible semantics)', () => {
@@ -79,7 +79,7 @@ describe('lineinfile', () => {
   it('plans an atomic write of the edited content, with the diff; then nothing', () => {
     const a = args({ path: '/etc/redis/redis.conf', regexp: '^maxmemory ', line: 'maxmemory 2gb' })
     const s = fakePath('/etc/redis/redis.conf', { content: 'port 6379\nmaxmemory 1gb\n', mode: '0640', owner: 'redis' })
-    const ch = lineinfile.plan(a, st(s), ctx)
+    const ch = settleNeeds(lineinfile.plan(a, st(s), ctx), ctx.check)
     expect(ch).to.have.length(1)
     expect(ch[0]!.summary).to.equal('edit /etc/redis/redis.conf (line replaced)')
     const put = ch[0]!.steps[0] as PutStep
@@ -87,43 +87,43 @@ describe('lineinfile', () => {
     expect(put.content.toString()).to.equal('port 6379\nmaxmemory 2gb\n')
     expect(ch[0]!.diff).to.deep.equal({ path: '/etc/redis/redis.conf', before: 'port 6379\nmaxmemory 1gb\n', after: 'port 6379\nmaxmemory 2gb\n' })
     const after = fakePath('/etc/redis/redis.conf', { content: 'port 6379\nmaxmemory 2gb\n', mode: '0640', owner: 'redis' })
-    expect(lineinfile.plan(a, st(after), ctx)).to.deep.equal([])
+    expect(settleNeeds(lineinfile.plan(a, st(after), ctx), ctx.check)).to.deep.equal([])
     expect(lineinfile.result!(a, st(s), [], ctx)).to.deep.equal({ msg: 'line replaced', backup: '' })
   })
 
   it('edits the real file behind a symlink', () => {
     const a = args({ path: '/etc/link.conf', line: 'x' })
     const s = fakePath('/etc/link.conf', { type: 'link', linkTarget: 'real.conf', real: '/etc/real.conf', target: { type: 'file' }, content: '' })
-    expect((lineinfile.plan(a, st(s), ctx)[0]!.steps[0] as PutStep).path).to.equal('/etc/real.conf')
+    expect((settleNeeds(lineinfile.plan(a, st(s), ctx), ctx.check)[0]!.steps[0] as PutStep).path).to.equal('/etc/real.conf')
   })
 
   it('a missing file: an error, or with create it is made (and its directories)', () => {
     const missing = missingPath('/srv/new/app.conf', { parent: 'missing', ancestor: '/srv' })
-    expect(() => lineinfile.plan(args({ path: '/srv/new/app.conf', line: 'x' }), st(missing), ctx)).to.throw(ModuleFailure, 'Destination /srv/new/app.conf does not exist !')
-    const ch = lineinfile.plan(args({ path: '/srv/new/app.conf', line: 'x', create: true, mode: '0600' }), st(missing), ctx)
+    expect(() => settleNeeds(lineinfile.plan(args({ path: '/srv/new/app.conf', line: 'x' }), st(missing), ctx), ctx.check)).to.throw(ModuleFailure, 'Destination /srv/new/app.conf does not exist !')
+    const ch = settleNeeds(lineinfile.plan(args({ path: '/srv/new/app.conf', line: 'x', create: true, mode: '0600' }), st(missing), ctx), ctx.check)
     expect(ch[0]!.steps.map((s) => s.kind)).to.deep.equal(['exec', 'put'])
     expect((ch[0]!.steps[0] as { script: { text: string } }).script.text).to.contain('mkdir -- /srv/new')
     expect((ch[0]!.steps[1] as PutStep).content.toString()).to.equal('x\n')
     expect((ch[0]!.steps[1] as PutStep).mode).to.equal('0600')
-    expect(lineinfile.plan(args({ path: '/srv/new/app.conf', line: 'x', state: 'absent' }), st(missing), ctx)).to.deep.equal([])
+    expect(settleNeeds(lineinfile.plan(args({ path: '/srv/new/app.conf', line: 'x', state: 'absent' }), st(missing), ctx), ctx.check)).to.deep.equal([])
   })
 
   it('only the mode differs: a chmod, and the message says so', () => {
     const a = args({ path: '/f', line: 'a', mode: '0600' })
     const s = fakePath('/f', { content: 'a\n' })
-    const ch = lineinfile.plan(a, st(s), ctx)
+    const ch = settleNeeds(lineinfile.plan(a, st(s), ctx), ctx.check)
     expect(ch.map((c) => c.summary)).to.deep.equal(['set mode 0644 → 0600 on /f'])
     expect(lineinfile.result!(a, st(s), [], ctx)).to.include({ msg: 'ownership, perms or SE linux context changed' })
   })
 
   it('a file that is not UTF-8 is edited byte for byte', () => {
     const s = fakePath('/f', { content: Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a]) })
-    const put = lineinfile.plan(args({ path: '/f', line: 'x' }), st(s), ctx)[0]!.steps[0] as PutStep
+    const put = settleNeeds(lineinfile.plan(args({ path: '/f', line: 'x' }), st(s), ctx), ctx.check)[0]!.steps[0] as PutStep
     expect([...(put.content as Buffer)]).to.deep.equal([0x63, 0x61, 0x66, 0xe9, 0x0a, 0x78, 0x0a])
   })
 
   it('refuses directories', () => {
-    expect(() => lineinfile.plan(args({ path: '/d', line: 'x' }), st(fakePath('/d', { type: 'directory' })), ctx)).to.throw(/is a directory/)
+    expect(() => settleNeeds(lineinfile.plan(args({ path: '/d', line: 'x' }), st(fakePath('/d', { type: 'directory' })), ctx), ctx.check)).to.throw(/is a directory/)
   })
 
   it('checks arguments at load time', () => {

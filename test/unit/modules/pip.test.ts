@@ -1,11 +1,12 @@
 // pip's plan on recorded states: what gets installed, upgraded, removed, and when nothing runs.
+import { settleNeeds } from '../../../src/engine/needs.js'
 import { expect } from 'chai'
 import { joinSpecifiers, pip, type PipArgs } from '../../../src/modules/pip.js'
 import { checkArgs } from '../../../src/modules/schema.js'
-import { ModuleFailure, type Change, type ExecStep, type PlanContext } from '../../../src/modules/types.js'
+import { ModuleFailure, type Change, type ExecStep, type ProbeContext } from '../../../src/modules/types.js'
 import type { InstalledPackage, PipState } from '../../../src/probes/pip.js'
 
-const ctx: PlanContext = { host: 'h', facts: {}, check: false, diff: true }
+const ctx: ProbeContext = { host: 'h', facts: {}, check: false, diff: true }
 const ENV = { python_version: '3.11', sys_platform: 'linux', os_name: 'posix', platform_system: 'Linux' }
 const VENV_PKGS: InstalledPackage[] = [
   { name: 'pip', version: '23.0.1', location: '/srv/venv/lib/python3.11/site-packages' },
@@ -16,13 +17,13 @@ const VENV_PKGS: InstalledPackage[] = [
 function args(input: Record<string, unknown>): PipArgs {
   const { args, problems } = checkArgs(pip.args, input, false)
   expect(problems).to.deep.equal([])
-  return args as unknown as PipArgs
+  return args as PipArgs
 }
 
-function planOf(a: PipArgs, st: PipState, c: PlanContext = ctx): Change[] {
+function planOf(a: PipArgs, st: PipState, c: ProbeContext = ctx): Change[] {
   const probes = pip.probes(a, c)
-  expect(probes).to.have.length(1)
-  return pip.plan(a, { [probes[0]!.id]: st }, c)
+  expect(Object.keys(probes)).to.have.length(1)
+  return settleNeeds(pip.plan(a, { pip: st }, c), c.check)
 }
 
 const venv = (over: Partial<PipState> = {}): PipState => ({ chdir: true, venv: 'present', pip: true, installed: VENV_PKGS, markerEnv: ENV, prefix: '/srv/venv', files: [], missingFiles: [], ...over })
@@ -132,7 +133,7 @@ describe('modules/pip: plan', () => {
 describe('modules/pip: arguments', () => {
   const problems = (input: Record<string, unknown>) => {
     const { args, problems } = checkArgs(pip.args, input, true)
-    return [...problems.map((p) => p.message), ...(problems.length ? [] : pip.validate!(args as unknown as PipArgs))]
+    return [...problems.map((p) => p.message), ...(problems.length ? [] : pip.validate!(args as PipArgs))]
   }
   it('a specifier list split at its comma is put back together', () => {
     expect(joinSpecifiers(['six>=1.0', '<2', 'flask'])).to.deep.equal(['six>=1.0,<2', 'flask'])

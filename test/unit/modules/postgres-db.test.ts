@@ -1,5 +1,6 @@
 // postgres_db's plan on databases recorded on a lab host, and the dump/restore scripts (run for
 // real against stand-in clients: a failed dump leaves no file, the exit status survives gzip).
+import { settleNeeds } from '../../../src/engine/needs.js'
 import { expect } from 'chai'
 import { execFileSync, spawnSync } from 'node:child_process'
 import { chmodSync, existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs'
@@ -18,13 +19,13 @@ const check = { ...real, check: true }
 function args(input: Record<string, unknown>): PostgresDbArgs {
   const { args, problems } = checkArgs(postgresDb.args, input, false)
   expect(problems).to.deep.equal([])
-  return args as unknown as PostgresDbArgs
+  return args as PostgresDbArgs
 }
 
 function plan(a: PostgresDbArgs, st: PgRead<DatabaseState>, ctx = real): Change[] {
   const probes = postgresDb.probes(a, ctx)
-  expect(probes).to.have.length(1)
-  return planDb(a, { [probes[0]!.id]: st }, ctx)
+  expect(Object.keys(probes)).to.have.length(1)
+  return settleNeeds(planDb(a, { db: st }), ctx.check)
 }
 
 const present = () => parseDatabaseState(PG.dbPresent!) as PgRead<DatabaseState> & { ok: true }

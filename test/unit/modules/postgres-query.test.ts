@@ -16,7 +16,7 @@ const RECORDED = {
 function prepared(input: Record<string, unknown>) {
   const { args, problems } = checkArgs(postgresQuery.args, input, false)
   expect(problems).to.deep.equal([])
-  return postgresQuery.prepare!(args as unknown as PostgresQueryArgs, {} as never) as PreparedQuery
+  return postgresQuery.prepare!(args as PostgresQueryArgs, {} as never) as PreparedQuery
 }
 
 describe('modules/postgres_query: splitting statements', () => {

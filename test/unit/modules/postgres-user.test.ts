@@ -1,7 +1,8 @@
 // postgres_user's plan on roles recorded on a lab host: (arguments, state) → changes, then the
 // state after → no change. Passwords: compared against the stored SCRAM verifier, never shown.
+import { settleNeeds } from '../../../src/engine/needs.js'
 import { expect } from 'chai'
-import { parseRoleFlags, planUser, postgresUser, type PostgresUserArgs, type PreparedUser } from '../../../src/modules/postgres-user.js'
+import { parseRoleFlags, postgresUser, type PostgresUserArgs, type PreparedUser } from '../../../src/modules/postgres-user.js'
 import { checkArgs } from '../../../src/modules/schema.js'
 import { scramMatches } from '../../../src/modules/scram.js'
 import { ModuleFailure, type Change, type ExecStep } from '../../../src/modules/types.js'
@@ -14,7 +15,7 @@ const check = { ...real, check: true }
 function args(input: Record<string, unknown>): PostgresUserArgs {
   const { args, problems } = checkArgs(postgresUser.args, input, false)
   expect(problems).to.deep.equal([])
-  return args as unknown as PostgresUserArgs
+  return args as PostgresUserArgs
 }
 
 async function prepared(input: Record<string, unknown>): Promise<PreparedUser> {
@@ -24,8 +25,8 @@ async function prepared(input: Record<string, unknown>): Promise<PreparedUser> {
 
 function plan(p: PreparedUser, st: PgRead<RoleState>, ctx = real): Change[] {
   const probes = postgresUser.probes(p, ctx)
-  expect(probes).to.have.length(1)
-  return postgresUser.plan(p, { [probes[0]!.id]: st }, ctx)
+  expect(Object.keys(probes)).to.have.length(1)
+  return settleNeeds(postgresUser.plan(p, { role: st }, ctx), ctx.check)
 }
 
 const stateOf = (k: string) => parseRoleState(PG[k]!) as PgRead<RoleState> & { ok: true }
@@ -73,7 +74,7 @@ describe('modules/postgres_user: plan', () => {
     expect(ch[0]!.diff).to.deep.equal({ before: 'role rmpg_rec\n  password: (set)\n', after: 'role rmpg_rec\n  password: (changed)\n' })
     expect(JSON.stringify(ch[0]!.diff)).to.not.include('new one')
     expect(plan(p, after(p, st.role))).to.deep.equal([])
-    const result = postgresUser.result!(p, { [postgresUser.probes(p, real)[0]!.id]: st }, [], real)
+    const result = postgresUser.result!(p, { role: st }, [], real)
     expect(result).to.deep.equal({ user: 'rmpg_rec', queries: ["ALTER ROLE \"rmpg_rec\" WITH PASSWORD '********';"] })
   })
 

@@ -1,21 +1,22 @@
 // service's plan on sysv state recorded on lab hosts and on systemd state: (arguments, state) →
 // changes, then the state after → no change (restarted/reloaded always act).
+import { settleNeeds } from '../../../src/engine/needs.js'
 import { expect } from 'chai'
 import { checkArgs } from '../../../src/modules/schema.js'
 import { service } from '../../../src/modules/service.js'
-import { ModuleFailure, type Change, type ExecStep, type PlanContext } from '../../../src/modules/types.js'
+import { ModuleFailure, type Change, type ExecStep, type ProbeContext } from '../../../src/modules/types.js'
 import { parseServiceState, type ServiceState } from '../../../src/probes/services.js'
 import { SERVICE } from '../probes/system-recorded.js'
 
-const real: PlanContext = { host: 'h', facts: {}, check: false, diff: true }
-const check: PlanContext = { ...real, check: true }
+const real: ProbeContext = { host: 'h', facts: {}, check: false, diff: true }
+const check: ProbeContext = { ...real, check: true }
 
 function run(input: Record<string, unknown>, st: ServiceState, ctx = real): Change[] {
   const { args, problems } = checkArgs(service.args, input, false)
   expect(problems).to.deep.equal([])
   const probes = service.probes(args as never, ctx)
-  expect(probes).to.have.length(1)
-  return service.plan(args as never, { [probes[0]!.id]: st }, ctx)
+  expect(Object.keys(probes)).to.have.length(1)
+  return settleNeeds(service.plan(args as never, { service: st }, ctx), ctx.check)
 }
 
 const cronUp = () => parseServiceState('cron', SERVICE.cronRunning.stdout)
@@ -60,8 +61,7 @@ describe('modules/service on sysv-init (recorded)', () => {
   })
   it('result: state and enabled after the task', () => {
     const { args } = checkArgs(service.args, { name: 'cron', state: 'stopped' }, false)
-    const id = service.probes(args as never, real)[0]!.id
-    expect(service.result!(args as never, { [id]: cronUp() }, [], real)).to.deep.include({ name: 'cron', state: 'stopped', enabled: true })
+    expect(service.result!(args as never, { service: cronUp() }, [], real)).to.deep.include({ name: 'cron', state: 'stopped', enabled: true })
   })
 })
 

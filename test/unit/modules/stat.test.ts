@@ -2,11 +2,11 @@
 import { expect } from 'chai'
 import { checkArgs } from '../../../src/modules/schema.js'
 import { stat, statResult } from '../../../src/modules/stat.js'
-import type { PlanContext } from '../../../src/modules/types.js'
+import type { ProbeContext } from '../../../src/modules/types.js'
 import { pathProbeId } from '../../../src/probes/files.js'
 import { recordedState } from '../probes/files-recorded.js'
 
-const ctx: PlanContext = { host: 'h', facts: {}, check: true, diff: false }
+const ctx: ProbeContext = { host: 'h', facts: {}, check: true, diff: false }
 const opts = { path: '/srv/rec/f.conf', follow: false, get_checksum: true, get_mime: true, get_attributes: true }
 
 describe('stat module', () => {
@@ -39,9 +39,9 @@ describe('stat module', () => {
     const a = checkArgs(stat.args, { path: '/srv/rec/f.conf', checksum_algorithm: 'sha256' }, false).args as never
     expect(stat.readOnly).to.equal(true)
     const probes = stat.probes(a, ctx)
-    expect(probes).to.have.length(1)
-    expect(probes[0]!.id).to.equal(pathProbeId('/srv/rec/f.conf', { checksum: 'sha256', access: true, mime: 'P' }))
-    const state = { [probes[0]!.id]: recordedState('stat-options') }
+    expect(Object.keys(probes)).to.deep.equal(['path'])
+    expect(probes.path.id).to.equal(pathProbeId('/srv/rec/f.conf', { checksum: 'sha256', access: true, mime: 'P' }))
+    const state = { path: recordedState('stat-options') }
     expect(stat.plan(a, state, ctx)).to.deep.equal([])
     expect((stat.result!(a, state, [], ctx).stat as Record<string, unknown>).mode).to.equal('0640')
   })

@@ -1,26 +1,28 @@
 // supervisor's plan on state recorded on a lab host: the definition file, reread/update only when
 // it changed, process state through supervisorctl, supervisord itself; then the state after → [].
+import { startService } from '../../../src/modules/init-system.js'
+import { settleNeeds } from '../../../src/engine/needs.js'
 import { expect } from 'chai'
 import { checkArgs } from '../../../src/modules/schema.js'
 import { maskDefinitions, parseEnvironmentLine, programConfig, supervisor, type SupervisorArgs } from '../../../src/modules/supervisor.js'
-import { ModuleFailure, type Change, type ExecStep, type PlanContext, type PutStep } from '../../../src/modules/types.js'
+import { ModuleFailure, type Change, type ExecStep, type ProbeContext, type PutStep } from '../../../src/modules/types.js'
 import { parseSupervisorState, type SupervisorState } from '../../../src/probes/supervisor.js'
 import { SUPERVISOR, WORKER_CONF } from '../probes/system-recorded.js'
 
-const real: PlanContext = { host: 'h', facts: {}, check: false, diff: true }
-const check: PlanContext = { ...real, check: true }
+const real: ProbeContext = { host: 'h', facts: {}, check: false, diff: true }
+const check: ProbeContext = { ...real, check: true }
 
 function args(input: Record<string, unknown>): SupervisorArgs {
   const { args, problems } = checkArgs(supervisor.args, input, false)
   expect(problems).to.deep.equal([])
-  return args as unknown as SupervisorArgs
+  return args as SupervisorArgs
 }
 
 function run(input: Record<string, unknown>, st: SupervisorState, ctx = real): Change[] {
   const a = args(input)
   const probes = supervisor.probes(a, ctx)
-  expect(probes).to.have.length(1)
-  return supervisor.plan(a, { [probes[0]!.id]: st }, ctx)
+  expect(Object.keys(probes)).to.have.length(1)
+  return settleNeeds(supervisor.plan(a, { supervisor: st }, ctx), ctx.check)
 }
 
 const state = (k: keyof typeof SUPERVISOR) => parseSupervisorState(SUPERVISOR[k].stdout)
@@ -116,7 +118,9 @@ describe('modules/supervisor: plan', () => {
     const ch = run({ ...WORKER, state: 'started' }, state('down'))
     expect(ch).to.have.length(1)
     expect(ch[0]!.summary).to.equal('start supervisord; start rmp-worker')
-    expect(scripts(ch[0]!)[0]).to.match(/^if command -v service >\/dev\/null 2>&1; then service supervisor start;/)
+    // The same start as the service module's (init-system.ts), on either init system.
+    expect(scripts(ch[0]!)[0]!.startsWith(startService('supervisor').text)).to.equal(true)
+    expect(scripts(ch[0]!)[0]).to.include('then service supervisor start; else /etc/init.d/supervisor start; fi; else systemctl start -- supervisor; fi')
     expect(scripts(ch[0]!)[0]).to.include('while ! supervisorctl pid >/dev/null 2>&1; do')
     expect(ch[0]!.diff).to.deep.equal({ before: 'supervisord: not running (unix:///var/run/supervisor.sock no such file)\n', after: 'supervisord: running\n' })
   })
@@ -133,7 +137,7 @@ describe('modules/supervisor: plan', () => {
     expect(step.script.text).to.match(/^RMP_SUPERVISOR_PASSWORD='p w' \$\(sed -n '1s\/\^#! \*\/\/p' "\$\(command -v -- supervisorctl\)"\) -c '[\s\S]*' -s http:\/\/localhost:9001 -u u start 'rmp-single:\*'$/)
     expect(step.script.text.split('p w')).to.have.length(2)
     expect(step.secret).to.equal(true)
-    const probe = supervisor.probes(args(input), real)[0]!
+    const probe = supervisor.probes(args(input), real).supervisor
     expect(probe.id).to.not.include('p w')
     expect(probe.script.text.split('p w')).to.have.length(2)
     expect(probe.script.text).to.include("RMP_SUPERVISOR_PASSWORD='p w' ")

@@ -1,19 +1,19 @@
 // systemd's plan: systemd state (systemctl's format) → changes; on a sysv host a clear error.
+import { settleNeeds } from '../../../src/engine/needs.js'
 import { expect } from 'chai'
 import { checkArgs } from '../../../src/modules/schema.js'
 import { SYSTEMD_ONLY, systemd } from '../../../src/modules/systemd.js'
-import { ModuleFailure, type Change, type ExecStep, type PlanContext } from '../../../src/modules/types.js'
+import { ModuleFailure, type Change, type ExecStep, type ProbeContext } from '../../../src/modules/types.js'
 import { parseServiceState, type ServiceState } from '../../../src/probes/services.js'
 import { SERVICE } from '../probes/system-recorded.js'
 
-const real: PlanContext = { host: 'h', facts: {}, check: false, diff: true }
+const real: ProbeContext = { host: 'h', facts: {}, check: false, diff: true }
 
 function run(input: Record<string, unknown>, st: ServiceState, ctx = real): Change[] {
   const { args, problems } = checkArgs(systemd.args, input, false)
   expect(problems).to.deep.equal([])
   expect(systemd.validate!(args as never)).to.deep.equal([])
-  const probes = systemd.probes(args as never, ctx)
-  return systemd.plan(args as never, { [probes[0]!.id]: st }, ctx)
+  return settleNeeds(systemd.plan(args as never, { unit: st }, ctx), ctx.check)
 }
 
 const st = (k: keyof typeof SERVICE, name = 'nginx') => parseServiceState(name, SERVICE[k].stdout)
@@ -24,8 +24,8 @@ describe('modules/systemd', () => {
     expect(() => run({ name: 'cron', state: 'started' }, st('cronRunning', 'cron'))).to.throw(ModuleFailure, SYSTEMD_ONLY)
     expect(SYSTEMD_ONLY).to.equal('systemd module needs systemd; this host uses sysvinit — use service')
     const { args } = checkArgs(systemd.args, { daemon_reload: true }, false)
-    const p = systemd.probes(args as never, real)[0]!
-    expect(() => systemd.plan(args as never, { [p.id]: p.parse({ stdout: 'init=sysvinit\n', code: 0 }) }, real)).to.throw(ModuleFailure, SYSTEMD_ONLY)
+    const p = systemd.probes(args as never, real).unit
+    expect(() => settleNeeds(systemd.plan(args as never, { unit: p.parse({ stdout: 'init=sysvinit\n', code: 0 }) }, real), real.check)).to.throw(ModuleFailure, SYSTEMD_ONLY)
   })
   it('daemon-reload runs first on every run, as housekeeping (quiet: not a change, as in Ansible)', () => {
     const ch = run({ name: 'nginx', state: 'started', daemon_reload: true }, st('systemdStopped'))
@@ -36,8 +36,8 @@ describe('modules/systemd', () => {
   })
   it('daemon-reload and daemon-reexec without a unit: quiet steps only', () => {
     const { args } = checkArgs(systemd.args, { 'daemon-reload': true, daemon_reexec: true }, false)
-    const p = systemd.probes(args as never, real)[0]!
-    const ch = systemd.plan(args as never, { [p.id]: p.parse({ stdout: 'init=systemd\n', code: 0 }) }, real)
+    const p = systemd.probes(args as never, real).unit
+    const ch = settleNeeds(systemd.plan(args as never, { unit: p.parse({ stdout: 'init=systemd\n', code: 0 }) }, real), real.check)
     expect(ch.map((c) => [c.summary, c.quiet])).to.deep.equal([
       ['reload the systemd manager configuration (daemon-reload)', true],
       ['reexecute the systemd manager', true],
@@ -55,8 +55,7 @@ describe('modules/systemd', () => {
   })
   it('result carries the unit properties', () => {
     const { args } = checkArgs(systemd.args, { name: 'nginx', state: 'stopped' }, false)
-    const p = systemd.probes(args as never, real)[0]!
-    expect(systemd.result!(args as never, { [p.id]: st('systemdActive') }, [], real)).to.deep.include({ name: 'nginx', state: 'stopped', enabled: true, masked: false })
+    expect(systemd.result!(args as never, { unit: st('systemdActive') }, [], real)).to.deep.include({ name: 'nginx', state: 'stopped', enabled: true, masked: false })
   })
   it('arguments: state needs a name; something to do is required', () => {
     expect(systemd.validate!({ state: 'started', daemon_reload: false, daemon_reexec: false } as never)).to.include('state, enabled and masked need a unit name')

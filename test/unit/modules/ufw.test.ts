@@ -1,11 +1,12 @@
 // ufw's plan against states recorded on lab hosts. The rules of the "many" recording were made
 // with the ufw command itself: the same rules given as module arguments must plan nothing, which
 // proves that addresses, ports, interfaces and apps are matched the way ufw stores them.
+import { settleNeeds } from '../../../src/engine/needs.js'
 import { expect } from 'chai'
 import { checkArgs } from '../../../src/modules/schema.js'
 import { ModuleFailure, type Change, type ExecStep } from '../../../src/modules/types.js'
 import { formatIpv6, insertPosition, normalizeAddress, planUfw, ufw, type UfwArgs } from '../../../src/modules/ufw.js'
-import { parseUfwState, ufwProbe, UFW_PRISTINE, type UfwState } from '../../../src/probes/ufw.js'
+import { parseUfwState, UFW_PRISTINE, type UfwState } from '../../../src/probes/ufw.js'
 import { UFW } from '../probes/ufw-recorded.js'
 
 const real = { host: 'h', facts: {}, check: false, diff: true }
@@ -15,9 +16,9 @@ function args(input: Record<string, unknown>): UfwArgs {
   const { args, problems } = checkArgs(ufw.args, input, false)
   expect(problems).to.deep.equal([])
   expect(ufw.validate!(args as never)).to.deep.equal([])
-  return args as unknown as UfwArgs
+  return args as UfwArgs
 }
-const plan = (input: Record<string, unknown>, s: UfwState, ctx = real): Change[] => planUfw(args(input), { [ufwProbe.id]: s }, ctx)
+const plan = (input: Record<string, unknown>, s: UfwState, ctx = real): Change[] => settleNeeds(planUfw(args(input), { ufw: s }), ctx.check)
 const scripts = (ch: Change[]) => ch.map((c) => (c.steps[0] as ExecStep).script.text.replace('PATH="$PATH:/usr/sbin:/sbin" ', ''))
 const active = () => parseUfwState(UFW.ufwActive!)
 const many = () => parseUfwState(UFW.ufwMany!)

@@ -1,13 +1,15 @@
 // unarchive's plan on recorded listings and dest states: what differs, what the step runs, and
 // no change once dest has what the archive has. Also member selection and argument errors.
+import { settleNeeds } from '../../../src/engine/needs.js'
+import { nameResults, probeList } from '../../../src/engine/probe-batch.js'
 import { expect } from 'chai'
 import { checkArgs } from '../../../src/modules/schema.js'
-import { ModuleFailure, type Change, type ExecStep, type PlanContext, type ProbeState } from '../../../src/modules/types.js'
+import { ModuleFailure, type Change, type ExecStep, type ProbeContext } from '../../../src/modules/types.js'
 import { destMembers, excluded, memberDiffers, selectedMembers, stripComponents, unarchive, type UnarchiveArgs, type UnarchivePrepared } from '../../../src/modules/unarchive.js'
 import { parseDestEntries, parseRemoteArchive, parseTarListing, type ArchiveMember } from '../../../src/probes/archive.js'
 import { parsePathState } from '../../../src/probes/files.js'
 
-const ctx: PlanContext = { host: 'h', facts: {}, check: false, diff: true }
+const ctx: ProbeContext = { host: 'h', facts: {}, check: false, diff: true }
 const DIR = 'umask 0022\nlstat 41ed 755 0 0 4096 1795958538.3 1795958538.3 1795958538.3 1548420 121 3 root root\nparent directory\nancestor /srv/d\nancestordir 1\n'
 const NONE = 'umask 0022\nparent directory\nancestor /srv\nancestordir 1\n'
 // GNU tar's listing of app.tgz (made with --mtime=2024-05-01 12:00:00), and find's view of dest after extracting it.
@@ -18,24 +20,25 @@ const EXTRACTED = `d 755 4096 ${T}.0000000000 0 0 root root\t./app\nf 644 15 ${T
 function prepared(input: Record<string, unknown>, members: ArchiveMember[] = parseTarListing(LISTING)): UnarchivePrepared {
   const { args, problems } = checkArgs(unarchive.args, { src: 'app.tgz', dest: '/srv/d', ...input }, false)
   expect(problems).to.deep.equal([])
-  const a = args as unknown as UnarchiveArgs
+  const a = args as UnarchiveArgs
   if (a.remote_src) return a
   return { ...a, local: { content: Buffer.from('archive bytes'), format: 'tar', compression: 'gzip', members, sha256: 'x' } }
 }
 
-function stateFor(p: UnarchivePrepared, o: { dest?: string; entries?: string; tools?: string[]; remote?: string; creates?: boolean }): ProbeState {
+function stateFor(p: UnarchivePrepared, o: { dest?: string; entries?: string; tools?: string[]; remote?: string; creates?: boolean }) {
   const st: Record<string, unknown> = {}
-  for (const probe of unarchive.probes(p, ctx)) {
+  const named = unarchive.probes(p, ctx)
+  for (const probe of probeList(named)) {
     if (probe.id === `path:${p.dest}:0::`) st[probe.id] = parsePathState(p.dest, { stdout: o.dest ?? DIR, code: 0 })
     else if (probe.id.startsWith('path:')) st[probe.id] = parsePathState(p.creates!, { stdout: o.creates ? DIR : NONE, code: 0 })
     else if (probe.id.startsWith('tools:')) st[probe.id] = o.tools ?? ['tar', 'gzip', 'xz']
     else if (probe.id.startsWith('unarchive-dest:')) st[probe.id] = { entries: parseDestEntries(o.entries ?? '') }
     else if (probe.id.startsWith('unarchive-remote:')) st[probe.id] = parseRemoteArchive({ stdout: o.remote ?? '', code: 0 })
   }
-  return st
+  return nameResults(named, st)
 }
 
-const planOf = (p: UnarchivePrepared, st: ProbeState, c = ctx) => unarchive.plan(p, st, c)
+const planOf = (p: UnarchivePrepared, st: ReturnType<typeof stateFor>, c = ctx) => settleNeeds(unarchive.plan(p, st, c), c.check)
 const step = (ch: Change) => ch.steps[0] as ExecStep
 
 describe('modules/unarchive: plan', () => {
@@ -130,7 +133,7 @@ describe('modules/unarchive: members', () => {
 describe('modules/unarchive: arguments', () => {
   const problems = (input: Record<string, unknown>) => {
     const { args, problems } = checkArgs(unarchive.args, input, true)
-    return [...problems.map((p) => p.message), ...(problems.length ? [] : unarchive.validate!(args as unknown as UnarchiveArgs))]
+    return [...problems.map((p) => p.message), ...(problems.length ? [] : unarchive.validate!(args as UnarchiveArgs))]
   }
   it('URLs, non-archives, include with exclude, dest required; controller files are checked at load time', () => {
     expect(problems({ src: 'https://h/a.tgz', dest: '/x', remote_src: true })).to.deep.equal(['src as a URL is not supported: download it with get_url, then unarchive with remote_src: true'])

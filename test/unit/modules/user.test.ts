@@ -1,25 +1,26 @@
 // user's plan on state recorded on a lab host: useradd / usermod / userdel, then the state after → [].
+import { settleNeeds } from '../../../src/engine/needs.js'
 import { expect } from 'chai'
 import { checkArgs } from '../../../src/modules/schema.js'
-import { ModuleFailure, type Change, type ExecStep, type PlanContext } from '../../../src/modules/types.js'
+import { ModuleFailure, type Change, type ExecStep, type ProbeContext } from '../../../src/modules/types.js'
 import { user, type UserArgs } from '../../../src/modules/user.js'
 import { parseUserState, type UserState } from '../../../src/probes/accounts.js'
 import { ACCOUNTS, HASH } from '../probes/system-recorded.js'
 
-const real: PlanContext = { host: 'h', facts: {}, check: false, diff: true }
-const check: PlanContext = { ...real, check: true }
+const real: ProbeContext = { host: 'h', facts: {}, check: false, diff: true }
+const check: ProbeContext = { ...real, check: true }
 
 function args(input: Record<string, unknown>): UserArgs {
   const { args, problems } = checkArgs(user.args, input, false)
   expect(problems).to.deep.equal([])
-  return args as unknown as UserArgs
+  return args as UserArgs
 }
 
 function run(input: Record<string, unknown>, st: UserState, ctx = real): Change[] {
   const a = args(input)
   const probes = user.probes(a, ctx)
-  expect(probes).to.have.length(1)
-  return user.plan(a, { [probes[0]!.id]: st }, ctx)
+  expect(Object.keys(probes)).to.have.length(1)
+  return settleNeeds(user.plan(a, { user: st }, ctx), ctx.check)
 }
 
 const steps = (c: Change) => c.steps.map((s) => (s as ExecStep).script.text)
@@ -88,11 +89,10 @@ describe('modules/user: plan', () => {
   })
   it('result: the new account read back after useradd; the password never', () => {
     const a = args(RECORDED)
-    const probe = user.probes(a, real)[0]!
     const st = nobody()
-    const ch = user.plan(a, { [probe.id]: st }, real)
+    const ch = settleNeeds(user.plan(a, { user: st }, real), real.check)
     const outputs = [{ step: ch[0]!.steps[0]!, code: 0, stdout: 'rmp-user:x:2345:2345:RMP test:/home/rmp-user:/bin/bash\n', stderr: '' }]
-    expect(user.result!(a, { [probe.id]: st }, outputs, real)).to.deep.include({ name: 'rmp-user', uid: 2345, group: 2345, groups: 'rmp-extra', home: '/home/rmp-user', password: 'NOT_LOGGING_PASSWORD' })
+    expect(user.result!(a, { user: st }, outputs, real)).to.deep.include({ name: 'rmp-user', uid: 2345, group: 2345, groups: 'rmp-extra', home: '/home/rmp-user', password: 'NOT_LOGGING_PASSWORD' })
   })
 })
 
