@@ -71,7 +71,7 @@ all:
     db:
       hosts: { d1: }
 `,
-    'inv/extra.ini': '[db]\nd2\n',
+    'inv/extra': '[db]\nd2\n', // INI without an extension: Ansible skips *.ini in a directory
     'inv/group_vars/all.yml': 'level: gv-all\nfrom_all: 1\n',
     'inv/group_vars/web/main.yml': 'level: gv-web\n',
     'inv/group_vars/web/more.yml': 'more: 2\n',
@@ -80,7 +80,7 @@ all:
   })
   const inv = loadInventory([join(d, 'inv')])
   it('reads every inventory file in a directory', () => {
-    // files are read in name order: extra.ini before hosts.yml
+    // files are read in name order: extra before hosts.yml
     expect(inv.hostsOf('db')).to.deep.equal(['d2', 'd1'])
     expect(inv.hostsOf('web')).to.deep.equal(['w1', 'w2'])
   })
