@@ -177,7 +177,7 @@ describe('RunMaster operations (preflight, logrotate, backups, repair) on system
     const r = await run('repair.yml')
     expect(r.exitCode, r.text).to.equal(0)
     expect(r.changed(a), r.text).to.equal(0)
-    expect(r.text).to.include('nothing to repair')
+    expect(r.text).to.include('nothing to repair on this host')
   })
 
   it('repair.yml restarts only redis-server and the Celery worker when Redis is down, never PostgreSQL', async function () {
@@ -200,6 +200,15 @@ describe('RunMaster operations (preflight, logrotate, backups, repair) on system
     expect(r.exitCode, r.text).to.equal(0)
     expect(r.changedTasks(), r.text).to.deep.equal(['Restart PostgreSQL (troubleshooting 3)'])
     expect(status(r, 'Restart redis-server (troubleshooting 2)', a)).to.deep.equal(['skipped'])
+  })
+
+  it('repair.yml names Redis and PostgreSQL on another host (split topology) instead of restarting anything here', async function () {
+    // B answers neither as the app's Redis nor its database (nothing listens there for A).
+    const elsewhere = lab.hosts.find((h) => h.name === b)!.address
+    const r = await run('repair.yml', { extraVars: { runmaster_redis_host: elsewhere, runmaster_db_host: elsewhere } })
+    expect(r.exitCode, r.text).to.equal(2)
+    expect(r.changed(a), r.text).to.equal(0)
+    expect(r.text).to.include(`FAILED! => Redis on ${elsewhere} and PostgreSQL on ${elsewhere} not answering: run repair.yml on that host (-l HOST)`)
   })
 
   it('healthcheck.yml passes and reports the processes, app.log\'s AI lines and the log errors', async function () {
