@@ -42,10 +42,15 @@ export function parseArgs(argv: string[]): BenchArgs {
     const opt = argv[i]!
     const value = () => argv[++i] ?? fail(`${opt} needs a value`)
     if (opt === '--lab') a.lab = value()
-    else if (opt === '--hosts') a.hosts = value().split(',').map((s) => count(s, '--hosts'))
+    else if (opt === '--hosts')
+      a.hosts = value()
+        .split(',')
+        .map((s) => count(s, '--hosts'))
     else if (opt === '--runs') a.runs = count(value(), '--runs')
     else if (opt === '--tools') {
-      a.tools = value().split(',').map((t) => (TOOLS.includes(t as Tool) ? (t as Tool) : fail(`unknown tool '${t}'`)))
+      a.tools = value()
+        .split(',')
+        .map((t) => (TOOLS.includes(t as Tool) ? (t as Tool) : fail(`unknown tool '${t}'`)))
     } else if (opt === '--init') {
       const k = value()
       a.init = INIT_KINDS.includes(k as InitKind) ? (k as InitKind) : fail(`--init: one of ${INIT_KINDS.join(', ')}`)

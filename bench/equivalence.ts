@@ -18,10 +18,19 @@ export async function runChanges(r: ToolRunner, t: Target, check = false): Promi
  * rm-play against each other tool, both ways, each pair on freshly prepared hosts. Mitogen runs
  * Ansible's playbook unchanged, so Ansible's check covers it.
  */
-export async function checkEquivalence(base: ToolRunner, others: ToolRunner[], t: Target, fresh: () => Promise<void>, say: (s: string) => void): Promise<EquivalenceCheck[]> {
+export async function checkEquivalence(
+  base: ToolRunner,
+  others: ToolRunner[],
+  t: Target,
+  fresh: () => Promise<void>,
+  say: (s: string) => void,
+): Promise<EquivalenceCheck[]> {
   const out: EquivalenceCheck[] = []
   for (const other of others.filter((o) => o.tool !== base.tool && o.tool !== 'mitogen')) {
-    for (const [first, then] of [[base, other], [other, base]] as const) {
+    for (const [first, then] of [
+      [base, other],
+      [other, base],
+    ] as const) {
       await fresh()
       const converged = await runChanges(first, t)
       if (converged === 0) throw new Error(`equivalence: ${first.tool}'s first run on fresh hosts changed nothing; the hosts were not fresh`)
@@ -32,7 +41,9 @@ export async function checkEquivalence(base: ToolRunner, others: ToolRunner[], t
   }
   const bad = out.filter((c) => c.changes !== 0)
   if (bad.length) {
-    throw new Error(`NOT EQUIVALENT: ${bad.map((c) => `${c.then} after ${c.first} made ${c.changes} changes`).join('; ')}. Fix bench/playbook.yml or bench/pyinfra/deploy.py so they do the same.`)
+    throw new Error(
+      `NOT EQUIVALENT: ${bad.map((c) => `${c.then} after ${c.first} made ${c.changes} changes`).join('; ')}. Fix bench/playbook.yml or bench/pyinfra/deploy.py so they do the same.`,
+    )
   }
   return out
 }

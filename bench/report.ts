@@ -42,7 +42,7 @@ function section(at: AtHosts, tasksPerHost: number): string[] {
     '',
     `The second run, where the cost lies (${at.hosts} × ${tasksPerHost} = ${hostTasks} host-tasks): the controller's CPU time (user + system of the tool's process and its children), the same per host-task, its peak memory (RSS of the largest process), and the CPU time the hosts used meanwhile (sshd, shells and the commands the tool started there). The controller's share is its CPU time over both.`,
     '',
-    '| tool | wall | controller CPU | per host-task | peak RSS | hosts\' CPU | controller share |',
+    "| tool | wall | controller CPU | per host-task | peak RSS | hosts' CPU | controller share |",
     '|---|---|---|---|---|---|---|',
     ...present.map((t) => costRow(t, at.tools[t]!, hostTasks)),
     '',
@@ -68,11 +68,35 @@ function goals(r: Results): Goal[] {
   const ratio = (t: Tool) => (small?.[t] && small['rm-play'] ? small[t]!.noop.wall / small['rm-play'].noop.wall : undefined)
   return [
     g('no-change run, 3 hosts', '≤ 0.3 s', small?.['rm-play']?.noop.wall, (v) => v <= 0.3, s),
-    g('… against ansible-core', '≥ 40×', ratio('ansible'), (v) => v >= 40, (v) => `${v.toFixed(1)}×`),
-    g('… against pyinfra 3', '≥ 10×', ratio('pyinfra'), (v) => v >= 10, (v) => `${v.toFixed(1)}×`),
+    g(
+      '… against ansible-core',
+      '≥ 40×',
+      ratio('ansible'),
+      (v) => v >= 40,
+      (v) => `${v.toFixed(1)}×`,
+    ),
+    g(
+      '… against pyinfra 3',
+      '≥ 10×',
+      ratio('pyinfra'),
+      (v) => v >= 10,
+      (v) => `${v.toFixed(1)}×`,
+    ),
     g(`controller CPU per host-task, ${large?.hosts ?? '?'} hosts`, '≤ 0.5 ms at 200 hosts', rm && rm.noop.cpu / hostTasks, (v) => v <= 0.0005, ms),
-    g(`controller peak RSS, ${large?.hosts ?? '?'} hosts`, '≤ 300 MB at 200 hosts', rm?.noop.maxRssMb, (v) => v <= 300, (v) => `${Math.round(v)} MB`),
-    g('`rm-play --version` against `node -e 0`', '≤ 2.5×', st && st.version / st.nodeBare, (v) => v <= 2.5, (v) => `${v.toFixed(1)}×`),
+    g(
+      `controller peak RSS, ${large?.hosts ?? '?'} hosts`,
+      '≤ 300 MB at 200 hosts',
+      rm?.noop.maxRssMb,
+      (v) => v <= 300,
+      (v) => `${Math.round(v)} MB`,
+    ),
+    g(
+      '`rm-play --version` against `node -e 0`',
+      '≤ 2.5×',
+      st && st.version / st.nodeBare,
+      (v) => v <= 2.5,
+      (v) => `${v.toFixed(1)}×`,
+    ),
     g('`--syntax-check` of playbooks/site.yml', '≤ 0.25 s', st?.syntaxCheck, (v) => v <= 0.25, s),
   ]
 }
@@ -86,11 +110,19 @@ export function renderResults(r: Results): string {
     '',
     '<!-- written by `npm run bench`; edit bench/report.ts, not this file -->',
     '',
-    m ? `Machine: ${m.cores} CPU cores (${m.cpuModel}), ${m.memoryGb.toFixed(0)} GB memory, load average ${m.load.toFixed(1)} when the last run started; node ${m.node}; ${TOOLS.filter((t) => m.versions[t]).map((t) => m.versions[t]).join(', ')}.` : '',
+    m
+      ? `Machine: ${m.cores} CPU cores (${m.cpuModel}), ${m.memoryGb.toFixed(0)} GB memory, load average ${m.load.toFixed(1)} when the last run started; node ${m.node}; ${TOOLS.filter(
+          (t) => m.versions[t],
+        )
+          .map((t) => m.versions[t])
+          .join(', ')}.`
+      : '',
     '',
-    'Method: `npm run bench -- --hosts 3,50,200 --runs R` (bench/README.md). The lab hosts are network namespaces on this same machine, each with a real sshd, so the hosts share the controller\'s cores: every process a task starts on a host competes with the tool itself. Real hosts with their own CPUs make every tool faster. The playbook is bench/playbook.yml (30 tasks of the kinds a role has, plus facts); pyinfra runs bench/pyinfra/deploy.py, the same deploy in its own idiom. 50 forks (pyinfra: --parallel 50) for every tool; host keys are checked. Each round starts from fresh hosts (`bench/prepare.yml`, not timed, gives them apt lists and python3-apt), then times a first run (converge), a second run (nothing to change: the everyday case) and a --check run (pyinfra: --dry). The factor in brackets is how many times longer than rm-play a tool took.',
+    "Method: `npm run bench -- --hosts 3,50,200 --runs R` (bench/README.md). The lab hosts are network namespaces on this same machine, each with a real sshd, so the hosts share the controller's cores: every process a task starts on a host competes with the tool itself. Real hosts with their own CPUs make every tool faster. The playbook is bench/playbook.yml (30 tasks of the kinds a role has, plus facts); pyinfra runs bench/pyinfra/deploy.py, the same deploy in its own idiom. 50 forks (pyinfra: --parallel 50) for every tool; host keys are checked. Each round starts from fresh hosts (`bench/prepare.yml`, not timed, gives them apt lists and python3-apt), then times a first run (converge), a second run (nothing to change: the everyday case) and a --check run (pyinfra: --dry). The factor in brackets is how many times longer than rm-play a tool took.",
     '',
-    eq ? `Equivalence, checked ${eq.date} on ${eq.hosts} fresh hosts: ${eq.checks.map((c) => `${c.then} after ${c.first}: ${c.changes} changes`).join('; ')}. Every timed second run also reported no change.` : 'Equivalence: not checked in the runs recorded here.',
+    eq
+      ? `Equivalence, checked ${eq.date} on ${eq.hosts} fresh hosts: ${eq.checks.map((c) => `${c.then} after ${c.first}: ${c.changes} changes`).join('; ')}. Every timed second run also reported no change.`
+      : 'Equivalence: not checked in the runs recorded here.',
     '',
     '## Goals (issue 10)',
     '',
@@ -142,7 +174,10 @@ export function renderSummary(r: Results): string {
       `At ${last.hosts} hosts the second run takes ${s(rm.noop.wall)}; rm-play itself uses ${s(rm.noop.cpu)} of CPU (${ms(rm.noop.cpu / hostTasks)} per host-task) and ${Math.round(rm.noop.maxRssMb)} MB, the hosts ${s(rm.noop.hostsCpu)}.`,
     )
   }
-  if (st) lines.push(`\`rm-play --version\` takes ${ms(st.version)} (${times(st.version, st.nodeBare)} a bare \`node -e 0\`); a \`--syntax-check\` of playbooks/site.yml ${ms(st.syntaxCheck)}.`)
+  if (st)
+    lines.push(
+      `\`rm-play --version\` takes ${ms(st.version)} (${times(st.version, st.nodeBare)} a bare \`node -e 0\`); a \`--syntax-check\` of playbooks/site.yml ${ms(st.syntaxCheck)}.`,
+    )
   return lines.join('\n')
 }
 

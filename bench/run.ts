@@ -39,7 +39,8 @@ async function versions(tools: Tool[], pyinfra: string): Promise<Machine['versio
   if (tools.includes('rm-play')) v['rm-play'] = await out(['node', join(root, 'bin', 'rm-play.js'), '--version'])
   if (tools.includes('pyinfra')) v.pyinfra = await out([pyinfra, '--version'])
   if (tools.includes('ansible') || tools.includes('mitogen')) v.ansible = await out(['ansible', '--version'])
-  if (tools.includes('mitogen')) v.mitogen = `mitogen ${await out(['/usr/bin/python3', '-c', 'import mitogen; print(".".join(map(str, mitogen.__version__)))'])}`
+  if (tools.includes('mitogen'))
+    v.mitogen = `mitogen ${await out(['/usr/bin/python3', '-c', 'import mitogen; print(".".join(map(str, mitogen.__version__)))'])}`
   return v
 }
 
@@ -73,7 +74,14 @@ async function main(): Promise<void> {
     else tools.push(t)
   }
   const load = loadavg()[0]!
-  results.machine = { cores: cpus().length, cpuModel: cpus()[0]?.model ?? '?', memoryGb: totalmem() / 2 ** 30, load, node: process.version, versions: await versions(tools, pyinfra) }
+  results.machine = {
+    cores: cpus().length,
+    cpuModel: cpus()[0]?.model ?? '?',
+    memoryGb: totalmem() / 2 ** 30,
+    load,
+    node: process.version,
+    versions: await versions(tools, pyinfra),
+  }
   results.tasksPerHost = tasksPerHost()
   if (load > cpus().length / 2) say(`note: load average ${load.toFixed(1)} on ${cpus().length} cores; these numbers measure a busy machine`)
   const save = () => {
@@ -88,7 +96,9 @@ async function main(): Promise<void> {
 
   if (args.startup) {
     results.startup = { ...(await measureStartup(root)), date: today() }
-    say(`start-up: node -e 0 ${results.startup.nodeBare.toFixed(3)}s, --version ${results.startup.version.toFixed(3)}s, --syntax-check ${results.startup.syntaxCheck.toFixed(3)}s`)
+    say(
+      `start-up: node -e 0 ${results.startup.nodeBare.toFixed(3)}s, --version ${results.startup.version.toFixed(3)}s, --syntax-check ${results.startup.syntaxCheck.toFixed(3)}s`,
+    )
     save()
   }
 
@@ -104,7 +114,13 @@ async function main(): Promise<void> {
 
   if (args.equivalence && tools.includes('rm-play') && tools.length > 1) {
     const t: Target = { inventory, hosts: lab.hosts.slice(0, args.hosts[0]).map((h) => h.name) }
-    const checks = await checkEquivalence(all['rm-play'], tools.map((x) => all[x]), t, () => fresh(t), say)
+    const checks = await checkEquivalence(
+      all['rm-play'],
+      tools.map((x) => all[x]),
+      t,
+      () => fresh(t),
+      say,
+    )
     results.equivalence = { date: today(), hosts: t.hosts.length, checks }
     save()
   }
@@ -120,7 +136,9 @@ async function main(): Promise<void> {
         await fresh(t)
         const x = await round(all[tool], t, args.lab)
         rounds.push(x)
-        say(`${n} hosts, ${tool} round ${i + 1}: converge ${x.converge.wall.toFixed(2)}s, no changes ${x.noop.wall.toFixed(2)}s (controller CPU ${x.noop.cpu.toFixed(2)}s, hosts ${x.noop.hostsCpu.toFixed(2)}s, RSS ${Math.round(x.noop.maxRssMb)} MB), check ${x.check.wall.toFixed(2)}s`)
+        say(
+          `${n} hosts, ${tool} round ${i + 1}: converge ${x.converge.wall.toFixed(2)}s, no changes ${x.noop.wall.toFixed(2)}s (controller CPU ${x.noop.cpu.toFixed(2)}s, hosts ${x.noop.hostsCpu.toFixed(2)}s, RSS ${Math.round(x.noop.maxRssMb)} MB), check ${x.check.wall.toFixed(2)}s`,
+        )
       }
       at.tools[tool] = {
         converge: medianCost(rounds.map((x) => x.converge)),

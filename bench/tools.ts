@@ -44,7 +44,13 @@ export interface Paths {
 
 export function runners(p: Paths): Record<Tool, ToolRunner> {
   const playbook = join(p.bench, 'playbook.yml')
-  const ansibleEnv = { ...process.env, ANSIBLE_HOST_KEY_CHECKING: 'True', ANSIBLE_PYTHON_INTERPRETER: '/usr/bin/python3', ANSIBLE_FORKS: '50', ANSIBLE_NOCOLOR: '1' }
+  const ansibleEnv = {
+    ...process.env,
+    ANSIBLE_HOST_KEY_CHECKING: 'True',
+    ANSIBLE_PYTHON_INTERPRETER: '/usr/bin/python3',
+    ANSIBLE_FORKS: '50',
+    ANSIBLE_NOCOLOR: '1',
+  }
   const ansible = (tool: Tool, env: NodeJS.ProcessEnv): ToolRunner => ({
     tool,
     command: (t, check) => ({ argv: ['ansible-playbook', playbook, '-i', t.inventory, '-l', t.hosts.join(','), ...(check ? ['--check'] : [])], env }),
@@ -53,7 +59,10 @@ export function runners(p: Paths): Record<Tool, ToolRunner> {
   return {
     'rm-play': {
       tool: 'rm-play',
-      command: (t, check) => ({ argv: ['node', join(p.root, 'bin', 'rm-play.js'), playbook, '-i', t.inventory, '-l', t.hosts.join(','), '--no-color', ...(check ? ['--check'] : [])], env: process.env }),
+      command: (t, check) => ({
+        argv: ['node', join(p.root, 'bin', 'rm-play.js'), playbook, '-i', t.inventory, '-l', t.hosts.join(','), '--no-color', ...(check ? ['--check'] : [])],
+        env: process.env,
+      }),
       changes: recapChanges,
     },
     pyinfra: {
@@ -88,5 +97,7 @@ export async function findPyinfra(root: string, given: string | undefined): Prom
 }
 
 export async function findMitogen(): Promise<string> {
-  return (await $({ nothrow: true, quiet: true })`/usr/bin/python3 -c ${'import ansible_mitogen, os; print(os.path.dirname(ansible_mitogen.__file__))'}`).stdout.trim()
+  return (
+    await $({ nothrow: true, quiet: true })`/usr/bin/python3 -c ${'import ansible_mitogen, os; print(os.path.dirname(ansible_mitogen.__file__))'}`
+  ).stdout.trim()
 }

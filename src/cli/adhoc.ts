@@ -74,8 +74,15 @@ export const isAdHocPlaybook = (pb: Playbook): boolean => adHocPlaybooks.has(pb)
 /** The one-play playbook, loaded by the normal loader (every argument checked before a host is touched). */
 export function adHocPlaybook(pattern: string, module: string, args: string | undefined, loadOpts: { rolesPath: string[] }): Playbook {
   if (!getModule(module)) {
-    const near = suggest(module, allModules().map((m) => m.name))
-    throw new RmError(`no module named '${module}'`, undefined, near ? `did you mean '${near}'? (rm-play doc lists the modules)` : 'rm-play doc lists the modules')
+    const near = suggest(
+      module,
+      allModules().map((m) => m.name),
+    )
+    throw new RmError(
+      `no module named '${module}'`,
+      undefined,
+      near ? `did you mean '${near}'? (rm-play doc lists the modules)` : 'rm-play doc lists the modules',
+    )
   }
   const play = [{ name: 'Ansible Ad-Hoc', hosts: pattern, gather_facts: false, tasks: [{ name: module, [module]: adHocTaskArgs(args) }] }]
   const dir = mkdtempSync(join(tmpdir(), 'rmp-adhoc-'))
@@ -110,8 +117,12 @@ export function pyJson(v: unknown, indent = ''): string {
   if (v === null || v === undefined) return 'null'
   if (Array.isArray(v)) return v.length ? `[\n${v.map((x) => `${indent}    ${pyJson(x, indent + '    ')}`).join(',\n')}\n${indent}]` : '[]'
   if (typeof v === 'object') {
-    const keys = Object.keys(v).filter((k) => (v as Record<string, unknown>)[k] !== undefined).sort()
-    return keys.length ? `{\n${keys.map((k) => `${indent}    ${JSON.stringify(k)}: ${pyJson((v as Record<string, unknown>)[k], indent + '    ')}`).join(',\n')}\n${indent}}` : '{}'
+    const keys = Object.keys(v)
+      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+      .sort()
+    return keys.length
+      ? `{\n${keys.map((k) => `${indent}    ${JSON.stringify(k)}: ${pyJson((v as Record<string, unknown>)[k], indent + '    ')}`).join(',\n')}\n${indent}}`
+      : '{}'
   }
   return JSON.stringify(v).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
 }
@@ -150,7 +161,14 @@ export function adHocReporter(module: string, io: { out(s: string): void; err(s:
     else if (ev.type === 'play-start' && ev.hosts.length === 0) io.err(paint.magenta('[WARNING]: No hosts matched, nothing to do') + '\n')
     else if (ev.type === 'host-result' && !ev.handler) {
       for (const d of ev.diffs) io.out(paintDiff(unifiedDiff(d), paint) + '\n')
-      const colour = ev.status === 'failed' || ev.status === 'unreachable' ? paint.red : ev.status === 'changed' ? paint.yellow : ev.status === 'skipped' ? paint.cyan : paint.green
+      const colour =
+        ev.status === 'failed' || ev.status === 'unreachable'
+          ? paint.red
+          : ev.status === 'changed'
+            ? paint.yellow
+            : ev.status === 'skipped'
+              ? paint.cyan
+              : paint.green
       io.out(colour(adHocLine(ev, module)) + '\n')
     }
   }

@@ -57,39 +57,123 @@ interface Flag {
 }
 
 export const FLAGS: Flag[] = [
-  { names: ['-i', '--inventory'], value: 'PATH', help: 'inventory file, directory or host list "a,b," (repeatable; default: ./inventory)', apply: (a, v) => a.inventory.push(v) },
-  { names: ['-l', '--limit'], value: 'PATTERN', help: "only these hosts (Ansible patterns: web1, db, 'web*', 'a:&b', 'a:!b', @file)", apply: (a, v) => (a.limit = a.limit ? `${a.limit}:&${v}` : v) },
-  { names: ['-t', '--tags'], value: 'TAGS', help: 'only tasks with these tags (comma-separated, repeatable)', apply: (a, v) => a.tags.push(...v.split(',').map((s) => s.trim()).filter(Boolean)) },
-  { names: ['--skip-tags'], value: 'TAGS', help: 'skip tasks with these tags', apply: (a, v) => a.skipTags.push(...v.split(',').map((s) => s.trim()).filter(Boolean)) },
+  {
+    names: ['-i', '--inventory'],
+    value: 'PATH',
+    help: 'inventory file, directory or host list "a,b," (repeatable; default: ./inventory)',
+    apply: (a, v) => a.inventory.push(v),
+  },
+  {
+    names: ['-l', '--limit'],
+    value: 'PATTERN',
+    help: "only these hosts (Ansible patterns: web1, db, 'web*', 'a:&b', 'a:!b', @file)",
+    apply: (a, v) => (a.limit = a.limit ? `${a.limit}:&${v}` : v),
+  },
+  {
+    names: ['-t', '--tags'],
+    value: 'TAGS',
+    help: 'only tasks with these tags (comma-separated, repeatable)',
+    apply: (a, v) =>
+      a.tags.push(
+        ...v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      ),
+  },
+  {
+    names: ['--skip-tags'],
+    value: 'TAGS',
+    help: 'skip tasks with these tags',
+    apply: (a, v) =>
+      a.skipTags.push(
+        ...v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      ),
+  },
   { names: ['-C', '--check'], help: 'dry run: report what would change, change nothing', apply: (a) => (a.check = true) },
   { names: ['-D', '--diff'], help: 'show the differences in files and state', apply: (a) => (a.diff = true) },
   { names: ['-f', '--forks'], value: 'N', help: 'hosts worked on at once (default 50)', apply: (a, v) => (a.forks = positive(v, '--forks')) },
-  { names: ['-e', '--extra-vars'], value: 'VARS', help: 'extra variables: k=v k2=v2, JSON/YAML, or @file (repeatable; highest precedence)', apply: (a, v) => a.extraVars.push(v) },
+  {
+    names: ['-e', '--extra-vars'],
+    value: 'VARS',
+    help: 'extra variables: k=v k2=v2, JSON/YAML, or @file (repeatable; highest precedence)',
+    apply: (a, v) => a.extraVars.push(v),
+  },
   { names: ['-u', '--user'], value: 'USER', help: 'remote user when the inventory gives none', apply: (a, v) => (a.user = v) },
   { names: ['--private-key', '--key-file'], value: 'FILE', help: 'SSH private key when the inventory gives none', apply: (a, v) => (a.privateKey = v) },
   { names: ['-b', '--become'], help: 'run tasks as another user (sudo, or --become-method)', apply: (a) => (a.become = true) },
   { names: ['--become-user'], value: 'USER', help: 'become this user (default root)', apply: (a, v) => (a.becomeUser = v) },
   { names: ['-K', '--ask-become-pass'], help: 'read the become password from the terminal', apply: (a) => (a.askBecomePass = true) },
-  { names: ['-c', '--connection'], value: 'ssh|local', help: 'how to reach hosts whose inventory sets no ansible_connection (default ssh)', apply: (a, v) => (a.connection = oneOf(v === 'smart' || v === 'paramiko' ? 'ssh' : v, ['ssh', 'local'] as ('ssh' | 'local')[], '--connection')) },
-  { names: ['-k', '--ask-pass'], help: 'read the SSH password from the terminal (or set ansible_password in the inventory/vault)', apply: (a) => (a.askPass = true) },
-  { names: ['--ssh-common-args'], value: 'ARGS', help: 'ssh options for hosts without ansible_ssh_common_args: -o with ServerAliveInterval, StrictHostKeyChecking, ConnectTimeout, Port, User, IdentityFile...; -i, -p, -l (others are refused)', apply: (a, v) => (a.sshCommonArgs = v) },
+  {
+    names: ['-c', '--connection'],
+    value: 'ssh|local',
+    help: 'how to reach hosts whose inventory sets no ansible_connection (default ssh)',
+    apply: (a, v) => (a.connection = oneOf(v === 'smart' || v === 'paramiko' ? 'ssh' : v, ['ssh', 'local'] as ('ssh' | 'local')[], '--connection')),
+  },
+  {
+    names: ['-k', '--ask-pass'],
+    help: 'read the SSH password from the terminal (or set ansible_password in the inventory/vault)',
+    apply: (a) => (a.askPass = true),
+  },
+  {
+    names: ['--ssh-common-args'],
+    value: 'ARGS',
+    help: 'ssh options for hosts without ansible_ssh_common_args: -o with ServerAliveInterval, StrictHostKeyChecking, ConnectTimeout, Port, User, IdentityFile...; -i, -p, -l (others are refused)',
+    apply: (a, v) => (a.sshCommonArgs = v),
+  },
   { names: ['--ssh-extra-args'], value: 'ARGS', help: 'more of the same, for hosts without ansible_ssh_extra_args', apply: (a, v) => (a.sshExtraArgs = v) },
-  { names: ['--become-method'], value: 'sudo|su', help: 'how to become: sudo (default) or su (from root; su with a password from another user is refused: it needs a terminal)', apply: (a, v) => (a.becomeMethod = oneOf(v, ['sudo', 'su'] as ('sudo' | 'su')[], '--become-method')) },
-  { names: ['--vault-id'], value: 'LABEL@SOURCE', help: 'a vault password: LABEL@FILE, LABEL@prompt, FILE or prompt (repeatable; each is tried)', apply: (a, v) => a.vaultIds.push(v) },
+  {
+    names: ['--become-method'],
+    value: 'sudo|su',
+    help: 'how to become: sudo (default) or su (from root; su with a password from another user is refused: it needs a terminal)',
+    apply: (a, v) => (a.becomeMethod = oneOf(v, ['sudo', 'su'] as ('sudo' | 'su')[], '--become-method')),
+  },
+  {
+    names: ['--vault-id'],
+    value: 'LABEL@SOURCE',
+    help: 'a vault password: LABEL@FILE, LABEL@prompt, FILE or prompt (repeatable; each is tried)',
+    apply: (a, v) => a.vaultIds.push(v),
+  },
   { names: ['-J', '--ask-vault-pass', '--ask-vault-password'], help: 'read the vault password from the terminal', apply: (a) => (a.askVaultPass = true) },
-  { names: ['--vault-password-file', '--vault-pass-file'], value: 'FILE', help: 'vault password file (or executable printing it)', apply: (a, v) => (a.vaultPasswordFile = v) },
+  {
+    names: ['--vault-password-file', '--vault-pass-file'],
+    value: 'FILE',
+    help: 'vault password file (or executable printing it)',
+    apply: (a, v) => (a.vaultPasswordFile = v),
+  },
   { names: ['--start-at-task'], value: 'NAME', help: 'start at the first task with this name (globs allowed)', apply: (a, v) => (a.startAtTask = v) },
   { names: ['--force-handlers'], help: 'run notified handlers even on hosts that failed (not on unreachable ones)', apply: (a) => (a.forceHandlers = true) },
   { names: ['--step'], help: 'ask before each task: (y)es, (n)o, (c)ontinue without asking (reads the terminal)', apply: (a) => (a.step = true) },
-  { names: ['--flush-cache'], help: 'accepted for Ansible: rm-play keeps no fact cache between runs, so there is nothing to flush', apply: (a) => (a.flushCache = true) },
-  { names: ['-M', '--module-path'], value: 'DIRS', help: 'accepted and ignored with a note: rm-play runs its own modules, not Python ones', apply: (a, v) => a.modulePath.push(v) },
+  {
+    names: ['--flush-cache'],
+    help: 'accepted for Ansible: rm-play keeps no fact cache between runs, so there is nothing to flush',
+    apply: (a) => (a.flushCache = true),
+  },
+  {
+    names: ['-M', '--module-path'],
+    value: 'DIRS',
+    help: 'accepted and ignored with a note: rm-play runs its own modules, not Python ones',
+    apply: (a, v) => a.modulePath.push(v),
+  },
   { names: ['--list-hosts'], help: 'list the hosts each play would run on, then stop', apply: (a) => (a.listHosts = true) },
   { names: ['--list-tasks'], help: 'list the tasks each play would run, then stop', apply: (a) => (a.listTasks = true) },
   { names: ['--list-tags'], help: 'list the tags in the playbook, then stop', apply: (a) => (a.listTags = true) },
   { names: ['--syntax-check'], help: 'load and validate everything, touch no host', apply: (a) => (a.syntaxCheck = true) },
-  { names: ['-v', '--verbose'], help: 'more output (-v: results, -vv: task paths, -vvv: what runs on each host, -vvvv: the SSH negotiation; secrets masked)', apply: (a) => a.verbosity++ },
+  {
+    names: ['-v', '--verbose'],
+    help: 'more output (-v: results, -vv: task paths, -vvv: what runs on each host, -vvvv: the SSH negotiation; secrets masked)',
+    apply: (a) => a.verbosity++,
+  },
   { names: ['--json'], help: 'one JSON event per line on stdout, for machines', apply: (a) => (a.json = true) },
-  { names: ['--host-key-checking'], value: 'yes|accept-new|no', help: 'check SSH host keys against known_hosts (default yes)', apply: (a, v) => (a.hostKeyChecking = oneOf(v, ['yes', 'accept-new', 'no'] as ('yes' | 'accept-new' | 'no')[], '--host-key-checking')) },
+  {
+    names: ['--host-key-checking'],
+    value: 'yes|accept-new|no',
+    help: 'check SSH host keys against known_hosts (default yes)',
+    apply: (a, v) => (a.hostKeyChecking = oneOf(v, ['yes', 'accept-new', 'no'] as ('yes' | 'accept-new' | 'no')[], '--host-key-checking')),
+  },
   { names: ['-T', '--timeout'], value: 'SECONDS', help: 'SSH connection timeout (default 10)', apply: (a, v) => (a.timeout = positive(v, '--timeout')) },
   { names: ['--roles-path'], value: 'DIRS', help: 'more directories to find roles in (colon-separated)', apply: (a, v) => a.rolesPath.push(...v.split(':')) },
   { names: ['--color', '--colour'], help: 'colours even when not on a terminal', apply: (a) => (a.color = true) },
@@ -110,7 +194,35 @@ function oneOf<T extends string>(v: string, allowed: T[], flag: string): T {
 }
 
 export function parseArgs(argv: string[]): CliArgs {
-  const a: CliArgs = { playbooks: [], inventory: [], tags: [], skipTags: [], check: false, diff: false, forks: 50, extraVars: [], become: false, askBecomePass: false, forceHandlers: false, listHosts: false, listTasks: false, listTags: false, syntaxCheck: false, verbosity: 0, json: false, rolesPath: [], help: false, version: false, retryFiles: false, askPass: false, step: false, flushCache: false, modulePath: [], vaultIds: [], askVaultPass: false }
+  const a: CliArgs = {
+    playbooks: [],
+    inventory: [],
+    tags: [],
+    skipTags: [],
+    check: false,
+    diff: false,
+    forks: 50,
+    extraVars: [],
+    become: false,
+    askBecomePass: false,
+    forceHandlers: false,
+    listHosts: false,
+    listTasks: false,
+    listTags: false,
+    syntaxCheck: false,
+    verbosity: 0,
+    json: false,
+    rolesPath: [],
+    help: false,
+    version: false,
+    retryFiles: false,
+    askPass: false,
+    step: false,
+    flushCache: false,
+    modulePath: [],
+    vaultIds: [],
+    askVaultPass: false,
+  }
   const byName = new Map<string, Flag>()
   for (const f of FLAGS) for (const n of f.names) byName.set(n, f)
   argv = [...argv] // bundles are split in place
@@ -149,7 +261,10 @@ export function parseArgs(argv: string[]): CliArgs {
     }
     const f = byName.get(name)
     if (!f) {
-      const near = suggest(name, [...byName.keys()].filter((n) => n.startsWith('--') === name.startsWith('--')))
+      const near = suggest(
+        name,
+        [...byName.keys()].filter((n) => n.startsWith('--') === name.startsWith('--')),
+      )
       throw new UsageError(`unknown option ${name}${near ? ` (did you mean ${near}?)` : ''}`)
     }
     if (f.value) {
@@ -174,7 +289,7 @@ export function helpText(version: string): string {
     '  rm-play PLAYBOOK.yml [options]       run a playbook',
     '  rm-play lab up|down|status|ssh|reset manage local throwaway test hosts (rm-play lab --help)',
     '  rm-play HOSTPATTERN -m MODULE -a ARGS an ad-hoc task, as ansible',
-    '  rm-play doc [-s] [MODULE]            list modules, or show one module\'s arguments (-s: a snippet)',
+    "  rm-play doc [-s] [MODULE]            list modules, or show one module's arguments (-s: a snippet)",
     '  rm-play inventory --list|--graph|--host H   the inventory, as ansible-inventory',
     '  rm-play config                       the settings in effect (ansible.cfg, ANSIBLE_*) and where from',
     '  rm-play init [DIR]                   a new project that runs against rm-play lab',

@@ -42,6 +42,7 @@ export function configCommand(argv: string[], io: { out(s: string): void; err(s:
   for (const w of cfg.warnings) io.err(`[WARNING]: ${w}\n`)
   const onlyChanged = cmd === 'changed' || argv.includes('--only-changed')
   io.out(dumpConfig(cfg, onlyChanged).join('\n') + '\n')
-  if (argv.some((a) => /^-v+$/.test(a) || a === '--verbose') && cfg.ignored.length) io.err(`Ignored in ${cfg.file} (not used by rm-play): ${cfg.ignored.join(', ')}\n`)
+  if (argv.some((a) => /^-v+$/.test(a) || a === '--verbose') && cfg.ignored.length)
+    io.err(`Ignored in ${cfg.file} (not used by rm-play): ${cfg.ignored.join(', ')}\n`)
   return 0
 }

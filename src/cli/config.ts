@@ -23,23 +23,103 @@ export interface SettingDef {
 }
 
 export const SETTINGS: SettingDef[] = [
-  { name: 'DEFAULT_HOST_LIST', section: 'defaults', key: 'inventory', env: ['ANSIBLE_INVENTORY'], kind: 'pathlist', default: [], use: '-i when none is given (default ./inventory if it exists)' },
+  {
+    name: 'DEFAULT_HOST_LIST',
+    section: 'defaults',
+    key: 'inventory',
+    env: ['ANSIBLE_INVENTORY'],
+    kind: 'pathlist',
+    default: [],
+    use: '-i when none is given (default ./inventory if it exists)',
+  },
   { name: 'DEFAULT_ROLES_PATH', section: 'defaults', key: 'roles_path', env: ['ANSIBLE_ROLES_PATH'], kind: 'pathspec', default: [], use: '--roles-path' },
   { name: 'DEFAULT_FORKS', section: 'defaults', key: 'forks', env: ['ANSIBLE_FORKS'], kind: 'integer', default: 50, use: '-f' },
   { name: 'DEFAULT_REMOTE_USER', section: 'defaults', key: 'remote_user', env: ['ANSIBLE_REMOTE_USER'], kind: 'string', default: undefined, use: '-u' },
-  { name: 'DEFAULT_PRIVATE_KEY_FILE', section: 'defaults', key: 'private_key_file', env: ['ANSIBLE_PRIVATE_KEY_FILE'], kind: 'path', default: undefined, use: '--private-key' },
-  { name: 'HOST_KEY_CHECKING', section: 'defaults', key: 'host_key_checking', env: ['ANSIBLE_HOST_KEY_CHECKING'], kind: 'boolean', default: true, use: '--host-key-checking (False = no; rm-play also takes accept-new)' },
-  { name: 'DEFAULT_VAULT_PASSWORD_FILE', section: 'defaults', key: 'vault_password_file', env: ['ANSIBLE_VAULT_PASSWORD_FILE'], kind: 'path', default: undefined, use: '--vault-password-file' },
+  {
+    name: 'DEFAULT_PRIVATE_KEY_FILE',
+    section: 'defaults',
+    key: 'private_key_file',
+    env: ['ANSIBLE_PRIVATE_KEY_FILE'],
+    kind: 'path',
+    default: undefined,
+    use: '--private-key',
+  },
+  {
+    name: 'HOST_KEY_CHECKING',
+    section: 'defaults',
+    key: 'host_key_checking',
+    env: ['ANSIBLE_HOST_KEY_CHECKING'],
+    kind: 'boolean',
+    default: true,
+    use: '--host-key-checking (False = no; rm-play also takes accept-new)',
+  },
+  {
+    name: 'DEFAULT_VAULT_PASSWORD_FILE',
+    section: 'defaults',
+    key: 'vault_password_file',
+    env: ['ANSIBLE_VAULT_PASSWORD_FILE'],
+    kind: 'path',
+    default: undefined,
+    use: '--vault-password-file',
+  },
   { name: 'DEFAULT_TIMEOUT', section: 'defaults', key: 'timeout', env: ['ANSIBLE_TIMEOUT'], kind: 'integer', default: 10, use: '-T' },
-  { name: 'DEFAULT_MODULE_NAME', section: 'defaults', key: 'module_name', env: [], kind: 'string', default: 'command', use: 'the ad-hoc module when -m is not given' },
+  {
+    name: 'DEFAULT_MODULE_NAME',
+    section: 'defaults',
+    key: 'module_name',
+    env: [],
+    kind: 'string',
+    default: 'command',
+    use: 'the ad-hoc module when -m is not given',
+  },
   { name: 'DEFAULT_BECOME', section: 'privilege_escalation', key: 'become', env: ['ANSIBLE_BECOME'], kind: 'boolean', default: false, use: '-b' },
-  { name: 'DEFAULT_BECOME_USER', section: 'privilege_escalation', key: 'become_user', env: ['ANSIBLE_BECOME_USER'], kind: 'string', default: 'root', use: '--become-user' },
-  { name: 'DEFAULT_BECOME_ASK_PASS', section: 'privilege_escalation', key: 'become_ask_pass', env: ['ANSIBLE_BECOME_ASK_PASS'], kind: 'boolean', default: false, use: '-K' },
+  {
+    name: 'DEFAULT_BECOME_USER',
+    section: 'privilege_escalation',
+    key: 'become_user',
+    env: ['ANSIBLE_BECOME_USER'],
+    kind: 'string',
+    default: 'root',
+    use: '--become-user',
+  },
+  {
+    name: 'DEFAULT_BECOME_ASK_PASS',
+    section: 'privilege_escalation',
+    key: 'become_ask_pass',
+    env: ['ANSIBLE_BECOME_ASK_PASS'],
+    kind: 'boolean',
+    default: false,
+    use: '-K',
+  },
   { name: 'ANSIBLE_FORCE_COLOR', section: 'defaults', key: 'force_color', env: ['ANSIBLE_FORCE_COLOR'], kind: 'boolean', default: false, use: '--color' },
   { name: 'ANSIBLE_NOCOLOR', section: 'defaults', key: 'nocolor', env: ['ANSIBLE_NOCOLOR', 'NO_COLOR'], kind: 'boolean', default: false, use: '--no-color' },
-  { name: 'DEFAULT_LOG_PATH', section: 'defaults', key: 'log_path', env: ['ANSIBLE_LOG_PATH'], kind: 'path', default: undefined, use: 'read and shown; rm-play writes no log file' },
-  { name: 'RETRY_FILES_ENABLED', section: 'defaults', key: 'retry_files_enabled', env: ['ANSIBLE_RETRY_FILES_ENABLED'], kind: 'boolean', default: false, use: 'writes <playbook>.retry with the failed hosts (for --limit @FILE)' },
-  { name: 'RETRY_FILES_SAVE_PATH', section: 'defaults', key: 'retry_files_save_path', env: ['ANSIBLE_RETRY_FILES_SAVE_PATH'], kind: 'path', default: undefined, use: 'where retry files go (default: beside the playbook)' },
+  {
+    name: 'DEFAULT_LOG_PATH',
+    section: 'defaults',
+    key: 'log_path',
+    env: ['ANSIBLE_LOG_PATH'],
+    kind: 'path',
+    default: undefined,
+    use: 'read and shown; rm-play writes no log file',
+  },
+  {
+    name: 'RETRY_FILES_ENABLED',
+    section: 'defaults',
+    key: 'retry_files_enabled',
+    env: ['ANSIBLE_RETRY_FILES_ENABLED'],
+    kind: 'boolean',
+    default: false,
+    use: 'writes <playbook>.retry with the failed hosts (for --limit @FILE)',
+  },
+  {
+    name: 'RETRY_FILES_SAVE_PATH',
+    section: 'defaults',
+    key: 'retry_files_save_path',
+    env: ['ANSIBLE_RETRY_FILES_SAVE_PATH'],
+    kind: 'path',
+    default: undefined,
+    use: 'where retry files go (default: beside the playbook)',
+  },
 ]
 
 export interface Setting {
@@ -150,9 +230,16 @@ function convert(def: SettingDef, raw: string, base: string, ce: ConfigEnv, orig
     case 'path':
       return expandPath(raw.trim(), ce.env, ce.home, base)
     case 'pathlist':
-      return raw.split(',').map((p) => p.trim()).filter(Boolean).map((p) => expandPath(p, ce.env, ce.home, base))
+      return raw
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean)
+        .map((p) => expandPath(p, ce.env, ce.home, base))
     case 'pathspec':
-      return raw.split(':').filter(Boolean).map((p) => expandPath(p, ce.env, ce.home, base))
+      return raw
+        .split(':')
+        .filter(Boolean)
+        .map((p) => expandPath(p, ce.env, ce.home, base))
   }
 }
 

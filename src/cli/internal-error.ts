@@ -12,4 +12,3 @@ export function internalErrorText(e: unknown, secrets: ReadonlySet<string> = cur
 
 /** An error that left a run, its text already masked with that run's secrets. */
 export class InternalError extends Error {}
-

@@ -131,7 +131,10 @@ export function pyStr(v: unknown, nested = false): string {
   if (v === false) return 'False'
   if (typeof v === 'string') return nested ? (v.includes("'") && !v.includes('"') ? `"${v}"` : `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`) : v
   if (Array.isArray(v)) return `[${v.map((x) => pyStr(x, true)).join(', ')}]`
-  if (typeof v === 'object') return `{${Object.entries(v).map(([k, x]) => `${pyStr(k, true)}: ${pyStr(x, true)}`).join(', ')}}`
+  if (typeof v === 'object')
+    return `{${Object.entries(v)
+      .map(([k, x]) => `${pyStr(k, true)}: ${pyStr(x, true)}`)
+      .join(', ')}}`
   return String(v)
 }
 

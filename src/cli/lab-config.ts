@@ -12,7 +12,10 @@ export function writeLabConfig(dir: string, lab: string, inventoryPath: string):
   const rel = relative(dir, inventoryPath)
   const inv = rel.startsWith('..') || isAbsolute(rel) ? inventoryPath : rel
   if (existsSync(file) && !readFileSync(file, 'utf8').startsWith(MARK)) {
-    return { written: false, message: `ansible.cfg exists and was not written by rm-play: left as it is (add 'inventory = ${inv}' under [defaults] to use the lab)` }
+    return {
+      written: false,
+      message: `ansible.cfg exists and was not written by rm-play: left as it is (add 'inventory = ${inv}' under [defaults] to use the lab)`,
+    }
   }
   writeFileSync(file, `${MARK} for lab '${lab}'; rm-play and Ansible both read it\n[defaults]\ninventory = ${inv}\n`)
   return { written: true, message: `config: ${file} (inventory = ${inv})` }

@@ -1,7 +1,20 @@
 // `rm-play lab …`: local throwaway Debian hosts. Parses its own arguments, prints, returns the exit code.
 import { spawn } from 'node:child_process'
 import { errorList, formatError } from '../playbook/errors.js'
-import { DEFAULT_LAB, findLabOfHost, INIT_KINDS, type InitKind, labDown, labReset, labStatus, labUp, listLabs, readState, sshArgs, type LabStatus } from '../lab/index.js'
+import {
+  DEFAULT_LAB,
+  findLabOfHost,
+  INIT_KINDS,
+  type InitKind,
+  labDown,
+  labReset,
+  labStatus,
+  labUp,
+  listLabs,
+  readState,
+  sshArgs,
+  type LabStatus,
+} from '../lab/index.js'
 import { labError } from '../lab/errors.js'
 import { secs } from '../report/pretty.js'
 import { writeLabConfig } from './lab-config.js'
@@ -98,9 +111,17 @@ async function dispatch(p: Parsed): Promise<number> {
       const hosts = hostsText === undefined ? undefined : Number(hostsText)
       const dir = str(p, '--inventory')
       const init = str(p, '--init')
-      if (init !== undefined && !INIT_KINDS.includes(init as InitKind)) throw labError(`--init needs ${INIT_KINDS.join(' or ')}, not '${init}'`, 'e.g. --init systemd')
+      if (init !== undefined && !INIT_KINDS.includes(init as InitKind))
+        throw labError(`--init needs ${INIT_KINDS.join(' or ')}, not '${init}'`, 'e.g. --init systemd')
       const started = Date.now()
-      const info = await labUp({ name, hosts, init: init as InitKind | undefined, subnet: str(p, '--subnet'), inventoryPath: dir ? `${dir.replace(/\/$/, '')}/hosts.yml` : undefined, say })
+      const info = await labUp({
+        name,
+        hosts,
+        init: init as InitKind | undefined,
+        subnet: str(p, '--subnet'),
+        inventoryPath: dir ? `${dir.replace(/\/$/, '')}/hosts.yml` : undefined,
+        say,
+      })
       console.log(`lab ${info.name} up in ${secs(Date.now() - started)}: ${info.hosts.length} hosts on ${info.subnet}`)
       for (const h of info.hosts) console.log(`  ${h.name}  ${h.address}  ${h.init}`)
       if (info.inventoryPath) console.log(`inventory: ${info.inventoryPath}`)

@@ -33,7 +33,10 @@ export { version }
 type Io = { out(s: string): void; err(s: string): void; tty: boolean }
 
 /** One invocation is one run (run-context.ts): a bug's stack trace leaves it masked with the run's secrets. */
-export async function main(argv: string[], io: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s), tty: !!process.stdout.isTTY }): Promise<number> {
+export async function main(
+  argv: string[],
+  io: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s), tty: !!process.stdout.isTTY },
+): Promise<number> {
   const run = new RunContext()
   try {
     return await withRun(run, () => mainInRun(argv, io, run))
@@ -73,7 +76,7 @@ async function mainInRun(argv: string[], io: Io, run: RunContext): Promise<numbe
     return 1
   }
 
-  const paint = args.color ?? (io.tty && !process.env.NO_COLOR) ? colours : noColours
+  const paint = (args.color ?? (io.tty && !process.env.NO_COLOR)) ? colours : noColours
   const fail = (e: unknown): number => {
     const errs = errorList(e)
     if (args.json) io.out(errorEvent(errs))
@@ -89,12 +92,19 @@ async function mainInRun(argv: string[], io: Io, run: RunContext): Promise<numbe
     const vaultFile = args.vaultPasswordFile ?? process.env.ANSIBLE_VAULT_PASSWORD_FILE ?? process.env.RM_PLAY_VAULT_PASSWORD_FILE
     await setUpVault(args, vaultFile)
     for (const n of idleFlagNotes(args)) io.err(`rm-play: note: ${n}\n`)
-    const sources = args.inventory.length ? args.inventory : process.env.ANSIBLE_INVENTORY ? process.env.ANSIBLE_INVENTORY.split(',') : existsSync('inventory') ? ['inventory'] : []
+    const sources = args.inventory.length
+      ? args.inventory
+      : process.env.ANSIBLE_INVENTORY
+        ? process.env.ANSIBLE_INVENTORY.split(',')
+        : existsSync('inventory')
+          ? ['inventory']
+          : []
     const errors: unknown[] = []
     let inventory
     try {
       inventory = loadInventory(sources)
-      for (const f of inventory.ignoredFiles.filter((f) => /\.(ini|cfg)$/.test(f))) io.err(`[WARNING]: ${f} is not read: in an inventory directory Ansible skips .ini and .cfg files (name it without the extension)\n`)
+      for (const f of inventory.ignoredFiles.filter((f) => /\.(ini|cfg)$/.test(f)))
+        io.err(`[WARNING]: ${f} is not read: in an inventory directory Ansible skips .ini and .cfg files (name it without the extension)\n`)
     } catch (e) {
       errors.push(e)
     }
@@ -107,7 +117,9 @@ async function mainInRun(argv: string[], io: Io, run: RunContext): Promise<numbe
     playbooks = []
     for (const p of args.playbooks) {
       try {
-        playbooks.push(adhoc ? adHocPlaybook(p, adHocModule(adhoc.module), adhoc.args, { rolesPath: args.rolesPath }) : loadPlaybook(p, { rolesPath: args.rolesPath }))
+        playbooks.push(
+          adhoc ? adHocPlaybook(p, adHocModule(adhoc.module), adhoc.args, { rolesPath: args.rolesPath }) : loadPlaybook(p, { rolesPath: args.rolesPath }),
+        )
       } catch (e) {
         errors.push(e)
       }
@@ -123,8 +135,11 @@ async function mainInRun(argv: string[], io: Io, run: RunContext): Promise<numbe
     const emit = args.json
       ? jsonReporter(io.out)
       : adhoc
-      ? adHocReporter(adHocModule(adhoc.module), io, paint)
-      : ((r: PrettyReporter) => (e: RunEvent) => r.handle(e))(new PrettyReporter({ paint, write: io.out, verbosity: args.verbosity, timings: true, live: io.tty }))
+        ? adHocReporter(adHocModule(adhoc.module), io, paint)
+        : (
+            (r: PrettyReporter) => (e: RunEvent) =>
+              r.handle(e)
+          )(new PrettyReporter({ paint, write: io.out, verbosity: args.verbosity, timings: true, live: io.tty }))
     opts = {
       check: args.check,
       diff: args.diff,

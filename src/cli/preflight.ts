@@ -21,7 +21,13 @@ export function limitProblems(inventory: Inventory, limit: string | undefined): 
     return [new RmError(`--limit ${limit}: ${(e as Error).message}`)]
   }
   if (hosts.length) return []
-  return [new RmError(`--limit '${limit}' matches no host of the inventory`, undefined, 'the inventory, host pattern and --limit leave no host to target (as Ansible, this stops the run)')]
+  return [
+    new RmError(
+      `--limit '${limit}' matches no host of the inventory`,
+      undefined,
+      'the inventory, host pattern and --limit leave no host to target (as Ansible, this stops the run)',
+    ),
+  ]
 }
 
 /**

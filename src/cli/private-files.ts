@@ -1,7 +1,22 @@
 // Writing files that hold secrets on the controller: never through a name someone else could have
 // planted (a symlink named FILE.tmp), never readable by another user, never left behind.
 import { randomBytes } from 'node:crypto'
-import { closeSync, constants, fchmodSync, fsyncSync, lstatSync, mkdtempSync, openSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs'
+import {
+  closeSync,
+  constants,
+  fchmodSync,
+  fsyncSync,
+  lstatSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, dirname, join } from 'node:path'
 

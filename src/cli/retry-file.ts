@@ -25,7 +25,12 @@ export function writeRetryFile(playbook: string, stats: Record<string, HostStats
 }
 
 /** After a playbook: the retry file if enabled and needed, and Ansible's line saying how to use it. */
-export function retryNote(playbook: string, stats: Record<string, HostStats>, o: { retryFilesSavePath?: string; json: boolean }, io: { out(s: string): void; err(s: string): void }): void {
+export function retryNote(
+  playbook: string,
+  stats: Record<string, HostStats>,
+  o: { retryFilesSavePath?: string; json: boolean },
+  io: { out(s: string): void; err(s: string): void },
+): void {
   const file = writeRetryFile(playbook, stats, o.retryFilesSavePath)
   if (file) (o.json ? io.err : io.out)(`\tto retry, use: --limit @${file}\n`)
 }

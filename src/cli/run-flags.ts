@@ -19,7 +19,8 @@ export function secret(pw: string): string {
 /** Notes for flags rm-play accepts but has no use for. */
 export function idleFlagNotes(args: CliArgs): string[] {
   const out: string[] = []
-  if (args.modulePath.length) out.push(`-M/--module-path ${args.modulePath.join(':')} is ignored: rm-play runs its own modules (rm-play doc lists them), not Python ones`)
+  if (args.modulePath.length)
+    out.push(`-M/--module-path ${args.modulePath.join(':')} is ignored: rm-play runs its own modules (rm-play doc lists them), not Python ones`)
   if (args.flushCache && args.verbosity > 0) out.push('--flush-cache: rm-play keeps no fact cache between runs; nothing to flush')
   return out
 }
@@ -48,7 +49,10 @@ export async function setUpVault(args: CliArgs, passwordFile: string | undefined
 }
 
 /** The run options of the connection flags; -k asks for the SSH password. */
-export async function connectionOptions(args: CliArgs, ask: Ask = readSecret): Promise<Pick<RunOptions, 'connection' | 'sshCommonArgs' | 'sshExtraArgs' | 'password' | 'becomeMethod'>> {
+export async function connectionOptions(
+  args: CliArgs,
+  ask: Ask = readSecret,
+): Promise<Pick<RunOptions, 'connection' | 'sshCommonArgs' | 'sshExtraArgs' | 'password' | 'becomeMethod'>> {
   return {
     connection: args.connection,
     sshCommonArgs: args.sshCommonArgs === undefined ? undefined : checkSshArgs('--ssh-common-args', args.sshCommonArgs),

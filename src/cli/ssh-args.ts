@@ -4,7 +4,20 @@ import { RmError } from '../playbook/errors.js'
 import { shlexSplit } from '../shell/shlex.js'
 
 /** `-o` options (lower case) that the connection honours (engine/connect.ts, connection/ssh.ts). */
-export const HONOURED_OPTIONS = ['serveraliveinterval', 'serveralivecountmax', 'stricthostkeychecking', 'userknownhostsfile', 'connecttimeout', 'port', 'user', 'identityfile', 'kexalgorithms', 'hostkeyalgorithms', 'ciphers', 'macs']
+export const HONOURED_OPTIONS = [
+  'serveraliveinterval',
+  'serveralivecountmax',
+  'stricthostkeychecking',
+  'userknownhostsfile',
+  'connecttimeout',
+  'port',
+  'user',
+  'identityfile',
+  'kexalgorithms',
+  'hostkeyalgorithms',
+  'ciphers',
+  'macs',
+]
 const HONOURED_FLAGS = ['-o', '-i', '-p', '-l']
 
 /** Throws an RmError naming every option rm-play cannot honour. */
@@ -31,6 +44,8 @@ export function checkSshArgs(flag: string, text: string): string {
     }
   }
   if (refused.length)
-    throw new RmError(`${flag}: rm-play's SSH (ssh2, not OpenSSH) cannot honour ${refused.map((r) => `'${r}'`).join(', ')}; it takes -o with ${HONOURED_OPTIONS.join(', ')} (any case), and -i FILE, -p PORT, -l USER`)
+    throw new RmError(
+      `${flag}: rm-play's SSH (ssh2, not OpenSSH) cannot honour ${refused.map((r) => `'${r}'`).join(', ')}; it takes -o with ${HONOURED_OPTIONS.join(', ')} (any case), and -i FILE, -p PORT, -l USER`,
+    )
   return text
 }

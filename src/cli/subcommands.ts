@@ -42,4 +42,3 @@ export async function subcommand(argv: string[], io: Io): Promise<number | undef
   }
   return undefined
 }
-

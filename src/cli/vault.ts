@@ -78,7 +78,13 @@ export async function vaultCommand(argv: string[], io: Io): Promise<number> {
     if (action === 'encrypt-string' || action === 'encrypt_string') {
       // No TEXT: read it from stdin, so that the secret is not in argv (ps, shell history).
       const text = targets.length ? targets.join(' ') : await readStdinText()
-      io.out(`${name}: !vault |\n${encryptVault(text, pw).trimEnd().split('\n').map((l) => `  ${l}`).join('\n')}\n`)
+      io.out(
+        `${name}: !vault |\n${encryptVault(text, pw)
+          .trimEnd()
+          .split('\n')
+          .map((l) => `  ${l}`)
+          .join('\n')}\n`,
+      )
       return 0
     }
     const newPw = action === 'rekey' ? (newPwFile ? readPasswordFile(newPwFile) : await readSecret('New vault password: ')) : undefined

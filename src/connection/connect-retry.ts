@@ -16,7 +16,8 @@ export interface RetryPolicy {
 
 /** Errors worth another attempt: the host is not (yet) answering. Auth, host-key and algorithm refusals are final. */
 export function isTransient(e: Error & { code?: string; level?: string }): boolean {
-  if (e.code && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'EPIPE', 'EAI_AGAIN', 'ECONNABORTED'].includes(e.code)) return true
+  if (e.code && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'EPIPE', 'EAI_AGAIN', 'ECONNABORTED'].includes(e.code))
+    return true
   return /Timed out while waiting for handshake|Connection lost before handshake|Not connected/i.test(e.message)
 }
 

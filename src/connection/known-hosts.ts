@@ -31,7 +31,10 @@ export function lookupName(host: string, port: number): string {
 }
 
 function globToRegExp(glob: string): RegExp {
-  const esc = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')
+  const esc = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.')
   return new RegExp(`^${esc}$`, 'i')
 }
 
@@ -109,9 +112,19 @@ export function decideHostKey(verdict: HostKeyVerdict, policy: HostKeyPolicy, na
     case 'unknown':
       if (policy === 'accept-new') return { accept: true, remember: true }
       if (policy === 'no') return { accept: true }
-      return { accept: false, problem: `host key for ${name} is not in ${files.join(', ') || 'any known_hosts file'} (use --host-key-checking accept-new to trust it on first use, or add it with ssh-keyscan after checking its fingerprint)` }
+      return {
+        accept: false,
+        problem: `host key for ${name} is not in ${files.join(', ') || 'any known_hosts file'} (use --host-key-checking accept-new to trust it on first use, or add it with ssh-keyscan after checking its fingerprint)`,
+      }
     case 'mismatch':
-      if (policy === 'no') return { accept: true, warning: `HOST KEY MISMATCH for ${name}: the server's key differs from ${files.join(', ')}; connecting anyway because --host-key-checking is no (a man-in-the-middle would now see everything sent to this host)` }
-      return { accept: false, problem: `HOST KEY MISMATCH for ${name}: the server's key differs from ${files.join(', ')} (possible man-in-the-middle); refusing to connect. If the host was really reinstalled, remove the old key (ssh-keygen -R ${name}${files[0] ? ` -f ${files[0]}` : ''})` }
+      if (policy === 'no')
+        return {
+          accept: true,
+          warning: `HOST KEY MISMATCH for ${name}: the server's key differs from ${files.join(', ')}; connecting anyway because --host-key-checking is no (a man-in-the-middle would now see everything sent to this host)`,
+        }
+      return {
+        accept: false,
+        problem: `HOST KEY MISMATCH for ${name}: the server's key differs from ${files.join(', ')} (possible man-in-the-middle); refusing to connect. If the host was really reinstalled, remove the old key (ssh-keygen -R ${name}${files[0] ? ` -f ${files[0]}` : ''})`,
+      }
   }
 }

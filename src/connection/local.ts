@@ -53,8 +53,14 @@ export class LocalConnection implements Connection {
     if (child && child.exitCode === null) {
       child.stdin?.end()
       await new Promise<void>((r) => {
-        const t = setTimeout(() => { child.kill('SIGKILL'); r() }, 2000)
-        child.once('exit', () => { clearTimeout(t); r() })
+        const t = setTimeout(() => {
+          child.kill('SIGKILL')
+          r()
+        }, 2000)
+        child.once('exit', () => {
+          clearTimeout(t)
+          r()
+        })
       })
     }
   }

@@ -21,7 +21,15 @@ export function validateCommand(validate: string): Script {
   const words = shlexSplit(validate)
   if (!words.length) throw new Error('validate is empty')
   // Each word is quoted; each %s in it becomes "$f".
-  return joinScripts(words.map((w) => joinScripts(w.split('%s').map((part) => sh`${part}`), '"$f"')), ' ')
+  return joinScripts(
+    words.map((w) =>
+      joinScripts(
+        w.split('%s').map((part) => sh`${part}`),
+        '"$f"',
+      ),
+    ),
+    ' ',
+  )
 }
 
 /** The shell script for a put step; the content is its standard input (or `from`, a host path). */
@@ -51,9 +59,11 @@ export function putScript(step: PutStep): Script {
   }
   // Without an explicit mode, an existing file keeps its own; a new one gets 0666 less the umask.
   // A symlink at dest is replaced, so its target's mode and owner are not the reference.
-  if (step.mode === undefined) lines.push(code(`if [ -f "$dest" ] && [ ! -L "$dest" ]; then chmod --reference="$dest" "$f"; else chmod "$(printf '%o' $((0666 & ~$um)))" "$f"; fi`))
+  if (step.mode === undefined)
+    lines.push(code(`if [ -f "$dest" ] && [ ! -L "$dest" ]; then chmod --reference="$dest" "$f"; else chmod "$(printf '%o' $((0666 & ~$um)))" "$f"; fi`))
   // Owner and group: what is given, and the existing file's for the half that is not.
-  if (step.owner === undefined || step.group === undefined) lines.push(code('if [ -f "$dest" ] && [ ! -L "$dest" ]; then chown --reference="$dest" "$f" 2>/dev/null || true; fi'))
+  if (step.owner === undefined || step.group === undefined)
+    lines.push(code('if [ -f "$dest" ] && [ ! -L "$dest" ]; then chown --reference="$dest" "$f" 2>/dev/null || true; fi'))
   if (step.owner !== undefined) lines.push(sh`chown -- ${step.owner} "$f"`)
   if (step.group !== undefined) lines.push(sh`chgrp -- ${step.group} "$f"`)
   if (step.mode !== undefined) lines.push(sh`chmod -- ${step.mode} "$f"`)
@@ -62,7 +72,12 @@ export function putScript(step: PutStep): Script {
   }
   // The backup is copied inside the private directory, then renamed: whatever is at the backup's
   // name (a symlink planted there) is replaced, never written through.
-  if (step.backup) lines.push(code(`if [ -e "$dest" ]; then b="$dest.$(date +%Y-%m-%d@%H:%M:%S)~"; cp -p -- "$dest" "$t/backup"; mv -fT -- "$t/backup" "$b"; printf 'backup_file=%s\\n' "$b"; fi`))
+  if (step.backup)
+    lines.push(
+      code(
+        `if [ -e "$dest" ]; then b="$dest.$(date +%Y-%m-%d@%H:%M:%S)~"; cp -p -- "$dest" "$t/backup"; mv -fT -- "$t/backup" "$b"; printf 'backup_file=%s\\n' "$b"; fi`,
+      ),
+    )
   // -T: a destination that is a symlink to a directory is replaced, never written into.
   lines.push(code('mv -fT -- "$f" "$dest"'))
   return joinScripts(lines)

@@ -41,7 +41,10 @@ export function frame(token: string, script: string, opts: ExecOptions, loginUse
     const flags = become.password !== undefined ? "-k -S -p ''" : '-n'
     const reader = quote('IFS= read -r s; eval "$(printf %s "$s" | base64 -d)"')
     const sudo = `sudo -H ${flags} -u ${quote(become.user)} -- /bin/sh -c ${reader}`
-    const head = [...(become.password !== undefined ? [`printf '%s\\n' ${quote(become.password)}`] : []), `printf '%s\\n' ${quote(Buffer.from(body).toString('base64'))}`].join('; ')
+    const head = [
+      ...(become.password !== undefined ? [`printf '%s\\n' ${quote(become.password)}`] : []),
+      `printf '%s\\n' ${quote(Buffer.from(body).toString('base64'))}`,
+    ].join('; ')
     line = data ? `{ ${head}; ${data.pipe}\n${data.doc}} | ${sudo}\n` : `{ ${head}; } | ${sudo}\n`
   }
   return `${line}printf '%s:%d:\\n' ${marker(token)} "$?"; printf '%s\\n' ${marker(token)} >&2\n`
@@ -62,7 +65,9 @@ function suLine(become: Become, body: string, data: ReturnType<typeof heredocByt
   // su flushes what was typed ahead when it turns echo off, so a password cannot be fed to it the
   // way sudo -S takes one: that needs a terminal on the host and a wait for the prompt.
   if (become.password !== undefined && loginUser !== 'root')
-    throw new Error(`become_method su with a password needs a terminal on the host, which rm-play does not open: connect as root (su asks root for no password) or use --become-method sudo`)
+    throw new Error(
+      `become_method su with a password needs a terminal on the host, which rm-play does not open: connect as root (su asks root for no password) or use --become-method sudo`,
+    )
   const su = `su -s /bin/sh -c ${reader} ${quote(become.user)}`
   return data ? `{ ${head}; ${data.pipe}\n${data.doc}} | ${su}\n` : `{ ${head}; } | ${su}\n`
 }

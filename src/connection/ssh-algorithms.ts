@@ -24,7 +24,17 @@ export interface Algorithms {
 }
 
 export const SAFE_ALGORITHMS: Readonly<Algorithms> = Object.freeze({
-  kex: ['curve25519-sha256', 'curve25519-sha256@libssh.org', 'ecdh-sha2-nistp256', 'ecdh-sha2-nistp384', 'ecdh-sha2-nistp521', 'diffie-hellman-group-exchange-sha256', 'diffie-hellman-group16-sha512', 'diffie-hellman-group18-sha512', 'diffie-hellman-group14-sha256'],
+  kex: [
+    'curve25519-sha256',
+    'curve25519-sha256@libssh.org',
+    'ecdh-sha2-nistp256',
+    'ecdh-sha2-nistp384',
+    'ecdh-sha2-nistp521',
+    'diffie-hellman-group-exchange-sha256',
+    'diffie-hellman-group16-sha512',
+    'diffie-hellman-group18-sha512',
+    'diffie-hellman-group14-sha256',
+  ],
   serverHostKey: ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256'],
   cipher: ['aes128-gcm@openssh.com', 'aes256-gcm@openssh.com', 'aes128-ctr', 'aes192-ctr', 'aes256-ctr'],
   hmac: ['hmac-sha2-256-etm@openssh.com', 'hmac-sha2-512-etm@openssh.com', 'hmac-sha2-256', 'hmac-sha2-512'],
@@ -32,10 +42,41 @@ export const SAFE_ALGORITHMS: Readonly<Algorithms> = Object.freeze({
 
 /** Everything ssh2 1.17 implements (what a user may ask for), by list. */
 const IMPLEMENTED: Readonly<Algorithms> = {
-  kex: [...SAFE_ALGORITHMS.kex, 'diffie-hellman-group15-sha512', 'diffie-hellman-group17-sha512', 'diffie-hellman-group-exchange-sha1', 'diffie-hellman-group14-sha1', 'diffie-hellman-group1-sha1'],
+  kex: [
+    ...SAFE_ALGORITHMS.kex,
+    'diffie-hellman-group15-sha512',
+    'diffie-hellman-group17-sha512',
+    'diffie-hellman-group-exchange-sha1',
+    'diffie-hellman-group14-sha1',
+    'diffie-hellman-group1-sha1',
+  ],
   serverHostKey: [...SAFE_ALGORITHMS.serverHostKey, 'ssh-rsa', 'ssh-dss'],
-  cipher: [...SAFE_ALGORITHMS.cipher, 'chacha20-poly1305@openssh.com', 'aes256-cbc', 'aes192-cbc', 'aes128-cbc', 'blowfish-cbc', '3des-cbc', 'aes128-gcm', 'aes256-gcm', 'arcfour256', 'arcfour128', 'cast128-cbc', 'arcfour'],
-  hmac: [...SAFE_ALGORITHMS.hmac, 'hmac-sha1-etm@openssh.com', 'hmac-sha1', 'hmac-md5', 'hmac-sha2-256-96', 'hmac-sha2-512-96', 'hmac-ripemd160', 'hmac-sha1-96', 'hmac-md5-96'],
+  cipher: [
+    ...SAFE_ALGORITHMS.cipher,
+    'chacha20-poly1305@openssh.com',
+    'aes256-cbc',
+    'aes192-cbc',
+    'aes128-cbc',
+    'blowfish-cbc',
+    '3des-cbc',
+    'aes128-gcm',
+    'aes256-gcm',
+    'arcfour256',
+    'arcfour128',
+    'cast128-cbc',
+    'arcfour',
+  ],
+  hmac: [
+    ...SAFE_ALGORITHMS.hmac,
+    'hmac-sha1-etm@openssh.com',
+    'hmac-sha1',
+    'hmac-md5',
+    'hmac-sha2-256-96',
+    'hmac-sha2-512-96',
+    'hmac-ripemd160',
+    'hmac-sha1-96',
+    'hmac-md5-96',
+  ],
 }
 
 /** The ssh_config option that changes each list (lower case, as parseSshArgs keys them). */
@@ -45,9 +86,14 @@ const OPTION: Record<keyof Algorithms, string> = { kex: 'kexalgorithms', serverH
 function applyOption(list: keyof Algorithms, value: string): string[] {
   const base = SAFE_ALGORITHMS[list]
   const op = /^[+\-^]/.test(value) ? value[0] : ''
-  const names = value.slice(op ? 1 : 0).split(',').map((s) => s.trim()).filter(Boolean)
+  const names = value
+    .slice(op ? 1 : 0)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
   const unknown = names.filter((n) => !IMPLEMENTED[list].includes(n) && !(op === '-' && base.includes(n)))
-  if (unknown.length) throw new Error(`-o ${OPTION[list]}: ${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not supported (known: ${IMPLEMENTED[list].join(', ')})`)
+  if (unknown.length)
+    throw new Error(`-o ${OPTION[list]}: ${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not supported (known: ${IMPLEMENTED[list].join(', ')})`)
   let out: string[]
   if (op === '+') out = [...base, ...names.filter((n) => !base.includes(n))]
   else if (op === '-') out = base.filter((n) => !names.includes(n))

@@ -142,7 +142,11 @@ export class SshConnection implements Connection {
     const algorithms = t.algorithms ?? SAFE_ALGORITHMS
     const attempt: { problem?: string } = {}
     this.attempts++
-    t.trace?.(`ESTABLISH SSH CONNECTION FOR USER: ${t.user} to ${t.address}:${t.port} (attempt ${this.attempts}; auth: ${authMethods(t, keys).map((m) => m.type).join(', ')}; host key checking: ${t.hostKeyChecking})`)
+    t.trace?.(
+      `ESTABLISH SSH CONNECTION FOR USER: ${t.user} to ${t.address}:${t.port} (attempt ${this.attempts}; auth: ${authMethods(t, keys)
+        .map((m) => m.type)
+        .join(', ')}; host key checking: ${t.hostKeyChecking})`,
+    )
     return new Promise((resolve, reject) => {
       const c = new ssh2.Client()
       let settled = false
@@ -168,7 +172,9 @@ export class SshConnection implements Connection {
         // ssh2 keeps whether strict key exchange is on in its protocol object only.
         const strictKex = (c as unknown as { _protocol?: { _strictMode?: boolean } })._protocol?._strictMode === true
         this.negotiated = { kex: n.kex, serverHostKey: n.serverHostKey, cipher: n.cs.cipher, mac: n.cs.mac, strictKex }
-        t.trace?.(`SSH: negotiated kex ${n.kex}, host key ${n.serverHostKey}, cipher ${n.cs.cipher}, mac ${n.cs.mac}${strictKex ? ', strict key exchange' : ''}`)
+        t.trace?.(
+          `SSH: negotiated kex ${n.kex}, host key ${n.serverHostKey}, cipher ${n.cs.cipher}, mac ${n.cs.mac}${strictKex ? ', strict key exchange' : ''}`,
+        )
         const problem = terrapinProblem(n.cs, strictKex) ?? terrapinProblem(n.sc, strictKex)
         if (problem) {
           attempt.problem = `refusing ${problem}: the server is open to the Terrapin attack (CVE-2023-48795); update its OpenSSH or do not ask for these algorithms`
@@ -193,7 +199,11 @@ export class SshConnection implements Connection {
   private async connect(): Promise<Client> {
     const ssh2 = await loadSsh2()
     const { keys, skipped } = readKeys(ssh2, this.target.privateKeyFiles)
-    return withRetries((remaining) => this.connectOnce(ssh2, remaining, keys, skipped), { ...DEFAULT_RETRY, timeoutMs: this.target.connectTimeoutMs }, (e) => !(e as { final?: boolean }).final && isTransientSetup(e))
+    return withRetries(
+      (remaining) => this.connectOnce(ssh2, remaining, keys, skipped),
+      { ...DEFAULT_RETRY, timeoutMs: this.target.connectTimeoutMs },
+      (e) => !(e as { final?: boolean }).final && isTransientSetup(e),
+    )
   }
 
   private async open(): Promise<FramedShell> {
@@ -212,7 +222,11 @@ export class SshConnection implements Connection {
         stream.on('close', () => lose('connection closed'))
         client.on('error', (e: Error) => {
           const silence = (t.keepaliveIntervalMs ?? DEFAULT_KEEPALIVE_MS) * (t.keepaliveCountMax ?? DEFAULT_KEEPALIVE_COUNT)
-          lose(/keepalive timeout/i.test(e.message) ? `no answer for ${silence / 1000} s (ServerAliveInterval x ServerAliveCountMax): connection dropped` : e.message)
+          lose(
+            /keepalive timeout/i.test(e.message)
+              ? `no answer for ${silence / 1000} s (ServerAliveInterval x ServerAliveCountMax): connection dropped`
+              : e.message,
+          )
         })
         client.on('close', () => lose('connection closed'))
         resolve(shell)

@@ -37,7 +37,13 @@ export async function runStep(conn: Connection, step: Step, base: ExecOptions): 
   const opts: ExecOptions =
     step.kind === 'put'
       ? { ...base, stdin: step.from !== undefined ? undefined : step.content }
-      : { ...base, stdin: step.stdin, env: { ...(base.env ?? {}), ...(step.env ?? {}) }, cwd: step.cwd ?? base.cwd, timeoutMs: step.timeoutMs ?? base.timeoutMs }
+      : {
+          ...base,
+          stdin: step.stdin,
+          env: { ...(base.env ?? {}), ...(step.env ?? {}) },
+          cwd: step.cwd ?? base.cwd,
+          timeoutMs: step.timeoutMs ?? base.timeoutMs,
+        }
   const script = step.kind === 'put' ? putScript(step) : step.script
   const r = await conn.exec(script, opts)
   return { step, code: r.code, stdout: r.stdout, stderr: r.stderr }

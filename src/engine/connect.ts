@@ -65,19 +65,32 @@ export function hostKeyPolicyFor(cli: HostKeyChecking | undefined, sshOption: st
 function seconds(v: string | undefined, what: string, allowZero = false): number | undefined {
   if (v === undefined || v === '') return undefined
   const n = Number(v)
-  if (!Number.isFinite(n) || n < 0 || (!allowZero && n === 0)) throw new Error(`${what} must be a ${allowZero ? 'non-negative' : 'positive'} number of seconds, got '${v}'`)
+  if (!Number.isFinite(n) || n < 0 || (!allowZero && n === 0))
+    throw new Error(`${what} must be a ${allowZero ? 'non-negative' : 'positive'} number of seconds, got '${v}'`)
   return n * 1000
 }
 
-export function sshTargetFor(host: string, vars: Record<string, unknown>, opts: Pick<RunOptions, 'privateKey' | 'remoteUser' | 'hostKeyChecking' | 'connectTimeoutMs' | 'sshCommonArgs' | 'sshExtraArgs' | 'password'> & { warn?: (msg: string) => void }): SshTarget {
+export function sshTargetFor(
+  host: string,
+  vars: Record<string, unknown>,
+  opts: Pick<RunOptions, 'privateKey' | 'remoteUser' | 'hostKeyChecking' | 'connectTimeoutMs' | 'sshCommonArgs' | 'sshExtraArgs' | 'password'> & {
+    warn?: (msg: string) => void
+  },
+): SshTarget {
   const str = (k: string) => (vars[k] === undefined || vars[k] === null ? undefined : String(vars[k]))
   // As Ansible: the host's ansible_ssh_*_args win over --ssh-common-args / --ssh-extra-args.
   const args = parseSshArgs(`${str('ansible_ssh_common_args') ?? opts.sshCommonArgs ?? ''} ${str('ansible_ssh_extra_args') ?? opts.sshExtraArgs ?? ''}`)
   const home = homedir()
-  const keys = [str('ansible_ssh_private_key_file') ?? str('ansible_private_key_file'), args.identity, opts.privateKey].filter((k): k is string => !!k).map((k) => k.replace(/^~(?=\/)/, home))
+  const keys = [str('ansible_ssh_private_key_file') ?? str('ansible_private_key_file'), args.identity, opts.privateKey]
+    .filter((k): k is string => !!k)
+    .map((k) => k.replace(/^~(?=\/)/, home))
   const defaults = ['id_ed25519', 'id_ecdsa', 'id_rsa'].map((f) => join(home, '.ssh', f))
   const knownHosts = (args.options.userknownhostsfile ?? join(home, '.ssh', 'known_hosts')).split(/\s+/).map((f) => f.replace(/^~(?=\/)/, home))
-  const setting = str('ansible_host_key_checking') ?? str('ansible_ssh_host_key_checking') ?? process.env.ANSIBLE_HOST_KEY_CHECKING ?? process.env.ANSIBLE_SSH_HOST_KEY_CHECKING
+  const setting =
+    str('ansible_host_key_checking') ??
+    str('ansible_ssh_host_key_checking') ??
+    process.env.ANSIBLE_HOST_KEY_CHECKING ??
+    process.env.ANSIBLE_SSH_HOST_KEY_CHECKING
   const policy = hostKeyPolicyFor(opts.hostKeyChecking, args.options.stricthostkeychecking, setting)
   // Ansible: ansible_ssh_timeout / ansible_timeout per host, else -T/--timeout, else ANSIBLE_TIMEOUT;
   // ssh's ConnectTimeout last. The time covers every retry of the set-up (connect-retry.ts).
@@ -98,7 +111,8 @@ export function sshTargetFor(host: string, vars: Record<string, unknown>, opts: 
     hostKeyChecking: policy,
     connectTimeoutMs: timeout ?? 10000,
     keepaliveIntervalMs: seconds(args.options.serveraliveinterval, 'ServerAliveInterval', true) ?? DEFAULT_KEEPALIVE_MS,
-    keepaliveCountMax: args.options.serveralivecountmax === undefined ? DEFAULT_KEEPALIVE_COUNT : positiveInt(args.options.serveralivecountmax, 'ServerAliveCountMax'),
+    keepaliveCountMax:
+      args.options.serveralivecountmax === undefined ? DEFAULT_KEEPALIVE_COUNT : positiveInt(args.options.serveralivecountmax, 'ServerAliveCountMax'),
     algorithms: algorithmsFor(args.options),
     warn: opts.warn,
   }
@@ -121,7 +135,12 @@ export class ConnectionPool {
     const kind = String(vars.ansible_connection ?? this.opts.connection ?? 'ssh')
     const trace = this.opts.trace ? (line: string) => this.opts.trace!(host, line) : undefined
     if (kind === 'local') c = new LocalConnection(host, trace)
-    else if (kind === 'ssh' || kind === 'smart' || kind === 'paramiko') c = new SshConnection({ ...sshTargetFor(host, vars, { ...this.opts, warn: (msg) => this.opts.emit({ type: 'warning', msg, host }) }), trace, traceNegotiation: this.opts.verbosity >= 4 })
+    else if (kind === 'ssh' || kind === 'smart' || kind === 'paramiko')
+      c = new SshConnection({
+        ...sshTargetFor(host, vars, { ...this.opts, warn: (msg) => this.opts.emit({ type: 'warning', msg, host }) }),
+        trace,
+        traceNegotiation: this.opts.verbosity >= 4,
+      })
     else throw new Error(`ansible_connection '${kind}' is not supported (use ssh or local)`)
     this.pool.set(host, c)
     return c

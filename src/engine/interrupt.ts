@@ -10,7 +10,9 @@ import { ConnectionPool } from './connect.js'
  * Run on a host after its command was stopped: dpkg interrupted half-way leaves packages
  * unpacked or half-configured (and says so only on the next apt run). Any user can read this.
  */
-export const DPKG_AUDIT = code(`if { [ -d /var/lib/dpkg/updates ] && [ -n "$(ls -A /var/lib/dpkg/updates 2>/dev/null)" ]; } || { command -v dpkg >/dev/null 2>&1 && [ -n "$(dpkg --audit 2>/dev/null)" ]; }; then echo rmp-dpkg-interrupted; fi`)
+export const DPKG_AUDIT = code(
+  `if { [ -d /var/lib/dpkg/updates ] && [ -n "$(ls -A /var/lib/dpkg/updates 2>/dev/null)" ]; } || { command -v dpkg >/dev/null 2>&1 && [ -n "$(dpkg --audit 2>/dev/null)" ]; }; then echo rmp-dpkg-interrupted; fi`,
+)
 
 export const DPKG_INTERRUPTED = 'rmp-dpkg-interrupted'
 
@@ -30,7 +32,12 @@ export class RunPool extends ConnectionPool {
   async interruptAll(): Promise<{ host: string; outcome: InterruptOutcome }[]> {
     this.interrupted = true
     const all = [...this.made]
-    const outcomes = await Promise.all(all.map(async (c) => ({ host: c.host, outcome: c.interrupt ? await c.interrupt(DPKG_AUDIT) : { stopped: false, error: 'this connection cannot stop a running command' } })))
+    const outcomes = await Promise.all(
+      all.map(async (c) => ({
+        host: c.host,
+        outcome: c.interrupt ? await c.interrupt(DPKG_AUDIT) : { stopped: false, error: 'this connection cannot stop a running command' },
+      })),
+    )
     return outcomes.filter((o) => o.outcome.stopped || o.outcome.error)
   }
 

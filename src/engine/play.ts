@@ -35,7 +35,9 @@ export function batches(hosts: string[], serial: (number | string)[]): string[][
 }
 
 export function playHosts(play: Play, opts: RunOptions): string[] {
-  const pattern = isTemplated(play.hosts) ? String(renderValue(play.hosts, new VarScope([{ name: 'extra vars', values: opts.extraVars }], { lookup: () => notFound }))) : play.hosts
+  const pattern = isTemplated(play.hosts)
+    ? String(renderValue(play.hosts, new VarScope([{ name: 'extra vars', values: opts.extraVars }], { lookup: () => notFound })))
+    : play.hosts
   let hosts = matchHosts(opts.inventory, pattern)
   for (const t of unmatchedTerms(opts.inventory, pattern)) opts.emit({ type: 'warning', msg: `hosts pattern '${t}' matches no host or group`, pos: play.pos })
   if (opts.limit) {
@@ -86,7 +88,18 @@ async function gatherFacts(rt: PlayRuntime, batch: HostState[]): Promise<void> {
           const st = await runProbes(conn, [factsProbe], {})
           hs.facts = st.facts as Record<string, unknown>
           hs.stats.ok++
-          rt.options.emit({ type: 'host-result', task: 'Gathering Facts', taskIndex: 0, handler: false, host: hs.name, status: 'ok', check: rt.options.check, changes: [], diffs: [], durationMs: Date.now() - h0 })
+          rt.options.emit({
+            type: 'host-result',
+            task: 'Gathering Facts',
+            taskIndex: 0,
+            handler: false,
+            host: hs.name,
+            status: 'ok',
+            check: rt.options.check,
+            changes: [],
+            diffs: [],
+            durationMs: Date.now() - h0,
+          })
         } catch (e) {
           const unreachable = e instanceof UnreachableError
           if (unreachable) {
@@ -96,7 +109,19 @@ async function gatherFacts(rt: PlayRuntime, batch: HostState[]): Promise<void> {
             hs.failed = true
             hs.stats.failed++
           }
-          rt.options.emit({ type: 'host-result', task: 'Gathering Facts', taskIndex: 0, handler: false, host: hs.name, status: unreachable ? 'unreachable' : 'failed', check: rt.options.check, msg: (e as Error).message, changes: [], diffs: [], durationMs: Date.now() - h0 })
+          rt.options.emit({
+            type: 'host-result',
+            task: 'Gathering Facts',
+            taskIndex: 0,
+            handler: false,
+            host: hs.name,
+            status: unreachable ? 'unreachable' : 'failed',
+            check: rt.options.check,
+            msg: (e as Error).message,
+            changes: [],
+            diffs: [],
+            durationMs: Date.now() - h0,
+          })
         }
       }),
     ),
@@ -162,7 +187,15 @@ export async function runPlay(play: Play, deps: PlayDeps): Promise<PlayEnd> {
   let name = play.name
   if (isTemplated(name)) {
     try {
-      name = String(renderValue(name, new VarScope([{ name: 'play vars', values: play.vars }, { name: 'extra vars', values: opts.extraVars }])))
+      name = String(
+        renderValue(
+          name,
+          new VarScope([
+            { name: 'play vars', values: play.vars },
+            { name: 'extra vars', values: opts.extraVars },
+          ]),
+        ),
+      )
     } catch {
       name = play.name
     }
@@ -171,7 +204,12 @@ export async function runPlay(play: Play, deps: PlayDeps): Promise<PlayEnd> {
   for (const h of all) if (!deps.hosts.has(h)) deps.hosts.set(h, new HostState(h))
   // meta: end_host ends a host's play, not its run: the next play has it again, as in Ansible.
   for (const h of all) deps.hosts.get(h)!.ended = false
-  const list = batches(all, play.serial.map((s) => (typeof s === 'string' && isTemplated(s) ? String(renderValue(s, new VarScope([{ name: 'extra vars', values: opts.extraVars }]))) : s)))
+  const list = batches(
+    all,
+    play.serial.map((s) =>
+      typeof s === 'string' && isTemplated(s) ? String(renderValue(s, new VarScope([{ name: 'extra vars', values: opts.extraVars }]))) : s,
+    ),
+  )
   // reason: why the play stops for every host; run: and the plays after it do not start.
   const stop: PlayStop = {}
   const onAbort = () => {
@@ -187,8 +225,29 @@ export async function runPlay(play: Play, deps: PlayDeps): Promise<PlayEnd> {
     for (const [bi, batch] of list.entries()) {
       if (stop.reason) break
       if (list.length > 1) opts.emit({ type: 'batch-start', hosts: batch, batch: bi + 1, batches: list.length })
-      const scope: ScopeInputs = { inventory: opts.inventory, playbookDir: deps.playbookDir, play, extraVars: opts.extraVars, hosts: deps.hosts, playHosts: all, batchHosts: batch, check: opts.check, diff: opts.diff, groups }
-      const rt: PlayRuntime = { options: opts, play, playbookDir: deps.playbookDir, scope, hosts: deps.hosts, pool: deps.pool, queue: new PQueue({ concurrency: opts.forks }), secrets: deps.secrets, runOnce: new Map() }
+      const scope: ScopeInputs = {
+        inventory: opts.inventory,
+        playbookDir: deps.playbookDir,
+        play,
+        extraVars: opts.extraVars,
+        hosts: deps.hosts,
+        playHosts: all,
+        batchHosts: batch,
+        check: opts.check,
+        diff: opts.diff,
+        groups,
+      }
+      const rt: PlayRuntime = {
+        options: opts,
+        play,
+        playbookDir: deps.playbookDir,
+        scope,
+        hosts: deps.hosts,
+        pool: deps.pool,
+        queue: new PQueue({ concurrency: opts.forks }),
+        secrets: deps.secrets,
+        runOnce: new Map(),
+      }
       const states = batch.map((h) => deps.hosts.get(h)!)
       for (const hs of states) hs.notified.clear()
       /**
@@ -203,7 +262,11 @@ export async function runPlay(play: Play, deps: PlayDeps): Promise<PlayEnd> {
           stop.run = true
         }
       }
-      if (play.gatherFacts) await gatherFacts(rt, states.filter((s) => s.active))
+      if (play.gatherFacts)
+        await gatherFacts(
+          rt,
+          states.filter((s) => s.active),
+        )
       for (const hs of states) {
         if (!hs.active) continue
         try {
@@ -211,7 +274,19 @@ export async function runPlay(play: Play, deps: PlayDeps): Promise<PlayEnd> {
         } catch (e) {
           hs.failed = true
           hs.stats.failed++
-          opts.emit({ type: 'host-result', task: 'vars_files', taskIndex: 0, handler: false, host: hs.name, status: 'failed', check: opts.check, msg: (e as Error).message, changes: [], diffs: [], durationMs: 0 })
+          opts.emit({
+            type: 'host-result',
+            task: 'vars_files',
+            taskIndex: 0,
+            handler: false,
+            host: hs.name,
+            status: 'failed',
+            check: opts.check,
+            msg: (e as Error).message,
+            changes: [],
+            diffs: [],
+            durationMs: 0,
+          })
         }
       }
       checkFailures()
@@ -244,7 +319,14 @@ export async function runPlay(play: Play, deps: PlayDeps): Promise<PlayEnd> {
               title = task.title
             }
           }
-          opts.emit({ type: 'task-start', task: task.role ? `${task.role.name} : ${title}` : title, taskIndex: task.index, handler, pos: task.pos, hosts: batch })
+          opts.emit({
+            type: 'task-start',
+            task: task.role ? `${task.role.name} : ${title}` : title,
+            taskIndex: task.index,
+            handler,
+            pos: task.pos,
+            hosts: batch,
+          })
         },
       }
       if (opts.startAtTask && ctx.startIndex !== Infinity) deps.startFound.done = true
@@ -273,7 +355,13 @@ export async function runPlay(play: Play, deps: PlayDeps): Promise<PlayEnd> {
           }
           gate.leave(hs.name)
           const pending = pendingHandlers(play, hs.notified)
-          if (pending.length) opts.emit({ type: 'handlers-pending', host: hs.name, handlers: pending, why: stop.reason === 'interrupted' ? 'interrupted' : hs.unreachable ? 'unreachable' : hs.failed ? 'failed' : (stop.reason ?? 'ended') })
+          if (pending.length)
+            opts.emit({
+              type: 'handlers-pending',
+              host: hs.name,
+              handlers: pending,
+              why: stop.reason === 'interrupted' ? 'interrupted' : hs.unreachable ? 'unreachable' : hs.failed ? 'failed' : (stop.reason ?? 'ended'),
+            })
         }),
       )
       // A batch whose hosts all failed ends the run: the next batches and plays never start
@@ -286,6 +374,11 @@ export async function runPlay(play: Play, deps: PlayDeps): Promise<PlayEnd> {
   } finally {
     opts.signal?.removeEventListener('abort', onAbort)
   }
-  opts.emit({ type: 'play-end', name: play.name, durationMs: Date.now() - t0, stopped: stop.reason && stop.run && stop.reason !== 'interrupted' ? `${stop.reason}; no later batch or play runs` : stop.reason })
+  opts.emit({
+    type: 'play-end',
+    name: play.name,
+    durationMs: Date.now() - t0,
+    stopped: stop.reason && stop.run && stop.reason !== 'interrupted' ? `${stop.reason}; no later batch or play runs` : stop.reason,
+  })
   return stop.run ? { stopRun: stop.reason } : {}
 }

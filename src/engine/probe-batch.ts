@@ -8,7 +8,9 @@ import { joinScripts, sh, type Script } from '../shell/index.js'
 
 /** Each probe in a subshell between markers (the token is hex; the markers are quoted anyway). */
 export function batchScript(probes: Probe[], token: string): Script {
-  return joinScripts(probes.map((p, i) => sh`printf '%s\\n' ${`@@${token} ${i}`}\n( ${p.script}\n) 2>/dev/null </dev/null\nprintf ${`\\n@@${token}.%d %d\\n`} ${i} $?`))
+  return joinScripts(
+    probes.map((p, i) => sh`printf '%s\\n' ${`@@${token} ${i}`}\n( ${p.script}\n) 2>/dev/null </dev/null\nprintf ${`\\n@@${token}.%d %d\\n`} ${i} $?`),
+  )
 }
 
 /** Splits a batch's stdout into each probe's { stdout, code }. */

@@ -40,7 +40,8 @@ export function boolAt(keyword: string, v: unknown, scope: VarScope, pos?: Sourc
 export const noLogOf = (task: Task, scope: VarScope): boolean => task.noLog !== undefined && boolAt('no_log', task.noLog, scope, task.pos)
 
 /** ignore_errors, read when the task failed. */
-export const ignoreErrorsOf = (task: Task, scope: VarScope): boolean => task.ignoreErrors !== undefined && boolAt('ignore_errors', task.ignoreErrors, scope, task.pos)
+export const ignoreErrorsOf = (task: Task, scope: VarScope): boolean =>
+  task.ignoreErrors !== undefined && boolAt('ignore_errors', task.ignoreErrors, scope, task.pos)
 
 /** What a loop item is called in the output: loop_control.label, else the item itself. */
 export function labelOf(task: Task, item: unknown, scope: VarScope): string {
@@ -54,12 +55,24 @@ export function resolveTask(rt: PlayRuntime, hs: HostState, task: Task, mod: Mod
   if (mod.kind === 'action') return { check, diff }
   const host = task.delegateTo ? String(renderValue(task.delegateTo, scope)) : hs.name
   const keywords = connectionKeywords(task.remoteUser ?? rt.play.remoteUser, task.connection ?? rt.play.connection, scope, task.pos)
-  return { check, diff, target: { host, delegated: host !== hs.name, keywords, exec: { become: becomeFor(rt, task, scope), env: environmentFor(task, scope), ...(untraced(task, scope) ? { untraced: true } : {}) } } }
+  return {
+    check,
+    diff,
+    target: {
+      host,
+      delegated: host !== hs.name,
+      keywords,
+      exec: { become: becomeFor(rt, task, scope), env: environmentFor(task, scope), ...(untraced(task, scope) ? { untraced: true } : {}) },
+    },
+  }
 }
 
 function becomeFor(rt: PlayRuntime, task: Task, scope: VarScope): Become | undefined {
   const v = (k: string) => (scope.has(k) ? scope.lookup(k) : undefined)
-  const on = task.become !== undefined ? boolAt('become', task.become, scope, task.pos) : rt.options.become || (v('ansible_become') !== undefined && boolAt('ansible_become', v('ansible_become'), scope, task.pos))
+  const on =
+    task.become !== undefined
+      ? boolAt('become', task.become, scope, task.pos)
+      : rt.options.become || (v('ansible_become') !== undefined && boolAt('ansible_become', v('ansible_become'), scope, task.pos))
   if (!on) return undefined
   // become_user is often a variable (become_user: "{{ app_user }}"): render it like any value.
   const user = String(renderValue(task.becomeUser ?? rt.options.becomeUser ?? v('ansible_become_user') ?? 'root', scope))

@@ -57,7 +57,14 @@ async function runInContext(pb: Playbook, opts: RunOptions, run: RunContext): Pr
       outer(maskDeep(e, secrets))
     },
     // -vvv lines pass the same mask (module options that are secrets, vault values)
-    ...(opts.trace ? { trace: ((t) => (host: string, line: string) => t(host, maskString(line, secrets)))(opts.trace) } : {}),
+    ...(opts.trace
+      ? {
+          trace: (
+            (t) => (host: string, line: string) =>
+              t(host, maskString(line, secrets))
+          )(opts.trace),
+        }
+      : {}),
   }
   opts.emit({ type: 'run-start', playbook: pb.file, check: opts.check, diff: opts.diff, forks: opts.forks })
   const hosts = new Map<string, HostState>()
@@ -76,7 +83,12 @@ async function runInContext(pb: Playbook, opts: RunOptions, run: RunContext): Pr
     stopping = pool.interruptAll().then((stopped) => {
       for (const { host, outcome } of stopped) {
         if (outcome.error) opts.emit({ type: 'warning', host, msg: `interrupt: ${outcome.error}` })
-        if (outcome.followUp?.includes(DPKG_INTERRUPTED)) opts.emit({ type: 'warning', host, msg: "dpkg was interrupted: packages are left half-installed or half-configured; run 'dpkg --configure -a' as root on this host" })
+        if (outcome.followUp?.includes(DPKG_INTERRUPTED))
+          opts.emit({
+            type: 'warning',
+            host,
+            msg: "dpkg was interrupted: packages are left half-installed or half-configured; run 'dpkg --configure -a' as root on this host",
+          })
       }
     })
   }

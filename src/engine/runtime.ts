@@ -36,7 +36,8 @@ export interface ConnectionKeywords {
 export function connectionKeywords(remoteUser: string | undefined, connection: string | undefined, scope: VarScope, pos: SourcePos): ConnectionKeywords {
   const render = (v: string | undefined) => (v === undefined ? undefined : String(renderValue(v, scope)))
   const kw = { remoteUser: render(remoteUser), connection: render(connection) }
-  if (kw.connection !== undefined && !['ssh', 'local', 'smart', 'paramiko'].includes(kw.connection)) throw new RmError(`connection '${kw.connection}' is not supported (use ssh or local)`, pos)
+  if (kw.connection !== undefined && !['ssh', 'local', 'smart', 'paramiko'].includes(kw.connection))
+    throw new RmError(`connection '${kw.connection}' is not supported (use ssh or local)`, pos)
   return kw
 }
 

@@ -55,7 +55,11 @@ function ownReader(scope: VarScope): Read {
  * `toObject()`; `throw`: any name the scope knows, and a render error is thrown.
  */
 export function lazyVars(scope: VarScope, onError: 'throw' | 'omit' = 'throw'): Readonly<Record<string, unknown>> {
-  if (onError === 'throw') return new Proxy({} as Record<string, unknown>, { get: (_, k) => (typeof k === 'string' && scope.has(k) ? scope.lookup(k) : undefined), has: (_, k) => typeof k === 'string' && scope.has(k) })
+  if (onError === 'throw')
+    return new Proxy({} as Record<string, unknown>, {
+      get: (_, k) => (typeof k === 'string' && scope.has(k) ? scope.lookup(k) : undefined),
+      has: (_, k) => typeof k === 'string' && scope.has(k),
+    })
   const read = ownReader(scope)
   return new Proxy({} as Record<string, unknown>, { get: (_, k) => read(k).value, has: (_, k) => read(k).found })
 }

@@ -48,15 +48,28 @@ export async function executeItem(rt: PlayRuntime, hs: HostState, task: Task, sc
     } catch (e) {
       if (e instanceof UnreachableError || e instanceof InterruptedError) throw e
       const unknown = [...scope.touchedUnknown]
-      if (e instanceof CheckModeUnknown) return { ...emptyOutcome(), mayChange: true, changed: true, changes: [{ summary: e.message, uncertain: true }], data: markUnknown({}) }
+      if (e instanceof CheckModeUnknown)
+        return { ...emptyOutcome(), mayChange: true, changed: true, changes: [{ summary: e.message, uncertain: true }], data: markUnknown({}) }
       if (rt.options.check && unknown.length && (e instanceof UndefinedVariableError || e instanceof ExpressionError)) {
         // The arguments need a result that only a real run produces: say so, don't fail.
         const why = `depends on ${unknown.join(', ')}, which check mode cannot know`
         const action = getModule(task.module)?.kind === 'action'
-        out = { ...emptyOutcome(), mayChange: !action, changed: !action, msg: action ? `(${why})` : undefined, changes: action ? [] : [{ summary: why, uncertain: true }], data: markUnknown({}) }
+        out = {
+          ...emptyOutcome(),
+          mayChange: !action,
+          changed: !action,
+          msg: action ? `(${why})` : undefined,
+          changes: action ? [] : [{ summary: why, uncertain: true }],
+          data: markUnknown({}),
+        }
         return out
       }
-      out = { ...emptyOutcome(), failed: true, msg: e instanceof ModuleFailure ? e.message : taskError(task, e), data: e instanceof ModuleFailure ? e.data : {} }
+      out = {
+        ...emptyOutcome(),
+        failed: true,
+        msg: e instanceof ModuleFailure ? e.message : taskError(task, e),
+        data: e instanceof ModuleFailure ? e.data : {},
+      }
       if (isPlaybookError(e)) return { ...out, playbookError: true }
     }
     const s = task.register ? scope.with({ name: 'this result', values: { [task.register]: registeredOf(out) }, data: true }) : scope

@@ -35,7 +35,18 @@ export async function runLoop(rt: PlayRuntime, hs: HostState, task: Task, scope:
   for (const [i, item] of items.entries()) {
     const loopVars: Record<string, unknown> = { [lc?.loopVar ?? 'item']: item, ansible_loop_var: lc?.loopVar ?? 'item' }
     if (lc?.indexVar) loopVars[lc.indexVar] = i
-    loopVars.ansible_loop = { index: i + 1, index0: i, first: i === 0, last: i === items.length - 1, length: items.length, revindex: items.length - i, revindex0: items.length - i - 1, allitems: items, previtem: items[i - 1], nextitem: items[i + 1] }
+    loopVars.ansible_loop = {
+      index: i + 1,
+      index0: i,
+      first: i === 0,
+      last: i === items.length - 1,
+      length: items.length,
+      revindex: items.length - i,
+      revindex0: items.length - i - 1,
+      allitems: items,
+      previtem: items[i - 1],
+      nextitem: items[i + 1],
+    }
     const s = scope.with({ name: 'loop', values: loopVars, data: true })
     const lab = labelOf(task, item, s)
     const w = hooks.whenHolds(s)
@@ -43,7 +54,15 @@ export async function runLoop(rt: PlayRuntime, hs: HostState, task: Task, scope:
     if (!w.holds && !w.unknown) o = hooks.finish({ ...emptyOutcome(), skipped: true, data: { skipped: true } })
     else o = hooks.finish(await executeItem(rt, hs, task, s, w.unknown))
     hooks.emit(o, lab)
-    const r = { ...o.data, changed: o.changed, failed: o.failed, skipped: o.skipped, item, ansible_loop_var: lc?.loopVar ?? 'item', ...(o.msg !== undefined ? { msg: o.msg } : {}) }
+    const r = {
+      ...o.data,
+      changed: o.changed,
+      failed: o.failed,
+      skipped: o.skipped,
+      item,
+      ansible_loop_var: lc?.loopVar ?? 'item',
+      ...(o.msg !== undefined ? { msg: o.msg } : {}),
+    }
     if (isUnknown(o.data)) anyUnknown = true
     results.push(r)
     total.changed ||= o.changed

@@ -24,7 +24,10 @@ function prepareContext(rt: PlayRuntime, task: Task, scope: VarScope): PrepareCo
   return {
     findFile(kind, name) {
       const f = findLocalFile(kind, name, task.role, rt.playbookDir)
-      if (!f) throw new ModuleFailure(`${kind === 'templates' ? 'template' : 'file'} not found: ${name} (looked in ${fileCandidates(kind, name, task.role, rt.playbookDir).join(', ')})`)
+      if (!f)
+        throw new ModuleFailure(
+          `${kind === 'templates' ? 'template' : 'file'} not found: ${name} (looked in ${fileCandidates(kind, name, task.role, rt.playbookDir).join(', ')})`,
+        )
       return f
     },
     // A template frame: once its code reads a secret, what its output tags print counts as secret.
@@ -40,7 +43,13 @@ function prepareContext(rt: PlayRuntime, task: Task, scope: VarScope): PrepareCo
 function defaultResult(outputs: StepOutput[]): Record<string, unknown> {
   const last = [...outputs].reverse().find((o) => o.step.kind === 'exec')
   if (!last) return {}
-  return { rc: last.code, stdout: last.stdout.replace(/\n$/, ''), stderr: last.stderr.replace(/\n$/, ''), stdout_lines: last.stdout.split('\n').filter((l, i, a) => i < a.length - 1 || l !== ''), stderr_lines: last.stderr.split('\n').filter((l, i, a) => i < a.length - 1 || l !== '') }
+  return {
+    rc: last.code,
+    stdout: last.stdout.replace(/\n$/, ''),
+    stderr: last.stderr.replace(/\n$/, ''),
+    stdout_lines: last.stdout.split('\n').filter((l, i, a) => i < a.length - 1 || l !== ''),
+    stderr_lines: last.stderr.split('\n').filter((l, i, a) => i < a.length - 1 || l !== ''),
+  }
 }
 
 /** Renders and checks the task's arguments for this execution (the action's raw ones stay as written). */
@@ -67,7 +76,14 @@ function moduleArgs(rt: PlayRuntime, task: Task, scope: VarScope): Record<string
  * only: retries reuse them); it is called after the arguments are checked, so a bad argument is
  * reported before a bad keyword.
  */
-export async function runModule(rt: PlayRuntime, hs: HostState, task: Task, scope: VarScope, whenUnknown: boolean, resolved: () => ResolvedTask): Promise<Outcome> {
+export async function runModule(
+  rt: PlayRuntime,
+  hs: HostState,
+  task: Task,
+  scope: VarScope,
+  whenUnknown: boolean,
+  resolved: () => ResolvedTask,
+): Promise<Outcome> {
   const out = emptyOutcome()
   const mod = getModule(task.module)!
   const args = moduleArgs(rt, task, scope)
@@ -96,7 +112,8 @@ export async function runModule(rt: PlayRuntime, hs: HostState, task: Task, scop
     state = await runNamedProbes(conn, hm.probes(prepared, { ...planCtx, check }), execOpts)
   } catch (e) {
     // In check mode the become user may be one that an earlier task would create.
-    if (check && execOpts.become && /unknown user/i.test((e as Error).message)) throw new CheckModeUnknown(`runs as ${execOpts.become.user}, a user that does not exist yet`)
+    if (check && execOpts.become && /unknown user/i.test((e as Error).message))
+      throw new CheckModeUnknown(`runs as ${execOpts.become.user}, a user that does not exist yet`)
     throw e
   }
   const changes: Change[] = settleNeeds(hm.plan(prepared, state, planCtx), check)

@@ -25,7 +25,18 @@ export interface Outcome {
   facts?: Record<string, unknown>
 }
 
-export const emptyOutcome = (): Outcome => ({ status: 'ok', changed: false, failed: false, skipped: false, unreachable: false, ignored: false, mayChange: false, changes: [], diffs: [], data: {} })
+export const emptyOutcome = (): Outcome => ({
+  status: 'ok',
+  changed: false,
+  failed: false,
+  skipped: false,
+  unreachable: false,
+  ignored: false,
+  mayChange: false,
+  changes: [],
+  diffs: [],
+  data: {},
+})
 
 /** What `register` stores for one execution (unknown in check mode when its data is). */
 export function registeredOf(o: Outcome, extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -46,7 +57,8 @@ export function isPlaybookError(e: unknown): boolean {
 /** A task error that is the playbook's fault (undefined variable, bad argument): names the task and place. */
 export function taskError(task: Task, e: unknown): string {
   const where = `${task.title} (${formatPos(task.pos)})`
-  if (e instanceof UndefinedVariableError) return `undefined variable '${e.variable}' in task ${where}${e.suggestion ? `; did you mean '${e.suggestion}'?` : ''}`
+  if (e instanceof UndefinedVariableError)
+    return `undefined variable '${e.variable}' in task ${where}${e.suggestion ? `; did you mean '${e.suggestion}'?` : ''}`
   if (e instanceof ExpressionError) return `${e.message} in '${e.expression}', task ${where}`
   if (e instanceof RmError) return e.pos ? `${formatPos(e.pos)}: ${e.message}` : e.message
   return (e as Error).message

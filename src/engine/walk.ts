@@ -45,7 +45,9 @@ function interrupted(ctx: WalkContext): boolean {
 /** A failure that leaves the tree unrescued ends the play for every host when its task said so. */
 function endIfFatal(ctx: WalkContext, hs: HostState, r: WalkResult): WalkResult {
   if (r === 'failed' && hs.failureFatal) {
-    ctx.stop.reason ??= hs.failureIsPlaybookError ? `a playbook error on ${hs.name} stops the run (fix the playbook: it is not a host failure)` : `any_errors_fatal: ${hs.name} failed`
+    ctx.stop.reason ??= hs.failureIsPlaybookError
+      ? `a playbook error on ${hs.name} stops the run (fix the playbook: it is not a host failure)`
+      : `any_errors_fatal: ${hs.name} failed`
     ctx.stop.run = true
   }
   return r
@@ -158,7 +160,8 @@ async function runOne(ctx: WalkContext, hs: HostState, task: Task, handler: bool
     s.ok++
     if (o.changed) s.changed++
   }
-  if (o.changed && o.status !== 'skipped') for (const n of task.notify) hs.notified.add(String(renderValue(n, scopeFor(rt.scope, hs.name, { role: task.role, vars: task.vars }))))
+  if (o.changed && o.status !== 'skipped')
+    for (const n of task.notify) hs.notified.add(String(renderValue(n, scopeFor(rt.scope, hs.name, { role: task.role, vars: task.vars }))))
   switch (o.meta) {
     case 'flush_handlers':
       return flushHandlers(ctx, hs, task.index)
@@ -197,7 +200,12 @@ function loadDynamic(rt: PlayRuntime, inc: Include, target: string): Node[] {
   const nodes =
     inc.what === 'role'
       ? (loadRoleInto(state, target, inc.params, inh, inc.pos, { tasksFrom: inc.tasksFrom }, true)?.tasks ?? [])
-      : loadTaskFile(state, target.startsWith('/') ? target : `${inc.baseDir}/${target}`, { file: inc.pos.file, baseDir: dirname(inc.pos.file), inherited: inh }, inc.pos)
+      : loadTaskFile(
+          state,
+          target.startsWith('/') ? target : `${inc.baseDir}/${target}`,
+          { file: inc.pos.file, baseDir: dirname(inc.pos.file), inherited: inh },
+          inc.pos,
+        )
   if (state.errors.length) throw state.errors[0]
   cache.nodes.set(key, nodes)
   return nodes
@@ -210,7 +218,8 @@ async function runInclude(ctx: WalkContext, hs: HostState, inc: Include, extra: 
   const items = inc.loop === undefined ? [undefined] : renderValue(inc.loop, scope)
   if (!Array.isArray(items)) throw new RmError(`loop needs a list`, inc.pos)
   for (const [i, item] of items.entries()) {
-    const loopVars: Record<string, unknown> = inc.loop === undefined ? {} : { [inc.loopControl?.loopVar ?? 'item']: item, ...(inc.loopControl?.indexVar ? { [inc.loopControl.indexVar]: i } : {}) }
+    const loopVars: Record<string, unknown> =
+      inc.loop === undefined ? {} : { [inc.loopControl?.loopVar ?? 'item']: item, ...(inc.loopControl?.indexVar ? { [inc.loopControl.indexVar]: i } : {}) }
     const nodes = inc.nodes ?? loadDynamic(rt, inc, String(renderValue(inc.target, scope.with({ name: 'loop', values: loopVars, data: true }))))
     const r = await walkNodes(ctx, hs, nodes, [...extra, loopVars])
     if (r !== 'ok') return r
@@ -261,7 +270,19 @@ async function walkNodes(ctx: WalkContext, hs: HostState, nodes: readonly Node[]
       try {
         r = await runInclude(ctx, hs, node, extra)
       } catch (e) {
-        ctx.rt.options.emit({ type: 'host-result', task: node.title, taskIndex: node.index, handler: false, host: hs.name, status: 'failed', check: ctx.rt.options.check, msg: (e as Error).message, changes: [], diffs: [], durationMs: 0 })
+        ctx.rt.options.emit({
+          type: 'host-result',
+          task: node.title,
+          taskIndex: node.index,
+          handler: false,
+          host: hs.name,
+          status: 'failed',
+          check: ctx.rt.options.check,
+          msg: (e as Error).message,
+          changes: [],
+          diffs: [],
+          durationMs: 0,
+        })
         hs.stats.failed++
         r = 'failed'
       }

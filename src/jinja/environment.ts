@@ -117,7 +117,8 @@ function create(): Environment {
     safe((host: unknown, attr: unknown) => {
       if (!current?.hostvar) throw new Error('hostvars is not available here')
       const v = current.hostvar(String(host), attr === undefined || attr === null ? undefined : String(attr))
-      if (v === undefined) throw undefinedMarker(attr === undefined || attr === null ? `hostvars['${String(host)}']` : `hostvars['${String(host)}'].${String(attr)}`)
+      if (v === undefined)
+        throw undefinedMarker(attr === undefined || attr === null ? `hostvars['${String(host)}']` : `hostvars['${String(host)}'].${String(attr)}`)
       return v
     }),
   )

@@ -19,7 +19,8 @@ export const random: Fn = (value, ...rest) => {
   if (typeof v === 'number') {
     const start = Number(kw.start ?? pos[0] ?? 0)
     const step = Number(kw.step ?? pos[1] ?? 1)
-    if (!Number.isInteger(v) || !Number.isInteger(start) || !Number.isInteger(step) || step === 0) throw new FilterError('random: start, end and step must be integers')
+    if (!Number.isInteger(v) || !Number.isInteger(start) || !Number.isInteger(step) || step === 0)
+      throw new FilterError('random: start, end and step must be integers')
     const count = Math.ceil((v - start) / step)
     if (count <= 0) throw new FilterError(`empty range for randrange() (${start}, ${v})`)
     return start + step * below(count, seed)

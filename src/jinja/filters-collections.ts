@@ -70,7 +70,8 @@ export const collectionFilters: Record<string, Fn> = {
     const dicts = [fromEngine(first), ...pos].flatMap((d) => (Array.isArray(d) ? d : [d]))
     for (const d of dicts) if (!isPlainObject(d)) throw new FilterError(`failed to combine variables, expected dicts but got a '${typeName(d)}'`)
     const listMerge = String(kw.list_merge ?? 'replace')
-    if (!['replace', 'keep', 'append', 'prepend', 'append_rp', 'prepend_rp'].includes(listMerge)) throw new FilterError(`merge_hash: 'list_merge' is invalid: ${listMerge}`)
+    if (!['replace', 'keep', 'append', 'prepend', 'append_rp', 'prepend_rp'].includes(listMerge))
+      throw new FilterError(`merge_hash: 'list_merge' is invalid: ${listMerge}`)
     return (dicts as Dict[]).reduce((acc, d) => mergeHash(acc, d, kw.recursive === true, listMerge), {})
   },
   dict2items: (d, ...rest) => {
@@ -123,7 +124,7 @@ export const collectionFilters: Record<string, Fn> = {
     const { pos, kw } = splitKwargs(rest, ['fillvalue'])
     const lists = [asList(a, 'zip_longest'), ...pos.map((o) => asList(o, 'zip_longest'))]
     const n = Math.max(...lists.map((l) => l.length))
-    return Array.from({ length: n }, (_, i) => lists.map((l) => (i < l.length ? l[i] : kw.fillvalue ?? null)))
+    return Array.from({ length: n }, (_, i) => lists.map((l) => (i < l.length ? l[i] : (kw.fillvalue ?? null))))
   },
   subelements: (v, key, ...rest) => {
     const { pos, kw } = splitKwargs(rest, ['skip_missing'])

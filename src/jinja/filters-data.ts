@@ -36,11 +36,20 @@ export function pyJsonDumps(v: unknown, o: { indent?: number; sortKeys?: boolean
 export const dataFilters: Record<string, Fn> = {
   to_json: (v, ...rest) => {
     const { kw } = splitKwargs(rest, ['indent', 'sort_keys', 'ensure_ascii'])
-    return pyJsonDumps(fromEngine(v), { indent: kw.indent === undefined ? undefined : Number(kw.indent), sortKeys: kw.sort_keys === true, ensureAscii: kw.ensure_ascii !== false })
+    return pyJsonDumps(fromEngine(v), {
+      indent: kw.indent === undefined ? undefined : Number(kw.indent),
+      sortKeys: kw.sort_keys === true,
+      ensureAscii: kw.ensure_ascii !== false,
+    })
   },
   to_nice_json: (v, ...rest) => {
     const { pos, kw } = splitKwargs(rest, ['indent', 'sort_keys', 'ensure_ascii'])
-    return pyJsonDumps(fromEngine(v), { indent: Number(kw.indent ?? pos[0] ?? 4), sortKeys: kw.sort_keys !== false, ensureAscii: kw.ensure_ascii !== false, itemSep: ',' })
+    return pyJsonDumps(fromEngine(v), {
+      indent: Number(kw.indent ?? pos[0] ?? 4),
+      sortKeys: kw.sort_keys !== false,
+      ensureAscii: kw.ensure_ascii !== false,
+      itemSep: ',',
+    })
   },
   from_json: (v) => {
     try {
@@ -57,6 +66,6 @@ export const dataFilters: Record<string, Fn> = {
     const { pos, kw } = splitKwargs(rest, ['indent', 'width'])
     return pyYamlDump(fromEngine(v), { indent: Number(kw.indent ?? pos[0] ?? 4), flowLeaves: false })
   },
-  from_yaml: (v) => (typeof v === 'string' ? YAML.parse(v) ?? null : fromEngine(v)),
+  from_yaml: (v) => (typeof v === 'string' ? (YAML.parse(v) ?? null) : fromEngine(v)),
   from_yaml_all: (v) => YAML.parseAllDocuments(String(v)).map((d) => d.toJS()),
 }

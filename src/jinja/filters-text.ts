@@ -15,7 +15,9 @@ const RE_KW = ['ignorecase', 'multiline', 'count']
 
 function uuid5(namespace: string, name: string): string {
   const ns = Buffer.from(namespace.replace(/-/g, ''), 'hex')
-  const h = createHash('sha1').update(Buffer.concat([ns, Buffer.from(name, 'utf8')])).digest()
+  const h = createHash('sha1')
+    .update(Buffer.concat([ns, Buffer.from(name, 'utf8')]))
+    .digest()
   h[6] = (h[6] & 0x0f) | 0x50
   h[8] = (h[8] & 0x3f) | 0x80
   const x = h.subarray(0, 16).toString('hex')
@@ -49,7 +51,11 @@ export const textFilters: Record<string, Fn> = {
     const { pos, kw } = splitKwargs(rest, RE_KW)
     const [pattern = '', repl = ''] = pos as string[]
     const count = Number(kw.count ?? pos[4] ?? 0)
-    const re = pyRegex(String(pattern), { ignorecase: kw.ignorecase === true || pos[2] === true, multiline: kw.multiline === true || pos[3] === true, global: true })
+    const re = pyRegex(String(pattern), {
+      ignorecase: kw.ignorecase === true || pos[2] === true,
+      multiline: kw.multiline === true || pos[3] === true,
+      global: true,
+    })
     const f = pyReplacement(String(repl))
     let n = 0
     return text(v).replace(re, (...a: unknown[]) => (count > 0 && n++ >= count ? String(a[0]) : f(...(a as [string]))))
@@ -71,7 +77,7 @@ export const textFilters: Record<string, Fn> = {
   regex_findall: (v, pattern, ...rest) => {
     const { kw } = splitKwargs(rest, ['ignorecase', 'multiline'])
     const re = pyRegex(String(pattern), { ignorecase: kw.ignorecase === true, multiline: kw.multiline === true, global: true })
-    return [...text(v).matchAll(re)].map((m) => (m.length === 1 ? m[0] : m.length === 2 ? m[1] ?? '' : m.slice(1).map((g) => g ?? '')))
+    return [...text(v).matchAll(re)].map((m) => (m.length === 1 ? m[0] : m.length === 2 ? (m[1] ?? '') : m.slice(1).map((g) => g ?? '')))
   },
   regex_escape: (v) => text(v).replace(/[()[\]{}?*+\-|^$\\.&~# \t\n\r\v\f]/g, '\\$&'),
   b64encode: (v) => Buffer.from(text(v), 'utf8').toString('base64'),
@@ -112,10 +118,18 @@ export const textFilters: Record<string, Fn> = {
     const { pos, kw } = splitKwargs(rest, ['hashtype', 'salt', 'salt_size', 'rounds', 'ident'])
     const salt = kw.salt ?? pos[1]
     const rounds = kw.rounds ?? pos[3]
-    return passwordHash(text(v), String(kw.hashtype ?? pos[0] ?? 'sha512'), salt === undefined || salt === null ? undefined : String(salt), rounds === undefined || rounds === null ? undefined : Number(rounds))
+    return passwordHash(
+      text(v),
+      String(kw.hashtype ?? pos[0] ?? 'sha512'),
+      salt === undefined || salt === null ? undefined : String(salt),
+      rounds === undefined || rounds === null ? undefined : Number(rounds),
+    )
   },
   comment: (v, style = 'plain') => {
     const prefix = ({ plain: '#', erlang: '%', c: '//', cblock: ' *', xml: '  ' } as Record<string, string>)[String(style)] ?? '#'
-    return `${prefix}\n${text(v).split('\n').map((l) => `${prefix} ${l}`.trimEnd()).join('\n')}\n${prefix}`
+    return `${prefix}\n${text(v)
+      .split('\n')
+      .map((l) => `${prefix} ${l}`.trimEnd())
+      .join('\n')}\n${prefix}`
   },
 }

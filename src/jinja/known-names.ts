@@ -96,7 +96,10 @@ export function unknownNames(source: string): UnknownName[] {
         const d = dottedName(ts, m)
         if (d && !OURS_TESTS.has(d.name) && (d.name.includes('.') || !isBuiltin('test', d.name))) add({ kind: 'test', name: d.name })
       } else if (t.kind === 'name' && ['lookup', 'query', 'q'].includes(t.text) && ts[sig(ts, k + 1)]?.text === '(') {
-        const prev = ts.slice(0, k).filter((x) => x.kind !== 'space').pop()
+        const prev = ts
+          .slice(0, k)
+          .filter((x) => x.kind !== 'space')
+          .pop()
         if (prev?.text === '.' || prev?.text === '|') continue
         const name = stringValue(ts[sig(ts, sig(ts, k + 1) + 1)])
         if (name !== undefined && !isLookup(name)) add({ kind: 'lookup', name })

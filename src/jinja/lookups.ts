@@ -57,7 +57,11 @@ const LOOKUPS: Record<string, Lookup> = {
       return Object.entries(t).map(([key, value]) => ({ key, value }))
     }),
   lines: (_c, terms) =>
-    terms.flatMap((t) => execFileSync('/bin/sh', ['-c', String(t)], { encoding: 'utf8' }).split('\n').filter((l, i, a) => i < a.length - 1 || l !== '')),
+    terms.flatMap((t) =>
+      execFileSync('/bin/sh', ['-c', String(t)], { encoding: 'utf8' })
+        .split('\n')
+        .filter((l, i, a) => i < a.length - 1 || l !== ''),
+    ),
   template: (c, terms) => terms.map((t) => c.renderFile(find(c, String(t), 'templates'))),
   pipe: (_c, terms) => terms.map((t) => execFileSync('/bin/sh', ['-c', String(t)], { encoding: 'utf8' }).trimEnd()),
   fileglob: (c, terms) =>
@@ -76,8 +80,7 @@ const LOOKUPS: Record<string, Lookup> = {
     const n = Math.max(0, ...lists.map((l) => l.length))
     return Array.from({ length: n }, (_, i) => lists.map((l) => (i < l.length ? l[i] : null)))
   },
-  nested: (_c, terms) =>
-    terms.map((t) => (Array.isArray(t) ? t : [t])).reduce<unknown[][]>((acc, l) => acc.flatMap((p) => l.map((x) => [...p, x])), [[]]),
+  nested: (_c, terms) => terms.map((t) => (Array.isArray(t) ? t : [t])).reduce<unknown[][]>((acc, l) => acc.flatMap((p) => l.map((x) => [...p, x])), [[]]),
   subelements: (_c, terms, kw) => {
     const [list, key, flags] = terms
     const skip = kw.skip_missing === true || (isPlainObject(flags) && flags.skip_missing === true)
@@ -102,7 +105,14 @@ const LOOKUPS: Record<string, Lookup> = {
 /** Files (not directories) matching `*`, `?` and `[...]` in the last part of a path, as fileglob returns them. */
 function globFiles(pattern: string): string[] {
   const dir = dirname(pattern)
-  const re = new RegExp('^' + basename(pattern).replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]') + '$')
+  const re = new RegExp(
+    '^' +
+      basename(pattern)
+        .replace(/[.+^${}()|\\]/g, '\\$&')
+        .replace(/\*/g, '[^/]*')
+        .replace(/\?/g, '[^/]') +
+      '$',
+  )
   let names: string[]
   try {
     names = readdirSync(dir)
@@ -148,7 +158,10 @@ function storedPassword(c: LookupContext, term: string): string {
   const [path, ...params] = term.trim().split(/\s+/)
   const kv = Object.fromEntries(params.map((p) => p.split('=', 2) as [string, string]))
   const file = isAbsolute(path) ? path : join(c.searchPaths[0] ?? process.cwd(), path)
-  if (path !== '/dev/null' && existsSync(file)) return readFileSync(file, 'utf8').split('\n')[0].replace(/ salt=.*$/, '')
+  if (path !== '/dev/null' && existsSync(file))
+    return readFileSync(file, 'utf8')
+      .split('\n')[0]
+      .replace(/ salt=.*$/, '')
   const length = Number(kv.length ?? 20)
   const chars = (kv.chars ?? 'ascii_letters,digits,.,:-_')
     .split(',')
@@ -179,7 +192,6 @@ export function lookupGlobals(current: () => LookupContext): Record<string, Fn> 
     q: (name, ...rest) => run(true, name, rest),
   }
 }
-
 
 /** Whether `lookup('name', ...)` names a lookup rm-play has (checked at load time). */
 export function isLookup(name: string): boolean {

@@ -74,7 +74,7 @@ export function pythonPercent(fmt: string, args: unknown, isTuple: boolean): str
       default: {
         // g/G: shortest of %e and %f as Python chooses them
         const n = toNumber(v, conv)
-        const P = prec === 0 ? 1 : prec ?? 6
+        const P = prec === 0 ? 1 : (prec ?? 6)
         const exp = n === 0 ? 0 : Math.floor(Math.log10(Math.abs(n)))
         s = exp < -4 || exp >= P ? n.toExponential(P - 1).replace(/e([+-])(\d)$/, 'e$10$2') : n.toFixed(Math.max(0, P - 1 - exp))
         if (!flags.includes('#')) s = s.replace(/(\.\d*?)0+(e|$)/, '$1$2').replace(/\.(e|$)/, '$1')

@@ -10,7 +10,11 @@ export function pyRegex(pattern: string, opts: { ignorecase?: boolean; multiline
     for (const f of inline[1]) if ('ims'.includes(f) && !flags.includes(f)) flags += f
     if (inline[1].includes('x')) throw new FilterError('verbose regular expressions (?x) are not supported')
   }
-  src = src.replace(/\(\?P<([A-Za-z_]\w*)>/g, '(?<$1>').replace(/\(\?P=([A-Za-z_]\w*)\)/g, '\\k<$1>').replace(/\\A/g, '^').replace(/\\Z/g, '$')
+  src = src
+    .replace(/\(\?P<([A-Za-z_]\w*)>/g, '(?<$1>')
+    .replace(/\(\?P=([A-Za-z_]\w*)\)/g, '\\k<$1>')
+    .replace(/\\A/g, '^')
+    .replace(/\\Z/g, '$')
   try {
     return new RegExp(src, flags)
   } catch (e) {

@@ -39,7 +39,14 @@ export function pyRepr(v: unknown): string {
   if (typeof v === 'number') return reprNumber(v)
   if (typeof v === 'string') return reprString(v)
   if (Array.isArray(v)) return '[' + v.map(pyRepr).join(', ') + ']'
-  if (isPlainObject(v)) return '{' + Object.entries(v).map(([k, x]) => `${reprString(k)}: ${pyRepr(x)}`).join(', ') + '}'
+  if (isPlainObject(v))
+    return (
+      '{' +
+      Object.entries(v)
+        .map(([k, x]) => `${reprString(k)}: ${pyRepr(x)}`)
+        .join(', ') +
+      '}'
+    )
   return reprString(String(v))
 }
 

@@ -93,7 +93,13 @@ function run(source: string, ctx: TemplateContext, escapeBackslashes: boolean, s
   const name = prepare(source, escapeBackslashes, settings)
   const { env } = engineAt(depth)
   const { subset, names } = contextFor(source, ctx.vars)
-  const lookupCtx = { vars: ctx.vars, searchPaths: ctx.searchPaths ?? [process.cwd()], renderFile: (p: string) => renderTemplateFile(readFileSync(p, 'utf8'), ctx), resolve: ctx.resolve, hostvar: ctx.hostvar }
+  const lookupCtx = {
+    vars: ctx.vars,
+    searchPaths: ctx.searchPaths ?? [process.cwd()],
+    renderFile: (p: string) => renderTemplateFile(readFileSync(p, 'utf8'), ctx),
+    resolve: ctx.resolve,
+    hostvar: ctx.hostvar,
+  }
   let out = ''
   let failure: unknown
   takeError()
@@ -182,10 +188,16 @@ function headerOptions(line: string, source: string): FileOptions {
   const out: FileOptions = {}
   for (const pair of line.split(',')) {
     const i = pair.indexOf(':')
-    if (i < 0) throw new TemplateError(`failed to parse jinja2 override '${pair.trim()}'. Did you use something different from colon as key-value separator?`, source, 'syntax')
+    if (i < 0)
+      throw new TemplateError(
+        `failed to parse jinja2 override '${pair.trim()}'. Did you use something different from colon as key-value separator?`,
+        source,
+        'syntax',
+      )
     const key = pair.slice(0, i).trim()
     const value = pair.slice(i + 1).trim()
-    if (key !== 'trim_blocks' && key !== 'lstrip_blocks') throw new TemplateError(`#jinja2: ${key} is not supported (trim_blocks, lstrip_blocks are)`, source, 'syntax')
+    if (key !== 'trim_blocks' && key !== 'lstrip_blocks')
+      throw new TemplateError(`#jinja2: ${key} is not supported (trim_blocks, lstrip_blocks are)`, source, 'syntax')
     if (value !== 'True' && value !== 'False') throw new TemplateError(`#jinja2: ${key} must be True or False, not ${value}`, source, 'syntax')
     out[key === 'trim_blocks' ? 'trimBlocks' : 'lstripBlocks'] = value === 'True'
   }

@@ -155,7 +155,20 @@ export function rewriteExpression(src: string, opts: RewriteOptions = {}): strin
     if (end < 0) continue
     const tuple = isTuple(ts, rStart, end)
     const right = ts.slice(rStart, end + 1)
-    ts.splice(k, end - k + 1, { kind: 'name', text: 'ansible_percent' }, tok('('), ts[k], tok(','), tok('('), ...right, tok(')'), tok(','), { kind: 'name', text: tuple ? 'true' : 'false' }, tok(')'))
+    ts.splice(
+      k,
+      end - k + 1,
+      { kind: 'name', text: 'ansible_percent' },
+      tok('('),
+      ts[k],
+      tok(','),
+      tok('('),
+      ...right,
+      tok(')'),
+      tok(','),
+      { kind: 'name', text: tuple ? 'true' : 'false' },
+      tok(')'),
+    )
   }
   strictOperands(ts)
   return ts.map((t) => t.text).join('')
@@ -209,7 +222,10 @@ function guardedAfter(ts: Token[], end: number): boolean {
   const n = nextSig(ts, end)
   let m = nextSig(ts, n)
   if (ts[n]?.text === 'is' && ts[m]?.text === 'not') m = nextSig(ts, m)
-  return (ts[n]?.text === 'is' && (ts[m]?.text === 'defined' || ts[m]?.text === 'undefined')) || (isOp(ts[n], '|') && (ts[m]?.text === 'default' || ts[m]?.text === 'd'))
+  return (
+    (ts[n]?.text === 'is' && (ts[m]?.text === 'defined' || ts[m]?.text === 'undefined')) ||
+    (isOp(ts[n], '|') && (ts[m]?.text === 'default' || ts[m]?.text === 'd'))
+  )
 }
 
 /** True when `hostvars` is used other than indexed (`hostvars | dict2items`, `for h in hostvars`): the whole view must cross. */
@@ -261,7 +277,11 @@ function definedChains(ts: Token[]): void {
       k = last
       continue
     }
-    const text = (e: number) => ts.slice(k, e + 1).map((t) => t.text).join('')
+    const text = (e: number) =>
+      ts
+        .slice(k, e + 1)
+        .map((t) => t.text)
+        .join('')
     const defined = '(' + ends.map((e) => `${text(e)} is defined`).join(' and ') + ')'
     const n = nextSig(ts, last)
     let m = nextSig(ts, n)
@@ -303,7 +323,8 @@ function strictOperands(ts: Token[]): void {
     for (;;) {
       const n = nextSig(ts, end)
       if (isOp(ts[n], '.') && ts[nextSig(ts, n)]?.kind === 'name') end = nextSig(ts, n)
-      else if (isOp(ts[n], '[') && ['string', 'number'].includes(ts[nextSig(ts, n)]?.kind) && isOp(ts[nextSig(ts, nextSig(ts, n))], ']')) end = nextSig(ts, nextSig(ts, n))
+      else if (isOp(ts[n], '[') && ['string', 'number'].includes(ts[nextSig(ts, n)]?.kind) && isOp(ts[nextSig(ts, nextSig(ts, n))], ']'))
+        end = nextSig(ts, nextSig(ts, n))
       else break
     }
     const after = nextSig(ts, end)
@@ -316,14 +337,26 @@ function strictOperands(ts: Token[]): void {
     if (isOp(prev, '~') || isOp(next, '~') || filtered || compared) chains.push([start, end])
   }
   for (const [start, end] of chains.reverse()) {
-    const text = ts.slice(start, end + 1).map((t) => t.text).join('')
+    const text = ts
+      .slice(start, end + 1)
+      .map((t) => t.text)
+      .join('')
     ts.splice(start, end - start + 1, { kind: 'op', text: `(${text} if ${text} is defined else ansible_undefined(${jinjaString(text)}))` })
   }
 }
 
 /** A Jinja string literal holding exactly `s`. */
 function jinjaString(s: string): string {
-  return "'" + s.replace(/[\\'\n\r\t]|[\x00-\x1f\x7f]/g, (c) => ({ '\\': '\\\\', "'": "\\'", '\n': '\\n', '\r': '\\r', '\t': '\\t' } as Record<string, string>)[c] ?? '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0')) + "'"
+  return (
+    "'" +
+    s.replace(
+      /[\\'\n\r\t]|[\x00-\x1f\x7f]/g,
+      (c) =>
+        (({ '\\': '\\\\', "'": "\\'", '\n': '\\n', '\r': '\\r', '\t': '\\t' }) as Record<string, string>)[c] ??
+        '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'),
+    ) +
+    "'"
+  )
 }
 
 /** The variable every `{{ }}` goes through so its output is Python's str() of the value (see docs/jinja.md). */

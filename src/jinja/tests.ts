@@ -20,17 +20,19 @@ function changed(v: unknown): boolean {
   return Array.isArray(r.results) && r.results.some((x) => isPlainObject(x) && x.changed === true)
 }
 
-const regexTest = (kind: 'match' | 'search' | 'fullmatch') => (v: unknown, pattern: unknown, ...rest: unknown[]) => {
-  const { pos, kw } = splitKwargs(rest, ['ignorecase', 'multiline', 'match_type'])
-  const mode = String(kw.match_type ?? kind)
-  const re = pyRegex(String(pattern), { ignorecase: (kw.ignorecase ?? pos[0]) === true, multiline: (kw.multiline ?? pos[1]) === true })
-  const s = pyStr(fromEngine(v) ?? '')
-  const m = re.exec(s)
-  if (!m) return false
-  if (mode === 'match') return new RegExp(`^(?:${re.source})`, re.flags).test(s)
-  if (mode === 'fullmatch') return new RegExp(`^(?:${re.source})$`, re.flags).test(s)
-  return true
-}
+const regexTest =
+  (kind: 'match' | 'search' | 'fullmatch') =>
+  (v: unknown, pattern: unknown, ...rest: unknown[]) => {
+    const { pos, kw } = splitKwargs(rest, ['ignorecase', 'multiline', 'match_type'])
+    const mode = String(kw.match_type ?? kind)
+    const re = pyRegex(String(pattern), { ignorecase: (kw.ignorecase ?? pos[0]) === true, multiline: (kw.multiline ?? pos[1]) === true })
+    const s = pyStr(fromEngine(v) ?? '')
+    const m = re.exec(s)
+    if (!m) return false
+    if (mode === 'match') return new RegExp(`^(?:${re.source})`, re.flags).test(s)
+    if (mode === 'fullmatch') return new RegExp(`^(?:${re.source})$`, re.flags).test(s)
+    return true
+  }
 
 const stat = (p: unknown, f: (s: NonNullable<ReturnType<typeof statSync>>) => boolean) => {
   try {

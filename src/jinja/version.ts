@@ -25,10 +25,20 @@ function cmp(a: (number | string)[], b: (number | string)[]): number {
 }
 
 const OPS: Record<string, (c: number) => boolean> = {
-  '==': (c) => c === 0, '=': (c) => c === 0, eq: (c) => c === 0,
-  '<': (c) => c < 0, lt: (c) => c < 0, '<=': (c) => c <= 0, le: (c) => c <= 0,
-  '>': (c) => c > 0, gt: (c) => c > 0, '>=': (c) => c >= 0, ge: (c) => c >= 0,
-  '!=': (c) => c !== 0, '<>': (c) => c !== 0, ne: (c) => c !== 0,
+  '==': (c) => c === 0,
+  '=': (c) => c === 0,
+  eq: (c) => c === 0,
+  '<': (c) => c < 0,
+  lt: (c) => c < 0,
+  '<=': (c) => c <= 0,
+  le: (c) => c <= 0,
+  '>': (c) => c > 0,
+  gt: (c) => c > 0,
+  '>=': (c) => c >= 0,
+  ge: (c) => c >= 0,
+  '!=': (c) => c !== 0,
+  '<>': (c) => c !== 0,
+  ne: (c) => c !== 0,
 }
 
 export function versionCompare(value: unknown, version: unknown, operator = 'eq', strict = false, versionType?: string): boolean {

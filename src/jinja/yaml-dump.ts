@@ -3,7 +3,8 @@
 // their key, `-` padded to the indent before a mapping.
 import { isPlainObject } from './python.js'
 
-const RESERVED = /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL|~|[-+]?(?:\d[\d_]*)?\.?\d[\d_]*(?:[eE][-+]?\d+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|0x[0-9a-fA-F_]+|0o?[0-7_]+|[-+]?\d[\d_]*(?::[0-5]?\d)+(?:\.\d*)?|\d{4}-\d\d?-\d\d?.*|<<|=)$/
+const RESERVED =
+  /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL|~|[-+]?(?:\d[\d_]*)?\.?\d[\d_]*(?:[eE][-+]?\d+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|0x[0-9a-fA-F_]+|0o?[0-7_]+|[-+]?\d[\d_]*(?::[0-5]?\d)+(?:\.\d*)?|\d{4}-\d\d?-\d\d?.*|<<|=)$/
 
 function scalar(v: unknown): string {
   if (v === null || v === undefined) return 'null'
@@ -29,7 +30,14 @@ const sortedKeys = (o: Record<string, unknown>) => Object.keys(o).sort()
 
 function flow(v: unknown): string {
   if (Array.isArray(v)) return '[' + v.map(flow).join(', ') + ']'
-  if (isPlainObject(v)) return '{' + sortedKeys(v).map((k) => `${scalar(k)}: ${flow(v[k])}`).join(', ') + '}'
+  if (isPlainObject(v))
+    return (
+      '{' +
+      sortedKeys(v)
+        .map((k) => `${scalar(k)}: ${flow(v[k])}`)
+        .join(', ') +
+      '}'
+    )
   return scalar(v)
 }
 

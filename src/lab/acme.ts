@@ -66,12 +66,44 @@ export function acmeDirectoryUrl(bridgeAddress: string): string {
 async function ensureListenerCert(p: AcmePaths, address: string): Promise<void> {
   if (existsSync(p.cert) && existsSync(`${p.cert}.address`) && readFileSync(`${p.cert}.address`, 'utf8') === address) return
   const days = '3650'
-  await run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', days, '-subj', '/CN=rm-play lab ACME listener CA', '-keyout', p.listenerCaKey, '-out', p.listenerCa])
+  await run([
+    'openssl',
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    days,
+    '-subj',
+    '/CN=rm-play lab ACME listener CA',
+    '-keyout',
+    p.listenerCaKey,
+    '-out',
+    p.listenerCa,
+  ])
   const csr = join(p.dir, 'listener.csr')
   await run(['openssl', 'req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${address}`, '-keyout', p.key, '-out', csr])
   const ext = join(p.dir, 'listener.ext')
   writeFileAtomic(ext, `subjectAltName=IP:${address}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n`)
-  await run(['openssl', 'x509', '-req', '-in', csr, '-CA', p.listenerCa, '-CAkey', p.listenerCaKey, '-CAcreateserial', '-days', days, '-extfile', ext, '-out', p.cert])
+  await run([
+    'openssl',
+    'x509',
+    '-req',
+    '-in',
+    csr,
+    '-CA',
+    p.listenerCa,
+    '-CAkey',
+    p.listenerCaKey,
+    '-CAcreateserial',
+    '-days',
+    days,
+    '-extfile',
+    ext,
+    '-out',
+    p.cert,
+  ])
   writeFileAtomic(`${p.cert}.address`, address)
 }
 
@@ -97,7 +129,14 @@ function pebbleConfig(p: AcmePaths, address: string): string {
 
 async function startOrFail(cmd: string, args: string[], log: string, address: string, port: number, what: string): Promise<ProcRef> {
   const ref = spawnDaemon(cmd, args, log)
-  if (await waitUntil(() => probe(address, port, 300), 15000, () => !isRunning(ref))) return ref
+  if (
+    await waitUntil(
+      () => probe(address, port, 300),
+      15000,
+      () => !isRunning(ref),
+    )
+  )
+    return ref
   await killAndWait([ref])
   throw labError(`${what} did not start on ${address}:${port}: ${logTail(log)}`, `see ${log}`)
 }
@@ -107,7 +146,11 @@ function fetchIssuerRoot(p: AcmePaths, address: string): Promise<string> {
     const req = httpsGet({ host: address, port: ACME_MANAGEMENT_PORT, path: '/roots/0', ca: readFileSync(p.listenerCa), timeout: 10000 }, (res) => {
       let body = ''
       res.on('data', (d: Buffer) => (body += d.toString()))
-      res.on('end', () => (res.statusCode === 200 && body.includes('BEGIN CERTIFICATE') ? resolve(body) : reject(labError(`pebble's root: HTTP ${res.statusCode} ${body.slice(0, 200)}`))))
+      res.on('end', () =>
+        res.statusCode === 200 && body.includes('BEGIN CERTIFICATE')
+          ? resolve(body)
+          : reject(labError(`pebble's root: HTTP ${res.statusCode} ${body.slice(0, 200)}`)),
+      )
     })
     req.on('timeout', () => req.destroy(labError("pebble's root: no answer")))
     req.on('error', reject)
@@ -124,7 +167,22 @@ export async function ensureAcme(lab: string, current: AcmeProcs | undefined, ad
   let dns = current?.dns
   if (!dns || !isRunning(dns)) {
     // DNS only (no challenge servers); names answer only as registered (no default address).
-    const args = ['-dns01', `${address}:${DNS_PORT}`, '-http01', '', '-https01', '', '-tlsalpn01', '', '-management', `${address}:${DNS_MANAGEMENT_PORT}`, '-defaultIPv4', '', '-defaultIPv6', '']
+    const args = [
+      '-dns01',
+      `${address}:${DNS_PORT}`,
+      '-http01',
+      '',
+      '-https01',
+      '',
+      '-tlsalpn01',
+      '',
+      '-management',
+      `${address}:${DNS_MANAGEMENT_PORT}`,
+      '-defaultIPv4',
+      '',
+      '-defaultIPv6',
+      '',
+    ]
     dns = await startOrFail('pebble-challtestsrv', args, p.dnsLog, address, DNS_MANAGEMENT_PORT, 'the lab DNS (pebble-challtestsrv)')
   }
   let pebble = current?.pebble
@@ -134,7 +192,14 @@ export async function ensureAcme(lab: string, current: AcmeProcs | undefined, ad
     // No random sleeps before validating, no rejected nonces, and a fresh validation for every
     // order (a renewal proves the challenge path again instead of reusing an authorization).
     const env = ['PEBBLE_VA_NOSLEEP=1', 'PEBBLE_WFE_NONCEREJECT=0', 'PEBBLE_AUTHZREUSE=0']
-    pebble = await startOrFail('env', [...env, 'pebble', '-config', p.config, '-dnsserver', `${address}:${DNS_PORT}`], p.pebbleLog, address, ACME_PORT, 'pebble (the lab ACME server)')
+    pebble = await startOrFail(
+      'env',
+      [...env, 'pebble', '-config', p.config, '-dnsserver', `${address}:${DNS_PORT}`],
+      p.pebbleLog,
+      address,
+      ACME_PORT,
+      'pebble (the lab ACME server)',
+    )
     writeFileAtomic(p.issuerRoot, await fetchIssuerRoot(p, address))
   }
   return { pebble, dns }
@@ -151,10 +216,20 @@ export async function stopAcme(procs: AcmeProcs | undefined): Promise<void> {
 export function setAcmeDnsRecord(bridgeAddress: string, name: string, addresses: string[]): Promise<void> {
   const body = JSON.stringify({ host: name, addresses })
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: bridgeAddress, port: DNS_MANAGEMENT_PORT, path: '/add-a', method: 'POST', timeout: 10000, headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } }, (res) => {
-      res.resume()
-      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(labError(`lab DNS: /add-a answered HTTP ${res.statusCode}`))))
-    })
+    const req = httpRequest(
+      {
+        host: bridgeAddress,
+        port: DNS_MANAGEMENT_PORT,
+        path: '/add-a',
+        method: 'POST',
+        timeout: 10000,
+        headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        res.resume()
+        res.on('end', () => (res.statusCode === 200 ? resolve() : reject(labError(`lab DNS: /add-a answered HTTP ${res.statusCode}`))))
+      },
+    )
     req.on('timeout', () => req.destroy(labError('lab DNS: no answer')))
     req.on('error', reject)
     req.end(body)

@@ -31,7 +31,7 @@ function mask(bits: number): number {
 
 export function cidrOverlaps(a: Cidr, b: Cidr): boolean {
   const bits = Math.min(a.bits, b.bits)
-  return ((a.base & mask(bits)) >>> 0) === ((b.base & mask(bits)) >>> 0)
+  return (a.base & mask(bits)) >>> 0 === (b.base & mask(bits)) >>> 0
 }
 
 /** FNV-1a: stable across Node versions and machines, unlike anything seeded. */

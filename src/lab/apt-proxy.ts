@@ -97,10 +97,17 @@ async function start(mirrors: DebianMirrors): Promise<{ ref: ProcRef; conf: stri
   writeFileAtomic(join(confDir, 'acng.conf'), conf)
   writeFileAtomic(join(confDir, 'backends_debian'), `${mirrors.main}\n`)
   const ref = spawnDaemon('apt-cacher-ng', ['-c', confDir, 'ForeGround=1'], logPath)
-  const ok = await waitUntil(() => probe(APT_PROXY_ADDRESS, APT_PROXY_PORT, 300), 10000, () => !isRunning(ref))
+  const ok = await waitUntil(
+    () => probe(APT_PROXY_ADDRESS, APT_PROXY_PORT, 300),
+    10000,
+    () => !isRunning(ref),
+  )
   if (!ok) {
     await killAndWait([ref])
-    throw labError(`the apt proxy (apt-cacher-ng) did not start on ${APT_PROXY_ADDRESS}:${APT_PROXY_PORT}: ${logTail(logPath)}`, `see ${logPath}; is port ${APT_PROXY_PORT} taken?`)
+    throw labError(
+      `the apt proxy (apt-cacher-ng) did not start on ${APT_PROXY_ADDRESS}:${APT_PROXY_PORT}: ${logTail(logPath)}`,
+      `see ${logPath}; is port ${APT_PROXY_PORT} taken?`,
+    )
   }
   return { ref, conf }
 }

@@ -15,7 +15,10 @@ export function parseOneLineSources(text: string): AptSource[] {
   for (const raw of text.split('\n')) {
     const line = raw.replace(/#.*/, '').trim()
     if (!line) continue
-    const words = line.replace(/\[[^\]]*\]/, ' ').trim().split(/\s+/)
+    const words = line
+      .replace(/\[[^\]]*\]/, ' ')
+      .trim()
+      .split(/\s+/)
     if (words[0] !== 'deb' || words.length < 3) continue
     out.push({ uri: words[1]!, suites: [words[2]!], components: words.slice(3) })
   }

@@ -16,7 +16,10 @@ const NEED_BYTES = 400e6
 export function controllerMirrors() {
   const m = debianMirrors(readControllerSources(), RELEASE)
   if (!m) {
-    throw labError(`no Debian ${RELEASE} mirror in /etc/apt/sources.list or /etc/apt/sources.list.d/`, `add a line such as 'deb http://deb.debian.org/debian ${RELEASE} main'`)
+    throw labError(
+      `no Debian ${RELEASE} mirror in /etc/apt/sources.list or /etc/apt/sources.list.d/`,
+      `add a line such as 'deb http://deb.debian.org/debian ${RELEASE} main'`,
+    )
   }
   return m
 }
@@ -83,11 +86,9 @@ export async function ensureBaseImage(say: (msg: string) => void): Promise<strin
   say(`building the base image (Debian ${RELEASE}, once; takes a minute or two) from ${mirror} into ${BASE_IMAGE_DIR}`)
   const progress = progressPrinter(say)
   try {
-    await runStreaming(
-      ['debootstrap', '--variant=minbase', `--include=${BASE_PACKAGES.join(',')}`, RELEASE, tmp, mirror],
-      (l) => progress.line(l),
-      { env: { DEBIAN_FRONTEND: 'noninteractive' } },
-    )
+    await runStreaming(['debootstrap', '--variant=minbase', `--include=${BASE_PACKAGES.join(',')}`, RELEASE, tmp, mirror], (l) => progress.line(l), {
+      env: { DEBIAN_FRONTEND: 'noninteractive' },
+    })
     trimImage(tmp)
     renameSync(tmp, BASE_IMAGE_DIR)
   } catch (e) {

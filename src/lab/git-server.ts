@@ -29,8 +29,16 @@ export async function ensureGitDaemon(current: ProcRef | undefined, address: str
   // git-daemon itself, not `git daemon`: the git wrapper forks it and killing the wrapper's pid
   // would leave the daemon running.
   const execPath = (await run(['git', '--exec-path'])).stdout.trim()
-  const ref = spawnDaemon(join(execPath, 'git-daemon'), ['--reuseaddr', `--base-path=${baseDir}`, '--export-all', `--listen=${address}`, `--port=${GIT_PORT}`, baseDir], logPath)
-  const ok = await waitUntil(() => probe(address, GIT_PORT, 300), 10000, () => !isRunning(ref))
+  const ref = spawnDaemon(
+    join(execPath, 'git-daemon'),
+    ['--reuseaddr', `--base-path=${baseDir}`, '--export-all', `--listen=${address}`, `--port=${GIT_PORT}`, baseDir],
+    logPath,
+  )
+  const ok = await waitUntil(
+    () => probe(address, GIT_PORT, 300),
+    10000,
+    () => !isRunning(ref),
+  )
   if (!ok) {
     await killAndWait([ref])
     throw labError(`git daemon did not start on ${address}:${GIT_PORT}: ${logTail(logPath)}`, `see ${logPath}`)
@@ -63,7 +71,9 @@ export async function publishApps(appsDir: string, baseDir: string, address: str
     await git(['read-tree', '--empty'], env)
     await git(['add', '-A', '--', '.'], env, src)
     const tree = (await git(['write-tree'], env)).stdout.trim()
-    const parent = (await run(['git', '-c', 'safe.directory=*', '--git-dir', bare, 'rev-parse', '-q', '--verify', 'refs/heads/main^{commit}'], { check: false })).stdout.trim()
+    const parent = (
+      await run(['git', '-c', 'safe.directory=*', '--git-dir', bare, 'rev-parse', '-q', '--verify', 'refs/heads/main^{commit}'], { check: false })
+    ).stdout.trim()
     const parentTree = parent ? (await git(['--git-dir', bare, 'rev-parse', `${parent}^{tree}`])).stdout.trim() : ''
     let commit = parent
     if (tree !== parentTree) {

@@ -126,6 +126,9 @@ export async function stopHosts(hosts: Stoppable[]): Promise<void> {
   const pids = new Set([...pidsRootedUnder(hosts.map((h) => h.dir)), ...pidsInNetns(inodes)])
   const survivors = await killAndWait([...pids].map(procRef).filter((r): r is ProcRef => !!r))
   if (survivors.length) {
-    throw labError(`lab processes survived SIGKILL: ${survivors.map((r) => r.pid).join(' ')}`, 'they may be stuck in the kernel (D state); check with ps and try again')
+    throw labError(
+      `lab processes survived SIGKILL: ${survivors.map((r) => r.pid).join(' ')}`,
+      'they may be stuck in the kernel (D state); check with ps and try again',
+    )
   }
 }

@@ -39,7 +39,10 @@ const stoppable = (lab: string) => (h: HostState) => ({ ...h, dir: hostPaths(lab
 
 /** Stops hosts of both kinds: systemd hosts through their cgroups first, then every process left. */
 async function stopAll(lab: string, hosts: HostState[]): Promise<void> {
-  await killHostCgroups(lab, hosts.map((h) => h.name))
+  await killHostCgroups(
+    lab,
+    hosts.map((h) => h.name),
+  )
   await stopHosts(hosts.map(stoppable(lab)))
 }
 
@@ -49,7 +52,10 @@ async function stopAll(lab: string, hosts: HostState[]): Promise<void> {
  */
 export async function startHosts(ctx: HostContext, hosts: HostState[], fresh: boolean): Promise<HostState[]> {
   // Whatever is left of an earlier run of these hosts (init gone, a stray shell) goes first.
-  await stopAll(ctx.lab, hosts.filter((h) => h.init || h.launcher || netnsExists(h.netns)))
+  await stopAll(
+    ctx.lab,
+    hosts.filter((h) => h.init || h.launcher || netnsExists(h.netns)),
+  )
   const setup: Script[] = [code('set -e')]
   for (const h of hosts) {
     const p = hostPaths(ctx.lab, h.name)
@@ -96,7 +102,9 @@ export async function startHosts(ctx: HostContext, hosts: HostState[], fresh: bo
       writeFileSync(p.init, renderInitScript(dirs), { mode: 0o755 })
     }
   }
-  const launched = await launchHosts(hosts.map((h) => ({ name: h.name, kind: kindOf(h), netns: h.netns, initScript: hostPaths(ctx.lab, h.name).init, log: hostPaths(ctx.lab, h.name).log })))
+  const launched = await launchHosts(
+    hosts.map((h) => ({ name: h.name, kind: kindOf(h), netns: h.netns, initScript: hostPaths(ctx.lab, h.name).init, log: hostPaths(ctx.lab, h.name).log })),
+  )
   return hosts.map((h) => ({ ...h, launcher: launched.get(h.name)?.launcher, init: launched.get(h.name)?.init, aptProxyUrl: ctx.aptProxyUrl }))
 }
 

@@ -70,7 +70,11 @@ export function hostNetworkScript(hosts: HostLink[], bridge: string, gateway: st
   // All root-namespace work in one `ip -batch`, then one inside each namespace.
   const root: string[] = []
   for (const h of hosts) {
-    root.push(`netns add ${h.netns}`, `link add ${h.veth} type veth peer name eth0 address ${macFor(h.address)} netns ${h.netns}`, `link set ${h.veth} master ${bridge} up`)
+    root.push(
+      `netns add ${h.netns}`,
+      `link add ${h.veth} type veth peer name eth0 address ${macFor(h.address)} netns ${h.netns}`,
+      `link set ${h.veth} master ${bridge} up`,
+    )
   }
   const lines = [ipBatch(root)]
   for (const h of hosts) {

@@ -37,7 +37,10 @@ export function checkDiskSpace(path: string, needBytes: number, what: string): v
   const free = freeBytes(path)
   if (free < needBytes) {
     const mb = (n: number) => `${Math.round(n / 1e6)} MB`
-    throw labError(`not enough disk space for ${what}: ${mb(free)} free at ${path}, need ${mb(needBytes)}`, 'free some space (apt-get clean, old images) and try again')
+    throw labError(
+      `not enough disk space for ${what}: ${mb(free)} free at ${path}, need ${mb(needBytes)}`,
+      'free some space (apt-get clean, old images) and try again',
+    )
   }
 }
 
@@ -92,7 +95,10 @@ export async function ensureControllerTools(say: (msg: string) => void, extra: [
   const missing = missingPackages(extra)
   if (missing.length === 0) return
   if (!findCommand('apt-get')) {
-    throw labError(`missing on this machine: ${missing.join(', ')}`, 'install them with your package manager (rm-play installs them itself only on Debian/Ubuntu)')
+    throw labError(
+      `missing on this machine: ${missing.join(', ')}`,
+      'install them with your package manager (rm-play installs them itself only on Debian/Ubuntu)',
+    )
   }
   say(`installing on the controller: ${missing.join(' ')}`)
   const ownPolicy = !existsSync(POLICY)

@@ -51,7 +51,16 @@ export async function labReset(hostNames: string[], opts: LabResetOptions = {}):
       await ensureControllerTools(say, SYSTEMD_HOST_TOOLS)
     }
     const layer = systemd ? await ensureSystemdLayer(base, APT_PROXY_URL, mirrors.hostLines, say) : undefined
-    const ctx: HostContext = { lab, base, layer, bridge: state.bridge, bridgeAddress: state.bridgeAddress, aptProxyUrl: APT_PROXY_URL, authorizedKey: publicKey, aptLines: mirrors.hostLines }
+    const ctx: HostContext = {
+      lab,
+      base,
+      layer,
+      bridge: state.bridge,
+      bridgeAddress: state.bridgeAddress,
+      aptProxyUrl: APT_PROXY_URL,
+      authorizedKey: publicKey,
+      aptLines: mirrors.hostLines,
+    }
     say(`resetting ${targets.map((h) => h.name).join(', ')}`)
     const fresh = await startHosts(ctx, await haltHosts(lab, targets, true), true)
     for (const h of fresh) state.hosts[state.hosts.findIndex((x) => x.name === h.name)] = h

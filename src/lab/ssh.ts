@@ -8,12 +8,18 @@ export function sshArgs(state: LabState, host: string, command: string[] = []): 
   if (!h) throw new Error(`lab '${state.name}' has no host '${host}'`)
   const p = labPaths(state.name)
   return [
-    '-i', p.key,
-    '-o', 'IdentitiesOnly=yes',
-    '-o', `UserKnownHostsFile=${p.knownHosts}`,
-    '-o', 'GlobalKnownHostsFile=/dev/null',
-    '-o', 'StrictHostKeyChecking=yes',
-    '-o', 'LogLevel=ERROR',
+    '-i',
+    p.key,
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    `UserKnownHostsFile=${p.knownHosts}`,
+    '-o',
+    'GlobalKnownHostsFile=/dev/null',
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    'LogLevel=ERROR',
     `root@${h.address}`,
     ...command,
   ]

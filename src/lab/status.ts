@@ -44,9 +44,18 @@ export async function labStatus(name: string): Promise<LabStatus | undefined> {
   const results = await mapLimit(s.hosts, 8, async (h): Promise<HostStatus> => {
     const alive = hostRunning(h)
     const state: HostRunState = !alive ? 'stopped' : (await sshAnswers(h.address)) ? 'up' : 'starting'
-    return { name: h.name, address: h.address, state, init: kindOf(h), initPid: alive ? h.init?.pid : undefined, launcherPid: alive ? h.launcher?.pid : undefined }
+    return {
+      name: h.name,
+      address: h.address,
+      state,
+      init: kindOf(h),
+      initPid: alive ? h.init?.pid : undefined,
+      launcherPid: alive ? h.launcher?.pid : undefined,
+    }
   })
-  const hosts = results.map((r, i) => (r.status === 'fulfilled' ? r.value : { name: s.hosts[i]!.name, address: s.hosts[i]!.address, init: kindOf(s.hosts[i]!), state: 'stopped' as const }))
+  const hosts = results.map((r, i) =>
+    r.status === 'fulfilled' ? r.value : { name: s.hosts[i]!.name, address: s.hosts[i]!.address, init: kindOf(s.hosts[i]!), state: 'stopped' as const },
+  )
   const p = labPaths(name)
   return {
     name,

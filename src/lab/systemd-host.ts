@@ -35,7 +35,10 @@ export function cgroupHierarchies(root = '/sys/fs/cgroup'): string[] {
 /** The v2 hierarchy, where `cgroup.kill` stops a host in one go; systemd hosts cannot be stopped surely without it. */
 export function checkCgroupKill(hierarchies = cgroupHierarchies()): void {
   if (!hierarchies.some((h) => existsSync(join(h, 'cgroup.controllers')) && existsSync(join(h, 'cgroup.procs')))) {
-    throw labError('systemd hosts need a cgroup v2 hierarchy (at /sys/fs/cgroup or /sys/fs/cgroup/unified)', 'use --init sysv, or a kernel and mounts with cgroup v2')
+    throw labError(
+      'systemd hosts need a cgroup v2 hierarchy (at /sys/fs/cgroup or /sys/fs/cgroup/unified)',
+      'use --init sysv, or a kernel and mounts with cgroup v2',
+    )
   }
 }
 const NSPAWN_RUN = '/run/systemd/nspawn'
@@ -177,7 +180,11 @@ export async function killHostCgroups(lab: string, hosts: string[], timeoutMs = 
     await sleep(20)
   }
   const left = busy()
-  if (left.length) throw labError(`processes of lab '${lab}' survived cgroup.kill in ${left.join(', ')}`, 'they may be stuck in the kernel (D state); check with ps and try again')
+  if (left.length)
+    throw labError(
+      `processes of lab '${lab}' survived cgroup.kill in ${left.join(', ')}`,
+      'they may be stuck in the kernel (D state); check with ps and try again',
+    )
   for (const d of dirs) for (const c of cgroupTree(d)) rmdirSync(c)
   for (const h of hosts) removeNspawnFiles(lab, h)
   removeEmptyLabCgroups(lab)
@@ -200,10 +207,16 @@ function removeEmptyLabCgroups(lab: string): void {
 
 /** The lab's cgroups and nspawn runtime files that exist (for the leftover check). */
 export function systemdLeftovers(lab: string, hostNamesOfLab: string[]): string[] {
-  const cg = cgroupHierarchies().map((h) => join(h, labCgroupName(lab))).filter(existsSync)
+  const cg = cgroupHierarchies()
+    .map((h) => join(h, labCgroupName(lab)))
+    .filter(existsSync)
   const propagate = join(NSPAWN_RUN, 'propagate')
   const re = new RegExp(`^${lab}\\d+$`)
-  const props = existsSync(propagate) ? readdirSync(propagate).filter((n) => re.test(n) || hostNamesOfLab.includes(n)).map((n) => join(propagate, n)) : []
+  const props = existsSync(propagate)
+    ? readdirSync(propagate)
+        .filter((n) => re.test(n) || hostNamesOfLab.includes(n))
+        .map((n) => join(propagate, n))
+    : []
   const locks = hostNamesOfLab.map((h) => rootLockOf(lab, h)).filter(existsSync)
   return [...cg, ...props, ...locks]
 }

@@ -89,7 +89,7 @@ export function labInitKind(name: string, asked: InitKind | undefined, existing:
 
 function checkOptions(name: string, hosts: number, subnet: string | undefined): void {
   const bad = labNameProblem(name)
-  if (bad) throw labError(bad, "e.g. --name lab, --name test, --name ci")
+  if (bad) throw labError(bad, 'e.g. --name lab, --name test, --name ci')
   if (!Number.isInteger(hosts) || hosts < 1 || hosts > MAX_HOSTS) {
     throw labError(`invalid number of hosts '${hosts}': 1 to ${MAX_HOSTS}`)
   }
@@ -103,10 +103,17 @@ function checkNameFree(name: string): void {
   const netnsRe = new RegExp(`^rmp-${name}-h\\d+$`)
   const strays = [
     ...(linkExists(bridge) ? [`link ${bridge}`] : []),
-    ...(existsSync('/run/netns') ? readdirSync('/run/netns').filter((n) => netnsRe.test(n)).map((n) => `namespace ${n}`) : []),
+    ...(existsSync('/run/netns')
+      ? readdirSync('/run/netns')
+          .filter((n) => netnsRe.test(n))
+          .map((n) => `namespace ${n}`)
+      : []),
   ]
   if (strays.length) {
-    throw labError(`lab name '${name}' is in use by something that is not a lab: ${strays.join(', ')}`, `pick another --name, or remove them ('ip link del ${bridge}', 'ip netns del …')`)
+    throw labError(
+      `lab name '${name}' is in use by something that is not a lab: ${strays.join(', ')}`,
+      `pick another --name, or remove them ('ip link del ${bridge}', 'ip netns del …')`,
+    )
   }
 }
 
@@ -185,12 +192,24 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabInfo> {
     }
     for (let i = state.hosts.length + 1; i <= wanted; i++) state.hosts.push({ ...hostEntry(state, i), kind })
     const layer = state.hosts.some((h) => kindOf(h) === 'systemd') ? await ensureSystemdLayer(base, APT_PROXY_URL, mirrors.hostLines, say) : undefined
-    const ctx: HostContext = { lab: name, base, layer, bridge: state.bridge, bridgeAddress: state.bridgeAddress, aptProxyUrl: APT_PROXY_URL, authorizedKey: publicKey, aptLines: mirrors.hostLines }
+    const ctx: HostContext = {
+      lab: name,
+      base,
+      layer,
+      bridge: state.bridge,
+      bridgeAddress: state.bridgeAddress,
+      aptProxyUrl: APT_PROXY_URL,
+      authorizedKey: publicKey,
+      aptLines: mirrors.hostLines,
+    }
     const toStart = state.hosts.filter((h) => !hostRunning(h))
     const running = state.hosts.length - toStart.length
     if (toStart.length) say(`starting ${toStart.length} host${toStart.length > 1 ? 's' : ''}${running ? ` (${running} already up)` : ''}`)
     else say(`all ${running} hosts already up`)
-    for (const h of await refreshRunningHosts(ctx, state.hosts.filter((h) => !toStart.includes(h)))) {
+    for (const h of await refreshRunningHosts(
+      ctx,
+      state.hosts.filter((h) => !toStart.includes(h)),
+    )) {
       state.hosts[state.hosts.findIndex((x) => x.name === h.name)] = h
     }
     const started = await startHosts(ctx, toStart, false)
@@ -213,7 +232,15 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabInfo> {
     const inventoryPath = opts.inventoryPath === null ? undefined : (opts.inventoryPath ?? defaultInventoryPath(projectRoot ?? process.cwd()))
     if (inventoryPath) {
       const acme = acmePaths(name)
-      writeInventory(inventoryPath, { lab: name, bridgeAddress: state.bridgeAddress, keyPath: paths.key, knownHostsPath: paths.knownHosts, hosts: state.hosts, acmeDirectory: acmeDirectoryUrl(state.bridgeAddress), acmeCaFiles: [acme.listenerCa, acme.issuerRoot] })
+      writeInventory(inventoryPath, {
+        lab: name,
+        bridgeAddress: state.bridgeAddress,
+        keyPath: paths.key,
+        knownHostsPath: paths.knownHosts,
+        hosts: state.hosts,
+        acmeDirectory: acmeDirectoryUrl(state.bridgeAddress),
+        acmeCaFiles: [acme.listenerCa, acme.issuerRoot],
+      })
       if (!state.inventories.includes(inventoryPath)) state.inventories.push(inventoryPath)
     }
     writeState(state)

@@ -49,11 +49,20 @@ import { aptProbe, baseName, compareDebVersions, type AptState, type DpkgEntry, 
 import type { ArgsOf, Schema } from './schema.js'
 import { ModuleFailure, type Change, type ExecStep, type HostModule } from './types.js'
 
-
 const aptSchema = {
   options: {
-    name: { type: 'list', elements: 'str', aliases: ['package', 'pkg'], doc: 'Package name(s), each optionally `name=version` (a trailing `*` matches a version prefix).' },
-    state: { type: 'str', default: 'present', choices: ['present', 'latest', 'absent', 'installed', 'removed'], doc: 'present (installed), latest (newest candidate) or absent; installed/removed are old spellings of present/absent.' },
+    name: {
+      type: 'list',
+      elements: 'str',
+      aliases: ['package', 'pkg'],
+      doc: 'Package name(s), each optionally `name=version` (a trailing `*` matches a version prefix).',
+    },
+    state: {
+      type: 'str',
+      default: 'present',
+      choices: ['present', 'latest', 'absent', 'installed', 'removed'],
+      doc: 'present (installed), latest (newest candidate) or absent; installed/removed are old spellings of present/absent.',
+    },
     update_cache: { type: 'bool', aliases: ['update-cache'], doc: 'Run apt-get update first (only when older than cache_valid_time, if given).' },
     cache_valid_time: { type: 'int', doc: 'Seconds the package lists stay fresh enough; implies update_cache.' },
     install_recommends: { type: 'bool', aliases: ['install-recommends'], doc: 'Install recommended packages too (default: the apt configuration decides).' },
@@ -61,9 +70,19 @@ const aptSchema = {
     autoremove: { type: 'bool', default: false, doc: 'Remove packages that were installed as dependencies and are no longer needed.' },
     deb: { type: 'path', doc: 'Path of a .deb file on the host to install.' },
     default_release: { type: 'str', aliases: ['default-release'], doc: "apt's -t: the release whose versions are preferred." },
-    upgrade: { type: 'str', default: 'no', choices: ['no', 'yes', 'safe', 'full', 'dist'], doc: 'Upgrade the system: yes/safe (apt-get upgrade --with-new-pkgs), full/dist (apt-get dist-upgrade).' },
+    upgrade: {
+      type: 'str',
+      default: 'no',
+      choices: ['no', 'yes', 'safe', 'full', 'dist'],
+      doc: 'Upgrade the system: yes/safe (apt-get upgrade --with-new-pkgs), full/dist (apt-get dist-upgrade).',
+    },
     only_upgrade: { type: 'bool', default: false, doc: 'Only upgrade packages that are installed; never install new ones.' },
-    allow_downgrade: { type: 'bool', default: false, aliases: ['allow-downgrade', 'allow_downgrades', 'allow-downgrades'], doc: 'Allow installing a pinned version older than the installed one.' },
+    allow_downgrade: {
+      type: 'bool',
+      default: false,
+      aliases: ['allow-downgrade', 'allow_downgrades', 'allow-downgrades'],
+      doc: 'Allow installing a pinned version older than the installed one.',
+    },
     allow_change_held_packages: { type: 'bool', default: false, doc: 'Allow changing packages on hold.' },
     allow_unauthenticated: { type: 'bool', default: false, aliases: ['allow-unauthenticated'], doc: 'Install packages that cannot be authenticated.' },
     force: { type: 'bool', default: false, doc: 'Pass --allow-downgrades --allow-remove-essential --allow-change-held-packages (dangerous).' },
@@ -91,7 +110,8 @@ function validateApt(a: Partial<AptArgs>): string[] {
   if (a.deb !== undefined && state !== undefined && state !== 'present') errs.push('deb only works with state=present')
   if (state === 'absent' && (a.name ?? []).some((n) => typeof n === 'string' && n.includes('*'))) errs.push('state=absent cannot take a version pattern')
   if (a.cache_valid_time !== undefined && a.cache_valid_time < 0) errs.push('cache_valid_time must not be negative')
-  if (a.update_cache === false && a.cache_valid_time !== undefined) errs.push('cache_valid_time needs update_cache (it implies it; do not set update_cache: false)')
+  if (a.update_cache === false && a.cache_valid_time !== undefined)
+    errs.push('cache_valid_time needs update_cache (it implies it; do not set update_cache: false)')
   return errs
 }
 
@@ -133,7 +153,14 @@ function cacheIsStale(a: AptArgs, s: AptState): boolean {
 
 function probeOptions(a: AptArgs) {
   const pinned = (a.name ?? []).some((n) => n.includes('='))
-  return { names: a.name ?? [], defaultRelease: a.default_release, deb: a.deb, autoremove: a.autoremove, upgrade: upgradeCommand(a), candidatesOfInstalled: state(a) === 'latest' || pinned || !!a.only_upgrade }
+  return {
+    names: a.name ?? [],
+    defaultRelease: a.default_release,
+    deb: a.deb,
+    autoremove: a.autoremove,
+    upgrade: upgradeCommand(a),
+    candidatesOfInstalled: state(a) === 'latest' || pinned || !!a.only_upgrade,
+  }
 }
 
 function upgradeCommand(a: AptArgs): 'upgrade' | 'dist-upgrade' | undefined {
@@ -149,7 +176,12 @@ function installed(entries: DpkgEntry[], name: string): DpkgEntry | undefined {
 const isInstalled = (e: DpkgEntry | undefined): boolean => !!e && ['i', 'W', 't'].includes(e.status)
 
 function globToRegExp(glob: string): RegExp {
-  return new RegExp(`^${glob.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`)
+  return new RegExp(
+    `^${glob
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  )
 }
 
 /** The version a pinned spec resolves to among the known ones (newest first, as apt lists them). */
@@ -177,8 +209,10 @@ function aptDecide(a: AptArgs, s: AptState): AptPlan {
     const have = isInstalled(cur) ? cur!.version : undefined
     const pol = s.policy[name]
     if (st === 'absent') {
-      if (have !== undefined && (pin === undefined || versionMatches(pin, have))) changes.push({ name, spec: name, action: a.purge ? 'purge' : 'remove', before: have, after: '(absent)' })
-      else if (a.purge && have === undefined && cur && cur.status !== 'n' && pin === undefined) changes.push({ name, spec: name, action: 'purge', before: cur.status === 'c' ? '(config files)' : `(${cur.status})`, after: '(absent)' })
+      if (have !== undefined && (pin === undefined || versionMatches(pin, have)))
+        changes.push({ name, spec: name, action: a.purge ? 'purge' : 'remove', before: have, after: '(absent)' })
+      else if (a.purge && have === undefined && cur && cur.status !== 'n' && pin === undefined)
+        changes.push({ name, spec: name, action: 'purge', before: cur.status === 'c' ? '(config files)' : `(${cur.status})`, after: '(absent)' })
       continue
     }
     if (a.only_upgrade && have === undefined) continue
@@ -203,10 +237,21 @@ function aptDecide(a: AptArgs, s: AptState): AptPlan {
       continue
     }
     const action: Action = have === undefined ? 'install' : compareDebVersions(target, have) > 0 ? 'upgrade' : 'downgrade'
-    changes.push({ name, spec: pin !== undefined ? `${name}=${target}` : name, action, before: have ?? (cur?.status === 'c' ? '(config files)' : '(absent)'), after: target })
+    changes.push({
+      name,
+      spec: pin !== undefined ? `${name}=${target}` : name,
+      action,
+      before: have ?? (cur?.status === 'c' ? '(config files)' : '(absent)'),
+      after: target,
+    })
   }
   if (unknown.length) {
-    const hint = s.lists === 0 ? ' (the apt package lists are empty: add update_cache: true)' : wantsUpdate(a) ? '' : ' (maybe the package lists are out of date: add update_cache: true)'
+    const hint =
+      s.lists === 0
+        ? ' (the apt package lists are empty: add update_cache: true)'
+        : wantsUpdate(a)
+          ? ''
+          : ' (maybe the package lists are out of date: add update_cache: true)'
     throw new ModuleFailure(`No package matching ${unknown.map((u) => `'${u}'`).join(', ')} is available${hint}`)
   }
   let needs: string | undefined
@@ -230,7 +275,11 @@ function aptDecide(a: AptArgs, s: AptState): AptPlan {
 
 function aptOptions(a: AptArgs): Script {
   const o: Script[] = [sh`-y -q -o ${`DPkg::Lock::Timeout=${a.lock_timeout}`}`]
-  for (const d of a.dpkg_options.split(',').map((x) => x.trim()).filter(Boolean)) o.push(sh`-o ${`Dpkg::Options::=--${d.replace(/^--/, '')}`}`)
+  for (const d of a.dpkg_options
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean))
+    o.push(sh`-o ${`Dpkg::Options::=--${d.replace(/^--/, '')}`}`)
   if (a.default_release) o.push(sh`-t ${a.default_release}`)
   if (a.install_recommends === true) o.push(code('-o APT::Install-Recommends=true'))
   if (a.install_recommends === false) o.push(code('--no-install-recommends'))
@@ -273,7 +322,10 @@ function apply(a: AptArgs, script: Script): ExecStep {
 }
 
 function updateStep(a: AptArgs): ExecStep {
-  return exec(sh`apt-get -q -o ${`DPkg::Lock::Timeout=${a.lock_timeout}`} update && mkdir -p /var/lib/apt/periodic && touch /var/lib/apt/periodic/update-success-stamp`, 'update')
+  return exec(
+    sh`apt-get -q -o ${`DPkg::Lock::Timeout=${a.lock_timeout}`} update && mkdir -p /var/lib/apt/periodic && touch /var/lib/apt/periodic/update-success-stamp`,
+    'update',
+  )
 }
 
 /** Names apt must know after the update, checked first so that a typo gets a clear message. */
@@ -306,7 +358,12 @@ function aptPlan(a: AptArgs, s: AptState): Change[] {
   const opts = aptOptions(a)
   if (p.updateCache) {
     const age = s.lists === 0 || s.cacheTime === 0 ? 'never updated' : `${s.now - s.cacheTime}s old`
-    out.push({ summary: `update the apt cache (${age})`, uncertain: true, steps: [updateStep(a)], diff: { before: `apt cache: ${age}\n`, after: 'apt cache: updated\n' } })
+    out.push({
+      summary: `update the apt cache (${age})`,
+      uncertain: true,
+      steps: [updateStep(a)],
+      diff: { before: `apt cache: ${age}\n`, after: 'apt cache: updated\n' },
+    })
   }
   const removals = p.changes.filter((c) => c.action === 'remove' || c.action === 'purge')
   const installs = p.changes.filter((c) => !(c.action === 'remove' || c.action === 'purge'))
@@ -315,25 +372,44 @@ function aptPlan(a: AptArgs, s: AptState): Change[] {
     const specs = [...installs.map((c) => c.spec), ...p.recheck]
     const steps: ExecStep[] = []
     const script = sh`rmp_apt_get ${opts}${code(a.only_upgrade ? ' --only-upgrade' : '')}${autoremove} install -- ${specs}`
-    const unsure = installs.filter((c) => c.afterUpdate).map((c) => baseName(c.spec)).filter((n) => !n.startsWith('/'))
+    const unsure = installs
+      .filter((c) => c.afterUpdate)
+      .map((c) => baseName(c.spec))
+      .filter((n) => !n.startsWith('/'))
     steps.push(apply(a, unsure.length ? joinScripts([knownCheck(unsure), script]) : script))
     const sure = installs.filter((c) => !c.afterUpdate)
     const parts: string[] = []
     if (sure.length) parts.push(describe(sure))
     const later = installs.filter((c) => c.afterUpdate)
-    if (later.length) parts.push(`${describe(later)} (${later.some((c) => c.spec === a.deb) ? 'the .deb file is not on the host yet' : 'not in the apt cache yet; known after the update'})`)
+    if (later.length)
+      parts.push(
+        `${describe(later)} (${later.some((c) => c.spec === a.deb) ? 'the .deb file is not on the host yet' : 'not in the apt cache yet; known after the update'})`,
+      )
     if (p.recheck.length) parts.push(`upgrade ${p.recheck.join(' ')} if the updated cache has newer versions`)
     if (a.autoremove && s.autoremovable?.length) parts.push(`autoremove ${s.autoremovable.join(' ')}`)
-    const shown = [...installs, ...p.recheck.map((n): PackageChange => {
-      const v = installed(s.dpkg, n)?.version ?? '?'
-      return { name: n, spec: n, action: 'upgrade', before: v, after: `${v} or newer` }
-    })]
-    out.push({ summary: parts.join('; '), uncertain: sure.length === 0 || undefined, steps, diff: { before: diffText(shown, 'before'), after: diffText(shown, 'after') }, ...(p.needs ? { needs: { msg: p.needs } } : {}) })
+    const shown = [
+      ...installs,
+      ...p.recheck.map((n): PackageChange => {
+        const v = installed(s.dpkg, n)?.version ?? '?'
+        return { name: n, spec: n, action: 'upgrade', before: v, after: `${v} or newer` }
+      }),
+    ]
+    out.push({
+      summary: parts.join('; '),
+      uncertain: sure.length === 0 || undefined,
+      steps,
+      diff: { before: diffText(shown, 'before'), after: diffText(shown, 'after') },
+      ...(p.needs ? { needs: { msg: p.needs } } : {}),
+    })
   }
   if (removals.length) {
     const parts = [describe(removals)]
     if (a.autoremove && s.autoremovable?.length && !installs.length) parts.push(`autoremove ${s.autoremovable.join(' ')}`)
-    out.push({ summary: parts.join('; '), steps: [apply(a, sh`rmp_apt_get ${opts}${autoremove} ${code(a.purge ? 'purge' : 'remove')} -- ${removals.map((c) => c.spec)}`)], diff: { before: diffText(removals, 'before'), after: diffText(removals, 'after') } })
+    out.push({
+      summary: parts.join('; '),
+      steps: [apply(a, sh`rmp_apt_get ${opts}${autoremove} ${code(a.purge ? 'purge' : 'remove')} -- ${removals.map((c) => c.spec)}`)],
+      diff: { before: diffText(removals, 'before'), after: diffText(removals, 'after') },
+    })
   }
   const up = upgradeCommand(a)
   if (up) {

@@ -20,7 +20,18 @@
  *         maxmemory-policy allkeys-lru
  */
 import { writeOptions, writeProblems } from './copy.js'
-import { editBackup, editProbes, planEdit, pyRegex, regexProblems, splitLines, stripEol, type EditResult, type EditState, type PlannedEdit } from './text-edit.js'
+import {
+  editBackup,
+  editProbes,
+  planEdit,
+  pyRegex,
+  regexProblems,
+  splitLines,
+  stripEol,
+  type EditResult,
+  type EditState,
+  type PlannedEdit,
+} from './text-edit.js'
 import type { HostModule, PlanContext } from './types.js'
 import type { ArgsOf, Schema } from './schema.js'
 
@@ -29,7 +40,11 @@ export type BlockArgs = ArgsOf<typeof schema>
 export type BlockEdit = EditResult
 
 /** blockinfile's edit, on text: pure. `exists`: whether the file exists (for 'File created'). */
-export function editBlock(text: string, exists: boolean, a: Pick<BlockArgs, 'block' | 'marker' | 'marker_begin' | 'marker_end' | 'state' | 'insertafter' | 'insertbefore' | 'append_newline' | 'prepend_newline'>): BlockEdit {
+export function editBlock(
+  text: string,
+  exists: boolean,
+  a: Pick<BlockArgs, 'block' | 'marker' | 'marker_begin' | 'marker_end' | 'state' | 'insertafter' | 'insertbefore' | 'append_newline' | 'prepend_newline'>,
+): BlockEdit {
   const lines = splitLines(text)
   const begin = a.marker.split('{mark}').join(a.marker_begin)
   const end = a.marker.split('{mark}').join(a.marker_end)
@@ -79,7 +94,15 @@ export function editBlock(text: string, exists: boolean, a: Pick<BlockArgs, 'blo
 
 function compute(a: BlockArgs, state: EditState, ctx: PlanContext): PlannedEdit {
   return planEdit(a, state, ctx, a.state === 'absent' || a.block === '', (text, exists, arg) =>
-    editBlock(text, exists, { ...a, block: arg(a.block), marker: arg(a.marker), marker_begin: arg(a.marker_begin), marker_end: arg(a.marker_end), insertafter: a.insertafter === undefined ? undefined : arg(a.insertafter), insertbefore: a.insertbefore === undefined ? undefined : arg(a.insertbefore) }),
+    editBlock(text, exists, {
+      ...a,
+      block: arg(a.block),
+      marker: arg(a.marker),
+      marker_begin: arg(a.marker_begin),
+      marker_end: arg(a.marker_end),
+      insertafter: a.insertafter === undefined ? undefined : arg(a.insertafter),
+      insertbefore: a.insertbefore === undefined ? undefined : arg(a.insertbefore),
+    }),
   )
 }
 
@@ -109,8 +132,19 @@ export const blockinfile: HostModule<BlockArgs, BlockArgs, ReturnType<typeof edi
   returns: { msg: "'Block inserted', 'Block removed', 'File created' or ''", backup_file: 'the backup (backup: true, when the file changed)' },
   validate(a) {
     const problems = writeProblems(a)
-    problems.push(...regexProblems([['insertafter', a.insertafter], ['insertbefore', a.insertbefore]]))
-    if (a.marker !== undefined && a.marker_begin !== undefined && a.marker_end !== undefined && a.marker.split('{mark}').join(a.marker_begin) === a.marker.split('{mark}').join(a.marker_end)) problems.push('the begin and end markers are the same line: put {mark} in marker, or make marker_begin and marker_end differ')
+    problems.push(
+      ...regexProblems([
+        ['insertafter', a.insertafter],
+        ['insertbefore', a.insertbefore],
+      ]),
+    )
+    if (
+      a.marker !== undefined &&
+      a.marker_begin !== undefined &&
+      a.marker_end !== undefined &&
+      a.marker.split('{mark}').join(a.marker_begin) === a.marker.split('{mark}').join(a.marker_end)
+    )
+      problems.push('the begin and end markers are the same line: put {mark} in marker, or make marker_begin and marker_end differ')
     return problems
   },
   probes: editProbes,

@@ -16,7 +16,6 @@ import type { ArgsOf, Schema } from './schema.js'
 import { shlexSplit } from '../shell/shlex.js'
 import type { Change, HostModule, Probe, StateOf, StepOutput } from './types.js'
 
-
 export const commandSchema = {
   freeForm: 'cmd',
   options: {
@@ -67,8 +66,24 @@ export function commandPlan(a: CommandArgs, state: StateOf<CommandProbes>, scrip
 }
 
 export function commandResult(a: CommandArgs, state: StateOf<CommandProbes>, outputs: StepOutput[], shown: string): Record<string, unknown> {
-  if (state.creates === true) return { cmd: shown, rc: 0, stdout: `skipped, since ${a.creates} exists`, stdout_lines: [`skipped, since ${a.creates} exists`], stderr: '', stderr_lines: [] }
-  if (state.removes === false) return { cmd: shown, rc: 0, stdout: `skipped, since ${a.removes} does not exist`, stdout_lines: [`skipped, since ${a.removes} does not exist`], stderr: '', stderr_lines: [] }
+  if (state.creates === true)
+    return {
+      cmd: shown,
+      rc: 0,
+      stdout: `skipped, since ${a.creates} exists`,
+      stdout_lines: [`skipped, since ${a.creates} exists`],
+      stderr: '',
+      stderr_lines: [],
+    }
+  if (state.removes === false)
+    return {
+      cmd: shown,
+      rc: 0,
+      stdout: `skipped, since ${a.removes} does not exist`,
+      stdout_lines: [`skipped, since ${a.removes} does not exist`],
+      stderr: '',
+      stderr_lines: [],
+    }
   const o = outputs[outputs.length - 1]
   if (!o) return { cmd: shown }
   const strip = (s: string) => (a.strip_empty_ends ? s.replace(/\n+$/, '') : s)

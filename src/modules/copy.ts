@@ -45,7 +45,17 @@ import { attrChange, attrOptions, missing, modeProblems, newDirCmds, octal, plan
 import { childPath, dirsBetween, parentDir } from '../shell/remote-path.js'
 import { code, joinScripts } from '../shell/index.js'
 import type { ArgSpec, ArgsOf, Schema } from './schema.js'
-import { ModuleFailure, type Change, type FileDiff, type HostModule, type PlanContext, type PrepareContext, type StateOf, type Step, type StepOutput } from './types.js'
+import {
+  ModuleFailure,
+  type Change,
+  type FileDiff,
+  type HostModule,
+  type PlanContext,
+  type PrepareContext,
+  type StateOf,
+  type Step,
+  type StepOutput,
+} from './types.js'
 
 // ---- shared by copy, template, lineinfile, blockinfile: writing one file's content ----
 
@@ -129,10 +139,17 @@ function contentSize(c: Buffer | HostSource): number {
 function contentDiff(path: string, s: PathState | undefined, exists: boolean, c: Buffer | HostSource, secret = false): FileDiff {
   const cur = s && effectiveStat(s, true)
   // The file being replaced by a secret is as secret as what replaces it.
-  const before = !exists ? '' : secret ? secretPlaceholder(cur?.size ?? 0) : describeContent(s?.content, cur?.size, s?.checksum, s?.tooLarge ? 'too large to show' : s?.unreadable ? 'unreadable' : undefined)
+  const before = !exists
+    ? ''
+    : secret
+      ? secretPlaceholder(cur?.size ?? 0)
+      : describeContent(s?.content, cur?.size, s?.checksum, s?.tooLarge ? 'too large to show' : s?.unreadable ? 'unreadable' : undefined)
   const content = isHostSource(c) ? c.content : c
   if (secret) return { path, before, after: secretPlaceholder(contentSize(c)) }
-  const after = content === undefined || content.length > DIFF_LIMIT ? describeContent(undefined, contentSize(c), contentSum(c), 'too large to show') : describeContent(content, content.length, undefined)
+  const after =
+    content === undefined || content.length > DIFF_LIMIT
+      ? describeContent(undefined, contentSize(c), contentSum(c), 'too large to show')
+      : describeContent(content, content.length, undefined)
   if (before.startsWith('(binary') && after.startsWith('(binary')) return { path, before, after: after.replace('(binary file,', '(binary file differs,') }
   return { path, before, after }
 }
@@ -151,13 +168,15 @@ export function planWrite(w: WriteSpec, s: PathState, ctx: PlanContext): Change[
   const { path, cur, replaceLink } = writeTarget(w, s)
   if (cur && cur.type === 'directory') throw new ModuleFailure(`${w.dest} is a directory`, { path: w.dest })
   // Renaming a file onto a symlink to a directory would move it into the directory instead.
-  if (replaceLink && s.target?.type === 'directory') throw new ModuleFailure(`${w.dest} is a symlink to a directory; remove it first, or set follow`, { path: w.dest })
+  if (replaceLink && s.target?.type === 'directory')
+    throw new ModuleFailure(`${w.dest} is a symlink to a directory; remove it first, or set follow`, { path: w.dest })
   if (cur && cur.type !== 'file') throw new ModuleFailure(`${w.dest} is a ${cur.type}, not a regular file`, { path: w.dest })
   const steps: Step[] = []
   let made = ''
   if (!cur && !replaceLink && s.parent !== 'directory') {
     const dir = parentDir(path)
-    if (s.parent === 'other' || !s.ancestorIsDir) throw new ModuleFailure(`cannot create ${w.dest}: ${s.parent === 'other' ? dir : s.ancestor} is not a directory`, { path: w.dest })
+    if (s.parent === 'other' || !s.ancestorIsDir)
+      throw new ModuleFailure(`cannot create ${w.dest}: ${s.parent === 'other' ? dir : s.ancestor} is not a directory`, { path: w.dest })
     if (!w.makeParents) return missing(`Destination directory ${dir} does not exist`, `${w.verb ?? 'create'} ${w.dest}`, w.dest)
     const mode = wantedMode(w.parentMode, undefined, true, s.umask)
     // New parents get the mode, not the file's owner and group.
@@ -176,9 +195,24 @@ export function planWrite(w: WriteSpec, s: PathState, ctx: PlanContext): Change[
   const owner = w.owner ?? (cur && w.group !== undefined ? cur.owner : undefined)
   const group = w.group ?? (cur && w.owner !== undefined ? cur.group : undefined)
   // A file already on the host (remote_src) goes through the same atomic put, read from its path.
-  steps.push({ kind: 'put', path, content: isHostSource(w.content) ? '' : w.content, from: isHostSource(w.content) ? w.content.path : undefined, mode, owner, group, validate: w.validate, backup: !!w.backup && !!cur, ...(w.secret ? { secret: true } : {}) })
+  steps.push({
+    kind: 'put',
+    path,
+    content: isHostSource(w.content) ? '' : w.content,
+    from: isHostSource(w.content) ? w.content.path : undefined,
+    mode,
+    owner,
+    group,
+    validate: w.validate,
+    backup: !!w.backup && !!cur,
+    ...(w.secret ? { secret: true } : {}),
+  })
   const what = replaceLink ? `replace symlink ${w.dest} with a file` : cur ? `${w.verb ?? 'write'} ${path}` : `create ${path}`
-  const extra = cur ? parts.join(', ') : [mode !== undefined ? `mode ${mode}` : '', w.owner !== undefined ? `owner ${w.owner}` : '', w.group !== undefined ? `group ${w.group}` : ''].filter(Boolean).join(', ')
+  const extra = cur
+    ? parts.join(', ')
+    : [mode !== undefined ? `mode ${mode}` : '', w.owner !== undefined ? `owner ${w.owner}` : '', w.group !== undefined ? `group ${w.group}` : '']
+        .filter(Boolean)
+        .join(', ')
   const note = [w.note, extra].filter(Boolean).join('; ')
   const diff = contentDiff(path, s, !!cur, w.content, w.secret)
   return [{ summary: `${what}${made}${note ? ` (${note})` : ''}`, steps, diff }]
@@ -229,7 +263,8 @@ interface CopyPrepared extends CopyArgs {
 
 function readLocal(ctx: PrepareContext, path: string, decrypt: boolean): { content: Buffer; secret: boolean } {
   const b = ctx.readFile(path)
-  if (decrypt && isVaultText(b.subarray(0, 32).toString('latin1'))) return { content: Buffer.from(decryptVaultFile(b.toString('utf8'), path), 'utf8'), secret: true }
+  if (decrypt && isVaultText(b.subarray(0, 32).toString('latin1')))
+    return { content: Buffer.from(decryptVaultFile(b.toString('utf8'), path), 'utf8'), secret: true }
   return { content: b, secret: false }
 }
 
@@ -276,7 +311,20 @@ function dataOf(a: CopyPrepared, state: CopyState): { data: Buffer | HostSource;
 }
 
 function spec(a: CopyPrepared, dest: string, data: Buffer | HostSource, srcMode: string | undefined, makeParents: boolean, secret = !!a.secret): WriteSpec {
-  return { dest, content: data, owner: a.owner, group: a.group, mode: a.mode === 'preserve' ? srcMode : a.mode, backup: a.backup, validate: a.validate, follow: a.follow, force: a.force, makeParents, parentMode: a.directory_mode, secret }
+  return {
+    dest,
+    content: data,
+    owner: a.owner,
+    group: a.group,
+    mode: a.mode === 'preserve' ? srcMode : a.mode,
+    backup: a.backup,
+    validate: a.validate,
+    follow: a.follow,
+    force: a.force,
+    makeParents,
+    parentMode: a.directory_mode,
+    secret,
+  }
 }
 
 function treeRoot(a: CopyPrepared): string {
@@ -321,7 +369,11 @@ function planTree(a: CopyPrepared, state: CopyState, ctx: PlanContext): Change[]
     if (!rootState.ancestorIsDir) throw new ModuleFailure(`cannot create ${root}: ${rootState.ancestor} is not a directory`, { path: root })
     const mode = wantedMode(dirMode, undefined, true, rootState.umask)
     const cmds = [code('set -e'), ...newDirCmds(newDirs, a, mode, 'mkdir -p')]
-    changes.push({ summary: `create director${newDirs.length === 1 ? 'y' : 'ies'} ${newDirs.join(', ')}`, steps: [{ kind: 'exec', script: joinScripts(cmds) }], diff: { path: root, before: '', after: newDirs.map((d) => `directory ${d}\n`).join('') } })
+    changes.push({
+      summary: `create director${newDirs.length === 1 ? 'y' : 'ies'} ${newDirs.join(', ')}`,
+      steps: [{ kind: 'exec', script: joinScripts(cmds) }],
+      diff: { path: root, before: '', after: newDirs.map((d) => `directory ${d}\n`).join('') },
+    })
   }
   for (const [i, f] of a.tree!.files.entries()) {
     const p = childPath(root, f.rel)
@@ -337,7 +389,8 @@ function copyPlan(a: CopyPrepared, state: CopyState, ctx: PlanContext): Change[]
   if (a.tree) return planTree(a, state, ctx)
   const got = dataOf(a, state)
   if (!got) return missing(`Source ${a.src} not found`, `copy ${a.src} to ${a.dest}`, a.src!)
-  if (a.checksum !== undefined && contentSum(got.data) !== a.checksum.toLowerCase()) throw new ModuleFailure(`Copied file does not match the expected checksum. Transfer failed. (expected ${a.checksum}, got ${contentSum(got.data)})`)
+  if (a.checksum !== undefined && contentSum(got.data) !== a.checksum.toLowerCase())
+    throw new ModuleFailure(`Copied file does not match the expected checksum. Transfer failed. (expected ${a.checksum}, got ${contentSum(got.data)})`)
   const { dest, s } = singleDest(a, state)
   if (a.content !== undefined && dest === a.dest && s.stat?.type === 'directory') throw new ModuleFailure(`can not use content with a dir as dest: ${a.dest}`)
   return planWrite(spec(a, dest, got.data, got.srcMode, a.dest.endsWith('/')), s, ctx)
@@ -356,7 +409,10 @@ function copyResult(a: CopyPrepared, state: CopyState, outputs: StepOutput[]): R
 
 const schema = {
   options: {
-    src: { type: 'path', doc: "File (or directory) on the controller, looked up in the role's files/ then the playbook's; with remote_src, a path on the host." },
+    src: {
+      type: 'path',
+      doc: "File (or directory) on the controller, looked up in the role's files/ then the playbook's; with remote_src, a path on the host.",
+    },
     content: { type: 'raw', doc: 'The file content, as text (instead of src). Mappings and lists are written as JSON.' },
     dest: { type: 'path', required: true, doc: 'Where to put it; a directory (or a path ending in /) receives basename(src).' },
     remote_src: { type: 'bool', default: false, doc: 'src is a file on the host, not on the controller.' },
@@ -376,11 +432,23 @@ export const copy: HostModule<CopyArgs, CopyPrepared, ReturnType<typeof copyProb
   name: 'copy',
   doc: 'Put a file on the host (from the controller, from text, or from another path on the host).',
   args: schema,
-  returns: { dest: 'the file written', src: 'the source', checksum: 'SHA-1 of the content', size: 'bytes', mode: 'the mode', owner: 'owner', group: 'group', backup_file: 'the backup (backup: true, when the file changed)', state: 'file (directory for a recursive copy)' },
+  returns: {
+    dest: 'the file written',
+    src: 'the source',
+    checksum: 'SHA-1 of the content',
+    size: 'bytes',
+    mode: 'the mode',
+    owner: 'owner',
+    group: 'group',
+    backup_file: 'the backup (backup: true, when the file changed)',
+    state: 'file (directory for a recursive copy)',
+  },
   validate(a) {
     const problems = [...writeProblems(a), ...modeProblems(a.directory_mode)]
     if (a.remote_src && a.src === undefined && a.content === undefined) problems.push('remote_src needs src')
-    if (a.remote_src && a.mode === 'preserve') { /* the remote source's mode: read by the probe */ }
+    if (a.remote_src && a.mode === 'preserve') {
+      /* the remote source's mode: read by the probe */
+    }
     if (a.content !== undefined && a.dest !== undefined && a.dest.endsWith('/')) problems.push('can not use content with a dir as dest')
     return problems
   },
@@ -389,7 +457,8 @@ export const copy: HostModule<CopyArgs, CopyPrepared, ReturnType<typeof copyProb
   },
   prepare(a, ctx) {
     if (a.content !== undefined) {
-      const text = typeof a.content === 'string' ? a.content : typeof a.content === 'object' && a.content !== null ? JSON.stringify(a.content) : String(a.content)
+      const text =
+        typeof a.content === 'string' ? a.content : typeof a.content === 'object' && a.content !== null ? JSON.stringify(a.content) : String(a.content)
       return { ...a, data: Buffer.from(text, 'utf8') }
     }
     if (a.remote_src) return a

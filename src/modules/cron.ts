@@ -34,16 +34,15 @@ import { cronPath, crontabProbe, type CrontabState } from '../probes/cron.js'
 import type { ArgsOf, Schema } from './schema.js'
 import type { Change, HostModule, Step } from './types.js'
 
-
 const SPECIAL = ['reboot', 'yearly', 'annually', 'monthly', 'weekly', 'daily', 'hourly'] as const
 const TIME_FIELDS = ['minute', 'hour', 'day', 'month', 'weekday'] as const
 
 const cronSchema = {
   options: {
     name: { type: 'str', doc: 'The entry\'s name (the "#Ansible: NAME" line), or the variable name with env.' },
-    job: { type: 'str', aliases: ['value'], doc: 'The command (or the variable\'s value with env).' },
+    job: { type: 'str', aliases: ['value'], doc: "The command (or the variable's value with env)." },
     state: { type: 'str', default: 'present', choices: ['present', 'absent'], doc: 'Whether the entry exists.' },
-    user: { type: 'str', doc: 'Whose crontab (default: the task\'s user); in a cron_file, the user the job runs as (default root).' },
+    user: { type: 'str', doc: "Whose crontab (default: the task's user); in a cron_file, the user the job runs as (default root)." },
     minute: { type: 'str', default: '*', doc: 'Minute (0-59, */5, ...).' },
     hour: { type: 'str', default: '*', doc: 'Hour (0-23, ...).' },
     day: { type: 'str', default: '*', aliases: ['dom'], doc: 'Day of the month (1-31, ...).' },
@@ -64,7 +63,8 @@ export type CronArgs = ArgsOf<typeof cronSchema>
 function validateCron(a: Partial<CronArgs>): string[] {
   const errs: string[] = []
   const state = a.state ?? 'present'
-  if (a.name === undefined && !(state === 'absent' && a.cron_file !== undefined)) errs.push(`'name' is required${state === 'absent' ? ' (or cron_file, to remove the whole file)' : ''}`)
+  if (a.name === undefined && !(state === 'absent' && a.cron_file !== undefined))
+    errs.push(`'name' is required${state === 'absent' ? ' (or cron_file, to remove the whole file)' : ''}`)
   if (state === 'present' && a.job === undefined) errs.push(`'job' is required with state=present`)
   for (const k of ['name', 'job'] as const) {
     const v = a[k]
@@ -82,8 +82,10 @@ function validateCron(a: Partial<CronArgs>): string[] {
   } else if (a.insertafter !== undefined || a.insertbefore !== undefined) errs.push('insertafter and insertbefore need env: true')
   if (typeof a.cron_file === 'string') {
     const base = a.cron_file.split('/').pop() ?? ''
-    if (!a.cron_file.startsWith('/') && a.cron_file.includes('/')) errs.push(`cron_file must be a file name in /etc/cron.d or an absolute path, got '${a.cron_file}'`)
-    else if (!a.cron_file.startsWith('/') && !/^[A-Za-z0-9_-]+$/.test(base)) errs.push(`cron ignores /etc/cron.d files whose names are not only letters, digits, _ and - (got '${base}')`)
+    if (!a.cron_file.startsWith('/') && a.cron_file.includes('/'))
+      errs.push(`cron_file must be a file name in /etc/cron.d or an absolute path, got '${a.cron_file}'`)
+    else if (!a.cron_file.startsWith('/') && !/^[A-Za-z0-9_-]+$/.test(base))
+      errs.push(`cron ignores /etc/cron.d files whose names are not only letters, digits, _ and - (got '${base}')`)
   }
   return errs
 }
@@ -145,19 +147,43 @@ function cronPlan(a: CronArgs, s: CrontabState): Change[] {
   const after = cronEdit(a, s.lines)
   const same = after.length === s.lines.length && after.every((l, i) => l === s.lines[i])
   if (same && !(a.cron_file && a.name === undefined && a.state === 'absent' && s.exists)) return []
-  const what = a.name === undefined ? `remove ${where(a)}` : `${a.state === 'absent' ? 'remove' : s.lines.includes(marker(a.name)) || (a.env && s.lines.some((l) => l.startsWith(`${a.name}=`))) ? 'update' : 'add'} ${a.env ? 'variable' : 'job'} '${a.name}' ${a.state === 'absent' ? 'from' : 'in'} ${where(a)}`
+  const what =
+    a.name === undefined
+      ? `remove ${where(a)}`
+      : `${a.state === 'absent' ? 'remove' : s.lines.includes(marker(a.name)) || (a.env && s.lines.some((l) => l.startsWith(`${a.name}=`))) ? 'update' : 'add'} ${a.env ? 'variable' : 'job'} '${a.name}' ${a.state === 'absent' ? 'from' : 'in'} ${where(a)}`
   const diff = { path: where(a), before: text(s.lines), after: text(after) }
   const steps: Step[] = []
   if (a.cron_file) {
     const path = cronPath(a.cron_file)
-    if (!s.dirExists) return [{ summary: `${what} (cron is not installed yet)`, steps: [], diff, needs: { msg: `cron: the directory of ${path} does not exist (is cron installed?)` } }]
-    if (after.every((l) => l.trim() === '')) steps.push({ kind: 'exec', script: (a.backup ? sh`f=${path}; if [ -f "$f" ]; then b="$f.$(date +%Y-%m-%d@%H:%M:%S)~"; cp -p -- "$f" "$b"; echo "backup_file=$b"; fi; rm -f -- "$f"` : sh`rm -f -- ${path}`) })
+    if (!s.dirExists)
+      return [
+        {
+          summary: `${what} (cron is not installed yet)`,
+          steps: [],
+          diff,
+          needs: { msg: `cron: the directory of ${path} does not exist (is cron installed?)` },
+        },
+      ]
+    if (after.every((l) => l.trim() === ''))
+      steps.push({
+        kind: 'exec',
+        script: a.backup
+          ? sh`f=${path}; if [ -f "$f" ]; then b="$f.$(date +%Y-%m-%d@%H:%M:%S)~"; cp -p -- "$f" "$b"; echo "backup_file=$b"; fi; rm -f -- "$f"`
+          : sh`rm -f -- ${path}`,
+      })
     else steps.push({ kind: 'put', path, content: text(after), mode: '0644', owner: 'root', group: 'root', backup: a.backup })
     return [{ summary: what, steps, diff }]
   }
   if (!s.crontabCommand || !s.userExists) {
     const why = !s.crontabCommand ? 'the crontab command is missing (install the cron package)' : `user ${a.user} does not exist`
-    return [{ summary: `${what} (${!s.crontabCommand ? 'cron is not installed yet' : `user ${a.user} does not exist yet`})`, steps: [], diff, needs: { msg: `cron: ${why}` } }]
+    return [
+      {
+        summary: `${what} (${!s.crontabCommand ? 'cron is not installed yet' : `user ${a.user} does not exist yet`})`,
+        steps: [],
+        diff,
+        needs: { msg: `cron: ${why}` },
+      },
+    ]
   }
   const u = a.user ? sh` -u ${a.user}` : code('')
   if (a.backup && s.exists) steps.push({ kind: 'exec', script: sh`b=$(mktemp /tmp/crontab.XXXXXXXX) && crontab${u} -l > "$b" && echo "backup_file=$b"` })
@@ -173,7 +199,11 @@ export const cron: HostModule<CronArgs, CronArgs, ReturnType<typeof probes>> = {
   name: 'cron',
   doc: 'Manage a named crontab entry (user crontab or /etc/cron.d file), as Ansible writes it.',
   args: cronSchema,
-  returns: { jobs: 'names of the #Ansible: entries in the crontab after the task', envs: 'variables set in the crontab after the task', backup_file: 'the copy made with backup' },
+  returns: {
+    jobs: 'names of the #Ansible: entries in the crontab after the task',
+    envs: 'variables set in the crontab after the task',
+    backup_file: 'the copy made with backup',
+  },
   validate: validateCron,
   probes,
   plan: (a, { crontab }) => cronPlan(a, crontab),

@@ -200,7 +200,11 @@ export function planAttrs(path: string, st: FileStat, a: AttrArgs, o: { umask: n
  */
 export function attrChange(path: string, plan: AttrPlan, tail: Script[] = []): Change | undefined {
   if (!plan.cmds.length) return undefined
-  return { summary: `set ${plan.parts.join(', ')} on ${path}`, steps: [{ kind: 'exec', script: joinScripts([code('set -e'), ...plan.cmds, ...tail]) }], diff: { path, before: plan.before, after: plan.after } }
+  return {
+    summary: `set ${plan.parts.join(', ')} on ${path}`,
+    steps: [{ kind: 'exec', script: joinScripts([code('set -e'), ...plan.cmds, ...tail]) }],
+    diff: { path, before: plan.before, after: plan.after },
+  }
 }
 
 /** A thing the module acts on is missing: an earlier task may create it (see Change.needs). */

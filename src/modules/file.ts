@@ -32,8 +32,35 @@
  *   - file: { path: /opt/runmaster/shared, state: directory, recurse: true, owner: runmaster, mode: 'u=rwX,g=rX,o=' }
  */
 import { code, joinScripts, sh, type Script } from '../shell/index.js'
-import { STAT_FORMAT, effectiveStat, emptyDirProbe, parseStatLine, pathProbe, treeProbe, type FileStat, type PathState, type TreeEntry } from '../probes/files.js'
-import { attrChange, attrOptions, chownArg, defaultMode, missing, modeProblems, newAttrsText, newDirCmds, octal, planAttrs, sameId, setAttrs, setAttrsPrefix, wantedMode, type AttrArgs, type AttrPlan } from './file-attrs.js'
+import {
+  STAT_FORMAT,
+  effectiveStat,
+  emptyDirProbe,
+  parseStatLine,
+  pathProbe,
+  treeProbe,
+  type FileStat,
+  type PathState,
+  type TreeEntry,
+} from '../probes/files.js'
+import {
+  attrChange,
+  attrOptions,
+  chownArg,
+  defaultMode,
+  missing,
+  modeProblems,
+  newAttrsText,
+  newDirCmds,
+  octal,
+  planAttrs,
+  sameId,
+  setAttrs,
+  setAttrsPrefix,
+  wantedMode,
+  type AttrArgs,
+  type AttrPlan,
+} from './file-attrs.js'
 import { childPath, dirsBetween, parentDir, privateTempBeside } from '../shell/remote-path.js'
 import { ModuleFailure, type Change, type ExecStep, type HostModule, type PlanContext, type Probe, type StateOf, type StepOutput } from './types.js'
 import type { ArgsOf, Schema } from './schema.js'
@@ -123,7 +150,10 @@ function timeCmds(path: string, st: FileStat | undefined, mt: TimeWish, at: Time
   const parts: string[] = []
   let before = ''
   let after = ''
-  for (const [w, flag, cur, name, epoch] of [[mt, '-m', st?.mtime, 'modification time', epochs.mtime], [at, '-a', st?.atime, 'access time', epochs.atime]] as const) {
+  for (const [w, flag, cur, name, epoch] of [
+    [mt, '-m', st?.mtime, 'modification time', epochs.mtime],
+    [at, '-a', st?.atime, 'access time', epochs.atime],
+  ] as const) {
     if (w.kind === 'now') {
       cmds.push(sh`touch -h ${flag} -- ${path}`)
       parts.push(`${name} now`)
@@ -146,10 +176,14 @@ export function planTree(path: string, tree: TreeEntry[], a: AttrArgs, umask: nu
   const cmds: Script[] = []
   const p = path
   const differs = new Set<TreeEntry>()
-  const wrongOwner = tree.filter((e) => (a.owner !== undefined && !sameId(a.owner, e.owner, e.uid)) || (a.group !== undefined && !sameId(a.group, e.group, e.gid)))
+  const wrongOwner = tree.filter(
+    (e) => (a.owner !== undefined && !sameId(a.owner, e.owner, e.uid)) || (a.group !== undefined && !sameId(a.group, e.group, e.gid)),
+  )
   if (wrongOwner.length) {
     wrongOwner.forEach((e) => differs.add(e))
-    const tests = [a.owner !== undefined ? sh`! -user ${a.owner}` : undefined, a.group !== undefined ? sh`! -group ${a.group}` : undefined].filter((t): t is Script => t !== undefined)
+    const tests = [a.owner !== undefined ? sh`! -user ${a.owner}` : undefined, a.group !== undefined ? sh`! -group ${a.group}` : undefined].filter(
+      (t): t is Script => t !== undefined,
+    )
     // chown clears setuid/setgid bits, so ownership goes first and modes after.
     cmds.push(sh`find -H ${p} -mindepth 1 \\( ${joinScripts(tests, ' -o ')} \\) -exec chown -h -- ${chownArg(a.owner, a.group)} {} +`)
   }
@@ -164,7 +198,9 @@ export function planTree(path: string, tree: TreeEntry[], a: AttrArgs, umask: nu
       if (seen.has(key)) continue
       seen.add(key)
       // Not chmod: an entry swapped for a symlink after find looked at it must not be followed.
-      cmds.push(sh`find -H ${p} -mindepth 1 ${code(e.type === 'directory' ? '-type d' : '! -type d ! -type l')} -perm ${e.mode} -exec ${setAttrsPrefix(undefined, undefined, want)} {} +`)
+      cmds.push(
+        sh`find -H ${p} -mindepth 1 ${code(e.type === 'directory' ? '-type d' : '! -type d ! -type l')} -perm ${e.mode} -exec ${setAttrsPrefix(undefined, undefined, want)} {} +`,
+      )
     }
   }
   return { cmds, count: [...differs].reduce((n, e) => n + e.count, 0) }
@@ -177,12 +213,23 @@ function fail(msg: string, path: string): never {
 function planAbsent(a: FileArgs, s: PathState): Change[] {
   if (!s.exists) return []
   const what = stateOf(s.stat)
-  return [{ summary: `remove ${a.path}${what === 'directory' ? ' (directory, recursively)' : ''}`, steps: [exec([sh`rm -rf -- ${a.path}`])], diff: { path: a.path, before: `state: ${what}\n`, after: 'state: absent\n' } }]
+  return [
+    {
+      summary: `remove ${a.path}${what === 'directory' ? ' (directory, recursively)' : ''}`,
+      steps: [exec([sh`rm -rf -- ${a.path}`])],
+      diff: { path: a.path, before: `state: ${what}\n`, after: 'state: absent\n' },
+    },
+  ]
 }
 
 function withAttrs(a: FileArgs, path: string, st: FileStat, umask: number, link: boolean, times: AttrPlan, statFollow: boolean): Change[] {
   const p = planAttrs(path, st, a, { umask, link })
-  const both: AttrPlan = { cmds: [...p.cmds, ...times.cmds], parts: [...p.parts, ...times.parts], before: p.before + times.before, after: p.after + times.after }
+  const both: AttrPlan = {
+    cmds: [...p.cmds, ...times.cmds],
+    parts: [...p.parts, ...times.parts],
+    before: p.before + times.before,
+    after: p.after + times.after,
+  }
   const fix = attrChange(path, both, [statScript(path, statFollow)])
   return fix ? [fix] : []
 }
@@ -206,14 +253,31 @@ function planDirectory(a: FileArgs, s: PathState, state: FileProbeState, mt: Tim
     const cmds = newDirCmds(comps, a, mode)
     const times = timeCmds(a.path, undefined, mt, at, state)
     cmds.push(...times.cmds)
-    const extra = [mode !== undefined ? `mode ${mode}` : '', a.owner !== undefined ? `owner ${a.owner}` : '', a.group !== undefined ? `group ${a.group}` : ''].filter(Boolean).join(', ')
-    return [{ summary: `create directory ${a.path}${comps.length > 1 ? ` (and ${comps.length - 1} parent${comps.length > 2 ? 's' : ''})` : ''}${extra ? ` (${extra})` : ''}`, steps: [exec(cmds, { path: a.path, follow: true })], diff: { path: a.path, before: 'state: absent\n', after: `state: directory\n${newAttrsText(a, mode)}` } }]
+    const extra = [mode !== undefined ? `mode ${mode}` : '', a.owner !== undefined ? `owner ${a.owner}` : '', a.group !== undefined ? `group ${a.group}` : '']
+      .filter(Boolean)
+      .join(', ')
+    return [
+      {
+        summary: `create directory ${a.path}${comps.length > 1 ? ` (and ${comps.length - 1} parent${comps.length > 2 ? 's' : ''})` : ''}${extra ? ` (${extra})` : ''}`,
+        steps: [exec(cmds, { path: a.path, follow: true })],
+        diff: { path: a.path, before: 'state: absent\n', after: `state: directory\n${newAttrsText(a, mode)}` },
+      },
+    ]
   }
   const changes = withAttrs(a, path, st, s.umask, false, timeCmds(path, st, mt, at, state), true)
   if (a.recurse) {
     // The tree was read through a.path (find -H follows a symlinked top directory), so it is changed through it too.
     const t = planTree(a.path, state.tree ?? [], a, s.umask)
-    if (t.cmds.length) changes.push({ summary: `set ${[a.owner !== undefined ? `owner ${a.owner}` : '', a.group !== undefined ? `group ${a.group}` : '', a.mode !== undefined ? `mode ${a.mode}` : ''].filter(Boolean).join(', ')} on ${t.count} entr${t.count === 1 ? 'y' : 'ies'} under ${path}`, steps: [exec(t.cmds, { path, follow: true })], diff: { path, before: `${t.count} entries under ${path} differ\n`, after: `all entries under ${path}: ${newAttrsText(a, a.mode).trim().replace(/\n/g, ', ')}\n` } })
+    if (t.cmds.length)
+      changes.push({
+        summary: `set ${[a.owner !== undefined ? `owner ${a.owner}` : '', a.group !== undefined ? `group ${a.group}` : '', a.mode !== undefined ? `mode ${a.mode}` : ''].filter(Boolean).join(', ')} on ${t.count} entr${t.count === 1 ? 'y' : 'ies'} under ${path}`,
+        steps: [exec(t.cmds, { path, follow: true })],
+        diff: {
+          path,
+          before: `${t.count} entries under ${path} differ\n`,
+          after: `all entries under ${path}: ${newAttrsText(a, a.mode).trim().replace(/\n/g, ', ')}\n`,
+        },
+      })
   }
   return changes
 }
@@ -235,7 +299,8 @@ function planTouch(a: FileArgs, s: PathState, state: FileProbeState, ctx: PlanCo
   const st = a.follow ? effectiveStat(s, true) : s.stat
   if (!s.exists || (s.stat?.type === 'link' && a.follow && !s.target)) {
     const path = s.stat?.type === 'link' ? (s.real ?? a.path) : a.path
-    if (s.parent !== 'directory' && s.stat?.type !== 'link') return missing(`cannot touch ${a.path}: directory ${parentDir(a.path)} does not exist`, `create ${a.path}`, a.path)
+    if (s.parent !== 'directory' && s.stat?.type !== 'link')
+      return missing(`cannot touch ${a.path}: directory ${parentDir(a.path)} does not exist`, `create ${a.path}`, a.path)
     const mode = wantedMode(a.mode, undefined, false, s.umask) ?? (a.mode === undefined ? octal(defaultMode(false, s.umask)) : undefined)
     // Created exclusively (set -C: O_EXCL, so a file or symlink planted there since the probe fails
     // the task) and 0600, never readable by others before owner and mode are set.
@@ -243,7 +308,13 @@ function planTouch(a: FileArgs, s: PathState, state: FileProbeState, ctx: PlanCo
     if (a.owner !== undefined || a.group !== undefined || mode !== undefined) cmds.push(setAttrs(path, a.owner, a.group, mode))
     const times = timeCmds(path, undefined, mt.kind === 'now' ? { kind: 'preserve' } : mt, at.kind === 'now' ? { kind: 'preserve' } : at, state)
     cmds.push(...times.cmds)
-    return [{ summary: `create ${a.path}${mode !== undefined ? ` (mode ${mode})` : ''}`, steps: [exec(cmds, { path, follow: true })], diff: { path: a.path, before: 'state: absent\n', after: `state: file\n${newAttrsText(a, mode)}` } }]
+    return [
+      {
+        summary: `create ${a.path}${mode !== undefined ? ` (mode ${mode})` : ''}`,
+        steps: [exec(cmds, { path, follow: true })],
+        diff: { path: a.path, before: 'state: absent\n', after: `state: file\n${newAttrsText(a, mode)}` },
+      },
+    ]
   }
   const target = st!
   const path = s.stat?.type === 'link' && a.follow ? (s.real ?? a.path) : a.path
@@ -261,7 +332,12 @@ function planLink(a: FileArgs, s: PathState, state: FileProbeState, ctx: PlanCon
   if (!srcState.exists || (hard && srcState.stat?.type === 'directory')) {
     if (hard && srcState.stat?.type === 'directory') fail(`cannot hard link a directory: ${src}`, a.path)
     if (hard || !a.force) {
-      if (!(st?.type === 'link' && !hard && s.linkTarget === src)) return missing(hard ? `src file does not exist: ${srcPath}` : `src file does not exist, use "force: true" if you really want to create the link: ${srcPath}`, summaryNew, a.path)
+      if (!(st?.type === 'link' && !hard && s.linkTarget === src))
+        return missing(
+          hard ? `src file does not exist: ${srcPath}` : `src file does not exist, use "force: true" if you really want to create the link: ${srcPath}`,
+          summaryNew,
+          a.path,
+        )
     }
   }
   let same = false
@@ -280,7 +356,12 @@ function planLink(a: FileArgs, s: PathState, state: FileProbeState, ctx: PlanCon
       if (state.emptyDir !== true) fail(`the directory ${a.path} is not empty, refusing to convert it`, a.path)
       cmds.push(sh`rmdir -- ${a.path}`)
     } else if (st.type !== 'link' && !a.force) {
-      fail(hard ? `Cannot link, ${cur === 'hard' ? 'different hard link' : cur} exists at destination: ${a.path}` : `refusing to convert from ${cur} to symlink for ${a.path}`, a.path)
+      fail(
+        hard
+          ? `Cannot link, ${cur === 'hard' ? 'different hard link' : cur} exists at destination: ${a.path}`
+          : `refusing to convert from ${cur} to symlink for ${a.path}`,
+        a.path,
+      )
     }
   } else if (s.parent !== 'directory') {
     return missing(`directory ${parentDir(a.path)} does not exist`, summaryNew, a.path)
@@ -295,7 +376,13 @@ function planLink(a: FileArgs, s: PathState, state: FileProbeState, ctx: PlanCon
   if (hard && (a.owner !== undefined || a.group !== undefined || mode !== undefined)) cmds.push(sh`${setAttrsPrefix(a.owner, a.group, mode)} "$t/link"`)
   cmds.push(sh`mv -Tf -- "$t/link" ${a.path}`)
   const before = st ? (st.type === 'link' ? `state: link\nsrc: ${s.linkTarget}\n` : `state: ${cur}\n`) : 'state: absent\n'
-  return [{ summary: `${st ? 'replace' : 'create'} ${summaryNew}${st && st.type !== 'link' ? ` (was a ${cur})` : ''}`, steps: [exec(cmds, { path: a.path, follow: false })], diff: { path: a.path, before, after: `state: ${hard ? 'hard' : 'link'}\nsrc: ${src}\n` } }]
+  return [
+    {
+      summary: `${st ? 'replace' : 'create'} ${summaryNew}${st && st.type !== 'link' ? ` (was a ${cur})` : ''}`,
+      steps: [exec(cmds, { path: a.path, follow: false })],
+      diff: { path: a.path, before, after: `state: ${hard ? 'hard' : 'link'}\nsrc: ${src}\n` },
+    },
+  ]
 }
 
 /** A time given as a stamp is turned into seconds by the host's date (its time zone). */
@@ -361,9 +448,17 @@ function result(a: FileArgs, state: FileProbeState, outputs: StepOutput[]): Reco
 const schema = {
   options: {
     path: { type: 'path', required: true, aliases: ['dest', 'name'], doc: 'The path to manage.' },
-    state: { type: 'str', choices: ['absent', 'directory', 'file', 'hard', 'link', 'touch'], doc: 'What the path should be (default: what it is now, or file; directory with recurse).' },
+    state: {
+      type: 'str',
+      choices: ['absent', 'directory', 'file', 'hard', 'link', 'touch'],
+      doc: 'What the path should be (default: what it is now, or file; directory with recurse).',
+    },
     src: { type: 'path', doc: 'With state link/hard: what the link points to.' },
-    recurse: { type: 'bool', default: false, doc: 'With state directory: apply owner, group and mode to everything inside (symlinks inside are not followed).' },
+    recurse: {
+      type: 'bool',
+      default: false,
+      doc: 'With state directory: apply owner, group and mode to everything inside (symlinks inside are not followed).',
+    },
     force: { type: 'bool', default: false, doc: 'With link/hard: replace a file or empty directory at path, or make a symlink to a src that does not exist.' },
     follow: { type: 'bool', default: true, doc: 'Act on the target of a symlink at path rather than the link.' },
     modification_time: { type: 'str', doc: "'now', 'preserve' (default; touch: now) or a time in modification_time_format." },
@@ -379,15 +474,30 @@ export const file: HostModule<FileArgs, FileArgs, ReturnType<typeof probes>> = {
   name: 'file',
   doc: 'Files, directories, links: existence, owner, group and mode.',
   args: schema,
-  returns: { path: 'the path', state: 'what it is now (file, directory, link, hard, absent)', mode: 'octal mode', owner: 'owner name', group: 'group name', uid: 'owner id', gid: 'group id', size: 'size in bytes', src: 'link target (link/hard)' },
+  returns: {
+    path: 'the path',
+    state: 'what it is now (file, directory, link, hard, absent)',
+    mode: 'octal mode',
+    owner: 'owner name',
+    group: 'group name',
+    uid: 'owner id',
+    gid: 'group id',
+    size: 'size in bytes',
+    src: 'link target (link/hard)',
+  },
   validate(a) {
     const problems = modeProblems(a.mode)
     if (a.recurse && a.state !== undefined && a.state !== 'directory') problems.push(`recurse option requires state to be 'directory'`)
     if ((a.state === 'link' || a.state === 'hard') && a.src === undefined) problems.push(`src is required for state=${a.state}`)
-    if (a.src !== undefined && a.state !== undefined && a.state !== 'link' && a.state !== 'hard') problems.push(`src option requires state to be 'link' or 'hard'`)
+    if (a.src !== undefined && a.state !== undefined && a.state !== 'link' && a.state !== 'hard')
+      problems.push(`src option requires state to be 'link' or 'hard'`)
     if (a.state === 'hard' && a.src !== undefined && !a.src.startsWith('/')) problems.push('a hard link needs an absolute src')
-    for (const [v, f, n] of [[a.modification_time, a.modification_time_format, 'modification_time'], [a.access_time, a.access_time_format, 'access_time']] as const) {
-      if (v !== undefined && v !== 'now' && v !== 'preserve' && f !== undefined && !parseStamp(v, f)) problems.push(`${n} '${v}' does not match the format '${f}' (or use now / preserve)`)
+    for (const [v, f, n] of [
+      [a.modification_time, a.modification_time_format, 'modification_time'],
+      [a.access_time, a.access_time_format, 'access_time'],
+    ] as const) {
+      if (v !== undefined && v !== 'now' && v !== 'preserve' && f !== undefined && !parseStamp(v, f))
+        problems.push(`${n} '${v}' does not match the format '${f}' (or use now / preserve)`)
     }
     return problems
   },

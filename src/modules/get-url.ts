@@ -44,15 +44,22 @@ import { code, joinScripts, sh, type Script } from '../shell/index.js'
 import type { ArgsOf, Schema } from './schema.js'
 import { ModuleFailure, type Change, type HostModule, type PlanContext, type StateOf } from './types.js'
 
-
 const ALGORITHMS: Record<ChecksumAlgorithm, number> = { md5: 32, sha1: 40, sha224: 56, sha256: 64, sha384: 96, sha512: 128 }
 
 const schema = {
   options: {
     url: { type: 'str', required: true, doc: 'http://, https://, ftp:// or file:// URL to download.' },
     dest: { type: 'path', required: true, doc: 'File to write, or a directory (the file is then named after the URL).' },
-    checksum: { type: 'str', doc: "'<algorithm>:<hex>' (sha256, sha512, sha1, md5 ...): the download must match it, and a dest that matches it is not downloaded again." },
-    force: { type: 'bool', default: false, aliases: ['thirsty'], doc: 'Fetch the URL every run and replace dest when the content differs. false: an existing dest is left as it is.' },
+    checksum: {
+      type: 'str',
+      doc: "'<algorithm>:<hex>' (sha256, sha512, sha1, md5 ...): the download must match it, and a dest that matches it is not downloaded again.",
+    },
+    force: {
+      type: 'bool',
+      default: false,
+      aliases: ['thirsty'],
+      doc: 'Fetch the URL every run and replace dest when the content differs. false: an existing dest is left as it is.',
+    },
     backup: { type: 'bool', default: false, doc: 'Keep the replaced file as dest.<time>~.' },
     timeout: { type: 'int', default: 10, doc: 'Seconds to connect, and the longest a transfer may stall.' },
     headers: { type: 'dict', default: {}, doc: 'HTTP headers to send.' },
@@ -135,10 +142,16 @@ function downloadStep(a: GetUrlArgs, file: string, tool: Downloader, st: PathSta
     )
   }
   // Owner, group and mode on the temp file, before the rename: the file never exists with others.
-  if (a.owner === undefined && a.group === undefined) lines.push(code('if [ -f "$dest" ] && [ ! -L "$dest" ]; then chown --reference="$dest" "$tmp" 2>/dev/null || true; fi'))
+  if (a.owner === undefined && a.group === undefined)
+    lines.push(code('if [ -f "$dest" ] && [ ! -L "$dest" ]; then chown --reference="$dest" "$tmp" 2>/dev/null || true; fi'))
   else lines.push(sh`chown -- ${chownArg(a.owner, a.group)} "$tmp"`)
   lines.push(mode !== undefined ? sh`chmod -- ${`0${mode}`} "$tmp"` : code('chmod --reference="$dest" "$tmp"'))
-  if (a.backup) lines.push(code(`if [ -f "$dest" ]; then b="$dest.$(date +%Y-%m-%d@%H:%M:%S)~"; cp -p -- "$dest" "$t/backup"; mv -fT -- "$t/backup" "$b"; printf 'backup_file=%s\n' "$b"; fi`))
+  if (a.backup)
+    lines.push(
+      code(
+        `if [ -f "$dest" ]; then b="$dest.$(date +%Y-%m-%d@%H:%M:%S)~"; cp -p -- "$dest" "$t/backup"; mv -fT -- "$t/backup" "$b"; printf 'backup_file=%s\n' "$b"; fi`,
+      ),
+    )
   // -T: a directory that appeared at dest since the probe fails the rename instead of receiving the file.
   lines.push(code('mv -fT -- "$tmp" "$dest"'), code(`printf 'size=%s\nsha1=%s\n' "$(stat -c %s -- "$dest")" "$(sha1sum < "$dest" | cut -d' ' -f1)"`))
   return { script: joinScripts(lines), stdin: d.stdin }
@@ -214,8 +227,11 @@ export const getUrl: HostModule<GetUrlArgs, GetUrlArgs, ReturnType<typeof probes
       else if (!new RegExp(`^[0-9a-fA-F]{${len}}$`).test(m[2]!)) errs.push(`a ${m[1]} checksum has ${len} hex digits, got '${m[2]}'`)
     }
     if (typeof a.timeout === 'number' && a.timeout < 1) errs.push('timeout must be at least 1 second')
-    for (const [k, v] of Object.entries(a.headers ?? {})) if (/[\r\n]/.test(`${k}${String(v)}`) || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(k)) errs.push(`header '${k}' is not a valid header name or has a line break`)
-    if (/[\r\n]/.test(`${a.url_username ?? ''}${a.url_password ?? ''}${a.url ?? ''}`)) errs.push('url, url_username and url_password must not contain line breaks')
+    for (const [k, v] of Object.entries(a.headers ?? {}))
+      if (/[\r\n]/.test(`${k}${String(v)}`) || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(k))
+        errs.push(`header '${k}' is not a valid header name or has a line break`)
+    if (/[\r\n]/.test(`${a.url_username ?? ''}${a.url_password ?? ''}${a.url ?? ''}`))
+      errs.push('url, url_username and url_password must not contain line breaks')
     errs.push(...modeProblems(a.mode))
     return errs
   },
@@ -229,7 +245,16 @@ export const getUrl: HostModule<GetUrlArgs, GetUrlArgs, ReturnType<typeof probes
     if (size !== undefined) {
       const status = val('status_code')
       // curl reports 000 for file:// URLs: no HTTP status then.
-      return { dest: file, url: a.url, status_code: status !== undefined && Number(status) > 0 ? Number(status) : null, size: Number(size), checksum_dest: val('sha1'), checksum_src: val('sha1'), ...(val('backup_file') ? { backup_file: val('backup_file') } : {}), msg: `OK (${size} bytes)` }
+      return {
+        dest: file,
+        url: a.url,
+        status_code: status !== undefined && Number(status) > 0 ? Number(status) : null,
+        size: Number(size),
+        checksum_dest: val('sha1'),
+        checksum_src: val('sha1'),
+        ...(val('backup_file') ? { backup_file: val('backup_file') } : {}),
+        msg: `OK (${size} bytes)`,
+      }
     }
     return { dest: file, url: a.url, size: st.stat?.size ?? null, msg: 'file already exists' }
   },

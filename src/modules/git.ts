@@ -44,10 +44,14 @@ import { shlexSplit } from '../shell/shlex.js'
 import { askpassLines, maskUrl, splitUrlCredentials } from '../probes/url-credentials.js'
 import { ModuleFailure, type Change, type HostModule, type PlanContext, type StateOf } from './types.js'
 
-
 const schema = {
   options: {
-    repo: { type: 'str', required: true, aliases: ['name'], doc: 'URL of the repository (https://, ssh://, git://, file://, user@host:path, or a path on the host).' },
+    repo: {
+      type: 'str',
+      required: true,
+      aliases: ['name'],
+      doc: 'URL of the repository (https://, ssh://, git://, file://, user@host:path, or a path on the host).',
+    },
     dest: { type: 'path', required: true, doc: 'Directory of the checkout; created (with its parents) by the clone.' },
     version: { type: 'str', default: 'HEAD', doc: "Branch, tag or commit id to check out. HEAD: the remote's default branch." },
     force: { type: 'bool', default: false, doc: 'Discard modified tracked files in dest; without it they make the task fail.' },
@@ -56,7 +60,7 @@ const schema = {
     update: { type: 'bool', default: true, doc: 'Bring an existing checkout to version; false leaves it as it is.' },
     remote: { type: 'str', default: 'origin', doc: 'Name of the remote.' },
     bare: { type: 'bool', default: false, doc: 'Bare repositories are not supported: must stay false.' },
-    accept_hostkey: { type: 'bool', default: false, doc: "Accept the ssh host key of the git server on first contact (StrictHostKeyChecking=accept-new)." },
+    accept_hostkey: { type: 'bool', default: false, doc: 'Accept the ssh host key of the git server on first contact (StrictHostKeyChecking=accept-new).' },
     key_file: { type: 'path', doc: 'Private key on the host for ssh repositories.' },
     ssh_opts: { type: 'str', doc: 'More ssh options, as written on an ssh command line.' },
     recursive: { type: 'bool', default: true, doc: 'Clone and update submodules too.' },
@@ -81,7 +85,17 @@ const repoOf = (a: GitArgs) => splitUrlCredentials(a.repo)
 
 function probeOptions(a: GitArgs): GitProbeOptions {
   const r = repoOf(a)
-  return { repo: r.url, ...(r.password !== undefined ? { password: r.password } : {}), dest: a.dest, version: a.version, remote: a.remote, executable: a.executable ?? 'git', askWhenRepo: a.update, askWhenMissing: a.clone, env: sshCommand(a) }
+  return {
+    repo: r.url,
+    ...(r.password !== undefined ? { password: r.password } : {}),
+    dest: a.dest,
+    version: a.version,
+    remote: a.remote,
+    executable: a.executable ?? 'git',
+    askWhenRepo: a.update,
+    askWhenMissing: a.clone,
+    env: sshCommand(a),
+  }
 }
 
 const probes = (a: GitArgs) => ({ git: gitProbe(probeOptions(a)) })
@@ -94,7 +108,12 @@ function wanted(a: GitArgs, st: GitState): Wanted {
   if (!r) throw new Error('the remote was not asked')
   if ('error' in r) throw new ModuleFailure(`cannot read ${repoOf(a).shown}: ${r.error}`)
   const w = resolveVersion(a.version, r, st.localCommit)
-  if (!w) throw new ModuleFailure(a.version === 'HEAD' ? `${repoOf(a).shown} has no HEAD (an empty repository?)` : `version '${a.version}' is neither a branch nor a tag of ${repoOf(a).shown}, nor a commit id`)
+  if (!w)
+    throw new ModuleFailure(
+      a.version === 'HEAD'
+        ? `${repoOf(a).shown} has no HEAD (an empty repository?)`
+        : `version '${a.version}' is neither a branch nor a tag of ${repoOf(a).shown}, nor a commit id`,
+    )
   return w
 }
 
@@ -111,14 +130,21 @@ function checkoutLines(a: GitArgs, w: Wanted, fetch: boolean): Script[] {
       return [...(fetch ? [sh`${git} fetch -q${d} -- "$r" ${`+refs/heads/${w.branch}:${track}`}`] : []), sh`${git} checkout -q${f} -B ${w.branch} ${track} --`]
     }
     case 'tag':
-      return [...(fetch ? [sh`${git} fetch -q${d} -- "$r" ${`+refs/tags/${w.tag}:refs/tags/${w.tag}`}`] : []), sh`${git} checkout -q${f} --detach ${`refs/tags/${w.tag}^{commit}`} --`]
+      return [
+        ...(fetch ? [sh`${git} fetch -q${d} -- "$r" ${`+refs/tags/${w.tag}:refs/tags/${w.tag}`}`] : []),
+        sh`${git} checkout -q${f} --detach ${`refs/tags/${w.tag}^{commit}`} --`,
+      ]
     case 'detached-head':
       return fetch ? [sh`${git} fetch -q${d} -- "$r" HEAD`, sh`${git} checkout -q${f} --detach FETCH_HEAD --`] : []
     case 'commit': {
       const c = `${a.version}^{commit}`
       // A commit outside the fetched history: fetch everything, then (servers allowing it) the commit itself.
-      const byId = looksLikeCommit(a.version) && (a.version.length === 40 || a.version.length === 64) ? sh` || ${git} fetch -q${d} -- "$r" ${a.version}` : code('')
-      return [sh`if ! ${git} cat-file -e ${c} 2>/dev/null; then ${git} fetch -q${d} --tags -- "$r"${byId}; fi`, sh`${git} checkout -q${f} --detach ${a.version} --`]
+      const byId =
+        looksLikeCommit(a.version) && (a.version.length === 40 || a.version.length === 64) ? sh` || ${git} fetch -q${d} -- "$r" ${a.version}` : code('')
+      return [
+        sh`if ! ${git} cat-file -e ${c} 2>/dev/null; then ${git} fetch -q${d} --tags -- "$r"${byId}; fi`,
+        sh`${git} checkout -q${f} --detach ${a.version} --`,
+      ]
     }
   }
 }
@@ -126,15 +152,24 @@ function checkoutLines(a: GitArgs, w: Wanted, fetch: boolean): Script[] {
 /** The start of every step script: the values as variables, and the password for git to ask. */
 function header(a: GitArgs): Script[] {
   const r = repoOf(a)
-  return [code('set -e'), sh`g=${a.executable ?? 'git'}; dest=${a.dest}; r=${a.remote}; repo=${r.url}`, ...(r.password !== undefined ? [askpassLines(r.password)] : [])]
+  return [
+    code('set -e'),
+    sh`g=${a.executable ?? 'git'}; dest=${a.dest}; r=${a.remote}; repo=${r.url}`,
+    ...(r.password !== undefined ? [askpassLines(r.password)] : []),
+  ]
 }
 
-const submodules = (a: GitArgs): Script[] => (a.recursive ? [code('if [ -f "$dest/.gitmodules" ]; then "$g" -C "$dest" submodule -q update --init --recursive; fi')] : [])
+const submodules = (a: GitArgs): Script[] =>
+  a.recursive ? [code('if [ -f "$dest/.gitmodules" ]; then "$g" -C "$dest" submodule -q update --init --recursive; fi')] : []
 const printAfter = code('printf \'after=%s\\n\' "$("$g" -C "$dest" rev-parse HEAD)"')
 
 function cloneChange(a: GitArgs, st: GitState, ctx: PlanContext): Change {
   if (!st.git) {
-    return { summary: `clone ${repoOf(a).shown} into ${a.dest} (git is not installed yet: cannot tell which commit)`, steps: [], needs: { msg: 'git is not installed on the host (install the git package first)' } }
+    return {
+      summary: `clone ${repoOf(a).shown} into ${a.dest} (git is not installed yet: cannot tell which commit)`,
+      steps: [],
+      needs: { msg: 'git is not installed on the host (install the git package first)' },
+    }
   }
   const w = wanted(a, st)
   const opts = [
@@ -146,7 +181,13 @@ function cloneChange(a: GitArgs, st: GitState, ctx: PlanContext): Change {
     a.remote,
     ...(w.kind === 'branch' && a.version !== 'HEAD' ? ['--branch', w.branch] : w.kind === 'tag' ? ['--branch', w.tag] : []),
   ]
-  const lines = [...header(a), sh`"$g" clone ${opts} -- "$repo" "$dest"`, ...(w.kind === 'commit' ? checkoutLines(a, w, true) : []), ...(w.kind === 'commit' ? submodules(a) : []), printAfter]
+  const lines = [
+    ...header(a),
+    sh`"$g" clone ${opts} -- "$repo" "$dest"`,
+    ...(w.kind === 'commit' ? checkoutLines(a, w, true) : []),
+    ...(w.kind === 'commit' ? submodules(a) : []),
+    printAfter,
+  ]
   const after = w.commit ?? a.version
   return {
     summary: `clone ${repoOf(a).shown} (${a.version === 'HEAD' ? 'HEAD' : a.version}) into ${a.dest}: commit ${short(after)}`,
@@ -158,7 +199,8 @@ function cloneChange(a: GitArgs, st: GitState, ctx: PlanContext): Change {
 function updateChanges(a: GitArgs, st: GitState): Change[] {
   if (st.statusError) throw new ModuleFailure(`cannot read the state of ${a.dest}: ${st.statusError}`)
   // As Ansible: modifications fail the task whether or not the commit would change.
-  if (st.modified.length && !a.force) throw new ModuleFailure(`Local modifications exist in the destination: ${a.dest} (force=no).`, { before: st.head ?? null })
+  if (st.modified.length && !a.force)
+    throw new ModuleFailure(`Local modifications exist in the destination: ${a.dest} (force=no).`, { before: st.head ?? null })
   const w = wanted(a, st)
   const head = st.head ?? ''
   const moved = w.commit !== undefined ? head !== w.commit : !head.startsWith(a.version.toLowerCase())
@@ -170,7 +212,11 @@ function updateChanges(a: GitArgs, st: GitState): Change[] {
   const lines = header(a)
   const what: string[] = []
   if (urlChanged) {
-    lines.push(code('if "$g" -C "$dest" config --get "remote.$r.url" >/dev/null; then "$g" -C "$dest" remote set-url -- "$r" "$repo"; else "$g" -C "$dest" remote add -- "$r" "$repo"; fi'))
+    lines.push(
+      code(
+        'if "$g" -C "$dest" config --get "remote.$r.url" >/dev/null; then "$g" -C "$dest" remote set-url -- "$r" "$repo"; else "$g" -C "$dest" remote add -- "$r" "$repo"; fi',
+      ),
+    )
     what.push(st.url ? `remote ${a.remote} ${maskUrl(st.url)} → ${repo.shown}` : `add remote ${a.remote} ${repo.shown}`)
   }
   if (reset) {
@@ -183,9 +229,24 @@ function updateChanges(a: GitArgs, st: GitState): Change[] {
     what.push(moved ? `commit ${short(head)} → ${short(to)}` : `switch to branch ${a.version === 'HEAD' && w.kind === 'branch' ? w.branch : a.version}`)
   }
   lines.push(printAfter)
-  const before = [`commit ${head || '(none)'}`, ...(st.branch ? [`branch ${st.branch}`] : []), ...(urlChanged ? [`remote ${a.remote} ${st.url ? maskUrl(st.url) : '(none)'}`] : []), ...st.modified.map((m) => `modified: ${m.slice(3)}`)]
-  const after = [`commit ${moved || switched ? (w.commit ?? a.version) : head}`, ...(w.kind === 'branch' ? [`branch ${w.branch}`] : st.branch && !moved ? [`branch ${st.branch}`] : []), ...(urlChanged ? [`remote ${a.remote} ${repo.shown}`] : [])]
-  return [{ summary: `update ${a.dest}: ${what.join(', ')}`, steps: [{ kind: 'exec', script: joinScripts(lines), env: sshCommand(a) }], diff: { path: a.dest, before: before.join('\n') + '\n', after: after.join('\n') + '\n' } }]
+  const before = [
+    `commit ${head || '(none)'}`,
+    ...(st.branch ? [`branch ${st.branch}`] : []),
+    ...(urlChanged ? [`remote ${a.remote} ${st.url ? maskUrl(st.url) : '(none)'}`] : []),
+    ...st.modified.map((m) => `modified: ${m.slice(3)}`),
+  ]
+  const after = [
+    `commit ${moved || switched ? (w.commit ?? a.version) : head}`,
+    ...(w.kind === 'branch' ? [`branch ${w.branch}`] : st.branch && !moved ? [`branch ${st.branch}`] : []),
+    ...(urlChanged ? [`remote ${a.remote} ${repo.shown}`] : []),
+  ]
+  return [
+    {
+      summary: `update ${a.dest}: ${what.join(', ')}`,
+      steps: [{ kind: 'exec', script: joinScripts(lines), env: sshCommand(a) }],
+      diff: { path: a.dest, before: before.join('\n') + '\n', after: after.join('\n') + '\n' },
+    },
+  ]
 }
 
 function plan(a: GitArgs, { git: st }: StateOf<ReturnType<typeof probes>>, ctx: PlanContext): Change[] {
@@ -210,7 +271,11 @@ export const git: HostModule<GitArgs, GitArgs, ReturnType<typeof probes>> = {
   name: 'git',
   doc: 'Deploy a checkout of a git repository (clone, or update to a branch, tag or commit).',
   args: schema,
-  returns: { before: 'commit checked out before the task (null when there was no checkout)', after: 'commit checked out after the task', remote_url_changed: 'the URL of the remote was changed to repo' },
+  returns: {
+    before: 'commit checked out before the task (null when there was no checkout)',
+    after: 'commit checked out after the task',
+    remote_url_changed: 'the URL of the remote was changed to repo',
+  },
   validate(a) {
     const errs: string[] = []
     if (a.bare === true) errs.push('bare repositories are not supported (bare must be false)')
@@ -219,7 +284,8 @@ export const git: HostModule<GitArgs, GitArgs, ReturnType<typeof probes>> = {
     if (typeof a.remote === 'string' && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(a.remote)) errs.push(`remote '${a.remote}' is not a valid remote name`)
     // git reads an argument that begins with '-' as an option (--upload-pack=CMD runs CMD), even
     // where rm-play puts '--' (git ls-remote/clone of older versions): no URL or path begins so.
-    if (typeof a.repo === 'string' && a.repo.startsWith('-')) errs.push(`repo '${maskUrl(a.repo)}' begins with '-': not a URL or a path (a path can be written ./${maskUrl(a.repo)})`)
+    if (typeof a.repo === 'string' && a.repo.startsWith('-'))
+      errs.push(`repo '${maskUrl(a.repo)}' begins with '-': not a URL or a path (a path can be written ./${maskUrl(a.repo)})`)
     if (typeof a.dest === 'string' && a.dest.startsWith('-')) errs.push(`dest '${a.dest}' begins with '-' (write ./${a.dest})`)
     if (typeof a.version === 'string' && a.version.startsWith('-')) errs.push(`version '${a.version}' begins with '-': not a branch, tag or commit`)
     return errs

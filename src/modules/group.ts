@@ -31,19 +31,37 @@ export const group = hostModule({
       force: { type: 'bool', default: false, doc: "With state=absent: delete even when it is a user's primary group." },
     },
   },
-  returns: { name: 'the group', gid: 'group id (after the task; unknown in check mode for a new group)', state: 'present or absent', system: 'whether a system group was asked for' },
+  returns: {
+    name: 'the group',
+    gid: 'group id (after the task; unknown in check mode for a new group)',
+    state: 'present or absent',
+    system: 'whether a system group was asked for',
+  },
   validate: (a) => [
     ...(typeof a.name === 'string' && (!/^[a-z_][a-z0-9_.-]*\$?$/i.test(a.name) || a.name.length > 32) ? [`'${a.name}' is not a valid group name`] : []),
     ...(typeof a.gid === 'number' && a.gid < 0 ? ['gid must not be negative'] : []),
   ],
   probes: (a) => ({ group: groupProbe(a.name) }),
   plan(a, { group: g }): Change[] {
-    const change = (summary: string, script: Script, after: number | null | undefined, label?: string): Change[] => [{ summary, steps: [{ kind: 'exec', script, ...(label ? { label } : {}) }], diff: { before: describe(a.name, g ? g.gid : null), after: describe(a.name, after) } }]
+    const change = (summary: string, script: Script, after: number | null | undefined, label?: string): Change[] => [
+      {
+        summary,
+        steps: [{ kind: 'exec', script, ...(label ? { label } : {}) }],
+        diff: { before: describe(a.name, g ? g.gid : null), after: describe(a.name, after) },
+      },
+    ]
     const gid = a.gid !== undefined ? ['-g', String(a.gid), ...(a.non_unique ? ['-o'] : [])] : []
     if (a.state === 'absent') return g ? change(`remove group ${a.name}`, sh`groupdel${code(a.force ? ' -f' : '')} -- ${a.name}`, null) : []
     // groupadd prints nothing: getent's line gives result() the gid it chose.
-    if (!g) return change(`create ${a.system ? 'system ' : ''}group ${a.name}${a.gid !== undefined ? ` (gid ${a.gid})` : ''}`, sh`${['groupadd', ...gid, ...(a.system ? ['-r'] : []), '--', a.name]} && getent group -- ${a.name}`, a.gid, 'groupadd')
-    if (a.gid !== undefined && a.gid !== g.gid) return change(`change the gid of group ${a.name} from ${g.gid} to ${a.gid}`, sh`${['groupmod', ...gid, '--', a.name]}`, a.gid)
+    if (!g)
+      return change(
+        `create ${a.system ? 'system ' : ''}group ${a.name}${a.gid !== undefined ? ` (gid ${a.gid})` : ''}`,
+        sh`${['groupadd', ...gid, ...(a.system ? ['-r'] : []), '--', a.name]} && getent group -- ${a.name}`,
+        a.gid,
+        'groupadd',
+      )
+    if (a.gid !== undefined && a.gid !== g.gid)
+      return change(`change the gid of group ${a.name} from ${g.gid} to ${a.gid}`, sh`${['groupmod', ...gid, '--', a.name]}`, a.gid)
     return []
   },
   result(a, { group: g }, outputs) {

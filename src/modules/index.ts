@@ -14,7 +14,15 @@ registerModules(catalogue)
 
 const PREFIXES = ['ansible.builtin.', 'ansible.legacy.', 'ansible.posix.', 'community.general.', 'community.postgresql.', 'community.crypto.']
 
-for (const [a, n] of Object.entries({ postgresql_user: 'postgres_user', postgresql_db: 'postgres_db', postgresql_privs: 'postgres_privs', postgresql_query: 'postgres_query', supervisorctl: 'supervisor', import_tasks: 'import_tasks' })) aliases.set(a, n)
+for (const [a, n] of Object.entries({
+  postgresql_user: 'postgres_user',
+  postgresql_db: 'postgres_db',
+  postgresql_privs: 'postgres_privs',
+  postgresql_query: 'postgres_query',
+  supervisorctl: 'supervisor',
+  import_tasks: 'import_tasks',
+}))
+  aliases.set(a, n)
 
 /** The canonical module name for what a task wrote, or undefined if there is no such module. */
 export function canonicalModuleName(written: string): string | undefined {

@@ -86,14 +86,21 @@ function describeState(s: ServiceState): string {
 export function servicePlan(s: ServiceState, w: ServiceWanted, module: string): Change[] {
   const out: Change[] = []
   // Housekeeping, not a change (Ansible reports both as ok): they run on every real run, before the rest.
-  if (w.daemonReload) out.push({ summary: 'reload the systemd manager configuration (daemon-reload)', quiet: true, steps: [exec(sh`${systemctl(w)} daemon-reload`)] })
+  if (w.daemonReload)
+    out.push({ summary: 'reload the systemd manager configuration (daemon-reload)', quiet: true, steps: [exec(sh`${systemctl(w)} daemon-reload`)] })
   if (w.daemonReexec) out.push({ summary: 'reexecute the systemd manager', quiet: true, steps: [exec(sh`${systemctl(w)} daemon-reexec`)] })
   if (!s.exists && !(w.masked === true && s.init === 'systemd')) {
     if (w.state === undefined && w.enabled === undefined && w.masked === undefined) return out
-    const what = [w.state ? verb(w.state, false) : undefined, w.enabled !== undefined ? (w.enabled ? 'enable' : 'disable') : undefined].filter(Boolean).join(' and ')
+    const what = [w.state ? verb(w.state, false) : undefined, w.enabled !== undefined ? (w.enabled ? 'enable' : 'disable') : undefined]
+      .filter(Boolean)
+      .join(' and ')
     // An earlier task (installing the package) may create the service.
     const where = s.init === 'systemd' ? 'no such unit' : `no /etc/init.d/${w.name}`
-    out.push({ summary: `${what || 'manage'} ${w.name} (not installed yet)`, steps: [], needs: { msg: `${module}: could not find the requested service ${w.name} (${where} on this ${s.init} host; is its package installed?)` } })
+    out.push({
+      summary: `${what || 'manage'} ${w.name} (not installed yet)`,
+      steps: [],
+      needs: { msg: `${module}: could not find the requested service ${w.name} (${where} on this ${s.init} host; is its package installed?)` },
+    })
     return out
   }
   const changes: { summary: string; steps: ExecStep[]; always?: boolean }[] = []
@@ -121,7 +128,11 @@ export function servicePlan(s: ServiceState, w: ServiceWanted, module: string): 
     running = true
   } else if (w.state === 'reloaded') {
     // A reload of a stopped service starts it, as Ansible does.
-    changes.push({ summary: `${running === false ? 'start' : 'reload'} ${w.name}`, steps: [exec(actionScript(s, w, running === false ? 'start' : 'reload'))], always: true })
+    changes.push({
+      summary: `${running === false ? 'start' : 'reload'} ${w.name}`,
+      steps: [exec(actionScript(s, w, running === false ? 'start' : 'reload'))],
+      always: true,
+    })
     running = true
   }
   if (!changes.length) return out
@@ -129,7 +140,10 @@ export function servicePlan(s: ServiceState, w: ServiceWanted, module: string): 
   out.push({
     summary: changes.map((c) => c.summary).join(', '),
     steps: changes.flatMap((c) => c.steps),
-    diff: { before: `${describeState(s)}\n`, after: `${after}${changes.some((c) => c.always) ? ` (${w.state === 'restarted' ? 'restarted' : 'reloaded'})` : ''}\n` },
+    diff: {
+      before: `${describeState(s)}\n`,
+      after: `${after}${changes.some((c) => c.always) ? ` (${w.state === 'restarted' ? 'restarted' : 'reloaded'})` : ''}\n`,
+    },
   })
   return out
 }

@@ -19,7 +19,18 @@
  *   - lineinfile: { path: /etc/ssh/sshd_config, regexp: '^(PermitRootLogin)\s', line: '\1 no', backrefs: true }
  */
 import { writeOptions, writeProblems } from './copy.js'
-import { editBackup, editProbes, planEdit, pyRegex, regexProblems, splitLines, stripEol, type EditResult, type EditState, type PlannedEdit } from './text-edit.js'
+import {
+  editBackup,
+  editProbes,
+  planEdit,
+  pyRegex,
+  regexProblems,
+  splitLines,
+  stripEol,
+  type EditResult,
+  type EditState,
+  type PlannedEdit,
+} from './text-edit.js'
 import type { HostModule, PlanContext } from './types.js'
 import type { ArgsOf, Schema } from './schema.js'
 
@@ -38,7 +49,10 @@ export function expandBackrefs(template: string, m: RegExpExecArray): string {
 }
 
 /** lineinfile's edit, on text: pure. */
-export function editLines(text: string, a: Pick<LineArgs, 'line' | 'regexp' | 'search_string' | 'state' | 'insertafter' | 'insertbefore' | 'backrefs' | 'firstmatch'>): EditResult {
+export function editLines(
+  text: string,
+  a: Pick<LineArgs, 'line' | 'regexp' | 'search_string' | 'state' | 'insertafter' | 'insertbefore' | 'backrefs' | 'firstmatch'>,
+): EditResult {
   const lines = splitLines(text)
   const re = a.regexp !== undefined ? pyRegex(a.regexp) : undefined
   if (a.state === 'absent') {
@@ -104,7 +118,14 @@ export function editLines(text: string, a: Pick<LineArgs, 'line' | 'regexp' | 's
 function compute(a: LineArgs, state: EditState, ctx: PlanContext): PlannedEdit {
   return planEdit(a, state, ctx, a.state === 'absent', (text, _exists, arg) => {
     const conv = (v: string | undefined) => (v === undefined ? undefined : arg(v))
-    return editLines(text, { ...a, line: conv(a.line), regexp: conv(a.regexp), search_string: conv(a.search_string), insertafter: conv(a.insertafter), insertbefore: conv(a.insertbefore) })
+    return editLines(text, {
+      ...a,
+      line: conv(a.line),
+      regexp: conv(a.regexp),
+      search_string: conv(a.search_string),
+      insertafter: conv(a.insertafter),
+      insertbefore: conv(a.insertbefore),
+    })
   })
 }
 
@@ -112,7 +133,11 @@ const schema = {
   options: {
     path: { type: 'path', required: true, aliases: ['dest', 'destfile', 'name'], doc: 'The file to edit.' },
     line: { type: 'str', aliases: ['value'], doc: 'The line to have (required with state=present); with backrefs it may use \\1, \\g<name>.' },
-    regexp: { type: 'str', aliases: ['regex'], doc: 'The line to replace (present) or lines to remove (absent): a Python-style regular expression, searched in each line.' },
+    regexp: {
+      type: 'str',
+      aliases: ['regex'],
+      doc: 'The line to replace (present) or lines to remove (absent): a Python-style regular expression, searched in each line.',
+    },
     search_string: { type: 'str', doc: 'Like regexp, but a literal substring.' },
     state: { type: 'str', default: 'present', choices: ['present', 'absent'], doc: 'present: the line is there; absent: no line matches.' },
     insertafter: { type: 'str', doc: "Where a new line goes: after the last line matching this regexp, or 'EOF' (default) / 'BOF'." },
@@ -122,7 +147,11 @@ const schema = {
     firstmatch: { type: 'bool', default: false, doc: 'Use the first line matching regexp/insertafter/insertbefore instead of the last.' },
     ...writeOptions,
   },
-  mutuallyExclusive: [['insertbefore', 'insertafter'], ['regexp', 'search_string'], ['backrefs', 'search_string']],
+  mutuallyExclusive: [
+    ['insertbefore', 'insertafter'],
+    ['regexp', 'search_string'],
+    ['backrefs', 'search_string'],
+  ],
 } as const satisfies Schema
 
 export const lineinfile: HostModule<LineArgs, LineArgs, ReturnType<typeof editProbes>> = {
@@ -135,8 +164,15 @@ export const lineinfile: HostModule<LineArgs, LineArgs, ReturnType<typeof editPr
     const problems = writeProblems(a)
     if (a.state === 'present' && a.line === undefined) problems.push('line is required with state=present')
     if (a.state === 'present' && a.backrefs && a.regexp === undefined) problems.push('regexp is required with backrefs=true')
-    if (a.state === 'absent' && a.line === undefined && a.regexp === undefined && a.search_string === undefined) problems.push('one of line, search_string, or regexp is required with state=absent')
-    problems.push(...regexProblems([['regexp', a.regexp], ['insertafter', a.insertafter], ['insertbefore', a.insertbefore]]))
+    if (a.state === 'absent' && a.line === undefined && a.regexp === undefined && a.search_string === undefined)
+      problems.push('one of line, search_string, or regexp is required with state=absent')
+    problems.push(
+      ...regexProblems([
+        ['regexp', a.regexp],
+        ['insertafter', a.insertafter],
+        ['insertbefore', a.insertbefore],
+      ]),
+    )
     return problems
   },
   probes: editProbes,
@@ -146,4 +182,3 @@ export const lineinfile: HostModule<LineArgs, LineArgs, ReturnType<typeof editPr
     return { msg: p.msg, backup: editBackup(state, p, outputs) ?? '' }
   },
 }
-

@@ -6,7 +6,17 @@
  */
 import type { ActionModule, ActionResult } from './types.js'
 
-const ACTIONS = ['flush_handlers', 'end_play', 'end_host', 'end_batch', 'clear_host_errors', 'noop', 'refresh_inventory', 'reset_connection', 'clear_facts'] as const
+const ACTIONS = [
+  'flush_handlers',
+  'end_play',
+  'end_host',
+  'end_batch',
+  'clear_host_errors',
+  'noop',
+  'refresh_inventory',
+  'reset_connection',
+  'clear_facts',
+] as const
 
 export const meta: ActionModule<{ action: (typeof ACTIONS)[number] }> = {
   kind: 'action',

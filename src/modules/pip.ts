@@ -29,11 +29,21 @@
  *   - pip: { name: [gunicorn, "psycopg2-binary>=2.9"], virtualenv: /srv/runmaster/venv }
  */
 import { code, joinScripts, sh } from '../shell/index.js'
-import { checkRequirement, parseRequirement, parseRequirementLines, pipCommandLines, pipProbe, normalizeName, type PipProbeOptions, type PipState, type Requirement, type RequirementStatus } from '../probes/pip.js'
+import {
+  checkRequirement,
+  parseRequirement,
+  parseRequirementLines,
+  pipCommandLines,
+  pipProbe,
+  normalizeName,
+  type PipProbeOptions,
+  type PipState,
+  type Requirement,
+  type RequirementStatus,
+} from '../probes/pip.js'
 import type { ArgsOf, Schema } from './schema.js'
 import { shlexSplit } from '../shell/shlex.js'
 import { needing, type Change, type ExecStep, type HostModule, type PlanContext, type StateOf } from './types.js'
-
 
 const schema = {
   options: {
@@ -41,14 +51,31 @@ const schema = {
     version: { type: 'str', doc: 'Version of the single package in name (==version).' },
     requirements: { type: 'str', doc: 'Requirements file on the host (relative to chdir).' },
     virtualenv: { type: 'path', doc: 'Virtualenv directory to install into; created when it has no bin/python.' },
-    virtualenv_site_packages: { type: 'bool', default: false, doc: "Create the virtualenv with --system-site-packages: the system's packages are visible (and count as installed)." },
-    virtualenv_command: { type: 'str', default: 'python3 -m venv', doc: "Command that creates the virtualenv ('python3 -m venv', 'virtualenv', '/usr/bin/virtualenv -q')." },
+    virtualenv_site_packages: {
+      type: 'bool',
+      default: false,
+      doc: "Create the virtualenv with --system-site-packages: the system's packages are visible (and count as installed).",
+    },
+    virtualenv_command: {
+      type: 'str',
+      default: 'python3 -m venv',
+      doc: "Command that creates the virtualenv ('python3 -m venv', 'virtualenv', '/usr/bin/virtualenv -q').",
+    },
     virtualenv_python: { type: 'str', doc: 'Python for the virtualenv (passed as -p; only with the virtualenv command, not with venv).' },
-    state: { type: 'str', default: 'present', choices: ['present', 'absent', 'latest', 'forcereinstall'], doc: 'present: installed and satisfying the specifiers; latest: the newest the index has; absent: uninstalled; forcereinstall: reinstalled every run.' },
+    state: {
+      type: 'str',
+      default: 'present',
+      choices: ['present', 'absent', 'latest', 'forcereinstall'],
+      doc: 'present: installed and satisfying the specifiers; latest: the newest the index has; absent: uninstalled; forcereinstall: reinstalled every run.',
+    },
     extra_args: { type: 'str', doc: "Extra options for pip install/uninstall, as on a command line ('--no-index --find-links /srv/wheels')." },
     chdir: { type: 'path', doc: 'Run pip (and venv creation) in this directory.' },
     executable: { type: 'path', doc: 'The pip program to use (pip3, /usr/local/bin/pip3.11); not with virtualenv.' },
-    break_system_packages: { type: 'bool', default: false, doc: "Pass --break-system-packages: let pip install into an externally managed Python (Debian's) — outside a virtualenv only." },
+    break_system_packages: {
+      type: 'bool',
+      default: false,
+      doc: "Pass --break-system-packages: let pip install into an externally managed Python (Debian's) — outside a virtualenv only.",
+    },
   },
   requiredOneOf: [['name', 'requirements']],
   mutuallyExclusive: [
@@ -82,7 +109,8 @@ function indexOptions(extra: string[]): string[] {
     const x = extra[i]!
     if (['--no-index', '--pre'].includes(x)) out.push(x)
     else if (/^(--index-url|--extra-index-url|--find-links|--trusted-host)=/.test(x)) out.push(x)
-    else if (['-i', '--index-url', '--extra-index-url', '-f', '--find-links', '--trusted-host'].includes(x) && extra[i + 1] !== undefined) out.push(x, extra[++i]!)
+    else if (['-i', '--index-url', '--extra-index-url', '-f', '--find-links', '--trusted-host'].includes(x) && extra[i + 1] !== undefined)
+      out.push(x, extra[++i]!)
   }
   return out
 }
@@ -112,7 +140,7 @@ function venvStep(a: PipArgs, fresh: boolean): ExecStep {
   words.push(a.virtualenv!)
   // A half-made virtualenv (venv without ensurepip leaves bin/python and no pip) would make
   // every later run fail on "no pip": one this step created goes again when creation fails.
-  const script = (fresh ? sh`${words} || { rc=$?; rm -rf -- ${a.virtualenv!}; exit $rc; }` : sh`${words}`)
+  const script = fresh ? sh`${words} || { rc=$?; rm -rf -- ${a.virtualenv!}; exit $rc; }` : sh`${words}`
   return { kind: 'exec', script, ...(a.chdir !== undefined ? { cwd: a.chdir } : {}) }
 }
 
@@ -169,7 +197,9 @@ function plan(a: PipArgs, { pip: st }: StateOf<ReturnType<typeof probes>>, ctx: 
     return needing(`chdir ${a.chdir} does not exist`, [{ summary: `pip ${a.state} ${target}${where} (${a.chdir} does not exist yet)`, steps: [] }])
   }
   if (st.missingFiles.length) {
-    return needing(`requirements file not found: ${st.missingFiles.join(', ')}`, [{ summary: `pip ${a.state} ${target}${where} (requirements file ${st.missingFiles[0]} does not exist yet)`, steps: [] }])
+    return needing(`requirements file not found: ${st.missingFiles.join(', ')}`, [
+      { summary: `pip ${a.state} ${target}${where} (requirements file ${st.missingFiles[0]} does not exist yet)`, steps: [] },
+    ])
   }
   if (st.venv === 'absent') {
     // A virtualenv that does not exist has nothing to uninstall.
@@ -184,7 +214,9 @@ function plan(a: PipArgs, { pip: st }: StateOf<ReturnType<typeof probes>>, ctx: 
     ]
   }
   if (!st.pip) {
-    return needing(`pip is not available${where}: ${st.pipError ?? 'no output from pip list'}`, [{ summary: `pip ${a.state} ${target}${where} (pip is not available yet)`, steps: [] }])
+    return needing(`pip is not available${where}: ${st.pipError ?? 'no output from pip list'}`, [
+      { summary: `pip ${a.state} ${target}${where} (pip is not available yet)`, steps: [] },
+    ])
   }
   const w = wantedOf(a, st)
   const reqs = [...w.fromNames, ...w.fromFiles]
@@ -197,7 +229,13 @@ function plan(a: PipArgs, { pip: st }: StateOf<ReturnType<typeof probes>>, ctx: 
   const fileStep = a.requirements !== undefined
 
   if (a.state === 'forcereinstall') {
-    return [{ summary: `reinstall ${target}${where}`, steps: [pipStep(a, what)], diff: { before: statuses.map((s) => line(s).before).join('\n') + '\n', after: `${target} (reinstalled)\n` } }]
+    return [
+      {
+        summary: `reinstall ${target}${where}`,
+        steps: [pipStep(a, what)],
+        diff: { before: statuses.map((s) => line(s).before).join('\n') + '\n', after: `${target} (reinstalled)\n` },
+      },
+    ]
   }
 
   if (a.state === 'absent') {
@@ -210,7 +248,10 @@ function plan(a: PipArgs, { pip: st }: StateOf<ReturnType<typeof probes>>, ctx: 
       {
         summary: `uninstall ${present.map((s) => s.req.name).join(' ')}${where}`,
         steps: [pipStep(a, remove)],
-        diff: { before: present.map((s) => `${s.req.name}: ${s.installed}`).join('\n') + '\n', after: present.map((s) => `${s.req.name}: (absent)`).join('\n') + '\n' },
+        diff: {
+          before: present.map((s) => `${s.req.name}: ${s.installed}`).join('\n') + '\n',
+          after: present.map((s) => `${s.req.name}: (absent)`).join('\n') + '\n',
+        },
       },
     ]
   }
@@ -236,7 +277,10 @@ function plan(a: PipArgs, { pip: st }: StateOf<ReturnType<typeof probes>>, ctx: 
       summary: `${verb} ${summaryWhat}${fileStep ? ` (from ${a.requirements})` : ''}${where}${uncertain ? ` (${reason})` : ''}`,
       ...(uncertain ? { uncertain: true } : {}),
       steps: [pipStep(a, install)],
-      diff: { before: [...lines.map((l) => l.before), ...w.unverifiable.map((u) => `${u}: (unknown)`)].join('\n') + '\n', after: [...after, ...w.unverifiable].join('\n') + '\n' },
+      diff: {
+        before: [...lines.map((l) => l.before), ...w.unverifiable.map((u) => `${u}: (unknown)`)].join('\n') + '\n',
+        after: [...after, ...w.unverifiable].join('\n') + '\n',
+      },
     },
   ]
 }
@@ -265,7 +309,8 @@ export const pip: HostModule<PipArgs, PipArgs, ReturnType<typeof probes>> = {
       if (a.state === 'latest') errs.push('version is incompatible with state=latest')
     }
     for (const n of list) if (n.startsWith('-')) errs.push(`'${n}' is an option, not a package: put options in extra_args`)
-    if (typeof a.virtualenv_command === 'string' && a.virtualenv_python !== undefined && isVenvModule(a.virtualenv_command)) errs.push('virtualenv_python cannot be used with the venv module: name the python in virtualenv_command instead (/usr/bin/python3.11 -m venv)')
+    if (typeof a.virtualenv_command === 'string' && a.virtualenv_python !== undefined && isVenvModule(a.virtualenv_command))
+      errs.push('virtualenv_python cannot be used with the venv module: name the python in virtualenv_command instead (/usr/bin/python3.11 -m venv)')
     if (a.break_system_packages && a.virtualenv !== undefined) errs.push('break_system_packages is for installing outside a virtualenv')
     if (typeof a.extra_args === 'string') {
       try {

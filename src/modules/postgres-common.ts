@@ -6,7 +6,20 @@ import type { ArgSpec } from './schema.js'
 import type { ExecStep } from './types.js'
 
 // The psql helpers live in probes/psql.ts (the probes need them too); modules take them from here.
-export { clientCommand, connKey, explainPsqlError, psqlProbeScript, qualified, quoteIdent, quoteLiteral, READ_PASSWORD_SCRIPT, sendsPassword, splitProbeOutput, type PgConnArgs, type PsqlOptions } from '../probes/psql.js'
+export {
+  clientCommand,
+  connKey,
+  explainPsqlError,
+  psqlProbeScript,
+  qualified,
+  quoteIdent,
+  quoteLiteral,
+  READ_PASSWORD_SCRIPT,
+  sendsPassword,
+  splitProbeOutput,
+  type PgConnArgs,
+  type PsqlOptions,
+} from '../probes/psql.js'
 
 /** Spellings of the connection options that differ between modules (Ansible's aliases). */
 export interface ConnAliases {
@@ -20,12 +33,26 @@ export interface ConnAliases {
 export function connOptions(aliases: ConnAliases = {}) {
   const a = (k: keyof ConnAliases) => (aliases[k]?.length ? { aliases: aliases[k] } : {})
   return {
-    login_user: { type: 'str', default: 'postgres', ...a('login_user'), doc: 'The role to connect as. Without login_host and login_password the connection uses peer authentication over the local socket, as the OS user of this name: run by root, psql is started with `runuser -u USER`; with `become_user: postgres` it runs directly.' },
+    login_user: {
+      type: 'str',
+      default: 'postgres',
+      ...a('login_user'),
+      doc: 'The role to connect as. Without login_host and login_password the connection uses peer authentication over the local socket, as the OS user of this name: run by root, psql is started with `runuser -u USER`; with `become_user: postgres` it runs directly.',
+    },
     login_password: { type: 'str', noLog: true, ...a('login_password'), doc: 'Password of login_user (then password authentication instead of peer).' },
     login_host: { type: 'str', ...a('login_host'), doc: 'Host of the server (TCP). Default: the local Unix socket.' },
     login_port: { type: 'int', default: 5432, ...a('login_port'), doc: 'Port of the server (also names the socket file).' },
-    login_unix_socket: { type: 'path', ...a('login_unix_socket'), doc: 'Directory of the server\'s Unix socket (default: the client\'s, /var/run/postgresql on Debian).' },
-    ssl_mode: { type: 'str', default: 'prefer', choices: ['allow', 'disable', 'prefer', 'require', 'verify-ca', 'verify-full'], doc: 'libpq sslmode for TCP connections.' },
+    login_unix_socket: {
+      type: 'path',
+      ...a('login_unix_socket'),
+      doc: "Directory of the server's Unix socket (default: the client's, /var/run/postgresql on Debian).",
+    },
+    ssl_mode: {
+      type: 'str',
+      default: 'prefer',
+      choices: ['allow', 'disable', 'prefer', 'require', 'verify-ca', 'verify-full'],
+      doc: 'libpq sslmode for TCP connections.',
+    },
     session_role: { type: 'str', doc: 'Switch to this role (SET ROLE) after connecting; the work is done with its privileges.' },
   } as const satisfies Record<string, ArgSpec>
 }
@@ -46,4 +73,3 @@ export function psqlStep(c: PgConnArgs, db: string, sql: string, o: PsqlOptions 
   if (o.okCodes) step.okCodes = o.okCodes
   return step
 }
-

@@ -62,7 +62,11 @@ export interface DumpFormat {
 export function dumpFormat(target: string): DumpFormat {
   let name = target.toLowerCase()
   let compress: DumpFormat['compress']
-  for (const [ext, prog] of [['.gz', 'gzip'], ['.bz2', 'bzip2'], ['.xz', 'xz']] as const) {
+  for (const [ext, prog] of [
+    ['.gz', 'gzip'],
+    ['.bz2', 'bzip2'],
+    ['.xz', 'xz'],
+  ] as const) {
     if (name.endsWith(ext)) {
       compress = prog
       name = name.slice(0, -ext.length)
@@ -112,7 +116,10 @@ export function dumpScript(p: PostgresDbArgs): Script {
 export function restoreScript(p: PostgresDbArgs): Script {
   const f = dumpFormat(p.target!)
   const extra = shlexSplit(p.target_opts ?? '')
-  const program = f.format === 'p' ? ['psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', ...extra] : ['pg_restore', `--format=${f.format}`, '-d', `dbname=${conninfoValue(p.name)}`, '--exit-on-error', ...extra]
+  const program =
+    f.format === 'p'
+      ? ['psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', ...extra]
+      : ['pg_restore', `--format=${f.format}`, '-d', `dbname=${conninfoValue(p.name)}`, '--exit-on-error', ...extra]
   const client = clientCommand(p, p.name, { program, password: 'exported' })
   const lines = [...(sendsPassword(p) ? [READ_PASSWORD_SCRIPT] : []), sh`src=${p.target!}`, code('[ -r "$src" ] || { echo "cannot read $src" >&2; exit 1; }')]
   if (!f.compress) {
@@ -125,7 +132,9 @@ export function restoreScript(p: PostgresDbArgs): Script {
   return joinScripts(lines)
 }
 
-const probes = (p: PostgresDbArgs) => ({ db: databaseProbe(p, p.maintenance_db, p.name, p.state === 'rename' ? p.target : undefined, p.owner !== undefined ? [p.owner] : []) })
+const probes = (p: PostgresDbArgs) => ({
+  db: databaseProbe(p, p.maintenance_db, p.name, p.state === 'rename' ? p.target : undefined, p.owner !== undefined ? [p.owner] : []),
+})
 
 function createSql(p: PostgresDbArgs): string {
   const opts: string[] = []
@@ -172,7 +181,10 @@ function presentChanges(p: PostgresDbArgs, db: DatabaseInfo | null): Change[] {
     ['lc_ctype', p.lc_ctype, sameLocale],
   ]
   for (const [k, want, same] of fixed) {
-    if (want !== undefined && !same(String(db[k]), want)) throw new ModuleFailure(`database ${p.name} exists with ${k} ${String(db[k])}, not ${want}: PostgreSQL cannot change it (drop the database and create it again)`)
+    if (want !== undefined && !same(String(db[k]), want))
+      throw new ModuleFailure(
+        `database ${p.name} exists with ${k} ${String(db[k])}, not ${want}: PostgreSQL cannot change it (drop the database and create it again)`,
+      )
   }
   const sql: string[] = []
   const what: string[] = []
@@ -194,11 +206,21 @@ function presentChanges(p: PostgresDbArgs, db: DatabaseInfo | null): Change[] {
     changed.push('tablespace')
   }
   if (!sql.length) return []
-  return [{ summary: `alter database ${p.name}: ${what.join(', ')}`, steps: [psqlStep(p, p.maintenance_db, sql.join('\n') + '\n')], diff: { before: dbText(p.name, db, changed), after: dbText(p.name, { ...db, ...wantedInfo(p) }, changed) } }]
+  return [
+    {
+      summary: `alter database ${p.name}: ${what.join(', ')}`,
+      steps: [psqlStep(p, p.maintenance_db, sql.join('\n') + '\n')],
+      diff: { before: dbText(p.name, db, changed), after: dbText(p.name, { ...db, ...wantedInfo(p) }, changed) },
+    },
+  ]
 }
 
 function dumpChange(p: PostgresDbArgs): Change {
-  return { summary: `dump database ${p.name} to ${p.target} (${describeFormat(dumpFormat(p.target!))})`, steps: [dumpStep(p)], diff: { path: p.target, before: `${p.target}: (previous dump or none)\n`, after: `${p.target}: dump of ${p.name}\n` } }
+  return {
+    summary: `dump database ${p.name} to ${p.target} (${describeFormat(dumpFormat(p.target!))})`,
+    steps: [dumpStep(p)],
+    diff: { path: p.target, before: `${p.target}: (previous dump or none)\n`, after: `${p.target}: dump of ${p.name}\n` },
+  }
 }
 
 function stepWith(p: PostgresDbArgs, script: Script, label?: string): ExecStep {
@@ -218,7 +240,8 @@ function restoreChange(p: PostgresDbArgs): Change {
 function executed(p: PostgresDbArgs, step: Step): string {
   if (step.kind !== 'exec') return ''
   if (step.label === 'pg_dump' && p.state === 'dump') return `pg_dump ${p.name} > ${p.target}`
-  if (p.state === 'restore' && !step.stdin?.includes('CREATE DATABASE')) return `${dumpFormat(p.target!).format === 'p' ? 'psql' : 'pg_restore'} ${p.name} < ${p.target}`
+  if (p.state === 'restore' && !step.stdin?.includes('CREATE DATABASE'))
+    return `${dumpFormat(p.target!).format === 'p' ? 'psql' : 'pg_restore'} ${p.name} < ${p.target}`
   const sql = String(step.stdin ?? '')
   return (sendsPassword(p) ? sql.slice(sql.indexOf('\n') + 1) : sql).trim()
 }
@@ -226,7 +249,14 @@ function executed(p: PostgresDbArgs, step: Step): string {
 export function planDb(p: PostgresDbArgs, { db: st }: StateOf<ReturnType<typeof probes>>): Change[] {
   if (!st.ok) {
     const note = ` — cannot read the server now (${st.error.split('\n')[0]})`
-    const changes: Change[] = p.state === 'present' || p.state === 'restore' ? [createChange(p, note)] : p.state === 'dump' ? [dumpChange(p)] : p.state === 'rename' ? [{ summary: `rename database ${p.name} to ${p.target}${note}`, steps: [] }] : []
+    const changes: Change[] =
+      p.state === 'present' || p.state === 'restore'
+        ? [createChange(p, note)]
+        : p.state === 'dump'
+          ? [dumpChange(p)]
+          : p.state === 'rename'
+            ? [{ summary: `rename database ${p.name} to ${p.target}${note}`, steps: [] }]
+            : []
     if (p.state === 'restore') changes.push(restoreChange(p))
     return needing(`postgres_db ${p.name}: ${st.error}`, changes)
   }
@@ -236,25 +266,44 @@ export function planDb(p: PostgresDbArgs, { db: st }: StateOf<ReturnType<typeof 
     if (needed) {
       // An earlier task of this run may create the role: check mode cannot know, a real run can.
       const changes = p.state === 'present' ? presentChanges(p, db) : [...(db ? [] : [createChange(p)]), restoreChange(p)]
-      return needing(`postgres_db ${p.name}: the owner role ${p.owner} does not exist`, changes.map((c) => ({ ...c, summary: `${c.summary} — role ${p.owner} does not exist yet` })))
+      return needing(
+        `postgres_db ${p.name}: the owner role ${p.owner} does not exist`,
+        changes.map((c) => ({ ...c, summary: `${c.summary} — role ${p.owner} does not exist yet` })),
+      )
     }
   }
-  if ((p.state === 'dump' || p.state === 'restore') && !p.target!.startsWith('/')) throw new ModuleFailure(`target must be an absolute path for state=${p.state}, got '${p.target}'`)
+  if ((p.state === 'dump' || p.state === 'restore') && !p.target!.startsWith('/'))
+    throw new ModuleFailure(`target must be an absolute path for state=${p.state}, got '${p.target}'`)
   switch (p.state) {
     case 'present':
       return presentChanges(p, db)
     case 'absent':
       if (!db) return []
-      return [{ summary: `drop database ${p.name}${p.force ? ' (force)' : ''}`, steps: [psqlStep(p, p.maintenance_db, `DROP DATABASE ${quoteIdent(p.name)}${p.force ? ' WITH (FORCE)' : ''};\n`)], diff: { before: dbText(p.name, db, ['owner']), after: `database ${p.name}: absent\n` } }]
+      return [
+        {
+          summary: `drop database ${p.name}${p.force ? ' (force)' : ''}`,
+          steps: [psqlStep(p, p.maintenance_db, `DROP DATABASE ${quoteIdent(p.name)}${p.force ? ' WITH (FORCE)' : ''};\n`)],
+          diff: { before: dbText(p.name, db, ['owner']), after: `database ${p.name}: absent\n` },
+        },
+      ]
     case 'rename': {
       const target = p.target!
       if (!db && st.target) return []
       if (!db) throw new ModuleFailure(`cannot rename database ${p.name} to ${target}: neither exists`)
       if (st.target) throw new ModuleFailure(`cannot rename database ${p.name} to ${target}: both exist`)
-      return [{ summary: `rename database ${p.name} to ${target}`, steps: [psqlStep(p, p.maintenance_db, `ALTER DATABASE ${quoteIdent(p.name)} RENAME TO ${quoteIdent(target)};\n`)], diff: { before: `database ${p.name}\n`, after: `database ${target}\n` } }]
+      return [
+        {
+          summary: `rename database ${p.name} to ${target}`,
+          steps: [psqlStep(p, p.maintenance_db, `ALTER DATABASE ${quoteIdent(p.name)} RENAME TO ${quoteIdent(target)};\n`)],
+          diff: { before: `database ${p.name}\n`, after: `database ${target}\n` },
+        },
+      ]
     }
     case 'dump':
-      if (!db) return needing(`cannot dump database ${p.name}: it does not exist`, [{ ...dumpChange(p), summary: `${dumpChange(p).summary} — database ${p.name} does not exist yet` }])
+      if (!db)
+        return needing(`cannot dump database ${p.name}: it does not exist`, [
+          { ...dumpChange(p), summary: `${dumpChange(p).summary} — database ${p.name} does not exist yet` },
+        ])
       return [dumpChange(p)]
     case 'restore':
       return [...(db ? [] : [createChange(p)]), restoreChange(p)]
@@ -271,7 +320,12 @@ const schema = {
     lc_ctype: { type: 'str', doc: 'Character classification (LC_CTYPE), on creation only.' },
     conn_limit: { type: 'int', doc: 'Connection limit (-1: none).' },
     tablespace: { type: 'str', doc: 'Default tablespace (moved on an existing database).' },
-    state: { type: 'str', default: 'present', choices: ['present', 'absent', 'dump', 'restore', 'rename'], doc: 'present, absent, dump (to target), restore (from target), rename (to target).' },
+    state: {
+      type: 'str',
+      default: 'present',
+      choices: ['present', 'absent', 'dump', 'restore', 'rename'],
+      doc: 'present, absent, dump (to target), restore (from target), rename (to target).',
+    },
     target: { type: 'path', doc: 'dump/restore: the file (absolute path; .sql, .tar, .pgc/.dump, plus .gz/.bz2/.xz); rename: the new name.' },
     target_opts: { type: 'str', doc: 'Extra arguments for pg_dump or pg_restore/psql.' },
     dump_extra_args: { type: 'str', doc: 'Extra arguments for pg_dump.' },
@@ -294,7 +348,8 @@ export const postgresDb: HostModule<PostgresDbArgs, PostgresDbArgs, ReturnType<t
   returns: { db: 'the database name', executed_commands: 'the SQL statements or client commands that ran (or would run)' },
   validate(a) {
     const out = connProblems(a)
-    if ((a.state === 'dump' || a.state === 'restore') && typeof a.target === 'string' && !a.target.startsWith('/') && !a.target.includes('{{')) out.push(`target must be an absolute path for state=${a.state}, got '${a.target}'`)
+    if ((a.state === 'dump' || a.state === 'restore') && typeof a.target === 'string' && !a.target.startsWith('/') && !a.target.includes('{{'))
+      out.push(`target must be an absolute path for state=${a.state}, got '${a.target}'`)
     for (const k of ['target_opts', 'dump_extra_args'] as const) {
       const v = a[k]
       if (typeof v === 'string') {

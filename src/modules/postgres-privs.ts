@@ -59,11 +59,15 @@ const FUNCTION_OBJ = /^[A-Za-z_][A-Za-z0-9_$]*\([A-Za-z0-9_ :[\]."]*\)$/
 
 /** The privileges asked for, upper-case and expanded (ALL), or an error. */
 export function parsePrivs(type: PrivType, privs: string | undefined, serverVersion = 150000): { privs: string[]; error?: string } {
-  if (type === 'group') return privs ? { privs: [], error: 'privs cannot be used with type=group (objs are the groups, roles their members)' } : { privs: ['MEMBER'] }
+  if (type === 'group')
+    return privs ? { privs: [], error: 'privs cannot be used with type=group (objs are the groups, roles their members)' } : { privs: ['MEMBER'] }
   if (!privs || !privs.trim()) return { privs: [], error: `privs is required for type=${type}` }
   const known = type === 'table' && serverVersion >= 170000 ? [...PRIVS.table, 'MAINTAIN'] : PRIVS[type]
   const out = new Set<string>()
-  for (const raw of privs.split(',').map((s) => s.trim().toUpperCase().replace(/\s+/g, ' ')).filter(Boolean)) {
+  for (const raw of privs
+    .split(',')
+    .map((s) => s.trim().toUpperCase().replace(/\s+/g, ' '))
+    .filter(Boolean)) {
     if (raw === 'ALL' || raw === 'ALL PRIVILEGES') known.forEach((k) => out.add(k))
     else if (raw === 'TEMP' && type === 'database') out.add('TEMPORARY')
     else if (known.includes(raw) || (raw === 'MAINTAIN' && type === 'table')) out.add(raw)
@@ -169,7 +173,10 @@ function privWork(a: PostgresPrivsArgs, st: PrivState): PrivWork {
         if (missing.length) {
           const opt = a.grant_option === true ? (a.type === 'group' ? ' WITH ADMIN OPTION' : ' WITH GRANT OPTION') : ''
           sql.push(a.type === 'group' ? `GRANT ${target} TO ${roleSql(role)}${opt};` : `GRANT ${missing.join(', ')} ON ${target} TO ${roleSql(role)}${opt};`)
-          note(a.type === 'group' ? `grant membership${opt ? ' (admin)' : ''} in` : `grant ${missing.join(', ')}${opt ? ' (with grant option)' : ''} on`, `${label} to ${shownRole}`)
+          note(
+            a.type === 'group' ? `grant membership${opt ? ' (admin)' : ''} in` : `grant ${missing.join(', ')}${opt ? ' (with grant option)' : ''} on`,
+            `${label} to ${shownRole}`,
+          )
           missing.forEach((p) => {
             next.privs.add(p)
             if (a.grant_option === true) next.grantable.add(p)
@@ -177,7 +184,11 @@ function privWork(a: PostgresPrivsArgs, st: PrivState): PrivWork {
         }
         const ungrant = a.grant_option === false ? wanted.filter((p) => h.grantable.has(p)) : []
         if (ungrant.length) {
-          sql.push(a.type === 'group' ? `REVOKE ADMIN OPTION FOR ${target} FROM ${roleSql(role)};` : `REVOKE GRANT OPTION FOR ${ungrant.join(', ')} ON ${target} FROM ${roleSql(role)};`)
+          sql.push(
+            a.type === 'group'
+              ? `REVOKE ADMIN OPTION FOR ${target} FROM ${roleSql(role)};`
+              : `REVOKE GRANT OPTION FOR ${ungrant.join(', ')} ON ${target} FROM ${roleSql(role)};`,
+          )
           note(a.type === 'group' ? 'revoke admin option in' : `revoke grant option for ${ungrant.join(', ')} on`, `${label} from ${shownRole}`)
           ungrant.forEach((p) => next.grantable.delete(p))
         }
@@ -200,7 +211,9 @@ function privWork(a: PostgresPrivsArgs, st: PrivState): PrivWork {
       after.push(label, ...af)
     }
   }
-  const what = [...grouped].map(([verb, targets]) => `${verb} ${targets.length > 3 ? `${targets.slice(0, 3).join('; ')} and ${targets.length - 3} more` : targets.join('; ')}`)
+  const what = [...grouped].map(
+    ([verb, targets]) => `${verb} ${targets.length > 3 ? `${targets.slice(0, 3).join('; ')} and ${targets.length - 3} more` : targets.join('; ')}`,
+  )
   return { sql, what, before: before.length ? before.join('\n') + '\n' : '', after: after.length ? after.join('\n') + '\n' : '' }
 }
 
@@ -215,21 +228,28 @@ function plainSummary(a: PostgresPrivsArgs): string {
   const objs = objsOf(a)
   const what = objs === undefined ? `all ${a.type}s in schema ${schemaOf(a)}` : `${a.type} ${objs.join(', ')}`
   const roles = a.roles.join(', ')
-  if (a.type === 'group') return a.state === 'present' ? `grant membership in ${objs?.join(', ')} to ${roles}` : `revoke membership in ${objs?.join(', ')} from ${roles}`
+  if (a.type === 'group')
+    return a.state === 'present' ? `grant membership in ${objs?.join(', ')} to ${roles}` : `revoke membership in ${objs?.join(', ')} from ${roles}`
   return a.state === 'present' ? `grant ${a.privs} on ${what} to ${roles}` : `revoke ${a.privs} on ${what} from ${roles}`
 }
 
 export function planPrivs(a: PostgresPrivsArgs, { privs: st }: StateOf<ReturnType<typeof probes>>): Change[] {
   const guess = (why: string): Change[] => {
     const w = privWork(a, blindState(a))
-    return [{ summary: `${plainSummary(a)} — ${why}`, steps: w.sql.length ? [psqlStep(a, a.database, w.sql.join('\n') + '\n', { singleTransaction: true })] : [] }]
+    return [
+      { summary: `${plainSummary(a)} — ${why}`, steps: w.sql.length ? [psqlStep(a, a.database, w.sql.join('\n') + '\n', { singleTransaction: true })] : [] },
+    ]
   }
   if (!st.ok) return needing(`postgres_privs on ${a.database}: ${st.error}`, guess(`cannot read the server now (${st.error.split('\n')[0]})`))
   const absentRoles = a.roles.filter((r) => !isPublic(r) && !st.roles.includes(r))
   const problems: string[] = []
-  if (absentRoles.length && a.fail_on_role) problems.push(`role${absentRoles.length > 1 ? 's' : ''} ${absentRoles.join(', ')} do${absentRoles.length > 1 ? '' : 'es'} not exist`)
+  if (absentRoles.length && a.fail_on_role)
+    problems.push(`role${absentRoles.length > 1 ? 's' : ''} ${absentRoles.join(', ')} do${absentRoles.length > 1 ? '' : 'es'} not exist`)
   // Revoking from an object that is not there has nothing to do; granting on it cannot be done.
-  if (st.missing.length && a.state === 'present') problems.push(`${a.type} ${st.missing.join(', ')} not found${a.type === 'table' || a.type === 'sequence' || a.type === 'function' ? ` in schema ${schemaOf(a)}` : ''} in database ${a.database}`)
+  if (st.missing.length && a.state === 'present')
+    problems.push(
+      `${a.type} ${st.missing.join(', ')} not found${a.type === 'table' || a.type === 'sequence' || a.type === 'function' ? ` in schema ${schemaOf(a)}` : ''} in database ${a.database}`,
+    )
   if (problems.length) {
     // An earlier task of this run may create them; only a real run can tell.
     if (a.state === 'present') return needing(`postgres_privs: ${problems.join('; ')}`, guess(problems.join('; ')))
@@ -237,7 +257,13 @@ export function planPrivs(a: PostgresPrivsArgs, { privs: st }: StateOf<ReturnTyp
   }
   const w = privWork(a, st)
   if (!w.sql.length) return []
-  return [{ summary: w.what.join('; '), steps: [psqlStep(a, a.database, w.sql.join('\n') + '\n', { singleTransaction: true })], diff: { before: w.before, after: w.after } }]
+  return [
+    {
+      summary: w.what.join('; '),
+      steps: [psqlStep(a, a.database, w.sql.join('\n') + '\n', { singleTransaction: true })],
+      diff: { before: w.before, after: w.after },
+    },
+  ]
 }
 
 const schema = {
@@ -246,7 +272,12 @@ const schema = {
     state: { type: 'str', default: 'present', choices: ['present', 'absent'], doc: 'present: grant; absent: revoke.' },
     privs: { type: 'str', aliases: ['priv'], doc: 'Comma-separated privileges, or ALL.' },
     type: { type: 'str', default: 'table', choices: ['table', 'sequence', 'function', 'database', 'schema', 'group'], doc: 'What objs are.' },
-    objs: { type: 'list', elements: 'str', aliases: ['obj'], doc: 'Comma-separated objects (or a list); ALL_IN_SCHEMA for every table/sequence/function of the schema.' },
+    objs: {
+      type: 'list',
+      elements: 'str',
+      aliases: ['obj'],
+      doc: 'Comma-separated objects (or a list); ALL_IN_SCHEMA for every table/sequence/function of the schema.',
+    },
     schema: { type: 'str', doc: 'Schema of tables, sequences and functions (default public).' },
     roles: { type: 'list', elements: 'str', required: true, aliases: ['role'], doc: 'Comma-separated roles (or a list); PUBLIC for everyone.' },
     grant_option: { type: 'bool', aliases: ['admin_option'], doc: 'true: WITH GRANT (ADMIN) OPTION; false: revoke the option; unset: leave it.' },
@@ -272,10 +303,14 @@ export const postgresPrivs: HostModule<PostgresPrivsArgs, PostgresPrivsArgs, Ret
     }
     const objs = Array.isArray(a.objs) ? a.objs.map(String) : undefined
     if (a.type !== 'database' && (!objs || objs.length === 0)) out.push(`objs is required for type=${a.type}`)
-    if (objs?.includes(ALL_IN_SCHEMA) && !['table', 'sequence', 'function'].includes(a.type)) out.push(`objs=${ALL_IN_SCHEMA} only applies to type table, sequence or function`)
+    if (objs?.includes(ALL_IN_SCHEMA) && !['table', 'sequence', 'function'].includes(a.type))
+      out.push(`objs=${ALL_IN_SCHEMA} only applies to type table, sequence or function`)
     if (objs?.includes(ALL_IN_SCHEMA) && objs.length > 1) out.push(`objs=${ALL_IN_SCHEMA} cannot be combined with other objects`)
-    if (a.type === 'function') for (const o of objs ?? []) if (o !== ALL_IN_SCHEMA && !o.includes('{{') && !FUNCTION_OBJ.test(o)) out.push(`function '${o}' must look like name(argtype:argtype)`)
-    if (a.schema !== undefined && !['table', 'sequence', 'function'].includes(a.type)) out.push(`schema only applies to type table, sequence or function (for type=schema name the schema in objs)`)
+    if (a.type === 'function')
+      for (const o of objs ?? [])
+        if (o !== ALL_IN_SCHEMA && !o.includes('{{') && !FUNCTION_OBJ.test(o)) out.push(`function '${o}' must look like name(argtype:argtype)`)
+    if (a.schema !== undefined && !['table', 'sequence', 'function'].includes(a.type))
+      out.push(`schema only applies to type table, sequence or function (for type=schema name the schema in objs)`)
     if (a.type === 'group' && Array.isArray(a.roles) && a.roles.some((r) => isPublic(String(r)))) out.push('PUBLIC cannot be a member of a group')
     return out
   },

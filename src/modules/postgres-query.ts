@@ -64,7 +64,11 @@ export function splitStatements(sql: string): string[] {
     words = []
     blocks = 0
   }
-  const routine = () => words[0] === 'CREATE' && (words[1] === 'FUNCTION' || words[1] === 'PROCEDURE' || (words[1] === 'OR' && words[2] === 'REPLACE' && (words[3] === 'FUNCTION' || words[3] === 'PROCEDURE')))
+  const routine = () =>
+    words[0] === 'CREATE' &&
+    (words[1] === 'FUNCTION' ||
+      words[1] === 'PROCEDURE' ||
+      (words[1] === 'OR' && words[2] === 'REPLACE' && (words[3] === 'FUNCTION' || words[3] === 'PROCEDURE')))
   while (i < n) {
     const c = sql[i]!
     const next = sql[i + 1]
@@ -353,10 +357,16 @@ export function parseQueryOutput(stdout: string, tok: string, statements: string
     if (columns.length) {
       const header = readCsv(execText, 0, 1)
       const data = readCsv(execText, header.pos, rowcount)
-      rows = data.records.map((rec) => Object.fromEntries(columns.map((c, j) => [c, convertValue(rec[j] === nul ? null : (rec[j] ?? null), types[j] ?? 'text')])))
+      rows = data.records.map((rec) =>
+        Object.fromEntries(columns.map((c, j) => [c, convertValue(rec[j] === nul ? null : (rec[j] ?? null), types[j] ?? 'text')])),
+      )
       rest = execText.slice(data.pos)
     }
-    const tag = rest.split('\n').map((l) => l.trim()).filter(Boolean).pop()
+    const tag = rest
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .pop()
     out.push({ statement, columns, rows, rowcount, statusmessage: tag ?? (columns.length ? `SELECT ${rowcount}` : '') })
   })
   return out
@@ -421,7 +431,11 @@ const schema = {
     positional_args: { type: 'list', doc: 'Values for %s placeholders, in order.' },
     named_args: { type: 'dict', doc: 'Values for %(name)s placeholders.' },
     login_db: { type: 'str', default: 'postgres', aliases: ['db'], doc: 'Database to run the query in.' },
-    autocommit: { type: 'bool', default: false, doc: 'Run each statement on its own (needed for CREATE INDEX CONCURRENTLY, VACUUM, CREATE DATABASE); default: one transaction.' },
+    autocommit: {
+      type: 'bool',
+      default: false,
+      doc: 'Run each statement on its own (needed for CREATE INDEX CONCURRENTLY, VACUUM, CREATE DATABASE); default: one transaction.',
+    },
     as_single_query: { type: 'bool', default: true, doc: 'true: rowcount is that of the last statement; false: the sum over all statements.' },
     search_path: { type: 'list', elements: 'str', doc: 'Schemas to set as search_path first.' },
     encoding: { type: 'str', doc: 'Client encoding (PGCLIENTENCODING).' },
@@ -447,7 +461,8 @@ export const postgresQuery: HostModule<PostgresQueryArgs, PreparedQuery, Record<
     const out = connProblems(a)
     if (typeof a.query === 'string' && !a.query.includes('{{')) {
       try {
-        const sql = Array.isArray(a.positional_args) || (a.named_args && typeof a.named_args === 'object') ? a.query.replace(/%(%|s|\([^)]*\)s)/g, 'NULL') : a.query
+        const sql =
+          Array.isArray(a.positional_args) || (a.named_args && typeof a.named_args === 'object') ? a.query.replace(/%(%|s|\([^)]*\)s)/g, 'NULL') : a.query
         if (!splitStatements(sql).length) out.push('the query is empty')
       } catch (e) {
         out.push((e as Error).message)

@@ -50,7 +50,15 @@ export interface PreparedUser extends PostgresUserArgs {
 }
 
 type Attr = 'superuser' | 'createrole' | 'createdb' | 'inherit' | 'login' | 'replication' | 'bypassrls'
-const FLAGS: Record<string, Attr> = { SUPERUSER: 'superuser', CREATEROLE: 'createrole', CREATEDB: 'createdb', INHERIT: 'inherit', LOGIN: 'login', REPLICATION: 'replication', BYPASSRLS: 'bypassrls' }
+const FLAGS: Record<string, Attr> = {
+  SUPERUSER: 'superuser',
+  CREATEROLE: 'createrole',
+  CREATEDB: 'createdb',
+  INHERIT: 'inherit',
+  LOGIN: 'login',
+  REPLICATION: 'replication',
+  BYPASSRLS: 'bypassrls',
+}
 const FLAG_OF: Record<Attr, string> = Object.fromEntries(Object.entries(FLAGS).map(([f, a]) => [a, f])) as Record<Attr, string>
 
 /** The attributes role_attr_flags asks for, or the problems with it. */
@@ -62,7 +70,11 @@ export function parseRoleFlags(flags: string): { attrs: Partial<Record<Attr, boo
     const on = !(f.startsWith('NO') && FLAGS[f.slice(2)] !== undefined)
     const attr = FLAGS[on ? f : f.slice(2)]
     if (!attr) {
-      problems.push(`role_attr_flags: unknown flag '${raw}' (known: ${Object.keys(FLAGS).flatMap((k) => [k, `NO${k}`]).join(', ')})`)
+      problems.push(
+        `role_attr_flags: unknown flag '${raw}' (known: ${Object.keys(FLAGS)
+          .flatMap((k) => [k, `NO${k}`])
+          .join(', ')})`,
+      )
       continue
     }
     if (attrs[attr] !== undefined && attrs[attr] !== on) problems.push(`role_attr_flags: both ${FLAG_OF[attr]} and NO${FLAG_OF[attr]}`)
@@ -197,7 +209,15 @@ export function planUser(p: PreparedUser, { role: st }: StateOf<ReturnType<typeo
   if (!st.ok) {
     // An earlier task may install or start PostgreSQL: check mode says what would be done.
     const w = userWork(p, null)
-    const guess: Change[] = w ? [{ summary: `${summary(p, w)} — cannot read the server now (${st.error.split('\n')[0]})`, steps: [psqlStep(p, p.login_db, w.sql.join('\n') + '\n', { singleTransaction: true, secret: true })], diff: { before: '(unknown: the server cannot be read now)\n', after: w.after } }] : []
+    const guess: Change[] = w
+      ? [
+          {
+            summary: `${summary(p, w)} — cannot read the server now (${st.error.split('\n')[0]})`,
+            steps: [psqlStep(p, p.login_db, w.sql.join('\n') + '\n', { singleTransaction: true, secret: true })],
+            diff: { before: '(unknown: the server cannot be read now)\n', after: w.after },
+          },
+        ]
+      : []
     return needing(`postgres_user ${p.name}: ${st.error}`, guess)
   }
   const w = userWork(p, st.role)
@@ -206,7 +226,13 @@ export function planUser(p: PreparedUser, { role: st }: StateOf<ReturnType<typeo
     {
       summary: summary(p, w) + (w.unknown ? ' — the stored password cannot be read by a non-superuser' : ''),
       ...(w.unknown ? { uncertain: true } : {}),
-      steps: [psqlStep(p, p.login_db, w.sql.join('\n') + '\n', { singleTransaction: true, secret: true, okCodes: w.kind === 'drop' && !p.fail_on_user ? [0, 3] : undefined })],
+      steps: [
+        psqlStep(p, p.login_db, w.sql.join('\n') + '\n', {
+          singleTransaction: true,
+          secret: true,
+          okCodes: w.kind === 'drop' && !p.fail_on_user ? [0, 3] : undefined,
+        }),
+      ],
       diff: { before: w.before, after: w.after },
     },
   ]
@@ -215,8 +241,16 @@ export function planUser(p: PreparedUser, { role: st }: StateOf<ReturnType<typeo
 const schema = {
   options: {
     name: { type: 'str', required: true, aliases: ['user'], doc: 'The role.' },
-    password: { type: 'str', noLog: true, doc: 'Clear password (stored as a SCRAM-SHA-256 verifier computed on the controller), or a verifier (SCRAM-SHA-256$… or md5…); "" removes the password.' },
-    role_attr_flags: { type: 'str', default: '', doc: 'Comma-separated [NO]SUPERUSER, [NO]CREATEROLE, [NO]CREATEDB, [NO]INHERIT, [NO]LOGIN, [NO]REPLICATION, [NO]BYPASSRLS.' },
+    password: {
+      type: 'str',
+      noLog: true,
+      doc: 'Clear password (stored as a SCRAM-SHA-256 verifier computed on the controller), or a verifier (SCRAM-SHA-256$… or md5…); "" removes the password.',
+    },
+    role_attr_flags: {
+      type: 'str',
+      default: '',
+      doc: 'Comma-separated [NO]SUPERUSER, [NO]CREATEROLE, [NO]CREATEDB, [NO]INHERIT, [NO]LOGIN, [NO]REPLICATION, [NO]BYPASSRLS.',
+    },
     conn_limit: { type: 'int', doc: 'Connection limit (-1: none).' },
     expires: { type: 'str', doc: "Password expiry (VALID UNTIL): a timestamp, or 'infinity'." },
     comment: { type: 'str', doc: 'Comment on the role ("" removes it).' },

@@ -33,7 +33,19 @@ export interface Schema {
 }
 
 /** The TypeScript type of a value of one spec type (after checkArgs coerced it). */
-type ValueOfType<T, E> = T extends 'str' | 'path' | 'mode' ? string : T extends 'int' | 'float' ? number : T extends 'bool' ? boolean : T extends 'list' ? (E extends ArgType ? ValueOfType<E, undefined>[] : unknown[]) : T extends 'dict' ? Record<string, unknown> : unknown
+type ValueOfType<T, E> = T extends 'str' | 'path' | 'mode'
+  ? string
+  : T extends 'int' | 'float'
+    ? number
+    : T extends 'bool'
+      ? boolean
+      : T extends 'list'
+        ? E extends ArgType
+          ? ValueOfType<E, undefined>[]
+          : unknown[]
+        : T extends 'dict'
+          ? Record<string, unknown>
+          : unknown
 
 /** One option's value: one of its choices, else its type's. */
 type ValueOf<S> = S extends { choices: readonly (infer C)[] } ? C : S extends { type: infer T; elements?: infer E } ? ValueOfType<T, E> : unknown
@@ -57,7 +69,6 @@ export interface ArgProblem {
   key?: string // the option the problem is about, for the error position
   message: string
 }
-
 
 /** Coerces one value to its spec type; returns an error string when it cannot. */
 function coerce(value: unknown, type: ArgType, elements?: ArgType): { value?: unknown; error?: string } {
@@ -97,7 +108,11 @@ function coerce(value: unknown, type: ArgType, elements?: ArgType): { value?: un
     case 'list': {
       let list: unknown[]
       if (Array.isArray(value)) list = value
-      else if (typeof value === 'string') list = value.split(',').map((s) => s.trim()).filter((s) => s !== '')
+      else if (typeof value === 'string')
+        list = value
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s !== '')
       else if (typeof value === 'number' || typeof value === 'boolean') list = [value]
       else return { error: `must be a list, got ${describe(value)}` }
       if (!elements) return { value: list }
@@ -164,7 +179,10 @@ export function checkArgs(schema: Schema, input: Record<string, unknown>, loadTi
     if (!name) {
       const known = Object.keys(schema.options).sort()
       const close = known.filter((o) => o.startsWith(k.slice(0, 3)) || editDistance(o, k) <= 2)
-      problems.push({ key: k, message: `unknown argument '${k}'${close.length ? `; did you mean ${close.map((c) => `'${c}'`).join(' or ')}?` : ''} (known: ${known.join(', ')})` })
+      problems.push({
+        key: k,
+        message: `unknown argument '${k}'${close.length ? `; did you mean ${close.map((c) => `'${c}'`).join(' or ')}?` : ''} (known: ${known.join(', ')})`,
+      })
       continue
     }
     if (name in args) {
@@ -189,11 +207,15 @@ export function checkArgs(schema: Schema, input: Record<string, unknown>, loadTi
     }
     args[name] = c.value
     if (spec.choices && !spec.choices.includes(c.value as string)) {
-      problems.push({ key: name, message: `argument '${name}' must be one of ${spec.choices.map((x) => JSON.stringify(x)).join(', ')}, got ${JSON.stringify(c.value)}` })
+      problems.push({
+        key: name,
+        message: `argument '${name}' must be one of ${spec.choices.map((x) => JSON.stringify(x)).join(', ')}, got ${JSON.stringify(c.value)}`,
+      })
     }
   }
   // A misspelled argument often is the missing required one: don't report both.
-  if (problems.some((p) => p.message.startsWith('unknown argument'))) return { args, problems: problems.filter((p) => !p.message.startsWith('missing required')) }
+  if (problems.some((p) => p.message.startsWith('unknown argument')))
+    return { args, problems: problems.filter((p) => !p.message.startsWith('missing required')) }
   const given = (k: string) => hasValue(input, k) || (schema.options[k]?.aliases ?? []).some((a) => hasValue(input, a))
   for (const group of schema.mutuallyExclusive ?? []) {
     const set = group.filter(given)
@@ -204,7 +226,8 @@ export function checkArgs(schema: Schema, input: Record<string, unknown>, loadTi
   }
   for (const group of schema.requiredTogether ?? []) {
     const set = group.filter(given)
-    if (set.length && set.length !== group.length) problems.push({ key: set[0], message: `arguments ${group.map((s) => `'${s}'`).join(', ')} must be given together` })
+    if (set.length && set.length !== group.length)
+      problems.push({ key: set[0], message: `arguments ${group.map((s) => `'${s}'`).join(', ')} must be given together` })
   }
   for (const [k, val, needs] of schema.requiredIf ?? []) {
     if (args[k] !== val) continue
@@ -216,5 +239,7 @@ export function checkArgs(schema: Schema, input: Record<string, unknown>, loadTi
 
 /** Names of the options whose values must never be shown. */
 export function secretOptions(schema: Schema): string[] {
-  return Object.entries(schema.options).filter(([, s]) => s.noLog).map(([k]) => k)
+  return Object.entries(schema.options)
+    .filter(([, s]) => s.noLog)
+    .map(([k]) => k)
 }

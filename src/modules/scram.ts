@@ -35,8 +35,10 @@ export function parseScramVerifier(s: string): ScramVerifier | undefined {
 const NON_ASCII_SPACE = /[\u00A0\u1680\u2000-\u200B\u202F\u205F\u3000]/g
 const MAPPED_TO_NOTHING = /[\u00AD\u034F\u1806\u180B-\u180D\u200B-\u200D\u2060\uFE00-\uFE0F\uFEFF]/g
 // Prohibited output (C.2–C.9) and unassigned-looking ranges that make PostgreSQL fall back to the raw bytes.
-const PROHIBITED = /[\u0000-\u001F\u007F-\u009F\u0340\u0341\u06DD\u070F\u180E\u200E\u200F\u2028-\u202E\u206A-\u206F\u2FF0-\u2FFB\uD800-\uDFFF\uE000-\uF8FF\uFDD0-\uFDEF\uFFF9-\uFFFF]/
-const RAND_AL_CAT = /[\u05BE\u05C0\u05C3\u05D0-\u05EA\u05F0-\u05F4\u061B\u061F\u0621-\u064A\u066D-\u066F\u0671-\u06D5\u06DD\u06E5\u06E6\u06FA-\u06FE\u0700-\u070D\u0710\u0712-\u072C\u0780-\u07A5\u07B1\u200F\uFB1D\uFB1F-\uFB28\uFB2A-\uFB4F\uFB50-\uFDFD\uFE70-\uFEFC]/
+const PROHIBITED =
+  /[\u0000-\u001F\u007F-\u009F\u0340\u0341\u06DD\u070F\u180E\u200E\u200F\u2028-\u202E\u206A-\u206F\u2FF0-\u2FFB\uD800-\uDFFF\uE000-\uF8FF\uFDD0-\uFDEF\uFFF9-\uFFFF]/
+const RAND_AL_CAT =
+  /[\u05BE\u05C0\u05C3\u05D0-\u05EA\u05F0-\u05F4\u061B\u061F\u0621-\u064A\u066D-\u066F\u0671-\u06D5\u06DD\u06E5\u06E6\u06FA-\u06FE\u0700-\u070D\u0710\u0712-\u072C\u0780-\u07A5\u07B1\u200F\uFB1D\uFB1F-\uFB28\uFB2A-\uFB4F\uFB50-\uFDFD\uFE70-\uFEFC]/
 const L_CAT = /[A-Za-z\u00AA\u00B5\u00BA\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u0220]/
 
 /**
@@ -84,5 +86,10 @@ export function scramMatches(password: string, verifier: string): boolean {
 
 /** md5 verifier of a password for a role. */
 export function md5Verifier(password: string, user: string): string {
-  return 'md5' + createHash('md5').update(password + user).digest('hex')
+  return (
+    'md5' +
+    createHash('md5')
+      .update(password + user)
+      .digest('hex')
+  )
 }

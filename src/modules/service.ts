@@ -89,6 +89,11 @@ export const service: HostModule<ServiceArgs, ServiceArgs, ReturnType<typeof pro
   result(a, state) {
     const s = read(a, state)
     const after = serviceAfter(s, wanted(a))
-    return { name: a.name, state: after.state, enabled: after.enabled, status: s.init === 'systemd' ? (s.properties ?? {}) : { init: 'sysvinit', status_code: s.statusCode, links: s.links } }
+    return {
+      name: a.name,
+      state: after.state,
+      enabled: after.enabled,
+      status: s.init === 'systemd' ? (s.properties ?? {}) : { init: 'sysvinit', status_code: s.statusCode, links: s.links },
+    }
   },
 }

@@ -23,10 +23,37 @@ import type { ArgsOf, Schema } from './schema.js'
 
 type StatArgs = ArgsOf<typeof schema>
 
-const ATTR_NAMES: Record<string, string> = { a: 'append', A: 'noatime', c: 'compressed', C: 'nocow', d: 'nodump', D: 'dirsync', e: 'extents', E: 'encrypted', F: 'casefold', i: 'immutable', I: 'indexed', j: 'journalled', m: 'nocompress', N: 'inline', P: 'projinherit', s: 'secure', S: 'synchronous', t: 'notail', T: 'topdir', u: 'undelete', V: 'verity', x: 'dax' }
+const ATTR_NAMES: Record<string, string> = {
+  a: 'append',
+  A: 'noatime',
+  c: 'compressed',
+  C: 'nocow',
+  d: 'nodump',
+  D: 'dirsync',
+  e: 'extents',
+  E: 'encrypted',
+  F: 'casefold',
+  i: 'immutable',
+  I: 'indexed',
+  j: 'journalled',
+  m: 'nocompress',
+  N: 'inline',
+  P: 'projinherit',
+  s: 'secure',
+  S: 'synchronous',
+  t: 'notail',
+  T: 'topdir',
+  u: 'undelete',
+  V: 'verity',
+  x: 'dax',
+}
 
 function options(a: StatArgs): PathProbeOptions {
-  return { checksum: a.get_checksum ? a.checksum_algorithm : undefined, access: true, mime: a.get_mime || a.get_attributes ? (a.follow ? 'L' : 'P') : undefined }
+  return {
+    checksum: a.get_checksum ? a.checksum_algorithm : undefined,
+    access: true,
+    mime: a.get_mime || a.get_attributes ? (a.follow ? 'L' : 'P') : undefined,
+  }
 }
 
 /** Ansible's stat dictionary from a probed path state. */
@@ -95,9 +122,20 @@ const schema = {
     path: { type: 'path', required: true, aliases: ['dest', 'name'], doc: 'The path to look at.' },
     follow: { type: 'bool', default: false, doc: 'Report the target of a symlink instead of the link.' },
     get_checksum: { type: 'bool', default: true, doc: 'Compute the checksum of a regular file.' },
-    checksum_algorithm: { type: 'str', default: 'sha1', aliases: ['checksum', 'checksum_algo'], choices: ['md5', 'sha1', 'sha224', 'sha256', 'sha384', 'sha512'], doc: 'The checksum algorithm.' },
+    checksum_algorithm: {
+      type: 'str',
+      default: 'sha1',
+      aliases: ['checksum', 'checksum_algo'],
+      choices: ['md5', 'sha1', 'sha224', 'sha256', 'sha384', 'sha512'],
+      doc: 'The checksum algorithm.',
+    },
     get_mime: { type: 'bool', default: true, aliases: ['mime', 'mime_type', 'mime-type'], doc: "Report mimetype and charset (needs the host's file command)." },
-    get_attributes: { type: 'bool', default: true, aliases: ['attr', 'attributes'], doc: 'Report chattr attributes (needs lsattr and a filesystem that has them).' },
+    get_attributes: {
+      type: 'bool',
+      default: true,
+      aliases: ['attr', 'attributes'],
+      doc: 'Report chattr attributes (needs lsattr and a filesystem that has them).',
+    },
   },
 } as const satisfies Schema
 
@@ -107,7 +145,9 @@ export const stat: HostModule<StatArgs, StatArgs, ReturnType<typeof probes>> = {
   doc: 'Read what a path is (exists, type, mode, owner, size, checksum ...) without changing it.',
   readOnly: true,
   args: schema,
-  returns: { stat: 'exists, path, mode, isdir, isreg, islnk, uid, gid, pw_name, gr_name, size, mtime, atime, ctime, inode, dev, nlink, permission bits, readable/writeable/executable, checksum, lnk_source, lnk_target, mimetype, charset, attributes' },
+  returns: {
+    stat: 'exists, path, mode, isdir, isreg, islnk, uid, gid, pw_name, gr_name, size, mtime, atime, ctime, inode, dev, nlink, permission bits, readable/writeable/executable, checksum, lnk_source, lnk_target, mimetype, charset, attributes',
+  },
   probes,
   plan: () => [],
   result: (a, { path }) => ({ stat: statResult(a, path) }),

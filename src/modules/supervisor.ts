@@ -52,17 +52,41 @@ import { supervisorctlCommand, supervisorProbe, type SupervisorctlOptions, type 
 import type { ArgsOf, Schema } from './schema.js'
 import { ModuleFailure, needing, type Change, type ExecStep, type HostModule, type Step } from './types.js'
 
-
 const DEFINITION_KEYS = [
-  'directory', 'user', 'numprocs', 'process_name', 'priority', 'autostart', 'autorestart', 'startsecs', 'startretries', 'stopwaitsecs', 'stopsignal', 'stopasgroup',
-  'killasgroup', 'redirect_stderr', 'umask', 'stdout_logfile', 'stdout_logfile_maxbytes', 'stdout_logfile_backups', 'stderr_logfile', 'stderr_logfile_maxbytes',
-  'stderr_logfile_backups', 'environment', 'extra',
+  'directory',
+  'user',
+  'numprocs',
+  'process_name',
+  'priority',
+  'autostart',
+  'autorestart',
+  'startsecs',
+  'startretries',
+  'stopwaitsecs',
+  'stopsignal',
+  'stopasgroup',
+  'killasgroup',
+  'redirect_stderr',
+  'umask',
+  'stdout_logfile',
+  'stdout_logfile_maxbytes',
+  'stdout_logfile_backups',
+  'stderr_logfile',
+  'stderr_logfile_maxbytes',
+  'stderr_logfile_backups',
+  'environment',
+  'extra',
 ] as const
 
 const supervisorSchema = {
   options: {
     name: { type: 'str', required: true, doc: 'Program name (`group:` or `group:process` without a definition).' },
-    state: { type: 'str', default: 'present', choices: ['present', 'started', 'stopped', 'restarted', 'absent', 'signalled'], doc: 'What to make of the program.' },
+    state: {
+      type: 'str',
+      default: 'present',
+      choices: ['present', 'started', 'stopped', 'restarted', 'absent', 'signalled'],
+      doc: 'What to make of the program.',
+    },
     command: { type: 'str', doc: 'The program to run; giving it makes the module write the definition.' },
     directory: { type: 'path', doc: 'Working directory.' },
     user: { type: 'str', doc: 'Run as this user.' },
@@ -139,7 +163,8 @@ function validateSupervisor(a: Partial<SupervisorArgs>): string[] {
   const errs: string[] = []
   const name = typeof a.name === 'string' ? a.name : undefined
   if (hasDefinition(a)) {
-    if (name !== undefined && !/^[A-Za-z0-9_.-]+$/.test(name)) errs.push(`a program with a definition needs a plain name (letters, digits, _ . -), got '${name}'`)
+    if (name !== undefined && !/^[A-Za-z0-9_.-]+$/.test(name))
+      errs.push(`a program with a definition needs a plain name (letters, digits, _ . -), got '${name}'`)
   } else {
     const given = DEFINITION_KEYS.filter((k) => a[k] !== undefined)
     if (given.length) errs.push(`${given.join(', ')} ${given.length > 1 ? 'need' : 'needs'} 'command' (a program definition)`)
@@ -148,8 +173,19 @@ function validateSupervisor(a: Partial<SupervisorArgs>): string[] {
   const ar = autorestart(a.autorestart)
   if (ar?.startsWith('invalid:')) errs.push(`autorestart must be true, false or unexpected, got '${ar.slice(8)}'`)
   if (a.numprocs !== undefined && typeof a.numprocs === 'number' && a.numprocs < 1) errs.push('numprocs must be at least 1')
-  if (typeof a.numprocs === 'number' && a.numprocs > 1 && typeof a.process_name === 'string' && !a.process_name.includes('%(process_num)')) errs.push('with numprocs > 1, process_name must contain %(process_num)s (or %(process_num)02d)')
-  for (const k of ['command', 'directory', 'user', 'process_name', 'umask', 'stdout_logfile', 'stderr_logfile', 'stdout_logfile_maxbytes', 'stderr_logfile_maxbytes'] as const) {
+  if (typeof a.numprocs === 'number' && a.numprocs > 1 && typeof a.process_name === 'string' && !a.process_name.includes('%(process_num)'))
+    errs.push('with numprocs > 1, process_name must contain %(process_num)s (or %(process_num)02d)')
+  for (const k of [
+    'command',
+    'directory',
+    'user',
+    'process_name',
+    'umask',
+    'stdout_logfile',
+    'stderr_logfile',
+    'stdout_logfile_maxbytes',
+    'stderr_logfile_maxbytes',
+  ] as const) {
     const v = a[k]
     if (typeof v === 'string') {
       const p = valueProblem(k, v)
@@ -172,7 +208,7 @@ function validateSupervisor(a: Partial<SupervisorArgs>): string[] {
       if (p) errs.push(p)
     }
   }
-  if (a.signal !== undefined && a.state !== 'signalled') errs.push("signal needs state: signalled")
+  if (a.signal !== undefined && a.state !== 'signalled') errs.push('signal needs state: signalled')
   return errs
 }
 
@@ -340,13 +376,24 @@ export function matches(name: string, p: SupervisorProcess): boolean {
   return p.name === name || p.name.startsWith(`${name}:`)
 }
 
-const VERB: Record<SupervisorArgs['state'], string> = { present: 'define', started: 'start', stopped: 'stop', restarted: 'restart', signalled: 'signal', absent: 'remove' }
+const VERB: Record<SupervisorArgs['state'], string> = {
+  present: 'define',
+  started: 'start',
+  stopped: 'stop',
+  restarted: 'restart',
+  signalled: 'signal',
+  absent: 'remove',
+}
 
 // supervisor's own RUNNING_STATES: start says "already started" for these.
 const UP = new Set(['RUNNING', 'STARTING', 'BACKOFF'])
 
 function probeOptions(a: SupervisorArgs) {
-  return { ...ctlOptions(a), file: hasDefinition(a) || a.state === 'absent' ? configFile(a) : undefined, configDir: hasDefinition(a) ? a.config_dir : undefined }
+  return {
+    ...ctlOptions(a),
+    file: hasDefinition(a) || a.state === 'absent' ? configFile(a) : undefined,
+    configDir: hasDefinition(a) ? a.config_dir : undefined,
+  }
 }
 
 function exec(script: Script, secret: boolean): ExecStep {
@@ -363,7 +410,10 @@ function supervisorPlan(a: SupervisorArgs, s: SupervisorState): Change[] {
   const name = a.name
   if (!s.installed) {
     if (a.state === 'absent') return []
-    return needing(`supervisorctl not found on this host: install the supervisor package first${a.supervisorctl_path ? ` (looked for ${a.supervisorctl_path})` : ''}`, [{ summary: `${VERB[a.state]} ${name} (supervisor is not installed yet)`, steps: [] }])
+    return needing(
+      `supervisorctl not found on this host: install the supervisor package first${a.supervisorctl_path ? ` (looked for ${a.supervisorctl_path})` : ''}`,
+      [{ summary: `${VERB[a.state]} ${name} (supervisor is not installed yet)`, steps: [] }],
+    )
   }
   const out: Change[] = []
   const procs = s.running ? s.processes.filter((p) => matches(name, p)) : []
@@ -375,12 +425,22 @@ function supervisorPlan(a: SupervisorArgs, s: SupervisorState): Change[] {
     const steps: Step[] = []
     if (hasFile) steps.push(exec(sh`rm -f -- ${file}`, false))
     // remove only drops a stopped group; update would re-add one still defined in another file.
-    if (s.running) steps.push(exec(sh`${c} reread >/dev/null\n${c} stop ${target(name)} >/dev/null 2>&1 || true\nout=$(${c} remove ${groupName(name)} 2>&1) || case "$out" in *"no such"*) ;; *) echo "$out" >&2; exit 1;; esac`, secret))
-    return [{
-      summary: `remove ${name}${hasFile ? ` and ${file}` : ''}`,
-      steps,
-      diff: hasFile ? { path: file, ...maskDefinitions(s.file!.content ?? '', '') } : { before: `${name}: ${running(procs)}\n`, after: `${name}: (absent)\n` },
-    }]
+    if (s.running)
+      steps.push(
+        exec(
+          sh`${c} reread >/dev/null\n${c} stop ${target(name)} >/dev/null 2>&1 || true\nout=$(${c} remove ${groupName(name)} 2>&1) || case "$out" in *"no such"*) ;; *) echo "$out" >&2; exit 1;; esac`,
+          secret,
+        ),
+      )
+    return [
+      {
+        summary: `remove ${name}${hasFile ? ` and ${file}` : ''}`,
+        steps,
+        diff: hasFile
+          ? { path: file, ...maskDefinitions(s.file!.content ?? '', '') }
+          : { before: `${name}: ${running(procs)}\n`, after: `${name}: (absent)\n` },
+      },
+    ]
   }
   if (!s.running) {
     out.push({
@@ -401,7 +461,8 @@ function supervisorPlan(a: SupervisorArgs, s: SupervisorState): Change[] {
   if (hasDefinition(a)) {
     const want = programConfig(a)
     const have = s.file?.exists ? (s.file.content ?? '') : undefined
-    const needs = s.configDir === false ? { needs: { msg: `${a.config_dir} does not exist on this host (is supervisor installed? set config_dir otherwise)` } } : {}
+    const needs =
+      s.configDir === false ? { needs: { msg: `${a.config_dir} does not exist on this host (is supervisor installed? set config_dir otherwise)` } } : {}
     const sensitive = Object.keys(a.environment ?? {}).length > 0
     if (have !== want) {
       out.push({
@@ -416,15 +477,27 @@ function supervisorPlan(a: SupervisorArgs, s: SupervisorState): Change[] {
       })
       updated = true
     } else if (!known && s.running) {
-      out.push({ summary: `load ${name} into supervisord (reread, update)`, steps: [exec(sh`${c} reread\n${c} update ${name}`, secret)], diff: { before: `${name}: (not loaded)\n`, after: `${name}: loaded\n` } })
+      out.push({
+        summary: `load ${name} into supervisord (reread, update)`,
+        steps: [exec(sh`${c} reread\n${c} update ${name}`, secret)],
+        diff: { before: `${name}: (not loaded)\n`, after: `${name}: loaded\n` },
+      })
       updated = true
     }
   } else if (!known && s.running) {
     // Ansible's supervisorctl: present adds a program that the configuration defines.
     if (a.state === 'present') {
-      return [{ summary: `add ${name} to supervisord (reread, add)`, steps: [exec(sh`${c} reread\n${c} add ${groupName(name)}`, secret)], diff: { before: `${name}: (not loaded)\n`, after: `${name}: loaded\n` } }]
+      return [
+        {
+          summary: `add ${name} to supervisord (reread, add)`,
+          steps: [exec(sh`${c} reread\n${c} add ${groupName(name)}`, secret)],
+          diff: { before: `${name}: (not loaded)\n`, after: `${name}: loaded\n` },
+        },
+      ]
     }
-    return needing(`${name}: ERROR (no such process) — supervisord does not know this program; give 'command' to define it`, [{ summary: `${VERB[a.state]} ${name} (not known to supervisord yet)`, steps: [] }])
+    return needing(`${name}: ERROR (no such process) — supervisord does not know this program; give 'command' to define it`, [
+      { summary: `${VERB[a.state]} ${name} (not known to supervisord yet)`, steps: [] },
+    ])
   }
   // After an update (or starting supervisord) the processes' state is not known in advance: the
   // step is added to that change, and supervisorctl's start/stop are harmless when already there.
@@ -438,7 +511,11 @@ function supervisorPlan(a: SupervisorArgs, s: SupervisorState): Change[] {
       last.summary += `; ${verb} ${name}`
       return
     }
-    out.push({ summary: `${verb} ${name}`, steps: [step], diff: { before: `${name}: ${known ? running(procs) : '(not loaded)'}\n`, after: `${name}: ${after}\n` } })
+    out.push({
+      summary: `${verb} ${name}`,
+      steps: [step],
+      diff: { before: `${name}: ${known ? running(procs) : '(not loaded)'}\n`, after: `${name}: ${after}\n` },
+    })
   }
   const t = target(name)
   switch (a.state) {

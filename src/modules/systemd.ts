@@ -66,7 +66,12 @@ const schema = {
     state: { type: 'str', choices: ['started', 'stopped', 'restarted', 'reloaded'], doc: 'started/stopped: only if needed; restarted/reloaded: always.' },
     enabled: { type: 'bool', doc: 'Start at boot.' },
     masked: { type: 'bool', doc: 'Mask (true) or unmask (false) the unit.' },
-    daemon_reload: { type: 'bool', default: false, aliases: ['daemon-reload'], doc: 'systemctl daemon-reload first (with a name: only when the unit needs it).' },
+    daemon_reload: {
+      type: 'bool',
+      default: false,
+      aliases: ['daemon-reload'],
+      doc: 'systemctl daemon-reload first (with a name: only when the unit needs it).',
+    },
     daemon_reexec: { type: 'bool', default: false, aliases: ['daemon-reexec'], doc: 'systemctl daemon-reexec first.' },
     scope: { type: 'str', default: 'system', choices: ['system', 'user', 'global'], doc: 'The systemd manager to talk to.' },
     no_block: { type: 'bool', default: false, doc: 'Do not wait for the start/stop job to finish.' },

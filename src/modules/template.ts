@@ -43,7 +43,17 @@ export function withNewlines(text: string, seq: string): string {
 }
 
 function spec(a: TemplatePrepared): WriteSpec {
-  return { dest: a.dest, content: a.data, owner: a.owner, group: a.group, mode: a.mode === 'preserve' ? a.srcMode : a.mode, backup: a.backup, validate: a.validate, follow: a.follow, force: a.force }
+  return {
+    dest: a.dest,
+    content: a.data,
+    owner: a.owner,
+    group: a.group,
+    mode: a.mode === 'preserve' ? a.srcMode : a.mode,
+    backup: a.backup,
+    validate: a.validate,
+    follow: a.follow,
+    force: a.force,
+  }
 }
 
 const probes = (a: TemplatePrepared, ctx: PlanContext) => ({ dest: pathProbe(a.dest, destProbeOptions(ctx)) })
@@ -64,7 +74,16 @@ export const template: HostModule<TemplateArgs, TemplatePrepared, ReturnType<typ
   name: 'template',
   doc: 'Render an EJS template to a file on the host.',
   args: schema,
-  returns: { dest: 'the file written', checksum: 'SHA-1 of the content', size: 'bytes', mode: 'the mode', owner: 'owner', group: 'group', backup_file: 'the backup (backup: true, when the file changed)', state: 'file' },
+  returns: {
+    dest: 'the file written',
+    checksum: 'SHA-1 of the content',
+    size: 'bytes',
+    mode: 'the mode',
+    owner: 'owner',
+    group: 'group',
+    backup_file: 'the backup (backup: true, when the file changed)',
+    state: 'file',
+  },
   validate: (a) => writeProblems(a),
   localFiles: (a) => (a.src !== undefined ? [{ kind: 'templates', name: a.src, arg: 'src' }] : []),
   prepare(a, ctx) {

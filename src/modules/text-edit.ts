@@ -23,7 +23,11 @@ export function pyRegex(src: string): RegExp {
     body = body.slice(inline[0].length)
     for (const f of inline[1]!) if ('ims'.includes(f) && !flags.includes(f)) flags += f
   }
-  body = body.replace(/\(\?P<([A-Za-z_]\w*)>/g, '(?<$1>').replace(/\(\?P=([A-Za-z_]\w*)\)/g, '\\k<$1>').replace(/\\A/g, '^').replace(/\\Z/g, '$')
+  body = body
+    .replace(/\(\?P<([A-Za-z_]\w*)>/g, '(?<$1>')
+    .replace(/\(\?P=([A-Za-z_]\w*)\)/g, '\\k<$1>')
+    .replace(/\\A/g, '^')
+    .replace(/\\Z/g, '$')
   return new RegExp(body, flags)
 }
 
@@ -57,7 +61,14 @@ function decodeFile(b: Buffer | undefined): { text: string; encode(s: string): B
 }
 
 /** The current text of a file to edit (through symlinks), or a failure/uncertain change when it cannot be read. */
-function readForEdit(s: PathState, path: string, create: boolean, ctx: PlanContext, summary: string, absentOk: boolean): { buf?: Buffer; exists: boolean } | Change[] {
+function readForEdit(
+  s: PathState,
+  path: string,
+  create: boolean,
+  ctx: PlanContext,
+  summary: string,
+  absentOk: boolean,
+): { buf?: Buffer; exists: boolean } | Change[] {
   const cur = effectiveStat(s, true)
   if (!cur) {
     if (absentOk) return []
@@ -111,12 +122,30 @@ export type EditState = StateOf<ReturnType<typeof editProbes>>
  * Reads the file, applies `edit` to its text and plans writing the result. `edit` gets `arg`,
  * which turns an argument into the file's encoding. `absent`: a missing file is fine as it is.
  */
-export function planEdit(a: EditArgs, { file: s }: EditState, ctx: PlanContext, absent: boolean, edit: (text: string, exists: boolean, arg: (s: string) => string) => EditResult): PlannedEdit {
+export function planEdit(
+  a: EditArgs,
+  { file: s }: EditState,
+  ctx: PlanContext,
+  absent: boolean,
+  edit: (text: string, exists: boolean, arg: (s: string) => string) => EditResult,
+): PlannedEdit {
   const r = readForEdit(s, a.path, a.create, ctx, `edit ${a.path}`, absent)
   if (Array.isArray(r)) return { changes: r, msg: r.length ? '' : 'file not present' }
   const dec = decodeFile(r.buf)
   const e = edit(dec.text, r.exists, dec.arg)
-  const w: WriteSpec = { dest: a.path, content: dec.encode(e.text), owner: a.owner, group: a.group, mode: a.mode, backup: a.backup, validate: a.validate, follow: true, makeParents: a.create, verb: 'edit', note: e.msg }
+  const w: WriteSpec = {
+    dest: a.path,
+    content: dec.encode(e.text),
+    owner: a.owner,
+    group: a.group,
+    mode: a.mode,
+    backup: a.backup,
+    validate: a.validate,
+    follow: true,
+    makeParents: a.create,
+    verb: 'edit',
+    note: e.msg,
+  }
   return { changes: planWrite(w, s, ctx), msg: editMessage(e.msg, attrsDiffer(w, s)), spec: w }
 }
 

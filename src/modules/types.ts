@@ -62,7 +62,9 @@ export interface HostModule<A = Record<string, unknown>, P = A, Q extends Probes
  * A host module whose argument type comes from its schema and whose state type comes from its
  * probes: `hostModule({ args: { options: {...} }, probes: (a) => ({ group: groupProbe(a.name) }), plan: (a, { group }) => ... })`.
  */
-export function hostModule<const S extends Schema, Q extends Probes, P = ArgsOf<S>>(m: HostModule<ArgsOf<S>, P, Q> & { args: S }): HostModule<ArgsOf<S>, P, Q> & { args: S } {
+export function hostModule<const S extends Schema, Q extends Probes, P = ArgsOf<S>>(
+  m: HostModule<ArgsOf<S>, P, Q> & { args: S },
+): HostModule<ArgsOf<S>, P, Q> & { args: S } {
   return m
 }
 
@@ -96,7 +98,10 @@ export type Module = HostModule<unknown, unknown> | ActionModule<unknown>
 
 /** Thrown by a module's prepare, plan or result: the task fails with this message (no stack). */
 export class ModuleFailure extends Error {
-  constructor(message: string, readonly data: Record<string, unknown> = {}) {
+  constructor(
+    message: string,
+    readonly data: Record<string, unknown> = {},
+  ) {
     super(message)
     this.name = 'ModuleFailure'
   }

@@ -83,7 +83,7 @@ function ipv6Groups(s: string): number[] | undefined {
 /** IPv6 text as glibc's inet_ntop writes it (what ufw stores): lower case, longest zero run as ::. */
 export function formatIpv6(g: number[]): string {
   let best = { base: -1, len: 0 }
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (g[i] !== 0) {
       i++
       continue
@@ -155,7 +155,8 @@ const PORT = /^\d{1,5}(:\d{1,5})?(,\d{1,5}(:\d{1,5})?)*$/
 
 function portProblem(name: string, p: string | undefined, proto: string | undefined): string | undefined {
   if (p === undefined) return undefined
-  if (!PORT.test(p) || p.split(/[,:]/).some((n) => Number(n) < 1 || Number(n) > 65535)) return `${name} must be a port number (1-65535), a range like 8000:8010 or a list like 22,80,443; got '${p}'`
+  if (!PORT.test(p) || p.split(/[,:]/).some((n) => Number(n) < 1 || Number(n) > 65535))
+    return `${name} must be a port number (1-65535), a range like 8000:8010 or a list like 22,80,443; got '${p}'`
   if (/[,:]/.test(p) && proto !== 'tcp' && proto !== 'udp') return `${name} '${p}' is a range or list: ufw needs proto tcp or udp with it`
   return undefined
 }
@@ -179,7 +180,8 @@ function wantedRule(a: UfwArgs, ipv6: boolean): WantedRule {
   const dst = normalizeAddress(a.to_ip)
   if (!src) throw new ModuleFailure(`from_ip '${a.from_ip}' is not an IPv4/IPv6 address or network`)
   if (!dst) throw new ModuleFailure(`to_ip '${a.to_ip}' is not an IPv4/IPv6 address or network`)
-  if (src.family !== 'any' && dst.family !== 'any' && src.family !== dst.family) throw new ModuleFailure('from_ip and to_ip must be of the same family (IPv4 or IPv6)')
+  if (src.family !== 'any' && dst.family !== 'any' && src.family !== dst.family)
+    throw new ModuleFailure('from_ip and to_ip must be of the same family (IPv4 or IPv6)')
   const family = src.family !== 'any' ? src.family : dst.family
   const families: ('v4' | 'v6')[] = family === 'any' ? (ipv6 ? ['v4', 'v6'] : ['v4']) : [family]
   const dir = directionOf(a)
@@ -345,7 +347,13 @@ export function sshAllowed(rules: UfwRule[], ssh: SshEndpoint): boolean {
   return false
 }
 
-const POLICY_DIR: Record<string, 'incoming' | 'outgoing' | 'routed'> = { in: 'incoming', incoming: 'incoming', out: 'outgoing', outgoing: 'outgoing', routed: 'routed' }
+const POLICY_DIR: Record<string, 'incoming' | 'outgoing' | 'routed'> = {
+  in: 'incoming',
+  incoming: 'incoming',
+  out: 'outgoing',
+  outgoing: 'outgoing',
+  routed: 'routed',
+}
 
 const probes = () => ({ ufw: ufwProbe })
 
@@ -369,7 +377,11 @@ export function planUfw(a: UfwArgs, state: StateOf<ReturnType<typeof probes>>): 
 
   if (a.state === 'reset' && (cur.enabled || cur.loaded || cur.rules.length)) {
     const after: UfwState = { ...cur, enabled: false, loaded: false, rules: [] }
-    add({ summary: `reset ufw (${cur.rules.length} rule${cur.rules.length === 1 ? '' : 's'}${cur.enabled ? ', disable' : ''})`, steps: [{ kind: 'exec', script: cmd(['--force', 'reset']) }], diff: { before: statusText(cur) + rulesText(cur.rules), after: statusText(after) + rulesText(after.rules) } })
+    add({
+      summary: `reset ufw (${cur.rules.length} rule${cur.rules.length === 1 ? '' : 's'}${cur.enabled ? ', disable' : ''})`,
+      steps: [{ kind: 'exec', script: cmd(['--force', 'reset']) }],
+      diff: { before: statusText(cur) + rulesText(cur.rules), after: statusText(after) + rulesText(after.rules) },
+    })
     cur = after
   }
   if (a.state === 'disabled' && (cur.enabled || cur.loaded)) {
@@ -381,7 +393,11 @@ export function planUfw(a: UfwArgs, state: StateOf<ReturnType<typeof probes>>): 
     const dir = POLICY_DIR[a.direction ?? 'incoming'] ?? 'incoming'
     if (cur.policies[dir] !== a.default) {
       if (dir === 'incoming') risky.push(changes.length)
-      add({ summary: `default ${a.default} ${dir}`, steps: [{ kind: 'exec', script: cmd(['default', a.default, dir]) }], diff: { before: `default ${dir}: ${cur.policies[dir]}\n`, after: `default ${dir}: ${a.default}\n` } })
+      add({
+        summary: `default ${a.default} ${dir}`,
+        steps: [{ kind: 'exec', script: cmd(['default', a.default, dir]) }],
+        diff: { before: `default ${dir}: ${cur.policies[dir]}\n`, after: `default ${dir}: ${a.default}\n` },
+      })
       cur = { ...cur, policies: { ...cur.policies, [dir]: a.default } }
     }
   }
@@ -393,7 +409,11 @@ export function planUfw(a: UfwArgs, state: StateOf<ReturnType<typeof probes>>): 
       if (present.some(Boolean)) {
         const rules = cur.rules.filter((r) => !w.families.some((f) => sameRule(r, w.rule, f === 'v6')))
         risky.push(changes.length)
-        add({ summary: `delete rule: ${shown}`, steps: [{ kind: 'exec', script: cmd(['delete', ...wantedRule({ ...a, comment: undefined }, cur.ipv6).words]) }], diff: { before: rulesText(cur.rules), after: rulesText(rules) } })
+        add({
+          summary: `delete rule: ${shown}`,
+          steps: [{ kind: 'exec', script: cmd(['delete', ...wantedRule({ ...a, comment: undefined }, cur.ipv6).words]) }],
+          diff: { before: rulesText(cur.rules), after: rulesText(rules) },
+        })
         cur = { ...cur, rules }
       }
     } else {
@@ -405,7 +425,11 @@ export function planUfw(a: UfwArgs, state: StateOf<ReturnType<typeof probes>>): 
         const added = w.families.map((f) => ({ ...w.rule, dst: concrete(w.rule.dst, f === 'v6'), src: concrete(w.rule.src, f === 'v6'), v6: f === 'v6' }))
         const kept = cur.rules.filter((r) => !w.families.some((f) => sameRule(r, w.rule, f === 'v6')))
         const rules = [...kept, ...added].sort((x, y) => Number(x.v6) - Number(y.v6))
-        add({ summary: `${missing ? 'add' : 'update comment of'} rule: ${shown}${pos !== undefined ? ` (at ${pos})` : ''}`, steps: [{ kind: 'exec', script: cmd(words) }], diff: { before: rulesText(cur.rules), after: rulesText(rules) } })
+        add({
+          summary: `${missing ? 'add' : 'update comment of'} rule: ${shown}${pos !== undefined ? ` (at ${pos})` : ''}`,
+          steps: [{ kind: 'exec', script: cmd(words) }],
+          diff: { before: rulesText(cur.rules), after: rulesText(rules) },
+        })
         cur = { ...cur, rules }
       }
     }
@@ -414,14 +438,22 @@ export function planUfw(a: UfwArgs, state: StateOf<ReturnType<typeof probes>>): 
     const ok = a.logging === 'on' ? cur.logLevel !== 'off' : cur.logLevel === a.logging
     if (!ok) {
       const level = a.logging === 'on' ? 'low' : a.logging
-      add({ summary: `logging ${a.logging}`, steps: [{ kind: 'exec', script: cmd(['logging', a.logging]) }], diff: { before: `logging: ${cur.logLevel}\n`, after: `logging: ${level}\n` } })
+      add({
+        summary: `logging ${a.logging}`,
+        steps: [{ kind: 'exec', script: cmd(['logging', a.logging]) }],
+        diff: { before: `logging: ${cur.logLevel}\n`, after: `logging: ${level}\n` },
+      })
       cur = { ...cur, logLevel: level }
     }
   }
   if (a.state === 'enabled' && !(cur.enabled && cur.loaded)) {
     const after: UfwState = { ...cur, enabled: true, loaded: true }
     risky.push(changes.length)
-    add({ summary: cur.enabled ? 'start ufw (enabled, but its rules are not loaded)' : 'enable ufw', steps: [{ kind: 'exec', script: cmd(['--force', 'enable']) }], diff: { before: statusText(cur), after: statusText(after) } })
+    add({
+      summary: cur.enabled ? 'start ufw (enabled, but its rules are not loaded)' : 'enable ufw',
+      steps: [{ kind: 'exec', script: cmd(['--force', 'enable']) }],
+      diff: { before: statusText(cur), after: statusText(after) },
+    })
     cur = after
   }
   if (a.state === 'reloaded' && cur.enabled) {
@@ -432,20 +464,37 @@ export function planUfw(a: UfwArgs, state: StateOf<ReturnType<typeof probes>>): 
     const why = `no rule allows the port of this SSH connection (${ssh.port}/tcp from ${ssh.client}) and the incoming policy is ${cur.policies.incoming}: new SSH connections would be cut off`
     const fix = `allow it first (ufw: { rule: allow, port: "${ssh.port}", proto: tcp }) in this task or an earlier one, or set allow_lockout: true`
     const i = risky[risky.length - 1]!
-    changes[i] = { ...changes[i]!, summary: `${changes[i]!.summary} — a real run refuses this unless an earlier task allows ${ssh.port}/tcp: ${why}`, needs: { msg: `refusing to ${changes[i]!.summary}: ${why}; ${fix}` } }
+    changes[i] = {
+      ...changes[i]!,
+      summary: `${changes[i]!.summary} — a real run refuses this unless an earlier task allows ${ssh.port}/tcp: ${why}`,
+      needs: { msg: `refusing to ${changes[i]!.summary}: ${why}; ${fix}` },
+    }
   }
   return changes
 }
 
 const schema = {
   options: {
-    state: { type: 'str', choices: ['enabled', 'disabled', 'reloaded', 'reset'], doc: 'enabled, disabled, reloaded (when enabled) or reset (when there is something to reset).' },
+    state: {
+      type: 'str',
+      choices: ['enabled', 'disabled', 'reloaded', 'reset'],
+      doc: 'enabled, disabled, reloaded (when enabled) or reset (when there is something to reset).',
+    },
     default: { type: 'str', choices: ['allow', 'deny', 'reject'], aliases: ['policy'], doc: 'Default policy for `direction` (incoming unless given).' },
     logging: { type: 'str', choices: ['on', 'off', 'low', 'medium', 'high', 'full'], doc: 'Log level (on: low unless already logging).' },
-    direction: { type: 'str', choices: ['in', 'incoming', 'out', 'outgoing', 'routed'], doc: 'Direction of a rule (in/out) or of a default policy (incoming/outgoing/routed).' },
+    direction: {
+      type: 'str',
+      choices: ['in', 'incoming', 'out', 'outgoing', 'routed'],
+      doc: 'Direction of a rule (in/out) or of a default policy (incoming/outgoing/routed).',
+    },
     delete: { type: 'bool', default: false, doc: 'Delete the rule.' },
     insert: { type: 'int', doc: 'Insert a new rule at this position (counted from 1, see insert_relative_to).' },
-    insert_relative_to: { type: 'str', default: 'zero', choices: ['zero', 'first-ipv4', 'last-ipv4', 'first-ipv6', 'last-ipv6'], doc: 'What insert counts from.' },
+    insert_relative_to: {
+      type: 'str',
+      default: 'zero',
+      choices: ['zero', 'first-ipv4', 'last-ipv4', 'first-ipv6', 'last-ipv6'],
+      doc: 'What insert counts from.',
+    },
     rule: { type: 'str', choices: ['allow', 'deny', 'limit', 'reject'], doc: 'Add (or with delete, remove) a rule with this action.' },
     log: { type: 'bool', default: false, doc: 'Log new connections matching the rule.' },
     from_ip: { type: 'str', default: 'any', aliases: ['from', 'src'], doc: 'Source address or network.' },
@@ -459,7 +508,11 @@ const schema = {
     interface_in: { type: 'str', aliases: ['if_in'], doc: 'Incoming interface (routed rules; or an "in on" rule).' },
     interface_out: { type: 'str', aliases: ['if_out'], doc: 'Outgoing interface (routed rules; or an "out on" rule).' },
     route: { type: 'bool', default: false, doc: 'A routed (forwarded traffic) rule.' },
-    allow_lockout: { type: 'bool', default: false, doc: 'Enable (or tighten) the firewall even though no rule allows the port of the current SSH connection (not in Ansible).' },
+    allow_lockout: {
+      type: 'bool',
+      default: false,
+      doc: 'Enable (or tighten) the firewall even though no rule allows the port of the current SSH connection (not in Ansible).',
+    },
   },
   requiredOneOf: [['state', 'default', 'rule', 'logging']],
   mutuallyExclusive: [
@@ -480,18 +533,39 @@ export const ufw: HostModule<UfwArgs, UfwArgs, ReturnType<typeof probes>> = {
     const out: string[] = []
     const literal = (v: unknown): v is string => typeof v === 'string' && !v.includes('{{')
     const proto = typeof a.proto === 'string' ? a.proto : undefined
-    for (const [k, v] of [['to_port', a.to_port], ['from_port', a.from_port]] as const) {
+    for (const [k, v] of [
+      ['to_port', a.to_port],
+      ['from_port', a.from_port],
+    ] as const) {
       if (literal(v)) {
         const p = portProblem(k, v, proto)
         if (p) out.push(p)
       }
     }
-    for (const [k, v] of [['from_ip', a.from_ip], ['to_ip', a.to_ip]] as const) if (literal(v) && !normalizeAddress(v)) out.push(`${k} '${v}' is not an IPv4/IPv6 address or network`)
-    if (a.rule === undefined && (a.delete || a.insert !== undefined || a.to_port !== undefined || a.from_port !== undefined || a.name !== undefined || a.comment !== undefined || a.proto !== undefined || a.route)) out.push('rule options (port, proto, from/to, name, comment, insert, delete, route) need `rule`')
+    for (const [k, v] of [
+      ['from_ip', a.from_ip],
+      ['to_ip', a.to_ip],
+    ] as const)
+      if (literal(v) && !normalizeAddress(v)) out.push(`${k} '${v}' is not an IPv4/IPv6 address or network`)
+    if (
+      a.rule === undefined &&
+      (a.delete ||
+        a.insert !== undefined ||
+        a.to_port !== undefined ||
+        a.from_port !== undefined ||
+        a.name !== undefined ||
+        a.comment !== undefined ||
+        a.proto !== undefined ||
+        a.route)
+    )
+      out.push('rule options (port, proto, from/to, name, comment, insert, delete, route) need `rule`')
     if (a.direction === 'routed' && a.rule !== undefined) out.push('direction=routed is for default policies; a routed rule is `route: true`')
-    if (a.rule !== undefined && !a.route && a.interface_in !== undefined && a.interface_out !== undefined) out.push('interface_in together with interface_out needs route: true')
-    if (a.rule !== undefined && (a.direction === 'in' || a.direction === 'incoming') && a.interface_out !== undefined && !a.route) out.push('interface_out contradicts direction in')
-    if (a.rule !== undefined && (a.direction === 'out' || a.direction === 'outgoing') && a.interface_in !== undefined && !a.route) out.push('interface_in contradicts direction out')
+    if (a.rule !== undefined && !a.route && a.interface_in !== undefined && a.interface_out !== undefined)
+      out.push('interface_in together with interface_out needs route: true')
+    if (a.rule !== undefined && (a.direction === 'in' || a.direction === 'incoming') && a.interface_out !== undefined && !a.route)
+      out.push('interface_out contradicts direction in')
+    if (a.rule !== undefined && (a.direction === 'out' || a.direction === 'outgoing') && a.interface_in !== undefined && !a.route)
+      out.push('interface_in contradicts direction out')
     if (typeof a.insert === 'number' && a.insert < 0) out.push('insert must be 0 or more')
     if (typeof a.comment === 'string' && /[\n\r]/.test(a.comment)) out.push('comment must be one line')
     return out

@@ -33,7 +33,10 @@ export function escapingMembers(members: ArchiveMember[], entries: Record<string
   const out: string[] = []
   for (const m of members) {
     if (m.name === '.') continue
-    const why = badPath(m.name) ?? through(m.name) ?? (m.type !== 'link' && entries[m.name]?.type === 'link' ? 'would be written over a symbolic link already in dest' : undefined)
+    const why =
+      badPath(m.name) ??
+      through(m.name) ??
+      (m.type !== 'link' && entries[m.name]?.type === 'link' ? 'would be written over a symbolic link already in dest' : undefined)
     if (why) {
       out.push(`${m.name}: ${why}`)
       continue

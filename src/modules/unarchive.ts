@@ -59,7 +59,6 @@ import { attrOptions, chownArg, modeProblems, sameId, wantedMode } from './file-
 import type { ArgsOf, Schema } from './schema.js'
 import { ModuleFailure, needing, type Change, type HostModule, type PlanContext, type PrepareContext, type StateOf } from './types.js'
 
-
 /** A controller-side archive, read and listed before anything touches the host. */
 export interface LocalArchive {
   content: Buffer
@@ -102,7 +101,10 @@ function globMatch(pattern: string, s: string): boolean {
       const j = pattern.indexOf(']', i + 2)
       if (j < 0) re += '\\['
       else {
-        re += `[${pattern.slice(i + 1, j).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`
+        re += `[${pattern
+          .slice(i + 1, j)
+          .replace(/^!/, '^')
+          .replace(/\\/g, '\\\\')}]`
         i = j
       }
     } else re += c.replace(/[.+^${}()|\\]/g, '\\$&')
@@ -148,11 +150,22 @@ function formatOfName(name: string): { format: ArchiveFormat; compression?: stri
 /** Lists a controller-side tar with the controller's GNU tar (times in UTC; -P: names and link targets as stored, '../' and '/' included). */
 function listLocalTar(path: string): ArchiveMember[] {
   try {
-    const text = execFileSync('tar', ['-P', '--full-time', '--quoting-style=literal', '-tvf', path], { encoding: 'utf8', env: { ...process.env, TZ: 'UTC', LC_ALL: 'C' }, maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] })
+    const text = execFileSync('tar', ['-P', '--full-time', '--quoting-style=literal', '-tvf', path], {
+      encoding: 'utf8',
+      env: { ...process.env, TZ: 'UTC', LC_ALL: 'C' },
+      maxBuffer: 256 * 1024 * 1024,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     return parseTarListing(text)
   } catch (e) {
     const err = e as { stderr?: Buffer | string; message: string }
-    throw new ModuleFailure(`cannot list ${path} on the controller: ${String(err.stderr ?? err.message).trim().split('\n').slice(-2).join(' ')}`)
+    throw new ModuleFailure(
+      `cannot list ${path} on the controller: ${String(err.stderr ?? err.message)
+        .trim()
+        .split('\n')
+        .slice(-2)
+        .join(' ')}`,
+    )
   }
 }
 
@@ -301,7 +314,10 @@ function plan(p: UnarchivePrepared, state: UnarchiveState, ctx: PlanContext): Ch
   if (ar.missing) return maybe(`${p.src} does not exist yet`, `Source '${p.src}' does not exist`)
   const format = ar.format ?? 'tar'
   const needs = format === 'zip' ? { program: 'unzip', pkg: 'unzip' } : ar.compression ? DECOMPRESSOR[ar.compression]! : undefined
-  const missing = [...(format === 'tar' && !tools.includes('tar') ? [{ program: 'tar', pkg: 'tar' }] : []), ...(needs && !tools.includes(needs.program) ? [needs] : [])]
+  const missing = [
+    ...(format === 'tar' && !tools.includes('tar') ? [{ program: 'tar', pkg: 'tar' }] : []),
+    ...(needs && !tools.includes(needs.program) ? [needs] : []),
+  ]
   if (missing.length) {
     const msg = `${missing.map((m) => m.program).join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not installed on the host: install ${missing.map((m) => m.pkg).join(' ')} to unpack ${p.src}`
     return maybe(msg, msg)
@@ -309,7 +325,10 @@ function plan(p: UnarchivePrepared, state: UnarchiveState, ctx: PlanContext): Ch
   if (ar.error !== undefined) throw new ModuleFailure(`cannot list ${p.src} on the host: ${ar.error}`)
   const members = destMembers(selectedMembers(ar.members ?? [], p.include ?? [], p.exclude ?? []), format === 'tar' ? stripComponents(p.extra_opts) : 0)
   const unsafeOpts = unsafeExtraOptions(p.extra_opts, format)
-  if (unsafeOpts.length) throw new ModuleFailure(`extra_opts ${unsafeOpts.join(' ')} would let ${format === 'zip' ? 'unzip' : 'tar'} write outside ${p.dest} or through links: refused`)
+  if (unsafeOpts.length)
+    throw new ModuleFailure(
+      `extra_opts ${unsafeOpts.join(' ')} would let ${format === 'zip' ? 'unzip' : 'tar'} write outside ${p.dest} or through links: refused`,
+    )
   const escaping = escapingMembers(members, ar.entries)
   if (escaping.length) {
     const shown = escaping.slice(0, 10).join('; ') + (escaping.length > 10 ? `; … and ${escaping.length - 10} more` : '')
@@ -337,9 +356,23 @@ function plan(p: UnarchivePrepared, state: UnarchiveState, ctx: PlanContext): Ch
   } else script.push(sh`arc=${p.src}`)
   script.push(linkCheck(pathsToCheck(members)), extractScript(p, format))
   const shown = (list: string[]) => list.slice(0, 20).join('\n') + (list.length > 20 ? `\n… and ${list.length - 20} more\n` : '\n')
-  const after = [`extracted from ${p.src} (${plural(members.length, 'member')})`, ...(p.owner !== undefined ? [`owner: ${p.owner}`] : []), ...(p.group !== undefined ? [`group: ${p.group}`] : []), ...(p.mode !== undefined ? [`mode: ${p.mode}`] : [])].join('\n') + '\n'
-  const what = differ.length ? `${plural(differ.length, 'member')} of ${members.length} missing or different` : `owner/group/mode of ${plural(attrs.length, 'member')}`
-  return [{ summary: `unarchive ${p.src} into ${p.dest} (${what})`, steps: [{ kind: 'exec', script: joinScripts(script), ...(stdin ? { stdin } : {}) }], diff: { path: p.dest, before: shown(differ.length ? differ : attrs), after } }]
+  const after =
+    [
+      `extracted from ${p.src} (${plural(members.length, 'member')})`,
+      ...(p.owner !== undefined ? [`owner: ${p.owner}`] : []),
+      ...(p.group !== undefined ? [`group: ${p.group}`] : []),
+      ...(p.mode !== undefined ? [`mode: ${p.mode}`] : []),
+    ].join('\n') + '\n'
+  const what = differ.length
+    ? `${plural(differ.length, 'member')} of ${members.length} missing or different`
+    : `owner/group/mode of ${plural(attrs.length, 'member')}`
+  return [
+    {
+      summary: `unarchive ${p.src} into ${p.dest} (${what})`,
+      steps: [{ kind: 'exec', script: joinScripts(script), ...(stdin ? { stdin } : {}) }],
+      diff: { path: p.dest, before: shown(differ.length ? differ : attrs), after },
+    },
+  ]
 }
 
 export const unarchive: HostModule<UnarchiveArgs, UnarchivePrepared, ReturnType<typeof probes>> = {
@@ -356,8 +389,10 @@ export const unarchive: HostModule<UnarchiveArgs, UnarchivePrepared, ReturnType<
   },
   validate(a) {
     const errs: string[] = []
-    if (typeof a.src === 'string' && /^[a-z][a-z0-9+.-]*:\/\//i.test(a.src)) errs.push('src as a URL is not supported: download it with get_url, then unarchive with remote_src: true')
-    if (typeof a.src === 'string' && !a.remote_src && /\.(rar|7z|gz|xz|bz2)$/i.test(a.src) && !formatOfName(a.src)) errs.push(`${a.src} is not a tar or zip archive (only .tar, .tar.gz/.tgz, .tar.xz, .tar.bz2, .tar.zst and .zip are)`)
+    if (typeof a.src === 'string' && /^[a-z][a-z0-9+.-]*:\/\//i.test(a.src))
+      errs.push('src as a URL is not supported: download it with get_url, then unarchive with remote_src: true')
+    if (typeof a.src === 'string' && !a.remote_src && /\.(rar|7z|gz|xz|bz2)$/i.test(a.src) && !formatOfName(a.src))
+      errs.push(`${a.src} is not a tar or zip archive (only .tar, .tar.gz/.tgz, .tar.xz, .tar.bz2, .tar.zst and .zip are)`)
     errs.push(...modeProblems(a.mode))
     return errs
   },

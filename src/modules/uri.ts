@@ -55,7 +55,18 @@ sys.exit(0 if out["status"] in a["status_code"] else 1)
  * password, the headers and the URL (which may hold user:password@) never show in `ps`.
  */
 function script(a: UriArgs): Script {
-  const payload = { url: a.url, method: a.method, body: a.body, body_format: a.body_format, headers: a.headers, status_code: a.status_code, timeout: a.timeout, validate_certs: a.validate_certs, user: a.url_username, password: a.url_password }
+  const payload = {
+    url: a.url,
+    method: a.method,
+    body: a.body,
+    body_format: a.body_format,
+    headers: a.headers,
+    status_code: a.status_code,
+    timeout: a.timeout,
+    validate_certs: a.validate_certs,
+    user: a.url_username,
+    password: a.url_password,
+  }
   return fedFrom(JSON.stringify(payload), 'RMP_URI', sh`python3 -c ${PY}`)
 }
 
@@ -117,8 +128,15 @@ export const uri: HostModule<UriArgs, UriArgs, ReturnType<typeof probes>> = {
   returns: { status: 'HTTP status (-1: no response)', json: 'parsed JSON body', content: 'body (return_content)', url: 'final URL', elapsed: 'seconds' },
   probes,
   plan(a, { response: r }): Change[] {
-    if (!r) return [{ summary: `${a.method} ${maskUrl(a.url)}`, steps: [{ kind: 'exec', script: script(a), okCodes: [0], secret: a.url_password !== undefined || maskUrl(a.url) !== a.url }] }]
-    if (!a.status_code.includes(Number(r.status))) throw new ModuleFailure(String(r.msg ?? `Status code was ${String(r.status)} and not ${JSON.stringify(a.status_code)}`), r)
+    if (!r)
+      return [
+        {
+          summary: `${a.method} ${maskUrl(a.url)}`,
+          steps: [{ kind: 'exec', script: script(a), okCodes: [0], secret: a.url_password !== undefined || maskUrl(a.url) !== a.url }],
+        },
+      ]
+    if (!a.status_code.includes(Number(r.status)))
+      throw new ModuleFailure(String(r.msg ?? `Status code was ${String(r.status)} and not ${JSON.stringify(a.status_code)}`), r)
     return []
   },
   result(a, { response }, outputs) {

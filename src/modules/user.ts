@@ -35,7 +35,6 @@ import { parsePasswdLine, userProbe, type GroupEntry, type UserState } from '../
 import type { ArgsOf, Schema } from './schema.js'
 import type { Change, ExecStep, HostModule } from './types.js'
 
-
 const userSchema = {
   options: {
     name: { type: 'str', required: true, aliases: ['user'], doc: 'The login name.' },
@@ -53,7 +52,12 @@ const userSchema = {
     system: { type: 'bool', default: false, doc: 'Create a system account (only when creating).' },
     comment: { type: 'str', doc: 'The GECOS field (full name).' },
     password: { type: 'str', noLog: true, doc: 'An already-hashed password (crypt format, e.g. $6$...).' },
-    update_password: { type: 'str', default: 'always', choices: ['always', 'on_create'], doc: 'always: set the password when it differs; on_create: only for new accounts.' },
+    update_password: {
+      type: 'str',
+      default: 'always',
+      choices: ['always', 'on_create'],
+      doc: 'always: set the password when it differs; on_create: only for new accounts.',
+    },
     password_lock: { type: 'bool', doc: 'Lock (true) or unlock (false) the password.' },
     remove: { type: 'bool', default: false, doc: 'With state=absent: delete the home directory and mail spool too.' },
     force: { type: 'bool', default: false, doc: 'With state=absent: remove even while logged in.' },
@@ -66,7 +70,8 @@ const NAME_RE = /^[a-z_][a-z0-9_.-]*\$?$/i
 function validateUser(a: Partial<UserArgs>): string[] {
   const errs: string[] = []
   if (typeof a.name === 'string' && (!NAME_RE.test(a.name) || a.name.length > 32)) errs.push(`'${a.name}' is not a valid user name`)
-  if (typeof a.password === 'string' && a.password !== '' && !/^(\$[^$]+\$|[!*]|[./0-9A-Za-z]{13}$)/.test(a.password)) errs.push('password must be an already-hashed password (like $6$salt$hash, e.g. from the password_hash filter), not clear text')
+  if (typeof a.password === 'string' && a.password !== '' && !/^(\$[^$]+\$|[!*]|[./0-9A-Za-z]{13}$)/.test(a.password))
+    errs.push('password must be an already-hashed password (like $6$salt$hash, e.g. from the password_hash filter), not clear text')
   if (typeof a.password === 'string' && /[:\n\r]/.test(a.password)) errs.push('password cannot contain ":" or a line break')
   for (const k of ['comment', 'shell', 'home'] as const) {
     const v = a[k]
@@ -109,7 +114,13 @@ function userPlan(a: UserArgs, s: UserState): Change[] {
   const u = s.user
   if (a.state === 'absent') {
     if (!u) return []
-    return [{ summary: `remove user ${a.name}${a.remove ? ' and its home' : ''}`, steps: [{ kind: 'exec', script: sh`userdel${code(a.remove ? ' -r' : '')}${code(a.force ? ' -f' : '')} -- ${a.name}` }], diff: { before: describe(a.name, { uid: u.uid, home: u.home }), after: describe(a.name, undefined) } }]
+    return [
+      {
+        summary: `remove user ${a.name}${a.remove ? ' and its home' : ''}`,
+        steps: [{ kind: 'exec', script: sh`userdel${code(a.remove ? ' -r' : '')}${code(a.force ? ' -f' : '')} -- ${a.name}` }],
+        diff: { before: describe(a.name, { uid: u.uid, home: u.home }), after: describe(a.name, undefined) },
+      },
+    ]
   }
   const missing = groupQueries(a).filter((g) => g !== a.name && s.groups[g] === null)
   if (missing.length) {
@@ -120,7 +131,10 @@ function userPlan(a: UserArgs, s: UserState): Change[] {
   const supplementary = (a.groups ?? []).map((g) => s.groups[g]!.name)
   const passwordSteps = (creating: boolean): ExecStep[] => {
     const steps: ExecStep[] = []
-    if (a.password !== undefined && (creating || (a.update_password === 'always' && s.hash !== a.password && !(isLocked(s.hash) && s.hash === `!${a.password}`)))) {
+    if (
+      a.password !== undefined &&
+      (creating || (a.update_password === 'always' && s.hash !== a.password && !(isLocked(s.hash) && s.hash === `!${a.password}`)))
+    ) {
       steps.push({ kind: 'exec', label: 'chpasswd', script: code('chpasswd -e'), stdin: `${a.name}:${a.password}\n`, secret: true })
     }
     const lockedAfter = a.password !== undefined && steps.length ? false : isLocked(s.hash)
@@ -153,7 +167,13 @@ function userPlan(a: UserArgs, s: UserState): Change[] {
       comment: a.comment,
       password: a.password !== undefined ? '(set)' : undefined,
     }
-    return [{ summary: `create ${a.system ? 'system ' : ''}user ${a.name}${a.uid !== undefined ? ` (uid ${a.uid})` : ''}`, steps, diff: { before: describe(a.name, undefined), after: describe(a.name, after) } }]
+    return [
+      {
+        summary: `create ${a.system ? 'system ' : ''}user ${a.name}${a.uid !== undefined ? ` (uid ${a.uid})` : ''}`,
+        steps,
+        diff: { before: describe(a.name, undefined), after: describe(a.name, after) },
+      },
+    ]
   }
   const w: string[] = []
   const before: Shown = {}

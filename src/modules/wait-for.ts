@@ -67,7 +67,12 @@ const schema = {
     host: { type: 'str', default: '127.0.0.1', doc: 'Host to connect to, seen from the managed host.' },
     port: { type: 'int', doc: 'TCP port.' },
     path: { type: 'path', doc: 'File to wait for.' },
-    state: { type: 'str', default: 'started', choices: ['started', 'stopped', 'present', 'absent'], doc: 'started/present: wait until it is there; stopped/absent: until it is gone.' },
+    state: {
+      type: 'str',
+      default: 'started',
+      choices: ['started', 'stopped', 'present', 'absent'],
+      doc: 'started/present: wait until it is there; stopped/absent: until it is gone.',
+    },
     timeout: { type: 'int', default: 300, doc: 'Seconds before failing.' },
     delay: { type: 'int', default: 0, doc: 'Seconds to wait before the first check.' },
     sleep: { type: 'int', default: 1, doc: 'Seconds between checks.' },

@@ -16,7 +16,7 @@ export function parseBool(v: unknown): boolean | undefined {
 export const BOOL_HINT = 'write true or false (yes/no also work)'
 
 export function notBool(keyword: string, v: unknown): string {
-  return `${keyword} must be a boolean, got ${typeof v === 'string' ? `'${v}'` : JSON.stringify(v) ?? String(v)}`
+  return `${keyword} must be a boolean, got ${typeof v === 'string' ? `'${v}'` : (JSON.stringify(v) ?? String(v))}`
 }
 
 /**

@@ -46,7 +46,11 @@ function posOfName(file: string, text: string, name: string): SourcePos {
 function keyPos(base: string, key: string): SourcePos | undefined {
   const files = [base, `${base}.yml`, `${base}.yaml`, `${base}.json`].flatMap((f) => {
     try {
-      return statSync(f).isDirectory() ? readdirSync(f).sort().map((x) => join(f, x)) : [f]
+      return statSync(f).isDirectory()
+        ? readdirSync(f)
+            .sort()
+            .map((x) => join(f, x))
+        : [f]
     } catch {
       return []
     }

@@ -22,7 +22,10 @@ export class UndefinedVariableError extends Error {
 }
 
 export class ExpressionError extends Error {
-  constructor(message: string, readonly expression: string) {
+  constructor(
+    message: string,
+    readonly expression: string,
+  ) {
     super(message)
     this.name = 'ExpressionError'
   }

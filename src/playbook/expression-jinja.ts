@@ -109,10 +109,12 @@ function observeFilters(): void {
   if (observing) return
   observing = true
   setCallObserver((args, result, error) => {
-    const f = taintingFilters({ call: (): unknown => {
-      if (error !== undefined) throw error
-      return result
-    } })
+    const f = taintingFilters({
+      call: (): unknown => {
+        if (error !== undefined) throw error
+        return result
+      },
+    })
     try {
       ;(f.call as (...a: unknown[]) => unknown)(...args)
     } catch {
@@ -144,7 +146,8 @@ function observeOutput(): void {
 function translated(e: unknown, text: string, source?: ScopeSource): Error {
   if (e instanceof TemplateError) {
     const m = /^'(.+)' is undefined$/.exec(e.message)
-    if (e.kind === 'undefined' && m) return innerUndefined.get(/^\w+/.exec(m[1]!)?.[0] ?? '') ?? new UndefinedVariableError(m[1]!, source && nearestName(m[1]!, source))
+    if (e.kind === 'undefined' && m)
+      return innerUndefined.get(/^\w+/.exec(m[1]!)?.[0] ?? '') ?? new UndefinedVariableError(m[1]!, source && nearestName(m[1]!, source))
     return new ExpressionError(e.message, text)
   }
   return e as Error
@@ -192,11 +195,15 @@ export function renderString(s: string, source: ScopeSource): unknown {
   // Text around the tags: each `{{ }}` reports what it prints (observeOutput), so a secret's
   // derivative is masked and the text around it stays readable.
   return evaluation(s, source, () =>
-    tainting(s, () => {
-      const late: unknown[] = []
-      const ctx = contextOf(s, source, late)
-      return fromToken(withTagTaint(ctx.vars, late, () => templateString(s, ctx)))
-    }, 'template'),
+    tainting(
+      s,
+      () => {
+        const late: unknown[] = []
+        const ctx = contextOf(s, source, late)
+        return fromToken(withTagTaint(ctx.vars, late, () => templateString(s, ctx)))
+      },
+      'template',
+    ),
   )
 }
 

@@ -43,7 +43,8 @@ export function renderValue(v: unknown, source: ScopeSource): unknown {
     for (const [k, x] of Object.entries(v)) {
       const r = renderValue(x, source)
       // defineProperty, not `out[k] =`: a key named __proto__ is data, never the object's prototype
-      if (r !== OMIT) Object.defineProperty(out, isTemplated(k) ? String(renderString(k, source)) : k, { value: r, enumerable: true, writable: true, configurable: true })
+      if (r !== OMIT)
+        Object.defineProperty(out, isTemplated(k) ? String(renderString(k, source)) : k, { value: r, enumerable: true, writable: true, configurable: true })
     }
     return out
   }

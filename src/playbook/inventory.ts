@@ -70,7 +70,9 @@ export class Inventory {
 
   /** Group names of a host as Ansible's `group_names` (without all/ungrouped... but keeps ungrouped out). */
   groupNames(host: string): string[] {
-    return this.groupsOf(host).filter((g) => g !== 'all' && g !== 'ungrouped').sort()
+    return this.groupsOf(host)
+      .filter((g) => g !== 'all' && g !== 'ungrouped')
+      .sort()
   }
 
   /** Hosts of a group, including its children's, in inventory order. */
@@ -152,10 +154,12 @@ export function loadVarsDir(dir: string, name: string): Record<string, unknown> 
 function addYamlGroup(inv: RawInventory, name: string, node: unknown, file: string): void {
   const g = rawGroup(inv, name, posOf(node))
   if (node === null || node === undefined) return
-  if (typeof node !== 'object' || Array.isArray(node)) throw new RmError(`inventory group '${name}' must be a mapping with hosts, vars and children`, posOf(node) ?? { file, line: 1, col: 1 })
+  if (typeof node !== 'object' || Array.isArray(node))
+    throw new RmError(`inventory group '${name}' must be a mapping with hosts, vars and children`, posOf(node) ?? { file, line: 1, col: 1 })
   const n = node as Record<string, unknown>
   for (const k of Object.keys(n)) {
-    if (!['hosts', 'vars', 'children'].includes(k)) throw new RmError(`unknown key '${k}' in inventory group '${name}'`, posOf(node), 'a group has hosts, vars and children')
+    if (!['hosts', 'vars', 'children'].includes(k))
+      throw new RmError(`unknown key '${k}' in inventory group '${name}'`, posOf(node), 'a group has hosts, vars and children')
   }
   const hosts = n.hosts as Record<string, unknown> | null | undefined
   for (const [h, hv] of Object.entries(hosts ?? {})) {
@@ -171,7 +175,12 @@ function addYamlGroup(inv: RawInventory, name: string, node: unknown, file: stri
 function parseInventoryFile(file: string, inv: RawInventory): void {
   const text = readFileSync(file, 'utf8')
   const ext = extname(file)
-  if (ext === '.yml' || ext === '.yaml' || ext === '.json' || /^\s*(all|[\w-]+)\s*:\s*$/m.test(text.split('\n').find((l) => l.trim() && !l.trim().startsWith('#')) ?? '')) {
+  if (
+    ext === '.yml' ||
+    ext === '.yaml' ||
+    ext === '.json' ||
+    /^\s*(all|[\w-]+)\s*:\s*$/m.test(text.split('\n').find((l) => l.trim() && !l.trim().startsWith('#')) ?? '')
+  ) {
     const doc = parseYaml(text, file)
     if (doc === null || doc === undefined) return
     if (typeof doc !== 'object' || Array.isArray(doc)) throw new RmError('a YAML inventory is a mapping of groups (usually `all:`)', { file, line: 1, col: 1 })
@@ -188,7 +197,11 @@ export function loadInventory(sources: string[]): Inventory {
   const errors: RmError[] = []
   for (const src of sources) {
     if (!existsSync(src) && src.includes(',')) {
-      for (const h of src.split(',').map((s) => s.trim()).filter(Boolean)) rawGroup(raw, 'ungrouped').hosts.set(h, {})
+      for (const h of src
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean))
+        rawGroup(raw, 'ungrouped').hosts.set(h, {})
       continue
     }
     if (!existsSync(src)) {
@@ -196,7 +209,11 @@ export function loadInventory(sources: string[]): Inventory {
       continue
     }
     const full = resolve(src)
-    const candidates = statSync(full).isDirectory() ? readdirSync(full).sort().filter((f) => !f.startsWith('.') && !['group_vars', 'host_vars'].includes(f) && statSync(join(full, f)).isFile()) : undefined
+    const candidates = statSync(full).isDirectory()
+      ? readdirSync(full)
+          .sort()
+          .filter((f) => !f.startsWith('.') && !['group_vars', 'host_vars'].includes(f) && statSync(join(full, f)).isFile())
+      : undefined
     for (const f of candidates ?? []) if (IGNORED_IN_INVENTORY_DIR.test(f)) inv.ignoredFiles.push(join(full, f))
     const files = candidates ? candidates.filter((f) => !IGNORED_IN_INVENTORY_DIR.test(f)).map((f) => join(full, f)) : [full]
     inv.varDirs.push(statSync(full).isDirectory() ? full : dirname(full))

@@ -14,9 +14,35 @@ import { checkBecomeMethod, checkConnection, checkExpressions, isDict, parseTask
 import { keyPosOf, valuePosOf } from './yaml.js'
 
 const PLAY_KEYS = new Set([
-  'name', 'hosts', 'vars', 'vars_files', 'roles', 'pre_tasks', 'tasks', 'post_tasks', 'handlers', 'serial', 'max_fail_percentage',
-  'any_errors_fatal', 'become', 'become_user', 'become_method', 'gather_facts', 'strategy', 'tags', 'environment', 'check_mode', 'diff',
-  'no_log', 'remote_user', 'connection', 'force_handlers', 'ignore_unreachable', 'collections', 'ignore_errors', 'run_once',
+  'name',
+  'hosts',
+  'vars',
+  'vars_files',
+  'roles',
+  'pre_tasks',
+  'tasks',
+  'post_tasks',
+  'handlers',
+  'serial',
+  'max_fail_percentage',
+  'any_errors_fatal',
+  'become',
+  'become_user',
+  'become_method',
+  'gather_facts',
+  'strategy',
+  'tags',
+  'environment',
+  'check_mode',
+  'diff',
+  'no_log',
+  'remote_user',
+  'connection',
+  'force_handlers',
+  'ignore_unreachable',
+  'collections',
+  'ignore_errors',
+  'run_once',
 ])
 
 export function loadPlay(state: LoadState, d: Record<string, unknown>, pos: SourcePos, file: string): Play | undefined {
@@ -57,7 +83,9 @@ function checkPlayKeys(state: LoadState, d: Record<string, unknown>, pos: Source
   for (const k of Object.keys(d)) {
     if (UNSUPPORTED_KEYWORDS.has(k)) unsupportedKeyword(state, d, k, 'a play')
     else if (!PLAY_KEYS.has(k)) {
-      const hint = getModule(k) ? 'modules go in a task list (tasks:), not on the play' : `a play takes: ${[...PLAY_KEYS].filter((x) => x !== 'collections').join(', ')}`
+      const hint = getModule(k)
+        ? 'modules go in a task list (tasks:), not on the play'
+        : `a play takes: ${[...PLAY_KEYS].filter((x) => x !== 'collections').join(', ')}`
       state.error(`unknown play keyword '${k}'`, keyPosOf(d, k), hint)
     }
   }
@@ -113,7 +141,12 @@ function playVarsFiles(state: LoadState, d: Record<string, unknown>, pos: Source
 }
 
 /** pre_tasks, roles then tasks, post_tasks, and every handler (roles', included roles', the play's), notify and files checked. */
-function playNodes(state: LoadState, d: Record<string, unknown>, pos: SourcePos, where: Parameters<typeof parseTaskList>[2]): Pick<Play, 'preTasks' | 'tasks' | 'postTasks' | 'handlers'> {
+function playNodes(
+  state: LoadState,
+  d: Record<string, unknown>,
+  pos: SourcePos,
+  where: Parameters<typeof parseTaskList>[2],
+): Pick<Play, 'preTasks' | 'tasks' | 'postTasks' | 'handlers'> {
   const base = where.inherited
   const preTasks = parseTaskList(state, d.pre_tasks, where)
   const tasks: Node[] = []
@@ -135,7 +168,13 @@ function playNodes(state: LoadState, d: Record<string, unknown>, pos: SourcePos,
   const playHandlers = parseTaskList(state, d.handlers, where, true).filter((h): h is Task => h.kind === 'task')
   // Handlers of roles pulled in by import_role / include_role
   const collectIncluded = (nodes: Node[]): Task[] =>
-    nodes.flatMap((n) => (n.kind === 'include' ? [...(n.handlers ?? []), ...collectIncluded(n.nodes ?? [])] : n.kind === 'block' ? collectIncluded([...n.block, ...n.rescue, ...n.always]) : []))
+    nodes.flatMap((n) =>
+      n.kind === 'include'
+        ? [...(n.handlers ?? []), ...collectIncluded(n.nodes ?? [])]
+        : n.kind === 'block'
+          ? collectIncluded([...n.block, ...n.rescue, ...n.always])
+          : [],
+    )
   const handlers = [...roleHandlers, ...state.roleHandlers, ...collectIncluded([...preTasks, ...tasks, ...postTasks]), ...playHandlers]
 
   checkNotify(state, [...preTasks, ...tasks, ...postTasks, ...handlers], handlers)
@@ -153,7 +192,8 @@ function playShape(state: LoadState, d: Record<string, unknown>): Pick<Play, 'se
   const strategy = String(d.strategy ?? 'linear')
   if (strategy !== 'linear' && strategy !== 'free') state.error(`unknown strategy '${strategy}'`, valuePosOf(d, 'strategy'), 'use linear or free')
   const mfp = d.max_fail_percentage
-  if (mfp !== undefined && (typeof mfp !== 'number' || mfp < 0 || mfp > 100)) state.error('max_fail_percentage must be a number from 0 to 100', valuePosOf(d, 'max_fail_percentage'))
+  if (mfp !== undefined && (typeof mfp !== 'number' || mfp < 0 || mfp > 100))
+    state.error('max_fail_percentage must be a number from 0 to 100', valuePosOf(d, 'max_fail_percentage'))
   return { serial, strategy: strategy === 'free' ? 'free' : 'linear', maxFailPercentage: typeof mfp === 'number' ? mfp : undefined }
 }
 
@@ -170,7 +210,8 @@ function checkNotify(state: LoadState, nodes: Node[], handlers: Task[]): void {
   const visit = (n: Node) => {
     if (n.kind === 'task') {
       n.notify.forEach((name) => {
-        if (!names.has(name) && !isTemplated(name)) state.error(`notify: no handler named '${name}'`, n.pos, names.size ? `handlers: ${[...names].join(', ')}` : 'this play has no handlers')
+        if (!names.has(name) && !isTemplated(name))
+          state.error(`notify: no handler named '${name}'`, n.pos, names.size ? `handlers: ${[...names].join(', ')}` : 'this play has no handlers')
       })
     } else if (n.kind === 'block') [...n.block, ...n.rescue, ...n.always].forEach(visit)
     else (n.nodes ?? []).forEach(visit)

@@ -5,7 +5,12 @@ import { readFileSync } from 'node:fs'
 import type { Inventory } from './inventory.js'
 
 function globRe(p: string): RegExp {
-  return new RegExp(`^${p.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`)
+  return new RegExp(
+    `^${p
+      .replace(/[.+^${}()|\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  )
 }
 
 /** Splits on `:` and `,` but not inside [..] slices or IPv6-ish brackets. */
@@ -62,7 +67,12 @@ function term(inv: Inventory, t: string): string[] {
 /** The hosts a pattern selects, in inventory order. Unknown names select nothing (see unmatchedTerms). */
 export function matchHosts(inv: Inventory, pattern: string | string[]): string[] {
   const terms = (Array.isArray(pattern) ? pattern.flatMap(splitPattern) : splitPattern(pattern)).flatMap((t) =>
-    t.startsWith('@') ? readFileSync(t.slice(1), 'utf8').split('\n').map((s) => s.trim()).filter(Boolean) : [t],
+    t.startsWith('@')
+      ? readFileSync(t.slice(1), 'utf8')
+          .split('\n')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : [t],
   )
   let set = new Set<string>()
   for (const t of terms.filter((t) => !t.startsWith('&') && !t.startsWith('!'))) for (const h of term(inv, t)) set.add(h)

@@ -25,7 +25,13 @@ export function rolesSearchPath(state: LoadState): string[] {
   const env = (process.env.RM_PLAY_ROLES_PATH ?? process.env.ANSIBLE_ROLES_PATH ?? '').split(':').filter(Boolean)
   const configured = [...state.options.rolesPath, ...env]
   const rolesPath = (configured.length ? configured : DEFAULT_ROLES_PATH).map((p) => (p === '~' || p.startsWith('~/') ? join(homedir(), p.slice(1)) : p))
-  return [...new Set([join(state.playbookDir, 'roles'), join(state.playbookDir, '..', 'roles'), join(process.cwd(), 'roles'), ...rolesPath, state.playbookDir].map((p) => resolve(p)))]
+  return [
+    ...new Set(
+      [join(state.playbookDir, 'roles'), join(state.playbookDir, '..', 'roles'), join(process.cwd(), 'roles'), ...rolesPath, state.playbookDir].map((p) =>
+        resolve(p),
+      ),
+    ),
+  ]
 }
 
 /**
@@ -40,12 +46,16 @@ export function findRole(state: LoadState, name: string): string | undefined {
     return existsSync(p) ? p : undefined
   }
   const isDir = (p: string) => existsSync(p) && statSync(p).isDirectory()
-  const found = rolesSearchPath(state).map((d) => join(d, name)).find(isDir)
+  const found = rolesSearchPath(state)
+    .map((d) => join(d, name))
+    .find(isDir)
   if (found) return found
   const parts = name.split('.')
   if (parts.length !== 3) return undefined
   const [ns, coll, role] = parts as [string, string, string]
-  return collectionsSearchPath(state).map((d) => join(d, 'ansible_collections', ns, coll, 'roles', role)).find(isDir)
+  return collectionsSearchPath(state)
+    .map((d) => join(d, 'ansible_collections', ns, coll, 'roles', role))
+    .find(isDir)
 }
 
 /** Ansible's default collections_path (plus the environment's), for `ns.coll.role` names. */
@@ -111,7 +121,17 @@ export function loadRoleInto(
   const handlersFile = mainFile(join(path, 'handlers'), files.handlersFrom ?? 'main')
   if (handlersFile) {
     // Handlers take the role's context, not the tags or conditions of where the role was listed.
-    const hs = loadTaskFile(state, handlersFile, { file: handlersFile, baseDir: join(path, 'handlers'), inherited: inherit({ when: [], tags: [], environment: [], vars: outer.vars, become: outer.become, becomeUser: outer.becomeUser }, { role }) }, pos, true)
+    const hs = loadTaskFile(
+      state,
+      handlersFile,
+      {
+        file: handlersFile,
+        baseDir: join(path, 'handlers'),
+        inherited: inherit({ when: [], tags: [], environment: [], vars: outer.vars, become: outer.become, becomeUser: outer.becomeUser }, { role }),
+      },
+      pos,
+      true,
+    )
     for (const h of hs) if (h.kind === 'task') handlers.push(h)
   }
   if (!tasksFile && !handlersFile && !meta && !existsSync(join(path, 'defaults')) && !existsSync(join(path, 'vars'))) {
@@ -121,7 +141,11 @@ export function loadRoleInto(
 }
 
 /** A role reference as written in `roles:` or meta dependencies: a name, or a mapping with role/name, vars, tags, when and parameters. */
-export function parseRoleRef(state: LoadState, ref: unknown, pos: SourcePos): { name: string; params: Record<string, unknown>; inherited: Partial<Inherited> } | undefined {
+export function parseRoleRef(
+  state: LoadState,
+  ref: unknown,
+  pos: SourcePos,
+): { name: string; params: Record<string, unknown>; inherited: Partial<Inherited> } | undefined {
   if (typeof ref === 'string') return { name: ref, params: {}, inherited: {} }
   if (!isDict(ref)) {
     state.error('a role is a name or a mapping with role: NAME', pos)
@@ -144,7 +168,8 @@ export function parseRoleRef(state: LoadState, ref: unknown, pos: SourcePos): { 
       // (inheritable reported a vars that is not a mapping)
     } else if (UNSUPPORTED_KEYWORDS.has(k)) unsupportedKeyword(state, ref, k, 'a role')
     else if (['allow_duplicates', 'public'].includes(k)) continue
-    else if (/^[A-Za-z_]\w*$/.test(k)) params[k] = loose[k] = v // Ansible's role parameters
+    else if (/^[A-Za-z_]\w*$/.test(k))
+      params[k] = loose[k] = v // Ansible's role parameters
     else state.error(`unknown key '${k}' on a role`, keyPosOf(ref, k))
   }
   checkExpressions(state, loose, pos)

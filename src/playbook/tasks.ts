@@ -15,15 +15,54 @@ import { keyPosOf, loadYamlFile, posOf, valuePosOf } from './yaml.js'
 type Dict = Record<string, unknown>
 
 const KEYWORDS = new Set([
-  'name', 'when', 'loop', 'with_items', 'with_list', 'with_dict', 'with_indexed_items', 'loop_control', 'register', 'notify', 'tags',
-  'become', 'become_user', 'become_method', 'changed_when', 'failed_when', 'ignore_errors', 'ignore_unreachable', 'check_mode', 'diff',
-  'no_log', 'retries', 'until', 'delay', 'delegate_to', 'run_once', 'environment', 'vars', 'args', 'listen', 'any_errors_fatal',
-  'collections', 'remote_user', 'connection',
+  'name',
+  'when',
+  'loop',
+  'with_items',
+  'with_list',
+  'with_dict',
+  'with_indexed_items',
+  'loop_control',
+  'register',
+  'notify',
+  'tags',
+  'become',
+  'become_user',
+  'become_method',
+  'changed_when',
+  'failed_when',
+  'ignore_errors',
+  'ignore_unreachable',
+  'check_mode',
+  'diff',
+  'no_log',
+  'retries',
+  'until',
+  'delay',
+  'delegate_to',
+  'run_once',
+  'environment',
+  'vars',
+  'args',
+  'listen',
+  'any_errors_fatal',
+  'collections',
+  'remote_user',
+  'connection',
 ])
 /** Ansible keywords rm-play does not implement: an error, never a silent no-op. */
 export const UNSUPPORTED_KEYWORDS = new Set(['throttle', 'timeout', 'delegate_facts', 'debugger', 'port', 'order'])
 const BLOCK_KEYS = new Set(['block', 'rescue', 'always'])
-const INCLUDES = new Set(['include_tasks', 'import_tasks', 'include_role', 'import_role', 'ansible.builtin.include_tasks', 'ansible.builtin.import_tasks', 'ansible.builtin.include_role', 'ansible.builtin.import_role'])
+const INCLUDES = new Set([
+  'include_tasks',
+  'import_tasks',
+  'include_role',
+  'import_role',
+  'ansible.builtin.include_tasks',
+  'ansible.builtin.import_tasks',
+  'ansible.builtin.include_role',
+  'ansible.builtin.import_role',
+])
 
 export const isDict = (v: unknown): v is Dict => v !== null && typeof v === 'object' && !Array.isArray(v)
 
@@ -36,7 +75,10 @@ function list(v: unknown): unknown[] {
 }
 
 function tagsOf(v: unknown): string[] {
-  return list(v).flatMap((t) => String(t).split(',')).map((t) => t.trim()).filter(Boolean)
+  return list(v)
+    .flatMap((t) => String(t).split(','))
+    .map((t) => t.trim())
+    .filter(Boolean)
 }
 
 /** Checks that every expression in a value compiles; reports at the value's position. */
@@ -49,7 +91,12 @@ export function checkExpressions(state: LoadState, value: unknown, pos: SourcePo
         try {
           compile(e)
         } catch (err) {
-          if (err instanceof ExpressionError) state.error(`bad expression '${e}': ${err.message}`, p, 'expressions are Jinja2, as in Ansible: x | default(1), x is defined, a if c else b, xs + [y], s[1:]')
+          if (err instanceof ExpressionError)
+            state.error(
+              `bad expression '${e}': ${err.message}`,
+              p,
+              'expressions are Jinja2, as in Ansible: x | default(1), x is defined, a if c else b, xs + [y], s[1:]',
+            )
           else throw err
         }
       }
@@ -73,8 +120,22 @@ function conds(state: LoadState, task: Dict, key: string): Cond[] | undefined {
 
 /** The keywords `inheritable` reads (besides vars): also what a role entry in roles: may carry. */
 export const INHERITABLE_KEYS = new Set([
-  'when', 'tags', 'become', 'become_user', 'become_method', 'environment', 'ignore_errors', 'ignore_unreachable', 'check_mode', 'diff', 'no_log',
-  'delegate_to', 'run_once', 'any_errors_fatal', 'remote_user', 'connection',
+  'when',
+  'tags',
+  'become',
+  'become_user',
+  'become_method',
+  'environment',
+  'ignore_errors',
+  'ignore_unreachable',
+  'check_mode',
+  'diff',
+  'no_log',
+  'delegate_to',
+  'run_once',
+  'any_errors_fatal',
+  'remote_user',
+  'connection',
 ])
 
 /** Keywords a task, block, include or role entry passes to what it contains. */
@@ -89,7 +150,8 @@ export function inheritable(state: LoadState, d: Dict): Partial<Inherited> {
   if ('become_user' in d) out.becomeUser = str(d.become_user)
   checkBecomeMethod(state, d)
   if ('environment' in d) {
-    if (!isDict(d.environment) && !(typeof d.environment === 'string' && isTemplated(d.environment))) state.error('environment must be a mapping of names to values', valuePosOf(d, 'environment'))
+    if (!isDict(d.environment) && !(typeof d.environment === 'string' && isTemplated(d.environment)))
+      state.error('environment must be a mapping of names to values', valuePosOf(d, 'environment'))
     else out.environment = [d.environment as Dict]
     checkExpressions(state, d.environment, valuePosOf(d, 'environment'))
   }
@@ -121,7 +183,12 @@ export function inheritable(state: LoadState, d: Dict): Partial<Inherited> {
 
 /** rm-play becomes with sudo only: any other method would silently be sudo, so it is an error. */
 export function checkBecomeMethod(state: LoadState, d: Dict): void {
-  if ('become_method' in d && d.become_method !== 'sudo') state.error(`become_method '${String(d.become_method)}' is not supported`, valuePosOf(d, 'become_method'), 'rm-play becomes with sudo: use become_method: sudo or leave it out')
+  if ('become_method' in d && d.become_method !== 'sudo')
+    state.error(
+      `become_method '${String(d.become_method)}' is not supported`,
+      valuePosOf(d, 'become_method'),
+      'rm-play becomes with sudo: use become_method: sudo or leave it out',
+    )
 }
 
 /** The connection keyword takes the plugins rm-play has (a templated value is checked when it runs). */
@@ -170,8 +237,16 @@ function loopControl(state: LoadState, d: Dict): LoopControl | undefined {
     state.error('loop_control must be a mapping', valuePosOf(d, 'loop_control'))
     return undefined
   }
-  for (const k of Object.keys(lc)) if (!['loop_var', 'index_var', 'label', 'pause', 'extended', 'extended_allitems'].includes(k)) state.error(`unknown loop_control key '${k}'`, keyPosOf(lc, k), 'known: loop_var, index_var, label, pause, extended')
-  return { loopVar: str(lc.loop_var) ?? 'item', indexVar: str(lc.index_var), label: lc.label, pause: lc.pause === undefined ? undefined : Number(lc.pause), extended: fixedBool('loop_control.extended', lc.extended, (m, h) => state.error(m, valuePosOf(lc, 'extended'), h)) }
+  for (const k of Object.keys(lc))
+    if (!['loop_var', 'index_var', 'label', 'pause', 'extended', 'extended_allitems'].includes(k))
+      state.error(`unknown loop_control key '${k}'`, keyPosOf(lc, k), 'known: loop_var, index_var, label, pause, extended')
+  return {
+    loopVar: str(lc.loop_var) ?? 'item',
+    indexVar: str(lc.index_var),
+    label: lc.label,
+    pause: lc.pause === undefined ? undefined : Number(lc.pause),
+    extended: fixedBool('loop_control.extended', lc.extended, (m, h) => state.error(m, valuePosOf(lc, 'extended'), h)),
+  }
 }
 
 function loopOf(state: LoadState, d: Dict): unknown {
@@ -271,17 +346,20 @@ function parseTask(state: LoadState, d: Dict, pos: SourcePos, where: Where, hand
   const argsHolder: unknown = isDict(rawArgs) ? rawArgs : isDict(d.args) ? d.args : d
   if (typeof rawArgs === 'string') args = parseArgString(rawArgs, mod.args.freeForm, Object.keys(mod.args.options))
   else if (isDict(rawArgs)) args = { ...rawArgs }
-  else if (rawArgs !== null && rawArgs !== undefined) state.error(`arguments of '${written}' must be a mapping${mod.args.freeForm ? ' or a command string' : ' or k=v words'}`, argsPos)
+  else if (rawArgs !== null && rawArgs !== undefined)
+    state.error(`arguments of '${written}' must be a mapping${mod.args.freeForm ? ' or a command string' : ' or k=v words'}`, argsPos)
   if ('args' in d) {
     if (!isDict(d.args)) state.error('args must be a mapping', valuePosOf(d, 'args'))
     else args = { ...d.args, ...args }
   }
   const argPos: Record<string, SourcePos> = {}
-  for (const k of Object.keys(args)) argPos[k] = (isDict(rawArgs) && k in rawArgs ? valuePosOf(rawArgs, k) : isDict(d.args) && k in d.args ? valuePosOf(d.args, k) : argsPos) ?? argsPos
+  for (const k of Object.keys(args))
+    argPos[k] = (isDict(rawArgs) && k in rawArgs ? valuePosOf(rawArgs, k) : isDict(d.args) && k in d.args ? valuePosOf(d.args, k) : argsPos) ?? argsPos
   // Arguments: schema on literal values now; templated values again at run time.
   const raw = mod.kind === 'action' ? new Set(mod.rawArgs ?? []) : new Set<string>()
   const { args: normal, problems } = checkArgs(mod.args, args, true)
-  for (const p of problems) state.error(`${module}: ${p.message}`, p.key && argPos[p.key] ? (isDict(argsHolder) ? keyPosOf(argsHolder, p.key) : argPos[p.key]) : argsPos)
+  for (const p of problems)
+    state.error(`${module}: ${p.message}`, p.key && argPos[p.key] ? (isDict(argsHolder) ? keyPosOf(argsHolder, p.key) : argPos[p.key]) : argsPos)
   // Cross-argument checks need every value: with a templated one they run at run time instead
   // (task-runner), or `line: "{{ x }}"` would read as a missing line.
   const templated = Object.values(normal).some((v) => typeof v === 'string' && isTemplated(v))
@@ -329,7 +407,8 @@ function suggest(k: string): string {
 
 function parseBlock(state: LoadState, d: Dict, pos: SourcePos, where: Where): Node {
   for (const k of Object.keys(d)) {
-    if (!KEYWORDS.has(k) && !BLOCK_KEYS.has(k) && !UNSUPPORTED_KEYWORDS.has(k)) state.error(`unknown keyword '${k}' on a block`, keyPosOf(d, k), 'a block takes block, rescue, always and task keywords (when, become, tags ...)')
+    if (!KEYWORDS.has(k) && !BLOCK_KEYS.has(k) && !UNSUPPORTED_KEYWORDS.has(k))
+      state.error(`unknown keyword '${k}' on a block`, keyPosOf(d, k), 'a block takes block, rescue, always and task keywords (when, become, tags ...)')
   }
   const inh = inherit(where.inherited, inheritable(state, d))
   const inner = { ...where, inherited: inh }
@@ -357,7 +436,9 @@ function parseInclude(state: LoadState, d: Dict, kind: string, pos: SourcePos, w
     return []
   }
   for (const k of Object.keys(spec)) {
-    const allowed = isRole ? ['name', 'tasks_from', 'vars_from', 'defaults_from', 'handlers_from', 'apply', 'public', 'allow_duplicates', 'rolespec_validate'] : ['file', 'apply', '_raw_params']
+    const allowed = isRole
+      ? ['name', 'tasks_from', 'vars_from', 'defaults_from', 'handlers_from', 'apply', 'public', 'allow_duplicates', 'rolespec_validate']
+      : ['file', 'apply', '_raw_params']
     if (!allowed.includes(k)) state.error(`unknown ${kind} option '${k}'`, keyPosOf(spec, k), `known: ${allowed.join(', ')}`)
   }
   const params: Dict = isDict(d.vars) ? d.vars : {}
@@ -365,7 +446,12 @@ function parseInclude(state: LoadState, d: Dict, kind: string, pos: SourcePos, w
   const own = inheritable(state, rest)
   const applied = isDict(spec.apply) ? inheritable(state, spec.apply) : {}
   // rm-play passes tags and keywords of includes and imports alike to every task inside.
-  const inh = inherit(where.inherited, { ...own, ...applied, tags: [...(own.tags ?? []), ...(applied.tags ?? [])], vars: Object.keys(params).length ? [params] : [] })
+  const inh = inherit(where.inherited, {
+    ...own,
+    ...applied,
+    tags: [...(own.tags ?? []), ...(applied.tags ?? [])],
+    vars: Object.keys(params).length ? [params] : [],
+  })
   const isImport = kind.startsWith('import')
   const dynamic = isTemplated(target)
   if (isImport && dynamic) {
@@ -377,12 +463,25 @@ function parseInclude(state: LoadState, d: Dict, kind: string, pos: SourcePos, w
   let handlers: Task[] | undefined
   if (!dynamic) {
     if (isRole) {
-      const loaded = loadRoleInto(state, target, params, inh, vpos, { tasksFrom: str(spec.tasks_from), varsFrom: str(spec.vars_from), defaultsFrom: str(spec.defaults_from), handlersFrom: str(spec.handlers_from) }, true)
+      const loaded = loadRoleInto(
+        state,
+        target,
+        params,
+        inh,
+        vpos,
+        { tasksFrom: str(spec.tasks_from), varsFrom: str(spec.vars_from), defaultsFrom: str(spec.defaults_from), handlersFrom: str(spec.handlers_from) },
+        true,
+      )
       nodes = loaded?.tasks
       handlers = loaded?.handlers
     } else {
       const file = resolveTaskFile(state, where, target)
-      if (!file) state.error(`task file not found: ${target}`, vpos, `looked in ${where.inherited.role ? 'the role tasks/, ' : ''}${where.baseDir} and ${state.playbookDir}`)
+      if (!file)
+        state.error(
+          `task file not found: ${target}`,
+          vpos,
+          `looked in ${where.inherited.role ? 'the role tasks/, ' : ''}${where.baseDir} and ${state.playbookDir}`,
+        )
       else nodes = loadTaskFile(state, file, { ...where, inherited: isImport ? inh : { ...inh, when: [] } }, vpos)
     }
   }

@@ -19,16 +19,41 @@ export class TemplateRenderError extends RmError {}
 // Names that EJS's compiled function uses inside its `with` block.
 const EJS_LOCALS = new Set(['locals', 'escapeFn', 'include', 'rethrow', 'escape'])
 // Names that resolve to JavaScript's own globals unless a variable of that name exists.
-const GLOBALS = new Set(['Math', 'JSON', 'Object', 'Array', 'String', 'Number', 'Boolean', 'Date', 'RegExp', 'Set', 'Map', 'parseInt', 'parseFloat', 'isNaN', 'isFinite', 'encodeURIComponent', 'decodeURIComponent', 'undefined', 'NaN', 'Infinity', 'true', 'false', 'null'])
+const GLOBALS = new Set([
+  'Math',
+  'JSON',
+  'Object',
+  'Array',
+  'String',
+  'Number',
+  'Boolean',
+  'Date',
+  'RegExp',
+  'Set',
+  'Map',
+  'parseInt',
+  'parseFloat',
+  'isNaN',
+  'isFinite',
+  'encodeURIComponent',
+  'decodeURIComponent',
+  'undefined',
+  'NaN',
+  'Infinity',
+  'true',
+  'false',
+  'null',
+])
 
 const TAG = /<%([=-]?)([\s\S]*?)([-_]?)%>/g
 // `typeof x` and `x ??` read a name that may be undefined: guarded, they see undefined instead of an error.
-const guarded = (code: string): string => code.replace(/typeof\s+([A-Za-z_$][\w$.]*)/g, 'typeof __g(() => $1)').replace(/([A-Za-z_$][\w$.]*)\s*\?\?/g, '__g(() => $1) ??')
+const guarded = (code: string): string =>
+  code.replace(/typeof\s+([A-Za-z_$][\w$.]*)/g, 'typeof __g(() => $1)').replace(/([A-Za-z_$][\w$.]*)\s*\?\?/g, '__g(() => $1) ??')
 
 /** Output tags become taint frames (taint.ts); code tags get undefined-guards. */
 export function translateTemplate(text: string): string {
   return text.replace(TAG, (whole, kind: string, body: string, trim: string) => {
-    if (body.startsWith('#') || body.startsWith('%') || kind === '' && body.trim() === '') return whole
+    if (body.startsWith('#') || body.startsWith('%') || (kind === '' && body.trim() === '')) return whole
     if (kind === '=' || kind === '-') return `<%-__s(() => (${guarded(body)}\n), ${JSON.stringify(body)}) ${trim}%>`
     return `<%${guarded(body)}${trim}%>`
   })
@@ -84,7 +109,13 @@ export function compileTemplate(text: string, file: string): ejs.TemplateFunctio
   let fn = compiled.get(key)
   if (fn) return fn
   try {
-    fn = ejs.compile(translateTemplate(text), { filename: file, _with: true, strict: false, escape: (s: unknown) => (s === undefined || s === null ? '' : String(s)), compileDebug: true })
+    fn = ejs.compile(translateTemplate(text), {
+      filename: file,
+      _with: true,
+      strict: false,
+      escape: (s: unknown) => (s === undefined || s === null ? '' : String(s)),
+      compileDebug: true,
+    })
   } catch (e) {
     throw new TemplateRenderError(`template ${file}: ${(e as Error).message.split('\n')[0]}`, { file, line: lineOf(e) ?? 1, col: 1 })
   }
@@ -127,8 +158,10 @@ export function runEjs(fn: ejs.TemplateFunction, file: string, source: ScopeSour
     return fn(scopeProxy(source) as ejs.Data)
   } catch (e) {
     const line = lineOf(e)
-    const msg = String((e as Error).message).split('\n').filter((l) => l && !/^\s*(>>)?\s*\d+\|/.test(l) && !l.startsWith(file))
-    const cause = e instanceof UndefinedVariableError ? `undefined variable '${e.variable}'` : msg.at(-1) ?? String(e)
+    const msg = String((e as Error).message)
+      .split('\n')
+      .filter((l) => l && !/^\s*(>>)?\s*\d+\|/.test(l) && !l.startsWith(file))
+    const cause = e instanceof UndefinedVariableError ? `undefined variable '${e.variable}'` : (msg.at(-1) ?? String(e))
     throw new TemplateRenderError(`template ${file}: ${cause}`, { file, line: line ?? 1, col: 1 })
   }
 }

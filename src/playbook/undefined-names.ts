@@ -18,12 +18,77 @@ import { valuePosOf } from './yaml.js'
 
 /** Variables rm-play defines itself (engine/scope.ts and the loop), and Jinja's own globals. */
 const BUILTIN = new Set([
-  'inventory_hostname', 'inventory_hostname_short', 'group_names', 'groups', 'play_hosts', 'playbook_dir', 'inventory_dir', 'omit',
-  'role_name', 'role_path', 'hostvars', 'vars', 'item',
+  'inventory_hostname',
+  'inventory_hostname_short',
+  'group_names',
+  'groups',
+  'play_hosts',
+  'playbook_dir',
+  'inventory_dir',
+  'omit',
+  'role_name',
+  'role_path',
+  'hostvars',
+  'vars',
+  'item',
   // Jinja's literals, globals and functions rm-play registers
-  'true', 'false', 'none', 'True', 'False', 'None', 'range', 'dict', 'namespace', 'loop', 'lookup', 'query', 'q', 'lipsum', 'cycler', 'joiner', 'varargs', 'kwargs', 'caller',
+  'true',
+  'false',
+  'none',
+  'True',
+  'False',
+  'None',
+  'range',
+  'dict',
+  'namespace',
+  'loop',
+  'lookup',
+  'query',
+  'q',
+  'lipsum',
+  'cycler',
+  'joiner',
+  'varargs',
+  'kwargs',
+  'caller',
 ])
-const KEYWORDS = new Set(['and', 'or', 'not', 'in', 'is', 'if', 'else', 'elif', 'for', 'endfor', 'endif', 'recursive', 'set', 'endset', 'with', 'endwith', 'macro', 'endmacro', 'call', 'endcall', 'filter', 'endfilter', 'block', 'endblock', 'raw', 'endraw', 'include', 'import', 'from', 'as', 'do', 'break', 'continue', 'autoescape', 'endautoescape'])
+const KEYWORDS = new Set([
+  'and',
+  'or',
+  'not',
+  'in',
+  'is',
+  'if',
+  'else',
+  'elif',
+  'for',
+  'endfor',
+  'endif',
+  'recursive',
+  'set',
+  'endset',
+  'with',
+  'endwith',
+  'macro',
+  'endmacro',
+  'call',
+  'endcall',
+  'filter',
+  'endfilter',
+  'block',
+  'endblock',
+  'raw',
+  'endraw',
+  'include',
+  'import',
+  'from',
+  'as',
+  'do',
+  'break',
+  'continue',
+  'autoescape',
+  'endautoescape',
+])
 const GUARD_TESTS = new Set(['defined', 'undefined'])
 const GUARD_FILTERS = new Set(['default', 'd', 'ansible.builtin.default'])
 
@@ -70,7 +135,8 @@ export function namesIn(template: string): { free: string[]; guarded: string[] }
     if (!p?.block) continue
     const sig = p.ts.filter((t) => t.kind !== 'space')
     if (sig[0]?.text === 'for') for (let i = 1; i < sig.length && sig[i].text !== 'in'; i++) if (sig[i].kind === 'name') bound.add(sig[i].text)
-    if (sig[0]?.text === 'set' || sig[0]?.text === 'macro') for (let i = 1; i < sig.length && sig[i].text !== '=' && sig[i].text !== '('; i++) if (sig[i].kind === 'name') bound.add(sig[i].text)
+    if (sig[0]?.text === 'set' || sig[0]?.text === 'macro')
+      for (let i = 1; i < sig.length && sig[i].text !== '=' && sig[i].text !== '('; i++) if (sig[i].kind === 'name') bound.add(sig[i].text)
     if (sig[0]?.text === 'macro') sig.slice(2).forEach((t) => t.kind === 'name' && bound.add(t.text))
   }
   const free = new Set<string>()
@@ -82,7 +148,12 @@ export function namesIn(template: string): { free: string[]; guarded: string[] }
     let guardedUntil = -1
     for (let k = 0; k < ts.length; k++) {
       const t = ts[k]
-      if (t.text === '(' && k > guardedUntil && GUARD_FILTERS.has(ts[sigAt(ts, k - 1, -1)]?.text ?? '') && ts[sigAt(ts, sigAt(ts, k - 1, -1) - 1, -1)]?.text === '|') {
+      if (
+        t.text === '(' &&
+        k > guardedUntil &&
+        GUARD_FILTERS.has(ts[sigAt(ts, k - 1, -1)]?.text ?? '') &&
+        ts[sigAt(ts, sigAt(ts, k - 1, -1) - 1, -1)]?.text === '|'
+      ) {
         let depth = 0
         for (let m = k; m < ts.length; m++) {
           if (ts[m].text === '(') depth++
@@ -266,7 +337,13 @@ export function undefinedVariables(pb: Playbook, inventory: Inventory, extraVars
     const key = `${name}@${pos.file}:${pos.line}:${pos.col}`
     if (seen.has(key)) continue
     seen.add(key)
-    errors.push(new RmError(`undefined variable '${name}': no vars source, register, set_fact or fact defines it`, pos, 'define it (vars, group_vars, -e), or guard it: x | default(...), x is defined'))
+    errors.push(
+      new RmError(
+        `undefined variable '${name}': no vars source, register, set_fact or fact defines it`,
+        pos,
+        'define it (vars, group_vars, -e), or guard it: x | default(...), x is defined',
+      ),
+    )
   }
   return errors
 }

@@ -106,7 +106,10 @@ export const VAULT_DECRYPT_FAILED = 'decryption failed: wrong vault password, or
 const HEX = /^(?:[0-9a-f]{2})+$/i
 
 function decryptVaultUncached(text: string, pw: string): string {
-  const lines = text.trim().split(/\r?\n/).map((l) => l.trim())
+  const lines = text
+    .trim()
+    .split(/\r?\n/)
+    .map((l) => l.trim())
   const header = lines[0]!.split(';')
   if (header[0] !== '$ANSIBLE_VAULT' || header[2]?.trim() !== 'AES256') throw new Error('not an Ansible vault (AES256) text')
   const outer = lines.slice(1).join('')
@@ -129,7 +132,8 @@ function decryptVaultUncached(text: string, pw: string): string {
 /** Decrypts a vault file's text with the password the CLI was given. */
 export function decryptVaultFile(text: string, file: string): string {
   const { vaultPassword, passwordHint } = currentRun()
-  if (vaultPassword === undefined) throw new RmError(`${file} is encrypted with the vault but no vault password was given`, { file, line: 1, col: 1 }, passwordHint)
+  if (vaultPassword === undefined)
+    throw new RmError(`${file} is encrypted with the vault but no vault password was given`, { file, line: 1, col: 1 }, passwordHint)
   try {
     return decryptWithAny(text)
   } catch (e) {

@@ -38,9 +38,7 @@ function literalCollection(node: Node, mode: LiteralMode): void {
 
 export function ansibleTags(mode: LiteralMode): (ScalarTag | CollectionTag)[] {
   const unsafe = (collection?: 'map' | 'seq'): ScalarTag | CollectionTag =>
-    collection
-      ? { tag: '!unsafe', collection, resolve: (n) => (literalCollection(n, mode), n) }
-      : { tag: '!unsafe', resolve: (s) => literal(s, mode) }
+    collection ? { tag: '!unsafe', collection, resolve: (n) => (literalCollection(n, mode), n) } : { tag: '!unsafe', resolve: (s) => literal(s, mode) }
   const vault: ScalarTag = {
     tag: '!vault',
     resolve(s, onError) {

@@ -73,7 +73,9 @@ function attach(node: Node | null | undefined, value: unknown, doc: Document, fi
 const BOOL = 'tag:yaml.org,2002:bool'
 function yaml11Tags(tags: Tags): Tags {
   return tags
-    .filter((t) => !(typeof t === 'object' && 'test' in t && t.test && (t.tag === 'tag:yaml.org,2002:timestamp' || t.test.source.includes('(?::[0-5]?[0-9])+'))))
+    .filter(
+      (t) => !(typeof t === 'object' && 'test' in t && t.test && (t.tag === 'tag:yaml.org,2002:timestamp' || t.test.source.includes('(?::[0-5]?[0-9])+'))),
+    )
     .map((t) => {
       if (typeof t !== 'object' || t.tag !== BOOL || !('test' in t) || !t.test) return t
       const truthy = t.test.test('true')
@@ -104,7 +106,17 @@ export function parseYaml(text: string, file: string, literals: LiteralMode = 't
     // The yaml package only warns about a tag it does not know and keeps the text: Ansible's
     // loader refuses it, and so do we (a `!!js/function` must never become a string silently).
     for (const w of doc.warnings) {
-      if (w.code === 'TAG_RESOLVE_FAILED') errors.push(new RmError(`unknown YAML tag: ${w.message.split('\n')[0]!.replace(/^Unresolved tag: /, '').replace('tag:yaml.org,2002:', '!!')}`, at(w), 'rm-play knows the YAML 1.1 tags, !unsafe and !vault'))
+      if (w.code === 'TAG_RESOLVE_FAILED')
+        errors.push(
+          new RmError(
+            `unknown YAML tag: ${w.message
+              .split('\n')[0]!
+              .replace(/^Unresolved tag: /, '')
+              .replace('tag:yaml.org,2002:', '!!')}`,
+            at(w),
+            'rm-play knows the YAML 1.1 tags, !unsafe and !vault',
+          ),
+        )
     }
   }
   if (errors.length) throw new RmErrors(errors)

@@ -181,7 +181,12 @@ export function parseAptState(text: string): AptState {
   }
   const d = s.get('deb')
   if (d !== undefined) {
-    const f = Object.fromEntries(d.split('\n').filter((l) => /^[A-Za-z]+: /.test(l)).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2).trim()]))
+    const f = Object.fromEntries(
+      d
+        .split('\n')
+        .filter((l) => /^[A-Za-z]+: /.test(l))
+        .map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2).trim()]),
+    )
     state.deb = d.startsWith('missing') ? { exists: false } : { exists: true, name: f.Package, version: f.Version, arch: f.Architecture }
   }
   const autoremove = s.get('autoremove')
@@ -231,11 +236,14 @@ echo @@policy`)
     // Every name installed ("ii"): no candidate is needed, skip the costly policy read.
     else parts.push(sh`i=0; IFS='\n'; for l in $d; do case "$l" in *'\tii '*) i=$((i+1)) ;; esac; done; unset IFS; [ "$i" -ge ${names.length} ] || ${policy}`)
   } else parts.push(code('echo @@policy'))
-  if (o.deb) parts.push(sh`echo @@deb
+  if (o.deb)
+    parts.push(sh`echo @@deb
 if [ -f ${o.deb} ]; then dpkg-deb -f ${o.deb} Package Version Architecture; else echo missing; fi`)
-  if (o.autoremove) parts.push(sh`echo @@autoremove
+  if (o.autoremove)
+    parts.push(sh`echo @@autoremove
 LC_ALL=C apt-get ${NO_CACHE_FILES} -s -q autoremove 2>/dev/null | grep "^Remv "`)
-  if (o.upgrade) parts.push(sh`echo @@upgrade
+  if (o.upgrade)
+    parts.push(sh`echo @@upgrade
 LC_ALL=C apt-get ${NO_CACHE_FILES} -s -q${rel} ${code(o.upgrade === 'upgrade' ? 'upgrade --with-new-pkgs' : 'dist-upgrade')} 2>/dev/null | grep "^Inst "`)
   parts.push(code('echo @@end\nexit 0'))
   return { id: aptProbeId(o), script: joinScripts(parts), parse: (out) => parseAptState(out.stdout) }

@@ -19,7 +19,10 @@ export function toolsProbe(names: readonly string[]): Probe<string[]> {
 }
 
 export function parseTools(out: ProbeOutput): string[] {
-  return out.stdout.split('\n').map((l) => l.trim()).filter(Boolean)
+  return out.stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
 }
 
 // ---- downloads ----
@@ -217,7 +220,7 @@ function permOctal(perm: string): string {
   const set = (i: number, v: number) => {
     if (p[i] !== '-' && p[i] !== 'S' && p[i] !== 'T') bits |= v
   }
-  set(0, 0o400), set(1, 0o200), set(2, 0o100), set(3, 0o40), set(4, 0o20), set(5, 0o10), set(6, 0o4), set(7, 0o2), set(8, 0o1)
+  ;(set(0, 0o400), set(1, 0o200), set(2, 0o100), set(3, 0o40), set(4, 0o20), set(5, 0o10), set(6, 0o4), set(7, 0o2), set(8, 0o1))
   if ('sS'.includes(p[2]!)) bits |= 0o4000
   if ('sS'.includes(p[5]!)) bits |= 0o2000
   if ('tT'.includes(p[8]!)) bits |= 0o1000

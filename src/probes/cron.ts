@@ -62,7 +62,9 @@ export function crontabProbe(user: string | undefined, cronFile: string | undefi
     const u = user ? sh` -u ${user}` : code('')
     if (user) lines.push(sh`if getent passwd -- ${user} >/dev/null; then echo user=1; else echo user=0; fi`)
     // crontab -l exits 1 both for "no crontab" and for errors; the content tells them apart.
-    lines.push(sh`if command -v crontab >/dev/null 2>&1 && out=$(crontab${u} -l 2>/dev/null); then echo exists=1; echo @@content; printf '%s\\n' "$out" | base64 -w0; echo; else echo exists=0; fi`)
+    lines.push(
+      sh`if command -v crontab >/dev/null 2>&1 && out=$(crontab${u} -l 2>/dev/null); then echo exists=1; echo @@content; printf '%s\\n' "$out" | base64 -w0; echo; else echo exists=0; fi`,
+    )
   }
   lines.push(code('exit 0'))
   return { id: crontabProbeId(user, cronFile), script: joinScripts(lines), parse: (o) => parseCrontabState(o.stdout) }

@@ -236,13 +236,26 @@ export function pathProbe(path: string, o: PathProbeOptions = {}): Probe<PathSta
   // The checksum of content that comes back whole is computed on the controller: one process less.
   const sum = o.checksum ? sh`printf 'sum '; ${`${o.checksum}sum`} < "$p"` : code(':')
   // The fifth field of the stat line (of the target, for a link) is the size.
-  if (limit > 0) lines.push(sh`    set -f; set -- $l; set +f; if [ "$5" -le ${limit} ]; then printf 'content '; base64 -w0 < "$p"; echo; else echo toolarge; ${sum}; fi`)
+  if (limit > 0)
+    lines.push(sh`    set -f; set -- $l; set +f; if [ "$5" -le ${limit} ]; then printf 'content '; base64 -w0 < "$p"; echo; else echo toolarge; ${sum}; fi`)
   else lines.push(sh`    ${sum}`)
   lines.push(code('    fi'), code('  fi'))
   if (o.access) lines.push(code('  r=0; w=0; x=0; [ -r "$p" ] && r=1; [ -w "$p" ] && w=1; [ -x "$p" ] && x=1; echo "access $r $w $x"'))
   if (o.mime) {
-    lines.push(code(o.mime === 'L' ? '  if command -v file >/dev/null 2>&1; then echo "mime $(file -b --mime -L -- "$p" 2>/dev/null)"; fi' : '  if command -v file >/dev/null 2>&1; then echo "mime $(file -b --mime -- "$p" 2>/dev/null)"; fi'))
-    lines.push(code(o.mime === 'L' ? '  if [ -e "$p" ] && command -v lsattr >/dev/null 2>&1; then a=$(lsattr -d -- "$p" 2>/dev/null) && echo "attrs $a"; fi' : '  if [ ! -L "$p" ] && command -v lsattr >/dev/null 2>&1; then a=$(lsattr -d -- "$p" 2>/dev/null) && echo "attrs $a"; fi'))
+    lines.push(
+      code(
+        o.mime === 'L'
+          ? '  if command -v file >/dev/null 2>&1; then echo "mime $(file -b --mime -L -- "$p" 2>/dev/null)"; fi'
+          : '  if command -v file >/dev/null 2>&1; then echo "mime $(file -b --mime -- "$p" 2>/dev/null)"; fi',
+      ),
+    )
+    lines.push(
+      code(
+        o.mime === 'L'
+          ? '  if [ -e "$p" ] && command -v lsattr >/dev/null 2>&1; then a=$(lsattr -d -- "$p" 2>/dev/null) && echo "attrs $a"; fi'
+          : '  if [ ! -L "$p" ] && command -v lsattr >/dev/null 2>&1; then a=$(lsattr -d -- "$p" 2>/dev/null) && echo "attrs $a"; fi',
+      ),
+    )
   }
   lines.push(
     code('fi'),
@@ -252,7 +265,7 @@ export function pathProbe(path: string, o: PathProbeOptions = {}): Probe<PathSta
     code('up "$q"; d=$u'),
     code('if [ -d "$d" ]; then echo "parent directory"; elif [ -e "$d" ]; then echo "parent other"; else echo "parent missing"; fi'),
     code('a=$q; while [ ! -e "$a" ] && [ ! -L "$a" ] && [ "$a" != / ] && [ "$a" != . ]; do up "$a"; a=$u; done'),
-    code("printf 'ancestor %s\\n' \"$a\""),
+    code('printf \'ancestor %s\\n\' "$a"'),
     code('if [ -d "$a" ]; then echo "ancestordir 1"; else echo "ancestordir 0"; fi'),
   )
   return { id: pathProbeId(path, o), script: joinScripts(lines), parse: (out) => parsePathState(path, out, o.checksum) }
@@ -291,7 +304,15 @@ export function parseTree(out: ProbeOutput): TreeEntry[] {
     const t: Record<string, FileType> = { f: 'file', d: 'directory', l: 'link', p: 'fifo', s: 'socket', c: 'char', b: 'block' }
     const uid = Number(m[4])
     const gid = Number(m[5])
-    entries.push({ count: Number(m[1]), type: t[m[2]!] ?? 'unknown', mode: m[3]!.padStart(4, '0'), uid, gid, owner: m[6] === 'UNKNOWN' ? String(uid) : m[6]!, group: m[7] === 'UNKNOWN' ? String(gid) : m[7]! })
+    entries.push({
+      count: Number(m[1]),
+      type: t[m[2]!] ?? 'unknown',
+      mode: m[3]!.padStart(4, '0'),
+      uid,
+      gid,
+      owner: m[6] === 'UNKNOWN' ? String(uid) : m[6]!,
+      group: m[7] === 'UNKNOWN' ? String(gid) : m[7]!,
+    })
   }
   return entries
 }

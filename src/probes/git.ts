@@ -84,7 +84,9 @@ export function gitProbe(o: GitProbeOptions): Probe<GitState> {
     code('  printf \'head=%s\\n\' "$("$g" -C "$dest" rev-parse -q --verify HEAD 2>/dev/null)"'),
     code('  printf \'branch=%s\\n\' "$("$g" -C "$dest" symbolic-ref -q --short HEAD 2>/dev/null)"'),
     code('  printf \'url=%s\\n\' "$("$g" -C "$dest" config --get "remote.$remote.url" 2>/dev/null)"'),
-    code('  if st=$("$g" --no-optional-locks -C "$dest" status --porcelain --untracked-files=no 2>&1); then printf \'%s\\n\' "$st" | sed -n \'/./s/^/mod=/p\'; else printf \'%s\\n\' "$st" | sed \'s/^/staterr=/\'; fi'),
+    code(
+      '  if st=$("$g" --no-optional-locks -C "$dest" status --porcelain --untracked-files=no 2>&1); then printf \'%s\\n\' "$st" | sed -n \'/./s/^/mod=/p\'; else printf \'%s\\n\' "$st" | sed \'s/^/staterr=/\'; fi',
+    ),
     ...(looksLikeCommit(v) ? [sh`  printf 'local=%s\\n' "$("$g" -C "$dest" rev-parse -q --verify ${`${v}^{commit}`} 2>/dev/null)"`] : []),
     sh`  ask=${yesNo(o.askWhenRepo)}`,
     code('elif [ -d "$dest" ]; then'),

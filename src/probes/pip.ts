@@ -71,15 +71,23 @@ export function pipProbe(o: PipProbeOptions): Probe<PipState> {
   const lines: Script[] = [code('export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1')]
   if (o.chdir !== undefined) lines.push(sh`cd -- ${o.chdir} 2>/dev/null || { echo chdir=missing; exit 0; }`)
   lines.push(code('echo chdir=ok'))
-  if (o.virtualenv !== undefined) lines.push(sh`venv=${o.virtualenv}; if [ -x "$venv/bin/python" ]; then echo venv=present; py="$venv/bin/python"; else echo venv=absent; py=; [ -e "$venv" ] && echo venvdir=exists; fi`)
+  if (o.virtualenv !== undefined)
+    lines.push(
+      sh`venv=${o.virtualenv}; if [ -x "$venv/bin/python" ]; then echo venv=present; py="$venv/bin/python"; else echo venv=absent; py=; [ -e "$venv" ] && echo venvdir=exists; fi`,
+    )
   else lines.push(code('echo venv=none; py=python3'))
   lines.push(...pipCommandLines(o))
   lines.push(
     code('if [ -n "$py" ]; then'),
     sh`  printf 'env=%s\\n' "$("$py" -c ${MARKER_PY} 2>/dev/null)"`,
-    code('  if out=$("$@" list -v --format=json 2>&1); then printf \'%s\\n\' "$out" | sed -n \'s/^\\[/list=[/p\'; else printf \'%s\\n\' "$out" | sed \'s/^/listerr=/\'; fi'),
+    code(
+      "  if out=$(\"$@\" list -v --format=json 2>&1); then printf '%s\\n' \"$out\" | sed -n 's/^\\[/list=[/p'; else printf '%s\\n' \"$out\" | sed 's/^/listerr=/'; fi",
+    ),
   )
-  if (o.outdatedArgs) lines.push(sh`  if out=$("$@" list --outdated --format=json ${o.outdatedArgs} 2>&1); then printf '%s\\n' "$out" | sed -n 's/^\\[/outdated=[/p'; else printf '%s\\n' "$out" | sed 's/^/outdatederr=/'; fi`)
+  if (o.outdatedArgs)
+    lines.push(
+      sh`  if out=$("$@" list --outdated --format=json ${o.outdatedArgs} 2>&1); then printf '%s\\n' "$out" | sed -n 's/^\\[/outdated=[/p'; else printf '%s\\n' "$out" | sed 's/^/outdatederr=/'; fi`,
+    )
   lines.push(code('fi'))
   if (o.requirements !== undefined) {
     // Requirements files and the files they include (-r), each once, relative to the includer.
@@ -183,7 +191,12 @@ export function parsePipState(out: ProbeOutput): PipState {
 }
 
 function lastLines(lines: string[]): string {
-  return lines.filter((l) => l.trim()).slice(-3).join('\n') || 'failed'
+  return (
+    lines
+      .filter((l) => l.trim())
+      .slice(-3)
+      .join('\n') || 'failed'
+  )
 }
 
 // ---- PEP 503 names ----
@@ -204,7 +217,8 @@ export interface Version {
   local?: string
 }
 
-const VERSION_RE = /^\s*v?(?:(\d+)!)?(\d+(?:\.\d+)*)(?:[-_.]?(alpha|a|beta|b|preview|pre|c|rc)[-_.]?(\d+)?)?(?:-(\d+)|[-_.]?(post|rev|r)[-_.]?(\d+)?)?(?:[-_.]?(dev)[-_.]?(\d+)?)?(?:\+([a-z0-9]+(?:[-_.][a-z0-9]+)*))?\s*$/i
+const VERSION_RE =
+  /^\s*v?(?:(\d+)!)?(\d+(?:\.\d+)*)(?:[-_.]?(alpha|a|beta|b|preview|pre|c|rc)[-_.]?(\d+)?)?(?:-(\d+)|[-_.]?(post|rev|r)[-_.]?(\d+)?)?(?:[-_.]?(dev)[-_.]?(\d+)?)?(?:\+([a-z0-9]+(?:[-_.][a-z0-9]+)*))?\s*$/i
 
 export function parseVersion(s: string): Version | undefined {
   const m = VERSION_RE.exec(s)
@@ -305,7 +319,8 @@ export function satisfies(installed: string, spec: Specifier): boolean {
     const prefix = s.release
     const padded = [...v.release, ...Array(Math.max(0, prefix.length - v.release.length)).fill(0)]
     let match = v.epoch === s.epoch && prefix.every((n, i) => padded[i] === n)
-    if (match && (s.pre || s.post !== undefined || s.dev !== undefined)) match = compareVersions({ ...publicOf(v), release: padded.slice(0, prefix.length) }, s, false) === 0
+    if (match && (s.pre || s.post !== undefined || s.dev !== undefined))
+      match = compareVersions({ ...publicOf(v), release: padded.slice(0, prefix.length) }, s, false) === 0
     return spec.op === '==' ? match : !match
   }
   const s = parseVersion(spec.version)
@@ -355,16 +370,29 @@ export interface Requirement {
   marker?: string
 }
 
-const REQ_RE = /^\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[([^\]]*)\])?\s*(\(?\s*(?:(?:~=|===|==|!=|<=|>=|<|>)\s*[A-Za-z0-9][^\s,;()]*\s*,?\s*)*\)?)\s*(?:;\s*(.*))?$/
+const REQ_RE =
+  /^\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[([^\]]*)\])?\s*(\(?\s*(?:(?:~=|===|==|!=|<=|>=|<|>)\s*[A-Za-z0-9][^\s,;()]*\s*,?\s*)*\)?)\s*(?:;\s*(.*))?$/
 
 /** Parses a name with optional extras, specifiers and marker; undefined for URLs, paths and other forms. */
 export function parseRequirement(text: string): Requirement | undefined {
   const m = REQ_RE.exec(text)
   if (!m) return undefined
-  const specText = m[3]!.trim().replace(/^\(|\)$/g, '').replace(/,\s*$/, '')
+  const specText = m[3]!
+    .trim()
+    .replace(/^\(|\)$/g, '')
+    .replace(/,\s*$/, '')
   const specifiers = parseSpecifiers(specText)
   if (!specifiers) return undefined
-  const r: Requirement = { text: text.trim(), name: m[1]!, key: normalizeName(m[1]!), extras: (m[2] ?? '').split(',').map((e) => e.trim()).filter(Boolean), specifiers }
+  const r: Requirement = {
+    text: text.trim(),
+    name: m[1]!,
+    key: normalizeName(m[1]!),
+    extras: (m[2] ?? '')
+      .split(',')
+      .map((e) => e.trim())
+      .filter(Boolean),
+    specifiers,
+  }
   if (m[4] !== undefined && m[4].trim()) r.marker = m[4].trim()
   return r
 }
@@ -375,7 +403,8 @@ export interface RequirementLines {
   unverifiable: string[]
 }
 
-const IGNORED_OPTIONS = /^(-r|--requirement|-c|--constraint|-i|--index-url|--extra-index-url|--no-index|-f|--find-links|--pre|--trusted-host|--prefer-binary|--only-binary|--no-binary|--require-hashes|--use-feature)\b/
+const IGNORED_OPTIONS =
+  /^(-r|--requirement|-c|--constraint|-i|--index-url|--extra-index-url|--no-index|-f|--find-links|--pre|--trusted-host|--prefer-binary|--only-binary|--no-binary|--require-hashes|--use-feature)\b/
 
 /** The requirements in requirements-file lines: comments, continuations, options and hashes dealt with. */
 export function parseRequirementLines(lines: string[]): RequirementLines {
@@ -392,7 +421,10 @@ export function parseRequirementLines(lines: string[]): RequirementLines {
   }
   if (cur) joined.push(cur)
   for (const l of joined) {
-    const line = l.replace(/(^|\s)#.*$/, '').replace(/\s--hash[=\s]\S+/g, '').trim()
+    const line = l
+      .replace(/(^|\s)#.*$/, '')
+      .replace(/\s--hash[=\s]\S+/g, '')
+      .trim()
     if (!line) continue
     if (IGNORED_OPTIONS.test(line)) continue
     if (line.startsWith('-') || line.includes('${') || line.includes('://') || line.includes('/') || /^\.|@/.test(line)) {

@@ -11,7 +11,11 @@ export type PgRead<T> = ({ ok: true } & T) | { ok: false; error: string }
 function parseJsonProbe<T>(out: ProbeOutput, c?: PgConnArgs): PgRead<{ data: T }> {
   const { data, error } = splitProbeOutput(out.stdout, out.code)
   if (error !== undefined) return { ok: false, error: explainPsqlError(error, c) }
-  const line = data.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('{')).pop()
+  const line = data
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('{'))
+    .pop()
   if (!line) throw new Error(`psql printed no JSON: ${data.trim().slice(0, 200) || '(nothing)'}`)
   return { ok: true, data: JSON.parse(line) as T }
 }
@@ -75,7 +79,11 @@ export function parseRoleState(out: ProbeOutput, c?: PgConnArgs): PgRead<RoleSta
 }
 
 export function roleProbe(c: PgConnArgs, db: string, name: string, expires?: string): Probe<PgRead<RoleState>> {
-  return { id: `postgres:role:${connKey(c, db)}:${JSON.stringify([name, expires ?? null])}`, script: psqlProbeScript(c, db, roleSql(name, expires)), parse: (o) => parseRoleState(o, c) }
+  return {
+    id: `postgres:role:${connKey(c, db)}:${JSON.stringify([name, expires ?? null])}`,
+    script: psqlProbeScript(c, db, roleSql(name, expires)),
+    parse: (o) => parseRoleState(o, c),
+  }
 }
 
 // ---------- databases ----------
@@ -115,7 +123,11 @@ export function parseDatabaseState(out: ProbeOutput, c?: PgConnArgs): PgRead<Dat
 }
 
 export function databaseProbe(c: PgConnArgs, maintenanceDb: string, name: string, target?: string, roles: string[] = []): Probe<PgRead<DatabaseState>> {
-  return { id: `postgres:database:${connKey(c, maintenanceDb)}:${JSON.stringify([name, target ?? null, roles])}`, script: psqlProbeScript(c, maintenanceDb, databaseSql(name, target, roles)), parse: (o) => parseDatabaseState(o, c) }
+  return {
+    id: `postgres:database:${connKey(c, maintenanceDb)}:${JSON.stringify([name, target ?? null, roles])}`,
+    script: psqlProbeScript(c, maintenanceDb, databaseSql(name, target, roles)),
+    parse: (o) => parseDatabaseState(o, c),
+  }
 }
 
 // ---------- privileges ----------
@@ -166,7 +178,8 @@ function objectRows(type: PrivType, objs: string[] | undefined, schema: string):
       // The signature as the server spells it, schema-qualified: what GRANT ... ON FUNCTION takes.
       const ident = "quote_ident(n.nspname) || '.' || quote_ident(p.proname) || '(' || pg_get_function_identity_arguments(p.oid) || ')'"
       const acl = ACL_JSON("coalesce(p.proacl, acldefault('f', p.proowner))")
-      if (objs === undefined) return `SELECT p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')' AS name, ${ident} AS ident, ${acl} AS acl FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = ${quoteLiteral(schema)} AND p.prokind = 'f'`
+      if (objs === undefined)
+        return `SELECT p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')' AS name, ${ident} AS ident, ${acl} AS acl FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = ${quoteLiteral(schema)} AND p.prokind = 'f'`
       // to_regprocedure: NULL instead of an error for a function that does not exist.
       return `SELECT o.obj AS name, ${ident} AS ident, ${acl} AS acl FROM unnest(${textArray(objs)}) o(obj) JOIN pg_proc p ON p.oid = to_regprocedure(${quoteLiteral(quoteIdent(schema) + '.')} || o.obj) JOIN pg_namespace n ON n.oid = p.pronamespace`
     }
@@ -196,7 +209,16 @@ export function parsePrivState(out: ProbeOutput, objs: string[] | undefined, c?:
 export function privProbe(c: PgConnArgs, db: string, type: PrivType, objs: string[] | undefined, schema: string, roles: string[]): Probe<PgRead<PrivState>> {
   return {
     id: `postgres:privs:${connKey(c, db)}:${JSON.stringify([type, objs ?? null, schema, roles])}`,
-    script: psqlProbeScript(c, db, privSql(type, objs, schema, roles.filter((r) => r.toUpperCase() !== 'PUBLIC'))),
+    script: psqlProbeScript(
+      c,
+      db,
+      privSql(
+        type,
+        objs,
+        schema,
+        roles.filter((r) => r.toUpperCase() !== 'PUBLIC'),
+      ),
+    ),
     parse: (o) => parsePrivState(o, objs, c),
   }
 }

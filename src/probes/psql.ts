@@ -72,14 +72,29 @@ export interface PsqlOptions {
  * login user through runuser (psql as root would log in as "root").
  */
 export function clientCommand(c: PgConnArgs, db: string, o: PsqlOptions = {}): Script {
-  const env: string[] = [`PGDATABASE=${db}`, `PGUSER=${c.login_user}`, `PGPORT=${c.login_port}`, `PGSSLMODE=${c.ssl_mode}`, 'PGAPPNAME=rm-play', 'PGCONNECT_TIMEOUT=10']
+  const env: string[] = [
+    `PGDATABASE=${db}`,
+    `PGUSER=${c.login_user}`,
+    `PGPORT=${c.login_port}`,
+    `PGSSLMODE=${c.ssl_mode}`,
+    'PGAPPNAME=rm-play',
+    'PGCONNECT_TIMEOUT=10',
+  ]
   const host = c.login_host ?? c.login_unix_socket
   if (host !== undefined) env.push(`PGHOST=${host}`)
   for (const [k, v] of Object.entries(o.env ?? {})) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new Error(`invalid environment variable name: ${k}`)
     env.push(`${k}=${v}`)
   }
-  const program = o.program ?? ['psql', '-X', '-v', 'ON_ERROR_STOP=1', ...(o.csv ? ['--csv'] : ['-q', '-A', '-t']), ...(o.singleTransaction ? ['-1'] : []), ...(o.nullString !== undefined ? ['-P', `null=${o.nullString}`] : [])]
+  const program = o.program ?? [
+    'psql',
+    '-X',
+    '-v',
+    'ON_ERROR_STOP=1',
+    ...(o.csv ? ['--csv'] : ['-q', '-A', '-t']),
+    ...(o.singleTransaction ? ['-1'] : []),
+    ...(o.nullString !== undefined ? ['-P', `null=${o.nullString}`] : []),
+  ]
   const [prog, ...progArgs] = program
   // env(1) reads NAME=value words up to the first that has no '=': "$rmp_bin" is a path.
   const cmd = sh`env ${env} "$rmp_bin" ${progArgs}`
@@ -92,7 +107,9 @@ export function clientCommand(c: PgConnArgs, db: string, o: PsqlOptions = {}): S
   ]
   if (usesPeer(c)) {
     lines.push(sh`rmp_u=${c.login_user}`)
-    lines.push(code('if [ "$(id -un)" != "$rmp_u" ] && [ "$(id -u)" = 0 ] && id -u -- "$rmp_u" >/dev/null 2>&1; then set -- runuser -u "$rmp_u" --; else set --; fi'))
+    lines.push(
+      code('if [ "$(id -un)" != "$rmp_u" ] && [ "$(id -u)" = 0 ] && id -u -- "$rmp_u" >/dev/null 2>&1; then set -- runuser -u "$rmp_u" --; else set --; fi'),
+    )
     lines.push(sh`"$@" ${cmd}`)
   } else if (c.login_password !== undefined) {
     if (o.password === 'stdin') lines.push(READ_PASSWORD_SCRIPT)
@@ -140,11 +157,20 @@ const PROBE_ERROR = '@@RMP_PSQL_ERROR@@'
 
 /** psql's error lines, without the noise, and with a hint for the usual causes. */
 export function explainPsqlError(text: string, c?: PgConnArgs): string {
-  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l && !/could not change directory/.test(l))
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !/could not change directory/.test(l))
   let msg = lines.slice(-4).join('\n') || 'psql failed without a message'
-  if (/\b(psql|pg_dump|pg_restore): (command )?not found|['‘](psql|pg_dump|pg_restore)['’]: No such file/.test(msg)) msg += '\nhint: is the postgresql client installed on the host?'
-  else if (/No such file or directory\s*\n?.*Is the server running|connection to server on socket .* failed: No such file/.test(msg) || /Connection refused/.test(msg)) msg += '\nhint: is the PostgreSQL server running (service postgresql start)?'
-  else if (/Peer authentication failed/.test(msg) && c) msg += `\nhint: peer authentication needs the task to run as root or as the OS user '${c.login_user}' (become: true, or become_user: ${c.login_user})`
+  if (/\b(psql|pg_dump|pg_restore): (command )?not found|['‘](psql|pg_dump|pg_restore)['’]: No such file/.test(msg))
+    msg += '\nhint: is the postgresql client installed on the host?'
+  else if (
+    /No such file or directory\s*\n?.*Is the server running|connection to server on socket .* failed: No such file/.test(msg) ||
+    /Connection refused/.test(msg)
+  )
+    msg += '\nhint: is the PostgreSQL server running (service postgresql start)?'
+  else if (/Peer authentication failed/.test(msg) && c)
+    msg += `\nhint: peer authentication needs the task to run as root or as the OS user '${c.login_user}' (become: true, or become_user: ${c.login_user})`
   return msg
 }
 

@@ -42,7 +42,10 @@ function serviceProbeScript(name: string, pattern?: string, scope = 'system'): S
   const ctl = scope === 'user' ? code('systemctl --user') : scope === 'global' ? code('systemctl --global') : code('systemctl')
   const show = SHOW.flatMap((p) => ['-p', p])
   // RMP_SVC_PROBE: our own shell's command line holds the pattern; the marker keeps it out of the match.
-  const patternCheck = pattern !== undefined && pattern !== '' ? [sh`  procs=$(ps -eo args=); if printf '%s\\n' "$procs" | grep -v RMP_SVC_PROBE | grep -qF -- ${pattern}; then echo pattern=1; else echo pattern=0; fi`] : []
+  const patternCheck =
+    pattern !== undefined && pattern !== ''
+      ? [sh`  procs=$(ps -eo args=); if printf '%s\\n' "$procs" | grep -v RMP_SVC_PROBE | grep -qF -- ${pattern}; then echo pattern=1; else echo pattern=0; fi`]
+      : []
   return joinScripts([
     sh`n=${name}`,
     sh`if ${SYSTEMD_BOOTED}; then`,

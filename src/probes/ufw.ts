@@ -106,7 +106,11 @@ export function parseShellVars(text: string): Record<string, string> {
   const out: Record<string, string> = {}
   for (const line of text.split('\n')) {
     const m = /^\s*([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line)
-    if (m) out[m[1]!] = m[2]!.trim().replace(/^"(.*)"$/, '$1').replace(/^'(.*)'$/, '$1')
+    if (m)
+      out[m[1]!] = m[2]!
+        .trim()
+        .replace(/^"(.*)"$/, '$1')
+        .replace(/^'(.*)'$/, '$1')
   }
   return out
 }
@@ -128,7 +132,10 @@ export function parseUfwState(out: ProbeOutput): UfwState {
   const conf = parseShellVars(s.get('ufw.conf') ?? '')
   const def = parseShellVars(s.get('default') ?? '')
   const rules: UfwRule[] = []
-  for (const [name, v6] of [['user.rules', false], ['user6.rules', true]] as const) {
+  for (const [name, v6] of [
+    ['user.rules', false],
+    ['user6.rules', true],
+  ] as const) {
     for (const line of (s.get(name) ?? '').split('\n')) {
       const r = parseTuple(line, v6)
       if (r) rules.push(r)

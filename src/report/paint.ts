@@ -11,7 +11,15 @@ export interface Paint {
 
 const wrap = (open: number, close: number) => (s: string) => `\x1b[${open}m${s}\x1b[${close}m`
 
-export const colours: Paint = { green: wrap(32, 39), yellow: wrap(33, 39), red: wrap(31, 39), cyan: wrap(36, 39), magenta: wrap(35, 39), dim: wrap(2, 22), bold: wrap(1, 22) }
+export const colours: Paint = {
+  green: wrap(32, 39),
+  yellow: wrap(33, 39),
+  red: wrap(31, 39),
+  cyan: wrap(36, 39),
+  magenta: wrap(35, 39),
+  dim: wrap(2, 22),
+  bold: wrap(1, 22),
+}
 
 const id = (s: string) => s
 export const noColours: Paint = { green: id, yellow: id, red: id, cyan: id, magenta: id, dim: id, bold: id }

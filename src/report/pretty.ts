@@ -136,7 +136,9 @@ export class PrettyReporter {
         }
         const hosts = Object.keys(e.stats).length
         const changed = Object.values(e.stats).reduce((a, s) => a + s.changed, 0)
-        const tail = e.check ? `check mode: ${changed} change${changed === 1 ? '' : 's'} would be made, nothing was changed` : `${changed} change${changed === 1 ? '' : 's'}`
+        const tail = e.check
+          ? `check mode: ${changed} change${changed === 1 ? '' : 's'} would be made, nothing was changed`
+          : `${changed} change${changed === 1 ? '' : 's'}`
         this.out(`\n${this.o.timings ? `${hosts} host${hosts === 1 ? '' : 's'} in ${secs(e.durationMs)}; ` : ''}${tail}`)
         if (e.interrupted) this.out(p.red('interrupted: the run was stopped before it finished'))
         break

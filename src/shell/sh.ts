@@ -13,7 +13,10 @@ const MAKER: unique symbol = Symbol('Script maker')
 export class Script {
   readonly #made = true
   /** Use `sh`, `code`, `argv` or `joinScripts`; the constructor is not for modules. */
-  constructor(readonly text: string, key: typeof MAKER) {
+  constructor(
+    readonly text: string,
+    key: typeof MAKER,
+  ) {
     if (key !== MAKER || typeof text !== 'string') throw new TypeError('a Script is made by sh, code, argv or joinScripts only')
   }
   toString(): string {

@@ -2,5 +2,10 @@
 
 /** The last `n` lines of `text`, without leading blank lines or trailing whitespace. */
 export function tail(text: string, n: number): string {
-  return text.replace(/^\s*\n/, '').trimEnd().split('\n').slice(-n).join('\n')
+  return text
+    .replace(/^\s*\n/, '')
+    .trimEnd()
+    .split('\n')
+    .slice(-n)
+    .join('\n')
 }

@@ -93,14 +93,27 @@ describe('cli ad-hoc runs on lab hosts', function () {
   it('issue 9: k=v and JSON arguments, --check changes nothing, -e and --limit apply, a second run is SUCCESS', async function () {
     const h1 = lab.names[0]!
     const f = '/root/rmp-adhoc/f'
-    const check = await rmPlay(['all', '-i', inv, '--limit', h1, '-m', 'copy', '-a', `{"content": "<{{ word }}>", "dest": "${f}"}`, '-e', 'word=hello', '--check'])
+    const check = await rmPlay([
+      'all',
+      '-i',
+      inv,
+      '--limit',
+      h1,
+      '-m',
+      'copy',
+      '-a',
+      `{"content": "<{{ word }}>", "dest": "${f}"}`,
+      '-e',
+      'word=hello',
+      '--check',
+    ])
     expect(check.code).to.equal(0)
     expect([...blocks(check.out).keys()]).to.deep.equal([h1])
     expect(jsonBlock(blocks(check.out).get(h1)!).head).to.equal(`${h1} | CHANGED`)
     expect((await sh(inv, h1, `test -e ${f} && echo yes || echo no`)).stdout.trim()).to.equal('no')
     const run = await rmPlay(['all', '-i', inv, '--limit', h1, '-m', 'copy', '-a', `{"content": "<{{ word }}>", "dest": "${f}"}`, '-e', 'word=hello'])
     expect(jsonBlock(blocks(run.out).get(h1)!).head).to.equal(`${h1} | CHANGED`)
-    expect((await sh(inv, h1, `cat ${f}`)).stdout).to.equal("<hello>")
+    expect((await sh(inv, h1, `cat ${f}`)).stdout).to.equal('<hello>')
     const again = await rmPlay([h1, '-i', inv, '-m', 'file', '-a', `path=${f} mode=0600`])
     expect(jsonBlock(blocks(again.out).get(h1)!).head).to.equal(`${h1} | CHANGED`)
     const same = await rmPlay([h1, '-i', inv, '-m', 'file', '-a', `path=${f} mode=0600`])
@@ -112,7 +125,12 @@ describe('cli ad-hoc runs on lab hosts', function () {
 
   it('issue 9: --list-hosts prints the hosts as ansible does', async function () {
     const ours = await rmPlay([two(), '-i', inv, '-m', 'ping', '--list-hosts'])
-    expect(ours.out).to.equal(`  hosts (2):\n${lab.names.slice(0, 2).map((h) => `    ${h}\n`).join('')}`)
+    expect(ours.out).to.equal(
+      `  hosts (2):\n${lab.names
+        .slice(0, 2)
+        .map((h) => `    ${h}\n`)
+        .join('')}`,
+    )
     if (withAnsible) expect(ours.out).to.equal(ansible([two(), '-i', inv, '-m', 'ping', '--list-hosts'])!.out)
   })
 

@@ -32,7 +32,10 @@ describe('cli config: a project run by its ansible.cfg', function () {
     writeFileSync(join(dir, '.vault_pass'), 'cfg-test-pw\n')
     writeFileSync(join(dir, 'group_vars', 'all.yml'), encryptVault('secret_word: swordfish\n', 'cfg-test-pw'))
     writeFileSync(join(dir, 'ansible.cfg'), `[defaults]\ninventory = ${lab.inventory}\nvault_password_file = .vault_pass\nforks = 1\n`)
-    writeFileSync(join(dir, 'site.yml'), `- hosts: all\n  gather_facts: false\n  tasks:\n    - copy: { content: "word={{ secret_word }}", dest: /root/rmp-cfg-word }\n`)
+    writeFileSync(
+      join(dir, 'site.yml'),
+      `- hosts: all\n  gather_facts: false\n  tasks:\n    - copy: { content: "word={{ secret_word }}", dest: /root/rmp-cfg-word }\n`,
+    )
     for (const h of lab.names.slice(0, 2)) await sh(lab.inventory, h, 'rm -f /root/rmp-cfg-word')
   })
 
@@ -63,8 +66,15 @@ describe('cli config: a project run by its ansible.cfg', function () {
     delete process.env.ANSIBLE_INVENTORY
     if (spawnSync('ansible-playbook', ['--version']).status !== 0) return
     const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ANSIBLE_')))
-    const a = spawnSync('ansible-playbook', ['site.yml', '--check', '-l', limit], { cwd: dir, env: { ...clean, ANSIBLE_NOCOLOR: '1' }, encoding: 'utf8', timeout: 120000 })
+    const a = spawnSync('ansible-playbook', ['site.yml', '--check', '-l', limit], {
+      cwd: dir,
+      env: { ...clean, ANSIBLE_NOCOLOR: '1' },
+      encoding: 'utf8',
+      timeout: 120000,
+    })
     expect(a.status, a.stdout + a.stderr).to.equal(0)
-    expect(a.stdout).to.match(/changed=0/).and.not.to.match(/changed=[1-9]/)
+    expect(a.stdout)
+      .to.match(/changed=0/)
+      .and.not.to.match(/changed=[1-9]/)
   })
 })

@@ -36,7 +36,10 @@ describe('cli connection flags on lab hosts', function () {
     h1 = lab.names[0]!
     dir = mkdtempSync(join(tmpdir(), 'rmp-cli-flags-e2e-'))
     await sh(lab.inventory, h1, 'id alice >/dev/null 2>&1 || useradd -m -s /bin/sh alice')
-    writeFileSync(join(dir, 'whoami.yml'), '- hosts: all\n  gather_facts: false\n  tasks:\n    - command: id -un\n      become: true\n      become_user: alice\n')
+    writeFileSync(
+      join(dir, 'whoami.yml'),
+      '- hosts: all\n  gather_facts: false\n  tasks:\n    - command: id -un\n      become: true\n      become_user: alice\n',
+    )
   })
   after(() => closeHostConnections())
 
@@ -45,12 +48,18 @@ describe('cli connection flags on lab hosts', function () {
     expect(r.code, r.out + r.err).to.equal(0)
     expect(results(r.out).map((e) => e.output?.stdout)).to.deep.equal(['alice'])
     // and it was su, not sudo, that got there: su is among the command's ancestors
-    writeFileSync(join(dir, 'ancestors.yml'), '- hosts: all\n  gather_facts: false\n  tasks:\n    - shell: p=$$; while [ "$p" -gt 1 ]; do cat /proc/$p/comm; p=$(cut -d" " -f4 /proc/$p/stat); done\n      become: true\n      become_user: alice\n')
+    writeFileSync(
+      join(dir, 'ancestors.yml'),
+      '- hosts: all\n  gather_facts: false\n  tasks:\n    - shell: p=$$; while [ "$p" -gt 1 ]; do cat /proc/$p/comm; p=$(cut -d" " -f4 /proc/$p/stat); done\n      become: true\n      become_user: alice\n',
+    )
     const chain = await rmPlay([join(dir, 'ancestors.yml'), '-i', lab.inventory, '-l', h1, '--become-method', 'su', '--json'])
     const names = results(chain.out)[0]!.output!.stdout!.split('\n')
     expect(names).to.include('su').and.not.include('sudo')
     if (hasAnsible()) {
-      const a = spawnSync('ansible-playbook', [join(dir, 'whoami.yml'), '-i', lab.inventory, '-l', h1, '--become-method', 'su', '-v'], { encoding: 'utf8', env: { ...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_RETRY_FILES_ENABLED: 'false' } })
+      const a = spawnSync('ansible-playbook', [join(dir, 'whoami.yml'), '-i', lab.inventory, '-l', h1, '--become-method', 'su', '-v'], {
+        encoding: 'utf8',
+        env: { ...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_RETRY_FILES_ENABLED: 'false' },
+      })
       expect(a.status, a.stdout + a.stderr).to.equal(0)
       expect(a.stdout).to.match(/"stdout": "alice"/)
     }
@@ -58,7 +67,10 @@ describe('cli connection flags on lab hosts', function () {
 
   it('--become-method su with a become password from a user other than root: refused with the reason, no hang', async () => {
     await sh(lab.inventory, h1, 'mkdir -p ~alice/.ssh && cp /root/.ssh/authorized_keys ~alice/.ssh/ && chown -R alice ~alice/.ssh')
-    writeFileSync(join(dir, 'as-alice.yml'), '- hosts: all\n  gather_facts: false\n  remote_user: alice\n  vars: { ansible_user: alice, ansible_become_password: not-asked }\n  tasks:\n    - command: id -un\n      become: true\n')
+    writeFileSync(
+      join(dir, 'as-alice.yml'),
+      '- hosts: all\n  gather_facts: false\n  remote_user: alice\n  vars: { ansible_user: alice, ansible_become_password: not-asked }\n  tasks:\n    - command: id -un\n      become: true\n',
+    )
     const r = await rmPlay([join(dir, 'as-alice.yml'), '-i', lab.inventory, '-l', h1, '--become-method', 'su', '--json'])
     expect(r.code).to.equal(2)
     expect(results(r.out)[0]!.msg).to.contain('become_method su with a password needs a terminal on the host')
@@ -87,10 +99,13 @@ describe('cli -vvv / -vvvv on a lab host', function () {
   })
   after(() => closeHostConnections())
 
-  it('-vvv: the SSH set-up and each command; -vvvv: ssh2\'s negotiation too; a password never shows', async () => {
+  it("-vvv: the SSH set-up and each command; -vvvv: ssh2's negotiation too; a password never shows", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rmp-vvvv-'))
     const h = lab.names[1]!
-    writeFileSync(join(dir, 'site.yml'), '- hosts: all\n  gather_facts: false\n  vars: { ansible_password: pw-6612-never-shown }\n  tasks:\n    - command: echo marker-5150\n')
+    writeFileSync(
+      join(dir, 'site.yml'),
+      '- hosts: all\n  gather_facts: false\n  vars: { ansible_password: pw-6612-never-shown }\n  tasks:\n    - command: echo marker-5150\n',
+    )
     const v3 = await rmPlay([join(dir, 'site.yml'), '-i', lab.inventory, '-l', h, '-vvv'])
     expect(v3.code, v3.out + v3.err).to.equal(0)
     expect(v3.out).to.match(new RegExp(`^<${h}> ESTABLISH SSH CONNECTION FOR USER: root to \\S+:22 .*auth: none, password, publickey`, 'm'))

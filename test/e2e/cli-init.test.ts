@@ -54,9 +54,16 @@ describe('cli init: a project that runs against the lab', function () {
     expect(second.out).not.to.match(/changed=[1-9]/)
     if (spawnSync('ansible-playbook', ['--version']).status !== 0) return
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ANSIBLE_')))
-    const ansible = spawnSync('ansible-playbook', ['site.yml', '--check', '-l', limit], { cwd: dir, env: { ...env, ANSIBLE_NOCOLOR: '1' }, encoding: 'utf8', timeout: 120000 })
+    const ansible = spawnSync('ansible-playbook', ['site.yml', '--check', '-l', limit], {
+      cwd: dir,
+      env: { ...env, ANSIBLE_NOCOLOR: '1' },
+      encoding: 'utf8',
+      timeout: 120000,
+    })
     expect(ansible.status, ansible.stdout + ansible.stderr).to.equal(0)
-    expect(ansible.stdout).to.match(/changed=0/).and.not.to.match(/changed=[1-9]/)
+    expect(ansible.stdout)
+      .to.match(/changed=0/)
+      .and.not.to.match(/changed=[1-9]/)
   })
 
   it('issue 9: init keeps existing files', () => {

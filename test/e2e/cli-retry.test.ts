@@ -20,8 +20,9 @@ async function rmPlay(argv: string[], env: Record<string, string> = {}): Promise
     const code = await main(argv, { out: (s) => (out += s), err: (s) => (err += s), tty: false })
     return { code, out, err }
   } finally {
-    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]
-    else process.env[k] = v
+    for (const [k, v] of Object.entries(saved))
+      if (v === undefined) delete process.env[k]
+      else process.env[k] = v
   }
 }
 
@@ -36,7 +37,10 @@ describe('cli retry files on lab hosts', function () {
     failing = lab.names[1]!
     dir = mkdtempSync(join(tmpdir(), 'rmp-retry-'))
     site = join(dir, 'site.yml')
-    writeFileSync(site, `- hosts: runmaster\n  gather_facts: false\n  tasks:\n    - command: "test {{ inventory_hostname }} != ${failing}"\n      changed_when: false\n`)
+    writeFileSync(
+      site,
+      `- hosts: runmaster\n  gather_facts: false\n  tasks:\n    - command: "test {{ inventory_hostname }} != ${failing}"\n      changed_when: false\n`,
+    )
     writeFileSync(join(dir, 'ansible.cfg'), '[defaults]\nretry_files_enabled = True\n')
   })
   after(() => closeHostConnections())
@@ -57,12 +61,20 @@ describe('cli retry files on lab hosts', function () {
     if (hasAnsible()) {
       const theirs = join(dir, 'ansible-retries')
       mkdirSync(theirs)
-      const a = spawnSync('ansible-playbook', ['-i', lab.inventory, site], { encoding: 'utf8', env: { ...process.env, ANSIBLE_CONFIG: join(dir, 'ansible.cfg'), ANSIBLE_RETRY_FILES_SAVE_PATH: theirs, ANSIBLE_NOCOLOR: '1' } })
+      const a = spawnSync('ansible-playbook', ['-i', lab.inventory, site], {
+        encoding: 'utf8',
+        env: { ...process.env, ANSIBLE_CONFIG: join(dir, 'ansible.cfg'), ANSIBLE_RETRY_FILES_SAVE_PATH: theirs, ANSIBLE_NOCOLOR: '1' },
+      })
       expect(a.status, a.stdout + a.stderr).to.equal(2)
       expect(readFileSync(join(theirs, 'site.retry'), 'utf8')).to.equal(readFileSync(retry, 'utf8'))
     }
     const again = await rmPlay([site, '-i', lab.inventory, '--limit', `@${retry}`, '--json'], { ANSIBLE_CONFIG: join(dir, 'none.cfg') })
-    const hosts = again.out.trim().split('\n').map((l) => JSON.parse(l) as { type: string; host?: string }).filter((e) => e.type === 'host-result').map((e) => e.host)
+    const hosts = again.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; host?: string })
+      .filter((e) => e.type === 'host-result')
+      .map((e) => e.host)
     expect(hosts).to.deep.equal([failing])
     expect(again.code).to.equal(2)
   })

@@ -72,7 +72,12 @@ describe('engine over SSH on lab hosts', function () {
     const after = await Promise.all(hosts.map((h) => snapshot(lab.inventory, h)))
     hosts.forEach((h, i) => expect(snapshotDiff(before[i]!, after[i]!), h).to.deep.equal([]))
     const real = await play(pb, { inventory: inv, limit: limit() })
-    const changed = (r: typeof check) => r.results().filter((e) => e.status === 'changed').map((e) => `${e.host}:${e.task}`).sort()
+    const changed = (r: typeof check) =>
+      r
+        .results()
+        .filter((e) => e.status === 'changed')
+        .map((e) => `${e.host}:${e.task}`)
+        .sort()
     expect(changed(check)).to.deep.equal(changed(real))
     expect(changed(real)).to.have.length(3)
   })
@@ -104,7 +109,10 @@ describe('engine over SSH on lab hosts', function () {
     const doc = parse(readFileSync(lab.inventory, 'utf8')) as { all: { children: { runmaster: { hosts: Record<string, unknown> } } } }
     doc.all.children.runmaster.hosts['ghost'] = { ansible_host: lab.bridgeAddress.replace(/\.1$/, '.250') }
     writeFileSync(join(scratch, 'hosts.yml'), stringify(doc))
-    const r = await play(`- hosts: runmaster\n  gather_facts: false\n  tasks:\n    - command: hostname\n      changed_when: false\n`, { inventory: [join(scratch, 'hosts.yml')], limit: `${hosts[0]},ghost` })
+    const r = await play(`- hosts: runmaster\n  gather_facts: false\n  tasks:\n    - command: hostname\n      changed_when: false\n`, {
+      inventory: [join(scratch, 'hosts.yml')],
+      limit: `${hosts[0]},ghost`,
+    })
     expect(r.exitCode).to.equal(4)
     expect(r.stats.ghost!.unreachable).to.equal(1)
     expect(r.stats[hosts[0]!]!.ok).to.equal(1)
@@ -217,7 +225,10 @@ describe('engine over SSH on lab hosts', function () {
   it('uses one SSH connection per host for the whole run', async () => {
     // sshd logs one "Accepted publickey" per connection (into the lab's log on this machine).
     const log = hostPaths(lab.name, hosts[0]!).log
-    const accepted = () => readFileSync(log, 'utf8').split('\n').filter((l) => l.startsWith('Accepted publickey')).length
+    const accepted = () =>
+      readFileSync(log, 'utf8')
+        .split('\n')
+        .filter((l) => l.startsWith('Accepted publickey')).length
     await sh(lab.inventory, hosts[0]!, 'true') // the test's own connection is open before counting
     const before = accepted()
     const r = await play(

@@ -16,7 +16,7 @@ describe("lab: a host cannot change the controller's /proc/sys", function () {
     host = lab.names[0]!
   })
 
-  it('sysctl -w vm.swappiness fails inside a host and the controller keeps its value; net.* is the host\'s own', async () => {
+  it("sysctl -w vm.swappiness fails inside a host and the controller keeps its value; net.* is the host's own", async () => {
     const swappiness = readFileSync('/proc/sys/vm/swappiness', 'utf8')
     const forward = readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8')
     const other = String((Number(swappiness) + 7) % 100)

@@ -79,7 +79,9 @@ describe('rm-play lab --init systemd (e2e, real hosts)', function () {
     const ids: string[] = []
     for (const h of state.hosts) {
       await eventually(async () => expect(await ssh(state, h.name, 'systemctl is-system-running')).to.equal('running'), { timeoutMs: 30_000 })
-      const [pid1, name, addr, id, failed] = (await ssh(state, h.name, 'ps -p 1 -o comm=; hostname; ip -4 -o addr show eth0; cat /etc/machine-id; systemctl --failed --no-legend | wc -l')).split('\n')
+      const [pid1, name, addr, id, failed] = (
+        await ssh(state, h.name, 'ps -p 1 -o comm=; hostname; ip -4 -o addr show eth0; cat /etc/machine-id; systemctl --failed --no-legend | wc -l')
+      ).split('\n')
       expect(pid1).to.equal('systemd')
       expect(name).to.equal(h.name)
       expect(addr).to.include(`${h.address}/24`)
@@ -115,11 +117,14 @@ describe('rm-play lab --init systemd (e2e, real hosts)', function () {
     const bootId = await ssh(state, h2, 'cat /proc/sys/kernel/random/boot_id')
     await exec('ssh', ['-o', 'BatchMode=yes', ...sshArgs(state, h2, ['systemctl reboot'])])
     // A new boot (a new boot_id) that reached "running".
-    await eventually(async () => {
-      const [id, running] = (await ssh(state, h2, 'cat /proc/sys/kernel/random/boot_id; systemctl is-system-running')).split('\n')
-      expect(id).to.not.equal(bootId)
-      expect(running).to.equal('running')
-    }, { timeoutMs: 60_000, intervalMs: 500 })
+    await eventually(
+      async () => {
+        const [id, running] = (await ssh(state, h2, 'cat /proc/sys/kernel/random/boot_id; systemctl is-system-running')).split('\n')
+        expect(id).to.not.equal(bootId)
+        expect(running).to.equal('running')
+      },
+      { timeoutMs: 60_000, intervalMs: 500 },
+    )
     expect(alive(state.hosts[1]!.launcher!.pid)).to.equal(true)
     expect(await ssh(state, h2, 'cat /root/marker')).to.equal('kept')
   })

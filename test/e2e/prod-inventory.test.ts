@@ -69,7 +69,11 @@ describe('inventory/prod converged on a lab host (inventory/prodlab: ACME certif
     console.log(`      first converge of ${host} (prod values): ${((Date.now() - t0) / 1000).toFixed(1)} s, ${r.changed(host)} changes`)
     expect(r.exitCode, r.text).to.equal(0)
     expect(r.results('The API reports the deployed state', host)[0]?.status, r.text).to.equal('ok')
-    expect(r.text).to.match(new RegExp(`changed: \\[${host}\\] run: certbot certonly --webroot .* --server https://${lab.bridgeAddress}:14000/dir .*-d ${DOMAIN.replace(/\./g, '\\.')} `))
+    expect(r.text).to.match(
+      new RegExp(
+        `changed: \\[${host}\\] run: certbot certonly --webroot .* --server https://${lab.bridgeAddress}:14000/dir .*-d ${DOMAIN.replace(/\./g, '\\.')} `,
+      ),
+    )
   })
 
   it('a second run changes nothing (changed=0)', async function () {
@@ -91,7 +95,11 @@ describe('inventory/prod converged on a lab host (inventory/prodlab: ACME certif
     expect(served.authorized, served.error).to.equal(true)
     expect(served.cert.subjectaltname).to.equal(`DNS:${DOMAIN}`)
     expect(served.cert.issuer.CN).to.match(/^Pebble Intermediate CA/)
-    const redirect = (await on(`python3 -c 'import http.client as h; c = h.HTTPConnection("${address}", 80); c.request("GET", "/api/x", headers={"Host": "${DOMAIN}"}); r = c.getresponse(); print(r.status, r.getheader("Location"))'`)).stdout.trim()
+    const redirect = (
+      await on(
+        `python3 -c 'import http.client as h; c = h.HTTPConnection("${address}", 80); c.request("GET", "/api/x", headers={"Host": "${DOMAIN}"}); r = c.getresponse(); print(r.status, r.getheader("Location"))'`,
+      )
+    ).stdout.trim()
     expect(redirect).to.equal(`301 https://${DOMAIN}/api/x`)
     // HTTP-01 was answered by nginx itself (pebble fetched the token from the host's port 80).
     expect((await on('cat /var/log/nginx/runmaster_access.log')).stdout).to.match(/GET \/\.well-known\/acme-challenge\/\S+ HTTP\/1\.1" 200/)
@@ -102,7 +110,9 @@ describe('inventory/prod converged on a lab host (inventory/prodlab: ACME certif
   })
 
   it('reproduces the defect the checks avoid: a GET on http://127.0.0.1 follows the redirect to https://127.0.0.1 and fails verification', async function () {
-    const r = await play(`- hosts: ${host}\n  gather_facts: false\n  tasks:\n    - uri: { url: "http://127.0.0.1/api/admin/ai/system-stats" }\n`, { inventory: [inventoryDir] })
+    const r = await play(`- hosts: ${host}\n  gather_facts: false\n  tasks:\n    - uri: { url: "http://127.0.0.1/api/admin/ai/system-stats" }\n`, {
+      inventory: [inventoryDir],
+    })
     expect(r.exitCode, r.text).to.equal(2)
     expect(r.text).to.match(/CERTIFICATE_VERIFY_FAILED|certificate verify failed/)
   })

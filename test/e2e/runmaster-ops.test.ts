@@ -85,7 +85,9 @@ describe('RunMaster operations (preflight, logrotate, backups, repair) on system
     // (With the split-topology site.yml, common's second appearance is skipped on a single host.)
     const versions = r.results('Preflight: Python, PostgreSQL, Redis and nginx versions', a).filter((e) => e.status !== 'skipped')
     expect(versions.map((e) => e.status)).to.deep.equal(['ok', 'ok', 'ok', 'ok'])
-    expect(versions.map((e) => e.msg).join('; ')).to.match(/^Python 3\.11\.\d+ \(>= 3\.11\); PostgreSQL 15 \(>= 12\); Redis 7\.[\d.]+ \(>= 6\); nginx 1\.22\.\d+ \(>= 1\.18\)$/)
+    expect(versions.map((e) => e.msg).join('; ')).to.match(
+      /^Python 3\.11\.\d+ \(>= 3\.11\); PostgreSQL 15 \(>= 12\); Redis 7\.[\d.]+ \(>= 6\); nginx 1\.22\.\d+ \(>= 1\.18\)$/,
+    )
     const again = await run('site.yml', { limit: a })
     expect(again.changed(a), again.text).to.equal(0)
   })
@@ -119,14 +121,21 @@ describe('RunMaster operations (preflight, logrotate, backups, repair) on system
     expect(again.totalChanged(), again.text).to.equal(0)
     const check = await run('backup-schedule.yml', { check: true })
     expect(check.totalChanged(), check.text).to.equal(0)
-    expect((await on(a, 'systemctl is-enabled runmaster-backup.timer; systemctl is-active runmaster-backup.timer')).stdout.split('\n').slice(0, 2)).to.deep.equal(['enabled', 'active'])
+    expect(
+      (await on(a, 'systemctl is-enabled runmaster-backup.timer; systemctl is-active runmaster-backup.timer')).stdout.split('\n').slice(0, 2),
+    ).to.deep.equal(['enabled', 'active'])
     expect((await on(a, 'systemctl show -p NextElapseUSecRealtime --value runmaster-backup.timer')).stdout.trim()).to.not.equal('')
   })
 
-  it('the timer\'s service backs up, keeps the newest backup_keep (2) and copies them to B, which keeps 2 too', async function () {
+  it("the timer's service backs up, keeps the newest backup_keep (2) and copies them to B, which keeps 2 too", async function () {
     // Older backups on both sides: retention must remove them, newest first by stamp.
     await on(a, `cd ${BACKUPS} && for s in 20200101_000000 20200102_000000; do echo old > backup_$s.sql; echo old > models_backup_$s.tar.gz; done`)
-    await on(b, 'd=/srv/runmaster-backups/' + a + ' && mkdir -p $d && for s in 20190101_000000 20190102_000000 20190103_000000; do echo old > $d/backup_$s.sql; done && chown -R runmaster-backup: $d')
+    await on(
+      b,
+      'd=/srv/runmaster-backups/' +
+        a +
+        ' && mkdir -p $d && for s in 20190101_000000 20190102_000000 20190103_000000; do echo old > $d/backup_$s.sql; done && chown -R runmaster-backup: $d',
+    )
     await on(a, 'systemctl start runmaster-backup.service')
     const stamp = /backup (\d{8}_\d{6}):/.exec((await on(a, 'journalctl -u runmaster-backup.service -o cat --no-pager')).stdout)?.[1]
     expect(stamp).to.be.a('string')
@@ -212,7 +221,7 @@ describe('RunMaster operations (preflight, logrotate, backups, repair) on system
     expect(r.text).to.include(`FAILED! => Redis on ${elsewhere} and PostgreSQL on ${elsewhere} not answering: run repair.yml on that host (-l HOST)`)
   })
 
-  it('healthcheck.yml passes and reports the processes, app.log\'s AI lines and the log errors', async function () {
+  it("healthcheck.yml passes and reports the processes, app.log's AI lines and the log errors", async function () {
     await on(a, 'echo "$(date) INFO [0] runmaster: AI health line" >> /opt/runmaster/logs/app.log')
     const r = await eventually(async () => {
       const hc = await run('healthcheck.yml')

@@ -42,7 +42,8 @@ async function publishBranch(lab: TestLab, branch: string, edit: string): Promis
   const bare = join(labPaths(lab.name).git, 'runmaster-backend.git')
   const work = mkdtempSync(join(tmpdir(), 'rmp-branch-'))
   try {
-    const git = (...args: string[]) => exec(['git', '-c', 'safe.directory=*', '-c', 'user.name=rm-play test', '-c', 'user.email=test@rm-play.invalid', '-C', work, ...args])
+    const git = (...args: string[]) =>
+      exec(['git', '-c', 'safe.directory=*', '-c', 'user.name=rm-play test', '-c', 'user.email=test@rm-play.invalid', '-C', work, ...args])
     await exec(['git', '-c', 'safe.directory=*', 'clone', '-q', '--branch', 'main', bare, work])
     await exec(['sh', '-c', edit], { cwd: work })
     await git('commit', '-qam', `test: ${branch}`)
@@ -106,10 +107,16 @@ except urllib.error.HTTPError as e:
     expect(r.exitCode, r.text).to.equal(0)
     for (const h of [app1, app2]) expect(r.results('The API reports the deployed state', h)[0]?.status, r.text).to.equal('ok')
     // The db host got no app, the app hosts no database.
-    expect(r.results(undefined, db).filter((e) => /Check out the backend/.test(e.task)), r.text).to.deep.equal([])
+    expect(
+      r.results(undefined, db).filter((e) => /Check out the backend/.test(e.task)),
+      r.text,
+    ).to.deep.equal([])
     expect(r.results('Install PostgreSQL', app1), r.text).to.deep.equal([])
     // One app host migrated the shared database.
-    expect(r.results('Migrate the database (alembic upgrade head)').filter((e) => e.status === 'changed'), r.text).to.have.length(1)
+    expect(
+      r.results('Migrate the database (alembic upgrade head)').filter((e) => e.status === 'changed'),
+      r.text,
+    ).to.have.length(1)
     for (const v of Object.values(secrets)) expect(r.text).to.not.include(v)
   })
 
@@ -163,7 +170,11 @@ except urllib.error.HTTPError as e:
 
     before(async function () {
       v2 = await publishBranch(lab, 'rollout-v2', 'echo "release 2.0.0" >> README.md')
-      broken = await publishBranch(lab, 'rollout-broken', `sed -i 's/status_code=200 if ok else 503/status_code=500/' app/main.py && grep -q status_code=500 app/main.py`)
+      broken = await publishBranch(
+        lab,
+        'rollout-broken',
+        `sed -i 's/status_code=200 if ok else 503/status_code=500/' app/main.py && grep -q status_code=500 app/main.py`,
+      )
     })
 
     it('rolls a good version out one host at a time, each batch gated by /health and the AI system stats', async function () {

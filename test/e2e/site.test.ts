@@ -18,14 +18,7 @@ const ROOT = resolve('.')
 const PLAYBOOKS = join(ROOT, 'playbooks')
 
 /** Paths whose content changes while the services run (logs, databases, caches), whatever rm-play does. */
-const CHURN = [
-  '/opt/runmaster/logs',
-  '/opt/runmaster/backend/celerybeat-schedule',
-  '/var/lib/postgresql',
-  '/var/lib/redis',
-  '/var/lib/nginx',
-  '/var/tmp',
-]
+const CHURN = ['/opt/runmaster/logs', '/opt/runmaster/backend/celerybeat-schedule', '/var/lib/postgresql', '/var/lib/redis', '/var/lib/nginx', '/var/tmp']
 
 function steady(s: HostSnapshot): HostSnapshot {
   // A file line is "path type mode owner group size mtime": keep it unless the path churns.
@@ -153,7 +146,8 @@ except urllib.error.HTTPError as e:
     expect((await on('redis-cli ping', true)).stdout).to.match(/NOAUTH/)
     expect((await on(`REDISCLI_AUTH='${secrets.vault_runmaster_redis_password}' redis-cli ping`)).stdout.trim()).to.equal('PONG')
     expect((await on(`REDISCLI_AUTH='${secrets.vault_runmaster_redis_password}' redis-cli config get maxmemory-policy`)).stdout).to.match(/allkeys-lru/)
-    const psql = (pw: string) => on(`PGPASSWORD='${pw}' psql -h localhost -U runmaster -d runmaster_prod -tAc 'SELECT count(*) FROM pg_indexes WHERE indexname LIKE $$idx_%$$'`, true)
+    const psql = (pw: string) =>
+      on(`PGPASSWORD='${pw}' psql -h localhost -U runmaster -d runmaster_prod -tAc 'SELECT count(*) FROM pg_indexes WHERE indexname LIKE $$idx_%$$'`, true)
     const ok = await psql(secrets.vault_runmaster_db_password!)
     expect(ok.code, ok.stderr).to.equal(0)
     expect(ok.stdout.trim()).to.equal('4') // the four indexes of the performance section
@@ -163,7 +157,24 @@ except urllib.error.HTTPError as e:
   it('.env.production is mode 0600, owned by runmaster, with every variable of guide 2.2', async function () {
     expect((await on('stat -c "%a %U %G" /opt/runmaster/backend/.env.production')).stdout.trim()).to.equal('600 runmaster runmaster')
     const env = (await on('cat /opt/runmaster/backend/.env.production')).stdout
-    for (const k of ['APP_NAME', 'APP_VERSION', 'DEBUG', 'ENVIRONMENT', 'DATABASE_URL', 'AI_FEATURES_ENABLED', 'REDIS_URL', 'ML_MODELS_PATH', 'FEATURE_STORE_RETENTION_DAYS', 'PREDICTION_CACHE_TTL', 'RATE_LIMIT_WINDOW', 'SECRET_KEY', 'ACCESS_TOKEN_EXPIRE_MINUTES', 'REFRESH_TOKEN_EXPIRE_DAYS', 'LOG_LEVEL', 'LOG_FILE_PATH']) {
+    for (const k of [
+      'APP_NAME',
+      'APP_VERSION',
+      'DEBUG',
+      'ENVIRONMENT',
+      'DATABASE_URL',
+      'AI_FEATURES_ENABLED',
+      'REDIS_URL',
+      'ML_MODELS_PATH',
+      'FEATURE_STORE_RETENTION_DAYS',
+      'PREDICTION_CACHE_TTL',
+      'RATE_LIMIT_WINDOW',
+      'SECRET_KEY',
+      'ACCESS_TOKEN_EXPIRE_MINUTES',
+      'REFRESH_TOKEN_EXPIRE_DAYS',
+      'LOG_LEVEL',
+      'LOG_FILE_PATH',
+    ]) {
       expect(env).to.match(new RegExp(`^${k}=.+$`, 'm'))
     }
     expect(env).to.include(`SECRET_KEY=${secrets.vault_runmaster_secret_key}`)

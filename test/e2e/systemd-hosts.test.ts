@@ -16,7 +16,8 @@ const said = (r: PlayOutcome, task: string) => r.results(task).flatMap((e) => e.
 
 // In /lib/systemd/system, as a package ships it: a unit file in /etc/systemd/system cannot be masked.
 const UNIT = '/lib/systemd/system/rmp-demo.service'
-const unitFile = (description: string) => `[Unit]\\nDescription=${description}\\n[Service]\\nExecStart=/bin/sleep infinity\\n[Install]\\nWantedBy=multi-user.target\\n`
+const unitFile = (description: string) =>
+  `[Unit]\\nDescription=${description}\\n[Service]\\nExecStart=/bin/sleep infinity\\n[Install]\\nWantedBy=multi-user.target\\n`
 
 describe('service and systemd modules on systemd lab hosts, against ansible-playbook', function () {
   this.timeout(10 * 60 * 1000)
@@ -27,7 +28,15 @@ describe('service and systemd modules on systemd lab hosts, against ansible-play
   const out = async (host: string, script: string) => (await sh(lab.inventory, host, script, true)).stdout.trim()
   /** What systemd says of units, the same words on both hosts when they agree. */
   const unitState = (host: string, units: string[]) =>
-    out(host, units.map((u) => `printf '%s %s %s %s\\n' ${u} "$(systemctl is-enabled ${u} 2>/dev/null)" "$(systemctl is-active ${u} 2>/dev/null)" "$(systemctl show -p NeedDaemonReload --value ${u})"`).join('; '))
+    out(
+      host,
+      units
+        .map(
+          (u) =>
+            `printf '%s %s %s %s\\n' ${u} "$(systemctl is-enabled ${u} 2>/dev/null)" "$(systemctl is-active ${u} 2>/dev/null)" "$(systemctl show -p NeedDaemonReload --value ${u})"`,
+        )
+        .join('; '),
+    )
 
   /** rm-play converges on one host, Ansible runs twice on the other; the changed tasks and the end state agree. */
   async function agree(yaml: string, units: string[]): Promise<Converged> {
@@ -40,9 +49,12 @@ describe('service and systemd modules on systemd lab hosts, against ansible-play
     expect(c.again.changedTasks()).to.deep.equal(second.changedTasks())
     expect(second.changedTasks()).to.deep.equal([])
     // A unit that was just started may still be activating: compare once both settled.
-    await eventually(async () => {
-      expect((await unitState(ours, units)).replaceAll(ours, 'HOST')).to.equal((await unitState(theirs, units)).replaceAll(theirs, 'HOST'))
-    }, { timeoutMs: 20_000 })
+    await eventually(
+      async () => {
+        expect((await unitState(ours, units)).replaceAll(ours, 'HOST')).to.equal((await unitState(theirs, units)).replaceAll(theirs, 'HOST'))
+      },
+      { timeoutMs: 20_000 },
+    )
     return c
   }
 
@@ -78,9 +90,12 @@ describe('service and systemd modules on systemd lab hosts, against ansible-play
     expect(said(c.check, 'start it')).to.deep.equal(['start and enable rmp-demo (not installed yet) [uncertain]'])
     expect(await unitState(ours, ['rmp-demo'])).to.equal('rmp-demo enabled active no')
     // the service module reads the same state: nothing to do
-    const s = await agree(pb(`    - name: service agrees
+    const s = await agree(
+      pb(`    - name: service agrees
       service: { name: rmp-demo, state: started, enabled: true }
-`), ['rmp-demo'])
+`),
+      ['rmp-demo'],
+    )
     expect(s.real.changedTasks()).to.deep.equal([])
   })
 
@@ -100,9 +115,12 @@ describe('service and systemd modules on systemd lab hosts, against ansible-play
   it('daemon_reload without a name runs every time and is not a change (as Ansible)', async () => {
     await sh(lab.inventory, ours, `sed -i 's/edited/edited again/' ${UNIT}`)
     await sh(lab.inventory, theirs, `sed -i 's/edited/edited again/' ${UNIT}`)
-    await agree(pb(`    - name: reload all
+    await agree(
+      pb(`    - name: reload all
       systemd: { daemon_reload: true }
-`), ['rmp-demo'])
+`),
+      ['rmp-demo'],
+    )
     expect(await out(ours, 'systemctl show -p Description --value rmp-demo')).to.equal('rm-play demo, edited again')
   })
 
@@ -114,17 +132,23 @@ describe('service and systemd modules on systemd lab hosts, against ansible-play
       ['rmp-demo'],
     )
     expect(c.real.changedTasks()).to.deep.equal(['stop it'])
-    const again = await agree(pb(`    - name: still stopped
+    const again = await agree(
+      pb(`    - name: still stopped
       systemd: { name: rmp-demo.service, state: stopped, enabled: false }
-`), ['rmp-demo'])
+`),
+      ['rmp-demo'],
+    )
     expect(again.real.changedTasks()).to.deep.equal([])
     expect(await unitState(ours, ['rmp-demo'])).to.equal('rmp-demo disabled inactive no')
   })
 
   it('masked, then unmasked, enabled and started again', async () => {
-    const masked = await agree(pb(`    - name: mask
+    const masked = await agree(
+      pb(`    - name: mask
       systemd: { name: rmp-demo, masked: true }
-`), ['rmp-demo'])
+`),
+      ['rmp-demo'],
+    )
     expect(masked.real.changedTasks()).to.deep.equal(['mask'])
     expect(await out(ours, 'systemctl is-enabled rmp-demo')).to.equal('masked')
     const back = await agree(
@@ -149,13 +173,19 @@ describe('service and systemd modules on systemd lab hosts, against ansible-play
     // under systemd the package's postinst enabled and started it
     expect(c.real.changedTasks()).to.deep.equal(['cron', 'stop cron'])
     expect(await unitState(ours, ['cron'])).to.equal('cron disabled inactive no')
-    const unit = await agree(pb(`    - name: cron unit stopped
+    const unit = await agree(
+      pb(`    - name: cron unit stopped
       systemd: { name: cron, state: stopped, enabled: false }
-`), ['cron'])
+`),
+      ['cron'],
+    )
     expect(unit.real.changedTasks()).to.deep.equal([])
-    const on = await agree(pb(`    - name: start cron
+    const on = await agree(
+      pb(`    - name: start cron
       service: { name: cron, state: started, enabled: true }
-`), ['cron'])
+`),
+      ['cron'],
+    )
     expect(on.real.changedTasks()).to.deep.equal(['start cron'])
     expect(await unitState(ours, ['cron'])).to.equal('cron enabled active no')
   })

@@ -69,9 +69,14 @@ describe('trust on a lab host: unarchive stays in dest, apt and a held dpkg lock
     mkdirSync(join(proj, 'roles', 'release', 'tasks'), { recursive: true })
     mkdirSync(join(proj, 'roles', 'release', 'files'), { recursive: true })
     for (const f of ['link.tar', 'file.tar']) execFileSync('cp', [join(proj, 'files', f), join(proj, 'roles', 'release', 'files', f)])
-    writeFileSync(join(proj, 'roles', 'release', 'tasks', 'main.yml'), `- name: first archive\n  unarchive: { src: link.tar, dest: "{{ release_dest }}" }\n- name: second archive\n  unarchive: { src: file.tar, dest: "{{ release_dest }}" }\n`)
+    writeFileSync(
+      join(proj, 'roles', 'release', 'tasks', 'main.yml'),
+      `- name: first archive\n  unarchive: { src: link.tar, dest: "{{ release_dest }}" }\n- name: second archive\n  unarchive: { src: file.tar, dest: "{{ release_dest }}" }\n`,
+    )
     // unzip for the zip cases (from the lab's apt proxy), and the hostile archives on the host for remote_src.
-    await on('apt-get update -q >/tmp/t31-apt.log 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends unzip >>/tmp/t31-apt.log 2>&1 || { tail -20 /tmp/t31-apt.log >&2; exit 1; }')
+    await on(
+      'apt-get update -q >/tmp/t31-apt.log 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends unzip >>/tmp/t31-apt.log 2>&1 || { tail -20 /tmp/t31-apt.log >&2; exit 1; }',
+    )
     await on('mkdir -p /srv/t31/archives')
     for (const f of ['link', 'file', 'both', 'dotdot', 'abs']) {
       for (const ext of ['tar', 'zip']) {
@@ -121,7 +126,11 @@ describe('trust on a lab host: unarchive stays in dest, apt and a held dpkg lock
         it(`trust 31: ${ext} ${where}, '..' and absolute member names are refused before anything is extracted`, async () => {
           const dest = `${base}-names`
           await on(`rm -rf ${dest}; mkdir -p ${dest}`)
-          const r = await playProject(pb(`    - name: dotdot\n      unarchive: { src: ${src('dotdot')}, dest: ${dest}, remote_src: ${remote} }\n      ignore_errors: true\n    - name: abs\n      unarchive: { src: ${src('abs')}, dest: ${dest}, remote_src: ${remote} }\n      ignore_errors: true\n`))
+          const r = await playProject(
+            pb(
+              `    - name: dotdot\n      unarchive: { src: ${src('dotdot')}, dest: ${dest}, remote_src: ${remote} }\n      ignore_errors: true\n    - name: abs\n      unarchive: { src: ${src('abs')}, dest: ${dest}, remote_src: ${remote} }\n      ignore_errors: true\n`,
+            ),
+          )
           expect(r.results('dotdot')[0]!.msg, r.text).to.include("../../rmp-t31-dotdot: contains '..'")
           expect(r.results('abs')[0]!.msg, r.text).to.include('/tmp/rmp-t31-abs: is an absolute path')
           expect((await on(`ls -A ${dest}`)).stdout.trim(), 'not even ok.txt').to.equal('')
@@ -135,7 +144,7 @@ describe('trust on a lab host: unarchive stays in dest, apt and a held dpkg lock
       const r = await playProject(pb(`    - name: hard\n      unarchive: { src: hard.tar, dest: /srv/t31/hard, owner: nobody }\n`))
       expect(r.exitCode, r.text).to.equal(2)
       expect(r.results('hard')[0]!.msg).to.include("h: hard link to '../../../etc/hostname', which contains '..'")
-      expect((await on("stat -c %U /etc/hostname")).stdout.trim()).to.equal('root')
+      expect((await on('stat -c %U /etc/hostname')).stdout.trim()).to.equal('root')
     })
 
     it('trust 31: a role unpacking two archives into one dest: the second is refused, nothing outside dest', async () => {
@@ -149,7 +158,11 @@ describe('trust on a lab host: unarchive stays in dest, apt and a held dpkg lock
 
     it('trust 31: unsafe extra_opts are refused (tar -P, unzip -:)', async () => {
       await on('rm -rf /srv/t31/opts; mkdir -p /srv/t31/opts')
-      const r = await playProject(pb(`    - name: tarP\n      unarchive: { src: dotdot.tar, dest: /srv/t31/opts, extra_opts: [-P] }\n      ignore_errors: true\n    - name: unzipColon\n      unarchive: { src: dotdot.zip, dest: /srv/t31/opts, extra_opts: ["-:"] }\n      ignore_errors: true\n`))
+      const r = await playProject(
+        pb(
+          `    - name: tarP\n      unarchive: { src: dotdot.tar, dest: /srv/t31/opts, extra_opts: [-P] }\n      ignore_errors: true\n    - name: unzipColon\n      unarchive: { src: dotdot.zip, dest: /srv/t31/opts, extra_opts: ["-:"] }\n      ignore_errors: true\n`,
+        ),
+      )
       expect(r.results('tarP')[0]!.msg).to.include('extra_opts -P would let tar write outside /srv/t31/opts')
       expect(r.results('unzipColon')[0]!.msg).to.include('extra_opts -: would let unzip write outside')
       await nothingOutside()
@@ -160,7 +173,9 @@ describe('trust on a lab host: unarchive stays in dest, apt and a held dpkg lock
     /** Holds the dpkg frontend lock as apt does (fcntl), for `secs` seconds; returns the holder's PID. */
     async function holdLock(secs: number): Promise<number> {
       const py = `import fcntl, time; f = open("/var/lib/dpkg/lock-frontend", "w"); fcntl.lockf(f, fcntl.LOCK_EX); open("/tmp/t17-locked", "w").close(); time.sleep(${secs})`
-      const r = await on(`rm -f /tmp/t17-locked; setsid python3 -c '${py}' </dev/null >/dev/null 2>&1 & echo $!; while [ ! -e /tmp/t17-locked ]; do sleep 0.1; done`)
+      const r = await on(
+        `rm -f /tmp/t17-locked; setsid python3 -c '${py}' </dev/null >/dev/null 2>&1 & echo $!; while [ ! -e /tmp/t17-locked ]; do sleep 0.1; done`,
+      )
       return Number(r.stdout.trim())
     }
     const release = (pid: number) => on(`kill ${pid} 2>/dev/null; while kill -0 ${pid} 2>/dev/null; do sleep 0.1; done; :`)
@@ -174,7 +189,9 @@ describe('trust on a lab host: unarchive stays in dest, apt and a held dpkg lock
         const waited = (Date.now() - t0) / 1000
         expect(r.exitCode, r.text).to.equal(2)
         const msg = r.results('tree')[0]!.msg ?? ''
-        expect(msg, r.text).to.include(`Failed to lock apt for exclusive operation: /var/lib/dpkg/lock-frontend is held by process ${pid} (python3); waited 3 seconds (lock_timeout)`)
+        expect(msg, r.text).to.include(
+          `Failed to lock apt for exclusive operation: /var/lib/dpkg/lock-frontend is held by process ${pid} (python3); waited 3 seconds (lock_timeout)`,
+        )
         // It did wait (a lower bound: the run may take longer, never less).
         expect(waited, r.text).to.be.at.least(3)
         expect((await on("dpkg-query -W -f '${db:Status-Abbrev}' tree 2>/dev/null; :")).stdout.trim()).to.not.equal('ii')

@@ -123,7 +123,8 @@ describe('trust 36: check mode leaves the host byte-identical (playbooks/site.ym
       const re = r[i]!
       const unsure = ce.mayChange === true || (ce.changes.length > 0 && ce.changes.every((ch) => ch.uncertain))
       if (re.status === 'changed' && ce.status !== 'changed' && !(re.task in unseen)) out.push(`${re.task}: changed, check mode said ${ce.status}`)
-      if (re.task in unseen && !(re.status === 'changed' && ce.status !== 'changed')) out.push(`${re.task}: listed as unseen by check mode, but check said ${ce.status} and the run ${re.status}`)
+      if (re.task in unseen && !(re.status === 'changed' && ce.status !== 'changed'))
+        out.push(`${re.task}: listed as unseen by check mode, but check said ${ce.status} and the run ${re.status}`)
       if (re.status !== 'changed' && ce.status === 'changed' && !unsure) out.push(`${re.task}: ${re.status}, check mode said changed (and was sure)`)
     })
     return out
@@ -171,7 +172,9 @@ describe('trust 36: check mode leaves the host byte-identical (playbooks/site.ym
     // predicted), and some predictions were sure (each of those must have happened). After the
     // first package install most are unsure: check mode cannot know what the packages bring.
     expect(real.changed(host)).to.be.greaterThan(25)
-    expect(check.results(undefined, host).filter((e) => e.status === 'changed' && !e.mayChange && e.changes.every((ch) => !ch.uncertain)).length).to.be.greaterThan(0)
+    expect(
+      check.results(undefined, host).filter((e) => e.status === 'changed' && !e.mayChange && e.changes.every((ch) => !ch.uncertain)).length,
+    ).to.be.greaterThan(0)
   })
 
   it('trust 36: on the converged host --check reports 0 changes and changes nothing (services, roles, firewall included); the real run agrees', async function () {

@@ -46,7 +46,14 @@ describe('trust: SSH connections on lab hosts', function () {
   /** An inventory of some lab hosts with per-host vars; `common` are the ssh args of all. */
   function inventory(file: string, hosts: { i: number; vars?: Record<string, string | number> }[], common: string): string {
     const key = join(STATE_ROOT, lab.name, 'id_ed25519')
-    const lines = ['all:', '  vars:', '    ansible_user: root', `    ansible_ssh_private_key_file: ${key}`, `    ansible_ssh_common_args: ${JSON.stringify(common)}`, '  hosts:']
+    const lines = [
+      'all:',
+      '  vars:',
+      '    ansible_user: root',
+      `    ansible_ssh_private_key_file: ${key}`,
+      `    ansible_ssh_common_args: ${JSON.stringify(common)}`,
+      '  hosts:',
+    ]
     for (const h of hosts) {
       lines.push(`    ${name(h.i)}:`, `      ansible_host: ${addr(h.i)}`)
       for (const [k, v] of Object.entries(h.vars ?? {})) lines.push(`      ${k}: ${JSON.stringify(v)}`)
@@ -145,7 +152,11 @@ describe('trust: SSH connections on lab hosts', function () {
     // A second sshd on port 2222, started 4 s from now, outside this session.
     const pid = (await sh(lab.inventory, host, "setsid sh -c 'sleep 4; exec /usr/sbin/sshd -D -p 2222' </dev/null >/dev/null 2>&1 & echo $!")).stdout.trim()
     expect(await knock(addr(3), 2222)).to.equal('refused')
-    const inv = inventory('t10.yml', [{ i: 3, vars: { ansible_port: 2222 } }], `-o UserKnownHostsFile=${join(dir, 'kh-2222')} -o StrictHostKeyChecking=accept-new`)
+    const inv = inventory(
+      't10.yml',
+      [{ i: 3, vars: { ansible_port: 2222 } }],
+      `-o UserKnownHostsFile=${join(dir, 'kh-2222')} -o StrictHostKeyChecking=accept-new`,
+    )
     const r = await rmPlay([playbook('t10-site.yml', '    - command: echo late\n'), '-i', inv, '-T', '15'])
     expect(r.code, r.err).to.equal(0)
     expect(recap(r)[host]).to.include({ unreachable: 0, changed: 1 })
@@ -155,7 +166,14 @@ describe('trust: SSH connections on lab hosts', function () {
   it('trust 10: a session lost after its command was sent makes the host UNREACHABLE; the command is never sent again', async function () {
     const host = name(2)
     await sh(lab.inventory, host, 'rm -f /root/runs')
-    const inv = inventory('t10b.yml', [{ i: 2, vars: { lose: 'yes' } }, { i: 0, vars: { lose: 'no' } }], strictLab())
+    const inv = inventory(
+      't10b.yml',
+      [
+        { i: 2, vars: { lose: 'yes' } },
+        { i: 0, vars: { lose: 'no' } },
+      ],
+      strictLab(),
+    )
     // The command records that it ran, then (on `host`) kills the sshd process serving this very session.
     const pb = playbook(
       't10b-site.yml',
@@ -182,7 +200,13 @@ describe('trust: SSH connections on lab hosts', function () {
     const i = 2
     const pb = () => playbook('t25-site.yml', '    - command: echo hi\n')
     /** The host's key as the lab's known_hosts has it ("name,address type key"). */
-    const labKey = () => readFileSync(labKnownHosts(), 'utf8').split('\n').find((l) => l.split(' ')[0]!.split(',').includes(addr(i)))!.split(' ').slice(1).join(' ')
+    const labKey = () =>
+      readFileSync(labKnownHosts(), 'utf8')
+        .split('\n')
+        .find((l) => l.split(' ')[0]!.split(',').includes(addr(i)))!
+        .split(' ')
+        .slice(1)
+        .join(' ')
 
     it('trust 25: an unknown host key is refused by default and nothing is written to known_hosts', async () => {
       const kh = join(dir, 'kh-empty')
@@ -226,7 +250,18 @@ describe('trust: SSH connections on lab hosts', function () {
 
   describe('trust 26: algorithms', () => {
     const connectWith = async (common: string) => {
-      const c = new SshConnection(sshTargetFor(name(0), { ansible_host: addr(0), ansible_user: 'root', ansible_ssh_private_key_file: join(STATE_ROOT, lab.name, 'id_ed25519'), ansible_ssh_common_args: `${strictLab()} ${common}` }, {}))
+      const c = new SshConnection(
+        sshTargetFor(
+          name(0),
+          {
+            ansible_host: addr(0),
+            ansible_user: 'root',
+            ansible_ssh_private_key_file: join(STATE_ROOT, lab.name, 'id_ed25519'),
+            ansible_ssh_common_args: `${strictLab()} ${common}`,
+          },
+          {},
+        ),
+      )
       try {
         expect((await c.exec(code('echo ok'))).stdout).to.equal('ok\n')
         return c.negotiated!

@@ -48,8 +48,22 @@ describe('trust 35: every changing module converges (lab host)', function () {
     expect(handlersRun(first), first.text).to.deep.equal(['reload postgresql'])
     // Each module did its job on the fresh host: every task changed something.
     const changed = new Set(first.changedTasks())
-    expect(first.results(undefined, host).map((e) => e.task).filter((n) => !changed.has(n)), first.text).to.deep.equal([])
-    expect((await sh(lab.inventory, host, 'cat /srv/t35/copied.txt /srv/t35/line.txt; readlink -f /srv/t35/clone/.git; su postgres -c "psql -XAtc \'select count(*) from t35\' rmp_t35"')).stdout).to.equal('one\ntwo\n/srv/t35/clone/.git\n1\n')
+    expect(
+      first
+        .results(undefined, host)
+        .map((e) => e.task)
+        .filter((n) => !changed.has(n)),
+      first.text,
+    ).to.deep.equal([])
+    expect(
+      (
+        await sh(
+          lab.inventory,
+          host,
+          'cat /srv/t35/copied.txt /srv/t35/line.txt; readlink -f /srv/t35/clone/.git; su postgres -c "psql -XAtc \'select count(*) from t35\' rmp_t35"',
+        )
+      ).stdout,
+    ).to.equal('one\ntwo\n/srv/t35/clone/.git\n1\n')
   })
 
   it('trust 35: the second run changes nothing and runs no handler, for every module of the playbook', async function () {
@@ -58,7 +72,12 @@ describe('trust 35: every changing module converges (lab host)', function () {
     expect(again.totalChanged()).to.equal(0)
     expect(handlersRun(again)).to.deep.equal([])
     // Every module of the playbook ran (none was skipped): the run is the coverage it claims.
-    const ran = new Set(again.results(undefined, host).filter((e) => e.status === 'ok').map((e) => e.task))
+    const ran = new Set(
+      again
+        .results(undefined, host)
+        .filter((e) => e.status === 'ok')
+        .map((e) => e.task),
+    )
     expect(modulesUsed(CONVERGE_PLAYBOOK).length).to.be.greaterThan(20)
     expect(ran.size, again.text).to.equal(again.results(undefined, host).length)
   })

@@ -33,7 +33,8 @@ describe('trust: file writes on a lab host', function () {
   let host: string
   let index: number
   const onHost = async (script: string) => (await sh(inv, host, script)).stdout
-  const run = (yaml: string, o: { check?: boolean; diff?: boolean; files?: Record<string, string> } = {}) => play(`- hosts: ${host}\n  gather_facts: false\n${yaml}`, { inventory: [inv], limit: host, ...o })
+  const run = (yaml: string, o: { check?: boolean; diff?: boolean; files?: Record<string, string> } = {}) =>
+    play(`- hosts: ${host}\n  gather_facts: false\n${yaml}`, { inventory: [inv], limit: host, ...o })
 
   before(async () => {
     lab = await testLab()
@@ -64,7 +65,10 @@ mkdir -p ${ROOT}/shared ${ROOT}/mallory; chmod 1777 ${ROOT}/shared; chown mallor
     before(async () => {
       mkdirSync(join(dir, 'files'))
       writeFileSync(join(dir, 'files/big.bin'), big)
-      writeFileSync(join(dir, 'site.yml'), `- hosts: ${host}\n  gather_facts: false\n  tasks:\n    - name: big copy\n      copy: { src: big.bin, dest: ${dest}, mode: '0640' }\n`)
+      writeFileSync(
+        join(dir, 'site.yml'),
+        `- hosts: ${host}\n  gather_facts: false\n  tasks:\n    - name: big copy\n      copy: { src: big.bin, dest: ${dest}, mode: '0640' }\n`,
+      )
     })
 
     it('trust 32: killing rm-play (SIGKILL, SIGTERM, SIGINT) in the middle of a 50 MB copy leaves the old file, never part of the new one, and no temp', async () => {
@@ -138,14 +142,20 @@ runuser -u mallory -- mkdir ${ROOT}/stale/.rmp-tmp.mallory000; chmod 0777 ${ROOT
 ln -s /root/keep ${ROOT}/stale/.rmp-tmp.symlink000`)
       const again = await run(`  tasks:\n    - name: write again\n      copy: { content: "new\\n", dest: ${ROOT}/stale/app.conf }\n`)
       expect(again.exitCode, again.text).to.equal(0)
-      expect(await onHost(`ls -A ${ROOT}/stale; cat ${ROOT}/stale/app.conf; ls /root/keep`)).to.equal('.rmp-tmp.mallory000\n.rmp-tmp.symlink000\napp.conf\nnew\ndata\npid.999999\n')
+      expect(await onHost(`ls -A ${ROOT}/stale; cat ${ROOT}/stale/app.conf; ls /root/keep`)).to.equal(
+        '.rmp-tmp.mallory000\n.rmp-tmp.symlink000\napp.conf\nnew\ndata\npid.999999\n',
+      )
     })
   })
 
   it('trust 19: a full disk during an upload: the task fails saying so, the destination is unchanged, no temp is left', async () => {
-    await onHost(`set -e; mkdir -p ${ROOT}/small; mountpoint -q ${ROOT}/small || mount -t tmpfs -o size=1m tmpfs ${ROOT}/small; printf 'old\\n' > ${ROOT}/small/data.txt`)
+    await onHost(
+      `set -e; mkdir -p ${ROOT}/small; mountpoint -q ${ROOT}/small || mount -t tmpfs -o size=1m tmpfs ${ROOT}/small; printf 'old\\n' > ${ROOT}/small/data.txt`,
+    )
     try {
-      const r = await run(`  tasks:\n    - name: too big\n      copy: { src: three.txt, dest: ${ROOT}/small/data.txt }\n`, { files: { 'files/three.txt': 'x'.repeat(3 * 1024 * 1024) } })
+      const r = await run(`  tasks:\n    - name: too big\n      copy: { src: three.txt, dest: ${ROOT}/small/data.txt }\n`, {
+        files: { 'files/three.txt': 'x'.repeat(3 * 1024 * 1024) },
+      })
       expect(r.exitCode, r.text).to.not.equal(0)
       expect(r.text).to.match(/could not write \/srv\/rmp-trust-files\/small\/data\.txt: .*No space left on device/)
       expect(await onHost(`cat ${ROOT}/small/data.txt; ls -A ${ROOT}/small`)).to.equal('old\ndata.txt\n')
@@ -174,9 +184,11 @@ now=$(date +%s); i=0; while [ $i -lt 120 ]; do runuser -u mallory -- ln -s ${ROO
       get_url: { url: "file://${ROOT}/shared/conf", dest: ${ROOT}/shared/conf.dl }
 `)
     expect(r.exitCode, r.text).to.equal(0)
-    expect(await onHost(`readlink ${ROOT}/shared/current; cat ${ROOT}/shared/conf ${ROOT}/shared/conf.dl; ls -A ${ROOT}/mallory; ls -A ${ROOT}/shared/.rmp-tmp.AAAAAAAAAA ${ROOT}/shared/.rmp-tmp.BBBBBBBBBB; ls -A ${ROOT}/shared | grep -c '^\\.rmp-tmp'`)).to.equal(
-      `${ROOT}/releases/1\nnew\nnew\n${ROOT}/shared/.rmp-tmp.AAAAAAAAAA:\n\n${ROOT}/shared/.rmp-tmp.BBBBBBBBBB:\n2\n`,
-    )
+    expect(
+      await onHost(
+        `readlink ${ROOT}/shared/current; cat ${ROOT}/shared/conf ${ROOT}/shared/conf.dl; ls -A ${ROOT}/mallory; ls -A ${ROOT}/shared/.rmp-tmp.AAAAAAAAAA ${ROOT}/shared/.rmp-tmp.BBBBBBBBBB; ls -A ${ROOT}/shared | grep -c '^\\.rmp-tmp'`,
+      ),
+    ).to.equal(`${ROOT}/releases/1\nnew\nnew\n${ROOT}/shared/.rmp-tmp.AAAAAAAAAA:\n\n${ROOT}/shared/.rmp-tmp.BBBBBBBBBB:\n2\n`)
     // The backup replaced mallory's symlink at its name instead of writing through it.
     const backup = (await onHost(`ls ${ROOT}/shared | grep '^conf\\..*~$' | while read -r b; do [ -L "${ROOT}/shared/$b" ] || echo "$b"; done`)).trim()
     expect(await onHost(`cat '${ROOT}/shared/${backup}'; stat -c '%U %a' '${ROOT}/shared/${backup}'`)).to.equal('old\nroot 644\n')
@@ -193,7 +205,9 @@ cat > /usr/local/bin/rmp-peek <<'EOF'
   printf '%s\\n' "\${1%/*}"; } > ${ROOT}/peek.log
 EOF
 chmod 0755 /usr/local/bin/rmp-peek`)
-    const r = await run(`  tasks:\n    - name: secret\n      copy: { content: "DB_PASSWORD=hunter2-secret\\n", dest: ${ROOT}/sec/.env, owner: mallory, mode: '0600', validate: "rmp-peek %s" }\n      no_log: true\n`)
+    const r = await run(
+      `  tasks:\n    - name: secret\n      copy: { content: "DB_PASSWORD=hunter2-secret\\n", dest: ${ROOT}/sec/.env, owner: mallory, mode: '0600', validate: "rmp-peek %s" }\n      no_log: true\n`,
+    )
     expect(r.exitCode, r.text).to.equal(0)
     const [mode, dirMode, read, list, tempDir] = (await onHost(`cat ${ROOT}/peek.log`)).trim().split('\n')
     // Owner already mallory (she may read her file once it is hers) but nobody can reach it yet.
@@ -233,7 +247,14 @@ mkdir -p ${ROOT}/um; chmod 0755 ${ROOT}/um`)
 
   describe('trust 34: owner and mode never follow a symlink swapped in between probe and apply', () => {
     const ctx: ProbeContext = { host: '', facts: {}, check: false, diff: false }
-    const prep: PrepareContext = { findFile: () => '', renderTemplate: () => '', readFile: () => Buffer.from(''), evaluate: () => undefined, condition: () => true, vars: {} }
+    const prep: PrepareContext = {
+      findFile: () => '',
+      renderTemplate: () => '',
+      readFile: () => Buffer.from(''),
+      evaluate: () => undefined,
+      condition: () => true,
+      vars: {},
+    }
     /** Probes on the host, runs `between`, then applies the plan made from the probed state. */
     async function raced(mod: HostModule<never, never>, args: Record<string, unknown>, between: string) {
       const a = checkArgs(mod.args, args, false).args as never
@@ -272,7 +293,11 @@ printf 'log\\n' > ${ROOT}/swap/app.log; chmod 0600 ${ROOT}/swap/app.log`
 
     it('trust 34: file state=directory recurse, mode on an entry swapped for a symlink: the target outside untouched', async () => {
       await onHost(`${SETUP}; mkdir ${ROOT}/swap/d; chown mallory ${ROOT}/swap/d; printf x > ${ROOT}/swap/d/f; chmod 0600 ${ROOT}/swap/d/f`)
-      const err = await raced(file as never, { path: `${ROOT}/swap/d`, state: 'directory', recurse: true, mode: 'u=rwX,g=rX,o=rX', owner: 'mallory' }, `runuser -u mallory -- sh -c 'rm -f ${ROOT}/swap/d/f && ln -s /root/secret.txt ${ROOT}/swap/d/f'`)
+      const err = await raced(
+        file as never,
+        { path: `${ROOT}/swap/d`, state: 'directory', recurse: true, mode: 'u=rwX,g=rX,o=rX', owner: 'mallory' },
+        `runuser -u mallory -- sh -c 'rm -f ${ROOT}/swap/d/f && ln -s /root/secret.txt ${ROOT}/swap/d/f'`,
+      )
       expect(err).to.equal('')
       expect(await onHost(TARGET)).to.equal('root:root 600\nroot secret\n')
     })
@@ -283,7 +308,10 @@ printf 'log\\n' > ${ROOT}/swap/app.log; chmod 0600 ${ROOT}/swap/app.log`
       expect(err).to.equal('')
       expect(await onHost(`${TARGET}; [ -L ${ROOT}/swap/app.log ] || cat ${ROOT}/swap/app.log`)).to.equal('root:root 600\nroot secret\nnew\n')
       await onHost(`chown mallory:adm ${ROOT}/swap/app.log; chmod 0640 ${ROOT}/swap/app.log`)
-      const r = await run(`  tasks:\n    - copy: { content: "newer\\n", dest: ${ROOT}/swap/app.log }\n    - template: { src: t.ejs, dest: ${ROOT}/swap/app.log }\n`, { files: { 'templates/t.ejs': 'templated\n' } })
+      const r = await run(
+        `  tasks:\n    - copy: { content: "newer\\n", dest: ${ROOT}/swap/app.log }\n    - template: { src: t.ejs, dest: ${ROOT}/swap/app.log }\n`,
+        { files: { 'templates/t.ejs': 'templated\n' } },
+      )
       expect(r.exitCode, r.text).to.equal(0)
       expect(await onHost(`stat -c '%U:%G %a' ${ROOT}/swap/app.log; cat ${ROOT}/swap/app.log`)).to.equal('mallory:adm 640\ntemplated\n')
     })

@@ -33,7 +33,11 @@ async function loadErrors(yaml: string, inventory: string, host: string): Promis
 
 /** Samples `ps -eo args` on the host until stopped; returns what it saw. */
 async function startPsSampler(inventory: string, host: string): Promise<() => Promise<string>> {
-  await sh(inventory, host, `rm -f /tmp/rmp-ps.log; touch /tmp/rmp-ps.on; setsid sh -c 'while [ -e /tmp/rmp-ps.on ]; do ps -eo args= >> /tmp/rmp-ps.log; sleep 0.02; done' >/dev/null 2>&1 </dev/null &`)
+  await sh(
+    inventory,
+    host,
+    `rm -f /tmp/rmp-ps.log; touch /tmp/rmp-ps.on; setsid sh -c 'while [ -e /tmp/rmp-ps.on ]; do ps -eo args= >> /tmp/rmp-ps.log; sleep 0.02; done' >/dev/null 2>&1 </dev/null &`,
+  )
   return async () => {
     await sh(inventory, host, 'rm -f /tmp/rmp-ps.on; sleep 0.3')
     return (await sh(inventory, host, 'cat /tmp/rmp-ps.log')).stdout
@@ -45,7 +49,8 @@ describe('trust on lab hosts: injection and secrets in argv', function () {
   let lab: TestLab
   let host: string
   const run = (script: string, allowFail = false) => sh(lab.inventory, host, script, allowFail)
-  const canaryGone = async () => expect((await run(`ls -d ${CANARY} /RMP_CANARY /root/RMP_CANARY /tmp/RMP_CANARY 2>/dev/null || true`)).stdout.trim(), 'canary files').to.equal('')
+  const canaryGone = async () =>
+    expect((await run(`ls -d ${CANARY} /RMP_CANARY /root/RMP_CANARY /tmp/RMP_CANARY 2>/dev/null || true`)).stdout.trim(), 'canary files').to.equal('')
 
   before(async function () {
     lab = await testLab(2)
@@ -127,7 +132,8 @@ describe('trust on lab hosts: injection and secrets in argv', function () {
     })
 
     it("trust 3: git refuses a repo beginning with '-' (--upload-pack=CMD), literal at load time and templated at run time", async () => {
-      const yaml = (repo: string) => `- hosts: runmaster\n  gather_facts: false\n  vars:\n    evil_repo: "--upload-pack=touch ${CANARY}"\n  tasks:\n    - git: { repo: "${repo}", dest: /srv/rmp-upload-pack }\n`
+      const yaml = (repo: string) =>
+        `- hosts: runmaster\n  gather_facts: false\n  vars:\n    evil_repo: "--upload-pack=touch ${CANARY}"\n  tasks:\n    - git: { repo: "${repo}", dest: /srv/rmp-upload-pack }\n`
       const errs = await loadErrors(yaml(`--upload-pack=touch ${CANARY}`), lab.inventory, host)
       expect(errs.join('\n')).to.match(/begins with '-'/)
       const r = await play(yaml('{{ evil_repo }}'), { inventory: [lab.inventory], limit: host })
@@ -137,15 +143,20 @@ describe('trust on lab hosts: injection and secrets in argv', function () {
     })
 
     it("trust 3: names beginning with '-' are refused (user, group, service), not read as options", async () => {
-      for (const task of ['user: { name: "-rmp" }', 'group: { name: "-rmp" }', 'service: { name: "-rmp", state: started }', 'systemd: { name: "--all", state: started }']) {
+      for (const task of [
+        'user: { name: "-rmp" }',
+        'group: { name: "-rmp" }',
+        'service: { name: "-rmp", state: started }',
+        'systemd: { name: "--all", state: started }',
+      ]) {
         const errs = await loadErrors(`- hosts: runmaster\n  gather_facts: false\n  tasks:\n    - ${task}\n`, lab.inventory, host)
         expect(errs.length, task).to.be.greaterThan(0)
       }
     })
   })
 
-  describe('trust 24: no password in the host\'s process list', () => {
-    const GIT_PW = "Git-Pw-1 $(x)`y`"
+  describe("trust 24: no password in the host's process list", () => {
+    const GIT_PW = 'Git-Pw-1 $(x)`y`'
     const URI_PW = 'Uri-Pw-2'
     const BECOME_PW = 'Become-Pw-3'
     const PORT = 8765
@@ -189,7 +200,15 @@ mkdir -p /home/rmpdeploy/.ssh && cp /root/.ssh/authorized_keys /home/rmpdeploy/.
       const inv = parseYaml(readFileSync(lab.inventory, 'utf8'))
       const dir = mkdtempSync(join(tmpdir(), 'rmp-inj-inv-'))
       const deployInv = join(dir, 'hosts.yml')
-      writeFileSync(deployInv, toYaml({ all: { vars: { ...inv.all.vars, ansible_user: 'rmpdeploy', ansible_become_password: BECOME_PW }, hosts: { [host]: { ansible_host: inv.all.children.runmaster.hosts[host].ansible_host } } } }))
+      writeFileSync(
+        deployInv,
+        toYaml({
+          all: {
+            vars: { ...inv.all.vars, ansible_user: 'rmpdeploy', ansible_become_password: BECOME_PW },
+            hosts: { [host]: { ansible_host: inv.all.children.runmaster.hosts[host].ansible_host } },
+          },
+        }),
+      )
       const stop = await startPsSampler(lab.inventory, host)
       let outputs = ''
       let seen = ''
@@ -243,7 +262,8 @@ mkdir -p /home/rmpdeploy/.ssh && cp /root/.ssh/authorized_keys /home/rmpdeploy/.
       expect(seen).to.match(/sudo /)
       // ... and never a password, plain or as written in the URL.
       for (const pw of [GIT_PW, encodeURIComponent(GIT_PW), URI_PW, BECOME_PW, 'Wrong-Pw-9']) expect(seen.includes(pw), `ps showed ${pw}`).to.equal(false)
-      for (const pw of [GIT_PW, encodeURIComponent(GIT_PW), URI_PW, BECOME_PW, 'Wrong-Pw-9']) expect(outputs.includes(pw), `the output showed ${pw}`).to.equal(false)
+      for (const pw of [GIT_PW, encodeURIComponent(GIT_PW), URI_PW, BECOME_PW, 'Wrong-Pw-9'])
+        expect(outputs.includes(pw), `the output showed ${pw}`).to.equal(false)
       // The checkout's remote URL holds no password (Ansible's stores it in .git/config).
       expect((await run('git -C /srv/rmp-pw-checkout config --get remote.origin.url')).stdout.trim()).to.equal(`http://deploy@127.0.0.1:${PORT}/app.git`)
       expect((await run('ls -A /tmp | grep -c "^tmp\\." || true')).stdout.trim(), 'askpass directories left in /tmp').to.equal('0')

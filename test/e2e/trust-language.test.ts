@@ -21,7 +21,12 @@ const HOSTILE_MULTILINE = `${HOSTILE}\nsecond line {{ nope }}\n`
 /** Lands in a fact: the host's os-release codename (restored afterwards). */
 const FACT = '{{ 7*7 }}|<%= 7*7 %>|{{ undefined_thing }}|{% if true %}x{% endif %}'
 
-const indent = (text: string, n: number) => text.trimEnd().split('\n').map((l) => `${' '.repeat(n)}${l}`).join('\n')
+const indent = (text: string, n: number) =>
+  text
+    .trimEnd()
+    .split('\n')
+    .map((l) => `${' '.repeat(n)}${l}`)
+    .join('\n')
 
 describe('trust: the playbook language on a lab host', function () {
   this.timeout(600000)
@@ -41,7 +46,13 @@ describe('trust: the playbook language on a lab host', function () {
 
   after(async () => {
     setVaultPassword(undefined)
-    if (inv) await sh(inv, host, `rm -rf ${ROOT} ${CANARY}; userdel rmptrust 2>/dev/null; if [ -e /etc/os-release.rmp-bak ]; then mv -f /etc/os-release.rmp-bak /etc/os-release; fi`, true)
+    if (inv)
+      await sh(
+        inv,
+        host,
+        `rm -rf ${ROOT} ${CANARY}; userdel rmptrust 2>/dev/null; if [ -e /etc/os-release.rmp-bak ]; then mv -f /etc/os-release.rmp-bak /etc/os-release; fi`,
+        true,
+      )
     await closeHostConnections()
   })
 
@@ -62,13 +73,16 @@ describe('trust: the playbook language on a lab host', function () {
 
   it('trust 1: a variable nothing defines stops the CLI at load time with file:line:col; the host is untouched', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rmp-trust-lang-'))
-    writeFileSync(join(dir, 'site.yml'), `- hosts: ${host}
+    writeFileSync(
+      join(dir, 'site.yml'),
+      `- hosts: ${host}
   gather_facts: false
   tasks:
     - copy: { content: "first\\n", dest: ${ROOT}/cli-first }
     - copy: { content: "{{ typo_in_cli }}", dest: ${ROOT}/cli-typo }
       ignore_errors: true
-`)
+`,
+    )
     let err = ''
     const code = await main([join(dir, 'site.yml'), '-i', inv, '--limit', host], { out: () => undefined, err: (t) => (err += t), tty: false })
     expect(code).to.equal(1)
@@ -99,7 +113,9 @@ describe('trust: the playbook language on a lab host', function () {
     expect(await fileOnHost(`${ROOT}/vault.txt`)).to.equal(HOSTILE_MULTILINE)
     // The shadow hash is the hash of the exact password (crypt with the stored salt, in perl).
     const b64 = Buffer.from(password).toString('base64')
-    const same = await onHost(`h=$(getent shadow rmptrust | cut -d: -f2); pw=$(printf %s ${b64} | base64 -d); perl -e 'print crypt($ARGV[0], $ARGV[1]) eq $ARGV[1] ? "same" : "different"' "$pw" "$h"`)
+    const same = await onHost(
+      `h=$(getent shadow rmptrust | cut -d: -f2); pw=$(printf %s ${b64} | base64 -d); perl -e 'print crypt($ARGV[0], $ARGV[1]) eq $ARGV[1] ? "same" : "different"' "$pw" "$h"`,
+    )
     expect(same).to.equal('same')
     expect(await onHost(`test -e ${CANARY} && echo planted || echo clean`)).to.equal('clean\n')
     expect(r.text).to.not.contain('ss\'"$(touch')
@@ -119,7 +135,10 @@ describe('trust: the playbook language on a lab host', function () {
   tasks:
     - template: { src: opts.ejs, dest: ${ROOT}/opts.txt }
 `,
-      { 'templates/opts.ejs': '<%= outputFunctionName %>\n<%= localsName %>\n<%= escapeFunction %>\n<%= client %>\n<%= settings["view options"].outputFunctionName %>\n' },
+      {
+        'templates/opts.ejs':
+          '<%= outputFunctionName %>\n<%= localsName %>\n<%= escapeFunction %>\n<%= client %>\n<%= settings["view options"].outputFunctionName %>\n',
+      },
     )
     expect(r.exitCode, r.text).to.equal(0)
     expect(await fileOnHost(`${ROOT}/opts.txt`)).to.equal(`${payload}\n${payload}\n${payload}\ntrue\n${payload}\n`)
@@ -127,10 +146,14 @@ describe('trust: the playbook language on a lab host', function () {
   })
 
   it('trust 21: facts and registered output holding {{ }} or <%= %> are literal in when, templates, set_fact, debug and loops', async () => {
-    await sh(inv, host, `set -e
+    await sh(
+      inv,
+      host,
+      `set -e
 printf '%s\\n' '${FACT}' '<%= 6*7 %>' > ${ROOT}/hostile.txt
 mv /etc/os-release /etc/os-release.rmp-bak
-{ grep -v '^VERSION_CODENAME=' /etc/os-release.rmp-bak; printf "VERSION_CODENAME='%s'\\n" '${FACT}'; } > /etc/os-release`)
+{ grep -v '^VERSION_CODENAME=' /etc/os-release.rmp-bak; printf "VERSION_CODENAME='%s'\\n" '${FACT}'; } > /etc/os-release`,
+    )
     const r = await run(
       `- hosts: ${host}
   gather_facts: true
@@ -163,7 +186,11 @@ mv /etc/os-release /etc/os-release.rmp-bak
     expect(await fileOnHost(`${ROOT}/set_fact.txt`)).to.equal(`${FACT}\n${FACT}\n${outText}\n`)
     expect(await fileOnHost(`${ROOT}/template.txt`)).to.equal(`${outText}\n${FACT}\n${FACT}\n`)
     expect(await fileOnHost(`${ROOT}/debug.txt`)).to.equal(`${outText}\n`)
-    expect([await fileOnHost(`${ROOT}/loop-0.txt`), await fileOnHost(`${ROOT}/loop-1.txt`), await fileOnHost(`${ROOT}/loop-2.txt`)]).to.deep.equal([`${FACT}\n`, '<%= 6*7 %>\n', `${FACT}\n`])
+    expect([await fileOnHost(`${ROOT}/loop-0.txt`), await fileOnHost(`${ROOT}/loop-1.txt`), await fileOnHost(`${ROOT}/loop-2.txt`)]).to.deep.equal([
+      `${FACT}\n`,
+      '<%= 6*7 %>\n',
+      `${FACT}\n`,
+    ])
     expect(await onHost(`ls ${ROOT} | grep ^when- || true`)).to.equal('when-fact-literal\nwhen-output-literal\n')
     expect(r.text).to.contain(`"ansible_distribution_release": "${FACT}"`)
     expect(r.text).to.contain(`"hostvars[inventory_hostname].out.stdout_lines": [\n        "${FACT}",\n        "<%= 6*7 %>"\n    ]`)

@@ -42,7 +42,11 @@ interface Secrets {
 function newSecrets(): Secrets {
   const h = () => randomBytes(6).toString('hex')
   // A quote and a dash: quoting and regex_replace change how it looks.
-  return { pw: `Pa'ss-${h()}-Word`, token: `Tok${h()}Zz`, multi: `-----BEGIN TEST KEY-----\nMIIkey${h()}line1\nMIIkey${h()}line2\n-----END TEST KEY ${h()}-----\n` }
+  return {
+    pw: `Pa'ss-${h()}-Word`,
+    token: `Tok${h()}Zz`,
+    multi: `-----BEGIN TEST KEY-----\nMIIkey${h()}line1\nMIIkey${h()}line2\n-----END TEST KEY ${h()}-----\n`,
+  }
 }
 
 /** Every form of the secrets that the playbook makes (intermediates too), and those the host makes. */
@@ -129,7 +133,17 @@ describe('trust 22: secrets on a lab host through the CLI', function () {
   let dir: string
 
   const writeVault = (s: Secrets) =>
-    writeFileSync(join(dir, 'vault.yml'), encryptVault(`vault_pw: ${JSON.stringify(s.pw)}\nvault_token: ${s.token}\nvault_multi: |\n${s.multi.trimEnd().split('\n').map((l) => `  ${l}`).join('\n')}\n`, VAULT_PW))
+    writeFileSync(
+      join(dir, 'vault.yml'),
+      encryptVault(
+        `vault_pw: ${JSON.stringify(s.pw)}\nvault_token: ${s.token}\nvault_multi: |\n${s.multi
+          .trimEnd()
+          .split('\n')
+          .map((l) => `  ${l}`)
+          .join('\n')}\n`,
+        VAULT_PW,
+      ),
+    )
   const run = (...flags: string[]) => cli(dir, ['site.yml', '-i', lab.inventory, '-l', host, '--vault-password-file', 'pw.txt', ...flags])
   const expectNoForm = (r: CliRun, s: Secrets, what: string) => {
     for (const f of forms(s)) expect(r.out.includes(f), `${what}: ${JSON.stringify(f)} appears in:\n${r.out}`).to.equal(false)
@@ -161,7 +175,9 @@ describe('trust 22: secrets on a lab host through the CLI', function () {
     expect(apply.code, apply.out).to.equal(2)
     // The secrets did go through: the host holds them, and the output shows where, masked.
     expect((await sh(lab.inventory, host, 'cat /root/trust22/key.pem')).stdout).to.equal(s1.multi)
-    expect((await sh(lab.inventory, host, 'cat /root/trust22/app.conf')).stdout).to.include(`secret_key = ${s1.pw}\nreversed = ${[...s1.pw].reverse().join('')}`)
+    expect((await sh(lab.inventory, host, 'cat /root/trust22/app.conf')).stdout).to.include(
+      `secret_key = ${s1.pw}\nreversed = ${[...s1.pw].reverse().join('')}`,
+    )
     expect(apply.out).to.include(`"stdout_lines": [\n            "${MASK}",\n            "${MASK}",\n            "${MASK}",\n            "${MASK}"`)
     expect(apply.out).to.include(`TASK [header ${MASK} ${MASK} ${MASK} ${MASK}]`)
     expect(apply.out).to.include('(item=None)')
@@ -170,7 +186,11 @@ describe('trust 22: secrets on a lab host through the CLI', function () {
 
     const json = await run('--json', '--diff', '-vvv')
     expectNoForm(json, s1, 'json')
-    const events = json.out.split('\n--- stderr ---')[0]!.trim().split('\n').map((l) => JSON.parse(l) as { type: string; output?: Record<string, unknown> })
+    const events = json.out
+      .split('\n--- stderr ---')[0]!
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; output?: Record<string, unknown> })
     const results = events.filter((e) => e.type === 'host-result')
     expect(results.length).to.be.greaterThan(10)
     expect(JSON.stringify(results)).to.include(MASK)
@@ -183,7 +203,11 @@ describe('trust 22: secrets on a lab host through the CLI', function () {
     expect((await sh(lab.inventory, host, 'cat /root/trust22/key.pem')).stdout).to.equal(s1.multi)
     const s2 = newSecrets()
     writeVault(s2)
-    for (const flags of [['--check', '--diff', '-vvv'], ['--json', '--check', '--diff'], ['--diff', '-vvv']]) {
+    for (const flags of [
+      ['--check', '--diff', '-vvv'],
+      ['--json', '--check', '--diff'],
+      ['--diff', '-vvv'],
+    ]) {
       const r = await run(...flags)
       expectNoForm(r, s1, `old secret, ${flags.join(' ')}`)
       expectNoForm(r, s2, `new secret, ${flags.join(' ')}`)
@@ -203,8 +227,27 @@ describe('trust 22: secrets on a lab host through the CLI', function () {
     const dest = '/root/trust22/test_no_log'
     const secret1 = `SECRET${randomBytes(4).toString('hex')}`
     const secret2 = `NEWSECRET${randomBytes(4).toString('hex')}`
-    for (const [secret, check] of [[secret1, true], [secret1, false], [secret1, true], [secret1, false], [secret2, true], [secret2, false]] as const) {
-      const r = await cli(dir, ['no_log.yml', '-i', lab.inventory, '-l', host, '-vvv', '-e', `secret=${secret}`, '-e', `dest=${dest}`, ...(check ? ['--check'] : [])])
+    for (const [secret, check] of [
+      [secret1, true],
+      [secret1, false],
+      [secret1, true],
+      [secret1, false],
+      [secret2, true],
+      [secret2, false],
+    ] as const) {
+      const r = await cli(dir, [
+        'no_log.yml',
+        '-i',
+        lab.inventory,
+        '-l',
+        host,
+        '-vvv',
+        '-e',
+        `secret=${secret}`,
+        '-e',
+        `dest=${dest}`,
+        ...(check ? ['--check'] : []),
+      ])
       expect(r.code, r.out).to.equal(0)
       expect(r.out).not.to.include(secret)
     }

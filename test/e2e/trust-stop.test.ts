@@ -44,7 +44,10 @@ describe('trust: runs that must stop (lab hosts; Ansible as the judge where it d
   }
 
   /** The playbook through rm-play (the engine) and through ansible-playbook, on the first four lab hosts. */
-  async function both(yaml: string, o: { inventory?: string; ansibleArgs?: string[] } = {}): Promise<{ rm: PlayOutcome; rmReached: Reached; ans: Reached & { exitCode: number } }> {
+  async function both(
+    yaml: string,
+    o: { inventory?: string; ansibleArgs?: string[] } = {},
+  ): Promise<{ rm: PlayOutcome; rmReached: Reached; ans: Reached & { exitCode: number } }> {
     const file = write(yaml)
     const inventory = o.inventory ?? inv
     const rm = await playFile(file, { inventory: [inventory], limit: H.join(',') })
@@ -115,7 +118,11 @@ describe('trust: runs that must stop (lab hosts; Ansible as the judge where it d
       expect(r.rm.exitCode).to.equal(2)
       expect(r.ans.exitCode).to.equal(2)
       // the handler each host was notified of is listed as not run
-      expect(pending(r.rm.events).map((e) => `${e.host}:${e.handlers.join(',')}`).sort()).to.deep.equal(H.map((h) => `${h}:handler`).sort())
+      expect(
+        pending(r.rm.events)
+          .map((e) => `${e.host}:${e.handlers.join(',')}`)
+          .sort(),
+      ).to.deep.equal(H.map((h) => `${h}:handler`).sort())
     })
 
     it('trust 13: serial [1, "25%", "100%"] whose first batch fails: the run stops, later batches and plays untouched', async () => {
@@ -175,7 +182,9 @@ describe('trust: runs that must stop (lab hosts; Ansible as the judge where it d
       command: "true"
 `)
         expectSame(r)
-        expect(r.rmReached.seq[H[2]!]).to.deep.equal(goesOn ? ['fails on two hosts:changed', 'next:changed', 'next play:changed'] : ['fails on two hosts:changed'])
+        expect(r.rmReached.seq[H[2]!]).to.deep.equal(
+          goesOn ? ['fails on two hosts:changed', 'next:changed', 'next play:changed'] : ['fails on two hosts:changed'],
+        )
       })
     }
 
@@ -230,8 +239,15 @@ describe('trust: runs that must stop (lab hosts; Ansible as the judge where it d
     it('trust 15: --force-handlers (command line) does the same', async () => {
       const file = write(forced('vars: {}'))
       let out = ''
-      const code = await main([file, '-i', inv, '--limit', H.join(','), '--force-handlers', '--json'], { out: (s) => (out += s), err: () => undefined, tty: false })
-      const events = out.trim().split('\n').map((l) => JSON.parse(l) as RunEvent)
+      const code = await main([file, '-i', inv, '--limit', H.join(','), '--force-handlers', '--json'], {
+        out: (s) => (out += s),
+        err: () => undefined,
+        tty: false,
+      })
+      const events = out
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as RunEvent)
       const ans = ansiblePlaybook(file, inv, ['--limit', H.join(','), '--force-handlers'])
       const rm = reachedByEvents(events)
       expect(rm.seq).to.deep.equal(ans.seq)
@@ -274,7 +290,17 @@ describe('trust: runs that must stop (lab hosts; Ansible as the judge where it d
       const seq = (r: Reached) => Object.fromEntries(Object.entries(r.seq).map(([h, s]) => [h, s.filter((x) => !x.startsWith('meta'))]))
       expect(seq(r.rmReached)).to.deep.equal(seq(r.ans))
       expect(r.rmReached.stats).to.deep.equal(r.ans.stats)
-      expect(seq(r.rmReached)[H[0]!]).to.deep.equal(['t1:changed', 't2:changed', 'first:changed', 'second:changed', 't3:changed', 't4:changed', 'second:changed', 'third:changed', 'fourth:changed'])
+      expect(seq(r.rmReached)[H[0]!]).to.deep.equal([
+        't1:changed',
+        't2:changed',
+        'first:changed',
+        'second:changed',
+        't3:changed',
+        't4:changed',
+        'second:changed',
+        'third:changed',
+        'fourth:changed',
+      ])
       // both runs appended: rm-play's lines, then Ansible's same ones
       const want = 'first second second third fourth '.repeat(2).trim().split(' ')
       for (const h of H.slice(0, 2)) expect((await sh(inv, h, `cat ${f}`)).stdout.trim().split('\n')).to.deep.equal(want)
@@ -320,7 +346,11 @@ describe('trust: runs that must stop (lab hosts; Ansible as the judge where it d
      * Starts rm-play, waits until every host runs the sleep, sends SIGINT, and a second one once
      * the first is being handled if `twice`; returns what it printed.
      */
-    async function interrupted(hosts: string[], args: string[], o: { twice?: boolean; long?: string } = {}): Promise<{ code: number | null; out: string; err: string }> {
+    async function interrupted(
+      hosts: string[],
+      args: string[],
+      o: { twice?: boolean; long?: string } = {},
+    ): Promise<{ code: number | null; out: string; err: string }> {
       await Promise.all(hosts.map((h) => sh(inv, h, `pkill -KILL -x sleep; rm -f ${F}; true`)))
       const child = spawn(process.execPath, [BIN, write(pb(hosts.join(','), o.long)), '-i', inv, '--no-color', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
       let out = ''
@@ -358,7 +388,10 @@ describe('trust: runs that must stop (lab hosts; Ansible as the judge where it d
     it('trust 18: with --json the interrupt and the recap (interrupted: true) are events', async () => {
       const r = await interrupted([H[2]!], ['--json'])
       expect(r.code).to.equal(130)
-      const events = r.out.trim().split('\n').map((l) => JSON.parse(l) as RunEvent)
+      const events = r.out
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as RunEvent)
       expect(events.some((e) => e.type === 'interrupt')).to.equal(true)
       const recap = events.at(-1)!
       expect(recap).to.include({ type: 'recap', interrupted: true })
@@ -414,7 +447,9 @@ describe('trust: runs that must stop (lab hosts; Ansible as the judge where it d
       await sh(inv, h, `rm -rf ${dir}; mkdir ${dir}; echo old > ${dir}/dest; mkfifo ${dir}/fifo`)
       // a FIFO nobody writes to: the upload blocks with its temp file created, as on a slow link
       // its own connection: the helper's one answers the checks meanwhile
-      const conn = new SshConnection(sshTargetFor(h, new VarScope(loadInventory([inv]).varLayers(h)).toObject(), { hostKeyChecking: 'yes', connectTimeoutMs: 10000 }))
+      const conn = new SshConnection(
+        sshTargetFor(h, new VarScope(loadInventory([inv]).varLayers(h)).toObject(), { hostKeyChecking: 'yes', connectTimeoutMs: 10000 }),
+      )
       try {
         await conn.exec(code('true'))
         const put = runStep(conn, { kind: 'put', path: `${dir}/dest`, content: '', from: `${dir}/fifo` }, {}).then(

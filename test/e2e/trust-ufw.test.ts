@@ -63,7 +63,9 @@ describe('trust 20: ufw on a lab host', function () {
     expect(check.exitCode, check.text).to.equal(0)
     const [c] = check.results('enable')[0]!.changes
     expect(c).to.include({ uncertain: true })
-    expect(c!.summary).to.match(/^enable ufw — a real run refuses this unless an earlier task allows 22\/tcp: no rule allows the port of this SSH connection \(22\/tcp from 10\.231\.\d+\.1\)/)
+    expect(c!.summary).to.match(
+      /^enable ufw — a real run refuses this unless an earlier task allows 22\/tcp: no rule allows the port of this SSH connection \(22\/tcp from 10\.231\.\d+\.1\)/,
+    )
     const real = await run(tasks)
     expect(real.exitCode).to.equal(2)
     expect(real.results('enable')[0]!.msg).to.match(/refusing to enable ufw: .*allow_lockout: true/)

@@ -21,7 +21,8 @@ export function ansiblePlaybook(playbook: string, inventory: string, args: strin
   const seq: Record<string, string[]> = {}
   for (const p of out.plays) for (const t of p.tasks) for (const [h, res] of Object.entries(t.hosts)) (seq[h] ??= []).push(`${t.task.name}:${statusOf(res)}`)
   const stats: Record<string, HostStats> = {}
-  for (const [h, s] of Object.entries(out.stats)) stats[h] = { ok: s.ok, changed: s.changed, unreachable: s.unreachable, failed: s.failures, skipped: s.skipped, rescued: s.rescued, ignored: s.ignored }
+  for (const [h, s] of Object.entries(out.stats))
+    stats[h] = { ok: s.ok, changed: s.changed, unreachable: s.unreachable, failed: s.failures, skipped: s.skipped, rescued: s.rescued, ignored: s.ignored }
   return { exitCode: code, stats, seq }
 }
 

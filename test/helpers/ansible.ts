@@ -78,7 +78,9 @@ export async function ansiblePlay(yaml: string, o: { inventory: string; limit: s
     const tasks = report.plays.flatMap((p) =>
       p.tasks.flatMap((t) => {
         const r = t.hosts[o.limit]
-        return r ? [{ task: t.task.name, changed: !!r.changed, failed: !!r.failed, skipped: !!r.skipped, msg: r.msg === undefined ? undefined : String(r.msg) }] : []
+        return r
+          ? [{ task: t.task.name, changed: !!r.changed, failed: !!r.failed, skipped: !!r.skipped, msg: r.msg === undefined ? undefined : String(r.msg) }]
+          : []
       }),
     )
     return { code, tasks, stderr, changedTasks: () => tasks.filter((t) => t.changed).map((t) => t.task) }

@@ -13,7 +13,9 @@ export function modulesUsed(file: string): string[] {
   const used = new Set<string>()
   for (const play of plays) {
     for (const task of [...(play.tasks ?? []), ...(play.handlers ?? [])]) {
-      const mods = Object.keys(task).map(canonicalModuleName).filter((m): m is string => m !== undefined)
+      const mods = Object.keys(task)
+        .map(canonicalModuleName)
+        .filter((m): m is string => m !== undefined)
       expect(mods, JSON.stringify(task)).to.have.length(1)
       used.add(mods[0]!)
     }

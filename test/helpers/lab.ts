@@ -42,7 +42,11 @@ export function testLab(hosts = 4, opts: TestLabOptions = {}): Promise<TestLab> 
   const size = Math.max(known?.size ?? 0, hosts)
   const inventory = join(STATE_ROOT, name, 'hosts.yml')
   const say = process.env.RMP_TEST_VERBOSE ? (m: string) => console.log(`    [lab] ${m}`) : undefined
-  const current = labUp({ name, hosts: size, init, inventoryPath: inventory, say }).then((info) => ({ ...info, inventory, names: info.hosts.map((h) => h.name) }))
+  const current = labUp({ name, hosts: size, init, inventoryPath: inventory, say }).then((info) => ({
+    ...info,
+    inventory,
+    names: info.hosts.map((h) => h.name),
+  }))
   labs.set(name, { current, size })
   return current
 }

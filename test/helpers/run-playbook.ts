@@ -68,25 +68,30 @@ async function playFileIn(run: RunContext, file: string, o: PlayOptions, dir: st
   let text = ''
   const reporter = new PrettyReporter({ paint: noColours, write: (s) => (text += s), verbosity: o.verbosity ?? 0, timings: false, live: false })
   const pb = loadPlaybook(file, { rolesPath: [] })
-  const r = await runPlaybook(pb, {
-    check: o.check ?? false,
-    diff: o.diff ?? false,
-    forks: o.forks ?? 50,
-    tags: o.tags ?? [],
-    skipTags: o.skipTags ?? [],
-    limit: o.limit,
-    extraVars: o.extraVars ?? {},
-    verbosity: o.verbosity ?? 0,
-    startAtTask: o.startAtTask,
-    hostKeyChecking: 'yes',
-    connectTimeoutMs: 10000,
-    inventory: loadInventory(o.inventory ?? []),
-    emit: (e) => {
-      events.push(e)
-      reporter.handle(e)
+  const r = await runPlaybook(
+    pb,
+    {
+      check: o.check ?? false,
+      diff: o.diff ?? false,
+      forks: o.forks ?? 50,
+      tags: o.tags ?? [],
+      skipTags: o.skipTags ?? [],
+      limit: o.limit,
+      extraVars: o.extraVars ?? {},
+      verbosity: o.verbosity ?? 0,
+      startAtTask: o.startAtTask,
+      hostKeyChecking: 'yes',
+      connectTimeoutMs: 10000,
+      inventory: loadInventory(o.inventory ?? []),
+      emit: (e) => {
+        events.push(e)
+        reporter.handle(e)
+      },
     },
-  }, run)
-  const results = (task?: string, host?: string) => events.filter((e): e is HostResultEvent => e.type === 'host-result' && (task === undefined || e.task === task) && (host === undefined || e.host === host))
+    run,
+  )
+  const results = (task?: string, host?: string) =>
+    events.filter((e): e is HostResultEvent => e.type === 'host-result' && (task === undefined || e.task === task) && (host === undefined || e.host === host))
   return {
     events,
     stats: r.stats,
@@ -97,6 +102,9 @@ async function playFileIn(run: RunContext, file: string, o: PlayOptions, dir: st
     results,
     changed: (h) => r.stats[h]?.changed ?? NaN,
     totalChanged: () => Object.values(r.stats).reduce((a, s) => a + s.changed, 0),
-    changedTasks: () => results().filter((e) => e.status === 'changed').map((e) => e.task),
+    changedTasks: () =>
+      results()
+        .filter((e) => e.status === 'changed')
+        .map((e) => e.task),
   }
 }

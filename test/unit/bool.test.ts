@@ -23,21 +23,46 @@ const base = { inventory: [inv] }
 
 describe('parseBool', () => {
   const cases: [unknown, boolean | undefined][] = [
-    [true, true], [false, false], ['yes', true], ['No', false], ['on', true], ['OFF', false], ['true', true], ['False', false],
-    ['1', true], ['0', false], [1, true], [0, false], ['y', true], ['n', false], ['t', true], ['f', false], [' yes ', true],
-    ['maybe', undefined], ['', undefined], [2, undefined], [null, undefined], [undefined, undefined], [[], undefined], [{}, undefined],
+    [true, true],
+    [false, false],
+    ['yes', true],
+    ['No', false],
+    ['on', true],
+    ['OFF', false],
+    ['true', true],
+    ['False', false],
+    ['1', true],
+    ['0', false],
+    [1, true],
+    [0, false],
+    ['y', true],
+    ['n', false],
+    ['t', true],
+    ['f', false],
+    [' yes ', true],
+    ['maybe', undefined],
+    ['', undefined],
+    [2, undefined],
+    [null, undefined],
+    [undefined, undefined],
+    [[], undefined],
+    [{}, undefined],
   ]
   for (const [v, want] of cases) it(`${JSON.stringify(v)} → ${want}`, () => expect(parseBool(v)).to.equal(want))
 })
 
 describe('yes/no keywords at load time', () => {
   it('strings are read as booleans, not by their truthiness', () => {
-    const { tasks, errors } = load('- hosts: all\n  tasks:\n    - ping:\n      run_once: "false"\n      any_errors_fatal: "no"\n      ignore_unreachable: "off"\n      become: "no"\n')
+    const { tasks, errors } = load(
+      '- hosts: all\n  tasks:\n    - ping:\n      run_once: "false"\n      any_errors_fatal: "no"\n      ignore_unreachable: "off"\n      become: "no"\n',
+    )
     expect(errors).to.deep.equal([])
     expect(tasks[0]).to.include({ runOnce: false, anyErrorsFatal: false, ignoreUnreachable: false, become: false })
   })
   it('a templated become (and ignore_errors, check_mode, diff, no_log) is kept to render when the task runs', () => {
-    const { tasks } = load('- hosts: all\n  become: "{{ play_sudo }}"\n  tasks:\n    - ping:\n      ignore_errors: "{{ x }}"\n    - ping:\n      become: "{{ use_sudo }}"\n')
+    const { tasks } = load(
+      '- hosts: all\n  become: "{{ play_sudo }}"\n  tasks:\n    - ping:\n      ignore_errors: "{{ x }}"\n    - ping:\n      become: "{{ use_sudo }}"\n',
+    )
     expect(tasks[0]).to.include({ become: '{{ play_sudo }}', ignoreErrors: '{{ x }}' })
     expect(tasks[1]!.become).to.equal('{{ use_sudo }}')
   })
@@ -66,7 +91,12 @@ describe('yes/no keywords at load time', () => {
 describe('yes/no keywords at run time', () => {
   it('run_once: "false" runs on every host', async () => {
     const r = await play('- hosts: web\n  gather_facts: false\n  tasks:\n    - command: "true"\n      run_once: "false"\n', base)
-    expect(r.results('command true').map((e) => e.host).sort()).to.deep.equal(['h1', 'h2', 'h3'])
+    expect(
+      r
+        .results('command true')
+        .map((e) => e.host)
+        .sort(),
+    ).to.deep.equal(['h1', 'h2', 'h3'])
   })
   it('become: "{{ use_sudo }}" is rendered per host: true means sudo, false means none', async () => {
     // sudo is absent here: a host that really tries to become another user fails saying so.
@@ -76,7 +106,13 @@ describe('yes/no keywords at run time', () => {
     )
     expect(r.results('command true', 'h1')[0]!.status).to.equal('failed')
     expect(r.results('command true', 'h1')[0]!.msg).to.match(/sudo/)
-    expect(r.results('command true').filter((e) => e.status === 'changed').map((e) => e.host).sort()).to.deep.equal(['h2', 'h3'])
+    expect(
+      r
+        .results('command true')
+        .filter((e) => e.status === 'changed')
+        .map((e) => e.host)
+        .sort(),
+    ).to.deep.equal(['h2', 'h3'])
   })
   it('a rendered ignore_errors that is not a boolean fails loudly instead of reading as false', async () => {
     const r = await play('- hosts: h1\n  gather_facts: false\n  tasks:\n    - command: /bin/false\n      ignore_errors: "{{ \'maybe\' }}"\n', base)
@@ -89,7 +125,10 @@ describe('yes/no keywords at run time', () => {
     expect(r.text).to.not.include('secret\n')
   })
   it('the bool filter reads the same spellings', async () => {
-    const r = await play('- hosts: h1\n  gather_facts: false\n  tasks:\n    - debug: { msg: "{{ [\'off\' | bool, \'Yes\' | bool, \'t\' | bool, \'maybe\' | bool] }}" }\n', base)
+    const r = await play(
+      "- hosts: h1\n  gather_facts: false\n  tasks:\n    - debug: { msg: \"{{ ['off' | bool, 'Yes' | bool, 't' | bool, 'maybe' | bool] }}\" }\n",
+      base,
+    )
     expect(r.results()[0]!.output!.msg).to.deep.equal([false, true, true, false])
   })
 })

@@ -110,14 +110,18 @@ describe('cli config: ansible.cfg and ANSIBLE_*', () => {
     expect(() => loadConfig(project('[defaults]\nhost_key_checking = flase\n').ce())).to.throw(ConfigError, /host_key_checking.*true or false/)
     expect(loadConfig(project('[defaults]\nhost_key_checking = accept-new\n').ce()).settings.get('host_key_checking')!.value).to.equal('accept-new')
     const errs: string[] = []
-    expect(() => withConfig(parseArgs(['x.yml']), ['x.yml'], { err: (s) => errs.push(s) }, project('[defaults]\nforks = 0\n').ce())).to.throw(/forks must be a positive/)
+    expect(() => withConfig(parseArgs(['x.yml']), ['x.yml'], { err: (s) => errs.push(s) }, project('[defaults]\nforks = 0\n').ce())).to.throw(
+      /forks must be a positive/,
+    )
   })
 
   it('says at -v which file it read and which keys it ignored', () => {
     const p = project()
     const errs: string[] = []
     withConfig(parseArgs(['x.yml', '-v']), ['x.yml', '-v'], { err: (s) => errs.push(s) }, p.ce())
-    expect(errs.join('')).to.contain(`Using ${join(p.dir, 'ansible.cfg')} as config file`).and.to.contain('[defaults] nosuchkey')
+    expect(errs.join(''))
+      .to.contain(`Using ${join(p.dir, 'ansible.cfg')} as config file`)
+      .and.to.contain('[defaults] nosuchkey')
     const quiet: string[] = []
     withConfig(parseArgs(['x.yml']), ['x.yml'], { err: (s) => quiet.push(s) }, p.ce())
     expect(quiet).to.deep.equal([])
@@ -143,12 +147,27 @@ describe('cli config: ansible.cfg and ANSIBLE_*', () => {
     if (!hasAnsible()) this.skip()
     this.timeout(30000)
     const p = project()
-    const env: Record<string, string> = { ANSIBLE_CONFIG: join(p.dir, 'ansible.cfg'), ANSIBLE_TIMEOUT: '12', ANSIBLE_BECOME_USER: 'app', ANSIBLE_ROLES_PATH: 'r1:/r2' }
+    const env: Record<string, string> = {
+      ANSIBLE_CONFIG: join(p.dir, 'ansible.cfg'),
+      ANSIBLE_TIMEOUT: '12',
+      ANSIBLE_BECOME_USER: 'app',
+      ANSIBLE_ROLES_PATH: 'r1:/r2',
+    }
     const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ANSIBLE_') && k !== 'NO_COLOR'))
-    const ansible = execFileSync('ansible-config', ['dump', '--only-changed'], { cwd: p.dir, env: { ...clean, ...env, HOME: p.home }, encoding: 'utf8' }).replace(/\x1b\[[0-9;]*m/g, '')
+    const ansible = execFileSync('ansible-config', ['dump', '--only-changed'], {
+      cwd: p.dir,
+      env: { ...clean, ...env, HOME: p.home },
+      encoding: 'utf8',
+    }).replace(/\x1b\[[0-9;]*m/g, '')
     const out: string[] = []
     configCommand([], { out: (s) => out.push(s), err: () => {} }, { env, cwd: p.dir, home: p.home })
-    const lines = (t: string) => new Map(t.split('\n').filter(Boolean).map((l) => [l.slice(0, l.indexOf('(')), l] as const))
+    const lines = (t: string) =>
+      new Map(
+        t
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => [l.slice(0, l.indexOf('(')), l] as const),
+      )
     const theirs = lines(ansible)
     const ours = lines(out.join(''))
     const shared = SETTINGS.map((s) => s.name)

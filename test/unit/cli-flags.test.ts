@@ -27,7 +27,11 @@ describe('cli flags', () => {
     writeFileSync(join(dir, 'here.yml'), '- hosts: all\n  gather_facts: false\n  tasks:\n    - command: hostname\n')
     const r = await cli([join(dir, 'here.yml'), '-i', 'somebox,', '-c', 'local', '--json'])
     expect(r.code, r.err).to.equal(0)
-    const result = r.out.split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((e) => e.type === 'host-result')
+    const result = r.out
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
+      .find((e) => e.type === 'host-result')
     expect(result.host).to.equal('somebox')
     expect(result.output.stdout).to.equal(hostname())
     const bad = await cli([join(dir, 'here.yml'), '-i', 'somebox,', '-c', 'winrm'])
@@ -35,7 +39,7 @@ describe('cli flags', () => {
     expect(bad.err).to.contain("--connection takes ssh, local, got 'winrm'")
   })
 
-  it('-k asks for the SSH password; a host\'s ansible_password wins, as in Ansible; the password is no flag value', async () => {
+  it("-k asks for the SSH password; a host's ansible_password wins, as in Ansible; the password is no flag value", async () => {
     expect(() => parseArgs(['site.yml', '-k', 'pw'])).not.to.throw() // -k takes no value: 'pw' is a playbook
     expect(parseArgs(['site.yml', '-k', 'pw']).playbooks).to.deep.equal(['site.yml', 'pw'])
     const prompts: string[] = []
@@ -46,14 +50,30 @@ describe('cli flags', () => {
   })
 
   it('--ssh-common-args/--ssh-extra-args: the -o options ssh2 honours are used, others refused by name', async () => {
-    const o = await connectionOptions(parseArgs(['s.yml', '--ssh-common-args', '-o Port=2222 -o User=deploy -o ConnectTimeout=7', '--ssh-extra-args=-o ServerAliveInterval=4 -o StrictHostKeyChecking=accept-new -o IdentityFile=/k/id']))
+    const o = await connectionOptions(
+      parseArgs([
+        's.yml',
+        '--ssh-common-args',
+        '-o Port=2222 -o User=deploy -o ConnectTimeout=7',
+        '--ssh-extra-args=-o ServerAliveInterval=4 -o StrictHostKeyChecking=accept-new -o IdentityFile=/k/id',
+      ]),
+    )
     const t = sshTargetFor('h', {}, o)
-    expect([t.port, t.user, t.connectTimeoutMs, t.keepaliveIntervalMs, t.hostKeyChecking, t.privateKeyFiles[0]]).to.deep.equal([2222, 'deploy', 7000, 4000, 'accept-new', '/k/id'])
+    expect([t.port, t.user, t.connectTimeoutMs, t.keepaliveIntervalMs, t.hostKeyChecking, t.privateKeyFiles[0]]).to.deep.equal([
+      2222,
+      'deploy',
+      7000,
+      4000,
+      'accept-new',
+      '/k/id',
+    ])
     // the host's own ansible_ssh_common_args win over the flag, as in Ansible
     expect(sshTargetFor('h', { ansible_ssh_common_args: '-p 2200' }, o).port).to.equal(2200)
     const r = await cli([join(dir, 'here.yml'), '-i', 'somebox,', '--ssh-common-args', '-o ControlMaster=auto -o ControlPersist=60s -o Port=22'])
     expect(r.code).to.equal(1)
-    expect(r.err).to.contain("cannot honour '-o ControlMaster=auto', '-o ControlPersist=60s'").and.not.match(/internal error/)
+    expect(r.err)
+      .to.contain("cannot honour '-o ControlMaster=auto', '-o ControlPersist=60s'")
+      .and.not.match(/internal error/)
     const flag = await cli([join(dir, 'here.yml'), '-i', 'somebox,', '--ssh-extra-args', '-A'])
     expect(flag.err).to.contain("--ssh-extra-args: rm-play's SSH (ssh2, not OpenSSH) cannot honour '-A'")
   })
@@ -78,18 +98,25 @@ describe('cli flags', () => {
     writeFileSync(join(dir, 'b.yml'), encryptVault('from_b: beta\n', 'pw-b'))
     writeFileSync(join(dir, 'pw-a'), 'pw-a\n')
     writeFileSync(join(dir, 'pw-b'), 'pw-b\n')
-    writeFileSync(join(dir, 'two.yml'), '- hosts: all\n  gather_facts: false\n  vars_files: [a.yml, b.yml]\n  tasks:\n    - assert: { that: [from_a == "alpha", from_b == "beta"] }\n')
+    writeFileSync(
+      join(dir, 'two.yml'),
+      '- hosts: all\n  gather_facts: false\n  vars_files: [a.yml, b.yml]\n  tasks:\n    - assert: { that: [from_a == "alpha", from_b == "beta"] }\n',
+    )
     const flags = ['--vault-id', `a@${join(dir, 'pw-a')}`, '--vault-id', `b@${join(dir, 'pw-b')}`]
     const r = await cli([join(dir, 'two.yml'), '-i', 'box,', '-c', 'local', ...flags])
     expect(r.code, r.err).to.equal(0)
     if (hasAnsible()) {
-      const theirs = spawnSync('ansible-playbook', [join(dir, 'two.yml'), '-i', 'box,', '-c', 'local', ...flags], { encoding: 'utf8', env: { ...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_RETRY_FILES_ENABLED: 'false' } })
+      const theirs = spawnSync('ansible-playbook', [join(dir, 'two.yml'), '-i', 'box,', '-c', 'local', ...flags], {
+        encoding: 'utf8',
+        env: { ...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_RETRY_FILES_ENABLED: 'false' },
+      })
       expect(theirs.status, theirs.stdout + theirs.stderr).to.equal(0)
     }
     const only = await cli([join(dir, 'two.yml'), '-i', 'box,', '-c', 'local', '--vault-id', `a@${join(dir, 'pw-a')}`])
     expect(only.code).to.equal(1)
     expect(only.err).to.match(/cannot decrypt .*b\.yml/)
-    if (hasAnsible()) expect(spawnSync('ansible-playbook', [join(dir, 'two.yml'), '-i', 'box,', '-c', 'local', '--vault-id', `a@${join(dir, 'pw-a')}`]).status).to.equal(1)
+    if (hasAnsible())
+      expect(spawnSync('ansible-playbook', [join(dir, 'two.yml'), '-i', 'box,', '-c', 'local', '--vault-id', `a@${join(dir, 'pw-a')}`]).status).to.equal(1)
     const asked: string[] = []
     const ask = async (p: string) => (asked.push(p), p.includes('(b)') ? 'pw-b' : 'pw-a')
     expect(await setUpVault(parseArgs(['s.yml', '--vault-id', 'b@prompt', '-J']), undefined, ask)).to.equal(true)

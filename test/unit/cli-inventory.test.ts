@@ -42,7 +42,7 @@ db1
 `,
   'group_vars/all.yml': 'common: 1\nnested: {a: 1, b: [1, "two"], c: null}\n',
   'group_vars/web/main.yml': 'role: web\ncommon: 2\n',
-  'group_vars/web/more.yml': "quote: \"it's\"\n",
+  'group_vars/web/more.yml': 'quote: "it\'s"\n',
   'host_vars/web1.yml': 'special: true\nratio: 1.5\n',
 }
 
@@ -106,7 +106,10 @@ describe('cli inventory: rm-play inventory as ansible-inventory', function () {
     expect(list._meta.hostvars).not.to.have.property('localhost')
   })
 
-  for (const [kind, files, main] of [['INI', INI, 'hosts.ini'], ['YAML', YAML, 'hosts.yml']] as const) {
+  for (const [kind, files, main] of [
+    ['INI', INI, 'hosts.ini'],
+    ['YAML', YAML, 'hosts.yml'],
+  ] as const) {
     it(`issue 9: --list [--yaml], --host and --graph [--vars] agree with ansible-inventory on an ${kind} inventory`, function () {
       if (!hasAnsible()) this.skip()
       const d = dir(files)
@@ -114,7 +117,8 @@ describe('cli inventory: rm-play inventory as ansible-inventory', function () {
       const list = theirs(['-i', inv, '--list'], d)
       expect(list, 'ansible-inventory --list').to.be.a('string')
       expect(JSON.parse(ours(['-i', inv, '--list']).out)).to.deep.equal(JSON.parse(list!))
-      for (const h of Object.keys(JSON.parse(list!)._meta.hostvars)) expect(JSON.parse(ours(['-i', inv, '--host', h]).out), h).to.deep.equal(JSON.parse(theirs(['-i', inv, '--host', h], d)!))
+      for (const h of Object.keys(JSON.parse(list!)._meta.hostvars))
+        expect(JSON.parse(ours(['-i', inv, '--host', h]).out), h).to.deep.equal(JSON.parse(theirs(['-i', inv, '--host', h], d)!))
       expect(ours(['-i', inv, '--graph']).out).to.equal(theirs(['-i', inv, '--graph'], d))
       expect(ours(['-i', inv, '--graph', '--vars']).out).to.equal(theirs(['-i', inv, '--graph', '--vars'], d))
       const yamlList = theirs(['-i', inv, '--list', '--yaml'], d)
@@ -128,7 +132,7 @@ describe('cli inventory: rm-play inventory as ansible-inventory', function () {
     if (!hasAnsible()) this.skip()
     const d = dir({
       'hosts.ini': '[web]\nweb1\n',
-      'hosts': '[db]\ndb1\n',
+      hosts: '[db]\ndb1\n',
       'notes.txt': '[nope]\nnope1\n',
       'group_vars/db/main.yml': 'a: 1\n',
       'group_vars/db/extra.ini': 'b: 2\n',
@@ -143,10 +147,25 @@ describe('cli inventory: rm-play inventory as ansible-inventory', function () {
   it('issue 9: an unknown host or group, a missing mode or option is a clear error', () => {
     const d = dir(INI)
     const inv = join(d, 'hosts.ini')
-    expect(ours(['-i', inv, '--host', 'nosuch'])).to.include({ code: 1 }).and.property('err').to.match(/no host 'nosuch'/)
-    expect(ours(['-i', inv, '--graph', 'nosuch'])).to.include({ code: 1 }).and.property('err').to.match(/no group 'nosuch'/)
-    expect(ours(['-i', inv])).to.include({ code: 1 }).and.property('err').to.match(/--list, --graph or --host/)
-    expect(ours(['-i', inv, '--lsit'])).to.include({ code: 1 }).and.property('err').to.match(/unknown option --lsit/)
-    expect(ours(['-i', join(d, 'missing.ini'), '--list'])).to.include({ code: 1 }).and.property('err').to.match(/inventory not found/)
+    expect(ours(['-i', inv, '--host', 'nosuch']))
+      .to.include({ code: 1 })
+      .and.property('err')
+      .to.match(/no host 'nosuch'/)
+    expect(ours(['-i', inv, '--graph', 'nosuch']))
+      .to.include({ code: 1 })
+      .and.property('err')
+      .to.match(/no group 'nosuch'/)
+    expect(ours(['-i', inv]))
+      .to.include({ code: 1 })
+      .and.property('err')
+      .to.match(/--list, --graph or --host/)
+    expect(ours(['-i', inv, '--lsit']))
+      .to.include({ code: 1 })
+      .and.property('err')
+      .to.match(/unknown option --lsit/)
+    expect(ours(['-i', join(d, 'missing.ini'), '--list']))
+      .to.include({ code: 1 })
+      .and.property('err')
+      .to.match(/inventory not found/)
   })
 })

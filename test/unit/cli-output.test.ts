@@ -44,14 +44,20 @@ describe('cli output', () => {
     const file = join(scratch, 'debug.yml')
     writeFileSync(file, yaml)
     const ours = await play(yaml, { inventory: [local] })
-    const theirs = spawnSync('ansible-playbook', ['-i', local, file], { encoding: 'utf8', env: { ...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_STDOUT_CALLBACK: 'default', ANSIBLE_RETRY_FILES_ENABLED: 'false' } })
+    const theirs = spawnSync('ansible-playbook', ['-i', local, file], {
+      encoding: 'utf8',
+      env: { ...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_STDOUT_CALLBACK: 'default', ANSIBLE_RETRY_FILES_ENABLED: 'false' },
+    })
     expect(theirs.status, theirs.stderr).to.equal(0)
     expect(debugBlocks(theirs.stdout)).to.have.length(5)
     expect(debugBlocks(ours.text)).to.deep.equal(debugBlocks(theirs.stdout))
   })
 
   it('check mode says in the human output what it cannot know', async () => {
-    const r = await play('- hosts: localhost\n  gather_facts: false\n  tasks:\n    - command: echo hi\n      register: out\n    - debug: { msg: "{{ out.stdout }}" }\n', { inventory: [local], check: true })
+    const r = await play(
+      '- hosts: localhost\n  gather_facts: false\n  tasks:\n    - command: echo hi\n      register: out\n    - debug: { msg: "{{ out.stdout }}" }\n',
+      { inventory: [local], check: true },
+    )
     expect(r.text).to.contain('ok: [localhost] (depends on out, which check mode cannot know)')
   })
 
@@ -60,7 +66,10 @@ describe('cli output', () => {
     writeFileSync(bad, '- hosts: all\n  tasks:\n    - nosuchmodule: {}\n')
     const r = await cli([bad, '-i', local, '--json'])
     expect(r.code).to.equal(1)
-    const events = r.out.trim().split('\n').map((l) => JSON.parse(l) as { type: string; errors: { msg: string; pos?: string }[] })
+    const events = r.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; errors: { msg: string; pos?: string }[] })
     expect(events).to.have.length(1)
     expect(events[0]!.type).to.equal('error')
     expect(events[0]!.errors[0]!.pos).to.match(/bad\.yml:3:/)

@@ -11,7 +11,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
 const dir = mkdtempSync(join(tmpdir(), 'rmp-startup-'))
 const hooks = join(dir, 'hooks.mjs')
-writeFileSync(hooks, "export async function resolve(s, c, next) { const r = await next(s, c); if (r.url.startsWith('file:')) process.stderr.write('LOADED ' + r.url + '\\n'); return r }\n")
+writeFileSync(
+  hooks,
+  "export async function resolve(s, c, next) { const r = await next(s, c); if (r.url.startsWith('file:')) process.stderr.write('LOADED ' + r.url + '\\n'); return r }\n",
+)
 const register = join(dir, 'register.mjs')
 writeFileSync(register, `import { register } from 'node:module'\nregister(${JSON.stringify(pathToFileURL(hooks).href)})\n`)
 writeFileSync(join(dir, 'site.yml'), '- hosts: all\n  gather_facts: false\n  tasks:\n    - command: "true"\n')

@@ -23,7 +23,11 @@ describe('--step', () => {
     expect(ran(r.stdout)).to.deep.equal(['one', 'three', 'four'])
     expect(r.stderr.match(/Perform task: TASK: debug \(N\)o\/\(y\)es\/\(c\)ontinue: /g)).to.have.length(3)
     if (hasAnsible()) {
-      const a = spawnSync('ansible-playbook', [site, '-i', 'box,', '-c', 'local', '--step'], { input: 'y\nn\nc\n', encoding: 'utf8', env: { ...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_RETRY_FILES_ENABLED: 'false' } })
+      const a = spawnSync('ansible-playbook', [site, '-i', 'box,', '-c', 'local', '--step'], {
+        input: 'y\nn\nc\n',
+        encoding: 'utf8',
+        env: { ...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_RETRY_FILES_ENABLED: 'false' },
+      })
       expect(ran(a.stdout)).to.deep.equal(ran(r.stdout))
     }
   })

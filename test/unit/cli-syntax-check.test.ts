@@ -16,7 +16,10 @@ writeFileSync(join(dir, 'hosts'), 'localhost ansible_connection=local\n')
 writeFileSync(join(dir, 'vars/sec.yml'), encryptVault('secret: s3cret\n', 'right'))
 writeFileSync(join(dir, 'right'), 'right\n')
 writeFileSync(join(dir, 'wrong'), 'wrong\n')
-writeFileSync(join(dir, 'site.yml'), '- hosts: all\n  gather_facts: false\n  vars_files: [vars/sec.yml]\n  tasks:\n    - debug: { msg: "{{ secret | length }}" }\n')
+writeFileSync(
+  join(dir, 'site.yml'),
+  '- hosts: all\n  gather_facts: false\n  vars_files: [vars/sec.yml]\n  tasks:\n    - debug: { msg: "{{ secret | length }}" }\n',
+)
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = ''
@@ -37,10 +40,16 @@ describe('--syntax-check', () => {
     it(`${what}: ${error ? 'a clear error, exit 1' : 'exit 0'}, as ansible-playbook`, async function () {
       this.timeout(60_000)
       const r = await cli([join(dir, 'site.yml'), '-i', join(dir, 'hosts'), '--syntax-check', ...flags])
-      if (error) expect(r.err).to.match(error).and.not.match(/internal error|\n\s+at /)
+      if (error)
+        expect(r.err)
+          .to.match(error)
+          .and.not.match(/internal error|\n\s+at /)
       expect(r.code, r.err).to.equal(error ? 1 : 0)
       if (!hasAnsible()) return
-      const theirs = spawnSync('ansible-playbook', [join(dir, 'site.yml'), '-i', join(dir, 'hosts'), '--syntax-check', ...flags], { encoding: 'utf8', cwd: dir })
+      const theirs = spawnSync('ansible-playbook', [join(dir, 'site.yml'), '-i', join(dir, 'hosts'), '--syntax-check', ...flags], {
+        encoding: 'utf8',
+        cwd: dir,
+      })
       expect(theirs.status, theirs.stderr).to.equal(r.code)
     })
   }

@@ -37,7 +37,7 @@ describe('cli -vvv', () => {
 })
 
 describe('cli -vvv and no_log', () => {
-  it('a no_log task\'s scripts are not shown, only that one ran', async () => {
+  it("a no_log task's scripts are not shown, only that one ran", async () => {
     writeFileSync(join(dir, 'nolog.yml'), '- hosts: all\n  gather_facts: false\n  tasks:\n    - command: echo plain-9021 {{ hush }}\n      no_log: true\n')
     const r = await cli([join(dir, 'nolog.yml'), '-i', 'box,', '-c', 'local', '-vvv', '-e', 'hush=hush-77310'])
     expect(r.code, r.err).to.equal(0)

@@ -44,7 +44,10 @@ describe('remote_user and connection keywords', () => {
     expect(connectionFor(rt, 'web1', { ansible_host: '10.0.0.5' }, { remoteUser: 'deploy' })).to.equal(deploy)
   })
   it('a templated task remote_user is rendered and used to log in', async () => {
-    const r = await play('- hosts: refused\n  gather_facts: false\n  vars: { u: deploy }\n  tasks:\n    - command: "true"\n      remote_user: "{{ u }}"\n', base)
+    const r = await play(
+      '- hosts: refused\n  gather_facts: false\n  vars: { u: deploy }\n  tasks:\n    - command: "true"\n      remote_user: "{{ u }}"\n',
+      base,
+    )
     expect(r.results('command true')[0]).to.include({ status: 'unreachable' })
     expect(r.results('command true')[0]!.msg).to.match(/^ssh deploy@127\.0\.0\.1:1: /)
   })
@@ -61,7 +64,10 @@ describe('remote_user and connection keywords', () => {
     expect(r.stats.far!.ok).to.equal(1)
   })
   it('task connection: local, templated, on one task only', async () => {
-    const r = await play('- hosts: refused\n  gather_facts: false\n  vars: { how: local }\n  tasks:\n    - command: "true"\n      connection: "{{ how }}"\n    - command: "true"\n', base)
+    const r = await play(
+      '- hosts: refused\n  gather_facts: false\n  vars: { how: local }\n  tasks:\n    - command: "true"\n      connection: "{{ how }}"\n    - command: "true"\n',
+      base,
+    )
     expect(r.stats.far).to.include({ ok: 1, unreachable: 1 })
   })
   it('the inventory ansible_connection wins over the play keyword', async () => {
@@ -73,14 +79,27 @@ describe('remote_user and connection keywords', () => {
     expect(r.results('debug msg=after').map((e) => e.host)).to.deep.equal(['far'])
   })
   it('play environment may be a template (it was dropped unless a literal mapping) or is an error', async () => {
-    const r = await play('- hosts: locals\n  gather_facts: false\n  vars: { envs: { GREETING: hi } }\n  environment: "{{ envs }}"\n  tasks:\n    - shell: echo "$GREETING"\n      register: out\n    - debug: msg={{ out.stdout }}\n', base)
+    const r = await play(
+      '- hosts: locals\n  gather_facts: false\n  vars: { envs: { GREETING: hi } }\n  environment: "{{ envs }}"\n  tasks:\n    - shell: echo "$GREETING"\n      register: out\n    - debug: msg={{ out.stdout }}\n',
+      base,
+    )
     expect(r.results('debug msg={{ out.stdout }}')[0]!.msg).to.equal('hi')
-    expect(errorsOf('- hosts: all\n  environment: [A=1]\n  tasks: []\n').map((e) => `${at(e)} ${e.message}`)).to.deep.equal(['2:16 environment must be a mapping of names to values'])
+    expect(errorsOf('- hosts: all\n  environment: [A=1]\n  tasks: []\n').map((e) => `${at(e)} ${e.message}`)).to.deep.equal([
+      '2:16 environment must be a mapping of names to values',
+    ])
   })
   it('task keywords on a role entry apply to its tasks instead of becoming role variables', async () => {
-    const r = await play('- hosts: locals\n  gather_facts: false\n  roles:\n    - { role: r, ignore_errors: true, who: param }\n  tasks:\n    - debug: msg=after\n', { ...base, files: { 'roles/r/tasks/main.yml': '- command: /bin/false\n- debug: msg="{{ who }} {{ ignore_errors | default(\'unset\') }}"\n' } })
+    const r = await play(
+      '- hosts: locals\n  gather_facts: false\n  roles:\n    - { role: r, ignore_errors: true, who: param }\n  tasks:\n    - debug: msg=after\n',
+      { ...base, files: { 'roles/r/tasks/main.yml': '- command: /bin/false\n- debug: msg="{{ who }} {{ ignore_errors | default(\'unset\') }}"\n' } },
+    )
     expect(r.exitCode).to.equal(0)
-    expect(r.results().filter((e) => e.task.startsWith('debug msg="')).map((e) => e.msg)).to.deep.equal(['param unset'])
+    expect(
+      r
+        .results()
+        .filter((e) => e.task.startsWith('debug msg="'))
+        .map((e) => e.msg),
+    ).to.deep.equal(['param unset'])
     expect(r.results('debug msg=after')).to.have.length(1)
   })
   it('an unknown connection plugin is a load error', () => {
@@ -114,7 +133,10 @@ describe('Ansible keywords rm-play does not implement', () => {
   })
   it('on a role entry too', () => {
     const errs = errorsOf('- hosts: all\n  roles:\n    - { role: r, throttle: 2, run_once: maybe }\n')
-    expect(errs.map((e) => `${at(e)} ${e.message}`).filter((m) => !m.includes('not found'))).to.deep.equal(["3:41 run_once must be a boolean, got 'maybe'", "3:18 the Ansible keyword 'throttle' is not supported on a role"])
+    expect(errs.map((e) => `${at(e)} ${e.message}`).filter((m) => !m.includes('not found'))).to.deep.equal([
+      "3:41 run_once must be a boolean, got 'maybe'",
+      "3:18 the Ansible keyword 'throttle' is not supported on a role",
+    ])
   })
   it('become_method other than sudo is an error (it would silently be sudo)', () => {
     const errs = errorsOf('- hosts: all\n  become_method: su\n  tasks:\n    - ping:\n      become_method: sudo\n    - ping:\n      become_method: doas\n')

@@ -47,7 +47,9 @@ describe('known_hosts', () => {
   const other = Buffer.from('AAAAC3NzaC1lZDI1NTE5AAAAIBBBqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl', 'base64')
   const salt = randomBytes(20)
   const hashed = `|1|${salt.toString('base64')}|${createHmac('sha1', salt).update('10.0.0.7').digest('base64')}`
-  const entries = parseKnownHosts(`# comment\n10.0.0.5,web1 ssh-ed25519 ${key.toString('base64')}\n[10.0.0.6]:2222 ssh-ed25519 ${key.toString('base64')}\n${hashed} ssh-ed25519 ${key.toString('base64')}\n@revoked * ssh-ed25519 ${other.toString('base64')}\n`)
+  const entries = parseKnownHosts(
+    `# comment\n10.0.0.5,web1 ssh-ed25519 ${key.toString('base64')}\n[10.0.0.6]:2222 ssh-ed25519 ${key.toString('base64')}\n${hashed} ssh-ed25519 ${key.toString('base64')}\n@revoked * ssh-ed25519 ${other.toString('base64')}\n`,
+  )
   it('matches plain, port and hashed names', () => {
     expect(verifyHostKey(entries, '10.0.0.5', key)).to.equal('match')
     expect(verifyHostKey(entries, lookupName('10.0.0.6', 2222), key)).to.equal('match')

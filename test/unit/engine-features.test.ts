@@ -14,7 +14,11 @@ writeFileSync(inv, '[web]\nh1 ansible_connection=local\nh2 ansible_connection=lo
 const base = { inventory: [inv] }
 // debug's message: a string in msg, any other value (a number, a list) in output.msg as Ansible keeps it
 const shown = (e: HostResultEvent) => e.msg ?? (e.output?.msg === undefined ? undefined : String(e.output.msg))
-const msgs = (r: Awaited<ReturnType<typeof play>>) => r.results().filter((e) => shown(e) !== undefined && e.status === 'ok').map((e) => `${e.host}:${shown(e)}`)
+const msgs = (r: Awaited<ReturnType<typeof play>>) =>
+  r
+    .results()
+    .filter((e) => shown(e) !== undefined && e.status === 'ok')
+    .map((e) => `${e.host}:${shown(e)}`)
 
 describe('includes, imports and roles at run time', () => {
   it('include_tasks with a loop and a templated file name', async () => {
@@ -41,7 +45,14 @@ describe('includes, imports and roles at run time', () => {
     - include_role: { name: greet, tasks_from: other }
       vars: { who: included }
 `,
-      { ...base, files: { 'roles/greet/tasks/main.yml': '- debug: msg="main {{ who }}"\n', 'roles/greet/tasks/other.yml': '- debug: msg="other {{ who }}"\n', 'roles/greet/defaults/main.yml': 'who: nobody\n' } },
+      {
+        ...base,
+        files: {
+          'roles/greet/tasks/main.yml': '- debug: msg="main {{ who }}"\n',
+          'roles/greet/tasks/other.yml': '- debug: msg="other {{ who }}"\n',
+          'roles/greet/defaults/main.yml': 'who: nobody\n',
+        },
+      },
     )
     expect(msgs(r)).to.deep.equal(['h1:main imported', 'h1:other included'])
   })
@@ -51,32 +62,52 @@ describe('includes, imports and roles at run time', () => {
     writeFileSync(join(dir, 'elsewhere/greet/tasks/main.yml'), '- debug: msg="hi {{ n }}"\n')
     mkdirSync(join(dir, 'book'))
     const pb = join(dir, 'book/site.yml')
-    writeFileSync(pb, '- hosts: web\n  gather_facts: false\n  vars: { which: greet }\n  tasks:\n    - include_role: { name: "{{ which }}" }\n      loop: [1, 2]\n      loop_control: { loop_var: n }\n')
+    writeFileSync(
+      pb,
+      '- hosts: web\n  gather_facts: false\n  vars: { which: greet }\n  tasks:\n    - include_role: { name: "{{ which }}" }\n      loop: [1, 2]\n      loop_control: { loop_var: n }\n',
+    )
     let out = ''
     let err = ''
     const io = { out: (s: string) => (out += s), err: (s: string) => (err += s), tty: false }
     expect(await main([pb, '-i', inv, '--json', '--roles-path', join(dir, 'elsewhere')], io), err).to.equal(0)
-    const said = out.trim().split('\n').map((l) => JSON.parse(l) as { type: string; host?: string; msg?: string }).filter((e) => e.type === 'host-result').map((e) => `${e.host}:${e.msg}`)
+    const said = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; host?: string; msg?: string })
+      .filter((e) => e.type === 'host-result')
+      .map((e) => `${e.host}:${e.msg}`)
     expect(said.sort()).to.deep.equal(['h1:hi 1', 'h1:hi 2', 'h2:hi 1', 'h2:hi 2'])
   })
-  it('tasks of a templated include get their own task headers (their indices once repeated the play\'s)', async () => {
+  it("tasks of a templated include get their own task headers (their indices once repeated the play's)", async () => {
     const r = await play(
       '- hosts: web\n  gather_facts: false\n  vars: { f: inc.yml }\n  tasks:\n    - debug: msg=a\n    - debug: msg=b\n    - include_tasks: "{{ f }}"\n    - command: "true"\n      run_once: true\n',
       { ...base, files: { 'inc.yml': '- debug: msg=c\n- command: echo d\n  run_once: true\n' } },
     )
-    expect(r.text.match(/^TASK \[[^\]]+\]/gm)).to.deep.equal(['TASK [debug msg=a]', 'TASK [debug msg=b]', 'TASK [debug msg=c]', 'TASK [command echo d]', 'TASK [command true]'])
+    expect(r.text.match(/^TASK \[[^\]]+\]/gm)).to.deep.equal([
+      'TASK [debug msg=a]',
+      'TASK [debug msg=b]',
+      'TASK [debug msg=c]',
+      'TASK [command echo d]',
+      'TASK [command true]',
+    ])
     expect(r.results('command echo d')).to.have.length(1)
     expect(r.results('command true')).to.have.length(1)
   })
   it('import_playbook pulls in plays', async () => {
-    const r = await play('- import_playbook: other.yml\n- hosts: h1\n  gather_facts: false\n  tasks:\n    - debug: msg=second\n', { ...base, files: { 'other.yml': '- hosts: h1\n  gather_facts: false\n  tasks:\n    - debug: msg=first\n' } })
+    const r = await play('- import_playbook: other.yml\n- hosts: h1\n  gather_facts: false\n  tasks:\n    - debug: msg=second\n', {
+      ...base,
+      files: { 'other.yml': '- hosts: h1\n  gather_facts: false\n  tasks:\n    - debug: msg=first\n' },
+    })
     expect(msgs(r)).to.deep.equal(['h1:first', 'h1:second'])
   })
 })
 
 describe('task keywords', () => {
   it('--start-at-task skips what comes before the named task', async () => {
-    const r = await play('- hosts: h1\n  gather_facts: false\n  tasks:\n    - { name: one, debug: msg=1 }\n    - { name: two, debug: msg=2 }\n    - { name: three, debug: msg=3 }\n', { ...base, startAtTask: 'tw*' })
+    const r = await play(
+      '- hosts: h1\n  gather_facts: false\n  tasks:\n    - { name: one, debug: msg=1 }\n    - { name: two, debug: msg=2 }\n    - { name: three, debug: msg=3 }\n',
+      { ...base, startAtTask: 'tw*' },
+    )
     expect(msgs(r)).to.deep.equal(['h1:2', 'h1:3'])
   })
   it('delegate_to runs on another host with the task host variables', async () => {
@@ -126,7 +157,7 @@ describe('task keywords', () => {
     expect([...order].sort()).to.deep.equal(['h1:sleep', 'h1:true', 'h2:sleep', 'h2:true'])
     expect(order.indexOf('h2:true')).to.be.lessThan(order.indexOf('h1:sleep'))
   })
-  it('meta: end_host ends the host\'s play only: the next play runs on it (as in Ansible)', async () => {
+  it("meta: end_host ends the host's play only: the next play runs on it (as in Ansible)", async () => {
     const r = await play(
       `- hosts: web
   gather_facts: false
@@ -221,7 +252,10 @@ describe('core modules on the local host', () => {
 
 describe('output', () => {
   it('the reporter prints Ansible-like lines, deterministic without timings', async () => {
-    const r = await play('- hosts: h1\n  gather_facts: false\n  tasks:\n    - name: hello\n      debug: msg=hi\n    - command: /bin/false\n      ignore_errors: yes\n', base)
+    const r = await play(
+      '- hosts: h1\n  gather_facts: false\n  tasks:\n    - name: hello\n      debug: msg=hi\n    - command: /bin/false\n      ignore_errors: yes\n',
+      base,
+    )
     expect(r.text).to.equal(
       [
         '',
@@ -251,12 +285,17 @@ describe('output', () => {
     let err = ''
     const io = { out: (s: string) => (out += s), err: (s: string) => (err += s), tty: false }
     expect(await main([pb, '-i', inv, '--json'], io)).to.equal(0)
-    const events = out.trim().split('\n').map((l) => JSON.parse(l) as { type: string })
+    const events = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string })
     expect(events.map((e) => e.type)).to.deep.equal(['run-start', 'play-start', 'task-start', 'host-result', 'play-end', 'recap'])
     writeFileSync(pb, '- hosts: h1\n  tasks:\n    - debgu: msg=x\n')
     out = ''
     expect(await main([pb, '-i', inv], io)).to.equal(1)
-    expect(err).to.match(/j.yml:3:7: unknown module 'debgu'/).and.to.match(/No host was touched/)
+    expect(err)
+      .to.match(/j.yml:3:7: unknown module 'debgu'/)
+      .and.to.match(/No host was touched/)
     expect(out).to.equal('')
   })
   it('usage errors exit 1 with a hint', async () => {

@@ -16,9 +16,15 @@ describe('engine on local hosts', () => {
     // Each host notes when it enters and leaves a 1 s task; in parallel, all the stays overlap.
     const log = join(scratch, 'parallel.log')
     rmSync(log, { force: true })
-    const r = await play(`- hosts: web\n  gather_facts: false\n  tasks:\n    - shell: echo "{{ inventory_hostname }} $(date +%s%N) $(sleep 1; date +%s%N)" >> ${log}\n`, base)
+    const r = await play(
+      `- hosts: web\n  gather_facts: false\n  tasks:\n    - shell: echo "{{ inventory_hostname }} $(date +%s%N) $(sleep 1; date +%s%N)" >> ${log}\n`,
+      base,
+    )
     expect(r.exitCode).to.equal(0)
-    const stays = readFileSync(log, 'utf8').trim().split('\n').map((l) => l.split(' ').slice(1).map(Number) as [number, number])
+    const stays = readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' ').slice(1).map(Number) as [number, number])
     expect(stays).to.have.length(3)
     const lastIn = Math.max(...stays.map((x) => x[0]))
     const firstOut = Math.min(...stays.map((x) => x[1]))
@@ -56,7 +62,12 @@ describe('engine on local hosts', () => {
       base,
     )
     expect(r.exitCode).to.equal(2)
-    expect(r.results('debug msg=after').map((e) => e.host).sort()).to.deep.equal(['h1', 'h3'])
+    expect(
+      r
+        .results('debug msg=after')
+        .map((e) => e.host)
+        .sort(),
+    ).to.deep.equal(['h1', 'h3'])
     expect(r.stats.h2!.failed).to.equal(1)
     expect(r.text).to.match(/fatal: \[h2\]: FAILED!/)
   })
@@ -76,7 +87,12 @@ describe('engine on local hosts', () => {
     )
     expect(r.exitCode).to.equal(2)
     // h1 and h3 ran the failing task (skipped by when) and nothing after it.
-    expect(r.results().map((e) => `${e.host}:${e.task}`).sort()).to.deep.equal(['h1:command /bin/false', 'h2:command /bin/false', 'h3:command /bin/false'])
+    expect(
+      r
+        .results()
+        .map((e) => `${e.host}:${e.task}`)
+        .sort(),
+    ).to.deep.equal(['h1:command /bin/false', 'h2:command /bin/false', 'h3:command /bin/false'])
     expect(r.text).to.match(/any_errors_fatal/)
   })
 
@@ -120,8 +136,16 @@ ${rescue}      any_errors_fatal: true
     expect(r.results('debug msg=after')).to.have.length(0)
     expect(r.text).to.match(/any_errors_fatal: h2 failed/)
     const rescued = await play(yaml('      rescue:\n        - debug: msg=rescued\n'), base)
-    expect(rescued.results('debug msg=after').map((e) => e.host).sort()).to.deep.equal(['h1', 'h2', 'h3'])
-    const task = await play('- hosts: web\n  gather_facts: false\n  tasks:\n    - command: /bin/false\n      when: inventory_hostname == \'h3\'\n      any_errors_fatal: true\n    - debug: msg=after\n', base)
+    expect(
+      rescued
+        .results('debug msg=after')
+        .map((e) => e.host)
+        .sort(),
+    ).to.deep.equal(['h1', 'h2', 'h3'])
+    const task = await play(
+      "- hosts: web\n  gather_facts: false\n  tasks:\n    - command: /bin/false\n      when: inventory_hostname == 'h3'\n      any_errors_fatal: true\n    - debug: msg=after\n",
+      base,
+    )
     expect(task.results('debug msg=after')).to.have.length(0)
   })
 
@@ -172,7 +196,10 @@ ${rescue}      any_errors_fatal: true
 `,
       base,
     )
-    const restarts = r.results('restart').map((e) => e.host).sort()
+    const restarts = r
+      .results('restart')
+      .map((e) => e.host)
+      .sort()
     expect(restarts).to.deep.equal(['h1', 'h2'])
     expect(r.results('other').map((e) => e.host)).to.deep.equal(['h1'])
     const order = r.events.filter((e) => e.type === 'task-start').map((e) => (e as { task: string }).task)
@@ -367,14 +394,23 @@ ${rescue}      any_errors_fatal: true
   })
 
   it('gathered facts are usable as ansible_facts.* and as ansible_* variables (os_family, processor_vcpus, service_mgr)', async () => {
-    const r = await play('- hosts: h1\n  tasks:\n    - debug: msg="{{ ansible_facts.os_family }} {{ ansible_processor_vcpus > 0 }} {{ ansible_service_mgr }}"\n', base)
+    const r = await play(
+      '- hosts: h1\n  tasks:\n    - debug: msg="{{ ansible_facts.os_family }} {{ ansible_processor_vcpus > 0 }} {{ ansible_service_mgr }}"\n',
+      base,
+    )
     expect(r.results().find((e) => e.task.startsWith('debug'))!.msg).to.match(/^Debian True \w+/)
   })
 
   it('ansible_python_interpreter from an Ansible inventory is accepted and ignored: no Python is needed', async () => {
     const pyInv = join(scratch, 'py-hosts')
-    writeFileSync(pyInv, '[web]\np1 ansible_connection=local ansible_python_interpreter=/nonexistent/python9\n[all:vars]\nansible_python_interpreter=auto_silent\n')
-    const r = await play('- hosts: p1\n  tasks:\n    - command: echo ran\n      register: out\n    - debug: msg="{{ out.stdout }} {{ ansible_python_interpreter }}"\n', { inventory: [pyInv] })
+    writeFileSync(
+      pyInv,
+      '[web]\np1 ansible_connection=local ansible_python_interpreter=/nonexistent/python9\n[all:vars]\nansible_python_interpreter=auto_silent\n',
+    )
+    const r = await play(
+      '- hosts: p1\n  tasks:\n    - command: echo ran\n      register: out\n    - debug: msg="{{ out.stdout }} {{ ansible_python_interpreter }}"\n',
+      { inventory: [pyInv] },
+    )
     expect(r.exitCode).to.equal(0)
     expect(r.results().find((e) => e.task.startsWith('debug'))!.msg).to.equal('ran /nonexistent/python9')
   })

@@ -1,15 +1,36 @@
 import { expect } from 'chai'
-import { compile, evaluate, evaluateCondition, notFound, renderString, renderValue, UndefinedVariableError, ExpressionError, OMIT } from '../../src/playbook/expression.js'
+import {
+  compile,
+  evaluate,
+  evaluateCondition,
+  notFound,
+  renderString,
+  renderValue,
+  UndefinedVariableError,
+  ExpressionError,
+  OMIT,
+} from '../../src/playbook/expression.js'
 import { VarScope } from '../../src/playbook/vars.js'
 
-const vars: Record<string, unknown> = { a: 1, name: 'Web', list: [1, 2, 3], r: { changed: true, rc: 0, failed: false }, users: [{ name: 'x', on: true }, { name: 'y', on: false }], d: { k: 'v' }, empty: '' }
+const vars: Record<string, unknown> = {
+  a: 1,
+  name: 'Web',
+  list: [1, 2, 3],
+  r: { changed: true, rc: 0, failed: false },
+  users: [
+    { name: 'x', on: true },
+    { name: 'y', on: false },
+  ],
+  d: { k: 'v' },
+  empty: '',
+}
 const src = { lookup: (k: string) => (k in vars ? vars[k] : notFound) }
 const ev = (e: string) => evaluate(e, src)
 
 describe('expressions: Jinja2 as Ansible evaluates it', () => {
   const cases: [string, unknown][] = [
     ['a + 1', '2'],
-    ["name | lower", 'web'],
+    ['name | lower', 'web'],
     ["missing | default('dflt')", 'dflt'],
     ['missing.deep | default(5)', '5'],
     ["name | default('x') | upper", 'WEB'],
@@ -37,7 +58,7 @@ describe('expressions: Jinja2 as Ansible evaluates it', () => {
     ['(a | string) + "x"', '1x'],
     ["d['k']", 'v'],
     ["{'b': 2} | combine({'c': 3})", { b: 2, c: 3 }],
-    ["d | dict2items", [{ key: 'k', value: 'v' }]],
+    ['d | dict2items', [{ key: 'k', value: 'v' }]],
     ["'a,b' | split(',') | last", 'b'],
     ["'x' | regex_replace('x', 'y')", 'y'],
     ['list | sum', '6'],
@@ -50,7 +71,9 @@ describe('expressions: Jinja2 as Ansible evaluates it', () => {
   for (const [e, want] of cases) it(`${e} → ${JSON.stringify(want)}`, () => expect(ev(e)).to.deep.equal(want))
 
   it('an undefined variable is an error that names it', () => {
-    expect(() => ev('nope + 1')).to.throw(UndefinedVariableError).with.property('variable', 'nope')
+    expect(() => ev('nope + 1'))
+      .to.throw(UndefinedVariableError)
+      .with.property('variable', 'nope')
     expect(() => ev('r.rc == nope')).to.throw(/undefined variable 'nope'/)
   })
   it('an unknown filter, test or lookup is an error', () => {

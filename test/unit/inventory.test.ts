@@ -120,13 +120,25 @@ describe('inventory helpers', () => {
     expect(expandHostRange('r[1:2]c[1:2]')).to.deep.equal(['r1c1', 'r1c2', 'r2c1', 'r2c2'])
   })
   it('splitKeyValues respects quotes', () => {
-    expect(splitKeyValues(`a=1 b="x y" c='z w'`).map((k) => [k.key, k.value])).to.deep.equal([['a', '1'], ['b', 'x y'], ['c', 'z w']])
+    expect(splitKeyValues(`a=1 b="x y" c='z w'`).map((k) => [k.key, k.value])).to.deep.equal([
+      ['a', '1'],
+      ['b', 'x y'],
+      ['c', 'z w'],
+    ])
   })
 })
 
 describe('YAML as Ansible reads it', () => {
   it('yes/no/on/off are booleans, y/n, times and dates stay strings, 0644 is octal', async () => {
     const { parseYaml } = await import('../../src/playbook/yaml.js')
-    expect(parseYaml('a: n\nb: yes\nc: y\nd: 0644\ne: off\nf: 12:30\ng: 2024-01-01\n', 'x.yml')).to.deep.equal({ a: 'n', b: true, c: 'y', d: 420, e: false, f: '12:30', g: '2024-01-01' })
+    expect(parseYaml('a: n\nb: yes\nc: y\nd: 0644\ne: off\nf: 12:30\ng: 2024-01-01\n', 'x.yml')).to.deep.equal({
+      a: 'n',
+      b: true,
+      c: 'y',
+      d: 420,
+      e: false,
+      f: '12:30',
+      g: '2024-01-01',
+    })
   })
 })

@@ -55,7 +55,9 @@ describe('jinja conformance: src/jinja renders as ansible-core 2.14 does', funct
       const mine = comparable(ours(c))
       const theirs = comparable(answers[c.name])
       if (JSON.stringify(mine) !== JSON.stringify(theirs)) {
-        diffs.push(`${c.name}: ${c.template ?? c.when ?? JSON.stringify(c.file)}\n    ansible: ${JSON.stringify(answers[c.name])}\n    rm-play: ${JSON.stringify(ours(c))}`)
+        diffs.push(
+          `${c.name}: ${c.template ?? c.when ?? JSON.stringify(c.file)}\n    ansible: ${JSON.stringify(answers[c.name])}\n    rm-play: ${JSON.stringify(ours(c))}`,
+        )
       }
     }
     expect(diffs, diffs.join('\n')).to.deep.equal([])
@@ -64,7 +66,27 @@ describe('jinja conformance: src/jinja renders as ansible-core 2.14 does', funct
   it("the issue's table, through rm-play's expression layer (expression.ts, as tasks use it), gives Ansible's answers", function () {
     const answers = recorded()
     const scope = { lookup: (k: string) => (Object.prototype.hasOwnProperty.call(VARS, k) ? VARS[k] : notFound) }
-    const table = ['floordiv', 'not-empty-list', 'when-not-list', 'when-not-dict', 'list-eq', 'list-plus', 'str-times', 'percent-format', 'startswith', 'range', 'lookup-env', 'neg-index', 'slice', 'items', 'get-default', 'get', 'item-dot-0', 'str-plus-int-errors', 'str-eq-int']
+    const table = [
+      'floordiv',
+      'not-empty-list',
+      'when-not-list',
+      'when-not-dict',
+      'list-eq',
+      'list-plus',
+      'str-times',
+      'percent-format',
+      'startswith',
+      'range',
+      'lookup-env',
+      'neg-index',
+      'slice',
+      'items',
+      'get-default',
+      'get',
+      'item-dot-0',
+      'str-plus-int-errors',
+      'str-eq-int',
+    ]
     const layer = (c: JinjaCase): AnsibleAnswer => {
       try {
         return { value: c.when !== undefined ? rmEvaluateCondition(c.when, scope) : renderString(c.template!, scope) }
@@ -76,7 +98,8 @@ describe('jinja conformance: src/jinja renders as ansible-core 2.14 does', funct
     for (const name of table) {
       const c = CASES.find((x) => x.name === name)
       expect(c, name).to.not.equal(undefined)
-      if (JSON.stringify(comparable(layer(c!))) !== JSON.stringify(comparable(answers[name]))) diffs.push(`${name}: ansible ${JSON.stringify(answers[name])}, rm-play ${JSON.stringify(layer(c!))}`)
+      if (JSON.stringify(comparable(layer(c!))) !== JSON.stringify(comparable(answers[name])))
+        diffs.push(`${name}: ansible ${JSON.stringify(answers[name])}, rm-play ${JSON.stringify(layer(c!))}`)
     }
     expect(diffs, diffs.join('\n')).to.deep.equal([])
   })

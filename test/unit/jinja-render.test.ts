@@ -53,7 +53,7 @@ describe('jinja render: errors, sandbox, lookups', function () {
 
   it('keeps working after a filter failed inside the engine', function () {
     expect(errorOf(() => templateString("{{ 'x' | from_json }}", { vars })).message).to.match(/from_json/)
-    expect(errorOf(() => templateString("{{ [1] | combine }}", { vars })).message).to.match(/combine/)
+    expect(errorOf(() => templateString('{{ [1] | combine }}', { vars })).message).to.match(/combine/)
     expect(templateString('{{ x | sum }}', { vars })).to.equal('3')
   })
 

@@ -2,7 +2,16 @@
 // lazy views, undefined names and taint of values computed from secrets.
 import { expect } from 'chai'
 import { createHash, randomBytes } from 'node:crypto'
-import { evaluate, evaluateCondition, ExpressionError, notFound, OMIT, renderString, renderValue, UndefinedVariableError } from '../../src/playbook/expression.js'
+import {
+  evaluate,
+  evaluateCondition,
+  ExpressionError,
+  notFound,
+  OMIT,
+  renderString,
+  renderValue,
+  UndefinedVariableError,
+} from '../../src/playbook/expression.js'
 import { SETTLE } from '../../src/playbook/lazy-view.js'
 import { currentRun } from '../../src/playbook/run-context.js'
 import { MASK, maskString } from '../../src/report/mask.js'
@@ -47,7 +56,9 @@ describe('jinja seam: rm-play expressions through src/jinja', function () {
   it('reads hostvars[h].x alone; settles the whole lazy view only when it is used whole', function () {
     let settled = 0
     const reads: string[] = []
-    const web1 = new Proxy({ role: 'db', secret_ish: 'x' } as Record<string, unknown>, { get: (t, k) => (typeof k === 'string' && reads.push(k), t[k as string]) })
+    const web1 = new Proxy({ role: 'db', secret_ish: 'x' } as Record<string, unknown>, {
+      get: (t, k) => (typeof k === 'string' && reads.push(k), t[k as string]),
+    })
     const view = { web1, [SETTLE]: () => (settled++, { web1: { role: 'db', secret_ish: 'x' } }) }
     const src = source({ hostvars: view, h: 'web1' })
     expect(renderString("{{ hostvars['web1'].role }} {{ hostvars[h]['role'] }}", src)).to.equal('db db')
@@ -94,10 +105,12 @@ describe('jinja seam: rm-play expressions through src/jinja', function () {
     const attr = await run('conf.prot')
     expect(String(attr.results()[1]!.msg)).to.match(/undefined variable 'conf\.prot' in task .*site\.yml:9:7\); did you mean 'conf\.port'\?/)
     const far = await run('zzz_nothing_like_it')
-    expect(String(far.results()[1]!.msg)).to.match(/undefined variable 'zzz_nothing_like_it' in task .*site\.yml:9:7\)/).and.not.to.match(/did you mean/)
+    expect(String(far.results()[1]!.msg))
+      .to.match(/undefined variable 'zzz_nothing_like_it' in task .*site\.yml:9:7\)/)
+      .and.not.to.match(/did you mean/)
   })
 
-  it('trust: no expression reaches the controller\'s JavaScript (constructors, prototypes, process)', function () {
+  it("trust: no expression reaches the controller's JavaScript (constructors, prototypes, process)", function () {
     const escapes = [
       "({}).constructor.constructor('return process')()",
       "''.constructor.constructor('return process')()",

@@ -38,9 +38,7 @@ describe('jinja: the template module renders .j2 files as Ansible does', functio
     const first = await play(yaml, { inventory: [inv], files: { 'templates/redis.conf.j2': REDIS_J2 } })
     expect(first.exitCode, first.text).to.equal(0)
     const written = readFileSync(dest, 'utf8')
-    expect(written).to.equal(
-      '# Ansible managed\nport 6380\nbind 127.0.0.1\nsave 900 1\nsave 300 10\nmaxmemory 256mb\nappendonly yes\nprotected True\n',
-    )
+    expect(written).to.equal('# Ansible managed\nport 6380\nbind 127.0.0.1\nsave 900 1\nsave 300 10\nmaxmemory 256mb\nappendonly yes\nprotected True\n')
     const second = await play(yaml, { inventory: [inv], files: { 'templates/redis.conf.j2': REDIS_J2 } })
     expect(second.totalChanged()).to.equal(0)
   })
@@ -52,10 +50,19 @@ describe('jinja: the template module renders .j2 files as Ansible does', functio
     mkdirSync(join(dir, 'templates'))
     writeFileSync(join(dir, 'templates', 'redis.conf.j2'), REDIS_J2)
     const theirs = join(dir, 'ansible.conf')
-    writeFileSync(join(dir, 'site.yml'), `- hosts: localhost\n  gather_facts: false\n${VARS}  tasks:\n    - template: { src: redis.conf.j2, dest: ${theirs} }\n`)
-    execFileSync('ansible-playbook', ['-i', 'localhost,', '-c', 'local', join(dir, 'site.yml')], { encoding: 'utf8', env: { ...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_LOCALHOST_WARNING: 'false' } })
+    writeFileSync(
+      join(dir, 'site.yml'),
+      `- hosts: localhost\n  gather_facts: false\n${VARS}  tasks:\n    - template: { src: redis.conf.j2, dest: ${theirs} }\n`,
+    )
+    execFileSync('ansible-playbook', ['-i', 'localhost,', '-c', 'local', join(dir, 'site.yml')], {
+      encoding: 'utf8',
+      env: { ...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_LOCALHOST_WARNING: 'false' },
+    })
     const ours = join(scratch, 'ours.conf')
-    const r = await play(`- hosts: all\n  gather_facts: false\n${VARS}  tasks:\n    - template: { src: redis.conf.j2, dest: ${ours} }\n`, { inventory: [inv], files: { 'templates/redis.conf.j2': REDIS_J2 } })
+    const r = await play(`- hosts: all\n  gather_facts: false\n${VARS}  tasks:\n    - template: { src: redis.conf.j2, dest: ${ours} }\n`, {
+      inventory: [inv],
+      files: { 'templates/redis.conf.j2': REDIS_J2 },
+    })
     expect(r.exitCode, r.text).to.equal(0)
     expect(readFileSync(ours, 'utf8')).to.equal(readFileSync(theirs, 'utf8'))
   })
@@ -81,7 +88,8 @@ describe('jinja: the template module renders .j2 files as Ansible does', functio
         verbosity: 3,
         files: {
           'vault.yml': encryptVault(`pw: ${pw}\n`, 'unit-pw'),
-          'templates/s.conf.j2': "port {{ port }}\nsecret {{ pw | upper }}\n{% set b = pw | b64encode %}\nencoded {{ b }}\nshort {{ pw | replace('Vault-', 'V.') }}\n",
+          'templates/s.conf.j2':
+            "port {{ port }}\nsecret {{ pw | upper }}\n{% set b = pw | b64encode %}\nencoded {{ b }}\nshort {{ pw | replace('Vault-', 'V.') }}\n",
         },
       },
     )

@@ -65,7 +65,9 @@ describe('lab addresses and names', () => {
 describe('lab preflight', () => {
   it('says how much space there is and how much is needed', async () => {
     const { checkDiskSpace } = await import('../../src/lab/preflight.js')
-    expect(() => checkDiskSpace('/tmp/no/such/dir/yet', Number.MAX_SAFE_INTEGER, 'the base image')).to.throw(/not enough disk space for the base image: \d+ MB free at \/tmp\/no\/such\/dir\/yet, need \d+ MB/)
+    expect(() => checkDiskSpace('/tmp/no/such/dir/yet', Number.MAX_SAFE_INTEGER, 'the base image')).to.throw(
+      /not enough disk space for the base image: \d+ MB free at \/tmp\/no\/such\/dir\/yet, need \d+ MB/,
+    )
     expect(() => checkDiskSpace('/tmp', 1, 'a byte')).to.not.throw()
   })
 })

@@ -40,7 +40,9 @@ describe('lab apt sources', () => {
   })
 
   it('reads one-line sources with options and comments', () => {
-    const s = parseOneLineSources('# comment\ndeb [arch=amd64 signed-by=/k.gpg] https://mirror.example/debian bookworm main contrib\ndeb-src http://x/debian bookworm main\n')
+    const s = parseOneLineSources(
+      '# comment\ndeb [arch=amd64 signed-by=/k.gpg] https://mirror.example/debian bookworm main contrib\ndeb-src http://x/debian bookworm main\n',
+    )
     expect(s).to.deep.equal([{ uri: 'https://mirror.example/debian', suites: ['bookworm'], components: ['main', 'contrib'] }])
   })
 

@@ -54,7 +54,9 @@ describe('lab renderings', () => {
   })
 
   it('lists each host in known_hosts under its name and its address', () => {
-    const text = renderKnownHosts([{ name: 'lab1', address: '10.231.7.11', publicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOzeM1oZVTGFNjlEZVcWvPNz6bksBIyrfQKva6f7VcEA root@lab1' }])
+    const text = renderKnownHosts([
+      { name: 'lab1', address: '10.231.7.11', publicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOzeM1oZVTGFNjlEZVcWvPNz6bksBIyrfQKva6f7VcEA root@lab1' },
+    ])
     expect(text).to.equal('lab1,10.231.7.11 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOzeM1oZVTGFNjlEZVcWvPNz6bksBIyrfQKva6f7VcEA\n')
     const [e] = parseKnownHosts(text)
     expect(hostMatches(e!.hosts, '10.231.7.11')).to.equal(true)
@@ -84,6 +86,8 @@ describe('lab renderings', () => {
 
   it('launches each host detached, with a clean environment, and echoes its pid', () => {
     const s = launchScript([{ name: 'lab1', netns: 'rmp-lab-h1', initScript: '/s/init.sh', log: '/s/sshd.log' }])
-    expect(s).to.match(/^env -i PATH=\S+ LANG=C\.UTF-8 setsid ip netns exec rmp-lab-h1 unshare --mount --uts --ipc --pid --fork --propagation private \/bin\/sh -- \/s\/init\.sh >\/s\/sshd\.log 2>&1 <\/dev\/null & echo lab1 \$!$/)
+    expect(s).to.match(
+      /^env -i PATH=\S+ LANG=C\.UTF-8 setsid ip netns exec rmp-lab-h1 unshare --mount --uts --ipc --pid --fork --propagation private \/bin\/sh -- \/s\/init\.sh >\/s\/sshd\.log 2>&1 <\/dev\/null & echo lab1 \$!$/,
+    )
   })
 })

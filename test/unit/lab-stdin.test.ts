@@ -49,12 +49,25 @@ describe('lab commands and their stdin', function () {
 describe('eventually (tests wait for a state with a deadline)', () => {
   it('returns once the attempt passes', async () => {
     let n = 0
-    expect(await eventually(() => { if (++n < 3) throw new Error(`not yet ${n}`); return n }, { intervalMs: 5 })).to.equal(3)
+    expect(
+      await eventually(
+        () => {
+          if (++n < 3) throw new Error(`not yet ${n}`)
+          return n
+        },
+        { intervalMs: 5 },
+      ),
+    ).to.equal(3)
   })
 
   it('throws the last failure at the deadline', async () => {
     let n = 0
-    const err = await eventually(() => { throw new Error(`never ${++n}`) }, { timeoutMs: 60, intervalMs: 10 }).catch((e: Error) => e)
+    const err = await eventually(
+      () => {
+        throw new Error(`never ${++n}`)
+      },
+      { timeoutMs: 60, intervalMs: 10 },
+    ).catch((e: Error) => e)
     expect((err as Error).message).to.match(/^never \d+$/)
     expect(n).to.be.greaterThan(1)
   })

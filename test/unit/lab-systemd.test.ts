@@ -42,13 +42,22 @@ describe('lab: systemd hosts', () => {
     const boot = s.indexOf('exec unshare --mount --propagation private')
     expect(join).to.be.greaterThan(0)
     expect(boot).to.be.greaterThan(join)
-    expect(s).to.include("for d in /sys/fs/cgroup/unified/rmp-lab/lab1 /sys/fs/cgroup/systemd/rmp-lab/lab1; do")
+    expect(s).to.include('for d in /sys/fs/cgroup/unified/rmp-lab/lab1 /sys/fs/cgroup/systemd/rmp-lab/lab1; do')
     expect(s).to.include('SYSTEMD_NSPAWN_LOCK=0')
     // the inner script is one quoted word; its own values are quoted inside it
     const inner = execFileSync('sh', ['-c', `${s.slice(boot).replace(/^exec unshare --mount --propagation private \/bin\/sh -c /, 'printf %s ')}`]).toString()
     expect(() => execFileSync('sh', ['-n', '-c', inner])).to.not.throw()
     expect(inner).to.include(`'lowerdir=${INPUT.layer}:${INPUT.base},upperdir=/var/lib/rm-play/lab/lab/hosts/lab1/up'\\''per,workdir=${INPUT.work}'`)
-    for (const flag of ['--boot', '--directory=/var/lib/rm-play/lab/lab/hosts/lab1/root', '--machine=lab1', '--network-namespace-path=/run/netns/rmp-lab-h1', '--register=no', '--keep-unit', '--resolv-conf=off', '--console=read-only']) {
+    for (const flag of [
+      '--boot',
+      '--directory=/var/lib/rm-play/lab/lab/hosts/lab1/root',
+      '--machine=lab1',
+      '--network-namespace-path=/run/netns/rmp-lab-h1',
+      '--register=no',
+      '--keep-unit',
+      '--resolv-conf=off',
+      '--console=read-only',
+    ]) {
       expect(inner).to.include(flag)
     }
     expect(inner).to.match(/\[ "\$rc" -eq 133 \] \|\| exit "\$rc"/) // reboot boots again, anything else ends the host
@@ -90,9 +99,16 @@ describe('lab: systemd hosts', () => {
   })
 
   it('the layer is built with no service starts and leaves no apt lists or machine-id behind', () => {
-    const s = layerBuildScript({ base: '/b', upper: '/u', work: '/w', root: '/r', aptProxyUrl: 'http://10.231.0.1:3142', aptLines: ['deb http://deb.debian.org/debian bookworm main'] })
+    const s = layerBuildScript({
+      base: '/b',
+      upper: '/u',
+      work: '/w',
+      root: '/r',
+      aptProxyUrl: 'http://10.231.0.1:3142',
+      aptLines: ['deb http://deb.debian.org/debian bookworm main'],
+    })
     expect(() => execFileSync('sh', ['-n', '-c', s])).to.not.throw()
-    expect(s).to.include("printf '#!/bin/sh\\nexit 101\\n' > \"$R/usr/sbin/policy-rc.d\"")
+    expect(s).to.include('printf \'#!/bin/sh\\nexit 101\\n\' > "$R/usr/sbin/policy-rc.d"')
     expect(s.indexOf('exit 101')).to.be.lessThan(s.indexOf('apt-get'))
     expect(s).to.include('install -y -q --no-install-recommends systemd systemd-sysv dbus libpam-systemd')
     expect(s).to.include('rm -f "$R/usr/sbin/policy-rc.d"')
@@ -113,7 +129,10 @@ describe('lab: systemd hosts', () => {
       process.env.RMP_TEST_LAB_SYSTEMD = 'mine'
       expect(testLabName('systemd')).to.equal('mine')
     } finally {
-      for (const [k, v] of [['RMP_TEST_LAB', saved.lab], ['RMP_TEST_LAB_SYSTEMD', saved.sd]] as const) {
+      for (const [k, v] of [
+        ['RMP_TEST_LAB', saved.lab],
+        ['RMP_TEST_LAB_SYSTEMD', saved.sd],
+      ] as const) {
         if (v === undefined) delete process.env[k]
         else process.env[k] = v
       }

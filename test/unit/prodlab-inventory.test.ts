@@ -37,7 +37,13 @@ describe('inventory/prodlab', () => {
       for (const [k, value] of Object.entries(prod)) {
         expect(v[k], k).to.deep.equal(LAB_ONLY.includes(k) ? overlay[k] : value)
       }
-      expect(v).to.include({ tls_mode: 'letsencrypt', nginx_redirect_http_to_https: true, redis_maxmemory: '2gb', api_max_requests: 2000, runmaster_domain: 'runmaster.example.com' })
+      expect(v).to.include({
+        tls_mode: 'letsencrypt',
+        nginx_redirect_http_to_https: true,
+        redis_maxmemory: '2gb',
+        api_max_requests: 2000,
+        runmaster_domain: 'runmaster.example.com',
+      })
     } finally {
       setVaultPassword(undefined)
       rmSync(dir, { recursive: true, force: true })

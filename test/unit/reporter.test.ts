@@ -38,12 +38,36 @@ describe('pretty reporter', () => {
     let out = ''
     const r = new PrettyReporter({ paint: noColours, write: (s) => (out += s), verbosity: 0, timings: true, live: true, clock })
     r.handle({ type: 'task-start', task: 'slow one', taskIndex: 1, handler: false, hosts: ['web1', 'web2'] })
-    r.handle({ type: 'host-result', task: 'slow one', taskIndex: 1, handler: false, host: 'web1', status: 'ok', check: false, changes: [], diffs: [], durationMs: 10 })
+    r.handle({
+      type: 'host-result',
+      task: 'slow one',
+      taskIndex: 1,
+      handler: false,
+      host: 'web1',
+      status: 'ok',
+      check: false,
+      changes: [],
+      diffs: [],
+      durationMs: 10,
+    })
     clock.advance(1500)
     expect(out, 'nothing before 2 s').not.to.match(/still running/)
     clock.advance(1200)
-    expect(out).to.match(/still running on web2 \(3s\); 1\/2 hosts done$/).and.not.match(/still running on web1/)
-    r.handle({ type: 'host-result', task: 'slow one', taskIndex: 1, handler: false, host: 'web2', status: 'changed', check: false, changes: [{ summary: 'did it' }], diffs: [], durationMs: 2700 })
+    expect(out)
+      .to.match(/still running on web2 \(3s\); 1\/2 hosts done$/)
+      .and.not.match(/still running on web1/)
+    r.handle({
+      type: 'host-result',
+      task: 'slow one',
+      taskIndex: 1,
+      handler: false,
+      host: 'web2',
+      status: 'changed',
+      check: false,
+      changes: [{ summary: 'did it' }],
+      diffs: [],
+      durationMs: 2700,
+    })
     expect(out).to.match(/\r\x1b\[2Kchanged: \[web2\] did it \(2\.70s\)\n$/)
     r.handle({ type: 'recap', stats: {}, durationMs: 1, check: false })
     expect(clock.ticking, 'the recap stops the tick').to.equal(0)
@@ -51,7 +75,19 @@ describe('pretty reporter', () => {
   it('colours only with the colour paint', () => {
     let plain = ''
     let coloured = ''
-    const ev: HostResultEvent = { type: 'host-result', task: 't', taskIndex: 1, handler: false, host: 'h', status: 'failed', check: false, msg: 'boom', changes: [], diffs: [], durationMs: 0 }
+    const ev: HostResultEvent = {
+      type: 'host-result',
+      task: 't',
+      taskIndex: 1,
+      handler: false,
+      host: 'h',
+      status: 'failed',
+      check: false,
+      msg: 'boom',
+      changes: [],
+      diffs: [],
+      durationMs: 0,
+    }
     new PrettyReporter({ paint: noColours, write: (s) => (plain += s), verbosity: 0, timings: false, live: false }).handle(ev)
     new PrettyReporter({ paint: colours, write: (s) => (coloured += s), verbosity: 0, timings: false, live: false }).handle(ev)
     expect(plain).to.equal('fatal: [h]: FAILED! => boom\n')

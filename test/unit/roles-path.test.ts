@@ -4,7 +4,9 @@ import { loadProject, project } from '../helpers/load-playbook.js'
 import type { Node } from '../../src/playbook/model.js'
 
 const titles = (nodes: Node[]): string[] =>
-  nodes.flatMap((n) => (n.kind === 'task' ? [`${n.role?.name} : ${n.title}`] : n.kind === 'block' ? titles([...n.block, ...n.rescue, ...n.always]) : titles(n.nodes ?? [])))
+  nodes.flatMap((n) =>
+    n.kind === 'task' ? [`${n.role?.name} : ${n.title}`] : n.kind === 'block' ? titles([...n.block, ...n.rescue, ...n.always]) : titles(n.nodes ?? []),
+  )
 
 describe('role search', function () {
   it('finds `geerlingguy.redis` in roles/geerlingguy.redis, not the project role roles/redis', function () {

@@ -45,12 +45,18 @@ describe('vars_files are read once per play', () => {
     expect(r.exitCode).to.equal(0)
     expect(r.run.counters.varsFileReads).to.equal(1)
     expect(r.run.counters.keyDerivations).to.equal(1)
-    const msgs = r.results().filter((e) => e.msg !== undefined).map((e) => `${e.host}:${e.msg}`)
+    const msgs = r
+      .results()
+      .filter((e) => e.msg !== undefined)
+      .map((e) => `${e.host}:${e.msg}`)
     expect(msgs).to.deep.equal(HOSTS.map((h) => `${h}:token=********`))
     expect(r.text).not.to.include('s3cr3t-value')
   })
   it('a vars_file that cannot be loaded still fails every host', async () => {
-    const r = await play('- hosts: web\n  gather_facts: false\n  vars_files: [list.yml]\n  tasks:\n    - debug: msg=x\n', { inventory: [inv], files: { 'list.yml': '- a\n- b\n' } })
+    const r = await play('- hosts: web\n  gather_facts: false\n  vars_files: [list.yml]\n  tasks:\n    - debug: msg=x\n', {
+      inventory: [inv],
+      files: { 'list.yml': '- a\n- b\n' },
+    })
     expect(r.results('vars_files').map((e) => `${e.host}:${e.status}`)).to.deep.equal(HOSTS.map((h) => `${h}:failed`))
   })
   it('a templated vars_file path is still rendered per host', async () => {
@@ -58,7 +64,12 @@ describe('vars_files are read once per play', () => {
       inventory: [inv],
       files: Object.fromEntries(HOSTS.map((h) => [`vf-${h}.yml`, `v: from-${h}\n`])),
     })
-    expect(r.results().filter((e) => e.msg !== undefined).map((e) => `${e.host}:${e.msg}`)).to.deep.equal(HOSTS.map((h) => `${h}:from-${h}`))
+    expect(
+      r
+        .results()
+        .filter((e) => e.msg !== undefined)
+        .map((e) => `${e.host}:${e.msg}`),
+    ).to.deep.equal(HOSTS.map((h) => `${h}:from-${h}`))
   })
 })
 

@@ -32,7 +32,15 @@ async function run(yaml: string, inv: Inventory, files: Record<string, string> =
   for (const [p, text] of Object.entries(files)) writeFileSync(join(dir, p), text)
   const events: RunEvent[] = []
   const r = await runPlaybook(loadPlaybook(join(dir, 'site.yml'), { rolesPath: [] }), {
-    check: false, diff: false, forks: 50, tags: [], skipTags: [], extraVars: {}, verbosity: 0, hostKeyChecking: 'yes', connectTimeoutMs: 10000,
+    check: false,
+    diff: false,
+    forks: 50,
+    tags: [],
+    skipTags: [],
+    extraVars: {},
+    verbosity: 0,
+    hostKeyChecking: 'yes',
+    connectTimeoutMs: 10000,
     inventory: inv,
     emit: (e) => events.push(e),
   })
@@ -48,13 +56,19 @@ describe('scope: shared per play', () => {
     let calls = 0
     const groupsMap = inv.groupsMap.bind(inv)
     inv.groupsMap = () => (calls++, groupsMap())
-    const r = await run("- hosts: web\n  gather_facts: false\n  tasks:\n    - debug: msg={{ groups.web | join(',') }}\n    - debug: msg={{ groups['db'] | join(',') }}\n", inv)
+    const r = await run(
+      "- hosts: web\n  gather_facts: false\n  tasks:\n    - debug: msg={{ groups.web | join(',') }}\n    - debug: msg={{ groups['db'] | join(',') }}\n",
+      inv,
+    )
     expect(r.exitCode).to.equal(0)
     expect(r.msgs).to.deep.equal([...HOSTS.map((h) => `${h}:${HOSTS.join(',')}`), ...HOSTS.map((h) => `${h}:h1`)])
     expect(calls).to.equal(1)
   })
   it('a list of groups sorted in place by an expression changes nothing for the next reader', async () => {
-    const r = await run("- hosts: h1\n  gather_facts: false\n  tasks:\n    - debug: msg={{ groups.web | reverse | join(',') }}\n    - debug: msg={{ groups.web | join(',') }}\n", inventory())
+    const r = await run(
+      "- hosts: h1\n  gather_facts: false\n  tasks:\n    - debug: msg={{ groups.web | reverse | join(',') }}\n    - debug: msg={{ groups.web | join(',') }}\n",
+      inventory(),
+    )
     expect(r.msgs).to.deep.equal([`h1:${[...HOSTS].reverse().join(',')}`, `h1:${HOSTS.join(',')}`])
   })
 })

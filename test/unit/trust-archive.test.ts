@@ -24,20 +24,44 @@ describe('trust 31 (unit): unarchive never writes outside dest', () => {
     expect(escapingMembers([f('/tmp/x')], {})).to.deep.equal(['/tmp/x: is an absolute path'])
     expect(escapingMembers([f('a/../../x')], {})).to.deep.equal(["a/../../x: contains '..'"])
     expect(escapingMembers([link('sub', '../../../tmp'), f('sub/file')], {})).to.deep.equal(["sub/file: goes through 'sub', a link the archive makes"])
-    expect(escapingMembers([f('sub/deep/file')], { sub: dirEntry('directory'), 'sub/deep': dirEntry('link') })).to.deep.equal(["sub/deep/file: goes through 'sub/deep', a symbolic link already in dest"])
+    expect(escapingMembers([f('sub/deep/file')], { sub: dirEntry('directory'), 'sub/deep': dirEntry('link') })).to.deep.equal([
+      "sub/deep/file: goes through 'sub/deep', a symbolic link already in dest",
+    ])
     expect(escapingMembers([f('x')], { x: dirEntry('link') })).to.deep.equal(['x: would be written over a symbolic link already in dest'])
     expect(escapingMembers([hard('h', '../../etc/shadow')], {})).to.deep.equal(["h: hard link to '../../etc/shadow', which contains '..'"])
-    expect(escapingMembers([hard('h', 'sub/x')], { sub: dirEntry('link') })).to.deep.equal(["h: hard link to 'sub/x', which goes through 'sub', a symbolic link already in dest"])
+    expect(escapingMembers([hard('h', 'sub/x')], { sub: dirEntry('link') })).to.deep.equal([
+      "h: hard link to 'sub/x', which goes through 'sub', a symbolic link already in dest",
+    ])
     // What is allowed: links pointing anywhere (a link is not a write), links over links, files beside links.
-    expect(escapingMembers([link('sub', '/tmp'), f('a/b'), link('a/l', '../b'), hard('a/h', 'a/b')], { sub: dirEntry('link'), a: dirEntry('directory') })).to.deep.equal([])
+    expect(
+      escapingMembers([link('sub', '/tmp'), f('a/b'), link('a/l', '../b'), hard('a/h', 'a/b')], { sub: dirEntry('link'), a: dirEntry('directory') }),
+    ).to.deep.equal([])
   })
 
   it('trust 31: tar and unzip options that lift their own protections are refused', () => {
-    expect(unsafeExtraOptions(['-P', '--absolute-names', '--keep-directory-symlink', '-C', '/', '--directory=/', '--transform=s/a/b/', '-xvP', '--overwrite', '--strip-components=1', '--no-same-owner', '-m'], 'tar')).to.deep.equal(['-P', '--absolute-names', '--keep-directory-symlink', '-C', '--directory=/', '--transform=s/a/b/', '-xvP', '--overwrite'])
+    expect(
+      unsafeExtraOptions(
+        [
+          '-P',
+          '--absolute-names',
+          '--keep-directory-symlink',
+          '-C',
+          '/',
+          '--directory=/',
+          '--transform=s/a/b/',
+          '-xvP',
+          '--overwrite',
+          '--strip-components=1',
+          '--no-same-owner',
+          '-m',
+        ],
+        'tar',
+      ),
+    ).to.deep.equal(['-P', '--absolute-names', '--keep-directory-symlink', '-C', '--directory=/', '--transform=s/a/b/', '-xvP', '--overwrite'])
     expect(unsafeExtraOptions(['-:', '-d', '-o', '-q', '-j'], 'zip')).to.deep.equal(['-:', '-d'])
   })
 
-  it('trust 31: the plan fails (also in check mode) on the second of two archives when dest holds the first one\'s link', () => {
+  it("trust 31: the plan fails (also in check mode) on the second of two archives when dest holds the first one's link", () => {
     const { args } = checkArgs(unarchive.args, { src: '/srv/file.tar', dest: '/srv/dest', remote_src: true }, false)
     const p = args as UnarchiveArgs
     const listing = '-rw-r--r-- 0/0               6 2024-05-01 12:00:00 sub/rmp-t31-file\n'
@@ -45,7 +69,11 @@ describe('trust 31 (unit): unarchive never writes outside dest', () => {
     const byId: Record<string, unknown> = {}
     const named = unarchive.probes(p, { host: 'h', facts: {}, check: false, diff: false })
     for (const probe of probeList(named)) {
-      if (probe.id.startsWith('path:')) byId[probe.id] = parsePathState('/srv/dest', { stdout: 'umask 0022\nlstat 41ed 755 0 0 4096 1 1 1 1 1 3 root root\nparent directory\nancestor /srv/dest\nancestordir 1\n', code: 0 })
+      if (probe.id.startsWith('path:'))
+        byId[probe.id] = parsePathState('/srv/dest', {
+          stdout: 'umask 0022\nlstat 41ed 755 0 0 4096 1 1 1 1 1 3 root root\nparent directory\nancestor /srv/dest\nancestordir 1\n',
+          code: 0,
+        })
       else if (probe.id.startsWith('tools:')) byId[probe.id] = ['tar']
       else byId[probe.id] = parseRemoteArchive({ stdout: remote, code: 0 })
     }
@@ -81,7 +109,11 @@ describe('trust 31 (unit): unarchive never writes outside dest', () => {
       const byId: Record<string, unknown> = {}
       const named = unarchive.probes(p, { host: 'h', facts: {}, check: false, diff: false })
       for (const probe of probeList(named)) {
-        if (probe.id.startsWith('path:')) byId[probe.id] = parsePathState(dest, { stdout: `umask 0022\nlstat 41ed 755 0 0 4096 1 1 1 1 1 3 root root\nparent directory\nancestor ${dest}\nancestordir 1\n`, code: 0 })
+        if (probe.id.startsWith('path:'))
+          byId[probe.id] = parsePathState(dest, {
+            stdout: `umask 0022\nlstat 41ed 755 0 0 4096 1 1 1 1 1 3 root root\nparent directory\nancestor ${dest}\nancestordir 1\n`,
+            code: 0,
+          })
         else if (probe.id.startsWith('tools:')) byId[probe.id] = ['tar']
         else byId[probe.id] = parseRemoteArchive({ stdout: `@magic 7375622f6669\n@list\n-rw-r--r-- 0/0 6 2024-05-01 12:00:00 sub/file\n@dest\n`, code: 0 })
       }

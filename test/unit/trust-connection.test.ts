@@ -111,7 +111,14 @@ describe('trust 25: host key decisions', () => {
   })
 
   it('trust 25: sshTargetFor reads the policy, ServerAlive* and algorithms from ansible_ssh_common_args', () => {
-    const t = sshTargetFor('h', { ansible_ssh_common_args: '-o StrictHostKeyChecking=accept-new -o ServerAliveInterval=2 -o ServerAliveCountMax=5 -o Ciphers=+aes256-cbc', ansible_ssh_timeout: 7 }, {})
+    const t = sshTargetFor(
+      'h',
+      {
+        ansible_ssh_common_args: '-o StrictHostKeyChecking=accept-new -o ServerAliveInterval=2 -o ServerAliveCountMax=5 -o Ciphers=+aes256-cbc',
+        ansible_ssh_timeout: 7,
+      },
+      {},
+    )
     expect(t).to.include({ hostKeyChecking: 'accept-new', keepaliveIntervalMs: 2000, keepaliveCountMax: 5, connectTimeoutMs: 7000 })
     expect(t.algorithms!.cipher).to.deep.equal([...SAFE_ALGORITHMS.cipher, 'aes256-cbc'])
     expect(sshTargetFor('h', { ansible_ssh_common_args: '-o StrictHostKeyChecking=yes' }, { hostKeyChecking: 'no' }).hostKeyChecking).to.equal('no')
@@ -183,9 +190,32 @@ describe('trust 10/25: against an in-process ssh2 server', () => {
         })
       })
     })
-    return new Promise((r) => srv.listen(port, '127.0.0.1', () => r({ port: (srv.address() as AddressInfo).port, get connections() { return st.connections }, get auths() { return st.auths }, close: () => srv.close() })))
+    return new Promise((r) =>
+      srv.listen(port, '127.0.0.1', () =>
+        r({
+          port: (srv.address() as AddressInfo).port,
+          get connections() {
+            return st.connections
+          },
+          get auths() {
+            return st.auths
+          },
+          close: () => srv.close(),
+        }),
+      ),
+    )
   }
-  const target = (port: number, knownHosts: string, extra: Partial<SshTarget> = {}): SshTarget => ({ host: 'fake', address: '127.0.0.1', port, user: 'u', privateKeyFiles: [join(dir, 'id')], knownHostsFiles: [knownHosts], hostKeyChecking: 'yes', connectTimeoutMs: 10000, ...extra })
+  const target = (port: number, knownHosts: string, extra: Partial<SshTarget> = {}): SshTarget => ({
+    host: 'fake',
+    address: '127.0.0.1',
+    port,
+    user: 'u',
+    privateKeyFiles: [join(dir, 'id')],
+    knownHostsFiles: [knownHosts],
+    hostKeyChecking: 'yes',
+    connectTimeoutMs: 10000,
+    ...extra,
+  })
 
   it('trust 25: a changed key is refused before authentication and not retried (hostVerifier is wired)', async () => {
     const pair = utils.generateKeyPairSync('ed25519')

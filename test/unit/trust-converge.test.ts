@@ -20,11 +20,16 @@ const NOT_ON_LAB_HOSTS: Record<string, string> = {
 
 describe('trust 35 (unit): the converge playbook covers the catalogue', () => {
   it('trust 35: every host module that can change a host is in the converge playbook', () => {
-    const host = allModules().filter((m) => m.kind === 'host').map((m) => m.name)
+    const host = allModules()
+      .filter((m) => m.kind === 'host')
+      .map((m) => m.name)
     for (const r of [...Object.keys(READ_ONLY), ...Object.keys(NOT_ON_LAB_HOSTS)]) expect(host, `${r} is listed here but is no host module`).to.include(r)
     const changing = host.filter((n) => !(n in READ_ONLY) && !(n in NOT_ON_LAB_HOSTS)).sort()
     const used = modulesUsed(CONVERGE_PLAYBOOK)
-    expect(changing.filter((n) => !used.includes(n)), 'modules without converge coverage').to.deep.equal([])
+    expect(
+      changing.filter((n) => !used.includes(n)),
+      'modules without converge coverage',
+    ).to.deep.equal([])
     expect(changing.length).to.be.greaterThan(20)
   })
 })

@@ -3,7 +3,21 @@
 // proven on lab hosts in test/e2e/trust-files.test.ts.
 import { expect } from 'chai'
 import { spawn } from 'node:child_process'
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { LocalConnection } from '../../src/connection/local.js'
@@ -124,7 +138,18 @@ describe('trust: file writes on this machine', function () {
   })
 
   it('trust 27: file state=link makes its link in a fresh mktemp -d directory; a planted .rmp-link.PID symlink is never used', async () => {
-    const ch = file.plan(checkArgs(file.args, { path: join(d, 'current'), src: '/srv/releases/42', state: 'link', force: true }, false).args as never, { path: missingPath(join(d, 'current')), src: fakePath('/srv/releases/42', { type: 'directory' }), tree: undefined, emptyDir: undefined, mtime: undefined, atime: undefined }, ctx)
+    const ch = file.plan(
+      checkArgs(file.args, { path: join(d, 'current'), src: '/srv/releases/42', state: 'link', force: true }, false).args as never,
+      {
+        path: missingPath(join(d, 'current')),
+        src: fakePath('/srv/releases/42', { type: 'directory' }),
+        tree: undefined,
+        emptyDir: undefined,
+        mtime: undefined,
+        atime: undefined,
+      },
+      ctx,
+    )
     const script = (ch[0]!.steps[0] as ExecStep).script
     // The old predictable name, planted for every pid the session shell could have.
     mkdirSync(join(d, 'attacker'))
@@ -141,7 +166,14 @@ describe('trust: file writes on this machine', function () {
 
 describe('trust 37: --diff of copy and template content', () => {
   const dir = mkdtempSync(join(tmpdir(), 'rmp-trust-diff-'))
-  const prep: PrepareContext = { findFile: (_k, n) => join(dir, n), renderTemplate: () => '', readFile: (p) => readFileSync(p), evaluate: () => undefined, condition: () => true, vars: {} }
+  const prep: PrepareContext = {
+    findFile: (_k, n) => join(dir, n),
+    renderTemplate: () => '',
+    readFile: (p) => readFileSync(p),
+    evaluate: () => undefined,
+    condition: () => true,
+    vars: {},
+  }
   async function diffOf(a: Record<string, unknown>, existing?: string): Promise<Change['diff']> {
     const p = await copy.prepare!(checkArgs(copy.args, a, false).args as never, prep)
     const dest = String(a.dest)

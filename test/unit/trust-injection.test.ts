@@ -52,7 +52,7 @@ const QUOTE_FOR_DISPLAY: Record<string, string> = {
 }
 
 const CODE_FROM_VALUES: Record<string, string> = {
-  'src/modules/shell.ts': 'the shell module runs the task\'s command line: that is what it is for',
+  'src/modules/shell.ts': "the shell module runs the task's command line: that is what it is for",
 }
 
 /** Rule breaks of one source file (path relative to the project). */
@@ -96,7 +96,10 @@ export function scriptRuleBreaks(rel: string, text: string): string[] {
   const visit = (n: ts.Node): void => {
     if (ts.isImportDeclaration(n) && !inShellOrConnection && !QUOTE_FOR_DISPLAY[rel]) {
       const from = (n.moduleSpecifier as ts.StringLiteral).text
-      const names = n.importClause?.namedBindings && ts.isNamedImports(n.importClause.namedBindings) ? n.importClause.namedBindings.elements.map((e) => (e.propertyName ?? e.name).text) : []
+      const names =
+        n.importClause?.namedBindings && ts.isNamedImports(n.importClause.namedBindings)
+          ? n.importClause.namedBindings.elements.map((e) => (e.propertyName ?? e.name).text)
+          : []
       if (/connection\/shell(\.js)?$/.test(from)) problems.push(`${at(n)}: imports from connection/shell (quoting lives in src/shell: use sh)`)
       else if (names.includes('quote')) problems.push(`${at(n)}: imports quote (build scripts with sh, which quotes every value)`)
     }
@@ -147,7 +150,16 @@ describe('trust 3: scripts are built with sh (static guard over src/)', () => {
 
 const CANARY_CMD = 'rmpcanary'
 // Each would run rmpcanary if a shell read it as code; '-rmpcanary' would be taken as an option.
-const HOSTILE = [`$(${CANARY_CMD})`, `\`${CANARY_CMD}\``, `x; ${CANARY_CMD}`, `x\n${CANARY_CMD}`, `x' ; ${CANARY_CMD} ; '`, `x" ; ${CANARY_CMD} ; "`, `x | ${CANARY_CMD}`, `-${CANARY_CMD}`]
+const HOSTILE = [
+  `$(${CANARY_CMD})`,
+  `\`${CANARY_CMD}\``,
+  `x; ${CANARY_CMD}`,
+  `x\n${CANARY_CMD}`,
+  `x' ; ${CANARY_CMD} ; '`,
+  `x" ; ${CANARY_CMD} ; "`,
+  `x | ${CANARY_CMD}`,
+  `-${CANARY_CMD}`,
+]
 
 // Arguments that are shell code or commands by design (Ansible's too), not values.
 const CODE_BY_DESIGN: Record<string, string[]> = {
@@ -178,7 +190,10 @@ function makeSandbox(): Sandbox {
   writeFileSync(join(neutered, CANARY_CMD), canaryScript, { mode: 0o755 })
   // A step's programs do nothing (mktemp gives a name inside the sandbox); arguments are logged.
   const stub = `#!/bin/sh\nprintf '%s\\0' "\${0##*/}" "$@" >> ${join(work, 'argv.log')}; printf '\\n\\0' >> ${join(work, 'argv.log')}\ncase "\${0##*/}" in mktemp) case "$*" in *-d*) exec /usr/bin/mktemp -d -p ${work} ;; *) exec /usr/bin/mktemp -p ${work} ;; esac ;; esac\nexit 0\n`
-  const names = 'apt-get apt-cache dpkg dpkg-query useradd usermod userdel groupadd groupmod groupdel chpasswd getent crontab git pip pip3 python3 python systemctl service update-rc.d supervisorctl psql pg_dump pg_restore runuser env rm cp mv mkdir chmod chown chgrp ln touch cat base64 mktemp date sleep timeout bash curl wget tar unzip ufw iptables id ls sed grep awk head tail dirname basename readlink find stat sha1sum sha256sum md5sum install sort cut tr wc xargs nproc uname hostname realpath test ssh ssh-keygen sudo su perl gzip file'.split(' ')
+  const names =
+    'apt-get apt-cache dpkg dpkg-query useradd usermod userdel groupadd groupmod groupdel chpasswd getent crontab git pip pip3 python3 python systemctl service update-rc.d supervisorctl psql pg_dump pg_restore runuser env rm cp mv mkdir chmod chown chgrp ln touch cat base64 mktemp date sleep timeout bash curl wget tar unzip ufw iptables id ls sed grep awk head tail dirname basename readlink find stat sha1sum sha256sum md5sum install sort cut tr wc xargs nproc uname hostname realpath test ssh ssh-keygen sudo su perl gzip file'.split(
+      ' ',
+    )
   for (const n of names) writeFileSync(join(neutered, n), stub, { mode: 0o755 })
   execFileSync('chown', ['-R', 'nobody', work])
   chmodSync(dir, 0o755)
@@ -187,7 +202,23 @@ function makeSandbox(): Sandbox {
 
 /** Runs a script as nobody in the sandbox with a given PATH; never longer than `timeoutMs`. */
 function runAsNobody(sb: Sandbox, script: string, path: string, stdin?: string | Buffer, timeoutMs = 30000): { stdout: string; code: number } {
-  const r = spawnSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', 'env', '-i', `PATH=${path}`, `HOME=${join(sb.dir, 'work')}`, 'LANG=C.UTF-8', '/bin/sh', '-c', script], { cwd: join(sb.dir, 'work'), input: stdin, timeout: timeoutMs, encoding: 'utf8' })
+  const r = spawnSync(
+    'setpriv',
+    [
+      '--reuid=nobody',
+      '--regid=nogroup',
+      '--clear-groups',
+      'env',
+      '-i',
+      `PATH=${path}`,
+      `HOME=${join(sb.dir, 'work')}`,
+      'LANG=C.UTF-8',
+      '/bin/sh',
+      '-c',
+      script,
+    ],
+    { cwd: join(sb.dir, 'work'), input: stdin, timeout: timeoutMs, encoding: 'utf8' },
+  )
   return { stdout: r.stdout ?? '', code: r.status ?? -1 }
 }
 
@@ -220,7 +251,17 @@ function baseArgs(work: string): Record<string, Record<string, unknown>> {
     ping: { data: 'pong' },
     pip: { name: ['rmp-no-such-package'], virtualenv: `${work}/venv`, extra_args: '--no-index', chdir: work },
     postgres_db: { name: 'rmpdb', owner: 'rmpowner', login_host: '127.0.0.1', login_user: 'u', login_password: 'pw', login_port: 9 },
-    postgres_privs: { database: 'rmpdb', roles: ['rmprole'], privs: 'SELECT', objs: ['t'], type: 'table', schema: 'public', login_host: '127.0.0.1', login_port: 9, login_password: 'pw' },
+    postgres_privs: {
+      database: 'rmpdb',
+      roles: ['rmprole'],
+      privs: 'SELECT',
+      objs: ['t'],
+      type: 'table',
+      schema: 'public',
+      login_host: '127.0.0.1',
+      login_port: 9,
+      login_password: 'pw',
+    },
     postgres_query: { query: 'SELECT 1', login_db: 'rmpdb', login_host: '127.0.0.1', login_port: 9, login_password: 'pw' },
     postgres_user: { name: 'rmpuser', password: 'pw', login_host: '127.0.0.1', login_port: 9, login_password: 'pw', comment: 'c' },
     service: { name: 'rmp-no-such-service', state: 'started', pattern: 'rmp-x' },
@@ -310,7 +351,7 @@ describe('trust 3: hostile values in every string argument of every host module 
 
   it('trust 3: the base arguments of every host module give scripts to run (else the test proves nothing)', async () => {
     const base = baseArgs(join(sb.dir, 'work'))
-    const hostModules = allModules().filter((m): m is HostModule<unknown, unknown> => m.kind === "host")
+    const hostModules = allModules().filter((m): m is HostModule<unknown, unknown> => m.kind === 'host')
     const missing = hostModules.filter((m) => !base[m.name]).map((m) => m.name)
     expect(missing, 'host modules without base arguments in this test').to.deep.equal([])
     const none: string[] = []
@@ -324,7 +365,7 @@ describe('trust 3: hostile values in every string argument of every host module 
 
   it('trust 3: no hostile value in any string argument is ever run (the canary is never created)', async () => {
     const base = baseArgs(join(sb.dir, 'work'))
-    const hostModules = allModules().filter((m): m is HostModule<unknown, unknown> => m.kind === "host")
+    const hostModules = allModules().filter((m): m is HostModule<unknown, unknown> => m.kind === 'host')
     const ran: string[] = []
     for (const m of hostModules) {
       for (const [option, spec] of Object.entries(m.args.options)) {
@@ -362,7 +403,14 @@ describe('trust 3: hostile values in every string argument of every host module 
 describe('trust 3: wait_for and git', () => {
   it('trust 3: wait_for gives host and port to bash -c as arguments, never inside its program', () => {
     const m = allModules().find((x) => x.name === 'wait_for') as HostModule
-    const script = probeList(m.probes({ host: '$(touch /tmp/X)', port: 80, state: 'started', timeout: 0, delay: 0, sleep: 1, connect_timeout: 1 } as never, { host: 'h', facts: {}, check: true, diff: false }))[0]!.script.text
+    const script = probeList(
+      m.probes({ host: '$(touch /tmp/X)', port: 80, state: 'started', timeout: 0, delay: 0, sleep: 1, connect_timeout: 1 } as never, {
+        host: 'h',
+        facts: {},
+        check: true,
+        diff: false,
+      }),
+    )[0]!.script.text
     expect(script).to.include(`bash -c 'exec 3<>"/dev/tcp/$1/$2"' rmp-wait-for "$wf_host" "$wf_port"`)
     expect(script).to.include(`wf_host='$(touch /tmp/X)'`)
   })
@@ -378,7 +426,19 @@ describe('trust 3: wait_for and git', () => {
 
   it('trust 3: git puts -- before every repository operand', () => {
     const m = allModules().find((x) => x.name === 'git') as HostModule
-    const a = { repo: 'https://h/r.git', dest: '/srv/x', version: 'main', force: false, clone: true, update: true, remote: 'origin', bare: false, accept_hostkey: false, recursive: true, single_branch: false }
+    const a = {
+      repo: 'https://h/r.git',
+      dest: '/srv/x',
+      version: 'main',
+      force: false,
+      clone: true,
+      update: true,
+      remote: 'origin',
+      bare: false,
+      accept_hostkey: false,
+      recursive: true,
+      single_branch: false,
+    }
     const probe = probeList(m.probes(a as never, { host: 'h', facts: {}, check: false, diff: false }))[0]!.script.text
     expect(probe).to.include('ls-remote --symref -- "$repo"')
   })
@@ -386,7 +446,11 @@ describe('trust 3: wait_for and git', () => {
 
 describe('trust 24: passwords in URLs', () => {
   it('trust 24: a URL is split into the URL without its password, the URL shown masked, and the password', () => {
-    expect(splitUrlCredentials('https://deploy:s%40cret:x@git.example.org/app.git')).to.deep.equal({ url: 'https://deploy@git.example.org/app.git', shown: 'https://deploy:********@git.example.org/app.git', password: 's@cret:x' })
+    expect(splitUrlCredentials('https://deploy:s%40cret:x@git.example.org/app.git')).to.deep.equal({
+      url: 'https://deploy@git.example.org/app.git',
+      shown: 'https://deploy:********@git.example.org/app.git',
+      password: 's@cret:x',
+    })
     expect(splitUrlCredentials('https://deploy@h/x')).to.deep.equal({ url: 'https://deploy@h/x', shown: 'https://deploy@h/x' })
     expect(splitUrlCredentials('/srv/repo.git').password).to.equal(undefined)
     expect(maskUrl('https://:tok@h/p?q=a@b')).to.equal('https://:********@h/p?q=a@b')
@@ -394,14 +458,28 @@ describe('trust 24: passwords in URLs', () => {
 
   it('trust 24: git gives the password to GIT_ASKPASS from a 0600 file, never on a command line', () => {
     const m = allModules().find((x) => x.name === 'git') as HostModule
-    const a = { repo: 'https://deploy:Pw-1$(x)@h/r.git', dest: '/srv/x', version: 'main', force: false, clone: true, update: true, remote: 'origin', bare: false, accept_hostkey: false, recursive: true, single_branch: false }
+    const a = {
+      repo: 'https://deploy:Pw-1$(x)@h/r.git',
+      dest: '/srv/x',
+      version: 'main',
+      force: false,
+      clone: true,
+      update: true,
+      remote: 'origin',
+      bare: false,
+      accept_hostkey: false,
+      recursive: true,
+      single_branch: false,
+    }
     const ctx = { host: 'h', facts: {}, check: false, diff: false }
     const probe = probeList(m.probes(a as never, ctx))[0]!
     expect(probe.script.text).to.not.include('Pw-1')
     expect(probe.id).to.not.include('Pw-1')
-    expect(probe.script.text).to.include("repo=https://deploy@h/r.git")
+    expect(probe.script.text).to.include('repo=https://deploy@h/r.git')
     expect(probe.script.text).to.include('GIT_ASKPASS="$rmp_cred/askpass"')
-    const state = { git: { git: true, dest: 'absent', modified: [], remote: { refs: { HEAD: 'a'.repeat(40), 'refs/heads/main': 'a'.repeat(40) }, headBranch: 'main' } } }
+    const state = {
+      git: { git: true, dest: 'absent', modified: [], remote: { refs: { HEAD: 'a'.repeat(40), 'refs/heads/main': 'a'.repeat(40) }, headBranch: 'main' } },
+    }
     const ch = m.plan(a as never, state, ctx)
     expect(ch[0]!.summary).to.include('https://deploy:********@h/r.git')
     expect(JSON.stringify(ch)).to.not.include('Pw-1')
@@ -410,17 +488,47 @@ describe('trust 24: passwords in URLs', () => {
   it('trust 24: the askpass helper answers the password, byte for byte, and goes away', () => {
     const m = allModules().find((x) => x.name === 'git') as HostModule
     const pw = "p w'$(x)`y`\\z"
-    const a = { repo: `https://deploy:${encodeURIComponent(pw)}@h/r.git`, dest: '/srv/x', version: 'main', force: false, clone: true, update: true, remote: 'origin', bare: false, accept_hostkey: false, recursive: true, single_branch: false }
+    const a = {
+      repo: `https://deploy:${encodeURIComponent(pw)}@h/r.git`,
+      dest: '/srv/x',
+      version: 'main',
+      force: false,
+      clone: true,
+      update: true,
+      remote: 'origin',
+      bare: false,
+      accept_hostkey: false,
+      recursive: true,
+      single_branch: false,
+    }
     const probe = probeList(m.probes(a as never, { host: 'h', facts: {}, check: false, diff: false }))[0]!.script.text
     // The part that sets GIT_ASKPASS, then ask it as git would, and report whether the dir is gone.
     const setup = probe.slice(probe.indexOf('rmp_cred=$('), probe.indexOf('export GIT_ASKPASS') + 'export GIT_ASKPASS'.length)
-    const out = execFileSync('/bin/sh', ['-c', `( ${setup}\nprintf '%s\\n' "$rmp_cred" > "$RMP_T/dir"; stat -c %a "$rmp_cred" "$rmp_cred/pw" > "$RMP_T/modes"; "$GIT_ASKPASS" "Password for 'https://deploy@h': " )`], { env: { ...process.env, RMP_T: mkdtempSync(join(tmpdir(), 'rmp-askpass-')) } }).toString()
+    const out = execFileSync(
+      '/bin/sh',
+      [
+        '-c',
+        `( ${setup}\nprintf '%s\\n' "$rmp_cred" > "$RMP_T/dir"; stat -c %a "$rmp_cred" "$rmp_cred/pw" > "$RMP_T/modes"; "$GIT_ASKPASS" "Password for 'https://deploy@h': " )`,
+      ],
+      { env: { ...process.env, RMP_T: mkdtempSync(join(tmpdir(), 'rmp-askpass-')) } },
+    ).toString()
     expect(out).to.equal(pw)
   })
 
   it('trust 24: uri sends the request (password, URL, headers) on stdin, not as an argument', () => {
     const m = allModules().find((x) => x.name === 'uri') as HostModule
-    const a = { url: 'https://u:UrlPw@h/x', method: 'POST', body_format: 'raw', headers: { 'X-Token': 'HeaderTok' }, status_code: [200], return_content: false, timeout: 3, validate_certs: true, url_username: 'u', url_password: 'Pw-uri' }
+    const a = {
+      url: 'https://u:UrlPw@h/x',
+      method: 'POST',
+      body_format: 'raw',
+      headers: { 'X-Token': 'HeaderTok' },
+      status_code: [200],
+      return_content: false,
+      timeout: 3,
+      validate_certs: true,
+      url_username: 'u',
+      url_password: 'Pw-uri',
+    }
     const ch = m.plan(a as never, {}, { host: 'h', facts: {}, diff: false })
     const step = ch[0]!.steps[0] as ExecStep
     for (const s of ['Pw-uri', 'UrlPw', 'HeaderTok']) expect(step.script.text).to.not.include(s)
@@ -443,7 +551,9 @@ describe('shell: fedFrom', () => {
 describe('quote filter', () => {
   it("is Python's shlex.quote, byte for byte, as Ansible's", () => {
     const values = ["it's", '', 'a b', '$(x)', 'plain', 'é', 'a"b', '-rf', 'x\ny']
-    const py = execFileSync('python3', ['-c', 'import json, shlex, sys\nprint(json.dumps([shlex.quote(v) for v in json.load(sys.stdin)]))'], { input: JSON.stringify(values) }).toString()
+    const py = execFileSync('python3', ['-c', 'import json, shlex, sys\nprint(json.dumps([shlex.quote(v) for v in json.load(sys.stdin)]))'], {
+      input: JSON.stringify(values),
+    }).toString()
     expect(values.map((v) => textFilters.quote(v))).to.deep.equal(JSON.parse(py))
     expect(textFilters.quote(null)).to.equal("''")
   })
@@ -475,7 +585,8 @@ describe('trust 7: secret-looking options are secret', () => {
   })
 
   it('trust 7: the name pattern matches the secret options we know, and no ordinary ones', () => {
-    for (const n of ['password', 'login_password', 'url_password', 'api_token', 'client_secret', 'ssh_private_key', 'aws_secret_key', 'vault_pass']) expect(SECRET_NAME.test(n), n).to.equal(true)
+    for (const n of ['password', 'login_password', 'url_password', 'api_token', 'client_secret', 'ssh_private_key', 'aws_secret_key', 'vault_pass'])
+      expect(SECRET_NAME.test(n), n).to.equal(true)
     for (const n of ['key_file', 'path', 'dest', 'keyring', 'owner', 'passive']) expect(SECRET_NAME.test(n), n).to.equal(false)
     for (const k of Object.keys(NOT_SECRET)) {
       const [mod, opt] = k.split('.')

@@ -75,7 +75,10 @@ ${task}
 
     it('trust 1: an undefined variable in a template file is a playbook error too', async () => {
       const dir = mkdtempSync(join(scratch, 'tpl-'))
-      const r = await play(playbook(dir, `    - template: { src: a.ejs, dest: ${dir}/a }\n      ignore_errors: true`), { inventory: [local], files: { 'templates/a.ejs': 'x=<%= nosuch_in_template %>\n' } })
+      const r = await play(playbook(dir, `    - template: { src: a.ejs, dest: ${dir}/a }\n      ignore_errors: true`), {
+        inventory: [local],
+        files: { 'templates/a.ejs': 'x=<%= nosuch_in_template %>\n' },
+      })
       expect(r.exitCode, r.text).to.equal(2)
       expect(r.text).to.match(/a\.ejs:1:1: .*undefined variable 'nosuch_in_template'/)
       expect(existsSync(join(dir, 'second'))).to.equal(false)
@@ -92,13 +95,21 @@ ${task}
     it('trust 1: Ansible 2.14 ignores the undefined variable under ignore_errors and exits 0 (rm-play differs on purpose), not under failed_when', function () {
       if (!hasAnsible()) this.skip()
       const dir = mkdtempSync(join(scratch, 'ansible-'))
-      writeFileSync(join(dir, 'site.yml'), playbook(dir, '    - debug: { msg: "{{ nosuch }}" }\n      ignore_errors: true').replace('hosts: web', 'hosts: localhost\n  connection: local'))
+      writeFileSync(
+        join(dir, 'site.yml'),
+        playbook(dir, '    - debug: { msg: "{{ nosuch }}" }\n      ignore_errors: true').replace('hosts: web', 'hosts: localhost\n  connection: local'),
+      )
       const r = spawnSync('ansible-playbook', ['-i', 'localhost,', join(dir, 'site.yml')], { encoding: 'utf8', env: { ...process.env, ANSIBLE_NOCOLOR: '1' } })
       expect(r.status, r.stdout).to.equal(0)
       expect(r.stdout).to.match(/'nosuch' is undefined[\s\S]*\.\.\.ignoring/)
       expect(existsSync(join(dir, 'second'))).to.equal(true)
       // ... but under failed_when: false Ansible fails the task, as rm-play does.
-      writeFileSync(join(dir, 'fw.yml'), playbook(dir, '    - command: echo "{{ nosuch.attr }}"\n      failed_when: false').replace('hosts: web', 'hosts: localhost\n  connection: local').replace('/second', '/fw-second'))
+      writeFileSync(
+        join(dir, 'fw.yml'),
+        playbook(dir, '    - command: echo "{{ nosuch.attr }}"\n      failed_when: false')
+          .replace('hosts: web', 'hosts: localhost\n  connection: local')
+          .replace('/second', '/fw-second'),
+      )
       const fw = spawnSync('ansible-playbook', ['-i', 'localhost,', join(dir, 'fw.yml')], { encoding: 'utf8', env: { ...process.env, ANSIBLE_NOCOLOR: '1' } })
       expect(fw.status, fw.stdout).to.equal(2)
       expect(existsSync(join(dir, 'fw-second'))).to.equal(false)
@@ -154,7 +165,8 @@ ${task}
     })
 
     it('trust 1: assert that: conditions are checked too, and `x is defined` there guards x (the assert speaks at run time)', async () => {
-      const site = (that: string) => project({ 'site.yml': `- hosts: web\n  gather_facts: false\n  tasks:\n    - assert: { that: [${that}] }\n    - debug: { msg: "{{ stamp }}" }\n` })
+      const site = (that: string) =>
+        project({ 'site.yml': `- hosts: web\n  gather_facts: false\n  tasks:\n    - assert: { that: [${that}] }\n    - debug: { msg: "{{ stamp }}" }\n` })
       const guarded = await cli([join(site('stamp is defined'), 'site.yml'), '-i', local, '--syntax-check'])
       expect(guarded.code, guarded.err).to.equal(0)
       const typo = await cli([join(site('stmap == 1'), 'site.yml'), '-i', local, '--syntax-check'])
@@ -164,7 +176,10 @@ ${task}
     })
 
     it('trust 1: where the names cannot be known (include_vars), nothing is reported at load time', async () => {
-      const dir = project({ 'site.yml': '- hosts: web\n  gather_facts: false\n  tasks:\n    - include_vars: { file: more.yml }\n    - debug: { msg: "{{ from_include }}" }\n', 'files/more.yml': 'from_include: 5\n' })
+      const dir = project({
+        'site.yml': '- hosts: web\n  gather_facts: false\n  tasks:\n    - include_vars: { file: more.yml }\n    - debug: { msg: "{{ from_include }}" }\n',
+        'files/more.yml': 'from_include: 5\n',
+      })
       const r = await cli([join(dir, 'site.yml'), '-i', local])
       expect(r.code, r.err).to.equal(0)
       expect(r.out).to.contain('"msg": 5') // a number, as Ansible prints it
@@ -206,14 +221,20 @@ ${task}
 
     it('trust 2: an inline !vault value is decrypted and never templated; a wrong password is a load error at file:line:col', () => {
       setVaultPassword('pw1')
-      const yaml = `pw: !vault |\n${encryptVault(hostile, 'pw1').trimEnd().split('\n').map((l) => `  ${l}`).join('\n')}\n`
+      const yaml = `pw: !vault |\n${encryptVault(hostile, 'pw1')
+        .trimEnd()
+        .split('\n')
+        .map((l) => `  ${l}`)
+        .join('\n')}\n`
       expect(rendered(yaml, 'pw')).to.equal(hostile)
       setVaultPassword('wrong')
-      expect(() => parseYaml(`x: 1\n${yaml}`, 'v.yml')).to.throw().that.satisfies((e: { errors: RmError[] }) => {
-        expect(e.errors.map(at)).to.deep.equal(['v.yml:2:5'])
-        expect(e.errors[0]!.message).to.match(/cannot decrypt this !vault value/)
-        return true
-      })
+      expect(() => parseYaml(`x: 1\n${yaml}`, 'v.yml'))
+        .to.throw()
+        .that.satisfies((e: { errors: RmError[] }) => {
+          expect(e.errors.map(at)).to.deep.equal(['v.yml:2:5'])
+          expect(e.errors[0]!.message).to.match(/cannot decrypt this !vault value/)
+          return true
+        })
       setVaultPassword(undefined)
       expect(() => parseYaml(yaml, 'v.yml')).to.throw(/no vault password was given/)
     })
@@ -235,7 +256,11 @@ ${task}
       this.timeout(60000)
       const dir = mkdtempSync(join(scratch, 'ansible-unsafe-'))
       writeFileSync(join(dir, 'pw'), 'pw3\n')
-      const vault = encryptVault(hostile, 'pw3').trimEnd().split('\n').map((l) => `      ${l}`).join('\n')
+      const vault = encryptVault(hostile, 'pw3')
+        .trimEnd()
+        .split('\n')
+        .map((l) => `      ${l}`)
+        .join('\n')
       const yaml = `- hosts: localhost
   connection: local
   gather_facts: false
@@ -280,7 +305,12 @@ ${vault}
       const values = JSON.parse(json) as Record<string, unknown>[]
       expect(leaked).to.equal('False')
       expect(values.map((v) => Object.keys(v))).to.deep.equal([['__proto__', 'constructor'], ['__proto__', 'k'], ['__proto__', 'k'], ['__proto__']])
-      expect(values.map((v) => JSON.stringify(Object.getOwnPropertyDescriptor(v, '__proto__')!.value))).to.deep.equal(['{"polluted":1}', '{"polluted":1}', '{"polluted":3}', '{"polluted":4}'])
+      expect(values.map((v) => JSON.stringify(Object.getOwnPropertyDescriptor(v, '__proto__')!.value))).to.deep.equal([
+        '{"polluted":1}',
+        '{"polluted":1}',
+        '{"polluted":3}',
+        '{"polluted":4}',
+      ])
     })
 
     it('trust 4: variables named constructor, toString and __proto__ are their own values, never Object internals', async () => {

@@ -31,7 +31,15 @@ function typeErrors(snippets: Record<string, string>): Record<string, string[]> 
     })
     const program = ts.createProgram(
       files.map(([, f]) => f),
-      { strict: true, noEmit: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, skipLibCheck: true, types: ['node'] },
+      {
+        strict: true,
+        noEmit: true,
+        target: ts.ScriptTarget.ES2022,
+        module: ts.ModuleKind.NodeNext,
+        moduleResolution: ts.ModuleResolutionKind.NodeNext,
+        skipLibCheck: true,
+        types: ['node'],
+      },
     )
     const out: Record<string, string[]> = {}
     for (const [name, f] of files) {

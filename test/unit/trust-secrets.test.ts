@@ -33,7 +33,7 @@ describe('trust 22: masking', () => {
     expect(shown.stdout_lines).to.deep.equal([MASK, MASK, MASK])
   })
 
-  it("trust 22: a secret with a quote is masked in its shell-quoted form (the run: line)", () => {
+  it('trust 22: a secret with a quote is masked in its shell-quoted form (the run: line)', () => {
     const pw = `it's-${fresh('q')}`
     const set = new Set([pw])
     const quoted = `'${pw.replace(/'/g, `'\\''`)}'`
@@ -42,13 +42,21 @@ describe('trust 22: masking', () => {
 
   it('trust 22: a secret that is a template is masked by its literal parts once rendered', () => {
     const pw = fresh('tpl')
-    expect(maskString(`url: postgres://app:${pw}@db1.example/app`, new Set([`postgres://app:${pw}@{{ db_host }}/app`]))).to.equal(`url: ${MASK}db1.example${MASK}`)
+    expect(maskString(`url: postgres://app:${pw}@db1.example/app`, new Set([`postgres://app:${pw}@{{ db_host }}/app`]))).to.equal(
+      `url: ${MASK}db1.example${MASK}`,
+    )
   })
 
   it('trust 22: the forms a host prints a secret in by itself are masked: upper and lower case, base64 (with or without a newline after it), URL-encoded', () => {
     const tok = `Tok/${fresh('x')}+Zz`
     const set = new Set([tok])
-    for (const shown of [tok.toUpperCase(), tok.toLowerCase(), Buffer.from(tok).toString('base64'), Buffer.from(`${tok}\n`).toString('base64'), encodeURIComponent(tok)]) {
+    for (const shown of [
+      tok.toUpperCase(),
+      tok.toLowerCase(),
+      Buffer.from(tok).toString('base64'),
+      Buffer.from(`${tok}\n`).toString('base64'),
+      encodeURIComponent(tok),
+    ]) {
       const masked = maskString(`out: ${shown}`, set)
       expect(masked.startsWith(`out: ${MASK}`), `${shown} → ${masked}`).to.equal(true)
       // base64 keeps at most its last group of 4 visible (it depends on what followed the secret)
@@ -138,7 +146,7 @@ describe('trust 22: taint (a value computed from a secret is a secret)', () => {
 
   it('trust 22: a variable whose value is an expression over a secret is tainted too', () => {
     const scope = source({ pw })
-    const nested = { lookup: (k: string) => (k === 'conn' ? String(renderString("postgres://app:{{ pw | upper }}@db", scope)) : scope.lookup(k)) }
+    const nested = { lookup: (k: string) => (k === 'conn' ? String(renderString('postgres://app:{{ pw | upper }}@db', scope)) : scope.lookup(k)) }
     const v = String(evaluate('conn | lower', nested))
     expect(v).to.include(pw.toLowerCase())
     expect(leaks(v)).not.to.include(pw.toLowerCase())
@@ -152,7 +160,7 @@ describe('trust 22: no_log and vault values in a run (local connection)', () => 
   writeFileSync(inv, 'h1 ansible_connection=local\n')
   afterEach(() => setVaultPassword(undefined))
 
-  it('trust 22: a no_log loop shows item=None and Ansible\'s censored message, also when an item fails and on retries', async () => {
+  it("trust 22: a no_log loop shows item=None and Ansible's censored message, also when an item fails and on retries", async () => {
     const a = fresh('item-a')
     const b = fresh('item-b')
     const r = await play(
@@ -167,7 +175,12 @@ describe('trust 22: no_log and vault values in a run (local connection)', () => 
     expect(all).not.to.include(b)
     const items = r.results().map((e) => e.item)
     expect(items).to.deep.equal(['None', 'None', 'None', undefined])
-    expect(r.results().filter((e) => e.status === 'failed').map((e) => e.msg)).to.deep.equal([
+    expect(
+      r
+        .results()
+        .filter((e) => e.status === 'failed')
+        .map((e) => e.msg),
+    ).to.deep.equal([
       "the output has been hidden due to the fact that 'no_log: true' was specified for this result",
       "the output has been hidden due to the fact that 'no_log: true' was specified for this result",
     ])
@@ -194,9 +207,16 @@ describe('trust 22: no_log and vault values in a run (local connection)', () => 
     let ansible: string
     const dir = mkdtempSync(join(tmpdir(), 'rmp-nolog-ansible-'))
     const item = fresh('ansible-item')
-    writeFileSync(join(dir, 'site.yml'), `- hosts: localhost\n  gather_facts: false\n  tasks:\n    - command: "false {{ item }}"\n      loop: ["${item}"]\n      no_log: true\n      ignore_errors: true\n`)
+    writeFileSync(
+      join(dir, 'site.yml'),
+      `- hosts: localhost\n  gather_facts: false\n  tasks:\n    - command: "false {{ item }}"\n      loop: ["${item}"]\n      no_log: true\n      ignore_errors: true\n`,
+    )
     if (!hasAnsible()) return this.skip()
-    ansible = execFileSync('ansible-playbook', ['-i', 'localhost,', '-c', 'local', join(dir, 'site.yml')], { encoding: 'utf8', env: { ...process.env, ANSIBLE_NOCOLOR: '1' }, timeout: 120_000 })
+    ansible = execFileSync('ansible-playbook', ['-i', 'localhost,', '-c', 'local', join(dir, 'site.yml')], {
+      encoding: 'utf8',
+      env: { ...process.env, ANSIBLE_NOCOLOR: '1' },
+      timeout: 120_000,
+    })
     expect(ansible).not.to.include(item)
     expect(ansible).to.include('(item=None)')
     expect(ansible).to.include(NO_LOG_MSG)

@@ -27,7 +27,7 @@ function running(cmd: string): string[] {
 }
 
 async function until(cond: () => boolean, ms = 10_000): Promise<void> {
-  for (const t0 = Date.now(); !cond(); ) {
+  for (const t0 = Date.now(); !cond();) {
     if (Date.now() - t0 > ms) throw new Error('timed out waiting')
     await new Promise((r) => setTimeout(r, 50))
   }
@@ -35,7 +35,7 @@ async function until(cond: () => boolean, ms = 10_000): Promise<void> {
 
 describe('trust 8: exit codes', () => {
   const st = (failed: number, unreachable: number) => ({ ok: 1, changed: 0, failed, unreachable, skipped: 0, rescued: 0, ignored: 0 })
-  it('trust 8: any unreachable host makes the exit code 4, even beside a failed one (Ansible\'s order); a failure alone 2', () => {
+  it("trust 8: any unreachable host makes the exit code 4, even beside a failed one (Ansible's order); a failure alone 2", () => {
     expect(exitCodeFor({ a: st(1, 0), b: st(0, 1) })).to.equal(4)
     expect(exitCodeFor({ a: st(1, 0), b: st(0, 0) })).to.equal(2)
     expect(exitCodeFor({ a: st(0, 0) })).to.equal(0)

@@ -39,7 +39,9 @@ describe('trust 20: ufw lock-out guard (plan)', () => {
   })
 
   it('trust 20: enabling deny-incoming without an SSH rule is refused in a real run; --check marks it uncertain and says why', () => {
-    expect(refusal(() => plan({ state: 'enabled' }, inactive()))).to.match(/^refusing to enable ufw: no rule allows the port of this SSH connection \(22\/tcp from 10\.231\.5\.1\) and the incoming policy is deny/)
+    expect(refusal(() => plan({ state: 'enabled' }, inactive()))).to.match(
+      /^refusing to enable ufw: no rule allows the port of this SSH connection \(22\/tcp from 10\.231\.5\.1\) and the incoming policy is deny/,
+    )
     const [c] = plan({ state: 'enabled' }, inactive(), check)
     expect(c).to.include({ uncertain: true })
     expect(c!.summary).to.match(/^enable ufw — a real run refuses this unless an earlier task allows 22\/tcp/)
@@ -47,7 +49,10 @@ describe('trust 20: ufw lock-out guard (plan)', () => {
 
   it('trust 20: allowed by a rule on the host, or by one the same task adds; allow_lockout opts out; no SSH session, no guard', () => {
     expect(plan({ state: 'enabled' }, inactive([rule('allow tcp 22 0.0.0.0/0 any 0.0.0.0/0 in')])).map((c) => c.summary)).to.deep.equal(['enable ufw'])
-    expect(plan({ state: 'enabled', rule: 'allow', port: '22', proto: 'tcp' }, inactive()).map((c) => c.summary)).to.deep.equal(['add rule: allow in tcp from any to any port 22', 'enable ufw'])
+    expect(plan({ state: 'enabled', rule: 'allow', port: '22', proto: 'tcp' }, inactive()).map((c) => c.summary)).to.deep.equal([
+      'add rule: allow in tcp from any to any port 22',
+      'enable ufw',
+    ])
     expect(plan({ state: 'enabled', allow_lockout: true }, inactive())).to.have.length(1)
     expect(plan({ state: 'enabled' }, { ...inactive(), ssh: undefined })).to.have.length(1)
     // An incoming policy of allow cannot lock anyone out.

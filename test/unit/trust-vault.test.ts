@@ -26,8 +26,9 @@ async function vault(args: string[], env: Record<string, string> = {}): Promise<
     const code = await vaultCommand(args, { out: (s) => (out += s), err: (s) => (err += s) })
     return { code, out, err }
   } finally {
-    for (const k of Object.keys(env)) if (saved[k] === undefined) delete process.env[k]
-    else process.env[k] = saved[k]
+    for (const k of Object.keys(env))
+      if (saved[k] === undefined) delete process.env[k]
+      else process.env[k] = saved[k]
   }
 }
 
@@ -49,7 +50,10 @@ function flip(text: string, where: number): string {
 function editorScript(name: string, append: string | undefined): { editor: string; log: string } {
   const log = join(scratch, `${name}.log`)
   const editor = join(scratch, `${name}.sh`)
-  writeFileSync(editor, `#!/bin/sh\nprintf '%s %s %s\\n' "$1" "$(stat -c %a "$1")" "$(stat -c %a "$(dirname "$1")")" > ${log}\n${append === undefined ? '' : `printf '%s\\n' '${append}' >> "$1"\n`}`)
+  writeFileSync(
+    editor,
+    `#!/bin/sh\nprintf '%s %s %s\\n' "$1" "$(stat -c %a "$1")" "$(stat -c %a "$(dirname "$1")")" > ${log}\n${append === undefined ? '' : `printf '%s\\n' '${append}' >> "$1"\n`}`,
+  )
   chmodSync(editor, 0o755)
   return { editor, log }
 }
@@ -75,9 +79,21 @@ describe('trust: the vault', () => {
     expect(VAULT_DECRYPT_FAILED).to.not.match(/hmac|mac|padding|hex/i)
     // the file-level message adds nothing that tells them apart either
     setVaultPassword('wrong')
-    const wrong = (() => { try { decryptVaultFile(text, 'f.yml') } catch (e) { return (e as Error).message } })()
+    const wrong = (() => {
+      try {
+        decryptVaultFile(text, 'f.yml')
+      } catch (e) {
+        return (e as Error).message
+      }
+    })()
     setVaultPassword('pw')
-    const tampered = (() => { try { decryptVaultFile(flip(text, 0.9), 'f.yml') } catch (e) { return (e as Error).message } })()
+    const tampered = (() => {
+      try {
+        decryptVaultFile(flip(text, 0.9), 'f.yml')
+      } catch (e) {
+        return (e as Error).message
+      }
+    })()
     expect(wrong).to.equal(tampered)
   })
 
@@ -106,7 +122,11 @@ describe('trust: the vault', () => {
     expect((await vault(['view', f, '--vault-password-file', pw2File])).out).to.equal('db_password: "a{{ b }}c"\n')
     const s = await vault(['encrypt-string', '--name', 'pw', 'x{{ y }}', '--vault-password-file', pwFile])
     writeFileSync(join(scratch, 'inline.yml'), s.out)
-    const shown = execFileSync('ansible', ['localhost', '-c', 'local', '-m', 'debug', '-a', 'var=pw', '-e', `@${join(scratch, 'inline.yml')}`, '--vault-password-file', pwFile], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ANSIBLE_NOCOLOR: '1' } })
+    const shown = execFileSync(
+      'ansible',
+      ['localhost', '-c', 'local', '-m', 'debug', '-a', 'var=pw', '-e', `@${join(scratch, 'inline.yml')}`, '--vault-password-file', pwFile],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ANSIBLE_NOCOLOR: '1' } },
+    )
     expect(shown).to.contain('"pw": "x{{ y }}"')
     // A password file with whitespace around the password means what it means to ansible-vault.
     const spaced = join(scratch, 'pw-spaced')
@@ -185,9 +205,16 @@ describe('trust: the vault', () => {
 
   it('trust 30: vault encrypt-string reads the secret from stdin when no TEXT is given (never in argv)', () => {
     const bin = new URL('../../../bin/rm-play.js', import.meta.url).pathname
-    const out = execFileSync(process.execPath, [bin, 'vault', 'encrypt-string', '--name', 'db_pw', '--vault-password-file', pwFile], { input: 'from{{ stdin }}$(x)', encoding: 'utf8' })
+    const out = execFileSync(process.execPath, [bin, 'vault', 'encrypt-string', '--name', 'db_pw', '--vault-password-file', pwFile], {
+      input: 'from{{ stdin }}$(x)',
+      encoding: 'utf8',
+    })
     expect(out).to.match(/^db_pw: !vault \|\n  \$ANSIBLE_VAULT;1\.1;AES256\n/)
-    const body = out.split('\n').slice(1).map((l) => l.trim()).join('\n')
+    const body = out
+      .split('\n')
+      .slice(1)
+      .map((l) => l.trim())
+      .join('\n')
     expect(decryptVault(body, 'correct horse')).to.equal('from{{ stdin }}$(x)')
   })
 

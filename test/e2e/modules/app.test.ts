@@ -50,7 +50,9 @@ describe('modules on a lab host: git, pip, get_url, unarchive', function () {
         'apt-get update -q >/tmp/rmapp-apt.log 2>&1 && apt-get -o Dpkg::Options::=--force-unsafe-io install -y -q --no-install-recommends $p >>/tmp/rmapp-apt.log 2>&1 || { tail -20 /tmp/rmapp-apt.log >&2; exit 1; }',
     )
     // The python3 download path and the missing-unzip failure need a host without curl, wget, unzip.
-    await run('p=$(dpkg-query -W -f \'${Package} ${db:Status-Abbrev}\\n\' curl wget unzip 2>/dev/null | awk \'$2 == "ii" {print $1}\'); [ -z "$p" ] || DEBIAN_FRONTEND=noninteractive apt-get remove -y -q $p >/dev/null')
+    await run(
+      'p=$(dpkg-query -W -f \'${Package} ${db:Status-Abbrev}\\n\' curl wget unzip 2>/dev/null | awk \'$2 == "ii" {print $1}\'); [ -z "$p" ] || DEBIAN_FRONTEND=noninteractive apt-get remove -y -q $p >/dev/null',
+    )
   })
 
   // Packages and files of these tests would change what later tests see on this host.
@@ -68,7 +70,8 @@ describe('modules on a lab host: git, pip, get_url, unarchive', function () {
     /** A new commit in the upstream repository (served by the lab's git daemon). */
     function commit(file: string, text: string, tag?: string): string {
       writeFileSync(join(work, file), text)
-      const g = (...a: string[]) => execFileSync('git', ['-C', work, '-c', 'user.name=rm-play test', '-c', 'user.email=test@rm-play.invalid', ...a], { encoding: 'utf8' }).trim()
+      const g = (...a: string[]) =>
+        execFileSync('git', ['-C', work, '-c', 'user.name=rm-play test', '-c', 'user.email=test@rm-play.invalid', ...a], { encoding: 'utf8' }).trim()
       g('add', '-A')
       g('commit', '-q', '-m', `${file}: ${text.trim()}`)
       if (tag) g('tag', '-a', tag, '-m', tag)
@@ -104,7 +107,9 @@ describe('modules on a lab host: git, pip, get_url, unarchive', function () {
 
     it('clones over git://, check mode predicts it, a second run is ok', async () => {
       const { check, real } = await converge(pb(task()))
-      expect(check.results('checkout')[0]!.changes.map((c) => `${c.summary}${c.uncertain ? ' (uncertain)' : ''}`)).to.deep.equal([`clone ${url} (HEAD) into ${D}: commit ${commits[0]!.slice(0, 7)}`])
+      expect(check.results('checkout')[0]!.changes.map((c) => `${c.summary}${c.uncertain ? ' (uncertain)' : ''}`)).to.deep.equal([
+        `clone ${url} (HEAD) into ${D}: commit ${commits[0]!.slice(0, 7)}`,
+      ])
       expect(check.text).to.include(`-commit (none)\n+commit ${commits[0]}`)
       expect(real.text).to.include(`"before": null`)
       expect(real.text).to.include(`"after": "${commits[0]}"`)
@@ -154,15 +159,21 @@ describe('modules on a lab host: git, pip, get_url, unarchive', function () {
       git: { repo: "file:///srv/rmapp/src", dest: /srv/rmapp/shallow, version: ${commits[0]}, depth: 1 }
 `)
       await converge(yaml)
-      expect(await out('git -C /srv/rmapp/shallow rev-parse HEAD; git -C /srv/rmapp/shallow rev-list --count HEAD; cat /srv/rmapp/shallow/app.py')).to.equal(`${commits[0]}\n1\nprint("v1")`)
+      expect(await out('git -C /srv/rmapp/shallow rev-parse HEAD; git -C /srv/rmapp/shallow rev-list --count HEAD; cat /srv/rmapp/shallow/app.py')).to.equal(
+        `${commits[0]}\n1\nprint("v1")`,
+      )
     })
 
     it('bad arguments are refused at load time, with file:line:col', async () => {
-      const errs = await loadErrors(pb(`    - name: bad
+      const errs = await loadErrors(
+        pb(`    - name: bad
       git: { repo: "${url}", dest: ${D}, depth: 0, bare: true }
     - git: { dest: ${D} }
-`))
-      expect(errs.join('\n')).to.match(/site\.yml:5:\d+: git: bare repositories are not supported \(bare must be false\); depth must be at least 1|site\.yml:5:\d+: git: bare repositories are not supported/)
+`),
+      )
+      expect(errs.join('\n')).to.match(
+        /site\.yml:5:\d+: git: bare repositories are not supported \(bare must be false\); depth must be at least 1|site\.yml:5:\d+: git: bare repositories are not supported/,
+      )
       expect(errs.join('\n')).to.match(/site\.yml:6:\d+: git: missing required argument 'repo'/)
     })
   })
@@ -170,23 +181,29 @@ describe('modules on a lab host: git, pip, get_url, unarchive', function () {
   describe('pip', () => {
     const V = '/srv/rmapp/venv'
 
-    it('creates a virtualenv with system site packages; Debian\'s six counts as installed', async () => {
+    it("creates a virtualenv with system site packages; Debian's six counts as installed", async () => {
       const yaml = pb(`    - name: venv
       pip: { name: six, virtualenv: ${V}, virtualenv_site_packages: true }
 `)
       const { check } = await converge(yaml)
       expect(check.text).to.include(`would change: [${host}] create virtualenv ${V} and install six`)
-      expect(await out(`${V}/bin/python -c 'import six, sys; print(six.__file__.startswith("/usr/lib/python3/dist-packages"), sys.prefix)'`)).to.equal(`True ${V}`)
+      expect(await out(`${V}/bin/python -c 'import six, sys; print(six.__file__.startswith("/usr/lib/python3/dist-packages"), sys.prefix)'`)).to.equal(
+        `True ${V}`,
+      )
     })
 
     it('a requirements file whose packages are all there is ok without running pip install', async () => {
-      await run(`mkdir -p /srv/rmapp/app && printf 'six>=1.10  # from python3-six\\nsetuptools\\nnever-installed ; python_version < "3"\\n' > /srv/rmapp/app/requirements.txt`)
+      await run(
+        `mkdir -p /srv/rmapp/app && printf 'six>=1.10  # from python3-six\\nsetuptools\\nnever-installed ; python_version < "3"\\n' > /srv/rmapp/app/requirements.txt`,
+      )
       // An option pip does not know: had pip install run, the task would have failed.
-      const r = await playOn(pb(`    - name: reqs
+      const r = await playOn(
+        pb(`    - name: reqs
       pip: { requirements: requirements.txt, chdir: /srv/rmapp/app, virtualenv: ${V}, extra_args: --no-such-pip-option }
       register: reqs
     - debug: { var: reqs }
-`))
+`),
+      )
       expect(r.exitCode, r.text).to.equal(0)
       expect(r.results('reqs')[0]!.status).to.equal('ok')
       expect(r.text).to.include('"cmd": ""')
@@ -202,16 +219,20 @@ describe('modules on a lab host: git, pip, get_url, unarchive', function () {
       expect(check.text).to.include('-six: 1.16.0\n+six>=99')
       const real = await playOn(yaml)
       expect(real.exitCode).to.equal(2)
-      expect(real.text, real.text).to.match(/install six>=99 \(from requirements.txt\) in \/srv\/rmapp\/venv: exit 1[\s\S]*(No matching distribution found for six>=99|Cannot install six>=1.10 and six>=99)/)
+      expect(real.text, real.text).to.match(
+        /install six>=99 \(from requirements.txt\) in \/srv\/rmapp\/venv: exit 1[\s\S]*(No matching distribution found for six>=99|Cannot install six>=1.10 and six>=99)/,
+      )
       await run(`sed -i '/six>=99/d' /srv/rmapp/app/requirements.txt`)
     })
 
-    it('absent removes the virtualenv\'s own packages only; latest with --no-index finds nothing newer', async () => {
-      const { check } = await converge(pb(`    - name: remove
+    it("absent removes the virtualenv's own packages only; latest with --no-index finds nothing newer", async () => {
+      const { check } = await converge(
+        pb(`    - name: remove
       pip: { name: [setuptools, six], state: absent, virtualenv: ${V} }
     - name: latest
       pip: { name: six, state: latest, virtualenv: ${V}, extra_args: --no-index }
-`))
+`),
+      )
       expect(check.results('remove')[0]!.changes.map((c) => c.summary)).to.deep.equal([`uninstall setuptools in ${V}`])
       expect(check.text).to.include('-setuptools: 66.1.1\n+setuptools: (absent)')
       expect(check.results('latest')[0]!.status).to.equal('ok')
@@ -232,9 +253,11 @@ with zipfile.ZipFile("${W}/rmpdemo-1.0-py3-none-any.whl", "w") as z:
     for n, c in files.items(): z.writestr(n, c)
 `
       await run(`mkdir -p ${W} && python3 -c '${build.replace(/'/g, `'"'"'`)}'`)
-      const { check } = await converge(pb(`    - name: demo
+      const { check } = await converge(
+        pb(`    - name: demo
       pip: { name: rmpdemo, virtualenv: ${V}, extra_args: "--no-index --find-links ${W}" }
-`))
+`),
+      )
       expect(check.results('demo')[0]!.status).to.equal('changed')
       expect(await out(`${V}/bin/python -c 'import rmpdemo; print(rmpdemo.VERSION, rmpdemo.__file__.startswith("${V}/"))'`)).to.equal('1.0 True')
     })
@@ -277,18 +300,22 @@ with zipfile.ZipFile("${W}/rmpdemo-1.0-py3-none-any.whl", "w") as z:
     it('downloads into a directory with python3 (no curl or wget here), checksum and mode; check predicts it; again is ok', async () => {
       expect(await out('command -v curl wget || echo none')).to.equal('none')
       const sum = sha256(served['/files/app.conf']!)
-      const { check, real } = await converge(pb(`    - name: conf
+      const { check, real } = await converge(
+        pb(`    - name: conf
       get_url: { url: "${base}/files/app.conf", dest: ${D}/, checksum: "sha256:${sum}", mode: "0640" }
       register: conf
     - name: big
       get_url: { url: "${base}/files/big.bin", dest: ${D}/big.bin }
     - debug: { var: conf }
-`))
+`),
+      )
       expect(check.results('conf')[0]!.changes.map((c) => c.summary)).to.deep.equal([`download ${base}/files/app.conf to ${D}/app.conf`])
       expect(check.text).to.include(`--- ${D}/app.conf (before)\n+++ ${D}/app.conf (after)\n@@ -1,1 +1,2 @@\n-(absent)\n+sha256: ${sum}\n+mode: 0640`)
       expect(real.text).to.include('"status_code": 200')
       expect(real.text).to.include(`"checksum_dest": "${createHash('sha1').update(served['/files/app.conf']!).digest('hex')}"`)
-      expect(await out(`stat -c '%a %s' ${D}/app.conf ${D}/big.bin; sha256sum < ${D}/app.conf; ls -A ${D}`)).to.equal(`640 ${served['/files/app.conf']!.length}\n644 300000\n${sum}  -\napp.conf\nbig.bin`)
+      expect(await out(`stat -c '%a %s' ${D}/app.conf ${D}/big.bin; sha256sum < ${D}/app.conf; ls -A ${D}`)).to.equal(
+        `640 ${served['/files/app.conf']!.length}\n644 300000\n${sum}  -\napp.conf\nbig.bin`,
+      )
     })
 
     it('force: check fetches and compares without touching dest; the run replaces only what the URL changed', async () => {
@@ -299,26 +326,33 @@ with zipfile.ZipFile("${W}/rmpdemo-1.0-py3-none-any.whl", "w") as z:
       get_url: { url: "${base}/files/big.bin", dest: ${D}/big.bin, force: true }
 `)
       const { check } = await converge(yaml)
-      expect(check.results('conf')[0]!.changes.map((c) => c.summary)).to.deep.equal([`download ${base}/files/app.conf to ${D}/app.conf (the URL serves other content)`])
+      expect(check.results('conf')[0]!.changes.map((c) => c.summary)).to.deep.equal([
+        `download ${base}/files/app.conf to ${D}/app.conf (the URL serves other content)`,
+      ])
       expect(check.results('big')[0]!.status).to.equal('ok')
       expect(check.text).to.include(`+sha256: ${sha256(served['/files/app.conf']!)}`)
       expect(await out(`cat ${D}/app.conf; stat -c %a ${D}/app.conf; ls ${D} | grep -c '^app.conf\\..*~$'`)).to.equal('listen = 8000\nworkers = 4\n640\n1')
     })
 
     it('a checksum that does not match fails and leaves dest and no temp file; a 404 fails the same way', async () => {
-      const r = await playOn(pb(`    - get_url: { url: "${base}/files/app.conf", dest: ${D}/other.conf, checksum: "sha256:${'0'.repeat(64)}" }
-`))
+      const r = await playOn(
+        pb(`    - get_url: { url: "${base}/files/app.conf", dest: ${D}/other.conf, checksum: "sha256:${'0'.repeat(64)}" }
+`),
+      )
       expect(r.exitCode).to.equal(2)
       expect(r.text).to.include(`The checksum for ${D}/other.conf did not match ${'0'.repeat(64)}; it was ${sha256(served['/files/app.conf']!)}.`)
-      const r404 = await playOn(pb(`    - get_url: { url: "${base}/files/nope.tgz", dest: ${D}/nope.tgz }
-`))
+      const r404 = await playOn(
+        pb(`    - get_url: { url: "${base}/files/nope.tgz", dest: ${D}/nope.tgz }
+`),
+      )
       expect(r404.exitCode).to.equal(2)
       expect(r404.text).to.include('HTTP Error 404: Not Found')
       expect(await out(`ls -A ${D} | grep -c -e rmp -e other.conf -e nope.tgz || true`)).to.equal('0')
     })
 
     it('basic auth: the password never shows; a wrong one fails with 401', async () => {
-      const yaml = (pw: string) => pb(`    - name: private
+      const yaml = (pw: string) =>
+        pb(`    - name: private
       get_url: { url: "${base}/private/db.key", dest: ${D}/db.key, url_username: deploy, url_password: "${pw}", mode: "0600" }
 `)
       const { check, real } = await converge(yaml(PASSWORD))
@@ -332,23 +366,29 @@ with zipfile.ZipFile("${W}/rmpdemo-1.0-py3-none-any.whl", "w") as z:
     })
 
     it('with curl on the host, curl downloads; headers are sent', async () => {
-      await run('DEBIAN_FRONTEND=noninteractive apt-get -o Dpkg::Options::=--force-unsafe-io install -y -q --no-install-recommends curl >/tmp/rmapp-apt.log 2>&1 || { tail /tmp/rmapp-apt.log >&2; exit 1; }')
+      await run(
+        'DEBIAN_FRONTEND=noninteractive apt-get -o Dpkg::Options::=--force-unsafe-io install -y -q --no-install-recommends curl >/tmp/rmapp-apt.log 2>&1 || { tail /tmp/rmapp-apt.log >&2; exit 1; }',
+      )
       seen.length = 0
-      const { real } = await converge(pb(`    - name: token
+      const { real } = await converge(
+        pb(`    - name: token
       get_url: { url: "${base}/needs-token", dest: ${D}/token.txt, headers: { X-Token: abc123 } }
       register: tok
     - debug: { var: tok }
-`))
+`),
+      )
       expect(real.text).to.include('"status_code": 200')
       expect(seen.map((s) => `${s.path} ${String(s.headers['user-agent']).split('/')[0]}`)).to.deep.equal(['/needs-token curl'])
       expect(await out(`cat ${D}/token.txt`)).to.equal('secret data')
     })
 
     it('bad arguments are refused at load time, with file:line:col', async () => {
-      const errs = await loadErrors(pb(`    - get_url: { url: "${base}/x", dest: /tmp/x, checksum: "sha256:abc" }
+      const errs = await loadErrors(
+        pb(`    - get_url: { url: "${base}/x", dest: /tmp/x, checksum: "sha256:abc" }
     - get_url: { url: "ftp.example.org/x", dest: /tmp/x }
     - get_url: { url: "${base}/x", dest: /tmp/x, url_password: pw }
-`))
+`),
+      )
       expect(errs.join('\n')).to.match(/site\.yml:4:\d+: get_url: a sha256 checksum has 64 hex digits, got 'abc'/)
       expect(errs.join('\n')).to.match(/site\.yml:5:\d+: get_url: url must be http:\/\/, https:\/\/, ftp:\/\/ or file:\/\//)
       expect(errs.join('\n')).to.match(/site\.yml:6:\d+: get_url: arguments 'url_password', 'url_username' must be given together/)
@@ -394,7 +434,14 @@ with zipfile.ZipFile("${W}/rmpdemo-1.0-py3-none-any.whl", "w") as z:
       expect(check.results('unpack')[0]!.changes.map((c) => c.summary)).to.deep.equal([`unarchive app.tgz into ${D} (5 members of 5 missing or different)`])
       expect(check.text).to.include('-app/main.py: missing')
       expect(await out(`cd ${D} && find . -printf '%p %y %m %u\\n' | sort`)).to.equal(
-        ['. d 755 root', './app d 750 nobody', './app/it has spaces.txt f 640 nobody', './app/main.py f 640 nobody', './app/static d 750 nobody', './app/static/site.css f 640 nobody'].join('\n'),
+        [
+          '. d 755 root',
+          './app d 750 nobody',
+          './app/it has spaces.txt f 640 nobody',
+          './app/main.py f 640 nobody',
+          './app/static d 750 nobody',
+          './app/static/site.css f 640 nobody',
+        ].join('\n'),
       )
     })
 
@@ -409,12 +456,16 @@ with zipfile.ZipFile("${W}/rmpdemo-1.0-py3-none-any.whl", "w") as z:
 
     it('remote_src tar.xz with --strip-components and exclude; creates skips', async () => {
       await run(`mkdir -p /srv/rmapp/stripped && tar -cJf /srv/rmapp/app.tar.xz -C ${D} app`)
-      const { check } = await converge(pb(`    - name: unpack
+      const { check } = await converge(
+        pb(`    - name: unpack
       unarchive: { src: /srv/rmapp/app.tar.xz, dest: /srv/rmapp/stripped, remote_src: true, extra_opts: [--strip-components=1], exclude: ["*.css"] }
     - name: skipped
       unarchive: { src: /srv/rmapp/app.tar.xz, dest: /nonexistent, remote_src: true, creates: /srv/rmapp/app.tar.xz }
-`))
-      expect(check.results('unpack')[0]!.changes.map((c) => c.summary)).to.deep.equal(['unarchive /srv/rmapp/app.tar.xz into /srv/rmapp/stripped (3 members of 3 missing or different)'])
+`),
+      )
+      expect(check.results('unpack')[0]!.changes.map((c) => c.summary)).to.deep.equal([
+        'unarchive /srv/rmapp/app.tar.xz into /srv/rmapp/stripped (3 members of 3 missing or different)',
+      ])
       expect(await out('cd /srv/rmapp/stripped && find . | sort')).to.equal(['.', './it has spaces.txt', './main.py', './static'].join('\n'))
     })
 
@@ -426,7 +477,9 @@ with zipfile.ZipFile("${W}/rmpdemo-1.0-py3-none-any.whl", "w") as z:
       const r = await projectPlay(tasks)
       expect(r.exitCode).to.equal(2)
       expect(r.text).to.include('unzip is not installed on the host: install unzip to unpack app.zip')
-      await run('DEBIAN_FRONTEND=noninteractive apt-get -o Dpkg::Options::=--force-unsafe-io install -y -q --no-install-recommends unzip >/tmp/rmapp-apt.log 2>&1 || { tail /tmp/rmapp-apt.log >&2; exit 1; }')
+      await run(
+        'DEBIAN_FRONTEND=noninteractive apt-get -o Dpkg::Options::=--force-unsafe-io install -y -q --no-install-recommends unzip >/tmp/rmapp-apt.log 2>&1 || { tail /tmp/rmapp-apt.log >&2; exit 1; }',
+      )
       await convergeProject(tasks)
       expect(await out('cat /srv/rmapp/zipped/app/main.py')).to.equal('print("hello")')
     })
@@ -436,9 +489,12 @@ with zipfile.ZipFile("${W}/rmpdemo-1.0-py3-none-any.whl", "w") as z:
 `)
       expect(r.exitCode).to.equal(2)
       expect(r.text).to.include("dest '/srv/rmapp/nowhere' must be an existing dir")
-      writeFileSync(join(proj, 'site.yml'), pb(`    - unarchive: { src: nope.tgz, dest: /tmp }
+      writeFileSync(
+        join(proj, 'site.yml'),
+        pb(`    - unarchive: { src: nope.tgz, dest: /tmp }
     - unarchive: { src: "https://example.org/a.tgz", dest: /tmp, remote_src: true }
-`))
+`),
+      )
       let errs: string[] = []
       try {
         await playFile(join(proj, 'site.yml'), { inventory: [lab.inventory], limit: host })

@@ -98,15 +98,19 @@ describe('core modules on lab hosts: uri, wait_for, include_vars, pause, fail', 
       const real = await playOn(yaml, { diff: true, verbosity: 2 })
       expect(real.exitCode, real.text).to.equal(0)
       expect(real.results('create item')[0]!.status).to.equal('changed')
-      expect(log).to.deep.equal([{ method: 'POST', path: '/items', body: '{"name": "widget"}', auth: `Basic ${Buffer.from(`deploy:${PASSWORD}`).toString('base64')}` }])
+      expect(log).to.deep.equal([
+        { method: 'POST', path: '/items', body: '{"name": "widget"}', auth: `Basic ${Buffer.from(`deploy:${PASSWORD}`).toString('base64')}` },
+      ])
       for (const r of [check, real]) expect(r.text + JSON.stringify(r.events)).to.not.include(PASSWORD)
     })
 
     it('a status that is not in status_code fails the task (exit 2)', async () => {
-      const r = await playOn(pb(`    - name: missing
+      const r = await playOn(
+        pb(`    - name: missing
       uri: { url: "${base}/missing" }
     - debug: { msg: not reached }
-`))
+`),
+      )
       expect(r.exitCode).to.equal(2)
       expect(r.results('missing')[0]!.status).to.equal('failed')
       expect(r.results('missing')[0]!.msg).to.match(/404/)
@@ -118,12 +122,14 @@ describe('core modules on lab hosts: uri, wait_for, include_vars, pause, fail', 
     it('a port that answers (sshd) and a path that appears later: the run waits for it', async () => {
       await run('rm -f /tmp/rmp-core-wf && nohup sh -c "sleep 3; touch /tmp/rmp-core-wf" >/dev/null 2>&1 &')
       const { r, secs } = await timed(() =>
-        playOn(pb(`    - name: port
+        playOn(
+          pb(`    - name: port
       wait_for: { port: 22, host: 127.0.0.1, timeout: 10 }
     - name: path
       wait_for: { path: /tmp/rmp-core-wf, timeout: 30 }
       register: w
-`)),
+`),
+        ),
       )
       expect(r.exitCode, r.text).to.equal(0)
       expect(r.results().map((e) => `${e.task}:${e.status}`)).to.deep.equal(['port:ok', 'path:ok'])
@@ -132,9 +138,13 @@ describe('core modules on lab hosts: uri, wait_for, include_vars, pause, fail', 
     })
 
     it('a closed port fails after timeout with the message', async () => {
-      const { r, secs } = await timed(() => playOn(pb(`    - name: closed
+      const { r, secs } = await timed(() =>
+        playOn(
+          pb(`    - name: closed
       wait_for: { port: 1, host: 127.0.0.1, timeout: 2, msg: port 1 never opened }
-`)))
+`),
+        ),
+      )
       expect(r.exitCode).to.equal(2)
       expect(r.results('closed')[0]!.msg).to.equal('port 1 never opened')
       expect(secs).to.be.at.least(2)
@@ -174,9 +184,13 @@ describe('core modules on lab hosts: uri, wait_for, include_vars, pause, fail', 
   })
 
   it('pause waits the seconds asked, and is not a change', async () => {
-    const { r, secs } = await timed(() => playOn(pb(`    - name: breathe
+    const { r, secs } = await timed(() =>
+      playOn(
+        pb(`    - name: breathe
       pause: { seconds: 2 }
-`)))
+`),
+      ),
+    )
     expect(r.exitCode, r.text).to.equal(0)
     expect(r.results('breathe')[0]!.status).to.equal('ok')
     expect(secs).to.be.at.least(2).and.lessThan(20)

@@ -94,7 +94,11 @@ function converge(host: string): string {
 
 /** What changed, per task (and loop item). */
 function changedTasks(r: PlayOutcome): string[] {
-  return r.results().filter((e) => e.status === 'changed').map((e) => `${e.task}${e.item !== undefined ? `[${e.item}]` : ''}`).sort()
+  return r
+    .results()
+    .filter((e) => e.status === 'changed')
+    .map((e) => `${e.task}${e.item !== undefined ? `[${e.item}]` : ''}`)
+    .sort()
 }
 
 describe('file modules on a lab host', function () {
@@ -150,7 +154,9 @@ describe('file modules on a lab host', function () {
       // ... and, where the file existed, predicted the very same diff.
       expect(realRun.results('redis maxmemory')[0]!.diffs).to.deep.equal(checkRun.results('redis maxmemory')[0]!.diffs)
       const app = `${ROOT}/app`
-      const st = await onHost(`cd ${app} && stat -c '%n %F %a %U %G' logs releases releases/1 .env.production site.conf gunicorn.conf.py static static/css static/css/app.css sudoers-runmaster etc etc/hosts.allow current logs/app.log | sort`)
+      const st = await onHost(
+        `cd ${app} && stat -c '%n %F %a %U %G' logs releases releases/1 .env.production site.conf gunicorn.conf.py static static/css static/css/app.css sudoers-runmaster etc etc/hosts.allow current logs/app.log | sort`,
+      )
       expect(st.trim().split('\n')).to.deep.equal([
         '.env.production regular file 600 www-data root',
         'current symbolic link 777 root root',
@@ -169,11 +175,15 @@ describe('file modules on a lab host', function () {
       ])
       expect(await onHost(`cat ${app}/.env.production`)).to.equal('APP_NAME=runmaster\nSECRET_KEY=s3cr3t-k3y-value\nWORKERS=3\n')
       expect(await onHost(`cat ${app}/site.conf`)).to.equal('server {\n  listen 8080;\n  location /api/ { }\n  location /static/ { }\n}\n')
-      expect(await onHost(`cat ${ROOT}/pre/redis.conf`)).to.equal('port 6379\nbind 127.0.0.1\nmaxmemory 2gb\nloglevel notice\n# BEGIN RUNMASTER\nmaxmemory-policy allkeys-lru\nsave 900 1\n# END RUNMASTER\n')
+      expect(await onHost(`cat ${ROOT}/pre/redis.conf`)).to.equal(
+        'port 6379\nbind 127.0.0.1\nmaxmemory 2gb\nloglevel notice\n# BEGIN RUNMASTER\nmaxmemory-policy allkeys-lru\nsave 900 1\n# END RUNMASTER\n',
+      )
       expect(await onHost(`cmp ${ROOT}/pre/redis.conf ${app}/redis.conf.copy && echo same`)).to.equal('same\n')
       expect(await onHost(`readlink ${app}/current; stat -c %i ${app}/gunicorn.conf.py ${app}/gunicorn.hard | uniq | wc -l`)).to.equal('releases/1\n1\n')
       expect(await onHost(`cat ${app}/etc/hosts.allow`)).to.equal('sshd: ALL\n')
-      expect(await onHost(`cd ${ROOT}/pre && stat -c '%n %a %U' shared shared/a shared/sub shared/sub/b mode.txt; [ -e old.txt ] || echo old-gone`)).to.equal('shared 750 www-data\nshared/a 640 www-data\nshared/sub 750 www-data\nshared/sub/b 640 www-data\nmode.txt 600 root\nold-gone\n')
+      expect(await onHost(`cd ${ROOT}/pre && stat -c '%n %a %U' shared shared/a shared/sub shared/sub/b mode.txt; [ -e old.txt ] || echo old-gone`)).to.equal(
+        'shared 750 www-data\nshared/a 640 www-data\nshared/sub 750 www-data\nshared/sub/b 640 www-data\nmode.txt 600 root\nold-gone\n',
+      )
       expect(await onHost(`find ${ROOT} -name '.rmp-*' | wc -l`)).to.equal('0\n')
     })
 
@@ -230,7 +240,11 @@ describe('file modules on a lab host', function () {
   })
 
   it('a file that fails validation is never put in place: the old file stays, no temp file is left', async () => {
-    await sh(inv, host, `mkdir -p ${ROOT}/val && printf 'www-data ALL=(root) NOPASSWD: /usr/bin/true\\n' > ${ROOT}/val/sudoers && chmod 0440 ${ROOT}/val/sudoers`)
+    await sh(
+      inv,
+      host,
+      `mkdir -p ${ROOT}/val && printf 'www-data ALL=(root) NOPASSWD: /usr/bin/true\\n' > ${ROOT}/val/sudoers && chmod 0440 ${ROOT}/val/sudoers`,
+    )
     const before = await onHost(`stat -c '%i %a %s %Y' ${ROOT}/val/sudoers; cat ${ROOT}/val/sudoers`)
     const r = await run(`- hosts: ${host}
   gather_facts: false
@@ -319,7 +333,11 @@ describe('file modules on a lab host', function () {
   })
 
   it('links replace an empty directory only with force; recursion goes through a symlinked top directory', async () => {
-    await sh(inv, host, `mkdir -p ${ROOT}/lk/empty ${ROOT}/lk/full/x ${ROOT}/lk/real/sub && touch ${ROOT}/lk/real/sub/f && chmod 0755 ${ROOT}/lk/real/sub && chmod 0644 ${ROOT}/lk/real/sub/f && ln -sfn real ${ROOT}/lk/via`)
+    await sh(
+      inv,
+      host,
+      `mkdir -p ${ROOT}/lk/empty ${ROOT}/lk/full/x ${ROOT}/lk/real/sub && touch ${ROOT}/lk/real/sub/f && chmod 0755 ${ROOT}/lk/real/sub && chmod 0644 ${ROOT}/lk/real/sub/f && ln -sfn real ${ROOT}/lk/via`,
+    )
     const yaml = `- hosts: ${host}
   gather_facts: false
   tasks:
@@ -333,7 +351,9 @@ describe('file modules on a lab host', function () {
 `
     const r = await run(yaml)
     expect(r.results('full dir to link')[0]!.msg).to.match(/not empty, refusing to convert it/)
-    expect(await onHost(`cd ${ROOT}/lk && readlink empty; stat -c '%n %a' real real/sub real/sub/f; [ -d full/x ] && echo full-kept`)).to.equal('/etc\nreal 700\nreal/sub 700\nreal/sub/f 600\nfull-kept\n')
+    expect(await onHost(`cd ${ROOT}/lk && readlink empty; stat -c '%n %a' real real/sub real/sub/f; [ -d full/x ] && echo full-kept`)).to.equal(
+      '/etc\nreal 700\nreal/sub 700\nreal/sub/f 600\nfull-kept\n',
+    )
     const again = await run(yaml)
     expect(again.results('empty dir to link')[0]!.status).to.equal('ok')
     expect(again.results('private tree')[0]!.status).to.equal('ok')
@@ -352,7 +372,11 @@ describe('file modules on a lab host', function () {
     expect((await play(yaml, { inventory: [inv], limit: host, files })).totalChanged()).to.equal(0)
     let err: unknown
     try {
-      await play(yaml, { inventory: [inv], limit: host, files: { ...files, 'roles/web/tasks/main.yml': `- debug: { msg: hi }\n- template: { src: nope.ejs, dest: /x }\n` } })
+      await play(yaml, {
+        inventory: [inv],
+        limit: host,
+        files: { ...files, 'roles/web/tasks/main.yml': `- debug: { msg: hi }\n- template: { src: nope.ejs, dest: /x }\n` },
+      })
     } catch (e) {
       err = e
     }

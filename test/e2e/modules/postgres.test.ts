@@ -38,7 +38,11 @@ SELECT r.rolname, m.rolname FROM pg_auth_members a JOIN pg_roles r ON r.oid = a.
 
   /** check (nothing changes, in the server's catalogs neither) → real (what check predicted) → again (nothing to do). */
   const converge = (yaml: string): Promise<Converged> =>
-    convergeOn(lab.inventory, host, (o) => play(yaml, { inventory: [lab.inventory], limit: host, ...o }), { steady: ours, extraState: { what: 'the server', read: catalogs }, secrets: [PW, PW2] })
+    convergeOn(lab.inventory, host, (o) => play(yaml, { inventory: [lab.inventory], limit: host, ...o }), {
+      steady: ours,
+      extraState: { what: 'the server', read: catalogs },
+      secrets: [PW, PW2],
+    })
 
   async function loadErrors(yaml: string): Promise<string[]> {
     try {
@@ -53,9 +57,12 @@ SELECT r.rolname, m.rolname FROM pg_auth_members a JOIN pg_roles r ON r.oid = a.
     lab = await testLab(4)
     host = lab.names[2]!
     await resetHosts(lab, [host])
-    const setup = await play(pb(`    - apt: { name: postgresql, update_cache: true, cache_valid_time: 3600, install_recommends: false }
+    const setup = await play(
+      pb(`    - apt: { name: postgresql, update_cache: true, cache_valid_time: 3600, install_recommends: false }
     - shell: service postgresql start
-`), { inventory: [lab.inventory], limit: host })
+`),
+      { inventory: [lab.inventory], limit: host },
+    )
     expect(setup.exitCode, setup.text).to.equal(0)
     // Every statement goes to the server log: the tests look for passwords there.
     await psql("ALTER SYSTEM SET log_statement = 'all'; SELECT pg_reload_conf();")
@@ -82,11 +89,15 @@ SELECT r.rolname, m.rolname FROM pg_auth_members a JOIN pg_roles r ON r.oid = a.
     expect(summaries(real, 'database')).to.deep.equal(['create database rmpg_prod (owner rmpg_app)'])
     expect(real.text).to.include('-role rmpg_app: absent\n+role rmpg_app\n+  login: true\n+  superuser: false\n+  createdb: false\n+  password: (set)')
     expect(real.text).to.include('+database rmpg_prod\n+  owner: rmpg_app\n+  encoding: UTF8')
-    expect(await psql("SELECT rolname, rolcanlogin, rolsuper, rolcreatedb, shobj_description(oid, 'pg_authid') FROM pg_roles WHERE rolname LIKE 'rmpg%' ORDER BY 1")).to.equal('rmpg_app|t|f|f|\nrmpg_reader|f|f|f|read only')
+    expect(
+      await psql("SELECT rolname, rolcanlogin, rolsuper, rolcreatedb, shobj_description(oid, 'pg_authid') FROM pg_roles WHERE rolname LIKE 'rmpg%' ORDER BY 1"),
+    ).to.equal('rmpg_app|t|f|f|\nrmpg_reader|f|f|f|read only')
     expect(await psql("SELECT pg_get_userbyid(datdba), pg_encoding_to_char(encoding) FROM pg_database WHERE datname = 'rmpg_prod'")).to.equal('rmpg_app|UTF8')
     expect(await psql("SELECT left(rolpassword, 14) FROM pg_authid WHERE rolname = 'rmpg_app'")).to.equal('SCRAM-SHA-256$')
     // The password works, over TCP with scram-sha-256 (Debian's pg_hba for 127.0.0.1).
-    expect(await out(`PGPASSWORD='${PW.replace(/'/g, `'\\''`)}' psql -X -A -t -h 127.0.0.1 -U rmpg_app -d rmpg_prod -c 'SELECT current_user'`)).to.equal('rmpg_app')
+    expect(await out(`PGPASSWORD='${PW.replace(/'/g, `'\\''`)}' psql -X -A -t -h 127.0.0.1 -U rmpg_app -d rmpg_prod -c 'SELECT current_user'`)).to.equal(
+      'rmpg_app',
+    )
     // The clear password never reached the server: its log shows statements, with the verifier only.
     const log = await out('cat /var/log/postgresql/postgresql-15-main.log')
     expect(log).to.match(/CREATE ROLE "rmpg_app" WITH .*PASSWORD E'SCRAM-SHA-256\$4096:/)
@@ -115,7 +126,9 @@ SELECT r.rolname, m.rolname FROM pg_auth_members a JOIN pg_roles r ON r.oid = a.
     expect(real.text).to.include(' role rmpg_app\n-  password: (set)\n+  password: (changed)')
     expect(await out(`PGPASSWORD='${PW2}' psql -X -A -t -h 127.0.0.1 -U rmpg_app -d rmpg_prod -c 'SELECT 1'`)).to.equal('1')
     expect((await run(`PGPASSWORD='${PW.replace(/'/g, `'\\''`)}' psql -X -h 127.0.0.1 -U rmpg_app -d rmpg_prod -c 'SELECT 1'`, true)).code).to.not.equal(0)
-    expect(summaries(check, 'owner')).to.deep.equal(['alter database rmpg_prod: owner rmpg_app → rmpg_owner2, conn_limit -1 → 50 — role rmpg_owner2 does not exist yet'])
+    expect(summaries(check, 'owner')).to.deep.equal([
+      'alter database rmpg_prod: owner rmpg_app → rmpg_owner2, conn_limit -1 → 50 — role rmpg_owner2 does not exist yet',
+    ])
     expect(summaries(real, 'owner')).to.deep.equal(['alter database rmpg_prod: owner rmpg_app → rmpg_owner2, conn_limit -1 → 50'])
     expect(real.text).to.include('-  owner: rmpg_app\n-  conn_limit: -1\n+  owner: rmpg_owner2\n+  conn_limit: 50')
   })
@@ -140,30 +153,40 @@ SELECT r.rolname, m.rolname FROM pg_auth_members a JOIN pg_roles r ON r.oid = a.
     const before = ours(await snapshot(lab.inventory, host))
     const check = await play(idx, { inventory: [lab.inventory], limit: host, check: true })
     expect(check.exitCode, check.text).to.equal(0)
-    expect(check.text).to.include(`would run: [${host}] run SQL on rmpg_prod (autocommit): CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_items_name ON items (name)`)
+    expect(check.text).to.include(
+      `would run: [${host}] run SQL on rmpg_prod (autocommit): CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_items_name ON items (name)`,
+    )
     expect(snapshotDiff(before, ours(await snapshot(lab.inventory, host)))).to.deep.equal([])
     expect(await psql("SELECT count(*) FROM pg_indexes WHERE indexname = 'idx_items_name'", 'rmpg_prod')).to.equal('0')
     const r = await play(idx, { inventory: [lab.inventory], limit: host })
     expect(r.exitCode, r.text).to.equal(0)
     expect(r.results('debug')[0]!.msg).to.equal('CREATE INDEX 2 true 2 1')
     expect(r.results('rows')[0]!.output!.query_result).to.deep.equal([{ n: 2, named: true, names: ["it's", 'x;y'] }])
-    expect(await psql("SELECT indexdef FROM pg_indexes WHERE indexname = 'idx_items_name'", 'rmpg_prod')).to.equal('CREATE INDEX idx_items_name ON public.items USING btree (name)')
+    expect(await psql("SELECT indexdef FROM pg_indexes WHERE indexname = 'idx_items_name'", 'rmpg_prod')).to.equal(
+      'CREATE INDEX idx_items_name ON public.items USING btree (name)',
+    )
 
-    const bad = await play(pb(`    - name: in a transaction
+    const bad = await play(
+      pb(`    - name: in a transaction
       postgres_query: { db: rmpg_prod, query: "CREATE TABLE rmpg_tmp (x int); CREATE INDEX CONCURRENTLY i2 ON items (id)" }
     - name: changed_when false
       postgres_query: { db: rmpg_prod, query: "SELECT 1 AS one" }
       changed_when: false
-`), { inventory: [lab.inventory], limit: host })
+`),
+      { inventory: [lab.inventory], limit: host },
+    )
     expect(bad.exitCode).to.equal(2)
     expect(bad.results('in a transaction')[0]!.msg).to.include('CREATE INDEX CONCURRENTLY cannot run inside a transaction block')
     expect(await psql("SELECT count(*) FROM pg_tables WHERE tablename = 'rmpg_tmp'", 'rmpg_prod')).to.equal('0')
 
-    const ok = await play(pb(`    - name: as the app, with its password over TCP
+    const ok = await play(
+      pb(`    - name: as the app, with its password over TCP
       postgres_query: { db: rmpg_prod, query: "SELECT current_user AS me", login_user: rmpg_app, login_password: "${PW2}", login_host: 127.0.0.1 }
       changed_when: false
       register: me
-`), { inventory: [lab.inventory], limit: host })
+`),
+      { inventory: [lab.inventory], limit: host },
+    )
     expect(ok.exitCode, ok.text).to.equal(0)
     expect(ok.totalChanged()).to.equal(0)
     expect(ok.results('as the app, with its password over TCP')[0]!.output!.query_result).to.deep.equal([{ me: 'rmpg_app' }])
@@ -193,14 +216,22 @@ SELECT r.rolname, m.rolname FROM pg_auth_members a JOIN pg_roles r ON r.oid = a.
     expect(await out('ls /var/backups')).to.not.include('rmpg')
     const r = await play(yaml, { inventory: [lab.inventory], limit: host })
     expect(r.exitCode, r.text).to.equal(0)
-    expect(r.results('restore')[0]!.changes.map((c) => c.summary)).to.deep.equal(['create database rmpg_copy (owner rmpg_app)', 'restore database rmpg_copy from /var/backups/rmpg/prod.sql.gz (plain SQL, gzip)'])
-    expect(await out('stat -c %a /var/backups/rmpg/prod.sql.gz; gzip -dc /var/backups/rmpg/prod.sql.gz | grep -c "CREATE TABLE public.items"')).to.equal('600\n1')
+    expect(r.results('restore')[0]!.changes.map((c) => c.summary)).to.deep.equal([
+      'create database rmpg_copy (owner rmpg_app)',
+      'restore database rmpg_copy from /var/backups/rmpg/prod.sql.gz (plain SQL, gzip)',
+    ])
+    expect(await out('stat -c %a /var/backups/rmpg/prod.sql.gz; gzip -dc /var/backups/rmpg/prod.sql.gz | grep -c "CREATE TABLE public.items"')).to.equal(
+      '600\n1',
+    )
     expect(await psql("SELECT string_agg(name, ',' ORDER BY id) FROM items", 'rmpg_copy')).to.equal("it's,x;y")
-    expect(await psql("SELECT count(*) FROM items", 'rmpg_copy2')).to.equal('2')
+    expect(await psql('SELECT count(*) FROM items', 'rmpg_copy2')).to.equal('2')
 
-    const fail = await play(pb(`    - name: bad dump
+    const fail = await play(
+      pb(`    - name: bad dump
       postgres_db: { name: rmpg_prod, state: dump, target: /var/backups/rmpg/bad.sql, target_opts: --no-such-option }
-`), { inventory: [lab.inventory], limit: host })
+`),
+      { inventory: [lab.inventory], limit: host },
+    )
     expect(fail.exitCode).to.equal(2)
     expect(fail.results('bad dump')[0]!.msg).to.match(/unrecognized option/)
     expect(await out('ls -A /var/backups/rmpg')).to.equal('prod.pgc\nprod.sql.gz')
@@ -229,20 +260,25 @@ SELECT r.rolname, m.rolname FROM pg_auth_members a JOIN pg_roles r ON r.oid = a.
     expect(summaries(check, 'grant all to the app')).to.deep.equal(['grant CREATE, CONNECT, TEMPORARY on database rmpg_prod to rmpg_app'])
     expect(real.text).to.include(' table public.items\n-  rmpg_reader: (none)\n+  rmpg_reader: SELECT')
     expect(real.text).to.include('-  PUBLIC: CONNECT, TEMPORARY\n+  PUBLIC: TEMPORARY')
-    const has = await psql(`SELECT has_database_privilege('rmpg_app', 'rmpg_prod', 'CREATE'), has_database_privilege('rmpg_reader', 'rmpg_prod', 'CONNECT'),
+    const has = await psql(
+      `SELECT has_database_privilege('rmpg_app', 'rmpg_prod', 'CREATE'), has_database_privilege('rmpg_reader', 'rmpg_prod', 'CONNECT'),
   has_schema_privilege('rmpg_reader', 'reports', 'USAGE'), has_table_privilege('rmpg_reader', 'public.orders', 'SELECT'), has_table_privilege('rmpg_reader', 'public.orders', 'INSERT'),
   has_sequence_privilege('rmpg_app', 'items_id_seq', 'USAGE WITH GRANT OPTION'), pg_has_role('rmpg_app', 'rmpg_reader', 'MEMBER'), pg_get_userbyid(datdba), datconnlimit
-  FROM pg_database WHERE datname = 'rmpg_prod'`, 'rmpg_prod')
+  FROM pg_database WHERE datname = 'rmpg_prod'`,
+      'rmpg_prod',
+    )
     expect(has).to.equal('t|f|t|t|f|t|t|rmpg_owner2|50')
     expect(await psql("SELECT count(*) FROM pg_database WHERE datname = 'rmpg_copy2'")).to.equal('0')
   })
 
   it('bad arguments are refused at load time with file:line:col', async () => {
-    const errs = await loadErrors(pb(`    - postgres_user: { name: x, role_attr_flags: "LOGIN,SUPERUSR" }
+    const errs = await loadErrors(
+      pb(`    - postgres_user: { name: x, role_attr_flags: "LOGIN,SUPERUSR" }
     - postgres_privs: { database: d, type: database, privs: SELECT, roles: r }
     - postgres_query: { query: "SELECT 1; \\\\! id" }
     - postgres_db: { name: d, state: dump }
-`))
+`),
+    )
     expect(errs).to.have.length(4)
     expect(errs[0]).to.match(/site\.yml:6:\d+: postgres_user: role_attr_flags: unknown flag 'SUPERUSR'/)
     expect(errs[1]).to.match(/site\.yml:7:\d+: postgres_privs: privilege 'SELECT' does not apply to type=database/)

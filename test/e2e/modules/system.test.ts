@@ -131,12 +131,21 @@ describe('modules on lab hosts: apt, service, systemd, supervisor, user, group, 
         install_recommends: false
 `)
       const { check, real } = await h.converge(yaml)
-      expect(said(check, 'packages')).to.deep.equal(['update the apt cache (never updated) [uncertain]', 'install tree jq libjq1 (not in the apt cache yet; known after the update) [uncertain]'])
+      expect(said(check, 'packages')).to.deep.equal([
+        'update the apt cache (never updated) [uncertain]',
+        'install tree jq libjq1 (not in the apt cache yet; known after the update) [uncertain]',
+      ])
       expect(check.text).to.include('+jq: 1.6-2.1+deb12u2')
-      expect(real.text).to.include('-tree: (absent)\n-jq: (absent)\n-libjq1: (absent)\n+tree: (from the updated cache)\n+jq: 1.6-2.1+deb12u2\n+libjq1: 1.6-2.1+deb12u2')
-      expect(await h.out(`dpkg-query -W -f '\${Version} \${db:Status-Abbrev}\\n' jq libjq1 tree`)).to.equal('1.6-2.1+deb12u2 ii \n1.6-2.1+deb12u2 ii \n2.1.0-1 ii')
+      expect(real.text).to.include(
+        '-tree: (absent)\n-jq: (absent)\n-libjq1: (absent)\n+tree: (from the updated cache)\n+jq: 1.6-2.1+deb12u2\n+libjq1: 1.6-2.1+deb12u2',
+      )
+      expect(await h.out(`dpkg-query -W -f '\${Version} \${db:Status-Abbrev}\\n' jq libjq1 tree`)).to.equal(
+        '1.6-2.1+deb12u2 ii \n1.6-2.1+deb12u2 ii \n2.1.0-1 ii',
+      )
       // One apt-get install for the three packages.
-      expect(await h.out(`grep -c '^Commandline: apt-get .* install -- tree jq=1.6-2.1+deb12u2 libjq1=1.6-2.1+deb12u2$' /var/log/apt/history.log`)).to.equal('1')
+      expect(await h.out(`grep -c '^Commandline: apt-get .* install -- tree jq=1.6-2.1+deb12u2 libjq1=1.6-2.1+deb12u2$' /var/log/apt/history.log`)).to.equal(
+        '1',
+      )
     })
 
     lane.step('latest upgrades, absent + purge removes; the diff shows the versions', async (h) => {
@@ -154,14 +163,20 @@ describe('modules on lab hosts: apt, service, systemd, supervisor, user, group, 
     })
 
     lane.step('a package that does not exist fails clearly; a bad name fails at load time with its position', async (h) => {
-      const r = await h.play(pb(`    - name: ghost
+      const r = await h.play(
+        pb(`    - name: ghost
       apt: { name: rmp-no-such-package }
-`))
+`),
+      )
       expect(r.exitCode).to.equal(2)
-      expect(r.results('ghost')[0]!.msg).to.equal("No package matching 'rmp-no-such-package' is available (maybe the package lists are out of date: add update_cache: true)")
-      const errs = await h.loadErrors(pb(`    - name: bad
+      expect(r.results('ghost')[0]!.msg).to.equal(
+        "No package matching 'rmp-no-such-package' is available (maybe the package lists are out of date: add update_cache: true)",
+      )
+      const errs = await h.loadErrors(
+        pb(`    - name: bad
       apt: { name: "Bad Name" }
-`))
+`),
+      )
       expect(errs).to.have.length(1)
       expect(errs[0]).to.match(/site\.yml:5:\d+: apt: 'Bad Name' is not a Debian package name/)
     })
@@ -185,9 +200,11 @@ describe('modules on lab hosts: apt, service, systemd, supervisor, user, group, 
     })
 
     lane.step('starts and enables it (diff before/after); restarted acts every time', async (h) => {
-      const { check } = await h.converge(pb(`    - name: cron on
+      const { check } = await h.converge(
+        pb(`    - name: cron on
       service: { name: cron, state: started, enabled: true }
-`))
+`),
+      )
       expect(said(check, 'cron on')).to.deep.equal(['enable cron, start cron'])
       expect(check.text).to.include('-cron: stopped, disabled\n+cron: running, enabled')
       expect((await h.run('/etc/init.d/cron status')).code).to.equal(0)
@@ -213,7 +230,9 @@ describe('modules on lab hosts: apt, service, systemd, supervisor, user, group, 
       expect(said(c, 'ghost')).to.deep.equal(['start rmp-no-such-svc (not installed yet) [uncertain]'])
       const r = await h.play(yaml)
       expect(r.results('ghost')[0]!.status).to.equal('failed')
-      expect(r.results('ghost')[0]!.msg).to.equal('service: could not find the requested service rmp-no-such-svc (no /etc/init.d/rmp-no-such-svc on this sysvinit host; is its package installed?)')
+      expect(r.results('ghost')[0]!.msg).to.equal(
+        'service: could not find the requested service rmp-no-such-svc (no /etc/init.d/rmp-no-such-svc on this sysvinit host; is its package installed?)',
+      )
       const s = await h.play(
         pb(`    - name: unit
       systemd: { name: cron, state: started, daemon_reload: true }
@@ -270,7 +289,9 @@ describe('modules on lab hosts: apt, service, systemd, supervisor, user, group, 
           vars,
         ),
       )
-      expect(said(check, 'worker')).to.deep.equal(['write /etc/supervisor/conf.d/rmp-e2e-worker.conf (mode 0600); reread and update rmp-e2e-worker; start rmp-e2e-worker'])
+      expect(said(check, 'worker')).to.deep.equal([
+        'write /etc/supervisor/conf.d/rmp-e2e-worker.conf (mode 0600); reread and update rmp-e2e-worker; start rmp-e2e-worker',
+      ])
       expect(check.text).to.include('+[program:rmp-e2e-worker]\n+command=/bin/sleep 1000\n+process_name=%(program_name)s_%(process_num)02d\n+numprocs=2\n')
       expect(check.text).to.include('+environment=APP_MODE="e2e 100%",DB_PASSWORD="********"')
       for (const r of [check, real]) expect(r.text).to.not.include(SECRET)
@@ -295,43 +316,55 @@ describe('modules on lab hosts: apt, service, systemd, supervisor, user, group, 
       expect(check.text).to.include('-stopwaitsecs=5\n+stopwaitsecs=6')
       expect(await status(h)).to.equal('rmp-e2e-idle RUNNING\nrmp-e2e-worker:rmp-e2e-worker_00 RUNNING\nrmp-e2e-worker:rmp-e2e-worker_01 RUNNING')
       expect(await h.out('supervisorctl pid all')).to.not.equal(pids)
-      const { real } = await h.converge(pb(`    - name: all stopped
+      const { real } = await h.converge(
+        pb(`    - name: all stopped
       supervisorctl: { name: rmp-e2e-worker, state: stopped }
     - name: idle stopped
       supervisorctl: { name: "rmp-e2e-idle:", state: stopped }
-`))
+`),
+      )
       expect(real.text).to.include('-rmp-e2e-worker: 2/2 running\n+rmp-e2e-worker: 0/2 running')
       expect(await status(h)).to.equal('rmp-e2e-idle STOPPED\nrmp-e2e-worker:rmp-e2e-worker_00 STOPPED\nrmp-e2e-worker:rmp-e2e-worker_01 STOPPED')
     })
 
     lane.step('starts supervisord when it is down (check mode leaves it down)', async (h) => {
       // The init script returns before supervisord and its children are gone.
-      await h.run('service supervisor stop; i=0; while supervisorctl pid >/dev/null 2>&1 || pgrep -x sleep >/dev/null; do i=$((i+1)); [ $i -gt 100 ] && exit 1; sleep 0.1; done')
+      await h.run(
+        'service supervisor stop; i=0; while supervisorctl pid >/dev/null 2>&1 || pgrep -x sleep >/dev/null; do i=$((i+1)); [ $i -gt 100 ] && exit 1; sleep 0.1; done',
+      )
       const { check } = await h.converge(pb(worker(6), vars))
       expect(said(check, 'worker')).to.deep.equal(['start supervisord; start rmp-e2e-worker'])
       expect(await status(h)).to.equal('rmp-e2e-idle STOPPED\nrmp-e2e-worker:rmp-e2e-worker_00 RUNNING\nrmp-e2e-worker:rmp-e2e-worker_01 RUNNING')
     })
 
     lane.step('a definition supervisor rejects never replaces the file; bad values fail at load time', async (h) => {
-      const r = await h.play(pb(`    - name: bad user
+      const r = await h.play(
+        pb(`    - name: bad user
       supervisor: { name: rmp-e2e-bad, command: /bin/true, user: rmp-no-such-user }
-`))
+`),
+      )
       expect(r.exitCode).to.equal(2)
-      expect(r.results('bad user')[0]!.msg).to.include("supervisor rejects the definition: Invalid user name rmp-no-such-user in section 'program:rmp-e2e-bad' (file: '/etc/supervisor/conf.d/rmp-e2e-bad.conf')")
+      expect(r.results('bad user')[0]!.msg).to.include(
+        "supervisor rejects the definition: Invalid user name rmp-no-such-user in section 'program:rmp-e2e-bad' (file: '/etc/supervisor/conf.d/rmp-e2e-bad.conf')",
+      )
       expect(await h.out('ls -A /etc/supervisor/conf.d')).to.equal('rmp-e2e-idle.conf\nrmp-e2e-worker.conf')
-      const errs = await h.loadErrors(pb(`    - name: comment
+      const errs = await h.loadErrors(
+        pb(`    - name: comment
       supervisor: { name: rmp-e2e-x, command: "run ; echo" }
-`))
+`),
+      )
       expect(errs).to.have.length(1)
       expect(errs[0]).to.match(/site\.yml:5:\d+: supervisor: command: supervisor reads a space followed by ';' or '#' as the start of a comment/)
     })
 
     lane.step('absent stops, removes and deletes both programs', async (h) => {
-      const { check } = await h.converge(pb(`    - name: worker gone
+      const { check } = await h.converge(
+        pb(`    - name: worker gone
       supervisor: { name: rmp-e2e-worker, state: absent }
     - name: idle gone
       supervisor: { name: rmp-e2e-idle, state: absent }
-`))
+`),
+      )
       expect(said(check, 'worker gone')).to.deep.equal(['remove rmp-e2e-worker and /etc/supervisor/conf.d/rmp-e2e-worker.conf'])
       expect(await status(h)).to.equal('')
       expect(await h.out('ls -A /etc/supervisor/conf.d')).to.equal('')
@@ -343,7 +376,8 @@ describe('modules on lab hosts: apt, service, systemd, supervisor, user, group, 
     const lane = new Lane(3)
 
     lane.step('creates groups and a user with ids, groups and a hashed password; the diff never shows the hash', async (h) => {
-      const { check, real } = await h.converge(pb(`    - name: app group
+      const { check, real } = await h.converge(
+        pb(`    - name: app group
       group: { name: rmp-e2e-app, gid: 4321 }
     - name: sys group
       group: { name: rmp-e2e-sys, system: true }
@@ -357,11 +391,14 @@ describe('modules on lab hosts: apt, service, systemd, supervisor, user, group, 
         home: /home/rmp-e2e
         comment: RMP e2e
         password: "${HASH}"
-`))
+`),
+      )
       // The groups come from the tasks before: in check mode the account can only be uncertain.
       expect(said(check, 'account')).to.deep.equal(['create user rmp-e2e (groups rmp-e2e-app, rmp-e2e-sys do not exist yet) [uncertain]'])
       expect(check.text).to.include('-group rmp-e2e-app: (absent)\n+group rmp-e2e-app: present (gid 4321)')
-      expect(real.text).to.include('+  uid: 4321\n+  group: rmp-e2e-app\n+  groups: rmp-e2e-sys\n+  shell: /bin/bash\n+  home: /home/rmp-e2e\n+  comment: RMP e2e\n+  password: (set)')
+      expect(real.text).to.include(
+        '+  uid: 4321\n+  group: rmp-e2e-app\n+  groups: rmp-e2e-sys\n+  shell: /bin/bash\n+  home: /home/rmp-e2e\n+  comment: RMP e2e\n+  password: (set)',
+      )
       for (const r of [check, real]) expect(r.text).to.not.include('qFmFH')
       expect(await h.out('getent passwd rmp-e2e')).to.equal('rmp-e2e:x:4321:4321:RMP e2e:/home/rmp-e2e:/bin/bash')
       expect(await h.out('id -Gn rmp-e2e')).to.equal('rmp-e2e-app rmp-e2e-sys')
@@ -371,18 +408,22 @@ describe('modules on lab hosts: apt, service, systemd, supervisor, user, group, 
     })
 
     lane.step('changes a shell and appends a group; then removes the user (with its home) and the groups', async (h) => {
-      const { real } = await h.converge(pb(`    - name: account
+      const { real } = await h.converge(
+        pb(`    - name: account
       user: { name: rmp-e2e, shell: /bin/sh, groups: [users], append: true }
-`))
+`),
+      )
       expect(said(real, 'account')).to.deep.equal(['update user rmp-e2e: groups, shell'])
       expect(await h.out('getent passwd rmp-e2e | cut -d: -f7')).to.equal('/bin/sh')
       expect(await h.out('id -Gn rmp-e2e')).to.equal('rmp-e2e-app users rmp-e2e-sys')
-      await h.converge(pb(`    - name: no account
+      await h.converge(
+        pb(`    - name: no account
       user: { name: rmp-e2e, state: absent, remove: true }
     - name: no groups
       group: { name: "{{ item }}", state: absent }
       loop: [rmp-e2e-app, rmp-e2e-sys]
-`))
+`),
+      )
       expect((await h.run('getent passwd rmp-e2e', true)).code).to.equal(2)
       expect((await h.run('getent group rmp-e2e-app rmp-e2e-sys', true)).code).to.equal(2)
       expect((await h.run('test -e /home/rmp-e2e', true)).code).to.equal(1)
@@ -392,8 +433,11 @@ describe('modules on lab hosts: apt, service, systemd, supervisor, user, group, 
       const setup = await h.play(pb(`    - apt: { name: cron, install_recommends: false, update_cache: true, cache_valid_time: 3600 }\n`))
       expect(setup.exitCode, setup.text).to.equal(0)
       const crontab = () => h.out('crontab -u rmp-e2e-cron -l')
-      await h.run(`useradd -m rmp-e2e-cron && printf '#Ansible: legacy job\\n15 1 * * * /usr/bin/legacy\\n# written by hand\\n0 0 * * 0 /bin/true weekly\\n' | crontab -u rmp-e2e-cron -`)
-      const { check, real } = await h.converge(pb(`    - name: legacy
+      await h.run(
+        `useradd -m rmp-e2e-cron && printf '#Ansible: legacy job\\n15 1 * * * /usr/bin/legacy\\n# written by hand\\n0 0 * * 0 /bin/true weekly\\n' | crontab -u rmp-e2e-cron -`,
+      )
+      const { check, real } = await h.converge(
+        pb(`    - name: legacy
       cron: { name: legacy job, minute: "15", hour: "1", job: /usr/bin/legacy, user: rmp-e2e-cron }
     - name: new job
       cron: { name: rmp e2e job, minute: "*/10", job: /bin/true e2e, user: rmp-e2e-cron }
@@ -401,18 +445,25 @@ describe('modules on lab hosts: apt, service, systemd, supervisor, user, group, 
       cron: { name: PATH, env: true, job: "/usr/local/bin:/usr/bin:/bin", user: rmp-e2e-cron }
     - name: cron.d
       cron: { name: rmp e2e daily, special_time: daily, job: /bin/true daily, user: rmp-e2e-cron, cron_file: rmp-e2e }
-`))
+`),
+      )
       expect(check.changedTasks()).to.deep.equal(['new job', 'path', 'cron.d'])
       expect(real.text).to.include(' 0 0 * * 0 /bin/true weekly\n+#Ansible: rmp e2e job\n+*/10 * * * * /bin/true e2e')
-      expect(await crontab()).to.equal('PATH=/usr/local/bin:/usr/bin:/bin\n#Ansible: legacy job\n15 1 * * * /usr/bin/legacy\n# written by hand\n0 0 * * 0 /bin/true weekly\n#Ansible: rmp e2e job\n*/10 * * * * /bin/true e2e')
-      expect(await h.out('stat -c "%a %U" /etc/cron.d/rmp-e2e && cat /etc/cron.d/rmp-e2e')).to.equal('644 root\n#Ansible: rmp e2e daily\n@daily rmp-e2e-cron /bin/true daily')
+      expect(await crontab()).to.equal(
+        'PATH=/usr/local/bin:/usr/bin:/bin\n#Ansible: legacy job\n15 1 * * * /usr/bin/legacy\n# written by hand\n0 0 * * 0 /bin/true weekly\n#Ansible: rmp e2e job\n*/10 * * * * /bin/true e2e',
+      )
+      expect(await h.out('stat -c "%a %U" /etc/cron.d/rmp-e2e && cat /etc/cron.d/rmp-e2e')).to.equal(
+        '644 root\n#Ansible: rmp e2e daily\n@daily rmp-e2e-cron /bin/true daily',
+      )
 
-      const { check: c2 } = await h.converge(pb(`    - name: drop jobs
+      const { check: c2 } = await h.converge(
+        pb(`    - name: drop jobs
       cron: { name: "{{ item }}", state: absent, user: rmp-e2e-cron }
       loop: [legacy job, rmp e2e job]
     - name: drop file
       cron: { cron_file: rmp-e2e, state: absent }
-`))
+`),
+      )
       expect(c2.text).to.include('-#Ansible: legacy job\n-15 1 * * * /usr/bin/legacy')
       expect(await crontab()).to.equal('PATH=/usr/local/bin:/usr/bin:/bin\n# written by hand\n0 0 * * 0 /bin/true weekly')
       expect((await h.run('test -e /etc/cron.d/rmp-e2e', true)).code).to.equal(1)
@@ -420,17 +471,21 @@ describe('modules on lab hosts: apt, service, systemd, supervisor, user, group, 
     })
 
     lane.step('cron: a crontab for a user an earlier task creates is uncertain in check mode; cron.d names cron would ignore fail at load time', async (h) => {
-      const { check } = await h.converge(pb(`    - name: user
+      const { check } = await h.converge(
+        pb(`    - name: user
       user: { name: rmp-e2e-cron2, create_home: false }
     - name: job
       cron: { name: tick, job: /bin/true, user: rmp-e2e-cron2 }
-`))
+`),
+      )
       expect(said(check, 'job')).to.deep.equal(["add job 'tick' in crontab of rmp-e2e-cron2 (user rmp-e2e-cron2 does not exist yet) [uncertain]"])
       expect(await h.out('crontab -u rmp-e2e-cron2 -l')).to.equal('#Ansible: tick\n* * * * * /bin/true')
       await h.run('crontab -u rmp-e2e-cron2 -r; userdel rmp-e2e-cron2')
-      const errs = await h.loadErrors(pb(`    - name: dotted
+      const errs = await h.loadErrors(
+        pb(`    - name: dotted
       cron: { name: x, job: /bin/true, cron_file: my.cron }
-`))
+`),
+      )
       expect(errs[0]).to.match(/site\.yml:5:\d+: cron: cron ignores \/etc\/cron\.d files whose names are not only letters, digits, _ and - \(got 'my\.cron'\)/)
     })
   })

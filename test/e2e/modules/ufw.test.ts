@@ -37,7 +37,13 @@ describe('ufw on a lab host', function () {
     for (const tool of ['iptables-save', 'ip6tables-save', 'iptables-legacy-save', 'ip6tables-legacy-save']) {
       const bin = `${root}/usr/sbin/${tool}`
       if (!existsSync(bin)) continue
-      parts.push(`## ${tool}`, execFileSync('chroot', [root, `/usr/sbin/${tool}`]).toString().replace(/^#.*\n/gm, '').replace(/\[\d+:\d+\]/g, ''))
+      parts.push(
+        `## ${tool}`,
+        execFileSync('chroot', [root, `/usr/sbin/${tool}`])
+          .toString()
+          .replace(/^#.*\n/gm, '')
+          .replace(/\[\d+:\d+\]/g, ''),
+      )
     }
     // The sysctls of /etc/ufw/sysctl.conf, as the controller has them.
     for (const line of readFileSync(`${root}/etc/ufw/sysctl.conf`, 'utf8').split('\n')) {
@@ -104,14 +110,18 @@ describe('ufw on a lab host', function () {
   it('enables the firewall: SSH keeps working, allowed ports answer, others are dropped', async () => {
     expect(await knock(address, 80)).to.equal('refused') // nothing listens yet, nothing filters
     expect(await knock(address, 8081)).to.equal('refused')
-    const { check, real } = await converge(pb(`    - name: ssh first
+    const { check, real } = await converge(
+      pb(`    - name: ssh first
       ufw: { rule: allow, port: "22", proto: tcp }
     - name: enable
       ufw: { state: enabled }
-`))
+`),
+    )
     expect(summaries(check, 'enable')).to.deep.equal(['enable ufw'])
     expect(real.text).to.include('-status: inactive\n+status: active')
-    expect(await out('ufw status verbose | head -3')).to.equal('Status: active\nLogging: on (medium)\nDefault: deny (incoming), allow (outgoing), disabled (routed)')
+    expect(await out('ufw status verbose | head -3')).to.equal(
+      'Status: active\nLogging: on (medium)\nDefault: deny (incoming), allow (outgoing), disabled (routed)',
+    )
     expect(await out('iptables-save | grep -- "-A ufw-user-input" | grep -c -- "--dport 22 -j ACCEPT"')).to.equal('1')
     expect(await out('echo still here')).to.equal('still here') // a fresh command over the same SSH connection
     expect(await knock(address, 22)).to.equal('open')
@@ -120,13 +130,15 @@ describe('ufw on a lab host', function () {
   })
 
   it('changes: delete a rule, insert one first, update a comment', async () => {
-    const { check, real } = await converge(pb(`    - name: drop 443
+    const { check, real } = await converge(
+      pb(`    - name: drop 443
       ufw: { rule: allow, port: "443", proto: tcp, delete: true }
     - name: block one address first
       ufw: { rule: deny, from: 10.231.99.9, insert: 1 }
     - name: comment
       ufw: { rule: allow, port: "80", proto: tcp, comment: "web server" }
-`))
+`),
+    )
     expect(summaries(check, 'drop 443')).to.deep.equal(['delete rule: allow in tcp from any to any port 443'])
     expect(summaries(check, 'block one address first')).to.deep.equal(['add rule: deny in from 10.231.99.9 to any (at 1)'])
     expect(real.text).to.include('-allow in tcp from any to any port 443 # web\n')
@@ -136,34 +148,45 @@ describe('ufw on a lab host', function () {
   })
 
   it('reload runs only on an enabled firewall; disable, then reset, then nothing', async () => {
-    const reload = await play(pb(`    - name: reload
+    const reload = await play(
+      pb(`    - name: reload
       ufw: { state: reloaded }
-`), { inventory: [lab.inventory], limit: host })
+`),
+      { inventory: [lab.inventory], limit: host },
+    )
     expect(reload.exitCode, reload.text).to.equal(0)
     expect(summaries(reload, 'reload')).to.deep.equal(['reload ufw'])
-    const { real } = await converge(pb(`    - name: off
+    const { real } = await converge(
+      pb(`    - name: off
       ufw: { state: disabled }
     - name: reset
       ufw: { state: reset }
-`))
+`),
+    )
     expect(summaries(real, 'reset')).to.deep.equal(['reset ufw (8 rules)'])
     expect(await out('ufw status')).to.equal('Status: inactive')
     expect(await out("grep -c '^### tuple' /etc/ufw/user.rules /etc/ufw/user6.rules || true")).to.equal('/etc/ufw/user.rules:0\n/etc/ufw/user6.rules:0')
     expect(await out('iptables-save | grep -c ufw-user-input || true')).to.equal('0')
     expect(await knock(address, 8081)).to.equal('refused')
-    const idle = await play(pb(`    - name: reload
+    const idle = await play(
+      pb(`    - name: reload
       ufw: { state: reloaded }
-`), { inventory: [lab.inventory], limit: host })
+`),
+      { inventory: [lab.inventory], limit: host },
+    )
     expect(idle.totalChanged(), idle.text).to.equal(0)
   })
 
   it('bad arguments are refused at load time with file:line:col', async () => {
     let errs: string[] = []
     try {
-      await play(pb(`    - ufw: { rule: allow, port: "80,443" }
+      await play(
+        pb(`    - ufw: { rule: allow, port: "80,443" }
     - ufw: { rule: allow, from: 10.0.0.300 }
     - ufw: { state: started }
-`), { inventory: [lab.inventory], limit: host })
+`),
+        { inventory: [lab.inventory], limit: host },
+      )
     } catch (e) {
       errs = errorList(e).map(formatError)
     }

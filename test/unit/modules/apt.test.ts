@@ -41,7 +41,9 @@ describe('modules/apt: plan', () => {
     expect(ch).to.have.length(1)
     expect(ch[0]!.summary).to.equal('install tree (2.1.0-1)')
     const step = ch[0]!.steps[0] as ExecStep
-    expect(step.script.text).to.match(/^rmp_apt_get\(\) \{\n/).and.match(/\nrmp_apt_get -y -q -o DPkg::Lock::Timeout=60 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold install -- tree$/)
+    expect(step.script.text)
+      .to.match(/^rmp_apt_get\(\) \{\n/)
+      .and.match(/\nrmp_apt_get -y -q -o DPkg::Lock::Timeout=60 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold install -- tree$/)
     expect(step.env).to.deep.include({ DEBIAN_FRONTEND: 'noninteractive' })
     expect(ch[0]!.diff).to.deep.equal({ before: 'tree: (absent)\n', after: 'tree: 2.1.0-1\n' })
     expect(ch[0]!.uncertain).to.equal(undefined)
@@ -111,7 +113,10 @@ describe('modules/apt: plan', () => {
   })
 
   it('an unknown package is a clear error; with empty lists the hint says update_cache', () => {
-    expect(() => planOf({ name: ['nosuchpkg-rmp', 'tree'] }, installed())).to.throw(ModuleFailure, "No package matching 'nosuchpkg-rmp' is available (maybe the package lists are out of date: add update_cache: true)")
+    expect(() => planOf({ name: ['nosuchpkg-rmp', 'tree'] }, installed())).to.throw(
+      ModuleFailure,
+      "No package matching 'nosuchpkg-rmp' is available (maybe the package lists are out of date: add update_cache: true)",
+    )
     expect(() => planOf({ name: 'jq' }, fresh())).to.throw(ModuleFailure, 'the apt package lists are empty: add update_cache: true')
     // Also in check mode: nothing would make it appear.
     expect(() => planOf({ name: 'nosuchpkg-rmp' }, installed(), check)).to.throw(ModuleFailure)
@@ -123,7 +128,9 @@ describe('modules/apt: plan', () => {
       ['update the apt cache (never updated)', true],
       ['install jq tree (not in the apt cache yet; known after the update)', true],
     ])
-    expect(script(ch[0]!)).to.equal('apt-get -q -o DPkg::Lock::Timeout=60 update && mkdir -p /var/lib/apt/periodic && touch /var/lib/apt/periodic/update-success-stamp')
+    expect(script(ch[0]!)).to.equal(
+      'apt-get -q -o DPkg::Lock::Timeout=60 update && mkdir -p /var/lib/apt/periodic && touch /var/lib/apt/periodic/update-success-stamp',
+    )
     expect(script(ch[1]!)).to.include('for p in jq tree; do')
     expect(script(ch[1]!)).to.include('echo "No package matching$missing is available" >&2; exit 100')
     expect(script(ch[1]!)).to.match(/\nrmp_apt_get .* install -- jq tree$/)
@@ -186,7 +193,9 @@ describe('modules/apt: arguments', () => {
     return [...problems.map((p) => p.message), ...(problems.length ? [] : apt.validate!(args as never))]
   }
   it('rejects names that are not package names, deb URLs, and contradictions', () => {
-    expect(errors({ name: '-o APT::x=1' })).to.deep.equal(["'-o APT::x=1' is not a Debian package name (lowercase letters, digits, + . -; optionally :arch and =version)"])
+    expect(errors({ name: '-o APT::x=1' })).to.deep.equal([
+      "'-o APT::x=1' is not a Debian package name (lowercase letters, digits, + . -; optionally :arch and =version)",
+    ])
     expect(errors({ name: 'jq=1*2' })).to.deep.equal(["'jq=1*2': '*' is only allowed at the end of a version"])
     expect(errors({ deb: 'https://x/y.deb' })).to.deep.equal(['deb must be a path on the host; download the file first (get_url)'])
     expect(errors({ deb: 'y.deb' })).to.deep.equal(["deb must be an absolute path, got 'y.deb'"])
@@ -195,13 +204,19 @@ describe('modules/apt: arguments', () => {
     expect(errors({ name: 'x', state: 'fixed' })[0]).to.match(/argument 'state' must be one of/)
   })
   it('accepts Ansible spellings', () => {
-    expect(errors({ pkg: ['nginx', 'libc6:amd64', 'python3.11=3.11.2-6+deb12u9'], 'update-cache': 'yes', state: 'installed', 'install-recommends': 'no' })).to.deep.equal([])
+    expect(
+      errors({ pkg: ['nginx', 'libc6:amd64', 'python3.11=3.11.2-6+deb12u9'], 'update-cache': 'yes', state: 'installed', 'install-recommends': 'no' }),
+    ).to.deep.equal([])
   })
   it('result: cache_updated and the packages changed', () => {
     const a = args({ name: 'tree', update_cache: true })
     const s = installed()
     const ch = settleNeeds(apt.plan(a, { apt: s }, real), real.check)
     const outputs = ch.flatMap((c) => c.steps).map((step) => ({ step, code: 0, stdout: '', stderr: '' }))
-    expect(apt.result!(a, { apt: s }, outputs, real)).to.deep.equal({ cache_updated: true, cache_update_time: s.now, packages: { tree: { before: '(absent)', after: '2.1.0-1' } } })
+    expect(apt.result!(a, { apt: s }, outputs, real)).to.deep.equal({
+      cache_updated: true,
+      cache_update_time: s.now,
+      packages: { tree: { before: '(absent)', after: '2.1.0-1' } },
+    })
   })
 })

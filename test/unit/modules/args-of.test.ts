@@ -19,7 +19,19 @@ const schema = {
   },
 } as const
 
-const derived: Same<ArgsOf<typeof schema>, { name: string; state: 'present' | 'absent'; codes: number[]; force: boolean; count?: number; tags?: unknown[]; extra?: Record<string, unknown>; body?: unknown }> = true
+const derived: Same<
+  ArgsOf<typeof schema>,
+  {
+    name: string
+    state: 'present' | 'absent'
+    codes: number[]
+    force: boolean
+    count?: number
+    tags?: unknown[]
+    extra?: Record<string, unknown>
+    body?: unknown
+  }
+> = true
 const groupArgs: Same<GroupArgs, { name: string; state: 'present' | 'absent'; system: boolean; non_unique: boolean; force: boolean; gid?: number }> = true
 // The state plan() receives is named after the probes and typed by their parsers.
 const groupState: Same<Parameters<typeof group.plan>[1], { readonly group: { name: string; gid: number; members: string[] } | null }> = true

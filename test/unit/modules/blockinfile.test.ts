@@ -11,7 +11,15 @@ const ctx: ProbeContext = { host: 'h', facts: {}, check: false, diff: true }
 const B = '# BEGIN ANSIBLE MANAGED BLOCK\n'
 const E = '# END ANSIBLE MANAGED BLOCK\n'
 
-const base: Omit<BlockArgs, 'path' | 'create' | 'backup'> = { block: 'k=v\nk2=v2', marker: '# {mark} ANSIBLE MANAGED BLOCK', marker_begin: 'BEGIN', marker_end: 'END', state: 'present', append_newline: false, prepend_newline: false }
+const base: Omit<BlockArgs, 'path' | 'create' | 'backup'> = {
+  block: 'k=v\nk2=v2',
+  marker: '# {mark} ANSIBLE MANAGED BLOCK',
+  marker_begin: 'BEGIN',
+  marker_end: 'END',
+  state: 'present',
+  append_newline: false,
+  prepend_newline: false,
+}
 
 type Case = [string, Partial<BlockArgs>, string, string, string]
 const CASES: Case[] = [
@@ -22,13 +30,31 @@ const CASES: Case[] = [
   ['removes it (empty block)', { block: '' }, `a\n${B}k=old\n${E}`, 'a\n', 'Block removed'],
   ['absent and no block: nothing', { state: 'absent' }, 'a\n', 'a\n', ''],
   ['insertbefore BOF', { insertbefore: 'BOF' }, 'a\n', `${B}k=v\nk2=v2\n${E}a\n`, 'Block inserted'],
-  ['insertafter a regexp (the last match)', { insertafter: '^\\[main\\]' }, '[main]\nx\n[main]\ny\n', `[main]\nx\n[main]\n${B}k=v\nk2=v2\n${E}y\n`, 'Block inserted'],
+  [
+    'insertafter a regexp (the last match)',
+    { insertafter: '^\\[main\\]' },
+    '[main]\nx\n[main]\ny\n',
+    `[main]\nx\n[main]\n${B}k=v\nk2=v2\n${E}y\n`,
+    'Block inserted',
+  ],
   ['insertbefore a regexp', { insertbefore: '^y' }, 'x\ny\n', `x\n${B}k=v\nk2=v2\n${E}y\n`, 'Block inserted'],
   ['a regexp that matches nothing: at the end', { insertafter: '^zzz' }, 'x\n', `x\n${B}k=v\nk2=v2\n${E}`, 'Block inserted'],
-  ['a custom marker', { marker: '; {mark} RUNMASTER', marker_begin: 'start', marker_end: 'stop' }, 'a\n', 'a\n; start RUNMASTER\nk=v\nk2=v2\n; stop RUNMASTER\n', 'Block inserted'],
+  [
+    'a custom marker',
+    { marker: '; {mark} RUNMASTER', marker_begin: 'start', marker_end: 'stop' },
+    'a\n',
+    'a\n; start RUNMASTER\nk=v\nk2=v2\n; stop RUNMASTER\n',
+    'Block inserted',
+  ],
   ['ends an unterminated last line', {}, 'a', `a\n${B}k=v\nk2=v2\n${E}`, 'Block inserted'],
   ['a block ending in a newline is the same block', { block: 'k=v\nk2=v2\n' }, `${B}k=v\nk2=v2\n${E}`, `${B}k=v\nk2=v2\n${E}`, ''],
-  ['prepend_newline and append_newline', { prepend_newline: true, append_newline: true, insertafter: '^a' }, 'a\nb\n', `a\n\n${B}k=v\nk2=v2\n${E}\nb\n`, 'Block inserted'],
+  [
+    'prepend_newline and append_newline',
+    { prepend_newline: true, append_newline: true, insertafter: '^a' },
+    'a\nb\n',
+    `a\n\n${B}k=v\nk2=v2\n${E}\nb\n`,
+    'Block inserted',
+  ],
 ]
 
 function args(a: Record<string, unknown>): BlockArgs {
@@ -67,7 +93,11 @@ describe('blockinfile', () => {
   it('a missing file: an error, created with create, nothing to do when absent', () => {
     const m = missingPath('/etc/x.conf')
     expect(() => settleNeeds(blockinfile.plan(args({ path: '/etc/x.conf', block: 'a' }), st(m), ctx), ctx.check)).to.throw(ModuleFailure, /does not exist/)
-    expect((settleNeeds(blockinfile.plan(args({ path: '/etc/x.conf', block: 'a', create: true }), st(m), ctx), ctx.check)[0]!.steps[0] as PutStep).content.toString()).to.equal(`${B}a\n${E}`)
+    expect(
+      (
+        settleNeeds(blockinfile.plan(args({ path: '/etc/x.conf', block: 'a', create: true }), st(m), ctx), ctx.check)[0]!.steps[0] as PutStep
+      ).content.toString(),
+    ).to.equal(`${B}a\n${E}`)
     expect(settleNeeds(blockinfile.plan(args({ path: '/etc/x.conf', state: 'absent' }), st(m), ctx), ctx.check)).to.deep.equal([])
     expect(blockinfile.result!(args({ path: '/etc/x.conf', block: 'a', create: true }), st(m), [], ctx)).to.deep.equal({ msg: 'File created' })
   })

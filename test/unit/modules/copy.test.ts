@@ -100,8 +100,14 @@ describe('copy module', () => {
   })
 
   it('dest ending in / creates its directories; a plain dest in a missing directory fails (uncertain in check mode)', async () => {
-    const ch = await plan({ src: 'app.conf', dest: '/opt/new/', directory_mode: '0750' }, [missingPath('/opt/new/'), missingPath('/opt/new/app.conf', { parent: 'missing', ancestor: '/opt' })])
-    expect(ch[0]!.steps[0]).to.deep.equal({ kind: 'exec', script: code(`set -e\nmkdir -- /opt/new\n${setAttrs('/opt/new', undefined, undefined, '0750').text}`) })
+    const ch = await plan({ src: 'app.conf', dest: '/opt/new/', directory_mode: '0750' }, [
+      missingPath('/opt/new/'),
+      missingPath('/opt/new/app.conf', { parent: 'missing', ancestor: '/opt' }),
+    ])
+    expect(ch[0]!.steps[0]).to.deep.equal({
+      kind: 'exec',
+      script: code(`set -e\nmkdir -- /opt/new\n${setAttrs('/opt/new', undefined, undefined, '0750').text}`),
+    })
     expect(put(ch)!.path).to.equal('/opt/new/app.conf')
     const a = { content: 'x', dest: '/opt/none/f' }
     const s = [missingPath('/opt/none/f', { parent: 'missing', ancestor: '/opt' })]
@@ -144,15 +150,27 @@ describe('copy module', () => {
   it('remote_src: compares checksums and puts the host file through the same atomic put step', async () => {
     const src = fakePath('/tmp/src.conf', { content: 'v=2\n', mode: '0600' })
     const srcState = state([src], { checksum: 'sha1', contentLimit: DIFF_LIMIT })
-    const ch = await plan({ src: '/tmp/src.conf', dest: '/etc/x.conf', remote_src: true, mode: 'preserve' }, [fakePath('/etc/x.conf', { content: 'v=1\n' })], ctx, srcState)
+    const ch = await plan(
+      { src: '/tmp/src.conf', dest: '/etc/x.conf', remote_src: true, mode: 'preserve' },
+      [fakePath('/etc/x.conf', { content: 'v=1\n' })],
+      ctx,
+      srcState,
+    )
     const step = ch[0]!.steps[0]!
     expect(step).to.include({ kind: 'put', path: '/etc/x.conf', from: '/tmp/src.conf', mode: '0600' })
     expect(ch[0]!.diff).to.deep.equal({ path: '/etc/x.conf', before: 'v=1\n', after: 'v=2\n' })
-    expect(await plan({ src: '/tmp/src.conf', dest: '/etc/x.conf', remote_src: true }, [fakePath('/etc/x.conf', { content: 'v=2\n' })], ctx, srcState)).to.deep.equal([])
+    expect(
+      await plan({ src: '/tmp/src.conf', dest: '/etc/x.conf', remote_src: true }, [fakePath('/etc/x.conf', { content: 'v=2\n' })], ctx, srcState),
+    ).to.deep.equal([])
   })
 
   it('a directory src is copied recursively: new directories first, then each file', async () => {
-    const paths = [missingPath('/srv/tree'), missingPath('/srv/tree/sub'), missingPath('/srv/tree/a.txt', { parent: 'missing' }), missingPath('/srv/tree/sub/b.txt', { parent: 'missing' })]
+    const paths = [
+      missingPath('/srv/tree'),
+      missingPath('/srv/tree/sub'),
+      missingPath('/srv/tree/a.txt', { parent: 'missing' }),
+      missingPath('/srv/tree/sub/b.txt', { parent: 'missing' }),
+    ]
     const s: Record<string, unknown> = {}
     for (const p of paths) {
       s[pathProbeId(p.path)] = p
@@ -186,15 +204,24 @@ describe('copy module', () => {
     expect(checkArgs(copy.args, { dest: '/x' }, true).problems[0]!.message).to.match(/one of 'src', 'content' is required/)
     expect(checkArgs(copy.args, { dest: '/x', src: 'a', content: 'b' }, true).problems[0]!.message).to.match(/mutually exclusive/)
     expect(copy.validate!(checkArgs(copy.args, { dest: '/x/', content: 'b' }, true).args as never)).to.deep.equal(['can not use content with a dir as dest'])
-    expect(copy.validate!(checkArgs(copy.args, { dest: '/x', content: 'b', validate: 'visudo -c' }, true).args as never)).to.deep.equal(['validate must contain %s (the new file): visudo -c'])
-    expect(copy.localFiles!(checkArgs(copy.args, { dest: '/x', src: 'a.conf' }, true).args as never)).to.deep.equal([{ kind: 'files', name: 'a.conf', arg: 'src' }])
+    expect(copy.validate!(checkArgs(copy.args, { dest: '/x', content: 'b', validate: 'visudo -c' }, true).args as never)).to.deep.equal([
+      'validate must contain %s (the new file): visudo -c',
+    ])
+    expect(copy.localFiles!(checkArgs(copy.args, { dest: '/x', src: 'a.conf' }, true).args as never)).to.deep.equal([
+      { kind: 'files', name: 'a.conf', arg: 'src' },
+    ])
     expect(copy.localFiles!(checkArgs(copy.args, { dest: '/x', src: '/tmp/a', remote_src: true }, true).args as never)).to.deep.equal([])
   })
 
   it('returns checksum, size, mode and the backup file the put step reported', async () => {
     const p = await prepared({ content: 'b\n', dest: '/f', backup: true })
     const st = state([fakePath('/f', { content: 'a\n', mode: '0640' })])
-    const r = copy.result!(p, nameResults(copy.probes(p, ctx), st), [{ step: { kind: 'put', path: '/f', content: '' }, code: 0, stdout: 'backup_file=/f.2024-01-01@00:00:00~\n', stderr: '' }], ctx)
+    const r = copy.result!(
+      p,
+      nameResults(copy.probes(p, ctx), st),
+      [{ step: { kind: 'put', path: '/f', content: '' }, code: 0, stdout: 'backup_file=/f.2024-01-01@00:00:00~\n', stderr: '' }],
+      ctx,
+    )
     expect(r).to.include({ dest: '/f', checksum: sha1('b\n'), size: 2, mode: '0640', backup_file: '/f.2024-01-01@00:00:00~', state: 'file' })
   })
 })

@@ -26,7 +26,7 @@ const st = (k: keyof typeof CRON) => parseCrontabState(CRON[k].stdout)
 /** The crontab after a change: what its last step wrote. */
 function written(st0: CrontabState, c: Change): CrontabState {
   const last = c.steps[c.steps.length - 1]!
-  const text = last.kind === 'put' ? String(last.content) : (last.stdin as string | undefined) ?? ''
+  const text = last.kind === 'put' ? String(last.content) : ((last.stdin as string | undefined) ?? '')
   const lines = text === '' ? [] : text.replace(/\n$/, '').split('\n')
   return { ...st0, exists: lines.length > 0, lines }
 }
@@ -52,16 +52,24 @@ describe('modules/cron: user crontabs', () => {
     const ch = run({ name: 'rmp job', state: 'absent', user: 'rmp-user' }, st('user'))
     expect((ch[0]!.steps[0] as ExecStep).stdin).to.equal('PATH=/usr/bin:/bin\n')
     const only: CrontabState = { ...st('user'), lines: ['#Ansible: x', '@daily y'] }
-    expect(run({ name: 'x', state: 'absent', user: 'rmp-user' }, only)[0]!.steps.map((s) => (s as ExecStep).script.text)).to.deep.equal(['crontab -u rmp-user -r'])
+    expect(run({ name: 'x', state: 'absent', user: 'rmp-user' }, only)[0]!.steps.map((s) => (s as ExecStep).script.text)).to.deep.equal([
+      'crontab -u rmp-user -r',
+    ])
     expect(run({ name: 'gone', state: 'absent', user: 'rmp-user' }, st('user'))).to.deep.equal([])
   })
   it('env: variables at the top, or after/before another; updated in place; removed', () => {
     const s = st('user')
-    expect((run({ name: 'MAILTO', env: true, job: 'ops@example.com', user: 'rmp-user' }, s)[0]!.steps[0] as ExecStep).stdin).to.equal('MAILTO=ops@example.com\nPATH=/usr/bin:/bin\n#Ansible: rmp job\n*/5 * * * * /bin/true rmp\n')
-    expect((run({ name: 'SHELL', env: true, job: '/bin/bash', insertafter: 'PATH', user: 'rmp-user' }, s)[0]!.steps[0] as ExecStep).stdin).to.match(/^PATH=\/usr\/bin:\/bin\nSHELL=\/bin\/bash\n/)
+    expect((run({ name: 'MAILTO', env: true, job: 'ops@example.com', user: 'rmp-user' }, s)[0]!.steps[0] as ExecStep).stdin).to.equal(
+      'MAILTO=ops@example.com\nPATH=/usr/bin:/bin\n#Ansible: rmp job\n*/5 * * * * /bin/true rmp\n',
+    )
+    expect((run({ name: 'SHELL', env: true, job: '/bin/bash', insertafter: 'PATH', user: 'rmp-user' }, s)[0]!.steps[0] as ExecStep).stdin).to.match(
+      /^PATH=\/usr\/bin:\/bin\nSHELL=\/bin\/bash\n/,
+    )
     expect((run({ name: 'PATH', env: true, job: '/bin', user: 'rmp-user' }, s)[0]!.steps[0] as ExecStep).stdin).to.match(/^PATH=\/bin\n#Ansible/)
     expect(run({ name: 'PATH', env: true, job: '/usr/bin:/bin', user: 'rmp-user' }, s)).to.deep.equal([])
-    expect((run({ name: 'PATH', env: true, state: 'absent', user: 'rmp-user' }, s)[0]!.steps[0] as ExecStep).stdin).to.equal('#Ansible: rmp job\n*/5 * * * * /bin/true rmp\n')
+    expect((run({ name: 'PATH', env: true, state: 'absent', user: 'rmp-user' }, s)[0]!.steps[0] as ExecStep).stdin).to.equal(
+      '#Ansible: rmp job\n*/5 * * * * /bin/true rmp\n',
+    )
   })
   it('backup keeps the old crontab first', () => {
     const ch = run({ name: 'n', job: 'j', backup: true, user: 'rmp-user' }, st('user'))
@@ -80,7 +88,13 @@ describe('modules/cron: cron.d files', () => {
     const input = { name: 'rmp daily', special_time: 'daily', job: '/bin/true daily', cron_file: 'rmp-test', user: 'rmp-user' }
     const ch = run(input, { ...st('fileNotInstalled'), crontabCommand: true })
     const put = ch[0]!.steps[0] as PutStep
-    expect([put.kind, put.path, put.mode, put.owner, put.content]).to.deep.equal(['put', '/etc/cron.d/rmp-test', '0644', 'root', '#Ansible: rmp daily\n@daily rmp-user /bin/true daily\n'])
+    expect([put.kind, put.path, put.mode, put.owner, put.content]).to.deep.equal([
+      'put',
+      '/etc/cron.d/rmp-test',
+      '0644',
+      'root',
+      '#Ansible: rmp daily\n@daily rmp-user /bin/true daily\n',
+    ])
     expect(run(input, st('file'))).to.deep.equal([])
   })
   it('a file left empty is deleted; absent without a name deletes the file', () => {
@@ -106,7 +120,9 @@ describe('modules/cron: arguments', () => {
     expect(errors({ name: 'a' })).to.deep.equal(["'job' is required with state=present"])
     expect(errors({ name: 'a', job: 'x', special_time: 'daily', hour: '3' })).to.deep.equal(['special_time cannot be combined with hour'])
     expect(errors({ name: 'a', job: 'x', minute: '5 *' })).to.deep.equal(["minute '5 *' is not a cron time field"])
-    expect(errors({ name: 'a', job: 'x', cron_file: 'my.cron' })).to.deep.equal(["cron ignores /etc/cron.d files whose names are not only letters, digits, _ and - (got 'my.cron')"])
+    expect(errors({ name: 'a', job: 'x', cron_file: 'my.cron' })).to.deep.equal([
+      "cron ignores /etc/cron.d files whose names are not only letters, digits, _ and - (got 'my.cron')",
+    ])
     expect(errors({ name: 'a', job: 'x\ny' })).to.deep.equal(['job cannot contain a newline'])
     expect(errors({ name: 'a', job: 'x', insertafter: 'PATH' })).to.deep.equal(['insertafter and insertbefore need env: true'])
     expect(errors({ name: 'a', job: 'x', special_time: 'sometimes' })[0]).to.match(/argument 'special_time' must be one of/)

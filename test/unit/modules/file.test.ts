@@ -34,7 +34,9 @@ const scripts = (ch: Change[]) => ch.flatMap((c) => c.steps.map((s) => (s.kind =
 describe('file module', () => {
   describe('state=directory', () => {
     it('creates a missing directory and each missing parent with owner and mode; then nothing', () => {
-      const ch = plan({ path: '/srv/a/b/c', state: 'directory', owner: 'app', mode: '0750' }, [missingPath('/srv/a/b/c', { parent: 'missing', ancestor: '/srv' })])
+      const ch = plan({ path: '/srv/a/b/c', state: 'directory', owner: 'app', mode: '0750' }, [
+        missingPath('/srv/a/b/c', { parent: 'missing', ancestor: '/srv' }),
+      ])
       expect(ch).to.have.length(1)
       expect(ch[0]!.summary).to.equal('create directory /srv/a/b/c (and 2 parents) (mode 0750, owner app)')
       const s = scripts(ch)
@@ -43,7 +45,11 @@ describe('file module', () => {
         expect(s).to.contain(`${setAttrs(d, 'app', undefined, '0750').text}\n`)
       }
       expect(ch[0]!.diff).to.deep.equal({ path: '/srv/a/b/c', before: 'state: absent\n', after: 'state: directory\nowner: app\nmode: 0750\n' })
-      expect(plan({ path: '/srv/a/b/c', state: 'directory', owner: 'app', mode: '0750' }, [fakePath('/srv/a/b/c', { type: 'directory', owner: 'app', mode: '0750' })])).to.deep.equal([])
+      expect(
+        plan({ path: '/srv/a/b/c', state: 'directory', owner: 'app', mode: '0750' }, [
+          fakePath('/srv/a/b/c', { type: 'directory', owner: 'app', mode: '0750' }),
+        ]),
+      ).to.deep.equal([])
     })
 
     it('creates a relative path under the current directory', () => {
@@ -59,7 +65,10 @@ describe('file module', () => {
 
     it('refuses a file in the way, and a file among the parents', () => {
       expect(() => plan({ path: '/d', state: 'directory' }, [fakePath('/d')])).to.throw(ModuleFailure, /already exists as a file/)
-      expect(() => plan({ path: '/f/x/y', state: 'directory' }, [missingPath('/f/x/y', { parent: 'missing', ancestor: '/f', ancestorIsDir: false })])).to.throw(ModuleFailure, /\/f is not a directory/)
+      expect(() => plan({ path: '/f/x/y', state: 'directory' }, [missingPath('/f/x/y', { parent: 'missing', ancestor: '/f', ancestorIsDir: false })])).to.throw(
+        ModuleFailure,
+        /\/f is not a directory/,
+      )
     })
 
     it('follows a symlink to a directory (follow: true) and changes the target', () => {
@@ -76,12 +85,14 @@ describe('file module', () => {
         { count: 2, type: 'link', mode: '0777', owner: 'root', group: 'root', uid: 0, gid: 0 },
       ]
       const top = fakePath('/srv/app', { type: 'directory', owner: 'app', group: 'app', mode: '0750' })
-      const ch = plan({ path: '/srv/app', state: 'directory', recurse: true, owner: 'app', group: 'app', mode: 'u=rwX,g=rX,o=' }, [top], ctx, { 'tree:/srv/app': tree })
+      const ch = plan({ path: '/srv/app', state: 'directory', recurse: true, owner: 'app', group: 'app', mode: 'u=rwX,g=rX,o=' }, [top], ctx, {
+        'tree:/srv/app': tree,
+      })
       expect(ch).to.have.length(1)
       expect(ch[0]!.summary).to.equal('set owner app, group app, mode u=rwX,g=rX,o= on 6 entries under /srv/app')
       const s = scripts(ch)
       expect(s.indexOf('chown')).to.be.lessThan(s.indexOf('perl'))
-      expect(s).to.contain("find -H /srv/app -mindepth 1 \\( ! -user app -o ! -group app \\) -exec chown -h -- app:app {} +")
+      expect(s).to.contain('find -H /srv/app -mindepth 1 \\( ! -user app -o ! -group app \\) -exec chown -h -- app:app {} +')
       expect(s).to.contain(`find -H /srv/app -mindepth 1 ! -type d ! -type l -perm 0644 -exec ${setAttrsPrefix(undefined, undefined, '0640').text} {} +`)
       expect(s).to.contain(`find -H /srv/app -mindepth 1 -type d -perm 0755 -exec ${setAttrsPrefix(undefined, undefined, '0750').text} {} +`)
       const done: TreeEntry[] = [
@@ -89,11 +100,21 @@ describe('file module', () => {
         { count: 1, type: 'directory', mode: '0750', owner: 'app', group: 'app', uid: 1000, gid: 1000 },
         { count: 2, type: 'link', mode: '0777', owner: 'app', group: 'app', uid: 1000, gid: 1000 },
       ]
-      expect(plan({ path: '/srv/app', state: 'directory', recurse: true, owner: 'app', group: 'app', mode: 'u=rwX,g=rX,o=' }, [top], ctx, { 'tree:/srv/app': done })).to.deep.equal([])
+      expect(
+        plan({ path: '/srv/app', state: 'directory', recurse: true, owner: 'app', group: 'app', mode: 'u=rwX,g=rX,o=' }, [top], ctx, { 'tree:/srv/app': done }),
+      ).to.deep.equal([])
     })
 
     it('recurse with an octal mode applies it to files and directories alike (as Ansible does), never to links', () => {
-      const t = planTree('/t', [{ count: 1, type: 'link', mode: '0777', owner: 'root', group: 'root', uid: 0, gid: 0 }, { count: 1, type: 'directory', mode: '0755', owner: 'root', group: 'root', uid: 0, gid: 0 }], { mode: '0700' }, 0o022)
+      const t = planTree(
+        '/t',
+        [
+          { count: 1, type: 'link', mode: '0777', owner: 'root', group: 'root', uid: 0, gid: 0 },
+          { count: 1, type: 'directory', mode: '0755', owner: 'root', group: 'root', uid: 0, gid: 0 },
+        ],
+        { mode: '0700' },
+        0o022,
+      )
       expect(t.cmds.map(String)).to.deep.equal([`find -H /t -mindepth 1 -type d -perm 0755 -exec ${setAttrsPrefix(undefined, undefined, '0700').text} {} +`])
     })
   })
@@ -103,7 +124,11 @@ describe('file module', () => {
       const ch = plan({ path: '/f', state: 'file', owner: 'app', group: 'adm', mode: '0600' }, [fakePath('/f')])
       expect(ch[0]!.summary).to.equal('set owner root → app, group root → adm, mode 0644 → 0600 on /f')
       expect(ch[0]!.diff).to.deep.equal({ path: '/f', before: 'owner: root\ngroup: root\nmode: 0644\n', after: 'owner: app\ngroup: adm\nmode: 0600\n' })
-      expect(plan({ path: '/f', state: 'file', owner: 'app', group: 'adm', mode: '0600' }, [fakePath('/f', { owner: 'app', group: 'adm', mode: '0600', uid: 1000 })])).to.deep.equal([])
+      expect(
+        plan({ path: '/f', state: 'file', owner: 'app', group: 'adm', mode: '0600' }, [
+          fakePath('/f', { owner: 'app', group: 'adm', mode: '0600', uid: 1000 }),
+        ]),
+      ).to.deep.equal([])
     })
 
     it('fails on a missing file, except in check mode where an earlier task may create it', () => {
@@ -191,7 +216,9 @@ describe('file module', () => {
     })
 
     it('will not replace a file without force, nor link to a missing src', () => {
-      expect(() => plan({ path: '/srv/current', src: '/srv/releases/42', state: 'link' }, [fakePath('/srv/current'), src])).to.throw(/refusing to convert from file to symlink/)
+      expect(() => plan({ path: '/srv/current', src: '/srv/releases/42', state: 'link' }, [fakePath('/srv/current'), src])).to.throw(
+        /refusing to convert from file to symlink/,
+      )
       expect(scripts(plan({ path: '/srv/current', src: '/srv/releases/42', state: 'link', force: true }, [fakePath('/srv/current'), src]))).to.contain('mv -Tf')
       expect(() => plan({ path: '/l', src: '/none', state: 'link' }, [missingPath('/l'), missingPath('/none')])).to.throw(/src file does not exist/)
       expect(plan({ path: '/l', src: '/none', state: 'link', force: true }, [missingPath('/l'), missingPath('/none')])).to.have.length(1)
@@ -200,8 +227,12 @@ describe('file module', () => {
 
     it('replaces an empty directory with force, refuses a non-empty one', () => {
       const d = fakePath('/srv/current', { type: 'directory' })
-      expect(scripts(plan({ path: '/srv/current', src: '/srv/releases/42', state: 'link', force: true }, [d, src], ctx, { 'emptydir:/srv/current': true }))).to.contain('rmdir -- /srv/current')
-      expect(() => plan({ path: '/srv/current', src: '/srv/releases/42', state: 'link', force: true }, [d, src], ctx, { 'emptydir:/srv/current': false })).to.throw(/not empty/)
+      expect(
+        scripts(plan({ path: '/srv/current', src: '/srv/releases/42', state: 'link', force: true }, [d, src], ctx, { 'emptydir:/srv/current': true })),
+      ).to.contain('rmdir -- /srv/current')
+      expect(() =>
+        plan({ path: '/srv/current', src: '/srv/releases/42', state: 'link', force: true }, [d, src], ctx, { 'emptydir:/srv/current': false }),
+      ).to.throw(/not empty/)
     })
   })
 
@@ -210,7 +241,9 @@ describe('file module', () => {
       const src = fakePath('/data/a', { inode: 7 })
       expect(scripts(plan({ path: '/data/b', src: '/data/a', state: 'hard' }, [missingPath('/data/b'), src]))).to.contain('ln -P -- /data/a "$t/link"')
       expect(plan({ path: '/data/b', src: '/data/a', state: 'hard' }, [fakePath('/data/b', { inode: 7, nlink: 2 }), src])).to.deep.equal([])
-      expect(() => plan({ path: '/data/b', src: '/data/a', state: 'hard' }, [fakePath('/data/b', { inode: 8 }), src])).to.throw(/Cannot link, file exists at destination/)
+      expect(() => plan({ path: '/data/b', src: '/data/a', state: 'hard' }, [fakePath('/data/b', { inode: 8 }), src])).to.throw(
+        /Cannot link, file exists at destination/,
+      )
     })
   })
 
@@ -236,7 +269,12 @@ describe('file module', () => {
   it('returns what the path is after the change, from the stat line the step printed', () => {
     const a = args({ path: '/d', state: 'directory', mode: '0700' })
     const st = state([fakePath('/d', { type: 'directory' })])
-    const out = file.result!(a, nameResults(file.probes(a, ctx), st), [{ step: { kind: 'exec', script: code('') }, code: 0, stderr: '', stdout: '@@rmp-stat 41c0 700 0 0 4096 1 1 1 5 6 2 root root\n' }], ctx)
+    const out = file.result!(
+      a,
+      nameResults(file.probes(a, ctx), st),
+      [{ step: { kind: 'exec', script: code('') }, code: 0, stderr: '', stdout: '@@rmp-stat 41c0 700 0 0 4096 1 1 1 5 6 2 root root\n' }],
+      ctx,
+    )
     expect(out).to.include({ path: '/d', state: 'directory', mode: '0700', owner: 'root', size: 4096 })
   })
 })

@@ -15,7 +15,8 @@ const SUM = '1ab094ade32450c63a421b4dda9fa4351896c54c8073795d64786ac97da000eb'
 // pathProbe(..., { checksum: 'sha256' }) on a lab host: a file, a directory, a missing file in an
 // existing directory, a missing file in a missing directory.
 const FILE = `umask 0022\nlstat 81a4 644 0 0 6 1795957662.000000000 1795958538.323878301 1795958538.323878301 1548426 121 1 root root\nsum ${SUM}  -\nparent directory\nancestor /srv/dl/app.conf\nancestordir 0\n`
-const DIR = 'umask 0022\nlstat 41ed 755 0 0 4096 1795958538.323878301 1795958538.307878301 1795958538.323878301 1548420 121 3 root root\nparent directory\nancestor /srv/dl\nancestordir 1\n'
+const DIR =
+  'umask 0022\nlstat 41ed 755 0 0 4096 1795958538.323878301 1795958538.307878301 1795958538.323878301 1548420 121 3 root root\nparent directory\nancestor /srv/dl\nancestordir 1\n'
 const NONE = 'umask 0022\nparent directory\nancestor /srv/dl\nancestordir 1\n'
 const NOPARENT = 'umask 0022\nparent missing\nancestor /srv\nancestordir 1\n'
 
@@ -89,12 +90,19 @@ describe('modules/get_url: plan', () => {
     const ch = planOf(a, stateFor(a, { '/srv/dl/app.conf': FILE }, ['python3'], { sum: 'b'.repeat(64) }))
     expect(ch[0]!.summary).to.match(/\(the URL serves other content\)$/)
     expect(ch[0]!.diff).to.deep.equal({ path: '/srv/dl/app.conf', before: `sha256: ${SUM}\n`, after: `sha256: ${'b'.repeat(64)}\n` })
-    expect(() => planOf(a, stateFor(a, { '/srv/dl/app.conf': FILE }, ['python3'], { error: 'Request failed: HTTP Error 404: Not Found' }))).to.throw(ModuleFailure, 'Request failed for http://10.0.0.1:8080/files/app.conf: Request failed: HTTP Error 404')
+    expect(() => planOf(a, stateFor(a, { '/srv/dl/app.conf': FILE }, ['python3'], { error: 'Request failed: HTTP Error 404: Not Found' }))).to.throw(
+      ModuleFailure,
+      'Request failed for http://10.0.0.1:8080/files/app.conf: Request failed: HTTP Error 404',
+    )
   })
 
   it('force with a password cannot look first: would run, and the password only travels in stdin', () => {
     const a = args({ dest: '/srv/dl/app.conf', force: true, url_username: 'deploy', url_password: 's3cret-pw' })
-    expect(probeList(getUrl.probes(a, ctx)).map((p) => p.id).some((id) => id.startsWith('urlsum:'))).to.equal(false)
+    expect(
+      probeList(getUrl.probes(a, ctx))
+        .map((p) => p.id)
+        .some((id) => id.startsWith('urlsum:')),
+    ).to.equal(false)
     const ch = planOf(a, stateFor(a, { '/srv/dl/app.conf': FILE }, ['curl']))
     expect(ch[0]!.uncertain).to.equal(true)
     const s = step(ch[0]!)
@@ -105,11 +113,17 @@ describe('modules/get_url: plan', () => {
 
   it('failures and their check-mode forms: no directory, no download tool, not a file', () => {
     const a = args({ dest: '/srv/nodir/app.conf' })
-    expect(() => planOf(a, stateFor(a, { '/srv/nodir/app.conf': NOPARENT }, ['curl']))).to.throw(ModuleFailure, 'Destination directory of /srv/nodir/app.conf does not exist')
+    expect(() => planOf(a, stateFor(a, { '/srv/nodir/app.conf': NOPARENT }, ['curl']))).to.throw(
+      ModuleFailure,
+      'Destination directory of /srv/nodir/app.conf does not exist',
+    )
     expect(planOf(a, stateFor(a, { '/srv/nodir/app.conf': NOPARENT }, ['curl']), { ...ctx, check: true })[0]!.uncertain).to.equal(true)
     const b = args({ dest: '/srv/dl/app.conf' })
     expect(() => planOf(b, stateFor(b, {}, []))).to.throw(ModuleFailure, 'no curl, wget or python3 on the host')
-    expect(() => planOf(args({ dest: '/srv/dl/' }), stateFor(args({ dest: '/srv/dl/' }), { '/srv/dl/': DIR, '/srv/dl/app.conf': DIR }, ['curl']))).to.throw(ModuleFailure, 'exists and is not a regular file (directory)')
+    expect(() => planOf(args({ dest: '/srv/dl/' }), stateFor(args({ dest: '/srv/dl/' }), { '/srv/dl/': DIR, '/srv/dl/app.conf': DIR }, ['curl']))).to.throw(
+      ModuleFailure,
+      'exists and is not a regular file (directory)',
+    )
     const c = args({ url: 'http://h/dir/', dest: '/srv/dl' })
     expect(() => planOf(c, stateFor(c, { '/srv/dl': DIR }, ['curl']))).to.throw(ModuleFailure, 'names no file')
   })
@@ -119,7 +133,9 @@ describe('modules/get_url: result', () => {
   it('from the step output, or from the state when nothing was downloaded', () => {
     const a = args({ dest: '/srv/dl/app.conf' })
     const st = stateFor(a, { '/srv/dl/app.conf': FILE }, ['curl'])
-    expect(getUrl.result!(a, st, [{ step: { kind: 'exec', script: code('') }, code: 0, stdout: 'status_code=200\nsize=6\nsha1=abc\n', stderr: '' }], ctx)).to.deep.equal({ dest: '/srv/dl/app.conf', url: a.url, status_code: 200, size: 6, checksum_dest: 'abc', checksum_src: 'abc', msg: 'OK (6 bytes)' })
+    expect(
+      getUrl.result!(a, st, [{ step: { kind: 'exec', script: code('') }, code: 0, stdout: 'status_code=200\nsize=6\nsha1=abc\n', stderr: '' }], ctx),
+    ).to.deep.equal({ dest: '/srv/dl/app.conf', url: a.url, status_code: 200, size: 6, checksum_dest: 'abc', checksum_src: 'abc', msg: 'OK (6 bytes)' })
     expect(getUrl.result!(a, st, [], ctx)).to.deep.equal({ dest: '/srv/dl/app.conf', url: a.url, size: 6, msg: 'file already exists' })
   })
 })
@@ -132,7 +148,9 @@ describe('modules/get_url: arguments', () => {
   it('checksums, URLs, headers, credentials', () => {
     expect(problems({ url: 'http://h/x', dest: '/x', checksum: 'sha256:abc' })).to.deep.equal(["a sha256 checksum has 64 hex digits, got 'abc'"])
     expect(problems({ url: 'http://h/x', dest: '/x', checksum: 'crc32:abcd' })[0]).to.match(/checksum must be '<algorithm>:<hex>'/)
-    expect(problems({ url: 'http://h/x', dest: '/x', checksum: 'sha256:https://h/SHA256SUMS' })).to.deep.equal(['checksum as the URL of a checksum file is not supported: give the hex digest'])
+    expect(problems({ url: 'http://h/x', dest: '/x', checksum: 'sha256:https://h/SHA256SUMS' })).to.deep.equal([
+      'checksum as the URL of a checksum file is not supported: give the hex digest',
+    ])
     expect(problems({ url: 'h/x', dest: '/x' })[0]).to.match(/url must be http/)
     expect(problems({ url: 'http://h/x', dest: '/x', headers: { 'Bad Header': 'v' } })[0]).to.match(/not a valid header name/)
     expect(problems({ url: 'http://h/x', dest: '/x', url_password: 'p' })).to.deep.equal(["arguments 'url_password', 'url_username' must be given together"])

@@ -67,7 +67,9 @@ describe('modules/git: plan', () => {
     expect(planOf(args({ version: '17d77dd' }), checkout({ head: C1, branch: '', localCommit: C1 }))).to.deep.equal([])
     const ch = planOf(args({ version: C1 }), checkout())
     const s = script(ch[0]!)
-    expect(s).to.include(`if ! "$g" -C "$dest" cat-file -e '${C1}^{commit}' 2>/dev/null; then "$g" -C "$dest" fetch -q --tags -- "$r" || "$g" -C "$dest" fetch -q -- "$r" ${C1}; fi`)
+    expect(s).to.include(
+      `if ! "$g" -C "$dest" cat-file -e '${C1}^{commit}' 2>/dev/null; then "$g" -C "$dest" fetch -q --tags -- "$r" || "$g" -C "$dest" fetch -q -- "$r" ${C1}; fi`,
+    )
     expect(s).to.include(`checkout -q --detach ${C1}`)
   })
 
@@ -78,7 +80,10 @@ describe('modules/git: plan', () => {
   })
 
   it('local modifications without force fail, as in Ansible, even when nothing else would change', () => {
-    expect(() => planOf(args({}), checkout({ modified: [' M app.py'] }))).to.throw(ModuleFailure, 'Local modifications exist in the destination: /srv/app (force=no).')
+    expect(() => planOf(args({}), checkout({ modified: [' M app.py'] }))).to.throw(
+      ModuleFailure,
+      'Local modifications exist in the destination: /srv/app (force=no).',
+    )
   })
 
   it('with force they are discarded (reset --hard), and that is a change', () => {
@@ -107,9 +112,15 @@ describe('modules/git: plan', () => {
   })
 
   it('failures: unreadable remote, unknown version, non-empty dest, a file, git missing', () => {
-    expect(() => planOf(args({}), { git: true, dest: 'absent', modified: [], remote: { error: 'fatal: unable to connect' } })).to.throw(ModuleFailure, `cannot read ${REPO}: fatal: unable to connect`)
+    expect(() => planOf(args({}), { git: true, dest: 'absent', modified: [], remote: { error: 'fatal: unable to connect' } })).to.throw(
+      ModuleFailure,
+      `cannot read ${REPO}: fatal: unable to connect`,
+    )
     expect(() => planOf(args({ version: 'nope' }), checkout())).to.throw(ModuleFailure, "version 'nope' is neither a branch nor a tag")
-    expect(() => planOf(args({}), { git: true, dest: 'nonempty', modified: [], remote })).to.throw(ModuleFailure, 'already exists and is not an empty directory')
+    expect(() => planOf(args({}), { git: true, dest: 'nonempty', modified: [], remote })).to.throw(
+      ModuleFailure,
+      'already exists and is not an empty directory',
+    )
     expect(() => planOf(args({}), { git: true, dest: 'file', modified: [] })).to.throw(ModuleFailure, 'is not a directory')
     expect(() => planOf(args({}), { git: false, dest: 'absent', modified: [] })).to.throw(ModuleFailure, 'git is not installed')
   })
@@ -121,7 +132,12 @@ describe('modules/git: plan', () => {
   })
 
   it('values reach the shell quoted', () => {
-    const ch = planOf(args({ dest: "/srv/it's here", version: 'feat/x y' }), { git: true, dest: 'absent', modified: [], remote: { refs: { HEAD: C2, 'refs/heads/feat/x y': C1 } } })
+    const ch = planOf(args({ dest: "/srv/it's here", version: 'feat/x y' }), {
+      git: true,
+      dest: 'absent',
+      modified: [],
+      remote: { refs: { HEAD: C2, 'refs/heads/feat/x y': C1 } },
+    })
     expect(script(ch[0]!)).to.include(`dest='/srv/it'\\''s here'`)
     expect(script(ch[0]!)).to.include(`--branch 'feat/x y'`)
   })

@@ -34,13 +34,20 @@ describe('modules/group', () => {
     expect(steps(run({ name: 'rmp-app', state: 'absent' }, recorded)[0]!)).to.deep.equal(['groupdel -- rmp-app'])
     expect(run({ name: 'rmp-app', state: 'absent' }, null)).to.deep.equal([])
   })
-  it('result: gid from groupadd\'s output', () => {
+  it("result: gid from groupadd's output", () => {
     const args = checkArgs(group.args, { name: 'svc', system: true }, false).args as GroupArgs
     const ch = group.plan(args, { group: null }, ctx)
-    expect(group.result!(args, { group: null }, [{ step: ch[0]!.steps[0]!, code: 0, stdout: 'svc:x:997:\n', stderr: '' }], ctx)).to.deep.equal({ name: 'svc', state: 'present', system: true, gid: 997 })
+    expect(group.result!(args, { group: null }, [{ step: ch[0]!.steps[0]!, code: 0, stdout: 'svc:x:997:\n', stderr: '' }], ctx)).to.deep.equal({
+      name: 'svc',
+      state: 'present',
+      system: true,
+      gid: 997,
+    })
   })
   it('arguments', () => {
-    expect(group.validate!({ name: 'a b', state: 'present', system: false, non_unique: false, force: false })).to.deep.equal(["'a b' is not a valid group name"])
+    expect(group.validate!({ name: 'a b', state: 'present', system: false, non_unique: false, force: false })).to.deep.equal([
+      "'a b' is not a valid group name",
+    ])
     expect(checkArgs(group.args, { name: 'a', gid: 'x' }, true).problems[0]!.message).to.match(/argument 'gid' must be an integer/)
   })
 })

@@ -31,7 +31,13 @@ const CASES: Case[] = [
   ['insertafter BOF', { line: 'z', insertafter: 'BOF' }, 'a\n', 'z\na\n', 'line added'],
   ['insertafter EOF', { line: 'z', insertafter: 'EOF' }, 'a\n', 'a\nz\n', 'line added'],
   ['regexp wins over insertafter', { line: 'x=2', regexp: '^x=', insertafter: '^a' }, 'x=1\na\n', 'x=2\na\n', 'line replaced'],
-  ['backrefs fill groups', { line: '\\1 no', regexp: '^(PermitRootLogin)\\s', backrefs: true }, 'PermitRootLogin yes\n', 'PermitRootLogin no\n', 'line replaced'],
+  [
+    'backrefs fill groups',
+    { line: '\\1 no', regexp: '^(PermitRootLogin)\\s', backrefs: true },
+    'PermitRootLogin yes\n',
+    'PermitRootLogin no\n',
+    'line replaced',
+  ],
   ['backrefs with named groups', { line: '\\g<k>=new', regexp: '^(?P<k>\\w+)=old', backrefs: true }, 'key=old\n', 'key=new\n', 'line replaced'],
   ['backrefs without a match: nothing at all', { line: '\\1 no', regexp: '^(PermitRootLogin)\\s', backrefs: true }, 'other\n', 'other\n', ''],
   ['search_string is literal', { line: 'listen 80;', search_string: 'listen [::]' }, 'a\nlisten [::]:80;\n', 'a\nlisten 80;\n', 'line replaced'],
@@ -99,7 +105,10 @@ describe('lineinfile', () => {
 
   it('a missing file: an error, or with create it is made (and its directories)', () => {
     const missing = missingPath('/srv/new/app.conf', { parent: 'missing', ancestor: '/srv' })
-    expect(() => settleNeeds(lineinfile.plan(args({ path: '/srv/new/app.conf', line: 'x' }), st(missing), ctx), ctx.check)).to.throw(ModuleFailure, 'Destination /srv/new/app.conf does not exist !')
+    expect(() => settleNeeds(lineinfile.plan(args({ path: '/srv/new/app.conf', line: 'x' }), st(missing), ctx), ctx.check)).to.throw(
+      ModuleFailure,
+      'Destination /srv/new/app.conf does not exist !',
+    )
     const ch = settleNeeds(lineinfile.plan(args({ path: '/srv/new/app.conf', line: 'x', create: true, mode: '0600' }), st(missing), ctx), ctx.check)
     expect(ch[0]!.steps.map((s) => s.kind)).to.deep.equal(['exec', 'put'])
     expect((ch[0]!.steps[0] as { script: { text: string } }).script.text).to.contain('mkdir -- /srv/new')
@@ -123,7 +132,9 @@ describe('lineinfile', () => {
   })
 
   it('refuses directories', () => {
-    expect(() => settleNeeds(lineinfile.plan(args({ path: '/d', line: 'x' }), st(fakePath('/d', { type: 'directory' })), ctx), ctx.check)).to.throw(/is a directory/)
+    expect(() => settleNeeds(lineinfile.plan(args({ path: '/d', line: 'x' }), st(fakePath('/d', { type: 'directory' })), ctx), ctx.check)).to.throw(
+      /is a directory/,
+    )
   })
 
   it('checks arguments at load time', () => {

@@ -8,7 +8,10 @@ const blocked = needing('cron: user app does not exist', [{ summary: 'add job x 
 
 describe('modules/needs: a change that needs what an earlier task would make', () => {
   it('a real run fails with the message and data, before any step', () => {
-    expect(() => settleNeeds([plain, ...blocked], false)).to.throw(ModuleFailure, 'cron: user app does not exist').with.property('data').that.deep.equals({ user: 'app' })
+    expect(() => settleNeeds([plain, ...blocked], false))
+      .to.throw(ModuleFailure, 'cron: user app does not exist')
+      .with.property('data')
+      .that.deep.equals({ user: 'app' })
   })
   it('check mode reports it as "may change" and keeps the others as they are', () => {
     expect(settleNeeds([plain, ...blocked], true)).to.deep.equal([plain, { summary: 'add job x (user app does not exist yet)', steps: [], uncertain: true }])

@@ -26,7 +26,17 @@ function planOf(a: PipArgs, st: PipState, c: ProbeContext = ctx): Change[] {
   return settleNeeds(pip.plan(a, { pip: st }, c), c.check)
 }
 
-const venv = (over: Partial<PipState> = {}): PipState => ({ chdir: true, venv: 'present', pip: true, installed: VENV_PKGS, markerEnv: ENV, prefix: '/srv/venv', files: [], missingFiles: [], ...over })
+const venv = (over: Partial<PipState> = {}): PipState => ({
+  chdir: true,
+  venv: 'present',
+  pip: true,
+  installed: VENV_PKGS,
+  markerEnv: ENV,
+  prefix: '/srv/venv',
+  files: [],
+  missingFiles: [],
+  ...over,
+})
 const scripts = (ch: Change) => ch.steps.map((s) => (s as ExecStep).script.text)
 
 describe('modules/pip: plan', () => {
@@ -37,8 +47,10 @@ describe('modules/pip: plan', () => {
     expect(ch[0]!.summary).to.equal('create virtualenv /srv/venv and install six')
     expect(scripts(ch[0]!)[0]).to.equal('python3 -m venv --system-site-packages /srv/venv || { rc=$?; rm -rf -- /srv/venv; exit $rc; }')
     // A directory that was there before is not removed when creation fails.
-    expect(scripts(planOf(a, { chdir: true, venv: 'absent', venvDir: true, pip: false, installed: [], markerEnv: {}, files: [], missingFiles: [] })[0]!)[0]).to.equal('python3 -m venv --system-site-packages /srv/venv')
-    expect(scripts(ch[0]!)[1]).to.include("set -- /srv/venv/bin/python -m pip\n\"$@\" install six")
+    expect(
+      scripts(planOf(a, { chdir: true, venv: 'absent', venvDir: true, pip: false, installed: [], markerEnv: {}, files: [], missingFiles: [] })[0]!)[0],
+    ).to.equal('python3 -m venv --system-site-packages /srv/venv')
+    expect(scripts(ch[0]!)[1]).to.include('set -- /srv/venv/bin/python -m pip\n"$@" install six')
     expect(planOf(a, venv())).to.deep.equal([])
   })
 
@@ -64,7 +76,7 @@ describe('modules/pip: plan', () => {
     const a = args({ name: ['six>=2', 'setuptools'], virtualenv: '/srv/venv' })
     const ch = planOf(a, venv())
     expect(ch[0]!.summary).to.equal('install six>=2 in /srv/venv')
-    expect(scripts(ch[0]!)[0]).to.include("\"$@\" install 'six>=2'")
+    expect(scripts(ch[0]!)[0]).to.include('"$@" install \'six>=2\'')
     expect(ch[0]!.diff).to.deep.equal({ before: 'six: 1.16.0\n', after: 'six>=2\n' })
     expect(planOf(a, venv({ installed: [...VENV_PKGS.filter((p) => p.name !== 'six'), { name: 'six', version: '2.0.1' }] }))).to.deep.equal([])
   })
@@ -72,16 +84,18 @@ describe('modules/pip: plan', () => {
   it('version pins the single name; extra_args are passed as words', () => {
     const a = args({ name: 'six', version: '1.15.0', virtualenv: '/srv/venv', extra_args: "--no-index --find-links '/srv/my wheels'" })
     const ch = planOf(a, venv())
-    expect(scripts(ch[0]!)[0]).to.include("\"$@\" install --no-index --find-links '/srv/my wheels' six==1.15.0")
+    expect(scripts(ch[0]!)[0]).to.include('"$@" install --no-index --find-links \'/srv/my wheels\' six==1.15.0')
   })
 
-  it('absent: only the environment\'s own packages are removed, not the system\'s seen through site packages', () => {
+  it("absent: only the environment's own packages are removed, not the system's seen through site packages", () => {
     expect(planOf(args({ name: 'six', state: 'absent', virtualenv: '/srv/venv' }), venv())).to.deep.equal([])
     const ch = planOf(args({ name: ['setuptools', 'flask'], state: 'absent', virtualenv: '/srv/venv' }), venv())
     expect(ch[0]!.summary).to.equal('uninstall setuptools in /srv/venv')
     expect(scripts(ch[0]!)[0]).to.include('"$@" uninstall -y setuptools')
     expect(ch[0]!.diff).to.deep.equal({ before: 'setuptools: 66.1.1\n', after: 'setuptools: (absent)\n' })
-    expect(planOf(args({ name: 'setuptools', state: 'absent', virtualenv: '/srv/venv' }), venv({ installed: VENV_PKGS.filter((p) => p.name !== 'setuptools') }))).to.deep.equal([])
+    expect(
+      planOf(args({ name: 'setuptools', state: 'absent', virtualenv: '/srv/venv' }), venv({ installed: VENV_PKGS.filter((p) => p.name !== 'setuptools') })),
+    ).to.deep.equal([])
     expect(planOf(args({ name: 'x', state: 'absent', virtualenv: '/srv/venv' }), { ...venv(), venv: 'absent', pip: false })).to.deep.equal([])
   })
 

@@ -5,7 +5,17 @@ import { execFileSync } from 'node:child_process'
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { clientCommand, connKey, explainPsqlError, psqlProbeScript, psqlStep, quoteIdent, quoteLiteral, splitProbeOutput, type PgConnArgs } from '../../../src/modules/postgres-common.js'
+import {
+  clientCommand,
+  connKey,
+  explainPsqlError,
+  psqlProbeScript,
+  psqlStep,
+  quoteIdent,
+  quoteLiteral,
+  splitProbeOutput,
+  type PgConnArgs,
+} from '../../../src/modules/postgres-common.js'
 
 const peer: PgConnArgs = { login_user: 'postgres', login_port: 5432, ssl_mode: 'prefer' }
 const tcp: PgConnArgs = { login_user: 'app', login_password: "pa ss'wd$(x)", login_host: 'db.example', login_port: 5433, ssl_mode: 'require' }
@@ -81,7 +91,15 @@ describe('modules/postgres-common: running psql', () => {
   })
   it('explains the usual failures', () => {
     expect(explainPsqlError('env: ‘psql’: No such file or directory\n')).to.match(/client installed/)
-    expect(explainPsqlError('psql: error: connection to server on socket "/var/run/postgresql/.s.PGSQL.5432" failed: No such file or directory\n\tIs the server running locally and accepting connections on that socket?\n')).to.match(/server running/)
-    expect(explainPsqlError('could not change directory to "/root": Permission denied\npsql: error: FATAL:  Peer authentication failed for user "postgres"\n', peer)).to.equal('psql: error: FATAL:  Peer authentication failed for user "postgres"\nhint: peer authentication needs the task to run as root or as the OS user \'postgres\' (become: true, or become_user: postgres)')
+    expect(
+      explainPsqlError(
+        'psql: error: connection to server on socket "/var/run/postgresql/.s.PGSQL.5432" failed: No such file or directory\n\tIs the server running locally and accepting connections on that socket?\n',
+      ),
+    ).to.match(/server running/)
+    expect(
+      explainPsqlError('could not change directory to "/root": Permission denied\npsql: error: FATAL:  Peer authentication failed for user "postgres"\n', peer),
+    ).to.equal(
+      'psql: error: FATAL:  Peer authentication failed for user "postgres"\nhint: peer authentication needs the task to run as root or as the OS user \'postgres\' (become: true, or become_user: postgres)',
+    )
   })
 })

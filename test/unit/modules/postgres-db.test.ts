@@ -37,9 +37,14 @@ describe('modules/postgres_db: plan', () => {
     const a = args({ name: 'rmpg_new', owner: 'rmpg_app', encoding: 'UTF8', template: 'template0', lc_collate: 'C.UTF-8', lc_ctype: 'C.UTF-8', conn_limit: 20 })
     const ch = plan(a, { ...absent(), roles: ['rmpg_app'] })
     expect(ch.map((c) => c.summary)).to.deep.equal(['create database rmpg_new (owner rmpg_app)'])
-    expect(sqlOf(ch[0]!)).to.equal(`CREATE DATABASE "rmpg_new" WITH OWNER "rmpg_app" TEMPLATE "template0" ENCODING E'UTF8' LC_COLLATE E'C.UTF-8' LC_CTYPE E'C.UTF-8' CONNECTION LIMIT 20;\n`)
+    expect(sqlOf(ch[0]!)).to.equal(
+      `CREATE DATABASE "rmpg_new" WITH OWNER "rmpg_app" TEMPLATE "template0" ENCODING E'UTF8' LC_COLLATE E'C.UTF-8' LC_CTYPE E'C.UTF-8' CONNECTION LIMIT 20;\n`,
+    )
     expect((ch[0]!.steps[0] as ExecStep).script.text).to.not.match(/ -1$/) // CREATE DATABASE cannot run in a transaction
-    expect(ch[0]!.diff).to.deep.equal({ before: 'database rmpg_new: absent\n', after: 'database rmpg_new\n  owner: rmpg_app\n  encoding: UTF8\n  lc_collate: C.UTF-8\n  lc_ctype: C.UTF-8\n  conn_limit: 20\n' })
+    expect(ch[0]!.diff).to.deep.equal({
+      before: 'database rmpg_new: absent\n',
+      after: 'database rmpg_new\n  owner: rmpg_app\n  encoding: UTF8\n  lc_collate: C.UTF-8\n  lc_ctype: C.UTF-8\n  conn_limit: 20\n',
+    })
     const st = present()
     expect(plan({ ...a, name: 'rmpg_pdb', owner: 'postgres', conn_limit: -1 }, st)).to.deep.equal([])
   })
@@ -48,7 +53,9 @@ describe('modules/postgres_db: plan', () => {
     const a = args({ name: 'rmpg_new', owner: 'rmpg_nobody' })
     expect(() => plan(a, absent())).to.throw(ModuleFailure, 'postgres_db rmpg_new: the owner role rmpg_nobody does not exist')
     const ch = plan(a, absent(), check)
-    expect(ch.map((c) => [c.summary, c.uncertain])).to.deep.equal([['create database rmpg_new (owner rmpg_nobody) — role rmpg_nobody does not exist yet', true]])
+    expect(ch.map((c) => [c.summary, c.uncertain])).to.deep.equal([
+      ['create database rmpg_new (owner rmpg_nobody) — role rmpg_nobody does not exist yet', true],
+    ])
     // An existing database already owned by it needs nothing, whatever the role list says.
     expect(plan(args({ name: 'rmpg_pdb', owner: 'postgres' }), { ...present(), roles: [] })).to.deep.equal([])
   })
@@ -67,7 +74,10 @@ describe('modules/postgres_db: plan', () => {
     const ch = plan(a, st)
     expect(ch.map((c) => c.summary)).to.deep.equal(['alter database rmpg_pdb: owner postgres → rmpg_app, conn_limit -1 → 3'])
     expect(sqlOf(ch[0]!)).to.equal('ALTER DATABASE "rmpg_pdb" OWNER TO "rmpg_app";\nALTER DATABASE "rmpg_pdb" CONNECTION LIMIT 3;\n')
-    expect(ch[0]!.diff).to.deep.equal({ before: 'database rmpg_pdb\n  owner: postgres\n  conn_limit: -1\n', after: 'database rmpg_pdb\n  owner: rmpg_app\n  conn_limit: 3\n' })
+    expect(ch[0]!.diff).to.deep.equal({
+      before: 'database rmpg_pdb\n  owner: postgres\n  conn_limit: -1\n',
+      after: 'database rmpg_pdb\n  owner: rmpg_app\n  conn_limit: 3\n',
+    })
     expect(plan(a, { ...st, db: { ...st.db!, owner: 'rmpg_app', conn_limit: 3 } })).to.deep.equal([])
   })
 
@@ -94,7 +104,9 @@ describe('modules/postgres_db: plan', () => {
     expect(() => plan(args({ name: 'rmpg_nodb', state: 'dump', target: '/tmp/x.sql' }), absent())).to.throw(/does not exist/)
     const r = plan(args({ name: 'rmpg_nodb', state: 'restore', target: '/tmp/x.pgc' }), absent())
     expect(r.map((c) => c.summary)).to.deep.equal(['create database rmpg_nodb', 'restore database rmpg_nodb from /tmp/x.pgc (custom)'])
-    expect(plan(args({ name: 'rmpg_pdb', state: 'restore', target: '/tmp/x.sql' }), present()).map((c) => c.summary)).to.deep.equal(['restore database rmpg_pdb from /tmp/x.sql (plain SQL)'])
+    expect(plan(args({ name: 'rmpg_pdb', state: 'restore', target: '/tmp/x.sql' }), present()).map((c) => c.summary)).to.deep.equal([
+      'restore database rmpg_pdb from /tmp/x.sql (plain SQL)',
+    ])
   })
 
   it('no server: fails for real; in check mode, "cannot know" changes', () => {
@@ -128,7 +140,8 @@ describe('modules/postgres_db: dump and restore scripts', () => {
     return dir
   }
   const conn = { login_user: 'rmp_no_such_os_user', login_port: 5432, ssl_mode: 'prefer' }
-  const run = (script: Script, bin: string) => spawnSync('/bin/sh', ['-c', script.text.replace(/for rmp_d in [^\n]*\n/, '')], { env: { PATH: `${bin}:/usr/bin:/bin` } })
+  const run = (script: Script, bin: string) =>
+    spawnSync('/bin/sh', ['-c', script.text.replace(/for rmp_d in [^\n]*\n/, '')], { env: { PATH: `${bin}:/usr/bin:/bin` } })
 
   it('a dump lands in place only when pg_dump succeeded; its status survives gzip; a new file is 0600', () => {
     const out = mkdtempSync(join(tmpdir(), 'rmp-dumps-'))
@@ -136,7 +149,9 @@ describe('modules/postgres_db: dump and restore scripts', () => {
     const a = args({ ...conn, name: 'app db', state: 'dump', target: join(out, 'x.sql.gz'), dump_extra_args: "--no-owner --exclude-table='a b'" })
     const r = run(dumpScript(a), ok)
     expect(r.status, r.stderr.toString()).to.equal(0)
-    expect(execFileSync('gzip', ['-dc', join(out, 'x.sql.gz')]).toString()).to.equal('-- dump of app db as rmp_no_such_os_user, args: --format=p --no-owner --exclude-table=a b\n')
+    expect(execFileSync('gzip', ['-dc', join(out, 'x.sql.gz')]).toString()).to.equal(
+      '-- dump of app db as rmp_no_such_os_user, args: --format=p --no-owner --exclude-table=a b\n',
+    )
     expect(statSync(join(out, 'x.sql.gz')).mode & 0o777).to.equal(0o600)
     const bad = fakeClients(7)
     const r2 = run(dumpScript({ ...a, target: join(out, 'y.sql.gz') }), bad)
@@ -170,7 +185,11 @@ describe('modules/postgres_db: dump and restore scripts', () => {
 describe('modules/postgres_db: arguments', () => {
   it('dump/restore/rename need a target; dump targets are absolute paths', () => {
     expect(checkArgs(postgresDb.args, { name: 'x', state: 'dump' }, false).problems.map((p) => p.message)).to.deep.equal(["state=dump requires 'target'"])
-    expect(postgresDb.validate!(args({ name: 'x', state: 'dump', target: 'x.sql' }))).to.deep.equal(["target must be an absolute path for state=dump, got 'x.sql'"])
-    expect(postgresDb.validate!(args({ name: 'x', state: 'dump', target: '/x.sql', target_opts: "'unclosed" }))).to.deep.equal(['target_opts: unterminated single quote'])
+    expect(postgresDb.validate!(args({ name: 'x', state: 'dump', target: 'x.sql' }))).to.deep.equal([
+      "target must be an absolute path for state=dump, got 'x.sql'",
+    ])
+    expect(postgresDb.validate!(args({ name: 'x', state: 'dump', target: '/x.sql', target_opts: "'unclosed" }))).to.deep.equal([
+      'target_opts: unterminated single quote',
+    ])
   })
 })

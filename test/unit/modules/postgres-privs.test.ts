@@ -54,7 +54,22 @@ function idempotent(a: PostgresPrivsArgs, st: PgRead<PrivState> & { ok: true }):
 describe('modules/postgres_privs: plan', () => {
   it("GRANT ALL ON DATABASE to its owner: the default ACL already has it (the guide's grant is idempotent)", () => {
     const st = rec('privsDatabase', ['rmpg_pdb'])
-    const owned = { ...st, objects: [{ name: 'runmaster_prod', acl: [['PUBLIC', 'TEMPORARY', false], ['PUBLIC', 'CONNECT', false], ['runmaster', 'CREATE', false], ['runmaster', 'TEMPORARY', false], ['runmaster', 'CONNECT', false]] as AclEntry[] }], roles: ['runmaster'] }
+    const owned = {
+      ...st,
+      objects: [
+        {
+          name: 'runmaster_prod',
+          acl: [
+            ['PUBLIC', 'TEMPORARY', false],
+            ['PUBLIC', 'CONNECT', false],
+            ['runmaster', 'CREATE', false],
+            ['runmaster', 'TEMPORARY', false],
+            ['runmaster', 'CONNECT', false],
+          ] as AclEntry[],
+        },
+      ],
+      roles: ['runmaster'],
+    }
     expect(plan(args({ database: 'runmaster_prod', type: 'database', privs: 'ALL PRIVILEGES', roles: 'runmaster' }), owned)).to.deep.equal([])
   })
 
@@ -65,7 +80,10 @@ describe('modules/postgres_privs: plan', () => {
     expect(ch.map((c) => c.summary)).to.deep.equal(['grant CREATE, CONNECT, TEMPORARY on database rmpg_pdb to rmpg_reader'])
     expect(sqlOf(ch[0]!)).to.equal('GRANT CREATE, CONNECT, TEMPORARY ON DATABASE "rmpg_pdb" TO "rmpg_reader";\n')
     expect((ch[0]!.steps[0] as ExecStep).script.text).to.match(/ -1$/)
-    expect(ch[0]!.diff).to.deep.equal({ before: 'database rmpg_pdb\n  rmpg_reader: (none)\n', after: 'database rmpg_pdb\n  rmpg_reader: CREATE, CONNECT, TEMPORARY\n' })
+    expect(ch[0]!.diff).to.deep.equal({
+      before: 'database rmpg_pdb\n  rmpg_reader: (none)\n',
+      after: 'database rmpg_pdb\n  rmpg_reader: CREATE, CONNECT, TEMPORARY\n',
+    })
     idempotent(a, st)
     // the recorded ACL: rmpg_app was granted ALL by an earlier run
     expect(plan(args({ db: 'rmpg_pdb', type: 'database', priv: 'CONNECT,TEMP', role: 'rmpg_app' }), st)).to.deep.equal([])
@@ -90,7 +108,9 @@ describe('modules/postgres_privs: plan', () => {
 
   it('grant_option: true keeps an option that is there; false revokes it', () => {
     const st = rec('privsSequence', ['t1_id_seq'])
-    expect(plan(args({ database: 'rmpg_pdb', type: 'sequence', objs: 't1_id_seq', privs: 'USAGE', roles: 'rmpg_app', grant_option: true }), st)).to.deep.equal([])
+    expect(plan(args({ database: 'rmpg_pdb', type: 'sequence', objs: 't1_id_seq', privs: 'USAGE', roles: 'rmpg_app', grant_option: true }), st)).to.deep.equal(
+      [],
+    )
     const a = args({ database: 'rmpg_pdb', type: 'sequence', objs: 't1_id_seq', privs: 'USAGE', roles: 'rmpg_app', grant_option: false })
     const ch = plan(a, st)
     expect(sqlOf(ch[0]!)).to.equal('REVOKE GRANT OPTION FOR USAGE ON SEQUENCE "public"."t1_id_seq" FROM "rmpg_app";\n')
@@ -122,7 +142,9 @@ describe('modules/postgres_privs: plan', () => {
     const off = args({ database: 'rmpg_pdb', type: 'group', objs: 'rmpg_app', roles: 'rmpg_reader', state: 'absent' })
     expect(sqlOf(plan(off, grp)[0]!)).to.equal('REVOKE "rmpg_app" FROM "rmpg_reader";\n')
     idempotent(off, grp)
-    expect(sqlOf(plan(args({ database: 'rmpg_pdb', type: 'group', objs: 'rmpg_app', roles: 'rmpg_reader', admin_option: true }), grp)[0]!)).to.equal('GRANT "rmpg_app" TO "rmpg_reader" WITH ADMIN OPTION;\n')
+    expect(sqlOf(plan(args({ database: 'rmpg_pdb', type: 'group', objs: 'rmpg_app', roles: 'rmpg_reader', admin_option: true }), grp)[0]!)).to.equal(
+      'GRANT "rmpg_app" TO "rmpg_reader" WITH ADMIN OPTION;\n',
+    )
   })
 
   it('a missing role or object fails a real run, is "may change" in check mode; fail_on_role: false skips the role', () => {
@@ -134,31 +156,54 @@ describe('modules/postgres_privs: plan', () => {
     expect(ch[0]!.summary).to.equal('grant CONNECT on database rmpg_pdb to rmpg_nobody — role rmpg_nobody does not exist')
     expect(plan(args({ database: 'rmpg_pdb', type: 'database', privs: 'CONNECT', roles: 'rmpg_nobody,rmpg_app', fail_on_role: false }), st)).to.deep.equal([])
     const some = rec('privsTablesSome', ['t1', 'nosuch'])
-    expect(() => plan(args({ database: 'rmpg_pdb', objs: 't1,nosuch', privs: 'SELECT', roles: 'rmpg_reader' }), some)).to.throw(ModuleFailure, /table nosuch not found in schema public in database rmpg_pdb/)
-    expect(plan(args({ database: 'rmpg_pdb', objs: 't1,nosuch', privs: 'SELECT', roles: 'rmpg_reader', state: 'absent' }), some).map((c) => c.summary)).to.deep.equal(['revoke SELECT on table public.t1 from rmpg_reader'])
-    expect(() => plan(args({ database: 'rmpg_pdb', objs: 't1', privs: 'SELECT', roles: 'rmpg_nobody', state: 'absent' }), some, check)).to.throw(ModuleFailure, /role rmpg_nobody does not exist/)
+    expect(() => plan(args({ database: 'rmpg_pdb', objs: 't1,nosuch', privs: 'SELECT', roles: 'rmpg_reader' }), some)).to.throw(
+      ModuleFailure,
+      /table nosuch not found in schema public in database rmpg_pdb/,
+    )
+    expect(
+      plan(args({ database: 'rmpg_pdb', objs: 't1,nosuch', privs: 'SELECT', roles: 'rmpg_reader', state: 'absent' }), some).map((c) => c.summary),
+    ).to.deep.equal(['revoke SELECT on table public.t1 from rmpg_reader'])
+    expect(() => plan(args({ database: 'rmpg_pdb', objs: 't1', privs: 'SELECT', roles: 'rmpg_nobody', state: 'absent' }), some, check)).to.throw(
+      ModuleFailure,
+      /role rmpg_nobody does not exist/,
+    )
     const noDb = parsePrivState(PG.roleNoDatabase!, ['rmpg_nodb'])
     expect(() => plan(args({ database: 'rmpg_nodb', type: 'database', privs: 'ALL', roles: 'x' }), noDb)).to.throw(/database "rmpg_nodb" does not exist/)
-    expect(plan(args({ database: 'rmpg_nodb', type: 'database', privs: 'ALL', roles: 'x' }), noDb, check)[0]!.summary).to.match(/^grant ALL on database rmpg_nodb to x — cannot read the server now/)
+    expect(plan(args({ database: 'rmpg_nodb', type: 'database', privs: 'ALL', roles: 'x' }), noDb, check)[0]!.summary).to.match(
+      /^grant ALL on database rmpg_nodb to x — cannot read the server now/,
+    )
   })
 })
 
 describe('modules/postgres_privs: arguments', () => {
   const problems = (input: Record<string, unknown>) => postgresPrivs.validate!(checkArgs(postgresPrivs.args, input, true).args as never)
   it('privileges must fit the type', () => {
-    expect(problems({ database: 'd', type: 'database', privs: 'SELECT', roles: 'r' })).to.deep.equal(["privilege 'SELECT' does not apply to type=database (use CREATE, CONNECT, TEMPORARY, ALL)"])
+    expect(problems({ database: 'd', type: 'database', privs: 'SELECT', roles: 'r' })).to.deep.equal([
+      "privilege 'SELECT' does not apply to type=database (use CREATE, CONNECT, TEMPORARY, ALL)",
+    ])
     expect(problems({ database: 'd', type: 'schema', objs: 's', roles: 'r' })).to.deep.equal(['privs is required for type=schema'])
-    expect(problems({ database: 'd', type: 'group', objs: 'g', privs: 'ALL', roles: 'r' })).to.deep.equal(['privs cannot be used with type=group (objs are the groups, roles their members)'])
+    expect(problems({ database: 'd', type: 'group', objs: 'g', privs: 'ALL', roles: 'r' })).to.deep.equal([
+      'privs cannot be used with type=group (objs are the groups, roles their members)',
+    ])
   })
   it('objects: required but for databases; ALL_IN_SCHEMA only for tables, sequences, functions; function signatures', () => {
     expect(problems({ database: 'd', privs: 'SELECT', roles: 'r' })).to.deep.equal(['objs is required for type=table'])
-    expect(problems({ database: 'd', type: 'schema', objs: 'ALL_IN_SCHEMA', privs: 'USAGE', roles: 'r' })).to.deep.equal(['objs=ALL_IN_SCHEMA only applies to type table, sequence or function'])
-    expect(problems({ database: 'd', type: 'function', objs: 'f(int); DROP TABLE x', privs: 'EXECUTE', roles: 'r' })).to.deep.equal(["function 'f(int); DROP TABLE x' must look like name(argtype:argtype)"])
+    expect(problems({ database: 'd', type: 'schema', objs: 'ALL_IN_SCHEMA', privs: 'USAGE', roles: 'r' })).to.deep.equal([
+      'objs=ALL_IN_SCHEMA only applies to type table, sequence or function',
+    ])
+    expect(problems({ database: 'd', type: 'function', objs: 'f(int); DROP TABLE x', privs: 'EXECUTE', roles: 'r' })).to.deep.equal([
+      "function 'f(int); DROP TABLE x' must look like name(argtype:argtype)",
+    ])
     expect(problems({ database: 'd', type: 'function', objs: 'f(int:text),g()', privs: 'EXECUTE', roles: 'r' })).to.deep.equal([])
-    expect(problems({ database: 'd', type: 'database', schema: 'x', privs: 'ALL', roles: 'r' })).to.deep.equal(['schema only applies to type table, sequence or function (for type=schema name the schema in objs)'])
+    expect(problems({ database: 'd', type: 'database', schema: 'x', privs: 'ALL', roles: 'r' })).to.deep.equal([
+      'schema only applies to type table, sequence or function (for type=schema name the schema in objs)',
+    ])
   })
   it('schema: database and roles required; password is the login password and secret', () => {
-    expect(checkArgs(postgresPrivs.args, {}, false).problems.map((p) => p.message)).to.deep.equal(["missing required argument 'database'", "missing required argument 'roles'"])
+    expect(checkArgs(postgresPrivs.args, {}, false).problems.map((p) => p.message)).to.deep.equal([
+      "missing required argument 'database'",
+      "missing required argument 'roles'",
+    ])
     const a = checkArgs(postgresPrivs.args, { db: 'd', role: 'a, b', password: 'pw', objs: 't1,t2' }, false).args
     expect(a).to.deep.include({ database: 'd', roles: ['a', 'b'], login_password: 'pw', objs: ['t1', 't2'] })
     expect(postgresPrivs.args.options.login_password!.noLog).to.equal(true)

@@ -2,15 +2,29 @@
 // back from psql's framed csv output (recorded on a lab host) with their types.
 import { expect } from 'chai'
 import { checkArgs } from '../../../src/modules/schema.js'
-import { convertValue, parsePgArray, parseQueryOutput, planQuery, postgresQuery, queryResult, readCsv, splitStatements, sqlValue, substitute, token, type PostgresQueryArgs, type PreparedQuery } from '../../../src/modules/postgres-query.js'
+import {
+  convertValue,
+  parsePgArray,
+  parseQueryOutput,
+  planQuery,
+  postgresQuery,
+  queryResult,
+  readCsv,
+  splitStatements,
+  sqlValue,
+  substitute,
+  token,
+  type PostgresQueryArgs,
+  type PreparedQuery,
+} from '../../../src/modules/postgres-query.js'
 import { ModuleFailure, type ExecStep, type StepOutput } from '../../../src/modules/types.js'
 import { code } from '../../../src/shell/index.js'
 
 // psql's output for RECORDED.sql, run by the module's own script on PostgreSQL 15.
 const RECORDED = {
-  "sql": "CREATE TEMP TABLE t (id int, s text, j jsonb, b bool, n numeric, a text[], big bigint);\nINSERT INTO t VALUES (1, '', NULL, true, 1.50, ARRAY['x y', 'z,\"q\"'], 9007199254740993), (2, NULL, '{\"k\": 1}', false, NULL, NULL, 2) RETURNING id;\nUPDATE t SET s = 'u' WHERE id > 100;\nSELECT * FROM t ORDER BY id",
-  "tok": "2920b5000e34",
-  "out": "@@2920b5000e34/0/desc\nThe command has no result, or the result has no columns.\n@@2920b5000e34/0/exec\nCREATE TABLE\n@@2920b5000e34/0/end 0\n@@2920b5000e34/1/desc\nColumn,Type\nid,integer\n@@2920b5000e34/1/exec\nid\n1\n2\nINSERT 0 2\n@@2920b5000e34/1/end 2\n@@2920b5000e34/2/desc\nThe command has no result, or the result has no columns.\n@@2920b5000e34/2/exec\nUPDATE 0\n@@2920b5000e34/2/end 0\n@@2920b5000e34/3/desc\nColumn,Type\nid,integer\ns,text\nj,jsonb\nb,boolean\nn,numeric\na,text[]\nbig,bigint\n@@2920b5000e34/3/exec\nid,s,j,b,n,a,big\n1,,@@NULL2920b5000e34,t,1.50,\"{\"\"x y\"\",\"\"z,\\\"\"q\\\"\"\"\"}\",9007199254740993\n2,@@NULL2920b5000e34,\"{\"\"k\"\": 1}\",f,@@NULL2920b5000e34,@@NULL2920b5000e34,2\n@@2920b5000e34/3/end 2\n"
+  sql: "CREATE TEMP TABLE t (id int, s text, j jsonb, b bool, n numeric, a text[], big bigint);\nINSERT INTO t VALUES (1, '', NULL, true, 1.50, ARRAY['x y', 'z,\"q\"'], 9007199254740993), (2, NULL, '{\"k\": 1}', false, NULL, NULL, 2) RETURNING id;\nUPDATE t SET s = 'u' WHERE id > 100;\nSELECT * FROM t ORDER BY id",
+  tok: '2920b5000e34',
+  out: '@@2920b5000e34/0/desc\nThe command has no result, or the result has no columns.\n@@2920b5000e34/0/exec\nCREATE TABLE\n@@2920b5000e34/0/end 0\n@@2920b5000e34/1/desc\nColumn,Type\nid,integer\n@@2920b5000e34/1/exec\nid\n1\n2\nINSERT 0 2\n@@2920b5000e34/1/end 2\n@@2920b5000e34/2/desc\nThe command has no result, or the result has no columns.\n@@2920b5000e34/2/exec\nUPDATE 0\n@@2920b5000e34/2/end 0\n@@2920b5000e34/3/desc\nColumn,Type\nid,integer\ns,text\nj,jsonb\nb,boolean\nn,numeric\na,text[]\nbig,bigint\n@@2920b5000e34/3/exec\nid,s,j,b,n,a,big\n1,,@@NULL2920b5000e34,t,1.50,"{""x y"",""z,\\""q\\""""}",9007199254740993\n2,@@NULL2920b5000e34,"{""k"": 1}",f,@@NULL2920b5000e34,@@NULL2920b5000e34,2\n@@2920b5000e34/3/end 2\n',
 }
 
 function prepared(input: Record<string, unknown>) {
@@ -26,13 +40,19 @@ describe('modules/postgres_query: splitting statements', () => {
     ["SELECT 'a;b'; SELECT 'it''s;'", ["SELECT 'a;b'", "SELECT 'it''s;'"]],
     ["SELECT E'\\';'; SELECT 2", ["SELECT E'\\';'", 'SELECT 2']],
     ['SELECT "a;b" FROM t; SELECT 2', ['SELECT "a;b" FROM t', 'SELECT 2']],
-    ['CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1; $$; SELECT f()', ['CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1; $$', 'SELECT f()']],
+    [
+      'CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1; $$; SELECT f()',
+      ['CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1; $$', 'SELECT f()'],
+    ],
     ['DO $body$ BEGIN PERFORM 1; END $body$; SELECT 2', ['DO $body$ BEGIN PERFORM 1; END $body$', 'SELECT 2']],
     ['SELECT 1 -- a; comment\n; /* x; /* nested; */ y */ SELECT 2', ['SELECT 1 -- a; comment', '/* x; /* nested; */ y */ SELECT 2']],
     ['-- only a comment;\n;  ;', []],
     ['CREATE RULE r AS ON INSERT TO t DO ALSO (NOTIFY a; NOTIFY b); SELECT 1', ['CREATE RULE r AS ON INSERT TO t DO ALSO (NOTIFY a; NOTIFY b)', 'SELECT 1']],
     ['SELECT $1, a$b$c FROM t; SELECT 2', ['SELECT $1, a$b$c FROM t', 'SELECT 2']],
-    ["CREATE FUNCTION f(x int) RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT CASE WHEN x > 0 THEN 1 ELSE 0 END; SELECT x; END; SELECT f(1)", ["CREATE FUNCTION f(x int) RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT CASE WHEN x > 0 THEN 1 ELSE 0 END; SELECT x; END", 'SELECT f(1)']],
+    [
+      'CREATE FUNCTION f(x int) RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT CASE WHEN x > 0 THEN 1 ELSE 0 END; SELECT x; END; SELECT f(1)',
+      ['CREATE FUNCTION f(x int) RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT CASE WHEN x > 0 THEN 1 ELSE 0 END; SELECT x; END', 'SELECT f(1)'],
+    ],
     ['BEGIN; SELECT CASE WHEN true THEN 1 END; COMMIT', ['BEGIN', 'SELECT CASE WHEN true THEN 1 END', 'COMMIT']],
     ["SELECT E'a;b', U&'c;d', x'0f'; SELECT 2", ["SELECT E'a;b', U&'c;d', x'0f'", 'SELECT 2']],
   ]
@@ -66,12 +86,21 @@ describe('modules/postgres_query: arguments', () => {
 
 describe('modules/postgres_query: results', () => {
   it('csv records, quotes and line breaks included', () => {
-    expect(readCsv('a,"b ""c""\nd",\n2,x\nrest', 0, 2)).to.deep.equal({ records: [['a', 'b "c"\nd', ''], ['2', 'x']], pos: 19 })
+    expect(readCsv('a,"b ""c""\nd",\n2,x\nrest', 0, 2)).to.deep.equal({
+      records: [
+        ['a', 'b "c"\nd', ''],
+        ['2', 'x'],
+      ],
+      pos: 19,
+    })
   })
   it('arrays and types', () => {
     expect(parsePgArray('{1,2,NULL}')).to.deep.equal(['1', '2', null])
     expect(parsePgArray('{"x y","z,\\"q\\"",NULL,"NULL"}')).to.deep.equal(['x y', 'z,"q"', null, 'NULL'])
-    expect(parsePgArray('{{1,2},{3,4}}')).to.deep.equal([['1', '2'], ['3', '4']])
+    expect(parsePgArray('{{1,2},{3,4}}')).to.deep.equal([
+      ['1', '2'],
+      ['3', '4'],
+    ])
     expect(parsePgArray('{}')).to.deep.equal([])
     expect(convertValue('{1,2}', 'integer[]')).to.deep.equal([1, 2])
     expect(convertValue('12', 'numeric(10,2)')).to.equal(12)
@@ -85,14 +114,19 @@ describe('modules/postgres_query: results', () => {
     const st = splitStatements(RECORDED.sql)
     expect(token(RECORDED.sql)).to.equal(RECORDED.tok)
     const r = parseQueryOutput(RECORDED.out, RECORDED.tok, st)
-    expect(r.map((x) => [x.statusmessage, x.rowcount])).to.deep.equal([['CREATE TABLE', 0], ['INSERT 0 2', 2], ['UPDATE 0', 0], ['SELECT 2', 2]])
+    expect(r.map((x) => [x.statusmessage, x.rowcount])).to.deep.equal([
+      ['CREATE TABLE', 0],
+      ['INSERT 0 2', 2],
+      ['UPDATE 0', 0],
+      ['SELECT 2', 2],
+    ])
     expect(r[1]!.rows).to.deep.equal([{ id: 1 }, { id: 2 }])
     expect(r[3]!.rows).to.deep.equal([
       { id: 1, s: '', j: null, b: true, n: 1.5, a: ['x y', 'z,"q"'], big: '9007199254740993' },
       { id: 2, s: null, j: { k: 1 }, b: false, n: null, a: null, big: 2 },
     ])
   })
-  it('what register gets: the last statement\'s rows, all results, rowcount by as_single_query', async () => {
+  it("what register gets: the last statement's rows, all results, rowcount by as_single_query", async () => {
     const p = prepared({ query: RECORDED.sql, as_single_query: false })
     const out: StepOutput = { step: { kind: 'exec', script: code('') }, code: 0, stdout: RECORDED.out, stderr: '' }
     const res = queryResult(p, [out])
@@ -127,6 +161,8 @@ describe('modules/postgres_query: plan', () => {
     expect(v({ query: ' -- nothing\n' })).to.deep.equal(['the query is empty'])
     expect(v({ query: 'SELECT 1; \\c other' })).to.have.length(1)
     expect(v({ query: 'SELECT %s', positional_args: [1] })).to.deep.equal([])
-    expect(checkArgs(postgresQuery.args, { query: 'x', positional_args: [1], named_args: { a: 1 } }, false).problems[0]!.message).to.equal("arguments 'positional_args' and 'named_args' are mutually exclusive")
+    expect(checkArgs(postgresQuery.args, { query: 'x', positional_args: [1], named_args: { a: 1 } }, false).problems[0]!.message).to.equal(
+      "arguments 'positional_args' and 'named_args' are mutually exclusive",
+    )
   })
 })

@@ -34,7 +34,21 @@ const sqlOf = (c: Change) => String((c.steps[0] as ExecStep).stdin)
 
 /** The role as the server would have it after the change (what the next probe would read). */
 function after(p: PreparedUser, before: RoleInfo | null): PgRead<RoleState> {
-  const base: RoleInfo = before ?? { name: p.name, superuser: false, inherit: true, createrole: false, createdb: false, login: true, replication: false, bypassrls: false, conn_limit: -1, valid_until: null, expires_same: null, comment: null, password: null }
+  const base: RoleInfo = before ?? {
+    name: p.name,
+    superuser: false,
+    inherit: true,
+    createrole: false,
+    createdb: false,
+    login: true,
+    replication: false,
+    bypassrls: false,
+    conn_limit: -1,
+    valid_until: null,
+    expires_same: null,
+    comment: null,
+    password: null,
+  }
   const role: RoleInfo = { ...base, ...parseRoleFlags(p.role_attr_flags).attrs }
   if (p.conn_limit !== undefined) role.conn_limit = p.conn_limit
   if (p.expires !== undefined) role.expires_same = true
@@ -56,12 +70,22 @@ describe('modules/postgres_user: plan', () => {
     const step = ch[0]!.steps[0] as ExecStep
     expect(step.secret).to.equal(true)
     expect(step.script.text).to.match(/ -1$/)
-    expect(ch[0]!.diff).to.deep.equal({ before: 'role runmaster: absent\n', after: 'role runmaster\n  createdb: true\n  superuser: false\n  login: true\n  conn_limit: 10\n  password: (set)\n' })
+    expect(ch[0]!.diff).to.deep.equal({
+      before: 'role runmaster: absent\n',
+      after: 'role runmaster\n  createdb: true\n  superuser: false\n  login: true\n  conn_limit: 10\n  password: (set)\n',
+    })
     expect(plan(p, after(p, null))).to.deep.equal([])
   })
 
   it('an unchanged password is recognised from the stored verifier: nothing to do', async () => {
-    const p = await prepared({ name: 'rmpg_rec', password: 'S3cret pw', role_attr_flags: 'LOGIN,CREATEDB', conn_limit: 5, expires: '2030-01-01 00:00:00+00', comment: 'recorded role' })
+    const p = await prepared({
+      name: 'rmpg_rec',
+      password: 'S3cret pw',
+      role_attr_flags: 'LOGIN,CREATEDB',
+      conn_limit: 5,
+      expires: '2030-01-01 00:00:00+00',
+      comment: 'recorded role',
+    })
     expect(plan(p, stateOf('roleWithPassword'))).to.deep.equal([])
   })
 
@@ -75,7 +99,7 @@ describe('modules/postgres_user: plan', () => {
     expect(JSON.stringify(ch[0]!.diff)).to.not.include('new one')
     expect(plan(p, after(p, st.role))).to.deep.equal([])
     const result = postgresUser.result!(p, { role: st }, [], real)
-    expect(result).to.deep.equal({ user: 'rmpg_rec', queries: ["ALTER ROLE \"rmpg_rec\" WITH PASSWORD '********';"] })
+    expect(result).to.deep.equal({ user: 'rmpg_rec', queries: ['ALTER ROLE "rmpg_rec" WITH PASSWORD \'********\';'] })
   })
 
   it('no_password_changes leaves an existing password alone', async () => {
@@ -158,7 +182,7 @@ describe('modules/postgres_user: plan', () => {
 describe('modules/postgres_user: arguments', () => {
   it('flags are checked at load time', () => {
     expect(postgresUser.validate!(args({ name: 'x', role_attr_flags: 'LOGIN,SUPERUSR' }))).to.deep.equal([
-      'role_attr_flags: unknown flag \'SUPERUSR\' (known: SUPERUSER, NOSUPERUSER, CREATEROLE, NOCREATEROLE, CREATEDB, NOCREATEDB, INHERIT, NOINHERIT, LOGIN, NOLOGIN, REPLICATION, NOREPLICATION, BYPASSRLS, NOBYPASSRLS)',
+      "role_attr_flags: unknown flag 'SUPERUSR' (known: SUPERUSER, NOSUPERUSER, CREATEROLE, NOCREATEROLE, CREATEDB, NOCREATEDB, INHERIT, NOINHERIT, LOGIN, NOLOGIN, REPLICATION, NOREPLICATION, BYPASSRLS, NOBYPASSRLS)",
     ])
     expect(postgresUser.validate!(args({ name: 'x', role_attr_flags: 'LOGIN,NOLOGIN' }))).to.deep.equal(['role_attr_flags: both LOGIN and NOLOGIN'])
     expect(postgresUser.validate!(args({ name: 'x', login_password: 'a\nb' }))).to.deep.equal(['login_password must not contain line breaks or NUL'])

@@ -7,7 +7,13 @@ describe('modules/remote-path', () => {
   })
 
   it('childPath: no doubled slash, nothing added to a bare name', () => {
-    expect([childPath('/', 'x'), childPath('/a/', 'x'), childPath('/a//', 'x'), childPath('/a', 'x'), childPath('.', 'x')]).to.deep.equal(['/x', '/a/x', '/a/x', '/a/x', 'x'])
+    expect([childPath('/', 'x'), childPath('/a/', 'x'), childPath('/a//', 'x'), childPath('/a', 'x'), childPath('.', 'x')]).to.deep.equal([
+      '/x',
+      '/a/x',
+      '/a/x',
+      '/a/x',
+      'x',
+    ])
   })
 
   it('dirsBetween: the directories to make, outermost first', () => {

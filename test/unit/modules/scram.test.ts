@@ -5,8 +5,14 @@ import { isMd5Verifier, isScramVerifier, md5Verifier, parseScramVerifier, saslPr
 
 // CREATE ROLE ... PASSWORD '<clear>' on PostgreSQL 15, then SELECT rolpassword FROM pg_authid.
 const STORED = {
-  ascii: { password: 'S3cret pw', verifier: 'SCRAM-SHA-256$4096:tBHFjk0B4zN3ecCgmneaRw==$T3tfnYpucKV++UEYSNlzml7SGywLJI2BGXUgjSjWZHo=:+q7f5eEStsZ8nxdAqf+2jo5oYeJhDJSIDFLWN2dGZF4=' },
-  unicode: { password: 'pässwörd ＡＢ', verifier: 'SCRAM-SHA-256$4096:jY3vOezw+QH/upk072AdfQ==$o4O1aEE73W7eblOiyP4QNuwAzAW/ILswvanTyYEhNdg=:WOW3hi5wXRADkqVakq6cR7EDe4/9z1d/pgnRBChB7vg=' },
+  ascii: {
+    password: 'S3cret pw',
+    verifier: 'SCRAM-SHA-256$4096:tBHFjk0B4zN3ecCgmneaRw==$T3tfnYpucKV++UEYSNlzml7SGywLJI2BGXUgjSjWZHo=:+q7f5eEStsZ8nxdAqf+2jo5oYeJhDJSIDFLWN2dGZF4=',
+  },
+  unicode: {
+    password: 'pässwörd ＡＢ',
+    verifier: 'SCRAM-SHA-256$4096:jY3vOezw+QH/upk072AdfQ==$o4O1aEE73W7eblOiyP4QNuwAzAW/ILswvanTyYEhNdg=:WOW3hi5wXRADkqVakq6cR7EDe4/9z1d/pgnRBChB7vg=',
+  },
   md5: { password: 'md5pass', user: 'rmpg_md5', verifier: 'md595a1d6a5a0b5d7eb0e53e32e715824af' },
 }
 
@@ -27,7 +33,7 @@ describe('modules/scram', () => {
     expect(saslPrep('ä\u0007').equals(Buffer.from('ä\u0007'))).to.equal(true)
   })
 
-  it('makes verifiers in PostgreSQL\'s format that verify, with a fresh salt each time', () => {
+  it("makes verifiers in PostgreSQL's format that verify, with a fresh salt each time", () => {
     const salt = Buffer.from('0123456789abcdef')
     const v = scramVerifier('S3cret pw', salt)
     expect(v).to.match(/^SCRAM-SHA-256\$4096:MDEyMzQ1Njc4OWFiY2RlZg==\$[A-Za-z0-9+/]{43}=:[A-Za-z0-9+/]{43}=$/)

@@ -29,7 +29,10 @@ describe('modules/service on sysv-init (recorded)', () => {
     const ch = run({ name: 'cron', state: 'started', enabled: true }, cronDown())
     expect(ch).to.have.length(1)
     expect(ch[0]!.summary).to.equal('enable cron, start cron')
-    expect(scripts(ch[0]!)).to.deep.equal(['if ! ls -- /etc/rc[0-6S].d/[SK][0-9][0-9]cron >/dev/null 2>&1; then update-rc.d cron defaults; fi\nupdate-rc.d cron enable', SERVICE_CMD('start')])
+    expect(scripts(ch[0]!)).to.deep.equal([
+      'if ! ls -- /etc/rc[0-6S].d/[SK][0-9][0-9]cron >/dev/null 2>&1; then update-rc.d cron defaults; fi\nupdate-rc.d cron enable',
+      SERVICE_CMD('start'),
+    ])
     expect(ch[0]!.diff).to.deep.equal({ before: 'cron: stopped, disabled\n', after: 'cron: running, enabled\n' })
     expect(run({ name: 'cron', state: 'started', enabled: true }, cronUp())).to.deep.equal([])
   })
@@ -52,7 +55,10 @@ describe('modules/service on sysv-init (recorded)', () => {
   })
   it('a service that is not installed: an error in a real run, an uncertain change in check mode', () => {
     const st = parseServiceState('nginx', SERVICE.missing.stdout)
-    expect(() => run({ name: 'nginx', state: 'started' }, st)).to.throw(ModuleFailure, 'service: could not find the requested service nginx (no /etc/init.d/nginx on this sysvinit host; is its package installed?)')
+    expect(() => run({ name: 'nginx', state: 'started' }, st)).to.throw(
+      ModuleFailure,
+      'service: could not find the requested service nginx (no /etc/init.d/nginx on this sysvinit host; is its package installed?)',
+    )
     const c = run({ name: 'nginx', state: 'started', enabled: true }, st, check)
     expect(c).to.deep.equal([{ summary: 'start and enable nginx (not installed yet)', uncertain: true, steps: [] }])
   })
@@ -83,7 +89,9 @@ describe('modules/service on systemd', () => {
 describe('modules/service: arguments', () => {
   it('needs state or enabled, and a plain name', () => {
     expect(checkArgs(service.args, { name: 'x' }, true).problems.map((p) => p.message)).to.deep.equal(["one of 'state', 'enabled' is required"])
-    expect(checkArgs(service.args, { name: 'x', state: 'running' }, true).problems[0]!.message).to.match(/must be one of "started", "stopped", "restarted", "reloaded"/)
+    expect(checkArgs(service.args, { name: 'x', state: 'running' }, true).problems[0]!.message).to.match(
+      /must be one of "started", "stopped", "restarted", "reloaded"/,
+    )
     expect(service.validate!({ name: 'a;rm -rf /' } as never)).to.deep.equal(["'a;rm -rf /' is not a service name"])
   })
 })

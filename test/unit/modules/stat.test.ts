@@ -12,7 +12,20 @@ const opts = { path: '/srv/rec/f.conf', follow: false, get_checksum: true, get_m
 describe('stat module', () => {
   it('a regular file: type flags, mode, names, permission bits, checksum, access, attributes', () => {
     const r = statResult(opts, recordedState('stat-options'))
-    expect(r).to.include({ exists: true, path: '/srv/rec/f.conf', mode: '0640', isreg: true, isdir: false, islnk: false, uid: 0, gid: 1, pw_name: 'root', gr_name: 'daemon', size: 8, nlink: 1 })
+    expect(r).to.include({
+      exists: true,
+      path: '/srv/rec/f.conf',
+      mode: '0640',
+      isreg: true,
+      isdir: false,
+      islnk: false,
+      uid: 0,
+      gid: 1,
+      pw_name: 'root',
+      gr_name: 'daemon',
+      size: 8,
+      nlink: 1,
+    })
     expect(r).to.include({ rusr: true, wusr: true, xusr: false, rgrp: true, wgrp: false, roth: false, isuid: false })
     expect(r).to.include({ readable: true, writeable: true, executable: false, attr_flags: 'e' })
     expect(r.attributes).to.deep.equal(['extents'])

@@ -28,12 +28,24 @@ function run(input: Record<string, unknown>, st: SupervisorState, ctx = real): C
 const state = (k: keyof typeof SUPERVISOR) => parseSupervisorState(SUPERVISOR[k].stdout)
 const scripts = (c: Change) => c.steps.map((s) => (s.kind === 'exec' ? s.script.text : `put ${s.path}`))
 // The recorded worker (rmp-worker, numprocs 2, running).
-const WORKER = { name: 'rmp-worker', command: '/bin/sleep 1000', numprocs: 2, startsecs: 0, autorestart: true, environment: { APP_ENV: 'pro%d', DB_PASSWORD: 's3cr,et', DATABASE_URL: 'postgresql://u:pw@localhost/db' } }
+const WORKER = {
+  name: 'rmp-worker',
+  command: '/bin/sleep 1000',
+  numprocs: 2,
+  startsecs: 0,
+  autorestart: true,
+  environment: { APP_ENV: 'pro%d', DB_PASSWORD: 's3cr,et', DATABASE_URL: 'postgresql://u:pw@localhost/db' },
+}
 
 /** The state after the plan ran: this file content, these processes. */
 function after(s: SupervisorState, content: string | undefined, procs: [string, string][]): SupervisorState {
   const others = s.processes.filter((p) => !procs.some(([n]) => n.split(':')[0] === p.name.split(':')[0]))
-  return { ...s, running: true, file: content === undefined ? { exists: false } : { exists: true, content }, processes: [...others, ...procs.map(([name, st]) => ({ name, state: st as 'RUNNING', description: '' }))] }
+  return {
+    ...s,
+    running: true,
+    file: content === undefined ? { exists: false } : { exists: true, content },
+    processes: [...others, ...procs.map(([name, st]) => ({ name, state: st as 'RUNNING', description: '' }))],
+  }
 }
 
 describe('modules/supervisor: the definition', () => {
@@ -42,11 +54,32 @@ describe('modules/supervisor: the definition', () => {
     expect(WORKER_CONF).to.include('environment=APP_ENV="pro%%d",DB_PASSWORD="s3cr,et",DATABASE_URL="postgresql://u:pw@localhost/db"\n')
   })
   it('only given keys, in a fixed order; values with a double quote use single quotes', () => {
-    const c = programConfig(args({ name: 'api', command: 'gunicorn -c g.py app:app', directory: '/opt/a', user: 'runmaster', autostart: true, autorestart: 'unexpected', killasgroup: true, stopwaitsecs: 600, priority: 10, stdout_logfile: '/var/log/a.log', environment: { A: 'say "hi" now' }, extra: { stopasgroup: true } }))
-    expect(c).to.equal('; written by rm-play (supervisor module): changes made here are overwritten\n[program:api]\ncommand=gunicorn -c g.py app:app\ndirectory=/opt/a\nuser=runmaster\npriority=10\nautostart=true\nautorestart=unexpected\nstopwaitsecs=600\nkillasgroup=true\nstdout_logfile=/var/log/a.log\nenvironment=A=\'say "hi" now\'\nstopasgroup=true\n')
+    const c = programConfig(
+      args({
+        name: 'api',
+        command: 'gunicorn -c g.py app:app',
+        directory: '/opt/a',
+        user: 'runmaster',
+        autostart: true,
+        autorestart: 'unexpected',
+        killasgroup: true,
+        stopwaitsecs: 600,
+        priority: 10,
+        stdout_logfile: '/var/log/a.log',
+        environment: { A: 'say "hi" now' },
+        extra: { stopasgroup: true },
+      }),
+    )
+    expect(c).to.equal(
+      '; written by rm-play (supervisor module): changes made here are overwritten\n[program:api]\ncommand=gunicorn -c g.py app:app\ndirectory=/opt/a\nuser=runmaster\npriority=10\nautostart=true\nautorestart=unexpected\nstopwaitsecs=600\nkillasgroup=true\nstdout_logfile=/var/log/a.log\nenvironment=A=\'say "hi" now\'\nstopasgroup=true\n',
+    )
   })
   it('reads environment lines back as supervisor does, and masks secret-looking values', () => {
-    expect(parseEnvironmentLine(`A="x,y",B='q"t',C=plain`)).to.deep.equal([['A', 'x,y'], ['B', 'q"t'], ['C', 'plain']])
+    expect(parseEnvironmentLine(`A="x,y",B='q"t',C=plain`)).to.deep.equal([
+      ['A', 'x,y'],
+      ['B', 'q"t'],
+      ['C', 'plain'],
+    ])
     const m = maskDefinitions('environment=DB_PASSWORD="old",X="1"\n', 'environment=DB_PASSWORD="new",X="2",URL="http://a:b@h/"\n')
     expect(m.before).to.equal('environment=DB_PASSWORD="********",X="1"\n')
     expect(m.after).to.equal('environment=DB_PASSWORD="******** (changed)",X="2",URL="http://a:********@h/"\n')
@@ -59,7 +92,11 @@ describe('modules/supervisor: plan', () => {
     const ch = run(input, state('noFile'))
     expect(ch).to.have.length(1)
     expect(ch[0]!.summary).to.equal('write /etc/supervisor/conf.d/rmp-new.conf (mode 0600); reread and update rmp-new; start rmp-new')
-    expect(scripts(ch[0]!).slice(1)).to.deep.equal(['put /etc/supervisor/conf.d/rmp-new.conf', 'supervisorctl reread\nsupervisorctl update rmp-new', "supervisorctl start 'rmp-new:*'"])
+    expect(scripts(ch[0]!).slice(1)).to.deep.equal([
+      'put /etc/supervisor/conf.d/rmp-new.conf',
+      'supervisorctl reread\nsupervisorctl update rmp-new',
+      "supervisorctl start 'rmp-new:*'",
+    ])
     // supervisor's parser reads the definition first (from stdin: it holds secrets), so a bad one never lands.
     const checkStep = ch[0]!.steps[0] as ExecStep
     expect(checkStep.script.text).to.match(/^command -v python3 >\/dev\/null 2>&1 \|\| exit 0\nt=\$\(mktemp\)\ncat > "\$t"\npython3 -c 'import sys\n/)
@@ -72,7 +109,10 @@ describe('modules/supervisor: plan', () => {
     expect(ch[0]!.diff!.after).to.include('DB_PASSWORD="********"')
     expect(ch[0]!.diff!.after).to.not.include('s3cr')
     expect(ch[0]!.diff!.after).to.include('postgresql://u:********@localhost/db')
-    const done = after(state('noFile'), put.content as string, [['rmp-new:rmp-new_00', 'RUNNING'], ['rmp-new:rmp-new_01', 'RUNNING']])
+    const done = after(state('noFile'), put.content as string, [
+      ['rmp-new:rmp-new_00', 'RUNNING'],
+      ['rmp-new:rmp-new_01', 'RUNNING'],
+    ])
     expect(run(input, done)).to.deep.equal([])
   })
   it('the recorded, running worker with the same definition: nothing (no reread, no update)', () => {
@@ -90,7 +130,15 @@ describe('modules/supervisor: plan', () => {
     const stop = run({ ...WORKER, state: 'stopped' }, st)
     expect(scripts(stop[0]!)).to.deep.equal(["supervisorctl stop 'rmp-worker:*'"])
     expect(stop[0]!.diff).to.deep.equal({ before: 'rmp-worker: 2/2 running\n', after: 'rmp-worker: 0/2 running\n' })
-    expect(run({ ...WORKER, state: 'stopped' }, after(st, WORKER_CONF, [['rmp-worker:rmp-worker_00', 'STOPPED'], ['rmp-worker:rmp-worker_01', 'STOPPED']]))).to.deep.equal([])
+    expect(
+      run(
+        { ...WORKER, state: 'stopped' },
+        after(st, WORKER_CONF, [
+          ['rmp-worker:rmp-worker_00', 'STOPPED'],
+          ['rmp-worker:rmp-worker_01', 'STOPPED'],
+        ]),
+      ),
+    ).to.deep.equal([])
     expect(scripts(run({ ...WORKER, state: 'restarted' }, st)[0]!)).to.deep.equal(["supervisorctl restart 'rmp-worker:*'"])
     expect(scripts(run({ name: 'rmp-worker', state: 'signalled', signal: 'HUP' }, st)[0]!)).to.deep.equal(["supervisorctl signal HUP 'rmp-worker:*'"])
   })
@@ -109,7 +157,9 @@ describe('modules/supervisor: plan', () => {
     const ch = run({ name: 'rmp-worker', state: 'absent' }, state('running'))
     expect(ch[0]!.summary).to.equal('remove rmp-worker and /etc/supervisor/conf.d/rmp-worker.conf')
     expect(scripts(ch[0]!)[0]).to.equal('rm -f -- /etc/supervisor/conf.d/rmp-worker.conf')
-    expect(scripts(ch[0]!)[1]).to.match(/^supervisorctl reread >\/dev\/null\nsupervisorctl stop 'rmp-worker:\*' .*\nout=\$\(supervisorctl remove rmp-worker 2>&1\)/)
+    expect(scripts(ch[0]!)[1]).to.match(
+      /^supervisorctl reread >\/dev\/null\nsupervisorctl stop 'rmp-worker:\*' .*\nout=\$\(supervisorctl remove rmp-worker 2>&1\)/,
+    )
     expect(ch[0]!.diff!.after).to.equal('')
     const gone = { ...state('noFile'), processes: state('noFile').processes.filter((p) => !p.name.startsWith('rmp-worker')) }
     expect(run({ name: 'rmp-worker', state: 'absent' }, gone)).to.deep.equal([])
@@ -125,16 +175,25 @@ describe('modules/supervisor: plan', () => {
     expect(ch[0]!.diff).to.deep.equal({ before: 'supervisord: not running (unix:///var/run/supervisor.sock no such file)\n', after: 'supervisord: running\n' })
   })
   it('supervisor not installed: an error; in check mode an uncertain change', () => {
-    expect(() => run({ ...WORKER, state: 'started' }, state('notInstalled'))).to.throw(ModuleFailure, 'supervisorctl not found on this host: install the supervisor package first')
-    expect(run({ ...WORKER, state: 'started' }, state('notInstalled'), check)).to.deep.equal([{ summary: 'start rmp-worker (supervisor is not installed yet)', uncertain: true, steps: [] }])
-    expect(run({ name: 'rmp-single', state: 'stopped' }, state('notInstalled'), check)[0]!.summary).to.equal('stop rmp-single (supervisor is not installed yet)')
+    expect(() => run({ ...WORKER, state: 'started' }, state('notInstalled'))).to.throw(
+      ModuleFailure,
+      'supervisorctl not found on this host: install the supervisor package first',
+    )
+    expect(run({ ...WORKER, state: 'started' }, state('notInstalled'), check)).to.deep.equal([
+      { summary: 'start rmp-worker (supervisor is not installed yet)', uncertain: true, steps: [] },
+    ])
+    expect(run({ name: 'rmp-single', state: 'stopped' }, state('notInstalled'), check)[0]!.summary).to.equal(
+      'stop rmp-single (supervisor is not installed yet)',
+    )
     expect(run({ name: 'x', state: 'absent' }, state('notInstalled'))).to.deep.equal([])
   })
   it('connection options reach supervisorctl; the password only in a variable of the secret script, not in the probe id', () => {
     const input = { name: 'rmp-single', state: 'started', server_url: 'http://localhost:9001', username: 'u', password: 'p w' }
     const ch = run(input, state('running'))
     const step = ch[0]!.steps[0] as ExecStep
-    expect(step.script.text).to.match(/^RMP_SUPERVISOR_PASSWORD='p w' \$\(sed -n '1s\/\^#! \*\/\/p' "\$\(command -v -- supervisorctl\)"\) -c '[\s\S]*' -s http:\/\/localhost:9001 -u u start 'rmp-single:\*'$/)
+    expect(step.script.text).to.match(
+      /^RMP_SUPERVISOR_PASSWORD='p w' \$\(sed -n '1s\/\^#! \*\/\/p' "\$\(command -v -- supervisorctl\)"\) -c '[\s\S]*' -s http:\/\/localhost:9001 -u u start 'rmp-single:\*'$/,
+    )
     expect(step.script.text.split('p w')).to.have.length(2)
     expect(step.secret).to.equal(true)
     const probe = supervisor.probes(args(input), real).supervisor
@@ -150,18 +209,35 @@ describe('modules/supervisor: arguments', () => {
     return [...problems.map((p) => p.message), ...(problems.length ? [] : supervisor.validate!(args as never))]
   }
   it('rejects what supervisor would misread', () => {
-    expect(errors({ name: 'a', command: 'x ; y' })).to.deep.equal(["command: supervisor reads a space followed by ';' or '#' as the start of a comment; remove the space"])
-    expect(errors({ name: 'a', command: 'x', environment: { K: `a'b"c` } })).to.deep.equal([`environment: the value of K cannot contain both ' and " (supervisor has no escapes)`])
+    expect(errors({ name: 'a', command: 'x ; y' })).to.deep.equal([
+      "command: supervisor reads a space followed by ';' or '#' as the start of a comment; remove the space",
+    ])
+    expect(errors({ name: 'a', command: 'x', environment: { K: `a'b"c` } })).to.deep.equal([
+      `environment: the value of K cannot contain both ' and " (supervisor has no escapes)`,
+    ])
     expect(errors({ name: 'a', command: 'x', environment: { 'BAD-KEY': 'v' } })).to.deep.equal(["environment: 'BAD-KEY' is not a variable name"])
     expect(errors({ name: 'a', command: 'x', environment: { K: '"q"' } })[0]).to.match(/cannot start or end with a quote/)
-    expect(errors({ name: 'a', command: 'x', numprocs: 2, process_name: 'p' })).to.deep.equal(['with numprocs > 1, process_name must contain %(process_num)s (or %(process_num)02d)'])
+    expect(errors({ name: 'a', command: 'x', numprocs: 2, process_name: 'p' })).to.deep.equal([
+      'with numprocs > 1, process_name must contain %(process_num)s (or %(process_num)02d)',
+    ])
     expect(errors({ name: 'a', numprocs: 2 })).to.deep.equal(["numprocs needs 'command' (a program definition)"])
     expect(errors({ name: 'a/b', command: 'x' })[0]).to.match(/needs a plain name/)
     expect(errors({ name: 'a', command: 'x', autorestart: 'sometimes' })).to.deep.equal(["autorestart must be true, false or unexpected, got 'sometimes'"])
     expect(errors({ name: 'a', state: 'signalled' })).to.deep.equal(["state=signalled requires 'signal'"])
   })
   it("accepts Ansible's supervisorctl arguments", () => {
-    expect(errors({ name: 'celery:', state: 'restarted', config: '/etc/supervisor/supervisord.conf', server_url: 'unix:///var/run/supervisor.sock', username: 'u', password: 'p', supervisorctl_path: '/usr/bin/supervisorctl', stop_before_removing: true })).to.deep.equal([])
+    expect(
+      errors({
+        name: 'celery:',
+        state: 'restarted',
+        config: '/etc/supervisor/supervisord.conf',
+        server_url: 'unix:///var/run/supervisor.sock',
+        username: 'u',
+        password: 'p',
+        supervisorctl_path: '/usr/bin/supervisorctl',
+        stop_before_removing: true,
+      }),
+    ).to.deep.equal([])
     expect(errors({ name: 'x', state: 'signalled', signal: 'USR1' })).to.deep.equal([])
   })
   it('accepts templated environment values at load time', () => {

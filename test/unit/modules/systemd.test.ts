@@ -25,7 +25,10 @@ describe('modules/systemd', () => {
     expect(SYSTEMD_ONLY).to.equal('systemd module needs systemd; this host uses sysvinit — use service')
     const { args } = checkArgs(systemd.args, { daemon_reload: true }, false)
     const p = systemd.probes(args as never, real).unit
-    expect(() => settleNeeds(systemd.plan(args as never, { unit: p.parse({ stdout: 'init=sysvinit\n', code: 0 }) }, real), real.check)).to.throw(ModuleFailure, SYSTEMD_ONLY)
+    expect(() => settleNeeds(systemd.plan(args as never, { unit: p.parse({ stdout: 'init=sysvinit\n', code: 0 }) }, real), real.check)).to.throw(
+      ModuleFailure,
+      SYSTEMD_ONLY,
+    )
   })
   it('daemon-reload runs first on every run, as housekeeping (quiet: not a change, as in Ansible)', () => {
     const ch = run({ name: 'nginx', state: 'started', daemon_reload: true }, st('systemdStopped'))
@@ -45,20 +48,35 @@ describe('modules/systemd', () => {
     expect(scripts(ch)).to.deep.equal(['systemctl daemon-reload', 'systemctl daemon-reexec'])
   })
   it('mask and unmask; masking a unit that does not exist is allowed', () => {
-    expect(scripts(run({ name: 'nginx', masked: true, state: 'stopped' }, st('systemdActive')))).to.deep.equal(['systemctl mask -- nginx', 'systemctl stop -- nginx'])
+    expect(scripts(run({ name: 'nginx', masked: true, state: 'stopped' }, st('systemdActive')))).to.deep.equal([
+      'systemctl mask -- nginx',
+      'systemctl stop -- nginx',
+    ])
     expect(run({ name: 'nginx', masked: true }, st('systemdMasked'))).to.deep.equal([])
     expect(scripts(run({ name: 'nginx', masked: false }, st('systemdMasked')))).to.deep.equal(['systemctl unmask -- nginx'])
     expect(scripts(run({ name: 'nosuch', masked: true }, st('systemdMissing', 'nosuch')))).to.deep.equal(['systemctl mask -- nosuch'])
   })
   it('scope, no_block and force reach systemctl', () => {
-    expect(scripts(run({ unit: 'nginx', state: 'started', enabled: true, scope: 'user', no_block: true, force: true }, st('systemdStopped')))).to.deep.equal(['systemctl --user --force enable -- nginx', 'systemctl --user --no-block start -- nginx'])
+    expect(scripts(run({ unit: 'nginx', state: 'started', enabled: true, scope: 'user', no_block: true, force: true }, st('systemdStopped')))).to.deep.equal([
+      'systemctl --user --force enable -- nginx',
+      'systemctl --user --no-block start -- nginx',
+    ])
   })
   it('result carries the unit properties', () => {
     const { args } = checkArgs(systemd.args, { name: 'nginx', state: 'stopped' }, false)
-    expect(systemd.result!(args as never, { unit: st('systemdActive') }, [], real)).to.deep.include({ name: 'nginx', state: 'stopped', enabled: true, masked: false })
+    expect(systemd.result!(args as never, { unit: st('systemdActive') }, [], real)).to.deep.include({
+      name: 'nginx',
+      state: 'stopped',
+      enabled: true,
+      masked: false,
+    })
   })
   it('arguments: state needs a name; something to do is required', () => {
-    expect(systemd.validate!({ state: 'started', daemon_reload: false, daemon_reexec: false } as never)).to.include('state, enabled and masked need a unit name')
-    expect(systemd.validate!({ daemon_reload: false, daemon_reexec: false } as never)).to.deep.equal(['one of name, daemon_reload or daemon_reexec is required'])
+    expect(systemd.validate!({ state: 'started', daemon_reload: false, daemon_reexec: false } as never)).to.include(
+      'state, enabled and masked need a unit name',
+    )
+    expect(systemd.validate!({ daemon_reload: false, daemon_reexec: false } as never)).to.deep.equal([
+      'one of name, daemon_reload or daemon_reexec is required',
+    ])
   })
 })

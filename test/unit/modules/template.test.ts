@@ -15,7 +15,14 @@ writeFileSync(join(dir, 'site.conf.ejs'), 'ignored: the fake renderer answers')
 chmodSync(join(dir, 'site.conf.ejs'), 0o750)
 
 function prepCtx(rendered: string): PrepareContext {
-  return { findFile: (_k, n) => join(dir, n), renderTemplate: () => rendered, readFile: () => Buffer.alloc(0), evaluate: () => undefined, condition: () => true, vars: {} }
+  return {
+    findFile: (_k, n) => join(dir, n),
+    renderTemplate: () => rendered,
+    readFile: () => Buffer.alloc(0),
+    evaluate: () => undefined,
+    condition: () => true,
+    vars: {},
+  }
 }
 
 async function prep(a: Record<string, unknown>, rendered: string) {

@@ -95,12 +95,14 @@ describe('modules/ufw: rules', () => {
   })
 
   it('delete: only an existing rule, without its comment', () => {
-    expect(scripts(plan({ rule: 'allow', port: '443', proto: 'tcp', delete: true, comment: 'web' }, active()))).to.deep.equal(['ufw delete allow in proto tcp from any to any port 443'])
+    expect(scripts(plan({ rule: 'allow', port: '443', proto: 'tcp', delete: true, comment: 'web' }, active()))).to.deep.equal([
+      'ufw delete allow in proto tcp from any to any port 443',
+    ])
     expect(plan({ rule: 'allow', port: '444', proto: 'tcp', delete: true }, active())).to.deep.equal([])
     expect(scripts(plan({ rule: 'deny', direction: 'out', port: '25', delete: true }, active()))).to.deep.equal(['ufw delete deny out from any to any port 25'])
   })
 
-  it('insert positions (Ansible\'s insert_relative_to), only when adding', () => {
+  it("insert positions (Ansible's insert_relative_to), only when adding", () => {
     const s = active() // 5 IPv4 rules, 4 IPv6 rules
     expect(scripts(plan({ rule: 'deny', from: '5.6.7.8', insert: 1 }, s))).to.deep.equal(['ufw insert 1 deny in from 5.6.7.8 to any'])
     expect(insertPosition({ insert: 0, insert_relative_to: 'first-ipv6' }, s.rules)).to.equal(6)
@@ -112,10 +114,16 @@ describe('modules/ufw: rules', () => {
   })
 
   it('log, limit, reject, route with both interfaces, apps', () => {
-    expect(scripts(plan({ rule: 'limit', port: '22', proto: 'tcp', log: true }, UFW_PRISTINE))).to.deep.equal(['ufw limit in log proto tcp from any to any port 22'])
-    expect(scripts(plan({ rule: 'allow', route: true, interface_in: 'eth0', interface_out: 'eth1' }, UFW_PRISTINE))).to.deep.equal(['ufw route allow in on eth0 out on eth1 from any to any'])
+    expect(scripts(plan({ rule: 'limit', port: '22', proto: 'tcp', log: true }, UFW_PRISTINE))).to.deep.equal([
+      'ufw limit in log proto tcp from any to any port 22',
+    ])
+    expect(scripts(plan({ rule: 'allow', route: true, interface_in: 'eth0', interface_out: 'eth1' }, UFW_PRISTINE))).to.deep.equal([
+      'ufw route allow in on eth0 out on eth1 from any to any',
+    ])
     expect(scripts(plan({ rule: 'allow', app: 'Nginx Full' }, UFW_PRISTINE))).to.deep.equal(["ufw allow in from any to any app 'Nginx Full'"])
-    expect(scripts(plan({ rule: 'reject', direction: 'outgoing', to: '2001:db8::/32' }, UFW_PRISTINE))).to.deep.equal(['ufw reject out from any to 2001:db8::/32'])
+    expect(scripts(plan({ rule: 'reject', direction: 'outgoing', to: '2001:db8::/32' }, UFW_PRISTINE))).to.deep.equal([
+      'ufw reject out from any to 2001:db8::/32',
+    ])
   })
 })
 
@@ -175,7 +183,9 @@ describe('modules/ufw: arguments', () => {
   }
   it('checks ports, addresses and combinations at load time', () => {
     expect(problems({ rule: 'allow', port: '80,443' })).to.deep.equal(["to_port '80,443' is a range or list: ufw needs proto tcp or udp with it"])
-    expect(problems({ rule: 'allow', port: '70000', proto: 'tcp' })).to.deep.equal(["to_port must be a port number (1-65535), a range like 8000:8010 or a list like 22,80,443; got '70000'"])
+    expect(problems({ rule: 'allow', port: '70000', proto: 'tcp' })).to.deep.equal([
+      "to_port must be a port number (1-65535), a range like 8000:8010 or a list like 22,80,443; got '70000'",
+    ])
     expect(problems({ rule: 'allow', port: 'http' })).to.have.length(1)
     expect(problems({ rule: 'allow', from: '10.0.0.300' })).to.deep.equal(["from_ip '10.0.0.300' is not an IPv4/IPv6 address or network"])
     expect(problems({ port: '22' })).to.deep.equal(["one of 'state', 'default', 'rule', 'logging' is required"])

@@ -5,15 +5,26 @@ import { nameResults, probeList } from '../../../src/engine/probe-batch.js'
 import { expect } from 'chai'
 import { checkArgs } from '../../../src/modules/schema.js'
 import { ModuleFailure, type Change, type ExecStep, type ProbeContext } from '../../../src/modules/types.js'
-import { destMembers, excluded, memberDiffers, selectedMembers, stripComponents, unarchive, type UnarchiveArgs, type UnarchivePrepared } from '../../../src/modules/unarchive.js'
+import {
+  destMembers,
+  excluded,
+  memberDiffers,
+  selectedMembers,
+  stripComponents,
+  unarchive,
+  type UnarchiveArgs,
+  type UnarchivePrepared,
+} from '../../../src/modules/unarchive.js'
 import { parseDestEntries, parseRemoteArchive, parseTarListing, type ArchiveMember } from '../../../src/probes/archive.js'
 import { parsePathState } from '../../../src/probes/files.js'
 
 const ctx: ProbeContext = { host: 'h', facts: {}, check: false, diff: true }
-const DIR = 'umask 0022\nlstat 41ed 755 0 0 4096 1795958538.3 1795958538.3 1795958538.3 1548420 121 3 root root\nparent directory\nancestor /srv/d\nancestordir 1\n'
+const DIR =
+  'umask 0022\nlstat 41ed 755 0 0 4096 1795958538.3 1795958538.3 1795958538.3 1548420 121 3 root root\nparent directory\nancestor /srv/d\nancestordir 1\n'
 const NONE = 'umask 0022\nparent directory\nancestor /srv\nancestordir 1\n'
 // GNU tar's listing of app.tgz (made with --mtime=2024-05-01 12:00:00), and find's view of dest after extracting it.
-const LISTING = 'drwxr-xr-x root/root         0 2024-05-01 12:00:00 app/\n-rw-r--r-- root/root        15 2024-05-01 12:00:00 app/main.py\ndrwxr-xr-x root/root         0 2024-05-01 12:00:00 app/static/\n-rw-r--r-- root/root        19 2024-05-01 12:00:00 app/static/site.css\n'
+const LISTING =
+  'drwxr-xr-x root/root         0 2024-05-01 12:00:00 app/\n-rw-r--r-- root/root        15 2024-05-01 12:00:00 app/main.py\ndrwxr-xr-x root/root         0 2024-05-01 12:00:00 app/static/\n-rw-r--r-- root/root        19 2024-05-01 12:00:00 app/static/site.css\n'
 const T = Date.parse('2024-05-01T12:00:00Z') / 1000
 const EXTRACTED = `d 755 4096 ${T}.0000000000 0 0 root root\t./app\nf 644 15 ${T}.0000000000 0 0 root root\t./app/main.py\nd 755 4096 ${T}.0000000000 0 0 root root\t./app/static\nf 644 19 ${T}.0000000000 0 0 root root\t./app/static/site.css\n`
 
@@ -48,7 +59,11 @@ describe('modules/unarchive: plan', () => {
     expect(ch[0]!.summary).to.equal('unarchive app.tgz into /srv/d (4 members of 4 missing or different)')
     expect(step(ch[0]!).stdin).to.deep.equal(Buffer.from('archive bytes'))
     expect(step(ch[0]!).script.text).to.include('cat > "$arc"\n').and.include('\ntar -x -f "$arc" -C "$dest"')
-    expect(ch[0]!.diff).to.deep.equal({ path: '/srv/d', before: 'app: missing\napp/main.py: missing\napp/static: missing\napp/static/site.css: missing\n', after: 'extracted from app.tgz (4 members)\n' })
+    expect(ch[0]!.diff).to.deep.equal({
+      path: '/srv/d',
+      before: 'app: missing\napp/main.py: missing\napp/static: missing\napp/static/site.css: missing\n',
+      after: 'extracted from app.tgz (4 members)\n',
+    })
     expect(planOf(p, stateFor(p, { entries: EXTRACTED }))).to.deep.equal([])
   })
 
@@ -67,9 +82,12 @@ describe('modules/unarchive: plan', () => {
     const ch = planOf(p, stateFor(p, { entries: EXTRACTED }))
     expect(ch[0]!.summary).to.equal('unarchive app.tgz into /srv/d (owner/group/mode of 4 members)')
     const s = step(ch[0]!).script.text
-    expect(s).to.include("xargs -0 -r chown -h -- nobody")
-    expect(s).to.include("chmod -- \"$0\" \"$f\"; done' u=rwX,g=rX,o=")
-    const after = EXTRACTED.replace(/^d 755 (\S+ \S+) 0 0 root root/gm, 'd 750 $1 65534 65534 nobody nogroup').replace(/^f 644 (\S+ \S+) 0 0 root root/gm, 'f 640 $1 65534 65534 nobody nogroup')
+    expect(s).to.include('xargs -0 -r chown -h -- nobody')
+    expect(s).to.include('chmod -- "$0" "$f"; done\' u=rwX,g=rX,o=')
+    const after = EXTRACTED.replace(/^d 755 (\S+ \S+) 0 0 root root/gm, 'd 750 $1 65534 65534 nobody nogroup').replace(
+      /^f 644 (\S+ \S+) 0 0 root root/gm,
+      'f 640 $1 65534 65534 nobody nogroup',
+    )
     expect(planOf(p, stateFor(p, { entries: after }))).to.deep.equal([])
   })
 
@@ -78,7 +96,7 @@ describe('modules/unarchive: plan', () => {
     const remote = `@magic fd377a585a00\n@list\n${LISTING}@dest\n`
     const ch = planOf(p, stateFor(p, { remote }))
     expect(ch[0]!.diff!.before).to.equal('main.py: missing\nstatic: missing\n')
-    expect(step(ch[0]!).script.text).to.include('arc=/srv/app.tar.xz\n').and.include("\ntar -x -f \"$arc\" -C \"$dest\" --strip-components=1 '--exclude=*.css'")
+    expect(step(ch[0]!).script.text).to.include('arc=/srv/app.tar.xz\n').and.include('\ntar -x -f "$arc" -C "$dest" --strip-components=1 \'--exclude=*.css\'')
     expect(step(ch[0]!).stdin).to.equal(undefined)
     const there = `@magic fd377a585a00\n@list\n${LISTING}@dest\nf 644 15 ${T}.0 0 0 root root\t./main.py\nd 755 4096 ${T}.0 0 0 root root\t./static\n`
     expect(planOf(p, stateFor(p, { remote: there }))).to.deep.equal([])
@@ -90,7 +108,9 @@ describe('modules/unarchive: plan', () => {
     expect(() => planOf(p, st)).to.throw(ModuleFailure, 'unzip is not installed on the host: install unzip to unpack /srv/a.zip')
     expect(planOf(p, st, { ...ctx, check: true })[0]!.uncertain).to.equal(true)
     const x = prepared({ src: '/srv/a.tar.xz', remote_src: true })
-    expect(() => planOf(x, stateFor(x, { remote: '@magic fd377a585a00\n@error tar (child): xz: Cannot exec: No such file or directory\n', tools: ['tar', 'gzip'] }))).to.throw(ModuleFailure, 'xz is not installed on the host: install xz-utils to unpack /srv/a.tar.xz')
+    expect(() =>
+      planOf(x, stateFor(x, { remote: '@magic fd377a585a00\n@error tar (child): xz: Cannot exec: No such file or directory\n', tools: ['tar', 'gzip'] })),
+    ).to.throw(ModuleFailure, 'xz is not installed on the host: install xz-utils to unpack /srv/a.tar.xz')
   })
 
   it('creates, a missing dest, a missing remote archive', () => {
@@ -136,7 +156,9 @@ describe('modules/unarchive: arguments', () => {
     return [...problems.map((p) => p.message), ...(problems.length ? [] : unarchive.validate!(args as UnarchiveArgs))]
   }
   it('URLs, non-archives, include with exclude, dest required; controller files are checked at load time', () => {
-    expect(problems({ src: 'https://h/a.tgz', dest: '/x', remote_src: true })).to.deep.equal(['src as a URL is not supported: download it with get_url, then unarchive with remote_src: true'])
+    expect(problems({ src: 'https://h/a.tgz', dest: '/x', remote_src: true })).to.deep.equal([
+      'src as a URL is not supported: download it with get_url, then unarchive with remote_src: true',
+    ])
     expect(problems({ src: 'backup.sql.gz', dest: '/x' })[0]).to.match(/is not a tar or zip archive/)
     expect(problems({ src: 'a.tgz', dest: '/x', include: ['a'], exclude: ['b'] })).to.deep.equal(["arguments 'include' and 'exclude' are mutually exclusive"])
     expect(problems({ src: 'a.tgz' })).to.deep.equal(["missing required argument 'dest'"])

@@ -27,18 +27,32 @@ const steps = (c: Change) => c.steps.map((s) => (s as ExecStep).script.text)
 const existing = (): UserState => parseUserState(ACCOUNTS.user.stdout, ACCOUNTS.userGroupQueries)
 const groups = existing().groups
 const nobody = (): UserState => ({ memberOf: [], groups: { ...groups, 'rmp-user': null }, homeExists: false })
-const RECORDED = { name: 'rmp-user', uid: 2345, group: 'rmp-app', groups: ['rmp-extra'], shell: '/bin/bash', home: '/home/rmp-user', comment: 'RMP test', password: HASH }
+const RECORDED = {
+  name: 'rmp-user',
+  uid: 2345,
+  group: 'rmp-app',
+  groups: ['rmp-extra'],
+  shell: '/bin/bash',
+  home: '/home/rmp-user',
+  comment: 'RMP test',
+  password: HASH,
+}
 
 describe('modules/user: plan', () => {
   it('creates the recorded account with useradd (groups by gid, password through chpasswd -e on stdin)', () => {
     const ch = run(RECORDED, nobody())
     expect(ch).to.have.length(1)
     expect(ch[0]!.summary).to.equal('create user rmp-user (uid 2345)')
-    expect(steps(ch[0]!)).to.deep.equal(["useradd -u 2345 -g 2345 -G rmp-extra -s /bin/bash -d /home/rmp-user -c 'RMP test' -m -- rmp-user && getent passwd -- rmp-user", 'chpasswd -e'])
+    expect(steps(ch[0]!)).to.deep.equal([
+      "useradd -u 2345 -g 2345 -G rmp-extra -s /bin/bash -d /home/rmp-user -c 'RMP test' -m -- rmp-user && getent passwd -- rmp-user",
+      'chpasswd -e',
+    ])
     const pw = ch[0]!.steps[1] as ExecStep
     expect(pw.stdin).to.equal(`rmp-user:${HASH}\n`)
     expect(pw.secret).to.equal(true)
-    expect(ch[0]!.diff!.after).to.equal('user rmp-user: present\n  uid: 2345\n  group: rmp-app\n  groups: rmp-extra\n  shell: /bin/bash\n  home: /home/rmp-user\n  comment: RMP test\n  password: (set)\n')
+    expect(ch[0]!.diff!.after).to.equal(
+      'user rmp-user: present\n  uid: 2345\n  group: rmp-app\n  groups: rmp-extra\n  shell: /bin/bash\n  home: /home/rmp-user\n  comment: RMP test\n  password: (set)\n',
+    )
     expect(ch[0]!.diff!.after).to.not.include('$6$')
     // The recorded state is what that useradd made.
     expect(run(RECORDED, existing())).to.deep.equal([])
@@ -55,7 +69,10 @@ describe('modules/user: plan', () => {
     const ch = run({ ...RECORDED, uid: 2400, shell: '/bin/sh', comment: 'Other', groups: ['rmp-app'] }, existing())
     expect(ch[0]!.summary).to.equal('update user rmp-user: uid, groups, shell, comment')
     expect(steps(ch[0]!)).to.deep.equal(['usermod -u 2400 -G rmp-app -s /bin/sh -c Other -- rmp-user'])
-    expect(ch[0]!.diff).to.deep.equal({ before: 'user rmp-user: present\n  uid: 2345\n  groups: rmp-extra\n  shell: /bin/bash\n  comment: RMP test\n', after: 'user rmp-user: present\n  uid: 2400\n  groups: rmp-app\n  shell: /bin/sh\n  comment: Other\n' })
+    expect(ch[0]!.diff).to.deep.equal({
+      before: 'user rmp-user: present\n  uid: 2345\n  groups: rmp-extra\n  shell: /bin/bash\n  comment: RMP test\n',
+      after: 'user rmp-user: present\n  uid: 2400\n  groups: rmp-app\n  shell: /bin/sh\n  comment: Other\n',
+    })
   })
   it('append adds missing groups only; groups: [] without append leaves none', () => {
     expect(run({ name: 'rmp-user', groups: ['rmp-extra'], append: true }, existing())).to.deep.equal([])
@@ -79,7 +96,9 @@ describe('modules/user: plan', () => {
   it('a group that does not exist: an error, or in check mode an uncertain change', () => {
     const st = parseUserState(ACCOUNTS.user.stdout, ACCOUNTS.userGroupQueries)
     expect(() => run({ name: 'rmp-user', group: 'nosuchgroup' }, st)).to.throw(ModuleFailure, 'user rmp-user: group nosuchgroup does not exist')
-    expect(run({ name: 'rmp-user', group: 'nosuchgroup' }, st, check)).to.deep.equal([{ summary: 'update user rmp-user (group nosuchgroup does not exist yet)', uncertain: true, steps: [] }])
+    expect(run({ name: 'rmp-user', group: 'nosuchgroup' }, st, check)).to.deep.equal([
+      { summary: 'update user rmp-user (group nosuchgroup does not exist yet)', uncertain: true, steps: [] },
+    ])
   })
   it('absent: userdel (-r with remove), then nothing', () => {
     const ch = run({ name: 'rmp-user', state: 'absent', remove: true, force: true }, existing())
@@ -92,13 +111,22 @@ describe('modules/user: plan', () => {
     const st = nobody()
     const ch = settleNeeds(user.plan(a, { user: st }, real), real.check)
     const outputs = [{ step: ch[0]!.steps[0]!, code: 0, stdout: 'rmp-user:x:2345:2345:RMP test:/home/rmp-user:/bin/bash\n', stderr: '' }]
-    expect(user.result!(a, { user: st }, outputs, real)).to.deep.include({ name: 'rmp-user', uid: 2345, group: 2345, groups: 'rmp-extra', home: '/home/rmp-user', password: 'NOT_LOGGING_PASSWORD' })
+    expect(user.result!(a, { user: st }, outputs, real)).to.deep.include({
+      name: 'rmp-user',
+      uid: 2345,
+      group: 2345,
+      groups: 'rmp-extra',
+      home: '/home/rmp-user',
+      password: 'NOT_LOGGING_PASSWORD',
+    })
   })
 })
 
 describe('modules/user: arguments', () => {
   it('rejects clear-text passwords, bad names, colons', () => {
-    expect(user.validate!({ name: 'a', password: 'hunter2' } as never)).to.deep.equal(['password must be an already-hashed password (like $6$salt$hash, e.g. from the password_hash filter), not clear text'])
+    expect(user.validate!({ name: 'a', password: 'hunter2' } as never)).to.deep.equal([
+      'password must be an already-hashed password (like $6$salt$hash, e.g. from the password_hash filter), not clear text',
+    ])
     expect(user.validate!({ name: 'a b' } as never)).to.deep.equal(["'a b' is not a valid user name"])
     expect(user.validate!({ name: 'a', comment: 'x:y' } as never)).to.deep.equal(["comment cannot contain ':' or a newline"])
     expect(user.validate!({ name: 'a', password: '!' } as never)).to.deep.equal([])

@@ -10,7 +10,12 @@ describe('probes/accounts', () => {
       user: { name: 'rmp-user', uid: 2345, gid: 2345, comment: 'RMP test', home: '/home/rmp-user', shell: '/bin/bash' },
       hash: HASH,
       memberOf: ['rmp-extra'],
-      groups: { 'rmp-app': { name: 'rmp-app', gid: 2345, members: [] }, 'rmp-extra': { name: 'rmp-extra', gid: 999, members: ['rmp-user'] }, nosuchgroup: null, 'rmp-user': null },
+      groups: {
+        'rmp-app': { name: 'rmp-app', gid: 2345, members: [] },
+        'rmp-extra': { name: 'rmp-extra', gid: 999, members: ['rmp-user'] },
+        nosuchgroup: null,
+        'rmp-user': null,
+      },
       primary: { name: 'rmp-app', gid: 2345, members: [] },
       homeExists: true,
     })

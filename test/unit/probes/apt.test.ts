@@ -1,6 +1,16 @@
 // The apt probe's parsers on outputs recorded on lab hosts, and Debian version ordering.
 import { expect } from 'chai'
-import { aptProbe, aptProbeId, baseName, compareDebVersions, parseAptPolicy, parseAptState, parseAutoremove, parseDpkgQuery, parseSimulatedInstalls } from '../../../src/probes/apt.js'
+import {
+  aptProbe,
+  aptProbeId,
+  baseName,
+  compareDebVersions,
+  parseAptPolicy,
+  parseAptState,
+  parseAutoremove,
+  parseDpkgQuery,
+  parseSimulatedInstalls,
+} from '../../../src/probes/apt.js'
 import { APT } from './system-recorded.js'
 
 describe('probes/apt: compareDebVersions (dpkg --compare-versions)', () => {
@@ -70,7 +80,9 @@ describe('probes/apt: parsers on recorded output', () => {
     expect(parseDpkgQuery('jq\tamd64\trc \t1.6\n')).to.deep.equal([{ name: 'jq', arch: 'amd64', status: 'c', version: '1.6' }])
     expect(parseAutoremove('NOTE: simulation\nRemv libfoo1 [1.0-1]\nRemv bar [2]\n')).to.deep.equal(['libfoo1', 'bar'])
     expect(parseSimulatedInstalls('Inst newpkg (1.0 Debian:12/stable [all])\n')).to.deep.equal([{ name: 'newpkg', to: '1.0' }])
-    expect(parseAptPolicy('foo:i386:\n  Installed: (none)\n  Candidate: 2\n  Version table:\n     2 500\n')).to.deep.equal({ 'foo:i386': { candidate: '2', versions: ['2'] } })
+    expect(parseAptPolicy('foo:i386:\n  Installed: (none)\n  Candidate: 2\n  Version table:\n     2 500\n')).to.deep.equal({
+      'foo:i386': { candidate: '2', versions: ['2'] },
+    })
     expect(baseName('jq=1.6*')).to.equal('jq')
     expect(baseName('libc6:i386')).to.equal('libc6:i386')
   })
@@ -81,6 +93,8 @@ describe('probes/apt: parsers on recorded output', () => {
     expect(a.id).to.equal(aptProbeId({ names: ["x'y", 'jq'] }))
     expect(aptProbeId({ names: ['jq'], defaultRelease: 'bookworm-backports' })).to.not.equal(aptProbeId({ names: ['jq'] }))
     expect(aptProbeId({ names: ['jq'], upgrade: 'dist-upgrade' })).to.not.equal(aptProbeId({ names: ['jq'], upgrade: 'upgrade' }))
-    expect(aptProbe({ names: ['jq'], defaultRelease: 'bookworm-backports' }).script.text).to.include('apt-cache -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= -t bookworm-backports policy -- jq')
+    expect(aptProbe({ names: ['jq'], defaultRelease: 'bookworm-backports' }).script.text).to.include(
+      'apt-cache -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= -t bookworm-backports policy -- jq',
+    )
   })
 })

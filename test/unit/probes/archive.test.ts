@@ -24,10 +24,12 @@ import {
 
 const T = Date.parse('2026-11-29T13:07:42Z') / 1000
 // remoteArchiveProbe('/root/t.txz', '/root/d') after extracting it and changing app/hard (a hard link pair).
-const TXZ = "@magic fd377a585a00\n@list\ndrwxr-xr-x root/root         0 2026-11-29 13:07:42 app/\nlrwxrwxrwx root/root         0 2026-11-29 13:07:42 app/link -> a.txt\ndrwxr-xr-x root/root         0 2026-11-29 13:07:42 app/sub/\n-rw-r--r-- root/root         6 2026-11-29 13:07:42 app/sub/b c.txt\n-rw-r--r-- root/root         3 2026-11-29 13:07:42 app/hard\nhrw-r--r-- root/root         0 2026-11-29 13:07:42 app/a.txt link to app/hard\n@dest\nd 755 4096 1795957662.0000000000 0 0 root root\t./app/\nl 777 5 1795957662.0000000000 0 0 root root\t./app/link\nd 755 4096 1795957662.0000000000 0 0 root root\t./app/sub/\nf 644 6 1795957662.0000000000 0 0 root root\t./app/sub/b c.txt\nf 644 8 1795958538.3293197720 0 0 root root\t./app/hard\nf 644 8 1795958538.3293197720 0 0 root root\t./app/a.txt\n"
+const TXZ =
+  '@magic fd377a585a00\n@list\ndrwxr-xr-x root/root         0 2026-11-29 13:07:42 app/\nlrwxrwxrwx root/root         0 2026-11-29 13:07:42 app/link -> a.txt\ndrwxr-xr-x root/root         0 2026-11-29 13:07:42 app/sub/\n-rw-r--r-- root/root         6 2026-11-29 13:07:42 app/sub/b c.txt\n-rw-r--r-- root/root         3 2026-11-29 13:07:42 app/hard\nhrw-r--r-- root/root         0 2026-11-29 13:07:42 app/a.txt link to app/hard\n@dest\nd 755 4096 1795957662.0000000000 0 0 root root\t./app/\nl 777 5 1795957662.0000000000 0 0 root root\t./app/link\nd 755 4096 1795957662.0000000000 0 0 root root\t./app/sub/\nf 644 6 1795957662.0000000000 0 0 root root\t./app/sub/b c.txt\nf 644 8 1795958538.3293197720 0 0 root root\t./app/hard\nf 644 8 1795958538.3293197720 0 0 root root\t./app/a.txt\n'
 const ZIP_NO_UNZIP = '@magic 504b03040a00\n@error unzip is not installed on the host\n'
 // unzip -Z -l -T of a zip made with `zip -qry t.zip app` (directories, a symlink, a name with spaces).
-const ZIPINFO = 'Archive:  t.zip\nZip file size: 911 bytes, number of entries: 6\ndrwxr-xr-x  3.0 unx        0 bx        0 stor 20261129.130742 app/\nlrwxrwxrwx  3.0 unx        5 bx        5 stor 20261129.130742 app/link\ndrwxr-xr-x  3.0 unx        0 bx        0 stor 20261129.130742 app/sub/\n-rw-r--r--  3.0 unx        6 tx        6 stor 20261129.130742 app/sub/b c.txt\n-rw-r--r--  3.0 unx        3 tx        3 stor 20261129.130742 app/hard\n-rw-r--r--  3.0 unx        3 tx        3 stor 20261129.130742 app/a.txt\n6 files, 17 bytes uncompressed, 17 bytes compressed:  0.0%\n'
+const ZIPINFO =
+  'Archive:  t.zip\nZip file size: 911 bytes, number of entries: 6\ndrwxr-xr-x  3.0 unx        0 bx        0 stor 20261129.130742 app/\nlrwxrwxrwx  3.0 unx        5 bx        5 stor 20261129.130742 app/link\ndrwxr-xr-x  3.0 unx        0 bx        0 stor 20261129.130742 app/sub/\n-rw-r--r--  3.0 unx        6 tx        6 stor 20261129.130742 app/sub/b c.txt\n-rw-r--r--  3.0 unx        3 tx        3 stor 20261129.130742 app/hard\n-rw-r--r--  3.0 unx        3 tx        3 stor 20261129.130742 app/a.txt\n6 files, 17 bytes uncompressed, 17 bytes compressed:  0.0%\n'
 
 describe('probes/archive: listings', () => {
   it('GNU tar: types, sizes, UTC times, modes; links and hard links keep their targets', () => {
@@ -47,7 +49,9 @@ describe('probes/archive: listings', () => {
     expect(Object.keys(st.entries)).to.have.length(6)
   })
   it('special bits and minute-only times', () => {
-    expect(parseTarListing('-rwsr-sr-T 1000/1000  12 2024-01-02 03:04 bin/x\n')).to.deep.equal([{ name: 'bin/x', type: 'file', size: 12, mtime: Date.parse('2024-01-02T03:04:00Z') / 1000, mode: '7754' }])
+    expect(parseTarListing('-rwsr-sr-T 1000/1000  12 2024-01-02 03:04 bin/x\n')).to.deep.equal([
+      { name: 'bin/x', type: 'file', size: 12, mtime: Date.parse('2024-01-02T03:04:00Z') / 1000, mode: '7754' },
+    ])
   })
   it('zipinfo: directories by their slash, links, sizes, no times', () => {
     expect(parseZipListing(ZIPINFO)).to.deep.equal([
@@ -123,8 +127,13 @@ describe('probes/archive: downloads', () => {
     expect(p.cmd.text).to.not.include("pa'ss")
   })
   it('the remote checksum probe: recorded outputs (python3 on the host, file:// URLs)', () => {
-    expect(parseRemoteChecksum({ stdout: 'status_code=200\nsum=0e6ef511d8279cbe816b3596bdda9302016f5e29f6d16814b84ea7cbc12b3ffe\n', code: 0 })).to.deep.equal({ status: 200, sum: '0e6ef511d8279cbe816b3596bdda9302016f5e29f6d16814b84ea7cbc12b3ffe' })
-    expect(parseRemoteChecksum({ stdout: "error=Request failed: <urlopen error [Errno 2] No such file or directory: '/etc/nope'>\n", code: 0 })).to.deep.equal({ error: "Request failed: <urlopen error [Errno 2] No such file or directory: '/etc/nope'>" })
+    expect(parseRemoteChecksum({ stdout: 'status_code=200\nsum=0e6ef511d8279cbe816b3596bdda9302016f5e29f6d16814b84ea7cbc12b3ffe\n', code: 0 })).to.deep.equal({
+      status: 200,
+      sum: '0e6ef511d8279cbe816b3596bdda9302016f5e29f6d16814b84ea7cbc12b3ffe',
+    })
+    expect(parseRemoteChecksum({ stdout: "error=Request failed: <urlopen error [Errno 2] No such file or directory: '/etc/nope'>\n", code: 0 })).to.deep.equal({
+      error: "Request failed: <urlopen error [Errno 2] No such file or directory: '/etc/nope'>",
+    })
     expect(() => remoteChecksumProbe(o, 'sha256')).to.throw(/no credentials in probes/)
   })
   it('file names from URLs', () => {

@@ -11,7 +11,8 @@ const RECORDED = {
   detachedWithHead: `git=present\ndest=repo\nhead=${C1}\nbranch=\nurl=/tmp/rmapp/gl/src\nls=ref: refs/heads/main\tHEAD\nls=${C2}\tHEAD\nls-ok\n`,
   withTag: `git=present\ndest=repo\nhead=${C1}\nbranch=\nurl=/tmp/rmapp/gl/src\nls=ref: refs/heads/main\tHEAD\nls=${C2}\tHEAD\nls=${TAG}\trefs/tags/v1\nls=${C1}\trefs/tags/v1^{}\nls-ok\n`,
   absent: `git=present\ndest=absent\nls=ref: refs/heads/main\tHEAD\nls=${C2}\tHEAD\nls-ok\n`,
-  noRepo: "git=present\ndest=absent\nlserr=fatal: '/tmp/rmapp/gl/none' does not appear to be a git repository\nlserr=fatal: Could not read from remote repository.\nlserr=\nlserr=Please make sure you have the correct access rights\nlserr=and the repository exists.\n",
+  noRepo:
+    "git=present\ndest=absent\nlserr=fatal: '/tmp/rmapp/gl/none' does not appear to be a git repository\nlserr=fatal: Could not read from remote repository.\nlserr=\nlserr=Please make sure you have the correct access rights\nlserr=and the repository exists.\n",
   modifiedWithLocal: `git=present\ndest=repo\nhead=${C1}\nbranch=\nurl=/tmp/rmapp/gl/src\nmod= M a.txt\nlocal=${C1}\nls=ref: refs/heads/main\tHEAD\nls=${C2}\tHEAD\nls-ok\n`,
   missing: 'git=missing\n',
   onBranchNoRemote: `git=present\ndest=repo\nhead=${C2}\nbranch=main\nurl=\nls=ref: refs/heads/main\tHEAD\nls=${C2}\tHEAD\nls-ok\n`,
@@ -21,7 +22,15 @@ const RECORDED = {
 describe('probes/git: parseGitState', () => {
   it('a detached checkout and the remote HEAD (symref)', () => {
     const s = parseGitState({ stdout: RECORDED.detachedWithHead, code: 0 })
-    expect(s).to.deep.equal({ git: true, dest: 'repo', head: C1, branch: '', url: '/tmp/rmapp/gl/src', modified: [], remote: { refs: { HEAD: C2 }, headBranch: 'main' } })
+    expect(s).to.deep.equal({
+      git: true,
+      dest: 'repo',
+      head: C1,
+      branch: '',
+      url: '/tmp/rmapp/gl/src',
+      modified: [],
+      remote: { refs: { HEAD: C2 }, headBranch: 'main' },
+    })
   })
   it('annotated tags: the tag object and its peeled commit', () => {
     const s = parseGitState({ stdout: RECORDED.withTag, code: 0 })
@@ -32,9 +41,11 @@ describe('probes/git: parseGitState', () => {
     expect(s.dest).to.equal('absent')
     expect(s.head).to.equal(undefined)
   })
-  it('a remote that cannot be read keeps git\'s message', () => {
+  it("a remote that cannot be read keeps git's message", () => {
     const s = parseGitState({ stdout: RECORDED.noRepo, code: 0 })
-    expect(s.remote).to.have.property('error').that.matches(/does not appear to be a git repository[\s\S]*repository exists/)
+    expect(s.remote)
+      .to.have.property('error')
+      .that.matches(/does not appear to be a git repository[\s\S]*repository exists/)
   })
   it('modified tracked files and the version found locally', () => {
     const s = parseGitState({ stdout: RECORDED.modifiedWithLocal, code: 0 })
@@ -55,7 +66,10 @@ describe('probes/git: parseGitState', () => {
 })
 
 describe('probes/git: resolveVersion', () => {
-  const refs: RemoteRefs = { refs: { HEAD: C2, 'refs/heads/main': C2, 'refs/heads/dev': C1, 'refs/tags/v1': TAG, 'refs/tags/v1^{}': C1, 'refs/tags/light': C2 }, headBranch: 'main' }
+  const refs: RemoteRefs = {
+    refs: { HEAD: C2, 'refs/heads/main': C2, 'refs/heads/dev': C1, 'refs/tags/v1': TAG, 'refs/tags/v1^{}': C1, 'refs/tags/light': C2 },
+    headBranch: 'main',
+  }
   const cases: [string, RemoteRefs, string | undefined, unknown][] = [
     ['HEAD', refs, undefined, { kind: 'branch', branch: 'main', commit: C2 }],
     ['HEAD', { refs: { HEAD: C1 } }, undefined, { kind: 'detached-head', commit: C1 }],
@@ -82,10 +96,19 @@ describe('probes/git: resolveVersion', () => {
 
 describe('probes/git: script', () => {
   it('quotes every value and asks for branch, tag and peeled tag', () => {
-    const p = gitProbe({ repo: "https://h/x'y.git", dest: '/srv/my app', version: 'rel-1', remote: 'origin', executable: 'git', askWhenRepo: true, askWhenMissing: true, env: {} })
+    const p = gitProbe({
+      repo: "https://h/x'y.git",
+      dest: '/srv/my app',
+      version: 'rel-1',
+      remote: 'origin',
+      executable: 'git',
+      askWhenRepo: true,
+      askWhenMissing: true,
+      env: {},
+    })
     expect(p.script.text).to.include("repo='https://h/x'\\''y.git'")
     expect(p.script.text).to.include("dest='/srv/my app'")
-    expect(p.script.text).to.include("ls-remote --symref -- \"$repo\" HEAD refs/heads/rel-1 refs/tags/rel-1 'refs/tags/rel-1^{}'")
+    expect(p.script.text).to.include('ls-remote --symref -- "$repo" HEAD refs/heads/rel-1 refs/tags/rel-1 \'refs/tags/rel-1^{}\'')
   })
   it('an update: false checkout does not ask the remote', () => {
     const p = gitProbe({ repo: 'r', dest: '/d', version: 'HEAD', remote: 'origin', executable: 'git', askWhenRepo: false, askWhenMissing: true, env: {} })

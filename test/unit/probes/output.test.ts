@@ -17,10 +17,20 @@ describe('probes/output', () => {
     expect(s.get('a')).to.equal('1\n')
     expect(s.has('x')).to.equal(false)
     expect(sections('no markers')).to.deep.equal(new Map([['', 'no markers']]))
-    expect(sections('@@last')).to.deep.equal(new Map([['', ''], ['last', '']]))
+    expect(sections('@@last')).to.deep.equal(
+      new Map([
+        ['', ''],
+        ['last', ''],
+      ]),
+    )
   })
   it('key=value lines split at the first separator; lines without one are skipped', () => {
-    expect(pairs('a=1\nnoise\nb=x=y\na=2\n=empty key\n')).to.deep.equal([['a', '1'], ['b', 'x=y'], ['a', '2'], ['', 'empty key']])
+    expect(pairs('a=1\nnoise\nb=x=y\na=2\n=empty key\n')).to.deep.equal([
+      ['a', '1'],
+      ['b', 'x=y'],
+      ['a', '2'],
+      ['', 'empty key'],
+    ])
     expect(keyValues('a=1\nb=\na=2')).to.deep.equal({ a: '2', b: '' })
     expect(keyValues('Package: jq\nVersion: 1.6-2\nnot a field', ': ')).to.deep.equal({ Package: 'jq', Version: '1.6-2' })
   })

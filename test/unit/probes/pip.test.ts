@@ -1,16 +1,30 @@
 // The pip probe's parser on outputs recorded on a lab host (Debian 12, python3-venv, python3-six),
 // and the PEP 440 / 508 pieces the comparison rests on.
 import { expect } from 'chai'
-import { checkRequirement, compareVersions, evaluateMarker, normalizeName, parsePipState, parseRequirement, parseRequirementLines, parseVersion, pipProbe, satisfies } from '../../../src/probes/pip.js'
+import {
+  checkRequirement,
+  compareVersions,
+  evaluateMarker,
+  normalizeName,
+  parsePipState,
+  parseRequirement,
+  parseRequirementLines,
+  parseVersion,
+  pipProbe,
+  satisfies,
+} from '../../../src/probes/pip.js'
 
-const ENV = '{"python_version": "3.11", "python_full_version": "3.11.2", "os_name": "posix", "sys_platform": "linux", "platform_system": "Linux", "platform_machine": "x86_64", "platform_release": "6.18.44-fc-v782", "implementation_name": "cpython", "platform_python_implementation": "CPython", "__prefix": "/tmp/v1"}'
-const LIST = '[{"name": "pip", "version": "23.0.1", "location": "/tmp/v1/lib/python3.11/site-packages", "installer": "pip"}, {"name": "setuptools", "version": "66.1.1", "location": "/tmp/v1/lib/python3.11/site-packages", "installer": "pip"}, {"name": "six", "version": "1.16.0", "location": "/usr/lib/python3/dist-packages", "installer": ""}]'
+const ENV =
+  '{"python_version": "3.11", "python_full_version": "3.11.2", "os_name": "posix", "sys_platform": "linux", "platform_system": "Linux", "platform_machine": "x86_64", "platform_release": "6.18.44-fc-v782", "implementation_name": "cpython", "platform_python_implementation": "CPython", "__prefix": "/tmp/v1"}'
+const LIST =
+  '[{"name": "pip", "version": "23.0.1", "location": "/tmp/v1/lib/python3.11/site-packages", "installer": "pip"}, {"name": "setuptools", "version": "66.1.1", "location": "/tmp/v1/lib/python3.11/site-packages", "installer": "pip"}, {"name": "six", "version": "1.16.0", "location": "/usr/lib/python3/dist-packages", "installer": ""}]'
 
 // pipProbe({ virtualenv: '/tmp/v1', requirements: 'requirements.txt', chdir: '/srv/req' }): a venv
 // with --system-site-packages, a requirements file including another that includes the first.
 const VENV_WITH_FILES = `chdir=ok\nvenv=present\nenv=${ENV}\nlist=${LIST}\nreqfile=requirements.txt\nreqline=six>=1.10  # from Debian\nreqline=-r sub/more.txt\n\nreqfile=./sub/more.txt\nreqline=setuptools\nreqline=foo ; python_version < "3"\nreqline=-r ../requirements.txt\n\n`
 // pipProbe({ virtualenv: '/tmp/v2', requirements: '/srv/req/requirements.txt' }): no venv yet.
-const NO_VENV = 'chdir=ok\nvenv=absent\nreqfile=/srv/req/requirements.txt\nreqline=six>=1.10  # from Debian\nreqline=-r sub/more.txt\n\nreqfile=/srv/req/sub/more.txt\nreqline=setuptools\n\n'
+const NO_VENV =
+  'chdir=ok\nvenv=absent\nreqfile=/srv/req/requirements.txt\nreqline=six>=1.10  # from Debian\nreqline=-r sub/more.txt\n\nreqfile=/srv/req/sub/more.txt\nreqline=setuptools\n\n'
 // pipProbe({}): Debian's python3 without python3-pip.
 const NO_PIP = `chdir=ok\nvenv=none\nenv=${ENV.replace('/tmp/v1', '/usr')}\nlisterr=/usr/bin/python3: No module named pip\n`
 // pipProbe({ virtualenv: '/tmp/v1', requirements: 'nope.txt', outdatedArgs: ['--no-index'] })
@@ -43,9 +57,15 @@ describe('probes/pip: parsePipState', () => {
     const s = parsePipState({ stdout: OUTDATED_MISSING, code: 0 })
     expect(s.outdated).to.deep.equal({})
     expect(s.missingFiles).to.deep.equal(['nope.txt'])
-    const o = parsePipState({ stdout: `chdir=ok\nvenv=none\nenv=${ENV}\nlist=${LIST}\noutdated=[{"name": "Six", "version": "1.15.0", "latest_version": "1.16.0", "latest_filetype": "wheel"}]\n`, code: 0 })
+    const o = parsePipState({
+      stdout: `chdir=ok\nvenv=none\nenv=${ENV}\nlist=${LIST}\noutdated=[{"name": "Six", "version": "1.15.0", "latest_version": "1.16.0", "latest_filetype": "wheel"}]\n`,
+      code: 0,
+    })
     expect(o.outdated).to.deep.equal({ six: '1.16.0' })
-    const e = parsePipState({ stdout: `chdir=ok\nvenv=none\nenv=${ENV}\nlist=${LIST}\noutdatederr=ERROR: Could not fetch URL https://pypi.org/simple/: connection refused\n`, code: 0 })
+    const e = parsePipState({
+      stdout: `chdir=ok\nvenv=none\nenv=${ENV}\nlist=${LIST}\noutdatederr=ERROR: Could not fetch URL https://pypi.org/simple/: connection refused\n`,
+      code: 0,
+    })
     expect(e.outdated).to.deep.equal({ error: 'ERROR: Could not fetch URL https://pypi.org/simple/: connection refused' })
   })
   it('a missing chdir', () => {
@@ -57,7 +77,7 @@ describe('probes/pip: parsePipState', () => {
 })
 
 describe('probes/pip: script', () => {
-  it('uses the virtualenv\'s python -m pip, quoted', () => {
+  it("uses the virtualenv's python -m pip, quoted", () => {
     const p = pipProbe({ virtualenv: '/srv/my venv' })
     expect(p.script.text).to.include("set -- '/srv/my venv/bin/python' -m pip")
   })
@@ -113,13 +133,35 @@ describe('PEP 440 specifiers', () => {
 
 describe('PEP 508 requirements and markers', () => {
   it('parses names, extras, specifiers (bare or in parentheses) and markers', () => {
-    expect(parseRequirement('Django[argon2,bcrypt] >=4.2, <5 ; python_version >= "3.8"')).to.deep.equal({ text: 'Django[argon2,bcrypt] >=4.2, <5 ; python_version >= "3.8"', name: 'Django', key: 'django', extras: ['argon2', 'bcrypt'], specifiers: [{ op: '>=', version: '4.2' }, { op: '<', version: '5' }], marker: 'python_version >= "3.8"' })
+    expect(parseRequirement('Django[argon2,bcrypt] >=4.2, <5 ; python_version >= "3.8"')).to.deep.equal({
+      text: 'Django[argon2,bcrypt] >=4.2, <5 ; python_version >= "3.8"',
+      name: 'Django',
+      key: 'django',
+      extras: ['argon2', 'bcrypt'],
+      specifiers: [
+        { op: '>=', version: '4.2' },
+        { op: '<', version: '5' },
+      ],
+      marker: 'python_version >= "3.8"',
+    })
     expect(parseRequirement('six (>=1.10)')!.specifiers).to.deep.equal([{ op: '>=', version: '1.10' }])
     expect(parseRequirement('zope.interface')!.key).to.equal('zope-interface')
     expect(parseRequirement('six >= ')).to.equal(undefined)
   })
   it('requirements files: comments, options, hashes, continuations; URLs and paths cannot be checked', () => {
-    const r = parseRequirementLines(['# top', 'six>=1.10  # inline', '-r other.txt', '--index-url http://x/simple', 'gunicorn==21.2.0 \\', '    --hash=sha256:abc', '-e git+https://x/y.git#egg=y', './local/pkg', 'requests @ https://x/r.whl', '', 'Flask'])
+    const r = parseRequirementLines([
+      '# top',
+      'six>=1.10  # inline',
+      '-r other.txt',
+      '--index-url http://x/simple',
+      'gunicorn==21.2.0 \\',
+      '    --hash=sha256:abc',
+      '-e git+https://x/y.git#egg=y',
+      './local/pkg',
+      'requests @ https://x/r.whl',
+      '',
+      'Flask',
+    ])
     expect(r.requirements.map((x) => x.text)).to.deep.equal(['six>=1.10', 'gunicorn==21.2.0', 'Flask'])
     expect(r.unverifiable).to.deep.equal(['-e git+https://x/y.git#egg=y', './local/pkg', 'requests @ https://x/r.whl'])
   })

@@ -11,7 +11,16 @@ describe('probes/postgres: roles', () => {
     expect(r.ok).to.equal(true)
     if (!r.ok) return
     expect(r.superuser).to.equal(true)
-    expect(r.role).to.deep.include({ name: 'rmpg_rec', superuser: false, createdb: true, login: true, conn_limit: 5, valid_until: '2030-01-01 00:00:00+00', expires_same: true, comment: 'recorded role' })
+    expect(r.role).to.deep.include({
+      name: 'rmpg_rec',
+      superuser: false,
+      createdb: true,
+      login: true,
+      conn_limit: 5,
+      valid_until: '2030-01-01 00:00:00+00',
+      expires_same: true,
+      comment: 'recorded role',
+    })
     expect(r.role!.password).to.match(/^SCRAM-SHA-256\$4096:/)
     expect(r.role).to.not.have.property('password_readable')
   })
@@ -92,7 +101,7 @@ describe('probes/postgres: privileges', () => {
     const some = parsePrivState(PG.privsTablesSome!, ['t1', 'nosuch'])
     expect(some.ok && some.missing).to.deep.equal(['nosuch'])
   })
-  it('grant option, functions by the server\'s signature, group membership', () => {
+  it("grant option, functions by the server's signature, group membership", () => {
     const seq = parsePrivState(PG.privsSequence!, ['t1_id_seq'])
     expect(seq.ok && seq.objects[0]!.acl).to.deep.include(['rmpg_app', 'USAGE', true])
     const fn = parsePrivState(PG.privsFunction!, ['add1(int,int)'])

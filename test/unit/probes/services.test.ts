@@ -28,7 +28,15 @@ describe('probes/services: parseServiceState', () => {
     expect(parseServiceState('x', 'init=sysvinit\nexists=1\nstatus=none\n').running).to.equal(undefined)
   })
   it('systemd: active + enabled, inactive + disabled + needs daemon-reload, masked, static, missing', () => {
-    expect(parseServiceState('nginx', SERVICE.systemdActive.stdout)).to.deep.include({ init: 'systemd', exists: true, running: true, enabled: true, unitFileState: 'enabled', masked: false, needDaemonReload: false })
+    expect(parseServiceState('nginx', SERVICE.systemdActive.stdout)).to.deep.include({
+      init: 'systemd',
+      exists: true,
+      running: true,
+      enabled: true,
+      unitFileState: 'enabled',
+      masked: false,
+      needDaemonReload: false,
+    })
     expect(parseServiceState('nginx', SERVICE.systemdActive.stdout).properties).to.deep.include({ ActiveState: 'active', SubState: 'running', MainPID: '812' })
     expect(parseServiceState('nginx', SERVICE.systemdStopped.stdout)).to.deep.include({ running: false, enabled: false, needDaemonReload: true })
     expect(parseServiceState('nginx', SERVICE.systemdMasked.stdout)).to.deep.include({ exists: true, masked: true, enabled: false })

@@ -24,7 +24,7 @@ describe('probes/supervisor: parseSupervisorState', () => {
   it('no definition file', () => {
     expect(parseSupervisorState(SUPERVISOR.noFile.stdout).file).to.deep.equal({ exists: false })
   })
-  it('supervisord down: not running, with supervisorctl\'s words', () => {
+  it("supervisord down: not running, with supervisorctl's words", () => {
     const s = parseSupervisorState(SUPERVISOR.down.stdout)
     expect(s).to.deep.include({ installed: true, running: false, processes: [], error: 'unix:///var/run/supervisor.sock no such file' })
   })
@@ -32,7 +32,9 @@ describe('probes/supervisor: parseSupervisorState', () => {
     expect(parseSupervisorState(SUPERVISOR.notInstalled.stdout)).to.deep.include({ installed: false, running: false, configDir: false })
   })
   it('status lines: error lines are skipped, states without description kept', () => {
-    expect(parseSupervisorStatus('x: ERROR (no such process)\nfoo   FATAL     Exited too quickly (process log may have details)\nbar  STARTING\n')).to.deep.equal([
+    expect(
+      parseSupervisorStatus('x: ERROR (no such process)\nfoo   FATAL     Exited too quickly (process log may have details)\nbar  STARTING\n'),
+    ).to.deep.equal([
       { name: 'foo', state: 'FATAL', description: 'Exited too quickly (process log may have details)' },
       { name: 'bar', state: 'STARTING', description: '' },
     ])
@@ -56,7 +58,10 @@ describe('probes/supervisor: parseSupervisorState', () => {
     try {
       mkdirSync(join(dir, 'supervisor'))
       writeFileSync(join(dir, 'supervisor', '__init__.py'), '')
-      writeFileSync(join(dir, 'supervisor', 'supervisorctl.py'), "import json, sys\ndef main(args):\n    print('cmdline=' + json.dumps(open('/proc/self/cmdline').read().split('\\0')))\n    print('args=' + json.dumps(args, separators=(',', ':')))\n    sys.exit(3)\n")
+      writeFileSync(
+        join(dir, 'supervisor', 'supervisorctl.py'),
+        "import json, sys\ndef main(args):\n    print('cmdline=' + json.dumps(open('/proc/self/cmdline').read().split('\\0')))\n    print('args=' + json.dumps(args, separators=(',', ':')))\n    sys.exit(3)\n",
+      )
       writeFileSync(join(dir, 'supervisorctl'), '#!/usr/bin/env python3\n', { mode: 0o755 })
       o.path = join(dir, 'supervisorctl')
       const p = supervisorProbe(o)

@@ -6,7 +6,24 @@ import { UFW } from './ufw-recorded.js'
 
 describe('probes/ufw: tuples', () => {
   const cases: [string, boolean, Record<string, unknown> | undefined][] = [
-    ['### tuple ### allow tcp 22 0.0.0.0/0 any 0.0.0.0/0 in', false, { action: 'allow', log: '', route: false, proto: 'tcp', dport: '22', dst: '0.0.0.0/0', sport: 'any', src: '0.0.0.0/0', dapp: '', sapp: '', direction: 'in', comment: '' }],
+    [
+      '### tuple ### allow tcp 22 0.0.0.0/0 any 0.0.0.0/0 in',
+      false,
+      {
+        action: 'allow',
+        log: '',
+        route: false,
+        proto: 'tcp',
+        dport: '22',
+        dst: '0.0.0.0/0',
+        sport: 'any',
+        src: '0.0.0.0/0',
+        dapp: '',
+        sapp: '',
+        direction: 'in',
+        comment: '',
+      },
+    ],
     ['### tuple ### allow tcp 80 0.0.0.0/0 any 0.0.0.0/0 in comment=776562', false, { dport: '80', comment: 'web' }],
     ['### tuple ### allow tcp 2000 ::/0 1000 ::/0 in comment=68c3a96c6c6f2077c3b6726c64', true, { sport: '1000', comment: 'héllo wörld', v6: true }],
     ['### tuple ### route:allow any any 0.0.0.0/0 any 0.0.0.0/0 in_eth0!out_eth1', false, { route: true, action: 'allow', direction: 'in_eth0!out_eth1' }],
@@ -51,7 +68,9 @@ describe('probes/ufw: state', () => {
     expect(parseUfwState(UFW.ufwNotInstalled!)).to.deep.include({ installed: false })
   })
   it('not readable (not root)', () => {
-    expect(parseUfwState({ stdout: 'installed=yes\nunreadable\n@@ufw.conf\n@@default\n@@user.rules\n@@user6.rules\n@@loaded\nno\n', code: 0 }).readable).to.equal(false)
+    expect(
+      parseUfwState({ stdout: 'installed=yes\nunreadable\n@@ufw.conf\n@@default\n@@user.rules\n@@user6.rules\n@@loaded\nno\n', code: 0 }).readable,
+    ).to.equal(false)
     expect(() => parseUfwState({ stdout: 'sh: oops\n', code: 2 })).to.throw(/unexpected output/)
   })
   it('shell-style config values', () => {
