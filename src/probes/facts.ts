@@ -23,16 +23,46 @@ ip -4 -o addr show scope global 2>/dev/null | awk '{split($4,a,"/"); print "ipv4
 echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"; echo "epoch=$(date +%s)"
 `
 
-const FAMILY: Record<string, string> = { debian: 'Debian', ubuntu: 'Debian', linuxmint: 'Debian', raspbian: 'Debian', rhel: 'RedHat', centos: 'RedHat', fedora: 'RedHat', rocky: 'RedHat', almalinux: 'RedHat', alpine: 'Alpine', arch: 'Archlinux', opensuse: 'Suse', sles: 'Suse' }
-const DISTRO: Record<string, string> = { debian: 'Debian', ubuntu: 'Ubuntu', centos: 'CentOS', rhel: 'RedHat', fedora: 'Fedora', alpine: 'Alpine', rocky: 'Rocky', almalinux: 'AlmaLinux', arch: 'Archlinux' }
+const FAMILY: Record<string, string> = {
+  debian: 'Debian',
+  ubuntu: 'Debian',
+  linuxmint: 'Debian',
+  raspbian: 'Debian',
+  rhel: 'RedHat',
+  centos: 'RedHat',
+  fedora: 'RedHat',
+  rocky: 'RedHat',
+  almalinux: 'RedHat',
+  alpine: 'Alpine',
+  arch: 'Archlinux',
+  opensuse: 'Suse',
+  sles: 'Suse',
+}
+const DISTRO: Record<string, string> = {
+  debian: 'Debian',
+  ubuntu: 'Ubuntu',
+  centos: 'CentOS',
+  rhel: 'RedHat',
+  fedora: 'Fedora',
+  alpine: 'Alpine',
+  rocky: 'Rocky',
+  almalinux: 'AlmaLinux',
+  arch: 'Archlinux',
+}
 
 export type Facts = Record<string, unknown>
 
 export function parseFacts(stdout: string): Facts {
   const kv = keyValues(stdout)
-  const all = pairs(stdout).filter(([k]) => k === 'ipv4_all').map(([, v]) => v)
+  const all = pairs(stdout)
+    .filter(([k]) => k === 'ipv4_all')
+    .map(([, v]) => v)
   const id = kv.os_id ?? ''
-  const version = id === 'debian' && kv.debian_version && /^\d/.test(kv.debian_version) ? kv.debian_version : (kv.os_version_id ?? '')
+  // As ansible-core: the version is os-release's VERSION_ID ("12", "22.04"); Debian's point release
+  // ("12.7" in /etc/debian_version) is only the minor version.
+  const debianPoint = id === 'debian' ? /^(\d+)\.(\d+)/.exec(kv.debian_version ?? '') : null
+  const version = kv.os_version_id || (debianPoint?.[1] ?? '')
+  const minor = debianPoint?.[2] ?? version.split('.')[1]
   const vcpus = Number(kv.vcpus ?? 1) || 1
   const facts: Facts = {
     hostname: (kv.hostname ?? '').split('.')[0],
@@ -42,6 +72,7 @@ export function parseFacts(stdout: string): Facts {
     distribution: DISTRO[id] ?? kv.os_name ?? 'Unknown',
     distribution_version: version,
     distribution_major_version: version.split('.')[0] ?? '',
+    ...(minor !== undefined ? { distribution_minor_version: minor } : {}),
     distribution_release: kv.os_codename ?? '',
     processor_vcpus: vcpus,
     processor_count: vcpus,

@@ -41,8 +41,10 @@ describe('probes/facts', () => {
       fqdn: 'web1.lab.example',
       os_family: 'Debian',
       distribution: 'Debian',
-      distribution_version: '12.7',
+      // ansible-core 2.14's setup on a Debian 12.15 lab host: version "12", minor "15"
+      distribution_version: '12',
       distribution_major_version: '12',
+      distribution_minor_version: '7',
       distribution_release: 'bookworm',
       processor_vcpus: 2,
       processor_count: 2,
@@ -67,7 +69,20 @@ describe('probes/facts', () => {
   })
   it('falls back when little is known: family from ID_LIKE, version from VERSION_ID, defaults', () => {
     const f = parseFacts('hostname=box\nos_id=pop\nos_like=ubuntu debian\nos_name=Pop!_OS\nos_version_id=22.04\nvcpus=\n')
-    expect(f).to.deep.include({ hostname: 'box', fqdn: 'box', os_family: 'Debian', distribution: 'Pop!_OS', distribution_version: '22.04', distribution_major_version: '22', processor_vcpus: 1, service_mgr: 'sysvinit', pkg_mgr: 'unknown', user_uid: -1, all_ipv4_addresses: [] })
+    expect(f).to.deep.include({
+      hostname: 'box',
+      fqdn: 'box',
+      os_family: 'Debian',
+      distribution: 'Pop!_OS',
+      distribution_version: '22.04',
+      distribution_major_version: '22',
+      distribution_minor_version: '04',
+      processor_vcpus: 1,
+      service_mgr: 'sysvinit',
+      pkg_mgr: 'unknown',
+      user_uid: -1,
+      all_ipv4_addresses: [],
+    })
     expect(parseFacts('os_id=plan9\n')).to.deep.include({ os_family: 'Plan9', distribution: 'Unknown' })
   })
   it('each fact is also a variable ansible_<name>', () => {
