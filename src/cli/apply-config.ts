@@ -55,6 +55,7 @@ export function applyConfig(args: CliArgs, argv: string[], cfg: Config): CliArgs
   if (!a.become) a.become = get<boolean>('become') ?? false
   if (!a.askBecomePass) a.askBecomePass = get<boolean>('become_ask_pass') ?? false
   a.retryFiles = get<boolean>('retry_files_enabled') ?? false
+  if ((get<string[]>('callbacks_enabled') ?? []).some((c) => /^(ansible\.posix\.)?profile_tasks$/.test(c))) a.profile = true
   if (get('retry_files_save_path') !== undefined) a.retryFilesSavePath = get<string>('retry_files_save_path')
   const hkc = get<boolean | 'accept-new'>('host_key_checking')
   if (a.hostKeyChecking === undefined && hkc !== undefined) a.hostKeyChecking = hkc === 'accept-new' ? 'accept-new' : hkc ? 'yes' : 'no'

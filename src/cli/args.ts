@@ -44,6 +44,8 @@ export interface CliArgs {
   askVaultPass: boolean
   /** From ansible.cfg / ANSIBLE_RETRY_FILES_*: not flags. */
   retryFiles: boolean
+  /** The slowest tasks after the recap (-v, or profile_tasks in callbacks_enabled). */
+  profile?: boolean
   retryFilesSavePath?: string
 }
 

@@ -7,7 +7,7 @@ import { homedir } from 'node:os'
 import { dirname, isAbsolute, join, resolve } from 'node:path'
 import { FALSE, TRUE } from '../text/yes-no.js'
 
-type Kind = 'string' | 'integer' | 'boolean' | 'path' | 'pathlist' | 'pathspec'
+type Kind = 'string' | 'integer' | 'boolean' | 'path' | 'pathlist' | 'pathspec' | 'list'
 
 export interface SettingDef {
   /** Ansible's name for it (as `ansible-config dump` prints). */
@@ -101,6 +101,15 @@ export const SETTINGS: SettingDef[] = [
     kind: 'path',
     default: undefined,
     use: 'read and shown; rm-play writes no log file',
+  },
+  {
+    name: 'CALLBACKS_ENABLED',
+    section: 'defaults',
+    key: 'callbacks_enabled',
+    env: ['ANSIBLE_CALLBACKS_ENABLED', 'ANSIBLE_CALLBACK_WHITELIST'],
+    kind: 'list',
+    default: [],
+    use: 'profile_tasks (or ansible.posix.profile_tasks): the slowest tasks after the recap; others are ignored',
   },
   {
     name: 'RETRY_FILES_ENABLED',
@@ -229,6 +238,11 @@ function convert(def: SettingDef, raw: string, base: string, ce: ConfigEnv, orig
     }
     case 'path':
       return expandPath(raw.trim(), ce.env, ce.home, base)
+    case 'list':
+      return raw
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean)
     case 'pathlist':
       return raw
         .split(',')

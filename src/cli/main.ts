@@ -139,7 +139,7 @@ async function mainInRun(argv: string[], io: Io, run: RunContext): Promise<numbe
         : (
             (r: PrettyReporter) => (e: RunEvent) =>
               r.handle(e)
-          )(new PrettyReporter({ paint, write: io.out, verbosity: args.verbosity, timings: true, live: io.tty }))
+          )(new PrettyReporter({ paint, write: io.out, verbosity: args.verbosity, timings: true, live: io.tty, profile: args.profile || args.verbosity > 0 }))
     opts = {
       check: args.check,
       diff: args.diff,

@@ -5,6 +5,7 @@ import { formatPos } from '../playbook/errors.js'
 import type { HostResultEvent, RunEvent } from '../engine/events.js'
 import { paintDiff, unifiedDiff } from './diff.js'
 import { liveLine } from './live-line.js'
+import { TaskProfile } from './profile.js'
 import type { Paint } from './paint.js'
 
 export interface PrettyOptions {
@@ -17,6 +18,8 @@ export interface PrettyOptions {
   live: boolean
   /** Time for the live line; tests give a fake one. */
   clock?: Clock
+  /** The slowest tasks after the recap (profile.ts). */
+  profile?: boolean
 }
 
 /** The reporter's time: now, and a repeating tick that does not keep the process alive. */
@@ -54,6 +57,7 @@ export class PrettyReporter {
   private lastTask = ''
   private taskHosts = 0
   private forks = Infinity
+  private readonly profile = new TaskProfile()
 
   constructor(private readonly o: PrettyOptions) {
     this.clock = o.clock ?? systemClock
@@ -83,6 +87,7 @@ export class PrettyReporter {
   }
 
   handle(e: RunEvent): void {
+    if (this.o.profile) this.profile.add(e)
     const p = this.o.paint
     switch (e.type) {
       case 'run-start':
@@ -141,6 +146,10 @@ export class PrettyReporter {
           : `${changed} change${changed === 1 ? '' : 's'}`
         this.out(`\n${this.o.timings ? `${hosts} host${hosts === 1 ? '' : 's'} in ${secs(e.durationMs)}; ` : ''}${tail}`)
         if (e.interrupted) this.out(p.red('interrupted: the run was stopped before it finished'))
+        if (this.o.profile) {
+          const lines = this.profile.lines(secs)
+          if (lines.length) this.out(`\n${p.bold(header('TASKS BY TIME', 'slowest first'))}\n${lines.join('\n')}`)
+        }
         break
       }
     }

@@ -81,6 +81,17 @@ describe('cli config: ansible.cfg and ANSIBLE_*', () => {
     expect(b.hostKeyChecking).to.equal('no')
   })
 
+  it('callbacks_enabled with profile_tasks (file or ANSIBLE_CALLBACKS_ENABLED) turns the task profile on; other callbacks do not', () => {
+    const on = (text: string, env: Record<string, string> = {}) => {
+      const cfg = loadConfig(project(text).ce(env))
+      return applyConfig(parseArgs(['x.yml']), ['x.yml'], cfg).profile ?? false
+    }
+    expect(on('[defaults]\ncallbacks_enabled = timer, profile_tasks\n')).to.equal(true)
+    expect(on('[defaults]\ncallbacks_enabled = ansible.posix.profile_tasks\n')).to.equal(true)
+    expect(on('[defaults]\ncallbacks_enabled = timer\n')).to.equal(false)
+    expect(on('[defaults]\n', { ANSIBLE_CALLBACKS_ENABLED: 'profile_tasks' })).to.equal(true)
+  })
+
   it('without a config file or variables, rm-play keeps its own defaults', () => {
     const d = tmp()
     const cfg = loadConfig({ env: {}, cwd: d, home: d })
