@@ -87,7 +87,7 @@ export class PrettyReporter {
   }
 
   handle(e: RunEvent): void {
-    if (this.o.profile) this.profile.add(e)
+    if (this.o.profile) this.profile.add(e, this.clock.now())
     const p = this.o.paint
     switch (e.type) {
       case 'run-start':
