@@ -77,7 +77,10 @@ function becomeFor(rt: PlayRuntime, task: Task, scope: VarScope): Become | undef
   // become_user is often a variable (become_user: "{{ app_user }}"): render it like any value.
   const user = String(renderValue(task.becomeUser ?? rt.options.becomeUser ?? v('ansible_become_user') ?? 'root', scope))
   const pw = v('ansible_become_password') ?? v('ansible_become_pass') ?? rt.options.becomePassword
-  return { user, password: pw === undefined ? undefined : String(pw), ...(rt.options.becomeMethod === 'su' ? { method: 'su' as const } : {}) }
+  // As Ansible: the ansible_become_method variable beats the become_method keyword, which beats --become-method.
+  const method = String(renderValue(v('ansible_become_method') ?? task.becomeMethod ?? rt.options.becomeMethod ?? 'sudo', scope))
+  if (method !== 'sudo' && method !== 'su') throw new RmError(`ansible_become_method '${method}' is not supported (rm-play becomes with sudo or su)`, task.pos)
+  return { user, password: pw === undefined ? undefined : String(pw), ...(method === 'su' ? { method: 'su' as const } : {}) }
 }
 
 /** no_log (or a no_log that cannot be read: the safe side): -vvv does not show the task's scripts. */

@@ -63,6 +63,7 @@ export function inherit(outer: Inherited, inner: Partial<Inherited>): Inherited 
     tags: [...new Set([...outer.tags, ...(inner.tags ?? [])])],
     become: inner.become ?? outer.become,
     becomeUser: inner.becomeUser ?? outer.becomeUser,
+    becomeMethod: inner.becomeMethod ?? outer.becomeMethod,
     environment: [...outer.environment, ...(inner.environment ?? [])],
     ignoreErrors: inner.ignoreErrors ?? outer.ignoreErrors,
     ignoreUnreachable: inner.ignoreUnreachable ?? outer.ignoreUnreachable,

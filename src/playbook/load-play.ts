@@ -104,7 +104,7 @@ function playKeywords(state: LoadState, d: Record<string, unknown>): { base: Inh
   const connection = d.connection === undefined ? undefined : String(d.connection)
   checkConnection(state, connection, valuePosOf(d, 'connection'))
   checkExpressions(state, d.remote_user, valuePosOf(d, 'remote_user'))
-  checkBecomeMethod(state, d)
+  const becomeMethod = checkBecomeMethod(state, d)
   // Keywords the play's tasks render when they run may be templated; the rest decide the play's shape.
   const flag = (key: string) => keywordBool(key, d[key], true, (m, h) => state.error(m, valuePosOf(d, key), h))
   const fixed = (key: string) => fixedBool(key, d[key], (m, h) => state.error(m, valuePosOf(d, key), h))
@@ -112,6 +112,7 @@ function playKeywords(state: LoadState, d: Record<string, unknown>): { base: Inh
     tags: playTags,
     become: flag('become'),
     becomeUser: d.become_user === undefined ? undefined : String(d.become_user),
+    becomeMethod,
     environment,
     checkMode: flag('check_mode'),
     diff: flag('diff'),

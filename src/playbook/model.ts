@@ -14,6 +14,8 @@ export interface Inherited {
   /** Yes/no keywords that may be a `{{ }}` template (a string), rendered when the task runs. */
   become?: boolean | string
   becomeUser?: string
+  /** become_method: sudo or su (checked at load time). */
+  becomeMethod?: 'sudo' | 'su'
   environment: Record<string, unknown>[]
   ignoreErrors?: boolean | string
   /** Yes/no keywords decided at load time (a template there is a load error). */

@@ -127,7 +127,10 @@ export function loadRoleInto(
       {
         file: handlersFile,
         baseDir: join(path, 'handlers'),
-        inherited: inherit({ when: [], tags: [], environment: [], vars: outer.vars, become: outer.become, becomeUser: outer.becomeUser }, { role }),
+        inherited: inherit(
+          { when: [], tags: [], environment: [], vars: outer.vars, become: outer.become, becomeUser: outer.becomeUser, becomeMethod: outer.becomeMethod },
+          { role },
+        ),
       },
       pos,
       true,

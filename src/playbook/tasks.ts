@@ -148,7 +148,8 @@ export function inheritable(state: LoadState, d: Dict): Partial<Inherited> {
   const fixed = (key: string) => fixedBool(key, d[key], (m, h) => state.error(m, valuePosOf(d, key), h))
   if ('become' in d) out.become = flag('become', true)
   if ('become_user' in d) out.becomeUser = str(d.become_user)
-  checkBecomeMethod(state, d)
+  const becomeMethod = checkBecomeMethod(state, d)
+  if (becomeMethod) out.becomeMethod = becomeMethod
   if ('environment' in d) {
     if (!isDict(d.environment) && !(typeof d.environment === 'string' && isTemplated(d.environment)))
       state.error('environment must be a mapping of names to values', valuePosOf(d, 'environment'))
@@ -181,14 +182,16 @@ export function inheritable(state: LoadState, d: Dict): Partial<Inherited> {
   return out
 }
 
-/** rm-play becomes with sudo only: any other method would silently be sudo, so it is an error. */
-export function checkBecomeMethod(state: LoadState, d: Dict): void {
-  if ('become_method' in d && d.become_method !== 'sudo')
-    state.error(
-      `become_method '${String(d.become_method)}' is not supported`,
-      valuePosOf(d, 'become_method'),
-      'rm-play becomes with sudo: use become_method: sudo or leave it out',
-    )
+/** rm-play becomes with sudo or su: any other method would silently be one of them, so it is an error. */
+export function checkBecomeMethod(state: LoadState, d: Dict): 'sudo' | 'su' | undefined {
+  if (!('become_method' in d)) return undefined
+  if (d.become_method === 'sudo' || d.become_method === 'su') return d.become_method
+  state.error(
+    `become_method '${String(d.become_method)}' is not supported`,
+    valuePosOf(d, 'become_method'),
+    'rm-play becomes with sudo or su: use one of them or leave it out',
+  )
+  return undefined
 }
 
 /** The connection keyword takes the plugins rm-play has (a templated value is checked when it runs). */

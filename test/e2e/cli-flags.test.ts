@@ -65,6 +65,45 @@ describe('cli connection flags on lab hosts', function () {
     }
   })
 
+  it('become_method: su (keyword) and ansible_become_method: su (variable, which beats the keyword) become with su, as Ansible', async () => {
+    const chain = 'p=$$; while [ "$p" -gt 1 ]; do cat /proc/$p/comm; p=$(cut -d" " -f4 /proc/$p/stat); done'
+    const cases: [string, string, string][] = [
+      [
+        'keyword',
+        `- hosts: all\n  gather_facts: false\n  become_method: su\n  tasks:\n    - shell: '${chain}'\n      become: true\n      become_user: alice\n`,
+        'su',
+      ],
+      [
+        'variable over keyword',
+        `- hosts: all\n  gather_facts: false\n  vars: { ansible_become_method: su }\n  tasks:\n    - shell: '${chain}'\n      become: true\n      become_method: sudo\n      become_user: alice\n`,
+        'su',
+      ],
+      [
+        'keyword sudo',
+        `- hosts: all\n  gather_facts: false\n  tasks:\n    - shell: '${chain}'\n      become: true\n      become_method: sudo\n      become_user: alice\n`,
+        'sudo',
+      ],
+    ]
+    for (const [what, yaml, method] of cases) {
+      const file = join(dir, `method-${method}-${what.replace(/ /g, '-')}.yml`)
+      writeFileSync(file, yaml)
+      const r = await rmPlay([file, '-i', lab.inventory, '-l', h1, '--json'])
+      expect(r.code, what + r.out + r.err).to.equal(0)
+      const names = results(r.out)[0]!.output!.stdout!.split('\n')
+      expect(names, what)
+        .to.include(method)
+        .and.not.include(method === 'su' ? 'sudo' : 'su')
+      if (hasAnsible()) {
+        const a = spawnSync('ansible-playbook', [file, '-i', lab.inventory, '-l', h1, '-v'], {
+          encoding: 'utf8',
+          env: { ...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_RETRY_FILES_ENABLED: 'false' },
+        })
+        expect(a.status, a.stdout + a.stderr).to.equal(0)
+        expect(a.stdout, `ansible-playbook, ${what}`).to.match(new RegExp(`\\\\n${method}\\\\n`))
+      }
+    }
+  })
+
   it('--become-method su with a become password from a user other than root: refused with the reason, no hang', async () => {
     await sh(lab.inventory, h1, 'mkdir -p ~alice/.ssh && cp /root/.ssh/authorized_keys ~alice/.ssh/ && chown -R alice ~alice/.ssh')
     writeFileSync(
