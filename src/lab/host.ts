@@ -26,6 +26,15 @@ export interface HostContext {
   layer?: string
 }
 
+/** The context hosts start in, from the lab's network state and the images up/reset prepared. */
+export function hostContext(
+  lab: string,
+  net: { bridge: string; bridgeAddress: string },
+  o: { base: string; layer?: string; authorizedKey: string; aptLines: string[]; aptProxyUrl: string },
+): HostContext {
+  return { lab, bridge: net.bridge, bridgeAddress: net.bridgeAddress, ...o }
+}
+
 export function hostKeyPath(lab: string, host: string): string {
   return join(hostPaths(lab, host).keys, 'ssh_host_ed25519_key')
 }

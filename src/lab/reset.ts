@@ -4,7 +4,7 @@ import { APT_PROXY_URL, ensureAptProxy } from './apt-proxy.js'
 import { controllerMirrors, ensureBaseImage } from './base-image.js'
 import { firstError, mapLimit } from './concurrency.js'
 import { labError } from './errors.js'
-import { haltHosts, startHosts, type HostContext } from './host.js'
+import { haltHosts, hostContext, startHosts } from './host.js'
 import { logTail } from './host-process.js'
 import { ensureKeyPair } from './keys.js'
 import { ensureBridge } from './network.js'
@@ -51,16 +51,7 @@ export async function labReset(hostNames: string[], opts: LabResetOptions = {}):
       await ensureControllerTools(say, SYSTEMD_HOST_TOOLS)
     }
     const layer = systemd ? await ensureSystemdLayer(base, APT_PROXY_URL, mirrors.hostLines, say) : undefined
-    const ctx: HostContext = {
-      lab,
-      base,
-      layer,
-      bridge: state.bridge,
-      bridgeAddress: state.bridgeAddress,
-      aptProxyUrl: APT_PROXY_URL,
-      authorizedKey: publicKey,
-      aptLines: mirrors.hostLines,
-    }
+    const ctx = hostContext(lab, state, { base, layer, aptProxyUrl: APT_PROXY_URL, authorizedKey: publicKey, aptLines: mirrors.hostLines })
     say(`resetting ${targets.map((h) => h.name).join(', ')}`)
     const fresh = await startHosts(ctx, await haltHosts(lab, targets, true), true)
     for (const h of fresh) state.hosts[state.hosts.findIndex((x) => x.name === h.name)] = h

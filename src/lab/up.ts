@@ -10,7 +10,7 @@ import { firstError, mapLimit } from './concurrency.js'
 import { labError } from './errors.js'
 import { writeFileAtomic } from './fs-util.js'
 import { ensureGitDaemon, publishApps } from './git-server.js'
-import { hostKeyPath, hostRunning, refreshRunningHosts, startHosts, type HostContext } from './host.js'
+import { hostContext, hostKeyPath, hostRunning, refreshRunningHosts, startHosts } from './host.js'
 import { logTail } from './host-process.js'
 import { writeInventory } from './inventory.js'
 import { ensureKeyPair, renderKnownHosts } from './keys.js'
@@ -192,16 +192,7 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabInfo> {
     }
     for (let i = state.hosts.length + 1; i <= wanted; i++) state.hosts.push({ ...hostEntry(state, i), kind })
     const layer = state.hosts.some((h) => kindOf(h) === 'systemd') ? await ensureSystemdLayer(base, APT_PROXY_URL, mirrors.hostLines, say) : undefined
-    const ctx: HostContext = {
-      lab: name,
-      base,
-      layer,
-      bridge: state.bridge,
-      bridgeAddress: state.bridgeAddress,
-      aptProxyUrl: APT_PROXY_URL,
-      authorizedKey: publicKey,
-      aptLines: mirrors.hostLines,
-    }
+    const ctx = hostContext(name, state, { base, layer, aptProxyUrl: APT_PROXY_URL, authorizedKey: publicKey, aptLines: mirrors.hostLines })
     const toStart = state.hosts.filter((h) => !hostRunning(h))
     const running = state.hosts.length - toStart.length
     if (toStart.length) say(`starting ${toStart.length} host${toStart.length > 1 ? 's' : ''}${running ? ` (${running} already up)` : ''}`)
