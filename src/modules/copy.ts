@@ -427,22 +427,23 @@ const schema = {
   requiredOneOf: [['src', 'content']],
 } as const satisfies Schema
 
+/** What a module that writes one file returns (copy, template). */
+export const WRITE_RETURNS = {
+  dest: 'the file written',
+  checksum: 'SHA-1 of the content',
+  size: 'bytes',
+  mode: 'the mode',
+  owner: 'owner',
+  group: 'group',
+  backup_file: 'the backup (backup: true, when the file changed)',
+}
+
 export const copy: HostModule<CopyArgs, CopyPrepared, ReturnType<typeof copyProbes>> = {
   kind: 'host',
   name: 'copy',
   doc: 'Put a file on the host (from the controller, from text, or from another path on the host).',
   args: schema,
-  returns: {
-    dest: 'the file written',
-    src: 'the source',
-    checksum: 'SHA-1 of the content',
-    size: 'bytes',
-    mode: 'the mode',
-    owner: 'owner',
-    group: 'group',
-    backup_file: 'the backup (backup: true, when the file changed)',
-    state: 'file (directory for a recursive copy)',
-  },
+  returns: { ...WRITE_RETURNS, src: 'the source', state: 'file (directory for a recursive copy)' },
   validate(a) {
     const problems = [...writeProblems(a), ...modeProblems(a.directory_mode)]
     if (a.remote_src && a.src === undefined && a.content === undefined) problems.push('remote_src needs src')

@@ -25,7 +25,7 @@
  */
 import { statSync } from 'node:fs'
 import { pathProbe } from '../probes/files.js'
-import { destProbeOptions, planWrite, writeOptions, writeProblems, writeResult, type WriteSpec } from './copy.js'
+import { destProbeOptions, planWrite, writeOptions, writeProblems, writeResult, WRITE_RETURNS, type WriteSpec } from './copy.js'
 import { octal } from './file-attrs.js'
 import type { HostModule, PlanContext } from './types.js'
 import type { ArgsOf, Schema } from './schema.js'
@@ -72,18 +72,9 @@ const schema = {
 export const template: HostModule<TemplateArgs, TemplatePrepared, ReturnType<typeof probes>> = {
   kind: 'host',
   name: 'template',
-  doc: 'Render an EJS template to a file on the host.',
+  doc: "Render a template (.j2: Jinja2 with Ansible's meaning; .ejs: EJS) to a file on the host.",
   args: schema,
-  returns: {
-    dest: 'the file written',
-    checksum: 'SHA-1 of the content',
-    size: 'bytes',
-    mode: 'the mode',
-    owner: 'owner',
-    group: 'group',
-    backup_file: 'the backup (backup: true, when the file changed)',
-    state: 'file',
-  },
+  returns: { ...WRITE_RETURNS, state: 'file' },
   validate: (a) => writeProblems(a),
   localFiles: (a) => (a.src !== undefined ? [{ kind: 'templates', name: a.src, arg: 'src' }] : []),
   prepare(a, ctx) {
