@@ -10,7 +10,7 @@ export type { Change, ExecStep, FileDiff, Parsed, Probe, ProbeOutput, ProbeState
 export interface PrepareContext {
   /** Finds a file in the role's templates/ or files/ (then the playbook's), or throws. */
   findFile(kind: 'templates' | 'files', name: string): string
-  /** Renders an EJS template file with the task's variables. */
+  /** Renders a template file with the task's variables (.j2: Jinja2; others: EJS). */
   renderTemplate(path: string): string
   readFile(path: string): Buffer
   /** Evaluates an expression in the task's scope (for modules whose arguments are conditions). */
