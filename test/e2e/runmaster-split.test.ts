@@ -163,6 +163,65 @@ except urllib.error.HTTPError as e:
     expect(await knock(dbAddress, 6379)).to.equal('silent')
   })
 
+  // The operations playbooks target every RunMaster host (group runmaster holds db and app), each
+  // doing its part: no --limit on the split inventory.
+  describe('healthcheck, backup, restore and ai-features on every host, without --limit', function () {
+    let stamp: string
+    const REPORT = 'Report'
+
+    before(async function () {
+      const r = await run('backup.yml')
+      expect(r.exitCode, r.text).to.equal(0)
+      stamp = /backup (\d{8}_\d{6}):/.exec(r.results('Backup done', db)[0]?.msg ?? '')?.[1] ?? ''
+      expect(stamp, r.text).to.match(/^\d{8}_\d{6}$/)
+    })
+
+    it('healthcheck.yml passes on all three hosts: the db host its 5 checks, each app host all 7', async function () {
+      const r = await run('healthcheck.yml')
+      expect(r.exitCode, r.text).to.equal(0)
+      expect(r.totalChanged(), r.text).to.equal(0)
+      const checks = (h: string) => r.results(REPORT, h).map((e) => e.item)
+      expect(checks(db), r.text).to.have.length(5)
+      expect(checks(db)).to.not.include('supervisor programs running (guide 8.1)')
+      for (const h of [app1, app2]) expect(checks(h), r.text).to.have.length(7)
+      for (const e of r.results(REPORT)) expect(e.msg, `${e.host}: ${e.msg}`).to.match(/^ok /)
+    })
+
+    it('backup.yml: one stamp; the dump on the db host, the models archive on each app host', async function () {
+      const ls = async (h: string) => (await on(h, 'ls -1 /var/backups/runmaster')).stdout.trim().split('\n')
+      expect(await ls(db))
+        .to.include(`backup_${stamp}.sql`)
+        .and.not.include(`models_backup_${stamp}.tar.gz`)
+      for (const h of [app1, app2])
+        expect(await ls(h))
+          .to.include(`models_backup_${stamp}.tar.gz`)
+          .and.not.include(`backup_${stamp}.sql`)
+    })
+
+    it('restore.yml of that stamp loads the dump on the db host and the models on the app hosts; the API answers', async function () {
+      const r = await run('restore.yml', { extraVars: { restore_timestamp: stamp } })
+      expect(r.exitCode, r.text).to.equal(0)
+      expect(r.results('Load the database dump (psql < backup.sql)', db)[0]?.status, r.text).to.equal('changed')
+      expect(r.results('Load the database dump (psql < backup.sql)', app1)[0]?.status, r.text).to.equal('skipped')
+      for (const h of [app1, app2]) expect(r.results('The API answers', h)[0]?.status, r.text).to.equal('ok')
+    })
+
+    it('ai-features.yml with the inventory value changes nothing on any host (the db host only looks at Redis)', async function () {
+      const r = await run('ai-features.yml')
+      expect(r.exitCode, r.text).to.equal(0)
+      expect(r.totalChanged(), r.text).to.equal(0)
+      const redis = (h: string) => r.results(undefined, h).filter((e) => /^Redis /.test(e.task))
+      expect(
+        redis(app1).map((e) => e.status),
+        r.text,
+      ).to.deep.equal(['skipped'])
+      expect(
+        redis(db).map((e) => e.status),
+        r.text,
+      ).to.deep.equal(['ok'])
+    })
+  })
+
   describe('rolling-update.yml', function () {
     let v2: string
     let broken: string
