@@ -9,7 +9,7 @@
 //     retry start a new generation: what was read before is not used after it (read again);
 //   - only tasks whose arguments render without a lookup, a registered result still to come, an
 //     unknown check-mode value or a secret argument are read ahead, and never a loop, a delegated
-//     task or a module that renders templates or waits.
+//     task or a module that renders templates, waits, or asks a service (uri).
 // A window per connection grows while read-ahead pays and shrinks when its reads are thrown away
 // (a converging run changes hosts at every task: reading ahead there would only cost).
 import { randomBytes } from 'node:crypto'
@@ -63,6 +63,8 @@ const PREPARE_OK = new Set(['copy'])
 /** Modules whose probe's answer depends on when it runs (wait_for waits in it): never read ahead,
  * and their turn ends what was read before. */
 const TIMED = new Set(['wait_for'])
+/** Never read ahead either: uri's probe is a request to a service (one a skipped task must not make). */
+const NOT_AHEAD = new Set([...TIMED, 'uri'])
 /** Action modules that touch no host and take no time: they do not end what was read. */
 const PURE_ACTIONS = new Set(['debug', 'set_fact', 'assert', 'fail', 'meta', 'include_vars', 'set_stats', 'ping'])
 
@@ -93,7 +95,7 @@ export function execKeyOf(opts: ExecOptions): string {
 /** A raw task that may be read ahead at all (before rendering anything). */
 export function mayReadAhead(task: Task): boolean {
   const mod = getModule(task.module)
-  if (!mod || mod.kind !== 'host' || TIMED.has(task.module)) return false
+  if (!mod || mod.kind !== 'host' || NOT_AHEAD.has(task.module)) return false
   if ((mod as HostModule<unknown, unknown>).prepare && !PREPARE_OK.has(task.module)) return false
   if (task.loop !== undefined || task.delegateTo !== undefined || task.runOnce || task.until) return false
   const secret = secretOptions(mod.args)
