@@ -3,6 +3,7 @@
 import type { Connection } from '../connection/connection.js'
 import type { Facts } from '../probes/facts.js'
 import { emptyStats, type HostStats } from './events.js'
+import type { Upcoming } from './read-ahead.js'
 
 export class HostState {
   conn?: Connection
@@ -24,6 +25,8 @@ export class HostState {
    * is wrong, not the host, so it ends the run as any_errors_fatal would (unless rescued).
    */
   failureIsPlaybookError = false
+  /** The tasks after the one running, for read-ahead (none while a handler runs). */
+  upcoming?: Upcoming
 
   constructor(readonly name: string) {}
 

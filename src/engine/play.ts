@@ -15,6 +15,7 @@ import { runProbes } from './probe-batch.js'
 import { connectionFor, connectionKeywords, type PlayRuntime } from './runtime.js'
 import { lazyVars, scopeFor, type ScopeInputs } from './scope.js'
 import { flushHandlers, maxIndex, notifiedHandlers, walk, type PlayStop, type WalkContext } from './walk.js'
+import { newReadAhead } from './read-ahead.js'
 import { VarScope } from '../playbook/vars.js'
 import { notFound } from '../playbook/expression.js'
 
@@ -247,6 +248,7 @@ export async function runPlay(play: Play, deps: PlayDeps): Promise<PlayEnd> {
         queue: new PQueue({ concurrency: opts.forks }),
         secrets: deps.secrets,
         runOnce: new Map(),
+        readAhead: newReadAhead(),
       }
       const states = batch.map((h) => deps.hosts.get(h)!)
       for (const hs of states) hs.notified.clear()

@@ -7,6 +7,7 @@ import type { Node, Play } from '../playbook/model.js'
 import type { VarScope } from '../playbook/vars.js'
 import type { ConnectionPool } from './connect.js'
 import type { HostState } from './host-state.js'
+import type { ReadAhead } from './read-ahead.js'
 import type { RunOptions } from './options.js'
 import type { ScopeInputs } from './scope.js'
 
@@ -22,6 +23,8 @@ export interface PlayRuntime {
   secrets: Set<string>
   /** run_once: the first host's result, shared with the rest of the batch. */
   runOnce: Map<number, Promise<unknown>>
+  /** Probe reads taken ahead, and their generation (read-ahead.ts). */
+  readAhead: ReadAhead
   /** Task trees of templated include_tasks / include_role, by include index and rendered target: parsed once. */
   includes?: { nodes: Map<string, Node[]>; loadedTasks: number }
 }

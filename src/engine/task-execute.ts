@@ -11,6 +11,7 @@ import type { Cond, Task } from '../playbook/model.js'
 import { isUnknown, markUnknown, type VarScope } from '../playbook/vars.js'
 import type { HostState } from './host-state.js'
 import type { PlayRuntime } from './runtime.js'
+import { invalidate } from './read-ahead.js'
 import { resolveOnce, runModule } from './task-module.js'
 import { CheckModeUnknown, emptyOutcome, isPlaybookError, registeredOf, taskError, type Outcome } from './task-outcome.js'
 
@@ -43,6 +44,8 @@ export async function executeItem(rt: PlayRuntime, hs: HostState, task: Task, sc
   const resolved = resolveOnce(rt, hs, task, scope)
   for (let attempt = 0; ; attempt++) {
     let out: Outcome
+    // a retry waits for the host to change: it reads the host again
+    if (attempt > 0) invalidate(rt.readAhead)
     try {
       out = await runModule(rt, hs, task, scope, whenUnknown, resolved)
     } catch (e) {

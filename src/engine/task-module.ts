@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs'
 import { getModule } from '../modules/index.js'
 import { checkArgs, secretOptions } from '../modules/schema.js'
+import type { Connection } from '../connection/connection.js'
 import { ModuleFailure, type ActionModule, type Change, type HostModule, type PlanContext, type PrepareContext, type StepOutput } from '../modules/types.js'
 import { RmError } from '../playbook/errors.js'
 import { evaluate, evaluateCondition, renderValue } from '../playbook/expression.js'
@@ -14,7 +15,8 @@ import { isUnknown, markUnknown, type VarScope } from '../playbook/vars.js'
 import { applyChanges, StepFailure } from './apply.js'
 import type { HostState } from './host-state.js'
 import { settleNeeds } from './needs.js'
-import { runNamedProbes } from './probe-batch.js'
+import { nameResults, probeList } from './probe-batch.js'
+import { actionInvalidates, execKeyOf, invalidate, probesAreTimed, readProbes, type ProbesOf } from './read-ahead.js'
 import { resolveTask, type ResolvedTask } from './resolved-task.js'
 import { connectionFor, type PlayRuntime } from './runtime.js'
 import { lazyVars, scopeFor } from './scope.js'
@@ -91,6 +93,7 @@ export async function runModule(
   const planCtx: PlanContext = { host: hs.name, facts: hs.facts ?? {}, diff }
 
   if (mod.kind === 'action' || !target) {
+    if (actionInvalidates(task.module)) invalidate(rt.readAhead)
     const r = await (mod as ActionModule<unknown>).act(args, { ...prepareContext(rt, task, scope), ...planCtx })
     out.changed = !!r.changed
     out.failed = !!r.failed
@@ -107,9 +110,11 @@ export async function runModule(
   const conn = connectionFor(rt, target.host, lazyVars(connVars), target.keywords)
   const execOpts = target.exec
   const prepared = hm.prepare ? await hm.prepare(args, prepareContext(rt, task, scope)) : args
+  if (probesAreTimed(task.module)) invalidate(rt.readAhead)
   let state
   try {
-    state = await runNamedProbes(conn, hm.probes(prepared, { ...planCtx, check }), execOpts)
+    const named = hm.probes(prepared, { ...planCtx, check })
+    state = nameResults(named, await readProbes(rt.readAhead, hs, conn, probeList(named), execOpts, upcomingProbes(rt, hs, conn)))
   } catch (e) {
     // In check mode the become user may be one that an earlier task would create.
     if (check && execOpts.become && /unknown user/i.test((e as Error).message))
@@ -126,6 +131,9 @@ export async function runModule(
   if (check && !readOnly) {
     if (out.changed) out.data = markUnknown({})
   } else if (changes.length) {
+    // A step may change any host (directly or through it): reads taken before it are stale, and
+    // so are reads sent while it runs.
+    invalidate(rt.readAhead)
     try {
       outputs = await applyChanges(conn, changes, execOpts)
     } catch (e) {
@@ -133,6 +141,8 @@ export async function runModule(
       outputs.push(e.output)
       out.failed = true
       out.msg = e.message
+    } finally {
+      invalidate(rt.readAhead)
     }
   }
   if (!isUnknown(out.data)) {
@@ -143,6 +153,26 @@ export async function runModule(
   if (readOnly) out.changed = false
   out.mayChange = whenUnknown && out.changed
   return out
+}
+
+/**
+ * How read-ahead learns an upcoming task's probes on this host: its arguments and keywords rendered
+ * now, as its own turn would render them. Undefined when that cannot be known yet (an unknown
+ * value in check mode, another connection, a delegated task).
+ */
+function upcomingProbes(rt: PlayRuntime, hs: HostState, conn: Connection): ProbesOf {
+  return async (task, extra) => {
+    const scope = scopeFor(rt.scope, hs.name, { role: task.role, vars: [...task.vars, ...extra] })
+    const mod = getModule(task.module) as HostModule<unknown, unknown>
+    const args = moduleArgs(rt, task, scope)
+    const { check, diff, target } = resolveTask(rt, hs, task, mod, scope)
+    if (!target || target.delegated || scope.touchedUnknown.size) return undefined
+    if (connectionFor(rt, target.host, lazyVars(scope), target.keywords) !== conn) return undefined
+    const prepared = mod.prepare ? await mod.prepare(args, prepareContext(rt, task, scope)) : args
+    if (scope.touchedUnknown.size) return undefined
+    const probes = probeList(mod.probes(prepared, { host: hs.name, facts: hs.facts ?? {}, diff, check }))
+    return { probes, execKey: execKeyOf(target.exec) }
+  }
 }
 
 /** The keywords of one item, rendered on first use and kept for its retries. */

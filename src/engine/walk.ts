@@ -99,6 +99,7 @@ export async function flushHandlers(ctx: WalkContext, hs: HostState, base: numbe
     await ctx.gate.arrive(hs.name, base + (k + 1) / (handlers.length + 2))
     if (ctx.stop.reason || !(hs.active || (force && hs.failed && !hs.unreachable && !hs.ended))) return 'stopped' // still pending (listed when the host leaves the play)
     hs.notified.delete(handlerKey(k))
+    hs.upcoming = undefined
     const r = endIfFatal(ctx, hs, await runOne(ctx, hs, h, true))
     if (r !== 'ok') return r
   }
@@ -243,13 +244,14 @@ function stepAnswer(ctx: WalkContext, task: Task): Promise<boolean> {
 }
 
 async function walkNodes(ctx: WalkContext, hs: HostState, nodes: readonly Node[], extra: Record<string, unknown>[]): Promise<WalkResult> {
-  for (const node of nodes) {
+  for (const [i, node] of nodes.entries()) {
     if (ctx.stop.reason || hs.unreachable || hs.ended) return 'stopped'
     if (node.kind === 'task') {
       if (!selected(ctx, node)) continue
       await ctx.gate.arrive(hs.name, node.index)
       if (ctx.stop.reason || hs.unreachable || hs.ended) return 'stopped'
       if (ctx.rt.options.step && !(await stepAnswer(ctx, node))) continue
+      hs.upcoming = { nodes, from: i + 1, extra, selected: (t) => selected(ctx, t) }
       const r = await runOne(ctx, hs, node, false, extra)
       if (r !== 'ok') return r
     } else if (node.kind === 'block') {

@@ -1,0 +1,138 @@
+// Read-ahead on a lab host: a run that changes nothing reads the state of a stretch of tasks in
+// one round trip, and a read taken ahead is never used after something may have changed the host
+// (a step, a command, a retry) or when the task's arguments changed since (a set_fact between).
+import { expect } from 'chai'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { main } from '../../src/cli/main.js'
+import { closeHostConnections } from '../helpers/host-shell.js'
+import { resetHosts, testLab, type TestLab } from '../helpers/lab.js'
+
+async function rmPlay(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = ''
+  let err = ''
+  const code = await main(argv, { out: (s) => (out += s), err: (s) => (err += s), tty: false })
+  return { code, out, err }
+}
+
+/** The commands -vvv shows for a host: each is one round trip. */
+const roundTrips = (text: string, host: string) => text.split('\n').filter((l) => l.startsWith(`<${host}> EXEC `)).length
+
+const FILES = Array.from({ length: 10 }, (_, i) => i + 1)
+
+const STRETCH = `- hosts: all
+  gather_facts: false
+  tasks:
+    - name: directory
+      file: { path: /opt/ra, state: directory, mode: "0755" }
+${FILES.map((i) => `    - name: file ${i}\n      copy: { content: "value ${i}\\n", dest: /opt/ra/f${i}.conf, mode: "0644" }\n`).join('')}${FILES.slice(0, 5)
+  .map((i) => `    - name: line ${i}\n      lineinfile: { path: /opt/ra/lines.conf, line: "k${i} = v${i}", regexp: "^k${i} ", create: true }\n`)
+  .join('')}    - name: stat
+      stat: { path: /opt/ra/f1.conf }
+      register: st
+    - name: the stat is right
+      assert: { that: [st.stat.size == 8] }
+`
+
+// Each check reads a state that an earlier task changed after read-ahead could have read it.
+const STALE = `- hosts: all
+  gather_facts: false
+  vars:
+    target: /opt/ra2/a
+  tasks:
+    - name: directory
+      file: { path: /opt/ra2, state: directory, mode: "0755" }
+    - name: write a
+      copy: { content: "one\\n", dest: /opt/ra2/a }
+    - name: stat a after the copy
+      stat: { path: /opt/ra2/a }
+      register: s1
+    - name: a command rewrites a (changed_when false)
+      shell: echo twelve-bytes > /opt/ra2/a
+      changed_when: false
+    - name: stat a after the command
+      stat: { path: /opt/ra2/a }
+      register: s2
+    - name: point at b
+      set_fact: { target: /opt/ra2/b }
+    - name: stat the target (b, not a)
+      stat: { path: "{{ target }}" }
+      register: s3
+    - name: b appears a second later
+      shell: (sleep 1; touch /opt/ra2/late) >/dev/null 2>&1 &
+      changed_when: false
+    - name: wait for it by retries
+      stat: { path: /opt/ra2/late }
+      register: s4
+      until: s4.stat.exists
+      retries: 20
+      delay: 1
+    - name: every read saw the state of its own turn
+      assert:
+        that:
+          - s1.stat.size == 4
+          - s2.stat.size == 13
+          - not s3.stat.exists
+          - s4.stat.exists
+`
+
+describe('read-ahead (lab host)', function () {
+  this.timeout(300000)
+  let lab: TestLab
+  let host: string
+  let dir: string
+
+  before(async function () {
+    lab = await testLab(3)
+    host = lab.names[1]!
+    await resetHosts(lab, [host])
+    dir = mkdtempSync(join(tmpdir(), 'rmp-read-ahead-'))
+    writeFileSync(join(dir, 'stretch.yml'), STRETCH)
+    writeFileSync(join(dir, 'stale.yml'), STALE)
+  })
+
+  after(async function () {
+    await closeHostConnections()
+    if (dir) rmSync(dir, { recursive: true, force: true })
+    if (lab) await resetHosts(lab, [host])
+  })
+
+  it('a no-change run of 17 probing tasks reads their state in at most 2 round trips', async function () {
+    const run = () => rmPlay([join(dir, 'stretch.yml'), '-i', lab.inventory, '-l', host, '-vvv'])
+    const first = await run()
+    expect(first.code, first.out + first.err).to.equal(0)
+    const second = await run()
+    expect(second.code, second.out + second.err).to.equal(0)
+    expect(second.out).to.match(new RegExp(`${host}\\s*: ok=18 +changed=0 `))
+    const text = second.out + second.err
+    expect(roundTrips(text, host), text).to.be.within(1, 2)
+  })
+
+  it('a read taken ahead is not used after a step, a command, a changed argument or a retry', async function () {
+    const r = await rmPlay([join(dir, 'stale.yml'), '-i', lab.inventory, '-l', host])
+    expect(r.code, r.out + r.err).to.equal(0)
+    // and the second run, where nothing changes in between, agrees
+    const again = await rmPlay([join(dir, 'stale.yml'), '-i', lab.inventory, '-l', host])
+    expect(again.code, again.out + again.err).to.equal(0)
+  })
+
+  it('--check predicts the same as without read-ahead: the copy that would change, and the stat of the old state', async function () {
+    await rmPlay([join(dir, 'stretch.yml'), '-i', lab.inventory, '-l', host])
+    const changedTask = `- hosts: all
+  gather_facts: false
+  tasks:
+    - name: change f1
+      copy: { content: "other\\n", dest: /opt/ra/f1.conf, mode: "0644" }
+    - name: stat f1
+      stat: { path: /opt/ra/f1.conf }
+      register: st
+    - name: check mode saw the file as it is
+      assert: { that: [st.stat.size == 8] }
+`
+    writeFileSync(join(dir, 'check.yml'), changedTask)
+    const r = await rmPlay([join(dir, 'check.yml'), '-i', lab.inventory, '-l', host, '--check'])
+    expect(r.code, r.out + r.err).to.equal(0)
+    expect(r.out).to.match(new RegExp(`${host}\\s*: ok=3 +changed=1 `))
+  })
+})
