@@ -126,7 +126,11 @@ export function servicePlan(s: ServiceState, w: ServiceWanted, module: string): 
   const action = w.state && runAction(w.state, running)
   if (w.state && action) {
     const always = w.state === 'restarted' || w.state === 'reloaded'
-    changes.push({ summary: `${w.state === 'restarted' ? 'restart' : action} ${w.name}`, steps: [exec(actionScript(s, w, action))], ...(always ? { always } : {}) })
+    changes.push({
+      summary: `${w.state === 'restarted' ? 'restart' : action} ${w.name}`,
+      steps: [exec(actionScript(s, w, action))],
+      ...(always ? { always } : {}),
+    })
     running = action !== 'stop'
   }
   if (!changes.length) return out

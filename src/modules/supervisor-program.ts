@@ -8,31 +8,31 @@ import { ModuleFailure } from './types.js'
 
 /** The supervisor module's arguments that make the definition. */
 export const programOptions = {
-    command: { type: 'str', doc: 'The program to run; giving it makes the module write the definition.' },
-    directory: { type: 'path', doc: 'Working directory.' },
-    user: { type: 'str', doc: 'Run as this user.' },
-    numprocs: { type: 'int', doc: 'How many processes.' },
-    process_name: { type: 'str', doc: 'Process name pattern (default with numprocs > 1: %(program_name)s_%(process_num)02d).' },
-    priority: { type: 'int', doc: 'Start order (lower first).' },
-    autostart: { type: 'bool', doc: 'Start when supervisord starts.' },
-    autorestart: { type: 'raw', doc: 'true, false or unexpected.' },
-    startsecs: { type: 'int', doc: 'Seconds a process must stay up to count as started.' },
-    startretries: { type: 'int', doc: 'Start attempts before FATAL.' },
-    stopwaitsecs: { type: 'int', doc: 'Seconds to wait after the stop signal before SIGKILL.' },
-    stopsignal: { type: 'str', choices: ['TERM', 'HUP', 'INT', 'QUIT', 'KILL', 'USR1', 'USR2'], doc: 'Signal to stop with.' },
-    stopasgroup: { type: 'bool', doc: 'Send the stop signal to the whole process group.' },
-    killasgroup: { type: 'bool', doc: 'Send SIGKILL to the whole process group.' },
-    redirect_stderr: { type: 'bool', doc: 'Send stderr to the stdout log.' },
-    umask: { type: 'str', doc: 'Process umask (octal).' },
-    stdout_logfile: { type: 'str', doc: 'stdout log path (AUTO, NONE or a path).' },
-    stdout_logfile_maxbytes: { type: 'str', doc: 'Rotate the stdout log at this size (e.g. 50MB).' },
-    stdout_logfile_backups: { type: 'int', doc: 'Rotated stdout logs to keep.' },
-    stderr_logfile: { type: 'str', doc: 'stderr log path.' },
-    stderr_logfile_maxbytes: { type: 'str', doc: 'Rotate the stderr log at this size.' },
-    stderr_logfile_backups: { type: 'int', doc: 'Rotated stderr logs to keep.' },
-    environment: { type: 'dict', doc: 'Environment variables for the program (values quoted for supervisor; secret-looking ones masked in diffs).' },
-    extra: { type: 'dict', doc: 'Other [program:x] keys, written as key=value.' },
-    config_dir: { type: 'path', default: '/etc/supervisor/conf.d', doc: 'Where the definition file goes.' },
+  command: { type: 'str', doc: 'The program to run; giving it makes the module write the definition.' },
+  directory: { type: 'path', doc: 'Working directory.' },
+  user: { type: 'str', doc: 'Run as this user.' },
+  numprocs: { type: 'int', doc: 'How many processes.' },
+  process_name: { type: 'str', doc: 'Process name pattern (default with numprocs > 1: %(program_name)s_%(process_num)02d).' },
+  priority: { type: 'int', doc: 'Start order (lower first).' },
+  autostart: { type: 'bool', doc: 'Start when supervisord starts.' },
+  autorestart: { type: 'raw', doc: 'true, false or unexpected.' },
+  startsecs: { type: 'int', doc: 'Seconds a process must stay up to count as started.' },
+  startretries: { type: 'int', doc: 'Start attempts before FATAL.' },
+  stopwaitsecs: { type: 'int', doc: 'Seconds to wait after the stop signal before SIGKILL.' },
+  stopsignal: { type: 'str', choices: ['TERM', 'HUP', 'INT', 'QUIT', 'KILL', 'USR1', 'USR2'], doc: 'Signal to stop with.' },
+  stopasgroup: { type: 'bool', doc: 'Send the stop signal to the whole process group.' },
+  killasgroup: { type: 'bool', doc: 'Send SIGKILL to the whole process group.' },
+  redirect_stderr: { type: 'bool', doc: 'Send stderr to the stdout log.' },
+  umask: { type: 'str', doc: 'Process umask (octal).' },
+  stdout_logfile: { type: 'str', doc: 'stdout log path (AUTO, NONE or a path).' },
+  stdout_logfile_maxbytes: { type: 'str', doc: 'Rotate the stdout log at this size (e.g. 50MB).' },
+  stdout_logfile_backups: { type: 'int', doc: 'Rotated stdout logs to keep.' },
+  stderr_logfile: { type: 'str', doc: 'stderr log path.' },
+  stderr_logfile_maxbytes: { type: 'str', doc: 'Rotate the stderr log at this size.' },
+  stderr_logfile_backups: { type: 'int', doc: 'Rotated stderr logs to keep.' },
+  environment: { type: 'dict', doc: 'Environment variables for the program (values quoted for supervisor; secret-looking ones masked in diffs).' },
+  extra: { type: 'dict', doc: 'Other [program:x] keys, written as key=value.' },
+  config_dir: { type: 'path', default: '/etc/supervisor/conf.d', doc: 'Where the definition file goes.' },
 } as const satisfies Record<string, ArgSpec>
 
 /** The arguments a definition is built from. */
@@ -42,7 +42,17 @@ export type ProgramArgs = ArgsOf<{ options: typeof programOptions }> & { name: s
 export const DEFINITION_KEYS = (Object.keys(programOptions) as (keyof typeof programOptions)[]).filter((k) => k !== 'command' && k !== 'config_dir')
 
 /** The written keys that are plain strings (each checked for what supervisor would misread). */
-const STRING_KEYS = ['command', 'directory', 'user', 'process_name', 'umask', 'stdout_logfile', 'stderr_logfile', 'stdout_logfile_maxbytes', 'stderr_logfile_maxbytes'] as const
+const STRING_KEYS = [
+  'command',
+  'directory',
+  'user',
+  'process_name',
+  'umask',
+  'stdout_logfile',
+  'stderr_logfile',
+  'stdout_logfile_maxbytes',
+  'stderr_logfile_maxbytes',
+] as const
 
 type Value = string | number | boolean | undefined
 

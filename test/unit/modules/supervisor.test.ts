@@ -26,7 +26,21 @@ function fileAt(path: string, content: string | undefined): PathState {
   const base = { path, parent: 'directory' as const, ancestor: '/etc/supervisor/conf.d', ancestorIsDir: true, umask: 0o022 }
   if (content === undefined) return { ...base, exists: false }
   const b = Buffer.from(content)
-  const stat = { type: 'file' as const, mode: '0600', uid: 0, gid: 0, owner: 'root', group: 'root', size: b.length, mtime: 0, atime: 0, ctime: 0, inode: 1, dev: 1, nlink: 1 }
+  const stat = {
+    type: 'file' as const,
+    mode: '0600',
+    uid: 0,
+    gid: 0,
+    owner: 'root',
+    group: 'root',
+    size: b.length,
+    mtime: 0,
+    atime: 0,
+    ctime: 0,
+    inode: 1,
+    dev: 1,
+    nlink: 1,
+  }
   return { ...base, ancestor: path, exists: true, stat, checksum: createHash('sha1').update(b).digest('hex'), content: b }
 }
 
@@ -117,7 +131,9 @@ describe('modules/supervisor: plan', () => {
     // The put step (temp file, rename) has supervisor's own parser read the new file first: a bad one never lands.
     const put = ch[0]!.steps[0] as PutStep
     expect([put.mode, put.owner, put.group, put.secret]).to.deep.equal(['0600', 'root', 'root', true])
-    expect(put.validate).to.match(/^python3 -c 'import sys\n[\s\S]*o\.processes_from_section\(p, s, [\s\S]*' %s \/etc\/supervisor\/conf\.d \/etc\/supervisor\/conf\.d\/rmp-new\.conf$/)
+    expect(put.validate).to.match(
+      /^python3 -c 'import sys\n[\s\S]*o\.processes_from_section\(p, s, [\s\S]*' %s \/etc\/supervisor\/conf\.d \/etc\/supervisor\/conf\.d\/rmp-new\.conf$/,
+    )
     expect(ch[0]!.diff!.path).to.equal('/etc/supervisor/conf.d/rmp-new.conf')
     expect(ch[0]!.diff!.after).to.include('DB_PASSWORD="s3cr,et"')
     // The run masks these wherever they would be shown, the reporter's diff included (the engine skips 'pw': too short).
