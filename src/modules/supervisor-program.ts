@@ -2,7 +2,7 @@
 // arguments, the load-time checks of the values supervisor's config parser would misread, the
 // values to mask when the file is shown, and the validate command that has supervisor's own parser
 // read the new file before it replaces the old one.
-import { quote } from '../shell/index.js'
+import { sh } from '../shell/index.js'
 import type { ArgsOf, ArgSpec } from './schema.js'
 import { ModuleFailure } from './types.js'
 
@@ -214,5 +214,6 @@ for s in p.sections():
 
 /** The put step's validate (words as Ansible's validate: %s is the new file) for a definition. */
 export function programValidate(configDir: string, file: string): string {
-  return `python3 -c ${quote(CHECK_PY)} %s ${quote(configDir)} ${quote(file)}`
+  // sh quotes each value as one word, which is how the validate's words are split again.
+  return sh`python3 -c ${CHECK_PY} %s ${configDir} ${file}`.text
 }
