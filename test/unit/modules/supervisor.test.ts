@@ -47,16 +47,24 @@ function fileAt(path: string, content: string | undefined): PathState {
 // supervisord's init script, as the service probe reads it on the lab's sysv-init hosts.
 const SERVICE_DOWN = parseServiceState('supervisor', 'init=sysvinit\nexists=1\nstatus=3\nlink=/etc/rc2.d/S01supervisor\n')
 
-function run(input: Record<string, unknown>, st: SupervisorState, ctx = real): Change[] {
+/** A recorded supervisord state, and the definition file on that host (read by the path probe). */
+type Recorded = SupervisorState & { conf?: string }
+
+function run(input: Record<string, unknown>, st: Recorded, ctx = real): Change[] {
   const a = args(input)
   const probes = supervisor.probes(a, ctx)
   const path = `/etc/supervisor/conf.d/${a.name}.conf`
-  const file = probes.file ? fileAt(path, st.file?.exists ? (st.file.content ?? '') : undefined) : undefined
+  const file = probes.file ? fileAt(path, st.conf) : undefined
   expect(Object.keys(probes)).to.deep.equal(['supervisor', 'file', 'service'])
-  return settleNeeds(supervisor.plan(a, { supervisor: st, file, service: probes.service ? SERVICE_DOWN : undefined }, ctx), ctx.check)
+  const { conf: _, ...sv } = st
+  return settleNeeds(supervisor.plan(a, { supervisor: sv, file, service: probes.service ? SERVICE_DOWN : undefined }, ctx), ctx.check)
 }
 
-const state = (k: keyof typeof SUPERVISOR) => parseSupervisorState(SUPERVISOR[k].stdout)
+// rmsys2 holds the worker's definition file (running, and down after stopping supervisord).
+const state = (k: keyof typeof SUPERVISOR): Recorded => ({
+  ...parseSupervisorState(SUPERVISOR[k].stdout),
+  ...(k === 'running' || k === 'down' ? { conf: WORKER_CONF } : {}),
+})
 const scripts = (c: Change) => c.steps.map((s) => (s.kind === 'exec' ? s.script.text : `put ${s.path}`))
 // The recorded worker (rmp-worker, numprocs 2, running).
 const WORKER = {
@@ -69,12 +77,12 @@ const WORKER = {
 }
 
 /** The state after the plan ran: this file content, these processes. */
-function after(s: SupervisorState, content: string | undefined, procs: [string, string][]): SupervisorState {
+function after(s: Recorded, content: string | undefined, procs: [string, string][]): Recorded {
   const others = s.processes.filter((p) => !procs.some(([n]) => n.split(':')[0] === p.name.split(':')[0]))
   return {
     ...s,
     running: true,
-    file: content === undefined ? { exists: false } : { exists: true, content },
+    conf: content,
     processes: [...others, ...procs.map(([name, st]) => ({ name, state: st as 'RUNNING', description: '' }))],
   }
 }
