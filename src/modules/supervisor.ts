@@ -47,7 +47,7 @@
  *       state: started
  *   - supervisorctl: { name: celery-beat, state: restarted }
  */
-import { joinScripts, sh, type Script } from '../shell/index.js'
+import { sh, type Script } from '../shell/index.js'
 import { pathProbe, type PathState } from '../probes/files.js'
 import { serviceProbe } from '../probes/services.js'
 import { supervisorctlCommand, supervisorProbe, type SupervisorctlOptions, type SupervisorProcess } from '../probes/supervisor.js'
