@@ -68,7 +68,9 @@ export function putScript(step: PutStep): Script {
   if (step.group !== undefined) lines.push(sh`chgrp -- ${step.group} "$f"`)
   if (step.mode !== undefined) lines.push(sh`chmod -- ${step.mode} "$f"`)
   if (step.validate) {
-    lines.push(sh`if ! out=$( ${validateCommand(step.validate)} 2>&1 ); then printf 'validation failed (%s): %s\\n' ${step.validate} "$out" >&2; exit 3; fi`)
+    // A validate of several lines (a module's own checker) is named by its first.
+    const shown = step.validate.includes('\n') ? `${step.validate.split('\n')[0]}…` : step.validate
+    lines.push(sh`if ! out=$( ${validateCommand(step.validate)} 2>&1 ); then printf 'validation failed (%s): %s\\n' ${shown} "$out" >&2; exit 3; fi`)
   }
   // The backup is copied inside the private directory, then renamed: whatever is at the backup's
   // name (a symlink planted there) is replaced, never written through.

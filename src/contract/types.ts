@@ -97,6 +97,12 @@ export interface Change {
    * reports the change as "may change". Modules never look at the run mode themselves.
    */
   needs?: { msg: string; data?: Record<string, unknown> }
+  /**
+   * Values the change's diff may show that are secrets, though no argument is marked no_log (a
+   * password in a program's environment, the new one and the one on the host): the run adds them
+   * to its secrets, which every reporter masks, as it does a vault value.
+   */
+  secrets?: readonly string[]
 }
 
 export interface StepOutput {

@@ -6,6 +6,7 @@ import { checkArgs, secretOptions } from '../modules/schema.js'
 import type { Connection } from '../connection/connection.js'
 import { ModuleFailure, type ActionModule, type Change, type HostModule, type PlanContext, type PrepareContext, type StepOutput } from '../modules/types.js'
 import { RmError } from '../playbook/errors.js'
+import { MIN_SECRET_LENGTH } from '../report/mask.js'
 import { evaluate, evaluateCondition, renderValue } from '../playbook/expression.js'
 import type { Task } from '../playbook/model.js'
 import { findLocalFile, fileCandidates } from '../playbook/references.js'
@@ -122,6 +123,7 @@ export async function runModule(
     throw e
   }
   const changes: Change[] = settleNeeds(hm.plan(prepared, state, planCtx), check)
+  for (const v of changes.flatMap((c) => c.secrets ?? [])) if (v.length >= MIN_SECRET_LENGTH) rt.secrets.add(v)
   const shown = changes.filter((c) => !c.quiet)
   out.changes = shown.map((c) => (c.uncertain ? { summary: c.summary, uncertain: true } : { summary: c.summary }))
   out.diffs = diff ? shown.filter((c) => c.diff).map((c) => c.diff!) : []

@@ -36,14 +36,6 @@ function sysvRun(name: string, action: string, extra: Script = code('')): Script
   return sh`if command -v service >/dev/null 2>&1; then service ${name} ${action}${extra}; else ${`/etc/init.d/${name}`} ${action}${extra}; fi`
 }
 
-/**
- * Starts a service on a host whose init system was not probed (supervisor starting supervisord):
- * as service/systemd would, on either init system.
- */
-export function startService(name: string): Script {
-  return sh`if command -v service >/dev/null 2>&1 || [ -x ${`/etc/init.d/${name}`} ]; then ${sysvRun(name, 'start')}; else systemctl start -- ${name}; fi`
-}
-
 function actionScript(s: ServiceState, w: ServiceWanted, action: ServiceAction): Script {
   if (s.init === 'systemd') return sh`${systemctl(w)}${code(w.noBlock ? ' --no-block' : '')} ${action} -- ${w.name}`
   const words = w.arguments ? shlexSplit(w.arguments) : []
@@ -82,6 +74,20 @@ function describeState(s: ServiceState): string {
   return `${s.name}: ${parts.join(', ')}`
 }
 
+export type RunWanted = 'started' | 'stopped' | 'restarted' | 'reloaded'
+
+/**
+ * The one action that takes a service (or a supervisor program) from `running` (true, false, or
+ * unknown: a state nobody can tell, or some processes up and some not) to `want`; undefined when it
+ * is there. restarted and reloaded always act, and start what is stopped (as Ansible does).
+ */
+export function runAction(want: RunWanted, running: boolean | undefined): ServiceAction | undefined {
+  if (want === 'started') return running === true ? undefined : 'start'
+  if (want === 'stopped') return running === false ? undefined : 'stop'
+  if (running === false) return 'start'
+  return want === 'restarted' ? 'restart' : 'reload'
+}
+
 /** The changes that take a service from `s` to `w`. */
 export function servicePlan(s: ServiceState, w: ServiceWanted, module: string): Change[] {
   const out: Change[] = []
@@ -117,23 +123,15 @@ export function servicePlan(s: ServiceState, w: ServiceWanted, module: string): 
     enabled = w.enabled
   }
   let running = s.running
-  if (w.state === 'started' && running !== true) {
-    changes.push({ summary: `start ${w.name}`, steps: [exec(actionScript(s, w, 'start'))] })
-    running = true
-  } else if (w.state === 'stopped' && running !== false) {
-    changes.push({ summary: `stop ${w.name}`, steps: [exec(actionScript(s, w, 'stop'))] })
-    running = false
-  } else if (w.state === 'restarted') {
-    changes.push({ summary: `restart ${w.name}`, steps: [exec(actionScript(s, w, running === false ? 'start' : 'restart'))], always: true })
-    running = true
-  } else if (w.state === 'reloaded') {
-    // A reload of a stopped service starts it, as Ansible does.
+  const action = w.state && runAction(w.state, running)
+  if (w.state && action) {
+    const always = w.state === 'restarted' || w.state === 'reloaded'
     changes.push({
-      summary: `${running === false ? 'start' : 'reload'} ${w.name}`,
-      steps: [exec(actionScript(s, w, running === false ? 'start' : 'reload'))],
-      always: true,
+      summary: `${w.state === 'restarted' ? 'restart' : action} ${w.name}`,
+      steps: [exec(actionScript(s, w, action))],
+      ...(always ? { always } : {}),
     })
-    running = true
+    running = action !== 'stop'
   }
   if (!changes.length) return out
   const after = describeState({ ...s, running, enabled, masked })

@@ -29,9 +29,10 @@
  * task may install it). `config`, `server_url`, `username`, `password` and `supervisorctl_path`
  * are passed to supervisorctl as Ansible's supervisorctl module does.
  *
- * Diff mode shows the definition file as a unified diff, with the values of secret-looking
- * environment keys (PASSWORD, SECRET, TOKEN, KEY, ...) and passwords inside URLs masked; the
- * process state as `celery-worker: 0/2 running` → `2/2 running`.
+ * Diff mode shows the definition file as a unified diff, and the process state as
+ * `celery-worker: 0/2 running` → `2/2 running`. The values of secret-looking environment keys
+ * (PASSWORD, SECRET, TOKEN, KEY, ...) and passwords inside URLs, new and old, become secrets of the
+ * run, like vault values: masked wherever they would be shown.
  *
  *   - supervisor:
  *       name: celery-worker
@@ -46,37 +47,15 @@
  *       state: started
  *   - supervisorctl: { name: celery-beat, state: restarted }
  */
-import { code, joinScripts, sh, type Script } from '../shell/index.js'
-import { startService } from './init-system.js'
-import { supervisorctlCommand, supervisorProbe, type SupervisorctlOptions, type SupervisorProcess, type SupervisorState } from '../probes/supervisor.js'
+import { sh, type Script } from '../shell/index.js'
+import { pathProbe, type PathState } from '../probes/files.js'
+import { serviceProbe } from '../probes/services.js'
+import { supervisorctlCommand, supervisorProbe, type SupervisorctlOptions, type SupervisorProcess } from '../probes/supervisor.js'
+import { destProbeOptions, planWrite } from './copy.js'
+import { runAction, servicePlan } from './init-system.js'
 import type { ArgsOf, Schema } from './schema.js'
-import { ModuleFailure, needing, type Change, type ExecStep, type HostModule, type Step } from './types.js'
-
-const DEFINITION_KEYS = [
-  'directory',
-  'user',
-  'numprocs',
-  'process_name',
-  'priority',
-  'autostart',
-  'autorestart',
-  'startsecs',
-  'startretries',
-  'stopwaitsecs',
-  'stopsignal',
-  'stopasgroup',
-  'killasgroup',
-  'redirect_stderr',
-  'umask',
-  'stdout_logfile',
-  'stdout_logfile_maxbytes',
-  'stdout_logfile_backups',
-  'stderr_logfile',
-  'stderr_logfile_maxbytes',
-  'stderr_logfile_backups',
-  'environment',
-  'extra',
-] as const
+import { DEFINITION_KEYS, definitionSecrets, programConfig, programOptions, programProblems, programValidate } from './supervisor-program.js'
+import { needing, type Change, type ExecStep, type HostModule, type PlanContext, type StateOf, type Step } from './types.js'
 
 const supervisorSchema = {
   options: {
@@ -87,31 +66,7 @@ const supervisorSchema = {
       choices: ['present', 'started', 'stopped', 'restarted', 'absent', 'signalled'],
       doc: 'What to make of the program.',
     },
-    command: { type: 'str', doc: 'The program to run; giving it makes the module write the definition.' },
-    directory: { type: 'path', doc: 'Working directory.' },
-    user: { type: 'str', doc: 'Run as this user.' },
-    numprocs: { type: 'int', doc: 'How many processes.' },
-    process_name: { type: 'str', doc: 'Process name pattern (default with numprocs > 1: %(program_name)s_%(process_num)02d).' },
-    priority: { type: 'int', doc: 'Start order (lower first).' },
-    autostart: { type: 'bool', doc: 'Start when supervisord starts.' },
-    autorestart: { type: 'raw', doc: 'true, false or unexpected.' },
-    startsecs: { type: 'int', doc: 'Seconds a process must stay up to count as started.' },
-    startretries: { type: 'int', doc: 'Start attempts before FATAL.' },
-    stopwaitsecs: { type: 'int', doc: 'Seconds to wait after the stop signal before SIGKILL.' },
-    stopsignal: { type: 'str', choices: ['TERM', 'HUP', 'INT', 'QUIT', 'KILL', 'USR1', 'USR2'], doc: 'Signal to stop with.' },
-    stopasgroup: { type: 'bool', doc: 'Send the stop signal to the whole process group.' },
-    killasgroup: { type: 'bool', doc: 'Send SIGKILL to the whole process group.' },
-    redirect_stderr: { type: 'bool', doc: 'Send stderr to the stdout log.' },
-    umask: { type: 'str', doc: 'Process umask (octal).' },
-    stdout_logfile: { type: 'str', doc: 'stdout log path (AUTO, NONE or a path).' },
-    stdout_logfile_maxbytes: { type: 'str', doc: 'Rotate the stdout log at this size (e.g. 50MB).' },
-    stdout_logfile_backups: { type: 'int', doc: 'Rotated stdout logs to keep.' },
-    stderr_logfile: { type: 'str', doc: 'stderr log path.' },
-    stderr_logfile_maxbytes: { type: 'str', doc: 'Rotate the stderr log at this size.' },
-    stderr_logfile_backups: { type: 'int', doc: 'Rotated stderr logs to keep.' },
-    environment: { type: 'dict', doc: 'Environment variables for the program (values quoted for supervisor; secret-looking ones masked in diffs).' },
-    extra: { type: 'dict', doc: 'Other [program:x] keys, written as key=value.' },
-    config_dir: { type: 'path', default: '/etc/supervisor/conf.d', doc: 'Where the definition file goes.' },
+    ...programOptions,
     config: { type: 'path', doc: "supervisorctl's configuration file (-c)." },
     server_url: { type: 'str', doc: 'supervisord URL (-s), e.g. http://localhost:9001.' },
     username: { type: 'str', doc: 'supervisorctl user (-u).' },
@@ -124,39 +79,8 @@ const supervisorSchema = {
 } as const satisfies Schema
 export type SupervisorArgs = ArgsOf<typeof supervisorSchema>
 
-const SECRET_KEY = /pass|secret|token|key|credential|auth|private|salt|cookie|signature|dsn/i
-
-function autorestart(v: unknown): string | undefined {
-  if (v === undefined || v === null) return undefined
-  const s = String(v).toLowerCase()
-  if (['true', 'yes', 'on', '1'].includes(s)) return 'true'
-  if (['false', 'no', 'off', '0'].includes(s)) return 'false'
-  if (s === 'unexpected') return 'unexpected'
-  return `invalid:${String(v)}`
-}
-
 function hasDefinition(a: Partial<SupervisorArgs>): boolean {
   return a.command !== undefined
-}
-
-/** Problems with a value supervisor's config parser would misread. */
-function valueProblem(key: string, v: string): string | undefined {
-  if (/[\r\n]/.test(v)) return `${key}: a supervisor value cannot contain a newline`
-  if (/\s[;#]/.test(v)) return `${key}: supervisor reads a space followed by ';' or '#' as the start of a comment; remove the space`
-  return undefined
-}
-
-function envValue(k: string, raw: unknown): { text?: string; error?: string } {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) return { error: `environment: '${k}' is not a variable name` }
-  if (raw !== null && typeof raw === 'object') return { error: `environment: ${k} must be a string, not a ${Array.isArray(raw) ? 'list' : 'mapping'}` }
-  const v = raw === null || raw === undefined ? '' : String(raw)
-  const p = valueProblem(`environment ${k}`, v)
-  if (p) return { error: p }
-  // supervisor strips quote characters at both ends of a value, and has no escapes inside quotes.
-  if (/^["']|["']$/.test(v)) return { error: `environment: the value of ${k} cannot start or end with a quote character (supervisor strips them)` }
-  const q = !v.includes('"') ? '"' : !v.includes("'") ? "'" : undefined
-  if (!q) return { error: `environment: the value of ${k} cannot contain both ' and " (supervisor has no escapes)` }
-  return { text: `${k}=${q}${v.replace(/%/g, '%%')}${q}` }
 }
 
 function validateSupervisor(a: Partial<SupervisorArgs>): string[] {
@@ -170,181 +94,11 @@ function validateSupervisor(a: Partial<SupervisorArgs>): string[] {
     if (given.length) errs.push(`${given.join(', ')} ${given.length > 1 ? 'need' : 'needs'} 'command' (a program definition)`)
     if (name !== undefined && !/^[A-Za-z0-9_.-]+(:[A-Za-z0-9_.*-]*)?$/.test(name)) errs.push(`'${name}' is not a supervisor program or group name`)
   }
-  const ar = autorestart(a.autorestart)
-  if (ar?.startsWith('invalid:')) errs.push(`autorestart must be true, false or unexpected, got '${ar.slice(8)}'`)
-  if (a.numprocs !== undefined && typeof a.numprocs === 'number' && a.numprocs < 1) errs.push('numprocs must be at least 1')
-  if (typeof a.numprocs === 'number' && a.numprocs > 1 && typeof a.process_name === 'string' && !a.process_name.includes('%(process_num)'))
-    errs.push('with numprocs > 1, process_name must contain %(process_num)s (or %(process_num)02d)')
-  for (const k of [
-    'command',
-    'directory',
-    'user',
-    'process_name',
-    'umask',
-    'stdout_logfile',
-    'stderr_logfile',
-    'stdout_logfile_maxbytes',
-    'stderr_logfile_maxbytes',
-  ] as const) {
-    const v = a[k]
-    if (typeof v === 'string') {
-      const p = valueProblem(k, v)
-      if (p) errs.push(p)
-    }
-  }
-  if (typeof a.umask === 'string' && !/^0?[0-7]{3}$/.test(a.umask)) errs.push(`umask must be octal like 022, got '${a.umask}'`)
-  if (a.environment && typeof a.environment === 'object') {
-    for (const [k, v] of Object.entries(a.environment)) {
-      if (typeof v === 'string' && /\{\{|\{%/.test(v)) continue
-      const r = envValue(k, v)
-      if (r.error) errs.push(r.error)
-    }
-  }
-  if (a.extra && typeof a.extra === 'object') {
-    for (const [k, v] of Object.entries(a.extra)) {
-      if (!/^[a-z_]+$/.test(k)) errs.push(`extra: '${k}' is not a supervisor program key`)
-      else if (k === 'command' || (DEFINITION_KEYS as readonly string[]).includes(k)) errs.push(`extra: use the '${k}' argument instead`)
-      const p = valueProblem(`extra ${k}`, String(v))
-      if (p) errs.push(p)
-    }
-  }
+  errs.push(...programProblems(a))
+  // The validate command's words: a %s there would stand for the new file.
+  if (typeof a.config_dir === 'string' && a.config_dir.includes('%s')) errs.push(`config_dir cannot contain %s: ${a.config_dir}`)
   if (a.signal !== undefined && a.state !== 'signalled') errs.push('signal needs state: signalled')
   return errs
-}
-
-function bool(v: boolean): string {
-  return v ? 'true' : 'false'
-}
-
-/** The definition file for the arguments. */
-export function programConfig(a: SupervisorArgs): string {
-  const lines = ['; written by rm-play (supervisor module): changes made here are overwritten', `[program:${a.name}]`, `command=${a.command}`]
-  const numprocs = a.numprocs ?? 1
-  const processName = a.process_name ?? (numprocs > 1 ? '%(program_name)s_%(process_num)02d' : undefined)
-  const add = (k: string, v: string | number | boolean | undefined) => {
-    if (v !== undefined) lines.push(`${k}=${typeof v === 'boolean' ? bool(v) : String(v)}`)
-  }
-  add('process_name', processName)
-  add('numprocs', a.numprocs)
-  add('directory', a.directory)
-  add('user', a.user)
-  add('priority', a.priority)
-  add('autostart', a.autostart)
-  add('autorestart', autorestart(a.autorestart))
-  add('startsecs', a.startsecs)
-  add('startretries', a.startretries)
-  add('stopsignal', a.stopsignal)
-  add('stopwaitsecs', a.stopwaitsecs)
-  add('stopasgroup', a.stopasgroup)
-  add('killasgroup', a.killasgroup)
-  add('umask', a.umask)
-  add('redirect_stderr', a.redirect_stderr)
-  add('stdout_logfile', a.stdout_logfile)
-  add('stdout_logfile_maxbytes', a.stdout_logfile_maxbytes)
-  add('stdout_logfile_backups', a.stdout_logfile_backups)
-  add('stderr_logfile', a.stderr_logfile)
-  add('stderr_logfile_maxbytes', a.stderr_logfile_maxbytes)
-  add('stderr_logfile_backups', a.stderr_logfile_backups)
-  const env = Object.entries(a.environment ?? {})
-  if (env.length) {
-    const parts = env.map(([k, v]) => {
-      const r = envValue(k, v)
-      if (r.error) throw new ModuleFailure(r.error)
-      return r.text!
-    })
-    lines.push(`environment=${parts.join(',')}`)
-  }
-  for (const [k, v] of Object.entries(a.extra ?? {})) add(k, typeof v === 'boolean' ? v : String(v))
-  return lines.join('\n') + '\n'
-}
-
-/** KEY=value pairs of an environment= line, as supervisor reads them (quotes stripped). */
-export function parseEnvironmentLine(value: string): [string, string][] {
-  const out: [string, string][] = []
-  let i = 0
-  while (i < value.length) {
-    const eq = value.indexOf('=', i)
-    if (eq < 0) break
-    const key = value.slice(i, eq).trim()
-    let j = eq + 1
-    let v = ''
-    if (value[j] === '"' || value[j] === "'") {
-      const q = value[j]!
-      const end = value.indexOf(q, j + 1)
-      v = value.slice(j + 1, end < 0 ? value.length : end)
-      j = end < 0 ? value.length : end + 1
-    } else {
-      const end = value.indexOf(',', j)
-      v = value.slice(j, end < 0 ? value.length : end)
-      j = end < 0 ? value.length : end
-    }
-    out.push([key, v])
-    while (j < value.length && value[j] !== ',') j++
-    i = j + 1
-  }
-  return out
-}
-
-function maskUrl(v: string): string {
-  return v.replace(/(:\/\/[^:/@\s]*:)([^@\s]+)@/g, '$1********@')
-}
-
-/** The two file texts with secret-looking environment values masked; a changed secret says so. */
-export function maskDefinitions(before: string, after: string): { before: string; after: string } {
-  const envOf = (text: string) => {
-    const line = text.split('\n').find((l) => l.startsWith('environment='))
-    return new Map(line ? parseEnvironmentLine(line.slice('environment='.length)) : [])
-  }
-  const old = envOf(before)
-  const mask = (text: string, other: Map<string, string> | undefined) =>
-    text
-      .split('\n')
-      .map((l) => {
-        if (!l.startsWith('environment=')) return l
-        const pairs = parseEnvironmentLine(l.slice('environment='.length))
-        return (
-          'environment=' +
-          pairs
-            .map(([k, v]) => {
-              if (SECRET_KEY.test(k)) return `${k}="********${other && other.has(k) && other.get(k) !== v ? ' (changed)' : ''}"`
-              return `${k}="${maskUrl(v).replace(/%%/g, '%')}"`
-            })
-            .join(',')
-        )
-      })
-      .join('\n')
-  return { before: mask(before, undefined), after: mask(after, old) }
-}
-
-// supervisor's own parser reads the new definition before it replaces the old one: an unknown
-// user, a bad number or a broken environment fails the task and leaves the file as it was.
-const CHECK_PY = `import sys
-try:
-    from supervisor.options import ServerOptions, UnhosedConfigParser
-except ImportError:
-    sys.exit(0)
-p = UnhosedConfigParser()
-p.read(sys.argv[1])
-o = ServerOptions()
-o.here = sys.argv[2]
-for s in p.sections():
-    if s.startswith('program:'):
-        try:
-            o.processes_from_section(p, s, s.split(':', 1)[1])
-        except ValueError as e:
-            sys.stderr.write('supervisor rejects the definition: %s\\n' % str(e).replace(sys.argv[1], sys.argv[3]))
-            sys.exit(1)
-`
-
-function checkStep(a: SupervisorArgs, content: string, secret: boolean): ExecStep {
-  const script = joinScripts([
-    code('command -v python3 >/dev/null 2>&1 || exit 0'),
-    code('t=$(mktemp)'),
-    code('cat > "$t"'),
-    sh`python3 -c ${CHECK_PY} "$t" ${a.config_dir} ${configFile(a)}`,
-    code('rc=$?; rm -f "$t"; exit $rc'),
-  ])
-  return { kind: 'exec', script, stdin: content, ...(secret ? { secret: true } : {}) }
 }
 
 function ctlOptions(a: SupervisorArgs): SupervisorctlOptions {
@@ -388,157 +142,164 @@ const VERB: Record<SupervisorArgs['state'], string> = {
 // supervisor's own RUNNING_STATES: start says "already started" for these.
 const UP = new Set(['RUNNING', 'STARTING', 'BACKOFF'])
 
-function probeOptions(a: SupervisorArgs) {
-  return {
-    ...ctlOptions(a),
-    file: hasDefinition(a) || a.state === 'absent' ? configFile(a) : undefined,
-    configDir: hasDefinition(a) ? a.config_dir : undefined,
-  }
+const probes = (a: SupervisorArgs, ctx: PlanContext) => ({
+  supervisor: supervisorProbe(ctlOptions(a)),
+  file: hasDefinition(a) || a.state === 'absent' ? pathProbe(configFile(a), destProbeOptions(ctx)) : undefined,
+  // supervisord's init service, started as the service module starts one when supervisord is down.
+  service: a.state === 'absent' ? undefined : serviceProbe('supervisor'),
+})
+type State = StateOf<ReturnType<typeof probes>>
+
+/** What the plan's parts share: the arguments, how to call supervisorctl, the processes now. */
+interface Ctl {
+  a: SupervisorArgs
+  c: Script
+  procs: SupervisorProcess[]
+  known: boolean
+  secret: boolean
 }
 
-function exec(script: Script, secret: boolean): ExecStep {
-  return { kind: 'exec', script, ...(secret ? { secret: true } : {}) }
+function exec(ctl: Ctl, script: Script): ExecStep {
+  return { kind: 'exec', script, ...(ctl.secret ? { secret: true } : {}) }
 }
 
 function running(procs: SupervisorProcess[]): string {
   return `${procs.filter((p) => UP.has(p.state)).length}/${procs.length} running`
 }
 
-function supervisorPlan(a: SupervisorArgs, s: SupervisorState): Change[] {
-  const c = supervisorctlCommand(ctlOptions(a))
-  const secret = a.password !== undefined
-  const name = a.name
-  if (!s.installed) {
+const text = (f: PathState | undefined) => f?.content?.toString('utf8') ?? ''
+
+/** absent: the file deleted, the program stopped and removed from supervisord. */
+function removal(ctl: Ctl, s: State): Change[] {
+  const { a, c } = ctl
+  const hasFile = !!s.file?.exists
+  if (!hasFile && !ctl.known) return []
+  const file = configFile(a)
+  const steps: Step[] = []
+  if (hasFile) steps.push(exec({ ...ctl, secret: false }, sh`rm -f -- ${file}`))
+  // remove only drops a stopped group; update would re-add one still defined in another file.
+  if (s.supervisor.running)
+    steps.push(
+      exec(
+        ctl,
+        sh`${c} reread >/dev/null\n${c} stop ${target(a.name)} >/dev/null 2>&1 || true\nout=$(${c} remove ${groupName(a.name)} 2>&1) || case "$out" in *"no such"*) ;; *) echo "$out" >&2; exit 1;; esac`,
+      ),
+    )
+  const diff = hasFile ? { path: file, before: text(s.file), after: '' } : { before: `${a.name}: ${running(ctl.procs)}\n`, after: `${a.name}: (absent)\n` }
+  return [{ summary: `remove ${a.name}${hasFile ? ` and ${file}` : ''}`, steps, diff, secrets: definitionSecrets(text(s.file)) }]
+}
+
+/** supervisord does not answer: start its service (as the service module does) and wait for it. */
+function startSupervisord(ctl: Ctl, s: State): Change {
+  const started = s.service ? servicePlan(s.service, { name: 'supervisor', state: 'started' }, 'supervisor') : []
+  const needs = started.find((ch) => ch.needs)?.needs
+  const wait = sh`i=0; while ! ${ctl.c} pid >/dev/null 2>&1; do i=$((i+1)); if [ $i -ge 50 ]; then echo "supervisord did not answer after starting it: $(${ctl.c} pid 2>&1)" >&2; exit 1; fi; sleep 0.2; done`
+  return {
+    summary: 'start supervisord',
+    steps: [...started.flatMap((ch) => ch.steps), exec(ctl, wait)],
+    diff: { before: `supervisord: not running (${s.supervisor.error ?? 'no answer'})\n`, after: 'supervisord: running\n' },
+    ...(needs ? { needs } : {}),
+  }
+}
+
+/**
+ * The definition file, written as copy and template write theirs (a put step: temp file, validated
+ * by supervisor's own parser, renamed into place); when its content changes, or supervisord does
+ * not know the program yet, supervisord rereads it (`rereads`: the processes' state is then unsure).
+ */
+function definition(ctl: Ctl, s: State, ctx: PlanContext): { changes: Change[]; rereads: boolean } {
+  const { a, c } = ctl
+  const file = configFile(a)
+  const content = programConfig(a)
+  const sensitive = Object.keys(a.environment ?? {}).length > 0
+  const summary = `${s.file?.exists ? 'update' : 'write'} ${file}${sensitive ? ' (mode 0600)' : ''}; reread and update ${a.name}`
+  const reread = exec(ctl, sh`${c} reread\n${c} update ${a.name}`)
+  if (!s.file?.exists && s.file?.parent === 'missing') {
+    const msg = `${a.config_dir} does not exist on this host (is supervisor installed? set config_dir otherwise)`
+    return { changes: needing(msg, [{ summary, steps: [] }]), rereads: true }
+  }
+  const mode = sensitive ? '0600' : '0644'
+  const write = { dest: file, content: Buffer.from(content), follow: true, mode, owner: 'root', group: 'root', validate: programValidate(a.config_dir, file) }
+  const [written] = planWrite(write, s.file!, ctx)
+  if (written?.steps.some((st) => st.kind === 'put')) {
+    const steps = written.steps.map((st) => (st.kind === 'put' && sensitive ? { ...st, secret: true } : st))
+    const secrets = [...new Set([...definitionSecrets(content), ...definitionSecrets(text(s.file))])]
+    return { changes: [{ ...written, summary, steps: [...steps, reread], secrets }], rereads: true }
+  }
+  // The same content (an owner or mode put right, maybe): supervisord needs no reread unless it lacks the program.
+  const same = written ? [written] : []
+  if (ctl.known || !s.supervisor.running) return { changes: same, rereads: false }
+  const diff = { before: `${a.name}: (not loaded)\n`, after: `${a.name}: loaded\n` }
+  return { changes: [...same, { summary: `load ${a.name} into supervisord (reread, update)`, steps: [reread], diff }], rereads: true }
+}
+
+/** No definition given and supervisord does not know the name: add it (present) or fail. */
+function unknownProgram(ctl: Ctl): Change[] {
+  const { a, c } = ctl
+  // Ansible's supervisorctl: present adds a program that the configuration defines.
+  if (a.state === 'present') {
+    const steps = [exec(ctl, sh`${c} reread\n${c} add ${groupName(a.name)}`)]
+    return [{ summary: `add ${a.name} to supervisord (reread, add)`, steps, diff: { before: `${a.name}: (not loaded)\n`, after: `${a.name}: loaded\n` } }]
+  }
+  return needing(`${a.name}: ERROR (no such process) — supervisord does not know this program; give 'command' to define it`, [
+    { summary: `${VERB[a.state]} ${a.name} (not known to supervisord yet)`, steps: [] },
+  ])
+}
+
+type ProcessWanted = 'started' | 'stopped' | 'restarted' | 'signalled'
+
+/** What supervisorctl does to the processes (its words, said as a verb) and how they are after. */
+function processAction(ctl: Ctl, state: ProcessWanted, now: boolean | undefined, updated: boolean): { verb: string; words: Script; after: string } | undefined {
+  const { a, procs } = ctl
+  const count = hasDefinition(a) ? (a.numprocs ?? 1) : procs.length
+  if (state === 'signalled') {
+    const sig = a.signal ?? 'HUP'
+    return { verb: `signal ${sig}`, words: sh`signal ${sig}`, after: `${running(procs)} (signalled)` }
+  }
+  // Always a restart (as Ansible's supervisorctl); update already restarted a changed program (or
+  // started a new one): then only make sure it runs.
+  if (state === 'restarted') return { verb: 'restart', words: sh`${updated ? 'start' : 'restart'}`, after: `${count}/${count} running (restarted)` }
+  const action = runAction(state, now)
+  return action && { verb: action, words: sh`${action}`, after: action === 'stop' ? `0/${count} running` : `${count}/${count} running` }
+}
+
+/**
+ * The processes' state: started and stopped as the service module decides (runAction), restarted
+ * and signalled always. After an update (or starting supervisord) their state is not known in
+ * advance: the step joins the last change, and supervisorctl's start and stop are harmless when
+ * the processes are there already.
+ */
+function processes(ctl: Ctl, out: Change[], unsure: boolean, updated: boolean): Change[] {
+  const { a, c, procs } = ctl
+  if (a.state === 'present' || a.state === 'absent') return out
+  const up = procs.filter((p) => UP.has(p.state)).length
+  const now = unsure ? undefined : up === procs.length ? true : up === 0 ? false : undefined
+  const act = processAction(ctl, a.state, now, updated)
+  if (!act) return out
+  const step = exec(ctl, sh`${c} ${act.words} ${target(a.name)}`)
+  const last = out[out.length - 1]
+  if (unsure && last) return [...out.slice(0, -1), { ...last, steps: [...last.steps, step], summary: `${last.summary}; ${act.verb} ${a.name}` }]
+  const before = `${a.name}: ${ctl.known ? running(procs) : '(not loaded)'}\n`
+  return [...out, { summary: `${act.verb} ${a.name}`, steps: [step], diff: { before, after: `${a.name}: ${act.after}\n` } }]
+}
+
+function supervisorPlan(a: SupervisorArgs, s: State, ctx: PlanContext): Change[] {
+  const sv = s.supervisor
+  if (!sv.installed) {
     if (a.state === 'absent') return []
     return needing(
       `supervisorctl not found on this host: install the supervisor package first${a.supervisorctl_path ? ` (looked for ${a.supervisorctl_path})` : ''}`,
-      [{ summary: `${VERB[a.state]} ${name} (supervisor is not installed yet)`, steps: [] }],
+      [{ summary: `${VERB[a.state]} ${a.name} (supervisor is not installed yet)`, steps: [] }],
     )
   }
-  const out: Change[] = []
-  const procs = s.running ? s.processes.filter((p) => matches(name, p)) : []
-  const known = procs.length > 0
-  const file = configFile(a)
-  if (a.state === 'absent') {
-    const hasFile = !!s.file?.exists
-    if (!hasFile && !known) return []
-    const steps: Step[] = []
-    if (hasFile) steps.push(exec(sh`rm -f -- ${file}`, false))
-    // remove only drops a stopped group; update would re-add one still defined in another file.
-    if (s.running)
-      steps.push(
-        exec(
-          sh`${c} reread >/dev/null\n${c} stop ${target(name)} >/dev/null 2>&1 || true\nout=$(${c} remove ${groupName(name)} 2>&1) || case "$out" in *"no such"*) ;; *) echo "$out" >&2; exit 1;; esac`,
-          secret,
-        ),
-      )
-    return [
-      {
-        summary: `remove ${name}${hasFile ? ` and ${file}` : ''}`,
-        steps,
-        diff: hasFile
-          ? { path: file, ...maskDefinitions(s.file!.content ?? '', '') }
-          : { before: `${name}: ${running(procs)}\n`, after: `${name}: (absent)\n` },
-      },
-    ]
-  }
-  if (!s.running) {
-    out.push({
-      summary: 'start supervisord',
-      steps: [
-        exec(
-          joinScripts([
-            startService('supervisor'),
-            sh`i=0; while ! ${c} pid >/dev/null 2>&1; do i=$((i+1)); if [ $i -ge 50 ]; then echo "supervisord did not answer after starting it: $(${c} pid 2>&1)" >&2; exit 1; fi; sleep 0.2; done`,
-          ]),
-          secret,
-        ),
-      ],
-      diff: { before: `supervisord: not running (${s.error ?? 'no answer'})\n`, after: 'supervisord: running\n' },
-    })
-  }
-  let updated = false
-  if (hasDefinition(a)) {
-    const want = programConfig(a)
-    const have = s.file?.exists ? (s.file.content ?? '') : undefined
-    const needs =
-      s.configDir === false ? { needs: { msg: `${a.config_dir} does not exist on this host (is supervisor installed? set config_dir otherwise)` } } : {}
-    const sensitive = Object.keys(a.environment ?? {}).length > 0
-    if (have !== want) {
-      out.push({
-        summary: `${have === undefined ? 'write' : 'update'} ${file}${sensitive ? ' (mode 0600)' : ''}; reread and update ${name}`,
-        steps: [
-          checkStep(a, want, sensitive),
-          { kind: 'put', path: file, content: want, mode: sensitive ? '0600' : '0644', owner: 'root', group: 'root', ...(sensitive ? { secret: true } : {}) },
-          exec(sh`${c} reread\n${c} update ${name}`, secret),
-        ],
-        diff: { path: file, ...maskDefinitions(have ?? '', want) },
-        ...needs,
-      })
-      updated = true
-    } else if (!known && s.running) {
-      out.push({
-        summary: `load ${name} into supervisord (reread, update)`,
-        steps: [exec(sh`${c} reread\n${c} update ${name}`, secret)],
-        diff: { before: `${name}: (not loaded)\n`, after: `${name}: loaded\n` },
-      })
-      updated = true
-    }
-  } else if (!known && s.running) {
-    // Ansible's supervisorctl: present adds a program that the configuration defines.
-    if (a.state === 'present') {
-      return [
-        {
-          summary: `add ${name} to supervisord (reread, add)`,
-          steps: [exec(sh`${c} reread\n${c} add ${groupName(name)}`, secret)],
-          diff: { before: `${name}: (not loaded)\n`, after: `${name}: loaded\n` },
-        },
-      ]
-    }
-    return needing(`${name}: ERROR (no such process) — supervisord does not know this program; give 'command' to define it`, [
-      { summary: `${VERB[a.state]} ${name} (not known to supervisord yet)`, steps: [] },
-    ])
-  }
-  // After an update (or starting supervisord) the processes' state is not known in advance: the
-  // step is added to that change, and supervisorctl's start/stop are harmless when already there.
-  const unsure = updated || !s.running
-  const count = hasDefinition(a) ? (a.numprocs ?? 1) : procs.length
-  const act = (verb: string, script: Script, after: string) => {
-    const step = exec(script, secret)
-    const last = out[out.length - 1]
-    if (unsure && last) {
-      last.steps.push(step)
-      last.summary += `; ${verb} ${name}`
-      return
-    }
-    out.push({
-      summary: `${verb} ${name}`,
-      steps: [step],
-      diff: { before: `${name}: ${known ? running(procs) : '(not loaded)'}\n`, after: `${name}: ${after}\n` },
-    })
-  }
-  const t = target(name)
-  switch (a.state) {
-    case 'present':
-      break
-    case 'started':
-      if (unsure || procs.some((p) => !UP.has(p.state))) act('start', sh`${c} start ${t}`, `${count}/${count} running`)
-      break
-    case 'stopped':
-      if (unsure || procs.some((p) => UP.has(p.state))) act('stop', sh`${c} stop ${t}`, `0/${count} running`)
-      break
-    case 'restarted':
-      // update already restarted a changed program (or started a new one): then only make sure it runs.
-      act('restart', sh`${c} ${updated ? 'start' : 'restart'} ${t}`, `${count}/${count} running (restarted)`)
-      break
-    case 'signalled':
-      act(`signal ${a.signal ?? 'HUP'}`, sh`${c} signal ${a.signal ?? 'HUP'} ${t}`, `${running(procs)} (signalled)`)
-      break
-  }
-  return out
+  const procs = sv.running ? sv.processes.filter((p) => matches(a.name, p)) : []
+  const ctl: Ctl = { a, c: supervisorctlCommand(ctlOptions(a)), procs, known: procs.length > 0, secret: a.password !== undefined }
+  if (a.state === 'absent') return removal(ctl, s)
+  const out: Change[] = sv.running ? [] : [startSupervisord(ctl, s)]
+  if (!hasDefinition(a)) return !ctl.known && sv.running ? unknownProgram(ctl) : processes(ctl, out, !sv.running, false)
+  const { changes, rereads } = definition(ctl, s, ctx)
+  return processes(ctl, [...out, ...changes], rereads || !sv.running, rereads)
 }
-
-const probes = (a: SupervisorArgs) => ({ supervisor: supervisorProbe(probeOptions(a)) })
 
 export const supervisor: HostModule<SupervisorArgs, SupervisorArgs, ReturnType<typeof probes>> = {
   kind: 'host',
@@ -553,7 +314,7 @@ export const supervisor: HostModule<SupervisorArgs, SupervisorArgs, ReturnType<t
   },
   validate: validateSupervisor,
   probes,
-  plan: (a, { supervisor }) => supervisorPlan(a, supervisor),
+  plan: supervisorPlan,
   result(a, { supervisor: s }) {
     return {
       name: a.name,

@@ -31,7 +31,7 @@
  *   - user: { name: deploy, groups: [sudo, www-data], append: true }
  */
 import { code, sh } from '../shell/index.js'
-import { parsePasswdLine, userProbe, type GroupEntry, type UserState } from '../probes/accounts.js'
+import { parsePasswdLine, userProbe, type PasswdEntry, type UserState } from '../probes/accounts.js'
 import type { ArgsOf, Schema } from './schema.js'
 import type { Change, ExecStep, HostModule } from './types.js'
 
@@ -110,146 +110,160 @@ function isLocked(hash: string | undefined): boolean {
   return !!hash && hash.startsWith('!')
 }
 
-function userPlan(a: UserArgs, s: UserState): Change[] {
-  const u = s.user
-  if (a.state === 'absent') {
-    if (!u) return []
-    return [
-      {
-        summary: `remove user ${a.name}${a.remove ? ' and its home' : ''}`,
-        steps: [{ kind: 'exec', script: sh`userdel${code(a.remove ? ' -r' : '')}${code(a.force ? ' -f' : '')} -- ${a.name}` }],
-        diff: { before: describe(a.name, { uid: u.uid, home: u.home }), after: describe(a.name, undefined) },
-      },
-    ]
+/** remove: userdel, with the home and mail spool when asked. */
+function removeUser(a: UserArgs, u: PasswdEntry): Change {
+  return {
+    summary: `remove user ${a.name}${a.remove ? ' and its home' : ''}`,
+    steps: [{ kind: 'exec', script: sh`userdel${code(a.remove ? ' -r' : '')}${code(a.force ? ' -f' : '')} -- ${a.name}` }],
+    diff: { before: describe(a.name, { uid: u.uid, home: u.home }), after: describe(a.name, undefined) },
   }
+}
+
+/** Groups the arguments name that do not exist: an earlier task may make them. */
+function missingGroups(a: UserArgs, s: UserState): Change[] {
   const missing = groupQueries(a).filter((g) => g !== a.name && s.groups[g] === null)
-  if (missing.length) {
-    const msg = `group${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'do' : 'does'} not exist`
-    return [{ summary: `${u ? 'update' : 'create'} user ${a.name} (${msg} yet)`, steps: [], needs: { msg: `user ${a.name}: ${msg}` } }]
-  }
-  const primary: GroupEntry | undefined = a.group !== undefined ? s.groups[a.group]! : undefined
-  const supplementary = (a.groups ?? []).map((g) => s.groups[g]!.name)
-  const passwordSteps = (creating: boolean): ExecStep[] => {
-    const steps: ExecStep[] = []
-    if (
-      a.password !== undefined &&
-      (creating || (a.update_password === 'always' && s.hash !== a.password && !(isLocked(s.hash) && s.hash === `!${a.password}`)))
-    ) {
-      steps.push({ kind: 'exec', label: 'chpasswd', script: code('chpasswd -e'), stdin: `${a.name}:${a.password}\n`, secret: true })
-    }
-    const lockedAfter = a.password !== undefined && steps.length ? false : isLocked(s.hash)
-    if (a.password_lock === true && (creating || !lockedAfter)) steps.push({ kind: 'exec', label: 'lock', script: sh`usermod -L -- ${a.name}` })
-    if (a.password_lock === false && !creating && lockedAfter) steps.push({ kind: 'exec', label: 'unlock', script: sh`usermod -U -- ${a.name}` })
-    return steps
-  }
-  if (!u) {
-    const w = ['useradd']
-    if (a.uid !== undefined) w.push('-u', String(a.uid), ...(a.non_unique ? ['-o'] : []))
-    if (primary) w.push('-g', String(primary.gid))
-    // useradd refuses to make a user-private group whose name is taken; join that group instead.
-    else if (s.groups[a.name]) w.push('-g', String(s.groups[a.name]!.gid))
-    if (supplementary.length) w.push('-G', supplementary.join(','))
-    if (a.shell !== undefined) w.push('-s', a.shell)
-    if (a.home !== undefined) w.push('-d', a.home)
-    if (a.comment !== undefined) w.push('-c', a.comment)
-    if (a.system) w.push('-r')
-    if (a.create_home) w.push('-m', ...(a.skeleton ? ['-k', a.skeleton] : []))
-    else w.push('-M')
-    w.push('--', a.name)
-    // The new account's line, for result(): its uid and home are only known now.
-    const steps: ExecStep[] = [{ kind: 'exec', label: 'useradd', script: sh`${w} && getent passwd -- ${a.name}` }, ...passwordSteps(true)]
-    const after: Shown = {
-      uid: a.uid ?? '(next free)',
-      group: primary?.name ?? a.name,
-      groups: supplementary.length ? supplementary.join(',') : undefined,
-      shell: a.shell,
-      home: a.home ?? '(default)',
-      comment: a.comment,
-      password: a.password !== undefined ? '(set)' : undefined,
-    }
-    return [
-      {
-        summary: `create ${a.system ? 'system ' : ''}user ${a.name}${a.uid !== undefined ? ` (uid ${a.uid})` : ''}`,
-        steps,
-        diff: { before: describe(a.name, undefined), after: describe(a.name, after) },
-      },
-    ]
-  }
-  const w: string[] = []
-  const before: Shown = {}
-  const after: Shown = {}
-  const what: string[] = []
-  if (a.uid !== undefined && a.uid !== u.uid) {
-    w.push('-u', String(a.uid), ...(a.non_unique ? ['-o'] : []))
-    before.uid = u.uid
-    after.uid = a.uid
-    what.push('uid')
-  }
-  if (primary && primary.gid !== u.gid) {
-    w.push('-g', String(primary.gid))
-    before.group = s.primary?.name ?? String(u.gid)
-    after.group = primary.name
-    what.push('group')
-  }
-  if (a.groups !== undefined) {
-    const cur = [...new Set(s.memberOf)].sort()
-    if (a.append) {
-      const add = supplementary.filter((g) => !cur.includes(g))
-      if (add.length) {
-        w.push('-a', '-G', [...new Set(add)].join(','))
-        before.groups = cur.join(',') || '(none)'
-        after.groups = [...new Set([...cur, ...add])].sort().join(',')
-        what.push('groups')
-      }
-    } else {
-      const want = [...new Set(supplementary)].sort()
-      if (want.join(',') !== cur.join(',')) {
-        w.push('-G', want.join(','))
-        before.groups = cur.join(',') || '(none)'
-        after.groups = want.join(',') || '(none)'
-        what.push('groups')
-      }
-    }
-  }
-  if (a.shell !== undefined && a.shell !== u.shell) {
-    w.push('-s', a.shell)
-    before.shell = u.shell
-    after.shell = a.shell
-    what.push('shell')
-  }
-  if (a.home !== undefined && a.home.replace(/\/+$/, '') !== u.home.replace(/\/+$/, '')) {
-    w.push('-d', a.home, ...(a.move_home ? ['-m'] : []))
-    before.home = u.home
-    after.home = a.home
-    what.push(a.move_home ? 'home (moved)' : 'home')
-  }
-  if (a.comment !== undefined && a.comment !== u.comment) {
-    w.push('-c', a.comment)
-    before.comment = u.comment
-    after.comment = a.comment
-    what.push('comment')
-  }
+  if (!missing.length) return []
+  const msg = `group${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'do' : 'does'} not exist`
+  return [{ summary: `${s.user ? 'update' : 'create'} user ${a.name} (${msg} yet)`, steps: [], needs: { msg: `user ${a.name}: ${msg}` } }]
+}
+
+/** The password steps: set the hash (chpasswd -e, the hash on stdin), lock, unlock. */
+function passwordSteps(a: UserArgs, s: UserState, creating: boolean): ExecStep[] {
   const steps: ExecStep[] = []
-  if (w.length) steps.push({ kind: 'exec', script: sh`usermod ${w} -- ${a.name}` })
-  const pw = passwordSteps(false)
-  if (pw.some((st) => st.label === 'chpasswd')) {
+  const differs = s.hash !== a.password && !(isLocked(s.hash) && s.hash === `!${a.password}`)
+  if (a.password !== undefined && (creating || (a.update_password === 'always' && differs)))
+    steps.push({ kind: 'exec', label: 'chpasswd', script: code('chpasswd -e'), stdin: `${a.name}:${a.password}\n`, secret: true })
+  const lockedAfter = a.password !== undefined && steps.length ? false : isLocked(s.hash)
+  if (a.password_lock === true && (creating || !lockedAfter)) steps.push({ kind: 'exec', label: 'lock', script: sh`usermod -L -- ${a.name}` })
+  if (a.password_lock === false && !creating && lockedAfter) steps.push({ kind: 'exec', label: 'unlock', script: sh`usermod -U -- ${a.name}` })
+  return steps
+}
+
+/** useradd with every attribute given, then the password. */
+function createUser(a: UserArgs, s: UserState): Change {
+  const primary = a.group !== undefined ? s.groups[a.group]! : undefined
+  const supplementary = (a.groups ?? []).map((g) => s.groups[g]!.name)
+  const w = ['useradd']
+  if (a.uid !== undefined) w.push('-u', String(a.uid), ...(a.non_unique ? ['-o'] : []))
+  if (primary) w.push('-g', String(primary.gid))
+  // useradd refuses to make a user-private group whose name is taken; join that group instead.
+  else if (s.groups[a.name]) w.push('-g', String(s.groups[a.name]!.gid))
+  if (supplementary.length) w.push('-G', supplementary.join(','))
+  if (a.shell !== undefined) w.push('-s', a.shell)
+  if (a.home !== undefined) w.push('-d', a.home)
+  if (a.comment !== undefined) w.push('-c', a.comment)
+  if (a.system) w.push('-r')
+  if (a.create_home) w.push('-m', ...(a.skeleton ? ['-k', a.skeleton] : []))
+  else w.push('-M')
+  w.push('--', a.name)
+  // The new account's line, for result(): its uid and home are only known now.
+  const steps: ExecStep[] = [{ kind: 'exec', label: 'useradd', script: sh`${w} && getent passwd -- ${a.name}` }, ...passwordSteps(a, s, true)]
+  const after: Shown = {
+    uid: a.uid ?? '(next free)',
+    group: primary?.name ?? a.name,
+    groups: supplementary.length ? supplementary.join(',') : undefined,
+    shell: a.shell,
+    home: a.home ?? '(default)',
+    comment: a.comment,
+    password: a.password !== undefined ? '(set)' : undefined,
+  }
+  const summary = `create ${a.system ? 'system ' : ''}user ${a.name}${a.uid !== undefined ? ` (uid ${a.uid})` : ''}`
+  return { summary, steps, diff: { before: describe(a.name, undefined), after: describe(a.name, after) } }
+}
+
+/** One attribute usermod changes: its flags, its name in the summary, and the diff's two sides. */
+interface Edit {
+  flags: string[]
+  what: string
+  key: keyof Shown
+  before: string
+  after: string
+}
+
+function uidEdit(a: UserArgs, u: PasswdEntry): Edit | undefined {
+  if (a.uid === undefined || a.uid === u.uid) return undefined
+  return { flags: ['-u', String(a.uid), ...(a.non_unique ? ['-o'] : [])], what: 'uid', key: 'uid', before: String(u.uid), after: String(a.uid) }
+}
+
+function primaryEdit(a: UserArgs, s: UserState, u: PasswdEntry): Edit | undefined {
+  const primary = a.group !== undefined ? s.groups[a.group]! : undefined
+  if (!primary || primary.gid === u.gid) return undefined
+  return { flags: ['-g', String(primary.gid)], what: 'group', key: 'group', before: s.primary?.name ?? String(u.gid), after: primary.name }
+}
+
+/** Supplementary groups: exactly these, or with append at least these. */
+function groupsEdit(a: UserArgs, s: UserState): Edit | undefined {
+  if (a.groups === undefined) return undefined
+  const supplementary = a.groups.map((g) => s.groups[g]!.name)
+  const cur = [...new Set(s.memberOf)].sort()
+  const before = cur.join(',') || '(none)'
+  if (a.append) {
+    const add = [...new Set(supplementary.filter((g) => !cur.includes(g)))]
+    if (!add.length) return undefined
+    return { flags: ['-a', '-G', add.join(',')], what: 'groups', key: 'groups', before, after: [...new Set([...cur, ...add])].sort().join(',') }
+  }
+  const want = [...new Set(supplementary)].sort().join(',')
+  if (want === cur.join(',')) return undefined
+  return { flags: ['-G', want], what: 'groups', key: 'groups', before, after: want || '(none)' }
+}
+
+function shellEdit(a: UserArgs, u: PasswdEntry): Edit | undefined {
+  if (a.shell === undefined || a.shell === u.shell) return undefined
+  return { flags: ['-s', a.shell], what: 'shell', key: 'shell', before: u.shell, after: a.shell }
+}
+
+/** home: a new path (trailing slashes aside); with move_home its contents move along. */
+function homeEdit(a: UserArgs, u: PasswdEntry): Edit | undefined {
+  if (a.home === undefined || a.home.replace(/\/+$/, '') === u.home.replace(/\/+$/, '')) return undefined
+  return { flags: ['-d', a.home, ...(a.move_home ? ['-m'] : [])], what: a.move_home ? 'home (moved)' : 'home', key: 'home', before: u.home, after: a.home }
+}
+
+function commentEdit(a: UserArgs, u: PasswdEntry): Edit | undefined {
+  if (a.comment === undefined || a.comment === u.comment) return undefined
+  return { flags: ['-c', a.comment], what: 'comment', key: 'comment', before: u.comment, after: a.comment }
+}
+
+/** What the password steps change, for the summary and the diff (never the hash itself). */
+function passwordShown(steps: ExecStep[], before: Shown, after: Shown): string[] {
+  const has = (label: string) => steps.some((st) => st.label === label)
+  const what: string[] = []
+  if (has('chpasswd')) {
     before.password = '(set)'
     after.password = '(changed)'
     what.push('password')
   }
-  if (pw.some((st) => st.label === 'lock')) {
+  if (has('lock')) {
     after.password = `${after.password ?? '(set)'}, locked`
     before.password ??= '(unlocked)'
     what.push('lock password')
   }
-  if (pw.some((st) => st.label === 'unlock')) {
+  if (has('unlock')) {
     before.password ??= '(locked)'
     after.password = `${after.password ?? '(set)'}, unlocked`
     what.push('unlock password')
   }
+  return what
+}
+
+/** An existing account: one usermod for the attributes that differ, then the password steps. */
+function modifyUser(a: UserArgs, s: UserState, u: PasswdEntry): Change[] {
+  const edits = [uidEdit(a, u), primaryEdit(a, s, u), groupsEdit(a, s), shellEdit(a, u), homeEdit(a, u), commentEdit(a, u)].filter((e) => e !== undefined)
+  const before: Shown = {}
+  const after: Shown = {}
+  for (const e of edits) [before[e.key], after[e.key]] = [e.before, e.after]
+  const steps: ExecStep[] = edits.length ? [{ kind: 'exec', script: sh`usermod ${edits.flatMap((e) => e.flags)} -- ${a.name}` }] : []
+  const pw = passwordSteps(a, s, false)
+  const what = [...edits.map((e) => e.what), ...passwordShown(pw, before, after)]
   steps.push(...pw)
   if (!steps.length) return []
   return [{ summary: `update user ${a.name}: ${what.join(', ')}`, steps, diff: { before: describe(a.name, before), after: describe(a.name, after) } }]
+}
+
+function userPlan(a: UserArgs, s: UserState): Change[] {
+  if (a.state === 'absent') return s.user ? [removeUser(a, s.user)] : []
+  const missing = missingGroups(a, s)
+  if (missing.length) return missing
+  return s.user ? modifyUser(a, s, s.user) : [createUser(a, s)]
 }
 
 const probes = (a: UserArgs) => ({ user: userProbe(...probeArgs(a)) })

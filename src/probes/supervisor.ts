@@ -1,5 +1,5 @@
 // supervisord state: is supervisorctl there, is supervisord answering, every process's status
-// (`supervisorctl status`), and the current program definition file — one script.
+// (`supervisorctl status`) — one script. (The definition file is read by the path probe.)
 import { createHash } from 'node:crypto'
 import { code, joinScripts, sh, type Script } from '../shell/index.js'
 import type { Probe } from '../contract/types.js'
@@ -21,10 +21,6 @@ export interface SupervisorState {
   /** What supervisorctl said when supervisord did not answer. */
   error?: string
   processes: SupervisorProcess[]
-  /** The definition file, when one was asked for. */
-  file?: { exists: boolean; content?: string }
-  /** Whether the config directory exists. */
-  configDir?: boolean
 }
 
 /** How to run supervisorctl: its path, its connection options (-c, -s, -u) and the password. */
@@ -32,11 +28,6 @@ export interface SupervisorctlOptions {
   path: string
   args: string[]
   password?: string
-}
-
-export interface SupervisorProbeOptions extends SupervisorctlOptions {
-  file?: string
-  configDir?: string
 }
 
 const STATES = ['STOPPED', 'STARTING', 'RUNNING', 'BACKOFF', 'STOPPING', 'EXITED', 'FATAL', 'UNKNOWN']
@@ -62,12 +53,6 @@ export function parseSupervisorState(text: string): SupervisorState {
   const running = installed && (rc === 0 || rc === 3 || processes.length > 0)
   const state: SupervisorState = { installed, running, processes }
   if (installed && !running) state.error = statusText.trim().split('\n').slice(-1)[0] ?? ''
-  const f = s.get('file')
-  if (f !== undefined) {
-    const [first = '', b64 = ''] = f.split('\n')
-    state.file = first === 'present' ? { exists: true, content: Buffer.from(b64.trim(), 'base64').toString('utf8') } : { exists: false }
-  }
-  if (kv.config_dir !== undefined) state.configDir = kv.config_dir === '1'
   return state
 }
 
@@ -88,15 +73,14 @@ export function supervisorctlCommand(o: SupervisorctlOptions): Script {
   return sh`RMP_SUPERVISOR_PASSWORD=${o.password} $(sed -n '1s/^#! *//p' "$(command -v -- ${o.path})") -c ${WITH_PASSWORD_PY} ${o.args}`
 }
 
-export function supervisorProbeId(o: SupervisorProbeOptions): string {
+export function supervisorProbeId(o: SupervisorctlOptions): string {
   // The id may be printed: it holds a digest of the password, enough to tell passwords apart.
   const pw = o.password === undefined ? '' : createHash('sha256').update(o.password).digest('hex').slice(0, 12)
-  return `supervisor:${JSON.stringify([o.path, ...o.args, pw, o.file ?? '', o.configDir ?? ''])}`
+  return `supervisor:${JSON.stringify([o.path, ...o.args, pw])}`
 }
 
-export function supervisorProbe(o: SupervisorProbeOptions): Probe<SupervisorState> {
+export function supervisorProbe(o: SupervisorctlOptions): Probe<SupervisorState> {
   const lines: Script[] = [code('echo @@head')]
-  if (o.configDir) lines.push(sh`if [ -d ${o.configDir} ]; then echo config_dir=1; else echo config_dir=0; fi`)
   lines.push(
     sh`if command -v -- ${o.path} >/dev/null 2>&1; then`,
     code('  echo installed=1'),
@@ -105,7 +89,6 @@ export function supervisorProbe(o: SupervisorProbeOptions): Probe<SupervisorStat
     code(`  printf '%s\\n' "$out"`),
     code('else echo installed=0; fi'),
   )
-  if (o.file) lines.push(code('echo @@file'), sh`f=${o.file}; if [ -f "$f" ]; then echo present; base64 -w0 -- "$f"; echo; else echo absent; fi`)
   lines.push(code('echo @@end'), code('exit 0'))
   return { id: supervisorProbeId(o), script: joinScripts(lines), parse: (out) => parseSupervisorState(out.stdout) }
 }

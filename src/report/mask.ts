@@ -167,7 +167,8 @@ export function maskFileDiff<T extends { before: string; after: string }>(d: T, 
     if (wholeFile) return placeholder
     const same = new Set(lines(other))
     const maskLine = (l: string): string => {
-      const p = same.has(l) ? undefined : prefixes.find((x) => l.startsWith(x) && l.length > x.length)
+      // A line with a known secret masks just that (its closing quote stays); one without may hold the old secret.
+      const p = same.has(l) || m.find(l) ? undefined : prefixes.find((x) => l.startsWith(x) && l.length > x.length)
       const shown = p !== undefined ? p + MASK : maskString(l, secrets)
       // An old secret line and its new one look the same once masked: the new one says it changed
       // (as supervisor's diffs do).

@@ -10,6 +10,7 @@
 import { expect } from 'chai'
 import type { ExecResult } from '../../../src/connection/connection.js'
 import { errorList, formatError } from '../../../src/playbook/errors.js'
+import { ansiblePlay, hasAnsible } from '../../helpers/ansible.js'
 import { converge, type Converged } from '../../helpers/converge.js'
 import { sh, snapshot, snapshotDiff } from '../../helpers/host-shell.js'
 import { resetHosts, testLab, type TestLab } from '../../helpers/lab.js'
@@ -293,7 +294,8 @@ describe('modules on lab hosts: apt, service, systemd, supervisor, user, group, 
         'write /etc/supervisor/conf.d/rmp-e2e-worker.conf (mode 0600); reread and update rmp-e2e-worker; start rmp-e2e-worker',
       ])
       expect(check.text).to.include('+[program:rmp-e2e-worker]\n+command=/bin/sleep 1000\n+process_name=%(program_name)s_%(process_num)02d\n+numprocs=2\n')
-      expect(check.text).to.include('+environment=APP_MODE="e2e 100%",DB_PASSWORD="********"')
+      // The diff shows the file as written (supervisor's %% for a %), the secret masked by the run.
+      expect(check.text).to.include('+environment=APP_MODE="e2e 100%%",DB_PASSWORD="********"')
       for (const r of [check, real]) expect(r.text).to.not.include(SECRET)
       expect(await status(h)).to.equal('rmp-e2e-idle STOPPED\nrmp-e2e-worker:rmp-e2e-worker_00 RUNNING\nrmp-e2e-worker:rmp-e2e-worker_01 RUNNING')
       expect(await h.out('stat -c "%a %U" /etc/supervisor/conf.d/rmp-e2e-worker.conf /etc/supervisor/conf.d/rmp-e2e-idle.conf')).to.equal('600 root\n644 root')
@@ -355,6 +357,35 @@ describe('modules on lab hosts: apt, service, systemd, supervisor, user, group, 
       )
       expect(errs).to.have.length(1)
       expect(errs[0]).to.match(/site\.yml:5:\d+: supervisor: command: supervisor reads a space followed by ';' or '#' as the start of a comment/)
+    })
+
+    lane.step("supervisorctl agrees with Ansible's community.general.supervisorctl: the same changed flags and end state", async (h) => {
+      if (!hasAnsible()) return
+      const tasks = `    - name: idle stopped
+      community.general.supervisorctl: { name: rmp-e2e-idle, state: stopped }
+    - name: idle started
+      community.general.supervisorctl: { name: rmp-e2e-idle, state: started }
+    - name: idle started again
+      community.general.supervisorctl: { name: rmp-e2e-idle, state: started }
+    - name: worker group restarted
+      community.general.supervisorctl: { name: "rmp-e2e-worker:", state: restarted }
+    - name: worker group stopped
+      community.general.supervisorctl: { name: "rmp-e2e-worker:", state: stopped }
+    - name: idle present
+      community.general.supervisorctl: { name: rmp-e2e-idle, state: present }
+`
+      const start = 'supervisorctl stop rmp-e2e-idle >/dev/null; supervisorctl start "rmp-e2e-worker:*" >/dev/null; true'
+      await h.run(start)
+      const ours = await h.play(pb(tasks))
+      expect(ours.exitCode, ours.text).to.equal(0)
+      const ourEnd = await status(h)
+      await h.run(start)
+      const theirs = await ansiblePlay(pb(tasks), { inventory: h.lab.inventory, limit: h.name })
+      expect(theirs.code, theirs.stderr).to.equal(0)
+      expect(ours.changedTasks()).to.deep.equal(theirs.changedTasks())
+      expect(ours.changedTasks()).to.deep.equal(['idle started', 'worker group restarted', 'worker group stopped'])
+      expect(await status(h)).to.equal(ourEnd)
+      expect(ourEnd).to.equal('rmp-e2e-idle RUNNING\nrmp-e2e-worker:rmp-e2e-worker_00 STOPPED\nrmp-e2e-worker:rmp-e2e-worker_01 STOPPED')
     })
 
     lane.step('absent stops, removes and deletes both programs', async (h) => {

@@ -5,31 +5,25 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect } from 'chai'
 import { parseSupervisorState, parseSupervisorStatus, supervisorProbe, supervisorProbeId } from '../../../src/probes/supervisor.js'
-import { SUPERVISOR, WORKER_CONF } from './system-recorded.js'
+import { SUPERVISOR } from './system-recorded.js'
 
 describe('probes/supervisor: parseSupervisorState', () => {
-  it('supervisord up: every process, and the definition file', () => {
+  it('supervisord up: every process', () => {
     const s = parseSupervisorState(SUPERVISOR.running.stdout)
     expect(s.installed).to.equal(true)
     expect(s.running).to.equal(true)
-    expect(s.configDir).to.equal(true)
     expect(s.processes).to.deep.equal([
       { name: 'rmp-single', state: 'STOPPED', description: 'Nov 29 12:28 PM' },
       { name: 'rmp-worker:rmp-worker_00', state: 'RUNNING', description: 'pid 843, uptime 0:01:07' },
       { name: 'rmp-worker:rmp-worker_01', state: 'RUNNING', description: 'pid 846, uptime 0:01:07' },
     ])
-    expect(s.file).to.deep.equal({ exists: true, content: WORKER_CONF })
-    expect(WORKER_CONF).to.include('[program:rmp-worker]\n')
-  })
-  it('no definition file', () => {
-    expect(parseSupervisorState(SUPERVISOR.noFile.stdout).file).to.deep.equal({ exists: false })
   })
   it("supervisord down: not running, with supervisorctl's words", () => {
     const s = parseSupervisorState(SUPERVISOR.down.stdout)
     expect(s).to.deep.include({ installed: true, running: false, processes: [], error: 'unix:///var/run/supervisor.sock no such file' })
   })
   it('not installed', () => {
-    expect(parseSupervisorState(SUPERVISOR.notInstalled.stdout)).to.deep.include({ installed: false, running: false, configDir: false })
+    expect(parseSupervisorState(SUPERVISOR.notInstalled.stdout)).to.deep.include({ installed: false, running: false, processes: [] })
   })
   it('status lines: error lines are skipped, states without description kept', () => {
     expect(
@@ -39,12 +33,12 @@ describe('probes/supervisor: parseSupervisorState', () => {
       { name: 'bar', state: 'STARTING', description: '' },
     ])
   })
-  it('probe id follows supervisorctl options and the file', () => {
-    const o = { path: 'supervisorctl', args: ['-c', '/etc/s v.conf'], file: '/etc/supervisor/conf.d/a.conf' }
+  it('probe id follows supervisorctl options', () => {
+    const o = { path: 'supervisorctl', args: ['-c', '/etc/s v.conf'] }
     const a = supervisorProbe(o)
     expect(a.script.text).to.include(`out=$(supervisorctl -c '/etc/s v.conf' status 2>&1)`)
     expect(a.id).to.equal(supervisorProbeId(o))
-    expect(a.id).to.not.equal(supervisorProbeId({ path: 'supervisorctl', args: [], file: '/etc/supervisor/conf.d/a.conf' }))
+    expect(a.id).to.not.equal(supervisorProbeId({ path: 'supervisorctl', args: [] }))
   })
   it('a supervisorctl path with a space is looked for and run whole', () => {
     const a = supervisorProbe({ path: '/opt/my tools/supervisorctl', args: [] })

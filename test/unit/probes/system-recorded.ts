@@ -56,15 +56,13 @@ const WORKER_CONF_B64 =
 
 export const SUPERVISOR = {
   running: o(
-    `@@head\nconfig_dir=1\ninstalled=1\nstatus_rc=3\n@@status\nrmp-single                       STOPPED   Nov 29 12:28 PM\nrmp-worker:rmp-worker_00         RUNNING   pid 843, uptime 0:01:07\nrmp-worker:rmp-worker_01         RUNNING   pid 846, uptime 0:01:07\n@@file\npresent\n${WORKER_CONF_B64}\n@@end\n`,
+    `@@head\ninstalled=1\nstatus_rc=3\n@@status\nrmp-single                       STOPPED   Nov 29 12:28 PM\nrmp-worker:rmp-worker_00         RUNNING   pid 843, uptime 0:01:07\nrmp-worker:rmp-worker_01         RUNNING   pid 846, uptime 0:01:07\n@@end\n`,
   ),
   noFile: o(
-    '@@head\nconfig_dir=1\ninstalled=1\nstatus_rc=3\n@@status\nrmp-single                       STOPPED   Nov 29 12:28 PM\nrmp-worker:rmp-worker_00         RUNNING   pid 843, uptime 0:01:08\nrmp-worker:rmp-worker_01         RUNNING   pid 846, uptime 0:01:08\n@@file\nabsent\n@@end\n',
+    '@@head\ninstalled=1\nstatus_rc=3\n@@status\nrmp-single                       STOPPED   Nov 29 12:28 PM\nrmp-worker:rmp-worker_00         RUNNING   pid 843, uptime 0:01:08\nrmp-worker:rmp-worker_01         RUNNING   pid 846, uptime 0:01:08\n@@end\n',
   ),
-  down: o(
-    `@@head\nconfig_dir=1\ninstalled=1\nstatus_rc=4\n@@status\nunix:///var/run/supervisor.sock no such file\n@@file\npresent\n${WORKER_CONF_B64}\n@@end\n`,
-  ),
-  notInstalled: o('@@head\nconfig_dir=0\ninstalled=0\n@@file\nabsent\n@@end\n'),
+  down: o(`@@head\ninstalled=1\nstatus_rc=4\n@@status\nunix:///var/run/supervisor.sock no such file\n@@end\n`),
+  notInstalled: o('@@head\ninstalled=0\n@@end\n'),
 }
 
 /** The worker definition the recorded file holds. */
