@@ -31,7 +31,7 @@ function prepareContext(rt: PlayRuntime, task: Task, scope: VarScope): PrepareCo
       return f
     },
     // A template frame: once its code reads a secret, what its output tags print counts as secret.
-    renderTemplate: (path) => tainting('', () => renderTemplateFile(path, scope), 'template'),
+    renderTemplate: (path, as) => tainting('', () => renderTemplateFile(path, scope, as), 'template'),
     readFile: (path) => readFileSync(path),
     evaluate: (expr) => evaluate(expr, scope),
     condition: (expr) => evaluateCondition(expr, scope),

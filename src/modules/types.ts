@@ -10,8 +10,8 @@ export type { Change, ExecStep, FileDiff, Parsed, Probe, ProbeOutput, ProbeState
 export interface PrepareContext {
   /** Finds a file in the role's templates/ or files/ (then the playbook's), or throws. */
   findFile(kind: 'templates' | 'files', name: string): string
-  /** Renders a template file with the task's variables (.j2: Jinja2; others: EJS). */
-  renderTemplate(path: string): string
+  /** Renders a template file with the task's variables (.j2: Jinja2; others: EJS); `task` is src and dest as written (template_path, template_destpath). */
+  renderTemplate(path: string, task?: { src: string; dest?: string }): string
   readFile(path: string): Buffer
   /** Evaluates an expression in the task's scope (for modules whose arguments are conditions). */
   evaluate(expr: string): unknown
