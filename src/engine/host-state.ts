@@ -24,6 +24,10 @@ export class HostState {
    * is wrong, not the host, so it ends the run as any_errors_fatal would (unless rescued).
    */
   failureIsPlaybookError = false
+  /** The last failure a rescue may handle: its registered result and the task (ansible_failed_result/_task). */
+  lastFailure?: { result: unknown; task: Record<string, unknown> }
+  /** meta: clear_host_errors forgave its failure: it does not make the exit code 2 (until it fails again). */
+  errorsCleared = false
 
   constructor(readonly name: string) {}
 

@@ -91,7 +91,7 @@ export async function runModule(
   const planCtx: PlanContext = { host: hs.name, facts: hs.facts ?? {}, diff }
 
   if (mod.kind === 'action' || !target) {
-    const r = await (mod as ActionModule<unknown>).act(args, { ...prepareContext(rt, task, scope), ...planCtx })
+    const r = await (mod as ActionModule<unknown>).act(args, { ...prepareContext(rt, task, scope), ...planCtx, verbosity: rt.options.verbosity })
     out.changed = !!r.changed
     out.failed = !!r.failed
     out.skipped = !!r.skipped
@@ -140,6 +140,9 @@ export async function runModule(
     const extra = hm.result && !out.failed ? hm.result(prepared, state, outputs, planCtx) : {}
     out.data = { ...base, ...extra }
   }
+  // --diff (or diff: true): the result carries the diff, as Ansible's modules return it
+  if (out.diffs.length && !isUnknown(out.data))
+    out.data.diff = out.diffs.map((d) => ({ before: d.before, after: d.after, ...(d.path ? { before_header: d.path, after_header: d.path } : {}) }))
   if (readOnly) out.changed = false
   out.mayChange = whenUnknown && out.changed
   return out

@@ -4,6 +4,7 @@
 import type { Change, Probes, StateOf, StepOutput } from '../contract/types.js'
 import type { ArgsOf, Schema } from './schema.js'
 
+export { VERBOSE_ALWAYS } from '../contract/types.js'
 export type { Change, ExecStep, FileDiff, Parsed, Probe, ProbeOutput, ProbeState, Probes, PutStep, StateOf, Step, StepOutput } from '../contract/types.js'
 
 /** Controller-side services for prepare(): nothing here touches a host. */
@@ -91,7 +92,8 @@ export interface ActionModule<A = Record<string, unknown>> {
   validate?(a: A): string[]
   /** Names of arguments that hold expressions, not templated values (assert's `that`). */
   rawArgs?: readonly string[]
-  act(a: A, ctx: PrepareContext & PlanContext): ActionResult | Promise<ActionResult>
+  /** `verbosity`: the run's -v count (debug's `verbosity:` is compared with it). */
+  act(a: A, ctx: PrepareContext & PlanContext & { verbosity: number }): ActionResult | Promise<ActionResult>
 }
 
 export type Module = HostModule<unknown, unknown> | ActionModule<unknown>
