@@ -111,3 +111,9 @@ export interface StepOutput {
   stdout: string
   stderr: string
 }
+
+/**
+ * Ansible's marker on a debug result: the value is printed at every verbosity. Reporters read it;
+ * `register` leaves it out, as Ansible does.
+ */
+export const VERBOSE_ALWAYS = '_ansible_verbose_always'

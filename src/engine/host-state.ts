@@ -27,6 +27,10 @@ export class HostState {
   failureIsPlaybookError = false
   /** The tasks after the one running, for read-ahead (none while a handler runs). */
   upcoming?: Upcoming
+  /** The last failure a rescue may handle: its registered result and the task (ansible_failed_result/_task). */
+  lastFailure?: { result: unknown; task: Record<string, unknown> }
+  /** meta: clear_host_errors forgave its failure: it does not make the exit code 2 (until it fails again). */
+  errorsCleared = false
 
   constructor(readonly name: string) {}
 

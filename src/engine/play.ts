@@ -180,7 +180,8 @@ export async function runPlay(play: Play, deps: PlayDeps): Promise<PlayEnd> {
   const { opts } = deps
   const t0 = Date.now()
   // Hosts that failed or were unreachable in an earlier play stay out, as in Ansible.
-  const all = playHosts(play, opts).filter((h) => {
+  const matched = playHosts(play, opts)
+  const all = matched.filter((h) => {
     const s = deps.hosts.get(h)
     return !s || (!s.failed && !s.unreachable)
   })
@@ -301,6 +302,17 @@ export async function runPlay(play: Play, deps: PlayDeps): Promise<PlayEnd> {
         startIndex: deps.startFound.done ? 0 : startIndexFor(play, opts.startAtTask),
         batchHosts: batch,
         stop,
+        clearHostErrors() {
+          // strategy/__init__.py: every host of the play leaves _failed_hosts; a host whose walk
+          // ended stays out of this play (its iterator is done) but runs the next ones
+          for (const h of matched) {
+            const s = deps.hosts.get(h)
+            if (s?.failed && !s.unreachable) {
+              s.failed = false
+              s.errorsCleared = true
+            }
+          }
+        },
         onFailure(host) {
           if (play.anyErrorsFatal) {
             stop.reason ??= `any_errors_fatal: ${host} failed`

@@ -22,11 +22,12 @@ export interface RunSummary {
 /** The exit code of an interrupted run, as a shell reports a process ended by SIGINT. */
 export const INTERRUPTED_EXIT = 130
 
-export function exitCodeFor(stats: Record<string, HostStats>): number {
+/** `forgiven`: hosts whose failures meta: clear_host_errors cleared (the recap still counts them, the exit code does not). */
+export function exitCodeFor(stats: Record<string, HostStats>, forgiven: ReadonlySet<string> = new Set()): number {
   // Ansible's order (strategy/__init__.py): any unreachable host makes it 4, even beside a failed one.
   const v = Object.values(stats)
   if (v.some((s) => s.unreachable > 0)) return 4
-  if (v.some((s) => s.failed > 0)) return 2
+  if (Object.entries(stats).some(([h, s]) => s.failed > 0 && !forgiven.has(h))) return 2
   return 0
 }
 
@@ -110,5 +111,6 @@ async function runInContext(pb: Playbook, opts: RunOptions, run: RunContext): Pr
   for (const [h, s] of hosts) if (Object.values(s.stats).some((n) => n > 0)) stats[h] = s.stats
   const durationMs = Date.now() - t0
   opts.emit({ type: 'recap', stats, durationMs, check: opts.check, ...(interrupted ? { interrupted } : {}) })
-  return { stats, exitCode: interrupted ? exitOnInterrupt : exitCodeFor(stats), durationMs, ...(interrupted ? { interrupted } : {}) }
+  const forgiven = new Set([...hosts].filter(([, s]) => s.errorsCleared && !s.failed).map(([h]) => h))
+  return { stats, exitCode: interrupted ? exitOnInterrupt : exitCodeFor(stats, forgiven), durationMs, ...(interrupted ? { interrupted } : {}) }
 }

@@ -34,7 +34,7 @@ function prepareContext(rt: PlayRuntime, task: Task, scope: VarScope): PrepareCo
       return f
     },
     // A template frame: once its code reads a secret, what its output tags print counts as secret.
-    renderTemplate: (path) => tainting('', () => renderTemplateFile(path, scope), 'template'),
+    renderTemplate: (path, as) => tainting('', () => renderTemplateFile(path, scope, as), 'template'),
     readFile: (path) => readFileSync(path),
     evaluate: (expr) => evaluate(expr, scope),
     condition: (expr) => evaluateCondition(expr, scope),
@@ -95,7 +95,7 @@ export async function runModule(
 
   if (mod.kind === 'action' || !target) {
     if (actionInvalidates(task.module)) invalidate(rt.readAhead)
-    const r = await (mod as ActionModule<unknown>).act(args, { ...prepareContext(rt, task, scope), ...planCtx })
+    const r = await (mod as ActionModule<unknown>).act(args, { ...prepareContext(rt, task, scope), ...planCtx, verbosity: rt.options.verbosity })
     out.changed = !!r.changed
     out.failed = !!r.failed
     out.skipped = !!r.skipped
@@ -152,6 +152,9 @@ export async function runModule(
     const extra = hm.result && !out.failed ? hm.result(prepared, state, outputs, planCtx) : {}
     out.data = { ...base, ...extra }
   }
+  // --diff (or diff: true): the result carries the diff, as Ansible's modules return it
+  if (out.diffs.length && !isUnknown(out.data))
+    out.data.diff = out.diffs.map((d) => ({ before: d.before, after: d.after, ...(d.path ? { before_header: d.path, after_header: d.path } : {}) }))
   if (readOnly) out.changed = false
   out.mayChange = whenUnknown && out.changed
   return out

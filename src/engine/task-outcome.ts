@@ -1,5 +1,5 @@
 // What one execution of a task on a host came to, and the errors that decide how it is shown.
-import type { ActionResult, FileDiff } from '../modules/types.js'
+import { VERBOSE_ALWAYS, type ActionResult, type FileDiff } from '../modules/types.js'
 import { formatPos, RmError } from '../playbook/errors.js'
 import { ExpressionError, UndefinedVariableError } from '../playbook/expression.js'
 import type { Task } from '../playbook/model.js'
@@ -40,7 +40,8 @@ export const emptyOutcome = (): Outcome => ({
 
 /** What `register` stores for one execution (unknown in check mode when its data is). */
 export function registeredOf(o: Outcome, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  const r = { ...o.data, changed: o.changed, failed: o.failed, ...extra, ...(o.msg !== undefined ? { msg: o.msg } : {}) }
+  const { [VERBOSE_ALWAYS]: _shown, ...data } = o.data
+  const r = { ...data, changed: o.changed, failed: o.failed, ...extra, ...(o.msg !== undefined ? { msg: o.msg } : {}) }
   if (isUnknown(o.data)) markUnknown(r)
   return r
 }

@@ -9,11 +9,13 @@ import { loadRoleInto } from '../playbook/roles.js'
 import { loadTaskFile } from '../playbook/tasks.js'
 import { RmError } from '../playbook/errors.js'
 import { emptyStats } from './events.js'
+import { failedTaskView } from './failed-task.js'
 import type { HostState } from './host-state.js'
 import type { Gate } from './lockstep.js'
 import type { PlayRuntime } from './runtime.js'
 import { scopeFor } from './scope.js'
 import { tagSelected } from './tags.js'
+import { registeredOf } from './task-outcome.js'
 import { runTask } from './task-runner.js'
 
 export interface WalkContext {
@@ -25,6 +27,8 @@ export interface WalkContext {
   /** Set when the play must stop for every host (any_errors_fatal, max_fail_percentage, end_play, Ctrl-C). */
   stop: PlayStop
   onFailure(host: string): void
+  /** meta: clear_host_errors: every host of the play that failed (not the unreachable) is back for the next plays. */
+  clearHostErrors(): void
   /** Announces a task the first time any host starts it. */
   announce(task: Task, handler: boolean): void
 }
@@ -154,6 +158,9 @@ async function runOne(ctx: WalkContext, hs: HostState, task: Task, handler: bool
       return 'ok'
     }
     s.failed++
+    const view = failedTaskView(task, (v) => renderValue(v, scopeFor(rt.scope, hs.name, { role: task.role, vars: t.vars })))
+    hs.lastFailure = { result: run.registered ?? registeredOf(o), task: view }
+    hs.errorsCleared = false
     hs.failureIsPlaybookError = !!o.playbookError
     hs.failureFatal = !!(task.anyErrorsFatal || o.playbookError)
     return 'failed'
@@ -173,7 +180,7 @@ async function runOne(ctx: WalkContext, hs: HostState, task: Task, handler: bool
       ctx.stop.reason = 'meta: end_play'
       return 'stopped'
     case 'clear_host_errors':
-      hs.failed = false
+      ctx.clearHostErrors()
       return 'ok'
     case 'refresh_inventory':
     case 'reset_connection':
@@ -260,6 +267,8 @@ async function walkNodes(ctx: WalkContext, hs: HostState, nodes: readonly Node[]
         hs.stats.failed--
         hs.stats.rescued++
         hs.failureFatal = false
+        // as Ansible's set_nonpersistent_facts: the rest of the play sees them too
+        if (hs.lastFailure) Object.assign(hs.vars, { ansible_failed_result: hs.lastFailure.result, ansible_failed_task: hs.lastFailure.task })
         r = await walkNodes(ctx, hs, node.rescue, extra)
       }
       if (node.always.length && !hs.unreachable) {

@@ -3,7 +3,8 @@
 import { createRequire } from 'node:module'
 import type { Environment } from 'minijinja-js'
 import { collectionFilters } from './filters-collections.js'
-import { random } from './filter-random.js'
+import { json_query } from './filter-json-query.js'
+import { random, shuffle } from './filter-random.js'
 import { dataFilters } from './filters-data.js'
 import { textFilters } from './filters-text.js'
 import { typeFilters, typeGlobals } from './filters-types.js'
@@ -90,7 +91,7 @@ function create(): Environment {
   env.enablePyCompat()
   env.trimBlocks = true // Ansible's AnsibleEnvironment sets it for every template
   env.debug = true // carets under the failing expression; errors.ts keeps only what is safe
-  const filters = { ...typeFilters, ...collectionFilters, ...textFilters, ...dataFilters, random }
+  const filters = { ...typeFilters, ...collectionFilters, ...textFilters, ...dataFilters, random, shuffle, json_query }
   for (const [name, fn] of Object.entries(filters)) env.addFilter(name, safe(fn))
   env.addFilter(
     'ansible_finalize',

@@ -9,9 +9,10 @@ import { textFilters } from './filters-text.js'
 import { typeFilters } from './filters-types.js'
 import { splitTemplate, tokenize, type Token } from './lexer.js'
 import { isLookup } from './lookups.js'
+import { shortName } from './fqcn.js'
 import { ansibleTests } from './tests.js'
 
-const OURS_FILTERS = new Set([...Object.keys({ ...typeFilters, ...collectionFilters, ...textFilters, ...dataFilters }), 'd', 'random'])
+const OURS_FILTERS = new Set([...Object.keys({ ...typeFilters, ...collectionFilters, ...textFilters, ...dataFilters }), 'd', 'random', 'shuffle', 'json_query'])
 const OURS_TESTS = new Set(Object.keys(ansibleTests))
 
 // MiniJinja's own filters and tests, asked of a bare environment (no registered function runs).
@@ -56,7 +57,7 @@ function dottedName(ts: Token[], k: number): { name: string; next: number } | un
     name += '.' + ts[n].text
     next = sig(ts, n + 1)
   }
-  return { name: name.replace(/^ansible\.builtin\./, ''), next }
+  return { name: shortName(name), next }
 }
 
 function stringValue(t: Token | undefined): string | undefined {

@@ -2,6 +2,7 @@
 // tokens (never on raw text) and only re-arranges the user's own tokens around calls to filters
 // and functions registered in environment.ts: nothing here evaluates anything.
 import { splitTemplate, tokenize, type Token } from './lexer.js'
+import { shortName } from './fqcn.js'
 import { literalEval } from './python.js'
 
 /** The value of a Python string literal token (Jinja2 reads string literals as Python does). */
@@ -116,7 +117,7 @@ export function rewriteExpression(src: string, opts: RewriteOptions = {}): strin
   if (opts.escapeBackslashes) ts = ts.map((t) => (t.kind === 'string' ? { ...t, text: t.text.replace(/\\/g, '\\\\') } : t))
   // Python string escapes (an unknown one like `\.` stays as written), in a form MiniJinja reads
   ts = ts.map((t) => (t.kind === 'string' ? { ...t, text: jinjaString(pyStringValue(t.text)) } : t))
-  // item.0 -> item[0]; `| d(...)` -> `| default(...)`; `ansible.builtin.x` filter/test -> `x`
+  // item.0 -> item[0]; `| d(...)` -> `| default(...)`; `ansible.builtin.x` filter/test -> `x` (fqcn.ts)
   for (let k = 0; k < ts.length; k++) {
     const n = nextSig(ts, k)
     if (isOp(ts[k], '.') && ts[n]?.kind === 'number' && isCallee(ts[prevSig(ts, k)])) {
@@ -124,9 +125,11 @@ export function rewriteExpression(src: string, opts: RewriteOptions = {}): strin
     } else if (isOp(ts[k], '|') || (ts[k].kind === 'name' && ts[k].text === 'is')) {
       let m = n
       if (ts[m]?.text === 'not') m = nextSig(ts, m)
-      if (ts[m]?.text === 'ansible' && isOp(ts[nextSig(ts, m)], '.')) {
-        const b = nextSig(ts, nextSig(ts, m))
-        if (ts[b]?.text === 'builtin' && isOp(ts[nextSig(ts, b)], '.')) ts.splice(m, nextSig(ts, nextSig(ts, b)) - m)
+      const b = nextSig(ts, nextSig(ts, m))
+      const c = nextSig(ts, nextSig(ts, b))
+      if (isOp(ts[nextSig(ts, m)], '.') && isOp(ts[nextSig(ts, b)], '.') && ts[c]?.kind === 'name') {
+        const fqcn = `${ts[m].text}.${ts[b].text}.${ts[c].text}`
+        if (shortName(fqcn) !== fqcn) ts.splice(m, c - m)
       }
       if (isOp(ts[k], '|') && ts[m]?.kind === 'name' && FILTER_ALIASES[ts[m].text]) ts[m] = { ...ts[m], text: FILTER_ALIASES[ts[m].text] }
     }

@@ -4,7 +4,7 @@
  *   - debug: { msg: "API on {{ inventory_hostname }} answers {{ health.status }}" }
  *   - debug: { var: health.json }
  */
-import type { ActionModule } from './types.js'
+import { VERBOSE_ALWAYS, type ActionModule } from './types.js'
 
 interface DebugArgs {
   msg?: unknown
@@ -27,6 +27,8 @@ export const debug: ActionModule<DebugArgs> = {
   },
   rawArgs: ['var'],
   act(a, ctx) {
+    // As Ansible's debug action: below -v N it is skipped, and says why
+    if (a.verbosity > ctx.verbosity) return { skipped: true, data: { skipped_reason: 'Verbosity threshold not met.', skipped: true } }
     if (a.var !== undefined) {
       const name = a.var.replace(/^\s*\{\{|\}\}\s*$/g, '').trim()
       let value: unknown
@@ -35,10 +37,10 @@ export const debug: ActionModule<DebugArgs> = {
       } catch (e) {
         value = `VARIABLE IS NOT DEFINED! (${(e as Error).message})`
       }
-      return { data: { [a.var]: value, verbosity: a.verbosity } }
+      return { data: { [a.var]: value, [VERBOSE_ALWAYS]: true } }
     }
     // A list or a dict stays one (as Ansible registers and prints it), not a JSON-encoded string.
-    if (a.msg !== undefined && typeof a.msg !== 'string') return { data: { msg: a.msg, verbosity: a.verbosity } }
-    return { msg: a.msg ?? 'Hello world!', data: { verbosity: a.verbosity } }
+    if (a.msg !== undefined && typeof a.msg !== 'string') return { data: { msg: a.msg, [VERBOSE_ALWAYS]: true } }
+    return { msg: a.msg ?? 'Hello world!', data: { [VERBOSE_ALWAYS]: true } }
   },
 }

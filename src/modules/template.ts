@@ -79,7 +79,7 @@ export const template: HostModule<TemplateArgs, TemplatePrepared, ReturnType<typ
   localFiles: (a) => (a.src !== undefined ? [{ kind: 'templates', name: a.src, arg: 'src' }] : []),
   prepare(a, ctx) {
     const path = ctx.findFile('templates', a.src)
-    const text = withNewlines(ctx.renderTemplate(path), a.newline_sequence)
+    const text = withNewlines(ctx.renderTemplate(path, { src: a.src, dest: a.dest }), a.newline_sequence)
     return { ...a, data: Buffer.from(text, 'utf8'), srcMode: octal(statSync(path).mode & 0o7777) }
   },
   probes,

@@ -4,14 +4,15 @@
 import type { Change, Probes, StateOf, StepOutput } from '../contract/types.js'
 import type { ArgsOf, Schema } from './schema.js'
 
+export { VERBOSE_ALWAYS } from '../contract/types.js'
 export type { Change, ExecStep, FileDiff, Parsed, Probe, ProbeOutput, ProbeState, Probes, PutStep, StateOf, Step, StepOutput } from '../contract/types.js'
 
 /** Controller-side services for prepare(): nothing here touches a host. */
 export interface PrepareContext {
   /** Finds a file in the role's templates/ or files/ (then the playbook's), or throws. */
   findFile(kind: 'templates' | 'files', name: string): string
-  /** Renders a template file with the task's variables (.j2: Jinja2; others: EJS). */
-  renderTemplate(path: string): string
+  /** Renders a template file with the task's variables (.j2: Jinja2; others: EJS); `task` is src and dest as written (template_path, template_destpath). */
+  renderTemplate(path: string, task?: { src: string; dest?: string }): string
   readFile(path: string): Buffer
   /** Evaluates an expression in the task's scope (for modules whose arguments are conditions). */
   evaluate(expr: string): unknown
@@ -91,7 +92,8 @@ export interface ActionModule<A = Record<string, unknown>> {
   validate?(a: A): string[]
   /** Names of arguments that hold expressions, not templated values (assert's `that`). */
   rawArgs?: readonly string[]
-  act(a: A, ctx: PrepareContext & PlanContext): ActionResult | Promise<ActionResult>
+  /** `verbosity`: the run's -v count (debug's `verbosity:` is compared with it). */
+  act(a: A, ctx: PrepareContext & PlanContext & { verbosity: number }): ActionResult | Promise<ActionResult>
 }
 
 export type Module = HostModule<unknown, unknown> | ActionModule<unknown>

@@ -34,8 +34,8 @@ export function formatPos(pos: SourcePos | undefined): string {
   return pos ? `${pos.file}:${pos.line}:${pos.col}` : ''
 }
 
-function sourceLine(file: string, line: number): string | undefined {
-  // The run's: a file edited between two runs in one process shows its new text.
+/** A source file's lines, read once per run: a file edited between two runs in one process shows its new text. */
+export function sourceLines(file: string): string[] | undefined {
   const sourceCache = currentRun().sourceLines
   let lines = sourceCache.get(file)
   if (!lines) {
@@ -46,8 +46,10 @@ function sourceLine(file: string, line: number): string | undefined {
     }
     sourceCache.set(file, lines)
   }
-  return lines[line - 1]
+  return lines
 }
+
+const sourceLine = (file: string, line: number): string | undefined => sourceLines(file)?.[line - 1]
 
 /** "file:line:col: message", then the offending line and a caret under the column, then the hint. */
 export function formatError(err: RmError): string {

@@ -6,6 +6,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { isAbsolute, join } from 'node:path'
 import { RmError, type SourcePos } from './errors.js'
 import { compile } from './expression-jinja.js'
+import { errorPosInValue } from './error-pos.js'
 import { checkTemplate, TemplateError } from '../jinja/index.js'
 import { ExpressionError } from './expression-errors.js'
 import type { Inventory } from './inventory.js'
@@ -24,7 +25,7 @@ export function valueErrors(value: unknown, pos: SourcePos | undefined | (() => 
       compile(value)
     } catch (e) {
       if (!(e instanceof ExpressionError)) throw e
-      into.push(new RmError(`bad expression '${value}': ${e.message}`, typeof pos === 'function' ? pos() : pos, HINT))
+      into.push(new RmError(`bad expression '${value}': ${e.message}`, errorPosInValue(value, e.message, typeof pos === 'function' ? pos() : pos), HINT))
     }
   } else if (value !== null && typeof value === 'object' && !seen.has(value)) {
     seen.add(value)

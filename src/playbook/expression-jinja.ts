@@ -1,7 +1,7 @@
 // The seam between rm-play's expression API (expression.ts) and src/jinja, Ansible's language.
 // What it adds to src/jinja: variables come from a ScopeSource (only the names a template uses),
 // lazy views are settled into data, `omit` round-trips, and every evaluation is a taint frame.
-import { readFileSync } from 'node:fs'
+import { readFileSync, statSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { dirname, resolve } from 'node:path'
 import {
@@ -276,11 +276,25 @@ export function evaluateCondition(cond: unknown, source: ScopeSource): boolean {
   }
 }
 
+/** The template file's owner by name, as Ansible's template_uid (the uid when no passwd entry names it). */
+function ownerName(path: string): string {
+  const uid = String(statSync(path).uid)
+  let passwd = ''
+  try {
+    passwd = readFileSync('/etc/passwd', 'utf8')
+  } catch {
+    return uid
+  }
+  const entry = passwd.split('\n').find((l) => l.split(':')[2] === uid)
+  return entry ? entry.split(':')[0]! : uid
+}
+
 /**
  * A `.j2` template file as Ansible's template module renders it, with Ansible's template variables
- * (`ansible_managed`, `template_path`, `template_host`, ...) where the scope does not set them.
+ * (`ansible_managed`, `template_path`, `template_host`, ...) where the scope does not set them;
+ * `as` is the task's src and dest as written (Ansible's template_path and template_destpath).
  */
-export function renderTemplateFile(file: string, source: ScopeSource): string {
+export function renderTemplateFile(file: string, source: ScopeSource, as?: { src: string; dest?: string }): string {
   observeFilters()
   observeOutput()
   const text = readFileSync(file, 'utf8')
@@ -289,11 +303,12 @@ export function renderTemplateFile(file: string, source: ScopeSource): string {
   const vars = ctx.vars
   const path = resolve(file)
   const templateVars: Record<string, unknown> = {
-    ansible_managed: 'Ansible managed',
-    template_path: file,
+    ansible_managed: 'Ansible managed', // ansible-core 2.14's DEFAULT_MANAGED_STR
+    template_path: as?.src ?? file,
     template_fullpath: path,
+    template_destpath: as?.dest ?? null,
     template_host: hostname(),
-    template_uid: String(process.getuid?.() ?? ''),
+    template_uid: ownerName(path),
   }
   for (const [k, v] of Object.entries(templateVars)) if (!(k in vars) && source.lookup(k) === notFound) vars[k] = v
   const roleDir = dirname(dirname(path))

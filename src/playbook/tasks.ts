@@ -6,6 +6,7 @@ import { checkArgs } from '../modules/schema.js'
 import { fixedBool, keywordBool } from './bool.js'
 import type { SourcePos } from './errors.js'
 import { compile, ExpressionError, isTemplated } from './expression.js'
+import { errorPosInValue } from './error-pos.js'
 import { splitKeyValues } from './inventory-ini.js'
 import { inherit, type LoadState, type Where } from './load-context.js'
 import type { Cond, Inherited, LoopControl, Node, Task } from './model.js'
@@ -94,7 +95,7 @@ export function checkExpressions(state: LoadState, value: unknown, pos: SourcePo
           if (err instanceof ExpressionError)
             state.error(
               `bad expression '${e}': ${err.message}`,
-              p,
+              errorPosInValue(e, err.message, p),
               'expressions are Jinja2, as in Ansible: x | default(1), x is defined, a if c else b, xs + [y], s[1:]',
             )
           else throw err

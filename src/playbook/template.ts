@@ -10,14 +10,14 @@ import { compiledFile, compileTemplate, runEjs, TemplateRenderError } from './te
 export { compileTemplate, TemplateRenderError }
 
 /** Renders a template file with a variable scope; errors name the variable and the template line. */
-export function renderTemplateFile(file: string, source: ScopeSource): string {
-  if (file.endsWith('.j2')) return renderJinjaFile(file, source)
+export function renderTemplateFile(file: string, source: ScopeSource, as?: { src: string; dest?: string }): string {
+  if (file.endsWith('.j2')) return renderJinjaFile(file, source, as)
   return runEjs(compiledFile(file), file, source)
 }
 
-function renderJinjaFile(file: string, source: ScopeSource): string {
+function renderJinjaFile(file: string, source: ScopeSource, as?: { src: string; dest?: string }): string {
   try {
-    return jinjaLayer.renderTemplateFile(file, source)
+    return jinjaLayer.renderTemplateFile(file, source, as)
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new RmError(`template not found: ${file}`)
     if (!(e instanceof TemplateError)) throw e

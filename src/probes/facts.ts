@@ -20,7 +20,11 @@ echo "user_id=$(id -un)"; echo "user_uid=$(id -u)"; echo "home=$HOME"
 for m in apt-get dnf yum apk zypper pacman; do if command -v $m >/dev/null 2>&1; then echo "pkg_mgr=\${m%-get}"; break; fi; done
 ip -4 route get 1.1.1.1 2>/dev/null | awk '{for(i=1;i<=NF;i++){if($i=="src")print "ipv4="$(i+1); if($i=="dev")print "ipv4_dev="$(i+1)}}' | head -2
 ip -4 -o addr show scope global 2>/dev/null | awk '{split($4,a,"/"); print "ipv4_all="a[1]}'
-echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"; echo "epoch=$(date +%s)"
+echo "fips=$(cat /proc/sys/crypto/fips_enabled 2>/dev/null)"
+e=$(date +%s.%6N); y=$(( (365 * 24 + 6) * 3600 )); jan=$(( \${e%.*} / y * y ))
+LC_ALL=C date -d "@$e" '+now=%Y|%m|%A|%w|%W|%d|%H|%M|%S|%s|%6N|%Z|%z'
+LC_ALL=C date -u -d "@$e" '+utc=%Y-%m-%dT%H:%M:%S.%6N'
+LC_ALL=C date -d "@$jan" '+jan=%z|%Z'; LC_ALL=C date -d "@$(( jan + y / 2 ))" '+jul=%z|%Z'
 `
 
 const FAMILY: Record<string, string> = {
@@ -52,6 +56,43 @@ const DISTRO: Record<string, string> = {
 
 export type Facts = Record<string, unknown>
 
+const minutes = (z: string) => (z.startsWith('-') ? -1 : 1) * (Number(z.slice(1, 3)) * 60 + Number(z.slice(3, 5)))
+
+/**
+ * ansible_date_time as ansible-core's date_time.py builds it from one instant: local fields,
+ * UTC iso8601, and tz_dst as CPython's time.tzname[1] on glibc (the zone names of early January
+ * and early July of this year, the one with the larger UTC offset second).
+ */
+function dateTime(kv: Record<string, string>): Record<string, string> {
+  const [year, month, weekday, weekdayNumber, weeknumber, day, hour, minute, second, epoch, micro, tz, tzOffset] = (kv.now ?? '').split('|')
+  if (tz === undefined) return {}
+  const [janOff, janName] = (kv.jan ?? '').split('|')
+  const [julOff, julName] = (kv.jul ?? '').split('|')
+  const utc = kv.utc ?? ''
+  return {
+    year: year!,
+    month: month!,
+    weekday: weekday!,
+    weekday_number: weekdayNumber!,
+    weeknumber: weeknumber!,
+    day: day!,
+    hour: hour!,
+    minute: minute!,
+    second: second!,
+    epoch: epoch!,
+    epoch_int: epoch!,
+    date: `${year}-${month}-${day}`,
+    time: `${hour}:${minute}:${second}`,
+    iso8601_micro: `${utc}Z`,
+    iso8601: `${utc.split('.')[0]}Z`,
+    iso8601_basic: `${year}${month}${day}T${hour}${minute}${second}${micro}`,
+    iso8601_basic_short: `${year}${month}${day}T${hour}${minute}${second}`,
+    tz: tz,
+    tz_dst: minutes(janOff ?? '') > minutes(julOff ?? '') ? (janName ?? '') : (julName ?? ''),
+    tz_offset: tzOffset!,
+  }
+}
+
 export function parseFacts(stdout: string): Facts {
   const kv = keyValues(stdout)
   const all = pairs(stdout)
@@ -68,6 +109,7 @@ export function parseFacts(stdout: string): Facts {
     hostname: (kv.hostname ?? '').split('.')[0],
     nodename: kv.hostname ?? '',
     fqdn: kv.fqdn ?? kv.hostname ?? '',
+    domain: (kv.fqdn ?? '').split('.').slice(1).join('.'),
     os_family: FAMILY[id] ?? FAMILY[(kv.os_like ?? '').split(' ')[0] ?? ''] ?? (id ? id.charAt(0).toUpperCase() + id.slice(1) : 'Unknown'),
     distribution: DISTRO[id] ?? kv.os_name ?? 'Unknown',
     distribution_version: version,
@@ -92,7 +134,8 @@ export function parseFacts(stdout: string): Facts {
     pkg_mgr: kv.pkg_mgr ?? 'unknown',
     default_ipv4: { address: kv.ipv4 ?? '', interface: kv.ipv4_dev ?? '' },
     all_ipv4_addresses: all,
-    date_time: { iso8601: kv.date ?? '', epoch: kv.epoch ?? '' },
+    fips: kv.fips === '1',
+    date_time: dateTime(kv),
   }
   return facts
 }

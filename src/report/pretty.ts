@@ -1,6 +1,7 @@
 // The human reporter: Ansible's layout (PLAY / TASK headers, a line per host, PLAY RECAP), with
 // what would change in check mode said plainly, diffs, task times, and on a terminal a live
 // line naming the hosts a slow task is still running on.
+import { VERBOSE_ALWAYS } from '../contract/types.js'
 import { formatPos } from '../playbook/errors.js'
 import type { HostResultEvent, RunEvent } from '../engine/events.js'
 import { paintDiff, unifiedDiff } from './diff.js'
@@ -184,10 +185,9 @@ export class PrettyReporter {
         break
     }
     const out = e.output ?? {}
-    const isDebug = out.verbosity !== undefined
-    if (isDebug && e.status === 'ok' && Number(out.verbosity) <= this.o.verbosity) {
+    if (out[VERBOSE_ALWAYS] && e.status === 'ok') {
       // As Ansible: `ok: [h] => {` and the value, lists and dicts as themselves.
-      const shown = Object.fromEntries(Object.entries(out).filter(([k]) => k !== 'verbosity' && k !== 'changed' && k !== 'failed'))
+      const shown = Object.fromEntries(Object.entries(out).filter(([k]) => k !== VERBOSE_ALWAYS && k !== 'changed' && k !== 'failed'))
       if (e.msg !== undefined) shown.msg = e.msg
       this.out(`${line} => ${JSON.stringify(shown, null, 4)}${time}`)
       for (const d of e.diffs) this.out(paintDiff(unifiedDiff(d), p))

@@ -18,7 +18,13 @@ const FACTS = [
   'ansible_pkg_mgr',
   'ansible_processor_vcpus',
   'ansible_user_id',
+  'ansible_fips',
+  'ansible_fqdn',
+  'ansible_domain',
 ]
+
+/** Keys of ansible_date_time whose value cannot move between the two runs (a minute apart at most). */
+const STABLE_TIME = ['tz', 'tz_dst', 'tz_offset']
 
 const PLAYBOOK = `- hosts: all
   gather_facts: true
@@ -26,6 +32,9 @@ const PLAYBOOK = `- hosts: all
     - name: facts
       debug:
         msg: "{{ {${FACTS.map((f) => `'${f}': ${f}`).join(', ')}} | to_json }}"
+    - name: date_time
+      debug:
+        msg: "{{ ansible_date_time | to_json }}"
 `
 
 describe('facts: the same values as ansible-core setup', function () {
@@ -45,5 +54,15 @@ describe('facts: the same values as ansible-core setup', function () {
     const expected = JSON.parse(theirs.tasks.find((t) => t.task === 'facts')!.msg!) as Record<string, unknown>
     const got = JSON.parse(String(ours.results('facts', host)[0]!.msg)) as Record<string, unknown>
     expect(got).to.deep.equal(expected)
+
+    // ansible_date_time: every key, each value in Ansible's format, the zone's names alike
+    const theirTime = JSON.parse(theirs.tasks.find((t) => t.task === 'date_time')!.msg!) as Record<string, string>
+    const ourTime = JSON.parse(String(ours.results('date_time', host)[0]!.msg)) as Record<string, string>
+    expect(Object.keys(ourTime).sort()).to.deep.equal(Object.keys(theirTime).sort())
+    const shape = (v: string) => v.replace(/[0-9]/g, '9').replace(/^[A-Z][a-z]+day$/, 'Weekday')
+    for (const k of Object.keys(theirTime)) expect(shape(ourTime[k]!), k).to.equal(shape(theirTime[k]!))
+    for (const k of STABLE_TIME) expect(ourTime[k], k).to.equal(theirTime[k])
+    expect(Math.abs(Number(ourTime.epoch) - Number(theirTime.epoch))).to.be.below(600)
+    expect(ourTime.iso8601!.slice(0, 10)).to.equal(new Date(Number(ourTime.epoch) * 1000).toISOString().slice(0, 10))
   })
 })

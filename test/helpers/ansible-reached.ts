@@ -2,7 +2,7 @@
 // what happened to what rm-play's events also say (the recap counts, and for each host the
 // tasks and handlers it got a result for, in order), so a test can compare the two.
 import type { HostStats, RunEvent } from '../../src/engine/events.js'
-import { ansibleJson, type AnsibleJsonResult } from './ansible.js'
+import { ansibleJson, type AnsibleJson, type AnsibleJsonResult } from './ansible.js'
 export { hasAnsible } from './ansible.js'
 
 export interface Reached {
@@ -16,14 +16,14 @@ function statusOf(r: AnsibleJsonResult): string {
 }
 
 /** Runs ansible-playbook; every task in the playbook should have a name (rm-play titles unnamed tasks differently). */
-export function ansiblePlaybook(playbook: string, inventory: string, args: string[] = []): Reached & { exitCode: number } {
+export function ansiblePlaybook(playbook: string, inventory: string, args: string[] = []): Reached & { exitCode: number; report: AnsibleJson } {
   const { code, report: out } = ansibleJson(['-i', inventory, playbook, ...args], { ANSIBLE_PYTHON_INTERPRETER: 'auto_silent' })
   const seq: Record<string, string[]> = {}
   for (const p of out.plays) for (const t of p.tasks) for (const [h, res] of Object.entries(t.hosts)) (seq[h] ??= []).push(`${t.task.name}:${statusOf(res)}`)
   const stats: Record<string, HostStats> = {}
   for (const [h, s] of Object.entries(out.stats))
     stats[h] = { ok: s.ok, changed: s.changed, unreachable: s.unreachable, failed: s.failures, skipped: s.skipped, rescued: s.rescued, ignored: s.ignored }
-  return { exitCode: code, stats, seq }
+  return { exitCode: code, stats, seq, report: out }
 }
 
 /** The same view of an rm-play run, from its events. */

@@ -2,10 +2,9 @@
 // as recorded in jinja-ansible-answers.json; when ansible-playbook is installed, the recording is
 // checked against a live run too. A difference fails unless KNOWN_DIFFERENCES (docs/jinja.md) lists it.
 import { expect } from 'chai'
-import { readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { evaluateCondition, renderTemplateFile, templateString } from '../../src/jinja/index.js'
-import { ansibleAvailable, runThroughAnsible, type AnsibleAnswer, type JinjaCase } from './jinja-ansible.js'
+import { ansibleAvailable, type AnsibleAnswer, type JinjaCase } from './jinja-ansible.js'
+import { comparable, differences, ours as oursFor, recorded as recordedIn, staleAnswers } from './jinja-recorded.js'
 import { CASES, VARS } from './jinja-cases.js'
 import { evaluateCondition as rmEvaluateCondition, notFound, renderString } from '../../src/playbook/expression.js'
 
@@ -19,22 +18,8 @@ export const KNOWN_DIFFERENCES: Record<string, string> = {
   splitext: 'Python returns a tuple, whose str() is not literal_eval-ed back; rm-play returns a list',
 }
 
-function ours(c: JinjaCase): AnsibleAnswer {
-  try {
-    if (c.when !== undefined) return { value: evaluateCondition(c.when, { vars: VARS }) }
-    if (c.file !== undefined) return { value: renderTemplateFile(c.file, { vars: VARS }) }
-    return { value: templateString(c.template!, { vars: VARS }) }
-  } catch (e) {
-    return { error: (e as Error).message }
-  }
-}
-
-/** Errors agree when both sides fail; their wording is rm-play's own. */
-const comparable = (a: AnsibleAnswer) => ('error' in a ? { error: true } : a)
-
-function recorded(): Record<string, AnsibleAnswer> {
-  return JSON.parse(readFileSync(ANSWERS, 'utf8'))
-}
+const ours = (c: JinjaCase) => oursFor(c, VARS)
+const recorded = () => recordedIn(ANSWERS)
 
 describe('jinja conformance: src/jinja renders as ansible-core 2.14 does', function () {
   before(() => {
@@ -48,18 +33,7 @@ describe('jinja conformance: src/jinja renders as ansible-core 2.14 does', funct
   })
 
   it('gives the recorded Ansible answer for every case not listed as a known difference', function () {
-    const answers = recorded()
-    const diffs: string[] = []
-    for (const c of CASES) {
-      if (c.name in KNOWN_DIFFERENCES) continue
-      const mine = comparable(ours(c))
-      const theirs = comparable(answers[c.name])
-      if (JSON.stringify(mine) !== JSON.stringify(theirs)) {
-        diffs.push(
-          `${c.name}: ${c.template ?? c.when ?? JSON.stringify(c.file)}\n    ansible: ${JSON.stringify(answers[c.name])}\n    rm-play: ${JSON.stringify(ours(c))}`,
-        )
-      }
-    }
+    const diffs = differences(CASES, VARS, recorded(), KNOWN_DIFFERENCES)
     expect(diffs, diffs.join('\n')).to.deep.equal([])
   })
 
@@ -115,12 +89,7 @@ describe('jinja conformance: src/jinja renders as ansible-core 2.14 does', funct
   it('the recorded answers are what ansible-playbook says today (one batched run)', function () {
     if (!ansibleAvailable()) return this.skip()
     this.timeout(300_000)
-    const live = Object.fromEntries(runThroughAnsible(CASES, VARS, { [ENV_NAME]: ENV_VALUE }))
-    if (process.env.RMP_RECORD_ANSIBLE === '1') writeFileSync(ANSWERS, JSON.stringify(live, null, 1) + '\n')
-    const rec = recorded()
-    const stale = CASES.filter((c) => JSON.stringify(comparable(live[c.name])) !== JSON.stringify(comparable(rec[c.name]))).map(
-      (c) => `${c.name}: recorded ${JSON.stringify(rec[c.name])}, live ${JSON.stringify(live[c.name])}`,
-    )
+    const stale = staleAnswers(CASES, VARS, ANSWERS, { [ENV_NAME]: ENV_VALUE })
     expect(stale, stale.join('\n')).to.deep.equal([])
   })
 })

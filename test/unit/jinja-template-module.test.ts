@@ -67,6 +67,34 @@ describe('jinja: the template module renders .j2 files as Ansible does', functio
     expect(readFileSync(ours, 'utf8')).to.equal(readFileSync(theirs, 'utf8'))
   })
 
+  it("gives a template Ansible's template variables: ansible_managed (2.14's default string), template_uid/host/path/fullpath", async function () {
+    if (!ansibleAvailable()) return this.skip()
+    this.timeout(120_000)
+    const j2 =
+      '{{ ansible_managed }}|{{ template_uid }}|{{ template_host }}|{{ template_path }}|{{ template_fullpath | basename }}|{{ template_destpath | basename }}\n'
+    const render = async (dir: string, run: (site: string) => Promise<void> | void) => {
+      const site = `- hosts: all\n  gather_facts: false\n  tasks:\n    - template: { src: meta.j2, dest: ${join(dir, 'out')} }\n`
+      await run(site)
+      return readFileSync(join(dir, 'out'), 'utf8')
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'rmp-j2-ansible-'))
+    const theirs = await render(dir, (site) => {
+      mkdirSync(join(dir, 'templates'))
+      writeFileSync(join(dir, 'templates', 'meta.j2'), j2)
+      writeFileSync(join(dir, 'site.yml'), site)
+      execFileSync('ansible-playbook', ['-i', 'localhost,', '-c', 'local', join(dir, 'site.yml')], {
+        encoding: 'utf8',
+        cwd: dir,
+        env: { ...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_LOCALHOST_WARNING: 'false' },
+      })
+    })
+    const ours = await render(scratch, async (site) => {
+      const r = await play(site, { inventory: [inv], files: { 'templates/meta.j2': j2 } })
+      expect(r.exitCode, r.text).to.equal(0)
+    })
+    expect(ours).to.equal(theirs)
+  })
+
   it('an undefined variable in a .j2 file is a playbook error naming it and the file', async function () {
     const r = await play(`- hosts: all\n  gather_facts: false\n  tasks:\n    - template: { src: bad.conf.j2, dest: ${join(scratch, 'bad.conf')} }\n`, {
       inventory: [inv],

@@ -49,7 +49,7 @@ describe('loading: errors with positions', () => {
     - debug: { msg: "{% if x is nosuchtest %}y{% endif %}" }
     - debug: { msg: "{{ lookup('nosuchlookup', 'a') }}" }
     - copy: { content: "{% if x %}y", dest: /tmp/x }
-    - debug: { msg: "{{ x | ansible.builtin.to_json | d('') is string }} {{ lookup('env', 'HOME') }} {{ x | community.general.json_query('a') }}" }
+    - debug: { msg: "{{ x | ansible.builtin.to_json | d('') is string }} {{ lookup('env', 'HOME') }} {{ x | community.general.json_query('a') }} {{ x | community.general.to_ini }}" }
     - file: { path: "{{ app_dir }", state: directory }
 `,
     })
@@ -59,9 +59,37 @@ describe('loading: errors with positions', () => {
     expect(text).to.match(/5: .*no test named 'nosuchtest'/)
     expect(text).to.match(/6: .*lookup plugin \(nosuchlookup\) not found/)
     expect(text).to.match(/7: .*syntax error/)
-    expect(text).to.match(/8: .*no filter named 'community.general.json_query'/)
+    expect(text).to.match(/8: .*no filter named 'community.general.to_ini'/)
+    expect(text).to.not.match(/named 'community.general.json_query'/)
     expect(text).to.match(/9: bad expression '\{\{ app_dir \}'/) // the issue: a directory literally named `{{ app_dir }`
     expect(errs.map((e) => e.pos?.line).sort()).to.deep.equal([3, 4, 5, 6, 7, 8, 9])
+  })
+  it('the caret of an expression error points inside the string: at the unknown name, or the tag that does not parse', () => {
+    const errs = errorsOf({
+      'site.yml': `- hosts: all
+  vars:
+    v: "pre {{ x | nosuch2 }} post"
+  tasks:
+    - debug:
+        msg: "a {{ x | nosuch }} b"
+    - debug:
+        msg: 'it''s {{ a }} and {{ b | ansible.builtin.nosuch3 }}'
+    - debug:
+        msg: "ok {{ a }} then {{ a + }} end"
+    - debug:
+        msg: >-
+          folded {{ y }}
+          then {{ y | bad( }} z
+    - debug: { msg: "{{ lookup('nosuchlookup', 'x') }}" }
+    - debug: { msg: "{{ x }}" }
+      when: y | nosuch4
+`,
+    })
+    expect(errs.map(at).map((p) => p.replace(/^.*site.yml/, ''))).to.have.members([':3:20', ':6:24', ':8:56', ':10:31', ':14:16', ':15:33', ':17:17'])
+    const caret = formatError(errs.find((e) => /'nosuch'/.test(e.message))!)
+    const [, line, under] = caret.split('\n')
+    expect(line).to.match(/6 \|         msg: "a \{\{ x \| nosuch \}\} b"/)
+    expect(under!.indexOf('^')).to.equal(line!.indexOf('nosuch'))
   })
   it('missing role, missing task file, missing template, missing handler', () => {
     const errs = errorsOf({

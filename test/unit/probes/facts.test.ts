@@ -28,8 +28,12 @@ const DEBIAN = [
   'ipv4_dev=eth0',
   'ipv4_all=10.88.0.5',
   'ipv4_all=172.17.0.1',
-  'date=2026-11-29T16:00:00Z',
-  'epoch=1795968000',
+  'fips=1',
+  // as `TZ=Europe/Berlin date` prints the instant 1795968000.123456
+  'now=2026|11|Sunday|0|47|29|17|00|00|1795968000|123456|CET|+0100',
+  'utc=2026-11-29T16:00:00.123456',
+  'jan=+0100|CET',
+  'jul=+0200|CEST',
   '',
 ].join('\n')
 
@@ -39,6 +43,7 @@ describe('probes/facts', () => {
       hostname: 'web1',
       nodename: 'web1.lab',
       fqdn: 'web1.lab.example',
+      domain: 'lab.example',
       os_family: 'Debian',
       distribution: 'Debian',
       // ansible-core 2.14's setup on a Debian 12.15 lab host: version "12", minor "15"
@@ -64,8 +69,36 @@ describe('probes/facts', () => {
       pkg_mgr: 'apt',
       default_ipv4: { address: '10.88.0.5', interface: 'eth0' },
       all_ipv4_addresses: ['10.88.0.5', '172.17.0.1'],
-      date_time: { iso8601: '2026-11-29T16:00:00Z', epoch: '1795968000' },
+      fips: true,
+      // what ansible-core's date_time.py gives for that instant under TZ=Europe/Berlin (python3 checked)
+      date_time: {
+        year: '2026',
+        month: '11',
+        weekday: 'Sunday',
+        weekday_number: '0',
+        weeknumber: '47',
+        day: '29',
+        hour: '17',
+        minute: '00',
+        second: '00',
+        epoch: '1795968000',
+        epoch_int: '1795968000',
+        date: '2026-11-29',
+        time: '17:00:00',
+        iso8601_micro: '2026-11-29T16:00:00.123456Z',
+        iso8601: '2026-11-29T16:00:00Z',
+        iso8601_basic: '20261129T170000123456',
+        iso8601_basic_short: '20261129T170000',
+        tz: 'CET',
+        tz_dst: 'CEST',
+        tz_offset: '+0100',
+      },
     })
+  })
+  it("tz_dst is CPython's time.tzname[1]: south of the equator, the January name (AEDT)", () => {
+    const f = parseFacts('now=2026|11|Sunday|0|47|30|03|00|00|1795968000|000000|AEDT|+1100\nutc=2026-11-29T16:00:00.000000\njan=+1100|AEDT\njul=+1000|AEST\n')
+    expect(f.date_time).to.deep.include({ tz: 'AEDT', tz_dst: 'AEDT', tz_offset: '+1100' })
+    expect(f.fips).to.equal(false)
   })
   it('falls back when little is known: family from ID_LIKE, version from VERSION_ID, defaults', () => {
     const f = parseFacts('hostname=box\nos_id=pop\nos_like=ubuntu debian\nos_name=Pop!_OS\nos_version_id=22.04\nvcpus=\n')
