@@ -1,7 +1,9 @@
 // One execution of a task's module on a host, no loop and no retries: arguments, then an action
 // module's act(), or a host module's probes → plan → apply (or, in check mode, the report) → result.
 import { readFileSync } from 'node:fs'
+import type { ProbeState } from '../contract/types.js'
 import { getModule } from '../modules/index.js'
+import { factsProbe } from '../probes/facts.js'
 import { checkArgs, secretOptions } from '../modules/schema.js'
 import { ModuleFailure, type ActionModule, type Change, type HostModule, type PlanContext, type PrepareContext, type StepOutput } from '../modules/types.js'
 import { RmError } from '../playbook/errors.js'
@@ -14,7 +16,7 @@ import { isUnknown, markUnknown, type VarScope } from '../playbook/vars.js'
 import { applyChanges, StepFailure } from './apply.js'
 import type { HostState } from './host-state.js'
 import { settleNeeds } from './needs.js'
-import { runNamedProbes } from './probe-batch.js'
+import { runNamedProbes, runProbes } from './probe-batch.js'
 import { resolveTask, type ResolvedTask } from './resolved-task.js'
 import { connectionFor, type PlayRuntime } from './runtime.js'
 import { lazyVars, scopeFor } from './scope.js'
@@ -107,6 +109,7 @@ export async function runModule(
   const conn = connectionFor(rt, target.host, lazyVars(connVars), target.keywords)
   const execOpts = target.exec
   const prepared = hm.prepare ? await hm.prepare(args, prepareContext(rt, task, scope)) : args
+  if (hm.facts) planCtx.facts = await targetFacts(rt, hs, target.host, () => runProbes(conn, [factsProbe], execOpts))
   let state
   try {
     state = await runNamedProbes(conn, hm.probes(prepared, { ...planCtx, check }), execOpts)
@@ -143,6 +146,15 @@ export async function runModule(
   if (readOnly) out.changed = false
   out.mayChange = whenUnknown && out.changed
   return out
+}
+
+/**
+ * The facts of the host the module runs on (the delegate's when delegated), read now if nobody
+ * gathered them: kept for this task only, as Ansible's package action keeps its setup call's.
+ */
+async function targetFacts(rt: PlayRuntime, hs: HostState, target: string, gather: () => Promise<ProbeState>): Promise<Record<string, unknown>> {
+  const known = target === hs.name ? hs.facts : rt.hosts.get(target)?.facts
+  return known ?? ((await gather()).facts as Record<string, unknown>)
 }
 
 /** The keywords of one item, rendered on first use and kept for its retries. */
