@@ -5,7 +5,7 @@
  * every other argument unchanged. On Debian and Ubuntu that is `apt` (so `update_cache`,
  * `cache_valid_time`, `install_recommends` ... work as they do there); on RHEL-family hosts
  * `dnf` (or `yum`, the same module here; untested on RPM hosts, see dnf). An argument the chosen
- * module does not take fails the task on that host ("package (dnf): unknown argument
+ * module does not take fails the task on that host ("package: (dnf) unknown argument
  * 'cache_valid_time'"), as in Ansible; at load time an argument that neither apt nor dnf takes is an
  * error. A package manager rm-play has no module for (zypper, apk, pacman ...) fails with its name.
  *
@@ -47,8 +47,8 @@ function validatePackage(a: PackageArgs): string[] {
   if (typeof use === 'string' && !use.includes('{{') && use !== 'auto') {
     const m = BACKENDS[use]
     if (!m) return [`use: rm-play has no module for the package manager '${use}' (it has ${SUPPORTED})`]
-    const { problems } = checkArgs(m.args, passed(a), true)
-    return [...problems.map((p) => `(${use}) ${p.message}`), ...(problems.length ? [] : (m.validate?.(checkArgs(m.args, passed(a), true).args) ?? []))]
+    const { args, problems } = checkArgs(m.args, passed(a), true)
+    return problems.length ? problems.map((p) => `(${use}) ${p.message}`) : (m.validate?.(args) ?? [])
   }
   const known = (k: string) => Object.values(BACKENDS).some((m) => k in m.args.options || Object.values(m.args.options).some((o) => o.aliases?.includes(k)))
   return Object.keys(a)
@@ -80,7 +80,7 @@ function choose(a: PackageArgs, facts: PlanContext['facts']): Chosen {
   }
   const { args, problems } = checkArgs(module.args, passed(a), false)
   const invalid = problems.length ? problems.map((p) => p.message) : (module.validate?.(args) ?? [])
-  if (invalid.length) throw new ModuleFailure(`package (${name}): ${invalid.join('; ')}`)
+  if (invalid.length) throw new ModuleFailure(`package: (${name}) ${invalid.join('; ')}`)
   return { name, module, args }
 }
 

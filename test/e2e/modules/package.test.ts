@@ -124,7 +124,7 @@ describe('package on a lab host, as ansible-playbook does it', function () {
     const { a, r } = await both(WRONG)
     expect(ours(r), r.text).to.deep.equal(theirs(a))
     expect(Object.values(ours(r))).to.deep.equal(['failed', 'failed'])
-    expect(r.results('an argument apt does not take')[0]!.msg).to.match(/package \(apt\): unknown argument 'enablerepo'/)
+    expect(r.results('an argument apt does not take')[0]!.msg).to.match(/package: \(apt\) unknown argument 'enablerepo'/)
     expect(r.results('a package manager there is no module for here')[0]!.msg).to.include("rm-play has no module for the package manager 'zypper'")
   })
 })
