@@ -9,7 +9,7 @@ const host = (o: Partial<PkgMgrInput>): PkgMgrInput => ({ paths: [], osFamily: '
 describe('probes/pkg-mgr: ansible_pkg_mgr as ansible-core decides it', () => {
   it('Debian family: apt, even with yum or dnf installed beside it', () => {
     expect(pkgMgrOf(host({ paths: ['/usr/bin/apt-get'] }))).to.equal('apt')
-    expect(pkgMgrOf(host({ paths: ['/usr/bin/apt-get', '/usr/bin/dnf', '/usr/bin/yum'] }))).to.equal('apt')
+    expect(pkgMgrOf(host({ paths: ['/usr/bin/apt-get', '/usr/bin/dnf', '/usr/bin/yum', '/usr/bin/zypper'] }))).to.equal('apt')
   })
   it('RedHat family: yum before release 8, dnf from 8 (RHEL 9 has both binaries)', () => {
     const el = (major: string, paths: string[]) => pkgMgrOf(host({ osFamily: 'RedHat', distribution: 'RedHat', majorVersion: major, paths }))
