@@ -36,7 +36,7 @@ const packageSchema = {
     use: { type: 'str', default: 'auto', doc: 'The package manager module to use (apt, dnf, yum); auto: the ansible_pkg_mgr fact.' },
   },
   // Everything else goes to the chosen module, which checks it.
-  additional: true,
+  additional: "an argument of the chosen module (apt's cache_valid_time, dnf's enablerepo ...), passed on",
 } as const satisfies Schema
 export type PackageArgs = ArgsOf<typeof packageSchema> & Record<string, unknown>
 
