@@ -1,7 +1,7 @@
 // ansible_pkg_mgr as ansible-core decides it (module_utils/facts/system/pkg_mgr.py): the last of its
 // known package managers whose binary exists, then the OS family's official one wins (Debian: apt;
 // RedHat: yum before release 8, dnf from 8; Fedora and Amazon by their own release numbers).
-import { code } from '../shell/index.js'
+import { sh } from '../shell/index.js'
 
 /** ansible-core's PKG_MGRS, in its order (a platform with two keeps the later one). */
 const PKG_MGRS: readonly (readonly [path: string, name: string])[] = [
@@ -33,10 +33,8 @@ const PKG_MGRS: readonly (readonly [path: string, name: string])[] = [
 ]
 
 /** Prints `pkg_path=PATH` for each package manager binary that exists, and `ostree=1` on ostree hosts. */
-export const PKG_MGR_SCRIPT = code(
-  `for p in ${[...new Set(PKG_MGRS.map(([p]) => p))].join(' ')}; do [ -e "$p" ] && echo "pkg_path=$p"; done
-[ -e /run/ostree-booted ] && echo "ostree=1"`,
-)
+export const PKG_MGR_SCRIPT = sh`for p in ${[...new Set(PKG_MGRS.map(([p]) => p))]}; do [ -e "$p" ] && echo "pkg_path=$p"; done
+[ -e /run/ostree-booted ] && echo "ostree=1"`
 
 export interface PkgMgrInput {
   /** The binaries that exist (pkg_path lines). */
