@@ -38,7 +38,7 @@ export function moduleMarkdown(m: Module): string {
       `| ${name} | ${s.type}${s.elements ? ` of ${s.elements}` : ''} | ${s.default === undefined ? '' : `\`${JSON.stringify(s.default)}\``} | ${s.choices?.join(', ') ?? ''} | ${s.doc.replace(/\|/g, '\\|')}${s.noLog ? ' (secret: never shown)' : ''} |`,
     )
   }
-  if (m.args.additional) out.push('| *any name* | any | | | a variable to set |')
+  if (m.args.additional) out.push(`| *any name* | any | | | ${typeof m.args.additional === 'string' ? m.args.additional : 'a variable to set'} |`)
   const rel = [
     ...(m.args.mutuallyExclusive ?? []).map((g) => `mutually exclusive: ${g.join(', ')}`),
     ...(m.args.requiredOneOf ?? []).map((g) => `one of ${g.join(', ')} is required`),

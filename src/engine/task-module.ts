@@ -1,7 +1,9 @@
 // One execution of a task's module on a host, no loop and no retries: arguments, then an action
 // module's act(), or a host module's probes → plan → apply (or, in check mode, the report) → result.
 import { readFileSync } from 'node:fs'
+import type { ProbeState } from '../contract/types.js'
 import { getModule } from '../modules/index.js'
+import { factsProbe } from '../probes/facts.js'
 import { checkArgs, secretOptions } from '../modules/schema.js'
 import type { Connection } from '../connection/connection.js'
 import { ModuleFailure, type ActionModule, type Change, type HostModule, type PlanContext, type PrepareContext, type StepOutput } from '../modules/types.js'
@@ -16,7 +18,7 @@ import { isUnknown, markUnknown, type VarScope } from '../playbook/vars.js'
 import { applyChanges, StepFailure } from './apply.js'
 import type { HostState } from './host-state.js'
 import { settleNeeds } from './needs.js'
-import { nameResults, probeList } from './probe-batch.js'
+import { nameResults, probeList, runProbes } from './probe-batch.js'
 import { actionInvalidates, execKeyOf, invalidate, probesAreTimed, readProbes, type ProbesOf } from './read-ahead.js'
 import { resolveTask, type ResolvedTask } from './resolved-task.js'
 import { connectionFor, type PlayRuntime } from './runtime.js'
@@ -112,6 +114,7 @@ export async function runModule(
   const execOpts = target.exec
   const prepared = hm.prepare ? await hm.prepare(args, prepareContext(rt, task, scope)) : args
   if (probesAreTimed(task.module)) invalidate(rt.readAhead)
+  if (hm.facts) planCtx.facts = await targetFacts(rt, hs, target.host, () => runProbes(conn, [factsProbe], execOpts))
   let state
   try {
     const named = hm.probes(prepared, { ...planCtx, check })
@@ -169,6 +172,8 @@ function upcomingProbes(rt: PlayRuntime, hs: HostState, conn: Connection): Probe
   return async (task, extra) => {
     const scope = scopeFor(rt.scope, hs.name, { role: task.role, vars: [...task.vars, ...extra] })
     const mod = getModule(task.module) as HostModule<unknown, unknown>
+    // a module that wants facts nobody gathered reads them at its turn
+    if (mod.facts && !hs.facts) return undefined
     const args = moduleArgs(rt, task, scope)
     const { check, diff, target } = resolveTask(rt, hs, task, mod, scope)
     if (!target || target.delegated || scope.touchedUnknown.size) return undefined
@@ -178,6 +183,15 @@ function upcomingProbes(rt: PlayRuntime, hs: HostState, conn: Connection): Probe
     const probes = probeList(mod.probes(prepared, { host: hs.name, facts: hs.facts ?? {}, diff, check }))
     return { probes, execKey: execKeyOf(target.exec) }
   }
+}
+
+/**
+ * The facts of the host the module runs on (the delegate's when delegated), read now if nobody
+ * gathered them: kept for this task only, as Ansible's package action keeps its setup call's.
+ */
+async function targetFacts(rt: PlayRuntime, hs: HostState, target: string, gather: () => Promise<ProbeState>): Promise<Record<string, unknown>> {
+  const known = target === hs.name ? hs.facts : rt.hosts.get(target)?.facts
+  return known ?? ((await gather()).facts as Record<string, unknown>)
 }
 
 /** The keywords of one item, rendered on first use and kept for its retries. */

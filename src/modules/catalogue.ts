@@ -2,6 +2,7 @@
 import { assert } from './assert.js'
 import { apt } from './apt.js'
 import { cron } from './cron.js'
+import { dnf } from './dnf.js'
 import { group } from './group.js'
 import { service } from './service.js'
 import { supervisor } from './supervisor.js'
@@ -20,6 +21,7 @@ import { git } from './git.js'
 import { getUrl } from './get-url.js'
 import { includeVars } from './include-vars.js'
 import { meta } from './meta.js'
+import { pkg } from './package.js'
 import { pause } from './pause.js'
 import { ping } from './ping.js'
 import { pip } from './pip.js'
@@ -39,6 +41,7 @@ export const catalogue = [
   assert,
   apt,
   cron,
+  dnf,
   group,
   service,
   supervisor,
@@ -57,6 +60,7 @@ export const catalogue = [
   getUrl,
   includeVars,
   meta,
+  pkg,
   pause,
   ping,
   pip,

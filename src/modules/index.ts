@@ -20,6 +20,8 @@ for (const [a, n] of Object.entries({
   postgresql_privs: 'postgres_privs',
   postgresql_query: 'postgres_query',
   supervisorctl: 'supervisor',
+  // On RHEL 8 and later yum is dnf; rm-play has no yum 3 (RHEL 7) module.
+  yum: 'dnf',
   import_tasks: 'import_tasks',
 }))
   aliases.set(a, n)

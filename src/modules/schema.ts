@@ -28,8 +28,8 @@ export interface Schema {
   requiredTogether?: readonly (readonly string[])[]
   /** The option that takes a free-form string (`command: ls -l` → { cmd: 'ls -l' }). */
   freeForm?: string
-  /** Any other keys are accepted as they are (set_fact). */
-  additional?: boolean
+  /** Any other keys are accepted as they are (set_fact); a string says what they are, for the docs. */
+  additional?: boolean | string
 }
 
 /** The TypeScript type of a value of one spec type (after checkArgs coerced it). */

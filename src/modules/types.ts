@@ -57,6 +57,11 @@ export interface HostModule<A = Record<string, unknown>, P = A, Q extends Probes
   result?(p: P, state: StateOf<Q>, outputs: StepOutput[], ctx: PlanContext): Record<string, unknown>
   /** The module only reads (stat, a GET request): its steps run in check mode too. */
   readOnly?: boolean | ((p: P) => boolean)
+  /**
+   * Its probes and plan read the host's facts (package: ansible_pkg_mgr): when the play gathered
+   * none, they are gathered for this task only, as Ansible's package action runs setup.
+   */
+  facts?: boolean
 }
 
 /**

@@ -3,6 +3,7 @@
 import type { Probe } from '../contract/types.js'
 import { sh } from '../shell/index.js'
 import { keyValues, pairs } from './output.js'
+import { PKG_MGR_SCRIPT, pkgMgrOf } from './pkg-mgr.js'
 import { SYSTEMD_BOOTED } from './services.js'
 
 const SCRIPT = sh`
@@ -17,7 +18,7 @@ if ${SYSTEMD_BOOTED}; then echo "service_mgr=systemd"; elif [ -x /sbin/openrc-ru
 echo "python3=$(command -v python3 || true)"
 echo "arch=$(uname -m)"; echo "kernel=$(uname -r)"; echo "system=$(uname -s)"
 echo "user_id=$(id -un)"; echo "user_uid=$(id -u)"; echo "home=$HOME"
-for m in apt-get dnf yum apk zypper pacman; do if command -v $m >/dev/null 2>&1; then echo "pkg_mgr=\${m%-get}"; break; fi; done
+${PKG_MGR_SCRIPT}
 ip -4 route get 1.1.1.1 2>/dev/null | awk '{for(i=1;i<=NF;i++){if($i=="src")print "ipv4="$(i+1); if($i=="dev")print "ipv4_dev="$(i+1)}}' | head -2
 ip -4 -o addr show scope global 2>/dev/null | awk '{split($4,a,"/"); print "ipv4_all="a[1]}'
 echo "fips=$(cat /proc/sys/crypto/fips_enabled 2>/dev/null)"
@@ -37,6 +38,8 @@ const FAMILY: Record<string, string> = {
   fedora: 'RedHat',
   rocky: 'RedHat',
   almalinux: 'RedHat',
+  amzn: 'RedHat',
+  ol: 'RedHat',
   alpine: 'Alpine',
   arch: 'Archlinux',
   opensuse: 'Suse',
@@ -51,6 +54,8 @@ const DISTRO: Record<string, string> = {
   alpine: 'Alpine',
   rocky: 'Rocky',
   almalinux: 'AlmaLinux',
+  amzn: 'Amazon',
+  ol: 'OracleLinux',
   arch: 'Archlinux',
 }
 
@@ -105,13 +110,15 @@ export function parseFacts(stdout: string): Facts {
   const version = kv.os_version_id || (debianPoint?.[1] ?? '')
   const minor = debianPoint?.[2] ?? version.split('.')[1]
   const vcpus = Number(kv.vcpus ?? 1) || 1
+  const family = FAMILY[id] ?? FAMILY[(kv.os_like ?? '').split(' ')[0] ?? ''] ?? (id ? id.charAt(0).toUpperCase() + id.slice(1) : 'Unknown')
+  const distribution = DISTRO[id] ?? kv.os_name ?? 'Unknown'
   const facts: Facts = {
     hostname: (kv.hostname ?? '').split('.')[0],
     nodename: kv.hostname ?? '',
     fqdn: kv.fqdn ?? kv.hostname ?? '',
     domain: (kv.fqdn ?? '').split('.').slice(1).join('.'),
-    os_family: FAMILY[id] ?? FAMILY[(kv.os_like ?? '').split(' ')[0] ?? ''] ?? (id ? id.charAt(0).toUpperCase() + id.slice(1) : 'Unknown'),
-    distribution: DISTRO[id] ?? kv.os_name ?? 'Unknown',
+    os_family: family,
+    distribution,
     distribution_version: version,
     distribution_major_version: version.split('.')[0] ?? '',
     ...(minor !== undefined ? { distribution_minor_version: minor } : {}),
@@ -131,7 +138,15 @@ export function parseFacts(stdout: string): Facts {
     user_id: kv.user_id ?? '',
     user_uid: Number(kv.user_uid ?? -1),
     user_dir: kv.home ?? '',
-    pkg_mgr: kv.pkg_mgr ?? 'unknown',
+    pkg_mgr: pkgMgrOf({
+      paths: pairs(stdout)
+        .filter(([k]) => k === 'pkg_path')
+        .map(([, v]) => v),
+      osFamily: family,
+      distribution,
+      majorVersion: version.split('.')[0] ?? '',
+      ostree: kv.ostree === '1',
+    }),
     default_ipv4: { address: kv.ipv4 ?? '', interface: kv.ipv4_dev ?? '' },
     all_ipv4_addresses: all,
     fips: kv.fips === '1',

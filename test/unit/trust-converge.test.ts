@@ -16,6 +16,7 @@ const READ_ONLY: Record<string, string> = {
 /** Host modules that can change a host but cannot run on a lab host, and where they are tested. */
 const NOT_ON_LAB_HOSTS: Record<string, string> = {
   systemd: 'lab hosts run sysvinit (no systemd); its plan on recorded unit states, after state included, is in test/unit/modules/systemd.test.ts',
+  dnf: 'lab hosts run Debian (no RPM host or mirror is reachable); its plans are in test/unit/modules/dnf.test.ts, and test/unit/modules/package-dnf.test.ts runs it through the engine against stand-in rpm/dnf',
 }
 
 describe('trust 35 (unit): the converge playbook covers the catalogue', () => {
