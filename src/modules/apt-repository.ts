@@ -21,7 +21,8 @@
  * update` runs, up to `update_cache_retries` times (default 5) with waits of 1, 2, 4 ... seconds
  * (at most `update_cache_retry_max_delay`, default 12); when it keeps failing (a repository that
  * cannot be fetched, one whose signing key is not trusted) the files are put back as they were and
- * the task fails with "Failed to update apt cache: " and apt's errors. Nothing changed: nothing
+ * the task fails with "Failed to update apt cache: " and apt's errors and warnings, as Ansible words
+ * them (`W:GPG error: ..., E:The repository ... is not signed.`). Nothing changed: nothing
  * runs, not even the update.
  *
  * Diff mode shows each file that changes (before → after). Returns `repo`, `state`, and
@@ -29,8 +30,7 @@
  *
  * Differences from Ansible 2.14: no python3-apt is needed on the host (Ansible installs it on
  * first use, and fails in check mode without it); only the files that change are written (Ansible
- * rewrites every sources file in its own layout); two matching lines in one file are both removed;
- * when the update fails the message holds apt's own errors (Ansible: "unknown reason").
+ * rewrites every sources file in its own layout); two matching lines in one file are both removed.
  * `ppa:` lines are refused (they need Launchpad's API and a key server; write the `deb` line and
  * fetch the key with get_url or apt_key), so `codename` and `validate_certs` (which only serve
  * PPAs) are accepted and do nothing, as is `install_python_apt`.
@@ -86,6 +86,9 @@ function revert(e: Edit, paths: string[]): Script {
   )
 }
 
+/** How the update step tells result() that it failed (and put the files back): the task fails there, with Ansible's words. */
+const UPDATE_FAILED = 'rmp-update-failed: '
+
 /** apt-get update with Ansible's retries; when it keeps failing, the files go back as they were. */
 function updateStep(a: RepoArgs, e: Edit, paths: string[]): ExecStep {
   const waits = Array.from({ length: a.update_cache_retries }, (_, i) =>
@@ -99,10 +102,10 @@ for rmp_wait in ${waits.map(String)}; do
 done
 if [ -z "$rmp_ok" ]; then
 ${revert(e, paths)}
-  rmp_err=$(grep -e '^E: ' -e '^W: ' -- "$rmp_log" | tr '\\n' ' ')
+  rmp_err=$(awk '/^[EW]: / { sub(/: /, ":"); printf "%s%s", s, $0; s = ", " }' "$rmp_log")
   rm -f -- "$rmp_log"
-  printf 'Failed to update apt cache: %s\\n' "\${rmp_err:-unknown reason}" >&2
-  exit 1
+  printf '%s%s\\n' ${UPDATE_FAILED} "\${rmp_err:-unknown reason}"
+  exit 0
 fi
 cat -- "$rmp_log"; rm -f -- "$rmp_log"`
   return { kind: 'exec', label: 'update', script, env: { DEBIAN_FRONTEND: 'noninteractive', LC_ALL: 'C' } }
@@ -181,7 +184,10 @@ export const aptRepository = hostModule({
     }
     return changes
   },
-  result(a, { files }) {
+  result(a, { files }, outputs) {
+    const update = outputs.find((o) => o.step.kind === 'exec' && o.step.label === 'update')
+    const failed = update?.stdout.split('\n').find((l) => l.startsWith(UPDATE_FAILED))
+    if (failed !== undefined) throw new ModuleFailure(`Failed to update apt cache: ${failed.slice(UPDATE_FAILED.length)}`, { repo: a.repo, state: a.state })
     const e = edit(a, files)
     const paths = changedPaths(e)
     return {
