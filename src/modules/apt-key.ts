@@ -6,8 +6,11 @@
  * self-signed certificate) or `keyserver` (with `id`: `apt-key adv --recv`). Without `id`, the key
  * id is what `gpg --with-colons` reads from the key (the first one); with `id` (8, 16 or more hex
  * digits, `0x` allowed) that id is what is looked for. `state: present` (the default) adds the key
- * when `apt-key adv --list-public-keys` does not list its id (the last 16 digits; an 8-digit `id`
- * is compared with the last 8 of each listed key), and then checks that it is listed. `state:
+ * when the keys apt-key would list do not include its id (the last 16 digits; an 8-digit `id` is
+ * compared with the last 8 of each listed key), and then checks that it is listed. The keys are
+ * read from the keyring files with `gpg --show-keys`, not with `apt-key adv --list-public-keys`
+ * as Ansible does: that locks the keyrings, and its lock files would change /etc/apt even in
+ * check mode. `state:
  * absent` removes the key with that id (`apt-key del`). `keyring` works on that keyring file
  * instead of /etc/apt/trusted.gpg and /etc/apt/trusted.gpg.d (`apt-key --keyring FILE`).
  *
@@ -34,7 +37,7 @@
  */
 import { code, joinScripts, sh, type Script } from '../shell/index.js'
 import { downloadWithAnyTool, type DownloadOptions } from '../probes/archive.js'
-import { aptKeyCommand, aptKeyProbe, parseKeyIds, type AptKeyState, type KeySource } from '../probes/apt-keys.js'
+import { aptKeyCommand, aptKeyProbe, listKeysScript, parseKeyIds, type AptKeyState, type KeySource } from '../probes/apt-keys.js'
 import type { ArgsOf, Schema } from './schema.js'
 import { hostModule, ModuleFailure, needing, type Change, type ExecStep } from './types.js'
 
@@ -142,8 +145,7 @@ echo ${`Error fetching key ${key.keyId} from keyserver: ${a.keyserver}`} >&2; ex
 const listAfter = (a: AptKeyArgs): ExecStep => ({
   kind: 'exec',
   label: 'list',
-  script: sh`${aptKeyCommand(a.keyring)} adv --list-public-keys --keyid-format=long 2>/dev/null`,
-  env: { LC_ALL: 'C' },
+  script: joinScripts([code('rmp_h=$(mktemp -d) || exit 1'), code('trap \'rm -rf -- "$rmp_h"\' EXIT'), listKeysScript(a.keyring)]),
 })
 
 const ENV = { LC_ALL: 'C', APT_KEY_DONT_WARN_ON_DANGEROUS_USAGE: '1' }

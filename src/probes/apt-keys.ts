@@ -1,4 +1,4 @@
-// The keys apt-key knows (`apt-key adv --list-public-keys`, as Ansible's apt_key lists them) and
+// The keys apt-key knows (what `apt-key adv --list-public-keys` lists, as Ansible's apt_key reads them) and
 // the key id of a key given as a file, inline data or a URL (gpg --with-colons on it, in a
 // throwaway gpg home so that nothing is left on the host). One script, no python.
 import { createHash } from 'node:crypto'
@@ -20,11 +20,14 @@ export interface AptKeyState {
   source?: { missing?: boolean; rc?: number; ids: string[]; error?: string }
 }
 
-/** Ansible's parse_output_for_keys: the ids of the pub/sub lines that are not expired. */
+/**
+ * Ansible's parse_output_for_keys: the ids of the pub/sub lines that are not expired (gpg's
+ * colon lines say so with the validity `e`).
+ */
 export function parseKeyIds(text: string): string[] {
   const found: string[] = []
   for (const line of text.split('\n')) {
-    if (!(line.startsWith('pub') || line.startsWith('sub')) || line.includes('expired')) continue
+    if (!(line.startsWith('pub') || line.startsWith('sub')) || line.includes('expired') || /^(pub|sub):e:/.test(line)) continue
     const tokens = line.split(/\s+/).filter(Boolean)
     const slash = tokens[1]?.split('/')
     if (slash && slash.length === 2) found.push(slash[1]!)
@@ -88,16 +91,31 @@ export function aptKeyCommand(keyring: string | undefined): Script {
   return keyring !== undefined ? sh`apt-key --keyring ${keyring}` : code('apt-key')
 }
 
+/**
+ * The keys apt-key lists (the keyring given, or /etc/apt/trusted.gpg and trusted.gpg.d's .gpg and
+ * .asc files), read as gpg --show-keys reads files: `apt-key adv --list-public-keys` would lock
+ * the keyrings (gpg's lock files come and go in /etc/apt, so even check mode changes the host).
+ * Needs "$rmp_h", a throwaway gpg home.
+ */
+export function listKeysScript(keyring: string | undefined): Script {
+  const files = keyring !== undefined ? sh`${keyring}` : code('/etc/apt/trusted.gpg /etc/apt/trusted.gpg.d/*.gpg /etc/apt/trusted.gpg.d/*.asc')
+  return sh`for rmp_f in ${files}; do
+  [ -s "$rmp_f" ] || continue
+  LC_ALL=C gpg --homedir "$rmp_h" --batch --with-colons --show-keys -- "$rmp_f" 2>/dev/null || exit 1
+done`
+}
+
 export function aptKeyProbe(keyring: string | undefined, src: KeySource | undefined): Probe<AptKeyState> {
   const parts: Script[] = [
     code(`echo @@tools
 for t in apt-key gpg; do command -v "$t" >/dev/null 2>&1 && echo "$t"; done
 if command -v apt-key >/dev/null 2>&1 && command -v gpg >/dev/null 2>&1; then`),
-    sh`rmp_k=$(LC_ALL=C ${aptKeyCommand(keyring)} adv --list-public-keys --keyid-format=long 2>&1); rmp_rc=$?
+    code('rmp_h=$(mktemp -d) || exit 0'),
+    sh`rmp_k=$( (${listKeysScript(keyring)}) 2>&1); rmp_rc=$?
 echo @@keys; printf '%s\\n' "$rmp_k"; echo @@keysrc; echo "$rmp_rc"`,
   ]
-  if (src) parts.push(code('rmp_h=$(mktemp -d) || exit 0\necho @@source'), readSource(src), code('rm -rf -- "$rmp_h"'))
-  parts.push(code('fi\necho @@end\nexit 0'))
+  if (src) parts.push(code('echo @@source'), readSource(src))
+  parts.push(code('rm -rf -- "$rmp_h"\nfi\necho @@end\nexit 0'))
   const what = src?.kind === 'data' ? { data: createHash('sha256').update(src.data).digest('hex') } : src
   return { id: `apt-key:${JSON.stringify([keyring ?? '', what ?? null])}`, script: joinScripts(parts), parse: parseAptKeyState }
 }

@@ -13,10 +13,14 @@ import { sh } from '../../helpers/host-shell.js'
 import { resetHosts, testLab, type TestLab } from '../../helpers/lab.js'
 import { play, type PlayOutcome } from '../../helpers/run-playbook.js'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+
+/** A one-file HTTP server: argv[1] is served at /rmp-repo.asc on the address argv[2]; it prints its port. */
+const SERVE = `const [body, host] = process.argv.slice(1)
+const s = require('node:http').createServer((q, r) => (q.url === '/rmp-repo.asc' ? r.end(body) : r.writeHead(404).end()))
+s.listen(0, host, () => console.log(s.address().port))`
 
 const pb = (tasks: string) => `- hosts: runmaster\n  gather_facts: false\n  tasks:\n${tasks}`
 
@@ -72,7 +76,7 @@ describe('apt_repository and apt_key on lab hosts, against ansible-playbook', fu
   let ours: string
   let theirs: string
   let repo: TestRepo
-  let server: Server | undefined
+  let server: ChildProcess | undefined
 
   const out = async (host: string, script: string) => (await sh(lab.inventory, host, script, true)).stdout.trim()
   /** The sources files (name, mode, content) and the test package's state, the same words on both hosts when they agree. */
@@ -118,7 +122,7 @@ done`,
   })
 
   after(async function () {
-    server?.close()
+    server?.kill()
     repo?.remove()
     if (lab) await resetHosts(lab, [ours, theirs])
   })
@@ -173,13 +177,14 @@ done`,
   })
 
   it('apt_key: gnupg first (check mode: may change), keys from a file, from data into a keyring, from a URL; the signed repository works', async () => {
-    // The key over HTTP from the controller, on the lab's bridge address (which the hosts reach).
-    server = createServer((req, res) => {
-      if (req.url === '/rmp-repo.asc') res.end(repo.keyAsc)
-      else res.writeHead(404).end()
+    // The key over HTTP from the controller, on the lab's bridge address (which the hosts reach),
+    // served by a process of its own: ansible-playbook runs synchronously and would block this one.
+    server = spawn(process.execPath, ['-e', SERVE, repo.keyAsc, lab.bridgeAddress], { stdio: ['ignore', 'pipe', 'inherit'] })
+    const port = await new Promise<string>((ok, fail) => {
+      server!.stdout!.once('data', (b: Buffer) => ok(b.toString().trim()))
+      server!.once('exit', (c) => fail(new Error(`the key server exited (${c})`)))
     })
-    await new Promise<void>((ok) => server!.listen(0, lab.bridgeAddress, ok))
-    const url = `http://${lab.bridgeAddress}:${(server.address() as AddressInfo).port}/rmp-repo.asc`
+    const url = `http://${lab.bridgeAddress}:${port}/rmp-repo.asc`
     for (const h of [ours, theirs]) writeIntoHost(lab.name, h, '/root/rmp-repo.asc', repo.keyAsc)
     const c = await agree(
       pb(`    - name: gnupg
