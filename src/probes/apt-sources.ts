@@ -1,7 +1,7 @@
 // The one-line apt source files Ansible's apt_repository reads: /etc/apt/sources.list and
 // /etc/apt/sources.list.d/*.list, each with its mode and exact content (base64, so no byte of it
 // is read by the shell or lost).
-import { code } from '../shell/index.js'
+import { sh } from '../shell/index.js'
 import type { Probe, ProbeOutput } from '../contract/types.js'
 import { sections } from './output.js'
 
@@ -28,7 +28,7 @@ export function parseSourcesFiles(out: ProbeOutput): SourcesFile[] {
 export function sourcesFilesProbe(): Probe<SourcesFile[]> {
   return {
     id: 'apt-sources-files',
-    script: code(`n=0
+    script: sh`n=0
 for f in ${SOURCES_LIST} ${SOURCES_PARTS}/*.list; do
   [ -f "$f" ] || continue
   n=$((n+1))
@@ -36,7 +36,7 @@ for f in ${SOURCES_LIST} ${SOURCES_PARTS}/*.list; do
   base64 < "$f"
 done
 echo @@end
-exit 0`),
+exit 0`,
     parse: parseSourcesFiles,
   }
 }
