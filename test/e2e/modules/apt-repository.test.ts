@@ -217,9 +217,7 @@ done`,
     // (apt-key del removes the key from /etc/apt/trusted.gpg and every trusted.gpg.d keyring,
     // not from /etc/apt/keyrings: the keyring of its own goes first, or check mode could not know.)
     const c = await agree(
-      pb(`    - name: apt_key by id, already there
-      apt_key: { id: "${repo.longId}", keyserver: keyserver.invalid }
-    - name: apt_key remove from a keyring
+      pb(`    - name: apt_key remove from a keyring
       apt_key: { id: "${repo.longId.slice(-8)}", keyring: /etc/apt/keyrings/rmp-data.gpg, state: absent }
     - name: apt_key remove
       apt_key: { id: "${repo.longId}", state: absent }
