@@ -10,7 +10,8 @@
  * compared with the last 8 of each listed key), and then checks that it is listed. The keys are
  * read from the keyring files with `gpg --show-keys`, not with `apt-key adv --list-public-keys`
  * as Ansible does: that locks the keyrings, and its lock files would change /etc/apt even in
- * check mode. `state:
+ * check mode. After a change they are listed with apt-key, as Ansible does (which leaves an empty
+ * keyring file where `apt-key del` removed the last key of a `keyring`). `state:
  * absent` removes the key with that id (`apt-key del`). `keyring` works on that keyring file
  * instead of /etc/apt/trusted.gpg and /etc/apt/trusted.gpg.d (`apt-key --keyring FILE`).
  *
@@ -37,7 +38,7 @@
  */
 import { code, joinScripts, sh, type Script } from '../shell/index.js'
 import { downloadWithAnyTool, type DownloadOptions } from '../probes/archive.js'
-import { aptKeyCommand, aptKeyProbe, listKeysScript, parseKeyIds, type AptKeyState, type KeySource } from '../probes/apt-keys.js'
+import { aptKeyCommand, aptKeyProbe, parseKeyIds, type AptKeyState, type KeySource } from '../probes/apt-keys.js'
 import type { ArgsOf, Schema } from './schema.js'
 import { hostModule, ModuleFailure, needing, type Change, type ExecStep } from './types.js'
 
@@ -142,10 +143,15 @@ echo ${`Error fetching key ${key.keyId} from keyserver: ${a.keyserver}`} >&2; ex
   }
 }
 
+/**
+ * After a change, the keys as Ansible lists them, with apt-key (only a real run gets here). It is
+ * not only a read: gpg makes a keyring file that is missing again (empty), and Ansible leaves it.
+ */
 const listAfter = (a: AptKeyArgs): ExecStep => ({
   kind: 'exec',
   label: 'list',
-  script: joinScripts([code('rmp_h=$(mktemp -d) || exit 1'), code('trap \'rm -rf -- "$rmp_h"\' EXIT'), listKeysScript(a.keyring)]),
+  script: sh`${aptKeyCommand(a.keyring)} adv --list-public-keys --keyid-format=long 2>/dev/null`,
+  env: { LC_ALL: 'C' },
 })
 
 const ENV = { LC_ALL: 'C', APT_KEY_DONT_WARN_ON_DANGEROUS_USAGE: '1' }
