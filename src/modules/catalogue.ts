@@ -36,6 +36,8 @@ import { postgresPrivs } from './postgres-privs.js'
 import { postgresQuery } from './postgres-query.js'
 import { postgresUser } from './postgres-user.js'
 import { ufw } from './ufw.js'
+import { aptRepository } from './apt-repository.js'
+import { aptKey } from './apt-key.js'
 
 export const catalogue = [
   assert,
@@ -74,4 +76,6 @@ export const catalogue = [
   postgresQuery,
   postgresUser,
   ufw,
+  aptRepository,
+  aptKey,
 ] as Module[]

@@ -133,27 +133,37 @@ export function remoteChecksumProbeId(o: DownloadOptions, algorithm: string): st
 export function remoteChecksumProbe(o: DownloadOptions, algorithm: string): Probe<RemoteChecksum> {
   if (o.password !== undefined) throw new Error('remoteChecksumProbe: no credentials in probes')
   if (!/^(md5|sha1|sha224|sha256|sha384|sha512)$/.test(algorithm)) throw new Error(`remoteChecksumProbe: unknown algorithm ${algorithm}`)
-  // The options reach the download command as base64 in a here-document: no byte of a URL or a
-  // header can end the document early.
+  const script = joinScripts([
+    code('tmp=$(mktemp) || exit 0'),
+    code('trap \'rm -f -- "$tmp" "$tmp.err" "$tmp.rc" "$tmp.msg"\' EXIT'),
+    sh`${downloadWithAnyTool(o, code('echo "error=no curl, wget or python3 on the host"; exit 0'))} 2>"$tmp.msg" && printf 'sum=%s\\n' "$(${`${algorithm}sum`} < "$tmp" | cut -d' ' -f1)" || sed 's/^/error=/' "$tmp.msg"`,
+  ])
+  return { id: remoteChecksumProbeId(o, algorithm), script, parse: parseRemoteChecksum }
+}
+
+/**
+ * `{ if ... fi; }`: downloads the URL into "$tmp" with the first of curl, wget and python3 the host
+ * has (`noTool` otherwise), printing `status_code=N`. The options reach the download command as
+ * base64 in a here-document: no byte of a URL or a header can end the document early.
+ */
+export function downloadWithAnyTool(o: DownloadOptions, noTool: Script): Script {
   const branch = (tool: Downloader): Script => {
     const d = downloadCommand(tool, o)
     const data = heredocBytes(d.stdin, 'RMP_GET_URL_EOF')
     // A function first: the here-document must start on the line after a complete command.
     return sh`rmp_download() {\n${d.cmd}\n}\n${data.pipe} | rmp_download\n${data.doc}`
   }
-  const script = joinScripts([
-    code('tmp=$(mktemp) || exit 0'),
-    code('trap \'rm -f -- "$tmp" "$tmp.err" "$tmp.rc" "$tmp.msg"\' EXIT'),
+  return joinScripts([
     code('{ if command -v curl >/dev/null 2>&1; then'),
     branch('curl'),
     code('elif command -v wget >/dev/null 2>&1; then'),
     branch('wget'),
     code('elif command -v python3 >/dev/null 2>&1; then'),
     branch('python3'),
-    code('else echo "error=no curl, wget or python3 on the host"; exit 0'),
-    sh`fi; } 2>"$tmp.msg" && printf 'sum=%s\\n' "$(${`${algorithm}sum`} < "$tmp" | cut -d' ' -f1)" || sed 's/^/error=/' "$tmp.msg"`,
+    code('else'),
+    noTool,
+    code('fi; }'),
   ])
-  return { id: remoteChecksumProbeId(o, algorithm), script, parse: parseRemoteChecksum }
 }
 
 export function parseRemoteChecksum(out: ProbeOutput): RemoteChecksum {

@@ -239,6 +239,8 @@ function fakePrepare(sb: Sandbox): PrepareContext {
 function baseArgs(work: string): Record<string, Record<string, unknown>> {
   return {
     apt: { name: ['rmp-no-such-package'] },
+    apt_key: { file: `${work}/key.asc`, keyring: `${work}/keyring.gpg` },
+    apt_repository: { repo: 'deb http://127.0.0.1:9/x stable main', filename: 'rmp-x' },
     blockinfile: { path: `${work}/block.txt`, block: 'x', create: true },
     command: { cmd: 'true', chdir: work, creates: `${work}/created`, removes: `${work}/removed` },
     copy: { content: 'x\n', dest: `${work}/copied.txt` },
