@@ -8,6 +8,7 @@ import type { Include, Node, Task } from '../playbook/model.js'
 import { loadRoleInto } from '../playbook/roles.js'
 import { loadTaskFile } from '../playbook/tasks.js'
 import { RmError } from '../playbook/errors.js'
+import { loopItems } from '../playbook/loop-items.js'
 import { emptyStats } from './events.js'
 import type { HostState } from './host-state.js'
 import type { Gate } from './lockstep.js'
@@ -215,7 +216,7 @@ async function runInclude(ctx: WalkContext, hs: HostState, inc: Include, extra: 
   const rt = ctx.rt
   const scope = scopeFor(rt.scope, hs.name, { role: inc.role, vars: [...inc.vars, ...extra] })
   for (const c of inc.when) if (!evaluateCondition(c.expr, scope)) return 'ok'
-  const items = inc.loop === undefined ? [undefined] : renderValue(inc.loop, scope)
+  const items = inc.loop === undefined ? [undefined] : loopItems(inc.loop, scope)
   if (!Array.isArray(items)) throw new RmError(`loop needs a list`, inc.pos)
   for (const [i, item] of items.entries()) {
     const loopVars: Record<string, unknown> =

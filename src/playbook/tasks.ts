@@ -9,6 +9,8 @@ import { compile, ExpressionError, isTemplated } from './expression.js'
 import { splitKeyValues } from './inventory-ini.js'
 import { inherit, type LoadState, type Where } from './load-context.js'
 import type { Cond, Inherited, LoopControl, Node, Task } from './model.js'
+import { isLookup } from '../jinja/index.js'
+import { lookupSubdir, type WithLookup } from './loop-items.js'
 import { loadRoleInto } from './roles.js'
 import { keyPosOf, loadYamlFile, posOf, valuePosOf } from './yaml.js'
 
@@ -252,8 +254,11 @@ function loopControl(state: LoadState, d: Dict): LoopControl | undefined {
   }
 }
 
-function loopOf(state: LoadState, d: Dict): unknown {
-  const forms = ['loop', 'with_items', 'with_list', 'with_dict', 'with_indexed_items'].filter((k) => k in d)
+/** `with_<name>` keys: Ansible maps each to the lookup of that name. */
+const isWithKey = (k: string): boolean => k.startsWith('with_')
+
+function loopOf(state: LoadState, d: Dict, module = ''): unknown {
+  const forms = Object.keys(d).filter((k) => k === 'loop' || isWithKey(k))
   if (forms.length > 1) state.error(`use one of ${forms.join(', ')}, not several`, keyPosOf(d, forms[1]!))
   const k = forms[0]
   if (!k) return undefined
@@ -263,7 +268,18 @@ function loopOf(state: LoadState, d: Dict): unknown {
   if (k === 'with_items') return typeof v === 'string' ? `{{ (${v.replace(/^\s*\{\{|\}\}\s*$/g, '')}) | flatten(1) }}` : list(v).flat(1)
   if (k === 'with_dict') return `{{ (${String(v).replace(/^\s*\{\{|\}\}\s*$/g, '')}) | dict2items }}`
   if (k === 'with_indexed_items') return `{{ (${String(v).replace(/^\s*\{\{|\}\}\s*$/g, '')}) | list | map('items') }}`
-  return v
+  if (k === 'loop' || k === 'with_list') return v
+  const lookup = k.slice('with_'.length)
+  if (!isLookup(lookup)) {
+    state.error(
+      `unknown loop '${k}': rm-play has no lookup named '${lookup}'`,
+      keyPosOf(d, k),
+      'with_<name> loops over lookup(<name>); see docs/jinja.md for the lookups',
+    )
+    return undefined
+  }
+  const loop: WithLookup = { kind: 'with-lookup', lookup, terms: v, subdir: lookupSubdir(module) }
+  return loop
 }
 
 /** Resolves a file an import or include names: the role's tasks/, the current dir, the playbook dir. */
@@ -314,7 +330,7 @@ function parseTask(state: LoadState, d: Dict, pos: SourcePos, where: Where, hand
   const keys = Object.keys(d)
   for (const k of keys) if (UNSUPPORTED_KEYWORDS.has(k)) unsupportedKeyword(state, d, k, 'a task or block')
   if (keys.some((k) => BLOCK_KEYS.has(k))) return [parseBlock(state, d, pos, where)]
-  const actionKeys = keys.filter((k) => !KEYWORDS.has(k) && !UNSUPPORTED_KEYWORDS.has(k))
+  const actionKeys = keys.filter((k) => !KEYWORDS.has(k) && !UNSUPPORTED_KEYWORDS.has(k) && !isWithKey(k))
   const include = actionKeys.find((k) => INCLUDES.has(k))
   if (include) return parseInclude(state, d, include.replace('ansible.builtin.', ''), pos, where)
   if (actionKeys.includes('import_playbook')) {
@@ -386,7 +402,7 @@ function parseTask(state: LoadState, d: Dict, pos: SourcePos, where: Where, hand
     args,
     argsPos,
     argPos,
-    loop: loopOf(state, d),
+    loop: loopOf(state, d, module),
     loopControl: loopControl(state, d),
     register,
     notify,
@@ -410,7 +426,7 @@ function suggest(k: string): string {
 
 function parseBlock(state: LoadState, d: Dict, pos: SourcePos, where: Where): Node {
   for (const k of Object.keys(d)) {
-    if (!KEYWORDS.has(k) && !BLOCK_KEYS.has(k) && !UNSUPPORTED_KEYWORDS.has(k))
+    if (!KEYWORDS.has(k) && !BLOCK_KEYS.has(k) && !UNSUPPORTED_KEYWORDS.has(k) && !isWithKey(k))
       state.error(`unknown keyword '${k}' on a block`, keyPosOf(d, k), 'a block takes block, rescue, always and task keywords (when, become, tags ...)')
   }
   const inh = inherit(where.inherited, inheritable(state, d))
