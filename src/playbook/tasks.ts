@@ -332,7 +332,7 @@ function parseTask(state: LoadState, d: Dict, pos: SourcePos, where: Where, hand
   if (keys.some((k) => BLOCK_KEYS.has(k))) return [parseBlock(state, d, pos, where)]
   const actionKeys = keys.filter((k) => !KEYWORDS.has(k) && !UNSUPPORTED_KEYWORDS.has(k) && !isWithKey(k))
   const include = actionKeys.find((k) => INCLUDES.has(k))
-  if (include) return parseInclude(state, d, include.replace('ansible.builtin.', ''), pos, where)
+  if (include) return parseInclude(state, d, include.replace('ansible.builtin.', ''), pos, where, handler)
   if (actionKeys.includes('import_playbook')) {
     state.error('import_playbook belongs at the top level of a playbook, not in a task list', keyPosOf(d, 'import_playbook'))
     return []
@@ -418,6 +418,18 @@ function parseTask(state: LoadState, d: Dict, pos: SourcePos, where: Where, hand
   return [task]
 }
 
+/**
+ * Handlers from an import_tasks or include_tasks in a handlers list: an imported file's tasks are
+ * handlers of their own; notifying an include's name runs every task it includes, in order.
+ */
+function handlersOf(state: LoadState, d: Dict, nodes: Node[], isImport: boolean): Node[] {
+  const tasks = nodes.filter((n): n is Task => n.kind === 'task')
+  if (tasks.length < nodes.length) state.error('a handlers file included here may hold tasks only, not blocks', posOf(d))
+  const name = str(d.name)
+  if (isImport || !name) return tasks
+  return tasks.map((t) => ({ ...t, listen: [...t.listen, name] }))
+}
+
 function suggest(k: string): string {
   const names = moduleNames()
   const near = names.filter((n) => n.includes(k) || k.includes(n) || n.slice(0, 3) === k.slice(0, 3))
@@ -444,22 +456,25 @@ function parseBlock(state: LoadState, d: Dict, pos: SourcePos, where: Where): No
   }
 }
 
-function parseInclude(state: LoadState, d: Dict, kind: string, pos: SourcePos, where: Where): Node[] {
+const INCLUDE_OPTIONS = {
+  role: ['name', 'tasks_from', 'vars_from', 'defaults_from', 'handlers_from', 'apply', 'public', 'allow_duplicates', 'rolespec_validate'],
+  tasks: ['file', 'apply', '_raw_params'],
+}
+
+function parseInclude(state: LoadState, d: Dict, kind: string, pos: SourcePos, where: Where, handler: boolean): Node[] {
   const v = d[kind] ?? d[`ansible.builtin.${kind}`]
-  const spec: Dict = isDict(v) ? v : { [kind.endsWith('role') ? 'name' : 'file']: v }
   const isRole = kind.endsWith('role')
+  const allowed = INCLUDE_OPTIONS[isRole ? 'role' : 'tasks']
+  // `include_role: name=x tasks_from=y` and `include_tasks: file=x.yml`: k=v words, as Ansible reads them
+  const spec: Dict = isDict(v) ? v : typeof v === 'string' ? parseArgString(v, isRole ? 'name' : 'file', allowed) : { [isRole ? 'name' : 'file']: v }
   const target = str(isRole ? spec.name : (spec.file ?? spec._raw_params))
   const vpos = valuePosOf(d, kind) ?? pos
   if (!target) {
     state.error(`${kind} needs ${isRole ? 'a role name' : 'a file'}`, vpos)
     return []
   }
-  for (const k of Object.keys(spec)) {
-    const allowed = isRole
-      ? ['name', 'tasks_from', 'vars_from', 'defaults_from', 'handlers_from', 'apply', 'public', 'allow_duplicates', 'rolespec_validate']
-      : ['file', 'apply', '_raw_params']
-    if (!allowed.includes(k)) state.error(`unknown ${kind} option '${k}'`, keyPosOf(spec, k), `known: ${allowed.join(', ')}`)
-  }
+  for (const k of Object.keys(spec))
+    if (!allowed.includes(k)) state.error(`unknown ${kind} option '${k}'`, isDict(v) ? keyPosOf(spec, k) : vpos, `known: ${allowed.join(', ')}`)
   const params: Dict = isDict(d.vars) ? d.vars : {}
   const { vars: _params, ...rest } = d
   const own = inheritable(state, rest)
@@ -501,6 +516,7 @@ function parseInclude(state: LoadState, d: Dict, kind: string, pos: SourcePos, w
           vpos,
           `looked in ${where.inherited.role ? 'the role tasks/, ' : ''}${where.baseDir} and ${state.playbookDir}`,
         )
+      else if (handler) return handlersOf(state, d, loadTaskFile(state, file, { ...where, inherited: inh }, vpos, true), isImport)
       else nodes = loadTaskFile(state, file, { ...where, inherited: isImport ? inh : { ...inh, when: [] } }, vpos)
     }
   }
