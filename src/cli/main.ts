@@ -171,6 +171,8 @@ async function mainInRun(argv: string[], io: Io, run: RunContext): Promise<numbe
 
   if (args.listHosts || args.listTasks || args.listTags || args.syntaxCheck) {
     for (const pb of playbooks) {
+      for (const w of pb.warnings ?? [])
+        io.err(`[WARNING]: ${formatError(w)}\n  (reached only through a conditional include: an error on a host that runs it)\n`)
       if (args.syntaxCheck) io.out(`\nplaybook: ${pb.file}\n`)
       else io.out(listing(pb, opts, { hosts: args.listHosts, tasks: args.listTasks, tags: args.listTags }, opts.inventory) + '\n')
     }

@@ -7,7 +7,7 @@ import { LoadState, inherit } from '../playbook/load-context.js'
 import type { Include, Node, Task } from '../playbook/model.js'
 import { loadRoleInto } from '../playbook/roles.js'
 import { loadTaskFile } from '../playbook/tasks.js'
-import { RmError } from '../playbook/errors.js'
+import { formatPos, RmError } from '../playbook/errors.js'
 import { loopItems } from '../playbook/loop-items.js'
 import { emptyStats } from './events.js'
 import type { HostState } from './host-state.js'
@@ -183,6 +183,9 @@ async function runOne(ctx: WalkContext, hs: HostState, task: Task, handler: bool
   }
 }
 
+/** An error in an included file, as the include's failure on a host says it: with its file:line:col. */
+const withPlace = (e: RmError): RmError => new RmError(e.pos ? `${formatPos(e.pos)}: ${e.message}` : e.message, e.pos, e.hint)
+
 /**
  * A templated file or role name, rendered for a host: parsed the first time a target is met, then
  * shared by every host and loop item that renders the same one. Roles are searched in the
@@ -207,7 +210,7 @@ function loadDynamic(rt: PlayRuntime, inc: Include, target: string): Node[] {
           { file: inc.pos.file, baseDir: dirname(inc.pos.file), inherited: inh },
           inc.pos,
         )
-  if (state.errors.length) throw state.errors[0]
+  if (state.errors.length) throw withPlace(state.errors[0]!)
   cache.nodes.set(key, nodes)
   return nodes
 }
@@ -216,6 +219,8 @@ async function runInclude(ctx: WalkContext, hs: HostState, inc: Include, extra: 
   const rt = ctx.rt
   const scope = scopeFor(rt.scope, hs.name, { role: inc.role, vars: [...inc.vars, ...extra] })
   for (const c of inc.when) if (!evaluateCondition(c.expr, scope)) return 'ok'
+  // what rm-play lacks in the file fails the include here, on a host that runs it (as in Ansible)
+  if (inc.lacking?.[0]) throw withPlace(inc.lacking[0])
   const items = inc.loop === undefined ? [undefined] : loopItems(inc.loop, scope)
   if (!Array.isArray(items)) throw new RmError(`loop needs a list`, inc.pos)
   for (const [i, item] of items.entries()) {

@@ -1,5 +1,5 @@
 // Task lists → Nodes: tasks, blocks, imports and includes, with inherited keywords and positions.
-import { existsSync } from 'node:fs'
+import { existsSync, readdirSync, statSync } from 'node:fs'
 import { dirname, isAbsolute, join } from 'node:path'
 import { canonicalModuleName, getModule, moduleNames } from '../modules/index.js'
 import { checkArgs } from '../modules/schema.js'
@@ -282,6 +282,34 @@ function loopOf(state: LoadState, d: Dict, module = ''): unknown {
   return loop
 }
 
+/**
+ * The files a templated include_tasks may name (`setup-{{ ansible_os_family }}.yml` matches every
+ * setup-*.yml where it would be looked for), parsed now so their mistakes show before any host is
+ * touched; the file a host renders is loaded again when it runs.
+ */
+function checkCandidates(state: LoadState, where: Where, target: string, inh: Inherited, from: SourcePos): void {
+  const parts = target.split(/\{\{[\s\S]*?\}\}/)
+  if (parts.length < 2 || target.includes('{%')) return
+  const re = new RegExp(`^${parts.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*')}$`)
+  const role = where.inherited.role
+  const dirs = [...new Set([...(role ? [join(role.path, 'tasks')] : []), where.baseDir, state.playbookDir])]
+  const seen = new Set<string>()
+  for (const dir of dirs) {
+    let names: string[]
+    try {
+      names = readdirSync(dir).sort()
+    } catch {
+      continue
+    }
+    for (const n of names) {
+      const file = join(dir, n)
+      if (!re.test(n) || seen.has(n) || !statSync(file).isFile()) continue
+      seen.add(n)
+      loadTaskFile(state, file, { ...where, inherited: { ...inh, when: [] } }, from)
+    }
+  }
+}
+
 /** Resolves a file an import or include names: the role's tasks/, the current dir, the playbook dir. */
 function resolveTaskFile(state: LoadState, where: Where, name: string): string | undefined {
   if (isAbsolute(name)) return existsSync(name) ? name : undefined
@@ -354,7 +382,7 @@ function parseTask(state: LoadState, d: Dict, pos: SourcePos, where: Where, hand
   const written = actionKeys[0]!
   const module = canonicalModuleName(written)
   if (!module) {
-    state.error(`unknown module '${written}'`, keyPosOf(d, written), suggest(written))
+    state.lacking(`unknown module '${written}'`, keyPosOf(d, written), suggest(written))
     return []
   }
   const inh = inherit(where.inherited, inheritable(state, d))
@@ -377,14 +405,17 @@ function parseTask(state: LoadState, d: Dict, pos: SourcePos, where: Where, hand
   // Arguments: schema on literal values now; templated values again at run time.
   const raw = mod.kind === 'action' ? new Set(mod.rawArgs ?? []) : new Set<string>()
   const { args: normal, problems } = checkArgs(mod.args, args, true)
+  const deferredBefore = state.deferred.length
   for (const p of problems)
-    state.error(`${module}: ${p.message}`, p.key && argPos[p.key] ? (isDict(argsHolder) ? keyPosOf(argsHolder, p.key) : argPos[p.key]) : argsPos)
+    state.lacking(`${module}: ${p.message}`, p.key && argPos[p.key] ? (isDict(argsHolder) ? keyPosOf(argsHolder, p.key) : argPos[p.key]) : argsPos)
   // Cross-argument checks need every value: with a templated one they run at run time instead
   // (task-runner), or `line: "{{ x }}"` would read as a missing line.
   const templated = Object.values(normal).some((v) => typeof v === 'string' && isTemplated(v))
   if (!problems.length && mod.validate && !templated) {
-    for (const msg of mod.validate(normal as never)) state.error(`${module}: ${msg}`, argsPos)
+    for (const msg of mod.validate(normal as never)) state.lacking(`${module}: ${msg}`, argsPos)
   }
+  // behind a conditional include, a task with arguments rm-play lacks is left out: its include fails when it runs
+  if (state.deferred.length > deferredBefore) return []
   for (const [k, v] of Object.entries(args)) checkExpressions(state, v, argPos[k], raw.has(k))
   if ('name' in d) checkExpressions(state, d.name, valuePosOf(d, 'name'))
   const register = str(d.register)
@@ -495,7 +526,13 @@ function parseInclude(state: LoadState, d: Dict, kind: string, pos: SourcePos, w
   if (isImport && ('loop' in d || 'with_items' in d)) state.error(`${kind} cannot loop; use include_${isRole ? 'role' : 'tasks'}`, keyPosOf(d, 'loop'))
   let nodes: Node[] | undefined
   let handlers: Task[] | undefined
-  if (!dynamic) {
+  // A file reached only when a condition holds or a name renders (the other OS's setup-RedHat.yml):
+  // what rm-play lacks there is a warning now and the include's failure on a host that runs it.
+  const lenient = !isImport && (dynamic || (own.when?.length ?? 0) > 0)
+  if (lenient) state.lenient++
+  const deferredBefore = state.deferred.length
+  if (dynamic && !isRole) checkCandidates(state, where, target, inh, vpos)
+  else if (!dynamic) {
     if (isRole) {
       const loaded = loadRoleInto(
         state,
@@ -520,6 +557,8 @@ function parseInclude(state: LoadState, d: Dict, kind: string, pos: SourcePos, w
       else nodes = loadTaskFile(state, file, { ...where, inherited: isImport ? inh : { ...inh, when: [] } }, vpos)
     }
   }
+  const lacking = state.deferred.splice(deferredBefore)
+  if (lenient) state.lenient--
   if (isImport) {
     // An imported role's handlers belong to the play, like those of a role listed in roles:.
     if (handlers) state.roleHandlers.push(...handlers)
@@ -536,6 +575,7 @@ function parseInclude(state: LoadState, d: Dict, kind: string, pos: SourcePos, w
     tasksFrom: str(spec.tasks_from),
     nodes,
     handlers,
+    ...(lacking.length && !dynamic ? { lacking } : {}),
     loop: loopOf(state, d),
     loopControl: loopControl(state, d),
     params,
