@@ -284,12 +284,13 @@ function loopOf(state: LoadState, d: Dict, module = ''): unknown {
 
 /**
  * The files a templated include_tasks may name (`setup-{{ ansible_os_family }}.yml` matches every
- * setup-*.yml where it would be looked for), parsed now so their mistakes show before any host is
- * touched; the file a host renders is loaded again when it runs.
+ * setup-*.yml where it would be looked for), parsed now so their mistakes show as warnings before
+ * any host is touched; the file a host renders is loaded again (strictly) when it runs.
  */
 function checkCandidates(state: LoadState, where: Where, target: string, inh: Inherited, from: SourcePos): void {
   const parts = target.split(/\{\{[\s\S]*?\}\}/)
-  if (parts.length < 2 || target.includes('{%')) return
+  // a bare `{{ file }}` (or `{{ x }}.yml`) may name anything: only a name with words of its own is checked
+  if (parts.length < 2 || target.includes('{%') || !parts.join('').replace(/\.ya?ml$/, '')) return
   const re = new RegExp(`^${parts.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*')}$`)
   const role = where.inherited.role
   const dirs = [...new Set([...(role ? [join(role.path, 'tasks')] : []), where.baseDir, state.playbookDir])]
@@ -305,7 +306,10 @@ function checkCandidates(state: LoadState, where: Where, target: string, inh: In
       const file = join(dir, n)
       if (!re.test(n) || seen.has(n) || !statSync(file).isFile()) continue
       seen.add(n)
+      // a file that matches may still never be included: what is wrong in it is a warning
+      const errorsBefore = state.errors.length
       loadTaskFile(state, file, { ...where, inherited: { ...inh, when: [] } }, from)
+      state.warnings.push(...state.errors.splice(errorsBefore))
     }
   }
 }

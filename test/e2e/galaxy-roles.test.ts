@@ -1,10 +1,11 @@
-// Real Galaxy roles nobody here wrote (geerlingguy.redis and geerlingguy.nginx, MIT, vendored
+// Real Galaxy roles nobody here wrote (geerlingguy.redis, nginx and postgresql, MIT, vendored
 // unchanged under test/conformance/roles/) converge systemd lab hosts under rm-play and under
 // ansible-playbook, each on a host of its own: the same tasks reach the same changed/ok/skipped,
 // the hosts end in the same state (package, config file bytes, service running and enabled),
 // and a second rm-play run changes nothing.
 import { expect } from 'chai'
 import { fileURLToPath } from 'node:url'
+import { getModule } from '../../src/modules/index.js'
 import { ansiblePlaybook, hasAnsible, reachedByEvents } from '../helpers/ansible-reached.js'
 import { closeHostConnections, sh } from '../helpers/host-shell.js'
 import { resetHosts, testLab, type TestLab } from '../helpers/lab.js'
@@ -16,6 +17,8 @@ interface RoleCase {
   role: string
   /** What the role leaves on a host, read the same way on both hosts. */
   state: string
+  /** Modules the role runs on Debian that rm-play may not have yet (the test says which and stops). */
+  needs?: string[]
 }
 
 const ROLES: RoleCase[] = [
@@ -32,6 +35,15 @@ systemctl is-active redis-server; systemctl is-enabled redis-server`,
 stat -c '%n %a %U %G' /etc/nginx/nginx.conf /etc/nginx/sites-enabled
 sha256sum /etc/nginx/nginx.conf; ls /etc/nginx/sites-enabled
 systemctl is-active nginx; systemctl is-enabled nginx`,
+  },
+  {
+    role: 'postgresql',
+    state: `dpkg-query -W -f='\${Status}\\n' postgresql
+stat -c '%n %a %U %G' /etc/profile.d/postgres.sh /etc/postgresql/15/main/pg_hba.conf /var/run/postgresql
+sha256sum /etc/profile.d/postgres.sh /etc/postgresql/15/main/pg_hba.conf /etc/postgresql/15/main/postgresql.conf
+systemctl is-active postgresql; systemctl is-enabled postgresql`,
+    // setup-Debian.yml generates locales with locale_gen
+    needs: ['locale_gen'],
   },
 ]
 
@@ -51,8 +63,13 @@ describe('Galaxy roles: rm-play converges as ansible-playbook does (systemd lab 
 
   after(closeHostConnections)
 
-  ROLES.forEach(({ role, state }, i) => {
-    it(`geerlingguy.${role}: the same task results and end state as ansible-playbook, then changed=0`, async () => {
+  ROLES.forEach(({ role, state, needs }, i) => {
+    it(`geerlingguy.${role}: the same task results and end state as ansible-playbook, then changed=0`, async function () {
+      const missing = (needs ?? []).filter((m) => !getModule(m))
+      if (missing.length) {
+        console.log(`    geerlingguy.${role} needs ${missing.join(', ')}, which rm-play does not have yet`)
+        this.skip()
+      }
       const [rmHost, ansHost] = [lab.names[2 * i]!, lab.names[2 * i + 1]!]
       await resetHosts(lab, [rmHost, ansHost])
       // a real host has its package lists; a fresh lab root does not

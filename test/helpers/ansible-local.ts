@@ -41,7 +41,7 @@ export async function bothOnLocalhost(yaml: string, files: Record<string, string
     for (const t of p.tasks)
       for (const r of Object.values(t.hosts) as (Record<string, unknown> & { results?: Record<string, unknown>[] })[]) {
         // an include's own line: rm-play shows only what it includes
-        if (String(r.action).startsWith('include_') || /^include_(tasks|role)\b/.test(t.task.name)) continue
+        if (['include_tasks', 'include_role'].includes(String(r.action)) || /^include_(tasks|role)\b/.test(t.task.name)) continue
         const each = r.results ?? [r]
         for (const x of each.length ? each : [r])
           (ans[t.task.name.replace(/^[\w.-]+ : /, '')] ??= []).push(`${statusOf(x)} ${x.msg === undefined || statusOf(x) !== 'ok' ? '' : String(x.msg)}`.trim())
