@@ -98,6 +98,7 @@ export async function runModule(
     out.msg = r.msg
     out.meta = r.meta
     out.facts = r.facts
+    out.includedVars = r.includedVars
     out.data = { ...(r.data ?? {}), ...(r.msg !== undefined ? { msg: r.msg } : {}) }
     return out
   }

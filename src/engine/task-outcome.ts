@@ -23,6 +23,7 @@ export interface Outcome {
   data: Record<string, unknown>
   meta?: ActionResult['meta']
   facts?: Record<string, unknown>
+  includedVars?: Record<string, unknown>
 }
 
 export const emptyOutcome = (): Outcome => ({

@@ -10,6 +10,7 @@ import { loadTaskFile } from '../playbook/tasks.js'
 import { formatPos, RmError } from '../playbook/errors.js'
 import { loopItems } from '../playbook/loop-items.js'
 import { emptyStats } from './events.js'
+import type { Outcome } from './task-outcome.js'
 import type { HostState } from './host-state.js'
 import type { Gate } from './lockstep.js'
 import type { PlayRuntime } from './runtime.js'
@@ -106,6 +107,14 @@ export async function flushHandlers(ctx: WalkContext, hs: HostState, base: numbe
   return 'ok'
 }
 
+/** set_fact and include_vars share one store in Ansible (the last one to set a name wins); here two layers, one templated. */
+function setHostVars(hs: HostState, o: Outcome): void {
+  for (const k of Object.keys(o.facts ?? {})) delete hs.includedVars[k]
+  for (const k of Object.keys(o.includedVars ?? {})) delete hs.vars[k]
+  Object.assign(hs.vars, o.facts ?? {})
+  Object.assign(hs.includedVars, o.includedVars ?? {})
+}
+
 async function runOne(ctx: WalkContext, hs: HostState, task: Task, handler: boolean, extra: Record<string, unknown>[] = []): Promise<WalkResult> {
   const rt = ctx.rt
   const t = extra.length ? { ...task, vars: [...task.vars, ...extra] } : task
@@ -125,7 +134,7 @@ async function runOne(ctx: WalkContext, hs: HostState, task: Task, handler: bool
       run = await shared
       if (!run) return 'stopped'
       if (task.register && run.registered) hs.vars[task.register] = run.registered
-      if (run.outcome.facts) Object.assign(hs.vars, run.outcome.facts)
+      setHostVars(hs, run.outcome)
       return 'ok'
     }
   } else {
@@ -134,7 +143,7 @@ async function runOne(ctx: WalkContext, hs: HostState, task: Task, handler: bool
   if (!run) return 'stopped'
   const o = run.outcome
   if (task.register && run.registered) hs.vars[task.register] = run.registered
-  if (o.facts && !o.failed) Object.assign(hs.vars, o.facts)
+  if (!o.failed) setHostVars(hs, o)
   // meta tasks are the play's own steering: Ansible counts none of them in the recap.
   const s = task.module === 'meta' ? emptyStats() : hs.stats
   if (o.status === 'unreachable') {

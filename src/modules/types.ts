@@ -76,6 +76,8 @@ export interface ActionResult {
   msg?: string
   /** Variables to set on the host (set_fact). */
   facts?: Record<string, unknown>
+  /** Variables from a controller file (include_vars): templated when read, as vars files are. */
+  includedVars?: Record<string, unknown>
   /** meta: flush_handlers, end_play, end_host, ... */
   meta?: 'flush_handlers' | 'end_play' | 'end_host' | 'clear_host_errors' | 'refresh_inventory' | 'noop' | 'reset_connection' | 'end_batch' | 'clear_facts'
   data?: Record<string, unknown>

@@ -93,12 +93,13 @@ describe('with_<lookup> loops, Ansible as the judge', function () {
   debug: {msg: "{{ lookup('file', item) }}"}
   with_first_found: [nope.cfg, role.cfg]
 `,
-        'roles/r/vars/Debian.yml': 'picked: debian\n',
+        // include_vars files are the controller's: their templates render when read, as in Ansible
+        'roles/r/vars/Debian.yml': 'family: debian\npicked: "{{ family }}-{{ 6 * 2 }}"\n',
         'roles/r/files/role.cfg': 'from the role\n',
       },
     )
     expectSame(r)
-    expect(r.rm['what the vars say']).to.deep.equal(['ok debian'])
+    expect(r.rm['what the vars say']).to.deep.equal(['ok debian-12'])
     expect(r.rm['role file']).to.deep.equal(['ok from the role'])
   })
 
