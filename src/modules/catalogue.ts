@@ -34,6 +34,7 @@ import { postgresPrivs } from './postgres-privs.js'
 import { postgresQuery } from './postgres-query.js'
 import { postgresUser } from './postgres-user.js'
 import { ufw } from './ufw.js'
+import { iniFile } from './ini-file.js'
 
 export const catalogue = [
   assert,
@@ -70,4 +71,5 @@ export const catalogue = [
   postgresQuery,
   postgresUser,
   ufw,
+  iniFile,
 ] as Module[]

@@ -1,0 +1,129 @@
+// The modules real roles use to configure a Debian host (ini_file, sysctl, tempfile, locale_gen,
+// setup), on two lab hosts with the real ansible-playbook as the judge: each playbook converges
+// on one host with rm-play (a --check --diff run that changes nothing → a real run that changes
+// what check predicted → a second run with changed=0), and runs on the other host with Ansible
+// (--check, then twice); both report the same tasks changed and leave the same bytes and modes.
+import { expect } from 'chai'
+import { ansiblePlay } from '../../helpers/ansible.js'
+import { converge, type Converged } from '../../helpers/converge.js'
+import { sh } from '../../helpers/host-shell.js'
+import { resetHosts, testLab, type TestLab } from '../../helpers/lab.js'
+import { play } from '../../helpers/run-playbook.js'
+
+const pb = (tasks: string) => `- hosts: runmaster\n  gather_facts: false\n  tasks:\n${tasks}`
+
+describe('configuration modules on lab hosts, against ansible-playbook: ini_file', function () {
+  this.timeout(10 * 60 * 1000)
+  let lab: TestLab
+  let ours: string
+  let theirs: string
+
+  const out = async (host: string, script: string) => (await sh(lab.inventory, host, script)).stdout
+  const both = (script: string) => Promise.all([sh(lab.inventory, ours, script), sh(lab.inventory, theirs, script)])
+
+  /**
+   * rm-play converges on one host, Ansible checks then runs twice on the other; changed tasks and
+   * `state` agree. `checkOnly`: tasks only rm-play's check mode reports (see the README).
+   */
+  async function agree(yaml: string, state: string, checkOnly: string[] = []): Promise<Converged> {
+    const c = await converge(lab.inventory, ours, (o) => play(yaml, { inventory: [lab.inventory], limit: ours, ...o }))
+    const check = await ansiblePlay(yaml, { inventory: lab.inventory, limit: theirs, check: true })
+    const first = await ansiblePlay(yaml, { inventory: lab.inventory, limit: theirs })
+    expect(first.code, `${first.stderr}\n${JSON.stringify(first.tasks)}`).to.equal(0)
+    const second = await ansiblePlay(yaml, { inventory: lab.inventory, limit: theirs })
+    expect(
+      c.check.changedTasks().filter((t) => !checkOnly.includes(t)),
+      'check mode: rm-play vs ansible-playbook',
+    ).to.deep.equal(check.changedTasks())
+    expect(c.check.changedTasks()).to.include.members(checkOnly)
+    expect(c.real.changedTasks(), 'changed tasks: rm-play vs ansible-playbook').to.deep.equal(first.changedTasks())
+    expect(second.changedTasks(), 'Ansible is idempotent here too').to.deep.equal([])
+    expect((await out(ours, state)).replaceAll(ours, 'HOST')).to.equal((await out(theirs, state)).replaceAll(theirs, 'HOST'))
+    return c
+  }
+
+  before(async function () {
+    lab = await testLab(2)
+    ;[ours, theirs] = lab.names as [string, string]
+    await resetHosts(lab, [ours, theirs])
+  })
+
+  after(async function () {
+    if (lab) await resetHosts(lab, [ours, theirs])
+  })
+
+  describe('ini_file', () => {
+    const DIR = '/etc/rmp-ini'
+    const bytes = `cd ${DIR} && for f in $(find . | sort); do stat -c '%n %a %U %G %s' "$f"; if [ -f "$f" ]; then od -c "$f"; fi; done`
+
+    it('options set, added, commented ones revived, sections added and removed, new files: the same bytes as Ansible, then changed=0', async () => {
+      await both(
+        `mkdir -p ${DIR} && printf '# top\\nk=v\\n\\n[main]\\nport=80\\n;debug = yes\\n\\n[old]\\na = 1\\n' > ${DIR}/app.ini && printf '\\357\\273\\277[s]\\r\\nx = 1\\r\\n' > ${DIR}/dos.ini && chmod 0644 ${DIR}/*.ini`,
+      )
+      const c = await agree(
+        pb(`    - name: port changed
+      ini_file: { path: ${DIR}/app.ini, section: main, option: port, value: '8080' }
+    - name: commented option revived
+      ini_file: { path: ${DIR}/app.ini, section: main, option: debug, value: 'no', no_extra_spaces: true }
+    - name: new option
+      ini_file: { path: ${DIR}/app.ini, section: main, option: workers, value: '4' }
+    - name: global option
+      ini_file: { path: ${DIR}/app.ini, option: user, value: www-data }
+    - name: new section
+      ini_file: { path: ${DIR}/app.ini, section: extra, option: flag, allow_no_value: true }
+    - name: section removed
+      ini_file: { path: ${DIR}/app.ini, section: old, state: absent }
+    - name: absent option already absent
+      ini_file: { path: ${DIR}/app.ini, section: main, option: nothere, state: absent }
+    - name: new file with mode
+      ini_file: { path: ${DIR}/sub/new.ini, section: s, option: x, value: '1', mode: '0600' }
+    - name: dos file rewritten
+      ini_file: { path: ${DIR}/dos.ini, section: s, option: x, value: '2' }
+`),
+        bytes,
+      )
+      expect(c.real.changedTasks()).to.deep.equal([
+        'port changed',
+        'commented option revived',
+        'new option',
+        'global option',
+        'new section',
+        'section removed',
+        'new file with mode',
+        'dos file rewritten',
+      ])
+      expect(await out(ours, `cat ${DIR}/app.ini`)).to.equal('# top\nk=v\nuser = www-data\n\n[main]\nport = 8080\ndebug=no\nworkers = 4\n\n[extra]\nflag\n')
+      expect(await out(ours, `cat ${DIR}/sub/new.ini; stat -c %a ${DIR}/sub/new.ini`)).to.equal('\n[s]\nx = 1\n600\n')
+      expect(c.check.text).to.include('+port = 8080')
+    })
+
+    it('mode and owner of an existing file, backup, and create: false on a missing file fails as in Ansible', async () => {
+      await both(`mkdir -p ${DIR} && printf '[s]\\nx = 1\\n' > ${DIR}/attrs.ini && chmod 0644 ${DIR}/attrs.ini`)
+      await agree(
+        pb(`    - name: attributes only
+      ini_file: { path: ${DIR}/attrs.ini, section: s, option: x, value: '1', mode: '0640', owner: nobody, group: nogroup }
+`),
+        `stat -c '%n %a %U %G %s' ${DIR}/attrs.ini`,
+        ['attributes only'],
+      )
+      const yaml = pb(`    - name: with backup
+      ini_file: { path: ${DIR}/attrs.ini, section: s, option: x, value: '2', backup: true }
+      register: r
+    - name: backup kept
+      debug: { msg: "{{ r.backup_file is defined and r.msg == 'option changed' }}" }
+`)
+      const mine = await play(yaml, { inventory: [lab.inventory], limit: ours })
+      expect(mine.exitCode, mine.text).to.equal(0)
+      expect(mine.text).to.include('"msg": true')
+      expect(await out(ours, `cat ${DIR}/attrs.ini.*~`)).to.equal('[s]\nx = 1\n')
+      const missing = pb(`    - name: no create
+      ini_file: { path: ${DIR}/nothere.ini, section: s, option: x, value: '1', create: false }
+`)
+      const r = await play(missing, { inventory: [lab.inventory], limit: ours })
+      const a = await ansiblePlay(missing, { inventory: lab.inventory, limit: theirs })
+      expect(r.exitCode).to.equal(2)
+      expect(a.code).to.equal(2)
+      expect(r.text).to.include(`Destination ${DIR}/nothere.ini does not exist`)
+    })
+  })
+})
