@@ -35,6 +35,7 @@ import { postgresQuery } from './postgres-query.js'
 import { postgresUser } from './postgres-user.js'
 import { ufw } from './ufw.js'
 import { iniFile } from './ini-file.js'
+import { sysctl } from './sysctl.js'
 
 export const catalogue = [
   assert,
@@ -72,4 +73,5 @@ export const catalogue = [
   postgresUser,
   ufw,
   iniFile,
+  sysctl,
 ] as Module[]

@@ -4,6 +4,7 @@
 // what check predicted → a second run with changed=0), and runs on the other host with Ansible
 // (--check, then twice); both report the same tasks changed and leave the same bytes and modes.
 import { expect } from 'chai'
+import { readFileSync } from 'node:fs'
 import { ansiblePlay } from '../../helpers/ansible.js'
 import { converge, type Converged } from '../../helpers/converge.js'
 import { sh } from '../../helpers/host-shell.js'
@@ -12,7 +13,7 @@ import { play } from '../../helpers/run-playbook.js'
 
 const pb = (tasks: string) => `- hosts: runmaster\n  gather_facts: false\n  tasks:\n${tasks}`
 
-describe('configuration modules on lab hosts, against ansible-playbook: ini_file', function () {
+describe('configuration modules on lab hosts, against ansible-playbook: ini_file, sysctl', function () {
   this.timeout(10 * 60 * 1000)
   let lab: TestLab
   let ours: string
@@ -26,7 +27,9 @@ describe('configuration modules on lab hosts, against ansible-playbook: ini_file
    * `state` agree. `checkOnly`: tasks only rm-play's check mode reports (see the README).
    */
   async function agree(yaml: string, state: string, checkOnly: string[] = []): Promise<Converged> {
-    const c = await converge(lab.inventory, ours, (o) => play(yaml, { inventory: [lab.inventory], limit: ours, ...o }))
+    const c = await converge(lab.inventory, ours, (o) => play(yaml, { inventory: [lab.inventory], limit: ours, ...o }), {
+      extraState: { what: 'the state compared', read: () => out(ours, state) },
+    })
     const check = await ansiblePlay(yaml, { inventory: lab.inventory, limit: theirs, check: true })
     const first = await ansiblePlay(yaml, { inventory: lab.inventory, limit: theirs })
     expect(first.code, `${first.stderr}\n${JSON.stringify(first.tasks)}`).to.equal(0)
@@ -124,6 +127,94 @@ describe('configuration modules on lab hosts, against ansible-playbook: ini_file
       expect(r.exitCode).to.equal(2)
       expect(a.code).to.equal(2)
       expect(r.text).to.include(`Destination ${DIR}/nothere.ini does not exist`)
+    })
+  })
+
+  describe('sysctl', () => {
+    const D = '/etc/sysctl.d'
+    const files = (...names: string[]) => names.map((f) => `echo "== ${f}"; if [ -e ${f} ]; then stat -c '%a %U %G %s' ${f}; od -c ${f}; fi`).join('; ')
+    const running = (...keys: string[]) => keys.map((k) => `echo "${k} $(sysctl -n ${k})"`).join('; ')
+
+    it('a new key in /etc/sysctl.conf with reload: the file written and the running value set by sysctl -p, as Ansible', async () => {
+      await both('rm -f /etc/sysctl.conf && sysctl -w net.ipv4.ip_forward=0 >/dev/null')
+      const c = await agree(
+        pb(`    - name: forwarding
+      sysctl: { name: net.ipv4.ip_forward, value: 'yes' }
+`),
+        `${files('/etc/sysctl.conf')}; ${running('net.ipv4.ip_forward')}`,
+      )
+      expect(c.real.changedTasks()).to.deep.equal(['forwarding'])
+      expect(await out(ours, `cat /etc/sysctl.conf; sysctl -n net.ipv4.ip_forward`)).to.equal('net.ipv4.ip_forward=1\n1\n')
+    })
+
+    it('a file that changes is rewritten as Ansible does (trimmed, key=value, repeated keys dropped); absent removes the key; reload: false leaves the kernel', async () => {
+      await both(
+        `printf '# rm-play test\\n  net.ipv4.conf.all.rp_filter = 2 \\n\\n; old\\nnet.ipv4.ip_default_ttl=70\\nnet.ipv4.conf.all.rp_filter=1\\nnet.ipv4.tcp_syncookies = 1\\n' > ${D}/60-rmp.conf && chmod 0640 ${D}/60-rmp.conf`,
+      )
+      const state = `${files(`${D}/60-rmp.conf`)}; ${running('net.ipv4.conf.all.rp_filter', 'net.ipv4.ip_default_ttl')}`
+      const c = await agree(
+        pb(`    - name: rp_filter
+      sysctl: { name: net.ipv4.conf.all.rp_filter, value: '0', sysctl_file: ${D}/60-rmp.conf, reload: false }
+    - name: syncookies already there
+      sysctl: { name: net.ipv4.tcp_syncookies, value: '1', sysctl_file: ${D}/60-rmp.conf, reload: false }
+    - name: ttl gone
+      sysctl: { name: net.ipv4.ip_default_ttl, state: absent, sysctl_file: ${D}/60-rmp.conf, reload: false }
+`),
+        state,
+      )
+      expect(c.real.changedTasks()).to.deep.equal(['rp_filter', 'ttl gone'])
+      expect(await out(ours, `cat ${D}/60-rmp.conf; stat -c %a ${D}/60-rmp.conf; sysctl -n net.ipv4.ip_default_ttl`)).to.equal(
+        '# rm-play test\nnet.ipv4.conf.all.rp_filter=0\n\n; old\nnet.ipv4.tcp_syncookies=1\n640\n64\n',
+      )
+    })
+
+    it("the file right but the kernel not: reload (default) and sysctl_set set the running value; a tab between the kernel's words is no difference", async () => {
+      await both(
+        `printf 'net.ipv4.ip_default_ttl=71\\nnet.ipv4.ip_local_port_range=32768 60999\\n' > ${D}/61-rmp.conf && sysctl -w net.ipv4.ip_default_ttl=64 >/dev/null && sysctl -w net.ipv4.ip_local_port_range='32768 60999' >/dev/null`,
+      )
+      const state = `${files(`${D}/61-rmp.conf`)}; ${running('net.ipv4.ip_default_ttl', 'net.ipv4.ip_local_port_range')}`
+      const c = await agree(
+        pb(`    - name: ttl
+      sysctl: { name: net.ipv4.ip_default_ttl, value: '71', sysctl_file: ${D}/61-rmp.conf, sysctl_set: true, reload: false }
+    - name: range
+      sysctl: { name: net.ipv4.ip_local_port_range, value: '32768 60999', sysctl_file: ${D}/61-rmp.conf }
+`),
+        state,
+      )
+      expect(c.real.changedTasks()).to.deep.equal(['ttl'])
+      expect(await out(ours, 'sysctl -n net.ipv4.ip_default_ttl')).to.equal('71\n')
+      await both(`sysctl -w net.ipv4.ip_default_ttl=64 >/dev/null`)
+      const r = await agree(
+        pb(`    - name: reload puts it back
+      sysctl: { name: net.ipv4.ip_default_ttl, value: '71', sysctl_file: ${D}/61-rmp.conf }
+`),
+        state,
+      )
+      expect(r.real.changedTasks()).to.deep.equal(['reload puts it back'])
+      expect(await out(ours, 'sysctl -n net.ipv4.ip_default_ttl')).to.equal('71\n')
+    })
+
+    it("a global key (vm.*) only in a file with reload: false; with reload, sysctl -p fails on a lab host as Ansible's does, the controller untouched", async () => {
+      // The value the controller has: even if the lab's guard failed, nothing would change.
+      const swappiness = readFileSync('/proc/sys/vm/swappiness', 'utf8').trim()
+      await both(`rm -f ${D}/62-rmp.conf`)
+      const c = await agree(
+        pb(`    - name: swappiness in the file
+      sysctl: { name: vm.swappiness, value: '${swappiness}', sysctl_file: ${D}/62-rmp.conf, reload: false }
+`),
+        files(`${D}/62-rmp.conf`),
+      )
+      expect(c.real.changedTasks()).to.deep.equal(['swappiness in the file'])
+      await both(`rm -f ${D}/62-rmp.conf`)
+      const failing = pb(`    - name: swappiness reloaded
+      sysctl: { name: vm.swappiness, value: '${swappiness}', sysctl_file: ${D}/62-rmp.conf }
+`)
+      const mine = await play(failing, { inventory: [lab.inventory], limit: ours })
+      const theirsRun = await ansiblePlay(failing, { inventory: lab.inventory, limit: theirs })
+      expect(mine.exitCode, mine.text).to.equal(2)
+      expect(theirsRun.code).to.equal(2)
+      expect(mine.text).to.match(/Failed to reload sysctl: .*(Read-only file system|permission denied)/i)
+      expect(readFileSync('/proc/sys/vm/swappiness', 'utf8').trim()).to.equal(swappiness)
     })
   })
 })
