@@ -103,6 +103,13 @@ export async function runModule(
   }
 
   const hm = mod as HostModule<unknown, unknown>
+  if (check && hm.checkMode === false) {
+    // As Ansible: such a module is not run in check mode, and what it would return is not known.
+    out.skipped = true
+    out.msg = `remote module (${hm.name}) does not support check mode`
+    out.data = { changed: false, skipped: true, msg: out.msg }
+    return out
+  }
   const connVars = target.delegated ? scopeFor(rt.scope, target.host, { vars: [] }) : scope
   const conn = connectionFor(rt, target.host, lazyVars(connVars), target.keywords)
   const execOpts = target.exec

@@ -36,6 +36,7 @@ import { postgresUser } from './postgres-user.js'
 import { ufw } from './ufw.js'
 import { iniFile } from './ini-file.js'
 import { sysctl } from './sysctl.js'
+import { tempfile } from './tempfile.js'
 
 export const catalogue = [
   assert,
@@ -74,4 +75,5 @@ export const catalogue = [
   ufw,
   iniFile,
   sysctl,
+  tempfile,
 ] as Module[]

@@ -217,4 +217,48 @@ describe('configuration modules on lab hosts, against ansible-playbook: ini_file
       expect(readFileSync('/proc/sys/vm/swappiness', 'utf8').trim()).to.equal(swappiness)
     })
   })
+
+  describe('tempfile', () => {
+    const DIR = '/var/tmp/rmp-tempfile'
+    const yaml = pb(`    - name: a file
+      tempfile: { path: ${DIR}, prefix: p-, suffix: -s }
+      register: f
+    - name: a directory
+      tempfile: { state: directory, path: ${DIR} }
+      register: d
+    - name: show
+      debug:
+        msg: >-
+          {{ f.path | dirname }} {{ f.path | basename | regex_replace('^p-[A-Za-z0-9_]{8}-s$', 'NAME') }} {{ f.state }} {{ f.mode }} {{ f.size }}
+          {{ d.path | basename | regex_replace('^ansible\\.[A-Za-z0-9_]{8}$', 'NAME') }} {{ d.state }} {{ d.mode }} {{ d.owner }}
+          {{ f.skipped | default(false) }}
+`)
+    const listing = `cd ${DIR} && find . -mindepth 1 -printf '%y %m %u\\n' | sort`
+
+    it('makes a new file and directory on every run (changed, as Ansible), with the same modes and result; check mode skips it as Ansible does', async () => {
+      await both(`rm -rf ${DIR} && mkdir -p ${DIR}`)
+      const check = await play(yaml, { inventory: [lab.inventory], limit: ours, check: true })
+      const ansibleCheck = await ansiblePlay(yaml, { inventory: lab.inventory, limit: theirs, check: true })
+      expect(check.exitCode, check.text).to.equal(2)
+      expect(ansibleCheck.code).to.equal(2)
+      expect(check.results('a file')[0]!.status).to.equal('skipped')
+      expect(ansibleCheck.tasks.find((t) => t.task === 'a file')!.skipped).to.equal(true)
+      expect(await out(ours, listing)).to.equal('')
+      const runs = []
+      for (let i = 0; i < 2; i++) {
+        const mine = await play(yaml, { inventory: [lab.inventory], limit: ours })
+        const theirsRun = await ansiblePlay(yaml, { inventory: lab.inventory, limit: theirs })
+        expect(mine.exitCode, mine.text).to.equal(0)
+        expect(theirsRun.code, theirsRun.stderr).to.equal(0)
+        expect(mine.changedTasks()).to.deep.equal(['a file', 'a directory'])
+        expect(mine.changedTasks()).to.deep.equal(theirsRun.changedTasks())
+        const msg = mine.results('show')[0]!.msg
+        expect(msg).to.equal(theirsRun.tasks.find((t) => t.task === 'show')!.msg)
+        runs.push(msg)
+      }
+      expect(runs[0]).to.equal(`${DIR} NAME file 0600 0 NAME directory 0700 root False`)
+      expect(await out(ours, listing)).to.equal('d 700 root\nd 700 root\nf 600 root\nf 600 root\n')
+      expect(await out(ours, listing)).to.equal(await out(theirs, listing))
+    })
+  })
 })
