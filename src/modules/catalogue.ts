@@ -37,6 +37,7 @@ import { ufw } from './ufw.js'
 import { iniFile } from './ini-file.js'
 import { sysctl } from './sysctl.js'
 import { tempfile } from './tempfile.js'
+import { localeGen } from './locale-gen.js'
 
 export const catalogue = [
   assert,
@@ -76,4 +77,5 @@ export const catalogue = [
   iniFile,
   sysctl,
   tempfile,
+  localeGen,
 ] as Module[]

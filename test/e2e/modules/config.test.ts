@@ -261,4 +261,43 @@ describe('configuration modules on lab hosts, against ansible-playbook: ini_file
       expect(await out(ours, listing)).to.equal(await out(theirs, listing))
     })
   })
+
+  describe('locale_gen', () => {
+    const state = "grep -v '^#' /etc/locale.gen | grep .; stat -c '%a %U %G' /etc/locale.gen; locale -a"
+
+    it('the locales package installed with rm-play on both hosts; a locale generated and removed as Ansible does, then changed=0', async () => {
+      const install = await play(pb(`    - apt: { name: locales, install_recommends: false, update_cache: true }\n`), { inventory: [lab.inventory] })
+      expect(install.exitCode, install.text).to.equal(0)
+      // enabled in the file but never generated: still to be made
+      await both("sed -i 's/^# *de_DE.UTF-8 UTF-8/de_DE.UTF-8 UTF-8/' /etc/locale.gen")
+      const c = await agree(
+        pb(`    - name: de_DE enabled, not generated
+      locale_gen: { name: de_DE.UTF-8, state: present }
+    - name: en_US
+      locale_gen: { name: en_US.UTF-8 }
+    - name: fr_FR already absent
+      locale_gen: { name: fr_FR.UTF-8, state: absent }
+`),
+        state,
+      )
+      expect(c.real.changedTasks()).to.deep.equal(['de_DE enabled, not generated', 'en_US'])
+      expect(await out(ours, 'locale -a')).to.include('en_US.utf8\n')
+      const r = await agree(
+        pb(`    - name: en_US removed
+      locale_gen: { name: en_US.UTF-8, state: absent }
+`),
+        state,
+      )
+      expect(r.real.changedTasks()).to.deep.equal(['en_US removed'])
+      expect(await out(ours, "grep -c '^# en_US.UTF-8 UTF-8$' /etc/locale.gen; locale -a")).to.equal('1\nC\nC.utf8\nPOSIX\nde_DE.utf8\n')
+      const bad = pb(`    - name: no such locale
+      locale_gen: { name: xx_YY.UTF-8 }
+`)
+      const mine = await play(bad, { inventory: [lab.inventory], limit: ours })
+      const theirsRun = await ansiblePlay(bad, { inventory: lab.inventory, limit: theirs })
+      expect(mine.exitCode).to.equal(2)
+      expect(theirsRun.code).to.equal(2)
+      expect(mine.results('no such locale')[0]!.msg).to.equal(theirsRun.tasks[0]!.msg)
+    })
+  })
 })
