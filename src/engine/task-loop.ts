@@ -75,6 +75,7 @@ export async function runLoop(rt: PlayRuntime, hs: HostState, task: Task, scope:
     if (o.failed) total.msg = 'One or more items failed'
     if (o.meta) total.meta = o.meta
     if (o.facts) total.facts = { ...(total.facts ?? {}), ...o.facts }
+    if (o.hostFacts) total.hostFacts = { ...(total.hostFacts ?? {}), ...o.hostFacts }
     if (lc?.pause) await sleep(lc.pause * 1000, undefined, { signal: rt.options.signal })
   }
   if (items.length === 0) {

@@ -148,6 +148,10 @@ export async function runModule(
     out.data = { ...base, ...extra }
   }
   if (readOnly) out.changed = false
+  // As Ansible: the ansible_facts a module returns (setup) become the host's facts.
+  const returned = out.data.ansible_facts
+  if (!out.failed && returned !== null && typeof returned === 'object' && !Array.isArray(returned))
+    out.hostFacts = Object.fromEntries(Object.entries(returned).map(([k, v]) => [k.replace(/^ansible_/, ''), v]))
   out.mayChange = whenUnknown && out.changed
   return out
 }

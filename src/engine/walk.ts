@@ -125,6 +125,7 @@ async function runOne(ctx: WalkContext, hs: HostState, task: Task, handler: bool
       if (!run) return 'stopped'
       if (task.register && run.registered) hs.vars[task.register] = run.registered
       if (run.outcome.facts) Object.assign(hs.vars, run.outcome.facts)
+      if (run.outcome.hostFacts) hs.facts = { ...(hs.facts ?? {}), ...run.outcome.hostFacts }
       return 'ok'
     }
   } else {
@@ -134,6 +135,7 @@ async function runOne(ctx: WalkContext, hs: HostState, task: Task, handler: bool
   const o = run.outcome
   if (task.register && run.registered) hs.vars[task.register] = run.registered
   if (o.facts && !o.failed) Object.assign(hs.vars, o.facts)
+  if (o.hostFacts && !o.failed) hs.facts = { ...(hs.facts ?? {}), ...o.hostFacts }
   // meta tasks are the play's own steering: Ansible counts none of them in the recap.
   const s = task.module === 'meta' ? emptyStats() : hs.stats
   if (o.status === 'unreachable') {

@@ -38,6 +38,7 @@ import { iniFile } from './ini-file.js'
 import { sysctl } from './sysctl.js'
 import { tempfile } from './tempfile.js'
 import { localeGen } from './locale-gen.js'
+import { setup } from './setup.js'
 
 export const catalogue = [
   assert,
@@ -78,4 +79,5 @@ export const catalogue = [
   sysctl,
   tempfile,
   localeGen,
+  setup,
 ] as Module[]

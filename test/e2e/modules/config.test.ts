@@ -300,4 +300,36 @@ describe('configuration modules on lab hosts, against ansible-playbook: ini_file
       expect(mine.results('no such locale')[0]!.msg).to.equal(theirsRun.tasks[0]!.msg)
     })
   })
+
+  describe('setup', () => {
+    it('gathers facts into the host facts (seen from the next task on, as ansible_* and ansible_facts); filter; never a change, in check mode too', async () => {
+      const yaml = `- hosts: runmaster
+  gather_facts: false
+  tasks:
+    - name: before
+      debug: { msg: "{{ ansible_facts.hostname | default('none') }}" }
+    - name: gather
+      setup: { filter: ['ansible_distribution*', 'hostname'], gather_subset: ['!all', 'min'] }
+      register: s
+    - name: after
+      debug: { msg: "{{ ansible_hostname }} {{ ansible_distribution }} {{ ansible_facts.distribution_major_version }} {{ s.ansible_facts.ansible_hostname }} {{ s.ansible_facts.ansible_os_family is defined }} {{ s.changed }}" }
+    - name: everything
+      setup:
+    - name: all of them
+      debug: { msg: "{{ ansible_os_family }} {{ ansible_facts.os_family }}" }
+`
+      const msgs = (r: Awaited<ReturnType<typeof play>>) => ['before', 'after', 'all of them'].map((t) => r.results(t)[0]!.msg)
+      for (const check of [false, true]) {
+        const mine = await play(yaml, { inventory: [lab.inventory], limit: ours, check })
+        const theirsRun = await ansiblePlay(yaml, { inventory: lab.inventory, limit: theirs, check })
+        expect(mine.exitCode, mine.text).to.equal(0)
+        expect(theirsRun.code, theirsRun.stderr).to.equal(0)
+        expect(mine.changedTasks()).to.deep.equal([])
+        expect(theirsRun.changedTasks()).to.deep.equal([])
+        const want = ['before', 'after', 'all of them'].map((t) => theirsRun.tasks.find((x) => x.task === t)!.msg!.replaceAll(theirs, 'HOST'))
+        expect(msgs(mine).map((m) => m!.replaceAll(ours, 'HOST'))).to.deep.equal(want)
+        expect(want).to.deep.equal(['none', 'HOST Debian 12 HOST False False', 'Debian Debian'])
+      }
+    })
+  })
 })
