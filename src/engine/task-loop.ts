@@ -77,6 +77,7 @@ export async function runLoop(rt: PlayRuntime, hs: HostState, task: Task, scope:
     if (o.meta) total.meta = o.meta
     if (o.facts) total.facts = { ...(total.facts ?? {}), ...o.facts }
     if (o.includedVars) total.includedVars = { ...(total.includedVars ?? {}), ...o.includedVars }
+    if (o.hostFacts) total.hostFacts = { ...(total.hostFacts ?? {}), ...o.hostFacts }
     if (lc?.pause) await sleep(lc.pause * 1000, undefined, { signal: rt.options.signal })
   }
   if (items.length === 0) {

@@ -104,6 +104,13 @@ export async function runModule(
   }
 
   const hm = mod as HostModule<unknown, unknown>
+  if (check && hm.checkMode === false) {
+    // As Ansible: such a module is not run in check mode, and what it would return is not known.
+    out.skipped = true
+    out.msg = `remote module (${hm.name}) does not support check mode`
+    out.data = { changed: false, skipped: true, msg: out.msg }
+    return out
+  }
   const connVars = target.delegated ? scopeFor(rt.scope, target.host, { vars: [] }) : scope
   const conn = connectionFor(rt, target.host, lazyVars(connVars), target.keywords)
   const execOpts = target.exec
@@ -142,6 +149,10 @@ export async function runModule(
     out.data = { ...base, ...extra }
   }
   if (readOnly) out.changed = false
+  // As Ansible: the ansible_facts a module returns (setup) become the host's facts.
+  const returned = out.data.ansible_facts
+  if (!out.failed && returned !== null && typeof returned === 'object' && !Array.isArray(returned))
+    out.hostFacts = Object.fromEntries(Object.entries(returned).map(([k, v]) => [k.replace(/^ansible_/, ''), v]))
   out.mayChange = whenUnknown && out.changed
   return out
 }

@@ -135,6 +135,7 @@ async function runOne(ctx: WalkContext, hs: HostState, task: Task, handler: bool
       if (!run) return 'stopped'
       if (task.register && run.registered) hs.vars[task.register] = run.registered
       setHostVars(hs, run.outcome)
+      if (run.outcome.hostFacts) hs.facts = { ...(hs.facts ?? {}), ...run.outcome.hostFacts }
       return 'ok'
     }
   } else {
@@ -144,6 +145,7 @@ async function runOne(ctx: WalkContext, hs: HostState, task: Task, handler: bool
   const o = run.outcome
   if (task.register && run.registered) hs.vars[task.register] = run.registered
   if (!o.failed) setHostVars(hs, o)
+  if (o.hostFacts && !o.failed) hs.facts = { ...(hs.facts ?? {}), ...o.hostFacts }
   // meta tasks are the play's own steering: Ansible counts none of them in the recap.
   const s = task.module === 'meta' ? emptyStats() : hs.stats
   if (o.status === 'unreachable') {

@@ -34,6 +34,11 @@ import { postgresPrivs } from './postgres-privs.js'
 import { postgresQuery } from './postgres-query.js'
 import { postgresUser } from './postgres-user.js'
 import { ufw } from './ufw.js'
+import { iniFile } from './ini-file.js'
+import { sysctl } from './sysctl.js'
+import { tempfile } from './tempfile.js'
+import { localeGen } from './locale-gen.js'
+import { setup } from './setup.js'
 
 export const catalogue = [
   assert,
@@ -70,4 +75,9 @@ export const catalogue = [
   postgresQuery,
   postgresUser,
   ufw,
+  iniFile,
+  sysctl,
+  tempfile,
+  localeGen,
+  setup,
 ] as Module[]

@@ -56,6 +56,8 @@ export interface HostModule<A = Record<string, unknown>, P = A, Q extends Probes
   result?(p: P, state: StateOf<Q>, outputs: StepOutput[], ctx: PlanContext): Record<string, unknown>
   /** The module only reads (stat, a GET request): its steps run in check mode too. */
   readOnly?: boolean | ((p: P) => boolean)
+  /** false: Ansible's module does not support check mode, so the task is skipped in check mode (tempfile). */
+  checkMode?: false
 }
 
 /**
