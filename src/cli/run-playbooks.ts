@@ -3,6 +3,7 @@
 // --syntax-check, the listing instead of a run.
 import type { RunOptions } from '../engine/options.js'
 import { runPlaybook } from '../engine/run.js'
+import { formatError } from '../playbook/errors.js'
 import type { Playbook } from '../playbook/model.js'
 import type { RunContext } from '../playbook/run-context.js'
 import type { CliArgs } from './args.js'
@@ -18,6 +19,7 @@ export function wantsListing(args: CliArgs): boolean {
 
 export function listPlaybooks(playbooks: Playbook[], opts: RunOptions, args: CliArgs, io: Io): number {
   for (const pb of playbooks) {
+    for (const w of pb.warnings ?? []) io.err(`[WARNING]: ${formatError(w)}\n  (reached only through a conditional include: an error on a host that runs it)\n`)
     if (args.syntaxCheck) io.out(`\nplaybook: ${pb.file}\n`)
     else io.out(listing(pb, opts, { hosts: args.listHosts, tasks: args.listTasks, tags: args.listTags }, opts.inventory) + '\n')
   }

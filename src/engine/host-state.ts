@@ -10,6 +10,8 @@ export class HostState {
   facts?: Facts
   /** set_fact and register results: data, never templated again. */
   readonly vars: Record<string, unknown> = {}
+  /** include_vars results: templated when read (controller files, as vars files), below set_fact as in Ansible. */
+  includedVars: Record<string, unknown> = {}
   /** vars_files loaded for this host (templated names are resolved per host). */
   varsFiles: Record<string, unknown> = {}
   failed = false

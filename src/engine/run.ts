@@ -68,6 +68,8 @@ async function runInContext(pb: Playbook, opts: RunOptions, run: RunContext): Pr
       : {}),
   }
   opts.emit({ type: 'run-start', playbook: pb.file, check: opts.check, diff: opts.diff, forks: opts.forks })
+  for (const w of pb.warnings ?? [])
+    opts.emit({ type: 'warning', msg: `${w.message} (reached only through a conditional include: an error on a host that runs it)`, pos: w.pos })
   const hosts = new Map<string, HostState>()
   const pool = new RunPool(opts)
   const startFound = { done: !opts.startAtTask }

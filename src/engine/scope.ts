@@ -137,6 +137,7 @@ export function scopeFor(inputs: ScopeInputs, host: string, place: TaskPlace): V
     ...roleLayers(inputs.play, place.role, 'vars'),
     ...place.vars.map((v, i) => ({ name: `block/task vars ${i}`, values: v })),
     { name: 'facts', values: hs?.facts ? factVars(hs.facts) : {}, data: true },
+    { name: 'include_vars', values: hs?.includedVars ?? {} },
     { name: 'set_fact and register', values: hs?.vars ?? {}, data: true },
     { name: 'extra vars', values: inputs.extraVars },
   ]

@@ -3,6 +3,7 @@
 // registered `results` are the items' together.
 import { setTimeout as sleep } from 'node:timers/promises'
 import { RmError } from '../playbook/errors.js'
+import { loopItems } from '../playbook/loop-items.js'
 import { renderValue } from '../playbook/expression.js'
 import type { Task } from '../playbook/model.js'
 import { isUnknown, markUnknown, type VarScope } from '../playbook/vars.js'
@@ -25,7 +26,7 @@ export interface TaskRun {
 }
 
 export async function runLoop(rt: PlayRuntime, hs: HostState, task: Task, scope: VarScope, hooks: ItemHooks): Promise<TaskRun> {
-  const items = renderValue(task.loop, scope)
+  const items = loopItems(task.loop, scope)
   if (!Array.isArray(items)) throw new RmError(`loop needs a list, got ${items === null ? 'null' : typeof items}`, task.pos)
   const results: Record<string, unknown>[] = []
   const total = emptyOutcome()
@@ -75,6 +76,8 @@ export async function runLoop(rt: PlayRuntime, hs: HostState, task: Task, scope:
     if (o.failed) total.msg = 'One or more items failed'
     if (o.meta) total.meta = o.meta
     if (o.facts) total.facts = { ...(total.facts ?? {}), ...o.facts }
+    if (o.includedVars) total.includedVars = { ...(total.includedVars ?? {}), ...o.includedVars }
+    if (o.hostFacts) total.hostFacts = { ...(total.hostFacts ?? {}), ...o.hostFacts }
     if (lc?.pause) await sleep(lc.pause * 1000, undefined, { signal: rt.options.signal })
   }
   if (items.length === 0) {

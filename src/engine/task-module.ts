@@ -104,11 +104,19 @@ export async function runModule(
     out.msg = r.msg
     out.meta = r.meta
     out.facts = r.facts
+    out.includedVars = r.includedVars
     out.data = { ...(r.data ?? {}), ...(r.msg !== undefined ? { msg: r.msg } : {}) }
     return out
   }
 
   const hm = mod as HostModule<unknown, unknown>
+  if (check && hm.checkMode === false) {
+    // As Ansible: such a module is not run in check mode, and what it would return is not known.
+    out.skipped = true
+    out.msg = `remote module (${hm.name}) does not support check mode`
+    out.data = { changed: false, skipped: true, msg: out.msg }
+    return out
+  }
   const connVars = target.delegated ? scopeFor(rt.scope, target.host, { vars: [] }) : scope
   const conn = connectionFor(rt, target.host, lazyVars(connVars), target.keywords)
   const execOpts = target.exec
@@ -159,6 +167,10 @@ export async function runModule(
   if (out.diffs.length && !isUnknown(out.data))
     out.data.diff = out.diffs.map((d) => ({ before: d.before, after: d.after, ...(d.path ? { before_header: d.path, after_header: d.path } : {}) }))
   if (readOnly) out.changed = false
+  // As Ansible: the ansible_facts a module returns (setup) become the host's facts.
+  const returned = out.data.ansible_facts
+  if (!out.failed && returned !== null && typeof returned === 'object' && !Array.isArray(returned))
+    out.hostFacts = Object.fromEntries(Object.entries(returned).map(([k, v]) => [k.replace(/^ansible_/, ''), v]))
   out.mayChange = whenUnknown && out.changed
   return out
 }

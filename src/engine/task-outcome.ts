@@ -23,6 +23,9 @@ export interface Outcome {
   data: Record<string, unknown>
   meta?: ActionResult['meta']
   facts?: Record<string, unknown>
+  includedVars?: Record<string, unknown>
+  /** Host facts a module returned (its `ansible_facts`, names without the ansible_ prefix): merged into the host's facts. */
+  hostFacts?: Record<string, unknown>
 }
 
 export const emptyOutcome = (): Outcome => ({

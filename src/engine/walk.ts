@@ -7,9 +7,11 @@ import { LoadState, inherit } from '../playbook/load-context.js'
 import type { Include, Node, Task } from '../playbook/model.js'
 import { loadRoleInto } from '../playbook/roles.js'
 import { loadTaskFile } from '../playbook/tasks.js'
-import { RmError } from '../playbook/errors.js'
+import { formatPos, RmError } from '../playbook/errors.js'
+import { loopItems } from '../playbook/loop-items.js'
 import { emptyStats } from './events.js'
 import { failedTaskView } from './failed-task.js'
+import type { Outcome } from './task-outcome.js'
 import type { HostState } from './host-state.js'
 import type { Gate } from './lockstep.js'
 import type { PlayRuntime } from './runtime.js'
@@ -110,6 +112,14 @@ export async function flushHandlers(ctx: WalkContext, hs: HostState, base: numbe
   return 'ok'
 }
 
+/** set_fact and include_vars share one store in Ansible (the last one to set a name wins); here two layers, one templated. */
+function setHostVars(hs: HostState, o: Outcome): void {
+  for (const k of Object.keys(o.facts ?? {})) delete hs.includedVars[k]
+  for (const k of Object.keys(o.includedVars ?? {})) delete hs.vars[k]
+  Object.assign(hs.vars, o.facts ?? {})
+  Object.assign(hs.includedVars, o.includedVars ?? {})
+}
+
 async function runOne(ctx: WalkContext, hs: HostState, task: Task, handler: boolean, extra: Record<string, unknown>[] = []): Promise<WalkResult> {
   const rt = ctx.rt
   const t = extra.length ? { ...task, vars: [...task.vars, ...extra] } : task
@@ -129,7 +139,8 @@ async function runOne(ctx: WalkContext, hs: HostState, task: Task, handler: bool
       run = await shared
       if (!run) return 'stopped'
       if (task.register && run.registered) hs.vars[task.register] = run.registered
-      if (run.outcome.facts) Object.assign(hs.vars, run.outcome.facts)
+      setHostVars(hs, run.outcome)
+      if (run.outcome.hostFacts) hs.facts = { ...(hs.facts ?? {}), ...run.outcome.hostFacts }
       return 'ok'
     }
   } else {
@@ -138,7 +149,8 @@ async function runOne(ctx: WalkContext, hs: HostState, task: Task, handler: bool
   if (!run) return 'stopped'
   const o = run.outcome
   if (task.register && run.registered) hs.vars[task.register] = run.registered
-  if (o.facts && !o.failed) Object.assign(hs.vars, o.facts)
+  if (!o.failed) setHostVars(hs, o)
+  if (o.hostFacts && !o.failed) hs.facts = { ...(hs.facts ?? {}), ...o.hostFacts }
   // meta tasks are the play's own steering: Ansible counts none of them in the recap.
   const s = task.module === 'meta' ? emptyStats() : hs.stats
   if (o.status === 'unreachable') {
@@ -190,6 +202,9 @@ async function runOne(ctx: WalkContext, hs: HostState, task: Task, handler: bool
   }
 }
 
+/** An error in an included file, as the include's failure on a host says it: with its file:line:col. */
+const withPlace = (e: RmError): RmError => new RmError(e.pos ? `${formatPos(e.pos)}: ${e.message}` : e.message, e.pos, e.hint)
+
 /**
  * A templated file or role name, rendered for a host: parsed the first time a target is met, then
  * shared by every host and loop item that renders the same one. Roles are searched in the
@@ -214,7 +229,7 @@ function loadDynamic(rt: PlayRuntime, inc: Include, target: string): Node[] {
           { file: inc.pos.file, baseDir: dirname(inc.pos.file), inherited: inh },
           inc.pos,
         )
-  if (state.errors.length) throw state.errors[0]
+  if (state.errors.length) throw withPlace(state.errors[0]!)
   cache.nodes.set(key, nodes)
   return nodes
 }
@@ -223,7 +238,9 @@ async function runInclude(ctx: WalkContext, hs: HostState, inc: Include, extra: 
   const rt = ctx.rt
   const scope = scopeFor(rt.scope, hs.name, { role: inc.role, vars: [...inc.vars, ...extra] })
   for (const c of inc.when) if (!evaluateCondition(c.expr, scope)) return 'ok'
-  const items = inc.loop === undefined ? [undefined] : renderValue(inc.loop, scope)
+  // what rm-play lacks in the file fails the include here, on a host that runs it (as in Ansible)
+  if (inc.lacking?.[0]) throw withPlace(inc.lacking[0])
+  const items = inc.loop === undefined ? [undefined] : loopItems(inc.loop, scope)
   if (!Array.isArray(items)) throw new RmError(`loop needs a list`, inc.pos)
   for (const [i, item] of items.entries()) {
     const loopVars: Record<string, unknown> =

@@ -15,6 +15,8 @@ export interface LookupContext {
   /** where file/template/first_found look for relative paths, in order (e.g. role files/, playbook dir) */
   searchPaths: string[]
   renderFile: (path: string) => string
+  /** first_found's subdirectory: a with_first_found loop on include_vars looks in vars/, on template in templates/ */
+  subdir?: string
   /** a variable the template does not name literally (`lookup('vars', name)`), read when asked */
   resolve?: (name: string) => unknown
   /** `hostvars[host]` or `hostvars[host][attr]`, read when asked (rewrite.ts); undefined when absent */
@@ -22,7 +24,10 @@ export interface LookupContext {
 }
 
 function find(ctx: LookupContext, name: string, sub: string): string {
-  if (isAbsolute(name)) return name
+  if (isAbsolute(name)) {
+    if (existsSync(name)) return name
+    throw new FilterError(`could not locate file in lookup: ${name}`)
+  }
   for (const dir of ctx.searchPaths) {
     for (const p of [join(dir, sub, name), join(dir, name)]) if (existsSync(p)) return p
   }
@@ -89,17 +94,46 @@ const LOOKUPS: Record<string, Lookup> = {
   sequence: (_c, terms) => terms.flatMap((t) => sequenceOf(String(t))),
   password: (c, terms) => terms.map((t) => storedPassword(c, String(t))),
   first_found: (c, terms, kw) => {
-    const names = terms.flatMap((t) => (Array.isArray(t) ? t : isPlainObject(t) ? ((t.files as unknown[]) ?? []) : [t])).map(String)
+    const { names, skip } = firstFoundTerms(terms, kw)
+    const sub = typeof kw._subdir === 'string' ? kw._subdir : 'files'
     for (const n of names) {
       try {
-        return [find(c, n, 'files')]
+        return [find(c, n, sub)]
       } catch {
         /* next */
       }
     }
-    if (kw.skip === true || kw.errors === 'ignore') return []
+    if (skip || kw.errors === 'ignore') return []
     throw new FilterError(`No file was found when using first_found. Looked for: ${names.join(', ')}`)
   },
+}
+
+/**
+ * The names first_found tries, in order (Ansible's _process_terms): a string term as it is, a list
+ * term's own terms, a mapping's `files` under each of its `paths` (split on `,;` and `,:;`).
+ */
+function firstFoundTerms(terms: unknown[], kw: Record<string, unknown>): { names: string[]; skip: boolean } {
+  const split = (v: unknown, on: RegExp): string[] =>
+    Array.isArray(v) ? v.flatMap((x) => split(x, on)) : v === undefined || v === null ? [] : String(v).split(on)
+  let names: string[] = []
+  let skip = kw.skip === true
+  for (const t of terms) {
+    if (Array.isArray(t)) {
+      const inner = firstFoundTerms(t, kw)
+      names.push(...inner.names)
+      skip = inner.skip
+      continue
+    }
+    const opts = isPlainObject(t) ? t : kw
+    skip = opts.skip === true
+    const files = split(opts.files, /[,;]/)
+    const paths = split(opts.paths, /[,:;]/)
+    if (paths.length) names.push(...paths.flatMap((p) => files.map((f) => join(p, f))))
+    else if (files.length)
+      names = files // as Ansible: a mapping's files replace what came before
+    else names.push(String(t))
+  }
+  return { names, skip }
 }
 
 /** Files (not directories) matching `*`, `?` and `[...]` in the last part of a path, as fileglob returns them. */
@@ -179,7 +213,7 @@ export function lookupGlobals(current: () => LookupContext): Record<string, Fn> 
   const run = (wantlist: boolean, name: unknown, rest: unknown[]) => {
     const lookup = LOOKUPS[String(name)]
     if (!lookup) throw new FilterError(`lookup plugin (${String(name)}) not found`)
-    const { pos, kw } = splitKwargs(rest, ['default', 'wantlist', 'errors', 'rstrip', 'lstrip', 'skip', 'files', 'paths', 'skip_missing'])
+    const { pos, kw } = splitKwargs(rest, ['default', 'wantlist', 'errors', 'rstrip', 'lstrip', 'skip', 'files', 'paths', 'skip_missing', '_subdir'])
     const out = lookup(current(), pos, kw)
     if (wantlist || kw.wantlist === true) return out
     // Ansible joins a lookup's results with commas unless one asks for the list

@@ -38,6 +38,11 @@ import { postgresUser } from './postgres-user.js'
 import { ufw } from './ufw.js'
 import { aptRepository } from './apt-repository.js'
 import { aptKey } from './apt-key.js'
+import { iniFile } from './ini-file.js'
+import { sysctl } from './sysctl.js'
+import { tempfile } from './tempfile.js'
+import { localeGen } from './locale-gen.js'
+import { setup } from './setup.js'
 
 export const catalogue = [
   assert,
@@ -78,4 +83,9 @@ export const catalogue = [
   ufw,
   aptRepository,
   aptKey,
+  iniFile,
+  sysctl,
+  tempfile,
+  localeGen,
+  setup,
 ] as Module[]

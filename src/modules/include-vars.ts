@@ -24,7 +24,8 @@ export const includeVars: ActionModule<{ file: string; name?: string }> = {
     } catch {
       path = ctx.findFile('templates', `../vars/${a.file}`)
     }
-    const vars = loadVarsFile(path, 'plain') // its values are facts: data, never rendered
-    return { facts: a.name ? { [a.name]: vars } : vars, data: { ansible_included_var_files: [path] } }
+    // a controller file, like vars_files: its templates are rendered when read, as in Ansible
+    const vars = loadVarsFile(path)
+    return { includedVars: a.name ? { [a.name]: vars } : vars, data: { ansible_included_var_files: [path] } }
   },
 }

@@ -282,6 +282,11 @@ const schema = {
     roles: { type: 'list', elements: 'str', required: true, aliases: ['role'], doc: 'Comma-separated roles (or a list); PUBLIC for everyone.' },
     grant_option: { type: 'bool', aliases: ['admin_option'], doc: 'true: WITH GRANT (ADMIN) OPTION; false: revoke the option; unset: leave it.' },
     fail_on_role: { type: 'bool', default: true, doc: 'Fail when a role does not exist (false: skip it).' },
+    target_roles: {
+      type: 'list',
+      elements: 'str',
+      doc: "Ansible's roles for type=default_privs, which rm-play does not manage: accepted so roles that pass it as omit load; given, it is an error.",
+    },
     ...connOptions({ login_user: ['login'], login_password: ['password'], login_host: ['host'], login_port: ['port'], login_unix_socket: ['unix_socket'] }),
   },
 } as const satisfies Schema
@@ -294,6 +299,7 @@ export const postgresPrivs: HostModule<PostgresPrivsArgs, PostgresPrivsArgs, Ret
   returns: { queries: 'the GRANT/REVOKE statements that ran (or would run)' },
   validate(a) {
     const out = connProblems(a)
+    if (a.target_roles !== undefined) out.push('target_roles applies to type=default_privs, which rm-play does not manage (leave it out)')
     if (typeof a.type !== 'string') return out
     if (typeof a.privs === 'string' || a.privs === undefined) {
       if (!(typeof a.privs === 'string' && a.privs.includes('{{'))) {

@@ -47,12 +47,12 @@ export interface EditResult {
   changed: boolean
 }
 
-/** File bytes as text: UTF-8 when valid, else byte-for-byte (latin1), with a matching encoder. */
+/** File bytes as text: UTF-8 when valid (a BOM kept, so an unchanged file stays byte for byte), else byte-for-byte (latin1), with a matching encoder. */
 function decodeFile(b: Buffer | undefined): { text: string; encode(s: string): Buffer; arg(s: string): string } {
   const utf8 = { encode: (s: string) => Buffer.from(s, 'utf8'), arg: (s: string) => s }
   if (!b) return { text: '', ...utf8 }
   try {
-    return { text: new TextDecoder('utf-8', { fatal: true }).decode(b), ...utf8 }
+    return { text: new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(b), ...utf8 }
   } catch {
     // not UTF-8
   }

@@ -62,6 +62,8 @@ export interface HostModule<A = Record<string, unknown>, P = A, Q extends Probes
    * none, they are gathered for this task only, as Ansible's package action runs setup.
    */
   facts?: boolean
+  /** false: Ansible's module does not support check mode, so the task is skipped in check mode (tempfile). */
+  checkMode?: false
 }
 
 /**
@@ -82,6 +84,8 @@ export interface ActionResult {
   msg?: string
   /** Variables to set on the host (set_fact). */
   facts?: Record<string, unknown>
+  /** Variables from a controller file (include_vars): templated when read, as vars files are. */
+  includedVars?: Record<string, unknown>
   /** meta: flush_handlers, end_play, end_host, ... */
   meta?: 'flush_handlers' | 'end_play' | 'end_host' | 'clear_host_errors' | 'refresh_inventory' | 'noop' | 'reset_connection' | 'end_batch' | 'clear_facts'
   data?: Record<string, unknown>

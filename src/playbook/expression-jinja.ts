@@ -3,7 +3,7 @@
 // lazy views are settled into data, `omit` round-trips, and every evaluation is a taint frame.
 import { readFileSync, statSync } from 'node:fs'
 import { hostname } from 'node:os'
-import { dirname, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import {
   checkTemplate,
   evaluateCondition as jinjaCondition,
@@ -239,7 +239,26 @@ function contextOf(template: string, source: ScopeSource, late: unknown[] = []):
     if (typeof view !== 'object' || !(attr in view)) return undefined
     return noted(settle((view as Record<string, unknown>)[attr]))
   }
-  return { vars: varsFor(template, source), resolve: read, hostvar }
+  return { vars: varsFor(template, source), resolve: read, hostvar, searchPaths: searchPathsOf(source) }
+}
+
+/**
+ * Where lookups look for a relative file, as Ansible's task search path does: the role, its
+ * tasks/ (each with the lookup's subdirectory first), then the playbook's directory.
+ */
+function searchPathsOf(source: ScopeSource): string[] | undefined {
+  const at = (name: string): string | undefined => {
+    try {
+      const v = source.lookup(name)
+      return typeof v === 'string' && v ? v : undefined
+    } catch {
+      return undefined
+    }
+  }
+  const role = at('role_path')
+  const playbook = at('playbook_dir')
+  const paths = [...(role ? [role, join(role, 'tasks')] : []), ...(playbook ? [playbook] : [])]
+  return paths.length ? paths : undefined
 }
 
 /** One evaluation: its own record of inner undefined variables, its errors as rm-play's. */

@@ -1,6 +1,7 @@
 // Ansible's INI inventory: [group], [group:vars], [group:children], hosts with inline k=v vars,
-// and ranges like web[01:10] or db-[a:c].
+// ranges like web[01:10] or db-[a:c], and `# comments` where Ansible's ini plugin allows them.
 import { RmError, RmErrors, type SourcePos } from './errors.js'
+import { pythonLiteral, shlexWords } from './python-literal.js'
 
 export interface RawGroup {
   hosts: Map<string, Record<string, unknown>>
@@ -78,21 +79,10 @@ export function splitKeyValues(text: string): { key: string; value: string; quot
   })
 }
 
-/** Values on host lines are literals (numbers, booleans, lists); in [g:vars] they stay strings, as in Ansible. */
-function literal(value: string, quoted: boolean): unknown {
-  if (quoted) return value
-  if (/^-?\d+$/.test(value)) return parseInt(value, 10)
-  if (/^-?\d+\.\d+$/.test(value)) return parseFloat(value)
-  if (value === 'True' || value === 'true') return true
-  if (value === 'False' || value === 'false') return false
-  if (/^[[{]/.test(value)) {
-    try {
-      return JSON.parse(value.replace(/'/g, '"'))
-    } catch {
-      return value
-    }
-  }
-  return value
+/** A value as Ansible's ini plugin keeps it: what Python's literal_eval makes of it, else the string. */
+function iniValue(value: string): unknown {
+  const lit = pythonLiteral(value)
+  return lit ? lit.value : value
 }
 
 export function parseIniInventory(text: string, file: string, inv: RawInventory = new Map()): RawInventory {
@@ -103,7 +93,7 @@ export function parseIniInventory(text: string, file: string, inv: RawInventory 
     const pos = { file, line: idx + 1, col: 1 + (raw.length - raw.trimStart().length) }
     const line = raw.trim()
     if (!line || line.startsWith('#') || line.startsWith(';')) return
-    const header = /^\[([^\]:]+)(?::(vars|children))?\]$/.exec(line)
+    const header = /^\[([^\]:\s]+)(?::(vars|children))?\]\s*(?:#.*)?$/.exec(line)
     if (header) {
       section = header[1]!
       kind = (header[2] as 'vars' | 'children' | undefined) ?? 'hosts'
@@ -117,18 +107,23 @@ export function parseIniInventory(text: string, file: string, inv: RawInventory 
     const g = rawGroup(inv, section, pos)
     try {
       if (kind === 'children') {
-        g.children.add(line.split(/\s+/)[0]!)
-        rawGroup(inv, line.split(/\s+/)[0]!, pos)
+        // a group name, then maybe a `# comment` (Ansible's groupname pattern)
+        const child = /^([^:\]\s]+)\s*(?:#.*)?$/.exec(line)?.[1]
+        if (!child) throw new Error(`expected a group name, got '${line}'`)
+        g.children.add(child)
+        rawGroup(inv, child, pos)
       } else if (kind === 'vars') {
         const eq = line.indexOf('=')
         if (eq < 0) throw new Error(`expected key=value in [${section}:vars]`)
-        let v = line.slice(eq + 1).trim()
-        if (/^(["']).*\1$/.test(v)) v = v.slice(1, -1)
-        g.vars[line.slice(0, eq).trim()] = v
+        g.vars[line.slice(0, eq).trim()] = iniValue(line.slice(eq + 1).trim())
       } else {
-        const [name, ...rest] = line.split(/\s+/)
+        const [name, ...rest] = shlexWords(line)
         const vars: Record<string, unknown> = {}
-        for (const kv of splitKeyValues(rest.join(' '))) vars[kv.key] = literal(kv.value, kv.quoted)
+        for (const w of rest) {
+          const eq = w.indexOf('=')
+          if (eq <= 0) throw new Error(`expected key=value host variable assignment, got '${w}'`)
+          vars[w.slice(0, eq)] = iniValue(w.slice(eq + 1))
+        }
         for (const h of expandHostRange(name!)) g.hosts.set(h, { ...(g.hosts.get(h) ?? {}), ...vars })
       }
     } catch (e) {

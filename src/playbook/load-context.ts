@@ -10,6 +10,12 @@ export interface LoadOptions {
 
 export class LoadState {
   readonly errors: RmError[] = []
+  /** What a conditional or templated include lacks: said now, an error only on a host that runs it. */
+  readonly warnings: RmError[] = []
+  /** Problems found while loading a file reached only through such an include (its include fails when it runs). */
+  readonly deferred: RmError[] = []
+  /** > 0 while loading a file reached only through a conditional or templated include_tasks/include_role. */
+  lenient = 0
   private n = 0
   /** Handlers of roles loaded so far, in the order met. */
   readonly roleHandlers: Task[] = []
@@ -30,6 +36,17 @@ export class LoadState {
 
   error(message: string, pos: SourcePos | undefined, hint?: string): void {
     this.errors.push(new RmError(message, pos, hint))
+  }
+
+  /**
+   * A module or argument rm-play lacks: an error where the task is statically reachable; a warning
+   * (and a failure of the include on a host that runs it, as in Ansible) behind a conditional include.
+   */
+  lacking(message: string, pos: SourcePos | undefined, hint?: string): void {
+    if (this.lenient === 0) return this.error(message, pos, hint)
+    const e = new RmError(message, pos, hint)
+    this.warnings.push(e)
+    this.deferred.push(e)
   }
 
   /** Runs `fn`, collecting its errors instead of stopping. */

@@ -13,12 +13,13 @@ export function loadPlaybook(file: string, options: LoadOptions = { rolesPath: [
   const full = resolve(file)
   const dir = dirname(full)
   const errors: RmError[] = []
-  const plays = loadPlaybookFile(full, options, errors, new Set())
+  const warnings: RmError[] = []
+  const plays = loadPlaybookFile(full, options, errors, new Set(), undefined, warnings)
   if (errors.length) throw new RmErrors(errors)
-  return { file: full, dir, plays }
+  return { file: full, dir, plays, ...(warnings.length ? { warnings } : {}) }
 }
 
-function loadPlaybookFile(file: string, options: LoadOptions, errors: RmError[], seen: Set<string>, from?: SourcePos): Play[] {
+function loadPlaybookFile(file: string, options: LoadOptions, errors: RmError[], seen: Set<string>, from?: SourcePos, warnings: RmError[] = []): Play[] {
   if (seen.has(file)) {
     errors.push(new RmError(`import_playbook loop: ${file} imports itself`, from))
     return []
@@ -52,12 +53,13 @@ function loadPlaybookFile(file: string, options: LoadOptions, errors: RmError[],
     if ('import_playbook' in item || 'ansible.builtin.import_playbook' in item) {
       const target = String(item.import_playbook ?? item['ansible.builtin.import_playbook'])
       const p = resolve(dirname(file), target)
-      plays.push(...loadPlaybookFile(p, options, errors, new Set(seen), valuePosOf(item, 'import_playbook')))
+      plays.push(...loadPlaybookFile(p, options, errors, new Set(seen), valuePosOf(item, 'import_playbook'), warnings))
       return
     }
     const state = new LoadState(dirname(file), options)
     const play = loadPlay(state, item, pos, file)
     errors.push(...state.errors)
+    warnings.push(...state.warnings)
     if (play) plays.push(play)
   })
   return plays

@@ -1,5 +1,5 @@
 // The loaded playbook: plain, frozen data with source positions. Nothing after loading reads YAML.
-import type { SourcePos } from './errors.js'
+import type { RmError, SourcePos } from './errors.js'
 
 /** A condition as written (bare expression, boolean, or `{{ }}`), with where it was written. */
 export interface Cond {
@@ -87,6 +87,8 @@ export interface Include extends TaskBase {
   /** Loaded at load time when the target has no template (so errors surface early). */
   nodes?: Node[]
   handlers?: Task[]
+  /** Modules or arguments rm-play lacks in the file (reached only conditionally): the include fails on a host that runs it. */
+  lacking?: RmError[]
   loop?: unknown
   loopControl?: LoopControl
   params: Record<string, unknown>
@@ -135,4 +137,6 @@ export interface Playbook {
   file: string
   dir: string
   plays: Play[]
+  /** What conditionally reached task files use that rm-play lacks (shown before the run). */
+  warnings?: RmError[]
 }

@@ -1,5 +1,5 @@
 // Task lists → Nodes: tasks, blocks, imports and includes, with inherited keywords and positions.
-import { existsSync } from 'node:fs'
+import { existsSync, readdirSync, statSync } from 'node:fs'
 import { dirname, isAbsolute, join } from 'node:path'
 import { canonicalModuleName, getModule, moduleNames } from '../modules/index.js'
 import { checkArgs } from '../modules/schema.js'
@@ -10,6 +10,8 @@ import { errorPosInValue } from './error-pos.js'
 import { splitKeyValues } from './inventory-ini.js'
 import { inherit, type LoadState, type Where } from './load-context.js'
 import type { Cond, Inherited, LoopControl, Node, Task } from './model.js'
+import { isLookup } from '../jinja/index.js'
+import { lookupSubdir, type WithLookup } from './loop-items.js'
 import { loadRoleInto } from './roles.js'
 import { keyPosOf, loadYamlFile, posOf, valuePosOf } from './yaml.js'
 
@@ -253,8 +255,11 @@ function loopControl(state: LoadState, d: Dict): LoopControl | undefined {
   }
 }
 
-function loopOf(state: LoadState, d: Dict): unknown {
-  const forms = ['loop', 'with_items', 'with_list', 'with_dict', 'with_indexed_items'].filter((k) => k in d)
+/** `with_<name>` keys: Ansible maps each to the lookup of that name. */
+const isWithKey = (k: string): boolean => k.startsWith('with_')
+
+function loopOf(state: LoadState, d: Dict, module = ''): unknown {
+  const forms = Object.keys(d).filter((k) => k === 'loop' || isWithKey(k))
   if (forms.length > 1) state.error(`use one of ${forms.join(', ')}, not several`, keyPosOf(d, forms[1]!))
   const k = forms[0]
   if (!k) return undefined
@@ -264,7 +269,50 @@ function loopOf(state: LoadState, d: Dict): unknown {
   if (k === 'with_items') return typeof v === 'string' ? `{{ (${v.replace(/^\s*\{\{|\}\}\s*$/g, '')}) | flatten(1) }}` : list(v).flat(1)
   if (k === 'with_dict') return `{{ (${String(v).replace(/^\s*\{\{|\}\}\s*$/g, '')}) | dict2items }}`
   if (k === 'with_indexed_items') return `{{ (${String(v).replace(/^\s*\{\{|\}\}\s*$/g, '')}) | list | map('items') }}`
-  return v
+  if (k === 'loop' || k === 'with_list') return v
+  const lookup = k.slice('with_'.length)
+  if (!isLookup(lookup)) {
+    state.error(
+      `unknown loop '${k}': rm-play has no lookup named '${lookup}'`,
+      keyPosOf(d, k),
+      'with_<name> loops over lookup(<name>); see docs/jinja.md for the lookups',
+    )
+    return undefined
+  }
+  const loop: WithLookup = { kind: 'with-lookup', lookup, terms: v, subdir: lookupSubdir(module) }
+  return loop
+}
+
+/**
+ * The files a templated include_tasks may name (`setup-{{ ansible_os_family }}.yml` matches every
+ * setup-*.yml where it would be looked for), parsed now so their mistakes show as warnings before
+ * any host is touched; the file a host renders is loaded again (strictly) when it runs.
+ */
+function checkCandidates(state: LoadState, where: Where, target: string, inh: Inherited, from: SourcePos): void {
+  const parts = target.split(/\{\{[\s\S]*?\}\}/)
+  // a bare `{{ file }}` (or `{{ x }}.yml`) may name anything: only a name with words of its own is checked
+  if (parts.length < 2 || target.includes('{%') || !parts.join('').replace(/\.ya?ml$/, '')) return
+  const re = new RegExp(`^${parts.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*')}$`)
+  const role = where.inherited.role
+  const dirs = [...new Set([...(role ? [join(role.path, 'tasks')] : []), where.baseDir, state.playbookDir])]
+  const seen = new Set<string>()
+  for (const dir of dirs) {
+    let names: string[]
+    try {
+      names = readdirSync(dir).sort()
+    } catch {
+      continue
+    }
+    for (const n of names) {
+      const file = join(dir, n)
+      if (!re.test(n) || seen.has(n) || !statSync(file).isFile()) continue
+      seen.add(n)
+      // a file that matches may still never be included: what is wrong in it is a warning
+      const errorsBefore = state.errors.length
+      loadTaskFile(state, file, { ...where, inherited: { ...inh, when: [] } }, from)
+      state.warnings.push(...state.errors.splice(errorsBefore))
+    }
+  }
 }
 
 /** Resolves a file an import or include names: the role's tasks/, the current dir, the playbook dir. */
@@ -315,9 +363,9 @@ function parseTask(state: LoadState, d: Dict, pos: SourcePos, where: Where, hand
   const keys = Object.keys(d)
   for (const k of keys) if (UNSUPPORTED_KEYWORDS.has(k)) unsupportedKeyword(state, d, k, 'a task or block')
   if (keys.some((k) => BLOCK_KEYS.has(k))) return [parseBlock(state, d, pos, where)]
-  const actionKeys = keys.filter((k) => !KEYWORDS.has(k) && !UNSUPPORTED_KEYWORDS.has(k))
+  const actionKeys = keys.filter((k) => !KEYWORDS.has(k) && !UNSUPPORTED_KEYWORDS.has(k) && !isWithKey(k))
   const include = actionKeys.find((k) => INCLUDES.has(k))
-  if (include) return parseInclude(state, d, include.replace('ansible.builtin.', ''), pos, where)
+  if (include) return parseInclude(state, d, include.replace('ansible.builtin.', ''), pos, where, handler)
   if (actionKeys.includes('import_playbook')) {
     state.error('import_playbook belongs at the top level of a playbook, not in a task list', keyPosOf(d, 'import_playbook'))
     return []
@@ -339,7 +387,7 @@ function parseTask(state: LoadState, d: Dict, pos: SourcePos, where: Where, hand
   const written = actionKeys[0]!
   const module = canonicalModuleName(written)
   if (!module) {
-    state.error(`unknown module '${written}'`, keyPosOf(d, written), suggest(written))
+    state.lacking(`unknown module '${written}'`, keyPosOf(d, written), suggest(written))
     return []
   }
   const inh = inherit(where.inherited, inheritable(state, d))
@@ -362,14 +410,17 @@ function parseTask(state: LoadState, d: Dict, pos: SourcePos, where: Where, hand
   // Arguments: schema on literal values now; templated values again at run time.
   const raw = mod.kind === 'action' ? new Set(mod.rawArgs ?? []) : new Set<string>()
   const { args: normal, problems } = checkArgs(mod.args, args, true)
+  const deferredBefore = state.deferred.length
   for (const p of problems)
-    state.error(`${module}: ${p.message}`, p.key && argPos[p.key] ? (isDict(argsHolder) ? keyPosOf(argsHolder, p.key) : argPos[p.key]) : argsPos)
+    state.lacking(`${module}: ${p.message}`, p.key && argPos[p.key] ? (isDict(argsHolder) ? keyPosOf(argsHolder, p.key) : argPos[p.key]) : argsPos)
   // Cross-argument checks need every value: with a templated one they run at run time instead
   // (task-runner), or `line: "{{ x }}"` would read as a missing line.
   const templated = Object.values(normal).some((v) => typeof v === 'string' && isTemplated(v))
   if (!problems.length && mod.validate && !templated) {
-    for (const msg of mod.validate(normal as never)) state.error(`${module}: ${msg}`, argsPos)
+    for (const msg of mod.validate(normal as never)) state.lacking(`${module}: ${msg}`, argsPos)
   }
+  // behind a conditional include, a task with arguments rm-play lacks is left out: its include fails when it runs
+  if (state.deferred.length > deferredBefore) return []
   for (const [k, v] of Object.entries(args)) checkExpressions(state, v, argPos[k], raw.has(k))
   if ('name' in d) checkExpressions(state, d.name, valuePosOf(d, 'name'))
   const register = str(d.register)
@@ -387,7 +438,7 @@ function parseTask(state: LoadState, d: Dict, pos: SourcePos, where: Where, hand
     args,
     argsPos,
     argPos,
-    loop: loopOf(state, d),
+    loop: loopOf(state, d, module),
     loopControl: loopControl(state, d),
     register,
     notify,
@@ -403,6 +454,18 @@ function parseTask(state: LoadState, d: Dict, pos: SourcePos, where: Where, hand
   return [task]
 }
 
+/**
+ * Handlers from an import_tasks or include_tasks in a handlers list: an imported file's tasks are
+ * handlers of their own; notifying an include's name runs every task it includes, in order.
+ */
+function handlersOf(state: LoadState, d: Dict, nodes: Node[], isImport: boolean): Node[] {
+  const tasks = nodes.filter((n): n is Task => n.kind === 'task')
+  if (tasks.length < nodes.length) state.error('a handlers file included here may hold tasks only, not blocks', posOf(d))
+  const name = str(d.name)
+  if (isImport || !name) return tasks
+  return tasks.map((t) => ({ ...t, listen: [...t.listen, name] }))
+}
+
 function suggest(k: string): string {
   const names = moduleNames()
   const near = names.filter((n) => n.includes(k) || k.includes(n) || n.slice(0, 3) === k.slice(0, 3))
@@ -411,7 +474,7 @@ function suggest(k: string): string {
 
 function parseBlock(state: LoadState, d: Dict, pos: SourcePos, where: Where): Node {
   for (const k of Object.keys(d)) {
-    if (!KEYWORDS.has(k) && !BLOCK_KEYS.has(k) && !UNSUPPORTED_KEYWORDS.has(k))
+    if (!KEYWORDS.has(k) && !BLOCK_KEYS.has(k) && !UNSUPPORTED_KEYWORDS.has(k) && !isWithKey(k))
       state.error(`unknown keyword '${k}' on a block`, keyPosOf(d, k), 'a block takes block, rescue, always and task keywords (when, become, tags ...)')
   }
   const inh = inherit(where.inherited, inheritable(state, d))
@@ -429,22 +492,25 @@ function parseBlock(state: LoadState, d: Dict, pos: SourcePos, where: Where): No
   }
 }
 
-function parseInclude(state: LoadState, d: Dict, kind: string, pos: SourcePos, where: Where): Node[] {
+const INCLUDE_OPTIONS = {
+  role: ['name', 'tasks_from', 'vars_from', 'defaults_from', 'handlers_from', 'apply', 'public', 'allow_duplicates', 'rolespec_validate'],
+  tasks: ['file', 'apply', '_raw_params'],
+}
+
+function parseInclude(state: LoadState, d: Dict, kind: string, pos: SourcePos, where: Where, handler: boolean): Node[] {
   const v = d[kind] ?? d[`ansible.builtin.${kind}`]
-  const spec: Dict = isDict(v) ? v : { [kind.endsWith('role') ? 'name' : 'file']: v }
   const isRole = kind.endsWith('role')
+  const allowed = INCLUDE_OPTIONS[isRole ? 'role' : 'tasks']
+  // `include_role: name=x tasks_from=y` and `include_tasks: file=x.yml`: k=v words, as Ansible reads them
+  const spec: Dict = isDict(v) ? v : typeof v === 'string' ? parseArgString(v, isRole ? 'name' : 'file', allowed) : { [isRole ? 'name' : 'file']: v }
   const target = str(isRole ? spec.name : (spec.file ?? spec._raw_params))
   const vpos = valuePosOf(d, kind) ?? pos
   if (!target) {
     state.error(`${kind} needs ${isRole ? 'a role name' : 'a file'}`, vpos)
     return []
   }
-  for (const k of Object.keys(spec)) {
-    const allowed = isRole
-      ? ['name', 'tasks_from', 'vars_from', 'defaults_from', 'handlers_from', 'apply', 'public', 'allow_duplicates', 'rolespec_validate']
-      : ['file', 'apply', '_raw_params']
-    if (!allowed.includes(k)) state.error(`unknown ${kind} option '${k}'`, keyPosOf(spec, k), `known: ${allowed.join(', ')}`)
-  }
+  for (const k of Object.keys(spec))
+    if (!allowed.includes(k)) state.error(`unknown ${kind} option '${k}'`, isDict(v) ? keyPosOf(spec, k) : vpos, `known: ${allowed.join(', ')}`)
   const params: Dict = isDict(d.vars) ? d.vars : {}
   const { vars: _params, ...rest } = d
   const own = inheritable(state, rest)
@@ -465,7 +531,13 @@ function parseInclude(state: LoadState, d: Dict, kind: string, pos: SourcePos, w
   if (isImport && ('loop' in d || 'with_items' in d)) state.error(`${kind} cannot loop; use include_${isRole ? 'role' : 'tasks'}`, keyPosOf(d, 'loop'))
   let nodes: Node[] | undefined
   let handlers: Task[] | undefined
-  if (!dynamic) {
+  // A file reached only when a condition holds or a name renders (the other OS's setup-RedHat.yml):
+  // what rm-play lacks there is a warning now and the include's failure on a host that runs it.
+  const lenient = !isImport && (dynamic || (own.when?.length ?? 0) > 0)
+  if (lenient) state.lenient++
+  const deferredBefore = state.deferred.length
+  if (dynamic && !isRole) checkCandidates(state, where, target, inh, vpos)
+  else if (!dynamic) {
     if (isRole) {
       const loaded = loadRoleInto(
         state,
@@ -486,9 +558,12 @@ function parseInclude(state: LoadState, d: Dict, kind: string, pos: SourcePos, w
           vpos,
           `looked in ${where.inherited.role ? 'the role tasks/, ' : ''}${where.baseDir} and ${state.playbookDir}`,
         )
+      else if (handler) return handlersOf(state, d, loadTaskFile(state, file, { ...where, inherited: inh }, vpos, true), isImport)
       else nodes = loadTaskFile(state, file, { ...where, inherited: isImport ? inh : { ...inh, when: [] } }, vpos)
     }
   }
+  const lacking = state.deferred.splice(deferredBefore)
+  if (lenient) state.lenient--
   if (isImport) {
     // An imported role's handlers belong to the play, like those of a role listed in roles:.
     if (handlers) state.roleHandlers.push(...handlers)
@@ -505,6 +580,7 @@ function parseInclude(state: LoadState, d: Dict, kind: string, pos: SourcePos, w
     tasksFrom: str(spec.tasks_from),
     nodes,
     handlers,
+    ...(lacking.length && !dynamic ? { lacking } : {}),
     loop: loopOf(state, d),
     loopControl: loopControl(state, d),
     params,

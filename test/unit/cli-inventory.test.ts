@@ -144,6 +144,32 @@ describe('cli inventory: rm-play inventory as ansible-inventory', function () {
     expect(JSON.parse(list!)._meta.hostvars).to.deep.equal({ db1: { a: 1, c: 3 } })
   })
 
+  it('issue 8: INI lines with a trailing # comment (hosts, [group] headers, :vars, :children) read as ansible-inventory reads them', function () {
+    if (!hasAnsible()) this.skip()
+    const d = dir({
+      'hosts.ini': `web1 ansible_port=2222 # the first
+web2 ansible_host=10.0.0.2#no space before it
+web3 note="a # inside quotes" mode=0755 n=1_000 ok=True none=None # comment
+[db] # the databases
+db1 list="[1, 'two']" # a list
+[db:vars] # vars
+n=1 # an int, then Python's comment
+s=hello # a string keeps it
+q='quoted' # a quoted string
+u=plain ; a semicolon is text
+[all:children] # kids
+db # the db group
+`,
+    })
+    const inv = join(d, 'hosts.ini')
+    const list = theirs(['-i', inv, '--list'], d)
+    expect(list, 'ansible-inventory --list').to.be.a('string')
+    const mine = ours(['-i', inv, '--list'])
+    expect(mine.err).to.equal('')
+    expect(JSON.parse(mine.out)).to.deep.equal(JSON.parse(list!))
+    expect(JSON.parse(list!)._meta.hostvars.web3).to.deep.equal({ note: 'a # inside quotes', mode: '0755', n: 1000, ok: true, none: null })
+  })
+
   it('issue 9: an unknown host or group, a missing mode or option is a clear error', () => {
     const d = dir(INI)
     const inv = join(d, 'hosts.ini')

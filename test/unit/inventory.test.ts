@@ -44,11 +44,11 @@ port=8080
     expect(inv.hostsOf('ungrouped')).to.deep.equal(['lone'])
     expect(inv.hostsOf('all')).to.include.members(['lone', 'db1', 'web02'])
   })
-  it('host-line values are literals, [g:vars] values are strings (as in Ansible)', () => {
+  it('host-line and [g:vars] values are what Python literal_eval makes of them (as Ansible 2.14 reads them)', () => {
     const v = vars(inv, 'db1')
     expect(v.ansible_port).to.equal(2222)
     expect(v.note).to.equal('two words')
-    expect(v.port).to.equal('8080')
+    expect(v.port).to.equal(8080)
     expect(v.ntp).to.equal('pool.example')
   })
   it('group_names and implicit localhost (not in all)', () => {

@@ -1,0 +1,54 @@
+// The same playbook through rm-play and through ansible-playbook on the controller (connection
+// local, no lab): per task, each result's status and debug message, so a test compares the two.
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { ansibleJson } from './ansible.js'
+import { playFile, type PlayOutcome } from './run-playbook.js'
+
+/** One task's results on localhost (Ansible's `role : ` prefix left out, as rm-play shows it): `status msg` per item (or once), in order. */
+export type Seen = Record<string, string[]>
+
+export interface Both {
+  rm: Seen
+  ans: Seen
+  rmRun: PlayOutcome
+  ansCode: number
+  ansStderr: string
+  dir: string
+}
+
+/** Writes the playbook (and files beside it), runs it with both tools on localhost. */
+export async function bothOnLocalhost(yaml: string, files: Record<string, string> = {}, inventory = 'localhost ansible_connection=local\n'): Promise<Both> {
+  const dir = mkdtempSync(join(tmpdir(), 'rmp-both-'))
+  for (const [p, content] of Object.entries({ 'site.yml': yaml, hosts: inventory, ...files })) {
+    mkdirSync(dirname(join(dir, p)), { recursive: true })
+    writeFileSync(join(dir, p), content)
+  }
+  const file = join(dir, 'site.yml')
+  const rmRun = await playFile(file, { inventory: [join(dir, 'hosts')] })
+  const rm: Seen = {}
+  for (const e of rmRun.events)
+    if (e.type === 'host-result' && e.task !== 'Gathering Facts')
+      (rm[e.task] ??= []).push(`${e.status} ${e.status === 'ok' && e.msg !== undefined ? e.msg : ''}`.trim())
+  const { code, report, stderr } = ansibleJson(['-i', join(dir, 'hosts'), file], {
+    ANSIBLE_LOCALHOST_WARNING: 'false',
+    ANSIBLE_DEPRECATION_WARNINGS: 'false',
+    ANSIBLE_PYTHON_INTERPRETER: 'auto_silent',
+  })
+  const ans: Seen = {}
+  for (const p of report.plays)
+    for (const t of p.tasks)
+      for (const r of Object.values(t.hosts) as (Record<string, unknown> & { results?: Record<string, unknown>[] })[]) {
+        // an include's own line: rm-play shows only what it includes
+        if (['include_tasks', 'include_role'].includes(String(r.action)) || /^include_(tasks|role)\b/.test(t.task.name)) continue
+        const each = r.results ?? [r]
+        for (const x of each.length ? each : [r])
+          (ans[t.task.name.replace(/^[\w.-]+ : /, '')] ??= []).push(`${statusOf(x)} ${x.msg === undefined || statusOf(x) !== 'ok' ? '' : String(x.msg)}`.trim())
+      }
+  return { rm, ans, rmRun, ansCode: code, ansStderr: stderr, dir }
+}
+
+function statusOf(r: Record<string, unknown>): string {
+  return r.unreachable ? 'unreachable' : r.failed ? 'failed' : r.skipped ? 'skipped' : r.changed ? 'changed' : 'ok'
+}
