@@ -15,15 +15,12 @@ export interface LocaleState {
 
 export const localeProbe: Probe<LocaleState> = {
   id: 'locales',
-  script: code(
-    [
-      'if [ -d /var/lib/locales/supported.d/ ]; then m=ubuntu; f=/usr/share/i18n/SUPPORTED; elif [ -e /etc/locale.gen ]; then m=debian; f=/etc/locale.gen; else m=none; f=; fi',
-      'echo "@@mode"; echo "$m"',
-      'echo "@@installed"; locale -a 2>/dev/null',
-      'echo "@@available"; if [ -n "$f" ]; then cat -- "$f" 2>/dev/null; fi',
-      'exit 0',
-    ].join('\n'),
-  ),
+  script:
+    code(`if [ -d /var/lib/locales/supported.d/ ]; then m=ubuntu; f=/usr/share/i18n/SUPPORTED; elif [ -e /etc/locale.gen ]; then m=debian; f=/etc/locale.gen; else m=none; f=; fi
+echo "@@mode"; echo "$m"
+echo "@@installed"; locale -a 2>/dev/null
+echo "@@available"; if [ -n "$f" ]; then cat -- "$f" 2>/dev/null; fi
+exit 0`),
   parse: (o) => parseLocales(o.stdout),
 }
 

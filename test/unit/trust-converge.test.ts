@@ -11,12 +11,14 @@ const READ_ONLY: Record<string, string> = {
   stat: 'reads a path',
   wait_for: 'waits for a port, a path or a text',
   uri: 'an HTTP request made from the host: it may change another service, never the host',
+  setup: 'reads facts',
 }
 
-/** Host modules that can change a host but cannot run on a lab host, and where they are tested. */
+/** Host modules that can change a host but cannot run on a lab host (or cannot converge), and where they are tested. */
 const NOT_ON_LAB_HOSTS: Record<string, string> = {
   systemd: 'lab hosts run sysvinit (no systemd); its plan on recorded unit states, after state included, is in test/unit/modules/systemd.test.ts',
   dnf: 'lab hosts run Debian (no RPM host or mirror is reachable); its plans are in test/unit/modules/dnf.test.ts, and test/unit/modules/package-dnf.test.ts runs it through the engine against stand-in rpm/dnf',
+  tempfile: 'never converges: a new path on every run, as in Ansible; run twice on a lab host in test/e2e/modules/config.test.ts',
 }
 
 describe('trust 35 (unit): the converge playbook covers the catalogue', () => {

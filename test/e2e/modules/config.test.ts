@@ -13,7 +13,7 @@ import { play } from '../../helpers/run-playbook.js'
 
 const pb = (tasks: string) => `- hosts: runmaster\n  gather_facts: false\n  tasks:\n${tasks}`
 
-describe('configuration modules on lab hosts, against ansible-playbook: ini_file, sysctl', function () {
+describe('configuration modules on lab hosts, against ansible-playbook: ini_file, sysctl, tempfile, locale_gen, setup', function () {
   this.timeout(10 * 60 * 1000)
   let lab: TestLab
   let ours: string
