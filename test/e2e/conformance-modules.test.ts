@@ -1,0 +1,99 @@
+// Ansible as the judge, module by module: every playbook of test/conformance/modules/ runs under
+// ansible-playbook and under rm-play on fresh lab hosts (see test/helpers/module-conformance.ts),
+// and the two must agree task by task: the status on the first run, the second run and --check,
+// the registered values both return, and the host's end state (after the runs, and after --check).
+// Where rm-play deliberately differs, the group lists the task, what differs and why (the README
+// lists the same differences); a listed difference that no longer holds fails too, so the list
+// stays true.
+import { expect } from 'chai'
+import { hasAnsible } from '../helpers/ansible.js'
+import { testLab } from '../helpers/lab.js'
+import { compareGroup, type TaskView, type ToolRuns } from '../helpers/module-conformance.js'
+
+type Aspect = 'first' | 'second' | 'check' | 'values'
+
+interface Difference {
+  task: string
+  aspect: Aspect
+  why: string
+}
+
+interface Group {
+  /** test/conformance/modules/<name>.yml (and <name>.state.sh). */
+  name: string
+  init?: 'sysv' | 'systemd'
+  differences?: Difference[]
+}
+
+export const GROUPS: Group[] = [{ name: 'files' }, { name: 'control' }, { name: 'system' }, { name: 'apps' }, { name: 'services', init: 'systemd' }]
+
+/** Values restricted to the keys both tools return (recursively through loop items and stat). */
+function shared(a: unknown, b: unknown): [unknown, unknown] {
+  if (Array.isArray(a) && Array.isArray(b) && a.length === b.length) {
+    const pairs = a.map((x, i) => shared(x, b[i]))
+    return [pairs.map((p) => p[0]), pairs.map((p) => p[1])]
+  }
+  if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
+    const ra = a as Record<string, unknown>
+    const rb = b as Record<string, unknown>
+    const outA: Record<string, unknown> = {}
+    const outB: Record<string, unknown> = {}
+    for (const k of Object.keys(ra).filter((k) => k in rb)) {
+      const nested = k === 'stat' || k === 'results'
+      ;[outA[k], outB[k]] = nested ? shared(ra[k], rb[k]) : [ra[k], rb[k]]
+    }
+    return [outA, outB]
+  }
+  return [a, b]
+}
+
+/** Every disagreement between the two tools' runs of a group, one line each (empty: they agree). */
+function disagreements(g: Group, ansible: ToolRuns, rmPlay: ToolRuns): string[] {
+  const out: string[] = []
+  const listed = (aspect: Aspect) => new Set((g.differences ?? []).filter((d) => d.aspect === aspect).map((d) => d.task))
+  const show = (v: unknown) => JSON.stringify(v)
+  if (show(rmPlay.codes) !== show(ansible.codes)) out.push(`exit codes (first, second, check): ansible ${show(ansible.codes)}, rm-play ${show(rmPlay.codes)}`)
+  for (const aspect of ['first', 'second', 'check'] as const) {
+    const skip = listed(aspect)
+    const names = [...new Set([...ansible[aspect], ...rmPlay[aspect]].map((v) => v.task))]
+    for (const task of names) {
+      const a = ansible[aspect].find((v) => v.task === task)
+      const r = rmPlay[aspect].find((v) => v.task === task)
+      const agree = a?.status === r?.status
+      if (skip.has(task) && agree) out.push(`${aspect} run: '${task}' is listed as a difference but agrees now (${a?.status}): drop it from the list`)
+      if (!skip.has(task) && !agree)
+        out.push(
+          `${aspect} run: '${task}': ansible ${a?.status ?? 'no result'}, rm-play ${r?.status ?? 'no result'} (ansible ${show(a?.values)}; rm-play ${show(r?.values)})`,
+        )
+    }
+  }
+  const skipValues = listed('values')
+  for (const run of ['first', 'second'] as const)
+    for (const theirs of ansible[run]) {
+      const mine = rmPlay[run].find((v) => v.task === theirs.task)
+      if (!mine) continue
+      const [a, r] = shared(theirs.values, mine.values)
+      const agree = show(a) === show(r)
+      if (skipValues.has(theirs.task) && agree && run === 'first')
+        out.push(`'${theirs.task}' values are listed as a difference but agree now: drop it from the list`)
+      if (!skipValues.has(theirs.task) && !agree) out.push(`${run} run: '${theirs.task}' values: ansible ${show(a)}, rm-play ${show(r)}`)
+    }
+  if (rmPlay.state !== ansible.state) out.push(`end state after the second run:\n--- ansible\n${ansible.state}\n--- rm-play\n${rmPlay.state}`)
+  if (rmPlay.checkState !== ansible.checkState) out.push(`state after --check:\n--- ansible\n${ansible.checkState}\n--- rm-play\n${rmPlay.checkState}`)
+  return out
+}
+
+describe('module conformance: rm-play against ansible-playbook on lab hosts (test/conformance/modules)', function () {
+  this.timeout(15 * 60 * 1000)
+  before(function () {
+    if (!hasAnsible()) this.skip()
+  })
+
+  for (const g of GROUPS)
+    it(`${g.name}: ${g.differences?.length ?? 0} listed difference(s)`, async () => {
+      const lab = await testLab(4, { init: g.init ?? 'sysv' })
+      const { ansible, rmPlay } = await compareGroup(g.name, lab, lab.names.slice(0, 4))
+      const found = disagreements(g, ansible, rmPlay)
+      expect(found, found.join('\n')).to.deep.equal([])
+    })
+})
