@@ -15,6 +15,8 @@ type Aspect = 'first' | 'second' | 'check' | 'values'
 interface Difference {
   task: string
   aspect: Aspect
+  /** With aspect values: only these keys differ (the others are still compared). */
+  keys?: string[]
   why: string
 }
 
@@ -47,11 +49,30 @@ function shared(a: unknown, b: unknown): [unknown, unknown] {
   return [a, b]
 }
 
+/** JSON-able `v` with object keys in order (Python's dicts and ours list keys in their own order). */
+function sorted(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sorted)
+  if (v && typeof v === 'object')
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, sorted((v as Record<string, unknown>)[k])]),
+    )
+  return v
+}
+
+/** Values without `keys` (in loop items too). */
+function without(v: Record<string, unknown>, keys: string[]): Record<string, unknown> {
+  const out = Object.fromEntries(Object.entries(v).filter(([k]) => !keys.includes(k)))
+  if (Array.isArray(out.results)) out.results = (out.results as Record<string, unknown>[]).map((i) => without(i, keys))
+  return out
+}
+
 /** Every disagreement between the two tools' runs of a group, one line each (empty: they agree). */
 function disagreements(g: Group, ansible: ToolRuns, rmPlay: ToolRuns): string[] {
   const out: string[] = []
   const listed = (aspect: Aspect) => new Set((g.differences ?? []).filter((d) => d.aspect === aspect).map((d) => d.task))
-  const show = (v: unknown) => JSON.stringify(v)
+  const show = (v: unknown) => JSON.stringify(sorted(v))
   if (show(rmPlay.codes) !== show(ansible.codes)) out.push(`exit codes (first, second, check): ansible ${show(ansible.codes)}, rm-play ${show(rmPlay.codes)}`)
   for (const aspect of ['first', 'second', 'check'] as const) {
     const skip = listed(aspect)
@@ -67,12 +88,13 @@ function disagreements(g: Group, ansible: ToolRuns, rmPlay: ToolRuns): string[] 
         )
     }
   }
-  const skipValues = listed('values')
+  const skipValues = new Set((g.differences ?? []).filter((d) => d.aspect === 'values' && !d.keys).map((d) => d.task))
+  const skipKeys = (task: string) => (g.differences ?? []).find((d) => d.aspect === 'values' && d.task === task)?.keys ?? []
   for (const run of ['first', 'second'] as const)
     for (const theirs of ansible[run]) {
       const mine = rmPlay[run].find((v) => v.task === theirs.task)
       if (!mine) continue
-      const [a, r] = shared(theirs.values, mine.values)
+      const [a, r] = shared(without(theirs.values, skipKeys(theirs.task)), without(mine.values, skipKeys(theirs.task)))
       const agree = show(a) === show(r)
       if (skipValues.has(theirs.task) && agree && run === 'first')
         out.push(`'${theirs.task}' values are listed as a difference but agree now: drop it from the list`)

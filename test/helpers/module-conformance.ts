@@ -75,9 +75,13 @@ const VALUE_KEYS = [
 ]
 const STAT_KEYS = ['exists', 'isdir', 'isreg', 'islnk', 'mode', 'pw_name', 'gr_name', 'uid', 'gid', 'size', 'checksum', 'lnk_source', 'path']
 
-function pick(r: Record<string, unknown>): Record<string, unknown> {
+/**
+ * The compared values of a result. A failure's `msg` is not compared: rm-play words its errors
+ * its own way (the README lists it); the status says that both failed.
+ */
+function pick(r: Record<string, unknown>, failed = false): Record<string, unknown> {
   const out: Record<string, unknown> = {}
-  for (const k of VALUE_KEYS) if (r[k] !== undefined) out[k] = r[k]
+  for (const k of VALUE_KEYS) if (r[k] !== undefined && !(failed && k === 'msg')) out[k] = r[k]
   const st = r.stat as Record<string, unknown> | undefined
   if (st && typeof st === 'object') {
     const s: Record<string, unknown> = {}
@@ -106,7 +110,7 @@ async function ansibleRun(playbook: string, lab: TestLab, host: string, check: b
       if (!r) continue
       // A loop's values are its items'; the aggregate carries only the flags.
       const items = r.results as Record<string, unknown>[] | undefined
-      const values = items ? { results: items.map(pick) } : pick(r)
+      const values = items ? { results: items.map((i) => pick(i, !!i.failed)) } : pick(r, !!r.failed)
       tasks.push({ task: t.task.name, status: statusOf(r), values })
     }
   return { code, tasks, text: `${JSON.stringify(tasks, null, 1)}\n${stderr}` }
@@ -128,7 +132,7 @@ async function rmPlayRun(playbook: string, lab: TestLab, host: string, check: bo
         : evs.some((e) => e.status === 'changed')
           ? 'changed'
           : 'ok'
-    const value = (e: HostResultEvent) => pick({ ...(e.output ?? {}), ...(e.msg !== undefined && e.status === 'failed' ? { msg: e.msg } : {}) })
+    const value = (e: HostResultEvent) => pick({ ...(e.output ?? {}), ...(e.msg !== undefined ? { msg: e.msg } : {}) }, e.status === 'failed')
     return { task, status, values: evs[0]!.item !== undefined ? { results: evs.map(value) } : value(evs[0]!) }
   })
   return { code: r.exitCode, tasks, text: r.text }
