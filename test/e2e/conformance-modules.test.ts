@@ -25,9 +25,85 @@ interface Group {
   name: string
   init?: 'sysv' | 'systemd'
   differences?: Difference[]
+  /**
+   * Ansible's --check on a fresh host fails at this task and ends there (rm-play predicts on):
+   * the check runs are compared up to it, and the host must be unchanged after both.
+   */
+  ansibleCheckStops?: { task: string; why: string }
 }
 
-export const GROUPS: Group[] = [{ name: 'files' }, { name: 'control' }, { name: 'system' }, { name: 'apps' }, { name: 'services', init: 'systemd' }]
+const APT_CHECK = {
+  why: "Ansible's apt needs python3-apt for --check and installs it only in a real run, so --check on a fresh host fails; rm-play plans from dpkg and apt-cache",
+}
+const APT_OUTPUT = "apt-get's own output: rm-play runs it with other options (non-interactive, lock timeout), so stdout and stderr differ in wording"
+const COMMAND_CHECK = 'in --check rm-play reports a command as `would run` (changed), Ansible skips it (README: check mode shares the apply plan)'
+const commandsInCheck = (tasks: string[]): Difference[] => tasks.map((task) => ({ task, aspect: 'check', why: COMMAND_CHECK }))
+
+export const GROUPS: Group[] = [
+  {
+    name: 'files',
+    ansibleCheckStops: {
+      task: 'file hard link',
+      why: 'Ansible fails a hard link whose source an earlier task would create; rm-play predicts it (an uncertain change)',
+    },
+  },
+  {
+    name: 'control',
+    differences: [
+      ...(['first', 'second', 'check'] as const).map((aspect): Difference => ({
+        task: 'debug verbosity hidden',
+        aspect,
+        why: 'TODO: Ansible reports a debug above the run verbosity as skipped; rm-play reports it ok and hides its output',
+      })),
+      ...commandsInCheck([
+        'command argv',
+        'command stdin',
+        'command stdin without newline',
+        'command failing',
+        'command rc and stderr',
+        'command strip_empty_ends false',
+        'shell pipes and variables',
+        'shell executable bash',
+        'shell changed_when from output',
+        'note handler',
+      ]),
+      { task: 'command chdir', aspect: 'check', why: 'Ansible fails a chdir into a directory an earlier task would create; rm-play predicts the run' },
+    ],
+  },
+  {
+    name: 'system',
+    ansibleCheckStops: { task: 'apt list with update_cache', ...APT_CHECK },
+    differences: ['apt list with update_cache', 'apt present with cache_valid_time'].map((task) => ({
+      task,
+      aspect: 'values',
+      keys: ['stdout', 'stderr'],
+      why: APT_OUTPUT,
+    })),
+  },
+  {
+    name: 'apps',
+    ansibleCheckStops: { task: 'apt tools for the apps', ...APT_CHECK },
+    differences: [{ task: 'apt tools for the apps', aspect: 'values', keys: ['stdout', 'stderr'], why: APT_OUTPUT }],
+  },
+  {
+    name: 'services',
+    init: 'systemd',
+    ansibleCheckStops: { task: 'apt the services', ...APT_CHECK },
+    differences: [
+      { task: 'apt the services', aspect: 'values', keys: ['stdout', 'stderr'], why: APT_OUTPUT },
+      ...(['first', 'second'] as const).map((aspect): Difference => ({
+        task: 'postgresql_query select with args',
+        aspect,
+        why: 'TODO: rm-play decides a change before the query runs, so postgresql_query is always changed unless changed_when; Ansible reads it from the status message (a SELECT is ok)',
+      })),
+      {
+        task: 'postgresql_privs revoke public',
+        aspect: 'second',
+        why: "Ansible's postgresql_privs reports revoking ALL on a database from PUBLIC as changed on every run; rm-play compares the ACL and reports ok once it is revoked",
+      },
+    ],
+  },
+]
 
 /** Values restricted to the keys both tools return (recursively through loop items and stat). */
 function shared(a: unknown, b: unknown): [unknown, unknown] {
@@ -73,6 +149,15 @@ function disagreements(g: Group, ansible: ToolRuns, rmPlay: ToolRuns): string[] 
   const out: string[] = []
   const listed = (aspect: Aspect) => new Set((g.differences ?? []).filter((d) => d.aspect === aspect).map((d) => d.task))
   const show = (v: unknown) => JSON.stringify(sorted(v))
+  const stop = g.ansibleCheckStops
+  if (stop) {
+    const at = ansible.check.findIndex((v) => v.task === stop.task)
+    if (ansible.check[at]?.status !== 'failed' || rmPlay.check.find((v) => v.task === stop.task)?.status === 'failed')
+      out.push(`check run: Ansible is listed to stop at '${stop.task}' (and rm-play not): it does not now`)
+    ansible = { ...ansible, check: ansible.check.slice(0, at), codes: ansible.codes.slice(0, 2) }
+    const names = new Set(ansible.check.map((v) => v.task))
+    rmPlay = { ...rmPlay, check: rmPlay.check.filter((v) => names.has(v.task)), codes: rmPlay.codes.slice(0, 2) }
+  }
   if (show(rmPlay.codes) !== show(ansible.codes)) out.push(`exit codes (first, second, check): ansible ${show(ansible.codes)}, rm-play ${show(rmPlay.codes)}`)
   for (const aspect of ['first', 'second', 'check'] as const) {
     const skip = listed(aspect)

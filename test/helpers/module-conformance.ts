@@ -82,6 +82,8 @@ const STAT_KEYS = ['exists', 'isdir', 'isreg', 'islnk', 'mode', 'pw_name', 'gr_n
 function pick(r: Record<string, unknown>, failed = false): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   for (const k of VALUE_KEYS) if (r[k] !== undefined && !(failed && k === 'msg')) out[k] = r[k]
+  // uri's HTTP status; service and systemd's `status` is a dump of unit properties on Ansible's side.
+  if (typeof out.status !== 'number') delete out.status
   const st = r.stat as Record<string, unknown> | undefined
   if (st && typeof st === 'object') {
     const s: Record<string, unknown> = {}
@@ -121,7 +123,8 @@ async function rmPlayRun(playbook: string, lab: TestLab, host: string, check: bo
   const r = await playFile(playbook, { inventory: [lab.inventory], limit: host, check })
   const byTask = new Map<string, HostResultEvent[]>()
   for (const e of r.results(undefined, host)) {
-    if (e.task === 'Gathering Facts') continue
+    // Ansible's json callback reports no result for meta tasks: the playbooks name them `meta …`.
+    if (e.task === 'Gathering Facts' || e.task.startsWith('meta ')) continue
     byTask.set(e.task, [...(byTask.get(e.task) ?? []), e])
   }
   const tasks = [...byTask].map(([task, evs]): TaskView => {
