@@ -76,21 +76,21 @@ export const GROUPS: Group[] = [
     differences: ['apt list with update_cache', 'apt present with cache_valid_time'].map((task) => ({
       task,
       aspect: 'values',
-      keys: ['stdout', 'stderr'],
+      keys: ['stdout', 'stdout_lines', 'stderr'],
       why: APT_OUTPUT,
     })),
   },
   {
     name: 'apps',
     ansibleCheckStops: { task: 'apt tools for the apps', ...APT_CHECK },
-    differences: [{ task: 'apt tools for the apps', aspect: 'values', keys: ['stdout', 'stderr'], why: APT_OUTPUT }],
+    differences: [{ task: 'apt tools for the apps', aspect: 'values', keys: ['stdout', 'stdout_lines', 'stderr'], why: APT_OUTPUT }],
   },
   {
     name: 'services',
     init: 'systemd',
     ansibleCheckStops: { task: 'apt the services', ...APT_CHECK },
     differences: [
-      { task: 'apt the services', aspect: 'values', keys: ['stdout', 'stderr'], why: APT_OUTPUT },
+      { task: 'apt the services', aspect: 'values', keys: ['stdout', 'stdout_lines', 'stderr'], why: APT_OUTPUT },
       ...(['first', 'second'] as const).map((aspect): Difference => ({
         task: 'postgresql_query select with args',
         aspect,
