@@ -93,11 +93,6 @@ export const GROUPS: Group[] = [
           why: "get_url's msg is rm-play's own wording ('file already exists' where Ansible says 'OK (6 bytes)')",
         }),
       ),
-      {
-        task: 'get_url from a file url',
-        aspect: 'second',
-        why: 'TODO (not investigated): Ansible reports a file:// download changed again on the second run; rm-play compares the checksum and reports ok',
-      },
       ...(['first', 'second'] as const).map((aspect): Difference => ({
         task: 'git clone false on missing dest',
         aspect,
