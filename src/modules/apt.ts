@@ -11,8 +11,9 @@
  *
  * `update_cache: true` runs `apt-get update` first; with `cache_valid_time: SECONDS` (which implies
  * update_cache) only when the package lists are older than that, so a second run stays quiet. A
- * cache update counts as a change: apt cannot say in advance whether the lists will change, so it
- * is reported as one that may or may not change anything, and check mode does not run it. A
+ * cache update alone counts as a change: apt cannot say in advance whether the lists will change,
+ * so it is reported as one that may or may not change anything, and check mode does not run it.
+ * Beside packages, a deb or an upgrade it does not count (as in Ansible): only they do. A
  * package that the stale cache does not know yet is, in check mode, a change that depends on the
  * update; without an update it is an error ("No package matching 'x' is available").
  * `state: latest` with a cache update also upgrades the packages the new lists have newer
@@ -358,9 +359,13 @@ function aptPlan(a: AptArgs, s: AptState): Change[] {
   const opts = aptOptions(a)
   if (p.updateCache) {
     const age = s.lists === 0 || s.cacheTime === 0 ? 'never updated' : `${s.now - s.cacheTime}s old`
+    // As Ansible: with packages, a deb or an upgrade to handle, the refresh itself is not a
+    // change (a role's `apt: {name: [...], update_cache: true}` is idempotent); alone it is.
+    const alone = !a.name?.length && a.deb === undefined && (a.upgrade === undefined || a.upgrade === 'no')
     out.push({
       summary: `update the apt cache (${age})`,
       uncertain: true,
+      quiet: !alone,
       steps: [updateStep(a)],
       diff: { before: `apt cache: ${age}\n`, after: 'apt cache: updated\n' },
     })

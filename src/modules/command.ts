@@ -87,7 +87,8 @@ export function commandResult(a: CommandArgs, state: StateOf<CommandProbes>, out
   const o = outputs[outputs.length - 1]
   if (!o) return { cmd: shown }
   const strip = (s: string) => (a.strip_empty_ends ? s.replace(/\n+$/, '') : s)
-  const lines = (s: string) => (strip(s) === '' ? [] : strip(s).split('\n'))
+  // Python's splitlines: a final newline ends the last line, it does not start an empty one.
+  const lines = (s: string) => (strip(s) === '' ? [] : strip(s).replace(/\n$/, '').split('\n'))
   return { cmd: shown, rc: o.code, stdout: strip(o.stdout), stderr: strip(o.stderr), stdout_lines: lines(o.stdout), stderr_lines: lines(o.stderr) }
 }
 

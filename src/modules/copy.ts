@@ -397,7 +397,8 @@ function copyPlan(a: CopyPrepared, state: CopyState, ctx: PlanContext): Change[]
 }
 
 function copyResult(a: CopyPrepared, state: CopyState, outputs: StepOutput[]): Record<string, unknown> {
-  if (a.tree) return { dest: treeRoot(a), src: a.src, state: 'directory' }
+  // As Ansible: a tree copy's dest is the destination directory as given, with a trailing slash.
+  if (a.tree) return { dest: a.dest.endsWith('/') ? a.dest : `${a.dest}/`, src: a.src, state: 'directory' }
   const got = dataOf(a, state)
   if (!got) return { dest: a.dest, src: a.src }
   const { dest, s } = singleDest(a, state)

@@ -13,7 +13,7 @@
  * file left without entries is deleted, and `state: absent` without a name deletes the file. cron
  * ignores /etc/cron.d files whose names contain a dot, so such names are rejected.
  *
- * `env: true` manages a variable line `NAME=JOB` instead (no comment line): new variables go at
+ * `env: true` manages a variable line `NAME="JOB"` (as Ansible writes it) instead (no comment line): new variables go at
  * the top, or after/before the variable named by `insertafter` / `insertbefore`. `backup: true`
  * keeps a copy of the old crontab (returned as `backup_file`).
  *
@@ -51,7 +51,7 @@ const cronSchema = {
     special_time: { type: 'str', choices: SPECIAL, doc: 'Instead of the time fields: @reboot, @daily, ...' },
     disabled: { type: 'bool', default: false, doc: 'Keep the entry but comment it out.' },
     cron_file: { type: 'str', doc: 'A file in /etc/cron.d (or an absolute path) instead of a user crontab.' },
-    env: { type: 'bool', default: false, doc: 'Manage an environment variable line NAME=JOB.' },
+    env: { type: 'bool', default: false, doc: 'Manage an environment variable line NAME="JOB".' },
     insertafter: { type: 'str', doc: 'With env: put a new variable after this one.' },
     insertbefore: { type: 'str', doc: 'With env: put a new variable before this one.' },
     backup: { type: 'bool', default: false, doc: 'Keep a copy of the old crontab (backup_file).' },
@@ -107,7 +107,8 @@ export function cronEdit(a: CronArgs, lines: string[]): string[] {
   if (a.env) {
     const re = (n: string) => new RegExp(`^\\s*${n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}=`)
     const at = out.findIndex((l) => re(a.name!).test(l))
-    const line = `${a.name}=${a.job ?? ''}`
+    // As Ansible's cron: the value in double quotes (NAME="JOB").
+    const line = `${a.name}="${a.job ?? ''}"`
     if (a.state === 'absent') {
       if (at >= 0) out.splice(at, 1)
       return out

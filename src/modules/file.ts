@@ -440,7 +440,9 @@ function result(a: FileArgs, state: FileProbeState, outputs: StepOutput[]): Reco
     if (line && line.length > STAT_MARK.length) after = parseStatLine(line.slice(STAT_MARK.length))
   }
   const cur = after ?? (st === 'link' ? s.stat : (effectiveStat(s, a.follow) ?? s.stat))
-  const out = describe(a.path, cur, st === 'touch' ? 'file' : st)
+  // As Ansible: a regular file with more than one link reports itself as `hard`.
+  const plain = st === 'touch' || st === 'file'
+  const out = describe(a.path, cur, plain ? (cur && cur.nlink > 1 ? 'hard' : 'file') : st)
   if (st === 'link' || st === 'hard') Object.assign(out, { src: a.src, dest: a.path })
   return out
 }

@@ -325,7 +325,10 @@ export const pip: HostModule<PipArgs, PipArgs, ReturnType<typeof probes>> = {
   plan,
   result(a, _state, outputs) {
     const what = a.requirements !== undefined ? ['-r', a.requirements] : names(a)
+    // As Ansible's pip: pip's output as it printed it (its final newline kept).
+    const last = [...outputs].reverse().find((o) => o.step.kind === 'exec')
     return {
+      ...(last ? { stdout: last.stdout, stderr: last.stderr } : {}),
       cmd: outputs.length ? shownCommand(a, what) : '',
       name: names(a),
       requirements: a.requirements ?? null,

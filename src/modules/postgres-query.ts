@@ -416,10 +416,12 @@ export function queryResult(p: PreparedQuery, outputs: StepOutput[]): Record<str
   if (!o) return base
   const results = parseQueryOutput(o.stdout, token(p.sql), p.statements)
   const last = results[results.length - 1]!
+  // As Ansible: a statement that returns no rows at all (DDL, INSERT without RETURNING) gives {}.
+  const rowsOf = (r: (typeof results)[number]) => (r.columns.length ? r.rows : {})
   return {
     ...base,
-    query_result: last.rows,
-    query_all_results: results.map((r) => r.rows),
+    query_result: rowsOf(last),
+    query_all_results: results.map(rowsOf),
     rowcount: p.as_single_query ? last.rowcount : results.reduce((n, r) => n + r.rowcount, 0),
     statusmessage: last.statusmessage,
   }

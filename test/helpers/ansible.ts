@@ -1,6 +1,6 @@
 // The real ansible-playbook (ansible-core 2.14, a Debian package) as the judge in conformance
 // tests: the same playbook on another lab host, and per task whether it changed (or failed).
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -53,17 +53,39 @@ export function hasAnsible(): boolean {
  * run that prints no report throws, with what Ansible said).
  */
 export function ansibleJson(args: string[], env: Record<string, string> = {}): { code: number; report: AnsibleJson; stderr: string } {
-  const r = spawnSync('ansible-playbook', args, {
-    encoding: 'utf8',
-    maxBuffer: 1 << 26,
-    timeout: 600_000,
-    env: { ...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_RETRY_FILES_ENABLED: 'false', ...env, ANSIBLE_STDOUT_CALLBACK: 'json' },
+  const r = spawnSync('ansible-playbook', args, { encoding: 'utf8', maxBuffer: 1 << 26, timeout: 600_000, env: ansibleEnv(env) })
+  return parseReport(r.status ?? -1, r.stdout, r.stderr)
+}
+
+/** As ansibleJson, without blocking the event loop: rm-play can run on another host meanwhile. */
+export function ansibleJsonAsync(args: string[], env: Record<string, string> = {}): Promise<{ code: number; report: AnsibleJson; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const p = spawn('ansible-playbook', args, { env: ansibleEnv(env), timeout: 600_000 })
+    let stdout = ''
+    let stderr = ''
+    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    p.on('error', reject)
+    p.on('close', (code) => {
+      try {
+        resolve(parseReport(code ?? -1, stdout, stderr))
+      } catch (e) {
+        reject(e as Error)
+      }
+    })
   })
-  const at = r.stdout?.search(/^\{/m) ?? -1 // warnings may come first
+}
+
+function ansibleEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+  return { ...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_RETRY_FILES_ENABLED: 'false', ...env, ANSIBLE_STDOUT_CALLBACK: 'json' }
+}
+
+function parseReport(code: number, stdout: string, stderr: string): { code: number; report: AnsibleJson; stderr: string } {
+  const at = stdout.search(/^\{/m) // warnings may come first
   try {
-    return { code: r.status ?? -1, report: JSON.parse(r.stdout.slice(at)) as AnsibleJson, stderr: r.stderr }
+    return { code, report: JSON.parse(stdout.slice(at)) as AnsibleJson, stderr }
   } catch {
-    throw new Error(`ansible-playbook gave no JSON (exit ${r.status}):\n${r.stdout}\n${r.stderr}`)
+    throw new Error(`ansible-playbook gave no JSON (exit ${code}):\n${stdout}\n${stderr}`)
   }
 }
 

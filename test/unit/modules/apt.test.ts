@@ -147,6 +147,14 @@ describe('modules/apt: plan', () => {
     expect(planOf({ update_cache: true }, s).map((c) => c.summary)).to.deep.equal(['update the apt cache (123s old)'])
   })
 
+  it('as Ansible: beside packages the cache refresh is not a change (present packages: ok); alone it is', () => {
+    const s = installed() // jq installed
+    const withPackages = planOf({ name: ['jq'], update_cache: true }, s)
+    expect(withPackages.map((c) => [c.summary, !!c.quiet])).to.deep.equal([['update the apt cache (123s old)', true]])
+    expect(planOf({ update_cache: true }, s).map((c) => !!c.quiet)).to.deep.equal([false])
+    expect(planOf({ upgrade: 'dist', update_cache: true }, s)[0]!.quiet).to.equal(true)
+  })
+
   it('latest with a cache update asks apt again for the installed packages after the update', () => {
     const ch = planOf({ name: ['jq', 'tree'], state: 'latest', update_cache: true, cache_valid_time: 60 }, installed())
     expect(ch[1]!.summary).to.equal('install tree (2.1.0-1); upgrade jq if the updated cache has newer versions')

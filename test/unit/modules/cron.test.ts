@@ -60,13 +60,16 @@ describe('modules/cron: user crontabs', () => {
   it('env: variables at the top, or after/before another; updated in place; removed', () => {
     const s = st('user')
     expect((run({ name: 'MAILTO', env: true, job: 'ops@example.com', user: 'rmp-user' }, s)[0]!.steps[0] as ExecStep).stdin).to.equal(
-      'MAILTO=ops@example.com\nPATH=/usr/bin:/bin\n#Ansible: rmp job\n*/5 * * * * /bin/true rmp\n',
+      'MAILTO="ops@example.com"\nPATH=/usr/bin:/bin\n#Ansible: rmp job\n*/5 * * * * /bin/true rmp\n',
     )
     expect((run({ name: 'SHELL', env: true, job: '/bin/bash', insertafter: 'PATH', user: 'rmp-user' }, s)[0]!.steps[0] as ExecStep).stdin).to.match(
-      /^PATH=\/usr\/bin:\/bin\nSHELL=\/bin\/bash\n/,
+      /^PATH=\/usr\/bin:\/bin\nSHELL="\/bin\/bash"\n/,
     )
-    expect((run({ name: 'PATH', env: true, job: '/bin', user: 'rmp-user' }, s)[0]!.steps[0] as ExecStep).stdin).to.match(/^PATH=\/bin\n#Ansible/)
-    expect(run({ name: 'PATH', env: true, job: '/usr/bin:/bin', user: 'rmp-user' }, s)).to.deep.equal([])
+    expect((run({ name: 'PATH', env: true, job: '/bin', user: 'rmp-user' }, s)[0]!.steps[0] as ExecStep).stdin).to.match(/^PATH="\/bin"\n#Ansible/)
+    // As Ansible: an unquoted line is rewritten quoted (PATH="..."), a quoted one is left alone.
+    expect((run({ name: 'PATH', env: true, job: '/usr/bin:/bin', user: 'rmp-user' }, s)[0]!.steps[0] as ExecStep).stdin).to.match(/^PATH="\/usr\/bin:\/bin"\n/)
+    const quoted = written(s, run({ name: 'PATH', env: true, job: '/usr/bin:/bin', user: 'rmp-user' }, s)[0]!)
+    expect(run({ name: 'PATH', env: true, job: '/usr/bin:/bin', user: 'rmp-user' }, quoted)).to.deep.equal([])
     expect((run({ name: 'PATH', env: true, state: 'absent', user: 'rmp-user' }, s)[0]!.steps[0] as ExecStep).stdin).to.equal(
       '#Ansible: rmp job\n*/5 * * * * /bin/true rmp\n',
     )
