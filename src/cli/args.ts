@@ -130,7 +130,7 @@ export const FLAGS: Flag[] = [
   {
     names: ['--become-method'],
     value: 'sudo|su',
-    help: 'how to become: sudo (default) or su (from root; su with a password from another user is refused: it needs a terminal)',
+    help: 'how to become: sudo (default) or su (from another user than root, su asks for the become password: -K or ansible_become_password)',
     apply: (a, v) => (a.becomeMethod = oneOf(v, ['sudo', 'su'] as ('sudo' | 'su')[], '--become-method')),
   },
   {

@@ -18,7 +18,7 @@ export type SideRunner = (script: string, timeoutMs: number) => Promise<ExecResu
  * Every command starts with these traps: a TERM (or HUP, INT) makes the command's shell exit
  * through its EXIT trap, so an interrupted upload still removes its temp file.
  */
-const EXIT_ON_SIGNAL = code(`trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 143' TERM\n`)
+export const EXIT_ON_SIGNAL = code(`trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 143' TERM\n`)
 
 /** The session shell's process group (the 5th field of /proc/$$/stat; $$ where there is no /proc). */
 function reportGroup(token: string): string {

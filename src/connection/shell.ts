@@ -57,16 +57,17 @@ export function marker(token: string): string {
 /**
  * --become-method su: the script travels as under sudo (base64 on the new shell's stdin). su reads
  * a password from a terminal only, which the framed shell does not have: from root no password
- * is asked; from another user with a password, rm-play refuses (below) rather than hang.
+ * is asked; from another user with a password, an SSH connection opens a channel with a terminal
+ * for the command (su-terminal.ts), and a local connection refuses (below) rather than hang.
  */
 function suLine(become: Become, body: string, data: ReturnType<typeof heredocBytes> | undefined, loginUser: string | undefined): string {
   const reader = quote('IFS= read -r s; eval "$(printf %s "$s" | base64 -d)"')
   const head = `printf '%s\\n' ${quote(Buffer.from(body).toString('base64'))}`
   // su flushes what was typed ahead when it turns echo off, so a password cannot be fed to it the
-  // way sudo -S takes one: that needs a terminal on the host and a wait for the prompt.
+  // way sudo -S takes one: that needs a terminal and a wait for the prompt (SSH only).
   if (become.password !== undefined && loginUser !== 'root')
     throw new Error(
-      `become_method su with a password needs a terminal on the host, which rm-play does not open: connect as root (su asks root for no password) or use --become-method sudo`,
+      `become_method su with a password needs a terminal, which rm-play opens over SSH only: for a local connection run rm-play as root or use --become-method sudo`,
     )
   const su = `su -s /bin/sh -c ${reader} ${quote(become.user)}`
   return data ? `{ ${head}; ${data.pipe}\n${data.doc}} | ${su}\n` : `{ ${head}; } | ${su}\n`

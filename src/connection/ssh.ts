@@ -12,15 +12,17 @@
 // OpenSSH's options, read from ansible_ssh_common_args/extra_args (`-o ServerAliveInterval=5`).
 // This bounds silence from a dead host, not the run time of a command: a long `apt-get` on a live
 // host keeps answering keepalives.
+import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import type { AnyAuthMethod, Client, ParsedKey } from 'ssh2'
 import type { Script } from '../shell/index.js'
-import { type Connection, type ExecOptions, type ExecResult, InterruptedError, type InterruptOutcome, UnreachableError } from './connection.js'
-import { FramedShell } from './framed-shell.js'
+import { type Become, type Connection, type ExecOptions, type ExecResult, InterruptedError, type InterruptOutcome, UnreachableError } from './connection.js'
+import { EXIT_ON_SIGNAL, FramedShell } from './framed-shell.js'
 import { DEFAULT_RETRY, isTransient as isTransientSetup, withRetries } from './connect-retry.js'
 import { appendKnownHost, decideHostKey, lookupName, readKnownHosts, verifyHostKey } from './known-hosts.js'
 import { type Algorithms, SAFE_ALGORITHMS, terrapinProblem } from './ssh-algorithms.js'
 import { execLine, type Trace } from './trace.js'
+import { suCommand, suDialogue, suNeedsTerminal } from './su-terminal.js'
 
 export type HostKeyChecking = 'yes' | 'accept-new' | 'no'
 
@@ -111,6 +113,9 @@ export class SshConnection implements Connection {
   /** Connection attempts made (retries included). */
   attempts = 0
   private interrupted = false
+  /** su-with-password commands, one at a time, and the channel of the running one. */
+  private suQueue: Promise<unknown> = Promise.resolve()
+  private suStream?: { close(): void }
 
   constructor(readonly target: SshTarget) {}
 
@@ -258,7 +263,39 @@ export class SshConnection implements Connection {
   async exec(script: Script, opts?: ExecOptions): Promise<ExecResult> {
     const shell = await this.ready()
     this.target.trace?.(execLine(script.text, opts, this.target.user))
+    const become = opts?.become
+    if (suNeedsTerminal(become, this.target.user)) return this.suExec(script, { ...opts, become })
     return shell.exec(script.text, opts)
+  }
+
+  /** su with a password: its own channel with a terminal, one command at a time (su-terminal.ts). */
+  private suExec(script: Script, opts: ExecOptions & { become: Become & { password: string } }): Promise<ExecResult> {
+    const run = () => {
+      const client = this.client
+      if (this.interrupted) return Promise.reject(new InterruptedError('interrupted: not started'))
+      if (!client) return Promise.reject(this.lost ?? new UnreachableError(`ssh ${this.host}: connection closed`))
+      const become = opts.become
+      const token = randomBytes(9).toString('hex')
+      return new Promise<ExecResult>((resolve, reject) => {
+        client.exec(suCommand(become.user, token), { pty: { term: 'dumb' } }, (err, stream) => {
+          if (err) return reject(new UnreachableError(`ssh ${this.host}: cannot open a channel with a terminal: ${err.message}`))
+          this.suStream = stream
+          const term = {
+            write: (s: string) => stream.write(s),
+            onData: (f: (d: Buffer) => void) => stream.on('data', f),
+            onClose: (f: () => void) => stream.on('close', f),
+            close: () => stream.close(),
+          }
+          const authTimeoutMs = this.target.connectTimeoutMs
+          suDialogue(term, { token, become, script: EXIT_ON_SIGNAL.text + script.text, opts, authTimeoutMs })
+            .then(resolve, (e: Error) => reject(this.interrupted ? new InterruptedError() : e))
+            .finally(() => (this.suStream = undefined))
+        })
+      })
+    }
+    const p = this.suQueue.then(run, run)
+    this.suQueue = p.catch(() => undefined)
+    return p
   }
 
   /** Ctrl-C: see Connection.interrupt. The stop goes over a second channel of the same client. */
@@ -267,6 +304,14 @@ export class SshConnection implements Connection {
     const shell = this.shell ?? (await this.opening?.catch(() => undefined))
     const client = this.client
     if (!shell || !client) return { stopped: false }
+    if (this.suStream) {
+      // closing the terminal hangs up su and the shell it started
+      this.suStream.close()
+      shell.fail(new InterruptedError())
+      if (!followUp) return { stopped: true }
+      const r = await sideExec(client, followUp.text, 15000).catch((e: Error) => e)
+      return r instanceof Error ? { stopped: true, error: `the follow-up failed: ${r.message}` } : { stopped: true, followUp: r.stdout }
+    }
     return shell.interrupt((script, timeoutMs) => sideExec(client, script, timeoutMs), followUp)
   }
 

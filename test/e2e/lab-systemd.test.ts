@@ -114,6 +114,7 @@ describe('rm-play lab --init systemd (e2e, real hosts)', function () {
   })
 
   it('comes back after `systemctl reboot` inside (same launcher, the root as it was)', async () => {
+    await ssh(state, h2, 'echo kept > /root/marker')
     const bootId = await ssh(state, h2, 'cat /proc/sys/kernel/random/boot_id')
     await exec('ssh', ['-o', 'BatchMode=yes', ...sshArgs(state, h2, ['systemctl reboot'])])
     // A new boot (a new boot_id) that reached "running".
@@ -129,8 +130,9 @@ describe('rm-play lab --init systemd (e2e, real hosts)', function () {
     expect(await ssh(state, h2, 'cat /root/marker')).to.equal('kept')
   })
 
-  it('resets a systemd host: still systemd, fresh root, its old processes gone', async () => {
+  it('resets a systemd host: still systemd, fresh root, its old processes gone; the other host keeps its files', async () => {
     await ssh(state, h1, 'echo old > /root/marker; systemd-run --unit=rmp-sleeper sleep 1000 >/dev/null 2>&1')
+    await ssh(state, h2, 'echo kept > /root/marker')
     const sleepers = pidsInLabCgroups().filter((p) => readFileSync(`/proc/${p}/cgroup`, 'utf8').includes(`/rmp-${LAB}/${h1}/`))
     expect(sleepers.length).to.be.greaterThan(3)
     await labReset([h1], { name: LAB })
@@ -140,12 +142,11 @@ describe('rm-play lab --init systemd (e2e, real hosts)', function () {
     for (const pid of sleepers) expect(alive(pid), `old host process ${pid}`).to.equal(false)
     expect(await ssh(after, h1, 'ps -p 1 -o comm=; test -e /root/marker && echo still || echo fresh')).to.equal('systemd\nfresh')
     expect(await ssh(after, h2, 'cat /root/marker')).to.equal('kept')
-    state = after
   })
 
   it('comes down leaving no cgroup, mount, process, nspawn file or lock, even with a launcher killed by hand', async () => {
     // nspawn killed alone does not stop its host: down must still find and end everything.
-    process.kill(state.hosts[1]!.launcher!.pid, 'SIGKILL')
+    process.kill(readState(LAB)!.hosts[1]!.launcher!.pid, 'SIGKILL')
     const dir = labPaths(LAB).dir
     expect(await labDown({ name: LAB })).to.equal(true)
     for (const pid of recorded) expect(alive(pid), `recorded pid ${pid}`).to.equal(false)

@@ -121,8 +121,9 @@ describe('rm-play lab (e2e, real hosts)', function () {
     expect((await ssh(again, `${LAB}2`, 'cat /root/marker')).trim()).to.equal('kept')
   })
 
-  it('resets a host: fresh root, its processes gone, same address and host key', async () => {
+  it('resets a host: fresh root, its processes gone, same address; the other host keeps its files', async () => {
     await ssh(state, `${LAB}1`, 'echo old > /root/marker; (setsid sleep 1000 >/dev/null 2>&1 &)')
+    await ssh(state, `${LAB}2`, 'echo kept > /root/marker')
     const before = readState(LAB)!.hosts[0]!
     const sleepers = rootedUnder(join(labPaths(LAB).dir, 'hosts', `${LAB}1`))
     expect(sleepers.length).to.be.greaterThan(1)
@@ -134,7 +135,6 @@ describe('rm-play lab (e2e, real hosts)', function () {
     const out = await ssh(after, `${LAB}1`, 'test -e /root/marker && echo still || echo fresh; command -v less || echo no-less')
     expect(out.trim().split('\n')).to.deep.equal(['fresh', 'no-less'])
     expect((await ssh(after, `${LAB}2`, 'cat /root/marker')).trim()).to.equal('kept')
-    state = after
   })
 
   it('comes down leaving no namespace, link, mount, process, state or inventory', async () => {

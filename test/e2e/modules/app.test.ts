@@ -268,7 +268,8 @@ with zipfile.ZipFile("${W}/rmpdemo-1.0-py3-none-any.whl", "w") as z:
     const PASSWORD = 'Pa55-word-for-rmapp'
     let server: Server
     let base: string
-    const served: Record<string, string> = { '/files/app.conf': 'listen = 8000\nworkers = 2\n', '/files/big.bin': 'x'.repeat(300000) }
+    const FIRST = 'listen = 8000\nworkers = 2\n'
+    const served: Record<string, string> = { '/files/app.conf': FIRST, '/files/big.bin': 'x'.repeat(300000) }
     const seen: { path: string; headers: IncomingHttpHeaders }[] = []
 
     before(async () => {
@@ -297,6 +298,12 @@ with zipfile.ZipFile("${W}/rmpdemo-1.0-py3-none-any.whl", "w") as z:
       if (server) await new Promise((r) => server.close(r))
     })
 
+    // each test starts from an empty directory and the server's first content
+    beforeEach(async () => {
+      served['/files/app.conf'] = FIRST
+      await run(`rm -rf ${D} && mkdir -p ${D}`)
+    })
+
     it('downloads into a directory with python3 (no curl or wget here), checksum and mode; check predicts it; again is ok', async () => {
       expect(await out('command -v curl wget || echo none')).to.equal('none')
       const sum = sha256(served['/files/app.conf']!)
@@ -319,6 +326,12 @@ with zipfile.ZipFile("${W}/rmpdemo-1.0-py3-none-any.whl", "w") as z:
     })
 
     it('force: check fetches and compares without touching dest; the run replaces only what the URL changed', async () => {
+      // what the first download left: app.conf (0640) and big.bin, as the server had them
+      await playOn(
+        pb(`    - get_url: { url: "${base}/files/app.conf", dest: ${D}/app.conf, mode: "0640" }
+    - get_url: { url: "${base}/files/big.bin", dest: ${D}/big.bin }
+`),
+      )
       served['/files/app.conf'] = 'listen = 8000\nworkers = 4\n'
       const yaml = pb(`    - name: conf
       get_url: { url: "${base}/files/app.conf", dest: ${D}/app.conf, force: true, mode: "0640", backup: true }
@@ -365,21 +378,28 @@ with zipfile.ZipFile("${W}/rmpdemo-1.0-py3-none-any.whl", "w") as z:
       expect(bad.text).to.not.include('wrong-password')
     })
 
-    it('with curl on the host, curl downloads; headers are sent', async () => {
-      await run(
-        'DEBIAN_FRONTEND=noninteractive apt-get -o Dpkg::Options::=--force-unsafe-io install -y -q --no-install-recommends curl >/tmp/rmapp-apt.log 2>&1 || { tail /tmp/rmapp-apt.log >&2; exit 1; }',
-      )
-      seen.length = 0
-      const { real } = await converge(
-        pb(`    - name: token
+    describe('with curl on the host', () => {
+      // the tests above need a host without curl (python3 downloads)
+      after(async () => {
+        await run('DEBIAN_FRONTEND=noninteractive apt-get remove -y -q curl >/dev/null')
+      })
+
+      it('with curl on the host, curl downloads; headers are sent', async () => {
+        await run(
+          'DEBIAN_FRONTEND=noninteractive apt-get -o Dpkg::Options::=--force-unsafe-io install -y -q --no-install-recommends curl >/tmp/rmapp-apt.log 2>&1 || { tail /tmp/rmapp-apt.log >&2; exit 1; }',
+        )
+        seen.length = 0
+        const { real } = await converge(
+          pb(`    - name: token
       get_url: { url: "${base}/needs-token", dest: ${D}/token.txt, headers: { X-Token: abc123 } }
       register: tok
     - debug: { var: tok }
 `),
-      )
-      expect(real.text).to.include('"status_code": 200')
-      expect(seen.map((s) => `${s.path} ${String(s.headers['user-agent']).split('/')[0]}`)).to.deep.equal(['/needs-token curl'])
-      expect(await out(`cat ${D}/token.txt`)).to.equal('secret data')
+        )
+        expect(real.text).to.include('"status_code": 200')
+        expect(seen.map((s) => `${s.path} ${String(s.headers['user-agent']).split('/')[0]}`)).to.deep.equal(['/needs-token curl'])
+        expect(await out(`cat ${D}/token.txt`)).to.equal('secret data')
+      })
     })
 
     it('bad arguments are refused at load time, with file:line:col', async () => {
