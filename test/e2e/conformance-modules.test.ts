@@ -50,11 +50,6 @@ export const GROUPS: Group[] = [
   {
     name: 'control',
     differences: [
-      ...(['first', 'second', 'check'] as const).map((aspect): Difference => ({
-        task: 'debug verbosity hidden',
-        aspect,
-        why: 'TODO: Ansible reports a debug above the run verbosity as skipped; rm-play reports it ok and hides its output',
-      })),
       ...commandsInCheck([
         'command argv',
         'command stdin',

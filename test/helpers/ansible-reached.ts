@@ -30,8 +30,32 @@ export function ansiblePlaybook(playbook: string, inventory: string, args: strin
 export function reachedByEvents(events: RunEvent[]): Reached {
   const seq: Record<string, string[]> = {}
   let stats: Record<string, HostStats> = {}
+  // A loop's items are one result in Ansible's report (changed if any item changed, failed if any
+  // failed, skipped if every item was): rm-play emits one per item, folded here the same way.
+  const items: Record<string, { taskIndex: number; handler: boolean; statuses: string[] }> = {}
+  const fold = (st: string[]) =>
+    st.includes('unreachable')
+      ? 'unreachable'
+      : st.includes('failed')
+        ? 'failed'
+        : st.every((x) => x === 'skipped')
+          ? 'skipped'
+          : st.includes('changed')
+            ? 'changed'
+            : 'ok'
   for (const e of events) {
-    if (e.type === 'host-result' && e.task !== 'Gathering Facts') (seq[e.host] ??= []).push(`${e.task}:${e.status}`)
+    if (e.type === 'host-result' && e.task !== 'Gathering Facts') {
+      const list = (seq[e.host] ??= [])
+      const prev = items[e.host]
+      if (e.item !== undefined && prev && prev.taskIndex === e.taskIndex && prev.handler === e.handler) {
+        prev.statuses.push(e.status)
+        list[list.length - 1] = `${e.task}:${fold(prev.statuses)}`
+        continue
+      }
+      if (e.item !== undefined) items[e.host] = { taskIndex: e.taskIndex, handler: e.handler, statuses: [e.status] }
+      else delete items[e.host]
+      list.push(`${e.task}:${e.status}`)
+    }
     if (e.type === 'recap') stats = e.stats
   }
   return { stats, seq }
