@@ -6,6 +6,7 @@
 // lists the same differences); a listed difference that no longer holds fails too, so the list
 // stays true.
 import { expect } from 'chai'
+import { closeHostConnections } from '../helpers/host-shell.js'
 import { hasAnsible } from '../helpers/ansible.js'
 import { testLab } from '../helpers/lab.js'
 import { compareGroup, type TaskView, type ToolRuns } from '../helpers/module-conformance.js'
@@ -211,6 +212,8 @@ describe('module conformance: rm-play against ansible-playbook on lab hosts (tes
   before(function () {
     if (!hasAnsible()) this.skip()
   })
+  // the state reads' SSH sessions (host-shell.ts): left open, mocha would never exit
+  after(() => closeHostConnections())
 
   for (const g of GROUPS)
     it(`${g.name}: ${g.differences?.length ?? 0} listed difference(s)`, async () => {
