@@ -32,7 +32,8 @@ find $roots -xdev -printf '%p %y %m %u %g %s %T@ %l\\n' 2>/dev/null | sort
 echo '## hashes'
 find $roots -xdev -type f -print0 2>/dev/null | sort -z | xargs -0 -r sha256sum
 echo '## processes'
-ps -eo user=,args= | grep -v -e 'ps -eo' -e '/bin/sh' -e 'sshd: ' -e 'grep ' -e 'sort$' -e '^root *-*sh$' | sort
+# A process shown as [name] has no command line: it is exiting (this pipeline's own grep, seen once).
+ps -eo user=,args= | grep -v -e 'ps -eo' -e '/bin/sh' -e 'sshd: ' -e 'grep ' -e 'sort$' -e '^root *-*sh$' -e ' \\[[^]]*\\]$' | sort
 echo '## postgres'
 if command -v psql >/dev/null 2>&1 && pg_lsclusters -h 2>/dev/null | grep -q online; then
   su postgres -s /bin/sh -c "psql -XAtc 'select rolname, rolsuper, rolcanlogin, rolpassword from pg_authid order by 1' && psql -XAtc 'select datname, datdba from pg_database order by 1'"
