@@ -1,7 +1,7 @@
 // OpenSSH known_hosts: parsing, matching (plain, [host]:port, hashed |1|salt|hash, * and ? globs,
 // negation) and appending. Pure functions except the file helpers at the end.
 import { createHmac } from 'node:crypto'
-import { appendFileSync, mkdirSync, readFileSync } from 'node:fs'
+import { appendFileSync, mkdirSync, readFileSync, statSync } from 'node:fs'
 import { dirname } from 'node:path'
 
 export interface KnownHostEntry {
@@ -30,12 +30,19 @@ export function lookupName(host: string, port: number): string {
   return port === 22 ? host : `[${host}]:${port}`
 }
 
+// A run with N hosts checks N keys against a file of about N entries: each pattern compiles once.
+const compiled = new Map<string, RegExp>()
+
 function globToRegExp(glob: string): RegExp {
+  const known = compiled.get(glob)
+  if (known) return known
   const esc = glob
     .replace(/[.+^${}()|[\]\\]/g, '\\$&')
     .replace(/\*/g, '.*')
     .replace(/\?/g, '.')
-  return new RegExp(`^${esc}$`, 'i')
+  const re = new RegExp(`^${esc}$`, 'i')
+  compiled.set(glob, re)
+  return re
 }
 
 function patternMatches(pattern: string, name: string): boolean {
@@ -81,15 +88,29 @@ export function keyTypeOf(blob: Buffer): string {
   return blob.subarray(4, 4 + n).toString()
 }
 
+/** Parsed files, by path, with the identity of the file they were read from. */
+const parsed = new Map<string, { stamp: string; entries: KnownHostEntry[] }>()
+
+/**
+ * The entries of a known_hosts file (none if it cannot be read). Every connection asks: the file
+ * is parsed again only when it changed (another process may append to it meanwhile).
+ */
 export function readKnownHosts(file: string): KnownHostEntry[] {
   try {
-    return parseKnownHosts(readFileSync(file, 'utf8'))
+    const st = statSync(file)
+    const stamp = `${st.ino}:${st.size}:${st.mtimeMs}`
+    const known = parsed.get(file)
+    if (known?.stamp === stamp) return known.entries
+    const entries = parseKnownHosts(readFileSync(file, 'utf8'))
+    parsed.set(file, { stamp, entries })
+    return entries
   } catch {
     return []
   }
 }
 
 export function appendKnownHost(file: string, name: string, blob: Buffer): void {
+  parsed.delete(file)
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 })
   appendFileSync(file, `${name} ${keyTypeOf(blob)} ${blob.toString('base64')}\n`, { mode: 0o600 })
 }

@@ -3,7 +3,10 @@
 import { expect } from 'chai'
 import { createHmac, randomBytes } from 'node:crypto'
 import { LocalConnection } from '../../src/connection/local.js'
-import { hostMatches, lookupName, parseKnownHosts, verifyHostKey } from '../../src/connection/known-hosts.js'
+import { appendKnownHost, hostMatches, lookupName, parseKnownHosts, readKnownHosts, verifyHostKey } from '../../src/connection/known-hosts.js'
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { quote } from '../../src/shell/index.js'
 import { parseSshArgs } from '../../src/engine/connect.js'
 import { batchScript, splitBatchOutput } from '../../src/engine/probe-batch.js'
@@ -63,6 +66,24 @@ describe('known_hosts', () => {
   it('globs and negation', () => {
     expect(hostMatches('*.example.com,!bad.example.com', 'a.example.com')).to.equal(true)
     expect(hostMatches('*.example.com,!bad.example.com', 'bad.example.com')).to.equal(false)
+  })
+  it('a file read once per run is read again when it changes (another process, or our own append)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kh-'))
+    const file = join(dir, 'known_hosts')
+    try {
+      writeFileSync(file, `10.0.0.5 ssh-ed25519 ${key.toString('base64')}\n`)
+      expect(verifyHostKey(readKnownHosts(file), '10.0.0.5', key)).to.equal('match')
+      expect(verifyHostKey(readKnownHosts(file), '10.0.0.8', key)).to.equal('unknown')
+      appendFileSync(file, `10.0.0.8 ssh-ed25519 ${key.toString('base64')}\n`)
+      expect(verifyHostKey(readKnownHosts(file), '10.0.0.8', key)).to.equal('match')
+      appendKnownHost(file, '10.0.0.9', key)
+      expect(verifyHostKey(readKnownHosts(file), '10.0.0.9', key)).to.equal('match')
+      // rewritten in place (a key replaced): the new key counts
+      writeFileSync(file, `10.0.0.5 ssh-ed25519 ${other.toString('base64')}\n`)
+      expect(verifyHostKey(readKnownHosts(file), '10.0.0.5', key)).to.equal('mismatch')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
 
