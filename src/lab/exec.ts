@@ -54,6 +54,21 @@ export async function run(argv: string[], opts: RunOptions = {}): Promise<RunRes
   return res
 }
 
+/**
+ * Runs a bash script from a private temp file: a lab of 200 hosts makes scripts longer than the
+ * kernel takes as one argument (128 KiB), and `bash -c SCRIPT` then fails before it starts.
+ */
+export async function runScript(script: string, opts: Omit<RunOptions, 'input'> = {}): Promise<RunResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'rmp-lab-script-'))
+  try {
+    const file = join(dir, 'script.sh')
+    writeFileSync(file, script, { mode: 0o600 })
+    return await run(['bash', '--', file], opts)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
 /** Runs a command and hands each line of its combined output to `onLine` as it comes. */
 export async function runStreaming(argv: string[], onLine: (line: string) => void, opts: RunOptions = {}): Promise<RunResult> {
   const env = opts.env ? { ...process.env, ...opts.env } : process.env

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { joinScripts, sh } from '../shell/index.js'
 import { tail } from '../text/tail.js'
 import { labError } from './errors.js'
-import { run } from './exec.js'
+import { run, runScript } from './exec.js'
 import { netnsInode } from './network.js'
 import { childrenOf, isRunning, killAndWait, pidsInNetns, pidsRootedUnder, procRef, type ProcRef } from './proc.js'
 import { probe, waitUntil } from './tcp-probe.js'
@@ -46,7 +46,7 @@ export function launchScript(specs: LaunchSpec[]): string {
 export async function launchHosts(specs: LaunchSpec[]): Promise<Map<string, Launched>> {
   const out = new Map<string, Launched>()
   if (specs.length === 0) return out
-  const res = await run(['bash', '-c', launchScript(specs)])
+  const res = await runScript(launchScript(specs))
   const launchers = new Map<string, ProcRef>()
   for (const line of res.stdout.split('\n')) {
     const [name, pid] = line.trim().split(' ')

@@ -10,7 +10,7 @@ import { kindOf, killHostCgroups, renderSystemdInit, writeSystemdHostFiles } fro
 import { launchHosts, stopHosts } from './host-process.js'
 import { hostNetworkScript, linkExists, netnsExists, removeHostNetworks } from './network.js'
 import { hostPaths } from './paths.js'
-import { run } from './exec.js'
+import { run, runScript } from './exec.js'
 import { isRunning } from './proc.js'
 import type { HostState } from './state.js'
 
@@ -83,7 +83,7 @@ export async function startHosts(ctx: HostContext, hosts: HostState[], fresh: bo
   const unwired = hosts.filter((h) => !netnsExists(h.netns) || !linkExists(h.veth))
   await removeHostNetworks(unwired) // what a half-created host left
   setup.push(hostNetworkScript(unwired, ctx.bridge, ctx.bridgeAddress))
-  await run(['bash', '-c', joinScripts(setup).text])
+  await runScript(joinScripts(setup).text)
 
   for (const h of hosts) {
     const p = hostPaths(ctx.lab, h.name)
@@ -129,7 +129,7 @@ export async function refreshRunningHosts(ctx: HostContext, hosts: HostState[]):
     // The file name reaches the inner shell as its argument, not inside its code.
     return sh`printf '%s\\n' ${`Acquire::http::Proxy "${ctx.aptProxyUrl}";`} | nsenter -t ${h.init!.pid} -m sh -c ${'cat > "$1"'} rmp-proxy ${file}`
   })
-  await run(['bash', '-c', joinScripts([code('set -e'), ...lines]).text])
+  await runScript(joinScripts([code('set -e'), ...lines]).text)
   return hosts.map((h) => (stale.includes(h) ? { ...h, aptProxyUrl: ctx.aptProxyUrl } : h))
 }
 

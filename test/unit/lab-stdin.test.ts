@@ -4,7 +4,7 @@ import { expect } from 'chai'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { run } from '../../src/lab/exec.js'
+import { run, runScript } from '../../src/lab/exec.js'
 import { ensureKeyPair } from '../../src/lab/keys.js'
 import { eventually } from '../helpers/eventually.js'
 
@@ -28,6 +28,13 @@ describe('lab commands and their stdin', function () {
   it('a command that reads gets the input, and without input reads end-of-file at once', async () => {
     expect((await run(['cat'], { input: 'one\ntwo\n' })).stdout).to.equal('one\ntwo\n')
     expect((await run(['cat'])).stdout).to.equal('')
+  })
+
+  it('a script longer than one argument may be (128 KiB: the set-up of 200 hosts) runs whole, with no stdin', async () => {
+    const script = `set -e\n${': padding\n'.repeat(20_000)}read -r x || echo 'end of input'\necho done`
+    expect(script.length).to.be.greaterThan(131_072)
+    const r = await runScript(script)
+    expect(r.stdout).to.equal('end of input\ndone\n')
   })
 
   it('ensureKeyPair replaces half a key pair without asking (nothing written to ssh-keygen)', async () => {
