@@ -55,12 +55,29 @@ function patternMatches(pattern: string, name: string): boolean {
   return globToRegExp(pattern).test(name)
 }
 
+/** A hosts field's patterns, split once: a plain name (most of them) is compared as a string. */
+type Pattern = { negated: boolean; plain?: string; pattern: string }
+const fields = new Map<string, Pattern[]>()
+
+function patternsOf(hostsField: string): Pattern[] {
+  let out = fields.get(hostsField)
+  if (out) return out
+  out = hostsField.split(',').map((p) => {
+    const negated = p.startsWith('!')
+    const pattern = negated ? p.slice(1) : p
+    return { negated, pattern, plain: /[*?|]/.test(pattern) ? undefined : pattern.toLowerCase() }
+  })
+  fields.set(hostsField, out)
+  return out
+}
+
 export function hostMatches(hostsField: string, name: string): boolean {
   let matched = false
-  for (const p of hostsField.split(',')) {
-    if (p.startsWith('!')) {
-      if (patternMatches(p.slice(1), name)) return false
-    } else if (patternMatches(p, name)) matched = true
+  const lower = name.toLowerCase()
+  for (const p of patternsOf(hostsField)) {
+    const hit = p.plain !== undefined ? p.plain === lower : patternMatches(p.pattern, name)
+    if (p.negated && hit) return false
+    if (hit) matched = true
   }
   return matched
 }

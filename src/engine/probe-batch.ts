@@ -16,15 +16,21 @@ export function batchScript(probes: Probe[], token: string): Script {
 /** Splits a batch's stdout into each probe's { stdout, code }. */
 export function splitBatchOutput(out: string, count: number, token: string): { stdout: string; code: number }[] {
   const res: { stdout: string; code: number }[] = []
+  // The probes' parts come in order: each search starts where the previous part ended.
+  let from = 0
   for (let i = 0; i < count; i++) {
-    const start = out.indexOf(`@@${token} ${i}\n`)
-    const endRe = new RegExp(`\\n@@${token}\\.${i} (\\d+)\\n`)
-    const m = endRe.exec(out)
-    if (start < 0 || !m) {
+    const head = `@@${token} ${i}\n`
+    const start = out.indexOf(head, from)
+    const tail = `\n@@${token}.${i} `
+    const end = start < 0 ? -1 : out.indexOf(tail, start + head.length)
+    const nl = end < 0 ? -1 : out.indexOf('\n', end + tail.length)
+    const code = nl < 0 ? '' : out.slice(end + tail.length, nl)
+    if (!/^\d+$/.test(code)) {
       res.push({ stdout: '', code: -1 })
       continue
     }
-    res.push({ stdout: out.slice(start + `@@${token} ${i}\n`.length, m.index), code: Number(m[1]) })
+    res.push({ stdout: out.slice(start + head.length, end), code: Number(code) })
+    from = nl + 1
   }
   return res
 }

@@ -127,11 +127,24 @@ function factVars(facts: Facts): Record<string, unknown> {
   return v
 }
 
+// The inventory does not change during a run: a host's inventory layers are made once per play
+// (every task of every host asked for them, and each time walked every group). Keyed by the play's
+// inputs, which belong to one run: a later run reads group_vars again (and learns its secrets).
+const layersOf = new WeakMap<ScopeInputs, Map<string, VarLayer[]>>()
+
+function inventoryLayers(inputs: ScopeInputs, host: string): VarLayer[] {
+  let byHost = layersOf.get(inputs)
+  if (!byHost) layersOf.set(inputs, (byHost = new Map()))
+  let layers = byHost.get(host)
+  if (!layers) byHost.set(host, (layers = inputs.inventory.varLayers(host, inputs.playbookDir)))
+  return layers
+}
+
 export function scopeFor(inputs: ScopeInputs, host: string, place: TaskPlace): VarScope {
   const hs = inputs.hosts.get(host)
   const layers: VarLayer[] = [
     ...roleLayers(inputs.play, place.role, 'defaults'),
-    ...inputs.inventory.varLayers(host, inputs.playbookDir),
+    ...inventoryLayers(inputs, host),
     { name: 'play vars', values: inputs.play.vars },
     { name: 'play vars_files', values: hs?.varsFiles ?? {} },
     ...roleLayers(inputs.play, place.role, 'vars'),

@@ -128,6 +128,13 @@ describe('probe batches', () => {
         { stdout: 'no-newline', code: 4 },
         { stdout: '', code: 0 },
       ])
+      // cut short (the shell died in the second probe): what came whole is kept, the rest is missing
+      const cut = r.stdout.slice(0, r.stdout.indexOf('no-newline') + 3)
+      expect(splitBatchOutput(cut, 3, 'tok')).to.deep.equal([
+        { stdout: 'one\ntwo\n', code: 0 },
+        { stdout: '', code: -1 },
+        { stdout: '', code: -1 },
+      ])
     } finally {
       await c.close()
     }
