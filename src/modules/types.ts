@@ -24,6 +24,8 @@ export interface PrepareContext {
    * dest as written (template_path, template_destpath) and the module's Jinja whitespace options.
    */
   renderTemplate(path: string, task?: TemplateTask): string
+  /** Where the task is written: its file, and its role's directory (include_vars' dir is found from them). */
+  origin?: { file: string; rolePath?: string }
   readFile(path: string): Buffer
   /** Evaluates an expression in the task's scope (for modules whose arguments are conditions). */
   evaluate(expr: string): unknown
