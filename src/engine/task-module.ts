@@ -37,6 +37,7 @@ function prepareContext(rt: PlayRuntime, task: Task, scope: VarScope): PrepareCo
     },
     // A template frame: once its code reads a secret, what its output tags print counts as secret.
     renderTemplate: (path, as) => tainting('', () => renderTemplateFile(path, scope, as), 'template'),
+    origin: { file: task.pos.file, rolePath: task.role?.path },
     readFile: (path) => readFileSync(path),
     evaluate: (expr) => evaluate(expr, scope),
     condition: (expr) => evaluateCondition(expr, scope),

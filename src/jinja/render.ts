@@ -216,8 +216,9 @@ export function renderTemplateFile(source: string, ctx: TemplateContext, opts: F
   env.trimBlocks = opts.trimBlocks ?? true
   env.lstripBlocks = opts.lstripBlocks ?? false
   try {
-    // the environment's whitespace settings are part of the compiled template: key the cache by them
-    return run(source, ctx, false, `${env.trimBlocks ? 't' : ''}${env.lstripBlocks ? 'l' : ''}`)
+    // the environment's whitespace settings are part of the compiled template: key the cache by
+    // them, never as '' (the load-time check compiles under that key with the defaults)
+    return run(source, ctx, false, `t${Number(env.trimBlocks)}l${Number(env.lstripBlocks)}`)
   } finally {
     ;[env.trimBlocks, env.lstripBlocks] = saved
   }

@@ -26,8 +26,12 @@
  * getting `directory_mode`. `force: false` leaves an existing `dest` alone. `mode: preserve` takes
  * the source file's mode. Vault-encrypted sources are decrypted (`decrypt`, default true).
  * `backup: true` keeps the old file as `dest.<timestamp>~` (returned as `backup_file`).
- * Not supported: `remote_src` of a directory, `local_follow: false`, `unsafe_writes`, `attributes`,
- * SELinux options.
+ * Symlinks in a directory `src` are followed (`local_follow: true`, the default: a link to a file
+ * is copied as that file, one to a directory is walked) or, with `local_follow: false`, recreated on
+ * the host with the same target, as Ansible's file module makes a link (the new link is made in a
+ * private temp directory and renamed over the path); a dangling or looping link is recreated in
+ * both cases, as in Ansible. A single `src` file that is a symlink is always read through.
+ * Not supported: `remote_src` of a directory, `unsafe_writes`, `attributes`, SELinux options.
  *
  *   - copy: { src: gunicorn.conf.py, dest: /opt/runmaster/gunicorn.conf.py, owner: runmaster, mode: '0644' }
  *   - copy:
@@ -37,10 +41,11 @@
  *       validate: visudo -cf %s
  */
 import { createHash } from 'node:crypto'
-import { readdirSync, statSync } from 'node:fs'
+import { lstatSync, readdirSync, readlinkSync, realpathSync, statSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { isVaultText, decryptVaultFile } from '../playbook/vault.js'
-import { DIFF_LIMIT, effectiveStat, isText, pathProbe, type PathState } from '../probes/files.js'
+import { DIFF_LIMIT, effectiveStat, emptyDirProbe, isText, pathProbe, type PathState } from '../probes/files.js'
+import { planSymlink } from './file.js'
 import { attrChange, attrOptions, missing, modeProblems, newDirCmds, octal, planAttrs, wantedMode, type AttrArgs } from './file-attrs.js'
 import { childPath, dirsBetween, parentDir } from '../shell/remote-path.js'
 import { code, joinScripts } from '../shell/index.js'
@@ -257,8 +262,20 @@ interface CopyPrepared extends CopyArgs {
   secret?: boolean
   /** The source file's mode (for mode: preserve). */
   srcMode?: string
-  /** A local directory tree: its files and directories, relative to the copy's root. */
-  tree?: { name: string; dirs: string[]; files: LocalFile[] }
+  /** A local directory tree: its files, directories and symlinks, relative to the copy's root. */
+  tree?: { name: string } & LocalTree
+}
+
+/** A symlink recreated on the host: where (relative to the copy's root) and what it points to, as written. */
+interface LocalLink {
+  rel: string
+  target: string
+}
+
+interface LocalTree {
+  dirs: string[]
+  files: LocalFile[]
+  links: LocalLink[]
 }
 
 function readLocal(ctx: PrepareContext, path: string, decrypt: boolean): { content: Buffer; secret: boolean } {
@@ -268,22 +285,30 @@ function readLocal(ctx: PrepareContext, path: string, decrypt: boolean): { conte
   return { content: b, secret: false }
 }
 
-function walk(ctx: PrepareContext, root: string, decrypt: boolean): { dirs: string[]; files: LocalFile[] } {
-  const dirs: string[] = []
-  const files: LocalFile[] = []
-  const visit = (abs: string, rel: string) => {
+/**
+ * The local tree as Ansible's copy walks it: with `follow` (local_follow, the default) a symlink to
+ * a file is copied as the file and one to a directory is walked, unless it leads back to a
+ * directory being copied; a dangling link, a looping one, and every link without `follow`, is
+ * recreated as a link with the same target.
+ */
+function walk(ctx: PrepareContext, root: string, decrypt: boolean, follow: boolean): LocalTree {
+  const tree: LocalTree = { dirs: [], files: [], links: [] }
+  const visit = (abs: string, rel: string, parents: string[]) => {
     for (const name of readdirSync(abs).sort()) {
       const a = join(abs, name)
       const r = rel ? `${rel}/${name}` : name
-      const st = statSync(a)
-      if (st.isDirectory()) {
-        dirs.push(r)
-        visit(a, r)
-      } else if (st.isFile()) files.push({ rel: r, ...readLocal(ctx, a, decrypt), mode: st.mode & 0o7777 })
+      const link = lstatSync(a).isSymbolicLink()
+      const st = !link || follow ? statSync(a, { throwIfNoEntry: false }) : undefined
+      const real = st?.isDirectory() ? realpathSync(a) : undefined
+      if (link && (!st || (!st.isFile() && !st.isDirectory()) || (real && parents.includes(real)))) tree.links.push({ rel: r, target: readlinkSync(a) })
+      else if (st?.isDirectory()) {
+        tree.dirs.push(r)
+        visit(a, r, [...parents, real!])
+      } else if (st?.isFile()) tree.files.push({ rel: r, ...readLocal(ctx, a, decrypt), mode: st.mode & 0o7777 })
     }
   }
-  visit(root, '')
-  return { dirs, files }
+  visit(root, '', [realpathSync(root)])
+  return tree
 }
 
 /** Where a single file lands: dest itself, or dest/basename(src) when dest is (or ends like) a directory. */
@@ -343,6 +368,9 @@ function copyProbes(a: CopyPrepared, ctx: PlanContext) {
     remote: a.remote_src ? pathProbe(a.src!, remoteSrcOptions(ctx)) : undefined,
     dirs: (a.tree?.dirs ?? []).map((d) => pathProbe(childPath(root, d))),
     files: (a.tree?.files ?? []).map((f) => pathProbe(childPath(root, f.rel), o)),
+    // a recreated symlink: its path (never followed), and whether a directory in its way is empty
+    links: (a.tree?.links ?? []).map((l) => pathProbe(childPath(root, l.rel))),
+    linkDirs: (a.tree?.links ?? []).map((l) => emptyDirProbe(childPath(root, l.rel))),
   }
 }
 type CopyState = StateOf<ReturnType<typeof copyProbes>>
@@ -381,6 +409,14 @@ function planTree(a: CopyPrepared, state: CopyState, ctx: PlanContext): Change[]
     // A missing parent is created by the step above, which runs first.
     const w = spec(a, p, f.content, octal(f.mode), false, f.secret)
     changes.push(...planWrite(w, s.exists ? s : { ...s, parent: 'directory', ancestorIsDir: true }, ctx))
+  }
+  // Symlinks last, each as Ansible's file module makes it (state: link, force: true, not followed).
+  for (const [i, l] of a.tree!.links.entries()) {
+    const s = state.links[i]!
+    const path = childPath(root, l.rel)
+    // a missing parent is created by the directories' step, which runs first
+    const at = s.exists ? s : { ...s, parent: 'directory' as const, ancestorIsDir: true }
+    changes.push(...planSymlink({ path, src: l.target, owner: a.owner, group: a.group }, at, state.linkDirs[i], ctx))
   }
   return changes
 }
@@ -421,6 +457,11 @@ const schema = {
     force: { type: 'bool', default: true, doc: 'Replace a dest whose content differs; false: only create a missing dest.' },
     follow: { type: 'bool', default: false, doc: 'If dest is a symlink, write its target (true) or replace the link with a file (false).' },
     decrypt: { type: 'bool', default: true, doc: 'Decrypt a vault-encrypted source file.' },
+    local_follow: {
+      type: 'bool',
+      default: true,
+      doc: 'In a directory src: copy what symlinks point to (true), or recreate the symlinks on the host (false).',
+    },
     checksum: { type: 'str', doc: 'The SHA-1 the source must have; the task fails if it does not.' },
     ...writeOptions,
   },
@@ -468,7 +509,7 @@ export const copy: HostModule<CopyArgs, CopyPrepared, ReturnType<typeof copyProb
     const st = statSync(path)
     if (st.isDirectory()) {
       if (a.validate) throw new ModuleFailure('validate is not supported when src is a directory')
-      return { ...a, tree: { name: basename(path), ...walk(ctx, path, a.decrypt) } }
+      return { ...a, tree: { name: basename(path), ...walk(ctx, path, a.decrypt, a.local_follow) } }
     }
     const { content, secret } = readLocal(ctx, path, a.decrypt)
     return { ...a, data: content, secret, srcMode: octal(st.mode & 0o7777) }

@@ -385,6 +385,21 @@ function planLink(a: FileArgs, s: PathState, state: FileProbeState, ctx: PlanCon
   ]
 }
 
+/**
+ * A symlink as `state: link, force: true, follow: false` makes it, whatever its target (copy
+ * recreates a tree's links this way); `emptyDir`: whether a directory at the path is empty.
+ */
+export function planSymlink(
+  link: { path: string; src: string; owner?: string; group?: string },
+  s: PathState,
+  emptyDir: boolean | undefined,
+  ctx: PlanContext,
+): Change[] {
+  const a = { ...link, state: 'link', force: true, follow: false } as FileArgs
+  // with force the target's own state is never consulted: the link's stands in for it
+  return planLink(a, s, { path: s, src: s, emptyDir } as FileProbeState, ctx)
+}
+
 /** A time given as a stamp is turned into seconds by the host's date (its time zone). */
 function stampProbe(v: string | undefined, format: string): Probe<number> | undefined {
   const stamp = v !== undefined && v !== 'now' && v !== 'preserve' ? parseStamp(v, format) : undefined

@@ -154,6 +154,14 @@ const schema = {
   ],
 } as const satisfies Schema
 
+/** Ansible's warning (word for word, in the registered `warnings`) for a regexp or search_string that matches every line. */
+function emptyPatternWarning(a: Pick<LineArgs, 'regexp' | 'search_string'>): string[] | undefined {
+  if (a.regexp !== '' && a.search_string !== '') return undefined
+  const what = a.regexp === '' ? 'regular expression' : 'search string'
+  const msg = `The ${what} is an empty string, which will match every line in the file. This may have unintended consequences, such as replacing the last line in the file rather than appending.`
+  return [a.regexp === '' ? `${msg} If this is desired, use '^' to match every line in the file and avoid this warning.` : msg]
+}
+
 export const lineinfile: HostModule<LineArgs, LineArgs, ReturnType<typeof editProbes>> = {
   kind: 'host',
   name: 'lineinfile',
@@ -179,6 +187,7 @@ export const lineinfile: HostModule<LineArgs, LineArgs, ReturnType<typeof editPr
   plan: (a, state, ctx) => compute(a, state, ctx).changes,
   result(a, state, outputs, ctx) {
     const p = compute(a, state, ctx)
-    return { msg: p.msg, backup: editBackup(state, p, outputs) ?? '' }
+    const warnings = emptyPatternWarning(a)
+    return { msg: p.msg, backup: editBackup(state, p, outputs) ?? '', ...(warnings ? { warnings } : {}) }
   },
 }

@@ -7,12 +7,25 @@ import type { ArgsOf, Schema } from './schema.js'
 export { VERBOSE_ALWAYS } from '../contract/types.js'
 export type { Change, ExecStep, FileDiff, Parsed, Probe, ProbeOutput, ProbeState, Probes, PutStep, StateOf, Step, StepOutput } from '../contract/types.js'
 
+/** A template task as written: src, dest and the Jinja whitespace options (a `#jinja2:` line overrides them). */
+export interface TemplateTask {
+  src: string
+  dest?: string
+  trimBlocks?: boolean
+  lstripBlocks?: boolean
+}
+
 /** Controller-side services for prepare(): nothing here touches a host. */
 export interface PrepareContext {
   /** Finds a file in the role's templates/ or files/ (then the playbook's), or throws. */
   findFile(kind: 'templates' | 'files', name: string): string
-  /** Renders a template file with the task's variables (.j2: Jinja2; others: EJS); `task` is src and dest as written (template_path, template_destpath). */
-  renderTemplate(path: string, task?: { src: string; dest?: string }): string
+  /**
+   * Renders a template file with the task's variables (.j2: Jinja2; others: EJS); `task` is src and
+   * dest as written (template_path, template_destpath) and the module's Jinja whitespace options.
+   */
+  renderTemplate(path: string, task?: TemplateTask): string
+  /** Where the task is written: its file, and its role's directory (include_vars' dir is found from them). */
+  origin?: { file: string; rolePath?: string }
   readFile(path: string): Buffer
   /** Evaluates an expression in the task's scope (for modules whose arguments are conditions). */
   evaluate(expr: string): unknown

@@ -25,6 +25,7 @@ import { currentRun } from './run-context.js'
 import { isUnknown } from './unknown.js'
 import { isTemplated } from '../text/templated.js'
 import { suggest } from '../text/suggest.js'
+import type { TemplateTask } from '../modules/types.js'
 
 function holdsAny(v: unknown, seen: Set<object>): boolean {
   const secrets = currentRun().secrets
@@ -311,9 +312,10 @@ function ownerName(path: string): string {
 /**
  * A `.j2` template file as Ansible's template module renders it, with Ansible's template variables
  * (`ansible_managed`, `template_path`, `template_host`, ...) where the scope does not set them;
- * `as` is the task's src and dest as written (Ansible's template_path and template_destpath).
+ * `as` is the task's src and dest as written (Ansible's template_path and template_destpath), and
+ * its trim_blocks and lstrip_blocks.
  */
-export function renderTemplateFile(file: string, source: ScopeSource, as?: { src: string; dest?: string }): string {
+export function renderTemplateFile(file: string, source: ScopeSource, as?: TemplateTask): string {
   observeFilters()
   observeOutput()
   const text = readFileSync(file, 'utf8')
@@ -331,5 +333,7 @@ export function renderTemplateFile(file: string, source: ScopeSource, as?: { src
   }
   for (const [k, v] of Object.entries(templateVars)) if (!(k in vars) && source.lookup(k) === notFound) vars[k] = v
   const roleDir = dirname(dirname(path))
-  return withTagTaint(vars, late, () => jinjaFile(text, { ...ctx, searchPaths: [roleDir, dirname(path)] }))
+  return withTagTaint(vars, late, () =>
+    jinjaFile(text, { ...ctx, searchPaths: [roleDir, dirname(path)] }, { trimBlocks: as?.trimBlocks, lstripBlocks: as?.lstripBlocks }),
+  )
 }

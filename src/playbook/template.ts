@@ -5,17 +5,18 @@ import { RmError } from './errors.js'
 import type { ScopeSource } from './expression-errors.js'
 import * as jinjaLayer from './expression-jinja.js'
 import { TemplateError } from '../jinja/index.js'
+import type { TemplateTask } from '../modules/types.js'
 import { compiledFile, compileTemplate, runEjs, TemplateRenderError } from './template-ejs.js'
 
 export { compileTemplate, TemplateRenderError }
 
 /** Renders a template file with a variable scope; errors name the variable and the template line. */
-export function renderTemplateFile(file: string, source: ScopeSource, as?: { src: string; dest?: string }): string {
+export function renderTemplateFile(file: string, source: ScopeSource, as?: TemplateTask): string {
   if (file.endsWith('.j2')) return renderJinjaFile(file, source, as)
   return runEjs(compiledFile(file), file, source)
 }
 
-function renderJinjaFile(file: string, source: ScopeSource, as?: { src: string; dest?: string }): string {
+function renderJinjaFile(file: string, source: ScopeSource, as?: TemplateTask): string {
   try {
     return jinjaLayer.renderTemplateFile(file, source, as)
   } catch (e) {

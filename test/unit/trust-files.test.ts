@@ -178,7 +178,7 @@ describe('trust 37: --diff of copy and template content', () => {
     const p = await copy.prepare!(checkArgs(copy.args, a, false).args as never, prep)
     const dest = String(a.dest)
     const st = existing === undefined ? missingPath(dest) : fakePath(dest, { content: existing })
-    return copy.plan(p, { dest: st, child: undefined, remote: undefined, dirs: [], files: [] }, ctx)[0]!.diff
+    return copy.plan(p, { dest: st, child: undefined, remote: undefined, dirs: [], files: [], links: [], linkDirs: [] }, ctx)[0]!.diff
   }
 
   it('trust 37: text is shown as before/after; a vault-encrypted source is a placeholder with its size, never the bytes or a checksum', async () => {
