@@ -2,9 +2,10 @@
 // Ansible reads YAML 1.1 (so `mode: 0644` is octal and `yes` is true); we do the same.
 import { readFileSync } from 'node:fs'
 import { deserialize, serialize } from 'node:v8'
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node, type Tags, type YAMLError } from 'yaml'
+import type { Document, LineCounter, Node, Tags, YAMLError } from 'yaml'
 import { RmError, RmErrors, type SourcePos } from './errors.js'
 import { cacheKey, readEntry, writeEntry } from './load-cache.js'
+import { yamlLib } from './yaml-lib.js'
 import { ansibleTags, type LiteralMode } from './yaml-tags.js'
 
 const POS = Symbol('rm-play.pos')
@@ -37,6 +38,7 @@ export function valuePosOf(obj: unknown, key: string): SourcePos | undefined {
 }
 
 function attach(node: Node | null | undefined, value: unknown, doc: Document, file: string, lc: LineCounter): void {
+  const { isAlias, isMap, isScalar, isSeq } = yamlLib()
   if (!node || value === null || typeof value !== 'object') return
   if (isAlias(node)) {
     attach(node.resolve(doc) as Node | undefined, value, doc, file, lc)
@@ -114,6 +116,7 @@ export function parseYamlFile(text: string, file: string, literals: LiteralMode 
 }
 
 function parseText(text: string, file: string, literals: LiteralMode): unknown {
+  const { LineCounter, parseAllDocuments } = yamlLib()
   const lc = new LineCounter()
   const customTags = (tags: Tags): Tags => [...yaml11Tags(tags), ...ansibleTags(literals)]
   const docs = parseAllDocuments(text, { lineCounter: lc, version: '1.1', merge: true, prettyErrors: false, uniqueKeys: true, customTags })
