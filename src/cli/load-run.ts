@@ -10,10 +10,8 @@ import { loadInventory, type Inventory } from '../playbook/inventory.js'
 import { loadPlaybook } from '../playbook/load.js'
 import type { Playbook } from '../playbook/model.js'
 import { undefinedVariables } from '../playbook/undefined-names.js'
-import { jsonReporter } from '../report/json.js'
 import type { Paint } from '../report/paint.js'
-import { PrettyReporter } from '../report/pretty.js'
-import { adHocModule, adHocPlaybook, adHocReporter } from './adhoc.js'
+import { adHocModule, adHocPlaybook } from './adhoc.js'
 import type { CommandLine, Io } from './command-line.js'
 import { parseExtraVars } from './extra-vars.js'
 import { limitProblems, varsFileProblems } from './preflight.js'
@@ -59,10 +57,11 @@ function loadSources({ args, adhoc }: CommandLine, io: Io): { inventory: Invento
   return { inventory: inventory!, extraVars, playbooks }
 }
 
-/** --json, the ad-hoc one-liners, or the human reporter. */
-function reporter({ args, adhoc }: CommandLine, io: Io, paint: Paint): (e: RunEvent) => void {
-  if (args.json) return jsonReporter(io.out)
-  if (adhoc) return adHocReporter(adHocModule(adhoc.module), io, paint)
+/** --json, the ad-hoc one-liners, or the human reporter (loaded when chosen: a syntax check needs none). */
+async function reporter({ args, adhoc }: CommandLine, io: Io, paint: Paint): Promise<(e: RunEvent) => void> {
+  if (args.json) return (await import('../report/json.js')).jsonReporter(io.out)
+  if (adhoc) return (await import('./adhoc-report.js')).adHocReporter(adHocModule(adhoc.module), io, paint)
+  const { PrettyReporter } = await import('../report/pretty.js')
   const r = new PrettyReporter({ paint, write: io.out, verbosity: args.verbosity, timings: true, live: io.tty, profile: args.profile || args.verbosity > 0 })
   return (e) => r.handle(e)
 }
@@ -102,7 +101,8 @@ export async function loadRun(cl: CommandLine, io: Io, paint: Paint): Promise<Lo
     step: args.step ? stepper(askTerminal) : undefined,
     trace: connectionTrace(args.verbosity, args.json ? io.err : io.out),
     inventory,
-    emit: reporter(cl, io, paint),
+    // a syntax check reports nothing through events (list-playbooks.ts prints it)
+    emit: args.syntaxCheck ? () => {} : await reporter(cl, io, paint),
   }
   return { playbooks, opts }
 }

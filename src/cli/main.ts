@@ -7,7 +7,7 @@ import { parseCommandLine, type Io } from './command-line.js'
 import { errorEvent } from './error-event.js'
 import { InternalError, internalErrorText } from './internal-error.js'
 import { loadRun, type LoadedRun } from './load-run.js'
-import { listPlaybooks, runPlaybooks, wantsListing } from './run-playbooks.js'
+import { listPlaybooks, wantsListing } from './list-playbooks.js'
 import { subcommand, version } from './subcommands.js'
 
 export { version }
@@ -39,6 +39,8 @@ async function mainInRun(argv: string[], io: Io, run: RunContext): Promise<numbe
     throw e
   }
   if (wantsListing(cl.args)) return listPlaybooks(loaded.playbooks, loaded.opts, cl.args, io)
+  // the engine and the SSH stack are loaded only for a run (a syntax check needs neither)
+  const { runPlaybooks } = await import('./run-playbooks.js')
   return runPlaybooks(loaded.playbooks, loaded.opts, cl, io, run)
 }
 

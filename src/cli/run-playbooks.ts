@@ -1,30 +1,13 @@
 // The run itself: each playbook in turn (a failed one stops the rest), with Ctrl-C and SIGTERM
-// stopping what runs on the hosts so the recap still prints; or, for --list-* and
-// --syntax-check, the listing instead of a run.
+// stopping what runs on the hosts so the recap still prints (--list-* and --syntax-check:
+// list-playbooks.ts).
 import type { RunOptions } from '../engine/options.js'
 import { runPlaybook } from '../engine/run.js'
-import { formatError } from '../playbook/errors.js'
 import type { Playbook } from '../playbook/model.js'
 import type { RunContext } from '../playbook/run-context.js'
-import type { CliArgs } from './args.js'
 import type { CommandLine, Io } from './command-line.js'
-import { listing } from './listing.js'
 import { retryNote } from './retry-file.js'
 import { closeTerminal } from './step.js'
-
-/** --list-hosts, --list-tasks, --list-tags, --syntax-check: what would run, and nothing runs. */
-export function wantsListing(args: CliArgs): boolean {
-  return args.listHosts || args.listTasks || args.listTags || args.syntaxCheck
-}
-
-export function listPlaybooks(playbooks: Playbook[], opts: RunOptions, args: CliArgs, io: Io): number {
-  for (const pb of playbooks) {
-    for (const w of pb.warnings ?? []) io.err(`[WARNING]: ${formatError(w)}\n  (reached only through a conditional include: an error on a host that runs it)\n`)
-    if (args.syntaxCheck) io.out(`\nplaybook: ${pb.file}\n`)
-    else io.out(listing(pb, opts, { hosts: args.listHosts, tasks: args.listTasks, tags: args.listTags }, opts.inventory) + '\n')
-  }
-  return 0
-}
 
 /**
  * Ctrl-C (or SIGTERM) aborts the run: it stops what runs on the hosts and prints its recap; a

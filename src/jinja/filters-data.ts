@@ -1,9 +1,12 @@
 // to_json/from_json/to_yaml/from_yaml as Ansible's (Python json and PyYAML) write them.
-import YAML from 'yaml'
+import { createRequire } from 'node:module'
 import type { Fn } from './filters-types.js'
 import { isPlainObject } from './python.js'
 import { pyYamlDump } from './yaml-dump.js'
 import { FilterError, fromEngine, splitKwargs } from './values.js'
+
+// loaded when a template parses YAML: a load-time check never does
+const yaml = (): typeof import('yaml') => createRequire(import.meta.url)('yaml') as typeof import('yaml')
 
 function jsonString(s: string, ensureAscii: boolean): string {
   const j = JSON.stringify(s)
@@ -66,6 +69,9 @@ export const dataFilters: Record<string, Fn> = {
     const { pos, kw } = splitKwargs(rest, ['indent', 'width'])
     return pyYamlDump(fromEngine(v), { indent: Number(kw.indent ?? pos[0] ?? 4), flowLeaves: false })
   },
-  from_yaml: (v) => (typeof v === 'string' ? (YAML.parse(v) ?? null) : fromEngine(v)),
-  from_yaml_all: (v) => YAML.parseAllDocuments(String(v)).map((d) => d.toJS()),
+  from_yaml: (v) => (typeof v === 'string' ? (yaml().parse(v) ?? null) : fromEngine(v)),
+  from_yaml_all: (v) =>
+    yaml()
+      .parseAllDocuments(String(v))
+      .map((d) => d.toJS()),
 }

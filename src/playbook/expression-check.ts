@@ -7,7 +7,8 @@ import { isAbsolute, join } from 'node:path'
 import { RmError, type SourcePos } from './errors.js'
 import { compile } from './expression-jinja.js'
 import { errorPosInValue } from './error-pos.js'
-import { checkTemplate, TemplateError } from '../jinja/index.js'
+import { TemplateError } from '../jinja/index.js'
+import { checkTemplateOnce } from './checked-templates.js'
 import { ExpressionError } from './expression-errors.js'
 import type { Inventory } from './inventory.js'
 import type { Node, Playbook, RoleInstance } from './model.js'
@@ -78,7 +79,7 @@ export function templateFileError(file: string): RmError | undefined {
     return undefined // a missing file is reported by references.ts
   }
   try {
-    checkTemplate(text, { file: true })
+    checkTemplateOnce(text, { file: true })
     return undefined
   } catch (e) {
     if (!(e instanceof TemplateError)) throw e

@@ -5,7 +5,6 @@ import { readFileSync, statSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import {
-  checkTemplate,
   evaluateCondition as jinjaCondition,
   referencedNames,
   renderTemplateFile as jinjaFile,
@@ -17,6 +16,7 @@ import {
   usesWholeHostvars,
   type TemplateContext,
 } from '../jinja/index.js'
+import { checkTemplateOnce } from './checked-templates.js'
 import { ExpressionError, notFound, OMIT, UndefinedVariableError, type ScopeSource } from './expression-errors.js'
 import { SETTLE } from './lazy-view.js'
 import { noteRead, tainting, taintingFilters } from './taint.js'
@@ -174,7 +174,7 @@ const fromToken = (v: unknown): unknown => (v === OMIT_TOKEN ? OMIT : v)
  */
 export function compile(text: string): void {
   try {
-    checkTemplate(isTemplated(text) ? text : `{{ ${text} }}`)
+    checkTemplateOnce(isTemplated(text) ? text : `{{ ${text} }}`)
   } catch (e) {
     const err = translated(e, text)
     throw err instanceof ExpressionError ? err : new ExpressionError(err.message, text)

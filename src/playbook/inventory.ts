@@ -7,7 +7,7 @@ import { expandHostRange, parseIniInventory, rawGroup, type RawInventory } from 
 import type { VarLayer } from './vars.js'
 import { currentRun } from './run-context.js'
 import { loadVarsFile } from './vars-files.js'
-import { parseYaml, posOf } from './yaml.js'
+import { parseYamlFile, posOf } from './yaml.js'
 
 export interface Host {
   name: string
@@ -181,7 +181,7 @@ function parseInventoryFile(file: string, inv: RawInventory): void {
     ext === '.json' ||
     /^\s*(all|[\w-]+)\s*:\s*$/m.test(text.split('\n').find((l) => l.trim() && !l.trim().startsWith('#')) ?? '')
   ) {
-    const doc = parseYaml(text, file)
+    const doc = parseYamlFile(text, file)
     if (doc === null || doc === undefined) return
     if (typeof doc !== 'object' || Array.isArray(doc)) throw new RmError('a YAML inventory is a mapping of groups (usually `all:`)', { file, line: 1, col: 1 })
     for (const [name, node] of Object.entries(doc as Record<string, unknown>)) addYamlGroup(inv, name, node, file)

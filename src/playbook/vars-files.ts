@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs'
 import { RmError } from './errors.js'
 import { currentRun } from './run-context.js'
 import { isVaultText, decryptVaultFile } from './vault.js'
-import { parseYaml, posOf } from './yaml.js'
+import { parseYaml, parseYamlFile, posOf } from './yaml.js'
 import { renderedLiteral, type LiteralMode } from './yaml-tags.js'
 
 /**
@@ -21,7 +21,8 @@ export function loadVarsFile(file: string, literals: LiteralMode = 'template'): 
   }
   const secret = isVaultText(text)
   if (secret) text = decryptVaultFile(text, file)
-  const v = parseYaml(text, file, literals)
+  // decrypted text stays in memory: only a plain file goes through the load cache
+  const v = secret ? parseYaml(text, file, literals) : parseYamlFile(text, file, literals)
   if (v === null || v === undefined) return {}
   if (typeof v !== 'object' || Array.isArray(v)) throw new RmError('a vars file must be a mapping of names to values', posOf(v) ?? { file, line: 1, col: 1 })
   if (secret) markSecret(v as Record<string, unknown>, currentRun().secrets)

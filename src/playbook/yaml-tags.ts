@@ -5,7 +5,8 @@
 // A literal string travels through the rest of rm-play as an ordinary string in which `{{` and
 // `{%` are written as expressions that print them (`{{ '{{' }}`): every place that renders a value
 // then yields the original bytes, and every place that checks a string's type still sees a string.
-import { isMap, isPair, isScalar, isSeq, type CollectionTag, type Node, type ScalarTag } from 'yaml'
+import type { CollectionTag, Node, ScalarTag } from 'yaml'
+import { yamlLib } from './yaml-lib.js'
 import { decryptVaultText, secretFromVault } from './vault.js'
 
 /** How literal values come out: `template` (encoded, for values that are rendered) or `plain` (data never rendered). */
@@ -27,6 +28,7 @@ function literal(text: string, mode: LiteralMode): string {
 
 // `!unsafe` on a mapping or a list makes every string inside it literal.
 function literalCollection(node: Node, mode: LiteralMode): void {
+  const { isMap, isPair, isScalar, isSeq } = yamlLib()
   const visit = (n: unknown): void => {
     if (isScalar(n)) {
       if (typeof n.value === 'string') n.value = literal(n.value, mode)

@@ -1,8 +1,11 @@
 // YAML → plain JS values that remember where each mapping, sequence and key came from.
 // Ansible reads YAML 1.1 (so `mode: 0644` is octal and `yes` is true); we do the same.
 import { readFileSync } from 'node:fs'
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node, type Tags, type YAMLError } from 'yaml'
+import { deserialize, serialize } from 'node:v8'
+import type { Document, LineCounter, Node, Tags, YAMLError } from 'yaml'
 import { RmError, RmErrors, type SourcePos } from './errors.js'
+import { cacheKey, readEntry, writeEntry } from './load-cache.js'
+import { yamlLib } from './yaml-lib.js'
 import { ansibleTags, type LiteralMode } from './yaml-tags.js'
 
 const POS = Symbol('rm-play.pos')
@@ -35,6 +38,7 @@ export function valuePosOf(obj: unknown, key: string): SourcePos | undefined {
 }
 
 function attach(node: Node | null | undefined, value: unknown, doc: Document, file: string, lc: LineCounter): void {
+  const { isAlias, isMap, isScalar, isSeq } = yamlLib()
   if (!node || value === null || typeof value !== 'object') return
   if (isAlias(node)) {
     attach(node.resolve(doc) as Node | undefined, value, doc, file, lc)
@@ -89,6 +93,30 @@ function yaml11Tags(tags: Tags): Tags {
  * come out (yaml-tags.ts): encoded for values that are rendered later, plain for data.
  */
 export function parseYaml(text: string, file: string, literals: LiteralMode = 'template'): unknown {
+  return parseText(text, file, literals)
+}
+
+/**
+ * parseYaml for the text of a file as it is on disk (never vault-decrypted text), through the
+ * load cache (load-cache.ts): the same text parses to the same values and positions. A `!vault`
+ * value is never cached: decrypting it is what marks it as a secret of the run.
+ */
+export function parseYamlFile(text: string, file: string, literals: LiteralMode = 'template'): unknown {
+  if (text.includes('!vault')) return parseText(text, file, literals)
+  const key = cacheKey('yaml', literals, text)
+  const hit = readEntry(key)
+  if (hit) {
+    const value = fromCache(hit, file)
+    if (value !== NOT_CACHED) return value
+  }
+  const value = parseText(text, file, literals)
+  const data = toCache(value)
+  if (data) writeEntry(key, data)
+  return value
+}
+
+function parseText(text: string, file: string, literals: LiteralMode): unknown {
+  const { LineCounter, parseAllDocuments } = yamlLib()
   const lc = new LineCounter()
   const customTags = (tags: Tags): Tags => [...yaml11Tags(tags), ...ansibleTags(literals)]
   const docs = parseAllDocuments(text, { lineCounter: lc, version: '1.1', merge: true, prettyErrors: false, uniqueKeys: true, customTags })
@@ -134,5 +162,61 @@ export function loadYamlFile(file: string, from?: SourcePos): unknown {
   } catch (e) {
     throw new RmError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, from)
   }
-  return parseYaml(text, file)
+  return parseYamlFile(text, file)
+}
+
+// A cached parse: the value (v8 serialization keeps shared aliases, Sets, Maps, bytes) and each
+// object's positions without the file name, in the order one walk visits the objects.
+type CachedPos = [line: number, col: number, keys: (string | number)[], values: (string | number)[]] | null
+const NOT_CACHED = Symbol('not cached')
+
+function eachObject(value: unknown, visit: (o: object) => void): void {
+  const seen = new Set<object>()
+  const go = (v: unknown): void => {
+    if (v === null || typeof v !== 'object' || seen.has(v)) return
+    seen.add(v)
+    visit(v)
+    if (Array.isArray(v) || Object.getPrototypeOf(v) === Object.prototype) for (const x of Object.values(v)) go(x)
+  }
+  go(value)
+}
+
+const flat = (r: Record<string, SourcePos>): (string | number)[] => Object.entries(r).flatMap(([k, p]) => [k, p.line, p.col])
+function unflat(a: (string | number)[], file: string): Record<string, SourcePos> {
+  const out: Record<string, SourcePos> = {}
+  for (let i = 0; i + 2 < a.length; i += 3) out[a[i] as string] = { file, line: a[i + 1] as number, col: a[i + 2] as number }
+  return out
+}
+
+function toCache(value: unknown): Uint8Array | undefined {
+  const positions: CachedPos[] = []
+  eachObject(value, (o) => {
+    const p = (o as WithPos)[POS]
+    positions.push(p ? [p.at.line, p.at.col, flat(p.keys), flat(p.values)] : null)
+  })
+  try {
+    return serialize([value, positions])
+  } catch {
+    return undefined
+  }
+}
+
+function fromCache(data: Buffer, file: string): unknown {
+  try {
+    const [value, positions] = deserialize(data) as [unknown, CachedPos[]]
+    let i = 0
+    let ok = Array.isArray(positions)
+    eachObject(value, (o) => {
+      const p = positions[i++]
+      if (p === undefined) ok = false
+      else if (p)
+        Object.defineProperty(o, POS, {
+          value: { at: { file, line: p[0], col: p[1] }, keys: unflat(p[2], file), values: unflat(p[3], file) },
+          enumerable: false,
+        })
+    })
+    return ok && i === positions.length ? value : NOT_CACHED
+  } catch {
+    return NOT_CACHED
+  }
 }

@@ -1,6 +1,7 @@
 import { expect } from 'chai'
 import type { HostResultEvent } from '../../src/engine/events.js'
-import { adHocLine, adHocTaskArgs, isAdHoc, pyJson, splitAdHoc } from '../../src/cli/adhoc.js'
+import { adHocTaskArgs, isAdHoc, pyJson, splitAdHoc } from '../../src/cli/adhoc.js'
+import { adHocLine } from '../../src/cli/adhoc-report.js'
 
 const ev = (e: Partial<HostResultEvent>): HostResultEvent => ({
   type: 'host-result',

@@ -1,5 +1,5 @@
 // Startup: `rm-play --version`, `--help` and `lab list` load neither the playbook engine, nor the
-// module catalogue, nor ssh2 or zx; a local run does not load ssh2. What is loaded is checked (by
+// module catalogue, nor ssh2 or zx; a syntax check loads no engine; a local run does not load ssh2. What is loaded is checked (by
 // a resolve hook that lists every module), not how long it takes (speed is for bench/).
 import { expect } from 'chai'
 import { spawnSync } from 'node:child_process'
@@ -31,6 +31,15 @@ describe('startup: what a command loads', () => {
   it('--version, --help and lab list load no engine, modules, ssh2 or zx', function () {
     this.timeout(60_000)
     for (const args of [['--version'], ['--help'], ['lab', 'list']]) expect(heavy(loaded(args)), args.join(' ')).to.deep.equal([])
+  })
+
+  it('a syntax check loads no engine, connection, reporter or diff', function () {
+    this.timeout(60_000)
+    const urls = loaded([join(dir, 'site.yml'), '-i', 'box,', '--syntax-check'])
+    expect(urls.some((u) => u.includes('/dist/src/playbook/load.js'))).to.equal(true)
+    expect(
+      urls.filter((u) => /\/node_modules\/(ssh2|zx|diff)\/|\/dist\/src\/(engine|connection)\/|\/dist\/src\/report\/(pretty|json|diff)\.js/.test(u)),
+    ).to.deep.equal([])
   })
 
   it('a local run loads the engine but not ssh2', function () {
