@@ -112,10 +112,7 @@ export async function runModule(
   const hm = mod as HostModule<unknown, unknown>
   if (check && hm.checkMode === false) {
     // As Ansible: such a module is not run in check mode, and what it would return is not known.
-    out.skipped = true
-    out.msg = `remote module (${hm.name}) does not support check mode`
-    out.data = { changed: false, skipped: true, msg: out.msg }
-    return out
+    return skippedOutcome(out, `remote module (${hm.name}) does not support check mode`)
   }
   const connVars = target.delegated ? scopeFor(rt.scope, target.host, { vars: [] }) : scope
   const conn = connectionFor(rt, target.host, lazyVars(connVars), target.keywords)
@@ -133,6 +130,8 @@ export async function runModule(
       throw new CheckModeUnknown(`runs as ${execOpts.become.user}, a user that does not exist yet`)
     throw e
   }
+  const skipped = hm.skip?.(prepared, state)
+  if (skipped !== undefined) return skippedOutcome(out, skipped)
   const changes: Change[] = settleNeeds(hm.plan(prepared, state, planCtx), check)
   for (const v of changes.flatMap((c) => c.secrets ?? [])) if (v.length >= MIN_SECRET_LENGTH) rt.secrets.add(v)
   const shown = changes.filter((c) => !c.quiet)
@@ -172,6 +171,14 @@ export async function runModule(
   if (!out.failed && returned !== null && typeof returned === 'object' && !Array.isArray(returned))
     out.hostFacts = Object.fromEntries(Object.entries(returned).map(([k, v]) => [k.replace(/^ansible_/, ''), v]))
   out.mayChange = whenUnknown && out.changed
+  return out
+}
+
+/** A host module's task skipped with `msg`, as Ansible reports an action it skips. */
+function skippedOutcome(out: Outcome, msg: string): Outcome {
+  out.skipped = true
+  out.msg = msg
+  out.data = { changed: false, skipped: true, msg }
   return out
 }
 

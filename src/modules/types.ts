@@ -53,6 +53,11 @@ export interface HostModule<A = Record<string, unknown>, P = A, Q extends Probes
   prepare?(a: A, ctx: PrepareContext): P | Promise<P>
   probes(p: P, ctx: ProbeContext): Q
   plan(p: P, state: StateOf<Q>, ctx: PlanContext): Change[]
+  /**
+   * A reason, read from the state, why the task is skipped rather than planned (unarchive whose
+   * `creates` exists: Ansible's action reports it skipped, with this as msg).
+   */
+  skip?(p: P, state: StateOf<Q>): string | undefined
   /** What `register` holds, from the state and the outputs of the steps that ran. */
   result?(p: P, state: StateOf<Q>, outputs: StepOutput[], ctx: PlanContext): Record<string, unknown>
   /** The module only reads (stat, a GET request): its steps run in check mode too. */
