@@ -140,22 +140,30 @@ export async function runModule(
   out.changed = shown.length > 0
   let outputs: StepOutput[] = []
   const readOnly = typeof hm.readOnly === 'function' ? hm.readOnly(prepared) : !!hm.readOnly
-  if (check && !readOnly) {
+  // Check mode runs only what changes offer to run there (checkSteps: they leave the host as it was).
+  const dry = check && !readOnly ? changes.filter((c) => c.checkSteps).map((c) => ({ ...c, steps: c.checkSteps! })) : []
+  const run = check && !readOnly ? dry : changes
+  if (check && !readOnly && !dry.length) {
     if (out.changed) out.data = markUnknown({})
-  } else if (changes.length) {
+  } else if (run.length) {
     // A step may change any host (directly or through it): reads taken before it are stale, and
     // so are reads sent while it runs.
     invalidate(rt.readAhead)
     try {
-      outputs = await applyChanges(conn, changes, execOpts)
+      outputs = await applyChanges(conn, run, execOpts)
     } catch (e) {
-      if (!(e instanceof StepFailure)) throw e
-      outputs.push(e.output)
-      out.failed = true
-      out.msg = e.message
+      // In check mode the become user may be one that an earlier task would create: cannot tell.
+      if (dry.length && execOpts.become && /unknown user/i.test((e as Error).message)) outputs = []
+      else if (!(e instanceof StepFailure)) throw e
+      else {
+        outputs.push(e.output)
+        out.failed = true
+        out.msg = e.message
+      }
     } finally {
       invalidate(rt.readAhead)
     }
+    if (hm.changedBy && !out.failed) decideChanged(out, outputs.length ? hm.changedBy(prepared, outputs) : undefined)
   }
   if (!isUnknown(out.data)) {
     const base = defaultResult(outputs)
@@ -172,6 +180,20 @@ export async function runModule(
     out.hostFacts = Object.fromEntries(Object.entries(returned).map(([k, v]) => [k.replace(/^ansible_/, ''), v]))
   out.mayChange = whenUnknown && out.changed
   return out
+}
+
+/**
+ * A module that knows whether it changed anything only once its steps ran (changedBy): what they
+ * said. Undefined (a check run that could not reach what the steps need): still "would run".
+ */
+function decideChanged(out: Outcome, changed: boolean | undefined): void {
+  if (changed === undefined) {
+    out.data = markUnknown({})
+    return
+  }
+  out.changed = changed
+  out.changes = changed ? out.changes.map((c) => ({ summary: c.summary })) : []
+  if (!changed) out.diffs = []
 }
 
 /** A host module's task skipped with `msg`, as Ansible reports an action it skips. */
