@@ -262,7 +262,6 @@ function passwordShown(steps: ExecStep[], before: Shown, after: Shown): string[]
 function missingHomeStep(a: UserArgs, s: UserState, u: PasswdEntry): ExecStep | undefined {
   const home = a.home ?? u.home
   if (!a.create_home || s.homeExists || !home) return undefined
-  const umask = "sed -n 's/^UMASK[[:space:]]\\{1,\\}\\([0-9]\\{1,\\}\\)$/\\1/p' /etc/login.defs 2>/dev/null | tail -n 1"
   return {
     kind: 'exec',
     label: 'home',
@@ -271,7 +270,8 @@ function missingHomeStep(a: UserArgs, s: UserState, u: PasswdEntry): ExecStep | 
       sh`h=${home}; n=${a.name}; k=${a.skeleton ?? '/etc/skel'}`,
       code('if [ ! -e "$h" ]; then'),
       code('  if [ -e "$k" ]; then mkdir -p -- "$(dirname -- "$h")"; cp -a -- "$k" "$h"; else mkdir -p -- "$h"; fi'),
-      code(`  u=$(${umask})`),
+      // the last UMASK line of login.defs, as Ansible reads it
+      code("  u=$(sed -n 's/^UMASK[[:space:]]\\{1,\\}\\([0-9]\\{1,\\}\\)$/\\1/p' /etc/login.defs 2>/dev/null | tail -n 1)"),
       code('  if [ -n "$u" ]; then chmod -- "$(printf \'%o\' $((0777 & ~0$u)))" "$h"; fi'),
       code('  chown -R -h -- "$(id -u -- "$n"):$(id -g -- "$n")" "$h"'),
       code('fi'),
