@@ -86,6 +86,12 @@ export interface Change {
   /** The module cannot know in advance whether this changes anything (a command without `creates`). */
   uncertain?: boolean
   /**
+   * What check mode runs instead of nothing: steps that leave the host as it was and tell what the
+   * real ones would do (postgres_query's SQL in a transaction that is rolled back, as Ansible's
+   * check mode runs it). The module's changedBy reads their outputs.
+   */
+  checkSteps?: Step[]
+  /**
    * Housekeeping that a real run does but that is not a change of the host's state, as Ansible
    * counts it (systemd's daemon-reload): its steps run (not in check mode), the task is not
    * "changed" by it and the report does not list it.

@@ -113,10 +113,7 @@ export async function runModule(
   const hm = mod as HostModule<unknown, unknown>
   if (check && hm.checkMode === false) {
     // As Ansible: such a module is not run in check mode, and what it would return is not known.
-    out.skipped = true
-    out.msg = `remote module (${hm.name}) does not support check mode`
-    out.data = { changed: false, skipped: true, msg: out.msg }
-    return out
+    return skippedOutcome(out, `remote module (${hm.name}) does not support check mode`)
   }
   const connVars = target.delegated ? scopeFor(rt.scope, target.host, { vars: [] }) : scope
   const conn = connectionFor(rt, target.host, lazyVars(connVars), target.keywords)
@@ -134,6 +131,8 @@ export async function runModule(
       throw new CheckModeUnknown(`runs as ${execOpts.become.user}, a user that does not exist yet`)
     throw e
   }
+  const skipped = hm.skip?.(prepared, state)
+  if (skipped !== undefined) return skippedOutcome(out, skipped)
   const changes: Change[] = settleNeeds(hm.plan(prepared, state, planCtx), check)
   for (const v of changes.flatMap((c) => c.secrets ?? [])) if (v.length >= MIN_SECRET_LENGTH) rt.secrets.add(v)
   const shown = changes.filter((c) => !c.quiet)
@@ -142,22 +141,30 @@ export async function runModule(
   out.changed = shown.length > 0
   let outputs: StepOutput[] = []
   const readOnly = typeof hm.readOnly === 'function' ? hm.readOnly(prepared) : !!hm.readOnly
-  if (check && !readOnly) {
+  // Check mode runs only what changes offer to run there (checkSteps: they leave the host as it was).
+  const dry = check && !readOnly ? changes.filter((c) => c.checkSteps).map((c) => ({ ...c, steps: c.checkSteps! })) : []
+  const run = check && !readOnly ? dry : changes
+  if (check && !readOnly && !dry.length) {
     if (out.changed) out.data = markUnknown({})
-  } else if (changes.length) {
+  } else if (run.length) {
     // A step may change any host (directly or through it): reads taken before it are stale, and
     // so are reads sent while it runs.
     invalidate(rt.readAhead)
     try {
-      outputs = await applyChanges(conn, changes, execOpts)
+      outputs = await applyChanges(conn, run, execOpts)
     } catch (e) {
-      if (!(e instanceof StepFailure)) throw e
-      outputs.push(e.output)
-      out.failed = true
-      out.msg = e.message
+      // In check mode the become user may be one that an earlier task would create: cannot tell.
+      if (dry.length && execOpts.become && /unknown user/i.test((e as Error).message)) outputs = []
+      else if (!(e instanceof StepFailure)) throw e
+      else {
+        outputs.push(e.output)
+        out.failed = true
+        out.msg = e.message
+      }
     } finally {
       invalidate(rt.readAhead)
     }
+    if (hm.changedBy && !out.failed) decideChanged(out, outputs.length ? hm.changedBy(prepared, outputs) : undefined)
   }
   if (!isUnknown(out.data)) {
     const base = defaultResult(outputs)
@@ -173,6 +180,28 @@ export async function runModule(
   if (!out.failed && returned !== null && typeof returned === 'object' && !Array.isArray(returned))
     out.hostFacts = Object.fromEntries(Object.entries(returned).map(([k, v]) => [k.replace(/^ansible_/, ''), v]))
   out.mayChange = whenUnknown && out.changed
+  return out
+}
+
+/**
+ * A module that knows whether it changed anything only once its steps ran (changedBy): what they
+ * said. Undefined (a check run that could not reach what the steps need): still "would run".
+ */
+function decideChanged(out: Outcome, changed: boolean | undefined): void {
+  if (changed === undefined) {
+    out.data = markUnknown({})
+    return
+  }
+  out.changed = changed
+  out.changes = changed ? out.changes.map((c) => ({ summary: c.summary })) : []
+  if (!changed) out.diffs = []
+}
+
+/** A host module's task skipped with `msg`, as Ansible reports an action it skips. */
+function skippedOutcome(out: Outcome, msg: string): Outcome {
+  out.skipped = true
+  out.msg = msg
+  out.data = { changed: false, skipped: true, msg }
   return out
 }
 

@@ -256,6 +256,10 @@ export const getUrl: HostModule<GetUrlArgs, GetUrlArgs, ReturnType<typeof probes
         msg: `OK (${size} bytes)`,
       }
     }
-    return { dest: file, url: a.url, size: st.stat?.size ?? null, msg: 'file already exists' }
+    // Ansible skips the download only when a checksum matches; otherwise it downloads again and
+    // says what the server sent (the file's size when the content is the same).
+    const size_ = st.stat?.size ?? null
+    const msg = a.checksum && !a.force ? `file already exists${outputs.length ? ' but file attributes changed' : ''}` : `OK (${size_ ?? 'unknown'} bytes)`
+    return { dest: file, url: a.url, size: size_, msg }
   },
 }

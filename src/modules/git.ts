@@ -11,7 +11,8 @@
  *
  * Modified tracked files in `dest` make the task fail (untracked files do not count) unless
  * `force: true`, which discards them. `depth` makes shallow clones and fetches; `clone: false`
- * leaves a missing checkout missing, `update: false` leaves an existing one as it is. `remote`
+ * leaves a missing checkout missing (the task is changed and `after` is the commit the remote
+ * names for `version`, as in Ansible), `update: false` leaves an existing one as it is. `remote`
  * names the remote (origin); its URL is set to `repo` when it differs. `accept_hostkey` accepts
  * an ssh host key on first contact; `key_file` and `ssh_opts` are passed to ssh. `recursive`
  * (default true) clones and updates submodules too (their state is not compared). Bare
@@ -93,7 +94,8 @@ function probeOptions(a: GitArgs): GitProbeOptions {
     remote: a.remote,
     executable: a.executable ?? 'git',
     askWhenRepo: a.update,
-    askWhenMissing: a.clone,
+    // clone: false asks too: Ansible reports the remote's commit then
+    askWhenMissing: true,
     env: sshCommand(a),
   }
 }
@@ -196,6 +198,21 @@ function cloneChange(a: GitArgs, st: GitState, ctx: PlanContext): Change {
   }
 }
 
+/**
+ * clone: false on a dest that is not a checkout: as Ansible, a change with nothing to run that
+ * reports the commit the remote names for version (Ansible's "info only" ls-remote).
+ */
+function remoteHeadChange(a: GitArgs, st: GitState): Change {
+  if (!st.git)
+    return { summary: `read the commit of ${repoOf(a).shown}`, steps: [], needs: { msg: 'git is not installed on the host (install the git package first)' } }
+  const after = wanted(a, st).commit ?? a.version
+  return {
+    summary: `${a.dest} is not a checkout (clone: false): ${repoOf(a).shown} (${a.version}) is at commit ${short(after)}`,
+    steps: [],
+    diff: { path: a.dest, before: 'commit (none)\n', after: `commit ${after}\n` },
+  }
+}
+
 function updateChanges(a: GitArgs, st: GitState): Change[] {
   if (st.statusError) throw new ModuleFailure(`cannot read the state of ${a.dest}: ${st.statusError}`)
   // As Ansible: modifications fail the task whether or not the commit would change.
@@ -252,13 +269,14 @@ function updateChanges(a: GitArgs, st: GitState): Change[] {
 function plan(a: GitArgs, { git: st }: StateOf<ReturnType<typeof probes>>, ctx: PlanContext): Change[] {
   switch (st.dest) {
     case 'file':
+      if (!a.clone) return [remoteHeadChange(a, st)]
       throw new ModuleFailure(`${a.dest} exists and is not a directory`)
     case 'nonempty':
-      if (!a.clone) return []
+      if (!a.clone) return [remoteHeadChange(a, st)]
       throw new ModuleFailure(`destination path '${a.dest}' already exists and is not an empty directory (nor a git checkout)`)
     case 'absent':
     case 'empty':
-      return a.clone ? [cloneChange(a, st, ctx)] : []
+      return [a.clone ? cloneChange(a, st, ctx) : remoteHeadChange(a, st)]
     case 'repo':
       if (!a.update) return []
       if (!st.git) throw new ModuleFailure('git is not installed on the host (install the git package first)')
@@ -293,6 +311,8 @@ export const git: HostModule<GitArgs, GitArgs, ReturnType<typeof probes>> = {
   probes,
   plan,
   result(a, { git: st }, outputs) {
+    // clone: false on what is not a checkout: Ansible returns before and the remote's commit only
+    if (st.dest !== 'repo' && !a.clone) return { before: null, after: wanted(a, st).commit ?? a.version }
     const before = st.dest === 'repo' ? st.head || null : null
     let after: string | null = before
     for (const o of outputs) {

@@ -11,10 +11,13 @@
  * transaction block). `search_path` sets the schema search path first, `encoding` the client
  * encoding. psql meta-commands (lines with a backslash outside quotes) are refused.
  *
- * Like `command`, the module cannot know in advance what the SQL changes: it always counts as a
- * change ("would run" in check mode, where nothing is executed). Use `changed_when` to say when
- * it changed something, e.g. `changed_when: result.rowcount > 0`, and `check_mode: false` for a
- * read-only query that should run in check mode too.
+ * Whether the task changed something is read from the status of the last statement, as Ansible's
+ * postgresql_query does: a status with SELECT is not a change (a `SELECT`, but also
+ * `CREATE TABLE ... AS SELECT`), an INSERT, UPDATE or DELETE is one when it touched rows, anything
+ * else (DDL, SET, COPY ...) is one. `changed_when` overrides it. Check mode runs the SQL too, in a
+ * transaction that is rolled back (as Ansible does; with `autocommit: true` check mode fails, as
+ * in Ansible); when psql, the server or the database is not there yet (an earlier task would
+ * install or create it) the task "would run".
  *
  * Returns `query_result` (the rows of the last statement, as objects by column name, with
  * integers, numerics, booleans, JSON and arrays converted), `query_all_results` (rows of every
@@ -38,7 +41,8 @@
  */
 import { createHash } from 'node:crypto'
 import { connOptions, connProblems, psqlStep, quoteIdent, quoteLiteral } from './postgres-common.js'
-import { ModuleFailure, type Change, type HostModule, type StepOutput } from './types.js'
+import { code } from '../shell/index.js'
+import { ModuleFailure, type Change, type ExecStep, type HostModule, type StepOutput } from './types.js'
 import type { ArgsOf, Schema } from './schema.js'
 
 export type PostgresQueryArgs = ArgsOf<typeof schema>
@@ -398,22 +402,48 @@ function shown(sql: string): string {
   return one.length > 100 ? `${one.slice(0, 97)}...` : one
 }
 
+/**
+ * Whether a statement with this status changed anything, as Ansible's postgresql_query decides it
+ * (community.postgresql 2.x): a status with SELECT in it did not; INSERT/UPDATE/DELETE did when
+ * their count is not 0; anything else (DDL, SET, COPY ...) did.
+ */
+export function statusChanged(statusmessage: string): boolean {
+  if (statusmessage.includes('SELECT')) return false
+  if (!/(UPDATE|INSERT|DELETE)/.test(statusmessage)) return true
+  const s = statusmessage.split(/\s+/).filter(Boolean)
+  if (s.length === 3) return s[2] !== '0'
+  if (s.length === 2) return s[1] !== '0'
+  return true
+}
+
+/** psql's exit code for an error in the SQL (ON_ERROR_STOP); others mean the server could not be reached. */
+const SQL_ERROR = 3
+
 export function planQuery(p: PreparedQuery): Change[] {
   const tok = token(p.sql)
-  const step = psqlStep(p, p.login_db, queryScript(p.statements, tok, p), {
-    csv: true,
-    singleTransaction: !p.autocommit,
-    env: p.encoding ? { PGCLIENTENCODING: p.encoding } : undefined,
-    nullString: nullToken(tok),
-  })
-  return [{ summary: `run SQL on ${p.login_db}${p.autocommit ? ' (autocommit)' : ''}: ${shown(p.sql)}`, uncertain: true, steps: [step] }]
+  const opts = { csv: true, env: p.encoding ? { PGCLIENTENCODING: p.encoding } : undefined, nullString: nullToken(tok) }
+  const step = psqlStep(p, p.login_db, queryScript(p.statements, tok, p), { ...opts, singleTransaction: !p.autocommit })
+  // Check mode runs the SQL in a transaction that is rolled back, as Ansible's does; psql
+  // missing or the server or database not there yet (an earlier task would make them): cannot tell.
+  const dry: ExecStep = p.autocommit
+    ? { kind: 'exec', script: code("echo 'Using autocommit is mutually exclusive with check_mode' >&2; exit 1") }
+    : psqlStep(p, p.login_db, `BEGIN;\n${queryScript(p.statements, tok, p)}ROLLBACK;\n`, { ...opts, okCodes: [0, 1, 2, 126, 127] })
+  return [{ summary: `run SQL on ${p.login_db}${p.autocommit ? ' (autocommit)' : ''}: ${shown(p.sql)}`, uncertain: true, steps: [step], checkSteps: [dry] }]
+}
+
+/** Changed as Ansible says: from the status of the last statement (Ansible runs the query as one). */
+export function queryChanged(p: PreparedQuery, outputs: StepOutput[]): boolean | undefined {
+  const o = outputs[outputs.length - 1]
+  if (!o || o.code !== 0) return undefined
+  const results = parseQueryOutput(o.stdout, token(p.sql), p.statements)
+  return statusChanged(results[results.length - 1]!.statusmessage)
 }
 
 export function queryResult(p: PreparedQuery, outputs: StepOutput[]): Record<string, unknown> {
   const o = outputs[outputs.length - 1]
   // psql's framed output is not what a user registers: the rows are in query_result.
   const base = { query: p.sql, query_list: p.statements, stdout: undefined, stdout_lines: undefined }
-  if (!o) return base
+  if (!o || o.code !== 0) return base
   const results = parseQueryOutput(o.stdout, token(p.sql), p.statements)
   const last = results[results.length - 1]!
   // As Ansible: a statement that returns no rows at all (DDL, INSERT without RETURNING) gives {}.
@@ -449,7 +479,7 @@ const schema = {
 export const postgresQuery: HostModule<PostgresQueryArgs, PreparedQuery, Record<never, never>> = {
   kind: 'host',
   name: 'postgres_query',
-  doc: 'Run SQL on a PostgreSQL database (always a change unless changed_when) and return the rows.',
+  doc: 'Run SQL on a PostgreSQL database (changed as the status of its last statement says) and return the rows.',
   args: schema,
   returns: {
     query_result: 'rows of the last statement, as a list of objects (column name → value)',
@@ -475,5 +505,6 @@ export const postgresQuery: HostModule<PostgresQueryArgs, PreparedQuery, Record<
   prepare: prepareQuery,
   probes: () => ({}),
   plan: planQuery,
+  changedBy: queryChanged,
   result: (p, _state, outputs) => queryResult(p, outputs),
 }

@@ -66,8 +66,20 @@ export interface HostModule<A = Record<string, unknown>, P = A, Q extends Probes
   prepare?(a: A, ctx: PrepareContext): P | Promise<P>
   probes(p: P, ctx: ProbeContext): Q
   plan(p: P, state: StateOf<Q>, ctx: PlanContext): Change[]
+  /**
+   * A reason, read from the state, why the task is skipped rather than planned (unarchive whose
+   * `creates` exists: Ansible's action reports it skipped, with this as msg).
+   */
+  skip?(p: P, state: StateOf<Q>): string | undefined
   /** What `register` holds, from the state and the outputs of the steps that ran. */
   result?(p: P, state: StateOf<Q>, outputs: StepOutput[], ctx: PlanContext): Record<string, unknown>
+  /**
+   * The module knows whether it changed anything only once its steps ran (postgres_query reads the
+   * status of its statements, as Ansible does): `changed` from their outputs (in check mode, those
+   * of the changes' checkSteps). Undefined: cannot tell (a check run that could not reach the
+   * server an earlier task would set up), the change stays "would run".
+   */
+  changedBy?(p: P, outputs: StepOutput[]): boolean | undefined
   /** The module only reads (stat, a GET request): its steps run in check mode too. */
   readOnly?: boolean | ((p: P) => boolean)
   /**

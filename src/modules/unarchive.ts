@@ -11,7 +11,7 @@
  *
  * The archive's listing is compared with `dest`: every member must be there with the same type,
  * and files with the same size and (tar) modification time; then the task is ok and nothing is
- * extracted. `creates` skips the task when that path exists. `include` extracts only the listed
+ * extracted. `creates` skips the task (status skipped) when that path exists. `include` extracts only the listed
  * members (and what is under listed directories), `exclude` leaves out members matching these
  * patterns (shell wildcards; mutually exclusive with include). `extra_opts` are passed to tar or
  * unzip (`--strip-components=1` is not compared: it changes the paths). `owner`, `group` and
@@ -300,7 +300,6 @@ function extractScript(p: UnarchivePrepared, format: ArchiveFormat): Script {
 }
 
 function plan(p: UnarchivePrepared, state: UnarchiveState, ctx: PlanContext): Change[] {
-  if (state.creates?.exists) return []
   const d = state.dest
   const destOk = effectiveStat(d, true)?.type === 'directory'
   const ar = archiveState(p, state)
@@ -399,6 +398,8 @@ export const unarchive: HostModule<UnarchiveArgs, UnarchivePrepared, ReturnType<
   localFiles: (a) => (a.remote_src ? [] : [{ kind: 'files', name: a.src, arg: 'src' }]),
   prepare,
   probes,
+  // As Ansible's unarchive action: before anything else, with its message.
+  skip: (p, state) => (state.creates?.exists ? `skipped, since ${p.creates} exists` : undefined),
   plan,
   result(p, state, outputs) {
     const ar = archiveState(p, state)

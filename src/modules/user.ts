@@ -10,8 +10,11 @@
  * `password` (an already-hashed password, e.g. `{{ 'secret' | password_hash('sha512') }}`; set
  * with chpasswd -e so the hash never shows in a process list; with `update_password: on_create` it
  * is only set for a new account) and `password_lock` (lock or unlock the password). `system: true`
- * makes a system account (a uid below 1000) — it only matters when the account is created, as do
- * `create_home` (default true: make the home directory, from `skeleton` if given).
+ * makes a system account (a uid below 1000) — it only matters when the account is created.
+ * `create_home` (default true) makes the home directory, from `skeleton` if given: with the
+ * account, and, as in Ansible, later too when an existing account's home (`home`, or the one it
+ * has) is missing — a copy of `skeleton` (/etc/skel), mode from /etc/login.defs' UMASK, owned by
+ * the user.
  *
  * `state: absent` removes the account (`remove: true` also deletes its home and mail spool,
  * `force: true` even while it is logged in).
@@ -30,7 +33,7 @@
  *       create_home: false
  *   - user: { name: deploy, groups: [sudo, www-data], append: true }
  */
-import { code, sh } from '../shell/index.js'
+import { code, joinScripts, sh } from '../shell/index.js'
 import { parsePasswdLine, userProbe, type PasswdEntry, type UserState } from '../probes/accounts.js'
 import type { ArgsOf, Schema } from './schema.js'
 import type { Change, ExecStep, HostModule } from './types.js'
@@ -47,7 +50,12 @@ const userSchema = {
     shell: { type: 'str', doc: 'Login shell.' },
     home: { type: 'path', doc: 'Home directory.' },
     move_home: { type: 'bool', default: false, doc: 'When `home` changes, move the contents (usermod -m).' },
-    create_home: { type: 'bool', default: true, aliases: ['createhome'], doc: 'Make the home directory when creating the account.' },
+    create_home: {
+      type: 'bool',
+      default: true,
+      aliases: ['createhome'],
+      doc: "Make the home directory (with the account, or when an existing account's home is missing).",
+    },
     skeleton: { type: 'path', doc: 'Skeleton directory for a new home (useradd -k).' },
     system: { type: 'bool', default: false, doc: 'Create a system account (only when creating).' },
     comment: { type: 'str', doc: 'The GECOS field (full name).' },
@@ -85,8 +93,8 @@ function groupQueries(a: UserArgs): string[] {
   return [...new Set([...(a.group !== undefined ? [a.group] : []), ...(a.groups ?? []), a.name])]
 }
 
-function probeArgs(a: UserArgs): [string, string[], boolean] {
-  return [a.name, groupQueries(a), a.password !== undefined || a.password_lock !== undefined]
+function probeArgs(a: UserArgs): [string, string[], boolean, string | undefined] {
+  return [a.name, groupQueries(a), a.password !== undefined || a.password_lock !== undefined, a.home]
 }
 
 interface Shown {
@@ -245,6 +253,32 @@ function passwordShown(steps: ExecStep[], before: Shown, after: Shown): string[]
   return what
 }
 
+/**
+ * Ansible's user makes the missing home of an existing account (create_home defaults to true): a
+ * copy of the skeleton (/etc/skel) or an empty directory, mode from login.defs' UMASK, owned by
+ * the user and its primary group. The step looks again: a home that usermod -m (move_home) has
+ * just moved into place is left as it is.
+ */
+function missingHomeStep(a: UserArgs, s: UserState, u: PasswdEntry): ExecStep | undefined {
+  const home = a.home ?? u.home
+  if (!a.create_home || s.homeExists || !home) return undefined
+  return {
+    kind: 'exec',
+    label: 'home',
+    script: joinScripts([
+      code('set -e'),
+      sh`h=${home}; n=${a.name}; k=${a.skeleton ?? '/etc/skel'}`,
+      code('if [ ! -e "$h" ]; then'),
+      code('  if [ -e "$k" ]; then mkdir -p -- "$(dirname -- "$h")"; cp -a -- "$k" "$h"; else mkdir -p -- "$h"; fi'),
+      // the last UMASK line of login.defs, as Ansible reads it
+      code("  u=$(sed -n 's/^UMASK[[:space:]]\\{1,\\}\\([0-9]\\{1,\\}\\)$/\\1/p' /etc/login.defs 2>/dev/null | tail -n 1)"),
+      code('  if [ -n "$u" ]; then chmod -- "$(printf \'%o\' $((0777 & ~0$u)))" "$h"; fi'),
+      code('  chown -R -h -- "$(id -u -- "$n"):$(id -g -- "$n")" "$h"'),
+      code('fi'),
+    ]),
+  }
+}
+
 /** An existing account: one usermod for the attributes that differ, then the password steps. */
 function modifyUser(a: UserArgs, s: UserState, u: PasswdEntry): Change[] {
   const edits = [uidEdit(a, u), primaryEdit(a, s, u), groupsEdit(a, s), shellEdit(a, u), homeEdit(a, u), commentEdit(a, u)].filter((e) => e !== undefined)
@@ -255,6 +289,13 @@ function modifyUser(a: UserArgs, s: UserState, u: PasswdEntry): Change[] {
   const pw = passwordSteps(a, s, false)
   const what = [...edits.map((e) => e.what), ...passwordShown(pw, before, after)]
   steps.push(...pw)
+  const home = missingHomeStep(a, s, u)
+  if (home) {
+    steps.push(home)
+    what.push('create home')
+    before.home ??= `${a.home ?? u.home} (missing)`
+    after.home = `${after.home ?? a.home ?? u.home} (created)`
+  }
   if (!steps.length) return []
   return [{ summary: `update user ${a.name}: ${what.join(', ')}`, steps, diff: { before: describe(a.name, before), after: describe(a.name, after) } }]
 }

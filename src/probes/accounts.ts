@@ -29,6 +29,7 @@ export interface UserState {
   groups: Record<string, GroupEntry | null>
   /** The user's primary group, resolved from its gid. */
   primary?: GroupEntry
+  /** The home the probe was asked about (the one in passwd by default) exists. */
   homeExists: boolean
 }
 
@@ -70,12 +71,15 @@ export function parseUserState(text: string, groupQueries: string[]): UserState 
   }
 }
 
-export function userProbeId(name: string, groupQueries: string[], shadow: boolean): string {
-  return `user:${JSON.stringify([name, groupQueries, shadow])}`
+export function userProbeId(name: string, groupQueries: string[], shadow: boolean, home?: string): string {
+  return `user:${JSON.stringify([name, groupQueries, shadow, ...(home !== undefined ? [home] : [])])}`
 }
 
-/** One user, its memberships, and the groups the arguments name (missing ones print -missing-). */
-export function userProbe(name: string, groupQueries: string[], shadow: boolean): Probe<UserState> {
+/**
+ * One user, its memberships, and the groups the arguments name (missing ones print -missing-);
+ * whether `home` (by default the user's home in passwd) exists.
+ */
+export function userProbe(name: string, groupQueries: string[], shadow: boolean, home?: string): Probe<UserState> {
   // `--` before every name: a name that begins with '-' is a name, never an option of getent.
   // awk gets the name from its environment: -v would read backslash escapes in it.
   const script = joinScripts([
@@ -90,11 +94,13 @@ export function userProbe(name: string, groupQueries: string[], shadow: boolean)
     code('echo @@primary'),
     code('gid=$(getent passwd -- "$n" | cut -d: -f4); [ -n "$gid" ] && getent group -- "$gid" | head -1'),
     code('echo @@home'),
-    code('h=$(getent passwd -- "$n" | cut -d: -f6); if [ -n "$h" ] && [ -d "$h" ]; then echo yes; else echo no; fi'),
+    // -e, as Ansible's os.path.exists: a file there is a home it does not make
+    home !== undefined ? sh`h=${home}` : code('h=$(getent passwd -- "$n" | cut -d: -f6)'),
+    code('if [ -n "$h" ] && [ -e "$h" ]; then echo yes; else echo no; fi'),
     code('echo @@end'),
     code('exit 0'),
   ])
-  return { id: userProbeId(name, groupQueries, shadow), script, parse: (o) => parseUserState(o.stdout, groupQueries) }
+  return { id: userProbeId(name, groupQueries, shadow, home), script, parse: (o) => parseUserState(o.stdout, groupQueries) }
 }
 
 export function groupProbeId(name: string): string {

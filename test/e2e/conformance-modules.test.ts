@@ -79,28 +79,7 @@ export const GROUPS: Group[] = [
   {
     name: 'apps',
     ansibleCheckStops: { task: 'apt tools for the apps', ...APT_CHECK },
-    differences: [
-      { task: 'apt tools for the apps', aspect: 'values', keys: ['stdout', 'stdout_lines', 'stderr'], why: APT_OUTPUT },
-      ...['get_url from a file url', 'get_url with checksum', 'get_url https into a directory name', 'get_url force false on existing'].map(
-        (task): Difference => ({
-          task,
-          aspect: 'values',
-          keys: ['msg'],
-          why: "get_url's msg is rm-play's own wording ('file already exists' where Ansible says 'OK (6 bytes)')",
-        }),
-      ),
-      ...(['first', 'second'] as const).map((aspect): Difference => ({
-        task: 'git clone false on missing dest',
-        aspect,
-        why: 'TODO: with clone: false and no checkout Ansible reads the remote head and reports changed (after: the head); rm-play reports ok with after: null',
-      })),
-      { task: 'git clone false on missing dest', aspect: 'values', keys: ['after'], why: 'the same: Ansible returns the remote head as after' },
-      ...['unarchive remote_src with creates', 'unarchive remote_src'].map((task): Difference => ({
-        task,
-        aspect: 'second',
-        why: 'TODO: Ansible reports unarchive skipped when `creates` exists; rm-play reports ok (it has no module-level skip yet)',
-      })),
-    ],
+    differences: [{ task: 'apt tools for the apps', aspect: 'values', keys: ['stdout', 'stdout_lines', 'stderr'], why: APT_OUTPUT }],
   },
   {
     name: 'services',
@@ -108,11 +87,6 @@ export const GROUPS: Group[] = [
     ansibleCheckStops: { task: 'apt the services', ...APT_CHECK },
     differences: [
       { task: 'apt the services', aspect: 'values', keys: ['stdout', 'stdout_lines', 'stderr'], why: APT_OUTPUT },
-      ...(['first', 'second'] as const).map((aspect): Difference => ({
-        task: 'postgresql_query select with args',
-        aspect,
-        why: 'TODO: rm-play decides a change before the query runs, so postgresql_query is always changed unless changed_when; Ansible reads it from the status message (a SELECT is ok)',
-      })),
       {
         task: 'postgresql_privs revoke public',
         aspect: 'second',

@@ -71,6 +71,7 @@ const VALUE_KEYS = [
   'user',
   'query_result',
   'rowcount',
+  'statusmessage',
   'msg',
 ]
 const STAT_KEYS = ['exists', 'isdir', 'isreg', 'islnk', 'mode', 'pw_name', 'gr_name', 'uid', 'gid', 'size', 'checksum', 'lnk_source', 'path']

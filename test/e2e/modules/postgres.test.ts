@@ -151,13 +151,19 @@ SELECT r.rolname, m.rolname FROM pg_auth_members a JOIN pg_roles r ON r.oid = a.
       when: not ansible_check_mode
 `)
     const before = ours(await snapshot(lab.inventory, host))
+    // As Ansible's postgresql_query: autocommit cannot run in check mode (it could not be rolled back)
     const check = await play(idx, { inventory: [lab.inventory], limit: host, check: true })
-    expect(check.exitCode, check.text).to.equal(0)
-    expect(check.text).to.include(
-      `would run: [${host}] run SQL on rmpg_prod (autocommit): CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_items_name ON items (name)`,
-    )
+    expect(check.exitCode, check.text).to.equal(2)
+    expect(check.results('index')[0]!.msg).to.include('Using autocommit is mutually exclusive with check_mode')
+    // Otherwise check mode runs the SQL in a transaction that is rolled back, and reports what it did
+    const rowsOnly = idx.replace(/    - name: index\n[\s\S]*?register: ix\n/, '')
+    const dry = await play(rowsOnly, { inventory: [lab.inventory], limit: host, check: true })
+    expect(dry.exitCode, dry.text).to.equal(0)
+    expect(dry.results('rows')[0]!.status).to.equal('ok')
+    expect(dry.results('rows')[0]!.output!.query_result).to.deep.equal([{ n: 2, named: true, names: ["it's", 'x;y'] }])
     expect(snapshotDiff(before, ours(await snapshot(lab.inventory, host)))).to.deep.equal([])
     expect(await psql("SELECT count(*) FROM pg_indexes WHERE indexname = 'idx_items_name'", 'rmpg_prod')).to.equal('0')
+    expect(await psql('SELECT count(*) FROM items', 'rmpg_prod')).to.equal('0')
     const r = await play(idx, { inventory: [lab.inventory], limit: host })
     expect(r.exitCode, r.text).to.equal(0)
     // Jinja prints a boolean as Python does: True, as Ansible's debug shows it

@@ -136,7 +136,12 @@ describe('modules/get_url: result', () => {
     expect(
       getUrl.result!(a, st, [{ step: { kind: 'exec', script: code('') }, code: 0, stdout: 'status_code=200\nsize=6\nsha1=abc\n', stderr: '' }], ctx),
     ).to.deep.equal({ dest: '/srv/dl/app.conf', url: a.url, status_code: 200, size: 6, checksum_dest: 'abc', checksum_src: 'abc', msg: 'OK (6 bytes)' })
-    expect(getUrl.result!(a, st, [], ctx)).to.deep.equal({ dest: '/srv/dl/app.conf', url: a.url, size: 6, msg: 'file already exists' })
+    // As Ansible: without a checksum it would have downloaded again ('OK (<bytes>)'); a matching checksum skips the download
+    expect(getUrl.result!(a, st, [], ctx)).to.deep.equal({ dest: '/srv/dl/app.conf', url: a.url, size: 6, msg: 'OK (6 bytes)' })
+    const c = args({ dest: '/srv/dl/app.conf', checksum: `sha1:${'a'.repeat(40)}` })
+    const attrs = { step: { kind: 'exec' as const, script: code('') }, code: 0, stdout: '', stderr: '' }
+    expect(getUrl.result!(c, st, [], ctx).msg).to.equal('file already exists')
+    expect(getUrl.result!(c, st, [attrs], ctx).msg).to.equal('file already exists but file attributes changed')
   })
 })
 

@@ -106,9 +106,15 @@ describe('modules/git: plan', () => {
     expect(script(ch[0]!)).to.include(`repo=${REPO}`)
   })
 
-  it('update: false and clone: false leave things as they are', () => {
+  it('update: false leaves a checkout as it is; clone: false leaves a missing one missing, changed with the remote commit (as Ansible)', () => {
     expect(planOf(args({ update: false }), checkout({ head: C1 }))).to.deep.equal([])
-    expect(planOf(args({ clone: false }), { git: true, dest: 'absent', modified: [] })).to.deep.equal([])
+    const missing: GitState = { git: true, dest: 'absent', modified: [], remote }
+    const ch = planOf(args({ clone: false }), missing)
+    expect(ch).to.have.length(1)
+    expect(ch[0]!.steps).to.deep.equal([])
+    expect(ch[0]!.diff).to.deep.equal({ path: '/srv/app', before: 'commit (none)\n', after: `commit ${C2}\n` })
+    expect(git.result!(args({ clone: false }), { git: missing }, [], ctx)).to.deep.equal({ before: null, after: C2 })
+    expect(planOf(args({ clone: false, version: 'v1' }), { ...missing, dest: 'nonempty' })[0]!.diff!.after).to.equal(`commit ${C1}\n`)
   })
 
   it('failures: unreadable remote, unknown version, non-empty dest, a file, git missing', () => {

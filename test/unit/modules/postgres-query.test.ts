@@ -8,8 +8,10 @@ import {
   parseQueryOutput,
   planQuery,
   postgresQuery,
+  queryChanged,
   queryResult,
   readCsv,
+  statusChanged,
   splitStatements,
   sqlValue,
   substitute,
@@ -141,8 +143,46 @@ describe('modules/postgres_query: results', () => {
   })
 })
 
+describe('modules/postgres_query: changed, as Ansible reads the status', () => {
+  const cases: [string, boolean][] = [
+    ['SELECT 2', false],
+    ['SELECT 0', false],
+    ['INSERT 0 1', true],
+    ['INSERT 0 0', false],
+    ['UPDATE 0', false],
+    ['UPDATE 3', true],
+    ['DELETE 0', false],
+    ['DELETE 1', true],
+    ['CREATE TABLE', true],
+    ['SET', true],
+    ['COPY 2', true],
+    ['', true],
+  ]
+  for (const [status, changed] of cases) it(`${JSON.stringify(status)} → ${changed}`, () => expect(statusChanged(status)).to.equal(changed))
+  it('the last statement decides (Ansible runs the query as one); a step that did not reach the server cannot tell', () => {
+    const p = prepared({ query: RECORDED.sql })
+    const out = (stdout: string, c = 0): StepOutput => ({ step: { kind: 'exec', script: code('') }, code: c, stdout, stderr: '' })
+    expect(queryChanged(p, [out(RECORDED.out)])).to.equal(false)
+    const upd = prepared({ query: RECORDED.sql.slice(0, RECORDED.sql.lastIndexOf(';')) })
+    const cut = RECORDED.out.slice(0, RECORDED.out.indexOf(`@@${RECORDED.tok}/3/`)).replaceAll(RECORDED.tok, token(upd.sql))
+    expect(queryChanged(upd, [out(cut)])).to.equal(false)
+    expect(queryChanged(p, [out('', 2)])).to.equal(undefined)
+  })
+})
+
 describe('modules/postgres_query: plan', () => {
-  it('always a change that may change ("would run"); one transaction unless autocommit', async () => {
+  it('check mode runs the SQL in a transaction that is rolled back; with autocommit it fails, as in Ansible', () => {
+    const ch = planQuery(prepared({ db: 'app', query: 'UPDATE t SET x = 1' }))
+    const dry = ch[0]!.checkSteps![0] as ExecStep
+    expect(dry.script.text).to.not.match(/ -1 /)
+    expect(dry.stdin)
+      .to.match(/^BEGIN;\n\\echo @@[0-9a-f]{12}\/0\/desc\nUPDATE t SET x = 1\n/)
+      .and.match(/\nROLLBACK;\n$/)
+    expect(dry.okCodes).to.not.include(3)
+    const auto = planQuery(prepared({ query: 'VACUUM', autocommit: true }))
+    expect((auto[0]!.checkSteps![0] as ExecStep).script.text).to.include('Using autocommit is mutually exclusive with check_mode')
+  })
+  it('a change decided after it ran ("would run" before); one transaction unless autocommit', async () => {
     const ch = planQuery(prepared({ db: 'app', query: 'UPDATE t SET x = %s WHERE id = %s', positional_args: ['a', 3] }))
     expect(ch).to.have.length(1)
     expect(ch[0]!.uncertain).to.equal(true)

@@ -113,9 +113,11 @@ describe('modules/unarchive: plan', () => {
     ).to.throw(ModuleFailure, 'xz is not installed on the host: install xz-utils to unpack /srv/a.tar.xz')
   })
 
-  it('creates, a missing dest, a missing remote archive', () => {
+  it('creates skips the task; a missing dest, a missing remote archive', () => {
     const p = prepared({ creates: '/srv/d/app' })
-    expect(planOf(p, stateFor(p, { creates: true }))).to.deep.equal([])
+    // As Ansible's action: the task is skipped, with its message
+    expect(unarchive.skip!(p, stateFor(p, { creates: true }))).to.equal('skipped, since /srv/d/app exists')
+    expect(unarchive.skip!(p, stateFor(p, { creates: false }))).to.equal(undefined)
     const q = prepared({})
     expect(() => planOf(q, stateFor(q, { dest: NONE }))).to.throw(ModuleFailure, "dest '/srv/d' must be an existing dir")
     expect(planOf(q, stateFor(q, { dest: NONE }), { ...ctx, check: true })[0]!.summary).to.equal('unarchive app.tgz into /srv/d (/srv/d does not exist yet)')

@@ -57,6 +57,25 @@ describe('modules/user: plan', () => {
     // The recorded state is what that useradd made.
     expect(run(RECORDED, existing())).to.deep.equal([])
   })
+  it("an existing account's missing home is made (create_home defaults to true, as Ansible); not with create_home: false", () => {
+    const st = { ...existing(), homeExists: false }
+    const ch = run({ name: 'rmp-user' }, st)
+    expect(ch[0]!.summary).to.equal('update user rmp-user: create home')
+    const s = steps(ch[0]!)[0]!
+    expect(s).to.include('h=/home/rmp-user; n=rmp-user; k=/etc/skel\nif [ ! -e "$h" ]; then')
+    expect(s).to.include('cp -a -- "$k" "$h"').and.include('chown -R -h -- "$(id -u -- "$n"):$(id -g -- "$n")" "$h"')
+    expect(ch[0]!.diff).to.deep.equal({
+      before: 'user rmp-user: present\n  home: /home/rmp-user (missing)\n',
+      after: 'user rmp-user: present\n  home: /home/rmp-user (created)\n',
+    })
+    expect(run({ name: 'rmp-user', create_home: false }, st)).to.deep.equal([])
+    // a new home path: usermod -d, then the home is made there from the skeleton given
+    const moved = run({ name: 'rmp-user', home: '/srv/h', skeleton: '/etc/skel2' }, st)
+    expect(steps(moved[0]!)[0]).to.equal('usermod -d /srv/h -- rmp-user')
+    expect(steps(moved[0]!)[1]).to.include('h=/srv/h; n=rmp-user; k=/etc/skel2')
+    // the probe looks at the home the task names
+    expect(user.probes(args({ name: 'rmp-user', home: '/srv/h' }), real).user.script.text).to.include('h=/srv/h\n')
+  })
   it('a system account without a home', () => {
     const ch = run({ name: 'svc', system: true, create_home: false, shell: '/usr/sbin/nologin' }, nobody())
     expect(steps(ch[0]!)[0]).to.equal('useradd -s /usr/sbin/nologin -r -M -- svc && getent passwd -- svc')
