@@ -17,7 +17,7 @@ const LAB_ONLY = [
   'app_version', // its repository has branch main only
   'tls_acme_server', // the lab's pebble
   'tls_acme_ca_files', // pebble's CAs
-  'app_python_packages', // the package index (none reachable holds the whole closure)
+  'app_pip_index_url', // the lab's package index (PyPI is not reachable from the lab)
 ]
 
 describe('inventory/prodlab', () => {
