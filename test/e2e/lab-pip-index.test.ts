@@ -21,7 +21,7 @@ describe("the lab's package index (e2e, real host)", function () {
     await resetHosts(lab, [host])
     expect(lab.pipIndexUrl, 'lab up serves an index for apps/*/requirements.txt').to.equal(`http://${lab.bridgeAddress}:3141/simple/`)
     // A plain venv with the pip Debian bundles; pip's configuration on the host is empty.
-    await on(`DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-venv >/dev/null && python3 -m venv ${VENV}`)
+    await on(`apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-venv >/dev/null && python3 -m venv ${VENV}`)
   })
 
   after(async function () {
@@ -32,7 +32,10 @@ describe("the lab's package index (e2e, real host)", function () {
     const reqs = readFileSync(REQUIREMENTS, 'utf8')
       .split('\n')
       .filter((l) => l.trim() && !l.startsWith('#'))
-    const r = await on(`${VENV}/bin/pip install --disable-pip-version-check --index-url ${lab.pipIndexUrl} ${reqs.join(' ')} 2>&1`, true)
+    const r = await on(
+      `${VENV}/bin/pip install --disable-pip-version-check --index-url ${lab.pipIndexUrl} --trusted-host ${lab.bridgeAddress} ${reqs.join(' ')} 2>&1`,
+      true,
+    )
     expect(r.code, r.stdout).to.equal(0)
     expect((await on(`${VENV}/bin/python -m pip check`)).stdout).to.match(/No broken requirements/)
     // fastapi's dependency on starlette resolved from the index (the mirror's release).
@@ -47,7 +50,10 @@ describe("the lab's package index (e2e, real host)", function () {
   })
 
   it('fails clearly for a project the index does not hold (no fallback to another index)', async function () {
-    const r = await on(`${VENV}/bin/pip install --disable-pip-version-check --index-url ${lab.pipIndexUrl} psycopg2-binary 2>&1`, true)
+    const r = await on(
+      `${VENV}/bin/pip install --disable-pip-version-check --index-url ${lab.pipIndexUrl} --trusted-host ${lab.bridgeAddress} psycopg2-binary 2>&1`,
+      true,
+    )
     expect(r.code).to.not.equal(0)
     expect(r.stdout).to.match(/No matching distribution found for psycopg2-binary/)
   })

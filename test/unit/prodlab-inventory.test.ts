@@ -18,6 +18,7 @@ const LAB_ONLY = [
   'tls_acme_server', // the lab's pebble
   'tls_acme_ca_files', // pebble's CAs
   'app_pip_index_url', // the lab's package index (PyPI is not reachable from the lab)
+  'app_pip_trusted_host', // which is plain http
 ]
 
 describe('inventory/prodlab', () => {
