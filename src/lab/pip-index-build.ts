@@ -17,7 +17,7 @@ import { renderSimpleIndex } from './pip-simple-pages.js'
 import { wheelFromDeb } from './wheel-from-deb.js'
 
 /** Bump when what is built changes, so that caches built before are not served. */
-const BUILD_VERSION = '1'
+const BUILD_VERSION = '2'
 
 /** The Debian packages made into wheels, and why the mirror's release does not do. */
 export const FROM_DEBIAN: { deb: string; why: string }[] = [

@@ -66,7 +66,8 @@ export function mergeRequires(requires: string[], more: string[]): string[] {
  */
 export function renderMetadata(pkgInfo: string, requires: string[]): string {
   const [head, ...body] = pkgInfo.replace(/\r\n/g, '\n').split('\n\n')
-  const lines = head!.split('\n')
+  // A PKG-INFO without a description ends with its header (no blank line): no empty header line.
+  const lines = head!.replace(/\n+$/, '').split('\n')
   const kept: string[] = []
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!

@@ -45,6 +45,12 @@ describe('lab package index: wheels from Debian packages', () => {
     )
   })
 
+  it('adds Requires-Dist to a PKG-INFO that has no description, inside its header', () => {
+    expect(renderMetadata('Metadata-Version: 2.1\nName: x\nLicense-File: LICENSE\n', ['click'])).to.equal(
+      'Metadata-Version: 2.1\nName: x\nLicense-File: LICENSE\nRequires-Dist: click\n',
+    )
+  })
+
   it('tags a wheel by its extension modules, and hashes RECORD as pip checks it', () => {
     expect(wheelTag(['psycopg2/__init__.py', 'psycopg2/_psycopg.cpython-311-x86_64-linux-gnu.so'])).to.equal('cp311-cp311-linux_x86_64')
     expect(wheelTag(['click_repl/__init__.py'])).to.equal('py3-none-any')
