@@ -20,8 +20,9 @@ describe("the lab's package index (e2e, real host)", function () {
     host = lab.names[0]!
     await resetHosts(lab, [host])
     expect(lab.pipIndexUrl, 'lab up serves an index for apps/*/requirements.txt').to.equal(`http://${lab.bridgeAddress}:3141/simple/`)
-    // A plain venv with the pip Debian bundles; pip's configuration on the host is empty.
-    await on(`apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-venv >/dev/null && python3 -m venv ${VENV}`)
+    // A plain venv with the pip Debian bundles; pip's configuration on the host is empty. libpq5:
+    // psycopg2 links to it (production gets it with libpq-dev, common_build_packages).
+    await on(`apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-venv libpq5 >/dev/null && python3 -m venv ${VENV}`)
   })
 
   after(async function () {
