@@ -1,10 +1,10 @@
 // `lab status` and `lab list`: what the state says, checked against the kernel and the network.
-import { pipIndexUrl } from './pip-index-server.js'
 import { APT_PROXY_URL, readAptProxyState } from './apt-proxy.js'
 import { mapLimit } from './concurrency.js'
 import { hostRunning } from './host.js'
 import { sshAnswers } from './host-process.js'
 import { labPaths } from './paths.js'
+import { pipIndexUrl } from './pip-index-server.js'
 import { isRunning } from './proc.js'
 import { listLabNames, readState } from './state.js'
 import { kindOf, type InitKind } from './systemd-host.js'
