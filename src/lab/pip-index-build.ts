@@ -4,12 +4,13 @@
 //
 // Two sources: pip's own configuration on the controller (PyPI, or here the local mirror that
 // `pip config list` names) for `pip download`, and wheels made from Debian's python3-* packages
-// (apt-get download, through the controller's apt) for the projects that no reachable index has in
-// a version that installs on the hosts' Python (Debian 12: 3.11.2). A Debian-made wheel is pinned
+// (apt-get download from the controller's Debian mirror) for the projects that no reachable index
+// has in a version that installs on the hosts' Python (Debian 12: 3.11.2). A Debian-made wheel is pinned
 // (constraints.txt) so that pip takes it and not a newer release from the mirror.
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
+import { aptDownload } from './apt-download.js'
 import { run } from './exec.js'
 import { writeFileAtomic } from './fs-util.js'
 import { PIP_INDEX_CACHE } from './paths.js'
@@ -17,15 +18,21 @@ import { renderSimpleIndex } from './pip-simple-pages.js'
 import { wheelFromDeb } from './wheel-from-deb.js'
 
 /** Bump when what is built changes, so that caches built before are not served. */
-const BUILD_VERSION = '2'
+const BUILD_VERSION = '3'
 
-/** The Debian packages made into wheels, and why the mirror's release does not do. */
-export const FROM_DEBIAN: { deb: string; why: string }[] = [
+/**
+ * The Debian packages made into wheels, from which suite (default: the controller's, bookworm),
+ * and why the mirror's release does not do.
+ */
+export const FROM_DEBIAN: { deb: string; suite?: string; why: string }[] = [
   { deb: 'python3-click-didyoumean', why: 'celery needs it; the local mirror has none' },
   { deb: 'python3-click-repl', why: 'celery needs it; the local mirror has none' },
-  { deb: 'python3-async-timeout', why: 'redis needs it on Python < 3.11.3; the local mirror has none' },
+  {
+    deb: 'python3-async-timeout',
+    suite: 'trixie',
+    why: "redis needs async-timeout>=4.0.3 on Python < 3.11.3 (Debian 12's is 3.11.2); the mirror has none, bookworm's is 4.0.2",
+  },
   { deb: 'python3-psycopg2', why: 'requirements.txt names psycopg2; the local mirror has only psycopg2-binary' },
-  { deb: 'python3-redis', why: "the mirror's redis 8.1 needs async-timeout>=4.0.3 on 3.11.2; Debian 12 has 4.0.2, and redis 4.3.4 takes it" },
 ]
 
 export interface PipIndexContent {
@@ -38,16 +45,18 @@ export interface PipIndexContent {
 }
 
 function cacheKey(requirements: string[]): string {
-  const h = createHash('sha256').update(`${BUILD_VERSION}\n${FROM_DEBIAN.map((d) => d.deb).join(',')}\n`)
+  const h = createHash('sha256').update(`${BUILD_VERSION}\n${JSON.stringify(FROM_DEBIAN)}\n`)
   for (const r of requirements) h.update(`${r}\n${readFileSync(r, 'utf8')}\n`)
   return h.digest('hex').slice(0, 16)
 }
 
-async function debianWheels(dir: string, problems: string[]): Promise<string[]> {
+async function debianWheels(dir: string, mirror: string, problems: string[]): Promise<string[]> {
   const debs = join(dir, 'debs')
-  mkdirSync(debs, { recursive: true })
-  const got = await run(['apt-get', 'download', ...FROM_DEBIAN.map((d) => d.deb)], { cwd: debs, check: false })
-  if (got.code !== 0) problems.push(`apt-get download ${FROM_DEBIAN.map((d) => d.deb).join(' ')}: ${got.stderr.trim().split('\n').slice(-2).join(' ')}`)
+  for (const suite of [...new Set(FROM_DEBIAN.map((d) => d.suite))]) {
+    const names = FROM_DEBIAN.filter((d) => d.suite === suite).map((d) => d.deb)
+    const got = await aptDownload(names, debs, mirror, suite, join(dir, 'apt'))
+    if (got.code !== 0) problems.push(`apt-get download ${names.join(' ')}${suite ? ` (${suite})` : ''}: ${got.stderr.trim().split('\n').slice(-2).join(' ')}`)
+  }
   const wheels: string[] = []
   for (const deb of readdirSync(debs).filter((f) => f.endsWith('.deb'))) {
     try {
@@ -65,14 +74,15 @@ function pins(wheels: string[]): string {
 }
 
 /** The index's content for these requirements files, from the cache or built now. */
-export async function ensurePipIndexContent(requirements: string[], say: (msg: string) => void): Promise<PipIndexContent> {
+export async function ensurePipIndexContent(requirements: string[], mirror: string, say: (msg: string) => void): Promise<PipIndexContent> {
   const dir = join(PIP_INDEX_CACHE, cacheKey(requirements))
   const done = join(dir, 'complete')
   if (existsSync(done)) return { dir, problems: [], built: false }
   rmSync(dir, { recursive: true, force: true })
   say(`pip index: building the closure of ${requirements.length} requirements file(s) into ${dir}`)
   const problems: string[] = []
-  const wheels = await debianWheels(dir, problems)
+  const wheels = await debianWheels(dir, mirror, problems)
+  rmSync(join(dir, 'apt'), { recursive: true, force: true })
   writeFileAtomic(join(dir, 'constraints.txt'), pins(wheels))
   const files = join(dir, 'files')
   // pip's own configuration says where from (PyPI, or this machine's mirror); no retries, so an

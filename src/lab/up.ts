@@ -157,9 +157,9 @@ function hostEntry(state: LabState, index: number): HostState {
 }
 
 /** The lab's package index: built (or taken from the cache) and served; loud when incomplete. */
-async function servePipIndex(state: LabState, requirements: string[], say: (msg: string) => void): Promise<void> {
+async function servePipIndex(state: LabState, requirements: string[], mirror: string, say: (msg: string) => void): Promise<void> {
   if (requirements.length === 0) return
-  const index = await ensurePipIndexContent(requirements, say)
+  const index = await ensurePipIndexContent(requirements, mirror, say)
   if (index.problems.length) {
     say(`pip index: INCOMPLETE, pip installs from it will fail for what is missing (see ${index.dir}/PROBLEMS.txt):`)
     for (const p of index.problems) say(`  ${p}`)
@@ -202,7 +202,7 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabInfo> {
       for (const p of await publishApps(join(projectRoot, 'apps'), paths.git, state.bridgeAddress)) {
         if (p.changed) say(`git: published apps/${p.app} as ${p.url} (${p.commit.slice(0, 8)})`)
       }
-      await servePipIndex(state, appRequirements(join(projectRoot, 'apps')), say)
+      await servePipIndex(state, appRequirements(join(projectRoot, 'apps')), mirrors.main, say)
     }
 
     if (wanted < state.hosts.length) {

@@ -44,7 +44,7 @@ describe("the lab's package index (e2e, real host)", function () {
     expect(installed).to.match(/^starlette==\d/m)
     // The Debian-made wheels, the extension module included, import on the host.
     const imports =
-      'import fastapi, starlette, uvicorn, gunicorn, celery, click_repl, click_didyoumean, redis.asyncio, async_timeout, psycopg2, sqlalchemy, alembic'
+      'import fastapi, starlette, uvicorn, gunicorn, celery, click_repl, click_didyoumean, redis.asyncio, celery.backends.redis, kombu.transport.redis, async_timeout, psycopg2, sqlalchemy, alembic'
     const py = await on(`${VENV}/bin/python -c '${imports}; print(psycopg2.__version__)' 2>&1`, true)
     expect(py.code, py.stdout).to.equal(0)
     expect(py.stdout).to.match(/^2\.9\.5/)
