@@ -35,6 +35,7 @@ export async function labDown(opts: LabDownOptions = {}): Promise<boolean> {
     if (state) {
       await removeHosts(name, state.hosts)
       if (state.gitDaemon) await killAndWait([state.gitDaemon])
+      if (state.pipIndex) await killAndWait([state.pipIndex.process])
       await stopAcme(state.acme)
       for (const inv of state.inventories) if (removeInventory(inv, name)) say(`removed ${inv}`)
     }

@@ -15,6 +15,8 @@ export interface InventoryInput {
   /** The lab's ACME server (pebble) and the CA files a host must trust to use it. */
   acmeDirectory?: string
   acmeCaFiles?: string[]
+  /** The lab's package index (PEP 503 simple), when it serves one. */
+  pipIndexUrl?: string
 }
 
 function marker(lab: string): string {
@@ -33,6 +35,7 @@ export function renderInventory(inv: InventoryInput): string {
         rm_play_lab: inv.lab,
         lab_bridge_address: inv.bridgeAddress,
         lab_git_url: `git://${inv.bridgeAddress}/`,
+        ...(inv.pipIndexUrl ? { lab_pip_index_url: inv.pipIndexUrl } : {}),
         ...(inv.acmeDirectory ? { lab_acme_directory: inv.acmeDirectory, lab_acme_ca_files: inv.acmeCaFiles ?? [] } : {}),
       },
       children: { [INVENTORY_GROUP]: { hosts } },

@@ -6,6 +6,8 @@ export const STATE_ROOT = '/var/lib/rm-play/lab'
 export const CACHE_ROOT = '/var/cache/rm-play'
 export const BASE_IMAGE_DIR = join(CACHE_ROOT, 'base-bookworm')
 export const APT_CACHE_DIR = join(CACHE_ROOT, 'apt-cacher-ng')
+/** The lab's package index (src/lab/pip-index-build.ts): one directory per set of requirements. */
+export const PIP_INDEX_CACHE = join(CACHE_ROOT, 'pip-index')
 export const APT_PROXY_DIR = '/var/lib/rm-play/apt-proxy'
 export const LOCK_PATH = '/var/lib/rm-play/lab.lock'
 
@@ -68,6 +70,7 @@ export interface LabPaths {
   knownHosts: string
   git: string
   gitLog: string
+  pipIndexLog: string
 }
 
 export function labPaths(lab: string): LabPaths {
@@ -79,5 +82,6 @@ export function labPaths(lab: string): LabPaths {
     knownHosts: join(dir, 'known_hosts'),
     git: join(dir, 'git'),
     gitLog: join(dir, 'git-daemon.log'),
+    pipIndexLog: join(dir, 'pip-index.log'),
   }
 }

@@ -58,6 +58,11 @@ const TOOLS: [command: string, pkg: string][] = [
   ['pebble', 'pebble'],
   ['pebble-challtestsrv', 'pebble'],
   ['openssl', 'openssl'],
+  // The lab's package index: pip downloads the closure, dpkg-deb unpacks the Debian packages made
+  // into wheels, python3 zips them and serves the index.
+  ['python3', 'python3'],
+  ['pip3', 'python3-pip'],
+  ['dpkg-deb', 'dpkg'],
 ]
 
 const SYSTEM_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin']

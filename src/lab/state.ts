@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { writeFileAtomic } from './fs-util.js'
 import { labPaths, STATE_ROOT } from './paths.js'
 import type { AcmeProcs } from './acme.js'
+import type { PipIndexServer } from './pip-index-server.js'
 import type { ProcRef } from './proc.js'
 import type { InitKind } from './systemd-host.js'
 
@@ -36,6 +37,8 @@ export interface LabState {
   gitDaemon?: ProcRef
   /** The lab's ACME server (pebble) and the DNS server it asks (pebble-challtestsrv). */
   acme?: AcmeProcs
+  /** The lab's package index (a static web server over a directory of the cache). */
+  pipIndex?: PipIndexServer
   createdAt: string
 }
 

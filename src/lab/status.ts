@@ -4,6 +4,7 @@ import { mapLimit } from './concurrency.js'
 import { hostRunning } from './host.js'
 import { sshAnswers } from './host-process.js'
 import { labPaths } from './paths.js'
+import { pipIndexUrl } from './pip-index-server.js'
 import { isRunning } from './proc.js'
 import { listLabNames, readState } from './state.js'
 import { kindOf, type InitKind } from './systemd-host.js'
@@ -30,6 +31,8 @@ export interface LabStatus {
   knownHostsPath: string
   inventories: string[]
   gitDaemon: { pid?: number; running: boolean; url: string }
+  /** Absent when the lab serves no package index (no apps/<dir>/requirements.txt). */
+  pipIndex?: { pid: number; running: boolean; url: string; dir: string }
   aptProxy: { pid?: number; running: boolean; startedByLab: boolean; url: string }
   hosts: HostStatus[]
 }
@@ -66,6 +69,7 @@ export async function labStatus(name: string): Promise<LabStatus | undefined> {
     knownHostsPath: p.knownHosts,
     inventories: s.inventories,
     gitDaemon: { pid: s.gitDaemon?.pid, running: isRunning(s.gitDaemon), url: `git://${s.bridgeAddress}/` },
+    pipIndex: s.pipIndex && { pid: s.pipIndex.process.pid, running: isRunning(s.pipIndex.process), url: pipIndexUrl(s.bridgeAddress), dir: s.pipIndex.dir },
     aptProxy: {
       pid: external ? undefined : proxy.process?.pid,
       running: external || isRunning(proxy.process),

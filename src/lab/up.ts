@@ -12,6 +12,8 @@ import { writeFileAtomic } from './fs-util.js'
 import { ensureGitDaemon, publishApps } from './git-server.js'
 import { hostContext, hostKeyPath, hostRunning, refreshRunningHosts, startHosts } from './host.js'
 import { logTail } from './host-process.js'
+import { appRequirements, ensurePipIndexContent } from './pip-index-build.js'
+import { ensurePipIndexServer, pipIndexUrl } from './pip-index-server.js'
 import { writeInventory } from './inventory.js'
 import { ensureKeyPair, renderKnownHosts } from './keys.js'
 import { ensureBridge, controllerNetworks, linkExists } from './network.js'
@@ -56,6 +58,8 @@ export interface LabInfo {
   knownHostsPath: string
   inventoryPath?: string
   gitUrl: string
+  /** The lab's package index (PEP 503), when the project has apps/<dir>/requirements.txt. */
+  pipIndexUrl?: string
   hosts: LabHostInfo[]
 }
 
@@ -70,6 +74,7 @@ function labInfo(state: LabState, inventoryPath?: string): LabInfo {
     knownHostsPath: p.knownHosts,
     inventoryPath,
     gitUrl: `git://${state.bridgeAddress}/`,
+    pipIndexUrl: state.pipIndex ? pipIndexUrl(state.bridgeAddress) : undefined,
     hosts: state.hosts.map((h) => ({ name: h.name, address: h.address, init: kindOf(h) })),
   }
 }
@@ -151,6 +156,18 @@ function hostEntry(state: LabState, index: number): HostState {
   return { name: n.name, index, address: hostAddress(state.subnet, index), netns: n.netns, veth: n.veth }
 }
 
+/** The lab's package index: built (or taken from the cache) and served; loud when incomplete. */
+async function servePipIndex(state: LabState, requirements: string[], mirror: string, say: (msg: string) => void): Promise<void> {
+  if (requirements.length === 0) return
+  const index = await ensurePipIndexContent(requirements, mirror, say)
+  if (index.problems.length) {
+    say(`pip index: INCOMPLETE, pip installs from it will fail for what is missing (see ${index.dir}/PROBLEMS.txt):`)
+    for (const p of index.problems) say(`  ${p}`)
+  }
+  state.pipIndex = await ensurePipIndexServer(state.pipIndex, state.bridgeAddress, index.dir, labPaths(state.name).pipIndexLog)
+  writeState(state)
+}
+
 export async function labUp(opts: LabUpOptions = {}): Promise<LabInfo> {
   const say = opts.say ?? quiet
   const name = opts.name ?? DEFAULT_LAB
@@ -185,6 +202,7 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabInfo> {
       for (const p of await publishApps(join(projectRoot, 'apps'), paths.git, state.bridgeAddress)) {
         if (p.changed) say(`git: published apps/${p.app} as ${p.url} (${p.commit.slice(0, 8)})`)
       }
+      await servePipIndex(state, appRequirements(join(projectRoot, 'apps')), mirrors.main, say)
     }
 
     if (wanted < state.hosts.length) {
@@ -231,6 +249,7 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabInfo> {
         hosts: state.hosts,
         acmeDirectory: acmeDirectoryUrl(state.bridgeAddress),
         acmeCaFiles: [acme.listenerCa, acme.issuerRoot],
+        pipIndexUrl: state.pipIndex ? pipIndexUrl(state.bridgeAddress) : undefined,
       })
       if (!state.inventories.includes(inventoryPath)) state.inventories.push(inventoryPath)
     }

@@ -1,7 +1,8 @@
 // inventory/prod's values converged on a systemd lab host (inventory/prodlab: prod's group_vars file
 // itself, overlaid only by the lab's secrets, git URL, ACME server and package index): HTTP
 // redirects to HTTPS, the certificate comes from the lab's ACME server (pebble) through a real
-// HTTP-01 validation against the host's nginx, the health checks pass through the redirect, a
+// HTTP-01 validation against the host's nginx, pip installs requirements.txt from the lab's package
+// index into a plain venv, the health checks pass through the redirect, a
 // second run changes nothing, and a forced renewal reloads nginx without stopping it.
 // Slow (a fresh host: apt, PostgreSQL, build tools): one converge, in before(), whose host and
 // result every test reads; the renewal test leaves the host as converged (site.yml changes nothing).
@@ -11,6 +12,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { connect, type PeerCertificate } from 'node:tls'
 import { acmePaths, setAcmeDnsRecord } from '../../src/lab/acme.js'
+import { labPaths } from '../../src/lab/paths.js'
 import { readPasswordFile, setVaultPassword } from '../../src/playbook/vault.js'
 import { sh } from '../helpers/host-shell.js'
 import { eventually } from '../helpers/eventually.js'
@@ -79,6 +81,25 @@ describe('inventory/prod converged on a lab host (inventory/prodlab: ACME certif
         `changed: \\[${host}\\] run: certbot certonly --webroot .* --server https://${lab.bridgeAddress}:14000/dir .*-d ${DOMAIN.replace(/\./g, '\\.')} `,
       ),
     )
+  })
+
+  it("installs requirements.txt as production does: a plain venv, pip with the dependencies from the lab's package index, the guide's scripts from pip", async function () {
+    const venv = '/opt/runmaster/backend/venv'
+    // pip asked the lab's index (its web server logs each request with the client's address).
+    const served = readFileSync(labPaths(lab.name).pipIndexLog, 'utf8')
+    expect(served).to.match(new RegExp(`^${address.replace(/\\./g, '\\.')} .*"GET /simple/starlette/ HTTP/1\\.1" 200`, 'm'))
+    expect((await on(`cat ${venv}/pyvenv.cfg`)).stdout).to.match(/^include-system-site-packages = false$/m)
+    // The dependencies came from the index into the venv (none from Debian: the venv does not see them).
+    const installed = (await on(`${venv}/bin/python -m pip list --format=freeze`)).stdout
+    for (const dep of ['starlette', 'pydantic', 'kombu', 'click-repl', 'async-timeout', 'psycopg2', 'redis']) {
+      expect(installed, dep).to.match(new RegExp(`^${dep}==`, 'im'))
+    }
+    expect((await on(`${venv}/bin/python -m pip check`)).stdout).to.match(/No broken requirements/)
+    for (const script of ['gunicorn', 'celery', 'alembic']) {
+      const text = (await on(`cat ${venv}/bin/${script}`)).stdout
+      expect(text, script).to.match(new RegExp(`^#!${venv}/bin/python`))
+      expect(text, script).to.not.include('rm-play (roles/app)')
+    }
   })
 
   it('a second run of site.yml changes nothing (changed=0)', async function () {

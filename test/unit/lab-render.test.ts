@@ -53,6 +53,11 @@ describe('lab renderings', () => {
     rmSync(dir, { recursive: true, force: true })
   })
 
+  it("names the lab's package index when it serves one", () => {
+    expect(renderInventory({ ...INV, pipIndexUrl: 'http://10.231.7.1:3141/simple/' })).to.include('lab_pip_index_url: http://10.231.7.1:3141/simple/\n')
+    expect(renderInventory(INV)).to.not.include('lab_pip_index_url')
+  })
+
   it('lists each host in known_hosts under its name and its address', () => {
     const text = renderKnownHosts([
       { name: 'lab1', address: '10.231.7.11', publicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOzeM1oZVTGFNjlEZVcWvPNz6bksBIyrfQKva6f7VcEA root@lab1' },

@@ -17,7 +17,8 @@ const LAB_ONLY = [
   'app_version', // its repository has branch main only
   'tls_acme_server', // the lab's pebble
   'tls_acme_ca_files', // pebble's CAs
-  'app_python_packages', // the package index (none reachable holds the whole closure)
+  'app_pip_index_url', // the lab's package index (PyPI is not reachable from the lab)
+  'app_pip_trusted_host', // which is plain http
 ]
 
 describe('inventory/prodlab', () => {

@@ -11,6 +11,15 @@ BASE_DIR = Path(__file__).resolve().parents[2]
 ENV_FILE = Path(os.environ.get("RUNMASTER_ENV_FILE", BASE_DIR / ".env.production"))
 
 
+def _with_psycopg2(url: str) -> str:
+    """The guide's postgresql:// URL with the driver requirements.txt installs (psycopg2).
+
+    SQLAlchemy 2.1 made psycopg (3) the driver of a bare postgresql:// URL; 2.0 took psycopg2.
+    """
+    prefix = "postgresql://"
+    return "postgresql+psycopg2://" + url[len(prefix):] if url.startswith(prefix) else url
+
+
 def _read_env_file(path: Path) -> dict:
     values = {}
     try:
@@ -44,7 +53,7 @@ class Settings:
         self.app_version = get("APP_VERSION", "1.0.0")
         self.debug = _flag(get("DEBUG", "false"))
         self.environment = get("ENVIRONMENT", "development")
-        self.database_url = get("DATABASE_URL", "postgresql://runmaster:password@localhost:5432/runmaster_prod")
+        self.database_url = _with_psycopg2(get("DATABASE_URL", "postgresql://runmaster:password@localhost:5432/runmaster_prod"))
         self.ai_features_enabled = _flag(get("AI_FEATURES_ENABLED", "true"))
         self.redis_url = get("REDIS_URL", "redis://localhost:6379/0")
         self.ml_models_path = get("ML_MODELS_PATH", "/opt/runmaster/models")

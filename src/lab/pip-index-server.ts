@@ -1,0 +1,40 @@
+// The lab's package index on the lab's bridge: a static web server (python3's http.server) over
+// the directory pip-index-build.ts made, so that hosts `pip install --index-url
+// http://BRIDGE:3141/simple/` with no route outside. One per lab, like the git daemon; `down`
+// stops it, the cache stays.
+import { labError } from './errors.js'
+import { spawnDaemon } from './daemon.js'
+import { logTail } from './host-process.js'
+import { isRunning, killAndWait, type ProcRef } from './proc.js'
+import { probe, waitUntil } from './tcp-probe.js'
+
+export const PIP_INDEX_PORT = 3141
+
+export interface PipIndexServer {
+  process: ProcRef
+  /** The directory it serves. */
+  dir: string
+}
+
+export function pipIndexUrl(address: string): string {
+  return `http://${address}:${PIP_INDEX_PORT}/simple/`
+}
+
+/** Keeps `current` if it runs and serves `dir`; else (re)starts it. */
+export async function ensurePipIndexServer(current: PipIndexServer | undefined, address: string, dir: string, logPath: string): Promise<PipIndexServer> {
+  if (current && isRunning(current.process)) {
+    if (current.dir === dir) return current
+    await killAndWait([current.process])
+  }
+  const ref = spawnDaemon('python3', ['-m', 'http.server', String(PIP_INDEX_PORT), '--bind', address, '--directory', dir], logPath)
+  const ok = await waitUntil(
+    () => probe(address, PIP_INDEX_PORT, 300),
+    10000,
+    () => !isRunning(ref),
+  )
+  if (!ok) {
+    await killAndWait([ref])
+    throw labError(`the lab's package index did not start on ${address}:${PIP_INDEX_PORT}: ${logTail(logPath)}`, `see ${logPath}`)
+  }
+  return { process: ref, dir }
+}
