@@ -17,6 +17,7 @@ export interface InventoryInput {
   acmeCaFiles?: string[]
   /** The lab's package index (PEP 503 simple), when it serves one. */
   pipIndexUrl?: string
+  pipIndexComplete?: boolean
 }
 
 function marker(lab: string): string {
@@ -35,7 +36,7 @@ export function renderInventory(inv: InventoryInput): string {
         rm_play_lab: inv.lab,
         lab_bridge_address: inv.bridgeAddress,
         lab_git_url: `git://${inv.bridgeAddress}/`,
-        ...(inv.pipIndexUrl ? { lab_pip_index_url: inv.pipIndexUrl } : {}),
+        ...(inv.pipIndexUrl ? { lab_pip_index_url: inv.pipIndexUrl, lab_pip_index_complete: inv.pipIndexComplete === true } : {}),
         ...(inv.acmeDirectory ? { lab_acme_directory: inv.acmeDirectory, lab_acme_ca_files: inv.acmeCaFiles ?? [] } : {}),
       },
       children: { [INVENTORY_GROUP]: { hosts } },

@@ -14,6 +14,8 @@ export interface PipIndexServer {
   process: ProcRef
   /** The directory it serves. */
   dir: string
+  /** Whether it holds the whole closure of the requirements (false: `lab up` said what is missing). */
+  complete?: boolean
 }
 
 export function pipIndexUrl(address: string): string {

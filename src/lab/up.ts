@@ -60,6 +60,8 @@ export interface LabInfo {
   gitUrl: string
   /** The lab's package index (PEP 503), when the project has apps/<dir>/requirements.txt. */
   pipIndexUrl?: string
+  /** Whether that index holds the requirements' whole closure (not without a local mirror: docs/lab.md). */
+  pipIndexComplete: boolean
   hosts: LabHostInfo[]
 }
 
@@ -75,6 +77,7 @@ function labInfo(state: LabState, inventoryPath?: string): LabInfo {
     inventoryPath,
     gitUrl: `git://${state.bridgeAddress}/`,
     pipIndexUrl: state.pipIndex ? pipIndexUrl(state.bridgeAddress) : undefined,
+    pipIndexComplete: state.pipIndex?.complete === true,
     hosts: state.hosts.map((h) => ({ name: h.name, address: h.address, init: kindOf(h) })),
   }
 }
@@ -164,7 +167,8 @@ async function servePipIndex(state: LabState, requirements: string[], mirror: st
     say(`pip index: INCOMPLETE, pip installs from it will fail for what is missing (see ${index.dir}/PROBLEMS.txt):`)
     for (const p of index.problems) say(`  ${p}`)
   }
-  state.pipIndex = await ensurePipIndexServer(state.pipIndex, state.bridgeAddress, index.dir, labPaths(state.name).pipIndexLog)
+  const server = await ensurePipIndexServer(state.pipIndex, state.bridgeAddress, index.dir, labPaths(state.name).pipIndexLog)
+  state.pipIndex = { ...server, complete: index.problems.length === 0 }
   writeState(state)
 }
 
@@ -250,6 +254,7 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabInfo> {
         acmeDirectory: acmeDirectoryUrl(state.bridgeAddress),
         acmeCaFiles: [acme.listenerCa, acme.issuerRoot],
         pipIndexUrl: state.pipIndex ? pipIndexUrl(state.bridgeAddress) : undefined,
+        pipIndexComplete: state.pipIndex?.complete === true,
       })
       if (!state.inventories.includes(inventoryPath)) state.inventories.push(inventoryPath)
     }

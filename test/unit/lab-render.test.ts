@@ -56,6 +56,9 @@ describe('lab renderings', () => {
   it("names the lab's package index when it serves one", () => {
     expect(renderInventory({ ...INV, pipIndexUrl: 'http://10.231.7.1:3141/simple/' })).to.include('lab_pip_index_url: http://10.231.7.1:3141/simple/\n')
     expect(renderInventory(INV)).to.not.include('lab_pip_index_url')
+    // whether the index is whole decides the prodlab's pip path (inventory/prodlab zz-lab.yml)
+    expect(renderInventory({ ...INV, pipIndexUrl: 'http://10.231.7.1:3141/simple/' })).to.include('lab_pip_index_complete: false\n')
+    expect(renderInventory({ ...INV, pipIndexUrl: 'http://10.231.7.1:3141/simple/', pipIndexComplete: true })).to.include('lab_pip_index_complete: true\n')
   })
 
   it('lists each host in known_hosts under its name and its address', () => {
