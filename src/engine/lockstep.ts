@@ -27,7 +27,9 @@ export class Lockstep implements Gate {
     if (!this.participants.has(host)) return Promise.resolve()
     return new Promise((go) => {
       this.waiting.set(host, { index, go })
-      this.pump()
+      // Later, not now: the last host to arrive must be awaiting its promise before any is
+      // released, or it would resume after the others whatever its place in the order.
+      queueMicrotask(() => this.pump())
     })
   }
 
@@ -40,8 +42,11 @@ export class Lockstep implements Gate {
   private pump(): void {
     if (this.waiting.size === 0 || this.waiting.size < this.participants.size) return
     const min = Math.min(...[...this.waiting.values()].map((w) => w.index))
-    for (const [host, w] of [...this.waiting]) {
-      if (w.index !== min) continue
+    // In the play's host order, not the order they arrived in: the first host released is the
+    // first to start the task, and a run_once task runs on it (Ansible: the batch's first host).
+    for (const host of this.participants) {
+      const w = this.waiting.get(host)
+      if (!w || w.index !== min) continue
       this.waiting.delete(host)
       w.go()
     }

@@ -36,6 +36,13 @@ describe('the linear gate', () => {
     await within(Promise.all([pa, pb2]))
     expect(order.slice(1).sort()).to.deep.equal(['a2', 'b2'])
   })
+  it("releases the hosts in the play's order, whatever order they arrived in (run_once takes the first)", async () => {
+    const g = new Lockstep(['a', 'b', 'c'])
+    const order: string[] = []
+    const all = ['c', 'b', 'a'].map((h) => g.arrive(h, 3).then(() => order.push(h)))
+    await within(Promise.all(all))
+    expect(order).to.deep.equal(['a', 'b', 'c'])
+  })
   it('a host that leaves no longer holds the others', async () => {
     const g = new Lockstep(['a', 'b'])
     const pa = g.arrive('a', 5)
