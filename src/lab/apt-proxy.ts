@@ -9,16 +9,15 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { DebianMirrors } from './apt-sources.js'
-import { spawnDaemon } from './daemon.js'
+import { startListening } from './daemon.js'
 import { labError } from './errors.js'
 import { run } from './exec.js'
 import { writeFileAtomic } from './fs-util.js'
-import { logTail } from './host-process.js'
 import { linkExists } from './network.js'
 import { APT_CACHE_DIR, APT_PROXY_DIR } from './paths.js'
 import { listLabNames, readState, type LabState } from './state.js'
 import { isRunning, killAndWait, type ProcRef } from './proc.js'
-import { probe, waitUntil } from './tcp-probe.js'
+import { probe } from './tcp-probe.js'
 
 export const APT_PROXY_ADDRESS = '10.231.0.1'
 export const APT_PROXY_PORT = 3142
@@ -96,19 +95,12 @@ async function start(mirrors: DebianMirrors): Promise<{ ref: ProcRef; conf: stri
   const conf = renderAcngConf(mirrors, labBridgeAddresses())
   writeFileAtomic(join(confDir, 'acng.conf'), conf)
   writeFileAtomic(join(confDir, 'backends_debian'), `${mirrors.main}\n`)
-  const ref = spawnDaemon('apt-cacher-ng', ['-c', confDir, 'ForeGround=1'], logPath)
-  const ok = await waitUntil(
-    () => probe(APT_PROXY_ADDRESS, APT_PROXY_PORT, 300),
-    10000,
-    () => !isRunning(ref),
-  )
-  if (!ok) {
-    await killAndWait([ref])
-    throw labError(
-      `the apt proxy (apt-cacher-ng) did not start on ${APT_PROXY_ADDRESS}:${APT_PROXY_PORT}: ${logTail(logPath)}`,
-      `see ${logPath}; is port ${APT_PROXY_PORT} taken?`,
-    )
-  }
+  const ref = await startListening('apt-cacher-ng', ['-c', confDir, 'ForeGround=1'], logPath, {
+    address: APT_PROXY_ADDRESS,
+    port: APT_PROXY_PORT,
+    what: 'the apt proxy (apt-cacher-ng)',
+    hint: `see ${logPath}; is port ${APT_PROXY_PORT} taken?`,
+  })
   return { ref, conf }
 }
 

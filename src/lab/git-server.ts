@@ -2,12 +2,9 @@
 // so that playbooks on the hosts can `git clone git://BRIDGE/<dir>.git` with no route outside.
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { spawnDaemon } from './daemon.js'
-import { labError } from './errors.js'
+import { startListening } from './daemon.js'
 import { run } from './exec.js'
-import { logTail } from './host-process.js'
-import { isRunning, killAndWait, type ProcRef } from './proc.js'
-import { probe, waitUntil } from './tcp-probe.js'
+import { isRunning, type ProcRef } from './proc.js'
 
 export const GIT_PORT = 9418
 
@@ -29,21 +26,12 @@ export async function ensureGitDaemon(current: ProcRef | undefined, address: str
   // git-daemon itself, not `git daemon`: the git wrapper forks it and killing the wrapper's pid
   // would leave the daemon running.
   const execPath = (await run(['git', '--exec-path'])).stdout.trim()
-  const ref = spawnDaemon(
+  return startListening(
     join(execPath, 'git-daemon'),
     ['--reuseaddr', `--base-path=${baseDir}`, '--export-all', `--listen=${address}`, `--port=${GIT_PORT}`, baseDir],
     logPath,
+    { address, port: GIT_PORT, what: 'git daemon' },
   )
-  const ok = await waitUntil(
-    () => probe(address, GIT_PORT, 300),
-    10000,
-    () => !isRunning(ref),
-  )
-  if (!ok) {
-    await killAndWait([ref])
-    throw labError(`git daemon did not start on ${address}:${GIT_PORT}: ${logTail(logPath)}`, `see ${logPath}`)
-  }
-  return ref
 }
 
 export interface Published {

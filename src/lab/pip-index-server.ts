@@ -2,11 +2,8 @@
 // the directory pip-index-build.ts made, so that hosts `pip install --index-url
 // http://BRIDGE:3141/simple/` with no route outside. One per lab, like the git daemon; `down`
 // stops it, the cache stays.
-import { labError } from './errors.js'
-import { spawnDaemon } from './daemon.js'
-import { logTail } from './host-process.js'
+import { startListening } from './daemon.js'
 import { isRunning, killAndWait, type ProcRef } from './proc.js'
-import { probe, waitUntil } from './tcp-probe.js'
 
 export const PIP_INDEX_PORT = 3141
 
@@ -28,15 +25,10 @@ export async function ensurePipIndexServer(current: PipIndexServer | undefined, 
     if (current.dir === dir) return current
     await killAndWait([current.process])
   }
-  const ref = spawnDaemon('python3', ['-m', 'http.server', String(PIP_INDEX_PORT), '--bind', address, '--directory', dir], logPath)
-  const ok = await waitUntil(
-    () => probe(address, PIP_INDEX_PORT, 300),
-    10000,
-    () => !isRunning(ref),
-  )
-  if (!ok) {
-    await killAndWait([ref])
-    throw labError(`the lab's package index did not start on ${address}:${PIP_INDEX_PORT}: ${logTail(logPath)}`, `see ${logPath}`)
-  }
+  const ref = await startListening('python3', ['-m', 'http.server', String(PIP_INDEX_PORT), '--bind', address, '--directory', dir], logPath, {
+    address,
+    port: PIP_INDEX_PORT,
+    what: "the lab's package index",
+  })
   return { process: ref, dir }
 }
