@@ -45,6 +45,23 @@ export function playHosts(play: Play, opts: RunOptions): string[] {
     const limited = new Set(matchHosts(opts.inventory, opts.limit))
     hosts = hosts.filter((h) => limited.has(h))
   }
+  return ordered(hosts, play.order)
+}
+
+/** The play keyword `order`, as Ansible applies it to the matched hosts. */
+function ordered(hosts: string[], order: Play['order']): string[] {
+  const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
+  if (order === 'sorted') return [...hosts].sort(byName)
+  if (order === 'reverse_sorted') return [...hosts].sort(byName).reverse()
+  if (order === 'reverse_inventory') return [...hosts].reverse()
+  if (order === 'shuffle') {
+    const out = [...hosts]
+    for (let i = out.length - 1; i > 0; i--) {
+      const j = Math.floor(Math.random() * (i + 1))
+      ;[out[i], out[j]] = [out[j]!, out[i]!]
+    }
+    return out
+  }
   return hosts
 }
 

@@ -10,7 +10,24 @@ export interface RawGroup {
   pos?: SourcePos
 }
 
-export type RawInventory = Map<string, RawGroup>
+/** Groups in the order Ansible creates them, and hosts in the order first seen (both decide host order). */
+export class RawInventory extends Map<string, RawGroup> {
+  readonly hostOrder = new Set<string>()
+
+  constructor() {
+    super()
+    // Ansible's inventory starts with these two, `ungrouped` a child of `all`
+    rawGroup(this, 'all').children.add('ungrouped')
+    rawGroup(this, 'ungrouped')
+  }
+
+  /** Adds (or updates) a host of a group; a new host takes its place in the inventory's order. */
+  addHost(group: string, host: string, vars: Record<string, unknown>, pos?: SourcePos): void {
+    const g = rawGroup(this, group, pos)
+    this.hostOrder.add(host)
+    g.hosts.set(host, { ...(g.hosts.get(host) ?? {}), ...vars })
+  }
+}
 
 export function rawGroup(inv: RawInventory, name: string, pos?: SourcePos): RawGroup {
   let g = inv.get(name)
@@ -85,10 +102,17 @@ function iniValue(value: string): unknown {
   return lit ? lit.value : value
 }
 
-export function parseIniInventory(text: string, file: string, inv: RawInventory = new Map()): RawInventory {
+/**
+ * Ansible's ini plugin: a group is created at its own section header; a child named in
+ * [parent:children] before its section is pending until that section appears (so the parent's
+ * children come in the order their sections do), and one never defined is an error, as is a
+ * [group:vars] section of a group that has no section of its own.
+ */
+export function parseIniInventory(text: string, file: string, inv: RawInventory = new RawInventory()): RawInventory {
   let section = 'ungrouped'
   let kind: 'hosts' | 'vars' | 'children' = 'hosts'
   const errors: RmError[] = []
+  const pending = new Map<string, { kind: 'vars' | 'children'; pos: SourcePos; parents: string[] }>()
   text.split('\n').forEach((raw, idx) => {
     const pos = { file, line: idx + 1, col: 1 + (raw.length - raw.trimStart().length) }
     const line = raw.trim()
@@ -97,7 +121,13 @@ export function parseIniInventory(text: string, file: string, inv: RawInventory 
     if (header) {
       section = header[1]!
       kind = (header[2] as 'vars' | 'children' | undefined) ?? 'hosts'
+      if (!inv.has(section) && kind === 'vars' && !pending.has(section)) pending.set(section, { kind, pos, parents: [] })
       rawGroup(inv, section, pos)
+      const waiting = pending.get(section)
+      if (waiting && kind !== 'vars') {
+        for (const parent of waiting.parents) rawGroup(inv, parent).children.add(section)
+        pending.delete(section)
+      }
       return
     }
     if (line.startsWith('[')) {
@@ -110,8 +140,12 @@ export function parseIniInventory(text: string, file: string, inv: RawInventory 
         // a group name, then maybe a `# comment` (Ansible's groupname pattern)
         const child = /^([^:\]\s]+)\s*(?:#.*)?$/.exec(line)?.[1]
         if (!child) throw new Error(`expected a group name, got '${line}'`)
-        g.children.add(child)
-        rawGroup(inv, child, pos)
+        if (inv.has(child)) g.children.add(child)
+        else {
+          const waiting = pending.get(child) ?? { kind: 'children' as const, pos, parents: [] }
+          waiting.parents.push(section)
+          pending.set(child, waiting)
+        }
       } else if (kind === 'vars') {
         const eq = line.indexOf('=')
         if (eq < 0) throw new Error(`expected key=value in [${section}:vars]`)
@@ -124,12 +158,26 @@ export function parseIniInventory(text: string, file: string, inv: RawInventory 
           if (eq <= 0) throw new Error(`expected key=value host variable assignment, got '${w}'`)
           vars[w.slice(0, eq)] = iniValue(w.slice(eq + 1))
         }
-        for (const h of expandHostRange(name!)) g.hosts.set(h, { ...(g.hosts.get(h) ?? {}), ...vars })
+        for (const h of expandHostRange(name!)) inv.addHost(section, h, vars, pos)
       }
     } catch (e) {
       errors.push(new RmError(`inventory: ${(e as Error).message}`, pos))
     }
   })
+  for (const [name, p] of pending) {
+    if (p.kind === 'vars')
+      errors.push(
+        new RmError(`inventory: section [${name}:vars] is for a group that is never defined`, p.pos, `add a [${name}] section (Ansible refuses it too)`),
+      )
+    else
+      errors.push(
+        new RmError(
+          `inventory: [${p.parents.at(-1)}:children] names group '${name}', which is never defined`,
+          p.pos,
+          `add a [${name}] section (Ansible refuses it too)`,
+        ),
+      )
+  }
   if (errors.length) throw new RmErrors(errors)
   return inv
 }

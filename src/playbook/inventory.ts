@@ -3,7 +3,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { basename, dirname, extname, join, resolve } from 'node:path'
 import { RmError, RmErrors } from './errors.js'
-import { expandHostRange, parseIniInventory, rawGroup, type RawInventory } from './inventory-ini.js'
+import { expandHostRange, parseIniInventory, rawGroup, RawInventory } from './inventory-ini.js'
 import type { VarLayer } from './vars.js'
 import { currentRun } from './run-context.js'
 import { loadVarsFile } from './vars-files.js'
@@ -36,6 +36,8 @@ const isVarsFile = (f: string): boolean => !f.startsWith('.') && (!f.includes('.
 export class Inventory {
   readonly hosts = new Map<string, Host>()
   readonly groups = new Map<string, Group>()
+  /** Hosts listed under `all` itself (YAML `all: hosts:`, INI `[all]`): first in all's order. */
+  readonly allHosts: string[] = []
   /** Directories whose group_vars/ and host_vars/ apply (inventory sources). */
   readonly varDirs: string[] = []
   /** Files of an inventory directory that are not inventory sources, as in Ansible (`hosts.ini`). */
@@ -75,14 +77,31 @@ export class Inventory {
       .sort()
   }
 
-  /** Hosts of a group, including its children's, in inventory order. */
-  hostsOf(group: string, seen = new Set<string>()): string[] {
-    if (group === 'all') return [...this.hosts.keys()].filter((h) => h !== 'localhost' || this.hosts.get(h)!.groups.size > 0)
-    const g = this.groups.get(group)
-    if (!g || seen.has(group)) return []
-    seen.add(group)
-    const set = new Set([...g.hosts, ...[...g.children].flatMap((c) => this.hostsOf(c, seen))])
-    return [...this.hosts.keys()].filter((h) => set.has(h))
+  /**
+   * Hosts of a group, including its children's, in Ansible's order (Group.get_hosts): the group's
+   * own hosts, then its children's in their order, then the grandchildren's (breadth first). The
+   * implicit localhost is never among all's.
+   */
+  hostsOf(group: string): string[] {
+    if (!this.groups.has(group)) return []
+    const ordered = [group, ...this.groups.get(group)!.children]
+    const seen = new Set<string>()
+    let level = [...new Set(ordered)]
+    while (level.length) {
+      for (const g of level) seen.add(g)
+      const next: string[] = []
+      for (const g of level)
+        for (const c of this.groups.get(g)?.children ?? []) {
+          if (!seen.has(c) && !next.includes(c)) {
+            next.push(c)
+            ordered.push(c)
+          }
+        }
+      level = next
+    }
+    const hosts = new Set<string>()
+    for (const g of ordered) for (const h of g === 'all' ? this.allHosts : (this.groups.get(g)?.hosts ?? [])) hosts.add(h)
+    return [...hosts]
   }
 
   /** `groups` as Ansible exposes it: every group name → its host names. */
@@ -151,6 +170,7 @@ export function loadVarsDir(dir: string, name: string): Record<string, unknown> 
   return out
 }
 
+/** Ansible's yaml plugin: a group's hosts, vars and children in the order the file gives them (that order is the hosts'). */
 function addYamlGroup(inv: RawInventory, name: string, node: unknown, file: string): void {
   const g = rawGroup(inv, name, posOf(node))
   if (node === null || node === undefined) return
@@ -158,17 +178,16 @@ function addYamlGroup(inv: RawInventory, name: string, node: unknown, file: stri
     throw new RmError(`inventory group '${name}' must be a mapping with hosts, vars and children`, posOf(node) ?? { file, line: 1, col: 1 })
   const n = node as Record<string, unknown>
   for (const k of Object.keys(n)) {
-    if (!['hosts', 'vars', 'children'].includes(k))
-      throw new RmError(`unknown key '${k}' in inventory group '${name}'`, posOf(node), 'a group has hosts, vars and children')
-  }
-  const hosts = n.hosts as Record<string, unknown> | null | undefined
-  for (const [h, hv] of Object.entries(hosts ?? {})) {
-    for (const x of expandHostRange(h)) g.hosts.set(x, { ...(g.hosts.get(x) ?? {}), ...((hv as Record<string, unknown> | null) ?? {}) })
-  }
-  Object.assign(g.vars, (n.vars as Record<string, unknown> | null) ?? {})
-  for (const [c, cn] of Object.entries((n.children as Record<string, unknown> | null) ?? {})) {
-    g.children.add(c)
-    addYamlGroup(inv, c, cn, file)
+    if (k === 'hosts') {
+      for (const [h, hv] of Object.entries((n.hosts as Record<string, unknown> | null) ?? {}))
+        for (const x of expandHostRange(h)) inv.addHost(name, x, (hv as Record<string, unknown> | null) ?? {})
+    } else if (k === 'vars') Object.assign(g.vars, (n.vars as Record<string, unknown> | null) ?? {})
+    else if (k === 'children') {
+      for (const [c, cn] of Object.entries((n.children as Record<string, unknown> | null) ?? {})) {
+        addYamlGroup(inv, c, cn, file)
+        g.children.add(c)
+      }
+    } else throw new RmError(`unknown key '${k}' in inventory group '${name}'`, posOf(node), 'a group has hosts, vars and children')
   }
 }
 
@@ -192,7 +211,7 @@ function parseInventoryFile(file: string, inv: RawInventory): void {
 
 /** Reads -i sources (files, directories or a comma list of hosts like `web1,web2,`). */
 export function loadInventory(sources: string[]): Inventory {
-  const raw: RawInventory = new Map()
+  const raw = new RawInventory()
   const inv = new Inventory()
   const errors: RmError[] = []
   for (const src of sources) {
@@ -201,7 +220,7 @@ export function loadInventory(sources: string[]): Inventory {
         .split(',')
         .map((s) => s.trim())
         .filter(Boolean))
-        rawGroup(raw, 'ungrouped').hosts.set(h, {})
+        raw.addHost('ungrouped', h, {})
       continue
     }
     if (!existsSync(src)) {
@@ -228,34 +247,34 @@ export function loadInventory(sources: string[]): Inventory {
     }
   }
   if (errors.length) throw new RmErrors(errors)
-  // Groups, then hosts in the order first seen; hosts in no group other than all are "ungrouped".
-  inv.group('all')
-  inv.group('ungrouped')
+  // Groups in the order Ansible creates them, hosts in the order first seen. A host in no group
+  // but all is "ungrouped", and only then (Ansible's reconcile).
+  for (const h of raw.hostOrder) inv.hosts.set(h, { name: h, vars: {}, groups: new Set() })
   for (const [name, g] of raw) {
     const group = inv.group(name)
     Object.assign(group.vars, g.vars)
     for (const c of g.children) group.children.add(c)
     for (const [h, vars] of g.hosts) {
-      let host = inv.hosts.get(h)
-      if (!host) {
-        host = { name: h, vars: {}, groups: new Set() }
-        inv.hosts.set(h, host)
-      }
+      const host = inv.hosts.get(h)!
       Object.assign(host.vars, vars)
-      if (name !== 'all') {
+      if (name === 'all') inv.allHosts.push(h)
+      else {
         host.groups.add(name)
         group.hosts.add(h)
       }
     }
   }
-  for (const g of inv.groups.values()) if (g.name !== 'all' && g.name !== 'ungrouped') inv.group('all').children.add(g.name)
-  inv.group('all').children.add('ungrouped')
+  const ungrouped = inv.group('ungrouped')
   for (const h of inv.hosts.values()) {
     if (h.groups.size === 0) {
       h.groups.add('ungrouped')
-      inv.group('ungrouped').hosts.add(h.name)
-    }
+      ungrouped.hosts.add(h.name)
+    } else if (h.groups.size > 1 && h.groups.delete('ungrouped')) ungrouped.hosts.delete(h.name)
   }
+  // `all`'s children: ungrouped, those the inventory puts under all, then every group with no parent
+  const parented = new Set([...inv.groups.values()].flatMap((g) => [...g.children]))
+  const all = inv.group('all')
+  for (const g of inv.groups.keys()) if (g !== 'all' && !parented.has(g)) all.children.add(g)
   // The implicit localhost: usable by name, not part of `all`.
   if (!inv.hosts.has('localhost')) inv.hosts.set('localhost', { name: 'localhost', vars: { ansible_connection: 'local' }, groups: new Set() })
   return inv

@@ -7,7 +7,7 @@ import { fixedBool, keywordBool } from './bool.js'
 import type { SourcePos } from './errors.js'
 import { isTemplated } from './expression.js'
 import { emptyInherited, inherit, type LoadState } from './load-context.js'
-import type { Inherited, Node, Play, Task } from './model.js'
+import { HOST_ORDERS, type HostOrder, type Inherited, type Node, type Play, type Task } from './model.js'
 import { checkFileReferences } from './references.js'
 import { loadRoleInto, parseRoleRef } from './roles.js'
 import { checkBecomeMethod, checkConnection, checkExpressions, isDict, parseTaskList, UNSUPPORTED_KEYWORDS, unsupportedKeyword } from './tasks.js'
@@ -31,6 +31,7 @@ const PLAY_KEYS = new Set([
   'become_method',
   'gather_facts',
   'strategy',
+  'order',
   'tags',
   'environment',
   'check_mode',
@@ -184,7 +185,7 @@ function playNodes(
 }
 
 /** How the play goes through its hosts: serial batches, strategy, max_fail_percentage. */
-function playShape(state: LoadState, d: Record<string, unknown>): Pick<Play, 'serial' | 'strategy' | 'maxFailPercentage'> {
+function playShape(state: LoadState, d: Record<string, unknown>): Pick<Play, 'serial' | 'strategy' | 'maxFailPercentage' | 'order'> {
   const serialRaw = d.serial === undefined ? [] : Array.isArray(d.serial) ? d.serial : [d.serial]
   const serial = serialRaw.map((s) => (typeof s === 'number' ? s : String(s)))
   for (const s of serial) {
@@ -195,7 +196,9 @@ function playShape(state: LoadState, d: Record<string, unknown>): Pick<Play, 'se
   const mfp = d.max_fail_percentage
   if (mfp !== undefined && (typeof mfp !== 'number' || mfp < 0 || mfp > 100))
     state.error('max_fail_percentage must be a number from 0 to 100', valuePosOf(d, 'max_fail_percentage'))
-  return { serial, strategy: strategy === 'free' ? 'free' : 'linear', maxFailPercentage: typeof mfp === 'number' ? mfp : undefined }
+  const order = String(d.order ?? 'inventory') as HostOrder
+  if (!HOST_ORDERS.includes(order)) state.error(`unknown order '${order}'`, valuePosOf(d, 'order'), `use ${HOST_ORDERS.join(', ')}`)
+  return { serial, strategy: strategy === 'free' ? 'free' : 'linear', maxFailPercentage: typeof mfp === 'number' ? mfp : undefined, order }
 }
 
 /** Every notify must name a handler (by name, `role : name`, or a listen topic). */

@@ -121,6 +121,8 @@ export interface Play {
   handlers: Task[]
   serial: (number | string)[]
   maxFailPercentage?: number
+  /** The play keyword `order`: how its hosts are ordered before batches are cut (Ansible's choices). */
+  order: HostOrder
   anyErrorsFatal: boolean
   gatherFacts: boolean
   strategy: 'linear' | 'free'
@@ -140,3 +142,6 @@ export interface Playbook {
   /** What conditionally reached task files use that rm-play lacks (shown before the run). */
   warnings?: RmError[]
 }
+
+export const HOST_ORDERS = ['inventory', 'reverse_inventory', 'sorted', 'reverse_sorted', 'shuffle'] as const
+export type HostOrder = (typeof HOST_ORDERS)[number]

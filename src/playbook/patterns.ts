@@ -2,12 +2,15 @@
 // regexes (~web\d+), slices (web[0], web[1:3], web[-1]), unions (a:b, a,b), intersections (a:&b)
 // and exclusions (a:!b). Unions are taken first, then intersections, then exclusions.
 import { readFileSync } from 'node:fs'
+import { RmError } from './errors.js'
 import type { Inventory } from './inventory.js'
 
+/** fnmatch's translation: `*`, `?`, `[seq]` and `[!seq]`, the whole name. */
 function globRe(p: string): RegExp {
   return new RegExp(
     `^${p
       .replace(/[.+^${}()|\\]/g, '\\$&')
+      .replace(/\[!/g, '[^')
       .replace(/\*/g, '.*')
       .replace(/\?/g, '.')}$`,
   )
@@ -30,41 +33,61 @@ export function splitPattern(pattern: string): string[] {
   return out
 }
 
-function slice(hosts: string[], spec: string): string[] {
-  const m = /^(-?\d*)(?::(-?\d*))?$/.exec(spec)
-  if (!m) return []
-  const n = hosts.length
-  const idx = (s: string, d: number) => (s === '' ? d : parseInt(s, 10) < 0 ? n + parseInt(s, 10) : parseInt(s, 10))
-  if (m[2] === undefined) {
-    const i = idx(m[1]!, 0)
-    return hosts[i] !== undefined ? [hosts[i]!] : []
+// Ansible's PATTERN_WITH_SUBSCRIPT: web[1], web[-1], web[1:3], web[2:] (web[1-3] is the old form).
+const SUBSCRIPT = /^(.+)\[(?:(-?\d+)|(\d+)([:-])(\d*))\]$/
+
+/**
+ * Ansible's _apply_subscript, quirks included: the end is inclusive, a missing end is the last
+ * host, an end of 0 selects the start alone, and a single index past the end is an error.
+ */
+function subscript(hosts: string[], pattern: string, m: RegExpExecArray): string[] {
+  if (hosts.length === 0) return hosts
+  const at = (i: number) => (i < 0 ? hosts.length + i : i)
+  if (m[2] !== undefined) {
+    const h = hosts[at(parseInt(m[2], 10))]
+    if (h === undefined)
+      throw new RmError(`no hosts matched the subscripted pattern '${pattern}'`, undefined, `it selects ${hosts.length} host(s), numbered from 0`)
+    return [h]
   }
-  // Ansible's slices include the end index.
-  return hosts.slice(idx(m[1]!, 0), idx(m[2], n - 1) + 1)
+  const start = parseInt(m[3]!, 10)
+  const end = m[5] === '' ? hosts.length - 1 : parseInt(m[5]!, 10)
+  if (end === 0) return hosts[at(start)] === undefined ? [] : [hosts[at(start)]!]
+  return hosts.slice(start, end + 1)
 }
 
-/** Hosts one term names (no operator prefix). */
+/** Hosts a name or glob or ~regex matches among the inventory's hosts (never the implicit localhost). */
+function matchingHosts(inv: Inventory, re: RegExp): string[] {
+  return [...inv.hosts.keys()].filter((h) => re.test(h) && !isImplicit(inv, h))
+}
+
+const isImplicit = (inv: Inventory, h: string) => h === 'localhost' && inv.hosts.get(h)!.groups.size === 0
+
+/**
+ * Ansible's _enumerate_matches: every group the expression names (its hosts in the group's order),
+ * then, for a glob or regex or a name no group has, the hosts it names; duplicates stay until the
+ * subscript is applied, as in Ansible.
+ */
+function enumerate(inv: Inventory, expr: string): string[] {
+  const re = expr.startsWith('~') ? new RegExp(`^(?:${expr.slice(1)})`) : globRe(expr)
+  const groups = [...inv.groups.keys()].filter((g) => re.test(g))
+  const out = groups.flatMap((g) => inv.hostsOf(g))
+  if (groups.length === 0 || expr.startsWith('~') || /[.?*[]/.test(expr)) out.push(...matchingHosts(inv, re))
+  if (out.length === 0 && ['localhost', '127.0.0.1', '::1'].includes(expr) && inv.hosts.has('localhost')) out.push('localhost')
+  return out
+}
+
+/** Hosts one term names (no operator prefix), subscript applied. */
 function term(inv: Inventory, t: string): string[] {
-  const sm = /^(.*)\[([-\d:]+)\]$/.exec(t)
-  if (sm && !t.startsWith('~')) return slice(term(inv, sm[1]!), sm[2]!)
-  if (t === 'all' || t === '*') return inv.hostsOf('all')
-  if (t.startsWith('~')) {
-    const re = new RegExp(t.slice(1))
-    return [...inv.hosts.keys()].filter((h) => re.test(h) && (h !== 'localhost' || inv.hostsOf('all').includes(h)))
-  }
-  if (inv.groups.has(t)) return inv.hostsOf(t)
-  if (inv.hosts.has(t)) return [t]
-  if (/[*?]/.test(t)) {
-    const re = globRe(t)
-    const groups = [...inv.groups.keys()].filter((g) => re.test(g))
-    // the implicit localhost only by its name; one the inventory lists, by a glob too (as Ansible)
-    const hosts = [...inv.hosts.keys()].filter((h) => re.test(h) && (h !== 'localhost' || inv.hostsOf('all').includes(h)))
-    return [...new Set([...groups.flatMap((g) => inv.hostsOf(g)), ...hosts])]
-  }
-  return []
+  const m = t.startsWith('~') ? null : SUBSCRIPT.exec(t)
+  return m ? subscript(enumerate(inv, m[1]!), t, m) : enumerate(inv, t)
 }
 
-/** The hosts a pattern selects, in inventory order. Unknown names select nothing (see unmatchedTerms). */
+/**
+ * The hosts a pattern selects, in Ansible's order (InventoryManager.get_hosts): the plain terms in
+ * the order given (each in its group's order), then `&` intersections, then `!` exclusions; a
+ * pattern of only those starts from all. Unknown names select nothing (see unmatchedTerms); a
+ * subscript past the end is an error.
+ */
 export function matchHosts(inv: Inventory, pattern: string | string[]): string[] {
   const terms = (Array.isArray(pattern) ? pattern.flatMap(splitPattern) : splitPattern(pattern)).flatMap((t) =>
     t.startsWith('@')
@@ -74,15 +97,24 @@ export function matchHosts(inv: Inventory, pattern: string | string[]): string[]
           .filter(Boolean)
       : [t],
   )
-  let set = new Set<string>()
-  for (const t of terms.filter((t) => !t.startsWith('&') && !t.startsWith('!'))) for (const h of term(inv, t)) set.add(h)
+  const plain = terms.filter((t) => !t.startsWith('&') && !t.startsWith('!'))
+  let hosts: string[] = []
+  for (const t of plain.length ? plain : ['all']) {
+    if (inv.hosts.has(t) && !isImplicit(inv, t)) hosts.push(t)
+    else {
+      const have = new Set(hosts)
+      hosts.push(...term(inv, t).filter((h) => !have.has(h)))
+    }
+  }
   for (const t of terms.filter((t) => t.startsWith('&'))) {
     const keep = new Set(term(inv, t.slice(1)))
-    set = new Set([...set].filter((h) => keep.has(h)))
+    hosts = hosts.filter((h) => keep.has(h))
   }
-  for (const t of terms.filter((t) => t.startsWith('!'))) for (const h of term(inv, t.slice(1))) set.delete(h)
-  const order = [...inv.hosts.keys()]
-  return order.filter((h) => set.has(h))
+  for (const t of terms.filter((t) => t.startsWith('!'))) {
+    const drop = new Set(term(inv, t.slice(1)))
+    hosts = hosts.filter((h) => !drop.has(h))
+  }
+  return [...new Set(hosts)]
 }
 
 /** Terms that match no host or group: worth a warning, as Ansible gives. */

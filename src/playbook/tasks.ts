@@ -54,7 +54,7 @@ const KEYWORDS = new Set([
   'connection',
 ])
 /** Ansible keywords rm-play does not implement: an error, never a silent no-op. */
-export const UNSUPPORTED_KEYWORDS = new Set(['throttle', 'timeout', 'delegate_facts', 'debugger', 'port', 'order'])
+export const UNSUPPORTED_KEYWORDS = new Set(['throttle', 'timeout', 'delegate_facts', 'debugger', 'port'])
 const BLOCK_KEYS = new Set(['block', 'rescue', 'always'])
 const INCLUDES = new Set([
   'include_tasks',

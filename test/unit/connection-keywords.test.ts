@@ -116,17 +116,17 @@ describe('remote_user and connection keywords', () => {
 describe('Ansible keywords rm-play does not implement', () => {
   it('are errors at file:line:col on plays, tasks and blocks', () => {
     const errs = errorsOf(
-      '- hosts: all\n  port: 2222\n  order: sorted\n  throttle: 2\n  timeout: 5\n  tasks:\n    - ping:\n      throttle: 1\n      delegate_facts: true\n    - block:\n        - ping:\n      debugger: on_failed\n      timeout: 3\n',
+      '- hosts: all\n  port: 2222\n  order: sideways\n  throttle: 2\n  timeout: 5\n  tasks:\n    - ping:\n      throttle: 1\n      delegate_facts: true\n    - block:\n        - ping:\n      debugger: on_failed\n      timeout: 3\n',
     )
     expect(errs.map((e) => `${at(e)} ${e.message}`)).to.deep.equal([
       "2:3 the Ansible keyword 'port' is not supported on a play",
-      "3:3 the Ansible keyword 'order' is not supported on a play",
       "4:3 the Ansible keyword 'throttle' is not supported on a play",
       "5:3 the Ansible keyword 'timeout' is not supported on a play",
       "8:7 the Ansible keyword 'throttle' is not supported on a task or block",
       "9:7 the Ansible keyword 'delegate_facts' is not supported on a task or block",
       "12:7 the Ansible keyword 'debugger' is not supported on a task or block",
       "13:7 the Ansible keyword 'timeout' is not supported on a task or block",
+      "3:10 unknown order 'sideways'",
     ])
     expect(errs[0]!.pos?.file).to.match(/site\.yml$/)
     expect(errs[0]!.hint).to.match(/remove it/)

@@ -111,6 +111,20 @@ all:
     }
     expect(() => loadInventory(['/nonexistent/inv'])).to.throw(/inventory not found/)
   })
+  it('INI: a child group or a [group:vars] with no section of its own is an error at its line (Ansible rejects the file too)', () => {
+    const bad = dir({ hosts: '[web]\nw1\n[web:children]\nwbe\n[dbb:vars]\nx=1\n' })
+    try {
+      loadInventory([join(bad, 'hosts')])
+      expect.fail('should throw')
+    } catch (e) {
+      expect((e as RmErrors).errors.map((x) => `${x.pos?.line} ${x.message}`)).to.deep.equal([
+        "4 inventory: [web:children] names group 'wbe', which is never defined",
+        '5 inventory: section [dbb:vars] is for a group that is never defined',
+      ])
+    }
+    // a child whose section comes later is fine; [all:vars] needs no [all]
+    expect(loadInventory([join(dir({ hosts: '[all:vars]\nx=1\n[p:children]\nc\n[c]\nh1\n' }), 'hosts')]).hostsOf('p')).to.deep.equal(['h1'])
+  })
 })
 
 describe('inventory helpers', () => {

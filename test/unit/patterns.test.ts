@@ -15,7 +15,7 @@ describe('host patterns (--limit and hosts:)', () => {
     ['all', ['web1', 'web2', 'web3', 'db1']],
     ['*', ['web1', 'web2', 'web3', 'db1']],
     ['web1', ['web1']],
-    ['db', ['web2', 'db1']],
+    ['db', ['db1', 'web2']], // the group's own order (Ansible's), not the inventory's
     ['web*', ['web1', 'web2', 'web3']],
     ['~web[12]', ['web1', 'web2']],
     ['web:db', ['web1', 'web2', 'web3', 'db1']],
