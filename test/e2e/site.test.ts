@@ -93,8 +93,10 @@ except urllib.error.HTTPError as e:
 
     before(async function () {
       const t0 = Date.now()
-      first = await run('site.yml', { diff: true })
-      console.log(`      first converge of ${host}: ${((Date.now() - t0) / 1000).toFixed(1)} s, ${first.changed(host)} changes`)
+      // two single servers at once (the fresh one's check mode is done): each must get the whole
+      // stack, its own database migrated included
+      first = await run('site.yml', { diff: true, limit: `${host},${fresh}` })
+      console.log(`      first converge of ${host} and ${fresh}: ${((Date.now() - t0) / 1000).toFixed(1)} s, ${first.changed(host)} changes on ${host}`)
       // every test below reads this host: a failed converge stops them here, with its output
       expect(first.exitCode, first.text).to.equal(0)
     })
@@ -110,12 +112,24 @@ except urllib.error.HTTPError as e:
       expect(r.results('The API reports the deployed state', host)[0]?.status, r.text).to.equal('ok')
     })
 
-    it('a second run of site.yml changes nothing (changed=0)', async function () {
+    it('a second run of site.yml changes nothing (changed=0) on either server', async function () {
       const t0 = Date.now()
-      const r = await run('site.yml')
-      console.log(`      second run on ${host}: ${((Date.now() - t0) / 1000).toFixed(1)} s`)
+      const r = await run('site.yml', { limit: `${host},${fresh}` })
+      console.log(`      second run on ${host} and ${fresh}: ${((Date.now() - t0) / 1000).toFixed(1)} s`)
       expect(r.exitCode, r.text).to.equal(0)
       expect(r.changed(host), r.text).to.equal(0)
+      expect(r.changed(fresh), r.text).to.equal(0)
+    })
+
+    it('each single server migrated its own database to the head revision', async function () {
+      const heads = new Set<string>()
+      for (const h of [host, fresh]) {
+        const r = await sh(inventoryDir, h, `cd /tmp && sudo -u postgres psql -d runmaster_prod -tAc 'SELECT version_num FROM alembic_version'`, true)
+        expect(r.code, `${h}: ${r.stderr}`).to.equal(0)
+        expect(r.stdout.trim(), h).to.match(/^\d+/)
+        heads.add(r.stdout.trim())
+      }
+      expect(heads.size, 'both at the same head').to.equal(1)
     })
 
     it('serves /health through nginx over http and https, from the DB and Redis', async function () {
