@@ -201,11 +201,11 @@ export async function ensurePipIndexContent(
   finish(pipDir, pipProblems)
   if (pipProblems.length === 0) return { dir: pipDir, source: 'pip', problems: [], built: true, notes: [] }
 
-  const why = `pip reached no index with the closure (${pipProblems.join('; ')}): the index is built from Debian's packages`
+  const why = `pip download could not build the closure (${pipProblems.join('; ')}): the index is built from Debian's packages alone`
   const debDir = join(PIP_INDEX_CACHE, cacheKey(requirements, 'debian'))
   if (isComplete(debDir)) return { dir: debDir, source: 'debian', problems: [], built: false, notes: [why, ...adjustmentNotes()] }
   rmSync(debDir, { recursive: true, force: true })
-  say(`pip index: ${why}, into ${debDir}`)
+  say(`pip index: pip download could not build the closure; building it from Debian's packages alone into ${debDir}`)
   const problems = await buildFromDebian(debDir, requirements, mirror, pipEnv(true, join(debDir, 'home'))!)
   rmSync(join(debDir, 'home'), { recursive: true, force: true })
   finish(debDir, problems)

@@ -63,7 +63,9 @@ describe("the lab's package index (e2e, real host)", function () {
 
   it('installs requirements.txt with all its dependencies from the index alone, into a plain venv on Python 3.11', async function () {
     if (!lab.pipIndexComplete) this.skip()
-    console.log(`      the lab's index was built with ${lab.pipIndexSource === 'debian' ? "Debian's packages alone (pip reached no index)" : 'pip download'}`)
+    console.log(
+      `      the lab's index was built with ${lab.pipIndexSource === 'debian' ? "Debian's packages alone (pip download could not build the closure)" : 'pip download'}`,
+    )
     const installed = await installFrom(on, lab.pipIndexUrl!, lab.bridgeAddress)
     // fastapi's dependency on starlette resolved from the index.
     expect(installed).to.match(/^starlette==\d/m)

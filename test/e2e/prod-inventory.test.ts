@@ -96,7 +96,7 @@ describe('inventory/prod converged on a lab host (inventory/prodlab: ACME certif
     // Both machines take this path: with a PyPI mirror the index comes from pip download, without
     // one from Debian's packages alone (lab up says which; docs/lab.md).
     console.log(
-      `    the index path ran; the lab's index was built with ${lab.pipIndexSource === 'debian' ? "Debian's packages alone (pip reached no index)" : 'pip download'}`,
+      `    the index path ran; the lab's index was built with ${lab.pipIndexSource === 'debian' ? "Debian's packages alone (pip download could not build the closure)" : 'pip download'}`,
     )
     // pip asked the lab's index (its web server logs each request with the client's address).
     const served = readFileSync(labPaths(lab.name).pipIndexLog, 'utf8')
