@@ -86,7 +86,10 @@ function printStatus(s: LabStatus): void {
   console.log(`lab ${s.name}: ${s.subnet} on ${s.bridge} (${s.bridgeAddress})`)
   console.log(`  apt proxy ${s.aptProxy.url} ${s.aptProxy.running ? 'running' : 'NOT RUNNING'}${s.aptProxy.pid ? ` (pid ${s.aptProxy.pid})` : ''}`)
   console.log(`  git       ${s.gitDaemon.url} ${s.gitDaemon.running ? 'running' : 'NOT RUNNING'}${s.gitDaemon.pid ? ` (pid ${s.gitDaemon.pid})` : ''}`)
-  if (s.pipIndex) console.log(`  pip index ${s.pipIndex.url} ${s.pipIndex.running ? 'running' : 'NOT RUNNING'} (pid ${s.pipIndex.pid}), from ${s.pipIndex.dir}`)
+  if (s.pipIndex) {
+    const built = `${s.pipIndex.source === 'debian' ? "Debian's packages alone" : 'pip download'}${s.pipIndex.complete ? '' : ', INCOMPLETE'}`
+    console.log(`  pip index ${s.pipIndex.url} ${s.pipIndex.running ? 'running' : 'NOT RUNNING'} (pid ${s.pipIndex.pid}), from ${s.pipIndex.dir} (${built})`)
+  }
   console.log(`  key ${s.keyPath}, known_hosts ${s.knownHostsPath}`)
   for (const inv of s.inventories) console.log(`  inventory ${inv}`)
   const w = Math.max(4, ...s.hosts.map((h) => h.name.length))

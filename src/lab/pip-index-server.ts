@@ -13,6 +13,8 @@ export interface PipIndexServer {
   dir: string
   /** Whether it holds the whole closure of the requirements (false: `lab up` said what is missing). */
   complete?: boolean
+  /** Built with pip download ('pip') or from Debian's packages alone ('debian': pip reached no index). */
+  source?: 'pip' | 'debian'
 }
 
 export function pipIndexUrl(address: string): string {

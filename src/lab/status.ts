@@ -32,7 +32,7 @@ export interface LabStatus {
   inventories: string[]
   gitDaemon: { pid?: number; running: boolean; url: string }
   /** Absent when the lab serves no package index (no apps/<dir>/requirements.txt). */
-  pipIndex?: { pid: number; running: boolean; url: string; dir: string }
+  pipIndex?: { pid: number; running: boolean; url: string; dir: string; source?: 'pip' | 'debian'; complete: boolean }
   aptProxy: { pid?: number; running: boolean; startedByLab: boolean; url: string }
   hosts: HostStatus[]
 }
@@ -69,7 +69,14 @@ export async function labStatus(name: string): Promise<LabStatus | undefined> {
     knownHostsPath: p.knownHosts,
     inventories: s.inventories,
     gitDaemon: { pid: s.gitDaemon?.pid, running: isRunning(s.gitDaemon), url: `git://${s.bridgeAddress}/` },
-    pipIndex: s.pipIndex && { pid: s.pipIndex.process.pid, running: isRunning(s.pipIndex.process), url: pipIndexUrl(s.bridgeAddress), dir: s.pipIndex.dir },
+    pipIndex: s.pipIndex && {
+      pid: s.pipIndex.process.pid,
+      running: isRunning(s.pipIndex.process),
+      url: pipIndexUrl(s.bridgeAddress),
+      dir: s.pipIndex.dir,
+      source: s.pipIndex.source,
+      complete: s.pipIndex.complete === true,
+    },
     aptProxy: {
       pid: external ? undefined : proxy.process?.pid,
       running: external || isRunning(proxy.process),

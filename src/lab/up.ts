@@ -60,8 +60,10 @@ export interface LabInfo {
   gitUrl: string
   /** The lab's package index (PEP 503), when the project has apps/<dir>/requirements.txt. */
   pipIndexUrl?: string
-  /** Whether that index holds the requirements' whole closure (not without a local mirror: docs/lab.md). */
+  /** Whether that index holds the requirements' whole closure (docs/lab.md). */
   pipIndexComplete: boolean
+  /** Where its closure came from: pip download ('pip') or Debian's packages alone ('debian'). */
+  pipIndexSource?: 'pip' | 'debian'
   hosts: LabHostInfo[]
 }
 
@@ -78,6 +80,7 @@ function labInfo(state: LabState, inventoryPath?: string): LabInfo {
     gitUrl: `git://${state.bridgeAddress}/`,
     pipIndexUrl: state.pipIndex ? pipIndexUrl(state.bridgeAddress) : undefined,
     pipIndexComplete: state.pipIndex?.complete === true,
+    pipIndexSource: state.pipIndex?.source,
     hosts: state.hosts.map((h) => ({ name: h.name, address: h.address, init: kindOf(h) })),
   }
 }
@@ -163,12 +166,13 @@ function hostEntry(state: LabState, index: number): HostState {
 async function servePipIndex(state: LabState, requirements: string[], mirror: string, say: (msg: string) => void): Promise<void> {
   if (requirements.length === 0) return
   const index = await ensurePipIndexContent(requirements, mirror, say)
+  for (const n of index.notes) say(`pip index: ${n}`)
   if (index.problems.length) {
     say(`pip index: INCOMPLETE, pip installs from it will fail for what is missing (see ${index.dir}/PROBLEMS.txt):`)
     for (const p of index.problems) say(`  ${p}`)
   }
   const server = await ensurePipIndexServer(state.pipIndex, state.bridgeAddress, index.dir, labPaths(state.name).pipIndexLog)
-  state.pipIndex = { ...server, complete: index.problems.length === 0 }
+  state.pipIndex = { ...server, complete: index.problems.length === 0, source: index.source }
   writeState(state)
 }
 

@@ -86,13 +86,18 @@ describe('inventory/prod converged on a lab host (inventory/prodlab: ACME certif
   it("installs requirements.txt as production does: a plain venv, pip with the dependencies from the lab's package index, the guide's scripts from pip", async function () {
     const venv = '/opt/runmaster/backend/venv'
     if (!lab.pipIndexComplete) {
-      // No local mirror on this machine: `lab up` said INCOMPLETE, and the lab took Debian's
-      // packages (zz-lab.yml). Say so, and check that path instead of pretending.
-      console.log("    note: the lab's package index is incomplete here (no local PyPI mirror): the Debian path ran")
+      // `lab up` said INCOMPLETE (neither pip nor Debian's packages gave the whole closure), and
+      // the lab took Debian's packages (zz-lab.yml). Say so, and check that path instead of pretending.
+      console.log("    note: the lab's package index is incomplete here: the Debian fallback ran (app_python_packages: debian)")
       expect((await on(`cat ${venv}/pyvenv.cfg`)).stdout).to.match(/^include-system-site-packages = true$/m)
       expect((await on(`${venv}/bin/python -c 'import fastapi, celery, psycopg2'`)).code).to.equal(0)
       return
     }
+    // Both machines take this path: with a PyPI mirror the index comes from pip download, without
+    // one from Debian's packages alone (lab up says which; docs/lab.md).
+    console.log(
+      `    the index path ran; the lab's index was built with ${lab.pipIndexSource === 'debian' ? "Debian's packages alone (pip download could not build the closure)" : 'pip download'}`,
+    )
     // pip asked the lab's index (its web server logs each request with the client's address).
     const served = readFileSync(labPaths(lab.name).pipIndexLog, 'utf8')
     expect(served).to.match(new RegExp(`^${address.replace(/\\./g, '\\.')} .*"GET /simple/starlette/ HTTP/1\\.1" 200`, 'm'))

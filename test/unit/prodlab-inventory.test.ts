@@ -19,7 +19,7 @@ const LAB_ONLY = [
   'tls_acme_ca_files', // pebble's CAs
   'app_pip_index_url', // the lab's package index (PyPI is not reachable from the lab)
   'app_pip_trusted_host', // which is plain http
-  'app_python_packages', // index, unless the lab's index is incomplete (no local PyPI mirror): then Debian's
+  'app_python_packages', // index, unless the lab's index is incomplete (neither pip nor Debian's packages gave the closure): then Debian's
 ]
 
 describe('inventory/prodlab', () => {
