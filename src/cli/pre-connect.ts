@@ -28,13 +28,25 @@ export function earlyHosts(playbooks: Playbook[], opts: Pick<RunOptions, 'invent
   return hosts.slice(0, opts.forks)
 }
 
-/** A host's variables as far as known before the run: a value that does not render reads as absent. */
-function earlyVars(inventory: Inventory, host: string, pb: Playbook, extraVars: Record<string, unknown>): Record<string, unknown> {
+// A lookup acts when it runs (pipe runs a command, password writes a file): never before the run.
+const LOOKUP = /\b(lookup|query|q)\s*\(/
+const mentionsLookup = new WeakMap<object, boolean>()
+function anyLookup(values: Record<string, unknown>): boolean {
+  let found = mentionsLookup.get(values)
+  if (found === undefined) mentionsLookup.set(values, (found = LOOKUP.test(JSON.stringify(values) ?? '')))
+  return found
+}
+
+/**
+ * A host's variables as far as known before the run (a value that does not render reads as
+ * absent); undefined when any of them calls a lookup.
+ */
+function earlyVars(inventory: Inventory, host: string, pb: Playbook, extraVars: Record<string, unknown>): Record<string, unknown> | undefined {
   const play = pb.plays[0]!
   const magic: Record<string, unknown> = { inventory_hostname: host, inventory_hostname_short: host.split('.')[0] }
-  const scope = new VarScope([...inventory.varLayers(host, pb.dir), { name: 'play vars', values: play.vars }, { name: 'extra vars', values: extraVars }], {
-    lookup: (name) => (Object.prototype.hasOwnProperty.call(magic, name) ? magic[name] : notFound),
-  })
+  const layers = [...inventory.varLayers(host, pb.dir), { name: 'play vars', values: play.vars }, { name: 'extra vars', values: extraVars }]
+  if (layers.some((l) => anyLookup(l.values))) return undefined
+  const scope = new VarScope(layers, { lookup: (name) => (Object.prototype.hasOwnProperty.call(magic, name) ? magic[name] : notFound) })
   return new Proxy({} as Record<string, unknown>, {
     get(_, k) {
       if (typeof k !== 'string' || !scope.has(k)) return undefined
@@ -55,7 +67,8 @@ export async function preconnect(playbooks: Playbook[], opts: RunOptions): Promi
   const early = new Preconnected(opts)
   for (const h of hosts) {
     try {
-      early.start(h, earlyVars(opts.inventory, h, playbooks[0]!, opts.extraVars))
+      const vars = earlyVars(opts.inventory, h, playbooks[0]!, opts.extraVars)
+      if (vars) early.start(h, vars)
     } catch {
       // a variable the engine will report properly at its turn
     }

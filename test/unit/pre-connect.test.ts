@@ -3,11 +3,11 @@
 // target; the others are closed and the run makes its own. Against an in-process ssh2 server that
 // counts TCP connections.
 import { expect } from 'chai'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import ssh2 from 'ssh2'
-import { earlyHosts } from '../../src/cli/pre-connect.js'
+import { earlyHosts, preconnect } from '../../src/cli/pre-connect.js'
 import { ConnectionPool, Preconnected } from '../../src/engine/connect.js'
 import type { RunOptions } from '../../src/engine/options.js'
 import { loadInventory } from '../../src/playbook/inventory.js'
@@ -36,6 +36,25 @@ describe('connecting early: which hosts', () => {
       expect(earlyHosts([playbook(play)], opts), JSON.stringify(play)).to.deep.equal([])
     expect(earlyHosts([playbook({})], { ...opts, step: async () => true })).to.deep.equal([])
     expect(earlyHosts([], opts)).to.deep.equal([])
+  })
+})
+
+describe('connecting early: variables', () => {
+  it('a host whose variables call a lookup is left to the run (a lookup acts: pipe runs a command)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rmp-preconnect-'))
+    const marker = join(dir, 'looked-up')
+    writeFileSync(
+      join(dir, 'hosts.yml'),
+      `all:\n  hosts:\n    web1:\n      ansible_host: 127.0.0.1\n      ansible_port: 1\n      ansible_password: "{{ lookup('pipe', 'touch ${marker}; echo pw') }}"\n`,
+    )
+    const opts = { inventory: loadInventory([join(dir, 'hosts.yml')]), forks: 5, extraVars: {}, verbosity: 0, emit: () => {} } as unknown as RunOptions
+    try {
+      const early = await preconnect([playbook({})], opts)
+      await early?.closeRest()
+      expect(existsSync(marker)).to.equal(false)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
 
