@@ -9,13 +9,21 @@ process.stdout.on('error', (e) => {
   throw e
 })
 
-front(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code
-  },
-  async (e) => {
-    const { internalErrorText } = await import('../dist/src/cli/internal-error.js')
-    console.error(internalErrorText(e))
-    process.exitCode = 1
-  },
-)
+/**
+ * Exits once what was printed is flushed, without waiting for the rest: the hosts' SSH connections
+ * were told to close (a server takes its time to answer), keepalive timers, idle sockets. Nothing is
+ * left to do when the command has returned.
+ */
+function exitWhenFlushed(code) {
+  process.exitCode = code
+  let pending = 2
+  const done = () => --pending === 0 && process.exit(code)
+  process.stdout.write('', done)
+  process.stderr.write('', done)
+}
+
+front(process.argv.slice(2)).then(exitWhenFlushed, async (e) => {
+  const { internalErrorText } = await import('../dist/src/cli/internal-error.js')
+  console.error(internalErrorText(e))
+  exitWhenFlushed(1)
+})

@@ -39,9 +39,11 @@ async function mainInRun(argv: string[], io: Io, run: RunContext): Promise<numbe
     throw e
   }
   if (wantsListing(cl.args)) return listPlaybooks(loaded.playbooks, loaded.opts, cl.args, io)
-  // the engine and the SSH stack are loaded only for a run (a syntax check needs neither)
+  // the engine and the SSH stack are loaded only for a run (a syntax check needs neither); the
+  // first play's hosts are being connected to while the engine loads
+  const preconnected = await (await import('./pre-connect.js')).preconnect(loaded.playbooks, loaded.opts)
   const { runPlaybooks } = await import('./run-playbooks.js')
-  return runPlaybooks(loaded.playbooks, loaded.opts, cl, io, run)
+  return runPlaybooks(loaded.playbooks, { ...loaded.opts, preconnected }, cl, io, run)
 }
 
 /** Every load error, each with its file:line:col; nothing ran, exit code 1. */

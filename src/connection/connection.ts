@@ -49,6 +49,11 @@ export interface Connection {
    * was stopped. The pending exec rejects with InterruptedError.
    */
   interrupt?(followUp?: Script): Promise<InterruptOutcome>
+  /**
+   * Starts setting up now (for SSH: TCP, handshake, login, the shell) and runs nothing; a failure
+   * is what the first exec then rejects with. A connection with nothing to set up has none.
+   */
+  prepare?(): void
   close(): Promise<void>
 }
 

@@ -108,6 +108,10 @@ export class SshConnection implements Connection {
   private opening?: Promise<FramedShell>
   /** Set when an open connection was lost: final, never reconnected behind the engine's back. */
   private lost?: UnreachableError
+  /** Why a set-up started by prepare() failed: the next exec rejects with it (not a second set-up). */
+  private setupFailure?: Error
+  /** Bumped by close(): a set-up still under way then is ended when it completes, never used. */
+  private generation = 0
   /** What the last handshake agreed on. */
   negotiated?: HandshakeInfo
   /** Connection attempts made (retries included). */
@@ -212,7 +216,12 @@ export class SshConnection implements Connection {
   }
 
   private async open(): Promise<FramedShell> {
+    const gen = this.generation
     const client = await this.connect()
+    if (gen !== this.generation) {
+      client.end()
+      throw new UnreachableError(`ssh ${this.host}: connection closed`)
+    }
     this.client = client
     const t = this.target
     return new Promise((resolve, reject) => {
@@ -239,20 +248,35 @@ export class SshConnection implements Connection {
     })
   }
 
+  prepare(): void {
+    const gen = this.generation
+    this.ready().catch((e: Error) => {
+      if (gen === this.generation) this.setupFailure = e
+    })
+  }
+
   private async ready(): Promise<FramedShell> {
     if (this.interrupted) throw new InterruptedError('interrupted: not started')
     if (this.lost) throw this.lost
+    if (this.setupFailure) {
+      const e = this.setupFailure
+      this.setupFailure = undefined
+      throw e
+    }
     if (this.shell && !this.shell.isClosed) return this.shell
     if (this.shell) throw this.lost ?? new UnreachableError(`ssh ${this.host}: connection closed`)
     if (!this.opening) {
+      const gen = this.generation
       this.opening = this.open().then(
         (s) => {
-          this.shell = s
-          this.opening = undefined
+          if (gen === this.generation) {
+            this.shell = s
+            this.opening = undefined
+          }
           return s
         },
         (e) => {
-          this.opening = undefined
+          if (gen === this.generation) this.opening = undefined
           throw e
         },
       )
@@ -317,10 +341,13 @@ export class SshConnection implements Connection {
 
   /** Ends the connection; the next exec opens a new one (meta: reset_connection). */
   async close(): Promise<void> {
+    this.generation++
+    this.opening = undefined
     this.client?.end()
     this.client = undefined
     this.shell = undefined
     this.lost = undefined
+    this.setupFailure = undefined
   }
 }
 

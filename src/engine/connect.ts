@@ -123,25 +123,92 @@ function positiveInt(v: string, what: string): number {
   return Number(v)
 }
 
+/** A connection made from a host's variables, and what identifies it (same key: same connection). */
+interface Made {
+  conn: Connection
+  key: string
+}
+
+type Late = { sink?: (line: string) => void; held: string[] }
+/** A line sink that holds what it is given until `late.sink` is set (a connection made before the run's masking is). */
+const lateSink = (late: Late) => (line: string) => (late.sink ? late.sink(line) : late.held.push(line))
+
+function makeConnection(
+  host: string,
+  vars: Record<string, unknown>,
+  opts: RunOptions,
+  trace: ((line: string) => void) | undefined,
+  warn: (msg: string) => void,
+): Made {
+  const kind = String(vars.ansible_connection ?? opts.connection ?? 'ssh')
+  if (kind === 'local') return { conn: new LocalConnection(host, trace), key: 'local' }
+  if (kind === 'ssh' || kind === 'smart' || kind === 'paramiko') {
+    const target = sshTargetFor(host, vars, { ...opts, warn })
+    return { conn: new SshConnection({ ...target, trace, traceNegotiation: opts.verbosity >= 4 }), key: `ssh ${JSON.stringify(target)}` }
+  }
+  throw new Error(`ansible_connection '${kind}' is not supported (use ssh or local)`)
+}
+
+/**
+ * SSH connections set up before the run starts (while the engine loads: cli/pre-connect.ts) from
+ * the inventory's variables. The run's pool adopts one only if the host's variables at its first
+ * use make the very same target (a play's vars may say another user or port); the others are
+ * closed, having run nothing. Their warnings and -vvv lines wait for the adopting run, which masks
+ * them like its own.
+ */
+export class Preconnected {
+  private readonly warm = new Map<string, Made & { trace: Late; warn: Late }>()
+
+  constructor(private readonly opts: RunOptions) {}
+
+  /** Starts connecting to `host` (nothing for a local one). */
+  start(host: string, vars: Record<string, unknown>): void {
+    if (this.warm.has(host)) return
+    const trace: Late = { held: [] }
+    const warn: Late = { held: [] }
+    const made = makeConnection(host, vars, this.opts, this.opts.trace ? lateSink(trace) : undefined, lateSink(warn))
+    if (!made.conn.prepare) return
+    made.conn.prepare()
+    this.warm.set(host, { ...made, trace, warn })
+  }
+
+  /** The host's connection if it is the one `key` names (its held lines go to the sinks from now on); else closes it. */
+  take(host: string, key: string, trace: ((line: string) => void) | undefined, warn: (msg: string) => void): Connection | undefined {
+    const w = this.warm.get(host)
+    if (!w) return undefined
+    this.warm.delete(host)
+    if (w.key !== key) {
+      void w.conn.close()
+      return undefined
+    }
+    w.trace.sink = trace ?? (() => {})
+    w.warn.sink = warn
+    for (const l of w.trace.held.splice(0)) w.trace.sink(l)
+    for (const m of w.warn.held.splice(0)) w.warn.sink(m)
+    return w.conn
+  }
+
+  /** Closes what no run took. */
+  async closeRest(): Promise<void> {
+    const rest = [...this.warm.values()]
+    this.warm.clear()
+    await Promise.all(rest.map((w) => w.conn.close()))
+  }
+}
+
 export class ConnectionPool {
   private readonly pool = new Map<string, Connection>()
 
   constructor(private readonly opts: RunOptions) {}
 
-  /** The one connection of a host, made on first use from its variables. */
+  /** The one connection of a host, made on first use from its variables (or adopted: Preconnected). */
   get(host: string, vars: Record<string, unknown>): Connection {
     let c = this.pool.get(host)
     if (c) return c
-    const kind = String(vars.ansible_connection ?? this.opts.connection ?? 'ssh')
     const trace = this.opts.trace ? (line: string) => this.opts.trace!(host, line) : undefined
-    if (kind === 'local') c = new LocalConnection(host, trace)
-    else if (kind === 'ssh' || kind === 'smart' || kind === 'paramiko')
-      c = new SshConnection({
-        ...sshTargetFor(host, vars, { ...this.opts, warn: (msg) => this.opts.emit({ type: 'warning', msg, host }) }),
-        trace,
-        traceNegotiation: this.opts.verbosity >= 4,
-      })
-    else throw new Error(`ansible_connection '${kind}' is not supported (use ssh or local)`)
+    const warn = (msg: string) => this.opts.emit({ type: 'warning', msg, host })
+    const made = makeConnection(host, vars, this.opts, trace, warn)
+    c = this.opts.preconnected?.take(host, made.key, trace, warn) ?? made.conn
     this.pool.set(host, c)
     return c
   }
@@ -149,5 +216,6 @@ export class ConnectionPool {
   async closeAll(): Promise<void> {
     await Promise.all([...this.pool.values()].map((c) => c.close()))
     this.pool.clear()
+    await this.opts.preconnected?.closeRest()
   }
 }

@@ -1,6 +1,7 @@
 // Everything a run is told from outside (CLI flags), in one typed object.
 import type { HostKeyChecking } from '../connection/ssh.js'
 import type { Inventory } from '../playbook/inventory.js'
+import type { Preconnected } from './connect.js'
 import type { Emit } from './events.js'
 
 export interface RunOptions {
@@ -42,4 +43,6 @@ export interface RunOptions {
   signal?: AbortSignal
   inventory: Inventory
   emit: Emit
+  /** Connections the CLI started before the run, for the first play to adopt (connect.ts). */
+  preconnected?: Preconnected
 }

@@ -11,11 +11,12 @@ import type { ConnectionPool } from './connect.js'
 import { HostState } from './host-state.js'
 import { Lockstep, openGate } from './lockstep.js'
 import type { RunOptions } from './options.js'
-import { runProbes } from './probe-batch.js'
 import { connectionFor, connectionKeywords, type PlayRuntime } from './runtime.js'
 import { lazyVars, scopeFor, type ScopeInputs } from './scope.js'
 import { flushHandlers, maxIndex, notifiedHandlers, walk, type PlayStop, type WalkContext } from './walk.js'
-import { newReadAhead } from './read-ahead.js'
+import { newReadAhead, readProbes, type Upcoming } from './read-ahead.js'
+import { tagSelected } from './tags.js'
+import { upcomingProbes } from './task-module.js'
 import { VarScope } from '../playbook/vars.js'
 import { notFound } from '../playbook/expression.js'
 
@@ -89,7 +90,22 @@ export interface PlayDeps {
   startFound: { done: boolean }
 }
 
-async function gatherFacts(rt: PlayRuntime, batch: HostState[]): Promise<void> {
+/**
+ * The facts' round trip also reads the state of the tasks the play starts with (read-ahead.ts):
+ * their arguments are rendered without facts (a task that needs facts, or whose arguments the
+ * facts change, reads again at its turn: its probe differs, so nothing stale is used).
+ */
+function firstStretch(rt: PlayRuntime, startIndex: number): Upcoming {
+  const o = rt.options
+  return {
+    nodes: rt.play.preTasks.length ? rt.play.preTasks : rt.play.tasks,
+    from: 0,
+    extra: [],
+    selected: (t) => t.index >= startIndex && tagSelected(t.tags, o.tags, o.skipTags),
+  }
+}
+
+async function gatherFacts(rt: PlayRuntime, batch: HostState[], firstTasks: Upcoming): Promise<void> {
   const t0 = Date.now()
   rt.options.emit({ type: 'task-start', task: 'Gathering Facts', taskIndex: 0, handler: false, hosts: batch.map((h) => h.name) })
   await Promise.all(
@@ -103,7 +119,8 @@ async function gatherFacts(rt: PlayRuntime, batch: HostState[]): Promise<void> {
           // remote_user / connection apply here too, so facts and tasks share one connection.
           const keywords = connectionKeywords(rt.play.remoteUser, rt.play.connection, scope, rt.play.pos)
           const conn = connectionFor(rt, hs.name, lazyVars(scope, 'omit'), keywords)
-          const st = await runProbes(conn, [factsProbe], {})
+          hs.upcoming = firstTasks
+          const st = await readProbes(rt.readAhead, hs, conn, [factsProbe], {}, upcomingProbes(rt, hs, conn)).finally(() => (hs.upcoming = undefined))
           hs.facts = st.facts as Record<string, unknown>
           hs.stats.ok++
           rt.options.emit({
@@ -282,10 +299,12 @@ export async function runPlay(play: Play, deps: PlayDeps): Promise<PlayEnd> {
           stop.run = true
         }
       }
+      const startIndex = deps.startFound.done ? 0 : startIndexFor(play, opts.startAtTask)
       if (play.gatherFacts)
         await gatherFacts(
           rt,
           states.filter((s) => s.active),
+          firstStretch(rt, startIndex),
         )
       for (const hs of states) {
         if (!hs.active) continue
@@ -316,7 +335,7 @@ export async function runPlay(play: Play, deps: PlayDeps): Promise<PlayEnd> {
       const ctx: WalkContext = {
         rt,
         gate,
-        startIndex: deps.startFound.done ? 0 : startIndexFor(play, opts.startAtTask),
+        startIndex,
         batchHosts: batch,
         stop,
         clearHostErrors() {

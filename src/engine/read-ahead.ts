@@ -10,8 +10,9 @@
 //   - only tasks whose arguments render without a lookup, a registered result still to come, an
 //     unknown check-mode value or a secret argument are read ahead, and never a loop, a delegated
 //     task or a module that renders templates, waits, or asks a service (uri).
-// A window per connection grows while read-ahead pays and shrinks when its reads are thrown away
-// (a converging run changes hosts at every task: reading ahead there would only cost).
+// A window per connection starts at the whole stretch (up to MAX_WINDOW tasks), grows back while
+// read-ahead pays and shrinks when its reads are thrown away (a converging run changes hosts at
+// every task: reading ahead there would only cost).
 import { randomBytes } from 'node:crypto'
 import type { Connection, ExecOptions } from '../connection/connection.js'
 import type { Probe, ProbeOutput, ProbeState } from '../contract/types.js'
@@ -56,7 +57,10 @@ export interface ReadAhead {
 }
 
 export const MAX_WINDOW = 32
-const START_WINDOW = 8
+/** A connection's first read takes the whole stretch: a run that changes nothing (the everyday case)
+ * then reads it in one round trip; a converging run pays for it once (its first change throws the
+ * reads away and quarters the window). */
+const START_WINDOW = MAX_WINDOW
 
 /** Modules whose `prepare` only reads controller files (template renders: lookups may act). */
 const PREPARE_OK = new Set(['copy'])

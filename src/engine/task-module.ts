@@ -210,7 +210,7 @@ function skippedOutcome(out: Outcome, msg: string): Outcome {
  * now, as its own turn would render them. Undefined when that cannot be known yet (an unknown
  * value in check mode, another connection, a delegated task).
  */
-function upcomingProbes(rt: PlayRuntime, hs: HostState, conn: Connection): ProbesOf {
+export function upcomingProbes(rt: PlayRuntime, hs: HostState, conn: Connection): ProbesOf {
   return async (task, extra) => {
     const scope = scopeFor(rt.scope, hs.name, { role: task.role, vars: [...task.vars, ...extra] })
     const mod = getModule(task.module) as HostModule<unknown, unknown>

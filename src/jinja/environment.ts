@@ -1,6 +1,5 @@
 // The one MiniJinja environment with Ansible's settings (strict undefined, trim_blocks, Python
 // methods) and Ansible's filters, tests and lookups. Templates see data and these functions only.
-import { createRequire } from 'node:module'
 import type { Environment } from 'minijinja-js'
 import { collectionFilters } from './filters-collections.js'
 import { json_query } from './filter-json-query.js'
@@ -11,6 +10,7 @@ import { typeFilters, typeGlobals } from './filters-types.js'
 import { lookupGlobals, type LookupContext } from './lookups.js'
 import { ansibleTests } from './tests.js'
 import { undefinedMarker } from './errors.js'
+import { loadMiniJinja } from './minijinja.js'
 import { fromEngine } from './values.js'
 
 let current: LookupContext | undefined
@@ -76,17 +76,8 @@ export function withLookupContext<T>(ctx: LookupContext, fn: () => T): T {
   }
 }
 
-const require = createRequire(import.meta.url)
-
-/** A fresh instance of the WASM module (after a panic the old one stays broken). */
-function freshModule(): typeof import('minijinja-js') {
-  const path = require.resolve('minijinja-js')
-  delete require.cache[path]
-  return require(path)
-}
-
 function create(): Environment {
-  const env = new (freshModule().Environment)()
+  const env = new (loadMiniJinja(true).Environment)()
   env.undefinedBehavior = 'strict'
   env.enablePyCompat()
   env.trimBlocks = true // Ansible's AnsibleEnvironment sets it for every template

@@ -1,7 +1,6 @@
 // Load-time check of the names a template calls: every filter (`x | f`), test (`x is t`) and
 // lookup (`lookup('env', ...)` with a literal name) must exist, so a typo is a load error at the
 // template's position instead of a failure halfway through a run. Nothing is evaluated.
-import { createRequire } from 'node:module'
 import type { Environment } from 'minijinja-js'
 import { collectionFilters } from './filters-collections.js'
 import { dataFilters } from './filters-data.js'
@@ -9,6 +8,7 @@ import { textFilters } from './filters-text.js'
 import { typeFilters } from './filters-types.js'
 import { splitTemplate, tokenize, type Token } from './lexer.js'
 import { isLookup } from './lookups.js'
+import { loadMiniJinja } from './minijinja.js'
 import { shortName } from './fqcn.js'
 import { ansibleTests } from './tests.js'
 
@@ -23,7 +23,7 @@ function isBuiltin(kind: 'filter' | 'test', name: string): boolean {
   let known = builtin.get(key)
   if (known !== undefined) return known
   if (!bare) {
-    const { Environment: Env } = createRequire(import.meta.url)('minijinja-js') as typeof import('minijinja-js')
+    const { Environment: Env } = loadMiniJinja()
     bare = new Env()
     bare.enablePyCompat()
   }

@@ -2,8 +2,9 @@
 // value, `<% code %>` runs code, `-%>` trims the newline), so an EJS file is code the user trusts,
 // run on the controller; playbook expressions and `.j2` files are Jinja and never run JavaScript.
 // Variables come from the task's scope; an undefined one is an error naming it.
-import ejs from 'ejs'
+import type ejs from 'ejs'
 import { createHash } from 'node:crypto'
+import { createRequire } from 'node:module'
 import { readFileSync, statSync } from 'node:fs'
 import { RmError } from './errors.js'
 import { currentRun } from './run-context.js'
@@ -15,6 +16,10 @@ import { noteRead, tainting } from './taint.js'
  * playbook, not on the host, so ignore_errors does not hide it (engine/task-runner.ts).
  */
 export class TemplateRenderError extends RmError {}
+
+// EJS loads with the first .ejs template: a run without one never pays for it.
+let ejsLib: typeof ejs | undefined
+const loadEjs = (): typeof ejs => (ejsLib ??= createRequire(import.meta.url)('ejs') as typeof ejs)
 
 // Names that EJS's compiled function uses inside its `with` block.
 const EJS_LOCALS = new Set(['locals', 'escapeFn', 'include', 'rethrow', 'escape'])
@@ -109,7 +114,7 @@ export function compileTemplate(text: string, file: string): ejs.TemplateFunctio
   let fn = compiled.get(key)
   if (fn) return fn
   try {
-    fn = ejs.compile(translateTemplate(text), {
+    fn = loadEjs().compile(translateTemplate(text), {
       filename: file,
       _with: true,
       strict: false,

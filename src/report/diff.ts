@@ -1,11 +1,15 @@
 // Unified diffs for file changes (and before/after summaries for other state), coloured on a TTY.
-import { createTwoFilesPatch } from 'diff'
+import { createRequire } from 'node:module'
 import type { FileDiff } from '../contract/types.js'
 import type { Paint } from './paint.js'
 
+// The diff package (two dozen files) loads at the first diff shown: a run without --diff never pays.
+let diffLib: typeof import('diff') | undefined
+const loadDiff = (): typeof import('diff') => (diffLib ??= createRequire(import.meta.url)('diff') as typeof import('diff'))
+
 export function unifiedDiff(d: FileDiff): string {
   const name = d.path ?? 'state'
-  const patch = createTwoFilesPatch(`${name} (before)`, `${name} (after)`, d.before, d.after, undefined, undefined, { context: 3 })
+  const patch = loadDiff().createTwoFilesPatch(`${name} (before)`, `${name} (after)`, d.before, d.after, undefined, undefined, { context: 3 })
   // Drop the "===" header line the diff package adds.
   return patch
     .split('\n')

@@ -10,6 +10,7 @@ import { play } from '../helpers/run-playbook.js'
 import { closeHostConnections, sh, snapshot, snapshotDiff } from '../helpers/host-shell.js'
 import { testLab, type TestLab } from '../helpers/lab.js'
 import { hostPaths } from '../../src/lab/paths.js'
+import { main } from '../../src/cli/main.js'
 
 describe('engine over SSH on lab hosts', function () {
   let lab: TestLab
@@ -245,6 +246,24 @@ describe('engine over SSH on lab hosts', function () {
     )
     expect(r.exitCode, r.text).to.equal(0)
     expect(r.results().filter((e) => e.host === hosts[0])).to.have.length(7) // facts + 6 tasks
+    expect(accepted() - before).to.equal(1)
+  })
+
+  it('the command line connects while the engine loads, and the run uses that connection (still one per host)', async () => {
+    const log = hostPaths(lab.name, hosts[0]!).log
+    const accepted = () =>
+      readFileSync(log, 'utf8')
+        .split('\n')
+        .filter((l) => l.startsWith('Accepted publickey')).length
+    await sh(lab.inventory, hosts[0]!, 'true')
+    const before = accepted()
+    const file = join(mkdtempSync(join(tmpdir(), 'rmp-early-')), 'early.yml')
+    writeFileSync(file, '- hosts: runmaster\n  tasks:\n    - command: "true"\n    - stat: { path: /etc/hostname }\n')
+    let out = ''
+    const code = await main([file, '-i', lab.inventory, '-l', hosts[0]!, '-vvv'], { out: (s) => (out += s), err: (s) => (out += s), tty: false })
+    expect(code, out).to.equal(0)
+    // the early connection's -vvv lines are shown (through the run's mask) once the run takes it
+    expect(out.match(new RegExp(`^<${hosts[0]}> ESTABLISH SSH CONNECTION`, 'gm')), out).to.have.length(1)
     expect(accepted() - before).to.equal(1)
   })
 })

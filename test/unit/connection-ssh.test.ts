@@ -1,73 +1,16 @@
 // The SSH connection against an in-process ssh2 server that runs commands with a local /bin/sh:
 // which authentications are tried, in which order, and over how many TCP connections.
 import { expect } from 'chai'
-import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import ssh2, { type ParsedKey } from 'ssh2'
+import ssh2 from 'ssh2'
 import { UnreachableError } from '../../src/connection/connection.js'
 import { SshConnection, type SshTarget } from '../../src/connection/ssh.js'
 import { code } from '../../src/shell/index.js'
+import { fakeServer, publicOf, type FakeServer } from '../helpers/fake-ssh-server.js'
 
-// ssh2 is CommonJS: only some of its names can be imported by name
-const { Server, utils } = ssh2
-
-interface FakeServer {
-  port: number
-  connections: number
-  /** Each authentication request: its method; for a public key, whether it is the allowed one and signed. */
-  auths: string[]
-  close(): void
-}
-
-function publicOf(privateKey: string): ParsedKey {
-  const k = utils.parseKey(privateKey)
-  if (k instanceof Error || Array.isArray(k)) throw new Error('test key does not parse')
-  return k
-}
-
-async function fakeServer(allowed: ParsedKey): Promise<FakeServer> {
-  const hostKey = utils.generateKeyPairSync('ed25519').private
-  const state = { connections: 0, auths: [] as string[] }
-  const server = new Server({ hostKeys: [hostKey] }, (client) => {
-    state.connections++
-    client.on('error', () => undefined)
-    client.on('authentication', (ctx) => {
-      if (ctx.method !== 'publickey') {
-        state.auths.push(ctx.method)
-        return ctx.reject()
-      }
-      const right = ctx.key.algo === allowed.type && ctx.key.data.equals(allowed.getPublicSSH())
-      state.auths.push(`publickey ${right ? 'allowed' : 'other'}${ctx.signature ? ' signed' : ''}`)
-      if (right && (!ctx.signature || allowed.verify(ctx.blob!, ctx.signature, ctx.hashAlgo) === true)) return ctx.accept()
-      ctx.reject()
-    })
-    client.on('session', (accept) => {
-      accept().once('exec', (acceptExec, _reject, info) => {
-        const stream = acceptExec()
-        const sh = spawn('/bin/sh', ['-c', info.command])
-        stream.pipe(sh.stdin)
-        sh.stdout.pipe(stream)
-        sh.stderr.pipe(stream.stderr)
-        sh.on('exit', (code) => {
-          stream.exit(code ?? 1)
-          stream.end()
-        })
-      })
-    })
-  })
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  return {
-    port: (server.address() as AddressInfo).port,
-    get connections() {
-      return state.connections
-    },
-    auths: state.auths,
-    close: () => server.close(),
-  }
-}
+const { utils } = ssh2
 
 describe('ssh authentication', () => {
   const dir = mkdtempSync(join(tmpdir(), 'rmp-sshauth-'))
