@@ -17,6 +17,8 @@ export interface RunCounters {
   varsFileReads: number
   /** template files read: one read per file version. */
   templateReads: number
+  /** task arguments read-ahead rendered and the task's turn used as they were (engine/arg-cache.ts). */
+  argsReused: number
 }
 
 export class RunContext {
@@ -32,7 +34,7 @@ export class RunContext {
   readonly taintVerdicts = new WeakMap<object, { size: number; holds: boolean }>()
   /** Source files by path, split in lines, for the line an error quotes. */
   readonly sourceLines = new Map<string, string[]>()
-  readonly counters: RunCounters = { keyDerivations: 0, varsFileReads: 0, templateReads: 0 }
+  readonly counters: RunCounters = { keyDerivations: 0, varsFileReads: 0, templateReads: 0, argsReused: 0 }
 
   constructor(o: { vaultPassword?: string } = {}) {
     this.vaultPassword = o.vaultPassword
