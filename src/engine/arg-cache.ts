@@ -80,8 +80,13 @@ export class ArgCache {
   }
 }
 
+// Which arguments of a module are secret, by its schema: pure, found once (it was asked per task and host).
+const secretKeys = new WeakMap<object, readonly string[]>()
+
 /** Secret arguments join the run's secrets, whether the arguments were rendered now or kept. */
 export function noteSecretArgs(secrets: Set<string>, task: Task, args: Record<string, unknown>): void {
-  const mod = getModule(task.module)!
-  for (const k of secretOptions(mod.args)) if (args[k] !== undefined && String(args[k]).length >= 3) secrets.add(String(args[k]))
+  const schema = getModule(task.module)!.args
+  let keys = secretKeys.get(schema)
+  if (!keys) secretKeys.set(schema, (keys = secretOptions(schema)))
+  for (const k of keys) if (args[k] !== undefined && String(args[k]).length >= 3) secrets.add(String(args[k]))
 }
