@@ -9,6 +9,7 @@ import { InternalError, internalErrorText } from './internal-error.js'
 import { loadRun, type LoadedRun } from './load-run.js'
 import { listPlaybooks, wantsListing } from './list-playbooks.js'
 import { subcommand, version } from './subcommands.js'
+import { tuneV8ForRuns } from './v8-tuning.js'
 
 export { version }
 
@@ -17,6 +18,7 @@ export async function main(
   argv: string[],
   io: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s), tty: !!process.stdout.isTTY },
 ): Promise<number> {
+  tuneV8ForRuns()
   const run = new RunContext()
   try {
     return await withRun(run, () => mainInRun(argv, io, run))

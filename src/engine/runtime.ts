@@ -5,6 +5,7 @@ import { RmError, type SourcePos } from '../playbook/errors.js'
 import { renderValue } from '../playbook/expression.js'
 import type { Node, Play } from '../playbook/model.js'
 import type { VarScope } from '../playbook/vars.js'
+import type { ArgCache } from './arg-cache.js'
 import type { ConnectionPool } from './connect.js'
 import type { HostState } from './host-state.js'
 import type { ReadAhead } from './read-ahead.js'
@@ -25,6 +26,8 @@ export interface PlayRuntime {
   runOnce: Map<number, Promise<unknown>>
   /** Probe reads taken ahead, and their generation (read-ahead.ts). */
   readAhead: ReadAhead
+  /** Task arguments read-ahead rendered, kept for the task's turn (arg-cache.ts); made when first used. */
+  argCache?: ArgCache
   /** Task trees of templated include_tasks / include_role, by include index and rendered target: parsed once. */
   includes?: { nodes: Map<string, Node[]>; loadedTasks: number }
 }

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs'
 import type { ProbeState } from '../contract/types.js'
 import { getModule } from '../modules/index.js'
 import { factsProbe } from '../probes/facts.js'
-import { checkArgs, secretOptions } from '../modules/schema.js'
+import { checkArgs } from '../modules/schema.js'
 import type { Connection } from '../connection/connection.js'
 import { ModuleFailure, type ActionModule, type Change, type HostModule, type PlanContext, type PrepareContext, type StepOutput } from '../modules/types.js'
 import { RmError } from '../playbook/errors.js'
@@ -16,6 +16,7 @@ import { tainting } from '../playbook/taint.js'
 import { renderTemplateFile } from '../playbook/template.js'
 import { isUnknown, markUnknown, type VarScope } from '../playbook/vars.js'
 import { applyChanges, StepFailure } from './apply.js'
+import { ArgCache, noteSecretArgs } from './arg-cache.js'
 import type { HostState } from './host-state.js'
 import { settleNeeds } from './needs.js'
 import { nameResults, probeList, runProbes } from './probe-batch.js'
@@ -66,7 +67,7 @@ function moduleArgs(rt: PlayRuntime, task: Task, scope: VarScope): Record<string
   for (const [k, v] of Object.entries(task.args)) rendered[k] = rawNames.has(k) ? v : renderValue(v, scope)
   for (const [k, v] of Object.entries(rendered)) if (v !== null && typeof v === 'object' && (v as { __omit__?: boolean }).__omit__) delete rendered[k]
   const { args, problems } = checkArgs(mod.args, rendered, false)
-  for (const k of secretOptions(mod.args)) if (args[k] !== undefined && String(args[k]).length >= 3) rt.secrets.add(String(args[k]))
+  noteSecretArgs(rt.secrets, task, args)
   if (problems.length) {
     const p = problems[0]!
     const pos = p.key ? task.argPos[p.key] : task.argsPos
@@ -76,6 +77,9 @@ function moduleArgs(rt: PlayRuntime, task: Task, scope: VarScope): Record<string
   if (invalid.length) throw new RmError(`${task.module}: ${invalid.join('; ')}`, task.argsPos)
   return args
 }
+
+/** The renders read-ahead kept for the task's turn (arg-cache.ts), one store per play batch. */
+const argCacheOf = (rt: PlayRuntime): ArgCache => (rt.argCache ??= new ArgCache())
 
 /**
  * One execution. `resolved` gives the task's keywords for this item (rendered on the first call
@@ -92,8 +96,10 @@ export async function runModule(
 ): Promise<Outcome> {
   const out = emptyOutcome()
   const mod = getModule(task.module)!
-  const args = moduleArgs(rt, task, scope)
-  const { check, diff, target } = resolved()
+  const kept = argCacheOf(rt).find(rt.readAhead.gen, task, hs.name, scope, true)
+  if (kept) noteSecretArgs(rt.secrets, task, kept.args)
+  const args = kept ? kept.args : moduleArgs(rt, task, scope)
+  const { check, diff, target } = kept ? kept.resolved : resolved()
   const planCtx: PlanContext = { host: hs.name, facts: hs.facts ?? {}, diff }
 
   if (mod.kind === 'action' || !target) {
@@ -216,10 +222,15 @@ export function upcomingProbes(rt: PlayRuntime, hs: HostState, conn: Connection)
     const mod = getModule(task.module) as HostModule<unknown, unknown>
     // a module that wants facts nobody gathered reads them at its turn
     if (mod.facts && !hs.facts) return undefined
-    const args = moduleArgs(rt, task, scope)
-    const { check, diff, target } = resolveTask(rt, hs, task, mod, scope)
+    const cache = argCacheOf(rt)
+    const gen = rt.readAhead.gen
+    const kept = cache.find(gen, task, hs.name, scope, false)
+    const reads = kept ? undefined : scope.recordReads()
+    const args = kept ? kept.args : moduleArgs(rt, task, scope)
+    const { check, diff, target } = kept ? kept.resolved : resolveTask(rt, hs, task, mod, scope)
     if (!target || target.delegated || scope.touchedUnknown.size) return undefined
     if (connectionFor(rt, target.host, lazyVars(scope), target.keywords) !== conn) return undefined
+    if (reads) cache.keep(gen, task, hs.name, reads, { args, resolved: { check, diff, target } })
     const prepared = mod.prepare ? await mod.prepare(args, prepareContext(rt, task, scope)) : args
     if (scope.touchedUnknown.size) return undefined
     const probes = probeList(mod.probes(prepared, { host: hs.name, facts: hs.facts ?? {}, diff, check }))

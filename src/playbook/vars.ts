@@ -38,9 +38,14 @@ function templated(v: unknown): boolean {
 export { isUnknown, markUnknown, UNKNOWN } from './unknown.js'
 import { isUnknown } from './unknown.js'
 
+/** How a recorded `has(name)` is keyed among the reads (no variable name holds a NUL). */
+export const HAS_KEY = (name: string): string => `\0has ${name}`
+
 export class VarScope implements ScopeSource {
   private readonly rendered = new Map<string, unknown>()
   private readonly rendering = new Set<string>()
+  /** What was read since recordReads(): name → value, and `has` answers under HAS_KEY(name). */
+  private reads?: Map<string, unknown>
 
   constructor(
     readonly layers: readonly VarLayer[],
@@ -63,7 +68,21 @@ export class VarScope implements ScopeSource {
     return undefined
   }
 
+  /**
+   * From now on, notes every variable read through this scope (looked up, or asked for with has)
+   * and what it gave: what a render depended on (engine/arg-cache.ts).
+   */
+  recordReads(): ReadonlyMap<string, unknown> {
+    return (this.reads = new Map())
+  }
+
   lookup(name: string): unknown {
+    const v = this.lookupUnrecorded(name)
+    if (this.reads && !this.reads.has(name)) this.reads.set(name, v)
+    return v
+  }
+
+  private lookupUnrecorded(name: string): unknown {
     if (this.rendered.has(name)) return this.rendered.get(name)
     const hit = this.find(name)
     if (!hit) return this.fallback ? this.fallback.lookup(name) : notFound
@@ -81,7 +100,9 @@ export class VarScope implements ScopeSource {
   }
 
   has(name: string): boolean {
-    return this.find(name) !== undefined || (this.fallback !== undefined && this.fallback.lookup(name) !== notFound)
+    const yes = this.find(name) !== undefined || (this.fallback !== undefined && this.fallback.lookup(name) !== notFound)
+    if (this.reads && !this.reads.has(HAS_KEY(name))) this.reads.set(HAS_KEY(name), yes)
+    return yes
   }
 
   /** Every variable name visible in this scope's layers. */

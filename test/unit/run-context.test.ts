@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { main } from '../../src/cli/main.js'
+import { currentRun, RunContext, withRun } from '../../src/playbook/run-context.js'
 import { encryptVault } from '../../src/playbook/vault.js'
 
 const SECRET = 'run-one-token-5521'
@@ -51,5 +52,67 @@ describe('run context: two runs in one process', () => {
     expect(second.out).not.to.include(SECRET)
     expect(second.err + second.out).to.match(/encrypted with the vault but no vault password was given/)
     expect(second.code).not.to.equal(0)
+  })
+})
+
+/** A promise and the function that settles it: the test decides the order the runs go on in. */
+function gate(): { wait: Promise<void>; open: () => void } {
+  let open!: () => void
+  const wait = new Promise<void>((r) => (open = r))
+  return { wait, open }
+}
+
+describe('run context: the run that code belongs to', () => {
+  const who = (a: RunContext, b: RunContext) => (currentRun() === a ? 'a' : currentRun() === b ? 'b' : 'other')
+
+  it('two runs at once, each started outside the other, see themselves across awaits; outside both is neither', async () => {
+    const [a, b] = [new RunContext(), new RunContext()]
+    const [ga, gb] = [gate(), gate()]
+    const seen: string[] = []
+    const runA = withRun(a, async () => {
+      seen.push(`a:${who(a, b)}`)
+      await ga.wait
+      seen.push(`a:${who(a, b)}`)
+    })
+    const runB = withRun(b, async () => {
+      seen.push(`b:${who(a, b)}`)
+      await gb.wait
+      seen.push(`b:${who(a, b)}`)
+    })
+    gb.open()
+    await runB
+    ga.open()
+    await runA
+    expect(seen).to.deep.equal(['a:a', 'b:b', 'b:b', 'a:a'])
+    expect(who(a, b)).to.equal('other')
+  })
+
+  it('a run started inside another is its own, and the outer one is itself again after it', async () => {
+    const [a, b] = [new RunContext(), new RunContext()]
+    const gb = gate()
+    const seen: string[] = []
+    await withRun(a, async () => {
+      const inner = withRun(b, async () => {
+        await gb.wait
+        seen.push(`inner:${who(a, b)}`)
+        // the same run again (runPlaybook inside the CLI's run) stays that run
+        await withRun(b, async () => seen.push(`again:${who(a, b)}`))
+      })
+      seen.push(`outer:${who(a, b)}`)
+      gb.open()
+      await inner
+      seen.push(`outer:${who(a, b)}`)
+    })
+    expect(seen).to.deep.equal(['outer:a', 'inner:b', 'again:b', 'outer:a'])
+  })
+
+  it('a run that throws at once leaves no run behind', () => {
+    const a = new RunContext()
+    expect(() =>
+      withRun(a, () => {
+        throw new Error('boom')
+      }),
+    ).to.throw('boom')
+    expect(currentRun()).not.to.equal(a)
   })
 })
