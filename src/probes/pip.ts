@@ -66,12 +66,12 @@ print(json.dumps({"python_version": "%d.%d" % (v[0], v[1]), "python_full_version
 /**
  * A virtualenv's \`pip list -v --format=json\` without starting pip's command line (a third of a
  * second of CPU per run: most of a no-change pip task): the same walk as pip's importlib backend
- * (pip >= 22.3 on Python >= 3.11: sys.path in order, the first distribution of each name,
- * pip's stdlib names skipped, its location the directory that holds its metadata, the version
- * as pip's own packaging prints it), on the second line after the marker values. Prints nothing
- * there, and pip itself is asked, wherever pip could answer otherwise: another pip or Python, pip
- * settings (PIP_* variables, pip.conf files), egg-links, eggs, zip or wheel entries on sys.path,
- * unreadable metadata.
+ * (pip >= 22.3 on Python >= 3.11: sys.path in order but for the working directory, which pip's
+ * __main__ drops, the first distribution of each name, pip's stdlib names skipped, its location
+ * the directory that holds its metadata, the version as pip's own packaging prints it), on the
+ * second line after the marker values. Prints nothing there, and pip itself is asked, wherever
+ * pip could answer otherwise: another pip or Python, pip settings (PIP_* variables, pip.conf
+ * files), egg-links, eggs, zip or wheel entries on sys.path, unreadable metadata.
  */
 const LIST_PY = `
 def pip_list():
@@ -94,8 +94,8 @@ def pip_list():
             return None
     from pip._vendor.packaging.version import parse
     seen, out = set(), []
-    for loc in sys.path:
-        loc = loc or os.getcwd()
+    # pip's __main__ drops the working directory that python -m puts first on sys.path
+    for loc in sys.path[1:] if sys.path and sys.path[0] in ("", os.getcwd()) else sys.path:
         if os.path.isdir(loc):
             if any(n.endswith((".egg-link", ".egg")) for n in os.listdir(loc)):
                 return None
