@@ -9,7 +9,11 @@
 //     retry start a new generation: what was read before is not used after it (read again);
 //   - only tasks whose arguments render without a lookup, a registered result still to come, an
 //     unknown check-mode value or a secret argument are read ahead, and never a loop, a delegated
-//     task or a module that renders templates, waits, or asks a service (uri).
+//     task or a module that renders templates, waits, or asks a service (uri);
+//   - an upcoming task whose `when` is already false (as far as it can be told now, without a
+//     lookup or an unknown value) is not read for, and one that will run a command (command or
+//     shell, its `when` true) ends the look ahead: what is read past it would be stale at its turn.
+//     Both only save work; a task whose `when` turns out otherwise at its turn reads then.
 // A window per connection starts at the whole stretch (up to MAX_WINDOW tasks), grows back while
 // read-ahead pays and shrinks when its reads are thrown away (a converging run changes hosts at
 // every task: reading ahead there would only cost).
@@ -34,8 +38,12 @@ export interface Upcoming {
   selected(task: Task): boolean
 }
 
-/** Computes the probes an upcoming task would send, or undefined when it cannot be known now. */
-export type ProbesOf = (task: Task, extra: Record<string, unknown>[]) => Promise<{ probes: Probe[]; execKey: string } | undefined>
+/**
+ * What an upcoming task would send: its probes; `ends` when its turn will run a command (a step:
+ * whatever is read before it is stale after it, so reading past it is wasted); undefined when
+ * it cannot be known now, or when its `when` already says it will be skipped (nothing to read).
+ */
+export type ProbesOf = (task: Task, extra: Record<string, unknown>[]) => Promise<{ probes: Probe[]; execKey: string } | 'ends' | undefined>
 
 interface ConnCache {
   /** Raw probe output by connection options and script text, all of generation `gen`. */
@@ -69,6 +77,8 @@ const PREPARE_OK = new Set(['copy'])
 const TIMED = new Set(['wait_for'])
 /** Never read ahead either: uri's probe is a request to a service (one a skipped task must not make). */
 const NOT_AHEAD = new Set([...TIMED, 'uri'])
+/** Modules that run their command at every turn unless `creates`/`removes` decide otherwise. */
+const RUNS_ALWAYS = new Set(['command', 'shell'])
 /** Action modules that touch no host and take no time: they do not end what was read. */
 const PURE_ACTIONS = new Set(['debug', 'set_fact', 'assert', 'fail', 'meta', 'include_vars', 'set_stats', 'ping'])
 
@@ -96,6 +106,16 @@ export function execKeyOf(opts: ExecOptions): string {
   return JSON.stringify([opts.become?.user ?? null, opts.become?.method ?? null, opts.env ?? {}, opts.cwd ?? null, !!opts.untraced])
 }
 
+/** Whether a task with these (rendered) arguments runs a step at its turn outside check mode. */
+export function runsAlways(module: string, args: Record<string, unknown>): boolean {
+  return RUNS_ALWAYS.has(module) && args.creates === undefined && args.removes === undefined
+}
+
+/** A lookup runs when the task does (password creates a file, pipe runs a command): not early. */
+export function hasLookup(value: unknown): boolean {
+  return /\b(lookup|query|q)\s*\(/.test(JSON.stringify(value))
+}
+
 /** A raw task that may be read ahead at all (before rendering anything). */
 export function mayReadAhead(task: Task): boolean {
   const mod = getModule(task.module)
@@ -104,8 +124,7 @@ export function mayReadAhead(task: Task): boolean {
   if (task.loop !== undefined || task.delegateTo !== undefined || task.runOnce || task.until) return false
   const secret = secretOptions(mod.args)
   if (secret.some((k) => task.args[k] !== undefined)) return false
-  // A lookup runs when the task does (password creates a file, pipe runs a command): not early.
-  return !/\b(lookup|query|q)\s*\(/.test(JSON.stringify([task.args, task.environment, task.become, task.becomeUser]))
+  return !hasLookup([task.args, task.environment, task.become, task.becomeUser])
 }
 
 /** The connection's cache, emptied if a new generation began since it was filled. */
@@ -135,6 +154,7 @@ async function aheadProbes(upcoming: Upcoming | undefined, window: number, execK
     taken++
     if (!upcoming.selected(node) || !mayReadAhead(node)) continue
     const got = await probesOf(node, upcoming.extra).catch(() => undefined)
+    if (got === 'ends') break
     if (got && got.execKey === execKey) out.push(...got.probes)
   }
   return out

@@ -20,7 +20,7 @@ import { ArgCache, noteSecretArgs } from './arg-cache.js'
 import type { HostState } from './host-state.js'
 import { settleNeeds } from './needs.js'
 import { nameResults, probeList, runProbes } from './probe-batch.js'
-import { actionInvalidates, execKeyOf, invalidate, probesAreTimed, readProbes, type ProbesOf } from './read-ahead.js'
+import { actionInvalidates, execKeyOf, hasLookup, invalidate, probesAreTimed, readProbes, runsAlways, type ProbesOf } from './read-ahead.js'
 import { resolveTask, type ResolvedTask } from './resolved-task.js'
 import { connectionFor, type PlayRuntime } from './runtime.js'
 import { lazyVars, scopeFor } from './scope.js'
@@ -222,6 +222,8 @@ export function upcomingProbes(rt: PlayRuntime, hs: HostState, conn: Connection)
     const mod = getModule(task.module) as HostModule<unknown, unknown>
     // a module that wants facts nobody gathered reads them at its turn
     if (mod.facts && !hs.facts) return undefined
+    const when = whenAhead(task, scope)
+    if (when === false) return undefined
     const cache = argCacheOf(rt)
     const gen = rt.readAhead.gen
     const kept = cache.find(gen, task, hs.name, scope, false)
@@ -229,12 +231,29 @@ export function upcomingProbes(rt: PlayRuntime, hs: HostState, conn: Connection)
     const args = kept ? kept.args : moduleArgs(rt, task, scope)
     const { check, diff, target } = kept ? kept.resolved : resolveTask(rt, hs, task, mod, scope)
     if (!target || target.delegated || scope.touchedUnknown.size) return undefined
+    if (when && !check && runsAlways(task.module, args)) return 'ends'
     if (connectionFor(rt, target.host, lazyVars(scope), target.keywords) !== conn) return undefined
     if (reads) cache.keep(gen, task, hs.name, reads, { args, resolved: { check, diff, target } })
     const prepared = mod.prepare ? await mod.prepare(args, prepareContext(rt, task, scope)) : args
     if (scope.touchedUnknown.size) return undefined
     const probes = probeList(mod.probes(prepared, { host: hs.name, facts: hs.facts ?? {}, diff, check }))
     return { probes, execKey: execKeyOf(target.exec) }
+  }
+}
+
+/**
+ * An upcoming task's `when` as it reads now: undefined when that cannot be told yet (a lookup,
+ * which must not run early, an unknown check-mode value, a result still to be registered).
+ */
+function whenAhead(task: Task, scope: VarScope): boolean | undefined {
+  if (!task.when.length) return true
+  if (hasLookup(task.when.map((c) => c.expr))) return undefined
+  const before = scope.touchedUnknown.size
+  try {
+    const holds = task.when.every((c) => evaluateCondition(c.expr, scope))
+    return scope.touchedUnknown.size > before ? undefined : holds
+  } catch {
+    return undefined
   }
 }
 

@@ -13,9 +13,11 @@
  * that Debian's python3-* packages installed count as installed. Without `virtualenv`, pip is
  * `executable`, or pip3, pip or `python3 -m pip` from PATH.
  *
- * What is installed is read with `pip list`, and each requirement (name, extras ignored,
- * specifiers, environment markers) is compared on the controller: when everything is there the
- * task is ok and pip install is not run. Lines pip understands but a comparison cannot check
+ * What is installed is read with `pip list` (in a virtualenv, with pip >= 22.3 on Python >= 3.11
+ * and no pip settings, the same list is read from the packages' metadata as pip's own code reads
+ * it, without starting pip), and each requirement (name, extras ignored, specifiers,
+ * environment markers) is compared on the controller: when everything is there the task is ok
+ * and pip install is not run. Lines pip understands but a comparison cannot check
  * (URLs, paths, `-e`, `${VAR}`) make the task run pip every time, shown as "would run". For
  * state=latest the index is asked (`pip list --outdated`, with the index options of
  * `extra_args`). `extra_args` are passed to pip install/uninstall as written (`--no-index

@@ -102,6 +102,24 @@ const NAMED_BY_FACT = `- hosts: all
       assert: { that: [st.stat.exists, st.stat.size == 5, not nohost.stat.exists] }
 `
 
+// What read-ahead must not read: a task its `when` already skips, and anything past a command,
+// which ends what was read before it (so a read past it would be sent twice).
+const NOT_AHEAD = `- hosts: all
+  gather_facts: false
+  vars: { skip_it: true }
+  tasks:
+    - name: first read
+      stat: { path: /opt/ra3-first }
+    - name: skipped
+      stat: { path: /opt/ra3-skipped }
+      when: not skip_it
+    - name: a command
+      command: "true"
+      changed_when: false
+    - name: after the command
+      stat: { path: /opt/ra3-after }
+`
+
 describe('read-ahead (lab host)', function () {
   this.timeout(300000)
   let lab: TestLab
@@ -117,6 +135,7 @@ describe('read-ahead (lab host)', function () {
     writeFileSync(join(dir, 'stale.yml'), STALE)
     writeFileSync(join(dir, 'facts.yml'), FACTS)
     writeFileSync(join(dir, 'named-by-fact.yml'), NAMED_BY_FACT)
+    writeFileSync(join(dir, 'not-ahead.yml'), NOT_AHEAD)
   })
 
   after(async function () {
@@ -162,6 +181,15 @@ describe('read-ahead (lab host)', function () {
     // and the second run, where nothing changes in between, agrees
     const again = await rmPlay([join(dir, 'stale.yml'), '-i', lab.inventory, '-l', host])
     expect(again.code, again.out + again.err).to.equal(0)
+  })
+
+  it('a task whose when is false is not read for, and nothing is read past a command that will run', async function () {
+    const r = await rmPlay([join(dir, 'not-ahead.yml'), '-i', lab.inventory, '-l', host, '-vvv'])
+    const text = r.out + r.err
+    expect(r.code, text).to.equal(0)
+    const sent = (path: string) => text.split('\n').filter((l) => l.includes(path)).length
+    expect([sent('/opt/ra3-first'), sent('/opt/ra3-skipped'), sent('/opt/ra3-after')], text).to.deep.equal([1, 0, 1])
+    expect(roundTrips(text, host), text).to.equal(3)
   })
 
   it('--check predicts the same as without read-ahead: the copy that would change, and the stat of the old state', async function () {

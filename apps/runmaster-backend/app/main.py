@@ -63,7 +63,11 @@ def system_stats():
     workers = 0
     if settings.ai_features_enabled:
         try:
-            workers = len(celery_app.control.ping(timeout=1.0) or [])
+            # A ping collects replies for the whole timeout unless it knows how many can come: the
+            # workers bound to the broadcast exchange (kombu keeps them in Redis), each of which
+            # answers. With a stale binding (a worker killed) it waits the second as before.
+            bound = _redis().scard(f"_kombu.binding.{celery_app.conf.control_exchange}.pidbox")
+            workers = len(celery_app.control.ping(timeout=1.0, **({"limit": bound} if bound else {})) or [])
         except Exception as e:  # noqa: BLE001
             log.warning("system-stats: celery ping: %s", e)
     try:

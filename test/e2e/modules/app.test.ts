@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { labPaths } from '../../../src/lab/index.js'
 import { errorList, formatError } from '../../../src/playbook/errors.js'
+import { parsePipState, pipProbe } from '../../../src/probes/pip.js'
 import { converge as convergeOn, type Converged } from '../../helpers/converge.js'
 import { sh, snapshot, snapshotDiff } from '../../helpers/host-shell.js'
 import { resetHosts, testLab, type TestLab } from '../../helpers/lab.js'
@@ -190,6 +191,27 @@ describe('modules on a lab host: git, pip, get_url, unarchive', function () {
       expect(await out(`${V}/bin/python -c 'import six, sys; print(six.__file__.startswith("/usr/lib/python3/dist-packages"), sys.prefix)'`)).to.equal(
         `True ${V}`,
       )
+    })
+
+    it("reads the virtualenv's packages as `pip list -v` does without starting pip, and asks pip where pip's settings could differ", async () => {
+      const script = pipProbe({ virtualenv: V }).script.text
+      // From a directory holding package metadata of its own: pip leaves the working directory out.
+      const cwd =
+        'mkdir -p /srv/rmapp/cwd/cwdonly-1.0.dist-info && printf "Name: cwdonly\\nVersion: 1.0\\n" > /srv/rmapp/cwd/cwdonly-1.0.dist-info/METADATA && cd /srv/rmapp/cwd'
+      const listLine = async (prefix: string) => (await out(`${cwd}\n${prefix}\n${script}`)).split('\n').find((l) => l.startsWith('list=')) ?? ''
+      const own = JSON.parse(await out(`${cwd} && PIP_DISABLE_PIP_VERSION_CHECK=1 ${V}/bin/python -m pip list -v --format=json`)) as Record<string, string>[]
+      const wanted = own.map((p) => ({ name: p.name, version: p.version, location: p.location }))
+      expect(wanted.map((p) => p.name))
+        .to.include.members(['pip', 'six'])
+        .and.not.include('cwdonly')
+      const parsed = (line: string) => parsePipState({ stdout: `chdir=ok\n${line}\n`, code: 0 }).installed
+      // pip's own answer carries `installer`: the probe's does not, so the first one is not pip's
+      const fast = await listLine('')
+      expect(fast).to.not.include('"installer"')
+      expect(parsed(fast)).to.deep.equal(wanted)
+      const asked = await listLine('export PIP_TIMEOUT=5')
+      expect(asked).to.include('"installer"')
+      expect(parsed(asked)).to.deep.equal(wanted)
     })
 
     it('a requirements file whose packages are all there is ok without running pip install', async () => {
