@@ -72,7 +72,8 @@ function enumerate(inv: Inventory, expr: string): string[] {
   const groups = [...inv.groups.keys()].filter((g) => re.test(g))
   const out = groups.flatMap((g) => inv.hostsOf(g))
   if (groups.length === 0 || expr.startsWith('~') || /[.?*[]/.test(expr)) out.push(...matchingHosts(inv, re))
-  if (out.length === 0 && ['localhost', '127.0.0.1', '::1'].includes(expr) && inv.hosts.has('localhost')) out.push('localhost')
+  // the implicit localhost by its name (Ansible also makes one named 127.0.0.1 or ::1: rm-play does not)
+  if (out.length === 0 && expr === 'localhost' && inv.hosts.has('localhost')) out.push('localhost')
   return out
 }
 
