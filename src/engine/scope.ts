@@ -155,6 +155,7 @@ export function scopeFor(inputs: ScopeInputs, host: string, place: TaskPlace): V
     { name: 'extra vars', values: inputs.extraVars },
   ]
   const inv = inputs.inventory
+  const stillRunning = (h: string) => inputs.hosts.get(h)?.active ?? true
   // Made when read: most tasks use none of these.
   const magic: Record<string, () => unknown> = {
     inventory_hostname: () => host,
@@ -162,10 +163,12 @@ export function scopeFor(inputs: ScopeInputs, host: string, place: TaskPlace): V
     group_names: () => inv.groupNames(host),
     // A copy, as a fresh map was before: an expression that sorts a list in place changes only its own.
     groups: () => Object.fromEntries(Object.entries(inputs.groups).map(([g, members]) => [g, [...members]])),
-    play_hosts: () => inputs.batchHosts,
-    ansible_play_hosts: () => inputs.playHosts.filter((h) => inputs.hosts.get(h)?.active ?? true),
+    // Ansible leaves out the hosts that failed or became unreachable (rescued ones stay), from the
+    // batch too: `ansible_play_batch | first` names a host that still runs.
+    play_hosts: () => inputs.batchHosts.filter(stillRunning),
+    ansible_play_hosts: () => inputs.playHosts.filter(stillRunning),
     ansible_play_hosts_all: () => inputs.playHosts,
-    ansible_play_batch: () => inputs.batchHosts,
+    ansible_play_batch: () => inputs.batchHosts.filter(stillRunning),
     ansible_play_name: () => inputs.play.name,
     ansible_check_mode: () => inputs.check,
     ansible_diff_mode: () => inputs.diff,

@@ -1,0 +1,50 @@
+// The play's magic variables on several local hosts, with ansible-playbook as the judge: which
+// hosts ansible_play_hosts, ansible_play_batch and play_hosts name once a host has failed, per
+// serial batch, and groups/group_names in Ansible's order.
+import { expect } from 'chai'
+import { hasAnsible } from '../helpers/ansible.js'
+import { bothOnLocalhost } from '../helpers/ansible-local.js'
+
+const INVENTORY = `[web]
+w2 ansible_connection=local
+w1 ansible_connection=local
+[db]
+d1 ansible_connection=local
+w1
+[all:vars]
+ansible_python_interpreter=/usr/bin/python3
+`
+
+describe('magic variables of a play, compared with ansible-playbook (local hosts)', function () {
+  this.timeout(120_000)
+  before(function () {
+    if (!hasAnsible()) this.skip()
+  })
+
+  it('a failed host leaves ansible_play_hosts, ansible_play_batch and play_hosts; ansible_play_hosts_all keeps it', async () => {
+    const r = await bothOnLocalhost(
+      `- hosts: db,web
+  gather_facts: false
+  serial: 2
+  tasks:
+    - name: fail d1
+      fail: { msg: boom }
+      when: inventory_hostname == 'd1'
+    - name: rescued on w2
+      block:
+        - fail: { msg: rescued }
+          when: inventory_hostname == 'w2'
+      rescue:
+        - debug: { msg: rescued }
+    - name: show
+      debug:
+        msg: "{{ inventory_hostname }} hosts={{ ansible_play_hosts | join(',') }} all={{ ansible_play_hosts_all | join(',') }} batch={{ ansible_play_batch | join(',') }} ph={{ play_hosts | join(',') }} gn={{ group_names | join(',') }} web={{ groups['web'] | join(',') }} first={{ ansible_play_batch | first }}"
+`,
+      {},
+      INVENTORY,
+    )
+    const sorted = (seen: Record<string, string[]>) => Object.fromEntries(Object.entries(seen).map(([t, v]) => [t, [...v].sort()]))
+    expect(sorted(r.rm), r.rmRun.text).to.deep.equal(sorted(r.ans))
+    expect(r.rm.show).to.have.length(2)
+  })
+})
