@@ -272,6 +272,7 @@ export async function runPlay(play: Play, deps: PlayDeps): Promise<PlayEnd> {
         check: opts.check,
         diff: opts.diff,
         groups,
+        run: { tags: opts.tags, skipTags: opts.skipTags, limit: opts.limit, forks: opts.forks, verbosity: opts.verbosity },
       }
       const rt: PlayRuntime = {
         options: opts,

@@ -20,6 +20,8 @@ export interface ScopeInputs {
   diff: boolean
   /** `groups`, computed once per play (the inventory does not change during a run). */
   groups: Readonly<Record<string, readonly string[]>>
+  /** The command line's say, for ansible_run_tags, ansible_skip_tags, ansible_limit, ansible_forks, ansible_verbosity. */
+  run?: { tags: string[]; skipTags: string[]; limit?: string; forks: number; verbosity: number }
 }
 
 export interface TaskPlace {
@@ -68,11 +70,19 @@ export function lazyVars(scope: VarScope, onError: 'throw' | 'omit' = 'throw'): 
  * `hostvars[h]`: another host's variables, each rendered when read, as a plain object of them
  * would show it (a variable that fails to render is absent). Only listing its keys renders them all.
  */
+/** What Ansible's Host.get_magic_vars gives every host, so hostvars[h] has them too. */
+function hostMagic(inputs: ScopeInputs, host: string): Record<string, unknown> {
+  return { inventory_hostname: host, inventory_hostname_short: host.split('.')[0], group_names: inputs.inventory.groupNames(host) }
+}
+
 function hostView(inputs: ScopeInputs, host: string): Record<string, unknown> {
   const scope = scopeFor(inputs, host, { vars: [] })
-  const read = ownReader(scope)
+  const own = ownReader(scope)
+  const magic = hostMagic(inputs, host)
+  // as in Ansible, the magic ones win, and come after the host's variables
+  const read: Read = (k) => (typeof k === 'string' && Object.prototype.hasOwnProperty.call(magic, k) ? { found: true, value: magic[k] } : own(k))
   let all: Record<string, unknown> | undefined
-  const snapshot = () => (all ??= scope.toObject())
+  const snapshot = () => (all ??= { ...scope.toObject(), ...magic })
   return new Proxy({} as Record<string, unknown>, {
     get(target, key, receiver) {
       if (key === SETTLE) return snapshot
@@ -170,6 +180,11 @@ export function scopeFor(inputs: ScopeInputs, host: string, place: TaskPlace): V
     ansible_play_hosts_all: () => inputs.playHosts,
     ansible_play_batch: () => inputs.batchHosts.filter(stillRunning),
     ansible_play_name: () => inputs.play.name,
+    ansible_run_tags: () => (inputs.run ? (inputs.run.tags.length ? [...inputs.run.tags] : ['all']) : undefined),
+    ansible_skip_tags: () => (inputs.run ? [...inputs.run.skipTags] : undefined),
+    ansible_limit: () => inputs.run?.limit,
+    ansible_forks: () => inputs.run?.forks,
+    ansible_verbosity: () => inputs.run?.verbosity,
     ansible_check_mode: () => inputs.check,
     ansible_diff_mode: () => inputs.diff,
     playbook_dir: () => inputs.playbookDir,

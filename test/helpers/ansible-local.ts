@@ -19,19 +19,31 @@ export interface Both {
 }
 
 /** Writes the playbook (and files beside it), runs it with both tools on localhost. */
-export async function bothOnLocalhost(yaml: string, files: Record<string, string> = {}, inventory = 'localhost ansible_connection=local\n'): Promise<Both> {
+export async function bothOnLocalhost(
+  yaml: string,
+  files: Record<string, string> = {},
+  inventory = 'localhost ansible_connection=local\n',
+  /** Command-line flags both tools get. */
+  flags: { limit?: string; tags?: string[]; skipTags?: string[]; forks?: number } = {},
+): Promise<Both> {
   const dir = mkdtempSync(join(tmpdir(), 'rmp-both-'))
   for (const [p, content] of Object.entries({ 'site.yml': yaml, hosts: inventory, ...files })) {
     mkdirSync(dirname(join(dir, p)), { recursive: true })
     writeFileSync(join(dir, p), content)
   }
   const file = join(dir, 'site.yml')
-  const rmRun = await playFile(file, { inventory: [join(dir, 'hosts')] })
+  const rmRun = await playFile(file, { inventory: [join(dir, 'hosts')], ...flags })
+  const cli = [
+    ...(flags.limit ? ['--limit', flags.limit] : []),
+    ...(flags.tags ? ['--tags', flags.tags.join(',')] : []),
+    ...(flags.skipTags ? ['--skip-tags', flags.skipTags.join(',')] : []),
+    ...(flags.forks ? ['--forks', String(flags.forks)] : []),
+  ]
   const rm: Seen = {}
   for (const e of rmRun.events)
     if (e.type === 'host-result' && e.task !== 'Gathering Facts')
       (rm[e.task] ??= []).push(`${e.status} ${e.status === 'ok' && e.msg !== undefined ? e.msg : ''}`.trim())
-  const { code, report, stderr } = ansibleJson(['-i', join(dir, 'hosts'), file], {
+  const { code, report, stderr } = ansibleJson(['-i', join(dir, 'hosts'), file, ...cli], {
     ANSIBLE_LOCALHOST_WARNING: 'false',
     ANSIBLE_DEPRECATION_WARNINGS: 'false',
     ANSIBLE_PYTHON_INTERPRETER: 'auto_silent',

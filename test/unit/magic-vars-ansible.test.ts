@@ -47,4 +47,23 @@ describe('magic variables of a play, compared with ansible-playbook (local hosts
     expect(sorted(r.rm), r.rmRun.text).to.deep.equal(sorted(r.ans))
     expect(r.rm.show).to.have.length(2)
   })
+
+  it('the run magic variables (tags, skip tags, limit, forks, verbosity) and the host ones in hostvars', async () => {
+    const r = await bothOnLocalhost(
+      `- hosts: all
+  gather_facts: false
+  tasks:
+    - name: show
+      debug:
+        msg: "{{ inventory_hostname }} tags={{ ansible_run_tags }} skip={{ ansible_skip_tags }} limit={{ ansible_limit }} forks={{ ansible_forks }} v={{ ansible_verbosity }} hv={{ hostvars[inventory_hostname].inventory_hostname }} short={{ hostvars['w1'].inventory_hostname_short }} gn={{ hostvars['w1'].group_names }} keys={{ 'group_names' in hostvars['d1'] }}"
+      tags: [t]
+`,
+      {},
+      INVENTORY,
+      { limit: 'w*,d1', tags: ['t'], skipTags: ['other'], forks: 7 },
+    )
+    const sorted = (seen: Record<string, string[]>) => Object.fromEntries(Object.entries(seen).map(([t, v]) => [t, [...v].sort()]))
+    expect(sorted(r.rm), r.rmRun.text).to.deep.equal(sorted(r.ans))
+    expect(r.rm.show).to.have.length(3)
+  })
 })
