@@ -1,5 +1,6 @@
 // Runs one play: hosts from its pattern and --limit, in serial batches; facts; vars_files; then
 // pre_tasks, roles and tasks, post_tasks, each followed by a handler flush.
+import { shuffle } from '../jinja/filter-random.js'
 import PQueue from 'p-queue'
 import { isTemplated, renderValue } from '../playbook/expression.js'
 import type { Play, Task } from '../playbook/model.js'
@@ -46,23 +47,16 @@ export function playHosts(play: Play, opts: RunOptions): string[] {
     const limited = new Set(matchHosts(opts.inventory, opts.limit))
     hosts = hosts.filter((h) => limited.has(h))
   }
-  return ordered(hosts, play.order)
+  return orderHosts(hosts, play.order)
 }
 
-/** The play keyword `order`, as Ansible applies it to the matched hosts. */
-function ordered(hosts: string[], order: Play['order']): string[] {
+/** The play keyword `order`, as Ansible applies it to the matched hosts (shuffle: the `shuffle` filter's). */
+export function orderHosts(hosts: string[], order: Play['order']): string[] {
   const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
   if (order === 'sorted') return [...hosts].sort(byName)
   if (order === 'reverse_sorted') return [...hosts].sort(byName).reverse()
   if (order === 'reverse_inventory') return [...hosts].reverse()
-  if (order === 'shuffle') {
-    const out = [...hosts]
-    for (let i = out.length - 1; i > 0; i--) {
-      const j = Math.floor(Math.random() * (i + 1))
-      ;[out[i], out[j]] = [out[j]!, out[i]!]
-    }
-    return out
-  }
+  if (order === 'shuffle') return shuffle(hosts) as string[]
   return hosts
 }
 

@@ -1,4 +1,4 @@
-// The hosts a pattern selects and their order, with ansible-playbook --list-hosts as the judge: the
+// The hosts a pattern selects and their order, with Ansible's InventoryManager as the judge: the
 // order is the order hosts run in, serial batches are cut from, run_once picks the first of, and
 // `web[0]` or `groups['web'][0]` index. Ansible keeps a pattern's terms in the order given, a
 // group's hosts in its own order, then its children's (breadth first), and INI children in the
@@ -8,6 +8,8 @@ import { spawnSync } from 'node:child_process'
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { orderHosts } from '../../src/engine/play.js'
+import { HOST_ORDERS } from '../../src/playbook/model.js'
 import { loadInventory } from '../../src/playbook/inventory.js'
 import { matchHosts } from '../../src/playbook/patterns.js'
 import { hasAnsible } from '../helpers/ansible.js'
@@ -138,6 +140,8 @@ for p in json.loads(sys.argv[2]):
         out[p] = [h.name for h in inv.get_hosts(p)]
     except Exception as e:
         out[p] = ['error']
+for o in ['inventory', 'reverse_inventory', 'sorted', 'reverse_sorted', 'shuffle']:
+    out['order ' + o] = [h.name for h in inv.get_hosts('db,web', order=o)]
 print(json.dumps(out))
 `
 
@@ -170,7 +174,7 @@ function rmPlayLists(dir: string, patterns: string[]): Map<string, string[]> {
   return out
 }
 
-describe('host order and patterns, compared with ansible-playbook --list-hosts', function () {
+describe("host order and patterns, compared with Ansible's InventoryManager", function () {
   this.timeout(120_000)
   before(function () {
     if (!hasAnsible()) this.skip()
@@ -183,6 +187,13 @@ describe('host order and patterns, compared with ansible-playbook --list-hosts',
       const got = rmPlayLists(dir, PATTERNS)
       const lines = (m: Map<string, string[]>) => PATTERNS.map((p) => `${p}: ${(m.get(p) ?? []).join(' ')}`)
       expect(lines(got)).to.deep.equal(lines(want))
+      // the play keyword `order`, on a pattern's hosts; shuffle: the same hosts in some order
+      for (const o of HOST_ORDERS) {
+        const mine = orderHosts(got.get('db,web')!, o)
+        const theirs = want.get(`order ${o}`)!
+        if (o === 'shuffle') expect([...mine].sort()).to.deep.equal([...theirs].sort())
+        else expect(mine, `order: ${o}`).to.deep.equal(theirs)
+      }
     })
   }
 })
