@@ -63,7 +63,11 @@ function parse(argv: string[]): InvArgs | string {
 
 /** A host's variables as a run sees them from the inventory (lowest first, later wins). */
 export function hostVars(inv: Inventory, host: string): Record<string, unknown> {
-  return new VarScope(inv.varLayers(host)).toObject()
+  const out = new VarScope(inv.varLayers(host)).toObject()
+  // ansible-inventory leaves out the variables Ansible sets itself (its INTERNAL_VARS)
+  delete out.inventory_file
+  delete out.inventory_dir
+  return out
 }
 
 /** A group's own variables: inline, then group_vars/GROUP beside each inventory source. */

@@ -67,22 +67,67 @@ export function lazyVars(scope: VarScope, onError: 'throw' | 'omit' = 'throw'): 
 }
 
 /**
+ * What Ansible's hostvars[h] has beside the host's variables: Host.get_magic_vars, the facts, and
+ * the magic variables of the run (not those of a play, a role or a task). Each made when read.
+ */
+function hostMagic(inputs: ScopeInputs, host: string): Record<string, () => unknown> {
+  return {
+    inventory_hostname: () => host,
+    inventory_hostname_short: () => host.split('.')[0],
+    group_names: () => inputs.inventory.groupNames(host),
+    ansible_facts: () => {
+      const facts = inputs.hosts.get(host)?.facts
+      return facts ? factVars(facts).ansible_facts : {}
+    },
+    ...runMagic(inputs),
+  }
+}
+
+/** The magic variables of the run: the same on every host, in every play. */
+function runMagic(inputs: ScopeInputs): Record<string, () => unknown> {
+  return {
+    playbook_dir: () => inputs.playbookDir,
+    // A copy, as a fresh map was before: an expression that sorts a list in place changes only its own.
+    groups: () => Object.fromEntries(Object.entries(inputs.groups).map(([g, members]) => [g, [...members]])),
+    omit: () => OMIT,
+    ansible_check_mode: () => inputs.check,
+    ansible_diff_mode: () => inputs.diff,
+    ansible_inventory_sources: () => [...inputs.inventory.sources],
+    ansible_run_tags: () => (inputs.run ? (inputs.run.tags.length ? [...inputs.run.tags] : ['all']) : undefined),
+    ansible_skip_tags: () => (inputs.run ? [...inputs.run.skipTags] : undefined),
+    ansible_limit: () => inputs.run?.limit,
+    ansible_forks: () => inputs.run?.forks,
+    ansible_verbosity: () => inputs.run?.verbosity,
+  }
+}
+
+/**
  * `hostvars[h]`: another host's variables, each rendered when read, as a plain object of them
  * would show it (a variable that fails to render is absent). Only listing its keys renders them all.
  */
-/** What Ansible's Host.get_magic_vars gives every host, so hostvars[h] has them too. */
-function hostMagic(inputs: ScopeInputs, host: string): Record<string, unknown> {
-  return { inventory_hostname: host, inventory_hostname_short: host.split('.')[0], group_names: inputs.inventory.groupNames(host) }
-}
-
 function hostView(inputs: ScopeInputs, host: string): Record<string, unknown> {
   const scope = scopeFor(inputs, host, { vars: [] })
   const own = ownReader(scope)
   const magic = hostMagic(inputs, host)
+  const magicValue: Read = (k) => {
+    const value = typeof k === 'string' && Object.prototype.hasOwnProperty.call(magic, k) ? magic[k]!() : undefined
+    return value === undefined ? { found: false } : { found: true, value }
+  }
   // as in Ansible, the magic ones win, and come after the host's variables
-  const read: Read = (k) => (typeof k === 'string' && Object.prototype.hasOwnProperty.call(magic, k) ? { found: true, value: magic[k] } : own(k))
+  const read: Read = (k) => {
+    const m = magicValue(k)
+    return m.found ? m : own(k)
+  }
   let all: Record<string, unknown> | undefined
-  const snapshot = () => (all ??= { ...scope.toObject(), ...magic })
+  const snapshot = () => {
+    if (all) return all
+    all = scope.toObject()
+    for (const k of Object.keys(magic)) {
+      const m = magicValue(k)
+      if (m.found) all[k] = m.value
+    }
+    return all
+  }
   return new Proxy({} as Record<string, unknown>, {
     get(target, key, receiver) {
       if (key === SETTLE) return snapshot
@@ -168,11 +213,12 @@ export function scopeFor(inputs: ScopeInputs, host: string, place: TaskPlace): V
   const stillRunning = (h: string) => inputs.hosts.get(h)?.active ?? true
   // Made when read: most tasks use none of these.
   const magic: Record<string, () => unknown> = {
+    ...runMagic(inputs),
     inventory_hostname: () => host,
     inventory_hostname_short: () => host.split('.')[0],
     group_names: () => inv.groupNames(host),
-    // A copy, as a fresh map was before: an expression that sorts a list in place changes only its own.
-    groups: () => Object.fromEntries(Object.entries(inputs.groups).map(([g, members]) => [g, [...members]])),
+    // the facts layer has it once facts are gathered
+    ansible_facts: () => ({}),
     // Ansible leaves out the hosts that failed or became unreachable (rescued ones stay), from the
     // batch too: `ansible_play_batch | first` names a host that still runs.
     play_hosts: () => inputs.batchHosts.filter(stillRunning),
@@ -180,17 +226,12 @@ export function scopeFor(inputs: ScopeInputs, host: string, place: TaskPlace): V
     ansible_play_hosts_all: () => inputs.playHosts,
     ansible_play_batch: () => inputs.batchHosts.filter(stillRunning),
     ansible_play_name: () => inputs.play.name,
-    ansible_run_tags: () => (inputs.run ? (inputs.run.tags.length ? [...inputs.run.tags] : ['all']) : undefined),
-    ansible_skip_tags: () => (inputs.run ? [...inputs.run.skipTags] : undefined),
-    ansible_limit: () => inputs.run?.limit,
-    ansible_forks: () => inputs.run?.forks,
-    ansible_verbosity: () => inputs.run?.verbosity,
-    ansible_check_mode: () => inputs.check,
-    ansible_diff_mode: () => inputs.diff,
-    playbook_dir: () => inputs.playbookDir,
-    inventory_dir: () => inv.varDirs[0] ?? '',
-    omit: () => OMIT,
+    ansible_play_role_names: () => [...inputs.play.roleNames],
+    role_names: () => [...inputs.play.roleNames],
+    ansible_dependent_role_names: () => [...inputs.play.dependentRoleNames],
+    ansible_role_names: () => [...new Set([...inputs.play.dependentRoleNames, ...inputs.play.roleNames])],
     role_name: () => place.role?.name,
+    ansible_role_name: () => place.role?.name,
     role_path: () => place.role?.path,
   }
   let hv: Record<string, unknown> | undefined

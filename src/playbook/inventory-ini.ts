@@ -13,6 +13,9 @@ export interface RawGroup {
 /** Groups in the order Ansible creates them, and hosts in the order first seen (both decide host order). */
 export class RawInventory extends Map<string, RawGroup> {
   readonly hostOrder = new Set<string>()
+  /** The source being read (a file, or a comma list of hosts), and each host's first one: Ansible's inventory_file. */
+  currentSource?: string
+  readonly sourceOf = new Map<string, string>()
 
   constructor() {
     super()
@@ -24,6 +27,7 @@ export class RawInventory extends Map<string, RawGroup> {
   /** Adds (or updates) a host of a group; a new host takes its place in the inventory's order. */
   addHost(group: string, host: string, vars: Record<string, unknown>, pos?: SourcePos): void {
     const g = rawGroup(this, group, pos)
+    if (!this.hostOrder.has(host) && this.currentSource !== undefined) this.sourceOf.set(host, this.currentSource)
     this.hostOrder.add(host)
     g.hosts.set(host, { ...(g.hosts.get(host) ?? {}), ...vars })
   }

@@ -40,6 +40,8 @@ export class Inventory {
   readonly allHosts: string[] = []
   /** Directories whose group_vars/ and host_vars/ apply (inventory sources). */
   readonly varDirs: string[] = []
+  /** The -i sources as Ansible lists them in ansible_inventory_sources: paths made absolute, host lists as given. */
+  readonly sources: string[] = []
   /** Files of an inventory directory that are not inventory sources, as in Ansible (`hosts.ini`). */
   readonly ignoredFiles: string[] = []
 
@@ -209,6 +211,16 @@ function parseInventoryFile(file: string, inv: RawInventory): void {
   }
 }
 
+/**
+ * inventory_file and inventory_dir, host variables Ansible sets where a host is first seen (before
+ * the host's own variables). A host list's inventory_dir is the string 'None' in Ansible 2.14
+ * (its basedir of a path that does not exist, turned to text), so it is here too.
+ */
+function sourceVars(source: string | undefined): Record<string, unknown> {
+  if (source === undefined) return {}
+  return { inventory_file: source, inventory_dir: existsSync(source) ? dirname(source) : 'None' }
+}
+
 /** Reads -i sources (files, directories or a comma list of hosts like `web1,web2,`). */
 export function loadInventory(sources: string[]): Inventory {
   const raw = new RawInventory()
@@ -216,6 +228,8 @@ export function loadInventory(sources: string[]): Inventory {
   const errors: RmError[] = []
   for (const src of sources) {
     if (!existsSync(src) && src.includes(',')) {
+      inv.sources.push(src)
+      raw.currentSource = src
       for (const h of src
         .split(',')
         .map((s) => s.trim())
@@ -228,6 +242,7 @@ export function loadInventory(sources: string[]): Inventory {
       continue
     }
     const full = resolve(src)
+    inv.sources.push(full)
     const candidates = statSync(full).isDirectory()
       ? readdirSync(full)
           .sort()
@@ -237,6 +252,7 @@ export function loadInventory(sources: string[]): Inventory {
     const files = candidates ? candidates.filter((f) => !IGNORED_IN_INVENTORY_DIR.test(f)).map((f) => join(full, f)) : [full]
     inv.varDirs.push(statSync(full).isDirectory() ? full : dirname(full))
     for (const f of files) {
+      raw.currentSource = f
       try {
         parseInventoryFile(f, raw)
       } catch (e) {
@@ -249,7 +265,7 @@ export function loadInventory(sources: string[]): Inventory {
   if (errors.length) throw new RmErrors(errors)
   // Groups in the order Ansible creates them, hosts in the order first seen. A host in no group
   // but all is "ungrouped", and only then (Ansible's reconcile).
-  for (const h of raw.hostOrder) inv.hosts.set(h, { name: h, vars: {}, groups: new Set() })
+  for (const h of raw.hostOrder) inv.hosts.set(h, { name: h, vars: sourceVars(raw.sourceOf.get(h)), groups: new Set() })
   for (const [name, g] of raw) {
     const group = inv.group(name)
     Object.assign(group.vars, g.vars)

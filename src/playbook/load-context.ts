@@ -22,6 +22,9 @@ export class LoadState {
   /** Roles already expanded in this play (name + params), for Ansible's run-once-per-play rule. */
   readonly seenRoles = new Set<string>()
   readonly rolesInPlay: RoleInstance[] = []
+  /** The roles the play lists under roles: and those it imports, by name (Ansible's play.roles). */
+  readonly listedRoles: string[] = []
+  readonly importedRoles: string[] = []
 
   constructor(
     readonly playbookDir: string,

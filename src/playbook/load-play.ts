@@ -65,6 +65,7 @@ export function loadPlay(state: LoadState, d: Record<string, unknown>, pos: Sour
     vars,
     varsFiles,
     roles: state.rolesInPlay,
+    ...roleNamesOf(state),
     preTasks,
     tasks,
     postTasks,
@@ -159,6 +160,7 @@ function playNodes(
     const rpos = valuePosOf(d.roles, String(i)) ?? pos
     const ref = parseRoleRef(state, r, rpos)
     if (!ref) return
+    state.listedRoles.push(ref.name.split('/').pop()!)
     const loaded = loadRoleInto(state, ref.name, ref.params, inherit(base, ref.inherited), rpos)
     if (loaded) {
       tasks.push(...loaded.tasks)
@@ -182,6 +184,25 @@ function playNodes(
   checkNotify(state, [...preTasks, ...tasks, ...postTasks, ...handlers], handlers)
   checkFileReferences(state, [...preTasks, ...tasks, ...postTasks, ...handlers])
   return { preTasks, tasks, postTasks, handlers }
+}
+
+/**
+ * The play's role names as Ansible's magic variables give them: the roles listed, then imported
+ * (each time it is listed), and every role they depend on, directly or through another.
+ */
+function roleNamesOf(state: LoadState): Pick<Play, 'roleNames' | 'dependentRoleNames'> {
+  const roleNames = [...state.listedRoles, ...state.importedRoles]
+  const depsOf = new Map(state.rolesInPlay.map((r) => [r.name, r.dependencies]))
+  const dependent = new Set<string>()
+  const visit = (name: string) => {
+    for (const d of depsOf.get(name) ?? [])
+      if (!dependent.has(d)) {
+        dependent.add(d)
+        visit(d)
+      }
+  }
+  for (const r of roleNames) visit(r)
+  return { roleNames, dependentRoleNames: [...dependent] }
 }
 
 /** How the play goes through its hosts: serial batches, strategy, max_fail_percentage. */

@@ -104,6 +104,8 @@ export interface RoleInstance {
   defaults: Record<string, unknown>
   vars: Record<string, unknown>
   params: Record<string, unknown>
+  /** The roles its meta/main.yml depends on, by name. */
+  dependencies: string[]
 }
 
 export interface Play {
@@ -115,6 +117,10 @@ export interface Play {
   varsFiles: { file: string; pos: SourcePos }[]
   /** Role defaults/vars of every role in the play: visible play-wide, as in Ansible. */
   roles: RoleInstance[]
+  /** ansible_play_role_names: the roles the play lists, then those it imports (import_role), in order. */
+  roleNames: string[]
+  /** ansible_dependent_role_names: every role those depend on, directly or not. */
+  dependentRoleNames: string[]
   preTasks: Node[]
   tasks: Node[] // roles' tasks first, then the play's tasks
   postTasks: Node[]

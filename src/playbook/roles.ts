@@ -93,7 +93,7 @@ export function loadRoleInto(
   const roleName = name.split('/').pop()!
   const defaults = state.collect(() => loadVarsDir(join(path, 'defaults'), files.defaultsFrom ?? 'main')) ?? {}
   const vars = state.collect(() => loadVarsDir(join(path, 'vars'), files.varsFrom ?? 'main')) ?? {}
-  const role: RoleInstance = { name: roleName, path, defaults, vars, params }
+  const role: RoleInstance = { name: roleName, path, defaults, vars, params, dependencies: [] }
   state.rolesInPlay.push(role)
   const tasks: Node[] = []
   const handlers: Task[] = []
@@ -106,6 +106,7 @@ export function loadRoleInto(
         const dpos = valuePosOf(m.dependencies, String(i)) ?? posOf(m) ?? { file: meta, line: 1, col: 1 }
         const spec = parseRoleRef(state, dep, dpos)
         if (!spec) return
+        role.dependencies.push(spec.name.split('/').pop()!)
         const loaded = loadRoleInto(state, spec.name, spec.params, inherit(outer, spec.inherited), dpos)
         if (loaded) {
           tasks.push(...loaded.tasks)

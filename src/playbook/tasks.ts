@@ -539,6 +539,8 @@ function parseInclude(state: LoadState, d: Dict, kind: string, pos: SourcePos, w
   if (dynamic && !isRole) checkCandidates(state, where, target, inh, vpos)
   else if (!dynamic) {
     if (isRole) {
+      // Ansible's play.roles has an imported role, and an included one only once it runs (and is public)
+      if (isImport) state.importedRoles.push(target.split('/').pop()!)
       const loaded = loadRoleInto(
         state,
         target,

@@ -25,6 +25,8 @@ const BUILTIN = new Set([
   'play_hosts',
   'playbook_dir',
   'inventory_dir',
+  'inventory_file',
+  'role_names',
   'omit',
   'role_name',
   'role_path',

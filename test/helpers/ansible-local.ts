@@ -18,21 +18,27 @@ export interface Both {
   dir: string
 }
 
-/** Writes the playbook (and files beside it), runs it with both tools on localhost. */
+/**
+ * Writes the playbook (and files beside it), runs it with both tools on localhost. `inventory`: the
+ * text of one file `hosts`, or the files of an inventory directory `inventory/`.
+ */
 export async function bothOnLocalhost(
   yaml: string,
   files: Record<string, string> = {},
-  inventory = 'localhost ansible_connection=local\n',
+  inventory: string | Record<string, string> = 'localhost ansible_connection=local\n',
   /** Command-line flags both tools get. */
   flags: { limit?: string; tags?: string[]; skipTags?: string[]; forks?: number } = {},
 ): Promise<Both> {
   const dir = mkdtempSync(join(tmpdir(), 'rmp-both-'))
-  for (const [p, content] of Object.entries({ 'site.yml': yaml, hosts: inventory, ...files })) {
+  const inventoryFiles =
+    typeof inventory === 'string' ? { hosts: inventory } : Object.fromEntries(Object.entries(inventory).map(([f, t]) => [`inventory/${f}`, t]))
+  const inventoryPath = join(dir, typeof inventory === 'string' ? 'hosts' : 'inventory')
+  for (const [p, content] of Object.entries({ 'site.yml': yaml, ...inventoryFiles, ...files })) {
     mkdirSync(dirname(join(dir, p)), { recursive: true })
     writeFileSync(join(dir, p), content)
   }
   const file = join(dir, 'site.yml')
-  const rmRun = await playFile(file, { inventory: [join(dir, 'hosts')], ...flags })
+  const rmRun = await playFile(file, { inventory: [inventoryPath], ...flags })
   const cli = [
     ...(flags.limit ? ['--limit', flags.limit] : []),
     ...(flags.tags ? ['--tags', flags.tags.join(',')] : []),
@@ -43,7 +49,7 @@ export async function bothOnLocalhost(
   for (const e of rmRun.events)
     if (e.type === 'host-result' && e.task !== 'Gathering Facts')
       (rm[e.task] ??= []).push(`${e.status} ${e.status === 'ok' && e.msg !== undefined ? e.msg : ''}`.trim())
-  const { code, report, stderr } = ansibleJson(['-i', join(dir, 'hosts'), file, ...cli], {
+  const { code, report, stderr } = ansibleJson(['-i', inventoryPath, file, ...cli], {
     ANSIBLE_LOCALHOST_WARNING: 'false',
     ANSIBLE_DEPRECATION_WARNINGS: 'false',
     ANSIBLE_PYTHON_INTERPRETER: 'auto_silent',

@@ -67,4 +67,71 @@ describe('magic variables of a play, compared with ansible-playbook (local hosts
     expect(sorted(r.rm), r.rmRun.text).to.deep.equal(sorted(r.ans))
     expect(r.rm.show).to.have.length(3)
   })
+
+  it('inventory_file and inventory_dir: the source where each host was first seen (an inventory directory of two files)', async () => {
+    const r = await bothOnLocalhost(
+      `- hosts: all
+  gather_facts: false
+  tasks:
+    - name: show
+      debug:
+        msg: "{{ inventory_hostname }} file={{ inventory_file | basename }} dir={{ inventory_dir | basename }} hv={{ hostvars['b1'].inventory_file | basename }} sources={{ ansible_inventory_sources | map('basename') | list }}"
+`,
+      {},
+      {
+        'a.yml':
+          'all:\n  vars: { ansible_connection: local, ansible_python_interpreter: /usr/bin/python3 }\n  children:\n    web:\n      hosts: { a1: {}, b1: {} }\n',
+        b: '[db]\nb1\nb2\n[db:vars]\nansible_connection=local\n',
+      },
+    )
+    expect(sorted(r.rm), r.rmRun.text).to.deep.equal(sorted(r.ans))
+    expect(r.rm.show).to.have.length(3)
+  })
+
+  it('the run magic variables are in hostvars[h] too, and the play ones are not', async () => {
+    // Ansible's hostvars[h] also has ansible_playbook_python, ansible_config_file and
+    // ansible_version, which rm-play does not define (README: an error when used, not a guess).
+    const r = await bothOnLocalhost(
+      `- hosts: w1
+  gather_facts: false
+  tasks:
+    - name: show
+      debug:
+        msg: "{{ hostvars['w2'] | dict2items | map(attribute='key') | reject('in', ['ansible_playbook_python', 'ansible_config_file', 'ansible_version']) | sort }} {{ hostvars['w2'].groups.web }} {{ hostvars['w2'].playbook_dir == playbook_dir }} {{ hostvars['w2'].omit == omit }} {{ hostvars['w2'].ansible_check_mode }} {{ hostvars['w2'].ansible_facts }}"
+`,
+      {},
+      INVENTORY,
+      { forks: 3 },
+    )
+    expect(r.rm, r.rmRun.text).to.deep.equal(r.ans)
+    expect(r.rm.show).to.have.length(1)
+  })
+
+  it('role names: role_names, ansible_play_role_names, ansible_role_names, ansible_dependent_role_names, role_name, ansible_role_name', async () => {
+    const inRole = (n: string) =>
+      `- name: in ${n}\n  debug:\n    msg: "{{ role_name }} {{ ansible_role_name }} {{ role_path | basename }} prn={{ ansible_play_role_names }}"\n`
+    const r = await bothOnLocalhost(
+      `- hosts: w1
+  gather_facts: false
+  roles:
+    - r1
+    - r2
+  tasks:
+    - import_role: { name: r4 }
+    - name: play names
+      debug:
+        msg: "rn={{ role_names }} prn={{ ansible_play_role_names }} arn={{ ansible_role_names | sort }} drn={{ ansible_dependent_role_names | sort }} defined={{ role_name is defined }}"
+`,
+      {
+        'roles/r1/tasks/main.yml': inRole('r1'),
+        'roles/r2/tasks/main.yml': inRole('r2'),
+        'roles/r2/meta/main.yml': 'dependencies: [r3]\n',
+        'roles/r3/tasks/main.yml': inRole('r3'),
+        'roles/r4/tasks/main.yml': inRole('r4'),
+      },
+      INVENTORY,
+    )
+    expect(r.rm, r.rmRun.text).to.deep.equal(r.ans)
+    expect(r.rm['play names']).to.have.length(1)
+  })
 })

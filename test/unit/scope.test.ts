@@ -99,17 +99,35 @@ describe('scope: hostvars', () => {
     )
     expect(r.exitCode).to.equal(0)
     expect(r.msgs[0]).to.equal('h1:True False none')
-    // the host's variables, then Ansible's Host.get_magic_vars (Ansible adds the run's magic
-    // variables too: playbook_dir, groups, ansible_version, ...)
-    expect(JSON.parse(r.msgs[1]!.slice(3))).to.deep.equal({
-      ansible_connection: 'local',
-      me: 'h2-x',
-      inventory_hostname: 'h2',
-      inventory_hostname_short: 'h2',
-      group_names: ['web'],
-    })
-    // (the keys' order is not compared: here they come sorted, where Ansible keeps the order above)
-    expect(r.msgs[2]!.slice(3).split(',').sort()).to.deep.equal(['ansible_connection', 'group_names', 'inventory_hostname', 'inventory_hostname_short', 'me'])
+    // the host's variables (with inventory_file/inventory_dir, set where the host was first seen),
+    // then Ansible's Host.get_magic_vars, the facts and the run's magic variables
+    const shown = JSON.parse(r.msgs[1]!.slice(3)) as Record<string, unknown>
+    expect(shown).to.include({ ansible_connection: 'local', me: 'h2-x', inventory_hostname: 'h2', inventory_hostname_short: 'h2', ansible_check_mode: false })
+    expect(shown.group_names).to.deep.equal(['web'])
+    expect(shown.ansible_facts).to.deep.equal({})
+    expect(String(shown.inventory_file)).to.match(/\/hosts$/)
+    expect(Object.keys(shown).sort()).to.deep.equal([
+      'ansible_check_mode',
+      'ansible_connection',
+      'ansible_diff_mode',
+      'ansible_facts',
+      'ansible_forks',
+      'ansible_inventory_sources',
+      'ansible_run_tags',
+      'ansible_skip_tags',
+      'ansible_verbosity',
+      'group_names',
+      'groups',
+      'inventory_dir',
+      'inventory_file',
+      'inventory_hostname',
+      'inventory_hostname_short',
+      'me',
+      'omit',
+      'playbook_dir',
+    ])
+    // (the keys' order is not compared: Jinja's dictionaries come sorted here, README)
+    expect(r.msgs[2]!.slice(3).split(',')).to.deep.equal(Object.keys(shown).sort())
   })
   it('a value stored from hostvars is a snapshot, not a live view', async () => {
     const r = await run(
