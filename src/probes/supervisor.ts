@@ -100,14 +100,22 @@ export function supervisorProbeId(o: SupervisorctlOptions): string {
 
 export function supervisorProbe(o: SupervisorctlOptions): Probe<SupervisorState> {
   const lines: Script[] = [code('echo @@head')]
-  // A Python supervisorctl (every packaged one) is run the cheap way; anything else as it is.
+  const fast = sh`out=$(${byInterpreter(o, code('"$p"'))} status 2>&1)`
+  // A Python supervisorctl (every packaged one) is run the cheap way, anything else as it is; with
+  // a password always by its interpreter (the only way to keep the password off command lines).
+  const status =
+    o.password === undefined
+      ? [
+          code(`  case "$(sed -n '1s/^#! *//p' "$p" 2>/dev/null)" in`),
+          sh`    *python*) ${fast} ;;`,
+          sh`    *) out=$(${supervisorctlCommand(o)} status 2>&1) ;;`,
+          code('  esac; echo "status_rc=$?"'),
+        ]
+      : [sh`  ${fast}; echo "status_rc=$?"`]
   lines.push(
     sh`if p=$(command -v -- ${o.path}); then`,
     code('  echo installed=1'),
-    code(`  case "$(sed -n '1s/^#! *//p' "$p" 2>/dev/null)" in`),
-    sh`    *python*) out=$(${byInterpreter(o, code('"$p"'))} status 2>&1) ;;`,
-    sh`    *) out=$(${supervisorctlCommand(o)} status 2>&1) ;;`,
-    code('  esac; echo "status_rc=$?"'),
+    ...status,
     code('  echo @@status'),
     code(`  printf '%s\\n' "$out"`),
     code('else echo installed=0; fi'),
