@@ -56,12 +56,32 @@ export function parseSupervisorState(text: string): SupervisorState {
   return state
 }
 
-// supervisorctl takes a password only as -p or from its configuration file. -p would show it in
-// the host's process list, so supervisorctl's own code is run by its interpreter (the path's #!
-// line) and given the password from the environment, in the same process.
-const WITH_PASSWORD_PY = `import os, sys
+// supervisorctl's own code, run by its interpreter (the #! line of supervisorctl, whose path comes
+// first in the arguments; its directory first on sys.path, as when the script runs):
+//   - the password (-p) comes from the environment: supervisorctl takes it only as -p or from its
+//     configuration file, and -p would show it in the host's process list;
+//   - pkg_resources, which supervisor imports and uses only for plugins, is imported on its first
+//     use: importing it is half of supervisorctl's start (where it is missing, the import fails
+//     as it would).
+const SUPERVISORCTL_PY = `import importlib, importlib.util, os, sys, types
+path = sys.argv.pop(1)
+sys.argv[0] = path
+sys.path[0] = os.path.dirname(os.path.realpath(path))
+class OnFirstUse(types.ModuleType):
+    def __getattr__(self, name):
+        del sys.modules[self.__name__]
+        return getattr(importlib.import_module(self.__name__), name)
+if importlib.util.find_spec("pkg_resources") is not None:
+    sys.modules["pkg_resources"] = OnFirstUse("pkg_resources")
 from supervisor import supervisorctl
-supervisorctl.main(['-p', os.environ.pop('RMP_SUPERVISOR_PASSWORD')] + sys.argv[1:])`
+password = os.environ.pop("RMP_SUPERVISOR_PASSWORD", None)
+supervisorctl.main((["-p", password] if password is not None else []) + sys.argv[1:])`
+
+/** supervisorctl's code by the interpreter of its #! line (split into words on purpose: `/usr/bin/python3 -u` is two). */
+function byInterpreter(o: SupervisorctlOptions, path: Script): Script {
+  const password = o.password === undefined ? code('') : sh`RMP_SUPERVISOR_PASSWORD=${o.password} `
+  return sh`${password}$(sed -n '1s/^#! *//p' ${path}) -c ${SUPERVISORCTL_PY} ${path} ${o.args}`
+}
 
 /**
  * supervisorctl as a shell command, before its subcommand. The password is a variable assignment
@@ -69,8 +89,7 @@ supervisorctl.main(['-p', os.environ.pop('RMP_SUPERVISOR_PASSWORD')] + sys.argv[
  */
 export function supervisorctlCommand(o: SupervisorctlOptions): Script {
   if (o.password === undefined) return sh`${[o.path, ...o.args]}`
-  // The #! line is split into words on purpose (`/usr/bin/python3 -u` is two).
-  return sh`RMP_SUPERVISOR_PASSWORD=${o.password} $(sed -n '1s/^#! *//p' "$(command -v -- ${o.path})") -c ${WITH_PASSWORD_PY} ${o.args}`
+  return byInterpreter(o, sh`"$(command -v -- ${o.path})"`)
 }
 
 export function supervisorProbeId(o: SupervisorctlOptions): string {
@@ -81,10 +100,22 @@ export function supervisorProbeId(o: SupervisorctlOptions): string {
 
 export function supervisorProbe(o: SupervisorctlOptions): Probe<SupervisorState> {
   const lines: Script[] = [code('echo @@head')]
+  const fast = sh`out=$(${byInterpreter(o, code('"$p"'))} status 2>&1)`
+  // A Python supervisorctl (every packaged one) is run the cheap way, anything else as it is; with
+  // a password always by its interpreter (the only way to keep the password off command lines).
+  const status =
+    o.password === undefined
+      ? [
+          code(`  case "$(sed -n '1s/^#! *//p' "$p" 2>/dev/null)" in`),
+          sh`    *python*) ${fast} ;;`,
+          sh`    *) out=$(${supervisorctlCommand(o)} status 2>&1) ;;`,
+          code('  esac; echo "status_rc=$?"'),
+        ]
+      : [sh`  ${fast}; echo "status_rc=$?"`]
   lines.push(
-    sh`if command -v -- ${o.path} >/dev/null 2>&1; then`,
+    sh`if p=$(command -v -- ${o.path}); then`,
     code('  echo installed=1'),
-    sh`  out=$(${supervisorctlCommand(o)} status 2>&1); echo "status_rc=$?"`,
+    ...status,
     code('  echo @@status'),
     code(`  printf '%s\\n' "$out"`),
     code('else echo installed=0; fi'),

@@ -230,7 +230,7 @@ describe('modules/supervisor: plan', () => {
     const ch = run(input, state('running'))
     const step = ch[0]!.steps[0] as ExecStep
     expect(step.script.text).to.match(
-      /^RMP_SUPERVISOR_PASSWORD='p w' \$\(sed -n '1s\/\^#! \*\/\/p' "\$\(command -v -- supervisorctl\)"\) -c '[\s\S]*' -s http:\/\/localhost:9001 -u u start 'rmp-single:\*'$/,
+      /^RMP_SUPERVISOR_PASSWORD='p w' \$\(sed -n '1s\/\^#! \*\/\/p' "\$\(command -v -- supervisorctl\)"\) -c '[\s\S]*' "\$\(command -v -- supervisorctl\)" -s http:\/\/localhost:9001 -u u start 'rmp-single:\*'$/,
     )
     expect(step.script.text.split('p w')).to.have.length(2)
     expect(step.secret).to.equal(true)

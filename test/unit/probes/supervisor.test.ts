@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect } from 'chai'
-import { parseSupervisorState, parseSupervisorStatus, supervisorProbe, supervisorProbeId } from '../../../src/probes/supervisor.js'
+import { parseSupervisorState, parseSupervisorStatus, supervisorProbe, supervisorProbeId, type SupervisorctlOptions } from '../../../src/probes/supervisor.js'
 import { SUPERVISOR } from './system-recorded.js'
 
 describe('probes/supervisor: parseSupervisorState', () => {
@@ -42,34 +42,69 @@ describe('probes/supervisor: parseSupervisorState', () => {
   })
   it('a supervisorctl path with a space is looked for and run whole', () => {
     const a = supervisorProbe({ path: '/opt/my tools/supervisorctl', args: [] })
-    expect(a.script.text).to.include(`if command -v -- '/opt/my tools/supervisorctl' >/dev/null 2>&1; then`)
+    expect(a.script.text).to.include(`if p=$(command -v -- '/opt/my tools/supervisorctl'); then`)
     expect(a.script.text).to.include(`out=$('/opt/my tools/supervisorctl' status 2>&1)`)
   })
+  // A stand-in supervisorctl in a temporary directory: supervisor's package whose main(args) runs
+  // `main`, and the script with the #! line `shebang` (its body: `script`).
+  function standIn(main: string, shebang = '#!/usr/bin/env python3', script = ''): { dir: string; path: string } {
+    const dir = mkdtempSync(join(tmpdir(), 'rmp-supervisorctl-'))
+    mkdirSync(join(dir, 'supervisor'))
+    writeFileSync(join(dir, 'supervisor', '__init__.py'), '')
+    writeFileSync(join(dir, 'supervisor', 'supervisorctl.py'), `import json, sys\nimport pkg_resources\ndef main(args):\n${main}`)
+    writeFileSync(join(dir, 'supervisorctl'), `${shebang}\n${script}`, { mode: 0o755 })
+    return { dir, path: join(dir, 'supervisorctl') }
+  }
+  // The script travels on the shell's stdin, as the connection sends it.
+  const runProbe = (o: SupervisorctlOptions) => spawnSync('sh', { input: supervisorProbe(o).script.text, encoding: 'utf8' }).stdout
+
   it('the password is in neither the probe id nor any command line', async function () {
     const o = { path: '', args: ['-u', 'u v'], password: "S3cret 'pw'" }
-    // A stand-in supervisorctl: supervisor's package whose main() reports what it got.
-    const dir = mkdtempSync(join(tmpdir(), 'rmp-supervisorctl-'))
+    const { dir, path } = standIn(
+      "    print('cmdline=' + json.dumps(open('/proc/self/cmdline').read().split('\\0')))\n    print('args=' + json.dumps(args, separators=(',', ':')))\n    sys.exit(3)\n",
+    )
     try {
-      mkdirSync(join(dir, 'supervisor'))
-      writeFileSync(join(dir, 'supervisor', '__init__.py'), '')
-      writeFileSync(
-        join(dir, 'supervisor', 'supervisorctl.py'),
-        "import json, sys\ndef main(args):\n    print('cmdline=' + json.dumps(open('/proc/self/cmdline').read().split('\\0')))\n    print('args=' + json.dumps(args, separators=(',', ':')))\n    sys.exit(3)\n",
-      )
-      writeFileSync(join(dir, 'supervisorctl'), '#!/usr/bin/env python3\n', { mode: 0o755 })
-      o.path = join(dir, 'supervisorctl')
+      o.path = path
       const p = supervisorProbe(o)
       expect(p.id).to.not.include('S3cret')
       expect(p.id).to.not.equal(supervisorProbeId({ ...o, password: 'other' }))
-      // The script travels on the shell's stdin, as the connection sends it.
-      const r = spawnSync('sh', { input: p.script.text, env: { ...process.env, PYTHONPATH: dir }, encoding: 'utf8' })
-      const s = parseSupervisorState(r.stdout)
+      const out = runProbe(o)
+      const s = parseSupervisorState(out)
       expect(s.installed).to.equal(true)
-      expect(r.stdout).to.include(`args=${JSON.stringify(['-p', "S3cret 'pw'", '-u', 'u v', 'status'])}`)
-      expect(r.stdout).to.match(/status_rc=3\n/)
-      const cmdline = JSON.parse(/cmdline=(.*)/.exec(r.stdout)![1]!) as string[]
+      expect(out).to.include(`args=${JSON.stringify(['-p', "S3cret 'pw'", '-u', 'u v', 'status'])}`)
+      expect(out).to.match(/status_rc=3\n/)
+      const cmdline = JSON.parse(/cmdline=(.*)/.exec(out)![1]!) as string[]
       expect(cmdline.slice(-4)).to.deep.equal(['-u', 'u v', 'status', ''])
       expect(cmdline.join(' ')).to.not.include('S3cret')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('a Python supervisorctl runs as its script would (argv, sys.path), pkg_resources imported only when used', function () {
+    // main reports what it saw, then uses pkg_resources as supervisor's plugin loader does.
+    const { dir, path } = standIn(
+      "    print('argv=' + json.dumps(sys.argv, separators=(',', ':')))\n    print('first=' + sys.path[0])\n    print('args=' + json.dumps(args, separators=(',', ':')))\n    print('before=' + type(sys.modules['pkg_resources']).__name__)\n    print('parse=' + str(pkg_resources.EntryPoint.parse('x=os:getcwd').module_name))\n    print('after=' + type(sys.modules['pkg_resources']).__name__)\n",
+    )
+    try {
+      const out = runProbe({ path, args: ['-c', '/etc/s v.conf'] })
+      expect(out).to.include(`argv=${JSON.stringify([path, '-c', '/etc/s v.conf', 'status'])}`)
+      expect(out).to.include(`first=${dir}\n`)
+      expect(out).to.include(`args=${JSON.stringify(['-c', '/etc/s v.conf', 'status'])}`)
+      // a stand-in module until supervisor uses it; then the real one, and it works
+      expect(out).to.include('before=OnFirstUse\nparse=os\nafter=module\n')
+      expect(out).to.match(/status_rc=0\n/)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('a supervisorctl that is not a Python script runs as it is', function () {
+    const { dir, path } = standIn("    print('python')\n", '#!/bin/sh', 'echo "sh $*"; exit 3\n')
+    try {
+      const out = runProbe({ path, args: ['-c', '/etc/s v.conf'] })
+      expect(out).to.include('sh -c /etc/s v.conf status\n')
+      expect(out).to.match(/status_rc=3\n/)
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
