@@ -47,19 +47,26 @@ export function sharedStat(probes: readonly Probe[]): { ahead?: Script; after: (
   return { ahead: aheadScript(probes), after }
 }
 
+/** Paths per stat (and per sha1sum): each line is cut off the captured output in turn, which
+ * copies the rest, so one program for thousands of paths would cost the shell more than it saves. */
+export const CHUNK = 32
+
+const chunks = <T>(xs: readonly T[]): T[][] => Array.from({ length: Math.ceil(xs.length / CHUNK) }, (_, i) => xs.slice(i * CHUNK, (i + 1) * CHUNK))
+
 function aheadScript(probes: readonly Probe[]): Script | undefined {
   const sha1 = new Map<string, boolean>()
   for (const p of probes) if (p.sharedStat) sha1.set(p.sharedStat.path, (sha1.get(p.sharedStat.path) ?? false) || p.sharedStat.sha1)
   if (sha1.size === 0) return undefined
   const paths = [...sha1.keys()]
-  const summed = paths.filter((p) => sha1.get(p))
-  const lines: Script[] = [code('{ set --; rmp_n=')]
-  for (const p of paths) lines.push(sh`  if [ -e ${p} ] && [ ! -L ${p} ]; then set -- "$@" ${p}; rmp_n="$rmp_n ${sharedStatVars(p).stat}"; fi`)
-  lines.push(sh`  if [ $# -gt 0 ] && rmp_s=$(stat -c ${STAT_FORMAT} -- "$@"); then`, DISTRIBUTE_LINES, code('  fi'))
-  if (summed.length) {
+  const lines: Script[] = [code('{')]
+  for (const chunk of chunks(paths)) {
     lines.push(code('  set --; rmp_n='))
-    for (const p of summed)
-      lines.push(sh`  if [ -f ${p} ] && [ ! -L ${p} ] && [ -r ${p} ]; then set -- "$@" ${p}; rmp_n="$rmp_n ${sharedStatVars(p).sha1}"; fi`)
+    for (const p of chunk) lines.push(sh`  if [ -e ${p} ] && [ ! -L ${p} ]; then set -- "$@" ${p}; rmp_n="$rmp_n ${sharedStatVars(p).stat}"; fi`)
+    lines.push(sh`  if [ $# -gt 0 ] && rmp_s=$(stat -c ${STAT_FORMAT} -- "$@"); then`, DISTRIBUTE_LINES, code('  fi'))
+  }
+  for (const chunk of chunks(paths.filter((p) => sha1.get(p)))) {
+    lines.push(code('  set --; rmp_n='))
+    for (const p of chunk) lines.push(sh`  if [ -f ${p} ] && [ ! -L ${p} ] && [ -r ${p} ]; then set -- "$@" ${p}; rmp_n="$rmp_n ${sharedStatVars(p).sha1}"; fi`)
     lines.push(code('  if [ $# -gt 0 ] && rmp_s=$(sha1sum -- "$@"); then'), DISTRIBUTE_SUMS, code('  fi'))
   }
   lines.push(code('  set --'), code('} 2>/dev/null </dev/null'))

@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { LocalConnection } from '../../../src/connection/local.js'
 import { batchScript, splitBatchOutput } from '../../../src/engine/probe-batch.js'
 import { pathProbe, type PathProbeOptions } from '../../../src/probes/files.js'
-import { sharedStat } from '../../../src/probes/shared-stat.js'
+import { CHUNK, sharedStat } from '../../../src/probes/shared-stat.js'
 
 describe('probes/shared-stat', () => {
   let dir: string
@@ -52,6 +52,26 @@ describe('probes/shared-stat', () => {
     // the batch's sha1sum served the plain file (its own `sha1sum < file` prints "<hash>  -")
     const plain = probes.findIndex((p) => p.id === `path:${join(dir, 'plain')}:0:sha1:`)
     expect(parts[plain]!.stdout).to.match(/^sum [0-9a-f]{40}$/m)
+  })
+
+  it(`more paths than ${CHUNK}: one stat and one sha1sum per ${CHUNK} paths, each probe as alone`, async () => {
+    mkdirSync(join(dir, 'many'))
+    const later = Date.now() / 1000 + 3600
+    const paths = Array.from({ length: CHUNK + 5 }, (_, i) => join(dir, 'many', `f${i}`))
+    for (const f of paths) {
+      writeFileSync(f, f)
+      utimesSync(f, later, later - 7200)
+    }
+    const probes = paths.map((f) => pathProbe(f, { checksum: 'sha1' }))
+    const script = batchScript(probes, 'tok')
+    expect(script.text.match(/rmp_s=\$\(stat -c/g)).to.have.length(2)
+    expect(script.text.match(/rmp_s=\$\(sha1sum/g)).to.have.length(2)
+    const parts = splitBatchOutput((await conn.exec(script)).stdout, probes.length, 'tok')
+    for (const [i, p] of probes.entries()) {
+      expect(parts[i]!.stdout).to.match(/^sum [0-9a-f]{40}$/m)
+      const alone = await conn.exec(p.script)
+      expect(p.parse(parts[i]!), p.id).to.deep.equal(p.parse({ stdout: alone.stdout, code: alone.code }))
+    }
   })
 
   it('a path read by an earlier probe of the batch is stat-ed again by the later ones (its atime may have moved)', () => {
