@@ -18,6 +18,12 @@ export interface Probe<T = unknown> {
   /** Built with sh/code/argv/joinScripts: a string concatenated by hand does not compile. */
   script: Script
   parse(out: ProbeOutput): T
+  /**
+   * A path this probe stats (and, with sha1, checksums; `reads`: it reads the file's content at
+   * all): a batch stats all such paths with one `stat` (and one `sha1sum`) ahead of its probes,
+   * which take their line from it when it succeeded and run their own otherwise (shared-stat.ts).
+   */
+  sharedStat?: { path: string; sha1: boolean; reads: boolean }
 }
 
 /** Parsed probe results by probe id (what one batch returns). */

@@ -3,14 +3,21 @@
 import { randomBytes } from 'node:crypto'
 import type { Connection, ExecOptions } from '../connection/connection.js'
 import type { Probe, ProbeState, Probes, StateOf } from '../contract/types.js'
+import { sharedStat } from '../probes/shared-stat.js'
 import { tail } from '../text/tail.js'
 import { joinScripts, sh, type Script } from '../shell/index.js'
 
-/** Each probe in a subshell between markers (the token is hex; the markers are quoted anyway). */
+/** Each probe in a subshell between markers (the token is hex; the markers are quoted anyway),
+ * after the one stat of the paths they share. */
 export function batchScript(probes: Probe[], token: string): Script {
-  return joinScripts(
-    probes.map((p, i) => sh`printf '%s\\n' ${`@@${token} ${i}`}\n( ${p.script}\n) 2>/dev/null </dev/null\nprintf ${`\\n@@${token}.%d %d\\n`} ${i} $?`),
-  )
+  const shared = sharedStat(probes)
+  return joinScripts([
+    ...(shared.ahead ? [shared.ahead] : []),
+    ...probes.flatMap((p, i) => [
+      sh`printf '%s\\n' ${`@@${token} ${i}`}\n( ${p.script}\n) 2>/dev/null </dev/null\nprintf ${`\\n@@${token}.%d %d\\n`} ${i} $?`,
+      ...(shared.after[i] ? [shared.after[i]] : []),
+    ]),
+  ])
 }
 
 /** Splits a batch's stdout into each probe's { stdout, code }. */

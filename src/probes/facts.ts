@@ -6,26 +6,38 @@ import { keyValues, pairs } from './output.js'
 import { PKG_MGR_SCRIPT, pkgMgrOf } from './pkg-mgr.js'
 import { SYSTEMD_BOOTED } from './services.js'
 
+// Forks are what facts cost on a busy host: small files are read with the shell's read, one
+// uname gives three fields, one awk reads the routes, addresses, memory and uid, one date prints
+// the three instants. What a builtin cannot answer exactly (hostname -f, nproc's cgroup quota,
+// id -un's name service) still runs its program.
 const SCRIPT = sh`
-echo "hostname=$(hostname 2>/dev/null || cat /etc/hostname)"
-echo "fqdn=$(hostname -f 2>/dev/null || hostname)"
+if command -v hostname >/dev/null 2>&1 && IFS= read -r h </proc/sys/kernel/hostname; then
+  echo "hostname=$h"; f=$(hostname -f 2>/dev/null) || f=$h; echo "fqdn=$f"
+else
+  echo "hostname=$(hostname 2>/dev/null || cat /etc/hostname)"; echo "fqdn=$(hostname -f 2>/dev/null || hostname)"
+fi
 if [ -r /etc/os-release ]; then . /etc/os-release; fi
 echo "os_id=\${ID:-}"; echo "os_like=\${ID_LIKE:-}"; echo "os_name=\${NAME:-}"; echo "os_version_id=\${VERSION_ID:-}"; echo "os_codename=\${VERSION_CODENAME:-}"
-[ -r /etc/debian_version ] && echo "debian_version=$(cat /etc/debian_version)"
-echo "vcpus=$(nproc 2>/dev/null || grep -c ^processor /proc/cpuinfo)"
-awk '/^MemTotal:/{print "memtotal_kb="$2} /^MemAvailable:/{print "memfree_kb="$2} /^SwapTotal:/{print "swaptotal_kb="$2}' /proc/meminfo 2>/dev/null
+if [ -r /etc/debian_version ]; then IFS= read -r v </etc/debian_version; echo "debian_version=$v"; fi
+v=$(nproc 2>/dev/null) || v=$(grep -c ^processor /proc/cpuinfo); echo "vcpus=$v"
+{ ip -4 route get 1.1.1.1; echo @; ip -4 -o addr show scope global; } 2>/dev/null | awk '
+FILENAME == "/proc/meminfo" { if (/^MemTotal:/) print "memtotal_kb="$2; if (/^MemAvailable:/) print "memfree_kb="$2; if (/^SwapTotal:/) print "swaptotal_kb="$2; next }
+FILENAME == "/proc/self/status" { if (/^Uid:/) print "user_uid="$3; next }
+!s && $0 == "@" { s = 1; next }
+!s { for (i = 1; i <= NF; i++) { if ($i == "src" && n < 2) { print "ipv4="$(i+1); n++ } if ($i == "dev" && n < 2) { print "ipv4_dev="$(i+1); n++ } } next }
+{ split($4, a, "/"); print "ipv4_all="a[1] }' - /proc/meminfo /proc/self/status 2>/dev/null
 if ${SYSTEMD_BOOTED}; then echo "service_mgr=systemd"; elif [ -x /sbin/openrc-run ]; then echo "service_mgr=openrc"; else echo "service_mgr=sysvinit"; fi
-echo "python3=$(command -v python3 || true)"
-echo "arch=$(uname -m)"; echo "kernel=$(uname -r)"; echo "system=$(uname -s)"
-echo "user_id=$(id -un)"; echo "user_uid=$(id -u)"; echo "home=$HOME"
+printf python3=; command -v python3 || echo
+u=$(uname -srm); r=\${u#* }; echo "arch=\${u##* }"; echo "kernel=\${r% *}"; echo "system=\${u%% *}"
+echo "user_id=$(id -un)"; [ -r /proc/self/status ] || echo "user_uid=$(id -u)"; echo "home=$HOME"
 ${PKG_MGR_SCRIPT}
-ip -4 route get 1.1.1.1 2>/dev/null | awk '{for(i=1;i<=NF;i++){if($i=="src")print "ipv4="$(i+1); if($i=="dev")print "ipv4_dev="$(i+1)}}' | head -2
-ip -4 -o addr show scope global 2>/dev/null | awk '{split($4,a,"/"); print "ipv4_all="a[1]}'
-echo "fips=$(cat /proc/sys/crypto/fips_enabled 2>/dev/null)"
+f=; if [ -r /proc/sys/crypto/fips_enabled ]; then IFS= read -r f </proc/sys/crypto/fips_enabled; fi; echo "fips=$f"
 e=$(date +%s.%6N); y=$(( (365 * 24 + 6) * 3600 )); jan=$(( \${e%.*} / y * y ))
-LC_ALL=C date -d "@$e" '+now=%Y|%m|%A|%w|%W|%d|%H|%M|%S|%s|%6N|%Z|%z'
-LC_ALL=C date -u -d "@$e" '+utc=%Y-%m-%dT%H:%M:%S.%6N'
-LC_ALL=C date -d "@$jan" '+jan=%z|%Z'; LC_ALL=C date -d "@$(( jan + y / 2 ))" '+jul=%z|%Z'
+LC_ALL=C date -f - '+date=%Y|%m|%A|%w|%W|%d|%H|%M|%S|%s|%6N|%Z|%z' <<EOF
+@$e
+@$jan
+@$(( jan + y / 2 ))
+EOF
 `
 
 const FAMILY: Record<string, string> = {
@@ -63,17 +75,25 @@ export type Facts = Record<string, unknown>
 
 const minutes = (z: string) => (z.startsWith('-') ? -1 : 1) * (Number(z.slice(1, 3)) * 60 + Number(z.slice(3, 5)))
 
+/** `date -u '+%Y-%m-%dT%H:%M:%S.%6N'` of an instant given as epoch seconds and microseconds. */
+function utcIso(epoch: string, micro: string): string {
+  const at = new Date(Number(epoch) * 1000)
+  return Number.isNaN(at.getTime()) ? '' : `${at.toISOString().slice(0, 19)}.${micro}`
+}
+
 /**
  * ansible_date_time as ansible-core's date_time.py builds it from one instant: local fields,
  * UTC iso8601, and tz_dst as CPython's time.tzname[1] on glibc (the zone names of early January
- * and early July of this year, the one with the larger UTC offset second).
+ * and early July of this year, the one with the larger UTC offset second). The script prints the
+ * instant, early January and early July in one `date` format (`date=` lines, in that order).
  */
-function dateTime(kv: Record<string, string>): Record<string, string> {
-  const [year, month, weekday, weekdayNumber, weeknumber, day, hour, minute, second, epoch, micro, tz, tzOffset] = (kv.now ?? '').split('|')
+function dateTime(dates: string[]): Record<string, string> {
+  const [year, month, weekday, weekdayNumber, weeknumber, day, hour, minute, second, epoch, micro, tz, tzOffset] = (dates[0] ?? '').split('|')
   if (tz === undefined) return {}
-  const [janOff, janName] = (kv.jan ?? '').split('|')
-  const [julOff, julName] = (kv.jul ?? '').split('|')
-  const utc = kv.utc ?? ''
+  const zone = (line: string | undefined) => (line ?? '').split('|').slice(11, 13)
+  const [janName, janOff] = zone(dates[1])
+  const [julName, julOff] = zone(dates[2])
+  const utc = utcIso(epoch!, micro!)
   return {
     year: year!,
     month: month!,
@@ -150,7 +170,11 @@ export function parseFacts(stdout: string): Facts {
     default_ipv4: { address: kv.ipv4 ?? '', interface: kv.ipv4_dev ?? '' },
     all_ipv4_addresses: all,
     fips: kv.fips === '1',
-    date_time: dateTime(kv),
+    date_time: dateTime(
+      pairs(stdout)
+        .filter(([k]) => k === 'date')
+        .map(([, v]) => v),
+    ),
   }
   return facts
 }

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto'
 import { code, joinScripts, sh, type Script } from '../shell/index.js'
 import type { Probe, ProbeOutput } from '../contract/types.js'
+import { sharedStatVars, STAT_FORMAT } from './shared-stat.js'
 
 export type FileType = 'file' | 'directory' | 'link' | 'fifo' | 'socket' | 'char' | 'block' | 'unknown'
 
@@ -79,8 +80,7 @@ export interface PathProbeOptions {
 /** The default size up to which file content is read for diffs (1 MiB). */
 export const DIFF_LIMIT = 1024 * 1024
 
-/** What `stat -c` prints for parseStatLine. */
-export const STAT_FORMAT = '%f %a %u %g %s %.9Y %.9X %.9Z %i %d %h %U %G'
+export { STAT_FORMAT }
 
 /** Permission bits as four octal digits ('0644'). */
 export function octal(mode: number): string {
@@ -215,16 +215,20 @@ export function pathProbeId(path: string, o: PathProbeOptions = {}): string {
 /**
  * Reads a path's state in one go (see PathState). Forks are what a probe costs on a busy host, so
  * only stat, the checksum and base64 run as programs; parent and ancestors are found with shell
- * builtins, and the size test uses the stat line already read.
+ * builtins, and the size test uses the stat line already read. The lstat line and the sha1 of a
+ * file whose content is not read come from the batch's shared stat when it has them.
  */
 export function pathProbe(path: string, o: PathProbeOptions = {}): Probe<PathState> {
   const limit = o.contentLimit ?? 0
   const fmt = STAT_FORMAT
+  const shared = { path, sha1: o.checksum === 'sha1' && limit === 0, reads: o.checksum !== undefined || limit > 0 }
+  const vars = sharedStatVars(path)
+  const st = vars.stat
   const lines: Script[] = [
     sh`p=${path}`,
     code("printf 'umask '; umask"),
     code('if [ -e "$p" ] || [ -L "$p" ]; then'),
-    sh`  l=$(stat -c ${fmt} -- "$p") && echo "lstat $l"`,
+    sh`  if [ -n "\${${st}-}" ]; then l=\$${st}; else l=$(stat -c ${fmt} -- "$p"); fi && echo "lstat $l"`,
     code('  if [ -L "$p" ]; then'),
     code('    echo "link $(readlink -- "$p" | base64 -w0)"'),
     code('    echo "real $(readlink -f -- "$p" | base64 -w0)"'),
@@ -234,7 +238,9 @@ export function pathProbe(path: string, o: PathProbeOptions = {}): Probe<PathSta
     code('    if [ ! -r "$p" ]; then echo unreadable; else :'),
   ]
   // The checksum of content that comes back whole is computed on the controller: one process less.
-  const sum = o.checksum ? sh`printf 'sum '; ${`${o.checksum}sum`} < "$p"` : code(':')
+  const own = o.checksum ? sh`printf 'sum '; ${`${o.checksum}sum`} < "$p"` : code(':')
+  const sha1 = vars.sha1
+  const sum = shared.sha1 ? sh`if [ -n "\${${sha1}-}" ]; then echo "sum \$${sha1}"; else ${own}; fi` : own
   // The fifth field of the stat line (of the target, for a link) is the size.
   if (limit > 0)
     lines.push(sh`    set -f; set -- $l; set +f; if [ "$5" -le ${limit} ]; then printf 'content '; base64 -w0 < "$p"; echo; else echo toolarge; ${sum}; fi`)
@@ -268,7 +274,7 @@ export function pathProbe(path: string, o: PathProbeOptions = {}): Probe<PathSta
     code('printf \'ancestor %s\\n\' "$a"'),
     code('if [ -d "$a" ]; then echo "ancestordir 1"; else echo "ancestordir 0"; fi'),
   )
-  return { id: pathProbeId(path, o), script: joinScripts(lines), parse: (out) => parsePathState(path, out, o.checksum) }
+  return { id: pathProbeId(path, o), script: joinScripts(lines), parse: (out) => parsePathState(path, out, o.checksum), sharedStat: shared }
 }
 
 /** The object the path designates for reading and attribute changes: the target of a link when following. */

@@ -78,6 +78,12 @@ export function joinScripts(parts: readonly Script[], separator = '\n'): Script 
   return new Script(parts.map((p) => p.text).join(separator), MAKER)
 }
 
+/** A shell variable's name, checked (letters, digits, underscores): to assign, expand or unset it. */
+export function varName(name: string): Script {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`not a shell variable name: ${JSON.stringify(name)}`)
+  return new Script(name, MAKER)
+}
+
 /** A command line from an argv array, every word quoted. */
 export function argv(args: readonly string[]): Script {
   return new Script(args.map(quote).join(' '), MAKER)

@@ -29,11 +29,10 @@ const DEBIAN = [
   'ipv4_all=10.88.0.5',
   'ipv4_all=172.17.0.1',
   'fips=1',
-  // as `TZ=Europe/Berlin date` prints the instant 1795968000.123456
-  'now=2026|11|Sunday|0|47|29|17|00|00|1795968000|123456|CET|+0100',
-  'utc=2026-11-29T16:00:00.123456',
-  'jan=+0100|CET',
-  'jul=+0200|CEST',
+  // as `TZ=Europe/Berlin date -f -` prints the instant 1795968000.123456, early January and early July
+  'date=2026|11|Sunday|0|47|29|17|00|00|1795968000|123456|CET|+0100',
+  'date=2026|01|Thursday|4|00|01|01|00|00|1767225600|000000|CET|+0100',
+  'date=2026|07|Thursday|4|26|02|17|00|00|1783004400|000000|CEST|+0200',
   '',
 ].join('\n')
 
@@ -96,7 +95,9 @@ describe('probes/facts', () => {
     })
   })
   it("tz_dst is CPython's time.tzname[1]: south of the equator, the January name (AEDT)", () => {
-    const f = parseFacts('now=2026|11|Sunday|0|47|30|03|00|00|1795968000|000000|AEDT|+1100\nutc=2026-11-29T16:00:00.000000\njan=+1100|AEDT\njul=+1000|AEST\n')
+    const f = parseFacts(
+      'date=2026|11|Sunday|0|47|30|03|00|00|1795968000|000000|AEDT|+1100\ndate=2026|01|Thursday|4|00|01|11|00|00|1767225600|000000|AEDT|+1100\ndate=2026|07|Friday|5|26|03|01|00|00|1783004400|000000|AEST|+1000\n',
+    )
     expect(f.date_time).to.deep.include({ tz: 'AEDT', tz_dst: 'AEDT', tz_offset: '+1100' })
     expect(f.fips).to.equal(false)
   })
