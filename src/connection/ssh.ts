@@ -22,6 +22,7 @@ import { appendKnownHost, decideHostKey, lookupName, readKnownHosts, verifyHostK
 import { type Algorithms, SAFE_ALGORITHMS, terrapinProblem } from './ssh-algorithms.js'
 import { execLine, type Trace } from './trace.js'
 import { readKeys } from './ssh-keys.js'
+import { ignoreHostKeyAnnouncements } from './host-key-announcements.js'
 import { suCommand, suDialogue, suNeedsTerminal } from './su-terminal.js'
 
 export type HostKeyChecking = 'yes' | 'accept-new' | 'no'
@@ -183,6 +184,7 @@ export class SshConnection implements Connection {
         hostVerifier: (key: Buffer) => this.verify(key, attempt),
         ...(t.traceNegotiation && t.trace ? { debug: (line: string) => t.trace!(`ssh2: ${line}`) } : {}),
       })
+      ignoreHostKeyAnnouncements(c)
     })
   }
 
