@@ -15,6 +15,7 @@ import { parseArgs } from './args.js'
 import { checkEquivalence } from './equivalence.js'
 import { hostsCpuSeconds } from './host-cpu.js'
 import { measure, median, medianCost, type Cost } from './measure.js'
+import { prepareHosts } from './prepare.js'
 import { renderResults, renderSummary, withSummary } from './report.js'
 import { loadResults, saveResults, type Machine, type ToolResult } from './results.js'
 import { measureStartup } from './startup.js'
@@ -109,7 +110,7 @@ async function main(): Promise<void> {
   const fresh = async (t: Target) => {
     await labReset(t.hosts, { name: args.lab })
     // the package check needs apt lists; fresh hosts have none (not part of the timing)
-    await measure(['node', join(root, 'bin', 'rm-play.js'), prepare, '-i', inventory, '-l', t.hosts.join(',')])
+    await prepareHosts(['node', join(root, 'bin', 'rm-play.js'), prepare, '-i', inventory, '-l', t.hosts.join(',')], t.hosts.length)
   }
 
   if (args.equivalence && tools.includes('rm-play') && tools.length > 1) {

@@ -10,6 +10,7 @@ import type { Readable, Writable } from 'node:stream'
 import { code, type Script, sh } from '../shell/index.js'
 import { type ExecOptions, type ExecResult, InterruptedError, type InterruptOutcome, UnreachableError } from './connection.js'
 import { frame, marker } from './shell.js'
+import { AppendBuffer } from './append-buffer.js'
 
 /** Runs a script on the same host over another channel (or process): how an interrupt reaches a busy shell. */
 export type SideRunner = (script: string, timeoutMs: number) => Promise<ExecResult>
@@ -61,8 +62,13 @@ export class FramedShell {
   private queue: Promise<unknown> = Promise.resolve()
   private current?: Pending
   private closed?: Error
-  private outBuf = Buffer.alloc(0)
-  private errBuf = Buffer.alloc(0)
+  private readonly outBuf = new AppendBuffer()
+  private readonly errBuf = new AppendBuffer()
+  /**
+   * Where the search for the running command's end marker in stdout goes on from: what was searched
+   * before is not searched again when the next chunk comes (a large output, many chunks).
+   */
+  private scan = { token: '', from: 0 }
   /** The session shell's process group, once it has said so (see reportGroup). */
   private group?: number
   private groupSeen = false
@@ -148,43 +154,49 @@ export class FramedShell {
   }
 
   private onOut(d: Buffer): void {
-    this.outBuf = Buffer.concat([this.outBuf, d])
+    this.outBuf.append(d)
     if (!this.groupSeen) {
       // The shell's first line (see reportGroup): taken out before any command's output is read.
+      const buf = this.outBuf.view()
       const m = Buffer.from(groupMarker(this.groupToken) + ':')
-      const at = this.outBuf.indexOf(m)
-      const nl = at < 0 ? -1 : this.outBuf.indexOf('\n', at)
+      const at = buf.indexOf(m)
+      const nl = at < 0 ? -1 : buf.indexOf('\n', at)
       if (nl < 0) return
-      const pg = parseInt(this.outBuf.subarray(at + m.length, nl).toString(), 10)
+      const pg = parseInt(buf.subarray(at + m.length, nl).toString(), 10)
       this.group = pg > 1 ? pg : undefined
       this.groupSeen = true
       this.setGroup(this.group)
-      this.outBuf = Buffer.concat([this.outBuf.subarray(0, at), this.outBuf.subarray(nl + 1)])
+      this.outBuf.replace(Buffer.concat([buf.subarray(0, at), buf.subarray(nl + 1)]))
     }
     const c = this.current
     if (!c || c.code !== undefined) return
+    const buf = this.outBuf.view()
     const m = Buffer.from(marker(c.token) + ':')
-    const at = this.outBuf.indexOf(m)
+    // a marker split across chunks starts at most its length (plus the exit code) before the new bytes
+    const from = this.scan.token === c.token ? Math.max(0, this.scan.from - m.length - 16) : 0
+    const at = buf.indexOf(m, from)
+    this.scan = { token: c.token, from: at < 0 ? buf.length : at }
     if (at < 0) return
-    const rest = this.outBuf.subarray(at + m.length)
+    const rest = buf.subarray(at + m.length)
     const nl = rest.indexOf('\n')
     if (nl < 0) return
-    c.out.push(this.outBuf.subarray(0, at))
+    c.out.push(buf.subarray(0, at))
     c.code = parseInt(rest.subarray(0, nl).toString().replace(/:$/, ''), 10)
-    this.outBuf = Buffer.from(rest.subarray(nl + 1))
+    this.outBuf.replace(rest.subarray(nl + 1))
     this.settle()
   }
 
   private onErr(d: Buffer): void {
-    this.errBuf = Buffer.concat([this.errBuf, d])
+    this.errBuf.append(d)
     const c = this.current
     if (!c || c.errDone) return
+    const buf = this.errBuf.view()
     const m = Buffer.from(marker(c.token) + '\n')
-    const at = this.errBuf.indexOf(m)
+    const at = buf.indexOf(m)
     if (at < 0) return
-    c.err.push(this.errBuf.subarray(0, at))
+    c.err.push(buf.subarray(0, at))
     c.errDone = true
-    this.errBuf = Buffer.from(this.errBuf.subarray(at + m.length))
+    this.errBuf.replace(buf.subarray(at + m.length))
     this.settle()
   }
 

@@ -13,7 +13,6 @@
 // This bounds silence from a dead host, not the run time of a command: a long `apt-get` on a live
 // host keeps answering keepalives.
 import { randomBytes } from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import type { AnyAuthMethod, Client, ParsedKey } from 'ssh2'
 import type { Script } from '../shell/index.js'
 import { type Become, type Connection, type ExecOptions, type ExecResult, InterruptedError, type InterruptOutcome, UnreachableError } from './connection.js'
@@ -22,6 +21,8 @@ import { DEFAULT_RETRY, isTransient as isTransientSetup, withRetries } from './c
 import { appendKnownHost, decideHostKey, lookupName, readKnownHosts, verifyHostKey } from './known-hosts.js'
 import { type Algorithms, SAFE_ALGORITHMS, terrapinProblem } from './ssh-algorithms.js'
 import { execLine, type Trace } from './trace.js'
+import { readKeys } from './ssh-keys.js'
+import { ignoreHostKeyAnnouncements } from './host-key-announcements.js'
 import { suCommand, suDialogue, suNeedsTerminal } from './su-terminal.js'
 
 export type HostKeyChecking = 'yes' | 'accept-new' | 'no'
@@ -69,25 +70,6 @@ export interface HandshakeInfo {
 type Ssh2 = typeof import('ssh2')
 let ssh2Module: Promise<Ssh2> | undefined
 const loadSsh2 = (): Promise<Ssh2> => (ssh2Module ??= import('ssh2').then((m) => ((m as { default?: Ssh2 }).default ?? m) as Ssh2))
-
-/** The private keys in `files`, and why any other file was left out (a missing file goes unsaid). */
-function readKeys(ssh2: Ssh2, files: string[]): { keys: ParsedKey[]; skipped: string[] } {
-  const keys: ParsedKey[] = []
-  const skipped: string[] = []
-  for (const f of files) {
-    let data: Buffer
-    try {
-      data = readFileSync(f)
-    } catch {
-      continue // not every default key exists
-    }
-    const parsed = ssh2.utils.parseKey(data)
-    const key = Array.isArray(parsed) ? (parsed[0] as ParsedKey | undefined) : parsed
-    if (key && !(key instanceof Error) && key.isPrivateKey()) keys.push(key)
-    else skipped.push(`${f}: ${key instanceof Error ? key.message : 'not a private key'}`)
-  }
-  return { keys, skipped }
-}
 
 /**
  * What to try, in ssh2's own order (none, password, public key, agent) but with every key in turn,
@@ -202,6 +184,7 @@ export class SshConnection implements Connection {
         hostVerifier: (key: Buffer) => this.verify(key, attempt),
         ...(t.traceNegotiation && t.trace ? { debug: (line: string) => t.trace!(`ssh2: ${line}`) } : {}),
       })
+      ignoreHostKeyAnnouncements(c)
     })
   }
 

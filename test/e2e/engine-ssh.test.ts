@@ -266,4 +266,15 @@ describe('engine over SSH on lab hosts', function () {
     expect(out.match(new RegExp(`^<${hosts[0]}> ESTABLISH SSH CONNECTION`, 'gm')), out).to.have.length(1)
     expect(accepted() - before).to.equal(1)
   })
+
+  it("sshd's announcement of its host keys is not answered with a request to prove them (rm-play never uses the proof)", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'rmp-hostkeys-')), 'one.yml')
+    writeFileSync(file, '- hosts: runmaster\n  gather_facts: false\n  tasks:\n    - command: "true"\n')
+    let out = ''
+    const code = await main([file, '-i', lab.inventory, '-l', hosts[0]!, '-vvvv'], { out: (s) => (out += s), err: (s) => (out += s), tty: false })
+    expect(code, out).to.equal(0)
+    // ssh2's own trace: the announcement comes in; without the fix the client sends hostkeys-prove-00
+    expect(out).to.match(new RegExp(`^<${hosts[0]}> ssh2: Inbound: GLOBAL_REQUEST \\(hostkeys-00@openssh.com\\)`, 'm'))
+    expect(out).not.to.contain('hostkeys-prove-00@openssh.com')
+  })
 })
