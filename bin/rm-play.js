@@ -1,22 +1,20 @@
 #!/usr/bin/env node
-// The installed command. It runs the CLI's bundle (dist/bundle/rm-play.cjs, made by `npm run
-// build`) with V8's code cache while the bundle is the current build of dist/src; else (after a
-// bare `tsc`) the compiled modules themselves: the same code, a slower start. front answers
-// --version, --help and the subcommands without starting the playbook engine.
+// The installed command. front.js answers --version, --help and the subcommands from dist/src
+// without the playbook engine. A run takes the engine from the bundle (dist/bundle/rm-play.cjs,
+// made by `npm run build`, run with V8's code cache) while it is the current build of dist/src;
+// else (after a bare `tsc`) from dist/src itself: the same code, a slower start.
 import { fileURLToPath } from 'node:url'
+import { front } from '../dist/src/cli/front.js'
 import { bundleIsCurrent } from '../dist/src/cli/bundle-stamp.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-let cli
-let saveCodeCache = () => {}
-if (bundleIsCurrent(root)) {
+/** The bundle, once a run has loaded it. */
+let bundle
+
+async function bundledEngine() {
   const { loadBundle } = await import('../dist/src/cli/code-cache.js')
-  const bundle = loadBundle(`${root}dist/bundle/rm-play.cjs`)
-  cli = bundle.exports
-  saveCodeCache = bundle.save
-} else {
-  const [{ front }, { internalErrorText }] = await Promise.all([import('../dist/src/cli/front.js'), import('../dist/src/cli/internal-error.js')])
-  cli = { front, internalErrorText }
+  bundle ??= loadBundle(`${root}dist/bundle/rm-play.cjs`)
+  return bundle.exports
 }
 
 // `rm-play ... | head` closes the pipe early: that is not an error.
@@ -32,14 +30,17 @@ process.stdout.on('error', (e) => {
  */
 function exitWhenFlushed(code) {
   process.exitCode = code
-  saveCodeCache()
+  bundle?.save()
   let pending = 2
   const done = () => --pending === 0 && process.exit(code)
   process.stdout.write('', done)
   process.stderr.write('', done)
 }
 
-cli.front(process.argv.slice(2)).then(exitWhenFlushed, (e) => {
-  console.error(cli.internalErrorText(e))
+const engine = bundleIsCurrent(root) ? bundledEngine : undefined
+front(process.argv.slice(2), undefined, engine).then(exitWhenFlushed, async (e) => {
+  // An error from the bundle's run is printed by the bundle (its InternalError, its run's secrets).
+  const { internalErrorText } = bundle?.exports ?? (await import('../dist/src/cli/internal-error.js'))
+  console.error(internalErrorText(e))
   exitWhenFlushed(1)
 })

@@ -10,22 +10,25 @@ import { createHash } from 'node:crypto'
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
-import { getHeapCodeStatistics } from 'node:v8'
 import { Script } from 'node:vm'
 import { useLiftoffOnly } from '../jinja/minijinja.js'
 import { cacheRoot } from '../playbook/cache-root.js'
 import { tuneV8ForRuns } from './v8-tuning.js'
 
-/** A command that compiled this much more code than the one that made the cache rewrites it. */
-const GROWTH = 1.25
+/**
+ * A command that used this many times the CPU time of the one that made the cache rewrites it: a
+ * cache made by a syntax check lacks the engine a run compiles. (CPU time stands for "compiled
+ * more": V8's own count walks the heap, which costs a run tens of milliseconds.)
+ */
+const GROWTH = 1.5
 /** Another build's cache unused for this long is removed. */
 const OLD_MS = 24 * 3600 * 1000
-/** The cache file starts with the compiled size (bytes of bytecode) of the command that made it. */
+/** The cache file starts with the CPU time (µs) of the command that made it. */
 const HEADER = 8
 
 export interface LoadedBundle<T> {
   exports: T
-  /** Writes the cache when there was none, V8 rejected it, or this command compiled much more. */
+  /** Writes the cache when there was none, V8 rejected it, or this command did much more. */
   save(): void
 }
 
@@ -37,18 +40,18 @@ function cacheFile(bundle: string): string | undefined {
   return join(root, 'code', key.slice(0, 20))
 }
 
-function readCache(file: string | undefined): { data: Buffer; compiled: number } | undefined {
+function readCache(file: string | undefined): { data: Buffer; cpu: number } | undefined {
   if (!file) return undefined
   try {
     const b = readFileSync(file)
-    if (b.length > HEADER) return { data: b.subarray(HEADER), compiled: Number(b.readBigUInt64LE(0)) }
+    if (b.length > HEADER) return { data: b.subarray(HEADER), cpu: Number(b.readBigUInt64LE(0)) }
   } catch {
     // none yet
   }
   return undefined
 }
 
-function writeCache(file: string, data: Buffer, compiled: number): void {
+function writeCache(file: string, data: Buffer, cpu: number): void {
   const tmp = `${file}.${process.pid}.tmp`
   try {
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 })
@@ -57,7 +60,7 @@ function writeCache(file: string, data: Buffer, compiled: number): void {
       if (p !== file && Date.now() - statSync(p).mtimeMs > OLD_MS) rmSync(p, { force: true })
     }
     const header = Buffer.alloc(HEADER)
-    header.writeBigUInt64LE(BigInt(compiled))
+    header.writeBigUInt64LE(BigInt(Math.round(cpu)))
     writeFileSync(tmp, Buffer.concat([header, data]), { mode: 0o600 })
     renameSync(tmp, file)
   } catch {
@@ -89,9 +92,9 @@ export function loadBundle<T>(bundle: string): LoadedBundle<T> {
     exports: module.exports,
     save() {
       if (!file) return
-      const compiled = getHeapCodeStatistics().bytecode_and_metadata_size
-      if (cached && !script.cachedDataRejected && compiled < cached.compiled * GROWTH) return
-      writeCache(file, script.createCachedData(), compiled)
+      const { user, system } = process.cpuUsage()
+      if (cached && !script.cachedDataRejected && user + system < cached.cpu * GROWTH) return
+      writeCache(file, script.createCachedData(), user + system)
     },
   }
 }
