@@ -28,6 +28,8 @@ const HEADER = 8
 
 export interface LoadedBundle<T> {
   exports: T
+  /** What became of the cache: none found (or caching is off), used, or rejected by V8. */
+  cache: 'none' | 'used' | 'rejected'
   /** Writes the cache when there was none, V8 rejected it, or this command did much more. */
   save(): void
 }
@@ -64,7 +66,11 @@ function writeCache(file: string, data: Buffer, cpu: number): void {
     writeFileSync(tmp, Buffer.concat([header, data]), { mode: 0o600 })
     renameSync(tmp, file)
   } catch {
-    rmSync(tmp, { force: true })
+    try {
+      rmSync(tmp, { force: true })
+    } catch {
+      // no directory: nothing was written
+    }
   }
 }
 
@@ -90,6 +96,7 @@ export function loadBundle<T>(bundle: string): LoadedBundle<T> {
   run(module.exports, createRequire(bundle), module, bundle, dirname(bundle))
   return {
     exports: module.exports,
+    cache: !cached ? 'none' : script.cachedDataRejected ? 'rejected' : 'used',
     save() {
       if (!file) return
       const { user, system } = process.cpuUsage()
