@@ -46,7 +46,8 @@ await build({
   external: EXTERNAL,
   // import() of a dependency becomes require(): the bundle runs as a script, not a module.
   supported: { 'dynamic-import': false },
-  banner: { js: "const __rmpModuleUrl = (rel) => require('node:url').pathToFileURL(require('node:path').join(__dirname, rel)).href;" },
+  // Strict first (ES modules are strict; a statement before esbuild's "use strict" would void it).
+  banner: { js: `"use strict";\nconst __rmpModuleUrl = (rel) => require('node:url').pathToFileURL(require('node:path').join(__dirname, rel)).href;` },
   sourcemap: 'linked',
   logLevel: 'warning',
   plugins: [keepModuleUrls],
