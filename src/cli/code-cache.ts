@@ -21,7 +21,7 @@ import { tuneV8ForRuns } from './v8-tuning.js'
  * more": V8's own count walks the heap, which costs a run tens of milliseconds.)
  */
 const GROWTH = 1.5
-/** Another build's cache unused for this long is removed. */
+/** Another build's cache written this long ago is removed (a build still in use writes it again). */
 const OLD_MS = 24 * 3600 * 1000
 /** The cache file starts with the CPU time (µs) of the command that made it. */
 const HEADER = 8
