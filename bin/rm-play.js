@@ -5,13 +5,15 @@
 // else (after a bare `tsc`) from dist/src itself: the same code, a slower start.
 import { fileURLToPath } from 'node:url'
 import { front } from '../dist/src/cli/front.js'
-import { bundleIsCurrent } from '../dist/src/cli/bundle-stamp.js'
 
-const root = fileURLToPath(new URL('..', import.meta.url))
 /** The bundle, once a run has loaded it. */
 let bundle
 
-async function bundledEngine() {
+/** main.ts for a run (only a run pays for choosing and loading it). */
+async function engine() {
+  const root = fileURLToPath(new URL('..', import.meta.url))
+  const { bundleIsCurrent } = await import('../dist/src/cli/bundle-stamp.js')
+  if (!bundleIsCurrent(root)) return import('../dist/src/cli/main.js')
   const { loadBundle } = await import('../dist/src/cli/code-cache.js')
   bundle ??= loadBundle(`${root}dist/bundle/rm-play.cjs`)
   return bundle.exports
@@ -37,7 +39,6 @@ function exitWhenFlushed(code) {
   process.stderr.write('', done)
 }
 
-const engine = bundleIsCurrent(root) ? bundledEngine : undefined
 front(process.argv.slice(2), undefined, engine).then(exitWhenFlushed, async (e) => {
   // An error from the bundle's run is printed by the bundle (its InternalError, its run's secrets).
   const { internalErrorText } = bundle?.exports ?? (await import('../dist/src/cli/internal-error.js'))
