@@ -10,6 +10,7 @@ import { cpus, loadavg, totalmem } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parse } from 'yaml'
 import { $ } from 'zx'
+import { bundleIsCurrent } from '../src/cli/bundle-stamp.js'
 import { labReset, labUp, STATE_ROOT } from '../src/lab/index.js'
 import { parseArgs } from './args.js'
 import { checkEquivalence } from './equivalence.js'
@@ -62,6 +63,8 @@ async function round(r: ToolRunner, t: Target, lab: string): Promise<Omit<ToolRe
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2))
+  // rm-play is measured as installed: bin/rm-play.js with its bundle, not dist/src's slower start.
+  if (!bundleIsCurrent(root)) throw new Error('dist/bundle is not the current build of dist/src: run `npm run build` (npm run bench does)')
   const out = args.out ? resolve(args.out) : bench
   mkdirSync(out, { recursive: true })
   const store = join(out, 'results.json')

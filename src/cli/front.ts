@@ -1,10 +1,15 @@
 // The installed command's first stop: `--version`, `--help` and the subcommands answer without
-// loading the playbook engine, its modules or the SSH stack; a run loads main.ts. (Startup
-// numbers: README, "Startup".)
+// loading the playbook engine, its modules or the SSH stack; a run loads main.ts, from the bundle
+// when bin/rm-play.js passes it (`engine`). (Startup numbers: README, "Speed".)
 import { helpText } from './args.js'
 import { stdio, subcommand, version, type Io } from './subcommands.js'
 
-export async function front(argv: string[], io: Io = stdio): Promise<number> {
+/** What a run needs: main.ts, compiled alone (dist/src) or bundled (dist/bundle). */
+export interface Engine {
+  main(argv: string[], io: Io): Promise<number>
+}
+
+export async function front(argv: string[], io: Io = stdio, engine: () => Promise<Engine> = () => import('./main.js')): Promise<number> {
   if (argv.length === 1 && argv[0] === '--version') {
     io.out(`rm-play ${version()}\n`)
     return 0
@@ -15,5 +20,5 @@ export async function front(argv: string[], io: Io = stdio): Promise<number> {
   }
   const sub = await subcommand(argv, io)
   if (sub !== undefined) return sub
-  return (await import('./main.js')).main(argv, io)
+  return (await engine()).main(argv, io)
 }

@@ -11,12 +11,17 @@ type MiniJinja = typeof import('minijinja-js')
 const require = createRequire(import.meta.url)
 let flagSet = false
 
-/** MiniJinja; `fresh`: a new instance of the WASM module (after a panic the old one stays broken). */
-export function loadMiniJinja(fresh = false): MiniJinja {
+/** Sets the flag now (the CLI's code cache must be made and used under the same V8 flags). */
+export function useLiftoffOnly(): void {
   if (!flagSet) {
     setFlagsFromString('--liftoff-only')
     flagSet = true
   }
+}
+
+/** MiniJinja; `fresh`: a new instance of the WASM module (after a panic the old one stays broken). */
+export function loadMiniJinja(fresh = false): MiniJinja {
+  useLiftoffOnly()
   const path = require.resolve('minijinja-js')
   if (fresh) delete require.cache[path]
   return require(path) as MiniJinja

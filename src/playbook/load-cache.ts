@@ -10,9 +10,9 @@
 import { createHash } from 'node:crypto'
 import { appendFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { homedir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { cacheRoot } from './cache-root.js'
 
 /** More entries than this in one build's cache: it is emptied (edited files leave old entries). */
 const MAX_ENTRIES = 5000
@@ -21,12 +21,6 @@ const OLD_MS = 24 * 3600 * 1000
 const BUILD_DIR = /^[0-9a-f]{20}$/
 
 const here = dirname(fileURLToPath(import.meta.url))
-
-function root(): string | undefined {
-  if (process.env.RM_PLAY_CACHE === '0') return undefined
-  if (process.env.RM_PLAY_CACHE_DIR) return process.env.RM_PLAY_CACHE_DIR
-  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'rm-play')
-}
 
 /** The code whose output is cached: any change to it is a new cache. */
 function codeHash(): string {
@@ -55,7 +49,7 @@ let cache: Cache | null | undefined
 function open(): Cache | null {
   if (cache === undefined) {
     try {
-      const r = root()
+      const r = cacheRoot()
       cache = r ? { dir: join(r, codeHash()) } : null
     } catch {
       cache = null
