@@ -156,3 +156,21 @@ describe('YAML as Ansible reads it', () => {
     })
   })
 })
+
+describe('inventory: inventory_file and inventory_dir', () => {
+  it('a host list gives the list as inventory_file and the string None as inventory_dir (as ansible-playbook 2.14 prints them)', () => {
+    // `ansible-playbook -i w1,w2, ...` printed `w1,w2,|None|False` for
+    // `{{ inventory_file }}|{{ inventory_dir }}|{{ inventory_dir is none }}`: basedir() of a path
+    // that does not exist is None, turned to text. (Files and directories: magic-vars-ansible.test.ts.)
+    const inv = loadInventory(['w1,w2,'])
+    expect(vars(inv, 'w2')).to.include({ inventory_file: 'w1,w2,', inventory_dir: 'None' })
+    expect(inv.sources).to.deep.equal(['w1,w2,'])
+  })
+  it('the first source that names a host is its inventory_file; its own variables come after', () => {
+    const d = dir({ 'inv/a.yml': 'all:\n  hosts:\n    h1: { x: 1 }\n', 'inv/b': '[g]\nh1\nh2 inventory_dir=mine\n' })
+    const inv = loadInventory([join(d, 'inv')])
+    expect(vars(inv, 'h1')).to.include({ inventory_file: join(d, 'inv', 'a.yml'), inventory_dir: join(d, 'inv'), x: 1 })
+    expect(vars(inv, 'h2')).to.include({ inventory_file: join(d, 'inv', 'b'), inventory_dir: 'mine' })
+    expect(vars(inv, 'localhost')).to.not.have.property('inventory_file')
+  })
+})

@@ -3,7 +3,7 @@
 // serial batch, and groups/group_names in Ansible's order.
 import { expect } from 'chai'
 import { hasAnsible } from '../helpers/ansible.js'
-import { bothOnLocalhost } from '../helpers/ansible-local.js'
+import { bothOnLocalhost, type Both } from '../helpers/ansible-local.js'
 
 const INVENTORY = `[web]
 w2 ansible_connection=local
@@ -17,6 +17,16 @@ ansible_python_interpreter=/usr/bin/python3
 
 /** Per task, the results sorted: hosts answer in any order. */
 const sorted = (seen: Record<string, string[]>) => Object.fromEntries(Object.entries(seen).map(([t, v]) => [t, [...v].sort()]))
+
+/** A play of one debug task named `show` (with `extra` lines under it, such as tags). */
+const showPlay = (hosts: string, msg: string, extra = '') =>
+  `- hosts: ${hosts}\n  gather_facts: false\n  tasks:\n    - name: show\n      debug:\n        msg: "${msg}"\n${extra}`
+
+/** Both tools gave the same results, and `task` ran on `count` hosts (a test that ran nothing proves nothing). */
+function expectAgree(r: Both, task: string, count: number): void {
+  expect(sorted(r.rm), r.rmRun.text).to.deep.equal(sorted(r.ans))
+  expect(r.rm[task], r.rmRun.text).to.have.length(count)
+}
 
 describe('magic variables of a play, compared with ansible-playbook (local hosts)', function () {
   this.timeout(120_000)
@@ -46,37 +56,29 @@ describe('magic variables of a play, compared with ansible-playbook (local hosts
       {},
       INVENTORY,
     )
-    expect(sorted(r.rm), r.rmRun.text).to.deep.equal(sorted(r.ans))
-    expect(r.rm.show).to.have.length(2)
+    expectAgree(r, 'show', 2)
   })
 
   it('the run magic variables (tags, skip tags, limit, forks, verbosity) and the host ones in hostvars', async () => {
     const r = await bothOnLocalhost(
-      `- hosts: all
-  gather_facts: false
-  tasks:
-    - name: show
-      debug:
-        msg: "{{ inventory_hostname }} tags={{ ansible_run_tags }} skip={{ ansible_skip_tags }} limit={{ ansible_limit }} forks={{ ansible_forks }} v={{ ansible_verbosity }} hv={{ hostvars[inventory_hostname].inventory_hostname }} short={{ hostvars['w1'].inventory_hostname_short }} gn={{ hostvars['w1'].group_names }} keys={{ 'group_names' in hostvars['d1'] }}"
-      tags: [t]
-`,
+      showPlay(
+        'all',
+        `{{ inventory_hostname }} tags={{ ansible_run_tags }} skip={{ ansible_skip_tags }} limit={{ ansible_limit }} forks={{ ansible_forks }} v={{ ansible_verbosity }} hv={{ hostvars[inventory_hostname].inventory_hostname }} short={{ hostvars['w1'].inventory_hostname_short }} gn={{ hostvars['w1'].group_names }} keys={{ 'group_names' in hostvars['d1'] }}`,
+        '      tags: [t]\n',
+      ),
       {},
       INVENTORY,
       { limit: 'w*,d1', tags: ['t'], skipTags: ['other'], forks: 7 },
     )
-    expect(sorted(r.rm), r.rmRun.text).to.deep.equal(sorted(r.ans))
-    expect(r.rm.show).to.have.length(3)
+    expectAgree(r, 'show', 3)
   })
 
   it('inventory_file and inventory_dir: the source where each host was first seen (an inventory directory of two files)', async () => {
     const r = await bothOnLocalhost(
-      `- hosts: all
-  gather_facts: false
-  tasks:
-    - name: show
-      debug:
-        msg: "{{ inventory_hostname }} file={{ inventory_file | basename }} dir={{ inventory_dir | basename }} hv={{ hostvars['b1'].inventory_file | basename }} sources={{ ansible_inventory_sources | map('basename') | list }}"
-`,
+      showPlay(
+        'all',
+        `{{ inventory_hostname }} file={{ inventory_file | basename }} dir={{ inventory_dir | basename }} hv={{ hostvars['b1'].inventory_file | basename }} sources={{ ansible_inventory_sources | map('basename') | list }}`,
+      ),
       {},
       {
         'a.yml':
@@ -84,27 +86,22 @@ describe('magic variables of a play, compared with ansible-playbook (local hosts
         b: '[db]\nb1\nb2\n[db:vars]\nansible_connection=local\n',
       },
     )
-    expect(sorted(r.rm), r.rmRun.text).to.deep.equal(sorted(r.ans))
-    expect(r.rm.show).to.have.length(3)
+    expectAgree(r, 'show', 3)
   })
 
   it('the run magic variables are in hostvars[h] too, and the play ones are not', async () => {
     // Ansible's hostvars[h] also has ansible_playbook_python, ansible_config_file and
     // ansible_version, which rm-play does not define (README: an error when used, not a guess).
     const r = await bothOnLocalhost(
-      `- hosts: w1
-  gather_facts: false
-  tasks:
-    - name: show
-      debug:
-        msg: "{{ hostvars['w2'] | dict2items | map(attribute='key') | reject('in', ['ansible_playbook_python', 'ansible_config_file', 'ansible_version']) | sort }} {{ hostvars['w2'].groups.web }} {{ hostvars['w2'].playbook_dir == playbook_dir }} {{ hostvars['w2'].omit == omit }} {{ hostvars['w2'].ansible_check_mode }} {{ hostvars['w2'].ansible_facts }}"
-`,
+      showPlay(
+        'w1',
+        `{{ hostvars['w2'] | dict2items | map(attribute='key') | reject('in', ['ansible_playbook_python', 'ansible_config_file', 'ansible_version']) | sort }} {{ hostvars['w2'].groups.web }} {{ hostvars['w2'].playbook_dir == playbook_dir }} {{ hostvars['w2'].omit == omit }} {{ hostvars['w2'].ansible_check_mode }} {{ hostvars['w2'].ansible_facts }}`,
+      ),
       {},
       INVENTORY,
       { forks: 3 },
     )
-    expect(r.rm, r.rmRun.text).to.deep.equal(r.ans)
-    expect(r.rm.show).to.have.length(1)
+    expectAgree(r, 'show', 1)
   })
 
   it('role names: role_names, ansible_play_role_names, ansible_role_names, ansible_dependent_role_names, role_name, ansible_role_name', async () => {
@@ -131,7 +128,6 @@ describe('magic variables of a play, compared with ansible-playbook (local hosts
       },
       INVENTORY,
     )
-    expect(r.rm, r.rmRun.text).to.deep.equal(r.ans)
-    expect(r.rm['play names']).to.have.length(1)
+    expectAgree(r, 'play names', 1)
   })
 })
