@@ -17,6 +17,8 @@ export const HONOURED_OPTIONS = [
   'hostkeyalgorithms',
   'ciphers',
   'macs',
+  'controlmaster',
+  'controlpersist',
 ]
 const HONOURED_FLAGS = ['-o', '-i', '-p', '-l']
 

@@ -13,79 +13,79 @@
 // This bounds silence from a dead host, not the run time of a command: a long `apt-get` on a live
 // host keeps answering keepalives.
 import { randomBytes } from 'node:crypto'
-import type { AnyAuthMethod, Client, ParsedKey } from 'ssh2'
+import { existsSync as exists, statSync } from 'node:fs'
 import type { Script } from '../shell/index.js'
 import { type Become, type Connection, type ExecOptions, type ExecResult, InterruptedError, type InterruptOutcome, UnreachableError } from './connection.js'
 import { EXIT_ON_SIGNAL, FramedShell } from './framed-shell.js'
 import { DEFAULT_RETRY, isTransient as isTransientSetup, withRetries } from './connect-retry.js'
-import { appendKnownHost, decideHostKey, lookupName, readKnownHosts, verifyHostKey } from './known-hosts.js'
-import { type Algorithms, SAFE_ALGORITHMS, terrapinProblem } from './ssh-algorithms.js'
 import { execLine, type Trace } from './trace.js'
 import { readKeys } from './ssh-keys.js'
-import { ignoreHostKeyAnnouncements } from './host-key-announcements.js'
 import { suCommand, suDialogue, suNeedsTerminal } from './su-terminal.js'
+import {
+  authMethods,
+  checkHostKey,
+  DEFAULT_KEEPALIVE_COUNT,
+  DEFAULT_KEEPALIVE_MS,
+  type DialError,
+  dialOnce,
+  type DialTarget,
+  type HandshakeInfo,
+  type Ssh2,
+} from './ssh-dial.js'
+import { KeeperUnavailable, openKeptChannel } from './keeper/client.js'
+import { KeptLink, type Link } from './keeper/link.js'
 
-export type HostKeyChecking = 'yes' | 'accept-new' | 'no'
+export { authMethods, DEFAULT_KEEPALIVE_COUNT, DEFAULT_KEEPALIVE_MS, type HandshakeInfo }
+export type { HostKeyChecking } from './ssh-dial.js'
 
-export interface SshTarget {
-  host: string // inventory name, for messages
-  address: string
-  port: number
-  user: string
-  privateKeyFiles: string[] // tried in order; missing files are skipped
-  password?: string
-  agent?: string // SSH_AUTH_SOCK
-  knownHostsFiles: string[] // the first one is where accept-new writes
-  hostKeyChecking: HostKeyChecking
+export interface SshTarget extends DialTarget {
   /** Total time to set up the connection, retries included (Ansible's --timeout). */
   connectTimeoutMs: number
-  /** Keepalive every this many ms while connected (0: none); default 15000. */
-  keepaliveIntervalMs?: number
-  /** Unanswered keepalives in a row that drop the connection; default 3. */
-  keepaliveCountMax?: number
-  /** Algorithms offered; default SAFE_ALGORITHMS. */
-  algorithms?: Algorithms
+  /**
+   * ControlPersist: how long the connection stays open after the run for the next one, kept by
+   * the connection keeper (keeper/server.ts); null for ever; undefined: not kept (a direct
+   * connection, closed with the run). A connection with a password is never kept.
+   */
+  persistMs?: number | null
   /** -vvv: connection detail (set-up, algorithms, each command) to the CLI, which masks it. */
   trace?: Trace
-  /** -vvvv: ssh2's own debug lines (the negotiation) to trace as well. */
+  /** -vvvv: ssh2's own debug lines (the negotiation) to trace as well (a direct connection). */
   traceNegotiation?: boolean
   /** Where a warning about this host goes (an accepted changed host key). */
   warn?: (msg: string) => void
 }
 
-export const DEFAULT_KEEPALIVE_MS = 15000
-export const DEFAULT_KEEPALIVE_COUNT = 3
-
-/** What the handshake agreed on, for tests and -vvv. */
-export interface HandshakeInfo {
-  kex: string
-  serverHostKey: string
-  cipher: string
-  mac: string
-  strictKex: boolean
-}
-
-// ssh2 (and its crypto set-up) loads on the first connection, not with the command: a local run,
-// --syntax-check, --list-* and --version never pay for it.
-type Ssh2 = typeof import('ssh2')
+// ssh2 (and its crypto set-up) loads on the first direct connection, not with the command: a local
+// run, --syntax-check, --list-* and --version never pay for it, nor a run on kept connections.
 let ssh2Module: Promise<Ssh2> | undefined
 const loadSsh2 = (): Promise<Ssh2> => (ssh2Module ??= import('ssh2').then((m) => ((m as { default?: Ssh2 }).default ?? m) as Ssh2))
 
-/**
- * What to try, in ssh2's own order (none, password, public key, agent) but with every key in turn,
- * all on one connection: a handshake per key cost a round trip and a key exchange each.
- */
-export function authMethods(t: Pick<SshTarget, 'user' | 'password' | 'agent'>, keys: ParsedKey[]): AnyAuthMethod[] {
-  const username = t.user
-  const methods: AnyAuthMethod[] = [{ type: 'none', username }]
-  if (t.password !== undefined) methods.push({ type: 'password', username, password: t.password })
-  for (const key of keys) methods.push({ type: 'publickey', username, key })
-  if (t.agent) methods.push({ type: 'agent', username, agent: t.agent })
-  return methods
+/** Which kept connection a target may use: everything it is made from, the key files' identity included. */
+function keptKey(t: SshTarget): string {
+  const keyFiles = t.privateKeyFiles.map((f) => {
+    try {
+      const st = statSync(f)
+      return `${f}:${st.ino}:${st.size}:${st.mtimeMs}`
+    } catch {
+      return `${f}:-`
+    }
+  })
+  return JSON.stringify([
+    t.address,
+    t.port,
+    t.user,
+    keyFiles,
+    t.agent ?? null,
+    t.keepaliveIntervalMs ?? null,
+    t.keepaliveCountMax ?? null,
+    t.algorithms ?? null,
+  ])
 }
 
 export class SshConnection implements Connection {
-  private client?: Client
+  private client?: Link
+  /** After close() (meta: reset_connection): the next kept connection is a new one. */
+  private freshKept = false
   private shell?: FramedShell
   private opening?: Promise<FramedShell>
   /** Set when an open connection was lost: final, never reconnected behind the engine's back. */
@@ -109,91 +109,94 @@ export class SshConnection implements Connection {
     return this.target.host
   }
 
-  private verify(blob: Buffer, attempt: { problem?: string }): boolean {
-    const t = this.target
-    const name = lookupName(t.address, t.port)
-    const entries = t.knownHostsFiles.flatMap(readKnownHosts)
-    const d = decideHostKey(verifyHostKey(entries, name, blob), t.hostKeyChecking, name, t.knownHostsFiles)
-    if (!d.accept) {
-      attempt.problem = d.problem
-      return false
-    }
-    if (d.remember) appendKnownHost(t.knownHostsFiles[0]!, name, blob)
-    if (d.warning) {
-      const msg = `${t.host}: ${d.warning}`
-      if (t.warn) t.warn(msg)
-      else process.stderr.write(`[WARNING] ${msg}\n`)
-    }
-    return true
+  private warn(msg: string): void {
+    if (this.target.warn) this.target.warn(msg)
+    else process.stderr.write(`[WARNING] ${msg}\n`)
   }
 
-  /** One attempt at TCP + handshake + authentication, bounded by `timeoutMs`. */
-  private connectOnce(ssh2: Ssh2, timeoutMs: number, keys: ParsedKey[], skipped: string[]): Promise<Client> {
+  private establishing(auth: string[]): void {
     const t = this.target
-    const algorithms = t.algorithms ?? SAFE_ALGORITHMS
-    const attempt: { problem?: string } = {}
     this.attempts++
     t.trace?.(
-      `ESTABLISH SSH CONNECTION FOR USER: ${t.user} to ${t.address}:${t.port} (attempt ${this.attempts}; auth: ${authMethods(t, keys)
-        .map((m) => m.type)
-        .join(', ')}; host key checking: ${t.hostKeyChecking})`,
+      `ESTABLISH SSH CONNECTION FOR USER: ${t.user} to ${t.address}:${t.port} (attempt ${this.attempts}; auth: ${auth.join(', ')}; host key checking: ${t.hostKeyChecking})`,
     )
-    return new Promise((resolve, reject) => {
-      const c = new ssh2.Client()
-      let settled = false
-      const fail = (e: Error & { code?: string; level?: string }, final = false) => {
-        if (settled) return
-        settled = true
-        c.destroy()
-        const why = attempt.problem ?? (skipped.length ? `${e.message} (keys left out: ${skipped.join('; ')})` : e.message)
-        const err = new UnreachableError(`ssh ${t.user}@${t.address}:${t.port}: ${why}`) as UnreachableError & { code?: string; final?: boolean }
-        err.code = e.code
-        // A refused key, a refused algorithm: another attempt would meet the same answer.
-        err.final = final || attempt.problem !== undefined || e.level === 'client-authentication' || /authentication methods failed/.test(e.message)
-        reject(err)
-      }
-      c.once('ready', () => {
-        if (settled) return
-        settled = true
-        resolve(c)
-      })
-      c.on('error', (e: Error) => fail(e))
-      c.once('close', () => fail(new Error('connection closed during set-up')))
-      c.on('handshake', (n: { kex: string; serverHostKey: string; cs: { cipher: string; mac: string }; sc: { cipher: string; mac: string } }) => {
-        // ssh2 keeps whether strict key exchange is on in its protocol object only.
-        const strictKex = (c as unknown as { _protocol?: { _strictMode?: boolean } })._protocol?._strictMode === true
-        this.negotiated = { kex: n.kex, serverHostKey: n.serverHostKey, cipher: n.cs.cipher, mac: n.cs.mac, strictKex }
-        t.trace?.(
-          `SSH: negotiated kex ${n.kex}, host key ${n.serverHostKey}, cipher ${n.cs.cipher}, mac ${n.cs.mac}${strictKex ? ', strict key exchange' : ''}`,
-        )
-        const problem = terrapinProblem(n.cs, strictKex) ?? terrapinProblem(n.sc, strictKex)
-        if (problem) {
-          attempt.problem = `refusing ${problem}: the server is open to the Terrapin attack (CVE-2023-48795); update its OpenSSH or do not ask for these algorithms`
-          fail(new Error(attempt.problem), true)
-        }
-      })
-      c.connect({
-        host: t.address,
-        port: t.port,
-        username: t.user,
-        authHandler: authMethods(t, keys),
-        readyTimeout: timeoutMs,
-        keepaliveInterval: t.keepaliveIntervalMs ?? DEFAULT_KEEPALIVE_MS,
-        keepaliveCountMax: t.keepaliveCountMax ?? DEFAULT_KEEPALIVE_COUNT,
-        algorithms: { kex: algorithms.kex, serverHostKey: algorithms.serverHostKey, cipher: algorithms.cipher, hmac: algorithms.hmac } as never,
-        hostVerifier: (key: Buffer) => this.verify(key, attempt),
-        ...(t.traceNegotiation && t.trace ? { debug: (line: string) => t.trace!(`ssh2: ${line}`) } : {}),
-      })
-      ignoreHostKeyAnnouncements(c)
-    })
   }
 
-  private async connect(): Promise<Client> {
+  private negotiatedWith(n: HandshakeInfo, how = ''): void {
+    this.negotiated = n
+    this.target.trace?.(
+      `SSH: negotiated kex ${n.kex}, host key ${n.serverHostKey}, cipher ${n.cipher}, mac ${n.mac}${n.strictKex ? ', strict key exchange' : ''}${how}`,
+    )
+  }
+
+  /** One attempt at TCP + handshake + authentication by this process, bounded by `timeoutMs`. */
+  private async dialDirect(timeoutMs: number): Promise<Link> {
     const ssh2 = await loadSsh2()
-    const { keys, skipped } = readKeys(ssh2, this.target.privateKeyFiles)
+    const t = this.target
+    const { keys, skipped } = readKeys(ssh2, t.privateKeyFiles)
+    this.establishing(authMethods(t, keys).map((m) => m.type))
+    const d = await dialOnce(ssh2, t, timeoutMs, keys, skipped, {
+      ...(t.traceNegotiation && t.trace ? { debug: (line: string) => t.trace!(`ssh2: ${line}`) } : {}),
+      onNegotiated: (n) => this.negotiatedWith(n),
+      onWarning: (w) => this.warn(w),
+    })
+    return d.client
+  }
+
+  /**
+   * One attempt through the connection keeper: a kept connection's shell channel, or a new
+   * connection the keeper made. A reused connection's host key is checked again here, against
+   * this run's known_hosts and policy. Undefined when the keeper cannot be asked.
+   */
+  private async dialKept(timeoutMs: number, persistMs: number | null): Promise<Link | undefined> {
+    const t = this.target
+    const auth = ['none', ...(t.privateKeyFiles.some(exists) ? ['publickey'] : []), ...(t.agent ? ['agent'] : [])]
+    this.establishing(auth)
+    const { host, address, port, user, privateKeyFiles, agent, knownHostsFiles, hostKeyChecking, keepaliveIntervalMs, keepaliveCountMax, algorithms } = t
+    const base = {
+      key: keptKey(t),
+      target: { host, address, port, user, privateKeyFiles, agent, knownHostsFiles, hostKeyChecking, keepaliveIntervalMs, keepaliveCountMax, algorithms },
+      timeoutMs,
+      persistMs,
+    }
+    let opened
+    try {
+      opened = await openKeptChannel({ ...base, command: '/bin/sh', ...(this.freshKept ? { fresh: true } : {}) })
+    } catch (e) {
+      if (!(e instanceof KeeperUnavailable)) throw e
+      t.trace?.(`SSH: the connection keeper is not available (${e.message}); connecting without it`)
+      this.attempts--
+      return undefined
+    }
+    this.freshKept = false
+    const a = opened.answer
+    if (a.reused) {
+      const check = checkHostKey(t, Buffer.from(a.hostKey, 'base64'))
+      if (!check.ok) {
+        opened.channel.close()
+        throw Object.assign(new UnreachableError(`ssh ${user}@${address}:${port}: ${check.problem}`), { final: true }) as DialError
+      }
+      if (check.warning) this.warn(`${t.host}: ${check.warning}`)
+    }
+    for (const w of a.warnings) this.warn(w)
+    this.negotiatedWith(a.negotiated, a.reused ? '; kept connection reused' : '; kept for the next run')
+    return new KeptLink(opened, { ...base, connection: a.connection })
+  }
+
+  private async connect(): Promise<Link> {
+    const t = this.target
+    const keep = t.persistMs !== undefined && t.password === undefined && !t.traceNegotiation
+    let viaKeeper = keep
     return withRetries(
-      (remaining) => this.connectOnce(ssh2, remaining, keys, skipped),
-      { ...DEFAULT_RETRY, timeoutMs: this.target.connectTimeoutMs },
+      async (remaining) => {
+        if (viaKeeper) {
+          const link = await this.dialKept(remaining, t.persistMs ?? null)
+          if (link) return link
+          viaKeeper = false
+        }
+        return this.dialDirect(remaining)
+      },
+      { ...DEFAULT_RETRY, timeoutMs: t.connectTimeoutMs },
       (e) => !(e as { final?: boolean }).final && isTransientSetup(e),
     )
   }
@@ -208,7 +211,7 @@ export class SshConnection implements Connection {
     this.client = client
     const t = this.target
     return new Promise((resolve, reject) => {
-      client.exec('/bin/sh', (err, stream) => {
+      client.exec('/bin/sh', {}, (err, stream) => {
         if (err) return reject(new UnreachableError(`ssh ${this.host}: cannot start a shell: ${err.message}`))
         const shell = new FramedShell(stream, stream, stream.stderr, t.user, () => client.end())
         const lose = (why: string) => {
@@ -325,6 +328,7 @@ export class SshConnection implements Connection {
   /** Ends the connection; the next exec opens a new one (meta: reset_connection). */
   async close(): Promise<void> {
     this.generation++
+    this.freshKept = this.client instanceof KeptLink || this.freshKept
     this.opening = undefined
     this.client?.end()
     this.client = undefined
@@ -335,10 +339,10 @@ export class SshConnection implements Connection {
 }
 
 /** One command on a new channel of an open client (the interrupt's way in while the shell is busy). */
-function sideExec(client: Client, script: string, timeoutMs: number): Promise<ExecResult> {
+function sideExec(client: Link, script: string, timeoutMs: number): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs)
-    client.exec('/bin/sh', (err, stream) => {
+    client.exec('/bin/sh', {}, (err, stream) => {
       if (err) {
         clearTimeout(timer)
         return reject(err)

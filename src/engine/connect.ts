@@ -70,6 +70,32 @@ function seconds(v: string | undefined, what: string, allowZero = false): number
   return n * 1000
 }
 
+/** Ansible's own ssh_args say `-o ControlMaster=auto -o ControlPersist=60s`: rm-play keeps as long. */
+export const DEFAULT_PERSIST_MS = 60_000
+
+const PERSIST_UNITS: Record<string, number> = { '': 1, s: 1, m: 60, h: 3600, d: 86400, w: 604800 }
+
+/**
+ * How long a connection is kept after the run (ssh's ControlPersist, with ControlMaster): undefined
+ * when it is not kept (ControlPersist=no, ControlMaster=no), null for ever (yes, 0), else ms.
+ */
+export function persistFor(options: Record<string, string>): number | null | undefined {
+  const master = options.controlmaster?.trim().toLowerCase()
+  if (master !== undefined && !['auto', 'yes', 'ask', 'autoask'].includes(master)) {
+    if (master === 'no') return undefined
+    throw new Error(`ControlMaster must be yes, no, ask, auto or autoask, got '${options.controlmaster}'`)
+  }
+  const v = options.controlpersist?.trim().toLowerCase()
+  if (v === undefined) return DEFAULT_PERSIST_MS
+  if (v === 'no') return undefined
+  if (v === 'yes') return null
+  // OpenSSH's time format: a sum of numbers each with an optional unit (10m30s)
+  const parts = /^(?:\d+[smhdw]?)+$/.test(v) ? [...v.matchAll(/(\d+)([smhdw]?)/g)] : []
+  if (!parts.length) throw new Error(`ControlPersist must be yes, no or a time (60, 60s, 10m), got '${options.controlpersist}'`)
+  const seconds = parts.reduce((sum, m) => sum + Number(m[1]) * PERSIST_UNITS[m[2]!]!, 0)
+  return seconds === 0 ? null : seconds * 1000
+}
+
 export function sshTargetFor(
   host: string,
   vars: Record<string, unknown>,
@@ -114,6 +140,7 @@ export function sshTargetFor(
     keepaliveCountMax:
       args.options.serveralivecountmax === undefined ? DEFAULT_KEEPALIVE_COUNT : positiveInt(args.options.serveralivecountmax, 'ServerAliveCountMax'),
     algorithms: algorithmsFor(args.options),
+    persistMs: persistFor(args.options),
     warn: opts.warn,
   }
 }
@@ -198,13 +225,25 @@ export class Preconnected {
 
 export class ConnectionPool {
   private readonly pool = new Map<string, Connection>()
+  /** Which inventory host each pooled key is for (a remote_user keyword gets its own key). */
+  private readonly hostOf = new Map<string, string>()
 
   constructor(private readonly opts: RunOptions) {}
 
+  /**
+   * meta: reset_connection: the host's connections are closed (a kept one too: the keeper makes a
+   * new one), so the next task logs in again and sees, say, groups the user was just added to.
+   */
+  async reset(host: string): Promise<void> {
+    const mine = [...this.hostOf].filter(([, h]) => h === host).map(([key]) => this.pool.get(key))
+    await Promise.all(mine.map((c) => c?.close() ?? Promise.resolve()))
+  }
+
   /** The one connection of a host, made on first use from its variables (or adopted: Preconnected). */
-  get(host: string, vars: Record<string, unknown>): Connection {
+  get(host: string, vars: Record<string, unknown>, inventoryHost = host): Connection {
     let c = this.pool.get(host)
     if (c) return c
+    this.hostOf.set(host, inventoryHost)
     const trace = this.opts.trace ? (line: string) => this.opts.trace!(host, line) : undefined
     const warn = (msg: string) => this.opts.emit({ type: 'warning', msg, host })
     const made = makeConnection(host, vars, this.opts, trace, warn)

@@ -66,5 +66,5 @@ export function connectionFor(rt: PlayRuntime, host: string, vars: Readonly<Reco
   const merged = new Proxy({} as Record<string, unknown>, {
     get: (_, k) => (typeof k === 'string' && k in over ? over[k] : typeof k === 'string' ? vars[k] : undefined),
   })
-  return rt.pool.get(key, merged)
+  return rt.pool.get(key, merged, host)
 }

@@ -194,8 +194,10 @@ async function runOne(ctx: WalkContext, hs: HostState, task: Task, handler: bool
     case 'clear_host_errors':
       ctx.clearHostErrors()
       return 'ok'
-    case 'refresh_inventory':
     case 'reset_connection':
+      await rt.pool.reset(hs.name)
+      return 'ok'
+    case 'refresh_inventory':
     case 'noop':
     default:
       return 'ok'

@@ -1,6 +1,7 @@
 /**
  * meta — engine actions: `flush_handlers` (run notified handlers now), `end_play`, `end_host`,
- * `clear_host_errors`, `noop`, `refresh_inventory` and `reset_connection` (accepted, no effect).
+ * `clear_host_errors`, `noop`, `refresh_inventory` (accepted, no effect) and `reset_connection` (the
+ * host's connection is closed, a kept one too: the next task logs in again, as Ansible's).
  *
  *   - meta: flush_handlers
  */

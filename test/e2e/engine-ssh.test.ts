@@ -223,13 +223,17 @@ describe('engine over SSH on lab hosts', function () {
     expect(seen.join('\n')).to.include('sleep 1.5').and.not.include('MARK-')
   })
 
+  // sshd logs one "Accepted publickey" per login (into the lab's log on this machine).
+  const logins = (host: string) => () =>
+    readFileSync(hostPaths(lab.name, host).log, 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('Accepted publickey')).length
+  /** The lab's ssh arguments plus `more` (a host's ansible_ssh_common_args replaces the inventory's). */
+  const sshArgs = (more: string) =>
+    `${(parse(readFileSync(lab.inventory, 'utf8')) as { all: { vars: Record<string, string> } }).all.vars.ansible_ssh_common_args} ${more}`
+
   it('uses one SSH connection per host for the whole run', async () => {
-    // sshd logs one "Accepted publickey" per connection (into the lab's log on this machine).
-    const log = hostPaths(lab.name, hosts[0]!).log
-    const accepted = () =>
-      readFileSync(log, 'utf8')
-        .split('\n')
-        .filter((l) => l.startsWith('Accepted publickey')).length
+    const accepted = logins(hosts[0]!)
     await sh(lab.inventory, hosts[0]!, 'true') // the test's own connection is open before counting
     const before = accepted()
     const r = await play(
@@ -242,7 +246,8 @@ describe('engine over SSH on lab hosts', function () {
     - command: "true"
     - shell: ls /proc | grep -c '^[0-9]' > ${dir}/procs
 `,
-      { inventory: inv, limit: hosts[0] },
+      // not kept: a kept connection from an earlier run would make this run log in zero times
+      { inventory: inv, limit: hosts[0], extraVars: { ansible_ssh_common_args: sshArgs('-o ControlPersist=no') } },
     )
     expect(r.exitCode, r.text).to.equal(0)
     expect(r.results().filter((e) => e.host === hosts[0])).to.have.length(7) // facts + 6 tasks
@@ -250,17 +255,14 @@ describe('engine over SSH on lab hosts', function () {
   })
 
   it('the command line connects while the engine loads, and the run uses that connection (still one per host)', async () => {
-    const log = hostPaths(lab.name, hosts[0]!).log
-    const accepted = () =>
-      readFileSync(log, 'utf8')
-        .split('\n')
-        .filter((l) => l.startsWith('Accepted publickey')).length
+    const accepted = logins(hosts[0]!)
     await sh(lab.inventory, hosts[0]!, 'true')
     const before = accepted()
     const file = join(mkdtempSync(join(tmpdir(), 'rmp-early-')), 'early.yml')
     writeFileSync(file, '- hosts: runmaster\n  tasks:\n    - command: "true"\n    - stat: { path: /etc/hostname }\n')
     let out = ''
-    const code = await main([file, '-i', lab.inventory, '-l', hosts[0]!, '-vvv'], { out: (s) => (out += s), err: (s) => (out += s), tty: false })
+    const extra = JSON.stringify({ ansible_ssh_common_args: sshArgs('-o ControlPersist=no') })
+    const code = await main([file, '-i', lab.inventory, '-l', hosts[0]!, '-e', extra, '-vvv'], { out: (s) => (out += s), err: (s) => (out += s), tty: false })
     expect(code, out).to.equal(0)
     // the early connection's -vvv lines are shown (through the run's mask) once the run takes it
     expect(out.match(new RegExp(`^<${hosts[0]}> ESTABLISH SSH CONNECTION`, 'gm')), out).to.have.length(1)

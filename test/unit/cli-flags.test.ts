@@ -69,10 +69,12 @@ describe('cli flags', () => {
     ])
     // the host's own ansible_ssh_common_args win over the flag, as in Ansible
     expect(sshTargetFor('h', { ansible_ssh_common_args: '-p 2200' }, o).port).to.equal(2200)
-    const r = await cli([join(dir, 'here.yml'), '-i', 'somebox,', '--ssh-common-args', '-o ControlMaster=auto -o ControlPersist=60s -o Port=22'])
+    // ControlMaster/ControlPersist are honoured (the connection keeper); ControlPath is not
+    expect(sshTargetFor('h', { ansible_ssh_common_args: '-o ControlMaster=auto -o ControlPersist=10m' }, o).persistMs).to.equal(600_000)
+    const r = await cli([join(dir, 'here.yml'), '-i', 'somebox,', '--ssh-common-args', '-o ControlPath=/x/%h -o Compression=yes -o Port=22'])
     expect(r.code).to.equal(1)
     expect(r.err)
-      .to.contain("cannot honour '-o ControlMaster=auto', '-o ControlPersist=60s'")
+      .to.contain("cannot honour '-o ControlPath=/x/%h', '-o Compression=yes'")
       .and.not.match(/internal error/)
     const flag = await cli([join(dir, 'here.yml'), '-i', 'somebox,', '--ssh-extra-args', '-A'])
     expect(flag.err).to.contain("--ssh-extra-args: rm-play's SSH (ssh2, not OpenSSH) cannot honour '-A'")

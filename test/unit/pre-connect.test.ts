@@ -70,6 +70,8 @@ describe('connecting early: adopting the connection', () => {
     ansible_user: 'someone',
     ansible_ssh_private_key_file: keyFile,
     ansible_host_key_checking: 'false',
+    // direct connections: a kept one would be shared whatever the timeout (the keeper's own tests)
+    ansible_ssh_common_args: '-o ControlPersist=no',
     ...extra,
   })
   const warnings: string[] = []
