@@ -14,6 +14,7 @@ import { closeHostConnections, sh } from '../helpers/host-shell.js'
 import { testLab, type TestLab } from '../helpers/lab.js'
 import { eventually } from '../helpers/eventually.js'
 import { hostPaths } from '../../src/lab/paths.js'
+import { KEEPER_MAIN } from '../../src/connection/keeper/paths.js'
 
 const BIN = join(import.meta.dirname, '..', '..', '..', 'bin', 'rm-play.js')
 
@@ -139,7 +140,7 @@ describe('connection keeper (ControlPersist) on lab hosts', function () {
       timeoutMs: 20_000,
       intervalMs: 100,
     })
-    execFileSync('pkill', ['-KILL', '-f', 'connection/keeper/main.js'])
+    execFileSync('pkill', ['-KILL', '-f', KEEPER_MAIN]) // this build's keeper only
     const r = await running
     expect(r.stats[host]?.unreachable, r.text).to.equal(1)
     expect((await sh(lab.inventory, host, `cat ${marker}`)).stdout).to.equal('x\n')
