@@ -13,6 +13,8 @@ export interface FakeServer {
   /** Each authentication request: its method; for a public key, whether it is the allowed one and signed. */
   auths: string[]
   close(): void
+  /** Ends every client connection (as a restarted sshd would). */
+  dropAll(): void
 }
 
 export function publicOf(privateKey: string): ParsedKey {
@@ -24,8 +26,11 @@ export function publicOf(privateKey: string): ParsedKey {
 export async function fakeServer(allowed: ParsedKey): Promise<FakeServer> {
   const hostKey = utils.generateKeyPairSync('ed25519').private
   const state = { connections: 0, auths: [] as string[] }
+  const clients = new Set<{ end(): void }>()
   const server = new Server({ hostKeys: [hostKey] }, (client) => {
     state.connections++
+    clients.add(client)
+    client.on('close', () => clients.delete(client))
     client.on('error', () => undefined)
     client.on('authentication', (ctx) => {
       if (ctx.method !== 'publickey') {
@@ -59,5 +64,8 @@ export async function fakeServer(allowed: ParsedKey): Promise<FakeServer> {
     },
     auths: state.auths,
     close: () => server.close(),
+    dropAll: () => {
+      for (const c of clients) c.end()
+    },
   }
 }
