@@ -23,7 +23,8 @@ export function publicOf(privateKey: string): ParsedKey {
   return k
 }
 
-export async function fakeServer(allowed: ParsedKey): Promise<FakeServer> {
+/** `maxSessions`: channels a connection may have open at once (sshd's MaxSessions); more are refused. */
+export async function fakeServer(allowed: ParsedKey, opts: { maxSessions?: number } = {}): Promise<FakeServer> {
   const hostKey = utils.generateKeyPairSync('ed25519').private
   const state = { connections: 0, auths: [] as string[] }
   const clients = new Set<{ end(): void }>()
@@ -42,8 +43,13 @@ export async function fakeServer(allowed: ParsedKey): Promise<FakeServer> {
       if (right && (!ctx.signature || allowed.verify(ctx.blob!, ctx.signature, ctx.hashAlgo) === true)) return ctx.accept()
       ctx.reject()
     })
-    client.on('session', (accept) => {
-      accept().once('exec', (acceptExec, _reject, info) => {
+    let sessions = 0
+    client.on('session', (accept, reject) => {
+      if (opts.maxSessions !== undefined && sessions >= opts.maxSessions) return reject()
+      sessions++
+      const session = accept()
+      session.once('close', () => sessions--)
+      session.once('exec', (acceptExec, _reject, info) => {
         const stream = acceptExec()
         const sh = spawn('/bin/sh', ['-c', info.command])
         stream.pipe(sh.stdin)

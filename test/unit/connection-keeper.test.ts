@@ -129,6 +129,21 @@ describe('connection keeper: against an SSH server', function () {
     expect(server.connections).to.equal(4)
   })
 
+  it("a kept connection out of sessions (sshd's MaxSessions) gives the next run a new one; the run on it goes on", async () => {
+    server.dropAll()
+    server.close()
+    server = await fakeServer(publicOf(key), { maxSessions: 1 })
+    const first = new SshConnection(target())
+    try {
+      expect((await first.exec(code('echo first'))).stdout).to.equal('first\n')
+      expect(await once(target())).to.equal('42\n')
+      expect(server.connections).to.equal(2)
+      expect((await first.exec(code('echo still'))).stdout).to.equal('still\n')
+    } finally {
+      await first.close()
+    }
+  })
+
   it('close() then exec (meta: reset_connection) logs in again on the same SshConnection', async () => {
     const c = new SshConnection(target())
     try {

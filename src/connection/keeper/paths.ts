@@ -3,9 +3,9 @@
 // ~/.ansible/cp). Anyone who can open the socket can run commands on the kept hosts, so a
 // directory that others could enter or write is refused, and then nothing is kept.
 import { createHash } from 'node:crypto'
-import { mkdirSync, statSync } from 'node:fs'
+import { mkdirSync, readdirSync, statSync } from 'node:fs'
 import { homedir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 /** The keeper's program (dist/src/connection/keeper/main.js beside this file). */
@@ -25,14 +25,24 @@ export function keeperDir(): string | undefined {
   }
 }
 
-/** The socket of the keeper of this build (another build's keeper may speak another protocol). */
+/**
+ * The socket of the keeper of this build: named after the keeper's code (every file of the
+ * connection layer it runs, by size and time), so that a rebuilt or upgraded rm-play starts a keeper
+ * of its own instead of talking to one that runs older code.
+ */
 export function keeperSocket(dir: string): string {
-  let stamp = KEEPER_MAIN
-  try {
-    const st = statSync(KEEPER_MAIN)
-    stamp += `:${st.size}:${st.mtimeMs}`
-  } catch {
-    // no keeper program: the spawn fails and the run connects by itself
+  const hash = createHash('sha256').update(KEEPER_MAIN)
+  const code = dirname(dirname(KEEPER_MAIN))
+  for (const d of [code, dirname(KEEPER_MAIN)]) {
+    try {
+      for (const f of readdirSync(d).sort()) {
+        if (!f.endsWith('.js')) continue
+        const st = statSync(join(d, f))
+        hash.update(`${f}:${st.size}:${st.mtimeMs}\n`)
+      }
+    } catch {
+      // no keeper program: the spawn fails and the run connects by itself
+    }
   }
-  return join(dir, `keeper-${createHash('sha256').update(stamp).digest('hex').slice(0, 12)}.sock`)
+  return join(dir, `keeper-${hash.digest('hex').slice(0, 12)}.sock`)
 }

@@ -23,6 +23,8 @@ interface Kept {
   users: Set<Socket>
   persistMs: number
   idle?: NodeJS.Timeout
+  /** No longer given out (reset, or it did not open a channel in time); closed once unused. */
+  retired?: boolean
 }
 
 /** How long a kept connection gets to open a channel before it is taken for dead and made again. */
@@ -136,12 +138,14 @@ export class Keeper {
       return { kept, channel: await this.open(kept, req), reused: true }
     }
     const old = this.byKey.get(req.key)
-    if (old && req.fresh) this.drop(old)
+    if (old && req.fresh) this.retire(old)
     else if (old) {
       try {
         return { kept: old, channel: await this.open(old, req, Math.min(REUSE_TIMEOUT_MS, req.timeoutMs)), reused: true }
       } catch {
-        this.drop(old) // dead or stuck: made again below
+        // dead, stuck, or out of sessions (sshd's MaxSessions): a new one below; the old one
+        // still serves the runs that have channels on it
+        this.retire(old)
       }
     }
     let making = this.dialing.get(req.key)
@@ -199,10 +203,18 @@ export class Keeper {
     })
   }
 
+  /** Given out no more; closed now if unused, else when its last channel closes. */
+  private retire(kept: Kept): void {
+    kept.retired = true
+    if (this.byKey.get(kept.key) === kept) this.byKey.delete(kept.key)
+    if (!kept.users.size) this.drop(kept)
+  }
+
   /** A socket is done with the connection; unused, it is kept for its persist time. */
   private release(kept: Kept, sock: Socket): void {
     kept.users.delete(sock)
     if (kept.users.size || !this.byId.has(kept.id)) return
+    if (kept.retired) return this.drop(kept)
     clearTimeout(kept.idle)
     if (Number.isFinite(kept.persistMs)) kept.idle = setTimeout(() => this.drop(kept), kept.persistMs)
   }
