@@ -32,11 +32,13 @@ function alive(): Promise<boolean> {
 
 process.umask(0o077)
 process.on('SIGHUP', () => undefined)
-const ssh2 = (await import('ssh2')).default
-const keeper = new Keeper(ssh2, () => {
-  keeper.server.close()
-  process.exit(0)
-})
+const keeper = new Keeper(
+  async () => (await import('ssh2')).default,
+  () => {
+    keeper.server.close()
+    process.exit(0)
+  },
+)
 keeper.server.on('listening', () => {
   chmodSync(path!, 0o600)
   ready()

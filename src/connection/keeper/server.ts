@@ -41,8 +41,11 @@ export class Keeper {
   private exitTimer?: NodeJS.Timeout
   readonly server: Server
 
+  /** ssh2 loads while the first run waits for its connection anyway: the keeper says ready sooner. */
+  private ssh2?: Promise<Ssh2>
+
   constructor(
-    private readonly ssh2: Ssh2,
+    private readonly loadSsh2: () => Promise<Ssh2>,
     private readonly onExit: () => void,
   ) {
     this.server = createServer((s) => this.accept(s))
@@ -160,9 +163,10 @@ export class Keeper {
   }
 
   private async dial(req: ChannelRequest): Promise<Kept> {
-    const { keys, skipped } = readKeys(this.ssh2, req.target.privateKeyFiles)
+    const ssh2 = await (this.ssh2 ??= this.loadSsh2())
+    const { keys, skipped } = readKeys(ssh2, req.target.privateKeyFiles)
     const warnings: string[] = []
-    const d = await dialOnce(this.ssh2, req.target, req.timeoutMs, keys, skipped, { onWarning: (w) => warnings.push(w) })
+    const d = await dialOnce(ssh2, req.target, req.timeoutMs, keys, skipped, { onWarning: (w) => warnings.push(w) })
     const kept: Kept = {
       id: this.nextId++,
       key: req.key,
