@@ -1,6 +1,7 @@
-// The SSH connection: one ssh2 client per host, one exec channel running `sh`, kept open for the
-// whole run; every command goes through that shell (see framed-shell.ts). The only file that
-// imports ssh2.
+// The SSH connection: one SSH connection per host, one exec channel running `sh`, kept open for the
+// whole run; every command goes through that shell (see framed-shell.ts). The connection is made
+// here (ssh-dial.ts) or, by default, by the connection keeper, which keeps it for the next run
+// (ControlPersist: keeper/server.ts); the shell is this run's own either way.
 //
 // Connection set-up (TCP, handshake, authentication) is retried with backoff and jitter until
 // --timeout (connect-retry.ts); a refused host key, a failed authentication or unacceptable
