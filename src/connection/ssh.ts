@@ -326,10 +326,11 @@ export class SshConnection implements Connection {
     return shell.interrupt((script, timeoutMs) => sideExec(client, script, timeoutMs), followUp)
   }
 
-  /** Ends the connection; the next exec opens a new one (meta: reset_connection). */
+  /** Ends the connection; the next exec logs in anew, not on a kept connection (meta: reset_connection). */
   async close(): Promise<void> {
     this.generation++
-    this.freshKept = this.client instanceof KeptLink || this.freshKept
+    // a kept connection (this run's, or one an earlier run left) is not used again
+    this.freshKept = true
     this.opening = undefined
     this.client?.end()
     this.client = undefined

@@ -227,6 +227,8 @@ export class ConnectionPool {
   private readonly pool = new Map<string, Connection>()
   /** Which inventory host each pooled key is for (a remote_user keyword gets its own key). */
   private readonly hostOf = new Map<string, string>()
+  /** Hosts reset before the run connected to them. */
+  private readonly resetBeforeUse = new Set<string>()
 
   constructor(private readonly opts: RunOptions) {}
 
@@ -236,6 +238,8 @@ export class ConnectionPool {
    */
   async reset(host: string): Promise<void> {
     const mine = [...this.hostOf].filter(([, h]) => h === host).map(([key]) => this.pool.get(key))
+    // not connected yet in this run: its first connection is a new one all the same
+    if (!mine.length) this.resetBeforeUse.add(host)
     await Promise.all(mine.map((c) => c?.close() ?? Promise.resolve()))
   }
 
@@ -248,6 +252,7 @@ export class ConnectionPool {
     const warn = (msg: string) => this.opts.emit({ type: 'warning', msg, host })
     const made = makeConnection(host, vars, this.opts, trace, warn)
     c = this.opts.preconnected?.take(host, made.key, trace, warn) ?? made.conn
+    if (this.resetBeforeUse.delete(inventoryHost)) void c.close()
     this.pool.set(host, c)
     return c
   }

@@ -88,6 +88,12 @@ describe('connection keeper (ControlPersist) on lab hosts', function () {
     expect(r.exitCode, r.text).to.equal(0)
     expect(logins() - before).to.equal(1)
     expect(stdout(r, 'after')).to.not.equal(stdout(r, 'before'))
+    // first thing in a run, before it connected: the kept connection is not used either (Ansible
+    // stops its ControlMaster then too)
+    const first = `- hosts: all\n  gather_facts: false\n  tasks:\n    - meta: reset_connection\n    - command: "true"\n`
+    const again = logins()
+    expect((await run(first, '-o ServerAliveInterval=22')).exitCode).to.equal(0)
+    expect(logins() - again).to.equal(1)
   })
 
   it("a kept connection's host key is checked again against this run's known_hosts: another key there refuses it", async () => {

@@ -224,7 +224,9 @@ usermod -s /usr/local/bin/rmp-umask0-shell root
 mkdir -p ${ROOT}/um; chmod 0755 ${ROOT}/um`)
     await closeHostConnections()
     try {
+      // a new login shell is for new logins: as with Ansible's ControlPersist, reset the kept one
       const r = await run(`  tasks:
+    - meta: reset_connection
     - name: the umask of the session
       command: sh -c umask
       register: um
