@@ -1,10 +1,11 @@
 // The side-by-side benchmark (bench/README.md): the same playbook on the same lab hosts with
-// rm-play, pyinfra 3, ansible-core and ansible-core + Mitogen. First, on fresh hosts, a check that
-// the deploys are equivalent (each tool's run after another's changes nothing). Then per host count
-// and tool, --runs rounds of: fresh hosts, a first run (converge) with no connection kept from
-// before, a second run (nothing to change) and a --check run; wall time, the controller's CPU time
-// (the background connection holders' included) and peak RSS of each, and the hosts' own CPU time
-// during the second run. Writes results.json and RESULTS.md (to --out, default bench/).
+// rm-play, rm-play-direct (without its connection keeper), pyinfra 3, ansible-core and ansible-core
+// + Mitogen. First, on fresh hosts, a check that the deploys are equivalent (each tool's run after
+// another's changes nothing). Then per host count and tool, --runs rounds of: fresh hosts, a first
+// run (converge) with no connection kept from before, a second run (nothing to change) and a --check
+// run; wall time, the controller's CPU time (the background connection holders' included) and peak
+// RSS of each, and the hosts' own CPU time during the second run. Writes results.json and
+// RESULTS.md (to --out, default bench/).
 // Needs root (the lab), ansible-core, and for pyinfra the Debian packages that bench/README.md names.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, totalmem } from 'node:os'
