@@ -1,6 +1,6 @@
 // The deploys compared must do the same thing: after one tool's first run on fresh hosts, each
 // other tool's run finds nothing to change, and the other way round. Fails loudly when not.
-import type { Target, Tool, ToolRunner } from './tools.js'
+import { SAME_DEPLOY_AS, type Target, type Tool, type ToolRunner } from './tools.js'
 import { measure } from './measure.js'
 
 export interface EquivalenceCheck {
@@ -14,9 +14,14 @@ export async function runChanges(r: ToolRunner, t: Target, check = false): Promi
   return r.changes((await measure(argv, env)).output)
 }
 
+/** The tools that rm-play's deploy is checked against: not rm-play itself, nor one that runs another's deploy. */
+export function comparedTools(base: Tool, tools: Tool[]): Tool[] {
+  return tools.filter((t) => t !== base && !SAME_DEPLOY_AS[t])
+}
+
 /**
  * rm-play against each other tool, both ways, each pair on freshly prepared hosts. Mitogen runs
- * Ansible's playbook unchanged, so Ansible's check covers it.
+ * Ansible's playbook unchanged, so Ansible's check covers it; rm-play-direct is rm-play.
  */
 export async function checkEquivalence(
   base: ToolRunner,
@@ -26,7 +31,11 @@ export async function checkEquivalence(
   say: (s: string) => void,
 ): Promise<EquivalenceCheck[]> {
   const out: EquivalenceCheck[] = []
-  for (const other of others.filter((o) => o.tool !== base.tool && o.tool !== 'mitogen')) {
+  const compared = comparedTools(
+    base.tool,
+    others.map((o) => o.tool),
+  )
+  for (const other of others.filter((o) => compared.includes(o.tool))) {
     for (const [first, then] of [
       [base, other],
       [other, base],

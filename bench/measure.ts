@@ -7,9 +7,14 @@ import { $ } from 'zx'
 
 export interface Cost {
   wall: number
-  /** user + system CPU seconds of the process and the children it waited for */
+  /** user + system CPU seconds of the process and the children it waited for, plus backgroundCpu */
   cpu: number
+  /** the peak RSS of the tool's largest process */
   maxRssMb: number
+  /** CPU seconds the background connection holders (bench/holders.ts) used during the run */
+  backgroundCpu?: number
+  /** the largest background connection holder's peak RSS since it started */
+  backgroundRssMb?: number
 }
 
 export interface Measured extends Cost {
@@ -41,5 +46,6 @@ export function median(xs: number[]): number {
 
 /** The median of each field over several measurements. */
 export function medianCost(xs: Cost[]): Cost {
-  return { wall: median(xs.map((x) => x.wall)), cpu: median(xs.map((x) => x.cpu)), maxRssMb: median(xs.map((x) => x.maxRssMb)) }
+  const of = (k: keyof Cost) => median(xs.map((x) => x[k] ?? 0))
+  return { wall: of('wall'), cpu: of('cpu'), maxRssMb: of('maxRssMb'), backgroundCpu: of('backgroundCpu'), backgroundRssMb: of('backgroundRssMb') }
 }

@@ -3,7 +3,13 @@ import type { Cost } from './measure.js'
 import type { AtHosts, Results, ToolResult } from './results.js'
 import { TOOLS, type Tool } from './tools.js'
 
-const NAMES: Record<Tool, string> = { 'rm-play': 'rm-play', pyinfra: 'pyinfra 3', ansible: 'ansible-core', mitogen: 'ansible-core + Mitogen' }
+const NAMES: Record<Tool, string> = {
+  'rm-play': 'rm-play',
+  'rm-play-direct': 'rm-play-direct (ControlPersist=no)',
+  pyinfra: 'pyinfra 3',
+  ansible: 'ansible-core',
+  mitogen: 'ansible-core + Mitogen',
+}
 
 const s = (x: number) => (x >= 10 ? `${x.toFixed(1)} s` : `${x.toFixed(2)} s`)
 const ms = (x: number) => (x >= 1 ? s(x) : `${(x * 1000).toFixed(x < 0.01 ? 2 : 1)} ms`)
@@ -26,7 +32,9 @@ function wallRow(t: Tool, x: ToolResult, base: ToolResult | undefined): string {
 function costRow(t: Tool, x: ToolResult, hostTasks: number): string {
   const n: Cost & { hostsCpu: number } = x.noop
   const share = n.cpu + n.hostsCpu > 0 ? `${Math.round((100 * n.cpu) / (n.cpu + n.hostsCpu))} %` : '-'
-  return `| ${NAMES[t]} | ${s(n.wall)} | ${s(n.cpu)} | ${ms(n.cpu / hostTasks)} | ${Math.round(n.maxRssMb)} MB | ${s(n.hostsCpu)} | ${share} |`
+  const bgCpu = n.backgroundCpu ? ` (${s(n.backgroundCpu)} of it in the background)` : ''
+  const bgRss = n.backgroundRssMb ? ` (background: ${Math.round(n.backgroundRssMb)} MB)` : ''
+  return `| ${NAMES[t]} | ${s(n.wall)} | ${s(n.cpu)}${bgCpu} | ${ms(n.cpu / hostTasks)} | ${Math.round(n.maxRssMb)} MB${bgRss} | ${s(n.hostsCpu)} | ${share} |`
 }
 
 function section(at: AtHosts, tasksPerHost: number): string[] {
@@ -40,7 +48,7 @@ function section(at: AtHosts, tasksPerHost: number): string[] {
     '|---|---|---|---|---|',
     ...present.map((t) => wallRow(t, at.tools[t]!, base)),
     '',
-    `The second run, where the cost lies (${at.hosts} × ${tasksPerHost} = ${hostTasks} host-tasks): the controller's CPU time (user + system of the tool's process and its children), the same per host-task, its peak memory (RSS of the largest process), and the CPU time the hosts used meanwhile (sshd, shells and the commands the tool started there). The controller's share is its CPU time over both.`,
+    `The second run, where the cost lies (${at.hosts} × ${tasksPerHost} = ${hostTasks} host-tasks): the controller's CPU time (user + system of the tool's process and its children, and of the background processes that keep its SSH connections: rm-play's keeper, Ansible's ssh masters), the same per host-task, its peak memory (RSS of the tool's largest process; the largest background one's beside it), and the CPU time the hosts used meanwhile (sshd, shells and the commands the tool started there). The controller's share is its CPU time over both.`,
     '',
     "| tool | wall | controller CPU | per host-task | peak RSS | hosts' CPU | controller share |",
     '|---|---|---|---|---|---|---|',
@@ -119,6 +127,8 @@ export function renderResults(r: Results): string {
       : '',
     '',
     "Method: `npm run bench -- --hosts 3,50,200 --runs R` (bench/README.md). The lab hosts are network namespaces on this same machine, each with a real sshd, so the hosts share the controller's cores: every process a task starts on a host competes with the tool itself. Real hosts with their own CPUs make every tool faster. The playbook is bench/playbook.yml (30 tasks of the kinds a role has, plus facts); pyinfra runs bench/pyinfra/deploy.py, the same deploy in its own idiom. 50 forks (pyinfra: --parallel 50) for every tool; host keys are checked. Each round starts from fresh hosts (`bench/prepare.yml`, not timed, gives them apt lists and python3-apt), then times a first run (converge), a second run (nothing to change: the everyday case) and a --check run (pyinfra: --dry). The factor in brackets is how many times longer than rm-play a tool took.",
+    '',
+    "Kept connections: rm-play and Ansible both keep each host's SSH connection for 60 s after a run by default (ControlPersist=60s): rm-play in its connection keeper, a background process, Ansible in OpenSSH ControlMaster processes (`ssh: ~/.ansible/cp/… [mux]`). A run within that time opens a channel on the kept connection instead of logging in again. Each round's first run starts cold: before it the bench stops this checkout's keeper and the ssh masters to the lab's hosts (preparing the hosts left some). The second run and the check run then reuse what the first kept, as a user's next run would, with each tool's defaults. The background processes are not children the tool waits for, so the bench reads their CPU time from /proc/PID/stat before and after each timed run (one that started during the run counts whole) and adds it to the controller CPU. rm-play-direct is rm-play with `-o ControlPersist=no` in its ssh args: no keeper, every run logs in to each host; its factor is against rm-play (with the keeper), and the goals below use rm-play.",
     '',
     eq
       ? `Equivalence, checked ${eq.date} on ${eq.hosts} fresh hosts: ${eq.checks.map((c) => `${c.then} after ${c.first}: ${c.changes} changes`).join('; ')}. Every timed second run also reported no change.`

@@ -1,5 +1,6 @@
 // results.json: what the bench measured, kept between runs so that one tool or one host count can
-// be measured again without the others. A file in an older shape is started afresh.
+// be measured again without the others. A file in an older shape is started afresh (version 2's
+// controller CPU left out the background connection holders', and its rm-play had no keeper).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import type { InitKind } from '../src/lab/index.js'
 import type { EquivalenceCheck } from './equivalence.js'
@@ -33,7 +34,7 @@ export interface Machine {
 }
 
 export interface Results {
-  version: 2
+  version: 3
   machine?: Machine
   tasksPerHost?: number
   startup?: Startup & { date: string }
@@ -43,7 +44,7 @@ export interface Results {
 
 export function loadResults(path: string): Results {
   const old = existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Partial<Results>) : undefined
-  return old?.version === 2 ? (old as Results) : { version: 2, byHosts: {} }
+  return old?.version === 3 ? (old as Results) : { version: 3, byHosts: {} }
 }
 
 export function saveResults(path: string, r: Results): void {

@@ -1,9 +1,11 @@
 // The side-by-side benchmark (bench/README.md): the same playbook on the same lab hosts with
-// rm-play, pyinfra 3, ansible-core and ansible-core + Mitogen. First, on fresh hosts, a check that
-// the deploys are equivalent (each tool's run after another's changes nothing). Then per host count
-// and tool, --runs rounds of: fresh hosts, a first run (converge), a second run (nothing to change)
-// and a --check run; wall time, the controller's CPU time and peak RSS of each, and the hosts' own
-// CPU time during the second run. Writes results.json and RESULTS.md (to --out, default bench/).
+// rm-play, rm-play-direct (without its connection keeper), pyinfra 3, ansible-core and ansible-core
+// + Mitogen. First, on fresh hosts, a check that the deploys are equivalent (each tool's run after
+// another's changes nothing). Then per host count and tool, --runs rounds of: fresh hosts, a first
+// run (converge) with no connection kept from before, a second run (nothing to change) and a --check
+// run; wall time, the controller's CPU time (the background connection holders' included) and peak
+// RSS of each, and the hosts' own CPU time during the second run. Writes results.json and
+// RESULTS.md (to --out, default bench/).
 // Needs root (the lab), ansible-core, and for pyinfra the Debian packages that bench/README.md names.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, totalmem } from 'node:os'
@@ -11,9 +13,10 @@ import { join, resolve } from 'node:path'
 import { parse } from 'yaml'
 import { $ } from 'zx'
 import { bundleIsCurrent } from '../src/cli/bundle-stamp.js'
-import { labReset, labUp, STATE_ROOT } from '../src/lab/index.js'
+import { labReset, labUp, readState, STATE_ROOT } from '../src/lab/index.js'
 import { parseArgs } from './args.js'
-import { checkEquivalence } from './equivalence.js'
+import { checkEquivalence, comparedTools } from './equivalence.js'
+import { holderScope, holdersSince, holdersSnapshot, stopHolders, type HolderScope } from './holders.js'
 import { hostsCpuSeconds } from './host-cpu.js'
 import { measure, median, medianCost, type Cost } from './measure.js'
 import { prepareHosts } from './prepare.js'
@@ -38,7 +41,7 @@ function tasksPerHost(): number {
 async function versions(tools: Tool[], pyinfra: string): Promise<Machine['versions']> {
   const v: Machine['versions'] = {}
   const out = async (argv: string[]) => firstLine((await $({ nothrow: true, quiet: true })`${argv}`).stdout)
-  if (tools.includes('rm-play')) v['rm-play'] = await out(['node', join(root, 'bin', 'rm-play.js'), '--version'])
+  if (tools.includes('rm-play') || tools.includes('rm-play-direct')) v['rm-play'] = await out(['node', join(root, 'bin', 'rm-play.js'), '--version'])
   if (tools.includes('pyinfra')) v.pyinfra = await out([pyinfra, '--version'])
   if (tools.includes('ansible') || tools.includes('mitogen')) v.ansible = await out(['ansible', '--version'])
   if (tools.includes('mitogen'))
@@ -46,12 +49,20 @@ async function versions(tools: Tool[], pyinfra: string): Promise<Machine['versio
   return v
 }
 
-async function round(r: ToolRunner, t: Target, lab: string): Promise<Omit<ToolResult, 'date' | 'runs'>> {
+/**
+ * One round on fresh hosts. The first run starts cold: the connections that preparing the hosts
+ * left kept are closed first. The second and the check run may reuse what the first one kept.
+ */
+async function round(r: ToolRunner, t: Target, lab: string, holders: HolderScope): Promise<Omit<ToolResult, 'date' | 'runs'>> {
   const run = async (check: boolean) => {
     const { argv, env } = r.command(t, check)
+    const before = holdersSnapshot(holders)
     const m = await measure(argv, env)
-    return { cost: { wall: m.wall, cpu: m.cpu, maxRssMb: m.maxRssMb } as Cost, changes: check ? 0 : r.changes(m.output) }
+    const bg = holdersSince(holders, before)
+    const cost: Cost = { wall: m.wall, cpu: m.cpu + bg.cpu, maxRssMb: m.maxRssMb, backgroundCpu: bg.cpu, backgroundRssMb: bg.peakRssMb }
+    return { cost, changes: check ? 0 : r.changes(m.output) }
   }
+  await stopHolders(holders)
   const converge = await run(false)
   const before = hostsCpuSeconds(lab, t.hosts)
   const noop = await run(false)
@@ -116,7 +127,14 @@ async function main(): Promise<void> {
     await prepareHosts(['node', join(root, 'bin', 'rm-play.js'), prepare, '-i', inventory, '-l', t.hosts.join(',')], t.hosts.length)
   }
 
-  if (args.equivalence && tools.includes('rm-play') && tools.length > 1) {
+  const holders = holderScope(
+    root,
+    (readState(args.lab)?.hosts ?? []).map((h) => h.address),
+  )
+
+  if (args.equivalence && tools.includes('rm-play') && comparedTools('rm-play', tools).length === 0)
+    say("equivalence: no other deploy than rm-play's among the tools; nothing to check")
+  else if (args.equivalence && tools.includes('rm-play')) {
     const t: Target = { inventory, hosts: lab.hosts.slice(0, args.hosts[0]).map((h) => h.name) }
     const checks = await checkEquivalence(
       all['rm-play'],
@@ -138,10 +156,10 @@ async function main(): Promise<void> {
       const rounds: Omit<ToolResult, 'date' | 'runs'>[] = []
       for (let i = 0; i < args.runs; i++) {
         await fresh(t)
-        const x = await round(all[tool], t, args.lab)
+        const x = await round(all[tool], t, args.lab, holders)
         rounds.push(x)
         say(
-          `${n} hosts, ${tool} round ${i + 1}: converge ${x.converge.wall.toFixed(2)}s, no changes ${x.noop.wall.toFixed(2)}s (controller CPU ${x.noop.cpu.toFixed(2)}s, hosts ${x.noop.hostsCpu.toFixed(2)}s, RSS ${Math.round(x.noop.maxRssMb)} MB), check ${x.check.wall.toFixed(2)}s`,
+          `${n} hosts, ${tool} round ${i + 1}: converge ${x.converge.wall.toFixed(2)}s, no changes ${x.noop.wall.toFixed(2)}s (controller CPU ${x.noop.cpu.toFixed(2)}s with ${(x.noop.backgroundCpu ?? 0).toFixed(2)}s in the background, hosts ${x.noop.hostsCpu.toFixed(2)}s, RSS ${Math.round(x.noop.maxRssMb)} MB), check ${x.check.wall.toFixed(2)}s`,
         )
       }
       at.tools[tool] = {

@@ -1,11 +1,18 @@
 // The tools compared and how each is run on the benchmark hosts: the command line of a real run and
 // of a check run, and how many changes its output reports.
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { parse } from 'yaml'
 import { $ } from 'zx'
 
-export const TOOLS = ['rm-play', 'pyinfra', 'ansible', 'mitogen'] as const
+export const TOOLS = ['rm-play', 'rm-play-direct', 'pyinfra', 'ansible', 'mitogen'] as const
 export type Tool = (typeof TOOLS)[number]
+
+/**
+ * Tools that run another one's deploy unchanged, so that one's equivalence check covers them:
+ * rm-play-direct is rm-play without its connection keeper, Mitogen runs Ansible's playbook.
+ */
+export const SAME_DEPLOY_AS: Partial<Record<Tool, Tool>> = { 'rm-play-direct': 'rm-play', mitogen: 'ansible' }
 
 export interface Target {
   /** The Ansible-style hosts.yml the lab wrote. */
@@ -56,15 +63,33 @@ export function runners(p: Paths): Record<Tool, ToolRunner> {
     command: (t, check) => ({ argv: ['ansible-playbook', playbook, '-i', t.inventory, '-l', t.hosts.join(','), ...(check ? ['--check'] : [])], env }),
     changes: recapChanges,
   })
+  const rmPlay = (tool: Tool, extra: (t: Target) => string[]): ToolRunner => ({
+    tool,
+    command: (t, check) => ({
+      argv: [
+        'node',
+        join(p.root, 'bin', 'rm-play.js'),
+        playbook,
+        '-i',
+        t.inventory,
+        '-l',
+        t.hosts.join(','),
+        '--no-color',
+        ...extra(t),
+        ...(check ? ['--check'] : []),
+      ],
+      env: process.env,
+    }),
+    changes: recapChanges,
+  })
   return {
-    'rm-play': {
-      tool: 'rm-play',
-      command: (t, check) => ({
-        argv: ['node', join(p.root, 'bin', 'rm-play.js'), playbook, '-i', t.inventory, '-l', t.hosts.join(','), '--no-color', ...(check ? ['--check'] : [])],
-        env: process.env,
-      }),
-      changes: recapChanges,
-    },
+    'rm-play': rmPlay('rm-play', () => []),
+    // The inventory's ssh args say where the lab's known_hosts is: kept, with ControlPersist=no
+    // added. An extra var, since the inventory's variable wins over --ssh-common-args.
+    'rm-play-direct': rmPlay('rm-play-direct', (t) => [
+      '-e',
+      JSON.stringify({ ansible_ssh_common_args: `${inventorySshArgs(t.inventory)} -o ControlPersist=no`.trim() }),
+    ]),
     pyinfra: {
       tool: 'pyinfra',
       command: (t, check) => ({
@@ -78,9 +103,15 @@ export function runners(p: Paths): Record<Tool, ToolRunner> {
   }
 }
 
+/** all.vars.ansible_ssh_common_args of the lab's hosts.yml ('' when it has none). */
+function inventorySshArgs(inventory: string): string {
+  const inv = parse(readFileSync(inventory, 'utf8')) as { all?: { vars?: { ansible_ssh_common_args?: string } } }
+  return inv.all?.vars?.ansible_ssh_common_args ?? ''
+}
+
 /** Why the tool cannot run on this machine, or undefined. */
 export async function missing(tool: Tool, p: Paths): Promise<string | undefined> {
-  if (tool === 'rm-play') return undefined
+  if (tool === 'rm-play' || tool === 'rm-play-direct') return undefined
   if (tool === 'pyinfra') return p.pyinfra ? undefined : 'pyinfra not found (give --pyinfra PATH, see bench/README.md)'
   if (!(await $`which ansible-playbook`.nothrow()).stdout.trim()) return 'ansible-playbook not installed (apt-get install ansible-core)'
   if (tool === 'mitogen' && !p.mitogen) return 'ansible-mitogen not installed (apt-get install ansible-mitogen)'
