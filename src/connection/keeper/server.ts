@@ -70,7 +70,7 @@ export class Keeper {
       if (!asked) {
         asked = true
         if (type !== FrameType.Request) return sock.destroy()
-        void this.serve(sock, JSON.parse(payload.toString()) as ChannelRequest).then((c) => (channel = c))
+        void this.serve(sock, JSON.parse(payload.toString()) as ChannelRequest, (c) => (channel = c))
       } else if (type === FrameType.Stdin) channel?.write(payload)
       else if (type === FrameType.StdinEnd) channel?.end()
     })
@@ -93,12 +93,12 @@ export class Keeper {
     if (!sock.destroyed) sock.write(encodeFrame(FrameType.Answer, JSON.stringify(a)))
   }
 
-  /** Answers the request and relays its channel; the channel, or undefined when there is none. */
-  private async serve(sock: Socket, req: ChannelRequest): Promise<ClientChannel | undefined> {
+  /** Answers the request and relays its channel (given to `use` before the run hears of it). */
+  private async serve(sock: Socket, req: ChannelRequest, use: (c: ClientChannel) => void): Promise<void> {
     if (req.protocol !== PROTOCOL) {
       this.answer(sock, { ok: false, message: `keeper protocol ${PROTOCOL}, asked ${req.protocol}`, code: 'PROTOCOL' })
       sock.end()
-      return undefined
+      return
     }
     let got: { kept: Kept; channel: ClientChannel; reused: boolean }
     try {
@@ -107,15 +107,16 @@ export class Keeper {
       const err = e as DialError
       this.answer(sock, { ok: false, message: err.message, code: err.code, final: err.final })
       sock.end()
-      return undefined
+      return
     }
     const { kept, channel, reused } = got
     kept.users.add(sock)
     if (sock.destroyed) {
       channel.close()
       this.release(kept, sock)
-      return undefined
+      return
     }
+    use(channel)
     this.answer(sock, {
       ok: true,
       connection: kept.id,
@@ -131,7 +132,6 @@ export class Keeper {
       this.release(kept, sock)
     })
     sock.on('close', () => this.release(kept, sock))
-    return channel
   }
 
   private async channelFor(req: ChannelRequest): Promise<{ kept: Kept; channel: ClientChannel; reused: boolean }> {
