@@ -24,6 +24,12 @@ export interface Probe<T = unknown> {
    * which take their line from it when it succeeded and run their own otherwise (shared-stat.ts).
    */
   sharedStat?: { path: string; sha1: boolean; reads: boolean }
+  /**
+   * The script changes nothing in its shell but these variables (no exit, cd, function, option,
+   * trap, IFS or positional parameter): a batch runs it in its own shell, which saves a fork per
+   * probe, and unsets them after it. Without it, a probe runs in a subshell.
+   */
+  inline?: { sets: readonly string[] }
 }
 
 /** Parsed probe results by probe id (what one batch returns). */

@@ -69,6 +69,7 @@ function aheadScript(probes: readonly Probe[]): Script | undefined {
     for (const p of chunk) lines.push(sh`  if [ -f ${p} ] && [ ! -L ${p} ] && [ -r ${p} ]; then set -- "$@" ${p}; rmp_n="$rmp_n ${sharedStatVars(p).sha1}"; fi`)
     lines.push(code('  if [ $# -gt 0 ] && rmp_s=$(sha1sum -- "$@"); then'), DISTRIBUTE_SUMS, code('  fi'))
   }
-  lines.push(code('  set --'), code('} 2>/dev/null </dev/null'))
+  // its own variables go too: no probe sees them
+  lines.push(code('  set --; unset rmp_n rmp_s rmp_nl rmp_v rmp_l'), code('} 2>/dev/null </dev/null'))
   return joinScripts(lines)
 }
