@@ -228,7 +228,7 @@ const PATH_VARS = ['rmp_path', 'rmp_line', 'rmp_size', 'rmp_r', 'rmp_w', 'rmp_x'
 export function pathProbe(path: string, o: PathProbeOptions = {}): Probe<PathState> {
   const limit = o.contentLimit ?? 0
   const fmt = STAT_FORMAT
-  const shared = { path, sha1: o.checksum === 'sha1' && limit === 0, reads: o.checksum !== undefined || limit > 0 }
+  const shared = { path, sha1: o.checksum === 'sha1' && limit === 0, reads: o.checksum !== undefined || limit > 0, attrs: o.mime !== undefined }
   const vars = sharedStatVars(path)
   const st = vars.stat
   const lines: Script[] = [
@@ -271,12 +271,10 @@ export function pathProbe(path: string, o: PathProbeOptions = {}): Probe<PathSta
           : '  if command -v file >/dev/null 2>&1; then echo "mime $(file -b --mime -- "$rmp_path" 2>/dev/null)"; fi',
       ),
     )
+    // The batch's shared lsattr line, when it has one (an existing path, not a link: both tests below hold).
+    const at = vars.attrs
     lines.push(
-      code(
-        o.mime === 'L'
-          ? '  if [ -e "$rmp_path" ] && command -v lsattr >/dev/null 2>&1; then rmp_attrs=$(lsattr -d -- "$rmp_path" 2>/dev/null) && echo "attrs $rmp_attrs"; fi'
-          : '  if [ ! -L "$rmp_path" ] && command -v lsattr >/dev/null 2>&1; then rmp_attrs=$(lsattr -d -- "$rmp_path" 2>/dev/null) && echo "attrs $rmp_attrs"; fi',
-      ),
+      sh`  if [ -n "\${${at}-}" ]; then echo "attrs \$${at}"; elif ${code(o.mime === 'L' ? '[ -e "$rmp_path" ]' : '[ ! -L "$rmp_path" ]')} && command -v lsattr >/dev/null 2>&1; then rmp_attrs=$(lsattr -d -- "$rmp_path" 2>/dev/null) && echo "attrs $rmp_attrs"; fi`,
     )
   }
   lines.push(
