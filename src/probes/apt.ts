@@ -27,6 +27,7 @@ export interface DebFile {
 }
 
 export interface AptState {
+  /** The host's clock (epoch seconds), read only when asked (AptProbeOptions.now); else 0. */
   now: number
   /** When the package lists were last updated (epoch seconds; 0 = never). */
   cacheTime: number
@@ -55,6 +56,8 @@ export interface AptProbeOptions {
   autoremove?: boolean
   /** Simulate a system upgrade: `upgrade --with-new-pkgs` or `dist-upgrade`. */
   upgrade?: 'upgrade' | 'dist-upgrade'
+  /** Read the host's clock: only the cache's age needs it (update_cache, cache_valid_time); a `date` less otherwise. */
+  now?: boolean
   /**
    * Candidate versions are needed even for installed packages (state latest, pinned versions).
    * Otherwise apt-cache policy, the costly part (it reads every package list), runs only when a
@@ -203,7 +206,7 @@ export function baseName(spec: string): string {
 }
 
 export function aptProbeId(o: AptProbeOptions): string {
-  return `apt:${JSON.stringify([[...o.names].sort(), o.defaultRelease ?? '', o.deb ?? '', !!o.autoremove, o.upgrade ?? '', !!o.candidatesOfInstalled])}`
+  return `apt:${JSON.stringify([[...o.names].sort(), o.defaultRelease ?? '', o.deb ?? '', !!o.autoremove, o.upgrade ?? '', !!o.candidatesOfInstalled, !!o.now])}`
 }
 
 /**
@@ -216,8 +219,7 @@ export function aptProbe(o: AptProbeOptions): Probe<AptState> {
   const names = [...new Set(o.names.map(baseName))]
   const rel = o.defaultRelease ? sh` -t ${o.defaultRelease}` : code('')
   const parts: Script[] = [
-    code(`echo @@head
-echo "now=$(date +%s)"
+    code(`echo @@head${o.now ? '\necho "now=$(date +%s)"' : ''}
 t=0
 set -- /var/lib/apt/periodic/update-success-stamp /var/lib/apt/lists/*_Packages /var/lib/apt/lists/*_Packages.* /var/lib/apt/lists/*InRelease /var/lib/apt/lists/*_Release
 for m in $(stat -c %Y -- "$@" 2>/dev/null); do [ "$m" -gt "$t" ] && t=$m; done
