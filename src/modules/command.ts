@@ -11,7 +11,7 @@
  *   - command: { argv: [nginx, -t] }
  *     changed_when: false
  */
-import { code, sh, type Script } from '../shell/index.js'
+import { DEFAULT_IFS, sh, type Script } from '../shell/index.js'
 import type { ArgsOf, Schema } from './schema.js'
 import { shlexSplit } from '../shell/shlex.js'
 import type { Change, HostModule, Probe, StateOf, StepOutput } from './types.js'
@@ -43,9 +43,6 @@ export const commandReturns = {
   cmd: 'the command that ran',
   delta: 'how long it ran',
 }
-
-/** The shell's IFS as it starts (space, tab, newline): what the exists probe puts back. */
-const DEFAULT_IFS = code("IFS=' \t\n'")
 
 /** Exists-probe for creates/removes: the path may be a glob. Its exit code says (0: it exists). */
 function existsProbe(path: string): Probe<boolean> {

@@ -1,16 +1,17 @@
 // Probes a batch runs in its own shell instead of a subshell (Probe.inline: a fork less each):
-// the path probe and the creates/removes probe print, byte for byte, what their scripts printed
+// the path probe, the creates/removes probe and the apt probe print, byte for byte, what their scripts printed
 // when every probe had a subshell (the scripts as they were are kept below as the reference), the
 // same inline as in a subshell, and leave the shell as they found it (no probe sees another's
 // variables, options, positional parameters, IFS, traps or directory).
 import { expect } from 'chai'
 import { execFileSync } from 'node:child_process'
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Probe } from '../../../src/contract/types.js'
 import { batchScript, splitBatchOutput } from '../../../src/engine/probe-batch.js'
 import { commandProbes } from '../../../src/modules/command.js'
+import { aptProbe, type AptProbeOptions } from '../../../src/probes/apt.js'
 import { pathProbe, type PathProbeOptions } from '../../../src/probes/files.js'
 import { sharedStatVars, STAT_FORMAT } from '../../../src/probes/shared-stat.js'
 import { code, quote } from '../../../src/shell/index.js'
@@ -60,6 +61,35 @@ function pathScriptBefore(path: string, o: PathProbeOptions): string {
 
 /** The creates/removes probe's script before it ran inline. */
 const existsScriptBefore = (path: string) => `p=${quote(path)}; IFS=''; for f in $p; do [ -e "$f" ] && exit 0; done; exit 1`
+
+/** The apt probe's script before it ran inline (one-letter variables, `unset IFS`, `exit 0`). */
+function aptScriptBefore(o: AptProbeOptions): string {
+  const names = o.names.map(quote).join(' ')
+  const policy = `apt-cache -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache=${o.defaultRelease ? ` -t ${quote(o.defaultRelease)}` : ''} policy -- ${names} 2>/dev/null`
+  return [
+    'echo @@head',
+    ...(o.now ? ['echo "now=$(date +%s)"'] : []),
+    't=0',
+    'set -- /var/lib/apt/periodic/update-success-stamp /var/lib/apt/lists/*_Packages /var/lib/apt/lists/*_Packages.* /var/lib/apt/lists/*InRelease /var/lib/apt/lists/*_Release',
+    'for m in $(stat -c %Y -- "$@" 2>/dev/null); do [ "$m" -gt "$t" ] && t=$m; done',
+    'echo "cache_time=$t"',
+    'n=0; for f in /var/lib/apt/lists/*_Packages /var/lib/apt/lists/*_Packages.*; do [ -f "$f" ] && n=$((n+1)); done; echo "lists=$n"',
+    'echo @@dpkg',
+    ...(o.names.length
+      ? [
+          `d=$(dpkg-query -W -f='\${Package}\\t\${Architecture}\\t\${db:Status-Abbrev}\\t\${Version}\\n' -- ${names} 2>/dev/null)`,
+          `printf '%s\\n' "$d"`,
+          'echo @@policy',
+          o.candidatesOfInstalled
+            ? policy
+            : `i=0; IFS='\n'; for l in $d; do case "$l" in *'\tii '*) i=$((i+1)) ;; esac; done; unset IFS; [ "$i" -ge ${o.names.length} ] || ${policy}`,
+        ]
+      : ['echo @@policy']),
+    ...(o.deb ? ['echo @@deb', `if [ -f ${quote(o.deb)} ]; then dpkg-deb -f ${quote(o.deb)} Package Version Architecture; else echo missing; fi`] : []),
+    'echo @@end',
+    'exit 0',
+  ].join('\n')
+}
 
 /** Runs a script with sh in dir (the script on its stdin, as the framed shell gets it): its stdout and exit code. */
 function run(script: string, cwd: string): { stdout: string; code: number } {
@@ -130,10 +160,36 @@ describe('probes run inline in a batch', () => {
     expect(codes).to.deep.equal([0, 0, 1, 0, 1, 1, 1, 0, 1, 0])
   })
 
+  const aptVariants: AptProbeOptions[] = [
+    { names: ['dpkg', 'coreutils'] },
+    { names: ['dpkg', 'rmp-no-such-package'], now: true },
+    { names: ['dpkg'], candidatesOfInstalled: true },
+    { names: ['bash'], defaultRelease: 'bookworm' },
+    { names: [], deb: '/rmp-no-such.deb' },
+  ]
+
+  it('an apt probe prints, byte for byte, what its script printed before it ran inline', function () {
+    if (!existsSync('/usr/bin/dpkg-query')) this.skip()
+    for (const o of aptVariants) {
+      const p = aptProbe(o)
+      expect(p.inline, p.id).to.not.equal(undefined)
+      const before = run(`( ${aptScriptBefore(o)}\n)`, dir)
+      expect(before.stdout, p.id).to.match(/^@@end$/m)
+      const now = run(`( ${p.script.text}\n)`, dir)
+      expect(now.code, p.id).to.equal(before.code)
+      expect(now.stdout.replace(/^now=\d+$/m, 'now=T'), p.id).to.equal(before.stdout.replace(/^now=\d+$/m, 'now=T'))
+    }
+  })
+
   it('in a batch, each inline probe prints what it prints in a subshell, and a later probe sees the same shell', () => {
     // the last probe prints every variable, option and argument it sees
     const spy: Probe = { id: 'spy', script: code(SHELL_STATE), parse: () => undefined }
-    const probes: Probe[] = [...variants.flatMap((o) => paths().map((path) => pathProbe(path, o))), ...globs().map(existsProbe), spy]
+    const probes: Probe[] = [
+      ...variants.flatMap((o) => paths().map((path) => pathProbe(path, o))),
+      ...globs().map(existsProbe),
+      ...aptVariants.map(aptProbe),
+      spy,
+    ]
     const inSubshells = probes.map(({ inline: _inline, ...p }) => p)
     expect(batchScript(probes, 'tok').text).to.not.match(/^\( rmp_path=/m)
     expect(batchScript(inSubshells, 'tok').text).to.not.match(/^\{ rmp_path=/m)
@@ -141,12 +197,14 @@ describe('probes run inline in a batch', () => {
     const subshells = splitBatchOutput(run(batchScript(inSubshells, 'tok').text, dir).stdout, probes.length, 'tok')
     for (const [i, p] of probes.entries()) {
       expect(inline[i]!.code, p.id).to.not.equal(-1)
-      expect(inline[i], p.id).to.deep.equal(subshells[i])
+      // (the apt probe's clock may tick between the two batches)
+      const clockless = (o: { stdout: string; code: number }) => ({ ...o, stdout: o.stdout.replace(/^now=\d+$/m, 'now=T') })
+      expect(clockless(inline[i]!), p.id).to.deep.equal(clockless(subshells[i]!))
     }
   })
 
   it('an inline probe leaves the shell as it found it, once the batch unset its variables', () => {
-    const probes: Probe[] = [...variants.flatMap((o) => paths().map((path) => pathProbe(path, o))), ...globs().map(existsProbe)]
+    const probes: Probe[] = [...variants.flatMap((o) => paths().map((path) => pathProbe(path, o))), ...globs().map(existsProbe), ...aptVariants.map(aptProbe)]
     for (const p of probes) {
       const unset = p.inline!.sets.length ? `unset ${p.inline!.sets.join(' ')}` : ':'
       const script = `${SHELL_STATE} > before; { ${p.script.text}\n} >/dev/null 2>&1 </dev/null; ${unset}; ${SHELL_STATE} > after; cmp -s before after && echo same; rm -f before after`
