@@ -222,8 +222,9 @@ export function aptProbe(o: AptProbeOptions): Probe<AptState> {
   const names = [...new Set(o.names.map(baseName))]
   const rel = o.defaultRelease ? sh` -t ${o.defaultRelease}` : code('')
   const parts: Script[] = [
-    code(`echo @@head${o.now ? '\necho "now=$(date +%s)"' : ''}
-rmp_cache=0
+    code('echo @@head'),
+    ...(o.now ? [code('echo "now=$(date +%s)"')] : []),
+    code(`rmp_cache=0
 for rmp_mt in $(stat -c %Y -- /var/lib/apt/periodic/update-success-stamp /var/lib/apt/lists/*_Packages /var/lib/apt/lists/*_Packages.* /var/lib/apt/lists/*InRelease /var/lib/apt/lists/*_Release 2>/dev/null); do
   [ "$rmp_mt" -gt "$rmp_cache" ] && rmp_cache=$rmp_mt
 done
