@@ -22,8 +22,15 @@ export interface Probe<T = unknown> {
    * A path this probe stats (and, with sha1, checksums; `reads`: it reads the file's content at
    * all): a batch stats all such paths with one `stat` (and one `sha1sum`) ahead of its probes,
    * which take their line from it when it succeeded and run their own otherwise (shared-stat.ts).
+   * `attrs`: it prints the path's `lsattr -d` line, which the batch reads ahead the same way.
    */
-  sharedStat?: { path: string; sha1: boolean; reads: boolean }
+  sharedStat?: { path: string; sha1: boolean; reads: boolean; attrs?: boolean }
+  /**
+   * The script changes nothing in its shell but these variables (no exit, cd, function, option,
+   * trap, IFS or positional parameter): a batch runs it in its own shell, which saves a fork per
+   * probe, and unsets them after it. Without it, a probe runs in a subshell.
+   */
+  inline?: { sets: readonly string[] }
 }
 
 /** Parsed probe results by probe id (what one batch returns). */

@@ -5,18 +5,23 @@ import type { Connection, ExecOptions } from '../connection/connection.js'
 import type { Probe, ProbeState, Probes, StateOf } from '../contract/types.js'
 import { sharedStat } from '../probes/shared-stat.js'
 import { tail } from '../text/tail.js'
-import { joinScripts, sh, type Script } from '../shell/index.js'
+import { joinScripts, sh, varName, type Script } from '../shell/index.js'
 
-/** Each probe in a subshell between markers (the token is hex; the markers are quoted anyway),
- * after the one stat of the paths they share. */
+/** Each probe between markers (the token is hex; the markers are quoted anyway), after the one
+ * stat of the paths they share: in a subshell, or, when it says it may run inline, in the batch's
+ * shell (a fork less), its variables unset after it so that no later probe sees them. */
 export function batchScript(probes: Probe[], token: string): Script {
   const shared = sharedStat(probes)
   return joinScripts([
     ...(shared.ahead ? [shared.ahead] : []),
-    ...probes.flatMap((p, i) => [
-      sh`printf '%s\\n' ${`@@${token} ${i}`}\n( ${p.script}\n) 2>/dev/null </dev/null\nprintf ${`\\n@@${token}.%d %d\\n`} ${i} $?`,
-      ...(shared.after[i] ? [shared.after[i]] : []),
-    ]),
+    ...probes.flatMap((p, i) => {
+      const run = p.inline ? sh`{ ${p.script}\n}` : sh`( ${p.script}\n)`
+      return [
+        sh`printf '%s\\n' ${`@@${token} ${i}`}\n${run} 2>/dev/null </dev/null\nprintf ${`\\n@@${token}.%d %d\\n`} ${i} $?`,
+        ...(p.inline?.sets.length ? [sh`unset ${p.inline.sets.map(varName)}`] : []),
+        ...(shared.after[i] ? [shared.after[i]] : []),
+      ]
+    }),
   ])
 }
 

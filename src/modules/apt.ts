@@ -161,6 +161,8 @@ function probeOptions(a: AptArgs) {
     autoremove: a.autoremove,
     upgrade: upgradeCommand(a),
     candidatesOfInstalled: state(a) === 'latest' || pinned || !!a.only_upgrade,
+    // the clock is read for the cache's age only (cacheIsStale, cache_update_time after an update)
+    now: wantsUpdate(a),
   }
 }
 

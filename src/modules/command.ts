@@ -11,7 +11,7 @@
  *   - command: { argv: [nginx, -t] }
  *     changed_when: false
  */
-import { sh, type Script } from '../shell/index.js'
+import { DEFAULT_IFS, sh, type Script } from '../shell/index.js'
 import type { ArgsOf, Schema } from './schema.js'
 import { shlexSplit } from '../shell/shlex.js'
 import type { Change, HostModule, Probe, StateOf, StepOutput } from './types.js'
@@ -44,13 +44,15 @@ export const commandReturns = {
   delta: 'how long it ran',
 }
 
-/** Exists-probe for creates/removes: the path may be a glob. */
+/** Exists-probe for creates/removes: the path may be a glob. Its exit code says (0: it exists). */
 function existsProbe(path: string): Probe<boolean> {
   return {
     id: `exists:${path}`,
-    // The path is a glob on purpose (creates: /var/backups/*.done): expanded, never run.
-    script: sh`p=${path}; IFS=''; for f in $p; do [ -e "$f" ] && exit 0; done; exit 1`,
+    // The path is a glob on purpose (creates: /var/backups/*.done): expanded (IFS empty: not split),
+    // never run. No exit and IFS put back: the batch runs it inline (see Probe.inline).
+    script: sh`rmp_glob=${path}; rmp_match=; IFS=''; for rmp_match in $rmp_glob; do [ -e "$rmp_match" ] && break; rmp_match=; done; ${DEFAULT_IFS}; [ -n "$rmp_match" ]`,
     parse: (o) => o.code === 0,
+    inline: { sets: ['rmp_glob', 'rmp_match'] },
   }
 }
 

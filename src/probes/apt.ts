@@ -1,6 +1,6 @@
 // Debian package state: what dpkg has installed, what apt could install (apt-cache policy), how
 // old the package lists are, and what a .deb file holds. All in one script, no python.
-import { code, joinScripts, sh, type Script } from '../shell/index.js'
+import { code, DEFAULT_IFS, joinScripts, sh, type Script } from '../shell/index.js'
 import type { Probe } from '../contract/types.js'
 import { keyValues, sections } from './output.js'
 
@@ -27,6 +27,7 @@ export interface DebFile {
 }
 
 export interface AptState {
+  /** The host's clock (epoch seconds), read only when asked (AptProbeOptions.now); else 0. */
   now: number
   /** When the package lists were last updated (epoch seconds; 0 = never). */
   cacheTime: number
@@ -55,6 +56,8 @@ export interface AptProbeOptions {
   autoremove?: boolean
   /** Simulate a system upgrade: `upgrade --with-new-pkgs` or `dist-upgrade`. */
   upgrade?: 'upgrade' | 'dist-upgrade'
+  /** Read the host's clock: only the cache's age needs it (update_cache, cache_valid_time); a `date` less otherwise. */
+  now?: boolean
   /**
    * Candidate versions are needed even for installed packages (state latest, pinned versions).
    * Otherwise apt-cache policy, the costly part (it reads every package list), runs only when a
@@ -203,7 +206,7 @@ export function baseName(spec: string): string {
 }
 
 export function aptProbeId(o: AptProbeOptions): string {
-  return `apt:${JSON.stringify([[...o.names].sort(), o.defaultRelease ?? '', o.deb ?? '', !!o.autoremove, o.upgrade ?? '', !!o.candidatesOfInstalled])}`
+  return `apt:${JSON.stringify([[...o.names].sort(), o.defaultRelease ?? '', o.deb ?? '', !!o.autoremove, o.upgrade ?? '', !!o.candidatesOfInstalled, !!o.now])}`
 }
 
 /**
@@ -212,29 +215,36 @@ export function aptProbeId(o: AptProbeOptions): string {
  */
 const NO_CACHE_FILES = code('-o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache=')
 
+/** The variables the apt probe sets: the batch unsets them after it (it runs inline: no exit, IFS put back). */
+const APT_VARS = ['rmp_cache', 'rmp_mt', 'rmp_lists', 'rmp_lf', 'rmp_dpkg', 'rmp_ii', 'rmp_l'] as const
+
 export function aptProbe(o: AptProbeOptions): Probe<AptState> {
   const names = [...new Set(o.names.map(baseName))]
   const rel = o.defaultRelease ? sh` -t ${o.defaultRelease}` : code('')
   const parts: Script[] = [
-    code(`echo @@head
-echo "now=$(date +%s)"
-t=0
-set -- /var/lib/apt/periodic/update-success-stamp /var/lib/apt/lists/*_Packages /var/lib/apt/lists/*_Packages.* /var/lib/apt/lists/*InRelease /var/lib/apt/lists/*_Release
-for m in $(stat -c %Y -- "$@" 2>/dev/null); do [ "$m" -gt "$t" ] && t=$m; done
-echo "cache_time=$t"
-n=0; for f in /var/lib/apt/lists/*_Packages /var/lib/apt/lists/*_Packages.*; do [ -f "$f" ] && n=$((n+1)); done; echo "lists=$n"
+    code('echo @@head'),
+    ...(o.now ? [code('echo "now=$(date +%s)"')] : []),
+    code(`rmp_cache=0
+for rmp_mt in $(stat -c %Y -- /var/lib/apt/periodic/update-success-stamp /var/lib/apt/lists/*_Packages /var/lib/apt/lists/*_Packages.* /var/lib/apt/lists/*InRelease /var/lib/apt/lists/*_Release 2>/dev/null); do
+  [ "$rmp_mt" -gt "$rmp_cache" ] && rmp_cache=$rmp_mt
+done
+echo "cache_time=$rmp_cache"
+rmp_lists=0; for rmp_lf in /var/lib/apt/lists/*_Packages /var/lib/apt/lists/*_Packages.*; do [ -f "$rmp_lf" ] && rmp_lists=$((rmp_lists+1)); done; echo "lists=$rmp_lists"
 echo @@dpkg`),
   ]
   // (The stamp is touched after every update we run; without it the newest index file tells. One
   // stat for all the files: a process per file costs more than the rest of the probe.)
   if (names.length) {
-    parts.push(sh`d=$(dpkg-query -W -f='\${Package}\\t\${Architecture}\\t\${db:Status-Abbrev}\\t\${Version}\\n' -- ${names} 2>/dev/null)
-printf '%s\\n' "$d"
+    parts.push(sh`rmp_dpkg=$(dpkg-query -W -f='\${Package}\\t\${Architecture}\\t\${db:Status-Abbrev}\\t\${Version}\\n' -- ${names} 2>/dev/null)
+printf '%s\\n' "$rmp_dpkg"
 echo @@policy`)
     const policy = sh`apt-cache ${NO_CACHE_FILES}${rel} policy -- ${names} 2>/dev/null`
     if (o.candidatesOfInstalled) parts.push(policy)
     // Every name installed ("ii"): no candidate is needed, skip the costly policy read.
-    else parts.push(sh`i=0; IFS='\n'; for l in $d; do case "$l" in *'\tii '*) i=$((i+1)) ;; esac; done; unset IFS; [ "$i" -ge ${names.length} ] || ${policy}`)
+    else
+      parts.push(
+        sh`rmp_ii=0; IFS='\n'; for rmp_l in $rmp_dpkg; do case "$rmp_l" in *'\tii '*) rmp_ii=$((rmp_ii+1)) ;; esac; done; ${DEFAULT_IFS}; [ "$rmp_ii" -ge ${names.length} ] || ${policy}`,
+      )
   } else parts.push(code('echo @@policy'))
   if (o.deb)
     parts.push(sh`echo @@deb
@@ -245,6 +255,7 @@ LC_ALL=C apt-get ${NO_CACHE_FILES} -s -q autoremove 2>/dev/null | grep "^Remv "`
   if (o.upgrade)
     parts.push(sh`echo @@upgrade
 LC_ALL=C apt-get ${NO_CACHE_FILES} -s -q${rel} ${code(o.upgrade === 'upgrade' ? 'upgrade --with-new-pkgs' : 'dist-upgrade')} 2>/dev/null | grep "^Inst "`)
-  parts.push(code('echo @@end\nexit 0'))
-  return { id: aptProbeId(o), script: joinScripts(parts), parse: (out) => parseAptState(out.stdout) }
+  // (the last echo's 0 is the probe's exit code, as `exit 0` gave it when the probe had a subshell)
+  parts.push(code('echo @@end'))
+  return { id: aptProbeId(o), script: joinScripts(parts), parse: (out) => parseAptState(out.stdout), inline: { sets: APT_VARS } }
 }

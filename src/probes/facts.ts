@@ -1,15 +1,59 @@
 // Facts: a small set read in one round trip, named as Ansible names them (ansible_hostname,
 // ansible_distribution, ansible_processor_vcpus, ansible_service_mgr ...).
 import type { Probe } from '../contract/types.js'
-import { sh } from '../shell/index.js'
+import { code, sh } from '../shell/index.js'
 import { keyValues, pairs } from './output.js'
 import { PKG_MGR_SCRIPT, pkgMgrOf } from './pkg-mgr.js'
 import { SYSTEMD_BOOTED } from './services.js'
 
-// Forks are what facts cost on a busy host: small files are read with the shell's read, one
-// uname gives three fields, one awk reads the routes, addresses, memory and uid, one date prints
-// the three instants. What a builtin cannot answer exactly (hostname -f, nproc's cgroup quota,
-// id -un's name service) still runs its program.
+/**
+ * `u=$(uname -srm)` without the program: uname(2)'s sysname, release and machine are the kernel's
+ * ostype, osrelease and arch of the same UTS namespace, unless a personality (linux32, uname26)
+ * changes what uname(2) says. A kernel without kernel/arch (before 6.1) runs uname.
+ */
+export const UNAME_SRM = code(`if IFS= read -r k </proc/self/personality && [ "$k" = 00000000 ] && IFS= read -r s </proc/sys/kernel/ostype \\
+  && IFS= read -r r </proc/sys/kernel/osrelease && IFS= read -r m </proc/sys/kernel/arch; then u="$s $r $m"; else u=$(uname -srm); fi 2>/dev/null`)
+
+/**
+ * \`n=$(id -un)\` without the program where its answer is plain to read: the name service asks
+ * /etc/passwd first (nsswitch.conf's passwd line starts with files) and the effective uid's entry
+ * is there, after lines that are all plain entries (glibc skips comments, blank-led and +/- lines:
+ * any such line, an action after files, or a last line without its newline, and id -un answers).
+ * The effective uid is the third of /proc/self/status's Uid.
+ */
+export const USER_NAME = code(`n=; e=
+while IFS= read -r l; do case $l in Uid:*) set -f; set -- $l; set +f; e=$3; break ;; esac; done </proc/self/status 2>/dev/null
+f=; while read -r k v x; do case $k in passwd:) case $x in [[]*) f=$f$v! ;; *) f=$f$v. ;; esac ;; esac; done </etc/nsswitch.conf 2>/dev/null
+case $e in '' | *[!0-9]*) f= ;; esac
+if [ "$f" = files. ]; then
+  while IFS=: read -r a b c x; do
+    case $a in '' | [#+-]* | *[[:space:]]*) break ;; esac
+    case $c in '' | *[!0-9]*) break ;; esac
+    if [ "$c" = "$e" ]; then n=$a; break; fi
+  done </etc/passwd 2>/dev/null
+fi
+[ -n "$n" ] || n=$(id -un)`)
+
+/**
+ * The route to 1.1.1.1, then the global IPv4 addresses, for the awk below: one \`ip -batch\` for
+ * both (one program less). Its -o puts the route on one line (the same words) and every address
+ * line starts "N: ", which tells awk where the addresses start (ADDRESSES_START). An ip without
+ * -batch or -force (busybox) prints nothing: then the two commands with "@" between, as before.
+ */
+export const ROUTES = code(`o=$(ip -force -4 -o -batch - 2>/dev/null <<EOF
+route get 1.1.1.1
+addr show scope global
+EOF
+)
+if [ -n "$o" ]; then printf '%s\\n' "$o"; else { ip -4 route get 1.1.1.1; echo @; ip -4 -o addr show scope global; } 2>/dev/null; fi`)
+/** The awk rule that starts the addresses at the first "N: " line (a route line starts otherwise). */
+export const ADDRESSES_START = code('!s && /^[0-9]+: / { s = 1 }')
+
+// Forks are what facts cost on a busy host: small files are read with the shell's read, the kernel's
+// names too (not uname), one awk reads the routes, addresses, memory and uid, one date prints the
+// three instants, and the user's name comes from /etc/passwd when that is where the name service
+// looks first. What a builtin cannot answer exactly (hostname -f, nproc's cgroup quota, a name
+// service beyond /etc/passwd) still runs its program.
 const SCRIPT = sh`
 if command -v hostname >/dev/null 2>&1 && IFS= read -r h </proc/sys/kernel/hostname; then
   echo "hostname=$h"; f=$(hostname -f 2>/dev/null) || f=$h; echo "fqdn=$f"
@@ -20,16 +64,19 @@ if [ -r /etc/os-release ]; then . /etc/os-release; fi
 echo "os_id=\${ID:-}"; echo "os_like=\${ID_LIKE:-}"; echo "os_name=\${NAME:-}"; echo "os_version_id=\${VERSION_ID:-}"; echo "os_codename=\${VERSION_CODENAME:-}"
 if [ -r /etc/debian_version ]; then IFS= read -r v </etc/debian_version; echo "debian_version=$v"; fi
 v=$(nproc 2>/dev/null) || v=$(grep -c ^processor /proc/cpuinfo); echo "vcpus=$v"
-{ ip -4 route get 1.1.1.1; echo @; ip -4 -o addr show scope global; } 2>/dev/null | awk '
+${ROUTES} | awk '
 FILENAME == "/proc/meminfo" { if (/^MemTotal:/) print "memtotal_kb="$2; if (/^MemAvailable:/) print "memfree_kb="$2; if (/^SwapTotal:/) print "swaptotal_kb="$2; next }
 FILENAME == "/proc/self/status" { if (/^Uid:/) print "user_uid="$3; next }
+${ADDRESSES_START}
 !s && $0 == "@" { s = 1; next }
 !s { for (i = 1; i <= NF; i++) { if ($i == "src" && n < 2) { print "ipv4="$(i+1); n++ } if ($i == "dev" && n < 2) { print "ipv4_dev="$(i+1); n++ } } next }
 { split($4, a, "/"); print "ipv4_all="a[1] }' - /proc/meminfo /proc/self/status 2>/dev/null
 if ${SYSTEMD_BOOTED}; then echo "service_mgr=systemd"; elif [ -x /sbin/openrc-run ]; then echo "service_mgr=openrc"; else echo "service_mgr=sysvinit"; fi
 printf python3=; command -v python3 || echo
-u=$(uname -srm); r=\${u#* }; echo "arch=\${u##* }"; echo "kernel=\${r% *}"; echo "system=\${u%% *}"
-echo "user_id=$(id -un)"; [ -r /proc/self/status ] || echo "user_uid=$(id -u)"; echo "home=$HOME"
+${UNAME_SRM}
+r=\${u#* }; echo "arch=\${u##* }"; echo "kernel=\${r% *}"; echo "system=\${u%% *}"
+${USER_NAME}
+echo "user_id=$n"; [ -r /proc/self/status ] || echo "user_uid=$(id -u)"; echo "home=$HOME"
 ${PKG_MGR_SCRIPT}
 f=; if [ -r /proc/sys/crypto/fips_enabled ]; then IFS= read -r f </proc/sys/crypto/fips_enabled; fi; echo "fips=$f"
 e=$(date +%s.%6N); y=$(( (365 * 24 + 6) * 3600 )); jan=$(( \${e%.*} / y * y ))

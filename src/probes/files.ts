@@ -212,69 +212,91 @@ export function pathProbeId(path: string, o: PathProbeOptions = {}): string {
   return `path:${path}:${o.contentLimit ?? 0}:${o.checksum ?? ''}:${o.access ? 'a' : ''}${o.mime ?? ''}`
 }
 
+/** The variables pathProbe's script sets: the batch unsets them after it (see pathProbe). */
+const PATH_VARS = ['rmp_path', 'rmp_line', 'rmp_size', 'rmp_r', 'rmp_w', 'rmp_x', 'rmp_attrs', 'rmp_trim', 'rmp_dir', 'rmp_anc'] as const
+
 /**
  * Reads a path's state in one go (see PathState). Forks are what a probe costs on a busy host, so
  * only stat, the checksum and base64 run as programs; parent and ancestors are found with shell
  * builtins, and the size test uses the stat line already read. The lstat line and the sha1 of a
  * file whose content is not read come from the batch's shared stat when it has them.
+ *
+ * The script sets only its own rmp_ variables (no function, option, positional parameter, IFS or
+ * directory change, no exit): the batch runs it in its own shell, not in a subshell (a fork per
+ * path probe), and unsets those variables after it.
  */
 export function pathProbe(path: string, o: PathProbeOptions = {}): Probe<PathState> {
   const limit = o.contentLimit ?? 0
   const fmt = STAT_FORMAT
-  const shared = { path, sha1: o.checksum === 'sha1' && limit === 0, reads: o.checksum !== undefined || limit > 0 }
+  const shared = { path, sha1: o.checksum === 'sha1' && limit === 0, reads: o.checksum !== undefined || limit > 0, attrs: o.mime !== undefined }
   const vars = sharedStatVars(path)
   const st = vars.stat
   const lines: Script[] = [
-    sh`p=${path}`,
+    sh`rmp_path=${path}`,
     code("printf 'umask '; umask"),
-    code('if [ -e "$p" ] || [ -L "$p" ]; then'),
-    sh`  if [ -n "\${${st}-}" ]; then l=\$${st}; else l=$(stat -c ${fmt} -- "$p"); fi && echo "lstat $l"`,
-    code('  if [ -L "$p" ]; then'),
-    code('    echo "link $(readlink -- "$p" | base64 -w0)"'),
-    code('    echo "real $(readlink -f -- "$p" | base64 -w0)"'),
-    sh`    if [ -e "$p" ]; then l=$(stat -L -c ${fmt} -- "$p") && echo "target $l"; fi`,
+    code('if [ -e "$rmp_path" ] || [ -L "$rmp_path" ]; then'),
+    sh`  if [ -n "\${${st}-}" ]; then rmp_line=\$${st}; else rmp_line=$(stat -c ${fmt} -- "$rmp_path"); fi && echo "lstat $rmp_line"`,
+    code('  if [ -L "$rmp_path" ]; then'),
+    code('    echo "link $(readlink -- "$rmp_path" | base64 -w0)"'),
+    code('    echo "real $(readlink -f -- "$rmp_path" | base64 -w0)"'),
+    sh`    if [ -e "$rmp_path" ]; then rmp_line=$(stat -L -c ${fmt} -- "$rmp_path") && echo "target $rmp_line"; fi`,
     code('  fi'),
-    code('  if [ -f "$p" ]; then'),
-    code('    if [ ! -r "$p" ]; then echo unreadable; else :'),
+    code('  if [ -f "$rmp_path" ]; then'),
+    code('    if [ ! -r "$rmp_path" ]; then echo unreadable; else :'),
   ]
   // The checksum of content that comes back whole is computed on the controller: one process less.
-  const own = o.checksum ? sh`printf 'sum '; ${`${o.checksum}sum`} < "$p"` : code(':')
+  const own = o.checksum ? sh`printf 'sum '; ${`${o.checksum}sum`} < "$rmp_path"` : code(':')
   const sha1 = vars.sha1
   const sum = shared.sha1 ? sh`if [ -n "\${${sha1}-}" ]; then echo "sum \$${sha1}"; else ${own}; fi` : own
-  // The fifth field of the stat line (of the target, for a link) is the size.
+  // The fifth field of the stat line (of the target, for a link) is the size: the line's fields
+  // are single-space separated and the first five are never empty.
   if (limit > 0)
-    lines.push(sh`    set -f; set -- $l; set +f; if [ "$5" -le ${limit} ]; then printf 'content '; base64 -w0 < "$p"; echo; else echo toolarge; ${sum}; fi`)
+    lines.push(
+      code('    rmp_size=${rmp_line#* * * * }; rmp_size=${rmp_size%% *}'),
+      sh`    if [ "$rmp_size" -le ${limit} ]; then printf 'content '; base64 -w0 < "$rmp_path"; echo; else echo toolarge; ${sum}; fi`,
+    )
   else lines.push(sh`    ${sum}`)
   lines.push(code('    fi'), code('  fi'))
-  if (o.access) lines.push(code('  r=0; w=0; x=0; [ -r "$p" ] && r=1; [ -w "$p" ] && w=1; [ -x "$p" ] && x=1; echo "access $r $w $x"'))
+  if (o.access)
+    lines.push(
+      code(
+        '  rmp_r=0; rmp_w=0; rmp_x=0; [ -r "$rmp_path" ] && rmp_r=1; [ -w "$rmp_path" ] && rmp_w=1; [ -x "$rmp_path" ] && rmp_x=1; echo "access $rmp_r $rmp_w $rmp_x"',
+      ),
+    )
   if (o.mime) {
     lines.push(
       code(
         o.mime === 'L'
-          ? '  if command -v file >/dev/null 2>&1; then echo "mime $(file -b --mime -L -- "$p" 2>/dev/null)"; fi'
-          : '  if command -v file >/dev/null 2>&1; then echo "mime $(file -b --mime -- "$p" 2>/dev/null)"; fi',
+          ? '  if command -v file >/dev/null 2>&1; then echo "mime $(file -b --mime -L -- "$rmp_path" 2>/dev/null)"; fi'
+          : '  if command -v file >/dev/null 2>&1; then echo "mime $(file -b --mime -- "$rmp_path" 2>/dev/null)"; fi',
       ),
     )
+    // The batch's shared lsattr line, when it has one (an existing path, not a link: both tests below hold).
+    const at = vars.attrs
     lines.push(
-      code(
-        o.mime === 'L'
-          ? '  if [ -e "$p" ] && command -v lsattr >/dev/null 2>&1; then a=$(lsattr -d -- "$p" 2>/dev/null) && echo "attrs $a"; fi'
-          : '  if [ ! -L "$p" ] && command -v lsattr >/dev/null 2>&1; then a=$(lsattr -d -- "$p" 2>/dev/null) && echo "attrs $a"; fi',
-      ),
+      sh`  if [ -n "\${${at}-}" ]; then echo "attrs \$${at}"; elif ${code(o.mime === 'L' ? '[ -e "$rmp_path" ]' : '[ ! -L "$rmp_path" ]')} && command -v lsattr >/dev/null 2>&1; then rmp_attrs=$(lsattr -d -- "$rmp_path" 2>/dev/null) && echo "attrs $rmp_attrs"; fi`,
     )
   }
   lines.push(
     code('fi'),
     // dirname and the deepest existing ancestor, without forking.
-    code('q=$p; while [ "$q" != / ] && [ "${q%/}" != "$q" ]; do q=${q%/}; done'),
-    code('up() { case "$1" in */*) u=${1%/*}; [ -n "$u" ] || u=/ ;; *) u=. ;; esac; }'),
-    code('up "$q"; d=$u'),
-    code('if [ -d "$d" ]; then echo "parent directory"; elif [ -e "$d" ]; then echo "parent other"; else echo "parent missing"; fi'),
-    code('a=$q; while [ ! -e "$a" ] && [ ! -L "$a" ] && [ "$a" != / ] && [ "$a" != . ]; do up "$a"; a=$u; done'),
-    code('printf \'ancestor %s\\n\' "$a"'),
-    code('if [ -d "$a" ]; then echo "ancestordir 1"; else echo "ancestordir 0"; fi'),
+    code('rmp_trim=$rmp_path; while [ "$rmp_trim" != / ] && [ "${rmp_trim%/}" != "$rmp_trim" ]; do rmp_trim=${rmp_trim%/}; done'),
+    code('case "$rmp_trim" in */*) rmp_dir=${rmp_trim%/*}; [ -n "$rmp_dir" ] || rmp_dir=/ ;; *) rmp_dir=. ;; esac'),
+    code('if [ -d "$rmp_dir" ]; then echo "parent directory"; elif [ -e "$rmp_dir" ]; then echo "parent other"; else echo "parent missing"; fi'),
+    code('rmp_anc=$rmp_trim'),
+    code('while [ ! -e "$rmp_anc" ] && [ ! -L "$rmp_anc" ] && [ "$rmp_anc" != / ] && [ "$rmp_anc" != . ]; do'),
+    code('  case "$rmp_anc" in */*) rmp_anc=${rmp_anc%/*}; [ -n "$rmp_anc" ] || rmp_anc=/ ;; *) rmp_anc=. ;; esac'),
+    code('done'),
+    code('printf \'ancestor %s\\n\' "$rmp_anc"'),
+    code('if [ -d "$rmp_anc" ]; then echo "ancestordir 1"; else echo "ancestordir 0"; fi'),
   )
-  return { id: pathProbeId(path, o), script: joinScripts(lines), parse: (out) => parsePathState(path, out, o.checksum), sharedStat: shared }
+  return {
+    id: pathProbeId(path, o),
+    script: joinScripts(lines),
+    parse: (out) => parsePathState(path, out, o.checksum),
+    sharedStat: shared,
+    inline: { sets: PATH_VARS },
+  }
 }
 
 /** The object the path designates for reading and attribute changes: the target of a link when following. */

@@ -1,5 +1,5 @@
-// One `stat` and one `sha1sum` for all the paths a batch of probes reads, instead of one of each
-// per path: each program start costs a busy host more than the probe's shell work. The batch runs
+// One `stat`, one `sha1sum` and one `lsattr` for all the paths a batch of probes reads, instead of
+// one of each per path: each program start costs a busy host more than the probe's shell work. The batch runs
 // this script ahead of its probes; each path's line lands in a shell variable named after the
 // path, which the path probe takes when it is set and reads itself when it is not. Exactness:
 //   - only paths that exist and are not symlinks are stat'ed (a link's probe stats it, and its
@@ -19,10 +19,10 @@ import { code, joinScripts, sh, varName, type Script } from '../shell/index.js'
 /** What `stat -c` prints for parseStatLine. */
 export const STAT_FORMAT = '%f %a %u %g %s %.9Y %.9X %.9Z %i %d %h %U %G'
 
-/** The shell variables that hold a path's shared stat line and sha1 (hex names: no quoting needed). */
-export function sharedStatVars(path: string): { stat: Script; sha1: Script } {
+/** The shell variables that hold a path's shared stat line, sha1 and lsattr line (hex names: no quoting needed). */
+export function sharedStatVars(path: string): { stat: Script; sha1: Script; attrs: Script } {
   const h = createHash('sha1').update(path).digest('hex').slice(0, 20)
-  return { stat: varName(`rmp_st_${h}`), sha1: varName(`rmp_sha1_${h}`) }
+  return { stat: varName(`rmp_st_${h}`), sha1: varName(`rmp_sha1_${h}`), attrs: varName(`rmp_at_${h}`) }
 }
 
 /** Sets each variable named in $rmp_n to the next line of $rmp_s (a program's output). */
@@ -55,7 +55,12 @@ const chunks = <T>(xs: readonly T[]): T[][] => Array.from({ length: Math.ceil(xs
 
 function aheadScript(probes: readonly Probe[]): Script | undefined {
   const sha1 = new Map<string, boolean>()
-  for (const p of probes) if (p.sharedStat) sha1.set(p.sharedStat.path, (sha1.get(p.sharedStat.path) ?? false) || p.sharedStat.sha1)
+  const attrs = new Set<string>()
+  for (const p of probes) {
+    if (!p.sharedStat) continue
+    sha1.set(p.sharedStat.path, (sha1.get(p.sharedStat.path) ?? false) || p.sharedStat.sha1)
+    if (p.sharedStat.attrs) attrs.add(p.sharedStat.path)
+  }
   if (sha1.size === 0) return undefined
   const paths = [...sha1.keys()]
   const lines: Script[] = [code('{')]
@@ -69,6 +74,16 @@ function aheadScript(probes: readonly Probe[]): Script | undefined {
     for (const p of chunk) lines.push(sh`  if [ -f ${p} ] && [ ! -L ${p} ] && [ -r ${p} ]; then set -- "$@" ${p}; rmp_n="$rmp_n ${sharedStatVars(p).sha1}"; fi`)
     lines.push(code('  if [ $# -gt 0 ] && rmp_s=$(sha1sum -- "$@"); then'), DISTRIBUTE_SUMS, code('  fi'))
   }
-  lines.push(code('  set --'), code('} 2>/dev/null </dev/null'))
+  // lsattr prints each name as given, so a name with a newline would break the lines apart: those
+  // run their own. So do links (lsattr does not follow them) and what is neither a file nor a
+  // directory (lsattr fails on it, which would fail the whole chunk).
+  for (const chunk of chunks([...attrs].filter((p) => !p.includes('\n')))) {
+    lines.push(code('  set --; rmp_n='))
+    for (const p of chunk)
+      lines.push(sh`  if { [ -f ${p} ] || [ -d ${p} ]; } && [ ! -L ${p} ]; then set -- "$@" ${p}; rmp_n="$rmp_n ${sharedStatVars(p).attrs}"; fi`)
+    lines.push(code('  if [ $# -gt 0 ] && command -v lsattr >/dev/null && rmp_s=$(lsattr -d -- "$@"); then'), DISTRIBUTE_LINES, code('  fi'))
+  }
+  // its own variables go too: no probe sees them
+  lines.push(code('  set --; unset rmp_n rmp_s rmp_nl rmp_v rmp_l'), code('} 2>/dev/null </dev/null'))
   return joinScripts(lines)
 }

@@ -72,6 +72,10 @@ export function code(text: string): Script {
   return new Script(text, MAKER)
 }
 
+/** Sets IFS back to what a shell starts with (space, tab, newline): how a probe that runs in the batch's
+ * own shell puts it back after changing it. */
+export const DEFAULT_IFS = code("IFS=' \t\n'")
+
 /** Scripts joined by a separator (default a newline). */
 export function joinScripts(parts: readonly Script[], separator = '\n'): Script {
   for (const p of parts) if (!(p instanceof Script)) throw new TypeError('joinScripts: every part must be a Script')

@@ -187,8 +187,8 @@ describe('read-ahead (lab host)', function () {
     const r = await rmPlay([join(dir, 'not-ahead.yml'), '-i', lab.inventory, '-l', host, '-vvv'])
     const text = r.out + r.err
     expect(r.code, text).to.equal(0)
-    // a path probe's script starts `p=PATH` (the batch's shared stat names the path too: not counted)
-    const sent = (path: string) => text.split('\n').filter((l) => l.includes(`p=${path}`)).length
+    // a path probe's script starts `rmp_path=PATH` (the batch's shared stat names the path too: not counted)
+    const sent = (path: string) => text.split('\n').filter((l) => l.includes(`rmp_path=${path}`)).length
     expect([sent('/opt/ra3-first'), sent('/opt/ra3-skipped'), sent('/opt/ra3-after')], text).to.deep.equal([1, 0, 1])
     expect(roundTrips(text, host), text).to.equal(3)
   })

@@ -35,6 +35,41 @@ function withPackages(s: AptState, pkgs: Record<string, string | null>): AptStat
   return { ...s, dpkg }
 }
 
+describe('modules/apt: the clock', () => {
+  it('is read for the cache age only; without update_cache or cache_valid_time, plans and results do not depend on it', () => {
+    const probeOf = (input: Record<string, unknown>) => apt.probes(args(input), real).apt
+    for (const input of [{ update_cache: true }, { name: ['jq'], cache_valid_time: 3600 }, { name: ['jq'], update_cache: true }])
+      expect(probeOf(input).script.text, JSON.stringify(input)).to.include('date +%s')
+    const noClock = [
+      { name: ['tree', 'jq', 'cron'] },
+      { name: ['procps'] },
+      { name: ['procps'], state: 'latest' },
+      { name: ['procps'], state: 'absent' },
+      { name: ['nosuchpkg'] },
+      { upgrade: 'dist' },
+      { autoremove: true },
+    ]
+    for (const input of noClock) {
+      expect(probeOf(input).script.text, JSON.stringify(input)).to.not.include('date +%s')
+      for (const st of [installed(), fresh()]) {
+        const outcome = (s: AptState) => {
+          const a = args(input)
+          try {
+            return {
+              plan: settleNeeds(apt.plan(a, { apt: s }, real), false),
+              check: settleNeeds(apt.plan(a, { apt: s }, check), true),
+              result: apt.result?.(a, { apt: s }, [], real),
+            }
+          } catch (e) {
+            return { error: (e as Error).message }
+          }
+        }
+        expect(outcome({ ...st, now: 0 }), JSON.stringify(input)).to.deep.equal(outcome(st))
+      }
+    }
+  })
+})
+
 describe('modules/apt: plan', () => {
   it('installs what is missing, in one apt-get transaction, non-interactive, waiting for the lock', () => {
     const ch = planOf({ name: ['tree', 'jq', 'cron'] }, installed())

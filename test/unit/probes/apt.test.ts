@@ -97,4 +97,11 @@ describe('probes/apt: parsers on recorded output', () => {
       'apt-cache -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= -t bookworm-backports policy -- jq',
     )
   })
+
+  it('reads the clock only when asked (a date less for a probe that does not need the time)', () => {
+    expect(aptProbe({ names: ['jq'], now: true }).script.text).to.include('echo "now=$(date +%s)"')
+    expect(aptProbe({ names: ['jq'] }).script.text).to.not.include('date +%s')
+    expect(aptProbeId({ names: ['jq'], now: true })).to.not.equal(aptProbeId({ names: ['jq'] }))
+    expect(parseAptState('@@head\ncache_time=5\nlists=3\n@@dpkg\n@@policy\n@@end\n')).to.include({ now: 0, cacheTime: 5, lists: 3 })
+  })
 })

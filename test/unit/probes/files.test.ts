@@ -106,7 +106,7 @@ describe('probes/files', () => {
     expect(pathProbeId('/a', { checksum: 'sha1' })).to.not.equal(pathProbeId('/a', { checksum: 'sha256' }))
     expect(pathProbeId('/a', { access: true })).to.not.equal(pathProbeId('/a'))
     expect(pathProbeId('/a', { mime: 'L' })).to.not.equal(pathProbeId('/a', { mime: 'P' }))
-    expect(pathProbe("/tmp/it's; rm -rf /").script.text).to.contain(`p='/tmp/it'\\''s; rm -rf /'`)
+    expect(pathProbe("/tmp/it's; rm -rf /").script.text).to.contain(`rmp_path='/tmp/it'\\''s; rm -rf /'`)
     expect(treeProbe('/a b').script.text).to.contain(`p='/a b'`)
     expect(treeProbe('/a').script.text).to.contain('find -H')
     const e = emptyDirProbe('/d')

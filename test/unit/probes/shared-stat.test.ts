@@ -3,7 +3,7 @@
 // missing paths; a later probe of a path that an earlier one read stats the path itself.
 import { expect } from 'chai'
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { LocalConnection } from '../../../src/connection/local.js'
@@ -52,6 +52,30 @@ describe('probes/shared-stat', () => {
     // the batch's sha1sum served the plain file (its own `sha1sum < file` prints "<hash>  -")
     const plain = probes.findIndex((p) => p.id === `path:${join(dir, 'plain')}:0:sha1:`)
     expect(parts[plain]!.stdout).to.match(/^sum [0-9a-f]{40}$/m)
+  })
+
+  it('one lsattr for the paths whose probes print attributes: each prints the line it prints alone', async () => {
+    const probes = [...names.map((n) => pathProbe(join(dir, n), { access: true, mime: 'P' })), ...names.map((n) => pathProbe(join(dir, n), { mime: 'L' }))]
+    const script = batchScript(probes, 'tok')
+    // an lsattr first on PATH that counts its runs
+    const bin = join(dir, 'bin')
+    mkdirSync(bin)
+    writeFileSync(join(bin, 'lsattr'), `#!/bin/sh\necho run >> ${join(dir, 'lsattr-runs')}\nexec /usr/bin/lsattr "$@"\n`, { mode: 0o755 })
+    const parts = splitBatchOutput((await conn.exec(script, { env: { PATH: `${bin}:${process.env.PATH}` } })).stdout, probes.length, 'tok')
+    // one for the batch, and their own for the name with a newline and the fifo (P and L each) and
+    // the link followed (the dangling one has nothing to follow, a link not followed has no attributes)
+    expect(readFileSync(join(dir, 'lsattr-runs'), 'utf8')).to.equal('run\n'.repeat(6))
+    rmSync(bin, { recursive: true })
+    const attrs = (out: string) => out.split('\n').filter((l) => l.startsWith('attrs '))
+    let shared = 0
+    for (const [i, p] of probes.entries()) {
+      const alone = await conn.exec(p.script)
+      expect(attrs(parts[i]!.stdout), p.id).to.deep.equal(attrs(alone.stdout))
+      expect(p.parse(parts[i]!), p.id).to.deep.equal(p.parse({ stdout: alone.stdout, code: alone.code }))
+      if (attrs(alone.stdout).length) shared++
+    }
+    // plain, a b, back\slash, -dash, empty, sub (twice), link followed: this machine has lsattr
+    expect(shared).to.be.greaterThan(10)
   })
 
   it(`more paths than ${CHUNK}: one stat and one sha1sum per ${CHUNK} paths, each probe as alone`, async () => {
