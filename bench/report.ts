@@ -181,7 +181,7 @@ export function renderSummary(r: Results): string {
   if (last && rm) {
     const hostTasks = last.hosts * (r.tasksPerHost ?? 1)
     lines.push(
-      `At ${last.hosts} hosts the second run takes ${s(rm.noop.wall)}; rm-play itself uses ${s(rm.noop.cpu)} of CPU (${ms(rm.noop.cpu / hostTasks)} per host-task) and ${Math.round(rm.noop.maxRssMb)} MB, the hosts ${s(rm.noop.hostsCpu)}.`,
+      `At ${last.hosts} hosts the second run takes ${s(rm.noop.wall)}; rm-play uses ${s(rm.noop.cpu)} of CPU${rm.noop.backgroundCpu ? ` (${s(rm.noop.backgroundCpu)} of it in its connection keeper)` : ''} (${ms(rm.noop.cpu / hostTasks)} per host-task) and ${Math.round(rm.noop.maxRssMb)} MB${rm.noop.backgroundRssMb ? ` (the keeper ${Math.round(rm.noop.backgroundRssMb)} MB)` : ''}, the hosts ${s(rm.noop.hostsCpu)}.`,
     )
   }
   if (st)
