@@ -32,6 +32,20 @@ const REUSE_TIMEOUT_MS = 5000
 /** With nothing kept and nobody connected, the keeper waits this long for a run before it exits. */
 const LINGER_MS = 2000
 
+/**
+ * Writes a frame to the run, gathered with the others of this tick: ssh2 hands over a command's
+ * output in many small pieces (one per SSH packet), and a write to the socket per piece was half
+ * of the keeper's CPU.
+ */
+function relay(sock: Socket, type: FrameType, payload: Buffer): void {
+  if (sock.destroyed) return
+  if (!sock.writableCorked) {
+    sock.cork()
+    process.nextTick(() => sock.uncork())
+  }
+  sock.write(encodeFrame(type, payload))
+}
+
 export class Keeper {
   private readonly byKey = new Map<string, Kept>()
   private readonly byId = new Map<number, Kept>()
@@ -125,8 +139,8 @@ export class Keeper {
       hostKey: kept.hostKey.toString('base64'),
       warnings: reused ? [] : kept.warnings,
     })
-    channel.on('data', (d: Buffer) => sock.write(encodeFrame(FrameType.Stdout, d)))
-    channel.stderr.on('data', (d: Buffer) => sock.write(encodeFrame(FrameType.Stderr, d)))
+    channel.on('data', (d: Buffer) => relay(sock, FrameType.Stdout, d))
+    channel.stderr.on('data', (d: Buffer) => relay(sock, FrameType.Stderr, d))
     channel.on('close', (code?: number) => {
       if (!sock.destroyed) sock.end(encodeFrame(FrameType.Exit, JSON.stringify({ code: typeof code === 'number' ? code : null })))
       this.release(kept, sock)
