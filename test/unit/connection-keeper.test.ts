@@ -3,13 +3,16 @@
 // dropped connection is made again, not reused; a password target is never kept. Plus how
 // ControlPersist/ControlMaster are read, and the socket's frames.
 import { expect } from 'chai'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import ssh2 from 'ssh2'
 import { SshConnection, type SshTarget } from '../../src/connection/ssh.js'
 import { encodeFrame, FrameReader, FrameType } from '../../src/connection/keeper/protocol.js'
 import { persistFor } from '../../src/engine/connect.js'
+import { KEEPER_MAIN, keeperDir, keeperSocket } from '../../src/connection/keeper/paths.js'
 import { code } from '../../src/shell/index.js'
 import { eventually } from '../helpers/eventually.js'
 import { fakeServer, publicOf, type FakeServer } from '../helpers/fake-ssh-server.js'
@@ -141,6 +144,28 @@ describe('connection keeper: against an SSH server', function () {
       expect((await first.exec(code('echo still'))).stdout).to.equal('still\n')
     } finally {
       await first.close()
+    }
+  })
+
+  it('a keeper that takes the request and never answers is given up: the run connects by itself', async function () {
+    this.timeout(40_000)
+    // this build's keeper socket, held by a listener that reads and says nothing
+    const path = keeperSocket(keeperDir()!)
+    try {
+      execFileSync('pkill', ['-f', KEEPER_MAIN], { stdio: 'ignore' })
+    } catch {
+      // none runs
+    }
+    await eventually(() => expect(existsSync(path)).to.equal(false), { timeoutMs: 5000, intervalMs: 20 }).catch(() => rmSync(path, { force: true }))
+    const mute = createServer((s) => s.on('data', () => undefined))
+    await new Promise<void>((r) => mute.listen(path, r))
+    try {
+      let trace = ''
+      expect(await once(target({ connectTimeoutMs: 1000, trace: (l) => (trace += `${l}\n`) }))).to.equal('42\n')
+      expect(trace).to.match(/the keeper did not answer in \d+ s\); connecting without it/)
+      expect(server.connections).to.equal(1)
+    } finally {
+      await new Promise((r) => mute.close(r))
     }
   })
 

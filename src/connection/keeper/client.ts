@@ -7,7 +7,7 @@ import { closeSync, openSync } from 'node:fs'
 import { connect, type Socket } from 'node:net'
 import { Duplex, PassThrough } from 'node:stream'
 import { UnreachableError } from '../connection.js'
-import { type ChannelAnswer, type ChannelRequest, encodeFrame, FrameReader, FrameType, PROTOCOL } from './protocol.js'
+import { type ChannelAnswer, type ChannelRequest, encodeFrame, FrameReader, FrameType, PROTOCOL, REUSE_TIMEOUT_MS } from './protocol.js'
 import { KEEPER_MAIN, keeperDir, keeperSocket } from './paths.js'
 
 /** The keeper could not be asked (as opposed to: it asked the host, and the host said no). */
@@ -118,6 +118,7 @@ async function keeperConnection(): Promise<Socket> {
  * (code, final as a direct attempt's) when the host could not be reached or refused.
  */
 export async function openKeptChannel(req: Omit<ChannelRequest, 'protocol'>): Promise<KeptOpen> {
+  const answerWithinMs = req.timeoutMs + REUSE_TIMEOUT_MS + 2000
   const sock = await keeperConnection()
   sock.setNoDelay(true)
   const channel = new KeptChannel(sock)
@@ -125,10 +126,17 @@ export async function openKeptChannel(req: Omit<ChannelRequest, 'protocol'>): Pr
   return new Promise((resolve, reject) => {
     let answered = false
     let exitCode: number | undefined
+    // The keeper answers within the set-up time (its own attempt is bounded by it, after at most
+    // REUSE_TIMEOUT_MS on a kept connection); a keeper that does not is stuck: connect without it.
+    const silence = setTimeout(() => {
+      sock.destroy()
+      reject(new KeeperUnavailable(`the keeper did not answer in ${Math.round(answerWithinMs / 1000)} s`))
+    }, answerWithinMs)
     const reader = new FrameReader((type, payload) => {
       if (!answered) {
         if (type !== FrameType.Answer) return
         answered = true
+        clearTimeout(silence)
         let a: ChannelAnswer
         try {
           a = JSON.parse(payload.toString()) as ChannelAnswer
@@ -151,6 +159,7 @@ export async function openKeptChannel(req: Omit<ChannelRequest, 'protocol'>): Pr
     sock.on('data', (d: Buffer) => reader.push(d))
     sock.on('error', () => undefined) // 'close' follows
     sock.on('close', () => {
+      clearTimeout(silence)
       if (!answered) return reject(new KeeperUnavailable('the keeper closed the socket before answering'))
       channel.finish(exitCode)
     })

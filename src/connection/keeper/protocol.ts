@@ -14,6 +14,9 @@ export const enum FrameType {
   Lost = 8, // keeper -> run: the SSH connection dropped (the payload says why)
 }
 
+/** How long the keeper tries a kept connection before it takes it for dead and makes another. */
+export const REUSE_TIMEOUT_MS = 5000
+
 /** Bumped on any change below: a keeper from another build never answers a request it misreads. */
 export const PROTOCOL = 1
 

@@ -10,7 +10,7 @@ import { createServer, type Server, type Socket } from 'node:net'
 import type { Client, ClientChannel } from 'ssh2'
 import { readKeys } from '../ssh-keys.js'
 import { type DialError, dialOnce, type HandshakeInfo, type Ssh2 } from '../ssh-dial.js'
-import { type ChannelAnswer, type ChannelRequest, encodeFrame, FrameReader, FrameType, PROTOCOL } from './protocol.js'
+import { type ChannelAnswer, type ChannelRequest, encodeFrame, FrameReader, FrameType, PROTOCOL, REUSE_TIMEOUT_MS } from './protocol.js'
 
 interface Kept {
   id: number
@@ -27,8 +27,6 @@ interface Kept {
   retired?: boolean
 }
 
-/** How long a kept connection gets to open a channel before it is taken for dead and made again. */
-const REUSE_TIMEOUT_MS = 5000
 /** With nothing kept and nobody connected, the keeper waits this long for a run before it exits. */
 const LINGER_MS = 2000
 
