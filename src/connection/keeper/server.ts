@@ -82,7 +82,7 @@ export class Keeper {
       if (!asked) {
         asked = true
         if (type !== FrameType.Request) return sock.destroy()
-        void this.serve(sock, JSON.parse(payload.toString()) as ChannelRequest, (c) => (channel = c))
+        this.serve(sock, JSON.parse(payload.toString()) as ChannelRequest, (c) => (channel = c)).catch(() => sock.destroy())
       } else if (type === FrameType.Stdin) channel?.write(payload)
       else if (type === FrameType.StdinEnd) channel?.end()
     })
