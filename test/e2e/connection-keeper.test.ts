@@ -8,12 +8,10 @@ import { execFileSync, spawn } from 'node:child_process'
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { parse } from 'yaml'
 import { play, type PlayOutcome } from '../helpers/run-playbook.js'
 import { closeHostConnections, sh } from '../helpers/host-shell.js'
-import { testLab, type TestLab } from '../helpers/lab.js'
+import { labSshArgs, sshLogins, testLab, type TestLab } from '../helpers/lab.js'
 import { eventually } from '../helpers/eventually.js'
-import { hostPaths } from '../../src/lab/paths.js'
 import { KEEPER_MAIN } from '../../src/connection/keeper/paths.js'
 
 const BIN = join(import.meta.dirname, '..', '..', '..', 'bin', 'rm-play.js')
@@ -31,14 +29,10 @@ describe('connection keeper (ControlPersist) on lab hosts', function () {
   })
   after(closeHostConnections)
 
-  const logins = () =>
-    readFileSync(hostPaths(lab.name, host).log, 'utf8')
-      .split('\n')
-      .filter((l) => l.startsWith('Accepted publickey')).length
-  const labArgs = () => (parse(readFileSync(lab.inventory, 'utf8')) as { all: { vars: Record<string, string> } }).all.vars.ansible_ssh_common_args
+  const logins = () => sshLogins(lab, host)
   // Each test asks for its own ServerAliveInterval: a connection of its own, kept for it alone.
   const run = (pb: string, more: string, extra: Record<string, unknown> = {}): Promise<PlayOutcome> =>
-    play(pb, { inventory: [lab.inventory], limit: host, extraVars: { ansible_ssh_common_args: `${labArgs()} ${more}`, ...extra } })
+    play(pb, { inventory: [lab.inventory], limit: host, extraVars: { ansible_ssh_common_args: labSshArgs(lab, more), ...extra } })
   const stdout = (r: PlayOutcome, task: string) => String(r.results(task, host)[0]?.output?.stdout)
 
   const PB = `- hosts: all

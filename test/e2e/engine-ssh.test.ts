@@ -8,8 +8,7 @@ import { join } from 'node:path'
 import { parse, stringify } from 'yaml'
 import { play } from '../helpers/run-playbook.js'
 import { closeHostConnections, sh, snapshot, snapshotDiff } from '../helpers/host-shell.js'
-import { testLab, type TestLab } from '../helpers/lab.js'
-import { hostPaths } from '../../src/lab/paths.js'
+import { labSshArgs, sshLogins, testLab, type TestLab } from '../helpers/lab.js'
 import { main } from '../../src/cli/main.js'
 
 describe('engine over SSH on lab hosts', function () {
@@ -223,14 +222,8 @@ describe('engine over SSH on lab hosts', function () {
     expect(seen.join('\n')).to.include('sleep 1.5').and.not.include('MARK-')
   })
 
-  // sshd logs one "Accepted publickey" per login (into the lab's log on this machine).
-  const logins = (host: string) => () =>
-    readFileSync(hostPaths(lab.name, host).log, 'utf8')
-      .split('\n')
-      .filter((l) => l.startsWith('Accepted publickey')).length
-  /** The lab's ssh arguments plus `more` (a host's ansible_ssh_common_args replaces the inventory's). */
-  const sshArgs = (more: string) =>
-    `${(parse(readFileSync(lab.inventory, 'utf8')) as { all: { vars: Record<string, string> } }).all.vars.ansible_ssh_common_args} ${more}`
+  const logins = (host: string) => () => sshLogins(lab, host)
+  const sshArgs = (more: string) => labSshArgs(lab, more)
 
   it('uses one SSH connection per host for the whole run', async () => {
     const accepted = logins(hosts[0]!)

@@ -6,8 +6,11 @@
 // host, and the suite's tests do not depend on the init system. A test that needs systemd (the
 // service and systemd modules, what servers run) asks for it: testLab(n, { init: 'systemd' }) is
 // a second lab of its own, named after the first (RMP_TEST_LAB_SYSTEMD names it explicitly).
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { parse } from 'yaml'
 import { labReset, labUp, STATE_ROOT, type InitKind, type LabInfo } from '../../src/lab/index.js'
+import { hostPaths } from '../../src/lab/paths.js'
 import { closeHostConnections } from './host-shell.js'
 
 export interface TestLab extends LabInfo {
@@ -55,4 +58,17 @@ export function testLab(hosts = 4, opts: TestLabOptions = {}): Promise<TestLab> 
 export async function resetHosts(lab: TestLab, names: string[]): Promise<void> {
   await closeHostConnections()
   await labReset(names, { name: lab.name })
+}
+
+/** Logins sshd has accepted on `host` so far: it logs one "Accepted publickey" per login, into the lab's log on this machine. */
+export function sshLogins(lab: TestLab, host: string): number {
+  return readFileSync(hostPaths(lab.name, host).log, 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('Accepted publickey')).length
+}
+
+/** The lab inventory's ssh arguments plus `more` (a host's ansible_ssh_common_args replaces the inventory's, so a test that adds an option repeats them). */
+export function labSshArgs(lab: TestLab, more: string): string {
+  const inv = parse(readFileSync(lab.inventory, 'utf8')) as { all: { vars: Record<string, string> } }
+  return `${inv.all.vars.ansible_ssh_common_args} ${more}`
 }
