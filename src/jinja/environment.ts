@@ -28,8 +28,16 @@ export function setCallObserver(o: CallObserver | undefined): void {
 /** Sees each value a `{{ }}` tag prints, with the tag's source text. */
 export type OutputObserver = (tag: string, value: unknown) => void
 let outputObserver: OutputObserver | undefined
-export function setOutputObserver(o: OutputObserver | undefined): void {
+/** Sets the observer; returns the one it replaces. */
+export function setOutputObserver(o: OutputObserver | undefined): OutputObserver | undefined {
+  const previous = outputObserver
   outputObserver = o
+  return previous
+}
+
+/** What a tag rendered without the engine printed (concat.ts), seen as the engine's tags are. */
+export function observeTagOutput(tag: string, value: unknown): void {
+  if (outputObserver) outputObserver(tag, value)
 }
 
 /**

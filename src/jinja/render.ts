@@ -1,5 +1,6 @@
 // Ansible's Templar for rm-play: render a playbook string (`msg: "{{ x }}"`), a template file, or a
 // bare `when:` condition, with the meaning ansible-core 2.14 gives them (jinja2_native=False).
+import { renderConcat } from './concat.js'
 import { discardEngines, engineAt, takeError, withLookupContext } from './environment.js'
 import { TemplateError, translateEngineError } from './errors.js'
 import { ansibleLiteral, isPlainObject } from './python.js'
@@ -90,6 +91,15 @@ function contextFor(source: string, vars: Record<string, unknown>): { subset: Re
 }
 
 function run(source: string, ctx: TemplateContext, escapeBackslashes: boolean, settings = ''): string {
+  const concatenated = settings === '' ? renderConcat(source, ctx.vars) : undefined
+  const out = concatenated ?? renderWithEngine(source, ctx, escapeBackslashes, settings)
+  // Ansible re-adds the trailing newlines Jinja drops (preserve_trailing_newlines)
+  const lost = trailingNewlines(source) - trailingNewlines(out)
+  return lost > 0 ? out + '\n'.repeat(lost) : out
+}
+
+/** The render by MiniJinja, before the trailing newlines are restored (exported for the tests that compare concat.ts with it). */
+export function renderWithEngine(source: string, ctx: TemplateContext, escapeBackslashes: boolean, settings = ''): string {
   const name = prepare(source, escapeBackslashes, settings)
   const { env } = engineAt(depth)
   const { subset, names } = contextFor(source, ctx.vars)
@@ -117,9 +127,7 @@ function run(source: string, ctx: TemplateContext, escapeBackslashes: boolean, s
     const missing = [...names].filter((n) => !GLOBALS.has(n) && !Object.prototype.hasOwnProperty.call(ctx.vars, n))
     throw translateEngineError(recorded ?? failure, source, missing)
   }
-  // Ansible re-adds the trailing newlines Jinja drops (preserve_trailing_newlines)
-  const lost = trailingNewlines(source) - trailingNewlines(out)
-  return lost > 0 ? out + '\n'.repeat(lost) : out
+  return out
 }
 
 const UNKNOWN: Record<UnknownName['kind'], (n: string) => string> = {

@@ -12,6 +12,7 @@ import {
   renderValue,
   UndefinedVariableError,
 } from '../../src/playbook/expression.js'
+import { renderConcat } from '../../src/jinja/concat.js'
 import { SETTLE } from '../../src/playbook/lazy-view.js'
 import { currentRun } from '../../src/playbook/run-context.js'
 import { MASK, maskString } from '../../src/report/mask.js'
@@ -179,6 +180,15 @@ describe('jinja seam: rm-play expressions through src/jinja', function () {
       const out = String(renderString("run: echo {{ hostvars['db1'].pw[3:11] }} on port {{ port }}", viaHostvars))
       expect(out).to.include(pw.slice(3, 11))
       expect(leaks(out)).to.equal(`run: echo ${MASK} on port 5432`)
+    })
+
+    it('trust 22: a secret in text around plain tags (rendered without the engine, concat.ts) is masked, the rest stays readable', function () {
+      const text = 'password = {{ db.password }}\nport = {{ port }}\n'
+      const plain = source({ db: { password: pw }, port: 5432 })
+      expect(renderConcat(text, { db: { password: pw }, port: 5432 }), 'concat.ts takes this one').to.be.a('string')
+      const out = String(renderString(text, plain))
+      expect(out).to.equal(`password = ${pw}\nport = 5432\n`)
+      expect(leaks(out)).to.equal(`password = ${MASK}\nport = 5432\n`)
     })
 
     it('trust 22: copies of clean values stay readable', function () {
