@@ -2,12 +2,14 @@
 // one logs in zero times and gets the same results; meta: reset_connection logs in again; a kept
 // connection's host key is checked against the new run's known_hosts; the keeper closes an idle
 // connection after ControlPersist; a keeper that dies mid-command makes the host unreachable
-// (never a silent re-run); without a private socket directory the run connects by itself.
+// (never a silent re-run); without a private socket directory the run connects by itself. Ansible
+// with its own ControlPersist logs in as often around meta: reset_connection.
 import { expect } from 'chai'
-import { execFileSync, spawn } from 'node:child_process'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { ansibleJson, hasAnsible } from '../helpers/ansible.js'
 import { play, type PlayOutcome } from '../helpers/run-playbook.js'
 import { closeHostConnections, sh } from '../helpers/host-shell.js'
 import { labSshArgs, sshLogins, testLab, type TestLab } from '../helpers/lab.js'
@@ -88,6 +90,39 @@ describe('connection keeper (ControlPersist) on lab hosts', function () {
     const again = logins()
     expect((await run(first, '-o ServerAliveInterval=22')).exitCode).to.equal(0)
     expect(logins() - again).to.equal(1)
+  })
+
+  it('Ansible is the judge: with its ControlPersist, meta: reset_connection logs in again as often as in rm-play', async function () {
+    if (!hasAnsible()) this.skip()
+    this.timeout(180_000)
+    // Ansible's ssh masters for this test alone (its default ssh_args keep them 60 s), stopped after
+    const cp = mkdtempSync(join(tmpdir(), 'rmp-ansible-cp-'))
+    const dir = mkdtempSync(join(tmpdir(), 'rmp-ansible-reset-'))
+    const ansible = (pb: string): number => {
+      const file = join(dir, 'play.yml')
+      writeFileSync(file, pb)
+      const before = logins()
+      const r = ansibleJson(['-i', lab.inventory, '--limit', host, file], { ANSIBLE_SSH_CONTROL_PATH_DIR: cp, ANSIBLE_HOST_KEY_CHECKING: 'True' })
+      expect(r.code, r.stderr).to.equal(0)
+      return logins() - before
+    }
+    const ours = async (pb: string): Promise<number> => {
+      const before = logins()
+      const r = await run(pb, '-o ServerAliveInterval=24')
+      expect(r.exitCode, r.text).to.equal(0)
+      return logins() - before
+    }
+    const middle = `- hosts: all\n  gather_facts: false\n  tasks:\n    - command: "true"\n    - meta: reset_connection\n    - command: "true"\n`
+    const first = `- hosts: all\n  gather_facts: false\n  tasks:\n    - meta: reset_connection\n    - command: "true"\n`
+    try {
+      // a warm kept connection, then a run that resets in the middle, then one that resets first
+      const theirs = [ansible(PB), ansible(PB), ansible(middle), ansible(first)]
+      const mine = [await ours(PB), await ours(PB), await ours(middle), await ours(first)]
+      expect(theirs, 'Ansible: a login, none, one after the reset, one').to.deep.equal([1, 0, 1, 1])
+      expect(mine).to.deep.equal(theirs)
+    } finally {
+      spawnSync('pkill', ['-f', cp], { stdio: 'ignore' })
+    }
   })
 
   it("a kept connection's host key is checked again against this run's known_hosts: another key there refuses it", async () => {
