@@ -1,5 +1,7 @@
 // `rm-play lab …`: local throwaway Debian hosts. Parses its own arguments, prints, returns the exit code.
 import { spawn } from 'node:child_process'
+import { existsSync, statSync } from 'node:fs'
+import { dirname } from 'node:path'
 import { errorList, formatError } from '../playbook/errors.js'
 import {
   DEFAULT_LAB,
@@ -114,6 +116,9 @@ async function dispatch(p: Parsed): Promise<number> {
       if (hostsText !== undefined && !/^\d+$/.test(hostsText)) throw labError(`--hosts needs a number, not '${hostsText}'`, 'e.g. --hosts 3')
       const hosts = hostsText === undefined ? undefined : Number(hostsText)
       const dir = str(p, '--inventory')
+      // a file name there would become a directory of that name, holding hosts.yml
+      if (dir !== undefined && (/\.ya?ml$/.test(dir) || (existsSync(dir) && !statSync(dir).isDirectory())))
+        throw labError(`--inventory takes a directory (the lab writes DIR/hosts.yml), not the file '${dir}'`, `e.g. --inventory ${dirname(dir)}`)
       const init = str(p, '--init')
       if (init !== undefined && !INIT_KINDS.includes(init as InitKind))
         throw labError(`--init needs ${INIT_KINDS.join(' or ')}, not '${init}'`, 'e.g. --init systemd')

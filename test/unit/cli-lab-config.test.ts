@@ -1,8 +1,9 @@
 import { expect } from 'chai'
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadConfig } from '../../src/cli/config.js'
+import { labCommand } from '../../src/cli/lab.js'
 import { writeLabConfig } from '../../src/cli/lab-config.js'
 
 describe('cli lab --write-config', () => {
@@ -26,5 +27,25 @@ describe('cli lab --write-config', () => {
     expect(r.written).to.equal(false)
     expect(r.message).to.contain("add 'inventory = inv/hosts.yml'")
     expect(readFileSync(join(d, 'ansible.cfg'), 'utf8')).to.equal('[defaults]\nforks = 3\n')
+  })
+})
+
+describe('cli lab up --inventory', () => {
+  it('a file name there is refused before any lab is made (it would become a directory of that name)', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'rmp-labinv-'))
+    const said: string[] = []
+    const error = console.error
+    console.error = (...a: unknown[]) => void said.push(a.join(' '))
+    try {
+      expect(await labCommand(['up', '--name', 'rmnever', '--inventory', join(d, 'hosts.yml')])).to.equal(1)
+      writeFileSync(join(d, 'inv'), 'all: {}\n')
+      expect(await labCommand(['up', '--name', 'rmnever', '--inventory', join(d, 'inv')])).to.equal(1)
+    } finally {
+      console.error = error
+    }
+    expect(said.join('\n')).to.match(/--inventory takes a directory .*hosts\.yml'/)
+    expect(said.join('\n')).to.match(/--inventory takes a directory .*inv'/)
+    expect(existsSync(join(d, 'hosts.yml'))).to.equal(false)
+    expect(existsSync('/var/lib/rm-play/lab/rmnever')).to.equal(false)
   })
 })
