@@ -177,7 +177,7 @@ export function renderSummary(r: Results): string {
       ...TOOLS.filter((t) => first.tools[t]).map((t) => wallCells(t, first.tools[t]!, base)),
       '',
     )
-    // the same cores can be much slower from one day to the next (a VM host's load): the bare
+    // the same cores can be much slower from one hour to the next (a VM host's load): the bare
     // node start says how fast this machine was
     if (st) lines.push(`A bare \`node -e 0\` took ${ms(st.nodeBare)} on that machine then: compare numbers measured at a like baseline.`, '')
   }

@@ -2,7 +2,8 @@
 // strings or whole numbers (`dest: "/etc/{{ app }}/{{ app }}.conf"`, `content: "port = {{ port }}\n"`),
 // rendered without the engine: a MiniJinja render costs a run's first use tens of milliseconds (the
 // WASM module is set up and compiled) and each later one a copy of the context into WASM. The
-// result is the engine's, byte for byte (test/unit/jinja-concat.test.ts compares the two):
+// result is the engine's, byte for byte (test/unit/jinja-concat.test.ts compares the two, and
+// jinja-conformance.test.ts such templates with ansible-playbook). The lexer (lexer.ts) splits it:
 //   - a tag's value is printed as the engine prints it: a string as it is, a safe integer in
 //     decimal; anything else (a float, a boolean, None, a list, an undefined name) is left to the
 //     engine, as is every tag with a filter, an operator, a test, whitespace control or a call;
@@ -13,8 +14,10 @@
 //     keeps: the same two steps here.
 // Each tag's value goes to the output observer as the engine's tag does, so taint tracking sees it.
 import { observeTagOutput } from './environment.js'
+import { splitTemplate, type Part } from './lexer.js'
 
-const TAG = /\{\{ *([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*) *\}\}/g
+/** A tag's whole body: a name, or a name and keys (`a.b.c`). */
+const PATH = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$/
 
 /** Words Jinja reads as constants or operators, never as a variable's name. */
 const KEYWORDS = new Set(['true', 'false', 'none', 'True', 'False', 'None', 'and', 'or', 'not', 'in', 'is', 'if', 'else'])
@@ -32,19 +35,37 @@ const parsed = new Map<string, Parsed | null>()
 function parse(source: string): Parsed | null {
   let p = parsed.get(source)
   if (p !== undefined) return p
-  p = { texts: [], tags: [] }
-  let at = 0
-  for (const m of source.matchAll(TAG)) {
-    p.texts.push(source.slice(at, m.index))
-    p.tags.push({ source: m[1]!, path: m[1]!.split('.') })
-    at = m.index + m[0].length
-  }
-  p.texts.push(source.slice(at))
-  const plain = (t: Parsed['tags'][number]) => !KEYWORDS.has(t.path[0]!) && t.path.slice(1).every((k) => !DICT_ATTRIBUTES.has(k) && !k.startsWith('_'))
-  if (p.tags.length === 0 || p.texts.some((t) => /[{}\r]/.test(t)) || !p.tags.every(plain)) p = null
+  p = splitPlain(source)
   if (parsed.size > 20000) parsed.clear()
   parsed.set(source, p)
   return p
+}
+
+/** The template's text and plain tags, as the lexer splits it (lexer.ts); null when anything else is in it. */
+function splitPlain(source: string): Parsed | null {
+  let parts: Part[]
+  try {
+    parts = splitTemplate(source)
+  } catch {
+    return null // a syntax error: the engine reports it
+  }
+  const p: Parsed = { texts: [''], tags: [] }
+  for (const part of parts) {
+    if (part.kind === 'text') {
+      if (/[{}\r]/.test(part.text)) return null
+      p.texts[p.texts.length - 1] += part.text
+      continue
+    }
+    // blocks, comments, raw, whitespace control
+    if (part.kind !== 'var' || part.open !== '{{' || part.close !== '}}') return null
+    const body = part.body.trim()
+    if (!PATH.test(body)) return null
+    const path = body.split('.')
+    if (KEYWORDS.has(path[0]!) || path.slice(1).some((k) => DICT_ATTRIBUTES.has(k) || k.startsWith('_'))) return null
+    p.tags.push({ source: body, path })
+    p.texts.push('')
+  }
+  return p.tags.length ? p : null
 }
 
 const isMapping = (v: unknown): v is Record<string, unknown> =>

@@ -37,6 +37,9 @@ export const VARS: Record<string, unknown> = {
   ],
   nested: [[1, [2]], [3]],
   ip: '10.0.0.15',
+  nl_str: 'ends\n',
+  list_str: '[1, 2]',
+  true_str: 'True',
 }
 
 const t = (name: string, template: string): JinjaCase => ({ name, template })
@@ -83,6 +86,14 @@ export const CASES: JinjaCase[] = [
   t('no-template', 'plain text'),
   t('text-looks-like-list', '[1, {{ a }}]'),
   t('trailing-newline-kept', 'v={{ a }}\n'),
+  // text around plain tags (rendered without the engine: src/jinja/concat.ts)
+  t('plain-tags-path', '/etc/{{ s }}/{{ s }}.conf'),
+  t('plain-tags-key-and-int', 'port = {{ port }}, c = {{ cfg.c }}, a = {{ a }}\n'),
+  t('plain-tag-value-ends-in-newline', '{{ nl_str }}\n'),
+  t('plain-tag-value-ends-in-newline-twice', 'x\n{{ nl_str }}\n\n'),
+  t('plain-tag-list-like-string', '{{ list_str }}'),
+  t('plain-tag-true-string', '{{ true_str }}'),
+  t('plain-tag-no-spaces-multiline-value', '[{{text}}]'),
   t('tilde-concat', "{{ 'port-' ~ port ~ '-' ~ a }}"),
   t('in-operator', "{{ 'web' in s }}"),
   t('in-list', '{{ 2 in x }}'),
