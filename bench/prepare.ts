@@ -1,7 +1,7 @@
 // The untimed preparation of fresh hosts (prepare.yml: apt lists and python3-apt), bounded in time.
-// A host's `apt-get update` that never ends (the apt proxy's old refresh race, docs/lab.md) would
-// otherwise hang the whole bench with no word: past the limit the run is killed and the bench fails
-// saying where to look.
+// A host's `apt-get update` that never ended (bookworm's apt after a delayed retry, now avoided by the
+// hosts' 01proxy: "Apt proxy" in docs/lab.md) would hang the whole bench with no word; for anything
+// else of that kind, past the limit the run is killed and the bench fails saying where to look.
 import { measure } from './measure.js'
 
 /** Above prepare.yml's own bound (3 tries of 10 min each); 200 sysv hosts on two cores take ~6 min. */

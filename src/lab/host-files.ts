@@ -4,6 +4,7 @@
 // /root with mode 700) stays what Debian made it.
 import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
+import { aptClientConf } from './apt-client.js'
 
 export interface HostFilesInput {
   base: string
@@ -59,7 +60,7 @@ export function hostsFile(hostname: string): string {
 
 /** Files the lab owns on a host, rewritten on every start (an older lab may have set other values). */
 export function writeLabOwnedFiles(input: HostFilesInput): void {
-  put(input, 'etc/apt/apt.conf.d/01proxy', `Acquire::http::Proxy "${input.aptProxyUrl}";\n`)
+  put(input, 'etc/apt/apt.conf.d/01proxy', aptClientConf(input.aptProxyUrl))
 }
 
 /** The host's first files; after this, the host (and the playbooks run on it) owns them. */

@@ -4,6 +4,7 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { code, joinScripts, sh, type Script } from '../shell/index.js'
+import { aptClientConf } from './apt-client.js'
 import { writeHostFiles, writeLabOwnedFiles } from './host-files.js'
 import { renderInitScript } from './host-init.js'
 import { kindOf, killHostCgroups, renderSystemdInit, writeSystemdHostFiles } from './systemd-host.js'
@@ -114,23 +115,25 @@ export async function startHosts(ctx: HostContext, hosts: HostState[], fresh: bo
   const launched = await launchHosts(
     hosts.map((h) => ({ name: h.name, kind: kindOf(h), netns: h.netns, initScript: hostPaths(ctx.lab, h.name).init, log: hostPaths(ctx.lab, h.name).log })),
   )
-  return hosts.map((h) => ({ ...h, launcher: launched.get(h.name)?.launcher, init: launched.get(h.name)?.init, aptProxyUrl: ctx.aptProxyUrl }))
+  return hosts.map((h) => ({ ...h, launcher: launched.get(h.name)?.launcher, init: launched.get(h.name)?.init, aptConf: aptClientConf(ctx.aptProxyUrl) }))
 }
 
 /**
- * Points running hosts made by an older rm-play at the current apt proxy, through their own mount
- * namespace (writing into a mounted overlay's upper directory from outside is not safe).
+ * Gives running hosts made by an older rm-play the current 01proxy (the apt proxy's address, the
+ * retry setting), through their own mount namespace (writing into a mounted overlay's upper
+ * directory from outside is not safe).
  */
 export async function refreshRunningHosts(ctx: HostContext, hosts: HostState[]): Promise<HostState[]> {
-  const stale = hosts.filter((h) => h.init && h.aptProxyUrl !== ctx.aptProxyUrl)
+  const conf = aptClientConf(ctx.aptProxyUrl)
+  const stale = hosts.filter((h) => h.init && h.aptConf !== conf)
   if (stale.length === 0) return hosts
   const lines = stale.map((h) => {
     const file = join(hostPaths(ctx.lab, h.name).root, 'etc/apt/apt.conf.d/01proxy')
     // The file name reaches the inner shell as its argument, not inside its code.
-    return sh`printf '%s\\n' ${`Acquire::http::Proxy "${ctx.aptProxyUrl}";`} | nsenter -t ${h.init!.pid} -m sh -c ${'cat > "$1"'} rmp-proxy ${file}`
+    return sh`printf '%s' ${conf} | nsenter -t ${h.init!.pid} -m sh -c ${'cat > "$1"'} rmp-proxy ${file}`
   })
   await runScript(joinScripts([code('set -e'), ...lines]).text)
-  return hosts.map((h) => (stale.includes(h) ? { ...h, aptProxyUrl: ctx.aptProxyUrl } : h))
+  return hosts.map((h) => (stale.includes(h) ? { ...h, aptConf: conf } : h))
 }
 
 /** Stops every process of the hosts; their network goes too with `withNetwork`. */

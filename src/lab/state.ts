@@ -21,8 +21,8 @@ export interface HostState {
   /** sysv: pid 1 of the host's pid namespace (sshd): killing it ends every process of the host.
    * systemd: the launcher again (the host's processes are stopped through its cgroup). */
   init?: ProcRef
-  /** The apt proxy the host's 01proxy names (older labs used the bridge address). */
-  aptProxyUrl?: string
+  /** What the host's 01proxy holds (older labs named the bridge address, and had no retry setting). */
+  aptConf?: string
 }
 
 export interface LabState {

@@ -7,6 +7,7 @@
 import { existsSync, readFileSync, renameSync, rmSync, mkdirSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { sh } from '../shell/index.js'
+import { aptClientOptions } from './apt-client.js'
 import { run } from './exec.js'
 import { CACHE_ROOT } from './paths.js'
 import { checkDiskSpace } from './preflight.js'
@@ -27,7 +28,7 @@ export const JOURNALD_DROP_IN = '# rm-play lab: journal in /run only (the upper 
 
 /** The script that installs systemd into `upper` over `base`, in a private mount namespace. */
 export function layerBuildScript(i: { base: string; upper: string; work: string; root: string; aptProxyUrl: string; aptLines: string[] }): string {
-  const apt = ['-o', `Acquire::http::Proxy=${i.aptProxyUrl}`, '-o', 'Dir::Etc::SourceList=/tmp/rmp-sources.list', '-o', 'Dir::Etc::SourceParts=/nonexistent']
+  const apt = [...aptClientOptions(i.aptProxyUrl), '-o', 'Dir::Etc::SourceList=/tmp/rmp-sources.list', '-o', 'Dir::Etc::SourceParts=/nonexistent']
   const lines = `${i.aptLines.join('\n')}\n`
   return sh`set -e
 R=${i.root}

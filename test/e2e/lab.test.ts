@@ -6,7 +6,10 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlink
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { findLeftovers, labDown, labPaths, labReset, labStatus, labUp, readState, sshArgs, type LabInfo, type LabState } from '../../src/lab/index.js'
+import { APT_PROXY_URL } from '../../src/lab/apt-proxy.js'
 import { isRunning, procRef } from '../../src/lab/proc.js'
+import { writeState } from '../../src/lab/state.js'
+import { startFlakyAptProxy } from '../helpers/flaky-apt-proxy.js'
 
 // Its own lab; named after RMP_TEST_LAB when that is set, so that parallel work does not collide.
 const LAB = process.env.RMP_TEST_LAB ? `${process.env.RMP_TEST_LAB.slice(0, 5)}dv` : 'rmdown'
@@ -106,6 +109,31 @@ describe('rm-play lab (e2e, real hosts)', function () {
     expect(out.trim()).to.equal('/usr/bin/less')
   })
 
+  it("retries a download the proxy failed at once, where bookworm's apt would wait forever (LP #2003851)", async () => {
+    // The first suite's InRelease fails with a 503; the other suites' come through, and their
+    // indexes are queued behind the delayed retry. With apt's default retry delay this apt-get
+    // never ends (the timeout's 124); with the host's 01proxy it retries and finishes. Lists and
+    // caches go to a directory of the test's, so the host's own stay as they were.
+    const proxy = await startFlakyAptProxy(info.bridgeAddress, APT_PROXY_URL, (url) => url.endsWith('/dists/bookworm/InRelease'))
+    try {
+      const out = await ssh(
+        state,
+        `${LAB}1`,
+        `d=$(mktemp -d); mkdir -p "$d/lists/partial" "$d/cache/archives/partial"
+timeout 50 apt-get -q -o Acquire::http::Proxy=${proxy.url} -o Dir::State::Lists="$d/lists" -o Dir::Cache="$d/cache" update >"$d/log" 2>&1; rc=$?
+echo "rc=$rc"; [ $rc = 0 ] || tail -5 "$d/log"; rm -rf "$d"`,
+      )
+      expect(out.trim()).to.equal('rc=0')
+      const inRelease = proxy.answers.filter((a) => a.endsWith('/dists/bookworm/InRelease'))
+      expect(inRelease.map((a) => a.split(' ')[0])).to.deep.equal(['503', '200'])
+      // The other suites were fetched before the retry: the order that stalls apt 2.6.
+      const firstRetry = proxy.answers.indexOf(inRelease[1]!)
+      expect(proxy.answers.slice(1, firstRetry).filter((a) => a.endsWith('/InRelease')).length).to.be.greaterThan(0)
+    } finally {
+      await proxy.close()
+    }
+  })
+
   it('serves the project apps over git:// on the bridge', async () => {
     const r = await exec('git', ['ls-remote', `${info.gitUrl}hello.git`])
     expect(r.code, r.stderr).to.equal(0)
@@ -113,12 +141,18 @@ describe('rm-play lab (e2e, real hosts)', function () {
     await ssh(state, `${LAB}2`, `timeout 5 bash -c 'echo > /dev/tcp/${info.bridgeAddress}/9418'`)
   })
 
-  it('keeps running hosts as they are on a second up', async () => {
+  it('keeps running hosts as they are on a second up, and gives them the current 01proxy', async () => {
     await ssh(state, `${LAB}2`, 'echo kept > /root/marker')
+    // As a host made by an older rm-play: an 01proxy without the retry setting, not recorded.
+    const want = await ssh(state, `${LAB}2`, 'cat /etc/apt/apt.conf.d/01proxy')
+    await ssh(state, `${LAB}2`, `echo 'Acquire::http::Proxy "${APT_PROXY_URL}";' > /etc/apt/apt.conf.d/01proxy`)
+    writeState({ ...state, hosts: state.hosts.map((h) => ({ ...h, aptConf: undefined })) })
     await labUp({ name: LAB, hosts: 2, inventoryPath, projectRoot: project })
     const again = readState(LAB)!
     expect(again.hosts.map((h) => h.init!.pid)).to.deep.equal(state.hosts.map((h) => h.init!.pid))
     expect((await ssh(again, `${LAB}2`, 'cat /root/marker')).trim()).to.equal('kept')
+    expect(want).to.include('Acquire::Retries::Delay "false";')
+    expect(await ssh(again, `${LAB}2`, 'cat /etc/apt/apt.conf.d/01proxy')).to.equal(want)
   })
 
   it('resets a host: fresh root, its processes gone, same address; the other host keeps its files', async () => {
