@@ -2,6 +2,7 @@
 // ansible_distribution, ansible_processor_vcpus, ansible_service_mgr ...).
 import type { Probe } from '../contract/types.js'
 import { code, sh } from '../shell/index.js'
+import { CPUINFO_RULES, CPUINFO_SETUP, cpuFacts } from './cpu-facts.js'
 import { keyValues, pairs } from './output.js'
 import { PKG_MGR_SCRIPT, pkgMgrOf } from './pkg-mgr.js'
 import { SYSTEMD_BOOTED } from './services.js'
@@ -50,10 +51,10 @@ if [ -n "$o" ]; then printf '%s\\n' "$o"; else { ip -4 route get 1.1.1.1; echo @
 export const ADDRESSES_START = code('!s && /^[0-9]+: / { s = 1 }')
 
 // Forks are what facts cost on a busy host: small files are read with the shell's read, the kernel's
-// names too (not uname), one awk reads the routes, addresses, memory and uid, one date prints the
+// names too (not uname), one awk reads the routes, addresses, memory, uid and processors, one date prints the
 // three instants, and the user's name comes from /etc/passwd when that is where the name service
-// looks first. What a builtin cannot answer exactly (hostname -f, nproc's cgroup quota, a name
-// service beyond /etc/passwd) still runs its program.
+// looks first. What a builtin cannot answer exactly (hostname -f, a name service beyond
+// /etc/passwd) still runs its program.
 const SCRIPT = sh`
 if command -v hostname >/dev/null 2>&1 && IFS= read -r h </proc/sys/kernel/hostname; then
   echo "hostname=$h"; f=$(hostname -f 2>/dev/null) || f=$h; echo "fqdn=$f"
@@ -63,14 +64,15 @@ fi
 if [ -r /etc/os-release ]; then . /etc/os-release; fi
 echo "os_id=\${ID:-}"; echo "os_like=\${ID_LIKE:-}"; echo "os_name=\${NAME:-}"; echo "os_version_id=\${VERSION_ID:-}"; echo "os_codename=\${VERSION_CODENAME:-}"
 if [ -r /etc/debian_version ]; then IFS= read -r v </etc/debian_version; echo "debian_version=$v"; fi
-v=$(nproc 2>/dev/null) || v=$(grep -c ^processor /proc/cpuinfo); echo "vcpus=$v"
-${ROUTES} | awk '
+${CPUINFO_SETUP}
+${ROUTES} | awk -v xen=$xen -v cpuinfo=$cpuinfo '
+${CPUINFO_RULES}
 FILENAME == "/proc/meminfo" { if (/^MemTotal:/) print "memtotal_kb="$2; if (/^MemAvailable:/) print "memfree_kb="$2; if (/^SwapTotal:/) print "swaptotal_kb="$2; next }
 FILENAME == "/proc/self/status" { if (/^Uid:/) print "user_uid="$3; next }
 ${ADDRESSES_START}
 !s && $0 == "@" { s = 1; next }
 !s { for (i = 1; i <= NF; i++) { if ($i == "src" && n < 2) { print "ipv4="$(i+1); n++ } if ($i == "dev" && n < 2) { print "ipv4_dev="$(i+1); n++ } } next }
-{ split($4, a, "/"); print "ipv4_all="a[1] }' - /proc/meminfo /proc/self/status 2>/dev/null
+{ split($4, a, "/"); print "ipv4_all="a[1] }' - /proc/meminfo /proc/self/status "$cpuinfo" 2>/dev/null
 if ${SYSTEMD_BOOTED}; then echo "service_mgr=systemd"; elif [ -x /sbin/openrc-run ]; then echo "service_mgr=openrc"; else echo "service_mgr=sysvinit"; fi
 printf python3=; command -v python3 || echo
 ${UNAME_SRM}
@@ -176,7 +178,6 @@ export function parseFacts(stdout: string): Facts {
   const debianPoint = id === 'debian' ? /^(\d+)\.(\d+)/.exec(kv.debian_version ?? '') : null
   const version = kv.os_version_id || (debianPoint?.[1] ?? '')
   const minor = debianPoint?.[2] ?? version.split('.')[1]
-  const vcpus = Number(kv.vcpus ?? 1) || 1
   const family = FAMILY[id] ?? FAMILY[(kv.os_like ?? '').split(' ')[0] ?? ''] ?? (id ? id.charAt(0).toUpperCase() + id.slice(1) : 'Unknown')
   const distribution = DISTRO[id] ?? kv.os_name ?? 'Unknown'
   const facts: Facts = {
@@ -190,9 +191,7 @@ export function parseFacts(stdout: string): Facts {
     distribution_major_version: version.split('.')[0] ?? '',
     ...(minor !== undefined ? { distribution_minor_version: minor } : {}),
     distribution_release: kv.os_codename ?? '',
-    processor_vcpus: vcpus,
-    processor_count: vcpus,
-    processor_cores: vcpus,
+    ...cpuFacts(kv.cpu, kv.cpus_allowed, kv.arch ?? ''),
     memtotal_mb: Math.floor(Number(kv.memtotal_kb ?? 0) / 1024),
     memfree_mb: Math.floor(Number(kv.memfree_kb ?? 0) / 1024),
     swaptotal_mb: Math.floor(Number(kv.swaptotal_kb ?? 0) / 1024),

@@ -1,7 +1,7 @@
 // The real ansible-playbook (ansible-core 2.14, a Debian package) as the judge in conformance
 // tests: the same playbook on another lab host, and per task whether it changed (or failed).
 import { spawn, spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -46,6 +46,15 @@ export function hasAnsible(): boolean {
   available ??= spawnSync('ansible-playbook', ['--version'], { encoding: 'utf8' }).status === 0
   if (!available && process.env.CI) throw new Error('ansible-core is not installed: in CI the conformance tests must compare with it (.ci/run installs it)')
   return available
+}
+
+/** The Python that runs ansible-core (its ansible-playbook's #! line), to call Ansible's own code. */
+export function ansiblePython(): string {
+  const which = spawnSync('sh', ['-c', 'command -v ansible-playbook'], { encoding: 'utf8' }).stdout.trim()
+  const first = readFileSync(which, 'utf8').split('\n', 1)[0] ?? ''
+  const m = /^#!\s*(\S+)/.exec(first)
+  if (!m) throw new Error(`cannot tell which Python runs ${which} (its first line: ${first})`)
+  return m[1]!
 }
 
 /**

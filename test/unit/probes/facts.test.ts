@@ -11,7 +11,9 @@ const DEBIAN = [
   'os_version_id=12',
   'os_codename=bookworm',
   'debian_version=12.7',
-  'vcpus=2',
+  // the awk's processor counts for 1 socket of 2 cores (cpu-facts.ts), and the affinity
+  'cpu=6|2|2|2|1|2|2|2|0|',
+  'cpus_allowed=0-1',
   'memtotal_kb=2039784',
   'memfree_kb=1523412',
   'swaptotal_kb=0',
@@ -50,9 +52,11 @@ describe('probes/facts', () => {
       distribution_major_version: '12',
       distribution_minor_version: '7',
       distribution_release: 'bookworm',
-      processor_vcpus: 2,
-      processor_count: 2,
+      processor_count: 1,
       processor_cores: 2,
+      processor_threads_per_core: 1,
+      processor_vcpus: 2,
+      processor_nproc: 2,
       memtotal_mb: 1991,
       memfree_mb: 1487,
       swaptotal_mb: 0,
@@ -102,7 +106,7 @@ describe('probes/facts', () => {
     expect(f.fips).to.equal(false)
   })
   it('falls back when little is known: family from ID_LIKE, version from VERSION_ID, defaults', () => {
-    const f = parseFacts('hostname=box\nos_id=pop\nos_like=ubuntu debian\nos_name=Pop!_OS\nos_version_id=22.04\nvcpus=\n')
+    const f = parseFacts('hostname=box\nos_id=pop\nos_like=ubuntu debian\nos_name=Pop!_OS\nos_version_id=22.04\n')
     expect(f).to.deep.include({
       hostname: 'box',
       fqdn: 'box',
@@ -111,13 +115,14 @@ describe('probes/facts', () => {
       distribution_version: '22.04',
       distribution_major_version: '22',
       distribution_minor_version: '04',
-      processor_vcpus: 1,
       service_mgr: 'sysvinit',
       // As ansible-core: the Debian family's manager is apt, whatever binaries the output named.
       pkg_mgr: 'apt',
       user_uid: -1,
       all_ipv4_addresses: [],
     })
+    // No /proc/cpuinfo read, no processor facts (as Ansible).
+    expect(f).not.to.have.property('processor_vcpus')
     expect(parseFacts('os_id=plan9\n')).to.deep.include({ os_family: 'Plan9', distribution: 'Unknown', pkg_mgr: 'unknown' })
   })
   it('each fact is also a variable ansible_<name>', () => {
