@@ -9,8 +9,10 @@ import { code } from '../shell/index.js'
  * Rules for the facts' awk (which also reads /proc/self/status: Cpus_allowed_list). As Ansible:
  * "physical id" and "core id" start out as a key no line can name (its integer 0), "cpu cores"
  * sets the current socket's cores and "siblings" the current core's. Only the first key of each
- * and how many there are matter, so awk tracks those (in c_ names: the facts' awk has its own). (Ansible adds a core id only when it is not
- * also a socket's id; that changes no answer, since such a key would hold 1 either way.) Its -v `cpuinfo` names the file and `xen` is set on a Xen guest (CPUINFO_SETUP).
+ * and how many there are matter, so awk tracks those, in c_ names (the facts' awk has names of its
+ * own). Ansible adds a core id only when it is not also a socket's id; that changes no answer, as
+ * such a key holds 1 either way. The awk's -v `cpuinfo` names the file, and `xen` is set on a Xen
+ * guest (CPUINFO_SETUP).
  */
 export const CPUINFO_RULES = code(`BEGIN { c_phys = c_core = SUBSEP }
 FILENAME == cpuinfo {
@@ -35,7 +37,7 @@ END {
 /** Sets `xen` and `cpuinfo` (the file, or /dev/null when it cannot be read) for the awk's -v. */
 export const CPUINFO_SETUP =
   code(`xen=0; if [ -e /proc/xen ]; then xen=1; elif [ -r /sys/hypervisor/type ] && read -r t </sys/hypervisor/type && [ "$t" = xen ]; then xen=1; fi
-cpuinfo=/proc/cpuinfo; [ -r $cpuinfo ] || cpuinfo=/dev/null`)
+cpuinfo=/proc/cpuinfo; [ -r "$cpuinfo" ] || cpuinfo=/dev/null`)
 
 /** How many CPUs a list such as `0-3,8,10-11` names. */
 function countCpus(list: string): number {

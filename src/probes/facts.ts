@@ -51,9 +51,9 @@ if [ -n "$o" ]; then printf '%s\\n' "$o"; else { ip -4 route get 1.1.1.1; echo @
 export const ADDRESSES_START = code('!s && /^[0-9]+: / { s = 1 }')
 
 // Forks are what facts cost on a busy host: small files are read with the shell's read, the kernel's
-// names too (not uname), one awk reads the routes, addresses, memory, uid and processors, one date prints the
-// three instants, and the user's name comes from /etc/passwd when that is where the name service
-// looks first. What a builtin cannot answer exactly (hostname -f, a name service beyond
+// names too (not uname), one awk reads the routes, addresses, memory, uid and processors, one date
+// prints the three instants, and the user's name comes from /etc/passwd when that is where the name
+// service looks first. What a builtin cannot answer exactly (hostname -f, a name service beyond
 // /etc/passwd) still runs its program.
 const SCRIPT = sh`
 if command -v hostname >/dev/null 2>&1 && IFS= read -r h </proc/sys/kernel/hostname; then
@@ -65,7 +65,7 @@ if [ -r /etc/os-release ]; then . /etc/os-release; fi
 echo "os_id=\${ID:-}"; echo "os_like=\${ID_LIKE:-}"; echo "os_name=\${NAME:-}"; echo "os_version_id=\${VERSION_ID:-}"; echo "os_codename=\${VERSION_CODENAME:-}"
 if [ -r /etc/debian_version ]; then IFS= read -r v </etc/debian_version; echo "debian_version=$v"; fi
 ${CPUINFO_SETUP}
-${ROUTES} | awk -v xen=$xen -v cpuinfo=$cpuinfo '
+${ROUTES} | awk -v xen="$xen" -v cpuinfo="$cpuinfo" '
 ${CPUINFO_RULES}
 FILENAME == "/proc/meminfo" { if (/^MemTotal:/) print "memtotal_kb="$2; if (/^MemAvailable:/) print "memfree_kb="$2; if (/^SwapTotal:/) print "swaptotal_kb="$2; next }
 FILENAME == "/proc/self/status" { if (/^Uid:/) print "user_uid="$3; next }
