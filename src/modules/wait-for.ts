@@ -18,6 +18,20 @@ import type { ArgsOf, Schema } from './schema.js'
 type WaitArgs = ArgsOf<typeof schema>
 
 /**
+ * `now` sets t to the time in hundredths of a second and g to its granularity: the kernel's
+ * uptime (no program started), or whole seconds from `date` where /proc/uptime is not there. The
+ * deadline adds g, so a timeout of N waits at least N seconds: with whole seconds read from
+ * `date`, a wait that starts at 10.95 used to give up at 12.0 with a timeout of 2.
+ */
+const CLOCK = [
+  'now() {',
+  '  if { read -r up _ </proc/uptime; } 2>/dev/null && case $up in *.[0-9][0-9]) true ;; *) false ;; esac',
+  '  then f=${up#*.}; t=$(( ${up%.*} * 100 + ${f#0} )); g=1',
+  '  else t=$(( $(date +%s) * 100 )); g=100; fi',
+  '}',
+].join('\n')
+
+/**
  * The one read that depends on the run mode: check mode changes nothing, so it does not wait for
  * anything either; it looks once and says so (`looked`).
  */
@@ -37,11 +51,12 @@ function probe(a: WaitArgs, ctx: ProbeContext): Probe<{ met: boolean; elapsed: n
   const script = joinScripts([
     sh`wf_host=${a.host}; wf_port=${String(a.port ?? 0)}; wf_path=${a.path ?? ''}; wf_regex=${a.search_regex ?? ''}`,
     sh`check() { ${test}; }`,
-    sh`start=$(date +%s); sleep ${delay}; end=$((start + ${timeout}))`,
+    code(CLOCK),
+    sh`now; start=$t; sleep ${delay}; end=$((start + ${timeout} * 100 + g))`,
     code('while :; do'),
     code('  if check; then r=1; else r=0; fi'),
-    sh`  if [ $r = ${want ? 1 : 0} ]; then echo "met $(( $(date +%s) - start ))"; exit 0; fi`,
-    code('  [ "$(date +%s)" -ge "$end" ] && { echo "timeout $(( $(date +%s) - start ))"; exit 0; }'),
+    sh`  if [ $r = ${want ? 1 : 0} ]; then now; echo "met $(( (t - start) / 100 ))"; exit 0; fi`,
+    code('  now; [ "$t" -ge "$end" ] && { echo "timeout $(( (t - start) / 100 ))"; exit 0; }'),
     sh`  sleep ${a.sleep}`,
     code('done'),
   ])
