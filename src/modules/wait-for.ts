@@ -23,22 +23,18 @@ type WaitArgs = ArgsOf<typeof schema>
  * deadline adds g, so a timeout of N waits at least N seconds: with whole seconds read from
  * `date`, a wait that starts at 10.95 used to give up at 12.0 with a timeout of 2.
  */
-const CLOCK = [
-  'now() {',
-  '  if { read -r up _ </proc/uptime; } 2>/dev/null && case $up in *.[0-9][0-9]) true ;; *) false ;; esac',
-  '  then f=${up#*.}; t=$(( ${up%.*} * 100 + ${f#0} )); g=1',
-  '  else t=$(( $(date +%s) * 100 )); g=100; fi',
-  '}',
-].join('\n')
+const CLOCK = code(`now() {
+  if { read -r up _ </proc/uptime; } 2>/dev/null && case $up in *.[0-9][0-9]) true ;; *) false ;; esac
+  then f=\${up#*.}; t=$(( \${up%.*} * 100 + \${f#0} )); g=1
+  else t=$(( $(date +%s) * 100 )); g=100; fi
+}`)
 
 /**
  * The one read that depends on the run mode: check mode changes nothing, so it does not wait for
- * anything either; it looks once and says so (`looked`).
+ * anything either; it looks once and says so (`looked`). Ansible's waits in check mode too.
  */
 function probe(a: WaitArgs, ctx: ProbeContext): Probe<{ met: boolean; elapsed: number; looked: boolean }> {
-  const timeout = ctx.check ? 0 : a.timeout
-  const delay = ctx.check ? 0 : a.delay
-  const want = a.state === 'started' || a.state === 'present'
+  const want = a.state === 'started' || a.state === 'present' ? 1 : 0
   // Values reach the loop as quoted shell variables; the bash -c program is a constant that gets
   // host and port as its own arguments, so no value is ever parsed as code by the inner shell.
   // Named variables, not $1..$4: inside check() those would be the function's own (empty) arguments.
@@ -48,27 +44,41 @@ function probe(a: WaitArgs, ctx: ProbeContext): Probe<{ met: boolean; elapsed: n
       : a.search_regex !== undefined
         ? code('[ -e "$wf_path" ] && grep -Eq -- "$wf_regex" "$wf_path"')
         : code('[ -e "$wf_path" ]')
-  const script = joinScripts([
+  const head = [
     sh`wf_host=${a.host}; wf_port=${String(a.port ?? 0)}; wf_path=${a.path ?? ''}; wf_regex=${a.search_regex ?? ''}`,
     sh`check() { ${test}; }`,
-    code(CLOCK),
-    sh`now; start=$t; sleep ${delay}; end=$((start + ${timeout} * 100 + g))`,
-    code('while :; do'),
-    code('  if check; then r=1; else r=0; fi'),
-    sh`  if [ $r = ${want ? 1 : 0} ]; then now; echo "met $(( (t - start) / 100 ))"; exit 0; fi`,
-    code('  now; [ "$t" -ge "$end" ] && { echo "timeout $(( (t - start) / 100 ))"; exit 0; }'),
+    sh`met() { if check; then [ 1 = ${want} ]; else [ 0 = ${want} ]; fi; }`,
+  ]
+  // Ansible's loop: look while the deadline is ahead, sleep between looks, and time out at the
+  // first wake-up past it (so a timeout of 0 fails without a look, as in Ansible; nothing to
+  // round up there).
+  const loop = [
+    CLOCK,
+    sh`now; start=$t; sleep ${a.delay}; end=$((start + ${a.timeout} * 100${a.timeout > 0 ? code(' + g') : code('')}))`,
+    code('while now; [ "$t" -lt "$end" ]; do'),
+    code('  if met; then now; echo "met $(( (t - start) / 100 ))"; exit 0; fi'),
     sh`  sleep ${a.sleep}`,
     code('done'),
-  ])
+    code('echo "timeout $(( (t - start) / 100 ))"'),
+  ]
+  const once = [code('if met; then echo "met 0"; else echo "timeout 0"; fi')]
   return {
-    id: `wait_for:${JSON.stringify(a)}:${timeout}`,
-    script,
+    id: `wait_for:${JSON.stringify(a)}:${ctx.check}`,
+    script: joinScripts([...head, ...(ctx.check ? once : loop)]),
     parse: (o) => {
       const [word, secs] = o.stdout.trim().split(' ')
       if (word !== 'met' && word !== 'timeout') throw new Error(`unexpected output: ${o.stdout.trim()}`)
       return { met: word === 'met', elapsed: Number(secs), looked: ctx.check }
     },
   }
+}
+
+/** Ansible's words for a timeout. */
+function timeoutMessage(a: WaitArgs): string {
+  const gone = a.state === 'stopped' || a.state === 'absent'
+  if (a.port !== undefined) return gone ? `Timeout when waiting for ${a.host}:${a.port} to stop.` : `Timeout when waiting for ${a.host}:${a.port}`
+  if (gone) return `Timeout when waiting for ${a.path} to be absent.`
+  return a.search_regex !== undefined ? `Timeout when waiting for search string ${a.search_regex} in ${a.path}` : `Timeout when waiting for file ${a.path}`
 }
 
 function what(a: WaitArgs): string {
@@ -108,7 +118,7 @@ export const waitFor: HostModule<WaitArgs, WaitArgs, ReturnType<typeof probes>> 
   returns: { elapsed: 'seconds waited' },
   probes,
   plan(a, { wait: r }) {
-    if (!r.met && !r.looked) throw new ModuleFailure(a.msg ?? `Timeout when waiting for ${what(a)} (${a.state}) after ${a.timeout}s`, { elapsed: r.elapsed })
+    if (!r.met && !r.looked) throw new ModuleFailure(a.msg ?? timeoutMessage(a), { elapsed: r.elapsed })
     return []
   },
   result(a, { wait: r }) {

@@ -283,7 +283,8 @@ function baseArgs(work: string): Record<string, Record<string, unknown>> {
     unarchive: { src: `${work}/a.tar.gz`, dest: `${work}/unpacked`, remote_src: true },
     uri: { url: 'http://127.0.0.1:9/x', timeout: 2, url_username: 'u', url_password: 'pw' },
     user: { name: 'rmpuser', comment: 'c', home: `${work}/home`, shell: '/bin/sh', groups: ['rmpgrp'] },
-    wait_for: { host: '127.0.0.1', port: 9, timeout: 0, connect_timeout: 1 },
+    // stopped: the closed port meets it at the first look (a timeout of 0 would fail before any look)
+    wait_for: { host: '127.0.0.1', port: 9, state: 'stopped', timeout: 1, connect_timeout: 1 },
   }
 }
 

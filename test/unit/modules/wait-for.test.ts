@@ -59,6 +59,41 @@ describe('wait_for module', function () {
     expect(r.elapsed, 'whole seconds, as Ansible reports them').to.equal(1)
   })
 
+  it("a timeout of 0 fails without a look, and a timeout says Ansible's words (recorded from ansible-core 2.14)", async () => {
+    const a = checkArgs(waitFor.args, { path: '/', timeout: 0 }, false).args as never
+    const probe = waitFor.probes(a, ctx).wait
+    const out = await conn.exec(probe.script)
+    const r = probe.parse({ stdout: out.stdout, code: out.code })
+    expect(r).to.deep.equal({ met: false, elapsed: 0, looked: false })
+    // `ansible localhost -m wait_for -a "path=/ timeout=0"`: FAILED, elapsed 0, this message
+    const failure = (args: Record<string, unknown>) => {
+      try {
+        waitFor.plan(checkArgs(waitFor.args, args, false).args as never, { wait: { met: false, elapsed: 0, looked: false } }, ctx)
+      } catch (e) {
+        return (e as Error).message
+      }
+      return 'no failure'
+    }
+    expect(failure({ path: '/' })).to.equal('Timeout when waiting for file /')
+    expect(failure({ port: 1 })).to.equal('Timeout when waiting for 127.0.0.1:1')
+    expect(failure({ port: 1, state: 'stopped' })).to.equal('Timeout when waiting for 127.0.0.1:1 to stop.')
+    expect(failure({ path: '/x', state: 'absent' })).to.equal('Timeout when waiting for /x to be absent.')
+    expect(failure({ path: '/x', search_regex: 'a+' })).to.equal('Timeout when waiting for search string a+ in /x')
+    expect(failure({ path: '/x', msg: 'mine' })).to.equal('mine')
+  })
+
+  it('check mode looks once: met or not, at once', async () => {
+    for (const [path, met] of [
+      ['/', true],
+      ['/rmp-never-there', false],
+    ] as const) {
+      const a = checkArgs(waitFor.args, { path, timeout: 60 }, false).args as never
+      const probe = waitFor.probes(a, { ...ctx, check: true }).wait
+      const out = await conn.exec(probe.script)
+      expect(probe.parse({ stdout: out.stdout, code: out.code })).to.deep.equal({ met, elapsed: 0, looked: true })
+    }
+  })
+
   it('an open condition is met at once with elapsed 0', async () => {
     const a = checkArgs(waitFor.args, { path: '/', timeout: 5 }, false).args as never
     const probe = waitFor.probes(a, ctx).wait
