@@ -31,6 +31,12 @@ function countKeyword(v: unknown, name: string, dflt: number, scope: VarScope): 
   return x
 }
 
+/** The result with `attempts` set, still marked unknown where it was (check mode). */
+function withAttempts(data: Outcome['data'], attempts: number): Outcome['data'] {
+  const d = { ...data, attempts }
+  return isUnknown(data) ? markUnknown(d) : d
+}
+
 /** The module run with failed_when / changed_when and retries/until applied. */
 export async function executeItem(rt: PlayRuntime, hs: HostState, task: Task, scope: VarScope, whenUnknown: boolean): Promise<Outcome> {
   let retries: number
@@ -75,6 +81,8 @@ export async function executeItem(rt: PlayRuntime, hs: HostState, task: Task, sc
       }
       if (isPlaybookError(e)) return { ...out, playbookError: true }
     }
+    // As in Ansible, `attempts` is in the result that changed_when, failed_when and until see.
+    if (task.until) out.data = withAttempts(out.data, attempt + 1)
     const s = task.register ? scope.with({ name: 'this result', values: { [task.register]: registeredOf(out) }, data: true }) : scope
     const before = new Set(s.touchedUnknown)
     try {
@@ -97,19 +105,22 @@ export async function executeItem(rt: PlayRuntime, hs: HostState, task: Task, sc
       out.failed = false
       out.mayChange = true
     }
-    if (!task.until || (out.failed && attempt >= retries)) return out
+    // ansible-core 2.14: with retries of 0 the task runs once and `until` is not looked at
+    if (!task.until || retries === 0) return out
     let done = false
     try {
       done = condsHold(task.until, s)
     } catch {
       done = false
     }
-    if (done || attempt >= retries || isUnknown(out.data)) {
-      if (!done && !isUnknown(out.data)) {
+    if (done || isUnknown(out.data)) return out
+    if (attempt >= retries) {
+      // ... and a task that runs out of retries says attempts: retries (one fewer than it ran)
+      out.data = withAttempts(out.data, retries)
+      if (!out.failed) {
         out.failed = true
         out.msg = `${out.msg ? `${out.msg}; ` : ''}retries exhausted (${retries}) waiting for: ${task.until.map((c) => String(c.expr)).join(' and ')}`
       }
-      out.data = { ...out.data, attempts: attempt + 1 }
       return out
     }
     await sleep(delay * 1000, undefined, { signal: rt.options.signal })
