@@ -285,6 +285,26 @@ ${rescue}      any_errors_fatal: true
     expect(readFileSync(f, 'utf8').trim()).to.equal('3')
   })
 
+  it('check mode: an until on a command that would run leaves its result unknown, not undefined, to the next task', async () => {
+    const r = await play(
+      `- hosts: h1
+  gather_facts: false
+  tasks:
+    - name: cmd
+      command: echo 3
+      register: c
+      until: c.stdout | int >= 3
+      retries: 2
+      delay: 0
+    - name: after
+      debug: { msg: "got {{ c.stdout }}" }
+`,
+      { ...base, check: true },
+    )
+    expect(r.exitCode, r.text).to.equal(0)
+    expect(r.results('after')[0]!.msg).to.match(/depends on c, which check mode cannot know/)
+  })
+
   it('check mode: commands are "would run", nothing runs, and a dependent condition "may change"', async () => {
     const marker = join(scratch, 'check-marker')
     rmSync(marker, { force: true })
