@@ -31,11 +31,12 @@ function countKeyword(v: unknown, name: string, dflt: number, scope: VarScope): 
   return x
 }
 
-/** The result with `attempts` set, still marked unknown where it was (check mode). */
-function withAttempts(data: Outcome['data'], attempts: number): Outcome['data'] {
-  const d = { ...data, attempts }
+/** The result with more keys, still marked unknown where it was (check mode). */
+function withKeys(data: Outcome['data'], keys: Record<string, unknown>): Outcome['data'] {
+  const d = { ...data, ...keys }
   return isUnknown(data) ? markUnknown(d) : d
 }
+const withAttempts = (data: Outcome['data'], attempts: number) => withKeys(data, { attempts })
 
 /** The module run with failed_when / changed_when and retries/until applied. */
 export async function executeItem(rt: PlayRuntime, hs: HostState, task: Task, scope: VarScope, whenUnknown: boolean): Promise<Outcome> {
@@ -90,6 +91,7 @@ export async function executeItem(rt: PlayRuntime, hs: HostState, task: Task, sc
       if (task.failedWhen) {
         // failed_when decides alone; a step's failure message no longer applies when it says ok
         out.failed = condsHold(task.failedWhen, s)
+        out.data = withKeys(out.data, { failed_when_result: out.failed })
         if (!out.failed) out.msg = undefined
       }
     } catch (e) {

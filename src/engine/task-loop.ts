@@ -32,6 +32,8 @@ export async function runLoop(rt: PlayRuntime, hs: HostState, task: Task, scope:
   const total = emptyOutcome()
   total.skipped = true
   let anyUnknown = false
+  // the registered `failed` counts an ignored item's failure too (Ansible's), the outcome does not
+  let anyFailed = false
   const lc = task.loopControl
   for (const [i, item] of items.entries()) {
     const loopVars: Record<string, unknown> = { [lc?.loopVar ?? 'item']: item, ansible_loop_var: lc?.loopVar ?? 'item' }
@@ -52,21 +54,31 @@ export async function runLoop(rt: PlayRuntime, hs: HostState, task: Task, scope:
     const lab = labelOf(task, item, s)
     const w = hooks.whenHolds(s)
     let o: Outcome
-    if (!w.holds && !w.unknown) o = hooks.finish({ ...emptyOutcome(), skipped: true, data: { skipped: true } })
-    else o = hooks.finish(await executeItem(rt, hs, task, s, w.unknown))
-    hooks.emit(o, lab)
-    const r = {
-      ...o.data,
-      changed: o.changed,
-      failed: o.failed,
-      skipped: o.skipped,
-      item,
-      ansible_loop_var: lc?.loopVar ?? 'item',
-      ...(o.msg !== undefined ? { msg: o.msg } : {}),
+    const loopVar = lc?.loopVar ?? 'item'
+    let r: Record<string, unknown>
+    if (!w.holds && !w.unknown) {
+      o = hooks.finish({ ...emptyOutcome(), skipped: true, data: { skipped: true } })
+      // Ansible's item skipped by `when`: no `failed`, and the reason
+      r = { changed: false, skipped: true, skip_reason: 'Conditional result was False', item, ansible_loop_var: loopVar }
+    } else {
+      o = hooks.finish(await executeItem(rt, hs, task, s, w.unknown))
+      // `skipped` only where the item was (a module that skipped itself), as Ansible's items
+      const { skipped: _, ...data } = o.data
+      r = {
+        ...data,
+        changed: o.changed,
+        failed: o.failed,
+        ...(o.skipped ? { skipped: true } : {}),
+        item,
+        ansible_loop_var: loopVar,
+        ...(o.msg !== undefined ? { msg: o.msg } : {}),
+      }
     }
+    hooks.emit(o, lab)
     if (isUnknown(o.data)) anyUnknown = true
     results.push(r)
     total.changed ||= o.changed
+    anyFailed ||= o.failed
     total.failed ||= o.failed && !o.ignored
     total.playbookError ||= o.playbookError
     total.skipped &&= o.skipped
@@ -83,11 +95,13 @@ export async function runLoop(rt: PlayRuntime, hs: HostState, task: Task, scope:
   if (items.length === 0) {
     const o = hooks.finish({ ...emptyOutcome(), skipped: true, msg: 'No items in the list' })
     hooks.emit(o)
-    return { outcome: o, registered: { changed: false, skipped: true, results: [], msg: 'No items in the list' } }
+    return { outcome: o, registered: { changed: false, skipped: true, skipped_reason: 'No items in the list', results: [] } }
   }
   total.skipped = total.skipped && !total.failed
   const o = hooks.finish(total)
-  const registered = { changed: o.changed, failed: o.failed, skipped: o.skipped, results, msg: o.msg ?? 'All items completed' }
+  // as Ansible registers a loop: `failed` only when an item failed, and which message
+  const msg = anyFailed ? 'One or more items failed' : o.skipped ? 'All items skipped' : 'All items completed'
+  const registered = { changed: o.changed, ...(anyFailed ? { failed: true } : {}), skipped: o.skipped, results, msg }
   if (anyUnknown) markUnknown(registered)
   return { outcome: o, registered }
 }

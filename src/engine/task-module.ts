@@ -174,7 +174,7 @@ export async function runModule(
   }
   if (!isUnknown(out.data)) {
     const base = defaultResult(outputs)
-    const extra = hm.result && !out.failed ? hm.result(prepared, state, outputs, planCtx) : {}
+    const extra = hm.result && !out.failed ? hm.result(prepared, state, outputs, { ...planCtx, check }) : {}
     out.data = { ...base, ...extra }
   }
   // --diff (or diff: true): the result carries the diff, as Ansible's modules return it

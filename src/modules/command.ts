@@ -40,7 +40,8 @@ export const commandReturns = {
   stderr: 'standard error',
   stdout_lines: 'stdout split into lines',
   stderr_lines: 'stderr split into lines',
-  cmd: 'the command that ran',
+  cmd: "the command that ran: command's argument list, shell's line (as Ansible's)",
+  msg: "empty after a run; why it did not run (creates/removes), in Ansible's words",
   delta: 'how long it ran',
 }
 
@@ -67,10 +68,23 @@ export function commandPlan(a: CommandArgs, state: StateOf<CommandProbes>, scrip
   return [{ summary: `run: ${shown}`, uncertain: true, steps: [{ kind: 'exec', script, stdin, cwd: a.chdir }] }]
 }
 
-export function commandResult(a: CommandArgs, state: StateOf<CommandProbes>, outputs: StepOutput[], shown: string): Record<string, unknown> {
+/**
+ * The result as Ansible's command module gives it: `cmd` is the argument list for `command` and the
+ * line for `shell`; `msg` is empty after a run and says why the command did not run for creates and
+ * removes (the engine puts its own message there when the command fails).
+ */
+export function commandResult(
+  a: CommandArgs,
+  state: StateOf<CommandProbes>,
+  outputs: StepOutput[],
+  cmd: string | string[],
+  check: boolean,
+): Record<string, unknown> {
+  const did = check ? 'Would' : 'Did'
   if (state.creates === true)
     return {
-      cmd: shown,
+      cmd,
+      msg: `${did} not run command since '${a.creates}' exists`,
       rc: 0,
       stdout: `skipped, since ${a.creates} exists`,
       stdout_lines: [`skipped, since ${a.creates} exists`],
@@ -79,7 +93,8 @@ export function commandResult(a: CommandArgs, state: StateOf<CommandProbes>, out
     }
   if (state.removes === false)
     return {
-      cmd: shown,
+      cmd,
+      msg: `${did} not run command since '${a.removes}' does not exist`,
       rc: 0,
       stdout: `skipped, since ${a.removes} does not exist`,
       stdout_lines: [`skipped, since ${a.removes} does not exist`],
@@ -87,11 +102,11 @@ export function commandResult(a: CommandArgs, state: StateOf<CommandProbes>, out
       stderr_lines: [],
     }
   const o = outputs[outputs.length - 1]
-  if (!o) return { cmd: shown }
+  if (!o) return { cmd }
   const strip = (s: string) => (a.strip_empty_ends ? s.replace(/\n+$/, '') : s)
   // Python's splitlines: a final newline ends the last line, it does not start an empty one.
   const lines = (s: string) => (strip(s) === '' ? [] : strip(s).replace(/\n$/, '').split('\n'))
-  return { cmd: shown, rc: o.code, stdout: strip(o.stdout), stderr: strip(o.stderr), stdout_lines: lines(o.stdout), stderr_lines: lines(o.stderr) }
+  return { cmd, msg: '', rc: o.code, stdout: strip(o.stdout), stderr: strip(o.stderr), stdout_lines: lines(o.stdout), stderr_lines: lines(o.stderr) }
 }
 
 function words(a: CommandArgs): string[] {
@@ -116,5 +131,5 @@ export const command: HostModule<CommandArgs, CommandArgs, CommandProbes> = {
   },
   probes: commandProbes,
   plan: (a, state) => commandPlan(a, state, sh`exec ${words(a)}`, words(a).join(' ')),
-  result: (a, state, outputs) => commandResult(a, state, outputs, words(a).join(' ')),
+  result: (a, state, outputs, ctx) => commandResult(a, state, outputs, words(a), ctx.check),
 }

@@ -25,5 +25,5 @@ export const shell: HostModule<CommandArgs, CommandArgs, ReturnType<typeof comma
   returns: commandReturns,
   probes: commandProbes,
   plan: (a, state) => commandPlan(a, state, script(a), a.cmd ?? (a.argv ?? []).join(' ')),
-  result: (a, state, outputs) => commandResult(a, state, outputs, a.cmd ?? (a.argv ?? []).join(' ')),
+  result: (a, state, outputs, ctx) => commandResult(a, state, outputs, a.cmd ?? (a.argv ?? []).join(' '), ctx.check),
 }

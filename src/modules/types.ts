@@ -46,6 +46,9 @@ export interface ProbeContext extends PlanContext {
   check: boolean
 }
 
+/** What a result is worded from: also the run mode (Ansible's command says "Would not run" in check mode). */
+export type ResultContext = ProbeContext
+
 /**
  * A module that changes (or reads) a host. `probes` names what it reads (`{ group: groupProbe(name) }`);
  * plan and result get the parsed results under the same names, typed (`state.group: GroupEntry | null`).
@@ -72,7 +75,7 @@ export interface HostModule<A = Record<string, unknown>, P = A, Q extends Probes
    */
   skip?(p: P, state: StateOf<Q>): string | undefined
   /** What `register` holds, from the state and the outputs of the steps that ran. */
-  result?(p: P, state: StateOf<Q>, outputs: StepOutput[], ctx: PlanContext): Record<string, unknown>
+  result?(p: P, state: StateOf<Q>, outputs: StepOutput[], ctx: ResultContext): Record<string, unknown>
   /**
    * The module knows whether it changed anything only once its steps ran (postgres_query reads the
    * status of its statements, as Ansible does): `changed` from their outputs (in check mode, those

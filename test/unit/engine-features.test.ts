@@ -12,8 +12,9 @@ const scratch = mkdtempSync(join(tmpdir(), 'rmp-feat-'))
 const inv = join(scratch, 'hosts')
 writeFileSync(inv, '[web]\nh1 ansible_connection=local\nh2 ansible_connection=local\n')
 const base = { inventory: [inv] }
-// debug's message: a string in msg, any other value (a number, a list) in output.msg as Ansible keeps it
-const shown = (e: HostResultEvent) => e.msg ?? (e.output?.msg === undefined ? undefined : String(e.output.msg))
+// debug's message: a string in msg, any other value (a number, a list) in output.msg as Ansible keeps
+// it (a command's result has a msg too, empty after a run: not a message)
+const shown = (e: HostResultEvent) => e.msg ?? (e.output?.msg === undefined || 'cmd' in e.output ? undefined : String(e.output.msg))
 const msgs = (r: Awaited<ReturnType<typeof play>>) =>
   r
     .results()

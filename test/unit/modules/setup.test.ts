@@ -31,7 +31,7 @@ describe('setup', () => {
     expect(a.problems).to.deep.equal([])
     expect(setup.plan(a.args as never, { facts: FACTS }, { host: 'h', facts: {}, diff: false })).to.deep.equal([])
     expect(setup.readOnly).to.equal(true)
-    expect(setup.result!(a.args as never, { facts: FACTS }, [], { host: 'h', facts: {}, diff: false })).to.deep.equal({
+    expect(setup.result!(a.args as never, { facts: FACTS }, [], { host: 'h', facts: {}, diff: false, check: false })).to.deep.equal({
       ansible_facts: { ansible_hostname: 'web1' },
     })
   })
