@@ -41,6 +41,7 @@ function prepareContext(rt: PlayRuntime, task: Task, scope: VarScope): PrepareCo
     origin: { file: task.pos.file, rolePath: task.role?.path },
     readFile: (path) => readFileSync(path),
     evaluate: (expr) => evaluate(expr, scope),
+    readUnknown: () => scope.touchedUnknown.size > 0,
     condition: (expr) => evaluateCondition(expr, scope),
     vars: lazyVars(scope),
   }

@@ -29,6 +29,8 @@ export interface PrepareContext {
   readFile(path: string): Buffer
   /** Evaluates an expression in the task's scope (for modules whose arguments are conditions). */
   evaluate(expr: string): unknown
+  /** Whether the task's expressions read a result that check mode cannot know (a command's that would run). */
+  readUnknown(): boolean
   /** Evaluates a condition as `when` does. */
   condition(expr: unknown): boolean
   vars: Readonly<Record<string, unknown>>

@@ -254,6 +254,7 @@ mkdir -p ${ROOT}/um; chmod 0755 ${ROOT}/um`)
       renderTemplate: () => '',
       readFile: () => Buffer.from(''),
       evaluate: () => undefined,
+      readUnknown: () => false,
       condition: () => true,
       vars: {},
     }

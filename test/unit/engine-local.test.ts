@@ -305,6 +305,23 @@ ${rescue}      any_errors_fatal: true
     expect(r.results('after')[0]!.msg).to.match(/depends on c, which check mode cannot know/)
   })
 
+  it('check mode: debug var of a result check mode cannot know says so (it is not undefined)', async () => {
+    const r = await play(
+      `- hosts: h1
+  gather_facts: false
+  tasks:
+    - command: echo 3
+      register: c
+    - name: show
+      debug: { var: c.stdout }
+`,
+      { ...base, check: true },
+    )
+    expect(r.exitCode, r.text).to.equal(0)
+    expect(r.results('show')[0]!.msg).to.match(/depends on c, which check mode cannot know/)
+    expect(r.text).to.not.include('NOT DEFINED')
+  })
+
   it('check mode: commands are "would run", nothing runs, and a dependent condition "may change"', async () => {
     const marker = join(scratch, 'check-marker')
     rmSync(marker, { force: true })

@@ -2,12 +2,12 @@
 // ansible-playbook on localhost: the loop's `failed` (also when ignore_errors hid an item's
 // failure), its message (completed, skipped, failed), the items' keys (`skip_reason` on an item
 // `when` skipped, no `skipped` on one that ran), an empty loop's `skipped_reason`,
-// `failed_when_result`, and command's `cmd` (its argument list) and `msg`.
+// `failed_when_result`, command's `cmd` (its argument list) and `msg`, and debug's undefined var.
 import { expect } from 'chai'
 import { hasAnsible } from '../helpers/ansible.js'
 import { bothOnLocalhost } from '../helpers/ansible-local.js'
 
-const REGISTERED = ['s', 'el', 'ls', 'als', 'fw', 'fw2', 'cw', 'lf', 'lc', 'sc', 'lfw', 'sh']
+const REGISTERED = ['s', 'el', 'ls', 'als', 'fw', 'fw2', 'cw', 'lf', 'lc', 'sc', 'lfw', 'sh', 'dv']
 
 const PLAY = `- hosts: localhost
   gather_facts: false
@@ -65,6 +65,9 @@ const PLAY = `- hosts: localhost
     - name: shell
       shell: echo {{ '{{' }} hi {{ '}}' }} | cat
       register: sh
+    - name: debug of an undefined variable
+      debug: { var: nope }
+      register: dv
     - name: show
       debug: { msg: "{{ [${REGISTERED.join(', ')}] | to_json(sort_keys=true) }}" }
 `
@@ -106,5 +109,6 @@ describe('registered results of loops, skips and failed_when, compared with ansi
     expect(als).to.include({ msg: 'All items skipped' })
     expect(lf).to.include({ failed: true, msg: 'One or more items failed' })
     expect(sc).to.deep.include({ cmd: ['echo', 'hi'], msg: "Did not run command since '/' exists" })
+    expect(ans[12]).to.deep.include({ nope: 'VARIABLE IS NOT DEFINED!' })
   })
 })

@@ -171,6 +171,7 @@ describe('trust 37: --diff of copy and template content', () => {
     renderTemplate: () => '',
     readFile: (p) => readFileSync(p),
     evaluate: () => undefined,
+    readUnknown: () => false,
     condition: () => true,
     vars: {},
   }

@@ -230,6 +230,7 @@ function fakePrepare(sb: Sandbox): PrepareContext {
     renderTemplate: () => 'rendered\n',
     readFile: (p) => readFileSync(p),
     evaluate: () => undefined,
+    readUnknown: () => false,
     condition: () => true,
     vars: {},
   }

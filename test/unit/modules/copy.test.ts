@@ -31,6 +31,7 @@ function prepCtx(): PrepareContext {
     renderTemplate: () => '',
     readFile: (p) => readFileSync(p),
     evaluate: () => undefined,
+    readUnknown: () => false,
     condition: () => true,
     vars: {},
   }

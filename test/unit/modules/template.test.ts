@@ -20,6 +20,7 @@ function prepCtx(rendered: string): PrepareContext {
     renderTemplate: () => rendered,
     readFile: () => Buffer.alloc(0),
     evaluate: () => undefined,
+    readUnknown: () => false,
     condition: () => true,
     vars: {},
   }
