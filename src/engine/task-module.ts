@@ -9,7 +9,7 @@ import type { Connection } from '../connection/connection.js'
 import { ModuleFailure, type ActionModule, type Change, type HostModule, type PlanContext, type PrepareContext, type StepOutput } from '../modules/types.js'
 import { RmError } from '../playbook/errors.js'
 import { MIN_SECRET_LENGTH } from '../report/mask.js'
-import { evaluate, evaluateCondition, renderValue } from '../playbook/expression.js'
+import { evaluate, evaluateCondition, renderValue, UndefinedVariableError } from '../playbook/expression.js'
 import type { Task } from '../playbook/model.js'
 import { findLocalFile, fileCandidates } from '../playbook/references.js'
 import { tainting } from '../playbook/taint.js'
@@ -42,6 +42,7 @@ function prepareContext(rt: PlayRuntime, task: Task, scope: VarScope): PrepareCo
     readFile: (path) => readFileSync(path),
     evaluate: (expr) => evaluate(expr, scope),
     readUnknown: () => scope.touchedUnknown.size > 0,
+    isUndefined: (e) => e instanceof UndefinedVariableError,
     condition: (expr) => evaluateCondition(expr, scope),
     vars: lazyVars(scope),
   }

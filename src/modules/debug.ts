@@ -4,7 +4,6 @@
  *   - debug: { msg: "API on {{ inventory_hostname }} answers {{ health.status }}" }
  *   - debug: { var: health.json }
  */
-import { UndefinedVariableError } from '../playbook/expression-errors.js'
 import { VERBOSE_ALWAYS, type ActionModule } from './types.js'
 
 interface DebugArgs {
@@ -38,8 +37,8 @@ export const debug: ActionModule<DebugArgs> = {
       } catch (e) {
         // Ansible's words, and its reason only from -v on; another error fails the task, and in
         // check mode a result that would exist after a real run is unknown, not undefined
-        if (!(e instanceof UndefinedVariableError) || ctx.readUnknown()) throw e
-        value = `VARIABLE IS NOT DEFINED!${ctx.verbosity > 0 ? `: ${e.message}` : ''}`
+        if (!ctx.isUndefined(e) || ctx.readUnknown()) throw e
+        value = `VARIABLE IS NOT DEFINED!${ctx.verbosity > 0 ? `: ${(e as Error).message}` : ''}`
       }
       return { data: { [a.var]: value, [VERBOSE_ALWAYS]: true } }
     }

@@ -31,6 +31,8 @@ export interface PrepareContext {
   evaluate(expr: string): unknown
   /** Whether the task's expressions read a result that check mode cannot know (a command's that would run). */
   readUnknown(): boolean
+  /** Whether an error of evaluate() is an undefined variable (not a syntax or type error). */
+  isUndefined(e: unknown): boolean
   /** Evaluates a condition as `when` does. */
   condition(expr: unknown): boolean
   vars: Readonly<Record<string, unknown>>

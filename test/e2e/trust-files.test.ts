@@ -255,6 +255,7 @@ mkdir -p ${ROOT}/um; chmod 0755 ${ROOT}/um`)
       readFile: () => Buffer.from(''),
       evaluate: () => undefined,
       readUnknown: () => false,
+      isUndefined: () => false,
       condition: () => true,
       vars: {},
     }

@@ -172,6 +172,7 @@ describe('trust 37: --diff of copy and template content', () => {
     readFile: (p) => readFileSync(p),
     evaluate: () => undefined,
     readUnknown: () => false,
+    isUndefined: () => false,
     condition: () => true,
     vars: {},
   }

@@ -231,6 +231,7 @@ function fakePrepare(sb: Sandbox): PrepareContext {
     readFile: (p) => readFileSync(p),
     evaluate: () => undefined,
     readUnknown: () => false,
+    isUndefined: () => false,
     condition: () => true,
     vars: {},
   }

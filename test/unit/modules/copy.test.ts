@@ -32,6 +32,7 @@ function prepCtx(): PrepareContext {
     readFile: (p) => readFileSync(p),
     evaluate: () => undefined,
     readUnknown: () => false,
+    isUndefined: () => false,
     condition: () => true,
     vars: {},
   }

@@ -21,6 +21,7 @@ function prepCtx(rendered: string): PrepareContext {
     readFile: () => Buffer.alloc(0),
     evaluate: () => undefined,
     readUnknown: () => false,
+    isUndefined: () => false,
     condition: () => true,
     vars: {},
   }
