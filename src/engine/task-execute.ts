@@ -36,7 +36,6 @@ function withKeys(data: Outcome['data'], keys: Record<string, unknown>): Outcome
   const d = { ...data, ...keys }
   return isUnknown(data) ? markUnknown(d) : d
 }
-const withAttempts = (data: Outcome['data'], attempts: number) => withKeys(data, { attempts })
 
 /** The module run with failed_when / changed_when and retries/until applied. */
 export async function executeItem(rt: PlayRuntime, hs: HostState, task: Task, scope: VarScope, whenUnknown: boolean): Promise<Outcome> {
@@ -83,7 +82,7 @@ export async function executeItem(rt: PlayRuntime, hs: HostState, task: Task, sc
       if (isPlaybookError(e)) return { ...out, playbookError: true }
     }
     // As in Ansible, `attempts` is in the result that changed_when, failed_when and until see.
-    if (task.until) out.data = withAttempts(out.data, attempt + 1)
+    if (task.until) out.data = withKeys(out.data, { attempts: attempt + 1 })
     const s = task.register ? scope.with({ name: 'this result', values: { [task.register]: registeredOf(out) }, data: true }) : scope
     const before = new Set(s.touchedUnknown)
     try {
@@ -118,7 +117,7 @@ export async function executeItem(rt: PlayRuntime, hs: HostState, task: Task, sc
     if (done || isUnknown(out.data)) return out
     if (attempt >= retries) {
       // ... and a task that runs out of retries says attempts: retries (one fewer than it ran)
-      out.data = withAttempts(out.data, retries)
+      out.data = withKeys(out.data, { attempts: retries })
       if (!out.failed) {
         out.failed = true
         out.msg = `${out.msg ? `${out.msg}; ` : ''}retries exhausted (${retries}) waiting for: ${task.until.map((c) => String(c.expr)).join(' and ')}`

@@ -79,7 +79,15 @@ export const GROUPS: Group[] = [
   {
     name: 'apps',
     ansibleCheckStops: { task: 'apt tools for the apps', ...APT_CHECK },
-    differences: [{ task: 'apt tools for the apps', aspect: 'values', keys: ['stdout', 'stdout_lines', 'stderr'], why: APT_OUTPUT }],
+    differences: [
+      { task: 'apt tools for the apps', aspect: 'values', keys: ['stdout', 'stdout_lines', 'stderr'], why: APT_OUTPUT },
+      ...['pip into a virtualenv from site packages', 'pip absent in the virtualenv'].map((task) => ({
+        task,
+        aspect: 'values' as const,
+        keys: ['cmd'],
+        why: "pip's cmd: Ansible gives the pip command as a list, also when nothing was to do; rm-play gives the line it ran, or '' when it read the installed packages without starting pip",
+      })),
+    ],
   },
   {
     name: 'services',

@@ -40,6 +40,7 @@ export interface ToolRuns {
  * side returns is not compared: rm-play returns fewer keys than Ansible, never other meanings).
  */
 const VALUE_KEYS = [
+  'cmd',
   'rc',
   'stdout',
   'stdout_lines',
